@@ -1,0 +1,535 @@
+//! Afterlogic Aurora's Web API (see `shared/protocols/aurora.md`).
+//!
+//! One entry point, `POST <base>/?/Api/`, form-urlencoded `Module`, `Method` and
+//! `Parameters` (a JSON string with typed values). Every answer is HTTP 200 with an
+//! envelope holding either `Result` or `ErrorCode`; only a PHP fatal error gives a 500.
+
+use serde_json::{json, Value};
+
+use super::{no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, Target};
+use crate::http::{Body, Exchange, HttpRequest, HttpResponse};
+use crate::map::UserRow;
+
+/// Role 2, a normal user, unless the row or the run says otherwise.
+pub const DEFAULT_ROLE: u8 = 2;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aurora {
+    api_url: String,
+}
+
+impl Aurora {
+    /// `base` is the installation's URL as the user typed it; a pasted `?/Api/` is accepted.
+    pub fn new(base: &str) -> Aurora {
+        Aurora {
+            api_url: api_url(base),
+        }
+    }
+
+    pub fn api_url(&self) -> &str {
+        &self.api_url
+    }
+
+    fn request(
+        &self,
+        module: &str,
+        method: &str,
+        parameters: Value,
+        token: Option<&str>,
+    ) -> HttpRequest {
+        HttpRequest {
+            url: self.api_url.clone(),
+            headers: token
+                .map(|t| vec![("Authorization".to_owned(), format!("Bearer {t}"))])
+                .unwrap_or_default(),
+            body: Body::Form(vec![
+                ("Module".into(), module.into()),
+                ("Method".into(), method.into()),
+                ("Parameters".into(), parameters.to_string()),
+            ]),
+        }
+    }
+}
+
+/// `https://mail.example.com` → `https://mail.example.com/?/Api/`.
+pub fn api_url(base: &str) -> String {
+    let base = base.trim();
+    let base = base
+        .strip_suffix("?/Api/")
+        .or_else(|| base.strip_suffix("?/Api"))
+        .unwrap_or(base);
+    if base.ends_with('/') || base.ends_with(".php") {
+        format!("{base}?/Api/")
+    } else {
+        format!("{base}/?/Api/")
+    }
+}
+
+/// A parsed envelope: `Result`, or `ErrorCode` with an optional message.
+#[derive(Debug, Clone, PartialEq)]
+enum Envelope {
+    Result(Value),
+    Error { code: i64, message: Option<String> },
+}
+
+/// Reads an answer's envelope, or says in words why it is not one.
+fn envelope(response: &HttpResponse) -> Result<Envelope, String> {
+    if response.status != 200 {
+        let what = if response.status >= 500 {
+            "a server error"
+        } else {
+            "an unexpected status"
+        };
+        return Err(format!("HTTP {} from the server ({what})", response.status));
+    }
+    let value: Value = serde_json::from_str(&response.body).map_err(|_| {
+        "the server answered with something other than JSON: is the Server URL the Aurora installation's address?"
+            .to_owned()
+    })?;
+    if let Some(result) = value.get("Result") {
+        return Ok(Envelope::Result(result.clone()));
+    }
+    match value.get("ErrorCode").and_then(Value::as_i64) {
+        Some(code) => Ok(Envelope::Error {
+            code,
+            message: value
+                .get("ErrorMessage")
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned),
+        }),
+        None => Err("the answer holds neither Result nor ErrorCode".into()),
+    }
+}
+
+/// The name and meaning of an Aurora error code, for messages.
+pub fn error_name(code: i64) -> &'static str {
+    match code {
+        101 => "InvalidToken",
+        102 => "AuthError",
+        103 => "InvalidInputParameter",
+        104 => "DataBaseError",
+        108 => "AccessDenied",
+        111 => "UserAlreadyExists",
+        115 => "LicenseLimit",
+        116 => "MethodAccessDenied",
+        701 => "CanNotCreateAccount",
+        704 => "AccountExists",
+        4018 => "TenantQuotaExceeded",
+        999 => "UnknownError",
+        _ => "",
+    }
+}
+
+fn describe(code: i64, message: &Option<String>) -> String {
+    let name = error_name(code);
+    match (name, message) {
+        ("", Some(m)) => format!("Aurora error {code}: {m}"),
+        ("", None) => format!("Aurora error {code}"),
+        (n, Some(m)) if m != n => format!("Aurora error {code} {n}: {m}"),
+        (n, _) => format!("Aurora error {code} {n}"),
+    }
+}
+
+impl Target for Aurora {
+    fn name(&self) -> &'static str {
+        "Aurora"
+    }
+
+    fn login(&self, secrets: &Secrets) -> LoginStep {
+        LoginStep::Request(self.request(
+            "AdminAuth",
+            "LoginAsSuperadmin",
+            json!({ "Login": secrets.login, "Password": secrets.password }),
+            None,
+        ))
+    }
+
+    fn read_login(&self, exchange: &Exchange) -> Result<Session, LoginError> {
+        let response = match exchange {
+            Exchange::Answered(r) => r,
+            Exchange::NoAnswer { detail } => {
+                return Err(LoginError::new(no_answer_message(&self.api_url, detail)))
+            }
+        };
+        match envelope(response).map_err(|m| LoginError::new(format!("Login failed: {m}.")))? {
+            Envelope::Result(result) => match result.get("AuthToken") {
+                Some(Value::String(token)) if !token.is_empty() => Ok(Session::new(token.clone())),
+                Some(Value::Bool(true)) => Err(LoginError::new(
+                    "Login failed: the server put the token into a cookie instead of answering it \
+                     (a proxy may be adding the X-Client header).",
+                )),
+                _ => Err(LoginError::new(
+                    "Login failed: the answer holds no AuthToken.",
+                )),
+            },
+            Envelope::Error { code: 102, .. } => Err(LoginError::new(
+                "Login failed: wrong login or password (Aurora error 102 AuthError).",
+            )),
+            Envelope::Error { code: 108, .. } => Err(LoginError::new(
+                "Login refused: access denied (Aurora error 108). The server may allow the super \
+                 administrator only from whitelisted IP addresses.",
+            )),
+            Envelope::Error { code, message } => Err(LoginError::new(format!(
+                "Login failed: {}.",
+                describe(code, &message)
+            ))),
+        }
+    }
+
+    fn create(&self, session: &Session, row: &UserRow) -> HttpRequest {
+        let parameters = json!({
+            "UserId": 0,
+            "TenantId": row.tenant_id.unwrap_or(0),
+            "Role": row.role.unwrap_or(DEFAULT_ROLE),
+            "WriteSeparateLog": false,
+            "Forced": true,
+            "PublicId": row.email,
+            "DomainId": 0,
+            "QuotaBytes": row.quota_mb.unwrap_or(0).saturating_mul(1024 * 1024),
+            "Password": row.password,
+        });
+        self.request("Core", "CreateUser", parameters, Some(&session.bearer))
+    }
+
+    fn read_create(&self, exchange: &Exchange) -> Outcome {
+        let response = match exchange {
+            Exchange::Answered(r) => r,
+            Exchange::NoAnswer { detail } => {
+                return Outcome::Transient {
+                    message: format!(
+                        "No answer ({detail}): the account may or may not have been created."
+                    ),
+                    ambiguous: true,
+                }
+            }
+        };
+        if matches!(response.status, 502 | 504) {
+            return Outcome::Transient {
+                message: format!(
+                    "HTTP {} from a gateway: the account may or may not have been created.",
+                    response.status
+                ),
+                ambiguous: true,
+            };
+        }
+        let envelope = match envelope(response) {
+            Ok(e) => e,
+            Err(message) if response.status >= 500 => {
+                return Outcome::Transient {
+                    message,
+                    ambiguous: false,
+                }
+            }
+            Err(message) => {
+                return Outcome::Fatal {
+                    code: None,
+                    message: format!("Stopped: {message}"),
+                }
+            }
+        };
+        match envelope {
+            Envelope::Result(Value::Bool(false)) => Outcome::Transient {
+                message:
+                    "The server answered Result: false without an error code (a database error)."
+                        .into(),
+                ambiguous: false,
+            },
+            Envelope::Result(id) => Outcome::Created {
+                target_id: match id {
+                    Value::Number(n) => Some(n.to_string()),
+                    Value::String(s) => Some(s),
+                    _ => None,
+                },
+            },
+            Envelope::Error { code: 111, message } => Outcome::Exists {
+                message: describe(111, &message),
+            },
+            Envelope::Error {
+                code: code @ (101 | 102),
+                message,
+            } => Outcome::Reauth {
+                message: describe(code, &message),
+            },
+            Envelope::Error { code: 104, message } => Outcome::Transient {
+                message: describe(104, &message),
+                ambiguous: false,
+            },
+            Envelope::Error {
+                code: code @ (108 | 115 | 116),
+                message,
+            } => Outcome::Fatal {
+                code: Some(code),
+                message: format!(
+                    "Stopped: {}. {}",
+                    describe(code, &message),
+                    match code {
+                        108 => "This login may not create users (its role, or an IP whitelist).",
+                        115 => "The licence's user limit is reached.",
+                        _ => "The method is not open to the Web API on this server.",
+                    }
+                ),
+            },
+            Envelope::Error { code, message } => Outcome::Rejected {
+                code: Some(code),
+                message: describe(code, &message),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(body: &str) -> Exchange {
+        Exchange::Answered(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: body.into(),
+        })
+    }
+
+    fn form(req: &HttpRequest) -> Vec<(String, String)> {
+        match &req.body {
+            Body::Form(f) => f.clone(),
+            other => panic!("not a form: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn api_url_forms() {
+        assert_eq!(
+            api_url("https://mail.example.com"),
+            "https://mail.example.com/?/Api/"
+        );
+        assert_eq!(
+            api_url(" https://mail.example.com/ "),
+            "https://mail.example.com/?/Api/"
+        );
+        assert_eq!(
+            api_url("http://10.0.0.1/webmail/?/Api/"),
+            "http://10.0.0.1/webmail/?/Api/"
+        );
+        assert_eq!(api_url("http://h/index.php"), "http://h/index.php?/Api/");
+    }
+
+    #[test]
+    fn login_request_is_the_documented_form() {
+        let a = Aurora::new("http://127.0.0.1:8787/");
+        let secrets = Secrets {
+            login: "superadmin".into(),
+            password: "12\"345".into(),
+            ..Default::default()
+        };
+        let LoginStep::Request(req) = a.login(&secrets) else {
+            panic!("Aurora logs in")
+        };
+        assert_eq!(req.url, "http://127.0.0.1:8787/?/Api/");
+        assert!(req.headers.is_empty(), "no token and no X-Client header");
+        assert_eq!(
+            form(&req),
+            [
+                ("Module".to_owned(), "AdminAuth".to_owned()),
+                ("Method".to_owned(), "LoginAsSuperadmin".to_owned()),
+                (
+                    "Parameters".to_owned(),
+                    r#"{"Login":"superadmin","Password":"12\"345"}"#.to_owned()
+                ),
+            ]
+        );
+        assert_eq!(req.body.content_type(), "application/x-www-form-urlencoded");
+    }
+
+    #[test]
+    fn create_request_has_typed_parameters_and_bearer() {
+        let a = Aurora::new("http://h");
+        let row = UserRow {
+            email: "a@localhost".into(),
+            password: "p123".into(),
+            ..Default::default()
+        };
+        let req = a.create(&Session::new("tok"), &row);
+        assert_eq!(
+            req.headers,
+            [("Authorization".to_owned(), "Bearer tok".to_owned())]
+        );
+        let f = form(&req);
+        assert_eq!(f[0], ("Module".into(), "Core".into()));
+        assert_eq!(f[1], ("Method".into(), "CreateUser".into()));
+        let params: Value = serde_json::from_str(&f[2].1).unwrap();
+        assert_eq!(
+            params,
+            json!({"UserId":0,"TenantId":0,"Role":2,"WriteSeparateLog":false,"Forced":true,
+                   "PublicId":"a@localhost","DomainId":0,"QuotaBytes":0,"Password":"p123"})
+        );
+    }
+
+    #[test]
+    fn create_request_uses_row_role_quota_and_tenant() {
+        let row = UserRow {
+            email: "b@x.y".into(),
+            password: "p".into(),
+            role: Some(1),
+            quota_mb: Some(2),
+            tenant_id: Some(5),
+            ..Default::default()
+        };
+        let req = Aurora::new("http://h").create(&Session::new("t"), &row);
+        let params: Value = serde_json::from_str(&form(&req)[2].1).unwrap();
+        assert_eq!(params["Role"], json!(1));
+        assert_eq!(params["QuotaBytes"], json!(2 * 1024 * 1024));
+        assert_eq!(params["TenantId"], json!(5));
+    }
+
+    #[test]
+    fn login_answers() {
+        let a = Aurora::new("http://h");
+        assert_eq!(
+            a.read_login(&answered(
+                r#"{"Module":"AdminAuth","Result":{"AuthToken":"abc"}}"#
+            )),
+            Ok(Session::new("abc"))
+        );
+        let wrong = a
+            .read_login(&answered(r#"{"ErrorCode":102,"Module":"AdminAuth"}"#))
+            .unwrap_err();
+        assert!(
+            wrong.message.contains("wrong login or password"),
+            "{wrong:?}"
+        );
+        let ip = a.read_login(&answered(r#"{"ErrorCode":108}"#)).unwrap_err();
+        assert!(ip.message.contains("whitelisted"));
+        let cookie = a
+            .read_login(&answered(r#"{"Result":{"AuthToken":true}}"#))
+            .unwrap_err();
+        assert!(cookie.message.contains("cookie"));
+        let gone = a
+            .read_login(&Exchange::NoAnswer {
+                detail: "Failed to fetch".into(),
+            })
+            .unwrap_err();
+        assert!(gone.message.contains("CORS") && gone.message.contains("http://h/?/Api/"));
+        let html = a
+            .read_login(&Exchange::Answered(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: "<html>".into(),
+            }))
+            .unwrap_err();
+        assert!(html.message.contains("other than JSON"));
+    }
+
+    #[test]
+    fn every_create_envelope_shape() {
+        let a = Aurora::new("http://h");
+        let read = |body: &str| a.read_create(&answered(body));
+        assert_eq!(
+            read(
+                r#"{"AuthenticatedUserId":-1,"@Time":"0.07","Module":"Core","Method":"CreateUser","Result":42,"SubscriptionsResult":null}"#
+            ),
+            Outcome::Created {
+                target_id: Some("42".into())
+            }
+        );
+        assert!(matches!(
+            read(r#"{"ErrorCode":111,"ErrorMessage":"UserAlreadyExists","Module":"Core"}"#),
+            Outcome::Exists { .. }
+        ));
+        assert_eq!(
+            read(r#"{"ErrorCode":103,"Module":"Core"}"#),
+            Outcome::Rejected {
+                code: Some(103),
+                message: "Aurora error 103 InvalidInputParameter".into()
+            }
+        );
+        assert_eq!(
+            read(r#"{"ErrorCode":0,"ErrorMessage":"Reserved address","Module":"Core"}"#),
+            Outcome::Rejected {
+                code: Some(0),
+                message: "Aurora error 0: Reserved address".into()
+            }
+        );
+        assert!(matches!(
+            read(r#"{"Result":false}"#),
+            Outcome::Transient {
+                ambiguous: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            read(r#"{"ErrorCode":101,"Module":""}"#),
+            Outcome::Reauth { .. }
+        ));
+        assert!(matches!(
+            read(r#"{"ErrorCode":102}"#),
+            Outcome::Reauth { .. }
+        ));
+        assert!(matches!(
+            read(r#"{"ErrorCode":104}"#),
+            Outcome::Transient {
+                ambiguous: false,
+                ..
+            }
+        ));
+        for code in [108, 115, 116] {
+            assert!(
+                matches!(read(&format!(r#"{{"ErrorCode":{code}}}"#)), Outcome::Fatal { code: Some(c), .. } if c == code)
+            );
+        }
+        for code in [701, 704, 4018, 999, 1005] {
+            assert!(matches!(
+                read(&format!(r#"{{"ErrorCode":{code}}}"#)),
+                Outcome::Rejected { .. }
+            ));
+        }
+        assert!(matches!(
+            read(r#"{"Module":"Core"}"#),
+            Outcome::Fatal { .. }
+        ));
+    }
+
+    #[test]
+    fn non_envelope_answers() {
+        let a = Aurora::new("http://h");
+        let status = |s: u16, body: &str| {
+            a.read_create(&Exchange::Answered(HttpResponse {
+                status: s,
+                headers: vec![],
+                body: body.into(),
+            }))
+        };
+        assert!(matches!(
+            status(500, "<b>Fatal error</b>"),
+            Outcome::Transient {
+                ambiguous: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            status(502, ""),
+            Outcome::Transient {
+                ambiguous: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            status(504, ""),
+            Outcome::Transient {
+                ambiguous: true,
+                ..
+            }
+        ));
+        assert!(matches!(status(404, "nope"), Outcome::Fatal { .. }));
+        assert!(matches!(status(200, "<html>"), Outcome::Fatal { .. }));
+        assert!(matches!(
+            a.read_create(&Exchange::NoAnswer {
+                detail: "Failed to fetch".into()
+            }),
+            Outcome::Transient {
+                ambiguous: true,
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,421 @@
+//! The engine against a scripted, in-memory Aurora: what it sends, and what every row ends as.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
+use roster_core::map::Mapping;
+use roster_core::plan::plan;
+use roster_core::read::read;
+use roster_core::run::{Command, Phase, Run, RunConfig, Status};
+use roster_core::send::aurora::Aurora;
+use roster_core::send::Secrets;
+use serde_json::{json, Value};
+
+/// What the fake server does with the next create it receives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    /// Connection dropped before the server acted.
+    Drop,
+    /// The server created the user, then the answer was lost.
+    LoseAnswer,
+    Http500,
+    ResultFalse,
+    ExpireToken,
+    Code(i64),
+}
+
+#[derive(Default)]
+struct FakeAurora {
+    users: BTreeMap<String, (i64, String)>,
+    next_id: i64,
+    tokens: Vec<String>,
+    logins: usize,
+    creates: usize,
+    faults: VecDeque<Option<Fault>>,
+}
+
+fn envelope(result: Value) -> Exchange {
+    Exchange::Answered(HttpResponse {
+        status: 200,
+        headers: vec![],
+        body: json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": result}).to_string(),
+    })
+}
+
+fn error(code: i64) -> Exchange {
+    Exchange::Answered(HttpResponse {
+        status: 200,
+        headers: vec![],
+        body: json!({"AuthenticatedUserId": -1, "Module": "", "ErrorCode": code}).to_string(),
+    })
+}
+
+impl FakeAurora {
+    fn handle(&mut self, req: &HttpRequest) -> Exchange {
+        let Body::Form(fields) = &req.body else {
+            return error(103);
+        };
+        let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let params: Value = serde_json::from_str(get("Parameters").unwrap_or("")).unwrap();
+        match (get("Module"), get("Method")) {
+            (Some("AdminAuth"), Some("LoginAsSuperadmin")) => {
+                self.logins += 1;
+                if params["Login"] == "superadmin" && params["Password"] == "12345" {
+                    let token = format!("tok{}", self.logins);
+                    self.tokens.push(token.clone());
+                    envelope(json!({ "AuthToken": token }))
+                } else {
+                    error(102)
+                }
+            }
+            (Some("Core"), Some("CreateUser")) => {
+                self.creates += 1;
+                let bearer = req
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n == "Authorization")
+                    .and_then(|(_, v)| v.strip_prefix("Bearer "))
+                    .unwrap_or("");
+                if !self.tokens.iter().any(|t| t == bearer) {
+                    return error(101);
+                }
+                let fault = self.faults.pop_front().flatten();
+                match fault {
+                    Some(Fault::Drop) => {
+                        return Exchange::NoAnswer {
+                            detail: "Failed to fetch".into(),
+                        }
+                    }
+                    Some(Fault::Http500) => {
+                        return Exchange::Answered(HttpResponse {
+                            status: 500,
+                            headers: vec![],
+                            body: "<b>Fatal error</b>".into(),
+                        })
+                    }
+                    Some(Fault::ResultFalse) => return envelope(json!(false)),
+                    Some(Fault::ExpireToken) => {
+                        self.tokens.clear();
+                        return error(101);
+                    }
+                    Some(Fault::Code(c)) => return error(c),
+                    Some(Fault::LoseAnswer) | None => {}
+                }
+                let email = params["PublicId"].as_str().unwrap().to_lowercase();
+                if self.users.contains_key(&email) {
+                    return error(111);
+                }
+                self.next_id += 1;
+                let password = params["Password"].as_str().unwrap().to_owned();
+                self.users.insert(email, (self.next_id, password));
+                if fault == Some(Fault::LoseAnswer) {
+                    return Exchange::NoAnswer {
+                        detail: "Failed to fetch".into(),
+                    };
+                }
+                envelope(json!(self.next_id))
+            }
+            _ => error(116),
+        }
+    }
+}
+
+fn secrets(password: &str) -> Secrets {
+    Secrets {
+        login: "superadmin".into(),
+        password: password.into(),
+        api_key: String::new(),
+    }
+}
+
+fn start(file: &str, password: &str, config: RunConfig) -> Run {
+    let table = read(file.as_bytes()).unwrap();
+    let planned = plan(&table, &Mapping::auto(&table));
+    Run::new(
+        Box::new(Aurora::new("http://sandbox/")),
+        secrets(password),
+        &planned,
+        config,
+    )
+}
+
+/// Drives the run to its end, answering requests in batches as a concurrent glue would.
+fn drive(run: &mut Run, server: &mut FakeAurora) {
+    let mut steps = 0;
+    while !run.is_over() {
+        steps += 1;
+        assert!(steps < 10_000, "the run does not end");
+        let mut batch = Vec::new();
+        while let Some(cmd) = run.next_command() {
+            batch.push(cmd);
+        }
+        assert!(!batch.is_empty(), "stuck in {:?}", run.phase());
+        for cmd in batch {
+            match cmd {
+                Command::Login(req) => {
+                    let answer = server.handle(&req);
+                    run.on_login(&answer);
+                }
+                Command::Create { row, request } => {
+                    let answer = server.handle(&request);
+                    run.on_create(row, &answer);
+                }
+            }
+        }
+    }
+}
+
+fn statuses(run: &Run) -> Vec<Status> {
+    run.rows().iter().map(|r| r.status).collect()
+}
+
+const SEED: &str =
+    "a@localhost | p123\na2@localhost | p232\na3@localhost | p333\na4@localhost | p444\n";
+
+#[test]
+fn seed_file_is_created_with_one_login() {
+    let mut server = FakeAurora::default();
+    let mut run = start(SEED, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    assert_eq!(run.phase(), &Phase::Finished);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.logins, 1);
+    assert_eq!(server.creates, 4);
+    assert_eq!(server.users["a3@localhost"].1, "p333");
+    for (i, row) in run.rows().iter().enumerate() {
+        let email = [
+            "a@localhost",
+            "a2@localhost",
+            "a3@localhost",
+            "a4@localhost",
+        ][i];
+        assert_eq!(row.target_id, Some(server.users[email].0.to_string()));
+        assert_eq!(row.attempts, 1);
+    }
+}
+
+#[test]
+fn wrong_password_sends_no_row() {
+    let mut server = FakeAurora::default();
+    let mut run = start(SEED, "wrong", RunConfig::default());
+    drive(&mut run, &mut server);
+    let Phase::LoginFailed(message) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert!(message.contains("wrong login or password"));
+    assert_eq!(server.creates, 0);
+    assert_eq!(statuses(&run), [Status::Pending; 4]);
+}
+
+#[test]
+fn existing_user_is_exists_and_invalid_rows_are_never_sent() {
+    let mut server = FakeAurora::default();
+    server
+        .users
+        .insert("a2@localhost".into(), (99, "old".into()));
+    server.next_id = 99;
+    let mut run = start(
+        "a@localhost | p1\na2@localhost | p2\nnot-an-address | p3\n",
+        "12345",
+        RunConfig::default(),
+    );
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [Status::Created, Status::Exists, Status::Invalid]
+    );
+    assert_eq!(server.creates, 2);
+    assert_eq!(server.users["a2@localhost"].1, "old");
+}
+
+#[test]
+fn transient_faults_are_retried_and_lost_answers_resolved() {
+    let mut server = FakeAurora::default();
+    server.faults = [
+        Some(Fault::Http500),
+        Some(Fault::LoseAnswer),
+        Some(Fault::ResultFalse),
+        Some(Fault::Drop),
+    ]
+    .into();
+    let mut run = start(SEED, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    let rows = run.rows();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].attempts, 2);
+    // Created by the first attempt whose answer was lost; the retry says it exists.
+    assert_eq!(rows[1].status, Status::Exists);
+    assert!(
+        rows[1].message.contains("most likely created"),
+        "{}",
+        rows[1].message
+    );
+    assert_eq!(rows[2].status, Status::Created);
+    // Dropped before the server acted: the retry creates it, and says an answer was lost.
+    assert_eq!(rows[3].status, Status::Created);
+    assert!(rows[3].message.contains("lost"));
+    assert_eq!(server.users.len(), 4);
+}
+
+#[test]
+fn a_row_never_answered_ends_unknown_and_one_always_failing_ends_failed() {
+    let mut server = FakeAurora::default();
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 2,
+    };
+    // Retries go to the back of the queue: a, b, c, a, b.
+    server.faults = [
+        Some(Fault::Drop),
+        Some(Fault::Http500),
+        None,
+        Some(Fault::Drop),
+        Some(Fault::Http500),
+    ]
+    .into();
+    let mut run = start(
+        "a@localhost | p1\nb@localhost | p2\nc@localhost | p3\n",
+        "12345",
+        config,
+    );
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [Status::Unknown, Status::Failed, Status::Created]
+    );
+    assert!(run.rows()[0].message.contains("after 2 attempts"));
+}
+
+#[test]
+fn expired_token_logs_in_once_more_and_retries_the_row() {
+    let mut server = FakeAurora::default();
+    server.faults = [None, Some(Fault::ExpireToken)].into();
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 1,
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.logins, 2);
+    assert_eq!(
+        run.rows()[1].attempts,
+        1,
+        "a re-login does not use up an attempt"
+    );
+}
+
+#[test]
+fn fatal_code_stops_the_run_and_skips_the_rest() {
+    let mut server = FakeAurora::default();
+    server.faults = [None, Some(Fault::Code(115))].into();
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 3,
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    let Phase::Stopped(reason) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert!(reason.contains("115"), "{reason}");
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Failed,
+            Status::Skipped,
+            Status::Skipped
+        ]
+    );
+    assert_eq!(server.creates, 2, "nothing is sent after the stop");
+}
+
+#[test]
+fn rejected_codes_are_final_per_row() {
+    let mut server = FakeAurora::default();
+    server.faults = [Some(Fault::Code(103)), Some(Fault::Code(0))].into();
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 3,
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Rejected,
+            Status::Rejected,
+            Status::Created,
+            Status::Created
+        ]
+    );
+    assert!(run.rows()[0].message.contains("103"));
+}
+
+#[test]
+fn pause_holds_new_requests_and_cancel_skips_the_rest() {
+    let mut server = FakeAurora::default();
+    let mut run = start(
+        SEED,
+        "12345",
+        RunConfig {
+            concurrency: 1,
+            max_attempts: 1,
+        },
+    );
+    let Some(Command::Login(req)) = run.next_command() else {
+        panic!()
+    };
+    run.on_login(&server.handle(&req));
+    let Some(Command::Create { row, request }) = run.next_command() else {
+        panic!()
+    };
+    run.pause();
+    assert_eq!(run.next_command(), None);
+    run.on_create(row, &server.handle(&request));
+    assert_eq!(run.next_command(), None, "paused");
+    assert!(!run.is_over());
+    run.resume();
+    let Some(Command::Create { row, request }) = run.next_command() else {
+        panic!()
+    };
+    run.cancel();
+    run.on_create(row, &server.handle(&request));
+    assert!(run.is_over());
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Created,
+            Status::Skipped,
+            Status::Skipped
+        ]
+    );
+    assert_eq!(run.counts().done(), 4);
+}
+
+#[test]
+fn concurrency_is_bounded() {
+    let mut run = start(
+        SEED,
+        "12345",
+        RunConfig {
+            concurrency: 2,
+            max_attempts: 1,
+        },
+    );
+    let mut server = FakeAurora::default();
+    let Some(Command::Login(req)) = run.next_command() else {
+        panic!()
+    };
+    assert_eq!(
+        run.next_command(),
+        None,
+        "one login at a time, nothing before it"
+    );
+    run.on_login(&server.handle(&req));
+    assert!(matches!(run.next_command(), Some(Command::Create { .. })));
+    assert!(matches!(run.next_command(), Some(Command::Create { .. })));
+    assert_eq!(run.next_command(), None);
+}
