@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, the native unit and integration tests, then
+# the end-to-end tests in headless Chromium against the release build and the sandbox.
+# Usage: scripts/test.sh   (or: make test)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ensure_cargo_tools
+say "Checking formatting and lints"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked -p roster --target wasm32-unknown-unknown -- -D warnings
+
+say "Native tests (core and sandbox)"
+cargo test --locked
+
+build_app
+build_sandbox
+ensure_chromium
+npm_dir "$ROOT/tests/e2e"
+say "End-to-end tests in headless Chromium"
+(cd "$ROOT/tests/e2e" && npx playwright test)

@@ -1,0 +1,66 @@
+//! Performing a core [`HttpRequest`] with the browser's fetch.
+
+use gloo_net::http::RequestBuilder;
+use roster_core::http::{Exchange, HttpRequest, HttpResponse};
+use web_sys::{AbortController, RequestCredentials};
+
+/// How long a request may go unanswered before it counts as lost.
+pub const TIMEOUT_MS: u32 = 60_000;
+
+/// POSTs the request. Cookies are never sent (`credentials: "omit"`): a cookie of the
+/// target's origin could otherwise stand in for the token the request carries.
+pub async fn perform(request: &HttpRequest) -> Exchange {
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    let mut builder = RequestBuilder::new(&request.url)
+        .method(gloo_net::http::Method::POST)
+        .credentials(RequestCredentials::Omit)
+        .abort_signal(signal.as_ref())
+        .header("Content-Type", request.body.content_type());
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let sent = match builder.body(request.body.encode()) {
+        Ok(req) => req,
+        Err(e) => {
+            return Exchange::NoAnswer {
+                detail: format!("the request could not be built: {e}"),
+            }
+        }
+    };
+    let timer = controller.map(|c| {
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort())
+    });
+    let exchange = match sent.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().entries().collect();
+            match response.text().await {
+                Ok(body) => Exchange::Answered(HttpResponse {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(e) => Exchange::NoAnswer {
+                    detail: format!("the answer broke off: {e}"),
+                },
+            }
+        }
+        Err(e) => Exchange::NoAnswer {
+            detail: if signal.as_ref().is_some_and(|s| s.aborted()) {
+                format!("no answer within {} s", TIMEOUT_MS / 1000)
+            } else {
+                network_detail(&e)
+            },
+        },
+    };
+    drop(timer);
+    exchange
+}
+
+fn network_detail(error: &gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(js) => js.message.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,86 @@
+//! Step 2: the target and its credentials. Secrets stay in memory: the inputs are not
+//! autocompleted from or saved to the browser's stores.
+
+use leptos::prelude::*;
+
+use super::state::AppState;
+
+#[component]
+pub fn Connection(state: AppState) -> impl IntoView {
+    let is_mumara = move || state.target.get() == "mumara";
+    let locked = move || state.active.get();
+    view! {
+        <section class="step" aria-labelledby="step-target">
+            <h2 id="step-target">"2. Target"</h2>
+            <form class="fields" autocomplete="off" on:submit=|ev| ev.prevent_default()>
+                <label for="target">"Target"</label>
+                <select
+                    id="target"
+                    prop:value=move || state.target.get()
+                    disabled=locked
+                    on:change=move |ev| {
+                        state.target.set(event_target_value(&ev));
+                        state.login_error.set(None);
+                    }
+                >
+                    <option value="aurora">"Aurora"</option>
+                    <option value="mumara">"Mumara"</option>
+                </select>
+
+                <label for="server-url">"Server URL"</label>
+                <input
+                    id="server-url"
+                    type="url"
+                    placeholder=move || if is_mumara() { "https://mumara.example.com" } else { "https://mail.example.com/" }
+                    spellcheck="false"
+                    autocomplete="url"
+                    prop:value=move || state.server_url.get()
+                    disabled=locked
+                    on:input=move |ev| state.server_url.set(event_target_value(&ev))
+                />
+
+                <Show
+                    when=is_mumara
+                    fallback=move || view! {
+                        <label for="login">"Login"</label>
+                        <input
+                            id="login"
+                            type="text"
+                            autocomplete="off"
+                            spellcheck="false"
+                            prop:value=move || state.login.get()
+                            disabled=locked
+                            on:input=move |ev| state.login.set(event_target_value(&ev))
+                        />
+                        <label for="password">"Password"</label>
+                        <input
+                            id="password"
+                            type="password"
+                            autocomplete="off"
+                            prop:value=move || state.password.get()
+                            disabled=locked
+                            on:input=move |ev| {
+                                state.password.set(event_target_value(&ev));
+                                state.login_error.set(None);
+                            }
+                        />
+                    }
+                >
+                    <label for="api-key">"API key"</label>
+                    <input
+                        id="api-key"
+                        type="password"
+                        autocomplete="off"
+                        prop:value=move || state.api_key.get()
+                        disabled=locked
+                        on:input=move |ev| state.api_key.set(event_target_value(&ev))
+                    />
+                </Show>
+            </form>
+            <Show when=move || state.login_error.get().is_some()>
+                <p class="error" role="alert">{move || state.login_error.get()}</p>
+            </Show>
+            <p class="hint">"Passwords and keys stay in this tab's memory. They are never stored, logged or written to a report."</p>
+        </section>
+    }
+}

@@ -1,0 +1,28 @@
+//! The page: four steps (file, target, import, rows), each a component over shared state.
+
+mod connection;
+mod file_step;
+mod import;
+mod rows_table;
+mod state;
+
+use leptos::prelude::*;
+
+pub use state::AppState;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    view! {
+        <header class="masthead">
+            <h1>"Roster"</h1>
+            <p class="tagline">"Create user accounts in bulk from a spreadsheet. Everything runs in this tab: no server of ours sees your file or your passwords."</p>
+        </header>
+        <main>
+            <file_step::FileStep state=state />
+            <connection::Connection state=state />
+            <import::Import state=state />
+            <rows_table::RowsTable state=state />
+        </main>
+    }
+}
