@@ -1,0 +1,110 @@
+//! CORS, one switch for both protocols (the `cors` knob), as a middleware over every route.
+//!
+//! On (`"*"` or one origin): a preflight `OPTIONS` to any path is answered 204 with the
+//! allowed origin, methods, the requested headers echoed back (as Aurora's
+//! `AllowCrossDomainRequestsFromOrigin` does) and a max age; every other answer,
+//! errors included, gets the allowed origin and exposes the rate-limit headers so the
+//! page can read `Retry-After`.
+//!
+//! Off: `OPTIONS` is answered 405 with no CORS header and answers carry none, so a
+//! browser blocks everything, exactly as with a real server nobody configured.
+//!
+//! The control API (`/_sandbox/...`) always allows CORS (the configured origin, else `*`),
+//! and its preflights are not counted.
+
+use axum::extract::{Request, State};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
+    VARY,
+};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::control::is_control_path;
+use crate::state::App;
+
+/// The headers a page may read from an API answer.
+pub const EXPOSED_HEADERS: &str =
+    "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
+/// `Access-Control-Allow-Methods` of a preflight answer.
+pub const ALLOWED_METHODS: &str = "POST, GET, OPTIONS";
+/// `Access-Control-Max-Age` of a preflight answer, in seconds.
+pub const MAX_AGE: &str = "600";
+
+/// The CORS middleware (see the module documentation).
+pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let control = is_control_path(&path);
+    let configured = app.config().cors;
+    let allow_origin = match configured.allow_origin() {
+        Some(origin) => Some(origin.to_string()),
+        None if control => Some("*".to_string()),
+        None => None,
+    };
+    let specific = allow_origin.as_deref().is_some_and(|o| o != "*");
+
+    if request.method() == Method::OPTIONS {
+        let response = match &allow_origin {
+            Some(origin) => preflight(origin, specific, request.headers()),
+            None => {
+                let mut response =
+                    (StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed").into_response();
+                response
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET, POST"));
+                response
+            }
+        };
+        if !control {
+            app.lock().preflights += 1;
+            app.log(format!(
+                "OPTIONS {path} preflight -> {}{}",
+                response.status().as_u16(),
+                if allow_origin.is_some() {
+                    ""
+                } else {
+                    " (CORS off: no CORS headers)"
+                }
+            ));
+        }
+        return response;
+    }
+
+    let mut response = next.run(request).await;
+    if let Some(origin) = allow_origin {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&origin) {
+            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
+        headers.insert(
+            ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
+        if specific {
+            headers.append(VARY, HeaderValue::from_static("Origin"));
+        }
+    }
+    response
+}
+
+fn preflight(origin: &str, specific: bool, request_headers: &HeaderMap) -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(ALLOWED_METHODS),
+    );
+    if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+    }
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
+    if specific {
+        headers.insert(VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}

@@ -1,0 +1,619 @@
+//! Mumara Campaigns `POST /api/addUser`.
+//!
+//! Faithful to `shared/protocols/mumara.md` and the seed:
+//! - JSON body (a form body is read too, as Laravel does; any other body has no fields),
+//!   `Authorization: Bearer <key>`; `?api_token=` in the URL is ignored (V1 only), so a
+//!   request authenticated that way is 401;
+//! - keys: `sandbox-key` (may add users), `sandbox-key-noperm` (403); anything else 401;
+//! - answers `{"status":"error"|"success","result":...}` with HTTP 200 for every
+//!   business error; field errors are an object of field -> messages;
+//!   ``"Error: Package doesn`t exsit"`` keeps the upstream typo;
+//! - a per-key fixed-window rate limit (Laravel `throttle`): every answer but the 502 page
+//!   carries `X-RateLimit-Limit` / `X-RateLimit-Remaining`; over the limit 429
+//!   `{"message":"Too Many Attempts."}` with `Retry-After` and `X-RateLimit-Reset`.
+//!
+//! Sandbox choices:
+//! - the limiter runs first, keyed by whatever key was presented (even none or a wrong
+//!   one), so every answer has the headers; a 429 does nothing else and is not an
+//!   `add_calls`;
+//! - then the call is counted (`add_calls`) and the first fault whose "every N" divides
+//!   the count wins: `drop_every` (closed, nothing done), `http502_every` (HTML 502 as
+//!   from a proxy, no rate-limit headers, nothing done); otherwise: key (401/403), fields,
+//!   package, `user_limit`, duplicate e-mail (case-insensitive), created; last,
+//!   `lost_answer_every` throws the outcome away and closes the connection;
+//! - invalid-field messages are the sandbox's own wording in the seed's style;
+//! - `response.id` is the new user's id (from 2 on); `response.user_id` is always 1, the
+//!   account that owns the API key; `time_zone` imitates the seed's odd `+5:+00` form.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Map, Value};
+
+use crate::form::parse_form;
+use crate::ratelimit::Verdict;
+use crate::server::{close_without_answer, ConnKill};
+use crate::state::{App, MumaraUser, Shared, MUMARA_OWNER_ID};
+use crate::util::{unix_now, utc_datetime};
+
+/// The key with every permission.
+pub const KEY: &str = "sandbox-key";
+/// A valid key whose role may not add users.
+pub const KEY_NO_PERMISSION: &str = "sandbox-key-noperm";
+
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+/// What `http502_every` answers: a reverse proxy's error page.
+pub const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// What to answer.
+#[derive(Debug)]
+enum Reply {
+    Json(StatusCode, String),
+    BadGateway,
+    Close,
+}
+
+/// A reply, the limiter's verdict (for the headers) and the outcome for the log line.
+struct Done {
+    reply: Reply,
+    verdict: Option<Verdict>,
+    outcome: String,
+}
+
+/// `POST /api/addUser`.
+pub async fn add_user(State(app): State<App>, request: Request) -> Response {
+    if request.method() != Method::POST {
+        let method = request.method().clone();
+        app.log(format!("[mumara] {method} /api/addUser -> 405"));
+        let body = json!({
+            "message": format!(
+                "The {method} method is not supported for route api/addUser. Supported methods: POST."
+            )
+        });
+        let mut response = json_response(StatusCode::METHOD_NOT_ALLOWED, body.to_string());
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let kill = request.extensions().get::<ConnKill>().cloned();
+    let latency = app.config().mumara.latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let key = bearer(&parts.headers);
+    let input = read_input(&parts.headers, &body);
+    let done = {
+        let mut shared = app.lock();
+        handle(&mut shared, key.as_deref(), &input)
+    };
+    app.log(format!("[mumara] POST /api/addUser -> {}", done.outcome));
+    render(done, kill).await
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, key) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("Bearer") && !key.trim().is_empty())
+        .then(|| key.trim().to_string())
+}
+
+/// The request's fields: a JSON object body, or a form; anything else has none.
+fn read_input(headers: &HeaderMap, body: &[u8]) -> Map<String, Value> {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    if content_type.is_some_and(|c| c.to_ascii_lowercase().contains("json")) {
+        return match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+    }
+    parse_form(content_type, body)
+        .map(|form| {
+            form.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn render(done: Done, kill: Option<ConnKill>) -> Response {
+    let mut response = match done.reply {
+        Reply::Close => return close_without_answer(kill).await,
+        Reply::BadGateway => {
+            return (StatusCode::BAD_GATEWAY, Html(BAD_GATEWAY_PAGE)).into_response()
+        }
+        Reply::Json(status, body) => json_response(status, body),
+    };
+    let headers = response.headers_mut();
+    match done.verdict {
+        Some(Verdict::Allowed { limit, remaining }) => {
+            headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
+            headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(remaining));
+        }
+        Some(Verdict::Limited {
+            limit,
+            retry_after,
+            reset_unix,
+        }) => {
+            headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
+            headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(0u64));
+            headers.insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            headers.insert(X_RATELIMIT_RESET, HeaderValue::from(reset_unix));
+        }
+        None => {}
+    }
+    response
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Field name -> messages, in the order the fields were checked (the seed's order).
+struct FieldErrors(Vec<(&'static str, String)>);
+
+impl Serialize for FieldErrors {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (field, message) in &self.0 {
+            map.serialize_entry(field, &[message])?;
+        }
+        map.end()
+    }
+}
+
+/// `{"status": ..., "result": ..., "response": ...}` in that order.
+#[derive(serde::Serialize)]
+struct Answer<'a, R: Serialize> {
+    status: &'a str,
+    result: R,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response: Option<Created<'a>>,
+}
+
+/// The created user, shaped as in the seed's example.
+#[derive(serde::Serialize)]
+struct Created<'a> {
+    name: &'a str,
+    email: &'a str,
+    login_ips: Option<&'a str>,
+    role: &'a str,
+    is_client: u8,
+    user_id: u64,
+    time_zone: String,
+    package_id: i64,
+    role_id: u8,
+    updated_at: &'a str,
+    created_at: &'a str,
+    id: u64,
+}
+
+fn status_word(shared: &Shared, success: bool) -> &'static str {
+    match (success, shared.config.mumara.status_capitalized) {
+        (true, false) => "success",
+        (true, true) => "Success",
+        (false, false) => "error",
+        (false, true) => "Error",
+    }
+}
+
+fn answer<R: Serialize>(status: &str, result: R, response: Option<Created>) -> String {
+    serde_json::to_string(&Answer {
+        status,
+        result,
+        response,
+    })
+    .unwrap_or_default()
+}
+
+fn handle(shared: &mut Shared, key: Option<&str>, input: &Map<String, Value>) -> Done {
+    let knobs = shared.config.mumara.clone();
+    let verdict = shared.mumara.limiter.check(
+        key.unwrap_or(""),
+        knobs.rate_limit,
+        Duration::from_millis(knobs.rate_window_ms),
+        Instant::now(),
+    );
+    if let Verdict::Limited { retry_after, .. } = verdict {
+        shared.mumara.rate_limited += 1;
+        return Done {
+            reply: Reply::Json(
+                StatusCode::TOO_MANY_REQUESTS,
+                json!({ "message": "Too Many Attempts." }).to_string(),
+            ),
+            verdict: Some(verdict),
+            outcome: format!("429 rate limited (Retry-After {retry_after})"),
+        };
+    }
+    shared.mumara.add_calls += 1;
+    let n = shared.mumara.add_calls;
+    let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
+    if hits(knobs.drop_every) {
+        shared.mumara.faults.drop += 1;
+        return Done {
+            reply: Reply::Close,
+            verdict: None,
+            outcome: "fault drop_every: closed, not created".into(),
+        };
+    }
+    if hits(knobs.http502_every) {
+        shared.mumara.faults.http502 += 1;
+        return Done {
+            reply: Reply::BadGateway,
+            verdict: None,
+            outcome: "fault http502_every: HTTP 502, not created".into(),
+        };
+    }
+    let (status, body, outcome) = add(shared, key, input);
+    if hits(knobs.lost_answer_every) {
+        shared.mumara.faults.lost_answer += 1;
+        return Done {
+            reply: Reply::Close,
+            verdict: None,
+            outcome: format!("fault lost_answer_every: {outcome}, then closed"),
+        };
+    }
+    Done {
+        reply: Reply::Json(status, body),
+        verdict: Some(verdict),
+        outcome,
+    }
+}
+
+/// The add itself, once past the limiter and the faults.
+fn add(
+    shared: &mut Shared,
+    key: Option<&str>,
+    input: &Map<String, Value>,
+) -> (StatusCode, String, String) {
+    let error = status_word(shared, false);
+    match key {
+        Some(KEY) => {}
+        Some(KEY_NO_PERMISSION) => {
+            let body = answer(
+                error,
+                "Error: You do not have permission to perform this action.",
+                None,
+            );
+            return (
+                StatusCode::FORBIDDEN,
+                body,
+                "403 (key without permission)".into(),
+            );
+        }
+        Some(_) => {
+            let body = answer(error, "Unauthenticated.", None);
+            return (StatusCode::UNAUTHORIZED, body, "401 (unknown key)".into());
+        }
+        None => {
+            let body = answer(error, "Unauthenticated.", None);
+            return (StatusCode::UNAUTHORIZED, body, "401 (no Bearer key)".into());
+        }
+    }
+    let fields = match validate(input) {
+        Ok(fields) => fields,
+        Err(errors) => {
+            let names: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
+            let outcome = format!("error: fields {}", names.join(", "));
+            return (StatusCode::OK, answer(error, errors, None), outcome);
+        }
+    };
+    let refuse = |message: &str, why: &str| {
+        (
+            StatusCode::OK,
+            answer(error, message, None),
+            format!("error: {why}"),
+        )
+    };
+    if !shared.config.mumara.packages.contains(&fields.package_id) {
+        return refuse(
+            "Error: Package doesn`t exsit",
+            &format!("package {} does not exist", fields.package_id),
+        );
+    }
+    if let Some(limit) = shared.config.mumara.user_limit {
+        if shared.mumara.users.len() as u64 >= limit {
+            shared.mumara.faults.user_limit += 1;
+            return refuse("Error: User limit reached for your license.", "user_limit");
+        }
+    }
+    if shared.mumara.find(&fields.email).is_some() {
+        return refuse(
+            "Error: User already exists.",
+            &format!("{} exists", fields.email),
+        );
+    }
+    let now = utc_datetime(unix_now());
+    let user = MumaraUser {
+        id: 0,
+        name: fields.name,
+        email: fields.email,
+        password: fields.password,
+        package_id: fields.package_id,
+        timezone: fields.timezone,
+        login_ips: fields.login_ips,
+        created_at: now.clone(),
+        seeded: false,
+    };
+    let id = shared.mumara.insert(user);
+    let user = shared.mumara.users.last().expect("just inserted");
+    let outcome = format!("created {} as id {id}", user.email);
+    let created = fields.response.then(|| Created {
+        name: &user.name,
+        email: &user.email,
+        login_ips: user.login_ips.as_deref(),
+        role: "client",
+        is_client: 1,
+        user_id: MUMARA_OWNER_ID,
+        time_zone: seed_style_time_zone(&user.timezone),
+        package_id: user.package_id,
+        role_id: 3,
+        updated_at: &now,
+        created_at: &now,
+        id,
+    });
+    let body = answer(
+        status_word(shared, true),
+        "User has been successfully created.",
+        created,
+    );
+    (StatusCode::OK, body, outcome)
+}
+
+/// The checked fields of an addUser request.
+#[derive(Debug)]
+struct Fields {
+    name: String,
+    email: String,
+    password: String,
+    package_id: i64,
+    timezone: String,
+    login_ips: Option<String>,
+    response: bool,
+}
+
+/// A text field: `None` when absent, null or blank; numbers are read as text.
+fn text(input: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
+    match input.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(()),
+    }
+}
+
+fn missing(label: &str) -> String {
+    format!("Error: Missing required parameter, {label}")
+}
+
+fn invalid(label: &str, rule: &str) -> String {
+    format!("Error: Invalid parameter, {label} {rule}")
+}
+
+fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
+    let mut errors = Vec::new();
+    let mut required = |key: &'static str, label: &str| match text(input, key) {
+        Ok(Some(value)) => Some(value),
+        Ok(None) => {
+            errors.push((key, missing(label)));
+            None
+        }
+        Err(()) => {
+            errors.push((key, invalid(label, "must be a string")));
+            None
+        }
+    };
+    let email = required("email", "email");
+    let password = required("password", "password");
+    let name = required("name", "name");
+    let email = email.filter(|email| {
+        let ok = valid_email(email);
+        if !ok {
+            errors.push(("email", invalid("email", "must be a valid email address")));
+        }
+        ok
+    });
+    let package_id = match input.get("package_id") {
+        None | Some(Value::Null) => {
+            errors.push(("package_id", missing("package id")));
+            None
+        }
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            errors.push(("package_id", missing("package id")));
+            None
+        }
+        Some(value) => {
+            let id = match value {
+                Value::Number(n) => n.as_i64(),
+                Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            if id.is_none() {
+                errors.push(("package_id", invalid("package id", "must be an integer")));
+            }
+            id
+        }
+    };
+    let timezone = match text(input, "timezone") {
+        Ok(None) => Some("00:00".to_string()),
+        Ok(Some(tz)) if valid_timezone(&tz) => Some(tz),
+        _ => {
+            errors.push((
+                "timezone",
+                invalid("timezone", "must be an offset such as +05:00"),
+            ));
+            None
+        }
+    };
+    let login_ips = match text(input, "login_ips") {
+        Ok(None) => Some(None),
+        Ok(Some(ips)) if valid_ip_list(&ips) => Some(Some(ips)),
+        _ => {
+            errors.push((
+                "login_ips",
+                invalid("login ips", "must be comma-separated valid IP addresses"),
+            ));
+            None
+        }
+    };
+    let response = match input.get("response") {
+        None | Some(Value::Null) => Some(false),
+        Some(Value::Bool(b)) => Some(*b),
+        Some(value) => match value
+            .as_i64()
+            .or_else(|| value.as_str()?.trim().parse().ok())
+        {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            _ => {
+                errors.push(("response", invalid("response", "must be 0 or 1")));
+                None
+            }
+        },
+    };
+    match (
+        email, password, name, package_id, timezone, login_ips, response,
+    ) {
+        (
+            Some(email),
+            Some(password),
+            Some(name),
+            Some(package_id),
+            Some(timezone),
+            Some(login_ips),
+            Some(response),
+        ) if errors.is_empty() => Ok(Fields {
+            name,
+            email,
+            password,
+            package_id,
+            timezone,
+            login_ips,
+            response,
+        }),
+        _ => Err(FieldErrors(errors)),
+    }
+}
+
+/// A plain address check: one `@`, a dot-atom local part, dot-separated domain labels.
+pub fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    let domain_ok = !domain.is_empty()
+        && domain.len() <= 253
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok && email.len() <= 254
+}
+
+/// `+05:00`, `-03:30`, `00:00`: optional sign, two-digit hours up to 14, two-digit minutes.
+pub fn valid_timezone(timezone: &str) -> bool {
+    let unsigned = timezone.strip_prefix(['+', '-']).unwrap_or(timezone);
+    let Some((hours, minutes)) = unsigned.split_once(':') else {
+        return false;
+    };
+    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    two_digits(hours)
+        && two_digits(minutes)
+        && hours.parse::<u8>().is_ok_and(|h| h <= 14)
+        && minutes.parse::<u8>().is_ok_and(|m| m < 60)
+}
+
+/// Comma-separated IPv4/IPv6 addresses (spaces around commas allowed).
+pub fn valid_ip_list(list: &str) -> bool {
+    list.split(',')
+        .all(|ip| ip.trim().parse::<IpAddr>().is_ok())
+}
+
+/// The seed's example answers `+05:00` with `"time_zone": "+5:+00"`; imitate it.
+fn seed_style_time_zone(timezone: &str) -> String {
+    let (sign, unsigned) = match timezone.strip_prefix('-') {
+        Some(rest) => ('-', rest),
+        None => ('+', timezone.trim_start_matches('+')),
+    };
+    match unsigned.split_once(':') {
+        Some((hours, minutes)) => {
+            let hours: u8 = hours.parse().unwrap_or(0);
+            format!("{sign}{hours}:{sign}{minutes}")
+        }
+        None => timezone.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(valid_email("david@example.com"));
+        assert!(valid_email("a.b+c@localhost"));
+        assert!(!valid_email("nope"));
+        assert!(!valid_email("a@@b.c"));
+        assert!(!valid_email("a@b..c"));
+        assert!(!valid_email(".a@b.c"));
+        assert!(!valid_email("a b@c.d"));
+    }
+
+    #[test]
+    fn timezones() {
+        for ok in ["+05:00", "-03:30", "00:00", "+14:00"] {
+            assert!(valid_timezone(ok), "{ok}");
+        }
+        for bad in ["+5:00", "UTC", "+15:00", "05:60", "+05:00:00", ""] {
+            assert!(!valid_timezone(bad), "{bad}");
+        }
+        assert_eq!(seed_style_time_zone("+05:00"), "+5:+00");
+        assert_eq!(seed_style_time_zone("-03:30"), "-3:-30");
+    }
+
+    #[test]
+    fn ip_lists() {
+        assert!(valid_ip_list("192.168.1.1,192.168.1.2"));
+        assert!(valid_ip_list("10.0.0.1, ::1"));
+        assert!(!valid_ip_list("300.1.1.1"));
+        assert!(!valid_ip_list("10.0.0.1,"));
+    }
+
+    #[test]
+    fn missing_fields_in_seed_order() {
+        let errors = validate(&Map::new()).unwrap_err();
+        let body = serde_json::to_string(&errors).unwrap();
+        assert_eq!(
+            body,
+            r#"{"email":["Error: Missing required parameter, email"],"password":["Error: Missing required parameter, password"],"name":["Error: Missing required parameter, name"],"package_id":["Error: Missing required parameter, package id"]}"#
+        );
+    }
+}
