@@ -124,7 +124,7 @@ impl AppState {
                     load,
                     index,
                     email: planned.email.clone(),
-                    has_password: planned.user.as_ref().is_ok_and(|u| !u.password.is_empty()),
+                    has_password: planned.has_password,
                     cell: RwSignal::new(RowCell {
                         status,
                         message,

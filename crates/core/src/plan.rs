@@ -11,6 +11,8 @@ pub struct PlannedRow {
     pub line: u64,
     /// The address as written in the file, for display and reports even when invalid.
     pub email: String,
+    /// Whether the row gives a password, for the mask shown in its place.
+    pub has_password: bool,
     pub user: Result<UserRow, Vec<Problem>>,
 }
 
@@ -37,6 +39,7 @@ pub fn plan(table: &Table, mapping: &Mapping) -> Vec<PlannedRow> {
             PlannedRow {
                 line: record.line,
                 email: mapped.get(Field::Email).to_owned(),
+                has_password: !mapped.get(Field::Password).is_empty(),
                 user: validate(&mapped),
             }
         })
@@ -55,6 +58,8 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert!(rows[0].user.is_ok());
         assert_eq!(rows[1].email, "broken");
+        assert!(rows[1].has_password);
+        assert!(!rows[2].has_password);
         assert!(rows[1].problems_text().contains("email"));
         assert_eq!(rows[2].problems_text(), "password: missing");
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 3]);
