@@ -28,9 +28,8 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
             }
         }
     };
-    let timer = controller.map(|c| {
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort())
-    });
+    let timer =
+        controller.map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
     let exchange = match sent.send().await {
         Ok(response) => {
             let status = response.status();

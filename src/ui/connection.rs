@@ -20,7 +20,7 @@ pub fn Connection(state: AppState) -> impl IntoView {
                     disabled=locked
                     on:change=move |ev| {
                         state.target.set(event_target_value(&ev));
-                        state.login_error.set(None);
+                        state.replan();
                     }
                 >
                     <option value="aurora">"Aurora"</option>
@@ -74,6 +74,28 @@ pub fn Connection(state: AppState) -> impl IntoView {
                         prop:value=move || state.api_key.get()
                         disabled=locked
                         on:input=move |ev| state.api_key.set(event_target_value(&ev))
+                    />
+                    <label for="package-default">"Package ID"</label>
+                    <input
+                        id="package-default"
+                        type="text"
+                        inputmode="numeric"
+                        placeholder="for rows without a package_id column"
+                        prop:value=move || state.package_default.get()
+                        disabled=locked
+                        on:change=move |ev| {
+                            state.package_default.set(event_target_value(&ev));
+                            state.replan();
+                        }
+                    />
+                    <label for="timezone-default">"Timezone"</label>
+                    <input
+                        id="timezone-default"
+                        type="text"
+                        placeholder="e.g. +05:00 (Mumara's default is 00:00)"
+                        prop:value=move || state.timezone_default.get()
+                        disabled=locked
+                        on:change=move |ev| state.timezone_default.set(event_target_value(&ev))
                     />
                 </Show>
             </form>

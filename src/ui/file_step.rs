@@ -3,7 +3,6 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::map::Mapping;
-use roster_core::plan::plan;
 use roster_core::read::read;
 
 use super::state::{AppState, Loaded};
@@ -11,9 +10,9 @@ use crate::glue::file::read_bytes;
 
 fn load(state: AppState, file: web_sys::File) {
     if state.active.get_untracked() {
-        state
-            .file_error
-            .set(Some("An import is running: wait for it to end before loading another file.".into()));
+        state.file_error.set(Some(
+            "An import is running: wait for it to end before loading another file.".into(),
+        ));
         return;
     }
     spawn_local(async move {
@@ -25,11 +24,10 @@ fn load(state: AppState, file: web_sys::File) {
         match outcome {
             Ok(table) => {
                 let mapping = Mapping::auto(&table);
-                let planned = plan(&table, &mapping);
                 state.show_file(Loaded {
                     name,
                     table,
-                    plan: planned,
+                    mapping,
                 });
             }
             Err(message) => state.file_error.set(Some(format!("{name}: {message}"))),
@@ -69,9 +67,10 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         input.set_value("");
     };
     let summary = move || {
-        state.loaded.get().map(|loaded| {
-            let total = loaded.plan.len();
-            let invalid = loaded.plan.iter().filter(|p| p.user.is_err()).count();
+        let loaded = state.loaded.get()?;
+        state.plan.get().map(|plan| {
+            let total = plan.len();
+            let invalid = plan.iter().filter(|p| p.user.is_err()).count();
             format!(
                 "{}: {} rows ({} ready, {} invalid). Delimiter: {}. {}",
                 loaded.name,

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::report::csv_report;
 use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
-use roster_core::send::aurora::Aurora;
 use roster_core::send::{Secrets, Target};
 use roster_core::Status;
 
@@ -32,26 +31,30 @@ fn tally(counts: &StatusCounts) -> String {
 fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
     let url = state.server_url.get_untracked().trim().to_owned();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err("Enter the Server URL, starting with https:// (or http:// for a local server).".into());
+        return Err(
+            "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
+        );
     }
+    let target = state.target()?;
+    let secrets = Secrets {
+        login: state.login.get_untracked().trim().to_owned(),
+        password: state.password.get_untracked(),
+        api_key: state.api_key.get_untracked().trim().to_owned(),
+    };
     match state.target.get_untracked().as_str() {
-        "aurora" => {
-            let secrets = Secrets {
-                login: state.login.get_untracked().trim().to_owned(),
-                password: state.password.get_untracked(),
-                api_key: String::new(),
-            };
-            if secrets.login.is_empty() || secrets.password.is_empty() {
-                return Err("Enter the super administrator's Login and Password.".into());
-            }
-            Ok((Box::new(Aurora::new(&url)), secrets))
+        "mumara" if secrets.api_key.is_empty() => {
+            Err("Enter the Mumara API key (Settings → API Keys).".into())
         }
-        _ => Err("Mumara imports are not available in this version yet: choose Aurora.".into()),
+        "mumara" => Ok((target, secrets)),
+        _ if secrets.login.is_empty() || secrets.password.is_empty() => {
+            Err("Enter the super administrator's Login and Password.".into())
+        }
+        _ => Ok((target, secrets)),
     }
 }
 
 fn start(state: AppState) {
-    let Some(loaded) = state.loaded.get_untracked() else {
+    let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
     };
@@ -67,7 +70,7 @@ fn start(state: AppState) {
     let run = Rc::new(RefCell::new(Run::new(
         target,
         secrets,
-        &loaded.plan,
+        &plan,
         RunConfig::default(),
     )));
     state.run.set_value(Some(run.clone()));
@@ -86,7 +89,9 @@ fn start(state: AppState) {
                 state.run.set_value(None);
                 "Import not started: the login failed. No row was sent.".to_owned()
             }
-            Phase::Stopped(reason) => format!("Import stopped: {reason} Result: {}.", tally(&counts)),
+            Phase::Stopped(reason) => {
+                format!("Import stopped: {reason} Result: {}.", tally(&counts))
+            }
             _ => format!("Import finished: {}.", tally(&counts)),
         };
         state.announcement.set(sentence);
@@ -94,11 +99,11 @@ fn start(state: AppState) {
 }
 
 fn save_report(state: AppState) {
-    let (Some(loaded), Some(run)) = (state.loaded.get_untracked(), state.run.get_value()) else {
+    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.get_value()) else {
         return;
     };
     let run = run.borrow();
-    let csv = csv_report(&loaded.plan, run.rows());
+    let csv = csv_report(&plan, run.rows());
     let name = format!(
         "roster-report-{}-{}.csv",
         run.target_name().to_lowercase(),
@@ -122,7 +127,7 @@ pub fn Import(state: AppState) -> impl IntoView {
     let done = move || state.counts.get().done();
     let view_is = move |v: RunView| state.run_view.get() == v;
     let has_report = move || {
-        !state.active.get() && state.run_view.get() != RunView::Idle && state.loaded.get().is_some()
+        !state.active.get() && state.run_view.get() != RunView::Idle && state.plan.get().is_some()
     };
     let percent = move || {
         let total = total();
@@ -138,7 +143,7 @@ pub fn Import(state: AppState) -> impl IntoView {
             <div class="actions">
                 <button
                     class="primary"
-                    disabled=move || state.active.get() || state.loaded.get().is_none()
+                    disabled=move || state.active.get() || state.plan.get().is_none()
                     on:click=move |_| start(state)
                 >
                     "Start import"

@@ -5,16 +5,20 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster_core::plan::PlannedRow;
+use roster_core::map::Mapping;
+use roster_core::plan::{plan, PlannedRow};
 use roster_core::read::Table;
 use roster_core::run::{Phase, RowState, Run, StatusCounts};
+use roster_core::send::aurora::Aurora;
+use roster_core::send::mumara::{Mumara, MumaraDefaults};
+use roster_core::send::Target;
 use roster_core::Status;
 
-/// A file that was read and planned.
+/// A file as it was read, with its column mapping.
 pub struct Loaded {
     pub name: String,
     pub table: Table,
-    pub plan: Vec<PlannedRow>,
+    pub mapping: Mapping,
 }
 
 /// What one table row shows.
@@ -37,7 +41,7 @@ impl From<&RowState> for RowCell {
 
 #[derive(Clone, Debug)]
 pub struct RowView {
-    /// Which file load the row belongs to, so a new file re-renders every row.
+    /// Which plan the row belongs to, so a new plan re-renders every row.
     pub load: u32,
     pub index: usize,
     pub email: String,
@@ -70,6 +74,8 @@ impl From<&Phase> for RunView {
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub loaded: RwSignal<Option<Arc<Loaded>>>,
+    /// The loaded file's rows, mapped and checked for the chosen target.
+    pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
     pub file_error: RwSignal<Option<String>>,
     pub rows: RwSignal<Vec<RowView>>,
     pub target: RwSignal<String>,
@@ -77,7 +83,10 @@ pub struct AppState {
     pub login: RwSignal<String>,
     /// Held in memory only, never written anywhere.
     pub password: RwSignal<String>,
+    /// Held in memory only, never written anywhere.
     pub api_key: RwSignal<String>,
+    pub package_default: RwSignal<String>,
+    pub timezone_default: RwSignal<String>,
     pub login_error: RwSignal<Option<String>>,
     pub run_view: RwSignal<RunView>,
     /// True from Start until the last request in flight has come back.
@@ -92,6 +101,7 @@ impl AppState {
     pub fn new() -> AppState {
         AppState {
             loaded: RwSignal::new(None),
+            plan: RwSignal::new(None),
             file_error: RwSignal::new(None),
             rows: RwSignal::new(Vec::new()),
             target: RwSignal::new("aurora".into()),
@@ -99,6 +109,8 @@ impl AppState {
             login: RwSignal::new("superadmin".into()),
             password: RwSignal::new(String::new()),
             api_key: RwSignal::new(String::new()),
+            package_default: RwSignal::new(String::new()),
+            timezone_default: RwSignal::new(String::new()),
             login_error: RwSignal::new(None),
             run_view: RwSignal::new(RunView::Idle),
             active: RwSignal::new(false),
@@ -108,11 +120,60 @@ impl AppState {
         }
     }
 
-    /// Shows a freshly planned file: one row view per input row.
+    /// The target the form describes. The URL is checked when the run starts.
+    pub fn target(&self) -> Result<Box<dyn Target>, String> {
+        let url = self.server_url.get_untracked();
+        match self.target.get_untracked().as_str() {
+            "mumara" => {
+                let package = self.package_default.get_untracked();
+                let package = package.trim();
+                let package_id = if package.is_empty() {
+                    None
+                } else {
+                    match package.parse::<u64>() {
+                        Ok(id) if id > 0 => Some(id),
+                        _ => {
+                            return Err(format!(
+                                "Package ID \"{package}\" is not a positive number."
+                            ))
+                        }
+                    }
+                };
+                let timezone = self.timezone_default.get_untracked().trim().to_owned();
+                Ok(Box::new(Mumara::new(
+                    &url,
+                    MumaraDefaults {
+                        package_id,
+                        timezone: (!timezone.is_empty()).then_some(timezone),
+                    },
+                )))
+            }
+            _ => Ok(Box::new(Aurora::new(&url))),
+        }
+    }
+
+    /// Shows a freshly read file.
     pub fn show_file(&self, loaded: Loaded) {
-        let load = self.rows.with_untracked(|rows| rows.first().map_or(0, |r| r.load + 1));
-        let rows: Vec<RowView> = loaded
-            .plan
+        self.loaded.set(Some(Arc::new(loaded)));
+        self.file_error.set(None);
+        self.replan();
+    }
+
+    /// Maps and checks the file for the chosen target, and shows one row per input row.
+    pub fn replan(&self) {
+        let Some(loaded) = self.loaded.get_untracked() else {
+            return;
+        };
+        let required = match self.target() {
+            Ok(target) => target.required(),
+            // A bad default is reported at Start; plan as if it were absent.
+            Err(_) => vec![],
+        };
+        let planned = plan(&loaded.table, &loaded.mapping, &required);
+        let load = self
+            .rows
+            .with_untracked(|rows| rows.first().map_or(0, |r| r.load + 1));
+        let rows: Vec<RowView> = planned
             .iter()
             .enumerate()
             .map(|(index, planned)| {
@@ -133,11 +194,11 @@ impl AppState {
                 }
             })
             .collect();
-        self.counts
-            .set(StatusCounts::of(rows.iter().map(|r| r.cell.get_untracked().status)));
+        self.counts.set(StatusCounts::of(
+            rows.iter().map(|r| r.cell.get_untracked().status),
+        ));
         self.rows.set(rows);
-        self.loaded.set(Some(Arc::new(loaded)));
-        self.file_error.set(None);
+        self.plan.set(Some(Arc::new(planned)));
         self.run.set_value(None);
         self.run_view.set(RunView::Idle);
         self.login_error.set(None);
@@ -158,5 +219,4 @@ impl AppState {
         }
         self.run_view.set(RunView::from(run.phase()));
     }
-
 }

@@ -29,8 +29,9 @@ impl PlannedRow {
     }
 }
 
-/// Maps and validates every record of the table, keeping input order.
-pub fn plan(table: &Table, mapping: &Mapping) -> Vec<PlannedRow> {
+/// Maps and validates every record of the table, keeping input order. `required` is
+/// what the target needs from a column (see [`crate::send::Target::required`]).
+pub fn plan(table: &Table, mapping: &Mapping, required: &[Field]) -> Vec<PlannedRow> {
     table
         .records
         .iter()
@@ -40,7 +41,7 @@ pub fn plan(table: &Table, mapping: &Mapping) -> Vec<PlannedRow> {
                 line: record.line,
                 email: mapped.get(Field::Email).to_owned(),
                 has_password: !mapped.get(Field::Password).is_empty(),
-                user: validate(&mapped),
+                user: validate(&mapped, required),
             }
         })
         .collect()
@@ -54,7 +55,7 @@ mod tests {
     #[test]
     fn keeps_order_and_marks_invalid_rows() {
         let t = read(b"a@localhost | p1\nbroken | p2\nc@localhost | \n").unwrap();
-        let rows = plan(&t, &Mapping::auto(&t));
+        let rows = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
         assert_eq!(rows.len(), 3);
         assert!(rows[0].user.is_ok());
         assert_eq!(rows[1].email, "broken");

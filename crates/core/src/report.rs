@@ -48,7 +48,7 @@ pub fn csv_report(plan: &[PlannedRow], rows: &[RowState]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::Mapping;
+    use crate::map::{Field, Mapping};
     use crate::plan::plan;
     use crate::read::read;
     use crate::run::Status;
@@ -80,7 +80,11 @@ mod tests {
             b"a@localhost | p123secret\n=HYPERLINK(\"x\")@h | p2secret\n-x@h | p3secret\nbroken | p4secret\n",
         )
         .unwrap();
-        let planned = plan(&table, &Mapping::auto(&table));
+        let planned = plan(
+            &table,
+            &Mapping::auto(&table),
+            &[Field::Email, Field::Password],
+        );
         let rows = [
             state(Status::Created, "", Some("7")),
             state(

@@ -67,16 +67,19 @@ fn parse_number<T: std::str::FromStr>(
 }
 
 /// Turns a mapped row into a typed [`UserRow`], or lists every problem it has.
-pub fn validate(row: &MappedRow) -> Result<UserRow, Vec<Problem>> {
+/// `required` names the fields the target needs from a column (e-mail always).
+pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Problem>> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email).to_owned();
     if let Some(p) = email_problem(&email) {
         problems.push(problem(Field::Email, p));
     }
-    let password = row.get(Field::Password).to_owned();
-    if password.is_empty() {
-        problems.push(problem(Field::Password, "missing"));
+    for &field in required {
+        if field != Field::Email && row.get(field).is_empty() {
+            problems.push(problem(field, "missing"));
+        }
     }
+    let password = row.get(Field::Password).to_owned();
     let role = parse_number::<u8>(row, Field::Role, "a role number", &mut problems);
     if let Some(r) = role.filter(|r| *r > 3) {
         problems.push(problem(
@@ -116,6 +119,16 @@ pub fn validate(row: &MappedRow) -> Result<UserRow, Vec<Problem>> {
 mod tests {
     use super::*;
 
+    const REQ: &[Field] = &[Field::Email, Field::Password];
+
+    #[test]
+    fn required_fields_come_from_the_target() {
+        let r = row(&[(Field::Email, "a@b"), (Field::Password, "p")]);
+        let errs = validate(&r, &[Field::Email, Field::Password, Field::Name]).unwrap_err();
+        assert_eq!(errs[0].to_string(), "name: missing");
+        assert!(validate(&r, &[Field::Email]).is_ok());
+    }
+
     fn row(pairs: &[(Field, &str)]) -> MappedRow {
         MappedRow {
             line: 1,
@@ -125,10 +138,10 @@ mod tests {
 
     #[test]
     fn a_good_row() {
-        let r = validate(&row(&[
-            (Field::Email, "a@localhost"),
-            (Field::Password, "p123"),
-        ]))
+        let r = validate(
+            &row(&[(Field::Email, "a@localhost"), (Field::Password, "p123")]),
+            REQ,
+        )
         .unwrap();
         assert_eq!(r.email, "a@localhost");
         assert_eq!(r.password, "p123");
@@ -137,11 +150,14 @@ mod tests {
 
     #[test]
     fn every_problem_is_listed() {
-        let errs = validate(&row(&[
-            (Field::Email, "no-at-sign"),
-            (Field::Role, "7"),
-            (Field::QuotaMb, "lots"),
-        ]))
+        let errs = validate(
+            &row(&[
+                (Field::Email, "no-at-sign"),
+                (Field::Role, "7"),
+                (Field::QuotaMb, "lots"),
+            ]),
+            REQ,
+        )
         .unwrap_err();
         let fields: Vec<Field> = errs.iter().map(|p| p.field).collect();
         assert_eq!(

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
-use roster_core::map::Mapping;
+use roster_core::map::{Field, Mapping};
 use roster_core::plan::plan;
 use roster_core::read::read;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
@@ -130,7 +130,11 @@ fn secrets(password: &str) -> Secrets {
 
 fn start(file: &str, password: &str, config: RunConfig) -> Run {
     let table = read(file.as_bytes()).unwrap();
-    let planned = plan(&table, &Mapping::auto(&table));
+    let planned = plan(
+        &table,
+        &Mapping::auto(&table),
+        &[Field::Email, Field::Password],
+    );
     Run::new(
         Box::new(Aurora::new("http://sandbox/")),
         secrets(password),

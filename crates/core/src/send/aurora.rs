@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, Target};
 use crate::http::{Body, Exchange, HttpRequest, HttpResponse};
-use crate::map::UserRow;
+use crate::map::{Field, UserRow};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -134,6 +134,10 @@ fn describe(code: i64, message: &Option<String>) -> String {
 impl Target for Aurora {
     fn name(&self) -> &'static str {
         "Aurora"
+    }
+
+    fn required(&self) -> Vec<Field> {
+        vec![Field::Email, Field::Password]
     }
 
     fn login(&self, secrets: &Secrets) -> LoginStep {

@@ -2,11 +2,12 @@
 //! Adding a target is one more module implementing [`Target`].
 
 pub mod aurora;
+pub mod mumara;
 
 use std::fmt;
 
 use crate::http::{Exchange, HttpRequest};
-use crate::map::UserRow;
+use crate::map::{Field, UserRow};
 
 /// What the user typed to authenticate. Held in memory only; `Debug` never shows it.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -92,6 +93,8 @@ pub enum Outcome {
 pub trait Target {
     /// The name shown to the user.
     fn name(&self) -> &'static str;
+    /// Fields every row must give, given the run's defaults.
+    fn required(&self) -> Vec<Field>;
     /// How the run starts: a login request, or a session straight from the secrets.
     fn login(&self, secrets: &Secrets) -> LoginStep;
     /// Reads the login's answer.

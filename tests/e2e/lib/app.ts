@@ -1,0 +1,136 @@
+/**
+ * Drives the Roster page the way a user does: through accessible names and roles only
+ * (getByRole / getByLabel), never through CSS classes or ids.
+ */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const FINAL_STATUSES = ['created', 'exists', 'rejected', 'failed', 'invalid', 'unknown', 'skipped'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export const COLUMNS = ['#', 'Email', 'Password', 'Status', 'Message', 'Target ID'] as const;
+export type Column = (typeof COLUMNS)[number];
+export type TableRow = Record<Column, string>;
+
+/** Generous bound for an import of a handful of rows against the local sandbox. */
+export const IMPORT_TIMEOUT_MS = 30_000;
+
+export function controls(page: Page) {
+  return {
+    chooseFile: page.getByLabel('Choose file'),
+    dropZone: page.getByRole('region', { name: 'Drop zone' }),
+    target: page.getByLabel('Target', { exact: true }),
+    serverUrl: page.getByLabel('Server URL'),
+    login: page.getByLabel('Login', { exact: true }),
+    password: page.getByLabel('Password', { exact: true }),
+    apiKey: page.getByLabel('API key'),
+    start: page.getByRole('button', { name: 'Start import' }),
+    pause: page.getByRole('button', { name: 'Pause' }),
+    resume: page.getByRole('button', { name: 'Resume' }),
+    cancel: page.getByRole('button', { name: 'Cancel' }),
+    downloadReport: page.getByRole('button', { name: 'Download report' }),
+    rowsTable: page.getByRole('table', { name: 'Rows' }),
+    progress: page.getByRole('progressbar', { name: 'Import progress' }),
+    statusRegion: page.getByRole('status'),
+  };
+}
+
+/** Opens the app and waits until the WebAssembly app has rendered its controls. */
+export async function openApp(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
+}
+
+export async function loadFile(page: Page, file: string): Promise<void> {
+  await controls(page).chooseFile.setInputFiles(file);
+  await expect(controls(page).rowsTable).toBeVisible();
+}
+
+export async function fillAurora(
+  page: Page,
+  opts: { serverUrl: string; login: string; password: string },
+): Promise<void> {
+  const c = controls(page);
+  await c.target.selectOption({ label: 'Aurora' });
+  await c.serverUrl.fill(opts.serverUrl);
+  await c.login.fill(opts.login);
+  await c.password.fill(opts.password);
+}
+
+/** Waits until the progressbar reads total/total and the live region says "Import finished". */
+export async function waitForImportFinished(page: Page, total: number): Promise<void> {
+  const c = controls(page);
+  await expect(c.progress).toHaveAttribute('aria-valuemax', String(total), { timeout: IMPORT_TIMEOUT_MS });
+  await expect(c.progress).toHaveAttribute('aria-valuenow', String(total), { timeout: IMPORT_TIMEOUT_MS });
+  await expect(c.statusRegion.filter({ hasText: 'Import finished' }).first()).toBeAttached({
+    timeout: IMPORT_TIMEOUT_MS,
+  });
+}
+
+/**
+ * Reads the "Rows" table into objects keyed by column header. Works for a native
+ * <table> and for an ARIA table built from role=row / role=cell elements.
+ */
+export async function readRows(page: Page): Promise<TableRow[]> {
+  const table = controls(page).rowsTable;
+  const matrix = await table.evaluate((t) => {
+    const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+    const text = (el: Element) => norm((el as HTMLElement).innerText ?? el.textContent ?? '');
+    const isHeaderCell = (el: Element) => el.tagName === 'TH' || el.getAttribute('role') === 'columnheader';
+    const rows: Element[] =
+      t instanceof HTMLTableElement
+        ? Array.from(t.rows)
+        : Array.from(t.querySelectorAll('[role="row"]'));
+    return rows.map((r) => {
+      const cells: Element[] =
+        r instanceof HTMLTableRowElement
+          ? Array.from(r.cells)
+          : Array.from(r.querySelectorAll('[role="cell"],[role="gridcell"],[role="columnheader"],[role="rowheader"]'));
+      return { header: cells.length > 0 && cells.every(isHeaderCell), cells: cells.map(text) };
+    });
+  });
+  const headerRow = matrix.find((r) => r.header);
+  if (!headerRow) throw new Error('table "Rows" has no header row');
+  for (const col of COLUMNS) {
+    if (!headerRow.cells.includes(col)) {
+      throw new Error(`table "Rows" lacks column "${col}"; headers are ${JSON.stringify(headerRow.cells)}`);
+    }
+  }
+  return matrix
+    .filter((r) => !r.header)
+    .map((r) => {
+      const obj = {} as TableRow;
+      for (const col of COLUMNS) obj[col] = r.cells[headerRow.cells.indexOf(col)] ?? '';
+      return obj;
+    });
+}
+
+/** The single status word in a Status cell; throws unless exactly one is present. */
+export function statusWord(cell: string): FinalStatus {
+  const found = FINAL_STATUSES.filter((w) => new RegExp(`\\b${w}\\b`, 'i').test(cell));
+  if (found.length !== 1) {
+    throw new Error(`Status cell ${JSON.stringify(cell)} does not hold exactly one status word (${found.join(',')})`);
+  }
+  return found[0];
+}
+
+/** Every password cell is a non-empty mask: no letter or digit, and not the password. */
+export function expectMasked(rows: TableRow[], passwords: string[]): void {
+  rows.forEach((r, i) => {
+    const cell = r.Password;
+    expect(cell, `row ${i + 1} Password cell`).not.toBe('');
+    expect(cell, `row ${i + 1} Password cell must be a mask`).not.toMatch(/[\p{L}\p{N}]/u);
+    expect(cell).not.toContain(passwords[i]);
+  });
+}
+
+/** None of the given passwords occurs in the visible text nor anywhere in the DOM. */
+export async function expectNoPasswordsInPage(page: Page, passwords: string[]): Promise<void> {
+  const text = await page.locator('body').innerText();
+  const html = await page.content();
+  for (const p of passwords) {
+    expect(text, `password ${JSON.stringify(p)} must not be shown`).not.toContain(p);
+    expect(html, `password ${JSON.stringify(p)} must not be in the DOM`).not.toContain(p);
+  }
+}
+
+export type { Locator };
