@@ -51,6 +51,13 @@ fn error(code: i64) -> Exchange {
 }
 
 impl FakeAurora {
+    fn with_faults<const N: usize>(faults: [Option<Fault>; N]) -> FakeAurora {
+        FakeAurora {
+            faults: faults.into(),
+            ..FakeAurora::default()
+        }
+    }
+
     fn handle(&mut self, req: &HttpRequest) -> Exchange {
         let Body::Form(fields) = &req.body else {
             return error(103);
@@ -234,14 +241,12 @@ fn existing_user_is_exists_and_invalid_rows_are_never_sent() {
 
 #[test]
 fn transient_faults_are_retried_and_lost_answers_resolved() {
-    let mut server = FakeAurora::default();
-    server.faults = [
+    let mut server = FakeAurora::with_faults([
         Some(Fault::Http500),
         Some(Fault::LoseAnswer),
         Some(Fault::ResultFalse),
         Some(Fault::Drop),
-    ]
-    .into();
+    ]);
     let mut run = start(SEED, "12345", RunConfig::default());
     drive(&mut run, &mut server);
     let rows = run.rows();
@@ -263,20 +268,18 @@ fn transient_faults_are_retried_and_lost_answers_resolved() {
 
 #[test]
 fn a_row_never_answered_ends_unknown_and_one_always_failing_ends_failed() {
-    let mut server = FakeAurora::default();
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 2,
     };
     // Retries go to the back of the queue: a, b, c, a, b.
-    server.faults = [
+    let mut server = FakeAurora::with_faults([
         Some(Fault::Drop),
         Some(Fault::Http500),
         None,
         Some(Fault::Drop),
         Some(Fault::Http500),
-    ]
-    .into();
+    ]);
     let mut run = start(
         "a@localhost | p1\nb@localhost | p2\nc@localhost | p3\n",
         "12345",
@@ -292,8 +295,8 @@ fn a_row_never_answered_ends_unknown_and_one_always_failing_ends_failed() {
 
 #[test]
 fn expired_token_logs_in_once_more_and_retries_the_row() {
-    let mut server = FakeAurora::default();
-    server.faults = [None, Some(Fault::ExpireToken)].into();
+    let mut server = FakeAurora::with_faults([None, Some(Fault::ExpireToken)]);
+
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 1,
@@ -311,8 +314,8 @@ fn expired_token_logs_in_once_more_and_retries_the_row() {
 
 #[test]
 fn fatal_code_stops_the_run_and_skips_the_rest() {
-    let mut server = FakeAurora::default();
-    server.faults = [None, Some(Fault::Code(115))].into();
+    let mut server = FakeAurora::with_faults([None, Some(Fault::Code(115))]);
+
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 3,
@@ -337,8 +340,8 @@ fn fatal_code_stops_the_run_and_skips_the_rest() {
 
 #[test]
 fn rejected_codes_are_final_per_row() {
-    let mut server = FakeAurora::default();
-    server.faults = [Some(Fault::Code(103)), Some(Fault::Code(0))].into();
+    let mut server = FakeAurora::with_faults([Some(Fault::Code(103)), Some(Fault::Code(0))]);
+
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 3,
