@@ -13,6 +13,8 @@ pub struct PlannedRow {
     pub email: String,
     /// Whether the row gives a password, for the mask shown in its place.
     pub has_password: bool,
+    /// The user took this row out of the import: it ends `skipped` and is never sent.
+    pub excluded: bool,
     pub user: Result<UserRow, Vec<Problem>>,
 }
 
@@ -41,6 +43,7 @@ pub fn plan(table: &Table, mapping: &Mapping, required: &[Field]) -> Vec<Planned
                 line: record.line,
                 email: mapped.get(Field::Email).to_owned(),
                 has_password: !mapped.get(Field::Password).is_empty(),
+                excluded: false,
                 user: validate(&mapped, required),
             }
         })

@@ -177,6 +177,7 @@ impl Run {
         let mut queue = VecDeque::new();
         for (i, planned) in plan.iter().enumerate() {
             let (status, message) = match &planned.user {
+                _ if planned.excluded => (Status::Skipped, "Excluded by the user.".to_owned()),
                 Ok(_) => {
                     queue.push_back(i);
                     (Status::Pending, String::new())

@@ -426,3 +426,24 @@ fn concurrency_is_bounded() {
     assert!(matches!(run.next_command(), Some(Command::Create { .. })));
     assert_eq!(run.next_command(), None);
 }
+
+#[test]
+fn excluded_rows_end_skipped_and_are_never_sent() {
+    let mut server = FakeAurora::default();
+    let mut run = start_with(SEED, "12345", RunConfig::default(), |rows| {
+        rows[2].excluded = true
+    });
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Created,
+            Status::Skipped,
+            Status::Created
+        ]
+    );
+    assert_eq!(run.rows()[2].message, "Excluded by the user.");
+    assert!(!server.users.contains_key("a3@localhost"));
+    assert_eq!(server.creates, 3);
+}
