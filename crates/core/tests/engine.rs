@@ -136,12 +136,22 @@ fn secrets(password: &str) -> Secrets {
 }
 
 fn start(file: &str, password: &str, config: RunConfig) -> Run {
+    start_with(file, password, config, |_| {})
+}
+
+fn start_with(
+    file: &str,
+    password: &str,
+    config: RunConfig,
+    edit: impl FnOnce(&mut Vec<roster_core::plan::PlannedRow>),
+) -> Run {
     let table = read(file.as_bytes()).unwrap();
-    let planned = plan(
+    let mut planned = plan(
         &table,
         &Mapping::auto(&table),
         &[Field::Email, Field::Password],
     );
+    edit(&mut planned);
     Run::new(
         Box::new(Aurora::new("http://sandbox/")),
         secrets(password),
