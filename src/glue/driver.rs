@@ -1,14 +1,23 @@
-//! Drives a [`Run`]: performs the commands it gives, feeds the answers back, and reports
-//! changes. All decisions are the core's; this loop only moves data.
+//! Drives a [`Run`]: performs the commands it gives, feeds the answers back, sleeps until
+//! the engine's next wake-up, and reports changes. All decisions are the core's; this
+//! loop only moves data and keeps time.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
+use gloo_timers::future::TimeoutFuture;
 use roster_core::http::Exchange;
 use roster_core::run::{Command, Run};
 
+use super::clock::now_ms;
 use super::fetch;
+
+/// How often the display refreshes (elapsed time, ETA) while waiting on answers.
+const REFRESH_MS: u64 = 1_000;
+/// How often a paused run with nothing in flight looks for Resume or Cancel.
+const PAUSED_POLL_MS: u64 = 100;
 
 /// Which command an answer belongs to.
 enum Tag {
@@ -23,27 +32,41 @@ async fn perform(command: Command) -> (Tag, Exchange) {
     }
 }
 
-/// Runs until every row is final or the run stopped. `notify` sees the run and the rows
-/// that changed after each step.
-pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize>)) {
+/// Runs until every row is final or the run stopped. `notify` sees the run, the rows
+/// that changed, and the time, after each step.
+pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize>, u64)) {
     let mut in_flight = FuturesUnordered::new();
     loop {
-        {
+        let now = now_ms();
+        let wake = {
             let mut run = run.borrow_mut();
-            while let Some(command) = run.next_command() {
+            while let Some(command) = run.next_command(now) {
                 in_flight.push(perform(command));
             }
             let changed = run.take_changed();
-            notify(&run, changed);
+            notify(&run, changed, now);
             if run.is_over() {
                 return;
             }
+            run.next_wake(now)
+        };
+        let sleep_ms = match wake {
+            Some(at) => at.saturating_sub(now).clamp(1, REFRESH_MS),
+            None if in_flight.is_empty() => PAUSED_POLL_MS,
+            None => REFRESH_MS,
+        };
+        let timer = TimeoutFuture::new(sleep_ms as u32);
+        if in_flight.is_empty() {
+            timer.await;
+            continue;
         }
-        match in_flight.next().await {
-            Some((Tag::Login, exchange)) => run.borrow_mut().on_login(&exchange),
-            Some((Tag::Create(row), exchange)) => run.borrow_mut().on_create(row, &exchange),
-            // Paused with nothing in flight: look again shortly for Resume or Cancel.
-            None => gloo_timers::future::TimeoutFuture::new(100).await,
+        if let Either::Left((Some((tag, exchange)), _)) = select(in_flight.next(), timer).await {
+            let now = now_ms();
+            let mut run = run.borrow_mut();
+            match tag {
+                Tag::Login => run.on_login(&exchange, now),
+                Tag::Create(row) => run.on_create(row, &exchange, now),
+            }
         }
     }
 }

@@ -19,7 +19,12 @@ pub fn Connection(state: AppState) -> impl IntoView {
                     prop:value=move || state.target.get()
                     disabled=locked
                     on:change=move |ev| {
-                        state.target.set(event_target_value(&ev));
+                        let target = event_target_value(&ev);
+                        // Mumara keys allow 60 requests a minute unless set otherwise.
+                        if target == "mumara" && state.rate_per_min.get_untracked().trim().is_empty() {
+                            state.rate_per_min.set("60".into());
+                        }
+                        state.target.set(target);
                         state.replan();
                     }
                 >

@@ -1,4 +1,4 @@
-//! Step 3: start, watch, pause, cancel, and download the report.
+//! Step 3: settings, start, watch, pause, cancel, and download the report.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -6,11 +6,12 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::report::csv_report;
-use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
+use roster_core::run::{Phase, Progress, Run, RunConfig, StatusCounts};
 use roster_core::send::{Secrets, Target};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
+use crate::glue::clock::{now_ms, BrowserJitter};
 use crate::glue::{download, driver};
 
 /// "4 created, 1 exists, …", naming only the statuses that occur.
@@ -25,6 +26,45 @@ fn tally(counts: &StatusCounts) -> String {
     } else {
         parts.join(", ")
     }
+}
+
+/// `1 h 02 min`, `3 min 05 s`, `12 s`.
+fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s:02} s"),
+        (h, m, _) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// The engine settings from the form, or what is wrong with them.
+fn run_config(state: &AppState) -> Result<RunConfig, String> {
+    let number = |text: String, what: &str, range: std::ops::RangeInclusive<u32>| {
+        let text = text.trim().to_owned();
+        match text.parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(format!(
+                "{what} must be a whole number from {} to {}.",
+                range.start(),
+                range.end()
+            )),
+        }
+    };
+    let concurrency = number(state.concurrency.get_untracked(), "Parallel requests", 1..=6)?;
+    let max_attempts = number(state.max_attempts.get_untracked(), "Attempts per row", 1..=10)?;
+    let rate = state.rate_per_min.get_untracked();
+    let rate_per_min = if rate.trim().is_empty() {
+        None
+    } else {
+        Some(number(rate, "Requests per minute", 1..=100_000)?)
+    };
+    Ok(RunConfig {
+        concurrency: concurrency as usize,
+        max_attempts,
+        rate_per_min,
+        ..RunConfig::default()
+    })
 }
 
 /// Checks the form and builds the target, or says what is missing.
@@ -65,14 +105,17 @@ fn start(state: AppState) {
             return;
         }
     };
+    let config = match run_config(&state) {
+        Ok(c) => c,
+        Err(message) => {
+            state.announcement.set(message);
+            return;
+        }
+    };
     state.login_error.set(None);
     let name = target.name();
-    let run = Rc::new(RefCell::new(Run::new(
-        target,
-        secrets,
-        &plan,
-        RunConfig::default(),
-    )));
+    let run = Run::new(target, secrets, &plan, config, now_ms()).with_jitter(Box::new(BrowserJitter));
+    let run = Rc::new(RefCell::new(run));
     state.run.set_value(Some(run.clone()));
     state.active.set(true);
     state.announcement.set(format!(
@@ -80,7 +123,11 @@ fn start(state: AppState) {
         run.borrow().counts().get(Status::Pending)
     ));
     spawn_local(async move {
-        driver::drive(run.clone(), |run, changed| state.sync(run, &changed)).await;
+        driver::drive(run.clone(), |run, changed, now| {
+            state.sync(run, &changed);
+            state.progress.set(run.progress(now));
+        })
+        .await;
         state.active.set(false);
         let run = run.borrow();
         let counts = run.counts();
@@ -114,15 +161,55 @@ fn save_report(state: AppState) {
     }
 }
 
+/// "12 requests/min (paced at 60) · elapsed 1 min 05 s · about 3 min 10 s left · 2 × 429".
+fn pace_line(p: &Progress) -> String {
+    let mut parts = vec![format!("{:.0} requests/min", p.rate_per_min)];
+    if let Some(paced) = p.paced_per_min {
+        parts[0].push_str(&format!(" (paced at {paced:.0})"));
+    }
+    parts.push(format!("elapsed {}", duration(p.elapsed_ms)));
+    if let Some(eta) = p.eta_ms {
+        parts.push(format!("about {} left", duration(eta)));
+    }
+    if p.rate_limited > 0 {
+        parts.push(format!("{} × rate limited (429)", p.rate_limited));
+    }
+    parts.join(" · ")
+}
+
+#[component]
+fn Setting(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    placeholder: &'static str,
+    locked: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="text"
+            inputmode="numeric"
+            placeholder=placeholder
+            prop:value=move || value.get()
+            disabled=move || locked.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
 #[component]
 pub fn Import(state: AppState) -> impl IntoView {
-    let with_run = move |f: fn(&mut Run)| {
+    let with_run = move |f: fn(&mut Run, u64)| {
         if let Some(run) = state.run.get_value() {
-            f(&mut run.borrow_mut());
+            let now = now_ms();
+            f(&mut run.borrow_mut(), now);
             let changed = run.borrow_mut().take_changed();
             state.sync(&run.borrow(), &changed);
         }
     };
+    let locked = Signal::derive(move || state.active.get());
     let total = move || state.counts.get().total();
     let done = move || state.counts.get().done();
     let view_is = move |v: RunView| state.run_view.get() == v;
@@ -140,6 +227,15 @@ pub fn Import(state: AppState) -> impl IntoView {
     view! {
         <section class="step" aria-labelledby="step-import">
             <h2 id="step-import">"3. Import"</h2>
+            <div class="fields settings">
+                <Setting id="concurrency" label="Parallel requests" value=state.concurrency placeholder="4" locked=locked />
+                <Setting id="rate" label="Requests per minute" value=state.rate_per_min placeholder="no limit" locked=locked />
+                <Setting id="attempts" label="Attempts per row" value=state.max_attempts placeholder="4" locked=locked />
+            </div>
+            <p class="hint">
+                "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
+                "Set Requests per minute to the server's rate limit (Mumara: 60 by default) so the run holds the limit instead of bouncing off it."
+            </p>
             <div class="actions">
                 <button
                     class="primary"
@@ -148,7 +244,10 @@ pub fn Import(state: AppState) -> impl IntoView {
                 >
                     "Start import"
                 </button>
-                <button disabled=move || !view_is(RunView::Running) on:click=move |_| with_run(Run::pause)>
+                <button
+                    disabled=move || !view_is(RunView::Running)
+                    on:click=move |_| with_run(|run, _| run.pause())
+                >
                     "Pause"
                 </button>
                 <button disabled=move || !view_is(RunView::Paused) on:click=move |_| with_run(Run::resume)>
@@ -178,6 +277,9 @@ pub fn Import(state: AppState) -> impl IntoView {
             <p class="tally">
                 {move || format!("{} of {} rows done: {}", done(), total(), tally(&state.counts.get()))}
             </p>
+            <Show when=move || state.run_view.get() != RunView::Idle>
+                <p class="pace">{move || pace_line(&state.progress.get())}</p>
+            </Show>
             <Show when=move || matches!(state.run_view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
                     {move || match state.run_view.get() {

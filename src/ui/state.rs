@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use roster_core::map::Mapping;
 use roster_core::plan::{plan, PlannedRow};
 use roster_core::read::Table;
-use roster_core::run::{Phase, RowState, Run, StatusCounts};
+use roster_core::run::{Phase, Progress, RowState, Run, StatusCounts};
 use roster_core::send::aurora::Aurora;
 use roster_core::send::mumara::{Mumara, MumaraDefaults};
 use roster_core::send::Target;
@@ -92,6 +92,12 @@ pub struct AppState {
     /// True from Start until the last request in flight has come back.
     pub active: RwSignal<bool>,
     pub counts: RwSignal<StatusCounts>,
+    /// Rate, ETA and elapsed time of the current run.
+    pub progress: RwSignal<Progress>,
+    /// Engine settings: parallel requests, requests per minute, attempts per row.
+    pub concurrency: RwSignal<String>,
+    pub rate_per_min: RwSignal<String>,
+    pub max_attempts: RwSignal<String>,
     /// The sentence the live region announces.
     pub announcement: RwSignal<String>,
     pub run: StoredValue<Option<Rc<RefCell<Run>>>, LocalStorage>,
@@ -115,6 +121,10 @@ impl AppState {
             run_view: RwSignal::new(RunView::Idle),
             active: RwSignal::new(false),
             counts: RwSignal::new(StatusCounts::default()),
+            progress: RwSignal::new(Progress::default()),
+            concurrency: RwSignal::new("4".into()),
+            rate_per_min: RwSignal::new(String::new()),
+            max_attempts: RwSignal::new("4".into()),
             announcement: RwSignal::new(String::new()),
             run: StoredValue::new_local(None),
         }

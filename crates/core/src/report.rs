@@ -60,6 +60,8 @@ mod tests {
             target_id: target_id.map(str::to_owned),
             attempts: 1,
             answer_lost: false,
+            first_sent_ms: None,
+            finished_ms: None,
         }
     }
 

@@ -157,33 +157,45 @@ fn start_with(
         secrets(password),
         &planned,
         config,
+        0,
     )
 }
 
-/// Drives the run to its end, answering requests in batches as a concurrent glue would.
-fn drive(run: &mut Run, server: &mut FakeAurora) {
+/// Drives the run to its end on a fake clock, answering requests in batches as a
+/// concurrent glue would; each answer takes 10 ms. Returns the final time.
+fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
+    let mut now = 0;
     let mut steps = 0;
     while !run.is_over() {
         steps += 1;
-        assert!(steps < 10_000, "the run does not end");
+        assert!(steps < 100_000, "the run does not end");
         let mut batch = Vec::new();
-        while let Some(cmd) = run.next_command() {
+        while let Some(cmd) = run.next_command(now) {
             batch.push(cmd);
         }
-        assert!(!batch.is_empty(), "stuck in {:?}", run.phase());
+        if batch.is_empty() {
+            let wake = run
+                .next_wake(now)
+                .unwrap_or_else(|| panic!("stuck in {:?}", run.phase()));
+            assert!(wake > now, "woken for nothing at {now}");
+            now = wake;
+            continue;
+        }
         for cmd in batch {
+            now += 10;
             match cmd {
                 Command::Login(req) => {
                     let answer = server.handle(&req);
-                    run.on_login(&answer);
+                    run.on_login(&answer, now);
                 }
                 Command::Create { row, request } => {
                     let answer = server.handle(&request);
-                    run.on_create(row, &answer);
+                    run.on_create(row, &answer, now);
                 }
             }
         }
     }
+    now
 }
 
 fn statuses(run: &Run) -> Vec<Status> {
@@ -281,6 +293,7 @@ fn a_row_never_answered_ends_unknown_and_one_always_failing_ends_failed() {
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 2,
+        ..RunConfig::default()
     };
     // Retries go to the back of the queue: a, b, c, a, b.
     let mut server = FakeAurora::with_faults([
@@ -310,6 +323,7 @@ fn expired_token_logs_in_once_more_and_retries_the_row() {
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 1,
+        ..RunConfig::default()
     };
     let mut run = start(SEED, "12345", config);
     drive(&mut run, &mut server);
@@ -329,6 +343,7 @@ fn fatal_code_stops_the_run_and_skips_the_rest() {
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 3,
+        ..RunConfig::default()
     };
     let mut run = start(SEED, "12345", config);
     drive(&mut run, &mut server);
@@ -355,6 +370,7 @@ fn rejected_codes_are_final_per_row() {
     let config = RunConfig {
         concurrency: 1,
         max_attempts: 3,
+        ..RunConfig::default()
     };
     let mut run = start(SEED, "12345", config);
     drive(&mut run, &mut server);
@@ -379,26 +395,27 @@ fn pause_holds_new_requests_and_cancel_skips_the_rest() {
         RunConfig {
             concurrency: 1,
             max_attempts: 1,
+            ..RunConfig::default()
         },
     );
-    let Some(Command::Login(req)) = run.next_command() else {
+    let Some(Command::Login(req)) = run.next_command(0) else {
         panic!()
     };
-    run.on_login(&server.handle(&req));
-    let Some(Command::Create { row, request }) = run.next_command() else {
+    run.on_login(&server.handle(&req), 0);
+    let Some(Command::Create { row, request }) = run.next_command(0) else {
         panic!()
     };
     run.pause();
-    assert_eq!(run.next_command(), None);
-    run.on_create(row, &server.handle(&request));
-    assert_eq!(run.next_command(), None, "paused");
+    assert_eq!(run.next_command(0), None);
+    run.on_create(row, &server.handle(&request), 0);
+    assert_eq!(run.next_command(0), None, "paused");
     assert!(!run.is_over());
-    run.resume();
-    let Some(Command::Create { row, request }) = run.next_command() else {
+    run.resume(0);
+    let Some(Command::Create { row, request }) = run.next_command(0) else {
         panic!()
     };
-    run.cancel();
-    run.on_create(row, &server.handle(&request));
+    run.cancel(0);
+    run.on_create(row, &server.handle(&request), 0);
     assert!(run.is_over());
     assert_eq!(
         statuses(&run),
@@ -414,27 +431,38 @@ fn pause_holds_new_requests_and_cancel_skips_the_rest() {
 
 #[test]
 fn concurrency_is_bounded() {
-    let mut run = start(
-        SEED,
-        "12345",
-        RunConfig {
-            concurrency: 2,
-            max_attempts: 1,
-        },
-    );
+    let config = RunConfig {
+        concurrency: 2,
+        max_attempts: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(SEED, "12345", config);
     let mut server = FakeAurora::default();
-    let Some(Command::Login(req)) = run.next_command() else {
+    let Some(Command::Login(req)) = run.next_command(0) else {
         panic!()
     };
     assert_eq!(
-        run.next_command(),
+        run.next_command(0),
         None,
         "one login at a time, nothing before it"
     );
-    run.on_login(&server.handle(&req));
-    assert!(matches!(run.next_command(), Some(Command::Create { .. })));
-    assert!(matches!(run.next_command(), Some(Command::Create { .. })));
-    assert_eq!(run.next_command(), None);
+    run.on_login(&server.handle(&req), 0);
+    let Some(Command::Create { row, request }) = run.next_command(0) else {
+        panic!()
+    };
+    assert_eq!(
+        run.next_command(0),
+        None,
+        "one create until the first answer"
+    );
+    run.on_create(row, &server.handle(&request), 0);
+    assert!(matches!(run.next_command(0), Some(Command::Create { .. })));
+    assert!(matches!(run.next_command(0), Some(Command::Create { .. })));
+    assert_eq!(
+        run.next_command(0),
+        None,
+        "then at most `concurrency` at once"
+    );
 }
 
 #[test]
@@ -456,4 +484,69 @@ fn excluded_rows_end_skipped_and_are_never_sent() {
     assert_eq!(run.rows()[2].message, "Excluded by the user.");
     assert!(!server.users.contains_key("a3@localhost"));
     assert_eq!(server.creates, 3);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fault() -> impl Strategy<Value = Option<Fault>> {
+        prop_oneof![
+            6 => Just(None),
+            1 => Just(Some(Fault::Drop)),
+            1 => Just(Some(Fault::LoseAnswer)),
+            1 => Just(Some(Fault::Http500)),
+            1 => Just(Some(Fault::ResultFalse)),
+            1 => Just(Some(Fault::ExpireToken)),
+            1 => Just(Some(Fault::Code(103))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Under any faults, every row ends in exactly one final status, and the rows
+        /// reported `created` or `exists` are exactly the accounts the server holds.
+        #[test]
+        fn every_row_accounted_for_once(
+            n in 1usize..25,
+            faults in proptest::collection::vec(fault(), 0..60),
+            concurrency in 1usize..7,
+            max_attempts in 1u32..5,
+        ) {
+            let file: String = (0..n).map(|i| format!("u{i}@localhost | pw{i}\n")).collect();
+            let config = RunConfig { concurrency, max_attempts, ..RunConfig::default() };
+            let mut server = FakeAurora { faults: faults.into(), ..FakeAurora::default() };
+            let mut run = start(&file, "12345", config);
+            drive(&mut run, &mut server);
+            prop_assert!(run.is_over());
+            prop_assert_eq!(run.rows().len(), n);
+            prop_assert_eq!(run.counts().done(), n);
+            for (i, row) in run.rows().iter().enumerate() {
+                let email = format!("u{i}@localhost");
+                let held = server.users.get(&email);
+                match row.status {
+                    Status::Created => {
+                        let (id, password) = held.expect("created rows are on the server");
+                        prop_assert_eq!(row.target_id.clone(), Some(id.to_string()));
+                        prop_assert_eq!(password, &format!("pw{i}"));
+                    }
+                    Status::Exists => prop_assert!(held.is_some(), "row {} exists", i),
+                    Status::Unknown => prop_assert!(row.answer_lost),
+                    Status::Failed | Status::Rejected | Status::Skipped => {
+                        prop_assert!(held.is_none(), "row {} is {} but on the server", i, row.status)
+                    }
+                    other => prop_assert!(false, "row {} ended {}", i, other),
+                }
+            }
+            let reported = run.counts().get(Status::Created) + run.counts().get(Status::Exists);
+            let unknown_held = run
+                .rows()
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| r.status == Status::Unknown && server.users.contains_key(&format!("u{i}@localhost")))
+                .count();
+            prop_assert_eq!(reported + unknown_held, server.users.len());
+        }
+    }
 }

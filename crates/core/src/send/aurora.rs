@@ -277,6 +277,7 @@ impl Target for Aurora {
             Envelope::Error { code, message } => Outcome::Rejected {
                 code: Some(code),
                 message: describe(code, &message),
+                systemic: false,
             },
         }
     }
@@ -444,14 +445,16 @@ mod tests {
             read(r#"{"ErrorCode":103,"Module":"Core"}"#),
             Outcome::Rejected {
                 code: Some(103),
-                message: "Aurora error 103 InvalidInputParameter".into()
+                message: "Aurora error 103 InvalidInputParameter".into(),
+                systemic: false,
             }
         );
         assert_eq!(
             read(r#"{"ErrorCode":0,"ErrorMessage":"Reserved address","Module":"Core"}"#),
             Outcome::Rejected {
                 code: Some(0),
-                message: "Aurora error 0: Reserved address".into()
+                message: "Aurora error 0: Reserved address".into(),
+                systemic: false,
             }
         );
         assert!(matches!(

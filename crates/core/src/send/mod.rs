@@ -73,8 +73,13 @@ pub enum Outcome {
     Created { target_id: Option<String> },
     /// The account was there already: skipped, not a failure.
     Exists { message: String },
-    /// The target refused this row; sending it again will not help.
-    Rejected { code: Option<i64>, message: String },
+    /// The target refused this row; sending it again will not help. `systemic` when the
+    /// cause is likely shared by the rows that follow (a run default the server lacks).
+    Rejected {
+        code: Option<i64>,
+        message: String,
+        systemic: bool,
+    },
     /// A fault that may pass. `ambiguous` is true when no answer arrived, so the account
     /// may or may not have been made.
     Transient { message: String, ambiguous: bool },

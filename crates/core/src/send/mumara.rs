@@ -200,6 +200,7 @@ impl Target for Mumara {
             Some(Value::Object(errors)) => Outcome::Rejected {
                 code: None,
                 message: field_errors(errors),
+                systemic: false,
             },
             Some(Value::String(text)) => {
                 let lower = text.to_lowercase();
@@ -218,11 +219,14 @@ impl Target for Mumara {
                     Outcome::Rejected {
                         code: None,
                         message: text.clone(),
+                        // "Package doesn`t exsit": every row on the same package fails.
+                        systemic: lower.contains("package"),
                     }
                 }
             }
             other => Outcome::Rejected {
                 code: None,
+                systemic: false,
                 message: format!(
                     "The server answered an error: {}",
                     other.map_or_else(|| "(no detail)".to_owned(), Value::to_string)
@@ -360,7 +364,8 @@ mod tests {
             read(200, r#"{"status":"error","result":{"email":["Error: Missing required parameter, email"],"name":["Error: Missing required parameter, name"]}}"#),
             Outcome::Rejected {
                 code: None,
-                message: "email: Error: Missing required parameter, email; name: Error: Missing required parameter, name".into()
+                message: "email: Error: Missing required parameter, email; name: Error: Missing required parameter, name".into(),
+                systemic: false,
             }
         );
         assert!(matches!(

@@ -1,0 +1,607 @@
+//! The run: every row's state, and the engine that decides what to send next and when.
+//!
+//! The engine is a state machine with no I/O: the glue passes the time in (milliseconds
+//! on any monotonic clock), asks for [`Command`]s, performs them, and hands each
+//! [`Exchange`] back. It holds the concurrency bound, paces requests to a rate limit
+//! ([`pace::Pacer`]), backs off with jitter ([`pace::Backoff`]), logs in again once when
+//! a session expires, and stops on fatal answers. Every row ends in exactly one final
+//! [`Status`]; a row whose answer was lost never ends `created` or `failed` unless a
+//! later answer proves it.
+
+pub mod pace;
+mod status;
+
+use std::collections::VecDeque;
+
+pub use status::{RowState, Status, StatusCounts};
+
+use crate::http::{Exchange, HttpRequest};
+use crate::map::UserRow;
+use crate::plan::PlannedRow;
+use crate::send::{LoginStep, Outcome, Secrets, Session, Target};
+use pace::{Backoff, Jitter, Pacer, XorShift};
+
+/// What the glue must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Login(HttpRequest),
+    Create { row: usize, request: HttpRequest },
+}
+
+/// Where the run stands as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Sending (or logging in, or waiting for the pacer).
+    Running,
+    /// No new requests; those in flight finish.
+    Paused,
+    /// The first login failed; nothing was sent. The message is for the login fields.
+    LoginFailed(String),
+    /// Stopped for good: fatal condition or cancel. Unsent rows end `skipped`.
+    Stopped(String),
+    /// Every row has its final status.
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Attempts per row for transient faults, the first included.
+    pub max_attempts: u32,
+    /// The target's rate limit in requests per minute, if it has one.
+    pub rate_per_min: Option<u32>,
+    pub backoff: Backoff,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            concurrency: 4,
+            max_attempts: 4,
+            rate_per_min: None,
+            backoff: Backoff::default(),
+        }
+    }
+}
+
+/// Figures for the progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Progress {
+    pub counts: StatusCounts,
+    /// Requests sent, retries and logins included.
+    pub requests: u64,
+    pub rate_limited: u64,
+    /// Requests sent in the last minute.
+    pub rate_per_min: f64,
+    /// The pacer's current rate, when the run is paced.
+    pub paced_per_min: Option<f64>,
+    pub elapsed_ms: u64,
+    /// Time left at the current pace, once there is a pace to go by.
+    pub eta_ms: Option<u64>,
+}
+
+/// Logins in a row that are each followed by an invalid session before any create
+/// succeeds; past this the run stops instead of looping.
+const MAX_FRUITLESS_LOGINS: u32 = 3;
+/// Systemic refusals in a row (e.g. Mumara's unknown package for a shared default)
+/// after which the run stops rather than failing every remaining row the same way.
+const MAX_SYSTEMIC_STREAK: u32 = 3;
+const MINUTE_MS: u64 = 60_000;
+
+pub struct Run {
+    target: Box<dyn Target>,
+    secrets: Secrets,
+    config: RunConfig,
+    users: Vec<Option<UserRow>>,
+    rows: Vec<RowState>,
+    /// Rows to send, in order; a row may wait for its `ready_at`.
+    queue: VecDeque<usize>,
+    ready_at: Vec<u64>,
+    session: Option<(u32, Session)>,
+    /// Bumped at each login, so that one invalid session triggers one re-login.
+    generation: u32,
+    login_in_flight: bool,
+    /// Which session each create in flight used.
+    in_flight: Vec<(usize, u32)>,
+    fruitless_logins: u32,
+    logged_in_once: bool,
+    /// Until the first create is answered, one at a time: a bad key or a refused
+    /// login stops the run after one request, not after `concurrency` of them.
+    first_answer_seen: bool,
+    pacer: Option<Pacer>,
+    /// No request before this time (a 429's Retry-After).
+    not_before: u64,
+    rate_limit_streak: u32,
+    systemic_streak: u32,
+    jitter: Box<dyn Jitter>,
+    started_ms: u64,
+    ended_ms: Option<u64>,
+    recent_sends: VecDeque<u64>,
+    requests: u64,
+    rate_limited: u64,
+    phase: Phase,
+    changed: Vec<usize>,
+}
+
+impl Run {
+    /// Starts a run over the plan at time `now_ms`. Invalid and excluded rows are final
+    /// at once and never sent.
+    pub fn new(
+        target: Box<dyn Target>,
+        secrets: Secrets,
+        plan: &[PlannedRow],
+        config: RunConfig,
+        now_ms: u64,
+    ) -> Run {
+        let mut rows = Vec::with_capacity(plan.len());
+        let mut users = Vec::with_capacity(plan.len());
+        let mut queue = VecDeque::new();
+        for (i, planned) in plan.iter().enumerate() {
+            let (status, message) = match &planned.user {
+                _ if planned.excluded => (Status::Skipped, "Excluded by the user.".to_owned()),
+                Ok(_) => {
+                    queue.push_back(i);
+                    (Status::Pending, String::new())
+                }
+                Err(_) => (Status::Invalid, planned.problems_text()),
+            };
+            users.push(planned.user.as_ref().ok().cloned());
+            rows.push(RowState {
+                status,
+                message,
+                target_id: None,
+                attempts: 0,
+                answer_lost: false,
+                first_sent_ms: None,
+                finished_ms: status.is_final().then_some(now_ms),
+            });
+        }
+        let config = RunConfig {
+            concurrency: config.concurrency.max(1),
+            max_attempts: config.max_attempts.max(1),
+            ..config
+        };
+        let mut run = Run {
+            target,
+            secrets,
+            pacer: config.rate_per_min.map(|r| Pacer::new(r, 1, now_ms)),
+            config,
+            ready_at: vec![0; rows.len()],
+            users,
+            rows,
+            queue,
+            session: None,
+            generation: 0,
+            login_in_flight: false,
+            in_flight: Vec::new(),
+            fruitless_logins: 0,
+            logged_in_once: false,
+            first_answer_seen: false,
+            not_before: 0,
+            rate_limit_streak: 0,
+            systemic_streak: 0,
+            jitter: Box::new(XorShift(0x9E37_79B9_7F4A_7C15)),
+            started_ms: now_ms,
+            ended_ms: None,
+            recent_sends: VecDeque::new(),
+            requests: 0,
+            rate_limited: 0,
+            phase: Phase::Running,
+            changed: Vec::new(),
+        };
+        run.settle(now_ms);
+        run
+    }
+
+    /// Replaces the jitter source (the glue passes the browser's random numbers).
+    pub fn with_jitter(mut self, jitter: Box<dyn Jitter>) -> Run {
+        self.jitter = jitter;
+        self
+    }
+
+    pub fn rows(&self) -> &[RowState] {
+        &self.rows
+    }
+
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    pub fn target_name(&self) -> &'static str {
+        self.target.name()
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    pub fn counts(&self) -> StatusCounts {
+        StatusCounts::of(self.rows.iter().map(|r| r.status))
+    }
+
+    /// True once nothing is in flight and nothing more will be sent.
+    pub fn is_over(&self) -> bool {
+        self.in_flight.is_empty()
+            && !self.login_in_flight
+            && matches!(
+                self.phase,
+                Phase::Finished | Phase::Stopped(_) | Phase::LoginFailed(_)
+            )
+    }
+
+    /// Rows whose state changed since the last call.
+    pub fn take_changed(&mut self) -> Vec<usize> {
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
+
+    pub fn progress(&self, now_ms: u64) -> Progress {
+        let counts = self.counts();
+        let end = self.ended_ms.unwrap_or(now_ms);
+        let elapsed_ms = end.saturating_sub(self.started_ms);
+        let window_start = now_ms.saturating_sub(MINUTE_MS);
+        let last_minute = self
+            .recent_sends
+            .iter()
+            .filter(|&&t| t >= window_start)
+            .count();
+        // Over the first minute, extrapolate from the time elapsed so far.
+        let rate_per_min = if elapsed_ms >= MINUTE_MS || self.ended_ms.is_some() {
+            if self.ended_ms.is_some() {
+                self.requests as f64 * MINUTE_MS as f64 / elapsed_ms.max(1) as f64
+            } else {
+                last_minute as f64
+            }
+        } else if elapsed_ms >= 2_000 {
+            last_minute as f64 * MINUTE_MS as f64 / elapsed_ms as f64
+        } else {
+            0.0
+        };
+        let paced_per_min = self.pacer.as_ref().map(Pacer::rate_per_min);
+        let remaining = counts.get(Status::Pending) + counts.get(Status::Sending);
+        let pace = match paced_per_min {
+            Some(p) if rate_per_min > 0.0 => rate_per_min.min(p),
+            Some(p) => p,
+            None => rate_per_min,
+        };
+        let eta_ms = (self.ended_ms.is_none() && pace > 0.0)
+            .then(|| (remaining as f64 / pace * MINUTE_MS as f64) as u64);
+        Progress {
+            counts,
+            requests: self.requests,
+            rate_limited: self.rate_limited,
+            rate_per_min,
+            paced_per_min,
+            elapsed_ms,
+            eta_ms,
+        }
+    }
+
+    /// The next request to perform at `now_ms`, if one may start now.
+    pub fn next_command(&mut self, now_ms: u64) -> Option<Command> {
+        if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
+            return None;
+        }
+        let Some((generation, session)) = &self.session else {
+            return match self.target.login(&self.secrets) {
+                LoginStep::Request(request) => {
+                    self.login_in_flight = true;
+                    self.count_request(now_ms);
+                    Some(Command::Login(request))
+                }
+                LoginStep::Ready(session) => {
+                    self.generation += 1;
+                    self.session = Some((self.generation, session));
+                    self.next_command(now_ms)
+                }
+            };
+        };
+        let limit = if self.first_answer_seen {
+            self.config.concurrency
+        } else {
+            1
+        };
+        if self.in_flight.len() >= limit || now_ms < self.not_before {
+            return None;
+        }
+        if let Some(pacer) = &mut self.pacer {
+            if pacer.ready_at(now_ms) > now_ms {
+                return None;
+            }
+        }
+        let pos = self
+            .queue
+            .iter()
+            .position(|&r| self.ready_at[r] <= now_ms)?;
+        let row = self.queue.remove(pos).expect("position is in range");
+        let user = self.users[row].as_ref().expect("queued rows are valid");
+        let request = self.target.create(session, user);
+        self.in_flight.push((row, *generation));
+        if let Some(pacer) = &mut self.pacer {
+            pacer.take(now_ms);
+        }
+        self.count_request(now_ms);
+        let state = &mut self.rows[row];
+        state.status = Status::Sending;
+        state.attempts += 1;
+        state.first_sent_ms.get_or_insert(now_ms);
+        self.changed.push(row);
+        Some(Command::Create { row, request })
+    }
+
+    /// When a command may next be ready, if the run is waiting on time alone (the pacer,
+    /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
+    pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
+        if self.phase != Phase::Running || self.login_in_flight || self.session.is_none() {
+            return None;
+        }
+        let limit = if self.first_answer_seen {
+            self.config.concurrency
+        } else {
+            1
+        };
+        if self.in_flight.len() >= limit {
+            return None;
+        }
+        let row_ready = self.queue.iter().map(|&r| self.ready_at[r]).min()?;
+        let paced = self.pacer.as_mut().map_or(now_ms, |p| p.ready_at(now_ms));
+        Some(row_ready.max(paced).max(self.not_before).max(now_ms))
+    }
+
+    /// Hands back the answer to a [`Command::Login`].
+    pub fn on_login(&mut self, exchange: &Exchange, now_ms: u64) {
+        self.login_in_flight = false;
+        match self.target.read_login(exchange) {
+            Ok(session) => {
+                self.generation += 1;
+                self.session = Some((self.generation, session));
+                self.fruitless_logins += 1;
+                self.logged_in_once = true;
+                if self.fruitless_logins > MAX_FRUITLESS_LOGINS {
+                    self.stop(
+                        "Stopped: the server keeps rejecting fresh logins' tokens.".into(),
+                        now_ms,
+                    );
+                }
+            }
+            Err(e) if !self.logged_in_once => {
+                self.phase = Phase::LoginFailed(e.message);
+                self.ended_ms = Some(now_ms);
+            }
+            Err(e) => self.stop(
+                format!("Stopped: logging in again failed. {}", e.message),
+                now_ms,
+            ),
+        }
+        self.settle(now_ms);
+    }
+
+    /// Hands back the answer to a [`Command::Create`] for `row`.
+    pub fn on_create(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
+            return;
+        };
+        let (_, generation) = self.in_flight.swap_remove(pos);
+        self.first_answer_seen = true;
+        self.changed.push(row);
+        let outcome = self.target.read_create(exchange);
+        if !matches!(outcome, Outcome::RateLimited { .. }) {
+            self.rate_limit_streak = 0;
+        }
+        if !matches!(outcome, Outcome::Rejected { systemic: true, .. }) {
+            self.systemic_streak = 0;
+        }
+        match outcome {
+            Outcome::Created { target_id } => {
+                self.fruitless_logins = 0;
+                self.on_success(now_ms);
+                let state = &mut self.rows[row];
+                state.target_id = target_id;
+                let message = if state.answer_lost {
+                    "Created on retry after an earlier answer was lost.".into()
+                } else {
+                    String::new()
+                };
+                self.finish_row(row, Status::Created, message, now_ms);
+            }
+            Outcome::Exists { message } => {
+                self.on_success(now_ms);
+                let message = if self.rows[row].answer_lost {
+                    format!("{message}. An earlier attempt's answer was lost, so Roster most likely created this account.")
+                } else {
+                    message
+                };
+                self.finish_row(row, Status::Exists, message, now_ms);
+            }
+            Outcome::Rejected {
+                message, systemic, ..
+            } => {
+                self.on_success(now_ms);
+                self.finish_after_refusal(row, Status::Rejected, message.clone(), now_ms);
+                if systemic {
+                    self.systemic_streak += 1;
+                    if self.systemic_streak >= MAX_SYSTEMIC_STREAK {
+                        self.stop(
+                            format!("Stopped: {MAX_SYSTEMIC_STREAK} rows in a row were refused the same way, so every remaining row would be too: {message}"),
+                            now_ms,
+                        );
+                    }
+                }
+            }
+            Outcome::Transient { message, ambiguous } => {
+                let stopped = self.is_stopped();
+                let state = &mut self.rows[row];
+                state.answer_lost |= ambiguous;
+                let attempts = state.attempts;
+                if attempts < self.config.max_attempts && !stopped {
+                    let delay = self.config.backoff.delay(attempts, self.jitter.as_mut());
+                    self.ready_at[row] = now_ms + delay;
+                    self.requeue(row, false, format!("Retrying: {message}"), now_ms);
+                } else {
+                    let status = if state.answer_lost {
+                        Status::Unknown
+                    } else {
+                        Status::Failed
+                    };
+                    let message = format!("{message} (after {attempts} attempts)");
+                    self.finish_row(row, status, message, now_ms);
+                }
+            }
+            Outcome::Reauth { message } => {
+                if self.session.as_ref().is_some_and(|(g, _)| *g == generation) {
+                    self.session = None;
+                }
+                self.rows[row].attempts -= 1;
+                self.requeue(row, true, format!("Logging in again: {message}"), now_ms);
+            }
+            Outcome::RateLimited {
+                retry_after_ms,
+                message,
+            } => {
+                self.rate_limited += 1;
+                self.rate_limit_streak += 1;
+                let wait = retry_after_ms.unwrap_or_else(|| {
+                    self.config
+                        .backoff
+                        .delay(self.rate_limit_streak, self.jitter.as_mut())
+                        .max(1_000)
+                });
+                self.not_before = self.not_before.max(now_ms + wait);
+                let observed = self.sent_last_minute(now_ms) as u32;
+                self.pacer
+                    .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
+                    .on_rate_limited(now_ms);
+                self.rows[row].attempts -= 1;
+                self.requeue(row, true, message, now_ms);
+            }
+            Outcome::Fatal { message, .. } => {
+                self.finish_after_refusal(row, Status::Failed, message.clone(), now_ms);
+                self.stop(message, now_ms);
+            }
+        }
+        self.settle(now_ms);
+    }
+
+    /// Stops sending new requests; those in flight finish.
+    pub fn pause(&mut self) {
+        if self.phase == Phase::Running {
+            self.phase = Phase::Paused;
+        }
+    }
+
+    pub fn resume(&mut self, now_ms: u64) {
+        if self.phase == Phase::Paused {
+            self.phase = Phase::Running;
+            self.settle(now_ms);
+        }
+    }
+
+    /// Ends the run: rows not yet sent end `skipped`; those in flight finish.
+    pub fn cancel(&mut self, now_ms: u64) {
+        if matches!(self.phase, Phase::Running | Phase::Paused) {
+            self.stop("Cancelled by the user.".into(), now_ms);
+        }
+    }
+
+    fn count_request(&mut self, now_ms: u64) {
+        self.requests += 1;
+        self.recent_sends.push_back(now_ms);
+        while self
+            .recent_sends
+            .front()
+            .is_some_and(|&t| t + MINUTE_MS < now_ms)
+        {
+            self.recent_sends.pop_front();
+        }
+    }
+
+    fn sent_last_minute(&self, now_ms: u64) -> usize {
+        let from = now_ms.saturating_sub(MINUTE_MS);
+        self.recent_sends.iter().filter(|&&t| t >= from).count()
+    }
+
+    fn on_success(&mut self, now_ms: u64) {
+        if let Some(pacer) = &mut self.pacer {
+            pacer.on_success(now_ms);
+        }
+    }
+
+    fn is_stopped(&self) -> bool {
+        matches!(self.phase, Phase::Stopped(_))
+    }
+
+    /// Puts a row back to be sent again, or, once the run has stopped, ends it: `unknown`
+    /// if an earlier attempt's answer was lost, `skipped` otherwise.
+    fn requeue(&mut self, row: usize, front: bool, message: String, now_ms: u64) {
+        if let Phase::Stopped(reason) = &self.phase {
+            let status = if self.rows[row].answer_lost {
+                Status::Unknown
+            } else {
+                Status::Skipped
+            };
+            let message = format!("Not sent again: {reason}");
+            self.finish_row(row, status, message, now_ms);
+            return;
+        }
+        let state = &mut self.rows[row];
+        state.status = Status::Pending;
+        state.message = message;
+        if front {
+            self.queue.push_front(row);
+        } else {
+            self.queue.push_back(row);
+        }
+        self.changed.push(row);
+    }
+
+    /// Ends a row the server refused. If an earlier attempt's answer was lost, that
+    /// attempt may have made the account, so the row is `unknown`, not `status`.
+    fn finish_after_refusal(&mut self, row: usize, status: Status, message: String, now_ms: u64) {
+        if self.rows[row].answer_lost {
+            let message = format!(
+                "{message}. An earlier attempt's answer was lost, so the account may exist anyway."
+            );
+            self.finish_row(row, Status::Unknown, message, now_ms);
+        } else {
+            self.finish_row(row, status, message, now_ms);
+        }
+    }
+
+    fn finish_row(&mut self, row: usize, status: Status, message: String, now_ms: u64) {
+        let state = &mut self.rows[row];
+        state.status = status;
+        state.message = message;
+        state.finished_ms = Some(now_ms);
+        self.changed.push(row);
+    }
+
+    fn stop(&mut self, reason: String, now_ms: u64) {
+        for row in std::mem::take(&mut self.queue) {
+            let status = if self.rows[row].answer_lost {
+                Status::Unknown
+            } else {
+                Status::Skipped
+            };
+            self.finish_row(row, status, format!("Not sent: {reason}"), now_ms);
+        }
+        self.phase = Phase::Stopped(reason);
+        self.settle(now_ms);
+    }
+
+    /// Moves to `Finished` once every row is final, and notes when the run ended.
+    fn settle(&mut self, now_ms: u64) {
+        if self.phase == Phase::Running
+            && self.queue.is_empty()
+            && self.in_flight.is_empty()
+            && !self.login_in_flight
+        {
+            self.phase = Phase::Finished;
+        }
+        if self.ended_ms.is_none() && self.is_over() {
+            self.ended_ms = Some(now_ms);
+        }
+    }
+}

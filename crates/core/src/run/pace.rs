@@ -1,0 +1,199 @@
+//! Pacing and retry policy: a token bucket that holds a rate limit, slowed down
+//! multiplicatively on 429 and sped up additively on success (AIMD), and exponential
+//! backoff with full jitter. Time is milliseconds on a clock the caller owns.
+
+/// Where random numbers come from: `pick(max)` returns a value in `0..=max`. Injected so
+/// that the policy is deterministic in tests.
+pub trait Jitter {
+    fn pick(&mut self, max: u64) -> u64;
+}
+
+/// A small deterministic generator (xorshift64*), for tests and as a default.
+#[derive(Debug, Clone)]
+pub struct XorShift(pub u64);
+
+impl Jitter for XorShift {
+    fn pick(&mut self, max: u64) -> u64 {
+        let mut x = self.0.max(1);
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        if max == u64::MAX {
+            r
+        } else {
+            r % (max + 1)
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: attempt `n` (1-based) waits a uniform time in
+/// `0..=min(cap, base · 2^(n-1))`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base_ms: u64,
+    pub cap_ms: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base_ms: 500,
+            cap_ms: 30_000,
+        }
+    }
+}
+
+impl Backoff {
+    pub fn ceiling(&self, attempt: u32) -> u64 {
+        let shift = attempt.saturating_sub(1).min(32);
+        self.base_ms.saturating_mul(1u64 << shift).min(self.cap_ms)
+    }
+
+    pub fn delay(&self, attempt: u32, jitter: &mut dyn Jitter) -> u64 {
+        jitter.pick(self.ceiling(attempt))
+    }
+}
+
+/// A token bucket that spaces requests to a rate in requests per minute.
+///
+/// The bucket holds at most `burst` tokens; each send takes one. A 429 halves the rate
+/// (never below 1/min) and empties the bucket; each success gives back a little of the
+/// configured rate, so a run that hit the limit climbs back to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pacer {
+    limit_per_min: f64,
+    rate_per_min: f64,
+    burst: f64,
+    tokens: f64,
+    updated_ms: u64,
+}
+
+impl Pacer {
+    pub fn new(limit_per_min: u32, burst: u32, now_ms: u64) -> Pacer {
+        let limit = f64::from(limit_per_min.max(1));
+        let burst = f64::from(burst.max(1));
+        Pacer {
+            limit_per_min: limit,
+            rate_per_min: limit,
+            burst,
+            tokens: burst,
+            updated_ms: now_ms,
+        }
+    }
+
+    /// The rate the pacer holds now, in requests per minute.
+    pub fn rate_per_min(&self) -> f64 {
+        self.rate_per_min
+    }
+
+    fn refill(&mut self, now_ms: u64) {
+        if now_ms > self.updated_ms {
+            let elapsed = (now_ms - self.updated_ms) as f64;
+            self.tokens = (self.tokens + elapsed * self.rate_per_min / 60_000.0).min(self.burst);
+            self.updated_ms = now_ms;
+        }
+    }
+
+    /// When a token will be there: `now_ms` if one is there already.
+    pub fn ready_at(&mut self, now_ms: u64) -> u64 {
+        self.refill(now_ms);
+        if self.tokens >= 1.0 {
+            now_ms
+        } else {
+            let missing = 1.0 - self.tokens;
+            now_ms + (missing * 60_000.0 / self.rate_per_min).ceil() as u64
+        }
+    }
+
+    /// Takes a token; call only when [`Pacer::ready_at`] said now.
+    pub fn take(&mut self, now_ms: u64) {
+        self.refill(now_ms);
+        self.tokens -= 1.0;
+    }
+
+    /// The server said 429: slow down and start from an empty bucket.
+    pub fn on_rate_limited(&mut self, now_ms: u64) {
+        self.refill(now_ms);
+        self.rate_per_min = (self.rate_per_min * 0.5).max(1.0);
+        self.tokens = self.tokens.min(0.0);
+    }
+
+    /// A request went through: climb back towards the limit by 1/20 of it.
+    pub fn on_success(&mut self, now_ms: u64) {
+        self.refill(now_ms);
+        self.rate_per_min = (self.rate_per_min + self.limit_per_min / 20.0).min(self.limit_per_min);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_and_jitter_stays_inside() {
+        let b = Backoff {
+            base_ms: 100,
+            cap_ms: 1_000,
+        };
+        assert_eq!(
+            (1..=6).map(|n| b.ceiling(n)).collect::<Vec<_>>(),
+            [100, 200, 400, 800, 1_000, 1_000]
+        );
+        assert_eq!(b.ceiling(200), 1_000);
+        let mut j = XorShift(7);
+        for n in 1..10 {
+            assert!(b.delay(n, &mut j) <= b.ceiling(n));
+        }
+        struct Max;
+        impl Jitter for Max {
+            fn pick(&mut self, max: u64) -> u64 {
+                max
+            }
+        }
+        assert_eq!(b.delay(3, &mut Max), 400);
+    }
+
+    #[test]
+    fn pacer_spaces_requests_at_the_limit() {
+        let mut p = Pacer::new(60, 1, 0);
+        let mut now = 0;
+        let mut sent = Vec::new();
+        while sent.len() < 61 {
+            now = p.ready_at(now);
+            p.take(now);
+            sent.push(now);
+        }
+        // One a second: 60 in the first minute, the 61st at 60 s.
+        assert_eq!(sent[1], 1_000);
+        assert_eq!(sent[59], 59_000);
+        assert_eq!(sent[60], 60_000);
+    }
+
+    #[test]
+    fn pacer_allows_a_burst_then_the_rate() {
+        let mut p = Pacer::new(120, 4, 0);
+        for _ in 0..4 {
+            assert_eq!(p.ready_at(0), 0);
+            p.take(0);
+        }
+        assert_eq!(p.ready_at(0), 500);
+    }
+
+    #[test]
+    fn rate_limit_halves_the_rate_and_success_climbs_back() {
+        let mut p = Pacer::new(60, 1, 0);
+        p.take(0);
+        p.on_rate_limited(0);
+        assert_eq!(p.rate_per_min(), 30.0);
+        assert_eq!(p.ready_at(0), 2_000);
+        for _ in 0..10 {
+            p.on_success(0);
+        }
+        assert_eq!(p.rate_per_min(), 60.0);
+        let mut q = Pacer::new(1, 1, 0);
+        q.on_rate_limited(0);
+        assert_eq!(q.rate_per_min(), 1.0, "never below one a minute");
+    }
+}

@@ -1,0 +1,96 @@
+//! Row statuses and their counts.
+
+use std::fmt;
+
+/// A row's state. All but `Pending` and `Sending` are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Pending,
+    Sending,
+    Created,
+    Exists,
+    Invalid,
+    Rejected,
+    Failed,
+    Unknown,
+    Skipped,
+}
+
+impl Status {
+    pub const FINAL: [Status; 7] = [
+        Status::Created,
+        Status::Exists,
+        Status::Invalid,
+        Status::Rejected,
+        Status::Failed,
+        Status::Unknown,
+        Status::Skipped,
+    ];
+
+    /// The word shown in the table and written to reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Sending => "sending",
+            Status::Created => "created",
+            Status::Exists => "exists",
+            Status::Invalid => "invalid",
+            Status::Rejected => "rejected",
+            Status::Failed => "failed",
+            Status::Unknown => "unknown",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        !matches!(self, Status::Pending | Status::Sending)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// How many rows are in each status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts([usize; 9]);
+
+impl StatusCounts {
+    pub fn of(statuses: impl IntoIterator<Item = Status>) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        for s in statuses {
+            counts.0[s as usize] += 1;
+        }
+        counts
+    }
+
+    pub fn get(&self, status: Status) -> usize {
+        self.0[status as usize]
+    }
+
+    /// Rows in a final status.
+    pub fn done(&self) -> usize {
+        Status::FINAL.iter().map(|s| self.get(*s)).sum()
+    }
+
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
+    }
+}
+
+/// One row's state in the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowState {
+    pub status: Status,
+    pub message: String,
+    pub target_id: Option<String>,
+    pub attempts: u32,
+    /// An earlier attempt got no answer: the account may have been made by it.
+    pub answer_lost: bool,
+    /// When the first attempt was sent, and when the row reached its final status
+    /// (milliseconds on the run's clock).
+    pub first_sent_ms: Option<u64>,
+    pub finished_ms: Option<u64>,
+}

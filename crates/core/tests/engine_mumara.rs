@@ -1,0 +1,318 @@
+//! The engine against a scripted Mumara on a fake clock: pacing to the key's rate limit,
+//! 429s, lost answers, and the answers that stop a run.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
+use roster_core::map::{Field, Mapping};
+use roster_core::plan::plan;
+use roster_core::read::read;
+use roster_core::run::pace::Backoff;
+use roster_core::run::{Command, Phase, Run, RunConfig, Status};
+use roster_core::send::mumara::{Mumara, MumaraDefaults};
+use roster_core::send::Secrets;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    Gateway502,
+    LoseAnswer,
+}
+
+/// Laravel-style throttle: `limit` requests per fixed window that starts at the first
+/// request after the previous window ended.
+struct FakeMumara {
+    key: &'static str,
+    packages: Vec<u64>,
+    limit: usize,
+    window_ms: u64,
+    window: Option<(u64, usize)>,
+    users: BTreeMap<String, u64>,
+    faults: VecDeque<Option<Fault>>,
+    accepted: usize,
+    rate_limited: usize,
+}
+
+impl FakeMumara {
+    fn new(limit: usize) -> FakeMumara {
+        FakeMumara {
+            key: "sandbox-key",
+            packages: vec![1, 2, 3],
+            limit,
+            window_ms: 60_000,
+            window: None,
+            users: BTreeMap::new(),
+            faults: VecDeque::new(),
+            accepted: 0,
+            rate_limited: 0,
+        }
+    }
+
+    fn answer(status: u16, body: Value, headers: Vec<(String, String)>) -> Exchange {
+        Exchange::Answered(HttpResponse {
+            status,
+            headers,
+            body: body.to_string(),
+        })
+    }
+
+    fn handle(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        let (start, count) = match self.window {
+            Some((start, count)) if now < start + self.window_ms => (start, count),
+            _ => (now, 0),
+        };
+        if count >= self.limit {
+            self.rate_limited += 1;
+            let secs = (start + self.window_ms - now).div_ceil(1000);
+            return Self::answer(
+                429,
+                json!({"message": "Too Many Attempts."}),
+                vec![("Retry-After".into(), secs.to_string())],
+            );
+        }
+        self.window = Some((start, count + 1));
+        let bearer = req
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .map(|(_, v)| v.as_str());
+        if bearer != Some(&format!("Bearer {}", self.key)) {
+            return Self::answer(
+                401,
+                json!({"status":"error","result":"Unauthenticated."}),
+                vec![],
+            );
+        }
+        let Body::Json(text) = &req.body else {
+            panic!("Mumara takes JSON")
+        };
+        let body: Value = serde_json::from_str(text).unwrap();
+        let fault = self.faults.pop_front().flatten();
+        if fault == Some(Fault::Gateway502) {
+            return Self::answer(502, json!("bad gateway"), vec![]);
+        }
+        let package = body["package_id"].as_u64().unwrap_or(0);
+        if !self.packages.contains(&package) {
+            return Self::answer(
+                200,
+                json!({"status":"error","result":"Error: Package doesn`t exsit"}),
+                vec![],
+            );
+        }
+        let email = body["email"].as_str().unwrap().to_lowercase();
+        if self.users.contains_key(&email) {
+            return Self::answer(
+                200,
+                json!({"status":"error","result":"Error: User already exists."}),
+                vec![],
+            );
+        }
+        self.accepted += 1;
+        let id = self.accepted as u64 + 1;
+        self.users.insert(email, id);
+        if fault == Some(Fault::LoseAnswer) {
+            return Exchange::NoAnswer {
+                detail: "Failed to fetch".into(),
+            };
+        }
+        Self::answer(
+            200,
+            json!({"status":"success","result":"User has been successfully created.","response":{"id":id,"user_id":1}}),
+            vec![],
+        )
+    }
+}
+
+fn file(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("name,email,password\nUser {i},u{i}@x.y,pw{i}\n"))
+        .enumerate()
+        .map(|(i, s)| {
+            if i == 0 {
+                s
+            } else {
+                s.lines().nth(1).unwrap().to_owned() + "\n"
+            }
+        })
+        .collect()
+}
+
+fn start(n: usize, key: &str, package: u64, config: RunConfig) -> Run {
+    let text = file(n);
+    let table = read(text.as_bytes()).unwrap();
+    let target = Mumara::new(
+        "http://sandbox",
+        MumaraDefaults {
+            package_id: Some(package),
+            timezone: None,
+        },
+    );
+    let planned = plan(
+        &table,
+        &Mapping::auto(&table),
+        &[Field::Email, Field::Password, Field::Name],
+    );
+    assert!(planned.iter().all(|p| p.user.is_ok()));
+    Run::new(
+        Box::new(target),
+        Secrets {
+            api_key: key.into(),
+            ..Default::default()
+        },
+        &planned,
+        config,
+        0,
+    )
+}
+
+/// Runs to the end with every answer taking `latency` ms; requests in flight overlap.
+fn drive(run: &mut Run, server: &mut FakeMumara, latency: u64) -> u64 {
+    let mut now = 0u64;
+    let mut in_flight: Vec<(u64, usize, HttpRequest)> = Vec::new();
+    let mut steps = 0;
+    while !run.is_over() {
+        steps += 1;
+        assert!(steps < 1_000_000, "the run does not end");
+        while let Some(cmd) = run.next_command(now) {
+            match cmd {
+                Command::Create { row, request } => in_flight.push((now + latency, row, request)),
+                Command::Login(_) => panic!("Mumara has no login"),
+            }
+        }
+        let next_answer = in_flight.iter().map(|(t, _, _)| *t).min();
+        let wake = run.next_wake(now);
+        let next = match (next_answer, wake) {
+            (Some(a), Some(w)) => a.min(w),
+            (Some(a), None) => a,
+            (None, Some(w)) => w,
+            (None, None) if run.is_over() => break,
+            (None, None) => panic!(
+                "stuck in {:?} at {now}: {:?}",
+                run.phase(),
+                run.progress(now)
+            ),
+        };
+        // A wake-up due now that yielded no command would spin: step the clock.
+        now = if next <= now && next_answer.is_none_or(|a| a > now) {
+            now + 1
+        } else {
+            next.max(now)
+        };
+        // The server sees a request when it arrives (here: at answer time).
+        let (due, rest): (Vec<_>, Vec<_>) = in_flight.into_iter().partition(|(t, _, _)| *t <= now);
+        in_flight = rest;
+        for (_, row, request) in due {
+            let answer = server.handle(&request, now);
+            run.on_create(row, &answer, now);
+        }
+    }
+    now
+}
+
+#[test]
+fn paced_run_holds_the_rate_limit_without_429s() {
+    let mut server = FakeMumara::new(60);
+    let config = RunConfig {
+        rate_per_min: Some(60),
+        ..RunConfig::default()
+    };
+    let mut run = start(150, "sandbox-key", 1, config);
+    let end = drive(&mut run, &mut server, 50);
+    assert_eq!(run.counts().get(Status::Created), 150);
+    assert!(server.rate_limited <= 2, "{} 429s", server.rate_limited);
+    // 150 requests at one a second: about 149 s, and never faster than the limit.
+    let achieved = 150.0 * 60_000.0 / end as f64;
+    assert!(
+        (58.0..=61.0).contains(&achieved),
+        "{achieved} per minute over {end} ms"
+    );
+}
+
+#[test]
+fn unpaced_run_obeys_retry_after_and_slows_down() {
+    let mut server = FakeMumara::new(20);
+    let mut run = start(60, "sandbox-key", 1, RunConfig::default());
+    let end = drive(&mut run, &mut server, 20);
+    assert_eq!(run.counts().get(Status::Created), 60);
+    assert_eq!(server.users.len(), 60);
+    // The first window's burst hits 429s, after which the pacer holds the pace.
+    let progress = run.progress(end);
+    assert_eq!(progress.rate_limited as usize, server.rate_limited);
+    assert!(server.rate_limited < 10, "{} 429s", server.rate_limited);
+    assert!(
+        end >= 120_000,
+        "three windows of 20 take at least two minutes: {end}"
+    );
+    assert!(
+        run.rows().iter().all(|r| r.attempts == 1),
+        "429s do not use up attempts"
+    );
+}
+
+#[test]
+fn refused_key_stops_after_one_request() {
+    let mut server = FakeMumara::new(60);
+    let mut run = start(10, "wrong-key", 1, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    let Phase::Stopped(reason) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert!(reason.contains("401"), "{reason}");
+    let counts = run.counts();
+    assert_eq!(counts.get(Status::Failed), 1);
+    assert_eq!(counts.get(Status::Skipped), 9);
+    assert_eq!(run.progress(0).requests, 1, "one request, not a burst");
+}
+
+#[test]
+fn unknown_package_for_every_row_stops_the_run() {
+    let mut server = FakeMumara::new(60);
+    let mut run = start(10, "sandbox-key", 99, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    assert!(matches!(run.phase(), Phase::Stopped(r) if r.contains("Package")));
+    let counts = run.counts();
+    // Three refusals stop it; those already in flight (at most 4) finish as refused.
+    let rejected = counts.get(Status::Rejected);
+    assert!((3..=6).contains(&rejected), "{rejected} rejected");
+    assert_eq!(counts.get(Status::Skipped), 10 - rejected);
+    assert_eq!(server.users.len(), 0);
+}
+
+#[test]
+fn lost_answers_and_502s_resolve_without_double_creates() {
+    let mut server = FakeMumara::new(1_000);
+    server.faults = [
+        Some(Fault::LoseAnswer),
+        Some(Fault::Gateway502),
+        None,
+        Some(Fault::LoseAnswer),
+    ]
+    .into();
+    let config = RunConfig {
+        concurrency: 1,
+        backoff: Backoff {
+            base_ms: 10,
+            cap_ms: 100,
+        },
+        ..RunConfig::default()
+    };
+    let mut run = start(5, "sandbox-key", 1, config);
+    drive(&mut run, &mut server, 10);
+    let rows = run.rows();
+    assert_eq!(server.users.len(), 5);
+    assert_eq!(rows[0].status, Status::Exists);
+    assert!(rows[0].message.contains("most likely created"));
+    assert_eq!(rows[1].status, Status::Created);
+    assert!(rows[1].message.contains("lost"));
+    let reported: usize = [Status::Created, Status::Exists]
+        .iter()
+        .map(|s| run.counts().get(*s))
+        .sum();
+    assert_eq!(reported, 5);
+    for (i, row) in rows.iter().enumerate() {
+        if row.status == Status::Created {
+            let id = server.users[&format!("u{i}@x.y")];
+            assert_eq!(row.target_id, Some(id.to_string()));
+        }
+    }
+}
