@@ -8,6 +8,7 @@
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
 //! the engine asks for, feeds the answers back, and saves the report.
 
+pub mod check;
 pub mod detect;
 pub mod http;
 pub mod map;

@@ -194,6 +194,19 @@ impl Run {
         run
     }
 
+    /// Marks rows the pre-flight check found on the server: `exists`, never sent.
+    pub fn mark_existing(&mut self, rows: &[usize], now_ms: u64) {
+        for &row in rows {
+            if let Some(pos) = self.queue.iter().position(|&r| r == row) {
+                self.queue.remove(pos);
+                let message =
+                    "Already on the server (found by the check before the import): not sent.";
+                self.finish_row(row, Status::Exists, message.into(), now_ms);
+            }
+        }
+        self.settle(now_ms);
+    }
+
     /// Replaces the jitter source (the glue passes the browser's random numbers).
     pub fn with_jitter(mut self, jitter: Box<dyn Jitter>) -> Run {
         self.jitter = jitter;

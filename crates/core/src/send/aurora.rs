@@ -30,7 +30,7 @@ impl Aurora {
         &self.api_url
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         module: &str,
         method: &str,
@@ -48,6 +48,42 @@ impl Aurora {
                 ("Parameters".into(), parameters.to_string()),
             ]),
         }
+    }
+}
+
+/// `Core.GetUsers`: one page of the accounts whose PublicId contains `search`.
+pub fn get_users(aurora: &Aurora, session: &Session, offset: u64, limit: u64) -> HttpRequest {
+    aurora.request(
+        "Core",
+        "GetUsers",
+        json!({ "TenantId": 0, "Offset": offset, "Limit": limit, "Search": "" }),
+        Some(&session.bearer),
+    )
+}
+
+/// `Core.GetTenants`.
+pub fn get_tenants(aurora: &Aurora, session: &Session) -> HttpRequest {
+    aurora.request("Core", "GetTenants", json!({}), Some(&session.bearer))
+}
+
+/// `MailDomains.GetDomains` for one tenant (Aurora Corporate only).
+pub fn get_domains(aurora: &Aurora, session: &Session, tenant_id: i64) -> HttpRequest {
+    aurora.request(
+        "MailDomains",
+        "GetDomains",
+        json!({ "TenantId": tenant_id }),
+        Some(&session.bearer),
+    )
+}
+
+/// The `Result` of a successful answer, or in words why there is none.
+pub fn read_result(exchange: &Exchange) -> Result<Value, String> {
+    match exchange {
+        Exchange::NoAnswer { detail } => Err(format!("no answer ({detail})")),
+        Exchange::Answered(response) => match envelope(response)? {
+            Envelope::Result(value) => Ok(value),
+            Envelope::Error { code, message } => Err(describe(code, &message)),
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod aurora;
 pub mod mumara;
+pub mod preview;
 
 use std::fmt;
 

@@ -1,0 +1,111 @@
+//! The dry run: the exact requests a run would send, with every secret masked, so an
+//! admin can see what will happen before anything does.
+
+use super::{LoginStep, Secrets, Session, Target};
+use crate::http::{Body, HttpRequest};
+use crate::plan::PlannedRow;
+
+/// What stands in for a secret in a preview.
+pub const MASK: &str = "••••••••";
+
+/// One request as text: method, URL, headers, body.
+pub fn describe(request: &HttpRequest) -> String {
+    let mut text = format!(
+        "POST {}\nContent-Type: {}\n",
+        request.url,
+        request.body.content_type()
+    );
+    for (name, value) in &request.headers {
+        text.push_str(&format!("{name}: {value}\n"));
+    }
+    text.push('\n');
+    match &request.body {
+        Body::Form(fields) => {
+            let lines: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            text.push_str(&lines.join("\n"));
+        }
+        Body::Json(json) => text.push_str(json),
+    }
+    text
+}
+
+/// The login (if any) and the creates for the first `limit` ready rows, secrets masked.
+pub fn preview(
+    target: &dyn Target,
+    secrets: &Secrets,
+    plan: &[PlannedRow],
+    limit: usize,
+) -> Vec<String> {
+    let masked = Secrets {
+        login: secrets.login.clone(),
+        password: MASK.into(),
+        api_key: MASK.into(),
+    };
+    let mut out = Vec::new();
+    let session = match target.login(&masked) {
+        LoginStep::Request(request) => {
+            out.push(describe(&request));
+            Session::new(MASK)
+        }
+        LoginStep::Ready(session) => session,
+    };
+    for planned in plan.iter().filter(|p| !p.excluded).take(limit) {
+        if let Ok(user) = &planned.user {
+            let mut user = user.clone();
+            user.password = MASK.into();
+            out.push(describe(&target.create(&session, &user)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::{Field, Mapping};
+    use crate::plan::plan;
+    use crate::read::read;
+    use crate::send::aurora::Aurora;
+    use crate::send::mumara::{Mumara, MumaraDefaults};
+
+    #[test]
+    fn aurora_preview_masks_every_secret() {
+        let t = read(b"a@localhost | p123secret\nb@localhost | p456secret\n").unwrap();
+        let planned = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
+        let secrets = Secrets {
+            login: "superadmin".into(),
+            password: "adminsecret".into(),
+            api_key: String::new(),
+        };
+        let out = preview(&Aurora::new("http://h/"), &secrets, &planned, 10);
+        assert_eq!(out.len(), 3);
+        let all = out.join("\n");
+        assert!(!all.contains("secret"), "{all}");
+        assert!(out[0].contains("Method=LoginAsSuperadmin"));
+        assert!(out[0].contains(r#""Login":"superadmin""#));
+        assert!(out[1].starts_with("POST http://h/?/Api/\nContent-Type: application/x-www-form-urlencoded\nAuthorization: Bearer ••••••••\n"));
+        assert!(out[1].contains(r#""PublicId":"a@localhost""#));
+    }
+
+    #[test]
+    fn mumara_preview_masks_the_key() {
+        let t = read(b"name,email,password\nAnn,ann@x.y,pw-secret\n").unwrap();
+        let planned = plan(&t, &Mapping::auto(&t), &[Field::Email]);
+        let target = Mumara::new(
+            "http://m",
+            MumaraDefaults {
+                package_id: Some(2),
+                timezone: None,
+            },
+        );
+        let secrets = Secrets {
+            api_key: "key-secret".into(),
+            ..Default::default()
+        };
+        let out = preview(&target, &secrets, &planned, 10);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].contains("secret"), "{}", out[0]);
+        assert!(out[0].contains("Authorization: Bearer ••••••••"));
+        assert!(out[0].contains(r#""package_id":2"#));
+    }
+}
