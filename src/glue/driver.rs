@@ -16,6 +16,9 @@ use super::fetch;
 
 /// How often the display refreshes (elapsed time, ETA) while waiting on answers.
 const REFRESH_MS: u64 = 1_000;
+/// The display follows the run at most this often: answers arriving in between are
+/// shown together, so a fast run does not spend its time re-rendering.
+const DISPLAY_MS: u64 = 100;
 /// How often a paused run with nothing in flight looks for Resume or Cancel.
 const PAUSED_POLL_MS: u64 = 100;
 
@@ -36,6 +39,7 @@ async fn perform(command: Command) -> (Tag, Exchange) {
 /// that changed, and the time, after each step.
 pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize>, u64)) {
     let mut in_flight = FuturesUnordered::new();
+    let mut shown_at = 0;
     loop {
         let now = now_ms();
         let wake = {
@@ -43,9 +47,13 @@ pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize
             while let Some(command) = run.next_command(now) {
                 in_flight.push(perform(command));
             }
-            let changed = run.take_changed();
-            notify(&run, changed, now);
-            if run.is_over() {
+            let over = run.is_over();
+            if over || now >= shown_at + DISPLAY_MS {
+                shown_at = now;
+                let changed = run.take_changed();
+                notify(&run, changed, now);
+            }
+            if over {
                 return;
             }
             run.next_wake(now)
@@ -54,7 +62,9 @@ pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize
             Some(at) => at.saturating_sub(now).clamp(1, REFRESH_MS),
             None if in_flight.is_empty() => PAUSED_POLL_MS,
             None => REFRESH_MS,
-        };
+        }
+        // Changes not shown yet are shown when their turn comes, even if nothing else happens.
+        .min(DISPLAY_MS);
         let timer = TimeoutFuture::new(sleep_ms as u32);
         if in_flight.is_empty() {
             timer.await;
@@ -69,4 +79,13 @@ pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize
             }
         }
     }
+}
+
+/// Performs a pre-flight check's requests one after the other until it is over.
+pub async fn check(mut check: roster_core::check::AuroraCheck) -> roster_core::check::AuroraCheck {
+    while let Some(request) = check.next() {
+        let exchange = fetch::perform(&request).await;
+        check.on_answer(&exchange);
+    }
+    check
 }

@@ -1,0 +1,129 @@
+/**
+ * Import throughput against the sandbox, measured from the click on "Start import" to
+ * the live region's "Import finished":
+ *  - latency-bound: ROWS creates with LATENCY ms of server latency and no rate limit, at
+ *    each concurrency in CONCURRENCY, against the bound rows × latency / concurrency;
+ *  - rate-limited: RATED_ROWS creates at a 60/min key limit with the page paced at 60/min:
+ *    the achieved rate against the limit, and the 429s received;
+ *  - a one-at-a-time baseline like the seed's PHP script (login, then each create waits
+ *    for the previous answer), run from Node against the same server settings.
+ * Environment: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
+ * BENCH_RATED_ROWS (600; 0 skips), BENCH_BASELINE_ROWS (BENCH_ROWS; 0 skips).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test, expect } from '../lib/fixtures';
+import { configureSandbox, resetSandbox, sandboxState } from '../lib/sandbox';
+import { writeFixture } from '../lib/files';
+import { controls, openApp } from '../lib/app';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
+const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,4,6').split(',').map(Number);
+const RATED_ROWS = Number(process.env.BENCH_RATED_ROWS ?? 600);
+const BASELINE_ROWS = Number(process.env.BENCH_BASELINE_ROWS ?? ROWS);
+const OUT = path.join(__dirname, '..', 'bench-results', 'import.json');
+
+interface Result {
+  name: string;
+  rows: number;
+  seconds: number;
+  bound_seconds?: number;
+  ratio_to_bound?: number;
+  per_minute?: number;
+  limit_per_minute?: number;
+  rate_limited?: number;
+}
+const results: Result[] = [];
+
+function record(r: Result) {
+  results.push(r);
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify(results, null, 2));
+  console.log(`[bench] ${JSON.stringify(r)}`);
+}
+
+function auroraFile(n: number, tag: string): string {
+  let s = '';
+  for (let i = 1; i <= n; i++) s += `${tag}${i}@localhost | pw${i}\n`;
+  return s;
+}
+
+test.describe.configure({ mode: 'serial' });
+
+for (const c of CONCURRENCY) {
+  test(`Aurora: ${ROWS} creates, ${LATENCY} ms latency, ${c} in flight`, async ({ page, sandbox }) => {
+    await resetSandbox({ aurora: { latency_ms: LATENCY } });
+    await openApp(page);
+    await controls(page).chooseFile.setInputFiles(writeFixture('bench.txt', auroraFile(ROWS, `c${c}-`)));
+    await expect(controls(page).progress).toHaveAttribute('aria-valuemax', String(ROWS));
+    const ui = controls(page);
+    await ui.serverUrl.fill(sandbox.auroraServerUrl);
+    await ui.password.fill('12345');
+    await page.getByLabel('Parallel requests').fill(String(c));
+    await page.getByLabel('Attempts per row').fill('1');
+    const t0 = Date.now();
+    await ui.start.click();
+    await expect(ui.statusRegion.filter({ hasText: 'Import finished' })).toBeAttached({ timeout: 60 * 60_000 });
+    const seconds = (Date.now() - t0) / 1000;
+    const state = await sandboxState();
+    expect(state.aurora.users).toHaveLength(ROWS);
+    const bound = (ROWS * LATENCY) / 1000 / c;
+    record({ name: `latency-bound c=${c}`, rows: ROWS, seconds, bound_seconds: bound, ratio_to_bound: seconds / bound });
+  });
+}
+
+test(`Mumara: ${RATED_ROWS} creates at a 60/min limit`, async ({ page, sandbox }) => {
+  test.skip(RATED_ROWS === 0, 'BENCH_RATED_ROWS=0');
+  await resetSandbox({ mumara: { rate_limit: 60, rate_window_ms: 60_000 } });
+  let file = 'name,email,password\n';
+  for (let i = 1; i <= RATED_ROWS; i++) file += `User ${i},r${i}@example.com,pw${i}\n`;
+  await openApp(page);
+  await controls(page).chooseFile.setInputFiles(writeFixture('rated.csv', file));
+  const ui = controls(page);
+  await ui.target.selectOption({ label: 'Mumara' });
+  await ui.serverUrl.fill(sandbox.apiUrl);
+  await ui.apiKey.fill('sandbox-key');
+  await page.getByLabel('Package ID').fill('1');
+  await expect(page.getByLabel('Requests per minute')).toHaveValue('60');
+  const t0 = Date.now();
+  await ui.start.click();
+  await expect(ui.statusRegion.filter({ hasText: 'Import finished' })).toBeAttached({ timeout: 60 * 60_000 });
+  const seconds = (Date.now() - t0) / 1000;
+  const state = await sandboxState();
+  expect(state.mumara.users).toHaveLength(RATED_ROWS);
+  // The first request opens the first window; n requests at 60/min need (n - 1) s.
+  record({
+    name: 'rate-limited 60/min',
+    rows: RATED_ROWS,
+    seconds,
+    per_minute: ((RATED_ROWS - 1) * 60) / seconds,
+    limit_per_minute: 60,
+    rate_limited: state.mumara.rate_limited,
+  });
+});
+
+test(`seed-like sequential baseline: ${BASELINE_ROWS} creates, ${LATENCY} ms latency`, async ({ sandbox }) => {
+  test.skip(BASELINE_ROWS === 0, 'BENCH_BASELINE_ROWS=0');
+  await resetSandbox({ aurora: { latency_ms: LATENCY } });
+  const api = sandbox.auroraServerUrl + '?/Api/';
+  const post = async (fields: Record<string, string>, token?: string) => {
+    const res = await fetch(api, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: new URLSearchParams(fields).toString(),
+    });
+    return res.json();
+  };
+  const t0 = Date.now();
+  const login = await post({ Module: 'AdminAuth', Method: 'LoginAsSuperadmin', Parameters: JSON.stringify({ Login: 'superadmin', Password: '12345' }) });
+  const token = login.Result.AuthToken;
+  for (let i = 1; i <= BASELINE_ROWS; i++) {
+    const params = { UserId: 0, TenantId: 0, Role: 2, WriteSeparateLog: false, Forced: true, PublicId: `s${i}@localhost`, DomainId: 0, QuotaBytes: 0, Password: `pw${i}` };
+    await post({ Module: 'Core', Method: 'CreateUser', Parameters: JSON.stringify(params) }, token);
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  expect((await sandboxState()).aurora.users).toHaveLength(BASELINE_ROWS);
+  const bound = (BASELINE_ROWS * LATENCY) / 1000;
+  record({ name: 'sequential baseline (seed script)', rows: BASELINE_ROWS, seconds, bound_seconds: bound, ratio_to_bound: seconds / bound });
+});
