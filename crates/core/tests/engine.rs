@@ -486,6 +486,44 @@ fn excluded_rows_end_skipped_and_are_never_sent() {
     assert_eq!(server.creates, 3);
 }
 
+#[test]
+fn resume_skips_finished_rows_and_resolves_unknown_ones() {
+    let mut server = FakeAurora::default();
+    // The previous run created a and lost b's answer (b was in fact created).
+    server
+        .users
+        .insert("a@localhost".into(), (1, "p123".into()));
+    server
+        .users
+        .insert("a2@localhost".into(), (2, "p232".into()));
+    server.next_id = 2;
+    let mut run = start(SEED, "12345", RunConfig::default());
+    run.resume_from(
+        &[
+            (0, Status::Created, Some("1".into())),
+            (1, Status::Unknown, None),
+            (2, Status::Failed, None),
+        ],
+        0,
+    );
+    drive(&mut run, &mut server);
+    let rows = run.rows();
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Exists,
+            Status::Created,
+            Status::Created
+        ]
+    );
+    assert_eq!(rows[0].target_id.as_deref(), Some("1"));
+    assert_eq!(rows[0].attempts, 0, "not sent again");
+    assert!(rows[1].message.contains("most likely created"));
+    assert_eq!(server.creates, 3);
+    assert_eq!(server.users.len(), 4);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -207,6 +207,29 @@ impl Run {
         self.settle(now_ms);
     }
 
+    /// Carries over a previous run of the same file against the same server (after a
+    /// reload): rows it finished as `created` or `exists` end the same way now and are not
+    /// sent; rows it left `unknown` are sent again as rows whose earlier answer was lost,
+    /// so an "already exists" then reads as "most likely created by Roster".
+    pub fn resume_from(&mut self, previous: &[(usize, Status, Option<String>)], now_ms: u64) {
+        for (row, status, target_id) in previous {
+            let Some(pos) = self.queue.iter().position(|r| r == row) else {
+                continue;
+            };
+            match status {
+                Status::Created | Status::Exists => {
+                    self.queue.remove(pos);
+                    self.rows[*row].target_id = target_id.clone();
+                    let message = format!("{} in the previous run: not sent again.", status.word());
+                    self.finish_row(*row, *status, message, now_ms);
+                }
+                Status::Unknown => self.rows[*row].answer_lost = true,
+                _ => {}
+            }
+        }
+        self.settle(now_ms);
+    }
+
     /// Replaces the jitter source (the glue passes the browser's random numbers).
     pub fn with_jitter(mut self, jitter: Box<dyn Jitter>) -> Run {
         self.jitter = jitter;
