@@ -6,7 +6,7 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::map::{Field, Mapping};
 use roster_core::plan::plan;
 use roster_core::read::read;
-use roster_core::run::{Command, Phase, Run, RunConfig, Status};
+use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts};
 use roster_core::send::aurora::Aurora;
 use roster_core::send::Secrets;
 use serde_json::{json, Value};
@@ -560,6 +560,8 @@ mod properties {
             prop_assert!(run.is_over());
             prop_assert_eq!(run.rows().len(), n);
             prop_assert_eq!(run.counts().done(), n);
+            // The counts kept along the way match a recount.
+            prop_assert_eq!(run.counts(), StatusCounts::of(run.rows().iter().map(|r| r.status)));
             for (i, row) in run.rows().iter().enumerate() {
                 let email = format!("u{i}@localhost");
                 let held = server.users.get(&email);

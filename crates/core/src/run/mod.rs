@@ -118,6 +118,8 @@ pub struct Run {
     started_ms: u64,
     ended_ms: Option<u64>,
     recent_sends: VecDeque<u64>,
+    /// Kept up to date at every status change, so counting costs nothing per answer.
+    counts: StatusCounts,
     requests: u64,
     rate_limited: u64,
     phase: Phase,
@@ -162,6 +164,7 @@ impl Run {
             max_attempts: config.max_attempts.max(1),
             ..config
         };
+        let counts = StatusCounts::of(rows.iter().map(|r| r.status));
         let mut run = Run {
             target,
             secrets,
@@ -185,6 +188,7 @@ impl Run {
             started_ms: now_ms,
             ended_ms: None,
             recent_sends: VecDeque::new(),
+            counts,
             requests: 0,
             rate_limited: 0,
             phase: Phase::Running,
@@ -253,7 +257,7 @@ impl Run {
     }
 
     pub fn counts(&self) -> StatusCounts {
-        StatusCounts::of(self.rows.iter().map(|r| r.status))
+        self.counts
     }
 
     /// True once nothing is in flight and nothing more will be sent.
@@ -360,8 +364,8 @@ impl Run {
             pacer.take(now_ms);
         }
         self.count_request(now_ms);
+        self.set_status(row, Status::Sending);
         let state = &mut self.rows[row];
-        state.status = Status::Sending;
         state.attempts += 1;
         state.first_sent_ms.get_or_insert(now_ms);
         self.changed.push(row);
@@ -582,9 +586,8 @@ impl Run {
             self.finish_row(row, status, message, now_ms);
             return;
         }
-        let state = &mut self.rows[row];
-        state.status = Status::Pending;
-        state.message = message;
+        self.set_status(row, Status::Pending);
+        self.rows[row].message = message;
         if front {
             self.queue.push_front(row);
         } else {
@@ -606,9 +609,14 @@ impl Run {
         }
     }
 
+    fn set_status(&mut self, row: usize, status: Status) {
+        let old = std::mem::replace(&mut self.rows[row].status, status);
+        self.counts.shift(old, status);
+    }
+
     fn finish_row(&mut self, row: usize, status: Status, message: String, now_ms: u64) {
+        self.set_status(row, status);
         let state = &mut self.rows[row];
-        state.status = status;
         state.message = message;
         state.finished_ms = Some(now_ms);
         self.changed.push(row);

@@ -66,6 +66,12 @@ impl StatusCounts {
         counts
     }
 
+    /// Moves one row from `from` to `to`.
+    pub fn shift(&mut self, from: Status, to: Status) {
+        self.0[from as usize] -= 1;
+        self.0[to as usize] += 1;
+    }
+
     pub fn get(&self, status: Status) -> usize {
         self.0[status as usize]
     }
