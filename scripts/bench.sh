@@ -2,18 +2,20 @@
 # Runs the benchmarks in headless Chromium against the sandbox (never part of make test).
 # Usage: scripts/bench.sh   (or: make bench)
 # Sizes: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
-#        BENCH_RATED_ROWS (600), BENCH_BASELINE_ROWS (= BENCH_ROWS). Full size takes ~40 min.
+#        BENCH_RATED_ROWS (600), BENCH_BASELINE_ROWS (= BENCH_ROWS),
+#        BENCH_PARSE_ROWS ("10000,100000,1000000"), BENCH_REPEAT (5). Full size takes about an hour.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 build_app
 build_sandbox
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"
-say "Import benchmarks"
+say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
 say "Bundle size"
 "$ROOT/scripts/bundle-size.sh"
-say "Import results (tests/e2e/bench-results/import.json)"
+say "Results (tests/e2e/bench-results/*.json)"
+cat "$ROOT/tests/e2e/bench-results/parse.json"
 node -e '
 const r = require(process.argv[1]);
 console.log("| run | rows | seconds | bound (s) | ratio to bound | rate /min | 429s |");
