@@ -13,12 +13,9 @@ npm_dir "$ROOT/tests/e2e"
 say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
 say "Bundle size"
-"$ROOT/scripts/bundle-size.sh"
-say "Results (tests/e2e/bench-results/*.json)"
-cat "$ROOT/tests/e2e/bench-results/parse.json"
-node -e '
-const r = require(process.argv[1]);
-console.log("| run | rows | seconds | bound (s) | ratio to bound | rate /min | 429s |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
-for (const x of r) console.log(`| ${x.name} | ${x.rows} | ${x.seconds.toFixed(1)} | ${x.bound_seconds?.toFixed(1) ?? ""} | ${x.ratio_to_bound?.toFixed(2) ?? ""} | ${x.per_minute?.toFixed(1) ?? ""} | ${x.rate_limited ?? ""} |`);
-' "$ROOT/tests/e2e/bench-results/import.json"
+size_table=$(mktemp)
+"$ROOT/scripts/bundle-size.sh" >"$size_table"
+say "Writing BENCHMARKS.md"
+node "$ROOT/tests/e2e/bench/write-report.mjs" "$ROOT/BENCHMARKS.md" "$size_table" \
+  "$(env | grep -o '^BENCH_[A-Z_]*=[^ ]*' | sort | tr '\n' ' ')make bench"
+rm -f "$size_table"
