@@ -6,3 +6,6 @@ pub mod download;
 pub mod driver;
 pub mod fetch;
 pub mod file;
+pub mod journal;
+pub mod probe;
+pub mod storage;

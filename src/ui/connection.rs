@@ -104,6 +104,23 @@ pub fn Connection(state: AppState) -> impl IntoView {
                     />
                 </Show>
             </form>
+            <Show when=move || roster_core::diagnose::is_plain_http(&state.server_url.get())>
+                <div class="http-warning" role="alert">
+                    <p>"Warning: this Server URL starts with http:// and is not this computer, so the password (or API key) and every user's password cross the network unencrypted. Use https:// if the server has it."</p>
+                    <label>
+                        <input
+                            type="checkbox"
+                            prop:checked=move || state.http_ack.get()
+                            disabled=locked
+                            on:change=move |ev| {
+                                state.http_ack.set(event_target_checked(&ev));
+                                state.login_error.set(None);
+                            }
+                        />
+                        " I understand the password is sent unencrypted"
+                    </label>
+                </div>
+            </Show>
             <Show when=move || state.login_error.get().is_some()>
                 <p class="error" role="alert">{move || state.login_error.get()}</p>
             </Show>

@@ -1,52 +1,152 @@
-//! Step 1: the file, by drop or by the keyboard-reachable file picker.
+//! Step 1: the file, by drop, by the keyboard-reachable file picker, or pasted; how it is
+//! read (encoding, delimiter, header, skipped lines: detected, each can be overridden);
+//! and the column mapping.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use roster_core::map::Mapping;
-use roster_core::read::read;
+use roster_core::decode::TextEncoding;
+use roster_core::detect::{delimiter_name, DELIMITERS};
+use roster_core::read::ReadOptions;
 
-use super::state::{AppState, Loaded};
-use crate::glue::file::read_bytes;
+use super::mapping::MappingPanel;
+use super::sheet::{self, Busy};
+use super::state::AppState;
 
-fn load(state: AppState, file: web_sys::File) {
+fn refuse_while_running(state: AppState) -> bool {
     if state.active.get_untracked() {
         state.file_error.set(Some(
             "An import is running: wait for it to end before loading another file.".into(),
         ));
-        return;
+        return true;
     }
-    spawn_local(async move {
-        let name = file.name();
-        let outcome = match read_bytes(&file).await {
-            Ok(bytes) => read(&bytes).map_err(|e| e.to_string()),
-            Err(message) => Err(message),
-        };
-        match outcome {
-            Ok(table) => {
-                let mapping = Mapping::auto(&table);
-                state.show_file(Loaded {
-                    name,
-                    table,
-                    mapping,
-                });
-            }
-            Err(message) => state.file_error.set(Some(format!("{name}: {message}"))),
-        }
-    });
+    false
 }
 
-fn delimiter_name(d: u8) -> &'static str {
-    match d {
-        b'|' => "pipe ( | )",
-        b'\t' => "tab",
-        b';' => "semicolon ( ; )",
-        _ => "comma ( , )",
+fn load(state: AppState, file: web_sys::File) {
+    if !refuse_while_running(state) {
+        sheet::load_file(state, file);
+    }
+}
+
+/// Changes one reading setting and reads the file again.
+fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
+    if refuse_while_running(state) {
+        return;
+    }
+    state.sheet.options.update(f);
+    sheet::reread(state);
+}
+
+#[component]
+fn ReadSettings(state: AppState) -> impl IntoView {
+    let s = state.sheet;
+    let locked = move || state.active.get() || s.busy.get().is_some();
+    let detected = move || s.detected.get();
+    let mark = move |overridden: bool| {
+        if overridden {
+            "(your choice)"
+        } else {
+            "(detected)"
+        }
+    };
+    view! {
+        <Show when=move || detected().is_some()>
+            <div class="read-settings fields">
+                <label for="encoding">"Encoding"</label>
+                <span class="setting">
+                    <select
+                        id="encoding"
+                        disabled=locked
+                        prop:value=move || detected().map_or("", |d| d.encoding.key())
+                        on:change=move |ev| {
+                            let e = TextEncoding::from_key(&event_target_value(&ev));
+                            set_option(state, |o| o.encoding = e);
+                        }
+                    >
+                        {TextEncoding::ALL
+                            .into_iter()
+                            .map(|e| view! { <option value=e.key()>{e.label()}</option> })
+                            .collect_view()}
+                    </select>
+                    <span class="hint">{move || mark(s.options.get().encoding.is_some())}</span>
+                </span>
+
+                <label for="delimiter">"Delimiter"</label>
+                <span class="setting">
+                    <select
+                        id="delimiter"
+                        disabled=locked
+                        prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
+                        on:change=move |ev| {
+                            let d = event_target_value(&ev).bytes().next();
+                            set_option(state, |o| o.delimiter = d);
+                        }
+                    >
+                        {DELIMITERS
+                            .into_iter()
+                            .map(|d| view! { <option value=(d as char).to_string()>{delimiter_name(d)}</option> })
+                            .collect_view()}
+                    </select>
+                    <span class="hint">{move || mark(s.options.get().delimiter.is_some())}</span>
+                </span>
+
+                <label for="skip-lines">"Skip lines"</label>
+                <span class="setting">
+                    <input
+                        id="skip-lines"
+                        type="number"
+                        min="0"
+                        step="1"
+                        disabled=locked
+                        prop:value=move || detected().map_or(0, |d| d.layout.skip_lines).to_string()
+                        on:change=move |ev| {
+                            let n = event_target_value(&ev).trim().parse::<usize>().ok();
+                            set_option(state, |o| o.skip_lines = Some(n.unwrap_or(0)));
+                        }
+                    />
+                    <span class="hint">{move || mark(s.options.get().skip_lines.is_some())} " lines above the data, such as a title"</span>
+                </span>
+
+                <span></span>
+                <span class="setting">
+                    <input
+                        id="has-header"
+                        type="checkbox"
+                        disabled=locked
+                        prop:checked=move || detected().is_some_and(|d| d.layout.header)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            set_option(state, |o| o.header = Some(on));
+                        }
+                    />
+                    <label for="has-header">"First line is a header"</label>
+                    <span class="hint">{move || mark(s.options.get().header.is_some())}</span>
+                </span>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Progress(state: AppState) -> impl IntoView {
+    let busy = move || state.sheet.busy.get();
+    view! {
+        <Show when=move || busy().is_some()>
+            <div class="reading">
+                <progress
+                    aria-label="Reading progress"
+                    max="100"
+                    value=move || busy().map_or(0.0, |b: Busy| (b.fraction * 100.0).round())
+                ></progress>
+                <span>{move || busy().map(|b| format!("{}… {:.0}%", b.what, b.fraction * 100.0))}</span>
+            </div>
+        </Show>
     }
 }
 
 #[component]
 pub fn FileStep(state: AppState) -> impl IntoView {
     let dragging = RwSignal::new(false);
+    let pasted = RwSignal::new(String::new());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
@@ -66,25 +166,40 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         // Picking the same file again must load it again.
         input.set_value("");
     };
+    let load_pasted = move |_| {
+        if refuse_while_running(state) {
+            return;
+        }
+        let text = pasted.get_untracked();
+        if text.trim().is_empty() {
+            state
+                .file_error
+                .set(Some("Paste or type some rows first.".into()));
+            return;
+        }
+        // The text may hold passwords: it leaves the text area once loaded.
+        pasted.set(String::new());
+        sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
+    };
     let summary = move || {
-        let loaded = state.loaded.get()?;
-        state.plan.get().map(|plan| {
-            let total = plan.len();
-            let invalid = plan.iter().filter(|p| p.user.is_err()).count();
-            format!(
-                "{}: {} rows ({} ready, {} invalid). Delimiter: {}. {}",
-                loaded.name,
-                total,
-                total - invalid,
-                invalid,
-                delimiter_name(loaded.table.delimiter),
-                if loaded.table.header.is_some() {
-                    "First line is a header."
-                } else {
-                    "No header line."
-                }
-            )
-        })
+        let s = state.sheet;
+        let name = s.name.get()?;
+        let d = s.detected.get()?;
+        let t = s.tally.get();
+        Some(format!(
+            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}",
+            d.rows,
+            t.valid,
+            t.invalid,
+            t.excluded,
+            d.encoding.label(),
+            delimiter_name(d.layout.delimiter),
+            if d.layout.header {
+                "First line is a header."
+            } else {
+                "No header line."
+            }
+        ))
     };
     view! {
         <section class="step" aria-labelledby="step-file">
@@ -101,20 +216,38 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>"Drop a CSV or pipe-delimited file here (one account per line, e.g. " <code>"a@example.com | password"</code> "), or"</p>
+                <p>"Drop a CSV, TSV or pipe-delimited file here (one account per line, e.g. " <code>"a@example.com | password"</code> "), or"</p>
                 <input
                     id="file-input"
                     class="file-input"
                     type="file"
-                    accept=".csv,.txt,.tsv,text/csv,text/plain"
+                    accept=".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values"
                     on:change=on_pick
                 />
                 <label for="file-input" class="button">"Choose file"</label>
             </div>
+            <div class="paste">
+                <label for="paste-rows">"Paste rows"</label>
+                <textarea
+                    id="paste-rows"
+                    rows="5"
+                    spellcheck="false"
+                    autocomplete="off"
+                    placeholder="a@example.com | password"
+                    prop:value=move || pasted.get()
+                    on:input=move |ev| pasted.set(event_target_value(&ev))
+                ></textarea>
+                <button type="button" disabled=move || state.active.get() on:click=load_pasted>
+                    "Load pasted rows"
+                </button>
+            </div>
+            <Progress state=state />
             <Show when=move || state.file_error.get().is_some()>
                 <p class="error" role="alert">{move || state.file_error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
+            <ReadSettings state=state />
+            <MappingPanel state=state />
         </section>
     }
 }

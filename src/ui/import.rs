@@ -5,14 +5,13 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::report::csv_report;
 use roster_core::run::{Phase, Progress, Run, RunConfig, StatusCounts};
 use roster_core::send::{Secrets, Target};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
 use crate::glue::clock::{now_ms, BrowserJitter};
-use crate::glue::{download, driver};
+use crate::glue::driver;
 
 /// "4 created, 1 exists, …", naming only the statuses that occur.
 fn tally(counts: &StatusCounts) -> String {
@@ -51,8 +50,16 @@ fn run_config(state: &AppState) -> Result<RunConfig, String> {
             )),
         }
     };
-    let concurrency = number(state.concurrency.get_untracked(), "Parallel requests", 1..=6)?;
-    let max_attempts = number(state.max_attempts.get_untracked(), "Attempts per row", 1..=10)?;
+    let concurrency = number(
+        state.concurrency.get_untracked(),
+        "Parallel requests",
+        1..=6,
+    )?;
+    let max_attempts = number(
+        state.max_attempts.get_untracked(),
+        "Attempts per row",
+        1..=10,
+    )?;
     let rate = state.rate_per_min.get_untracked();
     let rate_per_min = if rate.trim().is_empty() {
         None
@@ -68,11 +75,17 @@ fn run_config(state: &AppState) -> Result<RunConfig, String> {
 }
 
 /// Checks the form and builds the target, or says what is missing.
-fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
+pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
     let url = state.server_url.get_untracked().trim().to_owned();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
+        );
+    }
+    if roster_core::diagnose::is_plain_http(&url) && !state.http_ack.get_untracked() {
+        return Err(
+            "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\"."
+                .into(),
         );
     }
     let target = state.target()?;
@@ -94,6 +107,12 @@ fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
 }
 
 fn start(state: AppState) {
+    start_with(state, None);
+}
+
+/// Starts a run; with `resume`, carries over that journal's finished rows and checks its
+/// unknown ones first (issue 5: `super::resume`).
+pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::Journal>) {
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
@@ -113,8 +132,30 @@ fn start(state: AppState) {
         }
     };
     state.login_error.set(None);
+    state.diagnosis.set(None);
     let name = target.name();
-    let run = Run::new(target, secrets, &plan, config, now_ms()).with_jitter(Box::new(BrowserJitter));
+    let now = now_ms();
+    let url = state.server_url.get_untracked().trim().to_owned();
+    // Resuming Aurora: rows whose answer was lost are looked up first (GetUsers).
+    let recheck = resume
+        .as_ref()
+        .filter(|j| name == "Aurora" && j.previous().iter().any(|p| p.1 == Status::Unknown))
+        .map(|_| {
+            (
+                roster_core::send::aurora::Aurora::new(&url),
+                secrets.clone(),
+            )
+        });
+    let mut run =
+        Run::new(target, secrets, &plan, config, now).with_jitter(Box::new(BrowserJitter));
+    if let Some(check) = state.check.get_untracked().filter(|c| c.0 == url) {
+        run.mark_existing(&check.1.existing_rows(&plan), now);
+    }
+    if let Some(journal) = &resume {
+        run.resume_from(&journal.previous(), now);
+    }
+    super::reports::begin(state, name, &url, now);
+    let journal = super::resume::begin(state, &run);
     let run = Rc::new(RefCell::new(run));
     state.run.set_value(Some(run.clone()));
     state.active.set(true);
@@ -123,13 +164,45 @@ fn start(state: AppState) {
         run.borrow().counts().get(Status::Pending)
     ));
     spawn_local(async move {
+        if let Some((aurora, secrets)) = recheck {
+            state
+                .announcement
+                .set("Checking the rows whose answer was lost (GetUsers)…".into());
+            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            match check.result() {
+                Some(Ok(report)) => {
+                    let mut run = run.borrow_mut();
+                    run.mark_existing(&report.existing_rows(&plan), now_ms());
+                }
+                Some(Err(message)) => {
+                    state.login_error.set(Some(message.to_owned()));
+                    state.active.set(false);
+                    state.run.set_value(None);
+                    state.announcement.set(
+                        "Not resumed: the check before resuming failed. No row was sent.".into(),
+                    );
+                    return;
+                }
+                None => {}
+            }
+        }
+        let mut diagnosing = false;
         driver::drive(run.clone(), |run, changed, now| {
+            if let Some(journal) = &journal {
+                journal.borrow_mut().note(run, !changed.is_empty());
+            }
+            super::diagnosis::watch(state, run, &mut diagnosing);
             state.sync(run, &changed);
             state.progress.set(run.progress(now));
         })
         .await;
         state.active.set(false);
         let run = run.borrow();
+        if let Some(journal) = &journal {
+            journal.borrow_mut().finish(state, &run);
+        }
+        super::reports::end(state);
+        super::diagnosis::after_run(state, &run, diagnosing);
         let counts = run.counts();
         let sentence = match run.phase() {
             Phase::LoginFailed(_) => {
@@ -146,19 +219,7 @@ fn start(state: AppState) {
 }
 
 fn save_report(state: AppState) {
-    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.get_value()) else {
-        return;
-    };
-    let run = run.borrow();
-    let csv = csv_report(&plan, run.rows());
-    let name = format!(
-        "roster-report-{}-{}.csv",
-        run.target_name().to_lowercase(),
-        download::timestamp()
-    );
-    if let Err(message) = download::save_text(&name, "text/csv;charset=utf-8", &csv) {
-        state.announcement.set(message);
-    }
+    super::reports::save_csv(state);
 }
 
 /// "12 requests/min (paced at 60) · elapsed 1 min 05 s · about 3 min 10 s left · 2 × 429".
@@ -236,6 +297,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 "Set Requests per minute to the server's rate limit (Mumara: 60 by default) so the run holds the limit instead of bouncing off it."
             </p>
+            <super::preflight::Preflight state=state />
             <div class="actions">
                 <button
                     class="primary"
@@ -246,11 +308,22 @@ pub fn Import(state: AppState) -> impl IntoView {
                 </button>
                 <button
                     disabled=move || !view_is(RunView::Running)
-                    on:click=move |_| with_run(|run, _| run.pause())
+                    on:click=move |_| {
+                        with_run(|run, _| run.pause());
+                        state.announcement.set(
+                            "Import paused: requests already sent finish; nothing new is sent until Resume.".into(),
+                        );
+                    }
                 >
                     "Pause"
                 </button>
-                <button disabled=move || !view_is(RunView::Paused) on:click=move |_| with_run(Run::resume)>
+                <button
+                    disabled=move || !view_is(RunView::Paused)
+                    on:click=move |_| {
+                        with_run(Run::resume);
+                        state.announcement.set("Import resumed.".into());
+                    }
+                >
                     "Resume"
                 </button>
                 <button
@@ -262,6 +335,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 <button disabled=move || !has_report() on:click=move |_| save_report(state)>
                     "Download report"
                 </button>
+                <super::reports::ReportButtons state=state enabled=Signal::derive(has_report) />
             </div>
             <div
                 class="progress"

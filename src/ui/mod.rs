@@ -1,9 +1,15 @@
 //! The page: four steps (file, target, import, rows), each a component over shared state.
 
 mod connection;
+mod diagnosis;
 mod file_step;
 mod import;
+mod mapping;
+mod preflight;
+mod reports;
+mod resume;
 mod rows_table;
+mod sheet;
 mod state;
 
 use leptos::prelude::*;
@@ -21,8 +27,11 @@ pub fn App() -> impl IntoView {
         <main>
             <file_step::FileStep state=state />
             <connection::Connection state=state />
+            <diagnosis::DiagnosisPanel state=state />
+            <resume::ResumeOffer state=state />
             <import::Import state=state />
             <rows_table::RowsTable state=state />
+            <resume::SavedRuns state=state />
         </main>
     }
 }

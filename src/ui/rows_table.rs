@@ -1,55 +1,270 @@
-//! Step 4: every input row with its live status. Each row re-renders on its own signal.
+//! Step 4: the rows, with their live status. Only the rows in view are rendered (see
+//! `sheet`: a fixed set of slots, one signal each, over the plan); rows have a fixed
+//! height, so the scroll position says which rows are in view. Before the import the
+//! user fixes rows here: edit a row's cells, exclude a row, show only rows with problems.
 
+use leptos::html;
 use leptos::prelude::*;
+use roster_core::map::Field;
 
-use super::state::{AppState, RowView};
+use super::sheet::{self, SlotView, ROW_PX, SLOTS};
+use super::state::AppState;
 
 /// Shown instead of a password: a fixed mask, so not even the length shows.
 const MASK: &str = "••••••••";
 
-#[component]
-fn Row(row: RowView) -> impl IntoView {
-    let cell = row.cell;
+/// Slot `k` of the window: it shows the row at list position `first + k`, and tells
+/// assistive technology where that row sits in the whole list (`aria-rowindex`).
+fn slot_row(state: AppState, k: usize, slot: RwSignal<Option<SlotView>>) -> impl IntoView {
+    let present = Memo::new(move |_| slot.with(Option::is_some));
+    let get =
+        move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
+    let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.index + 1));
+    let locked = move || state.active.get();
     view! {
-        <tr class=move || format!("status-{}", cell.get().status.word())>
-            <td class="num">{row.index + 1}</td>
-            <td class="email">{row.email}</td>
-            <td class="password">{if row.has_password { MASK } else { "(none)" }}</td>
-            <td class="status"><span class="badge">{move || cell.get().status.word()}</span></td>
-            <td class="message">{move || cell.get().message}</td>
-            <td class="num">{move || cell.get().target_id}</td>
-        </tr>
+        <Show when=move || present.get()>
+            <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
+                get(|s| {
+                    format!(
+                        "status-{}{}",
+                        s.status.word(),
+                        if s.excluded { " excluded" } else { "" },
+                    )
+                })
+            }>
+                <td class="num">{move || number().to_string()}</td>
+                <td class="num line">{move || get(|s| s.line.to_string())}</td>
+                <td class="email" title=move || get(|s| s.email.clone())>{move || get(|s| s.email.clone())}</td>
+                <td class="password">
+                    {move || get(|s| if s.has_password { MASK.into() } else { "(none)".into() })}
+                </td>
+                <td class="status">
+                    <span class="badge">{move || get(|s| s.status.word().into())}</span>
+                </td>
+                <td class="message" title=move || get(|s| s.message.clone())>{move || get(|s| s.message.clone())}</td>
+                <td class="num">{move || get(|s| s.target_id.clone())}</td>
+                <td class="fix">
+                    <input
+                        type="checkbox"
+                        aria-label=move || format!("Exclude row {}", number())
+                        disabled=locked
+                        prop:checked=move || slot.with(|s| s.as_ref().is_some_and(|s| s.excluded))
+                        on:change=move |ev| {
+                            if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
+                                sheet::set_excluded(state, i, event_target_checked(&ev));
+                            }
+                        }
+                    />
+                </td>
+                <td class="fix">
+                    <button
+                        type="button"
+                        class="small"
+                        aria-label=move || format!("Edit row {}", number())
+                        disabled=locked
+                        on:click=move |_| {
+                            if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
+                                state.sheet.editing.set(Some(i));
+                            }
+                        }
+                    >
+                        "Edit"
+                    </button>
+                </td>
+            </tr>
+        </Show>
+    }
+}
+
+/// The form that edits one row's cells. The password cell is never filled in: typing
+/// one replaces it, leaving it empty keeps it.
+#[component]
+fn RowEditor(state: AppState, row: usize) -> impl IntoView {
+    let s = state.sheet;
+    let columns = s.columns.get_untracked();
+    let mapping = s.mapping.get_untracked();
+    let secret: Vec<bool> = (0..columns.len())
+        .map(|c| {
+            mapping
+                .columns
+                .get(c)
+                .copied()
+                .flatten()
+                .is_some_and(Field::is_secret)
+        })
+        .collect();
+    let is_secret = move |c: usize| secret[c];
+    let originals: Vec<String> = (0..columns.len())
+        .map(|c| {
+            if is_secret(c) {
+                String::new()
+            } else {
+                sheet::cell(state, row, c)
+            }
+        })
+        .collect();
+    let secrets: Vec<bool> = (0..columns.len()).map(is_secret).collect();
+    let drafts: Vec<RwSignal<String>> = originals.iter().cloned().map(RwSignal::new).collect();
+    let problems = move || {
+        state.plan.with(|p| {
+            p.as_ref()
+                .and_then(|p| p.get(row))
+                .map(|r| r.problems_text())
+                .unwrap_or_default()
+        })
+    };
+    let save = {
+        let drafts = drafts.clone();
+        let secrets = secrets.clone();
+        move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            for (c, draft) in drafts.iter().enumerate() {
+                let value = draft.get_untracked();
+                let changed = if secrets[c] {
+                    !value.is_empty()
+                } else {
+                    value != originals[c]
+                };
+                if changed {
+                    sheet::edit(state, row, c, &value);
+                }
+            }
+            s.editing.set(None);
+        }
+    };
+    let title = format!("Edit row {}", row + 1);
+    view! {
+        <form class="row-editor" aria-label=title.clone() autocomplete="off" on:submit=save>
+            <h3>{title.clone()}</h3>
+            <p class="hint">{problems}</p>
+            <div class="fields">
+                {columns
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, name)| {
+                        let id = format!("edit-col-{c}");
+                        let draft = drafts[c];
+                        let secret = secrets[c];
+                        view! {
+                            <label for=id.clone()>{name}</label>
+                            <input
+                                id=id
+                                type=if secret { "password" } else { "text" }
+                                autocomplete=if secret { "new-password" } else { "off" }
+                                spellcheck="false"
+                                placeholder=if secret { "unchanged (type to replace)" } else { "" }
+                                prop:value=move || draft.get()
+                                on:input=move |ev| draft.set(event_target_value(&ev))
+                            />
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary">"Save row"</button>
+                <button type="button" on:click=move |_| s.editing.set(None)>"Discard changes"</button>
+            </div>
+        </form>
     }
 }
 
 #[component]
 pub fn RowsTable(state: AppState) -> impl IntoView {
+    let s = state.sheet;
+    let wrap = NodeRef::<html::Div>::new();
+    let has_rows = move || {
+        state
+            .plan
+            .with(|p| p.as_ref().is_some_and(|p| !p.is_empty()))
+    };
+    let on_scroll = move |_| {
+        if let Some(el) = wrap.get_untracked() {
+            sheet::scroll_to(state, el.scroll_top() as f64, el.client_height() as f64);
+        }
+    };
+    let top_space = move || format!("{}px", s.top_px.get());
+    let bottom_space = move || {
+        let listed = s.listed.get();
+        let rendered = listed.saturating_sub(s.first.get()).min(SLOTS) as f64 * ROW_PX;
+        let rest = sheet::scroll_height(listed) - s.top_px.get() - rendered;
+        format!("{}px", rest.max(0.0))
+    };
+    let counts = move || {
+        let t = s.tally.get();
+        format!(
+            "{} valid · {} invalid · {} excluded",
+            t.valid, t.invalid, t.excluded
+        )
+    };
     view! {
         <section class="step" aria-labelledby="step-rows">
             <h2 id="step-rows">"4. Rows"</h2>
             <Show
-                when=move || !state.rows.with(Vec::is_empty)
+                when=has_rows
                 fallback=|| view! { <p class="hint">"The file's rows appear here once it is loaded."</p> }
             >
-                <div class="table-wrap">
-                    <table aria-label="Rows">
+                <div class="rows-bar">
+                    <p class="counts" aria-label="Row counts">{counts}</p>
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            prop:checked=move || s.only_problems.get()
+                            on:change=move |ev| {
+                                sheet::set_only_problems(state, event_target_checked(&ev));
+                                if let Some(el) = wrap.get_untracked() {
+                                    el.set_scroll_top(0);
+                                }
+                            }
+                        />
+                        "Only rows with problems"
+                    </label>
+                </div>
+                {move || {
+                    s.editing
+                        .get()
+                        .filter(|_| !state.active.get())
+                        .map(|row| view! { <RowEditor state=state row=row /> })
+                }}
+                <div class="table-wrap windowed" node_ref=wrap on:scroll=on_scroll>
+                    <div class="spacer" style:height=top_space></div>
+                    <table
+                        aria-label="Rows"
+                        class="rows"
+                        aria-rowcount=move || (s.listed.get() + 1).to_string()
+                    >
+                        <colgroup>
+                            <col class="c-num" />
+                            <col class="c-line" />
+                            <col class="c-email" />
+                            <col class="c-password" />
+                            <col class="c-status" />
+                            <col class="c-message" />
+                            <col class="c-id" />
+                            <col class="c-fix" />
+                            <col class="c-fix" />
+                        </colgroup>
                         <thead>
-                            <tr>
+                            <tr aria-rowindex="1">
                                 <th scope="col">"#"</th>
+                                <th scope="col">"Line"</th>
                                 <th scope="col">"Email"</th>
                                 <th scope="col">"Password"</th>
                                 <th scope="col">"Status"</th>
                                 <th scope="col">"Message"</th>
                                 <th scope="col">"Target ID"</th>
+                                <th scope="col">"Exclude"</th>
+                                <th scope="col">"Edit"</th>
                             </tr>
                         </thead>
                         <tbody>
-                            <For each=move || state.rows.get() key=|row| (row.load, row.index) let:row>
-                                <Row row=row />
-                            </For>
+                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, k, slot)).collect_view()}
                         </tbody>
                     </table>
+                    <div class="spacer" style:height=bottom_space></div>
                 </div>
+                <Show when=move || s.listed.get() == 0>
+                    <p class="hint">"No row has a problem."</p>
+                </Show>
             </Show>
         </section>
     }

@@ -1,53 +1,19 @@
-//! The page's reactive state. Each row has its own signal, so an update re-renders one row.
+//! The page's reactive state. The rows themselves live in the plan; the table renders a
+//! window of them (see `sheet`), so an update re-renders at most the one row it concerns.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster_core::map::Mapping;
-use roster_core::plan::{plan, PlannedRow};
-use roster_core::read::Table;
-use roster_core::run::{Phase, Progress, RowState, Run, StatusCounts};
+use roster_core::check::CheckReport;
+use roster_core::plan::PlannedRow;
+use roster_core::run::{Phase, Progress, Run, StatusCounts};
 use roster_core::send::aurora::Aurora;
 use roster_core::send::mumara::{Mumara, MumaraDefaults};
 use roster_core::send::Target;
-use roster_core::Status;
 
-/// A file as it was read, with its column mapping.
-pub struct Loaded {
-    pub name: String,
-    pub table: Table,
-    pub mapping: Mapping,
-}
-
-/// What one table row shows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RowCell {
-    pub status: Status,
-    pub message: String,
-    pub target_id: String,
-}
-
-impl From<&RowState> for RowCell {
-    fn from(s: &RowState) -> Self {
-        RowCell {
-            status: s.status,
-            message: s.message.clone(),
-            target_id: s.target_id.clone().unwrap_or_default(),
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct RowView {
-    /// Which plan the row belongs to, so a new plan re-renders every row.
-    pub load: u32,
-    pub index: usize,
-    pub email: String,
-    pub has_password: bool,
-    pub cell: RwSignal<RowCell>,
-}
+use super::sheet::{self, SheetState};
 
 /// Where the import stands, as the page shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,11 +39,11 @@ impl From<&Phase> for RunView {
 
 #[derive(Clone, Copy)]
 pub struct AppState {
-    pub loaded: RwSignal<Option<Arc<Loaded>>>,
+    /// The loaded file: reading settings, mapping, rules, and the table's row window.
+    pub sheet: SheetState,
     /// The loaded file's rows, mapped and checked for the chosen target.
     pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
     pub file_error: RwSignal<Option<String>>,
-    pub rows: RwSignal<Vec<RowView>>,
     pub target: RwSignal<String>,
     pub server_url: RwSignal<String>,
     pub login: RwSignal<String>,
@@ -100,16 +66,29 @@ pub struct AppState {
     pub max_attempts: RwSignal<String>,
     /// The sentence the live region announces.
     pub announcement: RwSignal<String>,
+    /// The last pre-flight check: the server it ran against and what it found.
+    pub check: RwSignal<Option<Arc<(String, CheckReport)>>>,
+    /// The check's or the dry run's findings, in words.
+    pub check_summary: RwSignal<Vec<String>>,
+    /// The dry run's requests, secrets masked.
+    pub preview: RwSignal<Vec<String>>,
     pub run: StoredValue<Option<Rc<RefCell<Run>>>, LocalStorage>,
+    /// The run's target, URL, file and wall-clock start and end, for the reports (issue 5).
+    pub run_info: RwSignal<Option<roster_core::report::RunInfo>>,
+    /// "I understand the password is sent unencrypted", for an http:// non-loopback URL.
+    pub http_ack: RwSignal<bool>,
+    /// Why the server could not be reached, and the fixes (issue 5).
+    pub diagnosis: RwSignal<Option<roster_core::diagnose::Diagnosis>>,
+    /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
+    pub journals: RwSignal<u32>,
 }
 
 impl AppState {
     pub fn new() -> AppState {
         AppState {
-            loaded: RwSignal::new(None),
+            sheet: SheetState::new(),
             plan: RwSignal::new(None),
             file_error: RwSignal::new(None),
-            rows: RwSignal::new(Vec::new()),
             target: RwSignal::new("aurora".into()),
             server_url: RwSignal::new(String::new()),
             login: RwSignal::new("superadmin".into()),
@@ -126,7 +105,14 @@ impl AppState {
             rate_per_min: RwSignal::new(String::new()),
             max_attempts: RwSignal::new("4".into()),
             announcement: RwSignal::new(String::new()),
+            check: RwSignal::new(None),
+            check_summary: RwSignal::new(Vec::new()),
+            preview: RwSignal::new(Vec::new()),
             run: StoredValue::new_local(None),
+            run_info: RwSignal::new(None),
+            http_ack: RwSignal::new(false),
+            diagnosis: RwSignal::new(None),
+            journals: RwSignal::new(0),
         }
     }
 
@@ -162,67 +148,15 @@ impl AppState {
         }
     }
 
-    /// Shows a freshly read file.
-    pub fn show_file(&self, loaded: Loaded) {
-        self.loaded.set(Some(Arc::new(loaded)));
-        self.file_error.set(None);
-        self.replan();
-    }
-
-    /// Maps and checks the file for the chosen target, and shows one row per input row.
+    /// Maps and checks the file for the chosen target again (in slices; see `sheet`).
     pub fn replan(&self) {
-        let Some(loaded) = self.loaded.get_untracked() else {
-            return;
-        };
-        let required = match self.target() {
-            Ok(target) => target.required(),
-            // A bad default is reported at Start; plan as if it were absent.
-            Err(_) => vec![],
-        };
-        let planned = plan(&loaded.table, &loaded.mapping, &required);
-        let load = self
-            .rows
-            .with_untracked(|rows| rows.first().map_or(0, |r| r.load + 1));
-        let rows: Vec<RowView> = planned
-            .iter()
-            .enumerate()
-            .map(|(index, planned)| {
-                let (status, message) = match &planned.user {
-                    Ok(_) => (Status::Pending, String::new()),
-                    Err(_) => (Status::Invalid, planned.problems_text()),
-                };
-                RowView {
-                    load,
-                    index,
-                    email: planned.email.clone(),
-                    has_password: planned.has_password,
-                    cell: RwSignal::new(RowCell {
-                        status,
-                        message,
-                        target_id: String::new(),
-                    }),
-                }
-            })
-            .collect();
-        self.counts.set(StatusCounts::of(
-            rows.iter().map(|r| r.cell.get_untracked().status),
-        ));
-        self.rows.set(rows);
-        self.plan.set(Some(Arc::new(planned)));
-        self.run.set_value(None);
-        self.run_view.set(RunView::Idle);
-        self.login_error.set(None);
+        sheet::replan(*self);
     }
 
-    /// Copies the run's state into the signals of the rows that changed.
+    /// Copies the run's state into the rendered rows that changed (the only way run
+    /// updates reach the table).
     pub fn sync(&self, run: &Run, changed: &[usize]) {
-        self.rows.with_untracked(|rows| {
-            for &i in changed {
-                if let (Some(view), Some(state)) = (rows.get(i), run.rows().get(i)) {
-                    view.cell.set(RowCell::from(state));
-                }
-            }
-        });
+        sheet::sync(*self, run, changed);
         self.counts.set(run.counts());
         if let Phase::LoginFailed(message) = run.phase() {
             self.login_error.set(Some(message.clone()));

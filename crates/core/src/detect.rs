@@ -1,47 +1,131 @@
-//! Guessing how a text file is laid out: which delimiter it uses, and whether its first
-//! record is a header.
+//! Guessing how a text file is laid out: which delimiter it uses, how many preamble lines
+//! come before the data, and whether the first record is a header.
+//!
+//! Every guess works on a sample of the first records, parsed with the `csv` crate so that
+//! quoted delimiters do not count, and every guess can be overridden by the user.
 
-/// Delimiters Roster recognises, in order of preference when counts tie.
+/// Delimiters Roster recognises, in order of preference when the evidence ties.
 pub const DELIMITERS: [u8; 4] = [b'|', b'\t', b';', b','];
 
-/// Picks the delimiter that splits the first non-blank lines most consistently.
-///
-/// A delimiter scores when it appears the same, non-zero number of times on every sampled
-/// line; the highest such count wins. When no delimiter is consistent, the most frequent
-/// one wins; a file with none at all is read as one column (comma).
-pub fn delimiter(text: &str) -> u8 {
-    let sample: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(20)
-        .collect();
-    let count = |line: &str, d: u8| line.bytes().filter(|&b| b == d).count();
-    let mut best: Option<(bool, usize, u8)> = None;
-    for d in DELIMITERS {
-        let counts: Vec<usize> = sample.iter().map(|l| count(l, d)).collect();
-        let Some(&first) = counts.first() else {
-            continue;
-        };
-        let total: usize = counts.iter().sum();
-        if total == 0 {
-            continue;
-        }
-        let consistent = first > 0 && counts.iter().all(|&c| c == first);
-        let score = (consistent, if consistent { first } else { total }, d);
-        let better = match best {
-            None => true,
-            Some((bc, bn, _)) => (score.0, score.1) > (bc, bn),
-        };
-        if better {
-            best = Some(score);
+/// How many bytes of the file the guesses look at.
+const SAMPLE_BYTES: usize = 64 * 1024;
+/// How many records the guesses look at.
+const SAMPLE_RECORDS: usize = 50;
+
+/// The delimiter's name as the UI shows it.
+pub fn delimiter_name(d: u8) -> &'static str {
+    match d {
+        b'|' => "Pipe ( | )",
+        b'\t' => "Tab",
+        b';' => "Semicolon ( ; )",
+        _ => "Comma ( , )",
+    }
+}
+
+/// The head of the text, cut after a line end so no record is cut short.
+fn sample(text: &str) -> &str {
+    if text.len() <= SAMPLE_BYTES {
+        return text;
+    }
+    let mut end = SAMPLE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].rfind('\n') {
+        Some(i) => &text[..=i],
+        None => &text[..end],
+    }
+}
+
+/// The field counts of the sample's first non-blank records, with the byte each starts at.
+fn field_counts(text: &str, delimiter: u8) -> Vec<(usize, u64)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(sample(text).as_bytes());
+    let mut out = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while out.len() < SAMPLE_RECORDS {
+        match reader.read_record(&mut record) {
+            Ok(true) if record.iter().all(str::is_empty) => continue,
+            Ok(true) => out.push((record.len(), record.position().map_or(0, |p| p.byte()))),
+            _ => break,
         }
     }
-    best.map_or(b',', |(_, _, d)| d)
+    out
+}
+
+/// The most frequent field count (the larger one on ties) and how many records have it.
+fn mode(counts: &[(usize, u64)]) -> Option<(usize, usize)> {
+    let mut freq: Vec<(usize, usize)> = Vec::new();
+    for &(n, _) in counts {
+        match freq.iter_mut().find(|(k, _)| *k == n) {
+            Some((_, c)) => *c += 1,
+            None => freq.push((n, 1)),
+        }
+    }
+    freq.into_iter().max_by_key(|&(n, c)| (c, n))
+}
+
+/// Picks the delimiter that splits the sampled records most consistently.
+///
+/// For each candidate the sample is parsed (quotes respected) and the most common field
+/// count found; the delimiter whose common count covers the most records wins, then the
+/// one giving more fields, then the order of [`DELIMITERS`]. So a semicolon file with
+/// decimal commas (`Ann;1,5;a@x.y`) is a semicolon file: semicolons split every line into
+/// three fields, commas only some lines into two. A file with no delimiter at all is one
+/// column (comma).
+pub fn delimiter(text: &str) -> u8 {
+    let mut best: Option<((usize, usize), u8)> = None;
+    for d in DELIMITERS {
+        let counts = field_counts(text, d);
+        let Some((fields, share)) = mode(&counts) else {
+            continue;
+        };
+        if fields < 2 {
+            continue;
+        }
+        if best.is_none_or(|(score, _)| (share, fields) > score) {
+            best = Some(((share, fields), d));
+        }
+    }
+    best.map_or(b',', |(_, d)| d)
+}
+
+/// How many lines of preamble (a title, an export date, a blank line) come before the
+/// first record that has the file's usual number of fields. Only short records without
+/// an address at the very top count as preamble; a short data row is a ragged row.
+pub fn preamble_lines(text: &str, delimiter: u8) -> usize {
+    let counts = field_counts(text, delimiter);
+    let Some((fields, _)) = mode(&counts) else {
+        return 0;
+    };
+    if fields < 2 {
+        return 0;
+    }
+    let Some(first_full) = counts.iter().position(|&(n, _)| n == fields) else {
+        return 0;
+    };
+    if first_full == 0 || first_full > 5 {
+        return 0;
+    }
+    // The record's offset may point before blank lines: step over them.
+    let bytes = text.as_bytes();
+    let mut start = counts[first_full].1 as usize;
+    while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+        start += 1;
+    }
+    // A preamble line holds no address.
+    if text[..start].contains('@') {
+        return 0;
+    }
+    bytes[..start].iter().filter(|&&b| b == b'\n').count()
 }
 
 /// True when a first record looks like column names rather than data: no field holds an
-/// e-mail address and at least one field is a known column name or plain words.
+/// e-mail address and at least one field is a known column name.
 pub fn looks_like_header(fields: &[String]) -> bool {
     if fields.is_empty() || fields.iter().any(|f| f.contains('@')) {
         return false;
@@ -49,6 +133,21 @@ pub fn looks_like_header(fields: &[String]) -> bool {
     fields
         .iter()
         .any(|f| crate::map::Field::from_header(f).is_some())
+}
+
+/// [`looks_like_header`], or: the first record has no address and no number while the
+/// next one has an address (a header with unknown names above the data).
+pub fn header_guess(first: &[String], next: Option<&[String]>) -> bool {
+    if looks_like_header(first) {
+        return true;
+    }
+    let plain_words = !first.is_empty()
+        && first.iter().all(|f| {
+            !f.is_empty()
+                && f.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_' | '(' | ')'))
+        });
+    plain_words && next.is_some_and(|n| n.iter().any(|f| f.contains('@')))
 }
 
 #[cfg(test)]
@@ -65,6 +164,7 @@ mod tests {
         assert_eq!(delimiter("email,password\na@x.y,p\n"), b',');
         assert_eq!(delimiter("email;password\na@x.y;p\n"), b';');
         assert_eq!(delimiter("email\tpassword\na@x.y\tp\n"), b'\t');
+        assert_eq!(delimiter("email|password\na@x.y|p\n"), b'|');
     }
 
     #[test]
@@ -75,9 +175,34 @@ mod tests {
     }
 
     #[test]
+    fn semicolon_with_decimal_commas() {
+        let with_header = "name;quota;email\nAnn;1,5;a@x.y\nBob;2,5;b@x.y\n";
+        assert_eq!(delimiter(with_header), b';');
+        let headerless = "Ann;1,5;a@x.y\nBob;2,5;b@x.y\n";
+        assert_eq!(delimiter(headerless), b';');
+        let two_columns = "a@x.y;1,5\nb@x.y;2,5\n";
+        assert_eq!(delimiter(two_columns), b';');
+    }
+
+    #[test]
+    fn quoted_delimiters_do_not_count() {
+        let text = "email,name\na@x.y,\"Doe; John\"\nb@x.y,\"Roe; Ann\"\n";
+        assert_eq!(delimiter(text), b',');
+    }
+
+    #[test]
     fn single_column_defaults_to_comma() {
         assert_eq!(delimiter("a@x.y\nb@x.y\n"), b',');
         assert_eq!(delimiter(""), b',');
+    }
+
+    #[test]
+    fn preamble() {
+        let text = "User export\nCreated 2024-05-01\n\nemail,password,name\na@x.y,p,A\nb@x.y,q,B\n";
+        assert_eq!(preamble_lines(text, b','), 3);
+        assert_eq!(preamble_lines("email,password\na@x.y,p\n", b','), 0);
+        // A short first data row is ragged, not preamble.
+        assert_eq!(preamble_lines("a@x.y\nb@x.y,q\nc@x.y,r\n", b','), 0);
     }
 
     #[test]
@@ -87,5 +212,17 @@ mod tests {
         assert!(looks_like_header(&s(&["E-mail", "pwd"])));
         assert!(!looks_like_header(&s(&["a@localhost", "p123"])));
         assert!(!looks_like_header(&s(&["foo", "bar"])));
+        assert!(header_guess(
+            &s(&["Adresse", "Geheim"]),
+            Some(&s(&["a@x.y", "p"]))
+        ));
+        assert!(!header_guess(
+            &s(&["foo", "bar"]),
+            Some(&s(&["baz", "qux"]))
+        ));
+        assert!(!header_guess(
+            &s(&["a@x.y", "p"]),
+            Some(&s(&["b@x.y", "q"]))
+        ));
     }
 }

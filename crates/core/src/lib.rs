@@ -9,14 +9,18 @@
 //! the engine asks for, feeds the answers back, and saves the report.
 
 pub mod check;
+pub mod decode;
 pub mod detect;
+pub mod diagnose;
 pub mod http;
+pub mod journal;
 pub mod map;
 pub mod plan;
 pub mod read;
 pub mod report;
 pub mod run;
 pub mod send;
+pub mod template;
 pub mod validate;
 
 pub use map::UserRow;

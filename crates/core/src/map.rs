@@ -12,6 +12,8 @@ pub enum Field {
     Email,
     Password,
     Name,
+    FirstName,
+    LastName,
     Role,
     QuotaMb,
     TenantId,
@@ -21,10 +23,12 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Field::Email,
         Field::Password,
         Field::Name,
+        Field::FirstName,
+        Field::LastName,
         Field::Role,
         Field::QuotaMb,
         Field::TenantId,
@@ -39,6 +43,8 @@ impl Field {
             Field::Email => "email",
             Field::Password => "password",
             Field::Name => "name",
+            Field::FirstName => "first_name",
+            Field::LastName => "last_name",
             Field::Role => "role",
             Field::QuotaMb => "quota_mb",
             Field::TenantId => "tenant_id",
@@ -46,6 +52,35 @@ impl Field {
             Field::Timezone => "timezone",
             Field::LoginIps => "login_ips",
         }
+    }
+
+    /// The fields a target reads, in the order its template lists them. First and last
+    /// name columns are joined into Mumara's `name`.
+    pub fn for_target(target: &str) -> &'static [Field] {
+        if target.eq_ignore_ascii_case("mumara") {
+            &[
+                Field::Name,
+                Field::FirstName,
+                Field::LastName,
+                Field::Email,
+                Field::Password,
+                Field::PackageId,
+                Field::Timezone,
+                Field::LoginIps,
+            ]
+        } else {
+            &[
+                Field::Email,
+                Field::Password,
+                Field::Role,
+                Field::QuotaMb,
+                Field::TenantId,
+            ]
+        }
+    }
+
+    pub fn from_label(label: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.label() == label)
     }
 
     /// Whether the column holds a secret that must never be shown or written to a report.
@@ -59,19 +94,39 @@ impl Field {
             .trim()
             .to_lowercase()
             .chars()
-            .filter(|c| c.is_alphanumeric())
+            .filter(|c| c.is_alphanumeric() || *c == '@')
             .collect();
+        // "username@domain", "user@…": a header naming an address column.
+        let key = match key.split_once('@') {
+            Some((user, _)) if !user.is_empty() => user.to_owned(),
+            _ => key.replace('@', ""),
+        };
         let field = match key.as_str() {
-            "email" | "mail" | "emailaddress" | "login" | "publicid" | "user" | "username"
-            | "address" => Field::Email,
-            "password" | "pass" | "pwd" | "passwd" | "secret" => Field::Password,
-            "name" | "fullname" | "displayname" => Field::Name,
-            "role" => Field::Role,
-            "quota" | "quotamb" | "mailboxquota" => Field::QuotaMb,
+            "email" | "mail" | "emailaddress" | "mailaddress" | "emailaddr" | "login"
+            | "loginname" | "publicid" | "user" | "username" | "userlogin" | "account"
+            | "accountname" | "address" | "userprincipalname" | "upn" | "primaryemail"
+            | "workemail" | "emailid" | "courriel" | "correo" | "emailadresse" | "mailadresse" => {
+                Field::Email
+            }
+            "password" | "pass" | "pwd" | "passwd" | "secret" | "passwort" | "kennwort"
+            | "motdepasse" | "initialpassword" | "newpassword" | "userpassword" => Field::Password,
+            "name" | "fullname" | "displayname" | "cn" | "commonname" | "contactname" => {
+                Field::Name
+            }
+            "firstname" | "first" | "givenname" | "forename" | "vorname" | "prenom" => {
+                Field::FirstName
+            }
+            "lastname" | "last" | "surname" | "sn" | "familyname" | "nachname" | "nom" => {
+                Field::LastName
+            }
+            "role" | "userrole" | "roleid" => Field::Role,
+            "quota" | "quotamb" | "mailboxquota" | "mailboxquotamb" | "storagequota"
+            | "diskquota" => Field::QuotaMb,
             "tenant" | "tenantid" => Field::TenantId,
-            "package" | "packageid" | "plan" => Field::PackageId,
-            "timezone" | "tz" | "timezoneoffset" => Field::Timezone,
-            "loginips" | "allowedips" | "ips" => Field::LoginIps,
+            "package" | "packageid" | "plan" | "planid" => Field::PackageId,
+            "timezone" | "tz" | "timezoneoffset" | "utcoffset" => Field::Timezone,
+            "loginips" | "allowedips" | "ips" | "ipwhitelist" | "allowedip" | "loginip"
+            | "ipaddresses" => Field::LoginIps,
             _ => return None,
         };
         Some(field)
@@ -89,24 +144,17 @@ impl Mapping {
     /// that holds addresses is the e-mail column, and in a two-column file the other one
     /// is the password (the seed's `email | password` format).
     pub fn auto(table: &Table) -> Mapping {
-        let width = table
-            .header
-            .as_ref()
-            .map(Vec::len)
-            .into_iter()
-            .chain(table.records.iter().map(|r| r.fields.len()))
-            .max()
-            .unwrap_or(0);
+        let width = table.width;
         let mut columns = vec![None; width];
         if let Some(header) = &table.header {
-            for (i, name) in header.iter().enumerate() {
+            for (i, name) in header.iter().enumerate().take(width) {
                 let field = Field::from_header(name);
                 if field.is_some() && !columns.contains(&field) {
                     columns[i] = field;
                 }
             }
-            return Mapping { columns };
         }
+        // Then by content, for what the header did not name.
         let sample = &table.records[..table.records.len().min(50)];
         let address_share = |i: usize| {
             sample
@@ -114,12 +162,36 @@ impl Mapping {
                 .filter(|r| r.fields.get(i).is_some_and(|f| f.contains('@')))
                 .count()
         };
-        if let Some(email) = (0..width).max_by_key(|&i| (address_share(i), usize::MAX - i)) {
-            if address_share(email) > 0 {
-                columns[email] = Some(Field::Email);
-                if width == 2 {
-                    columns[1 - email] = Some(Field::Password);
+        if !columns.contains(&Some(Field::Email)) {
+            let free = (0..width).filter(|&i| columns[i].is_none());
+            if let Some(email) = free.max_by_key(|&i| (address_share(i), usize::MAX - i)) {
+                if address_share(email) > 0 {
+                    columns[email] = Some(Field::Email);
+                    if width == 2 && columns[1 - email].is_none() && table.header.is_none() {
+                        columns[1 - email] = Some(Field::Password);
+                    }
                 }
+            }
+        }
+        // Other columns whose every sampled value has an unmistakable shape.
+        let all = |i: usize, test: fn(&str) -> bool| {
+            sample
+                .iter()
+                .all(|r| r.fields.get(i).is_some_and(|f| !f.is_empty() && test(f)))
+        };
+        for i in 0..width {
+            if columns[i].is_some() || sample.is_empty() {
+                continue;
+            }
+            let guess = if all(i, |f| crate::validate::timezone_problem(f).is_none()) {
+                Field::Timezone
+            } else if all(i, |f| crate::validate::login_ips_problem(f).is_none()) {
+                Field::LoginIps
+            } else {
+                continue;
+            };
+            if !columns.contains(&Some(guess)) {
+                columns[i] = Some(guess);
             }
         }
         Mapping { columns }
@@ -130,17 +202,71 @@ impl Mapping {
         self.columns.iter().position(|c| *c == Some(field))
     }
 
-    /// The raw values of one record, by field.
+    /// The raw values of one record, by field. Without a name column, first and last
+    /// name columns are joined into the name.
     pub fn apply(&self, record: &Record) -> MappedRow {
-        let values = self
+        self.apply_fields(record.line, &record.fields)
+    }
+
+    /// [`Mapping::apply`] on a record's fields.
+    pub fn apply_fields(&self, line: u64, fields: &[String]) -> MappedRow {
+        let mut values: BTreeMap<Field, String> = self
             .columns
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| Some(((*f)?, record.fields.get(i).cloned().unwrap_or_default())))
+            .filter_map(|(i, f)| Some(((*f)?, fields.get(i).cloned().unwrap_or_default())))
             .collect();
-        MappedRow {
-            line: record.line,
-            values,
+        if values.get(&Field::Name).is_none_or(String::is_empty) {
+            let joined = [Field::FirstName, Field::LastName]
+                .iter()
+                .filter_map(|f| values.get(f).map(|v| v.trim()))
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !joined.is_empty() {
+                values.insert(Field::Name, joined);
+            }
+        }
+        MappedRow { line, values }
+    }
+
+    /// Which field each column feeds, as remembered between files: field labels only,
+    /// one per column, comma-separated ("" for an ignored column). Never a data value.
+    pub fn to_memory(&self) -> String {
+        self.columns
+            .iter()
+            .map(|c| c.map_or("", Field::label))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide.
+    pub fn from_memory(memory: &str, width: usize) -> Option<Mapping> {
+        let columns: Vec<Option<Field>> = memory
+            .split(',')
+            .map(|l| {
+                if l.is_empty() {
+                    Some(None)
+                } else {
+                    Field::from_label(l).map(Some)
+                }
+            })
+            .collect::<Option<_>>()?;
+        (columns.len() == width).then_some(Mapping { columns })
+    }
+
+    /// The key a mapping is remembered under: the header's column names (lower-cased),
+    /// or the column count of a headerless file. No data value is part of it.
+    pub fn memory_key(table: &Table) -> String {
+        match &table.header {
+            Some(h) => format!(
+                "header:{}",
+                h.iter()
+                    .map(|c| c.trim().to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            ),
+            None => format!("columns:{}", table.width),
         }
     }
 }
@@ -217,5 +343,70 @@ mod tests {
         let t = read(b"email,password\nann@x.y\n").unwrap();
         let row = Mapping::auto(&t).apply(&t.records[0]);
         assert_eq!(row.get(Field::Password), "");
+    }
+
+    #[test]
+    fn more_aliases() {
+        for (header, field) in [
+            ("E-Mail-Adresse", Some(Field::Email)),
+            ("Mail", Some(Field::Email)),
+            ("username@domain", Some(Field::Email)),
+            ("User Principal Name", Some(Field::Email)),
+            ("Kennwort", Some(Field::Password)),
+            ("Given name", Some(Field::FirstName)),
+            ("Surname", Some(Field::LastName)),
+            ("Display name", Some(Field::Name)),
+            ("Plan", Some(Field::PackageId)),
+            ("TZ", Some(Field::Timezone)),
+            ("Allowed IPs", Some(Field::LoginIps)),
+            ("Tenant ID", Some(Field::TenantId)),
+            ("Mailbox quota", Some(Field::QuotaMb)),
+        ] {
+            assert_eq!(Field::from_header(header), field, "{header}");
+        }
+    }
+
+    #[test]
+    fn first_and_last_names_join_when_no_name_column() {
+        let t = read(b"first name,last name,email\nAnn,Lee,a@x.y\n,Solo,b@x.y\n").unwrap();
+        let m = Mapping::auto(&t);
+        assert_eq!(m.apply(&t.records[0]).get(Field::Name), "Ann Lee");
+        assert_eq!(m.apply(&t.records[1]).get(Field::Name), "Solo");
+    }
+
+    #[test]
+    fn header_with_unknown_names_still_finds_the_address_column() {
+        let t = read(b"Adresse,Geheim\na@x.y,p\n").unwrap();
+        assert!(t.header.is_some());
+        assert_eq!(Mapping::auto(&t).columns, [Some(Field::Email), None]);
+    }
+
+    #[test]
+    fn headerless_timezone_and_ip_columns_by_content() {
+        let t = read(b"a@x.y,+05:00,10.0.0.1\nb@x.y,-03:30,\"10.0.0.2,::1\"\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [
+                Some(Field::Email),
+                Some(Field::Timezone),
+                Some(Field::LoginIps)
+            ]
+        );
+    }
+
+    #[test]
+    fn memory_holds_field_names_only() {
+        let t = read(b"Mail,Kennwort,Notes\nann@x.y,s3cret,hello\n").unwrap();
+        let m = Mapping::auto(&t);
+        let memory = m.to_memory();
+        assert_eq!(memory, "email,password,");
+        assert_eq!(
+            Mapping::memory_key(&t),
+            "header:mail\u{1f}kennwort\u{1f}notes"
+        );
+        assert!(!memory.contains("s3cret") && !Mapping::memory_key(&t).contains("ann"));
+        assert_eq!(Mapping::from_memory(&memory, 3), Some(m));
+        assert_eq!(Mapping::from_memory(&memory, 2), None);
+        assert_eq!(Mapping::from_memory("email,bogus,", 3), None);
     }
 }

@@ -1,8 +1,15 @@
 //! The plan: every input row, in order, either ready to send or invalid with its reasons.
+//!
+//! [`plan`] does it in one go. The page uses a [`Sheet`], which plans in ranges (so a
+//! million rows never block the page), and re-checks a row the user edits or excludes
+//! together with the rows that share its address.
+
+use std::collections::HashMap;
+use std::ops::Range;
 
 use crate::map::{Field, Mapping, UserRow};
 use crate::read::Table;
-use crate::validate::{validate, Problem};
+use crate::validate::{validate_with, Problem, Rules};
 
 /// One input row as the run will treat it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,23 +38,359 @@ impl PlannedRow {
     }
 }
 
-/// Maps and validates every record of the table, keeping input order. `required` is
+/// Maps and checks one record (`index` into the table's records), without the duplicate
+/// rule, which needs the other rows ([`Duplicates`]). A ragged record (more or fewer
+/// fields than the header or the file's usual count) is invalid, never padded.
+pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize) -> PlannedRow {
+    let record = &table.records[index];
+    let mapped = mapping.apply(record);
+    let mut user = validate_with(&mapped, rules);
+    if let Err(problems) = &mut user {
+        for p in problems.iter_mut() {
+            if let Some(i) = p.field.and_then(|f| mapping.column_of(f)) {
+                p.column = Some(table.column_name(i));
+            }
+        }
+    }
+    let found = record.fields.len();
+    if table.width > 0 && found != table.width {
+        let ragged = Problem {
+            field: None,
+            column: None,
+            message: format!(
+                "line {} has {found} field{} where {} {} expected{}: check its delimiters and quotes",
+                record.line,
+                if found == 1 { "" } else { "s" },
+                table.width,
+                if table.width == 1 { "is" } else { "are" },
+                if table.header.is_some() { " (one per header column)" } else { "" },
+            ),
+        };
+        user = Err(match user {
+            Ok(_) => vec![ragged],
+            Err(mut problems) => {
+                problems.insert(0, ragged);
+                problems
+            }
+        });
+    }
+    PlannedRow {
+        line: record.line,
+        email: mapped.get(Field::Email).to_owned(),
+        has_password: !mapped.get(Field::Password).is_empty(),
+        excluded: false,
+        user,
+    }
+}
+
+/// Rows by address, ignoring case, for the rule that an address appears once per file.
+/// Excluded rows and rows without an address are not indexed.
+#[derive(Debug, Clone, Default)]
+pub struct Duplicates {
+    by_email: HashMap<String, Vec<usize>>,
+}
+
+impl Duplicates {
+    fn key(email: &str) -> Option<String> {
+        (!email.is_empty()).then(|| email.to_lowercase())
+    }
+
+    pub fn insert(&mut self, row: usize, email: &str) {
+        if let Some(key) = Duplicates::key(email) {
+            let rows = self.by_email.entry(key).or_default();
+            if let Err(at) = rows.binary_search(&row) {
+                rows.insert(at, row);
+            }
+        }
+    }
+
+    pub fn remove(&mut self, row: usize, email: &str) {
+        if let Some(key) = Duplicates::key(email) {
+            if let Some(rows) = self.by_email.get_mut(&key) {
+                rows.retain(|&r| r != row);
+                if rows.is_empty() {
+                    self.by_email.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Every row with this address, `row` included when indexed.
+    pub fn group(&self, email: &str) -> &[usize] {
+        Duplicates::key(email)
+            .and_then(|k| self.by_email.get(&k))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every address with its rows, consuming the index.
+    pub fn into_entries(self) -> impl Iterator<Item = (String, Vec<usize>)> {
+        self.by_email.into_iter()
+    }
+
+    /// Indexes the rows in `range`.
+    pub fn index(&mut self, rows: &[PlannedRow], range: Range<usize>) {
+        for i in range {
+            if !rows[i].excluded {
+                self.insert(i, &rows[i].email);
+            }
+        }
+    }
+
+    /// Adds the duplicate problem to row `i` when another indexed row has its address.
+    /// The row must not carry one already (plan it afresh first).
+    pub fn flag(&self, rows: &mut [PlannedRow], i: usize) {
+        if rows[i].excluded {
+            return;
+        }
+        let others: Vec<u64> = self
+            .group(&rows[i].email)
+            .iter()
+            .filter(|&&j| j != i)
+            .map(|&j| rows[j].line)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = others.iter().take(3).map(u64::to_string).collect();
+        let more = if others.len() > 3 {
+            format!(" and {} more", others.len() - 3)
+        } else {
+            String::new()
+        };
+        let duplicate = Problem {
+            field: Some(Field::Email),
+            column: None,
+            message: format!(
+                "\"{}\" appears more than once in the file (also on line {}{more}); keep one and exclude or fix the others",
+                rows[i].email,
+                shown.join(", ")
+            ),
+        };
+        let row = &mut rows[i];
+        match &mut row.user {
+            Ok(_) => row.user = Err(vec![duplicate]),
+            Err(problems) => problems.push(duplicate),
+        }
+    }
+}
+
+/// Maps and checks every record of the table, keeping input order. `required` is
 /// what the target needs from a column (see [`crate::send::Target::required`]).
 pub fn plan(table: &Table, mapping: &Mapping, required: &[Field]) -> Vec<PlannedRow> {
-    table
-        .records
-        .iter()
-        .map(|record| {
-            let mapped = mapping.apply(record);
-            PlannedRow {
-                line: record.line,
-                email: mapped.get(Field::Email).to_owned(),
-                has_password: !mapped.get(Field::Password).is_empty(),
-                excluded: false,
-                user: validate(&mapped, required),
+    plan_with(
+        table,
+        mapping,
+        &Rules {
+            required: required.to_vec(),
+            ..Rules::default()
+        },
+    )
+}
+
+/// [`plan`] with all of a target's rules, the duplicate rule included.
+pub fn plan_with(table: &Table, mapping: &Mapping, rules: &Rules) -> Vec<PlannedRow> {
+    let mut rows: Vec<PlannedRow> = (0..table.records.len())
+        .map(|i| plan_record(table, mapping, rules, i))
+        .collect();
+    if rules.unique_emails {
+        let mut duplicates = Duplicates::default();
+        duplicates.index(&rows, 0..rows.len());
+        for i in 0..rows.len() {
+            duplicates.flag(&mut rows, i);
+        }
+    }
+    rows
+}
+
+/// How many rows will be sent, are invalid, or were excluded by the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub valid: usize,
+    pub invalid: usize,
+    pub excluded: usize,
+}
+
+impl Tally {
+    pub fn of(rows: &[PlannedRow]) -> Tally {
+        let mut t = Tally::default();
+        for r in rows {
+            t.add(r, 1);
+        }
+        t
+    }
+
+    /// Counts a row in (`sign` 1) or out (`sign` -1).
+    pub fn add(&mut self, row: &PlannedRow, sign: isize) {
+        let slot = if row.excluded {
+            &mut self.excluded
+        } else if row.user.is_ok() {
+            &mut self.valid
+        } else {
+            &mut self.invalid
+        };
+        *slot = slot.saturating_add_signed(sign);
+    }
+}
+
+/// A file being prepared: its table (edited in place), mapping and rules, and the
+/// duplicate index. The planned rows themselves are passed in, so the caller decides
+/// where they live (the page keeps them where the run reads them from).
+#[derive(Debug, Clone)]
+pub struct Sheet {
+    pub table: Table,
+    pub mapping: Mapping,
+    pub rules: Rules,
+    duplicates: Duplicates,
+}
+
+impl Sheet {
+    pub fn new(table: Table, mapping: Mapping, rules: Rules) -> Sheet {
+        Sheet {
+            table,
+            mapping,
+            rules,
+            duplicates: Duplicates::default(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.records.is_empty()
+    }
+
+    /// Takes the duplicate index out (to be dropped a piece at a time).
+    pub fn take_duplicates(&mut self) -> Duplicates {
+        std::mem::take(&mut self.duplicates)
+    }
+
+    /// Forgets the duplicate index: call before planning again from step 1. Room for
+    /// every row is reserved at once, so the index never rehashes a million entries in
+    /// one go while it fills.
+    pub fn clear_duplicates(&mut self) {
+        self.duplicates = Duplicates {
+            by_email: HashMap::with_capacity(if self.rules.unique_emails {
+                self.len()
+            } else {
+                0
+            }),
+        };
+    }
+
+    /// Plans the records in `range` (without the duplicate rule): step 1 of planning.
+    pub fn plan_range(&self, range: Range<usize>) -> Vec<PlannedRow> {
+        range
+            .map(|i| plan_record(&self.table, &self.mapping, &self.rules, i))
+            .collect()
+    }
+
+    /// Step 2: indexes addresses (call over every range, after step 1).
+    pub fn index_range(&mut self, rows: &[PlannedRow], range: Range<usize>) {
+        if self.rules.unique_emails {
+            self.duplicates.index(rows, range);
+        }
+    }
+
+    /// Step 3: flags duplicates (call over every range, after step 2).
+    pub fn flag_range(&self, rows: &mut [PlannedRow], range: Range<usize>) {
+        if self.rules.unique_emails {
+            for i in range {
+                self.duplicates.flag(rows, i);
             }
-        })
-        .collect()
+        }
+    }
+
+    /// All three steps at once.
+    pub fn plan_all(&mut self) -> Vec<PlannedRow> {
+        self.duplicates = Duplicates::default();
+        let n = self.len();
+        let mut rows = self.plan_range(0..n);
+        self.index_range(&rows, 0..n);
+        self.flag_range(&mut rows, 0..n);
+        rows
+    }
+
+    /// Plans row `i` afresh, keeping whether it is excluded, and applies the duplicate rule.
+    fn refresh(&self, rows: &mut [PlannedRow], i: usize) {
+        let excluded = rows[i].excluded;
+        rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
+        rows[i].excluded = excluded;
+        if self.rules.unique_emails {
+            self.duplicates.flag(rows, i);
+        }
+    }
+
+    /// Sets one cell of row `i` and re-checks the row and every row that shared its old
+    /// address or shares its new one. `tally` is kept up to date. Returns the rows that
+    /// were re-checked, in order.
+    pub fn edit(
+        &mut self,
+        rows: &mut [PlannedRow],
+        tally: &mut Tally,
+        i: usize,
+        column: usize,
+        value: &str,
+    ) -> Vec<usize> {
+        tally.add(&rows[i], -1);
+        let old_group = self.duplicates.group(&rows[i].email).to_vec();
+        self.duplicates.remove(i, &rows[i].email);
+        let fields = &mut self.table.records[i].fields;
+        if fields.len() <= column {
+            fields.resize(column + 1, String::new());
+        }
+        fields[column] = value.trim().to_owned();
+        let excluded = rows[i].excluded;
+        rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
+        rows[i].excluded = excluded;
+        if !excluded {
+            self.duplicates.insert(i, &rows[i].email);
+        }
+        self.recheck(rows, tally, i, old_group)
+    }
+
+    /// Excludes row `i` from the import (or takes it back), re-checking its address's rows.
+    pub fn set_excluded(
+        &mut self,
+        rows: &mut [PlannedRow],
+        tally: &mut Tally,
+        i: usize,
+        excluded: bool,
+    ) -> Vec<usize> {
+        tally.add(&rows[i], -1);
+        let group = self.duplicates.group(&rows[i].email).to_vec();
+        rows[i].excluded = excluded;
+        if excluded {
+            self.duplicates.remove(i, &rows[i].email);
+        } else {
+            self.duplicates.insert(i, &rows[i].email);
+        }
+        self.recheck(rows, tally, i, group)
+    }
+
+    /// Re-plans row `i` (already counted out of `tally`) and the rows in `affected` and in
+    /// its address's group, counting each back in.
+    fn recheck(
+        &self,
+        rows: &mut [PlannedRow],
+        tally: &mut Tally,
+        i: usize,
+        mut affected: Vec<usize>,
+    ) -> Vec<usize> {
+        affected.extend_from_slice(self.duplicates.group(&rows[i].email));
+        affected.push(i);
+        affected.sort_unstable();
+        affected.dedup();
+        for &j in &affected {
+            if j != i {
+                tally.add(&rows[j], -1);
+            }
+            self.refresh(rows, j);
+            tally.add(&rows[j], 1);
+        }
+        affected
+    }
 }
 
 #[cfg(test)]
@@ -65,7 +408,112 @@ mod tests {
         assert!(rows[1].has_password);
         assert!(!rows[2].has_password);
         assert!(rows[1].problems_text().contains("email"));
-        assert_eq!(rows[2].problems_text(), "password: missing");
+        assert_eq!(rows[2].problems_text(), "password (column 2): missing");
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    fn aurora() -> Rules {
+        Rules::for_target("Aurora", vec![Field::Email, Field::Password])
+    }
+
+    #[test]
+    fn duplicates_flag_both_rows_ignoring_case() {
+        let t = read(b"email,password\nAnn@X.y,p1\nbob@x.y,p2\nann@x.y,p3\n").unwrap();
+        let rows = plan_with(&t, &Mapping::auto(&t), &aurora());
+        assert!(
+            rows[0].problems_text().contains("also on line 4"),
+            "{}",
+            rows[0].problems_text()
+        );
+        assert!(rows[2].problems_text().contains("also on line 2"));
+        assert!(rows[1].user.is_ok());
+        assert_eq!(
+            Tally::of(&rows),
+            Tally {
+                valid: 1,
+                invalid: 2,
+                excluded: 0
+            }
+        );
+        // The engine's plain plan() keeps its old behaviour.
+        let plain = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
+        assert!(plain.iter().all(|r| r.user.is_ok()));
+    }
+
+    #[test]
+    fn editing_a_cell_rechecks_the_row_and_its_partner() {
+        let t = read(b"email,password\nann@x.y,p1\nbob@x.y,p2\nann@x.y,p3\nbad,p4\n").unwrap();
+        let m = Mapping::auto(&t);
+        let mut sheet = Sheet::new(t, m, aurora());
+        let mut rows = sheet.plan_all();
+        let mut tally = Tally::of(&rows);
+        assert_eq!(tally.invalid, 3);
+        // Fixing the duplicate on line 4 frees line 2 too.
+        let changed = sheet.edit(&mut rows, &mut tally, 2, 0, " cyd@x.y ");
+        assert_eq!(changed, [0, 2]);
+        assert!(rows[0].user.is_ok() && rows[2].user.is_ok());
+        assert_eq!(rows[2].email, "cyd@x.y");
+        // Editing it into a duplicate of bob flags bob as well.
+        let changed = sheet.edit(&mut rows, &mut tally, 2, 0, "BOB@x.y");
+        assert_eq!(changed, [1, 2]);
+        assert!(rows[1].user.is_err() && rows[2].user.is_err());
+        // Excluding one of them clears the other.
+        let changed = sheet.set_excluded(&mut rows, &mut tally, 2, true);
+        assert_eq!(changed, [1, 2]);
+        assert!(rows[1].user.is_ok());
+        assert!(rows[2].excluded);
+        assert_eq!(
+            Tally::of(&rows),
+            Tally {
+                valid: 2,
+                invalid: 1,
+                excluded: 1
+            }
+        );
+        // Taking it back flags both again.
+        sheet.set_excluded(&mut rows, &mut tally, 2, false);
+        assert!(rows[1].user.is_err() && rows[2].user.is_err());
+        // Fixing the bad address.
+        sheet.edit(&mut rows, &mut tally, 3, 0, "dee@x.y");
+        assert!(rows[3].user.is_ok());
+        assert_eq!(sheet.table.records[3].fields[0], "dee@x.y");
+        assert_eq!(tally, Tally::of(&rows));
+    }
+
+    #[test]
+    fn ranges_give_the_same_plan_as_one_go() {
+        let mut text = String::from("email,password\n");
+        for i in 0..100 {
+            text.push_str(&format!("u{}@x.y,p{i}\n", i % 80));
+        }
+        let t = read(text.as_bytes()).unwrap();
+        let m = Mapping::auto(&t);
+        let whole = plan_with(&t, &m, &aurora());
+        let mut sheet = Sheet::new(t, m, aurora());
+        let mut rows = Vec::new();
+        for start in (0..100).step_by(30) {
+            rows.extend(sheet.plan_range(start..(start + 30).min(100)));
+        }
+        for start in (0..100).step_by(30) {
+            sheet.index_range(&rows, start..(start + 30).min(100));
+        }
+        for start in (0..100).step_by(30) {
+            sheet.flag_range(&mut rows, start..(start + 30).min(100));
+        }
+        assert_eq!(rows, whole);
+        assert_eq!(Tally::of(&rows).invalid, 40);
+    }
+
+    #[test]
+    fn problems_cite_the_column_by_header() {
+        let t = read(b"E-mail,PWD\nnot-an-address,p\n").unwrap();
+        let rows = plan_with(&t, &Mapping::auto(&t), &aurora());
+        assert!(
+            rows[0]
+                .problems_text()
+                .starts_with("email (column \"E-mail\"): "),
+            "{}",
+            rows[0].problems_text()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::decode::{self, TextEncoding};
 use crate::detect;
 
 /// One non-blank record of the input, with the line it starts on (1-based).
@@ -17,6 +18,19 @@ pub struct Table {
     pub delimiter: u8,
     pub header: Option<Vec<String>>,
     pub records: Vec<Record>,
+    /// How many fields a record should have: the header's, or else the most common count.
+    /// A record with another count is ragged, and the plan marks it invalid.
+    pub width: usize,
+}
+
+impl Table {
+    /// The name of column `i` for messages: its header, or "column N".
+    pub fn column_name(&self, i: usize) -> String {
+        match self.header.as_ref().and_then(|h| h.get(i)) {
+            Some(name) if !name.is_empty() => format!("column \"{name}\""),
+            _ => format!("column {}", i + 1),
+        }
+    }
 }
 
 /// Why a file could not be read. Every variant names what the user can do about it.
@@ -34,7 +48,7 @@ impl fmt::Display for ReadError {
             ReadError::Empty => write!(f, "The file is empty: it holds no rows to import."),
             ReadError::Binary { looks_like } => write!(
                 f,
-                "This is not a text file (it looks like {looks_like}). Save the sheet as CSV (UTF-8) and drop that file instead."
+                "This is not a text file (it looks like {looks_like}). Open it in your spreadsheet program, save it as CSV (UTF-8), and drop that file instead."
             ),
             ReadError::NotUtf8 { byte_offset } => write!(
                 f,
@@ -50,95 +64,240 @@ impl fmt::Display for ReadError {
 
 impl std::error::Error for ReadError {}
 
-/// Turns the file's bytes into text. UTF-8, with or without a byte-order mark.
+/// Turns the file's bytes into text: UTF-8 (with or without a byte-order mark), UTF-16
+/// with a mark, or Windows-1252 when the bytes are not UTF-8. See [`crate::decode`].
 pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ReadError::Empty);
-    }
-    if let Some(looks_like) = sniff_binary(bytes) {
-        return Err(ReadError::Binary { looks_like });
-    }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|e| ReadError::NotUtf8 {
-            byte_offset: e.valid_up_to(),
-        })
+    decode::decode(bytes, None).map(|(text, _)| text)
 }
 
-/// Names the kind of a binary file from its first bytes, if it is one.
-fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
-    const MAGIC: [(&[u8], &str); 7] = [
-        (b"PK\x03\x04", "a ZIP archive or an Excel .xlsx workbook"),
-        (b"\xD0\xCF\x11\xE0", "an old Excel .xls workbook"),
-        (b"%PDF", "a PDF document"),
-        (b"\x89PNG", "a PNG image"),
-        (b"\xFF\xD8\xFF", "a JPEG image"),
-        (b"GIF8", "a GIF image"),
-        (b"\x1F\x8B", "a gzip archive"),
-    ];
-    if let Some((_, name)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
-        return Some(name);
-    }
-    let head = &bytes[..bytes.len().min(4096)];
-    head.contains(&0).then_some("a binary file")
+/// What the user may override; `None` means "detect".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadOptions {
+    pub encoding: Option<TextEncoding>,
+    pub delimiter: Option<u8>,
+    pub header: Option<bool>,
+    pub skip_lines: Option<usize>,
 }
 
-/// Splits text into records. The delimiter and the header are detected; fields are trimmed
-/// (so the seed's `email | password` lines read as two clean fields) and blank lines are
-/// skipped. Quoting follows RFC 4180, by the `csv` crate.
-pub fn parse(text: &str) -> Result<Table, ReadError> {
-    let delimiter = detect::delimiter(text);
-    let mut reader = csv::ReaderBuilder::new()
+/// How a text is laid out, detected or as overridden: what the parser uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub delimiter: u8,
+    /// Lines above the data (a title, an export date) that are not read.
+    pub skip_lines: usize,
+    /// Whether the first record after the skipped lines holds the column names.
+    pub header: bool,
+}
+
+/// The byte offset just past the first `lines` lines.
+fn offset_after_lines(text: &str, lines: usize) -> usize {
+    if lines == 0 {
+        return 0;
+    }
+    let mut seen = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            seen += 1;
+            if seen == lines {
+                return i + 1;
+            }
+        }
+    }
+    text.len()
+}
+
+/// Detects what `options` leaves open.
+pub fn layout(text: &str, options: &ReadOptions) -> Layout {
+    let delimiter = options.delimiter.unwrap_or_else(|| detect::delimiter(text));
+    let skip_lines = options
+        .skip_lines
+        .unwrap_or_else(|| detect::preamble_lines(text, delimiter));
+    let header = options.header.unwrap_or_else(|| {
+        let rest = &text[offset_after_lines(text, skip_lines)..];
+        let mut reader = reader(rest.as_bytes(), delimiter);
+        let mut first = None;
+        let mut next = None;
+        for record in reader.records().map_while(Result::ok) {
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
+            let fields: Vec<String> = record.iter().map(str::to_owned).collect();
+            if first.is_none() {
+                first = Some(fields);
+            } else {
+                next = Some(fields);
+                break;
+            }
+        }
+        first.is_some_and(|f| detect::header_guess(&f, next.as_deref()))
+    });
+    Layout {
+        delimiter,
+        skip_lines,
+        header,
+    }
+}
+
+fn reader(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let mut records = Vec::new();
-    // The csv crate does not count the blank lines it skips, and a record's offset points
-    // before them, so lines are counted here from that offset past any line breaks.
-    let bytes = text.as_bytes();
-    let mut counted = (0usize, 1u64);
-    let mut line_at = |mut byte: usize| {
-        while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
+        .from_reader(bytes)
+}
+
+/// A field quoted after a space (`a@x.y | "p|w"`) keeps its quotes in RFC 4180; the
+/// seed's ` | ` format puts spaces there, so such quotes are removed here.
+fn unquote(field: &str) -> String {
+    match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        Some(inner) if !inner.is_empty() => inner.replace("\"\"", "\""),
+        _ => field.to_owned(),
+    }
+}
+
+/// Parses a text a few thousand records at a time, so the page can breathe in between:
+/// call [`Parser::step`] until it says it is done, then [`Parser::finish`].
+/// Fields are trimmed (so the seed's `email | password` lines read as two clean fields),
+/// blank lines are skipped, and quoting follows RFC 4180, by the `csv` crate.
+pub struct Parser<'a> {
+    reader: csv::Reader<&'a [u8]>,
+    bytes: &'a [u8],
+    skipped: usize,
+    layout: Layout,
+    /// (byte offset, line number) counted so far, to turn offsets into lines.
+    counted: (usize, u64),
+    header: Option<Vec<String>>,
+    records: Vec<Record>,
+    record: csv::StringRecord,
+    done: bool,
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(text: &'a str, layout: Layout) -> Parser<'a> {
+        let skipped = offset_after_lines(text, layout.skip_lines);
+        let bytes = &text.as_bytes()[skipped..];
+        Parser {
+            reader: reader(bytes, layout.delimiter),
+            bytes,
+            skipped,
+            layout,
+            counted: (0, layout.skip_lines as u64 + 1),
+            header: None,
+            records: Vec::new(),
+            record: csv::StringRecord::new(),
+            done: false,
+        }
+    }
+
+    /// The line a record starts on. The csv crate does not count the blank lines it
+    /// skips, and a record's offset points before them, so lines are counted here from
+    /// that offset past any line breaks. Offsets only grow, so this is linear overall.
+    fn line_at(&mut self, mut byte: usize) -> u64 {
+        while matches!(self.bytes.get(byte), Some(b'\r' | b'\n')) {
             byte += 1;
         }
-        let (from, line) = counted;
-        let newlines = bytes[from..byte].iter().filter(|&&b| b == b'\n').count();
-        counted = (byte, line + newlines as u64);
-        counted.1
-    };
-    for result in reader.records() {
-        let record = result.map_err(|e| ReadError::Csv {
-            line: e.position().map(|p| line_at(p.byte() as usize)),
-            message: e.to_string(),
-        })?;
-        if record.iter().all(str::is_empty) {
-            continue;
+        let (from, line) = self.counted;
+        let byte = byte.max(from);
+        let newlines = self.bytes[from..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.counted = (byte, line + newlines as u64);
+        self.counted.1
+    }
+
+    /// Reads up to `max_records` more records. Returns true when the text is used up.
+    pub fn step(&mut self, max_records: usize) -> Result<bool, ReadError> {
+        let mut read = 0;
+        while read < max_records && !self.done {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => self.done = true,
+                Ok(true) => {
+                    read += 1;
+                    if self.record.iter().all(str::is_empty) {
+                        continue;
+                    }
+                    let fields: Vec<String> = self.record.iter().map(unquote).collect();
+                    if self.layout.header && self.header.is_none() && self.records.is_empty() {
+                        self.header = Some(fields);
+                        continue;
+                    }
+                    let offset = self.record.position().map_or(0, |p| p.byte() as usize);
+                    let line = self.line_at(offset);
+                    self.records.push(Record { line, fields });
+                }
+                Err(e) => {
+                    let line = e
+                        .position()
+                        .map(|p| p.byte() as usize)
+                        .map(|b| self.line_at(b));
+                    return Err(ReadError::Csv {
+                        line,
+                        message: e.to_string(),
+                    });
+                }
+            }
         }
-        records.push(Record {
-            line: record.position().map_or(0, |p| line_at(p.byte() as usize)),
-            fields: record.iter().map(str::to_owned).collect(),
-        });
+        Ok(self.done)
     }
-    let header = match records.first() {
-        Some(first) if detect::looks_like_header(&first.fields) => Some(records.remove(0).fields),
-        _ => None,
-    };
-    if records.is_empty() {
-        return Err(ReadError::Empty);
+
+    /// How many bytes of the text have been read, counting the skipped lines.
+    pub fn position(&self) -> usize {
+        self.skipped + self.reader.position().byte() as usize
     }
-    Ok(Table {
-        delimiter,
-        header,
-        records,
-    })
+
+    /// The table, once [`Parser::step`] said it is done.
+    pub fn finish(self) -> Result<Table, ReadError> {
+        if self.records.is_empty() {
+            return Err(ReadError::Empty);
+        }
+        let width = match &self.header {
+            Some(h) => h.len(),
+            None => {
+                let mut freq = std::collections::HashMap::<usize, usize>::new();
+                for r in &self.records {
+                    *freq.entry(r.fields.len()).or_default() += 1;
+                }
+                freq.into_iter()
+                    .max_by_key(|&(n, c)| (c, n))
+                    .map_or(0, |(n, _)| n)
+            }
+        };
+        Ok(Table {
+            delimiter: self.layout.delimiter,
+            header: self.header,
+            records: self.records,
+            width,
+        })
+    }
+}
+
+/// Parses a whole text with the given layout.
+pub fn parse_layout(text: &str, layout: Layout) -> Result<Table, ReadError> {
+    let mut parser = Parser::new(text, layout);
+    while !parser.step(usize::MAX)? {}
+    parser.finish()
+}
+
+/// Splits text into records, detecting the delimiter, the preamble and the header.
+pub fn parse(text: &str) -> Result<Table, ReadError> {
+    parse_layout(text, layout(text, &ReadOptions::default()))
+}
+
+/// Decodes and parses a whole file, detecting what `options` leaves open.
+pub fn read_with(
+    bytes: &[u8],
+    options: &ReadOptions,
+) -> Result<(Table, TextEncoding, Layout), ReadError> {
+    let (text, encoding) = decode::decode(bytes, options.encoding)?;
+    let layout = layout(&text, options);
+    Ok((parse_layout(&text, layout)?, encoding, layout))
 }
 
 /// [`decode`] then [`parse`].
 pub fn read(bytes: &[u8]) -> Result<Table, ReadError> {
-    parse(&decode(bytes)?)
+    read_with(bytes, &ReadOptions::default()).map(|(table, _, _)| table)
 }
 
 #[cfg(test)]
@@ -221,10 +380,92 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_the_offset() {
+    fn invalid_utf8_falls_back_to_windows_1252() {
+        let t = read(b"Ren\xE9e@x.y,p\n").unwrap();
+        assert_eq!(fields(&t), [["Renée@x.y", "p"]]);
+    }
+
+    // csv-spectrum style cases.
+    #[test]
+    fn spectrum_comma_in_quotes_and_escaped_quotes() {
+        let t = read(b"email,name\na@x.y,\"Doe, John\"\nb@x.y,\"say \"\"hi\"\"\"\n").unwrap();
         assert_eq!(
-            read(b"ab\xFFcd"),
-            Err(ReadError::NotUtf8 { byte_offset: 2 })
+            fields(&t),
+            [["a@x.y", "Doe, John"], ["b@x.y", "say \"hi\""]]
         );
+    }
+
+    #[test]
+    fn spectrum_newlines_in_quotes_keep_line_numbers() {
+        let t = read(b"email,note\r\na@x.y,\"one\r\ntwo\nthree\"\r\nb@x.y,x\r\n").unwrap();
+        assert_eq!(t.records[0].fields[1], "one\r\ntwo\nthree");
+        assert_eq!(t.records[0].line, 2);
+        assert_eq!(t.records[1].line, 5);
+    }
+
+    #[test]
+    fn spectrum_empty_fields_and_utf8() {
+        let t = read("email,password,name\nä@x.y,,\n😀@x.y,p,日本\n".as_bytes()).unwrap();
+        assert_eq!(fields(&t), [["ä@x.y", "", ""], ["😀@x.y", "p", "日本"]]);
+    }
+
+    #[test]
+    fn spectrum_crlf_and_lf_mixed_without_final_newline() {
+        let t = read(b"email,password\r\na@x.y,p\nb@x.y,q").unwrap();
+        assert_eq!(fields(&t), [["a@x.y", "p"], ["b@x.y", "q"]]);
+    }
+
+    #[test]
+    fn spectrum_quoted_empty_and_spaces() {
+        let t = read(b"email,password\n  \"a@x.y\" ,\"\"\n").unwrap();
+        assert_eq!(fields(&t), [["a@x.y", ""]]);
+    }
+
+    #[test]
+    fn parser_in_steps_matches_one_go() {
+        let mut text = String::from("email;password\n");
+        for i in 0..1000 {
+            text.push_str(&format!("u{i}@x.y;p{i}\n\n"));
+        }
+        let layout = layout(&text, &ReadOptions::default());
+        let whole = parse_layout(&text, layout).unwrap();
+        let mut parser = Parser::new(&text, layout);
+        let mut steps = 0;
+        let mut last = 0;
+        while !parser.step(7).unwrap() {
+            steps += 1;
+            assert!(parser.position() >= last);
+            last = parser.position();
+        }
+        assert!(steps > 100);
+        assert_eq!(parser.finish().unwrap(), whole);
+        assert_eq!(whole.records[999].line, 2000);
+    }
+
+    #[test]
+    fn overrides_win_over_detection() {
+        let bytes = b"a@x.y;1,5\nb@x.y;2,5\n";
+        let (t, _, l) = read_with(bytes, &ReadOptions::default()).unwrap();
+        assert_eq!((l.delimiter, t.width), (b';', 2));
+        let (t, _, l) = read_with(
+            bytes,
+            &ReadOptions {
+                delimiter: Some(b','),
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(l.delimiter, b',');
+        assert_eq!(fields(&t)[0], ["a@x.y;1", "5"]);
+        let (t, _, _) = read_with(
+            b"email,password\na@x.y,p\n",
+            &ReadOptions {
+                header: Some(false),
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(t.header, None);
+        assert_eq!(t.records.len(), 2);
     }
 }

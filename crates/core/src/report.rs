@@ -1,12 +1,33 @@
-//! The result report: one line per input row, in input order, never a secret.
+//! The result reports: one line per input row, in input order, never a secret.
+//!
+//! - [`csv_report`]: the CSV report (one header line, one line per row; every cell
+//!   neutralised against formula injection). Its first five columns are [`COLUMNS`]; then
+//!   [`DETAIL_COLUMNS`]; then the input's own columns, except the one mapped to the
+//!   password.
+//! - [`json_report`]: the same rows plus a summary (counts per status, target, server URL,
+//!   start and end time). The CSV has no summary so that a spreadsheet opens it as a plain
+//!   table.
+//! - [`retry_file`]: the input rows that ended `failed`, `unknown`, `rejected` or `skipped`,
+//!   exactly as the user gave them (passwords included: it is their own input handed back),
+//!   with the input's delimiter and header, to be fixed and dropped straight back in.
+//!
+//! The error code is read from the row's message (`Aurora error NNN`, `HTTP NNN`): see
+//! [`error_code`].
 
 use std::borrow::Cow;
 
-use crate::plan::PlannedRow;
-use crate::run::RowState;
+use serde_json::{json, Map, Value};
 
-/// The report's columns, in order.
+use crate::map::{Field, Mapping};
+use crate::plan::PlannedRow;
+use crate::read::Table;
+use crate::run::{RowState, Status, StatusCounts};
+
+/// The report's first columns, in order (kept first so that older readers still work).
 pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"];
+
+/// The columns after [`COLUMNS`], before the input's own columns.
+pub const DETAIL_COLUMNS: [&str; 5] = ["error_code", "attempts", "first_sent", "finished", "line"];
 
 /// Makes a cell safe to open in a spreadsheet: a cell that starts with `=`, `+`, `-`, `@`,
 /// a tab or a carriage return would be read as a formula, so it gets a leading `'`
@@ -18,25 +39,165 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// What the report says about the run as a whole, and how to turn the run's clock into
+/// wall-clock time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunInfo {
+    /// The target's name ("Aurora", "Mumara").
+    pub target: String,
+    pub server_url: String,
+    /// The file's name, as dropped.
+    pub file_name: String,
+    /// Wall-clock time (Unix milliseconds) at the start of the run ...
+    pub started_wall_ms: f64,
+    /// ... and the run's own (monotonic) clock at that same moment.
+    pub started_run_ms: u64,
+    /// Wall-clock time at the end, if the run is over.
+    pub ended_wall_ms: Option<f64>,
+}
+
+impl RunInfo {
+    /// A time on the run's clock as ISO 8601 UTC.
+    pub fn iso(&self, run_ms: u64) -> String {
+        let offset = run_ms as f64 - self.started_run_ms as f64;
+        iso8601(self.started_wall_ms + offset)
+    }
+}
+
+/// Unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+pub fn iso8601(unix_ms: f64) -> String {
+    let ms = unix_ms.max(0.0).round() as i64;
+    let (secs, millis) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+/// The error code in a row's message: `Aurora error 103 …` gives 103, `HTTP 401` gives
+/// 401. The engine keeps the code in its messages, not in [`RowState`], so the report
+/// reads it back from there.
+pub fn error_code(message: &str) -> Option<i64> {
+    for marker in ["Aurora error ", "HTTP "] {
+        if let Some(at) = message.find(marker) {
+            let digits: String = message[at + marker.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            if let Ok(code) = digits.parse() {
+                return Some(code);
+            }
+        }
+    }
+    None
+}
+
+/// The input's columns that may appear in a report: every column except the one mapped
+/// to a secret field (the password), as (index, name). A name that clashes with a report
+/// column gets the prefix `input_`.
+pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
+    (0..table.width)
+        .filter(|&i| {
+            !mapping
+                .columns
+                .get(i)
+                .copied()
+                .flatten()
+                .is_some_and(Field::is_secret)
+        })
+        .map(|i| {
+            let name = match table.header.as_ref().and_then(|h| h.get(i)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", i + 1),
+            };
+            let clashes =
+                COLUMNS.contains(&name.as_str()) || DETAIL_COLUMNS.contains(&name.as_str());
+            (
+                i,
+                if clashes {
+                    format!("input_{name}")
+                } else {
+                    name
+                },
+            )
+        })
+        .collect()
+}
+
+/// The input file as the report sees it: its table and mapping (for the original
+/// columns). Without it, the reports hold the run's columns only.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    pub table: &'a Table,
+    pub mapping: &'a Mapping,
+}
+
+fn time_cell(info: Option<&RunInfo>, at: Option<u64>) -> String {
+    match (info, at) {
+        (Some(info), Some(at)) => info.iso(at),
+        _ => String::new(),
+    }
+}
+
 /// Writes the CSV report. `plan` and `rows` are the run's rows, index for index.
 pub fn csv_report(plan: &[PlannedRow], rows: &[RowState]) -> String {
+    csv_report_with(plan, rows, None, None)
+}
+
+/// The CSV report with the original columns (`input`) and timestamps (`info`).
+pub fn csv_report_with(
+    plan: &[PlannedRow],
+    rows: &[RowState],
+    input: Option<Input<'_>>,
+    info: Option<&RunInfo>,
+) -> String {
     assert_eq!(plan.len(), rows.len(), "one state per planned row");
+    let columns = input.map_or_else(Vec::new, |i| public_columns(i.table, i.mapping));
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .flexible(true)
         .from_writer(Vec::new());
+    let header: Vec<String> = COLUMNS
+        .iter()
+        .chain(DETAIL_COLUMNS.iter())
+        .map(|c| c.to_string())
+        .chain(columns.iter().map(|(_, n)| n.clone()))
+        .collect();
     writer
-        .write_record(COLUMNS)
+        .write_record(header.iter().map(|c| neutralize(c).into_owned()))
         .expect("writing to memory cannot fail");
     for (i, (planned, state)) in plan.iter().zip(rows).enumerate() {
-        let number = (i + 1).to_string();
-        let target_id = state.target_id.as_deref().unwrap_or("");
-        let cells = [
-            number.as_str(),
-            &planned.email,
-            state.status.word(),
-            &state.message,
-            target_id,
+        let fields = input
+            .and_then(|inp| inp.table.records.get(i))
+            .map(|r| &r.fields);
+        let mut cells: Vec<String> = vec![
+            (i + 1).to_string(),
+            planned.email.clone(),
+            state.status.word().to_owned(),
+            state.message.clone(),
+            state.target_id.clone().unwrap_or_default(),
+            error_code(&state.message).map_or_else(String::new, |c| c.to_string()),
+            state.attempts.to_string(),
+            time_cell(info, state.first_sent_ms),
+            time_cell(info, state.finished_ms),
+            planned.line.to_string(),
         ];
+        for (c, _) in &columns {
+            cells.push(fields.and_then(|f| f.get(*c)).cloned().unwrap_or_default());
+        }
         writer
             .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
             .expect("writing to memory cannot fail");
@@ -45,13 +206,120 @@ pub fn csv_report(plan: &[PlannedRow], rows: &[RowState]) -> String {
     String::from_utf8(bytes).expect("the cells are UTF-8")
 }
 
+/// Counts per final status, as a JSON object (`{"created": 3, …}`), every status named.
+pub fn counts_json(counts: &StatusCounts) -> Value {
+    let mut map = Map::new();
+    for s in Status::FINAL {
+        map.insert(s.word().into(), json!(counts.get(s)));
+    }
+    for s in [Status::Pending, Status::Sending] {
+        if counts.get(s) > 0 {
+            map.insert(s.word().into(), json!(counts.get(s)));
+        }
+    }
+    Value::Object(map)
+}
+
+/// The JSON report: `{"summary": {...}, "columns": [...], "rows": [...]}`. No secret:
+/// the password column is left out like in the CSV.
+pub fn json_report(
+    plan: &[PlannedRow],
+    rows: &[RowState],
+    input: Option<Input<'_>>,
+    info: &RunInfo,
+) -> String {
+    assert_eq!(plan.len(), rows.len(), "one state per planned row");
+    let columns = input.map_or_else(Vec::new, |i| public_columns(i.table, i.mapping));
+    let counts = StatusCounts::of(rows.iter().map(|r| r.status));
+    let ended = rows.iter().filter_map(|r| r.finished_ms).max();
+    let summary = json!({
+        "target": info.target,
+        "server_url": info.server_url,
+        "file": info.file_name,
+        "rows": rows.len(),
+        "counts": counts_json(&counts),
+        "started_at": iso8601(info.started_wall_ms),
+        "ended_at": info.ended_wall_ms.map(iso8601).or_else(|| ended.map(|e| info.iso(e))),
+    });
+    let items: Vec<Value> = plan
+        .iter()
+        .zip(rows)
+        .enumerate()
+        .map(|(i, (planned, state))| {
+            let fields = input
+                .and_then(|inp| inp.table.records.get(i))
+                .map(|r| &r.fields);
+            let mut original = Map::new();
+            for (c, name) in &columns {
+                let value = fields.and_then(|f| f.get(*c)).cloned().unwrap_or_default();
+                original.insert(name.clone(), Value::String(value));
+            }
+            json!({
+                "row": i + 1,
+                "line": planned.line,
+                "email": planned.email,
+                "status": state.status.word(),
+                "message": state.message,
+                "error_code": error_code(&state.message),
+                "target_id": state.target_id,
+                "attempts": state.attempts,
+                "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
+                "finished": state.finished_ms.map(|t| info.iso(t)),
+                "input": Value::Object(original),
+            })
+        })
+        .collect();
+    let columns: Vec<&str> = columns.iter().map(|(_, n)| n.as_str()).collect();
+    let report = json!({ "summary": summary, "columns": columns, "rows": items });
+    serde_json::to_string_pretty(&report).expect("a JSON value serialises")
+}
+
+/// Whether a row with this final status belongs in the "rows to retry" file.
+pub fn needs_retry(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Failed | Status::Unknown | Status::Rejected | Status::Skipped
+    )
+}
+
+/// The rows to retry, as a file in the input's own format: its delimiter, its header (if
+/// it had one), every original column (passwords included, unchanged: the user's own
+/// input handed back, so no cell is altered, not even by formula neutralisation).
+/// `None` when no row needs a retry.
+pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
+    let picked: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| needs_retry(r.status) && *i < table.records.len())
+        .map(|(i, _)| i)
+        .collect();
+    if picked.is_empty() {
+        return None;
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(table.delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(Vec::new());
+    if let Some(header) = &table.header {
+        writer
+            .write_record(header)
+            .expect("writing to memory cannot fail");
+    }
+    for i in picked {
+        writer
+            .write_record(&table.records[i].fields)
+            .expect("writing to memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    Some(String::from_utf8(bytes).expect("the cells are UTF-8"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::{Field, Mapping};
     use crate::plan::plan;
     use crate::read::read;
-    use crate::run::Status;
 
     fn state(status: Status, message: &str, target_id: Option<&str>) -> RowState {
         RowState {
@@ -100,15 +368,289 @@ mod tests {
         let csv = csv_report(&planned, &rows);
         assert!(!csv.contains("secret"), "{csv}");
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "row,email,status,message,target_id");
-        assert_eq!(lines[1], "1,a@localhost,created,,7");
+        assert_eq!(
+            lines[0],
+            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line"
+        );
+        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1");
         assert_eq!(
             lines[2],
-            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,"
+            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2"
         );
-        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,");
+        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3");
         assert!(lines[4].starts_with("4,broken,invalid,"), "{}", lines[4]);
         assert_eq!(lines[5], "");
         assert_eq!(lines.len(), 6);
+    }
+
+    fn input_file() -> (Table, Mapping, Vec<PlannedRow>) {
+        let table = read(
+            b"name;email;password;note\nAnn;ann@h;pw-ann;=cmd|' /C calc'!A0\nBob;bob@h;pw-bob;+1\nCyd;cyd@h;pw-cyd;@x\nDee;dee@h;-pw-dee;\tt\nEve;eve@h;pw;semi;colon\n",
+        )
+        .unwrap();
+        let mapping = Mapping::auto(&table);
+        assert_eq!(mapping.column_of(Field::Password), Some(2));
+        let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
+        (table, mapping, planned)
+    }
+
+    fn info() -> RunInfo {
+        RunInfo {
+            target: "Aurora".into(),
+            server_url: "https://mail.example.com/".into(),
+            file_name: "users.csv".into(),
+            // 2026-11-23T18:00:00.000Z
+            started_wall_ms: 1_795_456_800_000.0,
+            started_run_ms: 5_000,
+            ended_wall_ms: Some(1_795_456_860_000.0),
+        }
+    }
+
+    fn timed(status: Status, message: &str, id: Option<&str>, sent: u64, done: u64) -> RowState {
+        RowState {
+            first_sent_ms: Some(sent),
+            finished_ms: Some(done),
+            attempts: 2,
+            ..state(status, message, id)
+        }
+    }
+
+    fn run_rows() -> Vec<RowState> {
+        vec![
+            timed(Status::Created, "", Some("41"), 5_100, 5_350),
+            timed(
+                Status::Rejected,
+                "Aurora error 103 InvalidInputParameter",
+                None,
+                5_200,
+                5_400,
+            ),
+            timed(Status::Unknown, "No answer (x)", None, 5_300, 6_000),
+            timed(
+                Status::Failed,
+                "HTTP 500 from the server (a server error)",
+                None,
+                5_400,
+                7_000,
+            ),
+            state(Status::Invalid, "line 6 has 5 fields", None),
+        ]
+    }
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(iso8601(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso8601(951_782_400_123.0), "2000-02-29T00:00:00.123Z");
+        assert_eq!(iso8601(1_795_456_800_000.0), "2026-11-23T18:00:00.000Z");
+        assert_eq!(info().iso(6_500), "2026-11-23T18:00:01.500Z");
+    }
+
+    #[test]
+    fn error_codes_from_messages() {
+        assert_eq!(
+            error_code("Aurora error 103 InvalidInputParameter"),
+            Some(103)
+        );
+        assert_eq!(
+            error_code("Stopped: Aurora error 115 LicenseLimit. x"),
+            Some(115)
+        );
+        assert_eq!(
+            error_code("Stopped: the API key was refused (HTTP 401)."),
+            Some(401)
+        );
+        assert_eq!(error_code("HTTP 502 from a gateway"), Some(502));
+        assert_eq!(error_code("Error: User already exists."), None);
+        assert_eq!(error_code(""), None);
+    }
+
+    #[test]
+    fn full_csv_has_original_columns_but_never_the_password() {
+        let (table, mapping, planned) = input_file();
+        let rows = run_rows();
+        let input = Input {
+            table: &table,
+            mapping: &mapping,
+        };
+        let csv = csv_report_with(&planned, &rows, Some(input), Some(&info()));
+        for secret in ["pw-ann", "pw-bob", "pw-cyd", "pw-dee", "password"] {
+            assert!(!csv.contains(secret), "{secret} in {csv}");
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(csv.as_bytes());
+        let records: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        assert_eq!(
+            records[0],
+            [
+                "row",
+                "email",
+                "status",
+                "message",
+                "target_id",
+                "error_code",
+                "attempts",
+                "first_sent",
+                "finished",
+                "line",
+                "name",
+                "input_email",
+                "note"
+            ]
+        );
+        assert_eq!(records.len(), 1 + planned.len(), "one line per row");
+        assert_eq!(
+            records[1],
+            [
+                "1",
+                "ann@h",
+                "created",
+                "",
+                "41",
+                "",
+                "2",
+                "2026-11-23T18:00:00.100Z",
+                "2026-11-23T18:00:00.350Z",
+                "2",
+                "Ann",
+                "ann@h",
+                "'=cmd|' /C calc'!A0"
+            ]
+        );
+        assert_eq!(records[2][5], "103");
+        assert_eq!(records[2][12], "'+1");
+        assert_eq!(records[3][12], "'@x");
+        assert_eq!(records[4][5], "500");
+        assert_eq!(records[4][12], "t", "read trims the tab");
+        assert_eq!(records[5][2], "invalid");
+        assert_eq!(records[5][7], "", "never sent");
+        for record in &records {
+            for cell in record {
+                assert!(
+                    !matches!(
+                        cell.chars().next(),
+                        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+                    ),
+                    "{cell:?} is not neutralised"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn neutralizes_each_lead_in_a_written_report() {
+        for lead in ['=', '+', '-', '@', '\t', '\r'] {
+            let email = format!("{lead}x@h");
+            let table = read(format!("email,password\n\"{email}\",p\n").as_bytes()).unwrap();
+            let mapping = Mapping::auto(&table);
+            let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
+            let rows = [state(Status::Invalid, &format!("{lead}msg"), None)];
+            let input = Input {
+                table: &table,
+                mapping: &mapping,
+            };
+            let csv = csv_report_with(&planned, &rows, Some(input), None);
+            let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+            let record = reader.records().next().unwrap().unwrap();
+            // Leading whitespace is trimmed by `read`, so tab and CR survive only in
+            // messages; each cell that held the lead starts with a quote now.
+            for cell in record.iter() {
+                assert!(!cell.starts_with(lead), "lead {lead:?} in {cell:?}");
+            }
+            assert_eq!(&record[3], format!("'{lead}msg"), "lead {lead:?}");
+        }
+    }
+
+    #[test]
+    fn json_report_shape() {
+        let (table, mapping, planned) = input_file();
+        let rows = run_rows();
+        let input = Input {
+            table: &table,
+            mapping: &mapping,
+        };
+        let text = json_report(&planned, &rows, Some(input), &info());
+        for secret in ["pw-ann", "pw-bob", "pw-cyd", "pw-dee", "\"password\""] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let summary = &v["summary"];
+        assert_eq!(summary["target"], "Aurora");
+        assert_eq!(summary["server_url"], "https://mail.example.com/");
+        assert_eq!(summary["file"], "users.csv");
+        assert_eq!(summary["rows"], 5);
+        assert_eq!(summary["started_at"], "2026-11-23T18:00:00.000Z");
+        assert_eq!(summary["ended_at"], "2026-11-23T18:01:00.000Z");
+        assert_eq!(summary["counts"]["created"], 1);
+        assert_eq!(summary["counts"]["rejected"], 1);
+        assert_eq!(summary["counts"]["unknown"], 1);
+        assert_eq!(summary["counts"]["failed"], 1);
+        assert_eq!(summary["counts"]["invalid"], 1);
+        assert_eq!(summary["counts"]["exists"], 0);
+        assert_eq!(v["columns"], json!(["name", "input_email", "note"]));
+        let items = v["rows"].as_array().unwrap();
+        assert_eq!(items.len(), 5);
+        assert_eq!(
+            items[0],
+            json!({
+                "row": 1, "line": 2, "email": "ann@h", "status": "created", "message": "",
+                "error_code": null, "target_id": "41", "attempts": 2,
+                "first_sent": "2026-11-23T18:00:00.100Z", "finished": "2026-11-23T18:00:00.350Z",
+                "input": {"name": "Ann", "input_email": "ann@h", "note": "=cmd|' /C calc'!A0"}
+            })
+        );
+        assert_eq!(items[1]["error_code"], 103);
+        let order: Vec<u64> = items.iter().map(|r| r["row"].as_u64().unwrap()).collect();
+        assert_eq!(order, [1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn retry_file_round_trips_through_read() {
+        let (table, _, _) = input_file();
+        let rows = run_rows();
+        let text = retry_file(&table, &rows).unwrap();
+        // Rows 2 (rejected), 3 (unknown), 4 (failed): passwords included, as given.
+        assert!(text.contains("pw-bob") && text.contains("pw-cyd") && text.contains("-pw-dee"));
+        assert!(!text.contains("pw-ann"), "created rows are not retried");
+        assert!(!text.contains("Eve"), "invalid rows are not in it");
+        assert!(text.starts_with("name;email;password;note\r\n"), "{text}");
+        let again = read(text.as_bytes()).unwrap();
+        assert_eq!(again.delimiter, b';');
+        assert_eq!(again.header, table.header);
+        let fields: Vec<&Vec<String>> = again.records.iter().map(|r| &r.fields).collect();
+        let expected: Vec<&Vec<String>> = [1, 2, 3]
+            .iter()
+            .map(|&i| &table.records[i].fields)
+            .collect();
+        assert_eq!(fields, expected);
+        assert!(retry_file(&table, &[state(Status::Created, "", None)]).is_none());
+    }
+
+    #[test]
+    fn retry_file_keeps_a_headerless_pipe_file() {
+        let table =
+            read(b"a@localhost | p1\nb@localhost | p|2\nc@localhost | \"p 3\"\nd@localhost | p4\n")
+                .unwrap();
+        assert_eq!(table.delimiter, b'|');
+        let rows = [
+            state(Status::Skipped, "Not sent", None),
+            state(Status::Created, "", Some("1")),
+            state(Status::Unknown, "", None),
+            state(Status::Failed, "", None),
+        ];
+        let text = retry_file(&table, &rows).unwrap();
+        let again = read(text.as_bytes()).unwrap();
+        assert_eq!(again.delimiter, b'|');
+        assert_eq!(again.header, None);
+        let fields: Vec<&Vec<String>> = again.records.iter().map(|r| &r.fields).collect();
+        let expected: Vec<&Vec<String>> = [0, 2, 3]
+            .iter()
+            .map(|&i| &table.records[i].fields)
+            .collect();
+        assert_eq!(fields, expected);
     }
 }

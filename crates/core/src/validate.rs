@@ -4,28 +4,77 @@ use std::fmt;
 
 use crate::map::{Field, MappedRow, UserRow};
 
-/// One reason a row cannot be sent, tied to the field it concerns.
+/// One reason a row cannot be sent, tied to the field and column it concerns when it
+/// concerns one (a ragged row concerns the whole row).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub field: Field,
+    pub field: Option<Field>,
+    /// The column as the user knows it (`column "E-mail"`, `column 2`), when known.
+    pub column: Option<String>,
     pub message: String,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field.label(), self.message)
+        match (self.field, &self.column) {
+            (Some(field), Some(column)) => {
+                write!(f, "{} ({column}): {}", field.label(), self.message)
+            }
+            (Some(field), None) => write!(f, "{}: {}", field.label(), self.message),
+            (None, _) => f.write_str(&self.message),
+        }
     }
 }
 
-fn problem(field: Field, message: impl Into<String>) -> Problem {
+pub(crate) fn problem(field: Field, message: impl Into<String>) -> Problem {
     Problem {
-        field,
+        field: Some(field),
+        column: None,
         message: message.into(),
     }
 }
 
+/// Values for fields no column provides (or whose cell is empty), per run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Defaults {
+    pub role: Option<u8>,
+    pub quota_mb: Option<u64>,
+    pub tenant_id: Option<u64>,
+}
+
+/// What a row must satisfy for the chosen target.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rules {
+    /// Fields every row must give (see [`crate::send::Target::required`]); e-mail always.
+    pub required: Vec<Field>,
+    /// Aurora's own rule for a PublicId: only `a-z A-Z 0-9 . _ - + @`, exactly one `@`.
+    pub strict_email: bool,
+    /// A password shorter than this (in characters) is refused; 0 for no minimum.
+    pub min_password_len: usize,
+    /// Whether two rows with the same address (ignoring case) are both invalid.
+    pub unique_emails: bool,
+    pub defaults: Defaults,
+}
+
+impl Rules {
+    /// The rules for a target by name ("Aurora", "Mumara"), with its required fields.
+    pub fn for_target(name: &str, required: Vec<Field>) -> Rules {
+        Rules {
+            required,
+            strict_email: name.eq_ignore_ascii_case("aurora"),
+            min_password_len: 0,
+            unique_emails: true,
+            defaults: Defaults::default(),
+        }
+    }
+}
+
+/// The largest quota accepted: 1 PiB.
+pub const MAX_QUOTA_MB: u64 = 1 << 30;
+/// Aurora roles a created user may have: 1 tenant admin, 2 user, 3 customer.
+pub const ROLES: std::ops::RangeInclusive<u8> = 1..=3;
+
 /// Checks an address's shape: one `@`, something on both sides, no spaces or controls.
-/// The target may be stricter; its own rules are checked by the target's validation.
 pub fn email_problem(email: &str) -> Option<String> {
     if email.is_empty() {
         return Some("missing".into());
@@ -45,6 +94,83 @@ pub fn email_problem(email: &str) -> Option<String> {
             "\"{email}\" is not an address of the form name@domain"
         )),
     }
+}
+
+/// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
+pub fn aurora_email_problem(email: &str) -> Option<String> {
+    let bad: String = email
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')))
+        .collect();
+    if !bad.is_empty() {
+        let mut shown: Vec<char> = bad.chars().collect();
+        shown.dedup();
+        return Some(format!(
+            "\"{email}\" has characters Aurora does not accept ({}): only letters a-z, digits, . _ - + and one @",
+            shown.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    (email.matches('@').count() != 1).then(|| format!("\"{email}\" must hold exactly one @"))
+}
+
+/// A timezone of the form Mumara documents: `+05:00`, `-03:30`, `00:00`.
+pub fn timezone_problem(tz: &str) -> Option<String> {
+    let digits = tz.strip_prefix(['+', '-']).unwrap_or(tz);
+    let ok = digits.len() == 5
+        && digits.as_bytes()[2] == b':'
+        && digits[..2].bytes().all(|b| b.is_ascii_digit())
+        && digits[3..].bytes().all(|b| b.is_ascii_digit())
+        && digits[..2].parse::<u8>().is_ok_and(|h| h <= 14)
+        && digits[3..].parse::<u8>().is_ok_and(|m| m < 60);
+    (!ok).then(|| format!("\"{tz}\" is not a UTC offset such as +05:00, -03:30 or 00:00"))
+}
+
+/// A comma-separated list of IPv4 or IPv6 addresses.
+pub fn login_ips_problem(ips: &str) -> Option<String> {
+    let bad: Vec<&str> = ips
+        .split(',')
+        .map(str::trim)
+        .filter(|ip| ip.parse::<std::net::IpAddr>().is_err())
+        .collect();
+    match bad.as_slice() {
+        [] => None,
+        [""] if ips.trim().is_empty() => None,
+        _ => Some(format!(
+            "{} {} not a valid IPv4 or IPv6 address (give a comma-separated list)",
+            bad.iter()
+                .map(|b| format!("\"{b}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if bad.len() == 1 { "is" } else { "are" }
+        )),
+    }
+}
+
+/// A quota in megabytes: a plain number is MB; `KB`, `MB`, `GB`, `TB` and `B`/`bytes`
+/// suffixes are converted; a decimal comma or point is allowed (`1,5 GB`).
+pub fn parse_quota_mb(raw: &str) -> Result<u64, String> {
+    let text = raw.trim().to_ascii_lowercase().replace(' ', "");
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let factor: f64 = match unit {
+        "" | "m" | "mb" | "mib" => 1.0,
+        "k" | "kb" | "kib" => 1.0 / 1024.0,
+        "g" | "gb" | "gib" => 1024.0,
+        "t" | "tb" | "tib" => 1024.0 * 1024.0,
+        "b" | "byte" | "bytes" => 1.0 / (1024.0 * 1024.0),
+        _ => return Err(format!("\"{raw}\" is not a quota (e.g. 500, 500 MB, 2 GB)")),
+    };
+    let value: f64 = number
+        .replace(',', ".")
+        .parse()
+        .map_err(|_| format!("\"{raw}\" is not a quota (e.g. 500, 500 MB, 2 GB)"))?;
+    let mb = (value * factor).round();
+    if !(0.0..=MAX_QUOTA_MB as f64).contains(&mb) {
+        return Err(format!("{raw} is out of range (at most 1 PiB)"));
+    }
+    Ok(mb as u64)
 }
 
 fn parse_number<T: std::str::FromStr>(
@@ -69,36 +195,77 @@ fn parse_number<T: std::str::FromStr>(
 /// Turns a mapped row into a typed [`UserRow`], or lists every problem it has.
 /// `required` names the fields the target needs from a column (e-mail always).
 pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Problem>> {
+    validate_with(
+        row,
+        &Rules {
+            required: required.to_vec(),
+            ..Rules::default()
+        },
+    )
+}
+
+/// [`validate`] with every rule of the target; defaults fill empty optional fields.
+pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Problem>> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email).to_owned();
-    if let Some(p) = email_problem(&email) {
-        problems.push(problem(Field::Email, p));
+    match email_problem(&email) {
+        Some(p) => problems.push(problem(Field::Email, p)),
+        None if rules.strict_email => {
+            if let Some(p) = aurora_email_problem(&email) {
+                problems.push(problem(Field::Email, p));
+            }
+        }
+        None => {}
     }
-    for &field in required {
+    for &field in &rules.required {
         if field != Field::Email && row.get(field).is_empty() {
             problems.push(problem(field, "missing"));
         }
     }
     let password = row.get(Field::Password).to_owned();
-    let role = parse_number::<u8>(row, Field::Role, "a role number", &mut problems);
-    if let Some(r) = role.filter(|r| *r > 3) {
+    let length = password.chars().count();
+    if length > 0 && length < rules.min_password_len {
         problems.push(problem(
-            Field::Role,
-            format!("{r} is not a role (0 super admin, 1 tenant admin, 2 user, 3 customer)"),
+            Field::Password,
+            format!(
+                "shorter than the minimum of {} characters",
+                rules.min_password_len
+            ),
         ));
     }
-    let quota_mb = parse_number(
-        row,
-        Field::QuotaMb,
-        "a whole number of megabytes",
-        &mut problems,
-    );
+    let role = parse_number::<u8>(row, Field::Role, "a role number", &mut problems);
+    if let Some(r) = role.filter(|r| !ROLES.contains(r)) {
+        problems.push(problem(
+            Field::Role,
+            format!("{r} is not a role (1 tenant admin, 2 user, 3 customer)"),
+        ));
+    }
+    let quota = row.get(Field::QuotaMb);
+    let quota_mb = if quota.is_empty() {
+        None
+    } else {
+        match parse_quota_mb(quota) {
+            Ok(q) => Some(q),
+            Err(m) => {
+                problems.push(problem(Field::QuotaMb, m));
+                None
+            }
+        }
+    };
     let tenant_id = parse_number(row, Field::TenantId, "a tenant id", &mut problems);
     let package_id = parse_number::<u64>(row, Field::PackageId, "a package id", &mut problems);
     if package_id == Some(0) {
         problems.push(problem(Field::PackageId, "must be a positive number"));
     }
     let text = |f: Field| Some(row.get(f).to_owned()).filter(|s| !s.is_empty());
+    let timezone = text(Field::Timezone);
+    if let Some(p) = timezone.as_deref().and_then(timezone_problem) {
+        problems.push(problem(Field::Timezone, p));
+    }
+    let login_ips = text(Field::LoginIps);
+    if let Some(p) = login_ips.as_deref().and_then(login_ips_problem) {
+        problems.push(problem(Field::LoginIps, p));
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -106,12 +273,12 @@ pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Prob
         email,
         password,
         name: text(Field::Name),
-        role,
-        quota_mb,
-        tenant_id,
+        role: role.or(rules.defaults.role),
+        quota_mb: quota_mb.or(rules.defaults.quota_mb),
+        tenant_id: tenant_id.or(rules.defaults.tenant_id),
         package_id,
-        timezone: text(Field::Timezone),
-        login_ips: text(Field::LoginIps),
+        timezone,
+        login_ips,
     })
 }
 
@@ -159,7 +326,7 @@ mod tests {
             REQ,
         )
         .unwrap_err();
-        let fields: Vec<Field> = errs.iter().map(|p| p.field).collect();
+        let fields: Vec<Field> = errs.iter().filter_map(|p| p.field).collect();
         assert_eq!(
             fields,
             [Field::Email, Field::Password, Field::Role, Field::QuotaMb]
@@ -176,5 +343,137 @@ mod tests {
         assert!(email_problem("@c").is_some());
         assert!(email_problem("a@").is_some());
         assert!(email_problem("a@b@c").is_some());
+    }
+
+    #[test]
+    fn aurora_strict_email() {
+        assert!(aurora_email_problem("a.b-c_d+e@x.y").is_none());
+        assert!(aurora_email_problem("=cmd@localhost")
+            .unwrap()
+            .contains("'='"));
+        assert!(aurora_email_problem("o'brien@x.y").is_some());
+        assert!(aurora_email_problem("zoë@x.y").is_some());
+        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let errs = validate_with(
+            &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
+            &rules,
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].field, Some(Field::Email));
+        // Mumara has no such rule.
+        let rules = Rules::for_target("Mumara", REQ.to_vec());
+        assert!(validate_with(
+            &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
+            &rules
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn minimum_password_length() {
+        let rules = Rules {
+            min_password_len: 8,
+            ..Rules::for_target("Aurora", REQ.to_vec())
+        };
+        let short = validate_with(
+            &row(&[(Field::Email, "a@b"), (Field::Password, "short")]),
+            &rules,
+        );
+        assert!(short.unwrap_err()[0].to_string().contains("minimum of 8"));
+        assert!(validate_with(
+            &row(&[(Field::Email, "a@b"), (Field::Password, "päss-wörd")]),
+            &rules
+        )
+        .is_ok());
+        let empty = validate_with(
+            &row(&[(Field::Email, "a@b"), (Field::Password, "")]),
+            &rules,
+        );
+        assert_eq!(empty.unwrap_err()[0].to_string(), "password: missing");
+    }
+
+    #[test]
+    fn timezones() {
+        for ok in ["+05:00", "-03:30", "00:00", "+14:00", "-12:00"] {
+            assert!(timezone_problem(ok).is_none(), "{ok}");
+        }
+        for bad in [
+            "5:00", "+5", "UTC", "+15:00", "+05:60", "+0500", "", "++05:00",
+        ] {
+            assert!(timezone_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn login_ips() {
+        assert!(login_ips_problem("10.0.0.1").is_none());
+        assert!(login_ips_problem("10.0.0.1, 192.168.1.2,::1,2001:db8::5").is_none());
+        let p = login_ips_problem("10.0.0.1,300.1.1.1,abc").unwrap();
+        assert!(p.contains("\"300.1.1.1\", \"abc\" are not"), "{p}");
+        assert!(login_ips_problem("10.0.0.1,").is_some());
+    }
+
+    #[test]
+    fn package_ids() {
+        let check = |v: &str| validate(&row(&[(Field::Email, "a@b"), (Field::PackageId, v)]), &[]);
+        assert_eq!(check("3").unwrap().package_id, Some(3));
+        assert!(check("0").is_err());
+        assert!(check("-1").is_err());
+        assert!(check("1.5").is_err());
+    }
+
+    #[test]
+    fn quotas_and_roles() {
+        assert_eq!(parse_quota_mb("500"), Ok(500));
+        assert_eq!(parse_quota_mb("2 GB"), Ok(2048));
+        assert_eq!(parse_quota_mb("1,5 GB"), Ok(1536));
+        assert_eq!(parse_quota_mb("1.5gb"), Ok(1536));
+        assert_eq!(parse_quota_mb("1048576 bytes"), Ok(1));
+        assert_eq!(parse_quota_mb("1 TB"), Ok(1024 * 1024));
+        assert!(parse_quota_mb("lots").is_err());
+        assert!(parse_quota_mb("-5").is_err());
+        assert!(parse_quota_mb("2 PB").is_err());
+        assert!(parse_quota_mb("9999999999 GB").is_err());
+        let check = |v: &str| validate(&row(&[(Field::Email, "a@b"), (Field::Role, v)]), &[]);
+        assert_eq!(check("2").unwrap().role, Some(2));
+        assert!(check("0").is_err());
+        assert!(check("4").is_err());
+        assert!(check("x").is_err());
+    }
+
+    #[test]
+    fn defaults_fill_empty_fields() {
+        let rules = Rules {
+            defaults: Defaults {
+                role: Some(3),
+                quota_mb: Some(100),
+                tenant_id: Some(7),
+            },
+            ..Rules::for_target("Aurora", REQ.to_vec())
+        };
+        let u = validate_with(
+            &row(&[
+                (Field::Email, "a@b"),
+                (Field::Password, "p"),
+                (Field::Role, "1"),
+                (Field::QuotaMb, ""),
+            ]),
+            &rules,
+        )
+        .unwrap();
+        assert_eq!(
+            (u.role, u.quota_mb, u.tenant_id),
+            (Some(1), Some(100), Some(7))
+        );
+    }
+
+    #[test]
+    fn problems_name_their_column() {
+        let p = Problem {
+            field: Some(Field::Email),
+            column: Some("column \"E-mail\"".into()),
+            message: "missing".into(),
+        };
+        assert_eq!(p.to_string(), "email (column \"E-mail\"): missing");
     }
 }

@@ -51,8 +51,31 @@ async fn serve(State(root): State<Arc<PathBuf>>, method: Method, uri: Uri) -> Re
         HeaderName::from_static("x-content-type-options"),
         HeaderValue::from_static("nosniff"),
     );
+    // What the README asks a host of dist/ to send (the page's <meta> CSP cannot say
+    // frame-ancestors): no framing, no referrer, no opener, no powerful features.
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
     response
 }
+
+/// Security headers on every page file, as a production host should send them.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    ),
+];
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "Not Found").into_response()

@@ -63,7 +63,7 @@ async function waitForEnd(page: Page, words: 'Import finished' | 'Import stopped
 async function downloadReport(page: Page): Promise<ReportRow[]> {
   const [download] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
   const records = parseCsv(fs.readFileSync(await download.path(), 'utf8'));
-  expect(records[0]).toEqual(['row', 'email', 'status', 'message', 'target_id']);
+  expect(records[0].slice(0, 5)).toEqual(['row', 'email', 'status', 'message', 'target_id']);
   return records.slice(1).map((r) => ({ row: Number(r[0]), email: r[1], status: r[2], message: r[3], targetId: r[4] }));
 }
 

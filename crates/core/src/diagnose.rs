@@ -1,0 +1,552 @@
+//! Why a request got no usable answer, and the fix that applies.
+//!
+//! A browser hides why a fetch failed: a refused connection, an unknown host, an untrusted
+//! certificate and a CORS refusal all read "Failed to fetch". The page gathers a few
+//! observations (its own origin, the target URL, a normal `cors` request to the API URL
+//! and a `no-cors` request to the same URL) and [`classify`] tells them apart:
+//!
+//! - mixed content: an `https://` page cannot call an `http://` server (not loopback);
+//! - unreachable: even the `no-cors` request fails (DNS, refused, TLS);
+//! - blocked by the browser: the `no-cors` request gets its opaque answer, so the server
+//!   is there, but the normal request is refused: the server does not allow this origin;
+//! - wrong base URL: the server answers, but with 404 or HTML instead of the API's JSON;
+//! - reachable: the API answers JSON, so the problem is elsewhere (credentials, key).
+//!
+//! [`diagnose`] turns the finding into words and the fixes, with the page's origin
+//! filled in.
+
+/// What one probe request got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// A network error: no answer the page may read.
+    Failed,
+    /// An answer: its status, `Content-Type`, and the start of its body.
+    Answered {
+        status: u16,
+        content_type: String,
+        body_start: String,
+    },
+}
+
+/// Which kind of server the URL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Aurora,
+    Mumara,
+}
+
+impl Kind {
+    pub fn from_name(name: &str) -> Kind {
+        if name.eq_ignore_ascii_case("mumara") {
+            Kind::Mumara
+        } else {
+            Kind::Aurora
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Aurora => "Aurora",
+            Kind::Mumara => "Mumara",
+        }
+    }
+}
+
+/// What the observations show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    MixedContent,
+    Unreachable,
+    BlockedByBrowser,
+    WrongUrl { status: u16, html: bool },
+    Reachable,
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased; `None` when it has no scheme.
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    if host_port.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}://{}",
+        scheme.to_lowercase(),
+        host_port.to_lowercase()
+    ))
+}
+
+/// The host of a URL, without port or brackets.
+pub fn host_of(url: &str) -> Option<String> {
+    let origin = origin_of(url)?;
+    let host_port = origin.split_once("://")?.1;
+    let host = if let Some(rest) = host_port.strip_prefix('[') {
+        rest.split(']').next().unwrap_or(rest)
+    } else {
+        host_port.split(':').next().unwrap_or(host_port)
+    };
+    Some(host.to_owned())
+}
+
+/// Whether a URL's host is this machine (`localhost`, `127.x.x.x`, `::1`): browsers treat
+/// those as secure, and nothing sent to them crosses a network.
+pub fn is_loopback(url: &str) -> bool {
+    host_of(url).is_some_and(|h| {
+        h == "localhost"
+            || h.ends_with(".localhost")
+            || h == "::1"
+            || (h.starts_with("127.") && h.split('.').count() == 4)
+    })
+}
+
+/// Whether a URL sends credentials unencrypted over a network: `http://` to a host that
+/// is not loopback.
+pub fn is_plain_http(url: &str) -> bool {
+    url.trim().to_lowercase().starts_with("http://") && !is_loopback(url)
+}
+
+/// Whether a page at `page_url` calling `target_url` is mixed content (blocked).
+pub fn is_mixed_content(page_url: &str, target_url: &str) -> bool {
+    page_url.trim().to_lowercase().starts_with("https://") && is_plain_http(target_url)
+}
+
+/// Classifies the observations: `cors` is the normal request to the API URL, `no_cors`
+/// whether a `no-cors` request to the same URL got its (opaque) answer.
+pub fn classify(page_url: &str, target_url: &str, cors: &Probe, no_cors: bool) -> Finding {
+    if is_mixed_content(page_url, target_url) {
+        return Finding::MixedContent;
+    }
+    match cors {
+        Probe::Failed if no_cors => Finding::BlockedByBrowser,
+        Probe::Failed => Finding::Unreachable,
+        Probe::Answered {
+            status,
+            content_type,
+            body_start,
+        } => {
+            let body = body_start.trim_start();
+            let html = content_type.to_lowercase().contains("html")
+                || body.starts_with('<')
+                || body.to_lowercase().starts_with("<!doctype");
+            let json = body.starts_with('{') || body.starts_with('[');
+            if *status == 404 || html || (!json && *status != 429) {
+                Finding::WrongUrl {
+                    status: *status,
+                    html,
+                }
+            } else {
+                Finding::Reachable
+            }
+        }
+    }
+}
+
+/// One way to fix it: a title, what to do, and an optional snippet to paste.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub steps: Vec<String>,
+    pub snippet: Option<String>,
+}
+
+/// A finding in words, with the fixes that apply (best first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    pub finding: Finding,
+    pub headline: String,
+    pub explanation: String,
+    pub fixes: Vec<Fix>,
+}
+
+/// The nginx rules that add CORS for `origin` in front of a server.
+pub fn nginx_rules(origin: &str) -> String {
+    format!(
+        r#"# In the server {{ }} block of the target, inside the location that serves the API:
+location / {{
+    if ($request_method = OPTIONS) {{
+        add_header Access-Control-Allow-Origin "{origin}" always;
+        add_header Access-Control-Allow-Methods "POST, OPTIONS" always;
+        add_header Access-Control-Allow-Headers "Authorization, Content-Type, Accept" always;
+        add_header Access-Control-Max-Age 600 always;
+        add_header Vary Origin always;
+        return 204;
+    }}
+    add_header Access-Control-Allow-Origin "{origin}" always;
+    add_header Access-Control-Expose-Headers "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset" always;
+    add_header Vary Origin always;
+    # ... the existing proxy_pass / fastcgi_pass / try_files lines stay here ...
+}}"#
+    )
+}
+
+/// The Apache rules (mod_headers, mod_rewrite) that add CORS for `origin`.
+pub fn apache_rules(origin: &str) -> String {
+    format!(
+        r#"# In the target's <VirtualHost> (or its .htaccess); needs mod_headers and mod_rewrite:
+<IfModule mod_headers.c>
+    Header always set Access-Control-Allow-Origin "{origin}"
+    Header always set Access-Control-Allow-Methods "POST, OPTIONS"
+    Header always set Access-Control-Allow-Headers "Authorization, Content-Type, Accept"
+    Header always set Access-Control-Expose-Headers "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+    Header always set Access-Control-Max-Age "600"
+    Header merge Vary Origin
+</IfModule>
+RewriteEngine On
+RewriteCond %{{REQUEST_METHOD}} OPTIONS
+RewriteRule ^ - [R=204,L]"#
+    )
+}
+
+/// The Aurora setting that allows `origin`.
+pub fn aurora_setting(origin: &str) -> String {
+    format!("\"AllowCrossDomainRequestsFromOrigin\": \"{origin}\"")
+}
+
+fn same_origin_fix(kind: Kind, target_origin: &str) -> Fix {
+    let where_ = match kind {
+        Kind::Aurora => "the Aurora web root (the folder that holds Aurora's index.php)",
+        Kind::Mumara => "the Mumara web root (its public/ folder)",
+    };
+    Fix {
+        title: format!("Host Roster on the server's own origin ({target_origin})"),
+        steps: vec![
+            "Build Roster for a sub-folder: trunk build --release --public-url /roster/".into(),
+            format!("Copy the files of dist/ into a new folder roster/ in {where_}."),
+            format!("Open {target_origin}/roster/ and use {target_origin}/ as the Server URL. A page on the server's own origin needs no CORS at all."),
+        ],
+        snippet: None,
+    }
+}
+
+/// Words and fixes for a finding. `page_origin` is this page's origin, `target_url` the
+/// URL that failed.
+pub fn diagnose(finding: Finding, page_origin: &str, target_url: &str, kind: Kind) -> Diagnosis {
+    let target_origin = origin_of(target_url).unwrap_or_else(|| target_url.to_owned());
+    let name = kind.name();
+    let cors_fixes = || {
+        let mut fixes = vec![same_origin_fix(kind, &target_origin)];
+        if kind == Kind::Aurora {
+            fixes.push(Fix {
+                title: format!("Allow this page's origin in Aurora ({page_origin})"),
+                steps: vec![
+                    "On the Aurora server, open data/settings/config.json (Aurora framework 0.10.137 or later).".into(),
+                    format!("Set AllowCrossDomainRequestsFromOrigin to \"{page_origin}\" (this page's origin), save, and try again."),
+                ],
+                snippet: Some(aurora_setting(page_origin)),
+            });
+        }
+        let older = match kind {
+            Kind::Aurora => "For an older Aurora, add CORS in the web server in front of it",
+            Kind::Mumara => "Mumara has no CORS setting: add CORS in the web server in front of it",
+        };
+        fixes.push(Fix {
+            title: format!("{older} (nginx)"),
+            steps: vec![format!(
+                "Add these rules for {target_origin}, with this page's origin {page_origin}, then reload nginx."
+            )],
+            snippet: Some(nginx_rules(page_origin)),
+        });
+        fixes.push(Fix {
+            title: format!("{older} (Apache)"),
+            steps: vec![format!(
+                "Add these rules for {target_origin}, with this page's origin {page_origin}, then reload Apache."
+            )],
+            snippet: Some(apache_rules(page_origin)),
+        });
+        fixes
+    };
+    let (headline, explanation, fixes) = match &finding {
+        Finding::MixedContent => (
+            "Blocked: this https page may not call an http server (mixed content).".to_owned(),
+            format!(
+                "The page is served over https but the Server URL {target_url} is plain http, so the browser refuses every request to it before it leaves the computer."
+            ),
+            vec![
+                Fix {
+                    title: "Use the server's https address".into(),
+                    steps: vec![format!(
+                        "Change the Server URL to {} if the server has a certificate.",
+                        target_url.replacen("http://", "https://", 1)
+                    )],
+                    snippet: None,
+                },
+                Fix {
+                    title: "Or open Roster over http, next to the server".into(),
+                    steps: vec!["Host Roster's dist/ on the server itself (same origin), see below, or on an http address.".into()],
+                    snippet: None,
+                },
+                same_origin_fix(kind, &target_origin),
+            ],
+        ),
+        Finding::Unreachable => (
+            format!("Server unreachable: nothing answers at {target_origin}."),
+            format!(
+                "Even a plain request that the browser never blocks got no answer from {target_url}: the host name does not resolve, nothing listens on that port (connection refused), a firewall drops it, or the TLS certificate is not trusted. This is not a CORS problem."
+            ),
+            vec![Fix {
+                title: "Check the address".into(),
+                steps: vec![
+                    format!("Check the Server URL for typos, the scheme (https or http) and the port: {target_url}"),
+                    format!("Open {target_origin}/ in a new tab: if the browser warns about the certificate, the certificate must be fixed (or trusted) first."),
+                    format!("Check that the {name} server is running and reachable from this computer (VPN, firewall)."),
+                ],
+                snippet: None,
+            }],
+        ),
+        Finding::BlockedByBrowser => (
+            format!("Reachable but blocked by the browser: {target_origin} does not allow this page's origin ({page_origin})."),
+            format!(
+                "The server answers (a request the browser does not let the page read got through), but it sends no CORS headers for {page_origin}, so the browser blocks every answer. One of these fixes applies:"
+            ),
+            cors_fixes(),
+        ),
+        Finding::WrongUrl { status, html } => {
+            let what = if *status == 404 {
+                "HTTP 404 (not found)".to_owned()
+            } else if *html {
+                format!("an HTML page (HTTP {status}) instead of the API's JSON")
+            } else {
+                format!("HTTP {status} without the API's JSON")
+            };
+            let hint = match kind {
+                Kind::Aurora => "The Server URL must be the Aurora installation's address (the page that shows Aurora's login), e.g. https://mail.example.com/; Roster adds ?/Api/ itself.",
+                Kind::Mumara => "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.",
+            };
+            (
+                format!("Wrong Server URL: the server answered {what}."),
+                format!("{target_url} is reachable, but it is not {name}'s API. {hint}"),
+                vec![Fix {
+                    title: "Fix the Server URL".into(),
+                    steps: vec![
+                        hint.to_owned(),
+                        "If the installation is in a sub-folder, include the folder (https://example.com/webmail/).".into(),
+                    ],
+                    snippet: None,
+                }],
+            )
+        }
+        Finding::Reachable => (
+            format!("{name} answers at {target_origin}."),
+            "The server and its API are reachable from this page; see the message above for what it refused.".into(),
+            Vec::new(),
+        ),
+    };
+    Diagnosis {
+        finding,
+        headline,
+        explanation,
+        fixes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status: u16, content_type: &str, body: &str) -> Probe {
+        Probe::Answered {
+            status,
+            content_type: content_type.into(),
+            body_start: body.into(),
+        }
+    }
+
+    #[test]
+    fn origins_and_hosts() {
+        assert_eq!(
+            origin_of("https://Mail.Example.com:8443/x/?/Api/").as_deref(),
+            Some("https://mail.example.com:8443")
+        );
+        assert_eq!(host_of("http://[::1]:80/").as_deref(), Some("::1"));
+        assert_eq!(
+            host_of("http://127.0.0.1:8787/").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(origin_of("mail.example.com"), None);
+        assert!(is_loopback("http://localhost:8080"));
+        assert!(is_loopback("http://127.0.0.1/"));
+        assert!(is_loopback("http://[::1]/"));
+        assert!(!is_loopback("http://127.example.com/"));
+        assert!(is_plain_http("http://mail.example.com/"));
+        assert!(is_plain_http("HTTP://10.0.0.5/"));
+        assert!(!is_plain_http("https://mail.example.com/"));
+        assert!(!is_plain_http("http://127.0.0.1:8787/"));
+    }
+
+    #[test]
+    fn classification() {
+        let page = "http://127.0.0.1:8080/";
+        let api = "http://127.0.0.1:8787/?/Api/";
+        assert_eq!(
+            classify(page, api, &Probe::Failed, true),
+            Finding::BlockedByBrowser
+        );
+        assert_eq!(
+            classify(page, api, &Probe::Failed, false),
+            Finding::Unreachable
+        );
+        assert_eq!(
+            classify(
+                "https://roster.example.com/",
+                "http://mail.example.com/?/Api/",
+                &Probe::Failed,
+                false
+            ),
+            Finding::MixedContent
+        );
+        assert_eq!(
+            classify(
+                "https://roster.example.com/",
+                "http://127.0.0.1:8787/",
+                &Probe::Failed,
+                true
+            ),
+            Finding::BlockedByBrowser,
+            "loopback is not mixed content"
+        );
+        assert_eq!(
+            classify(page, api, &answered(404, "text/plain", "Not Found"), false),
+            Finding::WrongUrl {
+                status: 404,
+                html: false
+            }
+        );
+        assert_eq!(
+            classify(
+                page,
+                api,
+                &answered(
+                    200,
+                    "text/html; charset=utf-8",
+                    "<!doctype html><title>Site"
+                ),
+                true
+            ),
+            Finding::WrongUrl {
+                status: 200,
+                html: true
+            }
+        );
+        assert_eq!(
+            classify(page, api, &answered(200, "", "  <html>"), true),
+            Finding::WrongUrl {
+                status: 200,
+                html: true
+            }
+        );
+        assert_eq!(
+            classify(
+                page,
+                api,
+                &answered(405, "text/plain", "Method Not Allowed"),
+                true
+            ),
+            Finding::WrongUrl {
+                status: 405,
+                html: false
+            }
+        );
+        assert_eq!(
+            classify(
+                page,
+                api,
+                &answered(200, "application/json", "{\"ErrorCode\":116}"),
+                true
+            ),
+            Finding::Reachable
+        );
+        assert_eq!(
+            classify(
+                page,
+                api,
+                &answered(401, "application/json", "{\"status\":\"error\"}"),
+                true
+            ),
+            Finding::Reachable
+        );
+    }
+
+    #[test]
+    fn cors_fix_names_this_origin_everywhere() {
+        let d = diagnose(
+            Finding::BlockedByBrowser,
+            "https://roster.example.org",
+            "https://mail.example.com/?/Api/",
+            Kind::Aurora,
+        );
+        assert!(d.headline.contains("blocked by the browser"));
+        assert_eq!(d.fixes.len(), 4);
+        assert!(d.fixes[0]
+            .steps
+            .iter()
+            .any(|s| s.contains("https://mail.example.com/roster/")));
+        assert_eq!(
+            d.fixes[1].snippet.as_deref(),
+            Some("\"AllowCrossDomainRequestsFromOrigin\": \"https://roster.example.org\"")
+        );
+        assert!(d.fixes[1].steps[0].contains("data/settings/config.json"));
+        let nginx = d.fixes[2].snippet.as_deref().unwrap();
+        assert!(nginx.contains(
+            "add_header Access-Control-Allow-Origin \"https://roster.example.org\" always;"
+        ));
+        assert!(nginx.contains("Authorization, Content-Type"));
+        let apache = d.fixes[3].snippet.as_deref().unwrap();
+        assert!(apache.contains(
+            "Header always set Access-Control-Allow-Origin \"https://roster.example.org\""
+        ));
+        assert!(apache.contains("RewriteCond %{REQUEST_METHOD} OPTIONS"));
+
+        let m = diagnose(
+            Finding::BlockedByBrowser,
+            "http://127.0.0.1:8080",
+            "http://m.example.com/api/addUser",
+            Kind::Mumara,
+        );
+        assert_eq!(m.fixes.len(), 3, "no Aurora setting for Mumara");
+        assert!(m.fixes[1].title.contains("Mumara has no CORS setting"));
+    }
+
+    #[test]
+    fn other_findings_in_words() {
+        let u = diagnose(
+            Finding::Unreachable,
+            "http://p",
+            "http://127.0.0.1:9/?/Api/",
+            Kind::Aurora,
+        );
+        assert!(u.headline.starts_with("Server unreachable"));
+        assert!(u.explanation.contains("not a CORS problem"));
+        let w = diagnose(
+            Finding::WrongUrl {
+                status: 404,
+                html: false,
+            },
+            "http://p",
+            "http://h/wrong/?/Api/",
+            Kind::Aurora,
+        );
+        assert!(w.headline.starts_with("Wrong Server URL"));
+        assert!(w.headline.contains("404"));
+        let h = diagnose(
+            Finding::WrongUrl {
+                status: 200,
+                html: true,
+            },
+            "http://p",
+            "http://h/",
+            Kind::Mumara,
+        );
+        assert!(h.headline.contains("HTML"));
+        let mixed = diagnose(
+            Finding::MixedContent,
+            "https://p",
+            "http://mail.example.com/",
+            Kind::Aurora,
+        );
+        assert!(mixed.headline.contains("mixed content"));
+        assert!(mixed.fixes[0].steps[0].contains("https://mail.example.com/"));
+    }
+}

@@ -1,0 +1,94 @@
+//! The probes behind the reachability diagnosis (`roster_core::diagnose`): a normal
+//! (`cors`) request to the API URL, and a `no-cors` request to the same URL, whose opaque
+//! answer proves the server is there even when the browser blocks the page from reading it.
+//! Neither sends a credential: no cookie, no token, no key.
+
+use gloo_net::http::{Method, RequestBuilder};
+use roster_core::diagnose::{Kind, Probe};
+use web_sys::{AbortController, RequestCache, RequestCredentials, RequestMode};
+
+/// How long a probe waits for an answer.
+const PROBE_TIMEOUT_MS: u32 = 10_000;
+
+fn abort_after(
+    ms: u32,
+) -> (
+    Option<AbortController>,
+    Option<gloo_timers::callback::Timeout>,
+) {
+    let controller = AbortController::new().ok();
+    let timer = controller
+        .clone()
+        .map(|c| gloo_timers::callback::Timeout::new(ms, move || c.abort()));
+    (controller, timer)
+}
+
+/// A request the API reads without side effects and without credentials: Aurora's
+/// `Core.GetSettings` (form body, like every Aurora call), or an empty `addUser` with no
+/// key for Mumara (answered 401 by Mumara itself).
+pub async fn cors(url: &str, kind: Kind) -> Probe {
+    let (controller, timer) = abort_after(PROBE_TIMEOUT_MS);
+    let signal = controller.as_ref().map(AbortController::signal);
+    let builder = RequestBuilder::new(url)
+        .method(Method::POST)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .abort_signal(signal.as_ref())
+        .header("Accept", "application/json");
+    let request = match kind {
+        Kind::Aurora => builder
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("Module=Core&Method=GetSettings&Parameters=%7B%7D"),
+        Kind::Mumara => builder
+            .header("Content-Type", "application/json")
+            .body("{}"),
+    };
+    let Ok(request) = request else {
+        return Probe::Failed;
+    };
+    let probe = match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let content_type = response.headers().get("content-type").unwrap_or_default();
+            let body = response.text().await.unwrap_or_default();
+            Probe::Answered {
+                status,
+                content_type,
+                body_start: body.chars().take(300).collect(),
+            }
+        }
+        Err(_) => Probe::Failed,
+    };
+    drop(timer);
+    probe
+}
+
+/// Whether a `no-cors` GET of `url` gets an (opaque) answer: the server is reachable.
+pub async fn no_cors(url: &str) -> bool {
+    let (controller, timer) = abort_after(PROBE_TIMEOUT_MS);
+    let signal = controller.as_ref().map(AbortController::signal);
+    let sent = RequestBuilder::new(url)
+        .method(Method::GET)
+        .mode(RequestMode::NoCors)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .abort_signal(signal.as_ref())
+        .send()
+        .await;
+    drop(timer);
+    sent.is_ok()
+}
+
+/// This page's URL and origin.
+pub fn page() -> (String, String) {
+    let location = web_sys::window().map(|w| w.location());
+    let href = location
+        .as_ref()
+        .and_then(|l| l.href().ok())
+        .unwrap_or_default();
+    let origin = location
+        .as_ref()
+        .and_then(|l| l.origin().ok())
+        .unwrap_or_default();
+    (href, origin)
+}

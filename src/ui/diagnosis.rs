@@ -1,0 +1,133 @@
+//! The reachability diagnosis (issue 5): when the first request of a run gets no usable
+//! answer, probe the server and show what is wrong and the fix that applies, with this
+//! page's origin filled in. The classification is the core's (`roster_core::diagnose`).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::diagnose::{classify, diagnose, Finding, Kind};
+use roster_core::run::{Phase, Run};
+use roster_core::send::aurora::api_url;
+use roster_core::send::mumara::Mumara;
+use roster_core::Status;
+
+use super::state::AppState;
+use crate::glue::probe;
+
+/// The URL the run calls, for the target chosen in the form.
+fn api_of(state: AppState) -> (String, Kind) {
+    let url = state.server_url.get_untracked();
+    let kind = Kind::from_name(&state.target.get_untracked());
+    let api = match kind {
+        Kind::Aurora => api_url(&url),
+        Kind::Mumara => Mumara::new(&url, Default::default()).url().to_owned(),
+    };
+    (api, kind)
+}
+
+/// Whether any request of the run got an answer the page could read.
+fn answered_any(run: &Run) -> bool {
+    run.rows().iter().any(|r| {
+        matches!(
+            r.status,
+            Status::Created | Status::Exists | Status::Rejected
+        )
+    })
+}
+
+/// Probes the server and shows the diagnosis; `pause` pauses the run if the server
+/// cannot be used as it is.
+pub fn start(state: AppState, pause: bool) {
+    let (api, kind) = api_of(state);
+    state.diagnosis.set(None);
+    spawn_local(async move {
+        let (page_url, page_origin) = probe::page();
+        let cors = probe::cors(&api, kind).await;
+        let no_cors = if matches!(cors, roster_core::diagnose::Probe::Failed) {
+            probe::no_cors(&api).await
+        } else {
+            true
+        };
+        let finding = classify(&page_url, &api, &cors, no_cors);
+        if finding == Finding::Reachable {
+            return;
+        }
+        if pause {
+            if let Some(run) = state.run.get_value() {
+                if let Ok(mut run) = run.try_borrow_mut() {
+                    if *run.phase() == Phase::Running && !answered_any(&run) {
+                        run.pause();
+                        let changed = run.take_changed();
+                        state.sync(&run, &changed);
+                        state.announcement.set(
+                            "Import paused: the server cannot be reached from this page (see the diagnosis). Fix it, then press Resume, or Cancel."
+                                .into(),
+                        );
+                    }
+                }
+            }
+        }
+        state
+            .diagnosis
+            .set(Some(diagnose(finding, &page_origin, &api, kind)));
+    });
+}
+
+/// Watches a run as it goes: the first request that got no answer, before any answer
+/// came back, starts the diagnosis once (Mumara's first create; Aurora's login ends the
+/// run instead, see [`after_run`]).
+pub fn watch(state: AppState, run: &Run, started: &mut bool) {
+    if *started || answered_any(run) {
+        return;
+    }
+    if run.rows().iter().any(|r| r.answer_lost) {
+        *started = true;
+        start(state, true);
+    }
+}
+
+/// After a run: a login that got no usable answer (no answer, HTTP 404, not JSON), or a
+/// run stopped before any row was answered because the answer was not the API's, is
+/// diagnosed. A refused login (wrong password, Aurora error 102/108) is not: the server
+/// answered.
+pub fn after_run(state: AppState, run: &Run, started: bool) {
+    if started || answered_any(run) {
+        return;
+    }
+    let diagnose = match run.phase() {
+        Phase::LoginFailed(message) => !message.contains("Aurora error"),
+        Phase::Stopped(message) => {
+            message.contains("not JSON") || message.contains("neither success nor error")
+        }
+        _ => false,
+    };
+    if diagnose {
+        start(state, false);
+    }
+}
+
+#[component]
+pub fn DiagnosisPanel(state: AppState) -> impl IntoView {
+    view! {
+        <Show when=move || state.diagnosis.get().is_some()>
+            {move || state.diagnosis.get().map(|d| view! {
+                <section class="diagnosis step" role="region" aria-label="Connection diagnosis">
+                    <h2>"Connection diagnosis"</h2>
+                    <p class="diagnosis-headline" role="alert">{d.headline.clone()}</p>
+                    <p>{d.explanation.clone()}</p>
+                    {d.fixes.iter().map(|fix| view! {
+                        <div class="fix">
+                            <h3>{fix.title.clone()}</h3>
+                            <ol>
+                                {fix.steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}
+                            </ol>
+                            {fix.snippet.clone().map(|code| view! { <pre><code>{code}</code></pre> })}
+                        </div>
+                    }).collect_view()}
+                    <div class="actions">
+                        <button on:click=move |_| state.diagnosis.set(None)>"Dismiss diagnosis"</button>
+                    </div>
+                </section>
+            })}
+        </Show>
+    }
+}

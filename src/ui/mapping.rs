@@ -1,0 +1,180 @@
+//! The column mapping (one select per column, named by the column's header or
+//! "Column N"), the checks and defaults that apply to every row, and the template.
+
+use leptos::prelude::*;
+use roster_core::map::Field;
+use roster_core::template;
+
+use super::sheet;
+use super::state::AppState;
+use crate::glue::download;
+
+/// The field's name in the mapping's options.
+fn field_label(f: Field) -> &'static str {
+    match f {
+        Field::Email => "Email",
+        Field::Password => "Password",
+        Field::Name => "Name",
+        Field::FirstName => "First name (joined into name)",
+        Field::LastName => "Last name (joined into name)",
+        Field::Role => "Role",
+        Field::QuotaMb => "Quota (MB, or with a unit: 2 GB)",
+        Field::TenantId => "Tenant ID",
+        Field::PackageId => "Package ID",
+        Field::Timezone => "Timezone",
+        Field::LoginIps => "Login IPs",
+    }
+}
+
+fn target_name(state: AppState) -> &'static str {
+    if state.target.get() == "mumara" {
+        "Mumara"
+    } else {
+        "Aurora"
+    }
+}
+
+#[component]
+fn ColumnSelect(state: AppState, index: usize, name: String) -> impl IntoView {
+    let s = state.sheet;
+    let id = format!("map-col-{index}");
+    let current = move || s.mapping.with(|m| m.columns.get(index).copied().flatten());
+    let options = move || {
+        let mut fields: Vec<Field> = Field::for_target(target_name(state)).to_vec();
+        if let Some(f) = current().filter(|f| !fields.contains(f)) {
+            fields.push(f);
+        }
+        fields
+    };
+    view! {
+        <label for=id.clone()>{name}</label>
+        <select
+            id=id
+            disabled=move || state.active.get() || s.busy.get().is_some()
+            on:change=move |ev| {
+                let value = event_target_value(&ev);
+                sheet::set_mapping(state, index, Field::from_label(&value));
+            }
+        >
+            <option value="" prop:selected=move || current().is_none()>"(not imported)"</option>
+            {move || {
+                options()
+                    .into_iter()
+                    .map(|f| {
+                        view! {
+                            <option value=f.label() prop:selected=move || current() == Some(f)>
+                                {field_label(f)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            }}
+        </select>
+    }
+}
+
+#[component]
+fn NumberSetting(
+    state: AppState,
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    hint: &'static str,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="number"
+            min="0"
+            step="1"
+            placeholder=hint
+            disabled=move || state.active.get()
+            prop:value=move || value.get()
+            on:change=move |ev| {
+                value.set(event_target_value(&ev));
+                state.replan();
+            }
+        />
+    }
+}
+
+#[component]
+pub fn MappingPanel(state: AppState) -> impl IntoView {
+    let s = state.sheet;
+    let loaded = move || s.detected.get().is_some();
+    let is_aurora = move || target_name(state) == "Aurora";
+    let save_template = move |_| {
+        let name = target_name(state);
+        if let Err(message) = download::save_text(
+            &template::file_name(name),
+            "text/csv;charset=utf-8",
+            &template::template(name),
+        ) {
+            state.file_error.set(Some(message));
+        }
+    };
+    view! {
+        <Show when=loaded>
+            <fieldset class="mapping">
+                <legend>"Columns"</legend>
+                <p class="hint">
+                    "Which field each column feeds. Remembered in this browser for the next file with the same header (the column names only, never a value)."
+                </p>
+                <div class="fields">
+                    {move || {
+                        s.columns
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, name)| view! { <ColumnSelect state=state index=index name=name /> })
+                            .collect_view()
+                    }}
+                </div>
+            </fieldset>
+        </Show>
+        <fieldset class="checks">
+            <legend>"Checks and defaults"</legend>
+            <div class="fields">
+                <NumberSetting
+                    state=state
+                    id="min-password"
+                    label="Minimum password length"
+                    value=s.min_password
+                    hint="no minimum"
+                />
+                <Show when=is_aurora>
+                    <NumberSetting
+                        state=state
+                        id="role-default"
+                        label="Default role"
+                        value=s.role_default
+                        hint="2 (user); 1 tenant admin, 3 customer"
+                    />
+                    <NumberSetting
+                        state=state
+                        id="quota-default"
+                        label="Default quota (MB)"
+                        value=s.quota_default
+                        hint="server default"
+                    />
+                    <NumberSetting
+                        state=state
+                        id="tenant-default"
+                        label="Default tenant ID"
+                        value=s.tenant_default
+                        hint="0"
+                    />
+                </Show>
+            </div>
+            <Show when=move || s.settings_error.get().is_some()>
+                <p class="error" role="alert">{move || s.settings_error.get()}</p>
+            </Show>
+            <p class="hint">
+                "Defaults fill rows whose column is missing or empty. "
+                <button type="button" on:click=save_template>"Download template"</button>
+                {move || format!(" gives an empty CSV with the header {} expects.", target_name(state))}
+            </p>
+        </fieldset>
+    }
+}

@@ -1,0 +1,125 @@
+//! "Check" and "Dry run": look before leaping. The check logs in and lists what the
+//! server holds; the dry run shows the exact requests an import would send. Neither
+//! creates anything.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::check::AuroraCheck;
+use roster_core::send::aurora::Aurora;
+use roster_core::send::preview::preview;
+
+use super::import::target_for;
+use super::state::AppState;
+use crate::glue::driver;
+
+/// How many creates the dry run shows.
+const PREVIEW_ROWS: usize = 5;
+
+fn run_check(state: AppState, checking: RwSignal<bool>) {
+    let Some(plan) = state.plan.get_untracked() else {
+        state.file_error.set(Some("Choose a file first.".into()));
+        return;
+    };
+    let secrets = match target_for(&state) {
+        Ok((_, secrets)) => secrets,
+        Err(message) => {
+            state.login_error.set(Some(message));
+            return;
+        }
+    };
+    if state.target.get_untracked() == "mumara" {
+        state.check_summary.set(vec![
+            "Mumara has no read-only call to test a key with. The import sends its first row alone and stops right there, with the reason, if the key is refused."
+                .into(),
+        ]);
+        return;
+    }
+    let url = state.server_url.get_untracked().trim().to_owned();
+    state.login_error.set(None);
+    state.check_summary.set(vec!["Checking…".into()]);
+    checking.set(true);
+    spawn_local(async move {
+        let check = driver::check(AuroraCheck::new(Aurora::new(&url), secrets)).await;
+        checking.set(false);
+        match check.result() {
+            Some(Ok(report)) => {
+                let existing = report.existing_rows(&plan).len();
+                let mut lines = vec![format!(
+                    "Login OK. The server holds {} accounts; {existing} of this file's rows are among them and will be marked exists without being sent.",
+                    report.existing.len()
+                )];
+                match &report.domains {
+                    None => lines.push("The server does not list its mail domains (not Aurora Corporate, or no MailDomains module), so domains were not checked.".into()),
+                    Some(_) => {
+                        let missing = report.unregistered_domains(&plan);
+                        if missing.is_empty() {
+                            lines.push("Every address's domain is registered on the server.".into());
+                        } else {
+                            let list: Vec<String> =
+                                missing.iter().map(|(d, n)| format!("{d} ({n} rows)")).collect();
+                            lines.push(format!(
+                                "Warning: these domains are not registered on the server: {}. Aurora creates such users without a mailbox; add the domains first if they need mail.",
+                                list.join(", ")
+                            ));
+                        }
+                    }
+                }
+                state.check.set(Some(Arc::new((url, report.clone()))));
+                state.check_summary.set(lines);
+            }
+            Some(Err(message)) => {
+                state.check.set(None);
+                state.check_summary.set(vec![]);
+                state.login_error.set(Some(message.to_owned()));
+            }
+            None => {}
+        }
+    });
+}
+
+fn dry_run(state: AppState) {
+    let Some(plan) = state.plan.get_untracked() else {
+        state.file_error.set(Some("Choose a file first.".into()));
+        return;
+    };
+    match target_for(&state) {
+        Ok((target, secrets)) => {
+            state.login_error.set(None);
+            state
+                .preview
+                .set(preview(target.as_ref(), &secrets, &plan, PREVIEW_ROWS));
+        }
+        Err(message) => state.login_error.set(Some(message)),
+    }
+}
+
+#[component]
+pub fn Preflight(state: AppState) -> impl IntoView {
+    let checking = RwSignal::new(false);
+    let idle = move || !state.active.get() && !checking.get() && state.plan.get().is_some();
+    view! {
+        <div class="preflight">
+            <div class="actions">
+                <button disabled=move || !idle() on:click=move |_| run_check(state, checking)>"Check"</button>
+                <button disabled=move || !idle() on:click=move |_| dry_run(state)>"Dry run"</button>
+            </div>
+            <Show when=move || !state.check_summary.get().is_empty()>
+                <ul class="check-summary" aria-label="Check results">
+                    <For each=move || state.check_summary.get() key=|line| line.clone() let:line>
+                        <li>{line}</li>
+                    </For>
+                </ul>
+            </Show>
+            <Show when=move || !state.preview.get().is_empty()>
+                <details class="preview" open>
+                    <summary>{move || format!("Dry run: the first {} requests an import would send (nothing was sent; secrets masked)", state.preview.get().len())}</summary>
+                    <For each=move || state.preview.get().into_iter().enumerate() key=|(i, _)| *i let:item>
+                        <pre>{item.1}</pre>
+                    </For>
+                </details>
+            </Show>
+        </div>
+    }
+}

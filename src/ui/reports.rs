@@ -1,0 +1,135 @@
+//! The reports (issue 5): "Download report" (CSV), "Download report (JSON)" and
+//! "Download rows to retry". See `roster_core::report` for what each holds.
+
+use leptos::prelude::*;
+use roster_core::report::{csv_report_with, json_report, retry_file, Input, RunInfo};
+
+use super::state::AppState;
+use crate::glue::clock::now_ms;
+use crate::glue::download;
+
+/// Notes the run's start: target, URL, file, and the wall clock next to the run's clock.
+pub fn begin(state: AppState, target: &str, server_url: &str, run_now_ms: u64) {
+    state.run_info.set(Some(RunInfo {
+        target: target.to_owned(),
+        server_url: server_url.to_owned(),
+        file_name: state.sheet.name.get_untracked().unwrap_or_default(),
+        started_wall_ms: js_sys::Date::now(),
+        started_run_ms: run_now_ms,
+        ended_wall_ms: None,
+    }));
+}
+
+/// Notes the run's end.
+pub fn end(state: AppState) {
+    state.run_info.update(|info| {
+        if let Some(info) = info {
+            info.ended_wall_ms = Some(js_sys::Date::now());
+        }
+    });
+}
+
+/// The run info, or one made up now (a run that never noted its start).
+fn info(state: AppState, target: &str) -> RunInfo {
+    state.run_info.get_untracked().unwrap_or_else(|| RunInfo {
+        target: target.to_owned(),
+        server_url: state.server_url.get_untracked().trim().to_owned(),
+        file_name: state.sheet.name.get_untracked().unwrap_or_default(),
+        started_wall_ms: js_sys::Date::now(),
+        started_run_ms: now_ms(),
+        ended_wall_ms: None,
+    })
+}
+
+enum Kind {
+    Csv,
+    Json,
+    Retry,
+}
+
+fn save(state: AppState, kind: Kind) {
+    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.get_value()) else {
+        return;
+    };
+    let Ok(run) = run.try_borrow() else {
+        return;
+    };
+    let target = run.target_name();
+    let info = info(state, target);
+    let rows = run.rows();
+    let made = state.sheet.sheet.with_value(|sheet| {
+        let input = sheet
+            .as_ref()
+            .filter(|s| s.table.records.len() == rows.len())
+            .map(|s| Input {
+                table: &s.table,
+                mapping: &s.mapping,
+            });
+        match kind {
+            Kind::Csv => Some((
+                "csv",
+                "text/csv;charset=utf-8",
+                csv_report_with(&plan, rows, input, Some(&info)),
+            )),
+            Kind::Json => Some((
+                "json",
+                "application/json",
+                json_report(&plan, rows, input, &info),
+            )),
+            Kind::Retry => {
+                let input = input?;
+                let ext = if input.table.delimiter == b',' {
+                    "csv"
+                } else {
+                    "txt"
+                };
+                Some((
+                    ext,
+                    "text/csv;charset=utf-8",
+                    retry_file(input.table, rows)?,
+                ))
+            }
+        }
+    });
+    let Some((ext, mime, text)) = made else {
+        state.announcement.set(
+            "No row ended failed, unknown, rejected or skipped: there is nothing to retry.".into(),
+        );
+        return;
+    };
+    let what = match kind {
+        Kind::Retry => "rows-to-retry",
+        _ => "report",
+    };
+    let name = format!(
+        "roster-{what}-{}-{}.{ext}",
+        target.to_lowercase(),
+        download::timestamp()
+    );
+    if let Err(message) = download::save_text(&name, mime, &text) {
+        state.announcement.set(message);
+    }
+}
+
+/// "Download report": the CSV report.
+pub fn save_csv(state: AppState) {
+    save(state, Kind::Csv);
+}
+
+/// "Download report (JSON)" and "Download rows to retry", shown next to "Download report".
+#[component]
+pub fn ReportButtons(state: AppState, enabled: Signal<bool>) -> impl IntoView {
+    view! {
+        <button disabled=move || !enabled.get() on:click=move |_| save(state, Kind::Json)>
+            "Download report (JSON)"
+        </button>
+        <button
+            class="retry"
+            title="The failed, unknown, rejected and skipped rows as your own file, passwords included, to fix and drop back in"
+            disabled=move || !enabled.get()
+            on:click=move |_| save(state, Kind::Retry)
+        >
+            "Download rows to retry"
+        </button>
+    }
+}

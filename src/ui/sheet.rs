@@ -1,0 +1,847 @@
+//! The input side of the page: the file's bytes and reading settings, the core [`Sheet`]
+//! (table, mapping, rules), reading and planning in time slices, and the window of rows
+//! the table shows.
+//!
+//! # Rows at scale
+//!
+//! The planned rows live once, in [`AppState::plan`] (an `Arc<Vec<PlannedRow>>`, edited in
+//! place with `Arc::make_mut`, which copies nothing while no one else holds the Arc). No
+//! row has a signal of its own. The table renders a fixed number of slots ([`SLOTS`]);
+//! each slot has one signal holding the view of the row it shows now. Scrolling re-fills
+//! the slots; a change to row `i` (an edit, an exclusion, or the run's [`sync`]) refreshes
+//! only the slot that shows row `i`, if any. A million rows cost a million plain structs
+//! and `SLOTS` signals, and an update to one row touches one slot.
+//!
+//! # Never a long task
+//!
+//! Reading, decoding, parsing and planning run in slices of [`BUDGET_MS`] and yield to the
+//! page in between ([`crate::glue::file::Budget`]). Each job has a number; a job that
+//! finds a newer one started (another file, another setting) stops.
+
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::decode::{self, Decoder, TextEncoding};
+use roster_core::map::{Field, Mapping};
+use roster_core::plan::{PlannedRow, Sheet, Tally};
+use roster_core::read::{layout, Layout, Parser, ReadOptions};
+use roster_core::run::{Run, StatusCounts};
+use roster_core::validate::{Defaults, Rules};
+use roster_core::Status;
+
+use super::state::{AppState, RunView};
+use crate::glue::file::{read_in_slices, yield_now, Budget};
+use crate::glue::storage;
+
+/// How many rows the table renders at once.
+pub const SLOTS: usize = 48;
+/// Rows rendered above the first visible one.
+pub const OVERSCAN: usize = 6;
+/// The fixed height of a table row, in CSS pixels (see style/main.css).
+pub const ROW_PX: f64 = 34.0;
+/// The table's scroll height is capped here (browsers cap an element's height near
+/// 2^25 px; a million 34 px rows would pass it): past the cap, the scroll position is
+/// scaled to a row number instead of mapping pixel for pixel.
+pub const MAX_SCROLL_PX: f64 = 8_000_000.0;
+/// The longest stretch of work between two yields to the page.
+pub const BUDGET_MS: u64 = 8;
+/// Sheets up to this many rows are re-planned at once, without yielding.
+const SYNC_ROWS: usize = 20_000;
+/// Bytes decoded per step.
+const DECODE_STEP: usize = 256 * 1024;
+/// Records parsed or rows planned per step (the budget is checked between steps).
+const ROW_STEP: usize = 1_000;
+/// The localStorage key prefix of remembered mappings.
+const MEMORY_PREFIX: &str = "roster.mapping.v1.";
+
+/// What one rendered row shows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotView {
+    pub index: usize,
+    pub line: u64,
+    pub email: String,
+    pub has_password: bool,
+    pub excluded: bool,
+    pub status: Status,
+    pub message: String,
+    pub target_id: String,
+}
+
+/// Reading settings as detected or overridden, for the file step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detected {
+    pub encoding: TextEncoding,
+    pub layout: Layout,
+    pub rows: usize,
+}
+
+/// Where a long job stands, for the progress bar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Busy {
+    pub what: &'static str,
+    pub fraction: f64,
+}
+
+#[derive(Clone, Copy)]
+pub struct SheetState {
+    /// The file's (or pasted text's) name and bytes, kept to read again on a new setting.
+    pub name: RwSignal<Option<String>>,
+    pub bytes: StoredValue<Option<Rc<Vec<u8>>>, LocalStorage>,
+    /// The user's overrides; `None` fields are detected.
+    pub options: RwSignal<ReadOptions>,
+    pub detected: RwSignal<Option<Detected>>,
+    /// The column names (header, or "Column N"), for the mapping and the row editor.
+    pub columns: RwSignal<Vec<String>>,
+    /// The mapping as the page shows it; the sheet holds the same.
+    pub mapping: RwSignal<Mapping>,
+    pub sheet: StoredValue<Option<Sheet>, LocalStorage>,
+    pub busy: RwSignal<Option<Busy>>,
+    job: StoredValue<u64>,
+    /// True while a file is read: a replan then waits for the read, which plans at its end.
+    reading: StoredValue<bool>,
+    pub tally: RwSignal<Tally>,
+    pub role_default: RwSignal<String>,
+    pub quota_default: RwSignal<String>,
+    pub tenant_default: RwSignal<String>,
+    pub min_password: RwSignal<String>,
+    pub settings_error: RwSignal<Option<String>>,
+    pub only_problems: RwSignal<bool>,
+    /// The rows listed when filtering (ascending); `None` lists every row.
+    order: StoredValue<Option<Vec<usize>>>,
+    /// How many rows the list holds.
+    pub listed: RwSignal<usize>,
+    /// The list position of the first rendered slot.
+    pub first: RwSignal<usize>,
+    /// The height of the space above the rendered rows, in CSS pixels.
+    pub top_px: RwSignal<f64>,
+    pub slots: [RwSignal<Option<SlotView>>; SLOTS],
+    pub editing: RwSignal<Option<usize>>,
+}
+
+impl SheetState {
+    pub fn new() -> SheetState {
+        SheetState {
+            name: RwSignal::new(None),
+            bytes: StoredValue::new_local(None),
+            options: RwSignal::new(ReadOptions::default()),
+            detected: RwSignal::new(None),
+            columns: RwSignal::new(Vec::new()),
+            mapping: RwSignal::new(Mapping::default()),
+            sheet: StoredValue::new_local(None),
+            busy: RwSignal::new(None),
+            job: StoredValue::new(0),
+            reading: StoredValue::new(false),
+            tally: RwSignal::new(Tally::default()),
+            role_default: RwSignal::new(String::new()),
+            quota_default: RwSignal::new(String::new()),
+            tenant_default: RwSignal::new(String::new()),
+            min_password: RwSignal::new(String::new()),
+            settings_error: RwSignal::new(None),
+            only_problems: RwSignal::new(false),
+            order: StoredValue::new(None),
+            listed: RwSignal::new(0),
+            first: RwSignal::new(0),
+            top_px: RwSignal::new(0.0),
+            slots: std::array::from_fn(|_| RwSignal::new(None)),
+            editing: RwSignal::new(None),
+        }
+    }
+
+    fn next_job(&self) -> u64 {
+        self.job.update_value(|j| *j += 1);
+        self.job.get_value()
+    }
+
+    fn stale(&self, job: u64) -> bool {
+        self.job.get_value() != job
+    }
+}
+
+/// Starts over with new bytes: a dropped or picked file, or pasted text.
+pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
+    let s = state.sheet;
+    s.bytes.set_value(Some(Rc::new(bytes)));
+    s.name.set(Some(name));
+    s.options.set(ReadOptions::default());
+    s.only_problems.set(false);
+    s.editing.set(None);
+    reread(state);
+}
+
+/// Reads a file in slices, then loads it.
+pub fn load_file(state: AppState, file: web_sys::File) {
+    let s = state.sheet;
+    let job = s.next_job();
+    s.reading.set_value(true);
+    state.file_error.set(None);
+    s.busy.set(Some(Busy {
+        what: "Reading the file",
+        fraction: 0.0,
+    }));
+    spawn_local(async move {
+        let name = file.name();
+        let read = read_in_slices(&file, |f| {
+            if !s.stale(job) {
+                s.busy.set(Some(Busy {
+                    what: "Reading the file",
+                    fraction: f,
+                }))
+            }
+        })
+        .await;
+        if s.stale(job) {
+            return;
+        }
+        match read {
+            Ok(bytes) => load_bytes(state, name, bytes),
+            Err(message) => fail(state, format!("{name}: {message}")),
+        }
+    });
+}
+
+fn fail(state: AppState, message: String) {
+    let s = state.sheet;
+    s.reading.set_value(false);
+    s.busy.set(None);
+    s.detected.set(None);
+    spawn_local(let_go(state));
+    s.tally.set(Tally::default());
+    state.run.set_value(None);
+    state.run_view.set(RunView::Idle);
+    state.counts.set(StatusCounts::default());
+    rebuild_order(state, None);
+    state.file_error.set(Some(message));
+}
+
+/// Reads the kept bytes again with the current settings.
+pub fn reread(state: AppState) {
+    let job = state.sheet.next_job();
+    state.sheet.reading.set_value(true);
+    spawn_local(read_job(state, job));
+}
+
+async fn read_job(state: AppState, job: u64) {
+    let s = state.sheet;
+    let Some(bytes) = s.bytes.get_value() else {
+        s.reading.set_value(false);
+        return;
+    };
+    let name = s.name.get_untracked().unwrap_or_default();
+    let options = s.options.get_untracked();
+    let mut budget = Budget::new(BUDGET_MS);
+    let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
+    busy("Decoding", 0.0);
+
+    // The previous file (or the previous reading of this one) is let go of first, in
+    // slices, so its memory serves the new one.
+    let_go(state).await;
+    if s.stale(job) {
+        return;
+    }
+    // Reading a file takes about six times its size in memory (text, records, plan,
+    // address index). Asking for it once, up front, grows the app's memory in one step;
+    // grown piece by piece past a few hundred MB, it gave long tasks (see BENCHMARKS.md).
+    drop(Vec::<u8>::with_capacity(bytes.len().saturating_mul(6)));
+    yield_now().await;
+
+    // Bytes to text, in steps. A UTF-8 guess that meets a malformed byte past the sampled
+    // head is redone as Windows-1252.
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let mut encoding = match options.encoding {
+        Some(e) => e,
+        None => match decode::detect(head, head.len() == bytes.len()) {
+            Ok(e) => e,
+            Err(e) => return fail(state, format!("{name}: {e}")),
+        },
+    };
+    let text = loop {
+        let mut decoder = Decoder::for_len(encoding, bytes.len());
+        for (i, chunk) in bytes.chunks(DECODE_STEP).enumerate() {
+            decoder.push(chunk, false);
+            if budget.expired() {
+                busy("Decoding", (i * DECODE_STEP) as f64 / bytes.len() as f64);
+            }
+            budget.tick().await;
+            if s.stale(job) {
+                return;
+            }
+        }
+        decoder.push(&[], true);
+        if options.encoding.is_none() && encoding == TextEncoding::Utf8 && decoder.malformed() {
+            encoding = TextEncoding::Windows1252;
+            continue;
+        }
+        break decoder.finish();
+    };
+    if text.trim().is_empty() {
+        return fail(
+            state,
+            format!("{name}: {}", roster_core::read::ReadError::Empty),
+        );
+    }
+
+    // Text to records, in steps.
+    let layout = layout(&text, &options);
+    let mut parser = Parser::new(&text, layout);
+    loop {
+        match parser.step(ROW_STEP) {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(e) => return fail(state, format!("{name}: {e}")),
+        }
+        if budget.expired() {
+            busy("Reading rows", parser.position() as f64 / text.len() as f64);
+        }
+        budget.tick().await;
+        if s.stale(job) {
+            return;
+        }
+    }
+    let table = match parser.finish() {
+        Ok(t) => t,
+        Err(e) => return fail(state, format!("{name}: {e}")),
+    };
+    drop(text);
+    yield_now().await;
+    if s.stale(job) {
+        return;
+    }
+
+    let key = format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&table));
+    let mapping = storage::get(&key)
+        .and_then(|m| Mapping::from_memory(&m, table.width))
+        .unwrap_or_else(|| Mapping::auto(&table));
+    let columns: Vec<String> = (0..table.width)
+        .map(|i| match table.header.as_ref().and_then(|h| h.get(i)) {
+            Some(name) if !name.is_empty() => name.clone(),
+            _ => format!("Column {}", i + 1),
+        })
+        .collect();
+    s.detected.set(Some(Detected {
+        encoding,
+        layout,
+        rows: table.records.len(),
+    }));
+    s.columns.set(columns);
+    s.mapping.set(mapping.clone());
+    state.file_error.set(None);
+    s.sheet
+        .set_value(Some(Sheet::new(table, mapping, Rules::default())));
+    s.reading.set_value(false);
+    yield_now().await;
+    plan_job(state, job, false).await;
+}
+
+/// The rules for the chosen target and the page's settings. A setting that is not a
+/// number is reported and left out.
+fn rules(state: AppState) -> Rules {
+    let s = state.sheet;
+    let (name, required) = match state.target() {
+        Ok(target) => (target.name(), target.required()),
+        // A bad default is reported at Start; plan as if it were absent.
+        Err(_) => (
+            if state.target.get_untracked() == "mumara" {
+                "Mumara"
+            } else {
+                "Aurora"
+            },
+            vec![Field::Email, Field::Password],
+        ),
+    };
+    let mut errors = Vec::new();
+    let mut number = |label: &str, raw: String, min: u64, max: u64| -> Option<u64> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.parse::<u64>() {
+            Ok(v) if (min..=max).contains(&v) => Some(v),
+            _ => {
+                errors.push(format!(
+                    "{label} must be a whole number from {min} to {max}."
+                ));
+                None
+            }
+        }
+    };
+    let aurora = name == "Aurora";
+    let role = number("Default role", s.role_default.get_untracked(), 1, 3);
+    let quota = number(
+        "Default quota (MB)",
+        s.quota_default.get_untracked(),
+        0,
+        roster_core::validate::MAX_QUOTA_MB,
+    );
+    let tenant = number(
+        "Default tenant ID",
+        s.tenant_default.get_untracked(),
+        0,
+        u64::MAX,
+    );
+    let min = number(
+        "Minimum password length",
+        s.min_password.get_untracked(),
+        0,
+        256,
+    );
+    s.settings_error
+        .set((!errors.is_empty()).then(|| errors.join(" ")));
+    Rules {
+        min_password_len: min.unwrap_or(0) as usize,
+        defaults: if aurora {
+            Defaults {
+                role: role.map(|r| r as u8),
+                quota_mb: quota,
+                tenant_id: tenant,
+            }
+        } else {
+            Defaults::default()
+        },
+        ..Rules::for_target(name, required)
+    }
+}
+
+/// Plans the loaded sheet again (another target, mapping or setting).
+pub fn replan(state: AppState) {
+    let s = state.sheet;
+    if s.reading.get_value() || s.sheet.with_value(Option::is_none) {
+        return;
+    }
+    let job = s.next_job();
+    // A small file is planned at once, before the next event: a Start pressed right after
+    // a setting changed (its change event fires on that very click) sees the new plan.
+    let small = s
+        .sheet
+        .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.len() <= SYNC_ROWS));
+    let mut job = Box::pin(plan_job(state, job, small));
+    let waker = std::task::Waker::noop();
+    if job
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(waker))
+        .is_pending()
+    {
+        spawn_local(job);
+    }
+}
+
+/// Plans the sheet with the current rules. `at_once`: never yield (a small sheet).
+async fn plan_job(state: AppState, job: u64, at_once: bool) {
+    let s = state.sheet;
+    let rules = rules(state);
+    let mapping = s.mapping.get_untracked();
+    let Some((n, old_duplicates)) = s
+        .sheet
+        .try_update_value(|sheet| {
+            sheet.as_mut().map(|sheet| {
+                sheet.rules = rules;
+                sheet.mapping = mapping;
+                let old = sheet.take_duplicates();
+                sheet.clear_duplicates();
+                (sheet.len(), old)
+            })
+        })
+        .flatten()
+    else {
+        return;
+    };
+    spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
+    // A long re-plan takes the old plan away meanwhile, so no import starts on it.
+    let old = if at_once {
+        state.plan.get_untracked()
+    } else {
+        state.plan.try_update(Option::take).flatten()
+    };
+    let old = old.filter(|p| p.len() == n);
+    let mut rows: Vec<PlannedRow> = Vec::with_capacity(n);
+    let mut tally = Tally::default();
+    if !at_once {
+        yield_now().await;
+    }
+    if s.stale(job) {
+        return;
+    }
+    let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
+    // Three passes (plan, index addresses, flag duplicates), each in steps.
+    for pass in 0..3 {
+        let mut start = 0;
+        while start < n {
+            let range = start..(start + ROW_STEP).min(n);
+            match pass {
+                0 => {
+                    let part = s
+                        .sheet
+                        .with_value(|sh| sh.as_ref().map(|sh| sh.plan_range(range.clone())));
+                    let Some(mut part) = part else { return };
+                    if let Some(old) = &old {
+                        for (row, i) in part.iter_mut().zip(range.clone()) {
+                            row.excluded = old[i].excluded;
+                        }
+                    }
+                    rows.extend(part);
+                }
+                1 => s.sheet.update_value(|sh| {
+                    if let Some(sh) = sh {
+                        sh.index_range(&rows, range.clone())
+                    }
+                }),
+                _ => {
+                    s.sheet.with_value(|sh| {
+                        if let Some(sh) = sh {
+                            sh.flag_range(&mut rows, range.clone())
+                        }
+                    });
+                    for row in &rows[range.clone()] {
+                        tally.add(row, 1);
+                    }
+                }
+            }
+            start = range.end;
+            if budget.expired() {
+                s.busy.set(Some(Busy {
+                    what: "Checking rows",
+                    fraction: (pass as f64 + start as f64 / n as f64) / 3.0,
+                }));
+            }
+            budget.tick().await;
+            if s.stale(job) {
+                return;
+            }
+        }
+    }
+    // The plan being replaced is let go of in slices.
+    if let Some(old) = old.and_then(|p| Arc::try_unwrap(p).ok()) {
+        spawn_local(drop_slowly(old));
+    }
+    let replaced = state
+        .plan
+        .try_update_untracked(|p| p.replace(Arc::new(rows)))
+        .flatten();
+    state.plan.notify();
+    if let Some(plan) = replaced.and_then(|p| Arc::try_unwrap(p).ok()) {
+        spawn_local(drop_slowly(plan));
+    }
+    state.run.set_value(None);
+    state.run_view.set(RunView::Idle);
+    state.login_error.set(None);
+    s.tally.set(tally);
+    state.counts.set(counts_of(tally));
+    s.busy.set(None);
+    rebuild_order(state, None);
+}
+
+/// Takes the plan and the sheet out of the state and frees them in slices; the future
+/// ends when they are gone.
+fn let_go(state: AppState) -> impl Future<Output = ()> {
+    let plan = state.plan.try_update(Option::take).flatten();
+    let sheet = state.sheet.sheet.try_update_value(Option::take).flatten();
+    async move {
+        if let Some(plan) = plan.and_then(|p| Arc::try_unwrap(p).ok()) {
+            drop_slowly(plan).await;
+        }
+        if let Some(mut sheet) = sheet {
+            drop_slowly(std::mem::take(&mut sheet.table.records)).await;
+            drop_slowly_iter(sheet.take_duplicates().into_entries()).await;
+        }
+    }
+}
+
+/// Drops a large vector a slice at a time, so freeing a million rows is no long task.
+async fn drop_slowly<T>(mut items: Vec<T>) {
+    while !items.is_empty() {
+        let keep = items.len().saturating_sub(ROW_STEP * 5);
+        items.truncate(keep);
+        yield_now().await;
+    }
+}
+
+/// [`drop_slowly`] for what an iterator owns.
+async fn drop_slowly_iter<I: Iterator>(mut items: I) {
+    while items.by_ref().take(ROW_STEP * 5).count() > 0 {
+        yield_now().await;
+    }
+}
+
+/// The import's counts before a run: what will be sent, what is invalid, what is skipped.
+fn counts_of(t: Tally) -> StatusCounts {
+    StatusCounts::of(
+        std::iter::repeat_n(Status::Pending, t.valid)
+            .chain(std::iter::repeat_n(Status::Invalid, t.invalid))
+            .chain(std::iter::repeat_n(Status::Skipped, t.excluded)),
+    )
+}
+
+/// Statuses the "Only rows with problems" filter keeps.
+fn is_problem(status: Status) -> bool {
+    matches!(
+        status,
+        Status::Invalid | Status::Rejected | Status::Failed | Status::Unknown
+    )
+}
+
+/// What row `i` shows: the run's state when a run exists, else the plan's verdict.
+fn view_of(planned: &PlannedRow, index: usize, run: Option<&Run>) -> SlotView {
+    let (status, message, target_id) = match run.and_then(|r| r.rows().get(index)) {
+        Some(r) => (
+            r.status,
+            r.message.clone(),
+            r.target_id.clone().unwrap_or_default(),
+        ),
+        None if planned.excluded => (
+            Status::Skipped,
+            "Excluded by the user.".to_owned(),
+            String::new(),
+        ),
+        None => match &planned.user {
+            Ok(_) => (Status::Pending, String::new(), String::new()),
+            Err(_) => (Status::Invalid, planned.problems_text(), String::new()),
+        },
+    };
+    SlotView {
+        index,
+        line: planned.line,
+        email: planned.email.clone(),
+        has_password: planned.has_password,
+        excluded: planned.excluded,
+        status,
+        message,
+        target_id,
+    }
+}
+
+/// Runs `f` with the current run, if there is one and it is not being driven right now.
+fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) -> T {
+    let run = state.run.get_value();
+    let borrowed = run.as_ref().and_then(|r| r.try_borrow().ok());
+    f(borrowed.as_deref())
+}
+
+/// The list position of row `i`, if it is listed.
+fn position(state: AppState, i: usize) -> Option<usize> {
+    state.sheet.order.with_value(|o| match o {
+        None => Some(i),
+        Some(order) => order.binary_search(&i).ok(),
+    })
+}
+
+fn row_at(state: AppState, pos: usize) -> Option<usize> {
+    state.sheet.order.with_value(|o| match o {
+        None => Some(pos),
+        Some(order) => order.get(pos).copied(),
+    })
+}
+
+/// Fills every slot from the list, starting at the current first position.
+pub fn refresh_slots(state: AppState) {
+    with_run(state, |run| fill_slots(state, run));
+}
+
+fn fill_slots(state: AppState, run: Option<&Run>) {
+    let s = state.sheet;
+    let first = s.first.get_untracked();
+    let listed = s.listed.get_untracked();
+    let plan = state.plan.get_untracked();
+    for (k, slot) in s.slots.iter().enumerate() {
+        let view = plan.as_ref().and_then(|plan| {
+            let pos = first + k;
+            if pos >= listed {
+                return None;
+            }
+            let i = row_at(state, pos)?;
+            plan.get(i).map(|p| view_of(p, i, run))
+        });
+        if slot.with_untracked(|v| *v != view) {
+            slot.set(view);
+        }
+    }
+}
+
+/// Refreshes the slots showing any of `rows`, and nothing else.
+fn refresh_rows(state: AppState, rows: &[usize], run: Option<&Run>) {
+    let s = state.sheet;
+    let first = s.first.get_untracked();
+    let Some(plan) = state.plan.get_untracked() else {
+        return;
+    };
+    for &i in rows {
+        let Some(pos) = position(state, i) else {
+            continue;
+        };
+        if pos < first || pos >= first + SLOTS {
+            continue;
+        }
+        if let Some(p) = plan.get(i) {
+            s.slots[pos - first].set(Some(view_of(p, i, run)));
+        }
+    }
+}
+
+/// Lists every row, or only those with problems, and shows the top of the list.
+pub fn rebuild_order(state: AppState, run: Option<&Run>) {
+    let s = state.sheet;
+    let n = state
+        .plan
+        .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
+    let order = if s.only_problems.get_untracked() {
+        let plan = state.plan.get_untracked();
+        let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
+            Some(r) => r.status,
+            None => plan
+                .as_ref()
+                .map_or(Status::Pending, |p| view_of_status(&p[i])),
+        };
+        Some(
+            (0..n)
+                .filter(|&i| is_problem(status(i)))
+                .collect::<Vec<_>>(),
+        )
+    } else {
+        None
+    };
+    s.listed.set(order.as_ref().map_or(n, Vec::len));
+    s.order.set_value(order);
+    s.first.set(0);
+    s.top_px.set(0.0);
+    fill_slots(state, run);
+}
+
+fn view_of_status(p: &PlannedRow) -> Status {
+    if p.excluded {
+        Status::Skipped
+    } else if p.user.is_ok() {
+        Status::Pending
+    } else {
+        Status::Invalid
+    }
+}
+
+/// Toggles the "Only rows with problems" filter.
+pub fn set_only_problems(state: AppState, on: bool) {
+    state.sheet.only_problems.set(on);
+    with_run(state, |run| rebuild_order(state, run));
+}
+
+/// The scroll height of the whole list, capped at [`MAX_SCROLL_PX`].
+pub fn scroll_height(listed: usize) -> f64 {
+    (listed as f64 * ROW_PX).min(MAX_SCROLL_PX)
+}
+
+/// Scrolling: works out which rows are in view from the scroll position and the
+/// viewport's height, renders them, and places them where the viewport is.
+pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
+    let s = state.sheet;
+    let listed = s.listed.get_untracked();
+    let total = listed as f64 * ROW_PX;
+    let height = scroll_height(listed);
+    let max_first = listed.saturating_sub(SLOTS);
+    let (first, top_px) = if total <= height {
+        let first = ((scroll_top / ROW_PX).floor() as usize)
+            .saturating_sub(OVERSCAN)
+            .min(max_first);
+        (first, first as f64 * ROW_PX)
+    } else {
+        let in_view = (viewport / ROW_PX).ceil() as usize;
+        let fraction = (scroll_top / (height - viewport).max(1.0)).clamp(0.0, 1.0);
+        let first_visible = (fraction * listed.saturating_sub(in_view) as f64).round() as usize;
+        let first = first_visible.saturating_sub(OVERSCAN).min(max_first);
+        let above = (first_visible - first.min(first_visible)) as f64 * ROW_PX;
+        (first, (scroll_top - above).max(0.0))
+    };
+    s.top_px.set(top_px);
+    if s.first.get_untracked() != first {
+        s.first.set(first);
+        refresh_slots(state);
+    }
+}
+
+/// The run's single way into the table: copies the changed rows into their slots.
+pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
+    refresh_rows(state, changed, Some(run));
+    if run.is_over() && state.sheet.only_problems.get_untracked() {
+        rebuild_order(state, Some(run));
+    }
+}
+
+/// Applies a change to some rows of the plan, then refreshes tally, counts and slots.
+/// Only the rows the core names as changed are re-counted and re-rendered.
+fn change_rows(
+    state: AppState,
+    f: impl FnOnce(&mut Sheet, &mut [PlannedRow], &mut Tally) -> Vec<usize>,
+) {
+    let s = state.sheet;
+    if state.active.get_untracked() {
+        return;
+    }
+    let mut tally = s.tally.get_untracked();
+    let mut changed = Vec::new();
+    state.plan.update_untracked(|plan| {
+        let Some(plan) = plan else { return };
+        let rows = Arc::make_mut(plan);
+        s.sheet.update_value(|sheet| {
+            if let Some(sheet) = sheet {
+                changed = f(sheet, rows, &mut tally);
+            }
+        });
+    });
+    s.tally.set(tally);
+    state.counts.set(counts_of(tally));
+    // A change after a run starts a new plan: the old run's results no longer apply.
+    if state.run.with_value(Option::is_some) {
+        state.run.set_value(None);
+        state.run_view.set(RunView::Idle);
+        rebuild_order(state, None);
+    } else {
+        refresh_rows(state, &changed, None);
+    }
+}
+
+/// Sets one cell of row `i` and re-checks it and the rows sharing its address.
+pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
+    change_rows(state, |sheet, rows, tally| {
+        sheet.edit(rows, tally, i, column, value)
+    });
+}
+
+pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
+    change_rows(state, |sheet, rows, tally| {
+        sheet.set_excluded(rows, tally, i, excluded)
+    });
+}
+
+/// Changes which field column `column` feeds; a field feeds from one column only.
+/// The new mapping is remembered for files with the same header (names only).
+pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
+    let s = state.sheet;
+    s.mapping.update(|m| {
+        if let Some(f) = field {
+            for c in m.columns.iter_mut() {
+                if *c == Some(f) {
+                    *c = None;
+                }
+            }
+        }
+        if let Some(c) = m.columns.get_mut(column) {
+            *c = field;
+        }
+    });
+    let key = s.sheet.with_value(|sh| {
+        sh.as_ref()
+            .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))
+    });
+    if let Some(key) = key {
+        storage::set(&key, &s.mapping.with_untracked(Mapping::to_memory));
+    }
+    replan(state);
+}
+
+/// The current text of a cell, for the row editor (never used for a password column).
+pub fn cell(state: AppState, i: usize, column: usize) -> String {
+    state.sheet.sheet.with_value(|sh| {
+        sh.as_ref()
+            .and_then(|sh| sh.table.records.get(i))
+            .and_then(|r| r.fields.get(column).cloned())
+            .unwrap_or_default()
+    })
+}

@@ -1,0 +1,150 @@
+/**
+ * Issue 5, resume: reload the tab at about half way through an import (confirming the
+ * beforeunload prompt), drop the same file again, "Resume previous run": every row is
+ * reported once and the sandbox saw no account created twice. Saved runs can be deleted.
+ */
+import * as fs from 'node:fs';
+import type { Dialog, Page } from '@playwright/test';
+import { test, expect } from '../lib/fixtures';
+import { configureSandbox, sandboxState } from '../lib/sandbox';
+import { writeFixture } from '../lib/files';
+import { parseCsv } from '../lib/csv';
+import { controls, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { dumpBrowserStorage } from '../lib/browser-storage';
+
+const N = 40;
+
+function file(): string {
+  return Array.from({ length: N }, (_, i) => `r${i + 1}@localhost | Pw-resume-${i + 1}`).join('\n') + '\n';
+}
+
+async function fill(page: Page, serverUrl: string, path: string) {
+  await loadFile(page, path);
+  const c = controls(page);
+  await c.target.selectOption({ label: 'Aurora' });
+  await c.serverUrl.fill(serverUrl);
+  await c.login.fill('superadmin');
+  await c.password.fill('12345');
+  await page.getByLabel('Parallel requests').fill('2');
+}
+
+test.describe('resume after a reload', () => {
+  test('reload at about 50%, resume: every row once, no double create', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    await configureSandbox({ aurora: { latency_ms: 120 } });
+    const path = writeFixture('resume.txt', file());
+    const dialogs: string[] = [];
+    page.on('dialog', async (d: Dialog) => {
+      dialogs.push(d.type());
+      await d.accept();
+    });
+
+    await openApp(page);
+    await fill(page, sandbox.auroraServerUrl, path);
+    await controls(page).start.click();
+    await expect
+      .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(N / 2);
+    const beforeReload = (await sandboxState()).aurora.users.length;
+    expect(beforeReload).toBeLessThan(N);
+
+    await page.reload();
+    expect(dialogs).toContain('beforeunload');
+    await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
+    // The journal survived the reload, and holds no secret.
+    const stored = await dumpBrowserStorage(page);
+    expect(stored).toContain('roster.journal.v1.');
+    for (const s of ['Pw-resume-', '12345', 'superadmin', 'r1@localhost']) expect(stored).not.toContain(s);
+
+    await fill(page, sandbox.auroraServerUrl, path);
+    const resume = page.getByRole('button', { name: 'Resume previous run' });
+    await expect(resume).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Previous run' })).toContainText('did not finish');
+    await resume.click();
+    await waitForImportFinished(page, N);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
+    const records = parseCsv(fs.readFileSync(await download.path(), 'utf8')).slice(1);
+    expect(records.map((r) => r[0])).toEqual(Array.from({ length: N }, (_, i) => String(i + 1)));
+    expect(records.map((r) => r[1])).toEqual(Array.from({ length: N }, (_, i) => `r${i + 1}@localhost`));
+    for (const r of records) expect(['created', 'exists'], `row ${r[0]}: ${r[2]} ${r[3]}`).toContain(r[2]);
+    expect(records.filter((r) => r[3].includes('previous run')).length).toBeGreaterThan(0);
+
+    const state = await sandboxState();
+    const ids = state.aurora.users.map((u) => u.public_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.sort()).toEqual(Array.from({ length: N }, (_, i) => `r${i + 1}@localhost`).sort());
+    // No account was asked for twice: one CreateUser per row at most, none answered 111.
+    expect(state.aurora.create_calls).toBeLessThanOrEqual(N);
+    expect(state.aurora.users.every((u) => u.password.startsWith('Pw-resume-'))).toBe(true);
+    for (const r of records.filter((r) => r[2] === 'created')) {
+      expect(r[4], `row ${r[0]} id`).toBe(String(state.aurora.users.find((u) => u.public_id === r[1])!.id));
+    }
+
+    // Saved runs: listed, and deleted on request.
+    const saved = page.getByRole('list', { name: 'Saved runs' });
+    await expect(saved.getByRole('listitem')).toHaveCount(1);
+    await expect(saved).toContainText('resume.txt');
+    await saved.getByRole('button', { name: 'Delete saved run of resume.txt' }).click();
+    await expect(page.getByRole('heading', { name: 'Saved runs' })).toHaveCount(0);
+    expect(await dumpBrowserStorage(page)).not.toContain('roster.journal.v1.');
+  });
+
+  test('Mumara: reload mid-run, resume: rows in flight are retried with exists-detection, no double create', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    const n = 30;
+    await configureSandbox({ mumara: { latency_ms: 120, rate_limit: 100_000 } });
+    const lines = Array.from({ length: n }, (_, i) => `User ${i + 1},mr${i + 1}@example.com,Pw-mres-${i + 1}`);
+    const path = writeFixture('mumara-resume.csv', ['name,email,password', ...lines].join('\n') + '\n');
+    page.on('dialog', (d) => d.accept());
+    const fillMumara = async () => {
+      await loadFile(page, path);
+      const c = controls(page);
+      await c.target.selectOption({ label: 'Mumara' });
+      await c.serverUrl.fill(sandbox.apiUrl);
+      await c.apiKey.fill('sandbox-key');
+      await page.getByLabel('Package ID').fill('1');
+      await page.getByLabel('Package ID').press('Tab');
+      await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+      await page.getByLabel('Requests per minute').fill('');
+      await page.getByLabel('Parallel requests').fill('2');
+    };
+    await openApp(page);
+    await fillMumara();
+    await controls(page).start.click();
+    await expect
+      .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(n / 2);
+    await page.reload();
+    await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
+    await fillMumara();
+    await page.getByRole('button', { name: 'Resume previous run' }).click();
+    await waitForImportFinished(page, n);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
+    const records = parseCsv(fs.readFileSync(await download.path(), 'utf8')).slice(1);
+    expect(records.map((r) => r[1])).toEqual(Array.from({ length: n }, (_, i) => `mr${i + 1}@example.com`));
+    for (const r of records) expect(['created', 'exists'], `row ${r[0]}: ${r[2]} ${r[3]}`).toContain(r[2]);
+    const state = await sandboxState();
+    const emails = state.mumara.users.map((u) => String(u.email));
+    expect(new Set(emails).size).toBe(emails.length);
+    expect(emails.sort()).toEqual(Array.from({ length: n }, (_, i) => `mr${i + 1}@example.com`).sort());
+  });
+
+  test('the same file for another server offers no resume', async ({ page, sandbox }) => {
+    await configureSandbox({ aurora: { latency_ms: 150 } });
+    const path = writeFixture('resume.txt', file());
+    page.on('dialog', (d) => d.accept());
+    await openApp(page);
+    await fill(page, sandbox.auroraServerUrl, path);
+    await controls(page).start.click();
+    await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000 }).toBeGreaterThan(3);
+    await page.reload();
+    await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
+    await fill(page, sandbox.auroraServerUrl.replace('127.0.0.1', 'localhost'), path);
+    await expect(page.getByRole('list', { name: 'Saved runs' }).getByRole('listitem')).toHaveCount(1);
+    await expect(page.getByRole('button', { name: 'Resume previous run' })).toHaveCount(0);
+    await controls(page).serverUrl.fill(sandbox.auroraServerUrl);
+    await expect(page.getByRole('button', { name: 'Resume previous run' })).toBeVisible();
+  });
+});
