@@ -224,7 +224,12 @@ fn save_report(state: AppState) {
 
 /// "12 requests/min (paced at 60) · elapsed 1 min 05 s · about 3 min 10 s left · 2 × 429".
 fn pace_line(p: &Progress) -> String {
-    let mut parts = vec![format!("{:.0} requests/min", p.rate_per_min)];
+    let rate = if p.rate_per_min > 0.0 {
+        format!("{:.0} requests/min", p.rate_per_min)
+    } else {
+        "rate: measuring".to_owned()
+    };
+    let mut parts = vec![rate];
     if let Some(paced) = p.paced_per_min {
         parts[0].push_str(&format!(" (paced at {paced:.0})"));
     }

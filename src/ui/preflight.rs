@@ -47,8 +47,10 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
             Some(Ok(report)) => {
                 let existing = report.existing_rows(&plan).len();
                 let mut lines = vec![format!(
-                    "Login OK. The server holds {} accounts; {existing} of this file's rows are among them and will be marked exists without being sent.",
-                    report.existing.len()
+                    "Login OK. The server holds {} account{}; {existing} of this file's rows {} among them and will be marked exists without being sent.",
+                    report.existing.len(),
+                    if report.existing.len() == 1 { "" } else { "s" },
+                    if existing == 1 { "is" } else { "are" }
                 )];
                 match &report.domains {
                     None => lines.push("The server does not list its mail domains (not Aurora Corporate, or no MailDomains module), so domains were not checked.".into()),

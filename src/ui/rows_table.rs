@@ -6,6 +6,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use roster_core::map::Field;
+use roster_core::Status;
 
 use super::sheet::{self, SlotView, ROW_PX, SLOTS};
 use super::state::AppState;
@@ -218,6 +219,29 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         />
                         "Only rows with problems"
                     </label>
+                    <label class="check" for="status-filter">"Show status"</label>
+                    <select
+                        id="status-filter"
+                        prop:value=move || s.status_filter.get().map_or("all", |st| st.word())
+                        on:change=move |ev| {
+                            let word = event_target_value(&ev);
+                            let status = [Status::Pending, Status::Sending]
+                                .into_iter()
+                                .chain(Status::FINAL)
+                                .find(|st| st.word() == word);
+                            sheet::set_status_filter(state, status);
+                            if let Some(el) = wrap.get_untracked() {
+                                el.set_scroll_top(0);
+                            }
+                        }
+                    >
+                        <option value="all">"all"</option>
+                        {[Status::Pending, Status::Sending]
+                            .into_iter()
+                            .chain(Status::FINAL)
+                            .map(|st| view! { <option value=st.word()>{st.word()}</option> })
+                            .collect_view()}
+                    </select>
                 </div>
                 {move || {
                     s.editing

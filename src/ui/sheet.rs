@@ -109,6 +109,8 @@ pub struct SheetState {
     pub min_password: RwSignal<String>,
     pub settings_error: RwSignal<Option<String>>,
     pub only_problems: RwSignal<bool>,
+    /// List only rows in this status (during and after a run too).
+    pub status_filter: RwSignal<Option<Status>>,
     /// The rows listed when filtering (ascending); `None` lists every row.
     order: StoredValue<Option<Vec<usize>>>,
     /// How many rows the list holds.
@@ -141,6 +143,7 @@ impl SheetState {
             min_password: RwSignal::new(String::new()),
             settings_error: RwSignal::new(None),
             only_problems: RwSignal::new(false),
+            status_filter: RwSignal::new(None),
             order: StoredValue::new(None),
             listed: RwSignal::new(0),
             first: RwSignal::new(0),
@@ -167,6 +170,7 @@ pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
     s.name.set(Some(name));
     s.options.set(ReadOptions::default());
     s.only_problems.set(false);
+    s.status_filter.set(None);
     s.editing.set(None);
     reread(state);
 }
@@ -680,11 +684,22 @@ fn refresh_rows(state: AppState, rows: &[usize], run: Option<&Run>) {
 
 /// Lists every row, or only those with problems, and shows the top of the list.
 pub fn rebuild_order(state: AppState, run: Option<&Run>) {
+    filter_rows(state, run);
+    let s = state.sheet;
+    s.first.set(0);
+    s.top_px.set(0.0);
+    fill_slots(state, run);
+}
+
+/// Recomputes which rows the filters list, keeping the scroll position (clamped).
+fn filter_rows(state: AppState, run: Option<&Run>) {
     let s = state.sheet;
     let n = state
         .plan
         .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
-    let order = if s.only_problems.get_untracked() {
+    let problems = s.only_problems.get_untracked();
+    let wanted = s.status_filter.get_untracked();
+    let order = if problems || wanted.is_some() {
         let plan = state.plan.get_untracked();
         let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
             Some(r) => r.status,
@@ -694,17 +709,21 @@ pub fn rebuild_order(state: AppState, run: Option<&Run>) {
         };
         Some(
             (0..n)
-                .filter(|&i| is_problem(status(i)))
+                .filter(|&i| {
+                    let st = status(i);
+                    (!problems || is_problem(st)) && wanted.is_none_or(|w| w == st)
+                })
                 .collect::<Vec<_>>(),
         )
     } else {
         None
     };
-    s.listed.set(order.as_ref().map_or(n, Vec::len));
+    let listed = order.as_ref().map_or(n, Vec::len);
+    s.listed.set(listed);
     s.order.set_value(order);
-    s.first.set(0);
-    s.top_px.set(0.0);
-    fill_slots(state, run);
+    if s.first.get_untracked() >= listed {
+        s.first.set(listed.saturating_sub(1));
+    }
 }
 
 fn view_of_status(p: &PlannedRow) -> Status {
@@ -758,10 +777,22 @@ pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
 
 /// The run's single way into the table: copies the changed rows into their slots.
 pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
-    refresh_rows(state, changed, Some(run));
-    if run.is_over() && state.sheet.only_problems.get_untracked() {
-        rebuild_order(state, Some(run));
+    let s = state.sheet;
+    if (s.only_problems.get_untracked() || s.status_filter.get_untracked().is_some())
+        && !changed.is_empty()
+    {
+        // Rows move in and out of a filtered list as their status changes. The driver
+        // calls this at most every 100 ms, so one pass over the statuses is cheap.
+        filter_rows(state, Some(run));
+        fill_slots(state, Some(run));
+    } else {
+        refresh_rows(state, changed, Some(run));
     }
+}
+
+pub fn set_status_filter(state: AppState, status: Option<Status>) {
+    state.sheet.status_filter.set(status);
+    with_run(state, |run| rebuild_order(state, run));
 }
 
 /// Applies a change to some rows of the plan, then refreshes tally, counts and slots.

@@ -10,7 +10,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, type SandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, openApp, loadFile } from '../lib/app';
+import { controls, openApp, loadFile, readRows, statusWord } from '../lib/app';
 
 interface ReportRow {
   row: number;
@@ -229,5 +229,13 @@ test.describe('engine under faults', () => {
     expect(created + skipped).toBe(n);
     expect(skipped).toBeGreaterThan(0);
     expect(state.aurora.create_calls).toBe(created);
+
+    // The table filters by status: only the skipped rows, then all of them again.
+    await page.getByLabel('Show status').selectOption('skipped');
+    const listed = await readRows(page);
+    expect(listed.length).toBe(Math.min(skipped, 48));
+    for (const r of listed) expect(statusWord(r.Status)).toBe('skipped');
+    await page.getByLabel('Show status').selectOption('all');
+    await expect.poll(async () => (await readRows(page)).length).toBeGreaterThan(listed.length);
   });
 });
