@@ -117,6 +117,13 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
         state.file_error.set(Some("Choose a file first.".into()));
         return;
     };
+    if let Some(busy) = state.sheet.busy.get_untracked() {
+        state.announcement.set(format!(
+            "Not started: the file is still being read ({}). Start again when it is done.",
+            busy.what.to_lowercase()
+        ));
+        return;
+    }
     let (target, secrets) = match target_for(&state) {
         Ok(t) => t,
         Err(message) => {
@@ -306,7 +313,7 @@ pub fn Import(state: AppState) -> impl IntoView {
             <div class="actions">
                 <button
                     class="primary"
-                    disabled=move || state.active.get() || state.plan.get().is_none()
+                    disabled=move || state.active.get() || state.plan.get().is_none() || state.sheet.busy.get().is_some()
                     on:click=move |_| start(state)
                 >
                     "Start import"

@@ -427,6 +427,11 @@ pub fn replan(state: AppState) {
         .poll(&mut std::task::Context::from_waker(waker))
         .is_pending()
     {
+        // Until the new plan is in, Start waits (it would otherwise send the old plan).
+        s.busy.set(Some(Busy {
+            what: "Checking rows",
+            fraction: 0.0,
+        }));
         spawn_local(job);
     }
 }
