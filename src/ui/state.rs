@@ -136,6 +136,12 @@ impl AppState {
                     }
                 };
                 let timezone = self.timezone_default.get_untracked().trim().to_owned();
+                if let Some(problem) = (!timezone.is_empty())
+                    .then(|| roster_core::validate::timezone_problem(&timezone))
+                    .flatten()
+                {
+                    return Err(format!("Timezone: {problem}"));
+                }
                 Ok(Box::new(Mumara::new(
                     &url,
                     MumaraDefaults {
