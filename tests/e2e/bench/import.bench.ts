@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, resetSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, openApp } from '../lib/app';
+import { controls, fillMumara, openApp } from '../lib/app';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -81,10 +81,7 @@ test(`Mumara: ${RATED_ROWS} creates at a 60/min limit`, async ({ page, sandbox }
   await openApp(page);
   await controls(page).chooseFile.setInputFiles(writeFixture('rated.csv', file));
   const ui = controls(page);
-  await ui.target.selectOption({ label: 'Mumara' });
-  await ui.serverUrl.fill(sandbox.apiUrl);
-  await ui.apiKey.fill('sandbox-key');
-  await page.getByLabel('Package ID').fill('1');
+  await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
   await expect(page.getByLabel('Requests per minute')).toHaveValue('60');
   await expect(ui.start).toBeEnabled();
   const t0 = Date.now();

@@ -56,6 +56,23 @@ export async function fillAurora(
   await c.password.fill(opts.password);
 }
 
+/**
+ * Chooses Mumara and fills its fields. The Package ID default re-checks the rows, so this
+ * leaves the field (Tab) and waits until no row is invalid before returning.
+ */
+export async function fillMumara(
+  page: Page,
+  opts: { serverUrl: string; apiKey: string; packageId: string },
+): Promise<void> {
+  const c = controls(page);
+  await c.target.selectOption({ label: 'Mumara' });
+  await c.serverUrl.fill(opts.serverUrl);
+  await c.apiKey.fill(opts.apiKey);
+  await page.getByLabel('Package ID').fill(opts.packageId);
+  await page.getByLabel('Package ID').press('Tab');
+  await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+}
+
 /** Waits until the progressbar reads total/total and the live region says "Import finished". */
 export async function waitForImportFinished(page: Page, total: number): Promise<void> {
   const c = controls(page);

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture, crTxt, SEED_LINES } from '../lib/files';
-import { controls, openApp, loadFile } from '../lib/app';
+import { controls, fillMumara, openApp, loadFile } from '../lib/app';
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -93,13 +93,7 @@ test.describe('reachability diagnosis', () => {
     const lines = ['name,email,password', 'M One,m1@example.com,Pw-m-1', 'M Two,m2@example.com,Pw-m-2'];
     await loadFile(page, writeFixture('m.csv', lines.join('\n') + '\n'));
     const c = controls(page);
-    await c.target.selectOption({ label: 'Mumara' });
-    await c.serverUrl.fill(sandbox.apiUrl);
-    await c.apiKey.fill('sandbox-key');
-    await page.getByLabel('Package ID').fill('1');
-    // The rows are checked again for the default package: wait until none is invalid.
-    await page.getByLabel('Package ID').press('Tab');
-    await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+    await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
     await c.start.click();
     const origin = new URL(sandbox.pageUrl).origin;
     const d = panel(page);

@@ -10,7 +10,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, type SandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, openApp, loadFile, readRows, statusWord } from '../lib/app';
+import { controls, fillMumara, openApp, loadFile, readRows, statusWord } from '../lib/app';
 
 interface ReportRow {
   row: number;
@@ -48,11 +48,7 @@ async function startAurora(page: Page, serverUrl: string, file: string) {
 async function startMumara(page: Page, serverUrl: string, file: string, key: string) {
   await openApp(page);
   await loadFile(page, file);
-  const c = controls(page);
-  await c.target.selectOption({ label: 'Mumara' });
-  await c.serverUrl.fill(serverUrl);
-  await c.apiKey.fill(key);
-  await page.getByLabel('Package ID').fill('1');
+  await fillMumara(page, { serverUrl, apiKey: key, packageId: '1' });
 }
 
 /** Waits for the live region's closing sentence ("Import finished" or "Import stopped"). */

@@ -9,7 +9,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { controls, fillMumara, openApp, loadFile, waitForImportFinished } from '../lib/app';
 import { dumpBrowserStorage } from '../lib/browser-storage';
 
 const N = 40;
@@ -97,27 +97,21 @@ test.describe('resume after a reload', () => {
     const lines = Array.from({ length: n }, (_, i) => `User ${i + 1},mr${i + 1}@example.com,Pw-mres-${i + 1}`);
     const path = writeFixture('mumara-resume.csv', ['name,email,password', ...lines].join('\n') + '\n');
     page.on('dialog', (d) => d.accept());
-    const fillMumara = async () => {
+    const prepareMumara = async () => {
       await loadFile(page, path);
-      const c = controls(page);
-      await c.target.selectOption({ label: 'Mumara' });
-      await c.serverUrl.fill(sandbox.apiUrl);
-      await c.apiKey.fill('sandbox-key');
-      await page.getByLabel('Package ID').fill('1');
-      await page.getByLabel('Package ID').press('Tab');
-      await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+      await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
       await page.getByLabel('Requests per minute').fill('');
       await page.getByLabel('Parallel requests').fill('2');
     };
     await openApp(page);
-    await fillMumara();
+    await prepareMumara();
     await controls(page).start.click();
     await expect
       .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
       .toBeGreaterThanOrEqual(n / 2);
     await page.reload();
     await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
-    await fillMumara();
+    await prepareMumara();
     await page.getByRole('button', { name: 'Resume previous run' }).click();
     await waitForImportFinished(page, n);
 

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, openApp, loadFile, readRows, waitForImportFinished } from '../lib/app';
+import { controls, fillMumara, openApp, loadFile, readRows, waitForImportFinished } from '../lib/app';
 import { collectAuthTokens, collectConsole, dumpBrowserStorage } from '../lib/browser-storage';
 
 const ADMIN_PASSWORD = 'Adm1n-S3cret-Pw';
@@ -97,13 +97,7 @@ test.describe('security', () => {
     await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
     await loadFile(page, writeFixture('m.csv', 'name,email,password\nM,m1@example.com,Pw-store-m\n'));
     const c = controls(page);
-    await c.target.selectOption({ label: 'Mumara' });
-    await c.serverUrl.fill(sandbox.apiUrl);
-    await c.apiKey.fill('sandbox-key');
-    await page.getByLabel('Package ID').fill('1');
-    // The rows are checked again for the default package: wait until none is invalid.
-    await page.getByLabel('Package ID').press('Tab');
-    await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+    await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
     await c.start.click();
     await waitForImportFinished(page, 1);
     expect((await sandboxState()).mumara.users).toHaveLength(1);
