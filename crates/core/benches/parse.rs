@@ -1,0 +1,232 @@
+//! Native parse benchmark: the same read path the page runs in wasm (decode → detect →
+//! parse → map → validate → plan, in the page's step sizes), on the same generated files
+//! as `tests/e2e/bench/parse.bench.ts`, plus the bare `csv` crate reading the same bytes.
+//!
+//! `cargo bench -p roster-core --bench parse` (sizes: env BENCH_PARSE_ROWS, default
+//! "10000,100000,1000000"; repeats: BENCH_REPEAT, default 5; JSON lines also go to the
+//! file named by BENCH_NATIVE_OUT, if set).
+
+use std::io::Write;
+use std::time::Instant;
+
+use sha2::Digest;
+
+use roster_core::decode::{self, Decoder};
+use roster_core::map::{Field, Mapping};
+use roster_core::plan::{PlannedRow, Sheet, Tally};
+use roster_core::read::{layout, Parser, ReadOptions};
+use roster_core::validate::Rules;
+
+/// SHA-256 of parse.bench.ts's `__gen(1000, ',')`, computed with Node.js.
+const JS_SAMPLE_SHA256: &str = "f01f3e40209938da0b8a2818590de90147d33eff5d171318bb3d5379cc21535f";
+
+/// The page's step sizes (src/ui/sheet.rs).
+const DECODE_STEP: usize = 256 * 1024;
+const ROW_STEP: usize = 1_000;
+
+/// The generator of parse.bench.ts, number for number (JavaScript's double arithmetic and
+/// `& 0x7fffffff` included), so both benches read byte-identical files.
+fn generate(rows: usize, delim: char) -> String {
+    let mut seed: f64 = 42.0;
+    let mut rnd = || {
+        // The product is rounded to a double as in JavaScript; it is integral, positive and
+        // below 2^63, so its low 31 bits are ToInt32(p) & 0x7fffffff.
+        let p = seed * 1_103_515_245.0 + 12_345.0;
+        seed = ((p as i64) & 0x7fff_ffff) as f64;
+        seed / 2_147_483_647.0
+    };
+    let mut word = |n: usize| -> String {
+        (0..n)
+            .map(|_| char::from(97 + (rnd() * 26.0).floor() as u8))
+            .collect()
+    };
+    let d = delim.to_string();
+    let mut parts = vec![["email", "password", "name", "role", "quota_mb", "note"].join(&d)];
+    for i in 0..rows {
+        // In parse.bench.ts's order: the name's words, then the password's, then the note's.
+        let (a, b) = (word(6), word(7));
+        let name = if i % 10 == 0 {
+            format!("\"{a}{delim} {b}\"")
+        } else {
+            format!("{a} {b}")
+        };
+        let password = format!("Pw-{}", word(10));
+        let note = word(24);
+        parts.push(
+            [
+                format!("user{i}@example.com"),
+                password,
+                name,
+                "2".into(),
+                (100 + i % 900).to_string(),
+                note,
+            ]
+            .join(&d),
+        );
+    }
+    parts.join("\n") + "\n"
+}
+
+/// Milliseconds per stage of one load, as the page runs it.
+#[derive(Default, Clone, Copy)]
+struct Stages {
+    decode: f64,
+    parse: f64,
+    plan: f64,
+    total: f64,
+    rows: usize,
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+#[inline(never)]
+fn roster_load(bytes: &[u8]) -> Stages {
+    let start = Instant::now();
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let encoding = decode::detect(head, head.len() == bytes.len()).expect("text");
+    let mut decoder = Decoder::for_len(encoding, bytes.len());
+    for chunk in bytes.chunks(DECODE_STEP) {
+        decoder.push(chunk, false);
+    }
+    decoder.push(&[], true);
+    let text = decoder.finish();
+    let decoded = ms(start);
+
+    let t = Instant::now();
+    let layout = layout(&text, &ReadOptions::default());
+    let mut parser = Parser::new(&text, layout);
+    while !parser.step(ROW_STEP).expect("parses") {}
+    let table = parser.finish().expect("parses");
+    drop(text);
+    let parsed = ms(t);
+
+    let t = Instant::now();
+    let mapping = Mapping::auto(&table);
+    let rules = Rules::for_target("Aurora", vec![Field::Email, Field::Password]);
+    let mut sheet = Sheet::new(table, mapping, rules);
+    sheet.clear_duplicates();
+    let n = sheet.len();
+    let mut rows: Vec<PlannedRow> = Vec::with_capacity(n);
+    let ranges = || {
+        (0..n)
+            .step_by(ROW_STEP)
+            .map(move |s| s..(s + ROW_STEP).min(n))
+    };
+    for r in ranges() {
+        rows.extend(sheet.plan_range(r));
+    }
+    for r in ranges() {
+        sheet.index_range(&rows, r);
+    }
+    let mut tally = Tally::default();
+    for r in ranges() {
+        sheet.flag_range(&mut rows, r.clone());
+        for row in &rows[r] {
+            tally.add(row, 1);
+        }
+    }
+    assert_eq!(tally.valid + tally.invalid, n);
+    let planned = ms(t);
+    let total = ms(start);
+    // Freeing is timed apart in the page too (it happens in slices, later).
+    drop((rows, sheet));
+    Stages {
+        decode: decoded,
+        parse: parsed,
+        plan: planned,
+        total,
+        rows: n,
+    }
+}
+
+/// The `csv` crate alone, reading every record of the same bytes (no trimming, no
+/// strings): the reference for "the native csv crate's speed".
+#[inline(never)]
+fn csv_only(bytes: &[u8], delim: u8) -> (f64, usize) {
+    let start = Instant::now();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut n = 0;
+    while reader.read_byte_record(&mut record).expect("parses") {
+        n += 1;
+    }
+    (ms(start), n)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once, tiny.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let sizes: Vec<usize> = if smoke {
+        vec![1000]
+    } else {
+        std::env::var("BENCH_PARSE_ROWS")
+            .unwrap_or_else(|_| "10000,100000,1000000".into())
+            .split(',')
+            .filter_map(|s| s.trim().parse().ok())
+            .filter(|&n| n > 0)
+            .collect()
+    };
+    let repeat: usize = if smoke {
+        1
+    } else {
+        std::env::var("BENCH_REPEAT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(5)
+    };
+    // The same bytes as the page's generator: the SHA-256 of its 1000-row comma file.
+    let sample = generate(1000, ',');
+    let digest = sha2::Sha256::digest(sample.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        (hex.as_str(), sample.len()),
+        (JS_SAMPLE_SHA256, 80_229),
+        "the generator differs from parse.bench.ts's"
+    );
+    let mut out = std::env::var("BENCH_NATIVE_OUT")
+        .ok()
+        .map(|p| std::fs::File::create(p).expect("BENCH_NATIVE_OUT is writable"));
+    for &rows in &sizes {
+        for (name, delim) in [("comma", ','), ("pipe", '|')] {
+            let text = generate(rows, delim);
+            let bytes = text.into_bytes();
+            let mut runs = Vec::new();
+            let mut csv_runs = Vec::new();
+            for _ in 0..repeat {
+                let s = roster_load(&bytes);
+                assert_eq!(s.rows, rows);
+                runs.push(s);
+                let (t, n) = csv_only(&bytes, delim as u8);
+                assert_eq!(n, rows);
+                csv_runs.push(t);
+            }
+            let pick = |f: fn(&Stages) -> f64| median(runs.iter().map(f).collect());
+            let mb = bytes.len() as f64 / 1e6;
+            let total = pick(|s| s.total);
+            let csv = median(csv_runs);
+            let line = format!(
+                "{{\"name\":\"native\",\"delim\":\"{name}\",\"rows\":{rows},\"bytes\":{},\"roster_ms\":{total:.1},\"decode_ms\":{:.1},\"parse_ms\":{:.1},\"plan_ms\":{:.1},\"csv_ms\":{csv:.1},\"roster_mb_s\":{:.1},\"csv_mb_s\":{:.1},\"repeat\":{repeat}}}",
+                bytes.len(),
+                pick(|s| s.decode),
+                pick(|s| s.parse),
+                pick(|s| s.plan),
+                mb / (total / 1000.0),
+                mb / (csv / 1000.0),
+            );
+            println!("{line}");
+            if let Some(f) = out.as_mut() {
+                writeln!(f, "{line}").expect("writes");
+            }
+        }
+    }
+}
