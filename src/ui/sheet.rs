@@ -877,7 +877,7 @@ pub fn cell(state: AppState, i: usize, column: usize) -> String {
     state.sheet.sheet.with_value(|sh| {
         sh.as_ref()
             .and_then(|sh| sh.table.records.get(i))
-            .and_then(|r| r.fields.get(column).cloned())
+            .and_then(|r| r.fields.get(column).map(str::to_owned))
             .unwrap_or_default()
     })
 }

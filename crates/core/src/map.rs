@@ -1,10 +1,10 @@
 //! Mapping the file's columns onto the fields a target needs.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::read::{Record, Table};
+use crate::read::{Fields, Record, Table};
 
 /// A field Roster can send. Which ones a target uses is the target's business.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -204,30 +204,38 @@ impl Mapping {
 
     /// The raw values of one record, by field. Without a name column, first and last
     /// name columns are joined into the name.
-    pub fn apply(&self, record: &Record) -> MappedRow {
+    pub fn apply<'a>(&self, record: &'a Record) -> MappedRow<'a> {
         self.apply_fields(record.line, &record.fields)
     }
 
-    /// [`Mapping::apply`] on a record's fields.
-    pub fn apply_fields(&self, line: u64, fields: &[String]) -> MappedRow {
-        let mut values: BTreeMap<Field, String> = self
-            .columns
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| Some(((*f)?, fields.get(i).cloned().unwrap_or_default())))
-            .collect();
-        if values.get(&Field::Name).is_none_or(String::is_empty) {
-            let joined = [Field::FirstName, Field::LastName]
-                .iter()
-                .filter_map(|f| values.get(f).map(|v| v.trim()))
-                .filter(|v| !v.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !joined.is_empty() {
-                values.insert(Field::Name, joined);
+    /// [`Mapping::apply`] on a record's fields. The values borrow from the fields; only a
+    /// name joined from first and last names is a new string.
+    pub fn apply_fields<'a>(&self, line: u64, fields: &'a Fields) -> MappedRow<'a> {
+        let mut row = MappedRow::new(line);
+        for (i, f) in self.columns.iter().enumerate() {
+            if let Some(f) = f {
+                row.set(*f, fields.get(i).unwrap_or_default());
             }
         }
-        MappedRow { line, values }
+        if row.get(Field::Name).is_empty() {
+            // The last column mapped to a field is the one that counts, as in `row`.
+            let part = |field: Field| {
+                self.columns
+                    .iter()
+                    .rposition(|c| *c == Some(field))
+                    .and_then(|i| fields.get(i))
+                    .unwrap_or_default()
+                    .trim()
+            };
+            let (first, last) = (part(Field::FirstName), part(Field::LastName));
+            match (first.is_empty(), last.is_empty()) {
+                (true, true) => {}
+                (false, true) => row.set(Field::Name, first),
+                (true, false) => row.set(Field::Name, last),
+                (false, false) => row.set(Field::Name, format!("{first} {last}")),
+            }
+        }
+        row
     }
 
     /// Which field each column feeds, as remembered between files: field labels only,
@@ -271,16 +279,28 @@ impl Mapping {
     }
 }
 
-/// One record's values by field, still as text: validation turns it into a [`UserRow`].
+/// One record's values by field, still as text (borrowed from the record): validation
+/// turns it into a [`UserRow`]. A field no column feeds reads as empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MappedRow {
+pub struct MappedRow<'a> {
     pub line: u64,
-    pub values: BTreeMap<Field, String>,
+    values: [Option<Cow<'a, str>>; Field::ALL.len()],
 }
 
-impl MappedRow {
+impl<'a> MappedRow<'a> {
+    pub fn new(line: u64) -> MappedRow<'a> {
+        MappedRow {
+            line,
+            values: Default::default(),
+        }
+    }
+
     pub fn get(&self, field: Field) -> &str {
-        self.values.get(&field).map_or("", String::as_str)
+        self.values[field as usize].as_deref().unwrap_or("")
+    }
+
+    pub fn set(&mut self, field: Field, value: impl Into<Cow<'a, str>>) {
+        self.values[field as usize] = Some(value.into());
     }
 }
 

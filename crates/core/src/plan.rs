@@ -4,7 +4,10 @@
 //! million rows never block the page), and re-checks a row the user edits or excludes
 //! together with the rows that share its address.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 use std::ops::Range;
 
 use crate::map::{Field, Mapping, UserRow};
@@ -84,20 +87,37 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
 }
 
 /// Rows by address, ignoring case, for the rule that an address appears once per file.
-/// Excluded rows and rows without an address are not indexed.
+/// Excluded rows and rows without an address are not indexed. Most addresses appear once:
+/// their one row is kept inline, without an allocation of its own, and an address that is
+/// lower case already is looked up without being copied.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
-    by_email: HashMap<String, Vec<usize>>,
+    by_email: FxHashMap<Box<str>, Rows>,
 }
 
+/// The rows that share one address, in order.
+pub type Rows = SmallVec<[usize; 1]>;
+
 impl Duplicates {
-    fn key(email: &str) -> Option<String> {
-        (!email.is_empty()).then(|| email.to_lowercase())
+    fn key(email: &str) -> Option<Cow<'_, str>> {
+        if email.is_empty() {
+            None
+        } else if email
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            Some(Cow::Borrowed(email))
+        } else {
+            Some(Cow::Owned(email.to_lowercase()))
+        }
     }
 
     pub fn insert(&mut self, row: usize, email: &str) {
         if let Some(key) = Duplicates::key(email) {
-            let rows = self.by_email.entry(key).or_default();
+            let rows = match self.by_email.get_mut(key.as_ref()) {
+                Some(rows) => rows,
+                None => self.by_email.entry(key.into()).or_default(),
+            };
             if let Err(at) = rows.binary_search(&row) {
                 rows.insert(at, row);
             }
@@ -106,10 +126,10 @@ impl Duplicates {
 
     pub fn remove(&mut self, row: usize, email: &str) {
         if let Some(key) = Duplicates::key(email) {
-            if let Some(rows) = self.by_email.get_mut(&key) {
-                rows.retain(|&r| r != row);
+            if let Some(rows) = self.by_email.get_mut(key.as_ref()) {
+                rows.retain(|r| *r != row);
                 if rows.is_empty() {
-                    self.by_email.remove(&key);
+                    self.by_email.remove(key.as_ref());
                 }
             }
         }
@@ -118,12 +138,12 @@ impl Duplicates {
     /// Every row with this address, `row` included when indexed.
     pub fn group(&self, email: &str) -> &[usize] {
         Duplicates::key(email)
-            .and_then(|k| self.by_email.get(&k))
-            .map_or(&[], Vec::as_slice)
+            .and_then(|k| self.by_email.get(k.as_ref()))
+            .map_or(&[], |rows| rows.as_slice())
     }
 
     /// Every address with its rows, consuming the index.
-    pub fn into_entries(self) -> impl Iterator<Item = (String, Vec<usize>)> {
+    pub fn into_entries(self) -> impl Iterator<Item = (Box<str>, Rows)> {
         self.by_email.into_iter()
     }
 
@@ -142,8 +162,11 @@ impl Duplicates {
         if rows[i].excluded {
             return;
         }
-        let others: Vec<u64> = self
-            .group(&rows[i].email)
+        let group = self.group(&rows[i].email);
+        if group.len() < 2 && group.first().is_none_or(|&j| j == i) {
+            return;
+        }
+        let others: Vec<u64> = group
             .iter()
             .filter(|&&j| j != i)
             .map(|&j| rows[j].line)
@@ -271,11 +294,14 @@ impl Sheet {
     /// one go while it fills.
     pub fn clear_duplicates(&mut self) {
         self.duplicates = Duplicates {
-            by_email: HashMap::with_capacity(if self.rules.unique_emails {
-                self.len()
-            } else {
-                0
-            }),
+            by_email: FxHashMap::with_capacity_and_hasher(
+                if self.rules.unique_emails {
+                    self.len()
+                } else {
+                    0
+                },
+                Default::default(),
+            ),
         };
     }
 
@@ -336,11 +362,7 @@ impl Sheet {
         tally.add(&rows[i], -1);
         let old_group = self.duplicates.group(&rows[i].email).to_vec();
         self.duplicates.remove(i, &rows[i].email);
-        let fields = &mut self.table.records[i].fields;
-        if fields.len() <= column {
-            fields.resize(column + 1, String::new());
-        }
-        fields[column] = value.trim().to_owned();
+        self.table.records[i].fields.set(column, value.trim());
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
@@ -476,7 +498,7 @@ mod tests {
         // Fixing the bad address.
         sheet.edit(&mut rows, &mut tally, 3, 0, "dee@x.y");
         assert!(rows[3].user.is_ok());
-        assert_eq!(sheet.table.records[3].fields[0], "dee@x.y");
+        assert_eq!(&sheet.table.records[3].fields[0], "dee@x.y");
         assert_eq!(tally, Tally::of(&rows));
     }
 

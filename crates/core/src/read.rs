@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use smallvec::SmallVec;
+
 use crate::decode::{self, TextEncoding};
 use crate::detect;
 
@@ -9,7 +11,120 @@ use crate::detect;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
     pub line: u64,
-    pub fields: Vec<String>,
+    pub fields: Fields,
+}
+
+/// A record's fields, trimmed and unquoted, stored compactly: their text back to back in
+/// one allocation, and where each one ends (inline for up to [`INLINE_FIELDS`] fields).
+/// A million records are a million allocations this way, not one per field (profiling
+/// the read path showed most of its time in the allocator; see BENCHMARKS.md).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    text: Box<str>,
+    ends: SmallVec<[u32; INLINE_FIELDS]>,
+}
+
+/// How many fields a record holds without a second allocation.
+pub const INLINE_FIELDS: usize = 8;
+
+impl Fields {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Some(&self.text[start..end])
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| &self[i])
+    }
+
+    /// Sets field `i` (adding empty fields up to it if the record is shorter).
+    pub fn set(&mut self, i: usize, value: &str) {
+        let mut fields: Vec<&str> = self.iter().collect();
+        if fields.len() <= i {
+            fields.resize(i + 1, "");
+        }
+        fields[i] = value;
+        *self = fields.into_iter().collect();
+    }
+}
+
+/// Collects one record's fields, reused from record to record; [`FieldsBuilder::build`]
+/// makes the compact copy.
+#[derive(Default)]
+struct FieldsBuilder {
+    text: String,
+    ends: SmallVec<[u32; INLINE_FIELDS]>,
+}
+
+impl FieldsBuilder {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    fn push(&mut self, field: &str) {
+        self.text.push_str(field);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    fn all_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    fn build(&self) -> Fields {
+        Fields {
+            text: self.text.as_str().into(),
+            ends: self.ends.clone(),
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Fields {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        self.get(i).expect("field index in range")
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Fields {
+    fn from_iter<I: IntoIterator<Item = S>>(fields: I) -> Fields {
+        let mut builder = FieldsBuilder::default();
+        for f in fields {
+            builder.push(f.as_ref());
+        }
+        builder.build()
+    }
+}
+
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Fields {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = &'a str;
+    type IntoIter = Box<dyn Iterator<Item = &'a str> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
 }
 
 /// A parsed file: an optional header, then the data records in input order.
@@ -149,10 +264,10 @@ fn reader(bytes: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
 
 /// A field quoted after a space (`a@x.y | "p|w"`) keeps its quotes in RFC 4180; the
 /// seed's ` | ` format puts spaces there, so such quotes are removed here.
-fn unquote(field: &str) -> String {
+fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
     match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
-        Some(inner) if !inner.is_empty() => inner.replace("\"\"", "\""),
-        _ => field.to_owned(),
+        Some(inner) if !inner.is_empty() => inner.replace("\"\"", "\"").into(),
+        _ => field.into(),
     }
 }
 
@@ -169,7 +284,9 @@ pub struct Parser<'a> {
     counted: (usize, u64),
     header: Option<Vec<String>>,
     records: Vec<Record>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
+    /// Reused for each record's fields while they are trimmed and unquoted.
+    scratch: FieldsBuilder,
     done: bool,
 }
 
@@ -178,14 +295,21 @@ impl<'a> Parser<'a> {
         let skipped = offset_after_lines(text, layout.skip_lines);
         let bytes = &text.as_bytes()[skipped..];
         Parser {
-            reader: reader(bytes, layout.delimiter),
+            // Fields are trimmed here, as they are turned into text (the csv crate's own
+            // trimming rebuilds every record).
+            reader: csv::ReaderBuilder::new()
+                .delimiter(layout.delimiter)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes),
             bytes,
             skipped,
             layout,
             counted: (0, layout.skip_lines as u64 + 1),
             header: None,
             records: Vec::new(),
-            record: csv::StringRecord::new(),
+            record: csv::ByteRecord::new(),
+            scratch: FieldsBuilder::default(),
             done: false,
         }
     }
@@ -211,16 +335,24 @@ impl<'a> Parser<'a> {
     pub fn step(&mut self, max_records: usize) -> Result<bool, ReadError> {
         let mut read = 0;
         while read < max_records && !self.done {
-            match self.reader.read_record(&mut self.record) {
+            match self.reader.read_byte_record(&mut self.record) {
                 Ok(false) => self.done = true,
                 Ok(true) => {
                     read += 1;
-                    if self.record.iter().all(str::is_empty) {
+                    // The text is UTF-8 and the csv crate splits only at ASCII bytes, so
+                    // every field is UTF-8 too.
+                    self.scratch.clear();
+                    for field in self.record.iter() {
+                        let field = std::str::from_utf8(field)
+                            .expect("fields of UTF-8 text split at ASCII are UTF-8");
+                        self.scratch.push(&unquote(field.trim()));
+                    }
+                    if self.scratch.all_empty() {
                         continue;
                     }
-                    let fields: Vec<String> = self.record.iter().map(unquote).collect();
+                    let fields = self.scratch.build();
                     if self.layout.header && self.header.is_none() && self.records.is_empty() {
-                        self.header = Some(fields);
+                        self.header = Some(fields.iter().map(str::to_owned).collect());
                         continue;
                     }
                     let offset = self.record.position().map_or(0, |p| p.byte() as usize);
@@ -307,7 +439,7 @@ mod tests {
     fn fields(t: &Table) -> Vec<Vec<&str>> {
         t.records
             .iter()
-            .map(|r| r.fields.iter().map(String::as_str).collect())
+            .map(|r| r.fields.iter().collect())
             .collect()
     }
 
@@ -398,7 +530,7 @@ mod tests {
     #[test]
     fn spectrum_newlines_in_quotes_keep_line_numbers() {
         let t = read(b"email,note\r\na@x.y,\"one\r\ntwo\nthree\"\r\nb@x.y,x\r\n").unwrap();
-        assert_eq!(t.records[0].fields[1], "one\r\ntwo\nthree");
+        assert_eq!(&t.records[0].fields[1], "one\r\ntwo\nthree");
         assert_eq!(t.records[0].line, 2);
         assert_eq!(t.records[1].line, 5);
     }

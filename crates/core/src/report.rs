@@ -196,7 +196,12 @@ pub fn csv_report_with(
             planned.line.to_string(),
         ];
         for (c, _) in &columns {
-            cells.push(fields.and_then(|f| f.get(*c)).cloned().unwrap_or_default());
+            cells.push(
+                fields
+                    .and_then(|f| f.get(*c))
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
         }
         writer
             .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
@@ -251,7 +256,10 @@ pub fn json_report(
                 .map(|r| &r.fields);
             let mut original = Map::new();
             for (c, name) in &columns {
-                let value = fields.and_then(|f| f.get(*c)).cloned().unwrap_or_default();
+                let value = fields
+                    .and_then(|f| f.get(*c))
+                    .unwrap_or_default()
+                    .to_owned();
                 original.insert(name.clone(), Value::String(value));
             }
             json!({
@@ -308,7 +316,7 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     }
     for i in picked {
         writer
-            .write_record(&table.records[i].fields)
+            .write_record(table.records[i].fields.iter())
             .expect("writing to memory cannot fail");
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
@@ -319,7 +327,7 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
 mod tests {
     use super::*;
     use crate::plan::plan;
-    use crate::read::read;
+    use crate::read::{read, Fields};
 
     fn state(status: Status, message: &str, target_id: Option<&str>) -> RowState {
         RowState {
@@ -621,8 +629,8 @@ mod tests {
         let again = read(text.as_bytes()).unwrap();
         assert_eq!(again.delimiter, b';');
         assert_eq!(again.header, table.header);
-        let fields: Vec<&Vec<String>> = again.records.iter().map(|r| &r.fields).collect();
-        let expected: Vec<&Vec<String>> = [1, 2, 3]
+        let fields: Vec<&Fields> = again.records.iter().map(|r| &r.fields).collect();
+        let expected: Vec<&Fields> = [1, 2, 3]
             .iter()
             .map(|&i| &table.records[i].fields)
             .collect();
@@ -646,8 +654,8 @@ mod tests {
         let again = read(text.as_bytes()).unwrap();
         assert_eq!(again.delimiter, b'|');
         assert_eq!(again.header, None);
-        let fields: Vec<&Vec<String>> = again.records.iter().map(|r| &r.fields).collect();
-        let expected: Vec<&Vec<String>> = [0, 2, 3]
+        let fields: Vec<&Fields> = again.records.iter().map(|r| &r.fields).collect();
+        let expected: Vec<&Fields> = [0, 2, 3]
             .iter()
             .map(|&i| &table.records[i].fields)
             .collect();

@@ -296,11 +296,12 @@ mod tests {
         assert!(validate(&r, &[Field::Email]).is_ok());
     }
 
-    fn row(pairs: &[(Field, &str)]) -> MappedRow {
-        MappedRow {
-            line: 1,
-            values: pairs.iter().map(|(f, v)| (*f, v.to_string())).collect(),
+    fn row<'a>(pairs: &[(Field, &'a str)]) -> MappedRow<'a> {
+        let mut row = MappedRow::new(1);
+        for &(f, v) in pairs {
+            row.set(f, v);
         }
+        row
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn load(name: &str) -> (Table, TextEncoding) {
 }
 
 fn column(t: &Table, i: usize) -> Vec<&str> {
-    t.records.iter().map(|r| r.fields[i].as_str()).collect()
+    t.records.iter().map(|r| &r.fields[i]).collect()
 }
 
 fn aurora() -> Rules {
