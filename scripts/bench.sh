@@ -10,6 +10,10 @@ build_app
 build_sandbox
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"
+say "Native parse bench (the same read path as the page, and the bare csv crate)"
+mkdir -p "$ROOT/tests/e2e/bench-results"
+BENCH_NATIVE_OUT="$ROOT/tests/e2e/bench-results/native.json" \
+  cargo bench --locked -p roster-core --bench parse
 say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
 say "Bundle size"

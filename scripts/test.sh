@@ -13,6 +13,8 @@ cargo clippy --locked -p roster --target wasm32-unknown-unknown -- -D warnings
 
 say "Native tests (core and sandbox)"
 cargo test --locked
+# The native parse bench, once at a tiny size (run without --bench it only smoke-tests).
+cargo test --locked -p roster-core --bench parse
 
 build_app
 build_sandbox

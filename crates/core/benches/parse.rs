@@ -3,13 +3,40 @@
 //! as `tests/e2e/bench/parse.bench.ts`, plus the bare `csv` crate reading the same bytes.
 //!
 //! `cargo bench -p roster-core --bench parse` (sizes: env BENCH_PARSE_ROWS, default
-//! "10000,100000,1000000"; repeats: BENCH_REPEAT, default 5; JSON lines also go to the
-//! file named by BENCH_NATIVE_OUT, if set).
+//! "10000,100000,1000000"; repeats: BENCH_REPEAT, default 5; a JSON array of the lines
+//! printed also goes to the file named by BENCH_NATIVE_OUT, if set).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use sha2::Digest;
+
+/// Counts the bytes the load holds, to report its peak (native: 64-bit pointers, so an
+/// upper bound for wasm32).
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+        PEAK.fetch_max(live, Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 use roster_core::decode::{self, Decoder};
 use roster_core::map::{Field, Mapping};
@@ -75,6 +102,8 @@ struct Stages {
     plan: f64,
     total: f64,
     rows: usize,
+    /// The most bytes held at once during the load, the file's bytes included.
+    peak_bytes: usize,
 }
 
 fn ms(since: Instant) -> f64 {
@@ -83,6 +112,7 @@ fn ms(since: Instant) -> f64 {
 
 #[inline(never)]
 fn roster_load(bytes: &[u8]) -> Stages {
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
     let start = Instant::now();
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let encoding = decode::detect(head, head.len() == bytes.len()).expect("text");
@@ -130,6 +160,7 @@ fn roster_load(bytes: &[u8]) -> Stages {
     assert_eq!(tally.valid + tally.invalid, n);
     let planned = ms(t);
     let total = ms(start);
+    let peak_bytes = PEAK.load(Relaxed);
     // Freeing is timed apart in the page too (it happens in slices, later).
     drop((rows, sheet));
     Stages {
@@ -138,6 +169,7 @@ fn roster_load(bytes: &[u8]) -> Stages {
         plan: planned,
         total,
         rows: n,
+        peak_bytes,
     }
 }
 
@@ -193,9 +225,8 @@ fn main() {
         (JS_SAMPLE_SHA256, 80_229),
         "the generator differs from parse.bench.ts's"
     );
-    let mut out = std::env::var("BENCH_NATIVE_OUT")
-        .ok()
-        .map(|p| std::fs::File::create(p).expect("BENCH_NATIVE_OUT is writable"));
+    let out = std::env::var("BENCH_NATIVE_OUT").ok();
+    let mut lines = Vec::new();
     for &rows in &sizes {
         for (name, delim) in [("comma", ','), ("pipe", '|')] {
             let text = generate(rows, delim);
@@ -215,18 +246,21 @@ fn main() {
             let total = pick(|s| s.total);
             let csv = median(csv_runs);
             let line = format!(
-                "{{\"name\":\"native\",\"delim\":\"{name}\",\"rows\":{rows},\"bytes\":{},\"roster_ms\":{total:.1},\"decode_ms\":{:.1},\"parse_ms\":{:.1},\"plan_ms\":{:.1},\"csv_ms\":{csv:.1},\"roster_mb_s\":{:.1},\"csv_mb_s\":{:.1},\"repeat\":{repeat}}}",
+                "{{\"name\":\"native\",\"delim\":\"{name}\",\"rows\":{rows},\"bytes\":{},\"roster_ms\":{total:.1},\"decode_ms\":{:.1},\"parse_ms\":{:.1},\"plan_ms\":{:.1},\"csv_ms\":{csv:.1},\"peak_mb\":{:.1},\"roster_mb_s\":{:.1},\"csv_mb_s\":{:.1},\"repeat\":{repeat}}}",
                 bytes.len(),
                 pick(|s| s.decode),
                 pick(|s| s.parse),
                 pick(|s| s.plan),
+                runs.iter().map(|s| s.peak_bytes).max().unwrap_or(0) as f64 / 1e6,
                 mb / (total / 1000.0),
                 mb / (csv / 1000.0),
             );
             println!("{line}");
-            if let Some(f) = out.as_mut() {
-                writeln!(f, "{line}").expect("writes");
-            }
+            lines.push(line);
         }
+    }
+    if let Some(path) = out {
+        let mut f = std::fs::File::create(path).expect("BENCH_NATIVE_OUT is writable");
+        writeln!(f, "[\n{}\n]", lines.join(",\n")).expect("writes");
     }
 }
