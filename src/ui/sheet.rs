@@ -245,8 +245,9 @@ async fn read_job(state: AppState, job: u64) {
     if s.stale(job) {
         return;
     }
-    // Reading a file takes about six times its size in memory (text, records, plan,
-    // address index). Asking for it once, up front, grows the app's memory in one step;
+    // Reading a file takes about six times its size in memory besides its bytes (text,
+    // records, plan, address index: 5.7 times for the 1M-row bench file, measured with no
+    // reservation). Asking for it once, up front, grows the app's memory in one step;
     // grown piece by piece past a few hundred MB, it gave long tasks (see BENCHMARKS.md).
     drop(Vec::<u8>::with_capacity(bytes.len().saturating_mul(6)));
     yield_now().await;
