@@ -683,4 +683,36 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    #[ignore]
+    fn speed_vs_encoding_rs() {
+        let utf8 = "jos\u{e9}.garc\u{ed}a@example.com,Jos\u{e9},Garc\u{ed}a,pw12345678,2 GB\n"
+            .repeat(400_000);
+        let ascii = "jose.garcia@example.com,Jose,Garcia,pw12345678,2 GB\n".repeat(400_000);
+        let w1252: Vec<u8> = utf8.chars().map(|c| c as u32 as u8).collect();
+        let u16le = utf16(&utf8, true, false);
+        let cases: [(&str, TextEncoding, &[u8]); 4] = [
+            ("utf8 ascii", TextEncoding::Utf8, ascii.as_bytes()),
+            ("utf8 accents", TextEncoding::Utf8, utf8.as_bytes()),
+            ("1252", TextEncoding::Windows1252, &w1252),
+            ("utf16le", TextEncoding::Utf16Le, &u16le),
+        ];
+        for (name, enc, bytes) in cases {
+            let (mut mine, mut theirs) = (std::time::Duration::MAX, std::time::Duration::MAX);
+            for _ in 0..5 {
+                let t = std::time::Instant::now();
+                let a = chunked(enc, bytes, 1 << 20);
+                mine = mine.min(t.elapsed());
+                let t = std::time::Instant::now();
+                let b = reference(enc, bytes);
+                theirs = theirs.min(t.elapsed());
+                assert_eq!(a, b);
+            }
+            println!(
+                "{name}: {} MB, ours {mine:?}, encoding_rs {theirs:?}",
+                bytes.len() >> 20
+            );
+        }
+    }
 }
