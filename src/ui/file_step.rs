@@ -135,9 +135,9 @@ fn Progress(state: AppState) -> impl IntoView {
                 <progress
                     aria-label="Reading progress"
                     max="100"
-                    value=move || busy().map_or(0.0, |b: Busy| (b.fraction * 100.0).round())
+                    value=move || busy().map_or(0, |b: Busy| (b.fraction * 100.0).round() as u32)
                 ></progress>
-                <span>{move || busy().map(|b| format!("{}… {:.0}%", b.what, b.fraction * 100.0))}</span>
+                <span>{move || busy().map(|b| format!("{}… {}%", b.what, super::fixed(b.fraction * 100.0, 0)))}</span>
             </div>
         </Show>
     }

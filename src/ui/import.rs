@@ -232,13 +232,13 @@ fn save_report(state: AppState) {
 /// "12 requests/min (paced at 60) · elapsed 1 min 05 s · about 3 min 10 s left · 2 × 429".
 fn pace_line(p: &Progress) -> String {
     let rate = if p.rate_per_min > 0.0 {
-        format!("{:.0} requests/min", p.rate_per_min)
+        format!("{} requests/min", super::fixed(p.rate_per_min, 0))
     } else {
         "rate: measuring".to_owned()
     };
     let mut parts = vec![rate];
     if let Some(paced) = p.paced_per_min {
-        parts[0].push_str(&format!(" (paced at {paced:.0})"));
+        parts[0].push_str(&format!(" (paced at {})", super::fixed(paced, 0)));
     }
     parts.push(format!("elapsed {}", duration(p.elapsed_ms)));
     if let Some(eta) = p.eta_ms {
@@ -358,7 +358,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 aria-valuenow=move || done().to_string()
                 aria-valuetext=move || format!("{} of {} rows done", done(), total())
             >
-                <div class="progress-fill" style:width=move || format!("{:.1}%", percent())></div>
+                <div class="progress-fill" style:width=move || format!("{}%", super::fixed(percent(), 1))></div>
             </div>
             <p class="tally">
                 {move || format!("{} of {} rows done: {}", done(), total(), tally(&state.counts.get()))}

@@ -16,6 +16,21 @@ use leptos::prelude::*;
 
 pub use state::AppState;
 
+/// `x` with `decimals` digits after the point, e.g. `fixed(12.345, 1)` is "12.3".
+/// Written with integers: `format!("{x:.1}")` would bring in core's float formatting,
+/// about 13 KB of WebAssembly for a few labels.
+pub fn fixed(x: f64, decimals: u32) -> String {
+    let scale = 10u64.pow(decimals);
+    let scaled = (x.abs() * scale as f64).round() as u64;
+    let sign = if x < 0.0 && scaled > 0 { "-" } else { "" };
+    let (whole, frac) = (scaled / scale, scaled % scale);
+    if decimals == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac:0width$}", width = decimals as usize)
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();

@@ -183,12 +183,12 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
             sheet::scroll_to(state, el.scroll_top() as f64, el.client_height() as f64);
         }
     };
-    let top_space = move || format!("{}px", s.top_px.get());
+    let top_space = move || format!("{}px", super::fixed(s.top_px.get(), 3));
     let bottom_space = move || {
         let listed = s.listed.get();
         let rendered = listed.saturating_sub(s.first.get()).min(SLOTS) as f64 * ROW_PX;
         let rest = sheet::scroll_height(listed) - s.top_px.get() - rendered;
-        format!("{}px", rest.max(0.0))
+        format!("{}px", super::fixed(rest.max(0.0), 3))
     };
     let counts = move || {
         let t = s.tally.get();
