@@ -45,11 +45,21 @@ export async function loadFile(page: Page, file: string): Promise<void> {
   await expect(controls(page).rowsTable).toBeVisible();
 }
 
+/**
+ * Waits until the file being read (and its rows being checked) is done: no reading or
+ * checking progress shown. Changing the target while a read ends could otherwise race
+ * the read's own check of the rows (see fillAurora / fillMumara).
+ */
+export async function waitForFileRead(page: Page, timeout = 60_000): Promise<void> {
+  await expect(page.getByRole('progressbar', { name: 'Reading progress' })).toBeHidden({ timeout });
+}
+
 export async function fillAurora(
   page: Page,
   opts: { serverUrl: string; login: string; password: string },
 ): Promise<void> {
   const c = controls(page);
+  await waitForFileRead(page);
   await c.target.selectOption({ label: 'Aurora' });
   await c.serverUrl.fill(opts.serverUrl);
   await c.login.fill(opts.login);
@@ -57,19 +67,22 @@ export async function fillAurora(
 }
 
 /**
- * Chooses Mumara and fills its fields. The Package ID default re-checks the rows, so this
- * leaves the field (Tab) and waits until no row is invalid before returning.
+ * Chooses Mumara and fills its fields. It first waits for a file being read to be done
+ * (choosing the target re-checks the rows). The Package ID default re-checks the rows
+ * too, so this leaves the field (Tab) and waits until no row is invalid before returning.
  */
 export async function fillMumara(
   page: Page,
   opts: { serverUrl: string; apiKey: string; packageId: string },
 ): Promise<void> {
   const c = controls(page);
+  await waitForFileRead(page);
   await c.target.selectOption({ label: 'Mumara' });
   await c.serverUrl.fill(opts.serverUrl);
   await c.apiKey.fill(opts.apiKey);
   await page.getByLabel('Package ID').fill(opts.packageId);
   await page.getByLabel('Package ID').press('Tab');
+  await waitForFileRead(page);
   await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
 }
 
