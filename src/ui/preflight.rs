@@ -100,7 +100,12 @@ fn dry_run(state: AppState) {
 #[component]
 pub fn Preflight(state: AppState) -> impl IntoView {
     let checking = RwSignal::new(false);
-    let idle = move || !state.active.get() && !checking.get() && state.plan.get().is_some();
+    let idle = move || {
+        !state.active.get()
+            && !checking.get()
+            && state.plan.get().is_some()
+            && state.sheet.busy.get().is_none()
+    };
     view! {
         <div class="preflight">
             <div class="actions">

@@ -440,6 +440,11 @@ pub fn replan(state: AppState) {
 /// Plans the sheet with the current rules. `at_once`: never yield (a small sheet).
 async fn plan_job(state: AppState, job: u64, at_once: bool) {
     let s = state.sheet;
+    // A newer job (a setting changed as the read ended) has planned already, or will:
+    // this one must not touch the sheet's rules or index under it.
+    if s.stale(job) {
+        return;
+    }
     let rules = rules(state);
     let mapping = s.mapping.get_untracked();
     let Some((n, old_duplicates)) = s
@@ -458,12 +463,11 @@ async fn plan_job(state: AppState, job: u64, at_once: bool) {
         return;
     };
     spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
-    // A long re-plan takes the old plan away meanwhile, so no import starts on it.
-    let old = if at_once {
-        state.plan.get_untracked()
-    } else {
-        state.plan.try_update(Option::take).flatten()
-    };
+    // The old plan stays in place (and on screen) until the new one replaces it: it
+    // carries the rows the user excluded, for this job or a newer one that replaces it.
+    // Start, Check and Dry run wait while `busy` says rows are being checked, so nothing
+    // is sent from the old plan meanwhile.
+    let old = state.plan.get_untracked();
     let old = old.filter(|p| p.len() == n);
     let mut rows: Vec<PlannedRow> = Vec::with_capacity(n);
     let mut tally = Tally::default();

@@ -116,7 +116,8 @@ test('long tasks while loading a 1M-row file', async ({ page }) => {
   // 6. Load the same file again: the previous million rows are let go of.
   const t8 = await now();
   await controls(page).chooseFile.setInputFiles(file);
-  await expect(inputControls(page).readingProgress).toBeVisible();
+  // A small (smoke-size) file can be read before the bar is ever seen.
+  if (ROWS >= 100_000) await expect(inputControls(page).readingProgress).toBeVisible();
   await expect(inputControls(page).readingProgress).toBeHidden({ timeout: 600_000 });
   await expect(page.getByText(new RegExp(`: ${ROWS} rows \\(`))).toBeVisible();
   const t9 = await now();
