@@ -544,3 +544,28 @@ fn rows_with_their_own_package_never_stop_the_run() {
     assert_eq!(run.counts().get(Status::Rejected), 5);
     assert_eq!(run.counts().get(Status::Created), 5);
 }
+
+#[test]
+fn html_as_the_first_answer_is_a_wrong_server_and_stops() {
+    // No redirect, no JSON: a page that is not Mumara's API. One request, then a stop
+    // the diagnosis reads; the row is unknown (something answered it), never failed.
+    let mut run = start(5, "sandbox-key", 1, RunConfig::default());
+    let Some(Command::Create { row, .. }) = run.next_command(0) else {
+        panic!("a create first")
+    };
+    assert!(
+        run.next_command(0).is_none(),
+        "one at a time until an answer"
+    );
+    let page = HttpResponse::new(200, "<!DOCTYPE html><html><body>Welcome</body></html>")
+        .with_header("Content-Type", "text/html");
+    run.on_create(row, &Exchange::Answered(page), 10);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::NotTheApi);
+    assert!(stop.kind.wants_diagnosis());
+    assert_eq!(run.rows()[row].status, Status::Unknown);
+    assert_eq!(run.counts().get(Status::Skipped), 4);
+    assert!(run.is_over());
+}

@@ -496,6 +496,8 @@ impl Run {
                 self.fruitless_logins += 1;
                 self.login_attempts = 0;
                 self.logged_in_once = true;
+                // A token from the login proves the server is the target's API.
+                self.api_proven = true;
                 if self.fruitless_logins > MAX_FRUITLESS_LOGINS {
                     self.stop(
                         Stop::new(
