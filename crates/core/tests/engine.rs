@@ -592,6 +592,24 @@ fn resume_skips_finished_rows_and_resolves_unknown_ones() {
 }
 
 #[test]
+fn a_102_mid_run_logs_in_again_and_sends_the_row_again() {
+    let mut server = FakeAurora::with_faults([None, Some(Fault::Code(102))]);
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.logins, 2);
+    assert_eq!(
+        run.rows()[1].attempts,
+        1,
+        "a re-login does not use up an attempt"
+    );
+}
+
+#[test]
 fn a_500_is_ambiguous_and_never_failed() {
     let config = RunConfig {
         concurrency: 1,

@@ -569,3 +569,85 @@ fn html_as_the_first_answer_is_a_wrong_server_and_stops() {
     assert_eq!(run.counts().get(Status::Skipped), 4);
     assert!(run.is_over());
 }
+
+#[test]
+fn every_form_of_a_refused_key_stops_after_one_request() {
+    let answers = [
+        (
+            401,
+            r#"{"message":"Unauthenticated."}"#,
+            StopKind::CredentialsRefused,
+        ),
+        (
+            403,
+            r#"{"message":"This action is unauthorized."}"#,
+            StopKind::AccessDenied,
+        ),
+        (
+            419,
+            r#"{"message":"CSRF token mismatch."}"#,
+            StopKind::NotTheApi,
+        ),
+        (
+            200,
+            r#"{"status":"error","result":"Error: Invalid API token."}"#,
+            StopKind::CredentialsRefused,
+        ),
+        (
+            200,
+            r#"{"status":"error","result":"Error: User limit reached for your license."}"#,
+            StopKind::Limit,
+        ),
+    ];
+    for (status, body, kind) in answers {
+        let mut run = start(5, "sandbox-key", 1, RunConfig::default());
+        let Some(Command::Create { row, .. }) = run.next_command(0) else {
+            panic!("a create first")
+        };
+        assert!(
+            run.next_command(0).is_none(),
+            "one at a time until an answer"
+        );
+        run.on_create(
+            row,
+            &Exchange::Answered(HttpResponse::new(status, body)),
+            10,
+        );
+        let Phase::Stopped(stop) = run.phase() else {
+            panic!("{status} {body}: {:?}", run.phase())
+        };
+        assert_eq!(stop.kind, kind, "{body}");
+        assert_eq!(stop.code, Some(i64::from(status)), "{body}");
+        assert_eq!(run.rows()[row].status, Status::Failed, "{body}");
+        assert_eq!(run.counts().get(Status::Skipped), 4, "{body}");
+        assert!(run.rows().iter().skip(1).all(|r| r.code.is_none()));
+        assert!(run.is_over());
+    }
+}
+
+#[test]
+fn an_unrecognised_error_rejects_that_row_and_the_run_goes_on() {
+    let mut run = start(3, "sandbox-key", 1, RunConfig::default());
+    let mut now = 0;
+    let mut answers = [
+        r#"{"status":"error","result":"Error: Something odd."}"#,
+        r#"{"status":"success","result":"ok","response":{"id":5}}"#,
+        r#"{"status":"success","result":"ok","response":{"id":6}}"#,
+    ]
+    .into_iter();
+    while !run.is_over() {
+        while let Some(Command::Create { row, .. }) = run.next_command(now) {
+            now += 10;
+            let body = answers.next().expect("three answers");
+            run.on_create(row, &Exchange::Answered(HttpResponse::new(200, body)), now);
+        }
+        if let Some(w) = run.next_wake(now) {
+            now = now.max(w) + 1;
+        }
+    }
+    assert_eq!(
+        run.rows().iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Status::Rejected, Status::Created, Status::Created]
+    );
+    assert_eq!(run.rows()[0].message, "Error: Something odd.");
+}
