@@ -125,6 +125,92 @@ test.describe('resume after a reload', () => {
     expect(emails.sort()).toEqual(Array.from({ length: n }, (_, i) => `mr${i + 1}@example.com`).sort());
   });
 
+  test('a crash mid-run: rows sent after the last full journal write come back unknown and are checked, never blindly re-sent', async ({ page, context, sandbox }) => {
+    test.setTimeout(120_000);
+    // Slow answers and four in flight: at any moment several requests are out, and
+    // some went out after the journal's last full write.
+    await configureSandbox({ aurora: { latency_ms: 400 } });
+    const path = writeFixture('resume.txt', file());
+    await openApp(page);
+    await fill(page, sandbox.auroraServerUrl, path);
+    await page.getByLabel('Parallel requests').fill('4');
+    await controls(page).start.click();
+    await expect
+      .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(N / 3);
+    // The renderer dies: no beforeunload, no pagehide, no last write.
+    const cdp = await context.newCDPSession(page);
+    // (The crash never answers the call: don't wait on it.)
+    void cdp.send('Page.crash').catch(() => undefined);
+    await page.waitForEvent('crash', { timeout: 10_000 });
+    // Let the requests that were out reach the server.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const atCrash = (await sandboxState()).aurora.users.length;
+    expect(atCrash).toBeLessThan(N);
+
+    const fresh = await context.newPage();
+    fresh.on('dialog', (d) => d.accept());
+    await openApp(fresh);
+    await fill(fresh, sandbox.auroraServerUrl, path);
+    await fresh.getByRole('button', { name: 'Resume previous run' }).click();
+    await waitForImportFinished(fresh, N);
+
+    const [download] = await Promise.all([fresh.waitForEvent('download'), controls(fresh).downloadReport.click()]);
+    const records = parseCsv(fs.readFileSync(await download.path(), 'utf8')).slice(1);
+    for (const r of records) expect(['created', 'exists'], `row ${r[0]}: ${r[2]} ${r[3]}`).toContain(r[2]);
+    // A row the crashed page had sent is never sent again blindly: it is found by the
+    // check (GetUsers) or, if its request reached the server late, answered "exists" and
+    // read as most likely created. A bare "already exists" would mean the journal lost it.
+    for (const r of records.filter((r) => r[2] === 'exists')) {
+      expect(r[3], `row ${r[0]}`).toMatch(/previous run|check before|most likely created/);
+    }
+    const state = await sandboxState();
+    const ids = state.aurora.users.map((u) => u.public_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(N);
+  });
+
+  test('every row the server has seen is in the journal as sent, even in a crash between two full writes', async ({ page, context, sandbox }) => {
+    test.setTimeout(120_000);
+    // 30,000 rows: the full journal is written every 600 ms, so at any moment the
+    // latest requests went out after the last full write.
+    const rows = 30_000;
+    const big = Array.from({ length: rows }, (_, i) => `c${i}@localhost | Pw-crash-${i}`).join('\n') + '\n';
+    await configureSandbox({ aurora: { latency_ms: 300 } });
+    await openApp(page);
+    await fill(page, sandbox.auroraServerUrl, writeFixture('crash.txt', big));
+    await page.getByLabel('Parallel requests').fill('4');
+    await controls(page).start.click();
+    await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 30_000, intervals: [100] }).toBeGreaterThan(12);
+    const cdp = await context.newCDPSession(page);
+    void cdp.send('Page.crash').catch(() => undefined);
+    await page.waitForEvent('crash', { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const held = (await sandboxState()).aurora.users.map((u) => Number(u.public_id.slice(1).split('@')[0]));
+    expect(held.length).toBeGreaterThan(12);
+
+    const fresh = await context.newPage();
+    await openApp(fresh);
+    const stored = await fresh.evaluate(() => {
+      const out: Record<string, string> = {};
+      for (let i = 0; i < localStorage.length; i++) {
+        const k = localStorage.key(i)!;
+        if (k.startsWith('roster.journal.v1.')) out[k] = localStorage.getItem(k)!;
+      }
+      return out;
+    });
+    const journalKey = Object.keys(stored).find((k) => !k.endsWith('.sending'))!;
+    const statuses: string = JSON.parse(stored[journalKey]).statuses;
+    const sending = new Set<number>();
+    for (const part of (stored[`${journalKey}.sending`] ?? '').split(',').filter(Boolean)) {
+      const [a, b] = part.split('-').map(Number);
+      for (let i = a; i <= (b ?? a); i++) sending.add(i);
+    }
+    expect(statuses.length).toBe(rows);
+    const lost = held.filter((i) => statuses[i] === 'p' && !sending.has(i));
+    expect(lost, 'rows on the server that the journal holds as never sent').toEqual([]);
+  });
+
   test('the same file for another server offers no resume', async ({ page, sandbox }) => {
     await configureSandbox({ aurora: { latency_ms: 150 } });
     const path = writeFixture('resume.txt', file());
