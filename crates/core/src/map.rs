@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aliases::{Tier, ALIASES};
 use crate::read::{Fields, Record, Table};
 
 /// A field Roster can send. Which ones a target uses is the target's business.
@@ -88,48 +89,29 @@ impl Field {
         self == Field::Password
     }
 
-    /// Recognises a column header by its name or a common alias.
+    /// Recognises a column header by its name or an alias in any language of the
+    /// [alias table](crate::aliases), after folding (see [`fold`]). Names that only
+    /// contain an alias (`Work e-mail (primary)`) are not recognised here; the mapping
+    /// scores them lower (see [`Scores`]).
     pub fn from_header(header: &str) -> Option<Field> {
-        let key: String = header
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '@')
-            .collect();
-        // "username@domain", "user@…": a header naming an address column.
-        let key = match key.split_once('@') {
-            Some((user, _)) if !user.is_empty() => user.to_owned(),
-            _ => key.replace('@', ""),
-        };
-        let field = match key.as_str() {
-            "email" | "mail" | "emailaddress" | "mailaddress" | "emailaddr" | "login"
-            | "loginname" | "publicid" | "user" | "username" | "userlogin" | "account"
-            | "accountname" | "address" | "userprincipalname" | "upn" | "primaryemail"
-            | "workemail" | "emailid" | "courriel" | "correo" | "emailadresse" | "mailadresse" => {
-                Field::Email
-            }
-            "password" | "pass" | "pwd" | "passwd" | "secret" | "passwort" | "kennwort"
-            | "motdepasse" | "initialpassword" | "newpassword" | "userpassword" => Field::Password,
-            "name" | "fullname" | "displayname" | "cn" | "commonname" | "contactname" => {
-                Field::Name
-            }
-            "firstname" | "first" | "givenname" | "forename" | "vorname" | "prenom" => {
-                Field::FirstName
-            }
-            "lastname" | "last" | "surname" | "sn" | "familyname" | "nachname" | "nom" => {
-                Field::LastName
-            }
-            "role" | "userrole" | "roleid" => Field::Role,
-            "quota" | "quotamb" | "mailboxquota" | "mailboxquotamb" | "storagequota"
-            | "diskquota" => Field::QuotaMb,
-            "tenant" | "tenantid" => Field::TenantId,
-            "package" | "packageid" | "plan" | "planid" => Field::PackageId,
-            "timezone" | "tz" | "timezoneoffset" | "utcoffset" => Field::Timezone,
-            "loginips" | "allowedips" | "ips" | "ipwhitelist" | "allowedip" | "loginip"
-            | "ipaddresses" => Field::LoginIps,
-            _ => return None,
-        };
-        Some(field)
+        header_match(header).map(|(f, _)| f)
+    }
+
+    /// The field's name in sentences: "Email", "First name".
+    pub fn title(self) -> &'static str {
+        match self {
+            Field::Email => "Email",
+            Field::Password => "Password",
+            Field::Name => "Name",
+            Field::FirstName => "First name",
+            Field::LastName => "Last name",
+            Field::Role => "Role",
+            Field::QuotaMb => "Quota",
+            Field::TenantId => "Tenant ID",
+            Field::PackageId => "Package ID",
+            Field::Timezone => "Timezone",
+            Field::LoginIps => "Login IPs",
+        }
     }
 }
 
@@ -140,61 +122,20 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Maps by header names when there is a header, and by content otherwise: the column
-    /// that holds addresses is the e-mail column, and in a two-column file the other one
-    /// is the password (the seed's `email | password` format).
+    /// The best mapping for a table: every column is scored for every field by its
+    /// header and by its content (see [`Scores`]), and the one-to-one assignment of
+    /// fields to columns with the highest total score wins. A column named exactly like
+    /// a field therefore keeps it against a column that only holds the same kind of
+    /// values (`Email` over a `Login` column of addresses).
     pub fn auto(table: &Table) -> Mapping {
-        let width = table.width;
-        let mut columns = vec![None; width];
-        if let Some(header) = &table.header {
-            for (i, name) in header.iter().enumerate().take(width) {
-                let field = Field::from_header(name);
-                if field.is_some() && !columns.contains(&field) {
-                    columns[i] = field;
-                }
-            }
-        }
-        // Then by content, for what the header did not name.
-        let sample = &table.records[..table.records.len().min(50)];
-        let address_share = |i: usize| {
-            sample
-                .iter()
-                .filter(|r| r.fields.get(i).is_some_and(|f| f.contains('@')))
-                .count()
-        };
-        if !columns.contains(&Some(Field::Email)) {
-            let free = (0..width).filter(|&i| columns[i].is_none());
-            if let Some(email) = free.max_by_key(|&i| (address_share(i), usize::MAX - i)) {
-                if address_share(email) > 0 {
-                    columns[email] = Some(Field::Email);
-                    if width == 2 && columns[1 - email].is_none() && table.header.is_none() {
-                        columns[1 - email] = Some(Field::Password);
-                    }
-                }
-            }
-        }
-        // Other columns whose every sampled value has an unmistakable shape.
-        let all = |i: usize, test: fn(&str) -> bool| {
-            sample
-                .iter()
-                .all(|r| r.fields.get(i).is_some_and(|f| !f.is_empty() && test(f)))
-        };
-        for i in 0..width {
-            if columns[i].is_some() || sample.is_empty() {
-                continue;
-            }
-            let guess = if all(i, |f| crate::validate::timezone_problem(f).is_none()) {
-                Field::Timezone
-            } else if all(i, |f| crate::validate::login_ips_problem(f).is_none()) {
-                Field::LoginIps
-            } else {
-                continue;
-            };
-            if !columns.contains(&Some(guess)) {
-                columns[i] = Some(guess);
-            }
-        }
-        Mapping { columns }
+        Scores::of(table).best()
+    }
+
+    /// Where the choice for a mapped field was close: another column holds the same kind
+    /// of values, or also has a name for the field. For the page to show next to the
+    /// mapping (for the automatic mapping and for one the user edited alike).
+    pub fn competitions(&self, table: &Table) -> Vec<Competition> {
+        Scores::of(table).competitions(self)
     }
 
     /// The column index that feeds `field`, if any.
@@ -276,6 +217,519 @@ impl Mapping {
             ),
             None => format!("columns:{}", table.width),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Header names.
+
+/// A header's key for comparing names: canonical decomposition (so NFC `é` and NFD
+/// `e` + U+0301 read alike), diacritics dropped, case folded, and only letters and digits
+/// kept. `Prénom`, `PRENOM`, `prenom` → `prenom`; `E-Mail` → `email`; `Straße` → `strasse`.
+pub fn fold(text: &str) -> String {
+    fold_words(text).concat()
+}
+
+/// [`fold`], split where the text had anything but a letter or a digit.
+fn fold_words(text: &str) -> Vec<String> {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    let mut words = vec![String::new()];
+    let push = |w: &mut Vec<String>, c: char| {
+        if c.is_alphanumeric() {
+            w.last_mut().expect("one word").extend(c.to_lowercase());
+        } else if !w.last().expect("one word").is_empty() {
+            w.push(String::new());
+        }
+    };
+    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+        // Letters that carry their mark in their shape, so have no decomposition.
+        let pair = match c {
+            'ß' | 'ẞ' => "ss",
+            'æ' | 'Æ' => "ae",
+            'œ' | 'Œ' => "oe",
+            'ø' | 'Ø' => "o",
+            'ł' | 'Ł' => "l",
+            'đ' | 'Đ' => "d",
+            'ı' => "i",
+            _ => {
+                push(&mut words, c);
+                continue;
+            }
+        };
+        for c in pair.chars() {
+            push(&mut words, c);
+        }
+    }
+    if words.last().is_some_and(String::is_empty) {
+        words.pop();
+    }
+    words
+}
+
+/// A header's own text, without the domain part of `username@domain`-style names.
+fn header_text(header: &str) -> &str {
+    let header = header.trim();
+    match header.split_once('@') {
+        Some((user, _)) if !user.trim().is_empty() => user,
+        _ => header,
+    }
+}
+
+/// The alias table, folded once.
+struct FoldedAlias {
+    key: String,
+    words: Vec<String>,
+    field: Field,
+    tier: Tier,
+}
+
+fn folded_aliases() -> &'static [FoldedAlias] {
+    static TABLE: std::sync::OnceLock<Vec<FoldedAlias>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        ALIASES
+            .iter()
+            .flat_map(|a| {
+                a.names.iter().map(move |name| {
+                    let words = fold_words(name);
+                    FoldedAlias {
+                        key: words.concat(),
+                        words,
+                        field: a.field,
+                        tier: a.tier,
+                    }
+                })
+            })
+            .collect()
+    })
+}
+
+/// The field a header names, and how strongly, when the whole header is a name from the
+/// alias table.
+pub fn header_match(header: &str) -> Option<(Field, Tier)> {
+    let key = fold(header_text(header));
+    if key.is_empty() {
+        return None;
+    }
+    folded_aliases()
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| (a.field, a.tier))
+        .max_by_key(|(_, tier)| *tier)
+}
+
+/// How a header names a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HeaderKind {
+    /// Holds a field's name among other words (`Work e-mail (primary)`).
+    Partial,
+    /// A sign-in name (`Login`): the address only if the column holds addresses.
+    Login,
+    /// Another name for the field, in one of the table's languages.
+    Alias,
+    /// The field's own name.
+    Exact,
+}
+
+/// The fields a header names, each with how strongly. A header that is a whole name
+/// from the table names that field only; otherwise every field one of whose names
+/// (four letters or more) appears in it as whole words is named partially.
+pub fn header_kinds(header: &str) -> Vec<(Field, HeaderKind)> {
+    if let Some((field, tier)) = header_match(header) {
+        let kind = match tier {
+            Tier::Exact => HeaderKind::Exact,
+            Tier::Alias => HeaderKind::Alias,
+            Tier::Login => HeaderKind::Login,
+        };
+        return vec![(field, kind)];
+    }
+    let words = fold_words(header_text(header));
+    let mut found: Vec<(Field, HeaderKind)> = Vec::new();
+    for a in folded_aliases() {
+        if a.tier == Tier::Login || a.key.chars().count() < 4 || a.words.len() > words.len() {
+            continue;
+        }
+        let inside = words
+            .windows(a.words.len())
+            .any(|w| w == a.words.as_slice());
+        if inside && !found.iter().any(|(f, _)| *f == a.field) {
+            found.push((a.field, HeaderKind::Partial));
+        }
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------------------
+// Content.
+
+/// How many records the content scores look at (the first ones).
+pub const SAMPLE_ROWS: usize = 256;
+
+/// What a column's sampled cells look like: shares of its non-empty cells.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    /// Non-empty cells sampled.
+    pub cells: usize,
+    /// Cells that are addresses (`name@domain`).
+    pub addresses: f32,
+    /// Distinct cells (case-insensitive).
+    pub unique: f32,
+    /// Cells that look like passwords: one word of letters mixed with digits or signs.
+    pub passwords: f32,
+    /// Cells that look like names: capitalised words of letters.
+    pub names: f32,
+    /// Cells that are names of two words or more.
+    pub full_names: f32,
+    /// Cells that are whole numbers.
+    pub numbers: f32,
+    /// Cells that are UTC offsets (`+05:00`).
+    pub offsets: f32,
+    /// Cells that are lists of IP addresses.
+    pub ips: f32,
+    /// Cells that are quotas (`500`, `1,5 GB`).
+    pub quotas: f32,
+    /// Cells that are Aurora roles (1, 2 or 3).
+    pub roles: f32,
+}
+
+/// An address as a column of them holds it: one `@` with text on both sides, no space,
+/// and a domain of letters, digits, dots and hyphens.
+fn is_address(cell: &str) -> bool {
+    let Some((local, domain)) = cell.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "@,;<>\"".contains(c))
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && !domain.starts_with(['.', '-'])
+        && !domain.ends_with(['.', '-'])
+}
+
+/// One word mixing letters with digits or signs (`p123`, `S3cret!`), not an address.
+fn is_password_like(cell: &str) -> bool {
+    let n = cell.chars().count();
+    if !(3..=128).contains(&n) || cell.contains('@') || cell.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let letters = cell.chars().any(char::is_alphabetic);
+    let others = cell.chars().any(|c| !c.is_alphabetic());
+    letters && others
+}
+
+/// Words that each start with a capital letter and hold only letters, hyphens,
+/// apostrophes and dots (`Ann`, `Jean-Luc O'Neill`, `Zoë Ångström`). Scripts without
+/// case count as names when they hold only letters.
+fn name_words(cell: &str) -> Option<usize> {
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 {
+        return None;
+    }
+    let ok = words.iter().all(|w| {
+        let mut chars = w.chars();
+        let first = chars
+            .next()
+            .expect("split_whitespace gives non-empty words");
+        (first.is_uppercase() || (first.is_alphabetic() && !first.is_lowercase()))
+            && chars.all(|c| c.is_alphabetic() || "-'’.".contains(c))
+    });
+    ok.then_some(words.len())
+}
+
+impl Evidence {
+    fn of(cells: &[&str]) -> Evidence {
+        let cells: Vec<&str> = cells
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let n = cells.len();
+        if n == 0 {
+            return Evidence::default();
+        }
+        let share = |test: &dyn Fn(&str) -> bool| {
+            cells.iter().filter(|c| test(c)).count() as f32 / n as f32
+        };
+        let distinct: std::collections::HashSet<String> =
+            cells.iter().map(|c| c.to_lowercase()).collect();
+        Evidence {
+            cells: n,
+            addresses: share(&is_address),
+            unique: distinct.len() as f32 / n as f32,
+            passwords: share(&is_password_like),
+            names: share(&|c| name_words(c).is_some()),
+            full_names: share(&|c| name_words(c).is_some_and(|w| w >= 2)),
+            numbers: share(&|c| c.bytes().all(|b| b.is_ascii_digit())),
+            offsets: share(&|c| crate::validate::timezone_problem(c).is_none()),
+            ips: share(&|c| crate::validate::login_ips_problem(c).is_none()),
+            quotas: share(&|c| crate::validate::parse_quota_mb(c).is_ok()),
+            roles: share(&|c| {
+                c.parse::<u8>()
+                    .is_ok_and(|r| crate::validate::ROLES.contains(&r))
+            }),
+        }
+    }
+
+    /// The share of cells of the kind `field` holds.
+    pub fn share_for(&self, field: Field) -> f32 {
+        match field {
+            Field::Email => self.addresses,
+            Field::Password => self.passwords,
+            Field::Name => self.full_names.max(self.names),
+            Field::FirstName | Field::LastName => self.names,
+            Field::Timezone => self.offsets,
+            Field::LoginIps => self.ips,
+            Field::QuotaMb => self.quotas,
+            Field::Role => self.roles,
+            Field::TenantId | Field::PackageId => self.numbers,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scores and the assignment.
+
+/// Points for a header naming a field, by how strongly it does.
+pub const fn header_points(kind: HeaderKind) -> i32 {
+    match kind {
+        HeaderKind::Exact => 150,
+        HeaderKind::Alias => 90,
+        HeaderKind::Partial => 50,
+        HeaderKind::Login => 40,
+    }
+}
+
+/// Every column's score for every field: what its header says plus what its content
+/// says. A pair scoring 0 or less is never mapped automatically.
+///
+/// - Header: the field's own name 150, an alias 90, a name inside the header 50, a
+///   sign-in name (`Login`, for the address) 40.
+/// - Addresses (any column): up to 60 for a column of distinct addresses, and up to 40
+///   off for the share of cells that are not addresses. So a column of addresses under
+///   any name (60) beats a `Login` column of user names (0), and a column named `Email`
+///   (150 and up) beats a `Login` column of addresses (100).
+/// - UTC offsets and IP lists (any column): 60 when every sampled cell is one.
+/// - Passwords and full names, in a file without a header: up to 40 by their share; the
+///   other column of a two-column file without a header gets 10 for the password.
+/// - A column whose header names the field: up to 20 more when its cells fit (names,
+///   passwords, numbers, quotas, roles).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// `header[column][field]`: the points for the header alone.
+    pub header: Vec<[i32; Field::ALL.len()]>,
+    /// `total[column][field]`: header and content.
+    pub total: Vec<[i32; Field::ALL.len()]>,
+    pub evidence: Vec<Evidence>,
+    /// How each column's header names each field it names.
+    pub kinds: Vec<Vec<(Field, HeaderKind)>>,
+}
+
+impl Scores {
+    pub fn of(table: &Table) -> Scores {
+        let width = table.width;
+        let sample = &table.records[..table.records.len().min(SAMPLE_ROWS)];
+        let headerless = table.header.is_none();
+        let mut scores = Scores {
+            header: vec![[0; Field::ALL.len()]; width],
+            total: vec![[0; Field::ALL.len()]; width],
+            evidence: Vec::with_capacity(width),
+            kinds: Vec::with_capacity(width),
+        };
+        for c in 0..width {
+            let kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(name) => header_kinds(name),
+                None => Vec::new(),
+            };
+            let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
+            let ev = Evidence::of(&cells);
+            for field in Field::ALL {
+                let header = kinds
+                    .iter()
+                    .filter(|(f, _)| *f == field)
+                    .map(|(_, k)| header_points(*k))
+                    .max()
+                    .unwrap_or(0);
+                let named = header > 0;
+                let pts = |share: f32, max: i32| (share * max as f32).round() as i32;
+                let content = if ev.cells == 0 {
+                    0
+                } else {
+                    match field {
+                        Field::Email => {
+                            pts(ev.addresses, 50) + pts(ev.addresses * ev.unique, 10)
+                                - pts(1.0 - ev.addresses, 40)
+                        }
+                        Field::Timezone | Field::LoginIps => {
+                            let share = ev.share_for(field);
+                            if share == 1.0 {
+                                60
+                            } else {
+                                pts(share, 20) * i32::from(named)
+                            }
+                        }
+                        Field::Password if headerless => {
+                            pts(ev.passwords, 40) + if width == 2 { 10 } else { 0 }
+                        }
+                        Field::Name if headerless && ev.full_names >= 0.5 => pts(ev.full_names, 40),
+                        _ if named => pts(ev.share_for(field), 20),
+                        _ => 0,
+                    }
+                };
+                scores.header[c][field as usize] = header;
+                scores.total[c][field as usize] = header + content;
+            }
+            // A two-column file without a header: the column that is no address is the
+            // password even when it does not look like one (the seed's format).
+            if headerless && width == 2 && ev.cells == 0 {
+                scores.total[c][Field::Password as usize] = 10;
+            }
+            scores.evidence.push(ev);
+            scores.kinds.push(kinds);
+        }
+        scores
+    }
+
+    pub fn score(&self, column: usize, field: Field) -> i32 {
+        self.total.get(column).map_or(0, |row| row[field as usize])
+    }
+
+    /// The one-to-one assignment of fields to columns with the highest total score
+    /// (pairs scoring 0 or less excluded), found exactly: a dynamic programme over the
+    /// columns and the set of fields already taken (2^11 sets). Among equal totals, the
+    /// earlier column takes the field.
+    pub fn best(&self) -> Mapping {
+        const SETS: usize = 1 << Field::ALL.len();
+        let width = self.total.len();
+        let candidates: Vec<usize> = (0..width)
+            .filter(|&c| self.total[c].iter().any(|&s| s > 0))
+            .collect();
+        // Scores scaled so that a tie goes to the earlier column.
+        let points = |c: usize, f: usize| -> i64 {
+            let s = i64::from(self.total[c][f]);
+            s * 4096 + (4095 - c.min(4095) as i64)
+        };
+        let mut best = vec![i64::MIN; SETS];
+        best[0] = 0;
+        // choice[k][set]: the field (or none) column candidates[k] took to reach `set`.
+        let mut choice: Vec<Vec<u8>> = Vec::with_capacity(candidates.len());
+        const NONE: u8 = u8::MAX;
+        for &c in &candidates {
+            let mut next = best.clone();
+            let mut took = vec![NONE; SETS];
+            for set in 0..SETS {
+                if best[set] == i64::MIN {
+                    continue;
+                }
+                for f in 0..Field::ALL.len() {
+                    if set & (1 << f) != 0 || self.total[c][f] <= 0 {
+                        continue;
+                    }
+                    let to = set | (1 << f);
+                    let value = best[set] + points(c, f);
+                    if value > next[to] {
+                        next[to] = value;
+                        took[to] = f as u8;
+                    }
+                }
+            }
+            best = next;
+            choice.push(took);
+        }
+        let mut set = (0..SETS)
+            .max_by_key(|&s| (best[s], std::cmp::Reverse(s)))
+            .unwrap_or(0);
+        let mut columns = vec![None; width];
+        for (k, &c) in candidates.iter().enumerate().rev() {
+            let f = choice[k][set];
+            if f != NONE {
+                columns[c] = Some(Field::ALL[f as usize]);
+                set &= !(1 << f);
+            }
+        }
+        Mapping { columns }
+    }
+
+    /// The close calls in `mapping`: for each mapped field, the other columns that hold
+    /// the same kind of values (at least half their cells) or also have a name for it,
+    /// and whose own score for it is positive and at least 40 % of the chosen column's.
+    pub fn competitions(&self, mapping: &Mapping) -> Vec<Competition> {
+        let mut out = Vec::new();
+        for (chosen, field) in mapping.columns.iter().enumerate() {
+            let Some(field) = *field else { continue };
+            let mine = self.score(chosen, field);
+            for rival in 0..self.total.len() {
+                if rival == chosen {
+                    continue;
+                }
+                let theirs = self.score(rival, field);
+                if theirs <= 0 || (theirs as f32) < 0.4 * mine as f32 {
+                    continue;
+                }
+                let ev = &self.evidence[rival];
+                let why = if ev.cells > 0 && ev.share_for(field) >= 0.5 {
+                    Rivalry::Content
+                } else if self.header[rival][field as usize] >= header_points(HeaderKind::Alias) {
+                    Rivalry::Header
+                } else {
+                    continue;
+                };
+                out.push(Competition {
+                    field,
+                    chosen,
+                    rival,
+                    why,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Why another column competes for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rivalry {
+    /// It holds the same kind of values (addresses, passwords, names, ...).
+    Content,
+    /// Its header is also a name for the field.
+    Header,
+}
+
+/// A close call: `field` is fed by column `chosen`, while column `rival` could feed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Competition {
+    pub field: Field,
+    pub chosen: usize,
+    pub rival: usize,
+    pub why: Rivalry,
+}
+
+impl Competition {
+    /// One sentence for the page: `Email: column "Email" chosen; column "Login" also
+    /// holds addresses.`
+    pub fn message(&self, table: &Table) -> String {
+        let what = match (self.why, self.field) {
+            (Rivalry::Header, _) => "also has a name for this field",
+            (Rivalry::Content, Field::Email) => "also holds addresses",
+            (Rivalry::Content, Field::Password) => "also looks like passwords",
+            (Rivalry::Content, Field::Name | Field::FirstName | Field::LastName) => {
+                "also looks like names"
+            }
+            (Rivalry::Content, Field::Timezone) => "also holds UTC offsets",
+            (Rivalry::Content, Field::LoginIps) => "also holds IP addresses",
+            (Rivalry::Content, Field::QuotaMb) => "also holds quotas",
+            (Rivalry::Content, Field::Role) => "also holds roles",
+            (Rivalry::Content, Field::TenantId | Field::PackageId) => "also holds numbers",
+        };
+        format!(
+            "{}: {} chosen; {} {what}.",
+            self.field.title(),
+            table.column_name(self.chosen),
+            table.column_name(self.rival)
+        )
     }
 }
 
