@@ -620,8 +620,8 @@ impl Scores {
         for &c in &candidates {
             let mut next = best.clone();
             let mut took = vec![NONE; SETS];
-            for set in 0..SETS {
-                if best[set] == i64::MIN {
+            for (set, &here) in best.iter().enumerate() {
+                if here == i64::MIN {
                     continue;
                 }
                 for f in 0..Field::ALL.len() {
@@ -629,7 +629,7 @@ impl Scores {
                         continue;
                     }
                     let to = set | (1 << f);
-                    let value = best[set] + points(c, f);
+                    let value = here + points(c, f);
                     if value > next[to] {
                         next[to] = value;
                         took[to] = f as u8;
@@ -882,5 +882,373 @@ mod tests {
         assert_eq!(Mapping::from_memory(&memory, 3), Some(m));
         assert_eq!(Mapping::from_memory(&memory, 2), None);
         assert_eq!(Mapping::from_memory("email,bogus,", 3), None);
+    }
+
+    #[test]
+    fn fold_ignores_normal_form_case_and_diacritics() {
+        let nfc = "Pr\u{e9}nom";
+        let nfd = "Pre\u{301}nom";
+        assert_ne!(nfc, nfd);
+        for h in [nfc, nfd, "Prenom", "PRÉNOM", " prénom ", "pré-nom"] {
+            assert_eq!(fold(h), "prenom", "{h:?}");
+        }
+        assert_eq!(fold("E-Mail-Adresse"), "emailadresse");
+        assert_eq!(fold("Postfachgröße"), "postfachgrosse");
+        assert_eq!(fold("Contraseña"), "contrasena");
+        assert_eq!(fold("Œuvre"), "oeuvre");
+        assert_eq!(fold("quota (MB)"), "quotamb");
+        assert_eq!(fold("!!"), "");
+    }
+
+    #[test]
+    fn nfc_nfd_and_plain_headers_all_map() {
+        for h in ["Pr\u{e9}nom", "Pre\u{301}nom", "Prenom", "PRENOM"] {
+            assert_eq!(Field::from_header(h), Some(Field::FirstName), "{h:?}");
+        }
+        for h in ["Mot de passe", "MOT_DE_PASSE", "mot-de-passe"] {
+            assert_eq!(Field::from_header(h), Some(Field::Password), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn no_name_in_the_alias_table_means_two_fields() {
+        let mut seen: std::collections::HashMap<String, Field> = Default::default();
+        for a in crate::aliases::ALIASES {
+            for name in a.names {
+                let key = fold(name);
+                assert!(!key.is_empty(), "{name:?} folds to nothing");
+                if let Some(other) = seen.insert(key.clone(), a.field) {
+                    assert_eq!(other, a.field, "{name:?} ({key}) names two fields");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_covers_every_field_the_issue_names() {
+        use crate::aliases::{Lang, Tier, ALIASES};
+        for lang in [
+            Lang::En,
+            Lang::De,
+            Lang::Fr,
+            Lang::Es,
+            Lang::It,
+            Lang::Pt,
+            Lang::Nl,
+        ] {
+            let has = |field: Field, tier: Option<Tier>| {
+                ALIASES.iter().any(|a| {
+                    (a.lang == lang || (lang == Lang::En && a.tier == Tier::Exact))
+                        && a.field == field
+                        && tier.is_none_or(|t| a.tier == t)
+                        && !a.names.is_empty()
+                })
+            };
+            for field in [
+                Field::FirstName,
+                Field::LastName,
+                Field::Name,
+                Field::Email,
+                Field::Password,
+                Field::Role,
+                Field::QuotaMb,
+                Field::PackageId,
+                Field::Timezone,
+            ] {
+                assert!(has(field, None), "{lang:?} lacks {field:?}");
+            }
+            assert!(
+                has(Field::Email, Some(Tier::Login)),
+                "{lang:?} lacks a login name"
+            );
+        }
+    }
+
+    fn expect_headers(pairs: &[(&str, Field)]) {
+        for (header, field) in pairs {
+            assert_eq!(Field::from_header(header), Some(*field), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn english_headers() {
+        expect_headers(&[
+            ("First Name", Field::FirstName),
+            ("Last Name", Field::LastName),
+            ("Full Name", Field::Name),
+            ("E-mail address", Field::Email),
+            ("Password", Field::Password),
+            ("Username", Field::Email),
+            ("Role", Field::Role),
+            ("Quota", Field::QuotaMb),
+            ("Package", Field::PackageId),
+            ("Time zone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn german_headers() {
+        expect_headers(&[
+            ("Vorname", Field::FirstName),
+            ("Nachname", Field::LastName),
+            ("Vollständiger Name", Field::Name),
+            ("E-Mail-Adresse", Field::Email),
+            ("Passwort", Field::Password),
+            ("Benutzername", Field::Email),
+            ("Rolle", Field::Role),
+            ("Kontingent", Field::QuotaMb),
+            ("Paket", Field::PackageId),
+            ("Zeitzone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn french_headers() {
+        expect_headers(&[
+            ("Prénom", Field::FirstName),
+            ("Nom de famille", Field::LastName),
+            ("Nom complet", Field::Name),
+            ("Adresse e-mail", Field::Email),
+            ("Mot de passe", Field::Password),
+            ("Nom d'utilisateur", Field::Email),
+            ("Rôle", Field::Role),
+            ("Quota", Field::QuotaMb),
+            ("Forfait", Field::PackageId),
+            ("Fuseau horaire", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn spanish_headers() {
+        expect_headers(&[
+            ("Nombre", Field::FirstName),
+            ("Apellidos", Field::LastName),
+            ("Nombre completo", Field::Name),
+            ("Correo electrónico", Field::Email),
+            ("Contraseña", Field::Password),
+            ("Nombre de usuario", Field::Email),
+            ("Rol", Field::Role),
+            ("Cuota", Field::QuotaMb),
+            ("Paquete", Field::PackageId),
+            ("Zona horaria", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn italian_headers() {
+        expect_headers(&[
+            ("Nome", Field::FirstName),
+            ("Cognome", Field::LastName),
+            ("Nome completo", Field::Name),
+            ("Indirizzo e-mail", Field::Email),
+            ("Parola d'ordine", Field::Password),
+            ("Nome utente", Field::Email),
+            ("Ruolo", Field::Role),
+            ("Quota di archiviazione", Field::QuotaMb),
+            ("Pacchetto", Field::PackageId),
+            ("Fuso orario", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn portuguese_headers() {
+        expect_headers(&[
+            ("Primeiro nome", Field::FirstName),
+            ("Sobrenome", Field::LastName),
+            ("Nome completo", Field::Name),
+            ("Endereço de e-mail", Field::Email),
+            ("Senha", Field::Password),
+            ("Nome de usuário", Field::Email),
+            ("Função", Field::Role),
+            ("Cota", Field::QuotaMb),
+            ("Pacote", Field::PackageId),
+            ("Fuso horário", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn dutch_headers() {
+        expect_headers(&[
+            ("Voornaam", Field::FirstName),
+            ("Achternaam", Field::LastName),
+            ("Volledige naam", Field::Name),
+            ("E-mailadres", Field::Email),
+            ("Wachtwoord", Field::Password),
+            ("Gebruikersnaam", Field::Email),
+            ("Rol", Field::Role),
+            ("Quotum", Field::QuotaMb),
+            ("Pakket", Field::PackageId),
+            ("Tijdzone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn header_kinds_rank_exact_alias_login_partial() {
+        assert_eq!(header_kinds("EMAIL"), [(Field::Email, HeaderKind::Exact)]);
+        assert_eq!(
+            header_kinds("Courriel"),
+            [(Field::Email, HeaderKind::Alias)]
+        );
+        assert_eq!(header_kinds("Login"), [(Field::Email, HeaderKind::Login)]);
+        assert_eq!(
+            header_kinds("Work e-mail (primary)"),
+            [(Field::Email, HeaderKind::Partial)]
+        );
+        // A whole name wins over the names inside it: "Username" is no "name" column.
+        assert_eq!(
+            header_kinds("User name"),
+            [(Field::Email, HeaderKind::Login)]
+        );
+        assert_eq!(header_kinds("Filename"), []);
+        assert_eq!(header_kinds("Notes"), []);
+    }
+
+    #[test]
+    fn login_of_other_addresses_never_takes_email_from_a_column_named_email() {
+        let t = read(
+            b"Login,Email,Password,Name\n\
+              jdoe@corp.example,john@example.com,S3cret!1,John Doe\n\
+              asmith@corp.example,ann@example.com,S3cret!2,Ann Smith\n",
+        )
+        .unwrap();
+        let m = Mapping::auto(&t);
+        assert_eq!(
+            m.columns,
+            [
+                None,
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::Name)
+            ]
+        );
+        let c = m.competitions(&t);
+        assert_eq!(
+            c,
+            [Competition {
+                field: Field::Email,
+                chosen: 1,
+                rival: 0,
+                why: Rivalry::Content
+            }]
+        );
+        assert_eq!(
+            c[0].message(&t),
+            "Email: column \"Email\" chosen; column \"Login\" also holds addresses."
+        );
+    }
+
+    #[test]
+    fn a_column_named_email_wins_even_when_empty() {
+        let t = read(b"Login,Email,Password\njdoe@corp.example,,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [None, Some(Field::Email), Some(Field::Password)]
+        );
+    }
+
+    #[test]
+    fn a_login_column_of_addresses_feeds_the_address_when_nothing_better_does() {
+        let t = read(b"Login,Password\njdoe@corp.example,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [Some(Field::Email), Some(Field::Password)]
+        );
+        // A login column of user names does not: the column of addresses does.
+        let t = read(b"Username,Contact,Password\njdoe,jdoe@x.example,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [None, Some(Field::Email), Some(Field::Password)]
+        );
+    }
+
+    #[test]
+    fn headerless_columns_by_content() {
+        let t = read(
+            b"jdoe,jdoe@corp.example,S3cret!x,John Doe\n\
+              asmith,ann@corp.example,Pa55word,Ann Smith\n",
+        )
+        .unwrap();
+        assert!(t.header.is_none());
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [
+                None,
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::Name)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_assignment_is_global_not_greedy() {
+        // Column 0 scores best for Email, but only column 0 can feed the first name:
+        // a greedy pass would leave "Prénom" unmapped.
+        let mut s = Scores {
+            header: vec![[0; Field::ALL.len()]; 2],
+            total: vec![[0; Field::ALL.len()]; 2],
+            evidence: vec![Evidence::default(); 2],
+            kinds: vec![Vec::new(); 2],
+        };
+        s.total[0][Field::Email as usize] = 100;
+        s.total[0][Field::FirstName as usize] = 90;
+        s.total[1][Field::Email as usize] = 95;
+        assert_eq!(
+            s.best().columns,
+            [Some(Field::FirstName), Some(Field::Email)]
+        );
+    }
+
+    #[test]
+    fn equal_scores_go_to_the_earlier_column() {
+        let t = read(b"a@x.y,b@x.y,c@x.y\nd@x.y,e@x.y,f@x.y\n").unwrap();
+        assert_eq!(Mapping::auto(&t).columns, [Some(Field::Email), None, None]);
+        let c = Mapping::auto(&t).competitions(&t);
+        assert_eq!(
+            c.iter().map(|c| c.rival).collect::<Vec<_>>(),
+            [1, 2],
+            "both other columns hold addresses"
+        );
+        assert_eq!(
+            c[0].message(&t),
+            "Email: column 1 chosen; column 2 also holds addresses."
+        );
+    }
+
+    #[test]
+    fn an_edited_mapping_is_explained_too() {
+        let t = read(b"Email,Courriel,Password\na@x.y,b@x.y,p1\n").unwrap();
+        let auto = Mapping::auto(&t);
+        assert_eq!(
+            auto.columns,
+            [Some(Field::Email), None, Some(Field::Password)]
+        );
+        let edited = Mapping {
+            columns: vec![None, Some(Field::Email), Some(Field::Password)],
+        };
+        assert_eq!(
+            edited
+                .competitions(&t)
+                .iter()
+                .map(|c| c.message(&t))
+                .collect::<Vec<_>>(),
+            ["Email: column \"Courriel\" chosen; column \"Email\" also holds addresses."]
+        );
+    }
+
+    #[test]
+    fn no_note_without_a_close_call() {
+        let t = read(b"Email,Password,First name,Last name\na@x.y,p1,Ann,Lee\n").unwrap();
+        let m = Mapping::auto(&t);
+        assert_eq!(
+            m.columns,
+            [
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::FirstName),
+                Some(Field::LastName)
+            ]
+        );
+        assert_eq!(m.competitions(&t), []);
     }
 }
