@@ -478,7 +478,7 @@ impl Evidence {
         let share = |test: &dyn Fn(&str) -> bool| {
             cells.iter().filter(|c| test(c)).count() as f32 / n as f32
         };
-        let distinct: rustc_hash::FxHashSet<String> =
+        let distinct: std::collections::HashSet<String> =
             cells.iter().map(|c| c.to_lowercase()).collect();
         Evidence {
             cells: n,
