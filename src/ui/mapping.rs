@@ -64,17 +64,15 @@ fn ColumnSelect(
     let s = state.sheet;
     let id = format!("map-col-{index}");
     let note_id = format!("map-col-{index}-note");
+    // This column's close calls, one sentence each, in one line.
     let notes = move || {
         close_calls.with(|all| {
             all.iter()
                 .filter(|(column, _)| *column == index)
-                .map(|(_, text)| text.clone())
+                .map(|(_, text)| text.as_str())
                 .collect::<Vec<_>>()
+                .join(" ")
         })
-    };
-    let described_by = {
-        let note_id = note_id.clone();
-        move || (!notes().is_empty()).then(|| note_id.clone())
     };
     let current = move || s.mapping.with(|m| m.columns.get(index).copied().flatten());
     let options = move || {
@@ -88,7 +86,7 @@ fn ColumnSelect(
         <label for=id.clone()>{name}</label>
         <select
             id=id
-            aria-describedby=described_by
+            aria-describedby=note_id.clone()
             disabled=move || state.active.get() || s.busy.get().is_some()
             on:change=move |ev| {
                 let value = event_target_value(&ev);
@@ -109,11 +107,11 @@ fn ColumnSelect(
                     .collect_view()
             }}
         </select>
-        <Show when=move || !notes().is_empty()>
-            <div class="map-note" id=note_id.clone() role="note">
-                {move || notes().into_iter().map(|text| view! { <p>{text}</p> }).collect_view()}
-            </div>
-        </Show>
+        // Always there (empty and hidden without a close call), so the select's
+        // description never points at a missing element.
+        <p class="map-note" id=note_id role="note" hidden=move || notes().is_empty()>
+            {notes}
+        </p>
     }
 }
 
