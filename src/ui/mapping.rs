@@ -1,5 +1,6 @@
 //! The column mapping (one select per column, named by the column's header or
-//! "Column N"), the checks and defaults that apply to every row, and the template.
+//! "Column N", with a note under it when another column competes for its field), the
+//! checks and defaults that apply to every row, and the template.
 
 use leptos::prelude::*;
 use roster_core::map::Field;
@@ -34,10 +35,45 @@ fn target_name(state: AppState) -> &'static str {
     }
 }
 
+/// The close calls of the current mapping (see `Mapping::competitions`), as (the chosen
+/// column, the sentence). Recomputed when the file or the mapping changes.
+fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
+    let s = state.sheet;
+    Memo::new(move |_| {
+        s.detected.track();
+        let mapping = s.mapping.get();
+        s.sheet.with_value(|sheet| {
+            sheet.as_ref().map_or_else(Vec::new, |sheet| {
+                mapping
+                    .competitions(&sheet.table)
+                    .iter()
+                    .map(|c| (c.chosen, c.message(&sheet.table)))
+                    .collect()
+            })
+        })
+    })
+}
+
 #[component]
-fn ColumnSelect(state: AppState, index: usize, name: String) -> impl IntoView {
+fn ColumnSelect(
+    state: AppState,
+    index: usize,
+    name: String,
+    close_calls: Memo<Vec<(usize, String)>>,
+) -> impl IntoView {
     let s = state.sheet;
     let id = format!("map-col-{index}");
+    let note_id = format!("map-col-{index}-note");
+    // This column's close calls, one sentence each, in one line.
+    let notes = move || {
+        close_calls.with(|all| {
+            all.iter()
+                .filter(|(column, _)| *column == index)
+                .map(|(_, text)| text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
     let current = move || s.mapping.with(|m| m.columns.get(index).copied().flatten());
     let options = move || {
         let mut fields: Vec<Field> = Field::for_target(target_name(state)).to_vec();
@@ -50,6 +86,7 @@ fn ColumnSelect(state: AppState, index: usize, name: String) -> impl IntoView {
         <label for=id.clone()>{name}</label>
         <select
             id=id
+            aria-describedby=note_id.clone()
             disabled=move || state.active.get() || s.busy.get().is_some()
             on:change=move |ev| {
                 let value = event_target_value(&ev);
@@ -70,6 +107,11 @@ fn ColumnSelect(state: AppState, index: usize, name: String) -> impl IntoView {
                     .collect_view()
             }}
         </select>
+        // Always there (empty and hidden without a close call), so the select's
+        // description never points at a missing element.
+        <p class="map-note" id=note_id role="note" hidden=move || notes().is_empty()>
+            {notes}
+        </p>
     }
 }
 
@@ -103,6 +145,7 @@ fn NumberSetting(
 pub fn MappingPanel(state: AppState) -> impl IntoView {
     let s = state.sheet;
     let loaded = move || s.detected.get().is_some();
+    let close_calls = close_calls(state);
     let is_aurora = move || target_name(state) == "Aurora";
     let save_template = move |_| {
         let name = target_name(state);
@@ -127,7 +170,16 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                             .get()
                             .into_iter()
                             .enumerate()
-                            .map(|(index, name)| view! { <ColumnSelect state=state index=index name=name /> })
+                            .map(|(index, name)| {
+                                view! {
+                                    <ColumnSelect
+                                        state=state
+                                        index=index
+                                        name=name
+                                        close_calls=close_calls
+                                    />
+                                }
+                            })
                             .collect_view()
                     }}
                 </div>

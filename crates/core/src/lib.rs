@@ -8,6 +8,7 @@
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
 //! the engine asks for, feeds the answers back, and saves the report.
 
+pub mod aliases;
 pub mod check;
 pub mod decode;
 pub mod detect;

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aliases::{Tier, ALIASES};
 use crate::read::{Fields, Record, Table};
 
 /// A field Roster can send. Which ones a target uses is the target's business.
@@ -88,48 +89,29 @@ impl Field {
         self == Field::Password
     }
 
-    /// Recognises a column header by its name or a common alias.
+    /// Recognises a column header by its name or an alias in any language of the
+    /// [alias table](crate::aliases), after folding (see [`fold`]). Names that only
+    /// contain an alias (`Work e-mail (primary)`) are not recognised here; the mapping
+    /// scores them lower (see [`Scores`]).
     pub fn from_header(header: &str) -> Option<Field> {
-        let key: String = header
-            .trim()
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == '@')
-            .collect();
-        // "username@domain", "user@…": a header naming an address column.
-        let key = match key.split_once('@') {
-            Some((user, _)) if !user.is_empty() => user.to_owned(),
-            _ => key.replace('@', ""),
-        };
-        let field = match key.as_str() {
-            "email" | "mail" | "emailaddress" | "mailaddress" | "emailaddr" | "login"
-            | "loginname" | "publicid" | "user" | "username" | "userlogin" | "account"
-            | "accountname" | "address" | "userprincipalname" | "upn" | "primaryemail"
-            | "workemail" | "emailid" | "courriel" | "correo" | "emailadresse" | "mailadresse" => {
-                Field::Email
-            }
-            "password" | "pass" | "pwd" | "passwd" | "secret" | "passwort" | "kennwort"
-            | "motdepasse" | "initialpassword" | "newpassword" | "userpassword" => Field::Password,
-            "name" | "fullname" | "displayname" | "cn" | "commonname" | "contactname" => {
-                Field::Name
-            }
-            "firstname" | "first" | "givenname" | "forename" | "vorname" | "prenom" => {
-                Field::FirstName
-            }
-            "lastname" | "last" | "surname" | "sn" | "familyname" | "nachname" | "nom" => {
-                Field::LastName
-            }
-            "role" | "userrole" | "roleid" => Field::Role,
-            "quota" | "quotamb" | "mailboxquota" | "mailboxquotamb" | "storagequota"
-            | "diskquota" => Field::QuotaMb,
-            "tenant" | "tenantid" => Field::TenantId,
-            "package" | "packageid" | "plan" | "planid" => Field::PackageId,
-            "timezone" | "tz" | "timezoneoffset" | "utcoffset" => Field::Timezone,
-            "loginips" | "allowedips" | "ips" | "ipwhitelist" | "allowedip" | "loginip"
-            | "ipaddresses" => Field::LoginIps,
-            _ => return None,
-        };
-        Some(field)
+        header_match(header).map(|(f, _)| f)
+    }
+
+    /// The field's name in sentences: "Email", "First name".
+    pub fn title(self) -> &'static str {
+        match self {
+            Field::Email => "Email",
+            Field::Password => "Password",
+            Field::Name => "Name",
+            Field::FirstName => "First name",
+            Field::LastName => "Last name",
+            Field::Role => "Role",
+            Field::QuotaMb => "Quota",
+            Field::TenantId => "Tenant ID",
+            Field::PackageId => "Package ID",
+            Field::Timezone => "Timezone",
+            Field::LoginIps => "Login IPs",
+        }
     }
 }
 
@@ -140,61 +122,20 @@ pub struct Mapping {
 }
 
 impl Mapping {
-    /// Maps by header names when there is a header, and by content otherwise: the column
-    /// that holds addresses is the e-mail column, and in a two-column file the other one
-    /// is the password (the seed's `email | password` format).
+    /// The best mapping for a table: every column is scored for every field by its
+    /// header and by its content (see [`Scores`]), and the one-to-one assignment of
+    /// fields to columns with the highest total score wins. A column named exactly like
+    /// a field therefore keeps it against a column that only holds the same kind of
+    /// values (`Email` over a `Login` column of addresses).
     pub fn auto(table: &Table) -> Mapping {
-        let width = table.width;
-        let mut columns = vec![None; width];
-        if let Some(header) = &table.header {
-            for (i, name) in header.iter().enumerate().take(width) {
-                let field = Field::from_header(name);
-                if field.is_some() && !columns.contains(&field) {
-                    columns[i] = field;
-                }
-            }
-        }
-        // Then by content, for what the header did not name.
-        let sample = &table.records[..table.records.len().min(50)];
-        let address_share = |i: usize| {
-            sample
-                .iter()
-                .filter(|r| r.fields.get(i).is_some_and(|f| f.contains('@')))
-                .count()
-        };
-        if !columns.contains(&Some(Field::Email)) {
-            let free = (0..width).filter(|&i| columns[i].is_none());
-            if let Some(email) = free.max_by_key(|&i| (address_share(i), usize::MAX - i)) {
-                if address_share(email) > 0 {
-                    columns[email] = Some(Field::Email);
-                    if width == 2 && columns[1 - email].is_none() && table.header.is_none() {
-                        columns[1 - email] = Some(Field::Password);
-                    }
-                }
-            }
-        }
-        // Other columns whose every sampled value has an unmistakable shape.
-        let all = |i: usize, test: fn(&str) -> bool| {
-            sample
-                .iter()
-                .all(|r| r.fields.get(i).is_some_and(|f| !f.is_empty() && test(f)))
-        };
-        for i in 0..width {
-            if columns[i].is_some() || sample.is_empty() {
-                continue;
-            }
-            let guess = if all(i, |f| crate::validate::timezone_problem(f).is_none()) {
-                Field::Timezone
-            } else if all(i, |f| crate::validate::login_ips_problem(f).is_none()) {
-                Field::LoginIps
-            } else {
-                continue;
-            };
-            if !columns.contains(&Some(guess)) {
-                columns[i] = Some(guess);
-            }
-        }
-        Mapping { columns }
+        Scores::of(table).best()
+    }
+
+    /// Where the choice for a mapped field was close: another column holds the same kind
+    /// of values, or also has a name for the field. For the page to show next to the
+    /// mapping (for the automatic mapping and for one the user edited alike).
+    pub fn competitions(&self, table: &Table) -> Vec<Competition> {
+        Scores::of(table).competitions(self)
     }
 
     /// The column index that feeds `field`, if any.
@@ -276,6 +217,543 @@ impl Mapping {
             ),
             None => format!("columns:{}", table.width),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Header names.
+
+/// A header's key for comparing names: diacritics dropped whether the letter comes
+/// precomposed (NFC `é`) or as a letter and a combining mark (NFD `e` + U+0301), case
+/// folded, and only letters and digits kept. `Prénom`, `PRENOM`, `prenom` → `prenom`;
+/// `E-Mail` → `email`; `Straße` → `strasse`.
+///
+/// The precomposed letters folded are those of Latin-1 and Latin Extended-A (every
+/// accented letter of the languages in the alias table, and most of Europe's); the tests
+/// check each one against the `unicode-normalization` crate's decomposition. The crate
+/// itself is not in the app: its tables cost far more of the bundle than headers need.
+pub fn fold(text: &str) -> String {
+    fold_words(text).concat()
+}
+
+/// The base letter of each precomposed letter from U+00C0 to U+017F: `-` for a sign that
+/// is no letter (× ÷), `*` for a letter folded to two (see [`fold_char`]).
+const LATIN_BASE: &[u8; 192] = b"aaaaaa*ceeeeiiiidnooooo-ouuuuy**\
+aaaaaa*ceeeeiiiidnooooo-ouuuuy*y\
+aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+/// Combining diacritical marks (NFD's accents), dropped.
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// One character folded: `None` for a mark, a word break (`' '`) for anything that is
+/// no letter or digit, else the lower-case letter(s) without diacritics.
+fn fold_char(c: char, out: &mut impl FnMut(char)) {
+    if is_mark(c) {
+        return;
+    }
+    let two = match c {
+        'Æ' | 'æ' => "ae",
+        'ß' | 'ẞ' => "ss",
+        'Þ' | 'þ' => "th",
+        'Œ' | 'œ' => "oe",
+        'Ĳ' | 'ĳ' => "ij",
+        '\u{c0}'..='\u{17f}' => {
+            let base = LATIN_BASE[c as usize - 0xc0];
+            out(if base == b'-' { ' ' } else { char::from(base) });
+            return;
+        }
+        c if c.is_alphanumeric() => {
+            c.to_lowercase().for_each(&mut *out);
+            return;
+        }
+        _ => " ",
+    };
+    two.chars().for_each(out);
+}
+
+/// [`fold`], split where the text had anything but a letter or a digit.
+fn fold_words(text: &str) -> Vec<String> {
+    let mut words = vec![String::new()];
+    for c in text.chars() {
+        fold_char(c, &mut |f| {
+            if f != ' ' {
+                words.last_mut().expect("one word").push(f);
+            } else if !words.last().expect("one word").is_empty() {
+                words.push(String::new());
+            }
+        });
+    }
+    if words.last().is_some_and(String::is_empty) {
+        words.pop();
+    }
+    words
+}
+
+/// A header's own text, without the domain part of `username@domain`-style names.
+fn header_text(header: &str) -> &str {
+    let header = header.trim();
+    match header.split_once('@') {
+        Some((user, _)) if !user.trim().is_empty() => user,
+        _ => header,
+    }
+}
+
+/// The alias table, folded once.
+struct FoldedAlias {
+    key: String,
+    words: Vec<String>,
+    field: Field,
+    tier: Tier,
+}
+
+fn folded_aliases() -> &'static [FoldedAlias] {
+    static TABLE: std::sync::OnceLock<Vec<FoldedAlias>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        ALIASES
+            .iter()
+            .flat_map(|a| {
+                a.names.iter().map(move |name| {
+                    let words = fold_words(name);
+                    FoldedAlias {
+                        key: words.concat(),
+                        words,
+                        field: a.field,
+                        tier: a.tier,
+                    }
+                })
+            })
+            .collect()
+    })
+}
+
+/// The field a header names, and how strongly, when the whole header is a name from the
+/// alias table.
+pub fn header_match(header: &str) -> Option<(Field, Tier)> {
+    let key = fold(header_text(header));
+    if key.is_empty() {
+        return None;
+    }
+    folded_aliases()
+        .iter()
+        .filter(|a| a.key == key)
+        .map(|a| (a.field, a.tier))
+        .max_by_key(|(_, tier)| *tier)
+}
+
+/// How a header names a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum HeaderKind {
+    /// Holds a field's name among other words (`Work e-mail (primary)`).
+    Partial,
+    /// A sign-in name (`Login`): the address only if the column holds addresses.
+    Login,
+    /// Another name for the field, in one of the table's languages.
+    Alias,
+    /// The field's own name.
+    Exact,
+}
+
+/// The fields a header names, each with how strongly. A header that is a whole name
+/// from the table names that field only; otherwise every field one of whose names
+/// (four letters or more) appears in it as whole words is named partially.
+pub fn header_kinds(header: &str) -> Vec<(Field, HeaderKind)> {
+    if let Some((field, tier)) = header_match(header) {
+        let kind = match tier {
+            Tier::Exact => HeaderKind::Exact,
+            Tier::Alias => HeaderKind::Alias,
+            Tier::Login => HeaderKind::Login,
+        };
+        return vec![(field, kind)];
+    }
+    let words = fold_words(header_text(header));
+    let mut found: Vec<(Field, HeaderKind)> = Vec::new();
+    for a in folded_aliases() {
+        if a.tier == Tier::Login || a.key.chars().count() < 4 || a.words.len() > words.len() {
+            continue;
+        }
+        let inside = words
+            .windows(a.words.len())
+            .any(|w| w == a.words.as_slice());
+        if inside && !found.iter().any(|(f, _)| *f == a.field) {
+            found.push((a.field, HeaderKind::Partial));
+        }
+    }
+    found
+}
+
+// ---------------------------------------------------------------------------------------
+// Content.
+
+/// How many records the content scores look at (the first ones).
+pub const SAMPLE_ROWS: usize = 256;
+
+/// What a column's sampled cells look like: shares of its non-empty cells.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Evidence {
+    /// Non-empty cells sampled.
+    pub cells: usize,
+    /// Cells that are addresses (`name@domain`).
+    pub addresses: f32,
+    /// Distinct cells (case-insensitive).
+    pub unique: f32,
+    /// Cells that look like passwords: one word of letters mixed with digits or signs.
+    pub passwords: f32,
+    /// Cells that look like names: capitalised words of letters.
+    pub names: f32,
+    /// Cells that are names of two words or more.
+    pub full_names: f32,
+    /// Cells that are whole numbers.
+    pub numbers: f32,
+    /// Cells that are UTC offsets (`+05:00`).
+    pub offsets: f32,
+    /// Cells that are lists of IP addresses.
+    pub ips: f32,
+    /// Cells that are quotas (`500`, `1,5 GB`).
+    pub quotas: f32,
+    /// Cells that are Aurora roles (1, 2 or 3).
+    pub roles: f32,
+}
+
+/// An address as a column of them holds it: one `@` with text on both sides, no space,
+/// and a domain of letters, digits, dots and hyphens.
+fn is_address(cell: &str) -> bool {
+    let Some((local, domain)) = cell.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.is_empty()
+        && !local
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "@,;<>\"".contains(c))
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        && !domain.starts_with(['.', '-'])
+        && !domain.ends_with(['.', '-'])
+}
+
+/// One word mixing letters with digits or signs (`p123`, `S3cret!`), not an address.
+fn is_password_like(cell: &str) -> bool {
+    let n = cell.chars().count();
+    if !(3..=128).contains(&n) || cell.contains('@') || cell.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let letters = cell.chars().any(char::is_alphabetic);
+    let others = cell.chars().any(|c| !c.is_alphabetic());
+    letters && others
+}
+
+/// Words that each start with a capital letter and hold only letters, hyphens,
+/// apostrophes and dots (`Ann`, `Jean-Luc O'Neill`, `Zoë Ångström`). Scripts without
+/// case count as names when they hold only letters.
+fn name_words(cell: &str) -> Option<usize> {
+    let words: Vec<&str> = cell.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 {
+        return None;
+    }
+    let ok = words.iter().all(|w| {
+        let mut chars = w.chars();
+        let first = chars
+            .next()
+            .expect("split_whitespace gives non-empty words");
+        (first.is_uppercase() || (first.is_alphabetic() && !first.is_lowercase()))
+            && chars.all(|c| c.is_alphabetic() || "-'’.".contains(c))
+    });
+    ok.then_some(words.len())
+}
+
+impl Evidence {
+    fn of(cells: &[&str]) -> Evidence {
+        let cells: Vec<&str> = cells
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
+        let n = cells.len();
+        if n == 0 {
+            return Evidence::default();
+        }
+        let share = |test: &dyn Fn(&str) -> bool| {
+            cells.iter().filter(|c| test(c)).count() as f32 / n as f32
+        };
+        let distinct: std::collections::HashSet<String> =
+            cells.iter().map(|c| c.to_lowercase()).collect();
+        Evidence {
+            cells: n,
+            addresses: share(&is_address),
+            unique: distinct.len() as f32 / n as f32,
+            passwords: share(&is_password_like),
+            names: share(&|c| name_words(c).is_some()),
+            full_names: share(&|c| name_words(c).is_some_and(|w| w >= 2)),
+            numbers: share(&|c| c.bytes().all(|b| b.is_ascii_digit())),
+            offsets: share(&|c| crate::validate::timezone_problem(c).is_none()),
+            ips: share(&|c| crate::validate::login_ips_problem(c).is_none()),
+            quotas: share(&|c| crate::validate::parse_quota_mb(c).is_ok()),
+            roles: share(&|c| {
+                c.parse::<u8>()
+                    .is_ok_and(|r| crate::validate::ROLES.contains(&r))
+            }),
+        }
+    }
+
+    /// The share of cells of the kind `field` holds.
+    pub fn share_for(&self, field: Field) -> f32 {
+        match field {
+            Field::Email => self.addresses,
+            Field::Password => self.passwords,
+            Field::Name => self.full_names.max(self.names),
+            Field::FirstName | Field::LastName => self.names,
+            Field::Timezone => self.offsets,
+            Field::LoginIps => self.ips,
+            Field::QuotaMb => self.quotas,
+            Field::Role => self.roles,
+            Field::TenantId | Field::PackageId => self.numbers,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scores and the assignment.
+
+/// Points for a header naming a field, by how strongly it does.
+pub const fn header_points(kind: HeaderKind) -> i32 {
+    match kind {
+        HeaderKind::Exact => 150,
+        HeaderKind::Alias => 90,
+        HeaderKind::Partial => 50,
+        HeaderKind::Login => 40,
+    }
+}
+
+/// Every column's score for every field: what its header says plus what its content
+/// says. A pair scoring 0 or less is never mapped automatically.
+///
+/// - Header: the field's own name 150, an alias 90, a name inside the header 50, a
+///   sign-in name (`Login`, for the address) 40.
+/// - Addresses (any column): up to 60 for a column of distinct addresses, and up to 40
+///   off for the share of cells that are not addresses. So a column of addresses under
+///   any name (60) beats a `Login` column of user names (0), and a column named `Email`
+///   (150 and up) beats a `Login` column of addresses (100).
+/// - UTC offsets and IP lists (any column): 60 when every sampled cell is one.
+/// - Passwords and full names, in a file without a header: up to 40 by their share; the
+///   other column of a two-column file without a header gets 10 for the password.
+/// - A column whose header names the field: up to 20 more when its cells fit (names,
+///   passwords, numbers, quotas, roles).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// `header[column][field]`: the points for the header alone.
+    pub header: Vec<[i32; Field::ALL.len()]>,
+    /// `total[column][field]`: header and content.
+    pub total: Vec<[i32; Field::ALL.len()]>,
+    pub evidence: Vec<Evidence>,
+    /// How each column's header names each field it names.
+    pub kinds: Vec<Vec<(Field, HeaderKind)>>,
+}
+
+impl Scores {
+    pub fn of(table: &Table) -> Scores {
+        let width = table.width;
+        let sample = &table.records[..table.records.len().min(SAMPLE_ROWS)];
+        let headerless = table.header.is_none();
+        let mut scores = Scores {
+            header: vec![[0; Field::ALL.len()]; width],
+            total: vec![[0; Field::ALL.len()]; width],
+            evidence: Vec::with_capacity(width),
+            kinds: Vec::with_capacity(width),
+        };
+        for c in 0..width {
+            let kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(name) => header_kinds(name),
+                None => Vec::new(),
+            };
+            let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
+            let ev = Evidence::of(&cells);
+            for field in Field::ALL {
+                let header = kinds
+                    .iter()
+                    .filter(|(f, _)| *f == field)
+                    .map(|(_, k)| header_points(*k))
+                    .max()
+                    .unwrap_or(0);
+                let named = header > 0;
+                let pts = |share: f32, max: i32| (share * max as f32).round() as i32;
+                let content = if ev.cells == 0 {
+                    0
+                } else {
+                    match field {
+                        Field::Email => {
+                            pts(ev.addresses, 50) + pts(ev.addresses * ev.unique, 10)
+                                - pts(1.0 - ev.addresses, 40)
+                        }
+                        Field::Timezone | Field::LoginIps => {
+                            let share = ev.share_for(field);
+                            if share == 1.0 {
+                                60
+                            } else {
+                                pts(share, 20) * i32::from(named)
+                            }
+                        }
+                        Field::Password if headerless => {
+                            pts(ev.passwords, 40) + if width == 2 { 10 } else { 0 }
+                        }
+                        Field::Name if headerless && ev.full_names >= 0.5 => pts(ev.full_names, 40),
+                        _ if named => pts(ev.share_for(field), 20),
+                        _ => 0,
+                    }
+                };
+                scores.header[c][field as usize] = header;
+                scores.total[c][field as usize] = header + content;
+            }
+            // A two-column file without a header: the column that is no address is the
+            // password even when it does not look like one (the seed's format).
+            if headerless && width == 2 && ev.cells == 0 {
+                scores.total[c][Field::Password as usize] = 10;
+            }
+            scores.evidence.push(ev);
+            scores.kinds.push(kinds);
+        }
+        scores
+    }
+
+    pub fn score(&self, column: usize, field: Field) -> i32 {
+        self.total.get(column).map_or(0, |row| row[field as usize])
+    }
+
+    /// The one-to-one assignment of fields to columns with the highest total score
+    /// (pairs scoring 0 or less excluded), found exactly: a dynamic programme over the
+    /// columns and the set of fields already taken (2^11 sets). Among equal totals, the
+    /// earlier column takes the field.
+    pub fn best(&self) -> Mapping {
+        const SETS: usize = 1 << Field::ALL.len();
+        let width = self.total.len();
+        let candidates: Vec<usize> = (0..width)
+            .filter(|&c| self.total[c].iter().any(|&s| s > 0))
+            .collect();
+        // Scores scaled so that a tie goes to the earlier column.
+        let points = |c: usize, f: usize| -> i64 {
+            let s = i64::from(self.total[c][f]);
+            s * 4096 + (4095 - c.min(4095) as i64)
+        };
+        let mut best = vec![i64::MIN; SETS];
+        best[0] = 0;
+        // choice[k][set]: the field (or none) column candidates[k] took to reach `set`.
+        let mut choice: Vec<Vec<u8>> = Vec::with_capacity(candidates.len());
+        const NONE: u8 = u8::MAX;
+        for &c in &candidates {
+            let mut next = best.clone();
+            let mut took = vec![NONE; SETS];
+            for (set, &here) in best.iter().enumerate() {
+                if here == i64::MIN {
+                    continue;
+                }
+                for f in 0..Field::ALL.len() {
+                    if set & (1 << f) != 0 || self.total[c][f] <= 0 {
+                        continue;
+                    }
+                    let to = set | (1 << f);
+                    let value = here + points(c, f);
+                    if value > next[to] {
+                        next[to] = value;
+                        took[to] = f as u8;
+                    }
+                }
+            }
+            best = next;
+            choice.push(took);
+        }
+        let mut set = (0..SETS)
+            .max_by_key(|&s| (best[s], std::cmp::Reverse(s)))
+            .unwrap_or(0);
+        let mut columns = vec![None; width];
+        for (k, &c) in candidates.iter().enumerate().rev() {
+            let f = choice[k][set];
+            if f != NONE {
+                columns[c] = Some(Field::ALL[f as usize]);
+                set &= !(1 << f);
+            }
+        }
+        Mapping { columns }
+    }
+
+    /// The close calls in `mapping`: for each mapped field, the other columns that hold
+    /// the same kind of values (at least half their cells) or also have a name for it,
+    /// and whose own score for it is positive and at least 40 % of the chosen column's.
+    pub fn competitions(&self, mapping: &Mapping) -> Vec<Competition> {
+        let mut out = Vec::new();
+        for (chosen, field) in mapping.columns.iter().enumerate() {
+            let Some(field) = *field else { continue };
+            let mine = self.score(chosen, field);
+            for rival in 0..self.total.len() {
+                if rival == chosen {
+                    continue;
+                }
+                let theirs = self.score(rival, field);
+                if theirs <= 0 || (theirs as f32) < 0.4 * mine as f32 {
+                    continue;
+                }
+                let ev = &self.evidence[rival];
+                let why = if ev.cells > 0 && ev.share_for(field) >= 0.5 {
+                    Rivalry::Content
+                } else if self.header[rival][field as usize] >= header_points(HeaderKind::Alias) {
+                    Rivalry::Header
+                } else {
+                    continue;
+                };
+                out.push(Competition {
+                    field,
+                    chosen,
+                    rival,
+                    why,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Why another column competes for a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rivalry {
+    /// It holds the same kind of values (addresses, passwords, names, ...).
+    Content,
+    /// Its header is also a name for the field.
+    Header,
+}
+
+/// A close call: `field` is fed by column `chosen`, while column `rival` could feed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Competition {
+    pub field: Field,
+    pub chosen: usize,
+    pub rival: usize,
+    pub why: Rivalry,
+}
+
+impl Competition {
+    /// One sentence for the page: `Email: column "Email" chosen; column "Login" also
+    /// holds addresses.`
+    pub fn message(&self, table: &Table) -> String {
+        let what = match (self.why, self.field) {
+            (Rivalry::Header, _) => "also has a name for this field",
+            (Rivalry::Content, Field::Email) => "also holds addresses",
+            (Rivalry::Content, Field::Password) => "also looks like passwords",
+            (Rivalry::Content, Field::Name | Field::FirstName | Field::LastName) => {
+                "also looks like names"
+            }
+            (Rivalry::Content, Field::Timezone) => "also holds UTC offsets",
+            (Rivalry::Content, Field::LoginIps) => "also holds IP addresses",
+            (Rivalry::Content, Field::QuotaMb) => "also holds quotas",
+            (Rivalry::Content, Field::Role) => "also holds roles",
+            (Rivalry::Content, Field::TenantId | Field::PackageId) => "also holds numbers",
+        };
+        format!(
+            "{}: {} chosen; {} {what}.",
+            self.field.title(),
+            table.column_name(self.chosen),
+            table.column_name(self.rival)
+        )
     }
 }
 
@@ -428,5 +906,418 @@ mod tests {
         assert_eq!(Mapping::from_memory(&memory, 3), Some(m));
         assert_eq!(Mapping::from_memory(&memory, 2), None);
         assert_eq!(Mapping::from_memory("email,bogus,", 3), None);
+    }
+
+    #[test]
+    fn fold_ignores_normal_form_case_and_diacritics() {
+        let nfc = "Pr\u{e9}nom";
+        let nfd = "Pre\u{301}nom";
+        assert_ne!(nfc, nfd);
+        for h in [nfc, nfd, "Prenom", "PRÉNOM", " prénom ", "pré-nom"] {
+            assert_eq!(fold(h), "prenom", "{h:?}");
+        }
+        assert_eq!(fold("E-Mail-Adresse"), "emailadresse");
+        assert_eq!(fold("Postfachgröße"), "postfachgrosse");
+        assert_eq!(fold("Contraseña"), "contrasena");
+        assert_eq!(fold("Œuvre"), "oeuvre");
+        assert_eq!(fold("quota (MB)"), "quotamb");
+        assert_eq!(fold("!!"), "");
+    }
+
+    /// What the well-kept crate says: canonical decomposition, marks dropped, lower case.
+    fn reference_fold(text: &str) -> String {
+        use unicode_normalization::char::is_combining_mark;
+        use unicode_normalization::UnicodeNormalization;
+        text.nfd()
+            .filter(|c| !is_combining_mark(*c))
+            .flat_map(char::to_lowercase)
+            .filter(|c| c.is_alphanumeric())
+            .collect()
+    }
+
+    #[test]
+    fn the_latin_table_agrees_with_unicode_decomposition() {
+        let mut checked = 0;
+        for c in ('\u{c0}'..='\u{17f}').chain('A'..='Z').chain('a'..='z') {
+            let text = c.to_string();
+            let reference = reference_fold(&text);
+            let mine = fold(&text);
+            // Letters with no decomposition (Æ, Ø, Ł, Đ, ß, Þ, Œ, Ĳ, ı, ĸ, ŉ's n) keep
+            // their shape in the crate; the table writes them in plain letters.
+            if reference.is_ascii() {
+                assert_eq!(mine, reference, "{c:?} U+{:04X}", c as u32);
+                checked += 1;
+            } else {
+                assert!(
+                    mine.chars().all(|m| m.is_ascii_lowercase()) || matches!(c, '×' | '÷'),
+                    "{c:?} U+{:04X} folds to {mine:?}",
+                    c as u32
+                );
+            }
+        }
+        assert!(checked > 150, "{checked}");
+        // NFD text: marks dropped, so it reads as the NFC text does.
+        for name in crate::aliases::ALIASES.iter().flat_map(|a| a.names.iter()) {
+            use unicode_normalization::UnicodeNormalization;
+            let nfd: String = name.nfd().collect();
+            let nfc: String = name.nfc().collect();
+            assert_eq!(fold(&nfd), fold(&nfc), "{name:?}");
+            let reference = reference_fold(&nfc);
+            if reference.is_ascii() {
+                assert_eq!(fold(&nfc), reference, "{name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nfc_nfd_and_plain_headers_all_map() {
+        for h in ["Pr\u{e9}nom", "Pre\u{301}nom", "Prenom", "PRENOM"] {
+            assert_eq!(Field::from_header(h), Some(Field::FirstName), "{h:?}");
+        }
+        for h in ["Mot de passe", "MOT_DE_PASSE", "mot-de-passe"] {
+            assert_eq!(Field::from_header(h), Some(Field::Password), "{h:?}");
+        }
+    }
+
+    #[test]
+    fn no_name_in_the_alias_table_means_two_fields() {
+        let mut seen: std::collections::HashMap<String, Field> = Default::default();
+        for a in crate::aliases::ALIASES {
+            for name in a.names {
+                let key = fold(name);
+                assert!(!key.is_empty(), "{name:?} folds to nothing");
+                if let Some(other) = seen.insert(key.clone(), a.field) {
+                    assert_eq!(other, a.field, "{name:?} ({key}) names two fields");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_language_covers_every_field_the_issue_names() {
+        use crate::aliases::{Lang, Tier, ALIASES};
+        for lang in [
+            Lang::En,
+            Lang::De,
+            Lang::Fr,
+            Lang::Es,
+            Lang::It,
+            Lang::Pt,
+            Lang::Nl,
+        ] {
+            let has = |field: Field, tier: Option<Tier>| {
+                ALIASES.iter().any(|a| {
+                    (a.lang == lang || (lang == Lang::En && a.tier == Tier::Exact))
+                        && a.field == field
+                        && tier.is_none_or(|t| a.tier == t)
+                        && !a.names.is_empty()
+                })
+            };
+            for field in [
+                Field::FirstName,
+                Field::LastName,
+                Field::Name,
+                Field::Email,
+                Field::Password,
+                Field::Role,
+                Field::QuotaMb,
+                Field::PackageId,
+                Field::Timezone,
+            ] {
+                assert!(has(field, None), "{lang:?} lacks {field:?}");
+            }
+            assert!(
+                has(Field::Email, Some(Tier::Login)),
+                "{lang:?} lacks a login name"
+            );
+        }
+    }
+
+    fn expect_headers(pairs: &[(&str, Field)]) {
+        for (header, field) in pairs {
+            assert_eq!(Field::from_header(header), Some(*field), "{header:?}");
+        }
+    }
+
+    #[test]
+    fn english_headers() {
+        expect_headers(&[
+            ("First Name", Field::FirstName),
+            ("Last Name", Field::LastName),
+            ("Full Name", Field::Name),
+            ("E-mail address", Field::Email),
+            ("Password", Field::Password),
+            ("Username", Field::Email),
+            ("Role", Field::Role),
+            ("Quota", Field::QuotaMb),
+            ("Package", Field::PackageId),
+            ("Time zone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn german_headers() {
+        expect_headers(&[
+            ("Vorname", Field::FirstName),
+            ("Nachname", Field::LastName),
+            ("Vollständiger Name", Field::Name),
+            ("E-Mail-Adresse", Field::Email),
+            ("Passwort", Field::Password),
+            ("Benutzername", Field::Email),
+            ("Rolle", Field::Role),
+            ("Kontingent", Field::QuotaMb),
+            ("Paket", Field::PackageId),
+            ("Zeitzone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn french_headers() {
+        expect_headers(&[
+            ("Prénom", Field::FirstName),
+            ("Nom de famille", Field::LastName),
+            ("Nom complet", Field::Name),
+            ("Adresse e-mail", Field::Email),
+            ("Mot de passe", Field::Password),
+            ("Nom d'utilisateur", Field::Email),
+            ("Rôle", Field::Role),
+            ("Quota", Field::QuotaMb),
+            ("Forfait", Field::PackageId),
+            ("Fuseau horaire", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn spanish_headers() {
+        expect_headers(&[
+            ("Nombre", Field::FirstName),
+            ("Apellidos", Field::LastName),
+            ("Nombre completo", Field::Name),
+            ("Correo electrónico", Field::Email),
+            ("Contraseña", Field::Password),
+            ("Nombre de usuario", Field::Email),
+            ("Rol", Field::Role),
+            ("Cuota", Field::QuotaMb),
+            ("Paquete", Field::PackageId),
+            ("Zona horaria", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn italian_headers() {
+        expect_headers(&[
+            ("Nome", Field::FirstName),
+            ("Cognome", Field::LastName),
+            ("Nome completo", Field::Name),
+            ("Indirizzo e-mail", Field::Email),
+            ("Parola d'ordine", Field::Password),
+            ("Nome utente", Field::Email),
+            ("Ruolo", Field::Role),
+            ("Quota di archiviazione", Field::QuotaMb),
+            ("Pacchetto", Field::PackageId),
+            ("Fuso orario", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn portuguese_headers() {
+        expect_headers(&[
+            ("Primeiro nome", Field::FirstName),
+            ("Sobrenome", Field::LastName),
+            ("Nome completo", Field::Name),
+            ("Endereço de e-mail", Field::Email),
+            ("Senha", Field::Password),
+            ("Nome de usuário", Field::Email),
+            ("Função", Field::Role),
+            ("Cota", Field::QuotaMb),
+            ("Pacote", Field::PackageId),
+            ("Fuso horário", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn dutch_headers() {
+        expect_headers(&[
+            ("Voornaam", Field::FirstName),
+            ("Achternaam", Field::LastName),
+            ("Volledige naam", Field::Name),
+            ("E-mailadres", Field::Email),
+            ("Wachtwoord", Field::Password),
+            ("Gebruikersnaam", Field::Email),
+            ("Rol", Field::Role),
+            ("Quotum", Field::QuotaMb),
+            ("Pakket", Field::PackageId),
+            ("Tijdzone", Field::Timezone),
+        ]);
+    }
+
+    #[test]
+    fn header_kinds_rank_exact_alias_login_partial() {
+        assert_eq!(header_kinds("EMAIL"), [(Field::Email, HeaderKind::Exact)]);
+        assert_eq!(
+            header_kinds("Courriel"),
+            [(Field::Email, HeaderKind::Alias)]
+        );
+        assert_eq!(header_kinds("Login"), [(Field::Email, HeaderKind::Login)]);
+        assert_eq!(
+            header_kinds("Work e-mail (primary)"),
+            [(Field::Email, HeaderKind::Partial)]
+        );
+        // A whole name wins over the names inside it: "Username" is no "name" column.
+        assert_eq!(
+            header_kinds("User name"),
+            [(Field::Email, HeaderKind::Login)]
+        );
+        assert_eq!(header_kinds("Filename"), []);
+        assert_eq!(header_kinds("Notes"), []);
+    }
+
+    #[test]
+    fn login_of_other_addresses_never_takes_email_from_a_column_named_email() {
+        let t = read(
+            b"Login,Email,Password,Name\n\
+              jdoe@corp.example,john@example.com,S3cret!1,John Doe\n\
+              asmith@corp.example,ann@example.com,S3cret!2,Ann Smith\n",
+        )
+        .unwrap();
+        let m = Mapping::auto(&t);
+        assert_eq!(
+            m.columns,
+            [
+                None,
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::Name)
+            ]
+        );
+        let c = m.competitions(&t);
+        assert_eq!(
+            c,
+            [Competition {
+                field: Field::Email,
+                chosen: 1,
+                rival: 0,
+                why: Rivalry::Content
+            }]
+        );
+        assert_eq!(
+            c[0].message(&t),
+            "Email: column \"Email\" chosen; column \"Login\" also holds addresses."
+        );
+    }
+
+    #[test]
+    fn a_column_named_email_wins_even_when_empty() {
+        let t = read(b"Login,Email,Password\njdoe@corp.example,,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [None, Some(Field::Email), Some(Field::Password)]
+        );
+    }
+
+    #[test]
+    fn a_login_column_of_addresses_feeds_the_address_when_nothing_better_does() {
+        let t = read(b"Login,Password\njdoe@corp.example,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [Some(Field::Email), Some(Field::Password)]
+        );
+        // A login column of user names does not: the column of addresses does.
+        let t = read(b"Username,Contact,Password\njdoe,jdoe@x.example,pw1\n").unwrap();
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [None, Some(Field::Email), Some(Field::Password)]
+        );
+    }
+
+    #[test]
+    fn headerless_columns_by_content() {
+        let t = read(
+            b"jdoe,jdoe@corp.example,S3cret!x,John Doe\n\
+              asmith,ann@corp.example,Pa55word,Ann Smith\n",
+        )
+        .unwrap();
+        assert!(t.header.is_none());
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [
+                None,
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::Name)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_assignment_is_global_not_greedy() {
+        // Column 0 scores best for Email, but only column 0 can feed the first name:
+        // a greedy pass would leave "Prénom" unmapped.
+        let mut s = Scores {
+            header: vec![[0; Field::ALL.len()]; 2],
+            total: vec![[0; Field::ALL.len()]; 2],
+            evidence: vec![Evidence::default(); 2],
+            kinds: vec![Vec::new(); 2],
+        };
+        s.total[0][Field::Email as usize] = 100;
+        s.total[0][Field::FirstName as usize] = 90;
+        s.total[1][Field::Email as usize] = 95;
+        assert_eq!(
+            s.best().columns,
+            [Some(Field::FirstName), Some(Field::Email)]
+        );
+    }
+
+    #[test]
+    fn equal_scores_go_to_the_earlier_column() {
+        let t = read(b"a@x.y,b@x.y,c@x.y\nd@x.y,e@x.y,f@x.y\n").unwrap();
+        assert_eq!(Mapping::auto(&t).columns, [Some(Field::Email), None, None]);
+        let c = Mapping::auto(&t).competitions(&t);
+        assert_eq!(
+            c.iter().map(|c| c.rival).collect::<Vec<_>>(),
+            [1, 2],
+            "both other columns hold addresses"
+        );
+        assert_eq!(
+            c[0].message(&t),
+            "Email: column 1 chosen; column 2 also holds addresses."
+        );
+    }
+
+    #[test]
+    fn an_edited_mapping_is_explained_too() {
+        let t = read(b"Email,Courriel,Password\na@x.y,b@x.y,p1\n").unwrap();
+        let auto = Mapping::auto(&t);
+        assert_eq!(
+            auto.columns,
+            [Some(Field::Email), None, Some(Field::Password)]
+        );
+        let edited = Mapping {
+            columns: vec![None, Some(Field::Email), Some(Field::Password)],
+        };
+        assert_eq!(
+            edited
+                .competitions(&t)
+                .iter()
+                .map(|c| c.message(&t))
+                .collect::<Vec<_>>(),
+            ["Email: column \"Courriel\" chosen; column \"Email\" also holds addresses."]
+        );
+    }
+
+    #[test]
+    fn no_note_without_a_close_call() {
+        let t = read(b"Email,Password,First name,Last name\na@x.y,p1,Ann,Lee\n").unwrap();
+        let m = Mapping::auto(&t);
+        assert_eq!(
+            m.columns,
+            [
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::FirstName),
+                Some(Field::LastName)
+            ]
+        );
+        assert_eq!(m.competitions(&t), []);
     }
 }

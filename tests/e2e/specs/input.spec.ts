@@ -27,14 +27,14 @@ const MB = 1024 * 1024;
 
 /**
  * Windows-1252, semicolons, decimal commas, two preamble lines and a blank one, a header
- * with German names, a column the auto-mapping cannot know ("Rolle"), an address with a
+ * with German names, a column the auto-mapping cannot know ("Stufe"), an address with a
  * space, a duplicate (case differs) and a ragged row.
  */
 const MESSY = [
   'Benutzerexport HR',
   'Stand 01.11.2026',
   '',
-  'Mail;Kennwort;Notiz;Quota;Rolle',
+  'Mail;Kennwort;Notiz;Quota;Stufe',
   'ann@example.com;pw-ann-1;Zoë Müller;1,5 GB;2',
   'bob@example.com;pw-bob-2;Renée;500;3',
   'cyd example.com;pw-cyd-3;Cyd;100;2',
@@ -63,11 +63,11 @@ test.describe('input: any real-world file in, clean rows out', () => {
     await expect(i.header).toBeChecked();
     await expect(page.getByText(/hr-export\.csv: 6 rows/)).toBeVisible();
 
-    // Auto-mapped by header aliases; "Notiz" and "Rolle" are not imported.
+    // Auto-mapped by header aliases; "Notiz" and "Stufe" are not imported.
     await expect(columnSelect(page, 'Mail')).toHaveValue('email');
     await expect(columnSelect(page, 'Kennwort')).toHaveValue('password');
     await expect(columnSelect(page, 'Quota')).toHaveValue('quota_mb');
-    await expect(columnSelect(page, 'Rolle')).toHaveValue('');
+    await expect(columnSelect(page, 'Stufe')).toHaveValue('');
 
     // Override one setting: the user says there is no header line. The header now reads
     // as a data row (ragged-free but not an address), then back to detected behaviour.
@@ -82,9 +82,9 @@ test.describe('input: any real-world file in, clean rows out', () => {
     await i.encoding.selectOption('windows-1252');
     await expect(page.getByText(/Encoding: Windows-1252\./)).toBeVisible();
 
-    // Map "Rolle" to the role field.
-    await columnSelect(page, 'Rolle').selectOption('role');
-    await expect(columnSelect(page, 'Rolle')).toHaveValue('role');
+    // Map "Stufe" to the role field.
+    await columnSelect(page, 'Stufe').selectOption('role');
+    await expect(columnSelect(page, 'Stufe')).toHaveValue('role');
 
     // Before fixing: ann and ANN are duplicates (both flagged), cyd has no @, dee is ragged.
     let rows = await readRows(page);

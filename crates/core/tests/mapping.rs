@@ -1,0 +1,304 @@
+//! Mapping files as real users make them (issue 11, items 2 and 3): every column scored
+//! for every field by header and content, fields assigned globally, close calls
+//! reported, headers in seven languages compared after Unicode folding.
+//!
+//! Each file goes through the same read as the page (`read_with`), with the header line
+//! stated so that these tests are about the mapping alone, then through the plan, so the
+//! expected addresses are the ones the accounts would be created at.
+
+use roster_core::map::{fold, Competition, Field, Mapping, Rivalry};
+use roster_core::plan::plan_with;
+use roster_core::read::{read_with, ReadOptions, Table};
+use roster_core::validate::Rules;
+
+use Field::*;
+
+fn load(text: &str, header: bool) -> Table {
+    let options = ReadOptions {
+        header: Some(header),
+        ..ReadOptions::default()
+    };
+    read_with(text.as_bytes(), &options).unwrap().0
+}
+
+fn emails(t: &Table, m: &Mapping) -> Vec<String> {
+    plan_with(t, m, &Rules::for_target("Aurora", vec![Email, Password]))
+        .into_iter()
+        .map(|r| r.user.expect("row is valid").email)
+        .collect()
+}
+
+fn notes(t: &Table, m: &Mapping) -> Vec<String> {
+    m.competitions(t).iter().map(|c| c.message(t)).collect()
+}
+
+#[test]
+fn login_email_password_name_with_other_addresses_in_login() {
+    let t = load(
+        "Login,Email,Password,Name\n\
+         jdoe@corp.example,john.doe@example.com,Xk8#pq2m,John Doe\n\
+         asmith@corp.example,ann.smith@example.com,Lm4$zz9w,Ann Smith\n\
+         bwong@corp.example,bo.wong@example.com,Qa7!rt5y,Bo Wong\n",
+        true,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(m.columns, [None, Some(Email), Some(Password), Some(Name)]);
+    assert_eq!(
+        emails(&t, &m),
+        [
+            "john.doe@example.com",
+            "ann.smith@example.com",
+            "bo.wong@example.com"
+        ]
+    );
+    assert_eq!(
+        m.competitions(&t),
+        [Competition {
+            field: Email,
+            chosen: 1,
+            rival: 0,
+            why: Rivalry::Content
+        }]
+    );
+    assert_eq!(
+        notes(&t, &m),
+        ["Email: column \"Email\" chosen; column \"Login\" also holds addresses."]
+    );
+}
+
+#[test]
+fn the_same_columns_in_another_order_map_the_same_way() {
+    let t = load(
+        "Name,Password,Email,Login\n\
+         John Doe,Xk8#pq2m,john.doe@example.com,jdoe@corp.example\n",
+        true,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(m.columns, [Some(Name), Some(Password), Some(Email), None]);
+    assert_eq!(
+        notes(&t, &m),
+        ["Email: column \"Email\" chosen; column \"Login\" also holds addresses."]
+    );
+}
+
+#[test]
+fn columns_without_a_header_are_mapped_by_content() {
+    let t = load(
+        "jdoe,+02:00,jdoe@corp.example,Xk8#pq2m,John Doe,10.0.0.1\n\
+         asmith,-05:00,ann@corp.example,Lm4$zz9w,Ann Smith,\"10.0.0.2,::1\"\n\
+         bwong,+08:00,bo@corp.example,Qa7!rt5y,Bo Wong,10.0.0.3\n",
+        false,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(
+        m.columns,
+        [
+            None,
+            Some(Timezone),
+            Some(Email),
+            Some(Password),
+            Some(Name),
+            Some(LoginIps)
+        ]
+    );
+    assert_eq!(
+        emails(&t, &m),
+        ["jdoe@corp.example", "ann@corp.example", "bo@corp.example"]
+    );
+    assert_eq!(notes(&t, &m), Vec::<String>::new());
+}
+
+#[test]
+fn two_address_columns_without_a_header_are_a_close_call() {
+    let t = load(
+        "jdoe@corp.example,john@example.com,Xk8#pq2m\n\
+         asmith@corp.example,ann@example.com,Lm4$zz9w\n",
+        false,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(m.columns, [Some(Email), None, Some(Password)]);
+    assert_eq!(
+        notes(&t, &m),
+        ["Email: column 1 chosen; column 2 also holds addresses."]
+    );
+}
+
+/// One header line per language, every field the issue names, and the mapping each
+/// one must give (username/login names feed the address, which is the sign-in name on
+/// both targets, only when no column is named for the address).
+fn language(header: &str, expected: &[Option<Field>]) {
+    let cells = expected
+        .iter()
+        .map(|f| match f {
+            Some(Email) => "ann@example.com",
+            Some(Password) => "Xk8#pq2m",
+            Some(FirstName) => "Ann",
+            Some(LastName) => "Lee",
+            Some(Name) => "Ann Lee",
+            Some(Role) => "2",
+            Some(QuotaMb) => "500",
+            Some(PackageId) => "1",
+            Some(Timezone) => "+01:00",
+            _ => "ann",
+        })
+        .collect::<Vec<_>>()
+        .join(";");
+    let t = load(&format!("{header}\n{cells}\n"), true);
+    assert_eq!(Mapping::auto(&t).columns, expected, "{header}");
+}
+
+const EVERY: [Option<Field>; 10] = [
+    Some(FirstName),
+    Some(LastName),
+    Some(Name),
+    Some(Email),
+    Some(Password),
+    None,
+    Some(Role),
+    Some(QuotaMb),
+    Some(PackageId),
+    Some(Timezone),
+];
+
+#[test]
+fn english_file() {
+    language(
+        "First name;Last name;Full name;E-mail;Password;Username;Role;Quota;Package;Time zone",
+        &EVERY,
+    );
+}
+
+#[test]
+fn german_file() {
+    language(
+        "Vorname;Nachname;Vollständiger Name;E-Mail-Adresse;Passwort;Benutzername;Rolle;Kontingent;Paket;Zeitzone",
+        &EVERY,
+    );
+}
+
+#[test]
+fn french_file() {
+    language(
+        "Prénom;Nom;Nom complet;Courriel;Mot de passe;Identifiant;Rôle;Quota;Forfait;Fuseau horaire",
+        &EVERY,
+    );
+}
+
+#[test]
+fn spanish_file() {
+    language(
+        "Nombre;Apellidos;Nombre completo;Correo electrónico;Contraseña;Usuario;Rol;Cuota;Paquete;Zona horaria",
+        &EVERY,
+    );
+}
+
+#[test]
+fn italian_file() {
+    language(
+        "Nome;Cognome;Nome completo;Indirizzo email;Parola d'ordine;Nome utente;Ruolo;Quota;Pacchetto;Fuso orario",
+        &EVERY,
+    );
+}
+
+#[test]
+fn portuguese_file() {
+    language(
+        "Primeiro nome;Sobrenome;Nome completo;Endereço de e-mail;Senha;Utilizador;Função;Cota;Pacote;Fuso horário",
+        &EVERY,
+    );
+}
+
+#[test]
+fn dutch_file() {
+    language(
+        "Voornaam;Achternaam;Volledige naam;E-mailadres;Wachtwoord;Gebruikersnaam;Rol;Quotum;Pakket;Tijdzone",
+        &EVERY,
+    );
+}
+
+#[test]
+fn a_login_name_feeds_the_address_when_no_column_is_named_for_it() {
+    // Login names in each language, holding addresses, with no address column.
+    for login in [
+        "Login",
+        "Benutzername",
+        "Identifiant",
+        "Usuario",
+        "Nome utente",
+        "Utilizador",
+        "Gebruikersnaam",
+    ] {
+        let t = load(
+            &format!("{login};Kennwort\nann@example.com;Xk8#pq2m\n"),
+            true,
+        );
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [Some(Email), Some(Password)],
+            "{login}"
+        );
+    }
+}
+
+#[test]
+fn nfc_nfd_and_unaccented_headers_map_alike() {
+    let nfc = "Pr\u{e9}nom;Nom;Adresse \u{e9}lectronique;Mot de passe;Fuseau horaire";
+    let nfd = "Pre\u{301}nom;Nom;Adresse e\u{301}lectronique;Mot de passe;Fuseau horaire";
+    let plain = "Prenom;NOM;adresse electronique;mot_de_passe;FUSEAU-HORAIRE";
+    assert_ne!(nfc, nfd);
+    for header in [nfc, nfd, plain] {
+        let t = load(
+            &format!("{header}\nZoë;Müller;zoe@example.com;Xk8#pq2m;+01:00\n"),
+            true,
+        );
+        assert_eq!(
+            Mapping::auto(&t).columns,
+            [
+                Some(FirstName),
+                Some(LastName),
+                Some(Email),
+                Some(Password),
+                Some(Timezone)
+            ],
+            "{header:?}"
+        );
+    }
+    assert_eq!(fold("Pr\u{e9}nom"), fold("Pre\u{301}nom"));
+    assert_eq!(fold("Pr\u{e9}nom"), "prenom");
+}
+
+#[test]
+fn names_join_from_first_and_last_in_any_language() {
+    let t = load(
+        "Voornaam;Achternaam;E-mailadres;Wachtwoord\nAnn;de Vries;ann@example.com;Xk8#pq2m\n",
+        true,
+    );
+    let m = Mapping::auto(&t);
+    let rows = plan_with(
+        &t,
+        &m,
+        &Rules::for_target("Mumara", vec![Email, Password, Name]),
+    );
+    assert_eq!(
+        rows[0].user.as_ref().unwrap().name.as_deref(),
+        Some("Ann de Vries")
+    );
+}
+
+#[test]
+fn remembered_mapping_still_round_trips() {
+    let t = load(
+        "Login,Email,Password,Name\njdoe@corp.example,john@example.com,Xk8#pq2m,John Doe\n",
+        true,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(m.to_memory(), ",email,password,name");
+    assert_eq!(Mapping::from_memory(&m.to_memory(), t.width), Some(m));
+    // A user who prefers the Login column: remembered, and the note follows the choice.
+    let mine = Mapping::from_memory("email,,password,name", t.width).unwrap();
+    assert_eq!(emails(&t, &mine), ["jdoe@corp.example"]);
+    assert_eq!(
+        notes(&t, &mine),
+        ["Email: column \"Login\" chosen; column \"Email\" also holds addresses."]
+    );
+}
