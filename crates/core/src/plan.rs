@@ -77,6 +77,23 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
             }
         });
     }
+    if let Some(broken) = table.broken_at(index) {
+        let swallowed = Problem {
+            field: None,
+            column: None,
+            message: format!(
+                "{}; re-read the file with stray quotes taken literally, or fix the quote",
+                broken.message()
+            ),
+        };
+        user = Err(match user {
+            Ok(_) => vec![swallowed],
+            Err(mut problems) => {
+                problems.insert(0, swallowed);
+                problems
+            }
+        });
+    }
     PlannedRow {
         line: record.line,
         email: mapped.get(Field::Email).to_owned(),
