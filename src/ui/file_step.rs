@@ -186,8 +186,19 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         let name = s.name.get()?;
         let d = s.detected.get()?;
         let t = s.tally.get();
+        let notes = s.notes.get();
+        let notes = match notes.len() {
+            0 => String::new(),
+            1 => format!(" Not read cleanly: {}.", notes[0]),
+            n => format!(" {n} problems reading the file: {}.", notes.join("; ")),
+        };
+        let lenient = if s.options.get().literal_quotes {
+            " Stray quotes were taken literally."
+        } else {
+            ""
+        };
         Some(format!(
-            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}",
+            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
             d.rows,
             t.valid,
             t.invalid,
@@ -246,6 +257,32 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 <p class="error" role="alert">{move || state.file_error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
+            <Show when=move || {
+                state.sheet.detected.get().is_some_and(|d| d.stray_quotes)
+                    && !state.sheet.options.get().literal_quotes
+            }>
+                <p class="stray-quotes">
+                    <button
+                        type="button"
+                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        on:click=move |_| set_option(state, |o| o.literal_quotes = true)
+                    >
+                        "Re-read with stray quotes taken literally"
+                    </button>
+                    " A quote that does not close on its own line is then read as an ordinary character, so the lines after it come back as rows."
+                </p>
+            </Show>
+            <Show when=move || state.sheet.options.get().literal_quotes && state.sheet.detected.get().is_some()>
+                <p class="stray-quotes">
+                    <button
+                        type="button"
+                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        on:click=move |_| set_option(state, |o| o.literal_quotes = false)
+                    >
+                        "Read quotes strictly again"
+                    </button>
+                </p>
+            </Show>
             <ReadSettings state=state />
             <MappingPanel state=state />
         </section>

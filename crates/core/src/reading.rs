@@ -135,7 +135,7 @@ enum Phase {
         at: usize,
     },
     Parsing {
-        parser: Parser<String>,
+        parser: Box<Parser<String>>,
         encoding: TextEncoding,
         layout: Layout,
         len: usize,
@@ -314,7 +314,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
         };
         let len = text.len();
         Phase::Parsing {
-            parser: Parser::new(text, layout),
+            parser: Box::new(Parser::new(text, layout)),
             encoding,
             layout,
             len,
