@@ -95,8 +95,8 @@ pub fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
 /// the code units have a zero high byte (at odd offsets in LE, even ones in BE), and
 /// more zeros sit on that side than on the other. A zero on the other side is allowed
 /// (U+4E00 `一` is `00 4E` in LE). The guess must then decode as text: no NUL, no
-/// control character other than tab and line breaks, and surrogates only in pairs, which
-/// a binary file with zero bytes does not.
+/// control character other than tab and line breaks, surrogates only in pairs, and at
+/// least one line break, delimiter or `@`, which a binary file with zero bytes does not.
 pub fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
     let head = &bytes[..bytes.len().min(4096) & !1];
     if head.len() < 4 {
@@ -114,6 +114,7 @@ pub fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
     let text_like = |unit: fn([u8; 2]) -> u16| {
         let mut lead = false;
         let mut ascii = 0;
+        let mut marks = 0;
         for pair in head.chunks_exact(2) {
             let u = unit([pair[0], pair[1]]);
             match u {
@@ -130,9 +131,12 @@ pub fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
             lead = false;
             if u < 0x80 {
                 ascii += 1;
+                if matches!(u as u8, b'\n' | b'\t' | b',' | b';' | b'|' | b'@') {
+                    marks += 1;
+                }
             }
         }
-        ascii * 10 >= pairs * 3
+        ascii * 10 >= pairs * 3 && marks > 0
     };
     if odd > even && odd * 10 >= pairs * 3 && text_like(u16::from_le_bytes) {
         Some(TextEncoding::Utf16Le)

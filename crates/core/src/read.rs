@@ -326,6 +326,9 @@ fn offset_after_lines(text: &str, lines: usize) -> usize {
     text.len()
 }
 
+/// How many records below the first one the header guess looks at.
+const HEADER_SAMPLE: usize = 20;
+
 /// Detects what `options` leaves open.
 pub fn layout(text: &str, options: &ReadOptions) -> Layout {
     let delimiter = options.delimiter.unwrap_or_else(|| detect::delimiter(text));
@@ -336,7 +339,7 @@ pub fn layout(text: &str, options: &ReadOptions) -> Layout {
         let rest = &text[offset_after_lines(text, skip_lines)..];
         let mut reader = reader(rest.as_bytes(), delimiter);
         let mut first = None;
-        let mut next = None;
+        let mut below = Vec::new();
         for record in reader.records().map_while(Result::ok) {
             if record.iter().all(str::is_empty) {
                 continue;
@@ -345,11 +348,13 @@ pub fn layout(text: &str, options: &ReadOptions) -> Layout {
             if first.is_none() {
                 first = Some(fields);
             } else {
-                next = Some(fields);
-                break;
+                below.push(fields);
+                if below.len() >= HEADER_SAMPLE {
+                    break;
+                }
             }
         }
-        first.is_some_and(|f| detect::header_guess(&f, next.as_deref()))
+        first.is_some_and(|f| detect::header_guess_rows(&f, &below))
     });
     Layout {
         delimiter,

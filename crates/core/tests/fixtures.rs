@@ -173,3 +173,160 @@ fn binary_files_are_named() {
         }
     }
 }
+
+// Issue 11: files as real users make them. Each file goes through the page's own
+// reading machine (decode → detect → parse → map → plan), driven to completion.
+
+mod issue11 {
+    use super::*;
+    use roster_core::reading::{read_all, Loaded};
+
+    fn read(name: &str, options: ReadOptions) -> Loaded {
+        read_all(&bytes(name), options, aurora()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn literal() -> ReadOptions {
+        ReadOptions {
+            literal_quotes: true,
+            ..ReadOptions::default()
+        }
+    }
+
+    const UNCLOSED: &str = "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one field";
+
+    #[test]
+    fn an_unclosed_quote_is_named_and_a_lenient_reread_gives_every_row() {
+        let strict = read("unclosed-quote.csv", ReadOptions::default());
+        assert_eq!(strict.rows.len(), 5000);
+        assert!(strict.stray_quotes);
+        assert_eq!(strict.notes, [UNCLOSED]);
+        // The row holding the quote is invalid, and says why; the 4999 before it are fine.
+        let broken = &strict.rows[4999];
+        assert_eq!(broken.line, 5001);
+        assert_eq!(broken.email, "user5000@example.com");
+        assert_eq!(
+            broken.problems_text(),
+            format!(
+                "{UNCLOSED}; re-read the file with stray quotes taken literally, or fix the quote"
+            )
+        );
+        assert_eq!(strict.tally.valid, 4999);
+        assert_eq!(strict.tally.invalid, 1);
+
+        let lenient = read("unclosed-quote.csv", literal());
+        assert_eq!(lenient.rows.len(), 10_000);
+        assert!(lenient.notes.is_empty() && !lenient.stray_quotes);
+        assert_eq!(lenient.tally.valid, 10_000);
+        let rows = &lenient.sheet.table.records;
+        assert_eq!(
+            rows[4999].fields,
+            ["user5000@example.com", "pw-5000", "\"Name 5000"]
+        );
+        assert_eq!(
+            rows[5000].fields,
+            ["user5001@example.com", "pw-5001", "Name 5001"]
+        );
+        assert_eq!((rows[4999].line, rows[9999].line), (5001, 10_001));
+    }
+
+    #[test]
+    fn two_stray_quotes_are_named_and_a_lenient_reread_gives_every_row() {
+        let strict = read("two-stray-quotes.csv", ReadOptions::default());
+        assert_eq!(strict.rows.len(), 6000);
+        assert_eq!(
+            strict.notes,
+            ["line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one field"]
+        );
+        assert!(strict.rows[999].user.is_err());
+        assert_eq!(strict.tally.invalid, 1);
+        let lenient = read("two-stray-quotes.csv", literal());
+        assert_eq!(lenient.rows.len(), 10_000);
+        assert_eq!(lenient.tally.valid, 10_000);
+        let rows = &lenient.sheet.table.records;
+        assert_eq!(&rows[999].fields[2], "\"Name 1000");
+        assert_eq!(&rows[4999].fields[2], "Name 5000\"");
+    }
+
+    #[test]
+    fn twelve_headers_without_an_address_column() {
+        let files = [
+            ("header-01-cities.csv", b',', "Paris"),
+            ("header-02-stock.csv", b',', "AB-100"),
+            ("header-03-hosts.csv", b',', "mail"),
+            ("header-04-assets.csv", b',', "Laptop"),
+            ("header-05-semicolon.csv", b';', "Widget"),
+            ("header-06-french.csv", b',', "Marseille"),
+            ("header-07-pipe.txt", b'|', "München"),
+            ("header-08-tab.tsv", b'\t', "Dune"),
+            ("header-09-teams.csv", b',', "Sales"),
+            ("header-10-codes.csv", b',', "A1"),
+            ("header-11-regions.csv", b',', "North"),
+            ("header-12-crlf.csv", b',', "00042"),
+        ];
+        for (name, delimiter, first_cell) in files {
+            let text = String::from_utf8(bytes(name)).unwrap();
+            let first_line: Vec<String> = text
+                .lines()
+                .next()
+                .unwrap()
+                .split(delimiter as char)
+                .map(str::to_owned)
+                .collect();
+            let (t, _, layout) = read_with(&bytes(name), &ReadOptions::default()).unwrap();
+            assert_eq!(layout.delimiter, delimiter, "{name}");
+            assert!(layout.header, "{name}: the header was read as data");
+            assert_eq!(t.header.as_ref(), Some(&first_line), "{name}");
+            assert_eq!(t.records.len(), 3, "{name}");
+            assert_eq!(&t.records[0].fields[0], first_cell, "{name}");
+            assert_eq!(t.records[0].line, 2, "{name}");
+            // The override still wins.
+            let (t, _, _) = read_with(
+                &bytes(name),
+                &ReadOptions {
+                    header: Some(false),
+                    ..ReadOptions::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(t.records.len(), 4, "{name}");
+        }
+    }
+
+    #[test]
+    fn two_rows_of_plain_words_stay_data() {
+        let (t, _, layout) =
+            read_with(b"Paris,France\nBerlin,Germany\n", &ReadOptions::default()).unwrap();
+        assert!(!layout.header);
+        assert_eq!(t.records.len(), 2);
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark() {
+        for (name, encoding) in [
+            ("utf16le-no-bom.txt", TextEncoding::Utf16Le),
+            ("utf16be-no-bom.txt", TextEncoding::Utf16Be),
+        ] {
+            let loaded = read(name, ReadOptions::default());
+            assert_eq!(loaded.encoding, encoding, "{name}");
+            assert_eq!(loaded.layout.delimiter, b'\t');
+            assert_eq!(loaded.columns, ["email", "password", "name"]);
+            assert_eq!(
+                column(&loaded.sheet.table, 2),
+                ["王一美", "Иван Петров", "Zoë"],
+                "{name}"
+            );
+            assert_eq!(loaded.tally.valid, 3, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_header_only_file_says_so() {
+        let err =
+            read_all(&bytes("header-only.csv"), ReadOptions::default(), aurora()).unwrap_err();
+        assert_eq!(err, ReadError::HeaderOnly);
+        assert_eq!(
+            err.to_string(),
+            "The file has a header but no rows: add one line per account below the header."
+        );
+    }
+}
