@@ -111,6 +111,8 @@ pub struct SheetState {
     pub quota_default: RwSignal<String>,
     pub tenant_default: RwSignal<String>,
     pub min_password: RwSignal<String>,
+    /// The admin accepts addresses whose domain has no dot (intranet names).
+    pub accept_dotless: RwSignal<bool>,
     pub settings_error: RwSignal<Option<String>>,
     pub only_problems: RwSignal<bool>,
     /// List only rows in this status (during and after a run too).
@@ -146,6 +148,7 @@ impl SheetState {
             quota_default: RwSignal::new(String::new()),
             tenant_default: RwSignal::new(String::new()),
             min_password: RwSignal::new(String::new()),
+            accept_dotless: RwSignal::new(false),
             settings_error: RwSignal::new(None),
             only_problems: RwSignal::new(false),
             status_filter: RwSignal::new(None),
@@ -403,6 +406,7 @@ fn rules(state: AppState) -> Rules {
         } else {
             Defaults::default()
         },
+        flag_dotless_domains: !s.accept_dotless.get_untracked(),
         ..Rules::for_target(name, required)
     }
 }
@@ -798,6 +802,16 @@ pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
     change_rows(state, |sheet, rows, tally| {
         sheet.edit(rows, tally, i, column, value)
     });
+}
+
+/// Excludes every row whose address an earlier row has: the first of each duplicate
+/// is kept. Returns how many rows were excluded.
+pub fn keep_first_duplicates(state: AppState) -> usize {
+    let before = state.sheet.tally.get_untracked().excluded;
+    change_rows(state, |sheet, rows, tally| {
+        sheet.keep_first_duplicates(rows, tally)
+    });
+    state.sheet.tally.get_untracked().excluded - before
 }
 
 pub fn set_excluded(state: AppState, i: usize, excluded: bool) {

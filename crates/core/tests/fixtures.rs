@@ -207,7 +207,9 @@ mod issue11 {
         assert_eq!(
             broken.problems_text(),
             format!(
-                "{UNCLOSED}; re-read the file with stray quotes taken literally, or fix the quote"
+                "{UNCLOSED}; re-read the file with stray quotes taken literally, or fix the quote; \
+                 name (column \"name\"): is 195012 characters long; at most 255 are accepted \
+                 (Aurora keeps a name in a 255-character column)"
             )
         );
         assert_eq!(strict.tally.valid, 4999);
