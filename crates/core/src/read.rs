@@ -163,12 +163,12 @@ impl Broken {
         let lines = if swallowed == 1 { "line" } else { "lines" };
         if self.unclosed {
             format!(
-                "line {}: a quote opens here and never closes, so the {swallowed} {lines} after it (to the end of the file) were read into this one field",
+                "line {}: a quote opens here and never closes, so the {swallowed} {lines} after it (to the end of the file) were read into this one row",
                 self.line
             )
         } else {
             format!(
-                "line {}: a quote opens here and closes only on line {}, so the {swallowed} {lines} after it were read into this one field",
+                "line {}: a quote opens here and closes only on line {}, so the {swallowed} {lines} after it were read into this one row",
                 self.line, self.last_line
             )
         }
@@ -438,41 +438,59 @@ impl QuoteScan {
 /// quote even when none of them looks like a record.
 const MAX_FIELD_LINES: usize = 20;
 
-/// Looks for a quoted field in one record's raw bytes that swallowed other lines. Only
-/// called for records with a line break inside a field (rare). `width` is the file's
-/// first record's field count. Returns (line breaks before the quote, line breaks inside
-/// it, whether it never closes).
+/// Whether one record's raw bytes hold a quoted field that swallowed other lines. Only
+/// called for records with a line break inside a field (rare). The record is taken for
+/// a stray quote's work when it ends inside quotes (the quote never closes), when it
+/// spans more than [`MAX_FIELD_LINES`] line breaks, or when a line strictly inside it
+/// looks like a record of its own: as many delimiters as a record has (`width` fields),
+/// or any text at all in a one-column file. A real multi-line value (an address, a note)
+/// has none of these: its first and last lines hold the other fields, the ones between
+/// hold text without the delimiters of a whole record.
+///
+/// Returns (line breaks before the first quoted field with a line break, where the
+/// trouble starts even when a later quote is the one that swallows; line breaks from
+/// there to the record's end; whether the record ends inside quotes).
 fn swallowed(raw: &[u8], delimiter: u8, width: usize) -> Option<(usize, usize, bool)> {
     let looks_like_record = |line: &[u8]| {
-        line.iter().filter(|&&b| b == delimiter).count() >= width.saturating_sub(1).max(1)
-    };
-    let suspicious = |field: &[u8], unclosed: bool| {
-        let breaks = field.iter().filter(|&&b| b == b'\n').count();
-        if breaks == 0 {
-            return None;
+        if width <= 1 {
+            line.iter().any(|b| !b.is_ascii_whitespace())
+        } else {
+            line.iter().filter(|&&b| b == delimiter).count() >= width - 1
         }
-        let records = field.split(|&b| b == b'\n').skip(1).any(looks_like_record);
-        (unclosed || records || breaks > MAX_FIELD_LINES).then_some(breaks)
     };
-    let newlines_before = |at: usize| raw[..at].iter().filter(|&&b| b == b'\n').count();
+    // The record's own terminator is not part of it.
+    let content = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
     let mut scan = QuoteScan::new(delimiter);
     let mut skip = false;
-    for (i, &b) in raw.iter().enumerate() {
+    let mut first_multiline: Option<usize> = None;
+    for (i, &b) in content.iter().enumerate() {
         if std::mem::take(&mut skip) {
             continue;
         }
-        if let Some((open, close)) = scan.feed(i, b, raw.get(i + 1).copied(), &mut skip) {
-            if let Some(breaks) = suspicious(&raw[open..close], false) {
-                return Some((newlines_before(open), breaks, false));
+        if let Some((open, close)) = scan.feed(i, b, content.get(i + 1).copied(), &mut skip) {
+            if content[open..close].contains(&b'\n') {
+                first_multiline.get_or_insert(open);
             }
         }
     }
-    let open = scan.open?;
-    let field = &raw[open..];
-    // The record's own terminator is not part of the field.
-    let field = field.strip_suffix(b"\n").unwrap_or(field);
-    let field = field.strip_suffix(b"\r").unwrap_or(field);
-    suspicious(field, true).map(|breaks| (newlines_before(open), breaks, true))
+    let unclosed = match scan.open {
+        Some(open) if content[open..].contains(&b'\n') => {
+            first_multiline.get_or_insert(open);
+            true
+        }
+        _ => false,
+    };
+    let open = first_multiline?;
+    let lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
+    let breaks = lines.len() - 1;
+    let inner = &lines[1..lines.len() - 1];
+    let found = unclosed || breaks > MAX_FIELD_LINES || inner.iter().any(|l| looks_like_record(l));
+    if !found {
+        return None;
+    }
+    let before = content[..open].iter().filter(|&&b| b == b'\n').count();
+    Some((before, breaks - before, unclosed))
 }
 
 /// The text with every quote that does not close on its own line made an ordinary
@@ -557,9 +575,9 @@ pub struct Parser<T: AsRef<str>> {
     counted: (usize, u64),
     header: Option<Vec<String>>,
     records: Vec<Record>,
-    broken: Vec<Broken>,
-    /// The first record's field count, to tell a swallowed record line from a note.
-    first_width: usize,
+    /// Records with a line break inside a field (record index, byte range, first line),
+    /// checked for swallowed lines once the file's usual width is known.
+    multiline: Vec<(usize, std::ops::Range<usize>, u64)>,
     record: csv::ByteRecord,
     /// Reused for each record's fields while they are trimmed and unquoted.
     scratch: FieldsBuilder,
@@ -598,8 +616,7 @@ impl<T: AsRef<str>> Parser<T> {
             counted: (0, layout.skip_lines as u64 + 1),
             header: None,
             records: Vec::new(),
-            broken: Vec::new(),
-            first_width: 0,
+            multiline: Vec::new(),
             record: csv::ByteRecord::new(),
             scratch: FieldsBuilder::default(),
             done: false,
@@ -630,9 +647,6 @@ impl<T: AsRef<str>> Parser<T> {
                     if self.scratch.all_empty() {
                         continue;
                     }
-                    if self.first_width == 0 {
-                        self.first_width = self.record.len();
-                    }
                     let multiline = self.record.as_slice().contains(&b'\n');
                     let fields = self.scratch.build();
                     if self.layout.header && self.header.is_none() && self.records.is_empty() {
@@ -644,7 +658,8 @@ impl<T: AsRef<str>> Parser<T> {
                     let line = line_at(self.bytes(), &mut counted, offset);
                     self.counted = counted;
                     if multiline {
-                        self.check_swallowed(offset, line);
+                        let end = self.reader.position().byte() as usize;
+                        self.multiline.push((self.records.len(), offset..end, line));
                     }
                     self.records.push(Record { line, fields });
                 }
@@ -664,25 +679,31 @@ impl<T: AsRef<str>> Parser<T> {
         Ok(self.done)
     }
 
-    /// Records the record about to be pushed as broken if a quoted field of it swallowed
-    /// lines. `start` is its offset, `line` its first line.
-    fn check_swallowed(&mut self, start: usize, line: u64) {
-        let end = (self.reader.position().byte() as usize).min(self.bytes().len());
+    /// The records whose quoted fields swallowed lines, among those with a line break
+    /// inside a field. `width` is how many fields a record has: the header's, or the most
+    /// common count of the one-line records (1 when there are none).
+    fn swallowing(&self, width: usize) -> Vec<Broken> {
         let bytes = self.bytes();
-        let mut from = start;
-        while matches!(bytes.get(from), Some(b'\r' | b'\n')) && from < end {
-            from += 1;
+        let mut broken = Vec::new();
+        for (record, range, line) in &self.multiline {
+            let end = range.end.min(bytes.len());
+            let mut from = range.start;
+            while from < end && matches!(bytes[from], b'\r' | b'\n') {
+                from += 1;
+            }
+            if let Some((before, inside, unclosed)) =
+                swallowed(&bytes[from..end], self.layout.delimiter, width)
+            {
+                let quote_line = line + before as u64;
+                broken.push(Broken {
+                    record: *record,
+                    line: quote_line,
+                    last_line: quote_line + inside as u64,
+                    unclosed,
+                });
+            }
         }
-        let found = swallowed(&bytes[from..end], self.layout.delimiter, self.first_width);
-        if let Some((before, inside, unclosed)) = found {
-            let quote_line = line + before as u64;
-            self.broken.push(Broken {
-                record: self.records.len(),
-                line: quote_line,
-                last_line: quote_line + inside as u64,
-                unclosed,
-            });
-        }
+        broken
     }
 
     /// How many bytes of the text have been read, counting the skipped lines.
@@ -699,24 +720,43 @@ impl<T: AsRef<str>> Parser<T> {
                 ReadError::Empty
             });
         }
+        // The most common field count, of every record and of the one-line ones.
+        let mut all = std::collections::HashMap::<usize, usize>::new();
+        for r in &self.records {
+            *all.entry(r.fields.len()).or_default() += 1;
+        }
+        let mode = |freq: &std::collections::HashMap<usize, usize>| {
+            freq.iter().max_by_key(|&(&n, &c)| (c, n)).map(|(&n, _)| n)
+        };
         let width = match &self.header {
             Some(h) => h.len(),
-            None => {
-                let mut freq = std::collections::HashMap::<usize, usize>::new();
-                for r in &self.records {
-                    *freq.entry(r.fields.len()).or_default() += 1;
+            None => mode(&all).unwrap_or(0),
+        };
+        let broken = if self.multiline.is_empty() {
+            Vec::new()
+        } else {
+            let one_line_width = match &self.header {
+                Some(h) => h.len(),
+                None => {
+                    let mut one_line = all;
+                    for (i, _, _) in &self.multiline {
+                        let n = self.records[*i].fields.len();
+                        if let Some(c) = one_line.get_mut(&n) {
+                            *c -= 1;
+                        }
+                    }
+                    one_line.retain(|_, c| *c > 0);
+                    mode(&one_line).unwrap_or(1)
                 }
-                freq.into_iter()
-                    .max_by_key(|&(n, c)| (c, n))
-                    .map_or(0, |(n, _)| n)
-            }
+            };
+            self.swallowing(one_line_width)
         };
         Ok(Table {
             delimiter: self.layout.delimiter,
             header: self.header,
             records: self.records,
             width,
-            broken: self.broken,
+            broken,
         })
     }
 }
@@ -956,7 +996,7 @@ mod tests {
         );
         assert_eq!(
             t.broken[0].message(),
-            "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one field"
+            "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one row"
         );
         assert!(t.broken_at(4999).is_some() && t.broken_at(4998).is_none());
         let lenient = parse_layout(
@@ -985,7 +1025,7 @@ mod tests {
         assert_eq!(t.broken.len(), 1);
         assert_eq!(
             t.broken[0].message(),
-            "line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one field"
+            "line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one row"
         );
         let lenient = read_with(
             text.as_bytes(),

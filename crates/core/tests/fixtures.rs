@@ -192,7 +192,7 @@ mod issue11 {
         }
     }
 
-    const UNCLOSED: &str = "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one field";
+    const UNCLOSED: &str = "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one row";
 
     #[test]
     fn an_unclosed_quote_is_named_and_a_lenient_reread_gives_every_row() {
@@ -237,7 +237,7 @@ mod issue11 {
         assert_eq!(strict.rows.len(), 6000);
         assert_eq!(
             strict.notes,
-            ["line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one field"]
+            ["line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one row"]
         );
         assert!(strict.rows[999].user.is_err());
         assert_eq!(strict.tally.invalid, 1);
