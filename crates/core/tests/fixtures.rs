@@ -331,4 +331,54 @@ mod issue11 {
             "The file has a header but no rows: add one line per account below the header."
         );
     }
+
+    #[test]
+    fn the_summary_names_every_line_not_read_cleanly() {
+        let ragged = read("ragged.csv", ReadOptions::default());
+        assert_eq!(
+            ragged.notes,
+            ["2 rows have a wrong number of fields where 3 are expected: lines 3, 5"]
+        );
+        let clean = read("seed-pipe.txt", ReadOptions::default());
+        assert!(clean.notes.is_empty());
+    }
+
+    #[test]
+    fn validation_gaps() {
+        let loaded = read("validation.csv", ReadOptions::default());
+        let texts: Vec<String> = loaded.rows.iter().map(|r| r.problems_text()).collect();
+        assert_eq!(texts[0], "");
+        assert_eq!(
+            texts[1],
+            "email (column \"email\"): warning: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+        );
+        assert_eq!(texts[2], "", "localhost is accepted as it is");
+        assert_eq!(
+            texts[3],
+            "email (column \"email\"): \"=HYPERLINK(\"http://evil.example\")@x.com\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"
+        );
+        assert!(texts[4].contains("appears more than once in the file (also on line 7)"));
+        assert!(texts[5].contains("appears more than once in the file (also on line 6)"));
+        assert_eq!(
+            texts[6],
+            "password (column \"password\"): is 300 characters long; at most 255 are accepted"
+        );
+        // The same address rule for Mumara.
+        let mumara = read_all(
+            &bytes("validation.csv"),
+            ReadOptions::default(),
+            Rules::for_target("Mumara", vec![Field::Email, Field::Password, Field::Name]),
+        )
+        .unwrap();
+        assert!(mumara.rows[3].user.is_err());
+        // Accepting dotless domains, then keeping the first of each duplicate.
+        let mut sheet = loaded.sheet;
+        sheet.rules.flag_dotless_domains = false;
+        let mut rows = sheet.plan_all();
+        let mut tally = roster_core::plan::Tally::of(&rows);
+        assert_eq!((tally.valid, tally.invalid), (3, 4));
+        sheet.keep_first_duplicates(&mut rows, &mut tally);
+        assert_eq!((tally.valid, tally.invalid, tally.excluded), (4, 2, 1));
+        assert!(rows[5].excluded && !rows[4].excluded);
+    }
 }
