@@ -318,7 +318,7 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     >
                         "Keep the first of each duplicate"
                     </button>
-                    <span role="status">{move || dedup_note.get()}</span>
+                    <span aria-live="polite">{move || dedup_note.get()}</span>
                 </div>
             </Show>
             <ReadSettings state=state />
