@@ -112,4 +112,18 @@ test.describe('reading', () => {
     await expect(preview).toContainText('second-file@localhost');
     await expect(preview).not.toContainText('first-file@localhost');
   });
+
+  test('a Package ID being typed re-checks the rows before the field is left', async ({ page }) => {
+    await openApp(page);
+    const c = controls(page);
+    await c.chooseFile.setInputFiles(writeFixture('m.csv', 'name,email,password\nAnn,ann@example.com,pw-ann-1\n'));
+    await waitForFileRead(page);
+    await c.target.selectOption({ label: 'Mumara' });
+    await expectCounts(page, 0, 1, 0);
+    const packageId = page.getByLabel('Package ID');
+    await packageId.click();
+    await packageId.pressSequentially('2');
+    await expectCounts(page, 1, 0, 0);
+    await expect(packageId).toBeFocused();
+  });
 });
