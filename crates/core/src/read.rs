@@ -647,7 +647,12 @@ impl<T: AsRef<str>> Parser<T> {
                     if self.scratch.all_empty() {
                         continue;
                     }
-                    let multiline = self.record.as_slice().contains(&b'\n');
+                    // The csv crate counts the lines it reads: a record that spans more
+                    // than its own (blank lines before it, or a line break in a field) is
+                    // looked at more closely; most records are not.
+                    let spans = self.reader.position().line()
+                        - self.record.position().map_or(0, |p| p.line());
+                    let multiline = spans > 1 && self.record.as_slice().contains(&b'\n');
                     let fields = self.scratch.build();
                     if self.layout.header && self.header.is_none() && self.records.is_empty() {
                         self.header = Some(fields.iter().map(str::to_owned).collect());
@@ -720,10 +725,13 @@ impl<T: AsRef<str>> Parser<T> {
                 ReadError::Empty
             });
         }
-        // The most common field count, of every record and of the one-line ones.
+        // The most common field count, of every record and of the one-line ones (only
+        // needed without a header).
         let mut all = std::collections::HashMap::<usize, usize>::new();
-        for r in &self.records {
-            *all.entry(r.fields.len()).or_default() += 1;
+        if self.header.is_none() {
+            for r in &self.records {
+                *all.entry(r.fields.len()).or_default() += 1;
+            }
         }
         let mode = |freq: &std::collections::HashMap<usize, usize>| {
             freq.iter().max_by_key(|&(&n, &c)| (c, n)).map(|(&n, _)| n)

@@ -93,17 +93,39 @@ pub const MAX_PASSWORD_CHARS: usize = 255;
 /// Characters an address may hold before the `@` besides letters and digits (RFC 5322's
 /// dot-atom; letters include non-ASCII ones, RFC 6531).
 const LOCAL_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~.";
+/// Which ASCII bytes may stand before the `@`: letters, digits and [`LOCAL_SYMBOLS`].
+const LOCAL_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let symbols = LOCAL_SYMBOLS.as_bytes();
+    let mut i = 0;
+    while i < symbols.len() {
+        table[symbols[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The address rule every target shares: one `@`, something on both sides, no spaces or
 /// controls, a dot-atom before the `@` (so `=HYPERLINK("…")@x.com` is refused for every
 /// target), a domain of letters, digits and hyphens in dot-separated labels, and the
 /// RFC 5321 lengths. A target's own extra rules (Aurora's PublicId) come on top.
 pub fn email_problem(email: &str) -> Option<String> {
+    check_email(email).err()
+}
+
+/// [`email_problem`], giving the domain of a good address.
+fn check_email(email: &str) -> Result<&str, String> {
     if email.is_empty() {
-        return Some("missing".into());
+        return Err("missing".into());
     }
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some(format!(
+        return Err(format!(
             "\"{email}\" contains a space or a control character"
         ));
     }
@@ -111,30 +133,42 @@ pub fn email_problem(email: &str) -> Option<String> {
         .split_once('@')
         .filter(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
     else {
-        return Some(format!(
+        return Err(format!(
             "\"{email}\" is not an address of the form name@domain"
         ));
     };
-    let length = email.chars().count();
-    if length > MAX_EMAIL_CHARS {
-        return Some(format!(
-            "is {length} characters long; an address holds at most {MAX_EMAIL_CHARS}"
-        ));
-    }
-    let local_length = local.chars().count();
-    if local_length > MAX_LOCAL_CHARS {
-        return Some(format!(
-            "\"{email}\" has {local_length} characters before the @; at most {MAX_LOCAL_CHARS} are allowed"
-        ));
-    }
-    let mut bad: Vec<char> = Vec::new();
-    for c in local.chars() {
-        if !(c.is_alphanumeric() || LOCAL_SYMBOLS.contains(c) || bad.contains(&c)) {
-            bad.push(c);
+    // Byte lengths bound character counts: most addresses are counted without a walk.
+    if email.len() > MAX_EMAIL_CHARS {
+        let length = email.chars().count();
+        if length > MAX_EMAIL_CHARS {
+            return Err(format!(
+                "is {length} characters long; an address holds at most {MAX_EMAIL_CHARS}"
+            ));
         }
     }
-    if !bad.is_empty() {
-        return Some(format!(
+    if local.len() > MAX_LOCAL_CHARS {
+        let local_length = local.chars().count();
+        if local_length > MAX_LOCAL_CHARS {
+            return Err(format!(
+                "\"{email}\" has {local_length} characters before the @; at most {MAX_LOCAL_CHARS} are allowed"
+            ));
+        }
+    }
+    let local_ok = |c: char| c.is_alphanumeric() || LOCAL_SYMBOLS.contains(c);
+    // ASCII first, byte by byte (the common case); other characters by their class.
+    let local_clean = if local.is_ascii() {
+        local.bytes().all(|b| LOCAL_ASCII[usize::from(b)])
+    } else {
+        local.chars().all(local_ok)
+    };
+    if !local_clean {
+        let mut bad: Vec<char> = Vec::new();
+        for c in local.chars() {
+            if !(local_ok(c) || bad.contains(&c)) {
+                bad.push(c);
+            }
+        }
+        return Err(format!(
             "\"{email}\" has characters an address cannot hold before the @ ({})",
             bad.iter()
                 .map(|c| format!("'{c}'"))
@@ -142,30 +176,49 @@ pub fn email_problem(email: &str) -> Option<String> {
                 .join(" ")
         ));
     }
-    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
-        return Some(format!(
+    let dots_ok = |part: &str| {
+        let b = part.as_bytes();
+        b.first() != Some(&b'.') && b.last() != Some(&b'.') && !b.windows(2).any(|w| w == b"..")
+    };
+    if !dots_ok(local) {
+        return Err(format!(
             "\"{email}\" has a dot at the start or end of the part before the @, or two dots in a row"
         ));
     }
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    let domain_clean = if domain.is_ascii() {
+        // Letters, digits, hyphens and dots; no label empty or with a hyphen at an end.
+        let b = domain.as_bytes();
+        dots_ok(domain)
+            && b.iter().enumerate().all(|(i, &c)| match c {
+                b'-' => i > 0 && b[i - 1] != b'.' && b.get(i + 1).is_some_and(|&n| n != b'.'),
+                b'.' => true,
+                _ => c.is_ascii_alphanumeric(),
+            })
+    } else {
+        domain.split('.').all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
     };
-    if !domain.split('.').all(label_ok) {
-        return Some(format!(
+    if !domain_clean {
+        return Err(format!(
             "\"{email}\" does not have a valid domain after the @ (letters, digits and hyphens, in parts separated by dots)"
         ));
     }
-    None
+    Ok(domain)
 }
 
 /// The domain of an address whose domain has no dot (`x@example`), other than
 /// `localhost`: a typo for `example.com`, or an intranet name the admin must accept.
 pub fn dotless_domain(email: &str) -> Option<&str> {
     let (_, domain) = email.rsplit_once('@')?;
-    (!domain.contains('.') && !domain.eq_ignore_ascii_case("localhost")).then_some(domain)
+    is_dotless(domain).then_some(domain)
+}
+
+fn is_dotless(domain: &str) -> bool {
+    !domain.as_bytes().contains(&b'.') && !domain.eq_ignore_ascii_case("localhost")
 }
 
 /// What a row with a dotless domain says, naming the page's control that accepts it.
@@ -283,15 +336,15 @@ pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Prob
 pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Problem>> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email).to_owned();
-    match email_problem(&email) {
-        Some(p) => problems.push(problem(Field::Email, p)),
-        None => {
+    match check_email(&email) {
+        Err(p) => problems.push(problem(Field::Email, p)),
+        Ok(domain) => {
             if rules.strict_email {
                 if let Some(p) = aurora_email_problem(&email) {
                     problems.push(problem(Field::Email, p));
                 }
             }
-            if let Some(domain) = dotless_domain(&email).filter(|_| rules.flag_dotless_domains) {
+            if rules.flag_dotless_domains && is_dotless(domain) {
                 problems.push(problem(
                     Field::Email,
                     format!(
@@ -314,7 +367,12 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
             format!("is {length} characters long; at most {MAX_PASSWORD_CHARS} are accepted"),
         ));
     }
-    let name_length = row.get(Field::Name).chars().count();
+    let name = row.get(Field::Name);
+    let name_length = if name.len() > MAX_NAME_CHARS {
+        name.chars().count()
+    } else {
+        0
+    };
     if name_length > MAX_NAME_CHARS {
         problems.push(problem(
             Field::Name,
