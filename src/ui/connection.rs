@@ -5,10 +5,15 @@ use leptos::prelude::*;
 
 use super::state::AppState;
 
+/// How long after the last key a typed Package ID re-checks the rows.
+const RECHECK_MS: u32 = 300;
+
 #[component]
 pub fn Connection(state: AppState) -> impl IntoView {
     let is_mumara = move || state.target.get() == "mumara";
     let locked = move || state.active.get();
+    // Bumped by every key in the Package ID field: only the last key's timer re-checks.
+    let typed = StoredValue::new(0u64);
     view! {
         <section class="step" aria-labelledby="step-target">
             <h2 id="step-target">"2. Target"</h2>
@@ -88,8 +93,21 @@ pub fn Connection(state: AppState) -> impl IntoView {
                         placeholder="for rows without a package_id column"
                         prop:value=move || state.package_default.get()
                         disabled=locked
+                        on:input=move |ev| {
+                            // Rows are re-checked while typing, a moment after the last key.
+                            state.package_default.set(event_target_value(&ev));
+                            typed.update_value(|n| *n += 1);
+                            let mine = typed.get_value();
+                            leptos::task::spawn_local(async move {
+                                gloo_timers::future::TimeoutFuture::new(RECHECK_MS).await;
+                                if typed.get_value() == mine {
+                                    state.replan();
+                                }
+                            });
+                        }
                         on:change=move |ev| {
                             state.package_default.set(event_target_value(&ev));
+                            typed.update_value(|n| *n += 1);
                             state.replan();
                         }
                     />

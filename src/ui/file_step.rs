@@ -146,6 +146,12 @@ fn Progress(state: AppState) -> impl IntoView {
 #[component]
 pub fn FileStep(state: AppState) -> impl IntoView {
     let dragging = RwSignal::new(false);
+    let dedup_note = RwSignal::new(None::<String>);
+    // A new file (or a new reading of it) makes the last note stale.
+    Effect::new(move |_| {
+        state.sheet.detected.track();
+        dedup_note.set(None);
+    });
     let pasted = RwSignal::new(String::new());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -186,8 +192,19 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         let name = s.name.get()?;
         let d = s.detected.get()?;
         let t = s.tally.get();
+        let notes = s.notes.get();
+        let notes = match notes.len() {
+            0 => String::new(),
+            1 => format!(" Not read cleanly: {}.", notes[0]),
+            n => format!(" {n} problems reading the file: {}.", notes.join("; ")),
+        };
+        let lenient = if s.options.get().literal_quotes {
+            " Stray quotes were taken literally."
+        } else {
+            ""
+        };
         Some(format!(
-            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}",
+            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
             d.rows,
             t.valid,
             t.invalid,
@@ -246,6 +263,64 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 <p class="error" role="alert">{move || state.file_error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
+            <Show when=move || {
+                state.sheet.detected.get().is_some_and(|d| d.stray_quotes)
+                    && !state.sheet.options.get().literal_quotes
+            }>
+                <p class="stray-quotes">
+                    <button
+                        type="button"
+                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        on:click=move |_| set_option(state, |o| o.literal_quotes = true)
+                    >
+                        "Re-read with stray quotes taken literally"
+                    </button>
+                    " A quote that does not close on its own line is then read as an ordinary character, so the lines after it come back as rows."
+                </p>
+            </Show>
+            <Show when=move || state.sheet.options.get().literal_quotes && state.sheet.detected.get().is_some()>
+                <p class="stray-quotes">
+                    <button
+                        type="button"
+                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        on:click=move |_| set_option(state, |o| o.literal_quotes = false)
+                    >
+                        "Read quotes strictly again"
+                    </button>
+                </p>
+            </Show>
+            <Show when=move || state.sheet.detected.get().is_some()>
+                <div class="row-actions">
+                    <label class="check">
+                        <input
+                            type="checkbox"
+                            disabled=move || state.active.get()
+                            prop:checked=move || state.sheet.accept_dotless.get()
+                            on:change=move |ev| {
+                                state.sheet.accept_dotless.set(event_target_checked(&ev));
+                                sheet::replan(state);
+                            }
+                        />
+                        {format!(" {} ", roster_core::validate::ACCEPT_DOTLESS)}
+                        <span class="hint">"(intranet names such as " <code>"x@intranet"</code> "; " <code>"localhost"</code> " is always accepted)"</span>
+                    </label>
+                    <button
+                        type="button"
+                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        on:click=move |_| {
+                            let n = sheet::keep_first_duplicates(state);
+                            dedup_note.set(Some(match n {
+                                0 => "No duplicate addresses to exclude.".to_owned(),
+                                1 => "Excluded 1 row whose address appears earlier in the file.".to_owned(),
+                                n => format!("Excluded {n} rows whose address appears earlier in the file."),
+                            }));
+                        }
+                    >
+                        "Keep the first of each duplicate"
+                    </button>
+                    <span aria-live="polite">{move || dedup_note.get()}</span>
+                </div>
+            </Show>
             <ReadSettings state=state />
             <MappingPanel state=state />
         </section>

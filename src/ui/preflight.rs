@@ -122,7 +122,7 @@ pub fn Preflight(state: AppState) -> impl IntoView {
             <Show when=move || !state.preview.get().is_empty()>
                 <details class="preview" open>
                     <summary>{move || format!("Dry run: the first {} requests an import would send (nothing was sent; secrets masked)", state.preview.get().len())}</summary>
-                    <For each=move || state.preview.get().into_iter().enumerate() key=|(i, _)| *i let:item>
+                    <For each=move || state.preview.get().into_iter().enumerate() key=|item| item.clone() let:item>
                         <pre>{item.1}</pre>
                     </For>
                 </details>

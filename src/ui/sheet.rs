@@ -24,10 +24,11 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::decode::{self, Decoder, TextEncoding};
+use roster_core::decode::TextEncoding;
 use roster_core::map::{Field, Mapping};
 use roster_core::plan::{PlannedRow, Sheet, Tally};
-use roster_core::read::{layout, Layout, Parser, ReadOptions};
+use roster_core::read::{Layout, ReadOptions};
+use roster_core::reading::{Planning, Progress, Reading};
 use roster_core::run::{Run, StatusCounts};
 use roster_core::validate::{Defaults, Rules};
 use roster_core::Status;
@@ -50,9 +51,8 @@ pub const MAX_SCROLL_PX: f64 = 8_000_000.0;
 pub const BUDGET_MS: u64 = 8;
 /// Sheets up to this many rows are re-planned at once, without yielding.
 const SYNC_ROWS: usize = 20_000;
-/// Bytes decoded per step.
-const DECODE_STEP: usize = 256 * 1024;
-/// Records parsed or rows planned per step (the budget is checked between steps).
+/// Records parsed or rows planned (or 256 KB decoded) per step of the core's machines;
+/// the time budget is checked between steps.
 const ROW_STEP: usize = 1_000;
 /// The localStorage key prefix of remembered mappings.
 const MEMORY_PREFIX: &str = "roster.mapping.v1.";
@@ -76,6 +76,8 @@ pub struct Detected {
     pub encoding: TextEncoding,
     pub layout: Layout,
     pub rows: usize,
+    /// A quote swallowed lines: reading with stray quotes taken literally gives more rows.
+    pub stray_quotes: bool,
 }
 
 /// Where a long job stands, for the progress bar.
@@ -93,6 +95,8 @@ pub struct SheetState {
     /// The user's overrides; `None` fields are detected.
     pub options: RwSignal<ReadOptions>,
     pub detected: RwSignal<Option<Detected>>,
+    /// Every line the file could not be read cleanly at, in words, for the summary.
+    pub notes: RwSignal<Vec<String>>,
     /// The column names (header, or "Column N"), for the mapping and the row editor.
     pub columns: RwSignal<Vec<String>>,
     /// The mapping as the page shows it; the sheet holds the same.
@@ -107,6 +111,8 @@ pub struct SheetState {
     pub quota_default: RwSignal<String>,
     pub tenant_default: RwSignal<String>,
     pub min_password: RwSignal<String>,
+    /// The admin accepts addresses whose domain has no dot (intranet names).
+    pub accept_dotless: RwSignal<bool>,
     pub settings_error: RwSignal<Option<String>>,
     pub only_problems: RwSignal<bool>,
     /// List only rows in this status (during and after a run too).
@@ -130,6 +136,7 @@ impl SheetState {
             bytes: StoredValue::new_local(None),
             options: RwSignal::new(ReadOptions::default()),
             detected: RwSignal::new(None),
+            notes: RwSignal::new(Vec::new()),
             columns: RwSignal::new(Vec::new()),
             mapping: RwSignal::new(Mapping::default()),
             sheet: StoredValue::new_local(None),
@@ -141,6 +148,7 @@ impl SheetState {
             quota_default: RwSignal::new(String::new()),
             tenant_default: RwSignal::new(String::new()),
             min_password: RwSignal::new(String::new()),
+            accept_dotless: RwSignal::new(false),
             settings_error: RwSignal::new(None),
             only_problems: RwSignal::new(false),
             status_filter: RwSignal::new(None),
@@ -211,6 +219,8 @@ fn fail(state: AppState, message: String) {
     s.reading.set_value(false);
     s.busy.set(None);
     s.detected.set(None);
+    s.notes.set(Vec::new());
+    state.preview.set(Vec::new());
     spawn_local(let_go(state));
     s.tally.set(Tally::default());
     state.run.set_value(None);
@@ -227,6 +237,17 @@ pub fn reread(state: AppState) {
     spawn_local(read_job(state, job));
 }
 
+/// The file's bytes as the core's reading machine takes them.
+struct SharedBytes(Rc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
+/// map, plan) a slice at a time, then shows what it made.
 async fn read_job(state: AppState, job: u64) {
     let s = state.sheet;
     let Some(bytes) = s.bytes.get_value() else {
@@ -238,6 +259,7 @@ async fn read_job(state: AppState, job: u64) {
     let mut budget = Budget::new(BUDGET_MS);
     let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
     busy("Decoding", 0.0);
+    state.preview.set(Vec::new());
 
     // The previous file (or the previous reading of this one) is let go of first, in
     // slices, so its memory serves the new one.
@@ -252,92 +274,71 @@ async fn read_job(state: AppState, job: u64) {
     drop(Vec::<u8>::with_capacity(bytes.len().saturating_mul(6)));
     yield_now().await;
 
-    // Bytes to text, in steps. A UTF-8 guess that meets a malformed byte past the sampled
-    // head is redone as Windows-1252.
-    let head = &bytes[..bytes.len().min(64 * 1024)];
-    let mut encoding = match options.encoding {
-        Some(e) => e,
-        None => match decode::detect(head, head.len() == bytes.len()) {
-            Ok(e) => e,
-            Err(e) => return fail(state, format!("{name}: {e}")),
-        },
-    };
-    let text = loop {
-        let mut decoder = Decoder::for_len(encoding, bytes.len());
-        for (i, chunk) in bytes.chunks(DECODE_STEP).enumerate() {
-            decoder.push(chunk, false);
-            if budget.expired() {
-                busy("Decoding", (i * DECODE_STEP) as f64 / bytes.len() as f64);
-            }
-            budget.tick().await;
-            if s.stale(job) {
-                return;
-            }
-        }
-        decoder.push(&[], true);
-        if options.encoding.is_none() && encoding == TextEncoding::Utf8 && decoder.malformed() {
-            encoding = TextEncoding::Windows1252;
-            continue;
-        }
-        break decoder.finish();
-    };
-    if text.trim().is_empty() {
-        return fail(
-            state,
-            format!("{name}: {}", roster_core::read::ReadError::Empty),
-        );
-    }
-
-    // Text to records, in steps.
-    let layout = layout(&text, &options);
-    let mut parser = Parser::new(&text, layout);
+    let rules_used = rules(state);
+    let mut reading = Reading::new(
+        SharedBytes(bytes),
+        options,
+        rules_used.clone(),
+        Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
+    );
     loop {
-        match parser.step(ROW_STEP) {
-            Ok(true) => break,
-            Ok(false) => {}
-            Err(e) => return fail(state, format!("{name}: {e}")),
-        }
-        if budget.expired() {
-            busy("Reading rows", parser.position() as f64 / text.len() as f64);
+        match reading.step(ROW_STEP) {
+            Progress::Done => break,
+            Progress::Working { what, fraction } => {
+                if budget.expired() {
+                    busy(what, fraction);
+                }
+            }
         }
         budget.tick().await;
         if s.stale(job) {
             return;
         }
     }
-    let table = match parser.finish() {
-        Ok(t) => t,
+    let loaded = match reading.finish() {
+        Ok(loaded) => loaded,
         Err(e) => return fail(state, format!("{name}: {e}")),
     };
-    drop(text);
-    yield_now().await;
-    if s.stale(job) {
-        return;
-    }
-
-    let key = format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&table));
-    let mapping = storage::get(&key)
-        .and_then(|m| Mapping::from_memory(&m, table.width))
-        .unwrap_or_else(|| Mapping::auto(&table));
-    let columns: Vec<String> = (0..table.width)
-        .map(|i| match table.header.as_ref().and_then(|h| h.get(i)) {
-            Some(name) if !name.is_empty() => name.clone(),
-            _ => format!("Column {}", i + 1),
-        })
-        .collect();
+    drop(reading);
     s.detected.set(Some(Detected {
-        encoding,
-        layout,
-        rows: table.records.len(),
+        encoding: loaded.encoding,
+        layout: loaded.layout,
+        rows: loaded.rows.len(),
+        stray_quotes: loaded.stray_quotes,
     }));
-    s.columns.set(columns);
-    s.mapping.set(mapping.clone());
+    s.notes.set(loaded.notes);
+    s.columns.set(loaded.columns);
+    s.mapping.set(loaded.sheet.mapping.clone());
     state.file_error.set(None);
-    s.sheet
-        .set_value(Some(Sheet::new(table, mapping, Rules::default())));
+    s.sheet.set_value(Some(loaded.sheet));
+    show_plan(state, loaded.rows, loaded.tally);
     s.reading.set_value(false);
-    yield_now().await;
-    plan_job(state, job, false).await;
+    // A setting changed while the file was read: plan again with it.
+    if rules(state) != rules_used {
+        replan(state);
+    }
+}
+
+/// Puts a new plan in place of the old one (freed in slices) and shows it.
+fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
+    let s = state.sheet;
+    let replaced = state
+        .plan
+        .try_update_untracked(|p| p.replace(Arc::new(rows)))
+        .flatten();
+    state.plan.notify();
+    if let Some(plan) = replaced.and_then(|p| Arc::try_unwrap(p).ok()) {
+        spawn_local(drop_slowly(plan));
+    }
+    // The dry run showed the previous plan's requests: they no longer apply.
+    state.preview.set(Vec::new());
+    state.run.set_value(None);
+    state.run_view.set(RunView::Idle);
+    state.login_error.set(None);
+    s.tally.set(tally);
+    state.counts.set(counts_of(tally));
+    s.busy.set(None);
+    rebuild_order(state, None);
 }
 
 /// The rules for the chosen target and the page's settings. A setting that is not a
@@ -405,6 +406,7 @@ fn rules(state: AppState) -> Rules {
         } else {
             Defaults::default()
         },
+        flag_dotless_domains: !s.accept_dotless.get_untracked(),
         ..Rules::for_target(name, required)
     }
 }
@@ -437,7 +439,8 @@ pub fn replan(state: AppState) {
     }
 }
 
-/// Plans the sheet with the current rules. `at_once`: never yield (a small sheet).
+/// Plans the sheet with the current rules: drives the core's [`Planning`] machine over
+/// the sheet where it is kept. `at_once`: never yield (a small sheet).
 async fn plan_job(state: AppState, job: u64, at_once: bool) {
     let s = state.sheet;
     // A newer job (a setting changed as the read ended) has planned already, or will:
@@ -447,15 +450,21 @@ async fn plan_job(state: AppState, job: u64, at_once: bool) {
     }
     let rules = rules(state);
     let mapping = s.mapping.get_untracked();
-    let Some((n, old_duplicates)) = s
+    // The old plan stays in place (and on screen) until the new one replaces it: it
+    // carries the rows the user excluded, for this job or a newer one that replaces it.
+    // Start, Check and Dry run wait while `busy` says rows are being checked, so nothing
+    // is sent from the old plan meanwhile.
+    let excluded = state
+        .plan
+        .with_untracked(|p| p.as_ref().map(|p| p.iter().map(|r| r.excluded).collect()));
+    let Some((planning, old_duplicates)) = s
         .sheet
         .try_update_value(|sheet| {
             sheet.as_mut().map(|sheet| {
                 sheet.rules = rules;
                 sheet.mapping = mapping;
                 let old = sheet.take_duplicates();
-                sheet.clear_duplicates();
-                (sheet.len(), old)
+                (Planning::new(sheet, excluded), old)
             })
         })
         .flatten()
@@ -463,14 +472,7 @@ async fn plan_job(state: AppState, job: u64, at_once: bool) {
         return;
     };
     spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
-    // The old plan stays in place (and on screen) until the new one replaces it: it
-    // carries the rows the user excluded, for this job or a newer one that replaces it.
-    // Start, Check and Dry run wait while `busy` says rows are being checked, so nothing
-    // is sent from the old plan meanwhile.
-    let old = state.plan.get_untracked();
-    let old = old.filter(|p| p.len() == n);
-    let mut rows: Vec<PlannedRow> = Vec::with_capacity(n);
-    let mut tally = Tally::default();
+    let mut planning = planning;
     if !at_once {
         yield_now().await;
     }
@@ -478,72 +480,29 @@ async fn plan_job(state: AppState, job: u64, at_once: bool) {
         return;
     }
     let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
-    // Three passes (plan, index addresses, flag duplicates), each in steps.
-    for pass in 0..3 {
-        let mut start = 0;
-        while start < n {
-            let range = start..(start + ROW_STEP).min(n);
-            match pass {
-                0 => {
-                    let part = s
-                        .sheet
-                        .with_value(|sh| sh.as_ref().map(|sh| sh.plan_range(range.clone())));
-                    let Some(mut part) = part else { return };
-                    if let Some(old) = &old {
-                        for (row, i) in part.iter_mut().zip(range.clone()) {
-                            row.excluded = old[i].excluded;
-                        }
-                    }
-                    rows.extend(part);
-                }
-                1 => s.sheet.update_value(|sh| {
-                    if let Some(sh) = sh {
-                        sh.index_range(&rows, range.clone())
-                    }
-                }),
-                _ => {
-                    s.sheet.with_value(|sh| {
-                        if let Some(sh) = sh {
-                            sh.flag_range(&mut rows, range.clone())
-                        }
-                    });
-                    for row in &rows[range.clone()] {
-                        tally.add(row, 1);
-                    }
-                }
-            }
-            start = range.end;
-            if budget.expired() {
-                s.busy.set(Some(Busy {
-                    what: "Checking rows",
-                    fraction: (pass as f64 + start as f64 / n as f64) / 3.0,
-                }));
-            }
-            budget.tick().await;
-            if s.stale(job) {
-                return;
-            }
+    loop {
+        let done = s
+            .sheet
+            .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)))
+            .flatten();
+        match done {
+            None => return,
+            Some(true) => break,
+            Some(false) => {}
+        }
+        if budget.expired() {
+            s.busy.set(Some(Busy {
+                what: "Checking rows",
+                fraction: planning.fraction(),
+            }));
+        }
+        budget.tick().await;
+        if s.stale(job) {
+            return;
         }
     }
-    // The plan being replaced is let go of in slices.
-    if let Some(old) = old.and_then(|p| Arc::try_unwrap(p).ok()) {
-        spawn_local(drop_slowly(old));
-    }
-    let replaced = state
-        .plan
-        .try_update_untracked(|p| p.replace(Arc::new(rows)))
-        .flatten();
-    state.plan.notify();
-    if let Some(plan) = replaced.and_then(|p| Arc::try_unwrap(p).ok()) {
-        spawn_local(drop_slowly(plan));
-    }
-    state.run.set_value(None);
-    state.run_view.set(RunView::Idle);
-    state.login_error.set(None);
-    s.tally.set(tally);
-    state.counts.set(counts_of(tally));
-    s.busy.set(None);
-    rebuild_order(state, None);
+    let (rows, tally) = planning.finish();
+    show_plan(state, rows, tally);
 }
 
 /// Takes the plan and the sheet out of the state and frees them in slices; the future
@@ -843,6 +802,16 @@ pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
     change_rows(state, |sheet, rows, tally| {
         sheet.edit(rows, tally, i, column, value)
     });
+}
+
+/// Excludes every row whose address an earlier row has: the first of each duplicate
+/// is kept. Returns how many rows were excluded.
+pub fn keep_first_duplicates(state: AppState) -> usize {
+    let before = state.sheet.tally.get_untracked().excluded;
+    change_rows(state, |sheet, rows, tally| {
+        sheet.keep_first_duplicates(rows, tally)
+    });
+    state.sheet.tally.get_untracked().excluded - before
 }
 
 pub fn set_excluded(state: AppState, i: usize, excluded: bool) {

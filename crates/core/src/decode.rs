@@ -90,8 +90,13 @@ pub fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
     (head.contains(&0) || controls * 20 > head.len().max(1)).then_some("a binary file")
 }
 
-/// UTF-16 without a byte-order mark: text in a Latin script has a zero byte in every
-/// other position.
+/// UTF-16 without a byte-order mark, recognised by the pattern of its zero bytes: the
+/// delimiters, line breaks and addresses of a user list are ASCII, so at least 30 % of
+/// the code units have a zero high byte (at odd offsets in LE, even ones in BE), and
+/// more zeros sit on that side than on the other. A zero on the other side is allowed
+/// (U+4E00 `一` is `00 4E` in LE). The guess must then decode as text: no NUL, no
+/// control character other than tab and line breaks, surrogates only in pairs, and at
+/// least one line break, delimiter or `@`, which a binary file with zero bytes does not.
 pub fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
     let head = &bytes[..bytes.len().min(4096) & !1];
     if head.len() < 4 {
@@ -106,9 +111,36 @@ pub fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
             .count()
     };
     let (even, odd) = (zeros_at(0), zeros_at(1));
-    if odd * 10 >= pairs * 7 && even == 0 {
+    let text_like = |unit: fn([u8; 2]) -> u16| {
+        let mut lead = false;
+        let mut ascii = 0;
+        let mut marks = 0;
+        for pair in head.chunks_exact(2) {
+            let u = unit([pair[0], pair[1]]);
+            match u {
+                0xD800..=0xDBFF if !lead => {
+                    lead = true;
+                    continue;
+                }
+                0xDC00..=0xDFFF if lead => {}
+                0 | 0xD800..=0xDFFF => return false,
+                1..=0x1F if !matches!(u, 0x09 | 0x0A | 0x0D) => return false,
+                _ if lead => return false,
+                _ => {}
+            }
+            lead = false;
+            if u < 0x80 {
+                ascii += 1;
+                if matches!(u as u8, b'\n' | b'\t' | b',' | b';' | b'|' | b'@') {
+                    marks += 1;
+                }
+            }
+        }
+        ascii * 10 >= pairs * 3 && marks > 0
+    };
+    if odd > even && odd * 10 >= pairs * 3 && text_like(u16::from_le_bytes) {
         Some(TextEncoding::Utf16Le)
-    } else if even * 10 >= pairs * 7 && odd == 0 {
+    } else if even > odd && even * 10 >= pairs * 3 && text_like(u16::from_be_bytes) {
         Some(TextEncoding::Utf16Be)
     } else {
         None
@@ -437,6 +469,23 @@ mod tests {
     fn utf16_without_bom_is_recognised() {
         let bytes = utf16("email,password\na@b,c\n", true, false);
         assert_eq!(decode(&bytes, None).unwrap().1, TextEncoding::Utf16Le);
+        // Names in scripts whose units have no zero byte, or a zero low byte (一 is
+        // U+4E00), and a character outside the BMP (a surrogate pair).
+        let text = "email\tpassword\tname\nwang@example.com\tpw-1\t王一美\nivan@example.com\tpw-2\tИван Петров\nann@example.com\tpw-3\t😀 Ann\n";
+        for (le, want) in [
+            (true, TextEncoding::Utf16Le),
+            (false, TextEncoding::Utf16Be),
+        ] {
+            let (t, e) = decode(&utf16(text, le, false), None).unwrap();
+            assert_eq!((t.as_str(), e), (text, want));
+        }
+        // Binary files with zero bytes are not taken for UTF-16.
+        assert_eq!(
+            utf16_without_bom(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01"),
+            None
+        );
+        assert_eq!(utf16_without_bom(b"ab\0cd\0\0\x01\x02"), None);
+        assert_eq!(utf16_without_bom("plain ascii, no zeros".as_bytes()), None);
     }
 
     #[test]

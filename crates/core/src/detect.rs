@@ -135,19 +135,118 @@ pub fn looks_like_header(fields: &[String]) -> bool {
         .any(|f| crate::map::Field::from_header(f).is_some())
 }
 
-/// [`looks_like_header`], or: the first record has no address and no number while the
-/// next one has an address (a header with unknown names above the data).
-pub fn header_guess(first: &[String], next: Option<&[String]>) -> bool {
+/// What a cell holds, for telling a header from the data below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Empty,
+    /// Digits, with signs, separators, decimal points or a unit: `42`, `1,5 GB`, `+1 555 0100`.
+    Number,
+    /// A date or time: `2024-03-01`, `01/03/2024`, `12:30`.
+    Date,
+    Address,
+    /// `true`, `false`, `yes`, `no`.
+    Flag,
+    /// Letters (and spaces, dashes, dots): `Ann Lee`, `Sales`.
+    Word,
+    /// Letters mixed with digits or symbols: `S3cr3t!`, `A1`, `pw-1`.
+    Mixed,
+}
+
+fn kind(cell: &str) -> Kind {
+    let cell = cell.trim();
+    if cell.is_empty() {
+        return Kind::Empty;
+    }
+    if cell.contains('@') {
+        return Kind::Address;
+    }
+    let digits = cell.chars().filter(char::is_ascii_digit).count();
+    let letters = cell.chars().filter(|c| c.is_alphabetic()).count();
+    if digits > 0
+        && cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.' | ':' | 'T' | ' '))
+        && (cell.contains(['-', '/', ':']))
+        && letters <= 1
+        && digits >= 3
+    {
+        return Kind::Date;
+    }
+    if digits > 0 && letters <= 3 && !cell.starts_with(|c: char| c.is_alphabetic()) {
+        return Kind::Number;
+    }
+    if matches!(
+        cell.to_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "y" | "n" | "0" | "1"
+    ) {
+        return Kind::Flag;
+    }
+    if cell
+        .chars()
+        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '.' | '\'' | ','))
+    {
+        return Kind::Word;
+    }
+    Kind::Mixed
+}
+
+/// Whether a cell could be a column name: it starts with a letter, holds no address, and
+/// is short; `Address 2`, `quota_mb`, `Prénom` and `E-mail` are names, `42`, `2024-01-05`
+/// and `a@x.y` are not.
+fn name_like(cell: &str) -> bool {
+    let cell = cell.trim();
+    cell.chars().next().is_some_and(char::is_alphabetic)
+        && !cell.contains('@')
+        && cell.chars().count() <= 40
+        && !matches!(kind(cell), Kind::Date | Kind::Flag)
+}
+
+/// [`looks_like_header`], or the usual signals of a header: every cell of the first
+/// record is a distinct column name (see `name_like`, compared ignoring case), and at
+/// least one column holds another kind of value below it (numbers, dates, addresses,
+/// flags, or letters mixed with digits under a plain word), which a row of data would
+/// not. Two rows of plain words stay data: nothing tells them apart (the user can
+/// override it).
+pub fn header_guess_rows(first: &[String], below: &[Vec<String>]) -> bool {
     if looks_like_header(first) {
         return true;
     }
-    let plain_words = !first.is_empty()
-        && first.iter().all(|f| {
-            !f.is_empty()
-                && f.chars()
-                    .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_' | '(' | ')'))
-        });
-    plain_words && next.is_some_and(|n| n.iter().any(|f| f.contains('@')))
+    if first.is_empty() || !first.iter().all(|f| name_like(f)) {
+        return false;
+    }
+    let mut seen: Vec<String> = first.iter().map(|f| f.trim().to_lowercase()).collect();
+    seen.sort();
+    seen.dedup();
+    if seen.len() != first.len() {
+        return false;
+    }
+    (0..first.len()).any(|j| {
+        let head = kind(&first[j]);
+        let mut counts: Vec<(Kind, usize)> = Vec::new();
+        for row in below {
+            let k = row.get(j).map_or(Kind::Empty, |c| kind(c));
+            if k == Kind::Empty {
+                continue;
+            }
+            match counts.iter_mut().find(|(x, _)| *x == k) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((k, 1)),
+            }
+        }
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        let Some(&(common, n)) = counts.iter().max_by_key(|(_, n)| *n) else {
+            return false;
+        };
+        // Most cells below are of one kind, and not the kind of the name above them
+        // (a name is a word, or letters with digits such as `Address 2`).
+        n * 2 > total && common != head && !(head == Kind::Mixed && common == Kind::Word)
+    })
+}
+
+/// [`header_guess_rows`] with only the record after the first.
+pub fn header_guess(first: &[String], next: Option<&[String]>) -> bool {
+    let below: Vec<Vec<String>> = next.map(<[String]>::to_vec).into_iter().collect();
+    header_guess_rows(first, &below)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //!
 //! The modules follow the pipeline a file takes, and none of them touches a browser type:
 //!
-//! `read` → `detect` → `map` → `validate` → `plan` → `send` (requests and answers as data,
+//! `read` → `detect` → `map` → `validate` → `plan` (driven in steps by `reading`) → `send` (requests and answers as data,
 //! one module per target) → `run` (the engine's state machine) → `report`.
 //!
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
@@ -18,6 +18,7 @@ pub mod journal;
 pub mod map;
 pub mod plan;
 pub mod read;
+pub mod reading;
 pub mod report;
 pub mod run;
 pub mod send;

@@ -77,6 +77,23 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
             }
         });
     }
+    if let Some(broken) = table.broken_at(index) {
+        let swallowed = Problem {
+            field: None,
+            column: None,
+            message: format!(
+                "{}; re-read the file with stray quotes taken literally, or fix the quote",
+                broken.message()
+            ),
+        };
+        user = Err(match user {
+            Ok(_) => vec![swallowed],
+            Err(mut problems) => {
+                problems.insert(0, swallowed);
+                problems
+            }
+        });
+    }
     PlannedRow {
         line: record.line,
         email: mapped.get(Field::Email).to_owned(),
@@ -391,6 +408,34 @@ impl Sheet {
         self.recheck(rows, tally, i, group)
     }
 
+    /// "Keep the first of each duplicate": excludes every row whose address (ignoring
+    /// case) an earlier row that is not excluded has too, so the first of each group is
+    /// sent and the others end `skipped`. Returns the rows that changed, in order.
+    pub fn keep_first_duplicates(
+        &mut self,
+        rows: &mut [PlannedRow],
+        tally: &mut Tally,
+    ) -> Vec<usize> {
+        if !self.rules.unique_emails {
+            return Vec::new();
+        }
+        let mut later: Vec<usize> = self
+            .duplicates
+            .by_email
+            .values()
+            .filter(|group| group.len() > 1)
+            .flat_map(|group| group[1..].iter().copied())
+            .collect();
+        later.sort_unstable();
+        let mut changed = Vec::new();
+        for i in later {
+            changed.extend(self.set_excluded(rows, tally, i, true));
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
+
     /// Re-plans row `i` (already counted out of `tally`) and the rows in `affected` and in
     /// its address's group, counting each back in.
     fn recheck(
@@ -537,5 +582,35 @@ mod tests {
             "{}",
             rows[0].problems_text()
         );
+    }
+
+    #[test]
+    fn keep_the_first_of_each_duplicate() {
+        let t = read(
+            b"email,password\nann@x.y,p1\nbob@x.y,p2\nANN@x.y,p3\nann@x.y,p4\nbob@x.y,p5\ncyd@x.y,p6\n",
+        )
+        .unwrap();
+        let m = Mapping::auto(&t);
+        let mut sheet = Sheet::new(t, m, aurora());
+        let mut rows = sheet.plan_all();
+        let mut tally = Tally::of(&rows);
+        // By default both rows of a pair are flagged.
+        assert_eq!(tally.invalid, 5);
+        let changed = sheet.keep_first_duplicates(&mut rows, &mut tally);
+        assert_eq!(changed, [0, 1, 2, 3, 4]);
+        let excluded: Vec<bool> = rows.iter().map(|r| r.excluded).collect();
+        assert_eq!(excluded, [false, false, true, true, true, false]);
+        assert_eq!(
+            tally,
+            Tally {
+                valid: 3,
+                invalid: 0,
+                excluded: 3
+            }
+        );
+        assert_eq!(tally, Tally::of(&rows));
+        assert!(sheet
+            .keep_first_duplicates(&mut rows, &mut tally)
+            .is_empty());
     }
 }

@@ -136,9 +136,95 @@ pub struct Table {
     /// How many fields a record should have: the header's, or else the most common count.
     /// A record with another count is ragged, and the plan marks it invalid.
     pub width: usize,
+    /// Records that could not be read cleanly (a quote that swallowed the lines after
+    /// it), by record index, in order. The plan marks each one invalid with its message.
+    pub broken: Vec<Broken>,
+}
+
+/// A record whose text was not read cleanly: a quoted field that runs across lines that
+/// look like records of their own, across many lines, or to the end of the file. The
+/// lines it swallowed are not rows; [`ReadOptions::literal_quotes`] reads them as rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// Index into [`Table::records`].
+    pub record: usize,
+    /// The line the quote opens on.
+    pub line: u64,
+    /// The line the quoted field ends on (the last line of the file when it never closes).
+    pub last_line: u64,
+    /// Whether the quote never closes.
+    pub unclosed: bool,
+}
+
+impl Broken {
+    /// What the row and the summary say: "line 5001: a quote opens here and never closes…".
+    pub fn message(&self) -> String {
+        let swallowed = self.last_line - self.line;
+        let lines = if swallowed == 1 { "line" } else { "lines" };
+        if self.unclosed {
+            format!(
+                "line {}: a quote opens here and never closes, so the {swallowed} {lines} after it (to the end of the file) were read into this one row",
+                self.line
+            )
+        } else {
+            format!(
+                "line {}: a quote opens here and closes only on line {}, so the {swallowed} {lines} after it were read into this one row",
+                self.line, self.last_line
+            )
+        }
+    }
 }
 
 impl Table {
+    /// The problem that makes record `i` unreadable, if any.
+    pub fn broken_at(&self, i: usize) -> Option<&Broken> {
+        if self.broken.is_empty() {
+            return None;
+        }
+        self.broken
+            .binary_search_by_key(&i, |b| b.record)
+            .ok()
+            .map(|k| &self.broken[k])
+    }
+
+    /// The lines of records with more or fewer fields than [`Table::width`].
+    pub fn ragged_lines(&self) -> Vec<u64> {
+        self.records
+            .iter()
+            .filter(|r| self.width > 0 && r.fields.len() != self.width)
+            .map(|r| r.line)
+            .collect()
+    }
+
+    /// Every line the file could not be read cleanly at, in words, for the summary: the
+    /// quotes that swallowed lines, then the rows with a wrong number of fields.
+    pub fn reading_notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self.broken.iter().map(Broken::message).collect();
+        let ragged = self.ragged_lines();
+        if !ragged.is_empty() {
+            let shown: Vec<String> = ragged.iter().take(5).map(u64::to_string).collect();
+            let more = if ragged.len() > 5 {
+                format!(" and {} more", ragged.len() - 5)
+            } else {
+                String::new()
+            };
+            notes.push(format!(
+                "{} {} a wrong number of fields where {} {} expected: line{} {}{more}",
+                ragged.len(),
+                if ragged.len() == 1 {
+                    "row has"
+                } else {
+                    "rows have"
+                },
+                self.width,
+                if self.width == 1 { "is" } else { "are" },
+                if ragged.len() == 1 { "" } else { "s" },
+                shown.join(", ")
+            ));
+        }
+        notes
+    }
+
     /// The name of column `i` for messages: its header, or "column N".
     pub fn column_name(&self, i: usize) -> String {
         match self.header.as_ref().and_then(|h| h.get(i)) {
@@ -152,15 +238,28 @@ impl Table {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
     Empty,
-    Binary { looks_like: &'static str },
-    NotUtf8 { byte_offset: usize },
-    Csv { line: Option<u64>, message: String },
+    /// A header line and nothing below it.
+    HeaderOnly,
+    Binary {
+        looks_like: &'static str,
+    },
+    NotUtf8 {
+        byte_offset: usize,
+    },
+    Csv {
+        line: Option<u64>,
+        message: String,
+    },
 }
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Empty => write!(f, "The file is empty: it holds no rows to import."),
+            ReadError::HeaderOnly => write!(
+                f,
+                "The file has a header but no rows: add one line per account below the header."
+            ),
             ReadError::Binary { looks_like } => write!(
                 f,
                 "This is not a text file (it looks like {looks_like}). Open it in your spreadsheet program, save it as CSV (UTF-8), and drop that file instead."
@@ -192,6 +291,9 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
     pub header: Option<bool>,
     pub skip_lines: Option<usize>,
+    /// Lenient quoting: a quote that does not close on its own line is an ordinary
+    /// character, so one stray quote cannot swallow the lines after it.
+    pub literal_quotes: bool,
 }
 
 /// How a text is laid out, detected or as overridden: what the parser uses.
@@ -202,6 +304,9 @@ pub struct Layout {
     pub skip_lines: usize,
     /// Whether the first record after the skipped lines holds the column names.
     pub header: bool,
+    /// See [`ReadOptions::literal_quotes`]: the parser then reads
+    /// [`literal_stray_quotes`]'s text.
+    pub literal_quotes: bool,
 }
 
 /// The byte offset just past the first `lines` lines.
@@ -221,6 +326,9 @@ fn offset_after_lines(text: &str, lines: usize) -> usize {
     text.len()
 }
 
+/// How many records below the first one the header guess looks at.
+const HEADER_SAMPLE: usize = 20;
+
 /// Detects what `options` leaves open.
 pub fn layout(text: &str, options: &ReadOptions) -> Layout {
     let delimiter = options.delimiter.unwrap_or_else(|| detect::delimiter(text));
@@ -231,7 +339,7 @@ pub fn layout(text: &str, options: &ReadOptions) -> Layout {
         let rest = &text[offset_after_lines(text, skip_lines)..];
         let mut reader = reader(rest.as_bytes(), delimiter);
         let mut first = None;
-        let mut next = None;
+        let mut below = Vec::new();
         for record in reader.records().map_while(Result::ok) {
             if record.iter().all(str::is_empty) {
                 continue;
@@ -240,16 +348,19 @@ pub fn layout(text: &str, options: &ReadOptions) -> Layout {
             if first.is_none() {
                 first = Some(fields);
             } else {
-                next = Some(fields);
-                break;
+                below.push(fields);
+                if below.len() >= HEADER_SAMPLE {
+                    break;
+                }
             }
         }
-        first.is_some_and(|f| detect::header_guess(&f, next.as_deref()))
+        first.is_some_and(|f| detect::header_guess_rows(&f, &below))
     });
     Layout {
         delimiter,
         skip_lines,
         header,
+        literal_quotes: options.literal_quotes,
     }
 }
 
@@ -271,29 +382,227 @@ fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The state of one field while a record's raw bytes are scanned, as `csv-core` reads
+/// them with its defaults: a quote counts only as a field's first byte, a doubled quote
+/// inside quotes is a quote, and after the closing quote the field goes on unquoted.
+struct QuoteScan {
+    delimiter: u8,
+    field_start: bool,
+    /// Where the open quote is, while inside one.
+    open: Option<usize>,
+}
+
+impl QuoteScan {
+    fn new(delimiter: u8) -> QuoteScan {
+        QuoteScan {
+            delimiter,
+            field_start: true,
+            open: None,
+        }
+    }
+
+    /// Feeds the byte at `i` (`next` is the one after it). Returns the quoted field's
+    /// (open, close) offsets when this byte closes one; skips a doubled quote.
+    fn feed(
+        &mut self,
+        i: usize,
+        b: u8,
+        next: Option<u8>,
+        skip: &mut bool,
+    ) -> Option<(usize, usize)> {
+        match self.open {
+            Some(open) => {
+                if b == b'"' {
+                    if next == Some(b'"') {
+                        *skip = true;
+                    } else {
+                        self.open = None;
+                        self.field_start = false;
+                        return Some((open, i));
+                    }
+                }
+                None
+            }
+            None => {
+                if self.field_start && b == b'"' {
+                    self.open = Some(i);
+                }
+                self.field_start = b == self.delimiter || b == b'\n' || b == b'\r';
+                None
+            }
+        }
+    }
+}
+
+/// How many continuation lines a quoted field may span before it is taken for a stray
+/// quote even when none of them looks like a record.
+const MAX_FIELD_LINES: usize = 20;
+
+/// Whether one record's raw bytes hold a quoted field that swallowed other lines. Only
+/// called for records with a line break inside a field (rare). The record is taken for
+/// a stray quote's work when it ends inside quotes (the quote never closes), when it
+/// spans more than [`MAX_FIELD_LINES`] line breaks, or when a line strictly inside it
+/// looks like a record of its own: as many delimiters as a record has (`width` fields),
+/// or any text at all in a one-column file. A real multi-line value (an address, a note)
+/// has none of these: its first and last lines hold the other fields, the ones between
+/// hold text without the delimiters of a whole record.
+///
+/// Returns (line breaks before the first quoted field with a line break, where the
+/// trouble starts even when a later quote is the one that swallows; line breaks from
+/// there to the record's end; whether the record ends inside quotes).
+fn swallowed(raw: &[u8], delimiter: u8, width: usize) -> Option<(usize, usize, bool)> {
+    let looks_like_record = |line: &[u8]| {
+        if width <= 1 {
+            line.iter().any(|b| !b.is_ascii_whitespace())
+        } else {
+            line.iter().filter(|&&b| b == delimiter).count() >= width - 1
+        }
+    };
+    // The record's own terminator is not part of it.
+    let content = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    let mut scan = QuoteScan::new(delimiter);
+    let mut skip = false;
+    let mut first_multiline: Option<usize> = None;
+    for (i, &b) in content.iter().enumerate() {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if let Some((open, close)) = scan.feed(i, b, content.get(i + 1).copied(), &mut skip) {
+            if content[open..close].contains(&b'\n') {
+                first_multiline.get_or_insert(open);
+            }
+        }
+    }
+    let unclosed = match scan.open {
+        Some(open) if content[open..].contains(&b'\n') => {
+            first_multiline.get_or_insert(open);
+            true
+        }
+        _ => false,
+    };
+    let open = first_multiline?;
+    let lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
+    let breaks = lines.len() - 1;
+    let inner = &lines[1..lines.len() - 1];
+    let found = unclosed || breaks > MAX_FIELD_LINES || inner.iter().any(|l| looks_like_record(l));
+    if !found {
+        return None;
+    }
+    let before = content[..open].iter().filter(|&&b| b == b'\n').count();
+    Some((before, breaks - before, unclosed))
+}
+
+/// The text with every quote that does not close on its own line made an ordinary
+/// character (RFC 4180's lenient reading of a stray quote), or `None` when no line has
+/// one. Such a field and the fields after it on its line are split at the delimiter, and
+/// each piece holding a quote is written as a quoted field with its quotes doubled, so
+/// the parser reads the quote as text. Line breaks are kept, so line numbers stay.
+pub fn literal_stray_quotes(text: &str, delimiter: u8) -> Option<String> {
+    let mut out: Option<String> = None;
+    let mut done = 0;
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end = bytes[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |p| line_start + p);
+        let content_end = if line_end > line_start && bytes[line_end - 1] == b'\r' {
+            line_end - 1
+        } else {
+            line_end
+        };
+        let line = &bytes[line_start..content_end];
+        let mut scan = QuoteScan::new(delimiter);
+        let mut skip = false;
+        for (i, &b) in line.iter().enumerate() {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            scan.feed(i, b, line.get(i + 1).copied(), &mut skip);
+        }
+        if let Some(open) = scan.open {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len() + 64));
+            let open = line_start + open;
+            out.push_str(&text[done..open]);
+            let rest = &text[open..content_end];
+            for (k, piece) in rest.split(delimiter as char).enumerate() {
+                if k > 0 {
+                    out.push(delimiter as char);
+                }
+                if piece.contains('"') {
+                    out.push('"');
+                    out.push_str(&piece.replace('"', "\"\""));
+                    out.push('"');
+                } else {
+                    out.push_str(piece);
+                }
+            }
+            done = content_end;
+        }
+        line_start = line_end + 1;
+    }
+    out.map(|mut out| {
+        out.push_str(&text[done..]);
+        out
+    })
+}
+
+/// Text the parser reads from: a borrowed or an owned string.
+struct TextBytes<T>(T);
+
+impl<T: AsRef<str>> AsRef<[u8]> for TextBytes<T> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_ref().as_bytes()
+    }
+}
+
 /// Parses a text a few thousand records at a time, so the page can breathe in between:
 /// call [`Parser::step`] until it says it is done, then [`Parser::finish`].
 /// Fields are trimmed (so the seed's `email | password` lines read as two clean fields),
 /// blank lines are skipped, and quoting follows RFC 4180, by the `csv` crate.
-pub struct Parser<'a> {
-    reader: csv::Reader<&'a [u8]>,
-    bytes: &'a [u8],
+/// The text is borrowed (`&str`) or owned (`String`, as [`crate::reading::Reading`] does).
+///
+/// A quoted field that runs across lines looking like records of their own, across more
+/// than [`MAX_FIELD_LINES`] lines, or to the end of the file is recorded in
+/// [`Table::broken`]: its row is invalid and the summary names the line.
+pub struct Parser<T: AsRef<str>> {
+    reader: csv::Reader<std::io::Cursor<TextBytes<T>>>,
     skipped: usize,
     layout: Layout,
     /// (byte offset, line number) counted so far, to turn offsets into lines.
     counted: (usize, u64),
     header: Option<Vec<String>>,
     records: Vec<Record>,
+    /// Records with a line break inside a field (record index, byte range, first line),
+    /// checked for swallowed lines once the file's usual width is known.
+    multiline: Vec<(usize, std::ops::Range<usize>, u64)>,
     record: csv::ByteRecord,
     /// Reused for each record's fields while they are trimmed and unquoted.
     scratch: FieldsBuilder,
     done: bool,
 }
 
-impl<'a> Parser<'a> {
-    pub fn new(text: &'a str, layout: Layout) -> Parser<'a> {
-        let skipped = offset_after_lines(text, layout.skip_lines);
-        let bytes = &text.as_bytes()[skipped..];
+/// The line at byte `byte` of `bytes`, counting on from `counted` (offsets only grow).
+/// The csv crate does not count the blank lines it skips, and a record's offset points
+/// before them, so line breaks at `byte` are stepped over first.
+fn line_at(bytes: &[u8], counted: &mut (usize, u64), mut byte: usize) -> u64 {
+    while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
+        byte += 1;
+    }
+    let (from, line) = *counted;
+    let byte = byte.max(from).min(bytes.len());
+    let newlines = bytes[from..byte].iter().filter(|&&b| b == b'\n').count();
+    *counted = (byte, line + newlines as u64);
+    counted.1
+}
+
+impl<T: AsRef<str>> Parser<T> {
+    pub fn new(text: T, layout: Layout) -> Parser<T> {
+        let skipped = offset_after_lines(text.as_ref(), layout.skip_lines);
+        let mut cursor = std::io::Cursor::new(TextBytes(text));
+        cursor.set_position(skipped as u64);
         Parser {
             // Fields are trimmed here, as they are turned into text (the csv crate's own
             // trimming rebuilds every record).
@@ -301,34 +610,22 @@ impl<'a> Parser<'a> {
                 .delimiter(layout.delimiter)
                 .has_headers(false)
                 .flexible(true)
-                .from_reader(bytes),
-            bytes,
+                .from_reader(cursor),
             skipped,
             layout,
             counted: (0, layout.skip_lines as u64 + 1),
             header: None,
             records: Vec::new(),
+            multiline: Vec::new(),
             record: csv::ByteRecord::new(),
             scratch: FieldsBuilder::default(),
             done: false,
         }
     }
 
-    /// The line a record starts on. The csv crate does not count the blank lines it
-    /// skips, and a record's offset points before them, so lines are counted here from
-    /// that offset past any line breaks. Offsets only grow, so this is linear overall.
-    fn line_at(&mut self, mut byte: usize) -> u64 {
-        while matches!(self.bytes.get(byte), Some(b'\r' | b'\n')) {
-            byte += 1;
-        }
-        let (from, line) = self.counted;
-        let byte = byte.max(from);
-        let newlines = self.bytes[from..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.counted = (byte, line + newlines as u64);
-        self.counted.1
+    /// The text after the skipped lines.
+    fn bytes(&self) -> &[u8] {
+        &self.reader.get_ref().get_ref().0.as_ref().as_bytes()[self.skipped..]
     }
 
     /// Reads up to `max_records` more records. Returns true when the text is used up.
@@ -350,20 +647,33 @@ impl<'a> Parser<'a> {
                     if self.scratch.all_empty() {
                         continue;
                     }
+                    // The csv crate counts the lines it reads: a record that spans more
+                    // than its own (blank lines before it, or a line break in a field) is
+                    // looked at more closely; most records are not.
+                    let spans = self.reader.position().line()
+                        - self.record.position().map_or(0, |p| p.line());
+                    let multiline = spans > 1 && self.record.as_slice().contains(&b'\n');
                     let fields = self.scratch.build();
                     if self.layout.header && self.header.is_none() && self.records.is_empty() {
                         self.header = Some(fields.iter().map(str::to_owned).collect());
                         continue;
                     }
                     let offset = self.record.position().map_or(0, |p| p.byte() as usize);
-                    let line = self.line_at(offset);
+                    let mut counted = self.counted;
+                    let line = line_at(self.bytes(), &mut counted, offset);
+                    self.counted = counted;
+                    if multiline {
+                        let end = self.reader.position().byte() as usize;
+                        self.multiline.push((self.records.len(), offset..end, line));
+                    }
                     self.records.push(Record { line, fields });
                 }
                 Err(e) => {
+                    let mut counted = self.counted;
                     let line = e
                         .position()
-                        .map(|p| p.byte() as usize)
-                        .map(|b| self.line_at(b));
+                        .map(|p| line_at(self.bytes(), &mut counted, p.byte() as usize));
+                    self.counted = counted;
                     return Err(ReadError::Csv {
                         line,
                         message: e.to_string(),
@@ -374,6 +684,33 @@ impl<'a> Parser<'a> {
         Ok(self.done)
     }
 
+    /// The records whose quoted fields swallowed lines, among those with a line break
+    /// inside a field. `width` is how many fields a record has: the header's, or the most
+    /// common count of the one-line records (1 when there are none).
+    fn swallowing(&self, width: usize) -> Vec<Broken> {
+        let bytes = self.bytes();
+        let mut broken = Vec::new();
+        for (record, range, line) in &self.multiline {
+            let end = range.end.min(bytes.len());
+            let mut from = range.start;
+            while from < end && matches!(bytes[from], b'\r' | b'\n') {
+                from += 1;
+            }
+            if let Some((before, inside, unclosed)) =
+                swallowed(&bytes[from..end], self.layout.delimiter, width)
+            {
+                let quote_line = line + before as u64;
+                broken.push(Broken {
+                    record: *record,
+                    line: quote_line,
+                    last_line: quote_line + inside as u64,
+                    unclosed,
+                });
+            }
+        }
+        broken
+    }
+
     /// How many bytes of the text have been read, counting the skipped lines.
     pub fn position(&self) -> usize {
         self.skipped + self.reader.position().byte() as usize
@@ -382,31 +719,64 @@ impl<'a> Parser<'a> {
     /// The table, once [`Parser::step`] said it is done.
     pub fn finish(self) -> Result<Table, ReadError> {
         if self.records.is_empty() {
-            return Err(ReadError::Empty);
+            return Err(if self.header.is_some() {
+                ReadError::HeaderOnly
+            } else {
+                ReadError::Empty
+            });
         }
+        // The most common field count, of every record and of the one-line ones (only
+        // needed without a header).
+        let mut all = std::collections::HashMap::<usize, usize>::new();
+        if self.header.is_none() {
+            for r in &self.records {
+                *all.entry(r.fields.len()).or_default() += 1;
+            }
+        }
+        let mode = |freq: &std::collections::HashMap<usize, usize>| {
+            freq.iter().max_by_key(|&(&n, &c)| (c, n)).map(|(&n, _)| n)
+        };
         let width = match &self.header {
             Some(h) => h.len(),
-            None => {
-                let mut freq = std::collections::HashMap::<usize, usize>::new();
-                for r in &self.records {
-                    *freq.entry(r.fields.len()).or_default() += 1;
+            None => mode(&all).unwrap_or(0),
+        };
+        let broken = if self.multiline.is_empty() {
+            Vec::new()
+        } else {
+            let one_line_width = match &self.header {
+                Some(h) => h.len(),
+                None => {
+                    let mut one_line = all;
+                    for (i, _, _) in &self.multiline {
+                        let n = self.records[*i].fields.len();
+                        if let Some(c) = one_line.get_mut(&n) {
+                            *c -= 1;
+                        }
+                    }
+                    one_line.retain(|_, c| *c > 0);
+                    mode(&one_line).unwrap_or(1)
                 }
-                freq.into_iter()
-                    .max_by_key(|&(n, c)| (c, n))
-                    .map_or(0, |(n, _)| n)
-            }
+            };
+            self.swallowing(one_line_width)
         };
         Ok(Table {
             delimiter: self.layout.delimiter,
             header: self.header,
             records: self.records,
             width,
+            broken,
         })
     }
 }
 
 /// Parses a whole text with the given layout.
 pub fn parse_layout(text: &str, layout: Layout) -> Result<Table, ReadError> {
+    let lenient = if layout.literal_quotes {
+        literal_stray_quotes(text, layout.delimiter)
+    } else {
+        None
+    };
+    let text = lenient.as_deref().unwrap_or(text);
     let mut parser = Parser::new(text, layout);
     while !parser.step(usize::MAX)? {}
     parser.finish()
@@ -501,7 +871,11 @@ mod tests {
     fn empty_and_header_only_files_are_errors() {
         assert_eq!(read(b""), Err(ReadError::Empty));
         assert_eq!(read(b" \n\r\n"), Err(ReadError::Empty));
-        assert_eq!(read(b"email,password\n"), Err(ReadError::Empty));
+        assert_eq!(read(b"email,password\n"), Err(ReadError::HeaderOnly));
+        assert_eq!(
+            ReadError::HeaderOnly.to_string(),
+            "The file has a header but no rows: add one line per account below the header."
+        );
     }
 
     #[test]
@@ -599,5 +973,92 @@ mod tests {
         .unwrap();
         assert_eq!(t.header, None);
         assert_eq!(t.records.len(), 2);
+    }
+
+    fn users(n: usize, broken: &[(usize, &str)]) -> String {
+        let mut text = String::from("email,password,name\n");
+        for i in 1..=n {
+            let name = broken
+                .iter()
+                .find(|(k, _)| *k == i)
+                .map_or(format!("Name {i}"), |(_, v)| v.to_string());
+            text.push_str(&format!("user{i}@example.com,pw-{i},{name}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_named_and_its_row_broken() {
+        // Line 5001 holds user 5000, whose name opens a quote that never closes.
+        let text = users(10_000, &[(5000, "\"Name 5000")]);
+        let t = parse(&text).unwrap();
+        assert_eq!(t.records.len(), 5000);
+        assert_eq!(
+            t.broken,
+            [Broken {
+                record: 4999,
+                line: 5001,
+                last_line: 10_001,
+                unclosed: true
+            }]
+        );
+        assert_eq!(
+            t.broken[0].message(),
+            "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one row"
+        );
+        assert!(t.broken_at(4999).is_some() && t.broken_at(4998).is_none());
+        let lenient = parse_layout(
+            &text,
+            Layout {
+                literal_quotes: true,
+                ..layout(&text, &ReadOptions::default())
+            },
+        )
+        .unwrap();
+        assert_eq!(lenient.records.len(), 10_000);
+        assert!(lenient.broken.is_empty());
+        assert_eq!(
+            fields(&lenient)[4999],
+            ["user5000@example.com", "pw-5000", "\"Name 5000"]
+        );
+        assert_eq!(lenient.records[4999].line, 5001);
+        assert_eq!(lenient.records[9999].line, 10_001);
+    }
+
+    #[test]
+    fn two_stray_quotes_are_named_with_both_lines() {
+        let text = users(10_000, &[(1000, "\"Name 1000"), (5000, "Name 5000\"")]);
+        let t = parse(&text).unwrap();
+        assert_eq!(t.records.len(), 6000);
+        assert_eq!(t.broken.len(), 1);
+        assert_eq!(
+            t.broken[0].message(),
+            "line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one row"
+        );
+        let lenient = read_with(
+            text.as_bytes(),
+            &ReadOptions {
+                literal_quotes: true,
+                ..ReadOptions::default()
+            },
+        )
+        .unwrap()
+        .0;
+        assert_eq!(lenient.records.len(), 10_000);
+        assert_eq!(&lenient.records[999].fields[2], "\"Name 1000");
+        assert_eq!(&lenient.records[4999].fields[2], "Name 5000\"");
+    }
+
+    #[test]
+    fn real_multiline_fields_are_not_broken() {
+        let t = read(b"email,password,note\na@x.y,p,\"first line\nsecond line\"\nb@x.y,q,\"x\"\n")
+            .unwrap();
+        assert!(t.broken.is_empty());
+        assert_eq!(t.records.len(), 2);
+        assert_eq!(literal_stray_quotes("a,\"b\",c\n", b','), None);
+        assert_eq!(
+            literal_stray_quotes("a,\"b,c\r\nd,e\n", b',').unwrap(),
+            "a,\"\"\"b\",c\r\nd,e\n"
+        );
     }
 }

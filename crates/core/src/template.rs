@@ -45,6 +45,7 @@ mod tests {
                 delimiter: b',',
                 skip_lines: 0,
                 header: true,
+                literal_quotes: false,
             };
             let table = parse_layout(&text, layout).unwrap();
             let mapping = Mapping::auto(&table);

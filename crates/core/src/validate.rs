@@ -53,6 +53,9 @@ pub struct Rules {
     pub min_password_len: usize,
     /// Whether two rows with the same address (ignoring case) are both invalid.
     pub unique_emails: bool,
+    /// Whether an address whose domain has no dot (`x@example`) needs the admin's OK
+    /// (see [`dotless_domain`]); the page clears it when the admin accepts such domains.
+    pub flag_dotless_domains: bool,
     pub defaults: Defaults,
 }
 
@@ -64,6 +67,7 @@ impl Rules {
             strict_email: name.eq_ignore_ascii_case("aurora"),
             min_password_len: 0,
             unique_emails: true,
+            flag_dotless_domains: true,
             defaults: Defaults::default(),
         }
     }
@@ -74,27 +78,151 @@ pub const MAX_QUOTA_MB: u64 = 1 << 30;
 /// Aurora roles a created user may have: 1 tenant admin, 2 user, 3 customer.
 pub const ROLES: std::ops::RangeInclusive<u8> = 1..=3;
 
-/// Checks an address's shape: one `@`, something on both sides, no spaces or controls.
+/// The longest address: RFC 5321's 254 characters (Aurora keeps a PublicId in a
+/// 255-character column, Laravel's default `string`).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The longest local part (before the `@`), RFC 5321.
+pub const MAX_LOCAL_CHARS: usize = 64;
+/// The longest name: Aurora's `Name` column is a 255-character `string`; Mumara does
+/// not document one, and gets the same bound.
+pub const MAX_NAME_CHARS: usize = 255;
+/// The longest password: no target documents one; 255 is far beyond any real password
+/// and keeps a pasted paragraph from being sent as one.
+pub const MAX_PASSWORD_CHARS: usize = 255;
+
+/// Characters an address may hold before the `@` besides letters and digits (RFC 5322's
+/// dot-atom; letters include non-ASCII ones, RFC 6531).
+const LOCAL_SYMBOLS: &str = "!#$%&'*+-/=?^_`{|}~.";
+/// Which ASCII bytes may stand before the `@`: letters, digits and [`LOCAL_SYMBOLS`].
+const LOCAL_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let symbols = LOCAL_SYMBOLS.as_bytes();
+    let mut i = 0;
+    while i < symbols.len() {
+        table[symbols[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// The address rule every target shares: one `@`, something on both sides, no spaces or
+/// controls, a dot-atom before the `@` (so `=HYPERLINK("…")@x.com` is refused for every
+/// target), a domain of letters, digits and hyphens in dot-separated labels, and the
+/// RFC 5321 lengths. A target's own extra rules (Aurora's PublicId) come on top.
 pub fn email_problem(email: &str) -> Option<String> {
+    check_email(email).err()
+}
+
+/// [`email_problem`], giving the domain of a good address.
+fn check_email(email: &str) -> Result<&str, String> {
     if email.is_empty() {
-        return Some("missing".into());
+        return Err("missing".into());
     }
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some(format!(
+        return Err(format!(
             "\"{email}\" contains a space or a control character"
         ));
     }
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
-        {
-            None
-        }
-        _ => Some(format!(
+    let Some((local, domain)) = email
+        .split_once('@')
+        .filter(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@'))
+    else {
+        return Err(format!(
             "\"{email}\" is not an address of the form name@domain"
-        )),
+        ));
+    };
+    // Byte lengths bound character counts: most addresses are counted without a walk.
+    if email.len() > MAX_EMAIL_CHARS {
+        let length = email.chars().count();
+        if length > MAX_EMAIL_CHARS {
+            return Err(format!(
+                "is {length} characters long; an address holds at most {MAX_EMAIL_CHARS}"
+            ));
+        }
     }
+    if local.len() > MAX_LOCAL_CHARS {
+        let local_length = local.chars().count();
+        if local_length > MAX_LOCAL_CHARS {
+            return Err(format!(
+                "\"{email}\" has {local_length} characters before the @; at most {MAX_LOCAL_CHARS} are allowed"
+            ));
+        }
+    }
+    let local_ok = |c: char| c.is_alphanumeric() || LOCAL_SYMBOLS.contains(c);
+    // ASCII first, byte by byte (the common case); other characters by their class.
+    let local_clean = if local.is_ascii() {
+        local.bytes().all(|b| LOCAL_ASCII[usize::from(b)])
+    } else {
+        local.chars().all(local_ok)
+    };
+    if !local_clean {
+        let mut bad: Vec<char> = Vec::new();
+        for c in local.chars() {
+            if !(local_ok(c) || bad.contains(&c)) {
+                bad.push(c);
+            }
+        }
+        return Err(format!(
+            "\"{email}\" has characters an address cannot hold before the @ ({})",
+            bad.iter()
+                .map(|c| format!("'{c}'"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    let dots_ok = |part: &str| {
+        let b = part.as_bytes();
+        b.first() != Some(&b'.') && b.last() != Some(&b'.') && !b.windows(2).any(|w| w == b"..")
+    };
+    if !dots_ok(local) {
+        return Err(format!(
+            "\"{email}\" has a dot at the start or end of the part before the @, or two dots in a row"
+        ));
+    }
+    let domain_clean = if domain.is_ascii() {
+        // Letters, digits, hyphens and dots; no label empty or with a hyphen at an end.
+        let b = domain.as_bytes();
+        dots_ok(domain)
+            && b.iter().enumerate().all(|(i, &c)| match c {
+                b'-' => i > 0 && b[i - 1] != b'.' && b.get(i + 1).is_some_and(|&n| n != b'.'),
+                b'.' => true,
+                _ => c.is_ascii_alphanumeric(),
+            })
+    } else {
+        domain.split('.').all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+    };
+    if !domain_clean {
+        return Err(format!(
+            "\"{email}\" does not have a valid domain after the @ (letters, digits and hyphens, in parts separated by dots)"
+        ));
+    }
+    Ok(domain)
 }
+
+/// The domain of an address whose domain has no dot (`x@example`), other than
+/// `localhost`: a typo for `example.com`, or an intranet name the admin must accept.
+pub fn dotless_domain(email: &str) -> Option<&str> {
+    let (_, domain) = email.rsplit_once('@')?;
+    is_dotless(domain).then_some(domain)
+}
+
+fn is_dotless(domain: &str) -> bool {
+    !domain.as_bytes().contains(&b'.') && !domain.eq_ignore_ascii_case("localhost")
+}
+
+/// What a row with a dotless domain says, naming the page's control that accepts it.
+pub const ACCEPT_DOTLESS: &str = "Accept domains without a dot";
 
 /// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
 pub fn aurora_email_problem(email: &str) -> Option<String> {
@@ -208,14 +336,23 @@ pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Prob
 pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Problem>> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email).to_owned();
-    match email_problem(&email) {
-        Some(p) => problems.push(problem(Field::Email, p)),
-        None if rules.strict_email => {
-            if let Some(p) = aurora_email_problem(&email) {
-                problems.push(problem(Field::Email, p));
+    match check_email(&email) {
+        Err(p) => problems.push(problem(Field::Email, p)),
+        Ok(domain) => {
+            if rules.strict_email {
+                if let Some(p) = aurora_email_problem(&email) {
+                    problems.push(problem(Field::Email, p));
+                }
+            }
+            if rules.flag_dotless_domains && is_dotless(domain) {
+                problems.push(problem(
+                    Field::Email,
+                    format!(
+                        "warning: the domain \"{domain}\" has no dot (a typo for {domain}.com?); if it is an intranet domain, tick \"{ACCEPT_DOTLESS}\" to send it"
+                    ),
+                ));
             }
         }
-        None => {}
     }
     for &field in &rules.required {
         if field != Field::Email && row.get(field).is_empty() {
@@ -224,6 +361,24 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
     }
     let password = row.get(Field::Password).to_owned();
     let length = password.chars().count();
+    if length > MAX_PASSWORD_CHARS {
+        problems.push(problem(
+            Field::Password,
+            format!("is {length} characters long; at most {MAX_PASSWORD_CHARS} are accepted"),
+        ));
+    }
+    let name = row.get(Field::Name);
+    let name_length = if name.len() > MAX_NAME_CHARS {
+        name.chars().count()
+    } else {
+        0
+    };
+    if name_length > MAX_NAME_CHARS {
+        problems.push(problem(
+            Field::Name,
+            format!("is {name_length} characters long; at most {MAX_NAME_CHARS} are accepted (Aurora keeps a name in a {MAX_NAME_CHARS}-character column)"),
+        ));
+    }
     if length > 0 && length < rules.min_password_len {
         problems.push(problem(
             Field::Password,
@@ -377,17 +532,17 @@ mod tests {
             ..Rules::for_target("Aurora", REQ.to_vec())
         };
         let short = validate_with(
-            &row(&[(Field::Email, "a@b"), (Field::Password, "short")]),
+            &row(&[(Field::Email, "a@b.c"), (Field::Password, "short")]),
             &rules,
         );
         assert!(short.unwrap_err()[0].to_string().contains("minimum of 8"));
         assert!(validate_with(
-            &row(&[(Field::Email, "a@b"), (Field::Password, "päss-wörd")]),
+            &row(&[(Field::Email, "a@b.c"), (Field::Password, "päss-wörd")]),
             &rules
         )
         .is_ok());
         let empty = validate_with(
-            &row(&[(Field::Email, "a@b"), (Field::Password, "")]),
+            &row(&[(Field::Email, "a@b.c"), (Field::Password, "")]),
             &rules,
         );
         assert_eq!(empty.unwrap_err()[0].to_string(), "password: missing");
@@ -454,7 +609,7 @@ mod tests {
         };
         let u = validate_with(
             &row(&[
-                (Field::Email, "a@b"),
+                (Field::Email, "a@b.c"),
                 (Field::Password, "p"),
                 (Field::Role, "1"),
                 (Field::QuotaMb, ""),
@@ -476,5 +631,90 @@ mod tests {
             message: "missing".into(),
         };
         assert_eq!(p.to_string(), "email (column \"E-mail\"): missing");
+    }
+
+    #[test]
+    fn one_address_rule_for_every_target() {
+        let formula = "=HYPERLINK(\"http://evil.example\")@x.com";
+        for target in ["Aurora", "Mumara"] {
+            let rules = Rules::for_target(target, REQ.to_vec());
+            let errs = validate_with(
+                &row(&[(Field::Email, formula), (Field::Password, "p")]),
+                &rules,
+            )
+            .unwrap_err();
+            assert_eq!(
+                errs[0].to_string(),
+                format!("email: \"{formula}\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"),
+                "{target}"
+            );
+        }
+        for ok in [
+            "o'brien@example.com",
+            "a.b+c@x-y.example",
+            "zoë@exämple.de",
+            "=cmd@x.com",
+        ] {
+            assert_eq!(email_problem(ok), None, "{ok}");
+        }
+        for bad in [
+            "a..b@x.y", ".a@x.y", "a@x..y", "a@-x.y", "a@x_y.z", "a\"b@x.y", "<a>@x.y",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_domain_without_a_dot_is_a_warning_the_admin_can_accept() {
+        let mut rules = Rules::for_target("Mumara", REQ.to_vec());
+        let r = row(&[(Field::Email, "x@example"), (Field::Password, "p")]);
+        let errs = validate_with(&r, &rules).unwrap_err();
+        assert_eq!(
+            errs[0].to_string(),
+            "email: warning: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+        );
+        rules.flag_dotless_domains = false;
+        assert!(validate_with(&r, &rules).is_ok());
+        // localhost is the loopback name: accepted as it is.
+        rules.flag_dotless_domains = true;
+        assert!(validate_with(
+            &row(&[(Field::Email, "a@localhost"), (Field::Password, "p")]),
+            &rules
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn length_limits() {
+        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let long_local = format!("{}@x.y", "a".repeat(65));
+        assert_eq!(
+            email_problem(&long_local).unwrap(),
+            format!("\"{long_local}\" has 65 characters before the @; at most 64 are allowed")
+        );
+        let long = format!("a@{}.example", "b".repeat(250));
+        assert_eq!(
+            email_problem(&long).unwrap(),
+            "is 260 characters long; an address holds at most 254"
+        );
+        let password = "p".repeat(256);
+        let name = "n".repeat(300);
+        let errs = validate_with(
+            &row(&[
+                (Field::Email, "a@x.y"),
+                (Field::Password, &password),
+                (Field::Name, &name),
+            ]),
+            &rules,
+        )
+        .unwrap_err();
+        let texts: Vec<String> = errs.iter().map(Problem::to_string).collect();
+        assert_eq!(
+            texts,
+            [
+                "password: is 256 characters long; at most 255 are accepted",
+                "name: is 300 characters long; at most 255 are accepted (Aurora keeps a name in a 255-character column)"
+            ]
+        );
     }
 }

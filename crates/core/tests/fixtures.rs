@@ -173,3 +173,212 @@ fn binary_files_are_named() {
         }
     }
 }
+
+// Issue 11: files as real users make them. Each file goes through the page's own
+// reading machine (decode → detect → parse → map → plan), driven to completion.
+
+mod issue11 {
+    use super::*;
+    use roster_core::reading::{read_all, Loaded};
+
+    fn read(name: &str, options: ReadOptions) -> Loaded {
+        read_all(&bytes(name), options, aurora()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn literal() -> ReadOptions {
+        ReadOptions {
+            literal_quotes: true,
+            ..ReadOptions::default()
+        }
+    }
+
+    const UNCLOSED: &str = "line 5001: a quote opens here and never closes, so the 5000 lines after it (to the end of the file) were read into this one row";
+
+    #[test]
+    fn an_unclosed_quote_is_named_and_a_lenient_reread_gives_every_row() {
+        let strict = read("unclosed-quote.csv", ReadOptions::default());
+        assert_eq!(strict.rows.len(), 5000);
+        assert!(strict.stray_quotes);
+        assert_eq!(strict.notes, [UNCLOSED]);
+        // The row holding the quote is invalid, and says why; the 4999 before it are fine.
+        let broken = &strict.rows[4999];
+        assert_eq!(broken.line, 5001);
+        assert_eq!(broken.email, "user5000@example.com");
+        assert_eq!(
+            broken.problems_text(),
+            format!(
+                "{UNCLOSED}; re-read the file with stray quotes taken literally, or fix the quote; \
+                 name (column \"name\"): is 195012 characters long; at most 255 are accepted \
+                 (Aurora keeps a name in a 255-character column)"
+            )
+        );
+        assert_eq!(strict.tally.valid, 4999);
+        assert_eq!(strict.tally.invalid, 1);
+
+        let lenient = read("unclosed-quote.csv", literal());
+        assert_eq!(lenient.rows.len(), 10_000);
+        assert!(lenient.notes.is_empty() && !lenient.stray_quotes);
+        assert_eq!(lenient.tally.valid, 10_000);
+        let rows = &lenient.sheet.table.records;
+        assert_eq!(
+            rows[4999].fields,
+            ["user5000@example.com", "pw-5000", "\"Name 5000"]
+        );
+        assert_eq!(
+            rows[5000].fields,
+            ["user5001@example.com", "pw-5001", "Name 5001"]
+        );
+        assert_eq!((rows[4999].line, rows[9999].line), (5001, 10_001));
+    }
+
+    #[test]
+    fn two_stray_quotes_are_named_and_a_lenient_reread_gives_every_row() {
+        let strict = read("two-stray-quotes.csv", ReadOptions::default());
+        assert_eq!(strict.rows.len(), 6000);
+        assert_eq!(
+            strict.notes,
+            ["line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one row"]
+        );
+        assert!(strict.rows[999].user.is_err());
+        assert_eq!(strict.tally.invalid, 1);
+        let lenient = read("two-stray-quotes.csv", literal());
+        assert_eq!(lenient.rows.len(), 10_000);
+        assert_eq!(lenient.tally.valid, 10_000);
+        let rows = &lenient.sheet.table.records;
+        assert_eq!(&rows[999].fields[2], "\"Name 1000");
+        assert_eq!(&rows[4999].fields[2], "Name 5000\"");
+    }
+
+    #[test]
+    fn twelve_headers_without_an_address_column() {
+        let files = [
+            ("header-01-cities.csv", b',', "Paris"),
+            ("header-02-stock.csv", b',', "AB-100"),
+            ("header-03-hosts.csv", b',', "mail"),
+            ("header-04-assets.csv", b',', "Laptop"),
+            ("header-05-semicolon.csv", b';', "Widget"),
+            ("header-06-french.csv", b',', "Marseille"),
+            ("header-07-pipe.txt", b'|', "München"),
+            ("header-08-tab.tsv", b'\t', "Dune"),
+            ("header-09-teams.csv", b',', "Sales"),
+            ("header-10-codes.csv", b',', "A1"),
+            ("header-11-regions.csv", b',', "North"),
+            ("header-12-crlf.csv", b',', "00042"),
+        ];
+        for (name, delimiter, first_cell) in files {
+            let text = String::from_utf8(bytes(name)).unwrap();
+            let first_line: Vec<String> = text
+                .lines()
+                .next()
+                .unwrap()
+                .split(delimiter as char)
+                .map(str::to_owned)
+                .collect();
+            let (t, _, layout) = read_with(&bytes(name), &ReadOptions::default()).unwrap();
+            assert_eq!(layout.delimiter, delimiter, "{name}");
+            assert!(layout.header, "{name}: the header was read as data");
+            assert_eq!(t.header.as_ref(), Some(&first_line), "{name}");
+            assert_eq!(t.records.len(), 3, "{name}");
+            assert_eq!(&t.records[0].fields[0], first_cell, "{name}");
+            assert_eq!(t.records[0].line, 2, "{name}");
+            // The override still wins.
+            let (t, _, _) = read_with(
+                &bytes(name),
+                &ReadOptions {
+                    header: Some(false),
+                    ..ReadOptions::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(t.records.len(), 4, "{name}");
+        }
+    }
+
+    #[test]
+    fn two_rows_of_plain_words_stay_data() {
+        let (t, _, layout) =
+            read_with(b"Paris,France\nBerlin,Germany\n", &ReadOptions::default()).unwrap();
+        assert!(!layout.header);
+        assert_eq!(t.records.len(), 2);
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark() {
+        for (name, encoding) in [
+            ("utf16le-no-bom.txt", TextEncoding::Utf16Le),
+            ("utf16be-no-bom.txt", TextEncoding::Utf16Be),
+        ] {
+            let loaded = read(name, ReadOptions::default());
+            assert_eq!(loaded.encoding, encoding, "{name}");
+            assert_eq!(loaded.layout.delimiter, b'\t');
+            assert_eq!(loaded.columns, ["email", "password", "name"]);
+            assert_eq!(
+                column(&loaded.sheet.table, 2),
+                ["王一美", "Иван Петров", "Zoë"],
+                "{name}"
+            );
+            assert_eq!(loaded.tally.valid, 3, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_header_only_file_says_so() {
+        let err =
+            read_all(&bytes("header-only.csv"), ReadOptions::default(), aurora()).unwrap_err();
+        assert_eq!(err, ReadError::HeaderOnly);
+        assert_eq!(
+            err.to_string(),
+            "The file has a header but no rows: add one line per account below the header."
+        );
+    }
+
+    #[test]
+    fn the_summary_names_every_line_not_read_cleanly() {
+        let ragged = read("ragged.csv", ReadOptions::default());
+        assert_eq!(
+            ragged.notes,
+            ["2 rows have a wrong number of fields where 3 are expected: lines 3, 5"]
+        );
+        let clean = read("seed-pipe.txt", ReadOptions::default());
+        assert!(clean.notes.is_empty());
+    }
+
+    #[test]
+    fn validation_gaps() {
+        let loaded = read("validation.csv", ReadOptions::default());
+        let texts: Vec<String> = loaded.rows.iter().map(|r| r.problems_text()).collect();
+        assert_eq!(texts[0], "");
+        assert_eq!(
+            texts[1],
+            "email (column \"email\"): warning: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+        );
+        assert_eq!(texts[2], "", "localhost is accepted as it is");
+        assert_eq!(
+            texts[3],
+            "email (column \"email\"): \"=HYPERLINK(\"http://evil.example\")@x.com\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"
+        );
+        assert!(texts[4].contains("appears more than once in the file (also on line 7)"));
+        assert!(texts[5].contains("appears more than once in the file (also on line 6)"));
+        assert_eq!(
+            texts[6],
+            "password (column \"password\"): is 300 characters long; at most 255 are accepted"
+        );
+        // The same address rule for Mumara.
+        let mumara = read_all(
+            &bytes("validation.csv"),
+            ReadOptions::default(),
+            Rules::for_target("Mumara", vec![Field::Email, Field::Password, Field::Name]),
+        )
+        .unwrap();
+        assert!(mumara.rows[3].user.is_err());
+        // Accepting dotless domains, then keeping the first of each duplicate.
+        let mut sheet = loaded.sheet;
+        sheet.rules.flag_dotless_domains = false;
+        let mut rows = sheet.plan_all();
+        let mut tally = roster_core::plan::Tally::of(&rows);
+        assert_eq!((tally.valid, tally.invalid), (3, 4));
+        sheet.keep_first_duplicates(&mut rows, &mut tally);
+        assert_eq!((tally.valid, tally.invalid, tally.excluded), (4, 2, 1));
+        assert!(rows[5].excluded && !rows[4].excluded);
+    }
+}

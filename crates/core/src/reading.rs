@@ -1,0 +1,476 @@
+//! Reading a dropped file from bytes to a checked plan, as one machine that works in
+//! steps: decode → detect the layout → parse → map → plan and check every row.
+//!
+//! The page calls [`Reading::step`] with a small budget between yields, so a million rows
+//! never block it; the native tests call the same machine until it is done. Every policy
+//! of the reading lives here: the encoding guess and its UTF-8 → Windows-1252 fallback,
+//! the empty and header-only files, the lenient re-read of stray quotes, a remembered
+//! mapping before the automatic one, and what the summary must say about lines that were
+//! not read cleanly.
+
+use crate::decode::{self, Decoder, TextEncoding};
+use crate::map::Mapping;
+use crate::plan::{PlannedRow, Sheet, Tally};
+use crate::read::{layout, literal_stray_quotes, Layout, Parser, ReadError, ReadOptions};
+use crate::validate::Rules;
+
+/// Bytes decoded per unit of budget: 1,000 units (one page slice) decode 256 KB.
+const DECODE_BYTES_PER_UNIT: usize = 256;
+/// How many bytes of the file the encoding guess looks at.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Where a machine stands after a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Progress {
+    /// More to do: what is being done, and how far along it is (0 to 1).
+    Working { what: &'static str, fraction: f64 },
+    /// Finished: call `finish`.
+    Done,
+}
+
+/// Planning a sheet's rows in steps: plan and check each row, index the addresses, flag
+/// the duplicates, counting as it goes. The sheet is passed to every step, so it stays
+/// where its owner keeps it (the page's store), and a newer job can take over.
+#[derive(Debug)]
+pub struct Planning {
+    rows: Vec<PlannedRow>,
+    /// Which rows the user excluded, carried over from the plan being replaced.
+    excluded: Option<Vec<bool>>,
+    pass: u8,
+    at: usize,
+    n: usize,
+    tally: Tally,
+}
+
+impl Planning {
+    /// Starts planning `sheet` afresh. `excluded` (one flag per row) keeps the user's
+    /// exclusions; it is ignored unless it has one flag per row. The sheet's duplicate
+    /// index is cleared: take it out first to free it elsewhere if it is large.
+    pub fn new(sheet: &mut Sheet, excluded: Option<Vec<bool>>) -> Planning {
+        sheet.clear_duplicates();
+        let n = sheet.len();
+        Planning {
+            rows: Vec::with_capacity(n),
+            excluded: excluded.filter(|e| e.len() == n),
+            pass: 0,
+            at: 0,
+            n,
+            tally: Tally::default(),
+        }
+    }
+
+    /// Does up to `budget` rows of work. Returns true when the plan is complete.
+    pub fn step(&mut self, sheet: &mut Sheet, budget: usize) -> bool {
+        let budget = budget.max(1);
+        while self.pass < 3 && self.n == 0 {
+            self.pass = 3;
+        }
+        if self.pass >= 3 {
+            return true;
+        }
+        let range = self.at..self.at.saturating_add(budget).min(self.n);
+        match self.pass {
+            0 => {
+                let mut part = sheet.plan_range(range.clone());
+                if let Some(excluded) = &self.excluded {
+                    for (row, i) in part.iter_mut().zip(range.clone()) {
+                        row.excluded = excluded[i];
+                    }
+                }
+                self.rows.extend(part);
+            }
+            1 => sheet.index_range(&self.rows, range.clone()),
+            _ => {
+                sheet.flag_range(&mut self.rows, range.clone());
+                for row in &self.rows[range.clone()] {
+                    self.tally.add(row, 1);
+                }
+            }
+        }
+        self.at = range.end;
+        if self.at >= self.n {
+            self.at = 0;
+            self.pass += 1;
+        }
+        self.pass >= 3
+    }
+
+    /// How far along the three passes are (0 to 1).
+    pub fn fraction(&self) -> f64 {
+        if self.n == 0 {
+            return 1.0;
+        }
+        (self.pass as f64 + self.at as f64 / self.n as f64) / 3.0
+    }
+
+    /// The planned rows and their counts, once [`Planning::step`] said it is done.
+    pub fn finish(self) -> (Vec<PlannedRow>, Tally) {
+        (self.rows, self.tally)
+    }
+}
+
+/// A file read to the end: how it was read, the sheet and its plan.
+#[derive(Debug)]
+pub struct Loaded {
+    pub encoding: TextEncoding,
+    pub layout: Layout,
+    /// The column names as the page shows them: the header's, or "Column N".
+    pub columns: Vec<String>,
+    /// The key under which this header's mapping is remembered (column names only).
+    pub memory_key: String,
+    pub sheet: Sheet,
+    pub rows: Vec<PlannedRow>,
+    pub tally: Tally,
+    /// Every line not read cleanly, in words (see [`crate::read::Table::reading_notes`]).
+    pub notes: Vec<String>,
+    /// Whether a quote swallowed lines, so that reading again with
+    /// [`ReadOptions::literal_quotes`] would give more rows.
+    pub stray_quotes: bool,
+}
+
+enum Phase {
+    Start,
+    Decoding {
+        decoder: Decoder,
+        at: usize,
+    },
+    Parsing {
+        parser: Box<Parser<String>>,
+        encoding: TextEncoding,
+        layout: Layout,
+        len: usize,
+    },
+    Planning {
+        planning: Planning,
+        loaded: Box<Loaded>,
+    },
+    Done(Result<Box<Loaded>, ReadError>),
+    Finished,
+}
+
+/// Looks up a remembered mapping by its key (the page reads it from localStorage).
+pub type Memory = Box<dyn Fn(&str) -> Option<String>>;
+
+/// The whole reading of one file, in steps. See the module's documentation.
+pub struct Reading<B: AsRef<[u8]>> {
+    bytes: B,
+    options: ReadOptions,
+    rules: Rules,
+    memory: Memory,
+    phase: Phase,
+}
+
+impl<B: AsRef<[u8]>> Reading<B> {
+    /// Reads `bytes` with the user's `options` (what they leave open is detected), maps the
+    /// columns (a mapping `memory` holds for the header first, else by name and content),
+    /// and plans the rows with `rules`.
+    pub fn new(bytes: B, options: ReadOptions, rules: Rules, memory: Memory) -> Reading<B> {
+        Reading {
+            bytes,
+            options,
+            rules,
+            memory,
+            phase: Phase::Start,
+        }
+    }
+
+    /// Does about `budget` units of work: a unit is a record parsed or a row planned, or
+    /// 256 bytes decoded. Returns where the reading stands.
+    pub fn step(&mut self, budget: usize) -> Progress {
+        let budget = budget.max(1);
+        let phase = std::mem::replace(&mut self.phase, Phase::Finished);
+        self.phase = match phase {
+            Phase::Start => self.start(),
+            Phase::Decoding { mut decoder, at } => {
+                let bytes = self.bytes.as_ref();
+                let end = at
+                    .saturating_add(budget.saturating_mul(DECODE_BYTES_PER_UNIT))
+                    .min(bytes.len());
+                decoder.push(&bytes[at..end], false);
+                if end < bytes.len() {
+                    Phase::Decoding { decoder, at: end }
+                } else {
+                    decoder.push(&[], true);
+                    self.decoded(decoder)
+                }
+            }
+            Phase::Parsing {
+                mut parser,
+                encoding,
+                layout,
+                len,
+            } => match parser.step(budget) {
+                Err(e) => Phase::Done(Err(e)),
+                Ok(false) => Phase::Parsing {
+                    parser,
+                    encoding,
+                    layout,
+                    len,
+                },
+                Ok(true) => match parser.finish() {
+                    Err(e) => Phase::Done(Err(e)),
+                    Ok(table) => self.mapped(table, encoding, layout),
+                },
+            },
+            Phase::Planning {
+                mut planning,
+                mut loaded,
+            } => {
+                if planning.step(&mut loaded.sheet, budget) {
+                    let (rows, tally) = planning.finish();
+                    loaded.rows = rows;
+                    loaded.tally = tally;
+                    Phase::Done(Ok(loaded))
+                } else {
+                    Phase::Planning { planning, loaded }
+                }
+            }
+            done @ (Phase::Done(_) | Phase::Finished) => done,
+        };
+        self.progress()
+    }
+
+    /// Where the reading stands, without doing anything.
+    pub fn progress(&self) -> Progress {
+        let len = self.bytes.as_ref().len().max(1) as f64;
+        match &self.phase {
+            Phase::Start => Progress::Working {
+                what: "Decoding",
+                fraction: 0.0,
+            },
+            Phase::Decoding { at, .. } => Progress::Working {
+                what: "Decoding",
+                fraction: *at as f64 / len,
+            },
+            Phase::Parsing { parser, len, .. } => Progress::Working {
+                what: "Reading rows",
+                fraction: parser.position() as f64 / (*len).max(1) as f64,
+            },
+            Phase::Planning { planning, .. } => Progress::Working {
+                what: "Checking rows",
+                fraction: planning.fraction(),
+            },
+            Phase::Done(_) | Phase::Finished => Progress::Done,
+        }
+    }
+
+    /// Steps until done; for tests and small inputs.
+    pub fn run(mut self, budget: usize) -> Result<Loaded, ReadError> {
+        while self.step(budget) != Progress::Done {}
+        self.finish()
+    }
+
+    /// The result, once [`Reading::step`] said it is done.
+    ///
+    /// # Panics
+    /// Before that, or a second time.
+    pub fn finish(&mut self) -> Result<Loaded, ReadError> {
+        match std::mem::replace(&mut self.phase, Phase::Finished) {
+            Phase::Done(result) => result.map(|b| *b),
+            _ => panic!("Reading::finish called before the reading was done"),
+        }
+    }
+
+    /// Picks the encoding: the user's, or the guess from the file's head.
+    fn start(&mut self) -> Phase {
+        let bytes = self.bytes.as_ref();
+        let encoding = match self.options.encoding {
+            Some(e) => e,
+            None => {
+                let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+                match decode::detect(head, head.len() == bytes.len()) {
+                    Ok(e) => e,
+                    Err(e) => return Phase::Done(Err(e)),
+                }
+            }
+        };
+        Phase::Decoding {
+            decoder: Decoder::for_len(encoding, bytes.len()),
+            at: 0,
+        }
+    }
+
+    /// The text is decoded: a UTF-8 guess that met a malformed byte past the sampled
+    /// head is redone as Windows-1252; then the layout is detected.
+    fn decoded(&mut self, decoder: Decoder) -> Phase {
+        let encoding = decoder.encoding();
+        if self.options.encoding.is_none() && encoding == TextEncoding::Utf8 && decoder.malformed()
+        {
+            let len = self.bytes.as_ref().len();
+            return Phase::Decoding {
+                decoder: Decoder::for_len(TextEncoding::Windows1252, len),
+                at: 0,
+            };
+        }
+        let text = decoder.finish();
+        if text.trim().is_empty() {
+            return Phase::Done(Err(ReadError::Empty));
+        }
+        let layout = layout(&text, &self.options);
+        let text = if layout.literal_quotes {
+            literal_stray_quotes(&text, layout.delimiter).unwrap_or(text)
+        } else {
+            text
+        };
+        let len = text.len();
+        Phase::Parsing {
+            parser: Box::new(Parser::new(text, layout)),
+            encoding,
+            layout,
+            len,
+        }
+    }
+
+    /// The table is read: map its columns, then plan.
+    fn mapped(
+        &mut self,
+        table: crate::read::Table,
+        encoding: TextEncoding,
+        layout: Layout,
+    ) -> Phase {
+        let memory_key = Mapping::memory_key(&table);
+        let mapping = (self.memory)(&memory_key)
+            .and_then(|m| Mapping::from_memory(&m, table.width))
+            .unwrap_or_else(|| Mapping::auto(&table));
+        let columns = (0..table.width)
+            .map(|i| match table.header.as_ref().and_then(|h| h.get(i)) {
+                Some(name) if !name.is_empty() => name.clone(),
+                _ => format!("Column {}", i + 1),
+            })
+            .collect();
+        let notes = table.reading_notes();
+        let stray_quotes = !table.broken.is_empty();
+        let mut sheet = Sheet::new(table, mapping, self.rules.clone());
+        let planning = Planning::new(&mut sheet, None);
+        Phase::Planning {
+            planning,
+            loaded: Box::new(Loaded {
+                encoding,
+                layout,
+                columns,
+                memory_key,
+                sheet,
+                rows: Vec::new(),
+                tally: Tally::default(),
+                notes,
+                stray_quotes,
+            }),
+        }
+    }
+}
+
+/// Reads `bytes` to the end with no remembered mapping: the native entry point.
+pub fn read_all(bytes: &[u8], options: ReadOptions, rules: Rules) -> Result<Loaded, ReadError> {
+    Reading::new(bytes, options, rules, Box::new(|_| None)).run(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::Field;
+
+    fn aurora() -> Rules {
+        Rules::for_target("Aurora", vec![Field::Email, Field::Password])
+    }
+
+    #[test]
+    fn small_steps_and_one_go_agree() {
+        let mut text = String::from("email;password\n");
+        for i in 0..3000 {
+            text.push_str(&format!("u{}@x.y;p{i}\n", i % 2900));
+        }
+        let whole = read_all(text.as_bytes(), ReadOptions::default(), aurora()).unwrap();
+        let mut reading = Reading::new(
+            text.as_bytes(),
+            ReadOptions::default(),
+            aurora(),
+            Box::new(|_| None),
+        );
+        let mut steps = 0;
+        let mut seen = Vec::new();
+        while let Progress::Working { what, fraction } = reading.step(100) {
+            assert!((0.0..=1.0).contains(&fraction), "{what} {fraction}");
+            if seen.last() != Some(&what) {
+                seen.push(what);
+            }
+            steps += 1;
+        }
+        assert_eq!(seen, ["Decoding", "Reading rows", "Checking rows"]);
+        assert!(steps > 30);
+        let stepped = reading.finish().unwrap();
+        assert_eq!(stepped.rows, whole.rows);
+        assert_eq!(stepped.tally, whole.tally);
+        assert_eq!(stepped.tally.invalid, 200);
+        assert_eq!(stepped.layout.delimiter, b';');
+    }
+
+    #[test]
+    fn utf8_that_breaks_late_is_read_as_windows_1252() {
+        let mut bytes = b"email,password,name\n".to_vec();
+        for i in 0..10_000 {
+            bytes.extend_from_slice(format!("u{i}@x.y,p{i},Ann\n").as_bytes());
+        }
+        bytes.extend_from_slice(b"z@x.y,p,Ren\xE9e\n");
+        let loaded = read_all(&bytes, ReadOptions::default(), aurora()).unwrap();
+        assert_eq!(loaded.encoding, TextEncoding::Windows1252);
+        assert_eq!(&loaded.sheet.table.records[10_000].fields[2], "Renée");
+        // Forced UTF-8 keeps U+FFFD instead.
+        let forced = read_all(
+            &bytes,
+            ReadOptions {
+                encoding: Some(TextEncoding::Utf8),
+                ..ReadOptions::default()
+            },
+            aurora(),
+        )
+        .unwrap();
+        assert_eq!(
+            &forced.sheet.table.records[10_000].fields[2],
+            "Ren\u{FFFD}e"
+        );
+    }
+
+    #[test]
+    fn a_remembered_mapping_comes_first() {
+        let bytes = b"a,b\nx@y.z,pw\n";
+        let auto = read_all(bytes, ReadOptions::default(), aurora()).unwrap();
+        let key = auto.memory_key.clone();
+        let remembered = Reading::new(
+            &bytes[..],
+            ReadOptions::default(),
+            aurora(),
+            Box::new(move |k| (k == key).then(|| "password,email".to_owned())),
+        )
+        .run(10)
+        .unwrap();
+        assert_eq!(
+            remembered.sheet.mapping.columns,
+            [Some(Field::Password), Some(Field::Email)]
+        );
+    }
+
+    #[test]
+    fn empty_and_header_only() {
+        for (bytes, err) in [
+            (&b""[..], ReadError::Empty),
+            (b"  \r\n", ReadError::Empty),
+            (b"email,password\r\n", ReadError::HeaderOnly),
+        ] {
+            assert_eq!(
+                read_all(bytes, ReadOptions::default(), aurora()).unwrap_err(),
+                err
+            );
+        }
+    }
+
+    #[test]
+    fn planning_keeps_exclusions() {
+        let loaded = read_all(b"a@x.y,p\nb@x.y,q\n", ReadOptions::default(), aurora()).unwrap();
+        let mut sheet = loaded.sheet;
+        let mut planning = Planning::new(&mut sheet, Some(vec![false, true]));
+        while !planning.step(&mut sheet, 1) {}
+        let (rows, tally) = planning.finish();
+        assert!(!rows[0].excluded && rows[1].excluded);
+        assert_eq!((tally.valid, tally.excluded), (1, 1));
+    }
+}
