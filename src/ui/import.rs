@@ -293,6 +293,7 @@ pub fn Import(state: AppState) -> impl IntoView {
         }
     };
     let locked = Signal::derive(move || state.active.get());
+    let focus = super::focus::RunFocus::new(state);
     let total = move || state.counts.get().total();
     let done = move || state.counts.get().done();
     let view_is = move |v: RunView| state.run_view.get() == v;
@@ -322,15 +323,21 @@ pub fn Import(state: AppState) -> impl IntoView {
             <super::preflight::Preflight state=state />
             <div class="actions">
                 <button
+                    id=super::focus::START
                     class="primary"
                     disabled=move || state.active.get() || state.plan.get().is_none() || state.sheet.busy.get().is_some()
-                    on:click=move |_| start(state)
+                    on:click=move |_| {
+                        focus.follow();
+                        start(state)
+                    }
                 >
                     "Start import"
                 </button>
                 <button
+                    id=super::focus::PAUSE
                     disabled=move || !view_is(RunView::Running)
                     on:click=move |_| {
+                        focus.follow();
                         with_run(|run, _| run.pause());
                         state.announcement.set(
                             "Import paused: requests already sent finish; nothing new is sent until Resume.".into(),
@@ -340,8 +347,10 @@ pub fn Import(state: AppState) -> impl IntoView {
                     "Pause"
                 </button>
                 <button
+                    id=super::focus::RESUME
                     disabled=move || !view_is(RunView::Paused)
                     on:click=move |_| {
+                        focus.follow();
                         with_run(Run::resume);
                         state.announcement.set("Import resumed.".into());
                     }
@@ -349,12 +358,16 @@ pub fn Import(state: AppState) -> impl IntoView {
                     "Resume"
                 </button>
                 <button
+                    id=super::focus::CANCEL
                     disabled=move || !(view_is(RunView::Running) || view_is(RunView::Paused))
-                    on:click=move |_| with_run(Run::cancel)
+                    on:click=move |_| {
+                        focus.follow();
+                        with_run(Run::cancel)
+                    }
                 >
                     "Cancel"
                 </button>
-                <button disabled=move || !has_report() on:click=move |_| save_report(state)>
+                <button id=super::focus::REPORT disabled=move || !has_report() on:click=move |_| save_report(state)>
                     "Download report"
                 </button>
                 <super::reports::ReportButtons state=state enabled=Signal::derive(has_report) />

@@ -3,6 +3,7 @@
 mod connection;
 mod diagnosis;
 mod file_step;
+mod focus;
 mod import;
 mod mapping;
 mod preflight;

@@ -7,6 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 use roster_core::map::Field;
 use roster_core::Status;
+use wasm_bindgen::JsCast;
 
 use super::sheet::{self, SlotView, ROW_PX, SLOTS};
 use super::state::AppState;
@@ -14,9 +15,124 @@ use super::state::AppState;
 /// Shown instead of a password: a fixed mask, so not even the length shows.
 const MASK: &str = "••••••••";
 
+/// The controls of a row the keyboard moves between (their `data-control`).
+const EXCLUDE: &str = "exclude";
+const EDIT: &str = "edit";
+
+/// What the keyboard needs of the table: its scrolling box, and the row the focus is
+/// on its way to (set until the slots show that row and the focus is there, so that
+/// keys pressed quickly in a row count from it, not from a slot about to change).
+#[derive(Clone, Copy)]
+struct Keys {
+    wrap: NodeRef<html::Div>,
+    pending: StoredValue<Option<usize>>,
+}
+
+/// Moves the focus to `control` of the row at list position `pos`: scrolls the window
+/// until that row is in view, then focuses the control once its slot shows the row.
+/// A row no longer listed (filtered out) leaves the focus on the table's box.
+fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'static str) {
+    let Some(el) = keys.wrap.get_untracked() else {
+        return;
+    };
+    keys.pending.set_value(pos);
+    if let Some(pos) = pos {
+        let head = el
+            .query_selector("thead")
+            .ok()
+            .flatten()
+            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+            .map_or(ROW_PX, |h| h.offset_height() as f64 + 1.0);
+        let viewport = el.client_height() as f64;
+        if let Some(top) = sheet::reveal(state, pos, el.scroll_top() as f64, viewport, head) {
+            el.set_scroll_top(top.round() as i32);
+            sheet::scroll_to(state, el.scroll_top() as f64, viewport);
+        }
+    }
+    // The slots take the new rows in render effects: focus after them.
+    request_animation_frame(move || {
+        let target = pos.and_then(|pos| {
+            let selector = format!(
+                "tr[aria-rowindex=\"{}\"] [data-control=\"{control}\"]",
+                pos + 2
+            );
+            el.query_selector(&selector)
+                .ok()
+                .flatten()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        });
+        let options = web_sys::FocusOptions::new();
+        // The row is in view already; a scroll by the browser would move the window
+        // under the focus.
+        options.set_prevent_scroll(true);
+        // Then the least scrolling that shows it: the page (the table's box may be off
+        // screen) and the box sideways (a narrow screen shows part of the columns). The
+        // row is in the box's view already, so its rows stay where they are.
+        let nearest = web_sys::ScrollIntoViewOptions::new();
+        nearest.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        nearest.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&nearest);
+        match target {
+            Some(t) => {
+                let _ = t.focus_with_options(&options);
+                t.scroll_into_view_with_scroll_into_view_options(&nearest);
+            }
+            None => {
+                let _ = el.focus();
+            }
+        }
+        if keys.pending.get_value() == pos {
+            keys.pending.set_value(None);
+        }
+    });
+}
+
+/// Arrow keys on a row's control: ↑ ↓ (and Page Up, Page Down, Home, End) move to the
+/// same control on another row, scrolling the window; ← → move between the controls.
+fn on_row_key(
+    state: AppState,
+    keys: Keys,
+    k: usize,
+    control: &'static str,
+    ev: web_sys::KeyboardEvent,
+) {
+    let s = state.sheet;
+    let listed = s.listed.get_untracked();
+    if listed == 0 || ev.alt_key() || ev.meta_key() || ev.shift_key() {
+        return;
+    }
+    let here = keys
+        .pending
+        .get_value()
+        .unwrap_or(s.first.get_untracked() + k);
+    let page = keys.wrap.get_untracked().map_or(10, |el| {
+        ((el.client_height() as f64 / ROW_PX) as usize)
+            .saturating_sub(2)
+            .max(1)
+    });
+    let (pos, control) = match ev.key().as_str() {
+        "ArrowDown" => (here + 1, control),
+        "ArrowUp" => (here.saturating_sub(1), control),
+        "PageDown" => (here + page, control),
+        "PageUp" => (here.saturating_sub(page), control),
+        "Home" => (0, control),
+        "End" => (listed - 1, control),
+        "ArrowLeft" => (here, EXCLUDE),
+        "ArrowRight" => (here, EDIT),
+        _ => return,
+    };
+    ev.prevent_default();
+    focus_row(state, keys, Some(pos.min(listed - 1)), control);
+}
+
 /// Slot `k` of the window: it shows the row at list position `first + k`, and tells
 /// assistive technology where that row sits in the whole list (`aria-rowindex`).
-fn slot_row(state: AppState, k: usize, slot: RwSignal<Option<SlotView>>) -> impl IntoView {
+fn slot_row(
+    state: AppState,
+    keys: Keys,
+    k: usize,
+    slot: RwSignal<Option<SlotView>>,
+) -> impl IntoView {
     let present = Memo::new(move |_| slot.with(Option::is_some));
     let get =
         move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
@@ -47,6 +163,8 @@ fn slot_row(state: AppState, k: usize, slot: RwSignal<Option<SlotView>>) -> impl
                 <td class="fix">
                     <input
                         type="checkbox"
+                        data-control=EXCLUDE
+                        on:keydown=move |ev| on_row_key(state, keys, k, EXCLUDE, ev)
                         aria-label=move || format!("Exclude row {}", number())
                         disabled=locked
                         prop:checked=move || slot.with(|s| s.as_ref().is_some_and(|s| s.excluded))
@@ -61,6 +179,8 @@ fn slot_row(state: AppState, k: usize, slot: RwSignal<Option<SlotView>>) -> impl
                     <button
                         type="button"
                         class="small"
+                        data-control=EDIT
+                        on:keydown=move |ev| on_row_key(state, keys, k, EDIT, ev)
                         aria-label=move || format!("Edit row {}", number())
                         disabled=locked
                         on:click=move |_| {
@@ -80,8 +200,23 @@ fn slot_row(state: AppState, k: usize, slot: RwSignal<Option<SlotView>>) -> impl
 /// The form that edits one row's cells. The password cell is never filled in: typing
 /// one replaces it, leaving it empty keeps it.
 #[component]
-fn RowEditor(state: AppState, row: usize) -> impl IntoView {
+fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
     let s = state.sheet;
+    // Closing the editor gives the focus back to the row's Edit button.
+    let close = move || {
+        s.editing.set(None);
+        focus_row(state, keys, sheet::position(state, row), EDIT);
+    };
+    // Opening it takes the focus to its first field.
+    let form = NodeRef::<html::Form>::new();
+    Effect::new(move |_| {
+        let first = form
+            .get()
+            .and_then(|f| f.query_selector("input").ok().flatten());
+        if let Some(input) = first.and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = input.focus();
+        }
+    });
     let columns = s.columns.get_untracked();
     let mapping = s.mapping.get_untracked();
     let secret: Vec<bool> = (0..columns.len())
@@ -130,12 +265,24 @@ fn RowEditor(state: AppState, row: usize) -> impl IntoView {
                     sheet::edit(state, row, c, &value);
                 }
             }
-            s.editing.set(None);
+            close();
         }
     };
     let title = format!("Edit row {}", row + 1);
     view! {
-        <form class="row-editor" aria-label=title.clone() autocomplete="off" on:submit=save>
+        <form
+            class="row-editor"
+            aria-label=title.clone()
+            autocomplete="off"
+            node_ref=form
+            on:submit=save
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.prevent_default();
+                    close();
+                }
+            }
+        >
             <h3>{title.clone()}</h3>
             <p class="hint">{problems}</p>
             <div class="fields">
@@ -163,7 +310,7 @@ fn RowEditor(state: AppState, row: usize) -> impl IntoView {
             </div>
             <div class="actions">
                 <button type="submit" class="primary">"Save row"</button>
-                <button type="button" on:click=move |_| s.editing.set(None)>"Discard changes"</button>
+                <button type="button" on:click=move |_| close()>"Discard changes"</button>
             </div>
         </form>
     }
@@ -173,6 +320,10 @@ fn RowEditor(state: AppState, row: usize) -> impl IntoView {
 pub fn RowsTable(state: AppState) -> impl IntoView {
     let s = state.sheet;
     let wrap = NodeRef::<html::Div>::new();
+    let keys = Keys {
+        wrap,
+        pending: StoredValue::new(None),
+    };
     let has_rows = move || {
         state
             .plan
@@ -205,7 +356,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                 fallback=|| view! { <p class="hint">"The file's rows appear here once it is loaded."</p> }
             >
                 <div class="rows-bar">
-                    <p class="counts" aria-label="Row counts">{counts}</p>
+                    <p class="counts">{counts}</p>
                     <label class="check">
                         <input
                             type="checkbox"
@@ -247,9 +398,19 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     s.editing
                         .get()
                         .filter(|_| !state.active.get())
-                        .map(|row| view! { <RowEditor state=state row=row /> })
+                        .map(|row| view! { <RowEditor state=state row=row keys=keys /> })
                 }}
-                <div class="table-wrap windowed" node_ref=wrap on:scroll=on_scroll>
+                // Focusable, so the keyboard can scroll it even when every row's control is
+                // disabled (mid-run).
+                <div
+                    class="table-wrap windowed"
+                    role="region"
+                    aria-label="Rows table"
+                    aria-describedby="rows-keys"
+                    tabindex="0"
+                    node_ref=wrap
+                    on:scroll=on_scroll
+                >
                     <div class="spacer" style:height=top_space></div>
                     <table
                         aria-label="Rows"
@@ -281,11 +442,14 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, k, slot)).collect_view()}
+                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, keys, k, slot)).collect_view()}
                         </tbody>
                     </table>
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
+                <p class="hint" id="rows-keys">
+                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Exclude and Edit."
+                </p>
                 <Show when=move || s.listed.get() == 0>
                     <p class="hint">"No row has a problem."</p>
                 </Show>

@@ -592,7 +592,7 @@ fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) -> T {
 }
 
 /// The list position of row `i`, if it is listed.
-fn position(state: AppState, i: usize) -> Option<usize> {
+pub fn position(state: AppState, i: usize) -> Option<usize> {
     state.sheet.order.with_value(|o| match o {
         None => Some(i),
         Some(order) => order.binary_search(&i).ok(),
@@ -741,6 +741,47 @@ pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
     if s.first.get_untracked() != first {
         s.first.set(first);
         refresh_slots(state);
+    }
+}
+
+/// The scroll position that shows list position `pos` whole, below the table's sticky
+/// header (`head_px` high), or `None` when it is in view already. The keyboard uses it
+/// to move through rows the window has not rendered yet.
+pub fn reveal(
+    state: AppState,
+    pos: usize,
+    scroll_top: f64,
+    viewport: f64,
+    head_px: f64,
+) -> Option<f64> {
+    let listed = state.sheet.listed.get_untracked();
+    let height = scroll_height(listed);
+    let room = (viewport - head_px).max(ROW_PX);
+    if listed as f64 * ROW_PX <= height {
+        // Pixel for pixel: row `pos` starts `pos` rows below the header.
+        let top = pos as f64 * ROW_PX;
+        if top < scroll_top {
+            Some(top)
+        } else if top + ROW_PX > scroll_top + room {
+            Some(top + ROW_PX - room)
+        } else {
+            None
+        }
+    } else {
+        // Scaled (see `scroll_to`): the scroll position says which row is first in view.
+        let in_view = (viewport / ROW_PX).ceil() as usize;
+        let span = listed.saturating_sub(in_view).max(1) as f64;
+        let range = (height - viewport).max(1.0);
+        let first = ((scroll_top / range).clamp(0.0, 1.0) * span).round() as usize;
+        let fits = ((room / ROW_PX).floor() as usize).max(1);
+        let want = if pos < first {
+            pos
+        } else if pos >= first + fits {
+            pos + 1 - fits
+        } else {
+            return None;
+        };
+        Some(want as f64 / span * range)
     }
 }
 

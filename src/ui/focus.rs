@@ -1,0 +1,87 @@
+//! Keeps the keyboard focus on a sensible control while a run changes the buttons under
+//! it (issue 13). Pressing Start disables Start, Pause disables Pause, and so on: the
+//! browser then drops the focus to `<body>`, and a keyboard user starts over from the
+//! top of the page. After one of the run's buttons is pressed, the focus follows the
+//! run instead: Pause while it runs, Resume while it is paused, and, once it is over,
+//! Download report (or Start import when there is no report).
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::state::{AppState, RunView};
+
+/// The run's buttons, by id (see `import`).
+pub const START: &str = "start-import";
+pub const PAUSE: &str = "pause";
+pub const RESUME: &str = "resume";
+pub const CANCEL: &str = "cancel";
+pub const REPORT: &str = "download-report";
+const RUN_BUTTONS: [&str; 5] = [START, PAUSE, RESUME, CANCEL, REPORT];
+
+/// The focus follows the run while `following` is set; it is set when a run button is
+/// pressed and cleared when the user takes the focus elsewhere, or once the run is over.
+#[derive(Clone, Copy)]
+pub struct RunFocus {
+    following: StoredValue<bool>,
+}
+
+impl RunFocus {
+    pub fn new(state: AppState) -> RunFocus {
+        let following = StoredValue::new(false);
+        let phase = Memo::new(move |_| (state.run_view.get(), state.active.get()));
+        Effect::new(move |_| {
+            let (view, active) = phase.get();
+            if !following.get_value() {
+                return;
+            }
+            // After the page has shown the change (buttons enabled or disabled).
+            request_animation_frame(move || {
+                let Some(document) = document_opt() else {
+                    return;
+                };
+                match document.active_element() {
+                    Some(el) if !lost(&el) && !RUN_BUTTONS.contains(&el.id().as_str()) => {
+                        following.set_value(false);
+                        return;
+                    }
+                    Some(el) if !lost(&el) => return,
+                    _ => {}
+                }
+                let next: &[&str] = match (&view, active) {
+                    (RunView::Running, true) => &[PAUSE],
+                    (RunView::Paused, true) => &[RESUME],
+                    (_, true) => &[],
+                    (_, false) => &[REPORT, START],
+                };
+                if let Some(el) = next.iter().find_map(|id| enabled(&document, id)) {
+                    let _ = el.focus();
+                    if !active {
+                        following.set_value(false);
+                    }
+                }
+            });
+        });
+        RunFocus { following }
+    }
+
+    /// A run button was pressed: the focus follows the run from now on.
+    pub fn follow(&self) {
+        self.following.set_value(true);
+    }
+}
+
+fn document_opt() -> Option<web_sys::Document> {
+    web_sys::window().and_then(|w| w.document())
+}
+
+/// The focus is nowhere useful: on `<body>`, or on a control that is now disabled.
+fn lost(el: &web_sys::Element) -> bool {
+    el.tag_name().eq_ignore_ascii_case("body") || el.matches(":disabled").unwrap_or(false)
+}
+
+fn enabled(document: &web_sys::Document, id: &str) -> Option<web_sys::HtmlElement> {
+    document
+        .get_element_by_id(id)
+        .filter(|el| !el.matches(":disabled").unwrap_or(true))
+        .and_then(|el| el.dyn_into().ok())
+}
