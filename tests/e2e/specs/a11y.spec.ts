@@ -4,6 +4,7 @@
  * In every state a user meets (empty, file loaded, mid-run, paused, finished, login
  * failed, run stopped by the server), at 1280 and 390 px, in light and dark:
  *  - axe-core (injected from node_modules) finds no serious or critical violation;
+ *  - every enabled form field's border has 3:1 contrast against its surroundings;
  *  - at 390 px the page never scrolls sideways (only the rows table may, in its own box).
  */
 import * as path from 'node:path';
@@ -69,9 +70,50 @@ async function seriousViolations(page: Page): Promise<Violation[]> {
   });
 }
 
+/**
+ * Every enabled, visible form field whose border outlines it: the border's contrast
+ * against the background around the field (the nearest opaque ancestor's), which WCAG
+ * 1.4.11 wants at 3:1 at least. axe-core does not check borders.
+ */
+async function weakFieldBorders(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const lin = (v: number) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const ratio = (a: number[], b: number[]) => {
+      const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+      return (hi + 0.05) / (lo + 0.05);
+    };
+    const around = (el: Element): number[] => {
+      for (let p = el.parentElement; p; p = p.parentElement) {
+        const c = rgb(getComputedStyle(p).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const fields = document.querySelectorAll(
+      'input[type="text"], input[type="url"], input[type="password"], input[type="number"], select, textarea',
+    );
+    const weak: string[] = [];
+    for (const el of Array.from(fields)) {
+      const h = el as HTMLInputElement;
+      if (h.disabled || h.offsetParent === null) continue;
+      const r = ratio(rgb(getComputedStyle(h).borderTopColor).slice(0, 3), around(h));
+      if (r < 3) weak.push(`${h.id || h.tagName}: ${r.toFixed(2)}:1`);
+    }
+    return weak;
+  });
+}
+
 /** The checks every state must pass. */
 async function expectAccessible(page: Page, state: string, width: number): Promise<void> {
   expect(await seriousViolations(page), `axe: serious or critical violations (${state})`).toEqual([]);
+  expect(await weakFieldBorders(page), `field borders under 3:1 (${state})`).toEqual([]);
   if (width <= 390) {
     const wide = await page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth,
