@@ -18,11 +18,11 @@
 //!   `add_calls`;
 //! - then the call is counted (`add_calls`) and the first fault whose "every N" divides
 //!   the count wins: `drop_every` (closed, nothing done), `http502_every` (HTML 502 as
-//!   from a proxy, no rate-limit headers, nothing done), `csrf_every` (419),
-//!   `http500_every` (Laravel's 500 page), `http503_every` (503 page, no rate-limit
-//!   headers), `status_error_every` (`status: error`, a message nobody knows);
-//!   then `refuse_key` refuses every key (401 JSON or 302 to `/login` as Laravel's
-//!   handler chooses, 200 `status: error` naming the token, 403); otherwise: key
+//!   from a proxy, no rate-limit headers, nothing done), `http503_every` (503 page, no
+//!   rate-limit headers), `csrf_every` (419); then `refuse_key` refuses every key (401
+//!   JSON or 302 to `/login` as Laravel's handler chooses, 200 `status: error` naming
+//!   the token, 403); then `http500_every` (Laravel's 500 page), `status_error_every`
+//!   (`status: error`, a message nobody knows); otherwise: key
 //!   (401/403), fields, package, `user_limit`, duplicate e-mail (case-insensitive),
 //!   created (with `validation: "laravel"`, field, package and e-mail problems are one
 //!   422 in Laravel's shape); last, whatever the call did, `lost_answer_every` (closed),
@@ -420,6 +420,14 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http502_every: HTTP 502, not created",
         );
     }
+    if hits(knobs.http503_every) {
+        faults.http503 += 1;
+        return fault(
+            page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+            false,
+            "fault http503_every: HTTP 503, not created",
+        );
+    }
     if hits(knobs.csrf_every) {
         faults.csrf += 1;
         let reply = if asks.json {
@@ -432,33 +440,8 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
         };
         return fault(reply, true, "fault csrf_every: 419, not created");
     }
-    if hits(knobs.http500_every) {
-        faults.http500 += 1;
-        return fault(
-            page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
-            true,
-            "fault http500_every: HTTP 500, not created",
-        );
-    }
-    if hits(knobs.http503_every) {
-        faults.http503 += 1;
-        return fault(
-            page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
-            false,
-            "fault http503_every: HTTP 503, not created",
-        );
-    }
-    if hits(knobs.status_error_every) {
-        faults.status_error += 1;
-        let body = answer(status_word(shared, false), UNRECOGNISED_MESSAGE, None);
-        return fault(
-            Reply::Json(StatusCode::OK, body),
-            true,
-            "fault status_error_every: status error, not created",
-        );
-    }
     if let Some(refusal) = knobs.refuse_key {
-        shared.mumara.faults.refused_key += 1;
+        faults.refused_key += 1;
         let json401 = || {
             Reply::Json(
                 StatusCode::UNAUTHORIZED,
@@ -479,6 +462,23 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             ),
         };
         return fault(reply, true, &format!("refuse_key {refusal:?}: not created"));
+    }
+    if hits(knobs.http500_every) {
+        faults.http500 += 1;
+        return fault(
+            page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+            true,
+            "fault http500_every: HTTP 500, not created",
+        );
+    }
+    if hits(knobs.status_error_every) {
+        faults.status_error += 1;
+        let body = answer(status_word(shared, false), UNRECOGNISED_MESSAGE, None);
+        return fault(
+            Reply::Json(StatusCode::OK, body),
+            true,
+            "fault status_error_every: status error, not created",
+        );
     }
     let (status, body, outcome) = add(shared, key, input);
     let faults = &mut shared.mumara.faults;
