@@ -35,18 +35,33 @@ async fn perform(command: Command) -> (Tag, Exchange) {
     }
 }
 
-/// Runs until every row is final or the run stopped. `notify` sees the run, the rows
-/// that changed, and the time, after each step.
-pub async fn drive(run: Rc<RefCell<Run>>, mut notify: impl FnMut(&Run, Vec<usize>, u64)) {
+/// Runs until every row is final or the run stopped. `before_send` sees the rows whose
+/// creates are about to go out (before any of them is sent); `notify` sees the run, the
+/// rows that changed, and the time, after each step.
+pub async fn drive(
+    run: Rc<RefCell<Run>>,
+    mut before_send: impl FnMut(&[usize]),
+    mut notify: impl FnMut(&Run, Vec<usize>, u64),
+) {
     let mut in_flight = FuturesUnordered::new();
     let mut shown_at = 0;
     loop {
         let now = now_ms();
         let wake = {
             let mut run = run.borrow_mut();
+            let mut commands = Vec::new();
             while let Some(command) = run.next_command(now) {
-                in_flight.push(perform(command));
+                commands.push(command);
             }
+            let rows: Vec<usize> = commands
+                .iter()
+                .filter_map(|c| match c {
+                    Command::Create { row, .. } => Some(*row),
+                    Command::Login(_) => None,
+                })
+                .collect();
+            before_send(&rows);
+            in_flight.extend(commands.into_iter().map(perform));
             let over = run.is_over();
             if over || now >= shown_at + DISPLAY_MS {
                 shown_at = now;

@@ -34,11 +34,14 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
         Ok(response) => {
             let status = response.status();
             let headers = response.headers().entries().collect();
+            // fetch follows redirects: say where the answer came from when it did.
+            let redirected_to = response.redirected().then(|| response.url());
             match response.text().await {
                 Ok(body) => Exchange::Answered(HttpResponse {
                     status,
                     headers,
                     body,
+                    redirected_to,
                 }),
                 Err(e) => Exchange::NoAnswer {
                     detail: format!("the answer broke off: {e}"),

@@ -3,7 +3,7 @@
 //! `Journal::to_json` holds goes there: statuses, target ids, the file's hash, the target
 //! URL and the file's name; never a password, token, key or cell of the file.
 
-use roster_core::journal::{Journal, PREFIX};
+use roster_core::journal::{decode_rows, encode_rows, Journal, PREFIX, SENDING_SUFFIX};
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -17,6 +17,8 @@ pub fn save(journal: &Journal) -> bool {
     };
     let key = journal.key();
     if s.set_item(&key, &journal.to_json()).is_ok() {
+        // The full journal now holds every row in flight: the interim list is done.
+        let _ = s.remove_item(&journal.sending_key());
         return true;
     }
     let mut lean = journal.clone();
@@ -24,9 +26,19 @@ pub fn save(journal: &Journal) -> bool {
     s.set_item(&key, &lean.to_json()).is_ok()
 }
 
+/// Writes the rows handed to the network since the last full write, before they go.
+pub fn save_sending(journal: &Journal, rows: impl IntoIterator<Item = usize>) -> bool {
+    let Some(s) = storage() else {
+        return false;
+    };
+    s.set_item(&journal.sending_key(), &encode_rows(rows))
+        .is_ok()
+}
+
 pub fn remove(key: &str) {
     if let Some(s) = storage() {
         let _ = s.remove_item(key);
+        let _ = s.remove_item(&format!("{key}{SENDING_SUFFIX}"));
     }
 }
 
@@ -38,12 +50,16 @@ pub fn list() -> Vec<(String, Journal)> {
     let n = s.length().unwrap_or(0);
     let keys: Vec<String> = (0..n)
         .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(PREFIX))
+        .filter(|k| k.starts_with(PREFIX) && !k.ends_with(SENDING_SUFFIX))
         .collect();
     let mut all: Vec<(String, Journal)> = keys
         .into_iter()
         .filter_map(|k| {
-            let j = Journal::from_json(&s.get_item(&k).ok().flatten()?)?;
+            let mut j = Journal::from_json(&s.get_item(&k).ok().flatten()?)?;
+            // Rows sent after the last full write: in flight when the page went away.
+            if let Some(sending) = s.get_item(&j.sending_key()).ok().flatten() {
+                j.mark_sending(&decode_rows(&sending));
+            }
             Some((k, j))
         })
         .collect();

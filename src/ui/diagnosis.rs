@@ -94,10 +94,7 @@ pub fn after_run(state: AppState, run: &Run, started: bool) {
         return;
     }
     let diagnose = match run.phase() {
-        Phase::LoginFailed(message) => !message.contains("Aurora error"),
-        Phase::Stopped(message) => {
-            message.contains("not JSON") || message.contains("neither success nor error")
-        }
+        Phase::LoginFailed(stop) | Phase::Stopped(stop) => stop.kind.wants_diagnosis(),
         _ => false,
     };
     if diagnose {

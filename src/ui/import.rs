@@ -153,8 +153,9 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 secrets.clone(),
             )
         });
-    let mut run =
-        Run::new(target, secrets, &plan, config, now).with_jitter(Box::new(BrowserJitter));
+    let mut run = Run::new(target, secrets, &plan, config, now)
+        .with_jitter(Box::new(BrowserJitter))
+        .with_wall_clock(js_sys::Date::now() as u64);
     if let Some(check) = state.check.get_untracked().filter(|c| c.0 == url) {
         run.mark_existing(&check.1.existing_rows(&plan), now);
     }
@@ -194,7 +195,13 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
             }
         }
         let mut diagnosing = false;
-        driver::drive(run.clone(), |run, changed, now| {
+        let sending = journal.clone();
+        let before_send = move |rows: &[usize]| {
+            if let Some(journal) = &sending {
+                journal.borrow_mut().before_send(rows);
+            }
+        };
+        driver::drive(run.clone(), before_send, |run, changed, now| {
             if let Some(journal) = &journal {
                 journal.borrow_mut().note(run, !changed.is_empty());
             }
@@ -243,6 +250,9 @@ fn pace_line(p: &Progress) -> String {
     parts.push(format!("elapsed {}", duration(p.elapsed_ms)));
     if let Some(eta) = p.eta_ms {
         parts.push(format!("about {} left", duration(eta)));
+    }
+    if let Some(limit) = p.server_limit_per_min {
+        parts.push(format!("server limit {limit}/min"));
     }
     if p.rate_limited > 0 {
         parts.push(format!("{} × rate limited (429)", p.rate_limited));
@@ -373,6 +383,9 @@ pub fn Import(state: AppState) -> impl IntoView {
                         _ => String::new(),
                     }}
                 </p>
+            </Show>
+            <Show when=move || state.hold.get().is_some() && view_is(RunView::Paused)>
+                <p class="banner hold" role="alert">{move || state.hold.get().unwrap_or_default()}</p>
             </Show>
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
         </section>

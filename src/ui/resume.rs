@@ -55,6 +55,8 @@ pub struct Writer {
     journal: Journal,
     written_at: Option<u64>,
     pending: bool,
+    /// Rows handed to the network since the last full write.
+    sending: Vec<usize>,
 }
 
 impl Writer {
@@ -64,6 +66,17 @@ impl Writer {
         store::save(&self.journal);
         self.written_at = Some(now_ms());
         self.pending = false;
+        self.sending.clear();
+    }
+
+    /// Called before requests for these rows go out: a crash from now on finds them
+    /// in flight, so a resumed run checks them instead of creating them blindly again.
+    pub fn before_send(&mut self, rows: &[usize]) {
+        if rows.is_empty() {
+            return;
+        }
+        self.sending.extend_from_slice(rows);
+        store::save_sending(&self.journal, self.sending.iter().copied());
     }
 
     /// Called with every display update of the run: writes at most every
@@ -113,6 +126,7 @@ pub fn begin(state: AppState, run: &Run) -> Option<Rc<RefCell<Writer>>> {
         journal,
         written_at: Some(now_ms()),
         pending: false,
+        sending: Vec::new(),
     }));
     CURRENT.with_borrow_mut(|c| *c = Some(writer.clone()));
     state.journals.update(|v| *v += 1);

@@ -31,7 +31,7 @@ impl From<&Phase> for RunView {
             Phase::Running => RunView::Running,
             Phase::Paused => RunView::Paused,
             Phase::Finished => RunView::Finished,
-            Phase::Stopped(reason) => RunView::Stopped(reason.clone()),
+            Phase::Stopped(stop) => RunView::Stopped(stop.message.clone()),
             Phase::LoginFailed(_) => RunView::Idle,
         }
     }
@@ -55,6 +55,8 @@ pub struct AppState {
     pub timezone_default: RwSignal<String>,
     pub login_error: RwSignal<Option<String>>,
     pub run_view: RwSignal<RunView>,
+    /// Why the engine paused the run by itself (429s or faults in a row).
+    pub hold: RwSignal<Option<String>>,
     /// True from Start until the last request in flight has come back.
     pub active: RwSignal<bool>,
     pub counts: RwSignal<StatusCounts>,
@@ -98,6 +100,7 @@ impl AppState {
             timezone_default: RwSignal::new(String::new()),
             login_error: RwSignal::new(None),
             run_view: RwSignal::new(RunView::Idle),
+            hold: RwSignal::new(None),
             active: RwSignal::new(false),
             counts: RwSignal::new(StatusCounts::default()),
             progress: RwSignal::new(Progress::default()),
@@ -164,8 +167,16 @@ impl AppState {
     pub fn sync(&self, run: &Run, changed: &[usize]) {
         sheet::sync(*self, run, changed);
         self.counts.set(run.counts());
-        if let Phase::LoginFailed(message) = run.phase() {
-            self.login_error.set(Some(message.clone()));
+        if let Phase::LoginFailed(stop) = run.phase() {
+            self.login_error.set(Some(stop.message.clone()));
+        }
+        let hold = run.hold().map(str::to_owned);
+        if hold.is_some() && hold != self.hold.get_untracked() {
+            // The engine paused by itself: say so in the live region too.
+            self.announcement.set(hold.clone().unwrap_or_default());
+        }
+        if hold != self.hold.get_untracked() {
+            self.hold.set(hold);
         }
         self.run_view.set(RunView::from(run.phase()));
     }

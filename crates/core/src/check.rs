@@ -216,6 +216,7 @@ mod tests {
             status: 200,
             headers: vec![],
             body: json!({ "Result": result }).to_string(),
+            redirected_to: None,
         })
     }
 
@@ -274,6 +275,7 @@ mod tests {
             status: 200,
             headers: vec![],
             body: r#"{"ErrorCode":102}"#.into(),
+            redirected_to: None,
         }));
         assert!(check.next().is_none());
         let err = check.result().unwrap().unwrap_err();
@@ -289,6 +291,7 @@ mod tests {
             status: 200,
             headers: vec![],
             body: r#"{"ErrorCode":116}"#.into(),
+            redirected_to: None,
         }));
         let report = check.result().unwrap().unwrap();
         assert!(report.existing.is_empty());

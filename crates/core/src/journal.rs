@@ -215,6 +215,74 @@ impl Journal {
             .ok()
             .filter(|j| j.v == 1)
     }
+
+    /// The storage key of the rows sent since the journal was last written in full: the
+    /// glue writes it (small, cheap) *before* each request goes out, so that a crash
+    /// between two full writes never loses which rows may have been created.
+    pub fn sending_key(&self) -> String {
+        format!("{}{SENDING_SUFFIX}", self.key())
+    }
+
+    /// Marks rows that were handed to the network after the last full write as in
+    /// flight (their answer is lost with the page), unless the journal already holds an
+    /// outcome for them.
+    pub fn mark_sending(&mut self, rows: &[usize]) {
+        let mut letters: Vec<char> = self.statuses.chars().collect();
+        for &row in rows {
+            if let Some(c) = letters.get_mut(row) {
+                if *c == 'p' {
+                    *c = 'o';
+                }
+            }
+        }
+        self.statuses = letters.into_iter().collect();
+    }
+}
+
+/// The suffix of a journal's [`Journal::sending_key`].
+pub const SENDING_SUFFIX: &str = ".sending";
+
+/// Row indices as compact ranges: `3-7,9,12-13`.
+pub fn encode_rows(rows: impl IntoIterator<Item = usize>) -> String {
+    let mut rows: Vec<usize> = rows.into_iter().collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < rows.len() {
+        let start = rows[i];
+        while i + 1 < rows.len() && rows[i + 1] == rows[i] + 1 {
+            i += 1;
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if rows[i] == start {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{}", rows[i]));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Reads [`encode_rows`]' ranges back; a damaged part is skipped.
+pub fn decode_rows(text: &str) -> Vec<usize> {
+    let mut rows = Vec::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once('-') {
+            Some((a, b)) => {
+                if let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>()) {
+                    if a <= b && b - a < 10_000_000 {
+                        rows.extend(a..=b);
+                    }
+                }
+            }
+            None => rows.extend(part.parse::<usize>().ok()),
+        }
+    }
+    rows
 }
 
 #[cfg(test)]
@@ -230,6 +298,8 @@ mod tests {
     fn row(status: Status, id: Option<&str>) -> RowState {
         RowState {
             status,
+            code: None,
+            excluded: false,
             message: "Aurora error 103 with pw-secret-1 echoed".into(),
             target_id: id.map(str::to_owned),
             attempts: 1,
@@ -343,5 +413,34 @@ mod tests {
         ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
+    }
+
+    #[test]
+    fn rows_sent_since_the_last_write_come_back_unknown() {
+        assert_eq!(encode_rows([9, 3, 4, 5, 12, 13, 3]), "3-5,9,12-13");
+        assert_eq!(decode_rows("3-5,9,12-13"), [3, 4, 5, 9, 12, 13]);
+        assert_eq!(decode_rows("x,2,5-3,7"), [2, 7]);
+        assert_eq!(encode_rows([]), "");
+        let mut j = Journal::new("ab", "f.csv", "aurora", "http://h/", 0.0);
+        j.record(
+            &[
+                row(Status::Created, Some("1")),
+                row(Status::Pending, None),
+                row(Status::Pending, None),
+                row(Status::Invalid, None),
+            ],
+            false,
+            1.0,
+        );
+        // Row 1 was handed to fetch after that write, and the page crashed.
+        j.mark_sending(&decode_rows(&encode_rows([0, 1, 3])));
+        assert_eq!(j.statuses, "copi");
+        let previous = j.previous();
+        assert!(
+            previous.contains(&(1, Status::Unknown, None)),
+            "{previous:?}"
+        );
+        assert!(!previous.iter().any(|p| p.0 == 2));
+        assert!(j.sending_key().starts_with(&j.key()));
     }
 }

@@ -11,8 +11,12 @@
 //!   exactly as the user gave them (passwords included: it is their own input handed back),
 //!   with the input's delimiter and header, to be fixed and dropped straight back in.
 //!
-//! The error code is read from the row's message (`Aurora error NNN`, `HTTP NNN`): see
-//! [`error_code`].
+//! The error code is the row's own ([`RowState::code`]): the target's code or the HTTP
+//! status of the answer that decided the row.
+//!
+//! No report holds a secret: the column mapped to the password is left out, and so is
+//! every column whose header names a password, a key or a token in any of the languages
+//! Roster knows (`old_password`, `Kennwort2`, `mot de passe`): see [`looks_secret`].
 
 use std::borrow::Cow;
 
@@ -87,27 +91,49 @@ pub fn iso8601(unix_ms: f64) -> String {
     )
 }
 
-/// The error code in a row's message: `Aurora error 103 …` gives 103, `HTTP 401` gives
-/// 401. The engine keeps the code in its messages, not in [`RowState`], so the report
-/// reads it back from there.
-pub fn error_code(message: &str) -> Option<i64> {
-    for marker in ["Aurora error ", "HTTP "] {
-        if let Some(at) = message.find(marker) {
-            let digits: String = message[at + marker.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            if let Ok(code) = digits.parse() {
-                return Some(code);
-            }
-        }
+/// Words that make a column header a secret's, compared on the header lower-cased with
+/// everything but letters and digits taken out (so `Old_Password`, `mot de passe` and
+/// `Kennwort2` all match).
+const SECRET_WORDS: [&str; 18] = [
+    "password",
+    "passwort",
+    "passwd",
+    "passord",
+    "kennwort",
+    "motdepasse",
+    "contrase",
+    "contrasena",
+    "senha",
+    "wachtwoord",
+    "parola",
+    "salasana",
+    "haslo",
+    "heslo",
+    "secret",
+    "token",
+    "apikey",
+    "credential",
+];
+/// Whole words (between non-letters) that name a secret.
+const SECRET_TOKENS: [&str; 6] = ["pw", "pwd", "pass", "pin", "clave", "key"];
+
+/// Whether a column header names a secret: a password in any language, a PIN, a key or a
+/// token. Such a column never goes into a report, mapped or not.
+pub fn looks_secret(header: &str) -> bool {
+    let lower = header.to_lowercase();
+    let compact: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+    if SECRET_WORDS.iter().any(|w| compact.contains(w)) {
+        return true;
     }
-    None
+    lower
+        .split(|c: char| !c.is_alphabetic())
+        .any(|t| SECRET_TOKENS.contains(&t) || t.starts_with("pass"))
 }
 
 /// The input's columns that may appear in a report: every column except the one mapped
-/// to a secret field (the password), as (index, name). A name that clashes with a report
-/// column gets the prefix `input_`.
+/// to a secret field (the password) and those whose header names a secret
+/// ([`looks_secret`]), as (index, name). A name that clashes with a report column gets
+/// the prefix `input_`.
 pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
     (0..table.width)
         .filter(|&i| {
@@ -117,6 +143,11 @@ pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> 
                 .copied()
                 .flatten()
                 .is_some_and(Field::is_secret)
+                && !table
+                    .header
+                    .as_ref()
+                    .and_then(|h| h.get(i))
+                    .is_some_and(|name| looks_secret(name))
         })
         .map(|i| {
             let name = match table.header.as_ref().and_then(|h| h.get(i)) {
@@ -189,7 +220,7 @@ pub fn csv_report_with(
             state.status.word().to_owned(),
             state.message.clone(),
             state.target_id.clone().unwrap_or_default(),
-            error_code(&state.message).map_or_else(String::new, |c| c.to_string()),
+            state.code.map_or_else(String::new, |c| c.to_string()),
             state.attempts.to_string(),
             time_cell(info, state.first_sent_ms),
             time_cell(info, state.finished_ms),
@@ -268,7 +299,7 @@ pub fn json_report(
                 "email": planned.email,
                 "status": state.status.word(),
                 "message": state.message,
-                "error_code": error_code(&state.message),
+                "error_code": state.code,
                 "target_id": state.target_id,
                 "attempts": state.attempts,
                 "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
@@ -292,13 +323,14 @@ pub fn needs_retry(status: Status) -> bool {
 
 /// The rows to retry, as a file in the input's own format: its delimiter, its header (if
 /// it had one), every original column (passwords included, unchanged: the user's own
-/// input handed back, so no cell is altered, not even by formula neutralisation).
+/// input handed back, so no cell is altered, not even by formula neutralisation). Rows
+/// the user excluded are left out: excluding them was the user's choice, not a failure.
 /// `None` when no row needs a retry.
 pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     let picked: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(i, r)| needs_retry(r.status) && *i < table.records.len())
+        .filter(|(i, r)| needs_retry(r.status) && !r.excluded && *i < table.records.len())
         .map(|(i, _)| i)
         .collect();
     if picked.is_empty() {
@@ -333,6 +365,8 @@ mod tests {
         RowState {
             status,
             message: message.into(),
+            code: None,
+            excluded: false,
             target_id: target_id.map(str::to_owned),
             attempts: 1,
             answer_lost: false,
@@ -365,11 +399,14 @@ mod tests {
         );
         let rows = [
             state(Status::Created, "", Some("7")),
-            state(
-                Status::Rejected,
-                "Aurora error 103 InvalidInputParameter",
-                None,
-            ),
+            RowState {
+                code: Some(103),
+                ..state(
+                    Status::Rejected,
+                    "Aurora error 103 InvalidInputParameter",
+                    None,
+                )
+            },
             state(Status::Exists, "@mention", None),
             state(Status::Invalid, &planned[3].problems_text(), None),
         ];
@@ -426,21 +463,27 @@ mod tests {
     fn run_rows() -> Vec<RowState> {
         vec![
             timed(Status::Created, "", Some("41"), 5_100, 5_350),
-            timed(
-                Status::Rejected,
-                "Aurora error 103 InvalidInputParameter",
-                None,
-                5_200,
-                5_400,
-            ),
+            RowState {
+                code: Some(103),
+                ..timed(
+                    Status::Rejected,
+                    "Aurora error 103 InvalidInputParameter",
+                    None,
+                    5_200,
+                    5_400,
+                )
+            },
             timed(Status::Unknown, "No answer (x)", None, 5_300, 6_000),
-            timed(
-                Status::Failed,
-                "HTTP 500 from the server (a server error)",
-                None,
-                5_400,
-                7_000,
-            ),
+            RowState {
+                code: Some(500),
+                ..timed(
+                    Status::Failed,
+                    "HTTP 500 from the server (a server error)",
+                    None,
+                    5_400,
+                    7_000,
+                )
+            },
             state(Status::Invalid, "line 6 has 5 fields", None),
         ]
     }
@@ -454,22 +497,106 @@ mod tests {
     }
 
     #[test]
-    fn error_codes_from_messages() {
-        assert_eq!(
-            error_code("Aurora error 103 InvalidInputParameter"),
-            Some(103)
+    fn the_code_is_the_rows_own_and_never_read_from_its_message() {
+        let (table, mapping, planned) = input_file();
+        let mut rows = run_rows();
+        // A skipped row quoting the stopping answer's words carries no code of its own.
+        rows[4] = state(
+            Status::Skipped,
+            "Not sent: Stopped: Aurora error 115 LicenseLimit. (HTTP 401)",
+            None,
         );
-        assert_eq!(
-            error_code("Stopped: Aurora error 115 LicenseLimit. x"),
-            Some(115)
-        );
-        assert_eq!(
-            error_code("Stopped: the API key was refused (HTTP 401)."),
-            Some(401)
-        );
-        assert_eq!(error_code("HTTP 502 from a gateway"), Some(502));
-        assert_eq!(error_code("Error: User already exists."), None);
-        assert_eq!(error_code(""), None);
+        let input = Input {
+            table: &table,
+            mapping: &mapping,
+        };
+        let csv = csv_report_with(&planned, &rows, Some(input), Some(&info()));
+        let line = csv.split("\r\n").nth(5).unwrap();
+        assert!(line.starts_with("5,eve@h,skipped,"), "{line}");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(line.as_bytes());
+        let cells = reader.records().next().unwrap().unwrap();
+        assert_eq!(&cells[5], "", "{line}");
+    }
+
+    #[test]
+    fn secret_headers_in_any_language() {
+        for name in [
+            "password",
+            "Old_Password",
+            "Kennwort2",
+            "Passwort",
+            "mot de passe",
+            "Mot_de_passe",
+            "contraseña",
+            "Contrasena",
+            "senha",
+            "wachtwoord",
+            "parola",
+            "pwd",
+            "PW",
+            "pass",
+            "Passcode",
+            "PIN",
+            "api_key",
+            "API Key",
+            "token",
+            "secret",
+            "lösenord_pass",
+        ] {
+            assert!(looks_secret(name), "{name}");
+        }
+        for name in [
+            "email",
+            "name",
+            "Login",
+            "Username",
+            "package_id",
+            "Company",
+            "keyboard",
+            "Spin",
+            "note",
+        ] {
+            assert!(!looks_secret(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn password_like_columns_stay_out_of_every_report() {
+        let table =
+            read(b"email,password,old_password,Kennwort2,note\na@h,pw-new,pw-old,pw-kenn,hello\n")
+                .unwrap();
+        let mapping = Mapping::auto(&table);
+        let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
+        let rows = vec![state(Status::Created, "", Some("1"))];
+        let input = Input {
+            table: &table,
+            mapping: &mapping,
+        };
+        let csv = csv_report_with(&planned, &rows, Some(input), Some(&info()));
+        let json = json_report(&planned, &rows, Some(input), &info());
+        for text in [&csv, &json] {
+            for secret in ["pw-new", "pw-old", "pw-kenn", "old_password", "Kennwort2"] {
+                assert!(!text.contains(secret), "{secret} in {text}");
+            }
+            assert!(text.contains("hello"), "{text}");
+        }
+    }
+
+    #[test]
+    fn excluded_rows_are_not_rows_to_retry() {
+        let (table, _, _) = input_file();
+        let mut rows = run_rows();
+        rows[4] = RowState {
+            excluded: true,
+            ..state(Status::Skipped, "Excluded by the user.", None)
+        };
+        rows[1].status = Status::Skipped;
+        let text = retry_file(&table, &rows).unwrap();
+        assert!(text.contains("Bob;bob@h"), "{text}");
+        assert!(!text.contains("eve@h"), "{text}");
     }
 
     #[test]

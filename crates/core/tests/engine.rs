@@ -6,9 +6,9 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::map::{Field, Mapping};
 use roster_core::plan::plan;
 use roster_core::read::read;
-use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts};
+use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts, MAX_LOGIN_ATTEMPTS};
 use roster_core::send::aurora::Aurora;
-use roster_core::send::Secrets;
+use roster_core::send::{Secrets, StopKind};
 use serde_json::{json, Value};
 
 /// What the fake server does with the next create it receives.
@@ -22,6 +22,19 @@ enum Fault {
     ResultFalse,
     ExpireToken,
     Code(i64),
+    /// PHP printed a notice before the JSON; the user was created.
+    NoticeBeforeJson,
+    /// The user was inserted, then PHP died: HTTP 500 with its fatal-error page.
+    Http500AfterInsert,
+    /// The user was inserted, then the answer came back as HTML with status 200.
+    NotJsonAfterInsert,
+}
+
+/// What the fake server does with the next login.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LoginFault {
+    Drop,
+    Http502,
 }
 
 #[derive(Default)]
@@ -32,6 +45,10 @@ struct FakeAurora {
     logins: usize,
     creates: usize,
     faults: VecDeque<Option<Fault>>,
+    login_faults: VecDeque<Option<LoginFault>>,
+    /// Every Nth create (counting valid-token creates) finds its token expired.
+    expire_every: Option<usize>,
+    authorised_creates: usize,
 }
 
 fn envelope(result: Value) -> Exchange {
@@ -39,6 +56,7 @@ fn envelope(result: Value) -> Exchange {
         status: 200,
         headers: vec![],
         body: json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": result}).to_string(),
+        redirected_to: None,
     })
 }
 
@@ -47,6 +65,7 @@ fn error(code: i64) -> Exchange {
         status: 200,
         headers: vec![],
         body: json!({"AuthenticatedUserId": -1, "Module": "", "ErrorCode": code}).to_string(),
+        redirected_to: None,
     })
 }
 
@@ -67,6 +86,20 @@ impl FakeAurora {
         match (get("Module"), get("Method")) {
             (Some("AdminAuth"), Some("LoginAsSuperadmin")) => {
                 self.logins += 1;
+                match self.login_faults.pop_front().flatten() {
+                    Some(LoginFault::Drop) => {
+                        return Exchange::NoAnswer {
+                            detail: "Failed to fetch".into(),
+                        }
+                    }
+                    Some(LoginFault::Http502) => {
+                        return Exchange::Answered(HttpResponse::new(
+                            502,
+                            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                        ))
+                    }
+                    None => {}
+                }
                 if params["Login"] == "superadmin" && params["Password"] == "12345" {
                     let token = format!("tok{}", self.logins);
                     self.tokens.push(token.clone());
@@ -86,6 +119,14 @@ impl FakeAurora {
                 if !self.tokens.iter().any(|t| t == bearer) {
                     return error(101);
                 }
+                self.authorised_creates += 1;
+                if self
+                    .expire_every
+                    .is_some_and(|n| self.authorised_creates.is_multiple_of(n))
+                {
+                    self.tokens.clear();
+                    return error(101);
+                }
                 let fault = self.faults.pop_front().flatten();
                 match fault {
                     Some(Fault::Drop) => {
@@ -98,6 +139,7 @@ impl FakeAurora {
                             status: 500,
                             headers: vec![],
                             body: "<b>Fatal error</b>".into(),
+                            redirected_to: None,
                         })
                     }
                     Some(Fault::ResultFalse) => return envelope(json!(false)),
@@ -106,7 +148,7 @@ impl FakeAurora {
                         return error(101);
                     }
                     Some(Fault::Code(c)) => return error(c),
-                    Some(Fault::LoseAnswer) | None => {}
+                    _ => {}
                 }
                 let email = params["PublicId"].as_str().unwrap().to_lowercase();
                 if self.users.contains_key(&email) {
@@ -115,12 +157,26 @@ impl FakeAurora {
                 self.next_id += 1;
                 let password = params["Password"].as_str().unwrap().to_owned();
                 self.users.insert(email, (self.next_id, password));
-                if fault == Some(Fault::LoseAnswer) {
-                    return Exchange::NoAnswer {
+                let created =
+                    json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": self.next_id});
+                match fault {
+                    Some(Fault::LoseAnswer) => Exchange::NoAnswer {
                         detail: "Failed to fetch".into(),
-                    };
+                    },
+                    Some(Fault::NoticeBeforeJson) => Exchange::Answered(HttpResponse::new(
+                        200,
+                        format!("<br />\n<b>Notice</b>:  Undefined index: Forced in <b>/var/www/aurora/modules/Core/Module.php</b> on line <b>1120</b><br />\n{created}"),
+                    )),
+                    Some(Fault::Http500AfterInsert) => Exchange::Answered(HttpResponse::new(
+                        500,
+                        "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to a member function toResponseArray() on null in /var/www/aurora/system/Api.php:812",
+                    )),
+                    Some(Fault::NotJsonAfterInsert) => Exchange::Answered(HttpResponse::new(
+                        200,
+                        "<html><body>Service temporarily unavailable</body></html>",
+                    )),
+                    _ => envelope(json!(self.next_id)),
                 }
-                envelope(json!(self.next_id))
             }
             _ => error(116),
         }
@@ -174,6 +230,11 @@ fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
             batch.push(cmd);
         }
         if batch.is_empty() {
+            // The engine paused by itself (faults in a row): the user presses Resume.
+            if run.hold().is_some() {
+                run.resume(now);
+                continue;
+            }
             let wake = run
                 .next_wake(now)
                 .unwrap_or_else(|| panic!("stuck in {:?}", run.phase()));
@@ -235,9 +296,14 @@ fn wrong_password_sends_no_row() {
     let Phase::LoginFailed(message) = run.phase() else {
         panic!("{:?}", run.phase())
     };
-    assert!(message.contains("wrong login or password"));
+    assert!(message.message.contains("wrong login or password"));
+    assert_eq!(message.kind, StopKind::CredentialsRefused);
     assert_eq!(server.creates, 0);
-    assert_eq!(statuses(&run), [Status::Pending; 4]);
+    assert_eq!(server.logins, 1, "a refusal is not tried again");
+    // No row is left pending: each ends skipped, saying why.
+    assert_eq!(statuses(&run), [Status::Skipped; 4]);
+    assert!(run.rows()[0].message.contains("wrong login or password"));
+    assert!(run.is_over());
 }
 
 #[test]
@@ -295,13 +361,14 @@ fn a_row_never_answered_ends_unknown_and_one_always_failing_ends_failed() {
         max_attempts: 2,
         ..RunConfig::default()
     };
-    // Retries go to the back of the queue: a, b, c, a, b.
+    // Retries go to the back of the queue: a, b, c, a, b. A database error (Result:
+    // false) stores nothing, so b, refused twice, did not get its account.
     let mut server = FakeAurora::with_faults([
         Some(Fault::Drop),
-        Some(Fault::Http500),
+        Some(Fault::ResultFalse),
         None,
         Some(Fault::Drop),
-        Some(Fault::Http500),
+        Some(Fault::ResultFalse),
     ]);
     let mut run = start(
         "a@localhost | p1\nb@localhost | p2\nc@localhost | p3\n",
@@ -350,7 +417,7 @@ fn fatal_code_stops_the_run_and_skips_the_rest() {
     let Phase::Stopped(reason) = run.phase() else {
         panic!("{:?}", run.phase())
     };
-    assert!(reason.contains("115"), "{reason}");
+    assert!(reason.message.contains("115"), "{reason}");
     assert_eq!(
         statuses(&run),
         [
@@ -524,6 +591,302 @@ fn resume_skips_finished_rows_and_resolves_unknown_ones() {
     assert_eq!(server.users.len(), 4);
 }
 
+#[test]
+fn a_102_mid_run_logs_in_again_and_sends_the_row_again() {
+    let mut server = FakeAurora::with_faults([None, Some(Fault::Code(102))]);
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.logins, 2);
+    assert_eq!(
+        run.rows()[1].attempts,
+        1,
+        "a re-login does not use up an attempt"
+    );
+}
+
+#[test]
+fn a_500_is_ambiguous_and_never_failed() {
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 2,
+        ..RunConfig::default()
+    };
+    let mut server = FakeAurora::with_faults([Some(Fault::Http500), Some(Fault::Http500)]);
+    let mut run = start("a@localhost | p1\n", "12345", config);
+    drive(&mut run, &mut server);
+    let row = &run.rows()[0];
+    assert_eq!(row.status, Status::Unknown, "{}", row.message);
+    assert_eq!(row.code, Some(500));
+    assert!(row.message.contains("may or may not"), "{}", row.message);
+}
+
+#[test]
+fn php_notices_before_the_json_are_read_through() {
+    let mut server =
+        FakeAurora::with_faults([Some(Fault::NoticeBeforeJson), Some(Fault::NoticeBeforeJson)]);
+    let mut run = start(SEED, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.creates, 4, "nothing sent twice");
+    for (i, row) in run.rows().iter().enumerate() {
+        let email = [
+            "a@localhost",
+            "a2@localhost",
+            "a3@localhost",
+            "a4@localhost",
+        ][i];
+        assert_eq!(row.target_id, Some(server.users[email].0.to_string()));
+    }
+}
+
+#[test]
+fn a_500_or_html_after_the_insert_ends_exists_most_likely_created() {
+    let mut server = FakeAurora::with_faults([
+        // The first answer is normal, so the server is known to be Aurora.
+        None,
+        Some(Fault::Http500AfterInsert),
+        Some(Fault::NotJsonAfterInsert),
+    ]);
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Exists,
+            Status::Exists,
+            Status::Created
+        ]
+    );
+    for row in &run.rows()[1..3] {
+        assert!(
+            row.message.contains("most likely created"),
+            "{}",
+            row.message
+        );
+        assert_eq!(
+            row.code, None,
+            "the final answer (111) decided, not the 500"
+        );
+    }
+    assert_eq!(server.users.len(), 4);
+}
+
+#[test]
+fn html_after_a_good_login_is_one_odd_answer_not_a_stop() {
+    // The login's token proved the server is Aurora: HTML on the first create is one
+    // odd (ambiguous) answer, resolved by the retry.
+    let mut server = FakeAurora::with_faults([Some(Fault::NotJsonAfterInsert)]);
+    let mut run = start(SEED, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    assert_eq!(run.phase(), &Phase::Finished, "{:?}", run.phase());
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Exists,
+            Status::Created,
+            Status::Created,
+            Status::Created
+        ]
+    );
+    assert!(run.rows()[0].message.contains("most likely created"));
+}
+
+#[test]
+fn token_expiry_every_ten_creates_with_two_dropped_relogins() {
+    let file: String = (0..60)
+        .map(|i| format!("u{i}@localhost | pw{i}\n"))
+        .collect();
+    let mut server = FakeAurora {
+        expire_every: Some(10),
+        // The first login works; the first re-login is dropped twice, then works.
+        login_faults: [None, Some(LoginFault::Drop), Some(LoginFault::Drop)].into(),
+        ..FakeAurora::default()
+    };
+    let mut run = start(&file, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    assert_eq!(run.phase(), &Phase::Finished, "{:?}", run.phase());
+    assert_eq!(run.counts().get(Status::Created), 60);
+    assert_eq!(server.users.len(), 60);
+    // 1 login + 6 re-logins after expiries, 2 of which were dropped once more.
+    assert_eq!(server.logins, 1 + 6 + 2);
+}
+
+#[test]
+fn a_dropped_or_failing_first_login_is_tried_again_then_stops() {
+    let mut server = FakeAurora {
+        login_faults: [Some(LoginFault::Http502), Some(LoginFault::Drop)].into(),
+        ..FakeAurora::default()
+    };
+    let mut run = start(SEED, "12345", RunConfig::default());
+    drive(&mut run, &mut server);
+    assert_eq!(statuses(&run), [Status::Created; 4]);
+    assert_eq!(server.logins, 3);
+
+    let mut server = FakeAurora {
+        login_faults: [Some(LoginFault::Drop); 10].into(),
+        ..FakeAurora::default()
+    };
+    let mut run = start(SEED, "12345", RunConfig::default());
+    let end = drive(&mut run, &mut server);
+    assert_eq!(server.logins, MAX_LOGIN_ATTEMPTS as usize, "bounded");
+    assert!(end > 0, "spaced by backoff");
+    let Phase::LoginFailed(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::Unreachable);
+    assert!(stop.message.contains("5 attempts"), "{}", stop.message);
+    assert_eq!(statuses(&run), [Status::Skipped; 4]);
+}
+
+#[test]
+fn a_relogin_that_keeps_failing_stops_with_rows_unknown_or_skipped() {
+    let mut server = FakeAurora {
+        expire_every: Some(2),
+        login_faults: [
+            None,
+            Some(LoginFault::Http502),
+            Some(LoginFault::Http502),
+            Some(LoginFault::Http502),
+            Some(LoginFault::Http502),
+            Some(LoginFault::Http502),
+        ]
+        .into(),
+        ..FakeAurora::default()
+    };
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::ServerFault);
+    assert!(
+        stop.message.contains("logging in again failed"),
+        "{}",
+        stop.message
+    );
+    assert_eq!(
+        statuses(&run),
+        [
+            Status::Created,
+            Status::Skipped,
+            Status::Skipped,
+            Status::Skipped
+        ]
+    );
+}
+
+#[test]
+fn fruitless_logins_reset_on_any_answer_that_proves_the_token_worked() {
+    // Every create after the first with each token expires it; the answers in between
+    // are "exists": the run must not mistake that for tokens that never work.
+    let file: String = (0..12)
+        .map(|i| format!("u{i}@localhost | pw{i}\n"))
+        .collect();
+    let mut server = FakeAurora {
+        expire_every: Some(2),
+        ..FakeAurora::default()
+    };
+    for i in 0..12 {
+        server
+            .users
+            .insert(format!("u{i}@localhost"), (i, "old".into()));
+    }
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(&file, "12345", config);
+    drive(&mut run, &mut server);
+    assert_eq!(run.phase(), &Phase::Finished, "{:?}", run.phase());
+    assert_eq!(run.counts().get(Status::Exists), 12);
+}
+
+#[test]
+fn a_fatal_stop_leaves_ambiguous_rows_unknown_never_failed() {
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 3,
+        ..RunConfig::default()
+    };
+    // a: 500 after insert (ambiguous, retried later); b: licence limit, stop.
+    let mut server = FakeAurora::with_faults([
+        None,
+        Some(Fault::Http500AfterInsert),
+        Some(Fault::Code(115)),
+    ]);
+    let mut run = start(SEED, "12345", config);
+    drive(&mut run, &mut server);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::Limit);
+    assert_eq!(stop.code, Some(115));
+    let rows = run.rows();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[1].status, Status::Unknown, "{}", rows[1].message);
+    assert_eq!(rows[2].status, Status::Failed);
+    assert_eq!(rows[2].code, Some(115));
+    assert_eq!(rows[3].status, Status::Skipped);
+    assert_eq!(rows[3].code, None);
+}
+
+#[test]
+fn many_faults_in_a_row_pause_the_run_and_resume_goes_on() {
+    let file: String = (0..20)
+        .map(|i| format!("u{i}@localhost | pw{i}\n"))
+        .collect();
+    let mut faults = vec![None];
+    faults.extend([Some(Fault::ResultFalse); 12]);
+    let mut server = FakeAurora {
+        faults: faults.into(),
+        ..FakeAurora::default()
+    };
+    let config = RunConfig {
+        concurrency: 1,
+        ..RunConfig::default()
+    };
+    let mut run = start(&file, "12345", config);
+    let mut now = 0;
+    while run.phase() == &Phase::Running {
+        if let Some(cmd) = run.next_command(now) {
+            now += 10;
+            match cmd {
+                Command::Login(req) => run.on_login(&server.handle(&req), now),
+                Command::Create { row, request } => {
+                    run.on_create(row, &server.handle(&request), now)
+                }
+            }
+        } else {
+            now = run.next_wake(now).expect("waiting on time");
+        }
+    }
+    assert_eq!(run.phase(), &Phase::Paused);
+    assert!(
+        run.hold().unwrap().contains("12 answers"),
+        "{:?}",
+        run.hold()
+    );
+    assert!(run.counts().get(Status::Pending) > 0);
+    run.resume(now);
+    assert_eq!(run.hold(), None);
+    drive(&mut run, &mut server);
+    assert_eq!(run.counts().get(Status::Created), 20);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
@@ -537,6 +900,17 @@ mod properties {
             1 => Just(Some(Fault::ResultFalse)),
             1 => Just(Some(Fault::ExpireToken)),
             1 => Just(Some(Fault::Code(103))),
+            1 => Just(Some(Fault::NoticeBeforeJson)),
+            1 => Just(Some(Fault::Http500AfterInsert)),
+            1 => Just(Some(Fault::NotJsonAfterInsert)),
+        ]
+    }
+
+    fn login_fault() -> impl Strategy<Value = Option<LoginFault>> {
+        prop_oneof![
+            3 => Just(None),
+            1 => Just(Some(LoginFault::Drop)),
+            1 => Just(Some(LoginFault::Http502)),
         ]
     }
 
@@ -549,12 +923,19 @@ mod properties {
         fn every_row_accounted_for_once(
             n in 1usize..25,
             faults in proptest::collection::vec(fault(), 0..60),
+            login_faults in proptest::collection::vec(login_fault(), 0..8),
+            expire_every in proptest::option::of(2usize..9),
             concurrency in 1usize..7,
             max_attempts in 1u32..5,
         ) {
             let file: String = (0..n).map(|i| format!("u{i}@localhost | pw{i}\n")).collect();
             let config = RunConfig { concurrency, max_attempts, ..RunConfig::default() };
-            let mut server = FakeAurora { faults: faults.into(), ..FakeAurora::default() };
+            let mut server = FakeAurora {
+                faults: faults.into(),
+                login_faults: login_faults.into(),
+                expire_every,
+                ..FakeAurora::default()
+            };
             let mut run = start(&file, "12345", config);
             drive(&mut run, &mut server);
             prop_assert!(run.is_over());

@@ -10,13 +10,15 @@ use roster_core::read::read;
 use roster_core::run::pace::Backoff;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
 use roster_core::send::mumara::{Mumara, MumaraDefaults};
-use roster_core::send::Secrets;
+use roster_core::send::{Secrets, StopKind};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Fault {
     Gateway502,
     LoseAnswer,
+    /// The user was stored, then the framework's error page: HTTP 500 HTML.
+    ServerError500AfterInsert,
 }
 
 /// Laravel-style throttle: `limit` requests per fixed window that starts at the first
@@ -31,6 +33,23 @@ struct FakeMumara {
     faults: VecDeque<Option<Fault>>,
     accepted: usize,
     rate_limited: usize,
+    /// Laravel's `unique` rule: a taken address answers 422 with an `errors` map
+    /// instead of Mumara's own "User already exists.".
+    taken_as_422: bool,
+    /// ThrottleRequests' headers on every answer (`X-RateLimit-Limit`, `-Remaining`).
+    states_limit: bool,
+    /// `Retry-After` as an HTTP-date (with the answer's `Date` header when `Some(true)`).
+    retry_after_date: Option<bool>,
+    /// An unauthenticated request is redirected to `/login` (fetch follows it).
+    redirects_to_login: bool,
+    requests: usize,
+}
+
+/// Unix ms of the fake clock's zero, for HTTP-dates: 2026-12-01T07:00:00Z.
+const EPOCH_MS: u64 = 1_796_108_400_000;
+
+fn http_date(ms: u64) -> String {
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms))
 }
 
 impl FakeMumara {
@@ -45,6 +64,11 @@ impl FakeMumara {
             faults: VecDeque::new(),
             accepted: 0,
             rate_limited: 0,
+            taken_as_422: false,
+            states_limit: false,
+            retry_after_date: None,
+            redirects_to_login: false,
+            requests: 0,
         }
     }
 
@@ -53,10 +77,31 @@ impl FakeMumara {
             status,
             headers,
             body: body.to_string(),
+            redirected_to: None,
         })
     }
 
     fn handle(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        let answer = self.handle_inner(req, now);
+        if !self.states_limit {
+            return answer;
+        }
+        let Exchange::Answered(mut response) = answer else {
+            return answer;
+        };
+        let used = self.window.map_or(0, |(_, c)| c);
+        response
+            .headers
+            .push(("X-RateLimit-Limit".into(), self.limit.to_string()));
+        response.headers.push((
+            "X-RateLimit-Remaining".into(),
+            self.limit.saturating_sub(used).to_string(),
+        ));
+        Exchange::Answered(response)
+    }
+
+    fn handle_inner(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        self.requests += 1;
         let (start, count) = match self.window {
             Some((start, count)) if now < start + self.window_ms => (start, count),
             _ => (now, 0),
@@ -64,11 +109,24 @@ impl FakeMumara {
         if count >= self.limit {
             self.rate_limited += 1;
             let secs = (start + self.window_ms - now).div_ceil(1000);
-            return Self::answer(
-                429,
-                json!({"message": "Too Many Attempts."}),
-                vec![("Retry-After".into(), secs.to_string())],
-            );
+            let mut headers = vec![];
+            match self.retry_after_date {
+                None => headers.push(("Retry-After".into(), secs.to_string())),
+                Some(with_date) => {
+                    headers.push((
+                        "Retry-After".into(),
+                        http_date(EPOCH_MS + now + secs * 1000),
+                    ));
+                    if with_date {
+                        headers.push(("Date".into(), http_date(EPOCH_MS + now)));
+                    }
+                }
+            }
+            headers.push((
+                "X-RateLimit-Reset".into(),
+                ((EPOCH_MS + now) / 1000 + secs).to_string(),
+            ));
+            return Self::answer(429, json!({"message": "Too Many Attempts."}), headers);
         }
         self.window = Some((start, count + 1));
         let bearer = req
@@ -77,6 +135,13 @@ impl FakeMumara {
             .find(|(n, _)| n == "Authorization")
             .map(|(_, v)| v.as_str());
         if bearer != Some(&format!("Bearer {}", self.key)) {
+            if self.redirects_to_login {
+                return Exchange::Answered(HttpResponse {
+                    redirected_to: Some("http://sandbox/login".into()),
+                    ..HttpResponse::new(200, "<!DOCTYPE html><html><head><title>Login</title></head><body><form method=\"POST\" action=\"/login\"></form></body></html>")
+                        .with_header("Content-Type", "text/html; charset=UTF-8")
+                });
+            }
             return Self::answer(
                 401,
                 json!({"status":"error","result":"Unauthenticated."}),
@@ -100,6 +165,13 @@ impl FakeMumara {
             );
         }
         let email = body["email"].as_str().unwrap().to_lowercase();
+        if self.users.contains_key(&email) && self.taken_as_422 {
+            return Self::answer(
+                422,
+                json!({"message":"The given data was invalid.","errors":{"email":["The email has already been taken."]}}),
+                vec![],
+            );
+        }
         if self.users.contains_key(&email) {
             return Self::answer(
                 200,
@@ -114,6 +186,12 @@ impl FakeMumara {
             return Exchange::NoAnswer {
                 detail: "Failed to fetch".into(),
             };
+        }
+        if fault == Some(Fault::ServerError500AfterInsert) {
+            return Exchange::Answered(HttpResponse::new(
+                500,
+                "<!DOCTYPE html><html><head><title>Server Error</title></head><body>500 | Server Error</body></html>",
+            ));
         }
         Self::answer(
             200,
@@ -138,7 +216,10 @@ fn file(n: usize) -> String {
 }
 
 fn start(n: usize, key: &str, package: u64, config: RunConfig) -> Run {
-    let text = file(n);
+    start_file(&file(n), key, package, config)
+}
+
+fn start_file(text: &str, key: &str, package: u64, config: RunConfig) -> Run {
     let table = read(text.as_bytes()).unwrap();
     let target = Mumara::new(
         "http://sandbox",
@@ -257,7 +338,7 @@ fn refused_key_stops_after_one_request() {
     let Phase::Stopped(reason) = run.phase() else {
         panic!("{:?}", run.phase())
     };
-    assert!(reason.contains("401"), "{reason}");
+    assert!(reason.message.contains("401"), "{reason}");
     let counts = run.counts();
     assert_eq!(counts.get(Status::Failed), 1);
     assert_eq!(counts.get(Status::Skipped), 9);
@@ -269,7 +350,7 @@ fn unknown_package_for_every_row_stops_the_run() {
     let mut server = FakeMumara::new(60);
     let mut run = start(10, "sandbox-key", 99, RunConfig::default());
     drive(&mut run, &mut server, 10);
-    assert!(matches!(run.phase(), Phase::Stopped(r) if r.contains("Package")));
+    assert!(matches!(run.phase(), Phase::Stopped(r) if r.message.contains("Package")));
     let counts = run.counts();
     // Three refusals stop it; those already in flight (at most 4) finish as refused.
     let rejected = counts.get(Status::Rejected);
@@ -315,4 +396,258 @@ fn lost_answers_and_502s_resolve_without_double_creates() {
             assert_eq!(row.target_id, Some(id.to_string()));
         }
     }
+}
+
+#[test]
+fn laravel_422_taken_rows_end_exists_and_the_run_goes_on() {
+    let mut server = FakeMumara::new(1_000);
+    server.taken_as_422 = true;
+    for i in [0, 3, 7] {
+        server.users.insert(format!("u{i}@x.y"), 100 + i as u64);
+    }
+    let mut run = start(10, "sandbox-key", 1, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    assert_eq!(run.phase(), &Phase::Finished, "{:?}", run.phase());
+    let counts = run.counts();
+    assert_eq!(counts.get(Status::Exists), 3);
+    assert_eq!(counts.get(Status::Created), 7);
+    assert!(run.rows()[3].message.contains("already been taken"));
+}
+
+#[test]
+fn an_unstated_limit_is_learned_from_x_ratelimit_limit() {
+    let mut server = FakeMumara::new(120);
+    server.states_limit = true;
+    // The user typed no rate: the run learns 120/min from the first answer.
+    let mut run = start(240, "sandbox-key", 1, RunConfig::default());
+    let end = drive(&mut run, &mut server, 20);
+    assert_eq!(run.counts().get(Status::Created), 240);
+    assert_eq!(run.progress(end).server_limit_per_min, Some(120));
+    assert!(server.rate_limited <= 1, "{} 429s", server.rate_limited);
+    // The pace, not a timing assertion on real time: the fake clock's end, against
+    // the bound of rows / limit (two minutes).
+    let ratio = end as f64 / 120_000.0;
+    assert!((0.95..=1.1).contains(&ratio), "ratio {ratio} ({end} ms)");
+}
+
+#[test]
+fn a_typed_rate_above_the_stated_limit_is_lowered_to_it() {
+    let mut server = FakeMumara::new(30);
+    server.states_limit = true;
+    let config = RunConfig {
+        rate_per_min: Some(600),
+        ..RunConfig::default()
+    };
+    let mut run = start(60, "sandbox-key", 1, config);
+    let end = drive(&mut run, &mut server, 10);
+    assert_eq!(run.counts().get(Status::Created), 60);
+    assert!(server.rate_limited <= 1, "{} 429s", server.rate_limited);
+    assert!(end >= 110_000, "held the server's 30/min: {end}");
+}
+
+#[test]
+fn retry_after_as_an_http_date_is_honoured() {
+    for with_date_header in [true, false] {
+        let mut server = FakeMumara::new(5);
+        server.retry_after_date = Some(with_date_header);
+        server.window_ms = 10_000;
+        let mut run = start(12, "sandbox-key", 1, RunConfig::default()).with_wall_clock(EPOCH_MS);
+        let end = drive(&mut run, &mut server, 10);
+        assert_eq!(run.counts().get(Status::Created), 12);
+        assert!(server.rate_limited < 8, "{} 429s", server.rate_limited);
+        assert!(end >= 20_000, "three windows of 10 s: {end}");
+        assert!(run.rows().iter().all(|r| r.attempts == 1));
+    }
+}
+
+#[test]
+fn endless_429s_pause_the_run_naming_the_limit() {
+    let mut server = FakeMumara::new(0);
+    server.states_limit = true;
+    let mut run = start(5, "sandbox-key", 1, RunConfig::default());
+    let mut now = 0;
+    let mut in_flight = Vec::new();
+    for _ in 0..10_000 {
+        if run.phase() != &Phase::Running && in_flight.is_empty() {
+            break;
+        }
+        while let Some(Command::Create { row, request }) = run.next_command(now) {
+            in_flight.push((row, request));
+        }
+        now += 10;
+        for (row, request) in std::mem::take(&mut in_flight) {
+            let answer = server.handle(&request, now);
+            run.on_create(row, &answer, now);
+        }
+        if let Some(wake) = run.next_wake(now) {
+            now = now.max(wake);
+        }
+    }
+    assert_eq!(run.phase(), &Phase::Paused);
+    let hold = run.hold().expect("a reason");
+    assert!(hold.contains("429"), "{hold}");
+    assert!(hold.contains("Requests per minute"), "{hold}");
+    assert_eq!(server.rate_limited, 8);
+    assert_eq!(run.counts().get(Status::Pending), 5, "nothing lost");
+}
+
+#[test]
+fn a_redirect_to_the_login_page_stops_after_one_request() {
+    let mut server = FakeMumara::new(60);
+    server.redirects_to_login = true;
+    let mut run = start(10, "wrong-key", 1, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::CredentialsRefused);
+    assert!(stop.message.contains("login page"), "{stop}");
+    assert_eq!(server.requests, 1);
+    assert_eq!(run.counts().get(Status::Skipped), 9);
+}
+
+#[test]
+fn a_500_after_the_insert_is_resolved_by_the_retry() {
+    let mut server = FakeMumara::new(1_000);
+    server.taken_as_422 = true;
+    server.faults = [None, Some(Fault::ServerError500AfterInsert)].into();
+    let config = RunConfig {
+        concurrency: 1,
+        backoff: Backoff {
+            base_ms: 10,
+            cap_ms: 100,
+        },
+        ..RunConfig::default()
+    };
+    let mut run = start(3, "sandbox-key", 1, config);
+    drive(&mut run, &mut server, 10);
+    let rows = run.rows();
+    assert_eq!(rows[1].status, Status::Exists, "{}", rows[1].message);
+    assert!(rows[1].message.contains("most likely created"));
+    assert_eq!(run.counts().get(Status::Created), 2);
+    assert_eq!(server.users.len(), 3);
+}
+
+#[test]
+fn rows_with_their_own_package_never_stop_the_run() {
+    // Every row names its own package, and five of them name one that does not exist:
+    // each is refused on its own, and the rest are created.
+    let mut text = String::from("name,email,password,package_id\n");
+    for i in 0..10 {
+        let package = if i < 5 { 99 } else { 1 };
+        text.push_str(&format!("User {i},u{i}@x.y,pw{i},{package}\n"));
+    }
+    let mut server = FakeMumara::new(1_000);
+    let mut run = start_file(&text, "sandbox-key", 1, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    assert_eq!(run.phase(), &Phase::Finished, "{:?}", run.phase());
+    assert_eq!(run.counts().get(Status::Rejected), 5);
+    assert_eq!(run.counts().get(Status::Created), 5);
+}
+
+#[test]
+fn html_as_the_first_answer_is_a_wrong_server_and_stops() {
+    // No redirect, no JSON: a page that is not Mumara's API. One request, then a stop
+    // the diagnosis reads; the row is unknown (something answered it), never failed.
+    let mut run = start(5, "sandbox-key", 1, RunConfig::default());
+    let Some(Command::Create { row, .. }) = run.next_command(0) else {
+        panic!("a create first")
+    };
+    assert!(
+        run.next_command(0).is_none(),
+        "one at a time until an answer"
+    );
+    let page = HttpResponse::new(200, "<!DOCTYPE html><html><body>Welcome</body></html>")
+        .with_header("Content-Type", "text/html");
+    run.on_create(row, &Exchange::Answered(page), 10);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::NotTheApi);
+    assert!(stop.kind.wants_diagnosis());
+    assert_eq!(run.rows()[row].status, Status::Unknown);
+    assert_eq!(run.counts().get(Status::Skipped), 4);
+    assert!(run.is_over());
+}
+
+#[test]
+fn every_form_of_a_refused_key_stops_after_one_request() {
+    let answers = [
+        (
+            401,
+            r#"{"message":"Unauthenticated."}"#,
+            StopKind::CredentialsRefused,
+        ),
+        (
+            403,
+            r#"{"message":"This action is unauthorized."}"#,
+            StopKind::AccessDenied,
+        ),
+        (
+            419,
+            r#"{"message":"CSRF token mismatch."}"#,
+            StopKind::NotTheApi,
+        ),
+        (
+            200,
+            r#"{"status":"error","result":"Error: Invalid API token."}"#,
+            StopKind::CredentialsRefused,
+        ),
+        (
+            200,
+            r#"{"status":"error","result":"Error: User limit reached for your license."}"#,
+            StopKind::Limit,
+        ),
+    ];
+    for (status, body, kind) in answers {
+        let mut run = start(5, "sandbox-key", 1, RunConfig::default());
+        let Some(Command::Create { row, .. }) = run.next_command(0) else {
+            panic!("a create first")
+        };
+        assert!(
+            run.next_command(0).is_none(),
+            "one at a time until an answer"
+        );
+        run.on_create(
+            row,
+            &Exchange::Answered(HttpResponse::new(status, body)),
+            10,
+        );
+        let Phase::Stopped(stop) = run.phase() else {
+            panic!("{status} {body}: {:?}", run.phase())
+        };
+        assert_eq!(stop.kind, kind, "{body}");
+        assert_eq!(stop.code, Some(i64::from(status)), "{body}");
+        assert_eq!(run.rows()[row].status, Status::Failed, "{body}");
+        assert_eq!(run.counts().get(Status::Skipped), 4, "{body}");
+        assert!(run.rows().iter().skip(1).all(|r| r.code.is_none()));
+        assert!(run.is_over());
+    }
+}
+
+#[test]
+fn an_unrecognised_error_rejects_that_row_and_the_run_goes_on() {
+    let mut run = start(3, "sandbox-key", 1, RunConfig::default());
+    let mut now = 0;
+    let mut answers = [
+        r#"{"status":"error","result":"Error: Something odd."}"#,
+        r#"{"status":"success","result":"ok","response":{"id":5}}"#,
+        r#"{"status":"success","result":"ok","response":{"id":6}}"#,
+    ]
+    .into_iter();
+    while !run.is_over() {
+        while let Some(Command::Create { row, .. }) = run.next_command(now) {
+            now += 10;
+            let body = answers.next().expect("three answers");
+            run.on_create(row, &Exchange::Answered(HttpResponse::new(200, body)), now);
+        }
+        if let Some(w) = run.next_wake(now) {
+            now = now.max(w) + 1;
+        }
+    }
+    assert_eq!(
+        run.rows().iter().map(|r| r.status).collect::<Vec<_>>(),
+        [Status::Rejected, Status::Created, Status::Created]
+    );
+    assert_eq!(run.rows()[0].message, "Error: Something odd.");
 }

@@ -16,9 +16,10 @@ use std::collections::VecDeque;
 pub use status::{RowState, Status, StatusCounts};
 
 use crate::http::{Exchange, HttpRequest};
+use crate::map::Field;
 use crate::map::UserRow;
 use crate::plan::PlannedRow;
-use crate::send::{LoginStep, Outcome, Secrets, Session, Target};
+use crate::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
 use pace::{Backoff, Jitter, Pacer, XorShift};
 
 /// What the glue must do next.
@@ -28,17 +29,50 @@ pub enum Command {
     Create { row: usize, request: HttpRequest },
 }
 
+/// Why a run stopped (or its login failed): a typed cause, the answer's code, and the
+/// sentence for the banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    pub kind: StopKind,
+    pub code: Option<i64>,
+    pub message: String,
+}
+
+impl Stop {
+    pub fn new(kind: StopKind, code: Option<i64>, message: impl Into<String>) -> Stop {
+        Stop {
+            kind,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<LoginError> for Stop {
+    fn from(e: LoginError) -> Stop {
+        Stop::new(e.kind, e.code, e.message)
+    }
+}
+
 /// Where the run stands as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
     /// Sending (or logging in, or waiting for the pacer).
     Running,
-    /// No new requests; those in flight finish.
+    /// No new requests; those in flight finish. [`Run::hold`] says why when the engine
+    /// paused by itself.
     Paused,
-    /// The first login failed; nothing was sent. The message is for the login fields.
-    LoginFailed(String),
+    /// The first login failed; nothing was sent, every row ended `skipped`. The message
+    /// is for the login fields.
+    LoginFailed(Stop),
     /// Stopped for good: fatal condition or cancel. Unsent rows end `skipped`.
-    Stopped(String),
+    Stopped(Stop),
     /// Every row has its final status.
     Finished,
 }
@@ -79,14 +113,29 @@ pub struct Progress {
     pub elapsed_ms: u64,
     /// Time left at the current pace, once there is a pace to go by.
     pub eta_ms: Option<u64>,
+    /// The rate limit the server states (`X-RateLimit-Limit`), per minute.
+    pub server_limit_per_min: Option<u32>,
 }
 
-/// Logins in a row that are each followed by an invalid session before any create
-/// succeeds; past this the run stops instead of looping.
+/// Logins in a row that are each followed by an invalid session before any answer proves
+/// a session works; past this the run stops instead of looping.
 const MAX_FRUITLESS_LOGINS: u32 = 3;
-/// Systemic refusals in a row (e.g. Mumara's unknown package for a shared default)
-/// after which the run stops rather than failing every remaining row the same way.
-const MAX_SYSTEMIC_STREAK: u32 = 3;
+/// Attempts of one login (the first or a re-login) that gets no answer or a server
+/// error, spaced by the run's backoff, before the run gives up.
+pub const MAX_LOGIN_ATTEMPTS: u32 = 5;
+/// Refusals in a row of the same field, each on a row that took that field from the
+/// run's defaults (e.g. Mumara's unknown package): past this the run stops rather than
+/// refusing every remaining row the same way.
+pub const MAX_SYSTEMIC_STREAK: u32 = 3;
+/// 429 answers in a row with no request let through: the run pauses and says so.
+pub const MAX_RATE_LIMIT_STREAK: u32 = 8;
+/// Transient faults in a row (no answer, 5xx, unreadable answers, database errors) with
+/// no answer in between that proves the server works: the run pauses and says so.
+pub const MAX_FAULT_STREAK: u32 = 12;
+/// A learned limit is paced over this much more than a minute: Laravel counts a
+/// minute's window in whole seconds from its first request, so pacing at exactly the
+/// limit lands the window's last request on its edge.
+const LEARNED_WINDOW_MS: u64 = 62_000;
 const MINUTE_MS: u64 = 60_000;
 
 pub struct Run {
@@ -106,6 +155,21 @@ pub struct Run {
     in_flight: Vec<(usize, u32)>,
     fruitless_logins: u32,
     logged_in_once: bool,
+    /// Failed attempts of the login under way, and when it may be tried again.
+    login_attempts: u32,
+    login_not_before: u64,
+    /// An answer has shown that the server is the target's API (anything but a fault or
+    /// an unreadable answer).
+    api_proven: bool,
+    fault_streak: u32,
+    /// Why the engine paused by itself (429s or faults in a row), for the banner.
+    hold: Option<String>,
+    /// The limit the server states, and the limit the user typed (if any).
+    server_limit: Option<u32>,
+    /// The current run of systemic refusals: the field, and the last message.
+    systemic_field: Option<Field>,
+    /// Wall-clock time (Unix ms) at `started_ms`, to measure an HTTP-date `Retry-After`.
+    wall_at_start_ms: Option<u64>,
     /// Until the first create is answered, one at a time: a bad key or a refused
     /// login stops the run after one request, not after `concurrency` of them.
     first_answer_seen: bool,
@@ -152,6 +216,8 @@ impl Run {
             rows.push(RowState {
                 status,
                 message,
+                code: None,
+                excluded: planned.excluded,
                 target_id: None,
                 attempts: 0,
                 answer_lost: false,
@@ -180,6 +246,14 @@ impl Run {
             in_flight: Vec::new(),
             fruitless_logins: 0,
             logged_in_once: false,
+            login_attempts: 0,
+            login_not_before: 0,
+            api_proven: false,
+            fault_streak: 0,
+            hold: None,
+            server_limit: None,
+            systemic_field: None,
+            wall_at_start_ms: None,
             first_answer_seen: false,
             not_before: 0,
             rate_limit_streak: 0,
@@ -205,7 +279,7 @@ impl Run {
                 self.queue.remove(pos);
                 let message =
                     "Already on the server (found by the check before the import): not sent.";
-                self.finish_row(row, Status::Exists, message.into(), now_ms);
+                self.finish_row(row, Status::Exists, None, message.into(), now_ms);
             }
         }
         self.settle(now_ms);
@@ -225,13 +299,25 @@ impl Run {
                     self.queue.remove(pos);
                     self.rows[*row].target_id = target_id.clone();
                     let message = format!("{} in the previous run: not sent again.", status.word());
-                    self.finish_row(*row, *status, message, now_ms);
+                    self.finish_row(*row, *status, None, message, now_ms);
                 }
                 Status::Unknown => self.rows[*row].answer_lost = true,
                 _ => {}
             }
         }
         self.settle(now_ms);
+    }
+
+    /// Tells the run the wall-clock time (Unix ms) at its start, so that a `Retry-After`
+    /// given as an HTTP-date can be measured.
+    pub fn with_wall_clock(mut self, unix_ms_at_start: u64) -> Run {
+        self.wall_at_start_ms = Some(unix_ms_at_start);
+        self
+    }
+
+    /// Why the engine paused the run by itself, while it is paused for that reason.
+    pub fn hold(&self) -> Option<&str> {
+        self.hold.as_deref()
     }
 
     /// Replaces the jitter source (the glue passes the browser's random numbers).
@@ -317,6 +403,7 @@ impl Run {
             paced_per_min,
             elapsed_ms,
             eta_ms,
+            server_limit_per_min: self.server_limit,
         }
     }
 
@@ -326,6 +413,9 @@ impl Run {
             return None;
         }
         let Some((generation, session)) = &self.session else {
+            if now_ms < self.login_not_before {
+                return None;
+            }
             return match self.target.login(&self.secrets) {
                 LoginStep::Request(request) => {
                     self.login_in_flight = true;
@@ -375,8 +465,11 @@ impl Run {
     /// When a command may next be ready, if the run is waiting on time alone (the pacer,
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
-        if self.phase != Phase::Running || self.login_in_flight || self.session.is_none() {
+        if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
             return None;
+        }
+        if self.session.is_none() {
+            return Some(self.login_not_before.max(now_ms));
         }
         let limit = if self.first_answer_seen {
             self.config.concurrency
@@ -391,7 +484,9 @@ impl Run {
         Some(row_ready.max(paced).max(self.not_before).max(now_ms))
     }
 
-    /// Hands back the answer to a [`Command::Login`].
+    /// Hands back the answer to a [`Command::Login`]. A login that got no answer or a
+    /// server error is tried again with backoff, one at a time, up to
+    /// [`MAX_LOGIN_ATTEMPTS`]; a refusal ends the run at once.
     pub fn on_login(&mut self, exchange: &Exchange, now_ms: u64) {
         self.login_in_flight = false;
         match self.target.read_login(exchange) {
@@ -399,22 +494,48 @@ impl Run {
                 self.generation += 1;
                 self.session = Some((self.generation, session));
                 self.fruitless_logins += 1;
+                self.login_attempts = 0;
                 self.logged_in_once = true;
+                // A token from the login proves the server is the target's API.
+                self.api_proven = true;
                 if self.fruitless_logins > MAX_FRUITLESS_LOGINS {
                     self.stop(
-                        "Stopped: the server keeps rejecting fresh logins' tokens.".into(),
+                        Stop::new(
+                            StopKind::CredentialsRefused,
+                            None,
+                            "Stopped: the server keeps rejecting fresh logins' tokens.",
+                        ),
                         now_ms,
                     );
                 }
             }
-            Err(e) if !self.logged_in_once => {
-                self.phase = Phase::LoginFailed(e.message);
-                self.ended_ms = Some(now_ms);
+            Err(e) if e.transient && self.login_attempts + 1 < MAX_LOGIN_ATTEMPTS => {
+                self.login_attempts += 1;
+                let delay = self
+                    .config
+                    .backoff
+                    .delay(self.login_attempts, self.jitter.as_mut())
+                    .max(self.config.backoff.base_ms / 2);
+                self.login_not_before = now_ms + delay;
             }
-            Err(e) => self.stop(
-                format!("Stopped: logging in again failed. {}", e.message),
-                now_ms,
-            ),
+            Err(e) => {
+                let attempts = self.login_attempts + 1;
+                let mut stop = Stop::from(e);
+                if attempts > 1 {
+                    stop.message = format!("{} ({attempts} attempts)", stop.message);
+                }
+                if self.logged_in_once {
+                    stop.message = format!("Stopped: logging in again failed. {}", stop.message);
+                    self.stop(stop, now_ms);
+                } else {
+                    let reason = format!("Not sent: {}", stop.message);
+                    for row in std::mem::take(&mut self.queue) {
+                        self.finish_row(row, Status::Skipped, None, reason.clone(), now_ms);
+                    }
+                    self.phase = Phase::LoginFailed(stop);
+                    self.ended_ms = Some(now_ms);
+                }
+            }
         }
         self.settle(now_ms);
     }
@@ -427,16 +548,40 @@ impl Run {
         let (_, generation) = self.in_flight.swap_remove(pos);
         self.first_answer_seen = true;
         self.changed.push(row);
-        let outcome = self.target.read_create(exchange);
+        if let Some(limit) = self.target.stated_rate_limit(exchange) {
+            self.learn_limit(limit, now_ms);
+        }
+        let mut outcome = self.target.read_create(exchange);
+        if let Outcome::Unreadable { code, message } = outcome {
+            // Before any answer showed that this is the API, HTML where JSON belongs is a
+            // wrong Server URL; after that, one odd answer like a 5xx.
+            outcome = if self.api_proven {
+                Outcome::Transient {
+                    code,
+                    message,
+                    ambiguous: true,
+                }
+            } else {
+                Outcome::Fatal {
+                    kind: StopKind::NotTheApi,
+                    code,
+                    message: format!("Stopped: {message}"),
+                    ambiguous: true,
+                }
+            };
+        }
         if !matches!(outcome, Outcome::RateLimited { .. }) {
             self.rate_limit_streak = 0;
         }
-        if !matches!(outcome, Outcome::Rejected { systemic: true, .. }) {
-            self.systemic_streak = 0;
+        if !matches!(outcome, Outcome::Transient { .. }) {
+            self.api_proven = true;
+            self.fault_streak = 0;
         }
         match outcome {
             Outcome::Created { target_id } => {
                 self.fruitless_logins = 0;
+                self.systemic_field = None;
+                self.systemic_streak = 0;
                 self.on_success(now_ms);
                 let state = &mut self.rows[row];
                 state.target_id = target_id;
@@ -445,33 +590,36 @@ impl Run {
                 } else {
                     String::new()
                 };
-                self.finish_row(row, Status::Created, message, now_ms);
+                self.finish_row(row, Status::Created, None, message, now_ms);
             }
             Outcome::Exists { message } => {
+                self.fruitless_logins = 0;
+                self.systemic_field = None;
+                self.systemic_streak = 0;
                 self.on_success(now_ms);
                 let message = if self.rows[row].answer_lost {
                     format!("{message}. An earlier attempt's answer was lost, so Roster most likely created this account.")
                 } else {
                     message
                 };
-                self.finish_row(row, Status::Exists, message, now_ms);
+                self.finish_row(row, Status::Exists, None, message, now_ms);
             }
             Outcome::Rejected {
-                message, systemic, ..
+                code,
+                message,
+                field,
             } => {
+                self.fruitless_logins = 0;
                 self.on_success(now_ms);
-                self.finish_after_refusal(row, Status::Rejected, message.clone(), now_ms);
-                if systemic {
-                    self.systemic_streak += 1;
-                    if self.systemic_streak >= MAX_SYSTEMIC_STREAK {
-                        self.stop(
-                            format!("Stopped: {MAX_SYSTEMIC_STREAK} rows in a row were refused the same way, so every remaining row would be too: {message}"),
-                            now_ms,
-                        );
-                    }
-                }
+                self.finish_after_refusal(row, Status::Rejected, code, message.clone(), now_ms);
+                self.count_systemic(row, field, code, &message, now_ms);
             }
-            Outcome::Transient { message, ambiguous } => {
+            Outcome::Transient {
+                code,
+                message,
+                ambiguous,
+            } => {
+                self.fault_streak += 1;
                 let stopped = self.is_stopped();
                 let state = &mut self.rows[row];
                 state.answer_lost |= ambiguous;
@@ -479,31 +627,49 @@ impl Run {
                 if attempts < self.config.max_attempts && !stopped {
                     let delay = self.config.backoff.delay(attempts, self.jitter.as_mut());
                     self.ready_at[row] = now_ms + delay;
+                    self.rows[row].code = code;
                     self.requeue(row, false, format!("Retrying: {message}"), now_ms);
                 } else {
+                    // The server may have acted on a lost or broken answer: never `failed`.
                     let status = if state.answer_lost {
                         Status::Unknown
                     } else {
                         Status::Failed
                     };
                     let message = format!("{message} (after {attempts} attempts)");
-                    self.finish_row(row, status, message, now_ms);
+                    self.finish_row(row, status, code, message, now_ms);
+                }
+                if self.fault_streak >= MAX_FAULT_STREAK {
+                    self.hold_run(format!(
+                        "Paused: the last {MAX_FAULT_STREAK} answers were all faults ({}). The server may be overloaded or failing. Rows are kept; press Resume to go on, or Cancel.",
+                        trim_message(&message)
+                    ));
                 }
             }
-            Outcome::Reauth { message } => {
+            Outcome::Unreadable { .. } => unreachable!("turned into Transient or Fatal above"),
+            Outcome::Reauth { code, message } => {
                 if self.session.as_ref().is_some_and(|(g, _)| *g == generation) {
                     self.session = None;
                 }
                 self.rows[row].attempts -= 1;
+                self.rows[row].code = code;
                 self.requeue(row, true, format!("Logging in again: {message}"), now_ms);
             }
             Outcome::RateLimited {
-                retry_after_ms,
+                retry_after,
                 message,
             } => {
                 self.rate_limited += 1;
                 self.rate_limit_streak += 1;
-                let wait = retry_after_ms.unwrap_or_else(|| {
+                let wait = match retry_after {
+                    Some(RetryAfter::Delay(ms)) => Some(ms),
+                    Some(RetryAfter::At(unix_ms)) => self
+                        .wall_at_start_ms
+                        .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
+                    None => None,
+                };
+                // A date in the past (clocks apart) or none at all: back off instead.
+                let wait = wait.filter(|&w| w > 0).unwrap_or_else(|| {
                     self.config
                         .backoff
                         .delay(self.rate_limit_streak, self.jitter.as_mut())
@@ -515,14 +681,94 @@ impl Run {
                     .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
                     .on_rate_limited(now_ms);
                 self.rows[row].attempts -= 1;
+                self.rows[row].code = Some(429);
                 self.requeue(row, true, message, now_ms);
+                if self.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
+                    let limit = self.server_limit.map_or_else(
+                        || "The server did not state its limit.".to_owned(),
+                        |l| format!("The server states a limit of {l} requests per minute (X-RateLimit-Limit)."),
+                    );
+                    self.hold_run(format!(
+                        "Paused: the server refused {MAX_RATE_LIMIT_STREAK} requests in a row as too many (HTTP 429) without letting one through. {limit} Another client may be using the same key. Lower Requests per minute, then press Resume."
+                    ));
+                }
             }
-            Outcome::Fatal { message, .. } => {
-                self.finish_after_refusal(row, Status::Failed, message.clone(), now_ms);
-                self.stop(message, now_ms);
+            Outcome::Fatal {
+                kind,
+                code,
+                message,
+                ambiguous,
+            } => {
+                self.rows[row].answer_lost |= ambiguous;
+                self.finish_after_refusal(row, Status::Failed, code, message.clone(), now_ms);
+                self.stop(Stop::new(kind, code, message), now_ms);
             }
         }
         self.settle(now_ms);
+    }
+
+    /// Counts a refusal towards a systemic stop: only refusals of the same field, each on
+    /// a row that took that field from the run's defaults (a row with its own value says
+    /// nothing about the rows after it, and neither adds to nor breaks the streak).
+    fn count_systemic(
+        &mut self,
+        row: usize,
+        field: Option<Field>,
+        code: Option<i64>,
+        message: &str,
+        now_ms: u64,
+    ) {
+        let Some(field) = field else {
+            self.systemic_field = None;
+            self.systemic_streak = 0;
+            return;
+        };
+        let from_default = self.users[row]
+            .as_ref()
+            .is_some_and(|u| uses_default(u, field));
+        if !from_default {
+            return;
+        }
+        if self.systemic_field != Some(field) {
+            self.systemic_field = Some(field);
+            self.systemic_streak = 0;
+        }
+        self.systemic_streak += 1;
+        if self.systemic_streak >= MAX_SYSTEMIC_STREAK {
+            self.stop(
+                Stop::new(
+                    StopKind::Systemic,
+                    code,
+                    format!(
+                        "Stopped: {MAX_SYSTEMIC_STREAK} rows in a row that take {} from the run's defaults were refused the same way, so every such row would be too: {message}. Check the default, then send the rows again.",
+                        field.label()
+                    ),
+                ),
+                now_ms,
+            );
+        }
+    }
+
+    /// Pauses the run by itself, with the reason for the banner.
+    fn hold_run(&mut self, reason: String) {
+        if self.phase == Phase::Running {
+            self.phase = Phase::Paused;
+            self.hold = Some(reason);
+        }
+    }
+
+    /// Paces the run to the limit the server states, unless the user asked for less.
+    fn learn_limit(&mut self, limit: u32, now_ms: u64) {
+        if self.server_limit == Some(limit) {
+            return;
+        }
+        self.server_limit = Some(limit);
+        let per_min = (u64::from(limit) * MINUTE_MS / LEARNED_WINDOW_MS).max(1) as u32;
+        let per_min = self.config.rate_per_min.map_or(per_min, |r| r.min(per_min));
+        match &mut self.pacer {
+            Some(pacer) => pacer.set_limit(per_min, now_ms),
+            None => self.pacer = Some(Pacer::new(per_min, 1, now_ms)),
+        }
     }
 
     /// Stops sending new requests; those in flight finish.
@@ -535,6 +781,9 @@ impl Run {
     pub fn resume(&mut self, now_ms: u64) {
         if self.phase == Phase::Paused {
             self.phase = Phase::Running;
+            self.hold = None;
+            self.rate_limit_streak = 0;
+            self.fault_streak = 0;
             self.settle(now_ms);
         }
     }
@@ -542,7 +791,10 @@ impl Run {
     /// Ends the run: rows not yet sent end `skipped`; those in flight finish.
     pub fn cancel(&mut self, now_ms: u64) {
         if matches!(self.phase, Phase::Running | Phase::Paused) {
-            self.stop("Cancelled by the user.".into(), now_ms);
+            self.stop(
+                Stop::new(StopKind::Cancelled, None, "Cancelled by the user."),
+                now_ms,
+            );
         }
     }
 
@@ -576,14 +828,19 @@ impl Run {
     /// Puts a row back to be sent again, or, once the run has stopped, ends it: `unknown`
     /// if an earlier attempt's answer was lost, `skipped` otherwise.
     fn requeue(&mut self, row: usize, front: bool, message: String, now_ms: u64) {
-        if let Phase::Stopped(reason) = &self.phase {
-            let status = if self.rows[row].answer_lost {
-                Status::Unknown
+        if let Phase::Stopped(stop) = &self.phase {
+            let (status, message) = if self.rows[row].answer_lost {
+                (
+                    Status::Unknown,
+                    format!(
+                        "An earlier attempt's answer was lost, so the account may exist. Not sent again: {}",
+                        stop.message
+                    ),
+                )
             } else {
-                Status::Skipped
+                (Status::Skipped, format!("Not sent again: {}", stop.message))
             };
-            let message = format!("Not sent again: {reason}");
-            self.finish_row(row, status, message, now_ms);
+            self.finish_row(row, status, None, message, now_ms);
             return;
         }
         self.set_status(row, Status::Pending);
@@ -598,14 +855,21 @@ impl Run {
 
     /// Ends a row the server refused. If an earlier attempt's answer was lost, that
     /// attempt may have made the account, so the row is `unknown`, not `status`.
-    fn finish_after_refusal(&mut self, row: usize, status: Status, message: String, now_ms: u64) {
+    fn finish_after_refusal(
+        &mut self,
+        row: usize,
+        status: Status,
+        code: Option<i64>,
+        message: String,
+        now_ms: u64,
+    ) {
         if self.rows[row].answer_lost {
             let message = format!(
                 "{message}. An earlier attempt's answer was lost, so the account may exist anyway."
             );
-            self.finish_row(row, Status::Unknown, message, now_ms);
+            self.finish_row(row, Status::Unknown, code, message, now_ms);
         } else {
-            self.finish_row(row, status, message, now_ms);
+            self.finish_row(row, status, code, message, now_ms);
         }
     }
 
@@ -614,24 +878,40 @@ impl Run {
         self.counts.shift(old, status);
     }
 
-    fn finish_row(&mut self, row: usize, status: Status, message: String, now_ms: u64) {
+    fn finish_row(
+        &mut self,
+        row: usize,
+        status: Status,
+        code: Option<i64>,
+        message: String,
+        now_ms: u64,
+    ) {
         self.set_status(row, status);
         let state = &mut self.rows[row];
         state.message = message;
+        state.code = code;
         state.finished_ms = Some(now_ms);
         self.changed.push(row);
     }
 
-    fn stop(&mut self, reason: String, now_ms: u64) {
+    fn stop(&mut self, stop: Stop, now_ms: u64) {
         for row in std::mem::take(&mut self.queue) {
-            let status = if self.rows[row].answer_lost {
-                Status::Unknown
+            let (status, message) = if self.rows[row].answer_lost {
+                (
+                    Status::Unknown,
+                    format!(
+                        "An earlier attempt's answer was lost, so the account may exist. Not sent again: {}",
+                        stop.message
+                    ),
+                )
             } else {
-                Status::Skipped
+                (Status::Skipped, format!("Not sent: {}", stop.message))
             };
-            self.finish_row(row, status, format!("Not sent: {reason}"), now_ms);
+            // A skipped row does not inherit the code of the answer that stopped the run.
+            self.finish_row(row, status, None, message, now_ms);
         }
-        self.phase = Phase::Stopped(reason);
+        self.hold = None;
+        self.phase = Phase::Stopped(stop);
         self.settle(now_ms);
     }
 
@@ -647,5 +927,28 @@ impl Run {
         if self.ended_ms.is_none() && self.is_over() {
             self.ended_ms = Some(now_ms);
         }
+    }
+}
+
+/// A message cut to its first sentence-ish part, for a banner that quotes it.
+fn trim_message(message: &str) -> String {
+    let cut: String = message.chars().take(120).collect();
+    if cut.len() < message.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+/// Whether a row left `field` to the run's defaults (it has no value of its own).
+fn uses_default(user: &UserRow, field: Field) -> bool {
+    match field {
+        Field::PackageId => user.package_id.is_none(),
+        Field::Timezone => user.timezone.is_none(),
+        Field::Role => user.role.is_none(),
+        Field::QuotaMb => user.quota_mb.is_none(),
+        Field::TenantId => user.tenant_id.is_none(),
+        Field::LoginIps => user.login_ips.is_none(),
+        _ => false,
     }
 }

@@ -107,6 +107,15 @@ impl Pacer {
         }
     }
 
+    /// Holds a new limit from now on (a limit the server stated): the current rate
+    /// never exceeds it.
+    pub fn set_limit(&mut self, limit_per_min: u32, now_ms: u64) {
+        self.refill(now_ms);
+        self.limit_per_min = f64::from(limit_per_min.max(1));
+        self.rate_per_min = self.rate_per_min.min(self.limit_per_min);
+        self.tokens = self.tokens.min(self.burst);
+    }
+
     /// Takes a token; call only when [`Pacer::ready_at`] said now.
     pub fn take(&mut self, now_ms: u64) {
         self.refill(now_ms);

@@ -91,6 +91,11 @@ impl StatusCounts {
 pub struct RowState {
     pub status: Status,
     pub message: String,
+    /// The target's error code or the HTTP status of the answer that decided the row,
+    /// when it had one (Aurora's `ErrorCode`, Mumara's 422 or 401, a 5xx).
+    pub code: Option<i64>,
+    /// The user excluded the row before the run: it ends `skipped` and is never sent.
+    pub excluded: bool,
     pub target_id: Option<String>,
     pub attempts: u32,
     /// An earlier attempt got no answer: the account may have been made by it.

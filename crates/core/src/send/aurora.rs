@@ -6,8 +6,10 @@
 
 use serde_json::{json, Value};
 
-use super::{no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, Target};
-use crate::http::{Body, Exchange, HttpRequest, HttpResponse};
+use super::{
+    no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
+};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::map::{Field, UserRow};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
@@ -80,9 +82,14 @@ pub fn get_domains(aurora: &Aurora, session: &Session, tenant_id: i64) -> HttpRe
 pub fn read_result(exchange: &Exchange) -> Result<Value, String> {
     match exchange {
         Exchange::NoAnswer { detail } => Err(format!("no answer ({detail})")),
-        Exchange::Answered(response) => match envelope(response)? {
-            Envelope::Result(value) => Ok(value),
-            Envelope::Error { code, message } => Err(describe(code, &message)),
+        Exchange::Answered(response) => match envelope(response) {
+            Read::Envelope(Envelope::Result(value), _) => Ok(value),
+            Read::Envelope(Envelope::Error { code, message }, _) => Err(describe(code, &message)),
+            Read::Status(status) => Err(format!("HTTP {status} from the server")),
+            Read::NotJson => Err(format!(
+                "the server answered with something other than JSON ({})",
+                response.snippet()
+            )),
         },
     }
 }
@@ -108,35 +115,50 @@ enum Envelope {
     Error { code: i64, message: Option<String> },
 }
 
-/// Reads an answer's envelope, or says in words why it is not one.
-fn envelope(response: &HttpResponse) -> Result<Envelope, String> {
+/// What an answer holds, as far as Aurora's envelope goes.
+#[derive(Debug, Clone, PartialEq)]
+enum Read {
+    /// The envelope; `true` when PHP's notices or warnings had to be skipped to find it.
+    Envelope(Envelope, bool),
+    /// A status other than 200 (Aurora answers everything with 200; a PHP fatal error
+    /// gives 500, a proxy or web server anything).
+    Status(u16),
+    /// HTTP 200 with no envelope in it.
+    NotJson,
+}
+
+/// Reads an answer's envelope. PHP prints notices, warnings and deprecations into the
+/// output when `display_errors` is on, before (or after) the JSON: the envelope is found
+/// among them ([`crate::http::json_in`]).
+fn envelope(response: &HttpResponse) -> Read {
     if response.status != 200 {
-        let what = if response.status >= 500 {
-            "a server error"
-        } else {
-            "an unexpected status"
-        };
-        return Err(format!("HTTP {} from the server ({what})", response.status));
+        return Read::Status(response.status);
     }
-    let value: Value = serde_json::from_str(&response.body).map_err(|_| {
-        "the server answered with something other than JSON: is the Server URL the Aurora installation's address?"
-            .to_owned()
-    })?;
+    let is_envelope = |v: &Value| v.get("Result").is_some() || v.get("ErrorCode").is_some();
+    let Some((value, noisy)) = json_in(&response.body, is_envelope) else {
+        return Read::NotJson;
+    };
     if let Some(result) = value.get("Result") {
-        return Ok(Envelope::Result(result.clone()));
+        return Read::Envelope(Envelope::Result(result.clone()), noisy);
     }
     match value.get("ErrorCode").and_then(Value::as_i64) {
-        Some(code) => Ok(Envelope::Error {
-            code,
-            message: value
-                .get("ErrorMessage")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .map(str::to_owned),
-        }),
-        None => Err("the answer holds neither Result nor ErrorCode".into()),
+        Some(code) => Read::Envelope(
+            Envelope::Error {
+                code,
+                message: value
+                    .get("ErrorMessage")
+                    .and_then(Value::as_str)
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_owned),
+            },
+            noisy,
+        ),
+        None => Read::NotJson,
     }
 }
+
+/// The sentence added to a message when PHP's notices had to be skipped.
+const NOISY: &str = " (the server printed PHP notices before its answer)";
 
 /// The name and meaning of an Aurora error code, for messages.
 pub fn error_name(code: i64) -> &'static str {
@@ -189,31 +211,79 @@ impl Target for Aurora {
         let response = match exchange {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
-                return Err(LoginError::new(no_answer_message(&self.api_url, detail)))
+                return Err(LoginError::new(
+                    StopKind::Unreachable,
+                    no_answer_message(&self.api_url, detail),
+                )
+                .transient())
             }
         };
-        match envelope(response).map_err(|m| LoginError::new(format!("Login failed: {m}.")))? {
+        let envelope = match envelope(response) {
+            Read::Envelope(e, _) => e,
+            Read::Status(status) if status >= 500 => {
+                return Err(LoginError::new(
+                    StopKind::ServerFault,
+                    format!(
+                        "Login failed: HTTP {status} from the server (a server error: {}).",
+                        response.snippet()
+                    ),
+                )
+                .code(i64::from(status))
+                .transient())
+            }
+            Read::Status(status) => {
+                return Err(LoginError::new(
+                    StopKind::NotTheApi,
+                    format!("Login failed: HTTP {status} from the server: is the Server URL the Aurora installation's address?"),
+                )
+                .code(i64::from(status)))
+            }
+            Read::NotJson => {
+                return Err(LoginError::new(
+                    StopKind::NotTheApi,
+                    "Login failed: the server answered with something other than JSON: is the Server URL the Aurora installation's address?",
+                ))
+            }
+        };
+        match envelope {
             Envelope::Result(result) => match result.get("AuthToken") {
                 Some(Value::String(token)) if !token.is_empty() => Ok(Session::new(token.clone())),
                 Some(Value::Bool(true)) => Err(LoginError::new(
+                    StopKind::CredentialsRefused,
                     "Login failed: the server put the token into a cookie instead of answering it \
                      (a proxy may be adding the X-Client header).",
                 )),
                 _ => Err(LoginError::new(
+                    StopKind::NotTheApi,
                     "Login failed: the answer holds no AuthToken.",
                 )),
             },
             Envelope::Error { code: 102, .. } => Err(LoginError::new(
+                StopKind::CredentialsRefused,
                 "Login failed: wrong login or password (Aurora error 102 AuthError).",
-            )),
+            )
+            .code(102)),
             Envelope::Error { code: 108, .. } => Err(LoginError::new(
+                StopKind::AccessDenied,
                 "Login refused: access denied (Aurora error 108). The server may allow the super \
                  administrator only from whitelisted IP addresses.",
-            )),
-            Envelope::Error { code, message } => Err(LoginError::new(format!(
-                "Login failed: {}.",
-                describe(code, &message)
-            ))),
+            )
+            .code(108)),
+            Envelope::Error { code: 104, message } => Err(LoginError::new(
+                StopKind::ServerFault,
+                format!("Login failed: {}.", describe(104, &message)),
+            )
+            .code(104)
+            .transient()),
+            Envelope::Error { code, message } => Err(LoginError::new(
+                if code == 116 {
+                    StopKind::AccessDenied
+                } else {
+                    StopKind::CredentialsRefused
+                },
+                format!("Login failed: {}.", describe(code, &message)),
+            )
+            .code(code)),
         }
     }
 
@@ -237,6 +307,7 @@ impl Target for Aurora {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
                 return Outcome::Transient {
+                    code: None,
                     message: format!(
                         "No answer ({detail}): the account may or may not have been created."
                     ),
@@ -244,35 +315,49 @@ impl Target for Aurora {
                 }
             }
         };
-        if matches!(response.status, 502 | 504) {
-            return Outcome::Transient {
-                message: format!(
-                    "HTTP {} from a gateway: the account may or may not have been created.",
-                    response.status
-                ),
-                ambiguous: true,
-            };
-        }
-        let envelope = match envelope(response) {
-            Ok(e) => e,
-            Err(message) if response.status >= 500 => {
+        let (envelope, noisy) = match envelope(response) {
+            Read::Envelope(e, noisy) => (e, if noisy { NOISY } else { "" }),
+            // A PHP fatal error (or a gateway) after the insert: the account may exist.
+            Read::Status(status) if status >= 500 => {
                 return Outcome::Transient {
-                    message,
+                    code: Some(i64::from(status)),
+                    message: format!(
+                        "HTTP {status} from the server ({}): the account may or may not have been created.",
+                        response.snippet()
+                    ),
+                    ambiguous: true,
+                }
+            }
+            // Aurora answers 200 to everything: another status is a web server or a proxy
+            // refusing the request before Aurora saw it.
+            Read::Status(status) => {
+                return Outcome::Fatal {
+                    kind: StopKind::NotTheApi,
+                    code: Some(i64::from(status)),
+                    message: format!(
+                        "Stopped: HTTP {status} from the server instead of Aurora's answer. Is the Server URL the Aurora installation's address? ({})",
+                        self.api_url
+                    ),
                     ambiguous: false,
                 }
             }
-            Err(message) => {
-                return Outcome::Fatal {
+            Read::NotJson => {
+                return Outcome::Unreadable {
                     code: None,
-                    message: format!("Stopped: {message}"),
+                    message: format!(
+                        "HTTP 200 with something other than Aurora's JSON ({}): the account may or may not have been created.",
+                        response.snippet()
+                    ),
                 }
             }
         };
         match envelope {
+            // A swallowed database error: nothing was stored.
             Envelope::Result(Value::Bool(false)) => Outcome::Transient {
-                message:
-                    "The server answered Result: false without an error code (a database error)."
-                        .into(),
+                code: None,
+                message: format!(
+                    "The server answered Result: false without an error code (a database error){noisy}."
+                ),
                 ambiguous: false,
             },
             Envelope::Result(id) => Outcome::Created {
@@ -283,22 +368,29 @@ impl Target for Aurora {
                 },
             },
             Envelope::Error { code: 111, message } => Outcome::Exists {
-                message: describe(111, &message),
+                message: format!("{}{noisy}", describe(111, &message)),
             },
             Envelope::Error {
                 code: code @ (101 | 102),
                 message,
             } => Outcome::Reauth {
+                code: Some(code),
                 message: describe(code, &message),
             },
             Envelope::Error { code: 104, message } => Outcome::Transient {
-                message: describe(104, &message),
+                code: Some(104),
+                message: format!("{}{noisy}", describe(104, &message)),
                 ambiguous: false,
             },
             Envelope::Error {
                 code: code @ (108 | 115 | 116),
                 message,
             } => Outcome::Fatal {
+                kind: if code == 115 {
+                    StopKind::Limit
+                } else {
+                    StopKind::AccessDenied
+                },
                 code: Some(code),
                 message: format!(
                     "Stopped: {}. {}",
@@ -309,11 +401,13 @@ impl Target for Aurora {
                         _ => "The method is not open to the Web API on this server.",
                     }
                 ),
+                ambiguous: false,
             },
             Envelope::Error { code, message } => Outcome::Rejected {
                 code: Some(code),
-                message: describe(code, &message),
-                systemic: false,
+                message: format!("{}{noisy}", describe(code, &message)),
+                // Aurora's codes do not name the field they refuse.
+                field: None,
             },
         }
     }
@@ -328,6 +422,7 @@ mod tests {
             status: 200,
             headers: vec![],
             body: body.into(),
+            redirected_to: None,
         })
     }
 
@@ -456,6 +551,7 @@ mod tests {
                 status: 200,
                 headers: vec![],
                 body: "<html>".into(),
+                redirected_to: None,
             }))
             .unwrap_err();
         assert!(html.message.contains("other than JSON"));
@@ -482,7 +578,7 @@ mod tests {
             Outcome::Rejected {
                 code: Some(103),
                 message: "Aurora error 103 InvalidInputParameter".into(),
-                systemic: false,
+                field: None,
             }
         );
         assert_eq!(
@@ -490,7 +586,7 @@ mod tests {
             Outcome::Rejected {
                 code: Some(0),
                 message: "Aurora error 0: Reserved address".into(),
-                systemic: false,
+                field: None,
             }
         );
         assert!(matches!(
@@ -528,43 +624,76 @@ mod tests {
         }
         assert!(matches!(
             read(r#"{"Module":"Core"}"#),
-            Outcome::Fatal { .. }
+            Outcome::Unreadable { .. }
         ));
+    }
+
+    /// PHP with `display_errors` on prints notices, warnings and deprecations (HTML) into
+    /// the output before the script's JSON: the envelope is still read and used.
+    #[test]
+    fn php_notices_before_the_envelope() {
+        let a = Aurora::new("http://h");
+        let notice = "<br />\n<b>Notice</b>:  Undefined index: Forced in <b>/var/www/aurora/modules/Core/Module.php</b> on line <b>1120</b><br />\n";
+        let deprecated = "\nDeprecated: Creation of dynamic property Aurora\\System\\Api::$x is deprecated in /var/www/aurora/system/Api.php on line 42\n";
+        assert_eq!(
+            a.read_create(&answered(&format!(
+                r#"{notice}{{"AuthenticatedUserId":-1,"Module":"Core","Method":"CreateUser","Result":57}}"#
+            ))),
+            Outcome::Created {
+                target_id: Some("57".into())
+            }
+        );
+        let exists = a.read_create(&answered(&format!(
+            r#"{deprecated}{{"ErrorCode":111,"Module":"Core"}}"#
+        )));
+        assert!(
+            matches!(&exists, Outcome::Exists { message } if message.contains("PHP notices")),
+            "{exists:?}"
+        );
+        assert!(matches!(
+            a.read_create(&answered(&format!(
+                r#"{notice}{{"ErrorCode":101,"Module":""}}"#
+            ))),
+            Outcome::Reauth {
+                code: Some(101),
+                ..
+            }
+        ));
+        assert_eq!(
+            a.read_login(&answered(&format!(
+                r#"{notice}{{"Module":"AdminAuth","Result":{{"AuthToken":"t1"}}}}"#
+            ))),
+            Ok(Session::new("t1"))
+        );
     }
 
     #[test]
     fn non_envelope_answers() {
         let a = Aurora::new("http://h");
-        let status = |s: u16, body: &str| {
-            a.read_create(&Exchange::Answered(HttpResponse {
-                status: s,
-                headers: vec![],
-                body: body.into(),
-            }))
-        };
+        let status =
+            |s: u16, body: &str| a.read_create(&Exchange::Answered(HttpResponse::new(s, body)));
+        // A PHP fatal error after the insert: the account may exist.
+        for s in [500, 502, 503, 504] {
+            assert!(
+                matches!(
+                    status(s, "<b>Fatal error</b>: Allowed memory size exhausted"),
+                    Outcome::Transient { ambiguous: true, code: Some(c), .. } if c == i64::from(s)
+                ),
+                "{s}"
+            );
+        }
+        // Not Aurora at all: a web server's or proxy's page; nothing was done.
         assert!(matches!(
-            status(500, "<b>Fatal error</b>"),
-            Outcome::Transient {
+            status(404, "nope"),
+            Outcome::Fatal {
+                kind: StopKind::NotTheApi,
                 ambiguous: false,
                 ..
             }
         ));
-        assert!(matches!(
-            status(502, ""),
-            Outcome::Transient {
-                ambiguous: true,
-                ..
-            }
-        ));
-        assert!(matches!(
-            status(504, ""),
-            Outcome::Transient {
-                ambiguous: true,
-                ..
-            }
-        ));
-        assert!(matches!(status(404, "nope"), Outcome::Fatal { .. }));
-        assert!(matches!(status(200, "<html>"), Outcome::Fatal { .. }));
+        // HTTP 200 with no JSON: the engine decides (wrong URL, or one odd answer).
+        assert!(matches!(status(200, "<html>"), Outcome::Unreadable { .. }));
+        assert!(matches!(status(200, ""), Outcome::Unreadable { .. }));
         assert!(matches!(
             a.read_create(&Exchange::NoAnswer {
                 detail: "Failed to fetch".into()
@@ -574,5 +703,35 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn login_faults_are_transient_and_refusals_are_not() {
+        let a = Aurora::new("http://h");
+        let login = |e: Exchange| a.read_login(&e).unwrap_err();
+        let gone = login(Exchange::NoAnswer {
+            detail: "Failed to fetch".into(),
+        });
+        assert!(gone.transient && gone.kind == StopKind::Unreachable);
+        let fatal = login(Exchange::Answered(HttpResponse::new(
+            500,
+            "<b>Fatal error</b>",
+        )));
+        assert!(fatal.transient && fatal.kind == StopKind::ServerFault);
+        assert_eq!(fatal.code, Some(500));
+        let db = login(answered(r#"{"ErrorCode":104}"#));
+        assert!(db.transient);
+        for (body, kind) in [
+            (r#"{"ErrorCode":102}"#, StopKind::CredentialsRefused),
+            (r#"{"ErrorCode":108}"#, StopKind::AccessDenied),
+            (r#"{"ErrorCode":116}"#, StopKind::AccessDenied),
+            ("<html>", StopKind::NotTheApi),
+        ] {
+            let e = login(answered(body));
+            assert!(!e.transient, "{body}");
+            assert_eq!(e.kind, kind, "{body}");
+        }
+        let missing = login(Exchange::Answered(HttpResponse::new(404, "Not Found")));
+        assert!(!missing.transient && missing.kind == StopKind::NotTheApi);
     }
 }

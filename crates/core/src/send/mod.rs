@@ -53,18 +53,75 @@ pub enum LoginStep {
     Ready(Session),
 }
 
+/// Why a run stopped, or why its login failed: a typed cause the banner, the diagnosis
+/// and the reports read (never a sentence to search).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopKind {
+    /// The user pressed Cancel.
+    Cancelled,
+    /// No answer at all (refused, DNS, TLS, or blocked by the browser: CORS).
+    Unreachable,
+    /// An answer that is not the target's API: an HTML page, a 404, a CSRF page.
+    NotTheApi,
+    /// The login, the session or the API key was refused.
+    CredentialsRefused,
+    /// The account may not create users (role, IP whitelist, method closed).
+    AccessDenied,
+    /// A limit of the server: a licence's user cap.
+    Limit,
+    /// The same refusal row after row, caused by a run default the server lacks.
+    Systemic,
+    /// The server kept failing (5xx, database errors) where the run cannot go on.
+    ServerFault,
+}
+
+impl StopKind {
+    /// Whether the diagnosis of the connection (CORS, wrong URL) applies.
+    pub fn wants_diagnosis(self) -> bool {
+        matches!(self, StopKind::Unreachable | StopKind::NotTheApi)
+    }
+}
+
 /// Why logging in failed, in words for the person at the login fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginError {
     pub message: String,
+    pub kind: StopKind,
+    /// The target's error code or the HTTP status, when the answer had one.
+    pub code: Option<i64>,
+    /// A fault that may pass (no answer, 5xx): the login is tried again with backoff.
+    pub transient: bool,
 }
 
 impl LoginError {
-    pub fn new(message: impl Into<String>) -> LoginError {
+    pub fn new(kind: StopKind, message: impl Into<String>) -> LoginError {
         LoginError {
             message: message.into(),
+            kind,
+            code: None,
+            transient: false,
         }
     }
+
+    pub fn code(mut self, code: i64) -> LoginError {
+        self.code = Some(code);
+        self
+    }
+
+    pub fn transient(mut self) -> LoginError {
+        self.transient = true;
+        self
+    }
+}
+
+/// When a rate-limited request may be sent again, as the server said in `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryAfter {
+    /// After this many milliseconds.
+    Delay(u64),
+    /// At this wall-clock time (Unix milliseconds): an HTTP-date with no `Date` header to
+    /// measure it against, so the engine measures it against the browser's clock.
+    At(u64),
 }
 
 /// What one create's answer means for its row and for the run.
@@ -74,25 +131,40 @@ pub enum Outcome {
     Created { target_id: Option<String> },
     /// The account was there already: skipped, not a failure.
     Exists { message: String },
-    /// The target refused this row; sending it again will not help. `systemic` when the
-    /// cause is likely shared by the rows that follow (a run default the server lacks).
+    /// The target refused this row; sending it again will not help. `field` names the
+    /// refused field when the answer did: if the row took that field from the run's
+    /// defaults, the same refusal will likely meet every such row (a systemic refusal).
     Rejected {
         code: Option<i64>,
         message: String,
-        systemic: bool,
+        field: Option<Field>,
     },
-    /// A fault that may pass. `ambiguous` is true when no answer arrived, so the account
-    /// may or may not have been made.
-    Transient { message: String, ambiguous: bool },
+    /// A fault that may pass. `ambiguous` when the server may have acted before the
+    /// fault (no answer, a 5xx, an unreadable body): the account may or may not exist.
+    Transient {
+        code: Option<i64>,
+        message: String,
+        ambiguous: bool,
+    },
+    /// An answer that is not the API's (HTML where JSON belongs). Before anything has
+    /// proved the API answers, it stops the run (wrong Server URL); after that it is one
+    /// odd answer, ambiguous like a 5xx.
+    Unreadable { code: Option<i64>, message: String },
     /// The session is no longer valid: log in again, then send the row again.
-    Reauth { message: String },
+    Reauth { code: Option<i64>, message: String },
     /// Over the target's rate limit: wait, then send the row again.
     RateLimited {
-        retry_after_ms: Option<u64>,
+        retry_after: Option<RetryAfter>,
         message: String,
     },
-    /// Nothing more will succeed: stop the run.
-    Fatal { code: Option<i64>, message: String },
+    /// Nothing more will succeed: stop the run. `ambiguous` when this very answer leaves
+    /// the row's account uncertain.
+    Fatal {
+        kind: StopKind,
+        code: Option<i64>,
+        message: String,
+        ambiguous: bool,
+    },
 }
 
 /// One kind of server Roster can create accounts on.
@@ -109,6 +181,11 @@ pub trait Target {
     fn create(&self, session: &Session, row: &UserRow) -> HttpRequest;
     /// Reads a create's answer.
     fn read_create(&self, exchange: &Exchange) -> Outcome;
+    /// The rate limit an answer states, in requests per minute (Laravel's
+    /// `X-RateLimit-Limit`), so that a run paces itself to it.
+    fn stated_rate_limit(&self, _exchange: &Exchange) -> Option<u32> {
+        None
+    }
 }
 
 /// The user-facing sentence for a request that got no answer at all.

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{LoginError, LoginStep, Outcome, Secrets, Session, Target};
-use crate::http::{Body, Exchange, HttpRequest, HttpResponse};
+use super::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::map::{Field, UserRow};
 
 /// Values for fields no column provides.
@@ -38,30 +38,105 @@ impl Mumara {
     }
 }
 
-/// `Retry-After` as milliseconds: delta-seconds only (an HTTP date is ignored).
-pub fn retry_after_ms(response: &HttpResponse) -> Option<u64> {
-    response
-        .header("Retry-After")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| s.saturating_mul(1000))
+/// `Retry-After` as Laravel's throttle sends it (delta-seconds), or as an HTTP-date (RFC
+/// 9110 allows both; proxies and other frameworks send dates). A date is measured against
+/// the answer's own `Date` header when the browser may read it (the server's clock, so a
+/// skewed local clock does not matter), else left for the engine to measure against the
+/// browser's clock.
+pub fn retry_after(response: &HttpResponse) -> Option<RetryAfter> {
+    let value = response.header("Retry-After")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(RetryAfter::Delay(seconds.saturating_mul(1000)));
+    }
+    let at = unix_ms(value)?;
+    match response.header("Date").and_then(unix_ms) {
+        Some(now) => Some(RetryAfter::Delay(at.saturating_sub(now))),
+        None => Some(RetryAfter::At(at)),
+    }
+}
+
+/// An HTTP-date (IMF-fixdate, RFC 850 or asctime) as Unix milliseconds.
+fn unix_ms(date: &str) -> Option<u64> {
+    let time = httpdate::parse_http_date(date.trim()).ok()?;
+    let since = time.duration_since(std::time::UNIX_EPOCH).ok()?;
+    u64::try_from(since.as_millis()).ok()
+}
+
+/// Field names of addUser, as the 422 `errors` map and the field messages name them.
+fn field_of(name: &str) -> Option<Field> {
+    Some(match name {
+        "email" => Field::Email,
+        "password" => Field::Password,
+        "name" => Field::Name,
+        "package_id" | "package" => Field::PackageId,
+        "timezone" | "time_zone" => Field::Timezone,
+        "login_ips" => Field::LoginIps,
+        _ => return None,
+    })
+}
+
+/// Whether a message says the address is taken: Laravel's `unique` rule ("The email has
+/// already been taken.") or Mumara's own "Error: User already exists.".
+fn says_taken(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("already been taken") || lower.contains("already exists")
+}
+
+/// Whether a `status: error` message is about the key or the session, not the row.
+fn names_the_key(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    [
+        "api key",
+        "api_key",
+        "apikey",
+        "api token",
+        "api_token",
+        "token",
+        "unauthenticated",
+        "unauthorized",
+        "unauthorised",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+/// The messages of one field of an error map, joined.
+fn messages(value: &Value) -> String {
+    match value {
+        Value::Array(list) => list
+            .iter()
+            .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a field-error map (Mumara's `result` object, or Laravel's 422 `errors`): the
+/// address taken means the account exists; anything else refuses the row and names the
+/// fields.
+fn field_errors_outcome(errors: &Map<String, Value>, code: Option<i64>) -> Outcome {
+    if let Some(taken) = errors
+        .iter()
+        .find(|(f, m)| field_of(f) == Some(Field::Email) && says_taken(&messages(m)))
+    {
+        return Outcome::Exists {
+            message: format!("{}: {}", taken.0, messages(taken.1)),
+        };
+    }
+    Outcome::Rejected {
+        code,
+        message: field_errors(errors),
+        field: errors.keys().find_map(|f| field_of(f)),
+    }
 }
 
 /// Joins a field-error object into one line: `email: Error: …; name: Error: …`.
 fn field_errors(errors: &Map<String, Value>) -> String {
     errors
         .iter()
-        .map(|(field, messages)| {
-            let text = match messages {
-                Value::Array(list) => list
-                    .iter()
-                    .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            format!("{field}: {text}")
-        })
+        .map(|(field, messages)| format!("{field}: {}", self::messages(messages)))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -85,6 +160,7 @@ impl Target for Mumara {
 
     fn read_login(&self, _: &Exchange) -> Result<Session, LoginError> {
         Err(LoginError::new(
+            StopKind::NotTheApi,
             "Mumara has no login step: the API key goes on every request.",
         ))
     }
@@ -122,6 +198,7 @@ impl Target for Mumara {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
                 return Outcome::Transient {
+                    code: None,
                     message: format!(
                         "No answer ({detail}): the account may or may not have been created."
                     ),
@@ -130,51 +207,92 @@ impl Target for Mumara {
             }
         };
         let status = response.status;
+        let code = Some(i64::from(status));
+        let refused = |kind: StopKind, message: String| Outcome::Fatal {
+            kind,
+            code,
+            message,
+            ambiguous: false,
+        };
+        // Laravel's auth middleware sends a request it does not treat as an API call to
+        // the login page; fetch follows the 302, so the page arrives as a 200.
+        if let Some(to) = &response.redirected_to {
+            if to.trim_end_matches('/').to_lowercase().ends_with("/login")
+                || response.looks_like_html()
+            {
+                return refused(
+                    StopKind::CredentialsRefused,
+                    format!("Stopped: the server redirected the request to its login page ({to}). The API key was not accepted, or the request was not treated as an API call."),
+                );
+            }
+        }
         match status {
             429 => {
                 return Outcome::RateLimited {
-                    retry_after_ms: retry_after_ms(response),
+                    retry_after: retry_after(response),
                     message: "Rate limited by the server (HTTP 429): waiting, then sending again."
                         .into(),
                 }
             }
             401 => {
-                return Outcome::Fatal {
-                    code: Some(401),
-                    message: "Stopped: the API key was refused (HTTP 401). Check that it is right and has not expired.".into(),
-                }
+                return refused(
+                    StopKind::CredentialsRefused,
+                    "Stopped: the API key was refused (HTTP 401). Check that it is right and has not expired.".into(),
+                )
             }
             403 => {
-                return Outcome::Fatal {
-                    code: Some(403),
-                    message: "Stopped: access denied (HTTP 403). The key's role may lack permission to add users, or this computer's IP is not among the key's allowed IPs.".into(),
-                }
+                return refused(
+                    StopKind::AccessDenied,
+                    "Stopped: access denied (HTTP 403). The key's role may lack permission to add users, or this computer's IP is not among the key's allowed IPs.".into(),
+                )
             }
-            502 | 504 => {
+            419 => {
+                return refused(
+                    StopKind::NotTheApi,
+                    format!("Stopped: HTTP 419 (page expired: CSRF token mismatch). The server treated the request as a browser form, not an API call: is the Server URL the Mumara installation's base address? ({})", self.url),
+                )
+            }
+            // The controller may have stored the user before the error page.
+            s if s >= 500 => {
                 return Outcome::Transient {
+                    code,
                     message: format!(
-                        "HTTP {status} from a gateway: the account may or may not have been created."
+                        "HTTP {s} from the server ({}): the account may or may not have been created.",
+                        response.snippet()
                     ),
                     ambiguous: true,
                 }
             }
-            s if s >= 500 => {
-                return Outcome::Transient {
-                    message: format!("HTTP {s} from the server (a server error)."),
-                    ambiguous: false,
-                }
-            }
             _ => {}
         }
-        let Ok(value) = serde_json::from_str::<Value>(&response.body) else {
-            return Outcome::Fatal {
-                code: Some(i64::from(status)),
-                message: format!(
+        let is_answer = |v: &Value| {
+            v.get("status").is_some() || v.get("errors").is_some() || v.get("message").is_some()
+        };
+        let Some((value, _)) = json_in(&response.body, is_answer) else {
+            if (200..300).contains(&status) {
+                return Outcome::Unreadable {
+                    code,
+                    message: format!(
+                        "HTTP {status} with an answer that is not Mumara's JSON ({}). Is the Server URL the Mumara installation's address? ({})",
+                        response.snippet(),
+                        self.url
+                    ),
+                };
+            }
+            return refused(
+                StopKind::NotTheApi,
+                format!(
                     "Stopped: HTTP {status} with an answer that is not JSON. Is the Server URL the Mumara installation's address? ({})",
                     self.url
                 ),
-            };
+            );
         };
+        // Laravel's validation failure: {"message": "...", "errors": {field: [..]}}.
+        if status == 422 {
+            if let Some(Value::Object(errors)) = value.get("errors") {
+                return field_errors_outcome(errors, code);
+            }
+        }
         let state = value.get("status").and_then(Value::as_str).unwrap_or("");
         if state.eq_ignore_ascii_case("success") && (200..300).contains(&status) {
             let id = value
@@ -188,51 +306,75 @@ impl Target for Mumara {
             return Outcome::Created { target_id: id };
         }
         if !state.eq_ignore_ascii_case("error") {
-            return Outcome::Fatal {
-                code: Some(i64::from(status)),
-                message: format!(
-                    "Stopped: HTTP {status} with an answer that is neither success nor error. Is the Server URL right? ({})",
+            let said = value
+                .get("message")
+                .and_then(Value::as_str)
+                .map_or_else(String::new, |m| format!(" ({m})"));
+            if (200..300).contains(&status) {
+                return Outcome::Unreadable {
+                    code,
+                    message: format!(
+                        "HTTP {status} with an answer that is neither success nor error{said}: the account may or may not have been created."
+                    ),
+                };
+            }
+            return refused(
+                StopKind::NotTheApi,
+                format!(
+                    "Stopped: HTTP {status} with an answer that is neither success nor error{said}. Is the Server URL right? ({})",
                     self.url
                 ),
-            };
+            );
         }
         match value.get("result") {
-            Some(Value::Object(errors)) => Outcome::Rejected {
-                code: None,
-                message: field_errors(errors),
-                systemic: false,
-            },
+            Some(Value::Object(errors)) => field_errors_outcome(errors, None),
             Some(Value::String(text)) => {
                 let lower = text.to_lowercase();
-                if lower.contains("already exists") {
+                if says_taken(text) {
                     Outcome::Exists {
                         message: text.clone(),
                     }
+                } else if names_the_key(text) {
+                    refused(
+                        StopKind::CredentialsRefused,
+                        format!("Stopped: the server refused the API key: {text}"),
+                    )
                 } else if lower.contains("licen") || lower.contains("limit") {
-                    Outcome::Fatal {
-                        code: None,
-                        message: format!(
-                            "Stopped: {text} Every following row would fail the same way."
-                        ),
-                    }
+                    refused(
+                        StopKind::Limit,
+                        format!("Stopped: {text} Every following row would fail the same way."),
+                    )
                 } else {
                     Outcome::Rejected {
                         code: None,
                         message: text.clone(),
                         // "Package doesn`t exsit": every row on the same package fails.
-                        systemic: lower.contains("package"),
+                        field: lower.contains("package").then_some(Field::PackageId),
                     }
                 }
             }
             other => Outcome::Rejected {
                 code: None,
-                systemic: false,
+                field: None,
                 message: format!(
                     "The server answered an error: {}",
                     other.map_or_else(|| "(no detail)".to_owned(), Value::to_string)
                 ),
             },
         }
+    }
+
+    /// Laravel's throttle middleware states the key's limit on every answer.
+    fn stated_rate_limit(&self, exchange: &Exchange) -> Option<u32> {
+        let Exchange::Answered(response) = exchange else {
+            return None;
+        };
+        response
+            .header("X-RateLimit-Limit")?
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&l| l > 0)
     }
 }
 
@@ -245,6 +387,7 @@ mod tests {
             status,
             headers: vec![],
             body: body.into(),
+            redirected_to: None,
         })
     }
 
@@ -365,7 +508,7 @@ mod tests {
             Outcome::Rejected {
                 code: None,
                 message: "email: Error: Missing required parameter, email; name: Error: Missing required parameter, name".into(),
-                systemic: false,
+                field: Some(Field::Email),
             }
         );
         assert!(matches!(
@@ -396,29 +539,26 @@ mod tests {
                 ..
             }
         ));
+        for s in [500, 502, 503, 504] {
+            assert!(
+                matches!(
+                    read(s, "<!DOCTYPE html><html><title>Server Error</title></html>"),
+                    Outcome::Transient {
+                        ambiguous: true,
+                        ..
+                    }
+                ),
+                "{s}"
+            );
+        }
         assert!(matches!(
-            read(502, "<html>"),
-            Outcome::Transient {
-                ambiguous: true,
+            read(404, "<html>"),
+            Outcome::Fatal {
+                kind: StopKind::NotTheApi,
                 ..
             }
         ));
-        assert!(matches!(
-            read(504, ""),
-            Outcome::Transient {
-                ambiguous: true,
-                ..
-            }
-        ));
-        assert!(matches!(
-            read(500, ""),
-            Outcome::Transient {
-                ambiguous: false,
-                ..
-            }
-        ));
-        assert!(matches!(read(404, "<html>"), Outcome::Fatal { .. }));
-        assert!(matches!(read(200, "<html>"), Outcome::Fatal { .. }));
+        assert!(matches!(read(200, "<html>"), Outcome::Unreadable { .. }));
         assert!(matches!(
             t.read_create(&Exchange::NoAnswer {
                 detail: "Failed to fetch".into()
@@ -431,26 +571,160 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_reads_retry_after() {
+    fn rate_limit_reads_retry_after_in_seconds_or_as_a_date() {
         let t = target();
-        let limited = Exchange::Answered(HttpResponse {
-            status: 429,
-            headers: vec![("retry-after".into(), "7".into())],
-            body: r#"{"message":"Too Many Attempts."}"#.into(),
-        });
+        let limited = |headers: &[(&str, &str)]| {
+            let mut r = HttpResponse::new(429, r#"{"message":"Too Many Attempts."}"#);
+            for (n, v) in headers {
+                r = r.with_header(n, v);
+            }
+            t.read_create(&Exchange::Answered(r))
+        };
+        let retry = |o: Outcome| match o {
+            Outcome::RateLimited { retry_after, .. } => retry_after,
+            other => panic!("{other:?}"),
+        };
         assert_eq!(
-            t.read_create(&limited),
-            Outcome::RateLimited {
-                retry_after_ms: Some(7000),
-                message: "Rate limited by the server (HTTP 429): waiting, then sending again."
-                    .into()
+            retry(limited(&[("retry-after", "7")])),
+            Some(RetryAfter::Delay(7000))
+        );
+        assert_eq!(retry(limited(&[])), None);
+        // A date, measured against the server's own Date header.
+        assert_eq!(
+            retry(limited(&[
+                ("Retry-After", "Tue, 01 Dec 2026 07:00:30 GMT"),
+                ("Date", "Tue, 01 Dec 2026 07:00:05 GMT"),
+            ])),
+            Some(RetryAfter::Delay(25_000))
+        );
+        // A date with no Date header the browser may read: the engine measures it.
+        assert_eq!(
+            retry(limited(&[("Retry-After", "Tue, 01 Dec 2026 07:00:30 GMT")])),
+            Some(RetryAfter::At(1_796_108_430_000))
+        );
+        assert_eq!(retry(limited(&[("Retry-After", "soon")])), None);
+    }
+
+    #[test]
+    fn the_stated_limit_is_read_from_laravels_headers() {
+        let t = target();
+        let ok = HttpResponse::new(200, r#"{"status":"success","result":"ok"}"#)
+            .with_header("X-RateLimit-Limit", "120")
+            .with_header("X-RateLimit-Remaining", "119");
+        assert_eq!(t.stated_rate_limit(&Exchange::Answered(ok)), Some(120));
+        assert_eq!(
+            t.stated_rate_limit(&Exchange::Answered(HttpResponse::new(200, "{}"))),
+            None
+        );
+        assert_eq!(
+            t.stated_rate_limit(&Exchange::NoAnswer { detail: "x".into() }),
+            None
+        );
+    }
+
+    /// Laravel's validation failure (FormRequest / `$request->validate`): 422 with
+    /// `message` and an `errors` map of field → messages.
+    #[test]
+    fn laravel_422_taken_is_exists_and_anything_else_names_the_field() {
+        let t = target();
+        let read = |body: &str| t.read_create(&answer(422, body));
+        assert!(matches!(
+            read(
+                r#"{"message":"The given data was invalid.","errors":{"email":["The email has already been taken."]}}"#
+            ),
+            Outcome::Exists { .. }
+        ));
+        assert!(matches!(
+            read(
+                r#"{"message":"The email has already been taken.","errors":{"email":["The email has already been taken."]}}"#
+            ),
+            Outcome::Exists { .. }
+        ));
+        assert_eq!(
+            read(
+                r#"{"message":"The selected package id is invalid.","errors":{"package_id":["The selected package id is invalid."]}}"#
+            ),
+            Outcome::Rejected {
+                code: Some(422),
+                message: "package_id: The selected package id is invalid.".into(),
+                field: Some(Field::PackageId),
             }
         );
-        let no_header = answer(429, "");
+        // "taken" on another field is not the account existing.
         assert!(matches!(
-            t.read_create(&no_header),
-            Outcome::RateLimited {
-                retry_after_ms: None,
+            read(r#"{"message":"x","errors":{"name":["The name has already been taken."]}}"#),
+            Outcome::Rejected {
+                field: Some(Field::Name),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn refused_keys_in_every_form_stop_the_run() {
+        let t = target();
+        let kind = |o: Outcome| match o {
+            Outcome::Fatal {
+                kind,
+                ambiguous: false,
+                ..
+            } => kind,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            kind(t.read_create(&answer(401, r#"{"message":"Unauthenticated."}"#))),
+            StopKind::CredentialsRefused
+        );
+        assert_eq!(
+            kind(t.read_create(&answer(
+                403,
+                r#"{"message":"This action is unauthorized."}"#
+            ))),
+            StopKind::AccessDenied
+        );
+        assert_eq!(
+            kind(t.read_create(&answer(
+                200,
+                r#"{"status":"error","result":"Invalid API token."}"#
+            ))),
+            StopKind::CredentialsRefused
+        );
+        assert_eq!(
+            kind(t.read_create(&answer(419, r#"{"message":"CSRF token mismatch."}"#))),
+            StopKind::NotTheApi
+        );
+        // fetch followed a 302 to the login page: a 200 HTML page at /login.
+        let login_page = HttpResponse {
+            redirected_to: Some("https://m.example.com/login".into()),
+            ..HttpResponse::new(200, "<!DOCTYPE html><html><form action=\"/login\">")
+        };
+        assert_eq!(
+            kind(t.read_create(&Exchange::Answered(login_page))),
+            StopKind::CredentialsRefused
+        );
+    }
+
+    #[test]
+    fn unrecognised_errors_reject_the_row_only() {
+        let t = target();
+        assert_eq!(
+            t.read_create(&answer(
+                200,
+                r#"{"status":"error","result":"Error: Something odd happened."}"#
+            )),
+            Outcome::Rejected {
+                code: None,
+                message: "Error: Something odd happened.".into(),
+                field: None,
+            }
+        );
+        assert!(matches!(
+            t.read_create(&answer(
+                200,
+                "{\"status\":\"error\",\"result\":\"Error: Package doesn`t exsit\"}"
+            )),
+            Outcome::Rejected {
+                field: Some(Field::PackageId),
                 ..
             }
         ));
