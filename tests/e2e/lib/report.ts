@@ -49,6 +49,13 @@ export function confirmed(report: ReportRow[]): ReportRow[] {
   return report.filter((r) => r.status === 'created' || r.status === 'exists');
 }
 
+/** `created 55, exists 5`: how many rows ended in each status. */
+export function tally(report: ReportRow[]): string {
+  const counts = new Map<string, number>();
+  for (const r of report) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return [...counts].map(([status, count]) => `${status} ${count}`).join(', ');
+}
+
 /** One line per row that is not `created`, for failure messages. */
 export function describeOddRows(report: ReportRow[]): string {
   return report

@@ -10,7 +10,7 @@ import { apiUrl, configureSandbox, sandboxState, seedSandbox } from '../lib/sand
 import { writeFixture } from '../lib/files';
 import { controls, fillAurora, fillMumara, loadFile, openApp } from '../lib/app';
 import { clickStart, waitForRunEnd } from '../lib/watchdog';
-import { auroraUsers, confirmed, describeOddRows, downloadReport, expectReportMatchesServer, mumaraUsers } from '../lib/report';
+import { auroraUsers, confirmed, describeOddRows, downloadReport, expectReportMatchesServer, mumaraUsers, tally } from '../lib/report';
 
 test.describe('answers as real servers give them', () => {
   test('Aurora, 60 rows: PHP notices before the JSON, 500s after insert, token expiry every 10 creates, two dropped re-logins', async ({
@@ -42,6 +42,7 @@ test.describe('answers as real servers give them', () => {
 
     const report = await downloadReport(page);
     const state = await sandboxState();
+    test.info().annotations.push({ type: 'statuses', description: tally(report) });
     expectReportMatchesServer(report, emails, auroraUsers(state));
 
     // Every fault was met.
@@ -102,6 +103,7 @@ test.describe('answers as real servers give them', () => {
 
     const report = await downloadReport(page);
     const state = await sandboxState();
+    test.info().annotations.push({ type: 'statuses', description: tally(report) });
     expectReportMatchesServer(report, emails, mumaraUsers(state));
 
     // The run met the HTTP-date 429 and went on.
