@@ -116,4 +116,28 @@ test.describe('answers as real servers give them', () => {
     const ok = confirmed(report);
     expect(ok.length, `confirmed rows; the others:\n${describeOddRows(report)}`).toBeGreaterThanOrEqual(29);
   });
+
+  for (const refusal of ['redirect', 'json401', 'status_error', 'forbidden'] as const) {
+    test(`Mumara key refused (${refusal}): the run stops after its first request, with a banner`, async ({ page, sandbox }) => {
+      const n = 6;
+      await configureSandbox({ mumara: { refuse_key: refusal, validation: 'laravel' } });
+      const emails = Array.from({ length: n }, (_, i) => `k${i + 1}@example.com`);
+      const file = ['name,email,password', ...emails.map((e, i) => `User ${i + 1},${e},pw-k${i + 1}`)].join('\n') + '\n';
+      await openApp(page);
+      await loadFile(page, writeFixture('refused.csv', file));
+      await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
+      await clickStart(page);
+      await expect(controls(page).statusRegion.filter({ hasText: 'Import stopped' }).first()).toBeAttached({ timeout: 30_000 });
+      await expect(page.getByRole('alert').first()).toBeVisible();
+
+      const report = await downloadReport(page);
+      const state = await sandboxState();
+      test.info().annotations.push({ type: 'statuses', description: tally(report) });
+      expectReportMatchesServer(report, emails, mumaraUsers(state));
+      expect(state.mumara.users).toHaveLength(0);
+      expect(state.mumara.add_calls, 'requests sent before stopping').toBe(1);
+      expect((state.mumara.faults_injected as Record<string, number>).refused_key).toBe(1);
+      expect(confirmed(report)).toHaveLength(0);
+    });
+  }
 });
