@@ -140,4 +140,27 @@ test.describe('answers as real servers give them', () => {
       expect(confirmed(report)).toHaveLength(0);
     });
   }
+
+  test('Aurora, 60 rows under the realism preset: every row confirmed or unknown, none misreported', async ({ page, sandbox }) => {
+    test.setTimeout(180_000);
+    const n = 60;
+    await configureSandbox({ preset: 'realism' });
+    const emails = Array.from({ length: n }, (_, i) => `r${i + 1}@localhost`);
+    const file = emails.map((e) => `${e} | pw-${e.split('@')[0]}`).join('\n') + '\n';
+    await openApp(page);
+    await loadFile(page, writeFixture('realism-preset.txt', file));
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+    await clickStart(page);
+    await waitForRunEnd(page, { overallMs: 150_000, stallMs: 45_000, what: 'the Aurora realism-preset run' });
+
+    const report = await downloadReport(page);
+    const state = await sandboxState();
+    test.info().annotations.push({ type: 'statuses', description: tally(report) });
+    expectReportMatchesServer(report, emails, auroraUsers(state));
+    const faults = state.aurora.faults_injected as Record<string, number>;
+    for (const fault of ['php_notice', 'http500_after_insert', 'http500', 'non_json_after_insert', 'result_false', 'token_expired']) {
+      expect(faults[fault], `${fault} met`).toBeGreaterThan(0);
+    }
+    expect(confirmed(report).length, `confirmed rows; the others:\n${describeOddRows(report)}`).toBeGreaterThanOrEqual(58);
+  });
 });
