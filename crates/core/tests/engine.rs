@@ -674,7 +674,8 @@ fn a_500_or_html_after_the_insert_ends_exists_most_likely_created() {
             row.message
         );
         assert_eq!(
-            row.code, None,
+            row.code,
+            Some(111),
             "the final answer (111) decided, not the 500"
         );
     }

@@ -592,7 +592,7 @@ impl Run {
                 };
                 self.finish_row(row, Status::Created, None, message, now_ms);
             }
-            Outcome::Exists { message } => {
+            Outcome::Exists { code, message } => {
                 self.fruitless_logins = 0;
                 self.systemic_field = None;
                 self.systemic_streak = 0;
@@ -602,7 +602,7 @@ impl Run {
                 } else {
                     message
                 };
-                self.finish_row(row, Status::Exists, None, message, now_ms);
+                self.finish_row(row, Status::Exists, code, message, now_ms);
             }
             Outcome::Rejected {
                 code,

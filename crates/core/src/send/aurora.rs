@@ -368,6 +368,7 @@ impl Target for Aurora {
                 },
             },
             Envelope::Error { code: 111, message } => Outcome::Exists {
+                code: Some(111),
                 message: format!("{}{noisy}", describe(111, &message)),
             },
             Envelope::Error {
@@ -647,7 +648,7 @@ mod tests {
             r#"{deprecated}{{"ErrorCode":111,"Module":"Core"}}"#
         )));
         assert!(
-            matches!(&exists, Outcome::Exists { message } if message.contains("PHP notices")),
+            matches!(&exists, Outcome::Exists { message, code: Some(111) } if message.contains("PHP notices")),
             "{exists:?}"
         );
         assert!(matches!(

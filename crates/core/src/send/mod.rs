@@ -129,8 +129,9 @@ pub enum RetryAfter {
 pub enum Outcome {
     /// The account was made; the target's id for it when the answer gave one.
     Created { target_id: Option<String> },
-    /// The account was there already: skipped, not a failure.
-    Exists { message: String },
+    /// The account was there already: skipped, not a failure. `code` is the answer's
+    /// (Aurora's 111, Mumara's 422).
+    Exists { code: Option<i64>, message: String },
     /// The target refused this row; sending it again will not help. `field` names the
     /// refused field when the answer did: if the row took that field from the run's
     /// defaults, the same refusal will likely meet every such row (a systemic refusal).

@@ -122,6 +122,7 @@ fn field_errors_outcome(errors: &Map<String, Value>, code: Option<i64>) -> Outco
         .find(|(f, m)| field_of(f) == Some(Field::Email) && says_taken(&messages(m)))
     {
         return Outcome::Exists {
+            code,
             message: format!("{}: {}", taken.0, messages(taken.1)),
         };
     }
@@ -332,6 +333,7 @@ impl Target for Mumara {
                 let lower = text.to_lowercase();
                 if says_taken(text) {
                     Outcome::Exists {
+                        code: None,
                         message: text.clone(),
                     }
                 } else if names_the_key(text) {
