@@ -610,6 +610,38 @@ fn a_102_mid_run_logs_in_again_and_sends_the_row_again() {
 }
 
 #[test]
+fn each_fatal_aurora_code_stops_with_its_cause() {
+    for (code, kind) in [
+        (108, StopKind::AccessDenied),
+        (115, StopKind::Limit),
+        (116, StopKind::AccessDenied),
+    ] {
+        let mut server = FakeAurora::with_faults([None, Some(Fault::Code(code))]);
+        let config = RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        };
+        let mut run = start(SEED, "12345", config);
+        drive(&mut run, &mut server);
+        let Phase::Stopped(stop) = run.phase() else {
+            panic!("{code}: {:?}", run.phase())
+        };
+        assert_eq!((stop.kind, stop.code), (kind, Some(code)));
+        assert_eq!(
+            statuses(&run),
+            [
+                Status::Created,
+                Status::Failed,
+                Status::Skipped,
+                Status::Skipped
+            ]
+        );
+        assert_eq!(run.rows()[1].code, Some(code));
+        assert_eq!(run.rows()[2].code, None);
+    }
+}
+
+#[test]
 fn a_500_is_ambiguous_and_never_failed() {
     let config = RunConfig {
         concurrency: 1,
