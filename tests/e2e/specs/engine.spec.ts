@@ -121,6 +121,31 @@ test.describe('engine under faults', () => {
     await expect(page.getByText(/requests\/min \(paced at \d+\)/)).toBeVisible();
   });
 
+  test('Aurora: rows left unknown are settled after the run by listing the accounts', async ({ page, sandbox }) => {
+    test.setTimeout(90_000);
+    const n = 12;
+    // One attempt per row: a 500 after the insert, or a dropped connection before it,
+    // leaves the row unknown until the listing after the run says which it was.
+    await configureSandbox({ aurora: { http500_after_insert_every: 3, drop_every: 4 } });
+    const file = auroraFile(n, 's');
+    await startAurora(page, sandbox.auroraServerUrl, writeFixture('settle.txt', file));
+    await fillSettings(page, { parallel: 1, attempts: 1 });
+    await controls(page).start.click();
+    await waitForEnd(page, 'Import finished', 60_000);
+
+    const report = await downloadReport(page);
+    const state = await sandboxState();
+    const emails = file.trim().split('\n').map((l) => l.split(' | ')[0]);
+    expectReportMatchesServer(report, emails, auroraIds(state));
+    expect(report.filter((r) => r.status === 'unknown')).toEqual([]);
+    const found = report.filter((r) => r.message.includes('listing its accounts'));
+    const absent = report.filter((r) => r.status === 'failed');
+    expect(found.length, 'a 500 after the insert: found on the server').toBeGreaterThan(0);
+    for (const r of found) expect(r.status).toBe('exists');
+    expect(absent.length, 'a dropped create: proven absent').toBeGreaterThan(0);
+    for (const r of absent) expect(r.message).toContain('Not on the server');
+  });
+
   test('Mumara 401: the run stops after one request and the rest is skipped', async ({ page, sandbox }) => {
     const n = 8;
     await startMumara(page, sandbox.apiUrl, writeFixture('mumara.csv', mumaraFile(n)), 'not-a-key');
