@@ -3,6 +3,7 @@
 # Usage: scripts/bench.sh   (or: make bench)
 # Sizes: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
 #        BENCH_RATED_ROWS (600), BENCH_BASELINE_ROWS (= BENCH_ROWS),
+#        BENCH_UNSTATED_ROWS (240), BENCH_UNSTATED_LIMIT (120),
 #        BENCH_IMPORT_LONGTASK_ROWS (100000), BENCH_STALL_MS (60000),
 #        BENCH_PARSE_ROWS ("10000,100000,1000000"), BENCH_REPEAT (5). Full size takes about an hour.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

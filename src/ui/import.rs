@@ -153,6 +153,13 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 secrets.clone(),
             )
         });
+    // After an Aurora run, rows left unknown are settled by listing the accounts.
+    let settle = (name == "Aurora").then(|| {
+        (
+            roster_core::send::aurora::Aurora::new(&url),
+            secrets.clone(),
+        )
+    });
     let mut run = Run::new(target, secrets, &plan, config, now)
         .with_jitter(Box::new(BrowserJitter))
         .with_wall_clock(js_sys::Date::now() as u64);
@@ -210,6 +217,20 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
             state.progress.set(run.progress(now));
         })
         .await;
+        let unknown = run.borrow().counts().get(Status::Unknown);
+        if let (Some((aurora, secrets)), true) = (settle, unknown > 0) {
+            state.announcement.set(format!(
+                "Checking {unknown} rows whose answer was lost, by listing the server's accounts (GetUsers)…"
+            ));
+            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            if let Some(Ok(report)) = check.result() {
+                let mut run = run.borrow_mut();
+                run.settle_unknown(&report.existing_rows(&plan), now_ms());
+                let changed = run.take_changed();
+                state.sync(&run, &changed);
+                state.progress.set(run.progress(now_ms()));
+            }
+        }
         state.active.set(false);
         let run = run.borrow();
         if let Some(journal) = &journal {

@@ -172,8 +172,12 @@ impl AppState {
         }
         let hold = run.hold().map(str::to_owned);
         if hold.is_some() && hold != self.hold.get_untracked() {
-            // The engine paused by itself: say so in the live region too.
-            self.announcement.set(hold.clone().unwrap_or_default());
+            // The engine paused by itself: the banner (an alert) says why; the live
+            // region says what happened without repeating it.
+            self.announcement.set(
+                "Import paused automatically (see why above). Press Resume to go on, or Cancel."
+                    .into(),
+            );
         }
         if hold != self.hold.get_untracked() {
             self.hold.set(hold);

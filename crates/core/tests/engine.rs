@@ -610,6 +610,76 @@ fn a_102_mid_run_logs_in_again_and_sends_the_row_again() {
 }
 
 #[test]
+fn each_fatal_aurora_code_stops_with_its_cause() {
+    for (code, kind) in [
+        (108, StopKind::AccessDenied),
+        (115, StopKind::Limit),
+        (116, StopKind::AccessDenied),
+    ] {
+        let mut server = FakeAurora::with_faults([None, Some(Fault::Code(code))]);
+        let config = RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        };
+        let mut run = start(SEED, "12345", config);
+        drive(&mut run, &mut server);
+        let Phase::Stopped(stop) = run.phase() else {
+            panic!("{code}: {:?}", run.phase())
+        };
+        assert_eq!((stop.kind, stop.code), (kind, Some(code)));
+        assert_eq!(
+            statuses(&run),
+            [
+                Status::Created,
+                Status::Failed,
+                Status::Skipped,
+                Status::Skipped
+            ]
+        );
+        assert_eq!(run.rows()[1].code, Some(code));
+        assert_eq!(run.rows()[2].code, None);
+    }
+}
+
+#[test]
+fn unknown_rows_are_settled_by_a_listing_after_the_run() {
+    let config = RunConfig {
+        concurrency: 1,
+        max_attempts: 1,
+        ..RunConfig::default()
+    };
+    // a: 500 after the insert; b: dropped before the server acted; c: fine.
+    let mut server =
+        FakeAurora::with_faults([Some(Fault::Http500AfterInsert), Some(Fault::Drop), None]);
+    let mut run = start(
+        "a@localhost | p1\nb@localhost | p2\nc@localhost | p3\n",
+        "12345",
+        config,
+    );
+    drive(&mut run, &mut server);
+    assert_eq!(
+        statuses(&run),
+        [Status::Unknown, Status::Unknown, Status::Created]
+    );
+    // The glue lists the server's accounts (GetUsers) and hands back the rows found.
+    let on_server: Vec<usize> = ["a@localhost", "b@localhost", "c@localhost"]
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| server.users.contains_key(**e))
+        .map(|(i, _)| i)
+        .collect();
+    run.settle_unknown(&on_server, 99_000);
+    assert_eq!(
+        statuses(&run),
+        [Status::Exists, Status::Failed, Status::Created]
+    );
+    assert!(run.rows()[0].message.contains("most likely created"));
+    assert!(run.rows()[1].message.contains("Not on the server"));
+    assert_eq!(run.counts(), StatusCounts::of(statuses(&run)));
+    assert!(run.take_changed().contains(&1));
+}
+
+#[test]
 fn a_500_is_ambiguous_and_never_failed() {
     let config = RunConfig {
         concurrency: 1,

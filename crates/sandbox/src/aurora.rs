@@ -23,9 +23,17 @@
 //! "every N" divides that count wins: `drop_every` (connection closed, nothing done),
 //! `http500_every` (HTML 500), `result_false_every` (`Result: false`), `error0_every`
 //! (`ErrorCode: 0`), none of which create anything, whatever the request held. Otherwise
-//! the call is handled: token (101), Parameters (103), `create_denied` (108),
-//! `license_limit` (115), duplicate PublicId (111), created. Last, if `lost_answer_every`
-//! divides the count, that outcome is thrown away and the connection closed.
+//! the call is handled: `create_method_denied` (116), token (101, or 102 with
+//! `token_expiry_code`), Parameters (103), `create_denied` (108), `license_limit` (115),
+//! duplicate PublicId (111), created. Last, whatever the call did, the first of these
+//! that divides the count changes the answer: `lost_answer_every` (closed),
+//! `http500_after_insert_every` (HTML 500), `non_json_after_insert_every` (HTTP 200, a
+//! PHP fatal error and no JSON), `php_notice_every` (a PHP notice, warning or
+//! deprecation printed before the envelope, `text/html`).
+//!
+//! LoginAsSuperadmin: calls are counted (`login_calls`); with `login_fault`, calls
+//! `login_fault_after + 1` to `login_fault_after + login_fault_count` are dropped or
+//! answered 500 / 503, then logins work again.
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +45,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::config::LoginFault;
 use crate::form::parse_form;
 use crate::server::{close_without_answer, ConnKill};
 use crate::state::{App, AuroraUser, Shared};
@@ -53,6 +62,22 @@ pub const WEBMAIL_PAGE: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf
 
 /// What `http500_every` answers: what a PHP fatal error looks like.
 pub const PHP_FATAL_PAGE: &str = "<br />\n<b>Fatal error</b>:  Uncaught Error: Call to a member function getId() on null in /var/www/aurora/vendor/afterlogic/aurora-framework/src/System/Module/AbstractModule.php:1022\nStack trace:\n#0 {main}\n  thrown in <b>/var/www/aurora/vendor/afterlogic/aurora-framework/src/System/Module/AbstractModule.php</b> on line <b>1022</b><br />\n";
+
+/// What `non_json_after_insert_every` answers (HTTP 200): a PHP fatal error printed with
+/// `display_errors` on, after the insert, so no JSON follows. PHP-FPM keeps status 200
+/// when the error text has already been sent.
+pub const PHP_FATAL_200: &str = "<br />\n<b>Fatal error</b>:  Maximum execution time of 30 seconds exceeded in <b>/var/www/aurora/vendor/afterlogic/aurora-module-mail/Module.php</b> on line <b>612</b><br />\n";
+
+/// What `login_fault: "http503"` answers: the web server's page when PHP-FPM is gone.
+pub const UNAVAILABLE_PAGE: &str = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/// What `php_notice_every` prints before the envelope, in turn: PHP's HTML error format
+/// (`html_errors` on) for a notice, a warning and a deprecation.
+pub const PHP_NOTICES: [&str; 3] = [
+    "<br />\n<b>Notice</b>:  Undefined index: IsDisabled in <b>/var/www/aurora/vendor/afterlogic/aurora-module-core/Module.php</b> on line <b>1023</b><br />\n",
+    "<br />\n<b>Warning</b>:  Undefined array key \"Note\" in <b>/var/www/aurora/vendor/afterlogic/aurora-module-core/Traits/Users.php</b> on line <b>349</b><br />\n",
+    "<br />\n<b>Deprecated</b>:  Function create_function() is deprecated in <b>/var/www/aurora/vendor/afterlogic/aurora-framework/Api.php</b> on line <b>403</b><br />\n",
+];
 
 /// Aurora error codes the sandbox answers.
 pub mod code {
@@ -155,6 +180,13 @@ enum Reply {
     },
     /// HTTP 500 with a PHP fatal error page.
     Fatal,
+    /// HTTP 200, `text/html`, a PHP fatal error and no JSON.
+    FatalOk,
+    /// HTTP 503 with the web server's page.
+    Unavailable,
+    /// This reply with PHP error text printed before it (`text/html`, as PHP's default
+    /// content type stays when output starts before the JSON header is sent).
+    Noisy(Box<Reply>, &'static str),
     /// Close the connection without an answer.
     Close,
 }
@@ -278,11 +310,20 @@ async fn render(
     kill: Option<ConnKill>,
 ) -> Response {
     let time = format!("{:.4}", started.elapsed().as_secs_f64());
+    let (reply, noise) = match reply {
+        Reply::Noisy(inner, noise) => (*inner, Some(noise)),
+        other => (other, None),
+    };
     let (body, set_cookie) = match reply {
         Reply::Close => return close_without_answer(kill).await,
         Reply::Fatal => {
             return (StatusCode::INTERNAL_SERVER_ERROR, Html(PHP_FATAL_PAGE)).into_response()
         }
+        Reply::FatalOk => return (StatusCode::OK, Html(PHP_FATAL_200)).into_response(),
+        Reply::Unavailable => {
+            return (StatusCode::SERVICE_UNAVAILABLE, Html(UNAVAILABLE_PAGE)).into_response()
+        }
+        Reply::Noisy(..) => unreachable!("a noisy reply is unwrapped above"),
         Reply::Ok { result, set_cookie } => (
             serde_json::to_vec(&SuccessEnvelope {
                 authenticated_user_id: SUPERADMIN_ID,
@@ -310,11 +351,19 @@ async fn render(
             None,
         ),
     };
-    let mut response = Response::new(Body::from(body.unwrap_or_default()));
+    let mut body = body.unwrap_or_default();
+    if let Some(noise) = noise {
+        body.splice(0..0, noise.bytes());
+    }
+    let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
+        HeaderValue::from_static(if noise.is_some() {
+            "text/html; charset=UTF-8"
+        } else {
+            "application/json; charset=utf-8"
+        }),
     );
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         headers.insert(SET_COOKIE, cookie);
@@ -353,7 +402,8 @@ fn authenticate(shared: &mut Shared, call: &Call) -> Result<String, Done> {
         None => Err(failed(false, code::INVALID_TOKEN, "unknown token")),
         Some(info) if limit.is_some_and(|n| info.creates >= n) => {
             shared.aurora.faults.token_expired += 1;
-            Err(failed(false, code::INVALID_TOKEN, "token expired"))
+            let code = shared.config.aurora.token_expiry_code;
+            Err(failed(false, code, "token expired"))
         }
         Some(_) => Ok(token.to_string()),
     }
@@ -411,6 +461,21 @@ pub fn valid_public_id(public_id: &str) -> bool {
 }
 
 fn login(shared: &mut Shared, call: &Call) -> Done {
+    shared.aurora.login_calls += 1;
+    let n = shared.aurora.login_calls;
+    let knobs = &shared.config.aurora;
+    if let Some(fault) = knobs.login_fault {
+        let first = knobs.login_fault_after;
+        if n > first && n <= first + knobs.login_fault_count {
+            shared.aurora.faults.login_fault += 1;
+            let reply = match fault {
+                LoginFault::Drop => Reply::Close,
+                LoginFault::Http500 => Reply::Fatal,
+                LoginFault::Http503 => Reply::Unavailable,
+            };
+            return (reply, format!("fault login_fault {fault:?} (login {n})"));
+        }
+    }
     if shared.config.aurora.superadmin_ip_denied {
         shared.aurora.faults.superadmin_ip_denied += 1;
         return failed(true, code::ACCESS_DENIED, "superadmin IP denied");
@@ -484,17 +549,48 @@ fn create_user(shared: &mut Shared, call: &Call) -> Done {
         return (reply, "fault error0_every: ErrorCode 0, not created".into());
     }
     let (reply, outcome) = settle(create_user_for_real(shared, call));
+    let faults = &mut shared.aurora.faults;
     if hits(knobs.lost_answer_every) {
-        shared.aurora.faults.lost_answer += 1;
+        faults.lost_answer += 1;
         return (
             Reply::Close,
             format!("fault lost_answer_every: {outcome}, then closed"),
+        );
+    }
+    if hits(knobs.http500_after_insert_every) {
+        faults.http500_after_insert += 1;
+        return (
+            Reply::Fatal,
+            format!("fault http500_after_insert_every: {outcome}, then HTTP 500"),
+        );
+    }
+    if hits(knobs.non_json_after_insert_every) {
+        faults.non_json_after_insert += 1;
+        return (
+            Reply::FatalOk,
+            format!("fault non_json_after_insert_every: {outcome}, then a PHP fatal error with HTTP 200"),
+        );
+    }
+    if hits(knobs.php_notice_every) {
+        let noise = PHP_NOTICES[(faults.php_notice % PHP_NOTICES.len() as u64) as usize];
+        faults.php_notice += 1;
+        return (
+            Reply::Noisy(Box::new(reply), noise),
+            format!("fault php_notice_every: {outcome}, PHP notice before the JSON"),
         );
     }
     (reply, outcome)
 }
 
 fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<Done, Done> {
+    if shared.config.aurora.create_method_denied {
+        shared.aurora.faults.create_method_denied += 1;
+        return Err(failed(
+            true,
+            code::METHOD_ACCESS_DENIED,
+            "create_method_denied",
+        ));
+    }
     let token = authenticate(shared, call)?;
     let p = params(call)?;
     let read = || -> Result<_, String> {

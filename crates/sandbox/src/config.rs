@@ -68,6 +68,62 @@ fn every<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::E
     Ok(Option::<u64>::deserialize(deserializer)?.filter(|n| *n > 0))
 }
 
+/// How a login request hit by Aurora's `login_fault` is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginFault {
+    /// The connection is closed without an answer.
+    Drop,
+    /// HTTP 500 with a PHP fatal-error page.
+    Http500,
+    /// HTTP 503 from the web server in front of PHP (PHP-FPM down or overloaded).
+    Http503,
+}
+
+/// How Mumara refuses every addUser request, whatever key it carries (`refuse_key`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefuseKey {
+    /// As Laravel's exception handler does for an `AuthenticationException`: 401
+    /// `{"message":"Unauthenticated."}` when the request "expects JSON", else a 302
+    /// redirect to `/login`.
+    Laravel,
+    /// Always the 401 JSON answer.
+    Json401,
+    /// Always the 302 redirect to `/login` (the route is not treated as an API call).
+    Redirect,
+    /// HTTP 200 `{"status":"error","result":"Error: Invalid API token."}`.
+    StatusError,
+    /// HTTP 403 `{"message":"This action is unauthorized."}` (Laravel's answer to an
+    /// `AuthorizationException`).
+    Forbidden,
+}
+
+/// How Mumara words field errors and an existing e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validation {
+    /// HTTP 200 `{"status":"error","result":...}` as in Mumara's documentation.
+    #[default]
+    Mumara,
+    /// HTTP 422 `{"message":"The given data was invalid.","errors":{...}}` with
+    /// Laravel's default English messages; an existing e-mail is
+    /// `"The email has already been taken."`, an unknown package
+    /// `"The selected package id is invalid."`.
+    Laravel,
+}
+
+/// How a 429 states its `Retry-After`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryAfter {
+    /// Delay in seconds, as Laravel's `ThrottleRequests` sends it.
+    #[default]
+    Seconds,
+    /// An HTTP-date (RFC 9110 allows both forms; proxies and CDNs send dates).
+    HttpDate,
+}
+
 /// Aurora knobs. All faults are off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -93,6 +149,28 @@ pub struct AuroraConfig {
     /// Every Nth CreateUser POST: `"ErrorCode": 0` with a message, not created.
     #[serde(deserialize_with = "every")]
     pub error0_every: Option<u64>,
+    /// Every Nth CreateUser POST: handled normally, but a PHP notice, warning or
+    /// deprecation (HTML, `display_errors` on) is printed before the JSON envelope.
+    #[serde(deserialize_with = "every")]
+    pub php_notice_every: Option<u64>,
+    /// Every Nth CreateUser POST: handled normally (the user is created), then HTTP 500
+    /// with a PHP fatal-error page instead of the envelope.
+    #[serde(deserialize_with = "every")]
+    pub http500_after_insert_every: Option<u64>,
+    /// Every Nth CreateUser POST: handled normally (the user is created), then HTTP 200
+    /// with a PHP fatal error printed as HTML and no JSON at all.
+    #[serde(deserialize_with = "every")]
+    pub non_json_after_insert_every: Option<u64>,
+    /// The code an expired token answers: 101 (InvalidToken) or 102 (AuthError).
+    pub token_expiry_code: i64,
+    /// CreateUser answers 116 (MethodAccessDenied: not open to the Web API).
+    pub create_method_denied: bool,
+    /// What happens to a LoginAsSuperadmin request hit by the login fault.
+    pub login_fault: Option<LoginFault>,
+    /// The first this-many login requests are answered normally ...
+    pub login_fault_after: u64,
+    /// ... then this many in a row get `login_fault`, then logins work again.
+    pub login_fault_count: u64,
     /// Once this many users exist, CreateUser answers 115 (LicenseLimit).
     pub license_limit: Option<u64>,
     /// CreateUser answers 108 (AccessDenied).
@@ -117,6 +195,14 @@ impl Default for AuroraConfig {
             http500_every: None,
             result_false_every: None,
             error0_every: None,
+            php_notice_every: None,
+            http500_after_insert_every: None,
+            non_json_after_insert_every: None,
+            token_expiry_code: 101,
+            create_method_denied: false,
+            login_fault: None,
+            login_fault_after: 0,
+            login_fault_count: 0,
             license_limit: None,
             create_denied: false,
             superadmin_ip_denied: false,
@@ -144,6 +230,33 @@ pub struct MumaraConfig {
     pub lost_answer_every: Option<u64>,
     /// Answer `"Error"` / `"Success"` instead of `"error"` / `"success"`.
     pub status_capitalized: bool,
+    /// Every Nth addUser POST: 419 (CSRF token mismatch), not created.
+    #[serde(deserialize_with = "every")]
+    pub csrf_every: Option<u64>,
+    /// Every Nth addUser POST: Laravel's HTML 500 page, not created.
+    #[serde(deserialize_with = "every")]
+    pub http500_every: Option<u64>,
+    /// Every Nth addUser POST: an HTML 503 page, not created.
+    #[serde(deserialize_with = "every")]
+    pub http503_every: Option<u64>,
+    /// Every Nth addUser POST: handled normally (the user is created), then the HTML
+    /// 500 page instead of the answer.
+    #[serde(deserialize_with = "every")]
+    pub http500_after_insert_every: Option<u64>,
+    /// Every Nth addUser POST: handled normally (the user is created), then an HTML 503
+    /// page instead of the answer.
+    #[serde(deserialize_with = "every")]
+    pub http503_after_insert_every: Option<u64>,
+    /// Every Nth addUser POST: HTTP 200 `status: error` with a message no client knows,
+    /// not created.
+    #[serde(deserialize_with = "every")]
+    pub status_error_every: Option<u64>,
+    /// Refuse every addUser request in this form, whatever key it carries.
+    pub refuse_key: Option<RefuseKey>,
+    /// How field errors and an existing e-mail are answered.
+    pub validation: Validation,
+    /// How a 429 states its `Retry-After`.
+    pub retry_after_format: RetryAfter,
     /// Once this many users exist, addUser answers the licence error.
     pub user_limit: Option<u64>,
     /// Requests allowed per key per window.
@@ -162,6 +275,15 @@ impl Default for MumaraConfig {
             drop_every: None,
             lost_answer_every: None,
             status_capitalized: false,
+            csrf_every: None,
+            http500_every: None,
+            http503_every: None,
+            http500_after_insert_every: None,
+            http503_after_insert_every: None,
+            status_error_every: None,
+            refuse_key: None,
+            validation: Validation::Mumara,
+            retry_after_format: RetryAfter::Seconds,
             user_limit: None,
             rate_limit: 60,
             rate_window_ms: 60_000,
@@ -185,20 +307,35 @@ impl Config {
     pub fn closes_connections(&self) -> bool {
         self.aurora.drop_every.is_some()
             || self.aurora.lost_answer_every.is_some()
+            || (self.aurora.login_fault == Some(LoginFault::Drop)
+                && self.aurora.login_fault_count > 0)
             || self.mumara.drop_every.is_some()
             || self.mumara.lost_answer_every.is_some()
     }
 
     /// This configuration with `patch` merged in; an error names what is wrong.
+    ///
+    /// A patch may name a preset (`"preset": "realism"`): the preset's knobs are merged
+    /// first, then the rest of the patch, so a patch can adjust a preset.
     pub fn merged(&self, patch: &Value) -> Result<Config, String> {
-        if !patch.is_object() {
+        let Some(object) = patch.as_object() else {
             return Err("the configuration must be a JSON object".into());
-        }
+        };
         let mut value = serde_json::to_value(self).map_err(|e| e.to_string())?;
-        merge(&mut value, patch);
+        let mut patch = object.clone();
+        match patch.remove("preset") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(name)) if name == "realism" => merge(&mut value, &realism()),
+            Some(other) => return Err(format!("unknown preset {other} (known: \"realism\")")),
+        }
+        let patch = Value::Object(patch);
+        merge(&mut value, &patch);
         let config: Config = serde_json::from_value(value).map_err(|e| e.to_string())?;
         if config.mumara.rate_window_ms == 0 {
             return Err("mumara.rate_window_ms must be at least 1".into());
+        }
+        if ![101, 102].contains(&config.aurora.token_expiry_code) {
+            return Err("aurora.token_expiry_code must be 101 or 102".into());
         }
         Ok(config)
     }
@@ -213,6 +350,34 @@ impl Config {
         let patch: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
         Config::default().merged(&patch)
     }
+}
+
+/// The `realism` preset: a mix of the answers real Aurora (PHP) and Mumara (Laravel)
+/// installations give, at rates a run of a few dozen rows meets every one of them. The
+/// sandbox's README lists each knob with the source behaviour it reproduces.
+pub fn realism() -> Value {
+    serde_json::json!({
+        "aurora": {
+            "php_notice_every": 5,
+            "http500_after_insert_every": 7,
+            "http500_every": 23,
+            "non_json_after_insert_every": 13,
+            "result_false_every": 29,
+            "token_expires_after_creates": 10,
+            "login_fault": "drop",
+            "login_fault_after": 1,
+            "login_fault_count": 2
+        },
+        "mumara": {
+            "validation": "laravel",
+            "retry_after_format": "http_date",
+            "rate_limit": 120,
+            "rate_window_ms": 60000,
+            "http500_after_insert_every": 11,
+            "http503_every": 17,
+            "status_error_every": 31
+        }
+    })
 }
 
 /// Objects merge member by member; anything else replaces.

@@ -27,7 +27,9 @@ use axum::routing::any;
 use axum::{middleware, Router};
 use tokio::sync::watch;
 
-pub use config::{AuroraConfig, Config, Cors, MumaraConfig};
+pub use config::{
+    AuroraConfig, Config, Cors, LoginFault, MumaraConfig, RefuseKey, RetryAfter, Validation,
+};
 pub use server::Running;
 use state::App;
 
@@ -111,6 +113,7 @@ fn api_router(app: App) -> Router {
         .route("/", any(aurora::entry))
         .route("/index.php", any(aurora::entry))
         .route("/api/addUser", any(mumara::add_user))
+        .route("/login", any(mumara::login_page))
         .merge(control::router())
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found").into_response() })
         .layer(middleware::from_fn_with_state(app.clone(), cors::layer))

@@ -18,9 +18,18 @@
 //!   `add_calls`;
 //! - then the call is counted (`add_calls`) and the first fault whose "every N" divides
 //!   the count wins: `drop_every` (closed, nothing done), `http502_every` (HTML 502 as
-//!   from a proxy, no rate-limit headers, nothing done); otherwise: key (401/403), fields,
-//!   package, `user_limit`, duplicate e-mail (case-insensitive), created; last,
-//!   `lost_answer_every` throws the outcome away and closes the connection;
+//!   from a proxy, no rate-limit headers, nothing done), `http503_every` (503 page, no
+//!   rate-limit headers), `csrf_every` (419); then `refuse_key` refuses every key (401
+//!   JSON or 302 to `/login` as Laravel's handler chooses, 200 `status: error` naming
+//!   the token, 403); then `http500_every` (Laravel's 500 page), `status_error_every`
+//!   (`status: error`, a message nobody knows); otherwise: key
+//!   (401/403), fields, package, `user_limit`, duplicate e-mail (case-insensitive),
+//!   created (with `validation: "laravel"`, field, package and e-mail problems are one
+//!   422 in Laravel's shape); last, whatever the call did, `lost_answer_every` (closed),
+//!   `http500_after_insert_every` or `http503_after_insert_every` (the page instead of
+//!   the answer);
+//! - Laravel's `expectsJson()` decides the form of a 401 or 419: JSON when `Accept`'s
+//!   first type is JSON (or an XHR accepting anything), else a redirect or a page;
 //! - invalid-field messages are the sandbox's own wording in the seed's style;
 //! - `response.id` is the new user's id (from 2 on); `response.user_id` is always 1, the
 //!   account that owns the API key; `time_zone` imitates the seed's odd `+5:+00` form.
@@ -30,17 +39,18 @@ use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
+use crate::config::{RefuseKey, RetryAfter, Validation};
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::server::{close_without_answer, ConnKill};
 use crate::state::{App, MumaraUser, Shared, MUMARA_OWNER_ID};
-use crate::util::{unix_now, utc_datetime};
+use crate::util::{http_date, unix_now, utc_datetime};
 
 /// The key with every permission.
 pub const KEY: &str = "sandbox-key";
@@ -52,14 +62,36 @@ const MAX_BODY: usize = 8 * 1024 * 1024;
 /// What `http502_every` answers: a reverse proxy's error page.
 pub const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
+/// What `refuse_key: "status_error"` answers in `result`.
+pub const INVALID_TOKEN_MESSAGE: &str = "Error: Invalid API token.";
+
+/// What `status_error_every` answers in `result`: a message no client can classify.
+pub const UNRECOGNISED_MESSAGE: &str = "Error: Request could not be processed (code 0x1f).";
+
 const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+
+/// An error page in the shape of Laravel's default error views (a title, the status
+/// code and the same words), in the sandbox's own markup.
+pub fn laravel_error_page(code: u16, title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n<body>\n<div class=\"code\">{code}</div>\n<div class=\"message\">{title}</div>\n</body>\n</html>\n"
+    )
+}
+
+/// What `GET /login` serves: the HTML login form a Laravel application shows.
+pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Login</title>\n</head>\n<body>\n<h1>Sign in</h1>\n<form method=\"POST\" action=\"/login\">\n<input type=\"hidden\" name=\"_token\" value=\"sandbox-csrf-token\">\n<label>Email <input type=\"email\" name=\"email\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n<button type=\"submit\">Login</button>\n</form>\n</body>\n</html>\n";
 
 /// What to answer.
 #[derive(Debug)]
 enum Reply {
     Json(StatusCode, String),
+    /// An HTML page with this status (with the rate-limit headers when the `Done` has a
+    /// verdict: the answer went through the throttle middleware).
+    Html(StatusCode, String),
+    /// 302 to this absolute URL (Laravel's `redirect()->guest(route('login'))`).
+    Redirect(String),
     BadGateway,
     Close,
 }
@@ -69,6 +101,50 @@ struct Done {
     reply: Reply,
     verdict: Option<Verdict>,
     outcome: String,
+}
+
+/// What Laravel reads from the request headers to choose an answer's form.
+#[derive(Debug, Clone, Default)]
+struct Asks {
+    /// `Request::expectsJson()`: an XHR accepting anything, or an `Accept` whose first
+    /// type is JSON (`/json` or `+json`).
+    json: bool,
+    /// `Host`, for the absolute `Location` of a redirect.
+    host: String,
+}
+
+impl Asks {
+    fn read(headers: &HeaderMap) -> Asks {
+        let header = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        let accept = header(ACCEPT.as_str());
+        let first = accept
+            .split(',')
+            .next()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let wants_json = first.contains("/json") || first.contains("+json");
+        let ajax = header("x-requested-with").eq_ignore_ascii_case("XMLHttpRequest");
+        let accepts_any = first.is_empty() || first == "*/*" || first == "*";
+        Asks {
+            json: wants_json || (ajax && accepts_any),
+            host: header(HOST.as_str()),
+        }
+    }
+
+    fn login_url(&self) -> String {
+        format!("http://{}/login", self.host)
+    }
 }
 
 /// `POST /api/addUser`.
@@ -95,13 +171,27 @@ pub async fn add_user(State(app): State<App>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let key = bearer(&parts.headers);
+    let asks = Asks::read(&parts.headers);
     let input = read_input(&parts.headers, &body);
-    let done = {
+    let (done, retry_after) = {
         let mut shared = app.lock();
-        handle(&mut shared, key.as_deref(), &input)
+        let done = handle(&mut shared, key.as_deref(), &asks, &input);
+        (done, shared.config.mumara.retry_after_format)
     };
     app.log(format!("[mumara] POST /api/addUser -> {}", done.outcome));
-    render(done, kill).await
+    render(done, retry_after, kill).await
+}
+
+/// `GET /login`: the page a refused request is redirected to.
+pub async fn login_page(State(app): State<App>, request: Request) -> Response {
+    app.log(format!(
+        "[mumara] {} /login -> login page",
+        request.method()
+    ));
+    match *request.method() {
+        Method::GET | Method::HEAD => Html(LOGIN_PAGE).into_response(),
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -129,11 +219,22 @@ fn read_input(headers: &HeaderMap, body: &[u8]) -> Map<String, Value> {
         .unwrap_or_default()
 }
 
-async fn render(done: Done, kill: Option<ConnKill>) -> Response {
+async fn render(done: Done, retry_after: RetryAfter, kill: Option<ConnKill>) -> Response {
     let mut response = match done.reply {
         Reply::Close => return close_without_answer(kill).await,
         Reply::BadGateway => {
             return (StatusCode::BAD_GATEWAY, Html(BAD_GATEWAY_PAGE)).into_response()
+        }
+        Reply::Html(status, page) => (status, Html(page)).into_response(),
+        Reply::Redirect(location) => {
+            let page = format!(
+                "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"UTF-8\">\n<title>Redirecting to {location}</title>\n</head>\n<body>\nRedirecting to <a href=\"{location}\">{location}</a>.\n</body>\n</html>"
+            );
+            let mut response = (StatusCode::FOUND, Html(page)).into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(LOCATION, value);
+            }
+            response
         }
         Reply::Json(status, body) => json_response(status, body),
     };
@@ -145,12 +246,17 @@ async fn render(done: Done, kill: Option<ConnKill>) -> Response {
         }
         Some(Verdict::Limited {
             limit,
-            retry_after,
+            retry_after: seconds,
             reset_unix,
         }) => {
             headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(limit));
             headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(0u64));
-            headers.insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            let value = match retry_after {
+                RetryAfter::Seconds => HeaderValue::from(seconds),
+                RetryAfter::HttpDate => HeaderValue::from_str(&http_date(reset_unix))
+                    .unwrap_or_else(|_| HeaderValue::from(seconds)),
+            };
+            headers.insert(RETRY_AFTER, value);
             headers.insert(X_RATELIMIT_RESET, HeaderValue::from(reset_unix));
         }
         None => {}
@@ -167,14 +273,62 @@ fn json_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// Field name -> messages, in the order the fields were checked (the seed's order).
-struct FieldErrors(Vec<(&'static str, String)>);
+/// One field problem in both wordings: Mumara's documented `Error: ...` style and
+/// Laravel's default English validation messages (`lang/en/validation.php`).
+#[derive(Debug, Clone)]
+struct Msg {
+    mumara: String,
+    laravel: String,
+}
 
-impl Serialize for FieldErrors {
+/// Field name -> messages, in the order the fields were checked (the seed's order).
+#[derive(Debug, Default)]
+struct FieldErrors(Vec<(&'static str, Msg)>);
+
+impl FieldErrors {
+    fn fields(&self) -> Vec<&'static str> {
+        let mut fields: Vec<&'static str> = Vec::new();
+        for (field, _) in &self.0 {
+            if !fields.contains(field) {
+                fields.push(field);
+            }
+        }
+        fields
+    }
+
+    /// `{"field": ["message", ...], ...}` in one wording, a field's messages together.
+    fn worded(&self, laravel: bool) -> Worded<'_> {
+        Worded {
+            errors: self,
+            laravel,
+        }
+    }
+}
+
+struct Worded<'a> {
+    errors: &'a FieldErrors,
+    laravel: bool,
+}
+
+impl Serialize for Worded<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (field, message) in &self.0 {
-            map.serialize_entry(field, &[message])?;
+        let fields = self.errors.fields();
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for field in fields {
+            let messages: Vec<&str> = self
+                .errors
+                .0
+                .iter()
+                .filter(|(f, _)| *f == field)
+                .map(|(_, m)| {
+                    if self.laravel {
+                        m.laravel.as_str()
+                    } else {
+                        m.mumara.as_str()
+                    }
+                })
+                .collect();
+            map.serialize_entry(field, &messages)?;
         }
         map.end()
     }
@@ -224,7 +378,7 @@ fn answer<R: Serialize>(status: &str, result: R, response: Option<Created>) -> S
     .unwrap_or_default()
 }
 
-fn handle(shared: &mut Shared, key: Option<&str>, input: &Map<String, Value>) -> Done {
+fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<String, Value>) -> Done {
     let knobs = shared.config.mumara.clone();
     let verdict = shared.mumara.limiter.check(
         key.unwrap_or(""),
@@ -240,36 +394,117 @@ fn handle(shared: &mut Shared, key: Option<&str>, input: &Map<String, Value>) ->
                 json!({ "message": "Too Many Attempts." }).to_string(),
             ),
             verdict: Some(verdict),
-            outcome: format!("429 rate limited (Retry-After {retry_after})"),
+            outcome: format!("429 rate limited (Retry-After {retry_after} s)"),
         };
     }
     shared.mumara.add_calls += 1;
     let n = shared.mumara.add_calls;
     let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
+    let faults = &mut shared.mumara.faults;
+    let fault = |reply: Reply, throttled: bool, outcome: &str| Done {
+        reply,
+        verdict: throttled.then(|| verdict.clone()),
+        outcome: outcome.to_string(),
+    };
+    let page =
+        |code: StatusCode, title: &str| Reply::Html(code, laravel_error_page(code.as_u16(), title));
     if hits(knobs.drop_every) {
-        shared.mumara.faults.drop += 1;
-        return Done {
-            reply: Reply::Close,
-            verdict: None,
-            outcome: "fault drop_every: closed, not created".into(),
-        };
+        faults.drop += 1;
+        return fault(Reply::Close, false, "fault drop_every: closed, not created");
     }
     if hits(knobs.http502_every) {
-        shared.mumara.faults.http502 += 1;
-        return Done {
-            reply: Reply::BadGateway,
-            verdict: None,
-            outcome: "fault http502_every: HTTP 502, not created".into(),
+        faults.http502 += 1;
+        return fault(
+            Reply::BadGateway,
+            false,
+            "fault http502_every: HTTP 502, not created",
+        );
+    }
+    if hits(knobs.http503_every) {
+        faults.http503 += 1;
+        return fault(
+            page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+            false,
+            "fault http503_every: HTTP 503, not created",
+        );
+    }
+    if hits(knobs.csrf_every) {
+        faults.csrf += 1;
+        let reply = if asks.json {
+            Reply::Json(
+                PAGE_EXPIRED,
+                json!({ "message": "CSRF token mismatch." }).to_string(),
+            )
+        } else {
+            page(PAGE_EXPIRED, "Page Expired")
         };
+        return fault(reply, true, "fault csrf_every: 419, not created");
+    }
+    if let Some(refusal) = knobs.refuse_key {
+        faults.refused_key += 1;
+        let json401 = || {
+            Reply::Json(
+                StatusCode::UNAUTHORIZED,
+                json!({ "message": "Unauthenticated." }).to_string(),
+            )
+        };
+        let reply = match refusal {
+            RefuseKey::Laravel if asks.json => json401(),
+            RefuseKey::Json401 => json401(),
+            RefuseKey::Laravel | RefuseKey::Redirect => Reply::Redirect(asks.login_url()),
+            RefuseKey::StatusError => Reply::Json(
+                StatusCode::OK,
+                answer(status_word(shared, false), INVALID_TOKEN_MESSAGE, None),
+            ),
+            RefuseKey::Forbidden => Reply::Json(
+                StatusCode::FORBIDDEN,
+                json!({ "message": "This action is unauthorized." }).to_string(),
+            ),
+        };
+        return fault(reply, true, &format!("refuse_key {refusal:?}: not created"));
+    }
+    if hits(knobs.http500_every) {
+        faults.http500 += 1;
+        return fault(
+            page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+            true,
+            "fault http500_every: HTTP 500, not created",
+        );
+    }
+    if hits(knobs.status_error_every) {
+        faults.status_error += 1;
+        let body = answer(status_word(shared, false), UNRECOGNISED_MESSAGE, None);
+        return fault(
+            Reply::Json(StatusCode::OK, body),
+            true,
+            "fault status_error_every: status error, not created",
+        );
     }
     let (status, body, outcome) = add(shared, key, input);
+    let faults = &mut shared.mumara.faults;
     if hits(knobs.lost_answer_every) {
-        shared.mumara.faults.lost_answer += 1;
-        return Done {
-            reply: Reply::Close,
-            verdict: None,
-            outcome: format!("fault lost_answer_every: {outcome}, then closed"),
-        };
+        faults.lost_answer += 1;
+        return fault(
+            Reply::Close,
+            false,
+            &format!("fault lost_answer_every: {outcome}, then closed"),
+        );
+    }
+    if hits(knobs.http500_after_insert_every) {
+        faults.http500_after_insert += 1;
+        return fault(
+            page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
+            true,
+            &format!("fault http500_after_insert_every: {outcome}, then HTTP 500"),
+        );
+    }
+    if hits(knobs.http503_after_insert_every) {
+        faults.http503_after_insert += 1;
+        return fault(
+            page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
+            false,
+            &format!("fault http503_after_insert_every: {outcome}, then HTTP 503"),
+        );
     }
     Done {
         reply: Reply::Json(status, body),
@@ -278,6 +513,12 @@ fn handle(shared: &mut Shared, key: Option<&str>, input: &Map<String, Value>) ->
     }
 }
 
+/// Laravel's status for a CSRF token mismatch (not in `http::StatusCode`'s names).
+const PAGE_EXPIRED: StatusCode = match StatusCode::from_u16(419) {
+    Ok(code) => code,
+    Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+};
+
 /// The add itself, once past the limiter and the faults.
 fn add(
     shared: &mut Shared,
@@ -285,6 +526,7 @@ fn add(
     input: &Map<String, Value>,
 ) -> (StatusCode, String, String) {
     let error = status_word(shared, false);
+    let laravel = shared.config.mumara.validation == Validation::Laravel;
     match key {
         Some(KEY) => {}
         Some(KEY_NO_PERMISSION) => {
@@ -308,12 +550,48 @@ fn add(
             return (StatusCode::UNAUTHORIZED, body, "401 (no Bearer key)".into());
         }
     }
-    let fields = match validate(input) {
+    let checked = validate(input);
+    if laravel {
+        // Laravel runs every rule, `exists` and `unique` included, and answers them all.
+        let mut errors = match &checked {
+            Ok(_) => FieldErrors::default(),
+            Err(errors) => FieldErrors(errors.0.clone()),
+        };
+        let email = text(input, "email").ok().flatten();
+        if let Some(email) = email.filter(|e| valid_email(e)) {
+            if shared.mumara.find(&email).is_some() {
+                errors.0.push(("email", taken("email")));
+            }
+        }
+        let package = match input.get("package_id") {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if let Some(package) = package {
+            if !shared.config.mumara.packages.contains(&package) {
+                errors.0.push(("package_id", unknown_package()));
+            }
+        }
+        if !errors.0.is_empty() {
+            let outcome = format!("422: fields {}", errors.fields().join(", "));
+            // Laravel's order: `message` first, then `errors`.
+            let body = format!(
+                r#"{{"message":"The given data was invalid.","errors":{}}}"#,
+                serde_json::to_string(&errors.worded(true)).unwrap_or_default()
+            );
+            return (StatusCode::UNPROCESSABLE_ENTITY, body, outcome);
+        }
+    }
+    let fields = match checked {
         Ok(fields) => fields,
         Err(errors) => {
-            let names: Vec<&str> = errors.0.iter().map(|(f, _)| *f).collect();
-            let outcome = format!("error: fields {}", names.join(", "));
-            return (StatusCode::OK, answer(error, errors, None), outcome);
+            let outcome = format!("error: fields {}", errors.fields().join(", "));
+            return (
+                StatusCode::OK,
+                answer(error, errors.worded(false), None),
+                outcome,
+            );
         }
     };
     let refuse = |message: &str, why: &str| {
@@ -401,12 +679,33 @@ fn text(input: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
     }
 }
 
-fn missing(label: &str) -> String {
-    format!("Error: Missing required parameter, {label}")
+fn taken(label: &str) -> Msg {
+    Msg {
+        mumara: "Error: User already exists.".into(),
+        laravel: format!("The {label} has already been taken."),
+    }
 }
 
-fn invalid(label: &str, rule: &str) -> String {
-    format!("Error: Invalid parameter, {label} {rule}")
+fn unknown_package() -> Msg {
+    Msg {
+        mumara: "Error: Package doesn`t exsit".into(),
+        laravel: "The selected package id is invalid.".into(),
+    }
+}
+
+fn missing(label: &str) -> Msg {
+    Msg {
+        mumara: format!("Error: Missing required parameter, {label}"),
+        laravel: format!("The {label} field is required."),
+    }
+}
+
+/// `rule` in Mumara's wording ("must be ..."), `laravel` the whole Laravel message.
+fn invalid(label: &str, rule: &str, laravel: String) -> Msg {
+    Msg {
+        mumara: format!("Error: Invalid parameter, {label} {rule}"),
+        laravel,
+    }
 }
 
 fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
@@ -418,7 +717,14 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
             None
         }
         Err(()) => {
-            errors.push((key, invalid(label, "must be a string")));
+            errors.push((
+                key,
+                invalid(
+                    label,
+                    "must be a string",
+                    format!("The {label} must be a string."),
+                ),
+            ));
             None
         }
     };
@@ -428,7 +734,14 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
     let email = email.filter(|email| {
         let ok = valid_email(email);
         if !ok {
-            errors.push(("email", invalid("email", "must be a valid email address")));
+            errors.push((
+                "email",
+                invalid(
+                    "email",
+                    "must be a valid email address",
+                    "The email must be a valid email address.".into(),
+                ),
+            ));
         }
         ok
     });
@@ -448,7 +761,14 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
                 _ => None,
             };
             if id.is_none() {
-                errors.push(("package_id", invalid("package id", "must be an integer")));
+                errors.push((
+                    "package_id",
+                    invalid(
+                        "package id",
+                        "must be an integer",
+                        "The package id must be an integer.".into(),
+                    ),
+                ));
             }
             id
         }
@@ -459,7 +779,11 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
         _ => {
             errors.push((
                 "timezone",
-                invalid("timezone", "must be an offset such as +05:00"),
+                invalid(
+                    "timezone",
+                    "must be an offset such as +05:00",
+                    "The timezone format is invalid.".into(),
+                ),
             ));
             None
         }
@@ -470,7 +794,11 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
         _ => {
             errors.push((
                 "login_ips",
-                invalid("login ips", "must be comma-separated valid IP addresses"),
+                invalid(
+                    "login ips",
+                    "must be comma-separated valid IP addresses",
+                    "The login ips format is invalid.".into(),
+                ),
             ));
             None
         }
@@ -485,7 +813,14 @@ fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
             Some(0) => Some(false),
             Some(1) => Some(true),
             _ => {
-                errors.push(("response", invalid("response", "must be 0 or 1")));
+                errors.push((
+                    "response",
+                    invalid(
+                        "response",
+                        "must be 0 or 1",
+                        "The selected response is invalid.".into(),
+                    ),
+                ));
                 None
             }
         },
@@ -610,7 +945,7 @@ mod tests {
     #[test]
     fn missing_fields_in_seed_order() {
         let errors = validate(&Map::new()).unwrap_err();
-        let body = serde_json::to_string(&errors).unwrap();
+        let body = serde_json::to_string(&errors.worded(false)).unwrap();
         assert_eq!(
             body,
             r#"{"email":["Error: Missing required parameter, email"],"password":["Error: Missing required parameter, password"],"name":["Error: Missing required parameter, name"],"package_id":["Error: Missing required parameter, package id"]}"#

@@ -45,6 +45,11 @@ pub struct AuroraFaults {
     pub license_limit: u64,
     pub create_denied: u64,
     pub superadmin_ip_denied: u64,
+    pub php_notice: u64,
+    pub http500_after_insert: u64,
+    pub non_json_after_insert: u64,
+    pub create_method_denied: u64,
+    pub login_fault: u64,
 }
 
 #[derive(Debug)]
@@ -54,6 +59,8 @@ pub struct AuroraState {
     pub tokens: HashMap<String, Token>,
     /// Successful superadmin logins.
     pub logins: u64,
+    /// LoginAsSuperadmin POSTs received, whatever their outcome; drives `login_fault`.
+    pub login_calls: u64,
     /// CreateUser POSTs received, whatever their outcome; drives the "every Nth" faults.
     pub create_calls: u64,
     pub faults: AuroraFaults,
@@ -66,6 +73,7 @@ impl Default for AuroraState {
             next_id: 1,
             tokens: HashMap::new(),
             logins: 0,
+            login_calls: 0,
             create_calls: 0,
             faults: AuroraFaults::default(),
         }
@@ -111,6 +119,13 @@ pub struct MumaraFaults {
     pub lost_answer: u64,
     pub http502: u64,
     pub user_limit: u64,
+    pub csrf: u64,
+    pub http500: u64,
+    pub http503: u64,
+    pub http500_after_insert: u64,
+    pub http503_after_insert: u64,
+    pub status_error: u64,
+    pub refused_key: u64,
 }
 
 /// The id of the account that owns the API keys; new users are numbered after it.
@@ -182,6 +197,7 @@ impl Shared {
             "aurora": {
                 "users": self.aurora.users,
                 "logins": self.aurora.logins,
+                "login_calls": self.aurora.login_calls,
                 "create_calls": self.aurora.create_calls,
                 "faults_injected": self.aurora.faults,
             },

@@ -60,6 +60,25 @@ pub fn utc_datetime(unix_seconds: u64) -> String {
     )
 }
 
+/// An HTTP-date (RFC 9110 IMF-fixdate), e.g. `Tue, 29 Dec 2020 12:56:19 GMT`.
+pub fn http_date(unix_seconds: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_seconds / 86_400;
+    let secs = unix_seconds % 86_400;
+    let (year, month, day) = civil_from_days(days as i64);
+    format!(
+        "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -83,6 +102,9 @@ mod tests {
         assert_eq!(utc_datetime(0), "1970-01-01 00:00:00");
         assert_eq!(utc_datetime(1_609_246_579), "2020-12-29 12:56:19");
         assert_eq!(utc_datetime(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(1_609_246_579), "Tue, 29 Dec 2020 12:56:19 GMT");
+        assert_eq!(http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
     }
 
     #[test]

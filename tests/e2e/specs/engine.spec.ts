@@ -4,21 +4,12 @@
  * row exactly once, `created`/`exists` rows on the server (created ones with the id the
  * server gave), `failed`/`rejected`/`skipped` rows not on it.
  */
-import * as fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
-import { configureSandbox, sandboxState, type SandboxState } from '../lib/sandbox';
+import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { parseCsv } from '../lib/csv';
 import { controls, fillMumara, openApp, loadFile, readRows, statusWord } from '../lib/app';
-
-interface ReportRow {
-  row: number;
-  email: string;
-  status: string;
-  message: string;
-  targetId: string;
-}
+import { auroraUsers as auroraIds, downloadReport, expectReportMatchesServer, mumaraUsers as mumaraIds } from '../lib/report';
 
 function auroraFile(n: number, prefix = 'u'): string {
   return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@localhost | pw-${prefix}${i + 1}`).join('\n') + '\n';
@@ -54,52 +45,6 @@ async function startMumara(page: Page, serverUrl: string, file: string, key: str
 /** Waits for the live region's closing sentence ("Import finished" or "Import stopped"). */
 async function waitForEnd(page: Page, words: 'Import finished' | 'Import stopped', timeout: number) {
   await expect(controls(page).statusRegion.filter({ hasText: words }).first()).toBeAttached({ timeout });
-}
-
-async function downloadReport(page: Page): Promise<ReportRow[]> {
-  const [download] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
-  const records = parseCsv(fs.readFileSync(await download.path(), 'utf8'));
-  expect(records[0].slice(0, 5)).toEqual(['row', 'email', 'status', 'message', 'target_id']);
-  return records.slice(1).map((r) => ({ row: Number(r[0]), email: r[1], status: r[2], message: r[3], targetId: r[4] }));
-}
-
-/** The report and the server agree, and every input row is there exactly once, in order. */
-function expectReportMatchesServer(report: ReportRow[], emails: string[], serverIds: Map<string, string>) {
-  expect(report.map((r) => r.row)).toEqual(emails.map((_, i) => i + 1));
-  expect(report.map((r) => r.email)).toEqual(emails);
-  for (const r of report) {
-    const held = serverIds.get(r.email.toLowerCase());
-    switch (r.status) {
-      case 'created':
-        expect(held, `${r.email} is created, so the server holds it`).toBeDefined();
-        expect(r.targetId, `${r.email}: the id the server gave`).toBe(held);
-        break;
-      case 'exists':
-        expect(held, `${r.email} exists, so the server holds it`).toBeDefined();
-        break;
-      case 'unknown':
-        break;
-      case 'failed':
-      case 'rejected':
-      case 'skipped':
-      case 'invalid':
-        expect(held, `${r.email} is ${r.status}, so the server must not hold it`).toBeUndefined();
-        break;
-      default:
-        throw new Error(`row ${r.row} ended with a non-final status ${r.status}`);
-    }
-  }
-  // Nothing on the server that the report does not account for.
-  const accounted = new Set(report.filter((r) => ['created', 'exists', 'unknown'].includes(r.status)).map((r) => r.email.toLowerCase()));
-  for (const email of serverIds.keys()) expect(accounted.has(email), `${email} on the server is accounted for`).toBe(true);
-}
-
-function auroraIds(state: SandboxState): Map<string, string> {
-  return new Map(state.aurora.users.map((u) => [u.public_id.toLowerCase(), String(u.id)]));
-}
-
-function mumaraIds(state: SandboxState): Map<string, string> {
-  return new Map(state.mumara.users.map((u) => [String(u.email).toLowerCase(), String(u.id)]));
 }
 
 test.describe('engine under faults', () => {
@@ -174,6 +119,31 @@ test.describe('engine under faults', () => {
     for (const r of exists) expect(r.message).toContain('most likely created');
     // The page shows the pace it holds.
     await expect(page.getByText(/requests\/min \(paced at \d+\)/)).toBeVisible();
+  });
+
+  test('Aurora: rows left unknown are settled after the run by listing the accounts', async ({ page, sandbox }) => {
+    test.setTimeout(90_000);
+    const n = 12;
+    // One attempt per row: a 500 after the insert, or a dropped connection before it,
+    // leaves the row unknown until the listing after the run says which it was.
+    await configureSandbox({ aurora: { http500_after_insert_every: 3, drop_every: 4 } });
+    const file = auroraFile(n, 's');
+    await startAurora(page, sandbox.auroraServerUrl, writeFixture('settle.txt', file));
+    await fillSettings(page, { parallel: 1, attempts: 1 });
+    await controls(page).start.click();
+    await waitForEnd(page, 'Import finished', 60_000);
+
+    const report = await downloadReport(page);
+    const state = await sandboxState();
+    const emails = file.trim().split('\n').map((l) => l.split(' | ')[0]);
+    expectReportMatchesServer(report, emails, auroraIds(state));
+    expect(report.filter((r) => r.status === 'unknown')).toEqual([]);
+    const found = report.filter((r) => r.message.includes('listing its accounts'));
+    const absent = report.filter((r) => r.status === 'failed');
+    expect(found.length, 'a 500 after the insert: found on the server').toBeGreaterThan(0);
+    for (const r of found) expect(r.status).toBe('exists');
+    expect(absent.length, 'a dropped create: proven absent').toBeGreaterThan(0);
+    for (const r of absent) expect(r.message).toContain('Not on the server');
   });
 
   test('Mumara 401: the run stops after one request and the rest is skipped', async ({ page, sandbox }) => {

@@ -285,6 +285,38 @@ impl Run {
         self.settle(now_ms);
     }
 
+    /// Settles the rows left `unknown` once the run is over, from a listing of the
+    /// server's accounts taken after it (Aurora's GetUsers): a row whose address the
+    /// server holds ends `exists` (most likely created by Roster's lost attempt); a row
+    /// whose address it does not hold was proven not created, and ends `failed`.
+    /// `on_server` holds the indices of rows whose address the listing found.
+    pub fn settle_unknown(&mut self, on_server: &[usize], now_ms: u64) {
+        if !self.is_over() {
+            return;
+        }
+        for row in 0..self.rows.len() {
+            if self.rows[row].status != Status::Unknown {
+                continue;
+            }
+            let code = self.rows[row].code;
+            if on_server.contains(&row) {
+                self.finish_row(
+                    row,
+                    Status::Exists,
+                    code,
+                    "The answer was lost, and the account is on the server (found by listing its accounts after the run): most likely created by Roster.".into(),
+                    now_ms,
+                );
+            } else {
+                let message = format!(
+                    "Not on the server when its accounts were listed after the run, so no attempt created it. Last answer: {}",
+                    self.rows[row].message
+                );
+                self.finish_row(row, Status::Failed, code, message, now_ms);
+            }
+        }
+    }
+
     /// Carries over a previous run of the same file against the same server (after a
     /// reload): rows it finished as `created` or `exists` end the same way now and are not
     /// sent; rows it left `unknown` are sent again as rows whose earlier answer was lost,
