@@ -9,6 +9,7 @@ mod mapping;
 mod preflight;
 mod reports;
 mod resume;
+mod row_keys;
 mod rows_table;
 mod sheet;
 mod state;

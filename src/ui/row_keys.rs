@@ -1,0 +1,121 @@
+//! The keyboard in the windowed rows table (issue 13). Only a window of rows is
+//! rendered, so Tab alone cannot reach every row: ↑ ↓ (and Page Up, Page Down, Home,
+//! End) move the focus to the same control on another row, scrolling the window to it;
+//! ← → move between a row's controls. Closing the row editor returns here too.
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::sheet::{self, ROW_PX};
+use super::state::AppState;
+
+/// The controls of a row the keyboard moves between (their `data-control`).
+pub const EXCLUDE: &str = "exclude";
+pub const EDIT: &str = "edit";
+
+/// What the keyboard needs of the table: its scrolling box, and the row the focus is
+/// on its way to (set until the slots show that row and the focus is there, so that
+/// keys pressed quickly in a row count from it, not from a slot about to change).
+#[derive(Clone, Copy)]
+pub struct Keys {
+    pub wrap: NodeRef<html::Div>,
+    pub pending: StoredValue<Option<usize>>,
+}
+
+/// Moves the focus to `control` of the row at list position `pos`: scrolls the window
+/// until that row is in view, then focuses the control once its slot shows the row.
+/// A row no longer listed (filtered out) leaves the focus on the table's box.
+pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'static str) {
+    let Some(el) = keys.wrap.get_untracked() else {
+        return;
+    };
+    keys.pending.set_value(pos);
+    if let Some(pos) = pos {
+        let head = el
+            .query_selector("thead")
+            .ok()
+            .flatten()
+            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+            .map_or(ROW_PX, |h| h.offset_height() as f64 + 1.0);
+        let viewport = el.client_height() as f64;
+        if let Some(top) = sheet::reveal(state, pos, el.scroll_top() as f64, viewport, head) {
+            el.set_scroll_top(top.round() as i32);
+            sheet::scroll_to(state, el.scroll_top() as f64, viewport);
+        }
+    }
+    // The slots take the new rows in render effects: focus after them.
+    request_animation_frame(move || {
+        let target = pos.and_then(|pos| {
+            let selector = format!(
+                "tr[aria-rowindex=\"{}\"] [data-control=\"{control}\"]",
+                pos + 2
+            );
+            el.query_selector(&selector)
+                .ok()
+                .flatten()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+        });
+        let options = web_sys::FocusOptions::new();
+        // The row is in view already; a scroll by the browser would move the window
+        // under the focus.
+        options.set_prevent_scroll(true);
+        // Then the least scrolling that shows it: the page (the table's box may be off
+        // screen) and the box sideways (a narrow screen shows part of the columns). The
+        // row is in the box's view already, so its rows stay where they are.
+        let nearest = web_sys::ScrollIntoViewOptions::new();
+        nearest.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        nearest.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&nearest);
+        match target {
+            Some(t) => {
+                let _ = t.focus_with_options(&options);
+                t.scroll_into_view_with_scroll_into_view_options(&nearest);
+            }
+            None => {
+                let _ = el.focus();
+            }
+        }
+        if keys.pending.get_value() == pos {
+            keys.pending.set_value(None);
+        }
+    });
+}
+
+/// Arrow keys on a row's control: ↑ ↓ (and Page Up, Page Down, Home, End) move to the
+/// same control on another row, scrolling the window; ← → move between the controls.
+pub fn on_row_key(
+    state: AppState,
+    keys: Keys,
+    k: usize,
+    control: &'static str,
+    ev: web_sys::KeyboardEvent,
+) {
+    let s = state.sheet;
+    let listed = s.listed.get_untracked();
+    if listed == 0 || ev.alt_key() || ev.meta_key() || ev.shift_key() {
+        return;
+    }
+    let here = keys
+        .pending
+        .get_value()
+        .unwrap_or(s.first.get_untracked() + k);
+    let page = keys.wrap.get_untracked().map_or(10, |el| {
+        ((el.client_height() as f64 / ROW_PX) as usize)
+            .saturating_sub(2)
+            .max(1)
+    });
+    let (pos, control) = match ev.key().as_str() {
+        "ArrowDown" => (here + 1, control),
+        "ArrowUp" => (here.saturating_sub(1), control),
+        "PageDown" => (here + page, control),
+        "PageUp" => (here.saturating_sub(page), control),
+        "Home" => (0, control),
+        "End" => (listed - 1, control),
+        "ArrowLeft" => (here, EXCLUDE),
+        "ArrowRight" => (here, EDIT),
+        _ => return,
+    };
+    ev.prevent_default();
+    focus_row(state, keys, Some(pos.min(listed - 1)), control);
+}
