@@ -41,7 +41,7 @@ test.describe('reports', () => {
     const rows = [
       'Ann,ann@localhost,Pw-ann-1,=HYPERLINK("x")', // created
       'Bob,bob@localhost,Pw-bob-2,+plus', // exists (seeded)
-      'Cyd,cyd@localhost,Pw-cyd-3,@at', // unknown: HTTP 500 on the 3rd CreateUser, 1 attempt (a 500 may follow the insert)
+      'Cyd,cyd@localhost,Pw-cyd-3,@at', // HTTP 500 on the 3rd CreateUser, 1 attempt: unknown, then failed once the listing after the run shows it absent
       'Dee,dee@localhost,Pw-dee-4,-minus', // created
       'Eve,bad address,Pw-eve-5,plain', // invalid: never sent
     ];
@@ -68,7 +68,8 @@ test.describe('reports', () => {
     ]);
     const body = records.slice(1);
     expect(body.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5']);
-    expect(body.map((r) => r[2])).toEqual(['created', 'exists', 'unknown', 'created', 'invalid']);
+    expect(body.map((r) => r[2])).toEqual(['created', 'exists', 'failed', 'created', 'invalid']);
+    expect(body[2][3]).toContain('Not on the server');
     expect(body[0][4]).toBe(String(idOf('ann@localhost')));
     expect(body[3][4]).toBe(String(idOf('dee@localhost')));
     expect(body[1][5]).toBe('111');
@@ -96,7 +97,7 @@ test.describe('reports', () => {
     expect(report.summary.server_url).toBe(sandbox.auroraServerUrl);
     expect(report.summary.file).toBe('people.csv');
     expect(report.summary.rows).toBe(5);
-    expect(report.summary.counts).toMatchObject({ created: 2, exists: 1, failed: 0, invalid: 1, rejected: 0, unknown: 1, skipped: 0 });
+    expect(report.summary.counts).toMatchObject({ created: 2, exists: 1, failed: 1, invalid: 1, rejected: 0, unknown: 0, skipped: 0 });
     expect(report.summary.started_at).toMatch(ISO);
     expect(report.summary.ended_at).toMatch(ISO);
     expect(report.columns).toEqual(['name', 'input_email', 'note']);
@@ -108,9 +109,9 @@ test.describe('reports', () => {
       attempts: 1,
       input: { name: 'Ann', input_email: 'ann@localhost', note: '=HYPERLINK("x")' },
     });
-    expect(report.rows[2]).toMatchObject({ status: 'unknown', error_code: 500 });
+    expect(report.rows[2]).toMatchObject({ status: 'failed', error_code: 500 });
 
-    // Rows to retry: the unknown row as given, password included, header and delimiter kept.
+    // Rows to retry: the failed row as given, password included, header and delimiter kept.
     const retry = await download(page, 'Download rows to retry');
     expect(retry.text.split(/\r?\n/).filter(Boolean)).toEqual([header, 'Cyd,cyd@localhost,Pw-cyd-3,@at']);
 
