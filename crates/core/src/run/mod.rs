@@ -861,18 +861,8 @@ impl Run {
     /// if an earlier attempt's answer was lost, `skipped` otherwise.
     fn requeue(&mut self, row: usize, front: bool, message: String, now_ms: u64) {
         if let Phase::Stopped(stop) = &self.phase {
-            let (status, message) = if self.rows[row].answer_lost {
-                (
-                    Status::Unknown,
-                    format!(
-                        "An earlier attempt's answer was lost, so the account may exist. Not sent again: {}",
-                        stop.message
-                    ),
-                )
-            } else {
-                (Status::Skipped, format!("Not sent again: {}", stop.message))
-            };
-            self.finish_row(row, status, None, message, now_ms);
+            let reason = stop.message.clone();
+            self.finish_unsent(row, "Not sent again", &reason, now_ms);
             return;
         }
         self.set_status(row, Status::Pending);
@@ -926,21 +916,24 @@ impl Run {
         self.changed.push(row);
     }
 
+    /// Ends a row the stopped run will not send (again): `unknown` if an earlier
+    /// attempt's answer was lost (the account may exist), `skipped` otherwise. Neither
+    /// inherits the code of the answer that stopped the run.
+    fn finish_unsent(&mut self, row: usize, not_sent: &str, reason: &str, now_ms: u64) {
+        let (status, message) = if self.rows[row].answer_lost {
+            (
+                Status::Unknown,
+                format!("An earlier attempt's answer was lost, so the account may exist. Not sent again: {reason}"),
+            )
+        } else {
+            (Status::Skipped, format!("{not_sent}: {reason}"))
+        };
+        self.finish_row(row, status, None, message, now_ms);
+    }
+
     fn stop(&mut self, stop: Stop, now_ms: u64) {
         for row in std::mem::take(&mut self.queue) {
-            let (status, message) = if self.rows[row].answer_lost {
-                (
-                    Status::Unknown,
-                    format!(
-                        "An earlier attempt's answer was lost, so the account may exist. Not sent again: {}",
-                        stop.message
-                    ),
-                )
-            } else {
-                (Status::Skipped, format!("Not sent: {}", stop.message))
-            };
-            // A skipped row does not inherit the code of the answer that stopped the run.
-            self.finish_row(row, status, None, message, now_ms);
+            self.finish_unsent(row, "Not sent", &stop.message, now_ms);
         }
         self.hold = None;
         self.phase = Phase::Stopped(stop);
