@@ -22,7 +22,7 @@ pub mod reading;
 pub mod report;
 pub mod run;
 pub mod send;
-pub mod template;
+pub mod target;
 pub mod validate;
 
 pub use map::UserRow;

@@ -76,31 +76,6 @@ impl Field {
         }
     }
 
-    /// The fields a target reads, in the order its template lists them. First and last
-    /// name columns are joined into Mumara's `name`.
-    pub fn for_target(target: &str) -> &'static [Field] {
-        if target.eq_ignore_ascii_case("mumara") {
-            &[
-                Field::Name,
-                Field::FirstName,
-                Field::LastName,
-                Field::Email,
-                Field::Password,
-                Field::PackageId,
-                Field::Timezone,
-                Field::LoginIps,
-            ]
-        } else {
-            &[
-                Field::Email,
-                Field::Password,
-                Field::Role,
-                Field::QuotaMb,
-                Field::TenantId,
-            ]
-        }
-    }
-
     pub fn from_label(label: &str) -> Option<Field> {
         Field::ALL.into_iter().find(|f| f.label() == label)
     }

@@ -76,16 +76,28 @@ pub enum UsernameRule {
 }
 
 impl Rules {
-    /// The rules for a target by name ("Aurora", "Mumara"), with its required fields.
-    pub fn for_target(name: &str, required: Vec<Field>) -> Rules {
+    /// The rules every target starts from, with its required fields (see
+    /// [`crate::target::TargetKind::rules`] for a target's own).
+    pub fn new(required: Vec<Field>) -> Rules {
         Rules {
             required,
-            strict_email: name.eq_ignore_ascii_case("aurora"),
+            strict_email: false,
             min_password_len: 0,
             unique_emails: true,
             flag_dotless_domains: true,
             username: UsernameRule::Ignored,
             defaults: Defaults::default(),
+        }
+    }
+}
+
+impl Rules {
+    /// The fields the automatic mapping gives out: user names only to a target that has
+    /// them (see [`crate::map::Mapping::auto_for`]).
+    pub fn mapped_fields(&self) -> &'static [Field] {
+        match self.username {
+            UsernameRule::Ignored => &Field::ADDRESS_SIGN_IN,
+            _ => &Field::ALL,
         }
     }
 }
@@ -626,7 +638,10 @@ mod tests {
             .contains("'='"));
         assert!(aurora_email_problem("o'brien@x.y").is_some());
         assert!(aurora_email_problem("zoë@x.y").is_some());
-        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let rules = Rules {
+            strict_email: true,
+            ..Rules::new(REQ.to_vec())
+        };
         let errs = validate_with(
             &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
             &rules,
@@ -634,7 +649,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(errs[0].field, Some(Field::Email));
         // Mumara has no such rule.
-        let rules = Rules::for_target("Mumara", REQ.to_vec());
+        let rules = Rules::new(REQ.to_vec());
         assert!(validate_with(
             &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
             &rules
@@ -646,7 +661,10 @@ mod tests {
     fn minimum_password_length() {
         let rules = Rules {
             min_password_len: 8,
-            ..Rules::for_target("Aurora", REQ.to_vec())
+            ..Rules {
+                strict_email: true,
+                ..Rules::new(REQ.to_vec())
+            }
         };
         let short = validate_with(
             &row(&[(Field::Email, "a@b.c"), (Field::Password, "short")]),
@@ -722,7 +740,10 @@ mod tests {
                 quota_mb: Some(100),
                 tenant_id: Some(7),
             },
-            ..Rules::for_target("Aurora", REQ.to_vec())
+            ..Rules {
+                strict_email: true,
+                ..Rules::new(REQ.to_vec())
+            }
         };
         let u = validate_with(
             &row(&[
@@ -753,8 +774,11 @@ mod tests {
     #[test]
     fn one_address_rule_for_every_target() {
         let formula = "=HYPERLINK(\"http://evil.example\")@x.com";
-        for target in ["Aurora", "Mumara"] {
-            let rules = Rules::for_target(target, REQ.to_vec());
+        for strict_email in [true, false] {
+            let rules = Rules {
+                strict_email,
+                ..Rules::new(REQ.to_vec())
+            };
             let errs = validate_with(
                 &row(&[(Field::Email, formula), (Field::Password, "p")]),
                 &rules,
@@ -763,7 +787,7 @@ mod tests {
             assert_eq!(
                 errs[0].to_string(),
                 format!("email: \"{formula}\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"),
-                "{target}"
+                "strict: {strict_email}"
             );
         }
         for ok in [
@@ -783,7 +807,7 @@ mod tests {
 
     #[test]
     fn a_domain_without_a_dot_is_a_warning_the_admin_can_accept() {
-        let mut rules = Rules::for_target("Mumara", REQ.to_vec());
+        let mut rules = Rules::new(REQ.to_vec());
         let r = row(&[(Field::Email, "x@example"), (Field::Password, "p")]);
         let errs = validate_with(&r, &rules).unwrap_err();
         assert_eq!(
@@ -803,7 +827,10 @@ mod tests {
 
     #[test]
     fn length_limits() {
-        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let rules = Rules {
+            strict_email: true,
+            ..Rules::new(REQ.to_vec())
+        };
         let long_local = format!("{}@x.y", "a".repeat(65));
         assert_eq!(
             email_problem(&long_local).unwrap(),
