@@ -3,7 +3,7 @@
 //! checks and defaults that apply to every row, and the template.
 
 use leptos::prelude::*;
-use roster_core::map::Field;
+use roster_core::input::map::Field;
 
 use super::sheet;
 use super::state::AppState;

@@ -24,13 +24,13 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::decode::TextEncoding;
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::{PlannedRow, Sheet, Tally};
-use roster_core::read::{Layout, ReadOptions};
-use roster_core::reading::{Planning, Progress, Reading};
+use roster_core::input::decode::TextEncoding;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::{PlannedRow, Sheet, Tally};
+use roster_core::input::read::{Layout, ReadOptions};
+use roster_core::input::reading::{Planning, Progress, Reading};
+use roster_core::input::validate::{Defaults, Rules};
 use roster_core::run::{Run, StatusCounts};
-use roster_core::validate::{Defaults, Rules};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -372,7 +372,7 @@ fn rules(state: AppState) -> Rules {
         "Default quota (MB)",
         s.quota_default.get_untracked(),
         0,
-        roster_core::validate::MAX_QUOTA_MB,
+        roster_core::input::validate::MAX_QUOTA_MB,
     );
     let tenant = number(
         "Default tenant ID",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use roster_core::check::CheckReport;
-use roster_core::plan::PlannedRow;
+use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Phase, Progress, Run, StatusCounts};
 use roster_core::send::{Secrets, Target};
 use roster_core::target::{Credential, Settings, TargetKind};
