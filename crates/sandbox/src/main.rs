@@ -72,7 +72,12 @@ fn print_banner(running: &Running, config: &Config) {
     let _ = writeln!(
         out,
         "  Keycloak: Server URL {api}   Realm {}   Login {}   Password {}",
-        config.keycloak.realms.last().map(String::as_str).unwrap_or("master"),
+        config
+            .keycloak
+            .realms
+            .last()
+            .map(String::as_str)
+            .unwrap_or("master"),
         config.keycloak.admin_username,
         config.keycloak.admin_password
     );
