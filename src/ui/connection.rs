@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use roster_core::target::{CredentialField, Setting, TargetKind};
+use roster_core::target::{CredentialField, Setting, Settings, TargetKind};
 
+use super::sheet;
 use super::state::AppState;
 
 /// How long after the last key a typed Package ID re-checks the rows.
@@ -27,7 +28,7 @@ pub fn Connection(state: AppState) -> impl IntoView {
                         let id = event_target_value(&ev);
                         let kind = kinds.with_value(|all| all.iter().find(|k| k.id() == id).cloned());
                         if let Some(kind) = kind {
-                            state.choose_target(kind);
+                            choose_target(state, kind);
                         }
                     }
                 >
@@ -145,7 +146,7 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
                     leptos::task::spawn_local(async move {
                         gloo_timers::future::TimeoutFuture::new(RECHECK_MS).await;
                         if typed.get_value() == mine {
-                            state.replan();
+                            super::sheet::replan(state);
                         }
                     });
                 }
@@ -154,9 +155,44 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
                 set_change(event_target_value(&ev));
                 if affects_rows {
                     typed.update_value(|n| *n += 1);
-                    state.replan();
+                    super::sheet::replan(state);
                 }
             }
         />
     }
+}
+
+/// Switches the form to another kind of target: its own settings, rate and initial
+/// login (a login typed by the user is kept), and the rows checked against its rules.
+pub fn choose_target(state: AppState, kind: TargetKind) {
+    let old = state.target.get_untracked();
+    if old == kind {
+        return;
+    }
+    for field in old.credentials() {
+        let signal = state.credential(field.credential);
+        if !field.initial.is_empty() && signal.get_untracked() == field.initial {
+            signal.set(String::new());
+        }
+    }
+    for field in kind.credentials() {
+        let signal = state.credential(field.credential);
+        if signal.get_untracked().is_empty() && !field.initial.is_empty() {
+            signal.set(field.initial.clone());
+        }
+    }
+    if old.default_rate() == state.rate_per_min.get_untracked().trim().parse().ok() {
+        state.rate_per_min.set(String::new());
+    }
+    if let Some(rate) = kind.default_rate() {
+        if state.rate_per_min.get_untracked().trim().is_empty() {
+            state.rate_per_min.set(rate.to_string());
+        }
+    }
+    state.settings.set(Settings::new());
+    state.target.set(kind);
+    state.login_error.set(None);
+    state.diagnosis.set(None);
+    sheet::remap_for_target(state);
+    sheet::replan(state);
 }

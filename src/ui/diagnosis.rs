@@ -53,7 +53,7 @@ pub fn start(state: AppState, pause: bool) {
                     if *run.phase() == Phase::Running && !answered_any(&run) {
                         run.pause();
                         let changed = run.take_changed();
-                        state.sync(&run, &changed);
+                        super::follow::sync(state, &run, &changed);
                         state.announcement.set(
                             "Import paused: the server cannot be reached from this page (see the diagnosis). Fix it, then press Resume, or Cancel."
                                 .into(),

@@ -1,25 +1,10 @@
 //! Step 3: settings, start, watch, pause, cancel, and download the report.
 
 use leptos::prelude::*;
-use roster_core::run::{Progress, Run, StatusCounts};
-use roster_core::Status;
+use roster_core::run::{Progress, Run};
 
 use super::state::{AppState, RunView};
 use crate::glue::clock::now_ms;
-
-/// "4 created, 1 exists, …", naming only the statuses that occur.
-pub(super) fn tally(counts: &StatusCounts) -> String {
-    let parts: Vec<String> = Status::FINAL
-        .iter()
-        .filter(|s| counts.get(**s) > 0)
-        .map(|s| format!("{} {}", counts.get(*s), s.word()))
-        .collect();
-    if parts.is_empty() {
-        "nothing yet".into()
-    } else {
-        parts.join(", ")
-    }
-}
 
 /// `1 h 02 min`, `3 min 05 s`, `12 s`.
 fn duration(ms: u64) -> String {
@@ -88,7 +73,7 @@ pub fn Import(state: AppState) -> impl IntoView {
             let now = now_ms();
             f(&mut run.borrow_mut(), now);
             let changed = run.borrow_mut().take_changed();
-            state.sync(&run.borrow(), &changed);
+            super::follow::sync(state, &run.borrow(), &changed);
         }
     };
     let locked = Signal::derive(move || state.active.get());
@@ -183,7 +168,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 <div class="progress-fill" style:width=move || format!("{}%", super::fixed(percent(), 1))></div>
             </div>
             <p class="tally">
-                {move || format!("{} of {} rows done: {}", done(), total(), tally(&state.counts.get()))}
+                {move || format!("{} of {} rows done: {}", done(), total(), super::launch::tally(&state.counts.get()))}
             </p>
             <Show when=move || state.run_view.get() != RunView::Idle>
                 <p class="pace">{move || pace_line(&state.progress.get())}</p>

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::run::{Phase, Run, RunConfig};
+use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
 use roster_core::send::{Secrets, Target};
 use roster_core::Status;
 
@@ -185,7 +185,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 journal.borrow_mut().note(run, !changed.is_empty());
             }
             super::diagnosis::watch(state, run, &mut diagnosing);
-            state.sync(run, &changed);
+            super::follow::sync(state, run, &changed);
             state.progress.set(run.progress(now));
         })
         .await;
@@ -199,7 +199,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 let mut run = run.borrow_mut();
                 run.settle_unknown(&report.existing_rows(&plan), now_ms());
                 let changed = run.take_changed();
-                state.sync(&run, &changed);
+                super::follow::sync(state, &run, &changed);
                 state.progress.set(run.progress(now_ms()));
             }
         }
@@ -217,13 +217,24 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 "Import not started: the login failed. No row was sent.".to_owned()
             }
             Phase::Stopped(reason) => {
-                format!(
-                    "Import stopped: {reason} Result: {}.",
-                    super::import::tally(&counts)
-                )
+                format!("Import stopped: {reason} Result: {}.", tally(&counts))
             }
-            _ => format!("Import finished: {}.", super::import::tally(&counts)),
+            _ => format!("Import finished: {}.", tally(&counts)),
         };
         state.announcement.set(sentence);
     });
+}
+
+/// "4 created, 1 exists, …", naming only the statuses that occur.
+pub(super) fn tally(counts: &StatusCounts) -> String {
+    let parts: Vec<String> = Status::FINAL
+        .iter()
+        .filter(|s| counts.get(**s) > 0)
+        .map(|s| format!("{} {}", counts.get(*s), s.word()))
+        .collect();
+    if parts.is_empty() {
+        "nothing yet".into()
+    } else {
+        parts.join(", ")
+    }
 }

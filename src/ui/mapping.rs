@@ -127,7 +127,7 @@ fn NumberSetting(
             prop:value=move || value.get()
             on:change=move |ev| {
                 value.set(event_target_value(&ev));
-                state.replan();
+                sheet::replan(state);
             }
         />
     }

@@ -4,6 +4,7 @@ mod connection;
 mod diagnosis;
 mod file_step;
 mod focus;
+mod follow;
 mod import;
 mod journal;
 mod launch;

@@ -12,7 +12,7 @@ use roster_core::run::{Phase, Progress, Run, StatusCounts};
 use roster_core::send::{Secrets, Target};
 use roster_core::target::{Credential, Settings, TargetKind};
 
-use super::sheet::{self, SheetState};
+use super::sheet::model::SheetState;
 
 /// Where the import stands, as the page shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,68 +147,5 @@ impl AppState {
             api_key: self.api_key.get_untracked().trim().to_owned(),
             access_token: self.access_token.get_untracked().trim().to_owned(),
         }
-    }
-
-    /// Switches the form to another kind of target: its own settings, rate and initial
-    /// login (a login typed by the user is kept), and the rows checked against its rules.
-    pub fn choose_target(&self, kind: TargetKind) {
-        let old = self.target.get_untracked();
-        if old == kind {
-            return;
-        }
-        for field in old.credentials() {
-            let signal = self.credential(field.credential);
-            if !field.initial.is_empty() && signal.get_untracked() == field.initial {
-                signal.set(String::new());
-            }
-        }
-        for field in kind.credentials() {
-            let signal = self.credential(field.credential);
-            if signal.get_untracked().is_empty() && !field.initial.is_empty() {
-                signal.set(field.initial.clone());
-            }
-        }
-        if old.default_rate() == self.rate_per_min.get_untracked().trim().parse().ok() {
-            self.rate_per_min.set(String::new());
-        }
-        if let Some(rate) = kind.default_rate() {
-            if self.rate_per_min.get_untracked().trim().is_empty() {
-                self.rate_per_min.set(rate.to_string());
-            }
-        }
-        self.settings.set(Settings::new());
-        self.target.set(kind);
-        self.login_error.set(None);
-        self.diagnosis.set(None);
-        sheet::remap_for_target(*self);
-        self.replan();
-    }
-
-    /// Maps and checks the file for the chosen target again (in slices; see `sheet`).
-    pub fn replan(&self) {
-        sheet::replan(*self);
-    }
-
-    /// Copies the run's state into the rendered rows that changed (the only way run
-    /// updates reach the table).
-    pub fn sync(&self, run: &Run, changed: &[usize]) {
-        sheet::sync(*self, run, changed);
-        self.counts.set(run.counts());
-        if let Phase::LoginFailed(stop) = run.phase() {
-            self.login_error.set(Some(stop.message.clone()));
-        }
-        let hold = run.hold().map(str::to_owned);
-        if hold.is_some() && hold != self.hold.get_untracked() {
-            // The engine paused by itself: the banner (an alert) says why; the live
-            // region says what happened without repeating it.
-            self.announcement.set(
-                "Import paused automatically (see why above). Press Resume to go on, or Cancel."
-                    .into(),
-            );
-        }
-        if hold != self.hold.get_untracked() {
-            self.hold.set(hold);
-        }
-        self.run_view.set(RunView::from(run.phase()));
     }
 }

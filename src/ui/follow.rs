@@ -1,0 +1,30 @@
+//! The page follows the run: after every step of the engine, the rows it changed, the
+//! counts, the login error, the engine's own pause and the phase reach the page's state.
+
+use leptos::prelude::*;
+use roster_core::run::{Phase, Run};
+
+use super::sheet;
+use super::state::{AppState, RunView};
+
+/// Copies the run's state into the rendered rows that changed (the only way run
+/// updates reach the table).
+pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
+    sheet::sync(state, run, changed);
+    state.counts.set(run.counts());
+    if let Phase::LoginFailed(stop) = run.phase() {
+        state.login_error.set(Some(stop.message.clone()));
+    }
+    let hold = run.hold().map(str::to_owned);
+    if hold.is_some() && hold != state.hold.get_untracked() {
+        // The engine paused by itself: the banner (an alert) says why; the live
+        // region says what happened without repeating it.
+        state.announcement.set(
+            "Import paused automatically (see why above). Press Resume to go on, or Cancel.".into(),
+        );
+    }
+    if hold != state.hold.get_untracked() {
+        state.hold.set(hold);
+    }
+    state.run_view.set(RunView::from(run.phase()));
+}

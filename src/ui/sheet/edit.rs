@@ -1,0 +1,105 @@
+//! Changes to rows: a cell edited, a row excluded, duplicates dropped, the mapping set.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::{PlannedRow, Sheet, Tally};
+
+use super::model::*;
+use super::replan::*;
+use super::window::*;
+use crate::glue::storage;
+use crate::ui::state::{AppState, RunView};
+
+/// Applies a change to some rows of the plan, then refreshes tally, counts and slots.
+/// Only the rows the core names as changed are re-counted and re-rendered.
+pub(crate) fn change_rows(
+    state: AppState,
+    f: impl FnOnce(&mut Sheet, &mut [PlannedRow], &mut Tally) -> Vec<usize>,
+) {
+    let s = state.sheet;
+    if state.active.get_untracked() {
+        return;
+    }
+    let mut tally = s.tally.get_untracked();
+    let mut changed = Vec::new();
+    state.plan.update_untracked(|plan| {
+        let Some(plan) = plan else { return };
+        let rows = Arc::make_mut(plan);
+        s.sheet.update_value(|sheet| {
+            if let Some(sheet) = sheet {
+                changed = f(sheet, rows, &mut tally);
+            }
+        });
+    });
+    s.tally.set(tally);
+    state.counts.set(counts_of(tally));
+    // A change after a run starts a new plan: the old run's results no longer apply.
+    if state.run.with_value(Option::is_some) {
+        state.run.set_value(None);
+        state.run_view.set(RunView::Idle);
+        rebuild_order(state, None);
+    } else {
+        refresh_rows(state, &changed, None);
+    }
+}
+
+/// Sets one cell of row `i` and re-checks it and the rows sharing its address.
+pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
+    change_rows(state, |sheet, rows, tally| {
+        sheet.edit(rows, tally, i, column, value)
+    });
+}
+
+/// Excludes every row whose address an earlier row has: the first of each duplicate
+/// is kept. Returns how many rows were excluded.
+pub fn keep_first_duplicates(state: AppState) -> usize {
+    let before = state.sheet.tally.get_untracked().excluded;
+    change_rows(state, |sheet, rows, tally| {
+        sheet.keep_first_duplicates(rows, tally)
+    });
+    state.sheet.tally.get_untracked().excluded - before
+}
+
+pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
+    change_rows(state, |sheet, rows, tally| {
+        sheet.set_excluded(rows, tally, i, excluded)
+    });
+}
+
+/// Changes which field column `column` feeds; a field feeds from one column only.
+/// The new mapping is remembered for files with the same header (names only).
+pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
+    let s = state.sheet;
+    s.mapping.update(|m| {
+        if let Some(f) = field {
+            for c in m.columns.iter_mut() {
+                if *c == Some(f) {
+                    *c = None;
+                }
+            }
+        }
+        if let Some(c) = m.columns.get_mut(column) {
+            *c = field;
+        }
+    });
+    let key = s.sheet.with_value(|sh| {
+        sh.as_ref()
+            .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))
+    });
+    if let Some(key) = key {
+        storage::set(&key, &s.mapping.with_untracked(Mapping::to_memory));
+    }
+    replan(state);
+}
+
+/// The current text of a cell, for the row editor (never used for a password column).
+pub fn cell(state: AppState, i: usize, column: usize) -> String {
+    state.sheet.sheet.with_value(|sh| {
+        sh.as_ref()
+            .and_then(|sh| sh.table.records.get(i))
+            .and_then(|r| r.fields.get(column).map(str::to_owned))
+            .unwrap_or_default()
+    })
+}

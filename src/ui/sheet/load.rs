@@ -1,0 +1,165 @@
+//! Loading: a file's bytes read, decoded, parsed, mapped and planned in time slices.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::input::plan::Tally;
+use roster_core::input::read::ReadOptions;
+use roster_core::input::reading::{Progress, Reading};
+use roster_core::run::StatusCounts;
+
+use super::model::*;
+use super::replan::*;
+use super::window::*;
+use crate::glue::file::{read_in_slices, yield_now, Budget};
+use crate::glue::storage;
+use crate::ui::state::{AppState, RunView};
+
+/// Starts over with new bytes: a dropped or picked file, or pasted text.
+pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
+    let s = state.sheet;
+    s.bytes.set_value(Some(Rc::new(bytes)));
+    s.name.set(Some(name));
+    s.options.set(ReadOptions::default());
+    s.only_problems.set(false);
+    s.status_filter.set(None);
+    s.editing.set(None);
+    reread(state);
+}
+
+/// Reads a file in slices, then loads it.
+pub fn load_file(state: AppState, file: web_sys::File) {
+    let s = state.sheet;
+    let job = s.next_job();
+    s.reading.set_value(true);
+    state.file_error.set(None);
+    s.busy.set(Some(Busy {
+        what: "Reading the file",
+        fraction: 0.0,
+    }));
+    spawn_local(async move {
+        let name = file.name();
+        let read = read_in_slices(&file, |f| {
+            if !s.stale(job) {
+                s.busy.set(Some(Busy {
+                    what: "Reading the file",
+                    fraction: f,
+                }))
+            }
+        })
+        .await;
+        if s.stale(job) {
+            return;
+        }
+        match read {
+            Ok(bytes) => load_bytes(state, name, bytes),
+            Err(message) => fail(state, format!("{name}: {message}")),
+        }
+    });
+}
+
+pub(crate) fn fail(state: AppState, message: String) {
+    let s = state.sheet;
+    s.reading.set_value(false);
+    s.busy.set(None);
+    s.detected.set(None);
+    s.notes.set(Vec::new());
+    state.preview.set(Vec::new());
+    spawn_local(let_go(state));
+    s.tally.set(Tally::default());
+    state.run.set_value(None);
+    state.run_view.set(RunView::Idle);
+    state.counts.set(StatusCounts::default());
+    rebuild_order(state, None);
+    state.file_error.set(Some(message));
+}
+
+/// Reads the kept bytes again with the current settings.
+pub fn reread(state: AppState) {
+    let job = state.sheet.next_job();
+    state.sheet.reading.set_value(true);
+    spawn_local(read_job(state, job));
+}
+
+/// The file's bytes as the core's reading machine takes them.
+pub(crate) struct SharedBytes(Rc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
+/// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
+/// map, plan) a slice at a time, then shows what it made.
+pub(crate) async fn read_job(state: AppState, job: u64) {
+    let s = state.sheet;
+    let Some(bytes) = s.bytes.get_value() else {
+        s.reading.set_value(false);
+        return;
+    };
+    let name = s.name.get_untracked().unwrap_or_default();
+    let options = s.options.get_untracked();
+    let mut budget = Budget::new(BUDGET_MS);
+    let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
+    busy("Decoding", 0.0);
+    state.preview.set(Vec::new());
+
+    // The previous file (or the previous reading of this one) is let go of first, in
+    // slices, so its memory serves the new one.
+    let_go(state).await;
+    if s.stale(job) {
+        return;
+    }
+    // Reading a file takes about six times its size in memory besides its bytes (text,
+    // records, plan, address index: 5.7 times for the 1M-row bench file, measured with no
+    // reservation). Asking for it once, up front, grows the app's memory in one step;
+    // grown piece by piece past a few hundred MB, it gave long tasks (see BENCHMARKS.md).
+    drop(Vec::<u8>::with_capacity(bytes.len().saturating_mul(6)));
+    yield_now().await;
+
+    let rules_used = rules(state);
+    let mut reading = Reading::new(
+        SharedBytes(bytes),
+        options,
+        rules_used.clone(),
+        Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
+    );
+    loop {
+        match reading.step(ROW_STEP) {
+            Progress::Done => break,
+            Progress::Working { what, fraction } => {
+                if budget.expired() {
+                    busy(what, fraction);
+                }
+            }
+        }
+        budget.tick().await;
+        if s.stale(job) {
+            return;
+        }
+    }
+    let loaded = match reading.finish() {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(state, format!("{name}: {e}")),
+    };
+    drop(reading);
+    s.detected.set(Some(Detected {
+        encoding: loaded.encoding,
+        layout: loaded.layout,
+        rows: loaded.rows.len(),
+        stray_quotes: loaded.stray_quotes,
+    }));
+    s.notes.set(loaded.notes);
+    s.columns.set(loaded.columns);
+    s.mapping.set(loaded.sheet.mapping.clone());
+    state.file_error.set(None);
+    s.sheet.set_value(Some(loaded.sheet));
+    show_plan(state, loaded.rows, loaded.tally);
+    s.reading.set_value(false);
+    // A setting changed while the file was read: plan again with it.
+    if rules(state) != rules_used {
+        replan(state);
+    }
+}

@@ -1,0 +1,265 @@
+//! Planning again: the target's and the page's rules, and the rows checked against them
+//! in slices when the target, the mapping or a setting changes.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::input::map::Mapping;
+use roster_core::input::plan::{PlannedRow, Tally};
+use roster_core::input::reading::Planning;
+use roster_core::input::validate::{Defaults, Rules};
+use roster_core::run::StatusCounts;
+use roster_core::Status;
+
+use super::model::*;
+use super::window::*;
+use crate::glue::file::{yield_now, Budget};
+use crate::ui::state::{AppState, RunView};
+
+/// The rules for the chosen target and the page's settings. A setting that is not a
+/// number is reported and left out.
+pub(crate) fn rules(state: AppState) -> Rules {
+    let s = state.sheet;
+    let kind = state.target.get_untracked();
+    // A bad setting is reported at Start; plan as if it were absent.
+    let target_rules = state
+        .settings
+        .with_untracked(|settings| kind.rules(settings));
+    let mut errors = Vec::new();
+    let mut number = |label: &str, raw: String, min: u64, max: u64| -> Option<u64> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.parse::<u64>() {
+            Ok(v) if (min..=max).contains(&v) => Some(v),
+            _ => {
+                errors.push(format!(
+                    "{label} must be a whole number from {min} to {max}."
+                ));
+                None
+            }
+        }
+    };
+    let aurora = kind.has_account_defaults();
+    let role = number("Default role", s.role_default.get_untracked(), 1, 3);
+    let quota = number(
+        "Default quota (MB)",
+        s.quota_default.get_untracked(),
+        0,
+        roster_core::input::validate::MAX_QUOTA_MB,
+    );
+    let tenant = number(
+        "Default tenant ID",
+        s.tenant_default.get_untracked(),
+        0,
+        u64::MAX,
+    );
+    let min = number(
+        "Minimum password length",
+        s.min_password.get_untracked(),
+        0,
+        256,
+    );
+    s.settings_error
+        .set((!errors.is_empty()).then(|| errors.join(" ")));
+    Rules {
+        min_password_len: min.unwrap_or(0) as usize,
+        defaults: if aurora {
+            Defaults {
+                role: role.map(|r| r as u8),
+                quota_mb: quota,
+                tenant_id: tenant,
+            }
+        } else {
+            Defaults::default()
+        },
+        flag_dotless_domains: !s.accept_dotless.get_untracked(),
+        ..target_rules
+    }
+}
+
+/// Gives the columns the automatic mapping left unmapped to the fields the newly chosen
+/// target adds (a `username` column once a target has user names). Columns already
+/// mapped, by the user or automatically, keep their field.
+pub fn remap_for_target(state: AppState) {
+    let s = state.sheet;
+    let fields = state
+        .settings
+        .with_untracked(|settings| state.target.with_untracked(|k| k.rules(settings)))
+        .mapped_fields();
+    let Some(auto) = s.sheet.with_value(|sheet| {
+        sheet
+            .as_ref()
+            .map(|sheet| Mapping::auto_for(&sheet.table, fields))
+    }) else {
+        return;
+    };
+    s.mapping.update(|mapping| {
+        for (column, field) in auto.columns.iter().enumerate() {
+            let Some(field) = *field else { continue };
+            if mapping.columns.get(column) == Some(&None) && mapping.column_of(field).is_none() {
+                mapping.columns[column] = Some(field);
+            }
+        }
+    });
+}
+
+/// Plans the loaded sheet again (another target, mapping or setting).
+pub fn replan(state: AppState) {
+    let s = state.sheet;
+    if s.reading.get_value() || s.sheet.with_value(Option::is_none) {
+        return;
+    }
+    let job = s.next_job();
+    // A small file is planned at once, before the next event: a Start pressed right after
+    // a setting changed (its change event fires on that very click) sees the new plan.
+    let small = s
+        .sheet
+        .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.len() <= SYNC_ROWS));
+    let mut job = Box::pin(plan_job(state, job, small));
+    let waker = std::task::Waker::noop();
+    if job
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(waker))
+        .is_pending()
+    {
+        // Until the new plan is in, Start waits (it would otherwise send the old plan).
+        s.busy.set(Some(Busy {
+            what: "Checking rows",
+            fraction: 0.0,
+        }));
+        spawn_local(job);
+    }
+}
+
+/// Plans the sheet with the current rules: drives the core's [`Planning`] machine over
+/// the sheet where it is kept. `at_once`: never yield (a small sheet).
+pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
+    let s = state.sheet;
+    // A newer job (a setting changed as the read ended) has planned already, or will:
+    // this one must not touch the sheet's rules or index under it.
+    if s.stale(job) {
+        return;
+    }
+    let rules = rules(state);
+    let mapping = s.mapping.get_untracked();
+    // The old plan stays in place (and on screen) until the new one replaces it: it
+    // carries the rows the user excluded, for this job or a newer one that replaces it.
+    // Start, Check and Dry run wait while `busy` says rows are being checked, so nothing
+    // is sent from the old plan meanwhile.
+    let excluded = state
+        .plan
+        .with_untracked(|p| p.as_ref().map(|p| p.iter().map(|r| r.excluded).collect()));
+    let Some((planning, old_duplicates)) = s
+        .sheet
+        .try_update_value(|sheet| {
+            sheet.as_mut().map(|sheet| {
+                sheet.rules = rules;
+                sheet.mapping = mapping;
+                let old = sheet.take_duplicates();
+                (Planning::new(sheet, excluded), old)
+            })
+        })
+        .flatten()
+    else {
+        return;
+    };
+    spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
+    let mut planning = planning;
+    if !at_once {
+        yield_now().await;
+    }
+    if s.stale(job) {
+        return;
+    }
+    let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
+    loop {
+        let done = s
+            .sheet
+            .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)))
+            .flatten();
+        match done {
+            None => return,
+            Some(true) => break,
+            Some(false) => {}
+        }
+        if budget.expired() {
+            s.busy.set(Some(Busy {
+                what: "Checking rows",
+                fraction: planning.fraction(),
+            }));
+        }
+        budget.tick().await;
+        if s.stale(job) {
+            return;
+        }
+    }
+    let (rows, tally) = planning.finish();
+    show_plan(state, rows, tally);
+}
+
+/// Takes the plan and the sheet out of the state and frees them in slices; the future
+/// ends when they are gone.
+pub(crate) fn let_go(state: AppState) -> impl Future<Output = ()> {
+    let plan = state.plan.try_update(Option::take).flatten();
+    let sheet = state.sheet.sheet.try_update_value(Option::take).flatten();
+    async move {
+        if let Some(plan) = plan.and_then(|p| Arc::try_unwrap(p).ok()) {
+            drop_slowly(plan).await;
+        }
+        if let Some(mut sheet) = sheet {
+            drop_slowly(std::mem::take(&mut sheet.table.records)).await;
+            drop_slowly_iter(sheet.take_duplicates().into_entries()).await;
+        }
+    }
+}
+
+/// Drops a large vector a slice at a time, so freeing a million rows is no long task.
+pub(crate) async fn drop_slowly<T>(mut items: Vec<T>) {
+    while !items.is_empty() {
+        let keep = items.len().saturating_sub(ROW_STEP * 5);
+        items.truncate(keep);
+        yield_now().await;
+    }
+}
+
+/// [`drop_slowly`] for what an iterator owns.
+pub(crate) async fn drop_slowly_iter<I: Iterator>(mut items: I) {
+    while items.by_ref().take(ROW_STEP * 5).count() > 0 {
+        yield_now().await;
+    }
+}
+
+/// The import's counts before a run: what will be sent, what is invalid, what is skipped.
+pub(crate) fn counts_of(t: Tally) -> StatusCounts {
+    StatusCounts::of(
+        std::iter::repeat_n(Status::Pending, t.valid)
+            .chain(std::iter::repeat_n(Status::Invalid, t.invalid))
+            .chain(std::iter::repeat_n(Status::Skipped, t.excluded)),
+    )
+}
+
+/// Puts a new plan in place of the old one (freed in slices) and shows it.
+pub(crate) fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
+    let s = state.sheet;
+    let replaced = state
+        .plan
+        .try_update_untracked(|p| p.replace(Arc::new(rows)))
+        .flatten();
+    state.plan.notify();
+    if let Some(plan) = replaced.and_then(|p| Arc::try_unwrap(p).ok()) {
+        spawn_local(drop_slowly(plan));
+    }
+    // The dry run showed the previous plan's requests: they no longer apply.
+    state.preview.set(Vec::new());
+    state.run.set_value(None);
+    state.run_view.set(RunView::Idle);
+    state.login_error.set(None);
+    s.tally.set(tally);
+    state.counts.set(counts_of(tally));
+    s.busy.set(None);
+    rebuild_order(state, None);
+}
