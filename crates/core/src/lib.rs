@@ -22,6 +22,7 @@ pub mod reading;
 pub mod report;
 pub mod run;
 pub mod send;
+pub mod target;
 pub mod template;
 pub mod validate;
 
