@@ -134,7 +134,10 @@ fn roster_load(bytes: &[u8]) -> Stages {
 
     let t = Instant::now();
     let mapping = Mapping::auto(&table);
-    let rules = Rules::for_target("Aurora", vec![Field::Email, Field::Password]);
+    let rules = Rules {
+        strict_email: true,
+        ..Rules::new(vec![Field::Email, Field::Password])
+    };
     let mut sheet = Sheet::new(table, mapping, rules);
     sheet.clear_duplicates();
     let n = sheet.len();

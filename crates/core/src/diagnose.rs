@@ -15,6 +15,8 @@
 //! [`diagnose`] turns the finding into words and the fixes, with the page's origin
 //! filled in.
 
+use crate::target::TargetKind;
+
 /// What one probe request got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
@@ -26,30 +28,6 @@ pub enum Probe {
         content_type: String,
         body_start: String,
     },
-}
-
-/// Which kind of server the URL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Aurora,
-    Mumara,
-}
-
-impl Kind {
-    pub fn from_name(name: &str) -> Kind {
-        if name.eq_ignore_ascii_case("mumara") {
-            Kind::Mumara
-        } else {
-            Kind::Aurora
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Aurora => "Aurora",
-            Kind::Mumara => "Mumara",
-        }
-    }
 }
 
 /// What the observations show.
@@ -200,16 +178,8 @@ RewriteRule ^ - [R=204,L]"#
     )
 }
 
-/// The Aurora setting that allows `origin`.
-pub fn aurora_setting(origin: &str) -> String {
-    format!("\"AllowCrossDomainRequestsFromOrigin\": \"{origin}\"")
-}
-
-fn same_origin_fix(kind: Kind, target_origin: &str) -> Fix {
-    let where_ = match kind {
-        Kind::Aurora => "the Aurora web root (the folder that holds Aurora's index.php)",
-        Kind::Mumara => "the Mumara web root (its public/ folder)",
-    };
+fn same_origin_fix(kind: &TargetKind, target_origin: &str) -> Fix {
+    let where_ = kind.web_root();
     Fix {
         title: format!("Host Roster on the server's own origin ({target_origin})"),
         steps: vec![
@@ -223,24 +193,34 @@ fn same_origin_fix(kind: Kind, target_origin: &str) -> Fix {
 
 /// Words and fixes for a finding. `page_origin` is this page's origin, `target_url` the
 /// URL that failed.
-pub fn diagnose(finding: Finding, page_origin: &str, target_url: &str, kind: Kind) -> Diagnosis {
+pub fn diagnose(
+    finding: Finding,
+    page_origin: &str,
+    target_url: &str,
+    kind: &TargetKind,
+) -> Diagnosis {
     let target_origin = origin_of(target_url).unwrap_or_else(|| target_url.to_owned());
     let name = kind.name();
     let cors_fixes = || {
         let mut fixes = vec![same_origin_fix(kind, &target_origin)];
-        if kind == Kind::Aurora {
+        let setting = kind.cors_setting();
+        if let Some(setting) = setting {
             fixes.push(Fix {
-                title: format!("Allow this page's origin in Aurora ({page_origin})"),
+                title: format!("Allow this page's origin in {name} ({page_origin})"),
                 steps: vec![
-                    "On the Aurora server, open data/settings/config.json (Aurora framework 0.10.137 or later).".into(),
-                    format!("Set AllowCrossDomainRequestsFromOrigin to \"{page_origin}\" (this page's origin), save, and try again."),
+                    format!("On the {name} server, open {}.", setting.file),
+                    format!(
+                        "Set {} to \"{page_origin}\" (this page's origin), save, and try again.",
+                        setting.key
+                    ),
                 ],
-                snippet: Some(aurora_setting(page_origin)),
+                snippet: Some(format!("\"{}\": \"{page_origin}\"", setting.key)),
             });
         }
-        let older = match kind {
-            Kind::Aurora => "For an older Aurora, add CORS in the web server in front of it",
-            Kind::Mumara => "Mumara has no CORS setting: add CORS in the web server in front of it",
+        let older = if setting.is_some() {
+            format!("For an older {name}, add CORS in the web server in front of it")
+        } else {
+            format!("{name} has no CORS setting: add CORS in the web server in front of it")
         };
         fixes.push(Fix {
             title: format!("{older} (nginx)"),
@@ -311,10 +291,7 @@ pub fn diagnose(finding: Finding, page_origin: &str, target_url: &str, kind: Kin
             } else {
                 format!("HTTP {status} without the API's JSON")
             };
-            let hint = match kind {
-                Kind::Aurora => "The Server URL must be the Aurora installation's address (the page that shows Aurora's login), e.g. https://mail.example.com/; Roster adds ?/Api/ itself.",
-                Kind::Mumara => "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.",
-            };
+            let hint = kind.server_url_hint();
             (
                 format!("Wrong Server URL: the server answered {what}."),
                 format!("{target_url} is reachable, but it is not {name}'s API. {hint}"),
@@ -475,7 +452,7 @@ mod tests {
             Finding::BlockedByBrowser,
             "https://roster.example.org",
             "https://mail.example.com/?/Api/",
-            Kind::Aurora,
+            &TargetKind::Aurora,
         );
         assert!(d.headline.contains("blocked by the browser"));
         assert_eq!(d.fixes.len(), 4);
@@ -503,7 +480,7 @@ mod tests {
             Finding::BlockedByBrowser,
             "http://127.0.0.1:8080",
             "http://m.example.com/api/addUser",
-            Kind::Mumara,
+            &TargetKind::Mumara,
         );
         assert_eq!(m.fixes.len(), 3, "no Aurora setting for Mumara");
         assert!(m.fixes[1].title.contains("Mumara has no CORS setting"));
@@ -515,7 +492,7 @@ mod tests {
             Finding::Unreachable,
             "http://p",
             "http://127.0.0.1:9/?/Api/",
-            Kind::Aurora,
+            &TargetKind::Aurora,
         );
         assert!(u.headline.starts_with("Server unreachable"));
         assert!(u.explanation.contains("not a CORS problem"));
@@ -526,7 +503,7 @@ mod tests {
             },
             "http://p",
             "http://h/wrong/?/Api/",
-            Kind::Aurora,
+            &TargetKind::Aurora,
         );
         assert!(w.headline.starts_with("Wrong Server URL"));
         assert!(w.headline.contains("404"));
@@ -537,14 +514,14 @@ mod tests {
             },
             "http://p",
             "http://h/",
-            Kind::Mumara,
+            &TargetKind::Mumara,
         );
         assert!(h.headline.contains("HTML"));
         let mixed = diagnose(
             Finding::MixedContent,
             "https://p",
             "http://mail.example.com/",
-            Kind::Aurora,
+            &TargetKind::Aurora,
         );
         assert!(mixed.headline.contains("mixed content"));
         assert!(mixed.fixes[0].steps[0].contains("https://mail.example.com/"));

@@ -388,6 +388,7 @@ mod tests {
             login: "superadmin".into(),
             password: "admin-secret-pw".into(),
             api_key: "key-secret-xyz".into(),
+            ..Secrets::default()
         };
         let mut run = Run::new(
             Box::new(Aurora::new("http://h/")),

@@ -23,7 +23,6 @@ pub mod report;
 pub mod run;
 pub mod send;
 pub mod target;
-pub mod template;
 pub mod validate;
 
 pub use map::UserRow;

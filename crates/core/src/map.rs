@@ -21,10 +21,30 @@ pub enum Field {
     PackageId,
     Timezone,
     LoginIps,
+    /// A sign-in name that is not an address (Matrix's localpart, GitLab's username).
+    Username,
 }
 
 impl Field {
-    pub const ALL: [Field; 11] = [
+    pub const ALL: [Field; 12] = [
+        Field::Email,
+        Field::Password,
+        Field::Name,
+        Field::FirstName,
+        Field::LastName,
+        Field::Role,
+        Field::QuotaMb,
+        Field::TenantId,
+        Field::PackageId,
+        Field::Timezone,
+        Field::LoginIps,
+        Field::Username,
+    ];
+
+    /// Every field but [`Field::Username`]: what the automatic mapping considers for a
+    /// target that signs users in with their address (a `Login` column then feeds the
+    /// address, never a user name).
+    pub const ADDRESS_SIGN_IN: [Field; 11] = [
         Field::Email,
         Field::Password,
         Field::Name,
@@ -52,31 +72,7 @@ impl Field {
             Field::PackageId => "package_id",
             Field::Timezone => "timezone",
             Field::LoginIps => "login_ips",
-        }
-    }
-
-    /// The fields a target reads, in the order its template lists them. First and last
-    /// name columns are joined into Mumara's `name`.
-    pub fn for_target(target: &str) -> &'static [Field] {
-        if target.eq_ignore_ascii_case("mumara") {
-            &[
-                Field::Name,
-                Field::FirstName,
-                Field::LastName,
-                Field::Email,
-                Field::Password,
-                Field::PackageId,
-                Field::Timezone,
-                Field::LoginIps,
-            ]
-        } else {
-            &[
-                Field::Email,
-                Field::Password,
-                Field::Role,
-                Field::QuotaMb,
-                Field::TenantId,
-            ]
+            Field::Username => "username",
         }
     }
 
@@ -111,6 +107,7 @@ impl Field {
             Field::PackageId => "Package ID",
             Field::Timezone => "Timezone",
             Field::LoginIps => "Login IPs",
+            Field::Username => "Username",
         }
     }
 }
@@ -127,8 +124,16 @@ impl Mapping {
     /// fields to columns with the highest total score wins. A column named exactly like
     /// a field therefore keeps it against a column that only holds the same kind of
     /// values (`Email` over a `Login` column of addresses).
+    ///
+    /// The fields considered are [`Field::ADDRESS_SIGN_IN`]; see [`Mapping::auto_for`].
     pub fn auto(table: &Table) -> Mapping {
-        Scores::of(table).best()
+        Mapping::auto_for(table, &Field::ADDRESS_SIGN_IN)
+    }
+
+    /// [`Mapping::auto`] among the fields a target reads: a column never goes to a field
+    /// the target has no use for.
+    pub fn auto_for(table: &Table, fields: &[Field]) -> Mapping {
+        Scores::of(table).best_among(fields)
     }
 
     /// Where the choice for a mapped field was close: another column holds the same kind
@@ -414,6 +419,8 @@ pub struct Evidence {
     pub quotas: f32,
     /// Cells that are Aurora roles (1, 2 or 3).
     pub roles: f32,
+    /// Cells that are user names: one word of lower-case letters, digits and `._=-+/`.
+    pub user_names: f32,
 }
 
 /// An address as a column of them holds it: one `@` with text on both sides, no space,
@@ -495,6 +502,7 @@ impl Evidence {
                 c.parse::<u8>()
                     .is_ok_and(|r| crate::validate::ROLES.contains(&r))
             }),
+            user_names: share(&|c| crate::validate::localpart_problem(c).is_none()),
         }
     }
 
@@ -510,6 +518,7 @@ impl Evidence {
             Field::QuotaMb => self.quotas,
             Field::Role => self.roles,
             Field::TenantId | Field::PackageId => self.numbers,
+            Field::Username => self.user_names,
         }
     }
 }
@@ -564,10 +573,15 @@ impl Scores {
             kinds: Vec::with_capacity(width),
         };
         for c in 0..width {
-            let kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
+            let mut kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
                 Some(name) => header_kinds(name),
                 None => Vec::new(),
             };
+            // A sign-in name (`Login`, `Username`) is the address for a target that signs
+            // users in with it, and the user name for one that has user names.
+            if kinds.contains(&(Field::Email, HeaderKind::Login)) {
+                kinds.push((Field::Username, HeaderKind::Alias));
+            }
             let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
             let ev = Evidence::of(&cells);
             for field in Field::ALL {
@@ -599,6 +613,8 @@ impl Scores {
                             pts(ev.passwords, 40) + if width == 2 { 10 } else { 0 }
                         }
                         Field::Name if headerless && ev.full_names >= 0.5 => pts(ev.full_names, 40),
+                        // A column of addresses is no user name, whatever its name.
+                        Field::Username if named => pts(ev.user_names, 20) - pts(ev.addresses, 90),
                         _ if named => pts(ev.share_for(field), 20),
                         _ => 0,
                     }
@@ -623,13 +639,18 @@ impl Scores {
 
     /// The one-to-one assignment of fields to columns with the highest total score
     /// (pairs scoring 0 or less excluded), found exactly: a dynamic programme over the
-    /// columns and the set of fields already taken (2^11 sets). Among equal totals, the
+    /// columns and the set of fields already taken (2^12 sets). Among equal totals, the
     /// earlier column takes the field.
     pub fn best(&self) -> Mapping {
+        self.best_among(&Field::ALL)
+    }
+
+    /// [`Scores::best`] with only `fields` to give out.
+    pub fn best_among(&self, fields: &[Field]) -> Mapping {
         const SETS: usize = 1 << Field::ALL.len();
         let width = self.total.len();
         let candidates: Vec<usize> = (0..width)
-            .filter(|&c| self.total[c].iter().any(|&s| s > 0))
+            .filter(|&c| fields.iter().any(|&f| self.total[c][f as usize] > 0))
             .collect();
         // Scores scaled so that a tie goes to the earlier column.
         let points = |c: usize, f: usize| -> i64 {
@@ -649,7 +670,10 @@ impl Scores {
                     continue;
                 }
                 for f in 0..Field::ALL.len() {
-                    if set & (1 << f) != 0 || self.total[c][f] <= 0 {
+                    if set & (1 << f) != 0
+                        || self.total[c][f] <= 0
+                        || !fields.contains(&Field::ALL[f])
+                    {
                         continue;
                     }
                     let to = set | (1 << f);
@@ -747,6 +771,7 @@ impl Competition {
             (Rivalry::Content, Field::QuotaMb) => "also holds quotas",
             (Rivalry::Content, Field::Role) => "also holds roles",
             (Rivalry::Content, Field::TenantId | Field::PackageId) => "also holds numbers",
+            (Rivalry::Content, Field::Username) => "also holds user names",
         };
         format!(
             "{}: {} chosen; {} {what}.",
@@ -785,6 +810,8 @@ impl<'a> MappedRow<'a> {
 /// A row ready to be sent: validated and typed. Optional fields fall back to run defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UserRow {
+    /// The user name, for targets that have them (see [`crate::validate::UsernameRule`]).
+    pub username: Option<String>,
     pub email: String,
     pub password: String,
     pub name: Option<String>,
@@ -800,6 +827,39 @@ pub struct UserRow {
 mod tests {
     use super::*;
     use crate::read::read;
+
+    #[test]
+    fn username_column_feeds_user_names_only_where_the_target_has_them() {
+        let t = read(
+            b"username,email,password,name\n\
+              jdoe,john@example.com,S3cret!1,John Doe\n\
+              asmith,ann@example.com,S3cret!2,Ann Smith\n",
+        )
+        .unwrap();
+        let with = [Field::Username, Field::Email, Field::Password, Field::Name];
+        assert_eq!(
+            Mapping::auto_for(&t, &with).columns,
+            [
+                Some(Field::Username),
+                Some(Field::Email),
+                Some(Field::Password),
+                Some(Field::Name)
+            ]
+        );
+        // Aurora and Mumara sign in with the address: the column is ignored, as before.
+        assert_eq!(Mapping::auto(&t).columns[0], None);
+    }
+
+    #[test]
+    fn a_login_column_of_addresses_is_never_a_user_name() {
+        let t =
+            read(b"Login,Password\njohn@example.com,S3cret!1\nann@example.com,S3cret!2\n").unwrap();
+        let with = [Field::Username, Field::Email, Field::Password];
+        assert_eq!(
+            Mapping::auto_for(&t, &with).columns,
+            [Some(Field::Email), Some(Field::Password)]
+        );
+    }
 
     #[test]
     fn headerless_seed_maps_email_then_password() {

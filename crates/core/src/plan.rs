@@ -480,7 +480,10 @@ mod tests {
     }
 
     fn aurora() -> Rules {
-        Rules::for_target("Aurora", vec![Field::Email, Field::Password])
+        Rules {
+            strict_email: true,
+            ..Rules::new(vec![Field::Email, Field::Password])
+        }
     }
 
     #[test]

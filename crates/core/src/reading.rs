@@ -331,7 +331,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
         let memory_key = Mapping::memory_key(&table);
         let mapping = (self.memory)(&memory_key)
             .and_then(|m| Mapping::from_memory(&m, table.width))
-            .unwrap_or_else(|| Mapping::auto(&table));
+            .unwrap_or_else(|| Mapping::auto_for(&table, self.rules.mapped_fields()));
         let columns = (0..table.width)
             .map(|i| match table.header.as_ref().and_then(|h| h.get(i)) {
                 Some(name) if !name.is_empty() => name.clone(),
@@ -370,7 +370,10 @@ mod tests {
     use crate::map::Field;
 
     fn aurora() -> Rules {
-        Rules::for_target("Aurora", vec![Field::Email, Field::Password])
+        Rules {
+            strict_email: true,
+            ..Rules::new(vec![Field::Email, Field::Password])
+        }
     }
 
     #[test]

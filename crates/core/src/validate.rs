@@ -56,21 +56,71 @@ pub struct Rules {
     /// Whether an address whose domain has no dot (`x@example`) needs the admin's OK
     /// (see [`dotless_domain`]); the page clears it when the admin accepts such domains.
     pub flag_dotless_domains: bool,
+    /// What a user name must be, for targets that have user names.
+    pub username: UsernameRule,
     pub defaults: Defaults,
 }
 
+/// What the target makes of a user name (see [`crate::map::Field::Username`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UsernameRule {
+    /// The target has no user names: a `username` column is ignored.
+    #[default]
+    Ignored,
+    /// Any text up to [`MAX_LOCAL_CHARS`] characters, kept as given (GitLab, Keycloak).
+    Text { from_address: bool },
+    /// A Matrix localpart: lower-case letters, digits and `._=-/+` (the Matrix
+    /// specification's user-ID grammar). With `from_address`, a row without one takes its
+    /// address's local part, lower-cased.
+    Localpart { from_address: bool },
+}
+
 impl Rules {
-    /// The rules for a target by name ("Aurora", "Mumara"), with its required fields.
-    pub fn for_target(name: &str, required: Vec<Field>) -> Rules {
+    /// The rules every target starts from, with its required fields (see
+    /// [`crate::target::TargetKind::rules`] for a target's own).
+    pub fn new(required: Vec<Field>) -> Rules {
         Rules {
             required,
-            strict_email: name.eq_ignore_ascii_case("aurora"),
+            strict_email: false,
             min_password_len: 0,
             unique_emails: true,
             flag_dotless_domains: true,
+            username: UsernameRule::Ignored,
             defaults: Defaults::default(),
         }
     }
+}
+
+impl Rules {
+    /// The fields the automatic mapping gives out: user names only to a target that has
+    /// them (see [`crate::map::Mapping::auto_for`]).
+    pub fn mapped_fields(&self) -> &'static [Field] {
+        match self.username {
+            UsernameRule::Ignored => &Field::ADDRESS_SIGN_IN,
+            _ => &Field::ALL,
+        }
+    }
+}
+
+/// Why `name` is not a Matrix localpart (lower-case letters, digits and `._=-/+`, at most
+/// [`MAX_LOCAL_CHARS`] here), or `None` when it is one.
+pub fn localpart_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/+".contains(*c)))
+    {
+        return Some(if c.is_ascii_uppercase() {
+            format!("\"{name}\" has the capital letter '{c}'; user names are lower-case")
+        } else {
+            format!("\"{name}\" has '{c}'; a user name holds only a-z, 0-9 and . _ = - / +")
+        });
+    }
+    let n = name.chars().count();
+    (n > MAX_LOCAL_CHARS)
+        .then(|| format!("is {n} characters long; at most {MAX_LOCAL_CHARS} are accepted"))
 }
 
 /// The largest quota accepted: 1 PiB.
@@ -355,7 +405,7 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
         }
     }
     for &field in &rules.required {
-        if field != Field::Email && row.get(field).is_empty() {
+        if field != Field::Email && field != Field::Username && row.get(field).is_empty() {
             problems.push(problem(field, "missing"));
         }
     }
@@ -421,10 +471,49 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
     if let Some(p) = login_ips.as_deref().and_then(login_ips_problem) {
         problems.push(problem(Field::LoginIps, p));
     }
+    let given = text(Field::Username);
+    let username = match rules.username {
+        UsernameRule::Ignored => None,
+        UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
+            let from_email = || {
+                email
+                    .split_once('@')
+                    .map(|(local, _)| local.to_lowercase())
+                    .filter(|_| from_address)
+            };
+            let (name, derived) = match given {
+                Some(name) => (Some(name), false),
+                None => (from_email(), true),
+            };
+            let problem_of = |n: &str| match rules.username {
+                UsernameRule::Localpart { .. } => localpart_problem(n),
+                _ => (n.chars().count() > MAX_LOCAL_CHARS)
+                    .then(|| format!("is longer than {MAX_LOCAL_CHARS} characters")),
+            };
+            match &name {
+                Some(n) => {
+                    if let Some(p) = problem_of(n) {
+                        let p = if derived {
+                            format!("taken from the address: {p}; add a username column")
+                        } else {
+                            p
+                        };
+                        problems.push(problem(Field::Username, p));
+                    }
+                }
+                None if rules.required.contains(&Field::Username) && !from_address => {
+                    problems.push(problem(Field::Username, "missing"));
+                }
+                None => {}
+            }
+            name
+        }
+    };
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(UserRow {
+        username,
         email,
         password,
         name: text(Field::Name),
@@ -440,6 +529,46 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_names_as_localparts_or_from_the_address() {
+        let rules = Rules {
+            required: vec![Field::Email, Field::Password, Field::Username],
+            username: UsernameRule::Localpart { from_address: true },
+            ..Rules::default()
+        };
+        let given = row(&[
+            (Field::Username, "j.doe"),
+            (Field::Email, "John@example.com"),
+            (Field::Password, "p"),
+        ]);
+        assert_eq!(
+            validate_with(&given, &rules).unwrap().username.as_deref(),
+            Some("j.doe")
+        );
+        let derived = row(&[
+            (Field::Email, "John.Doe@example.com"),
+            (Field::Password, "p"),
+        ]);
+        assert_eq!(
+            validate_with(&derived, &rules).unwrap().username.as_deref(),
+            Some("john.doe")
+        );
+        let bad = row(&[
+            (Field::Username, "John Doe"),
+            (Field::Email, "j@example.com"),
+            (Field::Password, "p"),
+        ]);
+        let errs = validate_with(&bad, &rules).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].field, Some(Field::Username));
+        assert!(errs[0].message.contains("capital letter 'J'"), "{errs:?}");
+        // A target without user names ignores the column.
+        let plain = validate_with(&bad, &Rules::default()).unwrap();
+        assert_eq!(plain.username, None);
+        assert_eq!(localpart_problem("a/b=c+d_e-f.g9"), None);
+        assert!(localpart_problem("ann@x").is_some());
+    }
 
     const REQ: &[Field] = &[Field::Email, Field::Password];
 
@@ -509,7 +638,10 @@ mod tests {
             .contains("'='"));
         assert!(aurora_email_problem("o'brien@x.y").is_some());
         assert!(aurora_email_problem("zoë@x.y").is_some());
-        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let rules = Rules {
+            strict_email: true,
+            ..Rules::new(REQ.to_vec())
+        };
         let errs = validate_with(
             &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
             &rules,
@@ -517,7 +649,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(errs[0].field, Some(Field::Email));
         // Mumara has no such rule.
-        let rules = Rules::for_target("Mumara", REQ.to_vec());
+        let rules = Rules::new(REQ.to_vec());
         assert!(validate_with(
             &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
             &rules
@@ -529,7 +661,10 @@ mod tests {
     fn minimum_password_length() {
         let rules = Rules {
             min_password_len: 8,
-            ..Rules::for_target("Aurora", REQ.to_vec())
+            ..Rules {
+                strict_email: true,
+                ..Rules::new(REQ.to_vec())
+            }
         };
         let short = validate_with(
             &row(&[(Field::Email, "a@b.c"), (Field::Password, "short")]),
@@ -605,7 +740,10 @@ mod tests {
                 quota_mb: Some(100),
                 tenant_id: Some(7),
             },
-            ..Rules::for_target("Aurora", REQ.to_vec())
+            ..Rules {
+                strict_email: true,
+                ..Rules::new(REQ.to_vec())
+            }
         };
         let u = validate_with(
             &row(&[
@@ -636,8 +774,11 @@ mod tests {
     #[test]
     fn one_address_rule_for_every_target() {
         let formula = "=HYPERLINK(\"http://evil.example\")@x.com";
-        for target in ["Aurora", "Mumara"] {
-            let rules = Rules::for_target(target, REQ.to_vec());
+        for strict_email in [true, false] {
+            let rules = Rules {
+                strict_email,
+                ..Rules::new(REQ.to_vec())
+            };
             let errs = validate_with(
                 &row(&[(Field::Email, formula), (Field::Password, "p")]),
                 &rules,
@@ -646,7 +787,7 @@ mod tests {
             assert_eq!(
                 errs[0].to_string(),
                 format!("email: \"{formula}\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"),
-                "{target}"
+                "strict: {strict_email}"
             );
         }
         for ok in [
@@ -666,7 +807,7 @@ mod tests {
 
     #[test]
     fn a_domain_without_a_dot_is_a_warning_the_admin_can_accept() {
-        let mut rules = Rules::for_target("Mumara", REQ.to_vec());
+        let mut rules = Rules::new(REQ.to_vec());
         let r = row(&[(Field::Email, "x@example"), (Field::Password, "p")]);
         let errs = validate_with(&r, &rules).unwrap_err();
         assert_eq!(
@@ -686,7 +827,10 @@ mod tests {
 
     #[test]
     fn length_limits() {
-        let rules = Rules::for_target("Aurora", REQ.to_vec());
+        let rules = Rules {
+            strict_email: true,
+            ..Rules::new(REQ.to_vec())
+        };
         let long_local = format!("{}@x.y", "a".repeat(65));
         assert_eq!(
             email_problem(&long_local).unwrap(),

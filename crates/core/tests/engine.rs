@@ -188,6 +188,7 @@ fn secrets(password: &str) -> Secrets {
         login: "superadmin".into(),
         password: password.into(),
         api_key: String::new(),
+        ..Secrets::default()
     }
 }
 

@@ -22,7 +22,10 @@ fn column(t: &Table, i: usize) -> Vec<&str> {
 }
 
 fn aurora() -> Rules {
-    Rules::for_target("Aurora", vec![Field::Email, Field::Password])
+    Rules {
+        strict_email: true,
+        ..Rules::new(vec![Field::Email, Field::Password])
+    }
 }
 
 #[test]
@@ -63,7 +66,7 @@ fn windows_1252_accented_names_join_into_name() {
     let rows = plan_with(
         &t,
         &m,
-        &Rules::for_target("Mumara", vec![Field::Email, Field::Password, Field::Name]),
+        &Rules::new(vec![Field::Email, Field::Password, Field::Name]),
     );
     let names: Vec<_> = rows
         .iter()
@@ -367,7 +370,7 @@ mod issue11 {
         let mumara = read_all(
             &bytes("validation.csv"),
             ReadOptions::default(),
-            Rules::for_target("Mumara", vec![Field::Email, Field::Password, Field::Name]),
+            Rules::new(vec![Field::Email, Field::Password, Field::Name]),
         )
         .unwrap();
         assert!(mumara.rows[3].user.is_err());

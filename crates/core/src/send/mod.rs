@@ -16,6 +16,7 @@ pub struct Secrets {
     pub login: String,
     pub password: String,
     pub api_key: String,
+    pub access_token: String,
 }
 
 impl fmt::Debug for Secrets {

@@ -40,6 +40,7 @@ pub fn preview(
         login: secrets.login.clone(),
         password: MASK.into(),
         api_key: MASK.into(),
+        access_token: MASK.into(),
     };
     let mut out = Vec::new();
     let session = match target.login(&masked) {
@@ -76,6 +77,7 @@ mod tests {
             login: "superadmin".into(),
             password: "adminsecret".into(),
             api_key: String::new(),
+            ..Secrets::default()
         };
         let out = preview(&Aurora::new("http://h/"), &secrets, &planned, 10);
         assert_eq!(out.len(), 3);

@@ -117,14 +117,23 @@ impl CredentialId {
         .find(|c| c.as_str() == name)
     }
 
-    /// The typed value. `api_key` and `access_token` share [`Secrets::api_key`] (a
-    /// profile asks for one of them, never both); login and keys are trimmed, a password
-    /// is taken as typed.
+    /// The typed value: login, key and token trimmed, a password as typed.
     pub fn value(self, secrets: &Secrets) -> &str {
         match self {
             CredentialId::Login => secrets.login.trim(),
             CredentialId::Password => &secrets.password,
-            CredentialId::ApiKey | CredentialId::AccessToken => secrets.api_key.trim(),
+            CredentialId::ApiKey => secrets.api_key.trim(),
+            CredentialId::AccessToken => secrets.access_token.trim(),
+        }
+    }
+
+    /// The same credential in the target model.
+    pub fn credential(self) -> super::Credential {
+        match self {
+            CredentialId::Login => super::Credential::Login,
+            CredentialId::Password => super::Credential::Password,
+            CredentialId::ApiKey => super::Credential::ApiKey,
+            CredentialId::AccessToken => super::Credential::AccessToken,
         }
     }
 }
@@ -185,10 +194,9 @@ impl FieldName {
         &self.0
     }
 
-    /// The Roster field. `None` only for a name Roster reads ahead of its field set
-    /// (see [`template::DERIVED`]).
-    pub fn field(&self) -> Option<Field> {
-        Field::from_label(&self.0)
+    /// The Roster field.
+    pub fn field(&self) -> Field {
+        Field::from_label(&self.0).expect("checked when the profile is read")
     }
 }
 
@@ -201,15 +209,10 @@ impl Serialize for FieldName {
 impl<'de> Deserialize<'de> for FieldName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FieldName, D::Error> {
         let name = String::deserialize(d)?;
-        if Field::from_label(&name).is_some() || template::DERIVED.contains(&name.as_str()) {
+        if Field::from_label(&name).is_some() {
             return Ok(FieldName(name));
         }
-        let mut known: Vec<&str> = Field::ALL.iter().map(|f| f.label()).collect();
-        for d in template::DERIVED {
-            if !known.contains(d) {
-                known.push(d);
-            }
-        }
+        let known: Vec<&str> = Field::ALL.iter().map(|f| f.label()).collect();
         Err(serde::de::Error::custom(format!(
             "unknown Roster field `{name}`, expected one of {}",
             known.join(", ")
@@ -557,7 +560,7 @@ impl Profile {
         self.fields
             .iter()
             .filter(|f| f.required)
-            .filter_map(|f| f.field.field())
+            .map(|f| f.field.field())
             .collect()
     }
 
@@ -647,13 +650,6 @@ impl Profile {
             );
         }
         let has = |id: CredentialId| self.credentials.iter().any(|c| c.id == id);
-        if has(CredentialId::ApiKey) && has(CredentialId::AccessToken) {
-            return err(
-                "credentials",
-                "a profile asks for api_key or access_token, not both".into(),
-                Some("\"credentials\""),
-            );
-        }
         if self.login.is_empty() && !has(CredentialId::ApiKey) && !has(CredentialId::AccessToken)
         {
             return err(
@@ -874,9 +870,7 @@ impl Scope<'_> {
             let allowed = match (space, place) {
                 ("", _) if name == "token" => matches!(place, Place::Header),
                 ("user", Place::Create) => {
-                    let known = Field::from_label(name).is_some()
-                        || template::DERIVED.contains(&name);
-                    if !known {
+                    if Field::from_label(name).is_none() {
                         return fail(format!("`{{{}}}`: no Roster field is called `{name}`", p.name));
                     }
                     true

@@ -19,11 +19,6 @@ use crate::send::{Secrets, Session};
 /// Filters a placeholder may end with: `{user.quota_mb|int}`.
 pub const FILTERS: &[&str] = &["int", "bool"];
 
-/// User-field names a template may use that are not (yet) [`Field`] labels here.
-/// `username` becomes a `Field` label when the target model gains it; until then its
-/// value is the profile's fallback.
-pub(crate) const DERIVED: &[&str] = &["username"];
-
 /// One `{name}` or `{name|filter}` in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placeholder {
@@ -157,6 +152,7 @@ fn user_value(row: &UserRow, label: &str) -> Option<String> {
         Some(Field::PackageId) => num(row.package_id),
         Some(Field::Timezone) => row.timezone.clone(),
         Some(Field::LoginIps) => row.login_ips.clone(),
+        Some(Field::Username) => row.username.clone(),
         None => None,
     }
 }
