@@ -30,8 +30,14 @@ pub enum Command {
     Login(HttpRequest),
     /// Asks whether the row's account exists, before its create (targets whose create is
     /// an upsert). Creates nothing; the answer goes to [`Run::on_probe`].
-    Probe { row: usize, request: HttpRequest },
-    Create { row: usize, request: HttpRequest },
+    Probe {
+        row: usize,
+        request: HttpRequest,
+    },
+    Create {
+        row: usize,
+        request: HttpRequest,
+    },
 }
 
 /// Why a run stopped (or its login failed): a typed cause, the answer's code, and the
@@ -692,12 +698,21 @@ impl Run {
     }
 
     /// What one answer (a create's, or a probe's) does to its row and to the run.
-    fn apply(&mut self, row: usize, generation: u32, mut outcome: Outcome, probe: bool, now_ms: u64) {
+    fn apply(
+        &mut self,
+        row: usize,
+        generation: u32,
+        mut outcome: Outcome,
+        probe: bool,
+        now_ms: u64,
+    ) {
         if probe {
             if let Outcome::Created { .. } = outcome {
                 outcome = Outcome::Unreadable {
                     code: None,
-                    message: "The exists check's answer reads as a creation, which a check cannot be.".into(),
+                    message:
+                        "The exists check's answer reads as a creation, which a check cannot be."
+                            .into(),
                 };
             }
         }

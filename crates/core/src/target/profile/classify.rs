@@ -88,9 +88,10 @@ impl Classifier<'_> {
             (Mode::Probe, Some(probe)) => probe.answers.as_slice(),
             _ => &[],
         };
-        let main_rules = self.profile.answers.iter().filter(|r| {
-            mode == Mode::Create || !matches!(r.then, Then::Created | Then::Exists)
-        });
+        let main_rules =
+            self.profile.answers.iter().filter(|r| {
+                mode == Mode::Create || !matches!(r.then, Then::Created | Then::Exists)
+            });
         if let Some(rule) = probe_rules
             .iter()
             .chain(main_rules)
@@ -173,8 +174,19 @@ impl Classifier<'_> {
 
     /// The message to show: the rule's pointer, the profile's error pointers, common
     /// error keys, or the body's start.
-    fn message(&self, rule: Option<&Rule>, response: &HttpResponse, json: Option<&Value>) -> String {
-        let common = ["/error_description", "/errorMessage", "/error/message", "/error", "/message"];
+    fn message(
+        &self,
+        rule: Option<&Rule>,
+        response: &HttpResponse,
+        json: Option<&Value>,
+    ) -> String {
+        let common = [
+            "/error_description",
+            "/errorMessage",
+            "/error/message",
+            "/error",
+            "/message",
+        ];
         rule.and_then(|r| r.message.as_deref())
             .into_iter()
             .chain(self.profile.error_message.iter().map(String::as_str))
@@ -190,7 +202,13 @@ impl Classifier<'_> {
             })
     }
 
-    fn by_rule(&self, rule: &Rule, response: &HttpResponse, json: Option<&Value>, mode: Mode) -> ProbeAnswer {
+    fn by_rule(
+        &self,
+        rule: &Rule,
+        response: &HttpResponse,
+        json: Option<&Value>,
+        mode: Mode,
+    ) -> ProbeAnswer {
         let code = Some(i64::from(response.status));
         let message = self.message(Some(rule), response, json);
         let create = mode == Mode::Create;
@@ -199,7 +217,7 @@ impl Classifier<'_> {
             Then::Exists if mode == Mode::Probe => {
                 return ProbeAnswer::Exists {
                     code,
-                    message: "Already on the server (found by the exists check): not sent.".into(),
+                    message: "Already on the server (found by the exists check): not sent".into(),
                 }
             }
             Then::Exists => Outcome::Exists { code, message },
@@ -221,7 +239,10 @@ impl Classifier<'_> {
                         .or_else(|| retry_after(response)),
                     _ => retry_after(response),
                 },
-                message: format!("Rate limited by the server (HTTP {}): waiting, then sending again. {message}", response.status),
+                message: format!(
+                    "Rate limited by the server (HTTP {}): waiting, then sending again. {message}",
+                    response.status
+                ),
             },
             Then::Transient => Outcome::Transient {
                 code,

@@ -10,8 +10,8 @@
 //! by pasting text together, so that a cell cannot change a request's shape or path.
 
 mod classify;
-pub mod template;
 mod target;
+pub mod template;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -427,7 +427,7 @@ impl Serialize for StatusMatch {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         if self.from == self.to {
             s.serialize_u16(self.from)
-        } else if self.from % 100 == 0 && self.to == self.from + 99 {
+        } else if self.from.is_multiple_of(100) && self.to == self.from + 99 {
             s.serialize_str(&format!("{}xx", self.from / 100))
         } else {
             [self.from, self.to].serialize(s)
@@ -451,7 +451,10 @@ impl<'de> Deserialize<'de> for StatusMatch {
                 match s.as_bytes() {
                     [d @ b'1'..=b'5', b'x', b'x'] => {
                         let from = u16::from(d - b'0') * 100;
-                        Some(StatusMatch { from, to: from + 99 })
+                        Some(StatusMatch {
+                            from,
+                            to: from + 99,
+                        })
                     }
                     _ => None,
                 }
@@ -542,11 +545,13 @@ impl Profile {
             path: String::new(),
             message: "text after the profile's closing brace".into(),
         })?;
-        profile.check().map_err(|(path, message, needle)| ProfileError {
-            line: needle.and_then(|n| line_of(text, &path, &n)),
-            path,
-            message,
-        })?;
+        profile
+            .check()
+            .map_err(|(path, message, needle)| ProfileError {
+                line: needle.and_then(|n| line_of(text, &path, &n)),
+                path,
+                message,
+            })?;
         Ok(profile)
     }
 
@@ -566,7 +571,9 @@ impl Profile {
 
     /// The spec of one field, if the profile uses it.
     pub fn field(&self, field: Field) -> Option<&FieldSpec> {
-        self.fields.iter().find(|f| f.field.label() == field.label())
+        self.fields
+            .iter()
+            .find(|f| f.field.label() == field.label())
     }
 
     /// Whether creates are preceded by an exists probe.
@@ -650,8 +657,7 @@ impl Profile {
             );
         }
         let has = |id: CredentialId| self.credentials.iter().any(|c| c.id == id);
-        if self.login.is_empty() && !has(CredentialId::ApiKey) && !has(CredentialId::AccessToken)
-        {
+        if self.login.is_empty() && !has(CredentialId::ApiKey) && !has(CredentialId::AccessToken) {
             return err(
                 "login",
                 "a profile without a login needs an api_key or access_token credential".into(),
@@ -744,16 +750,26 @@ impl Profile {
     }
 }
 
-fn check_rules(path: &str, rules: &[Rule], probe: bool) -> Result<(), (String, String, Option<String>)> {
+fn check_rules(
+    path: &str,
+    rules: &[Rule],
+    probe: bool,
+) -> Result<(), (String, String, Option<String>)> {
     for (i, rule) in rules.iter().enumerate() {
         let at = format!("{path}[{i}]");
         let bad = match rule.then {
             Then::Absent if !probe => Some("`absent` only belongs in an exists probe's rules"),
-            Then::Created if probe => Some("an exists probe creates nothing: use `exists` or `absent`"),
+            Then::Created if probe => {
+                Some("an exists probe creates nothing: use `exists` or `absent`")
+            }
             _ => None,
         };
         if let Some(message) = bad {
-            return Err((format!("{at}.then"), message.into(), Some("\"then\"".into())));
+            return Err((
+                format!("{at}.then"),
+                message.into(),
+                Some("\"then\"".into()),
+            ));
         }
         for p in rule
             .message
@@ -830,7 +846,11 @@ impl Scope<'_> {
             ));
         }
         for (name, value) in &spec.headers {
-            self.text(&format!("{path}.headers.{name}"), value, place_of_header(place))?;
+            self.text(
+                &format!("{path}.headers.{name}"),
+                value,
+                place_of_header(place),
+            )?;
         }
         if let Some(form) = &spec.form {
             for (name, value) in form {
@@ -863,7 +883,12 @@ impl Scope<'_> {
     }
 
     /// Every placeholder in `text` names something this place may use.
-    fn text(&self, path: &str, text: &str, place: Place) -> Result<(), (String, String, Option<String>)> {
+    fn text(
+        &self,
+        path: &str,
+        text: &str,
+        place: Place,
+    ) -> Result<(), (String, String, Option<String>)> {
         for p in template::placeholders(text) {
             let fail = |why: String| Err((path.to_owned(), why, Some(text.to_owned())));
             let (space, name) = p.name.split_once('.').unwrap_or(("", p.name.as_str()));
@@ -871,13 +896,19 @@ impl Scope<'_> {
                 ("", _) if name == "token" => matches!(place, Place::Header),
                 ("user", Place::Create) => {
                     if Field::from_label(name).is_none() {
-                        return fail(format!("`{{{}}}`: no Roster field is called `{name}`", p.name));
+                        return fail(format!(
+                            "`{{{}}}`: no Roster field is called `{name}`",
+                            p.name
+                        ));
                     }
                     true
                 }
                 ("settings", _) => {
                     if !self.profile.settings.iter().any(|s| s.id == name) {
-                        return fail(format!("`{{{}}}`: the profile has no setting `{name}`", p.name));
+                        return fail(format!(
+                            "`{{{}}}`: the profile has no setting `{name}`",
+                            p.name
+                        ));
                     }
                     true
                 }

@@ -108,12 +108,19 @@ impl ProfileTarget {
     }
 
     /// A request with the auth header, for a create or a probe.
-    fn authorized(&self, spec: &super::RequestSpec, session: &Session, row: &UserRow) -> HttpRequest {
+    fn authorized(
+        &self,
+        spec: &super::RequestSpec,
+        session: &Session,
+        row: &UserRow,
+    ) -> HttpRequest {
         let values = self.values(Some(row), Some(session));
         let mut request = template::build(&self.api, spec, &values);
         let auth = &self.profile.auth;
         let value = template::fill_text(&auth.value, &values);
-        request.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&auth.header));
+        request
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(&auth.header));
         request.headers.insert(0, (auth.header.clone(), value));
         request
     }
@@ -171,7 +178,10 @@ impl Target for ProfileTarget {
                 return LoginStep::Ready(session);
             }
         }
-        let spec = alt.request.as_ref().expect("checked: a pointer token has a request");
+        let spec = alt
+            .request
+            .as_ref()
+            .expect("checked: a pointer token has a request");
         let values = Values {
             fields: &self.profile.fields,
             settings: Some(&self.settings),
@@ -263,12 +273,18 @@ impl Target for ProfileTarget {
         let not_api = |why: String| {
             Err(LoginError::new(
                 StopKind::NotTheApi,
-                format!("{why} Is the Server URL {}'s address? ({})", self.profile.name, self.api),
+                format!(
+                    "{why} Is the Server URL {}'s address? ({})",
+                    self.profile.name, self.api
+                ),
             )
             .code(code))
         };
         let Some(json) = json else {
-            return not_api(format!("The login's answer is not JSON ({}).", response.snippet()));
+            return not_api(format!(
+                "The login's answer is not JSON ({}).",
+                response.snippet()
+            ));
         };
         let token = match &alt.token {
             TokenAt::Credential(_) => pasted,

@@ -4,8 +4,9 @@
 //! placeholder becomes that value (typed with `|int` or `|bool`), and is dropped, key and
 //! all, when the value is empty; placeholders inside a longer string are replaced as text
 //! *inside that JSON string*. The result is serialized by `serde_json`, so a quote or a
-//! brace in a cell stays text. In a path each value is percent-encoded as one segment
-//! (`/`, `?`, `#`, `.`… included), and a form body goes through the form encoder.
+//! brace in a cell stays text. In a path each value is percent-encoded as text of one
+//! segment (`/`, `?`, `#`, a lone `..` included), and a form body goes through the form
+//! encoder.
 
 use std::collections::BTreeMap;
 
@@ -89,11 +90,9 @@ impl Values<'_> {
             None if name == "token" => self.token.map(str::to_owned),
             Some(("user", field)) => self.user(field),
             Some(("settings", id)) => self.setting(id),
-            Some(("session", id)) => self.setting(id).or_else(|| {
-                self.session
-                    .and_then(|s| s.captured(id))
-                    .map(str::to_owned)
-            }),
+            Some(("session", id)) => self
+                .setting(id)
+                .or_else(|| self.session.and_then(|s| s.captured(id)).map(str::to_owned)),
             Some(("credentials", id)) => {
                 let secrets = self.secrets?;
                 super::CredentialId::from_str(id).map(|c: CredentialId| c.value(secrets).to_owned())
@@ -230,12 +229,15 @@ pub fn fill_path(text: &str, values: &Values) -> String {
     fill_text_with(text, &placeholders(text), values, encode_segment)
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters, and `.` too, so that
-/// a value of `..` cannot climb a level.
+/// Percent-encodes everything but RFC 3986's unreserved characters (`/`, `?`, `#`, `%`,
+/// `@`, `:` included). A value made only of dots (`.`, `..`) has its dots encoded too, so
+/// that it cannot climb a level.
 pub fn encode_segment(value: &str) -> String {
+    let all_dots = value.bytes().all(|b| b == b'.');
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~') || (b == b'.' && !all_dots)
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -252,15 +254,14 @@ pub fn build(api: &str, spec: &RequestSpec, values: &Values) -> HttpRequest {
         .iter()
         .map(|(name, value)| (name.clone(), header_text(&fill_text(value, values))))
         .collect();
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Accept")) {
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("Accept"))
+    {
         headers.push(("Accept".into(), "application/json".into()));
     }
     let body = if let Some(json) = &spec.json {
-        Body::Json(
-            fill_json(json, values)
-                .unwrap_or(Value::Null)
-                .to_string(),
-        )
+        Body::Json(fill_json(json, values).unwrap_or(Value::Null).to_string())
     } else if let Some(form) = &spec.form {
         Body::Form(
             form.iter()
@@ -279,7 +280,11 @@ pub fn build(api: &str, spec: &RequestSpec, values: &Values) -> HttpRequest {
     } else {
         Body::Empty
     };
-    let body = if spec.method == Method::Get { Body::Empty } else { body };
+    let body = if spec.method == Method::Get {
+        Body::Empty
+    } else {
+        body
+    };
     HttpRequest {
         method: spec.method,
         url,
