@@ -1091,3 +1091,147 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
     run.on_settle_probe(*row, &exchange, now);
     assert_eq!(run.rows()[0].status, Status::Exists);
 }
+
+/// An in-memory Keycloak whose admin tokens expire after two creates (they live about
+/// 60 s: Keycloak's admin REST API then answers 401).
+#[test]
+fn keycloak_logs_in_again_when_its_short_token_expires() {
+    struct Kc {
+        token: u32,
+        uses: u32,
+        logins: u32,
+        users: BTreeSet<String>,
+    }
+    let mut kc = Kc {
+        token: 0,
+        uses: 0,
+        logins: 0,
+        users: BTreeSet::new(),
+    };
+    let mut handle = |r: &HttpRequest| -> Exchange {
+        if r.url.ends_with("/protocol/openid-connect/token") {
+            kc.logins += 1;
+            kc.token += 1;
+            kc.uses = 0;
+            return answer(
+                200,
+                &json!({"access_token": format!("t{}", kc.token), "expires_in": 60}).to_string(),
+            );
+        }
+        if header(r, "Authorization") != Some(&format!("Bearer t{}", kc.token)) || kc.uses == 2 {
+            return answer(401, r#"{"error":"HTTP 401 Unauthorized"}"#);
+        }
+        kc.uses += 1;
+        let name = json_body(r)["username"].as_str().unwrap().to_owned();
+        if !kc.users.insert(name.clone()) {
+            return answer(409, r#"{"errorMessage":"User exists with same username"}"#);
+        }
+        Exchange::Answered(HttpResponse::new(201, "").with_header(
+            "Location",
+            &format!("http://kc/admin/realms/r/users/id-{name}"),
+        ))
+    };
+    let plan: Vec<PlannedRow> = (0..5)
+        .map(|i| PlannedRow {
+            line: i + 2,
+            email: format!("u{i}@x.org"),
+            has_password: true,
+            excluded: false,
+            user: Ok(row(&format!("u{i}@x.org"), "pw", Some("U Ser"), None)),
+        })
+        .collect();
+    let target = ProfileTarget::new(
+        preset("keycloak"),
+        "http://kc",
+        &settings(&[("realm", "r")]),
+    );
+    let mut run = Run::new(
+        Box::new(target),
+        Secrets {
+            login: "admin".into(),
+            password: "pw".into(),
+            ..Secrets::default()
+        },
+        &plan,
+        RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        },
+        0,
+    );
+    let mut now = 0;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&handle(&r), now),
+            Some(Command::Create { row, request }) => run.on_create(row, &handle(&request), now),
+            Some(Command::Probe { .. }) => panic!("Keycloak has no probe"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+    }
+    assert!(
+        run.rows().iter().all(|r| r.status == Status::Created),
+        "{:?}",
+        run.rows()
+    );
+    assert_eq!(run.rows()[4].target_id.as_deref(), Some("id-u4"));
+    assert_eq!(kc.logins, 3);
+}
+
+#[test]
+fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
+    use roster_core::map::Field;
+    use roster_core::target::Credential;
+    use roster_core::validate::UsernameRule;
+    let s = preset("synapse");
+    let labels: Vec<(Credential, &str)> = s
+        .credentials
+        .iter()
+        .map(|c| (c.id.credential(), c.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (Credential::Login, "Login"),
+            (Credential::Password, "Password"),
+            (Credential::AccessToken, "Access token")
+        ]
+    );
+    assert_eq!(s.credential_fields().len(), 3);
+    assert_eq!(s.setting_fields()[0].label, "Server name");
+    assert_eq!(
+        s.username_rule(),
+        UsernameRule::Localpart { from_address: true }
+    );
+    assert_eq!(
+        preset("gitlab").username_rule(),
+        UsernameRule::Text { from_address: true }
+    );
+    assert!(s.rules().required.contains(&Field::Email));
+    assert_eq!(
+        s.field_list(),
+        [Field::Username, Field::Email, Field::Password, Field::Name]
+    );
+    assert_eq!(
+        s.alternatives(),
+        [
+            vec![
+                roster_core::target::profile::CredentialId::Login,
+                roster_core::target::profile::CredentialId::Password
+            ],
+            vec![roster_core::target::profile::CredentialId::AccessToken]
+        ]
+    );
+    let d = s.diagnosis_request(" https://m.example/ ", &settings(&[]));
+    assert_eq!(
+        (d.method, d.url.as_str()),
+        (Method::Get, "https://m.example/_matrix/client/versions")
+    );
+    assert!(d.headers.iter().all(|(n, _)| n != "Authorization"));
+    let k = preset("keycloak").diagnosis_request("https://kc", &settings(&[("admin_realm", "")]));
+    // An empty setting takes its default.
+    assert_eq!(
+        k.url,
+        "https://kc/realms/master/.well-known/openid-configuration"
+    );
+}

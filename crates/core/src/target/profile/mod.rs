@@ -22,6 +22,7 @@ use serde_json::Value;
 use crate::http::{Body, HttpRequest, Method};
 use crate::map::Field;
 use crate::send::Secrets;
+use crate::validate::{Rules, UsernameRule};
 
 pub use target::ProfileTarget;
 
@@ -576,6 +577,64 @@ impl Profile {
             .find(|f| f.field.label() == field.label())
     }
 
+    /// The connection form's credential fields, in the target model's terms.
+    pub fn credential_fields(&self) -> Vec<super::CredentialField> {
+        self.credentials
+            .iter()
+            .map(|c| super::CredentialField {
+                credential: c.id.credential(),
+                label: c.label.clone(),
+                initial: String::new(),
+            })
+            .collect()
+    }
+
+    /// The connection form's settings, in the target model's terms.
+    pub fn setting_fields(&self) -> Vec<super::Setting> {
+        self.settings
+            .iter()
+            .map(|s| super::Setting {
+                id: s.id.clone(),
+                label: s.label.clone(),
+                placeholder: if s.placeholder.is_empty() {
+                    s.default.clone().unwrap_or_default()
+                } else {
+                    s.placeholder.clone()
+                },
+                numeric: false,
+                affects_rows: false,
+            })
+            .collect()
+    }
+
+    /// The Roster fields the profile uses, in its order: the mapping's choices.
+    pub fn field_list(&self) -> Vec<Field> {
+        self.fields.iter().map(|f| f.field.field()).collect()
+    }
+
+    /// What a user name must be: a Matrix localpart or text, taken from the address when
+    /// the profile's `username` field has that fallback; ignored when it has none.
+    pub fn username_rule(&self) -> UsernameRule {
+        match self.field(Field::Username) {
+            None => UsernameRule::Ignored,
+            Some(spec) => {
+                let from_address = spec.fallback == Some(Fallback::EmailLocalpart);
+                match spec.check {
+                    Check::Localpart => UsernameRule::Localpart { from_address },
+                    _ => UsernameRule::Text { from_address },
+                }
+            }
+        }
+    }
+
+    /// The rules a row follows for this profile (the page adds its own settings).
+    pub fn rules(&self) -> Rules {
+        Rules {
+            username: self.username_rule(),
+            ..Rules::new(self.required_fields())
+        }
+    }
+
     /// Whether creates are preceded by an exists probe.
     pub fn has_exists_probe(&self) -> bool {
         self.exists.is_some()
@@ -603,6 +662,24 @@ impl Profile {
         server_url.trim().trim_end_matches('/').to_owned()
     }
 
+    /// The settings as typed (trimmed), an empty one replaced by its default; unknown
+    /// ids and empty values left out.
+    pub fn settings_in_force(&self, typed: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut values = BTreeMap::new();
+        for s in &self.settings {
+            let given = typed.get(&s.id).map(|v| v.trim()).unwrap_or("");
+            let value = if given.is_empty() {
+                s.default.clone().unwrap_or_default()
+            } else {
+                given.to_owned()
+            };
+            if !value.is_empty() {
+                values.insert(s.id.clone(), value);
+            }
+        }
+        values
+    }
+
     /// A request with no credential and no side effect, for the connection diagnosis:
     /// the profile's `diagnose` request, or a `GET` of the API URL.
     pub fn diagnosis_request(
@@ -611,10 +688,11 @@ impl Profile {
         settings: &BTreeMap<String, String>,
     ) -> HttpRequest {
         let api = self.api_url(server_url);
+        let settings = self.settings_in_force(settings);
         match &self.diagnose {
             Some(spec) => {
                 let values = template::Values {
-                    settings: Some(settings),
+                    settings: Some(&settings),
                     ..template::Values::default()
                 };
                 template::build(&api, spec, &values)

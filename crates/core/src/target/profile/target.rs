@@ -60,18 +60,7 @@ impl ProfileTarget {
         server_url: &str,
         settings: &BTreeMap<String, String>,
     ) -> ProfileTarget {
-        let mut values = BTreeMap::new();
-        for s in &profile.settings {
-            let typed = settings.get(&s.id).map(|v| v.trim()).unwrap_or("");
-            let value = if typed.is_empty() {
-                s.default.clone().unwrap_or_default()
-            } else {
-                typed.to_owned()
-            };
-            if !value.is_empty() {
-                values.insert(s.id.clone(), value);
-            }
-        }
+        let values = profile.settings_in_force(settings);
         ProfileTarget {
             api: profile.api_url(server_url),
             name: intern(&profile.name),

@@ -297,3 +297,53 @@ pub fn build(api: &str, spec: &RequestSpec, values: &Values) -> HttpRequest {
 fn header_text(value: &str) -> String {
     value.chars().filter(|c| !c.is_control()).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn placeholders_are_found_and_other_braces_are_text() {
+        let found = placeholders(r#"/a/{user.email}/{x|int}{ not one }{}{A}{user.}"#);
+        let names: Vec<(&str, Option<&str>)> = found
+            .iter()
+            .map(|p| (p.name.as_str(), p.filter.as_deref()))
+            .collect();
+        assert_eq!(names, [("user.email", None), ("x", Some("int"))]);
+        assert!(placeholders(r#"{"json": 1}"#).is_empty());
+    }
+
+    #[test]
+    fn lone_placeholders_are_typed_or_dropped_and_longer_strings_are_text() {
+        let row = UserRow {
+            email: "a@b.c".into(),
+            password: "p\"}".into(),
+            quota_mb: Some(12),
+            ..UserRow::default()
+        };
+        let settings = BTreeMap::from([("flag".to_owned(), "yes".to_owned())]);
+        let values = Values {
+            row: Some(&row),
+            settings: Some(&settings),
+            ..Values::default()
+        };
+        let template = json!({
+            "q": "{user.quota_mb|int}", "f": "{settings.flag|bool}", "n": "{user.name}",
+            "list": ["{user.name}", "x"], "t": "Hello {user.name}, {user.email}!", "p": "{user.password}",
+            "k": 3
+        });
+        assert_eq!(
+            fill_json(&template, &values).unwrap(),
+            json!({"q": 12, "f": true, "list": ["x"], "t": "Hello , a@b.c!", "p": "p\"}", "k": 3})
+        );
+    }
+
+    #[test]
+    fn segments_are_encoded_whole() {
+        assert_eq!(encode_segment("ann.lee"), "ann.lee");
+        assert_eq!(encode_segment(".."), "%2E%2E");
+        assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+        assert_eq!(encode_segment("é"), "%C3%A9");
+    }
+}
