@@ -4,7 +4,8 @@
 //! Neither sends a credential: no cookie, no token, no key.
 
 use gloo_net::http::{Method, RequestBuilder};
-use roster_core::diagnose::{Kind, Probe};
+use roster_core::diagnose::Probe;
+use roster_core::http::HttpRequest;
 use web_sys::{AbortController, RequestCache, RequestCredentials, RequestMode};
 
 /// How long a probe waits for an answer.
@@ -23,26 +24,21 @@ fn abort_after(
     (controller, timer)
 }
 
-/// A request the API reads without side effects and without credentials: Aurora's
-/// `Core.GetSettings` (form body, like every Aurora call), or an empty `addUser` with no
-/// key for Mumara (answered 401 by Mumara itself).
-pub async fn cors(url: &str, kind: Kind) -> Probe {
+/// The target's side-effect-free request (`TargetKind::probe`), sent without any
+/// credential.
+pub async fn cors(probe: &HttpRequest) -> Probe {
     let (controller, timer) = abort_after(PROBE_TIMEOUT_MS);
     let signal = controller.as_ref().map(AbortController::signal);
-    let builder = RequestBuilder::new(url)
+    let mut builder = RequestBuilder::new(&probe.url)
         .method(Method::POST)
         .credentials(RequestCredentials::Omit)
         .cache(RequestCache::NoStore)
         .abort_signal(signal.as_ref())
-        .header("Accept", "application/json");
-    let request = match kind {
-        Kind::Aurora => builder
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body("Module=Core&Method=GetSettings&Parameters=%7B%7D"),
-        Kind::Mumara => builder
-            .header("Content-Type", "application/json")
-            .body("{}"),
-    };
+        .header("Content-Type", probe.body.content_type());
+    for (name, value) in &probe.headers {
+        builder = builder.header(name, value);
+    }
+    let request = builder.body(probe.body.encode());
     let Ok(request) = request else {
         return Probe::Failed;
     };

@@ -1,5 +1,5 @@
 //! The browser's localStorage, for remembered column mappings only. Nothing secret and
-//! no data value ever goes here (see `roster_core::map::Mapping::to_memory`).
+//! no data value ever goes here (see `roster_core::input::map::Mapping::to_memory`).
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use roster_core::target::{CredentialField, Setting, TargetKind};
+
 use super::state::AppState;
 
 /// How long after the last key a typed Package ID re-checks the rows.
@@ -10,10 +12,8 @@ const RECHECK_MS: u32 = 300;
 
 #[component]
 pub fn Connection(state: AppState) -> impl IntoView {
-    let is_mumara = move || state.target.get() == "mumara";
     let locked = move || state.active.get();
-    // Bumped by every key in the Package ID field: only the last key's timer re-checks.
-    let typed = StoredValue::new(0u64);
+    let kinds = StoredValue::new(TargetKind::builtins());
     view! {
         <section class="step" aria-labelledby="step-target">
             <h2 id="step-target">"2. Target"</h2>
@@ -21,106 +21,48 @@ pub fn Connection(state: AppState) -> impl IntoView {
                 <label for="target">"Target"</label>
                 <select
                     id="target"
-                    prop:value=move || state.target.get()
+                    prop:value=move || state.target.with(|k| k.id().to_owned())
                     disabled=locked
                     on:change=move |ev| {
-                        let target = event_target_value(&ev);
-                        // Mumara keys allow 60 requests a minute unless set otherwise.
-                        if target == "mumara" && state.rate_per_min.get_untracked().trim().is_empty() {
-                            state.rate_per_min.set("60".into());
+                        let id = event_target_value(&ev);
+                        let kind = kinds.with_value(|all| all.iter().find(|k| k.id() == id).cloned());
+                        if let Some(kind) = kind {
+                            state.choose_target(kind);
                         }
-                        state.target.set(target);
-                        state.replan();
                     }
                 >
-                    <option value="aurora">"Aurora"</option>
-                    <option value="mumara">"Mumara"</option>
+                    {kinds
+                        .get_value()
+                        .into_iter()
+                        .map(|k| view! { <option value=k.id().to_owned()>{k.name().to_owned()}</option> })
+                        .collect_view()}
                 </select>
 
                 <label for="server-url">"Server URL"</label>
                 <input
                     id="server-url"
                     type="url"
-                    placeholder=move || if is_mumara() { "https://mumara.example.com" } else { "https://mail.example.com/" }
+                    placeholder=move || state.target.with(|k| k.server_placeholder().to_owned())
                     spellcheck="false"
                     autocomplete="url"
                     prop:value=move || state.server_url.get()
                     disabled=locked
                     on:input=move |ev| state.server_url.set(event_target_value(&ev))
                 />
-
-                <Show
-                    when=is_mumara
-                    fallback=move || view! {
-                        <label for="login">"Login"</label>
-                        <input
-                            id="login"
-                            type="text"
-                            autocomplete="off"
-                            spellcheck="false"
-                            prop:value=move || state.login.get()
-                            disabled=locked
-                            on:input=move |ev| state.login.set(event_target_value(&ev))
-                        />
-                        <label for="password">"Password"</label>
-                        <input
-                            id="password"
-                            type="password"
-                            autocomplete="off"
-                            prop:value=move || state.password.get()
-                            disabled=locked
-                            on:input=move |ev| {
-                                state.password.set(event_target_value(&ev));
-                                state.login_error.set(None);
-                            }
-                        />
-                    }
-                >
-                    <label for="api-key">"API key"</label>
-                    <input
-                        id="api-key"
-                        type="password"
-                        autocomplete="off"
-                        prop:value=move || state.api_key.get()
-                        disabled=locked
-                        on:input=move |ev| state.api_key.set(event_target_value(&ev))
-                    />
-                    <label for="package-default">"Package ID"</label>
-                    <input
-                        id="package-default"
-                        type="text"
-                        inputmode="numeric"
-                        placeholder="for rows without a package_id column"
-                        prop:value=move || state.package_default.get()
-                        disabled=locked
-                        on:input=move |ev| {
-                            // Rows are re-checked while typing, a moment after the last key.
-                            state.package_default.set(event_target_value(&ev));
-                            typed.update_value(|n| *n += 1);
-                            let mine = typed.get_value();
-                            leptos::task::spawn_local(async move {
-                                gloo_timers::future::TimeoutFuture::new(RECHECK_MS).await;
-                                if typed.get_value() == mine {
-                                    state.replan();
-                                }
-                            });
-                        }
-                        on:change=move |ev| {
-                            state.package_default.set(event_target_value(&ev));
-                            typed.update_value(|n| *n += 1);
-                            state.replan();
-                        }
-                    />
-                    <label for="timezone-default">"Timezone"</label>
-                    <input
-                        id="timezone-default"
-                        type="text"
-                        placeholder="e.g. +05:00 (Mumara's default is 00:00)"
-                        prop:value=move || state.timezone_default.get()
-                        disabled=locked
-                        on:change=move |ev| state.timezone_default.set(event_target_value(&ev))
-                    />
-                </Show>
+                {move || {
+                    let kind = state.target.get();
+                    let credentials = kind
+                        .credentials()
+                        .into_iter()
+                        .map(|field| credential_input(state, field))
+                        .collect_view();
+                    let settings = kind
+                        .settings()
+                        .into_iter()
+                        .map(|setting| setting_input(state, setting))
+                        .collect_view();
+                    view! { {credentials} {settings} }
+                }}
             </form>
             <Show when=move || roster_core::diagnose::is_plain_http(&state.server_url.get())>
                 <div class="http-warning" role="alert">
@@ -144,5 +86,77 @@ pub fn Connection(state: AppState) -> impl IntoView {
             </Show>
             <p class="hint">"Passwords and keys stay in this tab's memory. They are never stored, logged or written to a report."</p>
         </section>
+    }
+}
+
+/// One credential of the target's form. Secrets are `type="password"` and never
+/// autocompleted.
+fn credential_input(state: AppState, field: CredentialField) -> impl IntoView {
+    let credential = field.credential;
+    let value = state.credential(credential);
+    let id = credential.id();
+    view! {
+        <label for=id>{field.label}</label>
+        <input
+            id=id
+            type=if credential.secret() { "password" } else { "text" }
+            autocomplete="off"
+            spellcheck="false"
+            prop:value=move || value.get()
+            disabled=move || state.active.get()
+            on:input=move |ev| {
+                value.set(event_target_value(&ev));
+                state.login_error.set(None);
+            }
+        />
+    }
+}
+
+/// One run setting of the target's form. A setting the rows rely on (a default package)
+/// checks them again a moment after the last key.
+fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
+    // Bumped by every key: only the last key's timer re-checks.
+    let typed = StoredValue::new(0u64);
+    let key = setting.id.clone();
+    let read_key = key.clone();
+    let id = format!("setting-{}", setting.id.replace('_', "-"));
+    let set = move |value: String| {
+        let key = key.clone();
+        state.settings.update(|s| {
+            s.insert(key, value);
+        });
+    };
+    let set_change = set.clone();
+    let affects_rows = setting.affects_rows;
+    view! {
+        <label for=id.clone()>{setting.label}</label>
+        <input
+            id=id
+            type="text"
+            inputmode=if setting.numeric { "numeric" } else { "text" }
+            placeholder=setting.placeholder
+            prop:value=move || state.settings.with(|s| s.get(&read_key).cloned().unwrap_or_default())
+            disabled=move || state.active.get()
+            on:input=move |ev| {
+                set(event_target_value(&ev));
+                if affects_rows {
+                    typed.update_value(|n| *n += 1);
+                    let mine = typed.get_value();
+                    leptos::task::spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(RECHECK_MS).await;
+                        if typed.get_value() == mine {
+                            state.replan();
+                        }
+                    });
+                }
+            }
+            on:change=move |ev| {
+                set_change(event_target_value(&ev));
+                if affects_rows {
+                    typed.update_value(|n| *n += 1);
+                    state.replan();
+                }
+            }
+        />
     }
 }

@@ -4,24 +4,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::diagnose::{classify, diagnose, Finding, Kind};
+use roster_core::diagnose::{classify, diagnose, Finding};
 use roster_core::run::{Phase, Run};
-use roster_core::send::aurora::api_url;
-use roster_core::send::mumara::Mumara;
+use roster_core::target::TargetKind;
 use roster_core::Status;
 
 use super::state::AppState;
 use crate::glue::probe;
 
 /// The URL the run calls, for the target chosen in the form.
-fn api_of(state: AppState) -> (String, Kind) {
+fn api_of(state: AppState) -> (String, TargetKind) {
     let url = state.server_url.get_untracked();
-    let kind = Kind::from_name(&state.target.get_untracked());
-    let api = match kind {
-        Kind::Aurora => api_url(&url),
-        Kind::Mumara => Mumara::new(&url, Default::default()).url().to_owned(),
-    };
-    (api, kind)
+    let kind = state.target.get_untracked();
+    (kind.api_url(&url), kind)
 }
 
 /// Whether any request of the run got an answer the page could read.
@@ -38,10 +33,11 @@ fn answered_any(run: &Run) -> bool {
 /// cannot be used as it is.
 pub fn start(state: AppState, pause: bool) {
     let (api, kind) = api_of(state);
+    let probe_request = kind.probe(&state.server_url.get_untracked());
     state.diagnosis.set(None);
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();
-        let cors = probe::cors(&api, kind).await;
+        let cors = probe::cors(&probe_request).await;
         let no_cors = if matches!(cors, roster_core::diagnose::Probe::Failed) {
             probe::no_cors(&api).await
         } else {
@@ -68,7 +64,7 @@ pub fn start(state: AppState, pause: bool) {
         }
         state
             .diagnosis
-            .set(Some(diagnose(finding, &page_origin, &api, kind)));
+            .set(Some(diagnose(finding, &page_origin, &api, &kind)));
     });
 }
 

@@ -3,9 +3,9 @@
 //! and the column mapping.
 
 use leptos::prelude::*;
-use roster_core::decode::TextEncoding;
-use roster_core::detect::{delimiter_name, DELIMITERS};
-use roster_core::read::ReadOptions;
+use roster_core::input::decode::TextEncoding;
+use roster_core::input::detect::{delimiter_name, DELIMITERS};
+use roster_core::input::read::ReadOptions;
 
 use super::mapping::MappingPanel;
 use super::sheet::{self, Busy};
@@ -301,7 +301,7 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                                 sheet::replan(state);
                             }
                         />
-                        {format!(" {} ", roster_core::validate::ACCEPT_DOTLESS)}
+                        {format!(" {} ", roster_core::input::validate::ACCEPT_DOTLESS)}
                         <span class="hint">"(intranet names such as " <code>"x@intranet"</code> "; " <code>"localhost"</code> " is always accepted)"</span>
                     </label>
                     <button

@@ -89,20 +89,13 @@ pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets),
         );
     }
     let target = state.target()?;
-    let secrets = Secrets {
-        login: state.login.get_untracked().trim().to_owned(),
-        password: state.password.get_untracked(),
-        api_key: state.api_key.get_untracked().trim().to_owned(),
-    };
-    match state.target.get_untracked().as_str() {
-        "mumara" if secrets.api_key.is_empty() => {
-            Err("Enter the Mumara API key (Settings → API Keys).".into())
-        }
-        "mumara" => Ok((target, secrets)),
-        _ if secrets.login.is_empty() || secrets.password.is_empty() => {
-            Err("Enter the super administrator's Login and Password.".into())
-        }
-        _ => Ok((target, secrets)),
+    let secrets = state.secrets();
+    match state
+        .target
+        .with_untracked(|k| k.missing_credentials(&secrets))
+    {
+        Some(missing) => Err(missing),
+        None => Ok((target, secrets)),
     }
 }
 
@@ -140,13 +133,14 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
     };
     state.login_error.set(None);
     state.diagnosis.set(None);
-    let name = target.name();
+    let name = target.name().to_owned();
+    let kind = state.target.get_untracked();
     let now = now_ms();
     let url = state.server_url.get_untracked().trim().to_owned();
     // Resuming Aurora: rows whose answer was lost are looked up first (GetUsers).
     let recheck = resume
         .as_ref()
-        .filter(|j| name == "Aurora" && j.previous().iter().any(|p| p.1 == Status::Unknown))
+        .filter(|j| kind.settles_unknown() && j.previous().iter().any(|p| p.1 == Status::Unknown))
         .map(|_| {
             (
                 roster_core::send::aurora::Aurora::new(&url),
@@ -154,7 +148,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
             )
         });
     // After an Aurora run, rows left unknown are settled by listing the accounts.
-    let settle = (name == "Aurora").then(|| {
+    let settle = kind.settles_unknown().then(|| {
         (
             roster_core::send::aurora::Aurora::new(&url),
             secrets.clone(),
@@ -169,7 +163,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
     if let Some(journal) = &resume {
         run.resume_from(&journal.previous(), now);
     }
-    super::reports::begin(state, name, &url, now);
+    super::reports::begin(state, &name, &url, now);
     let journal = super::resume::begin(state, &run);
     let run = Rc::new(RefCell::new(run));
     state.run.set_value(Some(run.clone()));

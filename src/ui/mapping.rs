@@ -3,8 +3,7 @@
 //! checks and defaults that apply to every row, and the template.
 
 use leptos::prelude::*;
-use roster_core::map::Field;
-use roster_core::template;
+use roster_core::input::map::Field;
 
 use super::sheet;
 use super::state::AppState;
@@ -24,14 +23,7 @@ fn field_label(f: Field) -> &'static str {
         Field::PackageId => "Package ID",
         Field::Timezone => "Timezone",
         Field::LoginIps => "Login IPs",
-    }
-}
-
-fn target_name(state: AppState) -> &'static str {
-    if state.target.get() == "mumara" {
-        "Mumara"
-    } else {
-        "Aurora"
+        Field::Username => "Username",
     }
 }
 
@@ -76,7 +68,7 @@ fn ColumnSelect(
     };
     let current = move || s.mapping.with(|m| m.columns.get(index).copied().flatten());
     let options = move || {
-        let mut fields: Vec<Field> = Field::for_target(target_name(state)).to_vec();
+        let mut fields: Vec<Field> = state.target.with(|k| k.fields());
         if let Some(f) = current().filter(|f| !fields.contains(f)) {
             fields.push(f);
         }
@@ -146,13 +138,13 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
     let s = state.sheet;
     let loaded = move || s.detected.get().is_some();
     let close_calls = close_calls(state);
-    let is_aurora = move || target_name(state) == "Aurora";
+    let is_aurora = move || state.target.with(|k| k.has_account_defaults());
     let save_template = move |_| {
-        let name = target_name(state);
+        let kind = state.target.get_untracked();
         if let Err(message) = download::save_text(
-            &template::file_name(name),
+            &kind.template_file_name(),
             "text/csv;charset=utf-8",
-            &template::template(name),
+            &kind.template(),
         ) {
             state.file_error.set(Some(message));
         }
@@ -225,7 +217,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <p class="hint">
                 "Defaults fill rows whose column is missing or empty. "
                 <button type="button" on:click=save_template>"Download template"</button>
-                {move || format!(" gives an empty CSV with the header {} expects.", target_name(state))}
+                {move || format!(" gives an empty CSV with the header {} expects.", state.target.with(|k| k.name().to_owned()))}
             </p>
         </fieldset>
     }

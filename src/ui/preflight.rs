@@ -29,11 +29,12 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
             return;
         }
     };
-    if state.target.get_untracked() == "mumara" {
-        state.check_summary.set(vec![
-            "Mumara has no read-only call to test a key with. The import sends its first row alone and stops right there, with the reason, if the key is refused."
-                .into(),
-        ]);
+    let kind = state.target.get_untracked();
+    if !kind.has_check() {
+        state.check_summary.set(vec![format!(
+            "{} has no read-only call to test the credentials with. The import sends its first row alone and stops right there, with the reason, if they are refused.",
+            kind.name()
+        )]);
         return;
     }
     let url = state.server_url.get_untracked().trim().to_owned();

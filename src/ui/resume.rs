@@ -116,7 +116,7 @@ pub fn begin(state: AppState, run: &Run) -> Option<Rc<RefCell<Writer>>> {
     let mut journal = Journal::new(
         &fingerprint,
         &state.sheet.name.get_untracked().unwrap_or_default(),
-        &state.target.get_untracked(),
+        state.target.with_untracked(|k| k.id().to_owned()).as_str(),
         &state.server_url.get_untracked(),
         js_sys::Date::now(),
     );
@@ -151,7 +151,7 @@ fn flush(state: AppState) {
 /// The unfinished journal of the loaded file against the target in the form, if any.
 fn matching(state: AppState) -> Option<Journal> {
     let url = state.server_url.get();
-    let target = state.target.get();
+    let target = state.target.with(|k| k.id().to_owned());
     state.journals.get();
     let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {

@@ -5,7 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::map::Field;
+use roster_core::input::map::Field;
 use roster_core::Status;
 use wasm_bindgen::JsCast;
 

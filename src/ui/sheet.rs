@@ -24,13 +24,13 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::decode::TextEncoding;
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::{PlannedRow, Sheet, Tally};
-use roster_core::read::{Layout, ReadOptions};
-use roster_core::reading::{Planning, Progress, Reading};
+use roster_core::input::decode::TextEncoding;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::{PlannedRow, Sheet, Tally};
+use roster_core::input::read::{Layout, ReadOptions};
+use roster_core::input::reading::{Planning, Progress, Reading};
+use roster_core::input::validate::{Defaults, Rules};
 use roster_core::run::{Run, StatusCounts};
-use roster_core::validate::{Defaults, Rules};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -345,18 +345,11 @@ fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
 /// number is reported and left out.
 fn rules(state: AppState) -> Rules {
     let s = state.sheet;
-    let (name, required) = match state.target() {
-        Ok(target) => (target.name(), target.required()),
-        // A bad default is reported at Start; plan as if it were absent.
-        Err(_) => (
-            if state.target.get_untracked() == "mumara" {
-                "Mumara"
-            } else {
-                "Aurora"
-            },
-            vec![Field::Email, Field::Password],
-        ),
-    };
+    let kind = state.target.get_untracked();
+    // A bad setting is reported at Start; plan as if it were absent.
+    let target_rules = state
+        .settings
+        .with_untracked(|settings| kind.rules(settings));
     let mut errors = Vec::new();
     let mut number = |label: &str, raw: String, min: u64, max: u64| -> Option<u64> {
         let raw = raw.trim();
@@ -373,13 +366,13 @@ fn rules(state: AppState) -> Rules {
             }
         }
     };
-    let aurora = name == "Aurora";
+    let aurora = kind.has_account_defaults();
     let role = number("Default role", s.role_default.get_untracked(), 1, 3);
     let quota = number(
         "Default quota (MB)",
         s.quota_default.get_untracked(),
         0,
-        roster_core::validate::MAX_QUOTA_MB,
+        roster_core::input::validate::MAX_QUOTA_MB,
     );
     let tenant = number(
         "Default tenant ID",
@@ -407,8 +400,34 @@ fn rules(state: AppState) -> Rules {
             Defaults::default()
         },
         flag_dotless_domains: !s.accept_dotless.get_untracked(),
-        ..Rules::for_target(name, required)
+        ..target_rules
     }
+}
+
+/// Gives the columns the automatic mapping left unmapped to the fields the newly chosen
+/// target adds (a `username` column once a target has user names). Columns already
+/// mapped, by the user or automatically, keep their field.
+pub fn remap_for_target(state: AppState) {
+    let s = state.sheet;
+    let fields = state
+        .settings
+        .with_untracked(|settings| state.target.with_untracked(|k| k.rules(settings)))
+        .mapped_fields();
+    let Some(auto) = s.sheet.with_value(|sheet| {
+        sheet
+            .as_ref()
+            .map(|sheet| Mapping::auto_for(&sheet.table, fields))
+    }) else {
+        return;
+    };
+    s.mapping.update(|mapping| {
+        for (column, field) in auto.columns.iter().enumerate() {
+            let Some(field) = *field else { continue };
+            if mapping.columns.get(column) == Some(&None) && mapping.column_of(field).is_none() {
+                mapping.columns[column] = Some(field);
+            }
+        }
+    });
 }
 
 /// Plans the loaded sheet again (another target, mapping or setting).

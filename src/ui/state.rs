@@ -7,11 +7,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use roster_core::check::CheckReport;
-use roster_core::plan::PlannedRow;
+use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Phase, Progress, Run, StatusCounts};
-use roster_core::send::aurora::Aurora;
-use roster_core::send::mumara::{Mumara, MumaraDefaults};
-use roster_core::send::Target;
+use roster_core::send::{Secrets, Target};
+use roster_core::target::{Credential, Settings, TargetKind};
 
 use super::sheet::{self, SheetState};
 
@@ -44,15 +43,19 @@ pub struct AppState {
     /// The loaded file's rows, mapped and checked for the chosen target.
     pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
     pub file_error: RwSignal<Option<String>>,
-    pub target: RwSignal<String>,
+    /// The kind of target chosen in the form: the form, the mapping's choices and the
+    /// rules all follow its description (`roster_core::target`).
+    pub target: RwSignal<TargetKind>,
     pub server_url: RwSignal<String>,
     pub login: RwSignal<String>,
     /// Held in memory only, never written anywhere.
     pub password: RwSignal<String>,
     /// Held in memory only, never written anywhere.
     pub api_key: RwSignal<String>,
-    pub package_default: RwSignal<String>,
-    pub timezone_default: RwSignal<String>,
+    /// Held in memory only, never written anywhere.
+    pub access_token: RwSignal<String>,
+    /// The target's run settings (Mumara's default package, a realm), by setting id.
+    pub settings: RwSignal<Settings>,
     pub login_error: RwSignal<Option<String>>,
     pub run_view: RwSignal<RunView>,
     /// Why the engine paused the run by itself (429s or faults in a row).
@@ -91,13 +94,13 @@ impl AppState {
             sheet: SheetState::new(),
             plan: RwSignal::new(None),
             file_error: RwSignal::new(None),
-            target: RwSignal::new("aurora".into()),
+            target: RwSignal::new(TargetKind::Aurora),
             server_url: RwSignal::new(String::new()),
             login: RwSignal::new("superadmin".into()),
             password: RwSignal::new(String::new()),
             api_key: RwSignal::new(String::new()),
-            package_default: RwSignal::new(String::new()),
-            timezone_default: RwSignal::new(String::new()),
+            access_token: RwSignal::new(String::new()),
+            settings: RwSignal::new(Settings::new()),
             login_error: RwSignal::new(None),
             run_view: RwSignal::new(RunView::Idle),
             hold: RwSignal::new(None),
@@ -122,39 +125,63 @@ impl AppState {
     /// The target the form describes. The URL is checked when the run starts.
     pub fn target(&self) -> Result<Box<dyn Target>, String> {
         let url = self.server_url.get_untracked();
-        match self.target.get_untracked().as_str() {
-            "mumara" => {
-                let package = self.package_default.get_untracked();
-                let package = package.trim();
-                let package_id = if package.is_empty() {
-                    None
-                } else {
-                    match package.parse::<u64>() {
-                        Ok(id) if id > 0 => Some(id),
-                        _ => {
-                            return Err(format!(
-                                "Package ID \"{package}\" is not a positive number."
-                            ))
-                        }
-                    }
-                };
-                let timezone = self.timezone_default.get_untracked().trim().to_owned();
-                if let Some(problem) = (!timezone.is_empty())
-                    .then(|| roster_core::validate::timezone_problem(&timezone))
-                    .flatten()
-                {
-                    return Err(format!("Timezone: {problem}"));
-                }
-                Ok(Box::new(Mumara::new(
-                    &url,
-                    MumaraDefaults {
-                        package_id,
-                        timezone: (!timezone.is_empty()).then_some(timezone),
-                    },
-                )))
-            }
-            _ => Ok(Box::new(Aurora::new(&url))),
+        self.settings
+            .with_untracked(|settings| self.target.with_untracked(|k| k.build(&url, settings)))
+    }
+
+    /// The signal that holds one credential of the form.
+    pub fn credential(&self, credential: Credential) -> RwSignal<String> {
+        match credential {
+            Credential::Login => self.login,
+            Credential::Password => self.password,
+            Credential::ApiKey => self.api_key,
+            Credential::AccessToken => self.access_token,
         }
+    }
+
+    /// What the user typed to authenticate (trimmed, but for the password).
+    pub fn secrets(&self) -> Secrets {
+        Secrets {
+            login: self.login.get_untracked().trim().to_owned(),
+            password: self.password.get_untracked(),
+            api_key: self.api_key.get_untracked().trim().to_owned(),
+            access_token: self.access_token.get_untracked().trim().to_owned(),
+        }
+    }
+
+    /// Switches the form to another kind of target: its own settings, rate and initial
+    /// login (a login typed by the user is kept), and the rows checked against its rules.
+    pub fn choose_target(&self, kind: TargetKind) {
+        let old = self.target.get_untracked();
+        if old == kind {
+            return;
+        }
+        for field in old.credentials() {
+            let signal = self.credential(field.credential);
+            if !field.initial.is_empty() && signal.get_untracked() == field.initial {
+                signal.set(String::new());
+            }
+        }
+        for field in kind.credentials() {
+            let signal = self.credential(field.credential);
+            if signal.get_untracked().is_empty() && !field.initial.is_empty() {
+                signal.set(field.initial.clone());
+            }
+        }
+        if old.default_rate() == self.rate_per_min.get_untracked().trim().parse().ok() {
+            self.rate_per_min.set(String::new());
+        }
+        if let Some(rate) = kind.default_rate() {
+            if self.rate_per_min.get_untracked().trim().is_empty() {
+                self.rate_per_min.set(rate.to_string());
+            }
+        }
+        self.settings.set(Settings::new());
+        self.target.set(kind);
+        self.login_error.set(None);
+        self.diagnosis.set(None);
+        sheet::remap_for_target(*self);
+        self.replan();
     }
 
     /// Maps and checks the file for the chosen target again (in slices; see `sheet`).

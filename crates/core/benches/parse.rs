@@ -38,11 +38,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-use roster_core::decode::{self, Decoder};
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::{PlannedRow, Sheet, Tally};
-use roster_core::read::{layout, Parser, ReadOptions};
-use roster_core::validate::Rules;
+use roster_core::input::decode::{self, Decoder};
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::{PlannedRow, Sheet, Tally};
+use roster_core::input::read::{layout, Parser, ReadOptions};
+use roster_core::input::validate::Rules;
 
 /// SHA-256 of parse.bench.ts's `__gen(1000, ',')`, computed with Node.js.
 const JS_SAMPLE_SHA256: &str = "f01f3e40209938da0b8a2818590de90147d33eff5d171318bb3d5379cc21535f";

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde_json::Value;
 
 use crate::http::{Exchange, HttpRequest};
-use crate::plan::PlannedRow;
+use crate::input::plan::PlannedRow;
 use crate::send::aurora::{self, Aurora};
 use crate::send::{LoginStep, Secrets, Session, Target};
 
@@ -206,9 +206,9 @@ impl AuroraCheck {
 mod tests {
     use super::*;
     use crate::http::{Body, HttpResponse};
-    use crate::map::{Field, Mapping};
-    use crate::plan::plan;
-    use crate::read::read;
+    use crate::input::map::{Field, Mapping};
+    use crate::input::plan::plan;
+    use crate::input::read::read;
     use serde_json::json;
 
     fn ok(result: Value) -> Exchange {

@@ -288,9 +288,9 @@ pub fn decode_rows(text: &str) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::Mapping;
-    use crate::plan::plan;
-    use crate::read::read;
+    use crate::input::map::Mapping;
+    use crate::input::plan::plan;
+    use crate::input::read::read;
     use crate::run::{Run, RunConfig};
     use crate::send::aurora::Aurora;
     use crate::send::Secrets;
@@ -382,7 +382,10 @@ mod tests {
         let planned = plan(
             &table,
             &Mapping::auto(&table),
-            &[crate::map::Field::Email, crate::map::Field::Password],
+            &[
+                crate::input::map::Field::Email,
+                crate::input::map::Field::Password,
+            ],
         );
         let secrets = Secrets {
             login: "superadmin".into(),

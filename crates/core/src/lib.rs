@@ -8,22 +8,15 @@
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
 //! the engine asks for, feeds the answers back, and saves the report.
 
-pub mod aliases;
 pub mod check;
-pub mod decode;
-pub mod detect;
 pub mod diagnose;
 pub mod http;
+pub mod input;
 pub mod journal;
-pub mod map;
-pub mod plan;
-pub mod read;
-pub mod reading;
 pub mod report;
 pub mod run;
 pub mod send;
 pub mod target;
-pub mod validate;
 
-pub use map::UserRow;
+pub use input::field::UserRow;
 pub use run::{Status, StatusCounts};

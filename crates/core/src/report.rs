@@ -22,9 +22,9 @@ use std::borrow::Cow;
 
 use serde_json::{json, Map, Value};
 
-use crate::map::{Field, Mapping};
-use crate::plan::PlannedRow;
-use crate::read::Table;
+use crate::input::map::{Field, Mapping};
+use crate::input::plan::PlannedRow;
+use crate::input::read::Table;
 use crate::run::{RowState, Status, StatusCounts};
 
 /// The report's first columns, in order (kept first so that older readers still work).
@@ -358,8 +358,8 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::plan;
-    use crate::read::{read, Fields};
+    use crate::input::plan::plan;
+    use crate::input::read::{read, Fields};
 
     fn state(status: Status, message: &str, target_id: Option<&str>) -> RowState {
         RowState {

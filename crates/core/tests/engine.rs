@@ -3,9 +3,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::plan;
-use roster_core::read::read;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::plan;
+use roster_core::input::read::read;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts, MAX_LOGIN_ATTEMPTS};
 use roster_core::send::aurora::Aurora;
 use roster_core::send::{Secrets, StopKind};
@@ -200,7 +200,7 @@ fn start_with(
     file: &str,
     password: &str,
     config: RunConfig,
-    edit: impl FnOnce(&mut Vec<roster_core::plan::PlannedRow>),
+    edit: impl FnOnce(&mut Vec<roster_core::input::plan::PlannedRow>),
 ) -> Run {
     let table = read(file.as_bytes()).unwrap();
     let mut planned = plan(

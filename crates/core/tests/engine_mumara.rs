@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::plan;
-use roster_core::read::read;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::plan;
+use roster_core::input::read::read;
 use roster_core::run::pace::Backoff;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
 use roster_core::send::mumara::{Mumara, MumaraDefaults};

@@ -1,11 +1,11 @@
 //! Every file in tests/fixtures/ loads with the right result: encoding, delimiter, header,
 //! mapping and the plan's verdict per row.
 
-use roster_core::decode::TextEncoding;
-use roster_core::map::{Field, Mapping};
-use roster_core::plan::plan_with;
-use roster_core::read::{read_with, ReadError, ReadOptions, Table};
-use roster_core::validate::Rules;
+use roster_core::input::decode::TextEncoding;
+use roster_core::input::map::{Field, Mapping};
+use roster_core::input::plan::plan_with;
+use roster_core::input::read::{read_with, ReadError, ReadOptions, Table};
+use roster_core::input::validate::Rules;
 
 fn bytes(name: &str) -> Vec<u8> {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -182,7 +182,7 @@ fn binary_files_are_named() {
 
 mod issue11 {
     use super::*;
-    use roster_core::reading::{read_all, Loaded};
+    use roster_core::input::reading::{read_all, Loaded};
 
     fn read(name: &str, options: ReadOptions) -> Loaded {
         read_all(&bytes(name), options, aurora()).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -378,7 +378,7 @@ mod issue11 {
         let mut sheet = loaded.sheet;
         sheet.rules.flag_dotless_domains = false;
         let mut rows = sheet.plan_all();
-        let mut tally = roster_core::plan::Tally::of(&rows);
+        let mut tally = roster_core::input::plan::Tally::of(&rows);
         assert_eq!((tally.valid, tally.invalid), (3, 4));
         sheet.keep_first_duplicates(&mut rows, &mut tally);
         assert_eq!((tally.valid, tally.invalid, tally.excluded), (4, 2, 1));

@@ -6,10 +6,10 @@
 //! stated so that these tests are about the mapping alone, then through the plan, so the
 //! expected addresses are the ones the accounts would be created at.
 
-use roster_core::map::{fold, Competition, Field, Mapping, Rivalry};
-use roster_core::plan::plan_with;
-use roster_core::read::{read_with, ReadOptions, Table};
-use roster_core::validate::Rules;
+use roster_core::input::map::{fold, Competition, Field, Mapping, Rivalry};
+use roster_core::input::plan::plan_with;
+use roster_core::input::read::{read_with, ReadOptions, Table};
+use roster_core::input::validate::Rules;
 
 use Field::*;
 

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
-use roster_core::map::UserRow;
-use roster_core::plan::PlannedRow;
+use roster_core::input::map::UserRow;
+use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
 use roster_core::send::{
     LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
@@ -1180,9 +1180,9 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
 
 #[test]
 fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
-    use roster_core::map::Field;
+    use roster_core::input::map::Field;
+    use roster_core::input::validate::UsernameRule;
     use roster_core::target::Credential;
-    use roster_core::validate::UsernameRule;
     let s = preset("synapse");
     let labels: Vec<(Credential, &str)> = s
         .credentials

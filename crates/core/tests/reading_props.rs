@@ -2,9 +2,9 @@
 //! cell for cell; and a single stray quote never silently swallows rows.
 
 use proptest::prelude::*;
-use roster_core::read::{ReadOptions, Table};
-use roster_core::reading::read_all;
-use roster_core::validate::Rules;
+use roster_core::input::read::{ReadOptions, Table};
+use roster_core::input::reading::read_all;
+use roster_core::input::validate::Rules;
 
 const DELIMITERS: [u8; 4] = [b',', b';', b'|', b'\t'];
 

@@ -64,7 +64,7 @@ impl<'de> Deserialize<'de> for Cors {
 }
 
 /// `null` and `0` both mean "off" for an "every Nth" knob.
-fn every<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+pub(crate) fn every<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     Ok(Option::<u64>::deserialize(deserializer)?.filter(|n| *n > 0))
 }
 
@@ -299,6 +299,9 @@ pub struct Config {
     pub cors: Cors,
     pub aurora: AuroraConfig,
     pub mumara: MumaraConfig,
+    pub keycloak: crate::keycloak::KeycloakConfig,
+    pub graph: crate::graph::GraphConfig,
+    pub gitlab: crate::gitlab::GitlabConfig,
 }
 
 impl Config {
@@ -333,6 +336,12 @@ impl Config {
         let config: Config = serde_json::from_value(value).map_err(|e| e.to_string())?;
         if config.mumara.rate_window_ms == 0 {
             return Err("mumara.rate_window_ms must be at least 1".into());
+        }
+        if config.keycloak.access_token_lifespan == 0 {
+            return Err("keycloak.access_token_lifespan must be at least 1 (seconds)".into());
+        }
+        if config.graph.rate_window_ms == 0 || config.gitlab.rate_window_ms == 0 {
+            return Err("graph.rate_window_ms and gitlab.rate_window_ms must be at least 1".into());
         }
         if ![101, 102].contains(&config.aurora.token_expiry_code) {
             return Err("aurora.token_expiry_code must be 101 or 102".into());

@@ -8,7 +8,7 @@
 //!   back to the configuration the server started with (the defaults unless `--config`
 //!   or `--no-cors` were given), then merge the optional body; answers the state.
 //! - `POST /_sandbox/seed`: pre-create users (not counted as calls, already-present
-//!   ones skipped); answers the state.
+//!   ones skipped) of Aurora, Mumara, Keycloak, Graph and GitLab; answers the state.
 //!
 //! A bad body answers 400 `{"error": "..."}` and changes nothing.
 
@@ -102,6 +102,13 @@ struct Seed {
     aurora: Vec<AuroraSeed>,
     #[serde(default)]
     mumara: Vec<MumaraSeed>,
+    /// See `keycloak::seed`, `graph::seed`, `gitlab::seed`.
+    #[serde(default)]
+    keycloak: Vec<Value>,
+    #[serde(default)]
+    graph: Vec<Value>,
+    #[serde(default)]
+    gitlab: Vec<Value>,
 }
 
 /// `"a@localhost"` or `{"public_id": "a@localhost", "password": "...", "role": 2}`.
@@ -168,6 +175,28 @@ async fn seed(State(app): State<App>, body: Bytes) -> Response {
         Err(e) => return bad_request(format!("bad seed: {e}")),
     };
     let mut shared = app.lock();
+    // The new shapes check their entries first, so a bad one changes nothing.
+    let mut trial = Shared::new(shared.config.clone());
+    for (what, entries) in [
+        ("keycloak", &seed.keycloak),
+        ("graph", &seed.graph),
+        ("gitlab", &seed.gitlab),
+    ] {
+        let checked = match what {
+            "keycloak" => crate::keycloak::seed(&mut trial, entries.clone()),
+            "graph" => crate::graph::seed(&mut trial, entries.clone()),
+            _ => crate::gitlab::seed(&mut trial, entries.clone()),
+        };
+        if let Err(e) = checked {
+            return bad_request(e);
+        }
+    }
+    let shapes = (
+        crate::keycloak::seed(&mut shared, seed.keycloak),
+        crate::graph::seed(&mut shared, seed.graph),
+        crate::gitlab::seed(&mut shared, seed.gitlab),
+    );
+    debug_assert!(shapes.0.is_ok() && shapes.1.is_ok() && shapes.2.is_ok());
     for entry in seed.aurora {
         let user = match entry {
             AuroraSeed::Address(public_id) => AuroraSeedUser {

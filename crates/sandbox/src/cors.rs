@@ -9,6 +9,9 @@
 //! Off: `OPTIONS` is answered 405 with no CORS header and answers carry none, so a
 //! browser blocks everything, exactly as with a real server nobody configured.
 //!
+//! Keycloak, Graph and GitLab paths answer CORS as those servers do (each module's
+//! `preflight` and `decorate`, driven by the same `cors` knob); see their documentation.
+//!
 //! The control API (`/_sandbox/...`) always allows CORS (the configured origin, else `*`),
 //! and its preflights are not counted.
 
@@ -16,14 +19,16 @@ use axum::extract::{Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
-    VARY,
+    ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::config::Cors;
 use crate::control::is_control_path;
 use crate::state::App;
+use crate::{gitlab, graph, keycloak};
 
 /// The headers a page may read from an API answer.
 pub const EXPOSED_HEADERS: &str =
@@ -44,8 +49,19 @@ pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Resp
         None => None,
     };
     let specific = allow_origin.as_deref().is_some_and(|o| o != "*");
+    let shape = Shape::of(&path);
 
     if request.method() == Method::OPTIONS {
+        if let Some(response) =
+            shape.and_then(|s| s.preflight(&configured, request.headers(), &path))
+        {
+            app.lock().preflights += 1;
+            app.log(format!(
+                "OPTIONS {path} preflight -> {}",
+                response.status().as_u16()
+            ));
+            return response;
+        }
         let response = match &allow_origin {
             Some(origin) => preflight(origin, specific, request.headers()),
             None => {
@@ -72,6 +88,12 @@ pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Resp
         return response;
     }
 
+    if let Some(shape) = shape {
+        let origin = request.headers().get(ORIGIN).cloned();
+        let mut response = next.run(request).await;
+        shape.decorate(&configured, origin.as_ref(), &mut response);
+        return response;
+    }
     let mut response = next.run(request).await;
     if let Some(origin) = allow_origin {
         let headers = response.headers_mut();
@@ -107,4 +129,44 @@ fn preflight(origin: &str, specific: bool, request_headers: &HeaderMap) -> Respo
         headers.insert(VARY, HeaderValue::from_static("Origin"));
     }
     response
+}
+
+/// A server whose CORS answers the sandbox reproduces on its own paths.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Keycloak,
+    Graph,
+    Gitlab,
+}
+
+impl Shape {
+    fn of(path: &str) -> Option<Shape> {
+        if keycloak::is_keycloak_path(path) {
+            Some(Shape::Keycloak)
+        } else if graph::is_graph_path(path) {
+            Some(Shape::Graph)
+        } else if gitlab::is_gitlab_path(path) {
+            Some(Shape::Gitlab)
+        } else {
+            None
+        }
+    }
+
+    /// The preflight answer; `None` when CORS is off and the generic 405 applies.
+    fn preflight(self, cors: &Cors, headers: &HeaderMap, path: &str) -> Option<Response> {
+        match self {
+            // Keycloak answers every preflight, configured or not.
+            Shape::Keycloak => Some(keycloak::preflight(headers, path)),
+            Shape::Graph => graph::preflight(cors, headers),
+            Shape::Gitlab => gitlab::preflight(cors, headers),
+        }
+    }
+
+    fn decorate(self, cors: &Cors, origin: Option<&HeaderValue>, response: &mut Response) {
+        match self {
+            Shape::Keycloak => keycloak::decorate(cors, origin, response),
+            Shape::Graph => graph::decorate(cors, response),
+            Shape::Gitlab => gitlab::decorate(cors, response),
+        }
+    }
 }

@@ -11,6 +11,9 @@ pub mod config;
 pub mod control;
 mod cors;
 mod form;
+pub mod gitlab;
+pub mod graph;
+pub mod keycloak;
 pub mod mumara;
 mod ratelimit;
 mod server;
@@ -105,7 +108,32 @@ pub async fn start(options: Options) -> io::Result<Running> {
     Ok(Running::new(api_addr, page_addr, shutdown, tasks))
 }
 
-/// Aurora at `/` (and `/index.php`), Mumara at `/api/addUser`, the control API under
+/// Keycloak (also under the legacy `/auth` prefix), Microsoft Graph and GitLab.
+fn shapes_router() -> Router<App> {
+    let mut router = Router::new();
+    for prefix in ["", "/auth"] {
+        router = router
+            .route(
+                &format!("{prefix}/realms/{{realm}}/protocol/openid-connect/token"),
+                any(keycloak::token),
+            )
+            .route(
+                &format!("{prefix}/admin/realms/{{realm}}/users"),
+                any(keycloak::users),
+            )
+            .route(
+                &format!("{prefix}/admin/realms/{{realm}}/users/{{id}}"),
+                any(keycloak::user),
+            );
+    }
+    router
+        .route("/v1.0/users", any(graph::users))
+        .route("/v1.0/users/{key}", any(graph::user))
+        .route("/api/v4/users", any(gitlab::users))
+}
+
+/// Aurora at `/` (and `/index.php`), Mumara at `/api/addUser`, Keycloak, Graph and GitLab
+/// at their own paths, the control API under
 /// `/_sandbox/`, 404 elsewhere; CORS over all of it, and `Connection: close` while a
 /// connection-closing fault is on.
 fn api_router(app: App) -> Router {
@@ -114,6 +142,7 @@ fn api_router(app: App) -> Router {
         .route("/index.php", any(aurora::entry))
         .route("/api/addUser", any(mumara::add_user))
         .route("/login", any(mumara::login_page))
+        .merge(shapes_router())
         .merge(control::router())
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found").into_response() })
         .layer(middleware::from_fn_with_state(app.clone(), cors::layer))

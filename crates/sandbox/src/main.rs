@@ -69,6 +69,28 @@ fn print_banner(running: &Running, config: &Config) {
         "  Mumara:  Server URL {api}   API key {} ({rate})",
         roster_sandbox::mumara::KEY
     );
+    let _ = writeln!(
+        out,
+        "  Keycloak: Server URL {api}   Realm {}   Login {}   Password {}",
+        config
+            .keycloak
+            .realms
+            .last()
+            .map(String::as_str)
+            .unwrap_or("master"),
+        config.keycloak.admin_username,
+        config.keycloak.admin_password
+    );
+    let _ = writeln!(
+        out,
+        "  Graph:   Server URL {api}   Access token {}",
+        config.graph.token
+    );
+    let _ = writeln!(
+        out,
+        "  GitLab:  Server URL {api}   Access token {}",
+        config.gitlab.admin_token
+    );
     let _ = writeln!(out, "  Control: {api}_sandbox/state");
     let _ = writeln!(out, "  CORS:    {cors}");
     let _ = writeln!(out, "{}", running.ready_line());

@@ -8,6 +8,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::config::Config;
+use crate::gitlab::GitlabState;
+use crate::graph::GraphState;
+use crate::keycloak::KeycloakState;
 use crate::ratelimit::RateLimiter;
 
 /// A user created through Aurora's `Core.CreateUser` (or seeded).
@@ -179,6 +182,9 @@ pub struct Shared {
     pub config: Config,
     pub aurora: AuroraState,
     pub mumara: MumaraState,
+    pub keycloak: KeycloakState,
+    pub graph: GraphState,
+    pub gitlab: GitlabState,
     /// OPTIONS requests to the API (not to the control API), CORS on or off.
     pub preflights: u64,
 }
@@ -207,6 +213,9 @@ impl Shared {
                 "rate_limited": self.mumara.rate_limited,
                 "faults_injected": self.mumara.faults,
             },
+            "keycloak": self.keycloak.snapshot(),
+            "graph": self.graph.snapshot(),
+            "gitlab": self.gitlab.snapshot(),
             "preflights": self.preflights,
             "config": self.config,
         })

@@ -1,9 +1,16 @@
 //! Small helpers with no protocol in them: random identifiers and clock formatting.
 
 use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::Value;
 
 /// 64 unpredictable-enough bits (std's randomly keyed SipHash over a counter and the
 /// clock). Good for a local test server's tokens; not cryptographic.
@@ -77,6 +84,76 @@ pub fn http_date(unix_seconds: u64) -> String {
         (secs / 60) % 60,
         secs % 60
     )
+}
+
+/// `YYYY-MM-DDThh:mm:ss` in UTC (no zone), the form of Graph's `innerError.date`.
+pub fn iso_datetime(unix_seconds: u64) -> String {
+    utc_datetime(unix_seconds).replacen(' ', "T", 1)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Is call number `count` hit by an "every N" knob?
+pub fn every_hit(every: Option<u64>, count: u64) -> bool {
+    every.is_some_and(|n| n > 0 && count.is_multiple_of(n))
+}
+
+/// A header as text, trimmed (`None` when absent or not text).
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok().map(str::trim)
+}
+
+/// The token of `Authorization: Bearer <token>` (scheme in any case), if any.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("Bearer") && !token.trim().is_empty())
+        .then(|| token.trim().to_string())
+}
+
+/// `http://<Host>`: the base the client used, for absolute URLs in answers.
+pub fn base_url(headers: &HeaderMap) -> String {
+    format!(
+        "http://{}",
+        header(headers, HOST.as_str()).unwrap_or("127.0.0.1")
+    )
+}
+
+/// Is the request body declared as JSON (`application/json`, `...+json`)?
+pub fn is_json(headers: &HeaderMap) -> bool {
+    header(headers, CONTENT_TYPE.as_str()).is_some_and(|c| {
+        let mime = c
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        mime == "application/json" || mime.ends_with("+json")
+    })
+}
+
+/// The query string's parameters (the last of a repeated one wins).
+pub fn query_params(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .map(|pairs| pairs.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// A JSON answer with this status and `Content-Type: application/json`.
+pub fn json_answer(status: StatusCode, body: &Value) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

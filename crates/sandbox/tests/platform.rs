@@ -133,7 +133,18 @@ async fn control_config_reset_seed_and_state() {
         .map(String::as_str)
         .collect();
     top.sort();
-    assert_eq!(top, ["aurora", "config", "mumara", "preflights"]);
+    assert_eq!(
+        top,
+        [
+            "aurora",
+            "config",
+            "gitlab",
+            "graph",
+            "keycloak",
+            "mumara",
+            "preflights"
+        ]
+    );
     assert_eq!(
         state["config"],
         serde_json::to_value(Config::default()).unwrap()

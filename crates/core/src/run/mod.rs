@@ -16,9 +16,9 @@ use std::collections::VecDeque;
 pub use status::{RowState, Status, StatusCounts};
 
 use crate::http::{Exchange, HttpRequest};
-use crate::map::Field;
-use crate::map::UserRow;
-use crate::plan::PlannedRow;
+use crate::input::map::Field;
+use crate::input::map::UserRow;
+use crate::input::plan::PlannedRow;
 use crate::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };

@@ -10,7 +10,7 @@ use super::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
-use crate::map::{Field, UserRow};
+use crate::input::map::{Field, UserRow};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;

@@ -8,7 +8,7 @@ pub mod preview;
 use std::fmt;
 
 use crate::http::{Exchange, HttpRequest};
-use crate::map::{Field, UserRow};
+use crate::input::map::{Field, UserRow};
 
 /// What the user typed to authenticate. Held in memory only; `Debug` never shows it.
 #[derive(Clone, Default, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
-use crate::map::{Field, UserRow};
+use crate::input::map::{Field, UserRow};
 
 /// Values for fields no column provides.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

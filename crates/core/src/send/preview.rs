@@ -3,7 +3,7 @@
 
 use super::{LoginStep, Secrets, Session, Target};
 use crate::http::{Body, HttpRequest};
-use crate::plan::PlannedRow;
+use crate::input::plan::PlannedRow;
 
 /// What stands in for a secret in a preview.
 pub const MASK: &str = "••••••••";
@@ -63,9 +63,9 @@ pub fn preview(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::{Field, Mapping};
-    use crate::plan::plan;
-    use crate::read::read;
+    use crate::input::map::{Field, Mapping};
+    use crate::input::plan::plan;
+    use crate::input::read::read;
     use crate::send::aurora::Aurora;
     use crate::send::mumara::{Mumara, MumaraDefaults};
 

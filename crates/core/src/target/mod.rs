@@ -13,11 +13,11 @@ pub mod profile;
 use std::collections::BTreeMap;
 
 use crate::http::{Body, HttpRequest};
-use crate::map::Field;
+use crate::input::map::Field;
+use crate::input::validate::{Rules, UsernameRule};
 use crate::send::aurora::{self, Aurora};
 use crate::send::mumara::{Mumara, MumaraDefaults};
 use crate::send::{Secrets, Target};
-use crate::validate::{Rules, UsernameRule};
 
 /// A credential the form may ask for. Every one is held in memory only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -337,7 +337,7 @@ impl TargetKind {
                 let timezone = value("timezone");
                 if let Some(problem) = timezone
                     .as_deref()
-                    .and_then(crate::validate::timezone_problem)
+                    .and_then(crate::input::validate::timezone_problem)
                 {
                     return Err(format!("Timezone: {problem}"));
                 }
@@ -419,8 +419,8 @@ mod tests {
 
     #[test]
     fn a_filled_template_maps_itself() {
-        use crate::map::Mapping;
-        use crate::read::{parse_layout, Layout};
+        use crate::input::map::Mapping;
+        use crate::input::read::{parse_layout, Layout};
         for kind in TargetKind::builtins() {
             let text = format!("{}x\r\n", kind.template());
             let layout = Layout {

@@ -20,9 +20,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::http::{Body, HttpRequest, Method};
-use crate::map::Field;
+use crate::input::map::Field;
+use crate::input::validate::{Rules, UsernameRule};
 use crate::send::Secrets;
-use crate::validate::{Rules, UsernameRule};
 
 pub use target::ProfileTarget;
 

@@ -11,7 +11,7 @@ use super::classify::{Classifier, Mode};
 use super::template::{self, Values};
 use super::{CredentialId, LoginAlternative, Profile, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
-use crate::map::{Field, UserRow};
+use crate::input::map::{Field, UserRow};
 use crate::send::{
     no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
     Target,

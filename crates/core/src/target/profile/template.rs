@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{CredentialId, Fallback, FieldSpec, RequestSpec};
 use crate::http::{Body, HttpRequest, Method};
-use crate::map::{Field, UserRow};
+use crate::input::map::{Field, UserRow};
 use crate::send::{Secrets, Session};
 
 /// Filters a placeholder may end with: `{user.quota_mb|int}`.

@@ -10,9 +10,9 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::ops::Range;
 
-use crate::map::{Field, Mapping, UserRow};
-use crate::read::Table;
-use crate::validate::{validate_with, Problem, Rules};
+use crate::input::map::{Field, Mapping, UserRow};
+use crate::input::read::Table;
+use crate::input::validate::{validate_with, Problem, Rules};
 
 /// One input row as the run will treat it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -463,7 +463,7 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::read;
+    use crate::input::read::read;
 
     #[test]
     fn keeps_order_and_marks_invalid_rows() {

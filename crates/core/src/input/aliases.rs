@@ -2,12 +2,12 @@
 //! that mean it in English, German, French, Spanish, Italian, Portuguese and Dutch.
 //!
 //! Names are written as people type them (accents, spaces, hyphens). Before comparing,
-//! both a header and every name here are folded the same way (see [`crate::map::fold`]):
+//! both a header and every name here are folded the same way (see [`crate::input::map::fold`]):
 //! Unicode canonical decomposition, diacritics dropped, case folded, and only letters and
 //! digits kept, so `Prénom` (NFC or NFD), `PRENOM` and `prénom` are one key, and so are
 //! `E-Mail`, `e_mail` and `Email`. Adding a language means adding lines here, and a test.
 
-use crate::map::Field;
+use crate::input::field::Field;
 
 /// How strongly a name points at its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

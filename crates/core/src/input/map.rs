@@ -1,116 +1,10 @@
 //! Mapping the file's columns onto the fields a target needs.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
-use crate::aliases::{Tier, ALIASES};
-use crate::read::{Fields, Record, Table};
-
-/// A field Roster can send. Which ones a target uses is the target's business.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Field {
-    Email,
-    Password,
-    Name,
-    FirstName,
-    LastName,
-    Role,
-    QuotaMb,
-    TenantId,
-    PackageId,
-    Timezone,
-    LoginIps,
-    /// A sign-in name that is not an address (Matrix's localpart, GitLab's username).
-    Username,
-}
-
-impl Field {
-    pub const ALL: [Field; 12] = [
-        Field::Email,
-        Field::Password,
-        Field::Name,
-        Field::FirstName,
-        Field::LastName,
-        Field::Role,
-        Field::QuotaMb,
-        Field::TenantId,
-        Field::PackageId,
-        Field::Timezone,
-        Field::LoginIps,
-        Field::Username,
-    ];
-
-    /// Every field but [`Field::Username`]: what the automatic mapping considers for a
-    /// target that signs users in with their address (a `Login` column then feeds the
-    /// address, never a user name).
-    pub const ADDRESS_SIGN_IN: [Field; 11] = [
-        Field::Email,
-        Field::Password,
-        Field::Name,
-        Field::FirstName,
-        Field::LastName,
-        Field::Role,
-        Field::QuotaMb,
-        Field::TenantId,
-        Field::PackageId,
-        Field::Timezone,
-        Field::LoginIps,
-    ];
-
-    /// The field's name in the UI and in templates.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Email => "email",
-            Field::Password => "password",
-            Field::Name => "name",
-            Field::FirstName => "first_name",
-            Field::LastName => "last_name",
-            Field::Role => "role",
-            Field::QuotaMb => "quota_mb",
-            Field::TenantId => "tenant_id",
-            Field::PackageId => "package_id",
-            Field::Timezone => "timezone",
-            Field::LoginIps => "login_ips",
-            Field::Username => "username",
-        }
-    }
-
-    pub fn from_label(label: &str) -> Option<Field> {
-        Field::ALL.into_iter().find(|f| f.label() == label)
-    }
-
-    /// Whether the column holds a secret that must never be shown or written to a report.
-    pub fn is_secret(self) -> bool {
-        self == Field::Password
-    }
-
-    /// Recognises a column header by its name or an alias in any language of the
-    /// [alias table](crate::aliases), after folding (see [`fold`]). Names that only
-    /// contain an alias (`Work e-mail (primary)`) are not recognised here; the mapping
-    /// scores them lower (see [`Scores`]).
-    pub fn from_header(header: &str) -> Option<Field> {
-        header_match(header).map(|(f, _)| f)
-    }
-
-    /// The field's name in sentences: "Email", "First name".
-    pub fn title(self) -> &'static str {
-        match self {
-            Field::Email => "Email",
-            Field::Password => "Password",
-            Field::Name => "Name",
-            Field::FirstName => "First name",
-            Field::LastName => "Last name",
-            Field::Role => "Role",
-            Field::QuotaMb => "Quota",
-            Field::TenantId => "Tenant ID",
-            Field::PackageId => "Package ID",
-            Field::Timezone => "Timezone",
-            Field::LoginIps => "Login IPs",
-            Field::Username => "Username",
-        }
-    }
-}
+pub use crate::input::field::{Field, MappedRow, UserRow};
+pub use crate::input::names::{field_of_header, fold, header_kinds, header_match, HeaderKind};
+use crate::input::read::{Fields, Record, Table};
 
 /// Which column feeds which field. Columns mapped to nothing are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -226,169 +120,6 @@ impl Mapping {
 }
 
 // ---------------------------------------------------------------------------------------
-// Header names.
-
-/// A header's key for comparing names: diacritics dropped whether the letter comes
-/// precomposed (NFC `é`) or as a letter and a combining mark (NFD `e` + U+0301), case
-/// folded, and only letters and digits kept. `Prénom`, `PRENOM`, `prenom` → `prenom`;
-/// `E-Mail` → `email`; `Straße` → `strasse`.
-///
-/// The precomposed letters folded are those of Latin-1 and Latin Extended-A (every
-/// accented letter of the languages in the alias table, and most of Europe's); the tests
-/// check each one against the `unicode-normalization` crate's decomposition. The crate
-/// itself is not in the app: its tables cost far more of the bundle than headers need.
-pub fn fold(text: &str) -> String {
-    fold_words(text).concat()
-}
-
-/// The base letter of each precomposed letter from U+00C0 to U+017F: `-` for a sign that
-/// is no letter (× ÷), `*` for a letter folded to two (see [`fold_char`]).
-const LATIN_BASE: &[u8; 192] = b"aaaaaa*ceeeeiiiidnooooo-ouuuuy**\
-aaaaaa*ceeeeiiiidnooooo-ouuuuy*y\
-aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii**jjkkkllllllllllnnnnnnnnnoooooo**rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
-
-/// Combining diacritical marks (NFD's accents), dropped.
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{300}'..='\u{36f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}' | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
-}
-
-/// One character folded: `None` for a mark, a word break (`' '`) for anything that is
-/// no letter or digit, else the lower-case letter(s) without diacritics.
-fn fold_char(c: char, out: &mut impl FnMut(char)) {
-    if is_mark(c) {
-        return;
-    }
-    let two = match c {
-        'Æ' | 'æ' => "ae",
-        'ß' | 'ẞ' => "ss",
-        'Þ' | 'þ' => "th",
-        'Œ' | 'œ' => "oe",
-        'Ĳ' | 'ĳ' => "ij",
-        '\u{c0}'..='\u{17f}' => {
-            let base = LATIN_BASE[c as usize - 0xc0];
-            out(if base == b'-' { ' ' } else { char::from(base) });
-            return;
-        }
-        c if c.is_alphanumeric() => {
-            c.to_lowercase().for_each(&mut *out);
-            return;
-        }
-        _ => " ",
-    };
-    two.chars().for_each(out);
-}
-
-/// [`fold`], split where the text had anything but a letter or a digit.
-fn fold_words(text: &str) -> Vec<String> {
-    let mut words = vec![String::new()];
-    for c in text.chars() {
-        fold_char(c, &mut |f| {
-            if f != ' ' {
-                words.last_mut().expect("one word").push(f);
-            } else if !words.last().expect("one word").is_empty() {
-                words.push(String::new());
-            }
-        });
-    }
-    if words.last().is_some_and(String::is_empty) {
-        words.pop();
-    }
-    words
-}
-
-/// A header's own text, without the domain part of `username@domain`-style names.
-fn header_text(header: &str) -> &str {
-    let header = header.trim();
-    match header.split_once('@') {
-        Some((user, _)) if !user.trim().is_empty() => user,
-        _ => header,
-    }
-}
-
-/// The alias table, folded once.
-struct FoldedAlias {
-    key: String,
-    words: Vec<String>,
-    field: Field,
-    tier: Tier,
-}
-
-fn folded_aliases() -> &'static [FoldedAlias] {
-    static TABLE: std::sync::OnceLock<Vec<FoldedAlias>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        ALIASES
-            .iter()
-            .flat_map(|a| {
-                a.names.iter().map(move |name| {
-                    let words = fold_words(name);
-                    FoldedAlias {
-                        key: words.concat(),
-                        words,
-                        field: a.field,
-                        tier: a.tier,
-                    }
-                })
-            })
-            .collect()
-    })
-}
-
-/// The field a header names, and how strongly, when the whole header is a name from the
-/// alias table.
-pub fn header_match(header: &str) -> Option<(Field, Tier)> {
-    let key = fold(header_text(header));
-    if key.is_empty() {
-        return None;
-    }
-    folded_aliases()
-        .iter()
-        .filter(|a| a.key == key)
-        .map(|a| (a.field, a.tier))
-        .max_by_key(|(_, tier)| *tier)
-}
-
-/// How a header names a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum HeaderKind {
-    /// Holds a field's name among other words (`Work e-mail (primary)`).
-    Partial,
-    /// A sign-in name (`Login`): the address only if the column holds addresses.
-    Login,
-    /// Another name for the field, in one of the table's languages.
-    Alias,
-    /// The field's own name.
-    Exact,
-}
-
-/// The fields a header names, each with how strongly. A header that is a whole name
-/// from the table names that field only; otherwise every field one of whose names
-/// (four letters or more) appears in it as whole words is named partially.
-pub fn header_kinds(header: &str) -> Vec<(Field, HeaderKind)> {
-    if let Some((field, tier)) = header_match(header) {
-        let kind = match tier {
-            Tier::Exact => HeaderKind::Exact,
-            Tier::Alias => HeaderKind::Alias,
-            Tier::Login => HeaderKind::Login,
-        };
-        return vec![(field, kind)];
-    }
-    let words = fold_words(header_text(header));
-    let mut found: Vec<(Field, HeaderKind)> = Vec::new();
-    for a in folded_aliases() {
-        if a.tier == Tier::Login || a.key.chars().count() < 4 || a.words.len() > words.len() {
-            continue;
-        }
-        let inside = words
-            .windows(a.words.len())
-            .any(|w| w == a.words.as_slice());
-        if inside && !found.iter().any(|(f, _)| *f == a.field) {
-            found.push((a.field, HeaderKind::Partial));
-        }
-    }
-    found
-}
-
-// ---------------------------------------------------------------------------------------
 // Content.
 
 /// How many records the content scores look at (the first ones).
@@ -495,14 +226,14 @@ impl Evidence {
             names: share(&|c| name_words(c).is_some()),
             full_names: share(&|c| name_words(c).is_some_and(|w| w >= 2)),
             numbers: share(&|c| c.bytes().all(|b| b.is_ascii_digit())),
-            offsets: share(&|c| crate::validate::timezone_problem(c).is_none()),
-            ips: share(&|c| crate::validate::login_ips_problem(c).is_none()),
-            quotas: share(&|c| crate::validate::parse_quota_mb(c).is_ok()),
+            offsets: share(&|c| crate::input::validate::timezone_problem(c).is_none()),
+            ips: share(&|c| crate::input::validate::login_ips_problem(c).is_none()),
+            quotas: share(&|c| crate::input::validate::parse_quota_mb(c).is_ok()),
             roles: share(&|c| {
                 c.parse::<u8>()
-                    .is_ok_and(|r| crate::validate::ROLES.contains(&r))
+                    .is_ok_and(|r| crate::input::validate::ROLES.contains(&r))
             }),
-            user_names: share(&|c| crate::validate::localpart_problem(c).is_none()),
+            user_names: share(&|c| crate::input::validate::localpart_problem(c).is_none()),
         }
     }
 
@@ -782,51 +513,10 @@ impl Competition {
     }
 }
 
-/// One record's values by field, still as text (borrowed from the record): validation
-/// turns it into a [`UserRow`]. A field no column feeds reads as empty.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct MappedRow<'a> {
-    pub line: u64,
-    values: [Option<Cow<'a, str>>; Field::ALL.len()],
-}
-
-impl<'a> MappedRow<'a> {
-    pub fn new(line: u64) -> MappedRow<'a> {
-        MappedRow {
-            line,
-            values: Default::default(),
-        }
-    }
-
-    pub fn get(&self, field: Field) -> &str {
-        self.values[field as usize].as_deref().unwrap_or("")
-    }
-
-    pub fn set(&mut self, field: Field, value: impl Into<Cow<'a, str>>) {
-        self.values[field as usize] = Some(value.into());
-    }
-}
-
-/// A row ready to be sent: validated and typed. Optional fields fall back to run defaults.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct UserRow {
-    /// The user name, for targets that have them (see [`crate::validate::UsernameRule`]).
-    pub username: Option<String>,
-    pub email: String,
-    pub password: String,
-    pub name: Option<String>,
-    pub role: Option<u8>,
-    pub quota_mb: Option<u64>,
-    pub tenant_id: Option<u64>,
-    pub package_id: Option<u64>,
-    pub timezone: Option<String>,
-    pub login_ips: Option<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::read;
+    use crate::input::read::read;
 
     #[test]
     fn username_column_feeds_user_names_only_where_the_target_has_them() {
@@ -920,7 +610,7 @@ mod tests {
             ("Tenant ID", Some(Field::TenantId)),
             ("Mailbox quota", Some(Field::QuotaMb)),
         ] {
-            assert_eq!(Field::from_header(header), field, "{header}");
+            assert_eq!(field_of_header(header), field, "{header}");
         }
     }
 
@@ -1017,7 +707,10 @@ mod tests {
         }
         assert!(checked > 150, "{checked}");
         // NFD text: marks dropped, so it reads as the NFC text does.
-        for name in crate::aliases::ALIASES.iter().flat_map(|a| a.names.iter()) {
+        for name in crate::input::aliases::ALIASES
+            .iter()
+            .flat_map(|a| a.names.iter())
+        {
             use unicode_normalization::UnicodeNormalization;
             let nfd: String = name.nfd().collect();
             let nfc: String = name.nfc().collect();
@@ -1032,17 +725,17 @@ mod tests {
     #[test]
     fn nfc_nfd_and_plain_headers_all_map() {
         for h in ["Pr\u{e9}nom", "Pre\u{301}nom", "Prenom", "PRENOM"] {
-            assert_eq!(Field::from_header(h), Some(Field::FirstName), "{h:?}");
+            assert_eq!(field_of_header(h), Some(Field::FirstName), "{h:?}");
         }
         for h in ["Mot de passe", "MOT_DE_PASSE", "mot-de-passe"] {
-            assert_eq!(Field::from_header(h), Some(Field::Password), "{h:?}");
+            assert_eq!(field_of_header(h), Some(Field::Password), "{h:?}");
         }
     }
 
     #[test]
     fn no_name_in_the_alias_table_means_two_fields() {
         let mut seen: std::collections::HashMap<String, Field> = Default::default();
-        for a in crate::aliases::ALIASES {
+        for a in crate::input::aliases::ALIASES {
             for name in a.names {
                 let key = fold(name);
                 assert!(!key.is_empty(), "{name:?} folds to nothing");
@@ -1055,7 +748,7 @@ mod tests {
 
     #[test]
     fn every_language_covers_every_field_the_issue_names() {
-        use crate::aliases::{Lang, Tier, ALIASES};
+        use crate::input::aliases::{Lang, Tier, ALIASES};
         for lang in [
             Lang::En,
             Lang::De,
@@ -1095,7 +788,7 @@ mod tests {
 
     fn expect_headers(pairs: &[(&str, Field)]) {
         for (header, field) in pairs {
-            assert_eq!(Field::from_header(header), Some(*field), "{header:?}");
+            assert_eq!(field_of_header(header), Some(*field), "{header:?}");
         }
     }
 

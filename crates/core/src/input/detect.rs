@@ -132,7 +132,7 @@ pub fn looks_like_header(fields: &[String]) -> bool {
     }
     fields
         .iter()
-        .any(|f| crate::map::Field::from_header(f).is_some())
+        .any(|f| crate::input::names::field_of_header(f).is_some())
 }
 
 /// What a cell holds, for telling a header from the data below it.

@@ -5,7 +5,7 @@
 //! without a mark is recognised by its zero bytes; then UTF-8 if the bytes are valid
 //! UTF-8, else Windows-1252 (what Excel on Windows writes for "CSV").
 
-use crate::read::ReadError;
+use crate::input::error::ReadError;
 
 /// The encodings Roster reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,8 +4,8 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use crate::decode::{self, TextEncoding};
-use crate::detect;
+use crate::input::decode::{self, TextEncoding};
+use crate::input::detect;
 
 /// One non-blank record of the input, with the line it starts on (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,52 +234,10 @@ impl Table {
     }
 }
 
-/// Why a file could not be read. Every variant names what the user can do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadError {
-    Empty,
-    /// A header line and nothing below it.
-    HeaderOnly,
-    Binary {
-        looks_like: &'static str,
-    },
-    NotUtf8 {
-        byte_offset: usize,
-    },
-    Csv {
-        line: Option<u64>,
-        message: String,
-    },
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadError::Empty => write!(f, "The file is empty: it holds no rows to import."),
-            ReadError::HeaderOnly => write!(
-                f,
-                "The file has a header but no rows: add one line per account below the header."
-            ),
-            ReadError::Binary { looks_like } => write!(
-                f,
-                "This is not a text file (it looks like {looks_like}). Open it in your spreadsheet program, save it as CSV (UTF-8), and drop that file instead."
-            ),
-            ReadError::NotUtf8 { byte_offset } => write!(
-                f,
-                "The file is not UTF-8 text (invalid byte at offset {byte_offset}). Save it as \"CSV UTF-8\" and try again."
-            ),
-            ReadError::Csv { line: Some(line), message } => {
-                write!(f, "Line {line} cannot be read: {message}")
-            }
-            ReadError::Csv { line: None, message } => write!(f, "The file cannot be read: {message}"),
-        }
-    }
-}
-
-impl std::error::Error for ReadError {}
+pub use super::error::ReadError;
 
 /// Turns the file's bytes into text: UTF-8 (with or without a byte-order mark), UTF-16
-/// with a mark, or Windows-1252 when the bytes are not UTF-8. See [`crate::decode`].
+/// with a mark, or Windows-1252 when the bytes are not UTF-8. See [`crate::input::decode`].
 pub fn decode(bytes: &[u8]) -> Result<String, ReadError> {
     decode::decode(bytes, None).map(|(text, _)| text)
 }
@@ -562,7 +520,7 @@ impl<T: AsRef<str>> AsRef<[u8]> for TextBytes<T> {
 /// call [`Parser::step`] until it says it is done, then [`Parser::finish`].
 /// Fields are trimmed (so the seed's `email | password` lines read as two clean fields),
 /// blank lines are skipped, and quoting follows RFC 4180, by the `csv` crate.
-/// The text is borrowed (`&str`) or owned (`String`, as [`crate::reading::Reading`] does).
+/// The text is borrowed (`&str`) or owned (`String`, as [`crate::input::reading::Reading`] does).
 ///
 /// A quoted field that runs across lines looking like records of their own, across more
 /// than [`MAX_FIELD_LINES`] lines, or to the end of the file is recorded in

@@ -8,11 +8,11 @@
 //! mapping before the automatic one, and what the summary must say about lines that were
 //! not read cleanly.
 
-use crate::decode::{self, Decoder, TextEncoding};
-use crate::map::Mapping;
-use crate::plan::{PlannedRow, Sheet, Tally};
-use crate::read::{layout, literal_stray_quotes, Layout, Parser, ReadError, ReadOptions};
-use crate::validate::Rules;
+use crate::input::decode::{self, Decoder, TextEncoding};
+use crate::input::map::Mapping;
+use crate::input::plan::{PlannedRow, Sheet, Tally};
+use crate::input::read::{layout, literal_stray_quotes, Layout, Parser, ReadError, ReadOptions};
+use crate::input::validate::Rules;
 
 /// Bytes decoded per unit of budget: 1,000 units (one page slice) decode 256 KB.
 const DECODE_BYTES_PER_UNIT: usize = 256;
@@ -121,7 +121,7 @@ pub struct Loaded {
     pub sheet: Sheet,
     pub rows: Vec<PlannedRow>,
     pub tally: Tally,
-    /// Every line not read cleanly, in words (see [`crate::read::Table::reading_notes`]).
+    /// Every line not read cleanly, in words (see [`crate::input::read::Table::reading_notes`]).
     pub notes: Vec<String>,
     /// Whether a quote swallowed lines, so that reading again with
     /// [`ReadOptions::literal_quotes`] would give more rows.
@@ -324,7 +324,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
     /// The table is read: map its columns, then plan.
     fn mapped(
         &mut self,
-        table: crate::read::Table,
+        table: crate::input::read::Table,
         encoding: TextEncoding,
         layout: Layout,
     ) -> Phase {
@@ -367,7 +367,7 @@ pub fn read_all(bytes: &[u8], options: ReadOptions, rules: Rules) -> Result<Load
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::map::Field;
+    use crate::input::map::Field;
 
     fn aurora() -> Rules {
         Rules {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::map::{Field, MappedRow, UserRow};
+use crate::input::field::{Field, MappedRow, UserRow};
 
 /// One reason a row cannot be sent, tied to the field and column it concerns when it
 /// concerns one (a ragged row concerns the whole row).
@@ -61,7 +61,7 @@ pub struct Rules {
     pub defaults: Defaults,
 }
 
-/// What the target makes of a user name (see [`crate::map::Field::Username`]).
+/// What the target makes of a user name (see [`crate::input::map::Field::Username`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UsernameRule {
     /// The target has no user names: a `username` column is ignored.
@@ -93,7 +93,7 @@ impl Rules {
 
 impl Rules {
     /// The fields the automatic mapping gives out: user names only to a target that has
-    /// them (see [`crate::map::Mapping::auto_for`]).
+    /// them (see [`crate::input::map::Mapping::auto_for`]).
     pub fn mapped_fields(&self) -> &'static [Field] {
         match self.username {
             UsernameRule::Ignored => &Field::ADDRESS_SIGN_IN,

@@ -1,0 +1,703 @@
+//! GitLab's users API: `POST /api/v4/users` and `GET /api/v4/users?username=`, with a
+//! personal access token in `PRIVATE-TOKEN` (or `Authorization: Bearer`, or the
+//! `private_token` query parameter).
+//!
+//! Where each answer comes from (GitLab's `lib/api/users.rb`, `lib/api/helpers.rb`,
+//! `config/application.rb` and the rate-limit documentation):
+//! - the `before` block (`authenticate_non_get!`) runs before Grape validates the
+//!   parameters: no or an unknown token is 401 `{"message":"401 Unauthorized"}`;
+//! - Grape's parameter validation (`requires :email, :name, :username`,
+//!   `at_least_one_of :password, :reset_password, :force_random_password`) is 400
+//!   `{"error":"email is missing, ..."}`, messages in declaration order, joined by ", ";
+//! - then `authenticated_as_admin!`: a token of a user who is not an admin is 403
+//!   `{"message":"403 Forbidden"}`;
+//! - the user is saved; if it is not, `conflict!('Email has already been taken')` when
+//!   any user has that e-mail (case-insensitive), then `conflict!('Username has already
+//!   been taken')` (usernames are unique case-insensitively): 409 `{"message": ...}`;
+//!   else `render_validation_error!`: 400 `{"message":{"password":["is too short
+//!   (minimum is 8 characters)"]}}` (the minimum is an instance setting, 8 by default),
+//!   `{"message":{"email":["is invalid"]}}`, and the username path rule's message;
+//! - success: 201 with the `UserWithAdmin` entity (`id`, `username`, `name`, `state`,
+//!   `email`, `is_admin`, ...);
+//! - an exception: 500 `{"message":"500 Internal Server Error"}` (`handle_api_exception`);
+//! - Rack::Attack throttles (off by default on a self-managed instance, hence
+//!   `rate_limit: null`): 429, body `Retry later` (text/plain), `Retry-After` (seconds),
+//!   `RateLimit-Name`, `RateLimit-Limit`, `RateLimit-Observed`, `RateLimit-Remaining`,
+//!   `RateLimit-Reset` (Unix seconds), `RateLimit-ResetTime` (HTTP date); allowed
+//!   answers carry the same `RateLimit-*` headers but `ResetTime` and `Retry-After`;
+//! - CORS (`config/application.rb`, `Rack::Cors` for `/api/*`: origins `*`, credentials
+//!   false, any header, any method): `Access-Control-Allow-Origin: *` on every answer,
+//!   429 included, and only GitLab's own list of exposed headers (`Link`, `X-Total`,
+//!   ..., `X-Request-Id`, `ETag`): **neither `Retry-After` nor `RateLimit-*` is
+//!   exposed**, so a page cannot read them; a preflight is 200 with the methods,
+//!   the requested headers echoed and `Access-Control-Max-Age: 7200` (rack-cors).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
+    CONTENT_TYPE, RETRY_AFTER, VARY,
+};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::config::{every, Cors};
+use crate::form::parse_form;
+use crate::ratelimit::{RateLimiter, Verdict};
+use crate::state::{App, Shared};
+use crate::util::{
+    base_url, bearer, every_hit, header, http_date, is_json, json_answer, query_params, unix_now,
+};
+
+const MAX_BODY: usize = 1024 * 1024;
+
+/// `Access-Control-Expose-Headers` of GitLab's `/api/*` CORS rule.
+pub const EXPOSED_HEADERS: &str = "Link, X-Total, X-Total-Pages, X-Per-Page, X-Page, X-Next-Page, X-Prev-Page, X-Gitlab-Blob-Id, X-Gitlab-Commit-Id, X-Gitlab-Content-Sha256, X-Gitlab-Encoding, X-Gitlab-File-Name, X-Gitlab-File-Path, X-Gitlab-Last-Commit-Id, X-Gitlab-Ref, X-Gitlab-Size, X-Request-Id, ETag";
+
+/// The id of the instance's first user (`root`); new users are numbered after it.
+pub const ROOT_ID: u64 = 1;
+
+const RATELIMIT_NAME: HeaderName = HeaderName::from_static("ratelimit-name");
+const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const RATELIMIT_OBSERVED: HeaderName = HeaderName::from_static("ratelimit-observed");
+const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+const RATELIMIT_RESETTIME: HeaderName = HeaderName::from_static("ratelimit-resettime");
+
+/// GitLab knobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GitlabConfig {
+    /// Delay before answering every users request.
+    pub latency_ms: u64,
+    /// A personal access token of an admin (scope `api`).
+    pub admin_token: String,
+    /// A personal access token of a user who is not an admin (403 on create).
+    pub user_token: String,
+    /// The instance's `minimum_password_length`.
+    pub password_min_length: usize,
+    /// Authenticated API requests allowed per token per window (`null`: off).
+    pub rate_limit: Option<u64>,
+    /// The throttle's period.
+    pub rate_window_ms: u64,
+    /// Every Nth user POST: 500, nothing created.
+    #[serde(deserialize_with = "every")]
+    pub http500_every: Option<u64>,
+    /// Every Nth user POST: the user is created, then 500.
+    #[serde(deserialize_with = "every")]
+    pub http500_after_insert_every: Option<u64>,
+}
+
+impl Default for GitlabConfig {
+    fn default() -> Self {
+        GitlabConfig {
+            latency_ms: 0,
+            admin_token: "glpat-sandbox-admin".into(),
+            user_token: "glpat-sandbox-user".into(),
+            password_min_length: 8,
+            rate_limit: None,
+            rate_window_ms: 60_000,
+            http500_every: None,
+            http500_after_insert_every: None,
+        }
+    }
+}
+
+/// A user of the instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitlabUser {
+    pub id: u64,
+    pub username: String,
+    pub email: String,
+    pub name: String,
+    /// Kept in clear on purpose for tests (`null`: reset or random password).
+    pub password: Option<String>,
+    pub is_admin: bool,
+    pub skip_confirmation: bool,
+    pub created_at: String,
+    pub seeded: bool,
+}
+
+impl GitlabUser {
+    fn basic(&self, base: &str) -> Value {
+        json!({
+            "id": self.id, "username": self.username, "name": self.name, "state": "active",
+            "locked": false,
+            "avatar_url": format!("{base}/uploads/-/system/user/avatar/{}/avatar.png", self.id),
+            "web_url": format!("{base}/{}", self.username),
+        })
+    }
+
+    /// The `UserWithAdmin` entity (the members a client reads, not all of them).
+    fn with_admin(&self, base: &str) -> Value {
+        let mut user = self.basic(base);
+        let more = json!({
+            "created_at": self.created_at, "bio": "", "location": "", "public_email": null,
+            "linkedin": "", "twitter": "", "discord": "", "website_url": "", "organization": "",
+            "job_title": "", "pronouns": null, "bot": false, "work_information": null,
+            "followers": 0, "following": 0, "local_time": null, "last_sign_in_at": null,
+            "confirmed_at": if self.skip_confirmation { json!(self.created_at) } else { Value::Null },
+            "last_activity_on": null, "email": self.email, "theme_id": 3, "color_scheme_id": 1,
+            "projects_limit": 100000, "current_sign_in_at": null, "identities": [],
+            "can_create_group": true, "can_create_project": true, "two_factor_enabled": false,
+            "external": false, "private_profile": false, "commit_email": self.email,
+            "is_admin": self.is_admin, "note": null, "namespace_id": self.id,
+            "created_by": null, "email_reset_offered_at": null,
+        });
+        if let (Some(user), Value::Object(more)) = (user.as_object_mut(), more) {
+            user.extend(more);
+        }
+        user
+    }
+}
+
+/// How many times each GitLab fault fired.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GitlabFaults {
+    pub http500: u64,
+    pub http500_after_insert: u64,
+}
+
+#[derive(Debug)]
+pub struct GitlabState {
+    pub users: Vec<GitlabUser>,
+    pub next_id: u64,
+    /// User POSTs past the throttle and authentication; drives the "every Nth" faults.
+    pub create_calls: u64,
+    /// Requests answered 429.
+    pub rate_limited: u64,
+    pub faults: GitlabFaults,
+    pub limiter: RateLimiter,
+}
+
+impl Default for GitlabState {
+    fn default() -> Self {
+        GitlabState {
+            users: Vec::new(),
+            next_id: ROOT_ID + 1,
+            create_calls: 0,
+            rate_limited: 0,
+            faults: GitlabFaults::default(),
+            limiter: RateLimiter::default(),
+        }
+    }
+}
+
+impl GitlabState {
+    fn by_email(&self, email: &str) -> Option<&GitlabUser> {
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    fn by_username(&self, username: &str) -> Option<&GitlabUser> {
+        self.users
+            .iter()
+            .find(|u| u.username.eq_ignore_ascii_case(username))
+    }
+
+    fn insert(&mut self, mut user: GitlabUser) -> u64 {
+        user.id = self.next_id;
+        self.next_id += 1;
+        let id = user.id;
+        self.users.push(user);
+        id
+    }
+
+    /// The `gitlab` member of `GET /_sandbox/state`.
+    pub fn snapshot(&self) -> Value {
+        json!({
+            "users": self.users,
+            "create_calls": self.create_calls,
+            "rate_limited": self.rate_limited,
+            "faults_injected": self.faults,
+        })
+    }
+}
+
+/// A `/_sandbox/seed` entry: `"x@y.z"` (username = local part) or an object.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Seed {
+    Email(String),
+    User(SeedUser),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedUser {
+    email: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// Pre-create users (an existing e-mail or username is skipped).
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+    let mut users = Vec::new();
+    for entry in entries {
+        users.push(
+            match serde_json::from_value::<Seed>(entry)
+                .map_err(|e| format!("bad gitlab seed: {e}"))?
+            {
+                Seed::Email(email) => SeedUser {
+                    email,
+                    username: None,
+                    name: None,
+                    password: None,
+                },
+                Seed::User(user) => user,
+            },
+        );
+    }
+    for user in users {
+        let email = user.email.trim().to_string();
+        let local = email.split('@').next().unwrap_or("").to_string();
+        let username = user.username.unwrap_or_else(|| local.clone());
+        if email.is_empty()
+            || shared.gitlab.by_email(&email).is_some()
+            || shared.gitlab.by_username(&username).is_some()
+        {
+            continue;
+        }
+        shared.gitlab.insert(GitlabUser {
+            id: 0,
+            username,
+            name: user.name.unwrap_or(local),
+            email,
+            password: user.password,
+            is_admin: false,
+            skip_confirmation: true,
+            created_at: created_at(),
+            seeded: true,
+        });
+    }
+    Ok(())
+}
+
+fn created_at() -> String {
+    format!("{}.000Z", crate::util::iso_datetime(unix_now()))
+}
+
+/// Is this a path under GitLab's `/api/*` CORS rule (the REST API v4)?
+pub fn is_gitlab_path(path: &str) -> bool {
+    path.starts_with("/api/v4/")
+}
+
+/// A preflight to `/api/*` as rack-cors answers it for GitLab's rule.
+pub fn preflight(cors: &Cors, request_headers: &HeaderMap) -> Option<Response> {
+    let origin = cors.allow_origin()?;
+    let mut response = StatusCode::OK.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
+    if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+    }
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("7200"));
+    headers.insert(VARY, HeaderValue::from_static("Origin"));
+    Some(response)
+}
+
+/// The CORS headers of a real `/api/*` answer.
+pub fn decorate(cors: &Cors, response: &mut Response) {
+    let Some(origin) = cors.allow_origin() else {
+        return;
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    headers.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSED_HEADERS),
+    );
+    headers.append(VARY, HeaderValue::from_static("Origin"));
+}
+
+fn message(status: StatusCode, message: Value) -> Response {
+    json_answer(status, &json!({ "message": message }))
+}
+
+/// The token of a request: `PRIVATE-TOKEN`, else a Bearer, else `?private_token=`.
+fn token(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<String> {
+    header(headers, "private-token")
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .or_else(|| bearer(headers))
+        .or_else(|| query.get("private_token").cloned())
+}
+
+/// Count one request in the throttle; `Err` is the 429, `Ok` the headers to add.
+fn throttle(shared: &mut Shared, key: &str) -> Result<Option<(u64, u64, u64)>, Box<Response>> {
+    let Some(limit) = shared.config.gitlab.rate_limit else {
+        return Ok(None);
+    };
+    let window = Duration::from_millis(shared.config.gitlab.rate_window_ms);
+    match shared
+        .gitlab
+        .limiter
+        .check(key, limit, window, Instant::now())
+    {
+        Verdict::Allowed { limit, remaining } => {
+            let reset = unix_now() + window.as_secs().max(1);
+            Ok(Some((limit, remaining, reset)))
+        }
+        Verdict::Limited {
+            limit,
+            retry_after,
+            reset_unix,
+        } => {
+            shared.gitlab.rate_limited += 1;
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, "Retry later\n").into_response();
+            let headers = response.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            rate_headers(headers, limit, limit + 1, 0, reset_unix);
+            if let Ok(value) = HeaderValue::from_str(&http_date(reset_unix)) {
+                headers.insert(RATELIMIT_RESETTIME, value);
+            }
+            headers.insert(RETRY_AFTER, HeaderValue::from(retry_after));
+            Err(Box::new(response))
+        }
+    }
+}
+
+fn rate_headers(headers: &mut HeaderMap, limit: u64, observed: u64, remaining: u64, reset: u64) {
+    headers.insert(
+        RATELIMIT_NAME,
+        HeaderValue::from_static("throttle_authenticated_api"),
+    );
+    headers.insert(RATELIMIT_LIMIT, HeaderValue::from(limit));
+    headers.insert(RATELIMIT_OBSERVED, HeaderValue::from(observed));
+    headers.insert(RATELIMIT_REMAINING, HeaderValue::from(remaining));
+    headers.insert(RATELIMIT_RESET, HeaderValue::from(reset));
+}
+
+/// `GET` / `POST /api/v4/users`.
+pub async fn users(State(app): State<App>, request: Request) -> Response {
+    let method = request.method().clone();
+    if method != Method::POST && method != Method::GET {
+        return message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!("405 Method Not Allowed"),
+        );
+    }
+    let latency = app.config().gitlab.latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let query = query_params(parts.uri.query());
+    let token = token(&parts.headers, &query);
+    let base = base_url(&parts.headers);
+    let (mut response, outcome) = {
+        let mut shared = app.lock();
+        match throttle(&mut shared, token.as_deref().unwrap_or("unauthenticated")) {
+            Err(response) => (*response, "429 throttled".to_string()),
+            Ok(rate) => {
+                let (mut response, outcome) = if method == Method::GET {
+                    list(&shared, token.as_deref(), &query, &base)
+                } else {
+                    let input = read_input(&parts.headers, &body);
+                    create(&mut shared, token.as_deref(), &input, &base)
+                };
+                if let Some((limit, remaining, reset)) = rate {
+                    rate_headers(
+                        response.headers_mut(),
+                        limit,
+                        limit - remaining,
+                        remaining,
+                        reset,
+                    );
+                }
+                (response, outcome)
+            }
+        }
+    };
+    app.log(format!("[gitlab] {method} /api/v4/users -> {outcome}"));
+    if !response.headers().contains_key("x-request-id") {
+        let id = crate::util::random_hex_token();
+        if let Ok(value) = HeaderValue::from_str(&id[..26]) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+    }
+    response
+}
+
+/// A JSON object body, else a form body (Grape reads both); other bodies have no fields.
+fn read_input(headers: &HeaderMap, body: &[u8]) -> Map<String, Value> {
+    if is_json(headers) {
+        return match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+    }
+    parse_form(header(headers, CONTENT_TYPE.as_str()), body)
+        .map(|form| {
+            form.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn list(
+    shared: &Shared,
+    token: Option<&str>,
+    query: &HashMap<String, String>,
+    base: &str,
+) -> (Response, String) {
+    let knobs = &shared.config.gitlab;
+    let known = token.is_some_and(|t| t == knobs.admin_token || t == knobs.user_token);
+    if token.is_some() && !known {
+        return (
+            message(StatusCode::UNAUTHORIZED, json!("401 Unauthorized")),
+            "401".into(),
+        );
+    }
+    let username = query.get("username").filter(|u| !u.is_empty());
+    if token.is_none() && username.is_none() {
+        return (
+            message(
+                StatusCode::FORBIDDEN,
+                json!("403 Forbidden - Not authorized to access /api/v4/users"),
+            ),
+            "403".into(),
+        );
+    }
+    let admin = token == Some(knobs.admin_token.as_str());
+    let found: Vec<Value> = shared
+        .gitlab
+        .users
+        .iter()
+        .filter(|u| username.is_none_or(|w| u.username.eq_ignore_ascii_case(w)))
+        .map(|u| {
+            if admin {
+                u.with_admin(base)
+            } else {
+                u.basic(base)
+            }
+        })
+        .collect();
+    let count = found.len();
+    (
+        json_answer(StatusCode::OK, &Value::Array(found)),
+        format!("200 {count} user(s)"),
+    )
+}
+
+fn present(input: &Map<String, Value>, key: &str) -> bool {
+    input.get(key).is_some_and(|v| !v.is_null())
+}
+
+fn text(input: &Map<String, Value>, key: &str) -> String {
+    match input.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn truthy(input: &Map<String, Value>, key: &str) -> bool {
+    match input.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.as_str(), "true" | "1" | "yes" | "t"),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
+/// GitLab's namespace path rule for usernames.
+fn valid_username(username: &str) -> bool {
+    let lower = username.to_ascii_lowercase();
+    !username.is_empty()
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && !username.starts_with('-')
+        && !username.starts_with('.')
+        && !username.ends_with('.')
+        && !lower.ends_with(".git")
+        && !lower.ends_with(".atom")
+}
+
+fn valid_email(email: &str) -> bool {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn create(
+    shared: &mut Shared,
+    token: Option<&str>,
+    input: &Map<String, Value>,
+    base: &str,
+) -> (Response, String) {
+    let knobs = shared.config.gitlab.clone();
+    let Some(token) = token.filter(|t| *t == knobs.admin_token || *t == knobs.user_token) else {
+        return (
+            message(StatusCode::UNAUTHORIZED, json!("401 Unauthorized")),
+            "401 no or unknown token".into(),
+        );
+    };
+    // Grape's validations, in the order the parameters are declared.
+    let mut missing = Vec::new();
+    if !present(input, "email") {
+        missing.push("email is missing".to_string());
+    }
+    if !["password", "reset_password", "force_random_password"]
+        .iter()
+        .any(|k| present(input, k))
+    {
+        missing.push(
+            "password, reset_password, force_random_password are missing, at least one parameter must be provided"
+                .to_string(),
+        );
+    }
+    for key in ["name", "username"] {
+        if !present(input, key) {
+            missing.push(format!("{key} is missing"));
+        }
+    }
+    if !missing.is_empty() {
+        return (
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": missing.join(", ") }),
+            ),
+            "400 missing parameters".into(),
+        );
+    }
+    if token != knobs.admin_token {
+        return (
+            message(StatusCode::FORBIDDEN, json!("403 Forbidden")),
+            "403 not an admin".into(),
+        );
+    }
+    shared.gitlab.create_calls += 1;
+    let call = shared.gitlab.create_calls;
+    if every_hit(knobs.http500_every, call) {
+        shared.gitlab.faults.http500 += 1;
+        return (
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!("500 Internal Server Error"),
+            ),
+            "500 (fault, nothing created)".into(),
+        );
+    }
+    let email = text(input, "email").trim().to_string();
+    let username = text(input, "username").trim().to_string();
+    let name = text(input, "name");
+    let password = present(input, "password").then(|| text(input, "password"));
+    if shared.gitlab.by_email(&email).is_some() {
+        return (
+            message(StatusCode::CONFLICT, json!("Email has already been taken")),
+            "409 email taken".into(),
+        );
+    }
+    if shared.gitlab.by_username(&username).is_some() {
+        return (
+            message(
+                StatusCode::CONFLICT,
+                json!("Username has already been taken"),
+            ),
+            "409 username taken".into(),
+        );
+    }
+    let mut errors = Map::new();
+    if !valid_email(&email) {
+        errors.insert("email".into(), json!(["is invalid"]));
+    }
+    if name.trim().is_empty() {
+        errors.insert("name".into(), json!(["can't be blank"]));
+    }
+    if let Some(password) = &password {
+        if password.chars().count() < knobs.password_min_length {
+            errors.insert(
+                "password".into(),
+                json!([format!(
+                    "is too short (minimum is {} characters)",
+                    knobs.password_min_length
+                )]),
+            );
+        }
+    }
+    if !valid_username(&username) {
+        errors.insert(
+            "username".into(),
+            json!(["can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or end in '.', '.git' or '.atom'."]),
+        );
+    }
+    if !errors.is_empty() {
+        let fields: Vec<&String> = errors.keys().collect();
+        let why = format!("400 invalid {fields:?}");
+        return (message(StatusCode::BAD_REQUEST, Value::Object(errors)), why);
+    }
+    let user = GitlabUser {
+        id: 0,
+        username,
+        email,
+        name,
+        password,
+        is_admin: truthy(input, "admin"),
+        skip_confirmation: truthy(input, "skip_confirmation"),
+        created_at: created_at(),
+        seeded: false,
+    };
+    let answer_user = user.clone();
+    let id = shared.gitlab.insert(user);
+    if every_hit(knobs.http500_after_insert_every, call) {
+        shared.gitlab.faults.http500_after_insert += 1;
+        return (
+            message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!("500 Internal Server Error"),
+            ),
+            "500 (fault after the insert: created)".into(),
+        );
+    }
+    let answer = GitlabUser { id, ..answer_user }.with_admin(base);
+    (
+        json_answer(StatusCode::CREATED, &answer),
+        format!("201 created (id {id})"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(valid_username("alice.smith"));
+        assert!(valid_username("a_b-c"));
+        assert!(!valid_username("-a"));
+        assert!(!valid_username("a."));
+        assert!(!valid_username("repo.git"));
+        assert!(!valid_username("a b"));
+        assert!(!valid_username("a@b"));
+    }
+}
