@@ -1233,3 +1233,31 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
         "https://kc/realms/master/.well-known/openid-configuration"
     );
 }
+
+#[test]
+fn field_checks_beyond_the_pages_rules() {
+    use roster_core::input::map::Field;
+    let text = with(
+        preset_json("gitlab").unwrap(),
+        r#"{ "field": "name", "required": true, "check": "text", "max_len": 255 }"#,
+        r#"{ "field": "name", "required": true, "check": { "enum": ["Ann", "Bo"] }, "max_len": 3 }"#,
+    );
+    let p = Profile::from_json(&text).unwrap();
+    assert!(p
+        .row_problems(&row("a@b.c", "p", Some("Ann"), None))
+        .is_empty());
+    let problems = p.row_problems(&row("a@b.c", "p", Some("Cyd"), None));
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].0, Field::Name);
+    assert!(problems[0].1.contains("not one of Ann, Bo"), "{problems:?}");
+    let problems = p.row_problems(&row("a@b.c", "p", Some("Annie"), None));
+    assert!(problems[0].1.contains("at most 3"), "{problems:?}");
+    // A username taken from the address is checked too.
+    let long = format!("{}@b.c", "x".repeat(300));
+    assert_eq!(
+        preset("gitlab")
+            .row_problems(&row(&long, "p", Some("A"), None))
+            .len(),
+        1
+    );
+}

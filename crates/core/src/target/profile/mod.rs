@@ -235,6 +235,35 @@ pub enum Check {
     Localpart,
 }
 
+impl FieldSpec {
+    /// What is wrong with a value under this field's `check` and `max_len`, beyond what
+    /// the page's rules already check (addresses, passwords, localparts): an integer, a
+    /// value among the enum's, the length.
+    pub fn problem(&self, value: &str) -> Option<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(max) = self.max_len {
+            let n = value.chars().count();
+            if n > max {
+                return Some(format!(
+                    "is {n} characters long; at most {max} are accepted"
+                ));
+            }
+        }
+        match &self.check {
+            Check::Integer if value.parse::<i64>().is_err() => {
+                Some(format!("\"{value}\" is not a whole number"))
+            }
+            Check::Enum(allowed) if !allowed.iter().any(|a| a == value) => {
+                Some(format!("\"{value}\" is not one of {}", allowed.join(", ")))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Where a field's value comes from when the row has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -633,6 +662,23 @@ impl Profile {
             username: self.username_rule(),
             ..Rules::new(self.required_fields())
         }
+    }
+
+    /// The problems of a row under the profile's field checks (see
+    /// [`FieldSpec::problem`]), by field, for the values the row gives.
+    pub fn row_problems(&self, row: &crate::UserRow) -> Vec<(Field, String)> {
+        let values = template::Values {
+            row: Some(row),
+            fields: &self.fields,
+            ..template::Values::default()
+        };
+        self.fields
+            .iter()
+            .filter_map(|spec| {
+                let value = values.get(&format!("user.{}", spec.field.label()))?;
+                Some((spec.field.field(), spec.problem(&value)?))
+            })
+            .collect()
     }
 
     /// Whether creates are preceded by an exists probe.
