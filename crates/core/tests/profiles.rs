@@ -1261,3 +1261,33 @@ fn field_checks_beyond_the_pages_rules() {
         1
     );
 }
+
+#[test]
+fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
+    use roster_core::send::preview::preview;
+    let plan = planned(&[("ann@x.org", "ann")]);
+    let target = ProfileTarget::new(
+        preset("synapse"),
+        "https://m.example",
+        &settings(&[("server_name", "m.example")]),
+    );
+    let secrets = Secrets {
+        login: "admin".into(),
+        password: "admin-secret".into(),
+        ..Secrets::default()
+    };
+    let out = preview(&target, &secrets, &plan, 5);
+    assert_eq!(out.len(), 3, "{out:#?}");
+    assert!(out[0].starts_with(
+        "POST https://m.example/_matrix/client/v3/login\nContent-Type: application/json\n"
+    ));
+    assert!(
+        out[1].starts_with("GET https://m.example/_synapse/admin/v2/users/@ann:m.example\n"),
+        "{}",
+        out[1]
+    );
+    assert!(!out[1].contains("Content-Type"));
+    assert!(out[2].starts_with("PUT https://m.example/_synapse/admin/v2/users/@ann:m.example\n"));
+    let all = out.join("\n");
+    assert!(!all.contains("secret") && !all.contains("new-pw"), "{all}");
+}

@@ -54,6 +54,10 @@ pub fn preview(
         if let Ok(user) = &planned.user {
             let mut user = user.clone();
             user.password = MASK.into();
+            // An exists probe goes first, for targets that have one.
+            if let Some(probe) = target.exists_probe(&session, &user) {
+                out.push(describe(&probe));
+            }
             out.push(describe(&target.create(&session, &user)));
         }
     }
