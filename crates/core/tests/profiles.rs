@@ -837,6 +837,9 @@ struct FakeSynapse {
     limit_probes: usize,
     /// The next PUTs insert the user, then fail with 500.
     fail_after_insert: usize,
+    /// The next probe finds the session expired (401), or (403) not an admin's.
+    probe_refusal: Option<u16>,
+    logins: usize,
 }
 
 fn decode(text: &str) -> String {
@@ -860,6 +863,7 @@ impl FakeSynapse {
         let path = request.url.strip_prefix("http://syn").unwrap().to_owned();
         self.seen.push((request.method, path.clone()));
         if path == "/_matrix/client/v3/login" {
+            self.logins += 1;
             return answer(
                 200,
                 r#"{"user_id":"@admin:syn.test","access_token":"tok","device_id":"D"}"#,
@@ -873,6 +877,17 @@ impl FakeSynapse {
             .unwrap()
             .to_owned();
         match request.method {
+            Method::Get if self.probe_refusal == Some(401) => {
+                self.probe_refusal = None;
+                answer(
+                    401,
+                    r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed.","soft_logout":false}"#,
+                )
+            }
+            Method::Get if self.probe_refusal == Some(403) => answer(
+                403,
+                r#"{"errcode":"M_FORBIDDEN","error":"You are not a server admin"}"#,
+            ),
             Method::Get if self.limit_probes > 0 => {
                 self.limit_probes -= 1;
                 answer(
@@ -975,6 +990,8 @@ fn the_engine_never_puts_a_user_whose_probe_says_exists_and_creates_after_404() 
         seen: Vec::new(),
         limit_probes: 0,
         fail_after_insert: 0,
+        probe_refusal: None,
+        logins: 0,
     };
     let plan = planned(&[
         ("ann@x.org", "ann"),
@@ -1027,6 +1044,8 @@ fn a_lost_put_is_settled_by_the_next_probe_and_429_waits_for_retry_after_ms() {
         seen: Vec::new(),
         limit_probes: 1,
         fail_after_insert: 1,
+        probe_refusal: None,
+        logins: 0,
     };
     let plan = planned(&[("ann@x.org", "ann")]);
     let mut run = synapse_run(&plan);
@@ -1062,6 +1081,8 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
         seen: Vec::new(),
         limit_probes: 0,
         fail_after_insert: 100,
+        probe_refusal: None,
+        logins: 0,
     };
     let plan = planned(&[("ann@x.org", "ann")]);
     let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
@@ -1290,4 +1311,31 @@ fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
     assert!(out[2].starts_with("PUT https://m.example/_synapse/admin/v2/users/@ann:m.example\n"));
     let all = out.join("\n");
     assert!(!all.contains("secret") && !all.contains("new-pw"), "{all}");
+}
+
+#[test]
+fn a_refused_probe_logs_in_again_or_stops_without_ambiguity() {
+    let fresh = |refusal| FakeSynapse {
+        users: BTreeMap::new(),
+        seen: Vec::new(),
+        limit_probes: 0,
+        fail_after_insert: 0,
+        probe_refusal: Some(refusal),
+        logins: 0,
+    };
+    // 401 on the probe: log in again, probe again, create.
+    let mut server = fresh(401);
+    let mut run = synapse_run(&planned(&[("ann@x.org", "ann")]));
+    drive(&mut run, &mut server);
+    assert_eq!(run.rows()[0].status, Status::Created);
+    assert_eq!(server.logins, 2);
+    assert_eq!(run.rows()[0].attempts, 1);
+    // 403 on the probe: the run stops; the row failed (nothing was created), not unknown.
+    let mut server = fresh(403);
+    let mut run = synapse_run(&planned(&[("ann@x.org", "ann"), ("bo@x.org", "bo")]));
+    drive(&mut run, &mut server);
+    assert!(matches!(run.phase(), Phase::Stopped(stop) if stop.kind == StopKind::AccessDenied));
+    assert_eq!(run.rows()[0].status, Status::Failed);
+    assert_eq!(run.rows()[1].status, Status::Skipped);
+    assert!(server.seen.iter().all(|(m, _)| *m != Method::Put));
 }
