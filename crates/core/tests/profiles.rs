@@ -500,10 +500,12 @@ fn synapse_answers() {
         Some("@ann:m.example".into())
     );
     // 200 from the PUT: the account was there (and was modified).
-    assert!(matches!(
-        t.read_create(&answer(200, r#"{"name":"@ann:m.example"}"#)),
-        Outcome::Exists { .. }
-    ));
+    match t.read_create(&answer(200, r#"{"name":"@ann:m.example"}"#)) {
+        Outcome::Exists { message, .. } => {
+            assert!(message.contains("Synapse updated it"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
     let limited = t.read_create(&answer(
         429,
         r#"{"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":2000}"#,

@@ -210,7 +210,13 @@ impl Classifier<'_> {
         mode: Mode,
     ) -> ProbeAnswer {
         let code = Some(i64::from(response.status));
-        let message = self.message(Some(rule), response, json);
+        let message = match (&rule.note, &rule.message) {
+            (Some(note), Some(_)) => {
+                format!("{note}: {}", self.message(Some(rule), response, json))
+            }
+            (Some(note), None) => note.clone(),
+            (None, _) => self.message(Some(rule), response, json),
+        };
         let create = mode == Mode::Create;
         ProbeAnswer::Other(match rule.then {
             Then::Absent => return ProbeAnswer::Absent,

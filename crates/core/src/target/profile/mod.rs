@@ -358,6 +358,9 @@ pub struct Rule {
     /// A JSON pointer to the message to show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// A fixed sentence shown for this answer (before the message, if one is named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// For `rate_limited`: where the delay is. Default: the `Retry-After` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<RetryAt>,
