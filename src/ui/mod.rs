@@ -5,6 +5,8 @@ mod diagnosis;
 mod file_step;
 mod focus;
 mod import;
+mod journal;
+mod launch;
 mod mapping;
 mod preflight;
 mod reports;

@@ -10,7 +10,7 @@ use roster_core::check::AuroraCheck;
 use roster_core::send::aurora::Aurora;
 use roster_core::send::preview::preview;
 
-use super::import::target_for;
+use super::launch::target_for;
 use super::state::AppState;
 use crate::glue::driver;
 

@@ -1,0 +1,229 @@
+//! Starting a run: the form checked and turned into a target, secrets and settings, the
+//! run built (with what a check or a saved journal already knows), and driven to its end,
+//! with the journal, the reports and the diagnosis following it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use roster_core::run::{Phase, Run, RunConfig};
+use roster_core::send::{Secrets, Target};
+use roster_core::Status;
+
+use super::state::AppState;
+use crate::glue::clock::{now_ms, BrowserJitter};
+use crate::glue::driver;
+
+/// The engine settings from the form, or what is wrong with them.
+fn run_config(state: &AppState) -> Result<RunConfig, String> {
+    let number = |text: String, what: &str, range: std::ops::RangeInclusive<u32>| {
+        let text = text.trim().to_owned();
+        match text.parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(format!(
+                "{what} must be a whole number from {} to {}.",
+                range.start(),
+                range.end()
+            )),
+        }
+    };
+    let concurrency = number(
+        state.concurrency.get_untracked(),
+        "Parallel requests",
+        1..=6,
+    )?;
+    let max_attempts = number(
+        state.max_attempts.get_untracked(),
+        "Attempts per row",
+        1..=10,
+    )?;
+    let rate = state.rate_per_min.get_untracked();
+    let rate_per_min = if rate.trim().is_empty() {
+        None
+    } else {
+        Some(number(rate, "Requests per minute", 1..=100_000)?)
+    };
+    Ok(RunConfig {
+        concurrency: concurrency as usize,
+        max_attempts,
+        rate_per_min,
+        ..RunConfig::default()
+    })
+}
+
+/// Checks the form and builds the target, or says what is missing.
+pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
+    let url = state.server_url.get_untracked().trim().to_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(
+            "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
+        );
+    }
+    if roster_core::diagnose::is_plain_http(&url) && !state.http_ack.get_untracked() {
+        return Err(
+            "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\"."
+                .into(),
+        );
+    }
+    let target = state.target()?;
+    let secrets = state.secrets();
+    match state
+        .target
+        .with_untracked(|k| k.missing_credentials(&secrets))
+    {
+        Some(missing) => Err(missing),
+        None => Ok((target, secrets)),
+    }
+}
+
+pub(super) fn start(state: AppState) {
+    start_with(state, None);
+}
+
+/// Starts a run; with `resume`, carries over that journal's finished rows and checks its
+/// unknown ones first (issue 5: `super::resume`).
+pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::Journal>) {
+    let Some(plan) = state.plan.get_untracked() else {
+        state.file_error.set(Some("Choose a file first.".into()));
+        return;
+    };
+    if let Some(busy) = state.sheet.busy.get_untracked() {
+        state.announcement.set(format!(
+            "Not started: the file is still being read ({}). Start again when it is done.",
+            busy.what.to_lowercase()
+        ));
+        return;
+    }
+    let (target, secrets) = match target_for(&state) {
+        Ok(t) => t,
+        Err(message) => {
+            state.login_error.set(Some(message));
+            return;
+        }
+    };
+    let config = match run_config(&state) {
+        Ok(c) => c,
+        Err(message) => {
+            state.announcement.set(message);
+            return;
+        }
+    };
+    state.login_error.set(None);
+    state.diagnosis.set(None);
+    let name = target.name().to_owned();
+    let kind = state.target.get_untracked();
+    let now = now_ms();
+    let url = state.server_url.get_untracked().trim().to_owned();
+    // Resuming Aurora: rows whose answer was lost are looked up first (GetUsers).
+    let recheck = resume
+        .as_ref()
+        .filter(|j| kind.settles_unknown() && j.previous().iter().any(|p| p.1 == Status::Unknown))
+        .map(|_| {
+            (
+                roster_core::send::aurora::Aurora::new(&url),
+                secrets.clone(),
+            )
+        });
+    // After an Aurora run, rows left unknown are settled by listing the accounts.
+    let settle = kind.settles_unknown().then(|| {
+        (
+            roster_core::send::aurora::Aurora::new(&url),
+            secrets.clone(),
+        )
+    });
+    let mut run = Run::new(target, secrets, &plan, config, now)
+        .with_jitter(Box::new(BrowserJitter))
+        .with_wall_clock(js_sys::Date::now() as u64);
+    if let Some(check) = state.check.get_untracked().filter(|c| c.0 == url) {
+        run.mark_existing(&check.1.existing_rows(&plan), now);
+    }
+    if let Some(journal) = &resume {
+        run.resume_from(&journal.previous(), now);
+    }
+    super::reports::begin(state, &name, &url, now);
+    let journal = super::journal::begin(state, &run);
+    let run = Rc::new(RefCell::new(run));
+    state.run.set_value(Some(run.clone()));
+    state.active.set(true);
+    state.announcement.set(format!(
+        "Import started: {} rows to {name}.",
+        run.borrow().counts().get(Status::Pending)
+    ));
+    spawn_local(async move {
+        if let Some((aurora, secrets)) = recheck {
+            state
+                .announcement
+                .set("Checking the rows whose answer was lost (GetUsers)…".into());
+            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            match check.result() {
+                Some(Ok(report)) => {
+                    let mut run = run.borrow_mut();
+                    run.mark_existing(&report.existing_rows(&plan), now_ms());
+                }
+                Some(Err(message)) => {
+                    state.login_error.set(Some(message.to_owned()));
+                    state.active.set(false);
+                    state.run.set_value(None);
+                    state.announcement.set(
+                        "Not resumed: the check before resuming failed. No row was sent.".into(),
+                    );
+                    return;
+                }
+                None => {}
+            }
+        }
+        let mut diagnosing = false;
+        let sending = journal.clone();
+        let before_send = move |rows: &[usize]| {
+            if let Some(journal) = &sending {
+                journal.borrow_mut().before_send(rows);
+            }
+        };
+        driver::drive(run.clone(), before_send, |run, changed, now| {
+            if let Some(journal) = &journal {
+                journal.borrow_mut().note(run, !changed.is_empty());
+            }
+            super::diagnosis::watch(state, run, &mut diagnosing);
+            state.sync(run, &changed);
+            state.progress.set(run.progress(now));
+        })
+        .await;
+        let unknown = run.borrow().counts().get(Status::Unknown);
+        if let (Some((aurora, secrets)), true) = (settle, unknown > 0) {
+            state.announcement.set(format!(
+                "Checking {unknown} rows whose answer was lost, by listing the server's accounts (GetUsers)…"
+            ));
+            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            if let Some(Ok(report)) = check.result() {
+                let mut run = run.borrow_mut();
+                run.settle_unknown(&report.existing_rows(&plan), now_ms());
+                let changed = run.take_changed();
+                state.sync(&run, &changed);
+                state.progress.set(run.progress(now_ms()));
+            }
+        }
+        state.active.set(false);
+        let run = run.borrow();
+        if let Some(journal) = &journal {
+            journal.borrow_mut().finish(state, &run);
+        }
+        super::reports::end(state);
+        super::diagnosis::after_run(state, &run, diagnosing);
+        let counts = run.counts();
+        let sentence = match run.phase() {
+            Phase::LoginFailed(_) => {
+                state.run.set_value(None);
+                "Import not started: the login failed. No row was sent.".to_owned()
+            }
+            Phase::Stopped(reason) => {
+                format!(
+                    "Import stopped: {reason} Result: {}.",
+                    super::import::tally(&counts)
+                )
+            }
+            _ => format!("Import finished: {}.", super::import::tally(&counts)),
+        };
+        state.announcement.set(sentence);
+    });
+}
