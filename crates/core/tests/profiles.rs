@@ -1341,3 +1341,24 @@ fn a_refused_probe_logs_in_again_or_stops_without_ambiguity() {
     assert_eq!(run.rows()[1].status, Status::Skipped);
     assert!(server.seen.iter().all(|(m, _)| *m != Method::Put));
 }
+
+proptest::proptest! {
+    /// Whatever a cell holds, the Synapse PUT keeps its three keys, each cell's text
+    /// intact, and its path one segment under the admin users endpoint.
+    #[test]
+    fn no_cell_changes_a_requests_shape(cell in "\\PC{0,40}", name in "[\"{}/?#%.:@ a-z]{0,20}") {
+        let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[("server_name", "m.example")]));
+        let session = Session::new("t");
+        let put = t.create(&session, &row("e@x.org", &cell, Some(&name), Some(&cell)));
+        let body = json_body(&put);
+        let object = body.as_object().unwrap();
+        proptest::prop_assert!(object.len() <= 3);
+        if !cell.is_empty() {
+            proptest::prop_assert_eq!(&body["password"], &json!(cell));
+        }
+        let path = put.url.strip_prefix("https://m.example/_synapse/admin/v2/users/@").unwrap();
+        proptest::prop_assert!(path.ends_with(":m.example"));
+        proptest::prop_assert!(!path.contains(['/', '?', '#']));
+        proptest::prop_assert!(path != "..:m.example");
+    }
+}
