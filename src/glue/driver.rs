@@ -25,12 +25,14 @@ const PAUSED_POLL_MS: u64 = 100;
 /// Which command an answer belongs to.
 enum Tag {
     Login,
+    Probe(usize),
     Create(usize),
 }
 
 async fn perform(command: Command) -> (Tag, Exchange) {
     match command {
         Command::Login(request) => (Tag::Login, fetch::perform(&request).await),
+        Command::Probe { row, request } => (Tag::Probe(row), fetch::perform(&request).await),
         Command::Create { row, request } => (Tag::Create(row), fetch::perform(&request).await),
     }
 }
@@ -57,7 +59,8 @@ pub async fn drive(
                 .iter()
                 .filter_map(|c| match c {
                     Command::Create { row, .. } => Some(*row),
-                    Command::Login(_) => None,
+                    // A probe creates nothing: only creates are announced.
+                    Command::Login(_) | Command::Probe { .. } => None,
                 })
                 .collect();
             before_send(&rows);
@@ -90,6 +93,7 @@ pub async fn drive(
             let mut run = run.borrow_mut();
             match tag {
                 Tag::Login => run.on_login(&exchange, now),
+                Tag::Probe(row) => run.on_probe(row, &exchange, now),
                 Tag::Create(row) => run.on_create(row, &exchange, now),
             }
         }

@@ -1,26 +1,40 @@
 //! Performing a core [`HttpRequest`] with the browser's fetch.
 
 use gloo_net::http::RequestBuilder;
-use roster_core::http::{Exchange, HttpRequest, HttpResponse};
+use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
 use web_sys::{AbortController, RequestCredentials};
 
 /// How long a request may go unanswered before it counts as lost.
 pub const TIMEOUT_MS: u32 = 60_000;
 
-/// POSTs the request. Cookies are never sent (`credentials: "omit"`): a cookie of the
+/// Performs the request with its method. Cookies are never sent (`credentials: "omit"`): a cookie of the
 /// target's origin could otherwise stand in for the token the request carries.
 pub async fn perform(request: &HttpRequest) -> Exchange {
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);
+    let method = match request.method {
+        Method::Get => gloo_net::http::Method::GET,
+        Method::Post => gloo_net::http::Method::POST,
+        Method::Put => gloo_net::http::Method::PUT,
+        Method::Patch => gloo_net::http::Method::PATCH,
+        Method::Delete => gloo_net::http::Method::DELETE,
+    };
     let mut builder = RequestBuilder::new(&request.url)
-        .method(gloo_net::http::Method::POST)
+        .method(method)
         .credentials(RequestCredentials::Omit)
-        .abort_signal(signal.as_ref())
-        .header("Content-Type", request.body.content_type());
+        .abort_signal(signal.as_ref());
+    if request.body != Body::Empty {
+        builder = builder.header("Content-Type", request.body.content_type());
+    }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let sent = match builder.body(request.body.encode()) {
+    let built = if request.body == Body::Empty {
+        builder.build()
+    } else {
+        builder.body(request.body.encode())
+    };
+    let sent = match built {
         Ok(req) => req,
         Err(e) => {
             return Exchange::NoAnswer {

@@ -8,13 +8,17 @@ pub enum Body {
     Form(Vec<(String, String)>),
     /// `application/json` text.
     Json(String),
+    /// No body at all (a `GET`): no `Content-Type` either.
+    Empty,
 }
 
 impl Body {
+    /// The `Content-Type` to send; empty for [`Body::Empty`], which sends none.
     pub fn content_type(&self) -> &'static str {
         match self {
             Body::Form(_) => "application/x-www-form-urlencoded",
             Body::Json(_) => "application/json",
+            Body::Empty => "",
         }
     }
 
@@ -25,14 +29,43 @@ impl Body {
                 .extend_pairs(fields)
                 .finish(),
             Body::Json(text) => text.clone(),
+            Body::Empty => String::new(),
         }
     }
 }
 
-/// A POST the glue must perform, always with `credentials: "omit"` so that no cookie of
+/// The HTTP method of a request. The built-in targets only POST; profile targets
+/// (`crate::target::profile`) also GET (exists probes, whoami) and PUT (upserts).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    #[default]
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A request the glue must perform, always with `credentials: "omit"` so that no cookie of
 /// the target's origin can stand in for the token the request carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpRequest {
+    pub method: Method,
     pub url: String,
     /// Extra headers. `Content-Type` comes from the body.
     pub headers: Vec<(String, String)>,

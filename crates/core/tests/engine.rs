@@ -254,6 +254,7 @@ fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
                     let answer = server.handle(&request);
                     run.on_create(row, &answer, now);
                 }
+                Command::Probe { .. } => panic!("Aurora has no exists probe"),
             }
         }
     }
@@ -941,6 +942,7 @@ fn many_faults_in_a_row_pause_the_run_and_resume_goes_on() {
                 Command::Create { row, request } => {
                     run.on_create(row, &server.handle(&request), now)
                 }
+                Command::Probe { .. } => panic!("Aurora has no exists probe"),
             }
         } else {
             now = run.next_wake(now).expect("waiting on time");

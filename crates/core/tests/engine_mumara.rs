@@ -257,7 +257,9 @@ fn drive(run: &mut Run, server: &mut FakeMumara, latency: u64) -> u64 {
         while let Some(cmd) = run.next_command(now) {
             match cmd {
                 Command::Create { row, request } => in_flight.push((now + latency, row, request)),
-                Command::Login(_) => panic!("Mumara has no login"),
+                Command::Login(_) | Command::Probe { .. } => {
+                    panic!("Mumara has no login and no probe")
+                }
             }
         }
         let next_answer = in_flight.iter().map(|(t, _, _)| *t).min();

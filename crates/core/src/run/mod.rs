@@ -19,14 +19,25 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
 use crate::input::map::UserRow;
 use crate::input::plan::PlannedRow;
-use crate::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
+use crate::send::{
+    LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
+};
 use pace::{Backoff, Jitter, Pacer, XorShift};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Login(HttpRequest),
-    Create { row: usize, request: HttpRequest },
+    /// Asks whether the row's account exists, before its create (targets whose create is
+    /// an upsert). Creates nothing; the answer goes to [`Run::on_probe`].
+    Probe {
+        row: usize,
+        request: HttpRequest,
+    },
+    Create {
+        row: usize,
+        request: HttpRequest,
+    },
 }
 
 /// Why a run stopped (or its login failed): a typed cause, the answer's code, and the
@@ -151,8 +162,12 @@ pub struct Run {
     /// Bumped at each login, so that one invalid session triggers one re-login.
     generation: u32,
     login_in_flight: bool,
-    /// Which session each create in flight used.
+    /// Which session each create (or probe) in flight used.
     in_flight: Vec<(usize, u32)>,
+    /// Rows whose exists probe just said absent: their next send is the create itself.
+    /// Cleared when the create goes, so every attempt is probed again (an earlier
+    /// attempt's lost answer may have created the account).
+    absent_known: Vec<bool>,
     fruitless_logins: u32,
     logged_in_once: bool,
     /// Failed attempts of the login under way, and when it may be tried again.
@@ -237,6 +252,7 @@ impl Run {
             pacer: config.rate_per_min.map(|r| Pacer::new(r, 1, now_ms)),
             config,
             ready_at: vec![0; rows.len()],
+            absent_known: vec![false; rows.len()],
             users,
             rows,
             queue,
@@ -480,7 +496,16 @@ impl Run {
             .position(|&r| self.ready_at[r] <= now_ms)?;
         let row = self.queue.remove(pos).expect("position is in range");
         let user = self.users[row].as_ref().expect("queued rows are valid");
-        let request = self.target.create(session, user);
+        let after_probe = std::mem::take(&mut self.absent_known[row]);
+        let probe = if after_probe {
+            None
+        } else {
+            self.target.exists_probe(session, user)
+        };
+        let request = match &probe {
+            Some(request) => request.clone(),
+            None => self.target.create(session, user),
+        };
         self.in_flight.push((row, *generation));
         if let Some(pacer) = &mut self.pacer {
             pacer.take(now_ms);
@@ -488,9 +513,15 @@ impl Run {
         self.count_request(now_ms);
         self.set_status(row, Status::Sending);
         let state = &mut self.rows[row];
-        state.attempts += 1;
+        // A probe and the create it lets through are one attempt.
+        if !after_probe {
+            state.attempts += 1;
+        }
         state.first_sent_ms.get_or_insert(now_ms);
         self.changed.push(row);
+        if probe.is_some() {
+            return Some(Command::Probe { row, request });
+        }
         Some(Command::Create { row, request })
     }
 
@@ -583,22 +614,124 @@ impl Run {
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
-        let mut outcome = self.target.read_create(exchange);
+        let outcome = self.target.read_create(exchange);
+        self.apply(row, generation, outcome, false, now_ms);
+    }
+
+    /// Hands back the answer to a [`Command::Probe`] for `row`: absent sends the create
+    /// next; exists ends the row `exists` without ever sending the create; anything else
+    /// is handled like a create's answer (retries, pacing, re-login, stops), except that
+    /// a probe creates nothing, so its faults are never ambiguous.
+    pub fn on_probe(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
+            return;
+        };
+        let (_, generation) = self.in_flight.swap_remove(pos);
+        self.first_answer_seen = true;
+        self.changed.push(row);
+        if let Some(limit) = self.target.stated_rate_limit(exchange) {
+            self.learn_limit(limit, now_ms);
+        }
+        let outcome = match self.target.read_probe(exchange) {
+            ProbeAnswer::Absent => {
+                self.api_proven = true;
+                self.fault_streak = 0;
+                self.rate_limit_streak = 0;
+                self.fruitless_logins = 0;
+                self.on_success(now_ms);
+                self.absent_known[row] = true;
+                self.ready_at[row] = now_ms;
+                self.requeue(row, true, "Not on the server: creating it.".into(), now_ms);
+                self.settle(now_ms);
+                return;
+            }
+            ProbeAnswer::Exists { code, message } => Outcome::Exists { code, message },
+            ProbeAnswer::Other(outcome) => unambiguous(outcome),
+        };
+        self.apply(row, generation, outcome, true, now_ms);
+    }
+
+    /// The exists probes that can settle the rows left `unknown` once the run is over,
+    /// for targets that have one (the same question as [`Run::settle_unknown`] asks of
+    /// a listing). Send each, then hand its answer to [`Run::on_settle_probe`].
+    pub fn settle_probes(&self) -> Vec<(usize, HttpRequest)> {
+        let Some((_, session)) = &self.session else {
+            return Vec::new();
+        };
+        if !self.is_over() {
+            return Vec::new();
+        }
+        (0..self.rows.len())
+            .filter(|&r| self.rows[r].status == Status::Unknown)
+            .filter_map(|r| {
+                let user = self.users[r].as_ref()?;
+                Some((r, self.target.exists_probe(session, user)?))
+            })
+            .collect()
+    }
+
+    /// Settles one `unknown` row from its exists probe after the run: on the server ends
+    /// `exists` (most likely created by Roster's lost attempt), absent ends `failed`
+    /// (no attempt created it); any other answer leaves it `unknown`.
+    pub fn on_settle_probe(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        if !self.is_over() || self.rows.get(row).map(|r| r.status) != Some(Status::Unknown) {
+            return;
+        }
+        let code = self.rows[row].code;
+        match self.target.read_probe(exchange) {
+            ProbeAnswer::Exists { .. } => self.finish_row(
+                row,
+                Status::Exists,
+                code,
+                "The answer was lost, and the account is on the server (found by the exists check after the run): most likely created by Roster.".into(),
+                now_ms,
+            ),
+            ProbeAnswer::Absent => {
+                let message = format!(
+                    "Not on the server when checked after the run, so no attempt created it. Last answer: {}",
+                    self.rows[row].message
+                );
+                self.finish_row(row, Status::Failed, code, message, now_ms);
+            }
+            ProbeAnswer::Other(_) => {}
+        }
+    }
+
+    /// What one answer (a create's, or a probe's) does to its row and to the run.
+    fn apply(
+        &mut self,
+        row: usize,
+        generation: u32,
+        mut outcome: Outcome,
+        probe: bool,
+        now_ms: u64,
+    ) {
+        if probe {
+            if let Outcome::Created { .. } = outcome {
+                outcome = Outcome::Unreadable {
+                    code: None,
+                    message:
+                        "The exists check's answer reads as a creation, which a check cannot be."
+                            .into(),
+                };
+            }
+        }
         if let Outcome::Unreadable { code, message } = outcome {
             // Before any answer showed that this is the API, HTML where JSON belongs is a
-            // wrong Server URL; after that, one odd answer like a 5xx.
+            // wrong Server URL; after that, one odd answer like a 5xx. A probe's creates
+            // nothing, so it is never ambiguous.
             outcome = if self.api_proven {
                 Outcome::Transient {
                     code,
                     message,
-                    ambiguous: true,
+                    ambiguous: !probe,
                 }
             } else {
                 Outcome::Fatal {
                     kind: StopKind::NotTheApi,
                     code,
                     message: format!("Stopped: {message}"),
-                    ambiguous: true,
+                    ambiguous: !probe,
                 }
             };
         }
@@ -952,6 +1085,29 @@ impl Run {
         if self.ended_ms.is_none() && self.is_over() {
             self.ended_ms = Some(now_ms);
         }
+    }
+}
+
+/// A probe's answer with its ambiguity cleared: a probe creates nothing.
+fn unambiguous(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Transient { code, message, .. } => Outcome::Transient {
+            code,
+            message,
+            ambiguous: false,
+        },
+        Outcome::Fatal {
+            kind,
+            code,
+            message,
+            ..
+        } => Outcome::Fatal {
+            kind,
+            code,
+            message,
+            ambiguous: false,
+        },
+        other => other,
     }
 }
 

@@ -40,6 +40,7 @@ impl Aurora {
         token: Option<&str>,
     ) -> HttpRequest {
         HttpRequest {
+            method: crate::http::Method::Post,
             url: self.api_url.clone(),
             headers: token
                 .map(|t| vec![("Authorization".to_owned(), format!("Bearer {t}"))])

@@ -27,17 +27,35 @@ impl fmt::Debug for Secrets {
     }
 }
 
-/// What authenticates the creates: Aurora's token or Mumara's key. `Debug` never shows it.
+/// What authenticates the creates: Aurora's token, Mumara's key, or a profile target's
+/// token with the values its login captured. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     pub(crate) bearer: String,
+    /// Values a profile target's login read from its answer (`server_name`), by name.
+    pub(crate) captured: Vec<(String, String)>,
 }
 
 impl Session {
     pub fn new(bearer: impl Into<String>) -> Session {
         Session {
             bearer: bearer.into(),
+            captured: Vec::new(),
         }
+    }
+
+    /// The same session with one more captured value.
+    pub fn with_captured(mut self, name: &str, value: impl Into<String>) -> Session {
+        self.captured.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// A value the login captured (never the token).
+    pub fn captured(&self, name: &str) -> Option<&str> {
+        self.captured
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -169,6 +187,18 @@ pub enum Outcome {
     },
 }
 
+/// What an exists probe's answer says about the row's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeAnswer {
+    /// Not on the server: the create may be sent.
+    Absent,
+    /// On the server already: the row ends `exists` and the create is never sent.
+    Exists { code: Option<i64>, message: String },
+    /// Anything else (429, 5xx, a refused session, no answer): handled like a create's
+    /// answer, except that a probe creates nothing, so it is never ambiguous.
+    Other(Outcome),
+}
+
 /// One kind of server Roster can create accounts on.
 pub trait Target {
     /// The name shown to the user.
@@ -183,6 +213,16 @@ pub trait Target {
     fn create(&self, session: &Session, row: &UserRow) -> HttpRequest;
     /// Reads a create's answer.
     fn read_create(&self, exchange: &Exchange) -> Outcome;
+    /// The request that asks whether the row's account exists, sent before each create
+    /// attempt, for targets whose create is an upsert (a `PUT` that would overwrite an
+    /// existing account). `None`: the create is sent straight away.
+    fn exists_probe(&self, _session: &Session, _row: &UserRow) -> Option<HttpRequest> {
+        None
+    }
+    /// Reads an exists probe's answer.
+    fn read_probe(&self, exchange: &Exchange) -> ProbeAnswer {
+        ProbeAnswer::Other(self.read_create(exchange))
+    }
     /// The rate limit an answer states, in requests per minute (Laravel's
     /// `X-RateLimit-Limit`), so that a run paces itself to it.
     fn stated_rate_limit(&self, _exchange: &Exchange) -> Option<u32> {

@@ -185,6 +185,7 @@ impl Target for Mumara {
             body["login_ips"] = json!(ips);
         }
         HttpRequest {
+            method: crate::http::Method::Post,
             url: self.url.clone(),
             headers: vec![
                 ("Authorization".into(), format!("Bearer {}", session.bearer)),

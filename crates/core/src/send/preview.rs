@@ -10,11 +10,10 @@ pub const MASK: &str = "••••••••";
 
 /// One request as text: method, URL, headers, body.
 pub fn describe(request: &HttpRequest) -> String {
-    let mut text = format!(
-        "POST {}\nContent-Type: {}\n",
-        request.url,
-        request.body.content_type()
-    );
+    let mut text = format!("{} {}\n", request.method.as_str(), request.url);
+    if request.body != Body::Empty {
+        text.push_str(&format!("Content-Type: {}\n", request.body.content_type()));
+    }
     for (name, value) in &request.headers {
         text.push_str(&format!("{name}: {value}\n"));
     }
@@ -25,6 +24,7 @@ pub fn describe(request: &HttpRequest) -> String {
             text.push_str(&lines.join("\n"));
         }
         Body::Json(json) => text.push_str(json),
+        Body::Empty => {}
     }
     text
 }
@@ -54,6 +54,10 @@ pub fn preview(
         if let Ok(user) = &planned.user {
             let mut user = user.clone();
             user.password = MASK.into();
+            // An exists probe goes first, for targets that have one.
+            if let Some(probe) = target.exists_probe(&session, &user) {
+                out.push(describe(&probe));
+            }
             out.push(describe(&target.create(&session, &user)));
         }
     }

@@ -5,6 +5,10 @@
 //! The page renders the connection form and the mapping choices from this description and
 //! never compares target names. Adding a built-in target means one module in `send/`
 //! (its requests and answers) and one arm in each `match` below: the compiler lists them.
+//!
+//! [`profile`]: targets described by a declarative JSON profile, and the shipped presets.
+
+pub mod profile;
 
 use std::collections::BTreeMap;
 
@@ -271,6 +275,7 @@ impl TargetKind {
             TargetKind::Mumara => Body::Json("{}".into()),
         };
         HttpRequest {
+            method: crate::http::Method::Post,
             url: self.api_url(server_url),
             headers: vec![("Accept".into(), "application/json".into())],
             body,

@@ -1,0 +1,350 @@
+//! [`ProfileTarget`]: a [`Profile`] run through the engine like a built-in target.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+use super::classify::{Classifier, Mode};
+use super::template::{self, Values};
+use super::{CredentialId, LoginAlternative, Profile, TokenAt};
+use crate::http::{json_in, Exchange, HttpRequest};
+use crate::input::map::{Field, UserRow};
+use crate::send::{
+    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
+    Target,
+};
+
+/// A profile with the run's Server URL and settings.
+pub struct ProfileTarget {
+    profile: Arc<Profile>,
+    api: String,
+    settings: BTreeMap<String, String>,
+    name: &'static str,
+    /// The login under way: which alternative, and the pasted token when the token is a
+    /// credential (the whoami's answer does not carry it). Memory only.
+    pending: RefCell<Option<(usize, String)>>,
+    /// Whether the login in use gives a fresh token each time.
+    renewable: Cell<bool>,
+}
+
+impl fmt::Debug for ProfileTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProfileTarget")
+            .field("profile", &self.profile.id)
+            .field("api", &self.api)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The engine names targets with `&'static str`; a profile's name is interned once.
+fn intern(name: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.iter().find(|n| **n == name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.push(leaked);
+    leaked
+}
+
+impl ProfileTarget {
+    /// `server_url` as typed (trimmed, trailing slash removed); `settings` by setting id,
+    /// empty values replaced by each setting's default.
+    pub fn new(
+        profile: Arc<Profile>,
+        server_url: &str,
+        settings: &BTreeMap<String, String>,
+    ) -> ProfileTarget {
+        let values = profile.settings_in_force(settings);
+        ProfileTarget {
+            api: profile.api_url(server_url),
+            name: intern(&profile.name),
+            profile,
+            settings: values,
+            pending: RefCell::new(None),
+            renewable: Cell::new(false),
+        }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The API URL requests go to.
+    pub fn api_url(&self) -> &str {
+        &self.api
+    }
+
+    /// The settings in force (typed or defaulted).
+    pub fn settings(&self) -> &BTreeMap<String, String> {
+        &self.settings
+    }
+
+    fn values<'a>(&'a self, row: Option<&'a UserRow>, session: Option<&'a Session>) -> Values<'a> {
+        Values {
+            row,
+            fields: &self.profile.fields,
+            settings: Some(&self.settings),
+            session,
+            secrets: None,
+            token: session.map(|s| s.bearer.as_str()),
+        }
+    }
+
+    /// A request with the auth header, for a create or a probe.
+    fn authorized(
+        &self,
+        spec: &super::RequestSpec,
+        session: &Session,
+        row: &UserRow,
+    ) -> HttpRequest {
+        let values = self.values(Some(row), Some(session));
+        let mut request = template::build(&self.api, spec, &values);
+        let auth = &self.profile.auth;
+        let value = template::fill_text(&auth.value, &values);
+        request
+            .headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case(&auth.header));
+        request.headers.insert(0, (auth.header.clone(), value));
+        request
+    }
+
+    fn classifier(&self) -> Classifier<'_> {
+        Classifier {
+            profile: &self.profile,
+            api: &self.api,
+            renewable: self.renewable.get(),
+        }
+    }
+
+    /// Whether every value the alternative captures is given by a setting already.
+    fn nothing_to_capture(&self, alt: &LoginAlternative) -> bool {
+        alt.capture.keys().all(|k| self.settings.contains_key(k))
+    }
+}
+
+impl Target for ProfileTarget {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn required(&self) -> Vec<Field> {
+        self.profile.required_fields()
+    }
+
+    fn login(&self, secrets: &Secrets) -> LoginStep {
+        let Some(index) = self
+            .profile
+            .chosen_login(secrets)
+            .or((!self.profile.login.is_empty()).then_some(0))
+        else {
+            // No login: the key or token goes on every request.
+            self.renewable.set(false);
+            let token = [CredentialId::AccessToken, CredentialId::ApiKey]
+                .into_iter()
+                .map(|c| c.value(secrets))
+                .find(|v| !v.is_empty())
+                .unwrap_or("");
+            return LoginStep::Ready(Session::new(token));
+        };
+        let alt = &self.profile.login[index];
+        let pasted = match &alt.token {
+            TokenAt::Credential(c) => Some(c.value(secrets).to_owned()),
+            TokenAt::Pointer(_) => None,
+        };
+        self.renewable.set(pasted.is_none());
+        if let Some(token) = &pasted {
+            if alt.request.is_none() || self.nothing_to_capture(alt) {
+                let mut session = Session::new(token.clone());
+                for (k, v) in &self.settings {
+                    session = session.with_captured(k, v.clone());
+                }
+                return LoginStep::Ready(session);
+            }
+        }
+        let spec = alt
+            .request
+            .as_ref()
+            .expect("checked: a pointer token has a request");
+        let values = Values {
+            fields: &self.profile.fields,
+            settings: Some(&self.settings),
+            secrets: Some(secrets),
+            token: pasted.as_deref(),
+            ..Values::default()
+        };
+        let request = template::build(&self.api, spec, &values);
+        *self.pending.borrow_mut() = Some((index, pasted.unwrap_or_default()));
+        LoginStep::Request(request)
+    }
+
+    fn read_login(&self, exchange: &Exchange) -> Result<Session, LoginError> {
+        let (index, pasted) = self.pending.borrow().clone().unwrap_or_default();
+        let Some(alt) = self.profile.login.get(index) else {
+            return Err(LoginError::new(
+                StopKind::NotTheApi,
+                format!("{} has no login step.", self.profile.name),
+            ));
+        };
+        let url = alt
+            .request
+            .as_ref()
+            .map_or_else(|| self.api.clone(), |r| format!("{}{}", self.api, r.path));
+        let response = match exchange {
+            Exchange::Answered(r) => r,
+            Exchange::NoAnswer { detail } => {
+                return Err(
+                    LoginError::new(StopKind::Unreachable, no_answer_message(&url, detail))
+                        .transient(),
+                )
+            }
+        };
+        let status = response.status;
+        let code = i64::from(status);
+        let json = json_in(&response.body, Value::is_object).map(|(v, _)| v);
+        let said = ["/error_description", "/error", "/errorMessage", "/message"]
+            .into_iter()
+            .find_map(|p| json.as_ref()?.pointer(p)?.as_str().map(str::to_owned))
+            .map_or_else(String::new, |m| format!(": {m}"));
+        if response.looks_like_html() && status < 500 {
+            return Err(LoginError::new(
+                StopKind::NotTheApi,
+                format!(
+                    "The login answered an HTML page (HTTP {status}), not {}'s API. Is the Server URL right? ({})",
+                    self.profile.name, self.api
+                ),
+            )
+            .code(code));
+        }
+        match status {
+            200..=299 => {}
+            429 => {
+                return Err(LoginError::new(
+                    StopKind::ServerFault,
+                    format!("The login was rate limited (HTTP 429){said}."),
+                )
+                .code(code)
+                .transient())
+            }
+            s if s >= 500 => {
+                return Err(LoginError::new(
+                    StopKind::ServerFault,
+                    format!("The server failed the login (HTTP {s}){said}."),
+                )
+                .code(code)
+                .transient())
+            }
+            404 | 405 => {
+                return Err(LoginError::new(
+                    StopKind::NotTheApi,
+                    format!("No login at {url} (HTTP {status}). Is the Server URL right?"),
+                )
+                .code(code))
+            }
+            _ => {
+                let what = if pasted.is_empty() {
+                    "The login was refused"
+                } else {
+                    "The access token was refused"
+                };
+                return Err(LoginError::new(
+                    StopKind::CredentialsRefused,
+                    format!("{what} (HTTP {status}){said}."),
+                )
+                .code(code));
+            }
+        }
+        let not_api = |why: String| {
+            Err(LoginError::new(
+                StopKind::NotTheApi,
+                format!(
+                    "{why} Is the Server URL {}'s address? ({})",
+                    self.profile.name, self.api
+                ),
+            )
+            .code(code))
+        };
+        let Some(json) = json else {
+            return not_api(format!(
+                "The login's answer is not JSON ({}).",
+                response.snippet()
+            ));
+        };
+        let token = match &alt.token {
+            TokenAt::Credential(_) => pasted,
+            TokenAt::Pointer(p) => match json.pointer(p) {
+                Some(Value::String(t)) if !t.is_empty() => t.clone(),
+                _ => return not_api(format!("The login's answer has no token at {p}.")),
+            },
+        };
+        let mut session = Session::new(token);
+        for (name, capture) in &alt.capture {
+            if let Some(given) = self.settings.get(name) {
+                session = session.with_captured(name, given.clone());
+                continue;
+            }
+            let found = json
+                .pointer(&capture.pointer)
+                .and_then(Value::as_str)
+                .and_then(|v| match &capture.after {
+                    Some(sep) => v.split_once(sep.as_str()).map(|(_, rest)| rest),
+                    None => Some(v),
+                })
+                .filter(|v| !v.is_empty());
+            match found {
+                Some(v) => session = session.with_captured(name, v),
+                None => {
+                    return not_api(format!(
+                        "The login's answer has no {name} at {}.",
+                        capture.pointer
+                    ))
+                }
+            }
+        }
+        for (k, v) in &self.settings {
+            if session.captured(k).is_none() {
+                session = session.with_captured(k, v.clone());
+            }
+        }
+        Ok(session)
+    }
+
+    fn create(&self, session: &Session, row: &UserRow) -> HttpRequest {
+        self.authorized(&self.profile.create, session, row)
+    }
+
+    fn read_create(&self, exchange: &Exchange) -> Outcome {
+        match self.classifier().read(exchange, Mode::Create) {
+            ProbeAnswer::Other(outcome) => outcome,
+            // Rules of `answers` never say absent (checked when the profile is read).
+            ProbeAnswer::Absent | ProbeAnswer::Exists { .. } => unreachable!("create rules"),
+        }
+    }
+
+    fn exists_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        let probe = self.profile.exists.as_ref()?;
+        Some(self.authorized(&probe.request, session, row))
+    }
+
+    fn read_probe(&self, exchange: &Exchange) -> ProbeAnswer {
+        self.classifier().read(exchange, Mode::Probe)
+    }
+
+    fn stated_rate_limit(&self, exchange: &Exchange) -> Option<u32> {
+        let Exchange::Answered(response) = exchange else {
+            return None;
+        };
+        let header = self.profile.rate_limit_header.as_deref()?;
+        response
+            .header(header)?
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&l| l > 0)
+    }
+}

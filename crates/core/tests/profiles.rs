@@ -1,0 +1,1364 @@
+//! Profile targets: the presets parse, bad profiles say where they are wrong, requests are
+//! built from rows through a serializer, each preset reads its server's documented
+//! answers (ugly ones included), and the engine never sends an upsert for an account the
+//! exists probe found.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
+use roster_core::input::map::UserRow;
+use roster_core::input::plan::PlannedRow;
+use roster_core::run::{Command, Phase, Run, RunConfig, Status};
+use roster_core::send::{
+    LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
+};
+use roster_core::target::profile::{preset_json, presets, Profile, ProfileTarget};
+use serde_json::{json, Value};
+
+fn preset(id: &str) -> Arc<Profile> {
+    Arc::new(
+        presets()
+            .into_iter()
+            .find(|p| p.id == id)
+            .unwrap_or_else(|| panic!("no preset {id}")),
+    )
+}
+
+fn settings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn row(email: &str, password: &str, name: Option<&str>, username: Option<&str>) -> UserRow {
+    UserRow {
+        email: email.into(),
+        password: password.into(),
+        name: name.map(str::to_owned),
+        username: username.map(str::to_owned),
+        ..UserRow::default()
+    }
+}
+
+fn answer(status: u16, body: &str) -> Exchange {
+    Exchange::Answered(HttpResponse::new(status, body))
+}
+
+fn json_body(request: &HttpRequest) -> Value {
+    let Body::Json(text) = &request.body else {
+        panic!("a JSON body: {request:?}")
+    };
+    serde_json::from_str(text).unwrap()
+}
+
+fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    request
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+// ---------------------------------------------------------------- parsing
+
+#[test]
+fn every_preset_parses_and_round_trips() {
+    let all = presets();
+    let ids: Vec<&str> = all.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["synapse", "keycloak", "graph", "gitlab"]);
+    let names: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Matrix Synapse",
+            "Keycloak",
+            "Microsoft Graph (Entra ID)",
+            "GitLab"
+        ]
+    );
+    for p in &all {
+        assert!(!p.about.is_empty() && !p.about.contains("http"), "{}", p.id);
+        assert!(!p.permission.is_empty(), "{}", p.id);
+        let again = Profile::from_json(&p.to_pretty_json()).unwrap();
+        assert_eq!(&again, p, "{} round trips", p.id);
+        assert!(preset_json(&p.id).is_some());
+        assert!(!p.required_fields().is_empty());
+    }
+    assert!(preset("synapse").has_exists_probe());
+    assert!(!preset("gitlab").has_exists_probe());
+}
+
+fn with(text: &str, old: &str, new: &str) -> String {
+    assert!(text.contains(old), "{old}");
+    text.replacen(old, new, 1)
+}
+
+#[test]
+fn bad_profiles_name_the_key_and_the_line() {
+    let synapse = preset_json("synapse").unwrap();
+    let line_of = |needle: &str| {
+        synapse[..synapse.find(needle).unwrap()]
+            .matches('\n')
+            .count()
+            + 1
+    };
+
+    let bad = with(synapse, r#""method": "PUT""#, r#""method": "PATCHH""#);
+    let e = Profile::from_json(&bad).unwrap_err();
+    assert_eq!(e.path, "create.method");
+    assert_eq!(e.line, Some(line_of(r#""method": "PUT""#)));
+    let text = e.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "profile line {}: create.method: unknown variant `PATCHH`, expected one of",
+            line_of(r#""method": "PUT""#)
+        )),
+        "{text}"
+    );
+
+    let e = Profile::from_json(&with(
+        synapse,
+        r#""field": "email""#,
+        r#""field": "e_mail""#,
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "fields[1].field");
+    assert!(e.message.contains("unknown Roster field `e_mail`"), "{e}");
+    assert_eq!(e.line, Some(line_of(r#""field": "email""#)));
+
+    let e =
+        Profile::from_json(&with(synapse, r#""status": 429"#, r#""status": "4yx""#)).unwrap_err();
+    assert_eq!(e.path, "answers[2].status");
+    assert!(e.message.contains("not a status"), "{e}");
+
+    let e = Profile::from_json(&with(synapse, r#""schema": 1"#, r#""schema": 2"#)).unwrap_err();
+    assert_eq!(e.path, "schema");
+    assert_eq!(e.line, Some(2));
+
+    let e = Profile::from_json(&with(synapse, r#""about""#, r#""abuot""#)).unwrap_err();
+    assert!(e.message.contains("unknown field `abuot`"), "{e}");
+
+    // A placeholder that names nothing.
+    let e = Profile::from_json(&with(synapse, "{user.password}", "{user.pasword}")).unwrap_err();
+    assert_eq!(e.path, "create.json.password");
+    assert!(
+        e.message.contains("no Roster field is called `pasword`"),
+        "{e}"
+    );
+    assert!(e.line.is_some());
+
+    // A secret never goes into a URL.
+    let e = Profile::from_json(&with(
+        synapse,
+        "/_matrix/client/v3/login",
+        "/_matrix/client/v3/login/{credentials.password}",
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "login[0].request.path");
+    assert!(e.message.contains("secret into the URL"), "{e}");
+
+    // `absent` belongs to probes only.
+    let e = Profile::from_json(&with(
+        synapse,
+        r#"{ "status": 201, "then": "created" }"#,
+        r#"{ "status": 201, "then": "absent" }"#,
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "answers[0].then");
+
+    let e = Profile::from_json("{\n  \"schema\": 1,\n  \"id\": \"x\"\n}").unwrap_err();
+    assert!(e.message.contains("missing field"), "{e}");
+    let e = Profile::from_json("{ not json").unwrap_err();
+    assert_eq!(e.line, Some(1));
+}
+
+// ---------------------------------------------------------------- requests
+
+#[test]
+fn synapse_logs_in_with_a_password_and_probes_then_puts() {
+    let t = ProfileTarget::new(
+        preset("synapse"),
+        " https://matrix.example.org/ ",
+        &settings(&[]),
+    );
+    let secrets = Secrets {
+        login: "admin".into(),
+        password: "s3cret\"}".into(),
+        ..Secrets::default()
+    };
+    let LoginStep::Request(login) = t.login(&secrets) else {
+        panic!("a login request")
+    };
+    assert_eq!(login.method, Method::Post);
+    assert_eq!(
+        login.url,
+        "https://matrix.example.org/_matrix/client/v3/login"
+    );
+    assert_eq!(
+        json_body(&login),
+        json!({"type":"m.login.password","identifier":{"type":"m.id.user","user":"admin"},"password":"s3cret\"}"})
+    );
+    let session = t
+        .read_login(&answer(
+            200,
+            r#"{"user_id":"@admin:example.org","access_token":"syt_tok","device_id":"D","home_server":"example.org"}"#,
+        ))
+        .unwrap();
+    assert_eq!(session.captured("server_name"), Some("example.org"));
+
+    let ann = row("Ann.Lee@mail.example", "pw-ann", Some("Ann Lee"), None);
+    let probe = t.exists_probe(&session, &ann).unwrap();
+    assert_eq!(probe.method, Method::Get);
+    assert_eq!(
+        probe.url,
+        "https://matrix.example.org/_synapse/admin/v2/users/@ann.lee:example.org"
+    );
+    assert_eq!(header(&probe, "Authorization"), Some("Bearer syt_tok"));
+    assert_eq!(probe.body, Body::Empty);
+
+    let put = t.create(&session, &ann);
+    assert_eq!(put.method, Method::Put);
+    assert_eq!(put.url, probe.url);
+    assert_eq!(header(&put, "Authorization"), Some("Bearer syt_tok"));
+    assert_eq!(
+        json_body(&put),
+        json!({"password":"pw-ann","displayname":"Ann Lee","threepids":[{"medium":"email","address":"Ann.Lee@mail.example"}]})
+    );
+    // A username column wins over the address; no name: no displayname key at all.
+    let bob = row("b@x.org", "pw", None, Some("bobby"));
+    let put = t.create(&session, &bob);
+    assert!(put.url.ends_with("/users/@bobby:example.org"));
+    assert_eq!(
+        json_body(&put),
+        json!({"password":"pw","threepids":[{"medium":"email","address":"b@x.org"}]})
+    );
+    assert!(!put.url.contains("syt_tok") && !probe.url.contains("pw"));
+}
+
+#[test]
+fn synapse_with_a_pasted_token_asks_whoami_or_is_ready_when_the_server_name_is_given() {
+    let secrets = Secrets {
+        access_token: " syt_pasted ".into(),
+        ..Secrets::default()
+    };
+    let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
+    let LoginStep::Request(whoami) = t.login(&secrets) else {
+        panic!("whoami")
+    };
+    assert_eq!(whoami.method, Method::Get);
+    assert_eq!(
+        whoami.url,
+        "https://m.example/_matrix/client/v3/account/whoami"
+    );
+    assert_eq!(header(&whoami, "Authorization"), Some("Bearer syt_pasted"));
+    let session = t
+        .read_login(&answer(
+            200,
+            r#"{"user_id":"@root:m.example:8448","device_id":"X"}"#,
+        ))
+        .unwrap();
+    assert_eq!(session.captured("server_name"), Some("m.example:8448"));
+    let put = t.create(&session, &row("a@b.c", "p", None, Some("a")));
+    assert_eq!(header(&put, "Authorization"), Some("Bearer syt_pasted"));
+    // The port's ':' is encoded inside the segment.
+    assert!(
+        put.url.ends_with("/users/@a:m.example%3A8448"),
+        "{}",
+        put.url
+    );
+    // A refused token stops the login.
+    let e = t
+        .read_login(&answer(
+            401,
+            r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed."}"#,
+        ))
+        .unwrap_err();
+    assert_eq!(e.kind, StopKind::CredentialsRefused);
+    assert!(e.message.contains("Invalid access token"), "{}", e.message);
+
+    let given = ProfileTarget::new(
+        preset("synapse"),
+        "https://m.example",
+        &settings(&[("server_name", "example.org")]),
+    );
+    let LoginStep::Ready(session) = given.login(&secrets) else {
+        panic!("nothing to capture: ready")
+    };
+    let put = given.create(&session, &row("a@b.c", "p", None, Some("a")));
+    assert!(put.url.ends_with("/users/@a:example.org"));
+}
+
+#[test]
+fn keycloak_gets_a_token_by_password_grant_and_posts_to_the_realm() {
+    let t = ProfileTarget::new(
+        preset("keycloak"),
+        "https://kc.example.com/",
+        &settings(&[("realm", "staff")]),
+    );
+    let LoginStep::Request(login) = t.login(&Secrets {
+        login: "admin".into(),
+        password: "a&b=c".into(),
+        ..Secrets::default()
+    }) else {
+        panic!()
+    };
+    assert_eq!(login.method, Method::Post);
+    assert_eq!(
+        login.url,
+        "https://kc.example.com/realms/master/protocol/openid-connect/token"
+    );
+    let Body::Form(fields) = &login.body else {
+        panic!("a form")
+    };
+    let fields: BTreeMap<&str, &str> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeMap::from([
+            ("client_id", "admin-cli"),
+            ("grant_type", "password"),
+            ("password", "a&b=c"),
+            ("username", "admin"),
+        ])
+    );
+    assert!(login.body.encode().contains("password=a%26b%3Dc"));
+    let session = t
+        .read_login(&answer(
+            200,
+            r#"{"access_token":"eyJ.kc","expires_in":60,"token_type":"Bearer"}"#,
+        ))
+        .unwrap();
+    let create = t.create(
+        &session,
+        &row("jo@x.org", "pw", Some("Jo Ann Smith"), Some("jo")),
+    );
+    assert_eq!(create.method, Method::Post);
+    assert_eq!(
+        create.url,
+        "https://kc.example.com/admin/realms/staff/users"
+    );
+    assert_eq!(header(&create, "Authorization"), Some("Bearer eyJ.kc"));
+    assert_eq!(
+        json_body(&create),
+        json!({"username":"jo","email":"jo@x.org","firstName":"Jo Ann","lastName":"Smith","enabled":true,
+               "credentials":[{"type":"password","value":"pw","temporary":false}]})
+    );
+    let e = t
+        .read_login(&answer(
+            401,
+            r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
+        ))
+        .unwrap_err();
+    assert_eq!(e.kind, StopKind::CredentialsRefused);
+    assert!(e.message.contains("Invalid user credentials"));
+}
+
+#[test]
+fn graph_and_gitlab_send_the_pasted_token_on_every_create() {
+    let secrets = Secrets {
+        access_token: "tok".into(),
+        ..Secrets::default()
+    };
+    let g = ProfileTarget::new(
+        preset("graph"),
+        "https://graph.microsoft.com",
+        &settings(&[]),
+    );
+    let LoginStep::Ready(session) = g.login(&secrets) else {
+        panic!("no login")
+    };
+    let create = g.create(
+        &session,
+        &row("ann@contoso.com", "Pw-1234!", Some("Ann Lee"), None),
+    );
+    assert_eq!(create.url, "https://graph.microsoft.com/v1.0/users");
+    assert_eq!(header(&create, "Authorization"), Some("Bearer tok"));
+    assert_eq!(
+        json_body(&create),
+        json!({"accountEnabled":true,"displayName":"Ann Lee","mailNickname":"ann",
+               "userPrincipalName":"ann@contoso.com",
+               "passwordProfile":{"password":"Pw-1234!","forceChangePasswordNextSignIn":false}})
+    );
+
+    let l = ProfileTarget::new(
+        preset("gitlab"),
+        "https://gitlab.example.com/",
+        &settings(&[]),
+    );
+    let LoginStep::Ready(session) = l.login(&secrets) else {
+        panic!("no login")
+    };
+    let create = l.create(
+        &session,
+        &row("ann@x.org", "pw12345678", Some("Ann"), Some("ann_l")),
+    );
+    assert_eq!(create.method, Method::Post);
+    assert_eq!(create.url, "https://gitlab.example.com/api/v4/users");
+    assert_eq!(header(&create, "PRIVATE-TOKEN"), Some("tok"));
+    assert_eq!(header(&create, "Authorization"), None);
+    assert_eq!(
+        json_body(&create),
+        json!({"username":"ann_l","email":"ann@x.org","name":"Ann","password":"pw12345678","skip_confirmation":true})
+    );
+}
+
+#[test]
+fn a_cell_cannot_change_the_requests_shape_or_path() {
+    let t = ProfileTarget::new(
+        preset("synapse"),
+        "https://m.example",
+        &settings(&[("server_name", "m.example")]),
+    );
+    let session = Session::new("t").with_captured("server_name", "m.example");
+    for evil in [
+        r#"}, "admin": true, "x": ""#,
+        "../",
+        "..",
+        "?a=b",
+        "a/../../b#x",
+        "%2e%2e",
+    ] {
+        let r = row("e@x.org", evil, Some(evil), Some(evil));
+        let put = t.create(&session, &r);
+        let body = json_body(&put);
+        // The same three keys, each cell a string: nothing was injected.
+        let keys: BTreeSet<&str> = body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from(["displayname", "password", "threepids"]),
+            "{evil}"
+        );
+        assert_eq!(body["password"], json!(evil));
+        assert_eq!(body["displayname"], json!(evil));
+        // The path keeps its prefix and one segment; nothing climbs or starts a query.
+        let path = put
+            .url
+            .strip_prefix("https://m.example/_synapse/admin/v2/users/")
+            .unwrap();
+        assert!(
+            !path.contains('/') && !path.contains('?') && !path.contains('#'),
+            "{evil}: {path}"
+        );
+        assert!(
+            path.starts_with('@') && path.ends_with(":m.example"),
+            "{path}"
+        );
+        assert!(!path.split('/').any(|s| s == ".." || s == "@.."), "{path}");
+    }
+    // A form body is encoded by the form encoder.
+    let k = ProfileTarget::new(
+        preset("keycloak"),
+        "https://kc",
+        &settings(&[("realm", "../x?y")]),
+    );
+    let LoginStep::Request(login) = k.login(&Secrets {
+        login: "a&grant_type=client_credentials".into(),
+        password: "p".into(),
+        ..Secrets::default()
+    }) else {
+        panic!()
+    };
+    let encoded = login.body.encode();
+    assert_eq!(encoded.matches("grant_type=").count(), 1, "{encoded}");
+    let session = Session::new("t");
+    let create = k.create(&session, &row("a@b.c", "p", None, Some("a")));
+    assert_eq!(create.url, "https://kc/admin/realms/..%2Fx%3Fy/users");
+}
+
+// ---------------------------------------------------------------- answers
+
+fn created(o: Outcome) -> Option<String> {
+    match o {
+        Outcome::Created { target_id } => target_id,
+        other => panic!("created, got {other:?}"),
+    }
+}
+
+#[test]
+fn synapse_answers() {
+    let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
+    // Password login: 401 on a create logs in again.
+    let _ = t.login(&Secrets {
+        login: "a".into(),
+        password: "b".into(),
+        ..Secrets::default()
+    });
+    assert_eq!(
+        created(t.read_create(&answer(
+            201,
+            r#"{"name":"@ann:m.example","displayname":"Ann"}"#
+        ))),
+        Some("@ann:m.example".into())
+    );
+    // 200 from the PUT: the account was there (and was modified).
+    match t.read_create(&answer(200, r#"{"name":"@ann:m.example"}"#)) {
+        Outcome::Exists { message, .. } => {
+            assert!(message.contains("Synapse updated it"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let limited = t.read_create(&answer(
+        429,
+        r#"{"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":2000}"#,
+    ));
+    assert!(
+        matches!(
+            limited,
+            Outcome::RateLimited {
+                retry_after: Some(RetryAfter::Delay(2000)),
+                ..
+            }
+        ),
+        "{limited:?}"
+    );
+    assert!(matches!(
+        t.read_create(&answer(401, r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed.","soft_logout":false}"#)),
+        Outcome::Reauth { code: Some(401), .. }
+    ));
+    assert!(matches!(
+        t.read_create(&answer(
+            403,
+            r#"{"errcode":"M_FORBIDDEN","error":"You are not a server admin"}"#
+        )),
+        Outcome::Fatal {
+            kind: StopKind::AccessDenied,
+            ambiguous: false,
+            ..
+        }
+    ));
+    match t.read_create(&answer(
+        400,
+        r#"{"errcode":"M_INVALID_PARAM","error":"Invalid password"}"#,
+    )) {
+        Outcome::Rejected { message, .. } => assert_eq!(message, "Invalid password"),
+        other => panic!("{other:?}"),
+    }
+    // Ugly answers: a proxy's 502 page after the insert, an HTML login page, no answer.
+    assert!(matches!(
+        t.read_create(&answer(
+            502,
+            "<html><body><h1>502 Bad Gateway</h1></body></html>"
+        )),
+        Outcome::Transient {
+            ambiguous: true,
+            code: Some(502),
+            ..
+        }
+    ));
+    assert!(matches!(
+        t.read_create(&Exchange::Answered(HttpResponse {
+            redirected_to: Some("https://m.example/login".into()),
+            ..HttpResponse::new(200, "<!DOCTYPE html><html><form action=\"/login\">")
+        })),
+        Outcome::Unreadable { .. }
+    ));
+    assert!(matches!(
+        t.read_create(&Exchange::NoAnswer {
+            detail: "Failed to fetch".into()
+        }),
+        Outcome::Transient {
+            ambiguous: true,
+            ..
+        }
+    ));
+    // A 2xx no rule recognises is never taken for a creation.
+    assert!(matches!(
+        t.read_create(&answer(202, "{}")),
+        Outcome::Unreadable { .. }
+    ));
+
+    // The probe: 200 exists, 404 absent, faults never ambiguous.
+    assert!(matches!(
+        t.read_probe(&answer(200, r#"{"name":"@ann:m.example","deactivated":0}"#)),
+        ProbeAnswer::Exists { .. }
+    ));
+    assert_eq!(
+        t.read_probe(&answer(
+            404,
+            r#"{"errcode":"M_NOT_FOUND","error":"User not found"}"#
+        )),
+        ProbeAnswer::Absent
+    );
+    assert!(matches!(
+        t.read_probe(&answer(
+            500,
+            r#"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#
+        )),
+        ProbeAnswer::Other(Outcome::Transient {
+            ambiguous: false,
+            ..
+        })
+    ));
+    assert!(matches!(
+        t.read_probe(&Exchange::NoAnswer { detail: "x".into() }),
+        ProbeAnswer::Other(Outcome::Transient {
+            ambiguous: false,
+            ..
+        })
+    ));
+    // An HTML 404 from a proxy is no "absent".
+    assert!(matches!(
+        t.read_probe(&answer(404, "<html><body>Not Found</body></html>")),
+        ProbeAnswer::Other(Outcome::Unreadable { .. })
+    ));
+    assert!(matches!(
+        t.read_probe(&answer(
+            429,
+            r#"{"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":1500}"#
+        )),
+        ProbeAnswer::Other(Outcome::RateLimited {
+            retry_after: Some(RetryAfter::Delay(1500)),
+            ..
+        })
+    ));
+
+    // With a pasted token, a refused session cannot be renewed: it stops.
+    let _ = t.login(&Secrets {
+        access_token: "x".into(),
+        ..Secrets::default()
+    });
+    assert!(matches!(
+        t.read_create(&answer(
+            401,
+            r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed."}"#
+        )),
+        Outcome::Fatal {
+            kind: StopKind::CredentialsRefused,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn keycloak_answers() {
+    let t = ProfileTarget::new(
+        preset("keycloak"),
+        "https://kc",
+        &settings(&[("realm", "r")]),
+    );
+    let _ = t.login(&Secrets {
+        login: "a".into(),
+        password: "b".into(),
+        ..Secrets::default()
+    });
+    let ok = HttpResponse::new(201, "").with_header(
+        "Location",
+        "https://kc/admin/realms/r/users/6f0e2b1c-88aa-4d1e-9f3a-0c5d1e2f3a4b",
+    );
+    assert_eq!(
+        created(t.read_create(&Exchange::Answered(ok))),
+        Some("6f0e2b1c-88aa-4d1e-9f3a-0c5d1e2f3a4b".into())
+    );
+    // Keycloak's CORS exposes no header: in a browser the 201 arrives without a
+    // readable Location. It is still Keycloak's `Response.created`: created, no id.
+    assert_eq!(created(t.read_create(&answer(201, ""))), None);
+    for body in [
+        r#"{"errorMessage":"User exists with same username"}"#,
+        r#"{"errorMessage":"User exists with same email"}"#,
+    ] {
+        match t.read_create(&answer(409, body)) {
+            Outcome::Exists {
+                code: Some(409),
+                message,
+            } => assert!(message.starts_with("User exists")),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Tokens live about 60 s: 401 logs in again.
+    assert!(matches!(
+        t.read_create(&answer(401, r#"{"error":"HTTP 401 Unauthorized"}"#)),
+        Outcome::Reauth { .. }
+    ));
+    assert!(matches!(
+        t.read_create(&answer(403, r#"{"error":"HTTP 403 Forbidden"}"#)),
+        Outcome::Fatal {
+            kind: StopKind::AccessDenied,
+            ..
+        }
+    ));
+    match t.read_create(&answer(
+        400,
+        r#"{"field":"email","errorMessage":"invalidEmailMessage","params":["email"]}"#,
+    )) {
+        Outcome::Rejected { message, .. } => assert_eq!(message, "invalidEmailMessage"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        t.read_create(&answer(404, r#"{"error":"Realm not found."}"#)),
+        Outcome::Fatal {
+            kind: StopKind::NotTheApi,
+            ..
+        }
+    ));
+    assert!(matches!(
+        t.read_create(&answer(500, r#"{"error":"unknown_error"}"#)),
+        Outcome::Transient {
+            ambiguous: true,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn graph_answers() {
+    let t = ProfileTarget::new(
+        preset("graph"),
+        "https://graph.microsoft.com",
+        &settings(&[]),
+    );
+    let _ = t.login(&Secrets {
+        access_token: "x".into(),
+        ..Secrets::default()
+    });
+    assert_eq!(
+        created(t.read_create(&answer(201, r#"{"@odata.context":"x","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"a@contoso.com"}"#))),
+        Some("87d349ed-44d7-43e1-9a83-5f2406dee5bd".into())
+    );
+    assert!(matches!(
+        t.read_create(&answer(400, r#"{"error":{"code":"Request_BadRequest","message":"Another object with the same value for property userPrincipalName already exists.","innerError":{"request-id":"r"}}}"#)),
+        Outcome::Exists { .. }
+    ));
+    match t.read_create(&answer(400, r#"{"error":{"code":"Request_BadRequest","message":"The specified password does not comply with password complexity requirements."}}"#)) {
+        Outcome::Rejected { message, .. } => assert!(message.contains("complexity")),
+        other => panic!("{other:?}"),
+    }
+    let limited = HttpResponse::new(
+        429,
+        r#"{"error":{"code":"TooManyRequests","message":"Too many requests"}}"#,
+    )
+    .with_header("Retry-After", "Tue, 01 Dec 2026 07:00:30 GMT")
+    .with_header("Date", "Tue, 01 Dec 2026 07:00:05 GMT");
+    assert!(matches!(
+        t.read_create(&Exchange::Answered(limited)),
+        Outcome::RateLimited {
+            retry_after: Some(RetryAfter::Delay(25_000)),
+            ..
+        }
+    ));
+    let limited = HttpResponse::new(429, "{}").with_header("Retry-After", "7");
+    assert!(matches!(
+        t.read_create(&Exchange::Answered(limited)),
+        Outcome::RateLimited {
+            retry_after: Some(RetryAfter::Delay(7_000)),
+            ..
+        }
+    ));
+    // A pasted token that expired stops the run with words to paste a fresh one.
+    match t.read_create(&answer(401, r#"{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}"#)) {
+        Outcome::Fatal { kind: StopKind::CredentialsRefused, message, .. } => {
+            assert!(message.contains("expired"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        t.read_create(&answer(403, r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#)),
+        Outcome::Fatal { kind: StopKind::AccessDenied, .. }
+    ));
+}
+
+#[test]
+fn gitlab_answers() {
+    let t = ProfileTarget::new(preset("gitlab"), "https://gl", &settings(&[]));
+    let _ = t.login(&Secrets {
+        access_token: "x".into(),
+        ..Secrets::default()
+    });
+    assert_eq!(
+        created(t.read_create(&answer(
+            201,
+            r#"{"id":42,"username":"ann","state":"active"}"#
+        ))),
+        Some("42".into())
+    );
+    for taken in [
+        r#"{"message":"Email has already been taken"}"#,
+        r#"{"message":"Username has already been taken"}"#,
+    ] {
+        assert!(matches!(
+            t.read_create(&answer(409, taken)),
+            Outcome::Exists {
+                code: Some(409),
+                ..
+            }
+        ));
+    }
+    match t.read_create(&answer(
+        400,
+        r#"{"message":{"password":["is too short (minimum is 8 characters)"]}}"#,
+    )) {
+        Outcome::Rejected { message, .. } => assert!(message.contains("too short"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        t.read_create(&answer(422, r#"{"message":"x"}"#)),
+        Outcome::Rejected { .. }
+    ));
+    assert!(matches!(
+        t.read_create(&answer(403, r#"{"message":"403 Forbidden"}"#)),
+        Outcome::Fatal {
+            kind: StopKind::AccessDenied,
+            ..
+        }
+    ));
+    assert!(matches!(
+        t.read_create(&answer(401, r#"{"message":"401 Unauthorized"}"#)),
+        Outcome::Fatal {
+            kind: StopKind::CredentialsRefused,
+            ..
+        }
+    ));
+    let limited = HttpResponse::new(429, "Retry later\n").with_header("Retry-After", "60");
+    assert!(matches!(
+        t.read_create(&Exchange::Answered(limited)),
+        Outcome::RateLimited {
+            retry_after: Some(RetryAfter::Delay(60_000)),
+            ..
+        }
+    ));
+    let stated = HttpResponse::new(201, r#"{"id":1}"#).with_header("RateLimit-Limit", "600");
+    assert_eq!(t.stated_rate_limit(&Exchange::Answered(stated)), Some(600));
+}
+
+// ---------------------------------------------------------------- the engine
+
+/// A Synapse admin API in memory: users by localpart with their password, and every
+/// request it saw.
+struct FakeSynapse {
+    users: BTreeMap<String, String>,
+    seen: Vec<(Method, String)>,
+    /// The next probes answer 429 with `retry_after_ms`.
+    limit_probes: usize,
+    /// The next PUTs insert the user, then fail with 500.
+    fail_after_insert: usize,
+    /// The next probe finds the session expired (401), or (403) not an admin's.
+    probe_refusal: Option<u16>,
+    logins: usize,
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&text[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+impl FakeSynapse {
+    fn handle(&mut self, request: &HttpRequest) -> Exchange {
+        let path = request.url.strip_prefix("http://syn").unwrap().to_owned();
+        self.seen.push((request.method, path.clone()));
+        if path == "/_matrix/client/v3/login" {
+            self.logins += 1;
+            return answer(
+                200,
+                r#"{"user_id":"@admin:syn.test","access_token":"tok","device_id":"D"}"#,
+            );
+        }
+        assert_eq!(header(request, "Authorization"), Some("Bearer tok"));
+        let user = decode(path.strip_prefix("/_synapse/admin/v2/users/").unwrap());
+        let local = user
+            .strip_prefix('@')
+            .and_then(|u| u.strip_suffix(":syn.test"))
+            .unwrap()
+            .to_owned();
+        match request.method {
+            Method::Get if self.probe_refusal == Some(401) => {
+                self.probe_refusal = None;
+                answer(
+                    401,
+                    r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Invalid access token passed.","soft_logout":false}"#,
+                )
+            }
+            Method::Get if self.probe_refusal == Some(403) => answer(
+                403,
+                r#"{"errcode":"M_FORBIDDEN","error":"You are not a server admin"}"#,
+            ),
+            Method::Get if self.limit_probes > 0 => {
+                self.limit_probes -= 1;
+                answer(
+                    429,
+                    r#"{"errcode":"M_LIMIT_EXCEEDED","error":"Too Many Requests","retry_after_ms":2000}"#,
+                )
+            }
+            Method::Get => match self.users.get(&local) {
+                Some(_) => answer(200, &json!({"name": user, "deactivated": 0}).to_string()),
+                None => answer(404, r#"{"errcode":"M_NOT_FOUND","error":"User not found"}"#),
+            },
+            Method::Put => {
+                let body = json_body(request);
+                let existed = self
+                    .users
+                    .insert(local, body["password"].as_str().unwrap().to_owned())
+                    .is_some();
+                if self.fail_after_insert > 0 {
+                    self.fail_after_insert -= 1;
+                    return answer(
+                        500,
+                        r#"{"errcode":"M_UNKNOWN","error":"Internal server error"}"#,
+                    );
+                }
+                answer(
+                    if existed { 200 } else { 201 },
+                    &json!({"name": user}).to_string(),
+                )
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+fn planned(rows: &[(&str, &str)]) -> Vec<PlannedRow> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, (email, username))| PlannedRow {
+            line: i as u64 + 2,
+            email: (*email).into(),
+            has_password: true,
+            excluded: false,
+            user: Ok(row(
+                email,
+                &format!("new-pw-{i}"),
+                Some("Someone"),
+                Some(username),
+            )),
+        })
+        .collect()
+}
+
+fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
+    let mut now = 0;
+    for _ in 0..10_000 {
+        if run.is_over() {
+            return now;
+        }
+        let mut batch = Vec::new();
+        while let Some(c) = run.next_command(now) {
+            batch.push(c);
+        }
+        if batch.is_empty() {
+            now = run.next_wake(now).unwrap_or(now + 10).max(now + 1);
+            continue;
+        }
+        for c in batch {
+            now += 5;
+            match c {
+                Command::Login(r) => run.on_login(&server.handle(&r), now),
+                Command::Probe { row, request } => run.on_probe(row, &server.handle(&request), now),
+                Command::Create { row, request } => {
+                    run.on_create(row, &server.handle(&request), now)
+                }
+            }
+        }
+    }
+    panic!("the run did not end")
+}
+
+fn synapse_run(plan: &[PlannedRow]) -> Run {
+    let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
+    Run::new(
+        Box::new(target),
+        Secrets {
+            login: "admin".into(),
+            password: "admin-pw".into(),
+            ..Secrets::default()
+        },
+        plan,
+        RunConfig::default(),
+        0,
+    )
+}
+
+#[test]
+fn the_engine_never_puts_a_user_whose_probe_says_exists_and_creates_after_404() {
+    let mut server = FakeSynapse {
+        users: BTreeMap::from([("bob".to_owned(), "old-pw".to_owned())]),
+        seen: Vec::new(),
+        limit_probes: 0,
+        fail_after_insert: 0,
+        probe_refusal: None,
+        logins: 0,
+    };
+    let plan = planned(&[
+        ("ann@x.org", "ann"),
+        ("bob@x.org", "bob"),
+        ("cy@x.org", "cy"),
+    ]);
+    let mut run = synapse_run(&plan);
+    drive(&mut run, &mut server);
+    assert_eq!(run.phase(), &Phase::Finished);
+    let statuses: Vec<Status> = run.rows().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Status::Created, Status::Exists, Status::Created]);
+    assert_eq!(
+        server.users["bob"], "old-pw",
+        "the existing account is untouched"
+    );
+    let puts: Vec<&str> = server
+        .seen
+        .iter()
+        .filter(|(m, _)| *m == Method::Put)
+        .map(|(_, p)| p.as_str())
+        .collect();
+    assert_eq!(
+        puts,
+        [
+            "/_synapse/admin/v2/users/@ann:syn.test",
+            "/_synapse/admin/v2/users/@cy:syn.test"
+        ]
+    );
+    // Each PUT follows its own 404 probe.
+    for put in puts {
+        let at = server
+            .seen
+            .iter()
+            .position(|(m, p)| *m == Method::Put && p == put)
+            .unwrap();
+        assert_eq!(server.seen[at - 1], (Method::Get, put.to_owned()));
+    }
+    assert_eq!(run.rows()[0].target_id.as_deref(), Some("@ann:syn.test"));
+    assert_eq!(
+        run.rows()[0].attempts,
+        1,
+        "a probe and its create are one attempt"
+    );
+}
+
+#[test]
+fn a_lost_put_is_settled_by_the_next_probe_and_429_waits_for_retry_after_ms() {
+    let mut server = FakeSynapse {
+        users: BTreeMap::new(),
+        seen: Vec::new(),
+        limit_probes: 1,
+        fail_after_insert: 1,
+        probe_refusal: None,
+        logins: 0,
+    };
+    let plan = planned(&[("ann@x.org", "ann")]);
+    let mut run = synapse_run(&plan);
+    let end = drive(&mut run, &mut server);
+    let ann = &run.rows()[0];
+    // 429 (waited 2 s), probe 404, PUT inserted then 500, probe 200: exists, PUT never resent.
+    assert_eq!(ann.status, Status::Exists, "{}", ann.message);
+    assert!(
+        ann.message
+            .contains("Roster most likely created this account"),
+        "{}",
+        ann.message
+    );
+    assert_eq!(
+        server
+            .seen
+            .iter()
+            .filter(|(m, _)| *m == Method::Put)
+            .count(),
+        1
+    );
+    assert!(
+        end >= 2_000,
+        "the 429's retry_after_ms was honoured ({end} ms)"
+    );
+    assert_eq!(run.progress(end).rate_limited, 1);
+}
+
+#[test]
+fn a_run_that_ends_unknown_is_settled_by_probes() {
+    let mut server = FakeSynapse {
+        users: BTreeMap::new(),
+        seen: Vec::new(),
+        limit_probes: 0,
+        fail_after_insert: 100,
+        probe_refusal: None,
+        logins: 0,
+    };
+    let plan = planned(&[("ann@x.org", "ann")]);
+    let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
+    let config = RunConfig {
+        max_attempts: 1,
+        ..RunConfig::default()
+    };
+    let mut run = Run::new(
+        Box::new(target),
+        Secrets {
+            login: "admin".into(),
+            password: "admin-pw".into(),
+            ..Secrets::default()
+        },
+        &plan,
+        config,
+        0,
+    );
+    let now = drive(&mut run, &mut server);
+    assert_eq!(run.rows()[0].status, Status::Unknown);
+    let probes = run.settle_probes();
+    assert_eq!(probes.len(), 1);
+    let (row, request) = &probes[0];
+    let exchange = server.handle(request);
+    run.on_settle_probe(*row, &exchange, now);
+    assert_eq!(run.rows()[0].status, Status::Exists);
+}
+
+/// An in-memory Keycloak whose admin tokens expire after two creates (they live about
+/// 60 s: Keycloak's admin REST API then answers 401).
+#[test]
+fn keycloak_logs_in_again_when_its_short_token_expires() {
+    struct Kc {
+        token: u32,
+        uses: u32,
+        logins: u32,
+        users: BTreeSet<String>,
+    }
+    let mut kc = Kc {
+        token: 0,
+        uses: 0,
+        logins: 0,
+        users: BTreeSet::new(),
+    };
+    let mut handle = |r: &HttpRequest| -> Exchange {
+        if r.url.ends_with("/protocol/openid-connect/token") {
+            kc.logins += 1;
+            kc.token += 1;
+            kc.uses = 0;
+            return answer(
+                200,
+                &json!({"access_token": format!("t{}", kc.token), "expires_in": 60}).to_string(),
+            );
+        }
+        if header(r, "Authorization") != Some(&format!("Bearer t{}", kc.token)) || kc.uses == 2 {
+            return answer(401, r#"{"error":"HTTP 401 Unauthorized"}"#);
+        }
+        kc.uses += 1;
+        let name = json_body(r)["username"].as_str().unwrap().to_owned();
+        if !kc.users.insert(name.clone()) {
+            return answer(409, r#"{"errorMessage":"User exists with same username"}"#);
+        }
+        Exchange::Answered(HttpResponse::new(201, "").with_header(
+            "Location",
+            &format!("http://kc/admin/realms/r/users/id-{name}"),
+        ))
+    };
+    let plan: Vec<PlannedRow> = (0..5)
+        .map(|i| PlannedRow {
+            line: i + 2,
+            email: format!("u{i}@x.org"),
+            has_password: true,
+            excluded: false,
+            user: Ok(row(&format!("u{i}@x.org"), "pw", Some("U Ser"), None)),
+        })
+        .collect();
+    let target = ProfileTarget::new(
+        preset("keycloak"),
+        "http://kc",
+        &settings(&[("realm", "r")]),
+    );
+    let mut run = Run::new(
+        Box::new(target),
+        Secrets {
+            login: "admin".into(),
+            password: "pw".into(),
+            ..Secrets::default()
+        },
+        &plan,
+        RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        },
+        0,
+    );
+    let mut now = 0;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&handle(&r), now),
+            Some(Command::Create { row, request }) => run.on_create(row, &handle(&request), now),
+            Some(Command::Probe { .. }) => panic!("Keycloak has no probe"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+    }
+    assert!(
+        run.rows().iter().all(|r| r.status == Status::Created),
+        "{:?}",
+        run.rows()
+    );
+    assert_eq!(run.rows()[4].target_id.as_deref(), Some("id-u4"));
+    assert_eq!(kc.logins, 3);
+}
+
+#[test]
+fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
+    use roster_core::input::map::Field;
+    use roster_core::input::validate::UsernameRule;
+    use roster_core::target::Credential;
+    let s = preset("synapse");
+    let labels: Vec<(Credential, &str)> = s
+        .credentials
+        .iter()
+        .map(|c| (c.id.credential(), c.label.as_str()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            (Credential::Login, "Login"),
+            (Credential::Password, "Password"),
+            (Credential::AccessToken, "Access token")
+        ]
+    );
+    assert_eq!(s.credential_fields().len(), 3);
+    assert_eq!(s.setting_fields()[0].label, "Server name");
+    assert_eq!(
+        s.username_rule(),
+        UsernameRule::Localpart { from_address: true }
+    );
+    assert_eq!(
+        preset("gitlab").username_rule(),
+        UsernameRule::Text { from_address: true }
+    );
+    assert!(s.rules().required.contains(&Field::Email));
+    assert_eq!(
+        s.field_list(),
+        [Field::Username, Field::Email, Field::Password, Field::Name]
+    );
+    assert_eq!(
+        s.alternatives(),
+        [
+            vec![
+                roster_core::target::profile::CredentialId::Login,
+                roster_core::target::profile::CredentialId::Password
+            ],
+            vec![roster_core::target::profile::CredentialId::AccessToken]
+        ]
+    );
+    let d = s.diagnosis_request(" https://m.example/ ", &settings(&[]));
+    assert_eq!(
+        (d.method, d.url.as_str()),
+        (Method::Get, "https://m.example/_matrix/client/versions")
+    );
+    assert!(d.headers.iter().all(|(n, _)| n != "Authorization"));
+    let k = preset("keycloak").diagnosis_request("https://kc", &settings(&[("admin_realm", "")]));
+    // An empty setting takes its default.
+    assert_eq!(
+        k.url,
+        "https://kc/realms/master/.well-known/openid-configuration"
+    );
+}
+
+#[test]
+fn field_checks_beyond_the_pages_rules() {
+    use roster_core::input::map::Field;
+    let text = with(
+        preset_json("gitlab").unwrap(),
+        r#"{ "field": "name", "required": true, "check": "text", "max_len": 255 }"#,
+        r#"{ "field": "name", "required": true, "check": { "enum": ["Ann", "Bo"] }, "max_len": 3 }"#,
+    );
+    let p = Profile::from_json(&text).unwrap();
+    assert!(p
+        .row_problems(&row("a@b.c", "p", Some("Ann"), None))
+        .is_empty());
+    let problems = p.row_problems(&row("a@b.c", "p", Some("Cyd"), None));
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].0, Field::Name);
+    assert!(problems[0].1.contains("not one of Ann, Bo"), "{problems:?}");
+    let problems = p.row_problems(&row("a@b.c", "p", Some("Annie"), None));
+    assert!(problems[0].1.contains("at most 3"), "{problems:?}");
+    // A username taken from the address is checked too.
+    let long = format!("{}@b.c", "x".repeat(300));
+    assert_eq!(
+        preset("gitlab")
+            .row_problems(&row(&long, "p", Some("A"), None))
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
+    use roster_core::send::preview::preview;
+    let plan = planned(&[("ann@x.org", "ann")]);
+    let target = ProfileTarget::new(
+        preset("synapse"),
+        "https://m.example",
+        &settings(&[("server_name", "m.example")]),
+    );
+    let secrets = Secrets {
+        login: "admin".into(),
+        password: "admin-secret".into(),
+        ..Secrets::default()
+    };
+    let out = preview(&target, &secrets, &plan, 5);
+    assert_eq!(out.len(), 3, "{out:#?}");
+    assert!(out[0].starts_with(
+        "POST https://m.example/_matrix/client/v3/login\nContent-Type: application/json\n"
+    ));
+    assert!(
+        out[1].starts_with("GET https://m.example/_synapse/admin/v2/users/@ann:m.example\n"),
+        "{}",
+        out[1]
+    );
+    assert!(!out[1].contains("Content-Type"));
+    assert!(out[2].starts_with("PUT https://m.example/_synapse/admin/v2/users/@ann:m.example\n"));
+    let all = out.join("\n");
+    assert!(!all.contains("secret") && !all.contains("new-pw"), "{all}");
+}
+
+#[test]
+fn a_refused_probe_logs_in_again_or_stops_without_ambiguity() {
+    let fresh = |refusal| FakeSynapse {
+        users: BTreeMap::new(),
+        seen: Vec::new(),
+        limit_probes: 0,
+        fail_after_insert: 0,
+        probe_refusal: Some(refusal),
+        logins: 0,
+    };
+    // 401 on the probe: log in again, probe again, create.
+    let mut server = fresh(401);
+    let mut run = synapse_run(&planned(&[("ann@x.org", "ann")]));
+    drive(&mut run, &mut server);
+    assert_eq!(run.rows()[0].status, Status::Created);
+    assert_eq!(server.logins, 2);
+    assert_eq!(run.rows()[0].attempts, 1);
+    // 403 on the probe: the run stops; the row failed (nothing was created), not unknown.
+    let mut server = fresh(403);
+    let mut run = synapse_run(&planned(&[("ann@x.org", "ann"), ("bo@x.org", "bo")]));
+    drive(&mut run, &mut server);
+    assert!(matches!(run.phase(), Phase::Stopped(stop) if stop.kind == StopKind::AccessDenied));
+    assert_eq!(run.rows()[0].status, Status::Failed);
+    assert_eq!(run.rows()[1].status, Status::Skipped);
+    assert!(server.seen.iter().all(|(m, _)| *m != Method::Put));
+}
+
+proptest::proptest! {
+    /// Whatever a cell holds, the Synapse PUT keeps its three keys, each cell's text
+    /// intact, and its path one segment under the admin users endpoint.
+    #[test]
+    fn no_cell_changes_a_requests_shape(cell in "\\PC{0,40}", name in "[\"{}/?#%.:@ a-z]{0,20}") {
+        let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[("server_name", "m.example")]));
+        let session = Session::new("t");
+        let put = t.create(&session, &row("e@x.org", &cell, Some(&name), Some(&cell)));
+        let body = json_body(&put);
+        let object = body.as_object().unwrap();
+        proptest::prop_assert!(object.len() <= 3);
+        if !cell.is_empty() {
+            proptest::prop_assert_eq!(&body["password"], &json!(cell));
+        }
+        let path = put.url.strip_prefix("https://m.example/_synapse/admin/v2/users/@").unwrap();
+        proptest::prop_assert!(path.ends_with(":m.example"));
+        proptest::prop_assert!(!path.contains(['/', '?', '#']));
+        proptest::prop_assert!(path != "..:m.example");
+    }
+}
