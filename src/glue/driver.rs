@@ -108,3 +108,14 @@ pub async fn check(mut check: roster_core::check::AuroraCheck) -> roster_core::c
     }
     check
 }
+
+/// Settles the rows a run left unknown with the target's exists probe (see
+/// `Run::settle_probes`), one request after the other. Returns how many were probed.
+pub async fn settle_by_probe(run: &Rc<RefCell<Run>>) -> usize {
+    let probes = run.borrow_mut().settle_probes();
+    for (row, request) in &probes {
+        let exchange = fetch::perform(request).await;
+        run.borrow_mut().on_settle_probe(*row, &exchange, now_ms());
+    }
+    probes.len()
+}

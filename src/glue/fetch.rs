@@ -7,11 +7,12 @@ use web_sys::{AbortController, RequestCredentials};
 /// How long a request may go unanswered before it counts as lost.
 pub const TIMEOUT_MS: u32 = 60_000;
 
-/// Performs the request with its method. Cookies are never sent (`credentials: "omit"`): a cookie of the
-/// target's origin could otherwise stand in for the token the request carries.
-pub async fn perform(request: &HttpRequest) -> Exchange {
-    let controller = AbortController::new().ok();
-    let signal = controller.as_ref().map(AbortController::signal);
+/// The request on `builder`: its method, headers and body (none, and no `Content-Type`,
+/// for an empty body).
+pub fn build(
+    builder: RequestBuilder,
+    request: &HttpRequest,
+) -> Result<gloo_net::http::Request, gloo_net::Error> {
     let method = match request.method {
         Method::Get => gloo_net::http::Method::GET,
         Method::Post => gloo_net::http::Method::POST,
@@ -19,22 +20,29 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
         Method::Patch => gloo_net::http::Method::PATCH,
         Method::Delete => gloo_net::http::Method::DELETE,
     };
-    let mut builder = RequestBuilder::new(&request.url)
-        .method(method)
-        .credentials(RequestCredentials::Omit)
-        .abort_signal(signal.as_ref());
+    let mut builder = builder.method(method);
     if request.body != Body::Empty {
         builder = builder.header("Content-Type", request.body.content_type());
     }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let built = if request.body == Body::Empty {
+    if request.body == Body::Empty {
         builder.build()
     } else {
         builder.body(request.body.encode())
-    };
-    let sent = match built {
+    }
+}
+
+/// Performs the request with its method. Cookies are never sent (`credentials: "omit"`): a cookie of the
+/// target's origin could otherwise stand in for the token the request carries.
+pub async fn perform(request: &HttpRequest) -> Exchange {
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    let builder = RequestBuilder::new(&request.url)
+        .credentials(RequestCredentials::Omit)
+        .abort_signal(signal.as_ref());
+    let sent = match build(builder, request) {
         Ok(req) => req,
         Err(e) => {
             return Exchange::NoAnswer {

@@ -29,16 +29,11 @@ fn abort_after(
 pub async fn cors(probe: &HttpRequest) -> Probe {
     let (controller, timer) = abort_after(PROBE_TIMEOUT_MS);
     let signal = controller.as_ref().map(AbortController::signal);
-    let mut builder = RequestBuilder::new(&probe.url)
-        .method(Method::POST)
+    let builder = RequestBuilder::new(&probe.url)
         .credentials(RequestCredentials::Omit)
         .cache(RequestCache::NoStore)
-        .abort_signal(signal.as_ref())
-        .header("Content-Type", probe.body.content_type());
-    for (name, value) in &probe.headers {
-        builder = builder.header(name, value);
-    }
-    let request = builder.body(probe.body.encode());
+        .abort_signal(signal.as_ref());
+    let request = super::fetch::build(builder, probe);
     let Ok(request) = request else {
         return Probe::Failed;
     };

@@ -3,10 +3,12 @@
 
 use leptos::prelude::*;
 
-use roster_core::target::{CredentialField, Setting, Settings, TargetKind};
+use roster_core::target::{CredentialField, Setting};
 
-use super::sheet;
 use super::state::AppState;
+
+/// The Target select's value for "Load a profile…".
+const LOAD: &str = "__load_profile";
 
 /// How long after the last key a typed Package ID re-checks the rows.
 const RECHECK_MS: u32 = 300;
@@ -14,7 +16,10 @@ const RECHECK_MS: u32 = 300;
 #[component]
 pub fn Connection(state: AppState) -> impl IntoView {
     let locked = move || state.active.get();
-    let kinds = StoredValue::new(TargetKind::builtins());
+    // The built-ins, the presets and the profiles remembered in this browser.
+    let targets = RwSignal::new(super::target_choice::all_targets());
+    // "Load a profile…" was chosen: the profile picker shows.
+    let loading = RwSignal::new(false);
     view! {
         <section class="step" aria-labelledby="step-target">
             <h2 id="step-target">"2. Target"</h2>
@@ -22,22 +27,37 @@ pub fn Connection(state: AppState) -> impl IntoView {
                 <label for="target">"Target"</label>
                 <select
                     id="target"
-                    prop:value=move || state.target.with(|k| k.id().to_owned())
+                    prop:value=move || {
+                        if loading.get() {
+                            LOAD.to_owned()
+                        } else {
+                            state.target.with(|k| k.id().to_owned())
+                        }
+                    }
                     disabled=locked
                     on:change=move |ev| {
                         let id = event_target_value(&ev);
-                        let kind = kinds.with_value(|all| all.iter().find(|k| k.id() == id).cloned());
+                        if id == LOAD {
+                            loading.set(true);
+                            return;
+                        }
+                        loading.set(false);
+                        let kind = targets.with(|all| all.iter().find(|k| k.id() == id).cloned());
                         if let Some(kind) = kind {
-                            choose_target(state, kind);
+                            super::target_choice::choose(state, kind);
                         }
                     }
                 >
-                    {kinds
-                        .get_value()
-                        .into_iter()
-                        .map(|k| view! { <option value=k.id().to_owned()>{k.name().to_owned()}</option> })
-                        .collect_view()}
+                    {move || {
+                        targets
+                            .get()
+                            .into_iter()
+                            .map(|k| view! { <option value=k.id().to_owned()>{k.name().to_owned()}</option> })
+                            .collect_view()
+                    }}
+                    <option value=LOAD>"Load a profile…"</option>
                 </select>
+                <super::profiles::ProfilePanel state=state targets=targets loading=loading />
 
                 <label for="server-url">"Server URL"</label>
                 <input
@@ -160,39 +180,4 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
             }
         />
     }
-}
-
-/// Switches the form to another kind of target: its own settings, rate and initial
-/// login (a login typed by the user is kept), and the rows checked against its rules.
-pub fn choose_target(state: AppState, kind: TargetKind) {
-    let old = state.target.get_untracked();
-    if old == kind {
-        return;
-    }
-    for field in old.credentials() {
-        let signal = state.credential(field.credential);
-        if !field.initial.is_empty() && signal.get_untracked() == field.initial {
-            signal.set(String::new());
-        }
-    }
-    for field in kind.credentials() {
-        let signal = state.credential(field.credential);
-        if signal.get_untracked().is_empty() && !field.initial.is_empty() {
-            signal.set(field.initial.clone());
-        }
-    }
-    if old.default_rate() == state.rate_per_min.get_untracked().trim().parse().ok() {
-        state.rate_per_min.set(String::new());
-    }
-    if let Some(rate) = kind.default_rate() {
-        if state.rate_per_min.get_untracked().trim().is_empty() {
-            state.rate_per_min.set(rate.to_string());
-        }
-    }
-    state.settings.set(Settings::new());
-    state.target.set(kind);
-    state.login_error.set(None);
-    state.diagnosis.set(None);
-    sheet::remap_for_target(state);
-    sheet::replan(state);
 }

@@ -33,7 +33,9 @@ fn answered_any(run: &Run) -> bool {
 /// cannot be used as it is.
 pub fn start(state: AppState, pause: bool) {
     let (api, kind) = api_of(state);
-    let probe_request = kind.probe(&state.server_url.get_untracked());
+    let probe_request = state
+        .settings
+        .with_untracked(|settings| kind.probe(&state.server_url.get_untracked(), settings));
     state.diagnosis.set(None);
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();

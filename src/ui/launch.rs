@@ -203,6 +203,18 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
                 state.progress.set(run.progress(now_ms()));
             }
         }
+        let unknown = run.borrow().counts().get(Status::Unknown);
+        if kind.settles_by_probe() && unknown > 0 {
+            state.announcement.set(format!(
+                "Checking {unknown} rows whose answer was lost, by asking the server whether each account exists…"
+            ));
+            if driver::settle_by_probe(&run).await > 0 {
+                let mut run = run.borrow_mut();
+                let changed = run.take_changed();
+                super::follow::sync(state, &run, &changed);
+                state.progress.set(run.progress(now_ms()));
+            }
+        }
         state.active.set(false);
         let run = run.borrow();
         if let Some(journal) = &journal {

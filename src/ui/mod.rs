@@ -10,12 +10,14 @@ mod journal;
 mod launch;
 mod mapping;
 mod preflight;
+mod profiles;
 mod reports;
 mod resume;
 mod row_keys;
 mod rows_table;
 mod sheet;
 mod state;
+mod target_choice;
 
 use leptos::prelude::*;
 

@@ -58,7 +58,60 @@ pub struct Rules {
     pub flag_dotless_domains: bool,
     /// What a user name must be, for targets that have user names.
     pub username: UsernameRule,
+    /// A target's own checks of field values (a profile's `check` and `max_len`).
+    pub checks: Vec<FieldCheck>,
     pub defaults: Defaults,
+}
+
+/// How a field's values are checked before anything is sent (a profile's `check`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueCheck {
+    Email,
+    Text,
+    Password,
+    Integer,
+    /// One of these values.
+    Enum(Vec<String>),
+    /// A Matrix localpart: lower-case letters, digits and `._=-/+`.
+    Localpart,
+}
+
+/// A target's check of one field: its kind and its longest value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldCheck {
+    pub field: Field,
+    pub check: ValueCheck,
+    pub max_len: Option<usize>,
+}
+
+impl FieldCheck {
+    /// What is wrong with a value, beyond what the common rules check (addresses,
+    /// passwords, user names): the length, a whole number, a value among the allowed.
+    /// An empty value is the required-field rule's business.
+    pub fn problem(&self, value: &str) -> Option<String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(max) = self.max_len {
+            let n = value.chars().count();
+            if n > max {
+                return Some(format!(
+                    "is {n} characters long; at most {max} are accepted"
+                ));
+            }
+        }
+        match &self.check {
+            ValueCheck::Integer if value.parse::<i64>().is_err() => {
+                Some(format!("\"{value}\" is not a whole number"))
+            }
+            ValueCheck::Enum(allowed) if !allowed.iter().any(|a| a == value) => {
+                Some(format!("\"{value}\" is not one of {}", allowed.join(", ")))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What the target makes of a user name (see [`crate::input::map::Field::Username`]).
@@ -86,6 +139,7 @@ impl Rules {
             unique_emails: true,
             flag_dotless_domains: true,
             username: UsernameRule::Ignored,
+            checks: Vec::new(),
             defaults: Defaults::default(),
         }
     }
@@ -509,6 +563,17 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
             name
         }
     };
+    for check in &rules.checks {
+        let value = match check.field {
+            Field::Username => username.as_deref().unwrap_or(""),
+            field => row.get(field),
+        };
+        if let Some(p) = check.problem(value) {
+            if !problems.iter().any(|q| q.field == Some(check.field)) {
+                problems.push(problem(check.field, p));
+            }
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -11,6 +11,7 @@
 pub mod profile;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::http::{Body, HttpRequest};
 use crate::input::map::Field;
@@ -93,6 +94,8 @@ pub type Settings = BTreeMap<String, String>;
 pub enum TargetKind {
     Aurora,
     Mumara,
+    /// A declarative target: a shipped preset or a profile the admin loaded.
+    Profile(Arc<profile::Profile>),
 }
 
 impl PartialEq for TargetKind {
@@ -107,17 +110,37 @@ impl TargetKind {
         vec![TargetKind::Aurora, TargetKind::Mumara]
     }
 
+    /// The built-ins, then the shipped presets: what the Target select lists.
+    pub fn shipped() -> Vec<TargetKind> {
+        let mut all = TargetKind::builtins();
+        all.extend(
+            profile::presets()
+                .into_iter()
+                .map(|p| TargetKind::Profile(Arc::new(p))),
+        );
+        all
+    }
+
+    /// The profile, for a profile target.
+    pub fn profile(&self) -> Option<&profile::Profile> {
+        match self {
+            TargetKind::Profile(p) => Some(p),
+            _ => None,
+        }
+    }
+
     /// A stable id: the select's option value, and part of a saved run's key.
     pub fn id(&self) -> &str {
         match self {
             TargetKind::Aurora => "aurora",
             TargetKind::Mumara => "mumara",
+            TargetKind::Profile(p) => &p.id,
         }
     }
 
-    /// The target by its [`TargetKind::id`], among the built-ins.
+    /// The target by its [`TargetKind::id`], among the built-ins and the presets.
     pub fn by_id(id: &str) -> Option<TargetKind> {
-        TargetKind::builtins().into_iter().find(|k| k.id() == id)
+        TargetKind::shipped().into_iter().find(|k| k.id() == id)
     }
 
     /// The name shown to the user.
@@ -125,6 +148,7 @@ impl TargetKind {
         match self {
             TargetKind::Aurora => "Aurora",
             TargetKind::Mumara => "Mumara",
+            TargetKind::Profile(p) => &p.name,
         }
     }
 
@@ -132,6 +156,7 @@ impl TargetKind {
         match self {
             TargetKind::Aurora => "https://mail.example.com/",
             TargetKind::Mumara => "https://mumara.example.com",
+            TargetKind::Profile(p) => &p.server_placeholder,
         }
     }
 
@@ -148,6 +173,7 @@ impl TargetKind {
                 field(Credential::Password, "Password", ""),
             ],
             TargetKind::Mumara => vec![field(Credential::ApiKey, "API key", "")],
+            TargetKind::Profile(p) => p.credential_fields(),
         }
     }
 
@@ -160,6 +186,15 @@ impl TargetKind {
             TargetKind::Mumara if secrets.api_key.is_empty() => {
                 Some("Enter the Mumara API key (Settings → API Keys).".into())
             }
+            TargetKind::Profile(p) if p.chosen_login(secrets).is_none() && !p.login.is_empty() => {
+                Some(format!("Enter {}.", alternatives_in_words(p)))
+            }
+            TargetKind::Profile(p)
+                if p.login.is_empty()
+                    && p.credentials.iter().any(|c| c.id.value(secrets).is_empty()) =>
+            {
+                Some(format!("Enter {}.", alternatives_in_words(p)))
+            }
             _ => None,
         }
     }
@@ -167,6 +202,7 @@ impl TargetKind {
     /// The run settings the form asks for, in order.
     pub fn settings(&self) -> Vec<Setting> {
         match self {
+            TargetKind::Profile(p) => p.setting_fields(),
             TargetKind::Aurora => Vec::new(),
             TargetKind::Mumara => vec![
                 Setting {
@@ -191,6 +227,7 @@ impl TargetKind {
     /// choices. First and last name columns are joined into the name.
     pub fn fields(&self) -> Vec<Field> {
         match self {
+            TargetKind::Profile(p) => p.field_list(),
             TargetKind::Aurora => vec![
                 Field::Email,
                 Field::Password,
@@ -226,6 +263,9 @@ impl TargetKind {
 
     /// The rules a row follows for this target (the page adds its own settings).
     pub fn rules(&self, settings: &Settings) -> Rules {
+        if let TargetKind::Profile(p) = self {
+            return p.rules();
+        }
         Rules {
             strict_email: matches!(self, TargetKind::Aurora),
             username: UsernameRule::Ignored,
@@ -239,6 +279,7 @@ impl TargetKind {
         match self {
             TargetKind::Aurora => None,
             TargetKind::Mumara => Some(60),
+            TargetKind::Profile(p) => p.rate_per_min,
         }
     }
 
@@ -247,9 +288,16 @@ impl TargetKind {
         matches!(self, TargetKind::Aurora)
     }
 
-    /// Whether rows left unknown after a run are settled by listing the accounts.
+    /// Whether rows left unknown after a run are settled by listing the accounts
+    /// (Aurora's GetUsers).
     pub fn settles_unknown(&self) -> bool {
         matches!(self, TargetKind::Aurora)
+    }
+
+    /// Whether rows left unknown after a run are settled by the profile's exists probe
+    /// (see `Run::settle_probes`).
+    pub fn settles_by_probe(&self) -> bool {
+        self.profile().is_some_and(|p| p.has_exists_probe())
     }
 
     /// The URL the run calls, derived from the Server URL the user typed.
@@ -259,14 +307,16 @@ impl TargetKind {
             TargetKind::Mumara => Mumara::new(server_url, MumaraDefaults::default())
                 .url()
                 .to_owned(),
+            TargetKind::Profile(p) => p.api_url(server_url),
         }
     }
 
     /// A request the API answers without side effects and without credentials, for the
     /// diagnosis of an unreachable server: Aurora's `Core.GetSettings`, or an empty
     /// `addUser` with no key for Mumara (answered 401 by Mumara itself).
-    pub fn probe(&self, server_url: &str) -> HttpRequest {
+    pub fn probe(&self, server_url: &str, settings: &Settings) -> HttpRequest {
         let body = match self {
+            TargetKind::Profile(p) => return p.diagnosis_request(server_url, settings),
             TargetKind::Aurora => Body::Form(vec![
                 ("Module".into(), "Core".into()),
                 ("Method".into(), "GetSettings".into()),
@@ -289,6 +339,7 @@ impl TargetKind {
                 "the Aurora web root (the folder that holds Aurora's index.php)".into()
             }
             TargetKind::Mumara => "the Mumara web root (its public/ folder)".into(),
+            TargetKind::Profile(p) => format!("the web root of {}", p.name),
         }
     }
 
@@ -297,6 +348,15 @@ impl TargetKind {
         match self {
             TargetKind::Aurora => "The Server URL must be the Aurora installation's address (the page that shows Aurora's login), e.g. https://mail.example.com/; Roster adds ?/Api/ itself.".into(),
             TargetKind::Mumara => "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.".into(),
+            TargetKind::Profile(p) => format!(
+                "The Server URL must be the address {} answers its API on{}; Roster adds each request's path itself.",
+                p.name,
+                if p.server_placeholder.is_empty() {
+                    String::new()
+                } else {
+                    format!(", e.g. {}", p.server_placeholder)
+                }
+            ),
         }
     }
 
@@ -307,7 +367,7 @@ impl TargetKind {
                 file: "data/settings/config.json (Aurora framework 0.10.137 or later)",
                 key: "AllowCrossDomainRequestsFromOrigin",
             }),
-            TargetKind::Mumara => None,
+            TargetKind::Mumara | TargetKind::Profile(_) => None,
         }
     }
 
@@ -321,6 +381,22 @@ impl TargetKind {
                 .filter(|v| !v.is_empty())
         };
         match self {
+            TargetKind::Profile(p) => {
+                let missing: Vec<&str> = p
+                    .settings
+                    .iter()
+                    .filter(|s| !s.optional && s.default.is_none() && value(&s.id).is_none())
+                    .map(|s| s.label.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(format!("Enter the {}.", missing.join(" and ")));
+                }
+                Ok(Box::new(profile::ProfileTarget::new(
+                    p.clone(),
+                    server_url,
+                    settings,
+                )))
+            }
             TargetKind::Aurora => Ok(Box::new(Aurora::new(server_url))),
             TargetKind::Mumara => {
                 let package_id = match value("package_id") {
@@ -368,6 +444,24 @@ impl TargetKind {
     pub fn template_file_name(&self) -> String {
         format!("roster-template-{}.csv", self.id())
     }
+}
+
+/// A profile's ways to log in, in words: "the Login and Password, or the Access token".
+fn alternatives_in_words(p: &profile::Profile) -> String {
+    let label = |id: profile::CredentialId| {
+        p.credentials
+            .iter()
+            .find(|c| c.id == id)
+            .map_or(id.as_str().to_owned(), |c| c.label.clone())
+    };
+    p.alternatives()
+        .into_iter()
+        .map(|ids| {
+            let labels: Vec<String> = ids.into_iter().map(label).collect();
+            format!("the {}", labels.join(" and "))
+        })
+        .collect::<Vec<_>>()
+        .join(", or ")
 }
 
 #[cfg(test)]
@@ -439,6 +533,58 @@ mod tests {
                 .collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
         }
+    }
+
+    #[test]
+    fn presets_are_targets_like_the_builtins() {
+        let all = TargetKind::shipped();
+        let names: Vec<&str> = all.iter().map(TargetKind::name).collect();
+        assert_eq!(
+            names,
+            [
+                "Aurora",
+                "Mumara",
+                "Matrix Synapse",
+                "Keycloak",
+                "Microsoft Graph (Entra ID)",
+                "GitLab"
+            ]
+        );
+        let mut ids: Vec<&str> = all.iter().map(TargetKind::id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), all.len(), "ids are unique");
+        let synapse = TargetKind::by_id("synapse").unwrap();
+        assert!(synapse.fields().contains(&Field::Username));
+        assert!(synapse.settles_by_probe());
+        let none = Secrets::default();
+        assert_eq!(
+            synapse.missing_credentials(&none).unwrap(),
+            "Enter the Login and Password, or the Access token."
+        );
+        let token = Secrets {
+            access_token: "t".into(),
+            ..Secrets::default()
+        };
+        assert_eq!(synapse.missing_credentials(&token), None);
+        // The rows' rules come from the profile: user names as localparts.
+        let rules = synapse.rules(&Settings::new());
+        assert!(matches!(rules.username, UsernameRule::Localpart { .. }));
+        assert_eq!(rules.mapped_fields(), Field::ALL);
+    }
+
+    #[test]
+    fn a_required_setting_is_asked_for_by_its_label() {
+        let keycloak = TargetKind::by_id("keycloak").unwrap();
+        let err = keycloak
+            .build("https://id.example.com", &Settings::new())
+            .err()
+            .unwrap();
+        assert_eq!(err, "Enter the Realm.");
+        let mut settings = Settings::new();
+        settings.insert("realm".into(), "staff".into());
+        let target = keycloak.build("https://id.example.com", &settings).unwrap();
+        assert_eq!(target.name(), "Keycloak");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::http::{Body, HttpRequest, Method};
 use crate::input::map::Field;
-use crate::input::validate::{Rules, UsernameRule};
+use crate::input::validate::{FieldCheck, Rules, UsernameRule};
 use crate::send::Secrets;
 
 pub use target::ProfileTarget;
@@ -221,46 +221,22 @@ impl<'de> Deserialize<'de> for FieldName {
     }
 }
 
-/// How a field's values are checked before anything is sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Check {
-    Email,
-    Text,
-    Password,
-    Integer,
-    /// One of these values.
-    Enum(Vec<String>),
-    /// A Matrix localpart: lower-case letters, digits and `._=-/+`.
-    Localpart,
-}
+pub use crate::input::validate::ValueCheck as Check;
 
 impl FieldSpec {
-    /// What is wrong with a value under this field's `check` and `max_len`, beyond what
-    /// the page's rules already check (addresses, passwords, localparts): an integer, a
-    /// value among the enum's, the length.
+    /// The check the page's rules apply to this field (see [`FieldCheck`]).
+    pub fn field_check(&self) -> FieldCheck {
+        FieldCheck {
+            field: self.field.field(),
+            check: self.check.clone(),
+            max_len: self.max_len,
+        }
+    }
+
+    /// What is wrong with a value under this field's `check` and `max_len` (see
+    /// [`FieldCheck::problem`]).
     pub fn problem(&self, value: &str) -> Option<String> {
-        let value = value.trim();
-        if value.is_empty() {
-            return None;
-        }
-        if let Some(max) = self.max_len {
-            let n = value.chars().count();
-            if n > max {
-                return Some(format!(
-                    "is {n} characters long; at most {max} are accepted"
-                ));
-            }
-        }
-        match &self.check {
-            Check::Integer if value.parse::<i64>().is_err() => {
-                Some(format!("\"{value}\" is not a whole number"))
-            }
-            Check::Enum(allowed) if !allowed.iter().any(|a| a == value) => {
-                Some(format!("\"{value}\" is not one of {}", allowed.join(", ")))
-            }
-            _ => None,
-        }
+        self.field_check().problem(value)
     }
 }
 
@@ -663,6 +639,7 @@ impl Profile {
     pub fn rules(&self) -> Rules {
         Rules {
             username: self.username_rule(),
+            checks: self.fields.iter().map(FieldSpec::field_check).collect(),
             ..Rules::new(self.required_fields())
         }
     }

@@ -1,0 +1,109 @@
+//! Which kind of target the form is for: switching to another one, and the profiles the
+//! admin loaded, remembered in this browser by id (a profile holds no secret: its
+//! credentials are labels, never values).
+
+use leptos::prelude::*;
+use roster_core::target::profile::Profile;
+use roster_core::target::{Settings, TargetKind};
+use std::sync::Arc;
+
+use super::sheet;
+use super::state::AppState;
+use crate::glue::storage;
+
+/// The localStorage key that lists the remembered profiles' ids, comma-separated.
+const INDEX_KEY: &str = "roster.profiles.v1";
+/// The prefix of a remembered profile's key; its JSON follows the id.
+const PROFILE_PREFIX: &str = "roster.profile.v1.";
+
+/// What the Target select lists: the built-ins, the shipped presets, then the profiles
+/// remembered in this browser (one that no longer reads is left out).
+pub fn all_targets() -> Vec<TargetKind> {
+    let mut all = TargetKind::shipped();
+    for id in remembered_ids() {
+        let Some(text) = storage::get(&format!("{PROFILE_PREFIX}{id}")) else {
+            continue;
+        };
+        if let Ok(profile) = Profile::from_json(&text) {
+            add(&mut all, TargetKind::Profile(Arc::new(profile)));
+        }
+    }
+    all
+}
+
+/// Adds a target to the list, replacing one with the same id.
+pub fn add(all: &mut Vec<TargetKind>, kind: TargetKind) {
+    match all.iter().position(|k| k.id() == kind.id()) {
+        Some(i) => all[i] = kind,
+        None => all.push(kind),
+    }
+}
+
+/// Whether a target is a profile the admin loaded (not built in, not shipped).
+pub fn is_loaded(kind: &TargetKind) -> bool {
+    kind.profile().is_some() && roster_core::target::profile::preset_json(kind.id()).is_none()
+}
+
+fn remembered_ids() -> Vec<String> {
+    storage::get(INDEX_KEY)
+        .unwrap_or_default()
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Remembers a loaded profile in this browser, by its id.
+pub fn remember(profile: &Profile) {
+    storage::set(
+        &format!("{PROFILE_PREFIX}{}", profile.id),
+        &profile.to_pretty_json(),
+    );
+    let mut ids = remembered_ids();
+    if !ids.contains(&profile.id) {
+        ids.push(profile.id.clone());
+    }
+    storage::set(INDEX_KEY, &ids.join(","));
+}
+
+/// Forgets a remembered profile.
+pub fn forget(id: &str) {
+    storage::remove(&format!("{PROFILE_PREFIX}{id}"));
+    let ids: Vec<String> = remembered_ids().into_iter().filter(|i| i != id).collect();
+    storage::set(INDEX_KEY, &ids.join(","));
+}
+
+/// Switches the form to another kind of target: its own settings, rate and initial
+/// login (a login typed by the user is kept), and the rows checked against its rules.
+pub fn choose(state: AppState, kind: TargetKind) {
+    let old = state.target.get_untracked();
+    if old == kind {
+        return;
+    }
+    for field in old.credentials() {
+        let signal = state.credential(field.credential);
+        if !field.initial.is_empty() && signal.get_untracked() == field.initial {
+            signal.set(String::new());
+        }
+    }
+    for field in kind.credentials() {
+        let signal = state.credential(field.credential);
+        if signal.get_untracked().is_empty() && !field.initial.is_empty() {
+            signal.set(field.initial.clone());
+        }
+    }
+    if old.default_rate() == state.rate_per_min.get_untracked().trim().parse().ok() {
+        state.rate_per_min.set(String::new());
+    }
+    if let Some(rate) = kind.default_rate() {
+        if state.rate_per_min.get_untracked().trim().is_empty() {
+            state.rate_per_min.set(rate.to_string());
+        }
+    }
+    state.settings.set(Settings::new());
+    state.target.set(kind);
+    state.login_error.set(None);
+    state.diagnosis.set(None);
+    sheet::remap_for_target(state);
+    sheet::replan(state);
+}
