@@ -1,12 +1,7 @@
 /**
- * End-to-end, written ahead of the UI (issue 12, section 2): the Keycloak, Microsoft
+ * End-to-end (issue 12, section 2): the Keycloak, Microsoft
  * Graph (Entra ID) and GitLab presets against the sandbox's shapes of those servers
  * (crates/sandbox/README.md, "Keycloak, Microsoft Graph and GitLab").
- *
- * Every test is `test.fixme` for now: the page does not list profile targets yet (the
- * lead is adding them), so there is no "Keycloak" option in the Target select to drive.
- * Remove the `.fixme` once the presets ship; nothing else should need to change if the
- * page uses the accessible names of the issue.
  *
  * What each test checks, through the sandbox's control API only: every new account is
  * created once (one POST per row, none retried), a pre-existing account is reported
@@ -152,8 +147,7 @@ function expectOnce(names: string[], wanted: string[]): void {
 }
 
 test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab', () => {
-  test.fixme('Keycloak: 8 rows, one pre-existing: created once each, the existing one untouched', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "Keycloak" option yet (profile targets are being added).
+  test('Keycloak: 8 rows, one pre-existing: created once each, the existing one untouched', async ({ page, sandbox }) => {
     const rows = accounts('kc', 8);
     const old = rows[3];
     await seed({
@@ -187,8 +181,7 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     expect(kept.first_name, 'the existing account keeps its name').toBe('Old');
   });
 
-  test.fixme('Keycloak: a run longer than the 2 s token logs in again and finishes', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "Keycloak" option yet (profile targets are being added).
+  test('Keycloak: a run longer than the 2 s token logs in again and finishes', async ({ page, sandbox }) => {
     test.setTimeout(120_000);
     // Tokens live 2 s; each request takes 250 ms, so 20 rows last 5 s or more: the first
     // token expires mid-run (a real realm's default is 60 s).
@@ -214,8 +207,7 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     expect(kc.create_calls).toBe(rows.length);
   });
 
-  test.fixme('Microsoft Graph: 8 rows, one UPN already taken: created once each, the existing one untouched', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "Microsoft Graph (Entra ID)" option yet.
+  test('Microsoft Graph: 8 rows, one UPN already taken: created once each, the existing one untouched', async ({ page, sandbox }) => {
     const rows = accounts('gr', 8);
     const old = rows[5];
     await seed({ graph: [{ user_principal_name: old.email, display_name: 'Old Name', password: 'Seeded-pw-1' }] });
@@ -245,8 +237,7 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     expect(kept.password).toBe('Seeded-pw-1');
   });
 
-  test.fixme('Microsoft Graph: throttled with 429 and Retry-After, the run waits and finishes', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "Microsoft Graph (Entra ID)" option yet.
+  test('Microsoft Graph: throttled with 429 and Retry-After, the run waits and finishes', async ({ page, sandbox }) => {
     test.setTimeout(120_000);
     // 4 requests per 3 s window per token: 12 rows meet the 429 at least twice.
     await configureSandbox({ graph: { rate_limit: 4, rate_window_ms: 3_000 } });
@@ -266,8 +257,7 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     expect(graph.create_calls, 'a 429 creates nothing and is not a create call').toBe(rows.length);
   });
 
-  test.fixme('GitLab: 8 rows, one e-mail already taken: created once each, the existing one untouched', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "GitLab" option yet.
+  test('GitLab: 8 rows, one e-mail already taken: created once each, the existing one untouched', async ({ page, sandbox }) => {
     const rows = accounts('gl', 8);
     const old = rows[0];
     await seed({ gitlab: [{ email: old.email, username: old.username, name: 'Old Name', password: 'Seeded-pw-1' }] });
@@ -299,8 +289,7 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     expect(kept.password).toBe('Seeded-pw-1');
   });
 
-  test.fixme('GitLab: throttled with 429 whose Retry-After the page cannot read, the run backs off and finishes', async ({ page, sandbox }) => {
-    // fixme: the Target select has no "GitLab" option yet.
+  test('GitLab: throttled with 429 whose Retry-After the page cannot read, the run backs off and finishes', async ({ page, sandbox }) => {
     // GitLab's CORS rule for /api/* exposes neither Retry-After nor RateLimit-*, so a page
     // sees the 429 but not the delay: it must back off on its own.
     test.setTimeout(120_000);
