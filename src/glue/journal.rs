@@ -3,7 +3,7 @@
 //! `Journal::to_json` holds goes there: statuses, target ids, the file's hash, the target
 //! URL and the file's name; never a password, token, key or cell of the file.
 
-use roster_core::journal::{decode_rows, encode_rows, Journal, PREFIX, SENDING_SUFFIX};
+use roster_core::run::journal::{decode_rows, encode_rows, Journal, PREFIX, SENDING_SUFFIX};
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

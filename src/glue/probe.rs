@@ -4,8 +4,8 @@
 //! Neither sends a credential: no cookie, no token, no key.
 
 use gloo_net::http::{Method, RequestBuilder};
-use roster_core::diagnose::Probe;
 use roster_core::http::HttpRequest;
+use roster_core::target::diagnose::Probe;
 use web_sys::{AbortController, RequestCache, RequestCredentials, RequestMode};
 
 /// How long a probe waits for an answer.

@@ -85,7 +85,7 @@ pub fn Connection(state: AppState) -> impl IntoView {
                     view! { {credentials} {settings} }
                 }}
             </form>
-            <Show when=move || roster_core::diagnose::is_plain_http(&state.server_url.get())>
+            <Show when=move || roster_core::target::diagnose::is_plain_http(&state.server_url.get())>
                 <div class="http-warning" role="alert">
                     <p>"Warning: this Server URL starts with http:// and is not this computer, so the password (or API key) and every user's password cross the network unencrypted. Use https:// if the server has it."</p>
                     <label>

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::diagnose::{classify, diagnose, Finding};
 use roster_core::run::{Phase, Run};
+use roster_core::target::diagnose::{classify, diagnose, Finding};
 use roster_core::target::TargetKind;
 use roster_core::Status;
 
@@ -40,7 +40,7 @@ pub fn start(state: AppState, pause: bool) {
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();
         let cors = probe::cors(&probe_request).await;
-        let no_cors = if matches!(cors, roster_core::diagnose::Probe::Failed) {
+        let no_cors = if matches!(cors, roster_core::target::diagnose::Probe::Failed) {
             probe::no_cors(&api).await
         } else {
             true

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use roster_core::journal::{fingerprint, Journal};
+use roster_core::run::journal::{fingerprint, Journal};
 use roster_core::run::Run;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
-use roster_core::send::{Secrets, Target};
+use roster_core::target::send::{Secrets, Target};
 use roster_core::Status;
 
 use super::state::AppState;
@@ -60,7 +60,7 @@ pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets),
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
         );
     }
-    if roster_core::diagnose::is_plain_http(&url) && !state.http_ack.get_untracked() {
+    if roster_core::target::diagnose::is_plain_http(&url) && !state.http_ack.get_untracked() {
         return Err(
             "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\"."
                 .into(),
@@ -83,7 +83,7 @@ pub(super) fn start(state: AppState) {
 
 /// Starts a run; with `resume`, carries over that journal's finished rows and checks its
 /// unknown ones first (issue 5: `super::resume`).
-pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::Journal>) {
+pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journal::Journal>) {
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
@@ -119,19 +119,12 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
     let recheck = resume
         .as_ref()
         .filter(|j| kind.settles_unknown() && j.previous().iter().any(|p| p.1 == Status::Unknown))
-        .map(|_| {
-            (
-                roster_core::send::aurora::Aurora::new(&url),
-                secrets.clone(),
-            )
-        });
+        .and_then(|_| kind.listing(&url, secrets.clone()));
     // After an Aurora run, rows left unknown are settled by listing the accounts.
-    let settle = kind.settles_unknown().then(|| {
-        (
-            roster_core::send::aurora::Aurora::new(&url),
-            secrets.clone(),
-        )
-    });
+    let settle = kind
+        .settles_unknown()
+        .then(|| kind.listing(&url, secrets.clone()))
+        .flatten();
     let mut run = Run::new(target, secrets, &plan, config, now)
         .with_jitter(Box::new(BrowserJitter))
         .with_wall_clock(js_sys::Date::now() as u64);
@@ -151,11 +144,11 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
         run.borrow().counts().get(Status::Pending)
     ));
     spawn_local(async move {
-        if let Some((aurora, secrets)) = recheck {
+        if let Some(listing) = recheck {
             state
                 .announcement
                 .set("Checking the rows whose answer was lost (GetUsers)…".into());
-            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            let check = driver::check(listing).await;
             match check.result() {
                 Some(Ok(report)) => {
                     let mut run = run.borrow_mut();
@@ -190,11 +183,11 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::journal::J
         })
         .await;
         let unknown = run.borrow().counts().get(Status::Unknown);
-        if let (Some((aurora, secrets)), true) = (settle, unknown > 0) {
+        if let (Some(listing), true) = (settle, unknown > 0) {
             state.announcement.set(format!(
                 "Checking {unknown} rows whose answer was lost, by listing the server's accounts (GetUsers)…"
             ));
-            let check = driver::check(roster_core::check::AuroraCheck::new(aurora, secrets)).await;
+            let check = driver::check(listing).await;
             if let Some(Ok(report)) = check.result() {
                 let mut run = run.borrow_mut();
                 run.settle_unknown(&report.existing_rows(&plan), now_ms());

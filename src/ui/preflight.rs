@@ -6,9 +6,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::check::AuroraCheck;
-use roster_core::send::aurora::Aurora;
-use roster_core::send::preview::preview;
+use roster_core::target::preview::preview;
 
 use super::launch::target_for;
 use super::state::AppState;
@@ -30,19 +28,23 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
         }
     };
     let kind = state.target.get_untracked();
-    if !kind.has_check() {
+    let url = state.server_url.get_untracked().trim().to_owned();
+    let listing = kind
+        .has_check()
+        .then(|| kind.listing(&url, secrets))
+        .flatten();
+    let Some(listing) = listing else {
         state.check_summary.set(vec![format!(
             "{} has no read-only call to test the credentials with. The import sends its first row alone and stops right there, with the reason, if they are refused.",
             kind.name()
         )]);
         return;
-    }
-    let url = state.server_url.get_untracked().trim().to_owned();
+    };
     state.login_error.set(None);
     state.check_summary.set(vec!["Checking…".into()]);
     checking.set(true);
     spawn_local(async move {
-        let check = driver::check(AuroraCheck::new(Aurora::new(&url), secrets)).await;
+        let check = driver::check(listing).await;
         checking.set(false);
         match check.result() {
             Some(Ok(report)) => {

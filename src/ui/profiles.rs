@@ -2,8 +2,6 @@
 //! dropped), its errors by key and line, what the chosen profile calls and the permission
 //! it needs, and downloading it (a preset to adapt, or a loaded one).
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::target::profile::{preset_json, Profile};
@@ -55,7 +53,7 @@ fn load(
                 }
                 error.set(None);
                 target_choice::remember(&profile);
-                let kind = TargetKind::Profile(Arc::new(profile));
+                let kind = TargetKind::from_profile(profile);
                 targets.update(|all| target_choice::add(all, kind.clone()));
                 loading.set(false);
                 target_choice::choose(state, kind.clone());
@@ -156,7 +154,7 @@ pub fn ProfilePanel(
                             let kind = state.target.get_untracked();
                             target_choice::forget(kind.id());
                             targets.update(|all| all.retain(|k| k.id() != kind.id()));
-                            target_choice::choose(state, TargetKind::Aurora);
+                            target_choice::choose(state, TargetKind::default());
                         }>"Forget this profile"</button>
                     </Show>
                 </p>

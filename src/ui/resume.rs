@@ -4,7 +4,7 @@
 //! can be deleted. What a journal holds: `roster_core::journal`.
 
 use leptos::prelude::*;
-use roster_core::journal::Journal;
+use roster_core::run::journal::Journal;
 use roster_core::Status;
 
 use super::state::{AppState, RunView};

@@ -6,10 +6,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster_core::check::CheckReport;
 use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Phase, Progress, Run, StatusCounts};
-use roster_core::send::{Secrets, Target};
+use roster_core::target::check::CheckReport;
+use roster_core::target::send::{Secrets, Target};
 use roster_core::target::{Credential, Settings, TargetKind};
 
 use super::sheet::model::SheetState;
@@ -83,7 +83,7 @@ pub struct AppState {
     /// "I understand the password is sent unencrypted", for an http:// non-loopback URL.
     pub http_ack: RwSignal<bool>,
     /// Why the server could not be reached, and the fixes (issue 5).
-    pub diagnosis: RwSignal<Option<roster_core::diagnose::Diagnosis>>,
+    pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
 }
@@ -94,7 +94,7 @@ impl AppState {
             sheet: SheetState::new(),
             plan: RwSignal::new(None),
             file_error: RwSignal::new(None),
-            target: RwSignal::new(TargetKind::Aurora),
+            target: RwSignal::new(TargetKind::default()),
             server_url: RwSignal::new(String::new()),
             login: RwSignal::new("superadmin".into()),
             password: RwSignal::new(String::new()),

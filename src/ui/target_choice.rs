@@ -5,7 +5,6 @@
 use leptos::prelude::*;
 use roster_core::target::profile::Profile;
 use roster_core::target::{Settings, TargetKind};
-use std::sync::Arc;
 
 use super::sheet;
 use super::state::AppState;
@@ -25,7 +24,7 @@ pub fn all_targets() -> Vec<TargetKind> {
             continue;
         };
         if let Ok(profile) = Profile::from_json(&text) {
-            add(&mut all, TargetKind::Profile(Arc::new(profile)));
+            add(&mut all, TargetKind::from_profile(profile));
         }
     }
     all

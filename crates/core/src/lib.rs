@@ -1,21 +1,23 @@
 //! Roster's pure core.
 //!
-//! The modules follow the pipeline a file takes, and none of them touches a browser type:
+//! The folders follow the pipeline a file takes, and none of them touches a browser type:
 //!
-//! `read` → `detect` → `map` → `validate` → `plan` (driven in steps by `reading`) → `send` (requests and answers as data,
-//! one module per target) → `run` (the engine's state machine) → `report`.
+//! - [`input`]: `decode` → `read` → `detect` → `map` → `validate` → `plan` (driven in steps
+//!   by `reading`);
+//! - [`target`]: what a kind of target is and how to talk to it: `send` (requests and
+//!   answers as data), one module per built-in target, the declarative `profile`s, `check`,
+//!   `preview` and `diagnose`;
+//! - [`run`]: the engine's state machine, `pace`, `status` and the `journal` a run resumes
+//!   from;
+//! - [`report`].
 //!
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
 //! the engine asks for, feeds the answers back, and saves the report.
 
-pub mod check;
-pub mod diagnose;
 pub mod http;
 pub mod input;
-pub mod journal;
 pub mod report;
 pub mod run;
-pub mod send;
 pub mod target;
 
 pub use input::field::UserRow;

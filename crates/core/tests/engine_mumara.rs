@@ -9,8 +9,8 @@ use roster_core::input::plan::plan;
 use roster_core::input::read::read;
 use roster_core::run::pace::Backoff;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::send::mumara::{Mumara, MumaraDefaults};
-use roster_core::send::{Secrets, StopKind};
+use roster_core::target::mumara::{Mumara, MumaraDefaults};
+use roster_core::target::send::{Secrets, StopKind};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -10,10 +10,10 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
 use roster_core::input::map::UserRow;
 use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::send::{
+use roster_core::target::profile::{preset_json, presets, Profile, ProfileTarget};
+use roster_core::target::send::{
     LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
-use roster_core::target::profile::{preset_json, presets, Profile, ProfileTarget};
 use serde_json::{json, Value};
 
 fn preset(id: &str) -> Arc<Profile> {
@@ -1287,7 +1287,7 @@ fn field_checks_beyond_the_pages_rules() {
 
 #[test]
 fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
-    use roster_core::send::preview::preview;
+    use roster_core::target::preview::preview;
     let plan = planned(&[("ann@x.org", "ann")]);
     let target = ProfileTarget::new(
         preset("synapse"),

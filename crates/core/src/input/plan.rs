@@ -215,7 +215,7 @@ impl Duplicates {
 }
 
 /// Maps and checks every record of the table, keeping input order. `required` is
-/// what the target needs from a column (see [`crate::send::Target::required`]).
+/// what the target needs from a column (see [`crate::target::send::Target::required`]).
 pub fn plan(table: &Table, mapping: &Mapping, required: &[Field]) -> Vec<PlannedRow> {
     plan_with(
         table,

@@ -45,7 +45,7 @@ pub struct Defaults {
 /// What a row must satisfy for the chosen target.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rules {
-    /// Fields every row must give (see [`crate::send::Target::required`]); e-mail always.
+    /// Fields every row must give (see [`crate::target::send::Target::required`]); e-mail always.
     pub required: Vec<Field>,
     /// Aurora's own rule for a PublicId: only `a-z A-Z 0-9 . _ - + @`, exactly one `@`.
     pub strict_email: bool,

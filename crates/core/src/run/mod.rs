@@ -8,6 +8,7 @@
 //! [`Status`]; a row whose answer was lost never ends `created` or `failed` unless a
 //! later answer proves it.
 
+pub mod journal;
 pub mod pace;
 mod status;
 
@@ -19,7 +20,7 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
 use crate::input::map::UserRow;
 use crate::input::plan::PlannedRow;
-use crate::send::{
+use crate::target::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
 use pace::{Backoff, Jitter, Pacer, XorShift};

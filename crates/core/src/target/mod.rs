@@ -3,22 +3,37 @@
 //! the URL it calls and the request that probes it, and the [`Target`] that talks to it.
 //!
 //! The page renders the connection form and the mapping choices from this description and
-//! never compares target names. Adding a built-in target means one module in `send/`
-//! (its requests and answers) and one arm in each `match` below: the compiler lists them.
+//! never compares target names.
 //!
-//! [`profile`]: targets described by a declarative JSON profile, and the shipped presets.
+//! A kind of target is a [`Kind`]. **Adding a built-in target touches one module and one
+//! line**: the module (like [`aurora`] or [`mumara`]) builds its requests, reads its
+//! answers ([`send::Target`]) and describes itself (`impl Kind`); the line adds it to
+//! [`BUILTINS`]. Targets described by a declarative JSON file are [`profile`]s, and the
+//! shipped presets are profiles too.
+//!
+//! - [`send`]: the [`send::Target`] trait, requests and answers as data;
+//! - [`aurora`], [`mumara`]: the built-in targets;
+//! - [`profile`]: declarative targets and the shipped presets;
+//! - [`check`]: Aurora's pre-flight check; [`preview`]: a Dry run's requests;
+//!   [`diagnose`]: why a server cannot be reached from the page.
 
+pub mod aurora;
+pub mod check;
+pub mod diagnose;
+pub mod mumara;
+pub mod preview;
 pub mod profile;
+pub mod send;
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::http::{Body, HttpRequest};
+use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::{Rules, UsernameRule};
-use crate::send::aurora::{self, Aurora};
-use crate::send::mumara::{Mumara, MumaraDefaults};
-use crate::send::{Secrets, Target};
+use send::{Secrets, Target};
 
 /// A credential the form may ask for. Every one is held in memory only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +80,16 @@ pub struct CredentialField {
     pub initial: String,
 }
 
+impl CredentialField {
+    pub fn new(credential: Credential, label: &str, initial: &str) -> CredentialField {
+        CredentialField {
+            credential,
+            label: label.into(),
+            initial: initial.into(),
+        }
+    }
+}
+
 /// A run setting of the form: not a secret, the same for every row (Mumara's default
 /// package, a Keycloak realm).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,12 +114,127 @@ pub struct CorsSetting {
 /// The values typed into a target's settings, by setting id.
 pub type Settings = BTreeMap<String, String>;
 
-/// A kind of target.
+/// The built-in targets, in the order the Target select lists them. A new built-in
+/// target is one more line here.
+pub static BUILTINS: &[&(dyn Kind + Sync)] = &[&aurora::AuroraKind, &mumara::MumaraKind];
+
+/// What a kind of target is: everything the page and the engine need to know about it.
+/// Implemented by each built-in target's module and by [`profile::Profile`].
+pub trait Kind: fmt::Debug + Send + Sync {
+    /// A stable id: the select's option value, and part of a saved run's key.
+    fn id(&self) -> &str;
+
+    /// The name shown to the user.
+    fn name(&self) -> &str;
+
+    /// An example Server URL for the form's placeholder.
+    fn server_placeholder(&self) -> &str;
+
+    /// The credentials the form asks for, in order.
+    fn credentials(&self) -> Vec<CredentialField>;
+
+    /// What is missing from `secrets` for a run to start, in words; `None` when nothing is.
+    fn missing_credentials(&self, secrets: &Secrets) -> Option<String>;
+
+    /// The run settings the form asks for, in order.
+    fn settings(&self) -> Vec<Setting> {
+        Vec::new()
+    }
+
+    /// The fields its rows carry, in the order its template lists them: the mapping's
+    /// choices. First and last name columns are joined into the name.
+    fn fields(&self) -> Vec<Field>;
+
+    /// The rules a row follows for this target (the page adds its own settings).
+    fn rules(&self, settings: &Settings) -> Rules {
+        Rules {
+            username: UsernameRule::Ignored,
+            ..Rules::new(required_by(self, settings))
+        }
+    }
+
+    /// The requests per minute a new form starts with (`None`: unpaced).
+    fn default_rate(&self) -> Option<u32> {
+        None
+    }
+
+    /// Whether "Check" can log in and list what the server holds (Aurora's GetUsers).
+    fn has_check(&self) -> bool {
+        false
+    }
+
+    /// Whether rows left unknown after a run are settled by listing the accounts
+    /// (Aurora's GetUsers).
+    fn settles_unknown(&self) -> bool {
+        false
+    }
+
+    /// The read-only check that logs in and lists what the server holds, for "Check", a
+    /// resume and settling unknown rows; `None` for targets without one.
+    fn listing(&self, _server_url: &str, _secrets: Secrets) -> Option<check::AuroraCheck> {
+        None
+    }
+
+    /// Whether rows left unknown after a run are settled by an exists probe (see
+    /// `Run::settle_probes`).
+    fn settles_by_probe(&self) -> bool {
+        false
+    }
+
+    /// The URL the run calls, derived from the Server URL the user typed.
+    fn api_url(&self, server_url: &str) -> String;
+
+    /// A request the API answers without side effects and without credentials, for the
+    /// diagnosis of an unreachable server.
+    fn probe(&self, server_url: &str, settings: &Settings) -> HttpRequest;
+
+    /// Where the target's files live, for the same-origin fix of the diagnosis.
+    fn web_root(&self) -> String {
+        format!("the web root of {}", self.name())
+    }
+
+    /// What the Server URL must be, for the wrong-URL finding of the diagnosis.
+    fn server_url_hint(&self) -> String;
+
+    /// The target's own setting that allows another origin (CORS), when it has one.
+    fn cors_setting(&self) -> Option<CorsSetting> {
+        None
+    }
+
+    /// The [`Target`] a run talks to, from the Server URL and the settings; a setting that
+    /// is not what the target accepts is refused in words.
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String>;
+
+    /// The profile, for a profile target.
+    fn profile(&self) -> Option<&profile::Profile> {
+        None
+    }
+}
+
+/// The fields every row of `kind` must give, given the settings.
+fn required_by<K: Kind + ?Sized>(kind: &K, settings: &Settings) -> Vec<Field> {
+    match kind.build("http://localhost", settings) {
+        Ok(target) => target.required(),
+        Err(_) => vec![Field::Email, Field::Password],
+    }
+}
+
+/// A setting's value, trimmed; `None` when it is empty or absent.
+pub fn setting(settings: &Settings, id: &str) -> Option<String> {
+    settings
+        .get(id)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The kind of target chosen in the page: a built-in, a shipped preset or a loaded
+/// profile. Cheap to clone; two are equal when their ids are. It derefs to its [`Kind`].
 #[derive(Debug, Clone)]
-pub enum TargetKind {
-    Aurora,
-    Mumara,
-    /// A declarative target: a shipped preset or a profile the admin loaded.
+pub struct TargetKind(Inner);
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Builtin(&'static (dyn Kind + Sync)),
     Profile(Arc<profile::Profile>),
 }
 
@@ -104,148 +244,47 @@ impl PartialEq for TargetKind {
     }
 }
 
+impl Deref for TargetKind {
+    type Target = dyn Kind;
+    fn deref(&self) -> &(dyn Kind + 'static) {
+        match &self.0 {
+            Inner::Builtin(kind) => *kind,
+            Inner::Profile(profile) => profile,
+        }
+    }
+}
+
+/// The first built-in target (Aurora).
+impl Default for TargetKind {
+    fn default() -> TargetKind {
+        TargetKind(Inner::Builtin(BUILTINS[0]))
+    }
+}
+
 impl TargetKind {
-    /// The built-in targets, in the order the Target select lists them.
+    /// A profile target: a shipped preset or a profile the admin loaded.
+    pub fn from_profile(profile: profile::Profile) -> TargetKind {
+        TargetKind(Inner::Profile(Arc::new(profile)))
+    }
+
+    /// The built-in targets ([`BUILTINS`]), in the order the Target select lists them.
     pub fn builtins() -> Vec<TargetKind> {
-        vec![TargetKind::Aurora, TargetKind::Mumara]
+        BUILTINS
+            .iter()
+            .map(|kind| TargetKind(Inner::Builtin(*kind)))
+            .collect()
     }
 
     /// The built-ins, then the shipped presets: what the Target select lists.
     pub fn shipped() -> Vec<TargetKind> {
         let mut all = TargetKind::builtins();
-        all.extend(
-            profile::presets()
-                .into_iter()
-                .map(|p| TargetKind::Profile(Arc::new(p))),
-        );
+        all.extend(profile::presets().into_iter().map(TargetKind::from_profile));
         all
     }
 
-    /// The profile, for a profile target.
-    pub fn profile(&self) -> Option<&profile::Profile> {
-        match self {
-            TargetKind::Profile(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    /// A stable id: the select's option value, and part of a saved run's key.
-    pub fn id(&self) -> &str {
-        match self {
-            TargetKind::Aurora => "aurora",
-            TargetKind::Mumara => "mumara",
-            TargetKind::Profile(p) => &p.id,
-        }
-    }
-
-    /// The target by its [`TargetKind::id`], among the built-ins and the presets.
+    /// The target by its [`Kind::id`], among the built-ins and the presets.
     pub fn by_id(id: &str) -> Option<TargetKind> {
         TargetKind::shipped().into_iter().find(|k| k.id() == id)
-    }
-
-    /// The name shown to the user.
-    pub fn name(&self) -> &str {
-        match self {
-            TargetKind::Aurora => "Aurora",
-            TargetKind::Mumara => "Mumara",
-            TargetKind::Profile(p) => &p.name,
-        }
-    }
-
-    pub fn server_placeholder(&self) -> &str {
-        match self {
-            TargetKind::Aurora => "https://mail.example.com/",
-            TargetKind::Mumara => "https://mumara.example.com",
-            TargetKind::Profile(p) => &p.server_placeholder,
-        }
-    }
-
-    /// The credentials the form asks for, in order.
-    pub fn credentials(&self) -> Vec<CredentialField> {
-        let field = |credential, label: &str, initial: &str| CredentialField {
-            credential,
-            label: label.into(),
-            initial: initial.into(),
-        };
-        match self {
-            TargetKind::Aurora => vec![
-                field(Credential::Login, "Login", "superadmin"),
-                field(Credential::Password, "Password", ""),
-            ],
-            TargetKind::Mumara => vec![field(Credential::ApiKey, "API key", "")],
-            TargetKind::Profile(p) => p.credential_fields(),
-        }
-    }
-
-    /// What is missing from `secrets` for a run to start, in words; `None` when nothing is.
-    pub fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
-        match self {
-            TargetKind::Aurora if secrets.login.is_empty() || secrets.password.is_empty() => {
-                Some("Enter the super administrator's Login and Password.".into())
-            }
-            TargetKind::Mumara if secrets.api_key.is_empty() => {
-                Some("Enter the Mumara API key (Settings → API Keys).".into())
-            }
-            TargetKind::Profile(p) if p.chosen_login(secrets).is_none() && !p.login.is_empty() => {
-                Some(format!("Enter {}.", alternatives_in_words(p)))
-            }
-            TargetKind::Profile(p)
-                if p.login.is_empty()
-                    && p.credentials.iter().any(|c| c.id.value(secrets).is_empty()) =>
-            {
-                Some(format!("Enter {}.", alternatives_in_words(p)))
-            }
-            _ => None,
-        }
-    }
-
-    /// The run settings the form asks for, in order.
-    pub fn settings(&self) -> Vec<Setting> {
-        match self {
-            TargetKind::Profile(p) => p.setting_fields(),
-            TargetKind::Aurora => Vec::new(),
-            TargetKind::Mumara => vec![
-                Setting {
-                    id: "package_id".into(),
-                    label: "Package ID".into(),
-                    placeholder: "for rows without a package_id column".into(),
-                    numeric: true,
-                    affects_rows: true,
-                },
-                Setting {
-                    id: "timezone".into(),
-                    label: "Timezone".into(),
-                    placeholder: "e.g. +05:00 (Mumara's default is 00:00)".into(),
-                    numeric: false,
-                    affects_rows: false,
-                },
-            ],
-        }
-    }
-
-    /// The fields its rows carry, in the order its template lists them: the mapping's
-    /// choices. First and last name columns are joined into the name.
-    pub fn fields(&self) -> Vec<Field> {
-        match self {
-            TargetKind::Profile(p) => p.field_list(),
-            TargetKind::Aurora => vec![
-                Field::Email,
-                Field::Password,
-                Field::Role,
-                Field::QuotaMb,
-                Field::TenantId,
-            ],
-            TargetKind::Mumara => vec![
-                Field::Name,
-                Field::FirstName,
-                Field::LastName,
-                Field::Email,
-                Field::Password,
-                Field::PackageId,
-                Field::Timezone,
-                Field::LoginIps,
-            ],
-        }
     }
 
     /// Whether the run defaults for Aurora's role, quota and tenant apply.
@@ -255,177 +294,7 @@ impl TargetKind {
 
     /// The fields every row must give, given the settings.
     pub fn required(&self, settings: &Settings) -> Vec<Field> {
-        match self.build("http://localhost", settings) {
-            Ok(target) => target.required(),
-            Err(_) => vec![Field::Email, Field::Password],
-        }
-    }
-
-    /// The rules a row follows for this target (the page adds its own settings).
-    pub fn rules(&self, settings: &Settings) -> Rules {
-        if let TargetKind::Profile(p) = self {
-            return p.rules();
-        }
-        Rules {
-            strict_email: matches!(self, TargetKind::Aurora),
-            username: UsernameRule::Ignored,
-            ..Rules::new(self.required(settings))
-        }
-    }
-
-    /// The requests per minute a new form starts with: Mumara keys allow 60 unless set
-    /// otherwise (see `shared/protocols/mumara.md`).
-    pub fn default_rate(&self) -> Option<u32> {
-        match self {
-            TargetKind::Aurora => None,
-            TargetKind::Mumara => Some(60),
-            TargetKind::Profile(p) => p.rate_per_min,
-        }
-    }
-
-    /// Whether "Check" can log in and list what the server holds (Aurora's GetUsers).
-    pub fn has_check(&self) -> bool {
-        matches!(self, TargetKind::Aurora)
-    }
-
-    /// Whether rows left unknown after a run are settled by listing the accounts
-    /// (Aurora's GetUsers).
-    pub fn settles_unknown(&self) -> bool {
-        matches!(self, TargetKind::Aurora)
-    }
-
-    /// Whether rows left unknown after a run are settled by the profile's exists probe
-    /// (see `Run::settle_probes`).
-    pub fn settles_by_probe(&self) -> bool {
-        self.profile().is_some_and(|p| p.has_exists_probe())
-    }
-
-    /// The URL the run calls, derived from the Server URL the user typed.
-    pub fn api_url(&self, server_url: &str) -> String {
-        match self {
-            TargetKind::Aurora => aurora::api_url(server_url),
-            TargetKind::Mumara => Mumara::new(server_url, MumaraDefaults::default())
-                .url()
-                .to_owned(),
-            TargetKind::Profile(p) => p.api_url(server_url),
-        }
-    }
-
-    /// A request the API answers without side effects and without credentials, for the
-    /// diagnosis of an unreachable server: Aurora's `Core.GetSettings`, or an empty
-    /// `addUser` with no key for Mumara (answered 401 by Mumara itself).
-    pub fn probe(&self, server_url: &str, settings: &Settings) -> HttpRequest {
-        let body = match self {
-            TargetKind::Profile(p) => return p.diagnosis_request(server_url, settings),
-            TargetKind::Aurora => Body::Form(vec![
-                ("Module".into(), "Core".into()),
-                ("Method".into(), "GetSettings".into()),
-                ("Parameters".into(), "{}".into()),
-            ]),
-            TargetKind::Mumara => Body::Json("{}".into()),
-        };
-        HttpRequest {
-            method: crate::http::Method::Post,
-            url: self.api_url(server_url),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body,
-        }
-    }
-
-    /// Where the target's files live, for the same-origin fix of the diagnosis.
-    pub fn web_root(&self) -> String {
-        match self {
-            TargetKind::Aurora => {
-                "the Aurora web root (the folder that holds Aurora's index.php)".into()
-            }
-            TargetKind::Mumara => "the Mumara web root (its public/ folder)".into(),
-            TargetKind::Profile(p) => format!("the web root of {}", p.name),
-        }
-    }
-
-    /// What the Server URL must be, for the wrong-URL finding of the diagnosis.
-    pub fn server_url_hint(&self) -> String {
-        match self {
-            TargetKind::Aurora => "The Server URL must be the Aurora installation's address (the page that shows Aurora's login), e.g. https://mail.example.com/; Roster adds ?/Api/ itself.".into(),
-            TargetKind::Mumara => "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.".into(),
-            TargetKind::Profile(p) => format!(
-                "The Server URL must be the address {} answers its API on{}; Roster adds each request's path itself.",
-                p.name,
-                if p.server_placeholder.is_empty() {
-                    String::new()
-                } else {
-                    format!(", e.g. {}", p.server_placeholder)
-                }
-            ),
-        }
-    }
-
-    /// The target's own setting that allows another origin (CORS), when it has one.
-    pub fn cors_setting(&self) -> Option<CorsSetting> {
-        match self {
-            TargetKind::Aurora => Some(CorsSetting {
-                file: "data/settings/config.json (Aurora framework 0.10.137 or later)",
-                key: "AllowCrossDomainRequestsFromOrigin",
-            }),
-            TargetKind::Mumara | TargetKind::Profile(_) => None,
-        }
-    }
-
-    /// The [`Target`] a run talks to, from the Server URL and the settings; a setting that
-    /// is not what the target accepts is refused in words.
-    pub fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
-        let value = |id: &str| {
-            settings
-                .get(id)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        match self {
-            TargetKind::Profile(p) => {
-                let missing: Vec<&str> = p
-                    .settings
-                    .iter()
-                    .filter(|s| !s.optional && s.default.is_none() && value(&s.id).is_none())
-                    .map(|s| s.label.as_str())
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(format!("Enter the {}.", missing.join(" and ")));
-                }
-                Ok(Box::new(profile::ProfileTarget::new(
-                    p.clone(),
-                    server_url,
-                    settings,
-                )))
-            }
-            TargetKind::Aurora => Ok(Box::new(Aurora::new(server_url))),
-            TargetKind::Mumara => {
-                let package_id = match value("package_id") {
-                    None => None,
-                    Some(package) => match package.parse::<u64>() {
-                        Ok(id) if id > 0 => Some(id),
-                        _ => {
-                            return Err(format!(
-                                "Package ID \"{package}\" is not a positive number."
-                            ))
-                        }
-                    },
-                };
-                let timezone = value("timezone");
-                if let Some(problem) = timezone
-                    .as_deref()
-                    .and_then(crate::input::validate::timezone_problem)
-                {
-                    return Err(format!("Timezone: {problem}"));
-                }
-                Ok(Box::new(Mumara::new(
-                    server_url,
-                    MumaraDefaults {
-                        package_id,
-                        timezone,
-                    },
-                )))
-            }
-        }
+        required_by(&**self, settings)
     }
 
     /// The template's header line, CRLF-terminated: the target's fields, with the name
@@ -446,27 +315,17 @@ impl TargetKind {
     }
 }
 
-/// A profile's ways to log in, in words: "the Login and Password, or the Access token".
-fn alternatives_in_words(p: &profile::Profile) -> String {
-    let label = |id: profile::CredentialId| {
-        p.credentials
-            .iter()
-            .find(|c| c.id == id)
-            .map_or(id.as_str().to_owned(), |c| c.label.clone())
-    };
-    p.alternatives()
-        .into_iter()
-        .map(|ids| {
-            let labels: Vec<String> = ids.into_iter().map(label).collect();
-            format!("the {}", labels.join(" and "))
-        })
-        .collect::<Vec<_>>()
-        .join(", or ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn aurora() -> TargetKind {
+        TargetKind::by_id("aurora").unwrap()
+    }
+
+    fn mumara() -> TargetKind {
+        TargetKind::by_id("mumara").unwrap()
+    }
 
     #[test]
     fn ids_round_trip_and_name_the_builtins() {
@@ -480,35 +339,28 @@ mod tests {
     fn settings_are_checked_when_the_target_is_built() {
         let mut settings = Settings::new();
         settings.insert("package_id".into(), "0".into());
-        let err = TargetKind::Mumara
+        let err = mumara()
             .build("https://m.example.com", &settings)
             .err()
             .unwrap();
         assert!(err.contains("Package ID"), "{err}");
         settings.insert("package_id".into(), " 7 ".into());
-        assert!(TargetKind::Mumara
-            .build("https://m.example.com", &settings)
-            .is_ok());
+        assert!(mumara().build("https://m.example.com", &settings).is_ok());
         // With a default package, rows need none of their own.
-        assert!(!TargetKind::Mumara
-            .required(&settings)
-            .contains(&Field::PackageId));
+        assert!(!mumara().required(&settings).contains(&Field::PackageId));
     }
 
     #[test]
     fn templates_list_the_fields() {
         assert_eq!(
-            TargetKind::Aurora.template(),
+            aurora().template(),
             "email,password,role,quota_mb,tenant_id\r\n"
         );
         assert_eq!(
-            TargetKind::Mumara.template(),
+            mumara().template(),
             "name,email,password,package_id,timezone,login_ips\r\n"
         );
-        assert_eq!(
-            TargetKind::Mumara.template_file_name(),
-            "roster-template-mumara.csv"
-        );
+        assert_eq!(mumara().template_file_name(), "roster-template-mumara.csv");
     }
 
     #[test]
@@ -538,7 +390,7 @@ mod tests {
     #[test]
     fn presets_are_targets_like_the_builtins() {
         let all = TargetKind::shipped();
-        let names: Vec<&str> = all.iter().map(TargetKind::name).collect();
+        let names: Vec<&str> = all.iter().map(|k| k.name()).collect();
         assert_eq!(
             names,
             [
@@ -550,7 +402,7 @@ mod tests {
                 "GitLab"
             ]
         );
-        let mut ids: Vec<&str> = all.iter().map(TargetKind::id).collect();
+        let mut ids: Vec<&str> = all.iter().map(|k| k.id()).collect();
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), all.len(), "ids are unique");
@@ -590,8 +442,8 @@ mod tests {
     #[test]
     fn credentials_missing_in_words() {
         let none = Secrets::default();
-        assert!(TargetKind::Aurora.missing_credentials(&none).is_some());
-        assert!(TargetKind::Mumara
+        assert!(aurora().missing_credentials(&none).is_some());
+        assert!(mumara()
             .missing_credentials(&none)
             .unwrap()
             .contains("API key"));
@@ -599,6 +451,6 @@ mod tests {
             api_key: "k".into(),
             ..Secrets::default()
         };
-        assert_eq!(TargetKind::Mumara.missing_credentials(&key), None);
+        assert_eq!(mumara().missing_credentials(&key), None);
     }
 }

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::{IdAt, Profile, RetryAt, Rule, StopAs, Then};
 use crate::http::{json_in, Exchange, HttpResponse};
-use crate::send::mumara::retry_after;
-use crate::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
+use crate::target::mumara::retry_after;
+use crate::target::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
 
 /// A create's answer, or an exists probe's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! by pasting text together, so that a cell cannot change a request's shape or path.
 
 mod classify;
+mod kind;
 mod target;
 pub mod template;
 
@@ -22,7 +23,7 @@ use serde_json::Value;
 use crate::http::{Body, HttpRequest, Method};
 use crate::input::map::Field;
 use crate::input::validate::{FieldCheck, Rules, UsernameRule};
-use crate::send::Secrets;
+use crate::target::send::Secrets;
 
 pub use target::ProfileTarget;
 

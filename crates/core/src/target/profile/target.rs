@@ -12,7 +12,7 @@ use super::template::{self, Values};
 use super::{CredentialId, LoginAlternative, Profile, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
-use crate::send::{
+use crate::target::send::{
     no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
     Target,
 };

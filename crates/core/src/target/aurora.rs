@@ -6,11 +6,14 @@
 
 use serde_json::{json, Value};
 
-use super::{
+use super::check::AuroraCheck;
+use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
+use super::{CorsSetting, Credential, CredentialField, Kind, Settings};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse, Method};
 use crate::input::map::{Field, UserRow};
+use crate::input::validate::{Rules, UsernameRule};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -412,6 +415,104 @@ impl Target for Aurora {
                 field: None,
             },
         }
+    }
+}
+
+/// Aurora as a kind of target: a super administrator's login, strict addresses, a
+/// pre-flight check and settling by listing (GetUsers).
+#[derive(Debug)]
+pub struct AuroraKind;
+
+impl Kind for AuroraKind {
+    fn id(&self) -> &str {
+        "aurora"
+    }
+
+    fn name(&self) -> &str {
+        "Aurora"
+    }
+
+    fn server_placeholder(&self) -> &str {
+        "https://mail.example.com/"
+    }
+
+    fn credentials(&self) -> Vec<CredentialField> {
+        vec![
+            CredentialField::new(Credential::Login, "Login", "superadmin"),
+            CredentialField::new(Credential::Password, "Password", ""),
+        ]
+    }
+
+    fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
+        (secrets.login.is_empty() || secrets.password.is_empty())
+            .then(|| "Enter the super administrator's Login and Password.".into())
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Email,
+            Field::Password,
+            Field::Role,
+            Field::QuotaMb,
+            Field::TenantId,
+        ]
+    }
+
+    fn rules(&self, _settings: &Settings) -> Rules {
+        Rules {
+            strict_email: true,
+            username: UsernameRule::Ignored,
+            ..Rules::new(Aurora::new("http://localhost").required())
+        }
+    }
+
+    fn has_check(&self) -> bool {
+        true
+    }
+
+    fn settles_unknown(&self) -> bool {
+        true
+    }
+
+    fn listing(&self, server_url: &str, secrets: Secrets) -> Option<AuroraCheck> {
+        Some(AuroraCheck::new(Aurora::new(server_url), secrets))
+    }
+
+    fn api_url(&self, server_url: &str) -> String {
+        api_url(server_url)
+    }
+
+    /// `Core.GetSettings`: answered without a login and without side effects.
+    fn probe(&self, server_url: &str, _settings: &Settings) -> HttpRequest {
+        HttpRequest {
+            method: Method::Post,
+            url: api_url(server_url),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: Body::Form(vec![
+                ("Module".into(), "Core".into()),
+                ("Method".into(), "GetSettings".into()),
+                ("Parameters".into(), "{}".into()),
+            ]),
+        }
+    }
+
+    fn web_root(&self) -> String {
+        "the Aurora web root (the folder that holds Aurora's index.php)".into()
+    }
+
+    fn server_url_hint(&self) -> String {
+        "The Server URL must be the Aurora installation's address (the page that shows Aurora's login), e.g. https://mail.example.com/; Roster adds ?/Api/ itself.".into()
+    }
+
+    fn cors_setting(&self) -> Option<CorsSetting> {
+        Some(CorsSetting {
+            file: "data/settings/config.json (Aurora framework 0.10.137 or later)",
+            key: "AllowCrossDomainRequestsFromOrigin",
+        })
+    }
+
+    fn build(&self, server_url: &str, _settings: &Settings) -> Result<Box<dyn Target>, String> {
+        Ok(Box::new(Aurora::new(server_url)))
     }
 }
 

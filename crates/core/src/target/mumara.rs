@@ -5,9 +5,11 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
-use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
+use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
+use super::{setting, Credential, CredentialField, Kind, Setting, Settings};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse, Method};
 use crate::input::map::{Field, UserRow};
+use crate::input::validate::timezone_problem;
 
 /// Values for fields no column provides.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -378,6 +380,123 @@ impl Target for Mumara {
             .parse::<u32>()
             .ok()
             .filter(|&l| l > 0)
+    }
+}
+
+/// Mumara as a kind of target: an API key, a default package and timezone, and the
+/// key's 60 requests a minute.
+#[derive(Debug)]
+pub struct MumaraKind;
+
+impl Kind for MumaraKind {
+    fn id(&self) -> &str {
+        "mumara"
+    }
+
+    fn name(&self) -> &str {
+        "Mumara"
+    }
+
+    fn server_placeholder(&self) -> &str {
+        "https://mumara.example.com"
+    }
+
+    fn credentials(&self) -> Vec<CredentialField> {
+        vec![CredentialField::new(Credential::ApiKey, "API key", "")]
+    }
+
+    fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
+        secrets
+            .api_key
+            .is_empty()
+            .then(|| "Enter the Mumara API key (Settings → API Keys).".into())
+    }
+
+    fn settings(&self) -> Vec<Setting> {
+        vec![
+            Setting {
+                id: "package_id".into(),
+                label: "Package ID".into(),
+                placeholder: "for rows without a package_id column".into(),
+                numeric: true,
+                affects_rows: true,
+            },
+            Setting {
+                id: "timezone".into(),
+                label: "Timezone".into(),
+                placeholder: "e.g. +05:00 (Mumara's default is 00:00)".into(),
+                numeric: false,
+                affects_rows: false,
+            },
+        ]
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::Name,
+            Field::FirstName,
+            Field::LastName,
+            Field::Email,
+            Field::Password,
+            Field::PackageId,
+            Field::Timezone,
+            Field::LoginIps,
+        ]
+    }
+
+    /// Mumara keys allow 60 requests a minute unless set otherwise (see
+    /// `shared/protocols/mumara.md`).
+    fn default_rate(&self) -> Option<u32> {
+        Some(60)
+    }
+
+    fn api_url(&self, server_url: &str) -> String {
+        Mumara::new(server_url, MumaraDefaults::default())
+            .url()
+            .to_owned()
+    }
+
+    /// An empty `addUser` with no key: answered 401 by Mumara itself.
+    fn probe(&self, server_url: &str, _settings: &Settings) -> HttpRequest {
+        HttpRequest {
+            method: Method::Post,
+            url: self.api_url(server_url),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: Body::Json("{}".into()),
+        }
+    }
+
+    fn web_root(&self) -> String {
+        "the Mumara web root (its public/ folder)".into()
+    }
+
+    fn server_url_hint(&self) -> String {
+        "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.".into()
+    }
+
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+        let package_id = match setting(settings, "package_id") {
+            None => None,
+            Some(package) => match package.parse::<u64>() {
+                Ok(id) if id > 0 => Some(id),
+                _ => {
+                    return Err(format!(
+                        "Package ID \"{package}\" is not a positive number."
+                    ))
+                }
+            },
+        };
+        let timezone = setting(settings, "timezone");
+        if let Some(problem) = timezone.as_deref().and_then(timezone_problem) {
+            return Err(format!("Timezone: {problem}"));
+        }
+        Ok(Box::new(Mumara::new(
+            server_url,
+            MumaraDefaults {
+                package_id,
+                timezone,
+            },
+        )))
     }
 }
 

@@ -1,9 +1,6 @@
-//! Talking to a target, as data: each target builds its requests and reads its answers.
-//! Adding a target is one more module implementing [`Target`].
-
-pub mod aurora;
-pub mod mumara;
-pub mod preview;
+//! Talking to a target, as data: each target builds its requests and reads its answers
+//! through [`Target`]. What a kind of target is (its form and fields) is
+//! [`super::Kind`].
 
 use std::fmt;
 

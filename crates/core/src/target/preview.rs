@@ -1,7 +1,7 @@
 //! The dry run: the exact requests a run would send, with every secret masked, so an
 //! admin can see what will happen before anything does.
 
-use super::{LoginStep, Secrets, Session, Target};
+use super::send::{LoginStep, Secrets, Session, Target};
 use crate::http::{Body, HttpRequest};
 use crate::input::plan::PlannedRow;
 
@@ -70,8 +70,8 @@ mod tests {
     use crate::input::map::{Field, Mapping};
     use crate::input::plan::plan;
     use crate::input::read::read;
-    use crate::send::aurora::Aurora;
-    use crate::send::mumara::{Mumara, MumaraDefaults};
+    use crate::target::aurora::Aurora;
+    use crate::target::mumara::{Mumara, MumaraDefaults};
 
     #[test]
     fn aurora_preview_masks_every_secret() {

@@ -292,8 +292,8 @@ mod tests {
     use crate::input::plan::plan;
     use crate::input::read::read;
     use crate::run::{Run, RunConfig};
-    use crate::send::aurora::Aurora;
-    use crate::send::Secrets;
+    use crate::target::aurora::Aurora;
+    use crate::target::send::Secrets;
 
     fn row(status: Status, id: Option<&str>) -> RowState {
         RowState {

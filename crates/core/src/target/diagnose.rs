@@ -452,7 +452,7 @@ mod tests {
             Finding::BlockedByBrowser,
             "https://roster.example.org",
             "https://mail.example.com/?/Api/",
-            &TargetKind::Aurora,
+            &TargetKind::by_id("aurora").unwrap(),
         );
         assert!(d.headline.contains("blocked by the browser"));
         assert_eq!(d.fixes.len(), 4);
@@ -480,7 +480,7 @@ mod tests {
             Finding::BlockedByBrowser,
             "http://127.0.0.1:8080",
             "http://m.example.com/api/addUser",
-            &TargetKind::Mumara,
+            &TargetKind::by_id("mumara").unwrap(),
         );
         assert_eq!(m.fixes.len(), 3, "no Aurora setting for Mumara");
         assert!(m.fixes[1].title.contains("Mumara has no CORS setting"));
@@ -492,7 +492,7 @@ mod tests {
             Finding::Unreachable,
             "http://p",
             "http://127.0.0.1:9/?/Api/",
-            &TargetKind::Aurora,
+            &TargetKind::by_id("aurora").unwrap(),
         );
         assert!(u.headline.starts_with("Server unreachable"));
         assert!(u.explanation.contains("not a CORS problem"));
@@ -503,7 +503,7 @@ mod tests {
             },
             "http://p",
             "http://h/wrong/?/Api/",
-            &TargetKind::Aurora,
+            &TargetKind::by_id("aurora").unwrap(),
         );
         assert!(w.headline.starts_with("Wrong Server URL"));
         assert!(w.headline.contains("404"));
@@ -514,14 +514,14 @@ mod tests {
             },
             "http://p",
             "http://h/",
-            &TargetKind::Mumara,
+            &TargetKind::by_id("mumara").unwrap(),
         );
         assert!(h.headline.contains("HTML"));
         let mixed = diagnose(
             Finding::MixedContent,
             "https://p",
             "http://mail.example.com/",
-            &TargetKind::Aurora,
+            &TargetKind::by_id("aurora").unwrap(),
         );
         assert!(mixed.headline.contains("mixed content"));
         assert!(mixed.fixes[0].steps[0].contains("https://mail.example.com/"));

@@ -1,0 +1,122 @@
+//! A profile as a kind of target: its form, fields, rules and requests come from the file.
+
+use std::sync::Arc;
+
+use super::{Profile, ProfileTarget};
+use crate::http::HttpRequest;
+use crate::input::map::Field;
+use crate::input::validate::Rules;
+use crate::target::send::{Secrets, Target};
+use crate::target::{setting, CredentialField, Kind, Setting, Settings};
+
+/// Shared, as the page holds it: the target a run builds shares the same profile.
+impl Kind for Arc<Profile> {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn server_placeholder(&self) -> &str {
+        &self.server_placeholder
+    }
+
+    fn credentials(&self) -> Vec<CredentialField> {
+        self.credential_fields()
+    }
+
+    fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
+        let missing = if self.login.is_empty() {
+            self.credentials
+                .iter()
+                .any(|c| c.id.value(secrets).is_empty())
+        } else {
+            self.chosen_login(secrets).is_none()
+        };
+        missing.then(|| format!("Enter {}.", self.alternatives_in_words()))
+    }
+
+    fn settings(&self) -> Vec<Setting> {
+        self.setting_fields()
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        self.field_list()
+    }
+
+    fn rules(&self, _settings: &Settings) -> Rules {
+        Profile::rules(self)
+    }
+
+    fn default_rate(&self) -> Option<u32> {
+        self.rate_per_min
+    }
+
+    fn settles_by_probe(&self) -> bool {
+        self.has_exists_probe()
+    }
+
+    fn api_url(&self, server_url: &str) -> String {
+        Profile::api_url(self, server_url)
+    }
+
+    fn probe(&self, server_url: &str, settings: &Settings) -> HttpRequest {
+        self.diagnosis_request(server_url, settings)
+    }
+
+    fn server_url_hint(&self) -> String {
+        let example = if self.server_placeholder.is_empty() {
+            String::new()
+        } else {
+            format!(", e.g. {}", self.server_placeholder)
+        };
+        format!(
+            "The Server URL must be the address {} answers its API on{example}; Roster adds each request's path itself.",
+            self.name
+        )
+    }
+
+    /// A required setting left empty is asked for by its label.
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+        let missing: Vec<&str> = self
+            .settings
+            .iter()
+            .filter(|s| !s.optional && s.default.is_none() && setting(settings, &s.id).is_none())
+            .map(|s| s.label.as_str())
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("Enter the {}.", missing.join(" and ")));
+        }
+        Ok(Box::new(ProfileTarget::new(
+            Arc::clone(self),
+            server_url,
+            settings,
+        )))
+    }
+
+    fn profile(&self) -> Option<&Profile> {
+        Some(self)
+    }
+}
+
+impl Profile {
+    /// Its ways to log in, in words: "the Login and Password, or the Access token".
+    pub fn alternatives_in_words(&self) -> String {
+        let label = |id: super::CredentialId| {
+            self.credentials
+                .iter()
+                .find(|c| c.id == id)
+                .map_or(id.as_str().to_owned(), |c| c.label.clone())
+        };
+        self.alternatives()
+            .into_iter()
+            .map(|ids| {
+                let labels: Vec<String> = ids.into_iter().map(label).collect();
+                format!("the {}", labels.join(" and "))
+            })
+            .collect::<Vec<_>>()
+            .join(", or ")
+    }
+}
