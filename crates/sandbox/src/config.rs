@@ -13,6 +13,8 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::util::every;
+
 /// Which origin the API answers CORS requests for. The control API ignores `Off`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Cors {
@@ -61,11 +63,6 @@ impl<'de> Deserialize<'de> for Cors {
             ))),
         }
     }
-}
-
-/// `null` and `0` both mean "off" for an "every Nth" knob.
-pub(crate) fn every<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    Ok(Option::<u64>::deserialize(deserializer)?.filter(|n| *n > 0))
 }
 
 /// How a login request hit by Aurora's `login_fault` is answered.

@@ -47,12 +47,13 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::{every, Cors};
+use crate::config::Cors;
 use crate::form::parse_form;
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every_hit, header, http_date, is_json, json_answer, query_params, unix_now,
+    base_url, bearer, every, every_hit, header, http_date, is_json, json_answer, query_params,
+    unix_now,
 };
 
 const MAX_BODY: usize = 1024 * 1024;

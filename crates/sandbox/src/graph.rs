@@ -51,11 +51,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::{every, Cors};
+use crate::config::Cors;
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
+    base_url, bearer, every, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
 };
 
 const MAX_BODY: usize = 1024 * 1024;

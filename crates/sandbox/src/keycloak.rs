@@ -62,12 +62,12 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::config::{every, Cors};
+use crate::config::Cors;
 use crate::form::parse_form;
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every_hit, header, is_json, json_answer, query_params, random_hex_token,
-    random_uuid, unix_millis, unix_now,
+    base_url, bearer, every, every_hit, header, is_json, json_answer, query_params,
+    random_hex_token, random_uuid, unix_millis, unix_now,
 };
 
 const MAX_BODY: usize = 1024 * 1024;

@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// 64 unpredictable-enough bits (std's randomly keyed SipHash over a counter and the
@@ -97,6 +98,11 @@ pub fn unix_millis() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
+}
+
+/// `null` and `0` both mean "off" for an "every Nth" knob.
+pub(crate) fn every<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    Ok(Option::<u64>::deserialize(deserializer)?.filter(|n| *n > 0))
 }
 
 /// Is call number `count` hit by an "every N" knob?
