@@ -296,9 +296,9 @@ pub struct Config {
     pub cors: Cors,
     pub aurora: AuroraConfig,
     pub mumara: MumaraConfig,
-    pub keycloak: crate::keycloak::KeycloakConfig,
-    pub graph: crate::graph::GraphConfig,
-    pub gitlab: crate::gitlab::GitlabConfig,
+    pub keycloak: crate::keycloak::model::KeycloakConfig,
+    pub graph: crate::graph::model::GraphConfig,
+    pub gitlab: crate::gitlab::model::GitlabConfig,
 }
 
 impl Config {

@@ -8,9 +8,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::config::Config;
-use crate::gitlab::GitlabState;
-use crate::graph::GraphState;
-use crate::keycloak::KeycloakState;
+use crate::gitlab::model::GitlabState;
+use crate::graph::model::GraphState;
+use crate::keycloak::model::KeycloakState;
 use crate::ratelimit::RateLimiter;
 
 /// A user created through Aurora's `Core.CreateUser` (or seeded).

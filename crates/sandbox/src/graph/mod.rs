@@ -48,15 +48,19 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
-use crate::ratelimit::{RateLimiter, Verdict};
+use crate::ratelimit::Verdict;
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
+    base_url, bearer, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
 };
+
+pub mod model;
+
+pub use model::{GraphConfig, GraphFaults, GraphState, GraphUser};
 
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -65,120 +69,6 @@ const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id
 
 /// The headers a page may read from a Graph answer (the sandbox's choice).
 pub const EXPOSED_HEADERS: &str = "Location, Retry-After, request-id, client-request-id, ETag";
-
-/// Graph knobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct GraphConfig {
-    /// Delay before answering every Graph request.
-    pub latency_ms: u64,
-    /// The access token with `User.ReadWrite.All`.
-    pub token: String,
-    /// A valid token without the permission (403).
-    pub token_read_only: String,
-    /// The tokens have expired (401 "Lifetime validation failed ...").
-    pub token_expired: bool,
-    /// The tenant's verified domains; a UPN must end in one (empty: any domain).
-    pub verified_domains: Vec<String>,
-    /// Requests allowed per token per window (`null`: no throttling).
-    pub rate_limit: Option<u64>,
-    /// The throttling window.
-    pub rate_window_ms: u64,
-    /// Every Nth user POST: 503 `serviceNotAvailable`, nothing created.
-    #[serde(deserialize_with = "every")]
-    pub http503_every: Option<u64>,
-    /// Every Nth user POST: the user is created, then 500 `generalException`.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
-}
-
-impl Default for GraphConfig {
-    fn default() -> Self {
-        GraphConfig {
-            latency_ms: 0,
-            token: "sandbox-graph-token".into(),
-            token_read_only: "sandbox-graph-token-readonly".into(),
-            token_expired: false,
-            verified_domains: vec!["example.com".into(), "contoso.onmicrosoft.com".into()],
-            rate_limit: None,
-            rate_window_ms: 10_000,
-            http503_every: None,
-            http500_after_insert_every: None,
-        }
-    }
-}
-
-/// A user of the tenant.
-#[derive(Debug, Clone, Serialize)]
-pub struct GraphUser {
-    pub id: String,
-    pub user_principal_name: String,
-    pub display_name: String,
-    pub mail_nickname: String,
-    pub account_enabled: bool,
-    pub given_name: Option<String>,
-    pub surname: Option<String>,
-    pub mail: Option<String>,
-    /// `passwordProfile.password`, kept in clear on purpose for tests.
-    pub password: String,
-    pub force_change_password_next_sign_in: bool,
-    pub seeded: bool,
-}
-
-impl GraphUser {
-    fn representation(&self, base: &str) -> Value {
-        json!({
-            "@odata.context": format!("{base}/v1.0/$metadata#users/$entity"),
-            "id": self.id,
-            "businessPhones": [],
-            "displayName": self.display_name,
-            "givenName": self.given_name,
-            "jobTitle": null,
-            "mail": self.mail,
-            "mobilePhone": null,
-            "officeLocation": null,
-            "preferredLanguage": null,
-            "surname": self.surname,
-            "userPrincipalName": self.user_principal_name,
-        })
-    }
-}
-
-/// How many times each Graph fault fired.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct GraphFaults {
-    pub http503: u64,
-    pub http500_after_insert: u64,
-}
-
-#[derive(Debug, Default)]
-pub struct GraphState {
-    pub users: Vec<GraphUser>,
-    /// User POSTs past authentication and throttling; drives the "every Nth" faults.
-    pub create_calls: u64,
-    /// Requests answered 429.
-    pub rate_limited: u64,
-    pub faults: GraphFaults,
-    pub limiter: RateLimiter,
-}
-
-impl GraphState {
-    fn find(&self, upn_or_id: &str) -> Option<&GraphUser> {
-        self.users
-            .iter()
-            .find(|u| u.id == upn_or_id || u.user_principal_name.eq_ignore_ascii_case(upn_or_id))
-    }
-
-    /// The `graph` member of `GET /_sandbox/state`.
-    pub fn snapshot(&self) -> Value {
-        json!({
-            "users": self.users,
-            "create_calls": self.create_calls,
-            "rate_limited": self.rate_limited,
-            "faults_injected": self.faults,
-        })
-    }
-}
 
 /// A `/_sandbox/seed` entry: `"upn@domain"` or an object.
 #[derive(Debug, Deserialize)]

@@ -59,16 +59,20 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
 use crate::form::parse_form;
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every, every_hit, header, is_json, json_answer, query_params,
-    random_hex_token, random_uuid, unix_millis, unix_now,
+    base_url, bearer, every_hit, header, is_json, json_answer, query_params, random_hex_token,
+    random_uuid, unix_millis, unix_now,
 };
+
+pub mod model;
+
+pub use model::{KeycloakConfig, KeycloakFaults, KeycloakState, KeycloakToken, KeycloakUser};
 
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -77,160 +81,6 @@ pub const CLIENT_ID: &str = "admin-cli";
 
 /// `DefaultCors.DEFAULT_ALLOW_HEADERS` plus `Authorization` (preflights of `auth()` calls).
 pub const PREFLIGHT_ALLOW_HEADERS: &str = "Origin, Accept, X-Requested-With, Content-Type, Access-Control-Request-Method, Access-Control-Request-Headers, Authorization";
-
-/// Keycloak knobs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct KeycloakConfig {
-    /// Delay before answering every token or admin request.
-    pub latency_ms: u64,
-    /// The realms that exist.
-    pub realms: Vec<String>,
-    /// The admin's user name (in every realm).
-    pub admin_username: String,
-    /// The admin's password.
-    pub admin_password: String,
-    /// Seconds an access token lives (`expires_in`); a realm's `accessTokenLifespan`.
-    pub access_token_lifespan: u64,
-    /// The realm setting `duplicateEmailsAllowed`.
-    pub duplicate_emails_allowed: bool,
-    /// Every Nth user POST: 500 `{"error":"unknown_error"}`, nothing created.
-    #[serde(deserialize_with = "every")]
-    pub http500_every: Option<u64>,
-    /// Every Nth user POST: the user is created, then 500 `{"error":"unknown_error"}`.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
-}
-
-impl Default for KeycloakConfig {
-    fn default() -> Self {
-        KeycloakConfig {
-            latency_ms: 0,
-            realms: vec!["master".into(), "roster".into()],
-            admin_username: "admin".into(),
-            admin_password: "admin".into(),
-            access_token_lifespan: 60,
-            duplicate_emails_allowed: false,
-            http500_every: None,
-            http500_after_insert_every: None,
-        }
-    }
-}
-
-/// A user of one realm.
-#[derive(Debug, Clone, Serialize)]
-pub struct KeycloakUser {
-    pub id: String,
-    pub realm: String,
-    /// Lower case, as Keycloak stores it.
-    pub username: String,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub enabled: bool,
-    pub email_verified: bool,
-    /// The `password` credential's value, kept in clear on purpose for tests.
-    pub password: Option<String>,
-    /// The credential's `temporary` flag.
-    pub temporary_password: bool,
-    pub required_actions: Vec<String>,
-    pub attributes: Value,
-    /// Milliseconds since the epoch.
-    pub created_timestamp: u64,
-    /// Pre-created through `/_sandbox/seed`.
-    pub seeded: bool,
-}
-
-impl KeycloakUser {
-    /// The UserRepresentation `GET` answers.
-    fn representation(&self) -> Value {
-        let mut rep = json!({
-            "id": self.id,
-            "createdTimestamp": self.created_timestamp,
-            "username": self.username,
-            "enabled": self.enabled,
-            "totp": false,
-            "emailVerified": self.email_verified,
-            "disableableCredentialTypes": [],
-            "requiredActions": self.required_actions,
-            "notBefore": 0,
-            "access": {"manageGroupMembership": true, "view": true, "mapRoles": true,
-                       "impersonate": true, "manage": true},
-        });
-        let object = rep.as_object_mut().expect("an object");
-        for (key, value) in [
-            ("firstName", &self.first_name),
-            ("lastName", &self.last_name),
-            ("email", &self.email),
-        ] {
-            if let Some(value) = value {
-                object.insert(key.into(), json!(value));
-            }
-        }
-        if self.attributes.as_object().is_some_and(|a| !a.is_empty()) {
-            object.insert("attributes".into(), self.attributes.clone());
-        }
-        rep
-    }
-}
-
-/// One access token.
-#[derive(Debug, Clone)]
-pub struct KeycloakToken {
-    pub realm: String,
-    pub expires: Instant,
-}
-
-/// How many times each Keycloak fault knob fired.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct KeycloakFaults {
-    pub http500: u64,
-    pub http500_after_insert: u64,
-    /// Admin requests refused 401 because their token had expired.
-    pub token_expired: u64,
-}
-
-#[derive(Debug, Default)]
-pub struct KeycloakState {
-    pub users: Vec<KeycloakUser>,
-    pub tokens: HashMap<String, KeycloakToken>,
-    /// Successful password grants.
-    pub logins: u64,
-    /// Token POSTs received, whatever their outcome.
-    pub login_calls: u64,
-    /// User POSTs that passed authentication; drives the "every Nth" faults.
-    pub create_calls: u64,
-    pub faults: KeycloakFaults,
-}
-
-impl KeycloakState {
-    fn by_username(&self, realm: &str, username: &str) -> Option<&KeycloakUser> {
-        self.users
-            .iter()
-            .find(|u| u.realm == realm && u.username.eq_ignore_ascii_case(username))
-    }
-
-    fn by_email(&self, realm: &str, email: &str) -> Option<&KeycloakUser> {
-        self.users.iter().find(|u| {
-            u.realm == realm
-                && u.email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(email))
-        })
-    }
-
-    /// The `keycloak` member of `GET /_sandbox/state`.
-    pub fn snapshot(&self) -> Value {
-        json!({
-            "users": self.users,
-            "logins": self.logins,
-            "login_calls": self.login_calls,
-            "create_calls": self.create_calls,
-            "live_tokens": self.tokens.values().filter(|t| t.expires > Instant::now()).count(),
-            "faults_injected": self.faults,
-        })
-    }
-}
 
 /// A `/_sandbox/seed` entry: `"username"` (realm `roster`, no e-mail) or an object.
 #[derive(Debug, Deserialize)]
