@@ -433,6 +433,22 @@ fn an_unstated_limit_is_learned_from_x_ratelimit_limit() {
 }
 
 #[test]
+fn a_429_seconds_into_a_run_slows_it_to_about_the_limit_not_to_a_crawl() {
+    // 4 requests per 3 s (80 a minute), no limit stated, no rate typed. The first 429
+    // comes after 4 requests in a few milliseconds: the run was sending far faster than
+    // 4 a minute, and must slow down from that pace, not to 4 (or 2) a minute.
+    let mut server = FakeMumara::new(4);
+    server.window_ms = 3_000;
+    let mut run = start(12, "sandbox-key", 1, RunConfig::default());
+    let end = drive(&mut run, &mut server, 20);
+    assert_eq!(run.counts().get(Status::Created), 12);
+    // 12 rows at the server's 80 a minute take 6 s at the least (three windows); paced
+    // from the 4 requests seen so far it would take minutes.
+    assert!(end >= 6_000, "{end}");
+    assert!(end <= 30_000, "the run crawled: {end} ms, {} 429s", server.rate_limited);
+}
+
+#[test]
 fn a_typed_rate_above_the_stated_limit_is_lowered_to_it() {
     let mut server = FakeMumara::new(30);
     server.states_limit = true;

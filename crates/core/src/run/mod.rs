@@ -842,7 +842,7 @@ impl Run {
                         .max(1_000)
                 });
                 self.not_before = self.not_before.max(now_ms + wait);
-                let observed = self.sent_last_minute(now_ms) as u32;
+                let observed = self.observed_rate_per_min(now_ms);
                 self.pacer
                     .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
                     .on_rate_limited(now_ms);
@@ -976,9 +976,18 @@ impl Run {
         }
     }
 
-    fn sent_last_minute(&self, now_ms: u64) -> usize {
+    /// The rate the run was sending at, in requests per minute, over the last minute or
+    /// since its first send in it: a run whose first seconds met a 429 was sending much
+    /// faster than the handful of requests it has sent so far.
+    fn observed_rate_per_min(&self, now_ms: u64) -> u32 {
         let from = now_ms.saturating_sub(MINUTE_MS);
-        self.recent_sends.iter().filter(|&&t| t >= from).count()
+        let mut recent = self.recent_sends.iter().filter(|&&t| t >= from);
+        let Some(&first) = recent.next() else {
+            return 0;
+        };
+        let count = 1 + recent.count() as u64;
+        let span = now_ms.saturating_sub(first).clamp(1_000, MINUTE_MS);
+        (count * MINUTE_MS / span) as u32
     }
 
     fn on_success(&mut self, now_ms: u64) {
