@@ -183,9 +183,10 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
 
   test('Keycloak: a run longer than the 2 s token logs in again and finishes', async ({ page, sandbox }) => {
     test.setTimeout(120_000);
-    // Tokens live 2 s; each request takes 250 ms, so 20 rows last 5 s or more: the first
-    // token expires mid-run (a real realm's default is 60 s).
-    await configureSandbox({ keycloak: { access_token_lifespan: 2, latency_ms: 250 } });
+    // Tokens live 2 s; each request takes 800 ms, so 20 rows at the page's 4 requests in
+    // flight last 4 s or more: the first token expires mid-run (a real realm's default is
+    // 60 s).
+    await configureSandbox({ keycloak: { access_token_lifespan: 2, latency_ms: 800 } });
     const rows = accounts('long', 20);
 
     await openApp(page);
