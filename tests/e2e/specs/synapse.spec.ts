@@ -33,11 +33,16 @@ interface Account {
   name: string;
 }
 
-/** `n` accounts whose localparts carry `tag` (unique per run, so a long-lived server also works). */
+/**
+ * `n` accounts whose localparts carry `tag` (unique per run, so a long-lived server also
+ * works). A few use the rarer characters Matrix allows in a localpart (`.`, `_`, `+`, `=`,
+ * `/`): the page must percent-encode them in the admin API path, and Synapse decodes them.
+ */
 function accounts(prefix: string, tag: string, n: number): Account[] {
   const names = ['Ada Lovelace', 'Zoë Ångström', 'Grace Hopper', 'Émile Borel', 'Alan Turing'];
+  const odd: Record<number, string> = { 5: '.a_b', 9: '+x=y', 12: '/q' };
   return Array.from({ length: n }, (_, i) => ({
-    username: `${prefix}${i + 1}-${tag}`,
+    username: `${prefix}${i + 1}${odd[i + 1] ?? ''}-${tag}`,
     email: `${prefix}${i + 1}-${tag}@example.com`,
     password: `Pw-${prefix}${i + 1}-${tag}-x7Q!`,
     name: `${names[i % names.length]} ${i + 1}`,
@@ -139,8 +144,9 @@ test.describe('the Matrix Synapse preset against a real Synapse', () => {
     const fileLogin = await login(taken.username, taken.password);
     expect(fileLogin.status, `the file's password was not set on the existing account: ${JSON.stringify(fileLogin.body)}`).toBe(403);
 
-    // A created account logs in with the password from the file.
-    const one = created[3];
+    // A created account logs in with the password from the file (one whose localpart
+    // needed encoding in the path).
+    const one = created.find((a) => a.username.includes('+'))!;
     const ok = await login(one.username, one.password);
     expect(ok.status, `${one.username} logs in with its file password: ${JSON.stringify(ok.body)}`).toBe(200);
     expect(ok.body.user_id).toBe(`@${one.username}:${admin.serverName}`);
