@@ -350,7 +350,11 @@ impl TargetKind {
 
     /// The template's header line, CRLF-terminated.
     pub fn template_header(&self) -> String {
-        let labels: Vec<&str> = self.template_fields().into_iter().map(Field::label).collect();
+        let labels: Vec<&str> = self
+            .template_fields()
+            .into_iter()
+            .map(Field::label)
+            .collect();
         format!("{}\r\n", labels.join(","))
     }
 
@@ -459,7 +463,11 @@ mod tests {
         let text = mumara().template();
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(lines.len(), 5, "{text}");
-        assert!(lines[0].starts_with("\"Roster template for Mumara."), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("\"Roster template for Mumara."),
+            "{}",
+            lines[0]
+        );
         for field in mumara().template_fields() {
             assert!(
                 lines[1].contains(&format!("{}: ", field.label())),
@@ -470,7 +478,10 @@ mod tests {
         assert!(lines[1].contains("package_id: the package's number; empty: the Package ID typed in the form (required unless set in the form)"), "{}", lines[1]);
         assert!(lines[1].contains("email: the account's address (required)"));
         assert!(lines[1].contains("timezone: a UTC offset such as +05:00 or -03:30 (optional)"));
-        assert_eq!(lines[2], "name,email,password,package_id,timezone,login_ips");
+        assert_eq!(
+            lines[2],
+            "name,email,password,package_id,timezone,login_ips"
+        );
         assert_eq!(
             lines[3],
             "Ann Example,ann.example@example.com,Example-Pass-2026,1,+01:00,"
@@ -497,8 +508,7 @@ mod tests {
             };
             let table = parse_layout(&text, layout).unwrap();
             let mapping = Mapping::auto_for(&table, &kind.fields());
-            let want: Vec<Option<Field>> =
-                kind.template_fields().into_iter().map(Some).collect();
+            let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
         }
     }
@@ -519,12 +529,16 @@ mod tests {
                 kind.name()
             );
             let table = read(text.as_bytes()).unwrap();
-            assert_eq!(table.records.len(), 1, "{}: only the example row", kind.name());
+            assert_eq!(
+                table.records.len(),
+                1,
+                "{}: only the example row",
+                kind.name()
+            );
             assert!(table.broken.is_empty() && table.ragged_lines().is_empty());
             assert_eq!(table.records[0].line, 4);
             let mapping = Mapping::auto_for(&table, &kind.fields());
-            let want: Vec<Option<Field>> =
-                kind.template_fields().into_iter().map(Some).collect();
+            let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
             let mut settings = Settings::new();
             // Settings a target cannot be built without (Keycloak's realm).
