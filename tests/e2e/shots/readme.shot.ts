@@ -34,7 +34,8 @@ function staffFile(): string {
 }
 
 async function shoot(page: Page, name: string, from: Locator) {
-  await from.scrollIntoViewIfNeeded();
+  // No focus ring on whatever was typed in or pressed last.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   // Start the picture at the section's top, so each moment shows what it is about.
   await from.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });

@@ -222,7 +222,7 @@ fn generic_note(field: Field) -> &'static str {
     match field {
         Field::Email => "the account's address",
         Field::Password => "the new account's password",
-        Field::Name => "the full name (or first_name and last_name columns)",
+        Field::Name => "the full name, or first_name and last_name columns instead",
         Field::FirstName => "the first name",
         Field::LastName => "the last name",
         Field::Role => "1 tenant admin, 2 user, 3 customer; empty: the run's default",
@@ -367,21 +367,25 @@ impl TargetKind {
         };
         // A run setting of the same name fills the column's empty cells (Mumara's package).
         let defaulted = self.settings().iter().any(|s| s.id == field.label());
-        let need = match (required, defaulted) {
-            (true, true) => "required unless set in the form",
-            (true, false) => "required",
-            (false, _) => "optional",
-        };
-        let mut note = format!("{}: {} ({need})", field.label(), self.column_note(field));
+        let mut parts = vec![self.column_note(field)];
+        let mut from_address = false;
         if let Some(spec) = self.profile().and_then(|p| p.field(field)) {
             if let Some(max) = spec.max_len {
-                note.push_str(&format!(", at most {max} characters"));
+                parts.push(format!("at most {max} characters"));
             }
             if spec.fallback == Some(profile::Fallback::EmailLocalpart) {
-                note.push_str(", empty: the address's part before the at sign");
+                parts.push("empty: the address's part before the at sign".into());
+                from_address = true;
             }
         }
-        note
+        let need = if !required || from_address {
+            "optional"
+        } else if defaulted {
+            "required unless set in the form"
+        } else {
+            "required"
+        };
+        format!("{}: {} ({need})", field.label(), parts.join("; "))
     }
 
     /// The template as downloaded, CRLF lines: two quoted note lines (what the file is,
@@ -490,7 +494,7 @@ mod tests {
         // A profile's own limits and fallbacks reach its notes.
         let synapse = TargetKind::by_id("synapse").unwrap();
         assert!(synapse.template_note(Field::Username).contains(
-            "(required), at most 255 characters, empty: the address's part before the at sign"
+            "username: the sign-in name; at most 255 characters; empty: the address's part before the at sign (optional)"
         ));
     }
 
