@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
@@ -24,6 +25,20 @@ const FILE = [
 ].join('\n');
 
 const SECRETS = ['12345', 'pw-ann-secret', 'pw-bad-secret', 'pw-cy-secret'];
+
+/** axe-core, added as an init script (the page's CSP refuses an added script tag). */
+const AXE = path.join(__dirname, '..', 'node_modules', 'axe-core', 'axe.min.js');
+
+/** The ids of axe's serious and critical findings on the page as it is. */
+async function seriousAxeFindings(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+    return (result.violations as Array<{ id: string; impact: string | null }>)
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
+  });
+}
 
 async function fillAuroraForm(page: Page, serverUrl: string) {
   const c = controls(page);
@@ -55,6 +70,7 @@ test.describe('dry run preview', () => {
     sandbox,
   }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(sandbox.pageUrl).origin });
+    await page.addInitScript({ path: AXE });
     await openApp(page);
     await loadFile(page, writeFixture('preview.csv', FILE));
     await waitForFileRead(page);
@@ -86,6 +102,7 @@ test.describe('dry run preview', () => {
     await expect(details.getByRole('button', { name: /^Copy request \d$/ })).toHaveCount(3);
     await expect(details).toContainText('Method=LoginAsSuperadmin');
     await expect(details).toContainText('Authorization: Bearer ••••••••');
+    expect(await seriousAxeFindings(page), 'axe with the preview and its details open').toEqual([]);
 
     await details.getByRole('button', { name: 'Copy request 2', exact: true }).click();
     await expect(details.getByRole('status')).toHaveText('Request 2 copied.');
@@ -169,6 +186,7 @@ test.describe('template and first screen', () => {
     }
     await expect(c.progress).toBeHidden();
     await expect(page.getByRole('heading', { name: '4. Rows' })).toBeHidden();
+    await expect(page.getByText(/gives a CSV with the header Aurora expects, a note per column and an example row/)).toBeVisible();
     // The connection form can be filled before the file.
     await fillAuroraForm(page, sandbox.auroraServerUrl);
     await loadFile(page, writeFixture('first.csv', FILE));
