@@ -110,7 +110,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journ
         }
     };
     state.login_error.set(None);
-    state.diagnosis.set(None);
+    super::diagnosis::clear(state);
     let name = target.name().to_owned();
     let kind = state.target.get_untracked();
     let now = now_ms();
