@@ -9,14 +9,17 @@ use super::sheet;
 use super::state::AppState;
 use crate::glue::download;
 
-/// The fields a bulk action may set: the target's, but the ones that name an account.
+/// The fields a bulk action may set: the target's, but the ones that name an account;
+/// the password last (setting one for many rows is the rare case).
 fn settable(state: AppState) -> Vec<Field> {
-    state
+    let mut fields: Vec<Field> = state
         .target
         .with(|k| k.fields())
         .into_iter()
         .filter(|f| !matches!(f, Field::Email | Field::Username))
-        .collect()
+        .collect();
+    fields.sort_by_key(|f| f.is_secret());
+    fields
 }
 
 fn plural(n: usize) -> &'static str {

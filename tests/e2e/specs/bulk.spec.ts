@@ -53,7 +53,7 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   // One numbering: the input line. The message names the column and the value.
   let rows = await readRows(page);
   expect(rows.map((r) => r.Line)).toEqual(['2', '3', '4', '5', '6', '7']);
-  expect(rows[1].Message).toContain('email in column "email" = "bad address"');
+  expect(rows[1].Message).toContain('email in column "email": "bad address" contains a space');
   expect(rows[2].Message).toContain('role in column "role" = "9"');
 
   // The invalid rows as CSV: line, problems, the public columns; no password; formula-safe.
@@ -67,7 +67,7 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   const records = parseCsv(text).filter((r) => r.length > 1);
   expect(records[0]).toEqual(['line', 'problems', 'email', 'role']);
   expect(records.slice(1).map((r) => r[0])).toEqual(['2', '3', '4', '5', '6']);
-  expect(records[2][1]).toContain('email in column "email" = "bad address"');
+  expect(records[2][1]).toContain('email in column "email": "bad address" contains a space');
   expect(records[2].slice(2)).toEqual(['bad address', '2']);
   expect(records[5][2]).toBe(`'=HYPERLINK("x")`);
   expect(records[1][1]).toMatch(/appears more than once.*line 5/);

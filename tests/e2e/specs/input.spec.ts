@@ -99,7 +99,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
     expect(rows.map((r) => r.Status)).toEqual(['invalid', 'pending', 'invalid', 'invalid', 'invalid', 'pending']);
     expect(rows[0].Message).toMatch(/appears more than once.*line 8/);
     expect(rows[3].Message).toMatch(/appears more than once.*line 5/);
-    expect(rows[2].Message).toContain('email in column "Mail" = "cyd example.com"');
+    expect(rows[2].Message).toContain('email in column "Mail": "cyd example.com" contains a space');
     expect(rows[4].Message).toContain('line 9 has 3 fields where 5 are expected');
     expectMasked(rows, MESSY_PASSWORDS);
     await expectCounts(page, 2, 4, 0);

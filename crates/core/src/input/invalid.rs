@@ -2,7 +2,8 @@
 //! (issue 13: errors where the eye is; fixing many rows).
 //!
 //! - [`explain`]: a row's problems with the offending value and the column it is in
-//!   (`email in column "E-mail" = "ann@": …`), never a secret's value.
+//!   (`quota_mb in column "Quota" = "lots": …`; a message that quotes the value already
+//!   is not given it twice), never a secret's value.
 //! - [`invalid_rows_csv`]: the invalid rows as CSV: `line` (the input line, the one
 //!   numbering the page and the reports use), `problems`, then the input's own columns
 //!   except the secret ones (the same as the reports: [`crate::report::public_columns`]),
@@ -40,6 +41,11 @@ pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow)
                 return format!("{} in {place}: {}", field.label(), p.message);
             }
             let value = fields.and_then(|f| f.get(column)).unwrap_or_default();
+            // A message that quotes the value already ("\"ann@\" is not an address") is
+            // not given it twice.
+            if !value.is_empty() && p.message.contains(&format!("\"{value}\"")) {
+                return format!("{} in {place}: {}", field.label(), p.message);
+            }
             let shown = if value.is_empty() {
                 "empty".to_owned()
             } else if value.chars().count() > SHOWN_CHARS {
@@ -133,10 +139,11 @@ mod tests {
 
     #[test]
     fn explain_names_the_column_and_the_value_but_never_a_password() {
-        let (t, m, rows) = planned("E-mail,Password,Quota\nann@,,12\nbob@x.y,p,lots\n");
+        let (t, m, rows) = planned("E-mail,Password,Role\nann@,,2\nbob@x.y,p,9\n");
         let first = explain(&t, &m, 0, &rows[0]);
         assert!(
-            first.starts_with("email in column \"E-mail\" = \"ann@\": "),
+            // The address's message quotes it already: it is not given twice.
+            first.starts_with("email in column \"E-mail\": \"ann@\" is not an address"),
             "{first}"
         );
         assert!(
@@ -145,7 +152,7 @@ mod tests {
         );
         let second = explain(&t, &m, 1, &rows[1]);
         assert!(
-            second.starts_with("quota_mb in column \"Quota\" = \"lots\": "),
+            second.starts_with("role in column \"Role\" = \"9\": 9 is not a role"),
             "{second}"
         );
         assert_eq!(
@@ -196,7 +203,7 @@ mod tests {
         let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
         let first = reader.records().next().unwrap().unwrap();
         assert!(
-            first[1].starts_with("email in column \"email\" = \"=cmd@\""),
+            first[1].starts_with("email in column \"email\": \"=cmd@\" is not"),
             "{}",
             &first[1]
         );
