@@ -1,6 +1,7 @@
 //! Fixing many rows at once (issue 13): actions on the rows the table lists (the
 //! filters above it choose them): exclude every invalid row, keep the first of each
-//! duplicate address, set one field to one value, download the invalid rows as CSV.
+//! duplicate address, set one field to one value (on the rows ticked Select, if any),
+//! download the invalid rows as CSV.
 
 use leptos::prelude::*;
 use roster_core::input::map::Field;
@@ -136,8 +137,18 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                     prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
-                <button type="submit" disabled=locked>"Set on listed rows"</button>
+                <button type="submit" disabled=locked>
+                    {move || match s.selected.with(|set| set.len()) {
+                        0 => "Set on listed rows".to_owned(),
+                        n => format!("Set on {n} selected row{}", plural(n)),
+                    }}
+                </button>
             </form>
+            <Show when=move || s.selected.with(|set| !set.is_empty())>
+                <button type="button" on:click=move |_| s.selected.set(Default::default())>
+                    "Clear selection"
+                </button>
+            </Show>
             <p class="bulk-note" aria-live="polite">{move || note.get()}</p>
         </div>
     }

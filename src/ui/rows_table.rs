@@ -11,7 +11,7 @@ use roster_core::Status;
 use super::bulk::BulkBar;
 use super::cell::email_cell;
 use super::row_editor::RowEditor;
-use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE};
+use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
 use super::sheet::{self, SlotView, ROW_PX, SLOTS};
 use super::state::AppState;
 
@@ -45,6 +45,31 @@ fn slot_row(
                 })
             }>
                 <td class="num line">{move || number().to_string()}</td>
+                <td class="fix">
+                    <input
+                        type="checkbox"
+                        data-control=SELECT
+                        on:keydown=move |ev| on_row_key(state, keys, k, SELECT, ev)
+                        aria-label=move || format!("Select line {}", number())
+                        disabled=locked
+                        prop:checked=move || {
+                            let i = slot.with(|s| s.as_ref().map(|s| s.index));
+                            i.is_some_and(|i| state.sheet.selected.with(|set| set.contains(&i)))
+                        }
+                        on:change=move |ev| {
+                            if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
+                                let on = event_target_checked(&ev);
+                                state.sheet.selected.update(|set| {
+                                    if on {
+                                        set.insert(i);
+                                    } else {
+                                        set.remove(&i);
+                                    }
+                                });
+                            }
+                        }
+                    />
+                </td>
                 {email_cell(state, keys, k, slot)}
                 <td class="password">
                     {move || get(|s| if s.has_password { MASK.into() } else { "(none)".into() })}
@@ -206,6 +231,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     >
                         <colgroup>
                             <col class="c-line" />
+                            <col class="c-fix" />
                             <col class="c-email" />
                             <col class="c-password" />
                             <col class="c-status" />
@@ -217,6 +243,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         <thead>
                             <tr aria-rowindex="1">
                                 <th scope="col">"Line"</th>
+                                <th scope="col">"Select"</th>
                                 <th scope="col">"Email"</th>
                                 <th scope="col">"Password"</th>
                                 <th scope="col">"Status"</th>
@@ -233,7 +260,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
                 <p class="hint" id="rows-keys">
-                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between the address, Exclude and Edit. Enter or F2 edits an address in place; Enter saves it, Esc cancels."
+                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, Exclude and Edit. Enter or F2 edits an address in place; Enter saves it, Esc cancels."
                 </p>
                 <Show when=move || s.listed.get() == 0>
                     <p class="hint">"No row has a problem."</p>

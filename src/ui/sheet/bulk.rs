@@ -51,11 +51,22 @@ pub fn keep_first_duplicates(state: AppState) -> usize {
     state.sheet.tally.get_untracked().excluded - before
 }
 
-/// Sets `field` to `value` on every listed row. A field no column feeds gets a column
-/// of its own, shown in the mapping and the row editor. Returns how many rows it set.
+/// The rows a "Set" acts on: the selected ones, or else every listed row.
+pub fn rows_to_set(state: AppState) -> Vec<usize> {
+    let selected = state.sheet.selected.get_untracked();
+    if selected.is_empty() {
+        listed_rows(state)
+    } else {
+        selected.into_iter().collect()
+    }
+}
+
+/// Sets `field` to `value` on the selected rows, or on every listed row when none is
+/// selected. A field no column feeds gets a column of its own, shown in the mapping and
+/// the row editor. Returns how many rows it set.
 pub fn set_field(state: AppState, field: Field, value: &str) -> usize {
     let s = state.sheet;
-    let among = listed_rows(state);
+    let among = rows_to_set(state);
     let had_column = s.mapping.with_untracked(|m| m.column_of(field).is_some());
     change_rows(state, |sheet, rows, tally| {
         sheet.set_field(rows, tally, &among, field, value)

@@ -1,6 +1,7 @@
 //! The sheet's state: the file, its reading settings, the core sheet, the row window's
 //! slots, and the page's row filters. A leaf: it knows no other part of the page.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -105,6 +106,9 @@ pub struct SheetState {
     pub editing: RwSignal<Option<usize>>,
     /// The row whose address is being edited in its grid cell (issue 13).
     pub cell_editing: RwSignal<Option<usize>>,
+    /// The rows the user ticked for "Set … on selected rows" (issue 13); cleared when the
+    /// file is read again.
+    pub selected: RwSignal<BTreeSet<usize>>,
 }
 
 impl SheetState {
@@ -137,6 +141,7 @@ impl SheetState {
             slots: std::array::from_fn(|_| RwSignal::new(None)),
             editing: RwSignal::new(None),
             cell_editing: RwSignal::new(None),
+            selected: RwSignal::new(BTreeSet::new()),
         }
     }
 

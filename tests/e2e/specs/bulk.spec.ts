@@ -3,7 +3,7 @@
  *  - The bulk actions act on the rows the table lists (the filters choose them):
  *    "Download invalid rows (CSV)", "Set … on listed rows" (a mapped field, and a field
  *    no column feeds, which gets a column), "Keep the first of each duplicate",
- *    "Exclude all invalid".
+ *    "Exclude all invalid"; "Set on N selected rows" acts on the rows ticked Select.
  *  - An address is edited in its grid cell by keyboard (Enter to edit, Enter to save,
  *    F2 to edit, Esc to cancel): an invalid row turns valid at once.
  *  - Rows are numbered by their input line; a row's message names the column and the
@@ -97,6 +97,10 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   await expect.poll(() => focusedName(page)).toBe('Exclude line 4');
   await page.keyboard.press('ArrowLeft');
   await expect.poll(() => focusedName(page)).toBe('email, line 4: bob@x.example');
+  await page.keyboard.press('ArrowLeft');
+  await expect.poll(() => focusedName(page)).toBe('Select line 4');
+  await page.keyboard.press('ArrowRight');
+  await expect.poll(() => focusedName(page)).toBe('email, line 4: bob@x.example');
   await page.keyboard.press('F2');
   const bobField = page.getByRole('textbox', { name: 'email, line 4', exact: true });
   await expect(bobField).toBeFocused();
@@ -144,6 +148,20 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   expect(await editorValue(page, 4, 'role')).toBe('3');
   rows = await readRows(page);
   expect(rows.map((r) => r.Status)).toEqual(['pending', 'pending', 'pending', 'skipped', 'skipped', 'pending']);
+
+  // Rows ticked Select: the Set acts on them only.
+  await page.getByRole('checkbox', { name: 'Select line 3', exact: true }).check();
+  await page.getByRole('checkbox', { name: 'Select line 7', exact: true }).check();
+  await bulk.getByLabel('Set', { exact: true }).selectOption('role');
+  await bulk.getByLabel('to', { exact: true }).fill('1');
+  await bulk.getByRole('button', { name: 'Set on 2 selected rows', exact: true }).click();
+  await expect(bulk).toContainText('Set role to "1" on 2 rows.');
+  expect(await editorValue(page, 3, 'role')).toBe('1');
+  expect(await editorValue(page, 7, 'role')).toBe('1');
+  expect(await editorValue(page, 2, 'role')).toBe('3'); // from the Set on the problem rows, untouched now
+  await bulk.getByRole('button', { name: 'Clear selection', exact: true }).click();
+  await expect(page.getByRole('checkbox', { name: 'Select line 7', exact: true })).not.toBeChecked();
+  await expect(bulk.getByRole('button', { name: 'Set on listed rows', exact: true })).toBeVisible();
 });
 
 test('the row editor marks the field with a problem', async ({ page }) => {
