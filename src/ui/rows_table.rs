@@ -231,7 +231,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     >
                         <colgroup>
                             <col class="c-line" />
-                            <col class="c-fix" />
+                            <col class="c-select" />
                             <col class="c-email" />
                             <col class="c-password" />
                             <col class="c-status" />
