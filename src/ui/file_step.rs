@@ -146,12 +146,6 @@ fn Progress(state: AppState) -> impl IntoView {
 #[component]
 pub fn FileStep(state: AppState) -> impl IntoView {
     let dragging = RwSignal::new(false);
-    let dedup_note = RwSignal::new(None::<String>);
-    // A new file (or a new reading of it) makes the last note stale.
-    Effect::new(move |_| {
-        state.sheet.detected.track();
-        dedup_note.set(None);
-    });
     let pasted = RwSignal::new(String::new());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -304,21 +298,6 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                         {format!(" {} ", roster_core::input::validate::ACCEPT_DOTLESS)}
                         <span class="hint">"(intranet names such as " <code>"x@intranet"</code> "; " <code>"localhost"</code> " is always accepted)"</span>
                     </label>
-                    <button
-                        type="button"
-                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
-                        on:click=move |_| {
-                            let n = sheet::keep_first_duplicates(state);
-                            dedup_note.set(Some(match n {
-                                0 => "No duplicate addresses to exclude.".to_owned(),
-                                1 => "Excluded 1 row whose address appears earlier in the file.".to_owned(),
-                                n => format!("Excluded {n} rows whose address appears earlier in the file."),
-                            }));
-                        }
-                    >
-                        "Keep the first of each duplicate"
-                    </button>
-                    <span aria-live="polite">{move || dedup_note.get()}</span>
                 </div>
             </Show>
             <ReadSettings state=state />

@@ -1,5 +1,7 @@
 //! The page: four steps (file, target, import, rows), each a component over shared state.
 
+mod bulk;
+mod cell;
 mod connection;
 mod diagnosis;
 mod file_step;
@@ -14,6 +16,7 @@ mod preview;
 mod profiles;
 mod reports;
 mod resume;
+mod row_editor;
 mod row_keys;
 mod rows_table;
 mod sheet;

@@ -26,9 +26,17 @@ fn matching(state: AppState) -> Option<Journal> {
         .find(|j| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows() == rows)
 }
 
+/// A date and time in the browser's own locale ("12/1/2026, 3:04:05 PM" in en-US):
+/// `Date.prototype.toLocaleString` called without a locale.
 fn when(ms: f64) -> String {
+    use wasm_bindgen::JsCast;
     let d = js_sys::Date::new(&ms.into());
-    String::from(d.to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED))
+    js_sys::Reflect::get(&d, &"toLocaleString".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&d).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| String::from(d.to_iso_string()))
 }
 
 fn summary(j: &Journal) -> String {

@@ -1,7 +1,7 @@
 //! The keyboard in the windowed rows table (issue 13). Only a window of rows is
 //! rendered, so Tab alone cannot reach every row: ↑ ↓ (and Page Up, Page Down, Home,
 //! End) move the focus to the same control on another row, scrolling the window to it;
-//! ← → move between a row's controls. Closing the row editor returns here too.
+//! ← → move between a row's controls (Select, its address cell, Exclude, Edit). Closing the row editor returns here too.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -10,9 +10,12 @@ use wasm_bindgen::JsCast;
 use super::sheet::{self, ROW_PX};
 use super::state::AppState;
 
-/// The controls of a row the keyboard moves between (their `data-control`).
+/// The controls of a row the keyboard moves between (their `data-control`), in order.
+pub const SELECT: &str = "select";
+pub const CELL: &str = "email";
 pub const EXCLUDE: &str = "exclude";
 pub const EDIT: &str = "edit";
+const ORDER: [&str; 4] = [SELECT, CELL, EXCLUDE, EDIT];
 
 /// What the keyboard needs of the table: its scrolling box, and the row the focus is
 /// on its way to (set until the slots show that row and the focus is there, so that
@@ -112,8 +115,15 @@ pub fn on_row_key(
         "PageUp" => (here.saturating_sub(page), control),
         "Home" => (0, control),
         "End" => (listed - 1, control),
-        "ArrowLeft" => (here, EXCLUDE),
-        "ArrowRight" => (here, EDIT),
+        "ArrowLeft" | "ArrowRight" => {
+            let at = ORDER.iter().position(|c| *c == control).unwrap_or(0);
+            let next = if ev.key() == "ArrowLeft" {
+                at.saturating_sub(1)
+            } else {
+                (at + 1).min(ORDER.len() - 1)
+            };
+            (here, ORDER[next])
+        }
         _ => return,
     };
     ev.prevent_default();

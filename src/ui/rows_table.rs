@@ -1,15 +1,17 @@
 //! Step 4: the rows, with their live status. Only the rows in view are rendered (see
 //! `sheet`: a fixed set of slots, one signal each, over the plan); rows have a fixed
 //! height, so the scroll position says which rows are in view. Before the import the
-//! user fixes rows here: edit a row's cells, exclude a row, show only rows with problems.
+//! user fixes rows here: edit an address in its cell or a row in the editor, exclude a
+//! row, show only rows with problems, and act on every listed row at once (`bulk`).
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::input::map::Field;
 use roster_core::Status;
-use wasm_bindgen::JsCast;
 
-use super::row_keys::{focus_row, on_row_key, Keys, EDIT, EXCLUDE};
+use super::bulk::BulkBar;
+use super::cell::email_cell;
+use super::row_editor::RowEditor;
+use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
 use super::sheet::{self, SlotView, ROW_PX, SLOTS};
 use super::state::AppState;
 
@@ -27,36 +29,66 @@ fn slot_row(
     let present = Memo::new(move |_| slot.with(Option::is_some));
     let get =
         move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
-    let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.index + 1));
+    // One numbering everywhere: the input line the row starts on (as in the reports).
+    let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
     let locked = move || state.active.get();
     view! {
         <Show when=move || present.get()>
             <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
                 get(|s| {
                     format!(
-                        "status-{}{}",
+                        "status-{}{}{}",
                         s.status.word(),
                         if s.excluded { " excluded" } else { "" },
+                        if s.warned { " warned" } else { "" },
                     )
                 })
             }>
-                <td class="num">{move || number().to_string()}</td>
-                <td class="num line">{move || get(|s| s.line.to_string())}</td>
-                <td class="email" title=move || get(|s| s.email.clone())>{move || get(|s| s.email.clone())}</td>
+                <td class="num line">{move || number().to_string()}</td>
+                <td class="fix">
+                    <input
+                        type="checkbox"
+                        data-control=SELECT
+                        on:keydown=move |ev| on_row_key(state, keys, k, SELECT, ev)
+                        aria-label=move || format!("Select line {}", number())
+                        disabled=locked
+                        prop:checked=move || {
+                            let i = slot.with(|s| s.as_ref().map(|s| s.index));
+                            i.is_some_and(|i| state.sheet.selected.with(|set| set.contains(&i)))
+                        }
+                        on:change=move |ev| {
+                            if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
+                                let on = event_target_checked(&ev);
+                                state.sheet.selected.update(|set| {
+                                    if on {
+                                        set.insert(i);
+                                    } else {
+                                        set.remove(&i);
+                                    }
+                                });
+                            }
+                        }
+                    />
+                </td>
+                {email_cell(state, keys, k, slot)}
                 <td class="password">
                     {move || get(|s| if s.has_password { MASK.into() } else { "(none)".into() })}
                 </td>
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
-                <td class="message" title=move || get(|s| s.message.clone())>{move || get(|s| s.message.clone())}</td>
+                // Two lines at most (rows have a fixed height); the whole text in its title
+                // and in the row editor.
+                <td class="message" title=move || get(|s| s.message.clone())>
+                    <div class="clamp">{move || get(|s| s.message.clone())}</div>
+                </td>
                 <td class="num">{move || get(|s| s.target_id.clone())}</td>
                 <td class="fix">
                     <input
                         type="checkbox"
                         data-control=EXCLUDE
                         on:keydown=move |ev| on_row_key(state, keys, k, EXCLUDE, ev)
-                        aria-label=move || format!("Exclude row {}", number())
+                        aria-label=move || format!("Exclude line {}", number())
                         disabled=locked
                         prop:checked=move || slot.with(|s| s.as_ref().is_some_and(|s| s.excluded))
                         on:change=move |ev| {
@@ -72,7 +104,7 @@ fn slot_row(
                         class="small"
                         data-control=EDIT
                         on:keydown=move |ev| on_row_key(state, keys, k, EDIT, ev)
-                        aria-label=move || format!("Edit row {}", number())
+                        aria-label=move || format!("Edit line {}", number())
                         disabled=locked
                         on:click=move |_| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
@@ -85,125 +117,6 @@ fn slot_row(
                 </td>
             </tr>
         </Show>
-    }
-}
-
-/// The form that edits one row's cells. The password cell is never filled in: typing
-/// one replaces it, leaving it empty keeps it.
-#[component]
-fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
-    let s = state.sheet;
-    // Closing the editor gives the focus back to the row's Edit button.
-    let close = move || {
-        s.editing.set(None);
-        focus_row(state, keys, sheet::position(state, row), EDIT);
-    };
-    // Opening it takes the focus to its first field.
-    let form = NodeRef::<html::Form>::new();
-    Effect::new(move |_| {
-        let first = form
-            .get()
-            .and_then(|f| f.query_selector("input").ok().flatten());
-        if let Some(input) = first.and_then(|i| i.dyn_into::<web_sys::HtmlElement>().ok()) {
-            let _ = input.focus();
-        }
-    });
-    let columns = s.columns.get_untracked();
-    let mapping = s.mapping.get_untracked();
-    let secret: Vec<bool> = (0..columns.len())
-        .map(|c| {
-            mapping
-                .columns
-                .get(c)
-                .copied()
-                .flatten()
-                .is_some_and(Field::is_secret)
-        })
-        .collect();
-    let is_secret = move |c: usize| secret[c];
-    let originals: Vec<String> = (0..columns.len())
-        .map(|c| {
-            if is_secret(c) {
-                String::new()
-            } else {
-                sheet::cell(state, row, c)
-            }
-        })
-        .collect();
-    let secrets: Vec<bool> = (0..columns.len()).map(is_secret).collect();
-    let drafts: Vec<RwSignal<String>> = originals.iter().cloned().map(RwSignal::new).collect();
-    let problems = move || {
-        state.plan.with(|p| {
-            p.as_ref()
-                .and_then(|p| p.get(row))
-                .map(|r| r.problems_text())
-                .unwrap_or_default()
-        })
-    };
-    let save = {
-        let drafts = drafts.clone();
-        let secrets = secrets.clone();
-        move |ev: web_sys::SubmitEvent| {
-            ev.prevent_default();
-            for (c, draft) in drafts.iter().enumerate() {
-                let value = draft.get_untracked();
-                let changed = if secrets[c] {
-                    !value.is_empty()
-                } else {
-                    value != originals[c]
-                };
-                if changed {
-                    sheet::edit(state, row, c, &value);
-                }
-            }
-            close();
-        }
-    };
-    let title = format!("Edit row {}", row + 1);
-    view! {
-        <form
-            class="row-editor"
-            aria-label=title.clone()
-            autocomplete="off"
-            node_ref=form
-            on:submit=save
-            on:keydown=move |ev| {
-                if ev.key() == "Escape" {
-                    ev.prevent_default();
-                    close();
-                }
-            }
-        >
-            <h3>{title.clone()}</h3>
-            <p class="hint">{problems}</p>
-            <div class="fields">
-                {columns
-                    .into_iter()
-                    .enumerate()
-                    .map(|(c, name)| {
-                        let id = format!("edit-col-{c}");
-                        let draft = drafts[c];
-                        let secret = secrets[c];
-                        view! {
-                            <label for=id.clone()>{name}</label>
-                            <input
-                                id=id
-                                type=if secret { "password" } else { "text" }
-                                autocomplete=if secret { "new-password" } else { "off" }
-                                spellcheck="false"
-                                placeholder=if secret { "unchanged (type to replace)" } else { "" }
-                                prop:value=move || draft.get()
-                                on:input=move |ev| draft.set(event_target_value(&ev))
-                            />
-                        }
-                    })
-                    .collect_view()}
-            </div>
-            <div class="actions">
-                <button type="submit" class="primary">"Save row"</button>
-                <button type="button" on:click=move |_| close()>"Discard changes"</button>
-            </div>
-        </form>
     }
 }
 
@@ -232,6 +145,13 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
         let rest = sheet::scroll_height(listed) - s.top_px.get() - rendered;
         format!("{}px", super::fixed(rest.max(0.0), 3))
     };
+    // The check's findings (unregistered domains) show on the rows: refresh them when a
+    // check ends or the server changes.
+    Effect::new(move |_| {
+        state.check.track();
+        state.server_url.track();
+        sheet::refresh_slots(state);
+    });
     let counts = move || {
         let t = s.tally.get();
         format!(
@@ -285,6 +205,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                             .collect_view()}
                     </select>
                 </div>
+                <BulkBar state=state />
                 {move || {
                     s.editing
                         .get()
@@ -309,8 +230,8 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         aria-rowcount=move || (s.listed.get() + 1).to_string()
                     >
                         <colgroup>
-                            <col class="c-num" />
                             <col class="c-line" />
+                            <col class="c-select" />
                             <col class="c-email" />
                             <col class="c-password" />
                             <col class="c-status" />
@@ -321,8 +242,8 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         </colgroup>
                         <thead>
                             <tr aria-rowindex="1">
-                                <th scope="col">"#"</th>
                                 <th scope="col">"Line"</th>
+                                <th scope="col">"Select"</th>
                                 <th scope="col">"Email"</th>
                                 <th scope="col">"Password"</th>
                                 <th scope="col">"Status"</th>
@@ -339,7 +260,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
                 <p class="hint" id="rows-keys">
-                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Exclude and Edit."
+                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, Exclude and Edit. Enter or F2 edits an address in place; Enter saves it, Esc cancels."
                 </p>
                 <Show when=move || s.listed.get() == 0>
                     <p class="hint">"No row has a problem."</p>

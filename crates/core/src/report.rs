@@ -28,6 +28,8 @@ use crate::input::read::Table;
 use crate::run::{RowState, Status, StatusCounts};
 
 /// The report's first columns, in order (kept first so that older readers still work).
+/// `row` is the input line the row starts on: the one numbering the page shows ("line
+/// N") and every report uses; the `line` detail column repeats it for older readers.
 pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"];
 
 /// The columns after [`COLUMNS`], before the input's own columns.
@@ -215,7 +217,7 @@ pub fn csv_report_with(
             .and_then(|inp| inp.table.records.get(i))
             .map(|r| &r.fields);
         let mut cells: Vec<String> = vec![
-            (i + 1).to_string(),
+            planned.line.to_string(),
             planned.email.clone(),
             state.status.word().to_owned(),
             state.message.clone(),
@@ -294,7 +296,7 @@ pub fn json_report(
                 original.insert(name.clone(), Value::String(value));
             }
             json!({
-                "row": i + 1,
+                "row": planned.line,
                 "line": planned.line,
                 "email": planned.email,
                 "status": state.status.word(),
@@ -512,7 +514,8 @@ mod tests {
         };
         let csv = csv_report_with(&planned, &rows, Some(input), Some(&info()));
         let line = csv.split("\r\n").nth(5).unwrap();
-        assert!(line.starts_with("5,eve@h,skipped,"), "{line}");
+        // `row` is the input line: the file has a header, so row 5 is line 6.
+        assert!(line.starts_with("6,eve@h,skipped,"), "{line}");
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -641,7 +644,7 @@ mod tests {
         assert_eq!(
             records[1],
             [
-                "1",
+                "2",
                 "ann@h",
                 "created",
                 "",
@@ -732,7 +735,7 @@ mod tests {
         assert_eq!(
             items[0],
             json!({
-                "row": 1, "line": 2, "email": "ann@h", "status": "created", "message": "",
+                "row": 2, "line": 2, "email": "ann@h", "status": "created", "message": "",
                 "error_code": null, "target_id": "41", "attempts": 2,
                 "first_sent": "2026-11-23T18:00:00.100Z", "finished": "2026-11-23T18:00:00.350Z",
                 "input": {"name": "Ann", "input_email": "ann@h", "note": "=cmd|' /C calc'!A0"}
@@ -740,7 +743,8 @@ mod tests {
         );
         assert_eq!(items[1]["error_code"], 103);
         let order: Vec<u64> = items.iter().map(|r| r["row"].as_u64().unwrap()).collect();
-        assert_eq!(order, [1, 2, 3, 4, 5]);
+        // The input lines (below a header line).
+        assert_eq!(order, [2, 3, 4, 5, 6]);
     }
 
     #[test]

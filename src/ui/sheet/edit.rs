@@ -52,16 +52,6 @@ pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
     });
 }
 
-/// Excludes every row whose address an earlier row has: the first of each duplicate
-/// is kept. Returns how many rows were excluded.
-pub fn keep_first_duplicates(state: AppState) -> usize {
-    let before = state.sheet.tally.get_untracked().excluded;
-    change_rows(state, |sheet, rows, tally| {
-        sheet.keep_first_duplicates(rows, tally)
-    });
-    state.sheet.tally.get_untracked().excluded - before
-}
-
 pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
     change_rows(state, |sheet, rows, tally| {
         sheet.set_excluded(rows, tally, i, excluded)

@@ -77,6 +77,9 @@ pub(crate) fn fail(state: AppState, message: String) {
 
 /// Reads the kept bytes again with the current settings.
 pub fn reread(state: AppState) {
+    // Another reading may give other rows: a selection by row number no longer applies.
+    state.sheet.selected.set(Default::default());
+    state.sheet.cell_editing.set(None);
     let job = state.sheet.next_job();
     state.sheet.reading.set_value(true);
     spawn_local(read_job(state, job));

@@ -18,12 +18,14 @@
 //! page in between ([`crate::glue::file::Budget`]). Each job has a number; a job that
 //! finds a newer one started (another file, another setting) stops.
 
+mod bulk;
 mod edit;
 mod load;
 pub mod model;
 mod replan;
 mod window;
 
+pub use bulk::*;
 pub use edit::*;
 pub use load::*;
 pub use model::*;

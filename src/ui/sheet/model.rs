@@ -1,6 +1,7 @@
 //! The sheet's state: the file, its reading settings, the core sheet, the row window's
 //! slots, and the page's row filters. A leaf: it knows no other part of the page.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -39,7 +40,10 @@ pub struct SlotView {
     pub has_password: bool,
     pub excluded: bool,
     pub status: Status,
+    /// The row's problems with their column and value, the run's answer, or a warning.
     pub message: String,
+    /// The message is a warning the pre-flight check found (an unregistered domain).
+    pub warned: bool,
     pub target_id: String,
 }
 
@@ -100,6 +104,11 @@ pub struct SheetState {
     pub top_px: RwSignal<f64>,
     pub slots: [RwSignal<Option<SlotView>>; SLOTS],
     pub editing: RwSignal<Option<usize>>,
+    /// The row whose address is being edited in its grid cell (issue 13).
+    pub cell_editing: RwSignal<Option<usize>>,
+    /// The rows the user ticked for "Set … on selected rows" (issue 13); cleared when the
+    /// file is read again.
+    pub selected: RwSignal<BTreeSet<usize>>,
 }
 
 impl SheetState {
@@ -131,6 +140,8 @@ impl SheetState {
             top_px: RwSignal::new(0.0),
             slots: std::array::from_fn(|_| RwSignal::new(None)),
             editing: RwSignal::new(None),
+            cell_editing: RwSignal::new(None),
+            selected: RwSignal::new(BTreeSet::new()),
         }
     }
 

@@ -1,8 +1,11 @@
 //! The row window: which rows are listed (filters), which of them the slots show, and the
 //! run's answers copied into the slots that show their rows.
 
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
-use roster_core::input::plan::PlannedRow;
+use roster_core::input::invalid::explain;
+use roster_core::input::plan::{PlannedRow, Sheet};
 use roster_core::run::Run;
 use roster_core::Status;
 
@@ -17,9 +20,42 @@ pub(crate) fn is_problem(status: Status) -> bool {
     )
 }
 
+/// What a row's message draws on besides the row: the sheet (for the offending value and
+/// its column) and the mail domains the last check found on the server now in the form.
+pub(crate) struct Lookup<'a> {
+    pub sheet: Option<&'a Sheet>,
+    pub domains: Option<&'a BTreeSet<String>>,
+}
+
+/// Runs `f` with the [`Lookup`] of the moment.
+pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T {
+    let url = state.server_url.get_untracked().trim().to_owned();
+    let check = state.check.get_untracked().filter(|c| c.0 == url);
+    let domains = check.as_ref().and_then(|c| c.1.domains.as_ref());
+    state.sheet.sheet.with_value(|sheet| {
+        f(&Lookup {
+            sheet: sheet.as_ref(),
+            domains,
+        })
+    })
+}
+
+/// The check's warning for a ready row whose domain the server does not list.
+fn domain_warning(email: &str, domains: Option<&BTreeSet<String>>) -> Option<String> {
+    let domain = email.rsplit_once('@')?.1.to_lowercase();
+    (!domains?.contains(&domain)).then(|| {
+        format!("Warning from Check: the server has no domain \"{domain}\"; the account would be created without a mailbox.")
+    })
+}
+
 /// What row `i` shows: the run's state when a run exists, else the plan's verdict.
-pub(crate) fn view_of(planned: &PlannedRow, index: usize, run: Option<&Run>) -> SlotView {
-    let (status, message, target_id) = match run.and_then(|r| r.rows().get(index)) {
+pub(crate) fn view_of(
+    planned: &PlannedRow,
+    index: usize,
+    run: Option<&Run>,
+    lookup: &Lookup,
+) -> SlotView {
+    let (status, mut message, target_id) = match run.and_then(|r| r.rows().get(index)) {
         Some(r) => (
             r.status,
             r.message.clone(),
@@ -32,9 +68,23 @@ pub(crate) fn view_of(planned: &PlannedRow, index: usize, run: Option<&Run>) -> 
         ),
         None => match &planned.user {
             Ok(_) => (Status::Pending, String::new(), String::new()),
-            Err(_) => (Status::Invalid, planned.problems_text(), String::new()),
+            Err(_) => (
+                Status::Invalid,
+                match lookup.sheet {
+                    Some(sh) => explain(&sh.table, &sh.mapping, index, planned),
+                    None => planned.problems_text(),
+                },
+                String::new(),
+            ),
         },
     };
+    let mut warned = false;
+    if status == Status::Pending && message.is_empty() {
+        if let Some(w) = domain_warning(&planned.email, lookup.domains) {
+            message = w;
+            warned = true;
+        }
+    }
     SlotView {
         index,
         line: planned.line,
@@ -43,6 +93,7 @@ pub(crate) fn view_of(planned: &PlannedRow, index: usize, run: Option<&Run>) -> 
         excluded: planned.excluded,
         status,
         message,
+        warned,
         target_id,
     }
 }
@@ -79,15 +130,20 @@ pub(crate) fn fill_slots(state: AppState, run: Option<&Run>) {
     let first = s.first.get_untracked();
     let listed = s.listed.get_untracked();
     let plan = state.plan.get_untracked();
-    for (k, slot) in s.slots.iter().enumerate() {
-        let view = plan.as_ref().and_then(|plan| {
-            let pos = first + k;
-            if pos >= listed {
-                return None;
-            }
-            let i = row_at(state, pos)?;
-            plan.get(i).map(|p| view_of(p, i, run))
-        });
+    let views: Vec<Option<SlotView>> = with_lookup(state, |lookup| {
+        (0..SLOTS)
+            .map(|k| {
+                let plan = plan.as_ref()?;
+                let pos = first + k;
+                if pos >= listed {
+                    return None;
+                }
+                let i = row_at(state, pos)?;
+                plan.get(i).map(|p| view_of(p, i, run, lookup))
+            })
+            .collect()
+    });
+    for (slot, view) in s.slots.iter().zip(views) {
         if slot.with_untracked(|v| *v != view) {
             slot.set(view);
         }
@@ -101,16 +157,20 @@ pub(crate) fn refresh_rows(state: AppState, rows: &[usize], run: Option<&Run>) {
     let Some(plan) = state.plan.get_untracked() else {
         return;
     };
-    for &i in rows {
-        let Some(pos) = position(state, i) else {
-            continue;
-        };
-        if pos < first || pos >= first + SLOTS {
-            continue;
-        }
-        if let Some(p) = plan.get(i) {
-            s.slots[pos - first].set(Some(view_of(p, i, run)));
-        }
+    let views: Vec<(usize, SlotView)> = with_lookup(state, |lookup| {
+        rows.iter()
+            .filter_map(|&i| {
+                let pos = position(state, i)?;
+                if pos < first || pos >= first + SLOTS {
+                    return None;
+                }
+                plan.get(i)
+                    .map(|p| (pos - first, view_of(p, i, run, lookup)))
+            })
+            .collect()
+    });
+    for (k, view) in views {
+        s.slots[k].set(Some(view));
     }
 }
 

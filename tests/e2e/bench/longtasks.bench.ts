@@ -97,8 +97,8 @@ test('long tasks while loading a 1M-row file', async ({ page }) => {
 
   // 4. Fix the first problem row inline.
   const t5 = await now();
-  await page.getByRole('button', { name: /^Edit row \d+$/ }).first().click();
-  const form = page.getByRole('form', { name: /^Edit row/ });
+  await page.getByRole('button', { name: /^Edit line \d+$/ }).first().click();
+  const form = page.getByRole('form', { name: /^Edit line/ });
   await form.getByLabel('email', { exact: true }).fill('fixed-row@example-company.com');
   await form.getByRole('button', { name: 'Save row' }).click();
   await expect(form).toBeHidden();

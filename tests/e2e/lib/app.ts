@@ -7,7 +7,7 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export const FINAL_STATUSES = ['created', 'exists', 'rejected', 'failed', 'invalid', 'unknown', 'skipped'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
-export const COLUMNS = ['#', 'Email', 'Password', 'Status', 'Message', 'Target ID'] as const;
+export const COLUMNS = ['Line', 'Email', 'Password', 'Status', 'Message', 'Target ID'] as const;
 export type Column = (typeof COLUMNS)[number];
 export type TableRow = Record<Column, string>;
 

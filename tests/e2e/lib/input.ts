@@ -52,10 +52,10 @@ export function columnSelect(page: Page, column: string) {
   return page.getByRole('group', { name: 'Columns' }).getByLabel(column, { exact: true });
 }
 
-/** Opens the editor of row `n` (1-based), sets the given cells by column name, saves. */
+/** Opens the editor of the row on input line `n`, sets the given cells by column name, saves. */
 export async function editRow(page: Page, n: number, cells: Record<string, string>): Promise<void> {
-  await page.getByRole('button', { name: `Edit row ${n}`, exact: true }).click();
-  const form = page.getByRole('form', { name: `Edit row ${n}` });
+  await page.getByRole('button', { name: `Edit line ${n}`, exact: true }).click();
+  const form = page.getByRole('form', { name: `Edit line ${n}` });
   await expect(form).toBeVisible();
   for (const [column, value] of Object.entries(cells)) {
     await form.getByLabel(column, { exact: true }).fill(value);

@@ -34,7 +34,7 @@ test.describe('Aurora import', () => {
 
     let rows = await readRows(page);
     expect(rows.map((r) => r.Email)).toEqual(lines.map((l) => l.email));
-    expect(rows.map((r) => r['#'])).toEqual(['1', '2', '3', '4']);
+    expect(rows.map((r) => r.Line)).toEqual(['1', '2', '3', '4']);
     expectMasked(rows, passwords);
     await expectNoPasswordsInPage(page, passwords);
 

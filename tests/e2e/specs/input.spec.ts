@@ -99,7 +99,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
     expect(rows.map((r) => r.Status)).toEqual(['invalid', 'pending', 'invalid', 'invalid', 'invalid', 'pending']);
     expect(rows[0].Message).toMatch(/appears more than once.*line 8/);
     expect(rows[3].Message).toMatch(/appears more than once.*line 5/);
-    expect(rows[2].Message).toContain('email (column "Mail")');
+    expect(rows[2].Message).toContain('email in column "Mail": "cyd example.com" contains a space');
     expect(rows[4].Message).toContain('line 9 has 3 fields where 5 are expected');
     expectMasked(rows, MESSY_PASSWORDS);
     await expectCounts(page, 2, 4, 0);
@@ -107,18 +107,19 @@ test.describe('input: any real-world file in, clean rows out', () => {
     // Only rows with problems.
     await i.onlyProblems.check();
     rows = await readRows(page);
-    expect(rows.map((r) => r['#'])).toEqual(['1', '3', '4', '5']);
+    // Rows are numbered by their input line (below two preamble lines, a blank one and the header).
+    expect(rows.map((r) => r.Line)).toEqual(['5', '7', '8', '9']);
     await i.onlyProblems.uncheck();
 
     // Fix the address inline: the row is re-checked at once.
-    await editRow(page, 3, { Mail: 'cyd@example.com' });
+    await editRow(page, 7, { Mail: 'cyd@example.com' });
     rows = await readRows(page);
     expect(rows[2].Email).toBe('cyd@example.com');
     expect(rows[2].Status).toBe('pending');
     await expectCounts(page, 3, 3, 0);
 
     // Exclude the duplicate: its partner becomes valid at once.
-    await page.getByRole('checkbox', { name: 'Exclude row 4', exact: true }).check();
+    await page.getByRole('checkbox', { name: 'Exclude line 8', exact: true }).check();
     rows = await readRows(page);
     expect(rows[0].Status).toBe('pending');
     expect(statusWord(rows[3].Status)).toBe('skipped');
@@ -284,10 +285,10 @@ test.describe('input: any real-world file in, clean rows out', () => {
     expect(rendered).toBeGreaterThan(10);
     expect(rendered).toBeLessThanOrEqual(60);
     await table.locator('xpath=..').evaluate((el) => (el.scrollTop = el.scrollHeight));
-    await expect(table.getByRole('cell', { name: `user${n}@example.com`, exact: true })).toBeVisible();
+    await expect(table.getByRole('button', { name: `email, line ${n + 1}: user${n}@example.com`, exact: true })).toBeVisible();
     expect(await table.getByRole('row').count()).toBeLessThanOrEqual(60);
     // A row far down can be fixed like any other: it is re-checked at once.
-    await editRow(page, n, { email: 'not an address' });
+    await editRow(page, n + 1, { email: 'not an address' });
     await expectCounts(page, n - 1, 1, 0);
   });
 });

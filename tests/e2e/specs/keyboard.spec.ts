@@ -41,44 +41,44 @@ for (const viewport of [
 async function everyRowByKeyboard(page: Page): Promise<void> {
   await openApp(page);
   await loadFile(page, writeFixture('keys.txt', file()));
-  await page.getByRole('button', { name: 'Edit row 1', exact: true }).focus();
-  expect(await focused(page)).toBe('Edit row 1');
+  await page.getByRole('button', { name: 'Edit line 1', exact: true }).focus();
+  expect(await focused(page)).toBe('Edit line 1');
 
   for (let n = 2; n <= ROWS; n++) {
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => focused(page), { message: `↓ reaches Edit row ${n}` }).toBe(`Edit row ${n}`);
+    await expect.poll(() => focused(page), { message: `↓ reaches Edit line ${n}` }).toBe(`Edit line ${n}`);
   }
   // The last row's Edit button shows on screen (scrolled into view, sideways too at 390 px).
-  await expect(page.getByRole('button', { name: `Edit row ${ROWS}`, exact: true })).toBeInViewport({ ratio: 0.9 });
+  await expect(page.getByRole('button', { name: `Edit line ${ROWS}`, exact: true })).toBeInViewport({ ratio: 0.9 });
   // Past the end, the focus stays on the last row.
   await page.keyboard.press('ArrowDown');
-  await expect.poll(() => focused(page)).toBe(`Edit row ${ROWS}`);
+  await expect.poll(() => focused(page)).toBe(`Edit line ${ROWS}`);
 
   await page.keyboard.press('ArrowLeft');
-  await expect.poll(() => focused(page)).toBe(`Exclude row ${ROWS}`);
+  await expect.poll(() => focused(page)).toBe(`Exclude line ${ROWS}`);
   await page.keyboard.press('ArrowUp');
-  await expect.poll(() => focused(page)).toBe(`Exclude row ${ROWS - 1}`);
+  await expect.poll(() => focused(page)).toBe(`Exclude line ${ROWS - 1}`);
   await page.keyboard.press('Home');
-  await expect.poll(() => focused(page)).toBe('Exclude row 1');
+  await expect.poll(() => focused(page)).toBe('Exclude line 1');
   await page.keyboard.press('ArrowRight');
-  await expect.poll(() => focused(page)).toBe('Edit row 1');
+  await expect.poll(() => focused(page)).toBe('Edit line 1');
   await page.keyboard.press('End');
-  await expect.poll(() => focused(page)).toBe(`Edit row ${ROWS}`);
+  await expect.poll(() => focused(page)).toBe(`Edit line ${ROWS}`);
 
   // The row controls still work from the keyboard after the window moved.
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('form', { name: `Edit row ${ROWS}` })).toBeVisible();
+  await expect(page.getByRole('form', { name: `Edit line ${ROWS}` })).toBeVisible();
 }
 
 test('the row editor: opens on its first field, Esc closes it, Save row returns to the row', async ({ page }) => {
   await openApp(page);
   await loadFile(page, writeFixture('keys.txt', file(60)));
-  const edit = page.getByRole('button', { name: 'Edit row 40', exact: true });
-  await page.getByRole('button', { name: 'Edit row 1', exact: true }).focus();
+  const edit = page.getByRole('button', { name: 'Edit line 40', exact: true });
+  await page.getByRole('button', { name: 'Edit line 1', exact: true }).focus();
   for (let n = 2; n <= 40; n++) await page.keyboard.press('ArrowDown');
-  await expect.poll(() => focused(page)).toBe('Edit row 40');
+  await expect.poll(() => focused(page)).toBe('Edit line 40');
   await page.keyboard.press('Enter');
-  const editor = page.getByRole('form', { name: 'Edit row 40' });
+  const editor = page.getByRole('form', { name: 'Edit line 40' });
   await expect(editor).toBeVisible();
   await expect(editor.getByRole('textbox').first()).toBeFocused();
 

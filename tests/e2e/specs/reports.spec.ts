@@ -67,7 +67,7 @@ test.describe('reports', () => {
       'name', 'input_email', 'note',
     ]);
     const body = records.slice(1);
-    expect(body.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5']);
+    expect(body.map((r) => r[0])).toEqual(['2', '3', '4', '5', '6']);
     expect(body.map((r) => r[2])).toEqual(['created', 'exists', 'failed', 'created', 'invalid']);
     expect(body[2][3]).toContain('Not on the server');
     expect(body[0][4]).toBe(String(idOf('ann@localhost')));
@@ -101,7 +101,8 @@ test.describe('reports', () => {
     expect(report.summary.started_at).toMatch(ISO);
     expect(report.summary.ended_at).toMatch(ISO);
     expect(report.columns).toEqual(['name', 'input_email', 'note']);
-    expect(report.rows.map((r: { row: number }) => r.row)).toEqual([1, 2, 3, 4, 5]);
+    // `row` is the input line (below the header line), as on the page.
+    expect(report.rows.map((r: { row: number }) => r.row)).toEqual([2, 3, 4, 5, 6]);
     expect(report.rows[0]).toMatchObject({
       email: 'ann@localhost',
       status: 'created',

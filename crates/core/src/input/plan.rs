@@ -280,7 +280,7 @@ pub struct Sheet {
     pub table: Table,
     pub mapping: Mapping,
     pub rules: Rules,
-    duplicates: Duplicates,
+    pub(crate) duplicates: Duplicates,
 }
 
 impl Sheet {
@@ -356,7 +356,7 @@ impl Sheet {
     }
 
     /// Plans row `i` afresh, keeping whether it is excluded, and applies the duplicate rule.
-    fn refresh(&self, rows: &mut [PlannedRow], i: usize) {
+    pub(crate) fn refresh(&self, rows: &mut [PlannedRow], i: usize) {
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
@@ -438,7 +438,7 @@ impl Sheet {
 
     /// Re-plans row `i` (already counted out of `tally`) and the rows in `affected` and in
     /// its address's group, counting each back in.
-    fn recheck(
+    pub(crate) fn recheck(
         &self,
         rows: &mut [PlannedRow],
         tally: &mut Tally,

@@ -1,0 +1,216 @@
+//! What the rows table says about an invalid row, and the invalid rows as a CSV file
+//! (issue 13: errors where the eye is; fixing many rows).
+//!
+//! - [`explain`]: a row's problems with the offending value and the column it is in
+//!   (`quota_mb in column "Quota" = "lots": …`; a message that quotes the value already
+//!   is not given it twice), never a secret's value.
+//! - [`invalid_rows_csv`]: the invalid rows as CSV: `line` (the input line, the one
+//!   numbering the page and the reports use), `problems`, then the input's own columns
+//!   except the secret ones (the same as the reports: [`crate::report::public_columns`]),
+//!   every cell neutralised against formula injection ([`crate::report::neutralize`]).
+
+use crate::input::map::Mapping;
+use crate::input::plan::PlannedRow;
+use crate::input::read::Table;
+use crate::report::{neutralize, public_columns};
+
+/// The first columns of the invalid-rows file.
+pub const INVALID_COLUMNS: [&str; 2] = ["line", "problems"];
+
+/// Values longer than this are cut (with "…") where a row shows them.
+const SHOWN_CHARS: usize = 60;
+
+/// Row `index`'s problems, each with the column it is in and the value found there (for
+/// a field fed by a column that is not a secret's), joined by "; ". Empty for a valid row.
+pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow) -> String {
+    let Err(problems) = &row.user else {
+        return String::new();
+    };
+    let fields = table.records.get(index).map(|r| &r.fields);
+    problems
+        .iter()
+        .map(|p| {
+            let Some(field) = p.field else {
+                return p.message.clone();
+            };
+            let Some(column) = mapping.column_of(field) else {
+                return p.to_string();
+            };
+            let place = table.column_name(column);
+            if field.is_secret() {
+                return format!("{} in {place}: {}", field.label(), p.message);
+            }
+            let value = fields.and_then(|f| f.get(column)).unwrap_or_default();
+            // A message that quotes the value already ("\"ann@\" is not an address") is
+            // not given it twice.
+            if !value.is_empty() && p.message.contains(&format!("\"{value}\"")) {
+                return format!("{} in {place}: {}", field.label(), p.message);
+            }
+            let shown = if value.is_empty() {
+                "empty".to_owned()
+            } else if value.chars().count() > SHOWN_CHARS {
+                let cut: String = value.chars().take(SHOWN_CHARS).collect();
+                format!("\"{cut}…\"")
+            } else {
+                format!("\"{value}\"")
+            };
+            format!("{} in {place} = {shown}: {}", field.label(), p.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The rows of `among` (row indices) that are invalid and not excluded, as a CSV file
+/// (see the module's notes). `None` when there is none.
+pub fn invalid_rows_csv(
+    table: &Table,
+    mapping: &Mapping,
+    rows: &[PlannedRow],
+    among: &[usize],
+) -> Option<String> {
+    let picked: Vec<usize> = among
+        .iter()
+        .copied()
+        .filter(|&i| rows.get(i).is_some_and(|r| !r.excluded && r.user.is_err()))
+        .collect();
+    if picked.is_empty() {
+        return None;
+    }
+    let columns = public_columns(table, mapping);
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .flexible(true)
+        .from_writer(Vec::new());
+    let header = INVALID_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(columns.iter().map(|&(c, _)| {
+            let name = match table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", c + 1),
+            };
+            if INVALID_COLUMNS.contains(&name.as_str()) {
+                format!("input_{name}")
+            } else {
+                name
+            }
+        }));
+    writer
+        .write_record(header.map(|c| neutralize(&c).into_owned()))
+        .expect("writing to memory cannot fail");
+    for i in picked {
+        let row = &rows[i];
+        let fields = table.records.get(i).map(|r| &r.fields);
+        let mut cells = vec![row.line.to_string(), explain(table, mapping, i, row)];
+        for (c, _) in &columns {
+            cells.push(
+                fields
+                    .and_then(|f| f.get(*c))
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        writer
+            .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
+            .expect("writing to memory cannot fail");
+    }
+    let bytes = writer.into_inner().expect("writing to memory cannot fail");
+    Some(String::from_utf8(bytes).expect("the cells are UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::field::Field;
+    use crate::input::plan::plan_with;
+    use crate::input::read::read;
+    use crate::input::validate::Rules;
+
+    fn planned(text: &str) -> (Table, Mapping, Vec<PlannedRow>) {
+        let t = read(text.as_bytes()).unwrap();
+        let m = Mapping::auto(&t);
+        let rules = Rules {
+            strict_email: true,
+            ..Rules::new(vec![Field::Email, Field::Password])
+        };
+        let rows = plan_with(&t, &m, &rules);
+        (t, m, rows)
+    }
+
+    #[test]
+    fn explain_names_the_column_and_the_value_but_never_a_password() {
+        let (t, m, rows) = planned("E-mail,Password,Role\nann@,,2\nbob@x.y,p,9\n");
+        let first = explain(&t, &m, 0, &rows[0]);
+        assert!(
+            // The address's message quotes it already: it is not given twice.
+            first.starts_with("email in column \"E-mail\": \"ann@\" is not an address"),
+            "{first}"
+        );
+        assert!(
+            first.contains("password in column \"Password\": missing"),
+            "{first}"
+        );
+        let second = explain(&t, &m, 1, &rows[1]);
+        assert!(
+            second.starts_with("role in column \"Role\" = \"9\": 9 is not a role"),
+            "{second}"
+        );
+        assert_eq!(
+            explain(
+                &t,
+                &m,
+                0,
+                &PlannedRow {
+                    user: Ok(Default::default()),
+                    ..rows[0].clone()
+                }
+            ),
+            ""
+        );
+    }
+
+    #[test]
+    fn explain_never_shows_a_password_value() {
+        let long = "x".repeat(300);
+        let (t, m, rows) = planned(&format!("email,password\nann@x.y,{long}\n"));
+        let text = explain(&t, &m, 0, &rows[0]);
+        assert!(
+            text.starts_with("password in column \"password\": "),
+            "{text}"
+        );
+        assert!(!text.contains("xxx"), "{text}");
+    }
+
+    #[test]
+    fn invalid_rows_file_has_line_problems_and_safe_public_cells() {
+        let (t, m, mut rows) = planned(
+            "email,password,note\nann@x.y,s3cret,ok\n=cmd@,p2,+1\nbob@x.y,p3,fine\n@bad,p4,-x\n",
+        );
+        let all: Vec<usize> = (0..rows.len()).collect();
+        let csv = invalid_rows_csv(&t, &m, &rows, &all).unwrap();
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "line,problems,email,note");
+        assert!(lines[1].starts_with("3,"), "{}", lines[1]);
+        assert!(lines[1].ends_with(",'=cmd@,'+1"), "{}", lines[1]);
+        assert!(lines[2].starts_with("5,"), "{}", lines[2]);
+        assert!(lines[2].ends_with(",'@bad,'-x"), "{}", lines[2]);
+        assert_eq!(lines.len(), 4, "two rows and the final line end");
+        assert!(
+            !csv.contains("s3cret") && !csv.contains("p2"),
+            "no password: {csv}"
+        );
+        // Read back: the problems cell names the value, neutralised.
+        let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+        let first = reader.records().next().unwrap().unwrap();
+        assert!(
+            first[1].starts_with("email in column \"email\": \"=cmd@\" is not"),
+            "{}",
+            &first[1]
+        );
+        // Only the listed rows; excluded rows are not invalid rows to fix.
+        let only = invalid_rows_csv(&t, &m, &rows, &[0, 3]).unwrap();
+        assert_eq!(only.split("\r\n").count(), 3);
+        rows[3].excluded = true;
+        assert_eq!(invalid_rows_csv(&t, &m, &rows, &[0, 3]), None);
+    }
+}
