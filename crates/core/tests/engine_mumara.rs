@@ -445,7 +445,11 @@ fn a_429_seconds_into_a_run_slows_it_to_about_the_limit_not_to_a_crawl() {
     // 12 rows at the server's 80 a minute take 6 s at the least (three windows); paced
     // from the 4 requests seen so far it would take minutes.
     assert!(end >= 6_000, "{end}");
-    assert!(end <= 30_000, "the run crawled: {end} ms, {} 429s", server.rate_limited);
+    assert!(
+        end <= 30_000,
+        "the run crawled: {end} ms, {} 429s",
+        server.rate_limited
+    );
 }
 
 #[test]
