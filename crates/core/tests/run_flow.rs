@@ -8,7 +8,7 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{plan, PlannedRow};
 use roster_core::input::read::read;
-use roster_core::run::retry::{is_retried, Decision, RetryPlan};
+use roster_core::run::retry::{already_done, is_retried, Decision, RetryPlan};
 use roster_core::run::{Command, Phase, Progress, Run, RunConfig, Status, StatusCounts};
 use roster_core::target::aurora::Aurora;
 use roster_core::target::send::Secrets;
@@ -367,6 +367,8 @@ fn a_retry_matches_rows_by_address_not_position() {
     let retry = RetryPlan::new(&plan, first.rows(), &edited);
     assert_eq!(retry.to_send(), [0, 2]);
     assert_eq!(retry.decisions[4], None, "an invalid row is never sent");
+    // Sending the whole edited file again would send A@ (created) again: one row.
+    assert_eq!(already_done([(&plan[..], first.rows())], &edited), 1);
     assert!(matches!(
         &retry.decisions[3],
         Some(Decision::Carry {

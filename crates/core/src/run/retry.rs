@@ -138,6 +138,25 @@ impl RetryPlan {
     }
 }
 
+/// Rows `plan` would send whose address one of the `earlier` runs (plan and row states)
+/// created or found on the server: sending the whole file again sends these again.
+pub fn already_done<'a>(
+    earlier: impl IntoIterator<Item = (&'a [PlannedRow], &'a [RowState])>,
+    plan: &[PlannedRow],
+) -> usize {
+    let mut done = std::collections::HashSet::new();
+    for (planned, rows) in earlier {
+        for (p, r) in planned.iter().zip(rows) {
+            if matches!(r.status, Status::Created | Status::Exists) {
+                done.insert(key(&p.email));
+            }
+        }
+    }
+    plan.iter()
+        .filter(|p| !p.excluded && p.user.is_ok() && done.contains(&key(&p.email)))
+        .count()
+}
+
 impl Run {
     /// Makes this run a retry: rows the plan does not send again end at once as it says
     /// (never sent), and rows whose earlier answer was lost are sent as such. Call it
