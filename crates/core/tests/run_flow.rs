@@ -441,3 +441,26 @@ fn a_retry_plan_from_another_plan_never_sends_rows_it_does_not_know() {
         ]
     );
 }
+
+#[test]
+fn rows_with_no_address_and_no_username_are_never_matched_nor_sent_by_a_retry() {
+    let mut server = Server::default();
+    let (mut plan, first) = first_run(&mut server);
+    for row in &mut plan {
+        row.email.clear();
+        if let Ok(user) = &mut row.user {
+            user.email.clear();
+            user.username = None;
+        }
+    }
+    let retry = RetryPlan::new(&plan, first.rows(), &plan);
+    assert!(retry.to_send().is_empty());
+    assert_eq!(already_done([(&plan[..], first.rows())], &plan), 0);
+    assert!(retry.decisions.iter().all(|d| matches!(
+        d,
+        Some(Decision::Carry {
+            status: Status::Skipped,
+            ..
+        })
+    )));
+}

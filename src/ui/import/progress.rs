@@ -67,7 +67,7 @@ fn value_text(p: &Progress) -> String {
 }
 
 /// The sentence under the bar: where the run stands, and the rows it does not send.
-fn tally_line(p: &Progress) -> String {
+fn tally_line(p: &Progress, running: bool) -> String {
     let s = p.split();
     let head = if p.cancelled {
         format!(
@@ -76,6 +76,8 @@ fn tally_line(p: &Progress) -> String {
         )
     } else if p.scope == 0 {
         "No rows to send.".to_owned()
+    } else if !running {
+        format!("{} rows to send.", p.scope)
     } else {
         format!("{}.", value_text(p))
     };
@@ -145,7 +147,7 @@ pub fn RunProgress(shown: Signal<Progress>, running: Signal<bool>) -> impl IntoV
             {legend("problems", "problems", |s| s.problems)}
             {legend("not-sent", "not sent", |s| s.not_sent)}
         </ul>
-        <p class="tally">{move || tally_line(&shown.get())}</p>
+        <p class="tally">{move || tally_line(&shown.get(), running.get())}</p>
         <Show when=move || running.get()>
             <p class="pace">{move || pace_line(&shown.get())}</p>
         </Show>

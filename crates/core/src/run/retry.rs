@@ -46,9 +46,20 @@ pub fn is_retried(row: &RowState) -> bool {
     }
 }
 
-/// The key rows are matched by: the address, trimmed and lower-cased.
-fn key(email: &str) -> String {
-    email.trim().to_lowercase()
+/// The key rows are matched by: the address and the username, trimmed and lower-cased.
+/// A row with neither cannot be matched: a retry never sends it, and never counts it as
+/// done.
+fn key(planned: &PlannedRow) -> Option<String> {
+    let username = planned
+        .user
+        .as_ref()
+        .ok()
+        .and_then(|u| u.username.as_deref())
+        .unwrap_or("")
+        .trim()
+        .to_lowercase();
+    let email = planned.email.trim().to_lowercase();
+    (!email.is_empty() || !username.is_empty()).then(|| format!("{email}\n{username}"))
 }
 
 /// How an earlier row counts when several rows share an address: a row that reached
@@ -68,7 +79,8 @@ impl RetryPlan {
     pub fn new(earlier: &[PlannedRow], earlier_rows: &[RowState], plan: &[PlannedRow]) -> Self {
         let mut by_key: HashMap<String, &RowState> = HashMap::new();
         for (planned, row) in earlier.iter().zip(earlier_rows) {
-            let slot = by_key.entry(key(&planned.email)).or_insert(row);
+            let Some(key) = key(planned) else { continue };
+            let slot = by_key.entry(key).or_insert(row);
             if rank(row) > rank(slot) {
                 *slot = row;
             }
@@ -79,7 +91,7 @@ impl RetryPlan {
                 if planned.excluded || planned.user.is_err() {
                     return None;
                 }
-                Some(match by_key.get(&key(&planned.email)) {
+                Some(match key(planned).and_then(|k| by_key.get(&k)) {
                     Some(row) if rank(row) == 3 => Decision::Carry {
                         status: row.status,
                         target_id: row.target_id.clone(),
@@ -148,12 +160,12 @@ pub fn already_done<'a>(
     for (planned, rows) in earlier {
         for (p, r) in planned.iter().zip(rows) {
             if matches!(r.status, Status::Created | Status::Exists) {
-                done.insert(key(&p.email));
+                done.extend(key(p));
             }
         }
     }
     plan.iter()
-        .filter(|p| !p.excluded && p.user.is_ok() && done.contains(&key(&p.email)))
+        .filter(|p| !p.excluded && p.user.is_ok() && key(p).is_some_and(|k| done.contains(&k)))
         .count()
 }
 
