@@ -11,6 +11,7 @@ cd "$ROOT"
 build_app
 build_sandbox
 ensure_chromium
+source "$ROOT/scripts/synapse-lib.sh" && ensure_synapse
 npm_dir "$ROOT/tests/e2e"
 say "Native parse bench (the same read path as the page, and the bare csv crate)"
 mkdir -p "$ROOT/tests/e2e/bench-results"

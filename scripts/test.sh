@@ -20,9 +20,10 @@ build_app
 build_sandbox
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"
+source "$ROOT/scripts/synapse-lib.sh" && ensure_synapse
 say "End-to-end tests in headless Chromium"
 (cd "$ROOT/tests/e2e" && npx playwright test)
 
 say "Benchmark smoke run (tiny sizes; numbers not judged, the harness must keep working)"
 (cd "$ROOT/tests/e2e" && BENCH_ROWS=40 BENCH_LATENCY_MS=5 BENCH_CONCURRENCY=4 BENCH_RATED_ROWS=3 \
-  BENCH_BASELINE_ROWS=20 BENCH_UNSTATED_ROWS=3 BENCH_IMPORT_LONGTASK_ROWS=200 BENCH_PARSE_ROWS=500 BENCH_REPEAT=1 ROSTER_BENCH_ROWS=500 npx playwright test -c bench.config.ts --reporter=line)
+  BENCH_BASELINE_ROWS=20 BENCH_UNSTATED_ROWS=3 BENCH_IMPORT_LONGTASK_ROWS=200 BENCH_PARSE_ROWS=500 BENCH_REPEAT=1 ROSTER_BENCH_ROWS=500 BENCH_SYNAPSE_ROWS=5 npx playwright test -c bench.config.ts --reporter=line)

@@ -1,6 +1,7 @@
 //! The only code that touches browser APIs. Each function does one browser thing and
 //! hands plain data back to the core.
 
+pub mod clipboard;
 pub mod clock;
 pub mod download;
 pub mod driver;

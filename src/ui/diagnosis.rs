@@ -2,6 +2,8 @@
 //! answer, probe the server and show what is wrong and the fix that applies, with this
 //! page's origin filled in. The classification is the core's (`roster_core::diagnose`).
 
+use std::cell::Cell;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::run::{Phase, Run};
@@ -29,6 +31,31 @@ fn answered_any(run: &Run) -> bool {
     })
 }
 
+thread_local! {
+    /// Bumped by every new attempt (a Check, a run, a probe): a probe's finding shows only
+    /// if no attempt began while it was out, so a slow probe of an earlier attempt never
+    /// puts its banner over a new one.
+    static ATTEMPT: Cell<u64> = const { Cell::new(0) };
+}
+
+fn next_attempt() -> u64 {
+    ATTEMPT.with(|a| {
+        a.set(a.get() + 1);
+        a.get()
+    })
+}
+
+fn is_current(attempt: u64) -> bool {
+    ATTEMPT.with(|a| a.get() == attempt)
+}
+
+/// A new attempt begins (Check, Start): the banner of an earlier one goes, and a probe
+/// still out for it is ignored.
+pub fn clear(state: AppState) {
+    next_attempt();
+    state.diagnosis.set(None);
+}
+
 /// Probes the server and shows the diagnosis; `pause` pauses the run if the server
 /// cannot be used as it is.
 pub fn start(state: AppState, pause: bool) {
@@ -37,6 +64,7 @@ pub fn start(state: AppState, pause: bool) {
         .settings
         .with_untracked(|settings| kind.probe(&state.server_url.get_untracked(), settings));
     state.diagnosis.set(None);
+    let attempt = next_attempt();
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();
         let cors = probe::cors(&probe_request).await;
@@ -46,7 +74,7 @@ pub fn start(state: AppState, pause: bool) {
             true
         };
         let finding = classify(&page_url, &api, &cors, no_cors);
-        if finding == Finding::Reachable {
+        if finding == Finding::Reachable || !is_current(attempt) {
             return;
         }
         if pause {
@@ -102,6 +130,15 @@ pub fn after_run(state: AppState, run: &Run, started: bool) {
 
 #[component]
 pub fn DiagnosisPanel(state: AppState) -> impl IntoView {
+    // A run that starts is a new attempt (Start clears the banner itself; this also
+    // drops a Check's probe still out).
+    Effect::new(move |was_active: Option<bool>| {
+        let active = state.active.get();
+        if active && was_active == Some(false) {
+            next_attempt();
+        }
+        active
+    });
     view! {
         <Show when=move || state.diagnosis.get().is_some()>
             {move || state.diagnosis.get().map(|d| view! {

@@ -147,7 +147,7 @@ fn launch(
         }
     };
     state.login_error.set(None);
-    state.diagnosis.set(None);
+    super::diagnosis::clear(state);
     let name = target.name().to_owned();
     let kind = state.target.get_untracked();
     let now = now_ms();

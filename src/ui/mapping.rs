@@ -217,7 +217,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <p class="hint">
                 "Defaults fill rows whose column is missing or empty. "
                 <button type="button" on:click=save_template>"Download template"</button>
-                {move || format!(" gives an empty CSV with the header {} expects.", state.target.with(|k| k.name().to_owned()))}
+                {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", state.target.with(|k| k.name().to_owned()))}
             </p>
         </fieldset>
     }

@@ -10,6 +10,7 @@ mod journal;
 mod launch;
 mod mapping;
 mod preflight;
+mod preview;
 mod profiles;
 mod reports;
 mod resume;
@@ -41,18 +42,30 @@ pub fn fixed(x: f64, decimals: u32) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
+    // The first screen: no file yet. It shows only what applies before one exists (the
+    // file, the target and its form, the template); run settings, progress and the rows
+    // step come with the first file and stay (a file being replaced is not a new start).
+    let had_file = RwSignal::new(false);
+    Effect::new(move |_| {
+        if state.plan.with(Option::is_some) || state.sheet.busy.with(Option::is_some) {
+            had_file.set(true);
+        }
+    });
+    let first_screen = move || !had_file.get();
     view! {
         <header class="masthead">
             <h1>"Roster"</h1>
             <p class="tagline">"Create user accounts in bulk from a spreadsheet. Everything runs in this tab: no server of ours sees your file or your passwords."</p>
         </header>
-        <main>
+        <main class:first-screen=first_screen>
             <file_step::FileStep state=state />
             <connection::Connection state=state />
             <diagnosis::DiagnosisPanel state=state />
             <resume::ResumeOffer state=state />
             <import::Import state=state />
-            <rows_table::RowsTable state=state />
+            <div class="rows-step" hidden=first_screen>
+                <rows_table::RowsTable state=state />
+            </div>
             <resume::SavedRuns state=state />
         </main>
     }

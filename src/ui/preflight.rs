@@ -1,12 +1,15 @@
 //! "Check" and "Dry run": look before leaping. The check logs in and lists what the
-//! server holds; the dry run shows the exact requests an import would send. Neither
-//! creates anything.
+//! server holds; the dry run shows the accounts an import would create and, under
+//! technical details, the exact requests it would send. Neither creates anything.
+//!
+//! A check that fails is diagnosed the way a run's failed login is (`super::diagnosis`),
+//! so Check and Start give the same diagnosis for the same connection fault.
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::target::preview::preview;
+use roster_core::target::preview::{accounts, preview, AccountPreview};
 
 use super::launch::target_for;
 use super::state::AppState;
@@ -41,6 +44,8 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
         return;
     };
     state.login_error.set(None);
+    // A new attempt: the banner of an earlier one goes.
+    super::diagnosis::clear(state);
     state.check_summary.set(vec!["Checking…".into()]);
     checking.set(true);
     spawn_local(async move {
@@ -78,13 +83,17 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
                 state.check.set(None);
                 state.check_summary.set(vec![]);
                 state.login_error.set(Some(message.to_owned()));
+                // As after a failed login at Start: the probe tells a connection fault
+                // (unreachable, blocked by CORS, not the API) from a refusal, which it
+                // finds reachable and leaves alone.
+                super::diagnosis::start(state, false);
             }
             None => {}
         }
     });
 }
 
-fn dry_run(state: AppState) {
+fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
@@ -92,6 +101,14 @@ fn dry_run(state: AppState) {
     match target_for(&state) {
         Ok((target, secrets)) => {
             state.login_error.set(None);
+            let fields = state.target.with_untracked(|k| k.template_fields());
+            let found = accounts(&fields, &plan, PREVIEW_ROWS);
+            if found.ready == 0 {
+                state.check_summary.set(vec![
+                    "Dry run: no row would be sent (every row is invalid or excluded).".into(),
+                ]);
+            }
+            table.set(Some(found));
             state
                 .preview
                 .set(preview(target.as_ref(), &secrets, &plan, PREVIEW_ROWS));
@@ -103,6 +120,16 @@ fn dry_run(state: AppState) {
 #[component]
 pub fn Preflight(state: AppState) -> impl IntoView {
     let checking = RwSignal::new(false);
+    // The Dry run's accounts; shown with its requests (`state.preview`), which a new file
+    // or a re-check clears.
+    let table = RwSignal::new(None::<AccountPreview>);
+    // A run that starts makes the preview stale: it goes.
+    Effect::new(move |_| {
+        if state.active.get() {
+            state.preview.set(Vec::new());
+            table.set(None);
+        }
+    });
     let idle = move || {
         !state.active.get()
             && !checking.get()
@@ -110,26 +137,23 @@ pub fn Preflight(state: AppState) -> impl IntoView {
             && state.sheet.busy.get().is_none()
     };
     view! {
-        <div class="preflight">
-            <div class="actions">
-                <button disabled=move || !idle() on:click=move |_| run_check(state, checking)>"Check"</button>
-                <button disabled=move || !idle() on:click=move |_| dry_run(state)>"Dry run"</button>
+        // Before a file exists there is nothing to check or preview: the first screen
+        // leaves it out.
+        <Show when=move || state.plan.with(Option::is_some)>
+            <div class="preflight">
+                <div class="actions">
+                    <button disabled=move || !idle() on:click=move |_| run_check(state, checking)>"Check"</button>
+                    <button disabled=move || !idle() on:click=move |_| dry_run(state, table)>"Dry run"</button>
+                </div>
+                <Show when=move || !state.check_summary.get().is_empty()>
+                    <ul class="check-summary" aria-label="Check results">
+                        <For each=move || state.check_summary.get() key=|line| line.clone() let:line>
+                            <li>{line}</li>
+                        </For>
+                    </ul>
+                </Show>
+                <super::preview::DryRunPreview requests=state.preview table=table />
             </div>
-            <Show when=move || !state.check_summary.get().is_empty()>
-                <ul class="check-summary" aria-label="Check results">
-                    <For each=move || state.check_summary.get() key=|line| line.clone() let:line>
-                        <li>{line}</li>
-                    </For>
-                </ul>
-            </Show>
-            <Show when=move || !state.preview.get().is_empty()>
-                <details class="preview" open>
-                    <summary>{move || format!("Dry run: the first {} requests an import would send (nothing was sent; secrets masked)", state.preview.get().len())}</summary>
-                    <For each=move || state.preview.get().into_iter().enumerate() key=|item| item.clone() let:item>
-                        <pre>{item.1}</pre>
-                    </For>
-                </details>
-            </Show>
-        </div>
+        </Show>
     }
 }

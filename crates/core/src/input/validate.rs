@@ -172,6 +172,20 @@ pub fn localpart_problem(name: &str) -> Option<String> {
             format!("\"{name}\" has '{c}'; a user name holds only a-z, 0-9 and . _ = - / +")
         });
     }
+    // Synapse's check_username (handlers/register.py), which its admin API's create runs:
+    // a leading underscore is refused unless the server allows it
+    // (allow_underscore_prefixed_localpart, off by default), and all-digit names are kept
+    // for guests.
+    if name.starts_with('_') {
+        return Some(format!(
+            "\"{name}\" starts with '_', which Matrix servers refuse by default"
+        ));
+    }
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!(
+            "\"{name}\" is all digits; Matrix servers keep such names for guests"
+        ));
+    }
     let n = name.chars().count();
     (n > MAX_LOCAL_CHARS)
         .then(|| format!("is {n} characters long; at most {MAX_LOCAL_CHARS} are accepted"))
@@ -633,6 +647,14 @@ mod tests {
         assert_eq!(plain.username, None);
         assert_eq!(localpart_problem("a/b=c+d_e-f.g9"), None);
         assert!(localpart_problem("ann@x").is_some());
+        // What Synapse's own check refuses (seen from a real Synapse 1.163.2: 400
+        // M_INVALID_USERNAME "User ID may not begin with _").
+        assert!(localpart_problem("_bot")
+            .unwrap()
+            .contains("starts with '_'"));
+        assert!(localpart_problem("12345").unwrap().contains("all digits"));
+        assert_eq!(localpart_problem("a_b"), None);
+        assert_eq!(localpart_problem("007bond"), None);
     }
 
     const REQ: &[Field] = &[Field::Email, Field::Password];

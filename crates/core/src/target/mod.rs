@@ -209,6 +209,48 @@ pub trait Kind: fmt::Debug + Send + Sync {
     fn profile(&self) -> Option<&profile::Profile> {
         None
     }
+
+    /// What a column of the template holds, in a few words, for its note (see
+    /// [`TargetKind::template`]). A target with its own meaning for a field says so here.
+    fn column_note(&self, field: Field) -> String {
+        generic_note(field).into()
+    }
+}
+
+/// What a template column holds, for any target.
+fn generic_note(field: Field) -> &'static str {
+    match field {
+        Field::Email => "the account's address",
+        Field::Password => "the new account's password",
+        Field::Name => "the full name, or first_name and last_name columns instead",
+        Field::FirstName => "the first name",
+        Field::LastName => "the last name",
+        Field::Role => "1 tenant admin, 2 user, 3 customer; empty: the run's default",
+        Field::QuotaMb => "the mailbox quota: 500, 500 MB or 2 GB; empty: the run's default",
+        Field::TenantId => "the tenant's number; empty: the default tenant",
+        Field::PackageId => "the package's number; empty: the Package ID typed in the form",
+        Field::Timezone => "a UTC offset such as +05:00 or -03:30",
+        Field::LoginIps => "the IP addresses allowed to sign in, in quotes when more than one",
+        Field::Username => "the sign-in name",
+    }
+}
+
+/// The example row's value for a field: made up, obviously an example, and valid.
+fn example_value(field: Field) -> &'static str {
+    match field {
+        Field::Email => "ann.example@example.com",
+        Field::Password => "Example-Pass-2026",
+        Field::Name => "Ann Example",
+        Field::FirstName => "Ann",
+        Field::LastName => "Example",
+        Field::Role => "2",
+        Field::QuotaMb => "1024",
+        Field::TenantId => "",
+        Field::PackageId => "1",
+        Field::Timezone => "+01:00",
+        Field::LoginIps => "",
+        Field::Username => "ann.example",
+    }
 }
 
 /// The fields every row of `kind` must give, given the settings.
@@ -297,16 +339,73 @@ impl TargetKind {
         required_by(&**self, settings)
     }
 
-    /// The template's header line, CRLF-terminated: the target's fields, with the name
-    /// rather than its first and last parts.
-    pub fn template(&self) -> String {
-        let fields: Vec<&str> = self
-            .fields()
+    /// The columns of the template: the target's fields, with the name rather than its
+    /// first and last parts.
+    pub fn template_fields(&self) -> Vec<Field> {
+        self.fields()
             .into_iter()
             .filter(|f| !matches!(f, Field::FirstName | Field::LastName))
+            .collect()
+    }
+
+    /// The template's header line, CRLF-terminated.
+    pub fn template_header(&self) -> String {
+        let labels: Vec<&str> = self
+            .template_fields()
+            .into_iter()
             .map(Field::label)
             .collect();
-        format!("{}\r\n", fields.join(","))
+        format!("{}\r\n", labels.join(","))
+    }
+
+    /// The note on one template column: what it holds, whether a row must give it, and
+    /// the profile's own limits (longest value, where an empty value comes from).
+    pub fn template_note(&self, field: Field) -> String {
+        let required = match self.profile() {
+            Some(profile) => profile.required_fields().contains(&field),
+            None => self.required(&Settings::new()).contains(&field),
+        };
+        // A run setting of the same name fills the column's empty cells (Mumara's package).
+        let defaulted = self.settings().iter().any(|s| s.id == field.label());
+        let mut parts = vec![self.column_note(field)];
+        let mut from_address = false;
+        if let Some(spec) = self.profile().and_then(|p| p.field(field)) {
+            if let Some(max) = spec.max_len {
+                parts.push(format!("at most {max} characters"));
+            }
+            if spec.fallback == Some(profile::Fallback::EmailLocalpart) {
+                parts.push("empty: the address's part before the at sign".into());
+                from_address = true;
+            }
+        }
+        let need = if !required || from_address {
+            "optional"
+        } else if defaulted {
+            "required unless set in the form"
+        } else {
+            "required"
+        };
+        format!("{}: {} ({need})", field.label(), parts.join("; "))
+    }
+
+    /// The template as downloaded, CRLF lines: two quoted note lines (what the file is,
+    /// and a note per column) that the reader skips as a preamble (they hold no address
+    /// and fewer cells than the header), the header, and one example row that passes the
+    /// target's checks.
+    pub fn template(&self) -> String {
+        let fields = self.template_fields();
+        let notes: Vec<String> = fields.iter().map(|f| self.template_note(*f)).collect();
+        let quote = |text: String| format!("\"{}\"\r\n", text.replace('"', "\"\""));
+        let example: Vec<&str> = fields.iter().map(|f| example_value(*f)).collect();
+        let mut out = quote(format!(
+            "Roster template for {}. Replace the example row below the header with your accounts; these two note lines are skipped when the file is read.",
+            self.name()
+        ));
+        out.push_str(&quote(format!("Columns. {}.", notes.join(". "))));
+        out.push_str(&self.template_header());
+        out.push_str(&example.join(","));
+        out.push_str("\r\n");
+        out
     }
 
     /// The template's file name.
@@ -353,22 +452,58 @@ mod tests {
     #[test]
     fn templates_list_the_fields() {
         assert_eq!(
-            aurora().template(),
+            aurora().template_header(),
             "email,password,role,quota_mb,tenant_id\r\n"
         );
         assert_eq!(
-            mumara().template(),
+            mumara().template_header(),
             "name,email,password,package_id,timezone,login_ips\r\n"
         );
         assert_eq!(mumara().template_file_name(), "roster-template-mumara.csv");
     }
 
     #[test]
+    fn templates_carry_a_note_per_column_and_an_example_row() {
+        let text = mumara().template();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        assert!(
+            lines[0].starts_with("\"Roster template for Mumara."),
+            "{}",
+            lines[0]
+        );
+        for field in mumara().template_fields() {
+            assert!(
+                lines[1].contains(&format!("{}: ", field.label())),
+                "{field:?}: {}",
+                lines[1]
+            );
+        }
+        assert!(lines[1].contains("package_id: the package's number; empty: the Package ID typed in the form (required unless set in the form)"), "{}", lines[1]);
+        assert!(lines[1].contains("email: the account's address (required)"));
+        assert!(lines[1].contains("timezone: a UTC offset such as +05:00 or -03:30 (optional)"));
+        assert_eq!(
+            lines[2],
+            "name,email,password,package_id,timezone,login_ips"
+        );
+        assert_eq!(
+            lines[3],
+            "Ann Example,ann.example@example.com,Example-Pass-2026,1,+01:00,"
+        );
+        assert_eq!(lines[4], "");
+        // A profile's own limits and fallbacks reach its notes.
+        let synapse = TargetKind::by_id("synapse").unwrap();
+        assert!(synapse.template_note(Field::Username).contains(
+            "username: the sign-in name; at most 255 characters; empty: the address's part before the at sign (optional)"
+        ));
+    }
+
+    #[test]
     fn a_filled_template_maps_itself() {
         use crate::input::map::Mapping;
         use crate::input::read::{parse_layout, Layout};
-        for kind in TargetKind::builtins() {
-            let text = format!("{}x\r\n", kind.template());
+        for kind in TargetKind::shipped() {
+            let text = format!("{}x\r\n", kind.template_header());
             let layout = Layout {
                 delimiter: b',',
                 skip_lines: 0,
@@ -377,13 +512,52 @@ mod tests {
             };
             let table = parse_layout(&text, layout).unwrap();
             let mapping = Mapping::auto_for(&table, &kind.fields());
-            let want: Vec<Option<Field>> = kind
-                .template()
-                .trim()
-                .split(',')
-                .map(Field::from_label)
-                .collect();
+            let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
+        }
+    }
+
+    #[test]
+    fn the_template_as_downloaded_reads_back_with_a_valid_example_row() {
+        use crate::input::map::Mapping;
+        use crate::input::plan::plan_with;
+        use crate::input::read::{layout, read, ReadOptions};
+        for kind in TargetKind::shipped() {
+            let text = kind.template();
+            // The reader's own guesses: comma, the two note lines skipped, a header.
+            let found = layout(&text, &ReadOptions::default());
+            assert_eq!(
+                (found.delimiter, found.skip_lines, found.header),
+                (b',', 2, true),
+                "{}",
+                kind.name()
+            );
+            let table = read(text.as_bytes()).unwrap();
+            assert_eq!(
+                table.records.len(),
+                1,
+                "{}: only the example row",
+                kind.name()
+            );
+            assert!(table.broken.is_empty() && table.ragged_lines().is_empty());
+            assert_eq!(table.records[0].line, 4);
+            let mapping = Mapping::auto_for(&table, &kind.fields());
+            let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
+            assert_eq!(mapping.columns, want, "{}", kind.name());
+            let mut settings = Settings::new();
+            // Settings a target cannot be built without (Keycloak's realm).
+            for s in kind.settings() {
+                settings.insert(s.id.clone(), "1".into());
+            }
+            let planned = plan_with(&table, &mapping, &kind.rules(&settings));
+            assert_eq!(planned.len(), 1);
+            assert!(
+                planned[0].user.is_ok(),
+                "{}: {}",
+                kind.name(),
+                planned[0].problems_text()
+            );
+            assert_eq!(planned[0].email, "ann.example@example.com");
         }
     }
 

@@ -1,8 +1,10 @@
-//! The dry run: the exact requests a run would send, with every secret masked, so an
-//! admin can see what will happen before anything does.
+//! The dry run: the accounts a run would create ([`accounts`], a table of the mapped
+//! fields with passwords masked) and the exact requests it would send ([`preview`], with
+//! every secret masked), so an admin can see what will happen before anything does.
 
 use super::send::{LoginStep, Secrets, Session, Target};
 use crate::http::{Body, HttpRequest};
+use crate::input::map::{Field, UserRow};
 use crate::input::plan::PlannedRow;
 
 /// What stands in for a secret in a preview.
@@ -64,6 +66,78 @@ pub fn preview(
     out
 }
 
+/// The accounts a run would create, as a table: the columns a row would send and the
+/// first rows that would be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AccountPreview {
+    /// The fields shown, in the target's order: the address and the password always,
+    /// the others when a shown row gives them (from its cells or the run's defaults).
+    pub columns: Vec<Field>,
+    pub rows: Vec<AccountRow>,
+    /// How many rows the run would send in all (not excluded, passing the checks).
+    pub ready: usize,
+}
+
+/// One account of the preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    /// The input line the row comes from.
+    pub line: u64,
+    /// One cell per column of [`AccountPreview::columns`]; a password is [`MASK`].
+    pub cells: Vec<String>,
+}
+
+/// A field's value as a run sends it, for the preview; empty when the row has none.
+fn shown(user: &UserRow, field: Field) -> String {
+    let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    match field {
+        Field::Email => user.email.clone(),
+        Field::Password if user.password.is_empty() => String::new(),
+        Field::Password => MASK.into(),
+        Field::Name => user.name.clone().unwrap_or_default(),
+        // Joined into the name before a row is ready.
+        Field::FirstName | Field::LastName => String::new(),
+        Field::Role => user.role.map(|r| r.to_string()).unwrap_or_default(),
+        Field::QuotaMb => user.quota_mb.map(|q| format!("{q} MB")).unwrap_or_default(),
+        Field::TenantId => number(user.tenant_id),
+        Field::PackageId => number(user.package_id),
+        Field::Timezone => user.timezone.clone().unwrap_or_default(),
+        Field::LoginIps => user.login_ips.clone().unwrap_or_default(),
+        Field::Username => user.username.clone().unwrap_or_default(),
+    }
+}
+
+/// The first `limit` accounts a run would create, over the target's `fields` (see
+/// `TargetKind::template_fields`), with every password masked.
+pub fn accounts(fields: &[Field], plan: &[PlannedRow], limit: usize) -> AccountPreview {
+    let ready: Vec<(u64, &UserRow)> = plan
+        .iter()
+        .filter(|p| !p.excluded)
+        .filter_map(|p| p.user.as_ref().ok().map(|u| (p.line, u)))
+        .collect();
+    let shown_rows = &ready[..ready.len().min(limit)];
+    let columns: Vec<Field> = fields
+        .iter()
+        .copied()
+        .filter(|f| {
+            matches!(f, Field::Email | Field::Password)
+                || shown_rows.iter().any(|(_, u)| !shown(u, *f).is_empty())
+        })
+        .collect();
+    let rows = shown_rows
+        .iter()
+        .map(|(line, user)| AccountRow {
+            line: *line,
+            cells: columns.iter().map(|f| shown(user, *f)).collect(),
+        })
+        .collect();
+    AccountPreview {
+        columns,
+        rows,
+        ready: ready.len(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +187,64 @@ mod tests {
         assert!(!out[0].contains("secret"), "{}", out[0]);
         assert!(out[0].contains("Authorization: Bearer ••••••••"));
         assert!(out[0].contains(r#""package_id":2"#));
+    }
+
+    #[test]
+    fn accounts_show_the_mapped_fields_with_passwords_masked() {
+        use crate::input::plan::plan_with;
+        use crate::input::validate::{Defaults, Rules};
+        let t = read(
+            b"email,password,first name,last name,quota\n\
+              ann@x.org,pw-secret-1,Ann,Lee,2 GB\n\
+              bad-address,pw-secret-2,Bo,Bad,\n\
+              cy@x.org,pw-secret-3,Cy,Yu,\n\
+              dee@x.org,pw-secret-4,Dee,Do,\n",
+        )
+        .unwrap();
+        let mapping = Mapping::auto(&t);
+        let rules = Rules {
+            defaults: Defaults {
+                role: Some(2),
+                ..Defaults::default()
+            },
+            ..Rules::new(vec![Field::Email, Field::Password])
+        };
+        let mut planned = plan_with(&t, &mapping, &rules);
+        planned[3].excluded = true;
+        let fields = [
+            Field::Email,
+            Field::Password,
+            Field::Name,
+            Field::Role,
+            Field::QuotaMb,
+            Field::TenantId,
+        ];
+        let table = accounts(&fields, &planned, 5);
+        // The invalid and the excluded rows are not sent, so not shown; nothing gives a
+        // tenant, so no such column.
+        assert_eq!(table.ready, 2);
+        assert_eq!(
+            table.columns,
+            [
+                Field::Email,
+                Field::Password,
+                Field::Name,
+                Field::Role,
+                Field::QuotaMb
+            ]
+        );
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(table.rows[0].line, 2);
+        assert_eq!(
+            table.rows[0].cells,
+            ["ann@x.org", MASK, "Ann Lee", "2", "2048 MB"]
+        );
+        assert_eq!(table.rows[1].line, 4);
+        assert_eq!(table.rows[1].cells, ["cy@x.org", MASK, "Cy Yu", "2", ""]);
+        let all = format!("{table:?}");
+        assert!(!all.contains("secret"), "{all}");
+        // The limit bounds the rows shown, not the count of rows to send.
+        let one = accounts(&fields, &planned, 1);
+        assert_eq!((one.rows.len(), one.ready), (1, 2));
     }
 }

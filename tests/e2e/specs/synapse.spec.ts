@@ -1,0 +1,175 @@
+/**
+ * End-to-end (issue 12, section 3): the "Matrix Synapse" preset against a real Synapse
+ * (installed from PyPI, started by global-setup.ts: lib/synapse-process.ts).
+ *
+ * Everything is checked through Synapse's own APIs (lib/synapse.ts), never through the
+ * page: the admin users API for what exists and with which display name and e-mail, and
+ * the client login for which password an account has. The preset reads an account (GET on
+ * the admin users endpoint) before it creates it with a PUT on the same endpoint, because
+ * that PUT is an upsert: sent for an existing account it would reset its password. So the
+ * pre-existing account must be reported `exists` and keep its password and display name.
+ *
+ * Synapse limits logins per client address to a burst of 5 (rc_login.address, one more
+ * every ~5 min), and every request here comes from 127.0.0.1: the first test logs in 4
+ * times (the page once, then three checks), the second not at all (the admin's token
+ * comes from the shared-secret registration). A test added here that logs in more must
+ * mind that budget; the harness keeps Synapse's default limits on purpose.
+ *
+ * If Synapse is not installed or did not start, these tests fail with the reason
+ * (ROSTER_SYNAPSE_ERROR, set by global-setup.ts); they are never skipped.
+ */
+import type { Page } from '@playwright/test';
+import { test, expect } from '../lib/fixtures';
+import { writeFixture } from '../lib/files';
+import { controls, loadFile, openApp, waitForFileRead } from '../lib/app';
+import { clickStart, waitForRunEnd } from '../lib/watchdog';
+import { describeOddRows, downloadReport, tally, type ReportRow } from '../lib/report';
+import { adminGetUser, login, registerUser, runTag, synapseUrl } from '../lib/synapse';
+
+interface Account {
+  username: string;
+  email: string;
+  password: string;
+  name: string;
+}
+
+/**
+ * `n` accounts whose localparts carry `tag` (unique per run, so a long-lived server also
+ * works). A few use the rarer characters Matrix allows in a localpart (`.`, `_`, `+`, `=`,
+ * `/`): the page must percent-encode them in the admin API path, and Synapse decodes them.
+ */
+function accounts(prefix: string, tag: string, n: number): Account[] {
+  const names = ['Ada Lovelace', 'Zoë Ångström', 'Grace Hopper', 'Émile Borel', 'Alan Turing'];
+  const odd: Record<number, string> = { 5: '.a_b', 9: '+x=y', 12: '/q' };
+  return Array.from({ length: n }, (_, i) => ({
+    username: `${prefix}${i + 1}${odd[i + 1] ?? ''}-${tag}`,
+    email: `${prefix}${i + 1}-${tag}@example.com`,
+    password: `Pw-${prefix}${i + 1}-${tag}-x7Q!`,
+    name: `${names[i % names.length]} ${i + 1}`,
+  }));
+}
+
+function csv(rows: Account[]): string {
+  return ['username,email,password,name', ...rows.map((a) => `${a.username},${a.email},${a.password},${a.name}`)].join('\n') + '\n';
+}
+
+/**
+ * Chooses "Matrix Synapse" and fills its connection fields after the file is read
+ * (choosing the target re-checks the rows), then waits until no row is invalid.
+ */
+async function fillSynapse(page: Page, fields: Record<string, string>): Promise<void> {
+  const c = controls(page);
+  await waitForFileRead(page);
+  await c.target.selectOption({ label: 'Matrix Synapse' });
+  for (const [label, value] of Object.entries(fields)) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+  await page.getByLabel(Object.keys(fields).at(-1)!, { exact: true }).press('Tab');
+  await waitForFileRead(page);
+  await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+}
+
+async function runImport(page: Page, overallMs: number, what: string): Promise<ReportRow[]> {
+  await clickStart(page);
+  await waitForRunEnd(page, { overallMs, what });
+  const report = await downloadReport(page);
+  test.info().annotations.push({ type: 'statuses', description: tally(report) });
+  return report;
+}
+
+/** Every row but `existing` created, `existing` reported exists, no password in the report. */
+function expectStatuses(report: ReportRow[], rows: Account[], existing: string[], extraSecrets: string[] = []): void {
+  expect(report.map((r) => r.email)).toEqual(rows.map((a) => a.email));
+  for (const r of report) {
+    const want = existing.includes(r.email) ? 'exists' : 'created';
+    expect(r.status, `row ${r.row} ${r.email}: ${r.message}\n${describeOddRows(report)}`).toBe(want);
+  }
+  const text = JSON.stringify(report);
+  for (const a of rows) expect(text, `the report must not hold ${a.username}'s password`).not.toContain(a.password);
+  for (const s of extraSecrets) expect(text, 'the report must not hold the admin credentials').not.toContain(s);
+}
+
+/** What Synapse holds for each created row: the account, its display name, its e-mail. */
+async function expectCreated(adminToken: string, serverName: string, rows: Account[], report: ReportRow[]): Promise<void> {
+  for (const a of rows) {
+    const userId = `@${a.username}:${serverName}`;
+    const u = await adminGetUser(adminToken, userId);
+    expect(u, `${userId} exists on Synapse`).toBeDefined();
+    expect(u!.displayname, `${userId}'s display name`).toBe(a.name);
+    expect(u!.admin, `${userId} is not an admin`).toBe(false);
+    expect(u!.deactivated).toBe(false);
+    // The preset sends the address as an e-mail threepid; Synapse keeps it (lower-cased).
+    expect(u!.threepids.map((t) => `${t.medium}:${t.address}`), `${userId}'s e-mail`).toEqual([`email:${a.email.toLowerCase()}`]);
+    const r = report.find((x) => x.email === a.email)!;
+    // The target id is the Matrix user id; the CSV report prefixes a cell starting with
+    // `@` with `'` (formula-injection neutralisation, README "Reports").
+    expect(r.targetId, `${a.username}'s target id is its Matrix user id`).toBe(`'${userId}`);
+  }
+}
+
+test.describe('the Matrix Synapse preset against a real Synapse', () => {
+  test('20 rows, one account already there: 19 created with their names, the existing one untouched', async ({ page }) => {
+    test.setTimeout(180_000);
+    const url = synapseUrl();
+    const tag = runTag();
+    const adminPassword = `Admin-pw-${tag}`;
+    const admin = await registerUser(`admin-${tag}`, adminPassword, { admin: true });
+    const rows = accounts('u', tag, 20);
+    const taken = rows[6];
+    // The account exists before the import, with its own password and name; the file
+    // gives it another password and name, which must not reach Synapse.
+    const takenPassword = `Old-pw-${tag}`;
+    await registerUser(taken.username, takenPassword, { displayname: 'Old Name' });
+    const takenId = `@${taken.username}:${admin.serverName}`;
+    const before = await adminGetUser(admin.accessToken, takenId);
+    expect(before?.displayname).toBe('Old Name');
+
+    await openApp(page);
+    await loadFile(page, writeFixture('synapse.csv', csv(rows)));
+    // Server name left empty: the page reads it from the login's user_id.
+    await fillSynapse(page, { 'Server URL': url, Login: `admin-${tag}`, Password: adminPassword });
+    const report = await runImport(page, 150_000, 'the Synapse run');
+    expectStatuses(report, rows, [taken.email], [adminPassword, admin.accessToken]);
+    await expect(controls(page).statusRegion).toContainText('Import finished');
+
+    const created = rows.filter((a) => a !== taken);
+    expect(created).toHaveLength(19);
+    await expectCreated(admin.accessToken, admin.serverName, created, report);
+
+    // The existing account is as it was: same name, no e-mail added, the old password.
+    const after = await adminGetUser(admin.accessToken, takenId);
+    expect(after?.displayname, 'the existing account keeps its display name').toBe('Old Name');
+    expect(after?.threepids, 'the file\'s e-mail was not added to the existing account').toEqual(before?.threepids);
+    expect(after?.creation_ts).toBe(before?.creation_ts);
+    const oldLogin = await login(taken.username, takenPassword);
+    expect(oldLogin.status, `the existing account's old password still logs in: ${JSON.stringify(oldLogin.body)}`).toBe(200);
+    const fileLogin = await login(taken.username, taken.password);
+    expect(fileLogin.status, `the file's password was not set on the existing account: ${JSON.stringify(fileLogin.body)}`).toBe(403);
+
+    // A created account logs in with the password from the file (one whose localpart
+    // needed encoding in the path).
+    const one = created.find((a) => a.username.includes('+'))!;
+    const ok = await login(one.username, one.password);
+    expect(ok.status, `${one.username} logs in with its file password: ${JSON.stringify(ok.body)}`).toBe(200);
+    expect(ok.body.user_id).toBe(`@${one.username}:${admin.serverName}`);
+  });
+
+  test('an admin access token pasted instead of a login also works', async ({ page }) => {
+    test.setTimeout(120_000);
+    const url = synapseUrl();
+    const tag = runTag();
+    const admin = await registerUser(`tokadmin-${tag}`, `Admin-pw-${tag}`, { admin: true });
+    const rows = accounts('t', tag, 4);
+
+    await openApp(page);
+    await loadFile(page, writeFixture('synapse-token.csv', csv(rows)));
+    // No Login or Password: the page asks Synapse who the token belongs to (whoami), which
+    // also gives the server name.
+    await fillSynapse(page, { 'Server URL': url, 'Access token': admin.accessToken });
+    await expect(controls(page).login).toHaveValue('');
+    await expect(controls(page).password).toHaveValue('');
+    const report = await runImport(page, 90_000, 'the Synapse run with a token');
+    expectStatuses(report, rows, [], [admin.accessToken]);
+    await expectCreated(admin.accessToken, admin.serverName, rows, report);
+  });
+});
