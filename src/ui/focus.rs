@@ -3,7 +3,9 @@
 //! browser then drops the focus to `<body>`, and a keyboard user starts over from the
 //! top of the page. After one of the run's buttons is pressed, the focus follows the
 //! run instead: Pause while it runs, Resume while it is paused, and, once it is over,
-//! Download report (or Start import when there is no report).
+//! Download report (or Start import when there is no report). The buttons that apply
+//! only to a running run are not shown otherwise; a question (re-send the whole file,
+//! cancel the run) takes the focus to its safe answer, and back when it is answered.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -16,7 +18,20 @@ pub const PAUSE: &str = "pause";
 pub const RESUME: &str = "resume";
 pub const CANCEL: &str = "cancel";
 pub const REPORT: &str = "download-report";
-const RUN_BUTTONS: [&str; 5] = [START, PAUSE, RESUME, CANCEL, REPORT];
+pub const RETRY: &str = "retry-failed";
+/// The answers of the inline questions (see `import::controls`).
+pub const CONFIRM_YES: &str = "confirm-yes";
+pub const CONFIRM_NO: &str = "confirm-no";
+const RUN_BUTTONS: [&str; 8] = [
+    START,
+    PAUSE,
+    RESUME,
+    CANCEL,
+    REPORT,
+    RETRY,
+    CONFIRM_YES,
+    CONFIRM_NO,
+];
 
 /// The focus follows the run while `following` is set; it is set when a run button is
 /// pressed and cleared when the user takes the focus elsewhere, or once the run is over.
@@ -68,6 +83,15 @@ impl RunFocus {
     pub fn follow(&self) {
         self.following.set_value(true);
     }
+}
+
+/// Moves the focus to the control with this id once the page has shown it.
+pub fn focus_soon(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(el) = document_opt().and_then(|d| enabled(&d, id)) {
+            let _ = el.focus();
+        }
+    });
 }
 
 fn document_opt() -> Option<web_sys::Document> {

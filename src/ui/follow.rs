@@ -12,6 +12,9 @@ use super::state::{AppState, RunView};
 pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     sheet::sync(state, run, changed);
     state.counts.set(run.counts());
+    state
+        .progress
+        .set(run.progress(crate::glue::clock::now_ms()));
     if let Phase::LoginFailed(stop) = run.phase() {
         state.login_error.set(Some(stop.message.clone()));
     }

@@ -4,9 +4,12 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use roster_core::report::PastRun;
+use roster_core::run::retry::RetryPlan;
 use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
 use roster_core::target::send::{Secrets, Target};
 use roster_core::Status;
@@ -81,9 +84,43 @@ pub(super) fn start(state: AppState) {
     start_with(state, None);
 }
 
+/// The last run of this tab against the form's target and server, if any.
+pub(super) fn last_run(state: &AppState) -> Option<Arc<PastRun>> {
+    let url = state.server_url.get_untracked();
+    let id = state.target.with_untracked(|k| k.id().to_owned());
+    state
+        .history
+        .with_untracked(|h| h.iter().rev().find(|r| r.same_server(&id, &url)).cloned())
+}
+
+/// "Retry N failed rows" (issue 13): sends only the rows the last run against this
+/// server left failed, unknown or skipped by a stop; every other row is carried over.
+pub(super) fn retry(state: AppState) {
+    let (Some(last), Some(plan)) = (last_run(&state), state.plan.get_untracked()) else {
+        return;
+    };
+    let retry = RetryPlan::new(&last.plan, &last.rows, &plan);
+    if retry.to_send().is_empty() {
+        state
+            .announcement
+            .set("Nothing to retry: no row of this file failed in the last run.".into());
+        return;
+    }
+    launch(state, None, Some(retry));
+}
+
 /// Starts a run; with `resume`, carries over that journal's finished rows and checks its
 /// unknown ones first (issue 5: `super::resume`).
 pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journal::Journal>) {
+    launch(state, resume, None);
+}
+
+/// Starts a run, a resumed one, or a retry of the last one.
+fn launch(
+    state: AppState,
+    resume: Option<roster_core::run::journal::Journal>,
+    retry: Option<RetryPlan>,
+) {
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
@@ -116,10 +153,20 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journ
     let now = now_ms();
     let url = state.server_url.get_untracked().trim().to_owned();
     // Resuming Aurora: rows whose answer was lost are looked up first (GetUsers).
-    let recheck = resume
+    let lost_before = resume
         .as_ref()
-        .filter(|j| kind.settles_unknown() && j.previous().iter().any(|p| p.1 == Status::Unknown))
-        .and_then(|_| kind.listing(&url, secrets.clone()));
+        .is_some_and(|j| j.previous().iter().any(|p| p.1 == Status::Unknown))
+        || retry.as_ref().is_some_and(|r| {
+            r.decisions.iter().any(|d| {
+                matches!(
+                    d,
+                    Some(roster_core::run::retry::Decision::Send { answer_lost: true })
+                )
+            })
+        });
+    let recheck = (kind.settles_unknown() && lost_before)
+        .then(|| kind.listing(&url, secrets.clone()))
+        .flatten();
     // After an Aurora run, rows left unknown are settled by listing the accounts.
     let settle = kind
         .settles_unknown()
@@ -134,13 +181,28 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journ
     if let Some(journal) = &resume {
         run.resume_from(&journal.previous(), now);
     }
+    let is_retry = retry.is_some();
+    if let Some(retry) = &retry {
+        run.retry(retry, now);
+    }
     super::reports::begin(state, &name, &url, now);
     let journal = super::journal::begin(state, &run);
     let run = Rc::new(RefCell::new(run));
     state.run.set_value(Some(run.clone()));
     state.active.set(true);
+    {
+        // The page shows the new run at once (its bar counts only the rows it sends).
+        let mut run = run.borrow_mut();
+        let changed = run.take_changed();
+        super::follow::sync(state, &run, &changed);
+    }
+    let what = if is_retry {
+        "Retry started"
+    } else {
+        "Import started"
+    };
     state.announcement.set(format!(
-        "Import started: {} rows to {name}.",
+        "{what}: {} rows to {name}.",
         run.borrow().counts().get(Status::Pending)
     ));
     spawn_local(async move {
@@ -214,6 +276,7 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journ
             journal.borrow_mut().finish(state, &run);
         }
         super::reports::end(state);
+        record(state, &run, &plan, kind.id(), is_retry);
         super::diagnosis::after_run(state, &run, diagnosing);
         let counts = run.counts();
         let sentence = match run.phase() {
@@ -227,6 +290,45 @@ pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journ
             _ => format!("Import finished: {}.", tally(&counts)),
         };
         state.announcement.set(sentence);
+    });
+}
+
+/// Keeps the run that just ended in the run history (not a run whose login failed:
+/// it sent nothing).
+fn record(
+    state: AppState,
+    run: &Run,
+    plan: &Arc<Vec<roster_core::input::plan::PlannedRow>>,
+    target_id: &str,
+    retry: bool,
+) {
+    let ending = match run.phase() {
+        Phase::LoginFailed(_) => return,
+        Phase::Stopped(stop) if stop.kind == roster_core::target::send::StopKind::Cancelled => {
+            "cancelled"
+        }
+        Phase::Stopped(_) => "stopped",
+        _ => "finished",
+    };
+    let Some(info) = state.run_info.get_untracked() else {
+        return;
+    };
+    let input = state
+        .sheet
+        .sheet
+        .with_value(|sheet| sheet.as_ref().map(|s| (s.table.clone(), s.mapping.clone())));
+    state.history.update(|h| {
+        let past = PastRun {
+            number: h.len() as u32 + 1,
+            info,
+            target_id: target_id.to_owned(),
+            plan: plan.clone(),
+            rows: run.rows().to_vec(),
+            input,
+            ending,
+            retry,
+        };
+        h.push(Arc::new(past));
     });
 }
 

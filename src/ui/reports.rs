@@ -2,7 +2,7 @@
 //! "Download rows to retry". See `roster_core::report` for what each holds.
 
 use leptos::prelude::*;
-use roster_core::report::{csv_report_with, json_report, retry_file, Input, RunInfo};
+use roster_core::report::{csv_report_with, json_report, retry_file, Input, PastRun, RunInfo};
 
 use super::state::AppState;
 use crate::glue::clock::now_ms;
@@ -108,6 +108,27 @@ fn save(state: AppState, kind: Kind) {
     );
     if let Err(message) = download::save_text(&name, mime, &text) {
         state.announcement.set(message);
+    }
+}
+
+/// A report of a run of the history (issue 13): the CSV, or the JSON when `json`.
+pub fn save_past(past: &PastRun, json: bool, announcement: RwSignal<String>) {
+    let input = past.input();
+    let (ext, mime, text) = if json {
+        let text = json_report(&past.plan, &past.rows, input, &past.info);
+        ("json", "application/json", text)
+    } else {
+        let text = csv_report_with(&past.plan, &past.rows, input, Some(&past.info));
+        ("csv", "text/csv;charset=utf-8", text)
+    };
+    let name = format!(
+        "roster-report-run{}-{}-{}.{ext}",
+        past.number,
+        past.info.target.to_lowercase(),
+        download::timestamp()
+    );
+    if let Err(message) = download::save_text(&name, mime, &text) {
+        announcement.set(message);
     }
 }
 

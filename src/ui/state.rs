@@ -86,6 +86,10 @@ pub struct AppState {
     pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
+    // --- Run flow (issue 13: honest progress, repeat-safe; see `import`) ---
+    /// The runs of this tab that ended, oldest first: the run history, each with its
+    /// reports, and what a retry or a second Start import is checked against.
+    pub history: RwSignal<Vec<Arc<roster_core::report::PastRun>>>,
 }
 
 impl AppState {
@@ -119,6 +123,8 @@ impl AppState {
             http_ack: RwSignal::new(false),
             diagnosis: RwSignal::new(None),
             journals: RwSignal::new(0),
+            // Run flow (issue 13)
+            history: RwSignal::new(Vec::new()),
         }
     }
 

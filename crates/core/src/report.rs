@@ -357,6 +357,46 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     Some(String::from_utf8(bytes).expect("the cells are UTF-8"))
 }
 
+/// One finished run of this tab, kept for the run history (issue 13): what its reports
+/// need (the plan it ran over, every row's end, the input as it was) and where it ran.
+/// A later retry is planned from it ([`crate::run::retry::RetryPlan`]).
+#[derive(Debug, Clone)]
+pub struct PastRun {
+    /// 1 for the tab's first run, and so on.
+    pub number: u32,
+    pub info: RunInfo,
+    /// The target kind's id, to tell runs against another target apart.
+    pub target_id: String,
+    pub plan: std::sync::Arc<Vec<PlannedRow>>,
+    pub rows: Vec<RowState>,
+    /// The file's table and mapping at the end of the run, for the reports' own columns.
+    pub input: Option<(Table, Mapping)>,
+    /// "finished", "cancelled" or "stopped".
+    pub ending: &'static str,
+    /// The run was a retry of the one before.
+    pub retry: bool,
+}
+
+impl PastRun {
+    pub fn counts(&self) -> StatusCounts {
+        StatusCounts::of(self.rows.iter().map(|r| r.status))
+    }
+
+    /// Whether the run went to this target at this URL (compared as the journal does).
+    pub fn same_server(&self, target_id: &str, server_url: &str) -> bool {
+        self.target_id == target_id
+            && crate::run::journal::normalize_url(&self.info.server_url)
+                == crate::run::journal::normalize_url(server_url)
+    }
+
+    pub fn input(&self) -> Option<Input<'_>> {
+        self.input
+            .as_ref()
+            .filter(|(t, _)| t.records.len() == self.rows.len())
+            .map(|(table, mapping)| Input { table, mapping })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture, crTxt, SEED_LINES } from '../lib/files';
-import { controls, fillMumara, openApp, loadFile } from '../lib/app';
+import { cancelRun, controls, fillMumara, openApp, loadFile } from '../lib/app';
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,7 +104,7 @@ test.describe('reachability diagnosis', () => {
     await expect(d).not.toContainText('AllowCrossDomainRequestsFromOrigin');
     await expect(c.statusRegion).toContainText('Import paused');
     await expect(c.resume).toBeEnabled();
-    await c.cancel.click();
+    await cancelRun(page);
     await expect(c.statusRegion).toContainText('Import stopped');
     expect((await sandboxState()).mumara.users).toHaveLength(0);
   });

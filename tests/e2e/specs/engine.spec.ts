@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, fillMumara, openApp, loadFile, readRows, statusWord } from '../lib/app';
+import { cancelRun, controls, fillMumara, openApp, loadFile, readRows, statusWord } from '../lib/app';
 import { auroraUsers as auroraIds, downloadReport, expectReportMatchesServer, mumaraUsers as mumaraIds } from '../lib/report';
 
 function auroraFile(n: number, prefix = 'u'): string {
@@ -181,7 +181,7 @@ test.describe('engine under faults', () => {
 
     await c.resume.click();
     await expect.poll(async () => (await sandboxState()).aurora.create_calls, { timeout: 20_000 }).toBeGreaterThan(paused + 3);
-    await c.cancel.click();
+    await cancelRun(page);
     await waitForEnd(page, 'Import stopped', 20_000);
     await expect(page.getByRole('alert').filter({ hasText: 'Cancelled by the user' })).toBeVisible();
 

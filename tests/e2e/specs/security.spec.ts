@@ -121,8 +121,9 @@ test.describe('security', () => {
     const ack = page.getByLabel('I understand the password is sent unencrypted');
     await expect(ack).toBeVisible();
     await expect(ack).not.toBeChecked();
-    await c.start.click();
-    await expect(page.getByRole('alert').filter({ hasText: 'unencrypted' }).first()).toBeVisible();
+    // Start is disabled, and says why next to it (issue 13).
+    await expect(c.start).toBeDisabled();
+    await expect(c.start).toHaveAccessibleDescription(/unencrypted/);
     await expect(c.statusRegion.filter({ hasText: 'Import started' })).toHaveCount(0);
     await ack.check();
     await c.start.click();

@@ -10,10 +10,13 @@
 
 pub mod journal;
 pub mod pace;
+mod progress;
+pub mod retry;
 mod status;
 
 use std::collections::VecDeque;
 
+pub use progress::{Progress, Split};
 pub use status::{RowState, Status, StatusCounts};
 
 use crate::http::{Exchange, HttpRequest};
@@ -111,24 +114,6 @@ impl Default for RunConfig {
     }
 }
 
-/// Figures for the progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Progress {
-    pub counts: StatusCounts,
-    /// Requests sent, retries and logins included.
-    pub requests: u64,
-    pub rate_limited: u64,
-    /// Requests sent in the last minute.
-    pub rate_per_min: f64,
-    /// The pacer's current rate, when the run is paced.
-    pub paced_per_min: Option<f64>,
-    pub elapsed_ms: u64,
-    /// Time left at the current pace, once there is a pace to go by.
-    pub eta_ms: Option<u64>,
-    /// The rate limit the server states (`X-RateLimit-Limit`), per minute.
-    pub server_limit_per_min: Option<u32>,
-}
-
 /// Logins in a row that are each followed by an invalid session before any answer proves
 /// a session works; past this the run stops instead of looping.
 const MAX_FRUITLESS_LOGINS: u32 = 3;
@@ -204,6 +189,18 @@ pub struct Run {
     rate_limited: u64,
     phase: Phase,
     changed: Vec<usize>,
+    /// Rows this run is to send (valid, not excluded, not carried over from an earlier
+    /// run), and their statuses: what the progress bar counts.
+    in_scope: Vec<bool>,
+    scope_counts: StatusCounts,
+    /// Pause timekeeping: the latest time the run was told, when the current pause began,
+    /// the paused time so far, and the rate and ETA frozen at the pause (`progress`).
+    last_now: u64,
+    paused_at: Option<u64>,
+    paused_total_ms: u64,
+    frozen: Option<(f64, Option<u64>)>,
+    /// Send times on the run's active clock (paused time taken out), the last minute's.
+    active_sends: VecDeque<u64>,
 }
 
 impl Run {
@@ -247,6 +244,8 @@ impl Run {
             ..config
         };
         let counts = StatusCounts::of(rows.iter().map(|r| r.status));
+        let in_scope: Vec<bool> = rows.iter().map(|r| r.status == Status::Pending).collect();
+        let scope_counts = StatusCounts::of(std::iter::repeat_n(Status::Pending, queue.len()));
         let mut run = Run {
             target,
             secrets,
@@ -284,6 +283,13 @@ impl Run {
             rate_limited: 0,
             phase: Phase::Running,
             changed: Vec::new(),
+            in_scope,
+            scope_counts,
+            last_now: now_ms,
+            paused_at: None,
+            paused_total_ms: 0,
+            frozen: None,
+            active_sends: VecDeque::new(),
         };
         run.settle(now_ms);
         run
@@ -346,6 +352,7 @@ impl Run {
             match status {
                 Status::Created | Status::Exists => {
                     self.queue.remove(pos);
+                    self.leave_scope(*row);
                     self.rows[*row].target_id = target_id.clone();
                     let message = format!("{} in the previous run: not sent again.", status.word());
                     self.finish_row(*row, *status, None, message, now_ms);
@@ -413,51 +420,9 @@ impl Run {
         changed
     }
 
-    pub fn progress(&self, now_ms: u64) -> Progress {
-        let counts = self.counts();
-        let end = self.ended_ms.unwrap_or(now_ms);
-        let elapsed_ms = end.saturating_sub(self.started_ms);
-        let window_start = now_ms.saturating_sub(MINUTE_MS);
-        let last_minute = self
-            .recent_sends
-            .iter()
-            .filter(|&&t| t >= window_start)
-            .count();
-        // Over the first minute, extrapolate from the time elapsed so far.
-        let rate_per_min = if elapsed_ms >= MINUTE_MS || self.ended_ms.is_some() {
-            if self.ended_ms.is_some() {
-                self.requests as f64 * MINUTE_MS as f64 / elapsed_ms.max(1) as f64
-            } else {
-                last_minute as f64
-            }
-        } else if elapsed_ms >= 2_000 {
-            last_minute as f64 * MINUTE_MS as f64 / elapsed_ms as f64
-        } else {
-            0.0
-        };
-        let paced_per_min = self.pacer.as_ref().map(Pacer::rate_per_min);
-        let remaining = counts.get(Status::Pending) + counts.get(Status::Sending);
-        let pace = match paced_per_min {
-            Some(p) if rate_per_min > 0.0 => rate_per_min.min(p),
-            Some(p) => p,
-            None => rate_per_min,
-        };
-        let eta_ms = (self.ended_ms.is_none() && pace > 0.0)
-            .then(|| (remaining as f64 / pace * MINUTE_MS as f64) as u64);
-        Progress {
-            counts,
-            requests: self.requests,
-            rate_limited: self.rate_limited,
-            rate_per_min,
-            paced_per_min,
-            elapsed_ms,
-            eta_ms,
-            server_limit_per_min: self.server_limit,
-        }
-    }
-
     /// The next request to perform at `now_ms`, if one may start now.
     pub fn next_command(&mut self, now_ms: u64) -> Option<Command> {
+        self.tell_time(now_ms);
         if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
             return None;
         }
@@ -529,6 +494,7 @@ impl Run {
     /// When a command may next be ready, if the run is waiting on time alone (the pacer,
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
+        self.tell_time(now_ms);
         if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
             return None;
         }
@@ -552,6 +518,7 @@ impl Run {
     /// server error is tried again with backoff, one at a time, up to
     /// [`MAX_LOGIN_ATTEMPTS`]; a refusal ends the run at once.
     pub fn on_login(&mut self, exchange: &Exchange, now_ms: u64) {
+        self.tell_time(now_ms);
         self.login_in_flight = false;
         match self.target.read_login(exchange) {
             Ok(session) => {
@@ -606,6 +573,7 @@ impl Run {
 
     /// Hands back the answer to a [`Command::Create`] for `row`.
     pub fn on_create(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        self.tell_time(now_ms);
         let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
             return;
         };
@@ -624,6 +592,7 @@ impl Run {
     /// is handled like a create's answer (retries, pacing, re-login, stops), except that
     /// a probe creates nothing, so its faults are never ambiguous.
     pub fn on_probe(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        self.tell_time(now_ms);
         let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
             return;
         };
@@ -806,7 +775,7 @@ impl Run {
                     self.finish_row(row, status, code, message, now_ms);
                 }
                 if self.fault_streak >= MAX_FAULT_STREAK {
-                    self.hold_run(format!(
+                    self.hold_run(now_ms, format!(
                         "Paused: the last {MAX_FAULT_STREAK} answers were all faults ({}). The server may be overloaded or failing. Rows are kept; press Resume to go on, or Cancel.",
                         trim_message(&message)
                     ));
@@ -854,7 +823,7 @@ impl Run {
                         || "The server did not state its limit.".to_owned(),
                         |l| format!("The server states a limit of {l} requests per minute (X-RateLimit-Limit)."),
                     );
-                    self.hold_run(format!(
+                    self.hold_run(now_ms, format!(
                         "Paused: the server refused {MAX_RATE_LIMIT_STREAK} requests in a row as too many (HTTP 429) without letting one through. {limit} Another client may be using the same key. Lower Requests per minute, then press Resume."
                     ));
                 }
@@ -916,8 +885,9 @@ impl Run {
     }
 
     /// Pauses the run by itself, with the reason for the banner.
-    fn hold_run(&mut self, reason: String) {
+    fn hold_run(&mut self, now_ms: u64, reason: String) {
         if self.phase == Phase::Running {
+            self.freeze(now_ms);
             self.phase = Phase::Paused;
             self.hold = Some(reason);
         }
@@ -937,15 +907,24 @@ impl Run {
         }
     }
 
-    /// Stops sending new requests; those in flight finish.
+    /// Stops sending new requests; those in flight finish. The pause counts from the
+    /// latest time the run was told (see [`Run::pause_at`] to give it).
     pub fn pause(&mut self) {
+        self.pause_at(self.last_now);
+    }
+
+    /// [`Run::pause`] at `now_ms`: the rate and ETA shown stay as they were now until
+    /// the run resumes.
+    pub fn pause_at(&mut self, now_ms: u64) {
         if self.phase == Phase::Running {
+            self.freeze(now_ms);
             self.phase = Phase::Paused;
         }
     }
 
     pub fn resume(&mut self, now_ms: u64) {
         if self.phase == Phase::Paused {
+            self.thaw(now_ms);
             self.phase = Phase::Running;
             self.hold = None;
             self.rate_limit_streak = 0;
@@ -965,6 +944,7 @@ impl Run {
     }
 
     fn count_request(&mut self, now_ms: u64) {
+        self.note_send(now_ms);
         self.requests += 1;
         self.recent_sends.push_back(now_ms);
         while self
@@ -1041,6 +1021,16 @@ impl Run {
     fn set_status(&mut self, row: usize, status: Status) {
         let old = std::mem::replace(&mut self.rows[row].status, status);
         self.counts.shift(old, status);
+        if self.in_scope[row] {
+            self.scope_counts.shift(old, status);
+        }
+    }
+
+    /// A queued row carried over from an earlier run: not this run's to send.
+    fn leave_scope(&mut self, row: usize) {
+        if std::mem::take(&mut self.in_scope[row]) {
+            self.scope_counts.remove(self.rows[row].status);
+        }
     }
 
     fn finish_row(
@@ -1079,6 +1069,7 @@ impl Run {
             self.finish_unsent(row, "Not sent", &stop.message, now_ms);
         }
         self.hold = None;
+        self.thaw(now_ms);
         self.phase = Phase::Stopped(stop);
         self.settle(now_ms);
     }

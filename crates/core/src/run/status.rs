@@ -72,6 +72,11 @@ impl StatusCounts {
         self.0[to as usize] += 1;
     }
 
+    /// Takes one row in `status` out of the counts (a row leaving a subset).
+    pub fn remove(&mut self, status: Status) {
+        self.0[status as usize] -= 1;
+    }
+
     pub fn get(&self, status: Status) -> usize {
         self.0[status as usize]
     }

@@ -1,0 +1,78 @@
+//! Step 3: settings, start, watch, pause, cancel, and download the report (issue 13:
+//! `controls` for the buttons and their questions, `progress` for the bar and figures,
+//! `history` for the runs of this tab).
+
+use leptos::prelude::*;
+use roster_core::run::Progress;
+
+use super::state::{AppState, RunView};
+
+mod controls;
+mod history;
+mod progress;
+
+#[component]
+fn Setting(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    placeholder: &'static str,
+    locked: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="text"
+            inputmode="numeric"
+            placeholder=placeholder
+            prop:value=move || value.get()
+            disabled=move || locked.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
+#[component]
+pub fn Import(state: AppState) -> impl IntoView {
+    let locked = Signal::derive(move || state.active.get());
+    // Before a run (or after the plan changed), the plan's own figures: nothing done.
+    let shown = Memo::new(move |_| {
+        if state.run_view.get() == RunView::Idle && !state.active.get() {
+            Progress::planned(state.counts.get())
+        } else {
+            state.progress.get()
+        }
+    });
+    let view_is = move |v: RunView| state.run_view.get() == v;
+    view! {
+        <section class="step" aria-labelledby="step-import">
+            <h2 id="step-import">"3. Import"</h2>
+            <div class="fields settings">
+                <Setting id="concurrency" label="Parallel requests" value=state.concurrency placeholder="4" locked=locked />
+                <Setting id="rate" label="Requests per minute" value=state.rate_per_min placeholder="no limit" locked=locked />
+                <Setting id="attempts" label="Attempts per row" value=state.max_attempts placeholder="4" locked=locked />
+            </div>
+            <p class="hint">
+                "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
+                "Set Requests per minute to the server's rate limit (Mumara: 60 by default) so the run holds the limit instead of bouncing off it."
+            </p>
+            <super::preflight::Preflight state=state />
+            <controls::RunControls state=state />
+            <progress::RunProgress shown=shown.into() running=Signal::derive(move || state.run_view.get() != RunView::Idle) />
+            <Show when=move || matches!(state.run_view.get(), RunView::Stopped(_))>
+                <p class="banner" role="alert">
+                    {move || match state.run_view.get() {
+                        RunView::Stopped(reason) => reason,
+                        _ => String::new(),
+                    }}
+                </p>
+            </Show>
+            <Show when=move || state.hold.get().is_some() && view_is(RunView::Paused)>
+                <p class="banner hold" role="alert">{move || state.hold.get().unwrap_or_default()}</p>
+            </Show>
+            <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
+            <history::History history=state.history announcement=state.announcement />
+        </section>
+    }
+}
