@@ -395,7 +395,16 @@ pub fn login_ips_problem(ips: &str) -> Option<String> {
 /// A quota in megabytes: a plain number is MB; `KB`, `MB`, `GB`, `TB` and `B`/`bytes`
 /// suffixes are converted; a decimal comma or point is allowed (`1,5 GB`).
 pub fn parse_quota_mb(raw: &str) -> Result<u64, String> {
-    let text = raw.trim().to_ascii_lowercase().replace(' ', "");
+    // Most files give plain megabytes ("500"): read them without allocating.
+    let plain = raw.trim();
+    if (1..=15).contains(&plain.len()) && plain.bytes().all(|b| b.is_ascii_digit()) {
+        let mb: u64 = plain.parse().unwrap_or(u64::MAX);
+        if mb > MAX_QUOTA_MB {
+            return Err(format!("{raw} is out of range (at most 1 PiB)"));
+        }
+        return Ok(mb);
+    }
+    let text = plain.to_ascii_lowercase().replace(' ', "");
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .unwrap_or(text.len());
@@ -812,6 +821,18 @@ mod tests {
         assert!(parse_quota_mb("-5").is_err());
         assert!(parse_quota_mb("2 PB").is_err());
         assert!(parse_quota_mb("9999999999 GB").is_err());
+        // Plain megabytes take the allocation-free path and answer as the general one.
+        assert_eq!(parse_quota_mb(" 0 "), Ok(0));
+        assert_eq!(parse_quota_mb("1073741824"), Ok(MAX_QUOTA_MB));
+        assert_eq!(
+            parse_quota_mb("1073741825"),
+            Err("1073741825 is out of range (at most 1 PiB)".into())
+        );
+        assert_eq!(
+            parse_quota_mb("99999999999999999999"),
+            Err("99999999999999999999 is out of range (at most 1 PiB)".into())
+        );
+        assert_eq!(parse_quota_mb("0500"), Ok(500));
         let check = |v: &str| validate(&row(&[(Field::Email, "a@b"), (Field::Role, v)]), &[]);
         assert_eq!(check("2").unwrap().role, Some(2));
         assert!(check("0").is_err());
