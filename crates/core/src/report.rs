@@ -137,6 +137,18 @@ pub fn looks_secret(header: &str) -> bool {
 /// ([`looks_secret`]), as (index, name). A name that clashes with a report column gets
 /// the prefix `input_`.
 pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
+    public_columns_beside(table, mapping, |name| {
+        COLUMNS.contains(&name) || DETAIL_COLUMNS.contains(&name)
+    })
+}
+
+/// [`public_columns`] beside other columns than the report's: a name `taken` says is
+/// in use gets the prefix `input_`.
+pub fn public_columns_beside(
+    table: &Table,
+    mapping: &Mapping,
+    taken: impl Fn(&str) -> bool,
+) -> Vec<(usize, String)> {
     (0..table.width)
         .filter(|&i| {
             !mapping
@@ -156,11 +168,9 @@ pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> 
                 Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
                 _ => format!("column {}", i + 1),
             };
-            let clashes =
-                COLUMNS.contains(&name.as_str()) || DETAIL_COLUMNS.contains(&name.as_str());
             (
                 i,
-                if clashes {
+                if taken(&name) {
                     format!("input_{name}")
                 } else {
                     name
@@ -168,6 +178,21 @@ pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> 
             )
         })
         .collect()
+}
+
+/// Row `row`'s cells in `columns` (from [`public_columns`]), empty where the row is short.
+pub fn input_cells<'a>(
+    table: &'a Table,
+    row: usize,
+    columns: &'a [(usize, String)],
+) -> impl Iterator<Item = String> + 'a {
+    let fields = table.records.get(row).map(|r| &r.fields);
+    columns.iter().map(move |(c, _)| {
+        fields
+            .and_then(|f| f.get(*c))
+            .unwrap_or_default()
+            .to_owned()
+    })
 }
 
 /// The input file as the report sees it: its table and mapping (for the original
@@ -213,9 +238,6 @@ pub fn csv_report_with(
         .write_record(header.iter().map(|c| neutralize(c).into_owned()))
         .expect("writing to memory cannot fail");
     for (i, (planned, state)) in plan.iter().zip(rows).enumerate() {
-        let fields = input
-            .and_then(|inp| inp.table.records.get(i))
-            .map(|r| &r.fields);
         let mut cells: Vec<String> = vec![
             planned.line.to_string(),
             planned.email.clone(),
@@ -228,13 +250,8 @@ pub fn csv_report_with(
             time_cell(info, state.finished_ms),
             planned.line.to_string(),
         ];
-        for (c, _) in &columns {
-            cells.push(
-                fields
-                    .and_then(|f| f.get(*c))
-                    .unwrap_or_default()
-                    .to_owned(),
-            );
+        if let Some(inp) = input {
+            cells.extend(input_cells(inp.table, i, &columns));
         }
         writer
             .write_record(cells.iter().map(|c| neutralize(c).into_owned()))

@@ -12,7 +12,7 @@
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
-use crate::report::{neutralize, public_columns};
+use crate::report::{input_cells, neutralize, public_columns_beside};
 
 /// The first columns of the invalid-rows file.
 pub const INVALID_COLUMNS: [&str; 2] = ["line", "problems"];
@@ -76,7 +76,7 @@ pub fn invalid_rows_csv(
     if picked.is_empty() {
         return None;
     }
-    let columns = public_columns(table, mapping);
+    let columns = public_columns_beside(table, mapping, |name| INVALID_COLUMNS.contains(&name));
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
@@ -84,32 +84,14 @@ pub fn invalid_rows_csv(
     let header = INVALID_COLUMNS
         .iter()
         .map(|c| c.to_string())
-        .chain(columns.iter().map(|&(c, _)| {
-            let name = match table.header.as_ref().and_then(|h| h.get(c)) {
-                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
-                _ => format!("column {}", c + 1),
-            };
-            if INVALID_COLUMNS.contains(&name.as_str()) {
-                format!("input_{name}")
-            } else {
-                name
-            }
-        }));
+        .chain(columns.iter().map(|(_, name)| name.clone()));
     writer
         .write_record(header.map(|c| neutralize(&c).into_owned()))
         .expect("writing to memory cannot fail");
     for i in picked {
         let row = &rows[i];
-        let fields = table.records.get(i).map(|r| &r.fields);
         let mut cells = vec![row.line.to_string(), explain(table, mapping, i, row)];
-        for (c, _) in &columns {
-            cells.push(
-                fields
-                    .and_then(|f| f.get(*c))
-                    .unwrap_or_default()
-                    .to_owned(),
-            );
-        }
+        cells.extend(input_cells(table, i, &columns));
         writer
             .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
             .expect("writing to memory cannot fail");

@@ -10,8 +10,8 @@ use super::check::AuroraCheck;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{CorsSetting, Credential, CredentialField, Kind, Settings};
-use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse, Method};
+use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Settings};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::{Rules, UsernameRule};
 
@@ -484,16 +484,14 @@ impl Kind for AuroraKind {
 
     /// `Core.GetSettings`: answered without a login and without side effects.
     fn probe(&self, server_url: &str, _settings: &Settings) -> HttpRequest {
-        HttpRequest {
-            method: Method::Post,
-            url: api_url(server_url),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: Body::Form(vec![
+        post_for_json(
+            api_url(server_url),
+            Body::Form(vec![
                 ("Module".into(), "Core".into()),
                 ("Method".into(), "GetSettings".into()),
                 ("Parameters".into(), "{}".into()),
             ]),
-        }
+        )
     }
 
     fn web_root(&self) -> String {

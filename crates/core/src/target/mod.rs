@@ -261,6 +261,16 @@ fn required_by<K: Kind + ?Sized>(kind: &K, settings: &Settings) -> Vec<Field> {
     }
 }
 
+/// A POST that asks for JSON: the shape of the built-in targets' diagnosis probes.
+fn post_for_json(url: String, body: crate::http::Body) -> HttpRequest {
+    HttpRequest {
+        method: crate::http::Method::Post,
+        url,
+        headers: vec![("Accept".into(), "application/json".into())],
+        body,
+    }
+}
+
 /// A setting's value, trimmed; `None` when it is empty or absent.
 pub fn setting(settings: &Settings, id: &str) -> Option<String> {
     settings

@@ -6,8 +6,8 @@
 use serde_json::{json, Map, Value};
 
 use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
-use super::{setting, Credential, CredentialField, Kind, Setting, Settings};
-use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse, Method};
+use super::{post_for_json, setting, Credential, CredentialField, Kind, Setting, Settings};
+use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::timezone_problem;
 
@@ -458,12 +458,7 @@ impl Kind for MumaraKind {
 
     /// An empty `addUser` with no key: answered 401 by Mumara itself.
     fn probe(&self, server_url: &str, _settings: &Settings) -> HttpRequest {
-        HttpRequest {
-            method: Method::Post,
-            url: self.api_url(server_url),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: Body::Json("{}".into()),
-        }
+        post_for_json(self.api_url(server_url), Body::Json("{}".into()))
     }
 
     fn web_root(&self) -> String {
