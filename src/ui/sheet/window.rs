@@ -12,7 +12,8 @@ use roster_core::Status;
 use super::model::*;
 use crate::ui::state::AppState;
 
-/// Statuses the "Only rows with problems" filter keeps.
+/// Statuses the "Only rows with problems or warnings" filter keeps (with the rows a
+/// check warned about).
 pub(crate) fn is_problem(status: Status) -> bool {
     matches!(
         status,
@@ -199,14 +200,24 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
                 .as_ref()
                 .map_or(Status::Pending, |p| view_of_status(&p[i])),
         };
-        Some(
+        // A row still to send whose domain the last check did not find is listed with
+        // the problems: its warning is what the admin has to look at.
+        let warned = |i: usize, domains: Option<&BTreeSet<String>>| {
+            domains.is_some()
+                && plan.as_ref().is_some_and(|p| {
+                    !p[i].excluded && domain_warning(&p[i].email, domains).is_some()
+                })
+        };
+        Some(with_lookup(state, |lookup| {
             (0..n)
                 .filter(|&i| {
                     let st = status(i);
-                    (!problems || is_problem(st)) && wanted.is_none_or(|w| w == st)
+                    let problem =
+                        is_problem(st) || (st == Status::Pending && warned(i, lookup.domains));
+                    (!problems || problem) && wanted.is_none_or(|w| w == st)
                 })
-                .collect::<Vec<_>>(),
-        )
+                .collect::<Vec<_>>()
+        }))
     } else {
         None
     };
@@ -228,7 +239,15 @@ pub(crate) fn view_of_status(p: &PlannedRow) -> Status {
     }
 }
 
-/// Toggles the "Only rows with problems" filter.
+/// Works the filters out again (after a check: the warned rows), keeping the scroll position.
+pub fn refilter(state: AppState) {
+    with_run(state, |run| {
+        filter_rows(state, run);
+        fill_slots(state, run);
+    });
+}
+
+/// Toggles the "Only rows with problems or warnings" filter.
 pub fn set_only_problems(state: AppState, on: bool) {
     state.sheet.only_problems.set(on);
     with_run(state, |run| rebuild_order(state, run));
