@@ -110,12 +110,14 @@ pub fn edit_cell(
     });
     // Only a file with a column for the field can be edited here.
     let editable = move || s.mapping.with(|m| m.column_of(cell.field()).is_some());
-    let locked = move || state.active.get() || !editable();
+    let locked = move || state.run.active.get() || !editable();
     let draft = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
     let open = move || {
         if let Some(i) = index().filter(|_| !locked()) {
-            draft.set(slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()));
+            draft.set(
+                slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()),
+            );
             s.cell_editing.set(Some((i, cell.control())));
         }
     };
@@ -129,9 +131,8 @@ pub fn edit_cell(
         }
     });
     // Back to the cell's button (the row stays listed while it is edited).
-    let back = move |row: usize| {
-        focus_row(state, keys, sheet::position(state, row), cell.control())
-    };
+    let back =
+        move |row: usize| focus_row(state, keys, sheet::position(state, row), cell.control());
     let save = move || {
         commit(state, cell, slot.get_untracked(), &draft.get_untracked());
         // A typed password is not kept past its save.

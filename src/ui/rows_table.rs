@@ -28,7 +28,7 @@ fn slot_row(
         move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
     // One numbering everywhere: the input line the row starts on (as in the reports).
     let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
-    let locked = move || state.active.get();
+    let locked = move || state.run.active.get();
     view! {
         <Show when=move || present.get()>
             <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
@@ -144,8 +144,8 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
     // check ends or the server changes.
     // The problems filter lists the warned rows too, so it is worked out again.
     Effect::new(move |_| {
-        state.check.track();
-        state.server_url.track();
+        state.findings.check.track();
+        state.form.server_url.track();
         if s.only_problems.get_untracked() {
             sheet::refilter(state);
         } else {
@@ -209,7 +209,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                 {move || {
                     s.editing
                         .get()
-                        .filter(|_| !state.active.get())
+                        .filter(|_| !state.run.active.get())
                         .map(|row| view! { <RowEditor state=state row=row keys=keys /> })
                 }}
                 // Focusable, so the keyboard can scroll it even when every row's control is

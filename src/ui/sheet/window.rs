@@ -30,8 +30,8 @@ pub(crate) struct Lookup<'a> {
 
 /// Runs `f` with the [`Lookup`] of the moment.
 pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T {
-    let url = state.server_url.get_untracked().trim().to_owned();
-    let check = state.check.get_untracked().filter(|c| c.0 == url);
+    let url = state.form.server_url.get_untracked().trim().to_owned();
+    let check = state.findings.check.get_untracked().filter(|c| c.0 == url);
     let domains = check.as_ref().and_then(|c| c.1.domains.as_ref());
     state.sheet.sheet.with_value(|sheet| {
         f(&Lookup {
@@ -101,7 +101,7 @@ pub(crate) fn view_of(
 
 /// Runs `f` with the current run, if there is one and it is not being driven right now.
 pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) -> T {
-    let run = state.run.get_value();
+    let run = state.run.current.get_value();
     let borrowed = run.as_ref().and_then(|r| r.try_borrow().ok());
     f(borrowed.as_deref())
 }
