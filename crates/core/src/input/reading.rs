@@ -135,7 +135,7 @@ enum Phase {
         at: usize,
     },
     Parsing {
-        parser: Box<Parser<String>>,
+        parser: Box<Parser>,
         encoding: TextEncoding,
         layout: Layout,
         len: usize,

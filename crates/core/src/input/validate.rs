@@ -242,7 +242,13 @@ fn check_email(email: &str) -> Result<&str, String> {
     if email.is_empty() {
         return Err("missing".into());
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // ASCII byte by byte (its spaces and controls are the bytes up to 0x20, and DEL).
+    let spaced = if email.is_ascii() {
+        email.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        email.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
+    if spaced {
         return Err(format!(
             "\"{email}\" contains a space or a control character"
         ));
@@ -344,6 +350,12 @@ pub const ACCEPT_DOTLESS: &str = "Accept domains without a dot";
 
 /// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
 pub fn aurora_email_problem(email: &str) -> Option<String> {
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'@');
+    // Most addresses pass: say so without building anything.
+    if email.bytes().all(allowed) && email.bytes().filter(|&b| b == b'@').count() == 1 {
+        return None;
+    }
     let bad: String = email
         .chars()
         .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')))
@@ -487,7 +499,13 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
         }
     }
     let password = row.get(Field::Password).to_owned();
-    let length = password.chars().count();
+    // Characters are counted only when it matters: a byte length within the bounds is
+    // a character count within them too.
+    let length = if password.len() > MAX_PASSWORD_CHARS || rules.min_password_len > 0 {
+        password.chars().count()
+    } else {
+        password.len()
+    };
     if length > MAX_PASSWORD_CHARS {
         problems.push(problem(
             Field::Password,
