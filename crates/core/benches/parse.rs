@@ -148,7 +148,7 @@ fn roster_load(bytes: &[u8]) -> Stages {
             .map(move |s| s..(s + ROW_STEP).min(n))
     };
     for r in ranges() {
-        rows.extend(sheet.plan_range(r));
+        sheet.plan_range_into(&mut rows, r);
     }
     for r in ranges() {
         sheet.index_range(&rows, r);

@@ -380,9 +380,14 @@ impl Sheet {
 
     /// Plans the records in `range` (without the duplicate rule): step 1 of planning.
     pub fn plan_range(&self, range: Range<usize>) -> Vec<PlannedRow> {
-        range
-            .map(|i| plan_record(&self.table, &self.mapping, &self.rules, i))
-            .collect()
+        let mut rows = Vec::with_capacity(range.len());
+        self.plan_range_into(&mut rows, range);
+        rows
+    }
+
+    /// [`Sheet::plan_range`], appending to `rows` (no vector of its own to copy from).
+    pub fn plan_range_into(&self, rows: &mut Vec<PlannedRow>, range: Range<usize>) {
+        rows.extend(range.map(|i| plan_record(&self.table, &self.mapping, &self.rules, i)));
     }
 
     /// Step 2: indexes addresses (call over every range, after step 1).
@@ -405,7 +410,8 @@ impl Sheet {
     pub fn plan_all(&mut self) -> Vec<PlannedRow> {
         self.duplicates = Duplicates::default();
         let n = self.len();
-        let mut rows = self.plan_range(0..n);
+        let mut rows = Vec::with_capacity(n);
+        self.plan_range_into(&mut rows, 0..n);
         self.index_range(&rows, 0..n);
         self.flag_range(&mut rows, 0..n);
         rows
