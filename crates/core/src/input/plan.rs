@@ -133,7 +133,7 @@ fn lower_word(w: u64) -> u64 {
 fn hash_lower_words(bytes: &[u8]) -> u64 {
     let mut hash = bytes.len() as u64;
     let mut mix =
-        |w: u64| hash = (hash.rotate_left(5) ^ lower_word(w)).wrapping_mul(0x51_7cc1_b727_220a_95);
+        |w: u64| hash = (hash.rotate_left(5) ^ lower_word(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         mix(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
