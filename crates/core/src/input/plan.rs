@@ -108,11 +108,23 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
 /// without allocating for ASCII addresses), and whatever decides that two rows share an
 /// address ([`Duplicates::flag`], [`Duplicates::first_of`], keeping the first) compares
 /// the addresses themselves, so two addresses whose hashes collide are never taken for
-/// one. Most addresses appear once: their one row is kept inline.
+/// one. Most addresses appear once: an entry is then the hash and the row (16 bytes);
+/// an address with more rows points to its group in `groups`.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
-    by_email: FxHashMap<u64, Rows>,
+    by_email: FxHashMap<u64, Slot>,
+    /// The groups of two rows or more (one may have shrunk since, or emptied when its
+    /// address left the index).
+    groups: Vec<Rows>,
 }
+
+/// An address's rows in the index: one row, or ([`GROUP`] set) a group's place in
+/// [`Duplicates::groups`].
+#[derive(Debug, Clone, Copy)]
+struct Slot(usize);
+
+/// The bit that makes a [`Slot`] a group's place rather than a row.
+const GROUP: usize = 1 << (usize::BITS - 1);
 
 /// The rows that share one address, in order.
 pub type Rows = SmallVec<[usize; 1]>;
@@ -177,22 +189,46 @@ impl Duplicates {
     }
 
     pub fn insert(&mut self, row: usize, email: &str) {
-        if let Some(key) = Duplicates::key(email) {
-            let rows = self.by_email.entry(key).or_default();
-            if let Err(at) = rows.binary_search(&row) {
-                rows.insert(at, row);
+        debug_assert!(row & GROUP == 0, "a row index below 2^63");
+        let Some(key) = Duplicates::key(email) else {
+            return;
+        };
+        match self.by_email.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Slot(row));
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let Slot(slot) = *o.get();
+                if slot & GROUP != 0 {
+                    let rows = &mut self.groups[slot & !GROUP];
+                    if let Err(at) = rows.binary_search(&row) {
+                        rows.insert(at, row);
+                    }
+                } else if slot != row {
+                    let pair = if slot < row { [slot, row] } else { [row, slot] };
+                    self.groups.push(Rows::from_slice(&pair));
+                    o.insert(Slot((self.groups.len() - 1) | GROUP));
+                }
             }
         }
     }
 
     pub fn remove(&mut self, row: usize, email: &str) {
-        if let Some(key) = Duplicates::key(email) {
-            if let Some(rows) = self.by_email.get_mut(&key) {
-                rows.retain(|r| *r != row);
-                if rows.is_empty() {
-                    self.by_email.remove(&key);
-                }
-            }
+        let Some(key) = Duplicates::key(email) else {
+            return;
+        };
+        let Some(&Slot(slot)) = self.by_email.get(&key) else {
+            return;
+        };
+        let empty = if slot & GROUP != 0 {
+            let rows = &mut self.groups[slot & !GROUP];
+            rows.retain(|r| *r != row);
+            rows.is_empty()
+        } else {
+            slot == row
+        };
+        if empty {
+            self.by_email.remove(&key);
         }
     }
 
@@ -200,9 +236,11 @@ impl Duplicates {
     /// hash collision, also the rows of another address (callers that re-check rows may
     /// re-check one too many; callers that decide compare the addresses).
     pub fn group(&self, email: &str) -> &[usize] {
-        Duplicates::key(email)
-            .and_then(|k| self.by_email.get(&k))
-            .map_or(&[], |rows| rows.as_slice())
+        match Duplicates::key(email).and_then(|k| self.by_email.get(&k)) {
+            None => &[],
+            Some(Slot(slot)) if slot & GROUP != 0 => &self.groups[slot & !GROUP],
+            Some(Slot(row)) => std::slice::from_ref(row),
+        }
     }
 
     /// The first indexed row with row `i`'s address (`i` itself when it is the first).
@@ -214,9 +252,12 @@ impl Duplicates {
             .find(|&j| j == i || same_address(&rows[j].email, email))
     }
 
-    /// Every address's hash with its rows, consuming the index.
-    pub fn into_entries(self) -> impl Iterator<Item = (u64, Rows)> {
-        self.by_email.into_iter()
+    /// Every address's entry, consuming the index (to be dropped a piece at a time; the
+    /// groups of several rows, few, go at once).
+    pub fn into_entries(self) -> impl Iterator<Item = (u64, usize)> {
+        self.by_email
+            .into_iter()
+            .map(|(key, Slot(slot))| (key, slot))
     }
 
     /// Indexes the rows in `range`.
@@ -375,6 +416,7 @@ impl Sheet {
                 },
                 Default::default(),
             ),
+            groups: Vec::new(),
         };
     }
 
@@ -482,7 +524,7 @@ impl Sheet {
             return Vec::new();
         }
         let mut later: Vec<usize> = Vec::new();
-        for group in self.duplicates.by_email.values().filter(|g| g.len() > 1) {
+        for group in self.duplicates.groups.iter().filter(|g| g.len() > 1) {
             let first = &rows[group[0]].email;
             if group[1..]
                 .iter()
@@ -690,8 +732,11 @@ mod tests {
         // Make bob's and cyd's rows collide with ann's (as if their hashes were equal).
         let ann = Duplicates::key("ann@x.y").unwrap();
         let mut by_email = FxHashMap::default();
-        by_email.insert(ann, Rows::from_slice(&[0, 1, 2, 3]));
-        sheet.duplicates = Duplicates { by_email };
+        by_email.insert(ann, Slot(GROUP));
+        sheet.duplicates = Duplicates {
+            by_email,
+            groups: vec![Rows::from_slice(&[0, 1, 2, 3])],
+        };
         for i in 0..4 {
             sheet.refresh(&mut rows, i);
         }
@@ -704,6 +749,38 @@ mod tests {
         assert!(changed.contains(&2));
         let excluded: Vec<bool> = rows.iter().map(|r| r.excluded).collect();
         assert_eq!(excluded, [false, false, true, false]);
+    }
+
+    #[test]
+    fn the_index_follows_inserts_and_removals_as_a_map_of_sets_does() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let emails = ["a@x.y", "A@X.Y", "b@x.y", "c@x.y", ""];
+        let mut index = Duplicates::default();
+        let mut model: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let row = (seed >> 33) as usize % 6;
+            let email = emails[(seed >> 40) as usize % emails.len()];
+            let set = model.entry(email.to_lowercase()).or_default();
+            if seed >> 63 == 0 {
+                index.insert(row, email);
+                set.insert(row);
+            } else {
+                index.remove(row, email);
+                set.remove(&row);
+            }
+            for e in emails {
+                let want: Vec<usize> = if e.is_empty() {
+                    Vec::new()
+                } else {
+                    model
+                        .get(&e.to_lowercase())
+                        .map_or(Vec::new(), |s| s.iter().copied().collect())
+                };
+                assert_eq!(index.group(e), want.as_slice(), "{e}");
+            }
+        }
     }
 
     #[test]
