@@ -89,7 +89,7 @@ pub(crate) fn view_of(
     SlotView {
         index,
         line: planned.line,
-        email: planned.email.clone(),
+        email: planned.email.to_string(),
         has_password: planned.has_password,
         excluded: planned.excluded,
         status,
