@@ -124,10 +124,36 @@ pub fn on_row_key(
             } else {
                 (at + 1).min(ORDER.len() - 1)
             };
+            // The row is on screen: focus its control now, so that a second key pressed
+            // at once starts from there (not from the control still focused until the
+            // next frame).
+            if keys.pending.get_value().is_none() && focus_in_row(&ev, ORDER[next]) {
+                ev.prevent_default();
+                return;
+            }
             (here, ORDER[next])
         }
         _ => return,
     };
     ev.prevent_default();
     focus_row(state, keys, Some(pos.min(listed - 1)), control);
+}
+
+/// Focuses `control` in the same table row as the event's target, if it is there and
+/// enabled.
+fn focus_in_row(ev: &web_sys::KeyboardEvent, control: &str) -> bool {
+    let target = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest("tr").ok().flatten())
+        .and_then(|row| {
+            row.query_selector(&format!("[data-control=\"{control}\"]"))
+                .ok()
+                .flatten()
+        })
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+    match target {
+        Some(t) if !t.has_attribute("disabled") => t.focus().is_ok(),
+        _ => false,
+    }
 }
