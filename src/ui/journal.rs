@@ -35,7 +35,7 @@ thread_local! {
 /// SHA-256 of the loaded file's bytes, if a file is loaded.
 pub fn file_fingerprint(state: AppState) -> Option<String> {
     let bytes = state.sheet.bytes.get_value()?;
-    let id = (Rc::as_ptr(&bytes) as usize, bytes.len());
+    let id = (bytes.identity(), bytes.as_ref().len());
     if let Some(hit) = HASHED.with_borrow(|h| {
         h.as_ref()
             .filter(|(p, n, _)| (*p, *n) == id)
@@ -43,7 +43,7 @@ pub fn file_fingerprint(state: AppState) -> Option<String> {
     }) {
         return Some(hit);
     }
-    let hash = fingerprint(&bytes);
+    let hash = fingerprint(bytes.as_ref());
     HASHED.with_borrow_mut(|h| *h = Some((id.0, id.1, hash.clone())));
     Some(hash)
 }

@@ -19,7 +19,7 @@ use crate::ui::state::{AppState, RunView};
 /// Starts over with new bytes: a dropped or picked file, or pasted text.
 pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
     let s = state.sheet;
-    s.bytes.set_value(Some(Rc::new(bytes)));
+    s.bytes.set_value(Some(FileBytes::Read(Rc::new(bytes))));
     s.name.set(Some(name));
     s.options.set(ReadOptions::default());
     s.only_problems.set(false);
@@ -85,15 +85,6 @@ pub fn reread(state: AppState) {
     spawn_local(read_job(state, job));
 }
 
-/// The file's bytes as the core's reading machine takes them.
-pub(crate) struct SharedBytes(Rc<Vec<u8>>);
-
-impl AsRef<[u8]> for SharedBytes {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_slice()
-    }
-}
-
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
 /// map, plan) a slice at a time, then shows what it made.
 pub(crate) async fn read_job(state: AppState, job: u64) {
@@ -117,14 +108,18 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     }
     // Reading a file takes about six times its size in memory besides its bytes (text,
     // records, plan, address index: 5.7 times for the 1M-row bench file, measured with no
-    // reservation). Asking for it once, up front, grows the app's memory in one step;
-    // grown piece by piece past a few hundred MB, it gave long tasks (see BENCHMARKS.md).
-    drop(Vec::<u8>::with_capacity(bytes.len().saturating_mul(6)));
+    // reservation; 6.5 times in all, bytes included, after issue 14's read path: 545 MB
+    // of wasm memory for the 83 MB file). Asking for it once, up front, grows the app's
+    // memory in one step; grown piece by piece past a few hundred MB, it gave long tasks
+    // (see BENCHMARKS.md).
+    drop(Vec::<u8>::with_capacity(
+        bytes.as_ref().len().saturating_mul(6),
+    ));
     yield_now().await;
 
     let rules_used = rules(state);
     let mut reading = Reading::new(
-        SharedBytes(bytes),
+        bytes,
         options,
         rules_used.clone(),
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
@@ -148,6 +143,10 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Err(e) => return fail(state, format!("{name}: {e}")),
     };
     drop(reading);
+    // The text is the file: keep it in place of the bytes, which go now.
+    if let Some(text) = loaded.file_text {
+        s.bytes.set_value(Some(FileBytes::Text(text)));
+    }
     s.detected.set(Some(Detected {
         encoding: loaded.encoding,
         layout: loaded.layout,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
@@ -64,11 +65,39 @@ pub struct Busy {
     pub fraction: f64,
 }
 
+/// The loaded file's bytes, kept to read it again with other settings: as read, or, once
+/// read, the decoded text when that is the file byte for byte (`Loaded::file_text`; the
+/// usual UTF-8 file), so that the page holds one copy of the file, not two.
+#[derive(Clone)]
+pub enum FileBytes {
+    Read(Rc<Vec<u8>>),
+    Text(Arc<String>),
+}
+
+impl FileBytes {
+    /// Which copy this is (the same file read again keeps it), for caching its hash.
+    pub fn identity(&self) -> usize {
+        match self {
+            FileBytes::Read(bytes) => Rc::as_ptr(bytes) as usize,
+            FileBytes::Text(text) => Arc::as_ptr(text) as usize,
+        }
+    }
+}
+
+impl AsRef<[u8]> for FileBytes {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            FileBytes::Read(bytes) => bytes,
+            FileBytes::Text(text) => text.as_bytes(),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct SheetState {
     /// The file's (or pasted text's) name and bytes, kept to read again on a new setting.
     pub name: RwSignal<Option<String>>,
-    pub bytes: StoredValue<Option<Rc<Vec<u8>>>, LocalStorage>,
+    pub bytes: StoredValue<Option<FileBytes>, LocalStorage>,
     /// The user's overrides; `None` fields are detected.
     pub options: RwSignal<ReadOptions>,
     pub detected: RwSignal<Option<Detected>>,

@@ -63,6 +63,24 @@ test.describe('reading', () => {
     await expect(page.getByText(/Encoding: UTF-16 LE\./)).toBeVisible();
   });
 
+  test('a UTF-8 file is read again from the text kept in place of its bytes, byte for byte', async ({ page }) => {
+    await openApp(page);
+    // Clean UTF-8: once read, the page keeps the decoded text instead of the file's bytes.
+    await dropFile(page, 'accents.csv', Buffer.from('email,password\nrené@x.example,pw-1\nann@x.example,pw-2\n', 'utf8'), 'text/csv');
+    await waitForFileRead(page);
+    await expect(inputControls(page).encoding).toHaveValue('utf-8');
+    await expect(controls(page).rowsTable).toContainText('rené@x.example');
+    // Windows-1252 reads the same bytes as two characters for the é.
+    await inputControls(page).encoding.selectOption({ label: 'Windows-1252' });
+    await waitForFileRead(page);
+    await expect(controls(page).rowsTable).toContainText('renÃ©@x.example');
+    // And back: the same file again.
+    await inputControls(page).encoding.selectOption({ label: 'UTF-8' });
+    await waitForFileRead(page);
+    await expect(controls(page).rowsTable).toContainText('rené@x.example');
+    await expect(controls(page).rowsTable).not.toContainText('Ã');
+  });
+
   test('validation: a dotless domain is a warning to accept, one address rule, length limits, duplicates', async ({
     page,
   }) => {

@@ -814,7 +814,11 @@ fn line_at(bytes: &[u8], counted: &mut (usize, u64), mut byte: usize) -> u64 {
 
 impl Parser {
     pub fn new(text: impl Into<String>, layout: Layout) -> Parser {
-        let text = Arc::new(text.into());
+        Parser::shared(Arc::new(text.into()), layout)
+    }
+
+    /// A parser of a text the caller shares (see [`crate::input::reading::Loaded::file_text`]).
+    pub fn shared(text: Arc<String>, layout: Layout) -> Parser {
         let skipped = offset_after_lines(&text, layout.skip_lines);
         let mut cursor = std::io::Cursor::new(TextBytes(Arc::clone(&text)));
         cursor.set_position(skipped as u64);

@@ -8,6 +8,8 @@
 //! mapping before the automatic one, and what the summary must say about lines that were
 //! not read cleanly.
 
+use std::sync::Arc;
+
 use crate::input::decode::{self, Decoder, TextEncoding};
 use crate::input::map::Mapping;
 use crate::input::plan::{PlannedRow, Sheet, Tally};
@@ -125,6 +127,10 @@ pub struct Loaded {
     /// Whether a quote swallowed lines, so that reading again with
     /// [`ReadOptions::literal_quotes`] would give more rows.
     pub stray_quotes: bool,
+    /// The decoded text, when it is the file byte for byte (UTF-8 with no byte-order mark,
+    /// nothing replaced or rewritten): the page keeps it to read the file again with other
+    /// settings, and lets the file's own bytes go (one copy of the file, not two).
+    pub file_text: Option<Arc<String>>,
 }
 
 enum Phase {
@@ -138,6 +144,7 @@ enum Phase {
         encoding: TextEncoding,
         layout: Layout,
         len: usize,
+        file_text: Option<Arc<String>>,
     },
     Planning {
         planning: Planning,
@@ -198,6 +205,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 encoding,
                 layout,
                 len,
+                file_text,
             } => match parser.step(budget) {
                 Err(e) => Phase::Done(Err(e)),
                 Ok(false) => Phase::Parsing {
@@ -205,10 +213,11 @@ impl<B: AsRef<[u8]>> Reading<B> {
                     encoding,
                     layout,
                     len,
+                    file_text,
                 },
                 Ok(true) => match parser.finish() {
                     Err(e) => Phase::Done(Err(e)),
-                    Ok(table) => self.mapped(table, encoding, layout),
+                    Ok(table) => self.mapped(table, encoding, layout, file_text),
                 },
             },
             Phase::Planning {
@@ -301,22 +310,33 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 at: 0,
             };
         }
+        let malformed = decoder.malformed();
         let text = decoder.finish();
         if text.trim().is_empty() {
             return Phase::Done(Err(ReadError::Empty));
         }
         let layout = layout(&text, &self.options);
-        let text = if layout.literal_quotes {
-            literal_stray_quotes(&text, layout.delimiter).unwrap_or(text)
-        } else {
-            text
+        let (text, rewritten) = match layout.literal_quotes {
+            true => match literal_stray_quotes(&text, layout.delimiter) {
+                Some(rewritten) => (rewritten, true),
+                None => (text, false),
+            },
+            false => (text, false),
         };
+        // Valid UTF-8 is copied as it is; only a byte-order mark would be dropped, and it
+        // would make the text shorter than the file.
+        let same_as_file = encoding == TextEncoding::Utf8
+            && !malformed
+            && !rewritten
+            && text.len() == self.bytes.as_ref().len();
         let len = text.len();
+        let text = Arc::new(text);
         Phase::Parsing {
-            parser: Box::new(Parser::new(text, layout)),
+            parser: Box::new(Parser::shared(Arc::clone(&text), layout)),
             encoding,
             layout,
             len,
+            file_text: same_as_file.then_some(text),
         }
     }
 
@@ -326,6 +346,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
         table: crate::input::read::Table,
         encoding: TextEncoding,
         layout: Layout,
+        file_text: Option<Arc<String>>,
     ) -> Phase {
         let memory_key = Mapping::memory_key(&table);
         let mapping = (self.memory)(&memory_key)
@@ -353,6 +374,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 tally: Tally::default(),
                 notes,
                 stray_quotes,
+                file_text,
             }),
         }
     }
@@ -373,6 +395,50 @@ mod tests {
             strict_email: true,
             ..Rules::new(vec![Field::Email, Field::Password])
         }
+    }
+
+    #[test]
+    fn the_text_stands_in_for_the_file_only_when_it_is_the_file_byte_for_byte() {
+        let read = |bytes: &[u8], options: ReadOptions| {
+            read_all(bytes, options, aurora()).unwrap().file_text
+        };
+        let plain = "email;password\nann@x.y;pw-1\nbo@x.y;pw-2\n";
+        assert_eq!(
+            read(plain.as_bytes(), ReadOptions::default())
+                .as_deref()
+                .map(String::as_bytes),
+            Some(plain.as_bytes())
+        );
+        // A byte-order mark is dropped from the text: the file's bytes are not the text.
+        let bom = [b"\xEF\xBB\xBF".as_slice(), plain.as_bytes()].concat();
+        assert_eq!(read(&bom, ReadOptions::default()), None);
+        // Windows-1252 ("é" is one byte in the file, two in the text), whether detected or
+        // chosen, and UTF-16.
+        let latin = b"email;name\nann@x.y;Ren\xE9\n";
+        assert_eq!(read(latin, ReadOptions::default()), None);
+        let chosen = ReadOptions {
+            encoding: Some(TextEncoding::Windows1252),
+            ..ReadOptions::default()
+        };
+        assert_eq!(read(b"email\nann@x.y\n", chosen), None);
+        let utf16: Vec<u8> = "email\nann@x.y\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let utf16_options = ReadOptions {
+            encoding: Some(TextEncoding::Utf16Le),
+            ..ReadOptions::default()
+        };
+        assert_eq!(read(&utf16, utf16_options), None);
+        // Stray quotes read literally rewrite the text.
+        let stray = "email;name\nann@x.y;\"Ann\nbo@x.y;Bo\n";
+        let literal = ReadOptions {
+            literal_quotes: true,
+            ..ReadOptions::default()
+        };
+        let rewritten = read_all(stray.as_bytes(), literal, aurora()).unwrap();
+        assert_eq!(rewritten.rows.len(), 2);
+        assert_eq!(rewritten.file_text, None);
     }
 
     #[test]
