@@ -14,7 +14,8 @@
  * sandbox show (lib/watchdog.ts) instead of waiting out its timeout.
  * Environment: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
  * BENCH_RATED_ROWS (600; 0 skips), BENCH_BASELINE_ROWS (BENCH_ROWS; 0 skips),
- * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000).
+ * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000), BENCH_IMPORT_PROFILE
+ * (unset; 1 = a CPU profile of each latency-bound run, summarised per function).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +25,7 @@ import { writeFixture } from '../lib/files';
 import { controls, fillMumara, openApp } from '../lib/app';
 import { clickStart, diagnosis, waitForRunEnd } from '../lib/watchdog';
 import { startProfile } from '../lib/profile';
+import { summarise, formatSummary, type Profile } from './cpu-profile';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -113,11 +115,23 @@ for (const c of CONCURRENCY) {
     await page.getByLabel('Parallel requests').fill(String(c));
     await page.getByLabel('Attempts per row').fill('1');
     const preflights0 = (await sandboxState()).preflights;
+    // BENCH_IMPORT_PROFILE=1: a CPU profile of the whole run, summarised per function.
+    const cdp = process.env.BENCH_IMPORT_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+      await cdp.send('Profiler.start');
+    }
     const p0 = await page.evaluate(() => performance.now());
     const t0 = Date.now();
     await clickStart(page);
     await waitForRunEnd(page, { overallMs: 60 * 60_000, what: `the c=${c} run` });
     const seconds = (Date.now() - t0) / 1000;
+    if (cdp) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+      await cdp.detach();
+      console.log(`[profile] c=${c}, ${ROWS} rows: ${formatSummary(summarise(profile, 40))}`);
+    }
     const p1 = await page.evaluate(() => performance.now());
     const state = await sandboxState();
     expect(state.aurora.users).toHaveLength(ROWS);
