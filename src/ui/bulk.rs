@@ -14,6 +14,7 @@ use crate::glue::download;
 /// the password last (setting one for many rows is the rare case).
 fn settable(state: AppState) -> Vec<Field> {
     let mut fields: Vec<Field> = state
+        .form
         .target
         .with(|k| k.fields())
         .into_iter()
@@ -40,7 +41,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
         s.detected.track();
         note.set(String::new());
     });
-    let locked = move || state.active.get() || s.busy.get().is_some();
+    let locked = move || state.run.active.get() || s.busy.get().is_some();
     let field = RwSignal::new(None::<Field>);
     let value = RwSignal::new(String::new());
     // The chosen field, if the target still has it (another target may not).
@@ -108,7 +109,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
             </p>
             <button type="button" disabled=locked on:click=exclude_invalid>"Exclude all invalid"</button>
             <button type="button" disabled=locked on:click=keep_first>"Keep the first of each duplicate"</button>
-            <button type="button" disabled=move || state.active.get() on:click=download>"Download invalid rows (CSV)"</button>
+            <button type="button" disabled=move || state.run.active.get() on:click=download>"Download invalid rows (CSV)"</button>
             <form class="bulk-set" aria-label="Set a field" on:submit=set_field>
                 <label for="bulk-field">"Set"</label>
                 <select

@@ -1,60 +1,124 @@
-//! The address cell of the rows table, editable in place as in a spreadsheet (issue 13):
-//! a button showing the address (named "email, line N: address"); Enter, F2 or a click turns it
-//! into a text field; Enter (or leaving the field) saves, Esc cancels. The row editor
-//! stays for long values and the other columns.
+//! The editable cells of the rows table, as in a spreadsheet (issue 13): the address and
+//! the password, the two input columns the table shows. Each is a button showing the
+//! value (named "email, line N: address"); Enter, F2 or a click turns it into a text
+//! field; Enter (or leaving the field) saves, Esc cancels. The row editor stays for long
+//! values and the columns the table does not show.
+//!
+//! A password is never shown: its cell shows a fixed mask, its field opens empty (typed
+//! as a password) and saves only when something was typed.
 
 use leptos::html;
 use leptos::prelude::*;
 use roster_core::input::map::Field;
 
-use super::row_keys::{focus_row, on_row_key, Keys, CELL};
+use super::row_keys::{focus_row, on_row_key, Keys, CELL, PASSWORD};
 use super::sheet::{self, SlotView};
 use super::state::AppState;
 
-/// Saves the draft into row `row`'s address column (when it changed) and closes the cell.
-fn commit(state: AppState, row: usize, original: &str, draft: &str) {
-    state.sheet.cell_editing.set(None);
-    let column = state
-        .sheet
-        .mapping
-        .with_untracked(|m| m.column_of(Field::Email));
-    if let Some(column) = column.filter(|_| draft.trim() != original) {
-        sheet::edit(state, row, column, draft);
+/// Shown instead of a password: a fixed mask, so not even the length shows.
+pub const MASK: &str = "••••••••";
+
+/// Which cell: its field, and how it shows and saves.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Cell {
+    Email,
+    Password,
+}
+
+impl Cell {
+    fn field(self) -> Field {
+        match self {
+            Cell::Email => Field::Email,
+            Cell::Password => Field::Password,
+        }
+    }
+
+    /// Its `data-control`, for the keyboard (`row_keys`).
+    fn control(self) -> &'static str {
+        match self {
+            Cell::Email => CELL,
+            Cell::Password => PASSWORD,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Cell::Email => "email",
+            Cell::Password => "password",
+        }
+    }
+
+    /// What the cell shows for a row.
+    fn shown(self, view: &SlotView) -> String {
+        match self {
+            Cell::Email if view.email.is_empty() => "(empty)".to_owned(),
+            Cell::Email => view.email.clone(),
+            Cell::Password if view.has_password => MASK.to_owned(),
+            Cell::Password => "(none)".to_owned(),
+        }
+    }
+
+    /// The text the field opens with: the address, or nothing for a password.
+    fn draft(self, view: &SlotView) -> String {
+        match self {
+            Cell::Email => view.email.clone(),
+            Cell::Password => String::new(),
+        }
+    }
+
+    /// Whether the draft is a change worth saving.
+    fn changed(self, view: &SlotView, draft: &str) -> bool {
+        match self {
+            Cell::Email => draft.trim() != view.email,
+            Cell::Password => !draft.is_empty(),
+        }
     }
 }
 
-/// The address cell of slot `k`.
-pub fn email_cell(
+/// Saves the draft into row `row`'s column for `cell` (when it changed) and closes it.
+fn commit(state: AppState, cell: Cell, view: Option<SlotView>, draft: &str) {
+    state.sheet.cell_editing.set(None);
+    let Some(view) = view.filter(|v| cell.changed(v, draft)) else {
+        return;
+    };
+    let column = state
+        .sheet
+        .mapping
+        .with_untracked(|m| m.column_of(cell.field()));
+    if let Some(column) = column {
+        sheet::edit(state, view.index, column, draft);
+    }
+}
+
+/// The `cell` of slot `k`.
+pub fn edit_cell(
     state: AppState,
     keys: Keys,
     k: usize,
     slot: RwSignal<Option<SlotView>>,
+    cell: Cell,
 ) -> impl IntoView {
     let s = state.sheet;
-    let get =
-        move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
     let index = move || slot.with(|s| s.as_ref().map(|s| s.index));
+    let line = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
     // The field's name: "email, line N"; the button's adds what it shows (its visible
     // text must be part of its name).
-    let name = move || format!("email, line {}", get(|s| s.line.to_string()));
-    let shown = move || {
-        let email = get(|s| s.email.clone());
-        if email.is_empty() {
-            "(empty)".to_owned()
-        } else {
-            email
-        }
-    };
-    let editing = Memo::new(move |_| index().is_some() && s.cell_editing.get() == index());
-    // Only a file with an address column can be edited here.
-    let editable = move || s.mapping.with(|m| m.column_of(Field::Email).is_some());
-    let locked = move || state.active.get() || !editable();
+    let name = move || format!("{}, line {}", cell.word(), line());
+    let shown = move || slot.with(|s| s.as_ref().map(|v| cell.shown(v)).unwrap_or_default());
+    let editing = Memo::new(move |_| {
+        index().is_some() && s.cell_editing.get() == index().map(|i| (i, cell.control()))
+    });
+    // Only a file with a column for the field can be edited here.
+    let editable = move || s.mapping.with(|m| m.column_of(cell.field()).is_some());
+    let locked = move || state.run.active.get() || !editable();
     let draft = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
     let open = move || {
         if let Some(i) = index().filter(|_| !locked()) {
-            draft.set(get(|s| s.email.clone()));
-            s.cell_editing.set(Some(i));
+            draft.set(
+                slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()),
+            );
+            s.cell_editing.set(Some((i, cell.control())));
         }
     };
     // Opening takes the focus into the field, its text selected.
@@ -67,9 +131,19 @@ pub fn email_cell(
         }
     });
     // Back to the cell's button (the row stays listed while it is edited).
-    let back = move |row: usize| focus_row(state, keys, sheet::position(state, row), CELL);
+    let back =
+        move |row: usize| focus_row(state, keys, sheet::position(state, row), cell.control());
+    let save = move || {
+        commit(state, cell, slot.get_untracked(), &draft.get_untracked());
+        // A typed password is not kept past its save.
+        draft.update_untracked(String::clear);
+    };
+    let class = match cell {
+        Cell::Email => "email",
+        Cell::Password => "password",
+    };
     view! {
-        <td class="email" title=move || get(|s| s.email.clone())>
+        <td class=class title=move || if cell == Cell::Email { shown() } else { String::new() }>
             <Show
                 when=move || editing.get()
                 fallback=move || {
@@ -77,7 +151,7 @@ pub fn email_cell(
                         <button
                             type="button"
                             class="cell"
-                            data-control=CELL
+                            data-control=cell.control()
                             aria-label=move || format!("{}: {}", name(), shown())
                             disabled=locked
                             on:click=move |_| open()
@@ -86,7 +160,7 @@ pub fn email_cell(
                                     ev.prevent_default();
                                     open();
                                 } else {
-                                    on_row_key(state, keys, k, CELL, ev);
+                                    on_row_key(state, keys, k, cell.control(), ev);
                                 }
                             }
                         >
@@ -96,12 +170,13 @@ pub fn email_cell(
                 }
             >
                 <input
-                    type="text"
+                    type=if cell == Cell::Password { "password" } else { "text" }
                     class="cell-input"
                     node_ref=input
                     aria-label=name
+                    placeholder=if cell == Cell::Password { "new password" } else { "" }
                     spellcheck="false"
-                    autocomplete="off"
+                    autocomplete=if cell == Cell::Password { "new-password" } else { "off" }
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))
                     on:keydown=move |ev| {
@@ -109,7 +184,7 @@ pub fn email_cell(
                         match ev.key().as_str() {
                             "Enter" => {
                                 ev.prevent_default();
-                                commit(state, row, &get(|s| s.email.clone()), &draft.get_untracked());
+                                save();
                                 back(row);
                             }
                             "Escape" => {
@@ -123,8 +198,8 @@ pub fn email_cell(
                     on:blur=move |_| {
                         // Leaving the field saves it, as a spreadsheet does (Enter and Esc
                         // have closed it already).
-                        if let Some(row) = index().filter(|&i| s.cell_editing.get_untracked() == Some(i)) {
-                            commit(state, row, &get(|s| s.email.clone()), &draft.get_untracked());
+                        if editing.get_untracked() {
+                            save();
                         }
                     }
                 />

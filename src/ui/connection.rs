@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use roster_core::target::{CredentialField, Setting};
+use roster_core::target::{CredentialField, Setting, TargetKind};
 
-use super::state::AppState;
+use super::state::TargetForm;
 
 /// The Target select's value for "Load a profile…".
 const LOAD: &str = "__load_profile";
@@ -13,9 +13,18 @@ const LOAD: &str = "__load_profile";
 /// How long after the last key a typed Package ID re-checks the rows.
 const RECHECK_MS: u32 = 300;
 
+/// The target form. `choose` switches the kind of target; `recheck` checks the rows again
+/// after a setting they rely on changed.
 #[component]
-pub fn Connection(state: AppState) -> impl IntoView {
-    let locked = move || state.active.get();
+pub fn Connection(
+    form: TargetForm,
+    active: Signal<bool>,
+    login_error: RwSignal<Option<String>>,
+    announcement: RwSignal<String>,
+    choose: Callback<TargetKind>,
+    recheck: Callback<()>,
+) -> impl IntoView {
+    let locked = move || active.get();
     // The built-ins, the presets and the profiles remembered in this browser.
     let targets = RwSignal::new(super::target_choice::all_targets());
     // "Load a profile…" was chosen: the profile picker shows.
@@ -31,7 +40,7 @@ pub fn Connection(state: AppState) -> impl IntoView {
                         if loading.get() {
                             LOAD.to_owned()
                         } else {
-                            state.target.with(|k| k.id().to_owned())
+                            form.target.with(|k| k.id().to_owned())
                         }
                     }
                     disabled=locked
@@ -44,7 +53,7 @@ pub fn Connection(state: AppState) -> impl IntoView {
                         loading.set(false);
                         let kind = targets.with(|all| all.iter().find(|k| k.id() == id).cloned());
                         if let Some(kind) = kind {
-                            super::target_choice::choose(state, kind);
+                            choose.run(kind);
                         }
                     }
                 >
@@ -57,53 +66,59 @@ pub fn Connection(state: AppState) -> impl IntoView {
                     }}
                     <option value=LOAD>"Load a profile…"</option>
                 </select>
-                <super::profiles::ProfilePanel state=state targets=targets loading=loading />
+                <super::profiles::ProfilePanel
+                    target=form.target.into()
+                    choose=choose
+                    announcement=announcement
+                    targets=targets
+                    loading=loading
+                />
 
                 <label for="server-url">"Server URL"</label>
                 <input
                     id="server-url"
                     type="url"
-                    placeholder=move || state.target.with(|k| k.server_placeholder().to_owned())
+                    placeholder=move || form.target.with(|k| k.server_placeholder().to_owned())
                     spellcheck="false"
                     autocomplete="url"
-                    prop:value=move || state.server_url.get()
+                    prop:value=move || form.server_url.get()
                     disabled=locked
-                    on:input=move |ev| state.server_url.set(event_target_value(&ev))
+                    on:input=move |ev| form.server_url.set(event_target_value(&ev))
                 />
                 {move || {
-                    let kind = state.target.get();
+                    let kind = form.target.get();
                     let credentials = kind
                         .credentials()
                         .into_iter()
-                        .map(|field| credential_input(state, field))
+                        .map(|field| credential_input(form, field, active, login_error))
                         .collect_view();
                     let settings = kind
                         .settings()
                         .into_iter()
-                        .map(|setting| setting_input(state, setting))
+                        .map(|setting| setting_input(form, setting, active, recheck))
                         .collect_view();
                     view! { {credentials} {settings} }
                 }}
             </form>
-            <Show when=move || roster_core::target::diagnose::is_plain_http(&state.server_url.get())>
+            <Show when=move || roster_core::target::diagnose::is_plain_http(&form.server_url.get())>
                 <div class="http-warning" role="alert">
                     <p>"Warning: this Server URL starts with http:// and is not this computer, so the password (or API key) and every user's password cross the network unencrypted. Use https:// if the server has it."</p>
                     <label>
                         <input
                             type="checkbox"
-                            prop:checked=move || state.http_ack.get()
+                            prop:checked=move || form.http_ack.get()
                             disabled=locked
                             on:change=move |ev| {
-                                state.http_ack.set(event_target_checked(&ev));
-                                state.login_error.set(None);
+                                form.http_ack.set(event_target_checked(&ev));
+                                login_error.set(None);
                             }
                         />
                         " I understand the password is sent unencrypted"
                     </label>
                 </div>
             </Show>
-            <Show when=move || state.login_error.get().is_some()>
-                <p class="error" role="alert">{move || state.login_error.get()}</p>
+            <Show when=move || login_error.get().is_some()>
+                <p class="error" role="alert">{move || login_error.get()}</p>
             </Show>
             <p class="hint">"Passwords and keys stay in this tab's memory. They are never stored, logged or written to a report."</p>
         </section>
@@ -112,9 +127,14 @@ pub fn Connection(state: AppState) -> impl IntoView {
 
 /// One credential of the target's form. Secrets are `type="password"` and never
 /// autocompleted.
-fn credential_input(state: AppState, field: CredentialField) -> impl IntoView {
+fn credential_input(
+    form: TargetForm,
+    field: CredentialField,
+    active: Signal<bool>,
+    login_error: RwSignal<Option<String>>,
+) -> impl IntoView {
     let credential = field.credential;
-    let value = state.credential(credential);
+    let value = form.credential(credential);
     let id = credential.id();
     view! {
         <label for=id>{field.label}</label>
@@ -124,10 +144,10 @@ fn credential_input(state: AppState, field: CredentialField) -> impl IntoView {
             autocomplete="off"
             spellcheck="false"
             prop:value=move || value.get()
-            disabled=move || state.active.get()
+            disabled=move || active.get()
             on:input=move |ev| {
                 value.set(event_target_value(&ev));
-                state.login_error.set(None);
+                login_error.set(None);
             }
         />
     }
@@ -135,7 +155,12 @@ fn credential_input(state: AppState, field: CredentialField) -> impl IntoView {
 
 /// One run setting of the target's form. A setting the rows rely on (a default package)
 /// checks them again a moment after the last key.
-fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
+fn setting_input(
+    form: TargetForm,
+    setting: Setting,
+    active: Signal<bool>,
+    recheck: Callback<()>,
+) -> impl IntoView {
     // Bumped by every key: only the last key's timer re-checks.
     let typed = StoredValue::new(0u64);
     let key = setting.id.clone();
@@ -143,7 +168,7 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
     let id = format!("setting-{}", setting.id.replace('_', "-"));
     let set = move |value: String| {
         let key = key.clone();
-        state.settings.update(|s| {
+        form.settings.update(|s| {
             s.insert(key, value);
         });
     };
@@ -156,8 +181,8 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
             type="text"
             inputmode=if setting.numeric { "numeric" } else { "text" }
             placeholder=setting.placeholder
-            prop:value=move || state.settings.with(|s| s.get(&read_key).cloned().unwrap_or_default())
-            disabled=move || state.active.get()
+            prop:value=move || form.settings.with(|s| s.get(&read_key).cloned().unwrap_or_default())
+            disabled=move || active.get()
             on:input=move |ev| {
                 set(event_target_value(&ev));
                 if affects_rows {
@@ -166,7 +191,7 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
                     leptos::task::spawn_local(async move {
                         gloo_timers::future::TimeoutFuture::new(RECHECK_MS).await;
                         if typed.get_value() == mine {
-                            super::sheet::replan(state);
+                            recheck.run(());
                         }
                     });
                 }
@@ -175,7 +200,7 @@ fn setting_input(state: AppState, setting: Setting) -> impl IntoView {
                 set_change(event_target_value(&ev));
                 if affects_rows {
                     typed.update_value(|n| *n += 1);
-                    super::sheet::replan(state);
+                    recheck.run(());
                 }
             }
         />

@@ -16,8 +16,8 @@ use crate::glue::probe;
 
 /// The URL the run calls, for the target chosen in the form.
 fn api_of(state: AppState) -> (String, TargetKind) {
-    let url = state.server_url.get_untracked();
-    let kind = state.target.get_untracked();
+    let url = state.form.server_url.get_untracked();
+    let kind = state.form.target.get_untracked();
     (kind.api_url(&url), kind)
 }
 
@@ -53,7 +53,7 @@ fn is_current(attempt: u64) -> bool {
 /// still out for it is ignored.
 pub fn clear(state: AppState) {
     next_attempt();
-    state.diagnosis.set(None);
+    state.findings.diagnosis.set(None);
 }
 
 /// Probes the server and shows the diagnosis; `pause` pauses the run if the server
@@ -61,9 +61,10 @@ pub fn clear(state: AppState) {
 pub fn start(state: AppState, pause: bool) {
     let (api, kind) = api_of(state);
     let probe_request = state
+        .form
         .settings
-        .with_untracked(|settings| kind.probe(&state.server_url.get_untracked(), settings));
-    state.diagnosis.set(None);
+        .with_untracked(|settings| kind.probe(&state.form.server_url.get_untracked(), settings));
+    state.findings.diagnosis.set(None);
     let attempt = next_attempt();
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();
@@ -78,7 +79,7 @@ pub fn start(state: AppState, pause: bool) {
             return;
         }
         if pause {
-            if let Some(run) = state.run.get_value() {
+            if let Some(run) = state.run.current.get_value() {
                 if let Ok(mut run) = run.try_borrow_mut() {
                     if *run.phase() == Phase::Running && !answered_any(&run) {
                         run.pause();
@@ -93,6 +94,7 @@ pub fn start(state: AppState, pause: bool) {
             }
         }
         state
+            .findings
             .diagnosis
             .set(Some(diagnose(finding, &page_origin, &api, &kind)));
     });
@@ -129,19 +131,23 @@ pub fn after_run(state: AppState, run: &Run, started: bool) {
 }
 
 #[component]
-pub fn DiagnosisPanel(state: AppState) -> impl IntoView {
+/// The diagnosis of the last connection fault, with its fixes.
+pub fn DiagnosisPanel(
+    diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    active: Signal<bool>,
+) -> impl IntoView {
     // A run that starts is a new attempt (Start clears the banner itself; this also
     // drops a Check's probe still out).
     Effect::new(move |was_active: Option<bool>| {
-        let active = state.active.get();
+        let active = active.get();
         if active && was_active == Some(false) {
             next_attempt();
         }
         active
     });
     view! {
-        <Show when=move || state.diagnosis.get().is_some()>
-            {move || state.diagnosis.get().map(|d| view! {
+        <Show when=move || diagnosis.get().is_some()>
+            {move || diagnosis.get().map(|d| view! {
                 <section class="diagnosis step" role="region" aria-label="Connection diagnosis">
                     <h2>"Connection diagnosis"</h2>
                     <p class="diagnosis-headline" role="alert">{d.headline.clone()}</p>
@@ -156,7 +162,7 @@ pub fn DiagnosisPanel(state: AppState) -> impl IntoView {
                         </div>
                     }).collect_view()}
                     <div class="actions">
-                        <button on:click=move |_| state.diagnosis.set(None)>"Dismiss diagnosis"</button>
+                        <button on:click=move |_| diagnosis.set(None)>"Dismiss diagnosis"</button>
                     </div>
                 </section>
             })}

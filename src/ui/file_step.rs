@@ -8,11 +8,11 @@ use roster_core::input::detect::{delimiter_name, DELIMITERS};
 use roster_core::input::read::ReadOptions;
 
 use super::mapping::MappingPanel;
-use super::sheet::{self, Busy};
+use super::sheet::{self, Busy, Detected};
 use super::state::AppState;
 
 fn refuse_while_running(state: AppState) -> bool {
-    if state.active.get_untracked() {
+    if state.run.active.get_untracked() {
         state.file_error.set(Some(
             "An import is running: wait for it to end before loading another file.".into(),
         ));
@@ -36,11 +36,20 @@ fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
     sheet::reread(state);
 }
 
+/// The reading settings, detected or chosen; `set` changes one and reads the file again.
 #[component]
-fn ReadSettings(state: AppState) -> impl IntoView {
-    let s = state.sheet;
-    let locked = move || state.active.get() || s.busy.get().is_some();
-    let detected = move || s.detected.get();
+fn ReadSettings(
+    detected: Signal<Option<Detected>>,
+    options: Signal<ReadOptions>,
+    locked: Signal<bool>,
+    set: Callback<ReadOptions>,
+) -> impl IntoView {
+    let detected = move || detected.get();
+    let set_option = move |f: &dyn Fn(&mut ReadOptions)| {
+        let mut o = options.get_untracked();
+        f(&mut o);
+        set.run(o);
+    };
     let mark = move |overridden: bool| {
         if overridden {
             "(your choice)"
@@ -59,7 +68,7 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                         prop:value=move || detected().map_or("", |d| d.encoding.key())
                         on:change=move |ev| {
                             let e = TextEncoding::from_key(&event_target_value(&ev));
-                            set_option(state, |o| o.encoding = e);
+                            set_option(&|o| o.encoding = e);
                         }
                     >
                         {TextEncoding::ALL
@@ -67,7 +76,7 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                             .map(|e| view! { <option value=e.key()>{e.label()}</option> })
                             .collect_view()}
                     </select>
-                    <span class="hint">{move || mark(s.options.get().encoding.is_some())}</span>
+                    <span class="hint">{move || mark(options.get().encoding.is_some())}</span>
                 </span>
 
                 <label for="delimiter">"Delimiter"</label>
@@ -78,7 +87,7 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                         prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
                         on:change=move |ev| {
                             let d = event_target_value(&ev).bytes().next();
-                            set_option(state, |o| o.delimiter = d);
+                            set_option(&|o| o.delimiter = d);
                         }
                     >
                         {DELIMITERS
@@ -86,7 +95,7 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                             .map(|d| view! { <option value=(d as char).to_string()>{delimiter_name(d)}</option> })
                             .collect_view()}
                     </select>
-                    <span class="hint">{move || mark(s.options.get().delimiter.is_some())}</span>
+                    <span class="hint">{move || mark(options.get().delimiter.is_some())}</span>
                 </span>
 
                 <label for="skip-lines">"Skip lines"</label>
@@ -100,10 +109,10 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                         prop:value=move || detected().map_or(0, |d| d.layout.skip_lines).to_string()
                         on:change=move |ev| {
                             let n = event_target_value(&ev).trim().parse::<usize>().ok();
-                            set_option(state, |o| o.skip_lines = Some(n.unwrap_or(0)));
+                            set_option(&|o| o.skip_lines = Some(n.unwrap_or(0)));
                         }
                     />
-                    <span class="hint">{move || mark(s.options.get().skip_lines.is_some())} " lines above the data, such as a title"</span>
+                    <span class="hint">{move || mark(options.get().skip_lines.is_some())} " lines above the data, such as a title"</span>
                 </span>
 
                 <span></span>
@@ -115,20 +124,21 @@ fn ReadSettings(state: AppState) -> impl IntoView {
                         prop:checked=move || detected().is_some_and(|d| d.layout.header)
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            set_option(state, |o| o.header = Some(on));
+                            set_option(&|o| o.header = Some(on));
                         }
                     />
                     <label for="has-header">"First line is a header"</label>
-                    <span class="hint">{move || mark(s.options.get().header.is_some())}</span>
+                    <span class="hint">{move || mark(options.get().header.is_some())}</span>
                 </span>
             </div>
         </Show>
     }
 }
 
+/// How far reading the file has come.
 #[component]
-fn Progress(state: AppState) -> impl IntoView {
-    let busy = move || state.sheet.busy.get();
+fn Progress(busy: Signal<Option<Busy>>) -> impl IntoView {
+    let busy = move || busy.get();
     view! {
         <Show when=move || busy().is_some()>
             <div class="reading">
@@ -248,11 +258,11 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))
                 ></textarea>
-                <button type="button" disabled=move || state.active.get() on:click=load_pasted>
+                <button type="button" disabled=move || state.run.active.get() on:click=load_pasted>
                     "Load pasted rows"
                 </button>
             </div>
-            <Progress state=state />
+            <Progress busy=state.sheet.busy.into() />
             <Show when=move || state.file_error.get().is_some()>
                 <p class="error" role="alert">{move || state.file_error.get()}</p>
             </Show>
@@ -264,7 +274,7 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
                         on:click=move |_| set_option(state, |o| o.literal_quotes = true)
                     >
                         "Re-read with stray quotes taken literally"
@@ -276,7 +286,7 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.active.get() || state.sheet.busy.get().is_some()
+                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
                         on:click=move |_| set_option(state, |o| o.literal_quotes = false)
                     >
                         "Read quotes strictly again"
@@ -288,7 +298,7 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     <label class="check">
                         <input
                             type="checkbox"
-                            disabled=move || state.active.get()
+                            disabled=move || state.run.active.get()
                             prop:checked=move || state.sheet.accept_dotless.get()
                             on:change=move |ev| {
                                 state.sheet.accept_dotless.set(event_target_checked(&ev));
@@ -300,7 +310,12 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     </label>
                 </div>
             </Show>
-            <ReadSettings state=state />
+            <ReadSettings
+                detected=state.sheet.detected.into()
+                options=state.sheet.options.into()
+                locked=Signal::derive(move || state.run.active.get() || state.sheet.busy.get().is_some())
+                set=Callback::new(move |o| set_option(state, |old| *old = o))
+            />
             <MappingPanel state=state />
         </section>
     }

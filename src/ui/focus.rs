@@ -43,7 +43,7 @@ pub struct RunFocus {
 impl RunFocus {
     pub fn new(state: AppState) -> RunFocus {
         let following = StoredValue::new(false);
-        let phase = Memo::new(move |_| (state.run_view.get(), state.active.get()));
+        let phase = Memo::new(move |_| (state.run.view.get(), state.run.active.get()));
         Effect::new(move |_| {
             let (view, active) = phase.get();
             if !following.get_value() {

@@ -11,23 +11,24 @@ use super::state::{AppState, RunView};
 /// updates reach the table).
 pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     sheet::sync(state, run, changed);
-    state.counts.set(run.counts());
+    state.run.counts.set(run.counts());
     state
+        .run
         .progress
         .set(run.progress(crate::glue::clock::now_ms()));
     if let Phase::LoginFailed(stop) = run.phase() {
-        state.login_error.set(Some(stop.message.clone()));
+        state.findings.login_error.set(Some(stop.message.clone()));
     }
     let hold = run.hold().map(str::to_owned);
-    if hold.is_some() && hold != state.hold.get_untracked() {
+    if hold.is_some() && hold != state.run.hold.get_untracked() {
         // The engine paused by itself: the banner (an alert) says why; the live
         // region says what happened without repeating it.
         state.announcement.set(
             "Import paused automatically (see why above). Press Resume to go on, or Cancel.".into(),
         );
     }
-    if hold != state.hold.get_untracked() {
-        state.hold.set(hold);
+    if hold != state.run.hold.get_untracked() {
+        state.run.hold.set(hold);
     }
-    state.run_view.set(RunView::from(run.phase()));
+    state.run.view.set(RunView::from(run.phase()));
 }

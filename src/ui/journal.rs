@@ -104,7 +104,7 @@ impl Writer {
             store::remove(&self.journal.key());
         }
         CURRENT.with_borrow_mut(|c| *c = None);
-        state.journals.update(|v| *v += 1);
+        state.run.journals.update(|v| *v += 1);
     }
 }
 
@@ -114,8 +114,12 @@ pub fn begin(state: AppState, run: &Run) -> Option<Rc<RefCell<Writer>>> {
     let mut journal = Journal::new(
         &fingerprint,
         &state.sheet.name.get_untracked().unwrap_or_default(),
-        state.target.with_untracked(|k| k.id().to_owned()).as_str(),
-        &state.server_url.get_untracked(),
+        state
+            .form
+            .target
+            .with_untracked(|k| k.id().to_owned())
+            .as_str(),
+        &state.form.server_url.get_untracked(),
         js_sys::Date::now(),
     );
     journal.record(run.rows(), false, js_sys::Date::now());
@@ -127,7 +131,7 @@ pub fn begin(state: AppState, run: &Run) -> Option<Rc<RefCell<Writer>>> {
         sending: Vec::new(),
     }));
     CURRENT.with_borrow_mut(|c| *c = Some(writer.clone()));
-    state.journals.update(|v| *v += 1);
+    state.run.journals.update(|v| *v += 1);
     Some(writer)
 }
 
@@ -136,7 +140,7 @@ fn flush(state: AppState) {
     let Some(writer) = CURRENT.with_borrow(Clone::clone) else {
         return;
     };
-    let Some(run) = state.run.get_value() else {
+    let Some(run) = state.run.current.get_value() else {
         return;
     };
     let (Ok(mut writer), Ok(run)) = (writer.try_borrow_mut(), run.try_borrow()) else {
@@ -154,7 +158,7 @@ pub(super) fn install_leave_guard(state: AppState) {
     };
     let before = Closure::<dyn FnMut(web_sys::BeforeUnloadEvent)>::new(
         move |ev: web_sys::BeforeUnloadEvent| {
-            if state.active.get_untracked() {
+            if state.run.active.get_untracked() {
                 flush(state);
                 ev.prevent_default();
                 ev.set_return_value("An import is in progress.");
@@ -162,7 +166,7 @@ pub(super) fn install_leave_guard(state: AppState) {
         },
     );
     let hide = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-        if state.active.get_untracked() {
+        if state.run.active.get_untracked() {
             flush(state);
         }
     });

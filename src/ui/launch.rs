@@ -32,16 +32,16 @@ fn run_config(state: &AppState) -> Result<RunConfig, String> {
         }
     };
     let concurrency = number(
-        state.concurrency.get_untracked(),
+        state.tuning.concurrency.get_untracked(),
         "Parallel requests",
         1..=6,
     )?;
     let max_attempts = number(
-        state.max_attempts.get_untracked(),
+        state.tuning.max_attempts.get_untracked(),
         "Attempts per row",
         1..=10,
     )?;
-    let rate = state.rate_per_min.get_untracked();
+    let rate = state.tuning.rate_per_min.get_untracked();
     let rate_per_min = if rate.trim().is_empty() {
         None
     } else {
@@ -57,21 +57,22 @@ fn run_config(state: &AppState) -> Result<RunConfig, String> {
 
 /// Checks the form and builds the target, or says what is missing.
 pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets), String> {
-    let url = state.server_url.get_untracked().trim().to_owned();
+    let url = state.form.server_url.get_untracked().trim().to_owned();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
         );
     }
-    if roster_core::target::diagnose::is_plain_http(&url) && !state.http_ack.get_untracked() {
+    if roster_core::target::diagnose::is_plain_http(&url) && !state.form.http_ack.get_untracked() {
         return Err(
             "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\"."
                 .into(),
         );
     }
-    let target = state.target()?;
-    let secrets = state.secrets();
+    let target = state.form.target()?;
+    let secrets = state.form.secrets();
     match state
+        .form
         .target
         .with_untracked(|k| k.missing_credentials(&secrets))
     {
@@ -86,9 +87,10 @@ pub(super) fn start(state: AppState) {
 
 /// The last run of this tab against the form's target and server, if any.
 pub(super) fn last_run(state: &AppState) -> Option<Arc<PastRun>> {
-    let url = state.server_url.get_untracked();
-    let id = state.target.with_untracked(|k| k.id().to_owned());
+    let url = state.form.server_url.get_untracked();
+    let id = state.form.target.with_untracked(|k| k.id().to_owned());
     state
+        .run
         .history
         .with_untracked(|h| h.iter().rev().find(|r| r.same_server(&id, &url)).cloned())
 }
@@ -135,7 +137,7 @@ fn launch(
     let (target, secrets) = match target_for(&state) {
         Ok(t) => t,
         Err(message) => {
-            state.login_error.set(Some(message));
+            state.findings.login_error.set(Some(message));
             return;
         }
     };
@@ -146,12 +148,12 @@ fn launch(
             return;
         }
     };
-    state.login_error.set(None);
+    state.findings.login_error.set(None);
     super::diagnosis::clear(state);
     let name = target.name().to_owned();
-    let kind = state.target.get_untracked();
+    let kind = state.form.target.get_untracked();
     let now = now_ms();
-    let url = state.server_url.get_untracked().trim().to_owned();
+    let url = state.form.server_url.get_untracked().trim().to_owned();
     // Resuming Aurora: rows whose answer was lost are looked up first (GetUsers).
     let lost_before = resume
         .as_ref()
@@ -175,7 +177,7 @@ fn launch(
     let mut run = Run::new(target, secrets, &plan, config, now)
         .with_jitter(Box::new(BrowserJitter))
         .with_wall_clock(js_sys::Date::now() as u64);
-    if let Some(check) = state.check.get_untracked().filter(|c| c.0 == url) {
+    if let Some(check) = state.findings.check.get_untracked().filter(|c| c.0 == url) {
         run.mark_existing(&check.1.existing_rows(&plan), now);
     }
     if let Some(journal) = &resume {
@@ -188,8 +190,8 @@ fn launch(
     super::reports::begin(state, &name, &url, now);
     let journal = super::journal::begin(state, &run);
     let run = Rc::new(RefCell::new(run));
-    state.run.set_value(Some(run.clone()));
-    state.active.set(true);
+    state.run.current.set_value(Some(run.clone()));
+    state.run.active.set(true);
     {
         // The page shows the new run at once (its bar counts only the rows it sends).
         let mut run = run.borrow_mut();
@@ -217,9 +219,9 @@ fn launch(
                     run.mark_existing(&report.existing_rows(&plan), now_ms());
                 }
                 Some(Err(message)) => {
-                    state.login_error.set(Some(message.to_owned()));
-                    state.active.set(false);
-                    state.run.set_value(None);
+                    state.findings.login_error.set(Some(message.to_owned()));
+                    state.run.active.set(false);
+                    state.run.current.set_value(None);
                     state.announcement.set(
                         "Not resumed: the check before resuming failed. No row was sent.".into(),
                     );
@@ -241,7 +243,7 @@ fn launch(
             }
             super::diagnosis::watch(state, run, &mut diagnosing);
             super::follow::sync(state, run, &changed);
-            state.progress.set(run.progress(now));
+            state.run.progress.set(run.progress(now));
         })
         .await;
         let unknown = run.borrow().counts().get(Status::Unknown);
@@ -255,7 +257,7 @@ fn launch(
                 run.settle_unknown(&report.existing_rows(&plan), now_ms());
                 let changed = run.take_changed();
                 super::follow::sync(state, &run, &changed);
-                state.progress.set(run.progress(now_ms()));
+                state.run.progress.set(run.progress(now_ms()));
             }
         }
         let unknown = run.borrow().counts().get(Status::Unknown);
@@ -267,10 +269,10 @@ fn launch(
                 let mut run = run.borrow_mut();
                 let changed = run.take_changed();
                 super::follow::sync(state, &run, &changed);
-                state.progress.set(run.progress(now_ms()));
+                state.run.progress.set(run.progress(now_ms()));
             }
         }
-        state.active.set(false);
+        state.run.active.set(false);
         let run = run.borrow();
         if let Some(journal) = &journal {
             journal.borrow_mut().finish(state, &run);
@@ -281,7 +283,7 @@ fn launch(
         let counts = run.counts();
         let sentence = match run.phase() {
             Phase::LoginFailed(_) => {
-                state.run.set_value(None);
+                state.run.current.set_value(None);
                 "Import not started: the login failed. No row was sent.".to_owned()
             }
             Phase::Stopped(reason) => {
@@ -310,14 +312,14 @@ fn record(
         Phase::Stopped(_) => "stopped",
         _ => "finished",
     };
-    let Some(info) = state.run_info.get_untracked() else {
+    let Some(info) = state.run.info.get_untracked() else {
         return;
     };
     let input = state
         .sheet
         .sheet
         .with_value(|sheet| sheet.as_ref().map(|s| (s.table.clone(), s.mapping.clone())));
-    state.history.update(|h| {
+    state.run.history.update(|h| {
         let past = PastRun {
             number: h.len() as u32 + 1,
             info,

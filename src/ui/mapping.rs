@@ -3,7 +3,7 @@
 //! checks and defaults that apply to every row, and the template.
 
 use leptos::prelude::*;
-use roster_core::input::map::Field;
+use roster_core::input::map::{Field, Mapping};
 
 use super::sheet;
 use super::state::AppState;
@@ -46,14 +46,18 @@ fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
     })
 }
 
+/// The field column `index` feeds: the target's fields (and the current one, if the
+/// target has no such field); `set` maps the column.
 #[component]
 fn ColumnSelect(
-    state: AppState,
     index: usize,
     name: String,
+    mapping: RwSignal<Mapping>,
+    fields: Signal<Vec<Field>>,
+    locked: Signal<bool>,
     close_calls: Memo<Vec<(usize, String)>>,
+    set: Callback<(usize, Option<Field>)>,
 ) -> impl IntoView {
-    let s = state.sheet;
     let id = format!("map-col-{index}");
     let note_id = format!("map-col-{index}-note");
     // This column's close calls, one sentence each, in one line.
@@ -66,9 +70,9 @@ fn ColumnSelect(
                 .join(" ")
         })
     };
-    let current = move || s.mapping.with(|m| m.columns.get(index).copied().flatten());
+    let current = move || mapping.with(|m| m.columns.get(index).copied().flatten());
     let options = move || {
-        let mut fields: Vec<Field> = state.target.with(|k| k.fields());
+        let mut fields: Vec<Field> = fields.get();
         if let Some(f) = current().filter(|f| !fields.contains(f)) {
             fields.push(f);
         }
@@ -79,11 +83,8 @@ fn ColumnSelect(
         <select
             id=id
             aria-describedby=note_id.clone()
-            disabled=move || state.active.get() || s.busy.get().is_some()
-            on:change=move |ev| {
-                let value = event_target_value(&ev);
-                sheet::set_mapping(state, index, Field::from_label(&value));
-            }
+            disabled=move || locked.get()
+            on:change=move |ev| set.run((index, Field::from_label(&event_target_value(&ev))))
         >
             <option value="" prop:selected=move || current().is_none()>"(not imported)"</option>
             {move || {
@@ -107,13 +108,15 @@ fn ColumnSelect(
     }
 }
 
+/// A number the rows are checked with; `changed` checks them again.
 #[component]
 fn NumberSetting(
-    state: AppState,
     id: &'static str,
     label: &'static str,
     value: RwSignal<String>,
     hint: &'static str,
+    locked: Signal<bool>,
+    changed: Callback<()>,
 ) -> impl IntoView {
     view! {
         <label for=id>{label}</label>
@@ -123,11 +126,11 @@ fn NumberSetting(
             min="0"
             step="1"
             placeholder=hint
-            disabled=move || state.active.get()
+            disabled=move || locked.get()
             prop:value=move || value.get()
             on:change=move |ev| {
                 value.set(event_target_value(&ev));
-                sheet::replan(state);
+                changed.run(());
             }
         />
     }
@@ -138,9 +141,14 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
     let s = state.sheet;
     let loaded = move || s.detected.get().is_some();
     let close_calls = close_calls(state);
-    let is_aurora = move || state.target.with(|k| k.has_account_defaults());
+    let is_aurora = move || state.form.target.with(|k| k.has_account_defaults());
+    let active = Signal::from(state.run.active);
+    let mapping_locked = Signal::derive(move || active.get() || s.busy.get().is_some());
+    let fields = Signal::derive(move || state.form.target.with(|k| k.fields()));
+    let set_mapping = Callback::new(move |(index, field)| sheet::set_mapping(state, index, field));
+    let replan = Callback::new(move |()| sheet::replan(state));
     let save_template = move |_| {
-        let kind = state.target.get_untracked();
+        let kind = state.form.target.get_untracked();
         if let Err(message) = download::save_text(
             &kind.template_file_name(),
             "text/csv;charset=utf-8",
@@ -165,10 +173,13 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                             .map(|(index, name)| {
                                 view! {
                                     <ColumnSelect
-                                        state=state
                                         index=index
                                         name=name
+                                        mapping=s.mapping
+                                        fields=fields
+                                        locked=mapping_locked
                                         close_calls=close_calls
+                                        set=set_mapping
                                     />
                                 }
                             })
@@ -181,7 +192,8 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <legend>"Checks and defaults"</legend>
             <div class="fields">
                 <NumberSetting
-                    state=state
+                    locked=active
+                    changed=replan
                     id="min-password"
                     label="Minimum password length"
                     value=s.min_password
@@ -189,21 +201,24 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                 />
                 <Show when=is_aurora>
                     <NumberSetting
-                        state=state
+                        locked=active
+                        changed=replan
                         id="role-default"
                         label="Default role"
                         value=s.role_default
                         hint="2 (user); 1 tenant admin, 3 customer"
                     />
                     <NumberSetting
-                        state=state
+                        locked=active
+                        changed=replan
                         id="quota-default"
                         label="Default quota (MB)"
                         value=s.quota_default
                         hint="server default"
                     />
                     <NumberSetting
-                        state=state
+                        locked=active
+                        changed=replan
                         id="tenant-default"
                         label="Default tenant ID"
                         value=s.tenant_default
@@ -217,7 +232,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <p class="hint">
                 "Defaults fill rows whose column is missing or empty. "
                 <button type="button" on:click=save_template>"Download template"</button>
-                {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", state.target.with(|k| k.name().to_owned()))}
+                {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", state.form.target.with(|k| k.name().to_owned()))}
             </p>
         </fieldset>
     }

@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
         }
     });
     let first_screen = move || !had_file.get();
+    let active = Signal::from(state.run.active);
     view! {
         <header class="masthead">
             <h1>"Roster"</h1>
@@ -62,14 +63,21 @@ pub fn App() -> impl IntoView {
         </header>
         <main class:first-screen=first_screen>
             <file_step::FileStep state=state />
-            <connection::Connection state=state />
-            <diagnosis::DiagnosisPanel state=state />
+            <connection::Connection
+                form=state.form
+                active=active
+                login_error=state.findings.login_error
+                announcement=state.announcement
+                choose=Callback::new(move |kind| target_choice::choose(state, kind))
+                recheck=Callback::new(move |()| sheet::replan(state))
+            />
+            <diagnosis::DiagnosisPanel diagnosis=state.findings.diagnosis active=active />
             <resume::ResumeOffer state=state />
             <import::Import state=state />
             <div class="rows-step" hidden=first_screen>
                 <rows_table::RowsTable state=state />
             </div>
-            <resume::SavedRuns state=state />
+            <resume::SavedRuns journals=state.run.journals active=active />
         </main>
     }
 }

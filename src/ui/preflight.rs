@@ -26,27 +26,27 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
     let secrets = match target_for(&state) {
         Ok((_, secrets)) => secrets,
         Err(message) => {
-            state.login_error.set(Some(message));
+            state.findings.login_error.set(Some(message));
             return;
         }
     };
-    let kind = state.target.get_untracked();
-    let url = state.server_url.get_untracked().trim().to_owned();
+    let kind = state.form.target.get_untracked();
+    let url = state.form.server_url.get_untracked().trim().to_owned();
     let listing = kind
         .has_check()
         .then(|| kind.listing(&url, secrets))
         .flatten();
     let Some(listing) = listing else {
-        state.check_summary.set(vec![format!(
+        state.findings.check_summary.set(vec![format!(
             "{} has no read-only call to test the credentials with. The import sends its first row alone and stops right there, with the reason, if they are refused.",
             kind.name()
         )]);
         return;
     };
-    state.login_error.set(None);
+    state.findings.login_error.set(None);
     // A new attempt: the banner of an earlier one goes.
     super::diagnosis::clear(state);
-    state.check_summary.set(vec!["Checking…".into()]);
+    state.findings.check_summary.set(vec!["Checking…".into()]);
     checking.set(true);
     spawn_local(async move {
         let check = driver::check(listing).await;
@@ -76,13 +76,16 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
                         }
                     }
                 }
-                state.check.set(Some(Arc::new((url, report.clone()))));
-                state.check_summary.set(lines);
+                state
+                    .findings
+                    .check
+                    .set(Some(Arc::new((url, report.clone()))));
+                state.findings.check_summary.set(lines);
             }
             Some(Err(message)) => {
-                state.check.set(None);
-                state.check_summary.set(vec![]);
-                state.login_error.set(Some(message.to_owned()));
+                state.findings.check.set(None);
+                state.findings.check_summary.set(vec![]);
+                state.findings.login_error.set(Some(message.to_owned()));
                 // As after a failed login at Start: the probe tells a connection fault
                 // (unreachable, blocked by CORS, not the API) from a refusal, which it
                 // finds reachable and leaves alone.
@@ -100,38 +103,39 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
     };
     match target_for(&state) {
         Ok((target, secrets)) => {
-            state.login_error.set(None);
-            let fields = state.target.with_untracked(|k| k.template_fields());
+            state.findings.login_error.set(None);
+            let fields = state.form.target.with_untracked(|k| k.template_fields());
             let found = accounts(&fields, &plan, PREVIEW_ROWS);
             if found.ready == 0 {
-                state.check_summary.set(vec![
+                state.findings.check_summary.set(vec![
                     "Dry run: no row would be sent (every row is invalid or excluded).".into(),
                 ]);
             }
             table.set(Some(found));
             state
+                .findings
                 .preview
                 .set(preview(target.as_ref(), &secrets, &plan, PREVIEW_ROWS));
         }
-        Err(message) => state.login_error.set(Some(message)),
+        Err(message) => state.findings.login_error.set(Some(message)),
     }
 }
 
 #[component]
 pub fn Preflight(state: AppState) -> impl IntoView {
     let checking = RwSignal::new(false);
-    // The Dry run's accounts; shown with its requests (`state.preview`), which a new file
+    // The Dry run's accounts; shown with its requests (`state.findings.preview`), which a new file
     // or a re-check clears.
     let table = RwSignal::new(None::<AccountPreview>);
     // A run that starts makes the preview stale: it goes.
     Effect::new(move |_| {
-        if state.active.get() {
-            state.preview.set(Vec::new());
+        if state.run.active.get() {
+            state.findings.preview.set(Vec::new());
             table.set(None);
         }
     });
     let idle = move || {
-        !state.active.get()
+        !state.run.active.get()
             && !checking.get()
             && state.plan.get().is_some()
             && state.sheet.busy.get().is_none()
@@ -145,14 +149,14 @@ pub fn Preflight(state: AppState) -> impl IntoView {
                     <button disabled=move || !idle() on:click=move |_| run_check(state, checking)>"Check"</button>
                     <button disabled=move || !idle() on:click=move |_| dry_run(state, table)>"Dry run"</button>
                 </div>
-                <Show when=move || !state.check_summary.get().is_empty()>
+                <Show when=move || !state.findings.check_summary.get().is_empty()>
                     <ul class="check-summary" aria-label="Check results">
-                        <For each=move || state.check_summary.get() key=|line| line.clone() let:line>
+                        <For each=move || state.findings.check_summary.get() key=|line| line.clone() let:line>
                             <li>{line}</li>
                         </For>
                     </ul>
                 </Show>
-                <super::preview::DryRunPreview requests=state.preview table=table />
+                <super::preview::DryRunPreview requests=state.findings.preview table=table />
             </div>
         </Show>
     }

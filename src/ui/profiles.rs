@@ -7,7 +7,6 @@ use leptos::task::spawn_local;
 use roster_core::target::profile::{preset_json, Profile};
 use roster_core::target::TargetKind;
 
-use super::state::AppState;
 use super::target_choice;
 use crate::glue::{download, file};
 
@@ -17,7 +16,8 @@ const MAX_PROFILE_BYTES: f64 = 256.0 * 1024.0;
 /// Reads a profile file and, when it is a good profile, remembers it, lists it and
 /// chooses it; else says what is wrong, by line and key.
 fn load(
-    state: AppState,
+    choose: Callback<TargetKind>,
+    announcement: RwSignal<String>,
     targets: RwSignal<Vec<TargetKind>>,
     loading: RwSignal<bool>,
     error: RwSignal<Option<String>>,
@@ -56,8 +56,8 @@ fn load(
                 let kind = TargetKind::from_profile(profile);
                 targets.update(|all| target_choice::add(all, kind.clone()));
                 loading.set(false);
-                target_choice::choose(state, kind.clone());
-                state.announcement.set(format!(
+                choose.run(kind.clone());
+                announcement.set(format!(
                     "Profile {} loaded and chosen as the target.",
                     kind.name()
                 ));
@@ -67,8 +67,7 @@ fn load(
 }
 
 /// The chosen profile as a file: a preset as shipped, a loaded one as read.
-fn save(state: AppState, error: RwSignal<Option<String>>) {
-    let kind = state.target.get_untracked();
+fn save(kind: TargetKind, error: RwSignal<Option<String>>) {
     let Some(profile) = kind.profile() else {
         return;
     };
@@ -86,18 +85,17 @@ fn save(state: AppState, error: RwSignal<Option<String>>) {
 
 #[component]
 pub fn ProfilePanel(
-    state: AppState,
+    target: Signal<TargetKind>,
+    choose: Callback<TargetKind>,
+    announcement: RwSignal<String>,
     targets: RwSignal<Vec<TargetKind>>,
     loading: RwSignal<bool>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
-    let about = move || {
-        state
-            .target
-            .with(|k| k.profile().map(|p| (p.about.clone(), p.permission.clone())))
-    };
-    let loaded = move || state.target.with(target_choice::is_loaded);
+    let about =
+        move || target.with(|k| k.profile().map(|p| (p.about.clone(), p.permission.clone())));
+    let loaded = move || target.with(target_choice::is_loaded);
     view! {
         <Show when=move || loading.get()>
             <div
@@ -115,7 +113,7 @@ pub fn ProfilePanel(
                     dragging.set(false);
                     let picked = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0));
                     if let Some(picked) = picked {
-                        load(state, targets, loading, error, picked);
+                        load(choose, announcement, targets, loading, error, picked);
                     }
                 }
             >
@@ -128,7 +126,7 @@ pub fn ProfilePanel(
                     on:change=move |ev| {
                         let input: web_sys::HtmlInputElement = event_target(&ev);
                         if let Some(picked) = input.files().and_then(|f| f.get(0)) {
-                            load(state, targets, loading, error, picked);
+                            load(choose, announcement, targets, loading, error, picked);
                         }
                         input.set_value("");
                     }
@@ -148,13 +146,13 @@ pub fn ProfilePanel(
                 <p>{about}</p>
                 <p><strong>"Needs: "</strong>{permission}</p>
                 <p>
-                    <button type="button" on:click=move |_| save(state, error)>"Download profile"</button>
+                    <button type="button" on:click=move |_| save(target.get_untracked(), error)>"Download profile"</button>
                     <Show when=loaded>
                         <button type="button" on:click=move |_| {
-                            let kind = state.target.get_untracked();
+                            let kind = target.get_untracked();
                             target_choice::forget(kind.id());
                             targets.update(|all| all.retain(|k| k.id() != kind.id()));
-                            target_choice::choose(state, TargetKind::default());
+                            choose.run(TargetKind::default());
                         }>"Forget this profile"</button>
                     </Show>
                 </p>

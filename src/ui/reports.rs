@@ -10,7 +10,7 @@ use crate::glue::download;
 
 /// Notes the run's start: target, URL, file, and the wall clock next to the run's clock.
 pub fn begin(state: AppState, target: &str, server_url: &str, run_now_ms: u64) {
-    state.run_info.set(Some(RunInfo {
+    state.run.info.set(Some(RunInfo {
         target: target.to_owned(),
         server_url: server_url.to_owned(),
         file_name: state.sheet.name.get_untracked().unwrap_or_default(),
@@ -22,7 +22,7 @@ pub fn begin(state: AppState, target: &str, server_url: &str, run_now_ms: u64) {
 
 /// Notes the run's end.
 pub fn end(state: AppState) {
-    state.run_info.update(|info| {
+    state.run.info.update(|info| {
         if let Some(info) = info {
             info.ended_wall_ms = Some(js_sys::Date::now());
         }
@@ -31,9 +31,9 @@ pub fn end(state: AppState) {
 
 /// The run info, or one made up now (a run that never noted its start).
 fn info(state: AppState, target: &str) -> RunInfo {
-    state.run_info.get_untracked().unwrap_or_else(|| RunInfo {
+    state.run.info.get_untracked().unwrap_or_else(|| RunInfo {
         target: target.to_owned(),
-        server_url: state.server_url.get_untracked().trim().to_owned(),
+        server_url: state.form.server_url.get_untracked().trim().to_owned(),
         file_name: state.sheet.name.get_untracked().unwrap_or_default(),
         started_wall_ms: js_sys::Date::now(),
         started_run_ms: now_ms(),
@@ -41,14 +41,18 @@ fn info(state: AppState, target: &str) -> RunInfo {
     })
 }
 
-enum Kind {
+/// The three downloads of a run.
+#[derive(Clone, Copy)]
+pub enum Report {
     Csv,
     Json,
     Retry,
 }
 
-fn save(state: AppState, kind: Kind) {
-    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.get_value()) else {
+/// Downloads one of the run's reports.
+pub fn save(state: AppState, kind: Report) {
+    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.current.get_value())
+    else {
         return;
     };
     let Ok(run) = run.try_borrow() else {
@@ -66,17 +70,17 @@ fn save(state: AppState, kind: Kind) {
                 mapping: &s.mapping,
             });
         match kind {
-            Kind::Csv => Some((
+            Report::Csv => Some((
                 "csv",
                 "text/csv;charset=utf-8",
                 csv_report_with(&plan, rows, input, Some(&info)),
             )),
-            Kind::Json => Some((
+            Report::Json => Some((
                 "json",
                 "application/json",
                 json_report(&plan, rows, input, &info),
             )),
-            Kind::Retry => {
+            Report::Retry => {
                 let input = input?;
                 let ext = if input.table.delimiter == b',' {
                     "csv"
@@ -98,7 +102,7 @@ fn save(state: AppState, kind: Kind) {
         return;
     };
     let what = match kind {
-        Kind::Retry => "rows-to-retry",
+        Report::Retry => "rows-to-retry",
         _ => "report",
     };
     let name = format!(
@@ -132,23 +136,18 @@ pub fn save_past(past: &PastRun, json: bool, announcement: RwSignal<String>) {
     }
 }
 
-/// "Download report": the CSV report.
-pub fn save_csv(state: AppState) {
-    save(state, Kind::Csv);
-}
-
 /// "Download report (JSON)" and "Download rows to retry", shown next to "Download report".
 #[component]
-pub fn ReportButtons(state: AppState, enabled: Signal<bool>) -> impl IntoView {
+pub fn ReportButtons(enabled: Signal<bool>, save: Callback<Report>) -> impl IntoView {
     view! {
-        <button disabled=move || !enabled.get() on:click=move |_| save(state, Kind::Json)>
+        <button disabled=move || !enabled.get() on:click=move |_| save.run(Report::Json)>
             "Download report (JSON)"
         </button>
         <button
             class="retry"
             title="The failed, unknown, rejected and skipped rows as your own file, passwords included, to fix and drop back in"
             disabled=move || !enabled.get()
-            on:click=move |_| save(state, Kind::Retry)
+            on:click=move |_| save.run(Report::Retry)
         >
             "Download rows to retry"
         </button>

@@ -12,9 +12,9 @@ use crate::glue::journal as store;
 
 /// The unfinished journal of the loaded file against the target in the form, if any.
 fn matching(state: AppState) -> Option<Journal> {
-    let url = state.server_url.get();
-    let target = state.target.with(|k| k.id().to_owned());
-    state.journals.get();
+    let url = state.form.server_url.get();
+    let target = state.form.target.with(|k| k.id().to_owned());
+    state.run.journals.get();
     let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {
         return None;
@@ -64,7 +64,7 @@ fn summary(j: &Journal) -> String {
 pub fn ResumeOffer(state: AppState) -> impl IntoView {
     super::journal::install_leave_guard(state);
     let offer = Memo::new(move |_| {
-        if state.active.get() || state.run_view.get() != RunView::Idle {
+        if state.run.active.get() || state.run.view.get() != RunView::Idle {
             return None;
         }
         matching(state)
@@ -97,10 +97,11 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
 }
 
 #[component]
-pub fn SavedRuns(state: AppState) -> impl IntoView {
+/// The run journals kept in this browser, each with a Delete button.
+pub fn SavedRuns(journals: RwSignal<u32>, active: Signal<bool>) -> impl IntoView {
     let list = Memo::new(move |_| {
-        state.journals.get();
-        state.active.get();
+        journals.get();
+        active.get();
         store::list()
             .into_iter()
             .map(|(key, j)| {
@@ -136,10 +137,10 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                                     " "
                                     <button
                                         aria-label=label
-                                        disabled=move || state.active.get()
+                                        disabled=move || active.get()
                                         on:click=move |_| {
                                             store::remove(&key);
-                                            state.journals.update(|v| *v += 1);
+                                            journals.update(|v| *v += 1);
                                         }
                                     >
                                         "Delete"

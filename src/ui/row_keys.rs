@@ -1,7 +1,8 @@
 //! The keyboard in the windowed rows table (issue 13). Only a window of rows is
 //! rendered, so Tab alone cannot reach every row: ↑ ↓ (and Page Up, Page Down, Home,
 //! End) move the focus to the same control on another row, scrolling the window to it;
-//! ← → move between a row's controls (Select, its address cell, Exclude, Edit). Closing the row editor returns here too.
+//! ← → move between a row's controls (Select, its address and password cells, Exclude,
+//! Edit). Closing the row editor returns here too.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -13,9 +14,10 @@ use super::state::AppState;
 /// The controls of a row the keyboard moves between (their `data-control`), in order.
 pub const SELECT: &str = "select";
 pub const CELL: &str = "email";
+pub const PASSWORD: &str = "password";
 pub const EXCLUDE: &str = "exclude";
 pub const EDIT: &str = "edit";
-const ORDER: [&str; 4] = [SELECT, CELL, EXCLUDE, EDIT];
+const ORDER: [&str; 5] = [SELECT, CELL, PASSWORD, EXCLUDE, EDIT];
 
 /// What the keyboard needs of the table: its scrolling box, and the row the focus is
 /// on its way to (set until the slots show that row and the focus is there, so that

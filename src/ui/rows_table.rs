@@ -9,14 +9,11 @@ use leptos::prelude::*;
 use roster_core::Status;
 
 use super::bulk::BulkBar;
-use super::cell::email_cell;
+use super::cell::{edit_cell, Cell};
 use super::row_editor::RowEditor;
 use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
 use super::sheet::{self, SlotView, ROW_PX, SLOTS};
 use super::state::AppState;
-
-/// Shown instead of a password: a fixed mask, so not even the length shows.
-const MASK: &str = "••••••••";
 
 /// Slot `k` of the window: it shows the row at list position `first + k`, and tells
 /// assistive technology where that row sits in the whole list (`aria-rowindex`).
@@ -31,7 +28,7 @@ fn slot_row(
         move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
     // One numbering everywhere: the input line the row starts on (as in the reports).
     let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
-    let locked = move || state.active.get();
+    let locked = move || state.run.active.get();
     view! {
         <Show when=move || present.get()>
             <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
@@ -70,10 +67,8 @@ fn slot_row(
                         }
                     />
                 </td>
-                {email_cell(state, keys, k, slot)}
-                <td class="password">
-                    {move || get(|s| if s.has_password { MASK.into() } else { "(none)".into() })}
-                </td>
+                {edit_cell(state, keys, k, slot, Cell::Email)}
+                {edit_cell(state, keys, k, slot, Cell::Password)}
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
@@ -147,10 +142,15 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
     };
     // The check's findings (unregistered domains) show on the rows: refresh them when a
     // check ends or the server changes.
+    // The problems filter lists the warned rows too, so it is worked out again.
     Effect::new(move |_| {
-        state.check.track();
-        state.server_url.track();
-        sheet::refresh_slots(state);
+        state.findings.check.track();
+        state.form.server_url.track();
+        if s.only_problems.get_untracked() {
+            sheet::refilter(state);
+        } else {
+            sheet::refresh_slots(state);
+        }
     });
     let counts = move || {
         let t = s.tally.get();
@@ -179,7 +179,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                                 }
                             }
                         />
-                        "Only rows with problems"
+                        "Only rows with problems or warnings"
                     </label>
                     <label class="check" for="status-filter">"Show status"</label>
                     <select
@@ -209,7 +209,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                 {move || {
                     s.editing
                         .get()
-                        .filter(|_| !state.active.get())
+                        .filter(|_| !state.run.active.get())
                         .map(|row| view! { <RowEditor state=state row=row keys=keys /> })
                 }}
                 // Focusable, so the keyboard can scroll it even when every row's control is
@@ -260,10 +260,10 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
                 <p class="hint" id="rows-keys">
-                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, Exclude and Edit. Enter or F2 edits an address in place; Enter saves it, Esc cancels."
+                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits an address or sets a password in place; Enter saves it, Esc cancels."
                 </p>
                 <Show when=move || s.listed.get() == 0>
-                    <p class="hint">"No row has a problem."</p>
+                    <p class="hint">"No row has a problem or a warning."</p>
                 </Show>
             </Show>
         </section>

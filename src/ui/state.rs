@@ -36,13 +36,9 @@ impl From<&Phase> for RunView {
     }
 }
 
+/// The target form: which kind of target, where it is, and how to log in to it.
 #[derive(Clone, Copy)]
-pub struct AppState {
-    /// The loaded file: reading settings, mapping, rules, and the table's row window.
-    pub sheet: SheetState,
-    /// The loaded file's rows, mapped and checked for the chosen target.
-    pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
-    pub file_error: RwSignal<Option<String>>,
+pub struct TargetForm {
     /// The kind of target chosen in the form: the form, the mapping's choices and the
     /// rules all follow its description (`roster_core::target`).
     pub target: RwSignal<TargetKind>,
@@ -56,8 +52,37 @@ pub struct AppState {
     pub access_token: RwSignal<String>,
     /// The target's run settings (Mumara's default package, a realm), by setting id.
     pub settings: RwSignal<Settings>,
+    /// "I understand the password is sent unencrypted", for an http:// non-loopback URL.
+    pub http_ack: RwSignal<bool>,
+}
+
+/// The engine's settings as typed: parallel requests, requests per minute, attempts per row.
+#[derive(Clone, Copy)]
+pub struct Tuning {
+    pub concurrency: RwSignal<String>,
+    pub rate_per_min: RwSignal<String>,
+    pub max_attempts: RwSignal<String>,
+}
+
+/// What the page learnt about the server before or at the start of a run.
+#[derive(Clone, Copy)]
+pub struct Findings {
+    /// Why the login failed, or why the form cannot be sent.
     pub login_error: RwSignal<Option<String>>,
-    pub run_view: RwSignal<RunView>,
+    /// The last pre-flight check: the server it ran against and what it found.
+    pub check: RwSignal<Option<Arc<(String, CheckReport)>>>,
+    /// The check's or the dry run's findings, in words.
+    pub check_summary: RwSignal<Vec<String>>,
+    /// The dry run's requests, secrets masked.
+    pub preview: RwSignal<Vec<String>>,
+    /// Why the server could not be reached, and the fixes (issue 5).
+    pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+}
+
+/// The import: the run being driven and what the page shows of it.
+#[derive(Clone, Copy)]
+pub struct RunState {
+    pub view: RwSignal<RunView>,
     /// Why the engine paused the run by itself (429s or faults in a row).
     pub hold: RwSignal<Option<String>>,
     /// True from Start until the last request in flight has come back.
@@ -65,31 +90,31 @@ pub struct AppState {
     pub counts: RwSignal<StatusCounts>,
     /// Rate, ETA and elapsed time of the current run.
     pub progress: RwSignal<Progress>,
-    /// Engine settings: parallel requests, requests per minute, attempts per row.
-    pub concurrency: RwSignal<String>,
-    pub rate_per_min: RwSignal<String>,
-    pub max_attempts: RwSignal<String>,
-    /// The sentence the live region announces.
-    pub announcement: RwSignal<String>,
-    /// The last pre-flight check: the server it ran against and what it found.
-    pub check: RwSignal<Option<Arc<(String, CheckReport)>>>,
-    /// The check's or the dry run's findings, in words.
-    pub check_summary: RwSignal<Vec<String>>,
-    /// The dry run's requests, secrets masked.
-    pub preview: RwSignal<Vec<String>>,
-    pub run: StoredValue<Option<Rc<RefCell<Run>>>, LocalStorage>,
+    pub current: StoredValue<Option<Rc<RefCell<Run>>>, LocalStorage>,
     /// The run's target, URL, file and wall-clock start and end, for the reports (issue 5).
-    pub run_info: RwSignal<Option<roster_core::report::RunInfo>>,
-    /// "I understand the password is sent unencrypted", for an http:// non-loopback URL.
-    pub http_ack: RwSignal<bool>,
-    /// Why the server could not be reached, and the fixes (issue 5).
-    pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    pub info: RwSignal<Option<roster_core::report::RunInfo>>,
+    /// The runs of this tab that ended, oldest first: the run history, each with its
+    /// reports, and what a retry or a second Start import is checked against (issue 13).
+    pub history: RwSignal<Vec<Arc<roster_core::report::PastRun>>>,
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
-    // --- Run flow (issue 13: honest progress, repeat-safe; see `import`) ---
-    /// The runs of this tab that ended, oldest first: the run history, each with its
-    /// reports, and what a retry or a second Start import is checked against.
-    pub history: RwSignal<Vec<Arc<roster_core::report::PastRun>>>,
+}
+
+/// The whole page's state, in groups. A component takes the groups (or signals) it
+/// shows; the page's actions (`sheet`, `launch`, `preflight`) take the whole of it.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The loaded file: reading settings, mapping, rules, and the table's row window.
+    pub sheet: SheetState,
+    /// The loaded file's rows, mapped and checked for the chosen target.
+    pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
+    pub file_error: RwSignal<Option<String>>,
+    pub form: TargetForm,
+    pub tuning: Tuning,
+    pub findings: Findings,
+    pub run: RunState,
+    /// The sentence the live region announces.
+    pub announcement: RwSignal<String>,
 }
 
 impl AppState {
@@ -98,36 +123,45 @@ impl AppState {
             sheet: SheetState::new(),
             plan: RwSignal::new(None),
             file_error: RwSignal::new(None),
-            target: RwSignal::new(TargetKind::default()),
-            server_url: RwSignal::new(String::new()),
-            login: RwSignal::new("superadmin".into()),
-            password: RwSignal::new(String::new()),
-            api_key: RwSignal::new(String::new()),
-            access_token: RwSignal::new(String::new()),
-            settings: RwSignal::new(Settings::new()),
-            login_error: RwSignal::new(None),
-            run_view: RwSignal::new(RunView::Idle),
-            hold: RwSignal::new(None),
-            active: RwSignal::new(false),
-            counts: RwSignal::new(StatusCounts::default()),
-            progress: RwSignal::new(Progress::default()),
-            concurrency: RwSignal::new("4".into()),
-            rate_per_min: RwSignal::new(String::new()),
-            max_attempts: RwSignal::new("4".into()),
+            form: TargetForm {
+                target: RwSignal::new(TargetKind::default()),
+                server_url: RwSignal::new(String::new()),
+                login: RwSignal::new("superadmin".into()),
+                password: RwSignal::new(String::new()),
+                api_key: RwSignal::new(String::new()),
+                access_token: RwSignal::new(String::new()),
+                settings: RwSignal::new(Settings::new()),
+                http_ack: RwSignal::new(false),
+            },
+            tuning: Tuning {
+                concurrency: RwSignal::new("4".into()),
+                rate_per_min: RwSignal::new(String::new()),
+                max_attempts: RwSignal::new("4".into()),
+            },
+            findings: Findings {
+                login_error: RwSignal::new(None),
+                check: RwSignal::new(None),
+                check_summary: RwSignal::new(Vec::new()),
+                preview: RwSignal::new(Vec::new()),
+                diagnosis: RwSignal::new(None),
+            },
+            run: RunState {
+                view: RwSignal::new(RunView::Idle),
+                hold: RwSignal::new(None),
+                active: RwSignal::new(false),
+                counts: RwSignal::new(StatusCounts::default()),
+                progress: RwSignal::new(Progress::default()),
+                current: StoredValue::new_local(None),
+                info: RwSignal::new(None),
+                history: RwSignal::new(Vec::new()),
+                journals: RwSignal::new(0),
+            },
             announcement: RwSignal::new(String::new()),
-            check: RwSignal::new(None),
-            check_summary: RwSignal::new(Vec::new()),
-            preview: RwSignal::new(Vec::new()),
-            run: StoredValue::new_local(None),
-            run_info: RwSignal::new(None),
-            http_ack: RwSignal::new(false),
-            diagnosis: RwSignal::new(None),
-            journals: RwSignal::new(0),
-            // Run flow (issue 13)
-            history: RwSignal::new(Vec::new()),
         }
     }
+}
 
+impl TargetForm {
     /// The target the form describes. The URL is checked when the run starts.
     pub fn target(&self) -> Result<Box<dyn Target>, String> {
         let url = self.server_url.get_untracked();

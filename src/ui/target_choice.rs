@@ -75,34 +75,42 @@ pub fn forget(id: &str) {
 /// Switches the form to another kind of target: its own settings, rate and initial
 /// login (a login typed by the user is kept), and the rows checked against its rules.
 pub fn choose(state: AppState, kind: TargetKind) {
-    let old = state.target.get_untracked();
+    let old = state.form.target.get_untracked();
     if old == kind {
         return;
     }
     for field in old.credentials() {
-        let signal = state.credential(field.credential);
+        let signal = state.form.credential(field.credential);
         if !field.initial.is_empty() && signal.get_untracked() == field.initial {
             signal.set(String::new());
         }
     }
     for field in kind.credentials() {
-        let signal = state.credential(field.credential);
+        let signal = state.form.credential(field.credential);
         if signal.get_untracked().is_empty() && !field.initial.is_empty() {
             signal.set(field.initial.clone());
         }
     }
-    if old.default_rate() == state.rate_per_min.get_untracked().trim().parse().ok() {
-        state.rate_per_min.set(String::new());
+    if old.default_rate()
+        == state
+            .tuning
+            .rate_per_min
+            .get_untracked()
+            .trim()
+            .parse()
+            .ok()
+    {
+        state.tuning.rate_per_min.set(String::new());
     }
     if let Some(rate) = kind.default_rate() {
-        if state.rate_per_min.get_untracked().trim().is_empty() {
-            state.rate_per_min.set(rate.to_string());
+        if state.tuning.rate_per_min.get_untracked().trim().is_empty() {
+            state.tuning.rate_per_min.set(rate.to_string());
         }
     }
-    state.settings.set(Settings::new());
-    state.target.set(kind);
-    state.login_error.set(None);
-    state.diagnosis.set(None);
+    state.form.settings.set(Settings::new());
+    state.form.target.set(kind);
+    state.findings.login_error.set(None);
+    state.findings.diagnosis.set(None);
     sheet::remap_for_target(state);
     sheet::replan(state);
 }

@@ -240,7 +240,7 @@ pub fn csv_report_with(
     for (i, (planned, state)) in plan.iter().zip(rows).enumerate() {
         let mut cells: Vec<String> = vec![
             planned.line.to_string(),
-            planned.email.clone(),
+            planned.email.to_string(),
             state.status.word().to_owned(),
             state.message.clone(),
             state.target_id.clone().unwrap_or_default(),

@@ -1155,7 +1155,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
     let plan: Vec<PlannedRow> = (0..5)
         .map(|i| PlannedRow {
             line: i + 2,
-            email: format!("u{i}@x.org"),
+            email: format!("u{i}@x.org").into(),
             has_password: true,
             excluded: false,
             user: Ok(row(&format!("u{i}@x.org"), "pw", Some("U Ser"), None)),

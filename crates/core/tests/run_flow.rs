@@ -447,7 +447,7 @@ fn rows_with_no_address_and_no_username_are_never_matched_nor_sent_by_a_retry() 
     let mut server = Server::default();
     let (mut plan, first) = first_run(&mut server);
     for row in &mut plan {
-        row.email.clear();
+        row.email = Default::default();
         if let Ok(user) = &mut row.user {
             user.email.clear();
             user.username = None;

@@ -63,7 +63,16 @@ pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Resp
             return response;
         }
         let response = match &allow_origin {
-            Some(origin) => preflight(origin, specific, request.headers()),
+            Some(origin) => preflight_answer(
+                origin,
+                &PreflightRule {
+                    status: StatusCode::NO_CONTENT,
+                    methods: ALLOWED_METHODS,
+                    max_age: MAX_AGE,
+                    vary: specific,
+                },
+                request.headers(),
+            ),
             None => {
                 let mut response =
                     (StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed").into_response();
@@ -96,39 +105,66 @@ pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Resp
     }
     let mut response = next.run(request).await;
     if let Some(origin) = allow_origin {
-        let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&origin) {
-            headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        }
-        headers.insert(
-            ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static(EXPOSED_HEADERS),
-        );
-        if specific {
-            headers.append(VARY, HeaderValue::from_static("Origin"));
-        }
+        expose(&origin, EXPOSED_HEADERS, specific, &mut response);
     }
     response
 }
 
-fn preflight(origin: &str, specific: bool, request_headers: &HeaderMap) -> Response {
-    let mut response = StatusCode::NO_CONTENT.into_response();
+/// What a server's preflight answer holds besides the allowed origin.
+pub struct PreflightRule {
+    pub status: StatusCode,
+    /// `Access-Control-Allow-Methods`.
+    pub methods: &'static str,
+    /// `Access-Control-Max-Age`, in seconds.
+    pub max_age: &'static str,
+    /// Whether the answer says `Vary: Origin`.
+    pub vary: bool,
+}
+
+/// A preflight answer allowing `origin`, with `rule`'s methods and max age, and the
+/// requested headers echoed back.
+pub fn preflight_answer(
+    origin: &str,
+    rule: &PreflightRule,
+    request_headers: &HeaderMap,
+) -> Response {
+    let mut response = rule.status.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(origin) {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
     }
     headers.insert(
         ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(ALLOWED_METHODS),
+        HeaderValue::from_static(rule.methods),
     );
     if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
         headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
     }
-    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
-    if specific {
+    headers.insert(
+        ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static(rule.max_age),
+    );
+    if rule.vary {
         headers.insert(VARY, HeaderValue::from_static("Origin"));
     }
     response
+}
+
+/// The CORS headers of a real answer: `origin` allowed, the `exposed` headers (for Aurora
+/// and Mumara, the rate-limit headers, so a page can honour a 429's `Retry-After`), and
+/// `Vary: Origin` when `vary`.
+pub fn expose(origin: &str, exposed: &'static str, vary: bool, response: &mut Response) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    headers.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(exposed),
+    );
+    if vary {
+        headers.append(VARY, HeaderValue::from_static("Origin"));
+    }
 }
 
 /// A server whose CORS answers the sandbox reproduces on its own paths.

@@ -679,6 +679,12 @@ async fn graph_lookup_throttle_faults_seed_cors() {
         response.headers()["access-control-allow-headers"],
         "authorization,content-type"
     );
+    assert_eq!(
+        response.headers()["access-control-allow-methods"],
+        "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+    );
+    assert_eq!(response.headers()["access-control-max-age"], "3600");
+    assert!(response.headers().get("vary").is_none());
     let response = graph_post(&s, Some(GRAPH_TOKEN), graph_user("n3@example.com")).await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     assert!(response.headers()["access-control-expose-headers"]
@@ -916,6 +922,11 @@ async fn gitlab_rate_limit_faults_seed_cors() {
         "private-token,content-type"
     );
     assert_eq!(response.headers()["access-control-max-age"], "7200");
+    assert_eq!(
+        response.headers()["access-control-allow-methods"],
+        "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    );
+    assert_eq!(response.headers()["vary"], "Origin");
 
     let state = s.state().await;
     let names: Vec<&str> = state["gitlab"]["users"]

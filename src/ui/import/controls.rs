@@ -14,6 +14,7 @@ use crate::glue::clock::now_ms;
 use crate::ui::focus::{
     self, CANCEL, CONFIRM_NO, CONFIRM_YES, PAUSE, REPORT, RESUME, RETRY, START,
 };
+use crate::ui::reports::{self, Report, ReportButtons};
 use crate::ui::state::{AppState, RunView};
 
 const REASON: &str = "start-reason";
@@ -34,14 +35,14 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if let Some(busy) = state.sheet.busy.get() {
         return Some(format!("Wait: {}.", busy.what.to_lowercase()));
     }
-    let url = state.server_url.get();
+    let url = state.form.server_url.get();
     let url = url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Some(
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
         );
     }
-    if is_plain_http(url) && !state.http_ack.get() {
+    if is_plain_http(url) && !state.form.http_ack.get() {
         return Some("The Server URL is http:// to another computer: tick \"I understand the password is sent unencrypted\", or use https://.".into());
     }
     for c in [
@@ -50,10 +51,10 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
         Credential::ApiKey,
         Credential::AccessToken,
     ] {
-        state.credential(c).track();
+        state.form.credential(c).track();
     }
-    let secrets = state.secrets();
-    if let Some(missing) = state.target.with(|k| k.missing_credentials(&secrets)) {
+    let secrets = state.form.secrets();
+    if let Some(missing) = state.form.target.with(|k| k.missing_credentials(&secrets)) {
         return Some(missing);
     }
     if sendable == 0 {
@@ -65,6 +66,7 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
 #[component]
 pub fn RunControls(state: AppState) -> impl IntoView {
     let focus = focus::RunFocus::new(state);
+    let save_report = Callback::new(move |kind: Report| reports::save(state, kind));
     let ask = RwSignal::new(None::<Ask>);
     let sendable = Memo::new(move |_| {
         state.plan.with(|p| {
@@ -74,13 +76,13 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         })
     });
     let reason = Memo::new(move |_| blocker(state, sendable.get()));
-    let blocked = move || reason.get().is_some() || state.active.get();
+    let blocked = move || reason.get().is_some() || state.run.active.get();
     // What the run history says about this file and server: rows to retry, rows done.
     let repeat = Memo::new(move |_| {
         let plan = state.plan.get()?;
-        let url = state.server_url.get();
-        let id = state.target.with(|k| k.id().to_owned());
-        state.history.with(|h| {
+        let url = state.form.server_url.get();
+        let id = state.form.target.with(|k| k.id().to_owned());
+        state.run.history.with(|h| {
             let runs: Vec<_> = h.iter().filter(|r| r.same_server(&id, &url)).collect();
             let last = runs.last()?;
             let retry = RetryPlan::new(&last.plan, &last.rows, &plan)
@@ -91,10 +93,10 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         })
     });
     let to_retry = move || repeat.get().map_or(0, |r| r.0);
-    let idle = move || !state.active.get();
-    let view_is = move |v: RunView| state.run_view.get() == v;
+    let idle = move || !state.run.active.get();
+    let view_is = move |v: RunView| state.run.view.get() == v;
     let with_run = move |f: &dyn Fn(&mut Run, u64)| {
-        if let Some(run) = state.run.get_value() {
+        if let Some(run) = state.run.current.get_value() {
             f(&mut run.borrow_mut(), now_ms());
             let changed = run.borrow_mut().take_changed();
             crate::ui::follow::sync(state, &run.borrow(), &changed);
@@ -129,7 +131,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     };
     // A question about a run that has ended no longer applies.
     Effect::new(move |_| {
-        if !state.active.get() && ask.get_untracked() == Some(Ask::Cancel) {
+        if !state.run.active.get() && ask.get_untracked() == Some(Ask::Cancel) {
             ask.set(None);
         }
     });
@@ -143,7 +145,9 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     }
     };
     let has_report = move || {
-        !state.active.get() && state.run_view.get() != RunView::Idle && state.plan.get().is_some()
+        !state.run.active.get()
+            && state.run.view.get() != RunView::Idle
+            && state.plan.get().is_some()
     };
     view! {
         <div class="actions">
@@ -175,7 +179,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     "Start import"
                 </button>
             </Show>
-            <Show when=move || view_is(RunView::Running) && state.active.get()>
+            <Show when=move || view_is(RunView::Running) && state.run.active.get()>
                 <button
                     id=PAUSE
                     on:click=move |_| {
@@ -189,7 +193,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     "Pause"
                 </button>
             </Show>
-            <Show when=move || view_is(RunView::Paused) && state.active.get()>
+            <Show when=move || view_is(RunView::Paused) && state.run.active.get()>
                 <button
                     id=RESUME
                     on:click=move |_| {
@@ -201,7 +205,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     "Resume"
                 </button>
             </Show>
-            <Show when=move || (view_is(RunView::Running) || view_is(RunView::Paused)) && state.active.get()>
+            <Show when=move || (view_is(RunView::Running) || view_is(RunView::Paused)) && state.run.active.get()>
                 <button
                     id=CANCEL
                     aria-expanded=move || (ask.get() == Some(Ask::Cancel)).to_string()
@@ -214,10 +218,10 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     "Cancel"
                 </button>
             </Show>
-            <button id=REPORT disabled=move || !has_report() on:click=move |_| crate::ui::reports::save_csv(state)>
+            <button id=REPORT disabled=move || !has_report() on:click=move |_| save_report.run(Report::Csv)>
                 "Download report"
             </button>
-            <crate::ui::reports::ReportButtons state=state enabled=Signal::derive(has_report) />
+            <ReportButtons enabled=Signal::derive(has_report) save=save_report />
         </div>
         <p id=REASON class="reason" hidden=move || !idle() || reason.get().is_none()>
             {move || reason.get().unwrap_or_default()}

@@ -35,23 +35,23 @@ fn Setting(
 
 #[component]
 pub fn Import(state: AppState) -> impl IntoView {
-    let locked = Signal::derive(move || state.active.get());
+    let locked = Signal::derive(move || state.run.active.get());
     // Before a run (or after the plan changed), the plan's own figures: nothing done.
     let shown = Memo::new(move |_| {
-        if state.run_view.get() == RunView::Idle && !state.active.get() {
-            Progress::planned(state.counts.get())
+        if state.run.view.get() == RunView::Idle && !state.run.active.get() {
+            Progress::planned(state.run.counts.get())
         } else {
-            state.progress.get()
+            state.run.progress.get()
         }
     });
-    let view_is = move |v: RunView| state.run_view.get() == v;
+    let view_is = move |v: RunView| state.run.view.get() == v;
     view! {
         <section class="step" aria-labelledby="step-import">
             <h2 id="step-import">"3. Import"</h2>
             <div class="fields settings">
-                <Setting id="concurrency" label="Parallel requests" value=state.concurrency placeholder="4" locked=locked />
-                <Setting id="rate" label="Requests per minute" value=state.rate_per_min placeholder="no limit" locked=locked />
-                <Setting id="attempts" label="Attempts per row" value=state.max_attempts placeholder="4" locked=locked />
+                <Setting id="concurrency" label="Parallel requests" value=state.tuning.concurrency placeholder="4" locked=locked />
+                <Setting id="rate" label="Requests per minute" value=state.tuning.rate_per_min placeholder="no limit" locked=locked />
+                <Setting id="attempts" label="Attempts per row" value=state.tuning.max_attempts placeholder="4" locked=locked />
             </div>
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
@@ -59,20 +59,20 @@ pub fn Import(state: AppState) -> impl IntoView {
             </p>
             <super::preflight::Preflight state=state />
             <controls::RunControls state=state />
-            <progress::RunProgress shown=shown.into() running=Signal::derive(move || state.run_view.get() != RunView::Idle) />
-            <Show when=move || matches!(state.run_view.get(), RunView::Stopped(_))>
+            <progress::RunProgress shown=shown.into() running=Signal::derive(move || state.run.view.get() != RunView::Idle) />
+            <Show when=move || matches!(state.run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
-                    {move || match state.run_view.get() {
+                    {move || match state.run.view.get() {
                         RunView::Stopped(reason) => reason,
                         _ => String::new(),
                     }}
                 </p>
             </Show>
-            <Show when=move || state.hold.get().is_some() && view_is(RunView::Paused)>
-                <p class="banner hold" role="alert">{move || state.hold.get().unwrap_or_default()}</p>
+            <Show when=move || state.run.hold.get().is_some() && view_is(RunView::Paused)>
+                <p class="banner hold" role="alert">{move || state.run.hold.get().unwrap_or_default()}</p>
             </Show>
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
-            <history::History history=state.history announcement=state.announcement />
+            <history::History history=state.run.history announcement=state.announcement />
         </section>
     }
 }

@@ -19,7 +19,7 @@ pub(crate) fn change_rows(
     f: impl FnOnce(&mut Sheet, &mut [PlannedRow], &mut Tally) -> Vec<usize>,
 ) {
     let s = state.sheet;
-    if state.active.get_untracked() {
+    if state.run.active.get_untracked() {
         return;
     }
     let mut tally = s.tally.get_untracked();
@@ -34,11 +34,11 @@ pub(crate) fn change_rows(
         });
     });
     s.tally.set(tally);
-    state.counts.set(counts_of(tally));
+    state.run.counts.set(counts_of(tally));
     // A change after a run starts a new plan: the old run's results no longer apply.
-    if state.run.with_value(Option::is_some) {
-        state.run.set_value(None);
-        state.run_view.set(RunView::Idle);
+    if state.run.current.with_value(Option::is_some) {
+        state.run.current.set_value(None);
+        state.run.view.set(RunView::Idle);
         rebuild_order(state, None);
     } else {
         refresh_rows(state, &changed, None);

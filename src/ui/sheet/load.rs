@@ -65,12 +65,12 @@ pub(crate) fn fail(state: AppState, message: String) {
     s.busy.set(None);
     s.detected.set(None);
     s.notes.set(Vec::new());
-    state.preview.set(Vec::new());
+    state.findings.preview.set(Vec::new());
     spawn_local(let_go(state));
     s.tally.set(Tally::default());
-    state.run.set_value(None);
-    state.run_view.set(RunView::Idle);
-    state.counts.set(StatusCounts::default());
+    state.run.current.set_value(None);
+    state.run.view.set(RunView::Idle);
+    state.run.counts.set(StatusCounts::default());
     rebuild_order(state, None);
     state.file_error.set(Some(message));
 }
@@ -107,7 +107,7 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     let mut budget = Budget::new(BUDGET_MS);
     let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
     busy("Decoding", 0.0);
-    state.preview.set(Vec::new());
+    state.findings.preview.set(Vec::new());
 
     // The previous file (or the previous reading of this one) is let go of first, in
     // slices, so its memory serves the new one.

@@ -104,8 +104,8 @@ pub struct SheetState {
     pub top_px: RwSignal<f64>,
     pub slots: [RwSignal<Option<SlotView>>; SLOTS],
     pub editing: RwSignal<Option<usize>>,
-    /// The row whose address is being edited in its grid cell (issue 13).
-    pub cell_editing: RwSignal<Option<usize>>,
+    /// The row and cell (`data-control`) being edited in the grid (issue 13).
+    pub cell_editing: RwSignal<Option<(usize, &'static str)>>,
     /// The rows the user ticked for "Set … on selected rows" (issue 13); cleared when the
     /// file is read again.
     pub selected: RwSignal<BTreeSet<usize>>,

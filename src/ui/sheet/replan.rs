@@ -22,9 +22,10 @@ use crate::ui::state::{AppState, RunView};
 /// number is reported and left out.
 pub(crate) fn rules(state: AppState) -> Rules {
     let s = state.sheet;
-    let kind = state.target.get_untracked();
+    let kind = state.form.target.get_untracked();
     // A bad setting is reported at Start; plan as if it were absent.
     let target_rules = state
+        .form
         .settings
         .with_untracked(|settings| kind.rules(settings));
     let mut errors = Vec::new();
@@ -87,8 +88,9 @@ pub(crate) fn rules(state: AppState) -> Rules {
 pub fn remap_for_target(state: AppState) {
     let s = state.sheet;
     let fields = state
+        .form
         .settings
-        .with_untracked(|settings| state.target.with_untracked(|k| k.rules(settings)))
+        .with_untracked(|settings| state.form.target.with_untracked(|k| k.rules(settings)))
         .mapped_fields();
     let Some(auto) = s.sheet.with_value(|sheet| {
         sheet
@@ -254,12 +256,12 @@ pub(crate) fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
         spawn_local(drop_slowly(plan));
     }
     // The dry run showed the previous plan's requests: they no longer apply.
-    state.preview.set(Vec::new());
-    state.run.set_value(None);
-    state.run_view.set(RunView::Idle);
-    state.login_error.set(None);
+    state.findings.preview.set(Vec::new());
+    state.run.current.set_value(None);
+    state.run.view.set(RunView::Idle);
+    state.findings.login_error.set(None);
     s.tally.set(tally);
-    state.counts.set(counts_of(tally));
+    state.run.counts.set(counts_of(tally));
     s.busy.set(None);
     rebuild_order(state, None);
 }

@@ -12,7 +12,8 @@ use roster_core::Status;
 use super::model::*;
 use crate::ui::state::AppState;
 
-/// Statuses the "Only rows with problems" filter keeps.
+/// Statuses the "Only rows with problems or warnings" filter keeps (with the rows a
+/// check warned about).
 pub(crate) fn is_problem(status: Status) -> bool {
     matches!(
         status,
@@ -29,8 +30,8 @@ pub(crate) struct Lookup<'a> {
 
 /// Runs `f` with the [`Lookup`] of the moment.
 pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T {
-    let url = state.server_url.get_untracked().trim().to_owned();
-    let check = state.check.get_untracked().filter(|c| c.0 == url);
+    let url = state.form.server_url.get_untracked().trim().to_owned();
+    let check = state.findings.check.get_untracked().filter(|c| c.0 == url);
     let domains = check.as_ref().and_then(|c| c.1.domains.as_ref());
     state.sheet.sheet.with_value(|sheet| {
         f(&Lookup {
@@ -88,7 +89,7 @@ pub(crate) fn view_of(
     SlotView {
         index,
         line: planned.line,
-        email: planned.email.clone(),
+        email: planned.email.to_string(),
         has_password: planned.has_password,
         excluded: planned.excluded,
         status,
@@ -100,7 +101,7 @@ pub(crate) fn view_of(
 
 /// Runs `f` with the current run, if there is one and it is not being driven right now.
 pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) -> T {
-    let run = state.run.get_value();
+    let run = state.run.current.get_value();
     let borrowed = run.as_ref().and_then(|r| r.try_borrow().ok());
     f(borrowed.as_deref())
 }
@@ -199,14 +200,24 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
                 .as_ref()
                 .map_or(Status::Pending, |p| view_of_status(&p[i])),
         };
-        Some(
+        // A row still to send whose domain the last check did not find is listed with
+        // the problems: its warning is what the admin has to look at.
+        let warned = |i: usize, domains: Option<&BTreeSet<String>>| {
+            domains.is_some()
+                && plan.as_ref().is_some_and(|p| {
+                    !p[i].excluded && domain_warning(&p[i].email, domains).is_some()
+                })
+        };
+        Some(with_lookup(state, |lookup| {
             (0..n)
                 .filter(|&i| {
                     let st = status(i);
-                    (!problems || is_problem(st)) && wanted.is_none_or(|w| w == st)
+                    let problem =
+                        is_problem(st) || (st == Status::Pending && warned(i, lookup.domains));
+                    (!problems || problem) && wanted.is_none_or(|w| w == st)
                 })
-                .collect::<Vec<_>>(),
-        )
+                .collect::<Vec<_>>()
+        }))
     } else {
         None
     };
@@ -228,7 +239,15 @@ pub(crate) fn view_of_status(p: &PlannedRow) -> Status {
     }
 }
 
-/// Toggles the "Only rows with problems" filter.
+/// Works the filters out again (after a check: the warned rows), keeping the scroll position.
+pub fn refilter(state: AppState) {
+    with_run(state, |run| {
+        filter_rows(state, run);
+        fill_slots(state, run);
+    });
+}
+
+/// Toggles the "Only rows with problems or warnings" filter.
 pub fn set_only_problems(state: AppState, on: bool) {
     state.sheet.only_problems.set(on);
     with_run(state, |run| rebuild_order(state, run));

@@ -36,7 +36,7 @@ export function inputControls(page: Page) {
     header: page.getByLabel('First line is a header', { exact: true }),
     paste: page.getByLabel('Paste rows', { exact: true }),
     loadPasted: page.getByRole('button', { name: 'Load pasted rows' }),
-    onlyProblems: page.getByLabel('Only rows with problems', { exact: true }),
+    onlyProblems: page.getByLabel('Only rows with problems or warnings', { exact: true }),
     template: page.getByRole('button', { name: 'Download template' }),
     minPassword: page.getByLabel('Minimum password length', { exact: true }),
     defaultRole: page.getByLabel('Default role', { exact: true }),

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { supervise } from './child';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const E2E_DIR = path.resolve(__dirname, '..');
@@ -99,56 +100,13 @@ export async function startSandbox(): Promise<SandboxProcess> {
     env: { ...process.env },
   });
 
-  let exited = false;
-  let exitInfo = '';
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = true;
-      exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      resolve();
-    });
-  });
-
-  // Last-resort cleanup if the runner goes away without running teardown.
-  const killNow = () => {
-    if (!exited) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  // A signal listener replaces Node's default "exit on signal": when ours is the only
-  // listener (Playwright handles SIGINT itself, not SIGTERM/SIGHUP), re-raise the signal
-  // after cleanup so the runner still terminates.
-  const onSignal = (sig: NodeJS.Signals) => {
-    killNow();
-    if (process.listenerCount(sig) === 1) {
-      removeHooks();
-      process.kill(process.pid, sig);
-    }
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  process.once('exit', killNow);
-  for (const sig of signals) process.on(sig, onSignal);
-  function removeHooks() {
-    process.off('exit', killNow);
-    for (const sig of signals) process.off(sig, onSignal);
-  }
-
+  // Killed if the runner goes away without running teardown.
+  const proc = supervise(child);
   const stop = async () => {
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_GRACE_MS).unref());
-      if ((await Promise.race([exitPromise.then(() => 'exited' as const), timer])) === 'timeout') {
-        child.kill('SIGKILL');
-        await exitPromise;
-      }
-    }
-    removeHooks();
+    await proc.stop(STOP_GRACE_MS);
     await new Promise<void>((r) => log.end(r));
   };
+
 
   const urls = await new Promise<SandboxUrls>((resolve, reject) => {
     let settled = false;
@@ -156,8 +114,8 @@ export async function startSandbox(): Promise<SandboxProcess> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      killNow();
-      removeHooks();
+      proc.killNow();
+      proc.release();
       log.end();
       reject(
         new Error(
@@ -191,9 +149,9 @@ export async function startSandbox(): Promise<SandboxProcess> {
     readline.createInterface({ input: child.stderr! }).on('line', onLine('err'));
 
     child.once('error', (err) => fail(`could not start ${bin}: ${err.message}`));
-    exitPromise.then(() => {
+    proc.exitPromise.then(() => {
       // Give readline a tick to deliver the last lines before reporting.
-      setTimeout(() => fail(`process ${exitInfo} before printing ${READY_PREFIX}`), 50);
+      setTimeout(() => fail(`process ${proc.exitInfo()} before printing ${READY_PREFIX}`), 50);
     });
   });
 

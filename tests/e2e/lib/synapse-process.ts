@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { supervise } from './child';
 import { E2E_DIR, REPO_ROOT } from './sandbox-process';
 
 const READY_TIMEOUT_MS = Number(process.env.ROSTER_SYNAPSE_READY_TIMEOUT_MS || 90_000);
@@ -153,58 +154,18 @@ export async function startSynapse(): Promise<SynapseProcess> {
   child.stdout!.on('data', (b: Buffer) => log.write(b));
   child.stderr!.on('data', (b: Buffer) => log.write(b));
 
-  let exited = false;
-  let exitInfo = '';
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = true;
-      exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-      resolve();
-    });
-  });
+  // Killed if the runner goes away without running teardown (as the sandbox).
+  const proc = supervise(child);
   let spawnError: Error | undefined;
   child.once('error', (e) => {
     spawnError = e;
   });
 
-  // Last-resort cleanup if the runner goes away without running teardown (as the sandbox).
-  const killNow = () => {
-    if (!exited) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-  };
-  const onSignal = (sig: NodeJS.Signals) => {
-    killNow();
-    if (process.listenerCount(sig) === 1) {
-      removeHooks();
-      process.kill(process.pid, sig);
-    }
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  process.once('exit', killNow);
-  for (const sig of signals) process.on(sig, onSignal);
-  function removeHooks() {
-    process.off('exit', killNow);
-    for (const sig of signals) process.off(sig, onSignal);
-  }
-
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    if (!exited) {
-      child.kill('SIGTERM');
-      const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), STOP_GRACE_MS).unref());
-      if ((await Promise.race([exitPromise.then(() => 'exited' as const), timer])) === 'timeout') {
-        child.kill('SIGKILL');
-        await exitPromise;
-      }
-    }
-    removeHooks();
+    await proc.stop(STOP_GRACE_MS);
     await new Promise<void>((r) => log.end(r));
     if (!process.env.ROSTER_SYNAPSE_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   };
@@ -212,11 +173,11 @@ export async function startSynapse(): Promise<SynapseProcess> {
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
-    if (spawnError || exited) {
+    if (spawnError || proc.exited()) {
       await new Promise((r) => setTimeout(r, 100));
       await stop();
       throw new Error(
-        `Synapse did not start: ${spawnError ? spawnError.message : exitInfo}\n` +
+        `Synapse did not start: ${spawnError ? spawnError.message : proc.exitInfo()}\n` +
           `command: ${python} ${args.join(' ')}\n--- output (${logFile}) ---\n${tail(logFile)}\n` +
           `--- homeserver log (${homeserverLog}) ---\n${tail(homeserverLog)}`,
       );

@@ -94,7 +94,10 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   await page.keyboard.press('ArrowDown');
   await expect.poll(() => focusedName(page)).toBe('email, line 4: bob@x.example');
   await page.keyboard.press('ArrowRight');
+  await expect.poll(() => focusedName(page)).toBe('password, line 4: ••••••••');
+  await page.keyboard.press('ArrowRight');
   await expect.poll(() => focusedName(page)).toBe('Exclude line 4');
+  await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('ArrowLeft');
   await expect.poll(() => focusedName(page)).toBe('email, line 4: bob@x.example');
   await page.keyboard.press('ArrowLeft');
@@ -189,4 +192,50 @@ test("Check's unregistered domain shows on the row it concerns", async ({ page, 
     'Warning from Check: the server has no domain "unregistered.test"',
   );
   expect((await readRows(page))[0].Message).toBe('');
+
+  // The problems filter lists the warned row: it is what the admin has to look at.
+  await inputControls(page).onlyProblems.check();
+  await expect.poll(async () => (await readRows(page)).map((r) => r.Email)).toEqual(['far@unregistered.test']);
+  await inputControls(page).onlyProblems.uncheck();
+  await expect.poll(async () => (await readRows(page)).length).toBe(2);
+});
+
+test('a password set in its grid cell: typed hidden, never shown, and the row turns valid', async ({ page }) => {
+  await openApp(page);
+  await loadFile(page, writeFixture('nopw.csv', 'email,password\nann@x.example,\nbob@x.example,pw-bob-1\n'));
+  await expectCounts(page, 1, 1, 0);
+  const cell = page.getByRole('button', { name: /^password, line 2: / });
+  await expect(cell).toHaveAccessibleName('password, line 2: (none)');
+  expect((await readRows(page))[0].Message).toMatch(/password/i);
+
+  // Esc cancels: nothing is set.
+  await cell.focus();
+  await page.keyboard.press('F2');
+  const field = page.getByRole('textbox', { name: 'password, line 2', exact: true });
+  await expect(field).toBeFocused();
+  await expect(field).toHaveAttribute('type', 'password');
+  await expect(field).toHaveValue('');
+  await field.fill('typed-then-dropped');
+  await page.keyboard.press('Escape');
+  await expect(field).toBeHidden();
+  await expect.poll(() => focusedName(page)).toBe('password, line 2: (none)');
+  await expectCounts(page, 1, 1, 0);
+
+  // Enter saves: the row is valid, the cell shows the mask, the page holds no password.
+  await page.keyboard.press('Enter');
+  await expect(field).toBeFocused();
+  await field.fill('pw-ann-new-9');
+  await page.keyboard.press('Enter');
+  await expect(field).toBeHidden();
+  await expect.poll(() => focusedName(page)).toBe('password, line 2: ••••••••');
+  await expectCounts(page, 2, 0, 0);
+  expect((await readRows(page))[0].Status).toBe('pending');
+  const html = await page.content();
+  for (const secret of ['pw-ann-new-9', 'typed-then-dropped', 'pw-bob-1']) expect(html).not.toContain(secret);
+
+  // The other row's password opens empty too: an existing password is never shown.
+  await page.getByRole('button', { name: 'password, line 3: ••••••••', exact: true }).click();
+  await expect(page.getByRole('textbox', { name: 'password, line 3', exact: true })).toHaveValue('');
+  await page.keyboard.press('Escape');
+  await expectCounts(page, 2, 0, 0);
 });

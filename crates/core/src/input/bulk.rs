@@ -48,9 +48,8 @@ impl Sheet {
                 rows.get(i).is_some_and(|r| !r.excluded)
                     && self
                         .duplicates
-                        .group(&rows[i].email)
-                        .first()
-                        .is_some_and(|&first| first < i)
+                        .first_of(rows, i)
+                        .is_some_and(|first| first < i)
             })
             .collect();
         let mut changed = Vec::new();

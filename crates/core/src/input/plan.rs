@@ -4,14 +4,12 @@
 //! million rows never block the page), and re-checks a row the user edits or excludes
 //! together with the rows that share its address.
 
-use std::borrow::Cow;
-
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::ops::Range;
 
 use crate::input::map::{Field, Mapping, UserRow};
-use crate::input::read::Table;
+use crate::input::read::{SharedStr, Table};
 use crate::input::validate::{validate_with, Problem, Rules};
 
 /// One input row as the run will treat it.
@@ -19,8 +17,9 @@ use crate::input::validate::{validate_with, Problem, Rules};
 pub struct PlannedRow {
     /// The line of the file the row starts on (1-based).
     pub line: u64,
-    /// The address as written in the file, for display and reports even when invalid.
-    pub email: String,
+    /// The address as written in the file, for display and reports even when invalid. It
+    /// points into the file's text (see [`SharedStr`]): no copy per row.
+    pub email: SharedStr,
     /// Whether the row gives a password, for the mask shown in its place.
     pub has_password: bool,
     /// The user took this row out of the import: it ends `skipped` and is never sent.
@@ -96,7 +95,7 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
     }
     PlannedRow {
         line: record.line,
-        email: mapped.get(Field::Email).to_owned(),
+        email: record.fields.share(mapped.get(Field::Email)),
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
         user,
@@ -104,64 +103,161 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
 }
 
 /// Rows by address, ignoring case, for the rule that an address appears once per file.
-/// Excluded rows and rows without an address are not indexed. Most addresses appear once:
-/// their one row is kept inline, without an allocation of its own, and an address that is
-/// lower case already is looked up without being copied.
+/// Excluded rows and rows without an address are not indexed. The index holds no copy of
+/// an address: rows are grouped by a 64-bit hash of the address in lower case (computed
+/// without allocating for ASCII addresses), and whatever decides that two rows share an
+/// address ([`Duplicates::flag`], [`Duplicates::first_of`], keeping the first) compares
+/// the addresses themselves, so two addresses whose hashes collide are never taken for
+/// one. Most addresses appear once: an entry is then the hash and the row (16 bytes);
+/// an address with more rows points to its group in `groups`.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
-    by_email: FxHashMap<Box<str>, Rows>,
+    by_email: FxHashMap<u64, Slot>,
+    /// The groups of two rows or more (one may have shrunk since, or emptied when its
+    /// address left the index).
+    groups: Vec<Rows>,
 }
+
+/// An address's rows in the index: one row, or ([`GROUP`] set) a group's place in
+/// [`Duplicates::groups`].
+#[derive(Debug, Clone, Copy)]
+struct Slot(usize);
+
+/// The bit that makes a [`Slot`] a group's place rather than a row.
+const GROUP: usize = 1 << (usize::BITS - 1);
 
 /// The rows that share one address, in order.
 pub type Rows = SmallVec<[usize; 1]>;
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes with `A`-`Z` lowered (the other bytes as they are).
+fn lower_word(w: u64) -> u64 {
+    let low7 = w & !HIGH;
+    let above_z = low7 + (0x7f - u64::from(b'Z')) * ONES;
+    let from_a = low7 + (0x80 - u64::from(b'A')) * ONES;
+    let upper = (from_a ^ above_z) & !w & HIGH;
+    w | (upper >> 2)
+}
+
+/// The hash of `bytes` with `A`-`Z` lowered, eight bytes at a time.
+fn hash_lower_words(bytes: &[u8]) -> u64 {
+    let mut hash = bytes.len() as u64;
+    let mut mix =
+        |w: u64| hash = (hash.rotate_left(5) ^ lower_word(w)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        mix(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        mix(u64::from_le_bytes(last));
+    }
+    // A final mix (splitmix64's), so that every bit of the key depends on every byte.
+    let mut z = hash;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Whether two addresses are the same, ignoring case (as `str::to_lowercase` compares).
+pub fn same_address(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
 impl Duplicates {
-    fn key(email: &str) -> Option<Cow<'_, str>> {
+    /// The hash of the address in lower case (`None` for no address). ASCII is lowered
+    /// and hashed eight bytes at a time; another address is lowered into a new string
+    /// first (its lower case may be ASCII: the Kelvin sign's is `k`), and hashed the same
+    /// way.
+    fn key(email: &str) -> Option<u64> {
         if email.is_empty() {
-            None
-        } else if email
-            .bytes()
-            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        {
-            Some(Cow::Borrowed(email))
-        } else {
-            Some(Cow::Owned(email.to_lowercase()))
+            return None;
         }
+        Some(if email.is_ascii() {
+            hash_lower_words(email.as_bytes())
+        } else {
+            hash_lower_words(email.to_lowercase().as_bytes())
+        })
     }
 
     pub fn insert(&mut self, row: usize, email: &str) {
-        if let Some(key) = Duplicates::key(email) {
-            let rows = match self.by_email.get_mut(key.as_ref()) {
-                Some(rows) => rows,
-                None => self.by_email.entry(key.into()).or_default(),
-            };
-            if let Err(at) = rows.binary_search(&row) {
-                rows.insert(at, row);
+        debug_assert!(row & GROUP == 0, "a row index below 2^63");
+        let Some(key) = Duplicates::key(email) else {
+            return;
+        };
+        match self.by_email.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Slot(row));
             }
-        }
-    }
-
-    pub fn remove(&mut self, row: usize, email: &str) {
-        if let Some(key) = Duplicates::key(email) {
-            if let Some(rows) = self.by_email.get_mut(key.as_ref()) {
-                rows.retain(|r| *r != row);
-                if rows.is_empty() {
-                    self.by_email.remove(key.as_ref());
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let Slot(slot) = *o.get();
+                if slot & GROUP != 0 {
+                    let rows = &mut self.groups[slot & !GROUP];
+                    if let Err(at) = rows.binary_search(&row) {
+                        rows.insert(at, row);
+                    }
+                } else if slot != row {
+                    let pair = if slot < row { [slot, row] } else { [row, slot] };
+                    self.groups.push(Rows::from_slice(&pair));
+                    o.insert(Slot((self.groups.len() - 1) | GROUP));
                 }
             }
         }
     }
 
-    /// Every row with this address, `row` included when indexed.
-    pub fn group(&self, email: &str) -> &[usize] {
-        Duplicates::key(email)
-            .and_then(|k| self.by_email.get(k.as_ref()))
-            .map_or(&[], |rows| rows.as_slice())
+    pub fn remove(&mut self, row: usize, email: &str) {
+        let Some(key) = Duplicates::key(email) else {
+            return;
+        };
+        let Some(&Slot(slot)) = self.by_email.get(&key) else {
+            return;
+        };
+        let empty = if slot & GROUP != 0 {
+            let rows = &mut self.groups[slot & !GROUP];
+            rows.retain(|r| *r != row);
+            rows.is_empty()
+        } else {
+            slot == row
+        };
+        if empty {
+            self.by_email.remove(&key);
+        }
     }
 
-    /// Every address with its rows, consuming the index.
-    pub fn into_entries(self) -> impl Iterator<Item = (Box<str>, Rows)> {
-        self.by_email.into_iter()
+    /// Every row with this address, `row` included when indexed; in the rare case of a
+    /// hash collision, also the rows of another address (callers that re-check rows may
+    /// re-check one too many; callers that decide compare the addresses).
+    pub fn group(&self, email: &str) -> &[usize] {
+        match Duplicates::key(email).and_then(|k| self.by_email.get(&k)) {
+            None => &[],
+            Some(Slot(slot)) if slot & GROUP != 0 => &self.groups[slot & !GROUP],
+            Some(Slot(row)) => std::slice::from_ref(row),
+        }
+    }
+
+    /// The first indexed row with row `i`'s address (`i` itself when it is the first).
+    pub fn first_of(&self, rows: &[PlannedRow], i: usize) -> Option<usize> {
+        let email = &rows[i].email;
+        self.group(email)
+            .iter()
+            .copied()
+            .find(|&j| j == i || same_address(&rows[j].email, email))
+    }
+
+    /// Every address's entry, consuming the index (to be dropped a piece at a time; the
+    /// groups of several rows, few, go at once).
+    pub fn into_entries(self) -> impl Iterator<Item = (u64, usize)> {
+        self.by_email
+            .into_iter()
+            .map(|(key, Slot(slot))| (key, slot))
     }
 
     /// Indexes the rows in `range`.
@@ -183,9 +279,10 @@ impl Duplicates {
         if group.len() < 2 && group.first().is_none_or(|&j| j == i) {
             return;
         }
+        let email = &rows[i].email;
         let others: Vec<u64> = group
             .iter()
-            .filter(|&&j| j != i)
+            .filter(|&&j| j != i && same_address(&rows[j].email, email))
             .map(|&j| rows[j].line)
             .collect();
         if others.is_empty() {
@@ -319,14 +416,20 @@ impl Sheet {
                 },
                 Default::default(),
             ),
+            groups: Vec::new(),
         };
     }
 
     /// Plans the records in `range` (without the duplicate rule): step 1 of planning.
     pub fn plan_range(&self, range: Range<usize>) -> Vec<PlannedRow> {
-        range
-            .map(|i| plan_record(&self.table, &self.mapping, &self.rules, i))
-            .collect()
+        let mut rows = Vec::with_capacity(range.len());
+        self.plan_range_into(&mut rows, range);
+        rows
+    }
+
+    /// [`Sheet::plan_range`], appending to `rows` (no vector of its own to copy from).
+    pub fn plan_range_into(&self, rows: &mut Vec<PlannedRow>, range: Range<usize>) {
+        rows.extend(range.map(|i| plan_record(&self.table, &self.mapping, &self.rules, i)));
     }
 
     /// Step 2: indexes addresses (call over every range, after step 1).
@@ -349,7 +452,8 @@ impl Sheet {
     pub fn plan_all(&mut self) -> Vec<PlannedRow> {
         self.duplicates = Duplicates::default();
         let n = self.len();
-        let mut rows = self.plan_range(0..n);
+        let mut rows = Vec::with_capacity(n);
+        self.plan_range_into(&mut rows, 0..n);
         self.index_range(&rows, 0..n);
         self.flag_range(&mut rows, 0..n);
         rows
@@ -419,13 +523,28 @@ impl Sheet {
         if !self.rules.unique_emails {
             return Vec::new();
         }
-        let mut later: Vec<usize> = self
-            .duplicates
-            .by_email
-            .values()
-            .filter(|group| group.len() > 1)
-            .flat_map(|group| group[1..].iter().copied())
-            .collect();
+        let mut later: Vec<usize> = Vec::new();
+        for group in self.duplicates.groups.iter().filter(|g| g.len() > 1) {
+            let first = &rows[group[0]].email;
+            if group[1..]
+                .iter()
+                .all(|&j| same_address(&rows[j].email, first))
+            {
+                later.extend_from_slice(&group[1..]);
+            } else {
+                // A hash collision: every row whose address an earlier row of the
+                // group has.
+                for (k, &j) in group.iter().enumerate().skip(1) {
+                    let email = &rows[j].email;
+                    if group[..k]
+                        .iter()
+                        .any(|&e| same_address(&rows[e].email, email))
+                    {
+                        later.push(j);
+                    }
+                }
+            }
+        }
         later.sort_unstable();
         let mut changed = Vec::new();
         for i in later {
@@ -585,6 +704,83 @@ mod tests {
             "{}",
             rows[0].problems_text()
         );
+    }
+
+    #[test]
+    fn addresses_whose_hashes_collide_are_not_duplicates() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'z', b, 0x80 | b, b'@', b'Z', b]);
+            let lower = u64::from_le_bytes(
+                [b, b'A', b'z', b, 0x80 | b, b'@', b'Z', b].map(|c| c.to_ascii_lowercase()),
+            );
+            assert_eq!(lower_word(word), lower, "{b}");
+        }
+        assert!(same_address("Ann@X.y", "ann@x.Y"));
+        assert!(same_address("\u{212A}@x.y", "k@x.y"));
+        assert!(!same_address("ann@x.y", "anne@x.y"));
+        assert_eq!(Duplicates::key("\u{212A}@X.y"), Duplicates::key("k@x.y"));
+        assert_eq!(Duplicates::key(""), None);
+        let long = "A".repeat(100) + "@x.y";
+        assert_eq!(
+            Duplicates::key(&long),
+            Duplicates::key(&long.to_lowercase())
+        );
+        let t = read(b"email,password\nann@x.y,p1\nbob@x.y,p2\nann@x.y,p3\ncyd@x.y,p4\n").unwrap();
+        let m = Mapping::auto(&t);
+        let mut sheet = Sheet::new(t, m, aurora());
+        let mut rows = sheet.plan_all();
+        // Make bob's and cyd's rows collide with ann's (as if their hashes were equal).
+        let ann = Duplicates::key("ann@x.y").unwrap();
+        let mut by_email = FxHashMap::default();
+        by_email.insert(ann, Slot(GROUP));
+        sheet.duplicates = Duplicates {
+            by_email,
+            groups: vec![Rows::from_slice(&[0, 1, 2, 3])],
+        };
+        for i in 0..4 {
+            sheet.refresh(&mut rows, i);
+        }
+        let flagged: Vec<bool> = rows.iter().map(|r| r.user.is_err()).collect();
+        assert_eq!(flagged, [true, false, true, false]);
+        assert!(rows[0].problems_text().contains("also on line 4)"));
+        assert_eq!(sheet.duplicates.first_of(&rows, 2), Some(0));
+        let mut tally = Tally::of(&rows);
+        let changed = sheet.keep_first_duplicates(&mut rows, &mut tally);
+        assert!(changed.contains(&2));
+        let excluded: Vec<bool> = rows.iter().map(|r| r.excluded).collect();
+        assert_eq!(excluded, [false, false, true, false]);
+    }
+
+    #[test]
+    fn the_index_follows_inserts_and_removals_as_a_map_of_sets_does() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let emails = ["a@x.y", "A@X.Y", "b@x.y", "c@x.y", ""];
+        let mut index = Duplicates::default();
+        let mut model: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        let mut seed = 7u64;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let row = (seed >> 33) as usize % 6;
+            let email = emails[(seed >> 40) as usize % emails.len()];
+            let set = model.entry(email.to_lowercase()).or_default();
+            if seed >> 63 == 0 {
+                index.insert(row, email);
+                set.insert(row);
+            } else {
+                index.remove(row, email);
+                set.remove(&row);
+            }
+            for e in emails {
+                let want: Vec<usize> = if e.is_empty() {
+                    Vec::new()
+                } else {
+                    model
+                        .get(&e.to_lowercase())
+                        .map_or(Vec::new(), |s| s.iter().copied().collect())
+                };
+                assert_eq!(index.group(e), want.as_slice(), "{e}");
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Reading a dropped file: bytes to text, text to records with their line numbers.
 
 use std::fmt;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -14,39 +15,60 @@ pub struct Record {
     pub fields: Fields,
 }
 
-/// A record's fields, trimmed and unquoted, stored compactly: their text back to back in
-/// one allocation, and where each one ends (inline for up to [`INLINE_FIELDS`] fields).
-/// A million records are a million allocations this way, not one per field (profiling
-/// the read path showed most of its time in the allocator; see BENCHMARKS.md).
-#[derive(Clone, Default, PartialEq, Eq)]
+/// A record's fields, trimmed and unquoted. Most records hold no text of their own: their
+/// fields are spans of the decoded file's text, which every record shares (one reference
+/// count, no copy). A record whose fields differ from the text (a doubled quote inside
+/// quotes, an edited cell) holds its own copy, its fields back to back. Either way the
+/// spans are inline for up to [`INLINE_FIELDS`] fields. A million records are then no
+/// allocation at all (profiling the read path showed most of its time in the allocator;
+/// see BENCHMARKS.md).
+#[derive(Clone)]
 pub struct Fields {
-    text: Box<str>,
-    ends: SmallVec<[u32; INLINE_FIELDS]>,
+    text: Arc<String>,
+    /// Where each field starts and ends in `text`.
+    spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
 }
 
 /// How many fields a record holds without a second allocation.
 pub const INLINE_FIELDS: usize = 8;
 
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            text: Arc::default(),
+            spans: SmallVec::new(),
+        }
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
+
 impl Fields {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.text[start..end])
+        let (start, end) = *self.spans.get(i)?;
+        Some(&self.text[start as usize..end as usize])
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|i| &self[i])
     }
 
-    /// Sets field `i` (adding empty fields up to it if the record is shorter).
+    /// Sets field `i` (adding empty fields up to it if the record is shorter). The record
+    /// then holds its own copy of its fields.
     pub fn set(&mut self, i: usize, value: &str) {
         let mut fields: Vec<&str> = self.iter().collect();
         if fields.len() <= i {
@@ -57,33 +79,211 @@ impl Fields {
     }
 }
 
-/// Collects one record's fields, reused from record to record; [`FieldsBuilder::build`]
-/// makes the compact copy.
+impl Fields {
+    /// `value` as a [`SharedStr`]: a span of this record's text when it is one (a field,
+    /// or a part of one), else a copy.
+    pub fn share(&self, value: &str) -> SharedStr {
+        let base = self.text.as_ptr() as usize;
+        let at = value.as_ptr() as usize;
+        if at >= base && at + value.len() <= base + self.text.len() {
+            let start = at - base;
+            if let (Ok(start32), Ok(end)) =
+                (u32::try_from(start), u32::try_from(start + value.len()))
+            {
+                return SharedStr {
+                    text: Arc::clone(&self.text),
+                    start: start32,
+                    end,
+                };
+            }
+        }
+        SharedStr::from(value)
+    }
+}
+
+/// A piece of text that shares the decoded file's text with the records (see [`Fields`]):
+/// a reference count and a span, no copy of its own. Reads as a `&str`.
+#[derive(Clone)]
+pub struct SharedStr {
+    text: Arc<String>,
+    start: u32,
+    end: u32,
+}
+
+impl SharedStr {
+    pub fn as_str(&self) -> &str {
+        &self.text[self.start as usize..self.end as usize]
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> SharedStr {
+        SharedStr::from("")
+    }
+}
+
+impl From<&str> for SharedStr {
+    /// A copy of `value`, in a text of its own.
+    fn from(value: &str) -> SharedStr {
+        SharedStr::from(value.to_owned())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(value: String) -> SharedStr {
+        let end = u32::try_from(value.len()).expect("a value shorter than 4 GiB");
+        SharedStr {
+            text: Arc::new(value),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Collects one record's fields, reused from record to record: either as spans of the
+/// shared text (while every field is found in it) or, once one is not, as text of its
+/// own; [`FieldsBuilder::build`] makes the record.
 #[derive(Default)]
 struct FieldsBuilder {
+    /// The fields so far as spans of the shared text, while `owned` is false.
+    spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
+    /// The fields so far back to back, once one of them is not a span of the text.
     text: String,
     ends: SmallVec<[u32; INLINE_FIELDS]>,
+    owned: bool,
+    /// Whether every field so far is empty.
+    empty: bool,
 }
 
 impl FieldsBuilder {
     fn clear(&mut self) {
+        self.spans.clear();
         self.text.clear();
         self.ends.clear();
+        self.owned = false;
+        self.empty = true;
+    }
+
+    /// Adds a field found at `span` of the shared text `shared`.
+    fn push_span(&mut self, shared: &str, span: (u32, u32)) {
+        if self.owned {
+            self.push(&shared[span.0 as usize..span.1 as usize]);
+        } else {
+            self.empty &= span.0 == span.1;
+            self.spans.push(span);
+        }
+    }
+
+    /// Adds a field that is not a span of the shared text (`shared`, whose spans so far
+    /// are copied first).
+    fn push_owned(&mut self, shared: &str, field: &str) {
+        if !self.owned {
+            self.owned = true;
+            for &(start, end) in &self.spans {
+                self.text.push_str(&shared[start as usize..end as usize]);
+                self.ends.push(self.text.len() as u32);
+            }
+        }
+        self.push(field);
     }
 
     fn push(&mut self, field: &str) {
+        self.owned = true;
+        self.empty &= field.is_empty();
         self.text.push_str(field);
         self.ends.push(self.text.len() as u32);
     }
 
     fn all_empty(&self) -> bool {
-        self.text.is_empty()
+        self.empty
     }
 
-    fn build(&self) -> Fields {
+    /// The record: spans of `shared`, or a copy of its own text.
+    fn build(&self, shared: &Arc<String>) -> Fields {
+        if !self.owned {
+            return Fields {
+                text: Arc::clone(shared),
+                spans: self.spans.clone(),
+            };
+        }
+        let mut start = 0;
         Fields {
-            text: self.text.as_str().into(),
-            ends: self.ends.clone(),
+            text: Arc::new(self.text.clone()),
+            spans: self
+                .ends
+                .iter()
+                .map(|&end| (std::mem::replace(&mut start, end), end))
+                .collect(),
         }
     }
 }
@@ -99,10 +299,12 @@ impl std::ops::Index<usize> for Fields {
 impl<S: AsRef<str>> FromIterator<S> for Fields {
     fn from_iter<I: IntoIterator<Item = S>>(fields: I) -> Fields {
         let mut builder = FieldsBuilder::default();
+        builder.clear();
+        builder.owned = true;
         for f in fields {
             builder.push(f.as_ref());
         }
-        builder.build()
+        builder.build(&Arc::default())
     }
 }
 
@@ -340,6 +542,30 @@ fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `str::trim`, with ASCII ends trimmed byte by byte (most fields); an end that is not
+/// plain ASCII (or is a vertical tab, which `trim` removes and `trim_ascii` keeps) takes
+/// the general way.
+fn trim(field: &str) -> &str {
+    let quick = field.trim_ascii();
+    let plain = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii() && b != 0x0b);
+    if plain(quick.as_bytes().first()) && plain(quick.as_bytes().last()) {
+        quick
+    } else {
+        field.trim()
+    }
+}
+
+/// Where [`unquote`]'s answer lies within `field`, when it is a part of it (it is not when
+/// a doubled quote is made one).
+fn unquoted_span(field: &str) -> Option<(usize, usize)> {
+    match field.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        Some(inner) if !inner.is_empty() => {
+            (!inner.contains("\"\"")).then_some((1, field.len() - 1))
+        }
+        _ => Some((0, field.len())),
+    }
+}
+
 /// The state of one field while a record's raw bytes are scanned, as `csv-core` reads
 /// them with its defaults: a quote counts only as a field's first byte, a doubled quote
 /// inside quotes is a quote, and after the closing quote the field goes on unquoted.
@@ -507,12 +733,12 @@ pub fn literal_stray_quotes(text: &str, delimiter: u8) -> Option<String> {
     })
 }
 
-/// Text the parser reads from: a borrowed or an owned string.
-struct TextBytes<T>(T);
+/// The text the parser reads from, shared with the records it makes.
+struct TextBytes(Arc<String>);
 
-impl<T: AsRef<str>> AsRef<[u8]> for TextBytes<T> {
+impl AsRef<[u8]> for TextBytes {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_ref().as_bytes()
+        self.0.as_bytes()
     }
 }
 
@@ -520,13 +746,16 @@ impl<T: AsRef<str>> AsRef<[u8]> for TextBytes<T> {
 /// call [`Parser::step`] until it says it is done, then [`Parser::finish`].
 /// Fields are trimmed (so the seed's `email | password` lines read as two clean fields),
 /// blank lines are skipped, and quoting follows RFC 4180, by the `csv` crate.
-/// The text is borrowed (`&str`) or owned (`String`, as [`crate::input::reading::Reading`] does).
+/// The parser owns the text (a borrowed one is copied once), and the records it makes
+/// share it: see [`Fields`].
 ///
 /// A quoted field that runs across lines looking like records of their own, across more
 /// than [`MAX_FIELD_LINES`] lines, or to the end of the file is recorded in
 /// [`Table::broken`]: its row is invalid and the summary names the line.
-pub struct Parser<T: AsRef<str>> {
-    reader: csv::Reader<std::io::Cursor<TextBytes<T>>>,
+pub struct Parser {
+    reader: csv::Reader<std::io::Cursor<TextBytes>>,
+    /// The whole text (the reader's too), which the records' fields point into.
+    text: Arc<String>,
     skipped: usize,
     layout: Layout,
     /// (byte offset, line number) counted so far, to turn offsets into lines.
@@ -542,6 +771,33 @@ pub struct Parser<T: AsRef<str>> {
     done: bool,
 }
 
+/// How many `\n` bytes `bytes` holds, eight at a time (the span between two records is
+/// short, one record's text, where a search for each line break costs more). Each word
+/// gives a 1 in every byte that is a line break; up to 31 words are summed bytewise (at
+/// most 248 per byte) before one multiplication adds a sum's eight bytes.
+fn count_newlines(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    // A 1 in each zero byte of `w` (exact: no carry crosses a byte).
+    let zeros = |w: u64| (!(((w & LOW7) + LOW7) | w) & !LOW7) >> 7;
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0;
+    loop {
+        let mut sums = 0u64;
+        let mut taken = 0;
+        for word in words.by_ref().take(31) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            sums += zeros(w ^ (u64::from(b'\n') * ONES));
+            taken += 1;
+        }
+        n += (sums.wrapping_mul(ONES) >> 56) as usize;
+        if taken < 31 {
+            break;
+        }
+    }
+    n + words.remainder().iter().filter(|&&b| b == b'\n').count()
+}
+
 /// The line at byte `byte` of `bytes`, counting on from `counted` (offsets only grow).
 /// The csv crate does not count the blank lines it skips, and a record's offset points
 /// before them, so line breaks at `byte` are stepped over first.
@@ -551,15 +807,16 @@ fn line_at(bytes: &[u8], counted: &mut (usize, u64), mut byte: usize) -> u64 {
     }
     let (from, line) = *counted;
     let byte = byte.max(from).min(bytes.len());
-    let newlines = bytes[from..byte].iter().filter(|&&b| b == b'\n').count();
+    let newlines = count_newlines(&bytes[from..byte]);
     *counted = (byte, line + newlines as u64);
     counted.1
 }
 
-impl<T: AsRef<str>> Parser<T> {
-    pub fn new(text: T, layout: Layout) -> Parser<T> {
-        let skipped = offset_after_lines(text.as_ref(), layout.skip_lines);
-        let mut cursor = std::io::Cursor::new(TextBytes(text));
+impl Parser {
+    pub fn new(text: impl Into<String>, layout: Layout) -> Parser {
+        let text = Arc::new(text.into());
+        let skipped = offset_after_lines(&text, layout.skip_lines);
+        let mut cursor = std::io::Cursor::new(TextBytes(Arc::clone(&text)));
         cursor.set_position(skipped as u64);
         Parser {
             // Fields are trimmed here, as they are turned into text (the csv crate's own
@@ -569,6 +826,7 @@ impl<T: AsRef<str>> Parser<T> {
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(cursor),
+            text,
             skipped,
             layout,
             counted: (0, layout.skip_lines as u64 + 1),
@@ -583,7 +841,49 @@ impl<T: AsRef<str>> Parser<T> {
 
     /// The text after the skipped lines.
     fn bytes(&self) -> &[u8] {
-        &self.reader.get_ref().get_ref().0.as_ref().as_bytes()[self.skipped..]
+        &self.text.as_bytes()[self.skipped..]
+    }
+
+    /// Puts the record just read into `scratch`, trimmed and unquoted: as spans of the
+    /// text where its fields are found there unchanged (most records: the csv crate
+    /// changes a field only when it unescapes quotes), else as a copy.
+    fn fields_of_record(&mut self) {
+        self.scratch.clear();
+        let text = self.text.as_str();
+        let bytes = text.as_bytes();
+        // Where the record starts in the text: the csv crate's offset points before the
+        // blank lines it skipped. Spans are 32-bit: a larger text is copied record by record.
+        let mut at = self.skipped + self.record.position().map_or(0, |p| p.byte() as usize);
+        while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        let mut aligned = text.len() <= u32::MAX as usize;
+        for (k, field) in self.record.iter().enumerate() {
+            if k > 0 {
+                at += 1;
+            }
+            aligned = aligned && bytes.get(at..at + field.len()) == Some(field);
+            if aligned {
+                // The field is the text's own bytes there; the csv crate splits only at
+                // ASCII bytes, so they start and end on characters.
+                let value = &text[at..at + field.len()];
+                let trimmed = trim(value);
+                let start = at + (trimmed.as_ptr() as usize - value.as_ptr() as usize);
+                match unquoted_span(trimmed) {
+                    Some((from, to)) => self
+                        .scratch
+                        .push_span(text, ((start + from) as u32, (start + to) as u32)),
+                    None => self.scratch.push_owned(text, &unquote(trimmed)),
+                }
+            } else {
+                // The text is UTF-8 and the csv crate splits only at ASCII bytes, so
+                // every field is UTF-8 too.
+                let value = std::str::from_utf8(field)
+                    .expect("fields of UTF-8 text split at ASCII are UTF-8");
+                self.scratch.push_owned(text, &unquote(value.trim()));
+            }
+            at += field.len();
+        }
     }
 
     /// Reads up to `max_records` more records. Returns true when the text is used up.
@@ -594,14 +894,7 @@ impl<T: AsRef<str>> Parser<T> {
                 Ok(false) => self.done = true,
                 Ok(true) => {
                     read += 1;
-                    // The text is UTF-8 and the csv crate splits only at ASCII bytes, so
-                    // every field is UTF-8 too.
-                    self.scratch.clear();
-                    for field in self.record.iter() {
-                        let field = std::str::from_utf8(field)
-                            .expect("fields of UTF-8 text split at ASCII are UTF-8");
-                        self.scratch.push(&unquote(field.trim()));
-                    }
+                    self.fields_of_record();
                     if self.scratch.all_empty() {
                         continue;
                     }
@@ -611,7 +904,7 @@ impl<T: AsRef<str>> Parser<T> {
                     let spans = self.reader.position().line()
                         - self.record.position().map_or(0, |p| p.line());
                     let multiline = spans > 1 && self.record.as_slice().contains(&b'\n');
-                    let fields = self.scratch.build();
+                    let fields = self.scratch.build(&self.text);
                     if self.layout.header && self.header.is_none() && self.records.is_empty() {
                         self.header = Some(fields.iter().map(str::to_owned).collect());
                         continue;
@@ -734,8 +1027,7 @@ pub fn parse_layout(text: &str, layout: Layout) -> Result<Table, ReadError> {
     } else {
         None
     };
-    let text = lenient.as_deref().unwrap_or(text);
-    let mut parser = Parser::new(text, layout);
+    let mut parser = Parser::new(lenient.unwrap_or_else(|| text.to_owned()), layout);
     while !parser.step(usize::MAX)? {}
     parser.finish()
 }
@@ -1005,6 +1297,106 @@ mod tests {
         assert_eq!(lenient.records.len(), 10_000);
         assert_eq!(&lenient.records[999].fields[2], "\"Name 1000");
         assert_eq!(&lenient.records[4999].fields[2], "Name 5000\"");
+    }
+
+    /// Whether a record's fields point into the parsed text rather than a copy.
+    fn shares(t: &Table, i: usize) -> bool {
+        Arc::ptr_eq(&t.records[i].fields.text, &t.records[0].fields.text)
+    }
+
+    #[test]
+    fn records_point_into_the_text_unless_a_field_was_unescaped() {
+        let text = "title line\r\n\r\nemail | password | note\r\n\r\n  a@x.y |  p1 | \"n 1\"\r\n\r\n\r\nb@x.y|\"p \"\"2\"\"\"|x\nc@x.y | \"p3\" |\"\"\"\"\nd@x.y|p4| \"a\"\"b\" \n e@x.y ,p5,  \n";
+        let t = parse_layout(
+            text,
+            Layout {
+                delimiter: b'|',
+                skip_lines: 1,
+                header: true,
+                literal_quotes: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            t.header,
+            Some(vec!["email".into(), "password".into(), "note".into()])
+        );
+        assert_eq!(
+            fields(&t),
+            [
+                vec!["a@x.y", "p1", "n 1"],
+                vec!["b@x.y", "p \"2\"", "x"],
+                vec!["c@x.y", "p3", "\""],
+                vec!["d@x.y", "p4", "a\"b"],
+                vec!["e@x.y ,p5,"],
+            ]
+        );
+        assert_eq!(
+            t.records.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [5, 8, 9, 10, 11]
+        );
+        // Fields the csv crate or the unquoting changed are copied; the others are not.
+        // (Line 9's last field, `""""`, reads as `"`, which is what the text holds where
+        // that field starts: every field is compared with the text, so that is a span.)
+        let shared: Vec<bool> = (0..5).map(|i| shares(&t, i)).collect();
+        assert_eq!(shared, [true, false, true, false, true]);
+        // An edit gives the record its own copy, and the others keep pointing in.
+        let mut t = t;
+        t.records[4].fields.set(0, "f@x.y");
+        assert!(!shares(&t, 4));
+        assert_eq!(fields(&t)[4], ["f@x.y"]);
+        assert_eq!(t.records[0].fields, ["a@x.y", "p1", "n 1"]);
+    }
+
+    #[test]
+    fn a_shared_piece_of_a_field_points_into_the_text() {
+        let t = read(b"email,password\nann@x.y,p1\n").unwrap();
+        let fields = &t.records[0].fields;
+        let email = fields.share(&fields[0]);
+        assert_eq!(email, "ann@x.y");
+        assert!(Arc::ptr_eq(&email.text, &fields.text));
+        let domain = fields.share(fields[0].split_once('@').unwrap().1);
+        assert_eq!((domain.as_str(), domain.start), ("x.y", 19));
+        let other = fields.share("ann@x.y");
+        assert!(!Arc::ptr_eq(&other.text, &fields.text));
+        assert_eq!(other, email);
+        assert_eq!(SharedStr::default(), "");
+    }
+
+    #[test]
+    fn fields_are_trimmed_as_str_trim_does() {
+        for field in [
+            "",
+            " ",
+            " a ",
+            "\u{b}a\u{b}",
+            "\u{a0}a\u{2003}",
+            " \u{85} é ",
+            "\t\r\n a b \x0c",
+            "\u{b}",
+            "x\u{3000}",
+        ] {
+            assert_eq!(trim(field), field.trim(), "{field:?}");
+        }
+    }
+
+    #[test]
+    fn newlines_are_counted_eight_bytes_at_a_time() {
+        let text: Vec<u8> = (0..=255u8)
+            .chain(std::iter::repeat_n(b'\n', 600))
+            .chain(0..=255u8)
+            .map(|i| if i % 7 == 0 || i == 10 { b'\n' } else { i })
+            .collect();
+        for from in 0..20 {
+            for to in (from..text.len()).step_by(3) {
+                let slow = text[from..to].iter().filter(|&&b| b == b'\n').count();
+                assert_eq!(count_newlines(&text[from..to]), slow);
+            }
+        }
+        assert_eq!(
+            count_newlines(&[0x8a, 0x0a, 0x0b, 0x09, 0xff, 0x0a, 0, 0x0a, 0x0a]),
+            4
+        );
     }
 
     #[test]

@@ -71,13 +71,12 @@ impl Planning {
         let range = self.at..self.at.saturating_add(budget).min(self.n);
         match self.pass {
             0 => {
-                let mut part = sheet.plan_range(range.clone());
+                sheet.plan_range_into(&mut self.rows, range.clone());
                 if let Some(excluded) = &self.excluded {
-                    for (row, i) in part.iter_mut().zip(range.clone()) {
+                    for (row, i) in self.rows[range.clone()].iter_mut().zip(range.clone()) {
                         row.excluded = excluded[i];
                     }
                 }
-                self.rows.extend(part);
             }
             1 => sheet.index_range(&self.rows, range.clone()),
             _ => {
@@ -135,7 +134,7 @@ enum Phase {
         at: usize,
     },
     Parsing {
-        parser: Box<Parser<String>>,
+        parser: Box<Parser>,
         encoding: TextEncoding,
         layout: Layout,
         len: usize,

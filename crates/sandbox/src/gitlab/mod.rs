@@ -37,17 +37,14 @@ use std::time::{Duration, Instant};
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
-    CONTENT_TYPE, RETRY_AFTER, VARY,
-};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
+use crate::cors::{expose, preflight_answer, PreflightRule};
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::state::{App, Shared};
@@ -145,38 +142,24 @@ pub fn is_gitlab_path(path: &str) -> bool {
 
 /// A preflight to `/api/*` as rack-cors answers it for GitLab's rule.
 pub fn preflight(cors: &Cors, request_headers: &HeaderMap) -> Option<Response> {
-    let origin = cors.allow_origin()?;
-    let mut response = StatusCode::OK.into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"),
-    );
-    if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
-        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
-    }
-    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("7200"));
-    headers.insert(VARY, HeaderValue::from_static("Origin"));
-    Some(response)
+    let rule = PreflightRule {
+        status: StatusCode::OK,
+        methods: "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+        max_age: "7200",
+        vary: true,
+    };
+    Some(preflight_answer(
+        cors.allow_origin()?,
+        &rule,
+        request_headers,
+    ))
 }
 
 /// The CORS headers of a real `/api/*` answer.
 pub fn decorate(cors: &Cors, response: &mut Response) {
-    let Some(origin) = cors.allow_origin() else {
-        return;
-    };
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    if let Some(origin) = cors.allow_origin() {
+        expose(origin, EXPOSED_HEADERS, true, response);
     }
-    headers.insert(
-        ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(EXPOSED_HEADERS),
-    );
-    headers.append(VARY, HeaderValue::from_static("Origin"));
 }
 
 fn message(status: StatusCode, message: Value) -> Response {

@@ -41,17 +41,14 @@ use std::time::{Duration, Instant};
 
 use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
-    RETRY_AFTER, VARY, WWW_AUTHENTICATE,
-};
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
+use crate::cors::{expose, preflight_answer, PreflightRule};
 use crate::ratelimit::Verdict;
 use crate::state::{App, Shared};
 use crate::util::{
@@ -139,39 +136,24 @@ pub fn is_graph_path(path: &str) -> bool {
 /// A preflight to a Graph path (the sandbox's values): 200, the allowed origin, the
 /// methods, the requested headers echoed, a one-hour max age.
 pub fn preflight(cors: &Cors, request_headers: &HeaderMap) -> Option<Response> {
-    let origin = cors.allow_origin()?;
-    let mut response = StatusCode::OK.into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
-    );
-    if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
-        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
-    }
-    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
-    Some(response)
+    let rule = PreflightRule {
+        status: StatusCode::OK,
+        methods: "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+        max_age: "3600",
+        vary: false,
+    };
+    Some(preflight_answer(
+        cors.allow_origin()?,
+        &rule,
+        request_headers,
+    ))
 }
 
 /// The CORS headers of a real Graph answer: the allowed origin and the exposed headers
 /// (`Retry-After` among them, so a page can honour a 429).
 pub fn decorate(cors: &Cors, response: &mut Response) {
-    let Some(origin) = cors.allow_origin() else {
-        return;
-    };
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
-    headers.insert(
-        ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(EXPOSED_HEADERS),
-    );
-    if origin != "*" {
-        headers.append(VARY, HeaderValue::from_static("Origin"));
+    if let Some(origin) = cors.allow_origin() {
+        expose(origin, EXPOSED_HEADERS, origin != "*", response);
     }
 }
 
