@@ -5,7 +5,10 @@
 #        BENCH_RATED_ROWS (600), BENCH_BASELINE_ROWS (= BENCH_ROWS),
 #        BENCH_UNSTATED_ROWS (240), BENCH_UNSTATED_LIMIT (120),
 #        BENCH_IMPORT_LONGTASK_ROWS (100000), BENCH_STALL_MS (60000),
-#        BENCH_PARSE_ROWS ("10000,100000,1000000"), BENCH_REPEAT (5). Full size takes about an hour.
+#        BENCH_PARSE_ROWS ("10000,100000,1000000"), BENCH_REPEAT (5),
+#        BENCH_PROFILE_ROWS (ROSTER_BENCH_ROWS, else 1000000), BENCH_PROFILE_DIRTY (0).
+#        Full size takes about an hour. The CPU profile names wasm functions only when the
+#        app is built with names (see tests/e2e/bench/profile.bench.ts and ROSTER_DIST).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 build_app

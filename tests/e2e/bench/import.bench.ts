@@ -14,7 +14,8 @@
  * sandbox show (lib/watchdog.ts) instead of waiting out its timeout.
  * Environment: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
  * BENCH_RATED_ROWS (600; 0 skips), BENCH_BASELINE_ROWS (BENCH_ROWS; 0 skips),
- * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000).
+ * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000), BENCH_IMPORT_PROFILE
+ * (unset; 1 = a CPU profile of each latency-bound run, summarised per function).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +25,7 @@ import { writeFixture } from '../lib/files';
 import { controls, fillMumara, openApp } from '../lib/app';
 import { clickStart, diagnosis, waitForRunEnd } from '../lib/watchdog';
 import { startProfile } from '../lib/profile';
+import { summarise, formatSummary, type Profile } from './cpu-profile';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -45,6 +47,7 @@ interface Result {
   longest_task_ms?: number;
   long_task_total_ms?: number;
   long_tasks?: number;
+  [k: string]: unknown;
 }
 const results: Result[] = [];
 
@@ -63,9 +66,46 @@ function auroraFile(n: number, tag: string): string {
 
 test.describe.configure({ mode: 'serial' });
 
+const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : 0);
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/**
+ * Where a run's time went, from the page's Resource Timing entries of the API requests
+ * between `from` and `to` (performance.now() ms): how long each request took from fetch
+ * start to its answer's end (the server's latency, any preflight, the network and the
+ * browser's own work), and, one request after the other, the page's gap between one
+ * answer's end and the next request's start (the driver's wake-up and the next request's
+ * construction; meaningful at one in flight).
+ */
+async function requestTiming(page: import('@playwright/test').Page, apiUrl: string, from: number, to: number) {
+  const entries = await page.evaluate(
+    ({ apiUrl, from, to }) =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((e) => e.name.startsWith(apiUrl) && !e.name.includes('/_sandbox/') && e.startTime >= from && e.startTime <= to)
+        .map((e) => ({ start: e.startTime, end: e.responseEnd })),
+    { apiUrl, from, to },
+  );
+  entries.sort((a, b) => a.start - b.start);
+  const durations = entries.map((e) => e.end - e.start);
+  const gaps: number[] = [];
+  for (let i = 1; i < entries.length; i++) gaps.push(entries[i].start - entries[i - 1].end);
+  return {
+    requests: entries.length,
+    request_ms_median: med(durations),
+    request_ms_mean: mean(durations),
+    request_ms_max: Math.max(0, ...durations),
+    gap_ms_median: med(gaps),
+    gap_ms_mean: mean(gaps),
+    click_to_first_request_ms: entries.length ? entries[0].start - from : 0,
+    last_answer_to_finished_ms: entries.length ? to - entries[entries.length - 1].end : 0,
+  };
+}
+
 for (const c of CONCURRENCY) {
   test(`Aurora: ${ROWS} creates, ${LATENCY} ms latency, ${c} in flight`, async ({ page, sandbox }) => {
     await resetSandbox({ aurora: { latency_ms: LATENCY } });
+    // Every request's Resource Timing entry (the default buffer keeps 250).
+    await page.addInitScript(() => performance.setResourceTimingBufferSize(1_000_000));
     await openApp(page);
     await controls(page).chooseFile.setInputFiles(writeFixture('bench.txt', auroraFile(ROWS, `c${c}-`)));
     await expect(controls(page).progress).toHaveAttribute('aria-valuemax', String(ROWS));
@@ -74,14 +114,38 @@ for (const c of CONCURRENCY) {
     await ui.password.fill('12345');
     await page.getByLabel('Parallel requests').fill(String(c));
     await page.getByLabel('Attempts per row').fill('1');
+    const preflights0 = (await sandboxState()).preflights;
+    // BENCH_IMPORT_PROFILE=1: a CPU profile of the whole run, summarised per function.
+    const cdp = process.env.BENCH_IMPORT_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+      await cdp.send('Profiler.start');
+    }
+    const p0 = await page.evaluate(() => performance.now());
     const t0 = Date.now();
     await clickStart(page);
     await waitForRunEnd(page, { overallMs: 60 * 60_000, what: `the c=${c} run` });
     const seconds = (Date.now() - t0) / 1000;
+    if (cdp) {
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+      await cdp.detach();
+      console.log(`[profile] c=${c}, ${ROWS} rows: ${formatSummary(summarise(profile, 40))}`);
+    }
+    const p1 = await page.evaluate(() => performance.now());
     const state = await sandboxState();
     expect(state.aurora.users).toHaveLength(ROWS);
     const bound = (ROWS * LATENCY) / 1000 / c;
-    record({ name: `latency-bound c=${c}`, rows: ROWS, seconds, bound_seconds: bound, ratio_to_bound: seconds / bound });
+    const timing = await requestTiming(page, sandbox.apiUrl, p0, p1);
+    record({
+      name: `latency-bound c=${c}`,
+      rows: ROWS,
+      seconds,
+      bound_seconds: bound,
+      ratio_to_bound: seconds / bound,
+      preflights: state.preflights - preflights0,
+      ...timing,
+    });
   });
 }
 
