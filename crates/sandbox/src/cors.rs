@@ -9,6 +9,10 @@
 //! Off: `OPTIONS` is answered 405 with no CORS header and answers carry none, so a
 //! browser blocks everything, exactly as with a real server nobody configured.
 //!
+//! That generic answer is the one Roster's diagnosis gives as a reverse-proxy rule for
+//! Mumara, which documents no CORS of its own. Aurora's API (`/`, `/index.php`) answers as
+//! the Aurora framework's `Application::Start` does with `AllowCrossDomainRequestsFromOrigin`
+//! set (see [`aurora_preflight`]): no max age, so a browser asks again every few seconds.
 //! Keycloak, Graph and GitLab paths answer CORS as those servers do (each module's
 //! `preflight` and `decorate`, driven by the same `cors` knob); see their documentation.
 //!
@@ -17,9 +21,9 @@
 
 use axum::extract::{Request, State};
 use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
-    ORIGIN, VARY,
+    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+    ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ALLOW, ORIGIN, VARY,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -98,9 +102,15 @@ pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Resp
     }
 
     if let Some(shape) = shape {
-        let origin = request.headers().get(ORIGIN).cloned();
+        let request_headers = request.headers().clone();
+        let origin = request_headers.get(ORIGIN).cloned();
         let mut response = next.run(request).await;
-        shape.decorate(&configured, origin.as_ref(), &mut response);
+        shape.decorate(
+            &configured,
+            &request_headers,
+            origin.as_ref(),
+            &mut response,
+        );
         return response;
     }
     let mut response = next.run(request).await;
@@ -167,9 +177,60 @@ pub fn expose(origin: &str, exposed: &'static str, vary: bool, response: &mut Re
     }
 }
 
+/// Aurora's preflight with `AllowCrossDomainRequestsFromOrigin` set (Aurora framework,
+/// `system/Application.php`, `Start`): HTTP 200 with no body; the allowed origin (the
+/// request's own `Origin` for `*`, since `*` does not work with cookies) and
+/// `Access-Control-Allow-Credentials: true`; `Access-Control-Allow-Methods: GET, POST,
+/// OPTIONS` when a method is asked about and the requested headers echoed. No max age and
+/// no `Vary`. `None` when the setting is empty: the generic 405 applies.
+pub fn aurora_preflight(cors: &Cors, request_headers: &HeaderMap) -> Option<Response> {
+    let mut response = StatusCode::OK.into_response();
+    let origin = aurora_origin(cors, request_headers)?;
+    let headers = response.headers_mut();
+    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
+    if request_headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+    }
+    if let Some(requested) = request_headers.get(ACCESS_CONTROL_REQUEST_HEADERS) {
+        headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, requested.clone());
+    }
+    Some(response)
+}
+
+/// The origin Aurora allows: the configured one, or for `*` the request's (none for a
+/// request without one, which no browser sends cross-origin).
+fn aurora_origin(cors: &Cors, request_headers: &HeaderMap) -> Option<HeaderValue> {
+    match cors {
+        Cors::Off => None,
+        Cors::Any => request_headers.get(ORIGIN).cloned(),
+        Cors::Origin(only) => HeaderValue::from_str(only).ok(),
+    }
+}
+
+/// The CORS headers on every Aurora answer: the allowed origin and credentials; nothing
+/// is exposed.
+fn aurora_decorate(cors: &Cors, request_headers: &HeaderMap, response: &mut Response) {
+    if let Some(origin) = aurora_origin(cors, request_headers) {
+        let headers = response.headers_mut();
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+}
+
 /// A server whose CORS answers the sandbox reproduces on its own paths.
 #[derive(Debug, Clone, Copy)]
 enum Shape {
+    Aurora,
     Keycloak,
     Graph,
     Gitlab,
@@ -177,7 +238,9 @@ enum Shape {
 
 impl Shape {
     fn of(path: &str) -> Option<Shape> {
-        if keycloak::is_keycloak_path(path) {
+        if path == "/" || path == "/index.php" {
+            Some(Shape::Aurora)
+        } else if keycloak::is_keycloak_path(path) {
             Some(Shape::Keycloak)
         } else if graph::is_graph_path(path) {
             Some(Shape::Graph)
@@ -191,6 +254,7 @@ impl Shape {
     /// The preflight answer; `None` when CORS is off and the generic 405 applies.
     fn preflight(self, cors: &Cors, headers: &HeaderMap, path: &str) -> Option<Response> {
         match self {
+            Shape::Aurora => aurora_preflight(cors, headers),
             // Keycloak answers every preflight, configured or not.
             Shape::Keycloak => Some(keycloak::preflight(headers, path)),
             Shape::Graph => graph::preflight(cors, headers),
@@ -198,8 +262,15 @@ impl Shape {
         }
     }
 
-    fn decorate(self, cors: &Cors, origin: Option<&HeaderValue>, response: &mut Response) {
+    fn decorate(
+        self,
+        cors: &Cors,
+        request_headers: &HeaderMap,
+        origin: Option<&HeaderValue>,
+        response: &mut Response,
+    ) {
         match self {
+            Shape::Aurora => aurora_decorate(cors, request_headers, response),
             Shape::Keycloak => keycloak::decorate(cors, origin, response),
             Shape::Graph => graph::decorate(cors, response),
             Shape::Gitlab => gitlab::decorate(cors, response),

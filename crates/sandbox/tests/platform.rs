@@ -26,7 +26,8 @@ async fn preflight(s: &Sandbox, path: &str) -> reqwest::Response {
 #[tokio::test]
 async fn cors_on_answers_preflights_and_marks_every_answer() {
     let s = sandbox().await;
-    for path in ["/api/addUser", "/?/Api/", "/whatever"] {
+    // Mumara's and any other path: the reverse-proxy rule Roster's diagnosis gives.
+    for path in ["/api/addUser", "/whatever"] {
         let response = preflight(&s, path).await;
         assert_eq!(response.status(), 204, "{path}");
         let h = response.headers();
@@ -48,12 +49,63 @@ async fn cors_on_answers_preflights_and_marks_every_answer() {
         unauthenticated.headers()["access-control-expose-headers"],
         "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
     );
+    assert_eq!(s.state().await["preflights"], 2);
+}
+
+#[tokio::test]
+async fn aurora_answers_cors_as_its_application_start_does() {
+    let s = sandbox().await;
+    // `*`: the request's origin, with credentials; the methods and the requested headers;
+    // no max age (a browser asks again every few seconds) and no Vary.
+    let response = preflight(&s, "/?/Api/").await;
+    assert_eq!(response.status(), 200);
+    let h = response.headers();
+    assert_eq!(h["access-control-allow-origin"], "http://127.0.0.1:8080");
+    assert_eq!(h["access-control-allow-credentials"], "true");
+    assert_eq!(h["access-control-allow-methods"], "GET, POST, OPTIONS");
+    assert_eq!(
+        h["access-control-allow-headers"],
+        "authorization,content-type"
+    );
+    assert!(!h.contains_key("access-control-max-age"));
+    assert!(!h.contains_key("vary"));
+    assert_eq!(s.state().await["preflights"], 1);
+    // Every answer, a 500 after the insert included, allows the origin; nothing is exposed.
     s.set_config(json!({"aurora": {"http500_every": 1}})).await;
     let token = s.login().await;
-    let fatal = s.try_create(&token, "x@localhost").await.unwrap();
+    let fatal = s
+        .client
+        .post(format!("{}/?/Api/", s.api))
+        .header("Origin", "http://127.0.0.1:8080")
+        .bearer_auth(&token)
+        .form(&[
+            ("Module", "Core"),
+            ("Method", "CreateUser"),
+            (
+                "Parameters",
+                r#"{"PublicId":"x@localhost","Password":"pw"}"#,
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fatal.status(), 500);
-    assert_eq!(fatal.headers()["access-control-allow-origin"], "*");
-    assert_eq!(s.state().await["preflights"], 3);
+    assert_eq!(
+        fatal.headers()["access-control-allow-origin"],
+        "http://127.0.0.1:8080"
+    );
+    assert_eq!(fatal.headers()["access-control-allow-credentials"], "true");
+    assert!(!fatal
+        .headers()
+        .contains_key("access-control-expose-headers"));
+    // One origin: that origin, whoever asks.
+    s.set_config(json!({"cors": "https://roster.example.org"}))
+        .await;
+    let response = preflight(&s, "/?/Api/").await;
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://roster.example.org"
+    );
 }
 
 #[tokio::test]
