@@ -8,7 +8,7 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{plan, PlannedRow};
 use roster_core::input::read::read;
-use roster_core::run::retry::{already_done, is_retried, Decision, RetryPlan};
+use roster_core::run::retry::{already_done, count_to_send, is_retried, Decision, RetryPlan};
 use roster_core::run::{Command, Phase, Progress, Run, RunConfig, Status, StatusCounts};
 use roster_core::target::aurora::Aurora;
 use roster_core::target::send::Secrets;
@@ -312,7 +312,7 @@ fn first_run(server: &mut Server) -> (Vec<PlannedRow>, Run) {
 fn a_retry_sends_only_failed_and_unknown_rows_and_accounts_for_all() {
     let mut server = Server::default();
     let (plan, first) = first_run(&mut server);
-    let retry = RetryPlan::new(&plan, first.rows(), &plan);
+    let retry = retry_of(&plan, first.rows(), &plan);
     assert_eq!(retry.to_send(), [1, 2]);
     assert_eq!(retry.already_done(), 1);
     assert_eq!(
@@ -364,7 +364,7 @@ fn a_retry_matches_rows_by_address_not_position() {
     let edited = planned(
         "c@localhost | p3\nnew@localhost | p5\nb@localhost | p2\nA@localhost | p1\nbad | p6\n",
     );
-    let retry = RetryPlan::new(&plan, first.rows(), &edited);
+    let retry = retry_of(&plan, first.rows(), &edited);
     assert_eq!(retry.to_send(), [0, 2]);
     assert_eq!(retry.decisions[4], None, "an invalid row is never sent");
     // Sending the whole edited file again would send A@ (created) again: one row.
@@ -407,11 +407,11 @@ fn a_stop_leaves_skipped_rows_that_a_retry_sends_but_excluded_rows_stay_out() {
     assert!(matches!(run.phase(), Phase::Stopped(_)));
     let skipped: Vec<bool> = run.rows().iter().map(is_retried).collect();
     assert_eq!(skipped, [false, true, true, false]);
-    let retry = RetryPlan::new(&plan, run.rows(), &plan);
+    let retry = retry_of(&plan, run.rows(), &plan);
     assert_eq!(retry.to_send(), [1, 2]);
     // Including the excluded row now does not make the retry send it.
     plan[3].excluded = false;
-    let retry = RetryPlan::new(&plan, run.rows(), &plan);
+    let retry = retry_of(&plan, run.rows(), &plan);
     assert_eq!(retry.to_send(), [1, 2]);
     let mut again = new_run(&plan, 0);
     again.retry(&retry, 0);
@@ -453,7 +453,7 @@ fn rows_with_no_address_and_no_username_are_never_matched_nor_sent_by_a_retry() 
             user.username = None;
         }
     }
-    let retry = RetryPlan::new(&plan, first.rows(), &plan);
+    let retry = retry_of(&plan, first.rows(), &plan);
     assert!(retry.to_send().is_empty());
     assert_eq!(already_done([(&plan[..], first.rows())], &plan), 0);
     assert!(retry.decisions.iter().all(|d| matches!(
@@ -463,4 +463,20 @@ fn rows_with_no_address_and_no_username_are_never_matched_nor_sent_by_a_retry() 
             ..
         })
     )));
+}
+
+/// `RetryPlan::new`, checking that the count the run controls show (`count_to_send`) is
+/// what the plan sends.
+fn retry_of(
+    earlier: &[PlannedRow],
+    earlier_rows: &[roster_core::run::RowState],
+    plan: &[PlannedRow],
+) -> RetryPlan {
+    let retry = RetryPlan::new(earlier, earlier_rows, plan);
+    assert_eq!(
+        count_to_send(earlier, earlier_rows, plan),
+        retry.to_send().len(),
+        "the count shown on the Retry button"
+    );
+    retry
 }

@@ -5,7 +5,7 @@
 //! cancelling a run, each ask first, inline, with the focus on the safe answer.
 
 use leptos::prelude::*;
-use roster_core::run::retry::{already_done, RetryPlan};
+use roster_core::run::retry::{already_done, count_to_send};
 use roster_core::run::Run;
 use roster_core::target::diagnose::is_plain_http;
 use roster_core::target::Credential;
@@ -85,9 +85,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         state.run.history.with(|h| {
             let runs: Vec<_> = h.iter().filter(|r| r.same_server(&id, &url)).collect();
             let last = runs.last()?;
-            let retry = RetryPlan::new(&last.plan, &last.rows, &plan)
-                .to_send()
-                .len();
+            let retry = count_to_send(&last.plan, &last.rows, &plan);
             let done = already_done(runs.iter().map(|r| (&r.plan[..], &r.rows[..])), &plan);
             Some((retry, done))
         })

@@ -56,10 +56,62 @@ fn key(planned: &PlannedRow) -> Option<String> {
         .ok()
         .and_then(|u| u.username.as_deref())
         .unwrap_or("")
-        .trim()
-        .to_lowercase();
-    let email = planned.email.trim().to_lowercase();
-    (!email.is_empty() || !username.is_empty()).then(|| format!("{email}\n{username}"))
+        .trim();
+    let email = planned.email.trim();
+    if email.is_empty() && username.is_empty() {
+        return None;
+    }
+    // One allocation per row: this runs over every row of a run when it ends.
+    let mut key = String::with_capacity(email.len() + 1 + username.len());
+    push_lowercase(&mut key, email);
+    key.push('\n');
+    push_lowercase(&mut key, username);
+    Some(key)
+}
+
+/// Appends `s` lower-cased, as `str::to_lowercase` does.
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+/// The earlier run's deciding row for each key: a row that reached the server's account
+/// wins over one to retry, which wins over one left alone (see [`rank`]).
+fn best_rows<'a>(
+    earlier: &[PlannedRow],
+    earlier_rows: &'a [RowState],
+) -> HashMap<String, &'a RowState> {
+    let mut by_key: HashMap<String, &RowState> = HashMap::with_capacity(earlier.len());
+    for (planned, row) in earlier.iter().zip(earlier_rows) {
+        let Some(key) = key(planned) else { continue };
+        let slot = by_key.entry(key).or_insert(row);
+        if rank(row) > rank(slot) {
+            *slot = row;
+        }
+    }
+    by_key
+}
+
+/// How many rows a retry over `plan` would send: the length of
+/// `RetryPlan::new(earlier, earlier_rows, plan).to_send()`, without building the plan
+/// (the run controls show it whenever a run ends).
+pub fn count_to_send(
+    earlier: &[PlannedRow],
+    earlier_rows: &[RowState],
+    plan: &[PlannedRow],
+) -> usize {
+    let by_key = best_rows(earlier, earlier_rows);
+    plan.iter()
+        .filter(|p| !p.excluded && p.user.is_ok())
+        .filter(|p| {
+            key(p)
+                .and_then(|k| by_key.get(&k))
+                .is_some_and(|row| rank(row) == 2)
+        })
+        .count()
 }
 
 /// How an earlier row counts when several rows share an address: a row that reached
@@ -77,14 +129,7 @@ impl RetryPlan {
     /// `earlier` is the earlier run's plan and row states (same order); `plan` is the
     /// plan the retry runs over (the same file, possibly edited since).
     pub fn new(earlier: &[PlannedRow], earlier_rows: &[RowState], plan: &[PlannedRow]) -> Self {
-        let mut by_key: HashMap<String, &RowState> = HashMap::new();
-        for (planned, row) in earlier.iter().zip(earlier_rows) {
-            let Some(key) = key(planned) else { continue };
-            let slot = by_key.entry(key).or_insert(row);
-            if rank(row) > rank(slot) {
-                *slot = row;
-            }
-        }
+        let by_key = best_rows(earlier, earlier_rows);
         let decisions = plan
             .iter()
             .map(|planned| {
