@@ -154,8 +154,9 @@ fn roster_load(bytes: &[u8]) -> Stages {
         sheet.index_range(&rows, r);
     }
     let mut tally = Tally::default();
+    let marks = sheet.duplicate_marks();
     for r in ranges() {
-        sheet.flag_range(&mut rows, r.clone());
+        sheet.flag_range(&mut rows, r.clone(), &marks);
         for row in &rows[r] {
             tally.add(row, 1);
         }

@@ -260,6 +260,19 @@ impl Duplicates {
             .map(|(key, Slot(slot))| (key, slot))
     }
 
+    /// Which of `n` rows share their address's entry with another row: only these can be
+    /// duplicates, so flagging looks at them alone rather than looking every row up again
+    /// (a million lookups into the index cost a third of a 1M-row load in the page).
+    pub fn marks(&self, n: usize) -> Vec<bool> {
+        let mut marks = vec![false; n];
+        for &row in self.groups.iter().flatten() {
+            if let Some(mark) = marks.get_mut(row) {
+                *mark = true;
+            }
+        }
+        marks
+    }
+
     /// Indexes the rows in `range`.
     pub fn index(&mut self, rows: &[PlannedRow], range: Range<usize>) {
         for i in range {
@@ -332,7 +345,8 @@ pub fn plan_with(table: &Table, mapping: &Mapping, rules: &Rules) -> Vec<Planned
     if rules.unique_emails {
         let mut duplicates = Duplicates::default();
         duplicates.index(&rows, 0..rows.len());
-        for i in 0..rows.len() {
+        let marks = duplicates.marks(rows.len());
+        for i in (0..rows.len()).filter(|&i| marks[i]) {
             duplicates.flag(&mut rows, i);
         }
     }
@@ -439,12 +453,22 @@ impl Sheet {
         }
     }
 
-    /// Step 3: flags duplicates (call over every range, after step 2).
-    pub fn flag_range(&self, rows: &mut [PlannedRow], range: Range<usize>) {
+    /// Step 3: flags duplicates (call over every range, after step 2). `marks` is
+    /// [`Duplicates::marks`] taken after step 2: only marked rows are looked at.
+    pub fn flag_range(&self, rows: &mut [PlannedRow], range: Range<usize>, marks: &[bool]) {
         if self.rules.unique_emails {
-            for i in range {
+            for i in range.filter(|&i| marks.get(i).copied().unwrap_or(true)) {
                 self.duplicates.flag(rows, i);
             }
+        }
+    }
+
+    /// The rows that can be duplicates (see [`Duplicates::marks`]), once indexed.
+    pub fn duplicate_marks(&self) -> Vec<bool> {
+        if self.rules.unique_emails {
+            self.duplicates.marks(self.len())
+        } else {
+            Vec::new()
         }
     }
 
@@ -455,7 +479,8 @@ impl Sheet {
         let mut rows = Vec::with_capacity(n);
         self.plan_range_into(&mut rows, 0..n);
         self.index_range(&rows, 0..n);
-        self.flag_range(&mut rows, 0..n);
+        let marks = self.duplicate_marks();
+        self.flag_range(&mut rows, 0..n, &marks);
         rows
     }
 
@@ -686,10 +711,16 @@ mod tests {
         for start in (0..100).step_by(30) {
             sheet.index_range(&rows, start..(start + 30).min(100));
         }
+        // Looking at every row finds what looking at the marked rows finds.
+        let mut every = rows.clone();
+        sheet.flag_range(&mut every, 0..100, &[true; 100]);
+        let marks = sheet.duplicate_marks();
+        assert_eq!(marks.iter().filter(|&&m| m).count(), 40);
         for start in (0..100).step_by(30) {
-            sheet.flag_range(&mut rows, start..(start + 30).min(100));
+            sheet.flag_range(&mut rows, start..(start + 30).min(100), &marks);
         }
         assert_eq!(rows, whole);
+        assert_eq!(rows, every);
         assert_eq!(Tally::of(&rows).invalid, 40);
     }
 

@@ -42,6 +42,8 @@ pub struct Planning {
     at: usize,
     n: usize,
     tally: Tally,
+    /// The rows that can be duplicates, found once the addresses are indexed.
+    marks: Vec<bool>,
 }
 
 impl Planning {
@@ -58,6 +60,7 @@ impl Planning {
             at: 0,
             n,
             tally: Tally::default(),
+            marks: Vec::new(),
         }
     }
 
@@ -82,7 +85,10 @@ impl Planning {
             }
             1 => sheet.index_range(&self.rows, range.clone()),
             _ => {
-                sheet.flag_range(&mut self.rows, range.clone());
+                if range.start == 0 {
+                    self.marks = sheet.duplicate_marks();
+                }
+                sheet.flag_range(&mut self.rows, range.clone(), &self.marks);
                 for row in &self.rows[range.clone()] {
                     self.tally.add(row, 1);
                 }
