@@ -273,8 +273,12 @@ impl Duplicates {
         marks
     }
 
-    /// Indexes the rows in `range`.
+    /// Indexes the rows in `range`. The first range sizes the index for all the rows, so
+    /// that it is not grown (and every entry moved) time and again on the way.
     pub fn index(&mut self, rows: &[PlannedRow], range: Range<usize>) {
+        if range.start == 0 {
+            self.by_email.reserve(rows.len());
+        }
         for i in range {
             if !rows[i].excluded {
                 self.insert(i, &rows[i].email);
