@@ -17,6 +17,7 @@ use roster_core::Status;
 use super::state::AppState;
 use crate::glue::clock::{now_ms, BrowserJitter};
 use crate::glue::driver;
+use crate::glue::file::yield_now;
 
 /// The engine settings from the form, or what is wrong with them.
 fn run_config(state: &AppState) -> Result<RunConfig, String> {
@@ -272,13 +273,18 @@ fn launch(
                 state.run.progress.set(run.progress(now_ms()));
             }
         }
+        // The end of a run touches every row three times: the journal's last write, the
+        // run history's copy (and the Retry count it sets off), the display. Each is a
+        // task of its own, so that a run of 100k rows does not end in one long task.
+        if let Some(journal) = &journal {
+            journal.borrow_mut().finish(state, &run.borrow());
+        }
+        yield_now().await;
+        super::reports::end(state);
+        record(state, &run.borrow(), &plan, kind.id(), is_retry);
+        yield_now().await;
         state.run.active.set(false);
         let run = run.borrow();
-        if let Some(journal) = &journal {
-            journal.borrow_mut().finish(state, &run);
-        }
-        super::reports::end(state);
-        record(state, &run, &plan, kind.id(), is_retry);
         super::diagnosis::after_run(state, &run, diagnosing);
         let counts = run.counts();
         let sentence = match run.phase() {
