@@ -4,7 +4,8 @@ import base from './playwright.config';
 /**
  * Benchmarks: the same browser and sandbox as the end-to-end tests, but run on demand
  * (`make bench`), never as part of `make test`'s pass/fail. Sizes come from the
- * environment (see bench/README.md); results are printed and written to bench-results/.
+ * environment (each bench file names its knobs at its top, and scripts/bench.sh lists them);
+ * results are printed and written to bench-results/.
  */
 export default defineConfig({
   ...base,
