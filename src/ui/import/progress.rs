@@ -46,6 +46,15 @@ fn pace_line(p: &Progress) -> String {
     parts.join(" · ")
 }
 
+/// "1 row", "40 rows".
+fn rows(n: usize) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 /// "12 of 40 rows to send done: 10 created, 1 exists, 1 with problems".
 fn value_text(p: &Progress) -> String {
     if p.scope == 0 {
@@ -53,9 +62,9 @@ fn value_text(p: &Progress) -> String {
     }
     let s = p.split();
     let mut text = format!(
-        "{} of {} rows to send done: {} created, {} exists, {} with problems",
+        "{} of {} to send done: {} created, {} exists, {} with problems",
         s.done(),
-        p.scope,
+        rows(p.scope),
         s.created,
         s.exists,
         s.problems
@@ -77,7 +86,7 @@ fn tally_line(p: &Progress, running: bool) -> String {
     } else if p.scope == 0 {
         "No rows to send.".to_owned()
     } else if !running {
-        format!("{} rows to send.", p.scope)
+        format!("{} to send.", rows(p.scope))
     } else {
         format!("{}.", value_text(p))
     };

@@ -204,6 +204,7 @@ test('a password set in its grid cell: typed hidden, never shown, and the row tu
   await openApp(page);
   await loadFile(page, writeFixture('nopw.csv', 'email,password\nann@x.example,\nbob@x.example,pw-bob-1\n'));
   await expectCounts(page, 1, 1, 0);
+  await expect(page.getByText(/^1 row to send\./)).toBeVisible();
   const cell = page.getByRole('button', { name: /^password, line 2: / });
   await expect(cell).toHaveAccessibleName('password, line 2: (none)');
   expect((await readRows(page))[0].Message).toMatch(/password/i);
@@ -229,6 +230,7 @@ test('a password set in its grid cell: typed hidden, never shown, and the row tu
   await expect(field).toBeHidden();
   await expect.poll(() => focusedName(page)).toBe('password, line 2: ••••••••');
   await expectCounts(page, 2, 0, 0);
+  await expect(page.getByText(/^2 rows to send\./)).toBeVisible();
   expect((await readRows(page))[0].Status).toBe('pending');
   const html = await page.content();
   for (const secret of ['pw-ann-new-9', 'typed-then-dropped', 'pw-bob-1']) expect(html).not.toContain(secret);
