@@ -43,8 +43,9 @@ pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T
 
 /// The check's warning for a ready row whose domain the server does not list.
 fn domain_warning(email: &str, domains: Option<&BTreeSet<String>>) -> Option<String> {
+    let domains = domains?;
     let domain = email.rsplit_once('@')?.1.to_lowercase();
-    (!domains?.contains(&domain)).then(|| {
+    (!domains.contains(&domain)).then(|| {
         format!("Warning from Check: the server has no domain \"{domain}\"; the account would be created without a mailbox.")
     })
 }
@@ -203,10 +204,8 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
         // A row still to send whose domain the last check did not find is listed with
         // the problems: its warning is what the admin has to look at.
         let warned = |i: usize, domains: Option<&BTreeSet<String>>| {
-            domains.is_some()
-                && plan.as_ref().is_some_and(|p| {
-                    !p[i].excluded && domain_warning(&p[i].email, domains).is_some()
-                })
+            plan.as_ref()
+                .is_some_and(|p| !p[i].excluded && domain_warning(&p[i].email, domains).is_some())
         };
         Some(with_lookup(state, |lookup| {
             (0..n)

@@ -3,16 +3,9 @@
  * suffixes dropped), self time per crate, total time per Rust module. Used by
  * profile.bench.ts and import.bench.ts.
  */
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-export interface Profile {
-  nodes: Node[];
-  samples: number[];
-  timeDeltas: number[];
-}
+import { profileTree, type Profile, type ProfileNode } from '../lib/profile';
+
+export type { Profile };
 
 /** `roster_core::input::parse::Foo::bar::h0123` → `roster_core`; `<csv_core::X as Y>::z` → `csv_core`. */
 function crateOf(fn: string): string {
@@ -30,10 +23,8 @@ function moduleOf(fn: string): string {
 
 /** Self and total ms per function, self per crate, total per Rust module; idle samples left out. */
 export function summarise(p: Profile, TOP = 40) {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const name = (n: Node) => {
+  const { byId, parent } = profileTree(p);
+  const name = (n: ProfileNode) => {
     const f = n.callFrame;
     const file = f.url ? f.url.split('/').pop() : '';
     if (!f.functionName) return `(anonymous ${file}:${f.lineNumber})`;

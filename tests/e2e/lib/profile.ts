@@ -8,17 +8,23 @@
  */
 import type { Page } from '@playwright/test';
 
-interface Node {
+export interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-interface Profile {
-  nodes: Node[];
-  startTime: number;
-  endTime: number;
+export interface Profile {
+  nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/** The profile's call tree: each node by id, and each node's parent. */
+export function profileTree(p: Profile): { byId: Map<number, ProfileNode>; parent: Map<number, number> } {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  return { byId, parent };
 }
 
 export async function startProfile(page: Page, intervalUs = 500) {
@@ -50,9 +56,7 @@ export async function startProfile(page: Page, intervalUs = 500) {
 
 /** What each long task ran: inclusive time per function within the task's span. */
 function perTask(p: Profile, markNow: number, tasks: { start: number; duration: number }[], top: number): string {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const { byId, parent } = profileTree(p);
   const times: number[] = [];
   let t = 0;
   for (const d of p.timeDeltas) times.push((t += d) / 1000);
@@ -98,10 +102,8 @@ function perTask(p: Profile, markNow: number, tasks: { start: number; duration: 
 }
 
 function summarise(p: Profile, minStretchMs: number, top: number): string {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const name = (n: Node) => {
+  const { byId, parent } = profileTree(p);
+  const name = (n: ProfileNode) => {
     const f = n.callFrame;
     const file = f.url ? f.url.split('/').pop() : '';
     return f.functionName ? `${f.functionName}${file ? ` (${file})` : ''}` : `(anonymous ${file}:${f.lineNumber})`;

@@ -322,12 +322,13 @@ impl<B: AsRef<[u8]>> Reading<B> {
             return Phase::Done(Err(ReadError::Empty));
         }
         let layout = layout(&text, &self.options);
-        let (text, rewritten) = match layout.literal_quotes {
-            true => match literal_stray_quotes(&text, layout.delimiter) {
-                Some(rewritten) => (rewritten, true),
-                None => (text, false),
-            },
-            false => (text, false),
+        let rewritten = layout
+            .literal_quotes
+            .then(|| literal_stray_quotes(&text, layout.delimiter))
+            .flatten();
+        let (text, rewritten) = match rewritten {
+            Some(rewritten) => (rewritten, true),
+            None => (text, false),
         };
         // Valid UTF-8 is copied as it is; only a byte-order mark would be dropped, and it
         // would make the text shorter than the file.
