@@ -1353,7 +1353,9 @@ proptest::proptest! {
         let body = json_body(&put);
         let object = body.as_object().unwrap();
         proptest::prop_assert!(object.len() <= 3);
-        if !cell.is_empty() {
+        // A blank value is no value: the template leaves it out (a file's cells are
+        // trimmed when read, so a blank password never reaches a target).
+        if !cell.trim().is_empty() {
             proptest::prop_assert_eq!(&body["password"], &json!(cell));
         }
         let path = put.url.strip_prefix("https://m.example/_synapse/admin/v2/users/@").unwrap();
