@@ -55,13 +55,16 @@ pub struct Writer {
     pending: bool,
     /// Rows handed to the network since the last full write.
     sending: Vec<usize>,
+    /// The journal's pages as last written, so that a write stores only those that
+    /// changed (see `roster_core::run::journal::PAGE_ROWS`).
+    pages: Vec<String>,
 }
 
 impl Writer {
     fn write(&mut self, run: &Run, finished: bool) {
         self.journal
             .record(run.rows(), finished, js_sys::Date::now());
-        store::save(&self.journal);
+        store::save(&self.journal, &mut self.pages);
         self.written_at = Some(now_ms());
         self.pending = false;
         self.sending.clear();
@@ -123,12 +126,17 @@ pub fn begin(state: AppState, run: &Run) -> Option<Rc<RefCell<Writer>>> {
         js_sys::Date::now(),
     );
     journal.record(run.rows(), false, js_sys::Date::now());
-    store::save(&journal);
+    // A new run of this file against this server replaces its journal (a resumed one
+    // was read already): no page of the old one may outlive it.
+    store::remove(&journal.key());
+    let mut pages = Vec::new();
+    store::save(&journal, &mut pages);
     let writer = Rc::new(RefCell::new(Writer {
         journal,
         written_at: Some(now_ms()),
         pending: false,
         sending: Vec::new(),
+        pages,
     }));
     CURRENT.with_borrow_mut(|c| *c = Some(writer.clone()));
     state.run.journals.update(|v| *v += 1);

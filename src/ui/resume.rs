@@ -4,14 +4,15 @@
 //! can be deleted. What a journal holds: `roster_core::journal`.
 
 use leptos::prelude::*;
-use roster_core::run::journal::Journal;
+use roster_core::run::journal::Head;
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
 use crate::glue::journal as store;
 
-/// The unfinished journal of the loaded file against the target in the form, if any.
-fn matching(state: AppState) -> Option<Journal> {
+/// The unfinished journal of the loaded file against the target in the form, if any:
+/// its storage key and head.
+fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.id().to_owned());
     state.run.journals.get();
@@ -22,8 +23,7 @@ fn matching(state: AppState) -> Option<Journal> {
     let fingerprint = super::journal::file_fingerprint(state)?;
     store::list()
         .into_iter()
-        .map(|(_, j)| j)
-        .find(|j| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows() == rows)
+        .find(|(_, j)| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows == rows)
 }
 
 /// A date and time in the browser's own locale ("12/1/2026, 3:04:05 PM" in en-US):
@@ -39,7 +39,7 @@ fn when(ms: f64) -> String {
         .unwrap_or_else(|| String::from(d.to_iso_string()))
 }
 
-fn summary(j: &Journal) -> String {
+fn summary(j: &Head) -> String {
     let counts = j.counts();
     let mut parts: Vec<String> = [
         Status::Created,
@@ -73,7 +73,7 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
                 <p>
-                    {move || offer.get().map(|j| format!(
+                    {move || offer.get().map(|(_, j)| format!(
                         "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
                         when(j.started_at),
                         summary(&j),
@@ -83,8 +83,14 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
                     <button
                         class="primary"
                         on:click=move |_| {
-                            if let Some(j) = offer.get_untracked() {
-                                super::launch::start_with(state, Some(j));
+                            let Some((key, _)) = offer.get_untracked() else {
+                                return;
+                            };
+                            match store::load(&key) {
+                                Some(journal) => super::launch::start_with(state, Some(journal)),
+                                None => state.announcement.set(
+                                    "Not resumed: the saved run could not be read back whole from this browser's storage. No row was sent; delete it under Saved runs, or start a new import.".into(),
+                                ),
                             }
                         }
                     >

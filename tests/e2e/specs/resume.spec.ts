@@ -9,7 +9,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, fillMumara, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { cancelRun, controls, fillMumara, openApp, loadFile, waitForImportFinished } from '../lib/app';
 import { dumpBrowserStorage } from '../lib/browser-storage';
 
 const N = 40;
@@ -199,16 +199,39 @@ test.describe('resume after a reload', () => {
       }
       return out;
     });
-    const journalKey = Object.keys(stored).find((k) => !k.endsWith('.sending'))!;
-    const statuses: string = JSON.parse(stored[journalKey]).statuses;
+    // The journal is a head (no suffix) and its rows in pages (`.page.N`).
+    const journalKey = Object.keys(stored).find((k) => !k.endsWith('.sending') && !k.includes('.page.'))!;
+    const head = JSON.parse(stored[journalKey]);
+    expect(head.v).toBe(2);
+    let statuses = '';
+    for (let n = 0; n < head.pages; n++) statuses += JSON.parse(stored[`${journalKey}.page.${n}`]).statuses;
     const sending = new Set<number>();
     for (const part of (stored[`${journalKey}.sending`] ?? '').split(',').filter(Boolean)) {
       const [a, b] = part.split('-').map(Number);
       for (let i = a; i <= (b ?? a); i++) sending.add(i);
     }
     expect(statuses.length).toBe(rows);
+    expect(head.pages).toBe(Math.ceil(rows / 5000));
     const lost = held.filter((i) => statuses[i] === 'p' && !sending.has(i));
     expect(lost, 'rows on the server that the journal holds as never sent').toEqual([]);
+
+    // The journal's pages are read back whole: the run resumes (checking the lost rows
+    // first), and nothing the crashed page created is created again.
+    await configureSandbox({ aurora: { latency_ms: 0 } });
+    const callsBefore = (await sandboxState()).aurora.create_calls;
+    fresh.on('dialog', (d) => d.accept());
+    await fill(fresh, sandbox.auroraServerUrl, writeFixture('crash.txt', big));
+    await fresh.getByRole('button', { name: 'Resume previous run' }).click();
+    await expect(fresh.getByText('Not resumed')).toHaveCount(0);
+    await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 60_000, intervals: [200] }).toBeGreaterThan(held.length + 50);
+    await cancelRun(fresh);
+    await expect(controls(fresh).start).toBeEnabled({ timeout: 30_000 });
+    const end = await sandboxState();
+    const after = end.aurora.users.map((u) => u.public_id);
+    expect(new Set(after).size, 'an account created twice').toBe(after.length);
+    // Every create call of the resumed run made a new account: none went to a row the
+    // crashed page had already created (it would have been answered "already exists").
+    expect(end.aurora.create_calls - callsBefore).toBe(after.length - held.length);
   });
 
   test('the same file for another server offers no resume', async ({ page, sandbox }) => {

@@ -72,6 +72,11 @@ impl StatusCounts {
         self.0[to as usize] += 1;
     }
 
+    /// Counts `n` more rows in `status`.
+    pub fn add(&mut self, status: Status, n: usize) {
+        self.0[status as usize] += n;
+    }
+
     /// Takes one row in `status` out of the counts (a row leaving a subset).
     pub fn remove(&mut self, status: Status) {
         self.0[status as usize] -= 1;
