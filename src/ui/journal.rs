@@ -6,13 +6,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use roster_core::run::journal::{fingerprint, Journal};
+use roster_core::run::journal::{fingerprint, Fingerprint, Journal};
 use roster_core::run::Run;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+use super::sheet::WeakBytes;
 use super::state::AppState;
 use crate::glue::clock::now_ms;
+use crate::glue::file::yield_now;
 use crate::glue::journal as store;
 
 /// The least time between two journal writes; a large file writes less often. Whatever
@@ -28,24 +30,59 @@ const MAX_WRITE_MS: u64 = 10_000;
 thread_local! {
     /// The journal of the run in progress, for the page-leave handlers.
     static CURRENT: RefCell<Option<Rc<RefCell<Writer>>>> = const { RefCell::new(None) };
-    /// (identity of the file's bytes, their SHA-256): hashed once per file.
-    static HASHED: RefCell<Option<(usize, usize, String)>> = const { RefCell::new(None) };
+    /// (the file's bytes, their SHA-256): hashed once per file.
+    static HASHED: RefCell<Option<(WeakBytes, String)>> = const { RefCell::new(None) };
 }
 
-/// SHA-256 of the loaded file's bytes, if a file is loaded.
-pub fn file_fingerprint(state: AppState) -> Option<String> {
+/// How much of the file one step of [`hash_file`] hashes: a few milliseconds.
+const HASH_SLICE: usize = 1 << 20;
+
+/// SHA-256 of the loaded file's bytes, if it has been hashed ([`hash_file`]). Never
+/// hashes: the resume offer asks at every keystroke in the Server URL.
+pub fn known_fingerprint(state: AppState) -> Option<String> {
     let bytes = state.sheet.bytes.get_value()?;
-    let id = (bytes.identity(), bytes.as_ref().len());
-    if let Some(hit) = HASHED.with_borrow(|h| {
+    HASHED.with_borrow(|h| {
         h.as_ref()
-            .filter(|(p, n, _)| (*p, *n) == id)
-            .map(|(_, _, f)| f.clone())
-    }) {
-        return Some(hit);
+            .filter(|(of, _)| of.is(&bytes))
+            .map(|(_, f)| f.clone())
+    })
+}
+
+/// SHA-256 of the loaded file's bytes, hashing them now if [`hash_file`] has not yet
+/// (a run started straight after the file was read).
+pub fn file_fingerprint(state: AppState) -> Option<String> {
+    if let Some(known) = known_fingerprint(state) {
+        return Some(known);
     }
+    let bytes = state.sheet.bytes.get_value()?;
     let hash = fingerprint(bytes.as_ref());
-    HASHED.with_borrow_mut(|h| *h = Some((id.0, id.1, hash.clone())));
+    HASHED.with_borrow_mut(|h| *h = Some((bytes.downgrade(), hash.clone())));
     Some(hash)
+}
+
+/// Hashes the loaded file a slice at a time, yielding to the page in between (83 MB in
+/// one go was a freeze of about a second), then lets the resume offer look again.
+pub async fn hash_file(state: AppState) {
+    let Some(bytes) = state.sheet.bytes.get_value() else {
+        return;
+    };
+    if known_fingerprint(state).is_some() {
+        return;
+    }
+    let mut hasher = Fingerprint::new();
+    for slice in bytes.as_ref().chunks(HASH_SLICE) {
+        hasher.update(slice);
+        yield_now().await;
+    }
+    let still = state
+        .sheet
+        .bytes
+        .with_value(|b| b.as_ref().is_some_and(|b| bytes.downgrade().is(b)));
+    if still {
+        let hash = hasher.finish();
+        HASHED.with_borrow_mut(|h| *h = Some((bytes.downgrade(), hash)));
+        state.run.journals.update(|v| *v += 1);
+    }
 }
 
 /// Writes one run's journal as its rows change.

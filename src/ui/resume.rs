@@ -20,7 +20,8 @@ fn matching(state: AppState) -> Option<(String, Head)> {
     if url.trim().is_empty() {
         return None;
     }
-    let fingerprint = super::journal::file_fingerprint(state)?;
+    // Known once the file is hashed (in slices after it is read; that bumps `journals`).
+    let fingerprint = super::journal::known_fingerprint(state)?;
     store::list()
         .into_iter()
         .find(|(_, j)| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows == rows)

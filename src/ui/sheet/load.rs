@@ -160,6 +160,8 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     s.sheet.set_value(Some(loaded.sheet));
     show_plan(state, loaded.rows, loaded.tally);
     s.reading.set_value(false);
+    // The file's hash finds a saved run to resume; worked out a slice at a time.
+    spawn_local(crate::ui::journal::hash_file(state));
     // A setting changed while the file was read: plan again with it.
     if rules(state) != rules_used {
         replan(state);

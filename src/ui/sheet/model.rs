@@ -75,11 +75,29 @@ pub enum FileBytes {
 }
 
 impl FileBytes {
-    /// Which copy this is (the same file read again keeps it), for caching its hash.
-    pub fn identity(&self) -> usize {
+    /// A handle that tells whether later bytes are this very copy (the same file read
+    /// again keeps it), for caching its hash. It keeps the copy's allocation from being
+    /// reused by another file, so two files never look alike by address.
+    pub fn downgrade(&self) -> WeakBytes {
         match self {
-            FileBytes::Read(bytes) => Rc::as_ptr(bytes) as usize,
-            FileBytes::Text(text) => Arc::as_ptr(text) as usize,
+            FileBytes::Read(bytes) => WeakBytes::Read(Rc::downgrade(bytes)),
+            FileBytes::Text(text) => WeakBytes::Text(Arc::downgrade(text)),
+        }
+    }
+}
+
+/// See [`FileBytes::downgrade`].
+pub enum WeakBytes {
+    Read(std::rc::Weak<Vec<u8>>),
+    Text(std::sync::Weak<String>),
+}
+
+impl WeakBytes {
+    pub fn is(&self, bytes: &FileBytes) -> bool {
+        match (self, bytes) {
+            (WeakBytes::Read(w), FileBytes::Read(b)) => std::ptr::eq(w.as_ptr(), Rc::as_ptr(b)),
+            (WeakBytes::Text(w), FileBytes::Text(t)) => std::ptr::eq(w.as_ptr(), Arc::as_ptr(t)),
+            _ => false,
         }
     }
 }

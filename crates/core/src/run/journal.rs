@@ -40,8 +40,32 @@ pub fn is_head_key(key: &str) -> bool {
 
 /// SHA-256 of the file's bytes, as lower-case hex.
 pub fn fingerprint(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut f = Fingerprint::new();
+    f.update(bytes);
+    f.finish()
+}
+
+/// [`fingerprint`] a piece at a time (a large file is hashed in slices, between which
+/// the page can paint and take input).
+#[derive(Default)]
+pub struct Fingerprint(Sha256);
+
+impl Fingerprint {
+    pub fn new() -> Fingerprint {
+        Fingerprint(Sha256::new())
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// The storage key of the journal of one file against one target: one journal per pair,
@@ -481,6 +505,16 @@ mod tests {
             fingerprint(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn fingerprint_in_pieces_is_the_same() {
+        let bytes: Vec<u8> = (0..10_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let mut f = Fingerprint::new();
+        for piece in bytes.chunks(777) {
+            f.update(piece);
+        }
+        assert_eq!(f.finish(), fingerprint(&bytes));
     }
 
     #[test]
