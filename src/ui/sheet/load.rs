@@ -1,9 +1,11 @@
 //! Loading: a file's bytes read, decoded, parsed, mapped and planned in time slices.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use roster_core::input::decode::TextEncoding;
 use roster_core::input::plan::Tally;
 use roster_core::input::read::ReadOptions;
 use roster_core::input::reading::{Progress, Reading};
@@ -85,6 +87,48 @@ pub fn reread(state: AppState) {
     spawn_local(read_job(state, job));
 }
 
+/// A file's bytes that are valid UTF-8 become its text in place (no copy), when UTF-8 is
+/// how the file may be read (the user chose it, or nothing): the reading then parses that
+/// text instead of decoding a copy, so an 83 MB file takes 83 MB while it is read, not
+/// 166. Anything else (other bytes, another encoding chosen, a copy held elsewhere) is
+/// read as before. Returns the bytes to read and, if they are text, the text.
+fn in_place(
+    state: AppState,
+    bytes: FileBytes,
+    options: &ReadOptions,
+) -> (FileBytes, Option<Arc<String>>) {
+    if !matches!(options.encoding, None | Some(TextEncoding::Utf8)) {
+        return (bytes, None);
+    }
+    let keep = |b: FileBytes| state.sheet.bytes.set_value(Some(b));
+    match bytes {
+        FileBytes::Text(text) => (FileBytes::Text(Arc::clone(&text)), Some(text)),
+        FileBytes::Read(read) => {
+            // The page's own handle goes for a moment, so that this one is the only one.
+            state.sheet.bytes.set_value(None);
+            let vec = match Rc::try_unwrap(read) {
+                Ok(vec) => vec,
+                Err(shared) => {
+                    keep(FileBytes::Read(Rc::clone(&shared)));
+                    return (FileBytes::Read(shared), None);
+                }
+            };
+            match String::from_utf8(vec) {
+                Ok(text) => {
+                    let text = Arc::new(text);
+                    keep(FileBytes::Text(Arc::clone(&text)));
+                    (FileBytes::Text(Arc::clone(&text)), Some(text))
+                }
+                Err(not_utf8) => {
+                    let read = Rc::new(not_utf8.into_bytes());
+                    keep(FileBytes::Read(Rc::clone(&read)));
+                    (FileBytes::Read(read), None)
+                }
+            }
+        }
+    }
+}
+
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
 /// map, plan) a slice at a time, then shows what it made.
 pub(crate) async fn read_job(state: AppState, job: u64) {
@@ -118,12 +162,16 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     yield_now().await;
 
     let rules_used = rules(state);
+    let (bytes, text) = in_place(state, bytes, &options);
     let mut reading = Reading::new(
         bytes,
         options,
         rules_used.clone(),
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
     );
+    if let Some(text) = text {
+        reading = reading.with_text(text);
+    }
     loop {
         match reading.step(ROW_STEP) {
             Progress::Done => break,

@@ -170,6 +170,8 @@ pub struct Reading<B: AsRef<[u8]>> {
     rules: Rules,
     memory: Memory,
     phase: Phase,
+    /// The file's bytes as text already (see [`Reading::with_text`]).
+    text: Option<Arc<String>>,
 }
 
 impl<B: AsRef<[u8]>> Reading<B> {
@@ -183,7 +185,21 @@ impl<B: AsRef<[u8]>> Reading<B> {
             rules,
             memory,
             phase: Phase::Start,
+            text: None,
         }
+    }
+
+    /// The file's bytes are this text, byte for byte (valid UTF-8 the page took over in
+    /// place): when the file is read as UTF-8 and the text has no byte-order mark, the
+    /// reading parses it as it is instead of decoding a copy, so the file is in memory
+    /// once, not twice, while it is read. `text` must be the very buffer of the bytes
+    /// given to [`Reading::new`]; anything else is ignored.
+    pub fn with_text(mut self, text: Arc<String>) -> Reading<B> {
+        let bytes = self.bytes.as_ref();
+        if std::ptr::eq(text.as_ptr(), bytes.as_ptr()) && text.len() == bytes.len() {
+            self.text = Some(text);
+        }
+        self
     }
 
     /// Does about `budget` units of work: a unit is a record parsed or a row planned, or
@@ -298,6 +314,13 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 }
             }
         };
+        if encoding == TextEncoding::Utf8 {
+            // The bytes are valid UTF-8 already: decoding would copy them unchanged, less
+            // a byte-order mark (a text that starts with one is decoded as usual).
+            if let Some(text) = self.text.take().filter(|t| !t.starts_with('\u{FEFF}')) {
+                return self.parse_text(text, encoding, false);
+            }
+        }
         Phase::Decoding {
             decoder: Decoder::for_len(encoding, bytes.len()),
             at: 0,
@@ -317,7 +340,11 @@ impl<B: AsRef<[u8]>> Reading<B> {
             };
         }
         let malformed = decoder.malformed();
-        let text = decoder.finish();
+        self.parse_text(Arc::new(decoder.finish()), encoding, malformed)
+    }
+
+    /// Detects the layout of the decoded text and starts parsing it.
+    fn parse_text(&mut self, text: Arc<String>, encoding: TextEncoding, malformed: bool) -> Phase {
         if text.trim().is_empty() {
             return Phase::Done(Err(ReadError::Empty));
         }
@@ -327,7 +354,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
             .then(|| literal_stray_quotes(&text, layout.delimiter))
             .flatten();
         let (text, rewritten) = match rewritten {
-            Some(rewritten) => (rewritten, true),
+            Some(rewritten) => (Arc::new(rewritten), true),
             None => (text, false),
         };
         // Valid UTF-8 is copied as it is; only a byte-order mark would be dropped, and it
@@ -337,7 +364,6 @@ impl<B: AsRef<[u8]>> Reading<B> {
             && !rewritten
             && text.len() == self.bytes.as_ref().len();
         let len = text.len();
-        let text = Arc::new(text);
         Phase::Parsing {
             parser: Box::new(Parser::shared(Arc::clone(&text), layout)),
             encoding,
@@ -446,6 +472,86 @@ mod tests {
         let rewritten = read_all(stray.as_bytes(), literal, aurora()).unwrap();
         assert_eq!(rewritten.rows.len(), 2);
         assert_eq!(rewritten.file_text, None);
+    }
+
+    /// Bytes that are a shared text, as the page holds a file taken over in place.
+    struct Shared(Arc<String>);
+
+    impl AsRef<[u8]> for Shared {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+
+    #[test]
+    fn a_file_taken_over_as_text_is_parsed_in_place_with_the_same_result() {
+        let read = |text: &str, options: ReadOptions, give: bool| {
+            let text = Arc::new(text.to_owned());
+            let mut reading = Reading::new(
+                Shared(Arc::clone(&text)),
+                options,
+                aurora(),
+                Box::new(|_| None),
+            );
+            if give {
+                reading = reading.with_text(Arc::clone(&text));
+            }
+            let loaded = reading.run(7).unwrap();
+            let in_place = loaded
+                .file_text
+                .as_ref()
+                .is_some_and(|t| Arc::ptr_eq(t, &text));
+            (
+                loaded.rows,
+                loaded.columns,
+                loaded.file_text.is_some(),
+                in_place,
+            )
+        };
+        let plain = "email;password\nann@x.y;pw-1\nbo@x.y;pw-2\nann@x.y;pw-3\nbad;pw\n";
+        let given = read(plain, ReadOptions::default(), true);
+        let decoded = read(plain, ReadOptions::default(), false);
+        assert_eq!(given.0, decoded.0);
+        assert_eq!(given.1, decoded.1);
+        assert!(given.3, "the text is the page's own buffer, no copy");
+        assert!(decoded.2 && !decoded.3, "decoded: a copy");
+        // A byte-order mark, stray quotes read literally, and another chosen encoding:
+        // the text is not used as it is, and the result is what decoding gives.
+        let bom = format!("\u{FEFF}{plain}");
+        for (text, options) in [
+            (bom.as_str(), ReadOptions::default()),
+            (
+                "email;name\nann@x.y;\"Ann\nbo@x.y;Bo\n",
+                ReadOptions {
+                    literal_quotes: true,
+                    ..ReadOptions::default()
+                },
+            ),
+            (
+                plain,
+                ReadOptions {
+                    encoding: Some(TextEncoding::Windows1252),
+                    ..ReadOptions::default()
+                },
+            ),
+        ] {
+            let given = read(text, options.clone(), true);
+            let decoded = read(text, options, false);
+            assert_eq!(given.0, decoded.0);
+            assert!(!given.3, "{text:?}");
+        }
+        // A text that is not the bytes' own buffer is ignored.
+        let other = Arc::new(plain.to_owned());
+        let loaded = Reading::new(
+            Shared(Arc::new(plain.to_owned())),
+            ReadOptions::default(),
+            aurora(),
+            Box::new(|_| None),
+        )
+        .with_text(Arc::clone(&other))
+        .run(7)
+        .unwrap();
+        assert!(!loaded.file_text.is_some_and(|t| Arc::ptr_eq(&t, &other)));
     }
 
     #[test]
