@@ -175,7 +175,7 @@ fn launch(
         .settles_unknown()
         .then(|| kind.listing(&url, secrets.clone()))
         .flatten();
-    let mut run = Run::new(target, secrets, &plan, config, now)
+    let mut run = Run::new(target, secrets, &plan, state.sheet.users(), config, now)
         .with_jitter(Box::new(BrowserJitter))
         .with_wall_clock(js_sys::Date::now() as u64);
     if let Some(check) = state.findings.check.get_untracked().filter(|c| c.0 == url) {

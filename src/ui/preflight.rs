@@ -105,17 +105,21 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
             let fields = state.form.target.with_untracked(|k| k.template_fields());
-            let found = accounts(&fields, &plan, PREVIEW_ROWS);
+            let users = state.sheet.users();
+            let found = accounts(&fields, &plan, &users, PREVIEW_ROWS);
             if found.ready == 0 {
                 state.findings.check_summary.set(vec![
                     "Dry run: no row would be sent (every row is invalid or excluded).".into(),
                 ]);
             }
             table.set(Some(found));
-            state
-                .findings
-                .preview
-                .set(preview(target.as_ref(), &secrets, &plan, PREVIEW_ROWS));
+            state.findings.preview.set(preview(
+                target.as_ref(),
+                &secrets,
+                &plan,
+                &users,
+                PREVIEW_ROWS,
+            ));
         }
         Err(message) => state.findings.login_error.set(Some(message)),
     }

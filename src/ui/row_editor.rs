@@ -17,8 +17,8 @@ fn problems_by_column(state: AppState, row: usize, columns: usize) -> Vec<String
     let mapping = state.sheet.mapping.get_untracked();
     let mut by_column = vec![String::new(); columns];
     state.plan.with_untracked(|p| {
-        if let Some(Err(problems)) = p.as_ref().and_then(|p| p.get(row)).map(|r| &r.user) {
-            for problem in problems {
+        if let Some(planned) = p.as_ref().and_then(|p| p.get(row)) {
+            for problem in &planned.problems {
                 let column = problem.field.and_then(|f| mapping.column_of(f));
                 if let Some(text) = column.and_then(|c| by_column.get_mut(c)) {
                     if !text.is_empty() {

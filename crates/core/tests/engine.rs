@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::input::map::{Field, Mapping};
-use roster_core::input::plan::plan;
+use roster_core::input::plan::{plan, users_of};
 use roster_core::input::read::read;
+use roster_core::input::validate::Rules;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts, MAX_LOGIN_ATTEMPTS};
 use roster_core::target::aurora::Aurora;
 use roster_core::target::send::{Secrets, StopKind};
@@ -209,10 +210,16 @@ fn start_with(
         &[Field::Email, Field::Password],
     );
     edit(&mut planned);
+    let rules = Rules {
+        required: vec![Field::Email, Field::Password],
+        ..Rules::default()
+    };
+    let users = users_of(table.clone(), Mapping::auto(&table), rules);
     Run::new(
         Box::new(Aurora::new("http://sandbox/")),
         secrets(password),
         &planned,
+        users,
         config,
         0,
     )

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, VecDeque};
 
 use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse};
 use roster_core::input::map::{Field, Mapping};
-use roster_core::input::plan::plan;
+use roster_core::input::plan::{plan, users_of};
 use roster_core::input::read::read;
+use roster_core::input::validate::Rules;
 use roster_core::run::pace::Backoff;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
 use roster_core::target::mumara::{Mumara, MumaraDefaults};
@@ -233,7 +234,12 @@ fn start_file(text: &str, key: &str, package: u64, config: RunConfig) -> Run {
         &Mapping::auto(&table),
         &[Field::Email, Field::Password, Field::Name],
     );
-    assert!(planned.iter().all(|p| p.user.is_ok()));
+    assert!(planned.iter().all(|p| p.is_valid()));
+    let rules = Rules {
+        required: vec![Field::Email, Field::Password, Field::Name],
+        ..Rules::default()
+    };
+    let users = users_of(table.clone(), Mapping::auto(&table), rules);
     Run::new(
         Box::new(target),
         Secrets {
@@ -241,6 +247,7 @@ fn start_file(text: &str, key: &str, package: u64, config: RunConfig) -> Run {
             ..Default::default()
         },
         &planned,
+        users,
         config,
         0,
     )

@@ -2,10 +2,12 @@
 //! mapping and the plan's verdict per row.
 
 use roster_core::input::decode::TextEncoding;
+use roster_core::input::map::UserRow;
 use roster_core::input::map::{Field, Mapping};
-use roster_core::input::plan::plan_with;
+use roster_core::input::plan::{plan_with, user_at, Sheet};
 use roster_core::input::read::{read_with, ReadError, ReadOptions, Table};
-use roster_core::input::validate::Rules;
+use roster_core::input::validate::{validate_with, Defaults, Rules};
+use roster_core::target::{Settings, TargetKind};
 
 fn bytes(name: &str) -> Vec<u8> {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -28,6 +30,85 @@ fn aurora() -> Rules {
     }
 }
 
+/// The typed rows of a table's rows, which must all be valid.
+fn valid_users(t: &Table, m: &Mapping, rules: &Rules) -> Vec<UserRow> {
+    plan_with(t, m, rules)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            assert!(r.is_valid(), "line {}: {}", r.line, r.problems_text());
+            user_at(t, m, rules, i).expect("a valid row has a typed row")
+        })
+        .collect()
+}
+
+/// The plan holds no typed rows: a run builds each from the table when it sends it
+/// (`Sheet::user`, `user_at`). That must be exactly the row the plan used to hold
+/// (validating the mapped record), for every fixture and every shipped target's rules,
+/// with and without run defaults; and the plan's user name must give the retry's match
+/// key the typed row's user name gave.
+#[test]
+fn typed_rows_built_from_the_table_are_the_rows_validation_gives() {
+    let mut compared = 0;
+    let mut with_usernames = 0;
+    for entry in std::fs::read_dir(format!(
+        "{}/../../tests/fixtures",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".png") || name.ends_with(".xlsx") || name.ends_with(".py") {
+            continue;
+        }
+        let Ok((table, _, _)) = read_with(&bytes(&name), &ReadOptions::default()) else {
+            continue;
+        };
+        for kind in TargetKind::shipped() {
+            let mut settings = Settings::new();
+            for s in kind.settings() {
+                settings.insert(s.id.clone(), "1".into());
+            }
+            let mapping = Mapping::auto_for(&table, &kind.fields());
+            let plain = kind.rules(&settings);
+            let defaults = Rules {
+                defaults: Defaults {
+                    role: Some(2),
+                    quota_mb: Some(100),
+                    tenant_id: Some(7),
+                },
+                ..plain.clone()
+            };
+            for rules in [plain, defaults] {
+                let rows = plan_with(&table, &mapping, &rules);
+                let sheet = Sheet::new(table.clone(), mapping.clone(), rules.clone());
+                for (i, planned) in rows.iter().enumerate() {
+                    let old = validate_with(&mapping.apply(&table.records[i]), &rules);
+                    let built = sheet.user(i);
+                    assert_eq!(built, user_at(&table, &mapping, &rules, i));
+                    if planned.is_valid() {
+                        let old = old.unwrap_or_else(|p| panic!("{name} {i}: {p:?}"));
+                        let username = old.username.clone().unwrap_or_default();
+                        assert_eq!(
+                            planned.username.to_lowercase(),
+                            username.to_lowercase(),
+                            "{name} {}",
+                            kind.name()
+                        );
+                        with_usernames += usize::from(!username.is_empty());
+                        assert_eq!(built, Some(old), "{name} {} row {i}", kind.name());
+                        compared += 1;
+                    } else if old.is_err() {
+                        assert_eq!(built, None, "{name} {} row {i}", kind.name());
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "{compared}");
+    assert!(with_usernames > 10, "{with_usernames}");
+}
+
 #[test]
 fn excel_unicode_text_is_utf16_tsv() {
     let (t, enc) = load("excel-unicode.txt");
@@ -43,7 +124,7 @@ fn excel_unicode_text_is_utf16_tsv() {
         m.columns,
         [Some(Field::Email), Some(Field::Password), Some(Field::Name)]
     );
-    assert!(plan_with(&t, &m, &aurora()).iter().all(|r| r.user.is_ok()));
+    assert!(plan_with(&t, &m, &aurora()).iter().all(|r| r.is_valid()));
 }
 
 #[test]
@@ -63,14 +144,10 @@ fn windows_1252_accented_names_join_into_name() {
             Some(Field::Password)
         ]
     );
-    let rows = plan_with(
-        &t,
-        &m,
-        &Rules::new(vec![Field::Email, Field::Password, Field::Name]),
-    );
-    let names: Vec<_> = rows
-        .iter()
-        .map(|r| r.user.as_ref().unwrap().name.clone().unwrap())
+    let rules = Rules::new(vec![Field::Email, Field::Password, Field::Name]);
+    let names: Vec<_> = valid_users(&t, &m, &rules)
+        .into_iter()
+        .map(|u| u.name.unwrap())
         .collect();
     assert_eq!(names, ["José García", "Renée Müller", "François Œuvre"]);
 }
@@ -84,9 +161,9 @@ fn semicolon_file_with_decimal_commas() {
     assert_eq!(column(&t, 2), ["1,5 GB", "2,25 GB", "500"]);
     let m = Mapping::auto(&t);
     assert_eq!(m.column_of(Field::QuotaMb), Some(2));
-    let quotas: Vec<_> = plan_with(&t, &m, &aurora())
+    let quotas: Vec<_> = valid_users(&t, &m, &aurora())
         .into_iter()
-        .map(|r| r.user.unwrap().quota_mb)
+        .map(|u| u.quota_mb)
         .collect();
     assert_eq!(quotas, [Some(1536), Some(2304), Some(500)]);
 }
@@ -107,7 +184,7 @@ fn seed_pipe_file() {
     );
     assert_eq!(column(&t, 1), ["p123", "p232", "p333", "p444"]);
     let rows = plan_with(&t, &Mapping::auto(&t), &aurora());
-    assert!(rows.iter().all(|r| r.user.is_ok()));
+    assert!(rows.iter().all(|r| r.is_valid()));
 }
 
 #[test]
@@ -117,8 +194,7 @@ fn headerless_file_maps_by_content() {
     assert_eq!(t.records.len(), 3);
     let m = Mapping::auto(&t);
     assert_eq!(m.columns, [Some(Field::Password), Some(Field::Email)]);
-    let rows = plan_with(&t, &m, &aurora());
-    assert_eq!(rows[1].user.as_ref().unwrap().email, "bob@example.com");
+    assert_eq!(valid_users(&t, &m, &aurora())[1].email, "bob@example.com");
 }
 
 #[test]
@@ -149,7 +225,7 @@ fn ragged_rows_are_invalid_not_padded() {
     assert_eq!(t.width, 3);
     assert_eq!(t.records[1].fields.len(), 2, "not padded");
     let rows = plan_with(&t, &Mapping::auto(&t), &aurora());
-    let ok: Vec<bool> = rows.iter().map(|r| r.user.is_ok()).collect();
+    let ok: Vec<bool> = rows.iter().map(|r| r.is_valid()).collect();
     assert_eq!(ok, [true, false, true, false]);
     assert!(
         rows[1]
@@ -242,7 +318,7 @@ mod issue11 {
             strict.notes,
             ["line 1001: a quote opens here and closes only on line 5001, so the 4000 lines after it were read into this one row"]
         );
-        assert!(strict.rows[999].user.is_err());
+        assert!(!strict.rows[999].is_valid());
         assert_eq!(strict.tally.invalid, 1);
         let lenient = read("two-stray-quotes.csv", literal());
         assert_eq!(lenient.rows.len(), 10_000);
@@ -373,7 +449,7 @@ mod issue11 {
             Rules::new(vec![Field::Email, Field::Password, Field::Name]),
         )
         .unwrap();
-        assert!(mumara.rows[3].user.is_err());
+        assert!(!mumara.rows[3].is_valid());
         // Accepting dotless domains, then keeping the first of each duplicate.
         let mut sheet = loaded.sheet;
         sheet.rules.flag_dotless_domains = false;

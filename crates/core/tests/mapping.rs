@@ -7,7 +7,7 @@
 //! expected addresses are the ones the accounts would be created at.
 
 use roster_core::input::map::{fold, Competition, Field, Mapping, Rivalry};
-use roster_core::input::plan::plan_with;
+use roster_core::input::plan::{plan_with, user_at};
 use roster_core::input::read::{read_with, ReadOptions, Table};
 use roster_core::input::validate::Rules;
 
@@ -22,17 +22,18 @@ fn load(text: &str, header: bool) -> Table {
 }
 
 fn emails(t: &Table, m: &Mapping) -> Vec<String> {
-    plan_with(
-        t,
-        m,
-        &Rules {
-            strict_email: true,
-            ..Rules::new(vec![Email, Password])
-        },
-    )
-    .into_iter()
-    .map(|r| r.user.expect("row is valid").email)
-    .collect()
+    let rules = Rules {
+        strict_email: true,
+        ..Rules::new(vec![Email, Password])
+    };
+    plan_with(t, m, &rules)
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            assert!(r.is_valid(), "row is valid: {}", r.problems_text());
+            user_at(t, m, &rules, i).expect("row is valid").email
+        })
+        .collect()
 }
 
 fn notes(t: &Table, m: &Mapping) -> Vec<String> {
@@ -281,9 +282,11 @@ fn names_join_from_first_and_last_in_any_language() {
         true,
     );
     let m = Mapping::auto(&t);
-    let rows = plan_with(&t, &m, &Rules::new(vec![Email, Password, Name]));
+    let rules = Rules::new(vec![Email, Password, Name]);
+    let rows = plan_with(&t, &m, &rules);
+    assert!(rows[0].is_valid());
     assert_eq!(
-        rows[0].user.as_ref().unwrap().name.as_deref(),
+        user_at(&t, &m, &rules, 0).unwrap().name.as_deref(),
         Some("Ann de Vries")
     );
 }

@@ -924,22 +924,37 @@ impl FakeSynapse {
     }
 }
 
-fn planned(rows: &[(&str, &str)]) -> Vec<PlannedRow> {
+/// Planned rows, all valid, and their typed rows (what a run's user source gives).
+type Plan = (Vec<PlannedRow>, Vec<UserRow>);
+
+fn planned(rows: &[(&str, &str)]) -> Plan {
     rows.iter()
         .enumerate()
-        .map(|(i, (email, username))| PlannedRow {
-            line: i as u64 + 2,
-            email: (*email).into(),
-            has_password: true,
-            excluded: false,
-            user: Ok(row(
-                email,
-                &format!("new-pw-{i}"),
-                Some("Someone"),
-                Some(username),
-            )),
+        .map(|(i, (email, username))| {
+            (
+                PlannedRow {
+                    line: i as u64 + 2,
+                    email: (*email).into(),
+                    username: (*username).into(),
+                    has_password: true,
+                    excluded: false,
+                    problems: Vec::new(),
+                },
+                row(
+                    email,
+                    &format!("new-pw-{i}"),
+                    Some("Someone"),
+                    Some(username),
+                ),
+            )
         })
-        .collect()
+        .unzip()
+}
+
+/// A run's user source over typed rows held in a list.
+fn source(users: &[UserRow]) -> impl Fn(usize) -> Option<UserRow> + 'static {
+    let users = users.to_vec();
+    move |i| users.get(i).cloned()
 }
 
 fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
@@ -970,7 +985,7 @@ fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
     panic!("the run did not end")
 }
 
-fn synapse_run(plan: &[PlannedRow]) -> Run {
+fn synapse_run((plan, users): &Plan) -> Run {
     let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
     Run::new(
         Box::new(target),
@@ -980,6 +995,7 @@ fn synapse_run(plan: &[PlannedRow]) -> Run {
             ..Secrets::default()
         },
         plan,
+        source(users),
         RunConfig::default(),
         0,
     )
@@ -1086,7 +1102,7 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
         probe_refusal: None,
         logins: 0,
     };
-    let plan = planned(&[("ann@x.org", "ann")]);
+    let (plan, users) = planned(&[("ann@x.org", "ann")]);
     let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
     let config = RunConfig {
         max_attempts: 1,
@@ -1100,6 +1116,7 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
             ..Secrets::default()
         },
         &plan,
+        source(&users),
         config,
         0,
     );
@@ -1156,10 +1173,14 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
         .map(|i| PlannedRow {
             line: i + 2,
             email: format!("u{i}@x.org").into(),
+            username: Default::default(),
             has_password: true,
             excluded: false,
-            user: Ok(row(&format!("u{i}@x.org"), "pw", Some("U Ser"), None)),
+            problems: Vec::new(),
         })
+        .collect();
+    let users: Vec<UserRow> = (0..5)
+        .map(|i| row(&format!("u{i}@x.org"), "pw", Some("U Ser"), None))
         .collect();
     let target = ProfileTarget::new(
         preset("keycloak"),
@@ -1174,6 +1195,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             ..Secrets::default()
         },
         &plan,
+        source(&users),
         RunConfig {
             concurrency: 1,
             ..RunConfig::default()
@@ -1288,7 +1310,7 @@ fn field_checks_beyond_the_pages_rules() {
 #[test]
 fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
     use roster_core::target::preview::preview;
-    let plan = planned(&[("ann@x.org", "ann")]);
+    let (plan, users) = planned(&[("ann@x.org", "ann")]);
     let target = ProfileTarget::new(
         preset("synapse"),
         "https://m.example",
@@ -1299,7 +1321,7 @@ fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
         password: "admin-secret".into(),
         ..Secrets::default()
     };
-    let out = preview(&target, &secrets, &plan, 5);
+    let out = preview(&target, &secrets, &plan, source(&users), 5);
     assert_eq!(out.len(), 3, "{out:#?}");
     assert!(out[0].starts_with(
         "POST https://m.example/_matrix/client/v3/login\nContent-Type: application/json\n"

@@ -71,7 +71,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let sendable = Memo::new(move |_| {
         state.plan.with(|p| {
             p.as_ref().map_or(0, |p| {
-                p.iter().filter(|r| !r.excluded && r.user.is_ok()).count()
+                p.iter().filter(|r| !r.excluded && r.is_valid()).count()
             })
         })
     });

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
-use roster_core::input::map::Mapping;
+use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{Sheet, Tally};
 use roster_core::input::read::{Layout, ReadOptions};
 use roster_core::Status;
@@ -159,6 +159,19 @@ pub struct SheetState {
 }
 
 impl SheetState {
+    /// A run's user source (`roster_core::run::Users`): row `i`'s typed row, built from
+    /// the sheet when the run sends it. The sheet cannot change while a run is active
+    /// (edits, file loads, the mapping and the settings are refused or locked), so this
+    /// is the row that was planned; `None` (no sheet) ends the row `invalid`, never sent.
+    pub fn users(self) -> impl Fn(usize) -> Option<UserRow> + 'static {
+        let sheet = self.sheet;
+        move |i| {
+            sheet
+                .try_with_value(|s| s.as_ref().and_then(|s| s.user(i)))
+                .flatten()
+        }
+    }
+
     pub fn new() -> SheetState {
         SheetState {
             name: RwSignal::new(None),

@@ -68,17 +68,15 @@ pub(crate) fn view_of(
             "Excluded by the user.".to_owned(),
             String::new(),
         ),
-        None => match &planned.user {
-            Ok(_) => (Status::Pending, String::new(), String::new()),
-            Err(_) => (
-                Status::Invalid,
-                match lookup.sheet {
-                    Some(sh) => explain(&sh.table, &sh.mapping, index, planned),
-                    None => planned.problems_text(),
-                },
-                String::new(),
-            ),
-        },
+        None if planned.is_valid() => (Status::Pending, String::new(), String::new()),
+        None => (
+            Status::Invalid,
+            match lookup.sheet {
+                Some(sh) => explain(&sh.table, &sh.mapping, index, planned),
+                None => planned.problems_text(),
+            },
+            String::new(),
+        ),
     };
     let mut warned = false;
     if status == Status::Pending && message.is_empty() {
@@ -231,7 +229,7 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
 pub(crate) fn view_of_status(p: &PlannedRow) -> Status {
     if p.excluded {
         Status::Skipped
-    } else if p.user.is_ok() {
+    } else if p.is_valid() {
         Status::Pending
     } else {
         Status::Invalid

@@ -20,7 +20,7 @@ impl Sheet {
         let invalid: Vec<usize> = among
             .iter()
             .copied()
-            .filter(|&i| rows.get(i).is_some_and(|r| !r.excluded && r.user.is_err()))
+            .filter(|&i| rows.get(i).is_some_and(|r| !r.excluded && !r.is_valid()))
             .collect();
         let mut changed = Vec::new();
         for i in invalid {
@@ -181,14 +181,14 @@ mod tests {
         assert_eq!(changed, [0, 2, 3]);
         let excluded: Vec<bool> = rows.iter().map(|r| r.excluded).collect();
         assert_eq!(excluded, [false, false, true, true, false, false]);
-        assert!(rows[0].user.is_ok());
+        assert!(rows[0].is_valid());
         // bob's pair was not listed: both stay flagged.
-        assert!(rows[1].user.is_err() && rows[4].user.is_err());
+        assert!(!rows[1].is_valid() && !rows[4].is_valid());
         assert_eq!(tally, Tally::of(&rows));
         // On every row, the same as the whole-file action.
         let all: Vec<usize> = (0..rows.len()).collect();
         assert_eq!(sheet.keep_first_among(&mut rows, &mut tally, &all), [1, 4]);
-        assert!(rows[4].excluded && !rows[1].excluded && rows[1].user.is_ok());
+        assert!(rows[4].excluded && !rows[1].excluded && rows[1].is_valid());
         assert_eq!((tally.valid, tally.invalid, tally.excluded), (3, 0, 3));
     }
 
@@ -202,8 +202,8 @@ mod tests {
         assert_eq!(changed, [1, 2]);
         assert_eq!(sheet.table.records[1].fields.get(2), Some("250"));
         assert_eq!(sheet.table.records[0].fields.get(2), Some("10"));
-        assert_eq!(rows[1].user.as_ref().unwrap().quota_mb, Some(250));
-        assert_eq!(rows[2].user.as_ref().unwrap().quota_mb, Some(250));
+        assert_eq!(sheet.user(1).unwrap().quota_mb, Some(250));
+        assert_eq!(sheet.user(2).unwrap().quota_mb, Some(250));
         assert_eq!(tally, Tally::of(&rows));
         assert_eq!(tally.invalid, 0);
         // Nothing changes the second time.
@@ -217,7 +217,7 @@ mod tests {
         let mut sheet = sheet("email,password\nann@x.y,p1\nbob@x.y,p2,extra\ncyd@x.y,p3\n");
         let mut rows = sheet.plan_all();
         let mut tally = Tally::of(&rows);
-        assert!(rows[1].user.is_err(), "ragged");
+        assert!(!rows[1].is_valid(), "ragged");
         let changed = sheet.set_field(&mut rows, &mut tally, &[0, 1, 2], Field::Role, "1");
         assert_eq!(changed, [0, 1, 2]);
         assert_eq!(
@@ -226,8 +226,8 @@ mod tests {
         );
         assert_eq!(sheet.table.width, 3);
         assert_eq!(sheet.mapping.column_of(Field::Role), Some(2));
-        assert_eq!(rows[0].user.as_ref().unwrap().role, Some(1));
-        assert_eq!(rows[2].user.as_ref().unwrap().role, Some(1));
+        assert_eq!(sheet.user(0).unwrap().role, Some(1));
+        assert_eq!(sheet.user(2).unwrap().role, Some(1));
         // The ragged row is still ragged (4 fields where 3 are expected) and untouched.
         assert_eq!(sheet.table.records[1].fields.len(), 4);
         assert!(rows[1]

@@ -23,9 +23,7 @@ const SHOWN_CHARS: usize = 60;
 /// Row `index`'s problems, each with the column it is in and the value found there (for
 /// a field fed by a column that is not a secret's), joined by "; ". Empty for a valid row.
 pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow) -> String {
-    let Err(problems) = &row.user else {
-        return String::new();
-    };
+    let problems = &row.problems;
     let fields = table.records.get(index).map(|r| &r.fields);
     problems
         .iter()
@@ -71,7 +69,7 @@ pub fn invalid_rows_csv(
     let picked: Vec<usize> = among
         .iter()
         .copied()
-        .filter(|&i| rows.get(i).is_some_and(|r| !r.excluded && r.user.is_err()))
+        .filter(|&i| rows.get(i).is_some_and(|r| !r.excluded && !r.is_valid()))
         .collect();
     if picked.is_empty() {
         return None;
@@ -143,7 +141,7 @@ mod tests {
                 &m,
                 0,
                 &PlannedRow {
-                    user: Ok(Default::default()),
+                    problems: Vec::new(),
                     ..rows[0].clone()
                 }
             ),

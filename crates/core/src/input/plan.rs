@@ -10,9 +10,11 @@ use std::ops::Range;
 
 use crate::input::map::{Field, Mapping, UserRow};
 use crate::input::read::{SharedStr, Table};
-use crate::input::validate::{validate_with, Problem, Rules};
+use crate::input::validate::{problems_with, validate_with, Problem, Rules, UsernameRule};
 
-/// One input row as the run will treat it.
+/// One input row as the run will treat it. It holds no typed row ([`UserRow`]): that is
+/// built from the table when the row is sent or shown ([`Sheet::user`], [`user_at`]), so
+/// a planned row is a few spans of the file's text and its problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedRow {
     /// The line of the file the row starts on (1-based).
@@ -20,23 +22,31 @@ pub struct PlannedRow {
     /// The address as written in the file, for display and reports even when invalid. It
     /// points into the file's text (see [`SharedStr`]): no copy per row.
     pub email: SharedStr,
+    /// The user name the typed row would carry, as written (a username column's value,
+    /// or the address's local part when the target takes it from there; the typed row
+    /// holds that lowered): empty when the target has no user names or the row gives
+    /// none. Like `email`, a span of the file's text.
+    pub username: SharedStr,
     /// Whether the row gives a password, for the mask shown in its place.
     pub has_password: bool,
     /// The user took this row out of the import: it ends `skipped` and is never sent.
     pub excluded: bool,
-    pub user: Result<UserRow, Vec<Problem>>,
+    /// Why the row cannot be sent; empty when it is valid.
+    pub problems: Vec<Problem>,
 }
 
 impl PlannedRow {
+    /// The row can be sent (it may still be excluded).
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+
     pub fn problems_text(&self) -> String {
-        match &self.user {
-            Ok(_) => String::new(),
-            Err(problems) => problems
-                .iter()
-                .map(Problem::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        }
+        self.problems
+            .iter()
+            .map(Problem::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -46,12 +56,10 @@ impl PlannedRow {
 pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize) -> PlannedRow {
     let record = &table.records[index];
     let mapped = mapping.apply(record);
-    let mut user = validate_with(&mapped, rules);
-    if let Err(problems) = &mut user {
-        for p in problems.iter_mut() {
-            if let Some(i) = p.field.and_then(|f| mapping.column_of(f)) {
-                p.column = Some(table.column_name(i));
-            }
+    let mut problems = problems_with(&mapped, rules);
+    for p in problems.iter_mut() {
+        if let Some(i) = p.field.and_then(|f| mapping.column_of(f)) {
+            p.column = Some(table.column_name(i));
         }
     }
     let found = record.fields.len();
@@ -68,13 +76,7 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
                 if table.header.is_some() { " (one per header column)" } else { "" },
             ),
         };
-        user = Err(match user {
-            Ok(_) => vec![ragged],
-            Err(mut problems) => {
-                problems.insert(0, ragged);
-                problems
-            }
-        });
+        problems.insert(0, ragged);
     }
     if let Some(broken) = table.broken_at(index) {
         let swallowed = Problem {
@@ -85,21 +87,55 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
                 broken.message()
             ),
         };
-        user = Err(match user {
-            Ok(_) => vec![swallowed],
-            Err(mut problems) => {
-                problems.insert(0, swallowed);
-                problems
-            }
-        });
+        problems.insert(0, swallowed);
     }
+    let email = mapped.get(Field::Email);
+    let username = match rules.username {
+        UsernameRule::Ignored => "",
+        UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
+            match mapped.get(Field::Username) {
+                "" if from_address => email.split_once('@').map_or("", |(local, _)| local),
+                given => given,
+            }
+        }
+    };
     PlannedRow {
         line: record.line,
-        email: record.fields.share(mapped.get(Field::Email)),
+        email: record.fields.share(email),
+        username: record.fields.share(username),
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
-        user,
+        problems,
     }
+}
+
+/// Whether record `index` of the table is ragged or cut short by a broken quote (the
+/// problems [`plan_record`] adds to what validation finds).
+fn is_malformed(table: &Table, index: usize) -> bool {
+    (table.width > 0 && table.records[index].fields.len() != table.width)
+        || table.broken_at(index).is_some()
+}
+
+/// The typed row of record `index`, mapped and validated again from the table: the row
+/// the run sends. `None` when the record is invalid (or out of range). The duplicate
+/// rule is not applied (it needs the other rows: the plan holds its verdict), nor is
+/// whether the row is excluded.
+pub fn user_at(table: &Table, mapping: &Mapping, rules: &Rules, index: usize) -> Option<UserRow> {
+    let record = table.records.get(index)?;
+    if is_malformed(table, index) {
+        return None;
+    }
+    validate_with(&mapping.apply(record), rules).ok()
+}
+
+/// A user source over an owned table, mapping and rules ([`user_at`] for each row): for
+/// code without a [`Sheet`], such as tests and benches.
+pub fn users_of(
+    table: Table,
+    mapping: Mapping,
+    rules: Rules,
+) -> impl Fn(usize) -> Option<UserRow> + 'static {
+    move |i| user_at(&table, &mapping, &rules, i)
 }
 
 /// Rows by address, ignoring case, for the rule that an address appears once per file.
@@ -320,11 +356,7 @@ impl Duplicates {
                 shown.join(", ")
             ),
         };
-        let row = &mut rows[i];
-        match &mut row.user {
-            Ok(_) => row.user = Err(vec![duplicate]),
-            Err(problems) => problems.push(duplicate),
-        }
+        rows[i].problems.push(duplicate);
     }
 }
 
@@ -378,7 +410,7 @@ impl Tally {
     pub fn add(&mut self, row: &PlannedRow, sign: isize) {
         let slot = if row.excluded {
             &mut self.excluded
-        } else if row.user.is_ok() {
+        } else if row.is_valid() {
             &mut self.valid
         } else {
             &mut self.invalid
@@ -414,6 +446,12 @@ impl Sheet {
 
     pub fn is_empty(&self) -> bool {
         self.table.records.is_empty()
+    }
+
+    /// The typed row of row `i` as it stands in the table (see [`user_at`]): what a run
+    /// sends for it. `None` when the row is invalid apart from the duplicate rule.
+    pub fn user(&self, i: usize) -> Option<UserRow> {
+        user_at(&self.table, &self.mapping, &self.rules, i)
     }
 
     /// Takes the duplicate index out (to be dropped a piece at a time).
@@ -612,13 +650,14 @@ impl Sheet {
 mod tests {
     use super::*;
     use crate::input::read::read;
+    use crate::input::validate::validate_with;
 
     #[test]
     fn keeps_order_and_marks_invalid_rows() {
         let t = read(b"a@localhost | p1\nbroken | p2\nc@localhost | \n").unwrap();
         let rows = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
         assert_eq!(rows.len(), 3);
-        assert!(rows[0].user.is_ok());
+        assert!(rows[0].is_valid());
         assert_eq!(rows[1].email, "broken");
         assert!(rows[1].has_password);
         assert!(!rows[2].has_password);
@@ -644,7 +683,7 @@ mod tests {
             rows[0].problems_text()
         );
         assert!(rows[2].problems_text().contains("also on line 2"));
-        assert!(rows[1].user.is_ok());
+        assert!(rows[1].is_valid());
         assert_eq!(
             Tally::of(&rows),
             Tally {
@@ -655,7 +694,7 @@ mod tests {
         );
         // The engine's plain plan() keeps its old behaviour.
         let plain = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
-        assert!(plain.iter().all(|r| r.user.is_ok()));
+        assert!(plain.iter().all(|r| r.is_valid()));
     }
 
     #[test]
@@ -669,16 +708,16 @@ mod tests {
         // Fixing the duplicate on line 4 frees line 2 too.
         let changed = sheet.edit(&mut rows, &mut tally, 2, 0, " cyd@x.y ");
         assert_eq!(changed, [0, 2]);
-        assert!(rows[0].user.is_ok() && rows[2].user.is_ok());
+        assert!(rows[0].is_valid() && rows[2].is_valid());
         assert_eq!(rows[2].email, "cyd@x.y");
         // Editing it into a duplicate of bob flags bob as well.
         let changed = sheet.edit(&mut rows, &mut tally, 2, 0, "BOB@x.y");
         assert_eq!(changed, [1, 2]);
-        assert!(rows[1].user.is_err() && rows[2].user.is_err());
+        assert!(!rows[1].is_valid() && !rows[2].is_valid());
         // Excluding one of them clears the other.
         let changed = sheet.set_excluded(&mut rows, &mut tally, 2, true);
         assert_eq!(changed, [1, 2]);
-        assert!(rows[1].user.is_ok());
+        assert!(rows[1].is_valid());
         assert!(rows[2].excluded);
         assert_eq!(
             Tally::of(&rows),
@@ -690,10 +729,10 @@ mod tests {
         );
         // Taking it back flags both again.
         sheet.set_excluded(&mut rows, &mut tally, 2, false);
-        assert!(rows[1].user.is_err() && rows[2].user.is_err());
+        assert!(!rows[1].is_valid() && !rows[2].is_valid());
         // Fixing the bad address.
         sheet.edit(&mut rows, &mut tally, 3, 0, "dee@x.y");
-        assert!(rows[3].user.is_ok());
+        assert!(rows[3].is_valid());
         assert_eq!(&sheet.table.records[3].fields[0], "dee@x.y");
         assert_eq!(tally, Tally::of(&rows));
     }
@@ -775,7 +814,7 @@ mod tests {
         for i in 0..4 {
             sheet.refresh(&mut rows, i);
         }
-        let flagged: Vec<bool> = rows.iter().map(|r| r.user.is_err()).collect();
+        let flagged: Vec<bool> = rows.iter().map(|r| !r.is_valid()).collect();
         assert_eq!(flagged, [true, false, true, false]);
         assert!(rows[0].problems_text().contains("also on line 4)"));
         assert_eq!(sheet.duplicates.first_of(&rows, 2), Some(0));
@@ -846,5 +885,105 @@ mod tests {
         assert!(sheet
             .keep_first_duplicates(&mut rows, &mut tally)
             .is_empty());
+    }
+
+    proptest::proptest! {
+        /// The typed row built again from the table ([`Sheet::user`]) is the one
+        /// validating the mapped record gives, for every row the plan finds valid; the
+        /// plan's validity is validation's, the duplicate rule and the record's shape
+        /// aside; and the plan's user name gives the retry key the typed row's gave.
+        #[test]
+        fn typed_rows_from_the_table_are_validations(
+            rows in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        6 => "[A-Za-z][A-Za-z.]{0,5}@[a-zA-Z]{1,5}\\.[a-z]{2,3}",
+                        1 => "[A-Za-z.]{1,6}@[a-zA-Z]{1,5}",
+                        1 => "[a-z ]{0,4}",
+                        1 => proptest::prelude::Just("\u{212A}@x.y".to_owned()),
+                    ],
+                    proptest::prop_oneof![
+                        3 => proptest::prelude::Just(String::new()),
+                        3 => "[a-z0-9._]{1,6}",
+                        1 => "[A-Za-z_0-9. ]{1,6}",
+                    ],
+                    "[a-zA-Z0-9!#-]{0,8}",
+                    "(|[0-9]{1,4}|[0-9] GB|x)",
+                    "(|[0-4])",
+                    proptest::bool::weighted(0.1),
+                ),
+                1..12,
+            ),
+            username in 0u8..5,
+            min_password_len in 0usize..4,
+            strict_email in proptest::prelude::any::<bool>(),
+            role_default in proptest::option::of(1u8..4),
+        ) {
+            let mut text = String::from("email,username,password,quota,role\n");
+            for (email, user, password, quota, role, short) in &rows {
+                if *short {
+                    // A ragged record: one field fewer.
+                    text.push_str(&format!("{email},{user},{password},{quota}\n"));
+                } else {
+                    text.push_str(&format!("{email},{user},{password},{quota},{role}\n"));
+                }
+            }
+            let t = read(text.as_bytes()).unwrap();
+            let m = Mapping::auto_for(&t, &Field::ALL);
+            let rules = Rules {
+                strict_email,
+                min_password_len,
+                username: match username {
+                    0 => UsernameRule::Ignored,
+                    1 => UsernameRule::Text { from_address: false },
+                    2 => UsernameRule::Text { from_address: true },
+                    3 => UsernameRule::Localpart { from_address: false },
+                    _ => UsernameRule::Localpart { from_address: true },
+                },
+                defaults: crate::input::validate::Defaults {
+                    role: role_default,
+                    ..Default::default()
+                },
+                ..Rules::new(vec![Field::Email, Field::Password])
+            };
+            let mut sheet = Sheet::new(t.clone(), m.clone(), rules.clone());
+            let planned = sheet.plan_all();
+            for (i, row) in planned.iter().enumerate() {
+                let old = validate_with(&m.apply(&t.records[i]), &rules);
+                let user = sheet.user(i);
+                proptest::prop_assert_eq!(&user, &user_at(&t, &m, &rules, i));
+                if row.is_valid() {
+                    let old = old.unwrap();
+                    proptest::prop_assert_eq!(
+                        row.username.to_lowercase(),
+                        old.username.clone().unwrap_or_default().to_lowercase()
+                    );
+                    proptest::prop_assert_eq!(user, Some(old));
+                } else if old.is_err() {
+                    proptest::prop_assert_eq!(user, None);
+                    // Validation's problems, in order, between any about the record's
+                    // shape (first) and the duplicate rule's (last).
+                    let problems = old.unwrap_err();
+                    let own: Vec<(Option<Field>, &str)> = row
+                        .problems
+                        .iter()
+                        .filter(|p| p.field.is_some() && !p.message.contains("appears more than once"))
+                        .map(|p| (p.field, p.message.as_str()))
+                        .collect();
+                    let want: Vec<(Option<Field>, &str)> =
+                        problems.iter().map(|p| (p.field, p.message.as_str())).collect();
+                    proptest::prop_assert_eq!(own, want);
+                } else {
+                    // Valid by validation, invalid in the plan: a duplicate or a ragged
+                    // record.
+                    let ragged = t.records[i].fields.len() != t.width;
+                    proptest::prop_assert!(
+                        ragged || row.problems_text().contains("appears more than once"),
+                        "{}", row.problems_text()
+                    );
+                    proptest::prop_assert_eq!(user.is_some(), !ragged);
+                }
+            }
+        }
     }
 }

@@ -81,8 +81,16 @@ impl Fields {
 
 impl Fields {
     /// `value` as a [`SharedStr`]: a span of this record's text when it is one (a field,
-    /// or a part of one), else a copy.
+    /// or a part of one), else a copy. An empty value is an empty span, wherever it
+    /// points: no allocation (a row without a user name, or without an address).
     pub fn share(&self, value: &str) -> SharedStr {
+        if value.is_empty() {
+            return SharedStr {
+                text: Arc::clone(&self.text),
+                start: 0,
+                end: 0,
+            };
+        }
         let base = self.text.as_ptr() as usize;
         let at = value.as_ptr() as usize;
         if at >= base && at + value.len() <= base + self.text.len() {
@@ -1365,6 +1373,10 @@ mod tests {
         assert!(!Arc::ptr_eq(&other.text, &fields.text));
         assert_eq!(other, email);
         assert_eq!(SharedStr::default(), "");
+        // An empty value, from anywhere, is an empty span of the text: no copy.
+        let empty = fields.share("");
+        assert_eq!(empty, "");
+        assert!(Arc::ptr_eq(&empty.text, &fields.text));
     }
 
     #[test]

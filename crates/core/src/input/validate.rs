@@ -1,5 +1,6 @@
 //! Checking each mapped row before anything is sent. A row with a problem is never sent.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::input::field::{Field, MappedRow, UserRow};
@@ -485,13 +486,60 @@ pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Prob
 
 /// [`validate`] with every rule of the target; defaults fill empty optional fields.
 pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Problem>> {
+    let checked = check(row, rules);
+    if !checked.problems.is_empty() {
+        return Err(checked.problems);
+    }
+    let text = |f: Field| Some(row.get(f).to_owned()).filter(|s| !s.is_empty());
+    Ok(UserRow {
+        username: checked.username.map(Cow::into_owned),
+        email: row.get(Field::Email).to_owned(),
+        password: row.get(Field::Password).to_owned(),
+        name: text(Field::Name),
+        role: checked.role.or(rules.defaults.role),
+        quota_mb: checked.quota_mb.or(rules.defaults.quota_mb),
+        tenant_id: checked.tenant_id.or(rules.defaults.tenant_id),
+        package_id: checked.package_id,
+        timezone: text(Field::Timezone),
+        login_ips: text(Field::LoginIps),
+    })
+}
+
+/// Every problem [`validate_with`] would list for the row (none: it is valid), without
+/// building the typed row: no allocation for a valid row (save a user name taken from an
+/// address with capitals, lowered).
+pub fn problems_with(row: &MappedRow, rules: &Rules) -> Vec<Problem> {
+    check(row, rules).problems
+}
+
+/// What checking a row finds: its problems, and the values [`validate_with`] types.
+struct Checked<'r> {
+    problems: Vec<Problem>,
+    username: Option<Cow<'r, str>>,
+    role: Option<u8>,
+    quota_mb: Option<u64>,
+    tenant_id: Option<u64>,
+    package_id: Option<u64>,
+}
+
+/// `s` in lower case, borrowed when it already is (as `str::to_lowercase` gives it).
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// The checks of [`validate_with`], building nothing but the problems.
+fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     let mut problems = Vec::new();
-    let email = row.get(Field::Email).to_owned();
-    match check_email(&email) {
+    let email = row.get(Field::Email);
+    match check_email(email) {
         Err(p) => problems.push(problem(Field::Email, p)),
         Ok(domain) => {
             if rules.strict_email {
-                if let Some(p) = aurora_email_problem(&email) {
+                if let Some(p) = aurora_email_problem(email) {
                     problems.push(problem(Field::Email, p));
                 }
             }
@@ -510,7 +558,7 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
             problems.push(problem(field, "missing"));
         }
     }
-    let password = row.get(Field::Password).to_owned();
+    let password = row.get(Field::Password);
     // Characters are counted only when it matters: a byte length within the bounds is
     // a character count within them too.
     let length = if password.len() > MAX_PASSWORD_CHARS || rules.min_password_len > 0 {
@@ -569,24 +617,22 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
     if package_id == Some(0) {
         problems.push(problem(Field::PackageId, "must be a positive number"));
     }
-    let text = |f: Field| Some(row.get(f).to_owned()).filter(|s| !s.is_empty());
-    let timezone = text(Field::Timezone);
-    if let Some(p) = timezone.as_deref().and_then(timezone_problem) {
+    let text = |f: Field| Some(row.get(f)).filter(|s| !s.is_empty());
+    if let Some(p) = text(Field::Timezone).and_then(timezone_problem) {
         problems.push(problem(Field::Timezone, p));
     }
-    let login_ips = text(Field::LoginIps);
-    if let Some(p) = login_ips.as_deref().and_then(login_ips_problem) {
+    if let Some(p) = text(Field::LoginIps).and_then(login_ips_problem) {
         problems.push(problem(Field::LoginIps, p));
     }
-    let given = text(Field::Username);
+    let given = text(Field::Username).map(Cow::Borrowed);
     let username = match rules.username {
         UsernameRule::Ignored => None,
         UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
             let from_email = || {
                 email
                     .split_once('@')
-                    .map(|(local, _)| local.to_lowercase())
                     .filter(|_| from_address)
+                    .map(|(local, _)| lowercase(local))
             };
             let (name, derived) = match given {
                 Some(name) => (Some(name), false),
@@ -627,21 +673,14 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(UserRow {
+    Checked {
+        problems,
         username,
-        email,
-        password,
-        name: text(Field::Name),
-        role: role.or(rules.defaults.role),
-        quota_mb: quota_mb.or(rules.defaults.quota_mb),
-        tenant_id: tenant_id.or(rules.defaults.tenant_id),
+        role,
+        quota_mb,
+        tenant_id,
         package_id,
-        timezone,
-        login_ips,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -597,6 +597,17 @@ mod tests {
             Box::new(Aurora::new("http://h/")),
             secrets,
             &planned,
+            crate::input::plan::users_of(
+                table.clone(),
+                Mapping::auto(&table),
+                crate::input::validate::Rules {
+                    required: vec![
+                        crate::input::map::Field::Email,
+                        crate::input::map::Field::Password,
+                    ],
+                    ..Default::default()
+                },
+            ),
             RunConfig::default(),
             0,
         );

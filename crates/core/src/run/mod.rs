@@ -135,11 +135,23 @@ pub const MAX_FAULT_STREAK: u32 = 12;
 const LEARNED_WINDOW_MS: u64 = 62_000;
 const MINUTE_MS: u64 = 60_000;
 
+/// Where a run takes the typed row of plan row `i` ([`UserRow`]) when it sends or probes
+/// it: the plan holds none (see [`crate::input::plan::PlannedRow`]), and a run does not
+/// copy them all at its start. The page reads the row from its sheet
+/// ([`crate::input::plan::Sheet::user`]), which cannot change while a run is active; code
+/// without a sheet can use [`crate::input::plan::users_of`]. `None` for a row the run
+/// queued (it must not happen) ends that row `invalid`, never sent.
+pub type Users = Box<dyn Fn(usize) -> Option<UserRow>>;
+
+/// The message of a queued row whose typed row could not be had when it was due.
+const NO_USER: &str = "Not sent: the row could not be read again from the file when its turn came (was the file changed during the run?). Check the row, then send it again.";
+
 pub struct Run {
     target: Box<dyn Target>,
     secrets: Secrets,
     config: RunConfig,
-    users: Vec<Option<UserRow>>,
+    /// Where a row's typed row comes from when it is sent or probed (see [`Users`]).
+    users: Users,
     rows: Vec<RowState>,
     /// Rows to send, in order; a row may wait for its `ready_at`.
     queue: VecDeque<usize>,
@@ -205,27 +217,27 @@ pub struct Run {
 
 impl Run {
     /// Starts a run over the plan at time `now_ms`. Invalid and excluded rows are final
-    /// at once and never sent.
+    /// at once and never sent. `users` gives a row's typed row when it is sent (see
+    /// [`Users`]).
     pub fn new(
         target: Box<dyn Target>,
         secrets: Secrets,
         plan: &[PlannedRow],
+        users: impl Fn(usize) -> Option<UserRow> + 'static,
         config: RunConfig,
         now_ms: u64,
     ) -> Run {
         let mut rows = Vec::with_capacity(plan.len());
-        let mut users = Vec::with_capacity(plan.len());
         let mut queue = VecDeque::new();
         for (i, planned) in plan.iter().enumerate() {
-            let (status, message) = match &planned.user {
-                _ if planned.excluded => (Status::Skipped, "Excluded by the user.".to_owned()),
-                Ok(_) => {
-                    queue.push_back(i);
-                    (Status::Pending, String::new())
-                }
-                Err(_) => (Status::Invalid, planned.problems_text()),
+            let (status, message) = if planned.excluded {
+                (Status::Skipped, "Excluded by the user.".to_owned())
+            } else if planned.is_valid() {
+                queue.push_back(i);
+                (Status::Pending, String::new())
+            } else {
+                (Status::Invalid, planned.problems_text())
             };
-            users.push(planned.user.as_ref().ok().cloned());
             rows.push(RowState {
                 status,
                 message,
@@ -253,7 +265,7 @@ impl Run {
             config,
             ready_at: vec![0; rows.len()],
             absent_known: vec![false; rows.len()],
-            users,
+            users: Box::new(users),
             rows,
             queue,
             session: None,
@@ -426,7 +438,7 @@ impl Run {
         if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
             return None;
         }
-        let Some((generation, session)) = &self.session else {
+        if self.session.is_none() {
             if now_ms < self.login_not_before {
                 return None;
             }
@@ -442,7 +454,7 @@ impl Run {
                     self.next_command(now_ms)
                 }
             };
-        };
+        }
         let limit = if self.first_answer_seen {
             self.config.concurrency
         } else {
@@ -456,21 +468,32 @@ impl Run {
                 return None;
             }
         }
-        let pos = self
-            .queue
-            .iter()
-            .position(|&r| self.ready_at[r] <= now_ms)?;
-        let row = self.queue.remove(pos).expect("position is in range");
-        let user = self.users[row].as_ref().expect("queued rows are valid");
+        let (row, user) = loop {
+            let pos = self
+                .queue
+                .iter()
+                .position(|&r| self.ready_at[r] <= now_ms)?;
+            let row = self.queue.remove(pos).expect("position is in range");
+            match (self.users)(row) {
+                Some(user) => break (row, user),
+                None => {
+                    self.finish_row(row, Status::Invalid, None, NO_USER.into(), now_ms);
+                    self.settle(now_ms);
+                }
+            }
+        };
+        let Some((generation, session)) = &self.session else {
+            unreachable!("logged in above");
+        };
         let after_probe = std::mem::take(&mut self.absent_known[row]);
         let probe = if after_probe {
             None
         } else {
-            self.target.exists_probe(session, user)
+            self.target.exists_probe(session, &user)
         };
         let request = match &probe {
             Some(request) => request.clone(),
-            None => self.target.create(session, user),
+            None => self.target.create(session, &user),
         };
         self.in_flight.push((row, *generation));
         if let Some(pacer) = &mut self.pacer {
@@ -634,8 +657,8 @@ impl Run {
         (0..self.rows.len())
             .filter(|&r| self.rows[r].status == Status::Unknown)
             .filter_map(|r| {
-                let user = self.users[r].as_ref()?;
-                Some((r, self.target.exists_probe(session, user)?))
+                let user = (self.users)(r)?;
+                Some((r, self.target.exists_probe(session, &user)?))
             })
             .collect()
     }
@@ -858,9 +881,7 @@ impl Run {
             self.systemic_streak = 0;
             return;
         };
-        let from_default = self.users[row]
-            .as_ref()
-            .is_some_and(|u| uses_default(u, field));
+        let from_default = (self.users)(row).is_some_and(|u| uses_default(&u, field));
         if !from_default {
             return;
         }

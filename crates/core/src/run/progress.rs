@@ -75,8 +75,9 @@ impl Progress {
             created: c.get(Status::Created),
             exists: c.get(Status::Exists),
             problems: c.get(Status::Rejected) + c.get(Status::Failed) + c.get(Status::Unknown),
-            // A row to send ends `skipped` only when a stop left it unsent (an invalid
-            // row in scope cannot happen: invalid rows are never queued).
+            // A row to send ends `skipped` only when a stop left it unsent, and `invalid`
+            // only when its values could not be had when its turn came (see
+            // `run::Users`; invalid rows are never queued).
             not_sent: c.get(Status::Skipped) + c.get(Status::Invalid),
             remaining: c.get(Status::Pending) + c.get(Status::Sending),
         }

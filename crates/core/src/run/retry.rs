@@ -50,13 +50,13 @@ pub fn is_retried(row: &RowState) -> bool {
 /// A row with neither cannot be matched: a retry never sends it, and never counts it as
 /// done.
 fn key(planned: &PlannedRow) -> Option<String> {
-    let username = planned
-        .user
-        .as_ref()
-        .ok()
-        .and_then(|u| u.username.as_deref())
-        .unwrap_or("")
-        .trim();
+    // The typed row's user name (the address's local part lowered, when taken from
+    // there: lowered below anyway), on valid rows only, as the plan held it.
+    let username = if planned.is_valid() {
+        planned.username.trim()
+    } else {
+        ""
+    };
     let email = planned.email.trim();
     if email.is_empty() && username.is_empty() {
         return None;
@@ -105,7 +105,7 @@ pub fn count_to_send(
 ) -> usize {
     let by_key = best_rows(earlier, earlier_rows);
     plan.iter()
-        .filter(|p| !p.excluded && p.user.is_ok())
+        .filter(|p| !p.excluded && p.is_valid())
         .filter(|p| {
             key(p)
                 .and_then(|k| by_key.get(&k))
@@ -133,7 +133,7 @@ impl RetryPlan {
         let decisions = plan
             .iter()
             .map(|planned| {
-                if planned.excluded || planned.user.is_err() {
+                if planned.excluded || !planned.is_valid() {
                     return None;
                 }
                 Some(match key(planned).and_then(|k| by_key.get(&k)) {
@@ -210,7 +210,7 @@ pub fn already_done<'a>(
         }
     }
     plan.iter()
-        .filter(|p| !p.excluded && p.user.is_ok() && key(p).is_some_and(|k| done.contains(&k)))
+        .filter(|p| !p.excluded && p.is_valid() && key(p).is_some_and(|k| done.contains(&k)))
         .count()
 }
 

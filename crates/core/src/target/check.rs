@@ -33,7 +33,7 @@ impl CheckReport {
     pub fn existing_rows(&self, plan: &[PlannedRow]) -> Vec<usize> {
         plan.iter()
             .enumerate()
-            .filter(|(_, p)| p.user.is_ok() && self.existing.contains(&p.email.to_lowercase()))
+            .filter(|(_, p)| p.is_valid() && self.existing.contains(&p.email.to_lowercase()))
             .map(|(i, _)| i)
             .collect()
     }
@@ -44,7 +44,7 @@ impl CheckReport {
         let Some(domains) = &self.domains else {
             return missing;
         };
-        for p in plan.iter().filter(|p| p.user.is_ok()) {
+        for p in plan.iter().filter(|p| p.is_valid()) {
             if let Some((_, domain)) = p.email.rsplit_once('@') {
                 let domain = domain.to_lowercase();
                 if !domains.contains(&domain) {

@@ -562,7 +562,7 @@ mod tests {
             let planned = plan_with(&table, &mapping, &kind.rules(&settings));
             assert_eq!(planned.len(), 1);
             assert!(
-                planned[0].user.is_ok(),
+                planned[0].is_valid(),
                 "{}: {}",
                 kind.name(),
                 planned[0].problems_text()

@@ -32,10 +32,13 @@ pub fn describe(request: &HttpRequest) -> String {
 }
 
 /// The login (if any) and the creates for the first `limit` ready rows, secrets masked.
+/// `users` gives a row's typed row (see [`crate::input::plan::Sheet::user`]); it is
+/// asked for the rows shown only.
 pub fn preview(
     target: &dyn Target,
     secrets: &Secrets,
     plan: &[PlannedRow],
+    users: impl Fn(usize) -> Option<UserRow>,
     limit: usize,
 ) -> Vec<String> {
     let masked = Secrets {
@@ -52,9 +55,13 @@ pub fn preview(
         }
         LoginStep::Ready(session) => session,
     };
-    for planned in plan.iter().filter(|p| !p.excluded).take(limit) {
-        if let Ok(user) = &planned.user {
-            let mut user = user.clone();
+    for (i, planned) in plan
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.excluded)
+        .take(limit)
+    {
+        if let Some(mut user) = planned.is_valid().then(|| users(i)).flatten() {
             user.password = MASK.into();
             // An exists probe goes first, for targets that have one.
             if let Some(probe) = target.exists_probe(&session, &user) {
@@ -108,14 +115,23 @@ fn shown(user: &UserRow, field: Field) -> String {
 }
 
 /// The first `limit` accounts a run would create, over the target's `fields` (see
-/// `TargetKind::template_fields`), with every password masked.
-pub fn accounts(fields: &[Field], plan: &[PlannedRow], limit: usize) -> AccountPreview {
-    let ready: Vec<(u64, &UserRow)> = plan
+/// `TargetKind::template_fields`), with every password masked. `users` gives a row's
+/// typed row (see [`crate::input::plan::Sheet::user`]); it is asked for the rows shown
+/// only.
+pub fn accounts(
+    fields: &[Field],
+    plan: &[PlannedRow],
+    users: impl Fn(usize) -> Option<UserRow>,
+    limit: usize,
+) -> AccountPreview {
+    let ready = plan.iter().filter(|p| !p.excluded && p.is_valid()).count();
+    let shown_rows: Vec<(u64, UserRow)> = plan
         .iter()
-        .filter(|p| !p.excluded)
-        .filter_map(|p| p.user.as_ref().ok().map(|u| (p.line, u)))
+        .enumerate()
+        .filter(|(_, p)| !p.excluded && p.is_valid())
+        .take(limit)
+        .filter_map(|(i, p)| users(i).map(|u| (p.line, u)))
         .collect();
-    let shown_rows = &ready[..ready.len().min(limit)];
     let columns: Vec<Field> = fields
         .iter()
         .copied()
@@ -134,7 +150,7 @@ pub fn accounts(fields: &[Field], plan: &[PlannedRow], limit: usize) -> AccountP
     AccountPreview {
         columns,
         rows,
-        ready: ready.len(),
+        ready,
     }
 }
 
@@ -142,7 +158,16 @@ pub fn accounts(fields: &[Field], plan: &[PlannedRow], limit: usize) -> AccountP
 mod tests {
     use super::*;
     use crate::input::map::{Field, Mapping};
-    use crate::input::plan::plan;
+    use crate::input::plan::{plan, user_at, users_of};
+    use crate::input::validate::Rules;
+
+    /// The rules [`plan`] checks with.
+    fn required(fields: &[Field]) -> Rules {
+        Rules {
+            required: fields.to_vec(),
+            ..Rules::default()
+        }
+    }
     use crate::input::read::read;
     use crate::target::aurora::Aurora;
     use crate::target::mumara::{Mumara, MumaraDefaults};
@@ -151,13 +176,18 @@ mod tests {
     fn aurora_preview_masks_every_secret() {
         let t = read(b"a@localhost | p123secret\nb@localhost | p456secret\n").unwrap();
         let planned = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
+        let users = users_of(
+            t.clone(),
+            Mapping::auto(&t),
+            required(&[Field::Email, Field::Password]),
+        );
         let secrets = Secrets {
             login: "superadmin".into(),
             password: "adminsecret".into(),
             api_key: String::new(),
             ..Secrets::default()
         };
-        let out = preview(&Aurora::new("http://h/"), &secrets, &planned, 10);
+        let out = preview(&Aurora::new("http://h/"), &secrets, &planned, &users, 10);
         assert_eq!(out.len(), 3);
         let all = out.join("\n");
         assert!(!all.contains("secret"), "{all}");
@@ -171,6 +201,7 @@ mod tests {
     fn mumara_preview_masks_the_key() {
         let t = read(b"name,email,password\nAnn,ann@x.y,pw-secret\n").unwrap();
         let planned = plan(&t, &Mapping::auto(&t), &[Field::Email]);
+        let users = users_of(t.clone(), Mapping::auto(&t), required(&[Field::Email]));
         let target = Mumara::new(
             "http://m",
             MumaraDefaults {
@@ -182,7 +213,7 @@ mod tests {
             api_key: "key-secret".into(),
             ..Default::default()
         };
-        let out = preview(&target, &secrets, &planned, 10);
+        let out = preview(&target, &secrets, &planned, &users, 10);
         assert_eq!(out.len(), 1);
         assert!(!out[0].contains("secret"), "{}", out[0]);
         assert!(out[0].contains("Authorization: Bearer ••••••••"));
@@ -192,7 +223,7 @@ mod tests {
     #[test]
     fn accounts_show_the_mapped_fields_with_passwords_masked() {
         use crate::input::plan::plan_with;
-        use crate::input::validate::{Defaults, Rules};
+        use crate::input::validate::Defaults;
         let t = read(
             b"email,password,first name,last name,quota\n\
               ann@x.org,pw-secret-1,Ann,Lee,2 GB\n\
@@ -219,7 +250,8 @@ mod tests {
             Field::QuotaMb,
             Field::TenantId,
         ];
-        let table = accounts(&fields, &planned, 5);
+        let users = |i| user_at(&t, &mapping, &rules, i);
+        let table = accounts(&fields, &planned, users, 5);
         // The invalid and the excluded rows are not sent, so not shown; nothing gives a
         // tenant, so no such column.
         assert_eq!(table.ready, 2);
@@ -244,7 +276,7 @@ mod tests {
         let all = format!("{table:?}");
         assert!(!all.contains("secret"), "{all}");
         // The limit bounds the rows shown, not the count of rows to send.
-        let one = accounts(&fields, &planned, 1);
+        let one = accounts(&fields, &planned, users, 1);
         assert_eq!((one.rows.len(), one.ready), (1, 2));
     }
 }
