@@ -10,10 +10,13 @@
 //! (and `rejected`) as they ended, anything else as `skipped`, never sent. The retry's run
 //! thus holds every row in exactly one final status, and its report accounts for all.
 
-use std::collections::HashMap;
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
+use smallvec::SmallVec;
 
 use super::{RowState, Run, Status};
-use crate::input::plan::PlannedRow;
+use crate::input::plan::{same_address, PlannedRow};
 
 /// What a retry does with one row the current plan could send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,53 +49,86 @@ pub fn is_retried(row: &RowState) -> bool {
     }
 }
 
-/// The key rows are matched by: the address and the username, trimmed and lower-cased.
+/// The key rows are matched by: the address and the username, trimmed, ignoring case.
 /// A row with neither cannot be matched: a retry never sends it, and never counts it as
 /// done.
-fn key(planned: &PlannedRow) -> Option<String> {
+fn key(planned: &PlannedRow) -> Option<(&str, &str)> {
     // The typed row's user name (the address's local part lowered, when taken from
-    // there: lowered below anyway), on valid rows only, as the plan held it.
+    // there), on valid rows only, as the plan held it.
     let username = if planned.is_valid() {
         planned.username.trim()
     } else {
         ""
     };
     let email = planned.email.trim();
-    if email.is_empty() && username.is_empty() {
-        return None;
-    }
-    // One allocation per row: this runs over every row of a run when it ends.
-    let mut key = String::with_capacity(email.len() + 1 + username.len());
-    push_lowercase(&mut key, email);
-    key.push('\n');
-    push_lowercase(&mut key, username);
-    Some(key)
+    (!email.is_empty() || !username.is_empty()).then_some((email, username))
 }
 
-/// Appends `s` lower-cased, as `str::to_lowercase` does.
-fn push_lowercase(out: &mut String, s: &str) {
-    if s.is_ascii() {
-        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    } else {
-        out.push_str(&s.to_lowercase());
-    }
-}
-
-/// The earlier run's deciding row for each key: a row that reached the server's account
-/// wins over one to retry, which wins over one left alone (see [`rank`]).
-fn best_rows<'a>(
-    earlier: &[PlannedRow],
-    earlier_rows: &'a [RowState],
-) -> HashMap<String, &'a RowState> {
-    let mut by_key: HashMap<String, &RowState> = HashMap::with_capacity(earlier.len());
-    for (planned, row) in earlier.iter().zip(earlier_rows) {
-        let Some(key) = key(planned) else { continue };
-        let slot = by_key.entry(key).or_insert(row);
-        if rank(row) > rank(slot) {
-            *slot = row;
+/// The hash of a key in lower case (as `str::to_lowercase` lowers it): equal keys hash
+/// alike. No allocation for ASCII. This runs over every row of a run when it ends (the
+/// run controls count the rows to retry), so keys are hashed, not built as strings.
+fn key_hash((email, username): (&str, &str)) -> u64 {
+    let mut h = FxHasher::default();
+    for part in [email, username] {
+        if part.is_ascii() {
+            part.bytes()
+                .for_each(|b| h.write_u8(b.to_ascii_lowercase()));
+        } else {
+            part.to_lowercase().bytes().for_each(|b| h.write_u8(b));
         }
+        h.write_u8(b'\n');
     }
-    by_key
+    h.finish()
+}
+
+/// Whether two keys are the same, ignoring case.
+fn same_key(a: (&str, &str), b: (&str, &str)) -> bool {
+    same_address(a.0, b.0) && same_address(a.1, b.1)
+}
+
+/// An earlier run's rows by key. Rows are grouped by [`key_hash`], and a match compares
+/// the keys themselves, so two keys whose hashes collide are never taken for one.
+struct Earlier<'a> {
+    plan: &'a [PlannedRow],
+    rows: &'a [RowState],
+    by_key: FxHashMap<u64, SmallVec<[usize; 1]>>,
+}
+
+impl<'a> Earlier<'a> {
+    /// Indexes the earlier rows that `keep` accepts.
+    fn new(plan: &'a [PlannedRow], rows: &'a [RowState], keep: impl Fn(&RowState) -> bool) -> Self {
+        let mut by_key: FxHashMap<u64, SmallVec<[usize; 1]>> =
+            FxHashMap::with_capacity_and_hasher(plan.len().min(rows.len()), Default::default());
+        for (i, (planned, row)) in plan.iter().zip(rows).enumerate() {
+            if let Some(k) = key(planned).filter(|_| keep(row)) {
+                by_key.entry(key_hash(k)).or_default().push(i);
+            }
+        }
+        Earlier { plan, rows, by_key }
+    }
+
+    /// The earlier rows with this key, in order.
+    fn matching<'s>(&'s self, k: (&'s str, &'s str)) -> impl Iterator<Item = &'a RowState> + 's {
+        self.by_key
+            .get(&key_hash(k))
+            .into_iter()
+            .flatten()
+            .filter(move |&&i| key(&self.plan[i]).is_some_and(|e| same_key(e, k)))
+            .map(|&i| &self.rows[i])
+    }
+
+    /// The deciding earlier row for `planned`'s key: a row that reached the server's
+    /// account wins over one to retry, which wins over one left alone (see [`rank`]);
+    /// the first of the best.
+    fn best(&self, planned: &PlannedRow) -> Option<&'a RowState> {
+        let mut best: Option<&RowState> = None;
+        for row in self.matching(key(planned)?) {
+            if best.is_none_or(|b| rank(row) > rank(b)) {
+                best = Some(row);
+            }
+        }
+        best
+    }
 }
 
 /// How many rows a retry over `plan` would send: the length of
@@ -103,14 +139,10 @@ pub fn count_to_send(
     earlier_rows: &[RowState],
     plan: &[PlannedRow],
 ) -> usize {
-    let by_key = best_rows(earlier, earlier_rows);
+    let earlier = Earlier::new(earlier, earlier_rows, |_| true);
     plan.iter()
         .filter(|p| !p.excluded && p.is_valid())
-        .filter(|p| {
-            key(p)
-                .and_then(|k| by_key.get(&k))
-                .is_some_and(|row| rank(row) == 2)
-        })
+        .filter(|p| earlier.best(p).is_some_and(|row| rank(row) == 2))
         .count()
 }
 
@@ -129,14 +161,14 @@ impl RetryPlan {
     /// `earlier` is the earlier run's plan and row states (same order); `plan` is the
     /// plan the retry runs over (the same file, possibly edited since).
     pub fn new(earlier: &[PlannedRow], earlier_rows: &[RowState], plan: &[PlannedRow]) -> Self {
-        let by_key = best_rows(earlier, earlier_rows);
+        let earlier = Earlier::new(earlier, earlier_rows, |_| true);
         let decisions = plan
             .iter()
             .map(|planned| {
                 if planned.excluded || !planned.is_valid() {
                     return None;
                 }
-                Some(match key(planned).and_then(|k| by_key.get(&k)) {
+                Some(match earlier.best(planned) {
                     Some(row) if rank(row) == 3 => Decision::Carry {
                         status: row.status,
                         target_id: row.target_id.clone(),
@@ -201,16 +233,17 @@ pub fn already_done<'a>(
     earlier: impl IntoIterator<Item = (&'a [PlannedRow], &'a [RowState])>,
     plan: &[PlannedRow],
 ) -> usize {
-    let mut done = std::collections::HashSet::new();
-    for (planned, rows) in earlier {
-        for (p, r) in planned.iter().zip(rows) {
-            if matches!(r.status, Status::Created | Status::Exists) {
-                done.extend(key(p));
-            }
-        }
-    }
+    let done: Vec<Earlier> = earlier
+        .into_iter()
+        .map(|(planned, rows)| {
+            Earlier::new(planned, rows, |r| {
+                matches!(r.status, Status::Created | Status::Exists)
+            })
+        })
+        .collect();
     plan.iter()
-        .filter(|p| !p.excluded && p.is_valid() && key(p).is_some_and(|k| done.contains(&k)))
+        .filter(|p| !p.excluded && p.is_valid())
+        .filter(|p| key(p).is_some_and(|k| done.iter().any(|run| run.matching(k).next().is_some())))
         .count()
 }
 
@@ -248,5 +281,134 @@ impl Run {
             self.finish_row(row, status, code, message, now_ms);
         }
         self.settle(now_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::validate::Problem;
+
+    fn planned(email: &str, username: &str, valid: bool) -> PlannedRow {
+        PlannedRow {
+            line: 1,
+            email: email.into(),
+            username: username.into(),
+            has_password: true,
+            excluded: false,
+            problems: if valid {
+                Vec::new()
+            } else {
+                vec![Problem {
+                    field: None,
+                    column: None,
+                    message: "bad".into(),
+                }]
+            },
+        }
+    }
+
+    fn state(status: Status, excluded: bool) -> RowState {
+        RowState {
+            status,
+            message: String::new(),
+            code: None,
+            excluded,
+            target_id: None,
+            attempts: 1,
+            answer_lost: false,
+            first_sent_ms: None,
+            finished_ms: None,
+        }
+    }
+
+    /// The matching as it was written first: every key built as a lower-cased string.
+    fn reference(earlier: &[PlannedRow], rows: &[RowState], plan: &[PlannedRow]) -> (usize, usize) {
+        let text = |p: &PlannedRow| {
+            key(p).map(|(e, u)| format!("{}\n{}", e.to_lowercase(), u.to_lowercase()))
+        };
+        let mut best: std::collections::HashMap<String, &RowState> = Default::default();
+        for (p, r) in earlier.iter().zip(rows) {
+            let Some(k) = text(p) else { continue };
+            let slot = best.entry(k).or_insert(r);
+            if rank(r) > rank(slot) {
+                *slot = r;
+            }
+        }
+        let sendable = || plan.iter().filter(|p| !p.excluded && p.is_valid());
+        let retry = sendable()
+            .filter(|p| {
+                text(p)
+                    .and_then(|k| best.get(&k))
+                    .is_some_and(|r| rank(r) == 2)
+            })
+            .count();
+        let done = sendable()
+            .filter(|p| {
+                text(p)
+                    .and_then(|k| best.get(&k))
+                    .is_some_and(|r| rank(r) == 3)
+            })
+            .count();
+        (retry, done)
+    }
+
+    #[test]
+    fn hashed_keys_match_as_the_lower_cased_strings_did() {
+        // Case, the Kelvin sign (lowers to ASCII `k`), user names, rows without a key,
+        // invalid rows (no user name), and an address repeated with different outcomes.
+        let emails = ["a@x", "A@X", "\u{212A}@x", "k@x", "b@x", "", "ü@x", "Ü@X"];
+        let users = ["", "bob", "BOB", "k"];
+        let statuses = [
+            Status::Created,
+            Status::Failed,
+            Status::Unknown,
+            Status::Rejected,
+            Status::Skipped,
+            Status::Exists,
+            Status::Invalid,
+        ];
+        let mut earlier = Vec::new();
+        let mut rows = Vec::new();
+        let mut plan = Vec::new();
+        let mut seed = 7u32;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (seed >> 16) as usize % n
+        };
+        for _ in 0..400 {
+            let valid = next(5) != 0;
+            earlier.push(planned(emails[next(8)], users[next(4)], valid));
+            rows.push(state(statuses[next(7)], next(6) == 0));
+            plan.push(planned(emails[next(8)], users[next(4)], next(5) != 0));
+        }
+        let (retry, done) = reference(&earlier, &rows, &plan);
+        assert_eq!(count_to_send(&earlier, &rows, &plan), retry);
+        assert_eq!(
+            RetryPlan::new(&earlier, &rows, &plan).to_send().len(),
+            retry
+        );
+        assert_eq!(RetryPlan::new(&earlier, &rows, &plan).already_done(), done);
+        assert_eq!(already_done([(&earlier[..], &rows[..])], &plan), done);
+        assert!(
+            retry > 0 && done > 0,
+            "the sample exercises both ({retry}, {done})"
+        );
+    }
+
+    #[test]
+    fn colliding_hashes_are_not_one_key() {
+        // Two keys put in one group by hand, as a hash collision would: they still do not
+        // match each other.
+        let earlier = vec![planned("a@x", "", true), planned("b@x", "", true)];
+        let rows = vec![state(Status::Created, false), state(Status::Failed, false)];
+        let mut index = Earlier::new(&earlier, &rows, |_| true);
+        let h = key_hash(("a@x", ""));
+        index.by_key.insert(h, SmallVec::from_slice(&[1, 0]));
+        assert_eq!(
+            index.best(&planned("a@x", "", true)).map(|r| r.status),
+            Some(Status::Created)
+        );
+        assert_eq!(index.matching(("a@x", "")).count(), 1);
     }
 }
