@@ -5,7 +5,7 @@
 //! cancelling a run, each ask first, inline, with the focus on the safe answer.
 
 use leptos::prelude::*;
-use roster_core::run::retry::{already_done, count_to_send};
+use roster_core::run::retry::repeat_counts;
 use roster_core::run::Run;
 use roster_core::target::diagnose::is_plain_http;
 use roster_core::target::Credential;
@@ -83,11 +83,12 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         let url = state.form.server_url.get();
         let id = state.form.target.with(|k| k.id().to_owned());
         state.run.history.with(|h| {
-            let runs: Vec<_> = h.iter().filter(|r| r.same_server(&id, &url)).collect();
-            let last = runs.last()?;
-            let retry = count_to_send(&last.plan, &last.rows, &plan);
-            let done = already_done(runs.iter().map(|r| (&r.plan[..], &r.rows[..])), &plan);
-            Some((retry, done))
+            let runs: Vec<_> = h
+                .iter()
+                .filter(|r| r.same_server(&id, &url))
+                .map(|r| (&r.plan[..], &r.rows[..]))
+                .collect();
+            (!runs.is_empty()).then(|| repeat_counts(&runs, &plan))
         })
     });
     let to_retry = move || repeat.get().map_or(0, |r| r.0);

@@ -178,7 +178,7 @@ fn lower_word(w: u64) -> u64 {
 }
 
 /// The hash of `bytes` with `A`-`Z` lowered, eight bytes at a time.
-fn hash_lower_words(bytes: &[u8]) -> u64 {
+pub(crate) fn hash_lower_words(bytes: &[u8]) -> u64 {
     let mut hash = bytes.len() as u64;
     let mut mix =
         |w: u64| hash = (hash.rotate_left(5) ^ lower_word(w)).wrapping_mul(0x517c_c1b7_2722_0a95);

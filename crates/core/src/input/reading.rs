@@ -535,7 +535,7 @@ mod tests {
                 },
             ),
         ] {
-            let given = read(text, options.clone(), true);
+            let given = read(text, options, true);
             let decoded = read(text, options, false);
             assert_eq!(given.0, decoded.0);
             assert!(!given.3, "{text:?}");

@@ -10,13 +10,11 @@
 //! (and `rejected`) as they ended, anything else as `skipped`, never sent. The retry's run
 //! thus holds every row in exactly one final status, and its report accounts for all.
 
-use std::hash::Hasher;
-
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::{RowState, Run, Status};
-use crate::input::plan::{same_address, PlannedRow};
+use crate::input::plan::{hash_lower_words, same_address, PlannedRow};
 
 /// What a retry does with one row the current plan could send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,20 +63,21 @@ fn key(planned: &PlannedRow) -> Option<(&str, &str)> {
 }
 
 /// The hash of a key in lower case (as `str::to_lowercase` lowers it): equal keys hash
-/// alike. No allocation for ASCII. This runs over every row of a run when it ends (the
-/// run controls count the rows to retry), so keys are hashed, not built as strings.
+/// alike. ASCII is lowered and hashed eight bytes at a time, with no allocation. This runs
+/// over every row of a run when it ends (the run controls count the rows to retry), so
+/// keys are hashed, not built as strings.
 fn key_hash((email, username): (&str, &str)) -> u64 {
-    let mut h = FxHasher::default();
-    for part in [email, username] {
-        if part.is_ascii() {
-            part.bytes()
-                .for_each(|b| h.write_u8(b.to_ascii_lowercase()));
+    let lower = |s: &str| {
+        if s.is_ascii() {
+            hash_lower_words(s.as_bytes())
         } else {
-            part.to_lowercase().bytes().for_each(|b| h.write_u8(b));
+            hash_lower_words(s.to_lowercase().as_bytes())
         }
-        h.write_u8(b'\n');
-    }
-    h.finish()
+    };
+    lower(email)
+        ^ lower(username)
+            .rotate_left(29)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Whether two keys are the same, ignoring case.
@@ -109,8 +108,17 @@ impl<'a> Earlier<'a> {
 
     /// The earlier rows with this key, in order.
     fn matching<'s>(&'s self, k: (&'s str, &'s str)) -> impl Iterator<Item = &'a RowState> + 's {
+        self.matching_hashed(key_hash(k), k)
+    }
+
+    /// [`Earlier::matching`], with the key's hash worked out already.
+    fn matching_hashed<'s>(
+        &'s self,
+        hash: u64,
+        k: (&'s str, &'s str),
+    ) -> impl Iterator<Item = &'a RowState> + 's {
         self.by_key
-            .get(&key_hash(k))
+            .get(&hash)
             .into_iter()
             .flatten()
             .filter(move |&&i| key(&self.plan[i]).is_some_and(|e| same_key(e, k)))
@@ -144,6 +152,42 @@ pub fn count_to_send(
         .filter(|p| !p.excluded && p.is_valid())
         .filter(|p| earlier.best(p).is_some_and(|row| rank(row) == 2))
         .count()
+}
+
+/// What sending `plan` again means after `runs` against the same server (oldest first):
+/// how many rows a retry of the last run would send ([`count_to_send`]), and how many
+/// rows the plan would send that one of the runs created or found on the server
+/// ([`already_done`]). One index per run and one look-up per row and run: the run
+/// controls show both whenever a run ends.
+pub fn repeat_counts(runs: &[(&[PlannedRow], &[RowState])], plan: &[PlannedRow]) -> (usize, usize) {
+    let Some(last) = runs.len().checked_sub(1) else {
+        return (0, 0);
+    };
+    let indexes: Vec<Earlier> = runs
+        .iter()
+        .map(|(planned, rows)| Earlier::new(planned, rows, |_| true))
+        .collect();
+    let (mut retry, mut done) = (0, 0);
+    for k in plan
+        .iter()
+        .filter(|p| !p.excluded && p.is_valid())
+        .filter_map(key)
+    {
+        let hash = key_hash(k);
+        let mut reached = false;
+        for (n, index) in indexes.iter().enumerate() {
+            let mut best: Option<&RowState> = None;
+            for row in index.matching_hashed(hash, k) {
+                reached |= matches!(row.status, Status::Created | Status::Exists);
+                if n == last && best.is_none_or(|b| rank(row) > rank(b)) {
+                    best = Some(row);
+                }
+            }
+            retry += usize::from(best.is_some_and(|row| rank(row) == 2));
+        }
+        done += usize::from(reached);
+    }
+    (retry, done)
 }
 
 /// How an earlier row counts when several rows share an address: a row that reached
@@ -390,6 +434,20 @@ mod tests {
         );
         assert_eq!(RetryPlan::new(&earlier, &rows, &plan).already_done(), done);
         assert_eq!(already_done([(&earlier[..], &rows[..])], &plan), done);
+        assert_eq!(
+            repeat_counts(&[(&earlier[..], &rows[..])], &plan),
+            (retry, done)
+        );
+        // Two runs: the retry follows the last; "already done" any of them.
+        let (second, second_rows) = (plan.clone(), rows.iter().rev().cloned().collect::<Vec<_>>());
+        let both = [(&earlier[..], &rows[..]), (&second[..], &second_rows[..])];
+        assert_eq!(
+            repeat_counts(&both, &plan),
+            (
+                count_to_send(&second, &second_rows, &plan),
+                already_done(both, &plan)
+            )
+        );
         assert!(
             retry > 0 && done > 0,
             "the sample exercises both ({retry}, {done})"
