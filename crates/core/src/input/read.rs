@@ -235,6 +235,7 @@ impl FieldsBuilder {
     }
 
     /// Adds a field found at `span` of the shared text `shared`.
+    #[inline(always)]
     fn push_span(&mut self, shared: &str, span: (u32, u32)) {
         if self.owned {
             self.push(&shared[span.0 as usize..span.1 as usize]);
@@ -557,6 +558,7 @@ fn trim(field: &str) -> &str {
 
 /// The span of `text[from..to]` trimmed as [`trim`] trims (`from` and `to` are on
 /// characters).
+#[inline(always)]
 fn trimmed_span(text: &str, from: usize, to: usize) -> (u32, u32) {
     let value = &text.as_bytes()[from..to];
     // Most fields start and end with a visible ASCII character: nothing to trim.
