@@ -802,6 +802,9 @@ pub struct Parser {
     /// Whether `csv-core` has read (it drops a byte-order mark at the start of what it
     /// reads first, so the first record is always its).
     core_started: bool,
+    /// Whether quote-free records are read without `csv-core` (always, but in a test that
+    /// checks that both readings agree).
+    plain_reading: bool,
     done: bool,
 }
 
@@ -907,6 +910,7 @@ impl Parser {
                 bytes_are
             },
             core_started: false,
+            plain_reading: true,
             done: false,
         }
     }
@@ -921,7 +925,7 @@ impl Parser {
     fn plain_record(&mut self) -> Option<(u64, u64)> {
         let text = self.text.as_str();
         let bytes = text.as_bytes();
-        if !self.core_started || text.len() > u32::MAX as usize {
+        if !self.core_started || !self.plain_reading || text.len() > u32::MAX as usize {
             return None;
         }
         let mut at = self.pos;
@@ -1619,6 +1623,42 @@ mod tests {
         .unwrap();
         assert_eq!(fields(&t), [["x", "y"], ["a", "b"]]);
         assert_eq!(t.records[1].line, 3);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The plain reading of quote-free records gives what csv-core gives: the same
+        /// fields, lines, header, width and broken rows, whatever the quotes, line breaks,
+        /// blank lines, spaces and byte-order marks around them.
+        #[test]
+        fn the_plain_reading_agrees_with_csv_core(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "bc", " ", "\t", "\u{b}", "\u{a0}", "é", "\u{FEFF}", "\"", "\"\"",
+                    "\"a\"", " \"", ",", ";", "|", "\n", "\n", "\r", "\r\n", "\n\n",
+                ]),
+                0..80,
+            ),
+            delimiter in proptest::sample::select(vec![b',', b';', b'|', b'\t']),
+            skip_lines in 0usize..3,
+            header: bool,
+            literal_quotes: bool,
+        ) {
+            let text: String = pieces.concat();
+            let layout = Layout { delimiter, skip_lines, header, literal_quotes };
+            let text = if literal_quotes {
+                literal_stray_quotes(&text, delimiter).unwrap_or(text)
+            } else {
+                text
+            };
+            let read = |plain_reading: bool| {
+                let mut parser = Parser::new(text.as_str(), layout);
+                parser.plain_reading = plain_reading;
+                while !parser.step(3)? {}
+                parser.finish()
+            };
+            proptest::prop_assert_eq!(read(true), read(false));
+        }
     }
 
     #[test]
