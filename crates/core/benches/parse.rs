@@ -4,7 +4,9 @@
 //!
 //! `cargo bench -p roster-core --bench parse` (sizes: env BENCH_PARSE_ROWS, default
 //! "10000,100000,1000000"; repeats: BENCH_REPEAT, default 5; a JSON array of the lines
-//! printed also goes to the file named by BENCH_NATIVE_OUT, if set).
+//! printed also goes to the file named by BENCH_NATIVE_OUT, if set). BENCH_STAGE=parse
+//! times only the parse stage (decode → detect → parse into records) against the bare
+//! `csv` crate.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
@@ -41,7 +43,7 @@ static ALLOC: Counting = Counting;
 use roster_core::input::decode::{self, Decoder};
 use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{PlannedRow, Sheet, Tally};
-use roster_core::input::read::{layout, Parser, ReadOptions};
+use roster_core::input::read::{layout, Parser, ReadOptions, Table};
 use roster_core::input::validate::Rules;
 
 /// SHA-256 of parse.bench.ts's `__gen(1000, ',')`, computed with Node.js.
@@ -110,9 +112,11 @@ fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
+/// The parse stage alone (what issue 14's "parse stage ≥ 3× PapaParse" is about): decode,
+/// detect the layout, parse into records. Returns the table and the milliseconds of the
+/// decoding and of the parsing.
 #[inline(never)]
-fn roster_load(bytes: &[u8]) -> Stages {
-    PEAK.store(LIVE.load(Relaxed), Relaxed);
+fn parse_stage(bytes: &[u8]) -> (Table, f64, f64) {
     let start = Instant::now();
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let encoding = decode::detect(head, head.len() == bytes.len()).expect("text");
@@ -130,7 +134,14 @@ fn roster_load(bytes: &[u8]) -> Stages {
     let mut parser = Parser::new(text, layout);
     while !parser.step(ROW_STEP).expect("parses") {}
     let table = parser.finish().expect("parses");
-    let parsed = ms(t);
+    (table, decoded, ms(t))
+}
+
+#[inline(never)]
+fn roster_load(bytes: &[u8]) -> Stages {
+    PEAK.store(LIVE.load(Relaxed), Relaxed);
+    let start = Instant::now();
+    let (table, decoded, parsed) = parse_stage(bytes);
 
     let t = Instant::now();
     let mapping = Mapping::auto(&table);
@@ -194,6 +205,32 @@ fn csv_only(bytes: &[u8], delim: u8) -> (f64, usize) {
     (ms(start), n)
 }
 
+/// One JSON line for the parse stage alone against the bare `csv` crate, medians of
+/// `repeat` runs. The table is dropped outside the timing (the page frees it later).
+fn parse_stage_line(bytes: &[u8], name: &str, delim: u8, rows: usize, repeat: usize) -> String {
+    let (mut decode, mut parse, mut stage, mut csv) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let (table, d, p) = parse_stage(bytes);
+        assert_eq!(table.records.len(), rows);
+        drop(table);
+        decode.push(d);
+        parse.push(p);
+        stage.push(d + p);
+        let (t, n) = csv_only(bytes, delim);
+        assert_eq!(n, rows);
+        csv.push(t);
+    }
+    let (stage, csv) = (median(stage), median(csv));
+    format!(
+        "{{\"name\":\"native-parse-stage\",\"delim\":\"{name}\",\"rows\":{rows},\"bytes\":{},\"stage_ms\":{stage:.1},\"decode_ms\":{:.1},\"parse_ms\":{:.1},\"csv_ms\":{csv:.1},\"stage_over_csv\":{:.2},\"repeat\":{repeat}}}",
+        bytes.len(),
+        median(decode),
+        median(parse),
+        stage / csv,
+    )
+}
+
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -229,6 +266,8 @@ fn main() {
         (JS_SAMPLE_SHA256, 80_229),
         "the generator differs from parse.bench.ts's"
     );
+    // BENCH_STAGE=parse: the parse stage alone (decode + detect + parse), no map or plan.
+    let parse_only = std::env::var("BENCH_STAGE").is_ok_and(|s| s == "parse");
     let out = std::env::var("BENCH_NATIVE_OUT").ok();
     let mut lines = Vec::new();
     for &rows in &sizes {
@@ -238,6 +277,12 @@ fn main() {
             // last append doubled the capacity, which the peak counted as file bytes).
             let mut bytes = text.into_bytes();
             bytes.shrink_to_fit();
+            if parse_only {
+                let line = parse_stage_line(&bytes, name, delim as u8, rows, repeat);
+                println!("{line}");
+                lines.push(line);
+                continue;
+            }
             let mut runs = Vec::new();
             let mut csv_runs = Vec::new();
             for _ in 0..repeat {

@@ -243,6 +243,7 @@ impl FieldsBuilder {
     }
 
     /// Adds a field found at `span` of the shared text `shared`.
+    #[inline(always)]
     fn push_span(&mut self, shared: &str, span: (u32, u32)) {
         if self.owned {
             self.push(&shared[span.0 as usize..span.1 as usize]);
@@ -563,6 +564,34 @@ fn trim(field: &str) -> &str {
     }
 }
 
+/// The span of `text[from..to]` trimmed as [`trim`] trims (`from` and `to` are on
+/// characters).
+#[inline(always)]
+fn trimmed_span(text: &str, from: usize, to: usize) -> (u32, u32) {
+    let value = &text.as_bytes()[from..to];
+    // Most fields start and end with a visible ASCII character: nothing to trim.
+    let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b.is_ascii());
+    if visible(value.first()) && visible(value.last()) {
+        return (from as u32, to as u32);
+    }
+    let quick = value.trim_ascii();
+    let plain = |b: Option<&u8>| b.is_none_or(|&b| b.is_ascii() && b != 0x0b);
+    let (start, len) = if plain(quick.first()) && plain(quick.last()) {
+        (
+            quick.as_ptr() as usize - value.as_ptr() as usize,
+            quick.len(),
+        )
+    } else {
+        let value = &text[from..to];
+        let trimmed = value.trim();
+        (
+            trimmed.as_ptr() as usize - value.as_ptr() as usize,
+            trimmed.len(),
+        )
+    };
+    ((from + start) as u32, (from + start + len) as u32)
+}
+
 /// Where [`unquote`]'s answer lies within `field`, when it is a part of it (it is not when
 /// a doubled quote is made one).
 fn unquoted_span(field: &str) -> Option<(usize, usize)> {
@@ -741,19 +770,12 @@ pub fn literal_stray_quotes(text: &str, delimiter: u8) -> Option<String> {
     })
 }
 
-/// The text the parser reads from, shared with the records it makes.
-struct TextBytes(Arc<String>);
-
-impl AsRef<[u8]> for TextBytes {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
 /// Parses a text a few thousand records at a time, so the page can breathe in between:
 /// call [`Parser::step`] until it says it is done, then [`Parser::finish`].
 /// Fields are trimmed (so the seed's `email | password` lines read as two clean fields),
-/// blank lines are skipped, and quoting follows RFC 4180, by the `csv` crate.
+/// blank lines are skipped, and quoting follows RFC 4180, by `csv-core` (the `csv`
+/// crate's parser, driven here straight from the text: no copy of the text into a
+/// reader's buffer, and each record's place in the text is known exactly).
 /// The parser owns the text (a borrowed one is copied once), and the records it makes
 /// share it: see [`Fields`].
 ///
@@ -761,22 +783,46 @@ impl AsRef<[u8]> for TextBytes {
 /// than [`MAX_FIELD_LINES`] lines, or to the end of the file is recorded in
 /// [`Table::broken`]: its row is invalid and the summary names the line.
 pub struct Parser {
-    reader: csv::Reader<std::io::Cursor<TextBytes>>,
-    /// The whole text (the reader's too), which the records' fields point into.
+    core: csv_core::Reader,
+    /// The whole text, which the records' fields point into.
     text: Arc<String>,
     skipped: usize,
     layout: Layout,
-    /// (byte offset, line number) counted so far, to turn offsets into lines.
-    counted: (usize, u64),
+    /// How far the text has been read (a byte offset in `text`), and the line there.
+    pos: usize,
+    line: u64,
     header: Option<Vec<String>>,
     records: Vec<Record>,
     /// Records with a line break inside a field (record index, byte range, first line),
     /// checked for swallowed lines once the file's usual width is known.
     multiline: Vec<(usize, std::ops::Range<usize>, u64)>,
-    record: csv::ByteRecord,
+    /// The record just read, as `csv-core` gives it: its fields' bytes back to back
+    /// (unquoted) in `out`, and where each field ends in `out`.
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    /// How many bytes of `out` and fields of `ends` the record just read uses.
+    out_len: usize,
+    fields: usize,
     /// Reused for each record's fields while they are trimmed and unquoted.
     scratch: FieldsBuilder,
+    /// What each byte is to [`Parser::plain_record`]: see [`Byte`].
+    bytes_are: [Byte; 256],
+    /// Whether `csv-core` has read (it drops a byte-order mark at the start of what it
+    /// reads first, so the first record is always its).
+    core_started: bool,
+    /// Whether quote-free records are read without `csv-core` (always, but in a test that
+    /// checks that both readings agree).
+    plain_reading: bool,
     done: bool,
+}
+
+/// What a byte is to a record's plain reading ([`Parser::plain_record`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Byte {
+    Other,
+    Delimiter,
+    LineBreak,
+    Quote,
 }
 
 /// How many `\n` bytes `bytes` holds, eight at a time (the span between two records is
@@ -806,18 +852,29 @@ fn count_newlines(bytes: &[u8]) -> usize {
     n + words.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
-/// The line at byte `byte` of `bytes`, counting on from `counted` (offsets only grow).
-/// The csv crate does not count the blank lines it skips, and a record's offset points
-/// before them, so line breaks at `byte` are stepped over first.
-fn line_at(bytes: &[u8], counted: &mut (usize, u64), mut byte: usize) -> u64 {
-    while matches!(bytes.get(byte), Some(b'\r' | b'\n')) {
-        byte += 1;
+/// Where the first byte that may be a delimiter, a quote or a line break is in `bytes`,
+/// from `i` on (or the end), eight bytes at a time: a byte below `#` (the quote, the
+/// line breaks, but also a space) or equal to the delimiter. The caller looks at the
+/// byte found. In each word the lowest byte flagged is exact (a borrow only runs upward).
+fn next_special(bytes: &[u8], mut i: usize, delimiter: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES << 7;
+    let d = u64::from(delimiter) * ONES;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let below = w.wrapping_sub(ONES * u64::from(b'#')) & !w;
+        let x = w ^ d;
+        let delimiters = x.wrapping_sub(ONES) & !x;
+        let found = (below | delimiters) & HIGH;
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
     }
-    let (from, line) = *counted;
-    let byte = byte.max(from).min(bytes.len());
-    let newlines = count_newlines(&bytes[from..byte]);
-    *counted = (byte, line + newlines as u64);
-    counted.1
+    i + bytes[i.min(bytes.len())..]
+        .iter()
+        .position(|&b| b == delimiter || b < b'#')
+        .unwrap_or(bytes.len().saturating_sub(i))
 }
 
 impl Parser {
@@ -828,27 +885,90 @@ impl Parser {
     /// A parser of a text the caller shares (see [`crate::input::reading::Loaded::file_text`]).
     pub fn shared(text: Arc<String>, layout: Layout) -> Parser {
         let skipped = offset_after_lines(&text, layout.skip_lines);
-        let mut cursor = std::io::Cursor::new(TextBytes(Arc::clone(&text)));
-        cursor.set_position(skipped as u64);
         Parser {
-            // Fields are trimmed here, as they are turned into text (the csv crate's own
-            // trimming rebuilds every record).
-            reader: csv::ReaderBuilder::new()
+            // The `csv` crate's reading as Roster set it up before: its quoting defaults,
+            // any number of fields per record; fields are trimmed here, as they are turned
+            // into text.
+            core: csv_core::ReaderBuilder::new()
                 .delimiter(layout.delimiter)
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(cursor),
+                .build(),
             text,
             skipped,
             layout,
-            counted: (0, layout.skip_lines as u64 + 1),
+            pos: skipped,
+            line: layout.skip_lines as u64 + 1,
             header: None,
             records: Vec::new(),
             multiline: Vec::new(),
-            record: csv::ByteRecord::new(),
+            out: vec![0; 1024],
+            ends: vec![0; 32],
+            out_len: 0,
+            fields: 0,
             scratch: FieldsBuilder::default(),
+            bytes_are: {
+                let mut bytes_are = [Byte::Other; 256];
+                bytes_are[usize::from(b'"')] = Byte::Quote;
+                bytes_are[usize::from(b'\r')] = Byte::LineBreak;
+                bytes_are[usize::from(b'\n')] = Byte::LineBreak;
+                // A delimiter that is a quote or a line break leaves every record to
+                // csv-core (the plain reading then sees a quote or a line break first).
+                if bytes_are[usize::from(layout.delimiter)] == Byte::Other {
+                    bytes_are[usize::from(layout.delimiter)] = Byte::Delimiter;
+                }
+                bytes_are
+            },
+            core_started: false,
+            plain_reading: true,
             done: false,
         }
+    }
+
+    /// Reads the record at `pos` when it holds no quote at all (most records), without
+    /// `csv-core`: its fields are then what `csv-core` would give, the bytes between its
+    /// delimiters, and are put into `scratch` as trimmed spans of the text. The record is
+    /// what follows any line breaks at `pos` up to the next line break, which is read
+    /// too (a `\n` after a `\r` is left, as `csv-core` leaves it, to be skipped as a blank
+    /// line). Returns the line breaks before the record and in all it read, or `None`
+    /// (having read nothing) when the record holds a quote or the text is used up.
+    fn plain_record(&mut self) -> Option<(u64, u64)> {
+        let text = self.text.as_str();
+        let bytes = text.as_bytes();
+        if !self.core_started || !self.plain_reading || text.len() > u32::MAX as usize {
+            return None;
+        }
+        let mut at = self.pos;
+        let mut before = 0;
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            before += u64::from(bytes[at] == b'\n');
+            at += 1;
+        }
+        if at == bytes.len() {
+            return None;
+        }
+        // A quote anywhere leaves the record to csv-core (which clears `scratch` again).
+        self.scratch.clear();
+        let (bytes_are, scratch) = (&self.bytes_are, &mut self.scratch);
+        let mut from = at;
+        let mut i = at;
+        let end = loop {
+            i = next_special(bytes, i, self.layout.delimiter);
+            match bytes.get(i).map(|&b| bytes_are[usize::from(b)]) {
+                Some(Byte::Delimiter) => {
+                    scratch.push_span(text, trimmed_span(text, from, i));
+                    from = i + 1;
+                }
+                Some(Byte::Quote) => return None,
+                Some(Byte::LineBreak) | None => break i,
+                Some(Byte::Other) => {}
+            }
+            i += 1;
+        };
+        scratch.push_span(text, trimmed_span(text, from, end));
+        let newline = bytes.get(end) == Some(&b'\n');
+        self.pos = (end + 1).min(bytes.len());
+        // No field holds a line break.
+        self.out_len = 0;
+        Some((before, before + u64::from(newline)))
     }
 
     /// The text after the skipped lines.
@@ -856,29 +976,93 @@ impl Parser {
         &self.text.as_bytes()[self.skipped..]
     }
 
-    /// Puts the record just read into `scratch`, trimmed and unquoted: as spans of the
-    /// text where its fields are found there unchanged (most records: the csv crate
-    /// changes a field only when it unescapes quotes), else as a copy.
-    fn fields_of_record(&mut self) {
+    /// Reads the next record into `out` and `ends`, from `pos` on. Returns false at the
+    /// end of the text.
+    fn next_record(&mut self) -> bool {
+        use csv_core::ReadRecordResult;
+        let text = self.text.as_bytes();
+        self.out_len = 0;
+        self.fields = 0;
+        loop {
+            let (result, read, written, ended) = self.core.read_record(
+                &text[self.pos..],
+                &mut self.out[self.out_len..],
+                &mut self.ends[self.fields..],
+            );
+            self.pos += read;
+            self.out_len += written;
+            self.fields += ended;
+            match result {
+                // The whole rest of the text was given: the next call, with none, ends
+                // the last record.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::Record => return true,
+                ReadRecordResult::End => return false,
+            }
+        }
+    }
+
+    /// Puts the record just read (the text's bytes `start..end`) into `scratch`, trimmed
+    /// and unquoted: as spans of the text where its fields are found there unchanged (most
+    /// records: `csv-core` changes a field only when it unquotes it), else as a copy.
+    /// Returns the line breaks before the record's first field (blank lines, or the
+    /// `\n` of the `\r\n` before it) and in the whole record.
+    fn fields_of_record(&mut self, start: usize, end: usize) -> (u64, u64) {
         self.scratch.clear();
         let text = self.text.as_str();
         let bytes = text.as_bytes();
-        // Where the record starts in the text: the csv crate's offset points before the
-        // blank lines it skipped. Spans are 32-bit: a larger text is copied record by record.
-        let mut at = self.skipped + self.record.position().map_or(0, |p| p.byte() as usize);
-        while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+        // Where the record starts: `csv-core` skips the line breaks before it.
+        let mut at = start;
+        let mut before = 0;
+        while at < end && matches!(bytes[at], b'\r' | b'\n') {
+            before += u64::from(bytes[at] == b'\n');
             at += 1;
         }
-        let mut aligned = text.len() <= u32::MAX as usize;
-        for (k, field) in self.record.iter().enumerate() {
+        // And where it ends, before its line break.
+        let mut content_end = end;
+        while content_end > at && matches!(bytes[content_end - 1], b'\r' | b'\n') {
+            content_end -= 1;
+        }
+        let content = &bytes[at..content_end];
+        let fields = &self.ends[..self.fields];
+        // Spans are 32-bit: a larger text is copied record by record.
+        let small = text.len() <= u32::MAX as usize;
+        // Without a quote, `csv-core` drops only the delimiters, so each field is the
+        // text's own bytes, one after the other (most records). Checked by length too.
+        if small && !content.contains(&b'"') && content.len() + 1 == self.out_len + fields.len() {
+            let mut from = 0;
+            for &to in fields {
+                // The field is the text's own bytes there; csv-core splits only at ASCII
+                // bytes, so they start and end on characters.
+                let value = &text[at..at + (to - from)];
+                let trimmed = trim(value);
+                let start = at + (trimmed.as_ptr() as usize - value.as_ptr() as usize);
+                self.scratch
+                    .push_span(text, (start as u32, (start + trimmed.len()) as u32));
+                at += to - from + 1;
+                from = to;
+            }
+            let after = bytes[content_end..end].iter().filter(|&&b| b == b'\n');
+            return (before, before + after.count() as u64);
+        }
+        let newlines = before + count_newlines(&bytes[at..end]) as u64;
+        let mut aligned = small;
+        let mut from = 0;
+        for (k, &to) in fields.iter().enumerate() {
+            let field = &self.out[from..to];
+            from = to;
             if k > 0 {
                 at += 1;
             }
-            aligned = aligned && bytes.get(at..at + field.len()) == Some(field);
-            if aligned {
-                // The field is the text's own bytes there; the csv crate splits only at
-                // ASCII bytes, so they start and end on characters.
-                let value = &text[at..at + field.len()];
+            // (A byte-order mark that `csv-core` dropped at the start of the text after
+            // the skipped lines puts the fields off the text's characters: no span then.)
+            let found = text
+                .get(at..at + field.len())
+                .filter(|value| aligned && value.as_bytes() == field);
+            aligned = found.is_some();
+            if let Some(value) = found {
                 let trimmed = trim(value);
                 let start = at + (trimmed.as_ptr() as usize - value.as_ptr() as usize);
                 match unquoted_span(trimmed) {
@@ -888,61 +1072,53 @@ impl Parser {
                     None => self.scratch.push_owned(text, &unquote(trimmed)),
                 }
             } else {
-                // The text is UTF-8 and the csv crate splits only at ASCII bytes, so
-                // every field is UTF-8 too.
+                // The text is UTF-8 and csv-core splits only at ASCII bytes, so every
+                // field is UTF-8 too.
                 let value = std::str::from_utf8(field)
                     .expect("fields of UTF-8 text split at ASCII are UTF-8");
                 self.scratch.push_owned(text, &unquote(value.trim()));
             }
             at += field.len();
         }
+        (before, newlines)
     }
 
     /// Reads up to `max_records` more records. Returns true when the text is used up.
     pub fn step(&mut self, max_records: usize) -> Result<bool, ReadError> {
         let mut read = 0;
         while read < max_records && !self.done {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => self.done = true,
-                Ok(true) => {
-                    read += 1;
-                    self.fields_of_record();
-                    if self.scratch.all_empty() {
-                        continue;
+            let start = self.pos;
+            let (before, newlines) = match self.plain_record() {
+                Some(counts) => counts,
+                None => {
+                    self.core_started = true;
+                    if !self.next_record() {
+                        self.done = true;
+                        break;
                     }
-                    // The csv crate counts the lines it reads: a record that spans more
-                    // than its own (blank lines before it, or a line break in a field) is
-                    // looked at more closely; most records are not.
-                    let spans = self.reader.position().line()
-                        - self.record.position().map_or(0, |p| p.line());
-                    let multiline = spans > 1 && self.record.as_slice().contains(&b'\n');
-                    let fields = self.scratch.build(&self.text);
-                    if self.layout.header && self.header.is_none() && self.records.is_empty() {
-                        self.header = Some(fields.iter().map(str::to_owned).collect());
-                        continue;
-                    }
-                    let offset = self.record.position().map_or(0, |p| p.byte() as usize);
-                    let mut counted = self.counted;
-                    let line = line_at(self.bytes(), &mut counted, offset);
-                    self.counted = counted;
-                    if multiline {
-                        let end = self.reader.position().byte() as usize;
-                        self.multiline.push((self.records.len(), offset..end, line));
-                    }
-                    self.records.push(Record { line, fields });
+                    self.fields_of_record(start, self.pos)
                 }
-                Err(e) => {
-                    let mut counted = self.counted;
-                    let line = e
-                        .position()
-                        .map(|p| line_at(self.bytes(), &mut counted, p.byte() as usize));
-                    self.counted = counted;
-                    return Err(ReadError::Csv {
-                        line,
-                        message: e.to_string(),
-                    });
-                }
+            };
+            read += 1;
+            let end = self.pos;
+            let line = self.line + before;
+            self.line += newlines;
+            if self.scratch.all_empty() {
+                continue;
             }
+            // A record that spans more than its own line (a line break in a field) is
+            // looked at more closely; most records are not.
+            let multiline = newlines > 1 && self.out[..self.out_len].contains(&b'\n');
+            let fields = self.scratch.build(&self.text);
+            if self.layout.header && self.header.is_none() && self.records.is_empty() {
+                self.header = Some(fields.iter().map(str::to_owned).collect());
+                continue;
+            }
+            if multiline {
+                let range = start - self.skipped..end - self.skipped;
+                self.multiline.push((self.records.len(), range, line));
+            }
+            self.records.push(Record { line, fields });
         }
         Ok(self.done)
     }
@@ -976,7 +1152,7 @@ impl Parser {
 
     /// How many bytes of the text have been read, counting the skipped lines.
     pub fn position(&self) -> usize {
-        self.skipped + self.reader.position().byte() as usize
+        self.pos
     }
 
     /// The table, once [`Parser::step`] said it is done.
@@ -1413,6 +1589,88 @@ mod tests {
             count_newlines(&[0x8a, 0x0a, 0x0b, 0x09, 0xff, 0x0a, 0, 0x0a, 0x0a]),
             4
         );
+    }
+
+    #[test]
+    fn the_next_delimiter_quote_or_line_break_is_found_eight_bytes_at_a_time() {
+        let text: Vec<u8> = (0..=255u8)
+            .chain(b"abc,def;\"g\rh\ni  j".iter().copied())
+            .chain((0..=255u8).rev())
+            .collect();
+        for delimiter in [b',', b';', b'|', b'\t'] {
+            for from in 0..text.len() {
+                let slow = text[from..]
+                    .iter()
+                    .position(|&b| b == delimiter || b < b'#')
+                    .map_or(text.len(), |p| from + p);
+                assert_eq!(next_special(&text, from, delimiter), slow);
+            }
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_after_the_skipped_lines_is_dropped_without_a_panic() {
+        // csv-core drops a mark at the start of what it reads first; the fields are then
+        // off the text's characters and are copied (this panicked before).
+        let t = parse_layout(
+            "title\n\u{FEFF},,\na,b,c\n",
+            Layout {
+                delimiter: b',',
+                skip_lines: 1,
+                header: false,
+                literal_quotes: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(fields(&t), [["a", "b", "c"]]);
+        let t = parse_layout(
+            "title\n\u{FEFF}x,y\na,b\n",
+            Layout {
+                delimiter: b',',
+                skip_lines: 1,
+                header: false,
+                literal_quotes: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(fields(&t), [["x", "y"], ["a", "b"]]);
+        assert_eq!(t.records[1].line, 3);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The plain reading of quote-free records gives what csv-core gives: the same
+        /// fields, lines, header, width and broken rows, whatever the quotes, line breaks,
+        /// blank lines, spaces and byte-order marks around them.
+        #[test]
+        fn the_plain_reading_agrees_with_csv_core(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "bc", " ", "\t", "\u{b}", "\u{a0}", "é", "\u{FEFF}", "\"", "\"\"",
+                    "\"a\"", " \"", ",", ";", "|", "\n", "\n", "\r", "\r\n", "\n\n",
+                ]),
+                0..80,
+            ),
+            delimiter in proptest::sample::select(vec![b',', b';', b'|', b'\t']),
+            skip_lines in 0usize..3,
+            header: bool,
+            literal_quotes: bool,
+        ) {
+            let text: String = pieces.concat();
+            let layout = Layout { delimiter, skip_lines, header, literal_quotes };
+            let text = if literal_quotes {
+                literal_stray_quotes(&text, delimiter).unwrap_or(text)
+            } else {
+                text
+            };
+            let read = |plain_reading: bool| {
+                let mut parser = Parser::new(text.as_str(), layout);
+                parser.plain_reading = plain_reading;
+                while !parser.step(3)? {}
+                parser.finish()
+            };
+            proptest::prop_assert_eq!(read(true), read(false));
+        }
     }
 
     #[test]
