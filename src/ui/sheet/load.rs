@@ -14,7 +14,7 @@ use roster_core::run::StatusCounts;
 use super::model::*;
 use super::replan::*;
 use super::window::*;
-use crate::glue::file::{read_in_slices, yield_now, Budget};
+use crate::glue::file::{read_in_slices, Budget};
 use crate::glue::storage;
 use crate::ui::state::{AppState, RunView};
 
@@ -150,17 +150,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if s.stale(job) {
         return;
     }
-    // Reading a file takes about six times its size in memory besides its bytes (text,
-    // records, plan, address index: 5.7 times for the 1M-row bench file, measured with no
-    // reservation; 6.5 times in all, bytes included, after issue 14's read path: 545 MB
-    // of wasm memory for the 83 MB file). Asking for it once, up front, grows the app's
-    // memory in one step; grown piece by piece past a few hundred MB, it gave long tasks
-    // (see BENCHMARKS.md).
-    drop(Vec::<u8>::with_capacity(
-        bytes.as_ref().len().saturating_mul(6),
-    ));
-    yield_now().await;
-
+    // No memory is reserved up front any more: the reading now takes about 3.8 times the
+    // file in all (the bytes become the text in place, the plan holds spans), and grown
+    // as it goes it gave no long task in nine loads of the 1M-row bench file, where a
+    // reservation of six times the file set the high-water mark at 7 times (see
+    // BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
     let (bytes, text) = in_place(state, bytes, &options);
     let mut reading = Reading::new(
