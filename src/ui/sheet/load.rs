@@ -150,11 +150,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if s.stale(job) {
         return;
     }
-    // No memory is reserved up front any more: the reading now takes about 3.8 times the
-    // file in all (the bytes become the text in place, the plan holds spans), and grown
-    // as it goes it gave no long task in nine loads of the 1M-row bench file, where a
-    // reservation of six times the file set the high-water mark at 7 times (see
-    // BENCHMARKS.md, issue 14, section 9).
+    // No memory is reserved up front any more: the reading now takes about 3.3 times the
+    // file in all (the bytes become the text in place, the plan holds spans, the records'
+    // vector is sized once), and grown as it goes it gave no long task in the 1M-row
+    // loads of the benches, where a reservation of six times the file set the high-water
+    // mark at 7 times (see BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
     let (bytes, text) = in_place(state, bytes, &options);
     let mut reading = Reading::new(
