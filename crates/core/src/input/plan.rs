@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use crate::input::map::{Field, Mapping, UserRow};
 use crate::input::read::{SharedStr, Table};
-use crate::input::validate::{problems_with, validate_with, Problem, Rules, UsernameRule};
+use crate::input::validate::{problems_with, username_as_written, validate_with, Problem, Rules};
 
 /// One input row as the run will treat it. It holds no typed row ([`UserRow`]): that is
 /// built from the table when the row is sent or shown ([`Sheet::user`], [`user_at`]), so
@@ -89,19 +89,10 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
         };
         problems.insert(0, swallowed);
     }
-    let email = mapped.get(Field::Email);
-    let username = match rules.username {
-        UsernameRule::Ignored => "",
-        UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
-            match mapped.get(Field::Username) {
-                "" if from_address => email.split_once('@').map_or("", |(local, _)| local),
-                given => given,
-            }
-        }
-    };
+    let username = username_as_written(&mapped, rules).map_or("", |(name, _)| name);
     PlannedRow {
         line: record.line,
-        email: record.fields.share(email),
+        email: record.fields.share(mapped.get(Field::Email)),
         username: record.fields.share(username),
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
@@ -650,7 +641,7 @@ impl Sheet {
 mod tests {
     use super::*;
     use crate::input::read::read;
-    use crate::input::validate::validate_with;
+    use crate::input::validate::{validate_with, UsernameRule};
 
     #[test]
     fn keeps_order_and_marks_invalid_rows() {

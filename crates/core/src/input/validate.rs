@@ -531,6 +531,26 @@ fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// The user name a row gives under `rules`, as written: its username column's value, or
+/// (for targets that take it from there) the address's local part, with `true` when
+/// taken from the address. `None` when the target has no user names or the row gives none.
+pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r str, bool)> {
+    let from_address = match rules.username {
+        UsernameRule::Ignored => return None,
+        UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
+            from_address
+        }
+    };
+    match row.get(Field::Username) {
+        "" if from_address => row
+            .get(Field::Email)
+            .split_once('@')
+            .map(|(local, _)| (local, true)),
+        "" => None,
+        given => Some((given, false)),
+    }
+}
+
 /// The checks of [`validate_with`], building nothing but the problems.
 fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     let mut problems = Vec::new();
@@ -624,20 +644,19 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     if let Some(p) = text(Field::LoginIps).and_then(login_ips_problem) {
         problems.push(problem(Field::LoginIps, p));
     }
-    let given = text(Field::Username).map(Cow::Borrowed);
     let username = match rules.username {
         UsernameRule::Ignored => None,
         UsernameRule::Text { from_address } | UsernameRule::Localpart { from_address } => {
-            let from_email = || {
-                email
-                    .split_once('@')
-                    .filter(|_| from_address)
-                    .map(|(local, _)| lowercase(local))
-            };
-            let (name, derived) = match given {
-                Some(name) => (Some(name), false),
-                None => (from_email(), true),
-            };
+            let written = username_as_written(row, rules);
+            let derived = written.is_some_and(|(_, derived)| derived);
+            // A name taken from the address is lowered; a given one is kept as written.
+            let name = written.map(|(name, derived)| {
+                if derived {
+                    lowercase(name)
+                } else {
+                    Cow::Borrowed(name)
+                }
+            });
             let problem_of = |n: &str| match rules.username {
                 UsernameRule::Localpart { .. } => localpart_problem(n),
                 _ => (n.chars().count() > MAX_LOCAL_CHARS)
