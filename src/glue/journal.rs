@@ -7,7 +7,7 @@
 //! write rewrites only the pages that changed since the last one.
 
 use roster_core::run::journal::{
-    decode_rows, encode_rows, is_head_key, page_key, Head, Journal, PREFIX, SENDING_SUFFIX,
+    decode_rows, encode_rows, is_head_key, page_key, Head, Journal, SENDING_SUFFIX,
 };
 
 fn storage() -> Option<web_sys::Storage> {
@@ -107,7 +107,7 @@ pub fn list() -> Vec<(String, Head)> {
     let n = s.length().unwrap_or(0);
     let keys: Vec<String> = (0..n)
         .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(PREFIX) && is_head_key(k))
+        .filter(|k| is_head_key(k))
         .collect();
     let mut all: Vec<(String, Head)> = keys
         .into_iter()

@@ -91,42 +91,25 @@ pub fn reread(state: AppState) {
 /// how the file may be read (the user chose it, or nothing): the reading then parses that
 /// text instead of decoding a copy, so an 83 MB file takes 83 MB while it is read, not
 /// 166. Anything else (other bytes, another encoding chosen, a copy held elsewhere) is
-/// read as before. Returns the bytes to read and, if they are text, the text.
-fn in_place(
-    state: AppState,
-    bytes: FileBytes,
-    options: &ReadOptions,
-) -> (FileBytes, Option<Arc<String>>) {
+/// read as before. Returns the bytes to read, which the page keeps too.
+fn in_place(state: AppState, bytes: FileBytes, options: &ReadOptions) -> FileBytes {
+    let FileBytes::Read(read) = bytes else {
+        return bytes;
+    };
     if !matches!(options.encoding, None | Some(TextEncoding::Utf8)) {
-        return (bytes, None);
+        return FileBytes::Read(read);
     }
-    let keep = |b: FileBytes| state.sheet.bytes.set_value(Some(b));
-    match bytes {
-        FileBytes::Text(text) => (FileBytes::Text(Arc::clone(&text)), Some(text)),
-        FileBytes::Read(read) => {
-            // The page's own handle goes for a moment, so that this one is the only one.
-            state.sheet.bytes.set_value(None);
-            let vec = match Rc::try_unwrap(read) {
-                Ok(vec) => vec,
-                Err(shared) => {
-                    keep(FileBytes::Read(Rc::clone(&shared)));
-                    return (FileBytes::Read(shared), None);
-                }
-            };
-            match String::from_utf8(vec) {
-                Ok(text) => {
-                    let text = Arc::new(text);
-                    keep(FileBytes::Text(Arc::clone(&text)));
-                    (FileBytes::Text(Arc::clone(&text)), Some(text))
-                }
-                Err(not_utf8) => {
-                    let read = Rc::new(not_utf8.into_bytes());
-                    keep(FileBytes::Read(Rc::clone(&read)));
-                    (FileBytes::Read(read), None)
-                }
-            }
-        }
-    }
+    // The page's own handle goes for a moment, so that this one is the only one.
+    state.sheet.bytes.set_value(None);
+    let bytes = match Rc::try_unwrap(read) {
+        Err(shared) => FileBytes::Read(shared),
+        Ok(vec) => match String::from_utf8(vec) {
+            Ok(text) => FileBytes::Text(Arc::new(text)),
+            Err(not_utf8) => FileBytes::Read(Rc::new(not_utf8.into_bytes())),
+        },
+    };
+    state.sheet.bytes.set_value(Some(bytes.clone()));
+    bytes
 }
 
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
@@ -156,7 +139,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     // loads of the benches, where a reservation of six times the file set the high-water
     // mark at 7 times (see BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
-    let (bytes, text) = in_place(state, bytes, &options);
+    let bytes = in_place(state, bytes, &options);
+    let text = match &bytes {
+        FileBytes::Text(text) => Some(Arc::clone(text)),
+        FileBytes::Read(_) => None,
+    };
     let mut reading = Reading::new(
         bytes,
         options,

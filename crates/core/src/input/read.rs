@@ -1697,27 +1697,15 @@ mod tests {
     fn a_byte_order_mark_after_the_skipped_lines_is_dropped_without_a_panic() {
         // csv-core drops a mark at the start of what it reads first; the fields are then
         // off the text's characters and are copied (this panicked before).
-        let t = parse_layout(
-            "title\n\u{FEFF},,\na,b,c\n",
-            Layout {
-                delimiter: b',',
-                skip_lines: 1,
-                header: false,
-                literal_quotes: false,
-            },
-        )
-        .unwrap();
+        let skip_one = Layout {
+            delimiter: b',',
+            skip_lines: 1,
+            header: false,
+            literal_quotes: false,
+        };
+        let t = parse_layout("title\n\u{FEFF},,\na,b,c\n", skip_one).unwrap();
         assert_eq!(fields(&t), [["a", "b", "c"]]);
-        let t = parse_layout(
-            "title\n\u{FEFF}x,y\na,b\n",
-            Layout {
-                delimiter: b',',
-                skip_lines: 1,
-                header: false,
-                literal_quotes: false,
-            },
-        )
-        .unwrap();
+        let t = parse_layout("title\n\u{FEFF}x,y\na,b\n", skip_one).unwrap();
         assert_eq!(fields(&t), [["x", "y"], ["a", "b"]]);
         assert_eq!(t.records[1].line, 3);
     }

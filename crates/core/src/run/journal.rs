@@ -176,13 +176,6 @@ impl Journal {
         key(&self.fingerprint, &self.target, &self.server_url)
     }
 
-    /// Whether this journal is for this file and target.
-    pub fn matches(&self, fingerprint: &str, target: &str, server_url: &str) -> bool {
-        self.fingerprint == fingerprint
-            && self.target == target
-            && normalize_url(&self.server_url) == normalize_url(server_url)
-    }
-
     /// Takes the run's row states as they are now.
     pub fn record(&mut self, rows: &[RowState], finished: bool, now_wall_ms: f64) {
         // A row waiting to be sent again after a lost answer is unknown if the page dies now.
@@ -406,10 +399,6 @@ impl Head {
         serde_json::to_string(self).expect("a journal head serialises")
     }
 
-    pub fn key(&self) -> String {
-        key(&self.fingerprint, &self.target, &self.server_url)
-    }
-
     /// Whether this journal is for this file and target.
     pub fn matches(&self, fingerprint: &str, target: &str, server_url: &str) -> bool {
         self.fingerprint == fingerprint
@@ -569,8 +558,8 @@ mod tests {
         assert_eq!(back.rows(), 8);
         assert_eq!(back.open_rows(), 3);
         assert_eq!(back.counts().get(Status::Unknown), 2);
-        assert!(back.matches("ff", "aurora", "http://h"));
-        assert!(!back.matches("ff", "mumara", "http://h"));
+        assert!(back.head().matches("ff", "aurora", "http://h"));
+        assert!(!back.head().matches("ff", "mumara", "http://h"));
         assert!(Journal::from_json("{\"v\":2}").is_none());
         assert!(Journal::from_json("not json").is_none());
     }
@@ -681,7 +670,6 @@ mod tests {
         let head = j.head();
         assert_eq!((head.rows, head.pages, head.v), (n, 3, 2));
         assert_eq!(head.counts(), j.counts());
-        assert_eq!(head.key(), j.key());
         assert!(head.matches("ff", "aurora", "http://h"));
         let back = Head::from_json(&head.to_json()).unwrap();
         assert_eq!(back, head);

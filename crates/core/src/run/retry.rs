@@ -94,12 +94,13 @@ struct Earlier<'a> {
 }
 
 impl<'a> Earlier<'a> {
-    /// Indexes the earlier rows that `keep` accepts.
-    fn new(plan: &'a [PlannedRow], rows: &'a [RowState], keep: impl Fn(&RowState) -> bool) -> Self {
+    /// Indexes the earlier rows.
+    fn new(plan: &'a [PlannedRow], rows: &'a [RowState]) -> Self {
         let mut by_key: FxHashMap<u64, SmallVec<[usize; 1]>> =
             FxHashMap::with_capacity_and_hasher(plan.len().min(rows.len()), Default::default());
-        for (i, (planned, row)) in plan.iter().zip(rows).enumerate() {
-            if let Some(k) = key(planned).filter(|_| keep(row)) {
+        // Only rows that have a row state.
+        for (i, planned) in plan.iter().enumerate().take(rows.len()) {
+            if let Some(k) = key(planned) {
                 by_key.entry(key_hash(k)).or_default().push(i);
             }
         }
@@ -147,11 +148,7 @@ pub fn count_to_send(
     earlier_rows: &[RowState],
     plan: &[PlannedRow],
 ) -> usize {
-    let earlier = Earlier::new(earlier, earlier_rows, |_| true);
-    plan.iter()
-        .filter(|p| !p.excluded && p.is_valid())
-        .filter(|p| earlier.best(p).is_some_and(|row| rank(row) == 2))
-        .count()
+    repeat_counts(&[(earlier, earlier_rows)], plan).0
 }
 
 /// What sending `plan` again means after `runs` against the same server (oldest first):
@@ -165,7 +162,7 @@ pub fn repeat_counts(runs: &[(&[PlannedRow], &[RowState])], plan: &[PlannedRow])
     };
     let indexes: Vec<Earlier> = runs
         .iter()
-        .map(|(planned, rows)| Earlier::new(planned, rows, |_| true))
+        .map(|(planned, rows)| Earlier::new(planned, rows))
         .collect();
     let (mut retry, mut done) = (0, 0);
     for k in plan
@@ -205,7 +202,7 @@ impl RetryPlan {
     /// `earlier` is the earlier run's plan and row states (same order); `plan` is the
     /// plan the retry runs over (the same file, possibly edited since).
     pub fn new(earlier: &[PlannedRow], earlier_rows: &[RowState], plan: &[PlannedRow]) -> Self {
-        let earlier = Earlier::new(earlier, earlier_rows, |_| true);
+        let earlier = Earlier::new(earlier, earlier_rows);
         let decisions = plan
             .iter()
             .map(|planned| {
@@ -277,18 +274,8 @@ pub fn already_done<'a>(
     earlier: impl IntoIterator<Item = (&'a [PlannedRow], &'a [RowState])>,
     plan: &[PlannedRow],
 ) -> usize {
-    let done: Vec<Earlier> = earlier
-        .into_iter()
-        .map(|(planned, rows)| {
-            Earlier::new(planned, rows, |r| {
-                matches!(r.status, Status::Created | Status::Exists)
-            })
-        })
-        .collect();
-    plan.iter()
-        .filter(|p| !p.excluded && p.is_valid())
-        .filter(|p| key(p).is_some_and(|k| done.iter().any(|run| run.matching(k).next().is_some())))
-        .count()
+    let runs: Vec<(&[PlannedRow], &[RowState])> = earlier.into_iter().collect();
+    repeat_counts(&runs, plan).1
 }
 
 impl Run {
@@ -379,22 +366,13 @@ mod tests {
                 *slot = r;
             }
         }
-        let sendable = || plan.iter().filter(|p| !p.excluded && p.is_valid());
-        let retry = sendable()
-            .filter(|p| {
-                text(p)
-                    .and_then(|k| best.get(&k))
-                    .is_some_and(|r| rank(r) == 2)
-            })
-            .count();
-        let done = sendable()
-            .filter(|p| {
-                text(p)
-                    .and_then(|k| best.get(&k))
-                    .is_some_and(|r| rank(r) == 3)
-            })
-            .count();
-        (retry, done)
+        let ranks: Vec<u8> = plan
+            .iter()
+            .filter(|p| !p.excluded && p.is_valid())
+            .filter_map(|p| text(p).and_then(|k| best.get(&k)).map(|r| rank(r)))
+            .collect();
+        let count = |r: u8| ranks.iter().filter(|&&x| x == r).count();
+        (count(2), count(3))
     }
 
     #[test]
@@ -460,7 +438,7 @@ mod tests {
         // match each other.
         let earlier = vec![planned("a@x", "", true), planned("b@x", "", true)];
         let rows = vec![state(Status::Created, false), state(Status::Failed, false)];
-        let mut index = Earlier::new(&earlier, &rows, |_| true);
+        let mut index = Earlier::new(&earlier, &rows);
         let h = key_hash(("a@x", ""));
         index.by_key.insert(h, SmallVec::from_slice(&[1, 0]));
         assert_eq!(
