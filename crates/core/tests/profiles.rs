@@ -87,7 +87,9 @@ fn every_preset_parses_and_round_trips() {
         assert!(!p.required_fields().is_empty());
     }
     assert!(preset("synapse").has_exists_probe());
-    assert!(!preset("gitlab").has_exists_probe());
+    // GitLab reads the user name first (issue 20: its 409 cannot tell whose account).
+    assert!(preset("gitlab").has_exists_probe());
+    assert!(!preset("keycloak").has_exists_probe());
 }
 
 fn with(text: &str, old: &str, new: &str) -> String {
@@ -499,10 +501,11 @@ fn synapse_answers() {
         ))),
         Some("@ann:m.example".into())
     );
-    // 200 from the PUT: the account was there (and was modified).
+    // 200 from the PUT: the account was there, and was overwritten: a conflict, never
+    // exists (issue 20).
     match t.read_create(&answer(200, r#"{"name":"@ann:m.example"}"#)) {
-        Outcome::Exists { message, .. } => {
-            assert!(message.contains("Synapse updated it"), "{message}")
+        Outcome::Conflict { message, .. } => {
+            assert!(message.contains("overwrote its password"), "{message}")
         }
         other => panic!("{other:?}"),
     }
@@ -661,18 +664,27 @@ fn keycloak_answers() {
     // Keycloak's CORS exposes no header: in a browser the 201 arrives without a
     // readable Location. It is still Keycloak's `Response.created`: created, no id.
     assert_eq!(created(t.read_create(&answer(201, ""))), None);
-    for body in [
+    match t.read_create(&answer(
+        409,
         r#"{"errorMessage":"User exists with same username"}"#,
-        r#"{"errorMessage":"User exists with same email"}"#,
-    ] {
-        match t.read_create(&answer(409, body)) {
-            Outcome::Exists {
-                code: Some(409),
-                message,
-            } => assert!(message.starts_with("User exists")),
-            other => panic!("{other:?}"),
-        }
+    )) {
+        Outcome::Exists {
+            code: Some(409),
+            message,
+        } => assert!(message.starts_with("User exists")),
+        other => panic!("{other:?}"),
     }
+    // The e-mail of another user name: a conflict (tests/identities.rs), never exists.
+    assert!(matches!(
+        t.read_create(&answer(
+            409,
+            r#"{"errorMessage":"User exists with same email"}"#
+        )),
+        Outcome::Conflict {
+            code: Some(409),
+            ..
+        }
+    ));
     // Tokens live about 60 s: 401 logs in again.
     assert!(matches!(
         t.read_create(&answer(401, r#"{"error":"HTTP 401 Unauthorized"}"#)),
@@ -783,9 +795,11 @@ fn gitlab_answers() {
         r#"{"message":"Email has already been taken"}"#,
         r#"{"message":"Username has already been taken"}"#,
     ] {
+        // GitLab checks the e-mail first, and the preset's probe found no account with
+        // the row's user name: either answer is another user's account (a conflict).
         assert!(matches!(
             t.read_create(&answer(409, taken)),
-            Outcome::Exists {
+            Outcome::Conflict {
                 code: Some(409),
                 ..
             }

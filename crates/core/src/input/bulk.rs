@@ -30,31 +30,30 @@ impl Sheet {
     }
 
     /// "Keep the first of each duplicate" on the listed rows: excludes every row of
-    /// `among` whose address (ignoring case) an earlier row that is not excluded has too,
-    /// listed or not. The first row of each address is always kept.
+    /// `among` whose address or user name (when the target's user names identify its
+    /// accounts, see [`crate::input::plan::Identity`]) an earlier row that is not
+    /// excluded has too, listed or not. Rows are taken in order, each against the rows
+    /// still kept, so a row that only shared an identity with a row this action
+    /// excluded stays. The first row of each identity is always kept.
     pub fn keep_first_among(
         &mut self,
         rows: &mut [PlannedRow],
         tally: &mut Tally,
         among: &[usize],
     ) -> Vec<usize> {
-        if !self.rules.unique_emails {
+        if !(self.rules.unique_emails || self.rules.unique_usernames) {
             return Vec::new();
         }
-        let later: Vec<usize> = among
-            .iter()
-            .copied()
-            .filter(|&i| {
-                rows.get(i).is_some_and(|r| !r.excluded)
-                    && self
-                        .duplicates
-                        .first_of(rows, i)
-                        .is_some_and(|first| first < i)
-            })
-            .collect();
+        let mut sorted = among.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
         let mut changed = Vec::new();
-        for i in later {
-            changed.extend(self.set_excluded(rows, tally, i, true));
+        for i in sorted {
+            let later = rows.get(i).is_some_and(|r| !r.excluded)
+                && self.first_of(rows, i).is_some_and(|first| first < i);
+            if later {
+                changed.extend(self.set_excluded(rows, tally, i, true));
+            }
         }
         tidy(changed)
     }

@@ -137,12 +137,49 @@ pub fn users_of(
 /// the addresses themselves, so two addresses whose hashes collide are never taken for
 /// one. Most addresses appear once: an entry is then the hash and the row (16 bytes);
 /// an address with more rows points to its group in `groups`.
+///
+/// The same index serves any identity of an account ([`Identity`]): the address, or the
+/// user name (given, or taken from the address's local part), compared the same way.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
     by_email: FxHashMap<u64, Slot>,
     /// The groups of two rows or more (one may have shrunk since, or emptied when its
     /// address left the index).
     groups: Vec<Rows>,
+    /// What the index is keyed by.
+    identity: Identity,
+}
+
+/// What identifies an account on a target (see [`crate::target::Kind::identities`]): two
+/// rows with an equal identity would be one account. Every shipped target compares both
+/// without case (Keycloak and GitLab fold user names and addresses, Synapse's user names
+/// are lower-case, addresses are matched ignoring case), and so does the plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Identity {
+    /// The address.
+    #[default]
+    Email,
+    /// The user name: a username column's value, or the address's local part when the
+    /// target takes it from there.
+    Username,
+}
+
+impl Identity {
+    /// The row's value for this identity, as the plan holds it (empty: none).
+    pub fn of(self, row: &PlannedRow) -> &str {
+        match self {
+            Identity::Email => &row.email,
+            Identity::Username => &row.username,
+        }
+    }
+
+    /// The field the identity's problem is about.
+    pub fn field(self) -> Field {
+        match self {
+            Identity::Email => Field::Email,
+            Identity::Username => Field::Username,
+        }
+    }
 }
 
 /// An address's rows in the index: one row, or ([`GROUP`] set) a group's place in
@@ -200,6 +237,14 @@ pub fn same_address(a: &str, b: &str) -> bool {
 }
 
 impl Duplicates {
+    /// An empty index keyed by `identity`.
+    pub fn of(identity: Identity) -> Duplicates {
+        Duplicates {
+            identity,
+            ..Duplicates::default()
+        }
+    }
+
     /// The hash of the address in lower case (`None` for no address). ASCII is lowered
     /// and hashed eight bytes at a time; another address is lowered into a new string
     /// first (its lower case may be ASCII: the Kelvin sign's is `k`), and hashed the same
@@ -272,11 +317,12 @@ impl Duplicates {
 
     /// The first indexed row with row `i`'s address (`i` itself when it is the first).
     pub fn first_of(&self, rows: &[PlannedRow], i: usize) -> Option<usize> {
-        let email = &rows[i].email;
+        let id = self.identity;
+        let email = id.of(&rows[i]);
         self.group(email)
             .iter()
             .copied()
-            .find(|&j| j == i || same_address(&rows[j].email, email))
+            .find(|&j| j == i || same_address(id.of(&rows[j]), email))
     }
 
     /// Every address's entry, consuming the index (to be dropped a piece at a time; the
@@ -308,25 +354,27 @@ impl Duplicates {
         }
         for i in range {
             if !rows[i].excluded {
-                self.insert(i, &rows[i].email);
+                self.insert(i, self.identity.of(&rows[i]));
             }
         }
     }
 
-    /// Adds the duplicate problem to row `i` when another indexed row has its address.
-    /// The row must not carry one already (plan it afresh first).
+    /// Adds the duplicate problem to row `i` when another indexed row has its address
+    /// (or its user name, for an index of user names). The row must not carry one
+    /// already (plan it afresh first).
     pub fn flag(&self, rows: &mut [PlannedRow], i: usize) {
         if rows[i].excluded {
             return;
         }
-        let group = self.group(&rows[i].email);
+        let id = self.identity;
+        let group = self.group(id.of(&rows[i]));
         if group.len() < 2 && group.first().is_none_or(|&j| j == i) {
             return;
         }
-        let email = &rows[i].email;
+        let value = id.of(&rows[i]);
         let others: Vec<u64> = group
             .iter()
-            .filter(|&&j| j != i && same_address(&rows[j].email, email))
+            .filter(|&&j| j != i && same_address(id.of(&rows[j]), value))
             .map(|&j| rows[j].line)
             .collect();
         if others.is_empty() {
@@ -338,16 +386,28 @@ impl Duplicates {
         } else {
             String::new()
         };
-        let duplicate = Problem {
-            field: Some(Field::Email),
-            column: None,
-            message: format!(
-                "\"{}\" appears more than once in the file (also on line {}{more}); keep one and exclude or fix the others",
-                rows[i].email,
+        let message = match id {
+            Identity::Email => format!(
+                "\"{value}\" appears more than once in the file (also on line {}{more}); keep one and exclude or fix the others",
                 shown.join(", ")
             ),
+            Identity::Username => {
+                let email: &str = &rows[i].email;
+                let from_address = email
+                    .split_once('@')
+                    .is_some_and(|(local, _)| local == value);
+                format!(
+                    "the user name \"{value}\"{} appears more than once in the file (also on line {}{more}): the server would take those rows for one account; keep one and exclude or fix the others",
+                    if from_address { " (the address's local part)" } else { "" },
+                    shown.join(", ")
+                )
+            }
         };
-        rows[i].problems.push(duplicate);
+        rows[i].problems.push(Problem {
+            field: Some(id.field()),
+            column: None,
+            message,
+        });
     }
 }
 
@@ -369,8 +429,8 @@ pub fn plan_with(table: &Table, mapping: &Mapping, rules: &Rules) -> Vec<Planned
     let mut rows: Vec<PlannedRow> = (0..table.records.len())
         .map(|i| plan_record(table, mapping, rules, i))
         .collect();
-    if rules.unique_emails {
-        let mut duplicates = Duplicates::default();
+    for identity in rules.identities() {
+        let mut duplicates = Duplicates::of(identity);
         duplicates.index(&rows, 0..rows.len());
         let marks = duplicates.marks(rows.len());
         for i in (0..rows.len()).filter(|&i| marks[i]) {
@@ -419,6 +479,9 @@ pub struct Sheet {
     pub mapping: Mapping,
     pub rules: Rules,
     pub(crate) duplicates: Duplicates,
+    /// Rows by user name, for targets whose user name identifies an account
+    /// ([`Rules::unique_usernames`]): empty otherwise.
+    pub(crate) usernames: Duplicates,
 }
 
 impl Sheet {
@@ -428,6 +491,7 @@ impl Sheet {
             mapping,
             rules,
             duplicates: Duplicates::default(),
+            usernames: Duplicates::of(Identity::Username),
         }
     }
 
@@ -445,9 +509,51 @@ impl Sheet {
         user_at(&self.table, &self.mapping, &self.rules, i)
     }
 
-    /// Takes the duplicate index out (to be dropped a piece at a time).
+    /// Takes the duplicate index out (to be dropped a piece at a time); the index of
+    /// user names goes with it.
     pub fn take_duplicates(&mut self) -> Duplicates {
+        self.usernames = Duplicates::of(Identity::Username);
         std::mem::take(&mut self.duplicates)
+    }
+
+    /// The indexes in force under the rules: addresses, and user names when they
+    /// identify an account.
+    fn indexes(&self) -> impl Iterator<Item = &Duplicates> {
+        let usernames = self.rules.unique_usernames.then_some(&self.usernames);
+        let emails = self.rules.unique_emails.then_some(&self.duplicates);
+        emails.into_iter().chain(usernames)
+    }
+
+    /// Every indexed row that shares an identity with row `i` (as the row stands in
+    /// `rows`), `i` included when indexed.
+    fn groups_of(&self, rows: &[PlannedRow], i: usize) -> Vec<usize> {
+        let mut group = Vec::new();
+        for index in self.indexes() {
+            group.extend_from_slice(index.group(index.identity.of(&rows[i])));
+        }
+        group
+    }
+
+    /// Takes row `i` out of the indexes (under its values in `rows`).
+    fn unindex(&mut self, rows: &[PlannedRow], i: usize) {
+        self.duplicates.remove(i, &rows[i].email);
+        self.usernames.remove(i, &rows[i].username);
+    }
+
+    /// Puts row `i` in the indexes in force.
+    fn reindex(&mut self, rows: &[PlannedRow], i: usize) {
+        if self.rules.unique_emails {
+            self.duplicates.insert(i, &rows[i].email);
+        }
+        if self.rules.unique_usernames {
+            self.usernames.insert(i, &rows[i].username);
+        }
+    }
+
+    /// The first indexed row that shares an identity with row `i` (`i` itself when no
+    /// earlier row does).
+    pub fn first_of(&self, rows: &[PlannedRow], i: usize) -> Option<usize> {
+        self.indexes().filter_map(|d| d.first_of(rows, i)).min()
     }
 
     /// Forgets the duplicate index: call before planning again from step 1. Room for
@@ -464,7 +570,12 @@ impl Sheet {
                 Default::default(),
             ),
             groups: Vec::new(),
+            identity: Identity::Email,
         };
+        self.usernames = Duplicates::of(Identity::Username);
+        if self.rules.unique_usernames {
+            self.usernames.by_email.reserve(self.len());
+        }
     }
 
     /// Plans the records in `range` (without the duplicate rule): step 1 of planning.
@@ -482,32 +593,45 @@ impl Sheet {
     /// Step 2: indexes addresses (call over every range, after step 1).
     pub fn index_range(&mut self, rows: &[PlannedRow], range: Range<usize>) {
         if self.rules.unique_emails {
-            self.duplicates.index(rows, range);
+            self.duplicates.index(rows, range.clone());
+        }
+        if self.rules.unique_usernames {
+            self.usernames.index(rows, range);
         }
     }
 
     /// Step 3: flags duplicates (call over every range, after step 2). `marks` is
     /// [`Duplicates::marks`] taken after step 2: only marked rows are looked at.
     pub fn flag_range(&self, rows: &mut [PlannedRow], range: Range<usize>, marks: &[bool]) {
-        if self.rules.unique_emails {
-            for i in range.filter(|&i| marks.get(i).copied().unwrap_or(true)) {
-                self.duplicates.flag(rows, i);
+        for index in self.indexes() {
+            for i in range
+                .clone()
+                .filter(|&i| marks.get(i).copied().unwrap_or(true))
+            {
+                index.flag(rows, i);
             }
         }
     }
 
-    /// The rows that can be duplicates (see [`Duplicates::marks`]), once indexed.
+    /// The rows that can be duplicates (see [`Duplicates::marks`]), once indexed: by
+    /// address or by user name.
     pub fn duplicate_marks(&self) -> Vec<bool> {
-        if self.rules.unique_emails {
-            self.duplicates.marks(self.len())
-        } else {
-            Vec::new()
+        let mut all: Vec<bool> = Vec::new();
+        for index in self.indexes() {
+            let marks = index.marks(self.len());
+            if all.is_empty() {
+                all = marks;
+            } else {
+                all.iter_mut().zip(marks).for_each(|(a, m)| *a |= m);
+            }
         }
+        all
     }
 
     /// All three steps at once.
     pub fn plan_all(&mut self) -> Vec<PlannedRow> {
         self.duplicates = Duplicates::default();
+        self.usernames = Duplicates::of(Identity::Username);
         let n = self.len();
         let mut rows = Vec::with_capacity(n);
         self.plan_range_into(&mut rows, 0..n);
@@ -522,8 +646,8 @@ impl Sheet {
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
-        if self.rules.unique_emails {
-            self.duplicates.flag(rows, i);
+        for index in self.indexes() {
+            index.flag(rows, i);
         }
     }
 
@@ -539,14 +663,14 @@ impl Sheet {
         value: &str,
     ) -> Vec<usize> {
         tally.add(&rows[i], -1);
-        let old_group = self.duplicates.group(&rows[i].email).to_vec();
-        self.duplicates.remove(i, &rows[i].email);
+        let old_group = self.groups_of(rows, i);
+        self.unindex(rows, i);
         self.table.records[i].fields.set(column, value.trim());
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
         if !excluded {
-            self.duplicates.insert(i, &rows[i].email);
+            self.reindex(rows, i);
         }
         self.recheck(rows, tally, i, old_group)
     }
@@ -560,57 +684,33 @@ impl Sheet {
         excluded: bool,
     ) -> Vec<usize> {
         tally.add(&rows[i], -1);
-        let group = self.duplicates.group(&rows[i].email).to_vec();
+        let group = self.groups_of(rows, i);
         rows[i].excluded = excluded;
         if excluded {
-            self.duplicates.remove(i, &rows[i].email);
+            self.unindex(rows, i);
         } else {
-            self.duplicates.insert(i, &rows[i].email);
+            self.reindex(rows, i);
         }
         self.recheck(rows, tally, i, group)
     }
 
-    /// "Keep the first of each duplicate": excludes every row whose address (ignoring
-    /// case) an earlier row that is not excluded has too, so the first of each group is
-    /// sent and the others end `skipped`. Returns the rows that changed, in order.
+    /// "Keep the first of each duplicate": excludes every row whose address or user
+    /// name (ignoring case, see [`Identity`]) an earlier row that is not excluded has
+    /// too, so the first of each group is sent and the others end `skipped`. Returns the
+    /// rows that changed, in order.
     pub fn keep_first_duplicates(
         &mut self,
         rows: &mut [PlannedRow],
         tally: &mut Tally,
     ) -> Vec<usize> {
-        if !self.rules.unique_emails {
-            return Vec::new();
-        }
-        let mut later: Vec<usize> = Vec::new();
-        for group in self.duplicates.groups.iter().filter(|g| g.len() > 1) {
-            let first = &rows[group[0]].email;
-            if group[1..]
-                .iter()
-                .all(|&j| same_address(&rows[j].email, first))
-            {
-                later.extend_from_slice(&group[1..]);
-            } else {
-                // A hash collision: every row whose address an earlier row of the
-                // group has.
-                for (k, &j) in group.iter().enumerate().skip(1) {
-                    let email = &rows[j].email;
-                    if group[..k]
-                        .iter()
-                        .any(|&e| same_address(&rows[e].email, email))
-                    {
-                        later.push(j);
-                    }
-                }
-            }
-        }
-        later.sort_unstable();
-        let mut changed = Vec::new();
-        for i in later {
-            changed.extend(self.set_excluded(rows, tally, i, true));
-        }
-        changed.sort_unstable();
-        changed.dedup();
-        changed
+        let mut candidates: Vec<usize> = self
+            .indexes()
+            .flat_map(|d| d.groups.iter().filter(|g| g.len() > 1).flatten())
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        self.keep_first_among(rows, tally, &candidates)
     }
 
     /// Re-plans row `i` (already counted out of `tally`) and the rows in `affected` and in
@@ -622,7 +722,7 @@ impl Sheet {
         i: usize,
         mut affected: Vec<usize>,
     ) -> Vec<usize> {
-        affected.extend_from_slice(self.duplicates.group(&rows[i].email));
+        affected.extend(self.groups_of(rows, i));
         affected.push(i);
         affected.sort_unstable();
         affected.dedup();
@@ -801,6 +901,7 @@ mod tests {
         sheet.duplicates = Duplicates {
             by_email,
             groups: vec![Rows::from_slice(&[0, 1, 2, 3])],
+            identity: Identity::Email,
         };
         for i in 0..4 {
             sheet.refresh(&mut rows, i);

@@ -54,6 +54,10 @@ pub struct Rules {
     pub min_password_len: usize,
     /// Whether two rows with the same address (ignoring case) are both invalid.
     pub unique_emails: bool,
+    /// Whether two rows with the same user name (ignoring case; a name taken from the
+    /// address's local part counts) are both invalid: for targets whose user name
+    /// identifies an account (see [`crate::target::Kind::identities`]).
+    pub unique_usernames: bool,
     /// Whether an address whose domain has no dot (`x@example`) needs the admin's OK
     /// (see [`dotless_domain`]); the page clears it when the admin accepts such domains.
     pub flag_dotless_domains: bool,
@@ -138,6 +142,7 @@ impl Rules {
             strict_email: false,
             min_password_len: 0,
             unique_emails: true,
+            unique_usernames: false,
             flag_dotless_domains: true,
             username: UsernameRule::Ignored,
             checks: Vec::new(),
@@ -147,6 +152,19 @@ impl Rules {
 }
 
 impl Rules {
+    /// The identities two rows may not share (see [`crate::input::plan::Identity`]).
+    pub fn identities(&self) -> Vec<crate::input::plan::Identity> {
+        use crate::input::plan::Identity;
+        let mut ids = Vec::new();
+        if self.unique_emails {
+            ids.push(Identity::Email);
+        }
+        if self.unique_usernames {
+            ids.push(Identity::Username);
+        }
+        ids
+    }
+
     /// The fields the automatic mapping gives out: user names only to a target that has
     /// them (see [`crate::input::map::Mapping::auto_for`]).
     pub fn mapped_fields(&self) -> &'static [Field] {

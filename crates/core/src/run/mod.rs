@@ -162,6 +162,13 @@ pub struct Run {
     login_in_flight: bool,
     /// Which session each create (or probe) in flight used.
     in_flight: Vec<(usize, u32)>,
+    /// The identities (address, user name) of the rows in flight, and of rows whose
+    /// probe said absent and whose create is next: no other row with an equal one is
+    /// sent meanwhile (two creates of one account, or a create racing its own probe).
+    held: Vec<(usize, IdKeys)>,
+    /// Rows taken off the queue because a row with an equal identity was held: they go
+    /// back to the queue's front when a held row's answer comes.
+    waiting: Vec<usize>,
     /// Rows whose exists probe just said absent: their next send is the create itself.
     /// Cleared when the create goes, so every attempt is probed again (an earlier
     /// attempt's lost answer may have created the account).
@@ -272,6 +279,8 @@ impl Run {
             generation: 0,
             login_in_flight: false,
             in_flight: Vec::new(),
+            held: Vec::new(),
+            waiting: Vec::new(),
             fruitless_logins: 0,
             logged_in_once: false,
             login_attempts: 0,
@@ -435,6 +444,9 @@ impl Run {
     /// The next request to perform at `now_ms`, if one may start now.
     pub fn next_command(&mut self, now_ms: u64) -> Option<Command> {
         self.tell_time(now_ms);
+        if self.in_flight.is_empty() && !self.waiting.is_empty() {
+            self.release_waiting();
+        }
         if self.phase != Phase::Running || self.login_in_flight || self.queue.is_empty() {
             return None;
         }
@@ -475,8 +487,24 @@ impl Run {
                 .position(|&r| self.ready_at[r] <= now_ms)?;
             let row = self.queue.remove(pos).expect("position is in range");
             match (self.users)(row) {
-                Some(user) => break (row, user),
+                Some(user) => {
+                    let keys = identity_keys(&user);
+                    if self
+                        .held
+                        .iter()
+                        .any(|(r, k)| *r != row && shares_identity(k, &keys))
+                    {
+                        // Another row for this account is on its way: this one waits
+                        // for its answer.
+                        self.waiting.push(row);
+                        continue;
+                    }
+                    self.held.retain(|(r, _)| *r != row);
+                    self.held.push((row, keys));
+                    break (row, user);
+                }
                 None => {
+                    self.release(row);
                     self.finish_row(row, Status::Invalid, None, NO_USER.into(), now_ms);
                     self.settle(now_ms);
                 }
@@ -583,6 +611,7 @@ impl Run {
                     self.stop(stop, now_ms);
                 } else {
                     let reason = format!("Not sent: {}", stop.message);
+                    self.release_waiting();
                     for row in std::mem::take(&mut self.queue) {
                         self.finish_row(row, Status::Skipped, None, reason.clone(), now_ms);
                     }
@@ -601,6 +630,7 @@ impl Run {
             return;
         };
         let (_, generation) = self.in_flight.swap_remove(pos);
+        self.release(row);
         self.first_answer_seen = true;
         self.changed.push(row);
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
@@ -638,9 +668,15 @@ impl Run {
                 self.settle(now_ms);
                 return;
             }
-            ProbeAnswer::Exists { code, message } => Outcome::Exists { code, message },
+            ProbeAnswer::Exists {
+                code,
+                message,
+                emails,
+            } => self.exists_or_conflict(row, code, message, &emails),
             ProbeAnswer::Other(outcome) => unambiguous(outcome),
         };
+        // The row's identity stays held while its create is next (absent, above).
+        self.release(row);
         self.apply(row, generation, outcome, true, now_ms);
     }
 
@@ -672,6 +708,12 @@ impl Run {
         }
         let code = self.rows[row].code;
         match self.target.read_probe(exchange) {
+            // An account with another person's address: not proof of Roster's create.
+            ProbeAnswer::Exists { code, emails, .. }
+                if matches!(
+                    self.exists_or_conflict(row, code, String::new(), &emails),
+                    Outcome::Conflict { .. }
+                ) => {}
             ProbeAnswer::Exists { .. } => self.finish_row(
                 row,
                 Status::Exists,
@@ -687,6 +729,68 @@ impl Run {
                 self.finish_row(row, Status::Failed, code, message, now_ms);
             }
             ProbeAnswer::Other(_) => {}
+        }
+    }
+
+    /// Lets go of row `i`'s identity, and puts the rows that waited on a held identity
+    /// back on the queue (each is checked again when its turn comes).
+    fn release(&mut self, row: usize) {
+        self.held.retain(|(r, _)| *r != row);
+        self.release_waiting();
+    }
+
+    /// Puts every waiting row back at the queue's front, in input order.
+    fn release_waiting(&mut self) {
+        let mut waiting = std::mem::take(&mut self.waiting);
+        waiting.sort_unstable();
+        for row in waiting.into_iter().rev() {
+            self.queue.push_front(row);
+        }
+    }
+
+    /// What a probe that found the row's account means: `exists`, unless the answer
+    /// lists the account's addresses and the row's is not among them (the user name is
+    /// another person's: a conflict naming both addresses).
+    fn exists_or_conflict(
+        &self,
+        row: usize,
+        code: Option<i64>,
+        message: String,
+        emails: &[String],
+    ) -> Outcome {
+        let Some(user) = (self.users)(row) else {
+            return Outcome::Exists { code, message };
+        };
+        let addresses: Vec<&str> = emails
+            .iter()
+            .map(String::as_str)
+            .filter(|e| e.contains('@'))
+            .collect();
+        if addresses.is_empty()
+            || addresses
+                .iter()
+                .any(|e| crate::input::plan::same_address(e, user.email.trim()))
+        {
+            return Outcome::Exists { code, message };
+        }
+        Outcome::Conflict {
+            code,
+            message: format!(
+                "the exists check found an account with this user name, but its e-mail is {}, not {}: another person's account, not sent",
+                addresses.join(", "),
+                user.email
+            ),
+        }
+    }
+
+    /// The row's identities in words, for a conflict's message.
+    fn identity_words(&self, row: usize) -> String {
+        match (self.users)(row) {
+            Some(user) => match user.username.as_deref() {
+                Some(name) => format!("This row: user name \"{name}\", e-mail {}", user.email),
+                None => format!("This row: e-mail {}", user.email),
+            },
+            None => "This row could not be read again".into(),
         }
     }
 
@@ -761,6 +865,18 @@ impl Run {
                     message
                 };
                 self.finish_row(row, Status::Exists, code, message, now_ms);
+            }
+            Outcome::Conflict { code, message } => {
+                self.fruitless_logins = 0;
+                self.systemic_field = None;
+                self.systemic_streak = 0;
+                self.on_success(now_ms);
+                let message = format!(
+                    "Conflict: {}. {}. Not counted as done: check that account on the server before sending this row again.",
+                    message.trim_end_matches('.'),
+                    self.identity_words(row)
+                );
+                self.finish_after_refusal(row, Status::Rejected, code, message, now_ms);
             }
             Outcome::Rejected {
                 code,
@@ -1086,6 +1202,7 @@ impl Run {
     }
 
     fn stop(&mut self, stop: Stop, now_ms: u64) {
+        self.release_waiting();
         for row in std::mem::take(&mut self.queue) {
             self.finish_unsent(row, "Not sent", &stop.message, now_ms);
         }
@@ -1097,6 +1214,9 @@ impl Run {
 
     /// Moves to `Finished` once every row is final, and notes when the run ended.
     fn settle(&mut self, now_ms: u64) {
+        if self.in_flight.is_empty() && !self.waiting.is_empty() {
+            self.release_waiting();
+        }
         if self.phase == Phase::Running
             && self.queue.is_empty()
             && self.in_flight.is_empty()
@@ -1108,6 +1228,34 @@ impl Run {
             self.ended_ms = Some(now_ms);
         }
     }
+}
+
+/// A row's identities as the run compares them: its address and its user name, each
+/// lowered and hashed (`None` when the row has none). A run holds both whatever the
+/// target declares (see [`crate::target::Kind::identities`]): waiting on an equal
+/// address or user name costs nothing when rows are distinct, which the plan sees to.
+type IdKeys = [Option<u64>; 2];
+
+fn identity_keys(user: &UserRow) -> IdKeys {
+    let key = |text: &str, salt: u64| {
+        let text = text.trim();
+        (!text.is_empty()).then(|| {
+            let lower = text.to_lowercase();
+            crate::input::plan::hash_lower_words(lower.as_bytes()) ^ salt
+        })
+    };
+    [
+        key(&user.email, 0),
+        user.username
+            .as_deref()
+            .and_then(|u| key(u, 0x9E37_79B9_7F4A_7C15)),
+    ]
+}
+
+/// Whether two rows share an address or a user name (by hash: a collision only makes
+/// a row wait).
+fn shares_identity(a: &IdKeys, b: &IdKeys) -> bool {
+    (a[0].is_some() && a[0] == b[0]) || (a[1].is_some() && a[1] == b[1])
 }
 
 /// A probe's answer with its ambiguity cleared: a probe creates nothing.

@@ -153,6 +153,14 @@ pub trait Kind: fmt::Debug + Send + Sync {
         }
     }
 
+    /// What identifies an account on the server: the address (Aurora, Mumara), the user
+    /// name (Synapse), or each on its own (Keycloak, GitLab). Rows that share one are
+    /// flagged before anything is sent ([`Rules::unique_usernames`]), and the run never
+    /// has two requests for one identity in flight.
+    fn identities(&self) -> Vec<Field> {
+        vec![Field::Email]
+    }
+
     /// The requests per minute a new form starts with (`None`: unpaced).
     fn default_rate(&self) -> Option<u32> {
         None

@@ -148,6 +148,11 @@ pub enum Outcome {
     /// The account was there already: skipped, not a failure. `code` is the answer's
     /// (Aurora's 111, Mumara's 422).
     Exists { code: Option<i64>, message: String },
+    /// An account is there that is not the row's (its address belongs to another user
+    /// name), or the create changed an account that was already there. The row ends
+    /// `rejected` with a message that says so and names the row's identities: never
+    /// `exists`, never counted as done.
+    Conflict { code: Option<i64>, message: String },
     /// The target refused this row; sending it again will not help. `field` names the
     /// refused field when the answer did: if the row took that field from the run's
     /// defaults, the same refusal will likely meet every such row (a systemic refusal).
@@ -190,7 +195,13 @@ pub enum ProbeAnswer {
     /// Not on the server: the create may be sent.
     Absent,
     /// On the server already: the row ends `exists` and the create is never sent.
-    Exists { code: Option<i64>, message: String },
+    /// `emails`: the addresses the found account has, when the answer gives them: if
+    /// none is the row's, the account is another person's (a conflict, not `exists`).
+    Exists {
+        code: Option<i64>,
+        message: String,
+        emails: Vec<String>,
+    },
     /// Anything else (429, 5xx, a refused session, no answer): handled like a create's
     /// answer, except that a probe creates nothing, so it is never ambiguous.
     Other(Outcome),

@@ -88,10 +88,9 @@ impl Classifier<'_> {
             (Mode::Probe, Some(probe)) => probe.answers.as_slice(),
             _ => &[],
         };
-        let main_rules =
-            self.profile.answers.iter().filter(|r| {
-                mode == Mode::Create || !matches!(r.then, Then::Created | Then::Exists)
-            });
+        let main_rules = self.profile.answers.iter().filter(|r| {
+            mode == Mode::Create || !matches!(r.then, Then::Created | Then::Exists | Then::Conflict)
+        });
         if let Some(rule) = probe_rules
             .iter()
             .chain(main_rules)
@@ -221,10 +220,21 @@ impl Classifier<'_> {
         ProbeAnswer::Other(match rule.then {
             Then::Absent => return ProbeAnswer::Absent,
             Then::Exists if mode == Mode::Probe => {
+                let mut emails = Vec::new();
+                if let Some(found) = self
+                    .profile
+                    .exists
+                    .as_ref()
+                    .and_then(|p| p.email_at.as_deref())
+                    .and_then(|p| json?.pointer(p))
+                {
+                    texts_in(found, &mut emails);
+                }
                 return ProbeAnswer::Exists {
                     code,
                     message: "Already on the server (found by the exists check): not sent".into(),
-                }
+                    emails,
+                };
             }
             Then::Exists => Outcome::Exists { code, message },
             Then::Created => Outcome::Created {
@@ -235,6 +245,7 @@ impl Classifier<'_> {
                 message,
                 field: None,
             },
+            Then::Conflict => Outcome::Conflict { code, message },
             Then::Reauth => self.refused_session(code, &message),
             Then::RateLimited => Outcome::RateLimited {
                 retry_after: match &rule.retry_after {
@@ -287,6 +298,16 @@ impl Classifier<'_> {
                     .map(str::to_owned)
             }
         }
+    }
+}
+
+/// Every text inside a JSON value (addresses at `email_at`), in order.
+fn texts_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
+        Value::Array(items) => items.iter().for_each(|v| texts_in(v, out)),
+        Value::Object(map) => map.values().for_each(|v| texts_in(v, out)),
+        _ => {}
     }
 }
 

@@ -50,6 +50,10 @@ impl Kind for Arc<Profile> {
         Profile::rules(self)
     }
 
+    fn identities(&self) -> Vec<Field> {
+        self.identity_fields()
+    }
+
     fn default_rate(&self) -> Option<u32> {
         self.rate_per_min
     }

@@ -55,6 +55,12 @@ pub struct Profile {
     pub settings: Vec<Setting>,
     /// The fields a row carries, with their checks.
     pub fields: Vec<FieldSpec>,
+    /// What identifies an account on the server: `email`, `username`, or both (each on
+    /// its own: two rows that share either would be one account, or collide). Rows that
+    /// share one (ignoring case, a user name taken from the address included) are
+    /// flagged before anything is sent, and never in flight at once. Default: `email`.
+    #[serde(default = "default_identities")]
+    pub identities: Vec<FieldName>,
     /// The target's own rate limit, in requests per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_per_min: Option<u32>,
@@ -86,6 +92,10 @@ pub struct Profile {
     /// (CORS, wrong URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnose: Option<RequestSpec>,
+}
+
+fn default_identities() -> Vec<FieldName> {
+    vec![FieldName("email".into())]
 }
 
 /// The credentials a profile may ask for.
@@ -320,6 +330,12 @@ pub struct RequestSpec {
 pub struct ExistsProbe {
     pub request: RequestSpec,
     pub answers: Vec<Rule>,
+    /// A JSON pointer to the found account's e-mail address(es) in an `exists` answer
+    /// (a text, or anything holding texts: Synapse's `/threepids`). When addresses are
+    /// there and none is the row's (ignoring case), the account is not the row's: a
+    /// conflict naming both, never `exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_at: Option<String>,
 }
 
 /// One answer rule: when an answer matches every condition given, it means `then`.
@@ -359,6 +375,10 @@ pub enum Then {
     /// Only in an exists probe's rules: the account is not there.
     Absent,
     Rejected,
+    /// An account is there, but it is not the row's (the address belongs to another
+    /// user name), or the create changed an account that was already there: the row
+    /// ends `rejected` with a message that says so, never `exists` or `created`.
+    Conflict,
     Reauth,
     RateLimited,
     Transient,
@@ -616,6 +636,11 @@ impl Profile {
             .collect()
     }
 
+    /// What identifies an account on the server (see [`Profile::identities`]).
+    pub fn identity_fields(&self) -> Vec<Field> {
+        self.identities.iter().map(FieldName::field).collect()
+    }
+
     /// The Roster fields the profile uses, in its order: the mapping's choices.
     pub fn field_list(&self) -> Vec<Field> {
         self.fields.iter().map(|f| f.field.field()).collect()
@@ -639,6 +664,8 @@ impl Profile {
     /// The rules a row follows for this profile (the page adds its own settings).
     pub fn rules(&self) -> Rules {
         Rules {
+            unique_usernames: self.identity_fields().contains(&Field::Username)
+                && self.username_rule() != UsernameRule::Ignored,
             username: self.username_rule(),
             checks: self.fields.iter().map(FieldSpec::field_check).collect(),
             ..Rules::new(self.required_fields())
@@ -752,6 +779,19 @@ impl Profile {
         for (key, value) in [("id", &self.id), ("name", &self.name)] {
             if value.trim().is_empty() {
                 return err(key, "must not be empty".into(), Some(&format!("\"{key}\"")));
+            }
+        }
+        for (i, identity) in self.identities.iter().enumerate() {
+            let field = identity.field();
+            if !matches!(field, Field::Email | Field::Username) || self.field(field).is_none() {
+                return err(
+                    &format!("identities[{i}]"),
+                    format!(
+                        "`{}` cannot identify an account: use email or username, and list it in `fields`",
+                        identity.label()
+                    ),
+                    Some("\"identities\""),
+                );
             }
         }
         if self.credentials.is_empty() {
@@ -881,7 +921,8 @@ fn check_rules(
             .iter()
             .chain(rule.json.as_ref().map(|j| &j.pointer))
         {
-            if !p.starts_with('/') {
+            // "" is the whole answer (RFC 6901).
+            if !p.is_empty() && !p.starts_with('/') {
                 return Err((
                     at.clone(),
                     format!("`{p}` is not a JSON pointer (it starts with /)"),
