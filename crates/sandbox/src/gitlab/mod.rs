@@ -86,6 +86,8 @@ struct SeedUser {
     name: Option<String>,
     #[serde(default)]
     password: Option<String>,
+    #[serde(default)]
+    secondary_emails: Vec<String>,
 }
 
 /// Pre-create users (an existing e-mail or username is skipped).
@@ -101,6 +103,7 @@ pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
                     username: None,
                     name: None,
                     password: None,
+                    secondary_emails: Vec::new(),
                 },
                 Seed::User(user) => user,
             },
@@ -121,6 +124,7 @@ pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
             username,
             name: user.name.unwrap_or(local),
             email,
+            secondary_emails: user.secondary_emails,
             password: user.password,
             is_admin: false,
             skip_confirmation: true,
@@ -493,6 +497,7 @@ fn create(
         id: 0,
         username,
         email,
+        secondary_emails: Vec::new(),
         name,
         password,
         is_admin: truthy(input, "admin"),

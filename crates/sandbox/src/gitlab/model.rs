@@ -54,6 +54,9 @@ pub struct GitlabUser {
     pub id: u64,
     pub username: String,
     pub email: String,
+    /// Secondary e-mail addresses (`Email` records): GitLab's `User.by_any_email`, which
+    /// the users API asks before answering 409, matches them as well as the primary.
+    pub secondary_emails: Vec<String>,
     pub name: String,
     /// Kept in clear on purpose for tests (`null`: reset or random password).
     pub password: Option<String>,
@@ -130,9 +133,12 @@ impl Default for GitlabState {
 
 impl GitlabState {
     pub(crate) fn by_email(&self, email: &str) -> Option<&GitlabUser> {
-        self.users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(email))
+        self.users.iter().find(|u| {
+            u.email.eq_ignore_ascii_case(email)
+                || u.secondary_emails
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(email))
+        })
     }
 
     pub(crate) fn by_username(&self, username: &str) -> Option<&GitlabUser> {
