@@ -62,10 +62,20 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
     };
     let keep_first = move |_| {
         let n = sheet::keep_first_duplicates(state);
+        // For targets whose user names identify accounts, a user name counts too.
+        let what = if s
+            .sheet
+            .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.rules.unique_usernames))
+        {
+            "address or user name"
+        } else {
+            "address"
+        };
         note.set(match n {
-            0 => "No duplicate addresses to exclude.".to_owned(),
-            1 => "Excluded 1 row whose address appears earlier in the file.".to_owned(),
-            n => format!("Excluded {n} rows whose address appears earlier in the file."),
+            0 if what == "address" => "No duplicate addresses to exclude.".to_owned(),
+            0 => "No duplicate addresses or user names to exclude.".to_owned(),
+            1 => format!("Excluded 1 row whose {what} appears earlier in the file."),
+            n => format!("Excluded {n} rows whose {what} appears earlier in the file."),
         });
     };
     let set_field = move |ev: web_sys::SubmitEvent| {

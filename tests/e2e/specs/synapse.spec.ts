@@ -21,7 +21,8 @@
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { writeFixture } from '../lib/files';
-import { controls, loadFile, openApp, waitForFileRead } from '../lib/app';
+import { controls, loadFile, openApp, readRows, waitForFileRead } from '../lib/app';
+import { expectCounts } from '../lib/input';
 import { clickStart, waitForRunEnd } from '../lib/watchdog';
 import { describeOddRows, downloadReport, tally, type ReportRow } from '../lib/report';
 import { adminGetUser, login, registerUser, runTag, synapseUrl } from '../lib/synapse';
@@ -152,6 +153,54 @@ test.describe('the Matrix Synapse preset against a real Synapse', () => {
     const ok = await login(one.username, one.password);
     expect(ok.status, `${one.username} logs in with its file password: ${JSON.stringify(ok.body)}`).toBe(200);
     expect(ok.body.user_id).toBe(`@${one.username}:${admin.serverName}`);
+  });
+
+  test('two addresses with one local part are one account: flagged before sending, only the kept one created', async ({ page }) => {
+    test.setTimeout(120_000);
+    const url = synapseUrl();
+    const tag = runTag();
+    // A pasted token: no login, so the login budget of the first test is untouched.
+    const admin = await registerUser(`dupadmin-${tag}`, `Admin-pw-${tag}`, { admin: true });
+    const local = `john-${tag}`;
+    const rows = [
+      { email: `${local}@a.example.org`, password: `Pw-a-${tag}-x7Q!`, name: 'John A' },
+      { email: `${local}@b.example.org`, password: `Pw-b-${tag}-x7Q!`, name: 'John B' },
+      { email: `ann-${tag}@a.example.org`, password: `Pw-c-${tag}-x7Q!`, name: 'Ann C' },
+    ];
+    // No username column: Synapse's preset takes the user name from the address.
+    const file = ['email,password,name', ...rows.map((r) => `${r.email},${r.password},${r.name}`)].join('\n') + '\n';
+
+    await openApp(page);
+    await loadFile(page, writeFixture('synapse-one-local-part.csv', file));
+    const c = controls(page);
+    await waitForFileRead(page);
+    await expectCounts(page, 3, 0, 0);
+    await c.target.selectOption({ label: 'Matrix Synapse' });
+    await page.getByLabel('Server URL', { exact: true }).fill(url);
+    await page.getByLabel('Access token', { exact: true }).fill(admin.accessToken);
+    await page.getByLabel('Access token', { exact: true }).press('Tab');
+    await waitForFileRead(page);
+    // Choosing the target planned the rows again: both rows of the pair are flagged,
+    // each naming the other's line and the user name.
+    await expectCounts(page, 1, 2, 0);
+    const table = await readRows(page);
+    expect(table[0].Status).toBe('invalid');
+    expect(table[0].Message).toContain(`the user name "${local}"`);
+    expect(table[0].Message).toContain('also on line 3');
+    expect(table[1].Message).toContain('also on line 2');
+    expect(table[2].Status).not.toBe('invalid');
+
+    const bulk = page.getByRole('group', { name: /listed row/ });
+    await bulk.getByRole('button', { name: 'Keep the first of each duplicate', exact: true }).click();
+    await expect(bulk).toContainText('Excluded 1 row whose address or user name appears earlier in the file.');
+    await expectCounts(page, 2, 0, 1);
+
+    const report = await runImport(page, 90_000, 'the Synapse run with one local part twice');
+    expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'skipped', 'created']);
+    const johnId = `@${local}:${admin.serverName}`;
+    const john = await adminGetUser(admin.accessToken, johnId);
+    expect(john?.displayname).toBe('John A');
+    expect(john?.threepids.map((t) => t.address), 'the kept row is the account, not the second').toEqual([rows[0].email]);
   });
 
   test('an admin access token pasted instead of a login also works', async ({ page }) => {
