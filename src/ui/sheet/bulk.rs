@@ -39,8 +39,9 @@ pub fn exclude_invalid(state: AppState) -> usize {
     state.sheet.tally.get_untracked().excluded - before
 }
 
-/// Excludes every listed row whose address an earlier row has: the first of each
-/// duplicate is kept. Returns how many rows were excluded.
+/// Excludes every listed row whose address (or user name, where it identifies an
+/// account) an earlier row has: the first of each duplicate is kept. Returns how many
+/// rows were excluded.
 pub fn keep_first_duplicates(state: AppState) -> usize {
     let among = listed_rows(state);
     let before = state.sheet.tally.get_untracked().excluded;
