@@ -497,3 +497,51 @@ fn retry_and_resume_never_count_a_conflict_as_done() {
     assert_eq!(statuses, [Status::Created, Status::Pending]);
     let _ = BTreeSet::<u8>::new();
 }
+
+#[test]
+fn a_row_waiting_for_its_identity_ends_like_any_unsent_row_when_the_run_stops() {
+    let (mut run, n) = synapse_run(
+        "email,password\njohn@a.org,pw-1\njohn@b.org,pw-2\nann@a.org,pw-3\n",
+        4,
+    );
+    let mut server = Synapse::default();
+    let Some(Command::Login(r)) = run.next_command(0) else {
+        panic!()
+    };
+    run.on_login(&server.handle(&r), 1);
+    // The first answer opens the run up to 4 in flight.
+    let Some(Command::Probe { row, request }) = run.next_command(2) else {
+        panic!()
+    };
+    assert_eq!(row, 0);
+    run.on_probe(row, &server.handle(&request), 3);
+    let mut batch = Vec::new();
+    while let Some(c) = run.next_command(4) {
+        batch.push(c);
+    }
+    // Row 0's create and row 2's probe; row 1 (john again) waits.
+    let rows: Vec<usize> = batch
+        .iter()
+        .map(|c| match c {
+            Command::Probe { row, .. } | Command::Create { row, .. } => *row,
+            Command::Login(_) => panic!(),
+        })
+        .collect();
+    assert_eq!(rows, [0, 2]);
+    assert_eq!(run.rows()[1].status, Status::Pending);
+    run.cancel(5);
+    for c in batch {
+        match c {
+            Command::Probe { row, request } => run.on_probe(row, &server.handle(&request), 6),
+            Command::Create { row, request } => run.on_create(row, &server.handle(&request), 6),
+            Command::Login(_) => panic!(),
+        }
+    }
+    assert!(run.is_over());
+    let statuses: Vec<Status> = run.rows().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Status::Created, Status::Skipped, Status::Skipped]
+    );
+    assert_eq!(run.counts().done(), n);
+}
