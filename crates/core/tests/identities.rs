@@ -529,6 +529,9 @@ fn a_row_waiting_for_its_identity_ends_like_any_unsent_row_when_the_run_stops() 
         .collect();
     assert_eq!(rows, [0, 2]);
     assert_eq!(run.rows()[1].status, Status::Pending);
+    assert!(run.rows()[1]
+        .message
+        .starts_with("Waiting: another row with the same"));
     run.cancel(5);
     for c in batch {
         match c {

@@ -143,6 +143,10 @@ const MINUTE_MS: u64 = 60_000;
 /// queued (it must not happen) ends that row `invalid`, never sent.
 pub type Users = Box<dyn Fn(usize) -> Option<UserRow>>;
 
+/// The message of a row that waits while another row with its address or user name is
+/// sent (see `Run::held`).
+const WAITING: &str = "Waiting: another row with the same address or user name is being sent.";
+
 /// The message of a queued row whose typed row could not be had when it was due.
 const NO_USER: &str = "Not sent: the row could not be read again from the file when its turn came (was the file changed during the run?). Check the row, then send it again.";
 
@@ -497,6 +501,11 @@ impl Run {
                         // Another row for this account is on its way: this one waits
                         // for its answer.
                         self.waiting.push(row);
+                        let state = &mut self.rows[row];
+                        if !state.message.starts_with(WAITING) {
+                            state.message = WAITING.into();
+                            self.changed.push(row);
+                        }
                         continue;
                     }
                     self.held.retain(|(r, _)| *r != row);
