@@ -57,7 +57,7 @@ interface User {
 }
 
 test.describe('an account that is there but not the row\'s is a conflict', () => {
-  test('Keycloak: an address taken by another user name is a conflict naming both, not exists', async ({ page, sandbox }) => {
+  test('Keycloak: an address taken by another user name is a conflict naming the user name and address of the row, not exists', async ({ page, sandbox }) => {
     await seed({ keycloak: [{ realm: 'roster', username: 'jane', email: 'shared@example.com', password: 'Seeded-pw-1' }] });
     const file = 'username,email,password,name\njohn,shared@example.com,Pw-john-x7Q!,John Doe\nann,ann@example.com,Pw-ann-x7Q!,Ann Lee\n';
 
