@@ -91,7 +91,8 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
                         ),
                     })}
                 </p>
-                <div class="actions" hidden=move || offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_some()))>
+                <Show when=move || offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
+                <div class="actions">
                     <button
                         class="primary"
                         on:click=move |_| {
@@ -109,6 +110,7 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
                         "Resume previous run"
                     </button>
                 </div>
+                </Show>
             </div>
         </Show>
     }
