@@ -1120,8 +1120,8 @@ mod tests {
         assert!(page1_then.contains("\"run\":\"run-a\""), "{page1_then}");
         assert!(page1_then.contains("\"seq\":1"), "{page1_then}");
         let mut later = rows.clone();
-        for r in PAGE_ROWS..PAGE_ROWS + 10 {
-            later[r] = row(Status::Created, Some(&format!("n{r}")));
+        for (r, state) in later.iter_mut().enumerate().skip(PAGE_ROWS).take(10) {
+            *state = row(Status::Created, Some(&format!("n{r}")));
         }
         w.record(&mut store, &later, false, 3.0).unwrap();
         let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
