@@ -11,6 +11,7 @@ import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { controls, openApp, loadFile, waitForImportFinished } from '../lib/app';
 import { dumpBrowserStorage } from '../lib/browser-storage';
+import { expectAccessible, useAxe } from '../lib/a11y';
 
 function file(n: number, tag: string): string {
   return Array.from({ length: n }, (_, i) => `${tag}${i + 1}@localhost | Pw-${tag}-${i + 1}`).join('\n') + '\n';
@@ -61,6 +62,7 @@ async function journalKeys(page: Page): Promise<string[]> {
 test.describe('storage that never fails silently', () => {
   test('storage full before Start: nothing is sent and the reason is named; Try again after freeing space', async ({ page, sandbox }) => {
     const n = 10;
+    await useAxe(page);
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('full.txt', file(n, 'full')));
     expect(await fillStorage(page)).toBe('QuotaExceededError');
@@ -70,6 +72,7 @@ test.describe('storage that never fails silently', () => {
     await expect(refusal).toContainText('QuotaExceededError');
     await expect(refusal).toContainText('No row was sent');
     await expect(page.getByRole('button', { name: 'Start without resume' })).toBeFocused();
+    await expectAccessible(page, 'start refused: storage full', 1280);
     // Nothing reached the server: no login, no create.
     await page.waitForTimeout(1_000);
     let state = await sandboxState();
@@ -116,6 +119,7 @@ test.describe('storage that never fails silently', () => {
     test.setTimeout(120_000);
     const n = 40;
     await configureSandbox({ aurora: { latency_ms: 150 } });
+    await useAxe(page);
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('mid.txt', file(n, 'mid')));
     await controls(page).start.click();
@@ -128,6 +132,7 @@ test.describe('storage that never fails silently', () => {
     await expect(hold).toContainText('QuotaExceededError', { timeout: 10_000 });
     await expect(controls(page).resume).toBeVisible();
     await expect(page.getByRole('button', { name: 'Go on without resume' })).toBeVisible();
+    await expectAccessible(page, 'paused: storage full', 1280);
     // Paused: the requests in flight finish, nothing new goes out.
     await page.waitForTimeout(1_000);
     const atPause = (await sandboxState()).aurora.create_calls;
