@@ -5,6 +5,8 @@
  * freeing space, or Go on without resume). A stopped run stays resumable; a stale journal
  * page is refused with the reason; a Server URL's `user:pass@` never reaches storage.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
@@ -250,5 +252,17 @@ test.describe('storage that never fails silently', () => {
     stored = await dumpBrowserStorage(page);
     expect(stored).not.toContain('secret-in-url');
     expect(stored).not.toContain('user:');
+  });
+
+  test('a loaded profile that storage cannot keep is used, and the page says it is not remembered', async ({ page }) => {
+    const preset = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../crates/core/profiles/gitlab.json'), 'utf8'));
+    const mine = { ...preset, id: 'gitlab-full', name: 'GitLab (full storage)' };
+    await openApp(page);
+    await fillStorage(page);
+    await controls(page).target.selectOption({ label: 'Load a profile…' });
+    await page.getByLabel('Choose profile file').setInputFiles(writeFixture('gitlab-full.json', JSON.stringify(mine)));
+    await expect(controls(page).target.locator('option:checked')).toHaveText('GitLab (full storage)');
+    const said = controls(page).statusRegion.filter({ hasText: 'not remembered in this browser' });
+    await expect(said).toContainText('QuotaExceededError');
   });
 });
