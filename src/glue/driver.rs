@@ -38,12 +38,14 @@ async fn perform(command: Command) -> (Tag, Exchange) {
 }
 
 /// Runs until every row is final or the run stopped. `before_send` sees the rows whose
-/// creates are about to go out (before any of them is sent); `notify` sees the run, the
-/// rows that changed, and the time, after each step.
+/// creates are about to go out (before any of them is sent); when it answers with a
+/// reason (the journal could not record them), those creates are not sent: the run gets
+/// them back and pauses with that reason (`Run::hold_back`). `notify` sees the run (it may
+/// pause it), the rows that changed, and the time, after each step.
 pub async fn drive(
     run: Rc<RefCell<Run>>,
-    mut before_send: impl FnMut(&[usize]),
-    mut notify: impl FnMut(&Run, Vec<usize>, u64),
+    mut before_send: impl FnMut(&[usize]) -> Result<(), String>,
+    mut notify: impl FnMut(&mut Run, Vec<usize>, u64),
 ) {
     let mut in_flight = FuturesUnordered::new();
     let mut shown_at = 0;
@@ -63,13 +65,16 @@ pub async fn drive(
                     Command::Login(_) | Command::Probe { .. } => None,
                 })
                 .collect();
-            before_send(&rows);
+            if let Err(reason) = before_send(&rows) {
+                run.hold_back(&rows, now, reason);
+                commands.retain(|c| !matches!(c, Command::Create { .. }));
+            }
             in_flight.extend(commands.into_iter().map(perform));
             let over = run.is_over();
             if over || now >= shown_at + DISPLAY_MS {
                 shown_at = now;
                 let changed = run.take_changed();
-                notify(&run, changed, now);
+                notify(&mut run, changed, now);
             }
             if over {
                 return;

@@ -1,130 +1,82 @@
-//! Run journals in localStorage (see `roster_core::journal`): written while a run is in
-//! progress, read back to resume, listed and deleted by the user. Only what the journal's
-//! head and pages hold goes there: statuses, target ids, the file's hash, the target URL
-//! and the file's name; never a password, token, key or cell of the file.
+//! Run journals in localStorage (see `roster_core::run::journal`): written while a run is
+//! in progress, read back to resume, listed and deleted by the user. Only what the
+//! journal's head and pages hold goes there: statuses, target ids, the file's hash, the
+//! target URL (without userinfo) and the file's name; never a password, token or key.
 //!
-//! A journal is a head under its key and its rows in pages (`PAGE_ROWS` rows each): a
-//! write rewrites only the pages that changed since the last one.
+//! What to write and when a stored journal can be trusted is the core's
+//! (`roster_core::run::journal::{Writer, load, list}`); this is the browser's storage
+//! under its [`Store`] trait, every refusal with the browser's own reason.
 
-use roster_core::run::journal::{
-    decode_rows, encode_rows, is_head_key, page_key, Head, Journal, SENDING_SUFFIX,
-};
+use roster_core::run::journal::{self, Head, Journal, Refusal, Store, StoreError};
+use wasm_bindgen::JsValue;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+/// The page's localStorage.
+pub struct Local(web_sys::Storage);
+
+/// The DOMException's name and message (`QuotaExceededError`, `SecurityError`).
+fn store_error(e: &JsValue) -> StoreError {
+    let field = |name: &str| {
+        js_sys::Reflect::get(e, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    StoreError::new(
+        &field("name").unwrap_or_else(|| "Error".into()),
+        &field("message")
+            .or_else(|| e.as_string())
+            .unwrap_or_default(),
+    )
 }
 
-/// Writes a journal: the pages that differ from `written` (the pages as last written
-/// by this writer; updated here), then the head. A full storage drops a page's target
-/// ids and tries again (they only fill the report's target_id column of carried-over
-/// rows). False if a page could not be written at all.
-pub fn save(journal: &Journal, written: &mut Vec<String>) -> bool {
-    let Some(s) = storage() else {
-        return false;
-    };
-    let key = journal.key();
-    let pages = journal.page_count();
-    written.resize(pages, String::new());
-    let mut whole = true;
-    for (n, last) in written.iter_mut().enumerate() {
-        let page = journal.page_json(n, true);
-        if *last == page {
-            continue;
-        }
-        let place = page_key(&key, n);
-        if s.set_item(&place, &page).is_ok() {
-            *last = page;
-        } else if s.set_item(&place, &journal.page_json(n, false)).is_err() {
-            whole = false;
-        }
+/// This page's localStorage, or why there is none (a browser that blocks it throws
+/// `SecurityError` on access).
+pub fn local() -> Result<Local, StoreError> {
+    let window = web_sys::window().ok_or_else(|| StoreError::new("Error", "no window"))?;
+    match window.local_storage() {
+        Ok(Some(s)) => Ok(Local(s)),
+        Ok(None) => Err(StoreError::new(
+            "SecurityError",
+            "this browser gives the page no localStorage",
+        )),
+        Err(e) => Err(store_error(&e)),
     }
-    if s.set_item(&key, &journal.head().to_json()).is_err() {
-        return false;
-    }
-    if whole {
-        // The journal now holds every row in flight: the interim list is done.
-        let _ = s.remove_item(&journal.sending_key());
-    }
-    whole
 }
 
-/// Writes the rows handed to the network since the last full write, before they go.
-pub fn save_sending(journal: &Journal, rows: impl IntoIterator<Item = usize>) -> bool {
-    let Some(s) = storage() else {
-        return false;
-    };
-    s.set_item(&journal.sending_key(), &encode_rows(rows))
-        .is_ok()
+impl Store for Local {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.get_item(key).ok().flatten()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.0.set_item(key, value).map_err(|e| store_error(&e))
+    }
+
+    fn remove(&mut self, key: &str) {
+        let _ = self.0.remove_item(key);
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let n = self.0.length().unwrap_or(0);
+        (0..n)
+            .filter_map(|i| self.0.key(i).ok().flatten())
+            .collect()
+    }
 }
 
 /// Deletes a journal: its head, its pages and its sending list.
 pub fn remove(key: &str) {
-    let Some(s) = storage() else {
-        return;
-    };
-    let pages = format!("{key}.page.");
-    let n = s.length().unwrap_or(0);
-    let doomed: Vec<String> = (0..n)
-        .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| k.starts_with(&pages))
-        .collect();
-    for k in doomed {
-        let _ = s.remove_item(&k);
+    if let Ok(mut s) = local() {
+        journal::remove(&mut s, key);
     }
-    let _ = s.remove_item(key);
-    let _ = s.remove_item(&format!("{key}{SENDING_SUFFIX}"));
 }
 
-/// The whole journal stored under `key`, with the rows sent after its last full write
-/// marked in flight; `None` if it is missing or damaged. A journal of the format before
-/// pages (one value) is read too.
-pub fn load(key: &str) -> Option<Journal> {
-    let s = storage()?;
-    let text = s.get_item(key).ok().flatten()?;
-    let mut j = match Head::from_json(&text) {
-        Some(head) => {
-            let pages: Vec<Option<String>> = (0..head.pages)
-                .map(|n| s.get_item(&page_key(key, n)).ok().flatten())
-                .collect();
-            Journal::from_pages(&head, &pages)?
-        }
-        None => Journal::from_json(&text)?,
-    };
-    // Rows sent after the last full write: in flight when the page went away.
-    if let Some(sending) = s.get_item(&j.sending_key()).ok().flatten() {
-        j.mark_sending(&decode_rows(&sending));
-    }
-    Some(j)
+/// The whole journal stored under `key`, or why it cannot be resumed.
+pub fn load(key: &str) -> Result<Journal, Refusal> {
+    let s = local().map_err(|_| Refusal::Missing)?;
+    journal::load(&s, key)
 }
 
-/// Every stored journal's head with its key, newest first. Only the heads are read,
-/// unless rows were sent after a journal's last full write: its counts then come from
-/// the whole journal.
+/// Every stored journal's head with its key, newest first.
 pub fn list() -> Vec<(String, Head)> {
-    let Some(s) = storage() else {
-        return Vec::new();
-    };
-    let n = s.length().unwrap_or(0);
-    let keys: Vec<String> = (0..n)
-        .filter_map(|i| s.key(i).ok().flatten())
-        .filter(|k| is_head_key(k))
-        .collect();
-    let mut all: Vec<(String, Head)> = keys
-        .into_iter()
-        .filter_map(|k| {
-            let text = s.get_item(&k).ok().flatten()?;
-            let head = match Head::from_json(&text) {
-                Some(head) => head,
-                None => Journal::from_json(&text)?.head(),
-            };
-            let sending = format!("{k}{SENDING_SUFFIX}");
-            let head = match s.get_item(&sending).ok().flatten() {
-                Some(_) => load(&k).map_or(head, |j| j.head()),
-                None => head,
-            };
-            Some((k, head))
-        })
-        .collect();
-    all.sort_by(|a, b| b.1.updated_at.total_cmp(&a.1.updated_at));
-    all
+    local().map(|s| journal::list(&s)).unwrap_or_default()
 }

@@ -109,20 +109,33 @@ pub(super) fn retry(state: AppState) {
             .set("Nothing to retry: no row of this file failed in the last run.".into());
         return;
     }
-    launch(state, None, Some(retry));
+    launch(state, None, Some(retry), true);
 }
 
 /// Starts a run; with `resume`, carries over that journal's finished rows and checks its
 /// unknown ones first (issue 5: `super::resume`).
 pub(super) fn start_with(state: AppState, resume: Option<roster_core::run::journal::Journal>) {
-    launch(state, resume, None);
+    launch(state, resume, None, true);
 }
 
-/// Starts a run, a resumed one, or a retry of the last one.
+/// Starts again a run whose Start was refused because its journal could not be written:
+/// with the journal ("Try again") or without it ("Start without resume").
+pub(super) fn relaunch(
+    state: AppState,
+    resume: Option<roster_core::run::journal::Journal>,
+    retry: Option<RetryPlan>,
+    with_journal: bool,
+) {
+    launch(state, resume, retry, with_journal);
+}
+
+/// Starts a run, a resumed one, or a retry of the last one. With `with_journal`, nothing
+/// is sent unless the journal's first write succeeds.
 fn launch(
     state: AppState,
     resume: Option<roster_core::run::journal::Journal>,
     retry: Option<RetryPlan>,
+    with_journal: bool,
 ) {
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
@@ -150,6 +163,7 @@ fn launch(
         }
     };
     state.findings.login_error.set(None);
+    state.run.journal_problem.set(None);
     super::diagnosis::clear(state);
     let name = target.name().to_owned();
     let kind = state.form.target.get_untracked();
@@ -188,7 +202,10 @@ fn launch(
     if let Some(retry) = &retry {
         run.retry(retry, now);
     }
-    super::reports::begin(state, &name, &url, now);
+    // What the reports and the run history keep of the URL: never a `user:pass@`.
+    let shown_url = roster_core::run::journal::strip_userinfo(&url);
+    super::reports::begin(state, &name, &shown_url, now);
+    let again = (resume.clone(), retry.clone());
     let run = Rc::new(RefCell::new(run));
     state.run.current.set_value(Some(run.clone()));
     state.run.active.set(true);
@@ -210,9 +227,24 @@ fn launch(
     spawn_local(async move {
         // The journal's first write (every row) and the list of saved runs it updates
         // come in a task of their own, after the page has shown the run: Start in one
-        // task was over 50 ms at 100,000 rows. Nothing is sent before the journal is.
+        // task was over 50 ms at 100,000 rows. Nothing is sent before the journal is:
+        // if its first write fails, Start is refused (or the admin chose to go without).
         yield_now().await;
-        let journal = super::journal::begin(state, &run.borrow());
+        let journal = if with_journal {
+            let first = super::journal::begin(state, &run.borrow());
+            match first {
+                Ok(writer) => Some(writer),
+                Err(error) => {
+                    state.run.active.set(false);
+                    state.run.current.set_value(None);
+                    state.run.view.set(super::state::RunView::Idle);
+                    super::journal::refused(state, &error, again.0, again.1);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         yield_now().await;
         if let Some(listing) = recheck {
             state
@@ -238,14 +270,25 @@ fn launch(
         }
         let mut diagnosing = false;
         let sending = journal.clone();
-        let before_send = move |rows: &[usize]| {
-            if let Some(journal) = &sending {
-                journal.borrow_mut().before_send(rows);
-            }
+        // A journal write that fails pauses the run with the reason; the rows it was to
+        // record before their creates go out are held back, unsent.
+        let before_send = move |rows: &[usize]| match &sending {
+            Some(journal) => journal.borrow_mut().before_send(rows).map_err(|error| {
+                let reason = super::journal::paused_because(&error);
+                state
+                    .run
+                    .journal_problem
+                    .set(Some(super::journal::JournalProblem::Paused(reason.clone())));
+                reason
+            }),
+            None => Ok(()),
         };
         driver::drive(run.clone(), before_send, |run, changed, now| {
             if let Some(journal) = &journal {
-                journal.borrow_mut().note(run, !changed.is_empty());
+                let written = journal.borrow_mut().note(run, !changed.is_empty());
+                if let Err(error) = written {
+                    super::journal::pause(state, run, &error, now);
+                }
             }
             super::diagnosis::watch(state, run, &mut diagnosing);
             super::follow::sync(state, run, &changed);

@@ -52,15 +52,19 @@ fn load(
                     return;
                 }
                 error.set(None);
-                target_choice::remember(&profile);
+                let remembered = target_choice::remember(&profile);
                 let kind = TargetKind::from_profile(profile);
                 targets.update(|all| target_choice::add(all, kind.clone()));
                 loading.set(false);
                 choose.run(kind.clone());
-                announcement.set(format!(
-                    "Profile {} loaded and chosen as the target.",
-                    kind.name()
-                ));
+                announcement.set(match remembered {
+                    Ok(()) => format!("Profile {} loaded and chosen as the target.", kind.name()),
+                    Err(e) => format!(
+                        "Profile {} loaded and chosen as the target, but not remembered in this browser: {}. Load it again after a reload.",
+                        kind.name(),
+                        e.explain()
+                    ),
+                });
             }
         }
     });

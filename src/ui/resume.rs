@@ -64,40 +64,53 @@ fn summary(j: &Head) -> String {
 #[component]
 pub fn ResumeOffer(state: AppState) -> impl IntoView {
     super::journal::install_leave_guard(state);
+    // The matching journal, and why it cannot be resumed if it cannot (a stale or
+    // foreign page, a damaged one: never resumed from a mix).
     let offer = Memo::new(move |_| {
         if state.run.active.get() || state.run.view.get() != RunView::Idle {
             return None;
         }
-        matching(state)
+        let (key, head) = matching(state)?;
+        let refusal = store::load(&key).err().map(|r| r.to_string());
+        Some((key, head, refusal))
     });
     view! {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
                 <p>
-                    {move || offer.get().map(|(_, j)| format!(
-                        "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
-                        when(j.started_at),
-                        summary(&j),
-                    ))}
+                    {move || offer.get().map(|(_, j, refusal)| match refusal {
+                        None => format!(
+                            "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
+                            when(j.started_at),
+                            summary(&j),
+                        ),
+                        Some(why) => format!(
+                            "This file was imported to this server before ({}) and the run did not finish: {}. It cannot be resumed: {why}. Check on the server which accounts exist before sending the file again; delete the saved run under Saved runs when done.",
+                            when(j.started_at),
+                            summary(&j),
+                        ),
+                    })}
                 </p>
+                <Show when=move || offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
                 <div class="actions">
                     <button
                         class="primary"
                         on:click=move |_| {
-                            let Some((key, _)) = offer.get_untracked() else {
+                            let Some((key, _, _)) = offer.get_untracked() else {
                                 return;
                             };
                             match store::load(&key) {
-                                Some(journal) => super::launch::start_with(state, Some(journal)),
-                                None => state.announcement.set(
-                                    "Not resumed: the saved run could not be read back whole from this browser's storage. No row was sent; delete it under Saved runs, or start a new import.".into(),
-                                ),
+                                Ok(journal) => super::launch::start_with(state, Some(journal)),
+                                Err(why) => state.announcement.set(format!(
+                                    "Not resumed: {why}. No row was sent; delete it under Saved runs, or start a new import."
+                                )),
                             }
                         }
                     >
                         "Resume previous run"
                     </button>
                 </div>
+                </Show>
             </div>
         </Show>
     }
@@ -116,7 +129,7 @@ pub fn SavedRuns(journals: RwSignal<u32>, active: Signal<bool>) -> impl IntoView
                     key,
                     j.file_name.clone(),
                     j.target.clone(),
-                    j.server_url.clone(),
+                    roster_core::run::journal::strip_userinfo(&j.server_url),
                     j.started_at,
                     j.finished,
                     summary(&j),
@@ -128,7 +141,7 @@ pub fn SavedRuns(journals: RwSignal<u32>, active: Signal<bool>) -> impl IntoView
         <Show when=move || !list.get().is_empty()>
             <section class="step saved-runs" aria-labelledby="saved-runs">
                 <h2 id="saved-runs">"Saved runs"</h2>
-                <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address and each row's status and id. Never a password, key, token or cell of the file."</p>
+                <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address (without any user name or password in it), each row's status and the id the server gave each created row (for Matrix Synapse that is the user id, @name:server, which holds the row's user name). Never a password, key or token, and no other cell of the file."</p>
                 <ul aria-label="Saved runs">
                     <For each=move || list.get() key=|item| (item.0.clone(), item.5, item.6.clone()) let:item>
                         {

@@ -98,6 +98,8 @@ pub struct RunState {
     pub history: RwSignal<Vec<Arc<roster_core::report::PastRun>>>,
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
+    /// The run's journal could not be written (issue 20): what the page says and offers.
+    pub journal_problem: RwSignal<Option<super::journal::JournalProblem>>,
 }
 
 /// The whole page's state, in groups. A component takes the groups (or signals) it
@@ -155,6 +157,7 @@ impl AppState {
                 info: RwSignal::new(None),
                 history: RwSignal::new(Vec::new()),
                 journals: RwSignal::new(0),
+                journal_problem: RwSignal::new(None),
             },
             announcement: RwSignal::new(String::new()),
         }

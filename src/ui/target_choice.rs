@@ -52,24 +52,26 @@ fn remembered_ids() -> Vec<String> {
         .collect()
 }
 
-/// Remembers a loaded profile in this browser, by its id.
-pub fn remember(profile: &Profile) {
+/// Remembers a loaded profile in this browser, by its id, or says why the browser
+/// refused to store it.
+pub fn remember(profile: &Profile) -> Result<(), roster_core::run::journal::StoreError> {
     storage::set(
         &format!("{PROFILE_PREFIX}{}", profile.id),
         &profile.to_pretty_json(),
-    );
+    )?;
     let mut ids = remembered_ids();
     if !ids.contains(&profile.id) {
         ids.push(profile.id.clone());
     }
-    storage::set(INDEX_KEY, &ids.join(","));
+    storage::set(INDEX_KEY, &ids.join(","))
 }
 
 /// Forgets a remembered profile.
 pub fn forget(id: &str) {
     storage::remove(&format!("{PROFILE_PREFIX}{id}"));
     let ids: Vec<String> = remembered_ids().into_iter().filter(|i| i != id).collect();
-    storage::set(INDEX_KEY, &ids.join(","));
+    // A forgotten id left in the list names no stored profile: it is skipped when read.
+    let _ = storage::set(INDEX_KEY, &ids.join(","));
 }
 
 /// Switches the form to another kind of target: its own settings, rate and initial

@@ -71,6 +71,7 @@ pub fn Import(state: AppState) -> impl IntoView {
             <Show when=move || state.run.hold.get().is_some() && view_is(RunView::Paused)>
                 <p class="banner hold" role="alert">{move || state.run.hold.get().unwrap_or_default()}</p>
             </Show>
+            <super::journal::JournalProblemNotice state=state />
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
             <history::History history=state.run.history announcement=state.announcement />
         </section>

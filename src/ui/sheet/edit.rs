@@ -79,7 +79,8 @@ pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
             .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))
     });
     if let Some(key) = key {
-        storage::set(&key, &s.mapping.with_untracked(Mapping::to_memory));
+        // A mapping not remembered only means choosing it again next time.
+        let _ = storage::set(&key, &s.mapping.with_untracked(Mapping::to_memory));
     }
     replan(state);
 }

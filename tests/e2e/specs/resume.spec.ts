@@ -202,11 +202,14 @@ test.describe('resume after a reload', () => {
     // The journal is a head (no suffix) and its rows in pages (`.page.N`).
     const journalKey = Object.keys(stored).find((k) => !k.endsWith('.sending') && !k.includes('.page.'))!;
     const head = JSON.parse(stored[journalKey]);
-    expect(head.v).toBe(2);
+    // Version 3: every page carries the run's id and its write's number (issue 20).
+    expect(head.v).toBe(3);
     let statuses = '';
     for (let n = 0; n < head.pages; n++) statuses += JSON.parse(stored[`${journalKey}.page.${n}`]).statuses;
     const sending = new Set<number>();
-    for (const part of (stored[`${journalKey}.sending`] ?? '').split(',').filter(Boolean)) {
+    // `<run id>:<ranges>`: the run's id, then the rows sent since the last full write.
+    const sendingList = stored[`${journalKey}.sending`] ?? '';
+    for (const part of sendingList.slice(sendingList.indexOf(':') + 1).split(',').filter(Boolean)) {
       const [a, b] = part.split('-').map(Number);
       for (let i = a; i <= (b ?? a); i++) sending.add(i);
     }

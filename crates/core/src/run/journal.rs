@@ -2,10 +2,18 @@
 //! run is in progress, so that dropping the same file again for the same target can resume
 //! without creating anyone twice.
 //!
-//! It holds a fingerprint of the file (SHA-256 of its bytes), the target's kind and URL,
-//! the file's name, and each row's status as one letter, plus the target id of created
-//! rows. It never holds a password, a token, a key, a message or any other cell of the
-//! file: nothing the user typed into the login fields and nothing but the file's hash.
+//! It holds a fingerprint of the file (SHA-256 of its bytes), the target's kind and URL
+//! (without any `user:password@` typed into it), the file's name, and each row's status as
+//! one letter, plus the id the target gave each created row (for Matrix Synapse that id is
+//! `@localpart:server`, so it holds the row's user name). It never holds a password, a
+//! token, a key, a message or any other cell of the file.
+//!
+//! A journal is stored in several keys (a head and pages, see [`PAGE_ROWS`]), written one
+//! after the other: every page carries the run's id and the number of the write that
+//! stored it, and the head lists which write each page must come from, so a page left over
+//! from another run or from a write that did not complete is refused ([`Refusal`]), never
+//! read into a mix. Writing goes through a [`Store`] whose writes can fail (a full or
+//! blocked browser storage), and every failure is returned with the browser's reason.
 //!
 //! Rows in flight when the journal was written (`Sending`) are read back as `unknown`: their
 //! answer was lost with the page, so a resumed run checks them first (Aurora: GetUsers) or
@@ -15,7 +23,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::run::{RowState, Status, StatusCounts};
+use crate::run::{Phase, RowState, Status, StatusCounts};
 
 /// The storage key prefix of journals.
 pub const PREFIX: &str = "roster.journal.v1.";
@@ -79,10 +87,24 @@ pub fn key(fingerprint: &str, target: &str, server_url: &str) -> String {
     )
 }
 
-/// The URL as compared between runs: trimmed, without trailing slashes, scheme and host
-/// lower-cased.
+/// The URL without the `user:password@` an address may carry before its host (RFC 3986's
+/// userinfo): what is kept of a Server URL anywhere it is stored or reported.
+pub fn strip_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// The URL as compared between runs: trimmed, without userinfo and trailing slashes,
+/// scheme and host lower-cased.
 pub fn normalize_url(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
+    let url = strip_userinfo(url.trim());
+    let url = url.trim_end_matches('/');
     match url.split_once("://") {
         Some((scheme, rest)) => {
             let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -137,17 +159,37 @@ pub struct Journal {
     pub file_name: String,
     /// `aurora` or `mumara`.
     pub target: String,
+    /// The Server URL, without userinfo ([`strip_userinfo`]).
     pub server_url: String,
     /// Wall-clock times (Unix milliseconds).
     pub started_at: f64,
     pub updated_at: f64,
-    /// The run ended (finished, stopped or cancelled): nothing was in flight any more.
+    /// The run finished: every row it was to send has its outcome ([`ends_run`]). A run
+    /// that stopped, was cancelled or whose login failed is not finished: its rows not
+    /// sent are still to send, so it stays resumable.
     pub finished: bool,
     /// One letter per input row: `c`reated, `e`xists, `i`nvalid, `r`ejected, `f`ailed,
     /// `u`nknown, `s`kipped, `p`ending, `o` in flight.
     pub statuses: String,
     /// Target ids of created (or carried-over) rows: (row index, id).
     pub ids: Vec<(usize, String)>,
+    /// This run's id: every stored page carries it, so a page of another run (an older
+    /// one of the same file and server, or another tab's) is told apart.
+    #[serde(default)]
+    pub run: String,
+    /// How many writes of this journal were started ([`Writer::write`]).
+    #[serde(default)]
+    pub seq: u64,
+    /// The write each stored page comes from (see [`Head::page_seqs`]).
+    #[serde(default)]
+    pub page_seqs: Vec<u64>,
+}
+
+/// Whether a run in this phase is written as finished (so no longer offered to resume):
+/// only a run that finished. A run that stopped (a fatal answer, a cancel) or whose login
+/// failed still has rows to send: those skipped by the stop are sent by a resumed run.
+pub fn ends_run(phase: &Phase) -> bool {
+    matches!(phase, Phase::Finished)
 }
 
 impl Journal {
@@ -163,13 +205,23 @@ impl Journal {
             fingerprint: fingerprint.to_owned(),
             file_name: file_name.to_owned(),
             target: target.to_owned(),
-            server_url: server_url.trim().to_owned(),
+            server_url: strip_userinfo(server_url.trim()),
             started_at: now_wall_ms,
             updated_at: now_wall_ms,
             finished: false,
             statuses: String::new(),
             ids: Vec::new(),
+            run: format!("{:x}", now_wall_ms.max(0.0) as u64),
+            seq: 0,
+            page_seqs: Vec::new(),
         }
+    }
+
+    /// Gives the run an id of the caller's (the page's: its start time and a random
+    /// number), instead of its start time alone.
+    pub fn with_run(mut self, id: &str) -> Journal {
+        self.run = id.to_owned();
+        self
     }
 
     pub fn key(&self) -> String {
@@ -262,7 +314,7 @@ impl Journal {
             letters.push((char::from(b as u8), n));
         }
         Head {
-            v: 2,
+            v: HEAD_VERSION,
             fingerprint: self.fingerprint.clone(),
             file_name: self.file_name.clone(),
             target: self.target.clone(),
@@ -273,6 +325,9 @@ impl Journal {
             rows: self.statuses.len(),
             pages: self.page_count(),
             letters,
+            run: self.run.clone(),
+            seq: self.seq,
+            page_seqs: self.page_seqs.clone(),
         }
     }
 
@@ -281,35 +336,58 @@ impl Journal {
         self.statuses.len().div_ceil(PAGE_ROWS)
     }
 
-    /// Page `n` as stored; `with_ids: false` leaves the target ids out (for a full
-    /// storage: they only fill the report's target_id column of carried-over rows).
-    pub fn page_json(&self, n: usize, with_ids: bool) -> String {
+    /// Page `n`'s rows (statuses and target ids), as a page stores them.
+    fn page_rows(&self, n: usize) -> (String, Vec<(usize, String)>) {
         let rows = n * PAGE_ROWS..((n + 1) * PAGE_ROWS).min(self.statuses.len());
-        let ids = if with_ids {
-            let from = self.ids.partition_point(|(r, _)| *r < rows.start);
-            let to = self.ids.partition_point(|(r, _)| *r < rows.end);
-            self.ids[from..to].to_vec()
-        } else {
-            Vec::new()
-        };
+        let from = self.ids.partition_point(|(r, _)| *r < rows.start);
+        let to = self.ids.partition_point(|(r, _)| *r < rows.end);
+        (
+            self.statuses.get(rows).unwrap_or_default().to_owned(),
+            self.ids[from..to].to_vec(),
+        )
+    }
+
+    /// Page `n` as stored by write `seq` of this run.
+    pub fn page_json(&self, n: usize, seq: u64) -> String {
+        let (statuses, ids) = self.page_rows(n);
         let page = Page {
-            statuses: self.statuses.get(rows).unwrap_or_default().to_owned(),
+            run: self.run.clone(),
+            seq,
+            statuses,
             ids,
         };
         serde_json::to_string(&page).expect("a journal page serialises")
     }
 
-    /// Reads a stored journal back from its head and its pages, in order; `None` if a
-    /// page is missing or does not fit the head (a journal that cannot be trusted is not
-    /// resumed).
-    pub fn from_pages(head: &Head, pages: &[Option<String>]) -> Option<Journal> {
-        if pages.len() != head.pages {
-            return None;
+    /// Reads a stored journal back from its head and its pages, in order; refused (with
+    /// the reason) if a page is missing, damaged, of another run or of another write than
+    /// the head says, or if the head is of the format before pages carried a run id
+    /// (version 2, whose pages could not be told apart): a journal that cannot be trusted
+    /// is not resumed.
+    pub fn from_pages(head: &Head, pages: &[Option<String>]) -> Result<Journal, Refusal> {
+        if head.v != HEAD_VERSION {
+            return Err(Refusal::OlderFormat);
+        }
+        if pages.len() != head.pages
+            || head.page_seqs.len() != head.pages
+            || head.rows.div_ceil(PAGE_ROWS) != head.pages
+        {
+            return Err(Refusal::Damaged(None));
         }
         let mut statuses = String::with_capacity(head.rows);
         let mut ids = Vec::new();
         for (n, text) in pages.iter().enumerate() {
-            let page: Page = serde_json::from_str(text.as_deref()?).ok()?;
+            let text = text.as_deref().ok_or(Refusal::MissingPage(n))?;
+            let page: Page = serde_json::from_str(text).map_err(|_| Refusal::Damaged(Some(n)))?;
+            if page.run != head.run {
+                return Err(Refusal::ForeignPage(n));
+            }
+            if page.seq != head.page_seqs[n] {
+                return Err(Refusal::StalePage {
+                    page: n,
+                    newer: page.seq > head.page_seqs[n],
+                });
+            }
             let rows = n * PAGE_ROWS..((n + 1) * PAGE_ROWS).min(head.rows);
             let fits = page.statuses.len() == rows.len()
                 && page
@@ -318,13 +396,16 @@ impl Journal {
                     .all(|b| status_of(char::from(b)).is_some())
                 && page.ids.iter().all(|(r, _)| rows.contains(r));
             if !fits {
-                return None;
+                return Err(Refusal::Damaged(Some(n)));
             }
             statuses.push_str(&page.statuses);
             ids.extend(page.ids);
         }
         ids.sort_by_key(|(r, _)| *r);
-        (statuses.len() == head.rows).then(|| Journal {
+        if statuses.len() != head.rows {
+            return Err(Refusal::Damaged(None));
+        }
+        Ok(Journal {
             v: 1,
             fingerprint: head.fingerprint.clone(),
             file_name: head.file_name.clone(),
@@ -335,6 +416,9 @@ impl Journal {
             finished: head.finished,
             statuses,
             ids,
+            run: head.run.clone(),
+            seq: head.seq,
+            page_seqs: head.page_seqs.clone(),
         })
     }
 
@@ -365,7 +449,9 @@ impl Journal {
 /// without the rows (those are in the pages; see [`PAGE_ROWS`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Head {
-    /// Format version: 2 (a head and pages; 1 was the whole journal in one value).
+    /// Format version: 3 (a head and pages that carry the run's id and their write's
+    /// number); 2 was a head and pages without them (listed, never resumed); 1 was the
+    /// whole journal in one value (still read).
     pub v: u32,
     pub fingerprint: String,
     pub file_name: String,
@@ -380,19 +466,38 @@ pub struct Head {
     pub pages: usize,
     /// Rows per status letter (see [`Journal::statuses`]).
     pub letters: Vec<(char, usize)>,
+    /// The run's id, which every page must carry.
+    #[serde(default)]
+    pub run: String,
+    /// The write that stored this head.
+    #[serde(default)]
+    pub seq: u64,
+    /// The write each page must come from (a page whose rows did not change is not
+    /// written again, so it keeps an earlier write's number).
+    #[serde(default)]
+    pub page_seqs: Vec<u64>,
 }
 
+/// The format version of heads written now.
+pub const HEAD_VERSION: u32 = 3;
+
 /// One page of a stored journal: the statuses of rows `n * PAGE_ROWS ..` and the target
-/// ids among them.
+/// ids among them, with the run and the write that stored them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Page {
+    #[serde(default)]
+    run: String,
+    #[serde(default)]
+    seq: u64,
     statuses: String,
     ids: Vec<(usize, String)>,
 }
 
 impl Head {
     pub fn from_json(text: &str) -> Option<Head> {
-        serde_json::from_str::<Head>(text).ok().filter(|h| h.v == 2)
+        serde_json::from_str::<Head>(text)
+            .ok()
+            .filter(|h| h.v == 2 || h.v == HEAD_VERSION)
     }
 
     pub fn to_json(&self) -> String {
@@ -420,6 +525,247 @@ impl Head {
 
 /// The suffix of a journal's [`Journal::sending_key`].
 pub const SENDING_SUFFIX: &str = ".sending";
+
+/// Why a stored journal is not resumed. Each says what is wrong in words (its `Display`),
+/// for the resume offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Nothing is stored under the key (deleted meanwhile), or storage cannot be read.
+    Missing,
+    /// Page `n` is not in storage.
+    MissingPage(usize),
+    /// The head (`None`) or page `n` cannot be read, or does not fit the head.
+    Damaged(Option<usize>),
+    /// Page `n` belongs to another run of the same file and server.
+    ForeignPage(usize),
+    /// Page `n` comes from another write than the head says: older (a write of it
+    /// failed) or newer (the head's write failed).
+    StalePage { page: usize, newer: bool },
+    /// The list of rows sent since the last full write belongs to another run.
+    ForeignSending,
+    /// A head of version 2, whose pages carried no run id or write number.
+    OlderFormat,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Missing => f.write_str("the saved run is no longer in this browser's storage"),
+            Refusal::MissingPage(n) => write!(f, "part {} of its rows is missing from this browser's storage", n + 1),
+            Refusal::Damaged(None) => f.write_str("its saved state is damaged"),
+            Refusal::Damaged(Some(n)) => write!(f, "part {} of its rows is damaged", n + 1),
+            Refusal::ForeignPage(n) => write!(f, "part {} of its rows belongs to another run of this file (another tab, or an earlier run), so the saved rows are a mix", n + 1),
+            Refusal::StalePage { page, newer: false } => write!(f, "part {} of its rows is older than the rest: a write of it failed (storage full or blocked), so it may not show rows sent since", page + 1),
+            Refusal::StalePage { page, newer: true } => write!(f, "part {} of its rows is newer than its summary: the last write did not complete (storage full or blocked)", page + 1),
+            Refusal::ForeignSending => f.write_str("its list of rows in flight belongs to another run of this file (another tab, or an earlier run)"),
+            Refusal::OlderFormat => f.write_str("it was saved by an older version of Roster, whose saved rows cannot be checked for a stale part"),
+        }
+    }
+}
+
+/// A browser storage's refusal of a write: the DOMException's name and message
+/// (`QuotaExceededError`: full; `SecurityError`: storage blocked for the page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError {
+    pub name: String,
+    pub message: String,
+}
+
+impl StoreError {
+    pub fn new(name: &str, message: &str) -> StoreError {
+        StoreError {
+            name: name.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// What went wrong, in words, with the browser's own reason:
+    /// "this browser's storage for this page is full (QuotaExceededError: …)".
+    pub fn explain(&self) -> String {
+        let what = match self.name.as_str() {
+            "QuotaExceededError" | "NS_ERROR_DOM_QUOTA_REACHED" => {
+                "this browser's storage for this page is full"
+            }
+            "SecurityError" => {
+                "this browser blocks storage for this page (a private window or a site-data setting)"
+            }
+            _ => "this browser refused to store it",
+        };
+        let message = self.message.trim();
+        if message.is_empty() {
+            format!("{what} ({})", self.name)
+        } else {
+            format!("{what} ({}: {message})", self.name)
+        }
+    }
+}
+
+/// A key-value storage as the browser's `localStorage` is: a write may fail.
+pub trait Store {
+    fn get(&self, key: &str) -> Option<String>;
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+    fn remove(&mut self, key: &str);
+    fn keys(&self) -> Vec<String>;
+}
+
+/// Writes one run's journal to a [`Store`]: the pages whose rows changed since the last
+/// write, then the head; and, between two full writes, the rows about to be sent. Every
+/// failed write is returned, and nothing it was to record is forgotten: the rows sent since
+/// the last full write are kept until a full write succeeds.
+#[derive(Debug)]
+pub struct Writer {
+    journal: Journal,
+    /// The rows of each page as last stored (JSON), so a write skips pages that did not change.
+    written: Vec<Option<String>>,
+    /// Rows handed to the network since the last full write.
+    sending: Vec<usize>,
+}
+
+impl Writer {
+    pub fn new(journal: Journal) -> Writer {
+        Writer {
+            journal,
+            written: Vec::new(),
+            sending: Vec::new(),
+        }
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The first write of a run: any journal stored under the same key (an older run of
+    /// the same file and server) is removed first, so that none of its pages outlives it.
+    pub fn begin(&mut self, store: &mut dyn Store) -> Result<(), StoreError> {
+        remove(store, &self.journal.key());
+        self.write(store)
+    }
+
+    /// Takes the run's rows as they are now and writes them.
+    pub fn record(
+        &mut self,
+        store: &mut dyn Store,
+        rows: &[RowState],
+        finished: bool,
+        now_wall_ms: f64,
+    ) -> Result<(), StoreError> {
+        self.journal.record(rows, finished, now_wall_ms);
+        self.write(store)
+    }
+
+    /// Writes the journal: the pages that changed, then the head. The first failure ends
+    /// the write and is returned; the rows sent since the last full write stay listed.
+    pub fn write(&mut self, store: &mut dyn Store) -> Result<(), StoreError> {
+        let key = self.journal.key();
+        let pages = self.journal.page_count();
+        self.journal.seq += 1;
+        let seq = self.journal.seq;
+        self.journal.page_seqs.resize(pages, 0);
+        self.written.resize(pages, None);
+        for n in 0..pages {
+            let rows = serde_json::to_string(&self.journal.page_rows(n)).expect("rows serialise");
+            if self.written[n].as_ref() == Some(&rows) {
+                continue;
+            }
+            store.set(&page_key(&key, n), &self.journal.page_json(n, seq))?;
+            self.journal.page_seqs[n] = seq;
+            self.written[n] = Some(rows);
+        }
+        store.set(&key, &self.journal.head().to_json())?;
+        // The journal now holds every row in flight: the interim list is done.
+        self.sending.clear();
+        store.remove(&self.journal.sending_key());
+        Ok(())
+    }
+
+    /// Writes the rows about to be sent (with those sent since the last full write),
+    /// before their requests go out. On failure, they must not be sent.
+    pub fn before_send(&mut self, store: &mut dyn Store, rows: &[usize]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let before = self.sending.len();
+        self.sending.extend_from_slice(rows);
+        let value = format!(
+            "{}:{}",
+            self.journal.run,
+            encode_rows(self.sending.iter().copied())
+        );
+        let written = store.set(&self.journal.sending_key(), &value);
+        if written.is_err() {
+            // Not sent: they are not in flight.
+            self.sending.truncate(before);
+        }
+        written
+    }
+
+    /// Rows handed to the network since the last full write.
+    pub fn sending(&self) -> &[usize] {
+        &self.sending
+    }
+}
+
+/// Deletes a journal: its head, its pages and its sending list.
+pub fn remove(store: &mut dyn Store, key: &str) {
+    let pages = format!("{key}.page.");
+    for k in store.keys().into_iter().filter(|k| k.starts_with(&pages)) {
+        store.remove(&k);
+    }
+    store.remove(key);
+    store.remove(&format!("{key}{SENDING_SUFFIX}"));
+}
+
+/// The whole journal stored under `key`, with the rows sent after its last full write
+/// marked in flight; refused with the reason if it is missing, damaged or mixed. A journal
+/// of the format before pages (one value) is read too; a version-2 head is refused
+/// ([`Refusal::OlderFormat`]).
+pub fn load(store: &dyn Store, key: &str) -> Result<Journal, Refusal> {
+    let text = store.get(key).ok_or(Refusal::Missing)?;
+    let mut j = match Head::from_json(&text) {
+        Some(head) => {
+            let pages: Vec<Option<String>> = (0..head.pages)
+                .map(|n| store.get(&page_key(key, n)))
+                .collect();
+            Journal::from_pages(&head, &pages)?
+        }
+        None => Journal::from_json(&text).ok_or(Refusal::Damaged(None))?,
+    };
+    // Rows sent after the last full write: in flight when the page went away.
+    if let Some(sending) = store.get(&j.sending_key()) {
+        let ranges = match sending.split_once(':') {
+            Some((run, _)) if run != j.run => return Err(Refusal::ForeignSending),
+            Some((_, ranges)) => ranges,
+            None => sending.as_str(),
+        };
+        j.mark_sending(&decode_rows(ranges));
+    }
+    Ok(j)
+}
+
+/// Every stored journal's head with its key, newest first. Only the heads are read,
+/// unless rows were sent after a journal's last full write: its counts then come from the
+/// whole journal (when it can be read).
+pub fn list(store: &dyn Store) -> Vec<(String, Head)> {
+    let mut all: Vec<(String, Head)> = store
+        .keys()
+        .into_iter()
+        .filter(|k| is_head_key(k))
+        .filter_map(|k| {
+            let text = store.get(&k)?;
+            let head = match Head::from_json(&text) {
+                Some(head) => head,
+                None => Journal::from_json(&text)?.head(),
+            };
+            let head = match store.get(&format!("{k}{SENDING_SUFFIX}")) {
+                Some(_) => load(store, &k).map_or(head, |j| j.head()),
+                None => head,
+            };
+            Some((k, head))
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.updated_at.total_cmp(&a.1.updated_at));
+    all
+}
 
 /// Row indices as compact ranges: `3-7,9,12-13`.
 pub fn encode_rows(rows: impl IntoIterator<Item = usize>) -> String {
@@ -609,7 +955,7 @@ mod tests {
         let mut text = j.to_json();
         text.push_str(&j.head().to_json());
         for n in 0..j.page_count() {
-            text.push_str(&j.page_json(n, true));
+            text.push_str(&j.page_json(n, 1));
         }
         for secret in [
             "pw-secret-1",
@@ -653,10 +999,49 @@ mod tests {
         assert!(j.sending_key().starts_with(&j.key()));
     }
 
-    #[test]
-    fn stored_in_pages_and_read_back() {
-        let n = 2 * PAGE_ROWS + 17;
-        let rows: Vec<RowState> = (0..n)
+    /// localStorage as a test double: a quota in characters (keys and values, as
+    /// browsers count it), a write beyond it refused as Chromium does.
+    #[derive(Default)]
+    struct Mem {
+        items: std::collections::BTreeMap<String, String>,
+        quota: Option<usize>,
+        writes: usize,
+    }
+
+    impl Mem {
+        fn used(&self) -> usize {
+            self.items.iter().map(|(k, v)| k.len() + v.len()).sum()
+        }
+    }
+
+    impl Store for Mem {
+        fn get(&self, key: &str) -> Option<String> {
+            self.items.get(key).cloned()
+        }
+        fn set(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+            let old = self.items.get(key).map_or(0, |v| key.len() + v.len());
+            if let Some(quota) = self.quota {
+                if self.used() - old + key.len() + value.len() > quota {
+                    return Err(StoreError::new(
+                        "QuotaExceededError",
+                        "Failed to execute 'setItem' on 'Storage': Setting the value exceeded the quota.",
+                    ));
+                }
+            }
+            self.writes += 1;
+            self.items.insert(key.to_owned(), value.to_owned());
+            Ok(())
+        }
+        fn remove(&mut self, key: &str) {
+            self.items.remove(key);
+        }
+        fn keys(&self) -> Vec<String> {
+            self.items.keys().cloned().collect()
+        }
+    }
+
+    fn many_rows(n: usize) -> Vec<RowState> {
+        (0..n)
             .map(|i| match i % 5 {
                 0 => row(Status::Created, Some(&format!("id{i}"))),
                 1 => row(Status::Sending, None),
@@ -664,42 +1049,259 @@ mod tests {
                 3 => row(Status::Failed, None),
                 _ => row(Status::Pending, None),
             })
-            .collect();
-        let mut j = Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0);
-        j.record(&rows, false, 3.0);
-        let head = j.head();
-        assert_eq!((head.rows, head.pages, head.v), (n, 3, 2));
+            .collect()
+    }
+
+    #[test]
+    fn stored_in_pages_and_read_back() {
+        let n = 2 * PAGE_ROWS + 17;
+        let rows = many_rows(n);
+        let mut store = Mem::default();
+        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        w.record(&mut store, &rows, false, 3.0).unwrap();
+        let j = w.journal().clone();
+        let key = j.key();
+        let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
+        assert_eq!((head.rows, head.pages, head.v), (n, 3, HEAD_VERSION));
         assert_eq!(head.counts(), j.counts());
         assert!(head.matches("ff", "aurora", "http://h"));
-        let back = Head::from_json(&head.to_json()).unwrap();
-        assert_eq!(back, head);
-        let pages: Vec<Option<String>> = (0..head.pages)
-            .map(|p| Some(j.page_json(p, true)))
-            .collect();
-        assert_eq!(Journal::from_pages(&back, &pages).unwrap(), j);
+        assert_eq!(load(&store, &key).unwrap(), j);
         // A page holds its own rows' ids only, and the last page is short.
-        assert!(pages[0].as_ref().unwrap().contains("\"id0\""));
-        assert!(!pages[1].as_ref().unwrap().contains("\"id0\""));
-        // Without ids (a full storage) the statuses still come back.
-        let lean: Vec<Option<String>> = (0..head.pages)
-            .map(|p| Some(j.page_json(p, false)))
-            .collect();
-        let read = Journal::from_pages(&back, &lean).unwrap();
-        assert_eq!(read.statuses, j.statuses);
-        assert!(read.ids.is_empty());
-        // A missing, damaged or misplaced page: no journal, rather than a wrong one.
+        assert!(store.get(&page_key(&key, 0)).unwrap().contains("\"id0\""));
+        assert!(!store.get(&page_key(&key, 1)).unwrap().contains("\"id0\""));
+        // A write stores only the pages that changed, then the head.
+        let writes = store.writes;
+        let mut later = rows.clone();
+        later[n - 1] = row(Status::Created, Some("last"));
+        w.record(&mut store, &later, false, 4.0).unwrap();
+        assert_eq!(store.writes - writes, 2);
+        let back = load(&store, &key).unwrap();
+        assert_eq!(back.statuses, w.journal().statuses);
+        assert_eq!(back.ids.last().unwrap().1, "last");
+        // A missing, damaged or misplaced page: refused, rather than a wrong journal.
+        let pages: Vec<Option<String>> = (0..3).map(|p| store.get(&page_key(&key, p))).collect();
+        let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
+        assert_eq!(Journal::from_pages(&head, &pages).unwrap(), back);
         let mut missing = pages.clone();
         missing[1] = None;
-        assert!(Journal::from_pages(&back, &missing).is_none());
-        assert!(Journal::from_pages(&back, &pages[..2]).is_none());
+        assert_eq!(
+            Journal::from_pages(&head, &missing),
+            Err(Refusal::MissingPage(1))
+        );
+        assert!(Journal::from_pages(&head, &pages[..2]).is_err());
         let mut swapped = pages.clone();
-        swapped.swap(1, 2);
-        assert!(Journal::from_pages(&back, &swapped).is_none());
+        swapped.swap(0, 1);
+        assert!(Journal::from_pages(&head, &swapped).is_err());
         let mut wrong = pages.clone();
         wrong[0] = Some(pages[0].as_ref().unwrap().replacen("\"c", "\"z", 1));
-        assert!(Journal::from_pages(&back, &wrong).is_none());
-        // A version-1 value is not a head.
+        assert_eq!(
+            Journal::from_pages(&head, &wrong),
+            Err(Refusal::Damaged(Some(0)))
+        );
+        // A version-1 value is not a head, and is still read whole.
         assert!(Head::from_json(&j.to_json()).is_none());
+        let mut old = Mem::default();
+        old.set(&key, &j.to_json()).unwrap();
+        assert_eq!(load(&old, &key).unwrap().statuses, j.statuses);
+    }
+
+    #[test]
+    fn a_stale_or_foreign_page_is_refused_with_the_reason() {
+        let n = 2 * PAGE_ROWS + 17;
+        let rows = many_rows(n);
+        let mut store = Mem::default();
+        let mut w = Writer::new(
+            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-a"),
+        );
+        w.record(&mut store, &rows, false, 2.0).unwrap();
+        let key = w.journal().key();
+        let page1_then = store.get(&page_key(&key, 1)).unwrap();
+        // Every page carries the run and the write that stored it; the head lists them.
+        assert!(page1_then.contains("\"run\":\"run-a\""), "{page1_then}");
+        assert!(page1_then.contains("\"seq\":1"), "{page1_then}");
+        let mut later = rows.clone();
+        for (r, state) in later.iter_mut().enumerate().skip(PAGE_ROWS).take(10) {
+            *state = row(Status::Created, Some(&format!("n{r}")));
+        }
+        w.record(&mut store, &later, false, 3.0).unwrap();
+        let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
+        assert_eq!((head.seq, head.page_seqs.clone()), (2, vec![1, 2, 1]));
+        assert!(load(&store, &key).is_ok());
+
+        // Page 1 as it was before the last write (its write was lost): the lengths fit,
+        // and on main it was read back as if current.
+        let mut stale = Mem {
+            items: store.items.clone(),
+            ..Mem::default()
+        };
+        stale.items.insert(page_key(&key, 1), page1_then.clone());
+        let refused = load(&stale, &key).unwrap_err();
+        assert_eq!(
+            refused,
+            Refusal::StalePage {
+                page: 1,
+                newer: false
+            }
+        );
+        assert!(
+            refused.to_string().contains("part 2 of its rows is older"),
+            "{refused}"
+        );
+
+        // A page of another run of the same file and server.
+        let mut other = Writer::new(
+            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-b"),
+        );
+        let mut theirs = Mem::default();
+        other.record(&mut theirs, &rows, false, 2.0).unwrap();
+        let mut mixed = Mem {
+            items: store.items.clone(),
+            ..Mem::default()
+        };
+        mixed
+            .items
+            .insert(page_key(&key, 2), theirs.get(&page_key(&key, 2)).unwrap());
+        assert_eq!(load(&mixed, &key), Err(Refusal::ForeignPage(2)));
+        // Its list of rows in flight too.
+        let mut foreign_sending = Mem {
+            items: store.items.clone(),
+            ..Mem::default()
+        };
+        other.before_send(&mut foreign_sending, &[4]).unwrap();
+        assert_eq!(load(&foreign_sending, &key), Err(Refusal::ForeignSending));
+
+        // A head of the format before run ids (version 2): listed, not resumed.
+        let mut v2 = Mem {
+            items: store.items.clone(),
+            ..Mem::default()
+        };
+        let mut head2 = head.clone();
+        head2.v = 2;
+        v2.items.insert(key.clone(), head2.to_json());
+        assert_eq!(load(&v2, &key), Err(Refusal::OlderFormat));
+        assert_eq!(list(&v2).len(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_is_returned_and_forgets_nothing() {
+        let rows = many_rows(40);
+        let mut store = Mem::default();
+        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        w.begin(&mut store).unwrap();
+        w.record(&mut store, &rows, false, 2.0).unwrap();
+        let key = w.journal().key();
+        w.before_send(&mut store, &[4, 9]).unwrap();
+        // The storage fills up.
+        store.quota = Some(store.used());
+        let refused = w.before_send(&mut store, &[14]).unwrap_err();
+        assert_eq!(refused.name, "QuotaExceededError");
+        assert!(refused
+            .explain()
+            .starts_with("this browser's storage for this page is full (QuotaExceededError: "));
+        // Row 14 was not recorded as sent, so it must not be sent; 4 and 9 still are.
+        assert_eq!(w.sending(), [4, 9]);
+        let mut more = rows.clone();
+        more[0] = row(Status::Created, Some("a-much-longer-id-than-before"));
+        let failed = w.record(&mut store, &more, false, 3.0);
+        assert!(failed.is_err());
+        // The list of rows in flight outlives a failed full write (on main it was cleared).
+        assert_eq!(w.sending(), [4, 9]);
+        let stored = load(&store, &key).unwrap();
+        assert_eq!(&stored.statuses[4..5], "o");
+        // Space freed: the next write goes through and the list is done.
+        store.quota = None;
+        w.record(&mut store, &more, false, 4.0).unwrap();
+        assert!(w.sending().is_empty());
+        assert!(store.get(&w.journal().sending_key()).is_none());
+        assert_eq!(
+            load(&store, &key).unwrap().ids[0].1,
+            "a-much-longer-id-than-before"
+        );
+        // A first write into a full storage fails too (Start refuses on it).
+        let mut full = Mem {
+            quota: Some(0),
+            ..Mem::default()
+        };
+        let mut fresh = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        assert!(fresh.begin(&mut full).is_err());
+        let blocked = StoreError::new("SecurityError", "The operation is insecure.");
+        assert!(blocked.explain().contains("blocks storage"));
+    }
+
+    #[test]
+    fn a_stopped_run_stays_resumable() {
+        use crate::target::send::StopKind;
+        let mut stopped_rows = many_rows(10);
+        stopped_rows[4] = row(Status::Skipped, None);
+        stopped_rows[9] = row(Status::Skipped, None);
+        for phase in [
+            Phase::Stopped(crate::run::Stop::new(StopKind::Limit, Some(115), "licence")),
+            Phase::Stopped(crate::run::Stop::new(StopKind::Cancelled, None, "cancel")),
+            Phase::LoginFailed(crate::run::Stop::new(
+                StopKind::CredentialsRefused,
+                None,
+                "no",
+            )),
+            Phase::Paused,
+        ] {
+            assert!(!ends_run(&phase), "{phase:?}");
+            let mut j = Journal::new("ff", "f.csv", "aurora", "http://h/", 0.0);
+            j.record(&stopped_rows, ends_run(&phase), 1.0);
+            assert!(!j.head().finished);
+            // The rows the stop skipped are not carried over: a resumed run sends them.
+            assert!(!j.previous().iter().any(|p| p.0 == 4 || p.0 == 9));
+        }
+        assert!(ends_run(&Phase::Finished));
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_stored_without_them() {
+        let typed = "https://admin:s3cret-pw@Mail.Example.com:8443/webmail/?x=a@b";
+        assert_eq!(
+            strip_userinfo(typed),
+            "https://Mail.Example.com:8443/webmail/?x=a@b"
+        );
+        assert_eq!(strip_userinfo("http://u@h/"), "http://h/");
+        assert_eq!(strip_userinfo("http://h/p@q"), "http://h/p@q");
+        assert_eq!(strip_userinfo("no scheme@h"), "no scheme@h");
+        let mut store = Mem::default();
+        let mut w = Writer::new(Journal::new("ff", "f.csv", "aurora", typed, 0.0));
+        w.record(&mut store, &many_rows(3), false, 1.0).unwrap();
+        w.before_send(&mut store, &[1]).unwrap();
+        let everything: String = store
+            .items
+            .iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect();
+        for secret in ["admin", "s3cret-pw", ":s3"] {
+            assert!(!everything.contains(secret), "{secret} in {everything}");
+        }
+        assert!(everything.contains("https://Mail.Example.com:8443/webmail/?x=a@b"));
+        // The same server with or without credentials is one journal.
+        assert_eq!(
+            w.journal().key(),
+            key(
+                "ff",
+                "aurora",
+                "HTTPS://mail.example.com:8443/webmail/?x=a@b"
+            )
+        );
+        assert!(w.journal().head().matches("ff", "aurora", typed));
+        assert_eq!(normalize_url("HTTP://u:p@HOST/x/"), "http://host/x");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strip_userinfo_never_panics_and_leaves_no_userinfo(url in "\\PC{0,40}", user in "[^/?#@]{0,8}") {
+            let stripped = strip_userinfo(&url);
+            let _ = normalize_url(&url);
+            if let Some((_, rest)) = stripped.split_once("://") {
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                proptest::prop_assert!(!rest[..end].contains('@'));
+            }
+            let with = format!("https://{user}:pw@host/{url}");
+            proptest::prop_assert_eq!(strip_userinfo(&with), format!("https://host/{url}"));
+        }
     }
 
     #[test]

@@ -401,6 +401,36 @@ impl Run {
         self.hold.as_deref()
     }
 
+    /// Pauses the run with a reason that [`Run::hold`] gives until Resume (as the engine's
+    /// own pauses do), e.g. the page could not write the run's journal.
+    pub fn pause_with(&mut self, now_ms: u64, reason: impl Into<String>) {
+        self.tell_time(now_ms);
+        self.hold_run(now_ms, reason.into());
+    }
+
+    /// Gives back the creates (or probes) of `rows` that [`Run::next_command`] handed out
+    /// but the glue did not perform (the journal could not record them first), and pauses
+    /// with `reason`: each row waits at the front of the queue as before, its attempt not
+    /// counted, and Resume sends it.
+    pub fn hold_back(&mut self, rows: &[usize], now_ms: u64, reason: impl Into<String>) {
+        for &row in rows.iter().rev() {
+            let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
+                continue;
+            };
+            self.in_flight.swap_remove(pos);
+            self.requests = self.requests.saturating_sub(1);
+            let state = &mut self.rows[row];
+            state.attempts = state.attempts.saturating_sub(1);
+            if state.attempts == 0 {
+                state.first_sent_ms = None;
+            }
+            self.set_status(row, Status::Pending);
+            self.queue.push_front(row);
+            self.changed.push(row);
+        }
+        self.pause_with(now_ms, reason);
+    }
+
     /// Replaces the jitter source (the glue passes the browser's random numbers).
     pub fn with_jitter(mut self, jitter: Box<dyn Jitter>) -> Run {
         self.jitter = jitter;
