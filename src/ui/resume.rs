@@ -65,7 +65,9 @@ fn summary(j: &Head) -> String {
 pub fn ResumeOffer(state: AppState) -> impl IntoView {
     super::journal::install_leave_guard(state);
     let offer = Memo::new(move |_| {
-        if state.run.active.get() || state.run.view.get() != RunView::Idle {
+        if state.run.active.get()
+            || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed)
+        {
             return None;
         }
         matching(state)
