@@ -6,8 +6,8 @@ use std::cell::Cell;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::run::{Phase, Run};
 use roster_core::http::HttpRequest;
+use roster_core::run::{Phase, Run};
 use roster_core::target::diagnose::{classify, classify_login, diagnose, login_check, Finding};
 use roster_core::target::send::{LoginStep, StopKind};
 use roster_core::target::TargetKind;

@@ -41,7 +41,10 @@ pub enum Finding {
     MixedContent,
     Unreachable,
     BlockedByBrowser,
-    WrongUrl { status: u16, html: bool },
+    WrongUrl {
+        status: u16,
+        html: bool,
+    },
     Reachable,
     /// The API answers this page, but the login endpoint gave no answer at all, not even
     /// to a `no-cors` request: it closes the connection (a crash on the server's side).
@@ -634,7 +637,8 @@ mod tests {
             &keycloak,
         );
         assert!(
-            gone.headline.starts_with("The login endpoint gave no answer"),
+            gone.headline
+                .starts_with("The login endpoint gave no answer"),
             "{}",
             gone.headline
         );
@@ -650,10 +654,10 @@ mod tests {
             &keycloak,
         );
         assert!(blocked.headline.contains("blocked by the browser"));
-        assert!(blocked
-            .fixes
-            .iter()
-            .any(|f| f.snippet.as_deref().is_some_and(|s| s.contains("http://127.0.0.1:8080"))));
+        assert!(blocked.fixes.iter().any(|f| f
+            .snippet
+            .as_deref()
+            .is_some_and(|s| s.contains("http://127.0.0.1:8080"))));
     }
 
     #[test]

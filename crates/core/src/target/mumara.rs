@@ -89,7 +89,10 @@ fn says_taken(text: &str) -> bool {
 fn normalized(text: &str) -> String {
     let lower = text.trim().to_lowercase();
     let bare = lower.strip_prefix("error:").unwrap_or(&lower);
-    bare.trim().trim_end_matches(['.', '!']).trim_end().to_owned()
+    bare.trim()
+        .trim_end_matches(['.', '!'])
+        .trim_end()
+        .to_owned()
 }
 
 /// Whether a whole `status: error` message says the key was refused, as the protocol
@@ -112,7 +115,11 @@ fn names_the_key(text: &str) -> bool {
         // "Invalid API token", "Expired key", "Invalid token".
         [b, "api", k] | [b, k] if bad(b) && key(k) => true,
         // "API key expired", "Token is invalid", "The API token is invalid".
-        ["api", k, b] | [k, b] | [k, "is", b] | ["api", k, "is", b] | ["the", "api", k, "is", b]
+        ["api", k, b]
+        | [k, b]
+        | [k, "is", b]
+        | ["api", k, "is", b]
+        | ["the", "api", k, "is", b]
             if key(k) && bad(b) =>
         {
             true
@@ -887,7 +894,10 @@ mod tests {
             );
         }
         for (stop, kind) in [
-            ("Error: User limit reached for your license.", StopKind::Limit),
+            (
+                "Error: User limit reached for your license.",
+                StopKind::Limit,
+            ),
             ("User limit reached for your licence", StopKind::Limit),
             ("Error: Invalid API token.", StopKind::CredentialsRefused),
             ("Invalid API key", StopKind::CredentialsRefused),

@@ -54,9 +54,8 @@ use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CACHE_CONTROL, CONTENT_TYPE, LOCATION, ORIGIN,
-    VARY,
-    WWW_AUTHENTICATE,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CACHE_CONTROL, CONTENT_TYPE, LOCATION,
+    ORIGIN, VARY, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -65,8 +64,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
 use crate::form::parse_form;
-use crate::state::{App, Shared};
 use crate::server::{close_without_answer, ConnKill};
+use crate::state::{App, Shared};
 use crate::util::{
     base_url, bearer, every_hit, header, is_json, json_answer, query_params, random_hex_token,
     random_uuid, unix_millis, unix_now,

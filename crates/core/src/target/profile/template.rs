@@ -241,7 +241,10 @@ pub fn dot_segment_problem(value: &str) -> Option<String> {
     while i < b.len() {
         if b[i] == b'.' {
             i += 1;
-        } else if b[i] == b'%' && b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) {
+        } else if b[i] == b'%'
+            && b.get(i + 1) == Some(&b'2')
+            && matches!(b.get(i + 2), Some(b'e' | b'E'))
+        {
             i += 3;
         } else {
             return None;
@@ -373,11 +376,15 @@ mod tests {
 
     #[test]
     fn values_made_only_of_dots_are_refused_in_any_spelling() {
-        for bad in [".", "..", "...", " .. ", "\t.\n", "%2e", "%2E%2e", ".%2E", "%2e."] {
+        for bad in [
+            ".", "..", "...", " .. ", "\t.\n", "%2e", "%2E%2e", ".%2E", "%2e.",
+        ] {
             let p = dot_segment_problem(bad).unwrap_or_else(|| panic!("{bad:?} passed"));
             assert!(p.contains("only of dots"), "{p}");
         }
-        for good in ["", "  ", "a.b", ".a", "..a", ". .", "%2ex", "%2", "%", "%2f..", "é.."] {
+        for good in [
+            "", "  ", "a.b", ".a", "..a", ". .", "%2ex", "%2", "%", "%2f..", "é..",
+        ] {
             assert_eq!(dot_segment_problem(good), None, "{good:?}");
         }
     }
