@@ -301,7 +301,7 @@ pub async fn well_known(
         return method_not_allowed();
     }
     pause(&app).await;
-    let known = app.config().keycloak.realms.iter().any(|r| *r == realm);
+    let known = app.config().keycloak.realms.contains(&realm);
     if !known {
         return error(StatusCode::NOT_FOUND, "Realm does not exist");
     }
