@@ -2,7 +2,13 @@
 
 use wasm_bindgen::JsCast;
 
-/// Saves `text` as a file called `name`, through a temporary object URL.
+/// How long the object URL outlives the click. Revoking it at once cancels the download
+/// in some browsers (the navigation the click starts reads the URL later); a minute is
+/// long after any download has begun, and the blob is freed then.
+const REVOKE_AFTER_MS: u32 = 60_000;
+
+/// Saves `text` as a file called `name`, through a temporary object URL that is revoked
+/// a minute later.
 pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let fail = |what: &str| format!("The download could not start ({what}).");
     let parts = js_sys::Array::of1(&text.into());
@@ -21,7 +27,10 @@ pub fn save_text(name: &str, mime: &str, text: &str) -> Result<(), String> {
     anchor.set_href(&url);
     anchor.set_download(name);
     anchor.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    gloo_timers::callback::Timeout::new(REVOKE_AFTER_MS, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
     Ok(())
 }
 

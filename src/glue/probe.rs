@@ -56,10 +56,24 @@ pub async fn cors(probe: &HttpRequest) -> Probe {
 
 /// Whether a `no-cors` GET of `url` gets an (opaque) answer: the server is reachable.
 pub async fn no_cors(url: &str) -> bool {
+    no_cors_with(Method::GET, url).await
+}
+
+/// Whether a `no-cors` request (`roster_core::target::diagnose::login_check`: a POST or
+/// a GET, no header, no body) gets an (opaque) answer: that endpoint answers.
+pub async fn no_cors_request(request: &HttpRequest) -> bool {
+    let method = match request.method {
+        roster_core::http::Method::Post => Method::POST,
+        _ => Method::GET,
+    };
+    no_cors_with(method, &request.url).await
+}
+
+async fn no_cors_with(method: Method, url: &str) -> bool {
     let (controller, timer) = abort_after(PROBE_TIMEOUT_MS);
     let signal = controller.as_ref().map(AbortController::signal);
     let sent = RequestBuilder::new(url)
-        .method(Method::GET)
+        .method(method)
         .mode(RequestMode::NoCors)
         .credentials(RequestCredentials::Omit)
         .cache(RequestCache::NoStore)

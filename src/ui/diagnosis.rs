@@ -6,8 +6,10 @@ use std::cell::Cell;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use roster_core::http::HttpRequest;
 use roster_core::run::{Phase, Run};
-use roster_core::target::diagnose::{classify, diagnose, Finding};
+use roster_core::target::diagnose::{classify, classify_login, diagnose, login_check, Finding};
+use roster_core::target::send::{LoginStep, StopKind};
 use roster_core::target::TargetKind;
 use roster_core::Status;
 
@@ -57,8 +59,10 @@ pub fn clear(state: AppState) {
 }
 
 /// Probes the server and shows the diagnosis; `pause` pauses the run if the server
-/// cannot be used as it is.
-pub fn start(state: AppState, pause: bool) {
+/// cannot be used as it is. `login`: the login got no answer; when the API answers,
+/// this `no-cors` request to the login endpoint tells a login that closes the
+/// connection from one blocked by CORS (`classify_login`).
+pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
     let (api, kind) = api_of(state);
     let probe_request = state
         .form
@@ -74,7 +78,12 @@ pub fn start(state: AppState, pause: bool) {
         } else {
             true
         };
-        let finding = classify(&page_url, &api, &cors, no_cors);
+        let mut finding = classify(&page_url, &api, &cors, no_cors);
+        let mut url = api;
+        if let Some(login) = login.filter(|_| finding == Finding::Reachable) {
+            finding = classify_login(finding, probe::no_cors_request(&login).await);
+            url = login.url;
+        }
         if finding == Finding::Reachable || !is_current(attempt) {
             return;
         }
@@ -96,7 +105,7 @@ pub fn start(state: AppState, pause: bool) {
         state
             .findings
             .diagnosis
-            .set(Some(diagnose(finding, &page_origin, &api, &kind)));
+            .set(Some(diagnose(finding, &page_origin, &url, &kind)));
     });
 }
 
@@ -109,7 +118,7 @@ pub fn watch(state: AppState, run: &Run, started: &mut bool) {
     }
     if run.rows().iter().any(|r| r.answer_lost) {
         *started = true;
-        start(state, true);
+        start(state, true, None);
     }
 }
 
@@ -125,8 +134,23 @@ pub fn after_run(state: AppState, run: &Run, started: bool) {
         Phase::LoginFailed(stop) | Phase::Stopped(stop) => stop.kind.wants_diagnosis(),
         _ => false,
     };
+    // A login that got no answer: its endpoint is looked at on its own too.
+    let login = match run.phase() {
+        Phase::LoginFailed(stop) if stop.kind == StopKind::Unreachable => login_request(state),
+        _ => None,
+    };
     if diagnose {
-        start(state, false);
+        start(state, false, login);
+    }
+}
+
+/// The `no-cors` check of the form's login request (its URL and method only: no
+/// credential goes with it).
+fn login_request(state: AppState) -> Option<HttpRequest> {
+    let target = state.form.target().ok()?;
+    match target.login(&state.form.secrets()) {
+        LoginStep::Request(request) => Some(login_check(&request)),
+        LoginStep::Ready(_) => None,
     }
 }
 

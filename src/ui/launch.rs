@@ -336,9 +336,10 @@ fn launch(
         super::diagnosis::after_run(state, &run, diagnosing);
         let counts = run.counts();
         let sentence = match run.phase() {
+            // One sentence: the rows' figures (all skipped) are not repeated under the
+            // bar, and the run stays for its report (issue 20).
             Phase::LoginFailed(_) => {
-                state.run.current.set_value(None);
-                "Import not started: the login failed. No row was sent.".to_owned()
+                "Import not started: the login failed, so no row was sent (the report lists every row as skipped).".to_owned()
             }
             Phase::Stopped(reason) => {
                 format!("Import stopped: {reason} Result: {}.", tally(&counts))

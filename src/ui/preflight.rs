@@ -89,7 +89,7 @@ fn run_check(state: AppState, checking: RwSignal<bool>) {
                 // As after a failed login at Start: the probe tells a connection fault
                 // (unreachable, blocked by CORS, not the API) from a refusal, which it
                 // finds reachable and leaves alone.
-                super::diagnosis::start(state, false);
+                super::diagnosis::start(state, false, None);
             }
             None => {}
         }

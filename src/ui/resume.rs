@@ -67,7 +67,9 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
     // The matching journal, and why it cannot be resumed if it cannot (a stale or
     // foreign page, a damaged one: never resumed from a mix).
     let offer = Memo::new(move |_| {
-        if state.run.active.get() || state.run.view.get() != RunView::Idle {
+        if state.run.active.get()
+            || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed)
+        {
             return None;
         }
         let (key, head) = matching(state)?;

@@ -22,6 +22,9 @@ pub enum RunView {
     Paused,
     Finished,
     Stopped(String),
+    /// The login failed before any row was sent: every row ended `skipped`, and the
+    /// report says so.
+    LoginFailed,
 }
 
 impl From<&Phase> for RunView {
@@ -31,7 +34,7 @@ impl From<&Phase> for RunView {
             Phase::Paused => RunView::Paused,
             Phase::Finished => RunView::Finished,
             Phase::Stopped(stop) => RunView::Stopped(stop.message.clone()),
-            Phase::LoginFailed(_) => RunView::Idle,
+            Phase::LoginFailed(_) => RunView::LoginFailed,
         }
     }
 }

@@ -1400,3 +1400,61 @@ proptest::proptest! {
         proptest::prop_assert!(path != "..:m.example");
     }
 }
+
+/// Issue 20: a cell made only of dots cannot climb a level. Browsers resolve `%2E%2E` as
+/// `..`, so such a value in a whole path segment makes the row invalid before anything is
+/// sent, in any spelling (`.`, `..`, `%2e%2E`, with spaces around it).
+#[test]
+fn a_value_made_only_of_dots_in_a_path_segment_makes_the_row_invalid() {
+    use roster_core::input::map::{Field, Mapping};
+    use roster_core::input::plan::plan_with;
+    use roster_core::input::read::{read_with, ReadOptions};
+    let text = with(
+        preset_json("gitlab").unwrap(),
+        "\"path\": \"/api/v4/users\"",
+        "\"path\": \"/api/v4/users/{user.username}\"",
+    );
+    let p = Profile::from_json(&text).unwrap();
+    assert_eq!(p.path_fields(), [Field::Username]);
+    let file = "email,password,name,username\n\
+        a@x.org,pw-123456,Ann Lee,..\n\
+        b@x.org,pw-123456,Bo Li,.\n\
+        c@x.org,pw-123456,Cy Do,%2e%2E\n\
+        d@x.org,pw-123456,Di Wu,\" .. \"\n\
+        e@x.org,pw-123456,Ed Ho,.%2e\n\
+        f@x.org,pw-123456,Fi Ng,a..b\n\
+        g@x.org,pw-123456,Gu Yi,...x\n";
+    let (table, _, _) = read_with(file.as_bytes(), &ReadOptions::default()).unwrap();
+    let mapping = Mapping::auto_for(&table, &p.field_list());
+    let rows = plan_with(&table, &mapping, &p.rules());
+    let verdicts: Vec<(String, bool)> = rows
+        .iter()
+        .map(|r| (r.email.to_string(), r.is_valid()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("a@x.org".into(), false),
+            ("b@x.org".into(), false),
+            ("c@x.org".into(), false),
+            ("d@x.org".into(), false),
+            ("e@x.org".into(), false),
+            ("f@x.org".into(), true),
+            ("g@x.org".into(), true),
+        ]
+    );
+    for row in &rows[..5] {
+        let said: Vec<String> = row.problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            said.iter()
+                .any(|s| s.starts_with("username") && s.contains("only of dots")),
+            "{said:?}"
+        );
+    }
+    assert!(p
+        .row_problems(&row("a@x.org", "p", None, Some("..")))
+        .iter()
+        .any(|(f, m)| *f == Field::Username && m.contains("only of dots")));
+    // A value only part of its segment cannot climb: Synapse's `@{user.username}:server`.
+    assert!(preset("synapse").path_fields().is_empty());
+}

@@ -311,6 +311,7 @@ impl Config {
                 && self.aurora.login_fault_count > 0)
             || self.mumara.drop_every.is_some()
             || self.mumara.lost_answer_every.is_some()
+            || self.keycloak.token_hangup
     }
 
     /// This configuration with `patch` merged in; an error names what is wrong.

@@ -118,6 +118,10 @@ fn shapes_router() -> Router<App> {
                 any(keycloak::token),
             )
             .route(
+                &format!("{prefix}/realms/{{realm}}/.well-known/openid-configuration"),
+                any(keycloak::well_known),
+            )
+            .route(
                 &format!("{prefix}/admin/realms/{{realm}}/users"),
                 any(keycloak::users),
             )

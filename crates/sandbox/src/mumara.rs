@@ -398,6 +398,13 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
         };
     }
     shared.mumara.add_calls += 1;
+    if let Some(email) = input.get("email").and_then(Value::as_str) {
+        *shared
+            .mumara
+            .add_calls_by_email
+            .entry(email.trim().to_lowercase())
+            .or_default() += 1;
+    }
     let n = shared.mumara.add_calls;
     let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
     let faults = &mut shared.mumara.faults;

@@ -140,6 +140,11 @@ pub struct MumaraState {
     pub next_id: u64,
     /// addUser POSTs that got past the rate limiter; drives the "every Nth" faults.
     pub add_calls: u64,
+    /// The same POSTs by the `email` they carried (trimmed, lower case), whatever their
+    /// outcome (created, exists, refused, a fault): how often each address was asked
+    /// for. The sandbox refuses a second account for an address, so `users` alone cannot
+    /// show a client that sends a row twice; this can.
+    pub add_calls_by_email: std::collections::BTreeMap<String, u64>,
     /// Requests answered 429.
     pub rate_limited: u64,
     pub faults: MumaraFaults,
@@ -152,6 +157,7 @@ impl Default for MumaraState {
             users: Vec::new(),
             next_id: MUMARA_OWNER_ID + 1,
             add_calls: 0,
+            add_calls_by_email: std::collections::BTreeMap::new(),
             rate_limited: 0,
             faults: MumaraFaults::default(),
             limiter: RateLimiter::default(),
@@ -210,6 +216,7 @@ impl Shared {
             "mumara": {
                 "users": self.mumara.users,
                 "add_calls": self.mumara.add_calls,
+                "add_calls_by_email": self.mumara.add_calls_by_email,
                 "rate_limited": self.mumara.rate_limited,
                 "faults_injected": self.mumara.faults,
             },

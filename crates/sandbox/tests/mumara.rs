@@ -297,3 +297,45 @@ async fn get_is_405_and_latency_applies() {
         .unwrap();
     assert!(started.elapsed() >= Duration::from_millis(120));
 }
+
+/// Issue 20: every addUser POST past the rate limiter is counted by the address it
+/// carried, whatever its outcome, so a test can see a row sent twice although the
+/// second one only answers "User already exists.".
+#[tokio::test]
+async fn add_calls_are_counted_by_address() {
+    let s = sandbox_with(json!({"mumara": {"lost_answer_every": 2}})).await;
+    let first = s
+        .mumara(KEY, Sandbox::mumara_user("Ann@Example.com"))
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    // The second call is created, then its answer is lost.
+    assert!(s
+        .mumara(KEY, Sandbox::mumara_user("bo@example.com"))
+        .await
+        .is_err());
+    // Sent again: "User already exists."; sent with another case: the same address.
+    let again: Value = s
+        .mumara(KEY, Sandbox::mumara_user("bo@example.com"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["result"], "Error: User already exists.");
+    // Call 4 (its answer lost as well): the same address in another case.
+    assert!(s
+        .mumara(KEY, Sandbox::mumara_user(" ANN@example.com"))
+        .await
+        .is_err());
+    let state = s.state().await;
+    assert_eq!(state["mumara"]["users"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        state["mumara"]["add_calls_by_email"],
+        json!({"ann@example.com": 2, "bo@example.com": 2})
+    );
+    assert_eq!(state["mumara"]["add_calls"], 4);
+    // A reset forgets them.
+    s.control("reset", json!({})).await;
+    assert_eq!(s.state().await["mumara"]["add_calls_by_email"], json!({}));
+}

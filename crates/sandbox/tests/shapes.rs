@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{sandbox, sandbox_with, Sandbox};
+use common::{assert_connection_error, sandbox, sandbox_with, Sandbox};
 use reqwest::Response;
 use serde_json::{json, Value};
 
@@ -365,6 +365,68 @@ async fn keycloak_faults_and_seed() {
     assert_eq!(response.status(), 400);
     let state = s.state().await;
     assert!(state["gitlab"]["users"].as_array().unwrap().is_empty());
+}
+
+/// Issue 20: a token endpoint that dies mid-login closes the connection without an
+/// answer, while the rest of Keycloak (the well-known document) answers.
+#[tokio::test]
+async fn keycloak_token_hangup_closes_the_token_endpoint_only() {
+    // CORS off (an `admin-cli` without Web Origins): the well-known document still
+    // answers any origin, as Keycloak's does.
+    let s = sandbox_with(json!({"cors": null, "keycloak": {"token_hangup": true}})).await;
+    let login = s
+        .client
+        .post(format!(
+            "{}/realms/master/protocol/openid-connect/token",
+            s.api
+        ))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "admin-cli"),
+            ("username", "admin"),
+            ("password", "admin"),
+        ])
+        .send()
+        .await;
+    assert_connection_error(login);
+    let known = s
+        .client
+        .get(format!(
+            "{}/realms/master/.well-known/openid-configuration",
+            s.api
+        ))
+        .header("Origin", PAGE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(known.status(), 200);
+    assert_eq!(known.headers()["connection"], "close");
+    assert_eq!(known.headers()["access-control-allow-origin"], PAGE);
+    assert_eq!(known.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(known.headers()["cache-control"], "no-cache");
+    let document: Value = known.json().await.unwrap();
+    assert_eq!(
+        document["token_endpoint"],
+        format!("{}/realms/master/protocol/openid-connect/token", s.api)
+    );
+    let unknown = s
+        .client
+        .get(format!(
+            "{}/realms/nope/.well-known/openid-configuration",
+            s.api
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let state = s.state().await;
+    assert_eq!(state["keycloak"]["login_calls"], 1);
+    assert_eq!(state["keycloak"]["logins"], 0);
+    assert_eq!(state["keycloak"]["faults_injected"]["token_hangup"], 1);
+    // Off again: the same login answers.
+    s.set_config(json!({"keycloak": {"token_hangup": false}}))
+        .await;
+    assert_eq!(kc_login(&s, "master", "admin", "admin").await.status(), 200);
 }
 
 #[tokio::test]

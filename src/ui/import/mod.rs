@@ -59,7 +59,11 @@ pub fn Import(state: AppState) -> impl IntoView {
             </p>
             <super::preflight::Preflight state=state />
             <controls::RunControls state=state />
-            <progress::RunProgress shown=shown.into() running=Signal::derive(move || state.run.view.get() != RunView::Idle) />
+            <progress::RunProgress
+                shown=shown.into()
+                running=Signal::derive(move || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed))
+                login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
+            />
             <Show when=move || matches!(state.run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
                     {move || match state.run.view.get() {

@@ -55,8 +55,12 @@ fn rows(n: usize) -> String {
     }
 }
 
-/// "12 of 40 rows to send done: 10 created, 1 exists, 1 with problems".
-fn value_text(p: &Progress) -> String {
+/// "12 of 40 rows to send done: 10 created, 1 exists, 1 with problems"; after a failed
+/// login, "None of 40 rows sent".
+fn value_text(p: &Progress, login_failed: bool) -> String {
+    if login_failed {
+        return format!("None of {} sent", rows(p.scope));
+    }
     if p.scope == 0 {
         return "No rows to send".into();
     }
@@ -76,7 +80,12 @@ fn value_text(p: &Progress) -> String {
 }
 
 /// The sentence under the bar: where the run stands, and the rows it does not send.
-fn tally_line(p: &Progress, running: bool) -> String {
+/// After a failed login, none: the announcement says it in one sentence (issue 20), and
+/// "No rows to send" would contradict it.
+fn tally_line(p: &Progress, running: bool, login_failed: bool) -> String {
+    if login_failed {
+        return String::new();
+    }
     let s = p.split();
     let head = if p.cancelled {
         format!(
@@ -88,7 +97,7 @@ fn tally_line(p: &Progress, running: bool) -> String {
     } else if !running {
         format!("{} to send.", rows(p.scope))
     } else {
-        format!("{}.", value_text(p))
+        format!("{}.", value_text(p, false))
     };
     let invalid = p.counts.get(Status::Invalid);
     let other = p.outside().saturating_sub(invalid);
@@ -115,9 +124,14 @@ fn percent(part: usize, whole: usize) -> String {
     format!("{}%", fixed(p, 2))
 }
 
-/// The bar, the legend, the tally and the pace. `running`: a run is shown (not a plan).
+/// The bar, the legend, the tally and the pace. `running`: a run is shown (not a plan);
+/// `login_failed`: the run shown ended at its login, sending nothing.
 #[component]
-pub fn RunProgress(shown: Signal<Progress>, running: Signal<bool>) -> impl IntoView {
+pub fn RunProgress(
+    shown: Signal<Progress>,
+    running: Signal<bool>,
+    login_failed: Signal<bool>,
+) -> impl IntoView {
     let split = move || shown.get().split();
     let scope = move || shown.get().scope;
     let segment = move |class: &'static str, count: fn(&roster_core::run::Split) -> usize| {
@@ -142,8 +156,8 @@ pub fn RunProgress(shown: Signal<Progress>, running: Signal<bool>) -> impl IntoV
             aria-label="Import progress"
             aria-valuemin="0"
             aria-valuemax=move || scope().to_string()
-            aria-valuenow=move || split().done().to_string()
-            aria-valuetext=move || value_text(&shown.get())
+            aria-valuenow=move || if login_failed.get() { "0".to_owned() } else { split().done().to_string() }
+            aria-valuetext=move || value_text(&shown.get(), login_failed.get())
         >
             {segment("created", |s| s.created)}
             {segment("exists", |s| s.exists)}
@@ -156,7 +170,9 @@ pub fn RunProgress(shown: Signal<Progress>, running: Signal<bool>) -> impl IntoV
             {legend("problems", "problems", |s| s.problems)}
             {legend("not-sent", "not sent", |s| s.not_sent)}
         </ul>
-        <p class="tally">{move || tally_line(&shown.get(), running.get())}</p>
+        <p class="tally" hidden=move || login_failed.get()>
+            {move || tally_line(&shown.get(), running.get(), login_failed.get())}
+        </p>
         <Show when=move || running.get()>
             <p class="pace">{move || pace_line(&shown.get())}</p>
         </Show>

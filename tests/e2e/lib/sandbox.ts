@@ -23,6 +23,8 @@ export interface SandboxState {
   mumara: {
     users: Array<Record<string, unknown>>;
     add_calls: number;
+    /** The same calls by the (lower-cased) address they carried, whatever their outcome. */
+    add_calls_by_email: Record<string, number>;
     rate_limited: number;
     [k: string]: unknown;
   };

@@ -282,10 +282,13 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
       expect(u.email).toBe(a.email);
       expect(u.name).toBe(a.name);
       expect(u.password, `${a.username}'s password reached GitLab`).toBe(a.password);
-      // The report's target id is GitLab's numeric id.
+      // The report's target id is GitLab's numeric id: GitLab's 201 carries it, so it
+      // must be there (issue 20: this was `if (id !== '')`, which let a missing id pass).
       const r = report.find((x) => x.email === a.email)!;
-      if (r.targetId !== '') expect(r.targetId).toBe(String(u.id));
+      expect(r.targetId, `${a.email}'s target id`).toBe(String(u.id));
     }
+    // The existing account answered 409, which names no id.
+    expect(report.find((x) => x.email === old.email)!.targetId).toBe('');
     const kept = gitlab.users.find((x) => x.username === old.username)!;
     expect(kept.seeded).toBe(true);
     expect(kept.name).toBe('Old Name');

@@ -123,6 +123,14 @@ test.describe('resume after a reload', () => {
     const emails = state.mumara.users.map((u) => String(u.email));
     expect(new Set(emails).size).toBe(emails.length);
     expect(emails.sort()).toEqual(Array.from({ length: n }, (_, i) => `mr${i + 1}@example.com`).sort());
+    // The sandbox refuses a second account for an address, so `users` cannot show a row
+    // sent twice; the addUser calls per address can (issue 20). Every row was sent; only
+    // the rows in flight at the reload (2 parallel requests) may have been sent again.
+    const calls = state.mumara.add_calls_by_email;
+    expect(Object.keys(calls).sort()).toEqual(Array.from({ length: n }, (_, i) => `mr${i + 1}@example.com`).sort());
+    const again = Object.entries(calls).filter(([, k]) => k > 1);
+    expect(again.length, `rows sent more than once: ${JSON.stringify(again)}`).toBeLessThanOrEqual(2);
+    for (const [email, k] of again) expect(k, `${email} sent ${k} times`).toBe(2);
   });
 
   test('a crash mid-run: rows sent after the last full journal write come back unknown and are checked, never blindly re-sent', async ({ page, context, sandbox }) => {

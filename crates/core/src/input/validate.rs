@@ -82,12 +82,16 @@ pub enum ValueCheck {
     Localpart,
 }
 
-/// A target's check of one field: its kind and its longest value.
+/// A target's check of one field: its kind, its longest value, and whether it goes into
+/// a request's path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldCheck {
     pub field: Field,
     pub check: ValueCheck,
     pub max_len: Option<usize>,
+    /// The value is sent in a URL path (a profile's `{user.…}` in a path): one made only
+    /// of dots is refused (see [`crate::target::profile::template::dot_segment_problem`]).
+    pub in_path: bool,
 }
 
 impl FieldCheck {
@@ -98,6 +102,11 @@ impl FieldCheck {
         let value = value.trim();
         if value.is_empty() {
             return None;
+        }
+        if self.in_path {
+            if let Some(p) = crate::target::profile::template::dot_segment_problem(value) {
+                return Some(p);
+            }
         }
         if let Some(max) = self.max_len {
             let n = value.chars().count();

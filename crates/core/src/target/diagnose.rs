@@ -10,11 +10,16 @@
 //! - blocked by the browser: the `no-cors` request gets its opaque answer, so the server
 //!   is there, but the normal request is refused: the server does not allow this origin;
 //! - wrong base URL: the server answers, but with 404 or HTML instead of the API's JSON;
-//! - reachable: the API answers JSON, so the problem is elsewhere (credentials, key).
+//! - reachable: the API answers JSON, so the problem is elsewhere (credentials, key);
+//! - after a login that got no answer while the API answers ([`classify_login`]): a
+//!   `no-cors` request to the login endpoint itself tells a login that closes the
+//!   connection without answering (a crashing login) from a login endpoint that answers
+//!   but not to this page's origin (CORS on that endpoint only).
 //!
 //! [`diagnose`] turns the finding into words and the fixes, with the page's origin
 //! filled in.
 
+use crate::http::{Body, HttpRequest, Method};
 use crate::target::TargetKind;
 
 /// What one probe request got.
@@ -36,8 +41,17 @@ pub enum Finding {
     MixedContent,
     Unreachable,
     BlockedByBrowser,
-    WrongUrl { status: u16, html: bool },
+    WrongUrl {
+        status: u16,
+        html: bool,
+    },
     Reachable,
+    /// The API answers this page, but the login endpoint gave no answer at all, not even
+    /// to a `no-cors` request: it closes the connection (a crash on the server's side).
+    LoginUnanswered,
+    /// The API answers this page, and the login endpoint answers a `no-cors` request, but
+    /// the login's own answer is blocked: that endpoint does not allow this origin.
+    LoginBlocked,
 }
 
 /// `scheme://host[:port]` of a URL, lower-cased; `None` when it has no scheme.
@@ -69,21 +83,59 @@ pub fn host_of(url: &str) -> Option<String> {
     Some(host.to_owned())
 }
 
-/// Whether a URL's host is this machine (`localhost`, `127.x.x.x`, `::1`): browsers treat
-/// those as secure, and nothing sent to them crosses a network.
-pub fn is_loopback(url: &str) -> bool {
-    host_of(url).is_some_and(|h| {
-        h == "localhost"
-            || h.ends_with(".localhost")
-            || h == "::1"
-            || (h.starts_with("127.") && h.split('.').count() == 4)
-    })
+/// A URL's scheme (lower case) and host (lower case, IPv6 without brackets), cut the
+/// way the WHATWG URL parser cuts an `http(s)` URL: tabs and newlines dropped, any run of
+/// `/` or `\` after the scheme, the authority ending at `/`, `\`, `?` or `#`, the host
+/// after the last `@`. `None` without a scheme.
+fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let url: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let (scheme, rest) = url.split_once(':')?;
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return None;
+    }
+    let rest = rest.trim_start_matches(['/', '\\']);
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match host_port.strip_prefix('[') {
+        Some(inside) => inside.split(']').next().unwrap_or(inside),
+        None => host_port.split(':').next().unwrap_or(host_port),
+    };
+    Some((scheme.to_ascii_lowercase(), host.to_lowercase()))
 }
 
-/// Whether a URL sends credentials unencrypted over a network: `http://` to a host that
-/// is not loopback.
+/// Whether a URL's host is this machine: `localhost` (or a name under it), an IPv4
+/// address in 127.0.0.0/8 written as four decimal numbers, or the IPv6 loopback
+/// (`[::1]`). Browsers treat those as secure, and nothing sent to them crosses a
+/// network. The address is parsed (`std::net`), never matched by its beginning: a name
+/// such as `127.evil.example.com` is another computer. A loopback address written in a
+/// form the browser also accepts but this does not (`127.1`) is taken for another
+/// computer: a warning too many, never one too few.
+pub fn is_loopback(url: &str) -> bool {
+    let Some((_, host)) = scheme_and_host(url) else {
+        return false;
+    };
+    if let Ok(ip) = host.parse::<std::net::Ipv6Addr>() {
+        return ip.is_loopback();
+    }
+    if let Ok(ip) = host.parse::<std::net::Ipv4Addr>() {
+        return ip.is_loopback();
+    }
+    let name = host.strip_suffix('.').unwrap_or(&host);
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Whether a URL sends credentials unencrypted over a network: `http:` (however many
+/// slashes follow) to a host that is not loopback.
 pub fn is_plain_http(url: &str) -> bool {
-    url.trim().to_lowercase().starts_with("http://") && !is_loopback(url)
+    scheme_and_host(url).is_some_and(|(scheme, _)| scheme == "http") && !is_loopback(url)
 }
 
 /// Whether a page at `page_url` calling `target_url` is mixed content (blocked).
@@ -119,6 +171,35 @@ pub fn classify(page_url: &str, target_url: &str, cors: &Probe, no_cors: bool) -
                 Finding::Reachable
             }
         }
+    }
+}
+
+/// The request the page sends `no-cors` to a login endpoint that got no answer: the
+/// login's URL and method (POST, else GET: the only ones `no-cors` allows), without any
+/// header or body, so without any credential.
+pub fn login_check(login: &HttpRequest) -> HttpRequest {
+    HttpRequest {
+        method: if login.method == Method::Post {
+            Method::Post
+        } else {
+            Method::Get
+        },
+        url: login.url.clone(),
+        headers: Vec::new(),
+        body: Body::Empty,
+    }
+}
+
+/// After a login that got no answer: when the API answered this page (`Reachable`),
+/// the login endpoint is judged by the `no-cors` request [`login_check`]: answered, the
+/// browser blocked only the login's answer ([`Finding::LoginBlocked`]); not answered,
+/// the login endpoint closes the connection ([`Finding::LoginUnanswered`]). Any other
+/// finding stands.
+pub fn classify_login(finding: Finding, login_answered_no_cors: bool) -> Finding {
+    match finding {
+        Finding::Reachable if login_answered_no_cors => Finding::LoginBlocked,
+        Finding::Reachable => Finding::LoginUnanswered,
+        other => other,
     }
 }
 
@@ -192,7 +273,7 @@ fn same_origin_fix(kind: &TargetKind, target_origin: &str) -> Fix {
 }
 
 /// Words and fixes for a finding. `page_origin` is this page's origin, `target_url` the
-/// URL that failed.
+/// URL that failed (for the login findings, the login's URL).
 pub fn diagnose(
     finding: Finding,
     page_origin: &str,
@@ -305,6 +386,27 @@ pub fn diagnose(
                 }],
             )
         }
+        Finding::LoginUnanswered => (
+            format!("The login endpoint gave no answer: {target_url} closed the connection, while the rest of {target_origin} answers."),
+            format!(
+                "The server is up and lets this page read its answers (the diagnosis request got {name}'s answer), and even a plain request to the login endpoint, which the browser never blocks, got no answer. The server closes the connection on the login without answering, as it does when the login crashes on its side (an error, an out-of-memory kill, a proxy timeout). This is not a CORS problem."
+            ),
+            vec![Fix {
+                title: "Look at the server's error log".into(),
+                steps: vec![
+                    format!("Find the login requests to {target_url} of the last minutes in the error log of {name} and of the web server or proxy in front of it: the crash or timeout there is the cause."),
+                    "Fix it on the server, then press Start import again.".into(),
+                ],
+                snippet: None,
+            }],
+        ),
+        Finding::LoginBlocked => (
+            format!("The login is blocked by the browser: {target_url} answers, but not to this page's origin ({page_origin})."),
+            format!(
+                "The rest of {target_origin} answers this page, but the login endpoint sends no CORS headers for {page_origin}, so the browser blocks the login's answer. One of these fixes applies:"
+            ),
+            cors_fixes(),
+        ),
         Finding::Reachable => (
             format!("{name} answers at {target_origin}."),
             "The server and its API are reachable from this page; see the message above for what it refused.".into(),
@@ -351,6 +453,50 @@ mod tests {
         assert!(is_plain_http("HTTP://10.0.0.5/"));
         assert!(!is_plain_http("https://mail.example.com/"));
         assert!(!is_plain_http("http://127.0.0.1:8787/"));
+    }
+
+    /// Issue 20: a host is loopback by its parsed address, not by how its name begins.
+    #[test]
+    fn loopback_is_the_parsed_address_not_a_prefix() {
+        for url in [
+            "http://127.evil.example.com/",
+            "http://127.0.0.1.evil.example.com/",
+            "http://127.1.2.evil/",
+            "http://evil.example\\@127.0.0.1/",
+            "http://localhost.evil.example.com/",
+            "http://[::2]/",
+            "http://128.0.0.1/",
+            "http://10.0.0.5:8080/",
+            "http://evil.example?@127.0.0.1/",
+            "http://127.0.0.1:80@evil.example/",
+            "http://127.0.0.1\t.evil.example/",
+            "http:evil.example/",
+            // Loopback to a browser, but not written as four decimal numbers: warned.
+            "http://127.1/",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+            assert!(is_plain_http(url), "{url}");
+        }
+        for url in [
+            "http://127.0.0.1:8787/",
+            "http://127.255.0.9/",
+            "http://user@127.0.0.1:8787/",
+            "HTTP://LOCALHOST:8080/",
+            "http://localhost./",
+            "http://app.localhost/",
+            "http://[::1]:8787/",
+            "http://[0:0:0:0:0:0:0:1]/",
+            " http://127.0.0.1/ ",
+            "http:///127.0.0.1/",
+            // The fragment starts at `#`: the host is 127.0.0.1.
+            "http://127.0.0.1#@evil.example/",
+        ] {
+            assert!(is_loopback(url), "{url}");
+            assert!(!is_plain_http(url), "{url}");
+        }
+        assert!(is_plain_http("http:\\\\mail.example.com/"));
+        assert!(!is_plain_http("https://127.evil.example.com/"));
+        assert!(!is_loopback("not a url"));
     }
 
     #[test]
@@ -444,6 +590,74 @@ mod tests {
             ),
             Finding::Reachable
         );
+    }
+
+    /// Issue 20: a token endpoint that closes the connection is not called a CORS
+    /// problem when the same server answered the diagnosis; a login endpoint that answers
+    /// a `no-cors` request but not this page is.
+    #[test]
+    fn a_login_without_an_answer_is_told_from_a_blocked_login() {
+        let keycloak = TargetKind::by_id("keycloak").unwrap();
+        let token = "http://127.0.0.1:8787/realms/master/protocol/openid-connect/token";
+        let login = HttpRequest {
+            method: Method::Post,
+            url: token.into(),
+            headers: vec![("Authorization".into(), "Basic c2VjcmV0".into())],
+            body: Body::Form(vec![("password".into(), "secret".into())]),
+        };
+        let check = login_check(&login);
+        assert_eq!((check.method, check.url.as_str()), (Method::Post, token));
+        assert!(check.headers.is_empty() && check.body == Body::Empty);
+        let put = HttpRequest {
+            method: Method::Put,
+            ..login.clone()
+        };
+        assert_eq!(login_check(&put).method, Method::Get);
+
+        assert_eq!(
+            classify_login(Finding::Reachable, false),
+            Finding::LoginUnanswered
+        );
+        assert_eq!(
+            classify_login(Finding::Reachable, true),
+            Finding::LoginBlocked
+        );
+        for other in [
+            Finding::Unreachable,
+            Finding::BlockedByBrowser,
+            Finding::MixedContent,
+        ] {
+            assert_eq!(classify_login(other.clone(), false), other);
+        }
+
+        let gone = diagnose(
+            Finding::LoginUnanswered,
+            "http://127.0.0.1:8080",
+            token,
+            &keycloak,
+        );
+        assert!(
+            gone.headline
+                .starts_with("The login endpoint gave no answer"),
+            "{}",
+            gone.headline
+        );
+        assert!(gone.headline.contains(token));
+        assert!(gone.explanation.contains("not a CORS problem"));
+        assert!(gone.fixes.iter().all(|f| f.snippet.is_none()));
+        assert!(!format!("{gone:?}").contains("Access-Control-Allow-Origin"));
+
+        let blocked = diagnose(
+            Finding::LoginBlocked,
+            "http://127.0.0.1:8080",
+            token,
+            &keycloak,
+        );
+        assert!(blocked.headline.contains("blocked by the browser"));
+        assert!(blocked.fixes.iter().any(|f| f
+            .snippet
+            .as_deref()
+            .is_some_and(|s| s.contains("http://127.0.0.1:8080"))));
     }
 
     #[test]

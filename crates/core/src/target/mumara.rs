@@ -84,22 +84,64 @@ fn says_taken(text: &str) -> bool {
     lower.contains("already been taken") || lower.contains("already exists")
 }
 
-/// Whether a `status: error` message is about the key or the session, not the row.
+/// A `status: error` message as compared: trimmed, lower-cased, without a leading
+/// `Error:` and the full stops or exclamation marks at its end.
+fn normalized(text: &str) -> String {
+    let lower = text.trim().to_lowercase();
+    let bare = lower.strip_prefix("error:").unwrap_or(&lower);
+    bare.trim()
+        .trim_end_matches(['.', '!'])
+        .trim_end()
+        .to_owned()
+}
+
+/// Whether a whole `status: error` message says the key was refused, as the protocol
+/// notes name it ("an invalid or expired key: an error answer (expect 401 or a
+/// `status: error` body)"): Laravel's `Unauthenticated.`, or an invalid or expired key
+/// or token. Only the whole message counts: a row's message that merely contains
+/// "token" (`Field 'token_limit' is invalid`) belongs to its row.
 fn names_the_key(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    [
-        "api key",
-        "api_key",
-        "apikey",
-        "api token",
-        "api_token",
-        "token",
-        "unauthenticated",
-        "unauthorized",
-        "unauthorised",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
+    let said = normalized(text);
+    if matches!(
+        said.as_str(),
+        "unauthenticated" | "unauthorized" | "unauthorised"
+    ) {
+        return true;
+    }
+    let words: Vec<&str> = said.split_whitespace().collect();
+    let key = |w: &str| matches!(w, "key" | "token" | "api_key" | "api_token" | "apikey");
+    let bad = |w: &str| matches!(w, "invalid" | "expired");
+    match words.as_slice() {
+        // "Invalid API token", "Expired key", "Invalid token".
+        [b, "api", k] | [b, k] if bad(b) && key(k) => true,
+        // "API key expired", "Token is invalid", "The API token is invalid".
+        ["api", k, b]
+        | [k, b]
+        | [k, "is", b]
+        | ["api", k, "is", b]
+        | ["the", "api", k, "is", b]
+            if key(k) && bad(b) =>
+        {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether a whole `status: error` message says the licence's user cap is reached (the
+/// protocol notes: "Licences cap the number of users; a run that hits the cap fails every
+/// following row the same way: stop"): `User limit reached for your license.` Only the
+/// whole message counts: a name or a field that contains "limit" or "licence" is the
+/// row's business.
+fn says_licence_cap(text: &str) -> bool {
+    matches!(
+        normalized(text).as_str(),
+        "user limit reached for your license"
+            | "user limit reached for your licence"
+            | "user limit reached"
+            | "license limit reached"
+            | "licence limit reached"
+    )
 }
 
 /// The messages of one field of an error map, joined.
@@ -344,7 +386,7 @@ impl Target for Mumara {
                         StopKind::CredentialsRefused,
                         format!("Stopped: the server refused the API key: {text}"),
                     )
-                } else if lower.contains("licen") || lower.contains("limit") {
+                } else if says_licence_cap(text) {
                     refused(
                         StopKind::Limit,
                         format!("Stopped: {text} Every following row would fail the same way."),
@@ -819,6 +861,56 @@ mod tests {
             kind(t.read_create(&Exchange::Answered(login_page))),
             StopKind::CredentialsRefused
         );
+    }
+
+    /// Issue 20: only the messages the protocol notes name stop the run; a row's own
+    /// message that contains "token", "licen" or "limit" rejects that row alone.
+    #[test]
+    fn only_the_documented_messages_stop_the_run() {
+        let t = target();
+        let said = |text: &str| {
+            t.read_create(&answer(
+                200,
+                &serde_json::json!({"status": "error", "result": text}).to_string(),
+            ))
+        };
+        for row_message in [
+            "Field 'token_limit' is invalid",
+            "Error: Field 'token_limit' is invalid.",
+            "Error: The name \"Tom Limit\" is not allowed.",
+            "Error: Limited characters allowed in name",
+            "Error: Invalid licence_no for this user",
+            "Error: The token field must be a string.",
+            "Error: password must not contain your API token",
+        ] {
+            assert_eq!(
+                said(row_message),
+                Outcome::Rejected {
+                    code: None,
+                    message: row_message.into(),
+                    field: None,
+                },
+                "{row_message}"
+            );
+        }
+        for (stop, kind) in [
+            (
+                "Error: User limit reached for your license.",
+                StopKind::Limit,
+            ),
+            ("User limit reached for your licence", StopKind::Limit),
+            ("Error: Invalid API token.", StopKind::CredentialsRefused),
+            ("Invalid API key", StopKind::CredentialsRefused),
+            ("Error: API token expired.", StopKind::CredentialsRefused),
+            ("The API token is invalid.", StopKind::CredentialsRefused),
+            ("Unauthenticated.", StopKind::CredentialsRefused),
+        ] {
+            assert!(
+                matches!(said(stop), Outcome::Fatal { kind: k, .. } if k == kind),
+                "{stop}: {:?}",
+                said(stop)
+            );
+        }
     }
 
     #[test]

@@ -54,8 +54,8 @@ use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CONTENT_TYPE, LOCATION, ORIGIN, VARY,
-    WWW_AUTHENTICATE,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CACHE_CONTROL, CONTENT_TYPE, LOCATION,
+    ORIGIN, VARY, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -64,6 +64,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
 use crate::form::parse_form;
+use crate::server::{close_without_answer, ConnKill};
 use crate::state::{App, Shared};
 use crate::util::{
     base_url, bearer, every_hit, header, is_json, json_answer, query_params, random_hex_token,
@@ -285,6 +286,62 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// `GET /realms/{realm}/.well-known/openid-configuration`, as `RealmsResource
+/// .getWellKnownResponse` answers it: the OIDC discovery document of the realm
+/// (`OIDCWellKnownProvider`), `Cache-Control: no-cache`, and CORS for **any** origin
+/// (`Cors.builder().allowAllOrigins().auth()`: the origin echoed, credentials allowed),
+/// whatever the `admin-cli` client allows; an unknown realm is 404 `{"error":"Realm does
+/// not exist"}`. Roster's Keycloak preset diagnoses a connection with it.
+pub async fn well_known(
+    State(app): State<App>,
+    Path(realm): Path<String>,
+    request: Request,
+) -> Response {
+    if request.method() != Method::GET {
+        return method_not_allowed();
+    }
+    pause(&app).await;
+    let known = app.config().keycloak.realms.contains(&realm);
+    if !known {
+        return error(StatusCode::NOT_FOUND, "Realm does not exist");
+    }
+    let prefix = if request.uri().path().starts_with("/auth/") {
+        "/auth"
+    } else {
+        ""
+    };
+    let issuer = format!("{}{prefix}/realms/{realm}", base_url(request.headers()));
+    let oidc = format!("{issuer}/protocol/openid-connect");
+    let mut response = json_answer(
+        StatusCode::OK,
+        &json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{oidc}/auth"),
+            "token_endpoint": format!("{oidc}/token"),
+            "introspection_endpoint": format!("{oidc}/token/introspect"),
+            "userinfo_endpoint": format!("{oidc}/userinfo"),
+            "end_session_endpoint": format!("{oidc}/logout"),
+            "jwks_uri": format!("{oidc}/certs"),
+            "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "password", "client_credentials"],
+            "response_types_supported": ["code", "none", "id_token", "token", "id_token token", "code id_token", "code token", "code id_token token"],
+            "subject_types_supported": ["public", "pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post", "tls_client_auth", "client_secret_jwt"],
+            "scopes_supported": ["openid", "profile", "email", "roles", "web-origins", "offline_access"],
+        }),
+    );
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(origin) = request.headers().get(ORIGIN).cloned() {
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            ACCESS_CONTROL_ALLOW_CREDENTIALS,
+            HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
 /// `POST /realms/{realm}/protocol/openid-connect/token`.
 pub async fn token(
     State(app): State<App>,
@@ -295,13 +352,28 @@ pub async fn token(
         return method_not_allowed();
     }
     pause(&app).await;
+    let kill = request.extensions().get::<ConnKill>().cloned();
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let form = parse_form(header(&parts.headers, CONTENT_TYPE.as_str()), &body).unwrap_or_default();
     let base = base_url(&parts.headers);
-    let (response, outcome) = {
+    let hangup = {
         let mut shared = app.lock();
         shared.keycloak.login_calls += 1;
+        let hangup = shared.config.keycloak.token_hangup;
+        if hangup {
+            shared.keycloak.faults.token_hangup += 1;
+        }
+        hangup
+    };
+    if hangup {
+        app.log(format!(
+            "[keycloak] POST token (realm {realm}) -> fault token_hangup: closed without an answer"
+        ));
+        return close_without_answer(kill).await;
+    }
+    let (response, outcome) = {
+        let mut shared = app.lock();
         login(&mut shared, &realm, &form, &base)
     };
     app.log(format!(

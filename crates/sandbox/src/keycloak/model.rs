@@ -30,6 +30,11 @@ pub struct KeycloakConfig {
     /// Every Nth user POST: the user is created, then 500 `{"error":"unknown_error"}`.
     #[serde(deserialize_with = "every")]
     pub http500_after_insert_every: Option<u64>,
+    /// Every token POST: the connection is closed without an answer, as when the server
+    /// process dies handling the login (a crash, an out-of-memory kill) and the proxy in
+    /// front passes the reset on. The rest of the API (the well-known document, the
+    /// users) answers as usual.
+    pub token_hangup: bool,
 }
 
 impl Default for KeycloakConfig {
@@ -43,6 +48,7 @@ impl Default for KeycloakConfig {
             duplicate_emails_allowed: false,
             http500_every: None,
             http500_after_insert_every: None,
+            token_hangup: false,
         }
     }
 }
@@ -115,6 +121,8 @@ pub struct KeycloakToken {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct KeycloakFaults {
     pub http500: u64,
+    /// Token POSTs closed without an answer (`token_hangup`).
+    pub token_hangup: u64,
     pub http500_after_insert: u64,
     /// Admin requests refused 401 because their token had expired.
     pub token_expired: u64,

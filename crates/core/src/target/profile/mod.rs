@@ -241,6 +241,7 @@ impl FieldSpec {
             field: self.field.field(),
             check: self.check.clone(),
             max_len: self.max_len,
+            in_path: false,
         }
     }
 
@@ -661,30 +662,89 @@ impl Profile {
         }
     }
 
-    /// The rules a row follows for this profile (the page adds its own settings).
+    /// The rules a row follows for this profile (the page adds its own settings). A
+    /// field whose value goes into the exists probe's or the create's path is refused
+    /// when made only of dots (see [`template::dot_segment_problem`]).
     pub fn rules(&self) -> Rules {
+        let in_path = self.path_fields();
+        let mut checks: Vec<FieldCheck> = self
+            .fields
+            .iter()
+            .map(|spec| FieldCheck {
+                in_path: in_path.contains(&spec.field.field()),
+                ..spec.field_check()
+            })
+            .collect();
+        for &field in &in_path {
+            if !checks.iter().any(|c| c.field == field) {
+                checks.push(FieldCheck {
+                    field,
+                    check: Check::Text,
+                    max_len: None,
+                    in_path: true,
+                });
+            }
+        }
         Rules {
             unique_usernames: self.identity_fields().contains(&Field::Username)
                 && self.username_rule() != UsernameRule::Ignored,
             username: self.username_rule(),
-            checks: self.fields.iter().map(FieldSpec::field_check).collect(),
+            checks,
             ..Rules::new(self.required_fields())
         }
     }
 
+    /// The Roster fields whose value can make up a whole URL path segment: a
+    /// `{user.…}` in the exists probe's or the create's path whose segment holds nothing
+    /// else but dots and placeholders (`/users/{user.username}`, not
+    /// `/users/@{user.username}:{session.server_name}`), in order, once each.
+    pub fn path_fields(&self) -> Vec<Field> {
+        let paths = self
+            .exists
+            .iter()
+            .map(|e| &e.request.path)
+            .chain([&self.create.path]);
+        let mut fields = Vec::new();
+        for path in paths {
+            let path = path.split(['?', '#']).next().unwrap_or_default();
+            for segment in path.split('/') {
+                let found = template::placeholders(segment);
+                let mut literal = String::new();
+                let mut at = 0;
+                for p in &found {
+                    literal.push_str(&segment[at..p.start]);
+                    at = p.end;
+                }
+                literal.push_str(&segment[at..]);
+                if literal.chars().any(|c| c != '.') {
+                    continue;
+                }
+                for p in found {
+                    let field = p.name.strip_prefix("user.").and_then(Field::from_label);
+                    if let Some(f) = field.filter(|f| !fields.contains(f)) {
+                        fields.push(f);
+                    }
+                }
+            }
+        }
+        fields
+    }
+
     /// The problems of a row under the profile's field checks (see
-    /// [`FieldSpec::problem`]), by field, for the values the row gives.
+    /// [`FieldCheck::problem`], a value in a path included), by field, for the values the
+    /// row gives.
     pub fn row_problems(&self, row: &crate::UserRow) -> Vec<(Field, String)> {
         let values = template::Values {
             row: Some(row),
             fields: &self.fields,
             ..template::Values::default()
         };
-        self.fields
+        self.rules()
+            .checks
             .iter()
-            .filter_map(|spec| {
-                let value = values.get(&format!("user.{}", spec.field.label()))?;
-                Some((spec.field.field(), spec.problem(&value)?))
+            .filter_map(|check| {
+                let value = values.get(&format!("user.{}", check.field.label()))?;
+                Some((check.field, check.problem(&value)?))
             })
             .collect()
     }

@@ -229,9 +229,36 @@ pub fn fill_path(text: &str, values: &Values) -> String {
     fill_text_with(text, &placeholders(text), values, encode_segment)
 }
 
+/// Why a value cannot go into a URL path: it is made only of dots (`.`, `..`, `...`),
+/// also when written `%2e` or with spaces around it. A browser (and the WHATWG URL
+/// parser) resolves `..`, `.%2e` and `%2E%2E` alike as "one level up", so encoding does
+/// not help: such a row is refused before anything is sent (a field in a profile's path,
+/// see [`crate::input::validate::FieldCheck::in_path`]).
+pub fn dot_segment_problem(value: &str) -> Option<String> {
+    let v = value.trim();
+    let b = v.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'.' {
+            i += 1;
+        } else if b[i] == b'%'
+            && b.get(i + 1) == Some(&b'2')
+            && matches!(b.get(i + 2), Some(b'e' | b'E'))
+        {
+            i += 3;
+        } else {
+            return None;
+        }
+    }
+    (!b.is_empty()).then(|| {
+        format!("\"{v}\" is made only of dots, which a URL path reads as this level or the one above; it cannot be sent")
+    })
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters (`/`, `?`, `#`, `%`,
-/// `@`, `:` included). A value made only of dots (`.`, `..`) has its dots encoded too, so
-/// that it cannot climb a level.
+/// `@`, `:` included). A value made only of dots (`.`, `..`) has its dots encoded too;
+/// browsers still resolve `%2E%2E` as `..`, so such a row never gets here: validation
+/// refuses it ([`dot_segment_problem`]).
 pub fn encode_segment(value: &str) -> String {
     let all_dots = value.bytes().all(|b| b == b'.');
     let mut out = String::with_capacity(value.len());
@@ -345,5 +372,20 @@ mod tests {
         assert_eq!(encode_segment(".."), "%2E%2E");
         assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(encode_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn values_made_only_of_dots_are_refused_in_any_spelling() {
+        for bad in [
+            ".", "..", "...", " .. ", "\t.\n", "%2e", "%2E%2e", ".%2E", "%2e.",
+        ] {
+            let p = dot_segment_problem(bad).unwrap_or_else(|| panic!("{bad:?} passed"));
+            assert!(p.contains("only of dots"), "{p}");
+        }
+        for good in [
+            "", "  ", "a.b", ".a", "..a", ". .", "%2ex", "%2", "%", "%2f..", "é..",
+        ] {
+            assert_eq!(dot_segment_problem(good), None, "{good:?}");
+        }
     }
 }
