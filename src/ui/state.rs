@@ -77,6 +77,8 @@ pub struct Findings {
     pub preview: RwSignal<Vec<String>>,
     /// Why the server could not be reached, and the fixes (issue 5).
     pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    /// A Check or a Dry run is going: Start waits for it.
+    pub checking: RwSignal<bool>,
 }
 
 /// The import: the run being driven and what the page shows of it.
@@ -98,6 +100,10 @@ pub struct RunState {
     pub history: RwSignal<Vec<Arc<roster_core::report::PastRun>>>,
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
+    /// From Start until the run is going (or refused): a second press does nothing.
+    pub starting: RwSignal<bool>,
+    /// The run locks other tabs hold (issue 20: `super::tabs`).
+    pub elsewhere: RwSignal<Vec<String>>,
 }
 
 /// The whole page's state, in groups. A component takes the groups (or signals) it
@@ -144,6 +150,7 @@ impl AppState {
                 check_summary: RwSignal::new(Vec::new()),
                 preview: RwSignal::new(Vec::new()),
                 diagnosis: RwSignal::new(None),
+                checking: RwSignal::new(false),
             },
             run: RunState {
                 view: RwSignal::new(RunView::Idle),
@@ -155,6 +162,8 @@ impl AppState {
                 info: RwSignal::new(None),
                 history: RwSignal::new(Vec::new()),
                 journals: RwSignal::new(0),
+                starting: RwSignal::new(false),
+                elsewhere: RwSignal::new(Vec::new()),
             },
             announcement: RwSignal::new(String::new()),
         }
