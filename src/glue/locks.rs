@@ -86,14 +86,20 @@ pub async fn claim(name: &str) -> Claim {
     else {
         return Claim::Unsupported;
     };
-    match rx.await {
-        Ok(Some(release)) => Claim::Held(Held {
+    // A request that fails (a page the browser gives no locks) never calls back: its
+    // promise settles first, and Start must not wait for ever.
+    let answer = match futures::future::select(rx, JsFuture::from(done.clone())).await {
+        futures::future::Either::Left((answer, _)) => answer.ok(),
+        futures::future::Either::Right(_) => None,
+    };
+    match answer {
+        Some(Some(release)) => Claim::Held(Held {
             name: name.to_owned(),
             release,
             done,
         }),
-        Ok(None) => Claim::Taken,
-        Err(_) => Claim::Unsupported,
+        Some(None) => Claim::Taken,
+        None => Claim::Unsupported,
     }
 }
 

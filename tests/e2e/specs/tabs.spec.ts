@@ -124,6 +124,8 @@ test.describe('two tabs, one file', () => {
     await waitForImportFinished(winner, N);
     await loser.waitForTimeout(1_000);
     expect(await ran(loser)).toBe(0);
+    // The tab that was refused is not left waiting: once the run is over, its Start is back.
+    await expect(controls(loser).start).toBeEnabled({ timeout: 10_000 });
     await expectEachCreatedOnce('r');
     const heads = Object.values(await journalHeads(page));
     expect(heads).toHaveLength(1);
