@@ -111,10 +111,14 @@ test.describe('two tabs, one file', () => {
     await expect(controls(page).start).toBeEnabled();
     await expect(controls(second).start).toBeEnabled();
 
-    // Both presses at the same moment, before either tab has heard of the other's run
-    // (a click in the page itself: Playwright's click would wait for a Start that the
-    // notice has disabled, and press it once the first run is over).
-    const press = (p: Page) => controls(p).start.evaluate((b) => (b as HTMLButtonElement).click());
+    // Both presses at the same moment, before either tab has heard of the other's run:
+    // each page clicks at the same wall-clock time (Playwright's click would wait for a
+    // Start that the other tab's notice has disabled, and press it once that run is over).
+    const at = Date.now() + 1_000;
+    const press = (p: Page) =>
+      controls(p).start.evaluate((b, when) => {
+        setTimeout(() => (b as HTMLButtonElement).click(), when - Date.now());
+      }, at);
     await Promise.all([press(page), press(second)]);
 
     const ran = (p: Page) => controls(p).statusRegion.filter({ hasText: /Import (started|finished)/ }).count();
@@ -124,6 +128,8 @@ test.describe('two tabs, one file', () => {
     await waitForImportFinished(winner, N);
     await loser.waitForTimeout(1_000);
     expect(await ran(loser)).toBe(0);
+    // It was refused by the lock itself (both presses came before any notice).
+    await expect(controls(loser).statusRegion.filter({ hasText: /Not started: .*another tab/ })).toHaveCount(1);
     // The tab that was refused is not left waiting: once the run is over, its Start is back.
     await expect(controls(loser).start).toBeEnabled({ timeout: 10_000 });
     await expectEachCreatedOnce('r');
