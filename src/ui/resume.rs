@@ -8,6 +8,7 @@
 
 use leptos::prelude::*;
 use roster_core::run::journal::Head;
+use roster_core::run::tabs::{saved_run, SavedRun};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -121,21 +122,6 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
     }
 }
 
-/// What a saved run says about resuming it, given the loaded file and the form.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum Resumable {
-    /// It ended: nothing to resume.
-    Ended,
-    /// Another tab is running it.
-    Elsewhere,
-    /// Its file, target and server are in the form: Resume.
-    Here,
-    /// Its file is loaded; the form names another target or server.
-    FileLoaded,
-    /// Its file is not loaded.
-    NotLoaded,
-}
-
 #[component]
 /// The run journals kept in this browser, each with a Delete button; an interrupted one
 /// says how to resume it, and offers Resume when its file, target and server are loaded.
@@ -154,17 +140,12 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
             .map(|(key, j)| {
                 let same_file =
                     fingerprint.as_deref() == Some(j.fingerprint.as_str()) && rows == Some(j.rows);
-                let resumable = if super::tabs::journal_elsewhere(state, &key) {
-                    Resumable::Elsewhere
-                } else if j.finished {
-                    Resumable::Ended
-                } else if same_file && j.matches(&j.fingerprint, &target, &url) {
-                    Resumable::Here
-                } else if same_file {
-                    Resumable::FileLoaded
-                } else {
-                    Resumable::NotLoaded
-                };
+                let resumable = saved_run(
+                    super::tabs::journal_elsewhere(state, &key),
+                    j.finished,
+                    same_file,
+                    j.matches(&j.fingerprint, &target, &url),
+                );
                 (
                     key,
                     j.file_name.clone(),
@@ -183,21 +164,21 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                 <h2 id="saved-runs">"Saved runs"</h2>
                 <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address and each row's status and id. Never a password, key, token or cell of the file."</p>
                 <ul aria-label="Saved runs">
-                    <For each=move || list.get() key=|item| (item.0.clone(), item.5.clone(), item.6.clone()) let:item>
+                    <For each=move || list.get() key=|item| (item.0.clone(), item.5, item.6.clone()) let:item>
                         {
                             let (key, file, target, url, started, resumable, counts) = item;
                             let label = format!("Delete saved run of {file}");
                             let resume_label = format!("Resume saved run of {file}");
                             let how = match resumable {
-                                Resumable::Ended => String::new(),
-                                Resumable::Elsewhere => " Running in another tab of this browser now.".to_owned(),
-                                Resumable::Here => String::new(),
-                                Resumable::FileLoaded => format!(" To resume it, choose the target {target} and enter the Server URL {url} (and the login)."),
-                                Resumable::NotLoaded => format!(" To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."),
+                                SavedRun::Ended => String::new(),
+                                SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
+                                SavedRun::Here => String::new(),
+                                SavedRun::FileLoaded => format!(" To resume it, choose the target {target} and enter the Server URL {url} (and the login)."),
+                                SavedRun::NotLoaded => format!(" To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."),
                             };
-                            let ended = resumable == Resumable::Ended;
-                            let elsewhere = resumable == Resumable::Elsewhere;
-                            let here = resumable == Resumable::Here;
+                            let ended = resumable == SavedRun::Ended;
+                            let elsewhere = resumable == SavedRun::Elsewhere;
+                            let here = resumable == SavedRun::Here;
                             let resume_key = key.clone();
                             view! {
                                 <li>

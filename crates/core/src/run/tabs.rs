@@ -105,6 +105,38 @@ pub fn on_start(elsewhere: bool, resumable: bool, done_here: usize) -> StartChoi
     }
 }
 
+/// What a saved run (a stored journal) offers, given the loaded file and the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SavedRun {
+    /// Another tab is running it: nothing that sends or deletes.
+    Elsewhere,
+    /// It ended: nothing to resume.
+    Ended,
+    /// Its file, target and server are in the form: Resume.
+    Here,
+    /// Its file is loaded, the form names another target or server: say which.
+    FileLoaded,
+    /// Its file is not loaded: say to drop it again.
+    NotLoaded,
+}
+
+/// What a saved run offers: `elsewhere` when another tab holds its lock, `finished`
+/// when it ended, `same_file` when the loaded file has its hash and row count,
+/// `same_server` when the form names its target and server.
+pub fn saved_run(elsewhere: bool, finished: bool, same_file: bool, same_server: bool) -> SavedRun {
+    if elsewhere {
+        SavedRun::Elsewhere
+    } else if finished {
+        SavedRun::Ended
+    } else if same_file && same_server {
+        SavedRun::Here
+    } else if same_file {
+        SavedRun::FileLoaded
+    } else {
+        SavedRun::NotLoaded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +214,17 @@ mod tests {
         assert_eq!(on_start(false, true, 0), StartChoice::AskResume);
         assert_eq!(on_start(false, false, 3), StartChoice::AskResend(3));
         assert_eq!(on_start(false, false, 0), StartChoice::Go);
+    }
+
+    #[test]
+    fn a_saved_run_offers_resume_only_for_its_file_and_server_and_never_while_running_elsewhere() {
+        assert_eq!(saved_run(true, false, true, true), SavedRun::Elsewhere);
+        assert_eq!(saved_run(true, true, true, true), SavedRun::Elsewhere);
+        assert_eq!(saved_run(false, true, true, true), SavedRun::Ended);
+        assert_eq!(saved_run(false, false, true, true), SavedRun::Here);
+        assert_eq!(saved_run(false, false, true, false), SavedRun::FileLoaded);
+        assert_eq!(saved_run(false, false, false, true), SavedRun::NotLoaded);
+        assert_eq!(saved_run(false, false, false, false), SavedRun::NotLoaded);
     }
 
     proptest! {
