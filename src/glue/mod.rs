@@ -8,5 +8,6 @@ pub mod driver;
 pub mod fetch;
 pub mod file;
 pub mod journal;
+pub mod locks;
 pub mod probe;
 pub mod storage;

@@ -21,6 +21,7 @@ mod row_keys;
 mod rows_table;
 mod sheet;
 mod state;
+mod tabs;
 mod target_choice;
 
 use leptos::prelude::*;
@@ -45,6 +46,7 @@ pub fn fixed(x: f64, decimals: u32) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
+    tabs::install(state);
     // The first screen: no file yet. It shows only what applies before one exists (the
     // file, the target and its form, the template); run settings, progress and the rows
     // step come with the first file and stay (a file being replaced is not a new start).
@@ -77,7 +79,7 @@ pub fn App() -> impl IntoView {
             <div class="rows-step" hidden=first_screen>
                 <rows_table::RowsTable state=state />
             </div>
-            <resume::SavedRuns journals=state.run.journals active=active />
+            <resume::SavedRuns state=state />
         </main>
     }
 }

@@ -2,6 +2,12 @@
 //! server holds; the dry run shows the accounts an import would create and, under
 //! technical details, the exact requests it would send. Neither creates anything.
 //!
+//! While a Check is going, Start and Dry run wait (disabled) and Check keeps the focus:
+//! it is marked `aria-disabled` and ignores a press rather than being disabled, which
+//! would drop the keyboard focus to the page, whence the next Tab lands past it (on
+//! Start import, once the check is done). The Dry run is computed at once: nothing can
+//! be pressed while it is going.
+//!
 //! A check that fails is diagnosed the way a run's failed login is (`super::diagnosis`),
 //! so Check and Start give the same diagnosis for the same connection fault.
 
@@ -18,7 +24,11 @@ use crate::glue::driver;
 /// How many creates the dry run shows.
 const PREVIEW_ROWS: usize = 5;
 
-fn run_check(state: AppState, checking: RwSignal<bool>) {
+fn run_check(state: AppState) {
+    let checking = state.findings.checking;
+    if checking.get_untracked() {
+        return;
+    }
     let Some(plan) = state.plan.get_untracked() else {
         state.file_error.set(Some("Choose a file first.".into()));
         return;
@@ -127,7 +137,7 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
 
 #[component]
 pub fn Preflight(state: AppState) -> impl IntoView {
-    let checking = RwSignal::new(false);
+    let checking = state.findings.checking;
     // The Dry run's accounts; shown with its requests (`state.findings.preview`), which a new file
     // or a re-check clears.
     let table = RwSignal::new(None::<AccountPreview>);
@@ -138,19 +148,26 @@ pub fn Preflight(state: AppState) -> impl IntoView {
             table.set(None);
         }
     });
-    let idle = move || {
+    let ready = move || {
         !state.run.active.get()
-            && !checking.get()
+            && !state.run.starting.get()
             && state.plan.get().is_some()
             && state.sheet.busy.get().is_none()
     };
+    let idle = move || ready() && !checking.get();
     view! {
         // Before a file exists there is nothing to check or preview: the first screen
         // leaves it out.
         <Show when=move || state.plan.with(Option::is_some)>
             <div class="preflight">
                 <div class="actions">
-                    <button disabled=move || !idle() on:click=move |_| run_check(state, checking)>"Check"</button>
+                    <button
+                        disabled=move || !ready()
+                        aria-disabled=move || checking.get().then_some("true")
+                        on:click=move |_| run_check(state)
+                    >
+                        "Check"
+                    </button>
                     <button disabled=move || !idle() on:click=move |_| dry_run(state, table)>"Dry run"</button>
                 </div>
                 <Show when=move || !state.findings.check_summary.get().is_empty()>

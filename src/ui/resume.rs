@@ -1,10 +1,14 @@
 //! Resume after a reload or a crash (issue 5): the run journal is written while a run is in
 //! progress; dropping the same file again for the same target offers "Resume previous
-//! run"; closing or reloading the tab during a run asks first; saved runs are listed and
-//! can be deleted. What a journal holds: `roster_core::journal`.
+//! run" (and Start asks "Resume" or "Start over", `import::controls`); closing or
+//! reloading the tab during a run asks first; saved runs are listed, say how to resume
+//! them, offer Resume when their file, target and server are in the form, and can be
+//! deleted. A run going in another tab (issue 20, `super::tabs`) is shown as such, with
+//! nothing that would send or delete. What a journal holds: `roster_core::journal`.
 
 use leptos::prelude::*;
 use roster_core::run::journal::Head;
+use roster_core::run::tabs::{saved_run, SavedRun};
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -12,7 +16,7 @@ use crate::glue::journal as store;
 
 /// The unfinished journal of the loaded file against the target in the form, if any:
 /// its storage key and head.
-fn matching(state: AppState) -> Option<(String, Head)> {
+pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.id().to_owned());
     state.run.journals.get();
@@ -40,7 +44,7 @@ fn when(ms: f64) -> String {
         .unwrap_or_else(|| String::from(d.to_iso_string()))
 }
 
-fn summary(j: &Head) -> String {
+pub(crate) fn summary(j: &Head) -> String {
     let counts = j.counts();
     let mut parts: Vec<String> = [
         Status::Created,
@@ -61,6 +65,19 @@ fn summary(j: &Head) -> String {
     parts.join(", ")
 }
 
+/// Resumes the run saved under `key`, under its lock (`super::tabs::guarded`): the
+/// journal is read once the lock is held.
+pub(crate) fn resume_saved(state: AppState, key: String) {
+    super::tabs::guarded(state, move || {
+        match store::load(&key) {
+            Ok(journal) => super::launch::start_with(state, Some(journal)),
+            Err(why) => state.announcement.set(format!(
+                "Not resumed: {why}. No row was sent; delete it under Saved runs, or start a new import."
+            )),
+        }
+    });
+}
+
 #[component]
 pub fn ResumeOffer(state: AppState) -> impl IntoView {
     super::journal::install_leave_guard(state);
@@ -76,11 +93,16 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
         let refusal = store::load(&key).err().map(|r| r.to_string());
         Some((key, head, refusal))
     });
+    let elsewhere = Memo::new(move |_| super::tabs::running_elsewhere(state));
     view! {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
                 <p>
-                    {move || offer.get().map(|(_, j, refusal)| match refusal {
+                    {move || offer.get().map(|(_, j, refusal)| if elsewhere.get() { format!(
+                        "{} So far: {}.",
+                        super::tabs::ELSEWHERE,
+                        summary(&j),
+                    ) } else { match refusal {
                         None => format!(
                             "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
                             when(j.started_at),
@@ -91,27 +113,22 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
                             when(j.started_at),
                             summary(&j),
                         ),
-                    })}
+                    } })}
                 </p>
-                <Show when=move || offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
-                <div class="actions">
-                    <button
-                        class="primary"
-                        on:click=move |_| {
-                            let Some((key, _, _)) = offer.get_untracked() else {
-                                return;
-                            };
-                            match store::load(&key) {
-                                Ok(journal) => super::launch::start_with(state, Some(journal)),
-                                Err(why) => state.announcement.set(format!(
-                                    "Not resumed: {why}. No row was sent; delete it under Saved runs, or start a new import."
-                                )),
+                <Show when=move || !elsewhere.get() && offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
+                    <div class="actions">
+                        <button
+                            class="primary"
+                            disabled=move || state.run.starting.get()
+                            on:click=move |_| {
+                                if let Some((key, _, _)) = offer.get_untracked() {
+                                    resume_saved(state, key);
+                                }
                             }
-                        }
-                    >
-                        "Resume previous run"
-                    </button>
-                </div>
+                        >
+                            "Resume previous run"
+                        </button>
+                    </div>
                 </Show>
             </div>
         </Show>
@@ -119,21 +136,36 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
 }
 
 #[component]
-/// The run journals kept in this browser, each with a Delete button.
-pub fn SavedRuns(journals: RwSignal<u32>, active: Signal<bool>) -> impl IntoView {
+/// The run journals kept in this browser, each with a Delete button; an interrupted one
+/// says how to resume it, and offers Resume when its file, target and server are loaded.
+pub fn SavedRuns(state: AppState) -> impl IntoView {
+    let journals = state.run.journals;
+    let active = Signal::from(state.run.active);
     let list = Memo::new(move |_| {
         journals.get();
         active.get();
+        let fingerprint = super::journal::known_fingerprint(state);
+        let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()));
+        let url = state.form.server_url.get();
+        let target = state.form.target.with(|k| k.id().to_owned());
         store::list()
             .into_iter()
             .map(|(key, j)| {
+                let same_file =
+                    fingerprint.as_deref() == Some(j.fingerprint.as_str()) && rows == Some(j.rows);
+                let resumable = saved_run(
+                    super::tabs::journal_elsewhere(state, &key),
+                    j.finished,
+                    same_file,
+                    j.matches(&j.fingerprint, &target, &url),
+                );
                 (
                     key,
                     j.file_name.clone(),
                     j.target.clone(),
                     roster_core::run::journal::strip_userinfo(&j.server_url),
                     j.started_at,
-                    j.finished,
+                    resumable,
                     summary(&j),
                 )
             })
@@ -147,19 +179,42 @@ pub fn SavedRuns(journals: RwSignal<u32>, active: Signal<bool>) -> impl IntoView
                 <ul aria-label="Saved runs">
                     <For each=move || list.get() key=|item| (item.0.clone(), item.5, item.6.clone()) let:item>
                         {
-                            let (key, file, target, url, started, finished, counts) = item;
+                            let (key, file, target, url, started, resumable, counts) = item;
                             let label = format!("Delete saved run of {file}");
+                            let resume_label = format!("Resume saved run of {file}");
+                            let how = match resumable {
+                                SavedRun::Ended => String::new(),
+                                SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
+                                SavedRun::Here => String::new(),
+                                SavedRun::FileLoaded => format!(" To resume it, choose the target {target} and enter the Server URL {url} (and the login)."),
+                                SavedRun::NotLoaded => format!(" To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."),
+                            };
+                            let ended = resumable == SavedRun::Ended;
+                            let elsewhere = resumable == SavedRun::Elsewhere;
+                            let here = resumable == SavedRun::Here;
+                            let resume_key = key.clone();
                             view! {
                                 <li>
                                     <span>{format!(
-                                        "{file} → {target} {url}, {} ({}): {counts}",
+                                        "{file} → {target} {url}, {} ({}): {counts}.{how}",
                                         when(started),
-                                        if finished { "ended" } else { "interrupted" },
+                                        if ended { "ended" } else { "interrupted" },
                                     )}</span>
                                     " "
+                                    {here.then(|| view! {
+                                        <button
+                                            class="primary"
+                                            aria-label=resume_label
+                                            disabled=move || active.get() || state.run.starting.get()
+                                            on:click=move |_| resume_saved(state, resume_key.clone())
+                                        >
+                                            "Resume"
+                                        </button>
+                                        " "
+                                    })}
                                     <button
                                         aria-label=label
-                                        disabled=move || active.get()
+                                        disabled=move || active.get() || elsewhere
                                         on:click=move |_| {
                                             store::remove(&key);
                                             journals.update(|v| *v += 1);

@@ -80,6 +80,8 @@ pub struct Findings {
     pub preview: RwSignal<Vec<String>>,
     /// Why the server could not be reached, and the fixes (issue 5).
     pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    /// A Check or a Dry run is going: Start waits for it.
+    pub checking: RwSignal<bool>,
 }
 
 /// The import: the run being driven and what the page shows of it.
@@ -103,6 +105,10 @@ pub struct RunState {
     pub journals: RwSignal<u32>,
     /// The run's journal could not be written (issue 20): what the page says and offers.
     pub journal_problem: RwSignal<Option<super::journal::JournalProblem>>,
+    /// From Start until the run is going (or refused): a second press does nothing.
+    pub starting: RwSignal<bool>,
+    /// The run locks other tabs hold (issue 20: `super::tabs`).
+    pub elsewhere: RwSignal<Vec<String>>,
 }
 
 /// The whole page's state, in groups. A component takes the groups (or signals) it
@@ -149,6 +155,7 @@ impl AppState {
                 check_summary: RwSignal::new(Vec::new()),
                 preview: RwSignal::new(Vec::new()),
                 diagnosis: RwSignal::new(None),
+                checking: RwSignal::new(false),
             },
             run: RunState {
                 view: RwSignal::new(RunView::Idle),
@@ -161,6 +168,8 @@ impl AppState {
                 history: RwSignal::new(Vec::new()),
                 journals: RwSignal::new(0),
                 journal_problem: RwSignal::new(None),
+                starting: RwSignal::new(false),
+                elsewhere: RwSignal::new(Vec::new()),
             },
             announcement: RwSignal::new(String::new()),
         }

@@ -518,6 +518,18 @@ fn logout(shared: &mut Shared, call: &Call) -> Done {
 fn create_user(shared: &mut Shared, call: &Call) -> Done {
     shared.aurora.create_calls += 1;
     let n = shared.aurora.create_calls;
+    let asked_for = call
+        .params
+        .as_ref()
+        .and_then(|p| p.get("PublicId"))
+        .and_then(Value::as_str);
+    if let Some(public_id) = asked_for {
+        *shared
+            .aurora
+            .create_requests
+            .entry(public_id.to_lowercase())
+            .or_default() += 1;
+    }
     let knobs = shared.config.aurora.clone();
     let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
     let faults = &mut shared.aurora.faults;

@@ -66,6 +66,9 @@ pub struct AuroraState {
     pub login_calls: u64,
     /// CreateUser POSTs received, whatever their outcome; drives the "every Nth" faults.
     pub create_calls: u64,
+    /// CreateUser POSTs received per `PublicId` (lower-cased), whatever their outcome:
+    /// how often each address was asked for (a test of "each sent once" counts here).
+    pub create_requests: std::collections::BTreeMap<String, u64>,
     pub faults: AuroraFaults,
 }
 
@@ -78,6 +81,7 @@ impl Default for AuroraState {
             logins: 0,
             login_calls: 0,
             create_calls: 0,
+            create_requests: Default::default(),
             faults: AuroraFaults::default(),
         }
     }
@@ -211,6 +215,7 @@ impl Shared {
                 "logins": self.aurora.logins,
                 "login_calls": self.aurora.login_calls,
                 "create_calls": self.aurora.create_calls,
+                "create_requests": self.aurora.create_requests,
                 "faults_injected": self.aurora.faults,
             },
             "mumara": {

@@ -568,3 +568,21 @@ async fn license_limit_create_denied_and_latency() {
     assert_eq!(s.create(&token, "b@localhost").await["Result"], 2);
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+#[tokio::test]
+async fn create_requests_counts_each_address_asked_for_whatever_the_answer() {
+    let s = sandbox_with(json!({"aurora": {"drop_every": 3}})).await;
+    let token = s.login().await;
+    s.try_create(&token, "A1@localhost").await.unwrap();
+    // Asked again: answered "exists", counted again.
+    s.try_create(&token, "a1@localhost").await.unwrap();
+    // Closed without an answer (drop_every): still asked for.
+    assert_connection_error(s.try_create(&token, "a2@localhost").await);
+    s.try_create(&token, "a3@localhost").await.unwrap();
+    let state = s.state().await;
+    assert_eq!(
+        state["aurora"]["create_requests"],
+        json!({"a1@localhost": 2, "a2@localhost": 1, "a3@localhost": 1})
+    );
+    assert_eq!(state["aurora"]["create_calls"], 4);
+}

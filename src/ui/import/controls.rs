@@ -1,11 +1,16 @@
 //! The run's buttons (issue 13). Start import (or, after a run with failed rows, "Retry N
-//! failed rows" first) is disabled while something is missing, and the reason is shown
-//! next to it (its accessible description). Pause, Resume and Cancel are shown only
-//! while they apply. Sending rows that an earlier run of this tab created again, and
-//! cancelling a run, each ask first, inline, with the focus on the safe answer.
+//! failed rows" first) is disabled while something is missing, while a Check is going,
+//! or while the file, target and server are being run in another tab (issue 20), and the
+//! reason is shown next to it (its accessible description). Pause, Resume and Cancel are
+//! shown only while they apply, after Start and Retry, which keep their place (hidden,
+//! disabled) during a run: a second click on Start never lands on Pause. Resuming an
+//! interrupted run instead of starting over, sending rows that an earlier run of this
+//! tab created again, and cancelling a run, each ask first, inline, with the focus on
+//! the safe answer.
 
 use leptos::prelude::*;
 use roster_core::run::retry::repeat_counts;
+use roster_core::run::tabs::{on_start, StartChoice};
 use roster_core::run::Run;
 use roster_core::target::diagnose::is_plain_http;
 use roster_core::target::Credential;
@@ -16,12 +21,16 @@ use crate::ui::focus::{
 };
 use crate::ui::reports::{self, Report, ReportButtons};
 use crate::ui::state::{AppState, RunView};
+use crate::ui::{resume, tabs};
 
 const REASON: &str = "start-reason";
 
 /// The question on screen, if any.
 #[derive(Clone, Copy, PartialEq)]
 enum Ask {
+    /// A run of this file against this server did not finish: resume it (the default)
+    /// or start over.
+    Resume,
     /// Send the whole file again: this many of its rows were created or found before.
     Resend(usize),
     Cancel,
@@ -60,6 +69,12 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if sendable == 0 {
         return Some("No row can be sent: every row is invalid or excluded.".into());
     }
+    if tabs::running_elsewhere(state) {
+        return Some(tabs::ELSEWHERE.into());
+    }
+    if state.findings.checking.get() {
+        return Some("Wait: the check is going.".into());
+    }
     None
 }
 
@@ -76,7 +91,11 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         })
     });
     let reason = Memo::new(move |_| blocker(state, sendable.get()));
-    let blocked = move || reason.get().is_some() || state.run.active.get();
+    let blocked =
+        move || reason.get().is_some() || state.run.active.get() || state.run.starting.get();
+    // Start and Retry keep their place while a run starts and goes, hidden: what comes
+    // in their place is nothing, never Pause.
+    let held = move || state.run.active.get() || state.run.starting.get();
     // What the run history says about this file and server: rows to retry, rows done.
     let repeat = Memo::new(move |_| {
         let plan = state.plan.get()?;
@@ -101,24 +120,57 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             crate::ui::follow::sync(state, &run.borrow(), &changed);
         }
     };
-    let start = move || match repeat.get_untracked() {
-        Some((_, done)) if done > 0 => {
-            ask.set(Some(Ask::Resend(done)));
-            focus::focus_soon(CONFIRM_NO);
+    let go = move || {
+        focus.follow();
+        tabs::guarded(state, move || crate::ui::launch::start(state));
+    };
+    let start = move || {
+        if state.run.starting.get_untracked() || state.run.active.get_untracked() {
+            return;
         }
-        _ => {
-            focus.follow();
-            crate::ui::launch::start(state);
+        let done = repeat.get_untracked().map_or(0, |r| r.1);
+        let (elsewhere, resumable) = untrack(|| {
+            (
+                tabs::running_elsewhere(state),
+                resume::matching(state).is_some(),
+            )
+        });
+        match on_start(elsewhere, resumable, done) {
+            StartChoice::Elsewhere => state
+                .announcement
+                .set(format!("Not started: {}", tabs::ELSEWHERE)),
+            StartChoice::AskResume => {
+                ask.set(Some(Ask::Resume));
+                focus::focus_soon(CONFIRM_NO);
+            }
+            StartChoice::AskResend(done) => {
+                ask.set(Some(Ask::Resend(done)));
+                focus::focus_soon(CONFIRM_NO);
+            }
+            StartChoice::Go => go(),
         }
     };
-    let answer = move |yes: bool| {
+    // `Some(yes)` answers the question; `None` (Escape) leaves it unanswered.
+    let answer = move |yes: Option<bool>| {
         let asked = ask.get_untracked();
         ask.set(None);
-        match (asked, yes) {
-            (Some(Ask::Resend(_)), true) => {
-                focus.follow();
-                crate::ui::launch::start(state);
+        let Some(yes) = yes else {
+            match asked {
+                Some(Ask::Cancel) => focus::focus_soon(CANCEL),
+                _ => focus::focus_soon(START),
             }
+            return;
+        };
+        match (asked, yes) {
+            (Some(Ask::Resume), false) => match untrack(|| resume::matching(state)) {
+                Some((key, _)) => {
+                    focus.follow();
+                    resume::resume_saved(state, key);
+                }
+                None => focus::focus_soon(START),
+            },
+            (Some(Ask::Resume), true) => go(),
+            (Some(Ask::Resend(_)), true) => go(),
             (Some(Ask::Cancel), true) => {
                 focus.follow();
                 with_run(&|run, now| run.cancel(now));
@@ -128,14 +180,22 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             (None, _) => {}
         }
     };
-    // A question about a run that has ended no longer applies.
+    // A question about a run that has ended no longer applies, nor one about starting
+    // once a run is going.
     Effect::new(move |_| {
-        if !state.run.active.get() && ask.get_untracked() == Some(Ask::Cancel) {
-            ask.set(None);
+        let active = state.run.active.get();
+        match ask.get_untracked() {
+            Some(Ask::Cancel) if !active => ask.set(None),
+            Some(Ask::Resume | Ask::Resend(_)) if active => ask.set(None),
+            _ => {}
         }
     });
     let question = move || {
         match ask.get() {
+        Some(Ask::Resume) => format!(
+            "This file was imported to this server before and that run did not finish ({}). Resume it: only what is still open is sent. Or start over: every row is sent again, rows it created come back as exists, and its saved run is replaced.",
+            untrack(|| resume::matching(state)).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
+        ),
         Some(Ask::Resend(done)) => format!(
             "Send the whole file again? {done} of its rows were already created or found on this server by an earlier run in this tab; they would be sent again. To send only the rows that failed, use Retry."
         ),
@@ -150,15 +210,15 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     };
     view! {
         <div class="actions">
-            <Show when=move || { idle() && to_retry() > 0 }>
+            <Show when=move || { to_retry() > 0 }>
                 <button
                     id=RETRY
-                    class="primary"
+                    class=move || if held() { "primary held" } else { "primary" }
                     aria-describedby=REASON
                     disabled=blocked
                     on:click=move |_| {
                         focus.follow();
-                        crate::ui::launch::retry(state)
+                        tabs::guarded(state, move || crate::ui::launch::retry(state))
                     }
                 >
                     {move || match to_retry() {
@@ -167,17 +227,20 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     }}
                 </button>
             </Show>
-            <Show when=idle>
-                <button
-                    id=START
-                    class=move || { if to_retry() > 0 { "" } else { "primary" } }
-                    aria-describedby=REASON
-                    disabled=blocked
-                    on:click=move |_| start()
-                >
-                    "Start import"
-                </button>
-            </Show>
+            <button
+                id=START
+                class=move || match (to_retry() > 0, held()) {
+                    (true, true) => "held",
+                    (true, false) => "",
+                    (false, true) => "primary held",
+                    (false, false) => "primary",
+                }
+                aria-describedby=REASON
+                disabled=blocked
+                on:click=move |_| start()
+            >
+                "Start import"
+            </button>
             <Show when=move || view_is(RunView::Running) && state.run.active.get()>
                 <button
                     id=PAUSE
@@ -232,19 +295,25 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 aria-labelledby="confirm-question"
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
-                        answer(false);
+                        answer(None);
                     }
                 }
             >
                 <p id="confirm-question">{question}</p>
-                <button id=CONFIRM_YES class="danger" on:click=move |_| answer(true)>
+                <button id=CONFIRM_YES class="danger" on:click=move |_| answer(Some(true))>
                     {move || match ask.get() {
+                        Some(Ask::Resume) => "Start over",
                         Some(Ask::Resend(_)) => "Send the whole file again",
                         _ => "Cancel the import",
                     }}
                 </button>
-                <button id=CONFIRM_NO on:click=move |_| answer(false)>
+                <button
+                    id=CONFIRM_NO
+                    class=move || if ask.get() == Some(Ask::Resume) { "primary" } else { "" }
+                    on:click=move |_| answer(Some(false))
+                >
                     {move || match ask.get() {
+                        Some(Ask::Resume) => "Resume",
                         Some(Ask::Resend(_)) => "Don't send",
                         _ => "Keep importing",
                     }}

@@ -18,6 +18,8 @@ export interface SandboxState {
     users: AuroraUser[];
     logins: number;
     create_calls: number;
+    /** CreateUser POSTs per PublicId (lower-cased), whatever the answer. */
+    create_requests: Record<string, number>;
     [k: string]: unknown;
   };
   mumara: {

@@ -13,6 +13,7 @@ pub mod pace;
 mod progress;
 pub mod retry;
 mod status;
+pub mod tabs;
 
 use std::collections::VecDeque;
 
