@@ -1,5 +1,6 @@
 //! The column mapping (one select per column, named by the column's header or
-//! "Column N", with a note under it when another column competes for its field), the
+//! "Column N", with a note under it when another column competes for its field, or a
+//! question when a password or another guarded field was taken from its values alone), the
 //! checks and defaults that apply to every row, and the template.
 
 use leptos::prelude::*;
@@ -27,8 +28,10 @@ fn field_label(f: Field) -> &'static str {
     }
 }
 
-/// The close calls of the current mapping (see `Mapping::competitions`), as (the chosen
-/// column, the sentence). Recomputed when the file or the mapping changes.
+/// The close calls of the current mapping (see `Mapping::competitions`) and its guesses
+/// (a password, role, quota, tenant or package column chosen from its values alone, see
+/// `Mapping::guesses`: asked as a question), as (the column, the sentence). Recomputed
+/// when the file or the mapping changes.
 fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
     let s = state.sheet;
     Memo::new(move |_| {
@@ -36,10 +39,18 @@ fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
         let mapping = s.mapping.get();
         s.sheet.with_value(|sheet| {
             sheet.as_ref().map_or_else(Vec::new, |sheet| {
+                let table = &sheet.table;
                 mapping
-                    .competitions(&sheet.table)
+                    .guesses(table)
                     .iter()
-                    .map(|c| (c.chosen, c.message(&sheet.table)))
+                    .map(|g| (g.column, g.note(table)))
+                    .chain(
+                        mapping
+                            .competitions(table)
+                            .iter()
+                            .map(|c| (c.chosen, c.message(table))),
+                    )
+                    .chain(mapping.name_source(table))
                     .collect()
             })
         })

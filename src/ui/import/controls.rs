@@ -20,11 +20,24 @@ use crate::ui::state::{AppState, RunView};
 const REASON: &str = "start-reason";
 
 /// The question on screen, if any.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Ask {
+    /// A password (or another guarded field) column chosen from its values alone: the
+    /// question names the column and shows one masked value (`Guess::question`).
+    Guess(String),
     /// Send the whole file again: this many of its rows were created or found before.
     Resend(usize),
     Cancel,
+}
+
+/// The question for the first column the mapping took from its values alone (see
+/// `Mapping::guesses`), if any.
+fn guess_question(state: AppState) -> Option<String> {
+    let mapping = state.sheet.mapping.get_untracked();
+    state.sheet.sheet.with_value(|sheet| {
+        let table = &sheet.as_ref()?.table;
+        mapping.guesses(table).first().map(|g| g.question(table))
+    })
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
@@ -101,7 +114,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             crate::ui::follow::sync(state, &run.borrow(), &changed);
         }
     };
-    let start = move || match repeat.get_untracked() {
+    let send = move || match repeat.get_untracked() {
         Some((_, done)) if done > 0 => {
             ask.set(Some(Ask::Resend(done)));
             focus::focus_soon(CONFIRM_NO);
@@ -111,10 +124,20 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             crate::ui::launch::start(state);
         }
     };
+    // A guessed column is confirmed first; then the run history may ask its question.
+    let start = move || match guess_question(state) {
+        Some(question) => {
+            ask.set(Some(Ask::Guess(question)));
+            focus::focus_soon(CONFIRM_NO);
+        }
+        None => send(),
+    };
     let answer = move |yes: bool| {
         let asked = ask.get_untracked();
         ask.set(None);
         match (asked, yes) {
+            (Some(Ask::Guess(_)), true) => send(),
+            (Some(Ask::Guess(_)), false) => focus::focus_soon(START),
             (Some(Ask::Resend(_)), true) => {
                 focus.follow();
                 crate::ui::launch::start(state);
@@ -136,6 +159,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     });
     let question = move || {
         match ask.get() {
+        Some(Ask::Guess(question)) => question,
         Some(Ask::Resend(done)) => format!(
             "Send the whole file again? {done} of its rows were already created or found on this server by an earlier run in this tab; they would be sent again. To send only the rows that failed, use Retry."
         ),
@@ -239,12 +263,14 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 <p id="confirm-question">{question}</p>
                 <button id=CONFIRM_YES class="danger" on:click=move |_| answer(true)>
                     {move || match ask.get() {
+                        Some(Ask::Guess(_)) => "Yes, import with this column",
                         Some(Ask::Resend(_)) => "Send the whole file again",
                         _ => "Cancel the import",
                     }}
                 </button>
                 <button id=CONFIRM_NO on:click=move |_| answer(false)>
                     {move || match ask.get() {
+                        Some(Ask::Guess(_)) => "No, let me check the columns",
                         Some(Ask::Resend(_)) => "Don't send",
                         _ => "Keep importing",
                     }}

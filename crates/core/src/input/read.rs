@@ -626,6 +626,38 @@ fn unquoted_span(field: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// For each field of a record's raw bytes, whether it is quoted as `csv-core` reads
+/// quotes: a quote as the field's first byte opens it, a doubled quote inside is a quote,
+/// and the field ends at the first delimiter outside quotes. A quoted field is kept
+/// exactly as written between its quotes (a password `" Pw1 "` keeps its spaces); only
+/// an unquoted field is trimmed (the seed's `email | password` lines).
+fn quoted_fields(raw: &[u8], delimiter: u8) -> Vec<bool> {
+    // A field counts as quoted once its quote closes: one that never closes (a stray
+    // quote that ran to the end) is trimmed as before.
+    let mut out = vec![false];
+    let mut inside = raw.first() == Some(&b'"');
+    let mut i = usize::from(inside);
+    while i < raw.len() {
+        let b = raw[i];
+        if inside {
+            if b == b'"' {
+                if raw.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    inside = false;
+                    *out.last_mut().expect("one field") = true;
+                }
+            }
+        } else if b == delimiter {
+            out.push(false);
+            inside = raw.get(i + 1) == Some(&b'"');
+            i += usize::from(inside);
+        }
+        i += 1;
+    }
+    out
+}
+
 /// The state of one field while a record's raw bytes are scanned, as `csv-core` reads
 /// them with its defaults: a quote counts only as a field's first byte, a doubled quote
 /// inside quotes is a quote, and after the closing quote the field goes on unquoted.
@@ -1072,6 +1104,10 @@ impl Parser {
             return (before, before + after.count() as u64);
         }
         let newlines = before + count_newlines(&bytes[at..end]) as u64;
+        // Which fields were quoted: trusted only when the count agrees with csv-core's.
+        let quoted = Some(quoted_fields(content, self.layout.delimiter))
+            .filter(|q| q.len() == fields.len())
+            .unwrap_or_default();
         let mut aligned = small;
         let mut from = 0;
         for (k, &to) in fields.iter().enumerate() {
@@ -1100,7 +1136,13 @@ impl Parser {
                 // field is UTF-8 too.
                 let value = std::str::from_utf8(field)
                     .expect("fields of UTF-8 text split at ASCII are UTF-8");
-                self.scratch.push_owned(text, &unquote(value.trim()));
+                if quoted.get(k).copied().unwrap_or(false) {
+                    // Unquoted by csv-core: the value is what was written between the
+                    // quotes, spaces and all.
+                    self.scratch.push_owned(text, value);
+                } else {
+                    self.scratch.push_owned(text, &unquote(value.trim()));
+                }
             }
             at += field.len();
         }

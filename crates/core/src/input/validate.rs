@@ -531,7 +531,8 @@ fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// The user name a row gives under `rules`, as written: its username column's value, or
+/// The user name a row gives under `rules`, as written: its username column's value (for
+/// a Matrix localpart, a full `@user:server` ID's local part), or
 /// (for targets that take it from there) the address's local part, with `true` when
 /// taken from the address. `None` when the target has no user names or the row gives none.
 pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r str, bool)> {
@@ -547,15 +548,34 @@ pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r
             .split_once('@')
             .map(|(local, _)| (local, true)),
         "" => None,
+        // A full Matrix ID (`@user:server`, as synapse-admin's CSV holds it) gives its
+        // local part.
+        given if matches!(rules.username, UsernameRule::Localpart { .. }) => {
+            Some((matrix_localpart(given), false))
+        }
         given => Some((given, false)),
     }
+}
+
+/// The local part of a full Matrix user ID (`@user:server` gives `user`); anything else
+/// as it is.
+pub fn matrix_localpart(name: &str) -> &str {
+    name.strip_prefix('@')
+        .and_then(|rest| rest.split_once(':'))
+        .map_or(name, |(local, _)| local)
 }
 
 /// The checks of [`validate_with`], building nothing but the problems.
 fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email);
+    // A target whose identity is the user name (Synapse) may not need an address: an
+    // empty one is then no problem.
+    let no_address = email.is_empty()
+        && !rules.required.contains(&Field::Email)
+        && rules.username != UsernameRule::Ignored;
     match check_email(email) {
+        _ if no_address => {}
         Err(p) => problems.push(problem(Field::Email, p)),
         Ok(domain) => {
             if rules.strict_email {
@@ -673,7 +693,9 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
                         problems.push(problem(Field::Username, p));
                     }
                 }
-                None if rules.required.contains(&Field::Username) && !from_address => {
+                None if rules.required.contains(&Field::Username)
+                    && (!from_address || email.is_empty()) =>
+                {
                     problems.push(problem(Field::Username, "missing"));
                 }
                 None => {}
