@@ -533,7 +533,10 @@ mod vendor_formats {
     #[test]
     fn google_workspace_upload() {
         let (t, layout) = load_layout("google-workspace.csv");
-        assert_eq!((layout.delimiter, layout.skip_lines, layout.header), (b',', 0, true));
+        assert_eq!(
+            (layout.delimiter, layout.skip_lines, layout.header),
+            (b',', 0, true)
+        );
         assert_eq!(t.records.len(), 20);
         assert_eq!(t.width, 27);
         expect(
@@ -594,7 +597,10 @@ mod vendor_formats {
     fn entra_bulk_create() {
         let (t, layout) = load_layout("entra-bulk-create.csv");
         // The `version:v1.0` line is a preamble; the header below it is found.
-        assert_eq!((layout.delimiter, layout.skip_lines, layout.header), (b',', 1, true));
+        assert_eq!(
+            (layout.delimiter, layout.skip_lines, layout.header),
+            (b',', 1, true)
+        );
         assert_eq!(t.records.len(), 20);
         let upn = "User name [userPrincipalName] Required";
         let pw = "Initial password [passwordProfile] Required";
@@ -758,7 +764,11 @@ mod vendor_formats {
         // Synapse needs no address: every row is valid, and a full Matrix ID gives its
         // local part.
         let synapse = TargetKind::by_id("synapse").unwrap();
-        let users = valid_users(&t, &mapping(&t, "synapse"), &synapse.rules(&Settings::new()));
+        let users = valid_users(
+            &t,
+            &mapping(&t, "synapse"),
+            &synapse.rules(&Settings::new()),
+        );
         assert_eq!(users.len(), 20);
         assert_eq!(column(&t, 0)[3], "@lukasz.zolc:matrix.example.org");
         assert_eq!(users[3].username.as_deref(), Some("lukasz.zolc"));
@@ -785,11 +795,21 @@ mod vendor_formats {
         let (t, _) = load("passwords-with-spaces.csv");
         assert_eq!(
             column(&t, 1),
-            [" lead-space-Pw1", "trail-space-Pw2 ", "  both-Pw3  ", "plain-Pw4"]
+            [
+                " lead-space-Pw1",
+                "trail-space-Pw2 ",
+                "  both-Pw3  ",
+                "plain-Pw4"
+            ]
         );
         assert_eq!(
             passwords(&t, "aurora"),
-            [" lead-space-Pw1", "trail-space-Pw2 ", "  both-Pw3  ", "plain-Pw4"]
+            [
+                " lead-space-Pw1",
+                "trail-space-Pw2 ",
+                "  both-Pw3  ",
+                "plain-Pw4"
+            ]
         );
         // Unquoted fields are still trimmed (the seed's `email | password` lines).
         let (t, _) = load("seed-pipe.txt");

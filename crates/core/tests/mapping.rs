@@ -485,7 +485,10 @@ fn annotated_headers_name_their_fields() {
         ("Recovery Phone [MUST BE IN THE E.164 FORMAT]", None),
         ("Name [displayName] Required", Some(Name)),
         ("User name [userPrincipalName] Required", Some(Email)),
-        ("Initial password [passwordProfile] Required", Some(Password)),
+        (
+            "Initial password [passwordProfile] Required",
+            Some(Password),
+        ),
         ("Block sign in (Yes/No) [accountEnabled] Required", None),
         ("First name [givenName]", Some(FirstName)),
         ("Last name [surname]", Some(LastName)),
@@ -526,6 +529,9 @@ fn a_display_name_column_wins_over_first_and_last_names_and_the_page_says_so() {
         ))
     );
     // First and last names alone are simply joined: nothing to say.
-    let t = load("First name,Last name,Email\nGina,Müller,gina@example.com\n", true);
+    let t = load(
+        "First name,Last name,Email\nGina,Müller,gina@example.com\n",
+        true,
+    );
     assert_eq!(Mapping::auto(&t).name_source(&t), None);
 }

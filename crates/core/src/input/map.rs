@@ -611,9 +611,7 @@ impl Guess {
     fn reason(&self, table: &Table) -> &'static str {
         match table.header.as_ref().and_then(|h| h.get(self.column)) {
             None => "The file has no header line: it was taken from its values alone.",
-            Some(name)
-                if header_kinds(name).contains(&(self.field, HeaderKind::Partial)) =>
-            {
+            Some(name) if header_kinds(name).contains(&(self.field, HeaderKind::Partial)) => {
                 "Its name only mentions it among other words."
             }
             Some(_) => "No column's name says so: it was taken from its values alone.",

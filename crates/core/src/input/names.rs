@@ -264,3 +264,62 @@ pub fn header_kinds(header: &str) -> Vec<(Field, HeaderKind)> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_are_set_apart() {
+        let parts = |h: &str| header_parts(h);
+        assert_eq!(
+            parts("First Name [Required]"),
+            ("First Name".into(), vec!["Required".into()])
+        );
+        assert_eq!(
+            parts("Name [displayName] Required"),
+            ("Name".into(), vec!["displayName".into()])
+        );
+        assert_eq!(
+            parts("Block sign in (Yes/No) [accountEnabled] Required"),
+            ("Block sign in".into(), vec!["accountEnabled".into()])
+        );
+        assert_eq!(
+            parts("Recovery Phone [MUST BE IN THE E.164 FORMAT]"),
+            (
+                "Recovery Phone".into(),
+                vec!["MUST BE IN THE E.164 FORMAT".into()]
+            )
+        );
+        assert_eq!(parts("E-mail - required"), ("E-mail".into(), vec![]));
+        assert_eq!(parts("Quota (MB) optional"), ("Quota".into(), vec![]));
+        // A lone "Required" is a name, not an annotation.
+        assert_eq!(parts("Required"), ("Required".into(), vec![]));
+        assert_eq!(
+            parts("Password [unclosed"),
+            ("Password".into(), vec!["unclosed".into()])
+        );
+        assert_eq!(parts("a ) b ] c"), ("a ) b ] c".into(), vec![]));
+        assert_eq!(
+            parts("Prénom [obligatoire]"),
+            ("Prénom".into(), vec!["obligatoire".into()])
+        );
+        assert_eq!(
+            parts("Zoë Ångström Required"),
+            ("Zoë Ångström".into(), vec![])
+        );
+    }
+
+    proptest::proptest! {
+        /// Any header, whatever its brackets and characters: no panic, and the plain
+        /// name is a part of the header's text.
+        #[test]
+        fn any_header_is_taken_apart_without_panic(h in "\\PC{0,40}|[\\[\\]() a-zA-Zé-]{0,40}") {
+            let (plain, inside) = header_parts(&h);
+            proptest::prop_assert!(plain.chars().count() <= h.chars().count());
+            proptest::prop_assert!(inside.iter().all(|t| !t.is_empty()));
+            let _ = header_kinds(&h);
+            let _ = header_match(&h);
+        }
+    }
+}

@@ -1789,6 +1789,54 @@ mod tests {
     }
 
     #[test]
+    fn quoted_fields_keep_their_spaces() {
+        let t = read(
+            b"email,password,name\n\
+              lead@x.y,\" lead-space-Pw1\",Lead\n\
+              trail@x.y,\"trail-space-Pw2 \", Trail \n\
+              \"both@x.y\",\"  both \"\"Pw3\"\"  \",\" Both \"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&t),
+            [
+                ["lead@x.y", " lead-space-Pw1", "Lead"],
+                ["trail@x.y", "trail-space-Pw2 ", "Trail"],
+                ["both@x.y", "  both \"Pw3\"  ", " Both "],
+            ]
+        );
+        assert_eq!(quoted_fields(b"a,\" b\",c", b','), [false, true, false]);
+        assert_eq!(quoted_fields(b"\"a\"\"\",\"unclosed", b','), [true, false]);
+        assert_eq!(quoted_fields(b"a;\"b;c\";d", b';'), [false, true, false]);
+    }
+
+    proptest::proptest! {
+        /// A quoted field reads as the `csv` crate unquotes it, spaces and all (only
+        /// unquoted fields are trimmed).
+        #[test]
+        fn quoted_fields_read_as_the_csv_crate_unquotes_them(
+            cells in proptest::collection::vec("[ a-z\"Pw1,]{0,8}", 2..5),
+        ) {
+            let line: Vec<String> = cells
+                .iter()
+                .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                .collect();
+            let text = format!("a@x.y,{}\nb@x.y,{}\n", line.join(","), line.join(","));
+            let layout = Layout { delimiter: b',', skip_lines: 0, header: false, literal_quotes: false };
+            let t = parse_layout(&text, layout).unwrap();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            for (record, want) in t.records.iter().zip(reader.records()) {
+                let want = want.unwrap();
+                let got: Vec<&str> = record.fields.iter().collect();
+                let want: Vec<&str> = want.iter().collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
+    }
+
+    #[test]
     fn real_multiline_fields_are_not_broken() {
         let t = read(b"email,password,note\na@x.y,p,\"first line\nsecond line\"\nb@x.y,q,\"x\"\n")
             .unwrap();
