@@ -378,6 +378,27 @@ mod never_guessed {
     }
 
     #[test]
+    fn a_guess_the_admin_confirmed_is_asked_no_more() {
+        // Column "Stufe" chosen for the role in its select: the admin's own say.
+        let t = load("Mail;Kennwort;Stufe\nann@example.com;pw-1;2\n", true);
+        let mut m = Mapping::auto(&t);
+        assert_eq!(m.columns, [Some(Email), Some(Password), None]);
+        m.columns[2] = Some(Role);
+        let stufe = Guess {
+            field: Role,
+            column: 2,
+        };
+        assert_eq!(m.guesses(&t), [stufe]);
+        assert_eq!(m.open_guesses(&t, &[stufe]), []);
+        // Confirming another column for it does not count.
+        let other = Guess {
+            field: Role,
+            column: 1,
+        };
+        assert_eq!(m.open_guesses(&t, &[other]), [stufe]);
+    }
+
+    #[test]
     fn names_ids_dates_and_phone_numbers_never_become_passwords() {
         let t = load(
             "ann@example.com,Ann,10023,2024-01-05,+1 555 0100\n\

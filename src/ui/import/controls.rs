@@ -30,14 +30,20 @@ enum Ask {
     Cancel,
 }
 
-/// The question for the first column the mapping took from its values alone (see
-/// `Mapping::guesses`), if any.
+/// The question for the first column the mapping took from its values alone and the
+/// admin has not confirmed (see `Mapping::open_guesses`), if any.
 fn guess_question(state: AppState) -> Option<String> {
-    let mapping = state.sheet.mapping.get_untracked();
-    state.sheet.sheet.with_value(|sheet| {
-        let table = &sheet.as_ref()?.table;
-        mapping.guesses(table).first().map(|g| g.question(table))
+    crate::ui::mapping::open_guesses(state, |table, guesses| {
+        guesses.first().map(|g| g.question(table))
     })
+    .flatten()
+}
+
+/// The admin said yes: the guess asked about (the first open one) is confirmed.
+fn confirm_first_guess(state: AppState) {
+    crate::ui::mapping::open_guesses(state, |table, guesses| {
+        crate::ui::mapping::confirm(table, &guesses[..guesses.len().min(1)])
+    });
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
@@ -136,7 +142,17 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         let asked = ask.get_untracked();
         ask.set(None);
         match (asked, yes) {
-            (Some(Ask::Guess(_)), true) => send(),
+            // Each guess is asked in turn, then the run history's question, if any.
+            (Some(Ask::Guess(_)), true) => {
+                confirm_first_guess(state);
+                match guess_question(state) {
+                    Some(question) => {
+                        ask.set(Some(Ask::Guess(question)));
+                        focus::focus_soon(CONFIRM_NO);
+                    }
+                    None => send(),
+                }
+            }
             (Some(Ask::Guess(_)), false) => focus::focus_soon(START),
             (Some(Ask::Resend(_)), true) => {
                 focus.follow();

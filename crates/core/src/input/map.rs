@@ -43,6 +43,14 @@ impl Mapping {
         Scores::of(table).guesses(self)
     }
 
+    /// [`Mapping::guesses`] but those the admin has confirmed: chosen in the column's
+    /// select, or answered yes when Start asked.
+    pub fn open_guesses(&self, table: &Table, confirmed: &[Guess]) -> Vec<Guess> {
+        let mut guesses = self.guesses(table);
+        guesses.retain(|g| !confirmed.contains(g));
+        guesses
+    }
+
     /// Where the name comes from, when a name column and first or last name columns could
     /// all give it: (the name column, the sentence). A file's own name column wins over
     /// joining its first and last names, which then fill only rows whose name cell is
