@@ -764,17 +764,32 @@ mod vendor_formats {
         // Synapse needs no address: every row is valid, and a full Matrix ID gives its
         // local part.
         let synapse = TargetKind::by_id("synapse").unwrap();
-        let users = valid_users(
-            &t,
-            &mapping(&t, "synapse"),
-            &synapse.rules(&Settings::new()),
-        );
+        let on = |server: &str| {
+            let mut settings = Settings::new();
+            settings.insert("server_name".into(), server.into());
+            synapse.rules(&settings)
+        };
+        let users = valid_users(&t, &mapping(&t, "synapse"), &on("matrix.example.org"));
         assert_eq!(users.len(), 20);
         assert_eq!(column(&t, 0)[3], "@lukasz.zolc:matrix.example.org");
         assert_eq!(users[3].username.as_deref(), Some("lukasz.zolc"));
         assert_eq!(users[0].username.as_deref(), Some("gina.mueller"));
         assert_eq!(users[0].name.as_deref(), Some("Gina Müller"));
         assert!(users.iter().all(|u| u.email.is_empty()));
+        // A full ID on another server is refused; while the server is not known, a full
+        // ID cannot be checked. Plain local parts are fine either way.
+        let m = mapping(&t, "synapse");
+        let elsewhere = plan_with(&t, &m, &on("other.example"));
+        assert_eq!(
+            elsewhere[3].problems_text(),
+            "username (column \"id\"): \"@lukasz.zolc:matrix.example.org\" is a Matrix ID on matrix.example.org; accounts are created on other.example: refused"
+        );
+        assert!(elsewhere[0].is_valid());
+        let unknown = plan_with(&t, &m, &synapse.rules(&Settings::new()));
+        assert!(unknown[3]
+            .problems_text()
+            .contains("is a full Matrix ID: fill in Server name so that its server (matrix.example.org) can be checked"));
+        assert_eq!(unknown.iter().filter(|r| r.is_valid()).count(), 15);
         expect(
             &t,
             "aurora",

@@ -22,8 +22,10 @@ test('synapse-admin CSV without e-mail addresses creates its accounts on a real 
     { id: `@jose.garcia-${tag}:${admin.serverName}`, local: `jose.garcia-${tag}`, name: 'José García', password: `Tr02#esoj-Qz74-${tag}` },
     { id: `renee.dubois-${tag}`, local: `renee.dubois-${tag}`, name: 'Renée Dubois', password: `Tr03#eener-Qz14-${tag}` },
   ];
+  // A full ID on another server: creating its local part here would be someone else.
+  const foreign = { id: `@anais.noel-${tag}:elsewhere.example`, local: `anais.noel-${tag}`, name: 'Anaïs Noël', password: `Tr12#sia-Qz56-${tag}` };
   const csv =
-    ['id,displayname,password,is_guest,admin,deactivated', ...rows.map((r) => `${r.id},${r.name},"${r.password}",false,false,false`)].join(
+    ['id,displayname,password,is_guest,admin,deactivated', ...[...rows, foreign].map((r) => `${r.id},${r.name},"${r.password}",false,false,false`)].join(
       '\n',
     ) + '\n';
 
@@ -37,15 +39,21 @@ test('synapse-admin CSV without e-mail addresses creates its accounts on a real 
   await expect(columnSelect(page, 'password')).toHaveValue('password');
   await page.getByLabel('Server URL', { exact: true }).fill(synapseUrl());
   await page.getByLabel('Access token', { exact: true }).fill(admin.accessToken);
-  await page.getByLabel('Access token', { exact: true }).press('Tab');
+  // Until the server is named, a full ID cannot be checked.
+  await expect(controls(page).rowsTable.getByText('invalid', { exact: true })).toHaveCount(2);
+  await page.getByLabel('Server name', { exact: true }).fill(admin.serverName);
+  await page.getByLabel('Server name', { exact: true }).press('Tab');
   await waitForFileRead(page);
-  // No row is invalid for want of an address.
-  await expect(controls(page).rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+  // No row is invalid for want of an address; only the ID on another server is refused.
+  await expect(controls(page).rowsTable.getByText('invalid', { exact: true })).toHaveCount(1);
+  let table = await readRows(page);
+  expect(table[3].Message).toContain(`is a Matrix ID on elsewhere.example; accounts are created on ${admin.serverName}: refused`);
 
   await controls(page).start.click();
-  await waitForImportFinished(page, rows.length);
-  const table = await readRows(page);
-  expect(table.map((r) => statusWord(r.Status))).toEqual(['created', 'created', 'created']);
+  await waitForImportFinished(page, rows.length + 1);
+  table = await readRows(page);
+  expect(table.map((r) => statusWord(r.Status))).toEqual(['created', 'created', 'created', 'invalid']);
+  expect(await adminGetUser(admin.accessToken, `@${foreign.local}:${admin.serverName}`)).toBeUndefined();
 
   for (const r of rows) {
     const userId = `@${r.local}:${admin.serverName}`;

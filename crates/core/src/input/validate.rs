@@ -62,6 +62,10 @@ pub struct Rules {
     /// A target's own checks of field values (a profile's `check` and `max_len`).
     pub checks: Vec<FieldCheck>,
     pub defaults: Defaults,
+    /// The Matrix server the accounts are created on, when the admin has said it (the
+    /// Synapse preset's Server name): a user name written as a full `@user:server` ID is
+    /// checked against it. `None` when unknown.
+    pub home_server: Option<String>,
 }
 
 /// How a field's values are checked before anything is sent (a profile's `check`).
@@ -142,6 +146,7 @@ impl Rules {
             username: UsernameRule::Ignored,
             checks: Vec::new(),
             defaults: Defaults::default(),
+            home_server: None,
         }
     }
 }
@@ -557,6 +562,26 @@ pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r
     }
 }
 
+/// What is wrong with a user name written as a full Matrix ID (`@user:server`) for a
+/// Synapse-like target: an ID on another server than the one the accounts are created on
+/// is refused (creating `user` here would be another person's account), and while that
+/// server is not known the ID cannot be checked. `None` for a plain local part.
+fn foreign_matrix_id(written: &str, rules: &Rules) -> Option<String> {
+    if !matches!(rules.username, UsernameRule::Localpart { .. }) {
+        return None;
+    }
+    let (_, server) = written.strip_prefix('@')?.split_once(':')?;
+    match rules.home_server.as_deref() {
+        Some(home) if home.eq_ignore_ascii_case(server) => None,
+        Some(home) => Some(format!(
+            "\"{written}\" is a Matrix ID on {server}; accounts are created on {home}: refused"
+        )),
+        None => Some(format!(
+            "\"{written}\" is a full Matrix ID: fill in Server name so that its server ({server}) can be checked"
+        )),
+    }
+}
+
 /// The local part of a full Matrix user ID (`@user:server` gives `user`); anything else
 /// as it is.
 pub fn matrix_localpart(name: &str) -> &str {
@@ -682,6 +707,12 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
                 _ => (n.chars().count() > MAX_LOCAL_CHARS)
                     .then(|| format!("is longer than {MAX_LOCAL_CHARS} characters")),
             };
+            if let Some(p) = (!derived)
+                .then(|| foreign_matrix_id(row.get(Field::Username), rules))
+                .flatten()
+            {
+                problems.push(problem(Field::Username, p));
+            }
             match &name {
                 Some(n) => {
                     if let Some(p) = problem_of(n) {
