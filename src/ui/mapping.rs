@@ -74,6 +74,8 @@ fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
     let s = state.sheet;
     Memo::new(move |_| {
         s.detected.track();
+        // A guess confirmed when Start asked is no question once the run starts.
+        state.run.active.track();
         let mapping = s.mapping.get();
         let guesses = open_guesses(state, |table, guesses| {
             guesses

@@ -205,6 +205,8 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
       .getByRole('button', { name: 'Yes, import with this column' })
       .click();
     await waitForImportFinished(page, lines.length);
+    // Confirmed: the question under the select is gone.
+    await expect(columnSelect(page, 'Column 2')).toHaveAccessibleDescription('');
     const rows = await readRows(page);
     expect(rows.map((r) => statusWord(r.Status))).toEqual(['created', 'created', 'created']);
     const users = (await sandboxState()).aurora.users;
