@@ -1,9 +1,13 @@
 //! The column mapping (one select per column, named by the column's header or
-//! "Column N", with a note under it when another column competes for its field), the
+//! "Column N", with a note under it when another column competes for its field, or a
+//! question when a password or another guarded field was taken from its values alone), the
 //! checks and defaults that apply to every row, and the template.
 
+use std::cell::RefCell;
+
 use leptos::prelude::*;
-use roster_core::input::map::{Field, Mapping};
+use roster_core::input::map::{Field, Guess, Mapping, GUARDED};
+use roster_core::input::read::Table;
 
 use super::sheet;
 use super::state::AppState;
@@ -27,19 +31,71 @@ fn field_label(f: Field) -> &'static str {
     }
 }
 
-/// The close calls of the current mapping (see `Mapping::competitions`), as (the chosen
-/// column, the sentence). Recomputed when the file or the mapping changes.
+thread_local! {
+    /// The guarded columns the admin has confirmed in this tab (chosen in a select, or
+    /// answered yes when Start asked), by the file's memory key (column names or count).
+    static CONFIRMED: RefCell<Vec<(String, Guess)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Records that the admin confirmed `guesses` for `table`.
+pub fn confirm(table: &Table, guesses: &[Guess]) {
+    let key = Mapping::memory_key(table);
+    CONFIRMED.with_borrow_mut(|all| {
+        for g in guesses {
+            if !all.iter().any(|(k, c)| *k == key && c == g) {
+                all.push((key.clone(), *g));
+            }
+        }
+    });
+}
+
+/// The current mapping's guesses the admin has not confirmed (see
+/// `Mapping::open_guesses`), with the table.
+pub fn open_guesses<T>(state: AppState, then: impl FnOnce(&Table, &[Guess]) -> T) -> Option<T> {
+    let mapping = state.sheet.mapping.get_untracked();
+    state.sheet.sheet.with_value(|sheet| {
+        let table = &sheet.as_ref()?.table;
+        let key = Mapping::memory_key(table);
+        let confirmed: Vec<Guess> = CONFIRMED.with_borrow(|all| {
+            all.iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, g)| *g)
+                .collect()
+        });
+        Some(then(table, &mapping.open_guesses(table, &confirmed)))
+    })
+}
+
+/// The close calls of the current mapping (see `Mapping::competitions`) and its guesses
+/// (a password, role, quota, tenant or package column chosen from its values alone, see
+/// `Mapping::guesses`: asked as a question), as (the column, the sentence). Recomputed
+/// when the file or the mapping changes.
 fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
     let s = state.sheet;
     Memo::new(move |_| {
         s.detected.track();
+        // A guess confirmed when Start asked is no question once the run starts.
+        state.run.active.track();
         let mapping = s.mapping.get();
+        let guesses = open_guesses(state, |table, guesses| {
+            guesses
+                .iter()
+                .map(|g| (g.column, g.note(table)))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
         s.sheet.with_value(|sheet| {
             sheet.as_ref().map_or_else(Vec::new, |sheet| {
-                mapping
-                    .competitions(&sheet.table)
-                    .iter()
-                    .map(|c| (c.chosen, c.message(&sheet.table)))
+                let table = &sheet.table;
+                guesses
+                    .into_iter()
+                    .chain(
+                        mapping
+                            .competitions(table)
+                            .iter()
+                            .map(|c| (c.chosen, c.message(table))),
+                    )
+                    .chain(mapping.name_source(table))
                     .collect()
             })
         })
@@ -145,7 +201,23 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
     let active = Signal::from(state.run.active);
     let mapping_locked = Signal::derive(move || active.get() || s.busy.get().is_some());
     let fields = Signal::derive(move || state.form.target.with(|k| k.fields()));
-    let set_mapping = Callback::new(move |(index, field)| sheet::set_mapping(state, index, field));
+    let set_mapping = Callback::new(move |(index, field): (usize, Option<Field>)| {
+        // A guarded field the admin picks for a column is the admin's own say.
+        if let Some(field) = field.filter(|f| GUARDED.contains(f)) {
+            s.sheet.with_value(|sheet| {
+                if let Some(sheet) = sheet {
+                    confirm(
+                        &sheet.table,
+                        &[Guess {
+                            field,
+                            column: index,
+                        }],
+                    );
+                }
+            });
+        }
+        sheet::set_mapping(state, index, field)
+    });
     let replan = Callback::new(move |()| sheet::replan(state));
     let save_template = move |_| {
         let kind = state.form.target.get_untracked();

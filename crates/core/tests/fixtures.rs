@@ -461,3 +461,373 @@ mod issue11 {
         assert!(rows[5].excluded && !rows[4].excluded);
     }
 }
+
+/// Issue 21: the files the big consoles hand out (see generate.py for each header's
+/// documentation). Each loads with its header found, and each field of each target that
+/// can take it is fed from the right column, named here by its header.
+mod vendor_formats {
+    use super::*;
+    use roster_core::input::read::Layout;
+    use Field::*;
+
+    fn load_layout(name: &str) -> (Table, Layout) {
+        let (table, _, layout) = read_with(&bytes(name), &ReadOptions::default()).unwrap();
+        (table, layout)
+    }
+
+    /// The mapping the page makes for a target: among the fields its rules map (a
+    /// target's own fields, and the first and last names joined into the name).
+    fn mapping(t: &Table, target: &str) -> Mapping {
+        let kind = TargetKind::by_id(target).unwrap();
+        Mapping::auto_for(t, kind.rules(&Settings::new()).mapped_fields())
+    }
+
+    /// Which column (by its header) feeds each of the target's fields, in the target's
+    /// order of fields, then the first and last names (joined into the name).
+    fn fed(t: &Table, target: &str) -> Vec<(Field, Option<String>)> {
+        let kind = TargetKind::by_id(target).unwrap();
+        let m = mapping(t, target);
+        let mut fields = kind.fields();
+        for f in [FirstName, LastName] {
+            if !fields.contains(&f) {
+                fields.push(f);
+            }
+        }
+        fields
+            .into_iter()
+            .map(|f| {
+                let header = m
+                    .column_of(f)
+                    .map(|c| t.header.as_ref().unwrap()[c].clone());
+                (f, header)
+            })
+            .collect()
+    }
+
+    fn expect(t: &Table, target: &str, want: &[(Field, Option<&str>)]) {
+        let want: Vec<(Field, Option<String>)> = want
+            .iter()
+            .map(|(f, h)| (*f, h.map(str::to_owned)))
+            .collect();
+        assert_eq!(fed(t, target), want, "{target}");
+        // Every field is fed from its header: nothing is guessed.
+        assert_eq!(mapping(t, target).guesses(t), [], "{target}");
+    }
+
+    /// The rows' passwords as the target would send them.
+    fn passwords(t: &Table, target: &str) -> Vec<String> {
+        let kind = TargetKind::by_id(target).unwrap();
+        let mut settings = Settings::new();
+        for s in kind.settings() {
+            settings.insert(s.id.clone(), "1".into());
+        }
+        valid_users(t, &mapping(t, target), &kind.rules(&settings))
+            .into_iter()
+            .map(|u| u.password)
+            .collect()
+    }
+
+    const GOOGLE_EMAIL: &str = "Email Address [Required]";
+    const GOOGLE_PASSWORD: &str = "Password [Required]";
+
+    #[test]
+    fn google_workspace_upload() {
+        let (t, layout) = load_layout("google-workspace.csv");
+        assert_eq!(
+            (layout.delimiter, layout.skip_lines, layout.header),
+            (b',', 0, true)
+        );
+        assert_eq!(t.records.len(), 20);
+        assert_eq!(t.width, 27);
+        expect(
+            &t,
+            "aurora",
+            &[
+                (Email, Some(GOOGLE_EMAIL)),
+                (Password, Some(GOOGLE_PASSWORD)),
+                (Role, None),
+                (QuotaMb, None),
+                (TenantId, None),
+                (FirstName, Some("First Name [Required]")),
+                (LastName, Some("Last Name [Required]")),
+            ],
+        );
+        expect(
+            &t,
+            "mumara",
+            &[
+                (Name, None),
+                (FirstName, Some("First Name [Required]")),
+                (LastName, Some("Last Name [Required]")),
+                (Email, Some(GOOGLE_EMAIL)),
+                (Password, Some(GOOGLE_PASSWORD)),
+                (PackageId, None),
+                (Timezone, None),
+                (LoginIps, None),
+            ],
+        );
+        for target in ["keycloak", "synapse"] {
+            expect(
+                &t,
+                target,
+                &[
+                    (Username, None),
+                    (Email, Some(GOOGLE_EMAIL)),
+                    (Password, Some(GOOGLE_PASSWORD)),
+                    (Name, None),
+                    (FirstName, Some("First Name [Required]")),
+                    (LastName, Some("Last Name [Required]")),
+                ],
+            );
+        }
+        // The accounts get the file's passwords, never a first name.
+        let sent = passwords(&t, "aurora");
+        assert_eq!(sent.len(), 20);
+        assert_eq!(sent[0], "Tr01#anig-Qz37!");
+        assert_eq!(sent, column(&t, 3));
+        // Mumara joins the first and last names.
+        // The first and last names are joined into the name, for every target.
+        for target in ["mumara", "keycloak", "graph"] {
+            let m = mapping(&t, target);
+            assert_eq!(m.apply(&t.records[0]).get(Name), "Gina Müller", "{target}");
+        }
+    }
+
+    #[test]
+    fn entra_bulk_create() {
+        let (t, layout) = load_layout("entra-bulk-create.csv");
+        // The `version:v1.0` line is a preamble; the header below it is found.
+        assert_eq!(
+            (layout.delimiter, layout.skip_lines, layout.header),
+            (b',', 1, true)
+        );
+        assert_eq!(t.records.len(), 20);
+        let upn = "User name [userPrincipalName] Required";
+        let pw = "Initial password [passwordProfile] Required";
+        let name = "Name [displayName] Required";
+        expect(
+            &t,
+            "aurora",
+            &[
+                (Email, Some(upn)),
+                (Password, Some(pw)),
+                (Role, None),
+                (QuotaMb, None),
+                (TenantId, None),
+                (FirstName, Some("First name [givenName]")),
+                (LastName, Some("Last name [surname]")),
+            ],
+        );
+        expect(
+            &t,
+            "mumara",
+            &[
+                (Name, Some(name)),
+                (FirstName, Some("First name [givenName]")),
+                (LastName, Some("Last name [surname]")),
+                (Email, Some(upn)),
+                (Password, Some(pw)),
+                (PackageId, None),
+                (Timezone, None),
+                (LoginIps, None),
+            ],
+        );
+        expect(
+            &t,
+            "graph",
+            &[
+                (Email, Some(upn)),
+                (Password, Some(pw)),
+                (Name, Some(name)),
+                (Username, None),
+                (FirstName, Some("First name [givenName]")),
+                (LastName, Some("Last name [surname]")),
+            ],
+        );
+        assert_eq!(passwords(&t, "graph"), column(&t, 2));
+        // "Country or region" feeds nothing.
+        let m = Mapping::auto_for(&t, &Field::ALL);
+        assert_eq!(m.columns[11], None);
+    }
+
+    #[test]
+    fn okta_user_import() {
+        let (t, layout) = load_layout("okta-import.csv");
+        assert_eq!((layout.skip_lines, layout.header), (0, true));
+        assert_eq!(t.records.len(), 20);
+        // No password column: the password is never taken from another one.
+        expect(
+            &t,
+            "aurora",
+            &[
+                (Email, Some("email")),
+                (Password, None),
+                (Role, None),
+                (QuotaMb, None),
+                (TenantId, None),
+                (FirstName, Some("firstName")),
+                (LastName, Some("lastName")),
+            ],
+        );
+        expect(
+            &t,
+            "mumara",
+            &[
+                (Name, Some("displayName")),
+                (FirstName, Some("firstName")),
+                (LastName, Some("lastName")),
+                (Email, Some("email")),
+                (Password, None),
+                (PackageId, None),
+                (Timezone, Some("timezone")),
+                (LoginIps, None),
+            ],
+        );
+        expect(
+            &t,
+            "keycloak",
+            &[
+                (Username, None),
+                (Email, Some("email")),
+                (Password, None),
+                (Name, Some("displayName")),
+                (FirstName, Some("firstName")),
+                (LastName, Some("lastName")),
+            ],
+        );
+    }
+
+    #[test]
+    fn jumpcloud_user_import() {
+        let (t, layout) = load_layout("jumpcloud-import.csv");
+        assert_eq!((layout.skip_lines, layout.header), (0, true));
+        assert_eq!(t.records.len(), 20);
+        expect(
+            &t,
+            "aurora",
+            &[
+                (Email, Some("Email")),
+                (Password, Some("Password")),
+                (Role, None),
+                (QuotaMb, None),
+                (TenantId, None),
+                (FirstName, Some("FirstName")),
+                (LastName, Some("LastName")),
+            ],
+        );
+        expect(
+            &t,
+            "gitlab",
+            &[
+                (Username, Some("Username")),
+                (Email, Some("Email")),
+                (Name, None),
+                (Password, Some("Password")),
+                (FirstName, Some("FirstName")),
+                (LastName, Some("LastName")),
+            ],
+        );
+        expect(
+            &t,
+            "mumara",
+            &[
+                (Name, None),
+                (FirstName, Some("FirstName")),
+                (LastName, Some("LastName")),
+                (Email, Some("Email")),
+                (Password, Some("Password")),
+                (PackageId, None),
+                (Timezone, None),
+                (LoginIps, None),
+            ],
+        );
+        assert_eq!(passwords(&t, "aurora"), column(&t, 4));
+    }
+
+    #[test]
+    fn synapse_admin_csv() {
+        let (t, layout) = load_layout("synapse-admin.csv");
+        assert_eq!((layout.skip_lines, layout.header), (0, true));
+        assert_eq!(t.records.len(), 20);
+        expect(
+            &t,
+            "synapse",
+            &[
+                (Username, Some("id")),
+                (Email, None),
+                (Password, Some("password")),
+                (Name, Some("displayname")),
+                (FirstName, None),
+                (LastName, None),
+            ],
+        );
+        // Synapse needs no address: every row is valid, and a full Matrix ID gives its
+        // local part.
+        let synapse = TargetKind::by_id("synapse").unwrap();
+        let on = |server: &str| {
+            let mut settings = Settings::new();
+            settings.insert("server_name".into(), server.into());
+            synapse.rules(&settings)
+        };
+        let users = valid_users(&t, &mapping(&t, "synapse"), &on("matrix.example.org"));
+        assert_eq!(users.len(), 20);
+        assert_eq!(column(&t, 0)[3], "@lukasz.zolc:matrix.example.org");
+        assert_eq!(users[3].username.as_deref(), Some("lukasz.zolc"));
+        assert_eq!(users[0].username.as_deref(), Some("gina.mueller"));
+        assert_eq!(users[0].name.as_deref(), Some("Gina Müller"));
+        assert!(users.iter().all(|u| u.email.is_empty()));
+        // A full ID on another server is refused; while the server is not known, a full
+        // ID cannot be checked. Plain local parts are fine either way.
+        let m = mapping(&t, "synapse");
+        let elsewhere = plan_with(&t, &m, &on("other.example"));
+        assert_eq!(
+            elsewhere[3].problems_text(),
+            "username (column \"id\"): \"@lukasz.zolc:matrix.example.org\" is a Matrix ID on matrix.example.org; accounts are created on other.example: refused"
+        );
+        assert!(elsewhere[0].is_valid());
+        let unknown = plan_with(&t, &m, &synapse.rules(&Settings::new()));
+        assert!(unknown[3]
+            .problems_text()
+            .contains("is a full Matrix ID: fill in Server name so that its server (matrix.example.org) can be checked"));
+        assert_eq!(unknown.iter().filter(|r| r.is_valid()).count(), 15);
+        expect(
+            &t,
+            "aurora",
+            &[
+                (Email, None),
+                (Password, Some("password")),
+                (Role, None),
+                (QuotaMb, None),
+                (TenantId, None),
+                (FirstName, None),
+                (LastName, None),
+            ],
+        );
+    }
+
+    #[test]
+    fn quoted_passwords_keep_their_spaces() {
+        let (t, _) = load("passwords-with-spaces.csv");
+        assert_eq!(
+            column(&t, 1),
+            [
+                " lead-space-Pw1",
+                "trail-space-Pw2 ",
+                "  both-Pw3  ",
+                "plain-Pw4"
+            ]
+        );
+        assert_eq!(
+            passwords(&t, "aurora"),
+            [
+                " lead-space-Pw1",
+                "trail-space-Pw2 ",
+                "  both-Pw3  ",
+                "plain-Pw4"
+            ]
+        );
+        // Unquoted fields are still trimmed (the seed's `email | password` lines).
+        let (t, _) = load("seed-pipe.txt");
+        assert_eq!(column(&t, 1)[0], "p123");
+    }
+}

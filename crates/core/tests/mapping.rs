@@ -308,3 +308,251 @@ fn remembered_mapping_still_round_trips() {
         ["Email: column \"Login\" chosen; column \"Email\" also holds addresses."]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Issue 21: a password (or a role, a quota, a tenant, a package) is never guessed.
+
+mod never_guessed {
+    use super::*;
+    use roster_core::input::map::{mask, Guess, Scores};
+
+    fn fixture(name: &str) -> String {
+        let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read_to_string(&path).unwrap()
+    }
+
+    #[test]
+    fn the_google_file_without_its_header_line_gives_no_password() {
+        // The page once read this file as headerless and sent the first names as the
+        // passwords. Without the header, several columns look like passwords (employee
+        // ids, cost centres, org unit paths): none wins by a wide margin, so none is one.
+        let text = fixture("google-workspace.csv");
+        let body = text.split_once("\r\n").unwrap().1;
+        let t = load(body, false);
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(Password), None, "{:?}", m.columns);
+        assert_ne!(m.columns[0], Some(Password));
+    }
+
+    #[test]
+    fn first_names_with_digits_are_no_password_beside_a_password_column() {
+        // The issue's rows: first names like `Gina0` next to the real passwords.
+        let t = load(
+            "Gina0,Gina.Lee,gina@example.com,Xk8#pq2m-1\n\
+             Bob1,Bob.Ray,bob@example.com,Lm4$zz9w-2\n\
+             Cyd2,Cyd.Fox,cyd@example.com,Qa7!rt5y-3\n",
+            false,
+        );
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(Password), None, "{:?}", m.columns);
+    }
+
+    #[test]
+    fn a_headerless_password_that_wins_clearly_is_a_guess_to_confirm() {
+        let t = load(
+            "ann@example.com,Xk8#pq2m,Ann Lee\n\
+             bob@example.com,Lm4$zz9w,Bob Ray\n\
+             cyd@example.com,Qa7!rt5y,Cyd Fox\n",
+            false,
+        );
+        let m = Mapping::auto(&t);
+        assert_eq!(m.columns, [Some(Email), Some(Password), Some(Name)]);
+        let guesses = m.guesses(&t);
+        assert_eq!(
+            guesses,
+            [Guess {
+                field: Password,
+                column: 1
+            }]
+        );
+        assert_eq!(
+            guesses[0].note(&t),
+            "Password: is column 2 really it? The file has no header line: it was taken from its values alone."
+        );
+        let q = guesses[0].question(&t);
+        assert_eq!(
+            q,
+            "Send column 2 as the password? The file has no header line: it was taken from its values alone. Its first value, masked, looks like Aa9*aa9a (A a capital letter, a a small one, 9 a digit, * a sign, _ a space)."
+        );
+        assert!(!q.contains("Xk8#pq2m"));
+    }
+
+    #[test]
+    fn a_guess_the_admin_confirmed_is_asked_no_more() {
+        // Column "Stufe" chosen for the role in its select: the admin's own say.
+        let t = load("Mail;Kennwort;Stufe\nann@example.com;pw-1;2\n", true);
+        let mut m = Mapping::auto(&t);
+        assert_eq!(m.columns, [Some(Email), Some(Password), None]);
+        m.columns[2] = Some(Role);
+        let stufe = Guess {
+            field: Role,
+            column: 2,
+        };
+        assert_eq!(m.guesses(&t), [stufe]);
+        assert_eq!(m.open_guesses(&t, &[stufe]), []);
+        // Confirming another column for it does not count.
+        let other = Guess {
+            field: Role,
+            column: 1,
+        };
+        assert_eq!(m.open_guesses(&t, &[other]), [stufe]);
+    }
+
+    #[test]
+    fn names_ids_dates_and_phone_numbers_never_become_passwords() {
+        let t = load(
+            "ann@example.com,Ann,10023,2024-01-05,+1 555 0100\n\
+             bob@example.com,Bob,10024,2024-02-11,+1 555 0101\n\
+             cyd@example.com,Cyd,10025,2024-03-20,+1 555 0102\n",
+            false,
+        );
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(Password), None, "{:?}", m.columns);
+        // Even in two columns, a column of names is no password.
+        let t = load("ann@example.com,Ann\nbob@example.com,Bob\n", false);
+        assert_eq!(Mapping::auto(&t).column_of(Password), None);
+    }
+
+    #[test]
+    fn a_header_that_names_no_password_gives_none() {
+        let t = load(
+            "Email,Notes,Name\nann@example.com,Xk8#pq2m,Ann Lee\nbob@example.com,Lm4$zz9w,Bob Ray\n",
+            true,
+        );
+        assert_eq!(Mapping::auto(&t).column_of(Password), None);
+        // A header holding the word among others feeds it only when its cells fit: the
+        // flags of "Change Password at Next Sign-In" are no passwords.
+        let t = load(
+            "Email,Change Password at Next Sign-In\nann@example.com,TRUE\nbob@example.com,FALSE\n",
+            true,
+        );
+        assert_eq!(Mapping::auto(&t).column_of(Password), None);
+        let t = load(
+            "Email,Initial user password (temporary)\nann@example.com,Xk8#pq2m\n",
+            true,
+        );
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(Password), Some(1));
+        // Taken, but asked about: its name holds the word among others.
+        assert_eq!(
+            m.guesses(&t),
+            [Guess {
+                field: Password,
+                column: 1
+            }]
+        );
+    }
+
+    #[test]
+    fn a_partial_header_for_a_guarded_field_is_a_guess() {
+        let t = load(
+            "Email,Password,Mailbox quota in gigabytes for archive\nann@example.com,pw-1,500\n",
+            true,
+        );
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(QuotaMb), Some(2));
+        assert_eq!(
+            m.guesses(&t),
+            [Guess {
+                field: QuotaMb,
+                column: 2
+            }]
+        );
+        assert_eq!(
+            m.guesses(&t)[0].question(&t),
+            "Send column \"Mailbox quota in gigabytes for archive\" as the quota? Its name only mentions it among other words. Its first value is \"500\"."
+        );
+    }
+
+    #[test]
+    fn the_seed_format_is_no_guess() {
+        let t = load("a@localhost | p123\na2@localhost | p232\n", false);
+        let m = Mapping::auto(&t);
+        assert_eq!(m.columns, [Some(Email), Some(Password)]);
+        assert_eq!(m.guesses(&t), []);
+        assert_eq!(Scores::of(&t).guesses(&m), []);
+    }
+
+    #[test]
+    fn a_column_the_header_names_is_no_guess() {
+        let t = load("Email,Passwort\nann@example.com,Gina\n", true);
+        let m = Mapping::auto(&t);
+        assert_eq!(m.column_of(Password), Some(1));
+        assert_eq!(m.guesses(&t), []);
+    }
+
+    #[test]
+    fn masks_show_the_shape_only() {
+        assert_eq!(mask("Gina0"), "Aaaa9");
+        assert_eq!(mask(" pw-1 "), "_aa*9_");
+        assert_eq!(mask("Zoë"), "Aaa");
+        assert_eq!(mask(&"x".repeat(30)), format!("{}…", "a".repeat(24)));
+        assert_eq!(mask(""), "");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 21: header names with their annotations, and the API names in brackets.
+
+#[test]
+fn annotated_headers_name_their_fields() {
+    use roster_core::input::map::field_of_header;
+    for (header, field) in [
+        ("First Name [Required]", Some(FirstName)),
+        ("Last Name [Required]", Some(LastName)),
+        ("Email Address [Required]", Some(Email)),
+        ("Password [Required]", Some(Password)),
+        ("Password Hash Function [UPLOAD ONLY]", None),
+        ("Recovery Phone [MUST BE IN THE E.164 FORMAT]", None),
+        ("Name [displayName] Required", Some(Name)),
+        ("User name [userPrincipalName] Required", Some(Email)),
+        (
+            "Initial password [passwordProfile] Required",
+            Some(Password),
+        ),
+        ("Block sign in (Yes/No) [accountEnabled] Required", None),
+        ("First name [givenName]", Some(FirstName)),
+        ("Last name [surname]", Some(LastName)),
+        ("Country or region [country]", None),
+        ("[mail]", Some(Email)),
+        ("userPrincipalName", Some(Email)),
+        ("givenName", Some(FirstName)),
+        ("surname", Some(LastName)),
+        ("displayName", Some(Name)),
+        ("passwordProfile", Some(Password)),
+        ("E-mail (work) - required", Some(Email)),
+        ("Quota (MB)", Some(QuotaMb)),
+        ("Password [unclosed", Some(Password)),
+        ("Required", None),
+    ] {
+        assert_eq!(field_of_header(header), field, "{header:?}");
+    }
+}
+
+#[test]
+fn a_display_name_column_wins_over_first_and_last_names_and_the_page_says_so() {
+    let t = load(
+        "First name,Last name,Display name,Email\nGina,Müller,Gina M. (Sales),gina@example.com\nJosé,García,,jose@example.com\n",
+        true,
+    );
+    let m = Mapping::auto(&t);
+    assert_eq!(
+        m.columns,
+        [Some(FirstName), Some(LastName), Some(Name), Some(Email)]
+    );
+    assert_eq!(m.apply(&t.records[0]).get(Name), "Gina M. (Sales)");
+    assert_eq!(m.apply(&t.records[1]).get(Name), "José García");
+    assert_eq!(
+        m.name_source(&t),
+        Some((
+            2,
+            "Name: column \"Display name\" is used, the file's own name; column \"First name\" and column \"Last name\" fill only rows where it is empty.".to_owned()
+        ))
+    );
+    // First and last names alone are simply joined: nothing to say.
+    let t = load(
+        "First name,Last name,Email\nGina,Müller,gina@example.com\n",
+        true,
+    );
+    assert_eq!(Mapping::auto(&t).name_source(&t), None);
+}

@@ -26,14 +26,33 @@ use crate::ui::{resume, tabs};
 const REASON: &str = "start-reason";
 
 /// The question on screen, if any.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Ask {
     /// A run of this file against this server did not finish: resume it (the default)
     /// or start over.
     Resume,
+    /// A password (or another guarded field) column chosen from its values alone: the
+    /// question names the column and shows one masked value (`Guess::question`).
+    Guess(String),
     /// Send the whole file again: this many of its rows were created or found before.
     Resend(usize),
     Cancel,
+}
+
+/// The question for the first column the mapping took from its values alone and the
+/// admin has not confirmed (see `Mapping::open_guesses`), if any.
+fn guess_question(state: AppState) -> Option<String> {
+    crate::ui::mapping::open_guesses(state, |table, guesses| {
+        guesses.first().map(|g| g.question(table))
+    })
+    .flatten()
+}
+
+/// The admin said yes: the guess asked about (the first open one) is confirmed.
+fn confirm_first_guess(state: AppState) {
+    crate::ui::mapping::open_guesses(state, |table, guesses| {
+        crate::ui::mapping::confirm(table, &guesses[..guesses.len().min(1)])
+    });
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
@@ -124,7 +143,9 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         focus.follow();
         tabs::guarded(state, move || crate::ui::launch::start(state));
     };
-    let start = move || {
+    // After any guessed column is confirmed: the other tab, the saved run and the run
+    // history may each have their question.
+    let send = move || {
         if state.run.starting.get_untracked() || state.run.active.get_untracked() {
             return;
         }
@@ -150,6 +171,19 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             StartChoice::Go => go(),
         }
     };
+    // A guessed column is confirmed first (issue 21); then the rest of Start's questions.
+    let start = move || {
+        if state.run.starting.get_untracked() || state.run.active.get_untracked() {
+            return;
+        }
+        match guess_question(state) {
+            Some(question) => {
+                ask.set(Some(Ask::Guess(question)));
+                focus::focus_soon(CONFIRM_NO);
+            }
+            None => send(),
+        }
+    };
     // `Some(yes)` answers the question; `None` (Escape) leaves it unanswered.
     let answer = move |yes: Option<bool>| {
         let asked = ask.get_untracked();
@@ -162,6 +196,18 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             return;
         };
         match (asked, yes) {
+            // Each guess is asked in turn, then Start's other questions, if any.
+            (Some(Ask::Guess(_)), true) => {
+                confirm_first_guess(state);
+                match guess_question(state) {
+                    Some(question) => {
+                        ask.set(Some(Ask::Guess(question)));
+                        focus::focus_soon(CONFIRM_NO);
+                    }
+                    None => send(),
+                }
+            }
+            (Some(Ask::Guess(_)), false) => focus::focus_soon(START),
             (Some(Ask::Resume), false) => match untrack(|| resume::matching(state)) {
                 Some((key, _)) => {
                     focus.follow();
@@ -186,7 +232,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         let active = state.run.active.get();
         match ask.get_untracked() {
             Some(Ask::Cancel) if !active => ask.set(None),
-            Some(Ask::Resume | Ask::Resend(_)) if active => ask.set(None),
+            Some(Ask::Resume | Ask::Resend(_) | Ask::Guess(_)) if active => ask.set(None),
             _ => {}
         }
     });
@@ -196,6 +242,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             "This file was imported to this server before and that run did not finish ({}). Resume it: only what is still open is sent. Or start over: every row is sent again, rows it created come back as exists, and its saved run is replaced.",
             untrack(|| resume::matching(state)).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
         ),
+        Some(Ask::Guess(question)) => question,
         Some(Ask::Resend(done)) => format!(
             "Send the whole file again? {done} of its rows were already created or found on this server by an earlier run in this tab; they would be sent again. To send only the rows that failed, use Retry."
         ),
@@ -303,6 +350,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 <button id=CONFIRM_YES class="danger" on:click=move |_| answer(Some(true))>
                     {move || match ask.get() {
                         Some(Ask::Resume) => "Start over",
+                        Some(Ask::Guess(_)) => "Yes, import with this column",
                         Some(Ask::Resend(_)) => "Send the whole file again",
                         _ => "Cancel the import",
                     }}
@@ -314,6 +362,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 >
                     {move || match ask.get() {
                         Some(Ask::Resume) => "Resume",
+                        Some(Ask::Guess(_)) => "No, let me check the columns",
                         Some(Ask::Resend(_)) => "Don't send",
                         _ => "Keep importing",
                     }}

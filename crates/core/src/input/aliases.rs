@@ -6,6 +6,8 @@
 //! Unicode canonical decomposition, diacritics dropped, case folded, and only letters and
 //! digits kept, so `Prénom` (NFC or NFD), `PRENOM` and `prénom` are one key, and so are
 //! `E-Mail`, `e_mail` and `Email`. Adding a language means adding lines here, and a test.
+//! A header is also matched without its annotations and by the API name in its square
+//! brackets (`Name [displayName] Required`): see [`crate::input::names::header_parts`].
 
 use crate::input::field::Field;
 
@@ -117,7 +119,18 @@ pub const ALIASES: &[Alias] = &[
             "initial password",
             "new password",
             "user password",
+            // Microsoft Graph's property (Entra's template: `[passwordProfile]`).
+            "password profile",
         ],
+    ),
+    // A user name that is no address: Matrix's localpart (synapse-admin's CSV calls it
+    // `id`, and holds `@user:server` there), GitLab's and Keycloak's username. `user id`
+    // and `username` are sign-in names above, which feed a user name too.
+    line(
+        Username,
+        A,
+        En,
+        &["id", "localpart", "local part", "mxid", "matrix id"],
     ),
     line(
         Name,

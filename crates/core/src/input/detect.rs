@@ -190,6 +190,20 @@ fn kind(cell: &str) -> Kind {
     Kind::Mixed
 }
 
+/// Whether a cell is a plain value that is never a secret: capitalised words (a name, a
+/// department: `Ann Lee`, `Gina.Lee`, `Sales`), a number (an id, a phone number such as
+/// `+1 555 0100`, an amount), a date or a time, or a flag. A password mixes letters with
+/// digits or signs; a lower-case word (`secret`) may be one.
+pub fn is_plain_value(cell: &str) -> bool {
+    match kind(cell) {
+        Kind::Number | Kind::Date | Kind::Flag => true,
+        Kind::Word => cell
+            .split_whitespace()
+            .all(|w| w.chars().next().is_some_and(|c| !c.is_lowercase())),
+        _ => false,
+    }
+}
+
 /// Whether a cell could be a column name: it starts with a letter, holds no address, and
 /// is short; `Address 2`, `quota_mb`, `Prénom` and `E-mail` are names, `42`, `2024-01-05`
 /// and `a@x.y` are not.

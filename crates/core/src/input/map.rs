@@ -37,6 +37,47 @@ impl Mapping {
         Scores::of(table).competitions(self)
     }
 
+    /// The fields of [`GUARDED`] this mapping takes from a column's content alone (see
+    /// [`Scores::guesses`]): for the page to ask about under the select, and before Start.
+    pub fn guesses(&self, table: &Table) -> Vec<Guess> {
+        Scores::of(table).guesses(self)
+    }
+
+    /// [`Mapping::guesses`] but those the admin has confirmed: chosen in the column's
+    /// select, or answered yes when Start asked.
+    pub fn open_guesses(&self, table: &Table, confirmed: &[Guess]) -> Vec<Guess> {
+        let mut guesses = self.guesses(table);
+        guesses.retain(|g| !confirmed.contains(g));
+        guesses
+    }
+
+    /// Where the name comes from, when a name column and first or last name columns could
+    /// all give it: (the name column, the sentence). A file's own name column wins over
+    /// joining its first and last names, which then fill only rows whose name cell is
+    /// empty. `None` otherwise (a first and a last name column alone are simply joined).
+    pub fn name_source(&self, table: &Table) -> Option<(usize, String)> {
+        let name = self.column_of(Field::Name);
+        let parts: Vec<usize> = [Field::FirstName, Field::LastName]
+            .into_iter()
+            .filter_map(|f| self.column_of(f))
+            .collect();
+        let joined = parts
+            .iter()
+            .map(|&c| table.column_name(c))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        match (name, parts.first()) {
+            (Some(n), Some(_)) => Some((
+                n,
+                format!(
+                    "Name: {} is used, the file's own name; {joined} fill only rows where it is empty.",
+                    table.column_name(n)
+                ),
+            )),
+            _ => None,
+        }
+    }
+
     /// The column index that feeds `field`, if any.
     pub fn column_of(&self, field: Field) -> Option<usize> {
         self.columns.iter().position(|c| *c == Some(field))
@@ -152,6 +193,9 @@ pub struct Evidence {
     pub roles: f32,
     /// Cells that are user names: one word of lower-case letters, digits and `._=-+/`.
     pub user_names: f32,
+    /// Cells that are plain values, never secrets: words (names), numbers (ids, phone
+    /// numbers), dates, flags (see [`crate::input::detect::is_plain_value`]).
+    pub plain: f32,
 }
 
 /// An address as a column of them holds it: one `@` with text on both sides, no space,
@@ -234,6 +278,7 @@ impl Evidence {
                     .is_ok_and(|r| crate::input::validate::ROLES.contains(&r))
             }),
             user_names: share(&|c| crate::input::validate::localpart_problem(c).is_none()),
+            plain: share(&crate::input::detect::is_plain_value),
         }
     }
 
@@ -290,6 +335,8 @@ pub struct Scores {
     pub evidence: Vec<Evidence>,
     /// How each column's header names each field it names.
     pub kinds: Vec<Vec<(Field, HeaderKind)>>,
+    /// Whether the table has no header line.
+    pub headerless: bool,
 }
 
 impl Scores {
@@ -302,6 +349,7 @@ impl Scores {
             total: vec![[0; Field::ALL.len()]; width],
             evidence: Vec::with_capacity(width),
             kinds: Vec::with_capacity(width),
+            headerless,
         };
         for c in 0..width {
             let mut kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
@@ -340,9 +388,8 @@ impl Scores {
                                 pts(share, 20) * i32::from(named)
                             }
                         }
-                        Field::Password if headerless => {
-                            pts(ev.passwords, 40) + if width == 2 { 10 } else { 0 }
-                        }
+                        // Set below, once every column's evidence is known.
+                        Field::Password if headerless => 0,
                         Field::Name if headerless && ev.full_names >= 0.5 => pts(ev.full_names, 40),
                         // A column of addresses is no user name, whatever its name.
                         Field::Username if named => pts(ev.user_names, 20) - pts(ev.addresses, 90),
@@ -350,18 +397,97 @@ impl Scores {
                         _ => 0,
                     }
                 };
+                // A field that goes wrong silently (a password, a role, a quota, a
+                // tenant, a package) is not taken from a header that only holds its name
+                // among other words (`Change Password at Next Sign-In`) unless the cells
+                // fit it.
+                let partial = header == header_points(HeaderKind::Partial);
+                let total = if GUARDED.contains(&field)
+                    && partial
+                    && (ev.cells == 0 || ev.share_for(field) < 0.5)
+                {
+                    0
+                } else {
+                    header + content
+                };
                 scores.header[c][field as usize] = header;
-                scores.total[c][field as usize] = header + content;
-            }
-            // A two-column file without a header: the column that is no address is the
-            // password even when it does not look like one (the seed's format).
-            if headerless && width == 2 && ev.cells == 0 {
-                scores.total[c][Field::Password as usize] = 10;
+                scores.total[c][field as usize] = total;
             }
             scores.evidence.push(ev);
             scores.kinds.push(kinds);
         }
+        if headerless {
+            for c in 0..width {
+                scores.total[c][Field::Password as usize] = scores.headerless_password(c);
+            }
+        }
         scores
+    }
+
+    /// The share of a column's cells that could be passwords, in a file without a header:
+    /// none for a column of plain values (names, ids, dates, phone numbers) or addresses.
+    fn password_share(&self, column: usize) -> f32 {
+        let ev = &self.evidence[column];
+        if ev.plain >= 0.5 || ev.addresses >= 0.5 {
+            0.0
+        } else {
+            ev.passwords
+        }
+    }
+
+    /// Whether a file without a header is the seed's `email | password` format: two
+    /// columns, one of addresses, the other (if it has cells) of anything but plain
+    /// values and addresses, even when it does not look like passwords (`a@x.y,p`). Its
+    /// password column is told by the format, not guessed.
+    fn seed_format(&self, column: usize) -> bool {
+        self.headerless && self.total.len() == 2 && {
+            let other = &self.evidence[1 - column];
+            let ev = &self.evidence[column];
+            other.cells > 0
+                && other.addresses >= 0.5
+                && (ev.cells == 0 || (ev.plain < 0.5 && ev.addresses < 0.5))
+        }
+    }
+
+    /// A column's score for the password in a file without a header: nothing unless its
+    /// cells look like passwords (three in four at least) and beat every other column's
+    /// by a wide margin (twice the share), or the file is the seed's format.
+    fn headerless_password(&self, column: usize) -> i32 {
+        if self.seed_format(column) {
+            return 10 + (self.password_share(column) * 40.0).round() as i32;
+        }
+        let share = self.password_share(column);
+        let rival = (0..self.total.len())
+            .filter(|&d| d != column)
+            .map(|d| self.password_share(d))
+            .fold(0.0_f32, f32::max);
+        if share >= 0.75 && rival * 2.0 <= share {
+            (share * 40.0).round() as i32
+        } else {
+            0
+        }
+    }
+
+    /// The guesses in `mapping`: each field of [`GUARDED`] fed by a column whose header
+    /// does not name it (a file without a header, another name, or the field's name among
+    /// other words), that is chosen from its content alone. The seed's `email | password`
+    /// format is no guess (see `seed_format`).
+    pub fn guesses(&self, mapping: &Mapping) -> Vec<Guess> {
+        let mut out = Vec::new();
+        for (column, field) in mapping.columns.iter().enumerate() {
+            let Some(field) = *field else { continue };
+            if !GUARDED.contains(&field) || column >= self.total.len() {
+                continue;
+            }
+            if self.header[column][field as usize] >= header_points(HeaderKind::Alias) {
+                continue;
+            }
+            if field == Field::Password && self.seed_format(column) {
+                continue;
+            }
+            out.push(Guess { field, column });
+        }
+        out
     }
 
     pub fn score(&self, column: usize, field: Field) -> i32 {
@@ -466,6 +592,99 @@ impl Scores {
         }
         out
     }
+}
+
+/// The fields that would go wrong silently if fed from the wrong column: a password
+/// handed out that does not sign in, a role, a quota, a tenant or a package that is
+/// accepted. Their column is never guessed without the admin's say (see [`Guess`]).
+pub const GUARDED: [Field; 5] = [
+    Field::Password,
+    Field::Role,
+    Field::QuotaMb,
+    Field::TenantId,
+    Field::PackageId,
+];
+
+/// A field of [`GUARDED`] fed by a column chosen from its content alone: no header names
+/// it. The page asks about it under the column's select, and Start asks the admin to
+/// confirm it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Guess {
+    pub field: Field,
+    pub column: usize,
+}
+
+impl Guess {
+    /// Why the column is a guess, in a sentence.
+    fn reason(&self, table: &Table) -> &'static str {
+        match table.header.as_ref().and_then(|h| h.get(self.column)) {
+            None => "The file has no header line: it was taken from its values alone.",
+            Some(name) if header_kinds(name).contains(&(self.field, HeaderKind::Partial)) => {
+                "Its name only mentions it among other words."
+            }
+            Some(_) => "No column's name says so: it was taken from its values alone.",
+        }
+    }
+
+    /// The question under the column's select.
+    pub fn note(&self, table: &Table) -> String {
+        format!(
+            "{}: is {} really it? {}",
+            self.field.title(),
+            table.column_name(self.column),
+            self.reason(table)
+        )
+    }
+
+    /// The question Start asks, with one masked value of the column (see [`mask`]).
+    pub fn question(&self, table: &Table) -> String {
+        let sample = table
+            .records
+            .iter()
+            .filter_map(|r| r.fields.get(self.column))
+            .find(|v| !v.trim().is_empty());
+        let shown = match sample {
+            Some(v) if self.field.is_secret() => format!(
+                " Its first value, masked, looks like {} (A a capital letter, a a small one, 9 a digit, * a sign, _ a space).",
+                mask(v)
+            ),
+            Some(v) => format!(" Its first value is \"{v}\"."),
+            None => " It holds no value.".into(),
+        };
+        format!(
+            "Send {} as the {}? {}{shown}",
+            table.column_name(self.column),
+            self.field.title().to_lowercase(),
+            self.reason(table)
+        )
+    }
+}
+
+/// A secret's shape without its characters: each capital letter `A`, other letter `a`,
+/// digit `9`, space `_`, anything else `*`; at most 24 shown, then `…`. Enough to tell a
+/// name (`Aaaa`) or a date (`9999*99*99`) from a password, never the password itself.
+pub fn mask(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(24)
+        .map(|c| {
+            if c.is_uppercase() {
+                'A'
+            } else if c.is_alphabetic() {
+                'a'
+            } else if c.is_numeric() {
+                '9'
+            } else if c.is_whitespace() {
+                '_'
+            } else {
+                '*'
+            }
+        })
+        .collect();
+    if value.chars().nth(24).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// Why another column competes for a field.
@@ -913,8 +1132,13 @@ mod tests {
         );
         assert_eq!(header_kinds("Login"), [(Field::Email, HeaderKind::Login)]);
         assert_eq!(
-            header_kinds("Work e-mail (primary)"),
+            header_kinds("Personal e-mail of the manager"),
             [(Field::Email, HeaderKind::Partial)]
+        );
+        // Without its annotation, "Work e-mail (primary)" is an alias.
+        assert_eq!(
+            header_kinds("Work e-mail (primary)"),
+            [(Field::Email, HeaderKind::Alias)]
         );
         // A whole name wins over the names inside it: "Username" is no "name" column.
         assert_eq!(
@@ -1011,6 +1235,7 @@ mod tests {
             total: vec![[0; Field::ALL.len()]; 2],
             evidence: vec![Evidence::default(); 2],
             kinds: vec![Vec::new(); 2],
+            headerless: false,
         };
         s.total[0][Field::Email as usize] = 100;
         s.total[0][Field::FirstName as usize] = 90;

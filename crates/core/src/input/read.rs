@@ -626,6 +626,38 @@ fn unquoted_span(field: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// For each field of a record's raw bytes, whether it is quoted as `csv-core` reads
+/// quotes: a quote as the field's first byte opens it, a doubled quote inside is a quote,
+/// and the field ends at the first delimiter outside quotes. A quoted field is kept
+/// exactly as written between its quotes (a password `" Pw1 "` keeps its spaces); only
+/// an unquoted field is trimmed (the seed's `email | password` lines).
+fn quoted_fields(raw: &[u8], delimiter: u8) -> Vec<bool> {
+    // A field counts as quoted once its quote closes: one that never closes (a stray
+    // quote that ran to the end) is trimmed as before.
+    let mut out = vec![false];
+    let mut inside = raw.first() == Some(&b'"');
+    let mut i = usize::from(inside);
+    while i < raw.len() {
+        let b = raw[i];
+        if inside {
+            if b == b'"' {
+                if raw.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    inside = false;
+                    *out.last_mut().expect("one field") = true;
+                }
+            }
+        } else if b == delimiter {
+            out.push(false);
+            inside = raw.get(i + 1) == Some(&b'"');
+            i += usize::from(inside);
+        }
+        i += 1;
+    }
+    out
+}
+
 /// The state of one field while a record's raw bytes are scanned, as `csv-core` reads
 /// them with its defaults: a quote counts only as a field's first byte, a doubled quote
 /// inside quotes is a quote, and after the closing quote the field goes on unquoted.
@@ -1072,6 +1104,10 @@ impl Parser {
             return (before, before + after.count() as u64);
         }
         let newlines = before + count_newlines(&bytes[at..end]) as u64;
+        // Which fields were quoted: trusted only when the count agrees with csv-core's.
+        let quoted = Some(quoted_fields(content, self.layout.delimiter))
+            .filter(|q| q.len() == fields.len())
+            .unwrap_or_default();
         let mut aligned = small;
         let mut from = 0;
         for (k, &to) in fields.iter().enumerate() {
@@ -1100,7 +1136,13 @@ impl Parser {
                 // field is UTF-8 too.
                 let value = std::str::from_utf8(field)
                     .expect("fields of UTF-8 text split at ASCII are UTF-8");
-                self.scratch.push_owned(text, &unquote(value.trim()));
+                if quoted.get(k).copied().unwrap_or(false) {
+                    // Unquoted by csv-core: the value is what was written between the
+                    // quotes, spaces and all.
+                    self.scratch.push_owned(text, value);
+                } else {
+                    self.scratch.push_owned(text, &unquote(value.trim()));
+                }
             }
             at += field.len();
         }
@@ -1743,6 +1785,54 @@ mod tests {
                 parser.finish()
             };
             proptest::prop_assert_eq!(read(true), read(false));
+        }
+    }
+
+    #[test]
+    fn quoted_fields_keep_their_spaces() {
+        let t = read(
+            b"email,password,name\n\
+              lead@x.y,\" lead-space-Pw1\",Lead\n\
+              trail@x.y,\"trail-space-Pw2 \", Trail \n\
+              \"both@x.y\",\"  both \"\"Pw3\"\"  \",\" Both \"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            fields(&t),
+            [
+                ["lead@x.y", " lead-space-Pw1", "Lead"],
+                ["trail@x.y", "trail-space-Pw2 ", "Trail"],
+                ["both@x.y", "  both \"Pw3\"  ", " Both "],
+            ]
+        );
+        assert_eq!(quoted_fields(b"a,\" b\",c", b','), [false, true, false]);
+        assert_eq!(quoted_fields(b"\"a\"\"\",\"unclosed", b','), [true, false]);
+        assert_eq!(quoted_fields(b"a;\"b;c\";d", b';'), [false, true, false]);
+    }
+
+    proptest::proptest! {
+        /// A quoted field reads as the `csv` crate unquotes it, spaces and all (only
+        /// unquoted fields are trimmed).
+        #[test]
+        fn quoted_fields_read_as_the_csv_crate_unquotes_them(
+            cells in proptest::collection::vec("[ a-z\"Pw1,]{0,8}", 2..5),
+        ) {
+            let line: Vec<String> = cells
+                .iter()
+                .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                .collect();
+            let text = format!("a@x.y,{}\nb@x.y,{}\n", line.join(","), line.join(","));
+            let layout = Layout { delimiter: b',', skip_lines: 0, header: false, literal_quotes: false };
+            let t = parse_layout(&text, layout).unwrap();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(text.as_bytes());
+            for (record, want) in t.records.iter().zip(reader.records()) {
+                let want = want.unwrap();
+                let got: Vec<&str> = record.fields.iter().collect();
+                let want: Vec<&str> = want.iter().collect();
+                proptest::prop_assert_eq!(got, want);
+            }
         }
     }
 

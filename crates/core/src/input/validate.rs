@@ -66,6 +66,10 @@ pub struct Rules {
     /// A target's own checks of field values (a profile's `check` and `max_len`).
     pub checks: Vec<FieldCheck>,
     pub defaults: Defaults,
+    /// The Matrix server the accounts are created on, when the admin has said it (the
+    /// Synapse preset's Server name): a user name written as a full `@user:server` ID is
+    /// checked against it. `None` when unknown.
+    pub home_server: Option<String>,
 }
 
 /// How a field's values are checked before anything is sent (a profile's `check`).
@@ -156,6 +160,7 @@ impl Rules {
             username: UsernameRule::Ignored,
             checks: Vec::new(),
             defaults: Defaults::default(),
+            home_server: None,
         }
     }
 }
@@ -558,7 +563,8 @@ fn lowercase(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// The user name a row gives under `rules`, as written: its username column's value, or
+/// The user name a row gives under `rules`, as written: its username column's value (for
+/// a Matrix localpart, a full `@user:server` ID's local part), or
 /// (for targets that take it from there) the address's local part, with `true` when
 /// taken from the address. `None` when the target has no user names or the row gives none.
 pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r str, bool)> {
@@ -574,15 +580,54 @@ pub fn username_as_written<'r>(row: &'r MappedRow, rules: &Rules) -> Option<(&'r
             .split_once('@')
             .map(|(local, _)| (local, true)),
         "" => None,
+        // A full Matrix ID (`@user:server`, as synapse-admin's CSV holds it) gives its
+        // local part.
+        given if matches!(rules.username, UsernameRule::Localpart { .. }) => {
+            Some((matrix_localpart(given), false))
+        }
         given => Some((given, false)),
     }
+}
+
+/// What is wrong with a user name written as a full Matrix ID (`@user:server`) for a
+/// Synapse-like target: an ID on another server than the one the accounts are created on
+/// is refused (creating `user` here would be another person's account), and while that
+/// server is not known the ID cannot be checked. `None` for a plain local part.
+fn foreign_matrix_id(written: &str, rules: &Rules) -> Option<String> {
+    if !matches!(rules.username, UsernameRule::Localpart { .. }) {
+        return None;
+    }
+    let (_, server) = written.strip_prefix('@')?.split_once(':')?;
+    match rules.home_server.as_deref() {
+        Some(home) if home.eq_ignore_ascii_case(server) => None,
+        Some(home) => Some(format!(
+            "\"{written}\" is a Matrix ID on {server}; accounts are created on {home}: refused"
+        )),
+        None => Some(format!(
+            "\"{written}\" is a full Matrix ID: fill in Server name so that its server ({server}) can be checked"
+        )),
+    }
+}
+
+/// The local part of a full Matrix user ID (`@user:server` gives `user`); anything else
+/// as it is.
+pub fn matrix_localpart(name: &str) -> &str {
+    name.strip_prefix('@')
+        .and_then(|rest| rest.split_once(':'))
+        .map_or(name, |(local, _)| local)
 }
 
 /// The checks of [`validate_with`], building nothing but the problems.
 fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     let mut problems = Vec::new();
     let email = row.get(Field::Email);
+    // A target whose identity is the user name (Synapse) may not need an address: an
+    // empty one is then no problem.
+    let no_address = email.is_empty()
+        && !rules.required.contains(&Field::Email)
+        && rules.username != UsernameRule::Ignored;
     match check_email(email) {
+        _ if no_address => {}
         Err(p) => problems.push(problem(Field::Email, p)),
         Ok(domain) => {
             if rules.strict_email {
@@ -689,6 +734,12 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
                 _ => (n.chars().count() > MAX_LOCAL_CHARS)
                     .then(|| format!("is longer than {MAX_LOCAL_CHARS} characters")),
             };
+            if let Some(p) = (!derived)
+                .then(|| foreign_matrix_id(row.get(Field::Username), rules))
+                .flatten()
+            {
+                problems.push(problem(Field::Username, p));
+            }
             match &name {
                 Some(n) => {
                     if let Some(p) = problem_of(n) {
@@ -700,7 +751,9 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
                         problems.push(problem(Field::Username, p));
                     }
                 }
-                None if rules.required.contains(&Field::Username) && !from_address => {
+                None if rules.required.contains(&Field::Username)
+                    && (!from_address || email.is_empty()) =>
+                {
                     problems.push(problem(Field::Username, "missing"));
                 }
                 None => {}

@@ -46,8 +46,11 @@ impl Kind for Arc<Profile> {
         self.field_list()
     }
 
-    fn rules(&self, _settings: &Settings) -> Rules {
-        Profile::rules(self)
+    fn rules(&self, settings: &Settings) -> Rules {
+        Rules {
+            home_server: self.home_server(settings),
+            ..Profile::rules(self)
+        }
     }
 
     fn identities(&self) -> Vec<Field> {

@@ -632,7 +632,7 @@ impl Profile {
                     s.placeholder.clone()
                 },
                 numeric: false,
-                affects_rows: false,
+                affects_rows: self.is_home_server_setting(&s.id),
             })
             .collect()
     }
@@ -640,6 +640,24 @@ impl Profile {
     /// What identifies an account on the server (see [`Profile::identities`]).
     pub fn identity_fields(&self) -> Vec<Field> {
         self.identities.iter().map(FieldName::field).collect()
+    }
+
+    /// Whether the setting `id` names the Matrix server the accounts are created on (the
+    /// `server_name` setting of a profile whose user names are Matrix localparts): rows
+    /// whose user name is a full `@user:server` ID are checked against it.
+    pub fn is_home_server_setting(&self, id: &str) -> bool {
+        id == "server_name" && matches!(self.username_rule(), UsernameRule::Localpart { .. })
+    }
+
+    /// The Matrix server the admin has named in the settings, if any (see
+    /// [`Profile::is_home_server_setting`]).
+    pub fn home_server(&self, settings: &super::Settings) -> Option<String> {
+        self.settings
+            .iter()
+            .find(|s| self.is_home_server_setting(&s.id))
+            .and_then(|s| settings.get(&s.id))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     /// The Roster fields the profile uses, in its order: the mapping's choices.

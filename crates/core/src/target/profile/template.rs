@@ -172,8 +172,15 @@ pub fn fill_json(template: &Value, values: &Values) -> Option<Value> {
                 }))),
             }
         }
+        // An object in a list whose every placeholder is empty is dropped whole: Synapse's
+        // `threepids: [{"medium": "email", "address": "{user.email}"}]` for a row without
+        // an address is no list of one half-empty entry, which Synapse refuses.
         Value::Array(items) => Some(Value::Array(
-            items.iter().filter_map(|v| fill_json(v, values)).collect(),
+            items
+                .iter()
+                .filter(|v| !(v.is_object() && all_placeholders_empty(v, values)))
+                .filter_map(|v| fill_json(v, values))
+                .collect(),
         )),
         Value::Object(map) => Some(Value::Object(
             map.iter()
@@ -182,6 +189,23 @@ pub fn fill_json(template: &Value, values: &Values) -> Option<Value> {
         )),
         other => Some(other.clone()),
     }
+}
+
+/// Whether `template` holds placeholders and every one of them is empty.
+fn all_placeholders_empty(template: &Value, values: &Values) -> bool {
+    fn walk(v: &Value, values: &Values, seen: &mut bool) -> bool {
+        match v {
+            Value::String(text) => placeholders(text).iter().all(|p| {
+                *seen = true;
+                values.get(&p.name).is_none()
+            }),
+            Value::Array(items) => items.iter().all(|i| walk(i, values, seen)),
+            Value::Object(map) => map.values().all(|i| walk(i, values, seen)),
+            _ => true,
+        }
+    }
+    let mut seen = false;
+    walk(template, values, &mut seen) && seen
 }
 
 fn typed(value: String, filter: Option<&str>) -> Value {
@@ -363,6 +387,38 @@ mod tests {
         assert_eq!(
             fill_json(&template, &values).unwrap(),
             json!({"q": 12, "f": true, "list": ["x"], "t": "Hello , a@b.c!", "p": "p\"}", "k": 3})
+        );
+    }
+
+    #[test]
+    fn a_list_entry_whose_placeholders_are_all_empty_is_dropped() {
+        let template: Value = serde_json::from_str(
+            r#"{"password": "{user.password}", "threepids": [{"medium": "email", "address": "{user.email}"}], "keep": [{"k": "v"}]}"#,
+        )
+        .unwrap();
+        let without = UserRow {
+            password: " Pw 1 ".into(),
+            ..UserRow::default()
+        };
+        let values = Values {
+            row: Some(&without),
+            ..Values::default()
+        };
+        assert_eq!(
+            fill_json(&template, &values).unwrap().to_string(),
+            r#"{"keep":[{"k":"v"}],"password":" Pw 1 ","threepids":[]}"#
+        );
+        let with = UserRow {
+            email: "a@b.c".into(),
+            ..without
+        };
+        let values = Values {
+            row: Some(&with),
+            ..Values::default()
+        };
+        assert_eq!(
+            fill_json(&template, &values).unwrap()["threepids"].to_string(),
+            r#"[{"address":"a@b.c","medium":"email"}]"#
         );
     }
 
