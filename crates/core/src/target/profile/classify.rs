@@ -66,6 +66,12 @@ impl Classifier<'_> {
                     ambiguous: ambiguous_if(true),
                 })
             }
+            Exchange::Redirected { location } => {
+                return ProbeAnswer::Other(crate::target::send::redirected_create(
+                    location.as_deref(),
+                    mode == Mode::Create,
+                ))
+            }
         };
         let status = response.status;
         let code = Some(i64::from(status));

@@ -203,6 +203,12 @@ impl Target for ProfileTarget {
                         .transient(),
                 )
             }
+            Exchange::Redirected { location } => {
+                return Err(crate::target::send::redirected_login(
+                    &url,
+                    location.as_deref(),
+                ))
+            }
         };
         let status = response.status;
         let code = i64::from(status);
