@@ -373,6 +373,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Each case runs a whole run per target and per credential set: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
     #[test]
     fn runs_survive_any_exchanges(answers in exchanges()) {
         for (kind, settings) in kinds() {

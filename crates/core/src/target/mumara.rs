@@ -224,7 +224,11 @@ impl Target for Mumara {
                 };
             }
             Exchange::Redirected { location } => {
-                return super::send::redirected_create(location.as_deref(), true)
+                let mut outcome = super::send::redirected_create(location.as_deref(), true);
+                if let Outcome::Fatal { message, .. } = &mut outcome {
+                    message.push_str(" Mumara's Laravel sends a request to its login page when it refuses the API key or does not treat the request as an API call.");
+                }
+                return outcome;
             }
         };
         let status = response.status;

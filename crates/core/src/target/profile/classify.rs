@@ -76,7 +76,7 @@ impl Classifier<'_> {
         let status = response.status;
         let code = Some(i64::from(status));
         let html = response.looks_like_html();
-        // A page where the API's JSON belongs (a login page fetch was redirected to, a
+        // A page where the API's JSON belongs (a login page, a
         // proxy's error page): no rule on statuses alone may read it as an answer.
         if html && status != 429 && status < 500 {
             return ProbeAnswer::Other(Outcome::Unreadable {
