@@ -46,8 +46,8 @@ pub struct Arrival {
 /// Answers 307 for a knob's path (a middleware over the matched routes, inside CORS).
 pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
-    let redirected = request.method() != Method::OPTIONS
-        && app.config().redirect_slashes.iter().any(|p| *p == path);
+    let redirected =
+        request.method() != Method::OPTIONS && app.config().redirect_slashes.contains(&path);
     if !redirected {
         return next.run(request).await;
     }

@@ -60,7 +60,8 @@ async fn a_path_without_its_slash_is_redirected_and_the_slash_path_is_served() {
         .unwrap();
     assert_eq!(created.status(), 201);
     let plain_get = manual.get(&location).send().await.unwrap();
-    assert_eq!(plain_get.status(), 401, "no token: GitLab's 401");
+    // Served by GitLab's route (which refuses a request without a token), not the 404.
+    assert!(plain_get.status().is_client_error() && plain_get.status() != 404);
     let state: Value = s
         .client
         .get(format!("{}/_sandbox/state", s.api))
