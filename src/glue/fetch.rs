@@ -61,11 +61,9 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
         .abort_signal(signal.as_ref());
     let sent = match build(builder, request) {
         Ok(req) => req,
-        Err(e) => {
-            return Exchange::NoAnswer {
-                detail: format!("not sent: the request could not be built. {e}"),
-            }
-        }
+        // Nothing left the page: say so, never "no answer" (which would leave the row
+        // unknown).
+        Err(reason) => return Exchange::NotSent { reason },
     };
     let timer =
         controller.map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));

@@ -184,6 +184,11 @@ pub enum Exchange {
     NoAnswer {
         detail: String,
     },
+    /// The request was never sent: the browser would not build it (a header value it
+    /// cannot send, named in `reason`). Nothing reached the server.
+    NotSent {
+        reason: String,
+    },
 }
 
 impl Exchange {

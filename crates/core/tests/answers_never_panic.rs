@@ -158,6 +158,7 @@ fn exchange() -> impl Strategy<Value = Exchange> {
     prop_oneof![
         6 => response().prop_map(Exchange::Answered),
         1 => any::<String>().prop_map(|detail| Exchange::NoAnswer { detail }),
+        1 => any::<String>().prop_map(|reason| Exchange::NotSent { reason }),
         1 => prop::option::of(prop_oneof![any::<String>(), straddling()])
             .prop_map(|location| Exchange::Redirected { location }),
     ]

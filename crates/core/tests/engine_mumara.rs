@@ -540,6 +540,26 @@ fn a_redirect_to_the_login_page_stops_after_one_request() {
 }
 
 #[test]
+fn a_request_the_browser_would_not_send_is_refused_never_unknown() {
+    use roster_core::target::mumara::{Mumara, MumaraDefaults};
+    use roster_core::target::send::{Outcome, Target};
+    let mumara = Mumara::new("http://sandbox", MumaraDefaults::default());
+    let reason =
+        "The header X-Name cannot be sent: its value holds a character outside Latin-1 (U+6771)";
+    match mumara.read_create(&Exchange::NotSent {
+        reason: reason.into(),
+    }) {
+        Outcome::Rejected { message, .. } => {
+            assert!(
+                message.starts_with("Not sent:") && message.contains("X-Name"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn a_redirect_to_an_unknown_place_stops_with_the_row_unknown() {
     let mut server = FakeMumara::new(60);
     server.redirects_nowhere_known = true;

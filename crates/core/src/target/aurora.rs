@@ -87,6 +87,7 @@ pub fn read_result(exchange: &Exchange) -> Result<Value, String> {
     match exchange {
         Exchange::NoAnswer { detail } => Err(format!("no answer ({detail})")),
         Exchange::Redirected { location } => Err(crate::http::redirect_words(location.as_deref())),
+        Exchange::NotSent { reason } => Err(format!("not sent: {reason}")),
         Exchange::Answered(response) => match envelope(response) {
             Read::Envelope(Envelope::Result(value), _) => Ok(value),
             Read::Envelope(Envelope::Error { code, message }, _) => Err(describe(code, &message)),
@@ -228,6 +229,7 @@ impl Target for Aurora {
                     location.as_deref(),
                 ))
             }
+            Exchange::NotSent { reason } => return Err(super::send::login_not_sent(reason)),
         };
         let envelope = match envelope(response) {
             Read::Envelope(e, _) => e,
@@ -328,6 +330,7 @@ impl Target for Aurora {
             Exchange::Redirected { location } => {
                 return super::send::redirected_create(location.as_deref(), true)
             }
+            Exchange::NotSent { reason } => return super::send::create_not_sent(reason),
         };
         let (envelope, noisy) = match envelope(response) {
             Read::Envelope(e, noisy) => (e, if noisy { NOISY } else { "" }),

@@ -230,6 +230,7 @@ impl Target for Mumara {
                 }
                 return outcome;
             }
+            Exchange::NotSent { reason } => return super::send::create_not_sent(reason),
         };
         let status = response.status;
         let code = Some(i64::from(status));

@@ -261,6 +261,24 @@ pub fn redirected_create(location: Option<&str>, create: bool) -> Outcome {
     }
 }
 
+/// A login the browser would not send (a header value it cannot carry).
+pub fn login_not_sent(reason: &str) -> LoginError {
+    LoginError::new(
+        StopKind::CredentialsRefused,
+        format!("Login not sent: {reason}"),
+    )
+}
+
+/// A create (or probe) the browser would not send: nothing reached the server, and the
+/// same row would meet the same refusal again, so the row is refused without a retry.
+pub fn create_not_sent(reason: &str) -> Outcome {
+    Outcome::Rejected {
+        code: None,
+        message: format!("Not sent: {reason}"),
+        field: None,
+    }
+}
+
 /// The user-facing sentence for a request that got no answer at all.
 pub fn no_answer_message(url: &str, detail: &str) -> String {
     format!(

@@ -72,6 +72,9 @@ impl Classifier<'_> {
                     mode == Mode::Create,
                 ))
             }
+            Exchange::NotSent { reason } => {
+                return ProbeAnswer::Other(crate::target::send::create_not_sent(reason))
+            }
         };
         let status = response.status;
         let code = Some(i64::from(status));

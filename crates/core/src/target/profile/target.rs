@@ -209,6 +209,9 @@ impl Target for ProfileTarget {
                     location.as_deref(),
                 ))
             }
+            Exchange::NotSent { reason } => {
+                return Err(crate::target::send::login_not_sent(reason))
+            }
         };
         let status = response.status;
         let code = i64::from(status);
