@@ -9,11 +9,15 @@
  *   froze on its first create. Every row must now end created, with its name on the server.
  * - An access token pasted with a zero-width space: Start stays disabled with a reason
  *   naming the field, and nothing reaches the sandbox (no preflight, no create).
+ * - A loaded profile that fills a header from the row's name: a name outside Latin-1
+ *   cannot go in a header, so that row is refused as not sent (it used to throw inside
+ *   gloo-net and end the run's task); the other rows are created.
  * - The sandbox's `redirect_slashes` knob (Starlette's trailing-slash 307): the create is
  *   not followed to the new address with its token and body; the run stops with the
  *   Location in its message, the row unknown (the server may have acted), and the only
  *   request that reached the new address is the credential-free GET that learned it.
  */
+import * as fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, type SandboxState } from '../lib/sandbox';
@@ -103,6 +107,42 @@ test.describe('server answers, credentials and redirects', () => {
     // Pasted again without it, Start is enabled.
     await page.getByLabel('Access token', { exact: true }).fill(GITLAB_TOKEN);
     await expect(start).toBeEnabled();
+  });
+
+  test('a profile header filled from a row with a character a browser cannot send: that row refused as not sent, the others created', async ({ page, sandbox }) => {
+    // The GitLab preset, adapted to send the row's name in a header too (a profile may
+    // fill a header from a row). A name outside Latin-1 cannot go in a header: the
+    // browser's Headers.append refuses it (gloo-net's header() used to throw there,
+    // ending the run's task mid-import).
+    await openApp(page);
+    await controls(page).target.selectOption({ label: 'GitLab' });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download profile' }).click(),
+    ]);
+    const preset = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
+    const create = { ...preset.create, headers: { 'X-Display-Name': '{user.name}' } };
+    const mine = { ...preset, id: 'gitlab-named', name: 'GitLab (named)', create };
+    await controls(page).target.selectOption({ label: 'Load a profile…' });
+    await page.getByLabel('Choose profile file').setInputFiles(writeFixture('gitlab-named.json', JSON.stringify(mine)));
+    await expect(controls(page).target.locator('option:checked')).toHaveText('GitLab (named)');
+    const file = ['username,email,password,name', 'hn1,hn1@example.com,Pw-hn1-long-enough,Ann Lee', 'hn2,hn2@example.com,Pw-hn2-long-enough,東京 太郎', 'hn3,hn3@example.com,Pw-hn3-long-enough,Zoe Brun'].join('\n') + '\n';
+    await loadFile(page, writeFixture('named.csv', file));
+    await waitForFileRead(page);
+    await page.getByLabel('Server URL').fill(sandbox.apiUrl);
+    await page.getByLabel('Access token', { exact: true }).fill(GITLAB_TOKEN);
+    await page.getByLabel('Access token', { exact: true }).press('Tab');
+    await clickStart(page);
+    await waitForRunEnd(page, { overallMs: 60_000, stallMs: 20_000, what: 'the run with a header from the rows' });
+
+    const report = await downloadReport(page);
+    test.info().annotations.push({ type: 'statuses', description: tally(report) });
+    expect(report.map((r) => r.status)).toEqual(['created', 'rejected', 'created']);
+    expect(report[1].message).toContain('Not sent');
+    expect(report[1].message).toContain('X-Display-Name');
+    const gitlab = shape(await sandboxState(), 'gitlab');
+    expect(gitlab.users.map((u) => u.username).sort()).toEqual(['hn1', 'hn3']);
+    expect(gitlab.create_calls, 'the refused row never reached the server').toBe(2);
   });
 
   test('a create answered with a redirect is not followed: the run stops naming the Location, the row unknown', async ({ page, sandbox }) => {
