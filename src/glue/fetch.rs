@@ -1,18 +1,22 @@
 //! Performing a core [`HttpRequest`] with the browser's fetch.
 
-use gloo_net::http::RequestBuilder;
-use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
-use web_sys::{AbortController, RequestCredentials};
+use gloo_net::http::{Headers, RequestBuilder};
+use roster_core::http::{header_problem, Body, Exchange, HttpRequest, HttpResponse, Method};
+use web_sys::{AbortController, RequestCache, RequestCredentials, RequestRedirect, ResponseType};
 
 /// How long a request may go unanswered before it counts as lost.
 pub const TIMEOUT_MS: u32 = 60_000;
+/// How long the look-up of where a redirect leads may take.
+const REDIRECT_LOOKUP_MS: u32 = 10_000;
 
 /// The request on `builder`: its method, headers and body (none, and no `Content-Type`,
-/// for an empty body).
+/// for an empty body). A header a browser cannot send (a character above U+00FF, a line
+/// break) is an error naming the header, never a throw: the headers are appended one by
+/// one through `Headers.append`, which reports what it refuses.
 pub fn build(
     builder: RequestBuilder,
     request: &HttpRequest,
-) -> Result<gloo_net::http::Request, gloo_net::Error> {
+) -> Result<gloo_net::http::Request, String> {
     let method = match request.method {
         Method::Get => gloo_net::http::Method::GET,
         Method::Post => gloo_net::http::Method::POST,
@@ -20,50 +24,65 @@ pub fn build(
         Method::Patch => gloo_net::http::Method::PATCH,
         Method::Delete => gloo_net::http::Method::DELETE,
     };
-    let mut builder = builder.method(method);
-    if request.body != Body::Empty {
-        builder = builder.header("Content-Type", request.body.content_type());
+    let raw = web_sys::Headers::new().map_err(|e| js_words(&e))?;
+    let content_type =
+        (request.body != Body::Empty).then(|| ("Content-Type", request.body.content_type()));
+    let extra = request
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()));
+    for (name, value) in content_type.into_iter().chain(extra) {
+        if let Some(problem) = header_problem(name, value) {
+            return Err(problem);
+        }
+        raw.append(name, value)
+            .map_err(|e| format!("The header {name} cannot be sent: {}", js_words(&e)))?;
     }
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    if request.body == Body::Empty {
+    let builder = builder.method(method).headers(Headers::from_raw(raw));
+    let built = if request.body == Body::Empty {
         builder.build()
     } else {
         builder.body(request.body.encode())
-    }
+    };
+    built.map_err(|e| e.to_string())
 }
 
 /// Performs the request with its method. Cookies are never sent (`credentials: "omit"`): a cookie of the
-/// target's origin could otherwise stand in for the token the request carries.
+/// target's origin could otherwise stand in for the token the request carries. Redirects
+/// are not followed (`redirect: "manual"`): every request here carries a credential, a
+/// token or a password, which must not travel on to another address; a redirect comes
+/// back as [`Exchange::Redirected`], with where a plain GET of the same URL leads.
 pub async fn perform(request: &HttpRequest) -> Exchange {
     let controller = AbortController::new().ok();
     let signal = controller.as_ref().map(AbortController::signal);
     let builder = RequestBuilder::new(&request.url)
         .credentials(RequestCredentials::Omit)
+        .redirect(RequestRedirect::Manual)
         .abort_signal(signal.as_ref());
     let sent = match build(builder, request) {
         Ok(req) => req,
-        Err(e) => {
-            return Exchange::NoAnswer {
-                detail: format!("the request could not be built: {e}"),
-            }
-        }
+        // Nothing left the page: say so, never "no answer" (which would leave the row
+        // unknown).
+        Err(reason) => return Exchange::NotSent { reason },
     };
     let timer =
         controller.map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));
     let exchange = match sent.send().await {
+        // The browser hides a redirect's status and Location from the page.
+        Ok(response) if response.type_() == ResponseType::Opaqueredirect => {
+            drop(timer);
+            return Exchange::Redirected {
+                location: where_it_leads(&request.url).await,
+            };
+        }
         Ok(response) => {
             let status = response.status();
             let headers = response.headers().entries().collect();
-            // fetch follows redirects: say where the answer came from when it did.
-            let redirected_to = response.redirected().then(|| response.url());
             match response.text().await {
                 Ok(body) => Exchange::Answered(HttpResponse {
                     status,
                     headers,
                     body,
-                    redirected_to,
                 }),
                 Err(e) => Exchange::NoAnswer {
                     detail: format!("the answer broke off: {e}"),
@@ -80,6 +99,35 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
     };
     drop(timer);
     exchange
+}
+
+/// Where a redirect of `url` leads, as far as a page may learn it: a `GET` of the same
+/// URL with no credential, no header and no body, whose redirects the browser follows;
+/// the URL its answer came from. `None` when that GET was not redirected (the server
+/// redirects only the original method) or could not be read (CORS, no answer).
+async fn where_it_leads(url: &str) -> Option<String> {
+    let controller = AbortController::new().ok();
+    let signal = controller.as_ref().map(AbortController::signal);
+    let timer = controller
+        .map(|c| gloo_timers::callback::Timeout::new(REDIRECT_LOOKUP_MS, move || c.abort()));
+    let answer = RequestBuilder::new(url)
+        .method(gloo_net::http::Method::GET)
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore)
+        .abort_signal(signal.as_ref())
+        .send()
+        .await;
+    drop(timer);
+    let response = answer.ok()?;
+    (response.redirected() && !response.url().is_empty()).then(|| response.url())
+}
+
+fn js_words(error: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_else(|| format!("{error:?}"))
 }
 
 fn network_detail(error: &gloo_net::Error) -> String {

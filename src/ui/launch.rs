@@ -72,12 +72,15 @@ pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets),
     }
     let target = state.form.target()?;
     let secrets = state.form.secrets();
-    match state
-        .form
-        .target
-        .with_untracked(|k| k.missing_credentials(&secrets))
-    {
-        Some(missing) => Err(missing),
+    let refused = state.form.target.with_untracked(|k| {
+        k.missing_credentials(&secrets).or_else(|| {
+            state.form.settings.with_untracked(|settings| {
+                roster_core::target::unsendable(&**k, &url, settings, &secrets)
+            })
+        })
+    });
+    match refused {
+        Some(problem) => Err(problem),
         None => Ok((target, secrets)),
     }
 }

@@ -57,7 +57,6 @@ fn envelope(result: Value) -> Exchange {
         status: 200,
         headers: vec![],
         body: json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": result}).to_string(),
-        redirected_to: None,
     })
 }
 
@@ -66,7 +65,6 @@ fn error(code: i64) -> Exchange {
         status: 200,
         headers: vec![],
         body: json!({"AuthenticatedUserId": -1, "Module": "", "ErrorCode": code}).to_string(),
-        redirected_to: None,
     })
 }
 
@@ -140,7 +138,6 @@ impl FakeAurora {
                             status: 500,
                             headers: vec![],
                             body: "<b>Fatal error</b>".into(),
-                            redirected_to: None,
                         })
                     }
                     Some(Fault::ResultFalse) => return envelope(json!(false)),

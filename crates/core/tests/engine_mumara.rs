@@ -41,8 +41,10 @@ struct FakeMumara {
     states_limit: bool,
     /// `Retry-After` as an HTTP-date (with the answer's `Date` header when `Some(true)`).
     retry_after_date: Option<bool>,
-    /// An unauthenticated request is redirected to `/login` (fetch follows it).
+    /// An unauthenticated request is redirected to `/login` (not followed).
     redirects_to_login: bool,
+    /// Every request is redirected, and the browser could not learn where to.
+    redirects_nowhere_known: bool,
     requests: usize,
 }
 
@@ -69,6 +71,7 @@ impl FakeMumara {
             states_limit: false,
             retry_after_date: None,
             redirects_to_login: false,
+            redirects_nowhere_known: false,
             requests: 0,
         }
     }
@@ -78,7 +81,6 @@ impl FakeMumara {
             status,
             headers,
             body: body.to_string(),
-            redirected_to: None,
         })
     }
 
@@ -102,6 +104,10 @@ impl FakeMumara {
     }
 
     fn handle_inner(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        if self.redirects_nowhere_known {
+            self.requests += 1;
+            return Exchange::redirected(None);
+        }
         self.requests += 1;
         let (start, count) = match self.window {
             Some((start, count)) if now < start + self.window_ms => (start, count),
@@ -137,11 +143,9 @@ impl FakeMumara {
             .map(|(_, v)| v.as_str());
         if bearer != Some(&format!("Bearer {}", self.key)) {
             if self.redirects_to_login {
-                return Exchange::Answered(HttpResponse {
-                    redirected_to: Some("http://sandbox/login".into()),
-                    ..HttpResponse::new(200, "<!DOCTYPE html><html><head><title>Login</title></head><body><form method=\"POST\" action=\"/login\"></form></body></html>")
-                        .with_header("Content-Type", "text/html; charset=UTF-8")
-                });
+                // Not followed (redirect: "manual"); the page learned the Location
+                // from a plain GET of the same address.
+                return Exchange::redirected(Some("http://sandbox/login"));
             }
             return Self::answer(
                 401,
@@ -532,6 +536,43 @@ fn a_redirect_to_the_login_page_stops_after_one_request() {
     assert_eq!(stop.kind, StopKind::CredentialsRefused);
     assert!(stop.message.contains("login page"), "{stop}");
     assert_eq!(server.requests, 1);
+    assert_eq!(run.counts().get(Status::Skipped), 9);
+}
+
+#[test]
+fn a_request_the_browser_would_not_send_is_refused_never_unknown() {
+    use roster_core::target::mumara::{Mumara, MumaraDefaults};
+    use roster_core::target::send::{Outcome, Target};
+    let mumara = Mumara::new("http://sandbox", MumaraDefaults::default());
+    let reason =
+        "The header X-Name cannot be sent: its value holds a character outside Latin-1 (U+6771)";
+    match mumara.read_create(&Exchange::NotSent {
+        reason: reason.into(),
+    }) {
+        Outcome::Rejected { message, .. } => {
+            assert!(
+                message.starts_with("Not sent:") && message.contains("X-Name"),
+                "{message}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_redirect_to_an_unknown_place_stops_with_the_row_unknown() {
+    let mut server = FakeMumara::new(60);
+    server.redirects_nowhere_known = true;
+    let mut run = start(10, "sandbox-key", 1, RunConfig::default());
+    drive(&mut run, &mut server, 10);
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::NotTheApi);
+    assert!(stop.message.contains("does not show where"), "{stop}");
+    assert_eq!(server.requests, 1, "nothing sent after the redirect");
+    // The server may have acted before redirecting: never created, never failed.
+    assert_eq!(run.counts().get(Status::Unknown), 1);
     assert_eq!(run.counts().get(Status::Skipped), 9);
 }
 

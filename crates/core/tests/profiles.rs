@@ -558,12 +558,22 @@ fn synapse_answers() {
         }
     ));
     assert!(matches!(
-        t.read_create(&Exchange::Answered(HttpResponse {
-            redirected_to: Some("https://m.example/login".into()),
-            ..HttpResponse::new(200, "<!DOCTYPE html><html><form action=\"/login\">")
-        })),
+        t.read_create(&answer(
+            200,
+            "<!DOCTYPE html><html><form action=\"/login\">"
+        )),
         Outcome::Unreadable { .. }
     ));
+    // A redirect (not followed): the run stops, the row's account unknown.
+    match t.read_create(&Exchange::redirected(Some("https://m.example/login"))) {
+        Outcome::Fatal {
+            kind: StopKind::NotTheApi,
+            ambiguous: true,
+            message,
+            ..
+        } => assert!(message.contains("https://m.example/login"), "{message}"),
+        other => panic!("{other:?}"),
+    }
     assert!(matches!(
         t.read_create(&Exchange::NoAnswer {
             detail: "Failed to fetch".into()

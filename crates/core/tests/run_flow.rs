@@ -42,7 +42,6 @@ fn envelope(body: Value) -> Exchange {
         status: 200,
         headers: vec![],
         body: body.to_string(),
-        redirected_to: None,
     })
 }
 

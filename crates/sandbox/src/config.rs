@@ -299,6 +299,8 @@ pub struct Config {
     pub keycloak: crate::keycloak::model::KeycloakConfig,
     pub graph: crate::graph::model::GraphConfig,
     pub gitlab: crate::gitlab::model::GitlabConfig,
+    /// Paths answered `307` to the same path with a slash (see `redirect.rs`).
+    pub redirect_slashes: Vec<String>,
 }
 
 impl Config {

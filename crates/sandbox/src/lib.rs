@@ -16,6 +16,7 @@ pub mod graph;
 pub mod keycloak;
 pub mod mumara;
 mod ratelimit;
+pub mod redirect;
 mod server;
 mod state;
 mod static_files;
@@ -109,7 +110,7 @@ pub async fn start(options: Options) -> io::Result<Running> {
 }
 
 /// Keycloak (also under the legacy `/auth` prefix), Microsoft Graph and GitLab.
-fn shapes_router() -> Router<App> {
+pub(crate) fn shapes_router() -> Router<App> {
     let mut router = Router::new();
     for prefix in ["", "/auth"] {
         router = router
@@ -136,6 +137,17 @@ fn shapes_router() -> Router<App> {
         .route("/api/v4/users", any(gitlab::users))
 }
 
+/// 404, except where the `redirect_slashes` knob serves a path with a slash.
+async fn not_found(
+    axum::extract::State(app): axum::extract::State<App>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    match redirect::slash_route(&app, request).await {
+        Ok(response) => response,
+        Err(_) => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
 /// Aurora at `/` (and `/index.php`), Mumara at `/api/addUser`, Keycloak, Graph and GitLab
 /// at their own paths, the control API under
 /// `/_sandbox/`, 404 elsewhere; CORS over all of it, and `Connection: close` while a
@@ -148,7 +160,8 @@ fn api_router(app: App) -> Router {
         .route("/login", any(mumara::login_page))
         .merge(shapes_router())
         .merge(control::router())
-        .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found").into_response() })
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), redirect::layer))
         .layer(middleware::from_fn_with_state(app.clone(), cors::layer))
         .layer(middleware::from_fn_with_state(
             app.clone(),

@@ -197,6 +197,8 @@ pub struct Shared {
     pub gitlab: GitlabState,
     /// OPTIONS requests to the API (not to the control API), CORS on or off.
     pub preflights: u64,
+    /// What the `redirect_slashes` knob did.
+    pub redirects: crate::redirect::RedirectState,
 }
 
 impl Shared {
@@ -229,6 +231,7 @@ impl Shared {
             "graph": self.graph.snapshot(),
             "gitlab": self.gitlab.snapshot(),
             "preflights": self.preflights,
+            "redirects": self.redirects,
             "config": self.config,
         })
     }

@@ -194,7 +194,8 @@ async fn control_config_reset_seed_and_state() {
             "graph",
             "keycloak",
             "mumara",
-            "preflights"
+            "preflights",
+            "redirects"
         ]
     );
     assert_eq!(

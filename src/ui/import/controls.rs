@@ -85,6 +85,16 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if let Some(missing) = state.form.target.with(|k| k.missing_credentials(&secrets)) {
         return Some(missing);
     }
+    // A pasted key with a zero-width space, a curly quote where a header goes.
+    let refused = state.form.settings.with(|settings| {
+        state
+            .form
+            .target
+            .with(|k| roster_core::target::unsendable(&**k, url, settings, &secrets))
+    });
+    if refused.is_some() {
+        return refused;
+    }
     if sendable == 0 {
         return Some("No row can be sent: every row is invalid or excluded.".into());
     }

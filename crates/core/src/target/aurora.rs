@@ -86,6 +86,8 @@ pub fn get_domains(aurora: &Aurora, session: &Session, tenant_id: i64) -> HttpRe
 pub fn read_result(exchange: &Exchange) -> Result<Value, String> {
     match exchange {
         Exchange::NoAnswer { detail } => Err(format!("no answer ({detail})")),
+        Exchange::Redirected { location } => Err(crate::http::redirect_words(location.as_deref())),
+        Exchange::NotSent { reason } => Err(format!("not sent: {reason}")),
         Exchange::Answered(response) => match envelope(response) {
             Read::Envelope(Envelope::Result(value), _) => Ok(value),
             Read::Envelope(Envelope::Error { code, message }, _) => Err(describe(code, &message)),
@@ -221,6 +223,13 @@ impl Target for Aurora {
                 )
                 .transient())
             }
+            Exchange::Redirected { location } => {
+                return Err(super::send::redirected_login(
+                    &self.api_url,
+                    location.as_deref(),
+                ))
+            }
+            Exchange::NotSent { reason } => return Err(super::send::login_not_sent(reason)),
         };
         let envelope = match envelope(response) {
             Read::Envelope(e, _) => e,
@@ -318,6 +327,10 @@ impl Target for Aurora {
                     ambiguous: true,
                 }
             }
+            Exchange::Redirected { location } => {
+                return super::send::redirected_create(location.as_deref(), true)
+            }
+            Exchange::NotSent { reason } => return super::send::create_not_sent(reason),
         };
         let (envelope, noisy) = match envelope(response) {
             Read::Envelope(e, noisy) => (e, if noisy { NOISY } else { "" }),
@@ -523,7 +536,6 @@ mod tests {
             status: 200,
             headers: vec![],
             body: body.into(),
-            redirected_to: None,
         })
     }
 
@@ -652,7 +664,6 @@ mod tests {
                 status: 200,
                 headers: vec![],
                 body: "<html>".into(),
-                redirected_to: None,
             }))
             .unwrap_err();
         assert!(html.message.contains("other than JSON"));

@@ -216,7 +216,6 @@ mod tests {
             status: 200,
             headers: vec![],
             body: json!({ "Result": result }).to_string(),
-            redirected_to: None,
         })
     }
 
@@ -275,7 +274,6 @@ mod tests {
             status: 200,
             headers: vec![],
             body: r#"{"ErrorCode":102}"#.into(),
-            redirected_to: None,
         }));
         assert!(check.next().is_none());
         let err = check.result().unwrap().unwrap_err();
@@ -291,7 +289,6 @@ mod tests {
             status: 200,
             headers: vec![],
             body: r#"{"ErrorCode":116}"#.into(),
-            redirected_to: None,
         }));
         let report = check.result().unwrap().unwrap();
         assert!(report.existing.is_empty());

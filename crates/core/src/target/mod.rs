@@ -279,6 +279,86 @@ fn post_for_json(url: String, body: crate::http::Body) -> HttpRequest {
     }
 }
 
+/// Why the form's credentials and settings cannot be sent as typed, naming the field;
+/// `None` when they can. Asked before Start, Check and Dry run (after
+/// [`Kind::missing_credentials`]), so that nothing is sent:
+///
+/// - a credential or setting holding an invisible character (a zero-width space, a byte
+///   order mark, a control or other format character: see [`crate::http::is_invisible`])
+///   is refused, as it almost always came with a paste and would make the server refuse
+///   the value, or the browser refuse the request;
+/// - a request header filled from a credential or a setting (a key, a token, a profile's
+///   header) that a browser cannot send (a character above U+00FF such as a curly quote,
+///   see [`crate::http::header_problem`]) is refused, naming the field it came from.
+///
+/// Never shows a secret's value: only its label and the character's code point.
+pub fn unsendable(
+    kind: &dyn Kind,
+    server_url: &str,
+    settings: &Settings,
+    secrets: &Secrets,
+) -> Option<String> {
+    use crate::http::{char_name, code_point, header_problem, is_invisible};
+    let typed: Vec<(String, &str)> = kind
+        .credentials()
+        .into_iter()
+        .map(|f| (f.label, f.credential.value(secrets)))
+        .chain(kind.settings().into_iter().map(|s| {
+            let value = settings.get(&s.id).map_or("", String::as_str);
+            (s.label, value)
+        }))
+        .collect();
+    for (label, value) in &typed {
+        if let Some(c) = value.chars().find(|&c| is_invisible(c)) {
+            return Some(format!(
+                "The {label} holds an invisible character: {} ({}), most likely copied with it. Type or paste the {label} again without it.",
+                char_name(c),
+                code_point(c)
+            ));
+        }
+    }
+    let target = kind.build(server_url, settings).ok()?;
+    let mut requests = Vec::new();
+    let session = match target.login(secrets) {
+        send::LoginStep::Request(request) => {
+            requests.push(request);
+            // A stand-in for the token the login would give: only the headers filled
+            // from the form are looked at.
+            send::Session::new("token")
+        }
+        send::LoginStep::Ready(session) => session,
+    };
+    let row = crate::input::map::UserRow {
+        email: "ann.example@example.com".into(),
+        password: "Example-Pass-2026".into(),
+        username: Some("ann.example".into()),
+        name: Some("Ann Example".into()),
+        ..Default::default()
+    };
+    requests.push(target.create(&session, &row));
+    requests.extend(target.exists_probe(&session, &row));
+    for request in &requests {
+        for (name, value) in &request.headers {
+            let Some(problem) = header_problem(name, value) else {
+                continue;
+            };
+            let bad = value
+                .chars()
+                .find(|&c| u32::from(c) > 0xFF || matches!(c, '\0' | '\r' | '\n'));
+            let from = bad.and_then(|c| typed.iter().find(|(_, v)| v.contains(c)));
+            return Some(match (from, bad) {
+                (Some((label, _)), Some(c)) => format!(
+                    "The {label} holds {} ({}), which cannot be sent in the {name} header: a browser sends only characters up to U+00FF there. Type or paste the {label} again (a curly quote or a dash is often a word processor's stand-in for ' or -).",
+                    char_name(c),
+                    code_point(c)
+                ),
+                _ => problem,
+            });
+        }
+    }
+    None
+}
+
 /// A setting's value, trimmed; `None` when it is empty or absent.
 pub fn setting(settings: &Settings, id: &str) -> Option<String> {
     settings
@@ -629,6 +709,117 @@ mod tests {
         settings.insert("realm".into(), "staff".into());
         let target = keycloak.build("https://id.example.com", &settings).unwrap();
         assert_eq!(target.name(), "Keycloak");
+    }
+
+    #[test]
+    fn invisible_or_unsendable_credentials_are_refused_naming_the_field() {
+        let url = "https://h.example.com";
+        let none = Settings::new();
+        let key = |k: &str| Secrets {
+            api_key: k.into(),
+            ..Secrets::default()
+        };
+        assert_eq!(
+            unsendable(&*mumara(), url, &none, &key("sandbox-key")),
+            None
+        );
+        let zw = unsendable(&*mumara(), url, &none, &key("sandbox\u{200B}-key")).unwrap();
+        assert!(zw.contains("API key") && zw.contains("U+200B"), "{zw}");
+        assert!(zw.contains("zero-width space"), "{zw}");
+        assert!(!zw.contains("sandbox"), "never the value: {zw}");
+        let bom = unsendable(&*mumara(), url, &none, &key("\u{FEFF}k")).unwrap();
+        assert!(bom.contains("byte order mark"), "{bom}");
+        // A curly quote is visible, but no browser sends it in Authorization.
+        let quote = unsendable(&*mumara(), url, &none, &key("key\u{2019}s")).unwrap();
+        assert!(
+            quote.contains("API key") && quote.contains("Authorization"),
+            "{quote}"
+        );
+        assert!(quote.contains("U+2019"), "{quote}");
+        // Latin-1 is sendable in a header.
+        assert_eq!(unsendable(&*mumara(), url, &none, &key("clé")), None);
+
+        // A password goes in a body: any visible character is fine, invisible ones not.
+        let aurora_secrets = |p: &str| Secrets {
+            login: "superadmin".into(),
+            password: p.into(),
+            ..Secrets::default()
+        };
+        assert_eq!(
+            unsendable(&*aurora(), url, &none, &aurora_secrets("пароль’")),
+            None
+        );
+        let pw = unsendable(&*aurora(), url, &none, &aurora_secrets("12345\u{200D}")).unwrap();
+        assert!(pw.contains("Password") && pw.contains("U+200D"), "{pw}");
+
+        // Presets: GitLab's token goes in PRIVATE-TOKEN.
+        let gitlab = TargetKind::by_id("gitlab").unwrap();
+        let token = |t: &str| Secrets {
+            access_token: t.into(),
+            ..Secrets::default()
+        };
+        assert_eq!(unsendable(&*gitlab, url, &none, &token("glpat-x")), None);
+        let bad = unsendable(&*gitlab, url, &none, &token("glpat-\u{201C}x")).unwrap();
+        assert!(
+            bad.contains("PRIVATE-TOKEN") && bad.contains("Access token"),
+            "{bad}"
+        );
+        let zw = unsendable(&*gitlab, url, &none, &token("glpat-x\u{200B}")).unwrap();
+        assert!(
+            zw.contains("Access token") && zw.contains("invisible"),
+            "{zw}"
+        );
+        // A setting with an invisible character is named by its label.
+        let keycloak = TargetKind::by_id("keycloak").unwrap();
+        let mut realm = Settings::new();
+        realm.insert("realm".into(), "staff\u{2060}".into());
+        let login = Secrets {
+            login: "admin".into(),
+            password: "admin".into(),
+            ..Secrets::default()
+        };
+        let bad = unsendable(&*keycloak, url, &realm, &login).unwrap();
+        assert!(bad.contains("Realm") && bad.contains("U+2060"), "{bad}");
+    }
+
+    #[test]
+    fn a_profile_header_filled_from_a_setting_must_be_sendable() {
+        let json = serde_json::json!({
+            "schema": 1,
+            "id": "hdr",
+            "name": "Header API",
+            "about": "A test API.",
+            "permission": "Admin.",
+            "credentials": [{"id": "api_key", "label": "API key", "secret": true}],
+            "settings": [{"id": "tenant", "label": "Tenant"}],
+            "fields": [
+                {"field": "email", "required": true, "check": "email"},
+                {"field": "password", "required": true, "check": "password"}
+            ],
+            "auth": {"header": "X-Key", "value": "{token}"},
+            "create": {
+                "method": "POST",
+                "path": "/users",
+                "headers": {"X-Tenant": "{settings.tenant}"},
+                "json": {"email": "{user.email}", "password": "{user.password}"}
+            },
+            "answers": [{"status": 201, "then": "created"}]
+        });
+        let profile = match profile::Profile::from_json(&json.to_string()) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        let kind = TargetKind::from_profile(profile);
+        let secrets = Secrets {
+            api_key: "k".into(),
+            ..Secrets::default()
+        };
+        let mut settings = Settings::new();
+        settings.insert("tenant".into(), "Zürich".into());
+        assert_eq!(unsendable(&*kind, "https://h", &settings, &secrets), None);
+        settings.insert("tenant".into(), "東京".into());
+        let bad = unsendable(&*kind, "https://h", &settings, &secrets).unwrap();
+        assert!(bad.contains("Tenant") && bad.contains("X-Tenant"), "{bad}");
     }
 
     #[test]

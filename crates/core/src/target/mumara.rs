@@ -251,6 +251,28 @@ impl Target for Mumara {
                     ambiguous: true,
                 }
             }
+            // Laravel's auth middleware sends a request it does not treat as an API call
+            // to the login page, before any controller runs: nothing was created. The
+            // redirect is not followed; where it leads is known only when a plain GET of
+            // the same address is redirected there too.
+            Exchange::Redirected { location: Some(to) }
+                if to.trim_end_matches('/').to_lowercase().ends_with("/login") =>
+            {
+                return Outcome::Fatal {
+                    kind: StopKind::CredentialsRefused,
+                    code: None,
+                    message: format!("Stopped: the server redirected the request to its login page ({to}). The API key was not accepted, or the request was not treated as an API call. The redirect was not followed."),
+                    ambiguous: false,
+                };
+            }
+            Exchange::Redirected { location } => {
+                let mut outcome = super::send::redirected_create(location.as_deref(), true);
+                if let Outcome::Fatal { message, .. } = &mut outcome {
+                    message.push_str(" Mumara's Laravel sends a request to its login page when it refuses the API key or does not treat the request as an API call.");
+                }
+                return outcome;
+            }
+            Exchange::NotSent { reason } => return super::send::create_not_sent(reason),
         };
         let status = response.status;
         let code = Some(i64::from(status));
@@ -260,18 +282,6 @@ impl Target for Mumara {
             message,
             ambiguous: false,
         };
-        // Laravel's auth middleware sends a request it does not treat as an API call to
-        // the login page; fetch follows the 302, so the page arrives as a 200.
-        if let Some(to) = &response.redirected_to {
-            if to.trim_end_matches('/').to_lowercase().ends_with("/login")
-                || response.looks_like_html()
-            {
-                return refused(
-                    StopKind::CredentialsRefused,
-                    format!("Stopped: the server redirected the request to its login page ({to}). The API key was not accepted, or the request was not treated as an API call."),
-                );
-            }
-        }
         match status {
             429 => {
                 return Outcome::RateLimited {
@@ -546,7 +556,6 @@ mod tests {
             status,
             headers: vec![],
             body: body.into(),
-            redirected_to: None,
         })
     }
 
@@ -852,14 +861,11 @@ mod tests {
             kind(t.read_create(&answer(419, r#"{"message":"CSRF token mismatch."}"#))),
             StopKind::NotTheApi
         );
-        // fetch followed a 302 to the login page: a 200 HTML page at /login.
-        let login_page = HttpResponse {
-            redirected_to: Some("https://m.example.com/login".into()),
-            ..HttpResponse::new(200, "<!DOCTYPE html><html><form action=\"/login\">")
-        };
-        assert_eq!(
-            kind(t.read_create(&Exchange::Answered(login_page))),
-            StopKind::CredentialsRefused
+        // A 302 to the login page (not followed): the key was refused, nothing created.
+        let login = t.read_create(&Exchange::redirected(Some("https://m.example.com/login")));
+        assert_eq!(kind(login.clone()), StopKind::CredentialsRefused);
+        assert!(
+            matches!(login, Outcome::Fatal { ambiguous: false, ref message, .. } if message.contains("https://m.example.com/login"))
         );
     }
 
@@ -910,6 +916,29 @@ mod tests {
                 "{stop}: {:?}",
                 said(stop)
             );
+        }
+    }
+
+    #[test]
+    fn a_redirect_elsewhere_or_to_nowhere_known_stops_and_leaves_the_row_unknown() {
+        let t = target();
+        for location in [Some("https://m.example.com/api/addUser/"), None] {
+            match t.read_create(&Exchange::redirected(location)) {
+                Outcome::Fatal {
+                    kind: StopKind::NotTheApi,
+                    ambiguous: true,
+                    message,
+                    ..
+                } => {
+                    assert!(message.contains("not followed"), "{message}");
+                    if let Some(to) = location {
+                        assert!(message.contains(to), "{message}");
+                    } else {
+                        assert!(message.contains("does not show where"), "{message}");
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
         }
     }
 

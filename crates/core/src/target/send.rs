@@ -238,6 +238,58 @@ pub trait Target {
     }
 }
 
+/// Why a login that was redirected failed: the redirect was not followed (a request
+/// with a password or a key is never sent on to another address), and a redirect means
+/// the Server URL is not the API's address.
+pub fn redirected_login(url: &str, location: Option<&str>) -> LoginError {
+    LoginError::new(
+        StopKind::NotTheApi,
+        format!(
+            "Login failed: {} (asked {url}). The redirect was not followed, so the credentials were not sent there. Correct the Server URL: often https:// instead of http://, or a slash more or less at the end.",
+            crate::http::redirect_words(location)
+        ),
+    )
+}
+
+/// What a create (or, with `create` false, an exists probe) that was redirected means:
+/// no answer the engine can read. A create's server may have acted before redirecting,
+/// so the row's account is unknown (a probe creates nothing). Nothing more is sent, as
+/// every request would meet the same redirect: the run stops.
+pub fn redirected_create(location: Option<&str>, create: bool) -> Outcome {
+    let what = if create {
+        "The redirect was not followed (the request carries a credential and the new account's password), so the account may or may not have been created."
+    } else {
+        "The redirect was not followed (the request carries a credential)."
+    };
+    Outcome::Fatal {
+        kind: StopKind::NotTheApi,
+        code: None,
+        message: format!(
+            "Stopped: {}. {what} Correct the Server URL: often https:// instead of http://, or a slash more or less at the end.",
+            crate::http::redirect_words(location)
+        ),
+        ambiguous: create,
+    }
+}
+
+/// A login the browser would not send (a header value it cannot carry).
+pub fn login_not_sent(reason: &str) -> LoginError {
+    LoginError::new(
+        StopKind::CredentialsRefused,
+        format!("Login not sent: {reason}"),
+    )
+}
+
+/// A create (or probe) the browser would not send: nothing reached the server, and the
+/// same row would meet the same refusal again, so the row is refused without a retry.
+pub fn create_not_sent(reason: &str) -> Outcome {
+    Outcome::Rejected {
+        code: None,
+        message: format!("Not sent: {reason}"),
+        field: None,
+    }
+}
+
 /// The user-facing sentence for a request that got no answer at all.
 pub fn no_answer_message(url: &str, detail: &str) -> String {
     format!(

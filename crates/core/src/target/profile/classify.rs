@@ -66,11 +66,20 @@ impl Classifier<'_> {
                     ambiguous: ambiguous_if(true),
                 })
             }
+            Exchange::Redirected { location } => {
+                return ProbeAnswer::Other(crate::target::send::redirected_create(
+                    location.as_deref(),
+                    mode == Mode::Create,
+                ))
+            }
+            Exchange::NotSent { reason } => {
+                return ProbeAnswer::Other(crate::target::send::create_not_sent(reason))
+            }
         };
         let status = response.status;
         let code = Some(i64::from(status));
         let html = response.looks_like_html();
-        // A page where the API's JSON belongs (a login page fetch was redirected to, a
+        // A page where the API's JSON belongs (a login page, a
         // proxy's error page): no rule on statuses alone may read it as an answer.
         if html && status != 429 && status < 500 {
             return ProbeAnswer::Other(Outcome::Unreadable {

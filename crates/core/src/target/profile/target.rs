@@ -203,6 +203,15 @@ impl Target for ProfileTarget {
                         .transient(),
                 )
             }
+            Exchange::Redirected { location } => {
+                return Err(crate::target::send::redirected_login(
+                    &url,
+                    location.as_deref(),
+                ))
+            }
+            Exchange::NotSent { reason } => {
+                return Err(crate::target::send::login_not_sent(reason))
+            }
         };
         let status = response.status;
         let code = i64::from(status);
