@@ -146,14 +146,15 @@ test.describe('server answers, credentials and redirects', () => {
   });
 
   test('a create answered with a redirect is not followed: the run stops naming the Location, the row unknown', async ({ page, sandbox }) => {
-    await configureSandbox({ redirect_slashes: ['/api/v4/users'] });
-    const rows = [1, 2, 3].map((i) => `rd${i},rd${i}@example.com,Pw-rd${i}-x7Q!,Red ${i}`);
+    // Graph: its preset creates without an exists check first, so the create meets the 307.
+    await configureSandbox({ redirect_slashes: ['/v1.0/users'] });
+    const rows = [1, 2, 3].map((i) => `rd${i}@example.com,Pw-rd${i}-x7Q!,Red ${i}`);
     await openApp(page);
-    await loadFile(page, writeFixture('redirect.csv', ['username,email,password,name', ...rows].join('\n') + '\n'));
-    await fillPreset(page, 'GitLab', { 'Server URL': sandbox.apiUrl, 'Access token': GITLAB_TOKEN });
+    await loadFile(page, writeFixture('redirect.csv', ['email,password,name', ...rows].join('\n') + '\n'));
+    await fillPreset(page, 'Microsoft Graph (Entra ID)', { 'Server URL': sandbox.apiUrl, 'Access token': GRAPH_TOKEN });
     await clickStart(page);
     await expect(controls(page).statusRegion.filter({ hasText: 'Import stopped' }).first()).toBeAttached({ timeout: 30_000 });
-    const location = `${sandbox.apiUrl}/api/v4/users/`;
+    const location = `${sandbox.apiUrl}/v1.0/users/`;
     await expect(page.getByRole('alert').filter({ hasText: location }).first()).toBeVisible();
 
     const report = await downloadReport(page);
@@ -167,10 +168,10 @@ test.describe('server answers, credentials and redirects', () => {
     const r = redirects(state);
     // The first create's POST, and the plain GET that learned where it leads; nothing after.
     expect(r.served, 'one create and one look-up met the redirect').toBe(2);
-    expect(shape(state, 'gitlab').create_calls).toBe(0);
+    expect(shape(state, 'graph').create_calls).toBe(0);
     // Only the plain GET that learned where the redirect leads reached the new address:
     // no POST, no token, no body.
     expect(r.arrivals.filter((a) => a.method !== 'GET' || a.credential || a.body_bytes > 0)).toEqual([]);
-    expect(shape(state, 'gitlab').users).toHaveLength(0);
+    expect(shape(state, 'graph').users).toHaveLength(0);
   });
 });
