@@ -44,6 +44,14 @@ struct FakeMumara {
     /// An unauthenticated request is redirected to `/login` (fetch follows it).
     redirects_to_login: bool,
     requests: usize,
+    /// Laravel's own clock: the fake clock's zero is at `EPOCH_MS + phase` on the wall,
+    /// and a window ends on a whole second, as `RateLimiter::hit` stores it
+    /// (`availableAt($decaySeconds)`: `time() + 60`, and a file or database cache
+    /// entry that expires at that second): a window that starts 0.9 s into a second
+    /// lasts 59.1 s. `None`: a window lasts exactly `window_ms` from its first request.
+    laravel_phase_ms: Option<u64>,
+    /// When each request arrived, and whether it was answered 429.
+    log: Vec<(u64, bool)>,
 }
 
 /// Unix ms of the fake clock's zero, for HTTP-dates: 2026-12-01T07:00:00Z.
@@ -70,6 +78,19 @@ impl FakeMumara {
             retry_after_date: None,
             redirects_to_login: false,
             requests: 0,
+            laravel_phase_ms: None,
+            log: Vec::new(),
+        }
+    }
+
+    /// The end of a window whose first request arrives at `now`.
+    fn window_end(&self, now: u64) -> u64 {
+        match self.laravel_phase_ms {
+            Some(phase) => {
+                let wall = EPOCH_MS + phase + now;
+                (wall / 1000) * 1000 + self.window_ms - EPOCH_MS - phase
+            }
+            None => now + self.window_ms,
         }
     }
 
@@ -83,7 +104,9 @@ impl FakeMumara {
     }
 
     fn handle(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        let limited_before = self.rate_limited;
         let answer = self.handle_inner(req, now);
+        self.log.push((now, self.rate_limited > limited_before));
         if !self.states_limit {
             return answer;
         }
@@ -103,33 +126,43 @@ impl FakeMumara {
 
     fn handle_inner(&mut self, req: &HttpRequest, now: u64) -> Exchange {
         self.requests += 1;
-        let (start, count) = match self.window {
-            Some((start, count)) if now < start + self.window_ms => (start, count),
-            _ => (now, 0),
+        // `window` holds the window's end and its count.
+        let (end, count) = match self.window {
+            Some((end, count)) if now < end => (end, count),
+            _ => (self.window_end(now), 0),
         };
         if count >= self.limit {
             self.rate_limited += 1;
-            let secs = (start + self.window_ms - now).div_ceil(1000);
+            let secs = match self.laravel_phase_ms {
+                // `RateLimiter::availableIn`: the timer (whole seconds) minus
+                // `currentTime()` (whole seconds).
+                Some(phase) => (EPOCH_MS + phase + end) / 1000 - (EPOCH_MS + phase + now) / 1000,
+                None => (end - now).div_ceil(1000),
+            };
             let mut headers = vec![];
             match self.retry_after_date {
                 None => headers.push(("Retry-After".into(), secs.to_string())),
                 Some(with_date) => {
-                    headers.push((
-                        "Retry-After".into(),
-                        http_date(EPOCH_MS + now + secs * 1000),
-                    ));
+                    // The reset as a date: whole seconds, as a proxy writes it.
+                    let wall = EPOCH_MS + self.laravel_phase_ms.unwrap_or(0) + now;
+                    let reset = match self.laravel_phase_ms {
+                        Some(_) => (wall / 1000 + secs) * 1000,
+                        None => wall + secs * 1000,
+                    };
+                    headers.push(("Retry-After".into(), http_date(reset)));
                     if with_date {
-                        headers.push(("Date".into(), http_date(EPOCH_MS + now)));
+                        headers.push(("Date".into(), http_date(wall)));
                     }
                 }
             }
+            let wall = EPOCH_MS + self.laravel_phase_ms.unwrap_or(0) + now;
             headers.push((
                 "X-RateLimit-Reset".into(),
-                ((EPOCH_MS + now) / 1000 + secs).to_string(),
+                (wall / 1000 + secs).to_string(),
             ));
             return Self::answer(429, json!({"message": "Too Many Attempts."}), headers);
         }
-        self.window = Some((start, count + 1));
+        self.window = Some((end, count + 1));
         let bearer = req
             .headers
             .iter()
@@ -679,4 +712,70 @@ fn an_unrecognised_error_rejects_that_row_and_the_run_goes_on() {
         [Status::Rejected, Status::Created, Status::Created]
     );
     assert_eq!(run.rows()[0].message, "Error: Something odd.");
+}
+
+/// Issue 20's two runs against a limit Mumara states on every answer (Laravel's
+/// `ThrottleRequests`: `X-RateLimit-Limit` and `-Remaining`; every request it lets
+/// through counts, a 422 included, a 429 not), with Requests per minute left at the
+/// target's default (60): the limit must hold from the first answer on, with at most one
+/// 429, and the run must end within 1.1 × rows / limit. Tried at several phases of the
+/// wall clock's second (a Laravel window ends on a whole second) and several latencies.
+fn stated_limit_run(
+    limit: usize,
+    rows: usize,
+    taken: &[usize],
+    http_date: bool,
+    phase_ms: u64,
+    latency: u64,
+) -> (u64, FakeMumara, Run) {
+    let mut server = FakeMumara::new(limit);
+    server.states_limit = true;
+    server.taken_as_422 = true;
+    server.laravel_phase_ms = Some(phase_ms);
+    server.retry_after_date = http_date.then_some(false);
+    for &i in taken {
+        server.users.insert(format!("u{i}@x.y"), 100 + i as u64);
+    }
+    let config = RunConfig {
+        rate_per_min: Some(60),
+        ..RunConfig::default()
+    };
+    let mut run =
+        start(rows, "sandbox-key", 1, config).with_wall_clock(EPOCH_MS + phase_ms);
+    let end = drive(&mut run, &mut server, latency);
+    (end, server, run)
+}
+
+fn assert_stated_limit_held(limit: usize, rows: usize, taken: &[usize], http_date: bool) {
+    for phase in [0, 250, 500, 900, 999] {
+        for latency in [5, 40, 150, 400] {
+            let (end, server, run) = stated_limit_run(limit, rows, taken, http_date, phase, latency);
+            let what = format!("limit {limit}, {rows} rows, phase {phase} ms, latency {latency} ms");
+            assert_eq!(run.phase(), &Phase::Finished, "{what}");
+            assert_eq!(run.counts().get(Status::Created), rows - taken.len(), "{what}");
+            assert_eq!(run.counts().get(Status::Exists), taken.len(), "{what}");
+            assert!(
+                server.rate_limited <= 1,
+                "{what}: {} 429s at {:?}",
+                server.rate_limited,
+                server.log.iter().filter(|(_, l)| *l).map(|(t, _)| t).collect::<Vec<_>>()
+            );
+            let bound = rows as f64 / limit as f64 * 60_000.0;
+            assert!(
+                end as f64 <= 1.1 * bound,
+                "{what}: {end} ms is {:.3} × rows/limit",
+                end as f64 / bound
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stated_limit_of_20_with_422s_and_an_http_date_is_held() {
+    assert_stated_limit_held(20, 30, &[3, 11, 19], true);
+}
+
+#[test]
+fn a_stated_limit_of_30_is_held_and_45_rows_end_within_a_tenth_over_rows_per_limit() {
+    assert_stated_limit_held(30, 45, &[], false);
 }

@@ -26,7 +26,7 @@ use crate::input::plan::PlannedRow;
 use crate::target::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
-use pace::{Backoff, Jitter, Pacer, XorShift};
+use pace::{Backoff, Jitter, Pacer, ThrottleBackoff, XorShift, RETRY_AFTER_CEILING_MS};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +101,8 @@ pub struct RunConfig {
     /// The target's rate limit in requests per minute, if it has one.
     pub rate_per_min: Option<u32>,
     pub backoff: Backoff,
+    /// The wait after a 429 that says not how long.
+    pub throttle: ThrottleBackoff,
 }
 
 impl Default for RunConfig {
@@ -110,6 +112,7 @@ impl Default for RunConfig {
             max_attempts: 4,
             rate_per_min: None,
             backoff: Backoff::default(),
+            throttle: ThrottleBackoff::default(),
         }
     }
 }
@@ -826,14 +829,18 @@ impl Run {
                         .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
                     None => None,
                 };
-                // A date in the past (clocks apart) or none at all: back off instead.
-                let wait = wait.filter(|&w| w > 0).unwrap_or_else(|| {
-                    self.config
-                        .backoff
-                        .delay(self.rate_limit_streak, self.jitter.as_mut())
-                        .max(1_000)
-                });
-                self.not_before = self.not_before.max(now_ms + wait);
+                // A date in the past (clocks apart) or none at all: back off the way
+                // the throttling guidance says (see `pace::ThrottleBackoff`).
+                let asked = wait.filter(|&w| w > 0);
+                let too_long = asked.filter(|&w| w > RETRY_AFTER_CEILING_MS);
+                if too_long.is_none() {
+                    let wait = asked.unwrap_or_else(|| {
+                        self.config
+                            .throttle
+                            .delay(self.rate_limit_streak, self.jitter.as_mut())
+                    });
+                    self.not_before = self.not_before.max(now_ms + wait);
+                }
                 let observed = self.observed_rate_per_min(now_ms);
                 self.pacer
                     .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
@@ -841,7 +848,14 @@ impl Run {
                 self.rows[row].attempts -= 1;
                 self.rows[row].code = Some(429);
                 self.requeue(row, true, message, now_ms);
-                if self.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
+                if let Some(wait) = too_long {
+                    // Not waited out by itself: the admin decides when to go on.
+                    self.hold_run(now_ms, format!(
+                        "Paused: the server refused a request as too many (HTTP 429) and asked to wait {} (Retry-After) before sending again, longer than the {} Roster waits by itself. Rows are kept; press Resume to send again when you choose (the server may refuse until then), or Cancel.",
+                        duration_words(wait),
+                        duration_words(RETRY_AFTER_CEILING_MS)
+                    ));
+                } else if self.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
                     let limit = self.server_limit.map_or_else(
                         || "The server did not state its limit.".to_owned(),
                         |l| format!("The server states a limit of {l} requests per minute (X-RateLimit-Limit)."),
@@ -1130,6 +1144,26 @@ fn unambiguous(outcome: Outcome) -> Outcome {
             ambiguous: false,
         },
         other => other,
+    }
+}
+
+/// A wait in words, rounded up to a whole unit: "45 seconds", "20 minutes", "2 hours
+/// 5 minutes".
+fn duration_words(ms: u64) -> String {
+    let seconds = ms.div_ceil(1_000);
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds < 120 {
+        return plural(seconds, "second");
+    }
+    let minutes = seconds.div_ceil(60);
+    if minutes < 120 {
+        return plural(minutes, "minute");
+    }
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    if rest == 0 {
+        plural(hours, "hour")
+    } else {
+        format!("{} {}", plural(hours, "hour"), plural(rest, "minute"))
     }
 }
 

@@ -56,6 +56,53 @@ impl Backoff {
     }
 }
 
+/// How long to wait after a 429 that did not say how long (no `Retry-After`, or one the
+/// page may not read, as with Microsoft Graph, whose CORS rule does not expose it).
+///
+/// Microsoft Graph's throttling guidance ("Best practices to handle throttling",
+/// learn.microsoft.com/graph/throttling): "If no Retry-After header is provided by the
+/// response, we recommend implementing an exponential backoff retry policy." The Graph
+/// SDKs' retry handler (msgraph-sdk-design, `middleware/RetryHandler.md`) gives the
+/// numbers: an exponential backoff "with random offset", an initial interval of 3 s and
+/// a maximum interval of 180 s. So the `n`th 429 in a row waits `min(180 s, 3 s ·
+/// 2^(n-1))` plus a random offset of up to a second (so that clients do not come back
+/// together), and never less than that: unlike [`Backoff`]'s full jitter, a 429 must
+/// not be answered by an immediate retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleBackoff {
+    pub base_ms: u64,
+    pub cap_ms: u64,
+    /// The random offset added to each wait: `0..=offset_ms`.
+    pub offset_ms: u64,
+}
+
+impl Default for ThrottleBackoff {
+    fn default() -> Self {
+        ThrottleBackoff {
+            base_ms: 3_000,
+            cap_ms: 180_000,
+            offset_ms: 1_000,
+        }
+    }
+}
+
+impl ThrottleBackoff {
+    /// The wait before the random offset, for the `streak`th 429 in a row (1-based).
+    pub fn floor(&self, streak: u32) -> u64 {
+        let shift = streak.saturating_sub(1).min(32);
+        self.base_ms.saturating_mul(1u64 << shift).min(self.cap_ms)
+    }
+
+    pub fn delay(&self, streak: u32, jitter: &mut dyn Jitter) -> u64 {
+        self.floor(streak) + jitter.pick(self.offset_ms)
+    }
+}
+
+/// The longest `Retry-After` (or `retry_after_ms`) a run waits out by itself: a server
+/// that asks for more pauses the run, which says how long the server asked to wait, and
+/// the admin resumes it.
+pub const RETRY_AFTER_CEILING_MS: u64 = 15 * 60_000;
+
 /// A token bucket that spaces requests to a rate in requests per minute.
 ///
 /// The bucket holds at most `burst` tokens; each send takes one. A 429 halves the rate

@@ -420,6 +420,7 @@ impl Kind for MumaraKind {
                 placeholder: "for rows without a package_id column".into(),
                 numeric: true,
                 affects_rows: true,
+                hint: String::new(),
             },
             Setting {
                 id: "timezone".into(),
@@ -427,6 +428,7 @@ impl Kind for MumaraKind {
                 placeholder: "e.g. +05:00 (Mumara's default is 00:00)".into(),
                 numeric: false,
                 affects_rows: false,
+                hint: String::new(),
             },
         ]
     }
