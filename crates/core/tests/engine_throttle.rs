@@ -207,7 +207,10 @@ fn a_throttled_graph_import_creates_every_row_with_few_429s() {
             server.limited.len(),
             server.limited
         );
-        assert!(run.rows().iter().all(|r| r.attempts == 1), "429s use no attempts");
+        assert!(
+            run.rows().iter().all(|r| r.attempts == 1),
+            "429s use no attempts"
+        );
     }
 }
 

@@ -56,18 +56,19 @@ impl RateLimiter {
     /// the module documentation): `decay_ms` is the decay (whole seconds in Laravel).
     pub fn check_laravel(&mut self, key: &str, limit: u64, decay_ms: u64, now_ms: u64) -> Verdict {
         // An expired timer and counter are gone (`tooManyAttempts` then resets).
-        if self
-            .laravel
-            .get(key)
-            .is_some_and(|w| now_ms >= w.end_ms)
-        {
+        if self.laravel.get(key).is_some_and(|w| now_ms >= w.end_ms) {
             self.laravel.remove(key);
         }
         let hits = self.laravel.get(key).map_or(0, |w| w.hits);
         if hits >= limit {
             let end_ms = self.laravel.get(key).map_or(now_ms, |w| w.end_ms);
             // `availableIn`: the timer minus the current time, both whole seconds.
-            let retry_after = (end_ms.div_ceil(1000)).saturating_sub(now_ms / 1000).max(1);
+            let retry_after = if end_ms % 1000 == 0 {
+                (end_ms / 1000).saturating_sub(now_ms / 1000)
+            } else {
+                (end_ms - now_ms).div_ceil(1000)
+            }
+            .max(1);
             return Verdict::Limited {
                 limit,
                 retry_after,
@@ -75,10 +76,17 @@ impl RateLimiter {
             };
         }
         // `hit`: the timer and the counter are added with the window's first hit.
-        let window = self.laravel.entry(key.to_string()).or_insert(WallWindow {
-            end_ms: (now_ms / 1000) * 1000 + decay_ms,
-            hits: 0,
-        });
+        // A decay that is not whole seconds (Laravel has none; quick tests use them) runs
+        // exactly from the first hit.
+        let end_ms = if decay_ms % 1000 == 0 {
+            (now_ms / 1000) * 1000 + decay_ms
+        } else {
+            now_ms + decay_ms
+        };
+        let window = self
+            .laravel
+            .entry(key.to_string())
+            .or_insert(WallWindow { end_ms, hits: 0 });
         window.hits += 1;
         Verdict::Allowed {
             limit,
@@ -174,13 +182,13 @@ mod tests {
             }
         );
         limiter.check_laravel("k", 2, 60_000, t0 + 1_000);
-        // Refused at 30.2 s: Retry-After is the timer (t0's second + 60) minus the
-        // current second.
+        // Refused 30.2 s later (second 431): Retry-After is the timer (t0's second 400,
+        // plus 60) minus the current second.
         assert_eq!(
             limiter.check_laravel("k", 2, 60_000, t0 + 30_200),
             Verdict::Limited {
                 limit: 2,
-                retry_after: 30,
+                retry_after: 29,
                 reset_unix: 1_796_108_460,
             }
         );

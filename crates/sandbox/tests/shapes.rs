@@ -487,7 +487,11 @@ async fn keycloak_cors_follows_the_clients_web_origins() {
     let answer: Value = response.json().await.unwrap();
     let cli_token = answer["access_token"].as_str().unwrap().to_string();
     let response = kc_create_from_page(&s, &cli_token, "a").await;
-    assert_eq!(response.status(), 201, "the server acts; the page cannot read it");
+    assert_eq!(
+        response.status(),
+        201,
+        "the server acts; the page cannot read it"
+    );
     assert!(!response
         .headers()
         .contains_key("access-control-allow-origin"));
@@ -496,7 +500,10 @@ async fn keycloak_cors_follows_the_clients_web_origins() {
     let response = kc_login_as(&s, "roster", "roster-import", Some(PAGE)).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
-    assert_eq!(response.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
     let answer: Value = response.json().await.unwrap();
     let token = answer["access_token"].as_str().unwrap().to_string();
     let response = kc_create_from_page(&s, &token, "b").await;
@@ -525,7 +532,10 @@ async fn keycloak_cors_follows_the_clients_web_origins() {
     // A wrong password with the configured client: readable (the client is known).
     let response = s
         .client
-        .post(format!("{}/realms/roster/protocol/openid-connect/token", s.api))
+        .post(format!(
+            "{}/realms/roster/protocol/openid-connect/token",
+            s.api
+        ))
         .header("origin", PAGE)
         .form(&[
             ("grant_type", "password"),

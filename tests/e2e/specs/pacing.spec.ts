@@ -7,6 +7,11 @@
  * be held from then on, with at most one 429 in the run, and the run must end within
  * 1.1 × rows / limit. The two runs of the issue, at its rows and limits: they take about
  * 90 s each.
+ *
+ * As an admin tries it, the key was just used (a first attempt, a colleague's script):
+ * half the current window's budget is spent when the run starts, so the run meets the one
+ * 429 it may, and must neither slow down after it nor meet more (on main it halved its
+ * pace after the 429 and ended past 1.1 × rows / limit).
  */
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, seedSandbox } from '../lib/sandbox';
@@ -44,6 +49,16 @@ async function run(
   await fillMumara(page, { serverUrl: apiUrl, apiKey: 'sandbox-key', packageId: '1' });
   // Left at the target's default, as a new admin would.
   await expect(page.getByLabel('Requests per minute')).toHaveValue('60');
+  // The key's window already holds half its budget.
+  const earlier = Math.floor(opts.limit / 2);
+  for (let i = 1; i <= earlier; i++) {
+    const res = await fetch(`${apiUrl}/api/addUser`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sandbox-key', 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ name: `Earlier ${i}`, email: `earlier${i}@example.com`, password: 'pw-earlier', package_id: 1 }),
+    });
+    expect(res.status).toBe(200);
+  }
 
   const t0 = Date.now();
   await clickStart(page);
@@ -61,7 +76,7 @@ async function run(
   for (const r of report) {
     expect(r.status, `${r.email}: ${r.message}`).toBe(taken.has(r.email) ? 'exists' : 'created');
   }
-  expect(state.mumara.users).toHaveLength(opts.rows);
+  expect(state.mumara.users).toHaveLength(opts.rows + earlier);
   expect(state.mumara.rate_limited, 'at most one 429 in the run').toBeLessThanOrEqual(1);
   expect(took, `ended within 1.1 × rows/limit (${bound / 1000} s)`).toBeLessThanOrEqual(bound * 1.1);
 }

@@ -26,7 +26,9 @@ use crate::input::plan::PlannedRow;
 use crate::target::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
-use pace::{Backoff, Jitter, Pacer, ThrottleBackoff, XorShift, RETRY_AFTER_CEILING_MS};
+use pace::{
+    Backoff, FixedWindow, Jitter, Pacer, ThrottleBackoff, XorShift, RETRY_AFTER_CEILING_MS,
+};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +138,11 @@ pub const MAX_FAULT_STREAK: u32 = 12;
 /// minute's window in whole seconds from its first request, so pacing at exactly the
 /// limit lands the window's last request on its edge.
 const LEARNED_WINDOW_MS: u64 = 62_000;
+/// Added to a `Retry-After` against a stated limit. Laravel's `RateLimiter::availableIn`
+/// is the window's timer (whole seconds: the first hit's second plus the decay) minus the
+/// current whole second, while a Redis cache ends the window exactly the decay after the
+/// first hit: up to a second after the moment the 429 names.
+const STATED_WAIT_MARGIN_MS: u64 = 1_000;
 const MINUTE_MS: u64 = 60_000;
 
 /// Where a run takes the typed row of plan row `i` ([`UserRow`]) when it sends or probes
@@ -190,6 +197,9 @@ pub struct Run {
     /// login stops the run after one request, not after `concurrency` of them.
     first_answer_seen: bool,
     pacer: Option<Pacer>,
+    /// Each window's budget at once, once a 429 against a stated limit showed where the
+    /// server's windows end (see [`FixedWindow`]); replaces the pacer's spread.
+    window: Option<FixedWindow>,
     /// No request before this time (a 429's Retry-After).
     not_before: u64,
     rate_limit_streak: u32,
@@ -265,6 +275,7 @@ impl Run {
             target,
             secrets,
             pacer: config.rate_per_min.map(|r| Pacer::new(r, 1, now_ms)),
+            window: None,
             config,
             ready_at: vec![0; rows.len()],
             absent_known: vec![false; rows.len()],
@@ -471,6 +482,13 @@ impl Run {
                 return None;
             }
         }
+        if self
+            .window
+            .as_ref()
+            .is_some_and(|w| w.ready_at(now_ms) > now_ms)
+        {
+            return None;
+        }
         let (row, user) = loop {
             let pos = self
                 .queue
@@ -501,6 +519,9 @@ impl Run {
         self.in_flight.push((row, *generation));
         if let Some(pacer) = &mut self.pacer {
             pacer.take(now_ms);
+        }
+        if let Some(window) = &mut self.window {
+            window.take(now_ms);
         }
         self.count_request(now_ms);
         self.set_status(row, Status::Sending);
@@ -537,7 +558,14 @@ impl Run {
         }
         let row_ready = self.queue.iter().map(|&r| self.ready_at[r]).min()?;
         let paced = self.pacer.as_mut().map_or(now_ms, |p| p.ready_at(now_ms));
-        Some(row_ready.max(paced).max(self.not_before).max(now_ms))
+        let windowed = self.window.as_ref().map_or(now_ms, |w| w.ready_at(now_ms));
+        Some(
+            row_ready
+                .max(paced)
+                .max(windowed)
+                .max(self.not_before)
+                .max(now_ms),
+        )
     }
 
     /// Hands back the answer to a [`Command::Login`]. A login that got no answer or a
@@ -829,6 +857,16 @@ impl Run {
                         .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
                     None => None,
                 };
+                // Against a limit the server states (Laravel's throttle), the wait is
+                // counted down in whole seconds from the window's timer, while the
+                // window may end up to a second later (see `STATED_WAIT_MARGIN_MS`); a
+                // 0 then means "at the next second", not "no wait".
+                let stated = self.server_limit.is_some();
+                let wait = if stated {
+                    wait.map(|w| w + STATED_WAIT_MARGIN_MS)
+                } else {
+                    wait
+                };
                 // A date in the past (clocks apart) or none at all: back off the way
                 // the throttling guidance says (see `pace::ThrottleBackoff`).
                 let asked = wait.filter(|&w| w > 0);
@@ -841,10 +879,29 @@ impl Run {
                     });
                     self.not_before = self.not_before.max(now_ms + wait);
                 }
-                let observed = self.observed_rate_per_min(now_ms);
-                self.pacer
-                    .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
-                    .on_rate_limited(now_ms);
+                if let (Some(limit), Some(_)) = (self.server_limit.filter(|_| stated), asked) {
+                    // The pace already held the stated limit: this 429 says the window's
+                    // budget went elsewhere (another client, an earlier run), not that
+                    // the pace is too fast, and its Retry-After says where the server's
+                    // window ends. From then on, each window's budget goes at once (a
+                    // halved or spread pace would make the run longer than rows /
+                    // limit; see `stated_window`). A rate the admin typed below the
+                    // limit stays the pace.
+                    let typed_below = self.config.rate_per_min.is_some_and(|r| r < limit);
+                    if typed_below {
+                        if let Some(pacer) = &mut self.pacer {
+                            pacer.hold(now_ms);
+                        }
+                    } else {
+                        self.pacer = None;
+                        self.window = Some(stated_window(limit));
+                    }
+                } else {
+                    let observed = self.observed_rate_per_min(now_ms);
+                    self.pacer
+                        .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
+                        .on_rate_limited(now_ms);
+                }
                 self.rows[row].attempts -= 1;
                 self.rows[row].code = Some(429);
                 self.requeue(row, true, message, now_ms);
@@ -934,6 +991,11 @@ impl Run {
             return;
         }
         self.server_limit = Some(limit);
+        if self.window.is_some() {
+            // Sending each window's budget at once already: a new budget.
+            self.window = Some(stated_window(limit));
+            return;
+        }
         let per_min = (u64::from(limit) * MINUTE_MS / LEARNED_WINDOW_MS).max(1) as u32;
         let per_min = self.config.rate_per_min.map_or(per_min, |r| r.min(per_min));
         match &mut self.pacer {
@@ -1145,6 +1207,12 @@ fn unambiguous(outcome: Outcome) -> Outcome {
         },
         other => other,
     }
+}
+
+/// Our window against a limit the server states per minute: the limit, sent in the
+/// first 58 s of a 62 s window (see [`FixedWindow`]).
+fn stated_window(limit: u32) -> FixedWindow {
+    FixedWindow::new(limit, MINUTE_MS - 2_000, LEARNED_WINDOW_MS)
 }
 
 /// A wait in words, rounded up to a whole unit: "45 seconds", "20 minutes", "2 hours

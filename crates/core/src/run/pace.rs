@@ -169,6 +169,13 @@ impl Pacer {
         self.tokens -= 1.0;
     }
 
+    /// The server said 429 although the pace holds its stated limit: keep the pace,
+    /// start from an empty bucket.
+    pub fn hold(&mut self, now_ms: u64) {
+        self.refill(now_ms);
+        self.tokens = self.tokens.min(0.0);
+    }
+
     /// The server said 429: slow down and start from an empty bucket.
     pub fn on_rate_limited(&mut self, now_ms: u64) {
         self.refill(now_ms);
@@ -180,6 +187,58 @@ impl Pacer {
     pub fn on_success(&mut self, now_ms: u64) {
         self.refill(now_ms);
         self.rate_per_min = (self.rate_per_min + self.limit_per_min / 20.0).min(self.limit_per_min);
+    }
+}
+
+/// A fixed window of our own: at most `limit` sends in each window of `window_ms`, sent
+/// only in its first `open_ms`, the window opening with the first send after the
+/// previous one closed. Once a 429 against a stated limit has shown where the server's
+/// window ends (Laravel's throttle: `limit` requests per fixed window from the window's
+/// first request), the run sends each window's budget at once instead of spreading it:
+/// spread evenly, the wait for the refused window would be lost for good and the run
+/// would end past rows / limit. The margins: the server's window opens when our first
+/// request arrives, after we sent it, so ours is longer than the server's, and nothing is
+/// sent near its end, so no request of one window arrives in the server's next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedWindow {
+    limit: u32,
+    open_ms: u64,
+    window_ms: u64,
+    /// When the current window opened, and the sends in it.
+    current: Option<(u64, u32)>,
+}
+
+impl FixedWindow {
+    pub fn new(limit: u32, open_ms: u64, window_ms: u64) -> FixedWindow {
+        FixedWindow {
+            limit: limit.max(1),
+            open_ms: open_ms.min(window_ms),
+            window_ms,
+            current: None,
+        }
+    }
+
+    /// When a send may go: `now_ms` if the window is open and has room, or a new one
+    /// opens now.
+    pub fn ready_at(&self, now_ms: u64) -> u64 {
+        match self.current {
+            Some((start, sent)) if now_ms < start + self.window_ms => {
+                if now_ms < start + self.open_ms && sent < self.limit {
+                    now_ms
+                } else {
+                    start + self.window_ms
+                }
+            }
+            _ => now_ms,
+        }
+    }
+
+    /// Counts a send; call only when [`FixedWindow::ready_at`] said now.
+    pub fn take(&mut self, now_ms: u64) {
+        self.current = match self.current {
+            Some((start, sent)) if now_ms < start + self.window_ms => Some((start, sent + 1)),
+            _ => Some((now_ms, 1)),
+        };
     }
 }
 
@@ -235,6 +294,29 @@ mod tests {
             p.take(0);
         }
         assert_eq!(p.ready_at(0), 500);
+    }
+
+    #[test]
+    fn a_fixed_window_sends_its_budget_then_waits_for_the_next() {
+        let mut w = FixedWindow::new(3, 800, 1_000);
+        assert_eq!(w.ready_at(500), 500);
+        for t in [500, 510, 520] {
+            assert_eq!(w.ready_at(t), t);
+            w.take(t);
+        }
+        assert_eq!(
+            w.ready_at(530),
+            1_500,
+            "full until the window that opened at 500 ends"
+        );
+        assert_eq!(w.ready_at(1_500), 1_500);
+        w.take(1_700);
+        assert_eq!(w.ready_at(1_800), 1_800, "a new window opened at 1.7 s");
+        assert_eq!(
+            w.ready_at(2_500),
+            2_700,
+            "nothing sent in a window's last 200 ms"
+        );
     }
 
     #[test]
