@@ -98,7 +98,7 @@ impl FakeGraph {
             self.limited.push(now);
             let mut response = HttpResponse::new(
                 429,
-                &json!({"error": {"code": "TooManyRequests", "message": "Too many requests."}})
+                json!({"error": {"code": "TooManyRequests", "message": "Too many requests."}})
                     .to_string(),
             );
             if let Some(seconds) = self.readable_retry_after {
@@ -110,7 +110,7 @@ impl FakeGraph {
         self.created += 1;
         Exchange::Answered(HttpResponse::new(
             201,
-            &json!({"id": format!("id-{}", self.created)}).to_string(),
+            json!({"id": format!("id-{}", self.created)}).to_string(),
         ))
     }
 }
@@ -194,7 +194,7 @@ fn a_throttled_graph_import_creates_every_row_with_few_429s() {
     // The sandbox's e2e case: 4 creates per 3 s window, 12 rows, no readable
     // Retry-After. Every row ends created once, and the 429s stay few: the first burst's,
     // then the backoff and the pacer hold the pace.
-    for latency in [5, 20, 80] {
+    for latency in [5, 20, 80, 200] {
         let mut server = FakeGraph::new(4, 3_000);
         let mut run = graph_run(12);
         let end = drive(&mut run, &mut server, latency);
@@ -202,7 +202,7 @@ fn a_throttled_graph_import_creates_every_row_with_few_429s() {
         assert_eq!(run.counts().get(Status::Created), 12);
         assert_eq!(server.created, 12, "each row created once");
         assert!(
-            server.limited.len() <= 4,
+            server.limited.len() <= 3,
             "latency {latency}: {} 429s at {:?} (end {end} ms)",
             server.limited.len(),
             server.limited
@@ -210,6 +210,11 @@ fn a_throttled_graph_import_creates_every_row_with_few_429s() {
         assert!(
             run.rows().iter().all(|r| r.attempts == 1),
             "429s use no attempts"
+        );
+        println!(
+            "latency {latency}: {} 429s at {:?}, end {end} ms",
+            server.limited.len(),
+            server.limited
         );
     }
 }

@@ -63,7 +63,7 @@ impl RateLimiter {
         if hits >= limit {
             let end_ms = self.laravel.get(key).map_or(now_ms, |w| w.end_ms);
             // `availableIn`: the timer minus the current time, both whole seconds.
-            let retry_after = if end_ms % 1000 == 0 {
+            let retry_after = if end_ms.is_multiple_of(1000) {
                 (end_ms / 1000).saturating_sub(now_ms / 1000)
             } else {
                 (end_ms - now_ms).div_ceil(1000)
@@ -78,7 +78,7 @@ impl RateLimiter {
         // `hit`: the timer and the counter are added with the window's first hit.
         // A decay that is not whole seconds (Laravel has none; quick tests use them) runs
         // exactly from the first hit.
-        let end_ms = if decay_ms % 1000 == 0 {
+        let end_ms = if decay_ms.is_multiple_of(1000) {
             (now_ms / 1000) * 1000 + decay_ms
         } else {
             now_ms + decay_ms

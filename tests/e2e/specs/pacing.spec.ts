@@ -16,7 +16,7 @@
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, seedSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { fillMumara, loadFile, openApp } from '../lib/app';
+import { controls, fillMumara, loadFile, openApp } from '../lib/app';
 import { clickStart, waitForRunEnd } from '../lib/watchdog';
 import { downloadReport, tally } from '../lib/report';
 
@@ -90,5 +90,26 @@ test.describe('pacing against a limit the server states', () => {
   test('30/min, 45 rows', async ({ page, sandbox }) => {
     test.setTimeout(240_000);
     await run(page, sandbox.apiUrl, { limit: 30, rows: 45, taken: [], httpDate: false });
+  });
+
+  test('a Retry-After past 15 minutes pauses the run and says how long; nothing is lost', async ({ page, sandbox }) => {
+    // Two requests per 20-minute window: the third row's 429 asks for about 20 minutes.
+    await configureSandbox({ mumara: { rate_limit: 2, rate_window_ms: 1_200_000 } });
+    await openApp(page);
+    await loadFile(page, writeFixture('ceiling.csv', file(4)));
+    await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
+    await clickStart(page);
+    const banner = page.getByRole('alert').filter({ hasText: 'Retry-After' });
+    await expect(banner).toBeVisible({ timeout: 30_000 });
+    await expect(banner).toContainText(/asked to wait (19|20|21) minutes \(Retry-After\)/);
+    await expect(banner).toContainText('press Resume');
+    await expect(controls(page).resume).toBeEnabled();
+    const state = await sandboxState();
+    expect(state.mumara.users).toHaveLength(2);
+    expect(state.mumara.rate_limited).toBe(1);
+    // Nothing else is sent while paused.
+    await page.waitForTimeout(3_000);
+    expect((await sandboxState()).mumara.rate_limited).toBe(1);
+    await controls(page).cancel.click();
   });
 });

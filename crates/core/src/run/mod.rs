@@ -203,6 +203,13 @@ pub struct Run {
     /// No request before this time (a 429's Retry-After).
     not_before: u64,
     rate_limit_streak: u32,
+    /// The 429s in a row that were each sent after the one before was answered: the
+    /// exponent of the throttle backoff and the pacer's slow-downs. A 429 for a request
+    /// already in flight when the previous 429 came says nothing new (the same burst).
+    throttle_level: u32,
+    /// When the last 429 was answered, and when each row's latest request went.
+    last_rate_limited_ms: Option<u64>,
+    sent_at: Vec<u64>,
     systemic_streak: u32,
     jitter: Box<dyn Jitter>,
     started_ms: u64,
@@ -278,6 +285,7 @@ impl Run {
             window: None,
             config,
             ready_at: vec![0; rows.len()],
+            sent_at: vec![0; rows.len()],
             absent_known: vec![false; rows.len()],
             users: Box::new(users),
             rows,
@@ -299,6 +307,8 @@ impl Run {
             first_answer_seen: false,
             not_before: 0,
             rate_limit_streak: 0,
+            throttle_level: 0,
+            last_rate_limited_ms: None,
             systemic_streak: 0,
             jitter: Box::new(XorShift(0x9E37_79B9_7F4A_7C15)),
             started_ms: now_ms,
@@ -517,6 +527,7 @@ impl Run {
             None => self.target.create(session, &user),
         };
         self.in_flight.push((row, *generation));
+        self.sent_at[row] = now_ms;
         if let Some(pacer) = &mut self.pacer {
             pacer.take(now_ms);
         }
@@ -661,6 +672,7 @@ impl Run {
                 self.api_proven = true;
                 self.fault_streak = 0;
                 self.rate_limit_streak = 0;
+                self.throttle_level = 0;
                 self.fruitless_logins = 0;
                 self.on_success(now_ms);
                 self.absent_known[row] = true;
@@ -761,6 +773,7 @@ impl Run {
         }
         if !matches!(outcome, Outcome::RateLimited { .. }) {
             self.rate_limit_streak = 0;
+            self.throttle_level = 0;
         }
         if !matches!(outcome, Outcome::Transient { .. }) {
             self.api_proven = true;
@@ -850,6 +863,15 @@ impl Run {
             } => {
                 self.rate_limited += 1;
                 self.rate_limit_streak += 1;
+                // Sent after the previous 429 was answered: a new refusal, not the rest
+                // of the same burst.
+                let fresh = self
+                    .last_rate_limited_ms
+                    .is_none_or(|last| self.sent_at[row] >= last);
+                self.last_rate_limited_ms = Some(now_ms);
+                if fresh {
+                    self.throttle_level += 1;
+                }
                 let wait = match retry_after {
                     Some(RetryAfter::Delay(ms)) => Some(ms),
                     Some(RetryAfter::At(unix_ms)) => self
@@ -875,7 +897,7 @@ impl Run {
                     let wait = asked.unwrap_or_else(|| {
                         self.config
                             .throttle
-                            .delay(self.rate_limit_streak, self.jitter.as_mut())
+                            .delay(self.throttle_level.max(1), self.jitter.as_mut())
                     });
                     self.not_before = self.not_before.max(now_ms + wait);
                 }
@@ -896,11 +918,14 @@ impl Run {
                         self.pacer = None;
                         self.window = Some(stated_window(limit));
                     }
-                } else {
+                } else if fresh {
                     let observed = self.observed_rate_per_min(now_ms);
                     self.pacer
                         .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
                         .on_rate_limited(now_ms);
+                } else if let Some(pacer) = &mut self.pacer {
+                    // The same burst: the pace was halved already.
+                    pacer.hold(now_ms);
                 }
                 self.rows[row].attempts -= 1;
                 self.rows[row].code = Some(429);
@@ -1025,6 +1050,7 @@ impl Run {
             self.phase = Phase::Running;
             self.hold = None;
             self.rate_limit_streak = 0;
+            self.throttle_level = 0;
             self.fault_streak = 0;
             self.settle(now_ms);
         }
