@@ -26,6 +26,18 @@ function file(rows: number): string {
   return text;
 }
 
+/** `n` addUser calls with the key, as an earlier attempt would have made (new users). */
+async function useKey(apiUrl: string, n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) {
+    const res = await fetch(`${apiUrl}/api/addUser`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sandbox-key', 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ name: `Earlier ${i}`, email: `earlier${i}@example.com`, password: 'pw-earlier', package_id: 1 }),
+    });
+    expect(res.status).toBe(200);
+  }
+}
+
 async function run(
   page: import('@playwright/test').Page,
   apiUrl: string,
@@ -51,14 +63,7 @@ async function run(
   await expect(page.getByLabel('Requests per minute')).toHaveValue('60');
   // The key's window already holds half its budget.
   const earlier = Math.floor(opts.limit / 2);
-  for (let i = 1; i <= earlier; i++) {
-    const res = await fetch(`${apiUrl}/api/addUser`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer sandbox-key', 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ name: `Earlier ${i}`, email: `earlier${i}@example.com`, password: 'pw-earlier', package_id: 1 }),
-    });
-    expect(res.status).toBe(200);
-  }
+  await useKey(apiUrl, earlier);
 
   const t0 = Date.now();
   await clickStart(page);
@@ -93,11 +98,13 @@ test.describe('pacing against a limit the server states', () => {
   });
 
   test('a Retry-After past 15 minutes pauses the run and says how long; nothing is lost', async ({ page, sandbox }) => {
-    // Two requests per 20-minute window: the third row's 429 asks for about 20 minutes.
-    await configureSandbox({ mumara: { rate_limit: 2, rate_window_ms: 1_200_000 } });
+    // Three requests per 20-minute window, all three used just before the run: its first
+    // request's 429 asks for about 20 minutes.
+    await configureSandbox({ mumara: { rate_limit: 3, rate_window_ms: 1_200_000 } });
     await openApp(page);
     await loadFile(page, writeFixture('ceiling.csv', file(4)));
     await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
+    await useKey(sandbox.apiUrl, 3);
     await clickStart(page);
     const banner = page.getByRole('alert').filter({ hasText: 'Retry-After' });
     await expect(banner).toBeVisible({ timeout: 30_000 });
@@ -105,7 +112,7 @@ test.describe('pacing against a limit the server states', () => {
     await expect(banner).toContainText('press Resume');
     await expect(controls(page).resume).toBeEnabled();
     const state = await sandboxState();
-    expect(state.mumara.users).toHaveLength(2);
+    expect(state.mumara.users, 'only the three earlier ones').toHaveLength(3);
     expect(state.mumara.rate_limited).toBe(1);
     // Nothing else is sent while paused.
     await page.waitForTimeout(3_000);
