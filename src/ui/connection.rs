@@ -174,10 +174,16 @@ fn setting_input(
     };
     let set_change = set.clone();
     let affects_rows = setting.affects_rows;
+    // What to set up on the server for this setting, read as the field's description.
+    let hint_id = (!setting.hint.is_empty()).then(|| format!("{id}-hint"));
+    let hint = hint_id.clone().map(|hint_id| {
+        view! { <p class="hint setting-hint" id=hint_id>{setting.hint.clone()}</p> }
+    });
     view! {
         <label for=id.clone()>{setting.label}</label>
         <input
             id=id
+            aria-describedby=hint_id
             type="text"
             inputmode=if setting.numeric { "numeric" } else { "text" }
             placeholder=setting.placeholder
@@ -204,5 +210,6 @@ fn setting_input(
                 }
             }
         />
+        {hint}
     }
 }

@@ -46,6 +46,20 @@ struct FakeMumara {
     /// Every request is redirected, and the browser could not learn where to.
     redirects_nowhere_known: bool,
     requests: usize,
+    /// Laravel's own clock: the fake clock's zero is at `EPOCH_MS + phase` on the wall,
+    /// and a window ends on a whole second, as `RateLimiter::hit` stores it
+    /// (`availableAt($decaySeconds)`: `time() + 60`, and a file or database cache
+    /// entry that expires at that second): a window that starts 0.9 s into a second
+    /// lasts 59.1 s. `None`: a window lasts exactly `window_ms` from its first request.
+    laravel_phase_ms: Option<u64>,
+    /// With `laravel_phase_ms`: the cache is Redis, whose entries expire exactly
+    /// `window_ms` after the window's first hit (`SET … EX`), while `Retry-After` is still
+    /// the timer's whole second minus the current one: up to a second short.
+    redis_store: bool,
+    /// The current window's timer (`availableAt`), on the fake clock.
+    timer: u64,
+    /// When each request arrived, and whether it was answered 429.
+    log: Vec<(u64, bool)>,
 }
 
 /// Unix ms of the fake clock's zero, for HTTP-dates: 2026-12-01T07:00:00Z.
@@ -73,6 +87,26 @@ impl FakeMumara {
             redirects_to_login: false,
             redirects_nowhere_known: false,
             requests: 0,
+            laravel_phase_ms: None,
+            redis_store: false,
+            timer: 0,
+            log: Vec::new(),
+        }
+    }
+
+    /// The end and the timer of a window whose first request arrives at `now`.
+    fn window_end(&self, now: u64) -> (u64, u64) {
+        match self.laravel_phase_ms {
+            Some(phase) => {
+                let wall = EPOCH_MS + phase + now;
+                let timer = (wall / 1000) * 1000 + self.window_ms - EPOCH_MS - phase;
+                if self.redis_store {
+                    (now + self.window_ms, timer)
+                } else {
+                    (timer, timer)
+                }
+            }
+            None => (now + self.window_ms, now + self.window_ms),
         }
     }
 
@@ -85,7 +119,9 @@ impl FakeMumara {
     }
 
     fn handle(&mut self, req: &HttpRequest, now: u64) -> Exchange {
+        let limited_before = self.rate_limited;
         let answer = self.handle_inner(req, now);
+        self.log.push((now, self.rate_limited > limited_before));
         if !self.states_limit {
             return answer;
         }
@@ -109,33 +145,45 @@ impl FakeMumara {
             return Exchange::redirected(None);
         }
         self.requests += 1;
-        let (start, count) = match self.window {
-            Some((start, count)) if now < start + self.window_ms => (start, count),
-            _ => (now, 0),
+        // `window` holds the window's end and its count.
+        let (end, count) = match self.window {
+            Some((end, count)) if now < end => (end, count),
+            _ => {
+                let (end, timer) = self.window_end(now);
+                self.timer = timer;
+                (end, 0)
+            }
         };
         if count >= self.limit {
             self.rate_limited += 1;
-            let secs = (start + self.window_ms - now).div_ceil(1000);
+            let secs = match self.laravel_phase_ms {
+                // `RateLimiter::availableIn`: the timer (whole seconds) minus
+                // `currentTime()` (whole seconds), never below 0.
+                Some(phase) => ((EPOCH_MS + phase + self.timer) / 1000)
+                    .saturating_sub((EPOCH_MS + phase + now) / 1000),
+                None => (end - now).div_ceil(1000),
+            };
             let mut headers = vec![];
             match self.retry_after_date {
                 None => headers.push(("Retry-After".into(), secs.to_string())),
                 Some(with_date) => {
-                    headers.push((
-                        "Retry-After".into(),
-                        http_date(EPOCH_MS + now + secs * 1000),
-                    ));
+                    // The reset as a date: whole seconds, as a proxy writes it.
+                    let wall = EPOCH_MS + self.laravel_phase_ms.unwrap_or(0) + now;
+                    let reset = match self.laravel_phase_ms {
+                        Some(_) => (wall / 1000 + secs) * 1000,
+                        None => wall + secs * 1000,
+                    };
+                    headers.push(("Retry-After".into(), http_date(reset)));
                     if with_date {
-                        headers.push(("Date".into(), http_date(EPOCH_MS + now)));
+                        headers.push(("Date".into(), http_date(wall)));
                     }
                 }
             }
-            headers.push((
-                "X-RateLimit-Reset".into(),
-                ((EPOCH_MS + now) / 1000 + secs).to_string(),
-            ));
+            let wall = EPOCH_MS + self.laravel_phase_ms.unwrap_or(0) + now;
+            headers.push(("X-RateLimit-Reset".into(), (wall / 1000 + secs).to_string()));
             return Self::answer(429, json!({"message": "Too Many Attempts."}), headers);
         }
-        self.window = Some((start, count + 1));
+        self.window = Some((end, count + 1));
         let bearer = req
             .headers
             .iter()
@@ -259,7 +307,12 @@ fn start_file(text: &str, key: &str, package: u64, config: RunConfig) -> Run {
 
 /// Runs to the end with every answer taking `latency` ms; requests in flight overlap.
 fn drive(run: &mut Run, server: &mut FakeMumara, latency: u64) -> u64 {
-    let mut now = 0u64;
+    drive_from(run, server, latency, 0)
+}
+
+/// [`drive`] from `start` on the fake clock; returns the end time.
+fn drive_from(run: &mut Run, server: &mut FakeMumara, latency: u64, start: u64) -> u64 {
+    let mut now = start;
     let mut in_flight: Vec<(u64, usize, HttpRequest)> = Vec::new();
     let mut steps = 0;
     while !run.is_over() {
@@ -720,4 +773,126 @@ fn an_unrecognised_error_rejects_that_row_and_the_run_goes_on() {
         [Status::Rejected, Status::Created, Status::Created]
     );
     assert_eq!(run.rows()[0].message, "Error: Something odd.");
+}
+
+/// Issue 20's two runs against a limit Mumara states on every answer (Laravel's
+/// `ThrottleRequests`: `X-RateLimit-Limit` and `-Remaining`; every request it lets
+/// through counts, a 422 included, a 429 not), with Requests per minute left at the
+/// target's default (60): the limit must hold from the first answer on, with at most one
+/// 429, and the run must end within 1.1 × rows / limit. Tried at several phases of the
+/// wall clock's second (a Laravel window ends on a whole second) and several latencies.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    phase_ms: u64,
+    latency: u64,
+    redis: bool,
+    /// The key's window began this long before the run, with this many hits in it
+    /// (another client, or the previous run).
+    prior: Option<(u64, usize)>,
+}
+
+fn stated_limit_run(
+    limit: usize,
+    rows: usize,
+    taken: &[usize],
+    http_date: bool,
+    case: Case,
+) -> (u64, FakeMumara, Run) {
+    let Case {
+        phase_ms,
+        latency,
+        redis,
+        prior,
+    } = case;
+    let mut server = FakeMumara::new(limit);
+    server.states_limit = true;
+    server.taken_as_422 = true;
+    server.laravel_phase_ms = Some(phase_ms);
+    server.redis_store = redis;
+    if let Some((ago, hits)) = prior {
+        // The run starts at 100 s on the fake clock; the earlier window before it.
+        let start = RUN_START - ago;
+        let (end, timer) = server.window_end(start);
+        server.window = Some((end, hits));
+        server.timer = timer;
+    }
+    server.retry_after_date = http_date.then_some(false);
+    for &i in taken {
+        server.users.insert(format!("u{i}@x.y"), 100 + i as u64);
+    }
+    let config = RunConfig {
+        rate_per_min: Some(60),
+        ..RunConfig::default()
+    };
+    let mut run = start(rows, "sandbox-key", 1, config).with_wall_clock(EPOCH_MS + phase_ms);
+    let end = drive_from(&mut run, &mut server, latency, RUN_START);
+    (end - RUN_START, server, run)
+}
+
+/// When the issue-20 runs start on the fake clock (room for an earlier window before).
+const RUN_START: u64 = 100_000;
+
+fn assert_stated_limit_held(limit: usize, rows: usize, taken: &[usize], http_date: bool) {
+    let mut cases = Vec::new();
+    for phase_ms in [0, 250, 500, 900, 999] {
+        for latency in [5, 40, 150, 400] {
+            for redis in [false, true] {
+                for prior in [
+                    None,
+                    Some((2_000, limit / 2)),
+                    Some((20_000, limit / 2)),
+                    Some((50_000, limit - 1)),
+                ] {
+                    cases.push(Case {
+                        phase_ms,
+                        latency,
+                        redis,
+                        prior,
+                    });
+                }
+            }
+        }
+    }
+    let mut failures = Vec::new();
+    for case in cases {
+        let (end, server, run) = stated_limit_run(limit, rows, taken, http_date, case);
+        let what = format!("limit {limit}, {rows} rows, {case:?}");
+        assert_eq!(run.phase(), &Phase::Finished, "{what}");
+        assert_eq!(
+            run.counts().get(Status::Created),
+            rows - taken.len(),
+            "{what}"
+        );
+        assert_eq!(run.counts().get(Status::Exists), taken.len(), "{what}");
+        let bound = rows as f64 / limit as f64 * 60_000.0;
+        if server.rate_limited > 1 || end as f64 > 1.1 * bound {
+            failures.push(format!(
+                "{what}: {} × 429 at {:?}, {end} ms = {:.3} × rows/limit",
+                server.rate_limited,
+                server
+                    .log
+                    .iter()
+                    .filter(|(_, l)| *l)
+                    .map(|(t, _)| t - RUN_START)
+                    .collect::<Vec<_>>(),
+                end as f64 / bound
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} runs broke the limit or the time bound:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_stated_limit_of_20_with_422s_and_an_http_date_is_held() {
+    assert_stated_limit_held(20, 30, &[3, 11, 19], true);
+}
+
+#[test]
+fn a_stated_limit_of_30_is_held_and_45_rows_end_within_a_tenth_over_rows_per_limit() {
+    assert_stated_limit_held(30, 45, &[], false);
 }

@@ -1298,11 +1298,28 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     );
     assert!(d.headers.iter().all(|(n, _)| n != "Authorization"));
     let k = preset("keycloak").diagnosis_request("https://kc", &settings(&[("admin_realm", "")]));
-    // An empty setting takes its default.
+    // An empty setting takes its default. Keycloak's diagnosis asks the token endpoint
+    // with the Client ID and no credential: its answer carries CORS headers only for a
+    // client whose Web Origins hold the page (issue 20).
     assert_eq!(
-        k.url,
-        "https://kc/realms/master/.well-known/openid-configuration"
+        (k.method, k.url.as_str()),
+        (
+            Method::Post,
+            "https://kc/realms/master/protocol/openid-connect/token"
+        )
     );
+    let body = format!("{:?}", k.body);
+    assert!(
+        body.contains("client_id") && body.contains("admin-cli"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("\"username\"") && !body.contains("(\"password\""),
+        "no credential: {body}"
+    );
+    let k =
+        preset("keycloak").diagnosis_request("https://kc", &settings(&[("client_id", "roster")]));
+    assert!(format!("{:?}", k.body).contains("roster"));
 }
 
 #[test]

@@ -35,7 +35,7 @@
 //!   account that owns the API key; `time_zone` imitates the seed's odd `+5:+00` form.
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -50,7 +50,7 @@ use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::server::{close_without_answer, ConnKill};
 use crate::state::{App, MumaraUser, Shared, MUMARA_OWNER_ID};
-use crate::util::{http_date, unix_now, utc_datetime};
+use crate::util::{http_date, unix_millis, unix_now, utc_datetime};
 
 /// The key with every permission.
 pub const KEY: &str = "sandbox-key";
@@ -380,11 +380,11 @@ fn answer<R: Serialize>(status: &str, result: R, response: Option<Created>) -> S
 
 fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<String, Value>) -> Done {
     let knobs = shared.config.mumara.clone();
-    let verdict = shared.mumara.limiter.check(
+    let verdict = shared.mumara.limiter.check_laravel(
         key.unwrap_or(""),
         knobs.rate_limit,
-        Duration::from_millis(knobs.rate_window_ms),
-        Instant::now(),
+        knobs.rate_window_ms,
+        unix_millis(),
     );
     if let Verdict::Limited { retry_after, .. } = verdict {
         shared.mumara.rate_limited += 1;

@@ -473,25 +473,8 @@ async fn keycloak_cors() {
         "POST, OPTIONS"
     );
 
-    // Real answers: the origin echoed, nothing exposed (not even Location).
-    let token = kc_token(&s, "roster").await;
-    let response = s
-        .client
-        .post(format!("{}/admin/realms/roster/users", s.api))
-        .header("origin", PAGE)
-        .bearer_auth(&token)
-        .json(&kc_user("a", "a@example.com"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
-    assert!(!response
-        .headers()
-        .contains_key("access-control-expose-headers"));
-
-    // CORS off (admin-cli without Web Origins): the preflight still passes, the answer
-    // has no Access-Control-Allow-Origin, so a browser blocks it.
+    // CORS off: the preflight still passes, no answer has Access-Control-Allow-Origin,
+    // so a browser blocks them.
     s.set_config(json!({"cors": null})).await;
     let response = s
         .client
@@ -504,11 +487,140 @@ async fn keycloak_cors() {
         .await
         .unwrap();
     assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
-    let response = kc_login(&s, "roster", "admin", "admin").await;
+    let response = kc_login_as(&s, "roster", "roster", Some(PAGE)).await;
+    assert_eq!(response.status(), 200);
     assert!(!response
         .headers()
         .contains_key("access-control-allow-origin"));
     assert_eq!(s.state().await["preflights"], 3);
+}
+
+/// A password grant with `client_id`, sent from a page at `origin`.
+async fn kc_login_as(s: &Sandbox, realm: &str, client_id: &str, origin: Option<&str>) -> Response {
+    let mut request = s
+        .client
+        .post(format!(
+            "{}/realms/{realm}/protocol/openid-connect/token",
+            s.api
+        ))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("username", "admin"),
+            ("password", "admin"),
+        ]);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    request.send().await.unwrap()
+}
+
+/// Creates `username` with `token` from a page at [`PAGE`].
+async fn kc_create_from_page(s: &Sandbox, token: &str, username: &str) -> Response {
+    s.client
+        .post(format!("{}/admin/realms/roster/users", s.api))
+        .header("origin", PAGE)
+        .bearer_auth(token)
+        .json(&kc_user(username, &format!("{username}@example.com")))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn keycloak_cors_follows_the_clients_web_origins() {
+    // Issue 20: the admin API's answers carry Access-Control-Allow-Origin only for a
+    // token whose client lists the page's origin in its Web Origins; admin-cli has none.
+    let s = sandbox().await;
+    s.set_config(json!({"keycloak": {"clients": [
+        {"client_id": "admin-cli"},
+        {"client_id": "roster-import", "web_origins": [PAGE]},
+        {"client_id": "no-grants", "web_origins": [PAGE], "direct_access_grants": false},
+    ]}}))
+    .await;
+
+    // admin-cli: the login works, but neither its answer nor the admin API's allows
+    // the page (a browser blocks both).
+    let response = kc_login_as(&s, "roster", "admin-cli", Some(PAGE)).await;
+    assert_eq!(response.status(), 200);
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    let answer: Value = response.json().await.unwrap();
+    let cli_token = answer["access_token"].as_str().unwrap().to_string();
+    let response = kc_create_from_page(&s, &cli_token, "a").await;
+    assert_eq!(
+        response.status(),
+        201,
+        "the server acts; the page cannot read it"
+    );
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+
+    // The configured client: the login's answer and the admin API's allow the origin.
+    let response = kc_login_as(&s, "roster", "roster-import", Some(PAGE)).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let answer: Value = response.json().await.unwrap();
+    let token = answer["access_token"].as_str().unwrap().to_string();
+    let response = kc_create_from_page(&s, &token, "b").await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    assert!(!response
+        .headers()
+        .contains_key("access-control-expose-headers"));
+    // Its 409 too (CORS is added before the users resource runs).
+    let response = kc_create_from_page(&s, &token, "b").await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    // Another origin is not allowed.
+    let response = s
+        .client
+        .get(format!("{}/admin/realms/roster/users?username=b", s.api))
+        .header("origin", "http://elsewhere.example")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    // A wrong password with the configured client: readable (the client is known).
+    let response = s
+        .client
+        .post(format!(
+            "{}/realms/roster/protocol/openid-connect/token",
+            s.api
+        ))
+        .header("origin", PAGE)
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "roster-import"),
+            ("username", "admin"),
+            ("password", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["access-control-allow-origin"], PAGE);
+    // An unknown client: 401 invalid_client with no CORS header.
+    let response = kc_login_as(&s, "roster", "nobody", Some(PAGE)).await;
+    assert_eq!(response.status(), 401);
+    assert!(!response
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    // Direct access grants off: 400 unauthorized_client.
+    let response = kc_login_as(&s, "roster", "no-grants", Some(PAGE)).await;
+    assert_eq!(response.status(), 400);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"], "unauthorized_client");
 }
 
 // ---------------------------------------------------------------- Microsoft Graph
@@ -723,7 +835,7 @@ async fn graph_lookup_throttle_faults_seed_cors() {
     assert_eq!(state["graph"]["create_calls"], 2);
     assert_eq!(state["graph"]["users"].as_array().unwrap().len(), 2);
 
-    // CORS: preflight and exposed Retry-After.
+    // CORS: preflight; Graph's exposed headers, without Retry-After.
     let response = s
         .client
         .request(reqwest::Method::OPTIONS, format!("{}/v1.0/users", s.api))
@@ -749,10 +861,27 @@ async fn graph_lookup_throttle_faults_seed_cors() {
     assert!(response.headers().get("vary").is_none());
     let response = graph_post(&s, Some(GRAPH_TOKEN), graph_user("n3@example.com")).await;
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
-    assert!(response.headers()["access-control-expose-headers"]
+    let exposed = response.headers()["access-control-expose-headers"]
         .to_str()
         .unwrap()
-        .contains("Retry-After"));
+        .to_ascii_lowercase();
+    assert!(exposed.contains("location") && exposed.contains("request-id"));
+    assert!(
+        !exposed.contains("retry-after"),
+        "Graph does not expose Retry-After to pages: {exposed}"
+    );
+    // Nor on a 429.
+    s.set_config(json!({"graph": {"rate_limit": 1, "rate_window_ms": 60_000}}))
+        .await;
+    graph_post(&s, Some(GRAPH_TOKEN), graph_user("n4@example.com")).await;
+    let response = graph_post(&s, Some(GRAPH_TOKEN), graph_user("n5@example.com")).await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(!response.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("retry-after"));
 }
 
 // ---------------------------------------------------------------- GitLab

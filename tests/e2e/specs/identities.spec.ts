@@ -66,6 +66,8 @@ test.describe('an account that is there but not the row\'s is a conflict', () =>
     await fillPreset(page, 'Keycloak', {
       'Server URL': sandbox.apiUrl,
       Realm: 'roster',
+      // The sandbox's public client whose Web Origins allow any page (admin-cli allows none).
+      'Client ID': 'roster',
       Login: 'admin',
       Password: 'admin',
     });

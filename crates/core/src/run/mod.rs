@@ -27,7 +27,9 @@ use crate::input::plan::PlannedRow;
 use crate::target::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
-use pace::{Backoff, Jitter, Pacer, XorShift};
+use pace::{
+    Backoff, FixedWindow, Jitter, Pacer, ThrottleBackoff, XorShift, RETRY_AFTER_CEILING_MS,
+};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +104,8 @@ pub struct RunConfig {
     /// The target's rate limit in requests per minute, if it has one.
     pub rate_per_min: Option<u32>,
     pub backoff: Backoff,
+    /// The wait after a 429 that says not how long.
+    pub throttle: ThrottleBackoff,
 }
 
 impl Default for RunConfig {
@@ -111,6 +115,7 @@ impl Default for RunConfig {
             max_attempts: 4,
             rate_per_min: None,
             backoff: Backoff::default(),
+            throttle: ThrottleBackoff::default(),
         }
     }
 }
@@ -134,6 +139,11 @@ pub const MAX_FAULT_STREAK: u32 = 12;
 /// minute's window in whole seconds from its first request, so pacing at exactly the
 /// limit lands the window's last request on its edge.
 const LEARNED_WINDOW_MS: u64 = 62_000;
+/// Added to a `Retry-After` against a stated limit. Laravel's `RateLimiter::availableIn`
+/// is the window's timer (whole seconds: the first hit's second plus the decay) minus the
+/// current whole second, while a Redis cache ends the window exactly the decay after the
+/// first hit: up to a second after the moment the 429 names.
+const STATED_WAIT_MARGIN_MS: u64 = 1_000;
 const MINUTE_MS: u64 = 60_000;
 
 /// Where a run takes the typed row of plan row `i` ([`UserRow`]) when it sends or probes
@@ -199,9 +209,19 @@ pub struct Run {
     /// login stops the run after one request, not after `concurrency` of them.
     first_answer_seen: bool,
     pacer: Option<Pacer>,
+    /// Each window's budget at once, once a 429 against a stated limit showed where the
+    /// server's windows end (see [`FixedWindow`]); replaces the pacer's spread.
+    window: Option<FixedWindow>,
     /// No request before this time (a 429's Retry-After).
     not_before: u64,
     rate_limit_streak: u32,
+    /// The 429s in a row that were each sent after the one before was answered: the
+    /// exponent of the throttle backoff and the pacer's slow-downs. A 429 for a request
+    /// already in flight when the previous 429 came says nothing new (the same burst).
+    throttle_level: u32,
+    /// When the last 429 was answered, and when each row's latest request went.
+    last_rate_limited_ms: Option<u64>,
+    sent_at: Vec<u64>,
     systemic_streak: u32,
     jitter: Box<dyn Jitter>,
     started_ms: u64,
@@ -274,8 +294,10 @@ impl Run {
             target,
             secrets,
             pacer: config.rate_per_min.map(|r| Pacer::new(r, 1, now_ms)),
+            window: None,
             config,
             ready_at: vec![0; rows.len()],
+            sent_at: vec![0; rows.len()],
             absent_known: vec![false; rows.len()],
             users: Box::new(users),
             rows,
@@ -299,6 +321,8 @@ impl Run {
             first_answer_seen: false,
             not_before: 0,
             rate_limit_streak: 0,
+            throttle_level: 0,
+            last_rate_limited_ms: None,
             systemic_streak: 0,
             jitter: Box::new(XorShift(0x9E37_79B9_7F4A_7C15)),
             started_ms: now_ms,
@@ -515,6 +539,13 @@ impl Run {
                 return None;
             }
         }
+        if self
+            .window
+            .as_ref()
+            .is_some_and(|w| w.ready_at(now_ms) > now_ms)
+        {
+            return None;
+        }
         let (row, user) = loop {
             let pos = self
                 .queue
@@ -564,8 +595,12 @@ impl Run {
             None => self.target.create(session, &user),
         };
         self.in_flight.push((row, *generation));
+        self.sent_at[row] = now_ms;
         if let Some(pacer) = &mut self.pacer {
             pacer.take(now_ms);
+        }
+        if let Some(window) = &mut self.window {
+            window.take(now_ms);
         }
         self.count_request(now_ms);
         self.set_status(row, Status::Sending);
@@ -602,7 +637,14 @@ impl Run {
         }
         let row_ready = self.queue.iter().map(|&r| self.ready_at[r]).min()?;
         let paced = self.pacer.as_mut().map_or(now_ms, |p| p.ready_at(now_ms));
-        Some(row_ready.max(paced).max(self.not_before).max(now_ms))
+        let windowed = self.window.as_ref().map_or(now_ms, |w| w.ready_at(now_ms));
+        Some(
+            row_ready
+                .max(paced)
+                .max(windowed)
+                .max(self.not_before)
+                .max(now_ms),
+        )
     }
 
     /// Hands back the answer to a [`Command::Login`]. A login that got no answer or a
@@ -700,6 +742,7 @@ impl Run {
                 self.api_proven = true;
                 self.fault_streak = 0;
                 self.rate_limit_streak = 0;
+                self.throttle_level = 0;
                 self.fruitless_logins = 0;
                 self.on_success(now_ms);
                 self.absent_known[row] = true;
@@ -874,6 +917,7 @@ impl Run {
         }
         if !matches!(outcome, Outcome::RateLimited { .. }) {
             self.rate_limit_streak = 0;
+            self.throttle_level = 0;
         }
         if !matches!(outcome, Outcome::Transient { .. }) {
             self.api_proven = true;
@@ -975,6 +1019,15 @@ impl Run {
             } => {
                 self.rate_limited += 1;
                 self.rate_limit_streak += 1;
+                // Sent after the previous 429 was answered: a new refusal, not the rest
+                // of the same burst.
+                let fresh = self
+                    .last_rate_limited_ms
+                    .is_none_or(|last| self.sent_at[row] >= last);
+                self.last_rate_limited_ms = Some(now_ms);
+                if fresh {
+                    self.throttle_level += 1;
+                }
                 let wait = match retry_after {
                     Some(RetryAfter::Delay(ms)) => Some(ms),
                     Some(RetryAfter::At(unix_ms)) => self
@@ -982,22 +1035,65 @@ impl Run {
                         .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
                     None => None,
                 };
-                // A date in the past (clocks apart) or none at all: back off instead.
-                let wait = wait.filter(|&w| w > 0).unwrap_or_else(|| {
-                    self.config
-                        .backoff
-                        .delay(self.rate_limit_streak, self.jitter.as_mut())
-                        .max(1_000)
-                });
-                self.not_before = self.not_before.max(now_ms + wait);
-                let observed = self.observed_rate_per_min(now_ms);
-                self.pacer
-                    .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
-                    .on_rate_limited(now_ms);
+                // Against a limit the server states (Laravel's throttle), the wait is
+                // counted down in whole seconds from the window's timer, while the
+                // window may end up to a second later (see `STATED_WAIT_MARGIN_MS`); a
+                // 0 then means "at the next second", not "no wait".
+                let stated = self.server_limit.is_some();
+                let wait = if stated {
+                    wait.map(|w| w + STATED_WAIT_MARGIN_MS)
+                } else {
+                    wait
+                };
+                // A date in the past (clocks apart) or none at all: back off the way
+                // the throttling guidance says (see `pace::ThrottleBackoff`).
+                let asked = wait.filter(|&w| w > 0);
+                let too_long = asked.filter(|&w| w > RETRY_AFTER_CEILING_MS);
+                if too_long.is_none() {
+                    let wait = asked.unwrap_or_else(|| {
+                        self.config
+                            .throttle
+                            .delay(self.throttle_level.max(1), self.jitter.as_mut())
+                    });
+                    self.not_before = self.not_before.max(now_ms + wait);
+                }
+                if let (Some(limit), Some(_)) = (self.server_limit.filter(|_| stated), asked) {
+                    // The pace already held the stated limit: this 429 says the window's
+                    // budget went elsewhere (another client, an earlier run), not that
+                    // the pace is too fast, and its Retry-After says where the server's
+                    // window ends. From then on, each window's budget goes at once (a
+                    // halved or spread pace would make the run longer than rows /
+                    // limit; see `stated_window`). A rate the admin typed below the
+                    // limit stays the pace.
+                    let typed_below = self.config.rate_per_min.is_some_and(|r| r < limit);
+                    if typed_below {
+                        if let Some(pacer) = &mut self.pacer {
+                            pacer.hold(now_ms);
+                        }
+                    } else {
+                        self.pacer = None;
+                        self.window = Some(stated_window(limit));
+                    }
+                } else if fresh {
+                    let observed = self.observed_rate_per_min(now_ms);
+                    self.pacer
+                        .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
+                        .on_rate_limited(now_ms);
+                } else if let Some(pacer) = &mut self.pacer {
+                    // The same burst: the pace was halved already.
+                    pacer.hold(now_ms);
+                }
                 self.rows[row].attempts -= 1;
                 self.rows[row].code = Some(429);
                 self.requeue(row, true, message, now_ms);
-                if self.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
+                if let Some(wait) = too_long {
+                    // Not waited out by itself: the admin decides when to go on.
+                    self.hold_run(now_ms, format!(
+                        "Paused: the server refused a request as too many (HTTP 429) and asked to wait {} (Retry-After) before sending again, longer than the {} Roster waits by itself. Rows are kept; press Resume to send again when you choose (the server may refuse until then), or Cancel.",
+                        duration_words(wait),
+                        duration_words(RETRY_AFTER_CEILING_MS)
+                    ));
+                } else if self.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
                     let limit = self.server_limit.map_or_else(
                         || "The server did not state its limit.".to_owned(),
                         |l| format!("The server states a limit of {l} requests per minute (X-RateLimit-Limit)."),
@@ -1076,6 +1172,11 @@ impl Run {
             return;
         }
         self.server_limit = Some(limit);
+        if self.window.is_some() {
+            // Sending each window's budget at once already: a new budget.
+            self.window = Some(stated_window(limit));
+            return;
+        }
         let per_min = (u64::from(limit) * MINUTE_MS / LEARNED_WINDOW_MS).max(1) as u32;
         let per_min = self.config.rate_per_min.map_or(per_min, |r| r.min(per_min));
         match &mut self.pacer {
@@ -1105,6 +1206,7 @@ impl Run {
             self.phase = Phase::Running;
             self.hold = None;
             self.rate_limit_streak = 0;
+            self.throttle_level = 0;
             self.fault_streak = 0;
             self.settle(now_ms);
         }
@@ -1318,6 +1420,32 @@ fn unambiguous(outcome: Outcome) -> Outcome {
             ambiguous: false,
         },
         other => other,
+    }
+}
+
+/// Our window against a limit the server states per minute: the limit, sent in the
+/// first 58 s of a 62 s window (see [`FixedWindow`]).
+fn stated_window(limit: u32) -> FixedWindow {
+    FixedWindow::new(limit, MINUTE_MS - 2_000, LEARNED_WINDOW_MS)
+}
+
+/// A wait in words, rounded up to a whole unit: "45 seconds", "20 minutes", "2 hours
+/// 5 minutes".
+fn duration_words(ms: u64) -> String {
+    let seconds = ms.div_ceil(1_000);
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds < 120 {
+        return plural(seconds, "second");
+    }
+    let minutes = seconds.div_ceil(60);
+    if minutes < 120 {
+        return plural(minutes, "minute");
+    }
+    let (hours, rest) = (minutes / 60, minutes % 60);
+    if rest == 0 {
+        plural(hours, "hour")
+    } else {
+        format!("{} {}", plural(hours, "hour"), plural(rest, "minute"))
     }
 }
 

@@ -283,7 +283,20 @@ pub fn diagnose(
     let target_origin = origin_of(target_url).unwrap_or_else(|| target_url.to_owned());
     let name = kind.name();
     let cors_fixes = || {
-        let mut fixes = vec![same_origin_fix(kind, &target_origin)];
+        let mut fixes = Vec::new();
+        // The server's own way first, when the profile names one.
+        if let Some(fix) = kind.profile().and_then(|p| p.cors_fix.as_ref()) {
+            fixes.push(Fix {
+                title: fix.title.replace("{origin}", page_origin),
+                steps: fix
+                    .steps
+                    .iter()
+                    .map(|s| s.replace("{origin}", page_origin))
+                    .collect(),
+                snippet: None,
+            });
+        }
+        fixes.push(same_origin_fix(kind, &target_origin));
         let setting = kind.cors_setting();
         if let Some(setting) = setting {
             fixes.push(Fix {

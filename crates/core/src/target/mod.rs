@@ -101,6 +101,8 @@ pub struct Setting {
     pub numeric: bool,
     /// The rows are checked again when it changes (a default some rows rely on).
     pub affects_rows: bool,
+    /// A sentence shown under the field (empty: none).
+    pub hint: String,
 }
 
 /// A target's own setting that allows a page's origin (see `shared/protocols/aurora.md`).

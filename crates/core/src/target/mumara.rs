@@ -472,6 +472,7 @@ impl Kind for MumaraKind {
                 placeholder: "for rows without a package_id column".into(),
                 numeric: true,
                 affects_rows: true,
+                hint: String::new(),
             },
             Setting {
                 id: "timezone".into(),
@@ -479,6 +480,7 @@ impl Kind for MumaraKind {
                 placeholder: "e.g. +05:00 (Mumara's default is 00:00)".into(),
                 numeric: false,
                 affects_rows: false,
+                hint: String::new(),
             },
         ]
     }

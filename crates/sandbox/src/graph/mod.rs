@@ -28,14 +28,18 @@
 //!   `User.ReadWrite.All` 403 `Authorization_RequestDenied` "Insufficient privileges to
 //!   complete the operation.".
 //! - Throttling ("Microsoft Graph throttling guidance"): 429 with a `Retry-After` header
-//!   in seconds; the body `{"error":{"code":"TooManyRequests",…}}`.
+//!   in seconds; the body `{"error":{"code":"TooManyRequests",…}}`. Graph's CORS answers
+//!   do not expose `Retry-After` (see [`EXPOSED_HEADERS`]), so a page cannot read it; the
+//!   guidance: "If no Retry-After header is provided by the response, we recommend
+//!   implementing an exponential backoff retry policy."
 //! - `GET /users/{id | userPrincipalName}` of an absent user: 404
 //!   `Request_ResourceNotFound` "Resource '<x>' does not exist or one of its queried
 //!   reference-property objects are not present.".
 //! - 5xx codes from the error page's table: 503 `serviceNotAvailable`, 500
 //!   `generalException` "An unspecified error has occurred.".
-//! - CORS: Graph's documentation says it supports CORS for single-page apps; the exact
-//!   header values are the sandbox's choice (see `decorate` / `preflight`).
+//! - CORS: Graph's documentation says it supports CORS for single-page apps; the exposed
+//!   headers are Graph's own (see [`EXPOSED_HEADERS`]), the preflight's values the
+//!   sandbox's choice (see `preflight`).
 
 use std::time::{Duration, Instant};
 
@@ -64,8 +68,11 @@ const MAX_BODY: usize = 1024 * 1024;
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 
-/// The headers a page may read from a Graph answer (the sandbox's choice).
-pub const EXPOSED_HEADERS: &str = "Location, Retry-After, request-id, client-request-id, ETag";
+/// The headers a page may read from a Graph answer: Graph's own
+/// `Access-Control-Expose-Headers`, as a developer quoted it from Graph's answers
+/// (Microsoft Q&A 497336, "Microsoft Graph API Retry-After is not exposed in browser").
+/// `Retry-After` is not among them: a page sees a 429 but not how long to wait.
+pub const EXPOSED_HEADERS: &str = "ETag, Location, Preference-Applied, Content-Range, request-id, client-request-id, ReadWriteConsistencyToken, SdkVersion, WWW-Authenticate";
 
 /// A `/_sandbox/seed` entry: `"upn@domain"` or an object.
 #[derive(Debug, Deserialize)]
@@ -149,8 +156,9 @@ pub fn preflight(cors: &Cors, request_headers: &HeaderMap) -> Option<Response> {
     ))
 }
 
-/// The CORS headers of a real Graph answer: the allowed origin and the exposed headers
-/// (`Retry-After` among them, so a page can honour a 429).
+/// The CORS headers of a real Graph answer: the allowed origin and Graph's exposed
+/// headers (`Retry-After` not among them: a page cannot honour a 429's delay, and must
+/// back off on its own, as Graph's throttling guidance says).
 pub fn decorate(cors: &Cors, response: &mut Response) {
     if let Some(origin) = cors.allow_origin() {
         expose(origin, EXPOSED_HEADERS, origin != "*", response);

@@ -31,16 +31,21 @@
 //!   400 `invalid_request` "Missing form parameter: grant_type"; another grant →
 //!   400 `unsupported_grant_type`. Tokens live `accessTokenLifespan` seconds (a realm
 //!   setting, 60 by default), so a long run must log in again.
-//! - CORS (`DefaultCors`, `AdminRoot`, `TokenEndpoint`): a preflight is answered 200 for
-//!   any origin (the origin check is skipped for preflights) with the origin echoed,
+//! - CORS (keycloak/keycloak `services/.../cors/DefaultCors.java`, `AdminRoot.java`,
+//!   `TokenEndpoint.java`): a preflight is answered 200 for any origin (`DefaultCors.add`
+//!   skips the origin check for preflights) with the origin echoed,
 //!   `Access-Control-Allow-Credentials: true`, the endpoint's methods, Keycloak's fixed
 //!   header list plus `Authorization`, `Access-Control-Max-Age: 3600`. A real answer
-//!   carries `Access-Control-Allow-Origin` only when the origin is among the client's
-//!   (here `admin-cli`'s) Web Origins, which are empty by default: a real Keycloak
-//!   blocks a page on another origin until an admin adds the page's origin. The sandbox
-//!   behaves as if that was done when its `cors` knob is on (`"*"`: any origin is echoed;
-//!   one origin: only that one); with `cors` off, answers carry no CORS header (the
-//!   default `admin-cli`). No header is exposed: a browser cannot read `Location`.
+//!   carries `Access-Control-Allow-Origin` only when the request's origin is among the
+//!   allowed ones (or they hold `*`). The token endpoint allows its client's Web Origins
+//!   once it knows the client (`TokenEndpoint.checkClient`: `cors.allowedOrigins(session,
+//!   client)`, so an unknown client or a form without `grant_type` gets none); the admin
+//!   API allows the token's `allowed-origins` claim (`AdminRoot.getRealmsAdmin`:
+//!   `Cors.add(request).allowedOrigins(auth.getToken())`), which is its client's Web
+//!   Origins. `admin-cli` has none (Keycloak creates it so), so a page on another origin can read neither the login's answer
+//!   nor the admin API's with an `admin-cli` token: it needs a public client with Direct
+//!   access grants on and the page's origin in its Web Origins (knob `clients`). With the
+//!   `cors` knob off, no answer allows any origin. No header is exposed.
 //!
 //! Sandbox choices: the admin (`admin_username` / `admin_password`) can log in to every
 //! realm of `realms`; a token from `master` works on every realm, one from another realm
@@ -73,12 +78,27 @@ use crate::util::{
 
 pub mod model;
 
-pub use model::{KeycloakConfig, KeycloakFaults, KeycloakState, KeycloakToken, KeycloakUser};
+pub use model::{
+    KeycloakClient, KeycloakConfig, KeycloakFaults, KeycloakState, KeycloakToken, KeycloakUser,
+};
 
 const MAX_BODY: usize = 1024 * 1024;
 
 /// The public client the admin CLI and scripts log in with.
 pub const CLIENT_ID: &str = "admin-cli";
+
+/// The Web Origins that decide whether a page may read an answer (see [`decorate`]): set
+/// by a handler on its answer once it knows the client (the token endpoint) or the
+/// token (the admin API). An answer without it allows no origin.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedOrigins(pub Vec<String>);
+
+fn with_origins(mut response: Response, origins: &[String]) -> Response {
+    response
+        .extensions_mut()
+        .insert(AllowedOrigins(origins.to_vec()));
+    response
+}
 
 /// `DefaultCors.DEFAULT_ALLOW_HEADERS` plus `Authorization` (preflights of `auth()` calls).
 pub const PREFLIGHT_ALLOW_HEADERS: &str = "Origin, Accept, X-Requested-With, Content-Type, Access-Control-Request-Method, Access-Control-Request-Headers, Authorization";
@@ -201,17 +221,22 @@ pub fn preflight(request_headers: &HeaderMap, path: &str) -> Response {
     response
 }
 
-/// Add the CORS headers of a real answer: the origin, when it is allowed (see the module
-/// documentation), and `Access-Control-Allow-Credentials: true`; nothing is exposed.
+/// Add the CORS headers of a real answer: the request's origin, when the answer's
+/// [`AllowedOrigins`] hold it (or `*`), and `Access-Control-Allow-Credentials: true`;
+/// nothing is exposed. With the `cors` knob off, no answer allows any origin.
 pub fn decorate(cors: &Cors, request_origin: Option<&HeaderValue>, response: &mut Response) {
     let Some(origin) = request_origin else {
         return;
     };
-    let allowed = match cors {
-        Cors::Any => true,
-        Cors::Origin(only) => origin.to_str().is_ok_and(|o| o == only),
-        Cors::Off => false,
-    };
+    let allowed = !matches!(cors, Cors::Off)
+        && response
+            .extensions()
+            .get::<AllowedOrigins>()
+            .is_some_and(|allowed| {
+                origin
+                    .to_str()
+                    .is_ok_and(|o| allowed.0.iter().any(|a| a == "*" || a == o))
+            });
     if allowed {
         let headers = response.headers_mut();
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
@@ -253,12 +278,12 @@ async fn pause(app: &App) {
 }
 
 /// A JWT-shaped token: base64url header and claims, a random "signature".
-fn jwt(realm: &str, base: &str, username: &str, lifespan: u64) -> String {
+fn jwt(realm: &str, base: &str, client_id: &str, username: &str, lifespan: u64) -> String {
     let now = unix_now();
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": "sandbox"});
     let claims = json!({
         "exp": now + lifespan, "iat": now, "jti": random_uuid(),
-        "iss": format!("{base}/realms/{realm}"), "typ": "Bearer", "azp": CLIENT_ID,
+        "iss": format!("{base}/realms/{realm}"), "typ": "Bearer", "azp": client_id,
         "preferred_username": username, "scope": "profile email",
     });
     format!(
@@ -406,7 +431,11 @@ fn login(
             "400 no grant_type".into(),
         );
     }
-    if field("client_id") != CLIENT_ID {
+    let Some(client) = knobs
+        .clients
+        .iter()
+        .find(|c| c.client_id == field("client_id"))
+    else {
         return (
             oauth_error(
                 StatusCode::UNAUTHORIZED,
@@ -415,41 +444,53 @@ fn login(
             ),
             "401 invalid_client".into(),
         );
-    }
+    };
+    // From here on the answer carries the client's Web Origins (`checkClient`:
+    // `cors.allowedOrigins(session, client)`).
+    let origins = client.web_origins.clone();
+    let refuse = |status, error: &str, description: &str, outcome: &str| {
+        (
+            with_origins(oauth_error(status, error, description), &origins),
+            outcome.to_string(),
+        )
+    };
     if field("grant_type") != "password" {
-        return (
-            oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "Unsupported grant_type",
-            ),
-            "400 unsupported_grant_type".into(),
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Unsupported grant_type",
+            "400 unsupported_grant_type",
+        );
+    }
+    if !client.direct_access_grants {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "Client not allowed for direct access grants",
+            "400 unauthorized_client",
         );
     }
     if field("username").is_empty() {
-        return (
-            oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Missing parameter: username",
-            ),
-            "400 no username".into(),
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing parameter: username",
+            "400 no username",
         );
     }
     if !field("username").eq_ignore_ascii_case(&knobs.admin_username)
         || field("password") != knobs.admin_password
     {
-        return (
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_grant",
-                "Invalid user credentials",
-            ),
-            "401 invalid_grant".into(),
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "invalid_grant",
+            "Invalid user credentials",
+            "401 invalid_grant",
         );
     }
+    let client_id = client.client_id.clone();
     let lifespan = knobs.access_token_lifespan;
-    let access_token = jwt(realm, base, &knobs.admin_username, lifespan);
+    let access_token = jwt(realm, base, &client_id, &knobs.admin_username, lifespan);
     let now = Instant::now();
     shared
         .keycloak
@@ -460,6 +501,7 @@ fn login(
         KeycloakToken {
             realm: realm.to_string(),
             expires: now + Duration::from_secs(lifespan),
+            allowed_origins: origins.clone(),
         },
     );
     shared.keycloak.logins += 1;
@@ -467,44 +509,61 @@ fn login(
         "access_token": access_token,
         "expires_in": lifespan,
         "refresh_expires_in": 1800,
-        "refresh_token": jwt(realm, base, &knobs.admin_username, 1800),
+        "refresh_token": jwt(realm, base, &client_id, &knobs.admin_username, 1800),
         "token_type": "Bearer",
         "not-before-policy": 0,
         "session_state": random_uuid(),
         "scope": "profile email",
     });
     (
-        json_answer(StatusCode::OK, &body),
-        format!("200 token ({lifespan} s)"),
+        with_origins(json_answer(StatusCode::OK, &body), &origins),
+        format!("200 token ({lifespan} s, client {client_id})"),
     )
 }
 
-/// Check the bearer token for an admin request on `realm`; `Err` is the answer.
-fn authorize(shared: &mut Shared, headers: &HeaderMap, realm: &str) -> Result<(), Box<Response>> {
-    let unauthorized = || {
+/// Check the bearer token for an admin request on `realm`: the token's allowed origins,
+/// or the answer. `AdminRoot.getRealmsAdmin` authenticates first, then adds CORS from the
+/// token (`Cors.add(request).allowedOrigins(auth.getToken())`, i.e. the token's
+/// `allowed-origins` claim, its client's Web Origins), then hands over to the realm's
+/// resources: a missing or unknown token's 401 comes before any CORS header; the realm's
+/// 404 and 403 come after. An expired token's 401 carries its origins here (the sandbox's
+/// choice: the page can then read the 401 and log in again).
+fn authorize(
+    shared: &mut Shared,
+    headers: &HeaderMap,
+    realm: &str,
+) -> Result<Vec<String>, Box<Response>> {
+    let unauthorized = |origins: &[String]| {
         let mut response = error(StatusCode::UNAUTHORIZED, "HTTP 401 Unauthorized");
         response
             .headers_mut()
             .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        response
+        with_origins(response, origins)
     };
     let Some(token) = bearer(headers) else {
-        return Err(Box::new(unauthorized()));
+        return Err(Box::new(unauthorized(&[])));
     };
     let Some(found) = shared.keycloak.tokens.get(&token).cloned() else {
-        return Err(Box::new(unauthorized()));
+        return Err(Box::new(unauthorized(&[])));
     };
+    let origins = found.allowed_origins;
     if found.expires <= Instant::now() {
         shared.keycloak.faults.token_expired += 1;
-        return Err(Box::new(unauthorized()));
+        return Err(Box::new(unauthorized(&origins)));
     }
     if !shared.config.keycloak.realms.iter().any(|r| r == realm) {
-        return Err(Box::new(error(StatusCode::NOT_FOUND, "Realm not found.")));
+        return Err(Box::new(with_origins(
+            error(StatusCode::NOT_FOUND, "Realm not found."),
+            &origins,
+        )));
     }
     if found.realm != "master" && found.realm != realm {
-        return Err(Box::new(error(StatusCode::FORBIDDEN, "HTTP 403 Forbidden")));
+        return Err(Box::new(with_origins(
+            error(StatusCode::FORBIDDEN, "HTTP 403 Forbidden"),
+            &origins,
+        )));
     }
-    Ok(())
+    Ok(origins)
 }
 
 /// `GET` / `POST /admin/realms/{realm}/users`.
@@ -528,18 +587,20 @@ pub async fn users(
                 let status = response.status().as_u16();
                 (response, format!("{status} refused"))
             }
-            Ok(()) if method == Method::GET => {
+            Ok(origins) if method == Method::GET => {
                 let params = query_params(parts.uri.query());
                 let found = search(&shared, &realm, &params);
                 let count = found.as_array().map_or(0, Vec::len);
                 (
-                    json_answer(StatusCode::OK, &found),
+                    with_origins(json_answer(StatusCode::OK, &found), &origins),
                     format!("200 {count} user(s)"),
                 )
             }
-            Ok(()) => {
+            Ok(origins) => {
                 let location = format!("{}{}", base_url(&parts.headers), parts.uri.path());
-                create(&mut shared, &realm, &parts.headers, &body, &location)
+                let (response, outcome) =
+                    create(&mut shared, &realm, &parts.headers, &body, &location);
+                (with_origins(response, &origins), outcome)
             }
         }
     };
@@ -560,10 +621,11 @@ pub async fn user(
     }
     pause(&app).await;
     let mut shared = app.lock();
-    if let Err(response) = authorize(&mut shared, request.headers(), &realm) {
-        return *response;
-    }
-    match shared
+    let origins = match authorize(&mut shared, request.headers(), &realm) {
+        Ok(origins) => origins,
+        Err(response) => return *response,
+    };
+    let response = match shared
         .keycloak
         .users
         .iter()
@@ -571,7 +633,8 @@ pub async fn user(
     {
         Some(user) => json_answer(StatusCode::OK, &user.representation()),
         None => error(StatusCode::NOT_FOUND, "User not found"),
-    }
+    };
+    with_origins(response, &origins)
 }
 
 /// `UsersResource.getUsers`: `search` (substring of username, e-mail, names), else the

@@ -35,6 +35,36 @@ pub struct KeycloakConfig {
     /// front passes the reset on. The rest of the API (the well-known document, the
     /// users) answers as usual.
     pub token_hangup: bool,
+    /// The public clients a password grant may name (`client_id`), with their Web
+    /// Origins: the origins whose pages may read the token endpoint's and the admin API's
+    /// answers (see `keycloak::decorate`).
+    pub clients: Vec<KeycloakClient>,
+}
+
+/// A public OpenID Connect client (Client authentication off).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeycloakClient {
+    pub client_id: String,
+    /// The client's Web Origins: exact origins (`https://roster.example.com`), or `*`
+    /// for any. Empty on `admin-cli`, as Keycloak creates it.
+    #[serde(default)]
+    pub web_origins: Vec<String>,
+    /// "Direct access grants" (the password grant) on.
+    #[serde(default = "yes")]
+    pub direct_access_grants: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl KeycloakClient {
+    /// Whether a page at `origin` may read this client's answers
+    /// (`DefaultCors.add`: the origin among the allowed ones, or `*` among them).
+    pub fn allows(&self, origin: &str) -> bool {
+        self.web_origins.iter().any(|o| o == "*" || o == origin)
+    }
 }
 
 impl Default for KeycloakConfig {
@@ -49,6 +79,18 @@ impl Default for KeycloakConfig {
             http500_every: None,
             http500_after_insert_every: None,
             token_hangup: false,
+            clients: vec![
+                KeycloakClient {
+                    client_id: "admin-cli".into(),
+                    web_origins: Vec::new(),
+                    direct_access_grants: true,
+                },
+                KeycloakClient {
+                    client_id: "roster".into(),
+                    web_origins: vec!["*".into()],
+                    direct_access_grants: true,
+                },
+            ],
         }
     }
 }
@@ -115,6 +157,8 @@ impl KeycloakUser {
 pub struct KeycloakToken {
     pub realm: String,
     pub expires: Instant,
+    /// The token's `allowed-origins` claim: its client's Web Origins when it was issued.
+    pub allowed_origins: Vec<String>,
 }
 
 /// How many times each Keycloak fault knob fired.

@@ -92,6 +92,9 @@ pub struct Profile {
     /// (CORS, wrong URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnose: Option<RequestSpec>,
+    /// How to allow this page's origin on the server, when the browser blocks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors_fix: Option<CorsFix>,
 }
 
 fn default_identities() -> Vec<FieldName> {
@@ -177,6 +180,20 @@ pub struct Setting {
     /// The value used when the admin leaves it empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// A sentence shown under the field (its description): what to set up on the
+    /// server for it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hint: String,
+}
+
+/// How to let this page's origin read the API's answers on the server itself (the
+/// connection diagnosis's first fix when the browser blocks them). `{origin}` in a step
+/// is replaced by the page's origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsFix {
+    pub title: String,
+    pub steps: Vec<String>,
 }
 
 /// One field a row carries.
@@ -633,6 +650,7 @@ impl Profile {
                 },
                 numeric: false,
                 affects_rows: self.is_home_server_setting(&s.id),
+                hint: s.hint.clone(),
             })
             .collect()
     }
