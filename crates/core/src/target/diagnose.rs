@@ -111,6 +111,23 @@ fn scheme_and_host(url: &str) -> Option<(String, String)> {
     Some((scheme.to_ascii_lowercase(), host.to_lowercase()))
 }
 
+/// Whether a URL carries a user name or password before its host (`user:pass@`), cut
+/// the way [`scheme_and_host`] cuts it. Browsers refuse to fetch such a URL, and what
+/// they say names the whole URL, password included.
+pub fn has_userinfo(url: &str) -> bool {
+    let url: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let Some((_, rest)) = url.split_once(':') else {
+        return false;
+    };
+    let rest = rest.trim_start_matches(['/', '\\']);
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or("");
+    authority.contains('@')
+}
+
 /// Whether a URL's host is this machine: `localhost` (or a name under it), an IPv4
 /// address in 127.0.0.0/8 written as four decimal numbers, or the IPv6 loopback
 /// (`[::1]`). Browsers treat those as secure, and nothing sent to them crosses a
@@ -752,5 +769,27 @@ mod tests {
         );
         assert!(mixed.headline.contains("mixed content"));
         assert!(mixed.fixes[0].steps[0].contains("https://mail.example.com/"));
+    }
+
+    #[test]
+    fn a_user_name_or_password_in_the_url_is_found_where_the_browser_finds_it() {
+        for url in [
+            "http://user:secret@127.0.0.1:8080/",
+            "https://admin@mail.example.com",
+            "http:\\\\u:p@host/",
+            " https://u:p@host?x=1",
+        ] {
+            assert!(has_userinfo(url), "{url}");
+        }
+        for url in [
+            "https://mail.example.com/",
+            "https://host/path@x",
+            "https://host/?next=a@b",
+            "https://host/#a@b",
+            "no scheme",
+            "",
+        ] {
+            assert!(!has_userinfo(url), "{url}");
+        }
     }
 }

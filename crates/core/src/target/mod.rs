@@ -301,6 +301,13 @@ pub fn unsendable(
     secrets: &Secrets,
 ) -> Option<String> {
     use crate::http::{char_name, code_point, header_problem, is_invisible};
+    if diagnose::has_userinfo(server_url) {
+        // Never echo the URL: it holds a password.
+        return Some(
+            "The Server URL holds a user name or password before the server's name (user:password@). Remove it: Roster asks for credentials in their own fields, and never stores or sends them in a URL."
+                .into(),
+        );
+    }
     let typed: Vec<(String, &str)> = kind
         .credentials()
         .into_iter()
