@@ -953,6 +953,7 @@ fn planned(rows: &[(&str, &str)]) -> Plan {
                     has_password: true,
                     excluded: false,
                     problems: Vec::new(),
+                    notes: Vec::new(),
                 },
                 row(
                     email,
@@ -1191,6 +1192,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             has_password: true,
             excluded: false,
             problems: Vec::new(),
+            notes: Vec::new(),
         })
         .collect();
     let users: Vec<UserRow> = (0..5)
