@@ -17,7 +17,8 @@ fn the_seed_formats_own_spaces_are_no_change() {
 
 #[test]
 fn a_trimmed_password_is_noted_without_its_value_and_the_row_stays_valid() {
-    let t = read(b"Email,Password\nann@example.com,  s3cret-Pw1 \n bob@example.com,\"  kept \"\n").unwrap();
+    let t = read(b"Email,Password\nann@example.com,  s3cret-Pw1 \n bob@example.com,\"  kept \"\n")
+        .unwrap();
     let m = Mapping::auto(&t);
     assert_eq!(m.columns, [Some(Field::Email), Some(Field::Password)]);
     let rows = plan(&t, &m, &[Field::Email, Field::Password]);

@@ -261,7 +261,11 @@ impl FieldsBuilder {
     /// the cell as written).
     #[inline(always)]
     fn mark_trimmed(&mut self, trimmed: bool) {
-        let n = if self.owned { self.ends.len() } else { self.spans.len() };
+        let n = if self.owned {
+            self.ends.len()
+        } else {
+            self.spans.len()
+        };
         if trimmed && (1..=64).contains(&n) {
             self.trimmed |= 1 << (n - 1);
         }
@@ -606,7 +610,14 @@ fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
 /// `a, b`: the file's layout, not the cell's), or any space at the line's start or end
 /// (`first`, `last` field of the record). Cheap when nothing was trimmed.
 #[inline(always)]
-fn trim_changed(text: &str, from: usize, to: usize, span: (u32, u32), first: bool, last: bool) -> bool {
+fn trim_changed(
+    text: &str,
+    from: usize,
+    to: usize,
+    span: (u32, u32),
+    first: bool,
+    last: bool,
+) -> bool {
     let (start, end) = (span.0 as usize, span.1 as usize);
     if end - start == to - from {
         return false;
@@ -1147,8 +1158,14 @@ impl Parser {
                 let span = (start as u32, (start + trimmed.len()) as u32);
                 self.scratch.push_span(text, span);
                 let last = k + 1 == fields.len();
-                self.scratch
-                    .mark_trimmed(trim_changed(text, at, at + value.len(), span, k == 0, last));
+                self.scratch.mark_trimmed(trim_changed(
+                    text,
+                    at,
+                    at + value.len(),
+                    span,
+                    k == 0,
+                    last,
+                ));
                 at += to - from + 1;
                 from = to;
             }
@@ -1869,7 +1886,11 @@ mod tests {
     #[test]
     fn a_trimmed_cell_is_marked_beyond_the_delimiters_own_space() {
         let t = read(b"a@x.y | p123\nb@x.y |  p 2 \n c@x.y | \"  p3 \"\n").unwrap();
-        let marks = |i: usize| (0..2).map(|c| t.records[i].fields.trimmed(c)).collect::<Vec<_>>();
+        let marks = |i: usize| {
+            (0..2)
+                .map(|c| t.records[i].fields.trimmed(c))
+                .collect::<Vec<_>>()
+        };
         // `a | b`: one space beside the delimiter is the layout, not the cell.
         assert_eq!(marks(0), [false, false]);
         // Two spaces before, one at the line's end: the password was trimmed.
