@@ -256,6 +256,32 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
     }
   });
 
+  test('a value sent otherwise than written says so on its row, which stays valid', async ({ page, sandbox }) => {
+    await openApp(page);
+    const text = 'Email,Password\ntrimmed@example.com,  Pw-trim-1  \nkept@example.com,Pw-kept-2\n';
+    await dropFile(page, 'trimmed.csv', Buffer.from(text, 'utf8'));
+    await waitForFileRead(page);
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
+    const note = 'password (column "Password"): sent changed: the spaces around it in the cell were left out';
+    let rows = await readRows(page);
+    expect(rows.map((r) => statusWord(r.Status))).toEqual(['pending', 'pending']);
+    expect(rows[0].Message).toContain(note);
+    expect(rows[1].Message).toBe('');
+    await expectNoPasswordsInPage(page, ['Pw-trim-1', 'Pw-kept-2']);
+    // The row editor says it too.
+    await page.getByRole('button', { name: 'Edit line 2', exact: true }).click();
+    await expect(page.getByRole('form', { name: 'Edit line 2' })).toContainText(note);
+    await page.keyboard.press('Escape');
+
+    await startImport(page);
+    await waitForImportFinished(page, 2);
+    rows = await readRows(page);
+    expect(rows.map((r) => statusWord(r.Status))).toEqual(['created', 'created']);
+    expect(rows[0].Message).toContain(note);
+    const users = (await sandboxState()).aurora.users;
+    expect(users.find((u) => u.public_id === 'trimmed@example.com')!.password).toBe('Pw-trim-1');
+  });
+
   test('quoted passwords with leading or trailing spaces reach the server as written', async ({ page, sandbox }) => {
     await openApp(page);
     await load(page, 'passwords-with-spaces.csv');
