@@ -258,11 +258,12 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
 
   test('a value sent otherwise than written says so on its row, which stays valid', async ({ page, sandbox }) => {
     await openApp(page);
-    const text = 'Email,Password\ntrimmed@example.com,  Pw-trim-1  \nkept@example.com,Pw-kept-2\n';
+    // (Not "Password": the form's own Password field has that label.)
+    const text = 'Email,Kennwort\ntrimmed@example.com,  Pw-trim-1  \nkept@example.com,Pw-kept-2\n';
     await dropFile(page, 'trimmed.csv', Buffer.from(text, 'utf8'));
     await waitForFileRead(page);
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    const note = 'password (column "Password"): sent changed: the spaces around it in the cell were left out';
+    const note = 'password (column "Kennwort"): sent changed: the spaces around it in the cell were left out';
     let rows = await readRows(page);
     expect(rows.map((r) => statusWord(r.Status))).toEqual(['pending', 'pending']);
     expect(rows[0].Message).toContain(note);
