@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::http::HttpRequest;
 use roster_core::run::{Phase, Run};
-use roster_core::target::diagnose::{classify, classify_login, diagnose, login_check, Finding};
+use roster_core::target::diagnose::{
+    classify, classify_blocked_login, classify_login, diagnose, login_check, Finding,
+};
 use roster_core::target::send::{LoginStep, StopKind};
 use roster_core::target::TargetKind;
 use roster_core::Status;
@@ -80,6 +82,16 @@ pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
         };
         let mut finding = classify(&page_url, &api, &cors, no_cors);
         let mut url = api;
+        // The diagnosis request may be the login endpoint itself (Keycloak's token
+        // endpoint): a block there is told from a connection it closes.
+        let probe_is_login = login.as_ref().is_some_and(|l| l.url == probe_request.url);
+        if probe_is_login && finding == Finding::BlockedByBrowser {
+            let answered = probe::no_cors_request(&probe_request).await;
+            finding = classify_blocked_login(finding, probe_is_login, answered);
+            if finding == Finding::LoginUnanswered {
+                url = probe_request.url.clone();
+            }
+        }
         if let Some(login) = login.filter(|_| finding == Finding::Reachable) {
             finding = classify_login(finding, probe::no_cors_request(&login).await);
             url = login.url;

@@ -80,7 +80,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
         state.plan.with(|p| {
             p.as_ref()
                 .and_then(|p| p.get(row))
-                .map(|r| r.problems_text())
+                .map(|r| r.message_with_notes(&r.problems_text()))
                 .unwrap_or_default()
         })
     };

@@ -465,12 +465,23 @@ mod never_guessed {
     }
 
     #[test]
-    fn the_seed_format_is_no_guess() {
+    fn the_seed_formats_password_is_an_open_guess() {
+        // Roster's own `address | password` batch has no header: its password column is
+        // mapped, but from the format alone, so Start asks about it like any other guess.
         let t = load("a@localhost | p123\na2@localhost | p232\n", false);
         let m = Mapping::auto(&t);
         assert_eq!(m.columns, [Some(Email), Some(Password)]);
-        assert_eq!(m.guesses(&t), []);
-        assert_eq!(Scores::of(&t).guesses(&m), []);
+        let seed = Guess {
+            field: Password,
+            column: 1,
+        };
+        assert_eq!(m.guesses(&t), [seed]);
+        assert_eq!(Scores::of(&t).guesses(&m), [seed]);
+        assert_eq!(m.open_guesses(&t, &[]), [seed]);
+        assert_eq!(m.open_guesses(&t, &[seed]), []);
+        let q = seed.question(&t);
+        assert!(q.starts_with("Send column 2 as the password?"), "{q}");
+        assert!(!q.contains("p123"), "{q}");
     }
 
     #[test]

@@ -963,6 +963,7 @@ fn planned(rows: &[(&str, &str)]) -> Plan {
                     has_password: true,
                     excluded: false,
                     problems: Vec::new(),
+                    notes: Vec::new(),
                 },
                 row(
                     email,
@@ -1201,6 +1202,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             has_password: true,
             excluded: false,
             problems: Vec::new(),
+            notes: Vec::new(),
         })
         .collect();
     let users: Vec<UserRow> = (0..5)
@@ -1327,8 +1329,8 @@ fn field_checks_beyond_the_pages_rules() {
     use roster_core::input::map::Field;
     let text = with(
         preset_json("gitlab").unwrap(),
-        r#"{ "field": "name", "required": true, "check": "text", "max_len": 255 }"#,
-        r#"{ "field": "name", "required": true, "check": { "enum": ["Ann", "Bo"] }, "max_len": 3 }"#,
+        r#"{ "field": "name", "required": true, "api_required": true, "check": "text", "max_len": 255 }"#,
+        r#"{ "field": "name", "required": true, "api_required": true, "check": { "enum": ["Ann", "Bo"] }, "max_len": 3 }"#,
     );
     let p = Profile::from_json(&text).unwrap();
     assert!(p
@@ -1486,4 +1488,106 @@ fn a_value_made_only_of_dots_in_a_path_segment_makes_the_row_invalid() {
         .any(|(f, m)| *f == Field::Username && m.contains("only of dots")));
     // A value only part of its segment cannot climb: Synapse's `@{user.username}:server`.
     assert!(preset("synapse").path_fields().is_empty());
+}
+
+// Issue 21: each profile field says whether the API itself requires it.
+#[test]
+fn each_shipped_preset_says_which_fields_its_api_requires() {
+    for p in presets() {
+        for spec in &p.fields {
+            let api = spec.api_required;
+            assert!(
+                api.is_some(),
+                "{}: {} states api_required",
+                p.id,
+                spec.field.label()
+            );
+            assert!(
+                !api.unwrap() || spec.required,
+                "{}: {}",
+                p.id,
+                spec.field.label()
+            );
+        }
+    }
+    // Synapse's admin API (PUT /_synapse/admin/v2/users/<user_id>): the user id is its
+    // path; password, displayname and threepids are optional there.
+    let synapse = preset("synapse");
+    let api = |field: &str| {
+        synapse
+            .fields
+            .iter()
+            .find(|f| f.field.label() == field)
+            .and_then(|f| f.api_required)
+    };
+    assert_eq!(api("username"), Some(true));
+    for field in ["password", "name", "email"] {
+        assert_eq!(api(field), Some(false), "{field}");
+    }
+    let by = |field: &str| {
+        synapse
+            .fields
+            .iter()
+            .find(|f| f.field.label() == field)
+            .and_then(|f| f.required_by(&synapse.name))
+    };
+    assert_eq!(
+        by("username").as_deref(),
+        Some("required by the Matrix Synapse API")
+    );
+    assert_eq!(by("password").as_deref(), Some("required by Roster"));
+    assert_eq!(by("name"), None);
+}
+
+#[test]
+fn api_required_is_a_bool_and_implies_required() {
+    let synapse = preset_json("synapse").unwrap();
+    let e = Profile::from_json(&with(
+        synapse,
+        r#"{ "field": "name", "required": false, "api_required": false"#,
+        r#"{ "field": "name", "required": false, "api_required": true"#,
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "fields[3].api_required");
+    assert!(e.message.contains("`name` is required by the API"), "{e}");
+    let e = Profile::from_json(&with(
+        synapse,
+        r#""api_required": false"#,
+        r#""api_required": "no""#,
+    ))
+    .unwrap_err();
+    assert!(e.path.ends_with(".api_required"), "{}", e.path);
+    // Left out, it says nothing either way (a profile of an older Roster still reads).
+    let p = Profile::from_json(&synapse.replace(r#""api_required": false, "#, "")).unwrap();
+    assert!(p.fields.iter().filter(|f| f.api_required.is_none()).count() >= 3);
+}
+
+#[test]
+fn the_template_says_who_requires_each_column() {
+    use roster_core::input::map::Field;
+    use roster_core::target::TargetKind;
+    let synapse = TargetKind::by_id("synapse").unwrap();
+    assert!(
+        synapse
+            .template_note(Field::Username)
+            .ends_with("(required by the Matrix Synapse API, an empty cell takes the address's)"),
+        "{}",
+        synapse.template_note(Field::Username)
+    );
+    assert!(
+        synapse
+            .template_note(Field::Password)
+            .ends_with("(required by Roster)"),
+        "{}",
+        synapse.template_note(Field::Password)
+    );
+    assert!(synapse.template_note(Field::Name).ends_with("(optional)"));
+    let graph = TargetKind::by_id("graph").unwrap();
+    assert!(
+        graph
+            .template_note(Field::Password)
+            .ends_with("(required by the Microsoft Graph (Entra ID) API)"),
+        "{}",
+        graph.template_note(Field::Password)
+    );
 }

@@ -85,6 +85,8 @@ pub(crate) fn view_of(
             warned = true;
         }
     }
+    // A value sent otherwise than written says so, whatever the row's status.
+    let message = planned.message_with_notes(&message);
     SlotView {
         index,
         line: planned.line,

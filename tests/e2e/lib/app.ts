@@ -40,6 +40,28 @@ export async function openApp(page: Page): Promise<void> {
   await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
 }
 
+/**
+ * Answers Start's question about a column taken from its values alone (issue 21: a file
+ * without a header, Roster's own `address | password` batch included, never sends a
+ * guessed password unasked), each open guess in turn, with "Yes, import with this
+ * column". Does nothing when Start asked no such question. Call right after clicking
+ * Start: the question, if any, is shown by then (after one frame, checked here).
+ */
+export async function answerGuesses(page: Page): Promise<void> {
+  const yes = page.getByRole('button', { name: 'Yes, import with this column', exact: true });
+  for (;;) {
+    await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    if (!(await yes.isVisible())) return;
+    await yes.click();
+  }
+}
+
+/** Clicks Start import and confirms a guessed column if Start asks about one. */
+export async function startImport(page: Page): Promise<void> {
+  await controls(page).start.click();
+  await answerGuesses(page);
+}
+
 export async function loadFile(page: Page, file: string): Promise<void> {
   await controls(page).chooseFile.setInputFiles(file);
   await expect(controls(page).rowsTable).toBeVisible();

@@ -5,7 +5,7 @@
  * sandbox (request counters, knobs), instead of waiting out a long timeout in silence.
  */
 import { expect, type Page } from '@playwright/test';
-import { controls } from './app';
+import { answerGuesses, controls } from './app';
 import { sandboxState } from './sandbox';
 
 /** How long a run may go without progress before it counts as stalled (BENCH_STALL_MS). */
@@ -61,7 +61,10 @@ async function requestsSeen(): Promise<number> {
   return s.aurora.logins + s.aurora.create_calls + s.mumara.add_calls + s.mumara.rate_limited + s.preflights;
 }
 
-/** Clicks Start once it is enabled; fails with a diagnosis if it stays disabled. */
+/**
+ * Clicks Start once it is enabled (confirming a guessed column if it asks about one);
+ * fails with a diagnosis if it stays disabled.
+ */
 export async function clickStart(page: Page, timeoutMs = STALL_MS): Promise<void> {
   const start = controls(page).start;
   try {
@@ -70,6 +73,7 @@ export async function clickStart(page: Page, timeoutMs = STALL_MS): Promise<void
     throw new Error(await diagnosis(page, `"Start import" stayed disabled for ${timeoutMs / 1000} s`));
   }
   await start.click({ timeout: timeoutMs });
+  await answerGuesses(page);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Locator, Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, fillAurora, loadFile, openApp, waitForFileRead } from '../lib/app';
+import { controls, fillAurora, loadFile, openApp, startImport, waitForFileRead } from '../lib/app';
 import { REPO_ROOT } from '../lib/sandbox-process';
 
 const OUT = process.env.ROSTER_SCREENSHOTS_DIR || path.join(REPO_ROOT, 'docs', 'screenshots');
@@ -61,7 +61,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await shoot(page, `loaded-${scheme}`, page.getByRole('heading', { name: '3. Import' }));
 
     const c = controls(page);
-    await c.start.click();
+    await startImport(page);
     await expect
       .poll(async () => Number(await c.progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
       .toBeGreaterThanOrEqual(8);

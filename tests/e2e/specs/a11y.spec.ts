@@ -10,7 +10,7 @@
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, fillAurora, loadFile, openApp } from '../lib/app';
+import { controls, fillAurora, loadFile, openApp, startImport } from '../lib/app';
 import { expectAccessible, useAxe } from '../lib/a11y';
 
 const ROWS = 120;
@@ -52,7 +52,7 @@ for (const scheme of ['light', 'dark'] as const) {
 
         // Slow answers keep the run going while it is checked.
         await configureSandbox({ aurora: { latency_ms: 250 } });
-        await c.start.click();
+        await startImport(page);
         await expect(c.pause).toBeEnabled({ timeout: 15_000 });
         await expect(c.progress).not.toHaveAttribute('aria-valuenow', '0');
         await expectAccessible(page, 'mid-run', view.width);
@@ -77,14 +77,14 @@ for (const scheme of ['light', 'dark'] as const) {
         await openApp(page);
         await loadFile(page, writeFixture('a11y.txt', file()));
         await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: 'wrong' });
-        await c.start.click();
+        await startImport(page);
         await expect(c.statusRegion.filter({ hasText: 'the login failed' }).first()).toBeAttached({ timeout: 15_000 });
         await expectAccessible(page, 'login failed', view.width);
 
         // The server refuses to create users: the run stops with a banner.
         await configureSandbox({ aurora: { create_denied: true } });
         await c.password.fill('12345');
-        await c.start.click();
+        await startImport(page);
         await expect(c.statusRegion.filter({ hasText: 'Import stopped' }).first()).toBeAttached({ timeout: 30_000 });
         await expect(page.getByRole('alert').first()).toBeVisible();
         await expectAccessible(page, 'stopped', view.width);

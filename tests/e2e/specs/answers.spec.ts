@@ -164,10 +164,13 @@ test.describe('server answers, credentials and redirects', () => {
     expect(report[0].message).toContain('not followed');
     for (const r of report.slice(1)) expect(r.status, r.message).toBe('skipped');
 
+    // The first create's POST, the plain GET that learned where it leads, and the
+    // diagnosis's credential-free GET of Graph's users (a stop as "not the API" starts
+    // it); nothing after.
+    await expect.poll(async () => redirects(await sandboxState()).served, { timeout: 15_000 }).toBe(3);
     const state = await sandboxState();
     const r = redirects(state);
-    // The first create's POST, and the plain GET that learned where it leads; nothing after.
-    expect(r.served, 'one create and one look-up met the redirect').toBe(2);
+    expect(r.served, 'one create, one look-up and the diagnosis met the redirect').toBe(3);
     expect(shape(state, 'graph').create_calls).toBe(0);
     // Only the plain GET that learned where the redirect leads reached the new address:
     // no POST, no token, no body.

@@ -15,6 +15,7 @@ import {
   loadFile,
   openApp,
   readRows,
+  startImport,
   statusWord,
   waitForImportFinished,
 } from '../lib/app';
@@ -39,7 +40,7 @@ test.describe('Aurora import', () => {
     await expectNoPasswordsInPage(page, passwords);
 
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, lines.length);
 
     rows = await readRows(page);
@@ -77,7 +78,7 @@ test.describe('Aurora import', () => {
     await openApp(page);
     await loadFile(page, writeFixture('cr.txt', crTxt(lines, { eol: '\n' })));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, lines.length);
 
     const rows = await readRows(page);
@@ -152,7 +153,7 @@ test.describe('Aurora import', () => {
     await openApp(page);
     await loadFile(page, writeFixture('cr.txt', crTxt(SEED_LINES)));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: 'wrong' });
-    await controls(page).start.click();
+    await startImport(page);
 
     const alert = page.getByRole('alert').filter({ hasText: /wrong login or password/i });
     await expect(alert).toBeVisible({ timeout: 15_000 });
@@ -185,7 +186,7 @@ test.describe('Aurora import', () => {
     await openApp(page);
     await loadFile(page, writeFixture('cr.txt', crTxt(SEED_LINES)));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, SEED_LINES.length);
 
     const rows = await readRows(page);

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture, crTxt, SEED_LINES } from '../lib/files';
-import { cancelRun, controls, fillMumara, openApp, loadFile } from '../lib/app';
+import { cancelRun, controls, fillMumara, loadFile, openApp, startImport } from '../lib/app';
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,7 +29,7 @@ async function startAurora(page: Page, serverUrl: string) {
   await c.serverUrl.fill(serverUrl);
   await c.login.fill('superadmin');
   await c.password.fill('12345');
-  await c.start.click();
+  await startImport(page);
 }
 
 function panel(page: Page) {
@@ -81,7 +81,7 @@ test.describe('reachability diagnosis', () => {
     await c.serverUrl.fill(sandbox.auroraServerUrl);
     await c.login.fill('superadmin');
     await c.password.fill('wrong-password');
-    await c.start.click();
+    await startImport(page);
     await expect(c.statusRegion).toContainText('login failed');
     await page.waitForTimeout(500);
     await expect(panel(page)).toHaveCount(0);
@@ -94,7 +94,7 @@ test.describe('reachability diagnosis', () => {
     await loadFile(page, writeFixture('m.csv', lines.join('\n') + '\n'));
     const c = controls(page);
     await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
-    await c.start.click();
+    await startImport(page);
     const origin = new URL(sandbox.pageUrl).origin;
     const d = panel(page);
     await expect(d).toBeVisible({ timeout: 20_000 });

@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { cancelRun, controls, fillMumara, openApp, loadFile, readRows, statusWord } from '../lib/app';
+import { cancelRun, controls, fillMumara, loadFile, openApp, readRows, startImport, statusWord } from '../lib/app';
 import { auroraUsers as auroraIds, downloadReport, expectReportMatchesServer, mumaraUsers as mumaraIds } from '../lib/report';
 
 function auroraFile(n: number, prefix = 'u'): string {
@@ -63,7 +63,7 @@ test.describe('engine under faults', () => {
     const file = auroraFile(n);
     await startAurora(page, sandbox.auroraServerUrl, writeFixture('faults.txt', file));
     await fillSettings(page, { parallel: 4, attempts: 6 });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForEnd(page, 'Import finished', 90_000);
     await expect(controls(page).progress).toHaveAttribute('aria-valuenow', String(n));
 
@@ -99,7 +99,7 @@ test.describe('engine under faults', () => {
     await startMumara(page, sandbox.apiUrl, writeFixture('mumara.csv', file), 'sandbox-key');
     // Choosing Mumara fills in its documented default rate.
     await expect(page.getByLabel('Requests per minute')).toHaveValue('60');
-    await controls(page).start.click();
+    await startImport(page);
     await waitForEnd(page, 'Import finished', 120_000);
 
     const report = await downloadReport(page);
@@ -130,7 +130,7 @@ test.describe('engine under faults', () => {
     const file = auroraFile(n, 's');
     await startAurora(page, sandbox.auroraServerUrl, writeFixture('settle.txt', file));
     await fillSettings(page, { parallel: 1, attempts: 1 });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForEnd(page, 'Import finished', 60_000);
 
     const report = await downloadReport(page);
@@ -149,7 +149,7 @@ test.describe('engine under faults', () => {
   test('Mumara 401: the run stops after one request and the rest is skipped', async ({ page, sandbox }) => {
     const n = 8;
     await startMumara(page, sandbox.apiUrl, writeFixture('mumara.csv', mumaraFile(n)), 'not-a-key');
-    await controls(page).start.click();
+    await startImport(page);
     await waitForEnd(page, 'Import stopped', 30_000);
     await expect(page.getByRole('alert').filter({ hasText: 'HTTP 401' })).toBeVisible();
     const report = await downloadReport(page);
@@ -167,7 +167,7 @@ test.describe('engine under faults', () => {
     await startAurora(page, sandbox.auroraServerUrl, writeFixture('pause.txt', file));
     await fillSettings(page, { parallel: 2 });
     const c = controls(page);
-    await c.start.click();
+    await startImport(page);
     await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
 
     await c.pause.click();

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, fillAurora, loadFile, openApp } from '../lib/app';
+import { controls, fillAurora, loadFile, openApp, startImport } from '../lib/app';
 
 function auroraFile(n: number, prefix: string): string {
   return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@localhost | pw-${prefix}${i + 1}`).join('\n') + '\n';
@@ -73,7 +73,7 @@ test.describe('honest progress and repeat-safe runs', () => {
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
     await settings(page, 1, 1);
     await expect(c.progress).toHaveAttribute('aria-valuemax', String(n));
-    await c.start.click();
+    await startImport(page);
     await waitForEnd(page, 'Import finished');
     await expect(c.progress).toHaveAttribute('aria-valuenow', String(n));
     await expect(c.progress).toHaveAttribute('aria-valuetext', /6 created, 0 exists, 3 with problems/);
@@ -84,7 +84,7 @@ test.describe('honest progress and repeat-safe runs', () => {
     await expect(retry).toBeEnabled();
 
     // Start import again: a question, not a request.
-    await c.start.click();
+    await startImport(page);
     const question = page.getByRole('group').filter({ hasText: 'Send the whole file again?' });
     await expect(question).toBeVisible();
     await expect(question).toContainText('6 of its rows');
@@ -122,7 +122,7 @@ test.describe('honest progress and repeat-safe runs', () => {
     expect(report.suggestedFilename()).toMatch(/^roster-report-run2-aurora-.*\.csv$/);
 
     // Sending the whole file again, once confirmed: every row goes, and ends exists.
-    await c.start.click();
+    await startImport(page);
     await expect(question).toContainText(`${n} of its rows`);
     await page.getByRole('button', { name: 'Send the whole file again' }).click();
     await waitForEnd(page, `Import finished: ${n} exists`);
@@ -138,7 +138,7 @@ test.describe('honest progress and repeat-safe runs', () => {
     await loadFile(page, writeFixture('cancel.txt', auroraFile(n, 'c')));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
     await settings(page, 1, 4);
-    await c.start.click();
+    await startImport(page);
     await expect(c.start).toHaveCount(0);
     await expect(c.pause).toBeFocused();
     // Some seconds of sending, so that there is a rate and a time left.

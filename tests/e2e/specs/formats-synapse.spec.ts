@@ -9,7 +9,16 @@
  */
 import { test, expect } from '../lib/fixtures';
 import { writeFixture } from '../lib/files';
-import { controls, loadFile, openApp, readRows, statusWord, waitForFileRead, waitForImportFinished } from '../lib/app';
+import {
+  controls,
+  loadFile,
+  openApp,
+  readRows,
+  startImport,
+  statusWord,
+  waitForFileRead,
+  waitForImportFinished,
+} from '../lib/app';
 import { columnSelect } from '../lib/input';
 import { adminGetUser, login, registerUser, runTag, synapseUrl } from '../lib/synapse';
 
@@ -49,7 +58,7 @@ test('synapse-admin CSV without e-mail addresses creates its accounts on a real 
   let table = await readRows(page);
   expect(table[3].Message).toContain(`is a Matrix ID on elsewhere.example; accounts are created on ${admin.serverName}: refused`);
 
-  await controls(page).start.click();
+  await startImport(page);
   await waitForImportFinished(page, rows.length + 1);
   table = await readRows(page);
   expect(table.map((r) => statusWord(r.Status))).toEqual(['created', 'created', 'created', 'invalid']);

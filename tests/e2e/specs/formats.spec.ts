@@ -16,6 +16,7 @@ import {
   fillAurora,
   openApp,
   readRows,
+  startImport,
   statusWord,
   waitForFileRead,
   waitForImportFinished,
@@ -83,7 +84,7 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
       'Password [Required]': 'password',
     });
     // Every header names its column: Start asks nothing.
-    await controls(page).start.click();
+    await startImport(page);
     await expect(page.getByRole('group', { name: /^Send column/ })).toHaveCount(0);
     await waitForImportFinished(page, rows.length);
     await expectNoPasswordsInPage(page, passwords);
@@ -215,11 +216,78 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
     }
   });
 
+  test("Roster's own address | password batch (no header) is asked about too: No sends nothing, Yes creates", async ({
+    page,
+    sandbox,
+  }) => {
+    const lines = [
+      ['seedq1@localhost', 'p123'],
+      ['seedq2@localhost', 'p232'],
+    ];
+    const passwords = lines.map((l) => l[1]);
+    await openApp(page);
+    await dropFile(page, 'seed.txt', Buffer.from(lines.map((l) => l.join(' | ')).join('\n') + '\n', 'utf8'));
+    await waitForFileRead(page);
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
+
+    // Mapped, but as a guess: the question is under its select.
+    await expect(columnSelect(page, 'Column 1')).toHaveValue('email');
+    await expect(columnSelect(page, 'Column 2')).toHaveValue('password');
+    await expect(columnSelect(page, 'Column 2')).toHaveAccessibleDescription(
+      'Password: is column 2 really it? The file has no header line: it was taken from its values alone.',
+    );
+
+    await controls(page).start.click();
+    const question = page.getByRole('group', { name: /^Send column 2 as the password\?/ });
+    await expect(question).toBeVisible();
+    await expect(question).toContainText('Its first value, masked, looks like a999');
+    await expectNoPasswordsInPage(page, passwords);
+    await question.getByRole('button', { name: 'No, let me check the columns' }).click();
+    await expect(question).toBeHidden();
+    await page.waitForTimeout(300);
+    expect((await sandboxState()).aurora.create_calls).toBe(0);
+
+    await startImport(page);
+    await waitForImportFinished(page, lines.length);
+    expect((await readRows(page)).map((r) => statusWord(r.Status))).toEqual(['created', 'created']);
+    const users = (await sandboxState()).aurora.users;
+    for (const [email, password] of lines) {
+      expect(users.find((u) => u.public_id === email)!.password).toBe(password);
+    }
+  });
+
+  test('a value sent otherwise than written says so on its row, which stays valid', async ({ page, sandbox }) => {
+    await openApp(page);
+    // (Not "Password": the form's own Password field has that label.)
+    const text = 'Email,Kennwort\ntrimmed@example.com,  Pw-trim-1  \nkept@example.com,Pw-kept-2\n';
+    await dropFile(page, 'trimmed.csv', Buffer.from(text, 'utf8'));
+    await waitForFileRead(page);
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
+    const note = 'password (column "Kennwort"): sent changed: the spaces around it in the cell were left out';
+    let rows = await readRows(page);
+    expect(rows.map((r) => r.Status.trim())).toEqual(['pending', 'pending']);
+    expect(rows[0].Message).toContain(note);
+    expect(rows[1].Message).toBe('');
+    await expectNoPasswordsInPage(page, ['Pw-trim-1', 'Pw-kept-2']);
+    // The row editor says it too.
+    await page.getByRole('button', { name: 'Edit line 2', exact: true }).click();
+    await expect(page.getByRole('form', { name: 'Edit line 2' })).toContainText(note);
+    await page.keyboard.press('Escape');
+
+    await startImport(page);
+    await waitForImportFinished(page, 2);
+    rows = await readRows(page);
+    expect(rows.map((r) => statusWord(r.Status))).toEqual(['created', 'created']);
+    expect(rows[0].Message).toContain(note);
+    const users = (await sandboxState()).aurora.users;
+    expect(users.find((u) => u.public_id === 'trimmed@example.com')!.password).toBe('Pw-trim-1');
+  });
+
   test('quoted passwords with leading or trailing spaces reach the server as written', async ({ page, sandbox }) => {
     await openApp(page);
     await load(page, 'passwords-with-spaces.csv');
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, 4);
     const users = (await sandboxState()).aurora.users;
     const password = (email: string) => users.find((u) => u.public_id === email)?.password;

@@ -14,7 +14,15 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, fillAurora, loadFile, openApp, waitForFileRead, waitForImportFinished } from '../lib/app';
+import {
+  controls,
+  fillAurora,
+  loadFile,
+  openApp,
+  startImport,
+  waitForFileRead,
+  waitForImportFinished,
+} from '../lib/app';
 
 const ADMIN = { login: 'superadmin', password: '12345' };
 
@@ -66,7 +74,7 @@ test.describe('issue 20: downloads', () => {
     await openApp(page);
     await loadFile(page, writeFixture('dl.txt', 'dl1@localhost | Pw-dl-1\ndl2@localhost | Pw-dl-2\n'));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...ADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, 2);
 
     const [download] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
@@ -92,7 +100,7 @@ test.describe('issue 20: a failed login', () => {
     await loadFile(page, writeFixture('lf.txt', emails.map((e, i) => `${e} | Pw-lf-${i + 1}`).join('\n') + '\n'));
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: ADMIN.login, password: 'wrong-password' });
     const c = controls(page);
-    await c.start.click();
+    await startImport(page);
     const said = c.statusRegion.filter({ hasText: 'Import not started' });
     await expect(said).toHaveCount(1, { timeout: 20_000 });
     // Nothing else on the page says how many rows were (not) sent: no "No rows to send",
@@ -139,7 +147,7 @@ async function keycloakRun(page: Page, apiUrl: string): Promise<void> {
   }
   await page.getByLabel('Password', { exact: true }).press('Tab');
   await waitForFileRead(page);
-  await c.start.click();
+  await startImport(page);
 }
 
 function panel(page: Page) {

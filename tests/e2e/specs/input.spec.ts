@@ -17,6 +17,7 @@ import {
   loadFile,
   openApp,
   readRows,
+  startImport,
   statusWord,
   waitForImportFinished,
 } from '../lib/app';
@@ -128,7 +129,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
 
     // Import.
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, 6);
     rows = await readRows(page);
     expect(rows.map((r) => statusWord(r.Status))).toEqual([
@@ -214,7 +215,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
     await expectNoPasswordsInPage(page, SEED_LINES.map((l) => l.password));
 
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, SEED_LINES.length);
     const state = await sandboxState();
     expect(state.aurora.users.map((u) => u.public_id).sort()).toEqual(SEED_LINES.map((l) => l.email).sort());
@@ -243,7 +244,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
     await i.defaultQuota.blur();
 
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    await controls(page).start.click();
+    await startImport(page);
     await waitForImportFinished(page, 2);
     const state = await sandboxState();
     expect(state.aurora.create_calls).toBe(1);

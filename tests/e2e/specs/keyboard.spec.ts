@@ -107,6 +107,12 @@ test('the focus stays on the run controls: Start → Pause, Pause → Resume, Re
 
   await c.start.focus();
   await page.keyboard.press('Enter');
+  // The file has no header: Start asks about its password column first, with the focus
+  // on the safe answer; Shift+Tab reaches the yes (issue 21).
+  await expect(page.getByRole('button', { name: 'No, let me check the columns' })).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(page.getByRole('button', { name: 'Yes, import with this column' })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(c.pause).toBeFocused({ timeout: 15_000 });
 
   await page.keyboard.press('Enter');

@@ -6,7 +6,7 @@
 import { test, expect } from '../lib/fixtures';
 import { sandboxState, seedSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, openApp, loadFile, waitForImportFinished, readRows, statusWord } from '../lib/app';
+import { controls, loadFile, openApp, readRows, startImport, statusWord, waitForImportFinished } from '../lib/app';
 
 const FILE = [
   'old@localhost | pw-old-1',
@@ -30,7 +30,7 @@ test.describe('pre-flight', () => {
     await expect(results).toContainText('unregistered.test (1 rows)');
     expect((await sandboxState()).aurora.create_calls).toBe(0);
 
-    await c.start.click();
+    await startImport(page);
     await waitForImportFinished(page, 4);
     const rows = await readRows(page);
     expect(rows.map((r) => statusWord(r.Status))).toEqual(['exists', 'created', 'created', 'created']);

@@ -14,7 +14,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, openApp, loadFile, readRows, waitForFileRead, waitForImportFinished } from '../lib/app';
+import { controls, loadFile, openApp, readRows, startImport, waitForFileRead, waitForImportFinished } from '../lib/app';
 import { inputControls, expectCounts } from '../lib/input';
 
 const FILE = [
@@ -116,7 +116,7 @@ test.describe('dry run preview', () => {
     for (const secret of SECRETS) expect(copied).not.toContain(secret);
     expect((await sandboxState()).aurora.logins).toBe(0);
 
-    await controls(page).start.click();
+    await startImport(page);
     await expect(region).toBeHidden();
     await waitForImportFinished(page, 3);
     await expect(region).toBeHidden();
@@ -215,7 +215,7 @@ test.describe('Check and Start diagnose alike', () => {
     const fromCheck = await panel.getByRole('alert').innerText();
     expect(fromCheck).toContain('Server unreachable');
 
-    await controls(page).start.click();
+    await startImport(page);
     await expect(panel).toBeVisible({ timeout: 20_000 });
     const fromStart = await panel.getByRole('alert').innerText();
     expect(fromStart).toBe(fromCheck);
@@ -232,7 +232,7 @@ test.describe('Check and Start diagnose alike', () => {
     await expect(panel).toBeVisible({ timeout: 20_000 });
     const corsCheck = await panel.getByRole('alert').innerText();
     expect(corsCheck).toContain('Reachable but blocked by the browser');
-    await controls(page).start.click();
+    await startImport(page);
     await expect(panel.getByRole('alert')).toHaveText(corsCheck, { timeout: 20_000 });
     expect((await sandboxState()).aurora.create_calls).toBe(0);
   });

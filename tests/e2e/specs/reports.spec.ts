@@ -8,7 +8,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState, seedSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv, isNeutralised } from '../lib/csv';
-import { controls, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { controls, loadFile, openApp, startImport, waitForImportFinished } from '../lib/app';
 
 const ADMIN = { login: 'superadmin', password: '12345' };
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -28,7 +28,7 @@ async function importAurora(page: Page, serverUrl: string, file: string, attempt
   await c.password.fill(ADMIN.password);
   await page.getByLabel('Parallel requests').fill('1');
   await page.getByLabel('Attempts per row').fill(attempts);
-  await c.start.click();
+  await startImport(page);
 }
 
 test.describe('reports', () => {

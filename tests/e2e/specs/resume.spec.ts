@@ -9,7 +9,7 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { cancelRun, controls, fillMumara, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { cancelRun, controls, fillMumara, loadFile, openApp, startImport, waitForImportFinished } from '../lib/app';
 import { dumpBrowserStorage } from '../lib/browser-storage';
 
 const N = 40;
@@ -41,7 +41,7 @@ test.describe('resume after a reload', () => {
 
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, path);
-    await controls(page).start.click();
+    await startImport(page);
     await expect
       .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
       .toBeGreaterThanOrEqual(N / 2);
@@ -105,7 +105,7 @@ test.describe('resume after a reload', () => {
     };
     await openApp(page);
     await prepareMumara();
-    await controls(page).start.click();
+    await startImport(page);
     await expect
       .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
       .toBeGreaterThanOrEqual(n / 2);
@@ -142,7 +142,7 @@ test.describe('resume after a reload', () => {
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, path);
     await page.getByLabel('Parallel requests').fill('4');
-    await controls(page).start.click();
+    await startImport(page);
     await expect
       .poll(async () => Number(await controls(page).progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
       .toBeGreaterThanOrEqual(N / 3);
@@ -188,7 +188,7 @@ test.describe('resume after a reload', () => {
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('crash.txt', big));
     await page.getByLabel('Parallel requests').fill('4');
-    await controls(page).start.click();
+    await startImport(page);
     await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 30_000, intervals: [100] }).toBeGreaterThan(12);
     const cdp = await context.newCDPSession(page);
     void cdp.send('Page.crash').catch(() => undefined);
@@ -251,7 +251,7 @@ test.describe('resume after a reload', () => {
     page.on('dialog', (d) => d.accept());
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, path);
-    await controls(page).start.click();
+    await startImport(page);
     await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000 }).toBeGreaterThan(3);
     await page.reload();
     await expect(controls(page).start).toBeVisible({ timeout: 20_000 });

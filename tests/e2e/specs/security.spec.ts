@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, fillMumara, openApp, loadFile, readRows, waitForImportFinished } from '../lib/app';
+import { controls, fillMumara, loadFile, openApp, readRows, startImport, waitForImportFinished } from '../lib/app';
 import { collectAuthTokens, collectConsole, dumpBrowserStorage } from '../lib/browser-storage';
 
 const ADMIN_PASSWORD = 'Adm1n-S3cret-Pw';
@@ -35,7 +35,7 @@ async function auroraRun(page: Page, serverUrl: string, path: string, rows: numb
   await c.serverUrl.fill(serverUrl);
   await c.login.fill('superadmin');
   await c.password.fill(ADMIN_PASSWORD);
-  await c.start.click();
+  await startImport(page);
   await waitForImportFinished(page, rows);
 }
 
@@ -98,7 +98,7 @@ test.describe('security', () => {
     await loadFile(page, writeFixture('m.csv', 'name,email,password\nM,m1@example.com,Pw-store-m\n'));
     const c = controls(page);
     await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'sandbox-key', packageId: '1' });
-    await c.start.click();
+    await startImport(page);
     await waitForImportFinished(page, 1);
     expect((await sandboxState()).mumara.users).toHaveLength(1);
 
@@ -126,7 +126,7 @@ test.describe('security', () => {
     await expect(c.start).toHaveAccessibleDescription(/unencrypted/);
     await expect(c.statusRegion.filter({ hasText: 'Import started' })).toHaveCount(0);
     await ack.check();
-    await c.start.click();
+    await startImport(page);
     await expect(c.statusRegion.filter({ hasText: 'login failed' }).first()).toBeAttached({ timeout: 20_000 });
     // Loopback needs no acknowledgement.
     await c.serverUrl.fill('http://127.0.0.1:9/');

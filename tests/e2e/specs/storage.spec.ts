@@ -11,7 +11,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
-import { controls, openApp, loadFile, waitForImportFinished } from '../lib/app';
+import { controls, loadFile, openApp, startImport, waitForImportFinished } from '../lib/app';
 import { dumpBrowserStorage } from '../lib/browser-storage';
 import { expectAccessible, useAxe } from '../lib/a11y';
 
@@ -69,7 +69,7 @@ test.describe('storage that never fails silently', () => {
     await fill(page, sandbox.auroraServerUrl, writeFixture('full.txt', file(n, 'full')));
     expect(await fillStorage(page)).toBe('QuotaExceededError');
 
-    await controls(page).start.click();
+    await startImport(page);
     const refusal = page.getByRole('alert').filter({ hasText: 'Not started' });
     await expect(refusal).toContainText('QuotaExceededError');
     await expect(refusal).toContainText('No row was sent');
@@ -103,7 +103,7 @@ test.describe('storage that never fails silently', () => {
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('without.txt', file(n, 'wo')));
     await fillStorage(page);
-    await controls(page).start.click();
+    await startImport(page);
     const without = page.getByRole('button', { name: 'Start without resume' });
     await expect(without).toBeVisible();
     // The consequence is stated next to the choice.
@@ -124,7 +124,7 @@ test.describe('storage that never fails silently', () => {
     await useAxe(page);
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('mid.txt', file(n, 'mid')));
-    await controls(page).start.click();
+    await startImport(page);
     await expect
       .poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000, intervals: [50] })
       .toBeGreaterThanOrEqual(5);
@@ -160,7 +160,7 @@ test.describe('storage that never fails silently', () => {
     await configureSandbox({ aurora: { latency_ms: 150 } });
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, writeFixture('goon.txt', file(n, 'goon')));
-    await controls(page).start.click();
+    await startImport(page);
     await expect
       .poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000, intervals: [50] })
       .toBeGreaterThanOrEqual(5);
@@ -184,7 +184,7 @@ test.describe('storage that never fails silently', () => {
     await openApp(page);
     // One request at a time: exactly one create meets the limit.
     await fill(page, sandbox.auroraServerUrl, path, '1');
-    await controls(page).start.click();
+    await startImport(page);
     await expect(controls(page).statusRegion.filter({ hasText: 'Import stopped' }).first()).toBeAttached({ timeout: 20_000 });
     expect((await sandboxState()).aurora.users).toHaveLength(5);
 
@@ -211,7 +211,7 @@ test.describe('storage that never fails silently', () => {
     page.on('dialog', (d) => d.accept());
     await openApp(page);
     await fill(page, sandbox.auroraServerUrl, path);
-    await controls(page).start.click();
+    await startImport(page);
     const pageKey = async () => (await journalKeys(page)).find((k) => k.endsWith('.page.0'));
     await expect.poll(async () => (await sandboxState()).aurora.users.length, { timeout: 20_000, intervals: [50] }).toBeGreaterThanOrEqual(3);
     await expect.poll(pageKey).toBeTruthy();

@@ -438,7 +438,7 @@ impl Scores {
     /// Whether a file without a header is the seed's `email | password` format: two
     /// columns, one of addresses, the other (if it has cells) of anything but plain
     /// values and addresses, even when it does not look like passwords (`a@x.y,p`). Its
-    /// password column is told by the format, not guessed.
+    /// other column is mapped to the password, but as a guess the admin confirms.
     fn seed_format(&self, column: usize) -> bool {
         self.headerless && self.total.len() == 2 && {
             let other = &self.evidence[1 - column];
@@ -470,8 +470,9 @@ impl Scores {
 
     /// The guesses in `mapping`: each field of [`GUARDED`] fed by a column whose header
     /// does not name it (a file without a header, another name, or the field's name among
-    /// other words), that is chosen from its content alone. The seed's `email | password`
-    /// format is no guess (see `seed_format`).
+    /// other words), that is chosen from its content alone. A file without a header has
+    /// only guesses, the seed's `email | password` format included: its password column
+    /// is mapped (see `seed_format`) but Start still asks about it.
     pub fn guesses(&self, mapping: &Mapping) -> Vec<Guess> {
         let mut out = Vec::new();
         for (column, field) in mapping.columns.iter().enumerate() {
@@ -480,9 +481,6 @@ impl Scores {
                 continue;
             }
             if self.header[column][field as usize] >= header_points(HeaderKind::Alias) {
-                continue;
-            }
-            if field == Field::Password && self.seed_format(column) {
                 continue;
             }
             out.push(Guess { field, column });

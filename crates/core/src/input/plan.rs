@@ -10,7 +10,10 @@ use std::ops::Range;
 
 use crate::input::map::{Field, Mapping, UserRow};
 use crate::input::read::{SharedStr, Table};
-use crate::input::validate::{problems_with, username_as_written, validate_with, Problem, Rules};
+use crate::input::validate::{
+    matrix_localpart, problems_with, username_as_written, validate_with, Problem, Rules,
+    UsernameRule,
+};
 
 /// One input row as the run will treat it. It holds no typed row ([`UserRow`]): that is
 /// built from the table when the row is sent or shown ([`Sheet::user`], [`user_at`]), so
@@ -33,6 +36,9 @@ pub struct PlannedRow {
     pub excluded: bool,
     /// Why the row cannot be sent; empty when it is valid.
     pub problems: Vec<Problem>,
+    /// Values sent otherwise than written in the cell (trimmed, a Matrix ID's local
+    /// part): said on the row, never a reason not to send it (see [`value_notes`]).
+    pub notes: Vec<Problem>,
 }
 
 impl PlannedRow {
@@ -48,6 +54,64 @@ impl PlannedRow {
             .collect::<Vec<_>>()
             .join("; ")
     }
+
+    /// The row's notes about changed values, in words ("" when none).
+    pub fn notes_text(&self) -> String {
+        self.notes
+            .iter()
+            .map(Problem::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// `message` (the row's status message, maybe empty) with the row's notes about
+    /// changed values after it: what the table, the row editor and the reports show.
+    pub fn message_with_notes(&self, message: &str) -> String {
+        match (message.is_empty(), self.notes.is_empty()) {
+            (_, true) => message.to_owned(),
+            (true, false) => self.notes_text(),
+            (false, false) => format!("{message}; {}", self.notes_text()),
+        }
+    }
+}
+
+/// What a row sends otherwise than its cells hold, one note per field: a value the
+/// reader trimmed (an unquoted cell with spaces around it; a quoted cell is kept as
+/// written), and a user name written as a full Matrix ID whose local part is sent. A
+/// field whose value is empty (nothing sent) gets none. The notes never name the value
+/// (it may be a password).
+pub fn value_notes(
+    table: &Table,
+    mapping: &Mapping,
+    rules: &Rules,
+    record: &crate::input::read::Record,
+    mapped: &crate::input::map::MappedRow,
+) -> Vec<Problem> {
+    let mut notes = Vec::new();
+    for (column, field) in mapping.columns.iter().enumerate() {
+        let Some(field) = *field else { continue };
+        if mapped.get(field).is_empty() {
+            continue;
+        }
+        let mut changes = Vec::new();
+        if record.fields.trimmed(column) {
+            changes.push("the spaces around it in the cell were left out");
+        }
+        if field == Field::Username
+            && matches!(rules.username, UsernameRule::Localpart { .. })
+            && matrix_localpart(mapped.get(field)) != mapped.get(field)
+        {
+            changes.push("only the Matrix ID's local part is sent");
+        }
+        if !changes.is_empty() {
+            notes.push(Problem {
+                field: Some(field),
+                column: Some(table.column_name(column)),
+                message: format!("sent changed: {}", changes.join(", ")),
+            });
+        }
+    }
+    notes
 }
 
 /// Maps and checks one record (`index` into the table's records), without the duplicate
@@ -90,6 +154,7 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
         problems.insert(0, swallowed);
     }
     let username = username_as_written(&mapped, rules).map_or("", |(name, _)| name);
+    let notes = value_notes(table, mapping, rules, record, &mapped);
     PlannedRow {
         line: record.line,
         email: record.fields.share(mapped.get(Field::Email)),
@@ -97,6 +162,7 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
         problems,
+        notes,
     }
 }
 

@@ -27,6 +27,9 @@ pub struct Fields {
     text: Arc<String>,
     /// Where each field starts and ends in `text`.
     spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
+    /// Bit `i` set: field `i` was trimmed, it differs from the cell as written (spaces
+    /// around an unquoted value). Fields from the 64th on are not tracked.
+    trimmed: u64,
 }
 
 /// How many fields a record holds without a second allocation.
@@ -37,6 +40,7 @@ impl Default for Fields {
         Fields {
             text: Arc::default(),
             spans: SmallVec::new(),
+            trimmed: 0,
         }
     }
 }
@@ -68,14 +72,22 @@ impl Fields {
     }
 
     /// Sets field `i` (adding empty fields up to it if the record is shorter). The record
-    /// then holds its own copy of its fields.
+    /// then holds its own copy of its fields. The value set is as written: not trimmed.
     pub fn set(&mut self, i: usize, value: &str) {
         let mut fields: Vec<&str> = self.iter().collect();
         if fields.len() <= i {
             fields.resize(i + 1, "");
         }
         fields[i] = value;
+        let trimmed = self.trimmed & !1u64.checked_shl(i as u32).unwrap_or(0);
         *self = fields.into_iter().collect();
+        self.trimmed = trimmed;
+    }
+
+    /// Whether field `i` was trimmed by the reader: the value differs from the cell as
+    /// written (an unquoted cell with spaces around it). A quoted cell is kept as written.
+    pub fn trimmed(&self, i: usize) -> bool {
+        i < 64 && self.trimmed & (1 << i) != 0 && i < self.len()
     }
 }
 
@@ -231,6 +243,8 @@ struct FieldsBuilder {
     owned: bool,
     /// Whether every field so far is empty.
     empty: bool,
+    /// Which fields so far were trimmed (see [`Fields::trimmed`]).
+    trimmed: u64,
 }
 
 impl FieldsBuilder {
@@ -240,6 +254,21 @@ impl FieldsBuilder {
         self.ends.clear();
         self.owned = false;
         self.empty = true;
+        self.trimmed = 0;
+    }
+
+    /// Marks the field just added as trimmed when `trimmed` (a value that differs from
+    /// the cell as written).
+    #[inline(always)]
+    fn mark_trimmed(&mut self, trimmed: bool) {
+        let n = if self.owned {
+            self.ends.len()
+        } else {
+            self.spans.len()
+        };
+        if trimmed && (1..=64).contains(&n) {
+            self.trimmed |= 1 << (n - 1);
+        }
     }
 
     /// Adds a field found at `span` of the shared text `shared`.
@@ -283,6 +312,7 @@ impl FieldsBuilder {
             return Fields {
                 text: Arc::clone(shared),
                 spans: self.spans.clone(),
+                trimmed: self.trimmed,
             };
         }
         let mut start = 0;
@@ -293,6 +323,7 @@ impl FieldsBuilder {
                 .iter()
                 .map(|&end| (std::mem::replace(&mut start, end), end))
                 .collect(),
+            trimmed: self.trimmed,
         }
     }
 }
@@ -572,6 +603,30 @@ fn unquote(field: &str) -> std::borrow::Cow<'_, str> {
         Some(inner) if !inner.is_empty() => inner.replace("\"\"", "\"").into(),
         _ => field.into(),
     }
+}
+
+/// Whether trimming the cell `text[from..to]` to `span` changed its value as written:
+/// it removed more than the single space a delimiter may have on its side (`a | b`,
+/// `a, b`: the file's layout, not the cell's), or any space at the line's start or end
+/// (`first`, `last` field of the record). Cheap when nothing was trimmed.
+#[inline(always)]
+fn trim_changed(
+    text: &str,
+    from: usize,
+    to: usize,
+    span: (u32, u32),
+    first: bool,
+    last: bool,
+) -> bool {
+    let (start, end) = (span.0 as usize, span.1 as usize);
+    if end - start == to - from {
+        return false;
+    }
+    let layout = |removed: &str, beside_delimiter: bool| {
+        removed.is_empty() || (beside_delimiter && removed == " ")
+    };
+    !(layout(text.get(from..start).unwrap_or(""), !first)
+        && layout(text.get(end..to).unwrap_or(""), !last))
 }
 
 /// `str::trim`, with ASCII ends trimmed byte by byte (most fields); an end that is not
@@ -1004,13 +1059,16 @@ impl Parser {
         // A quote anywhere leaves the record to csv-core (which clears `scratch` again).
         self.scratch.clear();
         let (bytes_are, scratch) = (&self.bytes_are, &mut self.scratch);
+        let first = at;
         let mut from = at;
         let mut i = at;
         let end = loop {
             i = next_special(bytes, i, self.layout.delimiter);
             match bytes.get(i).map(|&b| bytes_are[usize::from(b)]) {
                 Some(Byte::Delimiter) => {
-                    scratch.push_span(text, trimmed_span(text, from, i));
+                    let span = trimmed_span(text, from, i);
+                    scratch.push_span(text, span);
+                    scratch.mark_trimmed(trim_changed(text, from, i, span, from == first, false));
                     from = i + 1;
                 }
                 Some(Byte::Quote) => return None,
@@ -1019,7 +1077,9 @@ impl Parser {
             }
             i += 1;
         };
-        scratch.push_span(text, trimmed_span(text, from, end));
+        let span = trimmed_span(text, from, end);
+        scratch.push_span(text, span);
+        scratch.mark_trimmed(trim_changed(text, from, end, span, from == first, true));
         let newline = bytes.get(end) == Some(&b'\n');
         self.pos = (end + 1).min(bytes.len());
         // No field holds a line break.
@@ -1089,14 +1149,23 @@ impl Parser {
         // text's own bytes, one after the other (most records). Checked by length too.
         if small && !content.contains(&b'"') && content.len() + 1 == self.out_len + fields.len() {
             let mut from = 0;
-            for &to in fields {
+            for (k, &to) in fields.iter().enumerate() {
                 // The field is the text's own bytes there; csv-core splits only at ASCII
                 // bytes, so they start and end on characters.
                 let value = &text[at..at + (to - from)];
                 let trimmed = trim(value);
                 let start = at + (trimmed.as_ptr() as usize - value.as_ptr() as usize);
-                self.scratch
-                    .push_span(text, (start as u32, (start + trimmed.len()) as u32));
+                let span = (start as u32, (start + trimmed.len()) as u32);
+                self.scratch.push_span(text, span);
+                let last = k + 1 == fields.len();
+                self.scratch.mark_trimmed(trim_changed(
+                    text,
+                    at,
+                    at + value.len(),
+                    span,
+                    k == 0,
+                    last,
+                ));
                 at += to - from + 1;
                 from = to;
             }
@@ -1131,6 +1200,14 @@ impl Parser {
                         .push_span(text, ((start + from) as u32, (start + to) as u32)),
                     None => self.scratch.push_owned(text, &unquote(trimmed)),
                 }
+                // Spaces outside a cell's quotes are no part of its value.
+                let quoted =
+                    trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"');
+                let span = (start as u32, (start + trimmed.len()) as u32);
+                let last = k + 1 == fields.len();
+                self.scratch.mark_trimmed(
+                    !quoted && trim_changed(text, at, at + value.len(), span, k == 0, last),
+                );
             } else {
                 // The text is UTF-8 and csv-core splits only at ASCII bytes, so every
                 // field is UTF-8 too.
@@ -1141,7 +1218,19 @@ impl Parser {
                     // quotes, spaces and all.
                     self.scratch.push_owned(text, value);
                 } else {
-                    self.scratch.push_owned(text, &unquote(value.trim()));
+                    let trimmed = value.trim();
+                    self.scratch.push_owned(text, &unquote(trimmed));
+                    let start = trimmed.as_ptr() as usize - value.as_ptr() as usize;
+                    let span = (start as u32, (start + trimmed.len()) as u32);
+                    let last = k + 1 == fields.len();
+                    self.scratch.mark_trimmed(trim_changed(
+                        value,
+                        0,
+                        value.len(),
+                        span,
+                        k == 0,
+                        last,
+                    ));
                 }
             }
             at += field.len();
@@ -1784,8 +1873,37 @@ mod tests {
                 while !parser.step(3)? {}
                 parser.finish()
             };
-            proptest::prop_assert_eq!(read(true), read(false));
+            let (plain, core) = (read(true), read(false));
+            // And which fields it says were trimmed (`Fields` compare by value only).
+            let trimmed = |t: &Result<Table, ReadError>| {
+                t.as_ref().map(|t| t.records.iter().map(|r| r.fields.trimmed).collect::<Vec<_>>()).ok()
+            };
+            proptest::prop_assert_eq!(trimmed(&plain), trimmed(&core));
+            proptest::prop_assert_eq!(plain, core);
         }
+    }
+
+    #[test]
+    fn a_trimmed_cell_is_marked_beyond_the_delimiters_own_space() {
+        let t = read(b"a@x.y | p123\nb@x.y |  p 2 \n c@x.y | \"  p3 \"\n").unwrap();
+        let marks = |i: usize| {
+            (0..2)
+                .map(|c| t.records[i].fields.trimmed(c))
+                .collect::<Vec<_>>()
+        };
+        // `a | b`: one space beside the delimiter is the layout, not the cell.
+        assert_eq!(marks(0), [false, false]);
+        // Two spaces before, one at the line's end: the password was trimmed.
+        assert_eq!(fields(&t)[1], ["b@x.y", "p 2"]);
+        assert_eq!(marks(1), [false, true]);
+        // A space at the line's start; a quoted value is kept as written.
+        assert_eq!(fields(&t)[2], ["c@x.y", "  p3 "]);
+        assert_eq!(marks(2), [true, false]);
+        // An edited cell is as typed.
+        let mut edited = t.records[1].fields.clone();
+        edited.set(1, "new");
+        assert!(!edited.trimmed(1));
+        assert!(!edited.trimmed(7));
     }
 
     #[test]

@@ -336,6 +336,7 @@ mod tests {
                     message: "bad".into(),
                 }]
             },
+            notes: Vec::new(),
         }
     }
 

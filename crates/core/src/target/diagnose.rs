@@ -220,6 +220,25 @@ pub fn classify_login(finding: Finding, login_answered_no_cors: bool) -> Finding
     }
 }
 
+/// When the diagnosis request is the login endpoint itself (Keycloak's token endpoint)
+/// and the browser blocked it while the API answered a `no-cors` request: a `no-cors`
+/// request to that endpoint tells the two apart. Answered, the block stands (the endpoint
+/// does not allow this origin); not answered, the endpoint closes the connection
+/// ([`Finding::LoginUnanswered`]), which no CORS setting would fix. Any other finding, or
+/// a diagnosis request that is not the login's, stands.
+pub fn classify_blocked_login(
+    finding: Finding,
+    probe_is_login: bool,
+    endpoint_answered_no_cors: bool,
+) -> Finding {
+    match finding {
+        Finding::BlockedByBrowser if probe_is_login && !endpoint_answered_no_cors => {
+            Finding::LoginUnanswered
+        }
+        other => other,
+    }
+}
+
 /// One way to fix it: a title, what to do, and an optional snippet to paste.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
@@ -659,6 +678,25 @@ mod tests {
         ] {
             assert_eq!(classify_login(other.clone(), false), other);
         }
+
+        // The diagnosis request is the login endpoint (Keycloak): blocked while the API
+        // answers, and silent even to no-cors, is a login that closes the connection.
+        assert_eq!(
+            classify_blocked_login(Finding::BlockedByBrowser, true, false),
+            Finding::LoginUnanswered
+        );
+        assert_eq!(
+            classify_blocked_login(Finding::BlockedByBrowser, true, true),
+            Finding::BlockedByBrowser
+        );
+        assert_eq!(
+            classify_blocked_login(Finding::BlockedByBrowser, false, false),
+            Finding::BlockedByBrowser
+        );
+        assert_eq!(
+            classify_blocked_login(Finding::Unreachable, true, false),
+            Finding::Unreachable
+        );
 
         let gone = diagnose(
             Finding::LoginUnanswered,

@@ -485,12 +485,18 @@ impl TargetKind {
                 from_address = true;
             }
         }
-        let need = if !required || from_address {
-            "optional"
-        } else if defaulted {
-            "required unless set in the form"
-        } else {
-            "required"
+        // A profile says who requires it: the API itself, or Roster.
+        let by = self
+            .profile()
+            .and_then(|p| p.field(field).and_then(|spec| spec.required_by(&p.name)));
+        let need = match by {
+            Some(by) if from_address && by != "required by Roster" => {
+                format!("{by}, an empty cell takes the address's")
+            }
+            _ if !required || from_address => "optional".to_owned(),
+            _ if defaulted => "required unless set in the form".to_owned(),
+            Some(by) => by,
+            None => "required".to_owned(),
         };
         format!("{}: {} ({need})", field.label(), parts.join("; "))
     }
@@ -601,7 +607,7 @@ mod tests {
         // A profile's own limits and fallbacks reach its notes.
         let synapse = TargetKind::by_id("synapse").unwrap();
         assert!(synapse.template_note(Field::Username).contains(
-            "username: the sign-in name; at most 255 characters; empty: the address's part before the at sign (optional)"
+            "username: the sign-in name; at most 255 characters; empty: the address's part before the at sign (required by the Matrix Synapse API, an empty cell takes the address's)"
         ));
     }
 

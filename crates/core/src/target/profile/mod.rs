@@ -204,6 +204,12 @@ pub struct FieldSpec {
     pub field: FieldName,
     #[serde(default)]
     pub required: bool,
+    /// Whether the target's API itself refuses an account without it (`true`), or only
+    /// Roster asks for it (`false`, e.g. a password Synapse's admin API would do
+    /// without). Each shipped preset states it for every field; a field the API
+    /// requires must be `required` too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_required: Option<bool>,
     pub check: Check,
     /// The most characters the target accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,6 +265,17 @@ impl FieldSpec {
             check: self.check.clone(),
             max_len: self.max_len,
             in_path: false,
+        }
+    }
+
+    /// Who requires the field, in words, for a profile named `api` (`Matrix Synapse`):
+    /// "required by the Matrix Synapse API" or "required by Roster"; `None` when a row
+    /// may leave it out.
+    pub fn required_by(&self, api: &str) -> Option<String> {
+        match (self.required, self.api_required) {
+            (_, Some(true)) => Some(format!("required by the {api} API")),
+            (true, _) => Some("required by Roster".to_owned()),
+            (false, _) => None,
         }
     }
 
@@ -875,6 +892,18 @@ impl Profile {
         for (key, value) in [("id", &self.id), ("name", &self.name)] {
             if value.trim().is_empty() {
                 return err(key, "must not be empty".into(), Some(&format!("\"{key}\"")));
+            }
+        }
+        for (i, spec) in self.fields.iter().enumerate() {
+            if spec.api_required == Some(true) && !spec.required {
+                return err(
+                    &format!("fields[{i}].api_required"),
+                    format!(
+                        "`{}` is required by the API: set `\"required\": true` too",
+                        spec.field.label()
+                    ),
+                    Some("\"api_required\""),
+                );
             }
         }
         for (i, identity) in self.identities.iter().enumerate() {
