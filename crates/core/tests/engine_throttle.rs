@@ -30,6 +30,7 @@ fn rows(n: usize) -> (Vec<PlannedRow>, Vec<UserRow>) {
                     has_password: true,
                     excluded: false,
                     problems: Vec::new(),
+                    notes: Vec::new(),
                 },
                 UserRow {
                     email,
