@@ -1187,9 +1187,12 @@ impl Parser {
             }
             // (A byte-order mark that `csv-core` dropped at the start of the text after
             // the skipped lines puts the fields off the text's characters: no span then.)
+            // A field csv-core unquoted is never the text as written, even when its value
+            // happens to equal the text there (`""""""""` is `"""`, the first three bytes).
             let found = text
                 .get(at..at + field.len())
-                .filter(|value| aligned && value.as_bytes() == field);
+                .filter(|value| aligned && value.as_bytes() == field)
+                .filter(|_| !quoted.get(k).copied().unwrap_or(false));
             aligned = found.is_some();
             if let Some(value) = found {
                 let trimmed = trim(value);
@@ -1740,10 +1743,11 @@ mod tests {
             [5, 8, 9, 10, 11]
         );
         // Fields the csv crate or the unquoting changed are copied; the others are not.
-        // (Line 9's last field, `""""`, reads as `"`, which is what the text holds where
-        // that field starts: every field is compared with the text, so that is a span.)
+        // (Line 9's last field, `""""`, reads as `"`, which is also what the text holds
+        // where that field starts; but a field csv-core unquoted is never taken for the
+        // text there, or `""""""""` would read as `"` instead of `"""`: it is copied.)
         let shared: Vec<bool> = (0..5).map(|i| shares(&t, i)).collect();
-        assert_eq!(shared, [true, false, true, false, true]);
+        assert_eq!(shared, [true, false, false, false, true]);
         // An edit gives the record its own copy, and the others keep pointing in.
         let mut t = t;
         t.records[4].fields.set(0, "f@x.y");
@@ -1926,6 +1930,10 @@ mod tests {
         assert_eq!(quoted_fields(b"a,\" b\",c", b','), [false, true, false]);
         assert_eq!(quoted_fields(b"\"a\"\"\",\"unclosed", b','), [true, false]);
         assert_eq!(quoted_fields(b"a;\"b;c\";d", b';'), [false, true, false]);
+        // A quoted value that equals the text where it starts (`"""` written as eight
+        // quotes) is still the unquoted value, not that text unquoted once more.
+        let t = read(b"a@x.y,\"\"\"\"\"\"\"\",\"\"\n").unwrap();
+        assert_eq!(fields(&t), [["a@x.y", "\"\"\"", ""]]);
     }
 
     proptest::proptest! {
