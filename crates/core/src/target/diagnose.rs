@@ -83,11 +83,10 @@ pub fn host_of(url: &str) -> Option<String> {
     Some(host.to_owned())
 }
 
-/// A URL's scheme (lower case) and host (lower case, IPv6 without brackets), cut the
-/// way the WHATWG URL parser cuts an `http(s)` URL: tabs and newlines dropped, any run of
-/// `/` or `\` after the scheme, the authority ending at `/`, `\`, `?` or `#`, the host
-/// after the last `@`. `None` without a scheme.
-fn scheme_and_host(url: &str) -> Option<(String, String)> {
+/// A URL's scheme and authority (`user:pass@host:port`), cut the way the WHATWG URL
+/// parser cuts an `http(s)` URL: tabs and newlines dropped, any run of `/` or `\` after
+/// the scheme, the authority ending at `/`, `\`, `?` or `#`. `None` without a scheme.
+fn scheme_and_authority(url: &str) -> Option<(String, String)> {
     let url: String = url
         .trim_matches(|c: char| c <= ' ')
         .chars()
@@ -103,29 +102,26 @@ fn scheme_and_host(url: &str) -> Option<(String, String)> {
     }
     let rest = rest.trim_start_matches(['/', '\\']);
     let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    Some((scheme.to_ascii_lowercase(), authority.to_owned()))
+}
+
+/// A URL's scheme (lower case) and host (lower case, IPv6 without brackets): the
+/// authority of [`scheme_and_authority`] after its last `@`, without the port.
+fn scheme_and_host(url: &str) -> Option<(String, String)> {
+    let (scheme, authority) = scheme_and_authority(url)?;
+    let host_port = authority.rsplit('@').next().unwrap_or(&authority);
     let host = match host_port.strip_prefix('[') {
         Some(inside) => inside.split(']').next().unwrap_or(inside),
         None => host_port.split(':').next().unwrap_or(host_port),
     };
-    Some((scheme.to_ascii_lowercase(), host.to_lowercase()))
+    Some((scheme, host.to_lowercase()))
 }
 
 /// Whether a URL carries a user name or password before its host (`user:pass@`), cut
-/// the way [`scheme_and_host`] cuts it. Browsers refuse to fetch such a URL, and what
+/// as [`scheme_and_authority`] cuts it. Browsers refuse to fetch such a URL, and what
 /// they say names the whole URL, password included.
 pub fn has_userinfo(url: &str) -> bool {
-    let url: String = url
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let Some((_, rest)) = url.split_once(':') else {
-        return false;
-    };
-    let rest = rest.trim_start_matches(['/', '\\']);
-    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or("");
-    authority.contains('@')
+    scheme_and_authority(url).is_some_and(|(_, authority)| authority.contains('@'))
 }
 
 /// Whether a URL's host is this machine: `localhost` (or a name under it), an IPv4
