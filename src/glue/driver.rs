@@ -107,8 +107,8 @@ pub async fn drive(
 
 /// Performs a pre-flight check's requests one after the other until it is over.
 pub async fn check(
-    mut check: roster_core::target::check::AuroraCheck,
-) -> roster_core::target::check::AuroraCheck {
+    mut check: roster_core::targets::check::AuroraCheck,
+) -> roster_core::targets::check::AuroraCheck {
     while let Some(request) = check.next() {
         let exchange = fetch::perform(&request).await;
         check.on_answer(&exchange);

@@ -5,7 +5,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use roster_core::http::HttpRequest;
-use roster_core::target::diagnose::Probe;
+use roster_core::targets::diagnose::Probe;
 use web_sys::{AbortController, RequestCache, RequestCredentials, RequestMode};
 
 /// How long a probe waits for an answer.
@@ -59,7 +59,7 @@ pub async fn no_cors(url: &str) -> bool {
     no_cors_with(Method::GET, url).await
 }
 
-/// Whether a `no-cors` request (`roster_core::target::diagnose::login_check`: a POST or
+/// Whether a `no-cors` request (`roster_core::targets::diagnose::login_check`: a POST or
 /// a GET, no header, no body) gets an (opaque) answer: that endpoint answers.
 pub async fn no_cors_request(request: &HttpRequest) -> bool {
     let method = match request.method {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use roster_core::target::{CredentialField, Setting, TargetKind};
+use roster_core::targets::{CredentialField, Setting, TargetKind};
 
 use super::state::TargetForm;
 
@@ -100,7 +100,7 @@ pub fn Connection(
                     view! { {credentials} {settings} }
                 }}
             </form>
-            <Show when=move || roster_core::target::diagnose::is_plain_http(&form.server_url.get())>
+            <Show when=move || roster_core::targets::diagnose::is_plain_http(&form.server_url.get())>
                 <div class="http-warning" role="alert">
                     <p>"Warning: this Server URL starts with http:// and is not this computer, so the password (or API key) and every user's password cross the network unencrypted. Use https:// if the server has it."</p>
                     <label>

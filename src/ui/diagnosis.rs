@@ -8,11 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::http::HttpRequest;
 use roster_core::run::{Phase, Run};
-use roster_core::target::diagnose::{
+use roster_core::targets::diagnose::{
     classify, classify_blocked_login, classify_login, diagnose, login_check, Finding,
 };
-use roster_core::target::send::{LoginStep, StopKind};
-use roster_core::target::TargetKind;
+use roster_core::targets::send::{LoginStep, StopKind};
+use roster_core::targets::TargetKind;
 use roster_core::Status;
 
 use super::state::AppState;
@@ -75,7 +75,7 @@ pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
     spawn_local(async move {
         let (page_url, page_origin) = probe::page();
         let cors = probe::cors(&probe_request).await;
-        let no_cors = if matches!(cors, roster_core::target::diagnose::Probe::Failed) {
+        let no_cors = if matches!(cors, roster_core::targets::diagnose::Probe::Failed) {
             probe::no_cors(&api).await
         } else {
             true
@@ -169,7 +169,7 @@ fn login_request(state: AppState) -> Option<HttpRequest> {
 #[component]
 /// The diagnosis of the last connection fault, with its fixes.
 pub fn DiagnosisPanel(
-    diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    diagnosis: RwSignal<Option<roster_core::targets::diagnose::Diagnosis>>,
     active: Signal<bool>,
 ) -> impl IntoView {
     // A run that starts is a new attempt (Start clears the banner itself; this also

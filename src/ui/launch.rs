@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use roster_core::report::PastRun;
 use roster_core::run::retry::RetryPlan;
 use roster_core::run::{Phase, Run, RunConfig, StatusCounts};
-use roster_core::target::send::{Secrets, Target};
+use roster_core::targets::send::{Secrets, Target};
 use roster_core::Status;
 
 use super::state::AppState;
@@ -64,7 +64,7 @@ pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets),
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
         );
     }
-    if roster_core::target::diagnose::is_plain_http(&url) && !state.form.http_ack.get_untracked() {
+    if roster_core::targets::diagnose::is_plain_http(&url) && !state.form.http_ack.get_untracked() {
         return Err(
             "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\"."
                 .into(),
@@ -75,7 +75,7 @@ pub(super) fn target_for(state: &AppState) -> Result<(Box<dyn Target>, Secrets),
     let refused = state.form.target.with_untracked(|k| {
         k.missing_credentials(&secrets).or_else(|| {
             state.form.settings.with_untracked(|settings| {
-                roster_core::target::unsendable(&**k, &url, settings, &secrets)
+                roster_core::targets::unsendable(&**k, &url, settings, &secrets)
             })
         })
     });
@@ -364,7 +364,7 @@ fn record(
 ) {
     let ending = match run.phase() {
         Phase::LoginFailed(_) => return,
-        Phase::Stopped(stop) if stop.kind == roster_core::target::send::StopKind::Cancelled => {
+        Phase::Stopped(stop) if stop.kind == roster_core::targets::send::StopKind::Cancelled => {
             "cancelled"
         }
         Phase::Stopped(_) => "stopped",

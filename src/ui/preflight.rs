@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::target::preview::{accounts, preview, AccountPreview};
+use roster_core::targets::preview::{accounts, preview, AccountPreview};
 
 use super::launch::target_for;
 use super::state::AppState;

@@ -1,11 +1,11 @@
 //! What a Dry run shows: a table of the accounts an import would create (the mapped
-//! fields, passwords masked; the rows come from `roster_core::target::preview::accounts`)
+//! fields, passwords masked; the rows come from `roster_core::targets::preview::accounts`)
 //! and, folded under "technical details", the exact requests with every secret masked,
 //! each with a Copy button.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::target::preview::AccountPreview;
+use roster_core::targets::preview::AccountPreview;
 
 use crate::glue::clipboard;
 

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::target::profile::{preset_json, Profile};
-use roster_core::target::TargetKind;
+use roster_core::targets::profile::{preset_json, Profile};
+use roster_core::targets::TargetKind;
 
 use super::target_choice;
 use crate::glue::{download, file};

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Phase, Progress, Run, StatusCounts};
-use roster_core::target::check::CheckReport;
-use roster_core::target::send::{Secrets, Target};
-use roster_core::target::{Credential, Settings, TargetKind};
+use roster_core::targets::check::CheckReport;
+use roster_core::targets::send::{Secrets, Target};
+use roster_core::targets::{Credential, Settings, TargetKind};
 
 use super::sheet::model::SheetState;
 
@@ -43,7 +43,7 @@ impl From<&Phase> for RunView {
 #[derive(Clone, Copy)]
 pub struct TargetForm {
     /// The kind of target chosen in the form: the form, the mapping's choices and the
-    /// rules all follow its description (`roster_core::target`).
+    /// rules all follow its description (`roster_core::targets`).
     pub target: RwSignal<TargetKind>,
     pub server_url: RwSignal<String>,
     pub login: RwSignal<String>,
@@ -79,7 +79,7 @@ pub struct Findings {
     /// The dry run's requests, secrets masked.
     pub preview: RwSignal<Vec<String>>,
     /// Why the server could not be reached, and the fixes (issue 5).
-    pub diagnosis: RwSignal<Option<roster_core::target::diagnose::Diagnosis>>,
+    pub diagnosis: RwSignal<Option<roster_core::targets::diagnose::Diagnosis>>,
     /// A Check or a Dry run is going: Start waits for it.
     pub checking: RwSignal<bool>,
 }

@@ -3,8 +3,8 @@
 //! credentials are labels, never values).
 
 use leptos::prelude::*;
-use roster_core::target::profile::Profile;
-use roster_core::target::{Settings, TargetKind};
+use roster_core::targets::profile::Profile;
+use roster_core::targets::{Settings, TargetKind};
 
 use super::sheet;
 use super::state::AppState;
@@ -40,7 +40,7 @@ pub fn add(all: &mut Vec<TargetKind>, kind: TargetKind) {
 
 /// Whether a target is a profile the admin loaded (not built in, not shipped).
 pub fn is_loaded(kind: &TargetKind) -> bool {
-    kind.profile().is_some() && roster_core::target::profile::preset_json(kind.id()).is_none()
+    kind.profile().is_some() && roster_core::targets::profile::preset_json(kind.id()).is_none()
 }
 
 fn remembered_ids() -> Vec<String> {

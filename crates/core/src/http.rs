@@ -35,7 +35,7 @@ impl Body {
 }
 
 /// The HTTP method of a request. The built-in targets only POST; profile targets
-/// (`crate::target::profile`) also GET (exists probes, whoami) and PUT (upserts).
+/// (`crate::targets::profile`) also GET (exists probes, whoami) and PUT (upserts).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
 )]

@@ -4,7 +4,7 @@
 //!
 //! - [`input`]: `decode` → `read` → `detect` → `map` → `validate` → `plan` (driven in steps
 //!   by `reading`);
-//! - [`target`]: what a kind of target is and how to talk to it: `send` (requests and
+//! - [`targets`]: what a kind of target is and how to talk to it: `send` (requests and
 //!   answers as data), one module per built-in target, the declarative `profile`s, `check`,
 //!   `preview` and `diagnose`;
 //! - [`run`]: the engine's state machine, `pace`, `status` and the `journal` a run resumes
@@ -18,7 +18,7 @@ pub mod http;
 pub mod input;
 pub mod report;
 pub mod run;
-pub mod target;
+pub mod targets;
 
 pub use input::field::UserRow;
 pub use run::{Status, StatusCounts};

@@ -18,12 +18,12 @@ use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{plan_with, users_of};
 use roster_core::input::read::read;
 use roster_core::run::{Command, Run, RunConfig};
-use roster_core::target::aurora::{self, Aurora};
-use roster_core::target::check::AuroraCheck;
-use roster_core::target::diagnose::{classify, diagnose, Probe};
-use roster_core::target::mumara::{retry_after, Mumara, MumaraDefaults};
-use roster_core::target::send::{Secrets, Session, Target};
-use roster_core::target::{Settings, TargetKind};
+use roster_core::targets::aurora::{self, Aurora};
+use roster_core::targets::check::AuroraCheck;
+use roster_core::targets::diagnose::{classify, diagnose, Probe};
+use roster_core::targets::mumara::{retry_after, Mumara, MumaraDefaults};
+use roster_core::targets::send::{Secrets, Session, Target};
+use roster_core::targets::{Settings, TargetKind};
 
 /// Characters of every UTF-8 width, and the ones that bite: quotes, braces, angle
 /// brackets, line breaks, a zero-width space, a byte order mark.

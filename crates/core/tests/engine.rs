@@ -8,8 +8,8 @@ use roster_core::input::plan::{plan, users_of};
 use roster_core::input::read::read;
 use roster_core::input::validate::Rules;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status, StatusCounts, MAX_LOGIN_ATTEMPTS};
-use roster_core::target::aurora::Aurora;
-use roster_core::target::send::{Secrets, StopKind};
+use roster_core::targets::aurora::Aurora;
+use roster_core::targets::send::{Secrets, StopKind};
 use serde_json::{json, Value};
 
 /// What the fake server does with the next create it receives.

@@ -10,8 +10,8 @@ use roster_core::input::read::read;
 use roster_core::input::validate::Rules;
 use roster_core::run::pace::Backoff;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::target::mumara::{Mumara, MumaraDefaults};
-use roster_core::target::send::{Secrets, StopKind};
+use roster_core::targets::mumara::{Mumara, MumaraDefaults};
+use roster_core::targets::send::{Secrets, StopKind};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -594,8 +594,8 @@ fn a_redirect_to_the_login_page_stops_after_one_request() {
 
 #[test]
 fn a_request_the_browser_would_not_send_is_refused_never_unknown() {
-    use roster_core::target::mumara::{Mumara, MumaraDefaults};
-    use roster_core::target::send::{Outcome, Target};
+    use roster_core::targets::mumara::{Mumara, MumaraDefaults};
+    use roster_core::targets::send::{Outcome, Target};
     let mumara = Mumara::new("http://sandbox", MumaraDefaults::default());
     let reason =
         "The header X-Name cannot be sent: its value holds a character outside Latin-1 (U+6771)";

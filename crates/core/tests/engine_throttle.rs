@@ -10,8 +10,8 @@ use roster_core::input::map::UserRow;
 use roster_core::input::plan::PlannedRow;
 use roster_core::run::pace::{ThrottleBackoff, RETRY_AFTER_CEILING_MS};
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::target::profile::{presets, Profile, ProfileTarget};
-use roster_core::target::send::Secrets;
+use roster_core::targets::profile::{presets, Profile, ProfileTarget};
+use roster_core::targets::send::Secrets;
 use serde_json::json;
 
 fn preset(id: &str) -> Arc<Profile> {

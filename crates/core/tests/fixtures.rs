@@ -7,7 +7,7 @@ use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{plan_with, user_at, Sheet};
 use roster_core::input::read::{read_with, ReadError, ReadOptions, Table};
 use roster_core::input::validate::{validate_with, Defaults, Rules};
-use roster_core::target::{Settings, TargetKind};
+use roster_core::targets::{Settings, TargetKind};
 
 fn bytes(name: &str) -> Vec<u8> {
     let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));

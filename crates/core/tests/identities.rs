@@ -12,9 +12,9 @@ use roster_core::input::plan::{plan_with, users_of, PlannedRow, Sheet, Tally};
 use roster_core::input::read::read;
 use roster_core::run::retry::{repeat_counts, Decision, RetryPlan};
 use roster_core::run::{Command, Run, RunConfig, Status};
-use roster_core::target::profile::{presets, Profile, ProfileTarget};
-use roster_core::target::send::{Outcome, ProbeAnswer, Secrets, Target};
-use roster_core::target::TargetKind;
+use roster_core::targets::profile::{presets, Profile, ProfileTarget};
+use roster_core::targets::send::{Outcome, ProbeAnswer, Secrets, Target};
+use roster_core::targets::TargetKind;
 use serde_json::json;
 
 fn preset(id: &str) -> Arc<Profile> {
@@ -454,7 +454,7 @@ fn each_409_is_classified_by_its_message() {
         ..UserRow::default()
     };
     let probe = gl
-        .exists_probe(&roster_core::target::send::Session::new("t"), &row)
+        .exists_probe(&roster_core::targets::send::Session::new("t"), &row)
         .unwrap();
     assert_eq!(probe.url, "https://gl/api/v4/users?username=ann");
 }

@@ -10,8 +10,8 @@ use roster_core::http::{Body, Exchange, HttpRequest, HttpResponse, Method};
 use roster_core::input::map::UserRow;
 use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::target::profile::{preset_json, presets, Profile, ProfileTarget};
-use roster_core::target::send::{
+use roster_core::targets::profile::{preset_json, presets, Profile, ProfileTarget};
+use roster_core::targets::send::{
     LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
 use serde_json::{json, Value};
@@ -1251,7 +1251,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
 fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     use roster_core::input::map::Field;
     use roster_core::input::validate::UsernameRule;
-    use roster_core::target::Credential;
+    use roster_core::targets::Credential;
     let s = preset("synapse");
     let labels: Vec<(Credential, &str)> = s
         .credentials
@@ -1287,10 +1287,10 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
         s.alternatives(),
         [
             vec![
-                roster_core::target::profile::CredentialId::Login,
-                roster_core::target::profile::CredentialId::Password
+                roster_core::targets::profile::CredentialId::Login,
+                roster_core::targets::profile::CredentialId::Password
             ],
-            vec![roster_core::target::profile::CredentialId::AccessToken]
+            vec![roster_core::targets::profile::CredentialId::AccessToken]
         ]
     );
     let d = s.diagnosis_request(" https://m.example/ ", &settings(&[]));
@@ -1354,7 +1354,7 @@ fn field_checks_beyond_the_pages_rules() {
 
 #[test]
 fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
-    use roster_core::target::preview::preview;
+    use roster_core::targets::preview::preview;
     let (plan, users) = planned(&[("ann@x.org", "ann")]);
     let target = ProfileTarget::new(
         preset("synapse"),
@@ -1565,7 +1565,7 @@ fn api_required_is_a_bool_and_implies_required() {
 #[test]
 fn the_template_says_who_requires_each_column() {
     use roster_core::input::map::Field;
-    use roster_core::target::TargetKind;
+    use roster_core::targets::TargetKind;
     let synapse = TargetKind::by_id("synapse").unwrap();
     assert!(
         synapse

@@ -11,8 +11,8 @@ use roster_core::input::read::{read, Table};
 use roster_core::input::validate::Rules;
 use roster_core::run::retry::{already_done, count_to_send, is_retried, Decision, RetryPlan};
 use roster_core::run::{Command, Phase, Progress, Run, RunConfig, Status, StatusCounts};
-use roster_core::target::aurora::Aurora;
-use roster_core::target::send::Secrets;
+use roster_core::targets::aurora::Aurora;
+use roster_core::targets::send::Secrets;
 use serde_json::{json, Value};
 
 /// How the fake server answers the creates of one address, attempt after attempt.

@@ -8,8 +8,8 @@ use roster_core::input::plan::{plan, users_of};
 use roster_core::input::read::read;
 use roster_core::input::validate::Rules;
 use roster_core::run::{Command, Phase, Run, RunConfig, Status};
-use roster_core::target::aurora::Aurora;
-use roster_core::target::send::Secrets;
+use roster_core::targets::aurora::Aurora;
+use roster_core::targets::send::Secrets;
 use serde_json::{json, Value};
 
 fn answer(result: Value) -> Exchange {

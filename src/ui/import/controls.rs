@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use roster_core::run::retry::repeat_counts;
 use roster_core::run::tabs::{on_start, StartChoice};
 use roster_core::run::Run;
-use roster_core::target::diagnose::is_plain_http;
-use roster_core::target::Credential;
+use roster_core::targets::diagnose::is_plain_http;
+use roster_core::targets::Credential;
 
 use crate::glue::clock::now_ms;
 use crate::ui::focus::{
@@ -90,7 +90,7 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
         state
             .form
             .target
-            .with(|k| roster_core::target::unsendable(&**k, url, settings, &secrets))
+            .with(|k| roster_core::targets::unsendable(&**k, url, settings, &secrets))
     });
     if refused.is_some() {
         return refused;

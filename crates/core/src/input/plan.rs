@@ -216,7 +216,7 @@ pub struct Duplicates {
     identity: Identity,
 }
 
-/// What identifies an account on a target (see [`crate::target::Kind::identities`]): two
+/// What identifies an account on a target (see [`crate::targets::Kind::identities`]): two
 /// rows with an equal identity would be one account. Every shipped target compares both
 /// without case (Keycloak and GitLab fold user names and addresses, Synapse's user names
 /// are lower-case, addresses are matched ignoring case), and so does the plan.
@@ -478,7 +478,7 @@ impl Duplicates {
 }
 
 /// Maps and checks every record of the table, keeping input order. `required` is
-/// what the target needs from a column (see [`crate::target::send::Target::required`]).
+/// what the target needs from a column (see [`crate::targets::send::Target::required`]).
 pub fn plan(table: &Table, mapping: &Mapping, required: &[Field]) -> Vec<PlannedRow> {
     plan_with(
         table,

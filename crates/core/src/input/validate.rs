@@ -46,7 +46,7 @@ pub struct Defaults {
 /// What a row must satisfy for the chosen target.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rules {
-    /// Fields every row must give (see [`crate::target::send::Target::required`]); e-mail always.
+    /// Fields every row must give (see [`crate::targets::send::Target::required`]); e-mail always.
     pub required: Vec<Field>,
     /// Aurora's own rule for a PublicId: only `a-z A-Z 0-9 . _ - + @`, exactly one `@`.
     pub strict_email: bool,
@@ -56,7 +56,7 @@ pub struct Rules {
     pub unique_emails: bool,
     /// Whether two rows with the same user name (ignoring case; a name taken from the
     /// address's local part counts) are both invalid: for targets whose user name
-    /// identifies an account (see [`crate::target::Kind::identities`]).
+    /// identifies an account (see [`crate::targets::Kind::identities`]).
     pub unique_usernames: bool,
     /// Whether an address whose domain has no dot (`x@example`) needs the admin's OK
     /// (see [`dotless_domain`]); the page clears it when the admin accepts such domains.
@@ -94,7 +94,7 @@ pub struct FieldCheck {
     pub check: ValueCheck,
     pub max_len: Option<usize>,
     /// The value is sent in a URL path (a profile's `{user.…}` in a path): one made only
-    /// of dots is refused (see [`crate::target::profile::template::dot_segment_problem`]).
+    /// of dots is refused (see [`crate::targets::profile::template::dot_segment_problem`]).
     pub in_path: bool,
 }
 
@@ -108,7 +108,7 @@ impl FieldCheck {
             return None;
         }
         if self.in_path {
-            if let Some(p) = crate::target::profile::template::dot_segment_problem(value) {
+            if let Some(p) = crate::targets::profile::template::dot_segment_problem(value) {
                 return Some(p);
             }
         }
@@ -148,7 +148,7 @@ pub enum UsernameRule {
 
 impl Rules {
     /// The rules every target starts from, with its required fields (see
-    /// [`crate::target::TargetKind::rules`] for a target's own).
+    /// [`crate::targets::TargetKind::rules`] for a target's own).
     pub fn new(required: Vec<Field>) -> Rules {
         Rules {
             required,

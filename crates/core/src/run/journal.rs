@@ -817,8 +817,8 @@ mod tests {
     use crate::input::plan::plan;
     use crate::input::read::read;
     use crate::run::{Run, RunConfig};
-    use crate::target::aurora::Aurora;
-    use crate::target::send::Secrets;
+    use crate::targets::aurora::Aurora;
+    use crate::targets::send::Secrets;
 
     fn row(status: Status, id: Option<&str>) -> RowState {
         RowState {
@@ -1230,7 +1230,7 @@ mod tests {
 
     #[test]
     fn a_stopped_run_stays_resumable() {
-        use crate::target::send::StopKind;
+        use crate::targets::send::StopKind;
         let mut stopped_rows = many_rows(10);
         stopped_rows[4] = row(Status::Skipped, None);
         stopped_rows[9] = row(Status::Skipped, None);

@@ -24,7 +24,7 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
 use crate::input::map::UserRow;
 use crate::input::plan::PlannedRow;
-use crate::target::send::{
+use crate::targets::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
 use pace::{
@@ -1374,7 +1374,7 @@ impl Run {
 
 /// A row's identities as the run compares them: its address and its user name, each
 /// lowered and hashed (`None` when the row has none). A run holds both whatever the
-/// target declares (see [`crate::target::Kind::identities`]): waiting on an equal
+/// target declares (see [`crate::targets::Kind::identities`]): waiting on an equal
 /// address or user name costs nothing when rows are distinct, which the plan sees to.
 type IdKeys = [Option<u64>; 2];
 

@@ -7,7 +7,7 @@
 //! rate and the time left stay as they were while the run is paused.
 
 use super::{Phase, Run, Status, StatusCounts, MINUTE_MS};
-use crate::target::send::StopKind;
+use crate::targets::send::StopKind;
 
 /// Figures for the progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

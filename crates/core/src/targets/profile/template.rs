@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::{CredentialId, Fallback, FieldSpec, RequestSpec};
 use crate::http::{Body, HttpRequest, Method};
 use crate::input::map::{Field, UserRow};
-use crate::target::send::{Secrets, Session};
+use crate::targets::send::{Secrets, Session};
 
 /// Filters a placeholder may end with: `{user.quota_mb|int}`.
 pub const FILTERS: &[&str] = &["int", "bool"];

@@ -169,8 +169,8 @@ mod tests {
         }
     }
     use crate::input::read::read;
-    use crate::target::aurora::Aurora;
-    use crate::target::mumara::{Mumara, MumaraDefaults};
+    use crate::targets::aurora::Aurora;
+    use crate::targets::mumara::{Mumara, MumaraDefaults};
 
     #[test]
     fn aurora_preview_masks_every_secret() {

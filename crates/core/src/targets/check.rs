@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::plan::PlannedRow;
-use crate::target::aurora::{self, Aurora};
-use crate::target::send::{LoginStep, Secrets, Session, Target};
+use crate::targets::aurora::{self, Aurora};
+use crate::targets::send::{LoginStep, Secrets, Session, Target};
 
 /// Accounts asked for per `GetUsers` page.
 pub const PAGE: u64 = 500;

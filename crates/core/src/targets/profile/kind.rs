@@ -6,8 +6,8 @@ use super::{Profile, ProfileTarget};
 use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::Rules;
-use crate::target::send::{Secrets, Target};
-use crate::target::{setting, CredentialField, Kind, Setting, Settings};
+use crate::targets::send::{Secrets, Target};
+use crate::targets::{setting, CredentialField, Kind, Setting, Settings};
 
 /// Shared, as the page holds it: the target a run builds shares the same profile.
 impl Kind for Arc<Profile> {

@@ -23,7 +23,7 @@ use serde_json::Value;
 use crate::http::{Body, HttpRequest, Method};
 use crate::input::map::Field;
 use crate::input::validate::{FieldCheck, Rules, UsernameRule};
-use crate::target::send::Secrets;
+use crate::targets::send::Secrets;
 
 pub use target::ProfileTarget;
 

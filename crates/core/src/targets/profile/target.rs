@@ -12,7 +12,7 @@ use super::template::{self, Values};
 use super::{CredentialId, LoginAlternative, Profile, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
-use crate::target::send::{
+use crate::targets::send::{
     no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
     Target,
 };
@@ -204,13 +204,13 @@ impl Target for ProfileTarget {
                 )
             }
             Exchange::Redirected { location } => {
-                return Err(crate::target::send::redirected_login(
+                return Err(crate::targets::send::redirected_login(
                     &url,
                     location.as_deref(),
                 ))
             }
             Exchange::NotSent { reason } => {
-                return Err(crate::target::send::login_not_sent(reason))
+                return Err(crate::targets::send::login_not_sent(reason))
             }
         };
         let status = response.status;

@@ -20,7 +20,7 @@
 //! filled in.
 
 use crate::http::{Body, HttpRequest, Method};
-use crate::target::TargetKind;
+use crate::targets::TargetKind;
 
 /// What one probe request got.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::{IdAt, Profile, RetryAt, Rule, StopAs, Then};
 use crate::http::{json_in, Exchange, HttpResponse};
-use crate::target::mumara::retry_after;
-use crate::target::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
+use crate::targets::mumara::retry_after;
+use crate::targets::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
 
 /// A create's answer, or an exists probe's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,13 +67,13 @@ impl Classifier<'_> {
                 })
             }
             Exchange::Redirected { location } => {
-                return ProbeAnswer::Other(crate::target::send::redirected_create(
+                return ProbeAnswer::Other(crate::targets::send::redirected_create(
                     location.as_deref(),
                     mode == Mode::Create,
                 ))
             }
             Exchange::NotSent { reason } => {
-                return ProbeAnswer::Other(crate::target::send::create_not_sent(reason))
+                return ProbeAnswer::Other(crate::targets::send::create_not_sent(reason))
             }
         };
         let status = response.status;
