@@ -185,11 +185,9 @@ fn synapse_logs_in_with_a_password_and_probes_then_puts() {
         " https://matrix.example.org/ ",
         &settings(&[]),
     );
-    let secrets = Secrets {
-        login: "admin".into(),
-        password: "s3cret\"}".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "s3cret\"}");
     let LoginStep::Request(login) = t.login(&secrets) else {
         panic!("a login request")
     };
@@ -241,10 +239,7 @@ fn synapse_logs_in_with_a_password_and_probes_then_puts() {
 
 #[test]
 fn synapse_with_a_pasted_token_asks_whoami_or_is_ready_when_the_server_name_is_given() {
-    let secrets = Secrets {
-        access_token: " syt_pasted ".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new().with("access_token", " syt_pasted ");
     let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
     let LoginStep::Request(whoami) = t.login(&secrets) else {
         panic!("whoami")
@@ -299,11 +294,11 @@ fn keycloak_gets_a_token_by_password_grant_and_posts_to_the_realm() {
         "https://kc.example.com/",
         &settings(&[("realm", "staff")]),
     );
-    let LoginStep::Request(login) = t.login(&Secrets {
-        login: "admin".into(),
-        password: "a&b=c".into(),
-        ..Secrets::default()
-    }) else {
+    let LoginStep::Request(login) = t.login(
+        &Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "a&b=c"),
+    ) else {
         panic!()
     };
     assert_eq!(login.method, Method::Post);
@@ -361,10 +356,7 @@ fn keycloak_gets_a_token_by_password_grant_and_posts_to_the_realm() {
 
 #[test]
 fn graph_and_gitlab_send_the_pasted_token_on_every_create() {
-    let secrets = Secrets {
-        access_token: "tok".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new().with("access_token", "tok");
     let g = ProfileTarget::new(
         preset("graph"),
         "https://graph.microsoft.com",
@@ -462,11 +454,11 @@ fn a_cell_cannot_change_the_requests_shape_or_path() {
         "https://kc",
         &settings(&[("realm", "../x?y")]),
     );
-    let LoginStep::Request(login) = k.login(&Secrets {
-        login: "a&grant_type=client_credentials".into(),
-        password: "p".into(),
-        ..Secrets::default()
-    }) else {
+    let LoginStep::Request(login) = k.login(
+        &Secrets::new()
+            .with_shown("login", "a&grant_type=client_credentials")
+            .with("password", "p"),
+    ) else {
         panic!()
     };
     let encoded = login.body.encode();
@@ -489,11 +481,11 @@ fn created(o: Outcome) -> Option<String> {
 fn synapse_answers() {
     let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
     // Password login: 401 on a create logs in again.
-    let _ = t.login(&Secrets {
-        login: "a".into(),
-        password: "b".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(
+        &Secrets::new()
+            .with_shown("login", "a")
+            .with("password", "b"),
+    );
     assert_eq!(
         created(t.read_create(&answer(
             201,
@@ -635,10 +627,7 @@ fn synapse_answers() {
     ));
 
     // With a pasted token, a refused session cannot be renewed: it stops.
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert!(matches!(
         t.read_create(&answer(
             401,
@@ -658,11 +647,11 @@ fn keycloak_answers() {
         "https://kc",
         &settings(&[("realm", "r")]),
     );
-    let _ = t.login(&Secrets {
-        login: "a".into(),
-        password: "b".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(
+        &Secrets::new()
+            .with_shown("login", "a")
+            .with("password", "b"),
+    );
     let ok = HttpResponse::new(201, "").with_header(
         "Location",
         "https://kc/admin/realms/r/users/6f0e2b1c-88aa-4d1e-9f3a-0c5d1e2f3a4b",
@@ -737,10 +726,7 @@ fn graph_answers() {
         "https://graph.microsoft.com",
         &settings(&[]),
     );
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert_eq!(
         created(t.read_create(&answer(201, r#"{"@odata.context":"x","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"a@contoso.com"}"#))),
         Some("87d349ed-44d7-43e1-9a83-5f2406dee5bd".into())
@@ -790,10 +776,7 @@ fn graph_answers() {
 #[test]
 fn gitlab_answers() {
     let t = ProfileTarget::new(preset("gitlab"), "https://gl", &settings(&[]));
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert_eq!(
         created(t.read_create(&answer(
             201,
@@ -1014,11 +997,9 @@ fn synapse_run((plan, users): &Plan) -> Run {
     let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
     Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "admin-pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin-pw"),
         plan,
         source(users),
         RunConfig::default(),
@@ -1135,11 +1116,9 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
     };
     let mut run = Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "admin-pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin-pw"),
         &plan,
         source(&users),
         config,
@@ -1215,11 +1194,9 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
     );
     let mut run = Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "pw"),
         &plan,
         source(&users),
         RunConfig {
@@ -1251,22 +1228,32 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
 fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     use roster_core::input::map::Field;
     use roster_core::input::validate::UsernameRule;
-    use roster_core::targets::Credential;
+    use roster_core::targets::profile::CredentialId;
     let s = preset("synapse");
-    let labels: Vec<(Credential, &str)> = s
+    let labels: Vec<(&str, &str, bool)> = s
         .credentials
         .iter()
-        .map(|c| (c.id.credential(), c.label.as_str()))
+        .map(|c| (c.id.as_str(), c.label.as_str(), c.secret))
         .collect();
     assert_eq!(
         labels,
         [
-            (Credential::Login, "Login"),
-            (Credential::Password, "Password"),
-            (Credential::AccessToken, "Access token")
+            ("login", "Login", false),
+            ("password", "Password", true),
+            ("access_token", "Access token", true)
         ]
     );
-    assert_eq!(s.credential_fields().len(), 3);
+    // The page's controls keep their ids; the password alone is kept as typed.
+    let fields = s.credential_fields();
+    let ids: Vec<(String, bool)> = fields.iter().map(|f| (f.control_id(), f.exact)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("login".to_owned(), false),
+            ("password".to_owned(), true),
+            ("access-token".to_owned(), false)
+        ]
+    );
     assert_eq!(s.setting_fields()[0].label, "Server name");
     assert_eq!(
         s.username_rule(),
@@ -1287,10 +1274,10 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
         s.alternatives(),
         [
             vec![
-                roster_core::targets::profile::CredentialId::Login,
-                roster_core::targets::profile::CredentialId::Password
+                CredentialId("login".into()),
+                CredentialId("password".into())
             ],
-            vec![roster_core::targets::profile::CredentialId::AccessToken]
+            vec![CredentialId("access_token".into())]
         ]
     );
     let d = s.diagnosis_request(" https://m.example/ ", &settings(&[]));
@@ -1361,11 +1348,9 @@ fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
         "https://m.example",
         &settings(&[("server_name", "m.example")]),
     );
-    let secrets = Secrets {
-        login: "admin".into(),
-        password: "admin-secret".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "admin-secret");
     let out = preview(&target, &secrets, &plan, source(&users), 5);
     assert_eq!(out.len(), 3, "{out:#?}");
     assert!(out[0].starts_with(

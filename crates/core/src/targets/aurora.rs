@@ -10,10 +10,10 @@ use super::check::AuroraCheck;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Settings};
+use super::{post_for_json, setting, CorsSetting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
-use crate::input::validate::{Rules, UsernameRule};
+use crate::input::validate::{EmailRule, Rules, UsernameRule};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -208,7 +208,7 @@ impl Target for Aurora {
         LoginStep::Request(self.request(
             "AdminAuth",
             "LoginAsSuperadmin",
-            json!({ "Login": secrets.login, "Password": secrets.password }),
+            json!({ "Login": secrets.get("login"), "Password": secrets.get("password") }),
             None,
         ))
     }
@@ -449,16 +449,34 @@ impl Kind for AuroraKind {
         "https://mail.example.com/"
     }
 
+    /// The super administrator's login: Aurora's own is called `superadmin`.
     fn credentials(&self) -> Vec<CredentialField> {
         vec![
-            CredentialField::new(Credential::Login, "Login", "superadmin"),
-            CredentialField::new(Credential::Password, "Password", ""),
+            CredentialField::new("login", "Login")
+                .shown()
+                .initial("superadmin"),
+            CredentialField::new("password", "Password").exact(),
         ]
     }
 
     fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
-        (secrets.login.is_empty() || secrets.password.is_empty())
+        (!secrets.filled("login") || !secrets.filled("password"))
             .then(|| "Enter the super administrator's Login and Password.".into())
+    }
+
+    /// The role, quota and tenant of rows whose cell is empty or whose column is missing.
+    fn settings(&self) -> Vec<Setting> {
+        DEFAULTS
+            .iter()
+            .map(|d| Setting {
+                id: d.field.label().into(),
+                label: d.label.into(),
+                placeholder: d.placeholder.into(),
+                numeric: true,
+                affects_rows: true,
+                hint: String::new(),
+            })
+            .collect()
     }
 
     fn fields(&self) -> Vec<Field> {
@@ -471,10 +489,16 @@ impl Kind for AuroraKind {
         ]
     }
 
-    fn rules(&self, _settings: &Settings) -> Rules {
+    /// A default that is not a valid number is left out here: [`Kind::build`] refuses it
+    /// by its label when a run starts.
+    fn rules(&self, settings: &Settings) -> Rules {
         Rules {
-            strict_email: true,
+            email_rule: Some(PUBLIC_ID_RULE),
             username: UsernameRule::Ignored,
+            defaults: DEFAULTS
+                .iter()
+                .filter_map(|d| Some((d.field, d.value(settings).ok()??.to_string())))
+                .collect(),
             ..Rules::new(Aurora::new("http://localhost").required())
         }
     }
@@ -522,9 +546,90 @@ impl Kind for AuroraKind {
         })
     }
 
-    fn build(&self, server_url: &str, _settings: &Settings) -> Result<Box<dyn Target>, String> {
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+        for d in DEFAULTS {
+            d.value(settings)?;
+        }
         Ok(Box::new(Aurora::new(server_url)))
     }
+}
+
+/// One of the run's defaults for a row field (see [`AuroraKind::settings`]): its setting
+/// id is the field's label.
+struct RowDefault {
+    field: Field,
+    label: &'static str,
+    placeholder: &'static str,
+    min: u64,
+    max: u64,
+}
+
+/// The role, quota and tenant a row without its own takes.
+const DEFAULTS: &[RowDefault] = &[
+    RowDefault {
+        field: Field::Role,
+        label: "Default role",
+        placeholder: "2 (user); 1 tenant admin, 3 customer",
+        min: 1,
+        max: 3,
+    },
+    RowDefault {
+        field: Field::QuotaMb,
+        label: "Default quota (MB)",
+        placeholder: "server default",
+        min: 0,
+        max: crate::input::validate::MAX_QUOTA_MB,
+    },
+    RowDefault {
+        field: Field::TenantId,
+        label: "Default tenant ID",
+        placeholder: "0",
+        min: 0,
+        max: u64::MAX,
+    },
+];
+
+impl RowDefault {
+    /// The setting's value: `None` when empty; a value that is not a whole number in
+    /// range is refused by the setting's label.
+    fn value(&self, settings: &Settings) -> Result<Option<u64>, String> {
+        let Some(raw) = setting(settings, self.field.label()) else {
+            return Ok(None);
+        };
+        match raw.parse::<u64>() {
+            Ok(v) if (self.min..=self.max).contains(&v) => Ok(Some(v)),
+            _ => Err(format!(
+                "{} must be a whole number from {} to {}.",
+                self.label, self.min, self.max
+            )),
+        }
+    }
+}
+
+/// Aurora's server-side rule for a PublicId, on top of the common address checks.
+pub const PUBLIC_ID_RULE: EmailRule = EmailRule(public_id_problem);
+
+/// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
+pub fn public_id_problem(email: &str) -> Option<String> {
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'@');
+    // Most addresses pass: say so without building anything.
+    if email.bytes().all(allowed) && email.bytes().filter(|&b| b == b'@').count() == 1 {
+        return None;
+    }
+    let bad: String = email
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')))
+        .collect();
+    if !bad.is_empty() {
+        let mut shown: Vec<char> = bad.chars().collect();
+        shown.dedup();
+        return Some(format!(
+            "\"{email}\" has characters Aurora does not accept ({}): only letters a-z, digits, . _ - + and one @",
+            shown.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    (email.matches('@').count() != 1).then(|| format!("\"{email}\" must hold exactly one @"))
 }
 
 #[cfg(test)]
@@ -566,11 +671,9 @@ mod tests {
     #[test]
     fn login_request_is_the_documented_form() {
         let a = Aurora::new("http://127.0.0.1:8787/");
-        let secrets = Secrets {
-            login: "superadmin".into(),
-            password: "12\"345".into(),
-            ..Default::default()
-        };
+        let secrets = Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "12\"345");
         let LoginStep::Request(req) = a.login(&secrets) else {
             panic!("Aurora logs in")
         };

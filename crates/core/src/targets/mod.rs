@@ -35,58 +35,73 @@ use crate::input::map::Field;
 use crate::input::validate::{Rules, UsernameRule};
 use send::{Secrets, Target};
 
-/// A credential the form may ask for. Every one is held in memory only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Credential {
-    Login,
-    Password,
-    ApiKey,
-    AccessToken,
-}
-
-impl Credential {
-    /// The form control's id (`login`, `password`, `api-key`, `access-token`).
-    pub fn id(self) -> &'static str {
-        match self {
-            Credential::Login => "login",
-            Credential::Password => "password",
-            Credential::ApiKey => "api-key",
-            Credential::AccessToken => "access-token",
-        }
-    }
-
-    /// Whether the field is masked (everything but the login name).
-    pub fn secret(self) -> bool {
-        self != Credential::Login
-    }
-
-    /// The value the user typed for this credential.
-    pub fn value(self, secrets: &Secrets) -> &str {
-        match self {
-            Credential::Login => &secrets.login,
-            Credential::Password => &secrets.password,
-            Credential::ApiKey => &secrets.api_key,
-            Credential::AccessToken => &secrets.access_token,
-        }
-    }
-}
-
-/// One credential field of the form.
+/// One credential the form asks for, as data: a target (built-in or profile) declares
+/// whatever its API needs. Every value is held in memory only ([`Secrets`], by `id`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialField {
-    pub credential: Credential,
+    /// The credential's id: `login`, `password`, `api_key`, `access_token`, or a
+    /// profile's own (`tenant_secret`); `{credentials.ID}` in a profile's templates.
+    pub id: String,
     pub label: String,
-    /// What a new form holds (Aurora's `superadmin`).
+    /// Masked in the form and in a Dry run (everything but a login name).
+    pub secret: bool,
+    /// What a new form holds (a default administrator's login name).
     pub initial: String,
+    /// Kept exactly as typed, spaces included (a password); other values are trimmed.
+    pub exact: bool,
 }
 
+/// The form controls' ids of the credentials the page had before credentials were
+/// data: kept, so that links, tests and password managers still find them.
+const CONTROL_IDS: &[(&str, &str)] = &[
+    ("login", "login"),
+    ("password", "password"),
+    ("api_key", "api-key"),
+    ("access_token", "access-token"),
+];
+
 impl CredentialField {
-    pub fn new(credential: Credential, label: &str, initial: &str) -> CredentialField {
+    /// A secret credential, trimmed, empty at first.
+    pub fn new(id: &str, label: &str) -> CredentialField {
         CredentialField {
-            credential,
+            id: id.into(),
             label: label.into(),
-            initial: initial.into(),
+            secret: true,
+            initial: String::new(),
+            exact: false,
         }
+    }
+
+    /// The same, not a secret (shown as typed).
+    pub fn shown(mut self) -> CredentialField {
+        self.secret = false;
+        self
+    }
+
+    /// The same, with what a new form holds.
+    pub fn initial(mut self, value: &str) -> CredentialField {
+        self.initial = value.into();
+        self
+    }
+
+    /// The same, kept exactly as typed.
+    pub fn exact(mut self) -> CredentialField {
+        self.exact = true;
+        self
+    }
+
+    /// The form control's id: `login`, `password`, `api-key`, `access-token` for those
+    /// credentials, `credential-<id>` (underscores as dashes) for any other.
+    pub fn control_id(&self) -> String {
+        match CONTROL_IDS.iter().find(|(id, _)| *id == self.id) {
+            Some((_, control)) => (*control).to_owned(),
+            None => format!("credential-{}", self.id.replace('_', "-")),
+        }
+    }
+
+    /// The value typed for it.
+    pub fn value<'s>(&self, secrets: &'s Secrets) -> &'s str {
+        secrets.get(&self.id)
     }
 }
 
@@ -311,7 +326,7 @@ pub fn unsendable(
     let typed: Vec<(String, &str)> = kind
         .credentials()
         .into_iter()
-        .map(|f| (f.label, f.credential.value(secrets)))
+        .map(|f| (f.label.clone(), f.value(secrets)))
         .chain(kind.settings().into_iter().map(|s| {
             let value = settings.get(&s.id).map_or("", String::as_str);
             (s.label, value)
@@ -434,11 +449,6 @@ impl TargetKind {
     /// The target by its [`Kind::id`], among the built-ins and the presets.
     pub fn by_id(id: &str) -> Option<TargetKind> {
         TargetKind::shipped().into_iter().find(|k| k.id() == id)
-    }
-
-    /// Whether the run defaults for Aurora's role, quota and tenant apply.
-    pub fn has_account_defaults(&self) -> bool {
-        self.fields().contains(&Field::Role)
     }
 
     /// The fields every row must give, given the settings.
@@ -701,10 +711,7 @@ mod tests {
             synapse.missing_credentials(&none).unwrap(),
             "Enter the Login and Password, or the Access token."
         );
-        let token = Secrets {
-            access_token: "t".into(),
-            ..Secrets::default()
-        };
+        let token = Secrets::new().with("access_token", "t");
         assert_eq!(synapse.missing_credentials(&token), None);
         // The rows' rules come from the profile: user names as localparts.
         let rules = synapse.rules(&Settings::new());
@@ -730,10 +737,7 @@ mod tests {
     fn invisible_or_unsendable_credentials_are_refused_naming_the_field() {
         let url = "https://h.example.com";
         let none = Settings::new();
-        let key = |k: &str| Secrets {
-            api_key: k.into(),
-            ..Secrets::default()
-        };
+        let key = |k: &str| Secrets::new().with("api_key", k);
         assert_eq!(
             unsendable(&*mumara(), url, &none, &key("sandbox-key")),
             None
@@ -755,10 +759,10 @@ mod tests {
         assert_eq!(unsendable(&*mumara(), url, &none, &key("clé")), None);
 
         // A password goes in a body: any visible character is fine, invisible ones not.
-        let aurora_secrets = |p: &str| Secrets {
-            login: "superadmin".into(),
-            password: p.into(),
-            ..Secrets::default()
+        let aurora_secrets = |p: &str| {
+            Secrets::new()
+                .with_shown("login", "superadmin")
+                .with("password", p)
         };
         assert_eq!(
             unsendable(&*aurora(), url, &none, &aurora_secrets("пароль’")),
@@ -769,10 +773,7 @@ mod tests {
 
         // Presets: GitLab's token goes in PRIVATE-TOKEN.
         let gitlab = TargetKind::by_id("gitlab").unwrap();
-        let token = |t: &str| Secrets {
-            access_token: t.into(),
-            ..Secrets::default()
-        };
+        let token = |t: &str| Secrets::new().with("access_token", t);
         assert_eq!(unsendable(&*gitlab, url, &none, &token("glpat-x")), None);
         let bad = unsendable(&*gitlab, url, &none, &token("glpat-\u{201C}x")).unwrap();
         assert!(
@@ -788,11 +789,9 @@ mod tests {
         let keycloak = TargetKind::by_id("keycloak").unwrap();
         let mut realm = Settings::new();
         realm.insert("realm".into(), "staff\u{2060}".into());
-        let login = Secrets {
-            login: "admin".into(),
-            password: "admin".into(),
-            ..Secrets::default()
-        };
+        let login = Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin");
         let bad = unsendable(&*keycloak, url, &realm, &login).unwrap();
         assert!(bad.contains("Realm") && bad.contains("U+2060"), "{bad}");
     }
@@ -825,10 +824,7 @@ mod tests {
             Err(e) => panic!("{e:?}"),
         };
         let kind = TargetKind::from_profile(profile);
-        let secrets = Secrets {
-            api_key: "k".into(),
-            ..Secrets::default()
-        };
+        let secrets = Secrets::new().with("api_key", "k");
         let mut settings = Settings::new();
         settings.insert("tenant".into(), "Zürich".into());
         assert_eq!(unsendable(&*kind, "https://h", &settings, &secrets), None);
@@ -845,10 +841,7 @@ mod tests {
             .missing_credentials(&none)
             .unwrap()
             .contains("API key"));
-        let key = Secrets {
-            api_key: "k".into(),
-            ..Secrets::default()
-        };
+        let key = Secrets::new().with("api_key", "k");
         assert_eq!(mumara().missing_credentials(&key), None);
     }
 }
