@@ -10,7 +10,7 @@ use super::check::AuroraCheck;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{post_for_json, setting, CorsSetting, CredentialField, Kind, Setting, Settings};
+use super::{post_for_json, whole_number, CorsSetting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::{EmailRule, Rules, UsernameRule};
@@ -593,16 +593,8 @@ impl RowDefault {
     /// The setting's value: `None` when empty; a value that is not a whole number in
     /// range is refused by the setting's label.
     fn value(&self, settings: &Settings) -> Result<Option<u64>, String> {
-        let Some(raw) = setting(settings, self.field.label()) else {
-            return Ok(None);
-        };
-        match raw.parse::<u64>() {
-            Ok(v) if (self.min..=self.max).contains(&v) => Ok(Some(v)),
-            _ => Err(format!(
-                "{} must be a whole number from {} to {}.",
-                self.label, self.min, self.max
-            )),
-        }
+        let raw = settings.get(self.field.label()).map_or("", String::as_str);
+        whole_number(self.label, raw, self.min, self.max)
     }
 }
 

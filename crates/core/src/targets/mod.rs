@@ -14,11 +14,13 @@
 //! - [`send`]: the [`send::Target`] trait, requests and answers as data;
 //! - [`aurora`], [`mumara`]: the built-in targets;
 //! - [`profile`]: declarative targets and the shipped presets;
+//! - [`credentials`]: what a target asks the admin to type, as data;
 //! - [`check`]: Aurora's pre-flight check; [`preview`]: a Dry run's requests;
 //!   [`diagnose`]: why a server cannot be reached from the page.
 
 pub mod aurora;
 pub mod check;
+pub mod credentials;
 pub mod diagnose;
 pub mod mumara;
 pub mod preview;
@@ -33,77 +35,8 @@ use std::sync::Arc;
 use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::{Rules, UsernameRule};
+pub use credentials::CredentialField;
 use send::{Secrets, Target};
-
-/// One credential the form asks for, as data: a target (built-in or profile) declares
-/// whatever its API needs. Every value is held in memory only ([`Secrets`], by `id`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialField {
-    /// The credential's id: `login`, `password`, `api_key`, `access_token`, or a
-    /// profile's own (`tenant_secret`); `{credentials.ID}` in a profile's templates.
-    pub id: String,
-    pub label: String,
-    /// Masked in the form and in a Dry run (everything but a login name).
-    pub secret: bool,
-    /// What a new form holds (a default administrator's login name).
-    pub initial: String,
-    /// Kept exactly as typed, spaces included (a password); other values are trimmed.
-    pub exact: bool,
-}
-
-/// The form controls' ids of the credentials the page had before credentials were
-/// data: kept, so that links, tests and password managers still find them.
-const CONTROL_IDS: &[(&str, &str)] = &[
-    ("login", "login"),
-    ("password", "password"),
-    ("api_key", "api-key"),
-    ("access_token", "access-token"),
-];
-
-impl CredentialField {
-    /// A secret credential, trimmed, empty at first.
-    pub fn new(id: &str, label: &str) -> CredentialField {
-        CredentialField {
-            id: id.into(),
-            label: label.into(),
-            secret: true,
-            initial: String::new(),
-            exact: false,
-        }
-    }
-
-    /// The same, not a secret (shown as typed).
-    pub fn shown(mut self) -> CredentialField {
-        self.secret = false;
-        self
-    }
-
-    /// The same, with what a new form holds.
-    pub fn initial(mut self, value: &str) -> CredentialField {
-        self.initial = value.into();
-        self
-    }
-
-    /// The same, kept exactly as typed.
-    pub fn exact(mut self) -> CredentialField {
-        self.exact = true;
-        self
-    }
-
-    /// The form control's id: `login`, `password`, `api-key`, `access-token` for those
-    /// credentials, `credential-<id>` (underscores as dashes) for any other.
-    pub fn control_id(&self) -> String {
-        match CONTROL_IDS.iter().find(|(id, _)| *id == self.id) {
-            Some((_, control)) => (*control).to_owned(),
-            None => format!("credential-{}", self.id.replace('_', "-")),
-        }
-    }
-
-    /// The value typed for it.
-    pub fn value<'s>(&self, secrets: &'s Secrets) -> &'s str {
-        secrets.get(&self.id)
-    }
-}
 
 /// A run setting of the form: not a secret, the same for every row (Mumara's default
 /// package, a Keycloak realm).
@@ -381,6 +314,21 @@ pub fn unsendable(
         }
     }
     None
+}
+
+/// A number typed in a form field: `None` when empty; one that is not a whole number
+/// from `min` to `max` is refused in words that name the field by its label.
+pub fn whole_number(label: &str, raw: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(Some(v)),
+        _ => Err(format!(
+            "{label} must be a whole number from {min} to {max}."
+        )),
+    }
 }
 
 /// A setting's value, trimmed; `None` when it is empty or absent.
