@@ -1576,3 +1576,213 @@ fn the_template_says_who_requires_each_column() {
         graph.template_note(Field::Password)
     );
 }
+
+// ------------------------------------------------------- credentials as data
+
+/// A profile whose API wants a credential of its own: a tenant secret in a header of
+/// every create, besides the token.
+fn tenant_profile() -> Profile {
+    let json = json!({
+        "schema": 1,
+        "id": "tenanted",
+        "name": "Tenanted API",
+        "about": "A test API that wants a tenant secret on every create.",
+        "permission": "Admin.",
+        "credentials": [
+            {"id": "access_token", "label": "Access token", "secret": true},
+            {"id": "tenant_secret", "label": "Tenant secret", "secret": true}
+        ],
+        "fields": [
+            {"field": "email", "required": true, "check": "email"},
+            {"field": "password", "required": true, "check": "password"}
+        ],
+        "auth": {"header": "Authorization", "value": "Bearer {token}"},
+        "create": {
+            "method": "POST",
+            "path": "/users",
+            "headers": {"X-Tenant-Secret": "{credentials.tenant_secret}"},
+            "json": {"email": "{user.email}", "password": "{user.password}"}
+        },
+        "answers": [{"status": 201, "json": {"pointer": "/id"}, "then": "created"}],
+        "id_at": {"pointer": "/id"}
+    });
+    Profile::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+const TENANT_SECRET: &str = "ts-very-private-42";
+
+#[test]
+fn a_profile_declares_a_credential_of_its_own_and_sends_it_where_it_says() {
+    use roster_core::report::csv_report;
+    use roster_core::targets::preview::{preview, MASK};
+    use roster_core::targets::TargetKind;
+    let kind = TargetKind::from_profile(tenant_profile());
+    let fields = kind.credentials();
+    let own = fields.iter().find(|f| f.id == "tenant_secret").unwrap();
+    assert_eq!(own.label, "Tenant secret");
+    assert!(own.secret && !own.exact);
+    assert_eq!(own.control_id(), "credential-tenant-secret");
+    // Both are needed: without a login, every credential is.
+    let token_only = Secrets::new().with("access_token", "tok");
+    assert_eq!(
+        kind.missing_credentials(&token_only).unwrap(),
+        "Enter the Access token and Tenant secret."
+    );
+    let secrets = Secrets::new()
+        .with("access_token", "tok")
+        .with("tenant_secret", format!(" {TENANT_SECRET} "));
+    assert_eq!(kind.missing_credentials(&secrets), None);
+
+    let target = kind.build("https://api.example", &settings(&[])).unwrap();
+    let LoginStep::Ready(session) = target.login(&secrets) else {
+        panic!("no login request: the token is pasted")
+    };
+    let create = target.create(&session, &row("ann@x.org", "pw-ann", None, None));
+    // Trimmed like any pasted key, and in the header the profile names.
+    assert_eq!(header(&create, "X-Tenant-Secret"), Some(TENANT_SECRET));
+    assert_eq!(header(&create, "Authorization"), Some("Bearer tok"));
+    assert!(!create.url.contains(TENANT_SECRET));
+    for debug in [
+        format!("{secrets:?}"),
+        format!("{session:?}"),
+        format!("{target:?}", target = kind),
+    ] {
+        assert!(!debug.contains(TENANT_SECRET), "{debug}");
+    }
+
+    // A Dry run masks it.
+    let (plan, users) = planned(&[("ann@x.org", "ann"), ("bob@x.org", "bob")]);
+    let dry = kind.build("https://api.example", &settings(&[])).unwrap();
+    let shown = preview(&*dry, &secrets, &plan, source(&users), 5).join("\n");
+    assert!(
+        shown.contains(&format!("X-Tenant-Secret: {MASK}")),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(TENANT_SECRET) && !shown.contains("tok\n"),
+        "{shown}"
+    );
+
+    // A run sends it on every create, and its report never holds it.
+    let target = kind.build("https://api.example", &settings(&[])).unwrap();
+    let mut run = Run::new(
+        target,
+        secrets.clone(),
+        &plan,
+        source(&users),
+        RunConfig::default(),
+        0,
+    );
+    let mut seen = Vec::new();
+    let mut now = 0;
+    while !run.is_over() && now < 100_000 {
+        let Some(command) = run.next_command(now) else {
+            now = run.next_wake(now).unwrap_or(now + 10).max(now + 1);
+            continue;
+        };
+        now += 5;
+        match command {
+            Command::Create { row, request } => {
+                seen.push(header(&request, "X-Tenant-Secret").map(str::to_owned));
+                let answer = answer(201, &format!(r#"{{"id":"u{row}"}}"#));
+                run.on_create(row, &answer, now);
+            }
+            other => panic!("only creates: {other:?}"),
+        }
+    }
+    assert_eq!(run.phase(), &Phase::Finished);
+    assert_eq!(seen, vec![Some(TENANT_SECRET.to_owned()); 2]);
+    let report = csv_report(&plan, run.rows());
+    assert!(report.contains("created"), "{report}");
+    assert!(!report.contains(TENANT_SECRET), "{report}");
+    assert!(!format!("{:?}", run.rows()).contains(TENANT_SECRET));
+}
+
+#[test]
+fn a_custom_credential_with_an_unsendable_character_is_refused_by_its_label() {
+    use roster_core::targets::{unsendable, TargetKind};
+    let kind = TargetKind::from_profile(tenant_profile());
+    let with = |value: &str| {
+        Secrets::new()
+            .with("access_token", "tok")
+            .with("tenant_secret", value)
+    };
+    let none = settings(&[]);
+    assert_eq!(unsendable(&*kind, "https://h", &none, &with("plain")), None);
+    let invisible = unsendable(&*kind, "https://h", &none, &with("ts\u{200B}x")).unwrap();
+    assert!(
+        invisible.contains("Tenant secret") && invisible.contains("U+200B"),
+        "{invisible}"
+    );
+    let curly = unsendable(&*kind, "https://h", &none, &with("ts\u{2019}x")).unwrap();
+    assert!(
+        curly.contains("Tenant secret") && curly.contains("X-Tenant-Secret"),
+        "{curly}"
+    );
+    assert!(
+        !invisible.contains("ts\u{200B}x"),
+        "never the value: {invisible}"
+    );
+    assert!(!curly.contains("ts\u{2019}x"), "never the value: {curly}");
+}
+
+#[test]
+fn a_profile_without_a_login_takes_its_own_secret_credential_as_the_token() {
+    let text = with(
+        &tenant_profile().to_pretty_json(),
+        r#"{
+      "id": "access_token",
+      "label": "Access token",
+      "secret": true
+    },
+    "#,
+        "",
+    );
+    let profile = Profile::from_json(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert_eq!(profile.credentials.len(), 1);
+    let target = ProfileTarget::new(Arc::new(profile), "https://h", &settings(&[]));
+    let LoginStep::Ready(session) = target.login(&Secrets::new().with("tenant_secret", "s3"))
+    else {
+        panic!("no login")
+    };
+    let create = target.create(&session, &row("a@x.org", "pw", None, None));
+    assert_eq!(header(&create, "Authorization"), Some("Bearer s3"));
+}
+
+#[test]
+fn credential_ids_are_checked() {
+    let base = tenant_profile().to_pretty_json();
+    for (old, new, why) in [
+        (
+            "\"tenant_secret\",\n",
+            "\"Tenant Secret\",\n",
+            "is not a credential id",
+        ),
+        (
+            "\"tenant_secret\",\n",
+            "\"access_token\",\n",
+            "is declared twice",
+        ),
+        (
+            "{credentials.tenant_secret}",
+            "{credentials.tenant_key}",
+            "the profile has no credential `tenant_key`",
+        ),
+    ] {
+        let text = with(&base, old, new);
+        assert_ne!(text, base, "{old}");
+        let err = Profile::from_json(&text).unwrap_err();
+        assert!(format!("{err:?}").contains(why), "{why}: {err:?}");
+    }
+    // A credential never goes into a URL.
+    let text = with(
+        &base,
+        "\"/users\"",
+        "\"/users/{credentials.tenant_secret}\"",
+    );
+    let err = Profile::from_json(&text).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("would put a secret into the URL"),
+        "{err:?}"
+    );
+}

@@ -941,4 +941,109 @@ mod tests {
         let missing = login(Exchange::Answered(HttpResponse::new(404, "Not Found")));
         assert!(!missing.transient && missing.kind == StopKind::NotTheApi);
     }
+
+    #[test]
+    fn public_ids_follow_auroras_own_rule() {
+        assert!(public_id_problem("a.b-c_d+e@x.y").is_none());
+        assert!(public_id_problem("=cmd@localhost").unwrap().contains("'='"));
+        assert!(public_id_problem("o'brien@x.y").is_some());
+        assert!(public_id_problem("zoë@x.y").is_some());
+        // The rule reaches the rows through the target's rules.
+        let rules = AuroraKind.rules(&Settings::new());
+        assert_eq!(rules.email_rule, Some(PUBLIC_ID_RULE));
+        let mut row = crate::input::map::MappedRow::new(2);
+        row.set(Field::Email, "o'brien@x.y");
+        row.set(Field::Password, "p");
+        let errs = crate::input::validate::validate_with(&row, &rules).unwrap_err();
+        assert_eq!(errs[0].field, Some(Field::Email));
+        assert!(
+            errs[0].message.contains("Aurora does not accept"),
+            "{errs:?}"
+        );
+    }
+
+    fn typed(pairs: &[(&str, &str)]) -> Settings {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn role_quota_and_tenant_defaults_are_auroras_settings() {
+        let settings = AuroraKind.settings();
+        let labels: Vec<(&str, &str, bool)> = settings
+            .iter()
+            .map(|s| (s.id.as_str(), s.label.as_str(), s.affects_rows))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("role", "Default role", true),
+                ("quota_mb", "Default quota (MB)", true),
+                ("tenant_id", "Default tenant ID", true)
+            ]
+        );
+        // A row without a role (or quota) takes the setting; a row with its own keeps it.
+        use crate::input::map::Mapping;
+        use crate::input::plan::{plan_with, user_at};
+        use crate::input::read::read;
+        let t = read(
+            b"email,password,role
+ann@x.org,pw-1,
+bob@x.org,pw-2,1
+",
+        )
+        .unwrap();
+        let mapping = Mapping::auto(&t);
+        let rules = AuroraKind.rules(&typed(&[("role", " 3 "), ("quota_mb", "250")]));
+        let planned = plan_with(&t, &mapping, &rules);
+        assert!(planned.iter().all(|p| p.is_valid()), "{planned:?}");
+        let ann = user_at(&t, &mapping, &rules, 0).unwrap();
+        let bob = user_at(&t, &mapping, &rules, 1).unwrap();
+        assert_eq!(
+            (ann.role, ann.quota_mb, ann.tenant_id),
+            (Some(3), Some(250), None)
+        );
+        assert_eq!((bob.role, bob.quota_mb), (Some(1), Some(250)));
+        // Without the settings, nothing is filled in.
+        let plain = AuroraKind.rules(&Settings::new());
+        assert_eq!(user_at(&t, &mapping, &plain, 0).unwrap().role, None);
+    }
+
+    #[test]
+    fn an_invalid_default_is_refused_by_its_label_and_left_out_of_the_rows() {
+        for (id, value, said) in [
+            (
+                "role",
+                "4",
+                "Default role must be a whole number from 1 to 3.",
+            ),
+            (
+                "role",
+                "two",
+                "Default role must be a whole number from 1 to 3.",
+            ),
+            (
+                "quota_mb",
+                "-5",
+                "Default quota (MB) must be a whole number from 0 to 1073741824.",
+            ),
+            (
+                "tenant_id",
+                "1.5",
+                "Default tenant ID must be a whole number from 0 to 18446744073709551615.",
+            ),
+        ] {
+            let settings = typed(&[(id, value)]);
+            let err = AuroraKind
+                .build("https://mail.example.com", &settings)
+                .err();
+            assert_eq!(err.as_deref(), Some(said), "{id}={value}");
+            // The rows are planned as if it were absent (Start reports it).
+            assert!(AuroraKind.rules(&settings).defaults.is_empty());
+        }
+        let ok = typed(&[("role", "1"), ("quota_mb", "0"), ("tenant_id", "")]);
+        assert!(AuroraKind.build("https://mail.example.com", &ok).is_ok());
+    }
 }
