@@ -943,6 +943,35 @@ mod tests {
     }
 
     #[test]
+    fn the_form_asks_for_the_super_administrators_login_and_password() {
+        let fields = AuroraKind.credentials();
+        let shape: Vec<(&str, &str, bool, &str, bool)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f.id.as_str(),
+                    f.label.as_str(),
+                    f.secret,
+                    f.initial.as_str(),
+                    f.exact,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("login", "Login", false, "superadmin", false),
+                ("password", "Password", true, "", true)
+            ]
+        );
+        let typed = crate::targets::credentials::initial_form(&fields);
+        let secrets = crate::targets::credentials::secrets(&fields, &typed);
+        assert!(AuroraKind.missing_credentials(&secrets).is_some());
+        let secrets = secrets.with("password", "12345");
+        assert_eq!(AuroraKind.missing_credentials(&secrets), None);
+    }
+
+    #[test]
     fn public_ids_follow_auroras_own_rule() {
         assert!(public_id_problem("a.b-c_d+e@x.y").is_none());
         assert!(public_id_problem("=cmd@localhost").unwrap().contains("'='"));

@@ -107,18 +107,39 @@ pub fn switch(old: &[CredentialField], new: &[CredentialField], typed: &mut Type
     }
 }
 
-/// The run's [`Secrets`] from what the form holds for `fields`.
+/// The run's [`Secrets`] from what the form holds for `fields`: trimmed, but for a
+/// field kept exactly as typed (a password). A credential the target does not declare
+/// is left out.
 pub fn secrets(fields: &[CredentialField], typed: &Typed) -> Secrets {
-    Secrets::from_form(fields, |id| typed.get(id).cloned().unwrap_or_default())
+    let mut secrets = Secrets::new();
+    for field in fields {
+        let value = typed.get(&field.id).map_or("", String::as_str);
+        let value = if field.exact { value } else { value.trim() };
+        secrets.set(&field.id, value, field.secret);
+    }
+    secrets
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::TargetKind;
 
+    /// A target's credentials as the built-ins declare theirs.
     fn kind(id: &str) -> Vec<CredentialField> {
-        TargetKind::by_id(id).unwrap().credentials()
+        match id {
+            "aurora" => vec![
+                CredentialField::new("login", "Login")
+                    .shown()
+                    .initial("superadmin"),
+                CredentialField::new("password", "Password").exact(),
+            ],
+            "mumara" => vec![CredentialField::new("api_key", "API key")],
+            _ => vec![
+                CredentialField::new("login", "Login").shown(),
+                CredentialField::new("password", "Password").exact(),
+                CredentialField::new("access_token", "Access token"),
+            ],
+        }
     }
 
     #[test]

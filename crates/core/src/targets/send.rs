@@ -9,7 +9,7 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 
 /// What the user typed to authenticate: one value per credential the target declares
-/// ([`super::CredentialField`]), by credential id (`login`, `api_key`, a profile's
+/// (its credential fields), by credential id (`login`, `api_key`, a profile's
 /// `tenant_secret`). Held in memory only; `Debug` shows the ids, never a value.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
@@ -50,22 +50,6 @@ impl Secrets {
                 secret,
             },
         );
-    }
-
-    /// What the form holds for `fields`, as `typed` gives each by id: trimmed, but for
-    /// a field kept exactly as typed (a password).
-    pub fn from_form(fields: &[super::CredentialField], typed: impl Fn(&str) -> String) -> Secrets {
-        let mut secrets = Secrets::new();
-        for field in fields {
-            let value = typed(&field.id);
-            let value = if field.exact {
-                value
-            } else {
-                value.trim().to_owned()
-            };
-            secrets.set(&field.id, value, field.secret);
-        }
-        secrets
     }
 
     /// A credential's value; empty when it was not typed or is not declared.
