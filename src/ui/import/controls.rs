@@ -13,7 +13,6 @@ use roster_core::run::retry::repeat_counts;
 use roster_core::run::tabs::{on_start, StartChoice};
 use roster_core::run::Run;
 use roster_core::targets::diagnose::is_plain_http;
-use roster_core::targets::Credential;
 
 use crate::glue::clock::now_ms;
 use crate::ui::focus::{
@@ -73,14 +72,7 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if is_plain_http(url) && !state.form.http_ack.get() {
         return Some("The Server URL is http:// to another computer: tick \"I understand the password is sent unencrypted\", or use https://.".into());
     }
-    for c in [
-        Credential::Login,
-        Credential::Password,
-        Credential::ApiKey,
-        Credential::AccessToken,
-    ] {
-        state.form.credential(c).track();
-    }
+    state.form.credentials.track();
     let secrets = state.form.secrets();
     if let Some(missing) = state.form.target.with(|k| k.missing_credentials(&secrets)) {
         return Some(missing);
