@@ -128,6 +128,12 @@ pub struct AppState {
     pub announcement: RwSignal<String>,
 }
 
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
 impl AppState {
     pub fn new() -> AppState {
         AppState {
