@@ -105,11 +105,10 @@ pub fn on_row_key(
         .pending
         .get_value()
         .unwrap_or(s.first.get_untracked() + k);
-    let page = keys.wrap.get_untracked().map_or(10, |el| {
-        ((el.client_height() as f64 / ROW_PX) as usize)
-            .saturating_sub(2)
-            .max(1)
-    });
+    let page = keys
+        .wrap
+        .get_untracked()
+        .map_or(10, |el| sheet::page_rows(el.client_height() as f64));
     let (pos, control) = match ev.key().as_str() {
         "ArrowDown" => (here + 1, control),
         "ArrowUp" => (here.saturating_sub(1), control),

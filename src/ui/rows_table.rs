@@ -6,13 +6,12 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::Status;
 
 use super::bulk::BulkBar;
 use super::cell::{edit_cell, Cell};
 use super::row_editor::RowEditor;
 use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
-use super::sheet::{self, SlotView, ROW_PX, SLOTS};
+use super::sheet::{self, SlotView};
 use super::state::AppState;
 
 /// Slot `k` of the window: it shows the row at list position `first + k`, and tells
@@ -135,10 +134,8 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
     };
     let top_space = move || format!("{}px", super::fixed(s.top_px.get(), 3));
     let bottom_space = move || {
-        let listed = s.listed.get();
-        let rendered = listed.saturating_sub(s.first.get()).min(SLOTS) as f64 * ROW_PX;
-        let rest = sheet::scroll_height(listed) - s.top_px.get() - rendered;
-        format!("{}px", super::fixed(rest.max(0.0), 3))
+        let rest = sheet::bottom_px(s.listed.get(), s.first.get(), s.top_px.get());
+        format!("{}px", super::fixed(rest, 3))
     };
     // The check's findings (unregistered domains) show on the rows: refresh them when a
     // check ends or the server changes.
@@ -186,11 +183,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         id="status-filter"
                         prop:value=move || s.status_filter.get().map_or("all", |st| st.word())
                         on:change=move |ev| {
-                            let word = event_target_value(&ev);
-                            let status = [Status::Pending, Status::Sending]
-                                .into_iter()
-                                .chain(Status::FINAL)
-                                .find(|st| st.word() == word);
+                            let status = sheet::status_named(&event_target_value(&ev));
                             sheet::set_status_filter(state, status);
                             if let Some(el) = wrap.get_untracked() {
                                 el.set_scroll_top(0);
@@ -198,9 +191,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         }
                     >
                         <option value="all">"all"</option>
-                        {[Status::Pending, Status::Sending]
-                            .into_iter()
-                            .chain(Status::FINAL)
+                        {sheet::status_choices()
                             .map(|st| view! { <option value=st.word()>{st.word()}</option> })
                             .collect_view()}
                     </select>

@@ -9,17 +9,10 @@ use roster_core::input::plan::{PlannedRow, Sheet};
 use roster_core::run::Run;
 use roster_core::Status;
 
+use super::filter::*;
 use super::model::*;
+use super::scroll::*;
 use crate::ui::state::AppState;
-
-/// Statuses the "Only rows with problems or warnings" filter keeps (with the rows a
-/// check warned about).
-pub(crate) fn is_problem(status: Status) -> bool {
-    matches!(
-        status,
-        Status::Invalid | Status::Rejected | Status::Failed | Status::Unknown
-    )
-}
 
 /// What a row's message draws on besides the row: the sheet (for the offending value and
 /// its column) and the mail domains the last check found on the server now in the form.
@@ -38,15 +31,6 @@ pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T
             sheet: sheet.as_ref(),
             domains,
         })
-    })
-}
-
-/// The check's warning for a ready row whose domain the server does not list.
-fn domain_warning(email: &str, domains: Option<&BTreeSet<String>>) -> Option<String> {
-    let domains = domains?;
-    let domain = email.rsplit_once('@')?.1.to_lowercase();
-    (!domains.contains(&domain)).then(|| {
-        format!("Warning from Check: the server has no domain \"{domain}\"; the account would be created without a mailbox.")
     })
 }
 
@@ -109,17 +93,14 @@ pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) ->
 
 /// The list position of row `i`, if it is listed.
 pub fn position(state: AppState, i: usize) -> Option<usize> {
-    state.sheet.order.with_value(|o| match o {
-        None => Some(i),
-        Some(order) => order.binary_search(&i).ok(),
-    })
+    state
+        .sheet
+        .order
+        .with_value(|o| position_in(o.as_deref(), i))
 }
 
 pub(crate) fn row_at(state: AppState, pos: usize) -> Option<usize> {
-    state.sheet.order.with_value(|o| match o {
-        None => Some(pos),
-        Some(order) => order.get(pos).copied(),
-    })
+    state.sheet.order.with_value(|o| row_in(o.as_deref(), pos))
 }
 
 /// Fills every slot from the list, starting at the current first position.
@@ -191,32 +172,26 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
     let n = state
         .plan
         .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
-    let problems = s.only_problems.get_untracked();
-    let wanted = s.status_filter.get_untracked();
-    let order = if problems || wanted.is_some() {
+    let filters = Filters {
+        only_problems: s.only_problems.get_untracked(),
+        status: s.status_filter.get_untracked(),
+    };
+    let order = if filters.any() {
         let plan = state.plan.get_untracked();
         let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
             Some(r) => r.status,
             None => plan
                 .as_ref()
-                .map_or(Status::Pending, |p| view_of_status(&p[i])),
+                .map_or(Status::Pending, |p| plan_status(&p[i])),
         };
-        // A row still to send whose domain the last check did not find is listed with
-        // the problems: its warning is what the admin has to look at.
-        let warned = |i: usize, domains: Option<&BTreeSet<String>>| {
-            plan.as_ref()
-                .is_some_and(|p| !p[i].excluded && domain_warning(&p[i].email, domains).is_some())
-        };
-        Some(with_lookup(state, |lookup| {
-            (0..n)
-                .filter(|&i| {
-                    let st = status(i);
-                    let problem =
-                        is_problem(st) || (st == Status::Pending && warned(i, lookup.domains));
-                    (!problems || problem) && wanted.is_none_or(|w| w == st)
+        with_lookup(state, |lookup| {
+            let warned = |i: usize| {
+                plan.as_ref().is_some_and(|p| {
+                    !p[i].excluded && domain_warning(&p[i].email, lookup.domains).is_some()
                 })
-                .collect::<Vec<_>>()
-        }))
+            };
+            filters.list(n, status, warned)
+        })
     } else {
         None
     };
@@ -225,16 +200,6 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
     s.order.set_value(order);
     if s.first.get_untracked() >= listed {
         s.first.set(listed.saturating_sub(1));
-    }
-}
-
-pub(crate) fn view_of_status(p: &PlannedRow) -> Status {
-    if p.excluded {
-        Status::Skipped
-    } else if p.is_valid() {
-        Status::Pending
-    } else {
-        Status::Invalid
     }
 }
 
@@ -252,35 +217,14 @@ pub fn set_only_problems(state: AppState, on: bool) {
     with_run(state, |run| rebuild_order(state, run));
 }
 
-/// The scroll height of the whole list, capped at [`MAX_SCROLL_PX`].
-pub fn scroll_height(listed: usize) -> f64 {
-    (listed as f64 * ROW_PX).min(MAX_SCROLL_PX)
-}
-
 /// Scrolling: works out which rows are in view from the scroll position and the
 /// viewport's height, renders them, and places them where the viewport is.
 pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
     let s = state.sheet;
-    let listed = s.listed.get_untracked();
-    let total = listed as f64 * ROW_PX;
-    let height = scroll_height(listed);
-    let max_first = listed.saturating_sub(SLOTS);
-    let (first, top_px) = if total <= height {
-        let first = ((scroll_top / ROW_PX).floor() as usize)
-            .saturating_sub(OVERSCAN)
-            .min(max_first);
-        (first, first as f64 * ROW_PX)
-    } else {
-        let in_view = (viewport / ROW_PX).ceil() as usize;
-        let fraction = (scroll_top / (height - viewport).max(1.0)).clamp(0.0, 1.0);
-        let first_visible = (fraction * listed.saturating_sub(in_view) as f64).round() as usize;
-        let first = first_visible.saturating_sub(OVERSCAN).min(max_first);
-        let above = (first_visible - first.min(first_visible)) as f64 * ROW_PX;
-        (first, (scroll_top - above).max(0.0))
-    };
-    s.top_px.set(top_px);
-    if s.first.get_untracked() != first {
-        s.first.set(first);
+    let window = window_at(s.listed.get_untracked(), scroll_top, viewport);
+    s.top_px.set(window.top_px);
+    if s.first.get_untracked() != window.first {
+        s.first.set(window.first);
         refresh_slots(state);
     }
 }
@@ -295,35 +239,13 @@ pub fn reveal(
     viewport: f64,
     head_px: f64,
 ) -> Option<f64> {
-    let listed = state.sheet.listed.get_untracked();
-    let height = scroll_height(listed);
-    let room = (viewport - head_px).max(ROW_PX);
-    if listed as f64 * ROW_PX <= height {
-        // Pixel for pixel: row `pos` starts `pos` rows below the header.
-        let top = pos as f64 * ROW_PX;
-        if top < scroll_top {
-            Some(top)
-        } else if top + ROW_PX > scroll_top + room {
-            Some(top + ROW_PX - room)
-        } else {
-            None
-        }
-    } else {
-        // Scaled (see `scroll_to`): the scroll position says which row is first in view.
-        let in_view = (viewport / ROW_PX).ceil() as usize;
-        let span = listed.saturating_sub(in_view).max(1) as f64;
-        let range = (height - viewport).max(1.0);
-        let first = ((scroll_top / range).clamp(0.0, 1.0) * span).round() as usize;
-        let fits = ((room / ROW_PX).floor() as usize).max(1);
-        let want = if pos < first {
-            pos
-        } else if pos >= first + fits {
-            pos + 1 - fits
-        } else {
-            return None;
-        };
-        Some(want as f64 / span * range)
-    }
+    reveal_at(
+        state.sheet.listed.get_untracked(),
+        pos,
+        scroll_top,
+        viewport,
+        head_px,
+    )
 }
 
 /// The run's single way into the table: copies the changed rows into their slots.
