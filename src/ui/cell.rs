@@ -207,3 +207,60 @@ pub fn edit_cell(
         </td>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use roster_core::Status;
+
+    use super::*;
+
+    fn row(email: &str, has_password: bool) -> SlotView {
+        SlotView {
+            index: 4,
+            line: 6,
+            email: email.to_owned(),
+            has_password,
+            excluded: false,
+            status: Status::Pending,
+            message: String::new(),
+            warned: false,
+            target_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_address_shows_as_written_and_opens_with_itself() {
+        let v = row("a@example.com", false);
+        assert_eq!(Cell::Email.shown(&v), "a@example.com");
+        assert_eq!(Cell::Email.draft(&v), "a@example.com");
+        assert_eq!(Cell::Email.shown(&row("", false)), "(empty)");
+    }
+
+    #[test]
+    fn a_password_never_shows_and_opens_empty() {
+        let v = row("a@example.com", true);
+        assert_eq!(Cell::Password.shown(&v), MASK);
+        assert_eq!(Cell::Password.draft(&v), "");
+        assert_eq!(Cell::Password.shown(&row("a@example.com", false)), "(none)");
+    }
+
+    #[test]
+    fn only_a_real_change_is_saved() {
+        let v = row("a@example.com", true);
+        assert!(!Cell::Email.changed(&v, "a@example.com"));
+        // Spaces around an address are not a change.
+        assert!(!Cell::Email.changed(&v, "  a@example.com "));
+        assert!(Cell::Email.changed(&v, "b@example.com"));
+        assert!(Cell::Email.changed(&v, ""));
+        // An empty password field keeps the password; anything typed replaces it, even
+        // spaces.
+        assert!(!Cell::Password.changed(&v, ""));
+        assert!(Cell::Password.changed(&v, " "));
+    }
+
+    #[test]
+    fn each_cell_names_its_control() {
+        assert_eq!(Cell::Email.control(), CELL);
+        assert_eq!(Cell::Password.control(), PASSWORD);
+    }
+}
