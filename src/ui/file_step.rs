@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
 use roster_core::input::detect::{delimiter_name, DELIMITERS};
+use roster_core::input::plan::Tally;
 use roster_core::input::read::ReadOptions;
 
 use super::mapping::MappingPanel;
@@ -36,6 +37,54 @@ fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
     sheet::reread(state);
 }
 
+/// Says whether a reading setting was detected or chosen.
+pub fn mark(overridden: bool) -> &'static str {
+    if overridden {
+        "(your choice)"
+    } else {
+        "(detected)"
+    }
+}
+
+/// The file's summary under the drop zone: its rows, how they were read, and what could
+/// not be read cleanly.
+pub fn summary(
+    name: &str,
+    d: &Detected,
+    t: &Tally,
+    notes: &[String],
+    literal_quotes: bool,
+) -> String {
+    let notes = match notes {
+        [] => String::new(),
+        [one] => format!(" Not read cleanly: {one}."),
+        _ => format!(
+            " {} problems reading the file: {}.",
+            notes.len(),
+            notes.join("; ")
+        ),
+    };
+    let lenient = if literal_quotes {
+        " Stray quotes were taken literally."
+    } else {
+        ""
+    };
+    format!(
+        "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
+        d.rows,
+        t.valid,
+        t.invalid,
+        t.excluded,
+        d.encoding.label(),
+        delimiter_name(d.layout.delimiter),
+        if d.layout.header {
+            "First line is a header."
+        } else {
+            "No header line."
+        }
+    )
+}
+
 /// The reading settings, detected or chosen; `set` changes one and reads the file again.
 #[component]
 fn ReadSettings(
@@ -49,13 +98,6 @@ fn ReadSettings(
         let mut o = options.get_untracked();
         f(&mut o);
         set.run(o);
-    };
-    let mark = move |overridden: bool| {
-        if overridden {
-            "(your choice)"
-        } else {
-            "(detected)"
-        }
     };
     view! {
         <Show when=move || detected().is_some()>
@@ -193,33 +235,12 @@ pub fn FileStep(state: AppState) -> impl IntoView {
     };
     let summary = move || {
         let s = state.sheet;
-        let name = s.name.get()?;
-        let d = s.detected.get()?;
-        let t = s.tally.get();
-        let notes = s.notes.get();
-        let notes = match notes.len() {
-            0 => String::new(),
-            1 => format!(" Not read cleanly: {}.", notes[0]),
-            n => format!(" {n} problems reading the file: {}.", notes.join("; ")),
-        };
-        let lenient = if s.options.get().literal_quotes {
-            " Stray quotes were taken literally."
-        } else {
-            ""
-        };
-        Some(format!(
-            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
-            d.rows,
-            t.valid,
-            t.invalid,
-            t.excluded,
-            d.encoding.label(),
-            delimiter_name(d.layout.delimiter),
-            if d.layout.header {
-                "First line is a header."
-            } else {
-                "No header line."
-            }
+        Some(summary(
+            &s.name.get()?,
+            &s.detected.get()?,
+            &s.tally.get(),
+            &s.notes.get(),
+            s.options.get().literal_quotes,
         ))
     };
     view! {
@@ -318,5 +339,75 @@ pub fn FileStep(state: AppState) -> impl IntoView {
             />
             <MappingPanel state=state />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::input::read::Layout;
+
+    use super::*;
+
+    fn detected(header: bool) -> Detected {
+        Detected {
+            encoding: TextEncoding::Utf8,
+            layout: Layout {
+                delimiter: b';',
+                skip_lines: 0,
+                header,
+                literal_quotes: false,
+            },
+            rows: 5,
+            stray_quotes: false,
+        }
+    }
+
+    fn tally() -> Tally {
+        Tally {
+            valid: 3,
+            invalid: 1,
+            excluded: 1,
+        }
+    }
+
+    #[test]
+    fn the_summary_says_what_was_read_and_how() {
+        let s = summary("users.csv", &detected(true), &tally(), &[], false);
+        assert!(
+            s.starts_with("users.csv: 5 rows (3 ready, 1 invalid, 1 excluded). Encoding: "),
+            "{s}"
+        );
+        assert!(s.contains(TextEncoding::Utf8.label()), "{s}");
+        assert!(
+            s.contains(&format!("Delimiter: {}.", delimiter_name(b';'))),
+            "{s}"
+        );
+        assert!(s.ends_with("First line is a header."), "{s}");
+        let s = summary("users.csv", &detected(false), &tally(), &[], false);
+        assert!(s.ends_with("No header line."), "{s}");
+    }
+
+    #[test]
+    fn the_summary_lists_what_was_not_read_cleanly() {
+        let one = vec!["line 4: a quote does not close".to_owned()];
+        let s = summary("f", &detected(true), &tally(), &one, false);
+        assert!(
+            s.ends_with(" Not read cleanly: line 4: a quote does not close."),
+            "{s}"
+        );
+        let two = vec!["line 4: x".to_owned(), "line 9: y".to_owned()];
+        let s = summary("f", &detected(true), &tally(), &two, true);
+        assert!(
+            s.ends_with(
+                " Stray quotes were taken literally. 2 problems reading the file: line 4: x; line 9: y."
+            ),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_setting_says_whether_it_was_chosen() {
+        assert_eq!(mark(true), "(your choice)");
+        assert_eq!(mark(false), "(detected)");
     }
 }

@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 use roster_core::run::journal::Head;
 use roster_core::run::tabs::{saved_run, SavedRun};
+use roster_core::run::StatusCounts;
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -45,7 +46,11 @@ fn when(ms: f64) -> String {
 }
 
 pub(crate) fn summary(j: &Head) -> String {
-    let counts = j.counts();
+    counts_summary(&j.counts())
+}
+
+/// A saved run's rows in words: "3 created, 1 failed, 6 not sent yet".
+pub fn counts_summary(counts: &StatusCounts) -> String {
     let mut parts: Vec<String> = [
         Status::Created,
         Status::Exists,
@@ -63,6 +68,56 @@ pub(crate) fn summary(j: &Head) -> String {
         parts.push(format!("{pending} not sent yet"));
     }
     parts.join(", ")
+}
+
+/// What the resume offer says of the loaded file's unfinished run, started `when`:
+/// that it goes on in another tab, that resuming sends only what is still open, or why
+/// it cannot be resumed (`refusal`).
+pub fn offer_text(elsewhere: bool, when: &str, so_far: &str, refusal: Option<&str>) -> String {
+    if elsewhere {
+        return format!("{} So far: {so_far}.", super::tabs::ELSEWHERE);
+    }
+    match refusal {
+        None => format!(
+            "This file was imported to this server before ({when}) and the run did not finish: {so_far}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first."
+        ),
+        Some(why) => format!(
+            "This file was imported to this server before ({when}) and the run did not finish: {so_far}. It cannot be resumed: {why}. Check on the server which accounts exist before sending the file again; delete the saved run under Saved runs when done."
+        ),
+    }
+}
+
+/// How a saved run can be resumed, after its line in Saved runs (empty when it is
+/// offered there, or over).
+pub fn how_to_resume(resumable: SavedRun, file: &str, target: &str, url: &str) -> String {
+    match resumable {
+        SavedRun::Ended | SavedRun::Here => String::new(),
+        SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
+        SavedRun::FileLoaded => format!(
+            " To resume it, choose the target {target} and enter the Server URL {url} (and the login)."
+        ),
+        SavedRun::NotLoaded => format!(
+            " To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."
+        ),
+    }
+}
+
+/// A saved run's line in Saved runs.
+pub fn saved_line(
+    file: &str,
+    target: &str,
+    url: &str,
+    when: &str,
+    resumable: SavedRun,
+    counts: &str,
+) -> String {
+    let how = how_to_resume(resumable, file, target, url);
+    let ended = if resumable == SavedRun::Ended {
+        "ended"
+    } else {
+        "interrupted"
+    };
+    format!("{file} → {target} {url}, {when} ({ended}): {counts}.{how}")
 }
 
 /// Resumes the run saved under `key`, under its lock (`super::tabs::guarded`): the
@@ -98,22 +153,12 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
                 <p>
-                    {move || offer.get().map(|(_, j, refusal)| if elsewhere.get() { format!(
-                        "{} So far: {}.",
-                        super::tabs::ELSEWHERE,
-                        summary(&j),
-                    ) } else { match refusal {
-                        None => format!(
-                            "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
-                            when(j.started_at),
-                            summary(&j),
-                        ),
-                        Some(why) => format!(
-                            "This file was imported to this server before ({}) and the run did not finish: {}. It cannot be resumed: {why}. Check on the server which accounts exist before sending the file again; delete the saved run under Saved runs when done.",
-                            when(j.started_at),
-                            summary(&j),
-                        ),
-                    } })}
+                    {move || offer.get().map(|(_, j, refusal)| offer_text(
+                        elsewhere.get(),
+                        &when(j.started_at),
+                        &summary(&j),
+                        refusal.as_deref(),
+                    ))}
                 </p>
                 <Show when=move || !elsewhere.get() && offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
                     <div class="actions">
@@ -182,24 +227,12 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                             let (key, file, target, url, started, resumable, counts) = item;
                             let label = format!("Delete saved run of {file}");
                             let resume_label = format!("Resume saved run of {file}");
-                            let how = match resumable {
-                                SavedRun::Ended => String::new(),
-                                SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
-                                SavedRun::Here => String::new(),
-                                SavedRun::FileLoaded => format!(" To resume it, choose the target {target} and enter the Server URL {url} (and the login)."),
-                                SavedRun::NotLoaded => format!(" To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."),
-                            };
-                            let ended = resumable == SavedRun::Ended;
                             let elsewhere = resumable == SavedRun::Elsewhere;
                             let here = resumable == SavedRun::Here;
                             let resume_key = key.clone();
                             view! {
                                 <li>
-                                    <span>{format!(
-                                        "{file} → {target} {url}, {} ({}): {counts}.{how}",
-                                        when(started),
-                                        if ended { "ended" } else { "interrupted" },
-                                    )}</span>
+                                    <span>{saved_line(&file, &target, &url, &when(started), resumable, &counts)}</span>
                                     " "
                                     {here.then(|| view! {
                                         <button
@@ -229,5 +262,63 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counts_name_each_outcome_then_what_is_left() {
+        let mut c = StatusCounts::default();
+        assert_eq!(counts_summary(&c), "");
+        c.add(Status::Pending, 6);
+        c.add(Status::Failed, 1);
+        c.add(Status::Created, 3);
+        assert_eq!(counts_summary(&c), "3 created, 1 failed, 6 not sent yet");
+        c.add(Status::Unknown, 2);
+        c.add(Status::Exists, 1);
+        assert_eq!(
+            counts_summary(&c),
+            "3 created, 1 exists, 2 unknown, 1 failed, 6 not sent yet"
+        );
+    }
+
+    #[test]
+    fn the_offer_says_what_resuming_does_or_why_it_cannot() {
+        let ok = offer_text(false, "12/1/2026, 3:04:05 PM", "3 created", None);
+        assert!(ok.starts_with("This file was imported to this server before (12/1/2026, 3:04:05 PM) and the run did not finish: 3 created. Resuming sends only what is still open"), "{ok}");
+        let refused = offer_text(false, "then", "3 created", Some("a page is missing"));
+        assert!(
+            refused.contains("It cannot be resumed: a page is missing."),
+            "{refused}"
+        );
+        assert!(!refused.contains("Resuming sends"), "{refused}");
+        let elsewhere = offer_text(true, "then", "3 created", Some("ignored"));
+        assert_eq!(
+            elsewhere,
+            format!("{} So far: 3 created.", crate::ui::tabs::ELSEWHERE)
+        );
+    }
+
+    #[test]
+    fn a_saved_run_says_how_to_resume_it() {
+        let line = |r| saved_line("a.csv", "Mail server", "https://x", "then", r, "1 created");
+        assert_eq!(
+            line(SavedRun::Ended),
+            "a.csv → Mail server https://x, then (ended): 1 created."
+        );
+        assert_eq!(
+            line(SavedRun::Here),
+            "a.csv → Mail server https://x, then (interrupted): 1 created."
+        );
+        assert!(line(SavedRun::Elsewhere).ends_with(" Running in another tab of this browser now."));
+        assert!(line(SavedRun::FileLoaded).ends_with(
+            " To resume it, choose the target Mail server and enter the Server URL https://x (and the login)."
+        ));
+        assert!(line(SavedRun::NotLoaded).ends_with(
+            " To resume it, choose or drop the same file (a.csv) again, with the target Mail server and the Server URL https://x."
+        ));
     }
 }
