@@ -77,12 +77,12 @@ impl Cell {
 
 /// Saves the draft into row `row`'s column for `cell` (when it changed) and closes it.
 fn commit(state: AppState, cell: Cell, view: Option<SlotView>, draft: &str) {
-    state.sheet.cell_editing.set(None);
+    state.selection.cell_editing.set(None);
     let Some(view) = view.filter(|v| cell.changed(v, draft)) else {
         return;
     };
     let column = state
-        .sheet
+        .plan
         .mapping
         .with_untracked(|m| m.column_of(cell.field()));
     if let Some(column) = column {
@@ -98,7 +98,6 @@ pub fn edit_cell(
     slot: RwSignal<Option<SlotView>>,
     cell: Cell,
 ) -> impl IntoView {
-    let s = state.sheet;
     let index = move || slot.with(|s| s.as_ref().map(|s| s.index));
     let line = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
     // The field's name: "email, line N"; the button's adds what it shows (its visible
@@ -106,10 +105,16 @@ pub fn edit_cell(
     let name = move || format!("{}, line {}", cell.word(), line());
     let shown = move || slot.with(|s| s.as_ref().map(|v| cell.shown(v)).unwrap_or_default());
     let editing = Memo::new(move |_| {
-        index().is_some() && s.cell_editing.get() == index().map(|i| (i, cell.control()))
+        index().is_some()
+            && state.selection.cell_editing.get() == index().map(|i| (i, cell.control()))
     });
     // Only a file with a column for the field can be edited here.
-    let editable = move || s.mapping.with(|m| m.column_of(cell.field()).is_some());
+    let editable = move || {
+        state
+            .plan
+            .mapping
+            .with(|m| m.column_of(cell.field()).is_some())
+    };
     let locked = move || state.run.active.get() || !editable();
     let draft = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
@@ -118,7 +123,7 @@ pub fn edit_cell(
             draft.set(
                 slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()),
             );
-            s.cell_editing.set(Some((i, cell.control())));
+            state.selection.cell_editing.set(Some((i, cell.control())));
         }
     };
     // Opening takes the focus into the field, its text selected.
@@ -189,7 +194,7 @@ pub fn edit_cell(
                             }
                             "Escape" => {
                                 ev.prevent_default();
-                                s.cell_editing.set(None);
+                                state.selection.cell_editing.set(None);
                                 back(row);
                             }
                             _ => {}

@@ -14,7 +14,7 @@ use super::state::AppState;
 
 fn refuse_while_running(state: AppState) -> bool {
     if state.run.active.get_untracked() {
-        state.file_error.set(Some(
+        state.file.error.set(Some(
             "An import is running: wait for it to end before loading another file.".into(),
         ));
         return true;
@@ -33,7 +33,7 @@ fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
     if refuse_while_running(state) {
         return;
     }
-    state.sheet.options.update(f);
+    state.file.options.update(f);
     sheet::reread(state);
 }
 
@@ -225,7 +225,8 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         let text = pasted.get_untracked();
         if text.trim().is_empty() {
             state
-                .file_error
+                .file
+                .error
                 .set(Some("Paste or type some rows first.".into()));
             return;
         }
@@ -234,13 +235,12 @@ pub fn FileStep(state: AppState) -> impl IntoView {
         sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
     };
     let summary = move || {
-        let s = state.sheet;
         Some(summary(
-            &s.name.get()?,
-            &s.detected.get()?,
-            &s.tally.get(),
-            &s.notes.get(),
-            s.options.get().literal_quotes,
+            &state.file.name.get()?,
+            &state.file.detected.get()?,
+            &state.plan.tally.get(),
+            &state.file.notes.get(),
+            state.file.options.get().literal_quotes,
         ))
     };
     view! {
@@ -283,19 +283,19 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     "Load pasted rows"
                 </button>
             </div>
-            <Progress busy=state.sheet.busy.into() />
-            <Show when=move || state.file_error.get().is_some()>
-                <p class="error" role="alert">{move || state.file_error.get()}</p>
+            <Progress busy=state.file.busy.into() />
+            <Show when=move || state.file.error.get().is_some()>
+                <p class="error" role="alert">{move || state.file.error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
             <Show when=move || {
-                state.sheet.detected.get().is_some_and(|d| d.stray_quotes)
-                    && !state.sheet.options.get().literal_quotes
+                state.file.detected.get().is_some_and(|d| d.stray_quotes)
+                    && !state.file.options.get().literal_quotes
             }>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
+                        disabled=move || state.run.active.get() || state.file.busy.get().is_some()
                         on:click=move |_| set_option(state, |o| o.literal_quotes = true)
                     >
                         "Re-read with stray quotes taken literally"
@@ -303,26 +303,26 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     " A quote that does not close on its own line is then read as an ordinary character, so the lines after it come back as rows."
                 </p>
             </Show>
-            <Show when=move || state.sheet.options.get().literal_quotes && state.sheet.detected.get().is_some()>
+            <Show when=move || state.file.options.get().literal_quotes && state.file.detected.get().is_some()>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
+                        disabled=move || state.run.active.get() || state.file.busy.get().is_some()
                         on:click=move |_| set_option(state, |o| o.literal_quotes = false)
                     >
                         "Read quotes strictly again"
                     </button>
                 </p>
             </Show>
-            <Show when=move || state.sheet.detected.get().is_some()>
+            <Show when=move || state.file.detected.get().is_some()>
                 <div class="row-actions">
                     <label class="check">
                         <input
                             type="checkbox"
                             disabled=move || state.run.active.get()
-                            prop:checked=move || state.sheet.accept_dotless.get()
+                            prop:checked=move || state.plan.accept_dotless.get()
                             on:change=move |ev| {
-                                state.sheet.accept_dotless.set(event_target_checked(&ev));
+                                state.plan.accept_dotless.set(event_target_checked(&ev));
                                 sheet::replan(state);
                             }
                         />
@@ -332,9 +332,9 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 </div>
             </Show>
             <ReadSettings
-                detected=state.sheet.detected.into()
-                options=state.sheet.options.into()
-                locked=Signal::derive(move || state.run.active.get() || state.sheet.busy.get().is_some())
+                detected=state.file.detected.into()
+                options=state.file.options.into()
+                locked=Signal::derive(move || state.run.active.get() || state.file.busy.get().is_some())
                 set=Callback::new(move |o| set_option(state, |old| *old = o))
             />
             <MappingPanel state=state />

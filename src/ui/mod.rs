@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
     // step come with the first file and stay (a file being replaced is not a new start).
     let had_file = RwSignal::new(false);
     Effect::new(move |_| {
-        if state.plan.with(Option::is_some) || state.sheet.busy.with(Option::is_some) {
+        if state.plan.rows.with(Option::is_some) || state.file.busy.with(Option::is_some) {
             had_file.set(true);
         }
     });

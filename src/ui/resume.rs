@@ -21,7 +21,7 @@ pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.id().to_owned());
     state.run.journals.get();
-    let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()))?;
+    let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {
         return None;
     }
@@ -190,7 +190,7 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
         journals.get();
         active.get();
         let fingerprint = super::journal::known_fingerprint(state);
-        let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()));
+        let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()));
         let url = state.form.server_url.get();
         let target = state.form.target.with(|k| k.id().to_owned());
         store::list()

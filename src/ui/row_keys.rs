@@ -96,15 +96,14 @@ pub fn on_row_key(
     control: &'static str,
     ev: web_sys::KeyboardEvent,
 ) {
-    let s = state.sheet;
-    let listed = s.listed.get_untracked();
+    let listed = state.view.listed.get_untracked();
     if listed == 0 || ev.alt_key() || ev.meta_key() || ev.shift_key() {
         return;
     }
     let here = keys
         .pending
         .get_value()
-        .unwrap_or(s.first.get_untracked() + k);
+        .unwrap_or(state.view.first.get_untracked() + k);
     let page = keys
         .wrap
         .get_untracked()

@@ -30,7 +30,7 @@ fn slot_row(
     let locked = move || state.run.active.get();
     view! {
         <Show when=move || present.get()>
-            <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
+            <tr aria-rowindex=move || (state.view.first.get() + k + 2).to_string() class=move || {
                 get(|s| {
                     format!(
                         "status-{}{}{}",
@@ -50,12 +50,12 @@ fn slot_row(
                         disabled=locked
                         prop:checked=move || {
                             let i = slot.with(|s| s.as_ref().map(|s| s.index));
-                            i.is_some_and(|i| state.sheet.selected.with(|set| set.contains(&i)))
+                            i.is_some_and(|i| state.selection.selected.with(|set| set.contains(&i)))
                         }
                         on:change=move |ev| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
                                 let on = event_target_checked(&ev);
-                                state.sheet.selected.update(|set| {
+                                state.selection.selected.update(|set| {
                                     if on {
                                         set.insert(i);
                                     } else {
@@ -102,7 +102,7 @@ fn slot_row(
                         disabled=locked
                         on:click=move |_| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
-                                state.sheet.editing.set(Some(i));
+                                state.selection.editing.set(Some(i));
                             }
                         }
                     >
@@ -116,7 +116,6 @@ fn slot_row(
 
 #[component]
 pub fn RowsTable(state: AppState) -> impl IntoView {
-    let s = state.sheet;
     let wrap = NodeRef::<html::Div>::new();
     let keys = Keys {
         wrap,
@@ -125,6 +124,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
     let has_rows = move || {
         state
             .plan
+            .rows
             .with(|p| p.as_ref().is_some_and(|p| !p.is_empty()))
     };
     let on_scroll = move |_| {
@@ -132,9 +132,13 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
             sheet::scroll_to(state, el.scroll_top() as f64, el.client_height() as f64);
         }
     };
-    let top_space = move || format!("{}px", super::fixed(s.top_px.get(), 3));
+    let top_space = move || format!("{}px", super::fixed(state.view.top_px.get(), 3));
     let bottom_space = move || {
-        let rest = sheet::bottom_px(s.listed.get(), s.first.get(), s.top_px.get());
+        let rest = sheet::bottom_px(
+            state.view.listed.get(),
+            state.view.first.get(),
+            state.view.top_px.get(),
+        );
         format!("{}px", super::fixed(rest, 3))
     };
     // The check's findings (unregistered domains) show on the rows: refresh them when a
@@ -143,14 +147,14 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
     Effect::new(move |_| {
         state.findings.check.track();
         state.form.server_url.track();
-        if s.only_problems.get_untracked() {
+        if state.view.only_problems.get_untracked() {
             sheet::refilter(state);
         } else {
             sheet::refresh_slots(state);
         }
     });
     let counts = move || {
-        let t = s.tally.get();
+        let t = state.plan.tally.get();
         format!(
             "{} valid · {} invalid · {} excluded",
             t.valid, t.invalid, t.excluded
@@ -168,7 +172,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <label class="check">
                         <input
                             type="checkbox"
-                            prop:checked=move || s.only_problems.get()
+                            prop:checked=move || state.view.only_problems.get()
                             on:change=move |ev| {
                                 sheet::set_only_problems(state, event_target_checked(&ev));
                                 if let Some(el) = wrap.get_untracked() {
@@ -181,7 +185,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <label class="check" for="status-filter">"Show status"</label>
                     <select
                         id="status-filter"
-                        prop:value=move || s.status_filter.get().map_or("all", |st| st.word())
+                        prop:value=move || state.view.status_filter.get().map_or("all", |st| st.word())
                         on:change=move |ev| {
                             let status = sheet::status_named(&event_target_value(&ev));
                             sheet::set_status_filter(state, status);
@@ -198,7 +202,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                 </div>
                 <BulkBar state=state />
                 {move || {
-                    s.editing
+                    state.selection.editing
                         .get()
                         .filter(|_| !state.run.active.get())
                         .map(|row| view! { <RowEditor state=state row=row keys=keys /> })
@@ -218,7 +222,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                     <table
                         aria-label="Rows"
                         class="rows"
-                        aria-rowcount=move || (s.listed.get() + 1).to_string()
+                        aria-rowcount=move || (state.view.listed.get() + 1).to_string()
                     >
                         <colgroup>
                             <col class="c-line" />
@@ -245,7 +249,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, keys, k, slot)).collect_view()}
+                            {state.view.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, keys, k, slot)).collect_view()}
                         </tbody>
                     </table>
                     <div class="spacer" style:height=bottom_space></div>
@@ -253,7 +257,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                 <p class="hint" id="rows-keys">
                     "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits an address or sets a password in place; Enter saves it, Esc cancels."
                 </p>
-                <Show when=move || s.listed.get() == 0>
+                <Show when=move || state.view.listed.get() == 0>
                     <p class="hint">"No row has a problem or a warning."</p>
                 </Show>
             </Show>

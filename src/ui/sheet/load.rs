@@ -20,38 +20,39 @@ use crate::ui::state::{AppState, RunView};
 
 /// Starts over with new bytes: a dropped or picked file, or pasted text.
 pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
-    let s = state.sheet;
-    s.bytes.set_value(Some(FileBytes::Read(Rc::new(bytes))));
-    s.name.set(Some(name));
-    s.options.set(ReadOptions::default());
-    s.only_problems.set(false);
-    s.status_filter.set(None);
-    s.editing.set(None);
+    state
+        .file
+        .bytes
+        .set_value(Some(FileBytes::Read(Rc::new(bytes))));
+    state.file.name.set(Some(name));
+    state.file.options.set(ReadOptions::default());
+    state.view.only_problems.set(false);
+    state.view.status_filter.set(None);
+    state.selection.editing.set(None);
     reread(state);
 }
 
 /// Reads a file in slices, then loads it.
 pub fn load_file(state: AppState, file: web_sys::File) {
-    let s = state.sheet;
-    let job = s.next_job();
-    s.reading.set_value(true);
-    state.file_error.set(None);
-    s.busy.set(Some(Busy {
+    let job = state.file.next_job();
+    state.file.reading.set_value(true);
+    state.file.error.set(None);
+    state.file.busy.set(Some(Busy {
         what: "Reading the file",
         fraction: 0.0,
     }));
     spawn_local(async move {
         let name = file.name();
         let read = read_in_slices(&file, |f| {
-            if !s.stale(job) {
-                s.busy.set(Some(Busy {
+            if !state.file.stale(job) {
+                state.file.busy.set(Some(Busy {
                     what: "Reading the file",
                     fraction: f,
                 }))
             }
         })
         .await;
-        if s.stale(job) {
+        if state.file.stale(job) {
             return;
         }
         match read {
@@ -62,28 +63,27 @@ pub fn load_file(state: AppState, file: web_sys::File) {
 }
 
 pub(crate) fn fail(state: AppState, message: String) {
-    let s = state.sheet;
-    s.reading.set_value(false);
-    s.busy.set(None);
-    s.detected.set(None);
-    s.notes.set(Vec::new());
+    state.file.reading.set_value(false);
+    state.file.busy.set(None);
+    state.file.detected.set(None);
+    state.file.notes.set(Vec::new());
     state.findings.preview.set(Vec::new());
     spawn_local(let_go(state));
-    s.tally.set(Tally::default());
+    state.plan.tally.set(Tally::default());
     state.run.current.set_value(None);
     state.run.view.set(RunView::Idle);
     state.run.counts.set(StatusCounts::default());
     rebuild_order(state, None);
-    state.file_error.set(Some(message));
+    state.file.error.set(Some(message));
 }
 
 /// Reads the kept bytes again with the current settings.
 pub fn reread(state: AppState) {
     // Another reading may give other rows: a selection by row number no longer applies.
-    state.sheet.selected.set(Default::default());
-    state.sheet.cell_editing.set(None);
-    let job = state.sheet.next_job();
-    state.sheet.reading.set_value(true);
+    state.selection.selected.set(Default::default());
+    state.selection.cell_editing.set(None);
+    let job = state.file.next_job();
+    state.file.reading.set_value(true);
     spawn_local(read_job(state, job));
 }
 
@@ -100,7 +100,7 @@ fn in_place(state: AppState, bytes: FileBytes, options: &ReadOptions) -> FileByt
         return FileBytes::Read(read);
     }
     // The page's own handle goes for a moment, so that this one is the only one.
-    state.sheet.bytes.set_value(None);
+    state.file.bytes.set_value(None);
     let bytes = match Rc::try_unwrap(read) {
         Err(shared) => FileBytes::Read(shared),
         Ok(vec) => match String::from_utf8(vec) {
@@ -108,29 +108,29 @@ fn in_place(state: AppState, bytes: FileBytes, options: &ReadOptions) -> FileByt
             Err(not_utf8) => FileBytes::Read(Rc::new(not_utf8.into_bytes())),
         },
     };
-    state.sheet.bytes.set_value(Some(bytes.clone()));
+    state.file.bytes.set_value(Some(bytes.clone()));
     bytes
 }
 
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
 /// map, plan) a slice at a time, then shows what it made.
 pub(crate) async fn read_job(state: AppState, job: u64) {
-    let s = state.sheet;
-    let Some(bytes) = s.bytes.get_value() else {
-        s.reading.set_value(false);
+    let Some(bytes) = state.file.bytes.get_value() else {
+        state.file.reading.set_value(false);
         return;
     };
-    let name = s.name.get_untracked().unwrap_or_default();
-    let options = s.options.get_untracked();
+    let name = state.file.name.get_untracked().unwrap_or_default();
+    let options = state.file.options.get_untracked();
     let mut budget = Budget::new(BUDGET_MS);
-    let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
+    let busy =
+        |what: &'static str, fraction: f64| state.file.busy.set(Some(Busy { what, fraction }));
     busy("Decoding", 0.0);
     state.findings.preview.set(Vec::new());
 
     // The previous file (or the previous reading of this one) is let go of first, in
     // slices, so its memory serves the new one.
     let_go(state).await;
-    if s.stale(job) {
+    if state.file.stale(job) {
         return;
     }
     // No memory is reserved up front any more: the reading now takes about 3.3 times the
@@ -163,7 +163,7 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
             }
         }
         budget.tick().await;
-        if s.stale(job) {
+        if state.file.stale(job) {
             return;
         }
     }
@@ -174,21 +174,21 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     drop(reading);
     // The text is the file: keep it in place of the bytes, which go now.
     if let Some(text) = loaded.file_text {
-        s.bytes.set_value(Some(FileBytes::Text(text)));
+        state.file.bytes.set_value(Some(FileBytes::Text(text)));
     }
-    s.detected.set(Some(Detected {
+    state.file.detected.set(Some(Detected {
         encoding: loaded.encoding,
         layout: loaded.layout,
         rows: loaded.rows.len(),
         stray_quotes: loaded.stray_quotes,
     }));
-    s.notes.set(loaded.notes);
-    s.columns.set(loaded.columns);
-    s.mapping.set(loaded.sheet.mapping.clone());
-    state.file_error.set(None);
-    s.sheet.set_value(Some(loaded.sheet));
+    state.file.notes.set(loaded.notes);
+    state.plan.columns.set(loaded.columns);
+    state.plan.mapping.set(loaded.sheet.mapping.clone());
+    state.file.error.set(None);
+    state.plan.sheet.set_value(Some(loaded.sheet));
     show_plan(state, loaded.rows, loaded.tally);
-    s.reading.set_value(false);
+    state.file.reading.set_value(false);
     // The file's hash finds a saved run to resume; worked out a slice at a time.
     spawn_local(crate::ui::journal::hash_file(state));
     // A setting changed while the file was read: plan again with it.

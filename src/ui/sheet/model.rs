@@ -1,5 +1,7 @@
-//! The sheet's state: the file, its reading settings, the core sheet, the row window's
-//! slots, and the page's row filters. A leaf: it knows no other part of the page.
+//! The sheet's state, in parts by concern: the file and how it is read ([`FileState`]),
+//! the rows as planned ([`PlanState`]), the table's filters and window ([`TableView`]),
+//! and what the user picked in it ([`Selection`]). A leaf: it knows no other part of the
+//! page.
 
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -8,7 +10,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
 use roster_core::input::map::{Mapping, UserRow};
-use roster_core::input::plan::{Sheet, Tally};
+use roster_core::input::plan::{PlannedRow, Sheet, Tally};
 use roster_core::input::read::{Layout, ReadOptions};
 use roster_core::Status;
 
@@ -111,8 +113,9 @@ impl AsRef<[u8]> for FileBytes {
     }
 }
 
+/// The loaded file: its name and bytes, how it is read, and the reading's progress.
 #[derive(Clone, Copy)]
-pub struct SheetState {
+pub struct FileState {
     /// The file's (or pasted text's) name and bytes, kept to read again on a new setting.
     pub name: RwSignal<Option<String>>,
     pub bytes: StoredValue<Option<FileBytes>, LocalStorage>,
@@ -121,15 +124,56 @@ pub struct SheetState {
     pub detected: RwSignal<Option<Detected>>,
     /// Every line the file could not be read cleanly at, in words, for the summary.
     pub notes: RwSignal<Vec<String>>,
+    pub busy: RwSignal<Option<Busy>>,
+    /// Why the file could not be read or loaded.
+    pub error: RwSignal<Option<String>>,
+    pub(crate) job: StoredValue<u64>,
+    /// True while a file is read: a replan then waits for the read, which plans at its end.
+    pub(crate) reading: StoredValue<bool>,
+}
+
+impl FileState {
+    pub fn new() -> FileState {
+        FileState {
+            name: RwSignal::new(None),
+            bytes: StoredValue::new_local(None),
+            options: RwSignal::new(ReadOptions::default()),
+            detected: RwSignal::new(None),
+            notes: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(None),
+            error: RwSignal::new(None),
+            job: StoredValue::new(0),
+            reading: StoredValue::new(false),
+        }
+    }
+
+    pub(crate) fn next_job(&self) -> u64 {
+        self.job.update_value(|j| *j += 1);
+        self.job.get_value()
+    }
+
+    pub(crate) fn stale(&self, job: u64) -> bool {
+        self.job.get_value() != job
+    }
+}
+
+impl Default for FileState {
+    fn default() -> Self {
+        FileState::new()
+    }
+}
+
+/// The file's rows as planned for the target: the columns, the mapping, the core sheet,
+/// the rules' settings, and the planned rows with their tally.
+#[derive(Clone, Copy)]
+pub struct PlanState {
+    /// The loaded file's rows, mapped and checked for the chosen target.
+    pub rows: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
     /// The column names (header, or "Column N"), for the mapping and the row editor.
     pub columns: RwSignal<Vec<String>>,
     /// The mapping as the page shows it; the sheet holds the same.
     pub mapping: RwSignal<Mapping>,
     pub sheet: StoredValue<Option<Sheet>, LocalStorage>,
-    pub busy: RwSignal<Option<Busy>>,
-    pub(crate) job: StoredValue<u64>,
-    /// True while a file is read: a replan then waits for the read, which plans at its end.
-    pub(crate) reading: StoredValue<bool>,
     pub tally: RwSignal<Tally>,
     pub role_default: RwSignal<String>,
     pub quota_default: RwSignal<String>,
@@ -138,27 +182,25 @@ pub struct SheetState {
     /// The admin accepts addresses whose domain has no dot (intranet names).
     pub accept_dotless: RwSignal<bool>,
     pub settings_error: RwSignal<Option<String>>,
-    pub only_problems: RwSignal<bool>,
-    /// List only rows in this status (during and after a run too).
-    pub status_filter: RwSignal<Option<Status>>,
-    /// The rows listed when filtering (ascending); `None` lists every row.
-    pub(crate) order: StoredValue<Option<Vec<usize>>>,
-    /// How many rows the list holds.
-    pub listed: RwSignal<usize>,
-    /// The list position of the first rendered slot.
-    pub first: RwSignal<usize>,
-    /// The height of the space above the rendered rows, in CSS pixels.
-    pub top_px: RwSignal<f64>,
-    pub slots: [RwSignal<Option<SlotView>>; SLOTS],
-    pub editing: RwSignal<Option<usize>>,
-    /// The row and cell (`data-control`) being edited in the grid (issue 13).
-    pub cell_editing: RwSignal<Option<(usize, &'static str)>>,
-    /// The rows the user ticked for "Set … on selected rows" (issue 13); cleared when the
-    /// file is read again.
-    pub selected: RwSignal<BTreeSet<usize>>,
 }
 
-impl SheetState {
+impl PlanState {
+    pub fn new() -> PlanState {
+        PlanState {
+            rows: RwSignal::new(None),
+            columns: RwSignal::new(Vec::new()),
+            mapping: RwSignal::new(Mapping::default()),
+            sheet: StoredValue::new_local(None),
+            tally: RwSignal::new(Tally::default()),
+            role_default: RwSignal::new(String::new()),
+            quota_default: RwSignal::new(String::new()),
+            tenant_default: RwSignal::new(String::new()),
+            min_password: RwSignal::new(String::new()),
+            accept_dotless: RwSignal::new(false),
+            settings_error: RwSignal::new(None),
+        }
+    }
+
     /// A run's user source (`roster_core::run::Users`): row `i`'s typed row, built from
     /// the sheet when the run sends it. The sheet cannot change while a run is active
     /// (edits, file loads, the mapping and the settings are refused or locked), so this
@@ -171,27 +213,35 @@ impl SheetState {
                 .flatten()
         }
     }
+}
 
-    pub fn new() -> SheetState {
-        SheetState {
-            name: RwSignal::new(None),
-            bytes: StoredValue::new_local(None),
-            options: RwSignal::new(ReadOptions::default()),
-            detected: RwSignal::new(None),
-            notes: RwSignal::new(Vec::new()),
-            columns: RwSignal::new(Vec::new()),
-            mapping: RwSignal::new(Mapping::default()),
-            sheet: StoredValue::new_local(None),
-            busy: RwSignal::new(None),
-            job: StoredValue::new(0),
-            reading: StoredValue::new(false),
-            tally: RwSignal::new(Tally::default()),
-            role_default: RwSignal::new(String::new()),
-            quota_default: RwSignal::new(String::new()),
-            tenant_default: RwSignal::new(String::new()),
-            min_password: RwSignal::new(String::new()),
-            accept_dotless: RwSignal::new(false),
-            settings_error: RwSignal::new(None),
+impl Default for PlanState {
+    fn default() -> Self {
+        PlanState::new()
+    }
+}
+
+/// The table's view of the rows: the filters, which rows they list, and the window of
+/// slots over that list.
+#[derive(Clone, Copy)]
+pub struct TableView {
+    pub only_problems: RwSignal<bool>,
+    /// List only rows in this status (during and after a run too).
+    pub status_filter: RwSignal<Option<Status>>,
+    /// The rows listed when filtering (ascending); `None` lists every row.
+    pub(crate) order: StoredValue<Option<Vec<usize>>>,
+    /// How many rows the list holds.
+    pub listed: RwSignal<usize>,
+    /// The list position of the first rendered slot.
+    pub first: RwSignal<usize>,
+    /// The height of the space above the rendered rows, in CSS pixels.
+    pub top_px: RwSignal<f64>,
+    pub slots: [RwSignal<Option<SlotView>>; SLOTS],
+}
+
+impl TableView {
+    pub fn new() -> TableView {
+        TableView {
             only_problems: RwSignal::new(false),
             status_filter: RwSignal::new(None),
             order: StoredValue::new(None),
@@ -199,18 +249,40 @@ impl SheetState {
             first: RwSignal::new(0),
             top_px: RwSignal::new(0.0),
             slots: std::array::from_fn(|_| RwSignal::new(None)),
+        }
+    }
+}
+
+impl Default for TableView {
+    fn default() -> Self {
+        TableView::new()
+    }
+}
+
+/// What the user picked in the table: the row in the editor, the cell being edited, the
+/// ticked rows.
+#[derive(Clone, Copy)]
+pub struct Selection {
+    pub editing: RwSignal<Option<usize>>,
+    /// The row and cell (`data-control`) being edited in the grid (issue 13).
+    pub cell_editing: RwSignal<Option<(usize, &'static str)>>,
+    /// The rows the user ticked for "Set … on selected rows" (issue 13); cleared when the
+    /// file is read again.
+    pub selected: RwSignal<BTreeSet<usize>>,
+}
+
+impl Selection {
+    pub fn new() -> Selection {
+        Selection {
             editing: RwSignal::new(None),
             cell_editing: RwSignal::new(None),
             selected: RwSignal::new(BTreeSet::new()),
         }
     }
+}
 
-    pub(crate) fn next_job(&self) -> u64 {
-        self.job.update_value(|j| *j += 1);
-        self.job.get_value()
-    }
-
-    pub(crate) fn stale(&self, job: u64) -> bool {
-        self.job.get_value() != job
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::new()
     }
 }

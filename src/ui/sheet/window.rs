@@ -26,7 +26,7 @@ pub(crate) fn with_lookup<T>(state: AppState, f: impl FnOnce(&Lookup) -> T) -> T
     let url = state.form.server_url.get_untracked().trim().to_owned();
     let check = state.findings.check.get_untracked().filter(|c| c.0 == url);
     let domains = check.as_ref().and_then(|c| c.1.domains.as_ref());
-    state.sheet.sheet.with_value(|sheet| {
+    state.plan.sheet.with_value(|sheet| {
         f(&Lookup {
             sheet: sheet.as_ref(),
             domains,
@@ -94,13 +94,13 @@ pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) ->
 /// The list position of row `i`, if it is listed.
 pub fn position(state: AppState, i: usize) -> Option<usize> {
     state
-        .sheet
+        .view
         .order
         .with_value(|o| position_in(o.as_deref(), i))
 }
 
 pub(crate) fn row_at(state: AppState, pos: usize) -> Option<usize> {
-    state.sheet.order.with_value(|o| row_in(o.as_deref(), pos))
+    state.view.order.with_value(|o| row_in(o.as_deref(), pos))
 }
 
 /// Fills every slot from the list, starting at the current first position.
@@ -109,10 +109,9 @@ pub fn refresh_slots(state: AppState) {
 }
 
 pub(crate) fn fill_slots(state: AppState, run: Option<&Run>) {
-    let s = state.sheet;
-    let first = s.first.get_untracked();
-    let listed = s.listed.get_untracked();
-    let plan = state.plan.get_untracked();
+    let first = state.view.first.get_untracked();
+    let listed = state.view.listed.get_untracked();
+    let plan = state.plan.rows.get_untracked();
     let views: Vec<Option<SlotView>> = with_lookup(state, |lookup| {
         (0..SLOTS)
             .map(|k| {
@@ -126,7 +125,7 @@ pub(crate) fn fill_slots(state: AppState, run: Option<&Run>) {
             })
             .collect()
     });
-    for (slot, view) in s.slots.iter().zip(views) {
+    for (slot, view) in state.view.slots.iter().zip(views) {
         if slot.with_untracked(|v| *v != view) {
             slot.set(view);
         }
@@ -135,9 +134,8 @@ pub(crate) fn fill_slots(state: AppState, run: Option<&Run>) {
 
 /// Refreshes the slots showing any of `rows`, and nothing else.
 pub(crate) fn refresh_rows(state: AppState, rows: &[usize], run: Option<&Run>) {
-    let s = state.sheet;
-    let first = s.first.get_untracked();
-    let Some(plan) = state.plan.get_untracked() else {
+    let first = state.view.first.get_untracked();
+    let Some(plan) = state.plan.rows.get_untracked() else {
         return;
     };
     let views: Vec<(usize, SlotView)> = with_lookup(state, |lookup| {
@@ -153,31 +151,30 @@ pub(crate) fn refresh_rows(state: AppState, rows: &[usize], run: Option<&Run>) {
             .collect()
     });
     for (k, view) in views {
-        s.slots[k].set(Some(view));
+        state.view.slots[k].set(Some(view));
     }
 }
 
 /// Lists every row, or only those with problems, and shows the top of the list.
 pub fn rebuild_order(state: AppState, run: Option<&Run>) {
     filter_rows(state, run);
-    let s = state.sheet;
-    s.first.set(0);
-    s.top_px.set(0.0);
+    state.view.first.set(0);
+    state.view.top_px.set(0.0);
     fill_slots(state, run);
 }
 
 /// Recomputes which rows the filters list, keeping the scroll position (clamped).
 pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
-    let s = state.sheet;
     let n = state
         .plan
+        .rows
         .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
     let filters = Filters {
-        only_problems: s.only_problems.get_untracked(),
-        status: s.status_filter.get_untracked(),
+        only_problems: state.view.only_problems.get_untracked(),
+        status: state.view.status_filter.get_untracked(),
     };
     let order = if filters.any() {
-        let plan = state.plan.get_untracked();
+        let plan = state.plan.rows.get_untracked();
         let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
             Some(r) => r.status,
             None => plan
@@ -196,10 +193,10 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
         None
     };
     let listed = order.as_ref().map_or(n, Vec::len);
-    s.listed.set(listed);
-    s.order.set_value(order);
-    if s.first.get_untracked() >= listed {
-        s.first.set(listed.saturating_sub(1));
+    state.view.listed.set(listed);
+    state.view.order.set_value(order);
+    if state.view.first.get_untracked() >= listed {
+        state.view.first.set(listed.saturating_sub(1));
     }
 }
 
@@ -213,18 +210,17 @@ pub fn refilter(state: AppState) {
 
 /// Toggles the "Only rows with problems or warnings" filter.
 pub fn set_only_problems(state: AppState, on: bool) {
-    state.sheet.only_problems.set(on);
+    state.view.only_problems.set(on);
     with_run(state, |run| rebuild_order(state, run));
 }
 
 /// Scrolling: works out which rows are in view from the scroll position and the
 /// viewport's height, renders them, and places them where the viewport is.
 pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
-    let s = state.sheet;
-    let window = window_at(s.listed.get_untracked(), scroll_top, viewport);
-    s.top_px.set(window.top_px);
-    if s.first.get_untracked() != window.first {
-        s.first.set(window.first);
+    let window = window_at(state.view.listed.get_untracked(), scroll_top, viewport);
+    state.view.top_px.set(window.top_px);
+    if state.view.first.get_untracked() != window.first {
+        state.view.first.set(window.first);
         refresh_slots(state);
     }
 }
@@ -240,7 +236,7 @@ pub fn reveal(
     head_px: f64,
 ) -> Option<f64> {
     reveal_at(
-        state.sheet.listed.get_untracked(),
+        state.view.listed.get_untracked(),
         pos,
         scroll_top,
         viewport,
@@ -250,8 +246,8 @@ pub fn reveal(
 
 /// The run's single way into the table: copies the changed rows into their slots.
 pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
-    let s = state.sheet;
-    if (s.only_problems.get_untracked() || s.status_filter.get_untracked().is_some())
+    if (state.view.only_problems.get_untracked()
+        || state.view.status_filter.get_untracked().is_some())
         && !changed.is_empty()
     {
         // Rows move in and out of a filtered list as their status changes. The driver
@@ -264,6 +260,6 @@ pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
 }
 
 pub fn set_status_filter(state: AppState, status: Option<Status>) {
-    state.sheet.status_filter.set(status);
+    state.view.status_filter.set(status);
     with_run(state, |run| rebuild_order(state, run));
 }
