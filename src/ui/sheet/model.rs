@@ -12,6 +12,7 @@ use roster_core::input::decode::TextEncoding;
 use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{PlannedRow, Sheet, Tally};
 use roster_core::input::read::{Layout, ReadOptions};
+use roster_core::input::reading::Loaded;
 use roster_core::Status;
 
 /// How many rows the table renders at once.
@@ -58,6 +59,18 @@ pub struct Detected {
     pub rows: usize,
     /// A quote swallowed lines: reading with stray quotes taken literally gives more rows.
     pub stray_quotes: bool,
+}
+
+impl Detected {
+    /// How a file was read, from what the reading made of it.
+    pub fn of(loaded: &Loaded) -> Detected {
+        Detected {
+            encoding: loaded.encoding,
+            layout: loaded.layout,
+            rows: loaded.rows.len(),
+            stray_quotes: loaded.stray_quotes,
+        }
+    }
 }
 
 /// Where a long job stands, for the progress bar.
@@ -147,6 +160,35 @@ impl FileState {
         }
     }
 
+    /// New bytes to read (a dropped or picked file, or pasted text), with the reading
+    /// settings detected again.
+    pub fn start(&self, name: String, bytes: FileBytes) {
+        self.bytes.set_value(Some(bytes));
+        self.name.set(Some(name));
+        self.options.set(ReadOptions::default());
+    }
+
+    /// The file was read: how, and what could not be read cleanly (the caller ends the
+    /// reading, `reading`, once the plan is shown). Its text, when it is
+    /// the file byte for byte, is kept in place of the bytes, which go now.
+    pub fn read(&self, detected: Detected, notes: Vec<String>, text: Option<Arc<String>>) {
+        if let Some(text) = text {
+            self.bytes.set_value(Some(FileBytes::Text(text)));
+        }
+        self.detected.set(Some(detected));
+        self.notes.set(notes);
+        self.error.set(None);
+    }
+
+    /// The file could not be read: nothing of it is shown, the error is.
+    pub fn failed(&self, message: String) {
+        self.reading.set_value(false);
+        self.busy.set(None);
+        self.detected.set(None);
+        self.notes.set(Vec::new());
+        self.error.set(Some(message));
+    }
+
     pub(crate) fn next_job(&self) -> u64 {
         self.job.update_value(|j| *j += 1);
         self.job.get_value()
@@ -201,6 +243,13 @@ impl PlanState {
         }
     }
 
+    /// A newly read sheet: its columns and its mapping as read (remembered or automatic).
+    pub fn show_sheet(&self, columns: Vec<String>, sheet: Sheet) {
+        self.columns.set(columns);
+        self.mapping.set(sheet.mapping.clone());
+        self.sheet.set_value(Some(sheet));
+    }
+
     /// A run's user source (`roster_core::run::Users`): row `i`'s typed row, built from
     /// the sheet when the run sends it. The sheet cannot change while a run is active
     /// (edits, file loads, the mapping and the settings are refused or locked), so this
@@ -253,6 +302,22 @@ impl TableView {
     }
 }
 
+impl TableView {
+    /// No filter: every row listed (a new file).
+    pub fn clear_filters(&self) {
+        self.only_problems.set(false);
+        self.status_filter.set(None);
+    }
+
+    /// The filters now on.
+    pub fn filters(&self) -> super::filter::Filters {
+        super::filter::Filters {
+            only_problems: self.only_problems.get_untracked(),
+            status: self.status_filter.get_untracked(),
+        }
+    }
+}
+
 impl Default for TableView {
     fn default() -> Self {
         TableView::new()
@@ -284,5 +349,106 @@ impl Selection {
 impl Default for Selection {
     fn default() -> Self {
         Selection::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_file_starts_with_detected_settings_and_a_failure_clears_the_file() {
+        let file = FileState::new();
+        file.options.set(ReadOptions {
+            header: Some(false),
+            ..ReadOptions::default()
+        });
+        file.start("a.csv".into(), FileBytes::Read(Rc::new(b"x".to_vec())));
+        assert_eq!(file.name.get_untracked().as_deref(), Some("a.csv"));
+        assert_eq!(file.options.get_untracked(), ReadOptions::default());
+        assert!(
+            file.bytes
+                .with_value(|b| b.as_ref().map(|b| b.as_ref().to_vec()))
+                == Some(b"x".to_vec())
+        );
+
+        file.busy.set(Some(Busy {
+            what: "Decoding",
+            fraction: 0.5,
+        }));
+        file.notes.set(vec!["line 2".into()]);
+        file.reading.set_value(true);
+        file.failed("a.csv: unreadable".into());
+        assert_eq!(file.busy.get_untracked(), None);
+        assert_eq!(file.detected.get_untracked(), None);
+        assert!(file.notes.get_untracked().is_empty());
+        assert!(!file.reading.get_value());
+        assert_eq!(
+            file.error.get_untracked().as_deref(),
+            Some("a.csv: unreadable")
+        );
+    }
+
+    #[test]
+    fn a_file_read_keeps_its_text_in_place_of_its_bytes() {
+        let file = FileState::new();
+        file.error.set(Some("old".into()));
+        file.start("a.csv".into(), FileBytes::Read(Rc::new(b"abc".to_vec())));
+        let text = Arc::new("abc".to_owned());
+        let detected = Detected {
+            encoding: TextEncoding::Utf8,
+            layout: Layout {
+                delimiter: b',',
+                skip_lines: 0,
+                header: true,
+                literal_quotes: false,
+            },
+            rows: 1,
+            stray_quotes: false,
+        };
+        file.read(detected, vec!["n".into()], Some(Arc::clone(&text)));
+        assert!(file
+            .bytes
+            .with_value(|b| matches!(b, Some(FileBytes::Text(t)) if Arc::ptr_eq(t, &text))));
+        assert_eq!(file.detected.get_untracked(), Some(detected));
+        assert_eq!(file.notes.get_untracked(), vec!["n".to_owned()]);
+        assert_eq!(file.error.get_untracked(), None);
+        // No text (another encoding): the bytes stay.
+        let other = FileState::new();
+        other.start("b.csv".into(), FileBytes::Read(Rc::new(b"abc".to_vec())));
+        other.read(detected, Vec::new(), None);
+        assert!(other
+            .bytes
+            .with_value(|b| matches!(b, Some(FileBytes::Read(_)))));
+    }
+
+    #[test]
+    fn a_job_is_stale_once_a_newer_one_starts() {
+        let file = FileState::new();
+        let first = file.next_job();
+        assert!(!file.stale(first));
+        let second = file.next_job();
+        assert!(file.stale(first));
+        assert!(!file.stale(second));
+    }
+
+    #[test]
+    fn the_table_view_clears_its_filters_for_a_new_file() {
+        let view = TableView::new();
+        view.only_problems.set(true);
+        view.status_filter.set(Some(Status::Failed));
+        assert!(view.filters().any());
+        view.clear_filters();
+        assert_eq!(view.filters(), Default::default());
+    }
+
+    #[test]
+    fn weak_bytes_know_their_own_copy_only() {
+        let a = FileBytes::Read(Rc::new(b"abc".to_vec()));
+        let b = FileBytes::Read(Rc::new(b"abc".to_vec()));
+        let weak = a.downgrade();
+        assert!(weak.is(&a));
+        assert!(!weak.is(&b));
+        assert!(!weak.is(&FileBytes::Text(Arc::new("abc".into()))));
     }
 }

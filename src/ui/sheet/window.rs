@@ -169,10 +169,7 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
         .plan
         .rows
         .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
-    let filters = Filters {
-        only_problems: state.view.only_problems.get_untracked(),
-        status: state.view.status_filter.get_untracked(),
-    };
+    let filters = state.view.filters();
     let order = if filters.any() {
         let plan = state.plan.rows.get_untracked();
         let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
