@@ -37,6 +37,30 @@ fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
     sheet::reread(state);
 }
 
+/// One reading setting as the page's controls give it (their value, as typed or picked).
+#[derive(Clone, Copy, Debug)]
+pub enum Setting<'a> {
+    /// An encoding's key; anything else is "detect".
+    Encoding(&'a str),
+    /// The delimiter's character; empty is "detect".
+    Delimiter(&'a str),
+    /// Lines above the data, as typed: anything but a whole number is none.
+    SkipLines(&'a str),
+    Header(bool),
+}
+
+impl Setting<'_> {
+    /// Sets this setting in `o`: it is the user's choice from now on.
+    pub fn apply(self, o: &mut ReadOptions) {
+        match self {
+            Setting::Encoding(key) => o.encoding = TextEncoding::from_key(key),
+            Setting::Delimiter(d) => o.delimiter = d.bytes().next(),
+            Setting::SkipLines(n) => o.skip_lines = Some(n.trim().parse::<usize>().unwrap_or(0)),
+            Setting::Header(on) => o.header = Some(on),
+        }
+    }
+}
+
 /// Says whether a reading setting was detected or chosen.
 pub fn mark(overridden: bool) -> &'static str {
     if overridden {
@@ -109,8 +133,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or("", |d| d.encoding.key())
                         on:change=move |ev| {
-                            let e = TextEncoding::from_key(&event_target_value(&ev));
-                            set_option(&|o| o.encoding = e);
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Encoding(&value).apply(o));
                         }
                     >
                         {TextEncoding::ALL
@@ -128,8 +152,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
                         on:change=move |ev| {
-                            let d = event_target_value(&ev).bytes().next();
-                            set_option(&|o| o.delimiter = d);
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Delimiter(&value).apply(o));
                         }
                     >
                         {DELIMITERS
@@ -150,8 +174,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or(0, |d| d.layout.skip_lines).to_string()
                         on:change=move |ev| {
-                            let n = event_target_value(&ev).trim().parse::<usize>().ok();
-                            set_option(&|o| o.skip_lines = Some(n.unwrap_or(0)));
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::SkipLines(&value).apply(o));
                         }
                     />
                     <span class="hint">{move || mark(options.get().skip_lines.is_some())} " lines above the data, such as a title"</span>
@@ -166,7 +190,7 @@ fn ReadSettings(
                         prop:checked=move || detected().is_some_and(|d| d.layout.header)
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            set_option(&|o| o.header = Some(on));
+                            set_option(&|o| Setting::Header(on).apply(o));
                         }
                     />
                     <label for="has-header">"First line is a header"</label>
@@ -403,6 +427,41 @@ mod tests {
             ),
             "{s}"
         );
+    }
+
+    #[test]
+    fn a_controls_value_becomes_a_chosen_setting() {
+        let with = |s: Setting| {
+            let mut o = ReadOptions::default();
+            s.apply(&mut o);
+            o
+        };
+        let key = TextEncoding::Windows1252.key();
+        assert_eq!(
+            with(Setting::Encoding(key)).encoding,
+            Some(TextEncoding::Windows1252)
+        );
+        assert_eq!(with(Setting::Encoding("nonsense")).encoding, None);
+        assert_eq!(with(Setting::Delimiter(";")).delimiter, Some(b';'));
+        assert_eq!(with(Setting::Delimiter("\t")).delimiter, Some(b'\t'));
+        assert_eq!(with(Setting::Delimiter("")).delimiter, None);
+        assert_eq!(with(Setting::SkipLines(" 3 ")).skip_lines, Some(3));
+        // Not a whole number: no lines skipped (the field shows 0), never an error.
+        for typed in ["", "x", "-1", "2.5", "99999999999999999999999"] {
+            assert_eq!(
+                with(Setting::SkipLines(typed)).skip_lines,
+                Some(0),
+                "{typed}"
+            );
+        }
+        assert_eq!(with(Setting::Header(false)).header, Some(false));
+        // One setting leaves the others as they were.
+        let mut o = ReadOptions {
+            delimiter: Some(b'|'),
+            ..ReadOptions::default()
+        };
+        Setting::Header(true).apply(&mut o);
+        assert_eq!(o.delimiter, Some(b'|'));
     }
 
     #[test]
