@@ -1,6 +1,7 @@
 //! Step 1: the file, by drop, by the keyboard-reachable file picker, or pasted; how it is
 //! read (encoding, delimiter, header, skipped lines: detected, each can be overridden);
-//! and the column mapping.
+//! and the column mapping (given as the step's children). The step reads the file's part
+//! of the state and asks the page for the rest ([`FileActions`]).
 
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
@@ -8,8 +9,7 @@ use roster_core::input::detect::{delimiter_name, DELIMITERS};
 use roster_core::input::plan::Tally;
 use roster_core::input::read::ReadOptions;
 
-use super::mapping::MappingPanel;
-use super::sheet::{self, Busy, Detected};
+use super::sheet::{self, Busy, Detected, FileState};
 use super::state::AppState;
 
 fn refuse_while_running(state: AppState) -> bool {
@@ -22,19 +22,50 @@ fn refuse_while_running(state: AppState) -> bool {
     false
 }
 
-fn load(state: AppState, file: web_sys::File) {
-    if !refuse_while_running(state) {
-        sheet::load_file(state, file);
-    }
+/// What the file step asks of the page: each refuses while an import runs, and says so.
+#[derive(Clone, Copy)]
+pub struct FileActions {
+    /// Loads a dropped or picked file.
+    pub load: Callback<web_sys::File>,
+    /// Loads pasted text; false when it did not (nothing pasted, or refused).
+    pub paste: Callback<String, bool>,
+    /// Reads the file again with these reading settings.
+    pub set: Callback<ReadOptions>,
+    /// Plans the rows again (a rule's setting changed).
+    pub replan: Callback<()>,
 }
 
-/// Changes one reading setting and reads the file again.
-fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
-    if refuse_while_running(state) {
-        return;
+impl FileActions {
+    pub fn of(state: AppState) -> FileActions {
+        FileActions {
+            load: Callback::new(move |file| {
+                if !refuse_while_running(state) {
+                    sheet::load_file(state, file);
+                }
+            }),
+            paste: Callback::new(move |text: String| {
+                if refuse_while_running(state) {
+                    return false;
+                }
+                if text.trim().is_empty() {
+                    state
+                        .file
+                        .error
+                        .set(Some("Paste or type some rows first.".into()));
+                    return false;
+                }
+                sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
+                true
+            }),
+            set: Callback::new(move |options| {
+                if !refuse_while_running(state) {
+                    state.file.options.set(options);
+                    sheet::reread(state);
+                }
+            }),
+            replan: Callback::new(move |()| sheet::replan(state)),
+        }
     }
-    state.file.options.update(f);
-    sheet::reread(state);
 }
 
 /// One reading setting as the page's controls give it (their value, as typed or picked).
@@ -219,52 +250,56 @@ fn Progress(busy: Signal<Option<Busy>>) -> impl IntoView {
     }
 }
 
+/// Step 1. `children` is the column mapping, shown at the end of the step.
 #[component]
-pub fn FileStep(state: AppState) -> impl IntoView {
+pub fn FileStep(
+    file: FileState,
+    tally: Signal<Tally>,
+    accept_dotless: RwSignal<bool>,
+    active: Signal<bool>,
+    actions: FileActions,
+    children: Children,
+) -> impl IntoView {
     let dragging = RwSignal::new(false);
     let pasted = RwSignal::new(String::new());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
+        if let Some(f) = ev
             .data_transfer()
             .and_then(|dt| dt.files())
             .and_then(|files| files.get(0))
         {
-            load(state, file);
+            actions.load.run(f);
         }
     };
     let on_pick = move |ev: web_sys::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            load(state, file);
+        if let Some(f) = input.files().and_then(|files| files.get(0)) {
+            actions.load.run(f);
         }
         // Picking the same file again must load it again.
         input.set_value("");
     };
     let load_pasted = move |_| {
-        if refuse_while_running(state) {
-            return;
-        }
-        let text = pasted.get_untracked();
-        if text.trim().is_empty() {
-            state
-                .file
-                .error
-                .set(Some("Paste or type some rows first.".into()));
-            return;
-        }
         // The text may hold passwords: it leaves the text area once loaded.
-        pasted.set(String::new());
-        sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
+        if actions.paste.run(pasted.get_untracked()) {
+            pasted.set(String::new());
+        }
     };
+    let set_quotes = move |literal: bool| {
+        let mut o = file.options.get_untracked();
+        o.literal_quotes = literal;
+        actions.set.run(o);
+    };
+    let busy_or_active = move || active.get() || file.busy.get().is_some();
     let summary = move || {
         Some(summary(
-            &state.file.name.get()?,
-            &state.file.detected.get()?,
-            &state.plan.tally.get(),
-            &state.file.notes.get(),
-            state.file.options.get().literal_quotes,
+            &file.name.get()?,
+            &file.detected.get()?,
+            &tally.get(),
+            &file.notes.get(),
+            file.options.get().literal_quotes,
         ))
     };
     view! {
@@ -303,51 +338,51 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))
                 ></textarea>
-                <button type="button" disabled=move || state.run.active.get() on:click=load_pasted>
+                <button type="button" disabled=move || active.get() on:click=load_pasted>
                     "Load pasted rows"
                 </button>
             </div>
-            <Progress busy=state.file.busy.into() />
-            <Show when=move || state.file.error.get().is_some()>
-                <p class="error" role="alert">{move || state.file.error.get()}</p>
+            <Progress busy=file.busy.into() />
+            <Show when=move || file.error.get().is_some()>
+                <p class="error" role="alert">{move || file.error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
             <Show when=move || {
-                state.file.detected.get().is_some_and(|d| d.stray_quotes)
-                    && !state.file.options.get().literal_quotes
+                file.detected.get().is_some_and(|d| d.stray_quotes)
+                    && !file.options.get().literal_quotes
             }>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.file.busy.get().is_some()
-                        on:click=move |_| set_option(state, |o| o.literal_quotes = true)
+                        disabled=busy_or_active
+                        on:click=move |_| set_quotes(true)
                     >
                         "Re-read with stray quotes taken literally"
                     </button>
                     " A quote that does not close on its own line is then read as an ordinary character, so the lines after it come back as rows."
                 </p>
             </Show>
-            <Show when=move || state.file.options.get().literal_quotes && state.file.detected.get().is_some()>
+            <Show when=move || file.options.get().literal_quotes && file.detected.get().is_some()>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.file.busy.get().is_some()
-                        on:click=move |_| set_option(state, |o| o.literal_quotes = false)
+                        disabled=busy_or_active
+                        on:click=move |_| set_quotes(false)
                     >
                         "Read quotes strictly again"
                     </button>
                 </p>
             </Show>
-            <Show when=move || state.file.detected.get().is_some()>
+            <Show when=move || file.detected.get().is_some()>
                 <div class="row-actions">
                     <label class="check">
                         <input
                             type="checkbox"
-                            disabled=move || state.run.active.get()
-                            prop:checked=move || state.plan.accept_dotless.get()
+                            disabled=move || active.get()
+                            prop:checked=move || accept_dotless.get()
                             on:change=move |ev| {
-                                state.plan.accept_dotless.set(event_target_checked(&ev));
-                                sheet::replan(state);
+                                accept_dotless.set(event_target_checked(&ev));
+                                actions.replan.run(());
                             }
                         />
                         {format!(" {} ", roster_core::input::validate::ACCEPT_DOTLESS)}
@@ -356,12 +391,12 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 </div>
             </Show>
             <ReadSettings
-                detected=state.file.detected.into()
-                options=state.file.options.into()
-                locked=Signal::derive(move || state.run.active.get() || state.file.busy.get().is_some())
-                set=Callback::new(move |o| set_option(state, |old| *old = o))
+                detected=file.detected.into()
+                options=file.options.into()
+                locked=Signal::derive(busy_or_active)
+                set=actions.set
             />
-            <MappingPanel state=state />
+            {children()}
         </section>
     }
 }

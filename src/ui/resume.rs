@@ -133,12 +133,15 @@ pub(crate) fn resume_saved(state: AppState, key: String) {
     });
 }
 
-#[component]
-pub fn ResumeOffer(state: AppState) -> impl IntoView {
-    super::journal::install_leave_guard(state);
-    // The matching journal, and why it cannot be resumed if it cannot (a stale or
-    // foreign page, a damaged one: never resumed from a mix).
-    let offer = Memo::new(move |_| {
+/// The unfinished run the loaded file offers to resume: its key, its head, and why it
+/// cannot be resumed if it cannot.
+pub type Offer = (String, Head, Option<String>);
+
+/// The resume offer of the moment: the matching journal, and why it cannot be resumed if
+/// it cannot (a stale or foreign page, a damaged one: never resumed from a mix). None
+/// while a run is going or over.
+pub fn offer(state: AppState) -> Memo<Option<Offer>> {
+    Memo::new(move |_| {
         if state.run.active.get()
             || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed)
         {
@@ -147,8 +150,18 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
         let (key, head) = matching(state)?;
         let refusal = store::load(&key).err().map(|r| r.to_string());
         Some((key, head, refusal))
-    });
-    let elsewhere = Memo::new(move |_| super::tabs::running_elsewhere(state));
+    })
+}
+
+/// "Resume previous run": `offer` (see [`offer`]), which another tab may be running
+/// (`elsewhere`); `resume` resumes the run saved under a key.
+#[component]
+pub fn ResumeOffer(
+    offer: Memo<Option<Offer>>,
+    elsewhere: Signal<bool>,
+    starting: Signal<bool>,
+    resume: Callback<String>,
+) -> impl IntoView {
     view! {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
@@ -164,10 +177,10 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
                     <div class="actions">
                         <button
                             class="primary"
-                            disabled=move || state.run.starting.get()
+                            disabled=move || starting.get()
                             on:click=move |_| {
                                 if let Some((key, _, _)) = offer.get_untracked() {
-                                    resume_saved(state, key);
+                                    resume.run(key);
                                 }
                             }
                         >
@@ -180,15 +193,24 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
     }
 }
 
-#[component]
-/// The run journals kept in this browser, each with a Delete button; an interrupted one
-/// says how to resume it, and offers Resume when its file, target and server are loaded.
-pub fn SavedRuns(state: AppState) -> impl IntoView {
-    let journals = state.run.journals;
-    let active = Signal::from(state.run.active);
-    let list = Memo::new(move |_| {
-        journals.get();
-        active.get();
+/// A saved run as Saved runs lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub key: String,
+    pub file: String,
+    pub target: String,
+    /// The server's address without any user name or password in it.
+    pub url: String,
+    pub started: f64,
+    pub resumable: SavedRun,
+    pub counts: String,
+}
+
+/// The saved runs of the moment, with what each offers given the loaded file and form.
+pub fn saved_runs(state: AppState) -> Memo<Vec<Saved>> {
+    Memo::new(move |_| {
+        state.run.journals.get();
+        state.run.active.get();
         let fingerprint = super::journal::known_fingerprint(state);
         let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()));
         let url = state.form.server_url.get();
@@ -204,27 +226,46 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                     same_file,
                     j.matches(&j.fingerprint, &target, &url),
                 );
-                (
+                Saved {
                     key,
-                    j.file_name.clone(),
-                    j.target.clone(),
-                    roster_core::run::journal::strip_userinfo(&j.server_url),
-                    j.started_at,
+                    file: j.file_name.clone(),
+                    target: j.target.clone(),
+                    url: roster_core::run::journal::strip_userinfo(&j.server_url),
+                    started: j.started_at,
                     resumable,
-                    summary(&j),
-                )
+                    counts: summary(&j),
+                }
             })
-            .collect::<Vec<_>>()
-    });
+            .collect()
+    })
+}
+
+/// Deletes the run journal saved under `key`; the lists read again.
+pub fn delete_saved(state: AppState, key: &str) {
+    store::remove(key);
+    state.run.journals.update(|v| *v += 1);
+}
+
+/// The run journals kept in this browser (`list`, see [`saved_runs`]), each with a
+/// Delete button; an interrupted one says how to resume it, and offers Resume when its
+/// file, target and server are loaded.
+#[component]
+pub fn SavedRuns(
+    list: Memo<Vec<Saved>>,
+    active: Signal<bool>,
+    starting: Signal<bool>,
+    resume: Callback<String>,
+    delete: Callback<String>,
+) -> impl IntoView {
     view! {
         <Show when=move || !list.get().is_empty()>
             <section class="step saved-runs" aria-labelledby="saved-runs">
                 <h2 id="saved-runs">"Saved runs"</h2>
                 <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address (without any user name or password in it), each row's status and the id the server gave each created row (for Matrix Synapse that is the user id, @name:server, which holds the row's user name). Never a password, key or token, and no other cell of the file."</p>
                 <ul aria-label="Saved runs">
-                    <For each=move || list.get() key=|item| (item.0.clone(), item.5, item.6.clone()) let:item>
+                    <For each=move || list.get() key=|item| (item.key.clone(), item.resumable, item.counts.clone()) let:item>
                         {
-                            let (key, file, target, url, started, resumable, counts) = item;
+                            let Saved { key, file, target, url, started, resumable, counts } = item;
                             let label = format!("Delete saved run of {file}");
                             let resume_label = format!("Resume saved run of {file}");
                             let elsewhere = resumable == SavedRun::Elsewhere;
@@ -238,8 +279,8 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                                         <button
                                             class="primary"
                                             aria-label=resume_label
-                                            disabled=move || active.get() || state.run.starting.get()
-                                            on:click=move |_| resume_saved(state, resume_key.clone())
+                                            disabled=move || active.get() || starting.get()
+                                            on:click=move |_| resume.run(resume_key.clone())
                                         >
                                             "Resume"
                                         </button>
@@ -248,10 +289,7 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                                     <button
                                         aria-label=label
                                         disabled=move || active.get() || elsewhere
-                                        on:click=move |_| {
-                                            store::remove(&key);
-                                            journals.update(|v| *v += 1);
-                                        }
+                                        on:click=move |_| delete.run(key.clone())
                                     >
                                         "Delete"
                                     </button>
