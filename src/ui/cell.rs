@@ -9,11 +9,10 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::input::map::Field;
+use roster_core::input::map::{Field, Mapping};
 
 use super::row_keys::{focus_row, on_row_key, Keys, CELL, PASSWORD};
-use super::sheet::{self, SlotView};
-use super::state::AppState;
+use super::sheet::SlotView;
 
 /// Shown instead of a password: a fixed mask, so not even the length shows.
 pub const MASK: &str = "••••••••";
@@ -75,24 +74,34 @@ impl Cell {
     }
 }
 
+/// What the editable cells read and ask of the page.
+#[derive(Clone, Copy)]
+pub struct Cells {
+    /// Which column a cell's field is in (a field without one cannot be edited here).
+    pub mapping: RwSignal<Mapping>,
+    /// The row and cell being edited.
+    pub editing: RwSignal<Option<(usize, &'static str)>>,
+    /// A run is going: nothing is edited.
+    pub active: Signal<bool>,
+    /// Saves a value into a row's column: (row, column, value).
+    pub edit: Callback<(usize, usize, String)>,
+}
+
 /// Saves the draft into row `row`'s column for `cell` (when it changed) and closes it.
-fn commit(state: AppState, cell: Cell, view: Option<SlotView>, draft: &str) {
-    state.selection.cell_editing.set(None);
+fn commit(cells: Cells, cell: Cell, view: Option<SlotView>, draft: &str) {
+    cells.editing.set(None);
     let Some(view) = view.filter(|v| cell.changed(v, draft)) else {
         return;
     };
-    let column = state
-        .plan
-        .mapping
-        .with_untracked(|m| m.column_of(cell.field()));
+    let column = cells.mapping.with_untracked(|m| m.column_of(cell.field()));
     if let Some(column) = column {
-        sheet::edit(state, view.index, column, draft);
+        cells.edit.run((view.index, column, draft.to_owned()));
     }
 }
 
 /// The `cell` of slot `k`.
 pub fn edit_cell(
-    state: AppState,
+    cells: Cells,
     keys: Keys,
     k: usize,
     slot: RwSignal<Option<SlotView>>,
@@ -105,17 +114,11 @@ pub fn edit_cell(
     let name = move || format!("{}, line {}", cell.word(), line());
     let shown = move || slot.with(|s| s.as_ref().map(|v| cell.shown(v)).unwrap_or_default());
     let editing = Memo::new(move |_| {
-        index().is_some()
-            && state.selection.cell_editing.get() == index().map(|i| (i, cell.control()))
+        index().is_some() && cells.editing.get() == index().map(|i| (i, cell.control()))
     });
     // Only a file with a column for the field can be edited here.
-    let editable = move || {
-        state
-            .plan
-            .mapping
-            .with(|m| m.column_of(cell.field()).is_some())
-    };
-    let locked = move || state.run.active.get() || !editable();
+    let editable = move || cells.mapping.with(|m| m.column_of(cell.field()).is_some());
+    let locked = move || cells.active.get() || !editable();
     let draft = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
     let open = move || {
@@ -123,7 +126,7 @@ pub fn edit_cell(
             draft.set(
                 slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()),
             );
-            state.selection.cell_editing.set(Some((i, cell.control())));
+            cells.editing.set(Some((i, cell.control())));
         }
     };
     // Opening takes the focus into the field, its text selected.
@@ -136,10 +139,9 @@ pub fn edit_cell(
         }
     });
     // Back to the cell's button (the row stays listed while it is edited).
-    let back =
-        move |row: usize| focus_row(state, keys, sheet::position(state, row), cell.control());
+    let back = move |row: usize| focus_row(keys, keys.view.position(row), cell.control());
     let save = move || {
-        commit(state, cell, slot.get_untracked(), &draft.get_untracked());
+        commit(cells, cell, slot.get_untracked(), &draft.get_untracked());
         // A typed password is not kept past its save.
         draft.update_untracked(String::clear);
     };
@@ -165,7 +167,7 @@ pub fn edit_cell(
                                     ev.prevent_default();
                                     open();
                                 } else {
-                                    on_row_key(state, keys, k, cell.control(), ev);
+                                    on_row_key(keys, k, cell.control(), ev);
                                 }
                             }
                         >
@@ -194,7 +196,7 @@ pub fn edit_cell(
                             }
                             "Escape" => {
                                 ev.prevent_default();
-                                state.selection.cell_editing.set(None);
+                                cells.editing.set(None);
                                 back(row);
                             }
                             _ => {}

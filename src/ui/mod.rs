@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
     // A run going asks before the tab closes, and writes its journal's last page.
     journal::install_leave_guard(state);
     let resume_saved = Callback::new(move |key| resume::resume_saved(state, key));
+    let keys = rows_table::keys(state);
+    rows_table::follow_check(state);
     view! {
         <header class="masthead">
             <h1>"Roster"</h1>
@@ -93,7 +95,24 @@ pub fn App() -> impl IntoView {
             />
             <import::Import state=state />
             <div class="rows-step" hidden=first_screen>
-                <rows_table::RowsTable state=state />
+                <rows_table::RowsTable
+                    table=rows_table::Table::of(state)
+                    keys=keys
+                    has_rows=Signal::derive(move || {
+                        state.plan.rows.with(|p| p.as_ref().is_some_and(|p| !p.is_empty()))
+                    })
+                    tally=state.plan.tally.into()
+                    editor=ViewFn::from(move || {
+                        state
+                            .selection
+                            .editing
+                            .get()
+                            .filter(|_| !state.run.active.get())
+                            .map(|row| view! { <row_editor::RowEditor state=state row=row keys=keys /> })
+                    })
+                >
+                    <bulk::BulkBar state=state />
+                </rows_table::RowsTable>
             </div>
             <resume::SavedRuns
                 list=resume::saved_runs(state)

@@ -37,7 +37,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
     // Closing the editor gives the focus back to the row's Edit button.
     let close = move || {
         state.selection.editing.set(None);
-        focus_row(state, keys, sheet::position(state, row), EDIT);
+        focus_row(keys, sheet::position(state, row), EDIT);
     };
     // Opening it takes the focus to its first field with a problem, else its first.
     let form = NodeRef::<html::Form>::new();

@@ -8,8 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::sheet::{self, ROW_PX};
-use super::state::AppState;
+use super::sheet::{self, TableView, ROW_PX};
 
 /// The controls of a row the keyboard moves between (their `data-control`), in order.
 pub const SELECT: &str = "select";
@@ -26,12 +25,27 @@ const ORDER: [&str; 5] = [SELECT, CELL, PASSWORD, EXCLUDE, EDIT];
 pub struct Keys {
     pub wrap: NodeRef<html::Div>,
     pub pending: StoredValue<Option<usize>>,
+    /// The list the keys move through, and the window over it.
+    pub view: TableView,
+    /// Moves the window to a scroll position: (scroll top, viewport height).
+    pub scroll: Callback<(f64, f64)>,
+}
+
+impl Keys {
+    pub fn new(view: TableView, scroll: Callback<(f64, f64)>) -> Keys {
+        Keys {
+            wrap: NodeRef::new(),
+            pending: StoredValue::new(None),
+            view,
+            scroll,
+        }
+    }
 }
 
 /// Moves the focus to `control` of the row at list position `pos`: scrolls the window
 /// until that row is in view, then focuses the control once its slot shows the row.
 /// A row no longer listed (filtered out) leaves the focus on the table's box.
-pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'static str) {
+pub fn focus_row(keys: Keys, pos: Option<usize>, control: &'static str) {
     let Some(el) = keys.wrap.get_untracked() else {
         return;
     };
@@ -44,9 +58,10 @@ pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'sta
             .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
             .map_or(ROW_PX, |h| h.offset_height() as f64 + 1.0);
         let viewport = el.client_height() as f64;
-        if let Some(top) = sheet::reveal(state, pos, el.scroll_top() as f64, viewport, head) {
+        let listed = keys.view.listed.get_untracked();
+        if let Some(top) = sheet::reveal_at(listed, pos, el.scroll_top() as f64, viewport, head) {
             el.set_scroll_top(top.round() as i32);
-            sheet::scroll_to(state, el.scroll_top() as f64, viewport);
+            keys.scroll.run((el.scroll_top() as f64, viewport));
         }
     }
     // The slots take the new rows in render effects: focus after them.
@@ -89,21 +104,15 @@ pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'sta
 
 /// Arrow keys on a row's control: ↑ ↓ (and Page Up, Page Down, Home, End) move to the
 /// same control on another row, scrolling the window; ← → move between the controls.
-pub fn on_row_key(
-    state: AppState,
-    keys: Keys,
-    k: usize,
-    control: &'static str,
-    ev: web_sys::KeyboardEvent,
-) {
-    let listed = state.view.listed.get_untracked();
+pub fn on_row_key(keys: Keys, k: usize, control: &'static str, ev: web_sys::KeyboardEvent) {
+    let listed = keys.view.listed.get_untracked();
     if listed == 0 || ev.alt_key() || ev.meta_key() || ev.shift_key() {
         return;
     }
     let here = keys
         .pending
         .get_value()
-        .unwrap_or(state.view.first.get_untracked() + k);
+        .unwrap_or(keys.view.first.get_untracked() + k);
     let page = keys
         .wrap
         .get_untracked()
@@ -118,11 +127,11 @@ pub fn on_row_key(
             if keys.pending.get_value().is_none() && focus_in_row(&ev, next) {
                 return;
             }
-            focus_row(state, keys, Some(here.min(listed - 1)), next);
+            focus_row(keys, Some(here.min(listed - 1)), next);
         }
         Some(Move::To(pos)) => {
             ev.prevent_default();
-            focus_row(state, keys, Some(pos), control);
+            focus_row(keys, Some(pos), control);
         }
     }
 }

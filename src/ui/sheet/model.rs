@@ -309,6 +309,18 @@ impl TableView {
         self.status_filter.set(None);
     }
 
+    /// The list position of row `i`, if it is listed.
+    pub fn position(&self, i: usize) -> Option<usize> {
+        self.order
+            .with_value(|o| super::filter::position_in(o.as_deref(), i))
+    }
+
+    /// The row at list position `pos`.
+    pub fn row_at(&self, pos: usize) -> Option<usize> {
+        self.order
+            .with_value(|o| super::filter::row_in(o.as_deref(), pos))
+    }
+
     /// The filters now on.
     pub fn filters(&self) -> super::filter::Filters {
         super::filter::Filters {

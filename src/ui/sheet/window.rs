@@ -93,14 +93,11 @@ pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) ->
 
 /// The list position of row `i`, if it is listed.
 pub fn position(state: AppState, i: usize) -> Option<usize> {
-    state
-        .view
-        .order
-        .with_value(|o| position_in(o.as_deref(), i))
+    state.view.position(i)
 }
 
 pub(crate) fn row_at(state: AppState, pos: usize) -> Option<usize> {
-    state.view.order.with_value(|o| row_in(o.as_deref(), pos))
+    state.view.row_at(pos)
 }
 
 /// Fills every slot from the list, starting at the current first position.
@@ -220,25 +217,6 @@ pub fn scroll_to(state: AppState, scroll_top: f64, viewport: f64) {
         state.view.first.set(window.first);
         refresh_slots(state);
     }
-}
-
-/// The scroll position that shows list position `pos` whole, below the table's sticky
-/// header (`head_px` high), or `None` when it is in view already. The keyboard uses it
-/// to move through rows the window has not rendered yet.
-pub fn reveal(
-    state: AppState,
-    pos: usize,
-    scroll_top: f64,
-    viewport: f64,
-    head_px: f64,
-) -> Option<f64> {
-    reveal_at(
-        state.view.listed.get_untracked(),
-        pos,
-        scroll_top,
-        viewport,
-        head_px,
-    )
 }
 
 /// The run's single way into the table: copies the changed rows into their slots.
