@@ -238,3 +238,52 @@ pub fn set_status_filter(state: AppState, status: Option<Status>) {
     state.view.status_filter.set(status);
     with_run(state, |run| rebuild_order(state, run));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(email: &str, excluded: bool) -> PlannedRow {
+        PlannedRow {
+            line: 3,
+            email: email.into(),
+            username: "".into(),
+            has_password: true,
+            excluded,
+            problems: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn before_a_run_a_row_shows_the_plans_verdict() {
+        let none = Lookup {
+            sheet: None,
+            domains: None,
+        };
+        let v = view_of(&row("a@example.com", false), 7, None, &none);
+        assert_eq!((v.index, v.line, v.status), (7, 3, Status::Pending));
+        assert_eq!(v.email, "a@example.com");
+        assert!(v.message.is_empty() && !v.warned && v.has_password);
+        let v = view_of(&row("a@example.com", true), 7, None, &none);
+        assert_eq!(v.status, Status::Skipped);
+        assert_eq!(v.message, "Excluded by the user.");
+    }
+
+    #[test]
+    fn a_check_warns_on_a_pending_row_whose_domain_the_server_lacks() {
+        let domains: BTreeSet<String> = ["example.com".to_owned()].into();
+        let lookup = Lookup {
+            sheet: None,
+            domains: Some(&domains),
+        };
+        let v = view_of(&row("a@other.org", false), 0, None, &lookup);
+        assert!(v.warned);
+        assert!(v.message.starts_with("Warning from Check"), "{}", v.message);
+        assert!(!view_of(&row("a@example.com", false), 0, None, &lookup).warned);
+        // An excluded row is not sent: nothing to warn about.
+        let v = view_of(&row("a@other.org", true), 0, None, &lookup);
+        assert!(!v.warned);
+        assert_eq!(v.message, "Excluded by the user.");
+    }
+}
