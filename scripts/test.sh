@@ -11,7 +11,7 @@ cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p roster --target wasm32-unknown-unknown -- -D warnings
 
-say "Native tests (core and sandbox)"
+say "Native tests (page logic, core and sandbox)"
 cargo test --locked
 # The native parse bench, once at a tiny size (run without --bench it only smoke-tests).
 cargo test --locked -p roster-core --bench parse

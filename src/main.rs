@@ -1,8 +1,4 @@
-//! Roster in the browser: the UI (`ui`) over the pure core (`roster_core`), with a thin
-//! layer of browser glue (`glue`) for files, fetch, timers and downloads.
-
-mod glue;
-mod ui;
+//! Mounts the page (`roster::ui::App`) and shows a notice if the app ever stops on a panic.
 
 /// What the page says if the app ever stops on a panic (a release build aborts, and the
 /// wasm can run nothing more).
@@ -14,7 +10,7 @@ fn main() {
         console_error_panic_hook::hook(info);
         show_stopped();
     }));
-    leptos::mount::mount_to_body(ui::App);
+    leptos::mount::mount_to_body(roster::ui::App);
 }
 
 /// Shows [`STOPPED`] in the alert `index.html` holds for it (hidden until then), through

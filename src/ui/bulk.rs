@@ -34,14 +34,13 @@ fn plural(n: usize) -> &'static str {
 
 #[component]
 pub fn BulkBar(state: AppState) -> impl IntoView {
-    let s = state.sheet;
     let note = RwSignal::new(String::new());
     // A new file (or a new reading of it) makes the last note stale.
     Effect::new(move |_| {
-        s.detected.track();
+        state.file.detected.track();
         note.set(String::new());
     });
-    let locked = move || state.run.active.get() || s.busy.get().is_some();
+    let locked = move || state.run.active.get() || state.file.busy.get().is_some();
     let field = RwSignal::new(None::<Field>);
     let value = RwSignal::new(String::new());
     // The chosen field, if the target still has it (another target may not).
@@ -52,7 +51,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
             .filter(|f| fields.contains(f))
             .or_else(|| fields.first().copied())
     };
-    let listed = move || s.listed.get();
+    let listed = move || state.view.listed.get();
     let exclude_invalid = move |_| {
         let n = sheet::exclude_invalid(state);
         note.set(match n {
@@ -63,7 +62,8 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
     let keep_first = move |_| {
         let n = sheet::keep_first_duplicates(state);
         // For targets whose user names identify accounts, a user name counts too.
-        let what = if s
+        let what = if state
+            .plan
             .sheet
             .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.rules.unique_usernames))
         {
@@ -98,7 +98,11 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
     let download = move |_| match sheet::invalid_csv(state) {
         None => note.set("No listed row is invalid: nothing to download.".into()),
         Some(csv) => {
-            let base = s.name.get_untracked().unwrap_or_else(|| "rows".into());
+            let base = state
+                .file
+                .name
+                .get_untracked()
+                .unwrap_or_else(|| "rows".into());
             let base = base
                 .rsplit_once('.')
                 .map_or(base.as_str(), |(b, _)| b)
@@ -149,14 +153,14 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
                 <button type="submit" disabled=locked>
-                    {move || match s.selected.with(|set| set.len()) {
+                    {move || match state.selection.selected.with(|set| set.len()) {
                         0 => "Set on listed rows".to_owned(),
                         n => format!("Set on {n} selected row{}", plural(n)),
                     }}
                 </button>
             </form>
-            <Show when=move || s.selected.with(|set| !set.is_empty())>
-                <button type="button" on:click=move |_| s.selected.set(Default::default())>
+            <Show when=move || state.selection.selected.with(|set| !set.is_empty())>
+                <button type="button" on:click=move |_| state.selection.selected.set(Default::default())>
                     "Clear selection"
                 </button>
             </Show>

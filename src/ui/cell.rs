@@ -9,11 +9,10 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::input::map::Field;
+use roster_core::input::map::{Field, Mapping};
 
 use super::row_keys::{focus_row, on_row_key, Keys, CELL, PASSWORD};
-use super::sheet::{self, SlotView};
-use super::state::AppState;
+use super::sheet::SlotView;
 
 /// Shown instead of a password: a fixed mask, so not even the length shows.
 pub const MASK: &str = "••••••••";
@@ -75,30 +74,39 @@ impl Cell {
     }
 }
 
+/// What the editable cells read and ask of the page.
+#[derive(Clone, Copy)]
+pub struct Cells {
+    /// Which column a cell's field is in (a field without one cannot be edited here).
+    pub mapping: RwSignal<Mapping>,
+    /// The row and cell being edited.
+    pub editing: RwSignal<Option<(usize, &'static str)>>,
+    /// A run is going: nothing is edited.
+    pub active: Signal<bool>,
+    /// Saves a value into a row's column: (row, column, value).
+    pub edit: Callback<(usize, usize, String)>,
+}
+
 /// Saves the draft into row `row`'s column for `cell` (when it changed) and closes it.
-fn commit(state: AppState, cell: Cell, view: Option<SlotView>, draft: &str) {
-    state.sheet.cell_editing.set(None);
+fn commit(cells: Cells, cell: Cell, view: Option<SlotView>, draft: &str) {
+    cells.editing.set(None);
     let Some(view) = view.filter(|v| cell.changed(v, draft)) else {
         return;
     };
-    let column = state
-        .sheet
-        .mapping
-        .with_untracked(|m| m.column_of(cell.field()));
+    let column = cells.mapping.with_untracked(|m| m.column_of(cell.field()));
     if let Some(column) = column {
-        sheet::edit(state, view.index, column, draft);
+        cells.edit.run((view.index, column, draft.to_owned()));
     }
 }
 
 /// The `cell` of slot `k`.
 pub fn edit_cell(
-    state: AppState,
+    cells: Cells,
     keys: Keys,
     k: usize,
     slot: RwSignal<Option<SlotView>>,
     cell: Cell,
 ) -> impl IntoView {
-    let s = state.sheet;
     let index = move || slot.with(|s| s.as_ref().map(|s| s.index));
     let line = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
     // The field's name: "email, line N"; the button's adds what it shows (its visible
@@ -106,11 +114,11 @@ pub fn edit_cell(
     let name = move || format!("{}, line {}", cell.word(), line());
     let shown = move || slot.with(|s| s.as_ref().map(|v| cell.shown(v)).unwrap_or_default());
     let editing = Memo::new(move |_| {
-        index().is_some() && s.cell_editing.get() == index().map(|i| (i, cell.control()))
+        index().is_some() && cells.editing.get() == index().map(|i| (i, cell.control()))
     });
     // Only a file with a column for the field can be edited here.
-    let editable = move || s.mapping.with(|m| m.column_of(cell.field()).is_some());
-    let locked = move || state.run.active.get() || !editable();
+    let editable = move || cells.mapping.with(|m| m.column_of(cell.field()).is_some());
+    let locked = move || cells.active.get() || !editable();
     let draft = RwSignal::new(String::new());
     let input = NodeRef::<html::Input>::new();
     let open = move || {
@@ -118,7 +126,7 @@ pub fn edit_cell(
             draft.set(
                 slot.with_untracked(|s| s.as_ref().map(|v| cell.draft(v)).unwrap_or_default()),
             );
-            s.cell_editing.set(Some((i, cell.control())));
+            cells.editing.set(Some((i, cell.control())));
         }
     };
     // Opening takes the focus into the field, its text selected.
@@ -131,10 +139,9 @@ pub fn edit_cell(
         }
     });
     // Back to the cell's button (the row stays listed while it is edited).
-    let back =
-        move |row: usize| focus_row(state, keys, sheet::position(state, row), cell.control());
+    let back = move |row: usize| focus_row(keys, keys.view.position(row), cell.control());
     let save = move || {
-        commit(state, cell, slot.get_untracked(), &draft.get_untracked());
+        commit(cells, cell, slot.get_untracked(), &draft.get_untracked());
         // A typed password is not kept past its save.
         draft.update_untracked(String::clear);
     };
@@ -160,7 +167,7 @@ pub fn edit_cell(
                                     ev.prevent_default();
                                     open();
                                 } else {
-                                    on_row_key(state, keys, k, cell.control(), ev);
+                                    on_row_key(keys, k, cell.control(), ev);
                                 }
                             }
                         >
@@ -189,7 +196,7 @@ pub fn edit_cell(
                             }
                             "Escape" => {
                                 ev.prevent_default();
-                                s.cell_editing.set(None);
+                                cells.editing.set(None);
                                 back(row);
                             }
                             _ => {}
@@ -205,5 +212,62 @@ pub fn edit_cell(
                 />
             </Show>
         </td>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::Status;
+
+    use super::*;
+
+    fn row(email: &str, has_password: bool) -> SlotView {
+        SlotView {
+            index: 4,
+            line: 6,
+            email: email.to_owned(),
+            has_password,
+            excluded: false,
+            status: Status::Pending,
+            message: String::new(),
+            warned: false,
+            target_id: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_address_shows_as_written_and_opens_with_itself() {
+        let v = row("a@example.com", false);
+        assert_eq!(Cell::Email.shown(&v), "a@example.com");
+        assert_eq!(Cell::Email.draft(&v), "a@example.com");
+        assert_eq!(Cell::Email.shown(&row("", false)), "(empty)");
+    }
+
+    #[test]
+    fn a_password_never_shows_and_opens_empty() {
+        let v = row("a@example.com", true);
+        assert_eq!(Cell::Password.shown(&v), MASK);
+        assert_eq!(Cell::Password.draft(&v), "");
+        assert_eq!(Cell::Password.shown(&row("a@example.com", false)), "(none)");
+    }
+
+    #[test]
+    fn only_a_real_change_is_saved() {
+        let v = row("a@example.com", true);
+        assert!(!Cell::Email.changed(&v, "a@example.com"));
+        // Spaces around an address are not a change.
+        assert!(!Cell::Email.changed(&v, "  a@example.com "));
+        assert!(Cell::Email.changed(&v, "b@example.com"));
+        assert!(Cell::Email.changed(&v, ""));
+        // An empty password field keeps the password; anything typed replaces it, even
+        // spaces.
+        assert!(!Cell::Password.changed(&v, ""));
+        assert!(Cell::Password.changed(&v, " "));
+    }
+
+    #[test]
+    fn each_cell_names_its_control() {
+        assert_eq!(Cell::Email.control(), CELL);
+        assert_eq!(Cell::Password.control(), PASSWORD);
     }
 }

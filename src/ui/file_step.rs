@@ -1,19 +1,20 @@
 //! Step 1: the file, by drop, by the keyboard-reachable file picker, or pasted; how it is
 //! read (encoding, delimiter, header, skipped lines: detected, each can be overridden);
-//! and the column mapping.
+//! and the column mapping (given as the step's children). The step reads the file's part
+//! of the state and asks the page for the rest ([`FileActions`]).
 
 use leptos::prelude::*;
 use roster_core::input::decode::TextEncoding;
 use roster_core::input::detect::{delimiter_name, DELIMITERS};
+use roster_core::input::plan::Tally;
 use roster_core::input::read::ReadOptions;
 
-use super::mapping::MappingPanel;
-use super::sheet::{self, Busy, Detected};
+use super::sheet::{self, Busy, Detected, FileState};
 use super::state::AppState;
 
 fn refuse_while_running(state: AppState) -> bool {
     if state.run.active.get_untracked() {
-        state.file_error.set(Some(
+        state.file.error.set(Some(
             "An import is running: wait for it to end before loading another file.".into(),
         ));
         return true;
@@ -21,19 +22,122 @@ fn refuse_while_running(state: AppState) -> bool {
     false
 }
 
-fn load(state: AppState, file: web_sys::File) {
-    if !refuse_while_running(state) {
-        sheet::load_file(state, file);
+/// What the file step asks of the page: each refuses while an import runs, and says so.
+#[derive(Clone, Copy)]
+pub struct FileActions {
+    /// Loads a dropped or picked file.
+    pub load: Callback<web_sys::File>,
+    /// Loads pasted text; false when it did not (nothing pasted, or refused).
+    pub paste: Callback<String, bool>,
+    /// Reads the file again with these reading settings.
+    pub set: Callback<ReadOptions>,
+    /// Plans the rows again (a rule's setting changed).
+    pub replan: Callback<()>,
+}
+
+impl FileActions {
+    pub fn of(state: AppState) -> FileActions {
+        FileActions {
+            load: Callback::new(move |file| {
+                if !refuse_while_running(state) {
+                    sheet::load_file(state, file);
+                }
+            }),
+            paste: Callback::new(move |text: String| {
+                if refuse_while_running(state) {
+                    return false;
+                }
+                if text.trim().is_empty() {
+                    state
+                        .file
+                        .error
+                        .set(Some("Paste or type some rows first.".into()));
+                    return false;
+                }
+                sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
+                true
+            }),
+            set: Callback::new(move |options| {
+                if !refuse_while_running(state) {
+                    state.file.options.set(options);
+                    sheet::reread(state);
+                }
+            }),
+            replan: Callback::new(move |()| sheet::replan(state)),
+        }
     }
 }
 
-/// Changes one reading setting and reads the file again.
-fn set_option(state: AppState, f: impl FnOnce(&mut ReadOptions)) {
-    if refuse_while_running(state) {
-        return;
+/// One reading setting as the page's controls give it (their value, as typed or picked).
+#[derive(Clone, Copy, Debug)]
+pub enum Setting<'a> {
+    /// An encoding's key; anything else is "detect".
+    Encoding(&'a str),
+    /// The delimiter's character; empty is "detect".
+    Delimiter(&'a str),
+    /// Lines above the data, as typed: anything but a whole number is none.
+    SkipLines(&'a str),
+    Header(bool),
+}
+
+impl Setting<'_> {
+    /// Sets this setting in `o`: it is the user's choice from now on.
+    pub fn apply(self, o: &mut ReadOptions) {
+        match self {
+            Setting::Encoding(key) => o.encoding = TextEncoding::from_key(key),
+            Setting::Delimiter(d) => o.delimiter = d.bytes().next(),
+            Setting::SkipLines(n) => o.skip_lines = Some(n.trim().parse::<usize>().unwrap_or(0)),
+            Setting::Header(on) => o.header = Some(on),
+        }
     }
-    state.sheet.options.update(f);
-    sheet::reread(state);
+}
+
+/// Says whether a reading setting was detected or chosen.
+pub fn mark(overridden: bool) -> &'static str {
+    if overridden {
+        "(your choice)"
+    } else {
+        "(detected)"
+    }
+}
+
+/// The file's summary under the drop zone: its rows, how they were read, and what could
+/// not be read cleanly.
+pub fn summary(
+    name: &str,
+    d: &Detected,
+    t: &Tally,
+    notes: &[String],
+    literal_quotes: bool,
+) -> String {
+    let notes = match notes {
+        [] => String::new(),
+        [one] => format!(" Not read cleanly: {one}."),
+        _ => format!(
+            " {} problems reading the file: {}.",
+            notes.len(),
+            notes.join("; ")
+        ),
+    };
+    let lenient = if literal_quotes {
+        " Stray quotes were taken literally."
+    } else {
+        ""
+    };
+    format!(
+        "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
+        d.rows,
+        t.valid,
+        t.invalid,
+        t.excluded,
+        d.encoding.label(),
+        delimiter_name(d.layout.delimiter),
+        if d.layout.header {
+            "First line is a header."
+        } else {
+            "No header line."
+        }
+    )
 }
 
 /// The reading settings, detected or chosen; `set` changes one and reads the file again.
@@ -50,13 +154,6 @@ fn ReadSettings(
         f(&mut o);
         set.run(o);
     };
-    let mark = move |overridden: bool| {
-        if overridden {
-            "(your choice)"
-        } else {
-            "(detected)"
-        }
-    };
     view! {
         <Show when=move || detected().is_some()>
             <div class="read-settings fields">
@@ -67,8 +164,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or("", |d| d.encoding.key())
                         on:change=move |ev| {
-                            let e = TextEncoding::from_key(&event_target_value(&ev));
-                            set_option(&|o| o.encoding = e);
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Encoding(&value).apply(o));
                         }
                     >
                         {TextEncoding::ALL
@@ -86,8 +183,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
                         on:change=move |ev| {
-                            let d = event_target_value(&ev).bytes().next();
-                            set_option(&|o| o.delimiter = d);
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Delimiter(&value).apply(o));
                         }
                     >
                         {DELIMITERS
@@ -108,8 +205,8 @@ fn ReadSettings(
                         disabled=locked
                         prop:value=move || detected().map_or(0, |d| d.layout.skip_lines).to_string()
                         on:change=move |ev| {
-                            let n = event_target_value(&ev).trim().parse::<usize>().ok();
-                            set_option(&|o| o.skip_lines = Some(n.unwrap_or(0)));
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::SkipLines(&value).apply(o));
                         }
                     />
                     <span class="hint">{move || mark(options.get().skip_lines.is_some())} " lines above the data, such as a title"</span>
@@ -124,7 +221,7 @@ fn ReadSettings(
                         prop:checked=move || detected().is_some_and(|d| d.layout.header)
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
-                            set_option(&|o| o.header = Some(on));
+                            set_option(&|o| Setting::Header(on).apply(o));
                         }
                     />
                     <label for="has-header">"First line is a header"</label>
@@ -153,73 +250,56 @@ fn Progress(busy: Signal<Option<Busy>>) -> impl IntoView {
     }
 }
 
+/// Step 1. `children` is the column mapping, shown at the end of the step.
 #[component]
-pub fn FileStep(state: AppState) -> impl IntoView {
+pub fn FileStep(
+    file: FileState,
+    tally: Signal<Tally>,
+    accept_dotless: RwSignal<bool>,
+    active: Signal<bool>,
+    actions: FileActions,
+    children: Children,
+) -> impl IntoView {
     let dragging = RwSignal::new(false);
     let pasted = RwSignal::new(String::new());
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = ev
+        if let Some(f) = ev
             .data_transfer()
             .and_then(|dt| dt.files())
             .and_then(|files| files.get(0))
         {
-            load(state, file);
+            actions.load.run(f);
         }
     };
     let on_pick = move |ev: web_sys::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            load(state, file);
+        if let Some(f) = input.files().and_then(|files| files.get(0)) {
+            actions.load.run(f);
         }
         // Picking the same file again must load it again.
         input.set_value("");
     };
     let load_pasted = move |_| {
-        if refuse_while_running(state) {
-            return;
-        }
-        let text = pasted.get_untracked();
-        if text.trim().is_empty() {
-            state
-                .file_error
-                .set(Some("Paste or type some rows first.".into()));
-            return;
-        }
         // The text may hold passwords: it leaves the text area once loaded.
-        pasted.set(String::new());
-        sheet::load_bytes(state, "Pasted rows".into(), text.into_bytes());
+        if actions.paste.run(pasted.get_untracked()) {
+            pasted.set(String::new());
+        }
     };
+    let set_quotes = move |literal: bool| {
+        let mut o = file.options.get_untracked();
+        o.literal_quotes = literal;
+        actions.set.run(o);
+    };
+    let busy_or_active = move || active.get() || file.busy.get().is_some();
     let summary = move || {
-        let s = state.sheet;
-        let name = s.name.get()?;
-        let d = s.detected.get()?;
-        let t = s.tally.get();
-        let notes = s.notes.get();
-        let notes = match notes.len() {
-            0 => String::new(),
-            1 => format!(" Not read cleanly: {}.", notes[0]),
-            n => format!(" {n} problems reading the file: {}.", notes.join("; ")),
-        };
-        let lenient = if s.options.get().literal_quotes {
-            " Stray quotes were taken literally."
-        } else {
-            ""
-        };
-        Some(format!(
-            "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
-            d.rows,
-            t.valid,
-            t.invalid,
-            t.excluded,
-            d.encoding.label(),
-            delimiter_name(d.layout.delimiter),
-            if d.layout.header {
-                "First line is a header."
-            } else {
-                "No header line."
-            }
+        Some(summary(
+            &file.name.get()?,
+            &file.detected.get()?,
+            &tally.get(),
+            &file.notes.get(),
+            file.options.get().literal_quotes,
         ))
     };
     view! {
@@ -258,51 +338,51 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                     prop:value=move || pasted.get()
                     on:input=move |ev| pasted.set(event_target_value(&ev))
                 ></textarea>
-                <button type="button" disabled=move || state.run.active.get() on:click=load_pasted>
+                <button type="button" disabled=move || active.get() on:click=load_pasted>
                     "Load pasted rows"
                 </button>
             </div>
-            <Progress busy=state.sheet.busy.into() />
-            <Show when=move || state.file_error.get().is_some()>
-                <p class="error" role="alert">{move || state.file_error.get()}</p>
+            <Progress busy=file.busy.into() />
+            <Show when=move || file.error.get().is_some()>
+                <p class="error" role="alert">{move || file.error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
             <Show when=move || {
-                state.sheet.detected.get().is_some_and(|d| d.stray_quotes)
-                    && !state.sheet.options.get().literal_quotes
+                file.detected.get().is_some_and(|d| d.stray_quotes)
+                    && !file.options.get().literal_quotes
             }>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
-                        on:click=move |_| set_option(state, |o| o.literal_quotes = true)
+                        disabled=busy_or_active
+                        on:click=move |_| set_quotes(true)
                     >
                         "Re-read with stray quotes taken literally"
                     </button>
                     " A quote that does not close on its own line is then read as an ordinary character, so the lines after it come back as rows."
                 </p>
             </Show>
-            <Show when=move || state.sheet.options.get().literal_quotes && state.sheet.detected.get().is_some()>
+            <Show when=move || file.options.get().literal_quotes && file.detected.get().is_some()>
                 <p class="stray-quotes">
                     <button
                         type="button"
-                        disabled=move || state.run.active.get() || state.sheet.busy.get().is_some()
-                        on:click=move |_| set_option(state, |o| o.literal_quotes = false)
+                        disabled=busy_or_active
+                        on:click=move |_| set_quotes(false)
                     >
                         "Read quotes strictly again"
                     </button>
                 </p>
             </Show>
-            <Show when=move || state.sheet.detected.get().is_some()>
+            <Show when=move || file.detected.get().is_some()>
                 <div class="row-actions">
                     <label class="check">
                         <input
                             type="checkbox"
-                            disabled=move || state.run.active.get()
-                            prop:checked=move || state.sheet.accept_dotless.get()
+                            disabled=move || active.get()
+                            prop:checked=move || accept_dotless.get()
                             on:change=move |ev| {
-                                state.sheet.accept_dotless.set(event_target_checked(&ev));
-                                sheet::replan(state);
+                                accept_dotless.set(event_target_checked(&ev));
+                                actions.replan.run(());
                             }
                         />
                         {format!(" {} ", roster_core::input::validate::ACCEPT_DOTLESS)}
@@ -311,12 +391,117 @@ pub fn FileStep(state: AppState) -> impl IntoView {
                 </div>
             </Show>
             <ReadSettings
-                detected=state.sheet.detected.into()
-                options=state.sheet.options.into()
-                locked=Signal::derive(move || state.run.active.get() || state.sheet.busy.get().is_some())
-                set=Callback::new(move |o| set_option(state, |old| *old = o))
+                detected=file.detected.into()
+                options=file.options.into()
+                locked=Signal::derive(busy_or_active)
+                set=actions.set
             />
-            <MappingPanel state=state />
+            {children()}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use roster_core::input::read::Layout;
+
+    use super::*;
+
+    fn detected(header: bool) -> Detected {
+        Detected {
+            encoding: TextEncoding::Utf8,
+            layout: Layout {
+                delimiter: b';',
+                skip_lines: 0,
+                header,
+                literal_quotes: false,
+            },
+            rows: 5,
+            stray_quotes: false,
+        }
+    }
+
+    fn tally() -> Tally {
+        Tally {
+            valid: 3,
+            invalid: 1,
+            excluded: 1,
+        }
+    }
+
+    #[test]
+    fn the_summary_says_what_was_read_and_how() {
+        let s = summary("users.csv", &detected(true), &tally(), &[], false);
+        assert!(
+            s.starts_with("users.csv: 5 rows (3 ready, 1 invalid, 1 excluded). Encoding: "),
+            "{s}"
+        );
+        assert!(s.contains(TextEncoding::Utf8.label()), "{s}");
+        assert!(
+            s.contains(&format!("Delimiter: {}.", delimiter_name(b';'))),
+            "{s}"
+        );
+        assert!(s.ends_with("First line is a header."), "{s}");
+        let s = summary("users.csv", &detected(false), &tally(), &[], false);
+        assert!(s.ends_with("No header line."), "{s}");
+    }
+
+    #[test]
+    fn the_summary_lists_what_was_not_read_cleanly() {
+        let one = vec!["line 4: a quote does not close".to_owned()];
+        let s = summary("f", &detected(true), &tally(), &one, false);
+        assert!(
+            s.ends_with(" Not read cleanly: line 4: a quote does not close."),
+            "{s}"
+        );
+        let two = vec!["line 4: x".to_owned(), "line 9: y".to_owned()];
+        let s = summary("f", &detected(true), &tally(), &two, true);
+        assert!(
+            s.ends_with(
+                " Stray quotes were taken literally. 2 problems reading the file: line 4: x; line 9: y."
+            ),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_controls_value_becomes_a_chosen_setting() {
+        let with = |s: Setting| {
+            let mut o = ReadOptions::default();
+            s.apply(&mut o);
+            o
+        };
+        let key = TextEncoding::Windows1252.key();
+        assert_eq!(
+            with(Setting::Encoding(key)).encoding,
+            Some(TextEncoding::Windows1252)
+        );
+        assert_eq!(with(Setting::Encoding("nonsense")).encoding, None);
+        assert_eq!(with(Setting::Delimiter(";")).delimiter, Some(b';'));
+        assert_eq!(with(Setting::Delimiter("\t")).delimiter, Some(b'\t'));
+        assert_eq!(with(Setting::Delimiter("")).delimiter, None);
+        assert_eq!(with(Setting::SkipLines(" 3 ")).skip_lines, Some(3));
+        // Not a whole number: no lines skipped (the field shows 0), never an error.
+        for typed in ["", "x", "-1", "2.5", "99999999999999999999999"] {
+            assert_eq!(
+                with(Setting::SkipLines(typed)).skip_lines,
+                Some(0),
+                "{typed}"
+            );
+        }
+        assert_eq!(with(Setting::Header(false)).header, Some(false));
+        // One setting leaves the others as they were.
+        let mut o = ReadOptions {
+            delimiter: Some(b'|'),
+            ..ReadOptions::default()
+        };
+        Setting::Header(true).apply(&mut o);
+        assert_eq!(o.delimiter, Some(b'|'));
+    }
+
+    #[test]
+    fn a_setting_says_whether_it_was_chosen() {
+        assert_eq!(mark(true), "(your choice)");
+        assert_eq!(mark(false), "(detected)");
     }
 }

@@ -62,13 +62,10 @@ impl RunFocus {
                     Some(el) if !lost(&el) => return,
                     _ => {}
                 }
-                let next: &[&str] = match (&view, active) {
-                    (RunView::Running, true) => &[PAUSE],
-                    (RunView::Paused, true) => &[RESUME],
-                    (_, true) => &[],
-                    (_, false) => &[REPORT, START],
-                };
-                if let Some(el) = next.iter().find_map(|id| enabled(&document, id)) {
+                if let Some(el) = follow_to(&view, active)
+                    .iter()
+                    .find_map(|id| enabled(&document, id))
+                {
                     let _ = el.focus();
                     if !active {
                         following.set_value(false);
@@ -82,6 +79,17 @@ impl RunFocus {
     /// A run button was pressed: the focus follows the run from now on.
     pub fn follow(&self) {
         self.following.set_value(true);
+    }
+}
+
+/// Where the focus goes as a run moves on, first enabled one first: Pause while it
+/// runs, Resume while it is paused, and, once it is over, the report or Start.
+pub fn follow_to(view: &RunView, active: bool) -> &'static [&'static str] {
+    match (view, active) {
+        (RunView::Running, true) => &[PAUSE],
+        (RunView::Paused, true) => &[RESUME],
+        (_, true) => &[],
+        (_, false) => &[REPORT, START],
     }
 }
 
@@ -108,4 +116,40 @@ fn enabled(document: &web_sys::Document, id: &str) -> Option<web_sys::HtmlElemen
         .get_element_by_id(id)
         .filter(|el| !el.matches(":disabled").unwrap_or(true))
         .and_then(|el| el.dyn_into().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_focus_follows_the_run() {
+        assert_eq!(follow_to(&RunView::Running, true), &[PAUSE]);
+        assert_eq!(follow_to(&RunView::Paused, true), &[RESUME]);
+        // Starting, or stopping with requests still in flight: wait.
+        assert!(follow_to(&RunView::Idle, true).is_empty());
+        assert!(follow_to(&RunView::Finished, true).is_empty());
+        // Over, whichever way: the report, else Start.
+        for view in [
+            RunView::Finished,
+            RunView::Stopped("x".into()),
+            RunView::LoginFailed,
+            RunView::Idle,
+        ] {
+            assert_eq!(follow_to(&view, false), &[REPORT, START], "{view:?}");
+        }
+    }
+
+    #[test]
+    fn every_place_it_goes_is_a_run_button() {
+        for (view, active) in [
+            (RunView::Running, true),
+            (RunView::Paused, true),
+            (RunView::Finished, false),
+        ] {
+            for id in follow_to(&view, active) {
+                assert!(RUN_BUTTONS.contains(id), "{id}");
+            }
+        }
+    }
 }

@@ -43,7 +43,7 @@ const HASH_SLICE: usize = 1 << 20;
 /// SHA-256 of the loaded file's bytes, if it has been hashed ([`hash_file`]). Never
 /// hashes: the resume offer asks at every keystroke in the Server URL.
 pub fn known_fingerprint(state: AppState) -> Option<String> {
-    let bytes = state.sheet.bytes.get_value()?;
+    let bytes = state.file.bytes.get_value()?;
     HASHED.with_borrow(|h| {
         h.as_ref()
             .filter(|(of, _)| of.is(&bytes))
@@ -57,7 +57,7 @@ pub fn file_fingerprint(state: AppState) -> Option<String> {
     if let Some(known) = known_fingerprint(state) {
         return Some(known);
     }
-    let bytes = state.sheet.bytes.get_value()?;
+    let bytes = state.file.bytes.get_value()?;
     let hash = fingerprint(bytes.as_ref());
     HASHED.with_borrow_mut(|h| *h = Some((bytes.downgrade(), hash.clone())));
     Some(hash)
@@ -66,7 +66,7 @@ pub fn file_fingerprint(state: AppState) -> Option<String> {
 /// Hashes the loaded file a slice at a time, yielding to the page in between (83 MB in
 /// one go was a freeze of about a second), then lets the resume offer look again.
 pub async fn hash_file(state: AppState) {
-    let Some(bytes) = state.sheet.bytes.get_value() else {
+    let Some(bytes) = state.file.bytes.get_value() else {
         return;
     };
     if known_fingerprint(state).is_some() {
@@ -78,7 +78,7 @@ pub async fn hash_file(state: AppState) {
         yield_now().await;
     }
     let still = state
-        .sheet
+        .file
         .bytes
         .with_value(|b| b.as_ref().is_some_and(|b| bytes.downgrade().is(b)));
     if still {
@@ -197,7 +197,7 @@ pub fn begin(state: AppState, run: &Run) -> Result<Rc<RefCell<Writer>>, StoreErr
         .ok_or_else(|| StoreError::new("Error", "the file's bytes are no longer loaded"))?;
     let mut journal = Journal::new(
         &fingerprint,
-        &state.sheet.name.get_untracked().unwrap_or_default(),
+        &state.file.name.get_untracked().unwrap_or_default(),
         state
             .form
             .target

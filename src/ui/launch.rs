@@ -102,7 +102,7 @@ pub(super) fn last_run(state: &AppState) -> Option<Arc<PastRun>> {
 /// "Retry N failed rows" (issue 13): sends only the rows the last run against this
 /// server left failed, unknown or skipped by a stop; every other row is carried over.
 pub(super) fn retry(state: AppState) {
-    let (Some(last), Some(plan)) = (last_run(&state), state.plan.get_untracked()) else {
+    let (Some(last), Some(plan)) = (last_run(&state), state.plan.rows.get_untracked()) else {
         return;
     };
     let retry = RetryPlan::new(&last.plan, &last.rows, &plan);
@@ -140,11 +140,11 @@ fn launch(
     retry: Option<RetryPlan>,
     with_journal: bool,
 ) {
-    let Some(plan) = state.plan.get_untracked() else {
-        state.file_error.set(Some("Choose a file first.".into()));
+    let Some(plan) = state.plan.rows.get_untracked() else {
+        state.file.error.set(Some("Choose a file first.".into()));
         return;
     };
-    if let Some(busy) = state.sheet.busy.get_untracked() {
+    if let Some(busy) = state.file.busy.get_untracked() {
         state.announcement.set(format!(
             "Not started: the file is still being read ({}). Start again when it is done.",
             busy.what.to_lowercase()
@@ -192,7 +192,7 @@ fn launch(
         .settles_unknown()
         .then(|| kind.listing(&url, secrets.clone()))
         .flatten();
-    let mut run = Run::new(target, secrets, &plan, state.sheet.users(), config, now)
+    let mut run = Run::new(target, secrets, &plan, state.plan.users(), config, now)
         .with_jitter(Box::new(BrowserJitter))
         .with_wall_clock(js_sys::Date::now() as u64);
     if let Some(check) = state.findings.check.get_untracked().filter(|c| c.0 == url) {
@@ -374,7 +374,7 @@ fn record(
         return;
     };
     let input = state
-        .sheet
+        .plan
         .sheet
         .with_value(|sheet| sheet.as_ref().map(|s| (s.table.clone(), s.mapping.clone())));
     state.run.history.update(|h| {

@@ -52,8 +52,8 @@ pub fn confirm(table: &Table, guesses: &[Guess]) {
 /// The current mapping's guesses the admin has not confirmed (see
 /// `Mapping::open_guesses`), with the table.
 pub fn open_guesses<T>(state: AppState, then: impl FnOnce(&Table, &[Guess]) -> T) -> Option<T> {
-    let mapping = state.sheet.mapping.get_untracked();
-    state.sheet.sheet.with_value(|sheet| {
+    let mapping = state.plan.mapping.get_untracked();
+    state.plan.sheet.with_value(|sheet| {
         let table = &sheet.as_ref()?.table;
         let key = Mapping::memory_key(table);
         let confirmed: Vec<Guess> = CONFIRMED.with_borrow(|all| {
@@ -71,12 +71,11 @@ pub fn open_guesses<T>(state: AppState, then: impl FnOnce(&Table, &[Guess]) -> T
 /// `Mapping::guesses`: asked as a question), as (the column, the sentence). Recomputed
 /// when the file or the mapping changes.
 fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
-    let s = state.sheet;
     Memo::new(move |_| {
-        s.detected.track();
+        state.file.detected.track();
         // A guess confirmed when Start asked is no question once the run starts.
         state.run.active.track();
-        let mapping = s.mapping.get();
+        let mapping = state.plan.mapping.get();
         let guesses = open_guesses(state, |table, guesses| {
             guesses
                 .iter()
@@ -84,7 +83,7 @@ fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-        s.sheet.with_value(|sheet| {
+        state.plan.sheet.with_value(|sheet| {
             sheet.as_ref().map_or_else(Vec::new, |sheet| {
                 let table = &sheet.table;
                 guesses
@@ -194,16 +193,15 @@ fn NumberSetting(
 
 #[component]
 pub fn MappingPanel(state: AppState) -> impl IntoView {
-    let s = state.sheet;
-    let loaded = move || s.detected.get().is_some();
+    let loaded = move || state.file.detected.get().is_some();
     let close_calls = close_calls(state);
     let active = Signal::from(state.run.active);
-    let mapping_locked = Signal::derive(move || active.get() || s.busy.get().is_some());
+    let mapping_locked = Signal::derive(move || active.get() || state.file.busy.get().is_some());
     let fields = Signal::derive(move || state.form.target.with(|k| k.fields()));
     let set_mapping = Callback::new(move |(index, field): (usize, Option<Field>)| {
         // A guarded field the admin picks for a column is the admin's own say.
         if let Some(field) = field.filter(|f| GUARDED.contains(f)) {
-            s.sheet.with_value(|sheet| {
+            state.plan.sheet.with_value(|sheet| {
                 if let Some(sheet) = sheet {
                     confirm(
                         &sheet.table,
@@ -225,7 +223,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             "text/csv;charset=utf-8",
             &kind.template(),
         ) {
-            state.file_error.set(Some(message));
+            state.file.error.set(Some(message));
         }
     };
     view! {
@@ -237,7 +235,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                 </p>
                 <div class="fields">
                     {move || {
-                        s.columns
+                        state.plan.columns
                             .get()
                             .into_iter()
                             .enumerate()
@@ -246,7 +244,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                                     <ColumnSelect
                                         index=index
                                         name=name
-                                        mapping=s.mapping
+                                        mapping=state.plan.mapping
                                         fields=fields
                                         locked=mapping_locked
                                         close_calls=close_calls
@@ -267,12 +265,12 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                     changed=replan
                     id="min-password"
                     label="Minimum password length"
-                    value=s.min_password
+                    value=state.plan.min_password
                     hint="no minimum"
                 />
             </div>
-            <Show when=move || s.settings_error.get().is_some()>
-                <p class="error" role="alert">{move || s.settings_error.get()}</p>
+            <Show when=move || state.plan.settings_error.get().is_some()>
+                <p class="error" role="alert">{move || state.plan.settings_error.get()}</p>
             </Show>
             <p class="hint">
                 "Defaults fill rows whose column is missing or empty. "

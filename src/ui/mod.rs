@@ -52,19 +52,32 @@ pub fn App() -> impl IntoView {
     // step come with the first file and stay (a file being replaced is not a new start).
     let had_file = RwSignal::new(false);
     Effect::new(move |_| {
-        if state.plan.with(Option::is_some) || state.sheet.busy.with(Option::is_some) {
+        if state.plan.rows.with(Option::is_some) || state.file.busy.with(Option::is_some) {
             had_file.set(true);
         }
     });
     let first_screen = move || !had_file.get();
     let active = Signal::from(state.run.active);
+    // A run going asks before the tab closes, and writes its journal's last page.
+    journal::install_leave_guard(state);
+    let resume_saved = Callback::new(move |key| resume::resume_saved(state, key));
+    let keys = rows_table::keys(state);
+    rows_table::follow_check(state);
     view! {
         <header class="masthead">
             <h1>"Roster"</h1>
             <p class="tagline">"Create user accounts in bulk from a spreadsheet. Everything runs in this tab: no server of ours sees your file or your passwords."</p>
         </header>
         <main class:first-screen=first_screen>
-            <file_step::FileStep state=state />
+            <file_step::FileStep
+                file=state.file
+                tally=state.plan.tally.into()
+                accept_dotless=state.plan.accept_dotless
+                active=active
+                actions=file_step::FileActions::of(state)
+            >
+                <mapping::MappingPanel state=state />
+            </file_step::FileStep>
             <connection::Connection
                 form=state.form
                 active=active
@@ -74,12 +87,40 @@ pub fn App() -> impl IntoView {
                 recheck=Callback::new(move |()| sheet::replan(state))
             />
             <diagnosis::DiagnosisPanel diagnosis=state.findings.diagnosis active=active />
-            <resume::ResumeOffer state=state />
+            <resume::ResumeOffer
+                offer=resume::offer(state)
+                elsewhere=Memo::new(move |_| tabs::running_elsewhere(state)).into()
+                starting=state.run.starting.into()
+                resume=resume_saved
+            />
             <import::Import state=state />
             <div class="rows-step" hidden=first_screen>
-                <rows_table::RowsTable state=state />
+                <rows_table::RowsTable
+                    table=rows_table::Table::of(state)
+                    keys=keys
+                    has_rows=Signal::derive(move || {
+                        state.plan.rows.with(|p| p.as_ref().is_some_and(|p| !p.is_empty()))
+                    })
+                    tally=state.plan.tally.into()
+                    editor=ViewFn::from(move || {
+                        state
+                            .selection
+                            .editing
+                            .get()
+                            .filter(|_| !state.run.active.get())
+                            .map(|row| view! { <row_editor::RowEditor state=state row=row keys=keys /> })
+                    })
+                >
+                    <bulk::BulkBar state=state />
+                </rows_table::RowsTable>
             </div>
-            <resume::SavedRuns state=state />
+            <resume::SavedRuns
+                list=resume::saved_runs(state)
+                active=active
+                starting=state.run.starting.into()
+                resume=resume_saved
+                delete=Callback::new(move |key: String| resume::delete_saved(state, &key))
+            />
         </main>
     }
 }

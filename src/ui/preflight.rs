@@ -29,8 +29,8 @@ fn run_check(state: AppState) {
     if checking.get_untracked() {
         return;
     }
-    let Some(plan) = state.plan.get_untracked() else {
-        state.file_error.set(Some("Choose a file first.".into()));
+    let Some(plan) = state.plan.rows.get_untracked() else {
+        state.file.error.set(Some("Choose a file first.".into()));
         return;
     };
     let secrets = match target_for(&state) {
@@ -107,15 +107,15 @@ fn run_check(state: AppState) {
 }
 
 fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
-    let Some(plan) = state.plan.get_untracked() else {
-        state.file_error.set(Some("Choose a file first.".into()));
+    let Some(plan) = state.plan.rows.get_untracked() else {
+        state.file.error.set(Some("Choose a file first.".into()));
         return;
     };
     match target_for(&state) {
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
             let fields = state.form.target.with_untracked(|k| k.template_fields());
-            let users = state.sheet.users();
+            let users = state.plan.users();
             let found = accounts(&fields, &plan, &users, PREVIEW_ROWS);
             if found.ready == 0 {
                 state.findings.check_summary.set(vec![
@@ -151,14 +151,14 @@ pub fn Preflight(state: AppState) -> impl IntoView {
     let ready = move || {
         !state.run.active.get()
             && !state.run.starting.get()
-            && state.plan.get().is_some()
-            && state.sheet.busy.get().is_none()
+            && state.plan.rows.get().is_some()
+            && state.file.busy.get().is_none()
     };
     let idle = move || ready() && !checking.get();
     view! {
         // Before a file exists there is nothing to check or preview: the first screen
         // leaves it out.
-        <Show when=move || state.plan.with(Option::is_some)>
+        <Show when=move || state.plan.rows.with(Option::is_some)>
             <div class="preflight">
                 <div class="actions">
                     <button

@@ -13,7 +13,7 @@ pub fn begin(state: AppState, target: &str, server_url: &str, run_now_ms: u64) {
     state.run.info.set(Some(RunInfo {
         target: target.to_owned(),
         server_url: server_url.to_owned(),
-        file_name: state.sheet.name.get_untracked().unwrap_or_default(),
+        file_name: state.file.name.get_untracked().unwrap_or_default(),
         started_wall_ms: js_sys::Date::now(),
         started_run_ms: run_now_ms,
         ended_wall_ms: None,
@@ -34,7 +34,7 @@ fn info(state: AppState, target: &str) -> RunInfo {
     state.run.info.get_untracked().unwrap_or_else(|| RunInfo {
         target: target.to_owned(),
         server_url: state.form.server_url.get_untracked().trim().to_owned(),
-        file_name: state.sheet.name.get_untracked().unwrap_or_default(),
+        file_name: state.file.name.get_untracked().unwrap_or_default(),
         started_wall_ms: js_sys::Date::now(),
         started_run_ms: now_ms(),
         ended_wall_ms: None,
@@ -51,8 +51,10 @@ pub enum Report {
 
 /// Downloads one of the run's reports.
 pub fn save(state: AppState, kind: Report) {
-    let (Some(plan), Some(run)) = (state.plan.get_untracked(), state.run.current.get_value())
-    else {
+    let (Some(plan), Some(run)) = (
+        state.plan.rows.get_untracked(),
+        state.run.current.get_value(),
+    ) else {
         return;
     };
     let Ok(run) = run.try_borrow() else {
@@ -61,7 +63,7 @@ pub fn save(state: AppState, kind: Report) {
     let target = run.target_name();
     let info = info(state, target);
     let rows = run.rows();
-    let made = state.sheet.sheet.with_value(|sheet| {
+    let made = state.plan.sheet.with_value(|sheet| {
         let input = sheet
             .as_ref()
             .filter(|s| s.table.records.len() == rows.len())

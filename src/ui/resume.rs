@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 use roster_core::run::journal::Head;
 use roster_core::run::tabs::{saved_run, SavedRun};
+use roster_core::run::StatusCounts;
 use roster_core::Status;
 
 use super::state::{AppState, RunView};
@@ -20,7 +21,7 @@ pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.id().to_owned());
     state.run.journals.get();
-    let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()))?;
+    let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {
         return None;
     }
@@ -45,7 +46,11 @@ fn when(ms: f64) -> String {
 }
 
 pub(crate) fn summary(j: &Head) -> String {
-    let counts = j.counts();
+    counts_summary(&j.counts())
+}
+
+/// A saved run's rows in words: "3 created, 1 failed, 6 not sent yet".
+pub fn counts_summary(counts: &StatusCounts) -> String {
     let mut parts: Vec<String> = [
         Status::Created,
         Status::Exists,
@@ -65,6 +70,56 @@ pub(crate) fn summary(j: &Head) -> String {
     parts.join(", ")
 }
 
+/// What the resume offer says of the loaded file's unfinished run, started `when`:
+/// that it goes on in another tab, that resuming sends only what is still open, or why
+/// it cannot be resumed (`refusal`).
+pub fn offer_text(elsewhere: bool, when: &str, so_far: &str, refusal: Option<&str>) -> String {
+    if elsewhere {
+        return format!("{} So far: {so_far}.", super::tabs::ELSEWHERE);
+    }
+    match refusal {
+        None => format!(
+            "This file was imported to this server before ({when}) and the run did not finish: {so_far}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first."
+        ),
+        Some(why) => format!(
+            "This file was imported to this server before ({when}) and the run did not finish: {so_far}. It cannot be resumed: {why}. Check on the server which accounts exist before sending the file again; delete the saved run under Saved runs when done."
+        ),
+    }
+}
+
+/// How a saved run can be resumed, after its line in Saved runs (empty when it is
+/// offered there, or over).
+pub fn how_to_resume(resumable: SavedRun, file: &str, target: &str, url: &str) -> String {
+    match resumable {
+        SavedRun::Ended | SavedRun::Here => String::new(),
+        SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
+        SavedRun::FileLoaded => format!(
+            " To resume it, choose the target {target} and enter the Server URL {url} (and the login)."
+        ),
+        SavedRun::NotLoaded => format!(
+            " To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."
+        ),
+    }
+}
+
+/// A saved run's line in Saved runs.
+pub fn saved_line(
+    file: &str,
+    target: &str,
+    url: &str,
+    when: &str,
+    resumable: SavedRun,
+    counts: &str,
+) -> String {
+    let how = how_to_resume(resumable, file, target, url);
+    let ended = if resumable == SavedRun::Ended {
+        "ended"
+    } else {
+        "interrupted"
+    };
+    format!("{file} → {target} {url}, {when} ({ended}): {counts}.{how}")
+}
+
 /// Resumes the run saved under `key`, under its lock (`super::tabs::guarded`): the
 /// journal is read once the lock is held.
 pub(crate) fn resume_saved(state: AppState, key: String) {
@@ -78,12 +133,15 @@ pub(crate) fn resume_saved(state: AppState, key: String) {
     });
 }
 
-#[component]
-pub fn ResumeOffer(state: AppState) -> impl IntoView {
-    super::journal::install_leave_guard(state);
-    // The matching journal, and why it cannot be resumed if it cannot (a stale or
-    // foreign page, a damaged one: never resumed from a mix).
-    let offer = Memo::new(move |_| {
+/// The unfinished run the loaded file offers to resume: its key, its head, and why it
+/// cannot be resumed if it cannot.
+pub type Offer = (String, Head, Option<String>);
+
+/// The resume offer of the moment: the matching journal, and why it cannot be resumed if
+/// it cannot (a stale or foreign page, a damaged one: never resumed from a mix). None
+/// while a run is going or over.
+pub fn offer(state: AppState) -> Memo<Option<Offer>> {
+    Memo::new(move |_| {
         if state.run.active.get()
             || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed)
         {
@@ -92,37 +150,37 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
         let (key, head) = matching(state)?;
         let refusal = store::load(&key).err().map(|r| r.to_string());
         Some((key, head, refusal))
-    });
-    let elsewhere = Memo::new(move |_| super::tabs::running_elsewhere(state));
+    })
+}
+
+/// "Resume previous run": `offer` (see [`offer`]), which another tab may be running
+/// (`elsewhere`); `resume` resumes the run saved under a key.
+#[component]
+pub fn ResumeOffer(
+    offer: Memo<Option<Offer>>,
+    elsewhere: Signal<bool>,
+    starting: Signal<bool>,
+    resume: Callback<String>,
+) -> impl IntoView {
     view! {
         <Show when=move || offer.get().is_some()>
             <div class="resume-offer" role="region" aria-label="Previous run">
                 <p>
-                    {move || offer.get().map(|(_, j, refusal)| if elsewhere.get() { format!(
-                        "{} So far: {}.",
-                        super::tabs::ELSEWHERE,
-                        summary(&j),
-                    ) } else { match refusal {
-                        None => format!(
-                            "This file was imported to this server before ({}) and the run did not finish: {}. Resuming sends only what is still open; created and existing rows are not sent again, and rows whose answer was lost are checked first.",
-                            when(j.started_at),
-                            summary(&j),
-                        ),
-                        Some(why) => format!(
-                            "This file was imported to this server before ({}) and the run did not finish: {}. It cannot be resumed: {why}. Check on the server which accounts exist before sending the file again; delete the saved run under Saved runs when done.",
-                            when(j.started_at),
-                            summary(&j),
-                        ),
-                    } })}
+                    {move || offer.get().map(|(_, j, refusal)| offer_text(
+                        elsewhere.get(),
+                        &when(j.started_at),
+                        &summary(&j),
+                        refusal.as_deref(),
+                    ))}
                 </p>
                 <Show when=move || !elsewhere.get() && offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
                     <div class="actions">
                         <button
                             class="primary"
-                            disabled=move || state.run.starting.get()
+                            disabled=move || starting.get()
                             on:click=move |_| {
                                 if let Some((key, _, _)) = offer.get_untracked() {
-                                    resume_saved(state, key);
+                                    resume.run(key);
                                 }
                             }
                         >
@@ -135,17 +193,26 @@ pub fn ResumeOffer(state: AppState) -> impl IntoView {
     }
 }
 
-#[component]
-/// The run journals kept in this browser, each with a Delete button; an interrupted one
-/// says how to resume it, and offers Resume when its file, target and server are loaded.
-pub fn SavedRuns(state: AppState) -> impl IntoView {
-    let journals = state.run.journals;
-    let active = Signal::from(state.run.active);
-    let list = Memo::new(move |_| {
-        journals.get();
-        active.get();
+/// A saved run as Saved runs lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Saved {
+    pub key: String,
+    pub file: String,
+    pub target: String,
+    /// The server's address without any user name or password in it.
+    pub url: String,
+    pub started: f64,
+    pub resumable: SavedRun,
+    pub counts: String,
+}
+
+/// The saved runs of the moment, with what each offers given the loaded file and form.
+pub fn saved_runs(state: AppState) -> Memo<Vec<Saved>> {
+    Memo::new(move |_| {
+        state.run.journals.get();
+        state.run.active.get();
         let fingerprint = super::journal::known_fingerprint(state);
-        let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()));
+        let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()));
         let url = state.form.server_url.get();
         let target = state.form.target.with(|k| k.id().to_owned());
         store::list()
@@ -159,54 +226,61 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                     same_file,
                     j.matches(&j.fingerprint, &target, &url),
                 );
-                (
+                Saved {
                     key,
-                    j.file_name.clone(),
-                    j.target.clone(),
-                    roster_core::run::journal::strip_userinfo(&j.server_url),
-                    j.started_at,
+                    file: j.file_name.clone(),
+                    target: j.target.clone(),
+                    url: roster_core::run::journal::strip_userinfo(&j.server_url),
+                    started: j.started_at,
                     resumable,
-                    summary(&j),
-                )
+                    counts: summary(&j),
+                }
             })
-            .collect::<Vec<_>>()
-    });
+            .collect()
+    })
+}
+
+/// Deletes the run journal saved under `key`; the lists read again.
+pub fn delete_saved(state: AppState, key: &str) {
+    store::remove(key);
+    state.run.journals.update(|v| *v += 1);
+}
+
+/// The run journals kept in this browser (`list`, see [`saved_runs`]), each with a
+/// Delete button; an interrupted one says how to resume it, and offers Resume when its
+/// file, target and server are loaded.
+#[component]
+pub fn SavedRuns(
+    list: Memo<Vec<Saved>>,
+    active: Signal<bool>,
+    starting: Signal<bool>,
+    resume: Callback<String>,
+    delete: Callback<String>,
+) -> impl IntoView {
     view! {
         <Show when=move || !list.get().is_empty()>
             <section class="step saved-runs" aria-labelledby="saved-runs">
                 <h2 id="saved-runs">"Saved runs"</h2>
                 <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address (without any user name or password in it), each row's status and the id the server gave each created row (for Matrix Synapse that is the user id, @name:server, which holds the row's user name). Never a password, key or token, and no other cell of the file."</p>
                 <ul aria-label="Saved runs">
-                    <For each=move || list.get() key=|item| (item.0.clone(), item.5, item.6.clone()) let:item>
+                    <For each=move || list.get() key=|item| (item.key.clone(), item.resumable, item.counts.clone()) let:item>
                         {
-                            let (key, file, target, url, started, resumable, counts) = item;
+                            let Saved { key, file, target, url, started, resumable, counts } = item;
                             let label = format!("Delete saved run of {file}");
                             let resume_label = format!("Resume saved run of {file}");
-                            let how = match resumable {
-                                SavedRun::Ended => String::new(),
-                                SavedRun::Elsewhere => " Running in another tab of this browser now.".to_owned(),
-                                SavedRun::Here => String::new(),
-                                SavedRun::FileLoaded => format!(" To resume it, choose the target {target} and enter the Server URL {url} (and the login)."),
-                                SavedRun::NotLoaded => format!(" To resume it, choose or drop the same file ({file}) again, with the target {target} and the Server URL {url}."),
-                            };
-                            let ended = resumable == SavedRun::Ended;
                             let elsewhere = resumable == SavedRun::Elsewhere;
                             let here = resumable == SavedRun::Here;
                             let resume_key = key.clone();
                             view! {
                                 <li>
-                                    <span>{format!(
-                                        "{file} → {target} {url}, {} ({}): {counts}.{how}",
-                                        when(started),
-                                        if ended { "ended" } else { "interrupted" },
-                                    )}</span>
+                                    <span>{saved_line(&file, &target, &url, &when(started), resumable, &counts)}</span>
                                     " "
                                     {here.then(|| view! {
                                         <button
                                             class="primary"
                                             aria-label=resume_label
-                                            disabled=move || active.get() || state.run.starting.get()
-                                            on:click=move |_| resume_saved(state, resume_key.clone())
+                                            disabled=move || active.get() || starting.get()
+                                            on:click=move |_| resume.run(resume_key.clone())
                                         >
                                             "Resume"
                                         </button>
@@ -215,10 +289,7 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                                     <button
                                         aria-label=label
                                         disabled=move || active.get() || elsewhere
-                                        on:click=move |_| {
-                                            store::remove(&key);
-                                            journals.update(|v| *v += 1);
-                                        }
+                                        on:click=move |_| delete.run(key.clone())
                                     >
                                         "Delete"
                                     </button>
@@ -229,5 +300,63 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
                 </ul>
             </section>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counts_name_each_outcome_then_what_is_left() {
+        let mut c = StatusCounts::default();
+        assert_eq!(counts_summary(&c), "");
+        c.add(Status::Pending, 6);
+        c.add(Status::Failed, 1);
+        c.add(Status::Created, 3);
+        assert_eq!(counts_summary(&c), "3 created, 1 failed, 6 not sent yet");
+        c.add(Status::Unknown, 2);
+        c.add(Status::Exists, 1);
+        assert_eq!(
+            counts_summary(&c),
+            "3 created, 1 exists, 2 unknown, 1 failed, 6 not sent yet"
+        );
+    }
+
+    #[test]
+    fn the_offer_says_what_resuming_does_or_why_it_cannot() {
+        let ok = offer_text(false, "12/1/2026, 3:04:05 PM", "3 created", None);
+        assert!(ok.starts_with("This file was imported to this server before (12/1/2026, 3:04:05 PM) and the run did not finish: 3 created. Resuming sends only what is still open"), "{ok}");
+        let refused = offer_text(false, "then", "3 created", Some("a page is missing"));
+        assert!(
+            refused.contains("It cannot be resumed: a page is missing."),
+            "{refused}"
+        );
+        assert!(!refused.contains("Resuming sends"), "{refused}");
+        let elsewhere = offer_text(true, "then", "3 created", Some("ignored"));
+        assert_eq!(
+            elsewhere,
+            format!("{} So far: 3 created.", crate::ui::tabs::ELSEWHERE)
+        );
+    }
+
+    #[test]
+    fn a_saved_run_says_how_to_resume_it() {
+        let line = |r| saved_line("a.csv", "Mail server", "https://x", "then", r, "1 created");
+        assert_eq!(
+            line(SavedRun::Ended),
+            "a.csv → Mail server https://x, then (ended): 1 created."
+        );
+        assert_eq!(
+            line(SavedRun::Here),
+            "a.csv → Mail server https://x, then (interrupted): 1 created."
+        );
+        assert!(line(SavedRun::Elsewhere).ends_with(" Running in another tab of this browser now."));
+        assert!(line(SavedRun::FileLoaded).ends_with(
+            " To resume it, choose the target Mail server and enter the Server URL https://x (and the login)."
+        ));
+        assert!(line(SavedRun::NotLoaded).ends_with(
+            " To resume it, choose or drop the same file (a.csv) again, with the target Mail server and the Server URL https://x."
+        ));
     }
 }

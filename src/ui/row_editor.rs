@@ -14,9 +14,9 @@ use super::state::AppState;
 
 /// Each column's problems in row `row`, in words (empty for a column without one).
 fn problems_by_column(state: AppState, row: usize, columns: usize) -> Vec<String> {
-    let mapping = state.sheet.mapping.get_untracked();
+    let mapping = state.plan.mapping.get_untracked();
     let mut by_column = vec![String::new(); columns];
-    state.plan.with_untracked(|p| {
+    state.plan.rows.with_untracked(|p| {
         if let Some(planned) = p.as_ref().and_then(|p| p.get(row)) {
             for problem in &planned.problems {
                 let column = problem.field.and_then(|f| mapping.column_of(f));
@@ -34,11 +34,10 @@ fn problems_by_column(state: AppState, row: usize, columns: usize) -> Vec<String
 
 #[component]
 pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
-    let s = state.sheet;
     // Closing the editor gives the focus back to the row's Edit button.
     let close = move || {
-        s.editing.set(None);
-        focus_row(state, keys, sheet::position(state, row), EDIT);
+        state.selection.editing.set(None);
+        focus_row(keys, sheet::position(state, row), EDIT);
     };
     // Opening it takes the focus to its first field with a problem, else its first.
     let form = NodeRef::<html::Form>::new();
@@ -53,8 +52,8 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
             let _ = input.focus();
         }
     });
-    let columns = s.columns.get_untracked();
-    let mapping = s.mapping.get_untracked();
+    let columns = state.plan.columns.get_untracked();
+    let mapping = state.plan.mapping.get_untracked();
     let secrets: Vec<bool> = (0..columns.len())
         .map(|c| {
             mapping
@@ -77,7 +76,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
     let bad = problems_by_column(state, row, columns.len());
     let drafts: Vec<RwSignal<String>> = originals.iter().cloned().map(RwSignal::new).collect();
     let problems = move || {
-        state.plan.with(|p| {
+        state.plan.rows.with(|p| {
             p.as_ref()
                 .and_then(|p| p.get(row))
                 .map(|r| r.message_with_notes(&r.problems_text()))
@@ -103,7 +102,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
             close();
         }
     };
-    let line = state.plan.with_untracked(|p| {
+    let line = state.plan.rows.with_untracked(|p| {
         p.as_ref()
             .and_then(|p| p.get(row))
             .map_or(row as u64 + 1, |r| r.line)

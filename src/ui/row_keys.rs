@@ -8,8 +8,7 @@ use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::sheet::{self, ROW_PX};
-use super::state::AppState;
+use super::sheet::{self, TableView, ROW_PX};
 
 /// The controls of a row the keyboard moves between (their `data-control`), in order.
 pub const SELECT: &str = "select";
@@ -26,12 +25,27 @@ const ORDER: [&str; 5] = [SELECT, CELL, PASSWORD, EXCLUDE, EDIT];
 pub struct Keys {
     pub wrap: NodeRef<html::Div>,
     pub pending: StoredValue<Option<usize>>,
+    /// The list the keys move through, and the window over it.
+    pub view: TableView,
+    /// Moves the window to a scroll position: (scroll top, viewport height).
+    pub scroll: Callback<(f64, f64)>,
+}
+
+impl Keys {
+    pub fn new(view: TableView, scroll: Callback<(f64, f64)>) -> Keys {
+        Keys {
+            wrap: NodeRef::new(),
+            pending: StoredValue::new(None),
+            view,
+            scroll,
+        }
+    }
 }
 
 /// Moves the focus to `control` of the row at list position `pos`: scrolls the window
 /// until that row is in view, then focuses the control once its slot shows the row.
 /// A row no longer listed (filtered out) leaves the focus on the table's box.
-pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'static str) {
+pub fn focus_row(keys: Keys, pos: Option<usize>, control: &'static str) {
     let Some(el) = keys.wrap.get_untracked() else {
         return;
     };
@@ -44,9 +58,10 @@ pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'sta
             .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
             .map_or(ROW_PX, |h| h.offset_height() as f64 + 1.0);
         let viewport = el.client_height() as f64;
-        if let Some(top) = sheet::reveal(state, pos, el.scroll_top() as f64, viewport, head) {
+        let listed = keys.view.listed.get_untracked();
+        if let Some(top) = sheet::reveal_at(listed, pos, el.scroll_top() as f64, viewport, head) {
             el.set_scroll_top(top.round() as i32);
-            sheet::scroll_to(state, el.scroll_top() as f64, viewport);
+            keys.scroll.run((el.scroll_top() as f64, viewport));
         }
     }
     // The slots take the new rows in render effects: focus after them.
@@ -89,54 +104,76 @@ pub fn focus_row(state: AppState, keys: Keys, pos: Option<usize>, control: &'sta
 
 /// Arrow keys on a row's control: ↑ ↓ (and Page Up, Page Down, Home, End) move to the
 /// same control on another row, scrolling the window; ← → move between the controls.
-pub fn on_row_key(
-    state: AppState,
-    keys: Keys,
-    k: usize,
-    control: &'static str,
-    ev: web_sys::KeyboardEvent,
-) {
-    let s = state.sheet;
-    let listed = s.listed.get_untracked();
+pub fn on_row_key(keys: Keys, k: usize, control: &'static str, ev: web_sys::KeyboardEvent) {
+    let listed = keys.view.listed.get_untracked();
     if listed == 0 || ev.alt_key() || ev.meta_key() || ev.shift_key() {
         return;
     }
     let here = keys
         .pending
         .get_value()
-        .unwrap_or(s.first.get_untracked() + k);
-    let page = keys.wrap.get_untracked().map_or(10, |el| {
-        ((el.client_height() as f64 / ROW_PX) as usize)
-            .saturating_sub(2)
-            .max(1)
-    });
-    let (pos, control) = match ev.key().as_str() {
-        "ArrowDown" => (here + 1, control),
-        "ArrowUp" => (here.saturating_sub(1), control),
-        "PageDown" => (here + page, control),
-        "PageUp" => (here.saturating_sub(page), control),
-        "Home" => (0, control),
-        "End" => (listed - 1, control),
+        .unwrap_or(keys.view.first.get_untracked() + k);
+    let page = keys
+        .wrap
+        .get_untracked()
+        .map_or(10, |el| sheet::page_rows(el.client_height() as f64));
+    match key_move(&ev.key(), here, listed, page, control) {
+        None => {}
+        Some(Move::Across(next)) => {
+            ev.prevent_default();
+            // The row is on screen: focus its control now, so that a second key pressed
+            // at once starts from there (not from the control still focused until the
+            // next frame).
+            if keys.pending.get_value().is_none() && focus_in_row(&ev, next) {
+                return;
+            }
+            focus_row(keys, Some(here.min(listed - 1)), next);
+        }
+        Some(Move::To(pos)) => {
+            ev.prevent_default();
+            focus_row(keys, Some(pos), control);
+        }
+    }
+}
+
+/// Where a key on a row's control takes the focus.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Move {
+    /// The same control on the row at this list position.
+    To(usize),
+    /// Another control of the same row.
+    Across(&'static str),
+}
+
+/// The move a key makes from `control` on list position `here` of `listed` rows (at
+/// least one), `page` rows to a page; `None` for keys the table leaves alone.
+pub fn key_move(
+    key: &str,
+    here: usize,
+    listed: usize,
+    page: usize,
+    control: &'static str,
+) -> Option<Move> {
+    let last = listed.saturating_sub(1);
+    let to = |pos: usize| Some(Move::To(pos.min(last)));
+    match key {
+        "ArrowDown" => to(here.saturating_add(1)),
+        "ArrowUp" => to(here.saturating_sub(1)),
+        "PageDown" => to(here.saturating_add(page)),
+        "PageUp" => to(here.saturating_sub(page)),
+        "Home" => to(0),
+        "End" => to(last),
         "ArrowLeft" | "ArrowRight" => {
             let at = ORDER.iter().position(|c| *c == control).unwrap_or(0);
-            let next = if ev.key() == "ArrowLeft" {
+            let next = if key == "ArrowLeft" {
                 at.saturating_sub(1)
             } else {
                 (at + 1).min(ORDER.len() - 1)
             };
-            // The row is on screen: focus its control now, so that a second key pressed
-            // at once starts from there (not from the control still focused until the
-            // next frame).
-            if keys.pending.get_value().is_none() && focus_in_row(&ev, ORDER[next]) {
-                ev.prevent_default();
-                return;
-            }
-            (here, ORDER[next])
+            Some(Move::Across(ORDER[next]))
         }
-        _ => return,
-    };
-    ev.prevent_default();
-    focus_row(state, keys, Some(pos.min(listed - 1)), control);
+        _ => None,
+    }
 }
 
 /// Focuses `control` in the same table row as the event's target, if it is there and
@@ -155,5 +192,55 @@ fn focus_in_row(ev: &web_sys::KeyboardEvent, control: &str) -> bool {
     match target {
         Some(t) if !t.has_attribute("disabled") => t.focus().is_ok(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn up_and_down_move_the_same_control_within_the_list() {
+        assert_eq!(key_move("ArrowDown", 3, 10, 5, CELL), Some(Move::To(4)));
+        assert_eq!(key_move("ArrowDown", 9, 10, 5, CELL), Some(Move::To(9)));
+        assert_eq!(key_move("ArrowUp", 0, 10, 5, CELL), Some(Move::To(0)));
+        assert_eq!(key_move("PageDown", 3, 10, 5, CELL), Some(Move::To(8)));
+        assert_eq!(key_move("PageDown", 7, 10, 5, CELL), Some(Move::To(9)));
+        assert_eq!(key_move("PageUp", 3, 10, 5, CELL), Some(Move::To(0)));
+        assert_eq!(key_move("Home", 7, 10, 5, CELL), Some(Move::To(0)));
+        assert_eq!(key_move("End", 2, 10, 5, CELL), Some(Move::To(9)));
+        // A position past the list (the list shrank under a pending move) is clamped.
+        assert_eq!(key_move("ArrowUp", 40, 10, 5, CELL), Some(Move::To(9)));
+    }
+
+    #[test]
+    fn left_and_right_walk_the_row_and_stop_at_its_ends() {
+        assert_eq!(
+            key_move("ArrowRight", 0, 1, 5, SELECT),
+            Some(Move::Across(CELL))
+        );
+        assert_eq!(
+            key_move("ArrowRight", 0, 1, 5, CELL),
+            Some(Move::Across(PASSWORD))
+        );
+        assert_eq!(
+            key_move("ArrowRight", 0, 1, 5, EDIT),
+            Some(Move::Across(EDIT))
+        );
+        assert_eq!(
+            key_move("ArrowLeft", 0, 1, 5, EXCLUDE),
+            Some(Move::Across(PASSWORD))
+        );
+        assert_eq!(
+            key_move("ArrowLeft", 0, 1, 5, SELECT),
+            Some(Move::Across(SELECT))
+        );
+    }
+
+    #[test]
+    fn other_keys_are_left_to_the_control() {
+        for key in ["Enter", " ", "Tab", "F2", "a", "Escape"] {
+            assert_eq!(key_move(key, 2, 10, 5, CELL), None, "{key}");
+        }
     }
 }

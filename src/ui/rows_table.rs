@@ -4,34 +4,28 @@
 //! user fixes rows here: edit an address in its cell or a row in the editor, exclude a
 //! row, show only rows with problems, and act on every listed row at once (`bulk`).
 
-use leptos::html;
 use leptos::prelude::*;
+
+use roster_core::input::plan::Tally;
 use roster_core::Status;
 
-use super::bulk::BulkBar;
-use super::cell::{edit_cell, Cell};
-use super::row_editor::RowEditor;
+use super::cell::{edit_cell, Cell, Cells};
 use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
-use super::sheet::{self, SlotView, ROW_PX, SLOTS};
+use super::sheet::{self, Selection, SlotView, TableView};
 use super::state::AppState;
 
 /// Slot `k` of the window: it shows the row at list position `first + k`, and tells
 /// assistive technology where that row sits in the whole list (`aria-rowindex`).
-fn slot_row(
-    state: AppState,
-    keys: Keys,
-    k: usize,
-    slot: RwSignal<Option<SlotView>>,
-) -> impl IntoView {
+fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) -> impl IntoView {
     let present = Memo::new(move |_| slot.with(Option::is_some));
     let get =
         move |f: fn(&SlotView) -> String| slot.with(|s| s.as_ref().map(f).unwrap_or_default());
     // One numbering everywhere: the input line the row starts on (as in the reports).
     let number = move || slot.with(|s| s.as_ref().map_or(0, |s| s.line));
-    let locked = move || state.run.active.get();
+    let locked = move || t.cells.active.get();
     view! {
         <Show when=move || present.get()>
-            <tr aria-rowindex=move || (state.sheet.first.get() + k + 2).to_string() class=move || {
+            <tr aria-rowindex=move || (t.view.first.get() + k + 2).to_string() class=move || {
                 get(|s| {
                     format!(
                         "status-{}{}{}",
@@ -46,17 +40,17 @@ fn slot_row(
                     <input
                         type="checkbox"
                         data-control=SELECT
-                        on:keydown=move |ev| on_row_key(state, keys, k, SELECT, ev)
+                        on:keydown=move |ev| on_row_key(keys, k, SELECT, ev)
                         aria-label=move || format!("Select line {}", number())
                         disabled=locked
                         prop:checked=move || {
                             let i = slot.with(|s| s.as_ref().map(|s| s.index));
-                            i.is_some_and(|i| state.sheet.selected.with(|set| set.contains(&i)))
+                            i.is_some_and(|i| t.selection.selected.with(|set| set.contains(&i)))
                         }
                         on:change=move |ev| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
                                 let on = event_target_checked(&ev);
-                                state.sheet.selected.update(|set| {
+                                t.selection.selected.update(|set| {
                                     if on {
                                         set.insert(i);
                                     } else {
@@ -67,8 +61,8 @@ fn slot_row(
                         }
                     />
                 </td>
-                {edit_cell(state, keys, k, slot, Cell::Email)}
-                {edit_cell(state, keys, k, slot, Cell::Password)}
+                {edit_cell(t.cells, keys, k, slot, Cell::Email)}
+                {edit_cell(t.cells, keys, k, slot, Cell::Password)}
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
@@ -82,13 +76,13 @@ fn slot_row(
                     <input
                         type="checkbox"
                         data-control=EXCLUDE
-                        on:keydown=move |ev| on_row_key(state, keys, k, EXCLUDE, ev)
+                        on:keydown=move |ev| on_row_key(keys, k, EXCLUDE, ev)
                         aria-label=move || format!("Exclude line {}", number())
                         disabled=locked
                         prop:checked=move || slot.with(|s| s.as_ref().is_some_and(|s| s.excluded))
                         on:change=move |ev| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
-                                sheet::set_excluded(state, i, event_target_checked(&ev));
+                                t.exclude.run((i, event_target_checked(&ev)));
                             }
                         }
                     />
@@ -98,12 +92,12 @@ fn slot_row(
                         type="button"
                         class="small"
                         data-control=EDIT
-                        on:keydown=move |ev| on_row_key(state, keys, k, EDIT, ev)
+                        on:keydown=move |ev| on_row_key(keys, k, EDIT, ev)
                         aria-label=move || format!("Edit line {}", number())
                         disabled=locked
                         on:click=move |_| {
                             if let Some(i) = slot.with_untracked(|s| s.as_ref().map(|s| s.index)) {
-                                state.sheet.editing.set(Some(i));
+                                t.selection.editing.set(Some(i));
                             }
                         }
                     >
@@ -115,45 +109,91 @@ fn slot_row(
     }
 }
 
-#[component]
-pub fn RowsTable(state: AppState) -> impl IntoView {
-    let s = state.sheet;
-    let wrap = NodeRef::<html::Div>::new();
-    let keys = Keys {
-        wrap,
-        pending: StoredValue::new(None),
-    };
-    let has_rows = move || {
-        state
-            .plan
-            .with(|p| p.as_ref().is_some_and(|p| !p.is_empty()))
-    };
-    let on_scroll = move |_| {
-        if let Some(el) = wrap.get_untracked() {
-            sheet::scroll_to(state, el.scroll_top() as f64, el.client_height() as f64);
+/// What the rows table reads, and what it asks of the page.
+#[derive(Clone, Copy)]
+pub struct Table {
+    pub view: TableView,
+    pub selection: Selection,
+    pub cells: Cells,
+    /// Excludes a row, or takes it back: (row, excluded).
+    pub exclude: Callback<(usize, bool)>,
+    /// "Only rows with problems or warnings".
+    pub only_problems: Callback<bool>,
+    /// "Show status".
+    pub status_filter: Callback<Option<Status>>,
+}
+
+impl Table {
+    pub fn of(state: AppState) -> Table {
+        Table {
+            view: state.view,
+            selection: state.selection,
+            cells: Cells {
+                mapping: state.plan.mapping,
+                editing: state.selection.cell_editing,
+                active: state.run.active.into(),
+                edit: Callback::new(move |(row, column, value): (usize, usize, String)| {
+                    sheet::edit(state, row, column, &value)
+                }),
+            },
+            exclude: Callback::new(move |(i, on)| sheet::set_excluded(state, i, on)),
+            only_problems: Callback::new(move |on| sheet::set_only_problems(state, on)),
+            status_filter: Callback::new(move |status| sheet::set_status_filter(state, status)),
         }
-    };
-    let top_space = move || format!("{}px", super::fixed(s.top_px.get(), 3));
-    let bottom_space = move || {
-        let listed = s.listed.get();
-        let rendered = listed.saturating_sub(s.first.get()).min(SLOTS) as f64 * ROW_PX;
-        let rest = sheet::scroll_height(listed) - s.top_px.get() - rendered;
-        format!("{}px", super::fixed(rest.max(0.0), 3))
-    };
-    // The check's findings (unregistered domains) show on the rows: refresh them when a
-    // check ends or the server changes.
-    // The problems filter lists the warned rows too, so it is worked out again.
+    }
+}
+
+/// The keyboard's way through the table (`row_keys`), scrolling the page's window.
+pub fn keys(state: AppState) -> Keys {
+    Keys::new(
+        state.view,
+        Callback::new(move |(top, viewport)| sheet::scroll_to(state, top, viewport)),
+    )
+}
+
+/// The check's findings (unregistered domains) show on the rows: refresh them when a
+/// check ends or the server changes. The problems filter lists the warned rows too, so
+/// it is worked out again.
+pub fn follow_check(state: AppState) {
     Effect::new(move |_| {
         state.findings.check.track();
         state.form.server_url.track();
-        if s.only_problems.get_untracked() {
+        if state.view.only_problems.get_untracked() {
             sheet::refilter(state);
         } else {
             sheet::refresh_slots(state);
         }
     });
+}
+
+/// Step 4. `editor` shows the row editor when a row is being edited; `children` is the
+/// bar that acts on the listed or selected rows.
+#[component]
+pub fn RowsTable(
+    table: Table,
+    keys: Keys,
+    has_rows: Signal<bool>,
+    tally: Signal<Tally>,
+    editor: ViewFn,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let t = table;
+    let s = t.view;
+    let editor = StoredValue::new(editor);
+    let wrap = keys.wrap;
+    let on_scroll = move |_| {
+        if let Some(el) = wrap.get_untracked() {
+            keys.scroll
+                .run((el.scroll_top() as f64, el.client_height() as f64));
+        }
+    };
+    let top_space = move || format!("{}px", super::fixed(s.top_px.get(), 3));
+    let bottom_space = move || {
+        let rest = sheet::bottom_px(s.listed.get(), s.first.get(), s.top_px.get());
+        format!("{}px", super::fixed(rest, 3))
+    };
     let counts = move || {
-        let t = s.tally.get();
+        let t = tally.get();
         format!(
             "{} valid · {} invalid · {} excluded",
             t.valid, t.invalid, t.excluded
@@ -163,7 +203,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
         <section class="step" aria-labelledby="step-rows">
             <h2 id="step-rows">"4. Rows"</h2>
             <Show
-                when=has_rows
+                when=move || has_rows.get()
                 fallback=|| view! { <p class="hint">"The file's rows appear here once it is loaded."</p> }
             >
                 <div class="rows-bar">
@@ -173,7 +213,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                             type="checkbox"
                             prop:checked=move || s.only_problems.get()
                             on:change=move |ev| {
-                                sheet::set_only_problems(state, event_target_checked(&ev));
+                                t.only_problems.run(event_target_checked(&ev));
                                 if let Some(el) = wrap.get_untracked() {
                                     el.set_scroll_top(0);
                                 }
@@ -186,32 +226,21 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                         id="status-filter"
                         prop:value=move || s.status_filter.get().map_or("all", |st| st.word())
                         on:change=move |ev| {
-                            let word = event_target_value(&ev);
-                            let status = [Status::Pending, Status::Sending]
-                                .into_iter()
-                                .chain(Status::FINAL)
-                                .find(|st| st.word() == word);
-                            sheet::set_status_filter(state, status);
+                            let status = sheet::status_named(&event_target_value(&ev));
+                            t.status_filter.run(status);
                             if let Some(el) = wrap.get_untracked() {
                                 el.set_scroll_top(0);
                             }
                         }
                     >
                         <option value="all">"all"</option>
-                        {[Status::Pending, Status::Sending]
-                            .into_iter()
-                            .chain(Status::FINAL)
+                        {sheet::status_choices()
                             .map(|st| view! { <option value=st.word()>{st.word()}</option> })
                             .collect_view()}
                     </select>
                 </div>
-                <BulkBar state=state />
-                {move || {
-                    s.editing
-                        .get()
-                        .filter(|_| !state.run.active.get())
-                        .map(|row| view! { <RowEditor state=state row=row keys=keys /> })
-                }}
+                {children()}
+                {move || editor.with_value(ViewFn::run)}
                 // Focusable, so the keyboard can scroll it even when every row's control is
                 // disabled (mid-run).
                 <div
@@ -254,7 +283,7 @@ pub fn RowsTable(state: AppState) -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(state, keys, k, slot)).collect_view()}
+                            {s.slots.into_iter().enumerate().map(|(k, slot)| slot_row(t, keys, k, slot)).collect_view()}
                         </tbody>
                     </table>
                     <div class="spacer" style:height=bottom_space></div>

@@ -6,13 +6,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster_core::input::plan::PlannedRow;
 use roster_core::run::{Phase, Progress, Run, StatusCounts};
 use roster_core::targets::check::CheckReport;
 use roster_core::targets::send::{Secrets, Target};
 use roster_core::targets::{credentials, Settings, TargetKind};
 
-use super::sheet::model::SheetState;
+use super::sheet::model::{FileState, PlanState, Selection, TableView};
 
 /// Where the import stands, as the page shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,15 +106,19 @@ pub struct RunState {
     pub elsewhere: RwSignal<Vec<String>>,
 }
 
-/// The whole page's state, in groups. A component takes the groups (or signals) it
-/// shows; the page's actions (`sheet`, `launch`, `preflight`) take the whole of it.
+/// The whole page's state, in groups by concern. A component takes the groups (or
+/// signals) it shows; the page's actions (`sheet`, `launch`, `preflight`) take the whole
+/// of it.
 #[derive(Clone, Copy)]
 pub struct AppState {
-    /// The loaded file: reading settings, mapping, rules, and the table's row window.
-    pub sheet: SheetState,
-    /// The loaded file's rows, mapped and checked for the chosen target.
-    pub plan: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
-    pub file_error: RwSignal<Option<String>>,
+    /// The loaded file: its bytes, how it is read, the reading's progress.
+    pub file: FileState,
+    /// The file's rows as planned: columns, mapping, the core sheet, the rules' settings.
+    pub plan: PlanState,
+    /// The rows table: filters and the window of slots.
+    pub view: TableView,
+    /// The rows the user picked: ticked, in the editor, the cell being edited.
+    pub selection: Selection,
     pub form: TargetForm,
     pub tuning: Tuning,
     pub findings: Findings,
@@ -124,12 +127,19 @@ pub struct AppState {
     pub announcement: RwSignal<String>,
 }
 
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
 impl AppState {
     pub fn new() -> AppState {
         AppState {
-            sheet: SheetState::new(),
-            plan: RwSignal::new(None),
-            file_error: RwSignal::new(None),
+            file: FileState::new(),
+            plan: PlanState::new(),
+            view: TableView::new(),
+            selection: Selection::new(),
             form: TargetForm {
                 target: RwSignal::new(TargetKind::default()),
                 server_url: RwSignal::new(String::new()),

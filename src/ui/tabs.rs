@@ -52,7 +52,18 @@ fn ours() -> Vec<String> {
 fn lock_for(state: AppState, fingerprint: &str) -> String {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.id().to_owned());
-    lock_name(&key(fingerprint, &target, url.trim()))
+    run_lock(fingerprint, &target, &url)
+}
+
+/// The lock of a run of the file with this hash against `target` at `url` (as typed):
+/// the lock of its journal's key.
+pub fn run_lock(fingerprint: &str, target: &str, url: &str) -> String {
+    lock_name(&key(fingerprint, target, url.trim()))
+}
+
+/// What Start says when another tab holds the run's lock.
+pub fn not_started() -> String {
+    format!("Not started: {ELSEWHERE}")
 }
 
 /// Whether another tab is running the loaded file against the form's target and server
@@ -163,7 +174,7 @@ pub fn guarded(state: AppState, go: impl FnOnce() + 'static) {
         state.run.starting.set(false);
         match claim {
             Claim::Taken => {
-                state.announcement.set(format!("Not started: {ELSEWHERE}"));
+                state.announcement.set(not_started());
                 ANNOUNCED.with_borrow_mut(|a| {
                     if !a.contains(&lock) {
                         a.push(lock);
@@ -185,4 +196,25 @@ pub fn guarded(state: AppState, go: impl FnOnce() + 'static) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_lock_is_its_journal_lock() {
+        let lock = run_lock("abc", "keycloak", " https://x/ ");
+        assert_eq!(lock, lock_name(&key("abc", "keycloak", "https://x/")));
+        // Another file, target or server is another run.
+        assert_ne!(lock, run_lock("abd", "keycloak", "https://x/"));
+        assert_ne!(lock, run_lock("abc", "gitlab", "https://x/"));
+        assert_ne!(lock, run_lock("abc", "keycloak", "https://y/"));
+    }
+
+    #[test]
+    fn start_says_why_it_did_not_start() {
+        assert!(not_started().starts_with("Not started: This file is being imported"));
+        assert!(not_started().contains("Nothing is sent from this tab"));
+    }
 }

@@ -56,10 +56,10 @@ fn confirm_first_guess(state: AppState) {
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
 fn blocker(state: AppState, sendable: usize) -> Option<String> {
-    if state.plan.with(Option::is_none) {
+    if state.plan.rows.with(Option::is_none) {
         return Some("Choose a file first.".into());
     }
-    if let Some(busy) = state.sheet.busy.get() {
+    if let Some(busy) = state.file.busy.get() {
         return Some(format!("Wait: {}.", busy.what.to_lowercase()));
     }
     let url = state.form.server_url.get();
@@ -105,7 +105,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let save_report = Callback::new(move |kind: Report| reports::save(state, kind));
     let ask = RwSignal::new(None::<Ask>);
     let sendable = Memo::new(move |_| {
-        state.plan.with(|p| {
+        state.plan.rows.with(|p| {
             p.as_ref().map_or(0, |p| {
                 p.iter().filter(|r| !r.excluded && r.is_valid()).count()
             })
@@ -119,7 +119,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let held = move || state.run.active.get() || state.run.starting.get();
     // What the run history says about this file and server: rows to retry, rows done.
     let repeat = Memo::new(move |_| {
-        let plan = state.plan.get()?;
+        let plan = state.plan.rows.get()?;
         let url = state.form.server_url.get();
         let id = state.form.target.with(|k| k.id().to_owned());
         state.run.history.with(|h| {
@@ -255,7 +255,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let has_report = move || {
         !state.run.active.get()
             && state.run.view.get() != RunView::Idle
-            && state.plan.get().is_some()
+            && state.plan.rows.get().is_some()
     };
     view! {
         <div class="actions">

@@ -13,8 +13,9 @@ use crate::ui::state::AppState;
 pub fn listed_rows(state: AppState) -> Vec<usize> {
     let n = state
         .plan
+        .rows
         .with_untracked(|p| p.as_ref().map_or(0, |p| p.len()));
-    state.sheet.order.with_value(|o| match o {
+    state.view.order.with_value(|o| match o {
         Some(order) => order.clone(),
         None => (0..n).collect(),
     })
@@ -31,12 +32,12 @@ fn relist(state: AppState) {
 /// Excludes every listed row that is invalid. Returns how many were excluded.
 pub fn exclude_invalid(state: AppState) -> usize {
     let among = listed_rows(state);
-    let before = state.sheet.tally.get_untracked().excluded;
+    let before = state.plan.tally.get_untracked().excluded;
     change_rows(state, |sheet, rows, tally| {
         sheet.exclude_invalid(rows, tally, &among)
     });
     relist(state);
-    state.sheet.tally.get_untracked().excluded - before
+    state.plan.tally.get_untracked().excluded - before
 }
 
 /// Excludes every listed row whose address (or user name, where it identifies an
@@ -44,17 +45,17 @@ pub fn exclude_invalid(state: AppState) -> usize {
 /// rows were excluded.
 pub fn keep_first_duplicates(state: AppState) -> usize {
     let among = listed_rows(state);
-    let before = state.sheet.tally.get_untracked().excluded;
+    let before = state.plan.tally.get_untracked().excluded;
     change_rows(state, |sheet, rows, tally| {
         sheet.keep_first_among(rows, tally, &among)
     });
     relist(state);
-    state.sheet.tally.get_untracked().excluded - before
+    state.plan.tally.get_untracked().excluded - before
 }
 
 /// The rows a "Set" acts on: the selected ones, or else every listed row.
 pub fn rows_to_set(state: AppState) -> Vec<usize> {
-    let selected = state.sheet.selected.get_untracked();
+    let selected = state.selection.selected.get_untracked();
     if selected.is_empty() {
         listed_rows(state)
     } else {
@@ -66,14 +67,16 @@ pub fn rows_to_set(state: AppState) -> Vec<usize> {
 /// selected. A field no column feeds gets a column of its own, shown in the mapping and
 /// the row editor. Returns how many rows it set.
 pub fn set_field(state: AppState, field: Field, value: &str) -> usize {
-    let s = state.sheet;
     let among = rows_to_set(state);
-    let had_column = s.mapping.with_untracked(|m| m.column_of(field).is_some());
+    let had_column = state
+        .plan
+        .mapping
+        .with_untracked(|m| m.column_of(field).is_some());
     change_rows(state, |sheet, rows, tally| {
         sheet.set_field(rows, tally, &among, field, value)
     });
     if !had_column {
-        let found = s.sheet.with_value(|sh| {
+        let found = state.plan.sheet.with_value(|sh| {
             sh.as_ref().map(|sh| {
                 let names: Vec<String> = (0..sh.table.width)
                     .map(|i| match sh.table.header.as_ref().and_then(|h| h.get(i)) {
@@ -85,15 +88,16 @@ pub fn set_field(state: AppState, field: Field, value: &str) -> usize {
             })
         });
         if let Some((names, mapping)) = found {
-            s.columns.set(names);
-            s.mapping.set(mapping);
+            state.plan.columns.set(names);
+            state.plan.mapping.set(mapping);
         }
     }
     relist(state);
-    let width = s
+    let width = state
+        .plan
         .sheet
         .with_value(|sh| sh.as_ref().map_or(0, |sh| sh.table.width));
-    s.sheet.with_value(|sh| {
+    state.plan.sheet.with_value(|sh| {
         sh.as_ref().map_or(0, |sh| {
             among
                 .iter()
@@ -111,8 +115,8 @@ pub fn set_field(state: AppState, field: Field, value: &str) -> usize {
 /// The listed rows that are invalid, as CSV (see [`invalid_rows_csv`]).
 pub fn invalid_csv(state: AppState) -> Option<String> {
     let among = listed_rows(state);
-    let plan = state.plan.get_untracked()?;
-    state.sheet.sheet.with_value(|sh| {
+    let plan = state.plan.rows.get_untracked()?;
+    state.plan.sheet.with_value(|sh| {
         sh.as_ref()
             .and_then(|sh| invalid_rows_csv(&sh.table, &sh.mapping, &plan, &among))
     })

@@ -18,22 +18,21 @@ pub(crate) fn change_rows(
     state: AppState,
     f: impl FnOnce(&mut Sheet, &mut [PlannedRow], &mut Tally) -> Vec<usize>,
 ) {
-    let s = state.sheet;
     if state.run.active.get_untracked() {
         return;
     }
-    let mut tally = s.tally.get_untracked();
+    let mut tally = state.plan.tally.get_untracked();
     let mut changed = Vec::new();
-    state.plan.update_untracked(|plan| {
+    state.plan.rows.update_untracked(|plan| {
         let Some(plan) = plan else { return };
         let rows = Arc::make_mut(plan);
-        s.sheet.update_value(|sheet| {
+        state.plan.sheet.update_value(|sheet| {
             if let Some(sheet) = sheet {
                 changed = f(sheet, rows, &mut tally);
             }
         });
     });
-    s.tally.set(tally);
+    state.plan.tally.set(tally);
     state.run.counts.set(counts_of(tally));
     // A change after a run starts a new plan: the old run's results no longer apply.
     if state.run.current.with_value(Option::is_some) {
@@ -61,8 +60,7 @@ pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
 /// Changes which field column `column` feeds; a field feeds from one column only.
 /// The new mapping is remembered for files with the same header (names only).
 pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
-    let s = state.sheet;
-    s.mapping.update(|m| {
+    state.plan.mapping.update(|m| {
         if let Some(f) = field {
             for c in m.columns.iter_mut() {
                 if *c == Some(f) {
@@ -74,20 +72,20 @@ pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
             *c = field;
         }
     });
-    let key = s.sheet.with_value(|sh| {
+    let key = state.plan.sheet.with_value(|sh| {
         sh.as_ref()
             .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))
     });
     if let Some(key) = key {
         // A mapping not remembered only means choosing it again next time.
-        let _ = storage::set(&key, &s.mapping.with_untracked(Mapping::to_memory));
+        let _ = storage::set(&key, &state.plan.mapping.with_untracked(Mapping::to_memory));
     }
     replan(state);
 }
 
 /// The current text of a cell, for the row editor (never used for a password column).
 pub fn cell(state: AppState, i: usize, column: usize) -> String {
-    state.sheet.sheet.with_value(|sh| {
+    state.plan.sheet.with_value(|sh| {
         sh.as_ref()
             .and_then(|sh| sh.table.records.get(i))
             .and_then(|r| r.fields.get(column).map(str::to_owned))

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use roster_core::input::decode::TextEncoding;
 use roster_core::input::plan::Tally;
 use roster_core::input::read::ReadOptions;
-use roster_core::input::reading::{Progress, Reading};
+use roster_core::input::reading::{Loaded, Progress, Reading};
 use roster_core::run::StatusCounts;
 
 use super::model::*;
@@ -20,38 +20,33 @@ use crate::ui::state::{AppState, RunView};
 
 /// Starts over with new bytes: a dropped or picked file, or pasted text.
 pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
-    let s = state.sheet;
-    s.bytes.set_value(Some(FileBytes::Read(Rc::new(bytes))));
-    s.name.set(Some(name));
-    s.options.set(ReadOptions::default());
-    s.only_problems.set(false);
-    s.status_filter.set(None);
-    s.editing.set(None);
+    state.file.start(name, FileBytes::Read(Rc::new(bytes)));
+    state.view.clear_filters();
+    state.selection.editing.set(None);
     reread(state);
 }
 
 /// Reads a file in slices, then loads it.
 pub fn load_file(state: AppState, file: web_sys::File) {
-    let s = state.sheet;
-    let job = s.next_job();
-    s.reading.set_value(true);
-    state.file_error.set(None);
-    s.busy.set(Some(Busy {
+    let job = state.file.next_job();
+    state.file.reading.set_value(true);
+    state.file.error.set(None);
+    state.file.busy.set(Some(Busy {
         what: "Reading the file",
         fraction: 0.0,
     }));
     spawn_local(async move {
         let name = file.name();
         let read = read_in_slices(&file, |f| {
-            if !s.stale(job) {
-                s.busy.set(Some(Busy {
+            if !state.file.stale(job) {
+                state.file.busy.set(Some(Busy {
                     what: "Reading the file",
                     fraction: f,
                 }))
             }
         })
         .await;
-        if s.stale(job) {
+        if state.file.stale(job) {
             return;
         }
         match read {
@@ -62,28 +57,23 @@ pub fn load_file(state: AppState, file: web_sys::File) {
 }
 
 pub(crate) fn fail(state: AppState, message: String) {
-    let s = state.sheet;
-    s.reading.set_value(false);
-    s.busy.set(None);
-    s.detected.set(None);
-    s.notes.set(Vec::new());
+    state.file.failed(message);
     state.findings.preview.set(Vec::new());
     spawn_local(let_go(state));
-    s.tally.set(Tally::default());
+    state.plan.tally.set(Tally::default());
     state.run.current.set_value(None);
     state.run.view.set(RunView::Idle);
     state.run.counts.set(StatusCounts::default());
     rebuild_order(state, None);
-    state.file_error.set(Some(message));
 }
 
 /// Reads the kept bytes again with the current settings.
 pub fn reread(state: AppState) {
     // Another reading may give other rows: a selection by row number no longer applies.
-    state.sheet.selected.set(Default::default());
-    state.sheet.cell_editing.set(None);
-    let job = state.sheet.next_job();
-    state.sheet.reading.set_value(true);
+    state.selection.selected.set(Default::default());
+    state.selection.cell_editing.set(None);
+    let job = state.file.next_job();
+    state.file.reading.set_value(true);
     spawn_local(read_job(state, job));
 }
 
@@ -91,46 +81,68 @@ pub fn reread(state: AppState) {
 /// how the file may be read (the user chose it, or nothing): the reading then parses that
 /// text instead of decoding a copy, so an 83 MB file takes 83 MB while it is read, not
 /// 166. Anything else (other bytes, another encoding chosen, a copy held elsewhere) is
-/// read as before. Returns the bytes to read, which the page keeps too.
-fn in_place(state: AppState, bytes: FileBytes, options: &ReadOptions) -> FileBytes {
+/// read as before. Returns the bytes to read; the caller lets its own handle go first
+/// (the bytes are moved only when this is the one handle) and keeps the result.
+pub fn in_place(bytes: FileBytes, options: &ReadOptions) -> FileBytes {
     let FileBytes::Read(read) = bytes else {
         return bytes;
     };
     if !matches!(options.encoding, None | Some(TextEncoding::Utf8)) {
         return FileBytes::Read(read);
     }
-    // The page's own handle goes for a moment, so that this one is the only one.
-    state.sheet.bytes.set_value(None);
-    let bytes = match Rc::try_unwrap(read) {
+    match Rc::try_unwrap(read) {
         Err(shared) => FileBytes::Read(shared),
         Ok(vec) => match String::from_utf8(vec) {
             Ok(text) => FileBytes::Text(Arc::new(text)),
             Err(not_utf8) => FileBytes::Read(Rc::new(not_utf8.into_bytes())),
         },
-    };
-    state.sheet.bytes.set_value(Some(bytes.clone()));
-    bytes
+    }
+}
+
+/// Drives the core's [`Reading`] machine (decode, detect, parse, map, plan) a slice at a
+/// time, telling `busy` how far it is when a slice ran out; `None` when `stale` says a
+/// newer job started.
+pub async fn read_in_steps(
+    mut reading: Reading<FileBytes>,
+    busy: impl Fn(&'static str, f64),
+    stale: impl Fn() -> bool,
+) -> Option<Result<Loaded, String>> {
+    let mut budget = Budget::new(BUDGET_MS);
+    loop {
+        match reading.step(ROW_STEP) {
+            Progress::Done => break,
+            Progress::Working { what, fraction } => {
+                if budget.expired() {
+                    busy(what, fraction);
+                }
+            }
+        }
+        budget.tick().await;
+        if stale() {
+            return None;
+        }
+    }
+    Some(reading.finish().map_err(|e| e.to_string()))
 }
 
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
 /// map, plan) a slice at a time, then shows what it made.
 pub(crate) async fn read_job(state: AppState, job: u64) {
-    let s = state.sheet;
-    let Some(bytes) = s.bytes.get_value() else {
-        s.reading.set_value(false);
+    let Some(bytes) = state.file.bytes.get_value() else {
+        state.file.reading.set_value(false);
         return;
     };
-    let name = s.name.get_untracked().unwrap_or_default();
-    let options = s.options.get_untracked();
-    let mut budget = Budget::new(BUDGET_MS);
-    let busy = |what: &'static str, fraction: f64| s.busy.set(Some(Busy { what, fraction }));
+    let name = state.file.name.get_untracked().unwrap_or_default();
+    let options = state.file.options.get_untracked();
+    let busy =
+        |what: &'static str, fraction: f64| state.file.busy.set(Some(Busy { what, fraction }));
     busy("Decoding", 0.0);
     state.findings.preview.set(Vec::new());
 
     // The previous file (or the previous reading of this one) is let go of first, in
     // slices, so its memory serves the new one.
     let_go(state).await;
-    if s.stale(job) {
+    if state.file.stale(job) {
         return;
     }
     // No memory is reserved up front any more: the reading now takes about 3.3 times the
@@ -139,7 +151,10 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     // loads of the benches, where a reservation of six times the file set the high-water
     // mark at 7 times (see BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
-    let bytes = in_place(state, bytes, &options);
+    // The page's own handle goes for a moment, so that the reading's is the only one.
+    state.file.bytes.set_value(None);
+    let bytes = in_place(bytes, &options);
+    state.file.bytes.set_value(Some(bytes.clone()));
     let text = match &bytes {
         FileBytes::Text(text) => Some(Arc::clone(text)),
         FileBytes::Read(_) => None,
@@ -153,46 +168,71 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if let Some(text) = text {
         reading = reading.with_text(text);
     }
-    loop {
-        match reading.step(ROW_STEP) {
-            Progress::Done => break,
-            Progress::Working { what, fraction } => {
-                if budget.expired() {
-                    busy(what, fraction);
-                }
-            }
-        }
-        budget.tick().await;
-        if s.stale(job) {
-            return;
-        }
-    }
-    let loaded = match reading.finish() {
-        Ok(loaded) => loaded,
-        Err(e) => return fail(state, format!("{name}: {e}")),
+    let loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
+        None => return,
+        Some(Ok(loaded)) => loaded,
+        Some(Err(e)) => return fail(state, format!("{name}: {e}")),
     };
-    drop(reading);
-    // The text is the file: keep it in place of the bytes, which go now.
-    if let Some(text) = loaded.file_text {
-        s.bytes.set_value(Some(FileBytes::Text(text)));
-    }
-    s.detected.set(Some(Detected {
-        encoding: loaded.encoding,
-        layout: loaded.layout,
-        rows: loaded.rows.len(),
-        stray_quotes: loaded.stray_quotes,
-    }));
-    s.notes.set(loaded.notes);
-    s.columns.set(loaded.columns);
-    s.mapping.set(loaded.sheet.mapping.clone());
-    state.file_error.set(None);
-    s.sheet.set_value(Some(loaded.sheet));
+    state
+        .file
+        .read(Detected::of(&loaded), loaded.notes, loaded.file_text);
+    state.plan.show_sheet(loaded.columns, loaded.sheet);
     show_plan(state, loaded.rows, loaded.tally);
-    s.reading.set_value(false);
+    state.file.reading.set_value(false);
     // The file's hash finds a saved run to resume; worked out a slice at a time.
     spawn_local(crate::ui::journal::hash_file(state));
     // A setting changed while the file was read: plan again with it.
     if rules(state) != rules_used {
         replan(state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> FileBytes {
+        FileBytes::Read(Rc::new(bytes.to_vec()))
+    }
+
+    #[test]
+    fn utf8_bytes_become_their_text_without_a_copy() {
+        let bytes = b"email;password\na@example.com;x\n".to_vec();
+        let at = bytes.as_ptr();
+        let out = in_place(FileBytes::Read(Rc::new(bytes)), &ReadOptions::default());
+        let FileBytes::Text(text) = out else {
+            panic!("not taken as text")
+        };
+        assert_eq!(text.as_str(), "email;password\na@example.com;x\n");
+        assert_eq!(text.as_ptr(), at, "the text is the bytes' own buffer");
+        let chosen = ReadOptions {
+            encoding: Some(TextEncoding::Utf8),
+            ..ReadOptions::default()
+        };
+        assert!(matches!(in_place(read(b"a"), &chosen), FileBytes::Text(_)));
+    }
+
+    #[test]
+    fn other_bytes_stay_bytes() {
+        // Latin-1 "é": not UTF-8.
+        let out = in_place(read(b"caf\xe9"), &ReadOptions::default());
+        assert!(matches!(&out, FileBytes::Read(b) if b.as_slice() == b"caf\xe9"));
+        // Another encoding chosen: read as bytes.
+        let latin = ReadOptions {
+            encoding: Some(TextEncoding::Windows1252),
+            ..ReadOptions::default()
+        };
+        assert!(matches!(in_place(read(b"abc"), &latin), FileBytes::Read(_)));
+        // A copy held elsewhere: never moved.
+        let shared = Rc::new(b"abc".to_vec());
+        let _other = Rc::clone(&shared);
+        let out = in_place(FileBytes::Read(shared), &ReadOptions::default());
+        assert!(matches!(out, FileBytes::Read(_)));
+        // Text already: kept.
+        let text = FileBytes::Text(Arc::new("abc".into()));
+        assert!(matches!(
+            in_place(text, &ReadOptions::default()),
+            FileBytes::Text(_)
+        ));
     }
 }

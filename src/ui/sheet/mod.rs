@@ -20,14 +20,18 @@
 
 mod bulk;
 mod edit;
+mod filter;
 mod load;
 pub mod model;
 mod replan;
+mod scroll;
 mod window;
 
 pub use bulk::*;
 pub use edit::*;
+pub use filter::*;
 pub use load::*;
 pub use model::*;
 pub use replan::*;
+pub use scroll::*;
 pub use window::*;

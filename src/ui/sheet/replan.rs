@@ -21,7 +21,6 @@ use crate::ui::state::{AppState, RunView};
 /// The rules for the chosen target (with its settings: a default some rows rely on) and
 /// the page's own checks. A minimum that is not a number is reported and left out.
 pub(crate) fn rules(state: AppState) -> Rules {
-    let s = state.sheet;
     let kind = state.form.target.get_untracked();
     // A bad setting is reported at Start (the target refuses it by its label); the
     // target plans as if it were absent.
@@ -31,14 +30,14 @@ pub(crate) fn rules(state: AppState) -> Rules {
         .with_untracked(|settings| kind.rules(settings));
     let min = roster_core::targets::whole_number(
         "Minimum password length",
-        &s.min_password.get_untracked(),
+        &state.plan.min_password.get_untracked(),
         0,
         256,
     );
-    s.settings_error.set(min.as_ref().err().cloned());
+    state.plan.settings_error.set(min.as_ref().err().cloned());
     Rules {
         min_password_len: min.ok().flatten().unwrap_or(0) as usize,
-        flag_dotless_domains: !s.accept_dotless.get_untracked(),
+        flag_dotless_domains: !state.plan.accept_dotless.get_untracked(),
         ..target_rules
     }
 }
@@ -47,20 +46,19 @@ pub(crate) fn rules(state: AppState) -> Rules {
 /// target adds (a `username` column once a target has user names). Columns already
 /// mapped, by the user or automatically, keep their field.
 pub fn remap_for_target(state: AppState) {
-    let s = state.sheet;
     let fields = state
         .form
         .settings
         .with_untracked(|settings| state.form.target.with_untracked(|k| k.rules(settings)))
         .mapped_fields();
-    let Some(auto) = s.sheet.with_value(|sheet| {
+    let Some(auto) = state.plan.sheet.with_value(|sheet| {
         sheet
             .as_ref()
             .map(|sheet| Mapping::auto_for(&sheet.table, fields))
     }) else {
         return;
     };
-    s.mapping.update(|mapping| {
+    state.plan.mapping.update(|mapping| {
         for (column, field) in auto.columns.iter().enumerate() {
             let Some(field) = *field else { continue };
             if mapping.columns.get(column) == Some(&None) && mapping.column_of(field).is_none() {
@@ -72,14 +70,14 @@ pub fn remap_for_target(state: AppState) {
 
 /// Plans the loaded sheet again (another target, mapping or setting).
 pub fn replan(state: AppState) {
-    let s = state.sheet;
-    if s.reading.get_value() || s.sheet.with_value(Option::is_none) {
+    if state.file.reading.get_value() || state.plan.sheet.with_value(Option::is_none) {
         return;
     }
-    let job = s.next_job();
+    let job = state.file.next_job();
     // A small file is planned at once, before the next event: a Start pressed right after
     // a setting changed (its change event fires on that very click) sees the new plan.
-    let small = s
+    let small = state
+        .plan
         .sheet
         .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.len() <= SYNC_ROWS));
     let mut job = Box::pin(plan_job(state, job, small));
@@ -90,7 +88,7 @@ pub fn replan(state: AppState) {
         .is_pending()
     {
         // Until the new plan is in, Start waits (it would otherwise send the old plan).
-        s.busy.set(Some(Busy {
+        state.file.busy.set(Some(Busy {
             what: "Checking rows",
             fraction: 0.0,
         }));
@@ -101,22 +99,23 @@ pub fn replan(state: AppState) {
 /// Plans the sheet with the current rules: drives the core's [`Planning`] machine over
 /// the sheet where it is kept. `at_once`: never yield (a small sheet).
 pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
-    let s = state.sheet;
     // A newer job (a setting changed as the read ended) has planned already, or will:
     // this one must not touch the sheet's rules or index under it.
-    if s.stale(job) {
+    if state.file.stale(job) {
         return;
     }
     let rules = rules(state);
-    let mapping = s.mapping.get_untracked();
+    let mapping = state.plan.mapping.get_untracked();
     // The old plan stays in place (and on screen) until the new one replaces it: it
     // carries the rows the user excluded, for this job or a newer one that replaces it.
     // Start, Check and Dry run wait while `busy` says rows are being checked, so nothing
     // is sent from the old plan meanwhile.
     let excluded = state
         .plan
+        .rows
         .with_untracked(|p| p.as_ref().map(|p| p.iter().map(|r| r.excluded).collect()));
-    let Some((planning, old_duplicates)) = s
+    let Some((planning, old_duplicates)) = state
+        .plan
         .sheet
         .try_update_value(|sheet| {
             sheet.as_mut().map(|sheet| {
@@ -135,12 +134,13 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
     if !at_once {
         yield_now().await;
     }
-    if s.stale(job) {
+    if state.file.stale(job) {
         return;
     }
     let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
     loop {
-        let done = s
+        let done = state
+            .plan
             .sheet
             .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)))
             .flatten();
@@ -150,13 +150,13 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
             Some(false) => {}
         }
         if budget.expired() {
-            s.busy.set(Some(Busy {
+            state.file.busy.set(Some(Busy {
                 what: "Checking rows",
                 fraction: planning.fraction(),
             }));
         }
         budget.tick().await;
-        if s.stale(job) {
+        if state.file.stale(job) {
             return;
         }
     }
@@ -167,8 +167,8 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
 /// Takes the plan and the sheet out of the state and frees them in slices; the future
 /// ends when they are gone.
 pub(crate) fn let_go(state: AppState) -> impl Future<Output = ()> {
-    let plan = state.plan.try_update(Option::take).flatten();
-    let sheet = state.sheet.sheet.try_update_value(Option::take).flatten();
+    let plan = state.plan.rows.try_update(Option::take).flatten();
+    let sheet = state.plan.sheet.try_update_value(Option::take).flatten();
     async move {
         if let Some(plan) = plan.and_then(|p| Arc::try_unwrap(p).ok()) {
             drop_slowly(plan).await;
@@ -207,12 +207,12 @@ pub(crate) fn counts_of(t: Tally) -> StatusCounts {
 
 /// Puts a new plan in place of the old one (freed in slices) and shows it.
 pub(crate) fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
-    let s = state.sheet;
     let replaced = state
         .plan
+        .rows
         .try_update_untracked(|p| p.replace(Arc::new(rows)))
         .flatten();
-    state.plan.notify();
+    state.plan.rows.notify();
     if let Some(plan) = replaced.and_then(|p| Arc::try_unwrap(p).ok()) {
         spawn_local(drop_slowly(plan));
     }
@@ -221,8 +221,8 @@ pub(crate) fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
     state.run.current.set_value(None);
     state.run.view.set(RunView::Idle);
     state.findings.login_error.set(None);
-    s.tally.set(tally);
+    state.plan.tally.set(tally);
     state.run.counts.set(counts_of(tally));
-    s.busy.set(None);
+    state.file.busy.set(None);
     rebuild_order(state, None);
 }
