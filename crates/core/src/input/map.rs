@@ -2,9 +2,17 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::checks;
 pub use crate::input::field::{Field, MappedRow, UserRow};
+use crate::input::names::declared_kind;
 pub use crate::input::names::{field_of_header, fold, header_kinds, header_match, HeaderKind};
 use crate::input::read::{Fields, Record, Table};
+pub use crate::input::spec::FieldSpec;
+
+/// Built-in fields as declared by a target that says nothing more of them.
+pub fn builtin_specs(fields: &[Field]) -> Vec<FieldSpec> {
+    fields.iter().map(|&f| FieldSpec::builtin(f)).collect()
+}
 
 /// Which column feeds which field. Columns mapped to nothing are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -21,13 +29,17 @@ impl Mapping {
     ///
     /// The fields considered are [`Field::ADDRESS_SIGN_IN`]; see [`Mapping::auto_for`].
     pub fn auto(table: &Table) -> Mapping {
-        Mapping::auto_for(table, &Field::ADDRESS_SIGN_IN)
+        Mapping::auto_for(table, builtin_specs(&Field::ADDRESS_SIGN_IN))
     }
 
-    /// [`Mapping::auto`] among the fields a target reads: a column never goes to a field
-    /// the target has no use for.
-    pub fn auto_for(table: &Table, fields: &[Field]) -> Mapping {
-        Scores::of(table).best_among(fields)
+    /// [`Mapping::auto`] among the fields a target declares (see
+    /// [`crate::input::validate::Rules::mapped_fields`]): a column never goes to a field
+    /// the target has no use for, and a target's own field (a profile's `department`)
+    /// is found by its id, its label and its aliases.
+    pub fn auto_for(table: &Table, fields: impl AsRef<[FieldSpec]>) -> Mapping {
+        let fields = fields.as_ref();
+        let ids: Vec<Field> = fields.iter().map(|s| s.field).collect();
+        Scores::of_fields(table, fields).best_among(&ids)
     }
 
     /// Where the choice for a mapped field was close: another column holds the same kind
@@ -124,12 +136,13 @@ impl Mapping {
     pub fn to_memory(&self) -> String {
         self.columns
             .iter()
-            .map(|c| c.map_or("", Field::label))
+            .map(|c| c.as_ref().map_or("", Field::label))
             .collect::<Vec<_>>()
             .join(",")
     }
 
-    /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide.
+    /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide and
+    /// names built-in fields only.
     pub fn from_memory(memory: &str, width: usize) -> Option<Mapping> {
         let columns: Vec<Option<Field>> = memory
             .split(',')
@@ -137,7 +150,9 @@ impl Mapping {
                 if l.is_empty() {
                     Some(None)
                 } else {
-                    Field::from_label(l).map(Some)
+                    // A target's own field is not remembered: the automatic mapping finds
+                    // it again by its names.
+                    Field::from_label(l).filter(|f| f.is_builtin()).map(Some)
                 }
             })
             .collect::<Option<_>>()?;
@@ -270,14 +285,11 @@ impl Evidence {
             names: share(&|c| name_words(c).is_some()),
             full_names: share(&|c| name_words(c).is_some_and(|w| w >= 2)),
             numbers: share(&|c| c.bytes().all(|b| b.is_ascii_digit())),
-            offsets: share(&|c| crate::input::validate::timezone_problem(c).is_none()),
-            ips: share(&|c| crate::input::validate::login_ips_problem(c).is_none()),
-            quotas: share(&|c| crate::input::validate::parse_quota_mb(c).is_ok()),
-            roles: share(&|c| {
-                c.parse::<u8>()
-                    .is_ok_and(|r| crate::input::validate::ROLES.contains(&r))
-            }),
-            user_names: share(&|c| crate::input::validate::localpart_problem(c).is_none()),
+            offsets: share(&|c| checks::timezone_problem(c).is_none()),
+            ips: share(&|c| checks::login_ips_problem(c).is_none()),
+            quotas: share(&|c| checks::parse_quota_mb(c).is_ok()),
+            roles: share(&|c| c.parse::<u8>().is_ok_and(|r| checks::ROLES.contains(&r))),
+            user_names: share(&|c| checks::localpart_problem(c).is_none()),
             plain: share(&crate::input::detect::is_plain_value),
         }
     }
@@ -295,6 +307,8 @@ impl Evidence {
             Field::Role => self.roles,
             Field::TenantId | Field::PackageId => self.numbers,
             Field::Username => self.user_names,
+            // A target's own field is known by its header alone.
+            Field::Custom(_) => 0.0,
         }
     }
 }
@@ -328,10 +342,13 @@ pub const fn header_points(kind: HeaderKind) -> i32 {
 ///   passwords, numbers, quotas, roles).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scores {
-    /// `header[column][field]`: the points for the header alone.
-    pub header: Vec<[i32; Field::ALL.len()]>,
-    /// `total[column][field]`: header and content.
-    pub total: Vec<[i32; Field::ALL.len()]>,
+    /// `header[column][slot]`: the points for the header alone, by the field's slot
+    /// (see [`Scores::slot`]).
+    pub header: Vec<[i32; SLOTS]>,
+    /// `total[column][slot]`: header and content.
+    pub total: Vec<[i32; SLOTS]>,
+    /// The target's own fields scored, in slots after the built-in ones.
+    pub custom: Vec<Field>,
     pub evidence: Vec<Evidence>,
     /// How each column's header names each field it names.
     pub kinds: Vec<Vec<(Field, HeaderKind)>>,
@@ -339,14 +356,35 @@ pub struct Scores {
     pub headerless: bool,
 }
 
+/// The most fields of a target's own that are scored (see [`Scores::custom`]).
+pub const MAX_CUSTOM: usize = 8;
+/// Score slots per column: the built-in fields, then the custom ones.
+const SLOTS: usize = Field::ALL.len() + MAX_CUSTOM;
+/// The password's slot.
+const PASSWORD: usize = 1;
+
 impl Scores {
+    /// The scores of the built-in fields.
     pub fn of(table: &Table) -> Scores {
+        Scores::of_fields(table, &[])
+    }
+
+    /// The scores of the built-in fields and of the custom fields among `declared` (the
+    /// first [`MAX_CUSTOM`]), these by their header alone: the id or the label (150), an
+    /// alias (90), one of them among other words (50).
+    pub fn of_fields(table: &Table, declared: &[FieldSpec]) -> Scores {
         let width = table.width;
         let sample = &table.records[..table.records.len().min(SAMPLE_ROWS)];
         let headerless = table.header.is_none();
+        let custom: Vec<&FieldSpec> = declared
+            .iter()
+            .filter(|s| !s.field.is_builtin())
+            .take(MAX_CUSTOM)
+            .collect();
         let mut scores = Scores {
-            header: vec![[0; Field::ALL.len()]; width],
-            total: vec![[0; Field::ALL.len()]; width],
+            header: vec![[0; SLOTS]; width],
+            total: vec![[0; SLOTS]; width],
+            custom: custom.iter().map(|s| s.field).collect(),
             evidence: Vec::with_capacity(width),
             kinds: Vec::with_capacity(width),
             headerless,
@@ -360,6 +398,17 @@ impl Scores {
             // users in with it, and the user name for one that has user names.
             if kinds.contains(&(Field::Email, HeaderKind::Login)) {
                 kinds.push((Field::Username, HeaderKind::Alias));
+            }
+            if let Some(name) = table.header.as_ref().and_then(|h| h.get(c)) {
+                for (i, spec) in custom.iter().enumerate() {
+                    let own = [spec.field.label(), spec.label.as_str()];
+                    if let Some(kind) = declared_kind(name, &own, &spec.aliases) {
+                        let points = header_points(kind);
+                        scores.header[c][Field::ALL.len() + i] = points;
+                        scores.total[c][Field::ALL.len() + i] = points;
+                        kinds.push((spec.field, kind));
+                    }
+                }
             }
             let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
             let ev = Evidence::of(&cells);
@@ -410,18 +459,30 @@ impl Scores {
                 } else {
                     header + content
                 };
-                scores.header[c][field as usize] = header;
-                scores.total[c][field as usize] = total;
+                let slot = field.builtin_index().unwrap_or_default();
+                scores.header[c][slot] = header;
+                scores.total[c][slot] = total;
             }
             scores.evidence.push(ev);
             scores.kinds.push(kinds);
         }
         if headerless {
             for c in 0..width {
-                scores.total[c][Field::Password as usize] = scores.headerless_password(c);
+                scores.total[c][PASSWORD] = scores.headerless_password(c);
             }
         }
         scores
+    }
+
+    /// Where a field's points are in a column's row: a built-in field's place in
+    /// [`Field::ALL`], a custom one's after them; `None` for a custom field not scored.
+    pub fn slot(&self, field: Field) -> Option<usize> {
+        field.builtin_index().or_else(|| {
+            self.custom
+                .iter()
+                .position(|&f| f == field)
+                .map(|i| Field::ALL.len() + i)
+        })
     }
 
     /// The share of a column's cells that could be passwords, in a file without a header:
@@ -480,7 +541,10 @@ impl Scores {
             if !GUARDED.contains(&field) || column >= self.total.len() {
                 continue;
             }
-            if self.header[column][field as usize] >= header_points(HeaderKind::Alias) {
+            if self
+                .slot(field)
+                .is_some_and(|s| self.header[column][s] >= header_points(HeaderKind::Alias))
+            {
                 continue;
             }
             out.push(Guess { field, column });
@@ -489,7 +553,10 @@ impl Scores {
     }
 
     pub fn score(&self, column: usize, field: Field) -> i32 {
-        self.total.get(column).map_or(0, |row| row[field as usize])
+        match (self.total.get(column), self.slot(field)) {
+            (Some(row), Some(slot)) => row[slot],
+            _ => 0,
+        }
     }
 
     /// The one-to-one assignment of fields to columns with the highest total score
@@ -500,39 +567,57 @@ impl Scores {
         self.best_among(&Field::ALL)
     }
 
-    /// [`Scores::best`] with only `fields` to give out.
+    /// [`Scores::best`] with only `fields` to give out (a custom field among them is
+    /// given out when [`Scores::of_fields`] scored it). The programme runs over the
+    /// fields some column scores above 0, at most 16 (the strongest kept).
     pub fn best_among(&self, fields: &[Field]) -> Mapping {
-        const SETS: usize = 1 << Field::ALL.len();
         let width = self.total.len();
+        // The fields to give out, by slot, and the columns that score any of them.
+        let mut live: Vec<(Field, usize)> = Vec::new();
+        for &f in fields {
+            let Some(slot) = self.slot(f) else { continue };
+            if live.iter().any(|(g, _)| *g == f) {
+                continue;
+            }
+            if (0..width).any(|c| self.total[c][slot] > 0) {
+                live.push((f, slot));
+            }
+        }
+        // In slot order, as every tie below is broken by it.
+        live.sort_by_key(|&(_, slot)| slot);
+        if live.len() > 16 {
+            let top = |slot: usize| (0..width).map(|c| self.total[c][slot]).max().unwrap_or(0);
+            live.sort_by_key(|&(_, slot)| std::cmp::Reverse(top(slot)));
+            live.truncate(16);
+            live.sort_by_key(|&(_, slot)| slot);
+        }
+        let sets = 1usize << live.len();
         let candidates: Vec<usize> = (0..width)
-            .filter(|&c| fields.iter().any(|&f| self.total[c][f as usize] > 0))
+            .filter(|&c| live.iter().any(|&(_, slot)| self.total[c][slot] > 0))
             .collect();
         // Scores scaled so that a tie goes to the earlier column.
-        let points = |c: usize, f: usize| -> i64 {
-            let s = i64::from(self.total[c][f]);
+        let points = |c: usize, slot: usize| -> i64 {
+            let s = i64::from(self.total[c][slot]);
             s * 4096 + (4095 - c.min(4095) as i64)
         };
-        let mut best = vec![i64::MIN; SETS];
+        let mut best = vec![i64::MIN; sets];
         best[0] = 0;
         // choice[k][set]: the field (or none) column candidates[k] took to reach `set`.
         let mut choice: Vec<Vec<u8>> = Vec::with_capacity(candidates.len());
         const NONE: u8 = u8::MAX;
         for &c in &candidates {
             let mut next = best.clone();
-            let mut took = vec![NONE; SETS];
+            let mut took = vec![NONE; sets];
             for (set, &here) in best.iter().enumerate() {
                 if here == i64::MIN {
                     continue;
                 }
-                for f in 0..Field::ALL.len() {
-                    if set & (1 << f) != 0
-                        || self.total[c][f] <= 0
-                        || !fields.contains(&Field::ALL[f])
-                    {
+                for (f, &(_, slot)) in live.iter().enumerate() {
+                    if set & (1 << f) != 0 || self.total[c][slot] <= 0 {
                         continue;
                     }
                     let to = set | (1 << f);
-                    let value = here + points(c, f);
+                    let value = here + points(c, slot);
                     if value > next[to] {
                         next[to] = value;
                         took[to] = f as u8;
@@ -542,14 +627,14 @@ impl Scores {
             best = next;
             choice.push(took);
         }
-        let mut set = (0..SETS)
+        let mut set = (0..sets)
             .max_by_key(|&s| (best[s], std::cmp::Reverse(s)))
             .unwrap_or(0);
         let mut columns = vec![None; width];
         for (k, &c) in candidates.iter().enumerate().rev() {
             let f = choice[k][set];
             if f != NONE {
-                columns[c] = Some(Field::ALL[f as usize]);
+                columns[c] = Some(live[usize::from(f)].0);
                 set &= !(1 << f);
             }
         }
@@ -575,7 +660,10 @@ impl Scores {
                 let ev = &self.evidence[rival];
                 let why = if ev.cells > 0 && ev.share_for(field) >= 0.5 {
                     Rivalry::Content
-                } else if self.header[rival][field as usize] >= header_points(HeaderKind::Alias) {
+                } else if self
+                    .slot(field)
+                    .is_some_and(|s| self.header[rival][s] >= header_points(HeaderKind::Alias))
+                {
                     Rivalry::Header
                 } else {
                     continue;
@@ -720,6 +808,7 @@ impl Competition {
             (Rivalry::Content, Field::Role) => "also holds roles",
             (Rivalry::Content, Field::TenantId | Field::PackageId) => "also holds numbers",
             (Rivalry::Content, Field::Username) => "also holds user names",
+            (Rivalry::Content, Field::Custom(_)) => "also holds such values",
         };
         format!(
             "{}: {} chosen; {} {what}.",
@@ -745,7 +834,7 @@ mod tests {
         .unwrap();
         let with = [Field::Username, Field::Email, Field::Password, Field::Name];
         assert_eq!(
-            Mapping::auto_for(&t, &with).columns,
+            Mapping::auto_for(&t, builtin_specs(&with)).columns,
             [
                 Some(Field::Username),
                 Some(Field::Email),
@@ -763,7 +852,7 @@ mod tests {
             read(b"Login,Password\njohn@example.com,S3cret!1\nann@example.com,S3cret!2\n").unwrap();
         let with = [Field::Username, Field::Email, Field::Password];
         assert_eq!(
-            Mapping::auto_for(&t, &with).columns,
+            Mapping::auto_for(&t, builtin_specs(&with)).columns,
             [Some(Field::Email), Some(Field::Password)]
         );
     }
@@ -1229,15 +1318,16 @@ mod tests {
         // Column 0 scores best for Email, but only column 0 can feed the first name:
         // a greedy pass would leave "Prénom" unmapped.
         let mut s = Scores {
-            header: vec![[0; Field::ALL.len()]; 2],
-            total: vec![[0; Field::ALL.len()]; 2],
+            header: vec![[0; SLOTS]; 2],
+            total: vec![[0; SLOTS]; 2],
+            custom: Vec::new(),
             evidence: vec![Evidence::default(); 2],
             kinds: vec![Vec::new(); 2],
             headerless: false,
         };
-        s.total[0][Field::Email as usize] = 100;
-        s.total[0][Field::FirstName as usize] = 90;
-        s.total[1][Field::Email as usize] = 95;
+        s.total[0][Field::Email.builtin_index().unwrap()] = 100;
+        s.total[0][Field::FirstName.builtin_index().unwrap()] = 90;
+        s.total[1][Field::Email.builtin_index().unwrap()] = 95;
         assert_eq!(
             s.best().columns,
             [Some(Field::FirstName), Some(Field::Email)]

@@ -3,12 +3,14 @@
 //! [`read`] (text to a table) → [`map`] (columns to [`field`]s, by [`aliases`] and
 //! content) → [`validate`] (one row's rules) → [`plan`] (every row's fate). [`reading`]
 //! drives those stages in slices, so that a large file never blocks the page.
-//! [`error`] and [`field`] are the leaves every stage shares. [`bulk`] (actions on many
+//! [`error`], [`field`] (field ids and rows), [`spec`] (what a target declares of a
+//! field) and [`checks`] (one value's checks) are the leaves every stage shares. [`bulk`] (actions on many
 //! rows) and [`invalid`] (a row's problems with their values; the invalid rows as CSV)
 //! serve the rows table.
 
 pub mod aliases;
 pub mod bulk;
+pub mod checks;
 pub mod decode;
 pub mod detect;
 pub mod error;
@@ -19,4 +21,5 @@ pub mod names;
 pub mod plan;
 pub mod read;
 pub mod reading;
+pub mod spec;
 pub mod validate;

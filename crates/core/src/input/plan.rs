@@ -8,7 +8,8 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::ops::Range;
 
-use crate::input::map::{Field, Mapping, UserRow};
+use crate::input::field::{Field, UserRow};
+use crate::input::map::Mapping;
 use crate::input::read::{SharedStr, Table};
 use crate::input::validate::{
     matrix_localpart, problems_with, username_as_written, validate_with, Problem, Rules,
@@ -228,6 +229,20 @@ pub enum Identity {
     /// The user name: a username column's value, or the address's local part when the
     /// target takes it from there.
     Username,
+}
+
+impl Rules {
+    /// The identities two rows may not share (see [`Identity`]).
+    pub fn identities(&self) -> Vec<Identity> {
+        let mut ids = Vec::new();
+        if self.unique_emails {
+            ids.push(Identity::Email);
+        }
+        if self.unique_usernames {
+            ids.push(Identity::Username);
+        }
+        ids
+    }
 }
 
 impl Identity {
@@ -1087,7 +1102,7 @@ mod tests {
                 }
             }
             let t = read(text.as_bytes()).unwrap();
-            let m = Mapping::auto_for(&t, &Field::ALL);
+            let m = Mapping::auto_for(&t, crate::input::map::builtin_specs(&Field::ALL));
             let rules = Rules {
                 strict_email,
                 min_password_len,

@@ -111,6 +111,7 @@ fn shown(user: &UserRow, field: Field) -> String {
         Field::Timezone => user.timezone.clone().unwrap_or_default(),
         Field::LoginIps => user.login_ips.clone().unwrap_or_default(),
         Field::Username => user.username.clone().unwrap_or_default(),
+        Field::Custom(_) => user.value(field).unwrap_or_default().into_owned(),
     }
 }
 

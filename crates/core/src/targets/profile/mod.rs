@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::http::{Body, HttpRequest, Method};
-use crate::input::map::Field;
+use crate::input::field::Field;
 use crate::input::validate::{FieldCheck, Rules, UsernameRule};
 use crate::targets::send::Secrets;
 
@@ -59,8 +59,8 @@ pub struct Profile {
     /// its own: two rows that share either would be one account, or collide). Rows that
     /// share one (ignoring case, a user name taken from the address included) are
     /// flagged before anything is sent, and never in flight at once. Default: `email`.
-    #[serde(default = "default_identities")]
-    pub identities: Vec<FieldName>,
+    #[serde(default = "default_identities", with = "crate::input::spec::labels")]
+    pub identities: Vec<Field>,
     /// The target's own rate limit, in requests per minute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_per_min: Option<u32>,
@@ -97,8 +97,8 @@ pub struct Profile {
     pub cors_fix: Option<CorsFix>,
 }
 
-fn default_identities() -> Vec<FieldName> {
-    vec![FieldName("email".into())]
+fn default_identities() -> Vec<Field> {
+    vec![Field::Email]
 }
 
 /// The credentials a profile may ask for.
@@ -196,103 +196,7 @@ pub struct CorsFix {
     pub steps: Vec<String>,
 }
 
-/// One field a row carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldSpec {
-    /// The Roster field, by its label (`email`, `username`, `name`).
-    pub field: FieldName,
-    #[serde(default)]
-    pub required: bool,
-    /// Whether the target's API itself refuses an account without it (`true`), or only
-    /// Roster asks for it (`false`, e.g. a password Synapse's admin API would do
-    /// without). Each shipped preset states it for every field; a field the API
-    /// requires must be `required` too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_required: Option<bool>,
-    pub check: Check,
-    /// The most characters the target accepts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_len: Option<usize>,
-    /// Where the value comes from when the row has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fallback: Option<Fallback>,
-}
-
-/// A Roster field named by its label in a profile (`email`, `username`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldName(String);
-
-impl FieldName {
-    /// The label as the profile gives it.
-    pub fn label(&self) -> &str {
-        &self.0
-    }
-
-    /// The Roster field.
-    pub fn field(&self) -> Field {
-        Field::from_label(&self.0).expect("checked when the profile is read")
-    }
-}
-
-impl Serialize for FieldName {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for FieldName {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FieldName, D::Error> {
-        let name = String::deserialize(d)?;
-        if Field::from_label(&name).is_some() {
-            return Ok(FieldName(name));
-        }
-        let known: Vec<&str> = Field::ALL.iter().map(|f| f.label()).collect();
-        Err(serde::de::Error::custom(format!(
-            "unknown Roster field `{name}`, expected one of {}",
-            known.join(", ")
-        )))
-    }
-}
-
-pub use crate::input::validate::ValueCheck as Check;
-
-impl FieldSpec {
-    /// The check the page's rules apply to this field (see [`FieldCheck`]).
-    pub fn field_check(&self) -> FieldCheck {
-        FieldCheck {
-            field: self.field.field(),
-            check: self.check.clone(),
-            max_len: self.max_len,
-            in_path: false,
-        }
-    }
-
-    /// Who requires the field, in words, for a profile named `api` (`Matrix Synapse`):
-    /// "required by the Matrix Synapse API" or "required by Roster"; `None` when a row
-    /// may leave it out.
-    pub fn required_by(&self, api: &str) -> Option<String> {
-        match (self.required, self.api_required) {
-            (_, Some(true)) => Some(format!("required by the {api} API")),
-            (true, _) => Some("required by Roster".to_owned()),
-            (false, _) => None,
-        }
-    }
-
-    /// What is wrong with a value under this field's `check` and `max_len` (see
-    /// [`FieldCheck::problem`]).
-    pub fn problem(&self, value: &str) -> Option<String> {
-        self.field_check().problem(value)
-    }
-}
-
-/// Where a field's value comes from when the row has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fallback {
-    /// The address's local part, lower-cased (`ann.lee@x.org` → `ann.lee`).
-    EmailLocalpart,
-}
+pub use crate::input::spec::{Fallback, FieldSpec, ValueCheck as Check};
 
 /// One way to log in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -630,15 +534,13 @@ impl Profile {
         self.fields
             .iter()
             .filter(|f| f.required)
-            .map(|f| f.field.field())
+            .map(|f| f.field)
             .collect()
     }
 
     /// The spec of one field, if the profile uses it.
     pub fn field(&self, field: Field) -> Option<&FieldSpec> {
-        self.fields
-            .iter()
-            .find(|f| f.field.label() == field.label())
+        self.fields.iter().find(|f| f.field == field)
     }
 
     /// The connection form's credential fields, in the target model's terms.
@@ -674,7 +576,7 @@ impl Profile {
 
     /// What identifies an account on the server (see [`Profile::identities`]).
     pub fn identity_fields(&self) -> Vec<Field> {
-        self.identities.iter().map(FieldName::field).collect()
+        self.identities.clone()
     }
 
     /// Whether the setting `id` names the Matrix server the accounts are created on (the
@@ -697,7 +599,7 @@ impl Profile {
 
     /// The Roster fields the profile uses, in its order: the mapping's choices.
     pub fn field_list(&self) -> Vec<Field> {
-        self.fields.iter().map(|f| f.field.field()).collect()
+        self.fields.iter().map(|f| f.field).collect()
     }
 
     /// What a user name must be: a Matrix localpart or text, taken from the address when
@@ -724,8 +626,8 @@ impl Profile {
             .fields
             .iter()
             .map(|spec| FieldCheck {
-                in_path: in_path.contains(&spec.field.field()),
-                ..spec.field_check()
+                in_path: in_path.contains(&spec.field),
+                ..field_check(spec)
             })
             .collect();
         for &field in &in_path {
@@ -743,6 +645,7 @@ impl Profile {
                 && self.username_rule() != UsernameRule::Ignored,
             username: self.username_rule(),
             checks,
+            fields: self.fields.clone(),
             ..Rules::new(self.required_fields())
         }
     }
@@ -773,7 +676,10 @@ impl Profile {
                     continue;
                 }
                 for p in found {
-                    let field = p.name.strip_prefix("user.").and_then(Field::from_label);
+                    let field = p
+                        .name
+                        .strip_prefix("user.")
+                        .and_then(|n| self.user_field(n));
                     if let Some(f) = field.filter(|f| !fields.contains(f)) {
                         fields.push(f);
                     }
@@ -800,6 +706,12 @@ impl Profile {
                 Some((check.field, check.problem(&value)?))
             })
             .collect()
+    }
+
+    /// The field `{user.NAME}` names: a built-in one, or one the profile declares.
+    pub fn user_field(&self, name: &str) -> Option<Field> {
+        Field::from_label(name)
+            .filter(|f| f.is_builtin() || self.fields.iter().any(|s| s.field == *f))
     }
 
     /// Whether creates are preceded by an exists probe.
@@ -906,14 +818,45 @@ impl Profile {
                 );
             }
         }
-        for (i, identity) in self.identities.iter().enumerate() {
-            let field = identity.field();
+        for (i, spec) in self.fields.iter().enumerate() {
+            let label = spec.field.label();
+            if !spec.field.is_builtin() && spec.label.trim().is_empty() {
+                return err(
+                    &format!("fields[{i}].field"),
+                    format!(
+                        "unknown Roster field `{label}`: a field of the profile's own needs a `label` (\"label\": \"Department\"), and a built-in one is one of {}",
+                        Field::ALL.iter().map(|f| f.label()).collect::<Vec<_>>().join(", ")
+                    ),
+                    Some(&format!("\"{label}\"")),
+                );
+            }
+            if self.fields[..i].iter().any(|f| f.field == spec.field) {
+                return err(
+                    &format!("fields[{i}].field"),
+                    format!("`{label}` is listed twice"),
+                    Some(&format!("\"{label}\"")),
+                );
+            }
+        }
+        let own = self.fields.iter().filter(|f| !f.field.is_builtin()).count();
+        if own > crate::input::map::MAX_CUSTOM {
+            return err(
+                "fields",
+                format!(
+                    "a profile has at most {} fields of its own",
+                    crate::input::map::MAX_CUSTOM
+                ),
+                Some("\"fields\""),
+            );
+        }
+        for (i, field) in self.identities.iter().enumerate() {
+            let field = *field;
             if !matches!(field, Field::Email | Field::Username) || self.field(field).is_none() {
                 return err(
                     &format!("identities[{i}]"),
                     format!(
                         "`{}` cannot identify an account: use email or username, and list it in `fields`",
-                        identity.label()
+                        field.label()
                     ),
                     Some("\"identities\""),
                 );
@@ -1017,6 +960,16 @@ impl Profile {
             }
         }
         Ok(())
+    }
+}
+
+/// The check the page's rules apply to a declared field (see [`FieldCheck`]).
+pub fn field_check(spec: &FieldSpec) -> FieldCheck {
+    FieldCheck {
+        field: spec.field,
+        check: spec.check.clone(),
+        max_len: spec.max_len,
+        in_path: false,
     }
 }
 
@@ -1166,7 +1119,7 @@ impl Scope<'_> {
             let allowed = match (space, place) {
                 ("", _) if name == "token" => matches!(place, Place::Header),
                 ("user", Place::Create) => {
-                    if Field::from_label(name).is_none() {
+                    if self.profile.user_field(name).is_none() {
                         return fail(format!(
                             "`{{{}}}`: no Roster field is called `{name}`",
                             p.name
