@@ -62,18 +62,8 @@ pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
 /// The new mapping is remembered for files with the same header (names only).
 pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
     let s = state.sheet;
-    s.mapping.update(|m| {
-        if let Some(f) = field {
-            for c in m.columns.iter_mut() {
-                if *c == Some(f) {
-                    *c = None;
-                }
-            }
-        }
-        if let Some(c) = m.columns.get_mut(column) {
-            *c = field;
-        }
-    });
+    let fields = state.form.target.with_untracked(|k| k.field_specs());
+    s.mapping.update(|m| m.assign(column, field, &fields));
     let key = s.sheet.with_value(|sh| {
         sh.as_ref()
             .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))

@@ -18,6 +18,10 @@ pub fn builtin_specs(fields: &[Field]) -> Vec<FieldSpec> {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Mapping {
     pub columns: Vec<Option<Field>>,
+    /// The target's own fields declared secret (see [`FieldSpec::secret`]) this mapping
+    /// may feed: their columns, like the password's, are masked and never reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret: Vec<Field>,
 }
 
 impl Mapping {
@@ -39,7 +43,50 @@ impl Mapping {
     pub fn auto_for(table: &Table, fields: impl AsRef<[FieldSpec]>) -> Mapping {
         let fields = fields.as_ref();
         let ids: Vec<Field> = fields.iter().map(|s| s.field).collect();
-        Scores::of_fields(table, fields).best_among(&ids)
+        let mut mapping = Scores::of_fields(table, fields).best_among(&ids);
+        mapping.declare_secrets(fields);
+        mapping
+    }
+
+    /// Notes which of `fields` (a target's declarations) are secret, beyond the
+    /// password: their columns are then masked and left out of reports.
+    pub fn declare_secrets(&mut self, fields: &[FieldSpec]) {
+        for spec in fields {
+            if spec.is_secret() && !spec.field.is_secret() && !self.secret.contains(&spec.field) {
+                self.secret.push(spec.field);
+            }
+        }
+    }
+
+    /// Whether `field` holds secrets here: the password, or a field declared secret.
+    pub fn is_secret(&self, field: Field) -> bool {
+        field.is_secret() || self.secret.contains(&field)
+    }
+
+    /// Whether column `column` feeds a secret field (see [`Mapping::is_secret`]).
+    pub fn column_is_secret(&self, column: usize) -> bool {
+        self.columns
+            .get(column)
+            .copied()
+            .flatten()
+            .is_some_and(|f| self.is_secret(f))
+    }
+
+    /// Makes column `column` feed `field` (or nothing), as the admin chooses in its
+    /// select: a field feeds from one column only, so another column that fed it feeds
+    /// nothing now. `fields` are the target's declarations (for its secret fields).
+    pub fn assign(&mut self, column: usize, field: Option<Field>, fields: &[FieldSpec]) {
+        if let Some(f) = field {
+            for c in self.columns.iter_mut() {
+                if *c == Some(f) {
+                    *c = None;
+                }
+            }
+        }
+        if let Some(c) = self.columns.get_mut(column) {
+            *c = field;
+        }
+        self.declare_secrets(fields);
     }
 
     /// Where the choice for a mapped field was close: another column holds the same kind
@@ -156,7 +203,10 @@ impl Mapping {
                 }
             })
             .collect::<Option<_>>()?;
-        (columns.len() == width).then_some(Mapping { columns })
+        (columns.len() == width).then_some(Mapping {
+            columns,
+            secret: Vec::new(),
+        })
     }
 
     /// The key a mapping is remembered under: the header's column names (lower-cased),
@@ -638,7 +688,10 @@ impl Scores {
                 set &= !(1 << f);
             }
         }
-        Mapping { columns }
+        Mapping {
+            columns,
+            secret: Vec::new(),
+        }
     }
 
     /// The close calls in `mapping`: for each mapped field, the other columns that hold
@@ -1360,6 +1413,7 @@ mod tests {
         );
         let edited = Mapping {
             columns: vec![None, Some(Field::Email), Some(Field::Password)],
+            secret: Vec::new(),
         };
         assert_eq!(
             edited

@@ -111,6 +111,18 @@ impl FieldSpec {
         }
     }
 
+    /// The field's name among the mapping's choices: its label, with how a built-in
+    /// field takes its values where that helps ("Quota (MB, or with a unit: 2 GB)").
+    pub fn choice_label(&self) -> String {
+        match self.field {
+            _ if !self.label.trim().is_empty() => self.label.trim().to_owned(),
+            Field::FirstName => "First name (joined into name)".into(),
+            Field::LastName => "Last name (joined into name)".into(),
+            Field::QuotaMb => "Quota (MB, or with a unit: 2 GB)".into(),
+            f => f.title().to_owned(),
+        }
+    }
+
     /// Whether values of it are secrets (masked, never in a report).
     pub fn is_secret(&self) -> bool {
         self.secret || self.field.is_secret()
@@ -128,9 +140,20 @@ impl FieldSpec {
     }
 }
 
+impl From<Field> for FieldSpec {
+    fn from(field: Field) -> FieldSpec {
+        FieldSpec::builtin(field)
+    }
+}
+
 /// The declared spec of `field` among `specs`.
 pub fn spec_of(specs: &[FieldSpec], field: Field) -> Option<&FieldSpec> {
     specs.iter().find(|s| s.field == field)
+}
+
+/// Whether `field` holds secrets: the password, or a field `specs` declares `secret`.
+pub fn is_secret_in(specs: &[FieldSpec], field: Field) -> bool {
+    field.is_secret() || spec_of(specs, field).is_some_and(|s| s.secret)
 }
 
 /// The name for people of `field` among `specs` (its title when none declares it).

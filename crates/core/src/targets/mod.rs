@@ -488,6 +488,19 @@ impl TargetKind {
             .collect()
     }
 
+    /// [`TargetKind::template_fields`] as the target declares them.
+    pub fn template_specs(&self) -> Vec<FieldSpec> {
+        let specs = self.field_specs();
+        self.template_fields()
+            .into_iter()
+            .map(|f| {
+                crate::input::spec::spec_of(&specs, f)
+                    .cloned()
+                    .unwrap_or_else(|| FieldSpec::builtin(f))
+            })
+            .collect()
+    }
+
     /// The template's header line, CRLF-terminated.
     pub fn template_header(&self) -> String {
         let labels: Vec<String> = self
