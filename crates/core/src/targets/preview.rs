@@ -5,8 +5,8 @@
 use super::send::{LoginStep, Secrets, Session, Target};
 use crate::http::{Body, HttpRequest};
 use crate::input::field::{Field, UserRow};
-use crate::input::spec::FieldSpec;
 use crate::input::plan::PlannedRow;
+use crate::input::spec::FieldSpec;
 
 /// What stands in for a secret in a preview.
 pub const MASK: &str = "••••••••";
