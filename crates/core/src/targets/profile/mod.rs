@@ -839,12 +839,12 @@ impl Profile {
             }
         }
         let own = self.fields.iter().filter(|f| !f.field.is_builtin()).count();
-        if own > crate::input::map::MAX_CUSTOM {
+        if own > crate::input::scores::MAX_CUSTOM {
             return err(
                 "fields",
                 format!(
                     "a profile has at most {} fields of its own",
-                    crate::input::map::MAX_CUSTOM
+                    crate::input::scores::MAX_CUSTOM
                 ),
                 Some("\"fields\""),
             );
