@@ -3,8 +3,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-#[cfg(test)]
-use crate::input::checks::ascii_domain_ok;
 use crate::input::checks::{check_email, is_dotless};
 pub use crate::input::checks::{
     dotless_domain, email_problem, localpart_problem, login_ips_problem, parse_quota_mb,
@@ -492,6 +490,7 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::checks::ascii_domain_ok;
 
     #[test]
     fn user_names_as_localparts_or_from_the_address() {
