@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{CredentialId, Fallback, FieldSpec, RequestSpec};
+use super::schema::{CredentialId, RequestSpec};
 use crate::http::{Body, HttpRequest, Method};
 pub use crate::input::checks::dot_segment_problem;
 use crate::input::field::{Field, UserRow};
+use crate::input::spec::{Fallback, FieldSpec};
 use crate::targets::send::{Secrets, Session};
 
 /// Filters a placeholder may end with: `{user.quota_mb|int}`.
