@@ -284,3 +284,30 @@ fn a_profile_names_only_fields_it_declares() {
     let p = Profile::from_json(&graph_with_department(", \"default\": \"Staff\"")).unwrap();
     assert_eq!(Profile::from_json(&p.to_pretty_json()).unwrap(), p);
 }
+
+#[test]
+fn a_profile_may_name_a_built_in_field_its_own_way_but_not_give_it_a_default() {
+    let graph = preset_json("graph").unwrap();
+    let named = graph.replacen(
+        "{ \"field\": \"name\",",
+        "{ \"field\": \"name\", \"aliases\": [\"Klarname des Kontos\"],",
+        1,
+    );
+    assert_ne!(named, graph);
+    let k = TargetKind::from_profile(Profile::from_json(&named).unwrap());
+    let t = table("E-Mail,Passwort,Klarname des Kontos\nann@x.org,Pw-123456,Ann Lee\n");
+    let mapping = Mapping::auto_for(&t, k.rules(&Settings::new()).mapped_fields());
+    assert_eq!(mapping.columns[2], Some(Field::Name));
+    // Without the alias, that header names nothing.
+    let plain = TargetKind::from_profile(Profile::from_json(graph).unwrap());
+    let mapping = Mapping::auto_for(&t, plain.rules(&Settings::new()).mapped_fields());
+    assert_eq!(mapping.columns[2], None);
+
+    let e = Profile::from_json(&graph.replacen(
+        "{ \"field\": \"name\",",
+        "{ \"field\": \"name\", \"default\": \"Someone\",",
+        1,
+    ))
+    .unwrap_err();
+    assert_eq!(e.path, "fields[2].default");
+}

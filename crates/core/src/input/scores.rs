@@ -149,6 +149,19 @@ impl Scores {
                         kinds.push((spec.field, kind));
                     }
                 }
+                // A built-in field's own names come from Roster's table; a target may add
+                // a label and aliases of its own (scored like the table's aliases).
+                for spec in declared.iter().filter(|s| s.field.is_builtin()) {
+                    if spec.label.trim().is_empty() && spec.aliases.is_empty() {
+                        continue;
+                    }
+                    let own = [spec.label.as_str()];
+                    let kind =
+                        declared_kind(name, &own, &spec.aliases).map(|k| k.min(HeaderKind::Alias));
+                    if let Some(kind) = kind {
+                        kinds.push((spec.field, kind));
+                    }
+                }
             }
             let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
             let ev = Evidence::of(&cells);

@@ -55,6 +55,13 @@ impl Profile {
                     Some(&format!("\"{label}\"")),
                 );
             }
+            if spec.field.is_builtin() && spec.default.is_some() {
+                return err(
+                    &format!("fields[{i}].default"),
+                    format!("`default` is for a field of the profile's own; `{label}` is Roster's"),
+                    Some("\"default\""),
+                );
+            }
             if self.fields[..i].iter().any(|f| f.field == spec.field) {
                 return err(
                     &format!("fields[{i}].field"),
