@@ -311,3 +311,21 @@ fn a_profile_may_name_a_built_in_field_its_own_way_but_not_give_it_a_default() {
     .unwrap_err();
     assert_eq!(e.path, "fields[2].default");
 }
+
+/// Profiles saved before fields were declared (the shipped presets, and those admins
+/// keep in the browser) read unchanged, and are written back without the new keys.
+#[test]
+fn profiles_without_the_new_keys_read_and_write_back_unchanged() {
+    for id in ["synapse", "keycloak", "graph", "gitlab"] {
+        let p = Profile::from_json(preset_json(id).unwrap()).unwrap();
+        let again = p.to_pretty_json();
+        for spec in &p.fields {
+            let written = serde_json::to_string(spec).unwrap();
+            for key in ["\"label\"", "\"aliases\"", "\"secret\"", "\"default\""] {
+                assert!(!written.contains(key), "{id}: {key} written in {written}");
+            }
+        }
+        assert_eq!(Profile::from_json(&again).unwrap(), p, "{id}");
+        assert!(p.fields.iter().all(|s| s.field.is_builtin()), "{id}");
+    }
+}
