@@ -202,3 +202,46 @@ pub mod labels {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_for_people_and_secrecy_come_from_the_declaration() {
+        let quota = FieldSpec::builtin(Field::QuotaMb);
+        assert_eq!(quota.choice_label(), "Quota (MB, or with a unit: 2 GB)");
+        assert_eq!(quota.title(), "Quota");
+        let dept = FieldSpec {
+            label: " Department ".into(),
+            ..FieldSpec::builtin(Field::custom("department").unwrap())
+        };
+        assert_eq!(
+            (dept.title(), dept.choice_label().as_str()),
+            ("Department", "Department")
+        );
+        assert!(!dept.is_secret() && FieldSpec::builtin(Field::Password).is_secret());
+        let pin = FieldSpec {
+            secret: true,
+            ..FieldSpec::builtin(Field::custom("pin").unwrap())
+        };
+        let specs = [dept.clone(), pin.clone()];
+        assert!(is_secret_in(&specs, pin.field) && !is_secret_in(&specs, dept.field));
+        assert!(is_secret_in(&specs, Field::Password));
+        assert_eq!(title_of(&specs, Field::Email), "Email");
+        assert_eq!(title_of(&specs, dept.field), "Department");
+    }
+
+    #[test]
+    fn a_custom_id_is_short_lower_case_and_no_built_in_label() {
+        assert_eq!(Field::from_label("email"), Some(Field::Email));
+        assert_eq!(Field::custom("email"), None);
+        assert!(Field::custom("cost_center_2").is_some());
+        for bad in ["", "Dept", "2nd", "dept!", "abteilung_für", &"x".repeat(25)] {
+            assert_eq!(Field::custom(bad), None, "{bad:?}");
+        }
+        let f = Field::custom(&"x".repeat(24)).unwrap();
+        assert_eq!(f.label(), "x".repeat(24));
+        assert_eq!(Field::from_label(f.label()), Some(f));
+    }
+}
