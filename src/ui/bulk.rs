@@ -4,7 +4,8 @@
 //! download the invalid rows as CSV.
 
 use leptos::prelude::*;
-use roster_core::input::map::Field;
+use roster_core::input::bulk;
+use roster_core::input::map::{Field, FieldSpec};
 
 use super::sheet;
 use super::state::AppState;
@@ -12,16 +13,8 @@ use crate::glue::download;
 
 /// The fields a bulk action may set: the target's, but the ones that name an account;
 /// the password last (setting one for many rows is the rare case).
-fn settable(state: AppState) -> Vec<Field> {
-    let mut fields: Vec<Field> = state
-        .form
-        .target
-        .with(|k| k.fields())
-        .into_iter()
-        .filter(|f| !matches!(f, Field::Email | Field::Username))
-        .collect();
-    fields.sort_by_key(|f| f.is_secret());
-    fields
+fn settable(state: AppState) -> Vec<FieldSpec> {
+    state.form.target.with(|k| bulk::settable(&k.field_specs()))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -48,8 +41,8 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
         let fields = settable(state);
         field
             .get()
-            .filter(|f| fields.contains(f))
-            .or_else(|| fields.first().copied())
+            .and_then(|f| fields.iter().find(|s| s.field == f).cloned())
+            .or_else(|| fields.first().cloned())
     };
     let listed = move || state.view.listed.get();
     let exclude_invalid = move |_| {
@@ -80,10 +73,11 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
     };
     let set_field = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        let Some(f) = chosen() else { return };
+        let Some(spec) = chosen() else { return };
+        let f = spec.field;
         let v = value.get_untracked();
         let n = sheet::set_field(state, f, &v);
-        if f.is_secret() {
+        if spec.is_secret() {
             value.set(String::new());
             note.set(format!("Set {} on {n} row{}.", f.label(), plural(n)));
         } else {
@@ -129,7 +123,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                 <select
                     id="bulk-field"
                     disabled=locked
-                    prop:value=move || chosen().map_or("", Field::label)
+                    prop:value=move || chosen().map_or(String::new(), |s| s.field.label().to_owned())
                     on:change=move |ev| {
                         field.set(Field::from_label(&event_target_value(&ev)));
                         value.set(String::new());
@@ -138,14 +132,18 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                     {move || {
                         settable(state)
                             .into_iter()
-                            .map(|f| view! { <option value=f.label()>{f.label()}</option> })
+                            .map(|s| {
+                                let label = s.field.label().to_owned();
+                                let value = label.clone();
+                                view! { <option value=value>{label}</option> }
+                            })
                             .collect_view()
                     }}
                 </select>
                 <label for="bulk-value">"to"</label>
                 <input
                     id="bulk-value"
-                    type=move || if chosen().is_some_and(Field::is_secret) { "password" } else { "text" }
+                    type=move || if chosen().is_some_and(|s| s.is_secret()) { "password" } else { "text" }
                     autocomplete="off"
                     spellcheck="false"
                     disabled=locked

@@ -6,30 +6,12 @@
 use std::cell::RefCell;
 
 use leptos::prelude::*;
-use roster_core::input::map::{Field, Guess, Mapping, GUARDED};
+use roster_core::input::map::{Field, FieldSpec, Guess, Mapping, GUARDED};
 use roster_core::input::read::Table;
 
 use super::sheet;
 use super::state::AppState;
 use crate::glue::download;
-
-/// The field's name in the mapping's options.
-fn field_label(f: Field) -> &'static str {
-    match f {
-        Field::Email => "Email",
-        Field::Password => "Password",
-        Field::Name => "Name",
-        Field::FirstName => "First name (joined into name)",
-        Field::LastName => "Last name (joined into name)",
-        Field::Role => "Role",
-        Field::QuotaMb => "Quota (MB, or with a unit: 2 GB)",
-        Field::TenantId => "Tenant ID",
-        Field::PackageId => "Package ID",
-        Field::Timezone => "Timezone",
-        Field::LoginIps => "Login IPs",
-        Field::Username => "Username",
-    }
-}
 
 thread_local! {
     /// The guarded columns the admin has confirmed in this tab (chosen in a select, or
@@ -108,7 +90,7 @@ fn ColumnSelect(
     index: usize,
     name: String,
     mapping: RwSignal<Mapping>,
-    fields: Signal<Vec<Field>>,
+    fields: Signal<Vec<FieldSpec>>,
     locked: Signal<bool>,
     close_calls: Memo<Vec<(usize, String)>>,
     set: Callback<(usize, Option<Field>)>,
@@ -127,9 +109,9 @@ fn ColumnSelect(
     };
     let current = move || mapping.with(|m| m.columns.get(index).copied().flatten());
     let options = move || {
-        let mut fields: Vec<Field> = fields.get();
-        if let Some(f) = current().filter(|f| !fields.contains(f)) {
-            fields.push(f);
+        let mut fields: Vec<FieldSpec> = fields.get();
+        if let Some(f) = current().filter(|f| !fields.iter().any(|s| s.field == *f)) {
+            fields.push(FieldSpec::builtin(f));
         }
         fields
     };
@@ -145,10 +127,11 @@ fn ColumnSelect(
             {move || {
                 options()
                     .into_iter()
-                    .map(|f| {
+                    .map(|spec| {
+                        let f = spec.field;
                         view! {
-                            <option value=f.label() prop:selected=move || current() == Some(f)>
-                                {field_label(f)}
+                            <option value=f.label().to_owned() prop:selected=move || current() == Some(f)>
+                                {spec.choice_label()}
                             </option>
                         }
                     })
@@ -197,7 +180,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
     let close_calls = close_calls(state);
     let active = Signal::from(state.run.active);
     let mapping_locked = Signal::derive(move || active.get() || state.file.busy.get().is_some());
-    let fields = Signal::derive(move || state.form.target.with(|k| k.fields()));
+    let fields = Signal::derive(move || state.form.target.with(|k| k.field_specs()));
     let set_mapping = Callback::new(move |(index, field): (usize, Option<Field>)| {
         // A guarded field the admin picks for a column is the admin's own say.
         if let Some(field) = field.filter(|f| GUARDED.contains(f)) {

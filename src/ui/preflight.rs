@@ -114,7 +114,7 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
     match target_for(&state) {
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
-            let fields = state.form.target.with_untracked(|k| k.template_fields());
+            let fields = state.form.target.with_untracked(|k| k.template_specs());
             let users = state.plan.users();
             let found = accounts(&fields, &plan, &users, PREVIEW_ROWS);
             if found.ready == 0 {

@@ -29,9 +29,9 @@ fn headline(table: &AccountPreview) -> String {
 /// The preview table.
 fn accounts_table(table: AccountPreview) -> impl IntoView {
     let headers = table
-        .columns
+        .titles
         .iter()
-        .map(|f| view! { <th scope="col">{f.title()}</th> })
+        .map(|t| view! { <th scope="col">{t.clone()}</th> })
         .collect_view();
     let rows = table
         .rows

@@ -5,7 +5,7 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use roster_core::input::map::Field;
+use roster_core::input::spec::is_secret_in;
 use wasm_bindgen::JsCast;
 
 use super::row_keys::{focus_row, Keys, EDIT};
@@ -54,6 +54,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
     });
     let columns = state.plan.columns.get_untracked();
     let mapping = state.plan.mapping.get_untracked();
+    let specs = state.form.target.with_untracked(|k| k.field_specs());
     let secrets: Vec<bool> = (0..columns.len())
         .map(|c| {
             mapping
@@ -61,7 +62,7 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
                 .get(c)
                 .copied()
                 .flatten()
-                .is_some_and(Field::is_secret)
+                .is_some_and(|f| mapping.is_secret(f) || is_secret_in(&specs, f))
         })
         .collect();
     let originals: Vec<String> = (0..columns.len())

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 
 use serde_json::{json, Map, Value};
 
-use crate::input::map::{Field, Mapping};
+use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
 use crate::run::{RowState, Status, StatusCounts};
@@ -132,8 +132,8 @@ pub fn looks_secret(header: &str) -> bool {
         .any(|t| SECRET_TOKENS.contains(&t) || t.starts_with("pass"))
 }
 
-/// The input's columns that may appear in a report: every column except the one mapped
-/// to a secret field (the password) and those whose header names a secret
+/// The input's columns that may appear in a report: every column except those mapped
+/// to a secret field (the password, a target's field declared secret) and those whose header names a secret
 /// ([`looks_secret`]), as (index, name). A name that clashes with a report column gets
 /// the prefix `input_`.
 pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
@@ -151,12 +151,7 @@ pub fn public_columns_beside(
 ) -> Vec<(usize, String)> {
     (0..table.width)
         .filter(|&i| {
-            !mapping
-                .columns
-                .get(i)
-                .copied()
-                .flatten()
-                .is_some_and(Field::is_secret)
+            !mapping.column_is_secret(i)
                 && !table
                     .header
                     .as_ref()
@@ -417,6 +412,7 @@ impl PastRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::field::Field;
     use crate::input::plan::plan;
     use crate::input::read::{read, Fields};
 

@@ -236,7 +236,7 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
         file.push_str("\r\n");
     }
     let table = read(file.as_bytes()).expect("the template reads");
-    let mapping = Mapping::auto_for(&table, &kind.fields());
+    let mapping = Mapping::auto_for(&table, kind.field_specs());
     let rules = kind.rules(settings);
     let plan = plan_with(&table, &mapping, &rules);
     let config = RunConfig {

@@ -69,7 +69,7 @@ fn typed_rows_built_from_the_table_are_the_rows_validation_gives() {
             for s in kind.settings() {
                 settings.insert(s.id.clone(), "1".into());
             }
-            let mapping = Mapping::auto_for(&table, &kind.fields());
+            let mapping = Mapping::auto_for(&table, kind.field_specs());
             let plain = kind.rules(&settings);
             let defaults = Rules {
                 defaults: vec![
@@ -646,7 +646,7 @@ mod vendor_formats {
         );
         assert_eq!(passwords(&t, "graph"), column(&t, 2));
         // "Country or region" feeds nothing.
-        let m = Mapping::auto_for(&t, &Field::ALL);
+        let m = Mapping::auto_for(&t, roster_core::input::map::builtin_specs(&Field::ALL));
         assert_eq!(m.columns[11], None);
     }
 

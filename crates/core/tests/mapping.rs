@@ -314,7 +314,8 @@ fn remembered_mapping_still_round_trips() {
 
 mod never_guessed {
     use super::*;
-    use roster_core::input::map::{mask, Guess, Scores};
+    use roster_core::input::map::{mask, Guess};
+    use roster_core::input::scores::Scores;
 
     fn fixture(name: &str) -> String {
         let path = format!("{}/../../tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -1441,7 +1441,7 @@ fn a_value_made_only_of_dots_in_a_path_segment_makes_the_row_invalid() {
         f@x.org,pw-123456,Fi Ng,a..b\n\
         g@x.org,pw-123456,Gu Yi,...x\n";
     let (table, _, _) = read_with(file.as_bytes(), &ReadOptions::default()).unwrap();
-    let mapping = Mapping::auto_for(&table, &p.field_list());
+    let mapping = Mapping::auto_for(&table, &p.fields);
     let rows = plan_with(&table, &mapping, &p.rules());
     let verdicts: Vec<(String, bool)> = rows
         .iter()

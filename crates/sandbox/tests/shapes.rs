@@ -1185,3 +1185,45 @@ async fn reset_forgets_the_new_shapes_and_knobs_are_checked() {
         assert_eq!(s.control("config", bad).await.status(), 400);
     }
 }
+
+/// Graph's user resource has a `department` (at most 64 characters), returned only on
+/// `$select`: stored at the create, absent from the default representation.
+#[tokio::test]
+async fn graph_department_is_stored_and_returned_on_select() {
+    let s = sandbox().await;
+    let mut body = graph_user("dept@example.com");
+    body["department"] = json!("Vertrieb");
+    let response = graph_post(&s, Some(GRAPH_TOKEN), body).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert!(created.get("department").is_none(), "{created}");
+    let get = |query: &'static str| {
+        let s = &s;
+        async move {
+            let answer: Value = s
+                .client
+                .get(format!("{}/v1.0/users/dept@example.com{query}", s.api))
+                .bearer_auth(GRAPH_TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    assert!(get("").await.get("department").is_none());
+    let selected = get("?$select=displayName,department").await;
+    assert_eq!(selected["department"], "Vertrieb");
+    assert_eq!(selected["displayName"], "Adele Vance");
+    assert!(selected.get("userPrincipalName").is_none(), "{selected}");
+
+    let mut long = graph_user("long@example.com");
+    long["department"] = json!("x".repeat(65));
+    let error = graph_error(graph_post(&s, Some(GRAPH_TOKEN), long).await, 400).await;
+    assert_eq!(
+        error["message"],
+        "Invalid value specified for property 'department' of resource 'User'."
+    );
+}

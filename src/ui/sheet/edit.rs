@@ -60,18 +60,11 @@ pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
 /// Changes which field column `column` feeds; a field feeds from one column only.
 /// The new mapping is remembered for files with the same header (names only).
 pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
-    state.plan.mapping.update(|m| {
-        if let Some(f) = field {
-            for c in m.columns.iter_mut() {
-                if *c == Some(f) {
-                    *c = None;
-                }
-            }
-        }
-        if let Some(c) = m.columns.get_mut(column) {
-            *c = field;
-        }
-    });
+    let fields = state.form.target.with_untracked(|k| k.field_specs());
+    state
+        .plan
+        .mapping
+        .update(|m| m.assign(column, field, &fields));
     let key = state.plan.sheet.with_value(|sh| {
         sh.as_ref()
             .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))

@@ -46,19 +46,20 @@ pub(crate) fn rules(state: AppState) -> Rules {
 /// target adds (a `username` column once a target has user names). Columns already
 /// mapped, by the user or automatically, keep their field.
 pub fn remap_for_target(state: AppState) {
-    let fields = state
+    let rules = state
         .form
         .settings
-        .with_untracked(|settings| state.form.target.with_untracked(|k| k.rules(settings)))
-        .mapped_fields();
+        .with_untracked(|settings| state.form.target.with_untracked(|k| k.rules(settings)));
+    let fields = rules.mapped_fields();
     let Some(auto) = state.plan.sheet.with_value(|sheet| {
         sheet
             .as_ref()
-            .map(|sheet| Mapping::auto_for(&sheet.table, fields))
+            .map(|sheet| Mapping::auto_for(&sheet.table, &*fields))
     }) else {
         return;
     };
     state.plan.mapping.update(|mapping| {
+        mapping.declare_secrets(&fields);
         for (column, field) in auto.columns.iter().enumerate() {
             let Some(field) = *field else { continue };
             if mapping.columns.get(column) == Some(&None) && mapping.column_of(field).is_none() {

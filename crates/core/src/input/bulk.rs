@@ -6,6 +6,20 @@
 
 use crate::input::field::Field;
 use crate::input::plan::{PlannedRow, Sheet, Tally};
+use crate::input::spec::FieldSpec;
+
+/// The fields "Set" may give many rows at once, among a target's declared fields: all
+/// but the ones that name an account (the address, the user name), secrets last
+/// (setting one password for many rows is the rare case).
+pub fn settable(fields: &[FieldSpec]) -> Vec<FieldSpec> {
+    let mut out: Vec<FieldSpec> = fields
+        .iter()
+        .filter(|s| !matches!(s.field, Field::Email | Field::Username))
+        .cloned()
+        .collect();
+    out.sort_by_key(FieldSpec::is_secret);
+    out
+}
 
 impl Sheet {
     /// Excludes every row of `among` that is invalid now. The set is taken before any

@@ -35,7 +35,7 @@ pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow)
                 return p.to_string();
             };
             let place = table.column_name(column);
-            if field.is_secret() {
+            if mapping.is_secret(field) {
                 return format!("{} in {place}: {}", field.label(), p.message);
             }
             let value = fields.and_then(|f| f.get(column)).unwrap_or_default();

@@ -3,52 +3,66 @@
 use serde::{Deserialize, Serialize};
 
 pub use crate::input::field::{Field, MappedRow, UserRow};
+pub use crate::input::guess::{mask, Competition, Guess, Rivalry, GUARDED};
 pub use crate::input::names::{field_of_header, fold, header_kinds, header_match, HeaderKind};
 use crate::input::read::{Fields, Record, Table};
+pub use crate::input::spec::FieldSpec;
+
+/// Built-in fields as declared by a target that says nothing more of them.
+pub fn builtin_specs(fields: &[Field]) -> Vec<FieldSpec> {
+    fields.iter().map(|&f| FieldSpec::builtin(f)).collect()
+}
 
 /// Which column feeds which field. Columns mapped to nothing are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Mapping {
     pub columns: Vec<Option<Field>>,
+    /// The target's own fields declared secret (see [`FieldSpec::secret`]) this mapping
+    /// may feed: their columns, like the password's, are masked and never reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret: Vec<Field>,
 }
 
 impl Mapping {
-    /// The best mapping for a table: every column is scored for every field by its
-    /// header and by its content (see [`Scores`]), and the one-to-one assignment of
-    /// fields to columns with the highest total score wins. A column named exactly like
-    /// a field therefore keeps it against a column that only holds the same kind of
-    /// values (`Email` over a `Login` column of addresses).
-    ///
-    /// The fields considered are [`Field::ADDRESS_SIGN_IN`]; see [`Mapping::auto_for`].
-    pub fn auto(table: &Table) -> Mapping {
-        Mapping::auto_for(table, &Field::ADDRESS_SIGN_IN)
+    /// Notes which of `fields` (a target's declarations) are secret, beyond the
+    /// password: their columns are then masked and left out of reports.
+    pub fn declare_secrets(&mut self, fields: &[FieldSpec]) {
+        for spec in fields {
+            if spec.is_secret() && !spec.field.is_secret() && !self.secret.contains(&spec.field) {
+                self.secret.push(spec.field);
+            }
+        }
     }
 
-    /// [`Mapping::auto`] among the fields a target reads: a column never goes to a field
-    /// the target has no use for.
-    pub fn auto_for(table: &Table, fields: &[Field]) -> Mapping {
-        Scores::of(table).best_among(fields)
+    /// Whether `field` holds secrets here: the password, or a field declared secret.
+    pub fn is_secret(&self, field: Field) -> bool {
+        field.is_secret() || self.secret.contains(&field)
     }
 
-    /// Where the choice for a mapped field was close: another column holds the same kind
-    /// of values, or also has a name for the field. For the page to show next to the
-    /// mapping (for the automatic mapping and for one the user edited alike).
-    pub fn competitions(&self, table: &Table) -> Vec<Competition> {
-        Scores::of(table).competitions(self)
+    /// Whether column `column` feeds a secret field (see [`Mapping::is_secret`]).
+    pub fn column_is_secret(&self, column: usize) -> bool {
+        self.columns
+            .get(column)
+            .copied()
+            .flatten()
+            .is_some_and(|f| self.is_secret(f))
     }
 
-    /// The fields of [`GUARDED`] this mapping takes from a column's content alone (see
-    /// [`Scores::guesses`]): for the page to ask about under the select, and before Start.
-    pub fn guesses(&self, table: &Table) -> Vec<Guess> {
-        Scores::of(table).guesses(self)
-    }
-
-    /// [`Mapping::guesses`] but those the admin has confirmed: chosen in the column's
-    /// select, or answered yes when Start asked.
-    pub fn open_guesses(&self, table: &Table, confirmed: &[Guess]) -> Vec<Guess> {
-        let mut guesses = self.guesses(table);
-        guesses.retain(|g| !confirmed.contains(g));
-        guesses
+    /// Makes column `column` feed `field` (or nothing), as the admin chooses in its
+    /// select: a field feeds from one column only, so another column that fed it feeds
+    /// nothing now. `fields` are the target's declarations (for its secret fields).
+    pub fn assign(&mut self, column: usize, field: Option<Field>, fields: &[FieldSpec]) {
+        if let Some(f) = field {
+            for c in self.columns.iter_mut() {
+                if *c == Some(f) {
+                    *c = None;
+                }
+            }
+        }
+        if let Some(c) = self.columns.get_mut(column) {
+            *c = field;
+        }
+        self.declare_secrets(fields);
     }
 
     /// Where the name comes from, when a name column and first or last name columns could
@@ -124,12 +138,13 @@ impl Mapping {
     pub fn to_memory(&self) -> String {
         self.columns
             .iter()
-            .map(|c| c.map_or("", Field::label))
+            .map(|c| c.as_ref().map_or("", Field::label))
             .collect::<Vec<_>>()
             .join(",")
     }
 
-    /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide.
+    /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide and
+    /// names built-in fields only.
     pub fn from_memory(memory: &str, width: usize) -> Option<Mapping> {
         let columns: Vec<Option<Field>> = memory
             .split(',')
@@ -137,11 +152,16 @@ impl Mapping {
                 if l.is_empty() {
                     Some(None)
                 } else {
-                    Field::from_label(l).map(Some)
+                    // A target's own field is not remembered: the automatic mapping finds
+                    // it again by its names.
+                    Field::from_label(l).filter(|f| f.is_builtin()).map(Some)
                 }
             })
             .collect::<Option<_>>()?;
-        (columns.len() == width).then_some(Mapping { columns })
+        (columns.len() == width).then_some(Mapping {
+            columns,
+            secret: Vec::new(),
+        })
     }
 
     /// The key a mapping is remembered under: the header's column names (lower-cased),
@@ -160,580 +180,12 @@ impl Mapping {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Content.
-
-/// How many records the content scores look at (the first ones).
-pub const SAMPLE_ROWS: usize = 256;
-
-/// What a column's sampled cells look like: shares of its non-empty cells.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Evidence {
-    /// Non-empty cells sampled.
-    pub cells: usize,
-    /// Cells that are addresses (`name@domain`).
-    pub addresses: f32,
-    /// Distinct cells (case-insensitive).
-    pub unique: f32,
-    /// Cells that look like passwords: one word of letters mixed with digits or signs.
-    pub passwords: f32,
-    /// Cells that look like names: capitalised words of letters.
-    pub names: f32,
-    /// Cells that are names of two words or more.
-    pub full_names: f32,
-    /// Cells that are whole numbers.
-    pub numbers: f32,
-    /// Cells that are UTC offsets (`+05:00`).
-    pub offsets: f32,
-    /// Cells that are lists of IP addresses.
-    pub ips: f32,
-    /// Cells that are quotas (`500`, `1,5 GB`).
-    pub quotas: f32,
-    /// Cells that are Aurora roles (1, 2 or 3).
-    pub roles: f32,
-    /// Cells that are user names: one word of lower-case letters, digits and `._=-+/`.
-    pub user_names: f32,
-    /// Cells that are plain values, never secrets: words (names), numbers (ids, phone
-    /// numbers), dates, flags (see [`crate::input::detect::is_plain_value`]).
-    pub plain: f32,
-}
-
-/// An address as a column of them holds it: one `@` with text on both sides, no space,
-/// and a domain of letters, digits, dots and hyphens.
-fn is_address(cell: &str) -> bool {
-    let Some((local, domain)) = cell.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !domain.is_empty()
-        && !local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "@,;<>\"".contains(c))
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
-        && !domain.starts_with(['.', '-'])
-        && !domain.ends_with(['.', '-'])
-}
-
-/// One word mixing letters with digits or signs (`p123`, `S3cret!`), not an address.
-fn is_password_like(cell: &str) -> bool {
-    let n = cell.chars().count();
-    if !(3..=128).contains(&n) || cell.contains('@') || cell.chars().any(char::is_whitespace) {
-        return false;
-    }
-    let letters = cell.chars().any(char::is_alphabetic);
-    let others = cell.chars().any(|c| !c.is_alphabetic());
-    letters && others
-}
-
-/// Words that each start with a capital letter and hold only letters, hyphens,
-/// apostrophes and dots (`Ann`, `Jean-Luc O'Neill`, `Zoë Ångström`). Scripts without
-/// case count as names when they hold only letters.
-fn name_words(cell: &str) -> Option<usize> {
-    let words: Vec<&str> = cell.split_whitespace().collect();
-    if words.is_empty() || words.len() > 5 {
-        return None;
-    }
-    let ok = words.iter().all(|w| {
-        let mut chars = w.chars();
-        let first = chars
-            .next()
-            .expect("split_whitespace gives non-empty words");
-        (first.is_uppercase() || (first.is_alphabetic() && !first.is_lowercase()))
-            && chars.all(|c| c.is_alphabetic() || "-'’.".contains(c))
-    });
-    ok.then_some(words.len())
-}
-
-impl Evidence {
-    fn of(cells: &[&str]) -> Evidence {
-        let cells: Vec<&str> = cells
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty())
-            .collect();
-        let n = cells.len();
-        if n == 0 {
-            return Evidence::default();
-        }
-        let share = |test: &dyn Fn(&str) -> bool| {
-            cells.iter().filter(|c| test(c)).count() as f32 / n as f32
-        };
-        let distinct: std::collections::HashSet<String> =
-            cells.iter().map(|c| c.to_lowercase()).collect();
-        Evidence {
-            cells: n,
-            addresses: share(&is_address),
-            unique: distinct.len() as f32 / n as f32,
-            passwords: share(&is_password_like),
-            names: share(&|c| name_words(c).is_some()),
-            full_names: share(&|c| name_words(c).is_some_and(|w| w >= 2)),
-            numbers: share(&|c| c.bytes().all(|b| b.is_ascii_digit())),
-            offsets: share(&|c| crate::input::validate::timezone_problem(c).is_none()),
-            ips: share(&|c| crate::input::validate::login_ips_problem(c).is_none()),
-            quotas: share(&|c| crate::input::validate::parse_quota_mb(c).is_ok()),
-            roles: share(&|c| {
-                c.parse::<u8>()
-                    .is_ok_and(|r| crate::input::validate::ROLES.contains(&r))
-            }),
-            user_names: share(&|c| crate::input::validate::localpart_problem(c).is_none()),
-            plain: share(&crate::input::detect::is_plain_value),
-        }
-    }
-
-    /// The share of cells of the kind `field` holds.
-    pub fn share_for(&self, field: Field) -> f32 {
-        match field {
-            Field::Email => self.addresses,
-            Field::Password => self.passwords,
-            Field::Name => self.full_names.max(self.names),
-            Field::FirstName | Field::LastName => self.names,
-            Field::Timezone => self.offsets,
-            Field::LoginIps => self.ips,
-            Field::QuotaMb => self.quotas,
-            Field::Role => self.roles,
-            Field::TenantId | Field::PackageId => self.numbers,
-            Field::Username => self.user_names,
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Scores and the assignment.
-
-/// Points for a header naming a field, by how strongly it does.
-pub const fn header_points(kind: HeaderKind) -> i32 {
-    match kind {
-        HeaderKind::Exact => 150,
-        HeaderKind::Alias => 90,
-        HeaderKind::Partial => 50,
-        HeaderKind::Login => 40,
-    }
-}
-
-/// Every column's score for every field: what its header says plus what its content
-/// says. A pair scoring 0 or less is never mapped automatically.
-///
-/// - Header: the field's own name 150, an alias 90, a name inside the header 50, a
-///   sign-in name (`Login`, for the address) 40.
-/// - Addresses (any column): up to 60 for a column of distinct addresses, and up to 40
-///   off for the share of cells that are not addresses. So a column of addresses under
-///   any name (60) beats a `Login` column of user names (0), and a column named `Email`
-///   (150 and up) beats a `Login` column of addresses (100).
-/// - UTC offsets and IP lists (any column): 60 when every sampled cell is one.
-/// - Passwords and full names, in a file without a header: up to 40 by their share; the
-///   other column of a two-column file without a header gets 10 for the password.
-/// - A column whose header names the field: up to 20 more when its cells fit (names,
-///   passwords, numbers, quotas, roles).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scores {
-    /// `header[column][field]`: the points for the header alone.
-    pub header: Vec<[i32; Field::ALL.len()]>,
-    /// `total[column][field]`: header and content.
-    pub total: Vec<[i32; Field::ALL.len()]>,
-    pub evidence: Vec<Evidence>,
-    /// How each column's header names each field it names.
-    pub kinds: Vec<Vec<(Field, HeaderKind)>>,
-    /// Whether the table has no header line.
-    pub headerless: bool,
-}
-
-impl Scores {
-    pub fn of(table: &Table) -> Scores {
-        let width = table.width;
-        let sample = &table.records[..table.records.len().min(SAMPLE_ROWS)];
-        let headerless = table.header.is_none();
-        let mut scores = Scores {
-            header: vec![[0; Field::ALL.len()]; width],
-            total: vec![[0; Field::ALL.len()]; width],
-            evidence: Vec::with_capacity(width),
-            kinds: Vec::with_capacity(width),
-            headerless,
-        };
-        for c in 0..width {
-            let mut kinds = match table.header.as_ref().and_then(|h| h.get(c)) {
-                Some(name) => header_kinds(name),
-                None => Vec::new(),
-            };
-            // A sign-in name (`Login`, `Username`) is the address for a target that signs
-            // users in with it, and the user name for one that has user names.
-            if kinds.contains(&(Field::Email, HeaderKind::Login)) {
-                kinds.push((Field::Username, HeaderKind::Alias));
-            }
-            let cells: Vec<&str> = sample.iter().filter_map(|r| r.fields.get(c)).collect();
-            let ev = Evidence::of(&cells);
-            for field in Field::ALL {
-                let header = kinds
-                    .iter()
-                    .filter(|(f, _)| *f == field)
-                    .map(|(_, k)| header_points(*k))
-                    .max()
-                    .unwrap_or(0);
-                let named = header > 0;
-                let pts = |share: f32, max: i32| (share * max as f32).round() as i32;
-                let content = if ev.cells == 0 {
-                    0
-                } else {
-                    match field {
-                        Field::Email => {
-                            pts(ev.addresses, 50) + pts(ev.addresses * ev.unique, 10)
-                                - pts(1.0 - ev.addresses, 40)
-                        }
-                        Field::Timezone | Field::LoginIps => {
-                            let share = ev.share_for(field);
-                            if share == 1.0 {
-                                60
-                            } else {
-                                pts(share, 20) * i32::from(named)
-                            }
-                        }
-                        // Set below, once every column's evidence is known.
-                        Field::Password if headerless => 0,
-                        Field::Name if headerless && ev.full_names >= 0.5 => pts(ev.full_names, 40),
-                        // A column of addresses is no user name, whatever its name.
-                        Field::Username if named => pts(ev.user_names, 20) - pts(ev.addresses, 90),
-                        _ if named => pts(ev.share_for(field), 20),
-                        _ => 0,
-                    }
-                };
-                // A field that goes wrong silently (a password, a role, a quota, a
-                // tenant, a package) is not taken from a header that only holds its name
-                // among other words (`Change Password at Next Sign-In`) unless the cells
-                // fit it.
-                let partial = header == header_points(HeaderKind::Partial);
-                let total = if GUARDED.contains(&field)
-                    && partial
-                    && (ev.cells == 0 || ev.share_for(field) < 0.5)
-                {
-                    0
-                } else {
-                    header + content
-                };
-                scores.header[c][field as usize] = header;
-                scores.total[c][field as usize] = total;
-            }
-            scores.evidence.push(ev);
-            scores.kinds.push(kinds);
-        }
-        if headerless {
-            for c in 0..width {
-                scores.total[c][Field::Password as usize] = scores.headerless_password(c);
-            }
-        }
-        scores
-    }
-
-    /// The share of a column's cells that could be passwords, in a file without a header:
-    /// none for a column of plain values (names, ids, dates, phone numbers) or addresses.
-    fn password_share(&self, column: usize) -> f32 {
-        let ev = &self.evidence[column];
-        if ev.plain >= 0.5 || ev.addresses >= 0.5 {
-            0.0
-        } else {
-            ev.passwords
-        }
-    }
-
-    /// Whether a file without a header is the seed's `email | password` format: two
-    /// columns, one of addresses, the other (if it has cells) of anything but plain
-    /// values and addresses, even when it does not look like passwords (`a@x.y,p`). Its
-    /// other column is mapped to the password, but as a guess the admin confirms.
-    fn seed_format(&self, column: usize) -> bool {
-        self.headerless && self.total.len() == 2 && {
-            let other = &self.evidence[1 - column];
-            let ev = &self.evidence[column];
-            other.cells > 0
-                && other.addresses >= 0.5
-                && (ev.cells == 0 || (ev.plain < 0.5 && ev.addresses < 0.5))
-        }
-    }
-
-    /// A column's score for the password in a file without a header: nothing unless its
-    /// cells look like passwords (three in four at least) and beat every other column's
-    /// by a wide margin (twice the share), or the file is the seed's format.
-    fn headerless_password(&self, column: usize) -> i32 {
-        if self.seed_format(column) {
-            return 10 + (self.password_share(column) * 40.0).round() as i32;
-        }
-        let share = self.password_share(column);
-        let rival = (0..self.total.len())
-            .filter(|&d| d != column)
-            .map(|d| self.password_share(d))
-            .fold(0.0_f32, f32::max);
-        if share >= 0.75 && rival * 2.0 <= share {
-            (share * 40.0).round() as i32
-        } else {
-            0
-        }
-    }
-
-    /// The guesses in `mapping`: each field of [`GUARDED`] fed by a column whose header
-    /// does not name it (a file without a header, another name, or the field's name among
-    /// other words), that is chosen from its content alone. A file without a header has
-    /// only guesses, the seed's `email | password` format included: its password column
-    /// is mapped (see `seed_format`) but Start still asks about it.
-    pub fn guesses(&self, mapping: &Mapping) -> Vec<Guess> {
-        let mut out = Vec::new();
-        for (column, field) in mapping.columns.iter().enumerate() {
-            let Some(field) = *field else { continue };
-            if !GUARDED.contains(&field) || column >= self.total.len() {
-                continue;
-            }
-            if self.header[column][field as usize] >= header_points(HeaderKind::Alias) {
-                continue;
-            }
-            out.push(Guess { field, column });
-        }
-        out
-    }
-
-    pub fn score(&self, column: usize, field: Field) -> i32 {
-        self.total.get(column).map_or(0, |row| row[field as usize])
-    }
-
-    /// The one-to-one assignment of fields to columns with the highest total score
-    /// (pairs scoring 0 or less excluded), found exactly: a dynamic programme over the
-    /// columns and the set of fields already taken (2^12 sets). Among equal totals, the
-    /// earlier column takes the field.
-    pub fn best(&self) -> Mapping {
-        self.best_among(&Field::ALL)
-    }
-
-    /// [`Scores::best`] with only `fields` to give out.
-    pub fn best_among(&self, fields: &[Field]) -> Mapping {
-        const SETS: usize = 1 << Field::ALL.len();
-        let width = self.total.len();
-        let candidates: Vec<usize> = (0..width)
-            .filter(|&c| fields.iter().any(|&f| self.total[c][f as usize] > 0))
-            .collect();
-        // Scores scaled so that a tie goes to the earlier column.
-        let points = |c: usize, f: usize| -> i64 {
-            let s = i64::from(self.total[c][f]);
-            s * 4096 + (4095 - c.min(4095) as i64)
-        };
-        let mut best = vec![i64::MIN; SETS];
-        best[0] = 0;
-        // choice[k][set]: the field (or none) column candidates[k] took to reach `set`.
-        let mut choice: Vec<Vec<u8>> = Vec::with_capacity(candidates.len());
-        const NONE: u8 = u8::MAX;
-        for &c in &candidates {
-            let mut next = best.clone();
-            let mut took = vec![NONE; SETS];
-            for (set, &here) in best.iter().enumerate() {
-                if here == i64::MIN {
-                    continue;
-                }
-                for f in 0..Field::ALL.len() {
-                    if set & (1 << f) != 0
-                        || self.total[c][f] <= 0
-                        || !fields.contains(&Field::ALL[f])
-                    {
-                        continue;
-                    }
-                    let to = set | (1 << f);
-                    let value = here + points(c, f);
-                    if value > next[to] {
-                        next[to] = value;
-                        took[to] = f as u8;
-                    }
-                }
-            }
-            best = next;
-            choice.push(took);
-        }
-        let mut set = (0..SETS)
-            .max_by_key(|&s| (best[s], std::cmp::Reverse(s)))
-            .unwrap_or(0);
-        let mut columns = vec![None; width];
-        for (k, &c) in candidates.iter().enumerate().rev() {
-            let f = choice[k][set];
-            if f != NONE {
-                columns[c] = Some(Field::ALL[f as usize]);
-                set &= !(1 << f);
-            }
-        }
-        Mapping { columns }
-    }
-
-    /// The close calls in `mapping`: for each mapped field, the other columns that hold
-    /// the same kind of values (at least half their cells) or also have a name for it,
-    /// and whose own score for it is positive and at least 40 % of the chosen column's.
-    pub fn competitions(&self, mapping: &Mapping) -> Vec<Competition> {
-        let mut out = Vec::new();
-        for (chosen, field) in mapping.columns.iter().enumerate() {
-            let Some(field) = *field else { continue };
-            let mine = self.score(chosen, field);
-            for rival in 0..self.total.len() {
-                if rival == chosen {
-                    continue;
-                }
-                let theirs = self.score(rival, field);
-                if theirs <= 0 || (theirs as f32) < 0.4 * mine as f32 {
-                    continue;
-                }
-                let ev = &self.evidence[rival];
-                let why = if ev.cells > 0 && ev.share_for(field) >= 0.5 {
-                    Rivalry::Content
-                } else if self.header[rival][field as usize] >= header_points(HeaderKind::Alias) {
-                    Rivalry::Header
-                } else {
-                    continue;
-                };
-                out.push(Competition {
-                    field,
-                    chosen,
-                    rival,
-                    why,
-                });
-            }
-        }
-        out
-    }
-}
-
-/// The fields that would go wrong silently if fed from the wrong column: a password
-/// handed out that does not sign in, a role, a quota, a tenant or a package that is
-/// accepted. Their column is never guessed without the admin's say (see [`Guess`]).
-pub const GUARDED: [Field; 5] = [
-    Field::Password,
-    Field::Role,
-    Field::QuotaMb,
-    Field::TenantId,
-    Field::PackageId,
-];
-
-/// A field of [`GUARDED`] fed by a column chosen from its content alone: no header names
-/// it. The page asks about it under the column's select, and Start asks the admin to
-/// confirm it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Guess {
-    pub field: Field,
-    pub column: usize,
-}
-
-impl Guess {
-    /// Why the column is a guess, in a sentence.
-    fn reason(&self, table: &Table) -> &'static str {
-        match table.header.as_ref().and_then(|h| h.get(self.column)) {
-            None => "The file has no header line: it was taken from its values alone.",
-            Some(name) if header_kinds(name).contains(&(self.field, HeaderKind::Partial)) => {
-                "Its name only mentions it among other words."
-            }
-            Some(_) => "No column's name says so: it was taken from its values alone.",
-        }
-    }
-
-    /// The question under the column's select.
-    pub fn note(&self, table: &Table) -> String {
-        format!(
-            "{}: is {} really it? {}",
-            self.field.title(),
-            table.column_name(self.column),
-            self.reason(table)
-        )
-    }
-
-    /// The question Start asks, with one masked value of the column (see [`mask`]).
-    pub fn question(&self, table: &Table) -> String {
-        let sample = table
-            .records
-            .iter()
-            .filter_map(|r| r.fields.get(self.column))
-            .find(|v| !v.trim().is_empty());
-        let shown = match sample {
-            Some(v) if self.field.is_secret() => format!(
-                " Its first value, masked, looks like {} (A a capital letter, a a small one, 9 a digit, * a sign, _ a space).",
-                mask(v)
-            ),
-            Some(v) => format!(" Its first value is \"{v}\"."),
-            None => " It holds no value.".into(),
-        };
-        format!(
-            "Send {} as the {}? {}{shown}",
-            table.column_name(self.column),
-            self.field.title().to_lowercase(),
-            self.reason(table)
-        )
-    }
-}
-
-/// A secret's shape without its characters: each capital letter `A`, other letter `a`,
-/// digit `9`, space `_`, anything else `*`; at most 24 shown, then `…`. Enough to tell a
-/// name (`Aaaa`) or a date (`9999*99*99`) from a password, never the password itself.
-pub fn mask(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(24)
-        .map(|c| {
-            if c.is_uppercase() {
-                'A'
-            } else if c.is_alphabetic() {
-                'a'
-            } else if c.is_numeric() {
-                '9'
-            } else if c.is_whitespace() {
-                '_'
-            } else {
-                '*'
-            }
-        })
-        .collect();
-    if value.chars().nth(24).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// Why another column competes for a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rivalry {
-    /// It holds the same kind of values (addresses, passwords, names, ...).
-    Content,
-    /// Its header is also a name for the field.
-    Header,
-}
-
-/// A close call: `field` is fed by column `chosen`, while column `rival` could feed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Competition {
-    pub field: Field,
-    pub chosen: usize,
-    pub rival: usize,
-    pub why: Rivalry,
-}
-
-impl Competition {
-    /// One sentence for the page: `Email: column "Email" chosen; column "Login" also
-    /// holds addresses.`
-    pub fn message(&self, table: &Table) -> String {
-        let what = match (self.why, self.field) {
-            (Rivalry::Header, _) => "also has a name for this field",
-            (Rivalry::Content, Field::Email) => "also holds addresses",
-            (Rivalry::Content, Field::Password) => "also looks like passwords",
-            (Rivalry::Content, Field::Name | Field::FirstName | Field::LastName) => {
-                "also looks like names"
-            }
-            (Rivalry::Content, Field::Timezone) => "also holds UTC offsets",
-            (Rivalry::Content, Field::LoginIps) => "also holds IP addresses",
-            (Rivalry::Content, Field::QuotaMb) => "also holds quotas",
-            (Rivalry::Content, Field::Role) => "also holds roles",
-            (Rivalry::Content, Field::TenantId | Field::PackageId) => "also holds numbers",
-            (Rivalry::Content, Field::Username) => "also holds user names",
-        };
-        format!(
-            "{}: {} chosen; {} {what}.",
-            self.field.title(),
-            table.column_name(self.chosen),
-            table.column_name(self.rival)
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::evidence::Evidence;
     use crate::input::read::read;
+    use crate::input::scores::{Scores, SLOTS};
 
     #[test]
     fn username_column_feeds_user_names_only_where_the_target_has_them() {
@@ -745,7 +197,7 @@ mod tests {
         .unwrap();
         let with = [Field::Username, Field::Email, Field::Password, Field::Name];
         assert_eq!(
-            Mapping::auto_for(&t, &with).columns,
+            Mapping::auto_for(&t, builtin_specs(&with)).columns,
             [
                 Some(Field::Username),
                 Some(Field::Email),
@@ -763,7 +215,7 @@ mod tests {
             read(b"Login,Password\njohn@example.com,S3cret!1\nann@example.com,S3cret!2\n").unwrap();
         let with = [Field::Username, Field::Email, Field::Password];
         assert_eq!(
-            Mapping::auto_for(&t, &with).columns,
+            Mapping::auto_for(&t, builtin_specs(&with)).columns,
             [Some(Field::Email), Some(Field::Password)]
         );
     }
@@ -1229,15 +681,16 @@ mod tests {
         // Column 0 scores best for Email, but only column 0 can feed the first name:
         // a greedy pass would leave "Prénom" unmapped.
         let mut s = Scores {
-            header: vec![[0; Field::ALL.len()]; 2],
-            total: vec![[0; Field::ALL.len()]; 2],
+            header: vec![[0; SLOTS]; 2],
+            total: vec![[0; SLOTS]; 2],
+            custom: Vec::new(),
             evidence: vec![Evidence::default(); 2],
             kinds: vec![Vec::new(); 2],
             headerless: false,
         };
-        s.total[0][Field::Email as usize] = 100;
-        s.total[0][Field::FirstName as usize] = 90;
-        s.total[1][Field::Email as usize] = 95;
+        s.total[0][Field::Email.builtin_index().unwrap()] = 100;
+        s.total[0][Field::FirstName.builtin_index().unwrap()] = 90;
+        s.total[1][Field::Email.builtin_index().unwrap()] = 95;
         assert_eq!(
             s.best().columns,
             [Some(Field::FirstName), Some(Field::Email)]
@@ -1270,6 +723,7 @@ mod tests {
         );
         let edited = Mapping {
             columns: vec![None, Some(Field::Email), Some(Field::Password)],
+            secret: Vec::new(),
         };
         assert_eq!(
             edited

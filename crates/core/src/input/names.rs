@@ -265,6 +265,48 @@ pub fn header_kinds(header: &str) -> Vec<(Field, HeaderKind)> {
     found
 }
 
+/// How a header names a field a target declares beyond the built-in ones (see
+/// [`crate::input::spec::FieldSpec`]): `Exact` for its id or its label, `Alias` for one
+/// of its aliases, in any language (compared folded, as the alias table is, also without
+/// the header's annotations and by the names in its square brackets), `Partial` when one
+/// of them of four letters or more stands in it as whole words.
+pub fn declared_kind(header: &str, own: &[&str], aliases: &[String]) -> Option<HeaderKind> {
+    let (plain, inside) = header_parts(header_text(header));
+    let keys: Vec<String> = std::iter::once(header_text(header))
+        .chain(std::iter::once(plain.as_str()))
+        .chain(inside.iter().map(String::as_str))
+        .map(fold)
+        .filter(|k| !k.is_empty())
+        .collect();
+    let names = own
+        .iter()
+        .map(|n| (*n, HeaderKind::Exact))
+        .chain(aliases.iter().map(|a| (a.as_str(), HeaderKind::Alias)));
+    let mut best: Option<HeaderKind> = None;
+    let words = fold_words(&plain);
+    for (name, kind) in names {
+        let name_words = fold_words(name);
+        let key = name_words.concat();
+        if key.is_empty() {
+            continue;
+        }
+        let found = if keys.contains(&key) {
+            Some(kind)
+        } else {
+            let inside = key.chars().count() >= 4
+                && name_words.len() <= words.len()
+                && words
+                    .windows(name_words.len())
+                    .any(|w| w == name_words.as_slice());
+            inside.then_some(HeaderKind::Partial)
+        };
+        if found > best {
+            best = found;
+        }
+    }
+    best
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ use super::send::{
 };
 use super::{post_for_json, whole_number, CorsSetting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
-use crate::input::map::{Field, UserRow};
+use crate::input::field::{Field, UserRow};
+use crate::input::spec::FieldSpec;
 use crate::input::validate::{EmailRule, Rules, UsernameRule};
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
@@ -479,13 +480,15 @@ impl Kind for AuroraKind {
             .collect()
     }
 
-    fn fields(&self) -> Vec<Field> {
+    /// Aurora's fields: the address and password every row gives, and the account
+    /// settings a column may give (the run's defaults fill empty cells).
+    fn field_specs(&self) -> Vec<FieldSpec> {
         vec![
-            Field::Email,
-            Field::Password,
-            Field::Role,
-            Field::QuotaMb,
-            Field::TenantId,
+            FieldSpec::required(Field::Email),
+            FieldSpec::required(Field::Password),
+            FieldSpec::builtin(Field::Role),
+            FieldSpec::builtin(Field::QuotaMb),
+            FieldSpec::builtin(Field::TenantId),
         ]
     }
 
@@ -499,6 +502,7 @@ impl Kind for AuroraKind {
                 .iter()
                 .filter_map(|d| Some((d.field, d.value(settings).ok()??.to_string())))
                 .collect(),
+            fields: self.field_specs(),
             ..Rules::new(Aurora::new("http://localhost").required())
         }
     }

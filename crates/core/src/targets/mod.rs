@@ -33,7 +33,8 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::http::HttpRequest;
-use crate::input::map::Field;
+use crate::input::field::Field;
+pub use crate::input::spec::FieldSpec;
 use crate::input::validate::{Rules, UsernameRule};
 pub use credentials::CredentialField;
 use send::{Secrets, Target};
@@ -91,14 +92,22 @@ pub trait Kind: fmt::Debug + Send + Sync {
         Vec::new()
     }
 
-    /// The fields its rows carry, in the order its template lists them: the mapping's
-    /// choices. First and last name columns are joined into the name.
-    fn fields(&self) -> Vec<Field>;
+    /// The fields its rows carry, as it declares them (id, label, check, aliases,
+    /// required, fallback, secret, default, longest value), in the order its template
+    /// lists them: the mapping's choices. First and last name columns are joined into
+    /// the name.
+    fn field_specs(&self) -> Vec<FieldSpec>;
+
+    /// The ids of [`Kind::field_specs`].
+    fn fields(&self) -> Vec<Field> {
+        self.field_specs().iter().map(|s| s.field).collect()
+    }
 
     /// The rules a row follows for this target (the page adds its own settings).
     fn rules(&self, settings: &Settings) -> Rules {
         Rules {
             username: UsernameRule::Ignored,
+            fields: self.field_specs(),
             ..Rules::new(required_by(self, settings))
         }
     }
@@ -171,7 +180,11 @@ pub trait Kind: fmt::Debug + Send + Sync {
     /// What a column of the template holds, in a few words, for its note (see
     /// [`TargetKind::template`]). A target with its own meaning for a field says so here.
     fn column_note(&self, field: Field) -> String {
-        generic_note(field).into()
+        match field {
+            // A target's own field says what it is by its label.
+            Field::Custom(_) => crate::input::spec::title_of(&self.field_specs(), field),
+            _ => generic_note(field).into(),
+        }
     }
 }
 
@@ -190,6 +203,7 @@ fn generic_note(field: Field) -> &'static str {
         Field::Timezone => "a UTC offset such as +05:00 or -03:30",
         Field::LoginIps => "the IP addresses allowed to sign in, in quotes when more than one",
         Field::Username => "the sign-in name",
+        Field::Custom(_) => "",
     }
 }
 
@@ -208,7 +222,26 @@ fn example_value(field: Field) -> &'static str {
         Field::Timezone => "+01:00",
         Field::LoginIps => "",
         Field::Username => "ann.example",
+        Field::Custom(_) => "",
     }
+}
+
+/// An example value of a target's own field that passes its check: one of its allowed
+/// values, a number, an address, or its label (cut to its longest value); empty for an
+/// optional field with a default.
+fn custom_example(spec: &FieldSpec) -> String {
+    use crate::input::spec::ValueCheck;
+    let text = match &spec.check {
+        ValueCheck::Enum(allowed) => allowed.first().cloned().unwrap_or_default(),
+        ValueCheck::Integer => "1".to_owned(),
+        ValueCheck::Email => "ann.example@example.com".to_owned(),
+        ValueCheck::Localpart => "ann.example".to_owned(),
+        _ if spec.default.is_some() && !spec.required => String::new(),
+        _ => spec.title().replace([',', '"', '\r', '\n'], " "),
+    };
+    text.chars()
+        .take(spec.max_len.unwrap_or(usize::MAX))
+        .collect()
 }
 
 /// The fields every row of `kind` must give, given the settings.
@@ -413,12 +446,25 @@ impl TargetKind {
             .collect()
     }
 
+    /// [`TargetKind::template_fields`] as the target declares them.
+    pub fn template_specs(&self) -> Vec<FieldSpec> {
+        let specs = self.field_specs();
+        self.template_fields()
+            .into_iter()
+            .map(|f| {
+                crate::input::spec::spec_of(&specs, f)
+                    .cloned()
+                    .unwrap_or_else(|| FieldSpec::builtin(f))
+            })
+            .collect()
+    }
+
     /// The template's header line, CRLF-terminated.
     pub fn template_header(&self) -> String {
-        let labels: Vec<&str> = self
+        let labels: Vec<String> = self
             .template_fields()
             .into_iter()
-            .map(Field::label)
+            .map(|f| f.label().to_owned())
             .collect();
         format!("{}\r\n", labels.join(","))
     }
@@ -441,6 +487,9 @@ impl TargetKind {
             if spec.fallback == Some(profile::Fallback::EmailLocalpart) {
                 parts.push("empty: the address's part before the at sign".into());
                 from_address = true;
+            }
+            if let Some(default) = spec.default.as_deref().filter(|d| !d.is_empty()) {
+                parts.push(format!("empty: {default}"));
             }
         }
         // A profile says who requires it: the API itself, or Roster.
@@ -467,7 +516,16 @@ impl TargetKind {
         let fields = self.template_fields();
         let notes: Vec<String> = fields.iter().map(|f| self.template_note(*f)).collect();
         let quote = |text: String| format!("\"{}\"\r\n", text.replace('"', "\"\""));
-        let example: Vec<&str> = fields.iter().map(|f| example_value(*f)).collect();
+        let specs = self.field_specs();
+        let example: Vec<String> = fields
+            .iter()
+            .map(|f| match f {
+                Field::Custom(_) => crate::input::spec::spec_of(&specs, *f)
+                    .map(custom_example)
+                    .unwrap_or_default(),
+                _ => example_value(*f).to_owned(),
+            })
+            .collect();
         let mut out = quote(format!(
             "Roster template for {}. Replace the example row below the header with your accounts; these two note lines are skipped when the file is read.",
             self.name()
@@ -582,7 +640,7 @@ mod tests {
                 literal_quotes: false,
             };
             let table = parse_layout(&text, layout).unwrap();
-            let mapping = Mapping::auto_for(&table, &kind.fields());
+            let mapping = Mapping::auto_for(&table, kind.field_specs());
             let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
         }
@@ -612,7 +670,7 @@ mod tests {
             );
             assert!(table.broken.is_empty() && table.ragged_lines().is_empty());
             assert_eq!(table.records[0].line, 4);
-            let mapping = Mapping::auto_for(&table, &kind.fields());
+            let mapping = Mapping::auto_for(&table, kind.field_specs());
             let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
             let mut settings = Settings::new();
@@ -664,7 +722,8 @@ mod tests {
         // The rows' rules come from the profile: user names as localparts.
         let rules = synapse.rules(&Settings::new());
         assert!(matches!(rules.username, UsernameRule::Localpart { .. }));
-        assert_eq!(rules.mapped_fields(), Field::ALL);
+        let mapped: Vec<Field> = rules.mapped_fields().iter().map(|s| s.field).collect();
+        assert_eq!(mapped, Field::ALL);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use serde_json::{json, Map, Value};
 use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
 use super::{post_for_json, setting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
-use crate::input::map::{Field, UserRow};
+use crate::input::field::{Field, UserRow};
+use crate::input::spec::FieldSpec;
 use crate::input::validate::timezone_problem;
 
 /// Values for fields no column provides.
@@ -483,16 +484,19 @@ impl Kind for MumaraKind {
         ]
     }
 
-    fn fields(&self) -> Vec<Field> {
+    /// Mumara's fields: a name (or a first and a last name joined into it), the
+    /// address and password, the package (unless typed in the form), a timezone and the
+    /// IP addresses allowed to sign in.
+    fn field_specs(&self) -> Vec<FieldSpec> {
         vec![
-            Field::Name,
-            Field::FirstName,
-            Field::LastName,
-            Field::Email,
-            Field::Password,
-            Field::PackageId,
-            Field::Timezone,
-            Field::LoginIps,
+            FieldSpec::required(Field::Name),
+            FieldSpec::builtin(Field::FirstName),
+            FieldSpec::builtin(Field::LastName),
+            FieldSpec::required(Field::Email),
+            FieldSpec::required(Field::Password),
+            FieldSpec::builtin(Field::PackageId),
+            FieldSpec::builtin(Field::Timezone),
+            FieldSpec::builtin(Field::LoginIps),
         ]
     }
 

@@ -4,8 +4,9 @@
 
 use super::send::{LoginStep, Secrets, Session, Target};
 use crate::http::{Body, HttpRequest};
-use crate::input::map::{Field, UserRow};
+use crate::input::field::{Field, UserRow};
 use crate::input::plan::PlannedRow;
+use crate::input::spec::FieldSpec;
 
 /// What stands in for a secret in a preview.
 pub const MASK: &str = "••••••••";
@@ -75,6 +76,8 @@ pub struct AccountPreview {
     /// The fields shown, in the target's order: the address and the password always,
     /// the others when a shown row gives them (from its cells or the run's defaults).
     pub columns: Vec<Field>,
+    /// The columns' names for people, as the target declares them ("Department").
+    pub titles: Vec<String>,
     pub rows: Vec<AccountRow>,
     /// How many rows the run would send in all (not excluded, passing the checks).
     pub ready: usize,
@@ -90,8 +93,9 @@ pub struct AccountRow {
 }
 
 /// A field's value as a run sends it, for the preview; empty when the row has none.
-fn shown(user: &UserRow, field: Field) -> String {
+fn shown(user: &UserRow, spec: &FieldSpec) -> String {
     let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let field = spec.field;
     match field {
         Field::Email => user.email.clone(),
         Field::Password if user.password.is_empty() => String::new(),
@@ -106,6 +110,10 @@ fn shown(user: &UserRow, field: Field) -> String {
         Field::Timezone => user.timezone.clone().unwrap_or_default(),
         Field::LoginIps => user.login_ips.clone().unwrap_or_default(),
         Field::Username => user.username.clone().unwrap_or_default(),
+        Field::Custom(_) => match user.value(field) {
+            Some(v) if spec.is_secret() && !v.is_empty() => MASK.into(),
+            v => v.unwrap_or_default().into_owned(),
+        },
     }
 }
 
@@ -113,8 +121,8 @@ fn shown(user: &UserRow, field: Field) -> String {
 /// `TargetKind::template_fields`), with every password masked. `users` gives a row's
 /// typed row (see [`crate::input::plan::Sheet::user`]); it is asked for the rows shown
 /// only.
-pub fn accounts(
-    fields: &[Field],
+pub fn accounts<F: Clone + Into<FieldSpec>>(
+    fields: &[F],
     plan: &[PlannedRow],
     users: impl Fn(usize) -> Option<UserRow>,
     limit: usize,
@@ -127,23 +135,25 @@ pub fn accounts(
         .take(limit)
         .filter_map(|(i, p)| users(i).map(|u| (p.line, u)))
         .collect();
-    let columns: Vec<Field> = fields
+    let specs: Vec<FieldSpec> = fields
         .iter()
-        .copied()
-        .filter(|f| {
-            matches!(f, Field::Email | Field::Password)
-                || shown_rows.iter().any(|(_, u)| !shown(u, *f).is_empty())
+        .cloned()
+        .map(Into::into)
+        .filter(|s: &FieldSpec| {
+            matches!(s.field, Field::Email | Field::Password)
+                || shown_rows.iter().any(|(_, u)| !shown(u, s).is_empty())
         })
         .collect();
     let rows = shown_rows
         .iter()
         .map(|(line, user)| AccountRow {
             line: *line,
-            cells: columns.iter().map(|f| shown(user, *f)).collect(),
+            cells: specs.iter().map(|s| shown(user, s)).collect(),
         })
         .collect();
     AccountPreview {
-        columns,
+        columns: specs.iter().map(|s| s.field).collect(),
+        titles: specs.iter().map(|s| s.title().to_owned()).collect(),
         rows,
         ready,
     }

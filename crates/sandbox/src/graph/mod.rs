@@ -32,6 +32,11 @@
 //!   do not expose `Retry-After` (see [`EXPOSED_HEADERS`]), so a page cannot read it; the
 //!   guidance: "If no Retry-After header is provided by the response, we recommend
 //!   implementing an exponential backoff retry policy."
+//! - The user resource's `department` ("The name of the department in which the user
+//!   works. Maximum length is 64 characters. Returned only on `$select`."): a longer one
+//!   or one that is not a string is 400 "Invalid value specified for property
+//!   'department' …"; `GET /users/{id}?$select=department` returns it, the default
+//!   representation does not.
 //! - `GET /users/{id | userPrincipalName}` of an absent user: 404
 //!   `Request_ResourceNotFound` "Resource '<x>' does not exist or one of its queried
 //!   reference-property objects are not present.".
@@ -127,6 +132,7 @@ pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
             given_name: None,
             surname: None,
             mail: None,
+            department: None,
             password: user.password,
             force_change_password_next_sign_in: false,
             seeded: true,
@@ -362,8 +368,25 @@ pub async fn user(State(app): State<App>, Path(key): Path<String>, request: Requ
     if let Err(response) = throttle(&mut shared, &token, &ids) {
         return *response;
     }
+    // `$select=a,b` (any case of the names) picks the properties, `department` among them.
+    let select: Option<String> = request.uri().query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "$select")
+            .map(|(_, v)| v)
+    });
     match shared.graph.find(&key) {
-        Some(user) => ids.stamp(json_answer(StatusCode::OK, &user.representation(&base))),
+        Some(user) => {
+            let body = match &select {
+                Some(list) => {
+                    let names: Vec<&str> = list.split(',').map(str::trim).collect();
+                    user.selected(&base, &names)
+                }
+                None => user.representation(&base),
+            };
+            ids.stamp(json_answer(StatusCode::OK, &body))
+        }
         None => ids.error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
@@ -437,6 +460,12 @@ fn create(shared: &mut Shared, body: &[u8], ids: &Ids, base: &str) -> (Response,
     let Some(nickname) = text(&user, "mailNickname").filter(|n| valid_nickname(n)) else {
         return refuse(invalid_property(ids, "mailNickname"), "mailNickname");
     };
+    // `department`: a string of at most 64 characters (Graph's user resource).
+    let department = match user.get("department") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(d)) if d.chars().count() <= 64 => Some(d.clone()),
+        Some(_) => return refuse(invalid_property(ids, "department"), "department"),
+    };
     let profile = user.get("passwordProfile").and_then(Value::as_object);
     let Some(password) = profile.and_then(|p| text(p, "password")) else {
         return refuse(invalid_property(ids, "passwordProfile"), "passwordProfile");
@@ -506,6 +535,7 @@ fn create(shared: &mut Shared, body: &[u8], ids: &Ids, base: &str) -> (Response,
         given_name: text(&user, "givenName").map(String::from),
         surname: text(&user, "surname").map(String::from),
         mail: text(&user, "mail").map(String::from),
+        department,
         password: password.to_string(),
         force_change_password_next_sign_in: profile
             .and_then(|p| p.get("forceChangePasswordNextSignIn"))

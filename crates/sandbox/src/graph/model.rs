@@ -59,6 +59,9 @@ pub struct GraphUser {
     pub given_name: Option<String>,
     pub surname: Option<String>,
     pub mail: Option<String>,
+    /// `department`: at most 64 characters; not among the default properties, so
+    /// returned only on `$select`.
+    pub department: Option<String>,
     /// `passwordProfile.password`, kept in clear on purpose for tests.
     pub password: String,
     pub force_change_password_next_sign_in: bool,
@@ -66,6 +69,45 @@ pub struct GraphUser {
 }
 
 impl GraphUser {
+    /// The user as `GET /users/{id}?$select=…` gives it: `@odata.context` and the
+    /// selected properties only (Graph's "Use the $select query parameter"); `department`
+    /// is one of the properties returned only so.
+    pub(crate) fn selected(&self, base: &str, select: &[&str]) -> Value {
+        let all = json!({
+            "id": self.id,
+            "accountEnabled": self.account_enabled,
+            "businessPhones": [],
+            "department": self.department,
+            "displayName": self.display_name,
+            "givenName": self.given_name,
+            "jobTitle": null,
+            "mail": self.mail,
+            "mailNickname": self.mail_nickname,
+            "mobilePhone": null,
+            "officeLocation": null,
+            "preferredLanguage": null,
+            "surname": self.surname,
+            "userPrincipalName": self.user_principal_name,
+        });
+        let mut out = serde_json::Map::new();
+        out.insert(
+            "@odata.context".into(),
+            json!(format!(
+                "{base}/v1.0/$metadata#users({})/$entity",
+                select.join(",")
+            )),
+        );
+        for name in select {
+            if let Some((key, value)) = all
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+            {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        Value::Object(out)
+    }
+
     pub(crate) fn representation(&self, base: &str) -> Value {
         json!({
             "@odata.context": format!("{base}/v1.0/$metadata#users/$entity"),

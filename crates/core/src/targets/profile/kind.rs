@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Profile, ProfileTarget};
+use super::{FieldSpec, Profile, ProfileTarget};
 use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::Rules;
@@ -42,8 +42,8 @@ impl Kind for Arc<Profile> {
         self.setting_fields()
     }
 
-    fn fields(&self) -> Vec<Field> {
-        self.field_list()
+    fn field_specs(&self) -> Vec<FieldSpec> {
+        self.fields.clone()
     }
 
     fn rules(&self, settings: &Settings) -> Rules {

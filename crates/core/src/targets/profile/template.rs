@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{CredentialId, Fallback, FieldSpec, RequestSpec};
+use super::schema::{CredentialId, RequestSpec};
 use crate::http::{Body, HttpRequest, Method};
-use crate::input::map::{Field, UserRow};
+pub use crate::input::checks::dot_segment_problem;
+use crate::input::field::{Field, UserRow};
+use crate::input::spec::{Fallback, FieldSpec};
 use crate::targets::send::{Secrets, Session};
 
 /// Filters a placeholder may end with: `{user.quota_mb|int}`.
@@ -111,7 +113,10 @@ impl Values<'_> {
 
     fn user(&self, name: &str) -> Option<String> {
         let row = self.row?;
-        let own = user_value(row, name).filter(|v| !v.trim().is_empty());
+        let own = Field::from_label(name)
+            .and_then(|f| row.value(f))
+            .map(|v| v.into_owned())
+            .filter(|v| !v.trim().is_empty());
         own.or_else(|| {
             let spec = self.fields.iter().find(|f| f.field.label() == name)?;
             match spec.fallback? {
@@ -121,38 +126,6 @@ impl Values<'_> {
                     .map(|(local, _)| local.to_lowercase()),
             }
         })
-    }
-}
-
-/// A row's value for a field label. `first_name` and `last_name` come from the name
-/// (the mapping joins a first and a last name column into it): all but its last word,
-/// and its last word.
-fn user_value(row: &UserRow, label: &str) -> Option<String> {
-    let num = |n: Option<u64>| n.map(|n| n.to_string());
-    match Field::from_label(label) {
-        Some(Field::Email) => Some(row.email.clone()),
-        Some(Field::Password) => Some(row.password.clone()),
-        Some(Field::Name) => row.name.clone(),
-        Some(Field::FirstName) => {
-            let name = row.name.as_deref()?.trim();
-            Some(match name.rsplit_once(char::is_whitespace) {
-                Some((first, _)) => first.trim().to_owned(),
-                None => name.to_owned(),
-            })
-        }
-        Some(Field::LastName) => {
-            let name = row.name.as_deref()?.trim();
-            name.rsplit_once(char::is_whitespace)
-                .map(|(_, last)| last.to_owned())
-        }
-        Some(Field::Role) => row.role.map(|r| r.to_string()),
-        Some(Field::QuotaMb) => num(row.quota_mb),
-        Some(Field::TenantId) => num(row.tenant_id),
-        Some(Field::PackageId) => num(row.package_id),
-        Some(Field::Timezone) => row.timezone.clone(),
-        Some(Field::LoginIps) => row.login_ips.clone(),
-        Some(Field::Username) => row.username.clone(),
-        None => None,
     }
 }
 
@@ -251,32 +224,6 @@ fn fill_text_with(
 /// `../`, `?` or `#` in a cell stays inside its segment.
 pub fn fill_path(text: &str, values: &Values) -> String {
     fill_text_with(text, &placeholders(text), values, encode_segment)
-}
-
-/// Why a value cannot go into a URL path: it is made only of dots (`.`, `..`, `...`),
-/// also when written `%2e` or with spaces around it. A browser (and the WHATWG URL
-/// parser) resolves `..`, `.%2e` and `%2E%2E` alike as "one level up", so encoding does
-/// not help: such a row is refused before anything is sent (a field in a profile's path,
-/// see [`crate::input::validate::FieldCheck::in_path`]).
-pub fn dot_segment_problem(value: &str) -> Option<String> {
-    let v = value.trim();
-    let b = v.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'.' {
-            i += 1;
-        } else if b[i] == b'%'
-            && b.get(i + 1) == Some(&b'2')
-            && matches!(b.get(i + 2), Some(b'e' | b'E'))
-        {
-            i += 3;
-        } else {
-            return None;
-        }
-    }
-    (!b.is_empty()).then(|| {
-        format!("\"{v}\" is made only of dots, which a URL path reads as this level or the one above; it cannot be sent")
-    })
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters (`/`, `?`, `#`, `%`,

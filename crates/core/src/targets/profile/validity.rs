@@ -1,0 +1,435 @@
+//! A profile's checks beyond what serde reads: the schema version, the fields it
+//! declares, every placeholder (each names something its place may use, and no secret
+//! goes into a URL), login alternatives and answer rules; and the line an error is on.
+
+use serde_json::Value;
+
+use super::schema::{CredentialId, IdAt, Profile, RequestSpec, Rule, Then, TokenAt, SCHEMA};
+use super::template;
+use crate::http::Method;
+use crate::input::field::Field;
+
+impl Profile {
+    /// Checks what serde cannot: the schema version, placeholders, alternatives, rules.
+    /// On error: the key path, the message, and a text to find the line by.
+    pub(super) fn check(&self) -> Result<(), (String, String, Option<String>)> {
+        let err = |path: &str, message: String, needle: Option<&str>| {
+            Err((path.to_owned(), message, needle.map(str::to_owned)))
+        };
+        if self.schema != SCHEMA {
+            return err(
+                "schema",
+                format!(
+                    "this Roster reads schema {SCHEMA}; the profile says {}",
+                    self.schema
+                ),
+                Some("\"schema\""),
+            );
+        }
+        for (key, value) in [("id", &self.id), ("name", &self.name)] {
+            if value.trim().is_empty() {
+                return err(key, "must not be empty".into(), Some(&format!("\"{key}\"")));
+            }
+        }
+        for (i, spec) in self.fields.iter().enumerate() {
+            if spec.api_required == Some(true) && !spec.required {
+                return err(
+                    &format!("fields[{i}].api_required"),
+                    format!(
+                        "`{}` is required by the API: set `\"required\": true` too",
+                        spec.field.label()
+                    ),
+                    Some("\"api_required\""),
+                );
+            }
+        }
+        for (i, spec) in self.fields.iter().enumerate() {
+            let label = spec.field.label();
+            if !spec.field.is_builtin() && spec.label.trim().is_empty() {
+                return err(
+                    &format!("fields[{i}].field"),
+                    format!(
+                        "unknown Roster field `{label}`: a field of the profile's own needs a `label` (\"label\": \"Department\"), and a built-in one is one of {}",
+                        Field::ALL.iter().map(|f| f.label()).collect::<Vec<_>>().join(", ")
+                    ),
+                    Some(&format!("\"{label}\"")),
+                );
+            }
+            if spec.field.is_builtin() && spec.default.is_some() {
+                return err(
+                    &format!("fields[{i}].default"),
+                    format!("`default` is for a field of the profile's own; `{label}` is Roster's"),
+                    Some("\"default\""),
+                );
+            }
+            if self.fields[..i].iter().any(|f| f.field == spec.field) {
+                return err(
+                    &format!("fields[{i}].field"),
+                    format!("`{label}` is listed twice"),
+                    Some(&format!("\"{label}\"")),
+                );
+            }
+        }
+        let own = self.fields.iter().filter(|f| !f.field.is_builtin()).count();
+        if own > crate::input::scores::MAX_CUSTOM {
+            return err(
+                "fields",
+                format!(
+                    "a profile has at most {} fields of its own",
+                    crate::input::scores::MAX_CUSTOM
+                ),
+                Some("\"fields\""),
+            );
+        }
+        for (i, field) in self.identities.iter().enumerate() {
+            let field = *field;
+            if !matches!(field, Field::Email | Field::Username) || self.field(field).is_none() {
+                return err(
+                    &format!("identities[{i}]"),
+                    format!(
+                        "`{}` cannot identify an account: use email or username, and list it in `fields`",
+                        field.label()
+                    ),
+                    Some("\"identities\""),
+                );
+            }
+        }
+        if self.credentials.is_empty() {
+            return err(
+                "credentials",
+                "a profile needs at least one credential".into(),
+                Some("\"credentials\""),
+            );
+        }
+        for (i, c) in self.credentials.iter().enumerate() {
+            if let Some(problem) = c.id.problem() {
+                return err(
+                    &format!("credentials[{i}].id"),
+                    problem,
+                    Some(&format!("\"{}\"", c.id.as_str())),
+                );
+            }
+            if self.credentials[..i].iter().any(|o| o.id == c.id) {
+                return err(
+                    &format!("credentials[{i}].id"),
+                    format!("`{}` is declared twice", c.id.as_str()),
+                    Some(&format!("\"{}\"", c.id.as_str())),
+                );
+            }
+        }
+        if self.login.is_empty() && self.token_credentials().is_empty() {
+            return err(
+                "login",
+                "a profile without a login needs a secret credential (its token)".into(),
+                Some("\"credentials\""),
+            );
+        }
+        let has = |id: &CredentialId| self.credentials.iter().any(|c| &c.id == id);
+        let scope = Scope {
+            profile: self,
+            captures: self
+                .login
+                .iter()
+                .flat_map(|l| l.capture.keys().cloned())
+                .collect(),
+        };
+        for (i, alt) in self.login.iter().enumerate() {
+            let path = format!("login[{i}]");
+            for c in &alt.when {
+                if !has(c) {
+                    return err(
+                        &format!("{path}.when"),
+                        format!("`{}` is not among the profile's credentials", c.as_str()),
+                        Some(&format!("\"{}\"", c.as_str())),
+                    );
+                }
+            }
+            match (&alt.token, &alt.request) {
+                (TokenAt::Pointer(p), _) if !p.is_empty() && !p.starts_with('/') => {
+                    return err(
+                        &format!("{path}.token.pointer"),
+                        format!("`{p}` is not a JSON pointer (it starts with /)"),
+                        Some(p),
+                    );
+                }
+                (TokenAt::Pointer(_), None) => {
+                    return err(
+                        &format!("{path}.token"),
+                        "a token read from an answer needs a request".into(),
+                        Some("\"token\""),
+                    );
+                }
+                (TokenAt::Credential(c), _) if !has(c) => {
+                    return err(
+                        &format!("{path}.token.credential"),
+                        format!("`{}` is not among the profile's credentials", c.as_str()),
+                        Some(&format!("\"{}\"", c.as_str())),
+                    );
+                }
+                _ => {}
+            }
+            if let Some(request) = &alt.request {
+                scope.request(&format!("{path}.request"), request, Place::Login)?;
+            }
+            for (name, capture) in &alt.capture {
+                if !capture.pointer.starts_with('/') {
+                    return err(
+                        &format!("{path}.capture.{name}.pointer"),
+                        format!("`{}` is not a JSON pointer", capture.pointer),
+                        Some(&capture.pointer),
+                    );
+                }
+            }
+        }
+        scope.text("auth.value", &self.auth.value, Place::Header)?;
+        scope.request("create", &self.create, Place::Create)?;
+        if let Some(probe) = &self.exists {
+            scope.request("exists.request", &probe.request, Place::Create)?;
+            if !probe.answers.iter().any(|r| r.then == Then::Absent) {
+                return err(
+                    "exists.answers",
+                    "an exists probe needs a rule whose `then` is `absent`".into(),
+                    Some("\"exists\""),
+                );
+            }
+            check_rules("exists.answers", &probe.answers, true)?;
+        }
+        if let Some(spec) = &self.diagnose {
+            scope.request("diagnose", spec, Place::Diagnose)?;
+        }
+        check_rules("answers", &self.answers, false)?;
+        if let Some(IdAt::Pointer(p)) = &self.id_at {
+            if !p.starts_with('/') {
+                return err(
+                    "id_at.pointer",
+                    format!("`{p}` is not a JSON pointer"),
+                    Some(p),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_rules(
+    path: &str,
+    rules: &[Rule],
+    probe: bool,
+) -> Result<(), (String, String, Option<String>)> {
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let bad = match rule.then {
+            Then::Absent if !probe => Some("`absent` only belongs in an exists probe's rules"),
+            Then::Created if probe => {
+                Some("an exists probe creates nothing: use `exists` or `absent`")
+            }
+            _ => None,
+        };
+        if let Some(message) = bad {
+            return Err((
+                format!("{at}.then"),
+                message.into(),
+                Some("\"then\"".into()),
+            ));
+        }
+        for p in rule
+            .message
+            .iter()
+            .chain(rule.json.as_ref().map(|j| &j.pointer))
+        {
+            // "" is the whole answer (RFC 6901).
+            if !p.is_empty() && !p.starts_with('/') {
+                return Err((
+                    at.clone(),
+                    format!("`{p}` is not a JSON pointer (it starts with /)"),
+                    Some(p.clone()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a template is, for what it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A login request: credentials, settings, `{token}` (a pasted token) in headers.
+    Login,
+    /// A create or probe: user fields, settings, session values.
+    Create,
+    /// An auth header: `{token}` and settings.
+    Header,
+    /// The diagnosis request: settings only.
+    Diagnose,
+}
+
+struct Scope<'a> {
+    profile: &'a Profile,
+    captures: Vec<String>,
+}
+
+impl Scope<'_> {
+    fn request(
+        &self,
+        path: &str,
+        spec: &RequestSpec,
+        place: Place,
+    ) -> Result<(), (String, String, Option<String>)> {
+        if !spec.path.starts_with('/') {
+            return Err((
+                format!("{path}.path"),
+                format!("`{}` must start with /", spec.path),
+                Some(spec.path.clone()),
+            ));
+        }
+        self.text(&format!("{path}.path"), &spec.path, place)?;
+        // A secret never goes into a URL.
+        for p in template::placeholders(&spec.path) {
+            if p.name == "token" || p.name.starts_with("credentials.") {
+                return Err((
+                    format!("{path}.path"),
+                    format!("`{{{}}}` would put a secret into the URL", p.name),
+                    Some(spec.path.clone()),
+                ));
+            }
+        }
+        if spec.json.is_some() && spec.form.is_some() {
+            return Err((
+                path.to_owned(),
+                "a request has a `json` body or a `form` body, not both".into(),
+                Some("\"form\"".into()),
+            ));
+        }
+        if spec.method == Method::Get && (spec.json.is_some() || spec.form.is_some()) {
+            return Err((
+                format!("{path}.method"),
+                "a GET has no body".into(),
+                Some("\"GET\"".into()),
+            ));
+        }
+        for (name, value) in &spec.headers {
+            self.text(
+                &format!("{path}.headers.{name}"),
+                value,
+                place_of_header(place),
+            )?;
+        }
+        if let Some(form) = &spec.form {
+            for (name, value) in form {
+                self.text(&format!("{path}.form.{name}"), value, place)?;
+            }
+        }
+        if let Some(json) = &spec.json {
+            self.json(&format!("{path}.json"), json, place)?;
+        }
+        Ok(())
+    }
+
+    fn json(
+        &self,
+        path: &str,
+        value: &Value,
+        place: Place,
+    ) -> Result<(), (String, String, Option<String>)> {
+        match value {
+            Value::String(s) => self.text(path, s, place),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, v)| self.json(&format!("{path}[{i}]"), v, place)),
+            Value::Object(map) => map
+                .iter()
+                .try_for_each(|(k, v)| self.json(&format!("{path}.{k}"), v, place)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every placeholder in `text` names something this place may use.
+    fn text(
+        &self,
+        path: &str,
+        text: &str,
+        place: Place,
+    ) -> Result<(), (String, String, Option<String>)> {
+        for p in template::placeholders(text) {
+            let fail = |why: String| Err((path.to_owned(), why, Some(text.to_owned())));
+            let (space, name) = p.name.split_once('.').unwrap_or(("", p.name.as_str()));
+            let allowed = match (space, place) {
+                ("", _) if name == "token" => matches!(place, Place::Header),
+                ("user", Place::Create) => {
+                    if self.profile.user_field(name).is_none() {
+                        return fail(format!(
+                            "`{{{}}}`: no Roster field is called `{name}`",
+                            p.name
+                        ));
+                    }
+                    true
+                }
+                ("settings", _) => {
+                    if !self.profile.settings.iter().any(|s| s.id == name) {
+                        return fail(format!(
+                            "`{{{}}}`: the profile has no setting `{name}`",
+                            p.name
+                        ));
+                    }
+                    true
+                }
+                ("session", Place::Create) => {
+                    let known = self.captures.iter().any(|c| c == name)
+                        || self.profile.settings.iter().any(|s| s.id == name);
+                    if !known {
+                        return fail(format!(
+                            "`{{{}}}`: no login captures `{name}` and no setting is called so",
+                            p.name
+                        ));
+                    }
+                    true
+                }
+                ("credentials", Place::Login | Place::Create | Place::Header) => {
+                    if !self.profile.credentials.iter().any(|c| c.id.0 == name) {
+                        return fail(format!(
+                            "`{{{}}}`: the profile has no credential `{name}`",
+                            p.name
+                        ));
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if !allowed {
+                return fail(format!("`{{{}}}` cannot be used here", p.name));
+            }
+            if let Some(filter) = &p.filter {
+                if !template::FILTERS.contains(&filter.as_str()) {
+                    return fail(format!(
+                        "`{{{}|{filter}}}`: unknown filter, expected one of {}",
+                        p.name,
+                        template::FILTERS.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Headers of a login request may send a pasted token (whoami).
+fn place_of_header(place: Place) -> Place {
+    match place {
+        Place::Login => Place::Header,
+        other => other,
+    }
+}
+
+/// The line of a semantic error: where the offending text first appears after the first
+/// key of its path, else anywhere.
+pub(super) fn line_of(text: &str, path: &str, needle: &str) -> Option<usize> {
+    let first_key = path.split(['.', '[']).next().unwrap_or("");
+    let start = text.find(&format!("\"{first_key}\"")).unwrap_or(0);
+    let at = text[start..]
+        .find(needle)
+        .map(|i| i + start)
+        .or_else(|| text.find(needle))
+        .unwrap_or(start);
+    Some(text[..at].matches('\n').count() + 1)
+}
