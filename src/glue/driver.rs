@@ -10,6 +10,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use roster_core::http::Exchange;
 use roster_core::run::{Command, Run};
+use roster_core::targets::check::Listing;
 
 use super::clock::now_ms;
 use super::fetch;
@@ -106,9 +107,7 @@ pub async fn drive(
 }
 
 /// Performs a pre-flight check's requests one after the other until it is over.
-pub async fn check(
-    mut check: roster_core::targets::check::AuroraCheck,
-) -> roster_core::targets::check::AuroraCheck {
+pub async fn check(mut check: Box<dyn Listing>) -> Box<dyn Listing> {
     while let Some(request) = check.next() {
         let exchange = fetch::perform(&request).await;
         check.on_answer(&exchange);

@@ -362,13 +362,8 @@ fn record(
     target_id: &str,
     retry: bool,
 ) {
-    let ending = match run.phase() {
-        Phase::LoginFailed(_) => return,
-        Phase::Stopped(stop) if stop.kind == roster_core::targets::send::StopKind::Cancelled => {
-            "cancelled"
-        }
-        Phase::Stopped(_) => "stopped",
-        _ => "finished",
+    let Some(ending) = roster_core::run::Ending::of(run.phase()) else {
+        return;
     };
     let Some(info) = state.run.info.get_untracked() else {
         return;

@@ -8,6 +8,7 @@
 //! [`Status`]; a row whose answer was lost never ends `created` or `failed` unless a
 //! later answer proves it.
 
+mod ending;
 pub mod journal;
 pub mod pace;
 mod progress;
@@ -17,6 +18,7 @@ pub mod tabs;
 
 use std::collections::VecDeque;
 
+pub use ending::Ending;
 pub use progress::{Progress, Split};
 pub use status::{RowState, Status, StatusCounts};
 

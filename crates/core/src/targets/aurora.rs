@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::check::AuroraCheck;
+use super::check::Listing;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
@@ -14,6 +14,10 @@ use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Setti
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::{Rules, UsernameRule};
+
+pub mod listing;
+
+pub use listing::AuroraCheck;
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -487,8 +491,8 @@ impl Kind for AuroraKind {
         true
     }
 
-    fn listing(&self, server_url: &str, secrets: Secrets) -> Option<AuroraCheck> {
-        Some(AuroraCheck::new(Aurora::new(server_url), secrets))
+    fn listing(&self, server_url: &str, secrets: Secrets) -> Option<Box<dyn Listing>> {
+        Some(Box::new(AuroraCheck::new(Aurora::new(server_url), secrets)))
     }
 
     fn api_url(&self, server_url: &str) -> String {
