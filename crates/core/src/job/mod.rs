@@ -89,6 +89,9 @@ pub enum Effect {
 /// The run's journal could not be written (issue 20): what the page says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalProblem {
+    /// Start refused: the first write failed ([`words::refused`], with the browser's
+    /// reason).
+    Refused(String),
     /// The run paused on a failed write: the hold reason it paused with
     /// ([`words::paused_because`]).
     Paused(String),
@@ -552,6 +555,10 @@ impl Job {
                         .push(Effect::Write(vec![StoreOp::RemoveJournal(key)]));
                     self.awaiting = Some(Awaiting::Nothing);
                 }
+                self.effects
+                    .push(Effect::JournalProblem(Some(JournalProblem::Refused(
+                        words::refused(&error),
+                    ))));
                 self.effects.push(Effect::Announce(words::REFUSED.into()));
                 self.end_before_sending(Over::JournalRefused(error));
             }
