@@ -21,6 +21,8 @@
 pub mod form;
 mod journal;
 mod look;
+mod protocol;
+mod settle;
 pub mod words;
 
 use std::collections::{HashMap, VecDeque};
@@ -37,88 +39,7 @@ use crate::targets::send::{Secrets, Target};
 use crate::targets::TargetKind;
 use journal::JobJournal;
 pub use look::Look;
-
-/// Which request an answer belongs to: the job numbers every request it asks for.
-pub type RequestId = u64;
-
-/// What the admin asks of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    Pause,
-    Resume,
-    Cancel,
-    /// The run paused on a failed journal write goes on without its journal.
-    GoOnWithoutJournal,
-}
-
-/// What happened, for the job.
-#[derive(Debug)]
-pub enum Event {
-    /// The answer to request `id` (or the lack of one).
-    Answer {
-        id: RequestId,
-        exchange: Exchange,
-    },
-    /// The time the job asked to be woken at came (or any other time passed).
-    Tick,
-    Command(Command),
-    /// The result of the last [`Effect::Write`].
-    Written(Result<(), StoreError>),
-}
-
-/// What the front end must do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Perform this request; hand its answer back as [`Event::Answer`] with this id.
-    Send { id: RequestId, request: HttpRequest },
-    /// Carry out these storage writes in order ([`crate::run::journal::apply`]), then
-    /// hand the result back as [`Event::Written`] before anything else.
-    Write(Vec<StoreOp>),
-    /// Hand [`Event::Tick`] back at this time (the latest `WakeAt` replaces the others).
-    WakeAt(u64),
-    /// These rows changed (perhaps none: the counts, the progress or the phase did).
-    Changed(Vec<usize>),
-    /// Say this sentence (the page's live region).
-    Announce(String),
-    /// The journal's trouble to show, or `None` when there is none any more.
-    JournalProblem(Option<JournalProblem>),
-    /// The job is over; no effect follows.
-    Ended(Over),
-}
-
-/// The run's journal could not be written (issue 20): what the page says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JournalProblem {
-    /// Start refused: the first write failed ([`words::refused`], with the browser's
-    /// reason).
-    Refused(String),
-    /// The run paused on a failed write: the hold reason it paused with
-    /// ([`words::paused_because`]).
-    Paused(String),
-    /// The last write of a run that ended failed ([`words::unsaved`]).
-    Unsaved(String),
-}
-
-/// How a job ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Over {
-    /// Start refused: the journal's first write failed. Nothing was sent.
-    JournalRefused(StoreError),
-    /// The look-up of rows whose answer was lost, before a resume or a retry, failed
-    /// (the message is for the login fields). Nothing was sent.
-    RecheckFailed(String),
-    /// The run went to its end; `None` when its login failed (nothing was sent).
-    Ran(Option<Ending>),
-    /// A [`Look`] ended: what it found, or why it failed.
-    Checked(Result<CheckReport, String>),
-}
-
-/// A state machine whose effects one loop carries out: a [`Job`] or a [`Look`].
-pub trait Machine {
-    fn handle(&mut self, event: Event, now_ms: u64);
-    /// The effects given since the last call, in order.
-    fn take_effects(&mut self) -> Vec<Effect>;
-}
+pub use protocol::{Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
 
 /// What Start knows.
 pub struct Start {
@@ -378,19 +299,6 @@ impl Job {
         }
     }
 
-    /// Sends a listing's next request (before the run when `recheck`, else after it).
-    fn look(&mut self, listing: Box<dyn Listing>, recheck: bool) {
-        let next = listing.next();
-        self.stage = if recheck {
-            Stage::Recheck(listing)
-        } else {
-            Stage::Settling(listing)
-        };
-        if let Some(request) = next {
-            self.send(Tag::Listing, request);
-        }
-    }
-
     /// One step of the run: the requests it may start now (held back when the journal
     /// cannot record them), the display and the journal's paced write, and the next wake.
     fn pump(&mut self, now_ms: u64) {
@@ -459,52 +367,6 @@ impl Job {
         // Changes not shown yet are shown when their turn comes, even if nothing else happens.
         .min(DISPLAY_MS);
         self.effects.push(Effect::WakeAt(now_ms + sleep));
-    }
-
-    /// The run is over: settle its unknown rows by listing, then by probe; then the last write.
-    fn settle(&mut self, now_ms: u64) {
-        if !self.in_flight.is_empty() {
-            return;
-        }
-        let unknown = self.run.counts().get(Status::Unknown);
-        if matches!(self.stage, Stage::Sending) && unknown > 0 && self.kind.settles_unknown() {
-            if let Some(listing) = self.kind.listing(&self.server_url, self.secrets.clone()) {
-                self.effects
-                    .push(Effect::Announce(words::settling_by_listing(
-                        unknown,
-                        listing.call(),
-                    )));
-                self.look(listing, false);
-                return;
-            }
-        }
-        if matches!(self.stage, Stage::Sending | Stage::Settling(_))
-            && unknown > 0
-            && self.kind.settles_by_probe()
-        {
-            let probes: VecDeque<_> = self.run.settle_probes().into();
-            if !probes.is_empty() {
-                self.effects
-                    .push(Effect::Announce(words::settling_by_probe(unknown)));
-                self.stage = Stage::Probing(probes);
-                self.next_probe(now_ms);
-                return;
-            }
-        }
-        self.last_write(now_ms);
-    }
-
-    fn next_probe(&mut self, now_ms: u64) {
-        let Stage::Probing(probes) = &mut self.stage else {
-            return;
-        };
-        match probes.pop_front() {
-            Some((row, request)) => self.send(Tag::SettleProbe(row), request),
-            None => {
-                self.changed();
-                self.last_write(now_ms);
-            }
-        }
     }
 
     /// The journal's last write: the run's final state, or forgetting it when nothing was
@@ -628,55 +490,6 @@ impl Job {
         }
         if matches!(self.stage, Stage::Sending) {
             self.pump(now_ms);
-        }
-    }
-
-    fn on_listing(&mut self, exchange: &Exchange, now_ms: u64) {
-        let (recheck, mut listing) = match std::mem::replace(&mut self.stage, Stage::Over) {
-            Stage::Recheck(listing) => (true, listing),
-            Stage::Settling(listing) => (false, listing),
-            other => {
-                self.stage = other;
-                return;
-            }
-        };
-        listing.on_answer(exchange);
-        if let Some(request) = listing.next() {
-            self.stage = if recheck {
-                Stage::Recheck(listing)
-            } else {
-                Stage::Settling(listing)
-            };
-            self.send(Tag::Listing, request);
-            return;
-        }
-        let found = listing
-            .result()
-            .map(|r| r.map(|report| report.existing_rows(&self.plan)));
-        if recheck {
-            match found {
-                Some(Err(message)) => {
-                    let message = message.to_owned();
-                    self.effects
-                        .push(Effect::Announce(words::RECHECK_FAILED.into()));
-                    self.end_before_sending(Over::RecheckFailed(message));
-                }
-                found => {
-                    if let Some(Ok(rows)) = found {
-                        self.run.mark_existing(&rows, now_ms);
-                    }
-                    self.stage = Stage::Sending;
-                    self.pump(now_ms);
-                }
-            }
-        } else {
-            // A listing that fails settles nothing: the rows stay unknown.
-            if let Some(Ok(rows)) = found {
-                self.run.settle_unknown(&rows, now_ms);
-                self.changed();
-            }
-            self.stage = Stage::Settling(listing);
-            self.settle(now_ms);
         }
     }
 
