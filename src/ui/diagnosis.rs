@@ -124,8 +124,8 @@ pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
 }
 
 /// Watches a run as it goes: the first request that got no answer, before any answer
-/// came back, starts the diagnosis once (Mumara's first create; Aurora's login ends the
-/// run instead, see [`after_run`]).
+/// came back, starts the diagnosis once (the first create of a target without a login
+/// step; a login that gets no answer ends the run instead, see [`after_run`]).
 pub fn watch(state: AppState, run: &Run, started: &mut bool) {
     if *started || answered_any(run) {
         return;
@@ -138,8 +138,7 @@ pub fn watch(state: AppState, run: &Run, started: &mut bool) {
 
 /// After a run: a login that got no usable answer (no answer, HTTP 404, not JSON), or a
 /// run stopped before any row was answered because the answer was not the API's, is
-/// diagnosed. A refused login (wrong password, Aurora error 102/108) is not: the server
-/// answered.
+/// diagnosed. A refused login (a wrong password) is not: the server answered.
 pub fn after_run(state: AppState, run: &Run, started: bool) {
     if started || answered_any(run) {
         return;

@@ -463,3 +463,32 @@ fn events_that_come_before_a_write_result_wait_for_it() {
     job.handle(Event::Written(Ok(())), 3);
     assert_eq!(*job.run().phase(), Phase::Paused);
 }
+
+#[test]
+fn the_page_going_away_writes_every_row_as_it_is() {
+    let setup = mumara(12);
+    let mut server = Mumara::with(&[]);
+    let mut h = Harness::new(setup.job(), Mem::default());
+    // Fast answers: no paced full write since the first, so the rows created so far are
+    // only in the list of rows sent.
+    h.run_until(&mut server, |h| creates(h) >= 5);
+    let before = stored(&h.store, &setup).unwrap();
+    assert_eq!(
+        before.counts().get(Status::Created),
+        0,
+        "{:?}",
+        before.previous()
+    );
+    let ops = h
+        .machine
+        .flush(h.now)
+        .expect("a job with a journal writes as the page goes");
+    roster_core::run::journal::apply(&mut h.store, &ops).unwrap();
+    let after = stored(&h.store, &setup).unwrap();
+    assert_eq!(after.counts().get(Status::Created), creates(&h));
+    // Without a journal there is nothing to write.
+    let mut without = Job::new(setup.start(Options::default()), 0);
+    without.take_effects();
+    without.handle(Event::Tick, 1);
+    assert_eq!(without.flush(2), None);
+}

@@ -235,7 +235,7 @@ impl Job {
     pub fn flush(&mut self, now_ms: u64) -> Option<Vec<StoreOp>> {
         if !matches!(
             self.stage,
-            Stage::Sending | Stage::Settling(_) | Stage::Probing(_)
+            Stage::Recheck(_) | Stage::Sending | Stage::Settling(_) | Stage::Probing(_)
         ) {
             return None;
         }
