@@ -492,3 +492,54 @@ fn the_page_going_away_writes_every_row_as_it_is() {
     without.handle(Event::Tick, 1);
     assert_eq!(without.flush(2), None);
 }
+
+#[test]
+fn a_reload_against_a_probing_preset_asks_before_it_puts_and_puts_nothing_twice() {
+    let mut text = String::from("email,password,name,username\n");
+    for i in 0..12 {
+        text.push_str(&format!("u{i}@x.test,Pass-{i}-word,User {i},u{i}\n"));
+    }
+    let mut setup = Setup::new("synapse", "http://syn.test", &text);
+    setup.secrets = Secrets {
+        login: "admin".into(),
+        password: "secret".into(),
+        ..Secrets::default()
+    };
+    let mut server = job_support::servers::Synapse::with(&[]);
+    let mut h = Harness::new(setup.job(), Mem::default());
+    h.latency = 120;
+    // A PUT is next to be answered when the page goes.
+    h.run_until(&mut server, |h| {
+        creates(h) >= 4
+            && h.in_flight() > 0
+            && h.sent[h.sent.len() - h.in_flight()].method == roster_core::http::Method::Put
+    });
+    crash_after_next_request(&mut h, &mut server);
+    let journal = stored(&h.store, &setup).unwrap();
+    let created: Vec<usize> = journal
+        .previous()
+        .iter()
+        .filter(|p| p.1 == Status::Created)
+        .map(|p| p.0)
+        .collect();
+    assert!(!created.is_empty());
+    let mut options = Options::journaled();
+    options.resume = Some(journal);
+    let mut resumed = Harness::new(Job::new(setup.start(options), 0), h.store.clone());
+    resumed.finish(&mut server);
+    assert_eq!(resumed.over, Some(Over::Ran(Some(Ending::Finished))));
+    for i in 0..12 {
+        assert_eq!(
+            server.accounts.creates_of(&format!("u{i}")),
+            1,
+            "u{i} was put once"
+        );
+    }
+    let statuses = resumed.statuses();
+    for row in &created {
+        assert_eq!(statuses[*row], Status::Created);
+    }
+    assert!(statuses
+        .iter()
+        .all(|s| matches!(s, Status::Created | Status::Exists)));
+}
