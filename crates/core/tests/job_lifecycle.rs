@@ -215,11 +215,47 @@ fn pause_sends_nothing_resume_goes_on_and_cancel_skips_the_rest() {
     assert!(!stored(&h.store, &setup).unwrap().finished);
 }
 
-/// Delivers the next request to the server and drops its answer: the page went away
-/// after the request left, before its answer came.
-fn crash_after_next_request(h: &mut Harness<Job>, server: &mut dyn job_support::Server) {
+/// The row of a request to `u<row>@x.test`.
+fn row_of(request: &roster_core::http::HttpRequest) -> Option<usize> {
+    let text = format!("{request:?}");
+    let at = text.find("@x.test")?;
+    let start = text[..at].rfind('u')?;
+    text[start + 1..at].parse().ok()
+}
+
+/// Whether the row of the request sent last reads as in flight only through the
+/// journal's list of rows sent since its last full write (its pages still say pending):
+/// a reload now tests what that list is for.
+fn only_listed_in_flight(h: &Harness<Job>, setup: &Setup) -> bool {
+    let Some(row) = h.sent.last().and_then(row_of) else {
+        return false;
+    };
+    let mut pages_only = h.store.clone();
+    pages_only
+        .map
+        .retain(|k, _| !k.ends_with(roster_core::run::journal::SENDING_SUFFIX));
+    let from_pages = stored(&pages_only, setup).map(|j| j.previous());
+    let from_all = stored(&h.store, setup).map(|j| j.previous());
+    let status = |p: &Result<Vec<(usize, Status, Option<String>)>, _>| {
+        p.as_ref()
+            .ok()
+            .and_then(|p| p.iter().find(|(r, _, _)| *r == row).map(|(_, s, _)| *s))
+    };
+    // `previous` lists finished rows only: pending rows are not in it. Some rows are
+    // recorded as created already (a full write came after their answers).
+    let some_created = from_all
+        .as_ref()
+        .is_ok_and(|p| p.iter().any(|(_, s, _)| *s == Status::Created));
+    some_created && status(&from_pages).is_none() && status(&from_all) == Some(Status::Unknown)
+}
+
+/// Delivers the request sent last to the server and drops every answer: the page went
+/// away just after the request left (after the journal listed its row as in flight, and
+/// before any full write recorded it), before its answer came.
+fn crash_after_last_request(h: &mut Harness<Job>, server: &mut dyn job_support::Server) {
     h.effects();
-    let request = h.sent[h.sent.len() - h.in_flight()].clone();
+    assert!(h.in_flight() > 0);
+    let request = h.sent.last().expect("a request was sent").clone();
     server.handle(&request);
     h.crash();
 }
@@ -227,27 +263,18 @@ fn crash_after_next_request(h: &mut Harness<Job>, server: &mut dyn job_support::
 #[test]
 fn a_reload_in_the_middle_resumes_from_the_journal_rechecks_the_lost_row_and_resends_nothing_created(
 ) {
-    let setup = aurora(10);
+    let setup = aurora(40);
     let mut server = Aurora::with(&[]);
     let mut h = Harness::new(setup.job(), Mem::default());
-    // Answers take long enough for full journal writes in between (at most every 250 ms).
-    h.latency = 120;
-    // Run until some rows are created and a create is in flight (one at a time: the
-    // last sent is the one in flight), then the page goes away.
+    // Answers take long enough for full journal writes now and then (at most every
+    // 250 ms), not after every answer.
+    h.latency = 30;
+    // Run until some rows are created and a create just left whose row only the list of
+    // rows in flight records (no full write since), then the page goes away.
     h.run_until(&mut server, |h| {
-        h.machine
-            .run()
-            .rows()
-            .iter()
-            .filter(|r| r.status == Status::Created)
-            .count()
-            >= 4
-            && h.in_flight() > 0
-            && h.sent
-                .last()
-                .is_some_and(|r| format!("{r:?}").contains("CreateUser"))
+        creates(h) >= 4 && h.in_flight() > 0 && only_listed_in_flight(h, &setup)
     });
-    crash_after_next_request(&mut h, &mut server);
+    crash_after_last_request(&mut h, &mut server);
     // Whatever pages the effects wrote is what the reload finds.
     let journal = stored(&h.store, &setup).expect("the journal is readable after the crash");
     let previous = journal.previous();
@@ -314,7 +341,7 @@ fn a_reload_in_the_middle_resumes_from_the_journal_rechecks_the_lost_row_and_res
             "row {row}"
         );
     }
-    assert_eq!(server.accounts.users.len(), 10);
+    assert_eq!(server.accounts.users.len(), 40);
     assert!(statuses
         .iter()
         .all(|s| matches!(s, Status::Created | Status::Exists)));
@@ -322,12 +349,14 @@ fn a_reload_in_the_middle_resumes_from_the_journal_rechecks_the_lost_row_and_res
 
 #[test]
 fn a_reload_against_a_target_without_a_listing_sends_the_lost_row_again_as_most_likely_created() {
-    let setup = mumara(12);
+    let setup = mumara(40);
     let mut server = Mumara::with(&[]);
     let mut h = Harness::new(setup.job(), Mem::default());
-    h.latency = 120;
-    h.run_until(&mut server, |h| creates(h) >= 6 && h.in_flight() > 0);
-    crash_after_next_request(&mut h, &mut server);
+    h.latency = 30;
+    h.run_until(&mut server, |h| {
+        creates(h) >= 6 && h.in_flight() > 0 && only_listed_in_flight(h, &setup)
+    });
+    crash_after_last_request(&mut h, &mut server);
     let journal = stored(&h.store, &setup).unwrap();
     let created: Vec<usize> = journal
         .previous()
@@ -345,7 +374,7 @@ fn a_reload_against_a_target_without_a_listing_sends_the_lost_row_again_as_most_
         assert_eq!(server.accounts.creates_of(&format!("u{row}@x.test")), 1);
         assert_eq!(statuses[*row], Status::Created);
     }
-    assert_eq!(server.accounts.users.len(), 12);
+    assert_eq!(server.accounts.users.len(), 40);
     let exists: Vec<_> = resumed
         .machine
         .run()
@@ -512,9 +541,9 @@ fn a_reload_against_a_probing_preset_asks_before_it_puts_and_puts_nothing_twice(
     h.run_until(&mut server, |h| {
         creates(h) >= 4
             && h.in_flight() > 0
-            && h.sent[h.sent.len() - h.in_flight()].method == roster_core::http::Method::Put
+            && h.sent.last().map(|r| r.method) == Some(roster_core::http::Method::Put)
     });
-    crash_after_next_request(&mut h, &mut server);
+    crash_after_last_request(&mut h, &mut server);
     let journal = stored(&h.store, &setup).unwrap();
     let created: Vec<usize> = journal
         .previous()
