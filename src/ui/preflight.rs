@@ -18,7 +18,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::job::{words, Effect as JobEffect, Look, Over};
-use roster_core::targets::preview::{accounts, preview, AccountPreview};
+use roster_core::targets::preview::AccountPreview;
 
 use super::launch::target_for;
 use super::state::AppState;
@@ -100,21 +100,19 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
             let fields = state.form.target.with_untracked(|k| k.template_fields());
-            let users = state.sheet.users();
-            let found = accounts(&fields, &plan, &users, PREVIEW_ROWS);
-            if found.ready == 0 {
-                state.findings.check_summary.set(vec![
-                    "Dry run: no row would be sent (every row is invalid or excluded).".into(),
-                ]);
-            }
-            table.set(Some(found));
-            state.findings.preview.set(preview(
+            let shown = roster_core::job::dry_run(
                 target.as_ref(),
                 &secrets,
+                &fields,
                 &plan,
-                &users,
+                state.sheet.users(),
                 PREVIEW_ROWS,
-            ));
+            );
+            if let Some(summary) = shown.summary {
+                state.findings.check_summary.set(vec![summary]);
+            }
+            table.set(Some(shown.accounts));
+            state.findings.preview.set(shown.requests);
         }
         Err(error) => state.findings.login_error.set(Some(error.to_string())),
     }

@@ -18,6 +18,7 @@
 //! A journal write ([`Effect::Write`]) must be answered ([`Event::Written`]) before any
 //! other event: the glue carries it out at once (browser storage is synchronous).
 
+mod dry_run;
 pub mod form;
 mod journal;
 mod look;
@@ -37,6 +38,7 @@ use crate::run::{Ending, Run, RunConfig, Status, Users};
 use crate::targets::check::{CheckReport, Listing};
 use crate::targets::send::{Secrets, Target};
 use crate::targets::TargetKind;
+pub use dry_run::{dry_run, DryRun};
 use journal::JobJournal;
 pub use look::Look;
 pub use protocol::{Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
