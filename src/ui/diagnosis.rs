@@ -7,6 +7,7 @@ use std::cell::Cell;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::http::HttpRequest;
+use roster_core::job::Command;
 use roster_core::run::{Phase, Run};
 use roster_core::targets::diagnose::{
     classify, classify_blocked_login, classify_login, diagnose, login_check, Finding,
@@ -100,18 +101,19 @@ pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
             return;
         }
         if pause {
-            if let Some(run) = state.run.current.get_value() {
-                if let Ok(mut run) = run.try_borrow_mut() {
-                    if *run.phase() == Phase::Running && !answered_any(&run) {
-                        run.pause();
-                        let changed = run.take_changed();
-                        super::follow::sync(state, &run, &changed);
-                        state.announcement.set(
-                            "Import paused: the server cannot be reached from this page (see the diagnosis). Fix it, then press Resume, or Cancel."
-                                .into(),
-                        );
-                    }
-                }
+            let unanswered = state.run.current.with_value(|job| {
+                job.as_ref()
+                    .and_then(|job| job.try_borrow().ok())
+                    .is_some_and(|job| {
+                        *job.run().phase() == Phase::Running && !answered_any(job.run())
+                    })
+            });
+            if unanswered {
+                state.run.command(Command::Pause);
+                state.announcement.set(
+                    "Import paused: the server cannot be reached from this page (see the diagnosis). Fix it, then press Resume, or Cancel."
+                        .into(),
+                );
             }
         }
         state
@@ -122,8 +124,8 @@ pub fn start(state: AppState, pause: bool, login: Option<HttpRequest>) {
 }
 
 /// Watches a run as it goes: the first request that got no answer, before any answer
-/// came back, starts the diagnosis once (Mumara's first create; Aurora's login ends the
-/// run instead, see [`after_run`]).
+/// came back, starts the diagnosis once (the first create of a target without a login
+/// step; a login that gets no answer ends the run instead, see [`after_run`]).
 pub fn watch(state: AppState, run: &Run, started: &mut bool) {
     if *started || answered_any(run) {
         return;
@@ -136,8 +138,7 @@ pub fn watch(state: AppState, run: &Run, started: &mut bool) {
 
 /// After a run: a login that got no usable answer (no answer, HTTP 404, not JSON), or a
 /// run stopped before any row was answered because the answer was not the API's, is
-/// diagnosed. A refused login (wrong password, Aurora error 102/108) is not: the server
-/// answered.
+/// diagnosed. A refused login (a wrong password) is not: the server answered.
 pub fn after_run(state: AppState, run: &Run, started: bool) {
     if started || answered_any(run) {
         return;

@@ -11,11 +11,14 @@
 //! A check that fails is diagnosed the way a run's failed login is (`super::diagnosis`),
 //! so Check and Start give the same diagnosis for the same connection fault.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use roster_core::targets::preview::{accounts, preview, AccountPreview};
+use roster_core::job::{words, Effect as JobEffect, Look, Over};
+use roster_core::targets::preview::AccountPreview;
 
 use super::launch::target_for;
 use super::state::AppState;
@@ -35,8 +38,8 @@ fn run_check(state: AppState) {
     };
     let secrets = match target_for(&state) {
         Ok((_, secrets)) => secrets,
-        Err(message) => {
-            state.findings.login_error.set(Some(message));
+        Err(error) => {
+            state.findings.login_error.set(Some(error.to_string()));
             return;
         }
     };
@@ -47,10 +50,10 @@ fn run_check(state: AppState) {
         .then(|| kind.listing(&url, secrets))
         .flatten();
     let Some(listing) = listing else {
-        state.findings.check_summary.set(vec![format!(
-            "{} has no read-only call to test the credentials with. The import sends its first row alone and stops right there, with the reason, if they are refused.",
-            kind.name()
-        )]);
+        state
+            .findings
+            .check_summary
+            .set(vec![words::no_check(kind.name())]);
         return;
     };
     state.findings.login_error.set(None);
@@ -58,52 +61,34 @@ fn run_check(state: AppState) {
     super::diagnosis::clear(state);
     state.findings.check_summary.set(vec!["Checking…".into()]);
     checking.set(true);
-    spawn_local(async move {
-        let check = driver::check(listing).await;
+    // The check's requests go through the same loop as a job's.
+    let look = Rc::new(RefCell::new(Look::new(listing)));
+    spawn_local(driver::run(look, None, move |effect| {
+        let JobEffect::Ended(Over::Checked(result)) = effect else {
+            return None;
+        };
         checking.set(false);
-        match check.result() {
-            Some(Ok(report)) => {
-                let existing = report.existing_rows(&plan).len();
-                let mut lines = vec![format!(
-                    "Login OK. The server holds {} account{}; {existing} of this file's rows {} among them and will be marked exists without being sent.",
-                    report.existing.len(),
-                    if report.existing.len() == 1 { "" } else { "s" },
-                    if existing == 1 { "is" } else { "are" }
-                )];
-                match &report.domains {
-                    None => lines.push("The server does not list its mail domains (not Aurora Corporate, or no MailDomains module), so domains were not checked.".into()),
-                    Some(_) => {
-                        let missing = report.unregistered_domains(&plan);
-                        if missing.is_empty() {
-                            lines.push("Every address's domain is registered on the server.".into());
-                        } else {
-                            let list: Vec<String> =
-                                missing.iter().map(|(d, n)| format!("{d} ({n} rows)")).collect();
-                            lines.push(format!(
-                                "Warning: these domains are not registered on the server: {}. Aurora creates such users without a mailbox; add the domains first if they need mail.",
-                                list.join(", ")
-                            ));
-                        }
-                    }
-                }
+        match result {
+            Ok(report) => {
+                let lines = words::check_summary(&report, &plan);
                 state
                     .findings
                     .check
-                    .set(Some(Arc::new((url, report.clone()))));
+                    .set(Some(Arc::new((url.clone(), report))));
                 state.findings.check_summary.set(lines);
             }
-            Some(Err(message)) => {
+            Err(message) => {
                 state.findings.check.set(None);
                 state.findings.check_summary.set(vec![]);
-                state.findings.login_error.set(Some(message.to_owned()));
+                state.findings.login_error.set(Some(message));
                 // As after a failed login at Start: the probe tells a connection fault
                 // (unreachable, blocked by CORS, not the API) from a refusal, which it
                 // finds reachable and leaves alone.
                 super::diagnosis::start(state, false, None);
             }
-            None => {}
         }
-    });
+        None
+    }));
 }
 
 fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
@@ -115,23 +100,21 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
             let fields = state.form.target.with_untracked(|k| k.template_specs());
-            let users = state.plan.users();
-            let found = accounts(&fields, &plan, &users, PREVIEW_ROWS);
-            if found.ready == 0 {
-                state.findings.check_summary.set(vec![
-                    "Dry run: no row would be sent (every row is invalid or excluded).".into(),
-                ]);
-            }
-            table.set(Some(found));
-            state.findings.preview.set(preview(
+            let shown = roster_core::job::dry_run(
                 target.as_ref(),
                 &secrets,
+                &fields,
                 &plan,
-                &users,
+                state.plan.users(),
                 PREVIEW_ROWS,
-            ));
+            );
+            if let Some(summary) = shown.summary {
+                state.findings.check_summary.set(vec![summary]);
+            }
+            table.set(Some(shown.accounts));
+            state.findings.preview.set(shown.requests);
         }
-        Err(message) => state.findings.login_error.set(Some(message)),
+        Err(error) => state.findings.login_error.set(Some(error.to_string())),
     }
 }
 

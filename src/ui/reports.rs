@@ -57,9 +57,10 @@ pub fn save(state: AppState, kind: Report) {
     ) else {
         return;
     };
-    let Ok(run) = run.try_borrow() else {
+    let Ok(job) = run.try_borrow() else {
         return;
     };
+    let run = job.run();
     let target = run.target_name();
     let info = info(state, target);
     let rows = run.rows();

@@ -5,8 +5,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use futures::channel::mpsc::UnboundedSender;
 use leptos::prelude::*;
-use roster_core::run::{Phase, Progress, Run, StatusCounts};
+use roster_core::job::{Command, Job, JournalProblem};
+use roster_core::run::{Phase, Progress, StatusCounts};
 use roster_core::targets::check::CheckReport;
 use roster_core::targets::send::{Secrets, Target};
 use roster_core::targets::{credentials, Settings, TargetKind};
@@ -90,7 +92,10 @@ pub struct RunState {
     pub counts: RwSignal<StatusCounts>,
     /// Rate, ETA and elapsed time of the current run.
     pub progress: RwSignal<Progress>,
-    pub current: StoredValue<Option<Rc<RefCell<Run>>>, LocalStorage>,
+    /// The job under way (or the last one): its run is what the page shows.
+    pub current: StoredValue<Option<Rc<RefCell<Job>>>, LocalStorage>,
+    /// Where the admin's commands (Pause, Resume, Cancel…) go to the job under way.
+    pub commands: StoredValue<Option<UnboundedSender<Command>>, LocalStorage>,
     /// The run's target, URL, file and wall-clock start and end, for the reports (issue 5).
     pub info: RwSignal<Option<roster_core::report::RunInfo>>,
     /// The runs of this tab that ended, oldest first: the run history, each with its
@@ -99,11 +104,22 @@ pub struct RunState {
     /// Bumped when a saved run journal is created, ended or deleted (the list re-reads).
     pub journals: RwSignal<u32>,
     /// The run's journal could not be written (issue 20): what the page says and offers.
-    pub journal_problem: RwSignal<Option<super::journal::JournalProblem>>,
+    pub journal_problem: RwSignal<Option<JournalProblem>>,
     /// From Start until the run is going (or refused): a second press does nothing.
     pub starting: RwSignal<bool>,
     /// The run locks other tabs hold (issue 20: `super::tabs`).
     pub elsewhere: RwSignal<Vec<String>>,
+}
+
+impl RunState {
+    /// Sends a command to the job under way (nothing when none is).
+    pub fn command(&self, command: Command) {
+        self.commands.with_value(|sender| {
+            if let Some(sender) = sender {
+                let _ = sender.unbounded_send(command);
+            }
+        });
+    }
 }
 
 /// The whole page's state, in groups by concern. A component takes the groups (or
@@ -169,6 +185,7 @@ impl AppState {
                 counts: RwSignal::new(StatusCounts::default()),
                 progress: RwSignal::new(Progress::default()),
                 current: StoredValue::new_local(None),
+                commands: StoredValue::new_local(None),
                 info: RwSignal::new(None),
                 history: RwSignal::new(Vec::new()),
                 journals: RwSignal::new(0),

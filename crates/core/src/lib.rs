@@ -9,6 +9,8 @@
 //!   `preview` and `diagnose`;
 //! - [`run`]: the engine's state machine, `pace`, `status` and the `journal` a run resumes
 //!   from;
+//! - [`job`]: a whole import (and a Check) as one state machine over the run, its
+//!   journal and the target's listings: events in, effects out, carried out by the glue;
 //! - [`report`].
 //!
 //! The browser glue in the app crate only reads files, performs the [`http::HttpRequest`]s
@@ -16,6 +18,7 @@
 
 pub mod http;
 pub mod input;
+pub mod job;
 pub mod report;
 pub mod run;
 pub mod targets;

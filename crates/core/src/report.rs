@@ -383,8 +383,8 @@ pub struct PastRun {
     pub rows: Vec<RowState>,
     /// The file's table and mapping at the end of the run, for the reports' own columns.
     pub input: Option<(Table, Mapping)>,
-    /// "finished", "cancelled" or "stopped".
-    pub ending: &'static str,
+    /// How it ended (a run whose login failed is not kept).
+    pub ending: crate::run::Ending,
     /// The run was a retry of the one before.
     pub retry: bool,
 }

@@ -9,12 +9,11 @@
 //! the safe answer.
 
 use leptos::prelude::*;
+use roster_core::job::Command;
 use roster_core::run::retry::repeat_counts;
 use roster_core::run::tabs::{on_start, StartChoice};
-use roster_core::run::Run;
 use roster_core::targets::diagnose::is_plain_http;
 
-use crate::glue::clock::now_ms;
 use crate::ui::focus::{
     self, CANCEL, CONFIRM_NO, CONFIRM_YES, PAUSE, REPORT, RESUME, RETRY, START,
 };
@@ -134,13 +133,6 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let to_retry = move || repeat.get().map_or(0, |r| r.0);
     let idle = move || !state.run.active.get();
     let view_is = move |v: RunView| state.run.view.get() == v;
-    let with_run = move |f: &dyn Fn(&mut Run, u64)| {
-        if let Some(run) = state.run.current.get_value() {
-            f(&mut run.borrow_mut(), now_ms());
-            let changed = run.borrow_mut().take_changed();
-            crate::ui::follow::sync(state, &run.borrow(), &changed);
-        }
-    };
     let go = move || {
         focus.follow();
         tabs::guarded(state, move || crate::ui::launch::start(state));
@@ -221,7 +213,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             (Some(Ask::Resend(_)), true) => go(),
             (Some(Ask::Cancel), true) => {
                 focus.follow();
-                with_run(&|run, now| run.cancel(now));
+                state.run.command(Command::Cancel);
             }
             (Some(Ask::Resend(_)), false) => focus::focus_soon(START),
             (Some(Ask::Cancel), false) => focus::focus_soon(CANCEL),
@@ -295,7 +287,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     id=PAUSE
                     on:click=move |_| {
                         focus.follow();
-                        with_run(&|run, now| run.pause_at(now));
+                        state.run.command(Command::Pause);
                         state.announcement.set(
                             "Import paused: requests already sent finish; nothing new is sent until Resume.".into(),
                         );
@@ -309,7 +301,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     id=RESUME
                     on:click=move |_| {
                         focus.follow();
-                        with_run(&|run, now| run.resume(now));
+                        state.run.command(Command::Resume);
                         state.announcement.set("Import resumed.".into());
                     }
                 >

@@ -27,7 +27,7 @@ fn describe(run: &PastRun) -> String {
             &run.info.file_name
         },
         run.ending,
-        crate::ui::launch::tally(&run.counts())
+        roster_core::job::words::tally(&run.counts())
     )
 }
 

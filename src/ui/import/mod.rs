@@ -75,7 +75,10 @@ pub fn Import(state: AppState) -> impl IntoView {
             <Show when=move || state.run.hold.get().is_some() && view_is(RunView::Paused)>
                 <p class="banner hold" role="alert">{move || state.run.hold.get().unwrap_or_default()}</p>
             </Show>
-            <super::journal::JournalProblemNotice state=state />
+            <super::journal::JournalProblemNotice
+                state=state
+                relaunch=Callback::new(move |with_journal| super::launch::relaunch(state, with_journal))
+            />
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
             <history::History history=state.run.history announcement=state.announcement />
         </section>

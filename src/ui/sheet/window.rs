@@ -88,7 +88,7 @@ pub(crate) fn view_of(
 pub(crate) fn with_run<T>(state: AppState, f: impl FnOnce(Option<&Run>) -> T) -> T {
     let run = state.run.current.get_value();
     let borrowed = run.as_ref().and_then(|r| r.try_borrow().ok());
-    f(borrowed.as_deref())
+    f(borrowed.as_deref().map(roster_core::job::Job::run))
 }
 
 /// The list position of row `i`, if it is listed.

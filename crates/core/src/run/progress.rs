@@ -6,6 +6,8 @@
 //! Time is counted on the run's active clock: a pause stops it, so the elapsed time, the
 //! rate and the time left stay as they were while the run is paused.
 
+use std::collections::VecDeque;
+
 use super::{Phase, Run, Status, StatusCounts, MINUTE_MS};
 use crate::targets::send::StopKind;
 
@@ -89,10 +91,42 @@ impl Progress {
     }
 }
 
+/// Pause timekeeping: the latest time the run was told, when the current pause began,
+/// the paused time so far, and the rate and ETA frozen at the pause.
+#[derive(Debug)]
+pub(super) struct PauseClock {
+    pub(super) last_now: u64,
+    pub(super) paused_at: Option<u64>,
+    pub(super) paused_total_ms: u64,
+    pub(super) frozen: Option<(f64, Option<u64>)>,
+    /// Send times on the run's active clock (paused time taken out), the last minute's.
+    pub(super) active_sends: VecDeque<u64>,
+}
+
+impl PauseClock {
+    pub(super) fn new(now_ms: u64) -> PauseClock {
+        PauseClock {
+            last_now: now_ms,
+            paused_at: None,
+            paused_total_ms: 0,
+            frozen: None,
+            active_sends: VecDeque::new(),
+        }
+    }
+}
+
+/// The rows this run is to send (valid, not excluded, not carried over from an earlier
+/// run), and their statuses: what the progress bar counts.
+#[derive(Debug)]
+pub(super) struct Scope {
+    pub(super) rows: Vec<bool>,
+    pub(super) counts: StatusCounts,
+}
+
 impl Run {
     pub fn progress(&self, now_ms: u64) -> Progress {
         // While paused, time stands still at the pause.
-        let now = self.paused_at.map_or(now_ms, |p| p.min(now_ms));
+        let now = self.clock.paused_at.map_or(now_ms, |p| p.min(now_ms));
         let end = self.ended_ms.unwrap_or(now).max(self.started_ms);
         let elapsed_ms = self.active_clock(end);
         let rate_per_min = if self.ended_ms.is_some() {
@@ -100,6 +134,7 @@ impl Run {
         } else {
             let window_start = elapsed_ms.saturating_sub(MINUTE_MS);
             let last_minute = self
+                .clock
                 .active_sends
                 .iter()
                 .filter(|&&t| t >= window_start)
@@ -114,14 +149,14 @@ impl Run {
             }
         };
         let paced_per_min = self.pacer.as_ref().map(super::Pacer::rate_per_min);
-        let (rate_per_min, eta_ms) = match self.frozen {
-            Some(frozen) if self.paused_at.is_some() => frozen,
+        let (rate_per_min, eta_ms) = match self.clock.frozen {
+            Some(frozen) if self.clock.paused_at.is_some() => frozen,
             _ => (rate_per_min, self.eta(rate_per_min, paced_per_min)),
         };
         Progress {
             counts: self.counts,
-            scope: self.scope_counts.total(),
-            scope_counts: self.scope_counts,
+            scope: self.scope.counts.total(),
+            scope_counts: self.scope.counts,
             paused: self.phase == Phase::Paused,
             cancelled: matches!(&self.phase, Phase::Stopped(s) if s.kind == StopKind::Cancelled),
             requests: self.requests,
@@ -148,50 +183,51 @@ impl Run {
 
     /// Milliseconds of running from the start to `at` (not paused at `at`), pauses left out.
     fn active_clock(&self, at: u64) -> u64 {
-        let open = self.paused_at.map_or(0, |p| at.saturating_sub(p));
+        let open = self.clock.paused_at.map_or(0, |p| at.saturating_sub(p));
         at.saturating_sub(self.started_ms)
-            .saturating_sub(self.paused_total_ms)
+            .saturating_sub(self.clock.paused_total_ms)
             .saturating_sub(open)
     }
 
     /// Notes the latest time the glue gave the run.
     pub(super) fn tell_time(&mut self, now_ms: u64) {
-        self.last_now = self.last_now.max(now_ms);
+        self.clock.last_now = self.clock.last_now.max(now_ms);
     }
 
     /// A send at `now_ms`, on the active clock; keeps the last minute's.
     pub(super) fn note_send(&mut self, now_ms: u64) {
         self.tell_time(now_ms);
         let at = self.active_clock(now_ms);
-        self.active_sends.push_back(at);
+        self.clock.active_sends.push_back(at);
         while self
+            .clock
             .active_sends
             .front()
             .is_some_and(|&t| t + MINUTE_MS < at)
         {
-            self.active_sends.pop_front();
+            self.clock.active_sends.pop_front();
         }
     }
 
     /// The run pauses at `now_ms`: its clock stops, and the rate and ETA it shows are
     /// kept as they are now.
     pub(super) fn freeze(&mut self, now_ms: u64) {
-        if self.paused_at.is_some() {
+        if self.clock.paused_at.is_some() {
             return;
         }
         self.tell_time(now_ms);
         let now = now_ms.max(self.started_ms);
         let shown = self.progress(now);
-        self.frozen = Some((shown.rate_per_min, shown.eta_ms));
-        self.paused_at = Some(now);
+        self.clock.frozen = Some((shown.rate_per_min, shown.eta_ms));
+        self.clock.paused_at = Some(now);
     }
 
     /// The run goes on (or stops) at `now_ms`: the pause is over.
     pub(super) fn thaw(&mut self, now_ms: u64) {
         self.tell_time(now_ms);
-        if let Some(at) = self.paused_at.take() {
-            self.paused_total_ms += now_ms.saturating_sub(at);
+        if let Some(at) = self.clock.paused_at.take() {
+            self.clock.paused_total_ms += now_ms.saturating_sub(at);
         }
-        self.frozen = None;
+        self.clock.frozen = None;
     }
 }

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::check::AuroraCheck;
+use super::check::Listing;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
@@ -15,6 +15,10 @@ use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::field::{Field, UserRow};
 use crate::input::spec::FieldSpec;
 use crate::input::validate::{EmailRule, Rules, UsernameRule};
+
+pub mod listing;
+
+pub use listing::AuroraCheck;
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -515,8 +519,8 @@ impl Kind for AuroraKind {
         true
     }
 
-    fn listing(&self, server_url: &str, secrets: Secrets) -> Option<AuroraCheck> {
-        Some(AuroraCheck::new(Aurora::new(server_url), secrets))
+    fn listing(&self, server_url: &str, secrets: Secrets) -> Option<Box<dyn Listing>> {
+        Some(Box::new(AuroraCheck::new(Aurora::new(server_url), secrets)))
     }
 
     fn api_url(&self, server_url: &str) -> String {

@@ -15,7 +15,7 @@
 //! - [`aurora`], [`mumara`]: the built-in targets;
 //! - [`profile`]: declarative targets and the shipped presets;
 //! - [`credentials`]: what a target asks the admin to type, as data;
-//! - [`check`]: Aurora's pre-flight check; [`preview`]: a Dry run's requests;
+//! - [`check`]: what a read-only listing of the server finds, and its trait; [`preview`]: a Dry run's requests;
 //!   [`diagnose`]: why a server cannot be reached from the page.
 
 pub mod aurora;
@@ -138,7 +138,7 @@ pub trait Kind: fmt::Debug + Send + Sync {
 
     /// The read-only check that logs in and lists what the server holds, for "Check", a
     /// resume and settling unknown rows; `None` for targets without one.
-    fn listing(&self, _server_url: &str, _secrets: Secrets) -> Option<check::AuroraCheck> {
+    fn listing(&self, _server_url: &str, _secrets: Secrets) -> Option<Box<dyn check::Listing>> {
         None
     }
 

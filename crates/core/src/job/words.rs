@@ -1,0 +1,159 @@
+//! The sentences a job announces, and those the page shows about its journal: the core's
+//! words, so that every front end says the same thing. What names a target's listing
+//! (Aurora's `GetUsers`) comes from the target ([`crate::targets::check::Listing::call`]).
+
+use crate::input::plan::PlannedRow;
+use crate::run::journal::StoreError;
+use crate::run::{Phase, Status, StatusCounts};
+use crate::targets::check::CheckReport;
+
+/// "4 created, 1 exists, …", naming only the statuses that occur.
+pub fn tally(counts: &StatusCounts) -> String {
+    let parts: Vec<String> = Status::FINAL
+        .iter()
+        .filter(|s| counts.get(**s) > 0)
+        .map(|s| format!("{} {}", counts.get(*s), s.word()))
+        .collect();
+    if parts.is_empty() {
+        "nothing yet".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// "Import started: 12 rows to Aurora." (or "Retry started: …").
+pub fn started(retry: bool, rows: usize, target: &str) -> String {
+    let what = if retry {
+        "Retry started"
+    } else {
+        "Import started"
+    };
+    format!("{what}: {rows} rows to {target}.")
+}
+
+/// Before a resume or a retry sends rows whose answer was lost, they are looked up.
+pub fn rechecking(call: &str) -> String {
+    format!("Checking the rows whose answer was lost ({call})…")
+}
+
+/// The look-up before a resume or a retry failed: nothing was sent.
+pub const RECHECK_FAILED: &str = "Not resumed: the check before resuming failed. No row was sent.";
+
+/// After the run, rows left unknown are settled by listing the server's accounts.
+pub fn settling_by_listing(unknown: usize, call: &str) -> String {
+    format!(
+        "Checking {unknown} rows whose answer was lost, by listing the server's accounts ({call})…"
+    )
+}
+
+/// After the run, rows left unknown are settled by asking about each account.
+pub fn settling_by_probe(unknown: usize) -> String {
+    format!(
+        "Checking {unknown} rows whose answer was lost, by asking the server whether each account exists…"
+    )
+}
+
+/// The run's last sentence, from its phase and its rows' statuses.
+pub fn ended(phase: &Phase, counts: &StatusCounts) -> String {
+    match phase {
+        // One sentence: the rows' figures (all skipped) are not repeated under the bar,
+        // and the run stays for its report (issue 20).
+        Phase::LoginFailed(_) => {
+            "Import not started: the login failed, so no row was sent (the report lists every row as skipped).".to_owned()
+        }
+        Phase::Stopped(reason) => format!("Import stopped: {reason} Result: {}.", tally(counts)),
+        _ => format!("Import finished: {}.", tally(counts)),
+    }
+}
+
+/// Start was refused because the journal's first write failed: the banner's text.
+pub fn refused(error: &StoreError) -> String {
+    format!(
+        "Not started: the journal that lets an import resume after a reload or a crash could not be written: {}. No row was sent. Free space (delete saved runs below, or clear this site's data in the browser) and press Try again, or start without resume.",
+        error.explain()
+    )
+}
+
+/// Start was refused because the journal's first write failed: the announcement.
+pub const REFUSED: &str =
+    "Import not started: this browser could not store the run's journal. No row was sent.";
+
+/// Why the run pauses when its journal cannot be written, with what to do.
+pub fn paused_because(error: &StoreError) -> String {
+    format!(
+        "Paused: the journal that lets this import resume after a reload or a crash could not be written: {}. Nothing more is sent until it can be. Free space (delete saved runs below, or clear this site's data in the browser), then press Resume; or press Go on without resume.",
+        error.explain()
+    )
+}
+
+/// The last write of a run that ended failed.
+pub fn unsaved(error: &StoreError) -> String {
+    format!(
+        "The run's last state could not be saved in this browser: {}. A resume of this file would not be trusted: check the rows on the server before sending it again.",
+        error.explain()
+    )
+}
+
+/// The journal was turned off while the run was paused on a failed write.
+pub const WITHOUT_JOURNAL: &str = "Import resumed without a journal: if this tab is closed or crashes, this run cannot be resumed.";
+
+/// What a Check found, line by line.
+pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
+    let existing = report.existing_rows(plan).len();
+    let held = report.existing.len();
+    let mut lines = vec![format!(
+        "Login OK. The server holds {held} account{}; {existing} of this file's rows {} among them and will be marked exists without being sent.",
+        if held == 1 { "" } else { "s" },
+        if existing == 1 { "is" } else { "are" }
+    )];
+    match &report.domains {
+        None => lines.push("The server does not list its mail domains (not Aurora Corporate, or no MailDomains module), so domains were not checked.".into()),
+        Some(_) => {
+            let missing = report.unregistered_domains(plan);
+            if missing.is_empty() {
+                lines.push("Every address's domain is registered on the server.".into());
+            } else {
+                let list: Vec<String> =
+                    missing.iter().map(|(d, n)| format!("{d} ({n} rows)")).collect();
+                lines.push(format!(
+                    "Warning: these domains are not registered on the server: {}. Aurora creates such users without a mailbox; add the domains first if they need mail.",
+                    list.join(", ")
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// What Check says of a target that has no read-only call.
+pub fn no_check(target: &str) -> String {
+    format!(
+        "{target} has no read-only call to test the credentials with. The import sends its first row alone and stops right there, with the reason, if they are refused."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::Stop;
+    use crate::targets::send::StopKind;
+
+    #[test]
+    fn the_last_sentence_follows_the_phase() {
+        let counts = StatusCounts::of([Status::Created, Status::Created, Status::Exists]);
+        assert_eq!(
+            ended(&Phase::Finished, &counts),
+            "Import finished: 2 created, 1 exists."
+        );
+        let stop = Stop::new(StopKind::Cancelled, None, "Cancelled by the user.");
+        assert_eq!(
+            ended(&Phase::Stopped(stop), &counts),
+            "Import stopped: Cancelled by the user. Result: 2 created, 1 exists."
+        );
+        assert_eq!(tally(&StatusCounts::default()), "nothing yet");
+        assert_eq!(
+            started(true, 3, "Mumara"),
+            "Retry started: 3 rows to Mumara."
+        );
+    }
+}
