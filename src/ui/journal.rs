@@ -198,11 +198,7 @@ pub fn begin(state: AppState, run: &Run) -> Result<Rc<RefCell<Writer>>, StoreErr
     let mut journal = Journal::new(
         &fingerprint,
         &state.sheet.name.get_untracked().unwrap_or_default(),
-        state
-            .form
-            .target
-            .with_untracked(|k| k.id().to_owned())
-            .as_str(),
+        &run.target_id(),
         &state.form.server_url.get_untracked(),
         js_sys::Date::now(),
     )

@@ -92,7 +92,7 @@ pub(super) fn start(state: AppState) {
 /// The last run of this tab against the form's target and server, if any.
 pub(super) fn last_run(state: &AppState) -> Option<Arc<PastRun>> {
     let url = state.form.server_url.get_untracked();
-    let id = state.form.target.with_untracked(|k| k.id().to_owned());
+    let id = state.form.target.with_untracked(|k| k.target_id());
     state
         .run
         .history
@@ -332,7 +332,7 @@ fn launch(
         }
         yield_now().await;
         super::reports::end(state);
-        record(state, &run.borrow(), &plan, kind.id(), is_retry);
+        record(state, &run.borrow(), &plan, &kind.target_id(), is_retry);
         yield_now().await;
         state.run.active.set(false);
         let run = run.borrow();
@@ -359,7 +359,7 @@ fn record(
     state: AppState,
     run: &Run,
     plan: &Arc<Vec<roster_core::input::plan::PlannedRow>>,
-    target_id: &str,
+    target_id: &roster_core::targets::TargetId,
     retry: bool,
 ) {
     let ending = match run.phase() {
@@ -381,7 +381,7 @@ fn record(
         let past = PastRun {
             number: h.len() as u32 + 1,
             info,
-            target_id: target_id.to_owned(),
+            target_id: target_id.clone(),
             plan: plan.clone(),
             rows: run.rows().to_vec(),
             input,

@@ -18,7 +18,7 @@ use crate::glue::journal as store;
 /// its storage key and head.
 pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
-    let target = state.form.target.with(|k| k.id().to_owned());
+    let target = state.form.target.with(|k| k.target_id());
     state.run.journals.get();
     let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {
@@ -147,7 +147,7 @@ pub fn SavedRuns(state: AppState) -> impl IntoView {
         let fingerprint = super::journal::known_fingerprint(state);
         let rows = state.plan.with(|p| p.as_ref().map(|p| p.len()));
         let url = state.form.server_url.get();
-        let target = state.form.target.with(|k| k.id().to_owned());
+        let target = state.form.target.with(|k| k.target_id());
         store::list()
             .into_iter()
             .map(|(key, j)| {

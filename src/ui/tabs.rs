@@ -51,7 +51,7 @@ fn ours() -> Vec<String> {
 /// The lock of a run of the file with this hash against the form's target and server.
 fn lock_for(state: AppState, fingerprint: &str) -> String {
     let url = state.form.server_url.get();
-    let target = state.form.target.with(|k| k.id().to_owned());
+    let target = state.form.target.with(|k| k.target_id());
     lock_name(&key(fingerprint, &target, url.trim()))
 }
 

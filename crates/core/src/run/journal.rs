@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::run::{Phase, RowState, Status, StatusCounts};
+use crate::targets::TargetId;
 
 /// The storage key prefix of journals.
 pub const PREFIX: &str = "roster.journal.v1.";
@@ -78,7 +79,7 @@ impl Fingerprint {
 
 /// The storage key of the journal of one file against one target: one journal per pair,
 /// so a new run of the same file against the same server replaces the old journal.
-pub fn key(fingerprint: &str, target: &str, server_url: &str) -> String {
+pub fn key(fingerprint: &str, target: &TargetId, server_url: &str) -> String {
     let place = self::fingerprint(format!("{}\n{}", target, normalize_url(server_url)).as_bytes());
     format!(
         "{PREFIX}{}.{}",
@@ -157,8 +158,8 @@ pub struct Journal {
     pub fingerprint: String,
     /// The file's name, for the list of saved runs.
     pub file_name: String,
-    /// `aurora` or `mumara`.
-    pub target: String,
+    /// The target's kind (`aurora`, `mumara`, a profile's id), stored as text.
+    pub target: TargetId,
     /// The Server URL, without userinfo ([`strip_userinfo`]).
     pub server_url: String,
     /// Wall-clock times (Unix milliseconds).
@@ -196,7 +197,7 @@ impl Journal {
     pub fn new(
         fingerprint: &str,
         file_name: &str,
-        target: &str,
+        target: &TargetId,
         server_url: &str,
         now_wall_ms: f64,
     ) -> Journal {
@@ -204,7 +205,7 @@ impl Journal {
             v: 1,
             fingerprint: fingerprint.to_owned(),
             file_name: file_name.to_owned(),
-            target: target.to_owned(),
+            target: target.clone(),
             server_url: strip_userinfo(server_url.trim()),
             started_at: now_wall_ms,
             updated_at: now_wall_ms,
@@ -455,7 +456,7 @@ pub struct Head {
     pub v: u32,
     pub fingerprint: String,
     pub file_name: String,
-    pub target: String,
+    pub target: TargetId,
     pub server_url: String,
     pub started_at: f64,
     pub updated_at: f64,
@@ -505,9 +506,9 @@ impl Head {
     }
 
     /// Whether this journal is for this file and target.
-    pub fn matches(&self, fingerprint: &str, target: &str, server_url: &str) -> bool {
+    pub fn matches(&self, fingerprint: &str, target: &TargetId, server_url: &str) -> bool {
         self.fingerprint == fingerprint
-            && self.target == target
+            && self.target == *target
             && normalize_url(&self.server_url) == normalize_url(server_url)
     }
 
@@ -855,20 +856,24 @@ mod tests {
     #[test]
     fn keys_follow_file_and_target() {
         let f = fingerprint(b"a@x | p\n");
-        let k = key(&f, "aurora", "https://Mail.Example.com/");
+        let k = key(&f, &"aurora".into(), "https://Mail.Example.com/");
         assert!(k.starts_with(PREFIX));
-        assert_eq!(k, key(&f, "aurora", "https://mail.example.com"));
-        assert_ne!(k, key(&f, "mumara", "https://mail.example.com"));
-        assert_ne!(k, key(&f, "aurora", "https://other.example.com"));
+        assert_eq!(k, key(&f, &"aurora".into(), "https://mail.example.com"));
+        assert_ne!(k, key(&f, &"mumara".into(), "https://mail.example.com"));
+        assert_ne!(k, key(&f, &"aurora".into(), "https://other.example.com"));
         assert_ne!(
             k,
-            key(&fingerprint(b"b"), "aurora", "https://mail.example.com")
+            key(
+                &fingerprint(b"b"),
+                &"aurora".into(),
+                "https://mail.example.com"
+            )
         );
     }
 
     #[test]
     fn round_trip_and_previous_rows() {
-        let mut j = Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0);
+        let mut j = Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0);
         let rows = [
             row(Status::Created, Some("7")),
             row(Status::Sending, None),
@@ -904,8 +909,8 @@ mod tests {
         assert_eq!(back.rows(), 8);
         assert_eq!(back.open_rows(), 3);
         assert_eq!(back.counts().get(Status::Unknown), 2);
-        assert!(back.head().matches("ff", "aurora", "http://h"));
-        assert!(!back.head().matches("ff", "mumara", "http://h"));
+        assert!(back.head().matches("ff", &"aurora".into(), "http://h"));
+        assert!(!back.head().matches("ff", &"mumara".into(), "http://h"));
         assert!(Journal::from_json("{\"v\":2}").is_none());
         assert!(Journal::from_json("not json").is_none());
     }
@@ -947,7 +952,13 @@ mod tests {
             0,
         );
         let _ = run.next_command(0);
-        let mut j = Journal::new(&fingerprint(file), "f.csv", "aurora", "http://h/", 0.0);
+        let mut j = Journal::new(
+            &fingerprint(file),
+            "f.csv",
+            &"aurora".into(),
+            "http://h/",
+            0.0,
+        );
         let mut rows = run.rows().to_vec();
         rows[1] = row(Status::Created, Some("1"));
         j.record(&rows, false, 1.0);
@@ -976,7 +987,7 @@ mod tests {
         assert_eq!(decode_rows("3-5,9,12-13"), [3, 4, 5, 9, 12, 13]);
         assert_eq!(decode_rows("x,2,5-3,7"), [2, 7]);
         assert_eq!(encode_rows([]), "");
-        let mut j = Journal::new("ab", "f.csv", "aurora", "http://h/", 0.0);
+        let mut j = Journal::new("ab", "f.csv", &"aurora".into(), "http://h/", 0.0);
         j.record(
             &[
                 row(Status::Created, Some("1")),
@@ -1057,14 +1068,20 @@ mod tests {
         let n = 2 * PAGE_ROWS + 17;
         let rows = many_rows(n);
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut w = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         w.record(&mut store, &rows, false, 3.0).unwrap();
         let j = w.journal().clone();
         let key = j.key();
         let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
         assert_eq!((head.rows, head.pages, head.v), (n, 3, HEAD_VERSION));
         assert_eq!(head.counts(), j.counts());
-        assert!(head.matches("ff", "aurora", "http://h"));
+        assert!(head.matches("ff", &"aurora".into(), "http://h"));
         assert_eq!(load(&store, &key).unwrap(), j);
         // A page holds its own rows' ids only, and the last page is short.
         assert!(store.get(&page_key(&key, 0)).unwrap().contains("\"id0\""));
@@ -1111,7 +1128,7 @@ mod tests {
         let rows = many_rows(n);
         let mut store = Mem::default();
         let mut w = Writer::new(
-            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-a"),
+            Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0).with_run("run-a"),
         );
         w.record(&mut store, &rows, false, 2.0).unwrap();
         let key = w.journal().key();
@@ -1150,7 +1167,7 @@ mod tests {
 
         // A page of another run of the same file and server.
         let mut other = Writer::new(
-            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-b"),
+            Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0).with_run("run-b"),
         );
         let mut theirs = Mem::default();
         other.record(&mut theirs, &rows, false, 2.0).unwrap();
@@ -1186,7 +1203,13 @@ mod tests {
     fn a_failed_write_is_returned_and_forgets_nothing() {
         let rows = many_rows(40);
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut w = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         w.begin(&mut store).unwrap();
         w.record(&mut store, &rows, false, 2.0).unwrap();
         let key = w.journal().key();
@@ -1222,7 +1245,13 @@ mod tests {
             quota: Some(0),
             ..Mem::default()
         };
-        let mut fresh = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut fresh = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         assert!(fresh.begin(&mut full).is_err());
         let blocked = StoreError::new("SecurityError", "The operation is insecure.");
         assert!(blocked.explain().contains("blocks storage"));
@@ -1245,7 +1274,7 @@ mod tests {
             Phase::Paused,
         ] {
             assert!(!ends_run(&phase), "{phase:?}");
-            let mut j = Journal::new("ff", "f.csv", "aurora", "http://h/", 0.0);
+            let mut j = Journal::new("ff", "f.csv", &"aurora".into(), "http://h/", 0.0);
             j.record(&stopped_rows, ends_run(&phase), 1.0);
             assert!(!j.head().finished);
             // The rows the stop skipped are not carried over: a resumed run sends them.
@@ -1265,7 +1294,7 @@ mod tests {
         assert_eq!(strip_userinfo("http://h/p@q"), "http://h/p@q");
         assert_eq!(strip_userinfo("no scheme@h"), "no scheme@h");
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "f.csv", "aurora", typed, 0.0));
+        let mut w = Writer::new(Journal::new("ff", "f.csv", &"aurora".into(), typed, 0.0));
         w.record(&mut store, &many_rows(3), false, 1.0).unwrap();
         w.before_send(&mut store, &[1]).unwrap();
         let everything: String = store
@@ -1282,11 +1311,11 @@ mod tests {
             w.journal().key(),
             key(
                 "ff",
-                "aurora",
+                &"aurora".into(),
                 "HTTPS://mail.example.com:8443/webmail/?x=a@b"
             )
         );
-        assert!(w.journal().head().matches("ff", "aurora", typed));
+        assert!(w.journal().head().matches("ff", &"aurora".into(), typed));
         assert_eq!(normalize_url("HTTP://u:p@HOST/x/"), "http://host/x");
     }
 
@@ -1306,7 +1335,7 @@ mod tests {
 
     #[test]
     fn head_keys_are_told_from_pages_and_sending_lists() {
-        let j = Journal::new("ab", "f.csv", "aurora", "http://h/", 0.0);
+        let j = Journal::new("ab", "f.csv", &"aurora".into(), "http://h/", 0.0);
         let k = j.key();
         assert!(is_head_key(&k));
         assert!(!is_head_key(&page_key(&k, 3)));

@@ -10,7 +10,7 @@ use super::check::AuroraCheck;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Settings};
+use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Settings, TargetId};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::{Rules, UsernameRule};
@@ -196,7 +196,11 @@ fn describe(code: i64, message: &Option<String>) -> String {
 }
 
 impl Target for Aurora {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> TargetId {
+        TargetId::builtin("aurora")
+    }
+
+    fn name(&self) -> &str {
         "Aurora"
     }
 

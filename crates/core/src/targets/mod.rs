@@ -20,6 +20,7 @@
 pub mod aurora;
 pub mod check;
 pub mod diagnose;
+pub mod id;
 pub mod mumara;
 pub mod preview;
 pub mod profile;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::{Rules, UsernameRule};
+pub use id::TargetId;
 use send::{Secrets, Target};
 
 /// A credential the form may ask for. Every one is held in memory only.
@@ -128,6 +130,11 @@ pub trait Kind: fmt::Debug + Send + Sync {
 
     /// The name shown to the user.
     fn name(&self) -> &str;
+
+    /// [`Kind::id`] as the type journals, locks and file names carry.
+    fn target_id(&self) -> TargetId {
+        TargetId::new(self.id())
+    }
 
     /// An example Server URL for the form's placeholder.
     fn server_placeholder(&self) -> &str;
@@ -523,7 +530,7 @@ impl TargetKind {
 
     /// The template's file name.
     pub fn template_file_name(&self) -> String {
-        format!("roster-template-{}.csv", self.id())
+        format!("roster-template-{}.csv", self.target_id().file_part())
     }
 }
 

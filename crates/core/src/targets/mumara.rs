@@ -6,7 +6,9 @@
 use serde_json::{json, Map, Value};
 
 use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
-use super::{post_for_json, setting, Credential, CredentialField, Kind, Setting, Settings};
+use super::{
+    post_for_json, setting, Credential, CredentialField, Kind, Setting, Settings, TargetId,
+};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::timezone_problem;
@@ -187,7 +189,11 @@ fn field_errors(errors: &Map<String, Value>) -> String {
 }
 
 impl Target for Mumara {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> TargetId {
+        TargetId::builtin("mumara")
+    }
+
+    fn name(&self) -> &str {
         "Mumara"
     }
 
