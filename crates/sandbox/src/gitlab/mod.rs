@@ -44,7 +44,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
-use crate::cors::{expose, preflight_answer, PreflightRule};
+use crate::cors::rule::{expose, preflight_answer, PreflightRule};
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::state::{App, Shared};
