@@ -320,46 +320,101 @@ impl Config {
     ///
     /// A patch may name a preset (`"preset": "realism"`): the preset's knobs are merged
     /// first, then the rest of the patch, so a patch can adjust a preset.
-    pub fn merged(&self, patch: &Value) -> Result<Config, String> {
+    pub fn merged(&self, patch: &Value) -> Result<Config, ConfigError> {
         let Some(object) = patch.as_object() else {
-            return Err("the configuration must be a JSON object".into());
+            return Err(ConfigError::NotAnObject);
         };
-        let mut value = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(self).map_err(ConfigError::Knobs)?;
         let mut patch = object.clone();
         match patch.remove("preset") {
             None | Some(Value::Null) => {}
             Some(Value::String(name)) if name == "realism" => merge(&mut value, &realism()),
-            Some(other) => return Err(format!("unknown preset {other} (known: \"realism\")")),
+            Some(other) => return Err(ConfigError::UnknownPreset(other)),
         }
         let patch = Value::Object(patch);
         merge(&mut value, &patch);
-        let config: Config = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let config: Config = serde_json::from_value(value).map_err(ConfigError::Knobs)?;
         if config.mumara.rate_window_ms == 0 {
-            return Err("mumara.rate_window_ms must be at least 1".into());
+            return Err(ConfigError::Zero {
+                knobs: "mumara.rate_window_ms",
+                unit: "",
+            });
         }
         if config.keycloak.access_token_lifespan == 0 {
-            return Err("keycloak.access_token_lifespan must be at least 1 (seconds)".into());
+            return Err(ConfigError::Zero {
+                knobs: "keycloak.access_token_lifespan",
+                unit: " (seconds)",
+            });
         }
         if config.graph.rate_window_ms == 0 || config.gitlab.rate_window_ms == 0 {
-            return Err("graph.rate_window_ms and gitlab.rate_window_ms must be at least 1".into());
+            return Err(ConfigError::Zero {
+                knobs: "graph.rate_window_ms and gitlab.rate_window_ms",
+                unit: "",
+            });
         }
         if ![101, 102].contains(&config.aurora.token_expiry_code) {
-            return Err("aurora.token_expiry_code must be 101 or 102".into());
+            return Err(ConfigError::TokenExpiryCode);
         }
         Ok(config)
     }
 
     /// Parse a `--config` argument: inline JSON, or the path of a JSON file.
-    pub fn from_arg(arg: &str) -> Result<Config, String> {
+    pub fn from_arg(arg: &str) -> Result<Config, ConfigError> {
         let text = if arg.trim_start().starts_with('{') {
             arg.to_string()
         } else {
-            std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?
+            std::fs::read_to_string(arg).map_err(|error| ConfigError::Read {
+                path: arg.to_string(),
+                error,
+            })?
         };
-        let patch: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+        let patch: Value = serde_json::from_str(&text).map_err(ConfigError::Json)?;
         Config::default().merged(&patch)
     }
 }
+
+/// Why knobs were refused; the words are the 400 answer's `error` and the command
+/// line's complaint.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The patch is not a JSON object.
+    NotAnObject,
+    /// `"preset"` names no preset.
+    UnknownPreset(Value),
+    /// A knob of the wrong type, or a key that is no knob (serde's words).
+    Knobs(serde_json::Error),
+    /// A knob that must be at least 1 is 0.
+    Zero {
+        knobs: &'static str,
+        unit: &'static str,
+    },
+    /// `aurora.token_expiry_code` is neither 101 nor 102.
+    TokenExpiryCode,
+    /// The `--config` file cannot be read.
+    Read { path: String, error: std::io::Error },
+    /// The `--config` text is not JSON.
+    Json(serde_json::Error),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::NotAnObject => f.write_str("the configuration must be a JSON object"),
+            ConfigError::UnknownPreset(other) => {
+                write!(f, "unknown preset {other} (known: \"realism\")")
+            }
+            ConfigError::Knobs(e) => write!(f, "{e}"),
+            ConfigError::Zero { knobs, unit } => write!(f, "{knobs} must be at least 1{unit}"),
+            ConfigError::TokenExpiryCode => {
+                f.write_str("aurora.token_expiry_code must be 101 or 102")
+            }
+            ConfigError::Read { path, error } => write!(f, "cannot read {path}: {error}"),
+            ConfigError::Json(e) => write!(f, "bad JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// The `realism` preset: a mix of the answers real Aurora (PHP) and Mumara (Laravel)
 /// installations give, at rates a run of a few dozen rows meets every one of them. The
@@ -460,5 +515,38 @@ mod tests {
         let c = Config::from_arg(r#"{"mumara":{"rate_limit":5}}"#).unwrap();
         assert_eq!(c.mumara.rate_limit, 5);
         assert!(Config::from_arg(r#"{"mumara":{"rate_window_ms":0}}"#).is_err());
+    }
+
+    #[test]
+    fn refusals_are_typed_and_worded() {
+        let refused = |patch: Value| Config::default().merged(&patch).err().unwrap();
+        assert!(matches!(refused(json!([])), ConfigError::NotAnObject));
+        let e = refused(json!({"preset": "fast"}));
+        assert!(matches!(e, ConfigError::UnknownPreset(_)));
+        assert_eq!(e.to_string(), r#"unknown preset "fast" (known: "realism")"#);
+        let e = refused(json!({"keycloak": {"access_token_lifespan": 0}}));
+        assert_eq!(
+            e.to_string(),
+            "keycloak.access_token_lifespan must be at least 1 (seconds)"
+        );
+        let e = refused(json!({"gitlab": {"rate_window_ms": 0}}));
+        assert_eq!(
+            e.to_string(),
+            "graph.rate_window_ms and gitlab.rate_window_ms must be at least 1"
+        );
+        let e = refused(json!({"aurora": {"token_expiry_code": 103}}));
+        assert!(matches!(e, ConfigError::TokenExpiryCode));
+        assert!(matches!(
+            refused(json!({"bogus": 1})),
+            ConfigError::Knobs(_)
+        ));
+        let e = Config::from_arg("/no/such/roster-sandbox-config.json")
+            .err()
+            .unwrap();
+        assert!(e
+            .to_string()
+            .starts_with("cannot read /no/such/roster-sandbox-config.json: "));
+        let e = Config::from_arg("{not json").err().unwrap();
+        assert!(matches!(e, ConfigError::Json(_)) && e.to_string().starts_with("bad JSON: "));
     }
 }

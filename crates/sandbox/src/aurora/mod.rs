@@ -226,7 +226,7 @@ fn login(shared: &mut Shared, call: &Call) -> Done {
     };
     let (login, password) = match (p.string("Login"), p.string("Password")) {
         (Ok(l), Ok(pw)) => (l.unwrap_or(""), pw.unwrap_or("")),
-        (Err(why), _) | (_, Err(why)) => return bad_input(&why),
+        (Err(why), _) | (_, Err(why)) => return bad_input(why),
     };
     let config = &shared.config.aurora;
     if login != config.superadmin_login || password != config.superadmin_password {
@@ -260,6 +260,34 @@ mod tests {
     use super::*;
     use axum::http::header::{AUTHORIZATION, COOKIE};
     use axum::http::HeaderMap;
+
+    #[test]
+    fn parameter_refusals_are_typed_and_worded() {
+        let map = json!({"Role": "2", "Forced": 1, "PublicId": 7, "TenantId": 1.5})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let p = Params(&map);
+        let role = p.int("Role", 2).unwrap_err();
+        assert_eq!(role.to_string(), "Role must be a JSON number");
+        assert_eq!(
+            p.int("TenantId", 0).unwrap_err(),
+            ParamError::NotInteger("TenantId".into())
+        );
+        assert_eq!(
+            p.boolean("Forced", false).unwrap_err().to_string(),
+            "Forced must be a JSON boolean"
+        );
+        assert_eq!(
+            p.string("PublicId").unwrap_err().to_string(),
+            "PublicId must be a JSON string"
+        );
+        assert_eq!(p.int("Offset", 3), Ok(3));
+        assert_eq!(
+            bad_input(ParamError::RoleOutOfRange).1,
+            "103 (Role must be 0..=3)"
+        );
+    }
 
     #[test]
     fn public_ids() {

@@ -112,7 +112,7 @@ pub(super) fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<D
     }
     let token = authenticate(shared, call)?;
     let p = params(call)?;
-    let read = || -> Result<_, String> {
+    let read = || -> Result<_, ParamError> {
         let public_id = p.string("PublicId")?.unwrap_or("").to_string();
         let role = p.int("Role", 2)?;
         let tenant_id = p.int("TenantId", 0)?;
@@ -123,13 +123,13 @@ pub(super) fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<D
         p.boolean("Forced", false)?;
         let password = p.string("Password")?.unwrap_or("").to_string();
         if !valid_public_id(&public_id) {
-            return Err("PublicId is not a valid address".into());
+            return Err(ParamError::InvalidPublicId);
         }
         if !(0..=3).contains(&role) {
-            return Err("Role must be 0..=3".into());
+            return Err(ParamError::RoleOutOfRange);
         }
         if quota_bytes < 0 {
-            return Err("QuotaBytes must not be negative".into());
+            return Err(ParamError::NegativeQuota);
         }
         Ok(AuroraUser {
             id: 0,
@@ -143,7 +143,7 @@ pub(super) fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<D
             seeded: false,
         })
     };
-    let user = read().map_err(|why| bad_input(&why))?;
+    let user = read().map_err(bad_input)?;
     if shared.config.aurora.create_denied {
         shared.aurora.faults.create_denied += 1;
         return Err(failed(true, code::ACCESS_DENIED, "create_denied"));
@@ -179,7 +179,7 @@ pub(super) fn get_users(shared: &mut Shared, call: &Call) -> Done {
 pub(super) fn try_get_users(shared: &mut Shared, call: &Call) -> Result<Done, Done> {
     authenticate(shared, call)?;
     let p = params(call)?;
-    let read = || -> Result<_, String> {
+    let read = || -> Result<_, ParamError> {
         p.int("TenantId", 0)?;
         Ok((
             p.int("Offset", 0)?.max(0) as usize,
@@ -187,7 +187,7 @@ pub(super) fn try_get_users(shared: &mut Shared, call: &Call) -> Result<Done, Do
             p.string("Search")?.unwrap_or("").to_lowercase(),
         ))
     };
-    let (offset, limit, search) = read().map_err(|why| bad_input(&why))?;
+    let (offset, limit, search) = read().map_err(bad_input)?;
     let matches: Vec<&AuroraUser> = shared
         .aurora
         .users
@@ -240,7 +240,7 @@ pub(super) fn get_domains(shared: &mut Shared, call: &Call) -> Done {
 pub(super) fn try_get_domains(shared: &mut Shared, call: &Call) -> Result<Done, Done> {
     authenticate(shared, call)?;
     let p = params(call)?;
-    let tenant_id = p.int("TenantId", 0).map_err(|why| bad_input(&why))?;
+    let tenant_id = p.int("TenantId", 0).map_err(bad_input)?;
     if tenant_id == 0 {
         return Err(bad_input("TenantId must not be 0"));
     }

@@ -1,6 +1,8 @@
 //! One Web API call as read from the request, and the reply as Aurora writes it: the
 //! envelopes, the error codes and their names.
 
+use std::fmt;
+
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
 use axum::http::HeaderMap;
 use serde::Serialize;
@@ -179,11 +181,11 @@ pub(super) fn is_api_query(query: Option<&str>) -> bool {
         .is_some_and(|first| first.trim_matches('/').eq_ignore_ascii_case("Api"))
 }
 
-pub(super) fn failed(dispatched: bool, code: i64, why: &str) -> Done {
+pub(super) fn failed(dispatched: bool, code: i64, why: impl fmt::Display) -> Done {
     (Reply::err(dispatched, code), format!("{code} ({why})"))
 }
 
-pub(super) fn bad_input(why: &str) -> Done {
+pub(super) fn bad_input(why: impl fmt::Display) -> Done {
     failed(true, code::INVALID_INPUT_PARAMETER, why)
 }
 
@@ -192,27 +194,67 @@ pub(super) fn bad_input(why: &str) -> Done {
 pub(super) struct Params<'a>(pub(super) &'a Map<String, Value>);
 
 impl Params<'_> {
-    pub(super) fn int(&self, key: &str, default: i64) -> Result<i64, String> {
+    pub(super) fn int(&self, key: &str, default: i64) -> Result<i64, ParamError> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(default),
-            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| format!("{key} is not an integer")),
-            Some(_) => Err(format!("{key} must be a JSON number")),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| ParamError::NotInteger(key.to_string())),
+            Some(_) => Err(ParamError::wrong_type(key, "number")),
         }
     }
 
-    pub(super) fn boolean(&self, key: &str, default: bool) -> Result<bool, String> {
+    pub(super) fn boolean(&self, key: &str, default: bool) -> Result<bool, ParamError> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(format!("{key} must be a JSON boolean")),
+            Some(_) => Err(ParamError::wrong_type(key, "boolean")),
         }
     }
 
-    pub(super) fn string(&self, key: &str) -> Result<Option<&str>, String> {
+    pub(super) fn string(&self, key: &str) -> Result<Option<&str>, ParamError> {
         match self.0.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("{key} must be a JSON string")),
+            Some(_) => Err(ParamError::wrong_type(key, "string")),
+        }
+    }
+}
+
+/// Why a call's `Parameters` are refused (103, `InvalidInputParameter`); the words go
+/// to the log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ParamError {
+    NotInteger(String),
+    /// A value of another JSON type than the parameter's.
+    WrongType {
+        key: String,
+        json_type: &'static str,
+    },
+    InvalidPublicId,
+    RoleOutOfRange,
+    NegativeQuota,
+}
+
+impl ParamError {
+    fn wrong_type(key: &str, json_type: &'static str) -> ParamError {
+        ParamError::WrongType {
+            key: key.to_string(),
+            json_type,
+        }
+    }
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamError::NotInteger(key) => write!(f, "{key} is not an integer"),
+            ParamError::WrongType { key, json_type } => {
+                write!(f, "{key} must be a JSON {json_type}")
+            }
+            ParamError::InvalidPublicId => f.write_str("PublicId is not a valid address"),
+            ParamError::RoleOutOfRange => f.write_str("Role must be 0..=3"),
+            ParamError::NegativeQuota => f.write_str("QuotaBytes must not be negative"),
         }
     }
 }

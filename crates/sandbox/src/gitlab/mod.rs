@@ -47,6 +47,7 @@ use crate::config::Cors;
 use crate::cors::rule::{expose, preflight_answer, PreflightRule};
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
+use crate::seeding::SeedError;
 use crate::state::{App, Shared};
 use crate::util::{
     base_url, bearer, every_hit, header, http_date, is_json, json_answer, query_params, unix_now,
@@ -91,13 +92,14 @@ struct SeedUser {
 }
 
 /// Pre-create users (an existing e-mail or username is skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
     let mut users = Vec::new();
     for entry in entries {
         users.push(
-            match serde_json::from_value::<Seed>(entry)
-                .map_err(|e| format!("bad gitlab seed: {e}"))?
-            {
+            match serde_json::from_value::<Seed>(entry).map_err(|error| SeedError::Shape {
+                protocol: "gitlab",
+                error,
+            })? {
                 Seed::Email(email) => SeedUser {
                     email,
                     username: None,

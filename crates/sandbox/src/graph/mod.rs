@@ -54,6 +54,7 @@ use serde_json::{json, Map, Value};
 use crate::config::Cors;
 use crate::cors::rule::{expose, preflight_answer, PreflightRule};
 use crate::ratelimit::Verdict;
+use crate::seeding::SeedError;
 use crate::state::{App, Shared};
 use crate::util::{
     base_url, bearer, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
@@ -95,13 +96,14 @@ struct SeedUser {
 }
 
 /// Pre-create users (existing UPNs skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
     let mut users = Vec::new();
     for entry in entries {
         users.push(
-            match serde_json::from_value::<Seed>(entry)
-                .map_err(|e| format!("bad graph seed: {e}"))?
-            {
+            match serde_json::from_value::<Seed>(entry).map_err(|error| SeedError::Shape {
+                protocol: "graph",
+                error,
+            })? {
                 Seed::Upn(upn) => SeedUser {
                     user_principal_name: upn,
                     display_name: None,

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::model::KeycloakUser;
+use crate::seeding::SeedError;
 use crate::state::Shared;
 use crate::util::{random_uuid, unix_millis};
 
@@ -36,24 +37,26 @@ pub(super) fn default_seed_realm() -> String {
 }
 
 /// Pre-create users (existing usernames skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
     let mut users = Vec::new();
     for entry in entries {
-        let user = match serde_json::from_value::<Seed>(entry)
-            .map_err(|e| format!("bad keycloak seed: {e}"))?
-        {
-            Seed::Username(username) => SeedUser {
-                realm: default_seed_realm(),
-                username,
-                email: None,
-                first_name: None,
-                last_name: None,
-                password: None,
-            },
-            Seed::User(user) => user,
-        };
+        let user =
+            match serde_json::from_value::<Seed>(entry).map_err(|error| SeedError::Shape {
+                protocol: "keycloak",
+                error,
+            })? {
+                Seed::Username(username) => SeedUser {
+                    realm: default_seed_realm(),
+                    username,
+                    email: None,
+                    first_name: None,
+                    last_name: None,
+                    password: None,
+                },
+                Seed::User(user) => user,
+            };
         if !shared.config.keycloak.realms.contains(&user.realm) {
-            return Err(format!("keycloak seed: no realm {:?}", user.realm));
+            return Err(SeedError::NoRealm(user.realm));
         }
         users.push(user);
     }
