@@ -158,7 +158,7 @@ pub(super) fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<D
         return Err(failed(
             true,
             code::USER_ALREADY_EXISTS,
-            &format!("{} exists", user.public_id),
+            format!("{} exists", user.public_id),
         ));
     }
     let public_id = user.public_id.clone();
