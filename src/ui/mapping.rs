@@ -226,7 +226,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             "text/csv;charset=utf-8",
             &kind.template(),
         ) {
-            state.file_error.set(Some(message));
+            state.file_error.set(Some(message.to_string()));
         }
     };
     view! {

@@ -109,7 +109,7 @@ pub fn save(state: AppState, kind: Report) {
     };
     let name = file_name(what, None, &run.target_id(), &download::timestamp(), ext);
     if let Err(message) = download::save_text(&name, mime, &text) {
-        state.announcement.set(message);
+        state.announcement.set(message.to_string());
     }
 }
 
@@ -131,7 +131,7 @@ pub fn save_past(past: &PastRun, json: bool, announcement: RwSignal<String>) {
         ext,
     );
     if let Err(message) = download::save_text(&name, mime, &text) {
-        announcement.set(message);
+        announcement.set(message.to_string());
     }
 }
 

@@ -115,6 +115,31 @@ pub struct CorsSetting {
     pub key: &'static str,
 }
 
+/// Why a target cannot be built from the form's settings ([`Kind::build`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// Required settings left empty, by label: "Enter the Realm."
+    Missing(Vec<String>),
+    /// A setting that must be a positive number is not: `Package ID "0" is not a positive number.`
+    NotPositive { label: String, value: String },
+    /// A setting the target refuses, and why: "Timezone: …".
+    Invalid { label: String, problem: String },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Missing(labels) => write!(f, "Enter the {}.", labels.join(" and ")),
+            BuildError::NotPositive { label, value } => {
+                write!(f, "{label} \"{value}\" is not a positive number.")
+            }
+            BuildError::Invalid { label, problem } => write!(f, "{label}: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
 /// The values typed into a target's settings, by setting id.
 pub type Settings = BTreeMap<String, String>;
 
@@ -219,8 +244,8 @@ pub trait Kind: fmt::Debug + Send + Sync {
     }
 
     /// The [`Target`] a run talks to, from the Server URL and the settings; a setting that
-    /// is not what the target accepts is refused in words.
-    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String>;
+    /// is not what the target accepts is refused ([`BuildError`] says so in words).
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, BuildError>;
 
     /// The profile, for a profile target.
     fn profile(&self) -> Option<&profile::Profile> {
@@ -562,7 +587,25 @@ mod tests {
             .build("https://m.example.com", &settings)
             .err()
             .unwrap();
-        assert!(err.contains("Package ID"), "{err}");
+        assert_eq!(
+            err,
+            BuildError::NotPositive {
+                label: "Package ID".into(),
+                value: "0".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "Package ID \"0\" is not a positive number."
+        );
+        settings.insert("package_id".into(), "1".into());
+        settings.insert("timezone".into(), "+25:00".into());
+        let err = mumara().build("https://m.example.com", &settings).err();
+        assert!(
+            matches!(&err, Some(BuildError::Invalid { label, .. }) if label == "Timezone"),
+            "{err:?}"
+        );
+        settings.remove("timezone");
         settings.insert("package_id".into(), " 7 ".into());
         assert!(mumara().build("https://m.example.com", &settings).is_ok());
         // With a default package, rows need none of their own.
@@ -726,7 +769,8 @@ mod tests {
             .build("https://id.example.com", &Settings::new())
             .err()
             .unwrap();
-        assert_eq!(err, "Enter the Realm.");
+        assert_eq!(err, BuildError::Missing(vec!["Realm".into()]));
+        assert_eq!(err.to_string(), "Enter the Realm.");
         let mut settings = Settings::new();
         settings.insert("realm".into(), "staff".into());
         let target = keycloak.build("https://id.example.com", &settings).unwrap();
