@@ -680,6 +680,26 @@ mod tests {
         }
     }
 
+    /// A run, its journal and its downloads carry the target's id; the form looks saved
+    /// runs up by the kind's: for every shipped target they are one id.
+    #[test]
+    fn a_built_target_carries_its_kinds_id() {
+        for kind in TargetKind::shipped() {
+            let mut settings = Settings::new();
+            for s in kind.settings() {
+                let value = if s.id == "timezone" { "+01:00" } else { "1" };
+                settings.insert(s.id.clone(), value.into());
+            }
+            let target = kind.build("https://example.com", &settings).unwrap();
+            assert_eq!(target.id(), kind.target_id(), "{}", kind.name());
+            assert_eq!(target.name(), kind.name());
+            assert_eq!(
+                kind.template_file_name(),
+                format!("roster-template-{}.csv", kind.id())
+            );
+        }
+    }
+
     #[test]
     fn the_template_as_downloaded_reads_back_with_a_valid_example_row() {
         use crate::input::map::Mapping;
