@@ -135,7 +135,7 @@ mod tests {
         assert_eq!((o.api_port, o.page_port), (0, 0));
         assert_eq!(o.dist, Some(PathBuf::from("dist")));
         assert_eq!(o.config.cors, Cors::Off, "--no-cors wins over --config");
-        assert_eq!(o.config.aurora.latency_ms, 7);
+        assert_eq!(o.config.aurora.faults.latency_ms, 7);
     }
 
     #[test]

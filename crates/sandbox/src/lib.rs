@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 mod cors;
+pub mod faults;
 mod form;
 pub mod gitlab;
 pub mod graph;

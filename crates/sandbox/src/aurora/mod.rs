@@ -35,7 +35,7 @@
 //! `login_fault_after + 1` to `login_fault_after + login_fault_count` are dropped or
 //! answered 500 / 503, then logins work again.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -78,10 +78,7 @@ pub async fn entry(State(app): State<App>, request: Request) -> Response {
     let http_method = request.method().clone();
     let is_post = http_method == Method::POST;
     if is_post {
-        let latency = app.config().aurora.latency_ms;
-        if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
-        }
+        crate::faults::pause(app.config().aurora.faults.latency_ms).await;
     }
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();

@@ -5,6 +5,7 @@ use super::pages::PHP_NOTICES;
 use super::wire::*;
 use serde_json::{json, Value};
 
+use crate::faults::Fault;
 use crate::state::{AuroraUser, Shared};
 use crate::util::random_uuid;
 
@@ -38,27 +39,27 @@ pub(super) fn create_user(shared: &mut Shared, call: &Call) -> Done {
             .or_default() += 1;
     }
     let knobs = shared.config.aurora.clone();
-    let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
+    let hits = |fault: Fault| knobs.faults.hits(fault, n);
     let faults = &mut shared.aurora.faults;
-    if hits(knobs.drop_every) {
+    if hits(Fault::Drop) {
         faults.drop += 1;
         return (Reply::Close, "fault drop_every: closed, not created".into());
     }
-    if hits(knobs.http500_every) {
+    if hits(Fault::Http500) {
         faults.http500 += 1;
         return (
             Reply::Fatal,
             "fault http500_every: HTTP 500, not created".into(),
         );
     }
-    if hits(knobs.result_false_every) {
+    if hits(Fault::ResultFalse) {
         faults.result_false += 1;
         return (
             Reply::ok(Value::Bool(false)),
             "fault result_false_every: Result false, not created".into(),
         );
     }
-    if hits(knobs.error0_every) {
+    if hits(Fault::Error0) {
         faults.error0 += 1;
         let reply = Reply::Err {
             dispatched: true,
@@ -69,28 +70,28 @@ pub(super) fn create_user(shared: &mut Shared, call: &Call) -> Done {
     }
     let (reply, outcome) = settle(create_user_for_real(shared, call));
     let faults = &mut shared.aurora.faults;
-    if hits(knobs.lost_answer_every) {
+    if hits(Fault::LostAnswer) {
         faults.lost_answer += 1;
         return (
             Reply::Close,
             format!("fault lost_answer_every: {outcome}, then closed"),
         );
     }
-    if hits(knobs.http500_after_insert_every) {
+    if hits(Fault::Http500AfterInsert) {
         faults.http500_after_insert += 1;
         return (
             Reply::Fatal,
             format!("fault http500_after_insert_every: {outcome}, then HTTP 500"),
         );
     }
-    if hits(knobs.non_json_after_insert_every) {
+    if hits(Fault::NonJsonAfterInsert) {
         faults.non_json_after_insert += 1;
         return (
             Reply::FatalOk,
             format!("fault non_json_after_insert_every: {outcome}, then a PHP fatal error with HTTP 200"),
         );
     }
-    if hits(knobs.php_notice_every) {
+    if hits(Fault::PhpNotice) {
         let noise = PHP_NOTICES[(faults.php_notice % PHP_NOTICES.len() as u64) as usize];
         faults.php_notice += 1;
         return (

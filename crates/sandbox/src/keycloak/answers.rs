@@ -1,7 +1,5 @@
 //! Keycloak's error answers and the latency knob, shared by its endpoints.
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
@@ -34,8 +32,5 @@ pub(super) fn method_not_allowed() -> Response {
 }
 
 pub(super) async fn pause(app: &App) {
-    let latency = app.config().keycloak.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::faults::pause(app.config().keycloak.faults.latency_ms).await;
 }

@@ -62,10 +62,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use crate::faults::Fault;
 use crate::state::{App, Shared};
-use crate::util::{
-    base_url, bearer, every_hit, is_json, json_answer, query_params, random_uuid, unix_millis,
-};
+use crate::util::{base_url, bearer, is_json, json_answer, query_params, random_uuid, unix_millis};
 
 mod answers;
 mod login;
@@ -276,7 +275,7 @@ fn create(
     let knobs = shared.config.keycloak.clone();
     shared.keycloak.create_calls += 1;
     let call = shared.keycloak.create_calls;
-    if every_hit(knobs.http500_every, call) {
+    if knobs.faults.hits(Fault::Http500, call) {
         shared.keycloak.faults.http500 += 1;
         return (
             error(StatusCode::INTERNAL_SERVER_ERROR, "unknown_error"),
@@ -370,7 +369,7 @@ fn create(
     };
     let id = user.id.clone();
     shared.keycloak.users.push(user);
-    if every_hit(knobs.http500_after_insert_every, call) {
+    if knobs.faults.hits(Fault::Http500AfterInsert, call) {
         shared.keycloak.faults.http500_after_insert += 1;
         return (
             error(StatusCode::INTERNAL_SERVER_ERROR, "unknown_error"),

@@ -34,8 +34,6 @@
 //! - `response.id` is the new user's id (from 2 on); `response.user_id` is always 1, the
 //!   account that owns the API key; `time_zone` imitates the seed's odd `+5:+00` form.
 
-use std::time::Duration;
-
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
@@ -52,6 +50,7 @@ use validate::*;
 pub use validate::{valid_email, valid_ip_list, valid_timezone};
 
 use crate::config::{RefuseKey, RetryAfter, Validation};
+use crate::faults::Fault;
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::server::{close_without_answer, ConnKill};
@@ -156,10 +155,7 @@ pub async fn add_user(State(app): State<App>, request: Request) -> Response {
         return response;
     }
     let kill = request.extensions().get::<ConnKill>().cloned();
-    let latency = app.config().mumara.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::faults::pause(app.config().mumara.faults.latency_ms).await;
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let key = bearer(&parts.headers);
@@ -337,7 +333,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             .or_default() += 1;
     }
     let n = shared.mumara.add_calls;
-    let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
+    let hits = |fault: Fault| knobs.faults.hits(fault, n);
     let faults = &mut shared.mumara.faults;
     let fault = |reply: Reply, throttled: bool, outcome: &str| Done {
         reply,
@@ -346,11 +342,11 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
     };
     let page =
         |code: StatusCode, title: &str| Reply::Html(code, laravel_error_page(code.as_u16(), title));
-    if hits(knobs.drop_every) {
+    if hits(Fault::Drop) {
         faults.drop += 1;
         return fault(Reply::Close, false, "fault drop_every: closed, not created");
     }
-    if hits(knobs.http502_every) {
+    if hits(Fault::Http502) {
         faults.http502 += 1;
         return fault(
             Reply::BadGateway,
@@ -358,7 +354,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http502_every: HTTP 502, not created",
         );
     }
-    if hits(knobs.http503_every) {
+    if hits(Fault::Http503) {
         faults.http503 += 1;
         return fault(
             page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
@@ -366,7 +362,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http503_every: HTTP 503, not created",
         );
     }
-    if hits(knobs.csrf_every) {
+    if hits(Fault::Csrf) {
         faults.csrf += 1;
         let reply = if asks.json {
             Reply::Json(
@@ -401,7 +397,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
         };
         return fault(reply, true, &format!("refuse_key {refusal:?}: not created"));
     }
-    if hits(knobs.http500_every) {
+    if hits(Fault::Http500) {
         faults.http500 += 1;
         return fault(
             page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
@@ -409,7 +405,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http500_every: HTTP 500, not created",
         );
     }
-    if hits(knobs.status_error_every) {
+    if hits(Fault::StatusError) {
         faults.status_error += 1;
         let body = answer(status_word(shared, false), UNRECOGNISED_MESSAGE, None);
         return fault(
@@ -420,7 +416,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
     }
     let (status, body, outcome) = add(shared, key, input);
     let faults = &mut shared.mumara.faults;
-    if hits(knobs.lost_answer_every) {
+    if hits(Fault::LostAnswer) {
         faults.lost_answer += 1;
         return fault(
             Reply::Close,
@@ -428,7 +424,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             &format!("fault lost_answer_every: {outcome}, then closed"),
         );
     }
-    if hits(knobs.http500_after_insert_every) {
+    if hits(Fault::Http500AfterInsert) {
         faults.http500_after_insert += 1;
         return fault(
             page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
@@ -436,7 +432,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             &format!("fault http500_after_insert_every: {outcome}, then HTTP 500"),
         );
     }
-    if hits(knobs.http503_after_insert_every) {
+    if hits(Fault::Http503AfterInsert) {
         faults.http503_after_insert += 1;
         return fault(
             page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
