@@ -871,6 +871,20 @@ mod tests {
         );
     }
 
+    /// Journals and heads stored before the target's id had a type of its own (the id
+    /// as text) load, and are written the same way.
+    #[test]
+    fn journals_stored_with_the_target_as_text_still_load() {
+        let stored = r#"{"v":1,"fingerprint":"ff","file_name":"users.csv","target":"graph","server_url":"https://graph.example","started_at":1.0,"updated_at":2.0,"finished":false,"statuses":"cp","ids":[[0,"41"]],"run":"1","seq":3,"page_seqs":[]}"#;
+        let journal = Journal::from_json(stored).unwrap();
+        assert_eq!(journal.target, "graph");
+        assert_eq!(journal.to_json(), stored);
+        let head = r#"{"v":3,"fingerprint":"ff","file_name":"users.csv","target":"graph","server_url":"https://graph.example","started_at":1.0,"updated_at":2.0,"finished":false,"rows":2,"pages":1,"letters":[["c",1],["p",1]],"run":"1","seq":3,"page_seqs":[3]}"#;
+        let head = Head::from_json(head).unwrap();
+        assert!(head.matches("ff", &TargetId::new("graph"), "https://graph.example/"));
+        assert!(!head.matches("ff", &TargetId::builtin("aurora"), "https://graph.example/"));
+    }
+
     #[test]
     fn round_trip_and_previous_rows() {
         let mut j = Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0);
