@@ -16,7 +16,7 @@ const REDIRECT_LOOKUP_MS: u32 = 10_000;
 pub fn build(
     builder: RequestBuilder,
     request: &HttpRequest,
-) -> Result<gloo_net::http::Request, String> {
+) -> Result<gloo_net::http::Request, RequestError> {
     let method = match request.method {
         Method::Get => gloo_net::http::Method::GET,
         Method::Post => gloo_net::http::Method::POST,
@@ -24,7 +24,7 @@ pub fn build(
         Method::Patch => gloo_net::http::Method::PATCH,
         Method::Delete => gloo_net::http::Method::DELETE,
     };
-    let raw = web_sys::Headers::new().map_err(|e| js_words(&e))?;
+    let raw = web_sys::Headers::new().map_err(|e| RequestError::Browser(js_words(&e)))?;
     let content_type =
         (request.body != Body::Empty).then(|| ("Content-Type", request.body.content_type()));
     let extra = request
@@ -33,10 +33,12 @@ pub fn build(
         .map(|(n, v)| (n.as_str(), v.as_str()));
     for (name, value) in content_type.into_iter().chain(extra) {
         if let Some(problem) = header_problem(name, value) {
-            return Err(problem);
+            return Err(RequestError::Header(problem));
         }
-        raw.append(name, value)
-            .map_err(|e| format!("The header {name} cannot be sent: {}", js_words(&e)))?;
+        raw.append(name, value).map_err(|e| RequestError::Refused {
+            name: name.to_owned(),
+            why: js_words(&e),
+        })?;
     }
     let builder = builder.method(method).headers(Headers::from_raw(raw));
     let built = if request.body == Body::Empty {
@@ -44,8 +46,33 @@ pub fn build(
     } else {
         builder.body(request.body.encode())
     };
-    built.map_err(|e| e.to_string())
+    built.map_err(|e| RequestError::Browser(e.to_string()))
 }
+
+/// Why a request was not sent: nothing left the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// A header a browser cannot send, in the core's words ([`header_problem`]).
+    Header(String),
+    /// The browser refused a header: its name and the browser's words.
+    Refused { name: String, why: String },
+    /// The browser refused the request, in its words.
+    Browser(String),
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestError::Header(problem) => f.write_str(problem),
+            RequestError::Refused { name, why } => {
+                write!(f, "The header {name} cannot be sent: {why}")
+            }
+            RequestError::Browser(words) => f.write_str(words),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
 
 /// Performs the request with its method. Cookies are never sent (`credentials: "omit"`): a cookie of the
 /// target's origin could otherwise stand in for the token the request carries. Redirects
@@ -63,7 +90,11 @@ pub async fn perform(request: &HttpRequest) -> Exchange {
         Ok(req) => req,
         // Nothing left the page: say so, never "no answer" (which would leave the row
         // unknown).
-        Err(reason) => return Exchange::NotSent { reason },
+        Err(reason) => {
+            return Exchange::NotSent {
+                reason: reason.to_string(),
+            }
+        }
     };
     let timer =
         controller.map(|c| gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || c.abort()));

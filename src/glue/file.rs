@@ -12,8 +12,8 @@ const SLICE: f64 = 4.0 * 1024.0 * 1024.0;
 pub async fn read_in_slices(
     file: &web_sys::File,
     mut progress: impl FnMut(f64),
-) -> Result<Vec<u8>, String> {
-    let fail = |e: wasm_bindgen::JsValue| format!("The browser could not read the file: {e:?}");
+) -> Result<Vec<u8>, FileReadError> {
+    let fail = |e: wasm_bindgen::JsValue| FileReadError(format!("{e:?}"));
     let size = file.size();
     let mut bytes = Vec::with_capacity(size as usize);
     let mut start = 0.0;
@@ -31,6 +31,18 @@ pub async fn read_in_slices(
     }
     Ok(bytes)
 }
+
+/// The browser could not read a file; holds what it said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReadError(pub String);
+
+impl std::fmt::Display for FileReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "The browser could not read the file: {}", self.0)
+    }
+}
+
+impl std::error::Error for FileReadError {}
 
 /// Lets the browser handle input and paint before the next piece of work: resolves on a
 /// `MessageChannel` message (a task of its own, without `setTimeout`'s 4 ms clamp).

@@ -105,7 +105,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
             note.set(
                 match download::save_text(&name, "text/csv;charset=utf-8", &csv) {
                     Ok(()) => format!("Downloaded the invalid rows as {name}."),
-                    Err(e) => e,
+                    Err(e) => e.to_string(),
                 },
             );
         }

@@ -18,6 +18,7 @@ use roster_core::run::journal::{Journal, StoreError, StoreOp};
 use roster_core::run::retry::RetryPlan;
 use roster_core::run::Ending;
 use roster_core::targets::send::{Secrets, Target};
+use roster_core::targets::TargetId;
 
 use super::state::{AppState, RunView};
 use crate::glue::clock::{now_ms, BrowserJitter};
@@ -50,7 +51,7 @@ pub(super) fn start(state: AppState) {
 /// The last run of this tab against the form's target and server, if any.
 pub(super) fn last_run(state: &AppState) -> Option<Arc<PastRun>> {
     let url = state.form.server_url.get_untracked();
-    let id = state.form.target.with_untracked(|k| k.id().to_owned());
+    let id = state.form.target.with_untracked(|k| k.target_id());
     state
         .run
         .history
@@ -112,11 +113,7 @@ fn new_journal(state: AppState) -> Result<Journal, StoreError> {
     Ok(Journal::new(
         &fingerprint,
         &state.file.name.get_untracked().unwrap_or_default(),
-        state
-            .form
-            .target
-            .with_untracked(|k| k.id().to_owned())
-            .as_str(),
+        &state.form.target.with_untracked(|k| k.target_id()),
         &state.form.server_url.get_untracked(),
         js_sys::Date::now(),
     )
@@ -208,7 +205,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
     state.run.active.set(true);
     // The first connection fault before any answer starts the diagnosis, once.
     let diagnosing = Rc::new(Cell::new(false));
-    let target_id = kind.id().to_owned();
+    let target_id = kind.target_id();
     let shown = job.clone();
     spawn_local(driver::run(job, Some(orders), move |effect| {
         show(state, &shown, effect, &diagnosing, &target_id, &again)
@@ -221,7 +218,7 @@ fn show(
     job: &Rc<RefCell<Job>>,
     effect: Effect,
     diagnosing: &Rc<Cell<bool>>,
-    target_id: &str,
+    target_id: &TargetId,
     again: &(Option<Journal>, Option<RetryPlan>),
 ) -> Option<LocalBoxFuture<'static, ()>> {
     match effect {
@@ -260,7 +257,7 @@ fn show(
             state.run.commands.set_value(None);
             let job = job.clone();
             let diagnosing = diagnosing.get();
-            let target_id = target_id.to_owned();
+            let target_id = target_id.clone();
             // The end of a run touches every row three times: the journal's last write
             // (done), the run history's copy (and the Retry count it sets off), the
             // display. Each is a task of its own, so that a run of 100k rows does not
@@ -300,7 +297,7 @@ fn refused(state: AppState, error: &StoreError, resume: Option<Journal>, retry: 
 
 /// Keeps the run that just ended in the run history (not a run whose login failed:
 /// it sent nothing).
-fn record(state: AppState, job: &Job, target_id: &str, ending: Ending) {
+fn record(state: AppState, job: &Job, target_id: &TargetId, ending: Ending) {
     let Some(info) = state.run.info.get_untracked() else {
         return;
     };
@@ -312,7 +309,7 @@ fn record(state: AppState, job: &Job, target_id: &str, ending: Ending) {
         let past = PastRun {
             number: h.len() as u32 + 1,
             info,
-            target_id: target_id.to_owned(),
+            target_id: target_id.clone(),
             plan: job.plan().clone(),
             rows: job.run().rows().to_vec(),
             input,

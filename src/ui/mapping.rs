@@ -206,7 +206,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             "text/csv;charset=utf-8",
             &kind.template(),
         ) {
-            state.file.error.set(Some(message));
+            state.file.error.set(Some(message.to_string()));
         }
     };
     view! {

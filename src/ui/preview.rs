@@ -72,7 +72,7 @@ fn copy(text: String, number: usize, said: RwSignal<String>) {
     spawn_local(async move {
         let sentence = match clipboard::copy_text(&text).await {
             Ok(()) => format!("Request {number} copied."),
-            Err(why) => why,
+            Err(why) => why.to_string(),
         };
         said.set(sentence);
     });

@@ -35,7 +35,7 @@ fn load(
         let text = match file::read_in_slices(&picked, |_| {}).await {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(message) => {
-                error.set(Some(message));
+                error.set(Some(message.to_string()));
                 return;
             }
         };
@@ -79,11 +79,11 @@ fn save(kind: TargetKind, error: RwSignal<Option<String>>) {
         .map(str::to_owned)
         .unwrap_or_else(|| profile.to_pretty_json());
     if let Err(message) = download::save_text(
-        &format!("{}.roster-profile.json", profile.id),
+        &format!("{}.roster-profile.json", kind.target_id().file_part()),
         "application/json",
         &text,
     ) {
-        error.set(Some(message));
+        error.set(Some(message.to_string()));
     }
 }
 

@@ -2,7 +2,9 @@
 //! "Download rows to retry". See `roster_core::report` for what each holds.
 
 use leptos::prelude::*;
-use roster_core::report::{csv_report_with, json_report, retry_file, Input, PastRun, RunInfo};
+use roster_core::report::{
+    csv_report_with, file_name, json_report, retry_file, Input, PastRun, RunInfo,
+};
 
 use super::state::AppState;
 use crate::glue::clock::now_ms;
@@ -108,13 +110,9 @@ pub fn save(state: AppState, kind: Report) {
         Report::Retry => "rows-to-retry",
         _ => "report",
     };
-    let name = format!(
-        "roster-{what}-{}-{}.{ext}",
-        target.to_lowercase(),
-        download::timestamp()
-    );
+    let name = file_name(what, None, &run.target_id(), &download::timestamp(), ext);
     if let Err(message) = download::save_text(&name, mime, &text) {
-        state.announcement.set(message);
+        state.announcement.set(message.to_string());
     }
 }
 
@@ -128,14 +126,15 @@ pub fn save_past(past: &PastRun, json: bool, announcement: RwSignal<String>) {
         let text = csv_report_with(&past.plan, &past.rows, input, Some(&past.info));
         ("csv", "text/csv;charset=utf-8", text)
     };
-    let name = format!(
-        "roster-report-run{}-{}-{}.{ext}",
-        past.number,
-        past.info.target.to_lowercase(),
-        download::timestamp()
+    let name = file_name(
+        "report",
+        Some(past.number),
+        &past.target_id,
+        &download::timestamp(),
+        ext,
     );
     if let Err(message) = download::save_text(&name, mime, &text) {
-        announcement.set(message);
+        announcement.set(message.to_string());
     }
 }
 

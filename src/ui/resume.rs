@@ -19,7 +19,7 @@ use crate::glue::journal as store;
 /// its storage key and head.
 pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
     let url = state.form.server_url.get();
-    let target = state.form.target.with(|k| k.id().to_owned());
+    let target = state.form.target.with(|k| k.target_id());
     state.run.journals.get();
     let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()))?;
     if url.trim().is_empty() {
@@ -214,7 +214,7 @@ pub fn saved_runs(state: AppState) -> Memo<Vec<Saved>> {
         let fingerprint = super::journal::known_fingerprint(state);
         let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()));
         let url = state.form.server_url.get();
-        let target = state.form.target.with(|k| k.id().to_owned());
+        let target = state.form.target.with(|k| k.target_id());
         store::list()
             .into_iter()
             .map(|(key, j)| {
@@ -229,7 +229,7 @@ pub fn saved_runs(state: AppState) -> Memo<Vec<Saved>> {
                 Saved {
                     key,
                     file: j.file_name.clone(),
-                    target: j.target.clone(),
+                    target: j.target.to_string(),
                     url: roster_core::run::journal::strip_userinfo(&j.server_url),
                     started: j.started_at,
                     resumable,

@@ -204,6 +204,7 @@ impl TargetForm {
         let url = self.server_url.get_untracked();
         self.settings
             .with_untracked(|settings| self.target.with_untracked(|k| k.build(&url, settings)))
+            .map_err(|e| e.to_string())
     }
 
     /// What the user typed to authenticate, for the credentials the target declares

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::run::journal::key;
 use roster_core::run::tabs::{held_elsewhere, lock_name, Notice, CHANNEL};
+use roster_core::targets::TargetId;
 use wasm_bindgen_futures::JsFuture;
 
 use super::state::AppState;
@@ -51,13 +52,13 @@ fn ours() -> Vec<String> {
 /// The lock of a run of the file with this hash against the form's target and server.
 fn lock_for(state: AppState, fingerprint: &str) -> String {
     let url = state.form.server_url.get();
-    let target = state.form.target.with(|k| k.id().to_owned());
+    let target = state.form.target.with(|k| k.target_id());
     run_lock(fingerprint, &target, &url)
 }
 
 /// The lock of a run of the file with this hash against `target` at `url` (as typed):
 /// the lock of its journal's key.
-pub fn run_lock(fingerprint: &str, target: &str, url: &str) -> String {
+pub fn run_lock(fingerprint: &str, target: &TargetId, url: &str) -> String {
     lock_name(&key(fingerprint, target, url.trim()))
 }
 
@@ -204,12 +205,15 @@ mod tests {
 
     #[test]
     fn a_run_lock_is_its_journal_lock() {
-        let lock = run_lock("abc", "keycloak", " https://x/ ");
-        assert_eq!(lock, lock_name(&key("abc", "keycloak", "https://x/")));
+        let lock = run_lock("abc", &"keycloak".into(), " https://x/ ");
+        assert_eq!(
+            lock,
+            lock_name(&key("abc", &"keycloak".into(), "https://x/"))
+        );
         // Another file, target or server is another run.
-        assert_ne!(lock, run_lock("abd", "keycloak", "https://x/"));
-        assert_ne!(lock, run_lock("abc", "gitlab", "https://x/"));
-        assert_ne!(lock, run_lock("abc", "keycloak", "https://y/"));
+        assert_ne!(lock, run_lock("abd", &"keycloak".into(), "https://x/"));
+        assert_ne!(lock, run_lock("abc", &"gitlab".into(), "https://x/"));
+        assert_ne!(lock, run_lock("abc", &"keycloak".into(), "https://y/"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
 use crate::run::{RowState, Status, StatusCounts};
+use crate::targets::TargetId;
 
 /// The report's first columns, in order (kept first so that older readers still work).
 /// `row` is the input line the row starts on: the one numbering the page shows ("line
@@ -45,11 +46,26 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// A download's file name: `roster-{what}-{target}-{stamp}.{ext}`, or with `run{n}-` before
+/// the target for a run of the history. The target is its id made safe for a file name
+/// ([`TargetId::file_part`]), never its display name.
+pub fn file_name(
+    what: &str,
+    run: Option<u32>,
+    target: &TargetId,
+    stamp: &str,
+    ext: &str,
+) -> String {
+    let run = run.map(|n| format!("run{n}-")).unwrap_or_default();
+    format!("roster-{what}-{run}{}-{stamp}.{ext}", target.file_part())
+}
+
 /// What the report says about the run as a whole, and how to turn the run's clock into
 /// wall-clock time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunInfo {
-    /// The target's name ("Aurora", "Mumara").
+    /// The target's name as shown ("Aurora", "Microsoft Graph (Entra ID)"); file names
+    /// come from its id instead ([`file_name`]).
     pub target: String,
     pub server_url: String,
     /// The file's name, as dropped.
@@ -378,7 +394,7 @@ pub struct PastRun {
     pub number: u32,
     pub info: RunInfo,
     /// The target kind's id, to tell runs against another target apart.
-    pub target_id: String,
+    pub target_id: TargetId,
     pub plan: std::sync::Arc<Vec<PlannedRow>>,
     pub rows: Vec<RowState>,
     /// The file's table and mapping at the end of the run, for the reports' own columns.
@@ -395,8 +411,8 @@ impl PastRun {
     }
 
     /// Whether the run went to this target at this URL (compared as the journal does).
-    pub fn same_server(&self, target_id: &str, server_url: &str) -> bool {
-        self.target_id == target_id
+    pub fn same_server(&self, target_id: &TargetId, server_url: &str) -> bool {
+        self.target_id == *target_id
             && crate::run::journal::normalize_url(&self.info.server_url)
                 == crate::run::journal::normalize_url(server_url)
     }
@@ -492,6 +508,50 @@ mod tests {
         assert_eq!(mapping.column_of(Field::Password), Some(2));
         let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
         (table, mapping, planned)
+    }
+
+    /// File names come from the target's id, never its display name lower-cased
+    /// ("roster-report-microsoft graph (entra id)-….csv" before).
+    #[test]
+    fn file_names_come_from_the_targets_id() {
+        use crate::targets::profile::{presets, Profile, ProfileTarget};
+        use crate::targets::send::Target;
+        use std::sync::Arc;
+        let stamp = "20261207-093000";
+        let graph = presets().into_iter().find(|p| p.id == "graph").unwrap();
+        assert_eq!(graph.name, "Microsoft Graph (Entra ID)");
+        let target = ProfileTarget::new(
+            Arc::new(graph),
+            "https://graph.example",
+            &Default::default(),
+        );
+        assert_eq!(
+            file_name("report", None, &target.id(), stamp, "csv"),
+            "roster-report-graph-20261207-093000.csv"
+        );
+        let aurora = crate::targets::Kind::build(
+            &crate::targets::aurora::AuroraKind,
+            "https://mail.example.com",
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            file_name("rows-to-retry", None, &aurora.id(), stamp, "txt"),
+            "roster-rows-to-retry-aurora-20261207-093000.txt"
+        );
+        // A profile of the user's own: spaces, slashes, accents and quotes in its id and name.
+        let mut own = presets().into_iter().find(|p| p.id == "keycloak").unwrap();
+        own.id = "Équipe RH / Paris \\ \"v2\"".into();
+        own.name = "Équipe RH / Paris".into();
+        let text = serde_json::to_string(&own).unwrap();
+        let own: Profile = Profile::from_json(&text).unwrap();
+        let target = ProfileTarget::new(Arc::new(own), "https://sso.example", &Default::default());
+        let name = file_name("report", Some(3), &target.id(), stamp, "json");
+        assert_eq!(
+            name,
+            "roster-report-run3-équipe-rh-paris-v2-20261207-093000.json"
+        );
+        assert!(!name.contains([' ', '/', '\\', '"', ':', '*', '?', '<', '>', '|']));
     }
 
     fn info() -> RunInfo {

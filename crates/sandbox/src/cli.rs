@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{Config, Cors};
+use crate::config::{Config, ConfigError, Cors};
 use crate::Options;
 
 /// `roster-sandbox --help`.
@@ -31,7 +31,7 @@ pub enum Command {
 }
 
 /// Parse the arguments (without the program name). `--flag value` and `--flag=value`.
-pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String> {
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, CliError> {
     let mut options = Options {
         log: true,
         ..Options::default()
@@ -50,7 +50,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             inline
                 .clone()
                 .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
+                .ok_or_else(|| CliError::NeedsValue(name.to_string()))
         };
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
@@ -58,13 +58,11 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--page-port" => options.page_port = port(&value("--page-port")?)?,
             "--dist" => options.dist = Some(PathBuf::from(value("--dist")?)),
             "--config" => {
-                config = Some(
-                    Config::from_arg(&value("--config")?).map_err(|e| format!("--config: {e}"))?,
-                )
+                config = Some(Config::from_arg(&value("--config")?).map_err(CliError::Config)?)
             }
             "--no-cors" => no_cors = true,
             "--quiet" => options.log = false,
-            other => return Err(format!("unknown argument: {other}")),
+            other => return Err(CliError::Unknown(other.to_string())),
         }
     }
     options.config = config.unwrap_or_default();
@@ -74,10 +72,34 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
     Ok(Command::Run(Box::new(options)))
 }
 
-fn port(text: &str) -> Result<u16, String> {
+fn port(text: &str) -> Result<u16, CliError> {
     text.parse()
-        .map_err(|_| format!("not a port number: {text}"))
+        .map_err(|_| CliError::NotAPort(text.to_string()))
 }
+
+/// What is wrong with the command line.
+#[derive(Debug)]
+pub enum CliError {
+    /// A flag without its value.
+    NeedsValue(String),
+    NotAPort(String),
+    Unknown(String),
+    /// `--config`'s knobs were refused.
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::NeedsValue(flag) => write!(f, "{flag} needs a value"),
+            CliError::NotAPort(text) => write!(f, "not a port number: {text}"),
+            CliError::Unknown(arg) => write!(f, "unknown argument: {arg}"),
+            CliError::Config(e) => write!(f, "--config: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
 
 #[cfg(test)]
 mod tests {
@@ -113,14 +135,20 @@ mod tests {
         assert_eq!((o.api_port, o.page_port), (0, 0));
         assert_eq!(o.dist, Some(PathBuf::from("dist")));
         assert_eq!(o.config.cors, Cors::Off, "--no-cors wins over --config");
-        assert_eq!(o.config.aurora.latency_ms, 7);
+        assert_eq!(o.config.aurora.faults.latency_ms, 7);
     }
 
     #[test]
     fn errors() {
-        assert!(parse(["--api-port".to_string()]).is_err());
-        assert!(parse(["--api-port".to_string(), "x".to_string()]).is_err());
-        assert!(parse(["--bogus".to_string()]).is_err());
+        let err = |args: &[&str]| parse(args.iter().map(|s| s.to_string())).err().unwrap();
+        assert!(matches!(err(&["--api-port"]), CliError::NeedsValue(f) if f == "--api-port"));
+        assert!(matches!(err(&["--api-port", "x"]), CliError::NotAPort(t) if t == "x"));
+        assert_eq!(err(&["--bogus"]).to_string(), "unknown argument: --bogus");
+        let config = err(&["--config", r#"{"mumara":{"rate_window_ms":0}}"#]);
+        assert_eq!(
+            config.to_string(),
+            "--config: mumara.rate_window_ms must be at least 1"
+        );
         assert!(matches!(parse(["-h".to_string()]), Ok(Command::Help)));
     }
 }

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::faults::{Fault, Faults, Protocol};
 use crate::util::every;
 
 /// Which origin the API answers CORS requests for. The control API ignores `Off`.
@@ -123,41 +124,14 @@ pub enum RetryAfter {
 
 /// Aurora knobs. All faults are off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct AuroraConfig {
-    /// Delay before answering every Aurora API POST.
-    pub latency_ms: u64,
+    /// `latency_ms` and the fault knobs Aurora offers (see [`AuroraKnobs`]).
+    #[serde(flatten)]
+    pub faults: Faults<AuroraKnobs>,
     /// After this many successful CreateUser calls with one token, the token answers 101.
     #[serde(deserialize_with = "every")]
     pub token_expires_after_creates: Option<u64>,
-    /// Every Nth CreateUser POST: the connection is closed, nothing is created.
-    #[serde(deserialize_with = "every")]
-    pub drop_every: Option<u64>,
-    /// Every Nth CreateUser POST: handled normally (the user is created), then the
-    /// connection is closed with no answer.
-    #[serde(deserialize_with = "every")]
-    pub lost_answer_every: Option<u64>,
-    /// Every Nth CreateUser POST: HTTP 500 with an HTML body (a PHP fatal), not created.
-    #[serde(deserialize_with = "every")]
-    pub http500_every: Option<u64>,
-    /// Every Nth CreateUser POST: `"Result": false` and no ErrorCode, not created.
-    #[serde(deserialize_with = "every")]
-    pub result_false_every: Option<u64>,
-    /// Every Nth CreateUser POST: `"ErrorCode": 0` with a message, not created.
-    #[serde(deserialize_with = "every")]
-    pub error0_every: Option<u64>,
-    /// Every Nth CreateUser POST: handled normally, but a PHP notice, warning or
-    /// deprecation (HTML, `display_errors` on) is printed before the JSON envelope.
-    #[serde(deserialize_with = "every")]
-    pub php_notice_every: Option<u64>,
-    /// Every Nth CreateUser POST: handled normally (the user is created), then HTTP 500
-    /// with a PHP fatal-error page instead of the envelope.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
-    /// Every Nth CreateUser POST: handled normally (the user is created), then HTTP 200
-    /// with a PHP fatal error printed as HTML and no JSON at all.
-    #[serde(deserialize_with = "every")]
-    pub non_json_after_insert_every: Option<u64>,
     /// The code an expired token answers: 101 (InvalidToken) or 102 (AuthError).
     pub token_expiry_code: i64,
     /// CreateUser answers 116 (MethodAccessDenied: not open to the Web API).
@@ -185,16 +159,8 @@ pub struct AuroraConfig {
 impl Default for AuroraConfig {
     fn default() -> Self {
         AuroraConfig {
-            latency_ms: 0,
+            faults: Faults::default(),
             token_expires_after_creates: None,
-            drop_every: None,
-            lost_answer_every: None,
-            http500_every: None,
-            result_false_every: None,
-            error0_every: None,
-            php_notice_every: None,
-            http500_after_insert_every: None,
-            non_json_after_insert_every: None,
             token_expiry_code: 101,
             create_method_denied: false,
             login_fault: None,
@@ -210,44 +176,55 @@ impl Default for AuroraConfig {
     }
 }
 
+/// The fault knobs Aurora offers, and the keys of its knobs object in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuroraKnobs;
+
+impl Protocol for AuroraKnobs {
+    const FAULTS: &'static [Fault] = &[
+        Fault::Drop,
+        Fault::LostAnswer,
+        Fault::Http500,
+        Fault::ResultFalse,
+        Fault::Error0,
+        Fault::PhpNotice,
+        Fault::Http500AfterInsert,
+        Fault::NonJsonAfterInsert,
+    ];
+    const KEYS: &'static [&'static str] = &[
+        "latency_ms",
+        "token_expires_after_creates",
+        "drop_every",
+        "lost_answer_every",
+        "http500_every",
+        "result_false_every",
+        "error0_every",
+        "php_notice_every",
+        "http500_after_insert_every",
+        "non_json_after_insert_every",
+        "token_expiry_code",
+        "create_method_denied",
+        "login_fault",
+        "login_fault_after",
+        "login_fault_count",
+        "license_limit",
+        "create_denied",
+        "superadmin_ip_denied",
+        "superadmin_login",
+        "superadmin_password",
+        "domains",
+    ];
+}
+
 /// Mumara knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct MumaraConfig {
-    /// Delay before answering every Mumara API POST.
-    pub latency_ms: u64,
-    /// Every Nth addUser POST: HTTP 502 with an HTML body (a proxy page), not created.
-    #[serde(deserialize_with = "every")]
-    pub http502_every: Option<u64>,
-    /// Every Nth addUser POST: the connection is closed, nothing is created.
-    #[serde(deserialize_with = "every")]
-    pub drop_every: Option<u64>,
-    /// Every Nth addUser POST: handled normally, then the connection is closed.
-    #[serde(deserialize_with = "every")]
-    pub lost_answer_every: Option<u64>,
+    /// `latency_ms` and the fault knobs Mumara offers (see [`MumaraKnobs`]).
+    #[serde(flatten)]
+    pub faults: Faults<MumaraKnobs>,
     /// Answer `"Error"` / `"Success"` instead of `"error"` / `"success"`.
     pub status_capitalized: bool,
-    /// Every Nth addUser POST: 419 (CSRF token mismatch), not created.
-    #[serde(deserialize_with = "every")]
-    pub csrf_every: Option<u64>,
-    /// Every Nth addUser POST: Laravel's HTML 500 page, not created.
-    #[serde(deserialize_with = "every")]
-    pub http500_every: Option<u64>,
-    /// Every Nth addUser POST: an HTML 503 page, not created.
-    #[serde(deserialize_with = "every")]
-    pub http503_every: Option<u64>,
-    /// Every Nth addUser POST: handled normally (the user is created), then the HTML
-    /// 500 page instead of the answer.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
-    /// Every Nth addUser POST: handled normally (the user is created), then an HTML 503
-    /// page instead of the answer.
-    #[serde(deserialize_with = "every")]
-    pub http503_after_insert_every: Option<u64>,
-    /// Every Nth addUser POST: HTTP 200 `status: error` with a message no client knows,
-    /// not created.
-    #[serde(deserialize_with = "every")]
-    pub status_error_every: Option<u64>,
     /// Refuse every addUser request in this form, whatever key it carries.
     pub refuse_key: Option<RefuseKey>,
     /// How field errors and an existing e-mail are answered.
@@ -267,17 +244,8 @@ pub struct MumaraConfig {
 impl Default for MumaraConfig {
     fn default() -> Self {
         MumaraConfig {
-            latency_ms: 0,
-            http502_every: None,
-            drop_every: None,
-            lost_answer_every: None,
+            faults: Faults::default(),
             status_capitalized: false,
-            csrf_every: None,
-            http500_every: None,
-            http503_every: None,
-            http500_after_insert_every: None,
-            http503_after_insert_every: None,
-            status_error_every: None,
             refuse_key: None,
             validation: Validation::Mumara,
             retry_after_format: RetryAfter::Seconds,
@@ -287,6 +255,44 @@ impl Default for MumaraConfig {
             packages: vec![1, 2, 3],
         }
     }
+}
+
+/// The fault knobs Mumara offers, and the keys of its knobs object in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MumaraKnobs;
+
+impl Protocol for MumaraKnobs {
+    const FAULTS: &'static [Fault] = &[
+        Fault::Http502,
+        Fault::Drop,
+        Fault::LostAnswer,
+        Fault::Csrf,
+        Fault::Http500,
+        Fault::Http503,
+        Fault::Http500AfterInsert,
+        Fault::Http503AfterInsert,
+        Fault::StatusError,
+    ];
+    const KEYS: &'static [&'static str] = &[
+        "latency_ms",
+        "http502_every",
+        "drop_every",
+        "lost_answer_every",
+        "status_capitalized",
+        "csrf_every",
+        "http500_every",
+        "http503_every",
+        "http500_after_insert_every",
+        "http503_after_insert_every",
+        "status_error_every",
+        "refuse_key",
+        "validation",
+        "retry_after_format",
+        "user_limit",
+        "rate_limit",
+        "rate_window_ms",
+        "packages",
+    ];
 }
 
 /// Every knob of the sandbox.
@@ -307,12 +313,12 @@ impl Config {
     /// Is any knob on that closes connections without an answer? Then every API answer
     /// says `Connection: close` (see `server::fresh_connections`).
     pub fn closes_connections(&self) -> bool {
-        self.aurora.drop_every.is_some()
-            || self.aurora.lost_answer_every.is_some()
+        self.aurora.faults.every(Fault::Drop).is_some()
+            || self.aurora.faults.every(Fault::LostAnswer).is_some()
             || (self.aurora.login_fault == Some(LoginFault::Drop)
                 && self.aurora.login_fault_count > 0)
-            || self.mumara.drop_every.is_some()
-            || self.mumara.lost_answer_every.is_some()
+            || self.mumara.faults.every(Fault::Drop).is_some()
+            || self.mumara.faults.every(Fault::LostAnswer).is_some()
             || self.keycloak.token_hangup
     }
 
@@ -320,46 +326,101 @@ impl Config {
     ///
     /// A patch may name a preset (`"preset": "realism"`): the preset's knobs are merged
     /// first, then the rest of the patch, so a patch can adjust a preset.
-    pub fn merged(&self, patch: &Value) -> Result<Config, String> {
+    pub fn merged(&self, patch: &Value) -> Result<Config, ConfigError> {
         let Some(object) = patch.as_object() else {
-            return Err("the configuration must be a JSON object".into());
+            return Err(ConfigError::NotAnObject);
         };
-        let mut value = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(self).map_err(ConfigError::Knobs)?;
         let mut patch = object.clone();
         match patch.remove("preset") {
             None | Some(Value::Null) => {}
             Some(Value::String(name)) if name == "realism" => merge(&mut value, &realism()),
-            Some(other) => return Err(format!("unknown preset {other} (known: \"realism\")")),
+            Some(other) => return Err(ConfigError::UnknownPreset(other)),
         }
         let patch = Value::Object(patch);
         merge(&mut value, &patch);
-        let config: Config = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let config: Config = serde_json::from_value(value).map_err(ConfigError::Knobs)?;
         if config.mumara.rate_window_ms == 0 {
-            return Err("mumara.rate_window_ms must be at least 1".into());
+            return Err(ConfigError::Zero {
+                knobs: "mumara.rate_window_ms",
+                unit: "",
+            });
         }
         if config.keycloak.access_token_lifespan == 0 {
-            return Err("keycloak.access_token_lifespan must be at least 1 (seconds)".into());
+            return Err(ConfigError::Zero {
+                knobs: "keycloak.access_token_lifespan",
+                unit: " (seconds)",
+            });
         }
         if config.graph.rate_window_ms == 0 || config.gitlab.rate_window_ms == 0 {
-            return Err("graph.rate_window_ms and gitlab.rate_window_ms must be at least 1".into());
+            return Err(ConfigError::Zero {
+                knobs: "graph.rate_window_ms and gitlab.rate_window_ms",
+                unit: "",
+            });
         }
         if ![101, 102].contains(&config.aurora.token_expiry_code) {
-            return Err("aurora.token_expiry_code must be 101 or 102".into());
+            return Err(ConfigError::TokenExpiryCode);
         }
         Ok(config)
     }
 
     /// Parse a `--config` argument: inline JSON, or the path of a JSON file.
-    pub fn from_arg(arg: &str) -> Result<Config, String> {
+    pub fn from_arg(arg: &str) -> Result<Config, ConfigError> {
         let text = if arg.trim_start().starts_with('{') {
             arg.to_string()
         } else {
-            std::fs::read_to_string(arg).map_err(|e| format!("cannot read {arg}: {e}"))?
+            std::fs::read_to_string(arg).map_err(|error| ConfigError::Read {
+                path: arg.to_string(),
+                error,
+            })?
         };
-        let patch: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+        let patch: Value = serde_json::from_str(&text).map_err(ConfigError::Json)?;
         Config::default().merged(&patch)
     }
 }
+
+/// Why knobs were refused; the words are the 400 answer's `error` and the command
+/// line's complaint.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The patch is not a JSON object.
+    NotAnObject,
+    /// `"preset"` names no preset.
+    UnknownPreset(Value),
+    /// A knob of the wrong type, or a key that is no knob (serde's words).
+    Knobs(serde_json::Error),
+    /// A knob that must be at least 1 is 0.
+    Zero {
+        knobs: &'static str,
+        unit: &'static str,
+    },
+    /// `aurora.token_expiry_code` is neither 101 nor 102.
+    TokenExpiryCode,
+    /// The `--config` file cannot be read.
+    Read { path: String, error: std::io::Error },
+    /// The `--config` text is not JSON.
+    Json(serde_json::Error),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::NotAnObject => f.write_str("the configuration must be a JSON object"),
+            ConfigError::UnknownPreset(other) => {
+                write!(f, "unknown preset {other} (known: \"realism\")")
+            }
+            ConfigError::Knobs(e) => write!(f, "{e}"),
+            ConfigError::Zero { knobs, unit } => write!(f, "{knobs} must be at least 1{unit}"),
+            ConfigError::TokenExpiryCode => {
+                f.write_str("aurora.token_expiry_code must be 101 or 102")
+            }
+            ConfigError::Read { path, error } => write!(f, "cannot read {path}: {error}"),
+            ConfigError::Json(e) => write!(f, "bad JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
 
 /// The `realism` preset: a mix of the answers real Aurora (PHP) and Mumara (Laravel)
 /// installations give, at rates a run of a few dozen rows meets every one of them. The
@@ -419,8 +480,8 @@ mod tests {
         let next = base
             .merged(&json!({"aurora": {"latency_ms": 5}, "cors": null}))
             .unwrap();
-        assert_eq!(next.aurora.drop_every, Some(3));
-        assert_eq!(next.aurora.latency_ms, 5);
+        assert_eq!(next.aurora.faults.every(Fault::Drop), Some(3));
+        assert_eq!(next.aurora.faults.latency_ms, 5);
         assert_eq!(next.cors, Cors::Off);
     }
 
@@ -429,7 +490,7 @@ mod tests {
         let c = Config::default()
             .merged(&json!({"aurora": {"drop_every": 0}}))
             .unwrap();
-        assert_eq!(c.aurora.drop_every, None);
+        assert_eq!(c.aurora.faults.every(Fault::Drop), None);
         assert!(Config::default()
             .merged(&json!({"aurora": {"drop_evry": 2}}))
             .is_err());
@@ -460,5 +521,38 @@ mod tests {
         let c = Config::from_arg(r#"{"mumara":{"rate_limit":5}}"#).unwrap();
         assert_eq!(c.mumara.rate_limit, 5);
         assert!(Config::from_arg(r#"{"mumara":{"rate_window_ms":0}}"#).is_err());
+    }
+
+    #[test]
+    fn refusals_are_typed_and_worded() {
+        let refused = |patch: Value| Config::default().merged(&patch).err().unwrap();
+        assert!(matches!(refused(json!([])), ConfigError::NotAnObject));
+        let e = refused(json!({"preset": "fast"}));
+        assert!(matches!(e, ConfigError::UnknownPreset(_)));
+        assert_eq!(e.to_string(), r#"unknown preset "fast" (known: "realism")"#);
+        let e = refused(json!({"keycloak": {"access_token_lifespan": 0}}));
+        assert_eq!(
+            e.to_string(),
+            "keycloak.access_token_lifespan must be at least 1 (seconds)"
+        );
+        let e = refused(json!({"gitlab": {"rate_window_ms": 0}}));
+        assert_eq!(
+            e.to_string(),
+            "graph.rate_window_ms and gitlab.rate_window_ms must be at least 1"
+        );
+        let e = refused(json!({"aurora": {"token_expiry_code": 103}}));
+        assert!(matches!(e, ConfigError::TokenExpiryCode));
+        assert!(matches!(
+            refused(json!({"bogus": 1})),
+            ConfigError::Knobs(_)
+        ));
+        let e = Config::from_arg("/no/such/roster-sandbox-config.json")
+            .err()
+            .unwrap();
+        assert!(e
+            .to_string()
+            .starts_with("cannot read /no/such/roster-sandbox-config.json: "));
+        let e = Config::from_arg("{not json").err().unwrap();
+        assert!(matches!(e, ConfigError::Json(_)) && e.to_string().starts_with("bad JSON: "));
     }
 }

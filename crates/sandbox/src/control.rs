@@ -21,6 +21,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::config::ConfigError;
+use crate::seeding::SeedError;
 use crate::state::{App, AuroraUser, MumaraUser, Shared};
 use crate::util::{random_uuid, unix_now, utc_datetime};
 
@@ -38,20 +40,46 @@ pub fn router() -> Router<App> {
         .route("/_sandbox/seed", post(seed))
 }
 
-fn bad_request(message: impl Into<String>) -> Response {
+/// Why a control request is refused: the 400 answer's `error`.
+#[derive(Debug)]
+pub enum ControlError {
+    /// The body is not JSON.
+    BadJson(serde_json::Error),
+    /// The seed body is not the shape `/_sandbox/seed` takes.
+    BadSeed(serde_json::Error),
+    /// A Keycloak, Graph or GitLab seed entry refused.
+    Seed(SeedError),
+    /// Knobs refused.
+    Config(ConfigError),
+}
+
+impl std::fmt::Display for ControlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ControlError::BadJson(e) => write!(f, "bad JSON: {e}"),
+            ControlError::BadSeed(e) => write!(f, "bad seed: {e}"),
+            ControlError::Seed(e) => write!(f, "{e}"),
+            ControlError::Config(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for ControlError {}
+
+fn bad_request(error: ControlError) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        Json(json!({ "error": message.into() })),
+        Json(json!({ "error": error.to_string() })),
     )
         .into_response()
 }
 
 /// An optional JSON object body (empty means `{}`).
-fn json_body(body: &Bytes) -> Result<Value, String> {
+fn json_body(body: &Bytes) -> Result<Value, ControlError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| format!("bad JSON: {e}"))
+    serde_json::from_slice(body).map_err(ControlError::BadJson)
 }
 
 async fn state(State(app): State<App>) -> Json<Value> {
@@ -65,7 +93,7 @@ async fn config(State(app): State<App>) -> Json<Value> {
 async fn set_config(State(app): State<App>, body: Bytes) -> Response {
     let patch = match json_body(&body) {
         Ok(patch) => patch,
-        Err(message) => return bad_request(message),
+        Err(error) => return bad_request(error),
     };
     let mut shared = app.lock();
     match shared.config.merged(&patch) {
@@ -74,14 +102,14 @@ async fn set_config(State(app): State<App>, body: Bytes) -> Response {
             app.log("[control] config changed");
             Json(shared.snapshot()).into_response()
         }
-        Err(e) => bad_request(e),
+        Err(e) => bad_request(ControlError::Config(e)),
     }
 }
 
 async fn reset(State(app): State<App>, body: Bytes) -> Response {
     let patch = match json_body(&body) {
         Ok(patch) => patch,
-        Err(message) => return bad_request(message),
+        Err(error) => return bad_request(error),
     };
     match app.startup_config().merged(&patch) {
         Ok(config) => {
@@ -90,7 +118,7 @@ async fn reset(State(app): State<App>, body: Bytes) -> Response {
             app.log("[control] reset");
             Json(shared.snapshot()).into_response()
         }
-        Err(e) => bad_request(e),
+        Err(e) => bad_request(ControlError::Config(e)),
     }
 }
 
@@ -168,11 +196,11 @@ fn utc() -> String {
 async fn seed(State(app): State<App>, body: Bytes) -> Response {
     let value = match json_body(&body) {
         Ok(value) => value,
-        Err(message) => return bad_request(message),
+        Err(error) => return bad_request(error),
     };
     let seed: Seed = match serde_json::from_value(value) {
         Ok(seed) => seed,
-        Err(e) => return bad_request(format!("bad seed: {e}")),
+        Err(e) => return bad_request(ControlError::BadSeed(e)),
     };
     let mut shared = app.lock();
     // The new shapes check their entries first, so a bad one changes nothing.
@@ -188,7 +216,7 @@ async fn seed(State(app): State<App>, body: Bytes) -> Response {
             _ => crate::gitlab::seed(&mut trial, entries.clone()),
         };
         if let Err(e) = checked {
-            return bad_request(e);
+            return bad_request(ControlError::Seed(e));
         }
     }
     let shapes = (

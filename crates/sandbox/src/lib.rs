@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 mod cors;
+pub mod faults;
 mod form;
 pub mod gitlab;
 pub mod graph;
@@ -17,6 +18,7 @@ pub mod keycloak;
 pub mod mumara;
 mod ratelimit;
 pub mod redirect;
+pub mod seeding;
 mod server;
 mod state;
 mod static_files;
@@ -32,7 +34,8 @@ use axum::{middleware, Router};
 use tokio::sync::watch;
 
 pub use config::{
-    AuroraConfig, Config, Cors, LoginFault, MumaraConfig, RefuseKey, RetryAfter, Validation,
+    AuroraConfig, Config, ConfigError, Cors, LoginFault, MumaraConfig, RefuseKey, RetryAfter,
+    Validation,
 };
 pub use server::Running;
 use state::App;

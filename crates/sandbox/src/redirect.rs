@@ -18,30 +18,10 @@ use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, HOST, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use tower::ServiceExt;
 
 use crate::state::App;
-
-/// What the knob did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct RedirectState {
-    /// 307 answers given.
-    pub served: u64,
-    /// Requests that arrived at a redirect's target path.
-    pub arrivals: Vec<Arrival>,
-}
-
-/// One request at a redirect's target path.
-#[derive(Debug, Clone, Serialize)]
-pub struct Arrival {
-    pub method: String,
-    pub path: String,
-    /// It carried `Authorization` or GitLab's `PRIVATE-TOKEN`.
-    pub credential: bool,
-    /// Its `Content-Length` (0 without one).
-    pub body_bytes: u64,
-}
+pub use crate::state::{Arrival, RedirectState};
 
 /// Answers 307 for a knob's path (a middleware over the matched routes, inside CORS).
 pub async fn layer(State(app): State<App>, request: Request, next: Next) -> Response {

@@ -198,7 +198,7 @@ pub struct Shared {
     /// OPTIONS requests to the API (not to the control API), CORS on or off.
     pub preflights: u64,
     /// What the `redirect_slashes` knob did.
-    pub redirects: crate::redirect::RedirectState,
+    pub redirects: RedirectState,
 }
 
 impl Shared {
@@ -287,4 +287,24 @@ impl App {
             let _ = writeln!(std::io::stdout().lock(), "{}", line.as_ref());
         }
     }
+}
+
+/// What the `redirect_slashes` knob did (see `redirect.rs`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RedirectState {
+    /// 307 answers given.
+    pub served: u64,
+    /// Requests that arrived at a redirect's target path.
+    pub arrivals: Vec<Arrival>,
+}
+
+/// One request at a redirect's target path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arrival {
+    pub method: String,
+    pub path: String,
+    /// It carried `Authorization` or GitLab's `PRIVATE-TOKEN`.
+    pub credential: bool,
+    /// Its `Content-Length` (0 without one).
+    pub body_bytes: u64,
 }

@@ -120,7 +120,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     let repeat = Memo::new(move |_| {
         let plan = state.plan.rows.get()?;
         let url = state.form.server_url.get();
-        let id = state.form.target.with(|k| k.id().to_owned());
+        let id = state.form.target.with(|k| k.target_id());
         state.run.history.with(|h| {
             let runs: Vec<_> = h
                 .iter()

@@ -290,6 +290,10 @@ test.describe('presets against the sandbox shapes of Keycloak, Graph and GitLab'
     // Graph answers an existing userPrincipalName with a 400 (not a 409): the preset's rule
     // maps that message to exists.
     expectStatuses(report, rows, [old.email]);
+    // The report's file is named from the preset's id, not its display name lower-cased
+    // ("roster-report-microsoft graph (entra id)-….csv" before).
+    const [again] = await Promise.all([page.waitForEvent('download'), controls(page).downloadReport.click()]);
+    expect(again.suggestedFilename()).toMatch(/^roster-report-graph-\d{8}-\d{6}\.csv$/);
 
     const graph = shape<GraphUser>(await sandboxState(), 'graph');
     expect(graph.create_calls, 'one POST per row').toBe(rows.length);

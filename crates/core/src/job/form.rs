@@ -94,8 +94,8 @@ pub enum FormError {
     /// `http://` to another computer, and the admin did not accept sending the secret
     /// unencrypted.
     PlainHttp,
-    /// A setting the target does not accept, in the target's words.
-    Setting(String),
+    /// A setting the target does not accept.
+    Setting(crate::targets::BuildError),
     /// A credential the target needs is empty, in the target's words.
     MissingCredentials(String),
     /// A value that cannot go into a request (a header), in words.
@@ -111,8 +111,8 @@ impl fmt::Display for FormError {
             FormError::PlainHttp => f.write_str(
                 "This Server URL is http:// to another computer: the password (or API key) would cross the network unencrypted. Use https://, or tick \"I understand the password is sent unencrypted\".",
             ),
-            FormError::Setting(message)
-            | FormError::MissingCredentials(message)
+            FormError::Setting(error) => error.fmt(f),
+            FormError::MissingCredentials(message)
             | FormError::Unsendable(message) => f.write_str(message),
         }
     }

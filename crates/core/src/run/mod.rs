@@ -34,6 +34,7 @@ use crate::input::plan::PlannedRow;
 use crate::targets::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
+use crate::targets::TargetId;
 use answer::Streaks;
 use pace::{
     Backoff, FixedWindow, Jitter, Pacer, ThrottleBackoff, XorShift, RETRY_AFTER_CEILING_MS,
@@ -332,8 +333,14 @@ impl Run {
         &self.phase
     }
 
-    pub fn target_name(&self) -> &'static str {
+    /// The target's name, as shown to the user.
+    pub fn target_name(&self) -> &str {
         self.target.name()
+    }
+
+    /// The target's kind: what the journal, the history and file names carry.
+    pub fn target_id(&self) -> TargetId {
+        self.target.id()
     }
 
     pub fn config(&self) -> &RunConfig {

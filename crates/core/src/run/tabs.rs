@@ -145,7 +145,11 @@ mod tests {
 
     #[test]
     fn the_lock_is_named_after_the_journal_key_and_holds_no_secret() {
-        let k = key(&"ab".repeat(32), "aurora", "https://mail.example.com/");
+        let k = key(
+            &"ab".repeat(32),
+            &"aurora".into(),
+            "https://mail.example.com/",
+        );
         let name = lock_name(&k);
         assert!(name.starts_with(LOCK_PREFIX));
         assert_eq!(journal_key_of(&name).as_deref(), Some(k.as_str()));
@@ -155,13 +159,17 @@ mod tests {
         // The same file and server under another spelling of the URL: the same lock.
         assert_eq!(
             name,
-            lock_name(&key(&"ab".repeat(32), "aurora", "HTTPS://Mail.Example.com"))
+            lock_name(&key(
+                &"ab".repeat(32),
+                &"aurora".into(),
+                "HTTPS://Mail.Example.com"
+            ))
         );
         assert_ne!(
             name,
             lock_name(&key(
                 &"ab".repeat(32),
-                "mumara",
+                &"mumara".into(),
                 "https://mail.example.com/"
             ))
         );

@@ -10,7 +10,10 @@ use super::check::Listing;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{post_for_json, whole_number, CorsSetting, CredentialField, Kind, Setting, Settings};
+use super::{
+    post_for_json, whole_number, BuildError, CorsSetting, CredentialField, Kind, Setting, Settings,
+    TargetId,
+};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::field::{Field, UserRow};
 use crate::input::spec::FieldSpec;
@@ -87,20 +90,57 @@ pub fn get_domains(aurora: &Aurora, session: &Session, tenant_id: i64) -> HttpRe
     )
 }
 
-/// The `Result` of a successful answer, or in words why there is none.
-pub fn read_result(exchange: &Exchange) -> Result<Value, String> {
+/// Why an answer holds no `Result` (the check says so in these words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    NoAnswer(String),
+    /// Redirected, to where the page could learn.
+    Redirected(Option<String>),
+    NotSent(String),
+    /// Aurora's error envelope: `ErrorCode` and its message.
+    Refused {
+        code: i64,
+        message: Option<String>,
+    },
+    /// An HTTP status other than 200.
+    Status(u16),
+    /// Not JSON: the start of what came.
+    NotJson(String),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NoAnswer(detail) => write!(f, "no answer ({detail})"),
+            ReadError::Redirected(location) => {
+                f.write_str(&crate::http::redirect_words(location.as_deref()))
+            }
+            ReadError::NotSent(reason) => write!(f, "not sent: {reason}"),
+            ReadError::Refused { code, message } => f.write_str(&describe(*code, message)),
+            ReadError::Status(status) => write!(f, "HTTP {status} from the server"),
+            ReadError::NotJson(snippet) => write!(
+                f,
+                "the server answered with something other than JSON ({snippet})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// The `Result` of a successful answer, or why there is none.
+pub fn read_result(exchange: &Exchange) -> Result<Value, ReadError> {
     match exchange {
-        Exchange::NoAnswer { detail } => Err(format!("no answer ({detail})")),
-        Exchange::Redirected { location } => Err(crate::http::redirect_words(location.as_deref())),
-        Exchange::NotSent { reason } => Err(format!("not sent: {reason}")),
+        Exchange::NoAnswer { detail } => Err(ReadError::NoAnswer(detail.clone())),
+        Exchange::Redirected { location } => Err(ReadError::Redirected(location.clone())),
+        Exchange::NotSent { reason } => Err(ReadError::NotSent(reason.clone())),
         Exchange::Answered(response) => match envelope(response) {
             Read::Envelope(Envelope::Result(value), _) => Ok(value),
-            Read::Envelope(Envelope::Error { code, message }, _) => Err(describe(code, &message)),
-            Read::Status(status) => Err(format!("HTTP {status} from the server")),
-            Read::NotJson => Err(format!(
-                "the server answered with something other than JSON ({})",
-                response.snippet()
-            )),
+            Read::Envelope(Envelope::Error { code, message }, _) => {
+                Err(ReadError::Refused { code, message })
+            }
+            Read::Status(status) => Err(ReadError::Status(status)),
+            Read::NotJson => Err(ReadError::NotJson(response.snippet())),
         },
     }
 }
@@ -201,7 +241,11 @@ fn describe(code: i64, message: &Option<String>) -> String {
 }
 
 impl Target for Aurora {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> TargetId {
+        TargetId::builtin("aurora")
+    }
+
+    fn name(&self) -> &str {
         "Aurora"
     }
 
@@ -554,7 +598,7 @@ impl Kind for AuroraKind {
         })
     }
 
-    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, BuildError> {
         for d in DEFAULTS {
             d.value(settings)?;
         }
@@ -600,9 +644,12 @@ const DEFAULTS: &[RowDefault] = &[
 impl RowDefault {
     /// The setting's value: `None` when empty; a value that is not a whole number in
     /// range is refused by the setting's label.
-    fn value(&self, settings: &Settings) -> Result<Option<u64>, String> {
+    fn value(&self, settings: &Settings) -> Result<Option<u64>, BuildError> {
         let raw = settings.get(self.field.label()).map_or("", String::as_str);
-        whole_number(self.label, raw, self.min, self.max)
+        whole_number(self.label, raw, self.min, self.max).map_err(|problem| BuildError::Invalid {
+            label: self.label.into(),
+            problem,
+        })
     }
 }
 
@@ -642,6 +689,27 @@ mod tests {
             headers: vec![],
             body: body.into(),
         })
+    }
+
+    #[test]
+    fn a_result_missing_is_said_by_kind_and_in_words() {
+        let refused = read_result(&answered(
+            r#"{"ErrorCode":102,"ErrorMessage":"AuthError","Module":"Core"}"#,
+        ))
+        .unwrap_err();
+        assert!(matches!(refused, ReadError::Refused { code: 102, .. }));
+        assert_eq!(refused.to_string(), "Aurora error 102 AuthError");
+        let status = read_result(&Exchange::Answered(HttpResponse::new(502, "Bad Gateway")));
+        assert_eq!(status, Err(ReadError::Status(502)));
+        assert_eq!(status.unwrap_err().to_string(), "HTTP 502 from the server");
+        let lost = read_result(&Exchange::NoAnswer {
+            detail: "reset".into(),
+        });
+        assert_eq!(lost.unwrap_err().to_string(), "no answer (reset)");
+        assert_eq!(
+            read_result(&answered(r#"{"Result":[1]}"#)),
+            Ok(serde_json::json!([1]))
+        );
     }
 
     fn form(req: &HttpRequest) -> Vec<(String, String)> {
@@ -1076,7 +1144,11 @@ bob@x.org,pw-2,1
             let err = AuroraKind
                 .build("https://mail.example.com", &settings)
                 .err();
-            assert_eq!(err.as_deref(), Some(said), "{id}={value}");
+            assert_eq!(
+                err.map(|e| e.to_string()).as_deref(),
+                Some(said),
+                "{id}={value}"
+            );
             // The rows are planned as if it were absent (Start reports it).
             assert!(AuroraKind.rules(&settings).defaults.is_empty());
         }

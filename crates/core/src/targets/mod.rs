@@ -22,6 +22,7 @@ pub mod aurora;
 pub mod check;
 pub mod credentials;
 pub mod diagnose;
+pub mod id;
 pub mod mumara;
 pub mod preview;
 pub mod profile;
@@ -37,6 +38,7 @@ use crate::input::field::Field;
 pub use crate::input::spec::FieldSpec;
 use crate::input::validate::{Rules, UsernameRule};
 pub use credentials::CredentialField;
+pub use id::TargetId;
 use send::{Secrets, Target};
 
 /// A run setting of the form: not a secret, the same for every row (Mumara's default
@@ -62,6 +64,35 @@ pub struct CorsSetting {
     pub key: &'static str,
 }
 
+/// Why a target cannot be built from the form's settings ([`Kind::build`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// Required settings left empty, by label: "Enter the Realm."
+    Missing(Vec<String>),
+    /// A setting that must be a positive number is not: `Package ID "0" is not a positive number.`
+    NotPositive { label: String, value: String },
+    /// A setting the target refuses, and why: "Timezone: …".
+    Invalid { label: String, problem: String },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Missing(labels) => write!(f, "Enter the {}.", labels.join(" and ")),
+            BuildError::NotPositive { label, value } => {
+                write!(f, "{label} \"{value}\" is not a positive number.")
+            }
+            // A problem that names its field already (a number out of range) is said as it is.
+            BuildError::Invalid { label, problem } if problem.starts_with(label.as_str()) => {
+                f.write_str(problem)
+            }
+            BuildError::Invalid { label, problem } => write!(f, "{label}: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
 /// The values typed into a target's settings, by setting id.
 pub type Settings = BTreeMap<String, String>;
 
@@ -77,6 +108,11 @@ pub trait Kind: fmt::Debug + Send + Sync {
 
     /// The name shown to the user.
     fn name(&self) -> &str;
+
+    /// [`Kind::id`] as the type journals, locks and file names carry.
+    fn target_id(&self) -> TargetId {
+        TargetId::new(self.id())
+    }
 
     /// An example Server URL for the form's placeholder.
     fn server_placeholder(&self) -> &str;
@@ -169,8 +205,8 @@ pub trait Kind: fmt::Debug + Send + Sync {
     }
 
     /// The [`Target`] a run talks to, from the Server URL and the settings; a setting that
-    /// is not what the target accepts is refused in words.
-    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String>;
+    /// is not what the target accepts is refused ([`BuildError`] says so in words).
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, BuildError>;
 
     /// The profile, for a profile target.
     fn profile(&self) -> Option<&profile::Profile> {
@@ -539,7 +575,7 @@ impl TargetKind {
 
     /// The template's file name.
     pub fn template_file_name(&self) -> String {
-        format!("roster-template-{}.csv", self.id())
+        format!("roster-template-{}.csv", self.target_id().file_part())
     }
 }
 
@@ -571,7 +607,25 @@ mod tests {
             .build("https://m.example.com", &settings)
             .err()
             .unwrap();
-        assert!(err.contains("Package ID"), "{err}");
+        assert_eq!(
+            err,
+            BuildError::NotPositive {
+                label: "Package ID".into(),
+                value: "0".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "Package ID \"0\" is not a positive number."
+        );
+        settings.insert("package_id".into(), "1".into());
+        settings.insert("timezone".into(), "+25:00".into());
+        let err = mumara().build("https://m.example.com", &settings).err();
+        assert!(
+            matches!(&err, Some(BuildError::Invalid { label, .. }) if label == "Timezone"),
+            "{err:?}"
+        );
+        settings.remove("timezone");
         settings.insert("package_id".into(), " 7 ".into());
         assert!(mumara().build("https://m.example.com", &settings).is_ok());
         // With a default package, rows need none of their own.
@@ -643,6 +697,26 @@ mod tests {
             let mapping = Mapping::auto_for(&table, kind.field_specs());
             let want: Vec<Option<Field>> = kind.template_fields().into_iter().map(Some).collect();
             assert_eq!(mapping.columns, want, "{}", kind.name());
+        }
+    }
+
+    /// A run, its journal and its downloads carry the target's id; the form looks saved
+    /// runs up by the kind's: for every shipped target they are one id.
+    #[test]
+    fn a_built_target_carries_its_kinds_id() {
+        for kind in TargetKind::shipped() {
+            let mut settings = Settings::new();
+            for s in kind.settings() {
+                let value = if s.id == "timezone" { "+01:00" } else { "1" };
+                settings.insert(s.id.clone(), value.into());
+            }
+            let target = kind.build("https://example.com", &settings).unwrap();
+            assert_eq!(target.id(), kind.target_id(), "{}", kind.name());
+            assert_eq!(target.name(), kind.name());
+            assert_eq!(
+                kind.template_file_name(),
+                format!("roster-template-{}.csv", kind.id())
+            );
         }
     }
 
@@ -733,7 +807,8 @@ mod tests {
             .build("https://id.example.com", &Settings::new())
             .err()
             .unwrap();
-        assert_eq!(err, "Enter the Realm.");
+        assert_eq!(err, BuildError::Missing(vec!["Realm".into()]));
+        assert_eq!(err.to_string(), "Enter the Realm.");
         let mut settings = Settings::new();
         settings.insert("realm".into(), "staff".into());
         let target = keycloak.build("https://id.example.com", &settings).unwrap();

@@ -6,7 +6,9 @@
 use serde_json::{json, Map, Value};
 
 use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
-use super::{post_for_json, setting, CredentialField, Kind, Setting, Settings};
+use super::{
+    post_for_json, setting, BuildError, CredentialField, Kind, Setting, Settings, TargetId,
+};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::field::{Field, UserRow};
 use crate::input::spec::FieldSpec;
@@ -188,7 +190,11 @@ fn field_errors(errors: &Map<String, Value>) -> String {
 }
 
 impl Target for Mumara {
-    fn name(&self) -> &'static str {
+    fn id(&self) -> TargetId {
+        TargetId::builtin("mumara")
+    }
+
+    fn name(&self) -> &str {
         "Mumara"
     }
 
@@ -525,21 +531,25 @@ impl Kind for MumaraKind {
         "The Server URL must be the Mumara installation's address, e.g. https://mumara.example.com; Roster adds /api/addUser itself.".into()
     }
 
-    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, BuildError> {
         let package_id = match setting(settings, "package_id") {
             None => None,
             Some(package) => match package.parse::<u64>() {
                 Ok(id) if id > 0 => Some(id),
                 _ => {
-                    return Err(format!(
-                        "Package ID \"{package}\" is not a positive number."
-                    ))
+                    return Err(BuildError::NotPositive {
+                        label: "Package ID".into(),
+                        value: package,
+                    })
                 }
             },
         };
         let timezone = setting(settings, "timezone");
         if let Some(problem) = timezone.as_deref().and_then(timezone_problem) {
-            return Err(format!("Timezone: {problem}"));
+            return Err(BuildError::Invalid {
+                label: "Timezone".into(),
+                problem,
+            });
         }
         Ok(Box::new(Mumara::new(
             server_url,

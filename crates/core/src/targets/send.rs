@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
+use crate::targets::TargetId;
 
 /// What the user typed to authenticate: one value per credential the target declares
 /// (its credential fields), by credential id (`login`, `api_key`, a profile's
@@ -275,8 +276,11 @@ pub enum ProbeAnswer {
 
 /// One kind of server Roster can create accounts on.
 pub trait Target {
+    /// The kind's stable id (what journals, locks and file names use).
+    fn id(&self) -> TargetId;
+
     /// The name shown to the user.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
     /// Fields every row must give, given the run's defaults.
     fn required(&self) -> Vec<Field>;
     /// How the run starts: a login request, or a session straight from the secrets.

@@ -264,7 +264,7 @@ impl Setup {
         Journal::new(
             &journal::fingerprint(self.text.as_bytes()),
             "people.csv",
-            self.kind.id(),
+            &self.kind.target_id(),
             &self.url,
             1_796_108_400_000.0,
         )

@@ -44,12 +44,14 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
-use crate::cors::{expose, preflight_answer, PreflightRule};
+use crate::cors::rule::{expose, preflight_answer, PreflightRule};
+use crate::faults::Fault;
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
+use crate::seeding::SeedError;
 use crate::state::{App, Shared};
 use crate::util::{
-    base_url, bearer, every_hit, header, http_date, is_json, json_answer, query_params, unix_now,
+    base_url, bearer, header, http_date, is_json, json_answer, query_params, unix_now,
 };
 
 pub mod model;
@@ -91,13 +93,14 @@ struct SeedUser {
 }
 
 /// Pre-create users (an existing e-mail or username is skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
     let mut users = Vec::new();
     for entry in entries {
         users.push(
-            match serde_json::from_value::<Seed>(entry)
-                .map_err(|e| format!("bad gitlab seed: {e}"))?
-            {
+            match serde_json::from_value::<Seed>(entry).map_err(|error| SeedError::Shape {
+                protocol: "gitlab",
+                error,
+            })? {
                 Seed::Email(email) => SeedUser {
                     email,
                     username: None,
@@ -233,10 +236,7 @@ pub async fn users(State(app): State<App>, request: Request) -> Response {
             json!("405 Method Not Allowed"),
         );
     }
-    let latency = app.config().gitlab.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::faults::pause(app.config().gitlab.faults.latency_ms).await;
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let query = query_params(parts.uri.query());
@@ -435,7 +435,7 @@ fn create(
     }
     shared.gitlab.create_calls += 1;
     let call = shared.gitlab.create_calls;
-    if every_hit(knobs.http500_every, call) {
+    if knobs.faults.hits(Fault::Http500, call) {
         shared.gitlab.faults.http500 += 1;
         return (
             message(
@@ -507,7 +507,7 @@ fn create(
     };
     let answer_user = user.clone();
     let id = shared.gitlab.insert(user);
-    if every_hit(knobs.http500_after_insert_every, call) {
+    if knobs.faults.hits(Fault::Http500AfterInsert, call) {
         shared.gitlab.faults.http500_after_insert += 1;
         return (
             message(

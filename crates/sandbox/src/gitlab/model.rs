@@ -3,18 +3,19 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::faults::{Fault, Faults, Protocol};
 use crate::ratelimit::RateLimiter;
-use crate::util::every;
 
 /// The id of the instance's first user (`root`); new users are numbered after it.
 pub const ROOT_ID: u64 = 1;
 
 /// GitLab knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct GitlabConfig {
-    /// Delay before answering every users request.
-    pub latency_ms: u64,
+    /// `latency_ms` and the fault knobs GitLab offers (see [`GitLabKnobs`]).
+    #[serde(flatten)]
+    pub faults: Faults<GitLabKnobs>,
     /// A personal access token of an admin (scope `api`).
     pub admin_token: String,
     /// A personal access token of a user who is not an admin (403 on create).
@@ -25,27 +26,37 @@ pub struct GitlabConfig {
     pub rate_limit: Option<u64>,
     /// The throttle's period.
     pub rate_window_ms: u64,
-    /// Every Nth user POST: 500, nothing created.
-    #[serde(deserialize_with = "every")]
-    pub http500_every: Option<u64>,
-    /// Every Nth user POST: the user is created, then 500.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
 }
 
 impl Default for GitlabConfig {
     fn default() -> Self {
         GitlabConfig {
-            latency_ms: 0,
+            faults: Faults::default(),
             admin_token: "glpat-sandbox-admin".into(),
             user_token: "glpat-sandbox-user".into(),
             password_min_length: 8,
             rate_limit: None,
             rate_window_ms: 60_000,
-            http500_every: None,
-            http500_after_insert_every: None,
         }
     }
+}
+
+/// The fault knobs GitLab offers, and the keys of its knobs object in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GitLabKnobs;
+
+impl Protocol for GitLabKnobs {
+    const FAULTS: &'static [Fault] = &[Fault::Http500, Fault::Http500AfterInsert];
+    const KEYS: &'static [&'static str] = &[
+        "latency_ms",
+        "admin_token",
+        "user_token",
+        "password_min_length",
+        "rate_limit",
+        "rate_window_ms",
+        "http500_every",
+        "http500_after_insert_every",
+    ];
 }
 
 /// A user of the instance.

@@ -57,12 +57,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::config::Cors;
-use crate::cors::{expose, preflight_answer, PreflightRule};
+use crate::cors::rule::{expose, preflight_answer, PreflightRule};
+use crate::faults::Fault;
 use crate::ratelimit::Verdict;
+use crate::seeding::SeedError;
 use crate::state::{App, Shared};
-use crate::util::{
-    base_url, bearer, every_hit, header, iso_datetime, json_answer, random_uuid, unix_now,
-};
+use crate::util::{base_url, bearer, header, iso_datetime, json_answer, random_uuid, unix_now};
 
 pub mod model;
 
@@ -100,13 +100,14 @@ struct SeedUser {
 }
 
 /// Pre-create users (existing UPNs skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
+pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
     let mut users = Vec::new();
     for entry in entries {
         users.push(
-            match serde_json::from_value::<Seed>(entry)
-                .map_err(|e| format!("bad graph seed: {e}"))?
-            {
+            match serde_json::from_value::<Seed>(entry).map_err(|error| SeedError::Shape {
+                protocol: "graph",
+                error,
+            })? {
                 Seed::Upn(upn) => SeedUser {
                     user_principal_name: upn,
                     display_name: None,
@@ -240,10 +241,7 @@ fn invalid_property(ids: &Ids, property: &str) -> Response {
 }
 
 async fn pause(app: &App) {
-    let latency = app.config().graph.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::faults::pause(app.config().graph.faults.latency_ms).await;
 }
 
 /// Authenticate; `Err` is the answer.
@@ -427,7 +425,7 @@ fn create(shared: &mut Shared, body: &[u8], ids: &Ids, base: &str) -> (Response,
     let knobs = shared.config.graph.clone();
     shared.graph.create_calls += 1;
     let call = shared.graph.create_calls;
-    if every_hit(knobs.http503_every, call) {
+    if knobs.faults.hits(Fault::Http503, call) {
         shared.graph.faults.http503 += 1;
         return (
             ids.error(
@@ -545,7 +543,7 @@ fn create(shared: &mut Shared, body: &[u8], ids: &Ids, base: &str) -> (Response,
     };
     let answer = created.representation(base);
     shared.graph.users.push(created);
-    if every_hit(knobs.http500_after_insert_every, call) {
+    if knobs.faults.hits(Fault::Http500AfterInsert, call) {
         shared.graph.faults.http500_after_insert += 1;
         return (
             ids.error(

@@ -3,15 +3,16 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::faults::{Fault, Faults, Protocol};
 use crate::ratelimit::RateLimiter;
-use crate::util::every;
 
 /// Graph knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct GraphConfig {
-    /// Delay before answering every Graph request.
-    pub latency_ms: u64,
+    /// `latency_ms` and the fault knobs Graph offers (see [`GraphKnobs`]).
+    #[serde(flatten)]
+    pub faults: Faults<GraphKnobs>,
     /// The access token with `User.ReadWrite.All`.
     pub token: String,
     /// A valid token without the permission (403).
@@ -24,28 +25,39 @@ pub struct GraphConfig {
     pub rate_limit: Option<u64>,
     /// The throttling window.
     pub rate_window_ms: u64,
-    /// Every Nth user POST: 503 `serviceNotAvailable`, nothing created.
-    #[serde(deserialize_with = "every")]
-    pub http503_every: Option<u64>,
-    /// Every Nth user POST: the user is created, then 500 `generalException`.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
 }
 
 impl Default for GraphConfig {
     fn default() -> Self {
         GraphConfig {
-            latency_ms: 0,
+            faults: Faults::default(),
             token: "sandbox-graph-token".into(),
             token_read_only: "sandbox-graph-token-readonly".into(),
             token_expired: false,
             verified_domains: vec!["example.com".into(), "contoso.onmicrosoft.com".into()],
             rate_limit: None,
             rate_window_ms: 10_000,
-            http503_every: None,
-            http500_after_insert_every: None,
         }
     }
+}
+
+/// The fault knobs Graph offers, and the keys of its knobs object in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphKnobs;
+
+impl Protocol for GraphKnobs {
+    const FAULTS: &'static [Fault] = &[Fault::Http503, Fault::Http500AfterInsert];
+    const KEYS: &'static [&'static str] = &[
+        "latency_ms",
+        "token",
+        "token_read_only",
+        "token_expired",
+        "verified_domains",
+        "rate_limit",
+        "rate_window_ms",
+        "http503_every",
+        "http500_after_insert_every",
+    ];
 }
 
 /// A user of the tenant.

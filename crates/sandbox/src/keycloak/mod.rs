@@ -53,473 +53,37 @@
 //! JWT-shaped string (header, claims, random signature) whose claims are not checked.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::to_bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::header::{
-    ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE, CACHE_CONTROL, CONTENT_TYPE, LOCATION,
-    ORIGIN, VARY, WWW_AUTHENTICATE,
-};
+use axum::http::header::{LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::config::Cors;
-use crate::form::parse_form;
-use crate::server::{close_without_answer, ConnKill};
+use crate::faults::Fault;
 use crate::state::{App, Shared};
-use crate::util::{
-    base_url, bearer, every_hit, header, is_json, json_answer, query_params, random_hex_token,
-    random_uuid, unix_millis, unix_now,
-};
+use crate::util::{base_url, bearer, is_json, json_answer, query_params, random_uuid, unix_millis};
 
+mod answers;
+mod login;
 pub mod model;
+mod origins;
+mod seed;
+
+use answers::*;
+pub use login::{token, well_known};
+use origins::*;
+pub use origins::{decorate, is_keycloak_path, preflight, AllowedOrigins, PREFLIGHT_ALLOW_HEADERS};
+pub use seed::seed;
 
 pub use model::{
     KeycloakClient, KeycloakConfig, KeycloakFaults, KeycloakState, KeycloakToken, KeycloakUser,
 };
 
-const MAX_BODY: usize = 1024 * 1024;
-
 /// The public client the admin CLI and scripts log in with.
 pub const CLIENT_ID: &str = "admin-cli";
-
-/// The Web Origins that decide whether a page may read an answer (see [`decorate`]): set
-/// by a handler on its answer once it knows the client (the token endpoint) or the
-/// token (the admin API). An answer without it allows no origin.
-#[derive(Debug, Clone, Default)]
-pub struct AllowedOrigins(pub Vec<String>);
-
-fn with_origins(mut response: Response, origins: &[String]) -> Response {
-    response
-        .extensions_mut()
-        .insert(AllowedOrigins(origins.to_vec()));
-    response
-}
-
-/// `DefaultCors.DEFAULT_ALLOW_HEADERS` plus `Authorization` (preflights of `auth()` calls).
-pub const PREFLIGHT_ALLOW_HEADERS: &str = "Origin, Accept, X-Requested-With, Content-Type, Access-Control-Request-Method, Access-Control-Request-Headers, Authorization";
-
-/// A `/_sandbox/seed` entry: `"username"` (realm `roster`, no e-mail) or an object.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Seed {
-    Username(String),
-    User(SeedUser),
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SeedUser {
-    #[serde(default = "default_seed_realm")]
-    realm: String,
-    username: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    first_name: Option<String>,
-    #[serde(default)]
-    last_name: Option<String>,
-    #[serde(default)]
-    password: Option<String>,
-}
-
-fn default_seed_realm() -> String {
-    "roster".into()
-}
-
-/// Pre-create users (existing usernames skipped).
-pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), String> {
-    let mut users = Vec::new();
-    for entry in entries {
-        let user = match serde_json::from_value::<Seed>(entry)
-            .map_err(|e| format!("bad keycloak seed: {e}"))?
-        {
-            Seed::Username(username) => SeedUser {
-                realm: default_seed_realm(),
-                username,
-                email: None,
-                first_name: None,
-                last_name: None,
-                password: None,
-            },
-            Seed::User(user) => user,
-        };
-        if !shared.config.keycloak.realms.contains(&user.realm) {
-            return Err(format!("keycloak seed: no realm {:?}", user.realm));
-        }
-        users.push(user);
-    }
-    for user in users {
-        if user.username.trim().is_empty()
-            || shared
-                .keycloak
-                .by_username(&user.realm, &user.username)
-                .is_some()
-        {
-            continue;
-        }
-        shared.keycloak.users.push(KeycloakUser {
-            id: random_uuid(),
-            realm: user.realm,
-            username: user.username.trim().to_lowercase(),
-            email: user.email.map(|e| e.trim().to_lowercase()),
-            first_name: user.first_name,
-            last_name: user.last_name,
-            enabled: true,
-            email_verified: false,
-            password: user.password,
-            temporary_password: false,
-            required_actions: Vec::new(),
-            attributes: json!({}),
-            created_timestamp: unix_millis(),
-            seeded: true,
-        });
-    }
-    Ok(())
-}
-
-/// Is this a Keycloak path (with or without the legacy `/auth` prefix)?
-pub fn is_keycloak_path(path: &str) -> bool {
-    let path = path.strip_prefix("/auth").unwrap_or(path);
-    path.starts_with("/realms/") || path.starts_with("/admin/realms/")
-}
-
-/// The methods a preflight allows: the token endpoint's or the admin API's.
-fn preflight_methods(path: &str) -> &'static str {
-    if path.contains("/protocol/openid-connect/") {
-        "POST, OPTIONS"
-    } else {
-        "GET, PUT, POST, DELETE"
-    }
-}
-
-/// Answer a preflight to a Keycloak path as `DefaultCors` does: any origin is echoed.
-pub fn preflight(request_headers: &HeaderMap, path: &str) -> Response {
-    let mut response = StatusCode::OK.into_response();
-    let Some(origin) = request_headers.get(ORIGIN).cloned() else {
-        return response;
-    };
-    let headers = response.headers_mut();
-    headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(preflight_methods(path)),
-    );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_CREDENTIALS,
-        HeaderValue::from_static("true"),
-    );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(PREFLIGHT_ALLOW_HEADERS),
-    );
-    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
-    response
-}
-
-/// Add the CORS headers of a real answer: the request's origin, when the answer's
-/// [`AllowedOrigins`] hold it (or `*`), and `Access-Control-Allow-Credentials: true`;
-/// nothing is exposed. With the `cors` knob off, no answer allows any origin.
-pub fn decorate(cors: &Cors, request_origin: Option<&HeaderValue>, response: &mut Response) {
-    let Some(origin) = request_origin else {
-        return;
-    };
-    let allowed = !matches!(cors, Cors::Off)
-        && response
-            .extensions()
-            .get::<AllowedOrigins>()
-            .is_some_and(|allowed| {
-                origin
-                    .to_str()
-                    .is_ok_and(|o| allowed.0.iter().any(|a| a == "*" || a == o))
-            });
-    if allowed {
-        let headers = response.headers_mut();
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        headers.insert(
-            ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-        headers.append(VARY, HeaderValue::from_static("Origin"));
-    }
-}
-
-fn error(status: StatusCode, error: &str) -> Response {
-    json_answer(status, &json!({ "error": error }))
-}
-
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    json_answer(
-        status,
-        &json!({ "error": error, "error_description": description }),
-    )
-}
-
-fn error_message(status: StatusCode, message: &str) -> Response {
-    json_answer(status, &json!({ "errorMessage": message }))
-}
-
-fn method_not_allowed() -> Response {
-    error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "HTTP 405 Method Not Allowed",
-    )
-}
-
-async fn pause(app: &App) {
-    let latency = app.config().keycloak.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
-}
-
-/// A JWT-shaped token: base64url header and claims, a random "signature".
-fn jwt(realm: &str, base: &str, client_id: &str, username: &str, lifespan: u64) -> String {
-    let now = unix_now();
-    let header = json!({"alg": "RS256", "typ": "JWT", "kid": "sandbox"});
-    let claims = json!({
-        "exp": now + lifespan, "iat": now, "jti": random_uuid(),
-        "iss": format!("{base}/realms/{realm}"), "typ": "Bearer", "azp": client_id,
-        "preferred_username": username, "scope": "profile email",
-    });
-    format!(
-        "{}.{}.{}{}",
-        base64url(header.to_string().as_bytes()),
-        base64url(claims.to_string().as_bytes()),
-        random_hex_token(),
-        random_hex_token()
-    )
-}
-
-fn base64url(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// `GET /realms/{realm}/.well-known/openid-configuration`, as `RealmsResource
-/// .getWellKnownResponse` answers it: the OIDC discovery document of the realm
-/// (`OIDCWellKnownProvider`), `Cache-Control: no-cache`, and CORS for **any** origin
-/// (`Cors.builder().allowAllOrigins().auth()`: the origin echoed, credentials allowed),
-/// whatever the `admin-cli` client allows; an unknown realm is 404 `{"error":"Realm does
-/// not exist"}`. Roster's Keycloak preset diagnoses a connection with it.
-pub async fn well_known(
-    State(app): State<App>,
-    Path(realm): Path<String>,
-    request: Request,
-) -> Response {
-    if request.method() != Method::GET {
-        return method_not_allowed();
-    }
-    pause(&app).await;
-    let known = app.config().keycloak.realms.contains(&realm);
-    if !known {
-        return error(StatusCode::NOT_FOUND, "Realm does not exist");
-    }
-    let prefix = if request.uri().path().starts_with("/auth/") {
-        "/auth"
-    } else {
-        ""
-    };
-    let issuer = format!("{}{prefix}/realms/{realm}", base_url(request.headers()));
-    let oidc = format!("{issuer}/protocol/openid-connect");
-    let mut response = json_answer(
-        StatusCode::OK,
-        &json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{oidc}/auth"),
-            "token_endpoint": format!("{oidc}/token"),
-            "introspection_endpoint": format!("{oidc}/token/introspect"),
-            "userinfo_endpoint": format!("{oidc}/userinfo"),
-            "end_session_endpoint": format!("{oidc}/logout"),
-            "jwks_uri": format!("{oidc}/certs"),
-            "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "password", "client_credentials"],
-            "response_types_supported": ["code", "none", "id_token", "token", "id_token token", "code id_token", "code token", "code id_token token"],
-            "subject_types_supported": ["public", "pairwise"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic", "client_secret_post", "tls_client_auth", "client_secret_jwt"],
-            "scopes_supported": ["openid", "profile", "email", "roles", "web-origins", "offline_access"],
-        }),
-    );
-    let headers = response.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Some(origin) = request.headers().get(ORIGIN).cloned() {
-        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-    }
-    response
-}
-
-/// `POST /realms/{realm}/protocol/openid-connect/token`.
-pub async fn token(
-    State(app): State<App>,
-    Path(realm): Path<String>,
-    request: Request,
-) -> Response {
-    if request.method() != Method::POST {
-        return method_not_allowed();
-    }
-    pause(&app).await;
-    let kill = request.extensions().get::<ConnKill>().cloned();
-    let (parts, body) = request.into_parts();
-    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    let form = parse_form(header(&parts.headers, CONTENT_TYPE.as_str()), &body).unwrap_or_default();
-    let base = base_url(&parts.headers);
-    let hangup = {
-        let mut shared = app.lock();
-        shared.keycloak.login_calls += 1;
-        let hangup = shared.config.keycloak.token_hangup;
-        if hangup {
-            shared.keycloak.faults.token_hangup += 1;
-        }
-        hangup
-    };
-    if hangup {
-        app.log(format!(
-            "[keycloak] POST token (realm {realm}) -> fault token_hangup: closed without an answer"
-        ));
-        return close_without_answer(kill).await;
-    }
-    let (response, outcome) = {
-        let mut shared = app.lock();
-        login(&mut shared, &realm, &form, &base)
-    };
-    app.log(format!(
-        "[keycloak] POST token (realm {realm}) -> {outcome}"
-    ));
-    response
-}
-
-fn login(
-    shared: &mut Shared,
-    realm: &str,
-    form: &HashMap<String, String>,
-    base: &str,
-) -> (Response, String) {
-    let knobs = shared.config.keycloak.clone();
-    if !knobs.realms.iter().any(|r| r == realm) {
-        return (
-            error(StatusCode::NOT_FOUND, "Realm does not exist"),
-            "404 realm does not exist".into(),
-        );
-    }
-    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
-    if field("grant_type").is_empty() {
-        return (
-            oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "Missing form parameter: grant_type",
-            ),
-            "400 no grant_type".into(),
-        );
-    }
-    let Some(client) = knobs
-        .clients
-        .iter()
-        .find(|c| c.client_id == field("client_id"))
-    else {
-        return (
-            oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "Invalid client or Invalid client credentials",
-            ),
-            "401 invalid_client".into(),
-        );
-    };
-    // From here on the answer carries the client's Web Origins (`checkClient`:
-    // `cors.allowedOrigins(session, client)`).
-    let origins = client.web_origins.clone();
-    let refuse = |status, error: &str, description: &str, outcome: &str| {
-        (
-            with_origins(oauth_error(status, error, description), &origins),
-            outcome.to_string(),
-        )
-    };
-    if field("grant_type") != "password" {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Unsupported grant_type",
-            "400 unsupported_grant_type",
-        );
-    }
-    if !client.direct_access_grants {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            "Client not allowed for direct access grants",
-            "400 unauthorized_client",
-        );
-    }
-    if field("username").is_empty() {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing parameter: username",
-            "400 no username",
-        );
-    }
-    if !field("username").eq_ignore_ascii_case(&knobs.admin_username)
-        || field("password") != knobs.admin_password
-    {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "invalid_grant",
-            "Invalid user credentials",
-            "401 invalid_grant",
-        );
-    }
-    let client_id = client.client_id.clone();
-    let lifespan = knobs.access_token_lifespan;
-    let access_token = jwt(realm, base, &client_id, &knobs.admin_username, lifespan);
-    let now = Instant::now();
-    shared
-        .keycloak
-        .tokens
-        .retain(|_, t| t.expires + Duration::from_secs(600) > now);
-    shared.keycloak.tokens.insert(
-        access_token.clone(),
-        KeycloakToken {
-            realm: realm.to_string(),
-            expires: now + Duration::from_secs(lifespan),
-            allowed_origins: origins.clone(),
-        },
-    );
-    shared.keycloak.logins += 1;
-    let body = json!({
-        "access_token": access_token,
-        "expires_in": lifespan,
-        "refresh_expires_in": 1800,
-        "refresh_token": jwt(realm, base, &client_id, &knobs.admin_username, 1800),
-        "token_type": "Bearer",
-        "not-before-policy": 0,
-        "session_state": random_uuid(),
-        "scope": "profile email",
-    });
-    (
-        with_origins(json_answer(StatusCode::OK, &body), &origins),
-        format!("200 token ({lifespan} s, client {client_id})"),
-    )
-}
 
 /// Check the bearer token for an admin request on `realm`: the token's allowed origins,
 /// or the answer. `AdminRoot.getRealmsAdmin` authenticates first, then adds CORS from the
@@ -711,7 +275,7 @@ fn create(
     let knobs = shared.config.keycloak.clone();
     shared.keycloak.create_calls += 1;
     let call = shared.keycloak.create_calls;
-    if every_hit(knobs.http500_every, call) {
+    if knobs.faults.hits(Fault::Http500, call) {
         shared.keycloak.faults.http500 += 1;
         return (
             error(StatusCode::INTERNAL_SERVER_ERROR, "unknown_error"),
@@ -805,7 +369,7 @@ fn create(
     };
     let id = user.id.clone();
     shared.keycloak.users.push(user);
-    if every_hit(knobs.http500_after_insert_every, call) {
+    if knobs.faults.hits(Fault::Http500AfterInsert, call) {
         shared.keycloak.faults.http500_after_insert += 1;
         return (
             error(StatusCode::INTERNAL_SERVER_ERROR, "unknown_error"),
@@ -818,26 +382,4 @@ fn create(
         response.headers_mut().insert(LOCATION, value);
     }
     (response, "201 created".into())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64url_pads_nothing() {
-        assert_eq!(base64url(b""), "");
-        assert_eq!(base64url(b"f"), "Zg");
-        assert_eq!(base64url(b"fo"), "Zm8");
-        assert_eq!(base64url(b"foo"), "Zm9v");
-        assert_eq!(base64url(b"foob"), "Zm9vYg");
-        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
-    }
-
-    #[test]
-    fn paths() {
-        assert!(is_keycloak_path("/realms/x/protocol/openid-connect/token"));
-        assert!(is_keycloak_path("/auth/admin/realms/x/users"));
-        assert!(!is_keycloak_path("/api/v4/users"));
-    }
 }

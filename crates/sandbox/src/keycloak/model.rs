@@ -6,14 +6,15 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::util::every;
+use crate::faults::{Fault, Faults, Protocol};
 
 /// Keycloak knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct KeycloakConfig {
-    /// Delay before answering every token or admin request.
-    pub latency_ms: u64,
+    /// `latency_ms` and the fault knobs Keycloak offers (see [`KeycloakKnobs`]).
+    #[serde(flatten)]
+    pub faults: Faults<KeycloakKnobs>,
     /// The realms that exist.
     pub realms: Vec<String>,
     /// The admin's user name (in every realm).
@@ -24,12 +25,6 @@ pub struct KeycloakConfig {
     pub access_token_lifespan: u64,
     /// The realm setting `duplicateEmailsAllowed`.
     pub duplicate_emails_allowed: bool,
-    /// Every Nth user POST: 500 `{"error":"unknown_error"}`, nothing created.
-    #[serde(deserialize_with = "every")]
-    pub http500_every: Option<u64>,
-    /// Every Nth user POST: the user is created, then 500 `{"error":"unknown_error"}`.
-    #[serde(deserialize_with = "every")]
-    pub http500_after_insert_every: Option<u64>,
     /// Every token POST: the connection is closed without an answer, as when the server
     /// process dies handling the login (a crash, an out-of-memory kill) and the proxy in
     /// front passes the reset on. The rest of the API (the well-known document, the
@@ -70,14 +65,12 @@ impl KeycloakClient {
 impl Default for KeycloakConfig {
     fn default() -> Self {
         KeycloakConfig {
-            latency_ms: 0,
+            faults: Faults::default(),
             realms: vec!["master".into(), "roster".into()],
             admin_username: "admin".into(),
             admin_password: "admin".into(),
             access_token_lifespan: 60,
             duplicate_emails_allowed: false,
-            http500_every: None,
-            http500_after_insert_every: None,
             token_hangup: false,
             clients: vec![
                 KeycloakClient {
@@ -93,6 +86,26 @@ impl Default for KeycloakConfig {
             ],
         }
     }
+}
+
+/// The fault knobs Keycloak offers, and the keys of its knobs object in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeycloakKnobs;
+
+impl Protocol for KeycloakKnobs {
+    const FAULTS: &'static [Fault] = &[Fault::Http500, Fault::Http500AfterInsert];
+    const KEYS: &'static [&'static str] = &[
+        "latency_ms",
+        "realms",
+        "admin_username",
+        "admin_password",
+        "access_token_lifespan",
+        "duplicate_emails_allowed",
+        "http500_every",
+        "http500_after_insert_every",
+        "token_hangup",
+        "clients",
+    ];
 }
 
 /// A user of one realm.

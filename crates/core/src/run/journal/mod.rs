@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::run::{Phase, RowState, Status, StatusCounts};
+use crate::targets::TargetId;
 
 mod rows;
 mod store;
@@ -84,7 +85,7 @@ impl Fingerprint {
 
 /// The storage key of the journal of one file against one target: one journal per pair,
 /// so a new run of the same file against the same server replaces the old journal.
-pub fn key(fingerprint: &str, target: &str, server_url: &str) -> String {
+pub fn key(fingerprint: &str, target: &TargetId, server_url: &str) -> String {
     let place = self::fingerprint(format!("{}\n{}", target, normalize_url(server_url)).as_bytes());
     format!(
         "{PREFIX}{}.{}",
@@ -163,8 +164,8 @@ pub struct Journal {
     pub fingerprint: String,
     /// The file's name, for the list of saved runs.
     pub file_name: String,
-    /// `aurora` or `mumara`.
-    pub target: String,
+    /// The target's kind (`aurora`, `mumara`, a profile's id), stored as text.
+    pub target: TargetId,
     /// The Server URL, without userinfo ([`strip_userinfo`]).
     pub server_url: String,
     /// Wall-clock times (Unix milliseconds).
@@ -202,7 +203,7 @@ impl Journal {
     pub fn new(
         fingerprint: &str,
         file_name: &str,
-        target: &str,
+        target: &TargetId,
         server_url: &str,
         now_wall_ms: f64,
     ) -> Journal {
@@ -210,7 +211,7 @@ impl Journal {
             v: 1,
             fingerprint: fingerprint.to_owned(),
             file_name: file_name.to_owned(),
-            target: target.to_owned(),
+            target: target.clone(),
             server_url: strip_userinfo(server_url.trim()),
             started_at: now_wall_ms,
             updated_at: now_wall_ms,
@@ -461,7 +462,7 @@ pub struct Head {
     pub v: u32,
     pub fingerprint: String,
     pub file_name: String,
-    pub target: String,
+    pub target: TargetId,
     pub server_url: String,
     pub started_at: f64,
     pub updated_at: f64,
@@ -511,9 +512,9 @@ impl Head {
     }
 
     /// Whether this journal is for this file and target.
-    pub fn matches(&self, fingerprint: &str, target: &str, server_url: &str) -> bool {
+    pub fn matches(&self, fingerprint: &str, target: &TargetId, server_url: &str) -> bool {
         self.fingerprint == fingerprint
-            && self.target == target
+            && self.target == *target
             && normalize_url(&self.server_url) == normalize_url(server_url)
     }
 
@@ -614,20 +615,38 @@ mod tests {
     #[test]
     fn keys_follow_file_and_target() {
         let f = fingerprint(b"a@x | p\n");
-        let k = key(&f, "aurora", "https://Mail.Example.com/");
+        let k = key(&f, &"aurora".into(), "https://Mail.Example.com/");
         assert!(k.starts_with(PREFIX));
-        assert_eq!(k, key(&f, "aurora", "https://mail.example.com"));
-        assert_ne!(k, key(&f, "mumara", "https://mail.example.com"));
-        assert_ne!(k, key(&f, "aurora", "https://other.example.com"));
+        assert_eq!(k, key(&f, &"aurora".into(), "https://mail.example.com"));
+        assert_ne!(k, key(&f, &"mumara".into(), "https://mail.example.com"));
+        assert_ne!(k, key(&f, &"aurora".into(), "https://other.example.com"));
         assert_ne!(
             k,
-            key(&fingerprint(b"b"), "aurora", "https://mail.example.com")
+            key(
+                &fingerprint(b"b"),
+                &"aurora".into(),
+                "https://mail.example.com"
+            )
         );
+    }
+
+    /// Journals and heads stored before the target's id had a type of its own (the id
+    /// as text) load, and are written the same way.
+    #[test]
+    fn journals_stored_with_the_target_as_text_still_load() {
+        let stored = r#"{"v":1,"fingerprint":"ff","file_name":"users.csv","target":"graph","server_url":"https://graph.example","started_at":1.0,"updated_at":2.0,"finished":false,"statuses":"cp","ids":[[0,"41"]],"run":"1","seq":3,"page_seqs":[]}"#;
+        let journal = Journal::from_json(stored).unwrap();
+        assert_eq!(journal.target, "graph");
+        assert_eq!(journal.to_json(), stored);
+        let head = r#"{"v":3,"fingerprint":"ff","file_name":"users.csv","target":"graph","server_url":"https://graph.example","started_at":1.0,"updated_at":2.0,"finished":false,"rows":2,"pages":1,"letters":[["c",1],["p",1]],"run":"1","seq":3,"page_seqs":[3]}"#;
+        let head = Head::from_json(head).unwrap();
+        assert!(head.matches("ff", &TargetId::new("graph"), "https://graph.example/"));
+        assert!(!head.matches("ff", &TargetId::builtin("aurora"), "https://graph.example/"));
     }
 
     #[test]
     fn round_trip_and_previous_rows() {
-        let mut j = Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0);
+        let mut j = Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0);
         let rows = [
             row(Status::Created, Some("7")),
             row(Status::Sending, None),
@@ -663,8 +682,8 @@ mod tests {
         assert_eq!(back.rows(), 8);
         assert_eq!(back.open_rows(), 3);
         assert_eq!(back.counts().get(Status::Unknown), 2);
-        assert!(back.head().matches("ff", "aurora", "http://h"));
-        assert!(!back.head().matches("ff", "mumara", "http://h"));
+        assert!(back.head().matches("ff", &"aurora".into(), "http://h"));
+        assert!(!back.head().matches("ff", &"mumara".into(), "http://h"));
         assert!(Journal::from_json("{\"v\":2}").is_none());
         assert!(Journal::from_json("not json").is_none());
     }
@@ -704,7 +723,13 @@ mod tests {
             0,
         );
         let _ = run.next_command(0);
-        let mut j = Journal::new(&fingerprint(file), "f.csv", "aurora", "http://h/", 0.0);
+        let mut j = Journal::new(
+            &fingerprint(file),
+            "f.csv",
+            &"aurora".into(),
+            "http://h/",
+            0.0,
+        );
         let mut rows = run.rows().to_vec();
         rows[1] = row(Status::Created, Some("1"));
         j.record(&rows, false, 1.0);
@@ -733,7 +758,7 @@ mod tests {
         assert_eq!(decode_rows("3-5,9,12-13"), [3, 4, 5, 9, 12, 13]);
         assert_eq!(decode_rows("x,2,5-3,7"), [2, 7]);
         assert_eq!(encode_rows([]), "");
-        let mut j = Journal::new("ab", "f.csv", "aurora", "http://h/", 0.0);
+        let mut j = Journal::new("ab", "f.csv", &"aurora".into(), "http://h/", 0.0);
         j.record(
             &[
                 row(Status::Created, Some("1")),
@@ -814,14 +839,20 @@ mod tests {
         let n = 2 * PAGE_ROWS + 17;
         let rows = many_rows(n);
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut w = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         w.record(&mut store, &rows, false, 3.0).unwrap();
         let j = w.journal().clone();
         let key = j.key();
         let head = Head::from_json(&store.get(&key).unwrap()).unwrap();
         assert_eq!((head.rows, head.pages, head.v), (n, 3, HEAD_VERSION));
         assert_eq!(head.counts(), j.counts());
-        assert!(head.matches("ff", "aurora", "http://h"));
+        assert!(head.matches("ff", &"aurora".into(), "http://h"));
         assert_eq!(load(&store, &key).unwrap(), j);
         // A page holds its own rows' ids only, and the last page is short.
         assert!(store.get(&page_key(&key, 0)).unwrap().contains("\"id0\""));
@@ -868,7 +899,7 @@ mod tests {
         let rows = many_rows(n);
         let mut store = Mem::default();
         let mut w = Writer::new(
-            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-a"),
+            Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0).with_run("run-a"),
         );
         w.record(&mut store, &rows, false, 2.0).unwrap();
         let key = w.journal().key();
@@ -907,7 +938,7 @@ mod tests {
 
         // A page of another run of the same file and server.
         let mut other = Writer::new(
-            Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0).with_run("run-b"),
+            Journal::new("ff", "users.csv", &"aurora".into(), "http://h/", 1.0).with_run("run-b"),
         );
         let mut theirs = Mem::default();
         other.record(&mut theirs, &rows, false, 2.0).unwrap();
@@ -943,7 +974,13 @@ mod tests {
     fn a_failed_write_is_returned_and_forgets_nothing() {
         let rows = many_rows(40);
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut w = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         w.begin(&mut store).unwrap();
         w.record(&mut store, &rows, false, 2.0).unwrap();
         let key = w.journal().key();
@@ -979,7 +1016,13 @@ mod tests {
             quota: Some(0),
             ..Mem::default()
         };
-        let mut fresh = Writer::new(Journal::new("ff", "users.csv", "aurora", "http://h/", 1.0));
+        let mut fresh = Writer::new(Journal::new(
+            "ff",
+            "users.csv",
+            &"aurora".into(),
+            "http://h/",
+            1.0,
+        ));
         assert!(fresh.begin(&mut full).is_err());
         let blocked = StoreError::new("SecurityError", "The operation is insecure.");
         assert!(blocked.explain().contains("blocks storage"));
@@ -1002,7 +1045,7 @@ mod tests {
             Phase::Paused,
         ] {
             assert!(!ends_run(&phase), "{phase:?}");
-            let mut j = Journal::new("ff", "f.csv", "aurora", "http://h/", 0.0);
+            let mut j = Journal::new("ff", "f.csv", &"aurora".into(), "http://h/", 0.0);
             j.record(&stopped_rows, ends_run(&phase), 1.0);
             assert!(!j.head().finished);
             // The rows the stop skipped are not carried over: a resumed run sends them.
@@ -1022,7 +1065,7 @@ mod tests {
         assert_eq!(strip_userinfo("http://h/p@q"), "http://h/p@q");
         assert_eq!(strip_userinfo("no scheme@h"), "no scheme@h");
         let mut store = Mem::default();
-        let mut w = Writer::new(Journal::new("ff", "f.csv", "aurora", typed, 0.0));
+        let mut w = Writer::new(Journal::new("ff", "f.csv", &"aurora".into(), typed, 0.0));
         w.record(&mut store, &many_rows(3), false, 1.0).unwrap();
         w.before_send(&mut store, &[1]).unwrap();
         let everything: String = store
@@ -1039,11 +1082,11 @@ mod tests {
             w.journal().key(),
             key(
                 "ff",
-                "aurora",
+                &"aurora".into(),
                 "HTTPS://mail.example.com:8443/webmail/?x=a@b"
             )
         );
-        assert!(w.journal().head().matches("ff", "aurora", typed));
+        assert!(w.journal().head().matches("ff", &"aurora".into(), typed));
         assert_eq!(normalize_url("HTTP://u:p@HOST/x/"), "http://host/x");
     }
 
@@ -1063,7 +1106,7 @@ mod tests {
 
     #[test]
     fn head_keys_are_told_from_pages_and_sending_lists() {
-        let j = Journal::new("ab", "f.csv", "aurora", "http://h/", 0.0);
+        let j = Journal::new("ab", "f.csv", &"aurora".into(), "http://h/", 0.0);
         let k = j.key();
         assert!(is_head_key(&k));
         assert!(!is_head_key(&page_key(&k, 3)));

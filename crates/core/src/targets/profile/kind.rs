@@ -7,7 +7,7 @@ use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::Rules;
 use crate::targets::send::{Secrets, Target};
-use crate::targets::{setting, CredentialField, Kind, Setting, Settings};
+use crate::targets::{setting, BuildError, CredentialField, Kind, Setting, Settings};
 
 /// Shared, as the page holds it: the target a run builds shares the same profile.
 impl Kind for Arc<Profile> {
@@ -86,15 +86,15 @@ impl Kind for Arc<Profile> {
     }
 
     /// A required setting left empty is asked for by its label.
-    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
-        let missing: Vec<&str> = self
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, BuildError> {
+        let missing: Vec<String> = self
             .settings
             .iter()
             .filter(|s| !s.optional && s.default.is_none() && setting(settings, &s.id).is_none())
-            .map(|s| s.label.as_str())
+            .map(|s| s.label.clone())
             .collect();
         if !missing.is_empty() {
-            return Err(format!("Enter the {}.", missing.join(" and ")));
+            return Err(BuildError::Missing(missing));
         }
         Ok(Box::new(ProfileTarget::new(
             Arc::clone(self),

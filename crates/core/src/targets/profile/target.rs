@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -16,13 +16,14 @@ use crate::targets::send::{
     no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
     Target,
 };
+use crate::targets::TargetId;
 
 /// A profile with the run's Server URL and settings.
 pub struct ProfileTarget {
     profile: Arc<Profile>,
     api: String,
     settings: BTreeMap<String, String>,
-    name: &'static str,
+    id: TargetId,
     /// The login under way: which alternative, and the pasted token when the token is a
     /// credential (the whoami's answer does not carry it). Memory only.
     pending: RefCell<Option<(usize, String)>>,
@@ -43,18 +44,6 @@ impl fmt::Debug for ProfileTarget {
     }
 }
 
-/// The engine names targets with `&'static str`; a profile's name is interned once.
-fn intern(name: &str) -> &'static str {
-    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
-    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = names.iter().find(|n| **n == name) {
-        return known;
-    }
-    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
-    names.push(leaked);
-    leaked
-}
-
 impl ProfileTarget {
     /// `server_url` as typed (trimmed, trailing slash removed); `settings` by setting id,
     /// empty values replaced by each setting's default.
@@ -66,7 +55,7 @@ impl ProfileTarget {
         let values = profile.settings_in_force(settings);
         ProfileTarget {
             api: profile.api_url(server_url),
-            name: intern(&profile.name),
+            id: TargetId::new(&profile.id),
             profile,
             settings: values,
             pending: RefCell::new(None),
@@ -139,8 +128,12 @@ impl ProfileTarget {
 }
 
 impl Target for ProfileTarget {
-    fn name(&self) -> &'static str {
-        self.name
+    fn id(&self) -> TargetId {
+        self.id.clone()
+    }
+
+    fn name(&self) -> &str {
+        &self.profile.name
     }
 
     fn required(&self) -> Vec<Field> {

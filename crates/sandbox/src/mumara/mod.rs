@@ -34,18 +34,23 @@
 //! - `response.id` is the new user's id (from 2 on); `response.user_id` is always 1, the
 //!   account that owns the API key; `time_zone` imitates the seed's odd `+5:+00` form.
 
-use std::net::IpAddr;
-use std::time::Duration;
-
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, LOCATION, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::Serialize;
 use serde_json::{json, Map, Value};
 
+mod pages;
+mod validate;
+
+pub use pages::*;
+use validate::*;
+pub use validate::{valid_email, valid_ip_list, valid_timezone};
+
 use crate::config::{RefuseKey, RetryAfter, Validation};
+use crate::faults::Fault;
 use crate::form::parse_form;
 use crate::ratelimit::Verdict;
 use crate::server::{close_without_answer, ConnKill};
@@ -59,9 +64,6 @@ pub const KEY_NO_PERMISSION: &str = "sandbox-key-noperm";
 
 const MAX_BODY: usize = 8 * 1024 * 1024;
 
-/// What `http502_every` answers: a reverse proxy's error page.
-pub const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
-
 /// What `refuse_key: "status_error"` answers in `result`.
 pub const INVALID_TOKEN_MESSAGE: &str = "Error: Invalid API token.";
 
@@ -71,17 +73,6 @@ pub const UNRECOGNISED_MESSAGE: &str = "Error: Request could not be processed (c
 const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
-
-/// An error page in the shape of Laravel's default error views (a title, the status
-/// code and the same words), in the sandbox's own markup.
-pub fn laravel_error_page(code: u16, title: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n<body>\n<div class=\"code\">{code}</div>\n<div class=\"message\">{title}</div>\n</body>\n</html>\n"
-    )
-}
-
-/// What `GET /login` serves: the HTML login form a Laravel application shows.
-pub const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Login</title>\n</head>\n<body>\n<h1>Sign in</h1>\n<form method=\"POST\" action=\"/login\">\n<input type=\"hidden\" name=\"_token\" value=\"sandbox-csrf-token\">\n<label>Email <input type=\"email\" name=\"email\"></label>\n<label>Password <input type=\"password\" name=\"password\"></label>\n<button type=\"submit\">Login</button>\n</form>\n</body>\n</html>\n";
 
 /// What to answer.
 #[derive(Debug)]
@@ -164,10 +155,7 @@ pub async fn add_user(State(app): State<App>, request: Request) -> Response {
         return response;
     }
     let kill = request.extensions().get::<ConnKill>().cloned();
-    let latency = app.config().mumara.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::faults::pause(app.config().mumara.faults.latency_ms).await;
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let key = bearer(&parts.headers);
@@ -273,67 +261,6 @@ fn json_response(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// One field problem in both wordings: Mumara's documented `Error: ...` style and
-/// Laravel's default English validation messages (`lang/en/validation.php`).
-#[derive(Debug, Clone)]
-struct Msg {
-    mumara: String,
-    laravel: String,
-}
-
-/// Field name -> messages, in the order the fields were checked (the seed's order).
-#[derive(Debug, Default)]
-struct FieldErrors(Vec<(&'static str, Msg)>);
-
-impl FieldErrors {
-    fn fields(&self) -> Vec<&'static str> {
-        let mut fields: Vec<&'static str> = Vec::new();
-        for (field, _) in &self.0 {
-            if !fields.contains(field) {
-                fields.push(field);
-            }
-        }
-        fields
-    }
-
-    /// `{"field": ["message", ...], ...}` in one wording, a field's messages together.
-    fn worded(&self, laravel: bool) -> Worded<'_> {
-        Worded {
-            errors: self,
-            laravel,
-        }
-    }
-}
-
-struct Worded<'a> {
-    errors: &'a FieldErrors,
-    laravel: bool,
-}
-
-impl Serialize for Worded<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = self.errors.fields();
-        let mut map = serializer.serialize_map(Some(fields.len()))?;
-        for field in fields {
-            let messages: Vec<&str> = self
-                .errors
-                .0
-                .iter()
-                .filter(|(f, _)| *f == field)
-                .map(|(_, m)| {
-                    if self.laravel {
-                        m.laravel.as_str()
-                    } else {
-                        m.mumara.as_str()
-                    }
-                })
-                .collect();
-            map.serialize_entry(field, &messages)?;
-        }
-        map.end()
-    }
-}
-
 /// `{"status": ..., "result": ..., "response": ...}` in that order.
 #[derive(serde::Serialize)]
 struct Answer<'a, R: Serialize> {
@@ -406,7 +333,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             .or_default() += 1;
     }
     let n = shared.mumara.add_calls;
-    let hits = |every: Option<u64>| every.is_some_and(|every| n.is_multiple_of(every));
+    let hits = |fault: Fault| knobs.faults.hits(fault, n);
     let faults = &mut shared.mumara.faults;
     let fault = |reply: Reply, throttled: bool, outcome: &str| Done {
         reply,
@@ -415,11 +342,11 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
     };
     let page =
         |code: StatusCode, title: &str| Reply::Html(code, laravel_error_page(code.as_u16(), title));
-    if hits(knobs.drop_every) {
+    if hits(Fault::Drop) {
         faults.drop += 1;
         return fault(Reply::Close, false, "fault drop_every: closed, not created");
     }
-    if hits(knobs.http502_every) {
+    if hits(Fault::Http502) {
         faults.http502 += 1;
         return fault(
             Reply::BadGateway,
@@ -427,7 +354,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http502_every: HTTP 502, not created",
         );
     }
-    if hits(knobs.http503_every) {
+    if hits(Fault::Http503) {
         faults.http503 += 1;
         return fault(
             page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
@@ -435,7 +362,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http503_every: HTTP 503, not created",
         );
     }
-    if hits(knobs.csrf_every) {
+    if hits(Fault::Csrf) {
         faults.csrf += 1;
         let reply = if asks.json {
             Reply::Json(
@@ -470,7 +397,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
         };
         return fault(reply, true, &format!("refuse_key {refusal:?}: not created"));
     }
-    if hits(knobs.http500_every) {
+    if hits(Fault::Http500) {
         faults.http500 += 1;
         return fault(
             page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
@@ -478,7 +405,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             "fault http500_every: HTTP 500, not created",
         );
     }
-    if hits(knobs.status_error_every) {
+    if hits(Fault::StatusError) {
         faults.status_error += 1;
         let body = answer(status_word(shared, false), UNRECOGNISED_MESSAGE, None);
         return fault(
@@ -489,7 +416,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
     }
     let (status, body, outcome) = add(shared, key, input);
     let faults = &mut shared.mumara.faults;
-    if hits(knobs.lost_answer_every) {
+    if hits(Fault::LostAnswer) {
         faults.lost_answer += 1;
         return fault(
             Reply::Close,
@@ -497,7 +424,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             &format!("fault lost_answer_every: {outcome}, then closed"),
         );
     }
-    if hits(knobs.http500_after_insert_every) {
+    if hits(Fault::Http500AfterInsert) {
         faults.http500_after_insert += 1;
         return fault(
             page(StatusCode::INTERNAL_SERVER_ERROR, "Server Error"),
@@ -505,7 +432,7 @@ fn handle(shared: &mut Shared, key: Option<&str>, asks: &Asks, input: &Map<Strin
             &format!("fault http500_after_insert_every: {outcome}, then HTTP 500"),
         );
     }
-    if hits(knobs.http503_after_insert_every) {
+    if hits(Fault::Http503AfterInsert) {
         faults.http503_after_insert += 1;
         return fault(
             page(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable"),
@@ -661,257 +588,6 @@ fn add(
         created,
     );
     (StatusCode::OK, body, outcome)
-}
-
-/// The checked fields of an addUser request.
-#[derive(Debug)]
-struct Fields {
-    name: String,
-    email: String,
-    password: String,
-    package_id: i64,
-    timezone: String,
-    login_ips: Option<String>,
-    response: bool,
-}
-
-/// A text field: `None` when absent, null or blank; numbers are read as text.
-fn text(input: &Map<String, Value>, key: &str) -> Result<Option<String>, ()> {
-    match input.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-        Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(_) => Err(()),
-    }
-}
-
-fn taken(label: &str) -> Msg {
-    Msg {
-        mumara: "Error: User already exists.".into(),
-        laravel: format!("The {label} has already been taken."),
-    }
-}
-
-fn unknown_package() -> Msg {
-    Msg {
-        mumara: "Error: Package doesn`t exsit".into(),
-        laravel: "The selected package id is invalid.".into(),
-    }
-}
-
-fn missing(label: &str) -> Msg {
-    Msg {
-        mumara: format!("Error: Missing required parameter, {label}"),
-        laravel: format!("The {label} field is required."),
-    }
-}
-
-/// `rule` in Mumara's wording ("must be ..."), `laravel` the whole Laravel message.
-fn invalid(label: &str, rule: &str, laravel: String) -> Msg {
-    Msg {
-        mumara: format!("Error: Invalid parameter, {label} {rule}"),
-        laravel,
-    }
-}
-
-fn validate(input: &Map<String, Value>) -> Result<Fields, FieldErrors> {
-    let mut errors = Vec::new();
-    let mut required = |key: &'static str, label: &str| match text(input, key) {
-        Ok(Some(value)) => Some(value),
-        Ok(None) => {
-            errors.push((key, missing(label)));
-            None
-        }
-        Err(()) => {
-            errors.push((
-                key,
-                invalid(
-                    label,
-                    "must be a string",
-                    format!("The {label} must be a string."),
-                ),
-            ));
-            None
-        }
-    };
-    let email = required("email", "email");
-    let password = required("password", "password");
-    let name = required("name", "name");
-    let email = email.filter(|email| {
-        let ok = valid_email(email);
-        if !ok {
-            errors.push((
-                "email",
-                invalid(
-                    "email",
-                    "must be a valid email address",
-                    "The email must be a valid email address.".into(),
-                ),
-            ));
-        }
-        ok
-    });
-    let package_id = match input.get("package_id") {
-        None | Some(Value::Null) => {
-            errors.push(("package_id", missing("package id")));
-            None
-        }
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            errors.push(("package_id", missing("package id")));
-            None
-        }
-        Some(value) => {
-            let id = match value {
-                Value::Number(n) => n.as_i64(),
-                Value::String(s) => s.trim().parse::<i64>().ok(),
-                _ => None,
-            };
-            if id.is_none() {
-                errors.push((
-                    "package_id",
-                    invalid(
-                        "package id",
-                        "must be an integer",
-                        "The package id must be an integer.".into(),
-                    ),
-                ));
-            }
-            id
-        }
-    };
-    let timezone = match text(input, "timezone") {
-        Ok(None) => Some("00:00".to_string()),
-        Ok(Some(tz)) if valid_timezone(&tz) => Some(tz),
-        _ => {
-            errors.push((
-                "timezone",
-                invalid(
-                    "timezone",
-                    "must be an offset such as +05:00",
-                    "The timezone format is invalid.".into(),
-                ),
-            ));
-            None
-        }
-    };
-    let login_ips = match text(input, "login_ips") {
-        Ok(None) => Some(None),
-        Ok(Some(ips)) if valid_ip_list(&ips) => Some(Some(ips)),
-        _ => {
-            errors.push((
-                "login_ips",
-                invalid(
-                    "login ips",
-                    "must be comma-separated valid IP addresses",
-                    "The login ips format is invalid.".into(),
-                ),
-            ));
-            None
-        }
-    };
-    let response = match input.get("response") {
-        None | Some(Value::Null) => Some(false),
-        Some(Value::Bool(b)) => Some(*b),
-        Some(value) => match value
-            .as_i64()
-            .or_else(|| value.as_str()?.trim().parse().ok())
-        {
-            Some(0) => Some(false),
-            Some(1) => Some(true),
-            _ => {
-                errors.push((
-                    "response",
-                    invalid(
-                        "response",
-                        "must be 0 or 1",
-                        "The selected response is invalid.".into(),
-                    ),
-                ));
-                None
-            }
-        },
-    };
-    match (
-        email, password, name, package_id, timezone, login_ips, response,
-    ) {
-        (
-            Some(email),
-            Some(password),
-            Some(name),
-            Some(package_id),
-            Some(timezone),
-            Some(login_ips),
-            Some(response),
-        ) if errors.is_empty() => Ok(Fields {
-            name,
-            email,
-            password,
-            package_id,
-            timezone,
-            login_ips,
-            response,
-        }),
-        _ => Err(FieldErrors(errors)),
-    }
-}
-
-/// A plain address check: one `@`, a dot-atom local part, dot-separated domain labels.
-pub fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
-    let domain_ok = !domain.is_empty()
-        && domain.len() <= 253
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    local_ok && domain_ok && email.len() <= 254
-}
-
-/// `+05:00`, `-03:30`, `00:00`: optional sign, two-digit hours up to 14, two-digit minutes.
-pub fn valid_timezone(timezone: &str) -> bool {
-    let unsigned = timezone.strip_prefix(['+', '-']).unwrap_or(timezone);
-    let Some((hours, minutes)) = unsigned.split_once(':') else {
-        return false;
-    };
-    let two_digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
-    two_digits(hours)
-        && two_digits(minutes)
-        && hours.parse::<u8>().is_ok_and(|h| h <= 14)
-        && minutes.parse::<u8>().is_ok_and(|m| m < 60)
-}
-
-/// Comma-separated IPv4/IPv6 addresses (spaces around commas allowed).
-pub fn valid_ip_list(list: &str) -> bool {
-    list.split(',')
-        .all(|ip| ip.trim().parse::<IpAddr>().is_ok())
-}
-
-/// The seed's example answers `+05:00` with `"time_zone": "+5:+00"`; imitate it.
-fn seed_style_time_zone(timezone: &str) -> String {
-    let (sign, unsigned) = match timezone.strip_prefix('-') {
-        Some(rest) => ('-', rest),
-        None => ('+', timezone.trim_start_matches('+')),
-    };
-    match unsigned.split_once(':') {
-        Some((hours, minutes)) => {
-            let hours: u8 = hours.parse().unwrap_or(0);
-            format!("{sign}{hours}:{sign}{minutes}")
-        }
-        None => timezone.to_string(),
-    }
 }
 
 #[cfg(test)]

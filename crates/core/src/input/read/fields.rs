@@ -1,0 +1,387 @@
+//! A record's fields: spans of the decoded file's text that every record shares, or a
+//! copy of their own once a field differs from the text; and [`SharedStr`], a piece of
+//! that text.
+
+use std::fmt;
+use std::sync::Arc;
+
+use smallvec::SmallVec;
+
+/// A record's fields, trimmed and unquoted. Most records hold no text of their own: their
+/// fields are spans of the decoded file's text, which every record shares (one reference
+/// count, no copy). A record whose fields differ from the text (a doubled quote inside
+/// quotes, an edited cell) holds its own copy, its fields back to back. Either way the
+/// spans are inline for up to [`INLINE_FIELDS`] fields. A million records are then no
+/// allocation at all (profiling the read path showed most of its time in the allocator;
+/// see BENCHMARKS.md).
+#[derive(Clone)]
+pub struct Fields {
+    pub(super) text: Arc<String>,
+    /// Where each field starts and ends in `text`.
+    pub(super) spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
+    /// Bit `i` set: field `i` was trimmed, it differs from the cell as written (spaces
+    /// around an unquoted value). Fields from the 64th on are not tracked.
+    pub(super) trimmed: u64,
+}
+
+/// How many fields a record holds without a second allocation.
+pub const INLINE_FIELDS: usize = 8;
+
+impl Default for Fields {
+    fn default() -> Fields {
+        Fields {
+            text: Arc::default(),
+            spans: SmallVec::new(),
+            trimmed: 0,
+        }
+    }
+}
+
+impl PartialEq for Fields {
+    fn eq(&self, other: &Fields) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Fields {}
+
+impl Fields {
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let (start, end) = *self.spans.get(i)?;
+        Some(&self.text[start as usize..end as usize])
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| &self[i])
+    }
+
+    /// Sets field `i` (adding empty fields up to it if the record is shorter). The record
+    /// then holds its own copy of its fields. The value set is as written: not trimmed.
+    pub fn set(&mut self, i: usize, value: &str) {
+        let mut fields: Vec<&str> = self.iter().collect();
+        if fields.len() <= i {
+            fields.resize(i + 1, "");
+        }
+        fields[i] = value;
+        let trimmed = self.trimmed & !1u64.checked_shl(i as u32).unwrap_or(0);
+        *self = fields.into_iter().collect();
+        self.trimmed = trimmed;
+    }
+
+    /// Whether field `i` was trimmed by the reader: the value differs from the cell as
+    /// written (an unquoted cell with spaces around it). A quoted cell is kept as written.
+    pub fn trimmed(&self, i: usize) -> bool {
+        i < 64 && self.trimmed & (1 << i) != 0 && i < self.len()
+    }
+}
+
+impl Fields {
+    /// `value` as a [`SharedStr`]: a span of this record's text when it is one (a field,
+    /// or a part of one), else a copy. An empty value is an empty span, wherever it
+    /// points: no allocation (a row without a user name, or without an address).
+    pub fn share(&self, value: &str) -> SharedStr {
+        if value.is_empty() {
+            return SharedStr {
+                text: Arc::clone(&self.text),
+                start: 0,
+                end: 0,
+            };
+        }
+        let base = self.text.as_ptr() as usize;
+        let at = value.as_ptr() as usize;
+        if at >= base && at + value.len() <= base + self.text.len() {
+            let start = at - base;
+            if let (Ok(start32), Ok(end)) =
+                (u32::try_from(start), u32::try_from(start + value.len()))
+            {
+                return SharedStr {
+                    text: Arc::clone(&self.text),
+                    start: start32,
+                    end,
+                };
+            }
+        }
+        SharedStr::from(value)
+    }
+}
+
+/// A piece of text that shares the decoded file's text with the records (see [`Fields`]):
+/// a reference count and a span, no copy of its own. Reads as a `&str`.
+#[derive(Clone)]
+pub struct SharedStr {
+    pub(super) text: Arc<String>,
+    pub(super) start: u32,
+    pub(super) end: u32,
+}
+
+impl SharedStr {
+    pub fn as_str(&self) -> &str {
+        &self.text[self.start as usize..self.end as usize]
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> SharedStr {
+        SharedStr::from("")
+    }
+}
+
+impl From<&str> for SharedStr {
+    /// A copy of `value`, in a text of its own.
+    fn from(value: &str) -> SharedStr {
+        SharedStr::from(value.to_owned())
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(value: String) -> SharedStr {
+        let end = u32::try_from(value.len()).expect("a value shorter than 4 GiB");
+        SharedStr {
+            text: Arc::new(value),
+            start: 0,
+            end,
+        }
+    }
+}
+
+impl std::ops::Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &SharedStr) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Collects one record's fields, reused from record to record: either as spans of the
+/// shared text (while every field is found in it) or, once one is not, as text of its
+/// own; [`FieldsBuilder::build`] makes the record.
+#[derive(Default)]
+pub(super) struct FieldsBuilder {
+    /// The fields so far as spans of the shared text, while `owned` is false.
+    spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
+    /// The fields so far back to back, once one of them is not a span of the text.
+    text: String,
+    ends: SmallVec<[u32; INLINE_FIELDS]>,
+    owned: bool,
+    /// Whether every field so far is empty.
+    empty: bool,
+    /// Which fields so far were trimmed (see [`Fields::trimmed`]).
+    trimmed: u64,
+}
+
+impl FieldsBuilder {
+    pub(super) fn clear(&mut self) {
+        self.spans.clear();
+        self.text.clear();
+        self.ends.clear();
+        self.owned = false;
+        self.empty = true;
+        self.trimmed = 0;
+    }
+
+    /// Marks the field just added as trimmed when `trimmed` (a value that differs from
+    /// the cell as written).
+    #[inline(always)]
+    pub(super) fn mark_trimmed(&mut self, trimmed: bool) {
+        let n = if self.owned {
+            self.ends.len()
+        } else {
+            self.spans.len()
+        };
+        if trimmed && (1..=64).contains(&n) {
+            self.trimmed |= 1 << (n - 1);
+        }
+    }
+
+    /// Adds a field found at `span` of the shared text `shared`.
+    #[inline(always)]
+    pub(super) fn push_span(&mut self, shared: &str, span: (u32, u32)) {
+        if self.owned {
+            self.push(&shared[span.0 as usize..span.1 as usize]);
+        } else {
+            self.empty &= span.0 == span.1;
+            self.spans.push(span);
+        }
+    }
+
+    /// Adds a field that is not a span of the shared text (`shared`, whose spans so far
+    /// are copied first).
+    pub(super) fn push_owned(&mut self, shared: &str, field: &str) {
+        if !self.owned {
+            self.owned = true;
+            for &(start, end) in &self.spans {
+                self.text.push_str(&shared[start as usize..end as usize]);
+                self.ends.push(self.text.len() as u32);
+            }
+        }
+        self.push(field);
+    }
+
+    pub(super) fn push(&mut self, field: &str) {
+        self.owned = true;
+        self.empty &= field.is_empty();
+        self.text.push_str(field);
+        self.ends.push(self.text.len() as u32);
+    }
+
+    pub(super) fn all_empty(&self) -> bool {
+        self.empty
+    }
+
+    /// The record: spans of `shared`, or a copy of its own text.
+    pub(super) fn build(&self, shared: &Arc<String>) -> Fields {
+        if !self.owned {
+            return Fields {
+                text: Arc::clone(shared),
+                spans: self.spans.clone(),
+                trimmed: self.trimmed,
+            };
+        }
+        let mut start = 0;
+        Fields {
+            text: Arc::new(self.text.clone()),
+            spans: self
+                .ends
+                .iter()
+                .map(|&end| (std::mem::replace(&mut start, end), end))
+                .collect(),
+            trimmed: self.trimmed,
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Fields {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        self.get(i).expect("field index in range")
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Fields {
+    fn from_iter<I: IntoIterator<Item = S>>(fields: I) -> Fields {
+        let mut builder = FieldsBuilder::default();
+        builder.clear();
+        builder.owned = true;
+        for f in fields {
+            builder.push(f.as_ref());
+        }
+        builder.build(&Arc::default())
+    }
+}
+
+impl fmt::Debug for Fields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Fields {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = &'a str;
+    type IntoIter = Box<dyn Iterator<Item = &'a str> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::read::read;
+
+    #[test]
+    fn a_shared_piece_of_a_field_points_into_the_text() {
+        let t = read(b"email,password\nann@x.y,p1\n").unwrap();
+        let fields = &t.records[0].fields;
+        let email = fields.share(&fields[0]);
+        assert_eq!(email, "ann@x.y");
+        assert!(Arc::ptr_eq(&email.text, &fields.text));
+        let domain = fields.share(fields[0].split_once('@').unwrap().1);
+        assert_eq!((domain.as_str(), domain.start), ("x.y", 19));
+        let other = fields.share("ann@x.y");
+        assert!(!Arc::ptr_eq(&other.text, &fields.text));
+        assert_eq!(other, email);
+        assert_eq!(SharedStr::default(), "");
+        // An empty value, from anywhere, is an empty span of the text: no copy.
+        let empty = fields.share("");
+        assert_eq!(empty, "");
+        assert!(Arc::ptr_eq(&empty.text, &fields.text));
+    }
+}

@@ -1,0 +1,118 @@
+//! What reading a file gives, whatever its format: the records with their line numbers,
+//! the header, the usual width, and the records that could not be read cleanly.
+
+use super::Fields;
+
+/// One non-blank record of the input, with the line it starts on (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub line: u64,
+    pub fields: Fields,
+}
+
+/// A parsed file: an optional header, then the data records in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub delimiter: u8,
+    pub header: Option<Vec<String>>,
+    pub records: Vec<Record>,
+    /// How many fields a record should have: the header's, or else the most common count.
+    /// A record with another count is ragged, and the plan marks it invalid.
+    pub width: usize,
+    /// Records that could not be read cleanly (a quote that swallowed the lines after
+    /// it), by record index, in order. The plan marks each one invalid with its message.
+    pub broken: Vec<Broken>,
+}
+
+/// A record whose text was not read cleanly: a quoted field that runs across lines that
+/// look like records of their own, across many lines, or to the end of the file. The
+/// lines it swallowed are not rows; [`super::ReadOptions::literal_quotes`] reads them as rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// Index into [`Table::records`].
+    pub record: usize,
+    /// The line the quote opens on.
+    pub line: u64,
+    /// The line the quoted field ends on (the last line of the file when it never closes).
+    pub last_line: u64,
+    /// Whether the quote never closes.
+    pub unclosed: bool,
+}
+
+impl Broken {
+    /// What the row and the summary say: "line 5001: a quote opens here and never closes…".
+    pub fn message(&self) -> String {
+        let swallowed = self.last_line - self.line;
+        let lines = if swallowed == 1 { "line" } else { "lines" };
+        if self.unclosed {
+            format!(
+                "line {}: a quote opens here and never closes, so the {swallowed} {lines} after it (to the end of the file) were read into this one row",
+                self.line
+            )
+        } else {
+            format!(
+                "line {}: a quote opens here and closes only on line {}, so the {swallowed} {lines} after it were read into this one row",
+                self.line, self.last_line
+            )
+        }
+    }
+}
+
+impl Table {
+    /// The problem that makes record `i` unreadable, if any.
+    pub fn broken_at(&self, i: usize) -> Option<&Broken> {
+        if self.broken.is_empty() {
+            return None;
+        }
+        self.broken
+            .binary_search_by_key(&i, |b| b.record)
+            .ok()
+            .map(|k| &self.broken[k])
+    }
+
+    /// The lines of records with more or fewer fields than [`Table::width`].
+    pub fn ragged_lines(&self) -> Vec<u64> {
+        self.records
+            .iter()
+            .filter(|r| self.width > 0 && r.fields.len() != self.width)
+            .map(|r| r.line)
+            .collect()
+    }
+
+    /// Every line the file could not be read cleanly at, in words, for the summary: the
+    /// quotes that swallowed lines, then the rows with a wrong number of fields.
+    pub fn reading_notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self.broken.iter().map(Broken::message).collect();
+        let ragged = self.ragged_lines();
+        if !ragged.is_empty() {
+            let shown: Vec<String> = ragged.iter().take(5).map(u64::to_string).collect();
+            let more = if ragged.len() > 5 {
+                format!(" and {} more", ragged.len() - 5)
+            } else {
+                String::new()
+            };
+            notes.push(format!(
+                "{} {} a wrong number of fields where {} {} expected: line{} {}{more}",
+                ragged.len(),
+                if ragged.len() == 1 {
+                    "row has"
+                } else {
+                    "rows have"
+                },
+                self.width,
+                if self.width == 1 { "is" } else { "are" },
+                if ragged.len() == 1 { "" } else { "s" },
+                shown.join(", ")
+            ));
+        }
+        notes
+    }
+
+    /// The name of column `i` for messages: its header, or "column N".
+    pub fn column_name(&self, i: usize) -> String {
+        match self.header.as_ref().and_then(|h| h.get(i)) {
+            Some(name) if !name.is_empty() => format!("column \"{name}\""),
+            _ => format!("column {}", i + 1),
+        }
+    }
+}
