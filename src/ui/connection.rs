@@ -133,20 +133,23 @@ fn credential_input(
     active: Signal<bool>,
     login_error: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let credential = field.credential;
-    let value = form.credential(credential);
-    let id = credential.id();
+    let id = field.control_id();
+    let key = field.id.clone();
+    let read_key = field.id;
     view! {
-        <label for=id>{field.label}</label>
+        <label for=id.clone()>{field.label}</label>
         <input
             id=id
-            type=if credential.secret() { "password" } else { "text" }
+            type=if field.secret { "password" } else { "text" }
             autocomplete="off"
             spellcheck="false"
-            prop:value=move || value.get()
+            prop:value=move || form.credentials.with(|typed| typed.get(&read_key).cloned().unwrap_or_default())
             disabled=move || active.get()
             on:input=move |ev| {
-                value.set(event_target_value(&ev));
+                let value = event_target_value(&ev);
+                form.credentials.update(|typed| {
+                    typed.insert(key.clone(), value);
+                });
                 login_error.set(None);
             }
         />

@@ -197,7 +197,6 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
     let s = state.sheet;
     let loaded = move || s.detected.get().is_some();
     let close_calls = close_calls(state);
-    let is_aurora = move || state.form.target.with(|k| k.has_account_defaults());
     let active = Signal::from(state.run.active);
     let mapping_locked = Signal::derive(move || active.get() || s.busy.get().is_some());
     let fields = Signal::derive(move || state.form.target.with(|k| k.fields()));
@@ -271,32 +270,6 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                     value=s.min_password
                     hint="no minimum"
                 />
-                <Show when=is_aurora>
-                    <NumberSetting
-                        locked=active
-                        changed=replan
-                        id="role-default"
-                        label="Default role"
-                        value=s.role_default
-                        hint="2 (user); 1 tenant admin, 3 customer"
-                    />
-                    <NumberSetting
-                        locked=active
-                        changed=replan
-                        id="quota-default"
-                        label="Default quota (MB)"
-                        value=s.quota_default
-                        hint="server default"
-                    />
-                    <NumberSetting
-                        locked=active
-                        changed=replan
-                        id="tenant-default"
-                        label="Default tenant ID"
-                        value=s.tenant_default
-                        hint="0"
-                    />
-                </Show>
             </div>
             <Show when=move || s.settings_error.get().is_some()>
                 <p class="error" role="alert">{move || s.settings_error.get()}</p>

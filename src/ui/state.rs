@@ -12,7 +12,7 @@ use roster_core::job::{Command, Job, JournalProblem};
 use roster_core::run::{Phase, Progress, StatusCounts};
 use roster_core::targets::check::CheckReport;
 use roster_core::targets::send::{Secrets, Target};
-use roster_core::targets::{Credential, Settings, TargetKind};
+use roster_core::targets::{credentials, Settings, TargetKind};
 
 use super::sheet::model::SheetState;
 
@@ -48,13 +48,9 @@ pub struct TargetForm {
     /// rules all follow its description (`roster_core::targets`).
     pub target: RwSignal<TargetKind>,
     pub server_url: RwSignal<String>,
-    pub login: RwSignal<String>,
-    /// Held in memory only, never written anywhere.
-    pub password: RwSignal<String>,
-    /// Held in memory only, never written anywhere.
-    pub api_key: RwSignal<String>,
-    /// Held in memory only, never written anywhere.
-    pub access_token: RwSignal<String>,
+    /// What was typed for each credential the target declares, by credential id. Held
+    /// in memory only, never written anywhere.
+    pub credentials: RwSignal<credentials::Typed>,
     /// The target's run settings (Mumara's default package, a realm), by setting id.
     pub settings: RwSignal<Settings>,
     /// "I understand the password is sent unencrypted", for an http:// non-loopback URL.
@@ -153,10 +149,9 @@ impl AppState {
             form: TargetForm {
                 target: RwSignal::new(TargetKind::default()),
                 server_url: RwSignal::new(String::new()),
-                login: RwSignal::new("superadmin".into()),
-                password: RwSignal::new(String::new()),
-                api_key: RwSignal::new(String::new()),
-                access_token: RwSignal::new(String::new()),
+                credentials: RwSignal::new(credentials::initial_form(
+                    &TargetKind::default().credentials(),
+                )),
                 settings: RwSignal::new(Settings::new()),
                 http_ack: RwSignal::new(false),
             },
@@ -201,23 +196,11 @@ impl TargetForm {
             .with_untracked(|settings| self.target.with_untracked(|k| k.build(&url, settings)))
     }
 
-    /// The signal that holds one credential of the form.
-    pub fn credential(&self, credential: Credential) -> RwSignal<String> {
-        match credential {
-            Credential::Login => self.login,
-            Credential::Password => self.password,
-            Credential::ApiKey => self.api_key,
-            Credential::AccessToken => self.access_token,
-        }
-    }
-
-    /// What the user typed to authenticate (trimmed, but for the password).
+    /// What the user typed to authenticate, for the credentials the target declares
+    /// (trimmed, but for a password).
     pub fn secrets(&self) -> Secrets {
-        Secrets {
-            login: self.login.get_untracked().trim().to_owned(),
-            password: self.password.get_untracked(),
-            api_key: self.api_key.get_untracked().trim().to_owned(),
-            access_token: self.access_token.get_untracked().trim().to_owned(),
-        }
+        let fields = self.target.with_untracked(|k| k.credentials());
+        self.credentials
+            .with_untracked(|typed| credentials::secrets(&fields, typed))
     }
 }

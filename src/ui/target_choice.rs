@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use roster_core::targets::profile::Profile;
-use roster_core::targets::{Settings, TargetKind};
+use roster_core::targets::{credentials, Settings, TargetKind};
 
 use super::sheet;
 use super::state::AppState;
@@ -81,18 +81,9 @@ pub fn choose(state: AppState, kind: TargetKind) {
     if old == kind {
         return;
     }
-    for field in old.credentials() {
-        let signal = state.form.credential(field.credential);
-        if !field.initial.is_empty() && signal.get_untracked() == field.initial {
-            signal.set(String::new());
-        }
-    }
-    for field in kind.credentials() {
-        let signal = state.form.credential(field.credential);
-        if signal.get_untracked().is_empty() && !field.initial.is_empty() {
-            signal.set(field.initial.clone());
-        }
-    }
+    state.form.credentials.update(|typed| {
+        credentials::switch(&old.credentials(), &kind.credentials(), typed);
+    });
     if old.default_rate()
         == state
             .tuning

@@ -146,7 +146,7 @@ fn roster_load(bytes: &[u8]) -> Stages {
     let t = Instant::now();
     let mapping = Mapping::auto(&table);
     let rules = Rules {
-        strict_email: true,
+        email_rule: Some(roster_core::targets::aurora::PUBLIC_ID_RULE),
         ..Rules::new(vec![Field::Email, Field::Password])
     };
     let mut sheet = Sheet::new(table, mapping, rules);

@@ -192,16 +192,12 @@ fn kinds() -> Vec<(TargetKind, Settings)> {
 /// The credentials to try: a login and password, and a pasted token or key.
 fn secret_sets() -> [Secrets; 2] {
     [
-        Secrets {
-            login: "admin".into(),
-            password: "pw".into(),
-            ..Secrets::default()
-        },
-        Secrets {
-            api_key: "key".into(),
-            access_token: "token".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "pw"),
+        Secrets::new()
+            .with("api_key", "key")
+            .with("access_token", "token"),
     ]
 }
 
@@ -335,7 +331,7 @@ proptest! {
 
     #[test]
     fn check_reads_any_answers_page_by_page(answers in exchanges(), login_ok in any::<bool>()) {
-        let secrets = Secrets { login: "superadmin".into(), password: "12345".into(), ..Secrets::default() };
+        let secrets = Secrets::new().with_shown("login", "superadmin").with("password", "12345");
         let mut check = AuroraCheck::new(Aurora::new("http://sandbox/"), secrets);
         let mut answers = answers.into_iter();
         if login_ok && check.next().is_some() {

@@ -182,12 +182,9 @@ impl FakeAurora {
 }
 
 fn secrets(password: &str) -> Secrets {
-    Secrets {
-        login: "superadmin".into(),
-        password: password.into(),
-        api_key: String::new(),
-        ..Secrets::default()
-    }
+    Secrets::new()
+        .with_shown("login", "superadmin")
+        .with("password", password)
 }
 
 fn start(file: &str, password: &str, config: RunConfig) -> Run {

@@ -294,10 +294,7 @@ fn start_file(text: &str, key: &str, package: u64, config: RunConfig) -> Run {
     let users = users_of(table.clone(), Mapping::auto(&table), rules);
     Run::new(
         Box::new(target),
-        Secrets {
-            api_key: key.into(),
-            ..Default::default()
-        },
+        Secrets::new().with("api_key", key),
         &planned,
         users,
         config,

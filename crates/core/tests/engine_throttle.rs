@@ -53,10 +53,7 @@ fn graph_run(n: usize) -> Run {
     );
     Run::new(
         Box::new(target),
-        Secrets {
-            access_token: "tok".into(),
-            ..Secrets::default()
-        },
+        Secrets::new().with("access_token", "tok"),
         &plan,
         move |i| users.get(i).cloned(),
         RunConfig::default(),

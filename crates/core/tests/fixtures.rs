@@ -6,7 +6,7 @@ use roster_core::input::map::UserRow;
 use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{plan_with, user_at, Sheet};
 use roster_core::input::read::{read_with, ReadError, ReadOptions, Table};
-use roster_core::input::validate::{validate_with, Defaults, Rules};
+use roster_core::input::validate::{validate_with, Rules};
 use roster_core::targets::{Settings, TargetKind};
 
 fn bytes(name: &str) -> Vec<u8> {
@@ -25,7 +25,7 @@ fn column(t: &Table, i: usize) -> Vec<&str> {
 
 fn aurora() -> Rules {
     Rules {
-        strict_email: true,
+        email_rule: Some(roster_core::targets::aurora::PUBLIC_ID_RULE),
         ..Rules::new(vec![Field::Email, Field::Password])
     }
 }
@@ -72,11 +72,11 @@ fn typed_rows_built_from_the_table_are_the_rows_validation_gives() {
             let mapping = Mapping::auto_for(&table, &kind.fields());
             let plain = kind.rules(&settings);
             let defaults = Rules {
-                defaults: Defaults {
-                    role: Some(2),
-                    quota_mb: Some(100),
-                    tenant_id: Some(7),
-                },
+                defaults: vec![
+                    (Field::Role, "2".into()),
+                    (Field::QuotaMb, "100".into()),
+                    (Field::TenantId, "7".into()),
+                ],
                 ..plain.clone()
             };
             for rules in [plain, defaults] {

@@ -242,11 +242,9 @@ fn synapse_run(text: &str, concurrency: usize) -> (Run, usize) {
     let target = ProfileTarget::new(preset("synapse"), "http://syn", &BTreeMap::new());
     let run = Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "pw"),
         &plan,
         users_of(t, m, rules),
         RunConfig {

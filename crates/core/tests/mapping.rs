@@ -23,7 +23,7 @@ fn load(text: &str, header: bool) -> Table {
 
 fn emails(t: &Table, m: &Mapping) -> Vec<String> {
     let rules = Rules {
-        strict_email: true,
+        email_rule: Some(roster_core::targets::aurora::PUBLIC_ID_RULE),
         ..Rules::new(vec![Email, Password])
     };
     plan_with(t, m, &rules)

@@ -185,11 +185,9 @@ fn synapse_logs_in_with_a_password_and_probes_then_puts() {
         " https://matrix.example.org/ ",
         &settings(&[]),
     );
-    let secrets = Secrets {
-        login: "admin".into(),
-        password: "s3cret\"}".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "s3cret\"}");
     let LoginStep::Request(login) = t.login(&secrets) else {
         panic!("a login request")
     };
@@ -241,10 +239,7 @@ fn synapse_logs_in_with_a_password_and_probes_then_puts() {
 
 #[test]
 fn synapse_with_a_pasted_token_asks_whoami_or_is_ready_when_the_server_name_is_given() {
-    let secrets = Secrets {
-        access_token: " syt_pasted ".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new().with("access_token", " syt_pasted ");
     let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
     let LoginStep::Request(whoami) = t.login(&secrets) else {
         panic!("whoami")
@@ -299,11 +294,11 @@ fn keycloak_gets_a_token_by_password_grant_and_posts_to_the_realm() {
         "https://kc.example.com/",
         &settings(&[("realm", "staff")]),
     );
-    let LoginStep::Request(login) = t.login(&Secrets {
-        login: "admin".into(),
-        password: "a&b=c".into(),
-        ..Secrets::default()
-    }) else {
+    let LoginStep::Request(login) = t.login(
+        &Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "a&b=c"),
+    ) else {
         panic!()
     };
     assert_eq!(login.method, Method::Post);
@@ -361,10 +356,7 @@ fn keycloak_gets_a_token_by_password_grant_and_posts_to_the_realm() {
 
 #[test]
 fn graph_and_gitlab_send_the_pasted_token_on_every_create() {
-    let secrets = Secrets {
-        access_token: "tok".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new().with("access_token", "tok");
     let g = ProfileTarget::new(
         preset("graph"),
         "https://graph.microsoft.com",
@@ -462,11 +454,11 @@ fn a_cell_cannot_change_the_requests_shape_or_path() {
         "https://kc",
         &settings(&[("realm", "../x?y")]),
     );
-    let LoginStep::Request(login) = k.login(&Secrets {
-        login: "a&grant_type=client_credentials".into(),
-        password: "p".into(),
-        ..Secrets::default()
-    }) else {
+    let LoginStep::Request(login) = k.login(
+        &Secrets::new()
+            .with_shown("login", "a&grant_type=client_credentials")
+            .with("password", "p"),
+    ) else {
         panic!()
     };
     let encoded = login.body.encode();
@@ -489,11 +481,11 @@ fn created(o: Outcome) -> Option<String> {
 fn synapse_answers() {
     let t = ProfileTarget::new(preset("synapse"), "https://m.example", &settings(&[]));
     // Password login: 401 on a create logs in again.
-    let _ = t.login(&Secrets {
-        login: "a".into(),
-        password: "b".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(
+        &Secrets::new()
+            .with_shown("login", "a")
+            .with("password", "b"),
+    );
     assert_eq!(
         created(t.read_create(&answer(
             201,
@@ -635,10 +627,7 @@ fn synapse_answers() {
     ));
 
     // With a pasted token, a refused session cannot be renewed: it stops.
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert!(matches!(
         t.read_create(&answer(
             401,
@@ -658,11 +647,11 @@ fn keycloak_answers() {
         "https://kc",
         &settings(&[("realm", "r")]),
     );
-    let _ = t.login(&Secrets {
-        login: "a".into(),
-        password: "b".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(
+        &Secrets::new()
+            .with_shown("login", "a")
+            .with("password", "b"),
+    );
     let ok = HttpResponse::new(201, "").with_header(
         "Location",
         "https://kc/admin/realms/r/users/6f0e2b1c-88aa-4d1e-9f3a-0c5d1e2f3a4b",
@@ -737,10 +726,7 @@ fn graph_answers() {
         "https://graph.microsoft.com",
         &settings(&[]),
     );
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert_eq!(
         created(t.read_create(&answer(201, r#"{"@odata.context":"x","id":"87d349ed-44d7-43e1-9a83-5f2406dee5bd","userPrincipalName":"a@contoso.com"}"#))),
         Some("87d349ed-44d7-43e1-9a83-5f2406dee5bd".into())
@@ -790,10 +776,7 @@ fn graph_answers() {
 #[test]
 fn gitlab_answers() {
     let t = ProfileTarget::new(preset("gitlab"), "https://gl", &settings(&[]));
-    let _ = t.login(&Secrets {
-        access_token: "x".into(),
-        ..Secrets::default()
-    });
+    let _ = t.login(&Secrets::new().with("access_token", "x"));
     assert_eq!(
         created(t.read_create(&answer(
             201,
@@ -1014,11 +997,9 @@ fn synapse_run((plan, users): &Plan) -> Run {
     let target = ProfileTarget::new(preset("synapse"), "http://syn/", &settings(&[]));
     Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "admin-pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin-pw"),
         plan,
         source(users),
         RunConfig::default(),
@@ -1135,11 +1116,9 @@ fn a_run_that_ends_unknown_is_settled_by_probes() {
     };
     let mut run = Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "admin-pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin-pw"),
         &plan,
         source(&users),
         config,
@@ -1215,11 +1194,9 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
     );
     let mut run = Run::new(
         Box::new(target),
-        Secrets {
-            login: "admin".into(),
-            password: "pw".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "pw"),
         &plan,
         source(&users),
         RunConfig {
@@ -1251,22 +1228,32 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
 fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     use roster_core::input::map::Field;
     use roster_core::input::validate::UsernameRule;
-    use roster_core::targets::Credential;
+    use roster_core::targets::profile::CredentialId;
     let s = preset("synapse");
-    let labels: Vec<(Credential, &str)> = s
+    let labels: Vec<(&str, &str, bool)> = s
         .credentials
         .iter()
-        .map(|c| (c.id.credential(), c.label.as_str()))
+        .map(|c| (c.id.as_str(), c.label.as_str(), c.secret))
         .collect();
     assert_eq!(
         labels,
         [
-            (Credential::Login, "Login"),
-            (Credential::Password, "Password"),
-            (Credential::AccessToken, "Access token")
+            ("login", "Login", false),
+            ("password", "Password", true),
+            ("access_token", "Access token", true)
         ]
     );
-    assert_eq!(s.credential_fields().len(), 3);
+    // The page's controls keep their ids; the password alone is kept as typed.
+    let fields = s.credential_fields();
+    let ids: Vec<(String, bool)> = fields.iter().map(|f| (f.control_id(), f.exact)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("login".to_owned(), false),
+            ("password".to_owned(), true),
+            ("access-token".to_owned(), false)
+        ]
+    );
     assert_eq!(s.setting_fields()[0].label, "Server name");
     assert_eq!(
         s.username_rule(),
@@ -1287,10 +1274,10 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
         s.alternatives(),
         [
             vec![
-                roster_core::targets::profile::CredentialId::Login,
-                roster_core::targets::profile::CredentialId::Password
+                CredentialId("login".into()),
+                CredentialId("password".into())
             ],
-            vec![roster_core::targets::profile::CredentialId::AccessToken]
+            vec![CredentialId("access_token".into())]
         ]
     );
     let d = s.diagnosis_request(" https://m.example/ ", &settings(&[]));
@@ -1361,11 +1348,9 @@ fn the_dry_run_shows_the_probe_before_the_put_and_masks_every_secret() {
         "https://m.example",
         &settings(&[("server_name", "m.example")]),
     );
-    let secrets = Secrets {
-        login: "admin".into(),
-        password: "admin-secret".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "admin-secret");
     let out = preview(&target, &secrets, &plan, source(&users), 5);
     assert_eq!(out.len(), 3, "{out:#?}");
     assert!(out[0].starts_with(
@@ -1589,5 +1574,215 @@ fn the_template_says_who_requires_each_column() {
             .ends_with("(required by the Microsoft Graph (Entra ID) API)"),
         "{}",
         graph.template_note(Field::Password)
+    );
+}
+
+// ------------------------------------------------------- credentials as data
+
+/// A profile whose API wants a credential of its own: a tenant secret in a header of
+/// every create, besides the token.
+fn tenant_profile() -> Profile {
+    let json = json!({
+        "schema": 1,
+        "id": "tenanted",
+        "name": "Tenanted API",
+        "about": "A test API that wants a tenant secret on every create.",
+        "permission": "Admin.",
+        "credentials": [
+            {"id": "access_token", "label": "Access token", "secret": true},
+            {"id": "tenant_secret", "label": "Tenant secret", "secret": true}
+        ],
+        "fields": [
+            {"field": "email", "required": true, "check": "email"},
+            {"field": "password", "required": true, "check": "password"}
+        ],
+        "auth": {"header": "Authorization", "value": "Bearer {token}"},
+        "create": {
+            "method": "POST",
+            "path": "/users",
+            "headers": {"X-Tenant-Secret": "{credentials.tenant_secret}"},
+            "json": {"email": "{user.email}", "password": "{user.password}"}
+        },
+        "answers": [{"status": 201, "json": {"pointer": "/id"}, "then": "created"}],
+        "id_at": {"pointer": "/id"}
+    });
+    Profile::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+const TENANT_SECRET: &str = "ts-very-private-42";
+
+#[test]
+fn a_profile_declares_a_credential_of_its_own_and_sends_it_where_it_says() {
+    use roster_core::report::csv_report;
+    use roster_core::targets::preview::{preview, MASK};
+    use roster_core::targets::TargetKind;
+    let kind = TargetKind::from_profile(tenant_profile());
+    let fields = kind.credentials();
+    let own = fields.iter().find(|f| f.id == "tenant_secret").unwrap();
+    assert_eq!(own.label, "Tenant secret");
+    assert!(own.secret && !own.exact);
+    assert_eq!(own.control_id(), "credential-tenant-secret");
+    // Both are needed: without a login, every credential is.
+    let token_only = Secrets::new().with("access_token", "tok");
+    assert_eq!(
+        kind.missing_credentials(&token_only).unwrap(),
+        "Enter the Access token and Tenant secret."
+    );
+    let secrets = Secrets::new()
+        .with("access_token", "tok")
+        .with("tenant_secret", format!(" {TENANT_SECRET} "));
+    assert_eq!(kind.missing_credentials(&secrets), None);
+
+    let target = kind.build("https://api.example", &settings(&[])).unwrap();
+    let LoginStep::Ready(session) = target.login(&secrets) else {
+        panic!("no login request: the token is pasted")
+    };
+    let create = target.create(&session, &row("ann@x.org", "pw-ann", None, None));
+    // Trimmed like any pasted key, and in the header the profile names.
+    assert_eq!(header(&create, "X-Tenant-Secret"), Some(TENANT_SECRET));
+    assert_eq!(header(&create, "Authorization"), Some("Bearer tok"));
+    assert!(!create.url.contains(TENANT_SECRET));
+    for debug in [
+        format!("{secrets:?}"),
+        format!("{session:?}"),
+        format!("{target:?}", target = kind),
+    ] {
+        assert!(!debug.contains(TENANT_SECRET), "{debug}");
+    }
+
+    // A Dry run masks it.
+    let (plan, users) = planned(&[("ann@x.org", "ann"), ("bob@x.org", "bob")]);
+    let dry = kind.build("https://api.example", &settings(&[])).unwrap();
+    let shown = preview(&*dry, &secrets, &plan, source(&users), 5).join("\n");
+    assert!(
+        shown.contains(&format!("X-Tenant-Secret: {MASK}")),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(TENANT_SECRET) && !shown.contains("tok\n"),
+        "{shown}"
+    );
+
+    // A run sends it on every create, and its report never holds it.
+    let target = kind.build("https://api.example", &settings(&[])).unwrap();
+    let mut run = Run::new(
+        target,
+        secrets.clone(),
+        &plan,
+        source(&users),
+        RunConfig::default(),
+        0,
+    );
+    let mut seen = Vec::new();
+    let mut now = 0;
+    while !run.is_over() && now < 100_000 {
+        let Some(command) = run.next_command(now) else {
+            now = run.next_wake(now).unwrap_or(now + 10).max(now + 1);
+            continue;
+        };
+        now += 5;
+        match command {
+            Command::Create { row, request } => {
+                seen.push(header(&request, "X-Tenant-Secret").map(str::to_owned));
+                let answer = answer(201, &format!(r#"{{"id":"u{row}"}}"#));
+                run.on_create(row, &answer, now);
+            }
+            other => panic!("only creates: {other:?}"),
+        }
+    }
+    assert_eq!(run.phase(), &Phase::Finished);
+    assert_eq!(seen, vec![Some(TENANT_SECRET.to_owned()); 2]);
+    let report = csv_report(&plan, run.rows());
+    assert!(report.contains("created"), "{report}");
+    assert!(!report.contains(TENANT_SECRET), "{report}");
+    assert!(!format!("{:?}", run.rows()).contains(TENANT_SECRET));
+}
+
+#[test]
+fn a_custom_credential_with_an_unsendable_character_is_refused_by_its_label() {
+    use roster_core::targets::{unsendable, TargetKind};
+    let kind = TargetKind::from_profile(tenant_profile());
+    let with = |value: &str| {
+        Secrets::new()
+            .with("access_token", "tok")
+            .with("tenant_secret", value)
+    };
+    let none = settings(&[]);
+    assert_eq!(unsendable(&*kind, "https://h", &none, &with("plain")), None);
+    let invisible = unsendable(&*kind, "https://h", &none, &with("ts\u{200B}x")).unwrap();
+    assert!(
+        invisible.contains("Tenant secret") && invisible.contains("U+200B"),
+        "{invisible}"
+    );
+    let curly = unsendable(&*kind, "https://h", &none, &with("ts\u{2019}x")).unwrap();
+    assert!(
+        curly.contains("Tenant secret") && curly.contains("X-Tenant-Secret"),
+        "{curly}"
+    );
+    assert!(
+        !invisible.contains("ts\u{200B}x"),
+        "never the value: {invisible}"
+    );
+    assert!(!curly.contains("ts\u{2019}x"), "never the value: {curly}");
+}
+
+#[test]
+fn a_profile_without_a_login_takes_its_own_secret_credential_as_the_token() {
+    let text = with(
+        &tenant_profile().to_pretty_json(),
+        r#"{
+      "id": "access_token",
+      "label": "Access token",
+      "secret": true
+    },
+    "#,
+        "",
+    );
+    let profile = Profile::from_json(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    assert_eq!(profile.credentials.len(), 1);
+    let target = ProfileTarget::new(Arc::new(profile), "https://h", &settings(&[]));
+    let LoginStep::Ready(session) = target.login(&Secrets::new().with("tenant_secret", "s3"))
+    else {
+        panic!("no login")
+    };
+    let create = target.create(&session, &row("a@x.org", "pw", None, None));
+    assert_eq!(header(&create, "Authorization"), Some("Bearer s3"));
+}
+
+#[test]
+fn credential_ids_are_checked() {
+    let base = tenant_profile().to_pretty_json();
+    for (old, new, why) in [
+        (
+            "\"tenant_secret\",\n",
+            "\"Tenant Secret\",\n",
+            "is not a credential id",
+        ),
+        (
+            "\"tenant_secret\",\n",
+            "\"access_token\",\n",
+            "is declared twice",
+        ),
+        (
+            "{credentials.tenant_secret}",
+            "{credentials.tenant_key}",
+            "the profile has no credential `tenant_key`",
+        ),
+    ] {
+        let text = with(&base, old, new);
+        assert_ne!(text, base, "{old}");
+        let err = Profile::from_json(&text).unwrap_err();
+        assert!(format!("{err:?}").contains(why), "{why}: {err:?}");
+    }
+    // A credential never goes into a URL.
+    let text = with(
+        &base,
+        "\"/users\"",
+        "\"/users/{credentials.tenant_secret}\"",
+    );
+    let err = Profile::from_json(&text).unwrap_err();
+    assert!(
+        format!("{err:?}").contains("would put a secret into the URL"),
+        "{err:?}"
     );
 }

@@ -138,11 +138,9 @@ fn config() -> RunConfig {
 }
 
 fn new_run(plan: &Planned, now: u64) -> Run {
-    let secrets = Secrets {
-        login: "superadmin".into(),
-        password: "12345".into(),
-        ..Secrets::default()
-    };
+    let secrets = Secrets::new()
+        .with_shown("login", "superadmin")
+        .with("password", "12345");
     Run::new(
         Box::new(Aurora::new("http://sandbox/")),
         secrets,
@@ -201,11 +199,9 @@ fn a_queued_row_whose_values_cannot_be_had_ends_invalid_never_sent() {
     // cannot change during a run).
     let mut run = Run::new(
         Box::new(Aurora::new("http://sandbox/")),
-        Secrets {
-            login: "superadmin".into(),
-            password: "12345".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "12345"),
         &plan,
         move |i| if i % 2 == 1 { None } else { users(i) },
         config(),

@@ -58,11 +58,9 @@ fn run(rows: usize) -> Run {
     };
     Run::new(
         Box::new(Aurora::new("http://sandbox/")),
-        Secrets {
-            login: "superadmin".into(),
-            password: "12345".into(),
-            ..Secrets::default()
-        },
+        Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "12345"),
         &planned,
         users_of(table.clone(), Mapping::auto(&table), rules),
         RunConfig::default(),

@@ -13,7 +13,6 @@ use roster_core::job::Command;
 use roster_core::run::retry::repeat_counts;
 use roster_core::run::tabs::{on_start, StartChoice};
 use roster_core::targets::diagnose::is_plain_http;
-use roster_core::targets::Credential;
 
 use crate::ui::focus::{
     self, CANCEL, CONFIRM_NO, CONFIRM_YES, PAUSE, REPORT, RESUME, RETRY, START,
@@ -72,14 +71,7 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if is_plain_http(url) && !state.form.http_ack.get() {
         return Some("The Server URL is http:// to another computer: tick \"I understand the password is sent unencrypted\", or use https://.".into());
     }
-    for c in [
-        Credential::Login,
-        Credential::Password,
-        Credential::ApiKey,
-        Credential::AccessToken,
-    ] {
-        state.form.credential(c).track();
-    }
+    state.form.credentials.track();
     let secrets = state.form.secrets();
     if let Some(missing) = state.form.target.with(|k| k.missing_credentials(&secrets)) {
         return Some(missing);

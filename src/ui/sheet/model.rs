@@ -131,9 +131,6 @@ pub struct SheetState {
     /// True while a file is read: a replan then waits for the read, which plans at its end.
     pub(crate) reading: StoredValue<bool>,
     pub tally: RwSignal<Tally>,
-    pub role_default: RwSignal<String>,
-    pub quota_default: RwSignal<String>,
-    pub tenant_default: RwSignal<String>,
     pub min_password: RwSignal<String>,
     /// The admin accepts addresses whose domain has no dot (intranet names).
     pub accept_dotless: RwSignal<bool>,
@@ -186,9 +183,6 @@ impl SheetState {
             job: StoredValue::new(0),
             reading: StoredValue::new(false),
             tally: RwSignal::new(Tally::default()),
-            role_default: RwSignal::new(String::new()),
-            quota_default: RwSignal::new(String::new()),
-            tenant_default: RwSignal::new(String::new()),
             min_password: RwSignal::new(String::new()),
             accept_dotless: RwSignal::new(false),
             settings_error: RwSignal::new(None),

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use roster_core::input::map::Mapping;
 use roster_core::input::plan::{PlannedRow, Tally};
 use roster_core::input::reading::Planning;
-use roster_core::input::validate::{Defaults, Rules};
+use roster_core::input::validate::Rules;
 use roster_core::run::StatusCounts;
 use roster_core::Status;
 
@@ -18,65 +18,26 @@ use super::window::*;
 use crate::glue::file::{yield_now, Budget};
 use crate::ui::state::{AppState, RunView};
 
-/// The rules for the chosen target and the page's settings. A setting that is not a
-/// number is reported and left out.
+/// The rules for the chosen target (with its settings: a default some rows rely on) and
+/// the page's own checks. A minimum that is not a number is reported and left out.
 pub(crate) fn rules(state: AppState) -> Rules {
     let s = state.sheet;
     let kind = state.form.target.get_untracked();
-    // A bad setting is reported at Start; plan as if it were absent.
+    // A bad setting is reported at Start (the target refuses it by its label); the
+    // target plans as if it were absent.
     let target_rules = state
         .form
         .settings
         .with_untracked(|settings| kind.rules(settings));
-    let mut errors = Vec::new();
-    let mut number = |label: &str, raw: String, min: u64, max: u64| -> Option<u64> {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return None;
-        }
-        match raw.parse::<u64>() {
-            Ok(v) if (min..=max).contains(&v) => Some(v),
-            _ => {
-                errors.push(format!(
-                    "{label} must be a whole number from {min} to {max}."
-                ));
-                None
-            }
-        }
-    };
-    let aurora = kind.has_account_defaults();
-    let role = number("Default role", s.role_default.get_untracked(), 1, 3);
-    let quota = number(
-        "Default quota (MB)",
-        s.quota_default.get_untracked(),
-        0,
-        roster_core::input::validate::MAX_QUOTA_MB,
-    );
-    let tenant = number(
-        "Default tenant ID",
-        s.tenant_default.get_untracked(),
-        0,
-        u64::MAX,
-    );
-    let min = number(
+    let min = roster_core::targets::whole_number(
         "Minimum password length",
-        s.min_password.get_untracked(),
+        &s.min_password.get_untracked(),
         0,
         256,
     );
-    s.settings_error
-        .set((!errors.is_empty()).then(|| errors.join(" ")));
+    s.settings_error.set(min.as_ref().err().cloned());
     Rules {
-        min_password_len: min.unwrap_or(0) as usize,
-        defaults: if aurora {
-            Defaults {
-                role: role.map(|r| r as u8),
-                quota_mb: quota,
-                tenant_id: tenant,
-            }
-        } else {
-            Defaults::default()
-        },
+        min_password_len: min.ok().flatten().unwrap_or(0) as usize,
         flag_dotless_domains: !s.accept_dotless.get_untracked(),
         ..target_rules
     }

@@ -113,6 +113,56 @@ test.describe('profiles of ones own', () => {
     await expect(c.target.locator('option', { hasText: 'GitLab (staff)' })).toHaveCount(0);
   });
 
+  test('a profile asking for a credential of its own shows it, masked, and sends it where it says', async ({ page, sandbox }) => {
+    await openApp(page);
+    const preset = await downloadPreset(page, 'GitLab');
+    // The same API, with the token as a credential the profile names itself.
+    const mine = {
+      ...preset,
+      id: 'gitlab-pat',
+      name: 'GitLab (own credential)',
+      credentials: [{ id: 'gitlab_pat', label: 'GitLab PAT', secret: true }],
+      auth: { header: 'PRIVATE-TOKEN', value: '{credentials.gitlab_pat}' },
+    };
+    await loadProfile(page, writeFixture('gitlab-pat.json', JSON.stringify(mine, null, 2)));
+    const c = controls(page);
+    await expect(c.target.locator('option:checked')).toHaveText('GitLab (own credential)');
+    const pat = page.getByLabel('GitLab PAT', { exact: true });
+    await expect(pat).toBeVisible();
+    await expect(pat).toHaveAttribute('type', 'password');
+    await expect(page.getByLabel('Access token', { exact: true })).toHaveCount(0);
+
+    const rows = ['qa', 'qb'].map((u) => ({
+      username: u,
+      email: `${u}@example.com`,
+      password: `Pw-${u}-long-enough`,
+      name: `Own ${u.toUpperCase()}`,
+    }));
+    const csv = ['username,email,password,name', ...rows.map((r) => `${r.username},${r.email},${r.password},${r.name}`)].join('\n') + '\n';
+    await loadFile(page, writeFixture('gitlab-pat.csv', csv));
+    await waitForFileRead(page);
+    await page.getByLabel('Server URL').fill(sandbox.apiUrl);
+    // Start says what is missing, by the profile's label.
+    await expect(c.start).toBeDisabled();
+    await expect(c.start).toHaveAccessibleDescription('Enter the GitLab PAT.');
+    await pat.fill(GITLAB_TOKEN);
+    await pat.press('Tab');
+    await clickStart(page);
+    await waitForRunEnd(page, { overallMs: 60_000, what: 'the run with a profile of its own credential' });
+    const report = await downloadReport(page);
+    expect(report.map((r) => r.status)).toEqual(['created', 'created']);
+    expect(JSON.stringify(report)).not.toContain(GITLAB_TOKEN);
+    // The sandbox's GitLab creates a user only for its admin token in PRIVATE-TOKEN (or a
+    // Bearer): the users are there, so it got the credential where the profile put it.
+    const state = (await sandboxState()) as unknown as { gitlab: { users: GitlabUser[] } };
+    for (const r of rows) {
+      expect(state.gitlab.users.find((x) => x.username === r.username), r.username).toBeTruthy();
+    }
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(stored).toContain('gitlab_pat');
+    expect(stored).not.toContain(GITLAB_TOKEN);
+  });
+
   test('a broken profile is refused by line and key; a shipped id is refused', async ({ page }) => {
     await openApp(page);
     const preset = await downloadPreset(page, 'Keycloak');

@@ -142,7 +142,7 @@ mod tests {
             t,
             m,
             Rules {
-                strict_email: true,
+                email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
                 ..Rules::new(vec![Field::Email, Field::Password])
             },
         )

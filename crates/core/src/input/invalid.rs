@@ -110,7 +110,7 @@ mod tests {
         let t = read(text.as_bytes()).unwrap();
         let m = Mapping::auto(&t);
         let rules = Rules {
-            strict_email: true,
+            email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
             ..Rules::new(vec![Field::Email, Field::Password])
         };
         let rows = plan_with(&t, &m, &rules);

@@ -825,7 +825,7 @@ mod tests {
 
     fn aurora() -> Rules {
         Rules {
-            strict_email: true,
+            email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
             ..Rules::new(vec![Field::Email, Field::Password])
         }
     }
@@ -1089,7 +1089,7 @@ mod tests {
             let t = read(text.as_bytes()).unwrap();
             let m = Mapping::auto_for(&t, &Field::ALL);
             let rules = Rules {
-                strict_email,
+                email_rule: strict_email.then_some(crate::targets::aurora::PUBLIC_ID_RULE),
                 min_password_len,
                 username: match username {
                     0 => UsernameRule::Ignored,
@@ -1098,10 +1098,10 @@ mod tests {
                     3 => UsernameRule::Localpart { from_address: false },
                     _ => UsernameRule::Localpart { from_address: true },
                 },
-                defaults: crate::input::validate::Defaults {
-                    role: role_default,
-                    ..Default::default()
-                },
+                defaults: role_default
+                    .map(|r| (Field::Role, r.to_string()))
+                    .into_iter()
+                    .collect(),
                 ..Rules::new(vec![Field::Email, Field::Password])
             };
             let mut sheet = Sheet::new(t.clone(), m.clone(), rules.clone());

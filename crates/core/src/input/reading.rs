@@ -425,7 +425,7 @@ mod tests {
 
     fn aurora() -> Rules {
         Rules {
-            strict_email: true,
+            email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
             ..Rules::new(vec![Field::Email, Field::Password])
         }
     }

@@ -35,12 +35,23 @@ pub(crate) fn problem(field: Field, message: impl Into<String>) -> Problem {
     }
 }
 
-/// Values for fields no column provides (or whose cell is empty), per run.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Defaults {
-    pub role: Option<u8>,
-    pub quota_mb: Option<u64>,
-    pub tenant_id: Option<u64>,
+/// A target's own rule for addresses, on top of the common checks (see
+/// [`crate::targets::Kind::rules`]): why an address is refused, `None` when it is not.
+#[derive(Clone, Copy)]
+pub struct EmailRule(pub fn(&str) -> Option<String>);
+
+impl PartialEq for EmailRule {
+    fn eq(&self, other: &EmailRule) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for EmailRule {}
+
+impl std::fmt::Debug for EmailRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailRule(..)")
+    }
 }
 
 /// What a row must satisfy for the chosen target.
@@ -48,8 +59,8 @@ pub struct Defaults {
 pub struct Rules {
     /// Fields every row must give (see [`crate::targets::send::Target::required`]); e-mail always.
     pub required: Vec<Field>,
-    /// Aurora's own rule for a PublicId: only `a-z A-Z 0-9 . _ - + @`, exactly one `@`.
-    pub strict_email: bool,
+    /// The target's own rule for addresses, when it has one.
+    pub email_rule: Option<EmailRule>,
     /// A password shorter than this (in characters) is refused; 0 for no minimum.
     pub min_password_len: usize,
     /// Whether two rows with the same address (ignoring case) are both invalid.
@@ -65,7 +76,9 @@ pub struct Rules {
     pub username: UsernameRule,
     /// A target's own checks of field values (a profile's `check` and `max_len`).
     pub checks: Vec<FieldCheck>,
-    pub defaults: Defaults,
+    /// What an empty cell of a field is read as (a target's setting, such as a default
+    /// role): the text is checked like the cell's own.
+    pub defaults: Vec<(Field, String)>,
     /// The Matrix server the accounts are created on, when the admin has said it (the
     /// Synapse preset's Server name): a user name written as a full `@user:server` ID is
     /// checked against it. `None` when unknown.
@@ -152,14 +165,14 @@ impl Rules {
     pub fn new(required: Vec<Field>) -> Rules {
         Rules {
             required,
-            strict_email: false,
+            email_rule: None,
             min_password_len: 0,
             unique_emails: true,
             unique_usernames: false,
             flag_dotless_domains: true,
             username: UsernameRule::Ignored,
             checks: Vec::new(),
-            defaults: Defaults::default(),
+            defaults: Vec::new(),
             home_server: None,
         }
     }
@@ -393,29 +406,6 @@ fn is_dotless(domain: &str) -> bool {
 /// What a row with a dotless domain says, naming the page's control that accepts it.
 pub const ACCEPT_DOTLESS: &str = "Accept domains without a dot";
 
-/// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
-pub fn aurora_email_problem(email: &str) -> Option<String> {
-    let allowed =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'@');
-    // Most addresses pass: say so without building anything.
-    if email.bytes().all(allowed) && email.bytes().filter(|&b| b == b'@').count() == 1 {
-        return None;
-    }
-    let bad: String = email
-        .chars()
-        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')))
-        .collect();
-    if !bad.is_empty() {
-        let mut shown: Vec<char> = bad.chars().collect();
-        shown.dedup();
-        return Some(format!(
-            "\"{email}\" has characters Aurora does not accept ({}): only letters a-z, digits, . _ - + and one @",
-            shown.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(" ")
-        ));
-    }
-    (email.matches('@').count() != 1).then(|| format!("\"{email}\" must hold exactly one @"))
-}
-
 /// A timezone of the form Mumara documents: `+05:00`, `-03:30`, `00:00`.
 pub fn timezone_problem(tz: &str) -> Option<String> {
     let digits = tz.strip_prefix(['+', '-']).unwrap_or(tz);
@@ -518,6 +508,8 @@ pub fn validate(row: &MappedRow, required: &[Field]) -> Result<UserRow, Vec<Prob
 
 /// [`validate`] with every rule of the target; defaults fill empty optional fields.
 pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Problem>> {
+    let filled = with_defaults(row, rules);
+    let row: &MappedRow<'_> = filled.as_ref().unwrap_or(row);
     let checked = check(row, rules);
     if !checked.problems.is_empty() {
         return Err(checked.problems);
@@ -528,9 +520,9 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
         email: row.get(Field::Email).to_owned(),
         password: row.get(Field::Password).to_owned(),
         name: text(Field::Name),
-        role: checked.role.or(rules.defaults.role),
-        quota_mb: checked.quota_mb.or(rules.defaults.quota_mb),
-        tenant_id: checked.tenant_id.or(rules.defaults.tenant_id),
+        role: checked.role,
+        quota_mb: checked.quota_mb,
+        tenant_id: checked.tenant_id,
         package_id: checked.package_id,
         timezone: text(Field::Timezone),
         login_ips: text(Field::LoginIps),
@@ -541,7 +533,32 @@ pub fn validate_with(row: &MappedRow, rules: &Rules) -> Result<UserRow, Vec<Prob
 /// building the typed row: no allocation for a valid row (save a user name taken from an
 /// address with capitals, lowered).
 pub fn problems_with(row: &MappedRow, rules: &Rules) -> Vec<Problem> {
-    check(row, rules).problems
+    let filled = with_defaults(row, rules);
+    check(filled.as_ref().unwrap_or(row), rules).problems
+}
+
+/// The row with its empty cells read as the rules' defaults; `None` when no default
+/// applies (the row as it is).
+fn with_defaults<'r>(row: &'r MappedRow<'_>, rules: &'r Rules) -> Option<MappedRow<'r>> {
+    if !rules
+        .defaults
+        .iter()
+        .any(|(field, value)| row.get(*field).is_empty() && !value.is_empty())
+    {
+        return None;
+    }
+    let mut filled = MappedRow::new(row.line);
+    for field in Field::ALL {
+        let own = row.get(field);
+        let value = match rules.defaults.iter().find(|(f, _)| *f == field) {
+            Some((_, default)) if own.is_empty() => default.as_str(),
+            _ => own,
+        };
+        if !value.is_empty() {
+            filled.set(field, value);
+        }
+    }
+    Some(filled)
 }
 
 /// What checking a row finds: its problems, and the values [`validate_with`] types.
@@ -630,8 +647,8 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
         _ if no_address => {}
         Err(p) => problems.push(problem(Field::Email, p)),
         Ok(domain) => {
-            if rules.strict_email {
-                if let Some(p) = aurora_email_problem(email) {
+            if let Some(rule) = rules.email_rule {
+                if let Some(p) = (rule.0)(email) {
                     problems.push(problem(Field::Email, p));
                 }
             }
@@ -923,16 +940,18 @@ mod tests {
         assert!(email_problem("a@b@c").is_some());
     }
 
+    /// A target's own address rule, for the tests: letters, digits and `.@` only.
+    const STRICT: EmailRule = EmailRule(|email| {
+        (!email
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '@'))
+        .then(|| format!("\"{email}\" is not plain enough"))
+    });
+
     #[test]
-    fn aurora_strict_email() {
-        assert!(aurora_email_problem("a.b-c_d+e@x.y").is_none());
-        assert!(aurora_email_problem("=cmd@localhost")
-            .unwrap()
-            .contains("'='"));
-        assert!(aurora_email_problem("o'brien@x.y").is_some());
-        assert!(aurora_email_problem("zoë@x.y").is_some());
+    fn a_targets_email_rule_applies_on_top_of_the_common_checks() {
         let rules = Rules {
-            strict_email: true,
+            email_rule: Some(STRICT),
             ..Rules::new(REQ.to_vec())
         };
         let errs = validate_with(
@@ -941,7 +960,8 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errs[0].field, Some(Field::Email));
-        // Mumara has no such rule.
+        assert!(errs[0].message.contains("not plain enough"), "{errs:?}");
+        // A target without one accepts the address.
         let rules = Rules::new(REQ.to_vec());
         assert!(validate_with(
             &row(&[(Field::Email, "o'brien@x.y"), (Field::Password, "p")]),
@@ -955,7 +975,7 @@ mod tests {
         let rules = Rules {
             min_password_len: 8,
             ..Rules {
-                strict_email: true,
+                email_rule: Some(STRICT),
                 ..Rules::new(REQ.to_vec())
             }
         };
@@ -1040,13 +1060,13 @@ mod tests {
     #[test]
     fn defaults_fill_empty_fields() {
         let rules = Rules {
-            defaults: Defaults {
-                role: Some(3),
-                quota_mb: Some(100),
-                tenant_id: Some(7),
-            },
+            defaults: vec![
+                (Field::Role, "3".into()),
+                (Field::QuotaMb, "100".into()),
+                (Field::TenantId, "7".into()),
+            ],
             ..Rules {
-                strict_email: true,
+                email_rule: Some(STRICT),
                 ..Rules::new(REQ.to_vec())
             }
         };
@@ -1081,7 +1101,7 @@ mod tests {
         let formula = "=HYPERLINK(\"http://evil.example\")@x.com";
         for strict_email in [true, false] {
             let rules = Rules {
-                strict_email,
+                email_rule: strict_email.then_some(STRICT),
                 ..Rules::new(REQ.to_vec())
             };
             let errs = validate_with(
@@ -1133,7 +1153,7 @@ mod tests {
     #[test]
     fn length_limits() {
         let rules = Rules {
-            strict_email: true,
+            email_rule: Some(STRICT),
             ..Rules::new(REQ.to_vec())
         };
         let long_local = format!("{}@x.y", "a".repeat(65));

@@ -10,10 +10,10 @@ use super::check::Listing;
 use super::send::{
     no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
 };
-use super::{post_for_json, CorsSetting, Credential, CredentialField, Kind, Settings};
+use super::{post_for_json, whole_number, CorsSetting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
-use crate::input::validate::{Rules, UsernameRule};
+use crate::input::validate::{EmailRule, Rules, UsernameRule};
 
 pub mod listing;
 
@@ -212,7 +212,7 @@ impl Target for Aurora {
         LoginStep::Request(self.request(
             "AdminAuth",
             "LoginAsSuperadmin",
-            json!({ "Login": secrets.login, "Password": secrets.password }),
+            json!({ "Login": secrets.get("login"), "Password": secrets.get("password") }),
             None,
         ))
     }
@@ -453,16 +453,34 @@ impl Kind for AuroraKind {
         "https://mail.example.com/"
     }
 
+    /// The super administrator's login: Aurora's own is called `superadmin`.
     fn credentials(&self) -> Vec<CredentialField> {
         vec![
-            CredentialField::new(Credential::Login, "Login", "superadmin"),
-            CredentialField::new(Credential::Password, "Password", ""),
+            CredentialField::new("login", "Login")
+                .shown()
+                .initial("superadmin"),
+            CredentialField::new("password", "Password").exact(),
         ]
     }
 
     fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
-        (secrets.login.is_empty() || secrets.password.is_empty())
+        (!secrets.filled("login") || !secrets.filled("password"))
             .then(|| "Enter the super administrator's Login and Password.".into())
+    }
+
+    /// The role, quota and tenant of rows whose cell is empty or whose column is missing.
+    fn settings(&self) -> Vec<Setting> {
+        DEFAULTS
+            .iter()
+            .map(|d| Setting {
+                id: d.field.label().into(),
+                label: d.label.into(),
+                placeholder: d.placeholder.into(),
+                numeric: true,
+                affects_rows: true,
+                hint: String::new(),
+            })
+            .collect()
     }
 
     fn fields(&self) -> Vec<Field> {
@@ -475,10 +493,16 @@ impl Kind for AuroraKind {
         ]
     }
 
-    fn rules(&self, _settings: &Settings) -> Rules {
+    /// A default that is not a valid number is left out here: [`Kind::build`] refuses it
+    /// by its label when a run starts.
+    fn rules(&self, settings: &Settings) -> Rules {
         Rules {
-            strict_email: true,
+            email_rule: Some(PUBLIC_ID_RULE),
             username: UsernameRule::Ignored,
+            defaults: DEFAULTS
+                .iter()
+                .filter_map(|d| Some((d.field, d.value(settings).ok()??.to_string())))
+                .collect(),
             ..Rules::new(Aurora::new("http://localhost").required())
         }
     }
@@ -526,9 +550,82 @@ impl Kind for AuroraKind {
         })
     }
 
-    fn build(&self, server_url: &str, _settings: &Settings) -> Result<Box<dyn Target>, String> {
+    fn build(&self, server_url: &str, settings: &Settings) -> Result<Box<dyn Target>, String> {
+        for d in DEFAULTS {
+            d.value(settings)?;
+        }
         Ok(Box::new(Aurora::new(server_url)))
     }
+}
+
+/// One of the run's defaults for a row field (see [`AuroraKind::settings`]): its setting
+/// id is the field's label.
+struct RowDefault {
+    field: Field,
+    label: &'static str,
+    placeholder: &'static str,
+    min: u64,
+    max: u64,
+}
+
+/// The role, quota and tenant a row without its own takes.
+const DEFAULTS: &[RowDefault] = &[
+    RowDefault {
+        field: Field::Role,
+        label: "Default role",
+        placeholder: "2 (user); 1 tenant admin, 3 customer",
+        min: 1,
+        max: 3,
+    },
+    RowDefault {
+        field: Field::QuotaMb,
+        label: "Default quota (MB)",
+        placeholder: "server default",
+        min: 0,
+        max: crate::input::validate::MAX_QUOTA_MB,
+    },
+    RowDefault {
+        field: Field::TenantId,
+        label: "Default tenant ID",
+        placeholder: "0",
+        min: 0,
+        max: u64::MAX,
+    },
+];
+
+impl RowDefault {
+    /// The setting's value: `None` when empty; a value that is not a whole number in
+    /// range is refused by the setting's label.
+    fn value(&self, settings: &Settings) -> Result<Option<u64>, String> {
+        let raw = settings.get(self.field.label()).map_or("", String::as_str);
+        whole_number(self.label, raw, self.min, self.max)
+    }
+}
+
+/// Aurora's server-side rule for a PublicId, on top of the common address checks.
+pub const PUBLIC_ID_RULE: EmailRule = EmailRule(public_id_problem);
+
+/// Aurora's server-side rule for a PublicId: `^[a-zA-Z0-9._\-+@]+$` and exactly one `@`.
+pub fn public_id_problem(email: &str) -> Option<String> {
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'+' | b'@');
+    // Most addresses pass: say so without building anything.
+    if email.bytes().all(allowed) && email.bytes().filter(|&b| b == b'@').count() == 1 {
+        return None;
+    }
+    let bad: String = email
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@')))
+        .collect();
+    if !bad.is_empty() {
+        let mut shown: Vec<char> = bad.chars().collect();
+        shown.dedup();
+        return Some(format!(
+            "\"{email}\" has characters Aurora does not accept ({}): only letters a-z, digits, . _ - + and one @",
+            shown.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(" ")
+        ));
+    }
+    (email.matches('@').count() != 1).then(|| format!("\"{email}\" must hold exactly one @"))
 }
 
 #[cfg(test)]
@@ -570,11 +667,9 @@ mod tests {
     #[test]
     fn login_request_is_the_documented_form() {
         let a = Aurora::new("http://127.0.0.1:8787/");
-        let secrets = Secrets {
-            login: "superadmin".into(),
-            password: "12\"345".into(),
-            ..Default::default()
-        };
+        let secrets = Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "12\"345");
         let LoginStep::Request(req) = a.login(&secrets) else {
             panic!("Aurora logs in")
         };
@@ -849,5 +944,139 @@ mod tests {
         }
         let missing = login(Exchange::Answered(HttpResponse::new(404, "Not Found")));
         assert!(!missing.transient && missing.kind == StopKind::NotTheApi);
+    }
+
+    #[test]
+    fn the_form_asks_for_the_super_administrators_login_and_password() {
+        let fields = AuroraKind.credentials();
+        let shape: Vec<(&str, &str, bool, &str, bool)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f.id.as_str(),
+                    f.label.as_str(),
+                    f.secret,
+                    f.initial.as_str(),
+                    f.exact,
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("login", "Login", false, "superadmin", false),
+                ("password", "Password", true, "", true)
+            ]
+        );
+        let typed = crate::targets::credentials::initial_form(&fields);
+        let secrets = crate::targets::credentials::secrets(&fields, &typed);
+        assert!(AuroraKind.missing_credentials(&secrets).is_some());
+        let secrets = secrets.with("password", "12345");
+        assert_eq!(AuroraKind.missing_credentials(&secrets), None);
+    }
+
+    #[test]
+    fn public_ids_follow_auroras_own_rule() {
+        assert!(public_id_problem("a.b-c_d+e@x.y").is_none());
+        assert!(public_id_problem("=cmd@localhost").unwrap().contains("'='"));
+        assert!(public_id_problem("o'brien@x.y").is_some());
+        assert!(public_id_problem("zoë@x.y").is_some());
+        // The rule reaches the rows through the target's rules.
+        let rules = AuroraKind.rules(&Settings::new());
+        assert_eq!(rules.email_rule, Some(PUBLIC_ID_RULE));
+        let mut row = crate::input::map::MappedRow::new(2);
+        row.set(Field::Email, "o'brien@x.y");
+        row.set(Field::Password, "p");
+        let errs = crate::input::validate::validate_with(&row, &rules).unwrap_err();
+        assert_eq!(errs[0].field, Some(Field::Email));
+        assert!(
+            errs[0].message.contains("Aurora does not accept"),
+            "{errs:?}"
+        );
+    }
+
+    fn typed(pairs: &[(&str, &str)]) -> Settings {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn role_quota_and_tenant_defaults_are_auroras_settings() {
+        let settings = AuroraKind.settings();
+        let labels: Vec<(&str, &str, bool)> = settings
+            .iter()
+            .map(|s| (s.id.as_str(), s.label.as_str(), s.affects_rows))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("role", "Default role", true),
+                ("quota_mb", "Default quota (MB)", true),
+                ("tenant_id", "Default tenant ID", true)
+            ]
+        );
+        // A row without a role (or quota) takes the setting; a row with its own keeps it.
+        use crate::input::map::Mapping;
+        use crate::input::plan::{plan_with, user_at};
+        use crate::input::read::read;
+        let t = read(
+            b"email,password,role
+ann@x.org,pw-1,
+bob@x.org,pw-2,1
+",
+        )
+        .unwrap();
+        let mapping = Mapping::auto(&t);
+        let rules = AuroraKind.rules(&typed(&[("role", " 3 "), ("quota_mb", "250")]));
+        let planned = plan_with(&t, &mapping, &rules);
+        assert!(planned.iter().all(|p| p.is_valid()), "{planned:?}");
+        let ann = user_at(&t, &mapping, &rules, 0).unwrap();
+        let bob = user_at(&t, &mapping, &rules, 1).unwrap();
+        assert_eq!(
+            (ann.role, ann.quota_mb, ann.tenant_id),
+            (Some(3), Some(250), None)
+        );
+        assert_eq!((bob.role, bob.quota_mb), (Some(1), Some(250)));
+        // Without the settings, nothing is filled in.
+        let plain = AuroraKind.rules(&Settings::new());
+        assert_eq!(user_at(&t, &mapping, &plain, 0).unwrap().role, None);
+    }
+
+    #[test]
+    fn an_invalid_default_is_refused_by_its_label_and_left_out_of_the_rows() {
+        for (id, value, said) in [
+            (
+                "role",
+                "4",
+                "Default role must be a whole number from 1 to 3.",
+            ),
+            (
+                "role",
+                "two",
+                "Default role must be a whole number from 1 to 3.",
+            ),
+            (
+                "quota_mb",
+                "-5",
+                "Default quota (MB) must be a whole number from 0 to 1073741824.",
+            ),
+            (
+                "tenant_id",
+                "1.5",
+                "Default tenant ID must be a whole number from 0 to 18446744073709551615.",
+            ),
+        ] {
+            let settings = typed(&[(id, value)]);
+            let err = AuroraKind
+                .build("https://mail.example.com", &settings)
+                .err();
+            assert_eq!(err.as_deref(), Some(said), "{id}={value}");
+            // The rows are planned as if it were absent (Start reports it).
+            assert!(AuroraKind.rules(&settings).defaults.is_empty());
+        }
+        let ok = typed(&[("role", "1"), ("quota_mb", "0"), ("tenant_id", "")]);
+        assert!(AuroraKind.build("https://mail.example.com", &ok).is_ok());
     }
 }

@@ -14,11 +14,13 @@
 //! - [`send`]: the [`send::Target`] trait, requests and answers as data;
 //! - [`aurora`], [`mumara`]: the built-in targets;
 //! - [`profile`]: declarative targets and the shipped presets;
+//! - [`credentials`]: what a target asks the admin to type, as data;
 //! - [`check`]: what a read-only listing of the server finds, and its trait; [`preview`]: a Dry run's requests;
 //!   [`diagnose`]: why a server cannot be reached from the page.
 
 pub mod aurora;
 pub mod check;
+pub mod credentials;
 pub mod diagnose;
 pub mod mumara;
 pub mod preview;
@@ -33,62 +35,8 @@ use std::sync::Arc;
 use crate::http::HttpRequest;
 use crate::input::map::Field;
 use crate::input::validate::{Rules, UsernameRule};
+pub use credentials::CredentialField;
 use send::{Secrets, Target};
-
-/// A credential the form may ask for. Every one is held in memory only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Credential {
-    Login,
-    Password,
-    ApiKey,
-    AccessToken,
-}
-
-impl Credential {
-    /// The form control's id (`login`, `password`, `api-key`, `access-token`).
-    pub fn id(self) -> &'static str {
-        match self {
-            Credential::Login => "login",
-            Credential::Password => "password",
-            Credential::ApiKey => "api-key",
-            Credential::AccessToken => "access-token",
-        }
-    }
-
-    /// Whether the field is masked (everything but the login name).
-    pub fn secret(self) -> bool {
-        self != Credential::Login
-    }
-
-    /// The value the user typed for this credential.
-    pub fn value(self, secrets: &Secrets) -> &str {
-        match self {
-            Credential::Login => &secrets.login,
-            Credential::Password => &secrets.password,
-            Credential::ApiKey => &secrets.api_key,
-            Credential::AccessToken => &secrets.access_token,
-        }
-    }
-}
-
-/// One credential field of the form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialField {
-    pub credential: Credential,
-    pub label: String,
-    /// What a new form holds (Aurora's `superadmin`).
-    pub initial: String,
-}
-
-impl CredentialField {
-    pub fn new(credential: Credential, label: &str, initial: &str) -> CredentialField {
-        CredentialField {
-            credential,
-            label: label.into(),
-            initial: initial.into(),
-        }
-    }
-}
 
 /// A run setting of the form: not a secret, the same for every row (Mumara's default
 /// package, a Keycloak realm).
@@ -311,7 +259,7 @@ pub fn unsendable(
     let typed: Vec<(String, &str)> = kind
         .credentials()
         .into_iter()
-        .map(|f| (f.label, f.credential.value(secrets)))
+        .map(|f| (f.label.clone(), f.value(secrets)))
         .chain(kind.settings().into_iter().map(|s| {
             let value = settings.get(&s.id).map_or("", String::as_str);
             (s.label, value)
@@ -366,6 +314,21 @@ pub fn unsendable(
         }
     }
     None
+}
+
+/// A number typed in a form field: `None` when empty; one that is not a whole number
+/// from `min` to `max` is refused in words that name the field by its label.
+pub fn whole_number(label: &str, raw: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match raw.parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(Some(v)),
+        _ => Err(format!(
+            "{label} must be a whole number from {min} to {max}."
+        )),
+    }
 }
 
 /// A setting's value, trimmed; `None` when it is empty or absent.
@@ -434,11 +397,6 @@ impl TargetKind {
     /// The target by its [`Kind::id`], among the built-ins and the presets.
     pub fn by_id(id: &str) -> Option<TargetKind> {
         TargetKind::shipped().into_iter().find(|k| k.id() == id)
-    }
-
-    /// Whether the run defaults for Aurora's role, quota and tenant apply.
-    pub fn has_account_defaults(&self) -> bool {
-        self.fields().contains(&Field::Role)
     }
 
     /// The fields every row must give, given the settings.
@@ -701,10 +659,7 @@ mod tests {
             synapse.missing_credentials(&none).unwrap(),
             "Enter the Login and Password, or the Access token."
         );
-        let token = Secrets {
-            access_token: "t".into(),
-            ..Secrets::default()
-        };
+        let token = Secrets::new().with("access_token", "t");
         assert_eq!(synapse.missing_credentials(&token), None);
         // The rows' rules come from the profile: user names as localparts.
         let rules = synapse.rules(&Settings::new());
@@ -730,10 +685,7 @@ mod tests {
     fn invisible_or_unsendable_credentials_are_refused_naming_the_field() {
         let url = "https://h.example.com";
         let none = Settings::new();
-        let key = |k: &str| Secrets {
-            api_key: k.into(),
-            ..Secrets::default()
-        };
+        let key = |k: &str| Secrets::new().with("api_key", k);
         assert_eq!(
             unsendable(&*mumara(), url, &none, &key("sandbox-key")),
             None
@@ -755,10 +707,10 @@ mod tests {
         assert_eq!(unsendable(&*mumara(), url, &none, &key("clé")), None);
 
         // A password goes in a body: any visible character is fine, invisible ones not.
-        let aurora_secrets = |p: &str| Secrets {
-            login: "superadmin".into(),
-            password: p.into(),
-            ..Secrets::default()
+        let aurora_secrets = |p: &str| {
+            Secrets::new()
+                .with_shown("login", "superadmin")
+                .with("password", p)
         };
         assert_eq!(
             unsendable(&*aurora(), url, &none, &aurora_secrets("пароль’")),
@@ -769,10 +721,7 @@ mod tests {
 
         // Presets: GitLab's token goes in PRIVATE-TOKEN.
         let gitlab = TargetKind::by_id("gitlab").unwrap();
-        let token = |t: &str| Secrets {
-            access_token: t.into(),
-            ..Secrets::default()
-        };
+        let token = |t: &str| Secrets::new().with("access_token", t);
         assert_eq!(unsendable(&*gitlab, url, &none, &token("glpat-x")), None);
         let bad = unsendable(&*gitlab, url, &none, &token("glpat-\u{201C}x")).unwrap();
         assert!(
@@ -788,11 +737,9 @@ mod tests {
         let keycloak = TargetKind::by_id("keycloak").unwrap();
         let mut realm = Settings::new();
         realm.insert("realm".into(), "staff\u{2060}".into());
-        let login = Secrets {
-            login: "admin".into(),
-            password: "admin".into(),
-            ..Secrets::default()
-        };
+        let login = Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "admin");
         let bad = unsendable(&*keycloak, url, &realm, &login).unwrap();
         assert!(bad.contains("Realm") && bad.contains("U+2060"), "{bad}");
     }
@@ -825,10 +772,7 @@ mod tests {
             Err(e) => panic!("{e:?}"),
         };
         let kind = TargetKind::from_profile(profile);
-        let secrets = Secrets {
-            api_key: "k".into(),
-            ..Secrets::default()
-        };
+        let secrets = Secrets::new().with("api_key", "k");
         let mut settings = Settings::new();
         settings.insert("tenant".into(), "Zürich".into());
         assert_eq!(unsendable(&*kind, "https://h", &settings, &secrets), None);
@@ -845,10 +789,7 @@ mod tests {
             .missing_credentials(&none)
             .unwrap()
             .contains("API key"));
-        let key = Secrets {
-            api_key: "k".into(),
-            ..Secrets::default()
-        };
+        let key = Secrets::new().with("api_key", "k");
         assert_eq!(mumara().missing_credentials(&key), None);
     }
 }

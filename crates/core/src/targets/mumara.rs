@@ -6,7 +6,7 @@
 use serde_json::{json, Map, Value};
 
 use super::send::{LoginError, LoginStep, Outcome, RetryAfter, Secrets, Session, StopKind, Target};
-use super::{post_for_json, setting, Credential, CredentialField, Kind, Setting, Settings};
+use super::{post_for_json, setting, CredentialField, Kind, Setting, Settings};
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
 use crate::input::map::{Field, UserRow};
 use crate::input::validate::timezone_problem;
@@ -200,7 +200,7 @@ impl Target for Mumara {
     }
 
     fn login(&self, secrets: &Secrets) -> LoginStep {
-        LoginStep::Ready(Session::new(secrets.api_key.trim()))
+        LoginStep::Ready(Session::new(secrets.get("api_key").trim()))
     }
 
     fn read_login(&self, _: &Exchange) -> Result<Session, LoginError> {
@@ -454,13 +454,11 @@ impl Kind for MumaraKind {
     }
 
     fn credentials(&self) -> Vec<CredentialField> {
-        vec![CredentialField::new(Credential::ApiKey, "API key", "")]
+        vec![CredentialField::new("api_key", "API key")]
     }
 
     fn missing_credentials(&self, secrets: &Secrets) -> Option<String> {
-        secrets
-            .api_key
-            .is_empty()
+        (!secrets.filled("api_key"))
             .then(|| "Enter the Mumara API key (Settings → API Keys).".into())
     }
 
@@ -583,10 +581,7 @@ mod tests {
     #[test]
     fn request_is_json_with_bearer_key_and_every_field() {
         let t = target();
-        let LoginStep::Ready(session) = t.login(&Secrets {
-            api_key: " KEY ".into(),
-            ..Default::default()
-        }) else {
+        let LoginStep::Ready(session) = t.login(&Secrets::new().with("api_key", " KEY ")) else {
             panic!("no login for Mumara")
         };
         let row = UserRow {

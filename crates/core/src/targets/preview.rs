@@ -41,12 +41,7 @@ pub fn preview(
     users: impl Fn(usize) -> Option<UserRow>,
     limit: usize,
 ) -> Vec<String> {
-    let masked = Secrets {
-        login: secrets.login.clone(),
-        password: MASK.into(),
-        api_key: MASK.into(),
-        access_token: MASK.into(),
-    };
+    let masked = secrets.masked(MASK);
     let mut out = Vec::new();
     let session = match target.login(&masked) {
         LoginStep::Request(request) => {
@@ -181,12 +176,10 @@ mod tests {
             Mapping::auto(&t),
             required(&[Field::Email, Field::Password]),
         );
-        let secrets = Secrets {
-            login: "superadmin".into(),
-            password: "adminsecret".into(),
-            api_key: String::new(),
-            ..Secrets::default()
-        };
+        let secrets = Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "adminsecret")
+            .with("api_key", String::new());
         let out = preview(&Aurora::new("http://h/"), &secrets, &planned, &users, 10);
         assert_eq!(out.len(), 3);
         let all = out.join("\n");
@@ -209,10 +202,7 @@ mod tests {
                 timezone: None,
             },
         );
-        let secrets = Secrets {
-            api_key: "key-secret".into(),
-            ..Default::default()
-        };
+        let secrets = Secrets::new().with("api_key", "key-secret");
         let out = preview(&target, &secrets, &planned, &users, 10);
         assert_eq!(out.len(), 1);
         assert!(!out[0].contains("secret"), "{}", out[0]);
@@ -223,7 +213,6 @@ mod tests {
     #[test]
     fn accounts_show_the_mapped_fields_with_passwords_masked() {
         use crate::input::plan::plan_with;
-        use crate::input::validate::Defaults;
         let t = read(
             b"email,password,first name,last name,quota\n\
               ann@x.org,pw-secret-1,Ann,Lee,2 GB\n\
@@ -234,10 +223,7 @@ mod tests {
         .unwrap();
         let mapping = Mapping::auto(&t);
         let rules = Rules {
-            defaults: Defaults {
-                role: Some(2),
-                ..Defaults::default()
-            },
+            defaults: vec![(Field::Role, "2".into())],
             ..Rules::new(vec![Field::Email, Field::Password])
         };
         let mut planned = plan_with(&t, &mapping, &rules);

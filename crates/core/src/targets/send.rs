@@ -2,25 +2,91 @@
 //! through [`Target`]. What a kind of target is (its form and fields) is
 //! [`super::Kind`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 
-/// What the user typed to authenticate. Held in memory only; `Debug` never shows it.
+/// What the user typed to authenticate: one value per credential the target declares
+/// (its credential fields), by credential id (`login`, `api_key`, a profile's
+/// `tenant_secret`). Held in memory only; `Debug` shows the ids, never a value.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
-    pub login: String,
-    pub password: String,
-    pub api_key: String,
-    pub access_token: String,
+    values: BTreeMap<String, Typed>,
+}
+
+/// One credential's value, and whether it is a secret (masked in a Dry run).
+#[derive(Clone, PartialEq, Eq)]
+struct Typed {
+    value: String,
+    secret: bool,
+}
+
+impl Secrets {
+    pub fn new() -> Secrets {
+        Secrets::default()
+    }
+
+    /// The same, with a secret credential's value (a password, a key, a token).
+    pub fn with(mut self, id: &str, value: impl Into<String>) -> Secrets {
+        self.set(id, value, true);
+        self
+    }
+
+    /// The same, with a credential that is not a secret (a login name): a Dry run
+    /// shows it.
+    pub fn with_shown(mut self, id: &str, value: impl Into<String>) -> Secrets {
+        self.set(id, value, false);
+        self
+    }
+
+    /// Sets one credential's value.
+    pub fn set(&mut self, id: &str, value: impl Into<String>, secret: bool) {
+        self.values.insert(
+            id.to_owned(),
+            Typed {
+                value: value.into(),
+                secret,
+            },
+        );
+    }
+
+    /// A credential's value; empty when it was not typed or is not declared.
+    pub fn get(&self, id: &str) -> &str {
+        self.values.get(id).map_or("", |t| t.value.as_str())
+    }
+
+    /// Whether a credential holds something.
+    pub fn filled(&self, id: &str) -> bool {
+        !self.get(id).is_empty()
+    }
+
+    /// The same credentials with every secret one that holds something replaced by
+    /// `mask` (a Dry run's requests); the others as typed.
+    pub fn masked(&self, mask: &str) -> Secrets {
+        let mut masked = self.clone();
+        for typed in masked.values.values_mut() {
+            if typed.secret && !typed.value.is_empty() {
+                typed.value = mask.to_owned();
+            }
+        }
+        masked
+    }
+
+    /// The values, by id: for checking each one (never to show a secret).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .iter()
+            .map(|(id, t)| (id.as_str(), t.value.as_str()))
+    }
 }
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Secrets")
-            .field("login", &self.login)
-            .finish_non_exhaustive()
+        f.debug_tuple("Secrets")
+            .field(&self.values.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 

@@ -681,12 +681,10 @@ mod tests {
                 crate::input::map::Field::Password,
             ],
         );
-        let secrets = Secrets {
-            login: "superadmin".into(),
-            password: "admin-secret-pw".into(),
-            api_key: "key-secret-xyz".into(),
-            ..Secrets::default()
-        };
+        let secrets = Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "admin-secret-pw")
+            .with("api_key", "key-secret-xyz");
         let mut run = Run::new(
             Box::new(Aurora::new("http://h/")),
             secrets,

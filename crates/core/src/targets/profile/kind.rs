@@ -109,6 +109,23 @@ impl Kind for Arc<Profile> {
 }
 
 impl Profile {
+    /// Without a login, the credentials whose value is the token, in the order tried:
+    /// `access_token`, `api_key`, then the other secret credentials as declared.
+    pub fn token_credentials(&self) -> Vec<super::CredentialId> {
+        let mut ids: Vec<&super::Credential> = self.credentials.iter().collect();
+        let rank = |c: &super::Credential| match c.id.as_str() {
+            "access_token" => 0,
+            "api_key" => 1,
+            _ if c.secret => 2,
+            _ => 3,
+        };
+        ids.sort_by_key(|c| rank(c));
+        ids.into_iter()
+            .filter(|c| rank(c) < 3)
+            .map(|c| c.id.clone())
+            .collect()
+    }
+
     /// Its ways to log in, in words: "the Login and Password, or the Access token".
     pub fn alternatives_in_words(&self) -> String {
         let label = |id: super::CredentialId| {

@@ -48,7 +48,7 @@ pub struct Profile {
     /// An example Server URL for the field's placeholder.
     #[serde(default)]
     pub server_placeholder: String,
-    /// What the admin types to authenticate, from a fixed vocabulary.
+    /// What the admin types to authenticate: any credentials its API needs.
     pub credentials: Vec<Credential>,
     /// Non-secret values of the run (a realm, a server name).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -101,55 +101,46 @@ fn default_identities() -> Vec<FieldName> {
     vec![FieldName("email".into())]
 }
 
-/// The credentials a profile may ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialId {
-    Login,
-    Password,
-    ApiKey,
-    AccessToken,
-}
+/// A credential's id: `login`, `password`, `api_key`, `access_token`, or any other
+/// the profile's API needs (`tenant_secret`): lower-case letters, digits and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CredentialId(pub String);
 
 impl CredentialId {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CredentialId::Login => "login",
-            CredentialId::Password => "password",
-            CredentialId::ApiKey => "api_key",
-            CredentialId::AccessToken => "access_token",
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The typed value: a password as typed, any other credential trimmed.
+    pub fn value<'s>(&self, secrets: &'s Secrets) -> &'s str {
+        let value = secrets.get(&self.0);
+        if self.is_password() {
+            value
+        } else {
+            value.trim()
         }
     }
 
-    fn from_str(name: &str) -> Option<CredentialId> {
-        [
-            CredentialId::Login,
-            CredentialId::Password,
-            CredentialId::ApiKey,
-            CredentialId::AccessToken,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == name)
+    /// A password is kept exactly as typed, spaces included.
+    fn is_password(&self) -> bool {
+        self.0 == "password"
     }
 
-    /// The typed value: login, key and token trimmed, a password as typed.
-    pub fn value(self, secrets: &Secrets) -> &str {
-        match self {
-            CredentialId::Login => secrets.login.trim(),
-            CredentialId::Password => &secrets.password,
-            CredentialId::ApiKey => secrets.api_key.trim(),
-            CredentialId::AccessToken => secrets.access_token.trim(),
-        }
-    }
-
-    /// The same credential in the target model.
-    pub fn credential(self) -> super::Credential {
-        match self {
-            CredentialId::Login => super::Credential::Login,
-            CredentialId::Password => super::Credential::Password,
-            CredentialId::ApiKey => super::Credential::ApiKey,
-            CredentialId::AccessToken => super::Credential::AccessToken,
-        }
+    /// Why it cannot be a credential's id, if it cannot.
+    fn problem(&self) -> Option<String> {
+        let ok = !self.0.is_empty()
+            && self.0.len() <= 64
+            && self
+                .0
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        (!ok).then(|| {
+            format!(
+                "`{}` is not a credential id: use lower-case letters, digits and _",
+                self.0
+            )
+        })
     }
 }
 
@@ -646,9 +637,11 @@ impl Profile {
         self.credentials
             .iter()
             .map(|c| super::CredentialField {
-                credential: c.id.credential(),
+                id: c.id.0.clone(),
                 label: c.label.clone(),
+                secret: c.secret,
                 initial: String::new(),
+                exact: c.id.is_password(),
             })
             .collect()
     }
@@ -811,7 +804,7 @@ impl Profile {
     /// an access token). A profile with no login needs its key or token credential.
     pub fn alternatives(&self) -> Vec<Vec<CredentialId>> {
         if self.login.is_empty() {
-            return vec![self.credentials.iter().map(|c| c.id).collect()];
+            return vec![self.credentials.iter().map(|c| c.id.clone()).collect()];
         }
         self.login.iter().map(|l| l.when.clone()).collect()
     }
@@ -926,14 +919,30 @@ impl Profile {
                 Some("\"credentials\""),
             );
         }
-        let has = |id: CredentialId| self.credentials.iter().any(|c| c.id == id);
-        if self.login.is_empty() && !has(CredentialId::ApiKey) && !has(CredentialId::AccessToken) {
+        for (i, c) in self.credentials.iter().enumerate() {
+            if let Some(problem) = c.id.problem() {
+                return err(
+                    &format!("credentials[{i}].id"),
+                    problem,
+                    Some(&format!("\"{}\"", c.id.as_str())),
+                );
+            }
+            if self.credentials[..i].iter().any(|o| o.id == c.id) {
+                return err(
+                    &format!("credentials[{i}].id"),
+                    format!("`{}` is declared twice", c.id.as_str()),
+                    Some(&format!("\"{}\"", c.id.as_str())),
+                );
+            }
+        }
+        if self.login.is_empty() && self.token_credentials().is_empty() {
             return err(
                 "login",
-                "a profile without a login needs an api_key or access_token credential".into(),
+                "a profile without a login needs a secret credential (its token)".into(),
                 Some("\"credentials\""),
             );
         }
+        let has = |id: &CredentialId| self.credentials.iter().any(|c| &c.id == id);
         let scope = Scope {
             profile: self,
             captures: self
@@ -945,7 +954,7 @@ impl Profile {
         for (i, alt) in self.login.iter().enumerate() {
             let path = format!("login[{i}]");
             for c in &alt.when {
-                if !has(*c) {
+                if !has(c) {
                     return err(
                         &format!("{path}.when"),
                         format!("`{}` is not among the profile's credentials", c.as_str()),
@@ -968,7 +977,7 @@ impl Profile {
                         Some("\"token\""),
                     );
                 }
-                (TokenAt::Credential(c), _) if !has(*c) => {
+                (TokenAt::Credential(c), _) if !has(c) => {
                     return err(
                         &format!("{path}.token.credential"),
                         format!("`{}` is not among the profile's credentials", c.as_str()),
@@ -1194,9 +1203,12 @@ impl Scope<'_> {
                     }
                     true
                 }
-                ("credentials", Place::Login) => {
-                    if CredentialId::from_str(name).is_none() {
-                        return fail(format!("`{{{}}}`: unknown credential `{name}`", p.name));
+                ("credentials", Place::Login | Place::Create | Place::Header) => {
+                    if !self.profile.credentials.iter().any(|c| c.id.0 == name) {
+                        return fail(format!(
+                            "`{{{}}}`: the profile has no credential `{name}`",
+                            p.name
+                        ));
                     }
                     true
                 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::classify::{Classifier, Mode};
 use super::template::{self, Values};
-use super::{CredentialId, LoginAlternative, Profile, TokenAt};
+use super::{LoginAlternative, Profile, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 use crate::targets::send::{
@@ -28,6 +28,9 @@ pub struct ProfileTarget {
     pending: RefCell<Option<(usize, String)>>,
     /// Whether the login in use gives a fresh token each time.
     renewable: Cell<bool>,
+    /// The credentials of the last login, for the `{credentials.ID}` of creates, probes
+    /// and the auth header. Memory only; `Debug` never shows them.
+    secrets: RefCell<Secrets>,
 }
 
 impl fmt::Debug for ProfileTarget {
@@ -68,6 +71,7 @@ impl ProfileTarget {
             settings: values,
             pending: RefCell::new(None),
             renewable: Cell::new(false),
+            secrets: RefCell::new(Secrets::new()),
         }
     }
 
@@ -85,13 +89,18 @@ impl ProfileTarget {
         &self.settings
     }
 
-    fn values<'a>(&'a self, row: Option<&'a UserRow>, session: Option<&'a Session>) -> Values<'a> {
+    fn values<'a>(
+        &'a self,
+        row: Option<&'a UserRow>,
+        session: Option<&'a Session>,
+        secrets: &'a Secrets,
+    ) -> Values<'a> {
         Values {
             row,
             fields: &self.profile.fields,
             settings: Some(&self.settings),
             session,
-            secrets: None,
+            secrets: Some(secrets),
             token: session.map(|s| s.bearer.as_str()),
         }
     }
@@ -103,7 +112,8 @@ impl ProfileTarget {
         session: &Session,
         row: &UserRow,
     ) -> HttpRequest {
-        let values = self.values(Some(row), Some(session));
+        let secrets = self.secrets.borrow();
+        let values = self.values(Some(row), Some(session), &secrets);
         let mut request = template::build(&self.api, spec, &values);
         let auth = &self.profile.auth;
         let value = template::fill_text(&auth.value, &values);
@@ -138,6 +148,7 @@ impl Target for ProfileTarget {
     }
 
     fn login(&self, secrets: &Secrets) -> LoginStep {
+        *self.secrets.borrow_mut() = secrets.clone();
         let Some(index) = self
             .profile
             .chosen_login(secrets)
@@ -145,7 +156,9 @@ impl Target for ProfileTarget {
         else {
             // No login: the key or token goes on every request.
             self.renewable.set(false);
-            let token = [CredentialId::AccessToken, CredentialId::ApiKey]
+            let token = self
+                .profile
+                .token_credentials()
                 .into_iter()
                 .map(|c| c.value(secrets))
                 .find(|v| !v.is_empty())

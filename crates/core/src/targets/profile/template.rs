@@ -95,7 +95,7 @@ impl Values<'_> {
                 .or_else(|| self.session.and_then(|s| s.captured(id)).map(str::to_owned)),
             Some(("credentials", id)) => {
                 let secrets = self.secrets?;
-                super::CredentialId::from_str(id).map(|c: CredentialId| c.value(secrets).to_owned())
+                Some(CredentialId(id.to_owned()).value(secrets).to_owned())
             }
             _ => None,
         };
