@@ -22,17 +22,15 @@ fn file(n: usize) -> String {
 
 fn aurora(n: usize) -> Setup {
     let mut setup = Setup::new("aurora", "http://aurora.test", &file(n));
-    setup.secrets = Secrets {
-        login: "superadmin".into(),
-        password: "secret".into(),
-        ..Secrets::default()
-    };
+    setup.secrets = Secrets::new()
+        .with_shown("login", "superadmin")
+        .with("password", "secret");
     setup
 }
 
 fn mumara(n: usize) -> Setup {
     let mut setup = Setup::new("mumara", "http://mumara.test", &file(n)).setting("package_id", "1");
-    setup.secrets.api_key = "mumara-key".into();
+    setup.secrets = Secrets::new().with("api_key", "mumara-key");
     setup
 }
 
@@ -383,7 +381,7 @@ fn a_retry_of_lost_rows_looks_them_up_first_and_a_failed_look_up_sends_nothing()
     let plan = setup.plan();
     let retry = RetryPlan::new(&plan, &rows, &plan);
     let mut refusing = setup;
-    refusing.secrets.password = "changed".into();
+    refusing.secrets.set("password", "changed", true);
     let mut options = Options::journaled();
     options.retry = Some(retry);
     let mut h = Harness::new(Job::new(refusing.start(options), 0), Mem::default());

@@ -21,18 +21,13 @@ cyd@x.test,Pass-cyd-1,Cyd Example,cyd\n\
 dee@x.test,Pass-dee-1,Dee Example,dee\n";
 
 fn password(login: &str) -> Secrets {
-    Secrets {
-        login: login.into(),
-        password: "secret".into(),
-        ..Secrets::default()
-    }
+    Secrets::new()
+        .with_shown("login", login)
+        .with("password", "secret")
 }
 
 fn token(token: &str) -> Secrets {
-    Secrets {
-        access_token: token.into(),
-        ..Secrets::default()
-    }
+    Secrets::new().with("access_token", token)
 }
 
 /// Runs the job to its end and checks what every target shares: the journal's first
@@ -113,7 +108,7 @@ fn aurora_settles_the_lost_row_by_listing_its_accounts() {
 #[test]
 fn mumara_leaves_the_lost_row_unknown() {
     let mut setup = Setup::new("mumara", "http://mumara.test", FILE).setting("package_id", "1");
-    setup.secrets.api_key = "mumara-key".into();
+    setup.secrets = Secrets::new().with("api_key", "mumara-key");
     let mut server = Mumara::with(&["ann@x.test"]);
     server.accounts.lose.insert("bob@x.test".into());
     let h = run_to_end(&setup, &mut server);
@@ -228,11 +223,9 @@ fn gitlab_looks_each_user_up_first_and_settles_the_lost_row_by_probe() {
 #[test]
 fn a_login_that_fails_sends_nothing_and_keeps_no_history() {
     let mut setup = Setup::new("aurora", "http://aurora.test", FILE);
-    setup.secrets = Secrets {
-        login: "superadmin".into(),
-        password: "wrong".into(),
-        ..Secrets::default()
-    };
+    setup.secrets = Secrets::new()
+        .with_shown("login", "superadmin")
+        .with("password", "wrong");
     let mut server = Aurora::with(&[]);
     let mut h = Harness::new(setup.job(), Mem::default());
     h.finish(&mut server);

@@ -215,11 +215,11 @@ mod tests {
             "{missing:?}"
         );
         assert!(missing.to_string().contains("Login and Password"));
-        secrets.login = "superadmin".into();
-        secrets.password = "pass\nword".into();
+        secrets.set("login", "superadmin", false);
+        secrets.set("password", "pass\nword", true);
         let bad = err(" https://mail.example.com ", false, &secrets);
         assert!(matches!(bad, Some(FormError::Unsendable(_))), "{bad:?}");
-        secrets.password = "secret".into();
+        secrets.set("password", "secret", true);
         assert_eq!(err("http://localhost:8080", false, &secrets), None);
         assert_eq!(err("http://mail.example.com", true, &secrets), None);
     }
