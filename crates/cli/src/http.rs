@@ -54,7 +54,12 @@ pub fn perform(agent: &ureq::Agent, request: &HttpRequest) -> Exchange {
             let headers: Vec<(String, String)> = response
                 .headers()
                 .iter()
-                .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect();
             if (300..400).contains(&status) && status != 304 {
                 let location = headers

@@ -55,7 +55,10 @@ fn gather(job: &JobArgs, kind: &TargetKind, prompt: bool) -> Result<Secrets, Fai
         stdin: job.password_stdin,
         prompt,
     };
-    secrets::gather(&kind.credentials(), &sources).map_err(|p| match p {
+    secrets::gather(&kind.credentials(), &sources, |s| {
+        kind.missing_credentials(s).is_none()
+    })
+    .map_err(|p| match p {
         Problem::SecretArgument(id) => Fail::usage(format!(
             "--credential {id} refused: {id} is a secret, never given on the command line, and nothing was sent. {}",
             secrets::HOW
@@ -79,7 +82,9 @@ fn target(
         secrets,
     })
     .map_err(|e| match e {
-        FormError::PlainHttp => Fail::usage(format!("{e} (On the command line: --allow-plain-http.)")),
+        FormError::PlainHttp => {
+            Fail::usage(format!("{e} (On the command line: --allow-plain-http.)"))
+        }
         FormError::MissingCredentials(m) => Fail::usage(format!("{m} {}", secrets::HOW)),
         other => Fail::usage(other.to_string()),
     })
@@ -266,7 +271,10 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let mut file_error = false;
     let mut write = |path: &Option<PathBuf>, text: Option<String>, what: &str| {
         let Some(path) = path else { return };
-        let text = text.unwrap_or_default();
+        let Some(text) = text else {
+            println!("{what}: none (no file written)");
+            return;
+        };
         match std::fs::write(path, text) {
             Ok(()) => println!("{what}: {}", path.display()),
             Err(e) => {
@@ -277,7 +285,12 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     };
     write(
         &args.report,
-        Some(report::csv_report_with(&plan, rows, Some(input), Some(&info))),
+        Some(report::csv_report_with(
+            &plan,
+            rows,
+            Some(input),
+            Some(&info),
+        )),
         "Report",
     );
     write(
@@ -320,7 +333,12 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
 
 /// `--dry-run`: the requests the import would send, every secret masked; nothing sent,
 /// no secret needed.
-fn dry_run(args: &Import, kind: &TargetKind, settings: &Settings, prepared: &Prepared) -> Result<u8, Fail> {
+fn dry_run(
+    args: &Import,
+    kind: &TargetKind,
+    settings: &Settings,
+    prepared: &Prepared,
+) -> Result<u8, Fail> {
     let mut secrets = gather(&args.job, kind, false)?;
     for field in kind.credentials() {
         if !secrets.filled(&field.id) {
@@ -330,8 +348,16 @@ fn dry_run(args: &Import, kind: &TargetKind, settings: &Settings, prepared: &Pre
     let target = target(&args.job, kind, settings, &secrets)?;
     const SHOWN: usize = 5;
     let sheet = &prepared.loaded.sheet;
-    println!("Dry run: nothing is sent. The requests for the first {SHOWN} ready rows, secrets masked:");
-    for request in preview::preview(&*target, &secrets, prepared.rows(), |i| sheet.user(i), SHOWN) {
+    println!(
+        "Dry run: nothing is sent. The requests for the first {SHOWN} ready rows, secrets masked:"
+    );
+    for request in preview::preview(
+        &*target,
+        &secrets,
+        prepared.rows(),
+        |i| sheet.user(i),
+        SHOWN,
+    ) {
         println!("\n{request}");
     }
     let ready = prepared.loaded.tally.valid;
@@ -389,7 +415,11 @@ impl Progress {
                     }
                     None if self.last_line.elapsed() >= Duration::from_secs(2) => {
                         self.last_line = Instant::now();
-                        eprintln!("Progress: {done}/{} rows: {}.", self.total, job_words::tally(&counts));
+                        eprintln!(
+                            "Progress: {done}/{} rows: {}.",
+                            self.total,
+                            job_words::tally(&counts)
+                        );
                     }
                     None => {}
                 }

@@ -131,9 +131,10 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
     let path: &Path = &job.file;
     let bytes = std::fs::read(path)
         .map_err(|e| Fail::usage(format!("Cannot read {}: {e}", path.display())))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let options = read_options(job)?;
     let rules = kind.rules(settings);
     let mut loaded = read_all(&bytes, options, rules.clone())
@@ -163,14 +164,19 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
                 })?;
             let field = match field.trim() {
                 "" => None,
-                label => Some(Field::from_label(label).filter(|f| kind.fields().contains(f)).ok_or_else(|| {
-                    let labels: Vec<&str> = kind.fields().into_iter().map(Field::label).collect();
-                    Fail::usage(format!(
-                        "--map: {} has no field \"{label}\". Its fields: {}.",
-                        kind.name(),
-                        labels.join(", ")
-                    ))
-                })?),
+                label => Some(
+                    Field::from_label(label)
+                        .filter(|f| kind.fields().contains(f))
+                        .ok_or_else(|| {
+                            let labels: Vec<&str> =
+                                kind.fields().into_iter().map(Field::label).collect();
+                            Fail::usage(format!(
+                                "--map: {} has no field \"{label}\". Its fields: {}.",
+                                kind.name(),
+                                labels.join(", ")
+                            ))
+                        })?,
+                ),
             };
             if let Some(f) = field {
                 // A field comes from one column: the one named last.

@@ -90,7 +90,13 @@ pub enum Problem {
 /// The credentials a target declares, filled from the sources in order: an argument (for
 /// credentials that are not secrets), the environment, standard input (the first secret
 /// still missing), a prompt, the target's initial value.
-pub fn gather(fields: &[CredentialField], sources: &Sources<'_>) -> Result<Secrets, Problem> {
+/// A prompt asks only while `complete` says the target still lacks something (Synapse
+/// takes a password or an access token, not both).
+pub fn gather(
+    fields: &[CredentialField],
+    sources: &Sources<'_>,
+    complete: impl Fn(&Secrets) -> bool,
+) -> Result<Secrets, Problem> {
     for (id, _) in sources.shown {
         match fields.iter().find(|f| &f.id == id) {
             Some(f) if f.secret => return Err(Problem::SecretArgument(id.clone())),
@@ -127,7 +133,7 @@ pub fn gather(fields: &[CredentialField], sources: &Sources<'_>) -> Result<Secre
             let line = line.strip_suffix('\r').unwrap_or(line);
             value = Some(line.to_owned());
         }
-        if value.is_none() && field.secret && sources.prompt {
+        if value.is_none() && field.secret && sources.prompt && !complete(&secrets) {
             value = rpassword::prompt_password(format!("{}: ", field.label))
                 .ok()
                 .filter(|v| !v.is_empty());

@@ -51,7 +51,8 @@ impl FileStore {
                 _ => Ok(()),
             };
         }
-        let text = serde_json::to_string(&self.map).map_err(|e| StoreError::new("Error", &e.to_string()))?;
+        let text = serde_json::to_string(&self.map)
+            .map_err(|e| StoreError::new("Error", &e.to_string()))?;
         let mut tmp = self.path.clone().into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);

@@ -35,11 +35,17 @@ pub fn targets() -> String {
                 } else {
                     format!(", default {}", c.initial)
                 };
-                out.push_str(&format!("  credential {}: {} ({how}{initial})\n", c.id, c.label));
+                out.push_str(&format!(
+                    "  credential {}: {} ({how}{initial})\n",
+                    c.id, c.label
+                ));
             }
         }
         for s in kind.settings() {
-            out.push_str(&format!("  setting {}: {} (--set {}=VALUE)\n", s.id, s.label, s.id));
+            out.push_str(&format!(
+                "  setting {}: {} (--set {}=VALUE)\n",
+                s.id, s.label, s.id
+            ));
         }
         let fields: Vec<&str> = kind.fields().into_iter().map(Field::label).collect();
         out.push_str(&format!("  fields: {}\n", fields.join(", ")));
@@ -97,12 +103,12 @@ pub fn mapping(p: &Prepared) -> Vec<String> {
         .columns
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            match sheet.mapping.columns.get(i).copied().flatten() {
+        .map(
+            |(i, name)| match sheet.mapping.columns.get(i).copied().flatten() {
                 Some(f) => format!("  {name} → {}", f.label()),
                 None => format!("  {name} → (not sent)"),
-            }
-        })
+            },
+        )
         .collect();
     for guess in sheet.mapping.guesses(&sheet.table) {
         lines.push(format!("  {}", guess.question(&sheet.table)));
