@@ -578,3 +578,96 @@ fn realism_mode_the_report_matches_the_server_and_no_row_is_created_twice() {
     assert_eq!(code == 0, all_good, "{}", said(&out));
     never_shown(AURORA_PASSWORD, &out, &dir, &[]);
 }
+
+#[test]
+fn a_profile_file_with_its_own_credential_takes_it_from_roster_credential_id() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("profile");
+    let preset: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../core/profiles/gitlab.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let mut mine = preset.clone();
+    mine["id"] = json!("gitlab-pat");
+    mine["name"] = json!("GitLab (own credential)");
+    mine["credentials"] = json!([{"id": "gitlab_pat", "label": "GitLab PAT", "secret": true}]);
+    mine["auth"] = json!({"header": "PRIVATE-TOKEN", "value": "{credentials.gitlab_pat}"});
+    std::fs::write(dir.join("mine.json"), mine.to_string()).unwrap();
+    std::fs::write(
+        dir.join("people.csv"),
+        "username,email,password,name\nqa,qa@example.com,Pw-qa-long-enough,Own QA\nqb,qb@example.com,Pw-qb-long-enough,Own QB\n",
+    )
+    .unwrap();
+    let args = [
+        "import",
+        "people.csv",
+        "--profile",
+        "mine.json",
+        "--server",
+        &sandbox.api,
+        "--yes",
+        "--report",
+        "out.csv",
+        "--report-json",
+        "out.json",
+    ];
+    // Without the credential: a usage error naming it, nothing sent.
+    let missing = roster(&dir, &args, &[], "");
+    assert_eq!(missing.status.code(), Some(2), "{}", said(&missing));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("GitLab PAT"),
+        "{}",
+        said(&missing)
+    );
+    assert_eq!(sandbox.state()["gitlab"]["create_calls"], 0);
+    let out = roster(
+        &dir,
+        &args,
+        &[("ROSTER_CREDENTIAL_GITLAB_PAT", "glpat-sandbox-admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let state = sandbox.state();
+    let names: BTreeSet<String> = users(&state, "gitlab")
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, BTreeSet::from(["qa".to_owned(), "qb".to_owned()]));
+    never_shown("glpat-sandbox-admin", &out, &dir, &[]);
+    never_shown("Pw-qa-long-enough", &out, &dir, &["people.csv"]);
+}
+
+#[test]
+fn template_and_targets_come_from_the_core() {
+    let dir = folder("template");
+    let out = roster(&dir, &["template", "--target", "mumara"], &[], "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text,
+        roster_core_template("mumara"),
+        "the template is the page's, byte for byte"
+    );
+    let out = roster(&dir, &["targets"], &[], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for id in ["aurora", "mumara", "synapse", "keycloak", "graph", "gitlab"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id}: {text}"
+        );
+    }
+    assert!(
+        text.contains("ROSTER_API_KEY") && text.contains("--set package_id=VALUE"),
+        "{text}"
+    );
+}
+
+fn roster_core_template(id: &str) -> String {
+    roster_core::targets::TargetKind::by_id(id)
+        .unwrap()
+        .template()
+}

@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{command, folder, never_shown, report_rows, roster, said, Sandbox};
+use support::{command, folder, never_shown, report_rows, roster, said, Finisher, Sandbox};
 
 const ROWS: usize = 30;
 
@@ -73,7 +73,7 @@ fn requests(state: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn resumed_to_the_end(sandbox: &Sandbox, dir: &std::path::Path, server: &str) {
+fn resumed_to_the_end(sandbox: &Sandbox, dir: &std::path::Path, server: &str, lost: bool) {
     let mut again = args(server);
     again.push("--resume".into());
     let again: Vec<&str> = again.iter().map(String::as_str).collect();
@@ -84,6 +84,11 @@ fn resumed_to_the_end(sandbox: &Sandbox, dir: &std::path::Path, server: &str) {
         "{}",
         said(&out)
     );
+    // Rows in flight when the run died are looked up (Aurora's GetUsers) before any is
+    // sent again; a run stopped by Ctrl-C had none in flight.
+    let rechecked = String::from_utf8_lossy(&out.stderr)
+        .contains("Checking the rows whose answer was lost (GetUsers)");
+    assert_eq!(rechecked, lost, "{}", said(&out));
     let state = sandbox.state();
     let asked = requests(&state);
     assert_eq!(asked.len(), ROWS, "every row was sent: {asked:?}");
@@ -106,9 +111,12 @@ fn resumed_to_the_end(sandbox: &Sandbox, dir: &std::path::Path, server: &str) {
 #[test]
 fn a_kill_in_the_middle_then_resume_creates_no_row_twice() {
     let sandbox = Sandbox::start(json!({"aurora": {"latency_ms": 150}}));
+    // The requests in flight at the kill are carried out all the same: their accounts
+    // exist, and only the journal can tell the resumed run to look before sending.
+    let finisher = Finisher::start(&sandbox.api);
     let dir = folder("kill");
     file(&dir);
-    let server = format!("{}/", sandbox.api);
+    let server = format!("{}/", finisher.url);
     let mut child = spawn(&dir, &args(&server));
     until_creates(&sandbox, 7);
     child.kill().expect("SIGKILL");
@@ -125,7 +133,7 @@ fn a_kill_in_the_middle_then_resume_creates_no_row_twice() {
     assert_eq!(requests(&sandbox.state()).len(), sent, "nothing sent");
     // Let the requests still in the sandbox land before the resume looks.
     std::thread::sleep(Duration::from_millis(400));
-    resumed_to_the_end(&sandbox, &dir, &server);
+    resumed_to_the_end(&sandbox, &dir, &server, true);
 }
 
 #[test]
@@ -155,5 +163,85 @@ fn ctrl_c_lets_the_requests_in_flight_finish_writes_the_journal_and_exits_130() 
         .iter()
         .all(|(_, s, _)| s == "created" || s == "skipped"));
     assert!(dir.join("people.csv.roster-journal.json").exists());
-    resumed_to_the_end(&sandbox, &dir, &server);
+    resumed_to_the_end(&sandbox, &dir, &server, false);
+}
+
+#[test]
+fn mumara_killed_in_the_middle_then_resumed_creates_no_account_twice() {
+    let sandbox = Sandbox::start(json!({"mumara": {"latency_ms": 150, "rate_limit": 1000}}));
+    let dir = folder("kill-mumara");
+    let mut text = String::from("name,email,password\n");
+    for i in 0..ROWS {
+        text.push_str(&format!(
+            "User {i},user{i:02}@example.com,Row-Pass-{i:02}x\n"
+        ));
+    }
+    std::fs::write(dir.join("people.csv"), text).unwrap();
+    let args: Vec<String> = [
+        "import",
+        "people.csv",
+        "--target",
+        "mumara",
+        "--server",
+        &sandbox.api,
+        "--set",
+        "package_id=1",
+        "--yes",
+        "--parallel",
+        "3",
+        "--rate",
+        "6000",
+        "--report",
+        "out.csv",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let env = [("ROSTER_API_KEY", "sandbox-key")];
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = command(&dir, &argv, &env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sandbox.state()["mumara"]["add_calls"].as_u64().unwrap_or(0) < 7 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_millis(400));
+    let mut again = argv.clone();
+    again.push("--resume");
+    let out = roster(&dir, &again, &env, "");
+    // Mumara cannot be asked whether an account exists: a row whose answer was lost at
+    // the kill is sent again (the core's resume), and Mumara refuses a second account
+    // for an address, so it ends exists; never a second account.
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let state = sandbox.state();
+    let calls = state["mumara"]["add_calls_by_email"]
+        .as_object()
+        .unwrap()
+        .clone();
+    let on_server: Vec<String> = state["mumara"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(on_server.len(), ROWS, "one account per row");
+    let report = report_rows(&dir.join("out.csv"));
+    assert_eq!(report.len(), ROWS);
+    for (email, status, _) in &report {
+        assert!(on_server.contains(email), "{email}");
+        let sent = calls.get(email).and_then(Value::as_u64).unwrap_or(0);
+        match status.as_str() {
+            "created" => assert_eq!(sent, 1, "{email}"),
+            // Sent again after a lost answer: at most once more.
+            "exists" => assert!(sent <= 2, "{email}: {sent}"),
+            other => panic!("{email}: {other}"),
+        }
+    }
 }
