@@ -18,10 +18,10 @@ cargo test --locked -p roster-core --bench parse
 
 build_app
 build_sandbox
-say "The command line (roster-cli) against the sandbox"; cargo test --locked -p roster-cli
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"
 source "$ROOT/scripts/synapse-lib.sh" && ensure_synapse
+say "The command line (roster-cli) against the sandbox and Synapse"; cargo test --locked -p roster-cli
 say "End-to-end tests in headless Chromium"
 (cd "$ROOT/tests/e2e" && npx playwright test)
 
