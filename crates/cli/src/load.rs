@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use roster_core::input::decode::TextEncoding;
+use roster_core::input::detect::DELIMITERS;
 use roster_core::input::map::Field;
 use roster_core::input::plan::{PlannedRow, Tally};
 use roster_core::input::read::ReadOptions;
@@ -72,18 +73,18 @@ pub fn settings(kind: &TargetKind, sets: &[String]) -> Result<Settings, Fail> {
 
 fn delimiter(text: &str) -> Result<u8, Fail> {
     let byte = match text.to_ascii_lowercase().as_str() {
-        "comma" | "," => b',',
-        "semicolon" | ";" => b';',
-        "tab" | "\\t" | "\t" => b'\t',
-        "pipe" | "|" => b'|',
-        other if other.len() == 1 && other.is_ascii() => other.as_bytes()[0],
-        _ => {
-            return Err(Fail::usage(format!(
-                "--delimiter \"{text}\": give one character, or comma, semicolon, tab or pipe."
-            )))
-        }
+        "comma" => Some(b','),
+        "semicolon" => Some(b';'),
+        "tab" | "\\t" => Some(b'\t'),
+        "pipe" => Some(b'|'),
+        other if other.len() == 1 => Some(other.as_bytes()[0]),
+        _ => None,
     };
-    Ok(byte)
+    byte.filter(|b| DELIMITERS.contains(b)).ok_or_else(|| {
+        Fail::usage(format!(
+            "--delimiter \"{text}\": one of comma, semicolon, tab, pipe (or the character itself)."
+        ))
+    })
 }
 
 /// What the page's reading settings would be.

@@ -2,6 +2,7 @@
 //! the target list, the file summary and the mapping (in the page's words).
 
 use roster_core::input::map::Field;
+use roster_core::input::summary::{self, FileFacts};
 use roster_core::run::journal::Head;
 use roster_core::targets::TargetKind;
 
@@ -53,45 +54,17 @@ pub fn targets() -> String {
     out
 }
 
-fn delimiter_name(d: u8) -> String {
-    match d {
-        b',' => "comma".into(),
-        b';' => "semicolon".into(),
-        b'\t' => "tab".into(),
-        b'|' => "pipe".into(),
-        other => format!("\"{}\"", other as char),
-    }
-}
-
-/// The file summary, as the page's File step says it.
+/// The file summary, in the page's words ([`file_summary`]).
 pub fn file_summary(p: &Prepared) -> String {
     let l = &p.loaded;
-    let t = l.tally;
-    let notes = match l.notes.len() {
-        0 => String::new(),
-        1 => format!(" Not read cleanly: {}.", l.notes[0]),
-        n => format!(" {n} problems reading the file: {}.", l.notes.join("; ")),
-    };
-    let lenient = if l.layout.literal_quotes {
-        " Stray quotes were taken literally."
-    } else {
-        ""
-    };
-    format!(
-        "{}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
-        p.name,
-        l.rows.len(),
-        t.valid,
-        t.invalid,
-        t.excluded,
-        l.encoding.label(),
-        delimiter_name(l.layout.delimiter),
-        if l.layout.header {
-            "First line is a header."
-        } else {
-            "No header line."
-        }
-    )
+    summary::file_summary(&FileFacts {
+        name: &p.name,
+        rows: l.rows.len(),
+        tally: l.tally,
+        encoding: l.encoding,
+        layout: l.layout,
+        notes: &l.notes,
+    })
 }
 
 /// The mapping, a line per column, then the questions the page asks before Start about

@@ -66,7 +66,7 @@ fn aurora_import_creates_what_the_report_says_and_exits_1_for_the_invalid_row() 
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("people.csv: 5 rows (4 ready, 1 invalid, 0 excluded). Encoding: UTF-8. Delimiter: comma. First line is a header."),
+        stdout.contains("people.csv: 5 rows (4 ready, 1 invalid, 0 excluded). Encoding: UTF-8. Delimiter: Comma ( , ). First line is a header."),
         "{}",
         said(&out)
     );

@@ -19,4 +19,5 @@ pub mod names;
 pub mod plan;
 pub mod read;
 pub mod reading;
+pub mod summary;
 pub mod validate;
