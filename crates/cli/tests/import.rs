@@ -671,3 +671,193 @@ fn roster_core_template(id: &str) -> String {
         .unwrap()
         .template()
 }
+
+#[test]
+fn reading_and_row_options_do_what_the_page_s_controls_do() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("options");
+    // A title line, no header, pipes; a duplicate address and an invalid row.
+    std::fs::write(
+        dir.join("people.txt"),
+        "Export of 2026-12-01\nRow-Pass-ann1|ann@example.com\nRow-Pass-bob1|bob@example.com\nRow-Pass-an2|ANN@example.com\nRow-Pass-x|nope\n",
+    )
+    .unwrap();
+    let server = format!("{}/", sandbox.api);
+    let base = [
+        "import",
+        "people.txt",
+        "--target",
+        "aurora",
+        "--server",
+        &server,
+        "--yes",
+        "--report",
+        "out.csv",
+        "--delimiter",
+        "pipe",
+        "--skip-lines",
+        "1",
+        "--no-header",
+        "--map",
+        "Column 1=password",
+        "--map",
+        "Column 2=email",
+    ];
+    let env = [("ROSTER_PASSWORD", AURORA_PASSWORD)];
+    // As read: both ann rows are invalid (one address twice), and so is "nope".
+    let mut dry = base.to_vec();
+    dry.push("--dry-run");
+    let out = roster(&dir, &dry, &env, "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("people.txt: 4 rows (1 ready, 3 invalid, 0 excluded). Encoding: UTF-8. Delimiter: Pipe ( | ). No header line."),
+        "{stdout}"
+    );
+    // Keep the first of each duplicate, leave the invalid row out: 2 sent, exit 0.
+    let mut args = base.to_vec();
+    args.extend(["--keep-first-duplicate", "--exclude-invalid"]);
+    let out = roster(&dir, &args, &env, "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let report = report_rows(&dir.join("out.csv"));
+    let statuses: Vec<(&str, &str)> = report
+        .iter()
+        .map(|r| (r.0.as_str(), r.1.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("ann@example.com", "created"),
+            ("bob@example.com", "created"),
+            ("ANN@example.com", "skipped"),
+            ("nope", "skipped")
+        ]
+    );
+    let state = sandbox.state();
+    let created: BTreeSet<String> = users(&state, "aurora")
+        .iter()
+        .map(|u| u["public_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        created,
+        BTreeSet::from(["ann@example.com".to_owned(), "bob@example.com".to_owned()])
+    );
+    // A column or a field that is not there is a usage error.
+    let mut bad = base.to_vec();
+    bad.extend(["--map", "Shoe size=email"]);
+    assert_eq!(roster(&dir, &bad, &env, "").status.code(), Some(2));
+    let mut bad = base.to_vec();
+    bad.extend(["--map", "Column 1=department"]);
+    assert_eq!(roster(&dir, &bad, &env, "").status.code(), Some(2));
+}
+
+#[test]
+fn a_license_limit_stops_the_run_with_exit_3() {
+    let sandbox = Sandbox::start(json!({"aurora": {"license_limit": 2}}));
+    let dir = folder("limit");
+    std::fs::write(dir.join("people.csv"), AURORA_FILE).unwrap();
+    let server = format!("{}/", sandbox.api);
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "aurora",
+            "--server",
+            &server,
+            "--yes",
+            "--exclude-invalid",
+            "--report",
+            "out.csv",
+        ],
+        &[("ROSTER_PASSWORD", AURORA_PASSWORD)],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Import stopped"),
+        "{}",
+        said(&out)
+    );
+    let report = by_email(&report_rows(&dir.join("out.csv")));
+    let created = report.values().filter(|(s, _)| s == "created").count();
+    assert_eq!(created, users(&sandbox.state(), "aurora").len());
+    assert_eq!(created, 2);
+}
+
+#[test]
+fn mumara_in_realism_mode_the_report_matches_the_server() {
+    let sandbox = Sandbox::start(json!({"preset": "realism"}));
+    let dir = folder("mumara-realism");
+    let mut text = String::from("name,email,password\n");
+    for i in 0..40 {
+        text.push_str(&format!(
+            "User {i},user{i:02}@example.com,Row-Pass-{i:02}x\n"
+        ));
+    }
+    std::fs::write(dir.join("people.csv"), &text).unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "mumara",
+            "--server",
+            &sandbox.api,
+            "--set",
+            "package_id=1",
+            "--yes",
+            "--rate",
+            "6000",
+            "--report",
+            "out.csv",
+            "--retry-file",
+            "retry.csv",
+        ],
+        &[("ROSTER_API_KEY", "sandbox-key")],
+        "",
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", said(&out));
+    let report = by_email(&report_rows(&dir.join("out.csv")));
+    let state = sandbox.state();
+    let on_server: BTreeSet<String> = users(&state, "mumara")
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_owned())
+        .collect();
+    for (email, (status, _)) in &report {
+        match status.as_str() {
+            "created" | "exists" => assert!(on_server.contains(email), "{email} {status}"),
+            "failed" | "rejected" => assert!(!on_server.contains(email), "{email} {status}"),
+            _ => {}
+        }
+    }
+    for email in &on_server {
+        let status = &report[email].0;
+        assert!(
+            matches!(status.as_str(), "created" | "exists" | "unknown"),
+            "{email}: {status}"
+        );
+    }
+    // The rows to retry are exactly those the run could not settle.
+    let retry: BTreeSet<String> = std::fs::read_to_string(dir.join("retry.csv"))
+        .unwrap_or_default()
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(str::to_owned))
+        .collect();
+    let unsettled: BTreeSet<String> = report
+        .iter()
+        .filter(|(_, (s, _))| matches!(s.as_str(), "failed" | "unknown" | "rejected" | "skipped"))
+        .map(|(e, _)| e.clone())
+        .collect();
+    assert_eq!(retry, unsettled);
+    assert_eq!(
+        out.status.code() == Some(0),
+        unsettled.is_empty(),
+        "{}",
+        said(&out)
+    );
+    never_shown("sandbox-key", &out, &dir, &[]);
+}
