@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use roster_core::http::{Exchange, HttpRequest};
-use roster_core::job::{Command, Effect, Event, Machine, Over, RequestId};
+use roster_core::job::{Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
 use roster_core::run::journal::StoreError;
 
 use crate::store::FileStore;
@@ -74,18 +74,27 @@ impl Drop for Pool {
     }
 }
 
+/// How a machine's run ended, for the exit code.
+pub struct Ended {
+    pub over: Over,
+    /// Ctrl-C was pressed.
+    pub interrupted: bool,
+    /// A journal write failed mid-run, and the run was cancelled for it.
+    pub journal_failed: bool,
+}
+
 /// Runs `machine` to its end, showing each effect with `show` (after it is carried out).
-/// Returns how it ended and whether Ctrl-C was pressed.
 pub fn drive<M: Machine>(
     machine: &mut M,
     pool: &Pool,
     mut store: Option<&mut FileStore>,
     mut show: impl FnMut(&M, &Effect),
-) -> (Over, bool) {
+) -> Ended {
     let mut in_flight = 0usize;
     let mut wake: Option<u64> = None;
     let mut over: Option<Over> = None;
     let mut cancelled = false;
+    let mut journal_failed = false;
     let orders = pool.orders.as_ref().expect("the pool is open");
     loop {
         let effects = machine.take_effects();
@@ -104,6 +113,14 @@ pub fn drive<M: Machine>(
                     machine.handle(Event::Written(result), pool.now());
                 }
                 Effect::WakeAt(at) => wake = Some(*at),
+                // The journal cannot be written: the page waits for the admin to free
+                // space; a terminal has nobody to ask, so the run is cancelled (the rows
+                // in flight finish, nothing more is sent) rather than go on unrecorded.
+                Effect::JournalProblem(Some(JournalProblem::Paused(_))) if !cancelled => {
+                    cancelled = true;
+                    journal_failed = true;
+                    machine.handle(Event::Command(Command::Cancel), pool.now());
+                }
                 Effect::Ended(o) => over = Some(o.clone()),
                 Effect::Changed(_) | Effect::Announce(_) | Effect::JournalProblem(_) => {}
             }
@@ -114,7 +131,11 @@ pub fn drive<M: Machine>(
         }
         if let Some(o) = &over {
             if in_flight == 0 {
-                return (o.clone(), cancelled);
+                return Ended {
+                    over: o.clone(),
+                    interrupted: INTERRUPTS.load(Ordering::SeqCst) > 0,
+                    journal_failed,
+                };
             }
         }
         if !cancelled && INTERRUPTS.load(Ordering::SeqCst) > 0 {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_core::job::form::{target_for, Form, FormError};
-use roster_core::job::{words as job_words, Effect, Job, Look, Over, Start};
+use roster_core::job::{words as job_words, Effect, Job, JournalProblem, Look, Over, Start};
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
 use roster_core::run::{Ending, RunConfig, Status};
@@ -102,8 +102,7 @@ pub fn check(job: &JobArgs) -> Result<u8, Fail> {
     };
     let pool = Pool::new(1);
     let mut look = Look::new(listing);
-    let (over, _) = drive(&mut look, &pool, None, |_, _| {});
-    match over {
+    match drive(&mut look, &pool, None, |_, _| {}).over {
         Over::Checked(Ok(report)) => {
             for line in job_words::check_summary(&report, prepared.rows()) {
                 println!("{line}");
@@ -246,7 +245,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     );
     let total = job_machine.run().counts().get(Status::Pending) as u64;
     let mut progress = Progress::new(total);
-    let (over, interrupted) = drive(&mut job_machine, &pool, Some(&mut store), |job, effect| {
+    let ended = drive(&mut job_machine, &pool, Some(&mut store), |job, effect| {
         progress.show(job, effect)
     });
     progress.finish();
@@ -307,16 +306,27 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         println!("Journal: {}", store.path().display());
     }
 
-    let code = match over {
+    let code = match ended.over {
         Over::JournalRefused(e) => {
-            eprintln!("roster: {}", job_words::refused(&e));
+            eprintln!(
+                "roster: not started: the journal {} could not be written: {}. No row was sent. Give another place with --journal.",
+                store.path().display(),
+                e.explain()
+            );
             2
         }
         Over::RecheckFailed(message) => {
             eprintln!("roster: {} {message}", job_words::RECHECK_FAILED);
             3
         }
-        Over::Ran(_) if interrupted => 130,
+        Over::Ran(_) if ended.interrupted => 130,
+        Over::Ran(_) if ended.journal_failed => {
+            eprintln!(
+                "roster: stopped: the journal {} could not be written, so nothing more was sent (a run that cannot be resumed safely is not run). Free space, then run the same command again to resume.",
+                store.path().display()
+            );
+            3
+        }
         Over::Ran(None) | Over::Ran(Some(Ending::Stopped)) => 3,
         Over::Ran(Some(Ending::Cancelled)) => 130,
         Over::Ran(Some(Ending::Finished)) => {
@@ -403,7 +413,14 @@ impl Progress {
     fn show(&mut self, job: &Job, effect: &Effect) {
         match effect {
             Effect::Announce(sentence) => self.say(sentence),
-            Effect::JournalProblem(Some(problem)) => self.say(&format!("Journal: {problem:?}")),
+            // The core's journal sentences speak of a browser's storage; the terminal
+            // says its own (the refusal is said at the end, with the file's path).
+            Effect::JournalProblem(Some(JournalProblem::Paused(_))) => self.say(
+                "The journal could not be written: nothing more is sent; the rows in flight finish.",
+            ),
+            Effect::JournalProblem(Some(JournalProblem::Unsaved(_))) => self.say(
+                "The journal's last write failed: a resume of this file would not be trusted; check the rows on the server before sending it again.",
+            ),
             Effect::Changed(_) => {
                 let counts = job.run().counts();
                 let left = (counts.get(Status::Pending) + counts.get(Status::Sending)) as u64;

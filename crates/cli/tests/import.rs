@@ -861,3 +861,36 @@ fn mumara_in_realism_mode_the_report_matches_the_server() {
     );
     never_shown("sandbox-key", &out, &dir, &[]);
 }
+
+#[test]
+fn a_journal_that_cannot_be_written_sends_nothing_and_exits_2() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("journal");
+    std::fs::write(dir.join("people.csv"), AURORA_FILE).unwrap();
+    let server = format!("{}/", sandbox.api);
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "aurora",
+            "--server",
+            &server,
+            "--yes",
+            "--journal",
+            "no/such/folder/journal.json",
+        ],
+        &[("ROSTER_PASSWORD", AURORA_PASSWORD)],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("No row was sent"),
+        "{}",
+        said(&out)
+    );
+    let state = sandbox.state();
+    assert_eq!(state["aurora"]["login_calls"], 0);
+    assert_eq!(state["aurora"]["create_calls"], 0);
+}
