@@ -48,6 +48,12 @@ fn prepare(job: &JobArgs) -> Result<(TargetKind, Settings, Prepared), Fail> {
 }
 
 fn gather(job: &JobArgs, kind: &TargetKind, prompt: bool) -> Result<Secrets, Fail> {
+    if job.login.is_some() && !kind.credentials().iter().any(|c| c.id == "login") {
+        return Err(Fail::usage(format!(
+            "{} takes no login name: --login is for targets that ask for one (see roster targets).",
+            kind.name()
+        )));
+    }
     let shown = load::pairs(&job.credentials, "--credential")?;
     let sources = Sources {
         login: job.login.as_deref(),

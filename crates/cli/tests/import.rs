@@ -894,3 +894,41 @@ fn a_journal_that_cannot_be_written_sends_nothing_and_exits_2() {
     assert_eq!(state["aurora"]["login_calls"], 0);
     assert_eq!(state["aurora"]["create_calls"], 0);
 }
+
+#[test]
+fn more_than_a_browser_s_six_requests_are_in_flight_at_once() {
+    // A login and 64 creates at 500 ms each: 16 at once take about 2.5 s; a browser's 6
+    // would need 6 s, one at a time 32 s.
+    let sandbox = Sandbox::start(json!({"aurora": {"latency_ms": 500}}));
+    let dir = folder("parallel");
+    let mut text = String::from("email,password\n");
+    for i in 0..64 {
+        text.push_str(&format!("p{i:02}@example.com,Row-Pass-{i:02}x\n"));
+    }
+    std::fs::write(dir.join("people.csv"), text).unwrap();
+    let server = format!("{}/", sandbox.api);
+    let started = std::time::Instant::now();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "aurora",
+            "--server",
+            &server,
+            "--yes",
+            "--parallel",
+            "16",
+        ],
+        &[("ROSTER_PASSWORD", AURORA_PASSWORD)],
+        "",
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(users(&sandbox.state(), "aurora").len(), 64);
+    assert!(
+        took < std::time::Duration::from_millis(4_500),
+        "took {took:?}"
+    );
+}
