@@ -127,8 +127,26 @@ impl Drop for Sandbox {
     }
 }
 
-/// A folder of the test's own, emptied first.
-pub fn folder(name: &str) -> PathBuf {
+/// A folder of the test's own, emptied first; removed when the test passes, kept (with
+/// its reports and journal) when it fails.
+pub struct Folder(PathBuf);
+
+impl std::ops::Deref for Folder {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn folder(name: &str) -> Folder {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "roster-cli-{name}-{}-{}",
@@ -137,7 +155,7 @@ pub fn folder(name: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a test folder");
-    dir
+    Folder(dir)
 }
 
 /// `roster` with these arguments, in `dir`, with no ROSTER_* variable but `env`.
