@@ -21,6 +21,7 @@ build_sandbox
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"
 source "$ROOT/scripts/synapse-lib.sh" && ensure_synapse
+say "The command line (roster-cli) against the sandbox and Synapse"; cargo test --locked -p roster-cli
 say "End-to-end tests in headless Chromium"
 (cd "$ROOT/tests/e2e" && npx playwright test)
 

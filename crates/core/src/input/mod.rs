@@ -28,4 +28,5 @@ pub mod read;
 pub mod reading;
 pub mod scores;
 pub mod spec;
+pub mod summary;
 pub mod validate;

@@ -1,0 +1,92 @@
+//! The file summary the File step shows under a read file, as a sentence any front end
+//! can print (the command line does; `src/ui/file_step.rs` says the same words).
+
+use crate::input::decode::TextEncoding;
+use crate::input::detect::delimiter_name;
+use crate::input::plan::Tally;
+use crate::input::read::Layout;
+
+/// What the summary tells of a read file.
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts<'a> {
+    /// The file's name, as dropped.
+    pub name: &'a str,
+    pub rows: usize,
+    pub tally: Tally,
+    pub encoding: TextEncoding,
+    pub layout: Layout,
+    /// Every line not read cleanly, in words.
+    pub notes: &'a [String],
+}
+
+/// "people.csv: 12 rows (10 ready, 1 invalid, 1 excluded). Encoding: UTF-8. Delimiter:
+/// Comma ( , ). First line is a header." and what was not read cleanly.
+pub fn file_summary(facts: &FileFacts<'_>) -> String {
+    let notes = match facts.notes.len() {
+        0 => String::new(),
+        1 => format!(" Not read cleanly: {}.", facts.notes[0]),
+        n => format!(
+            " {n} problems reading the file: {}.",
+            facts.notes.join("; ")
+        ),
+    };
+    let lenient = if facts.layout.literal_quotes {
+        " Stray quotes were taken literally."
+    } else {
+        ""
+    };
+    format!(
+        "{}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
+        facts.name,
+        facts.rows,
+        facts.tally.valid,
+        facts.tally.invalid,
+        facts.tally.excluded,
+        facts.encoding.label(),
+        delimiter_name(facts.layout.delimiter),
+        if facts.layout.header {
+            "First line is a header."
+        } else {
+            "No header line."
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::map::Field;
+    use crate::input::read::ReadOptions;
+    use crate::input::reading::read_all;
+    use crate::input::validate::Rules;
+
+    #[test]
+    fn the_summary_counts_the_rows_and_says_how_the_file_was_read() {
+        let text = "email;password\nann@x.org;pw-1\nnot-an-address;pw-2\n";
+        let loaded = read_all(
+            text.as_bytes(),
+            ReadOptions::default(),
+            Rules::new(vec![Field::Email, Field::Password]),
+        )
+        .unwrap();
+        let facts = FileFacts {
+            name: "people.csv",
+            rows: loaded.rows.len(),
+            tally: loaded.tally,
+            encoding: loaded.encoding,
+            layout: loaded.layout,
+            notes: &loaded.notes,
+        };
+        assert_eq!(
+            file_summary(&facts),
+            "people.csv: 2 rows (1 ready, 1 invalid, 0 excluded). Encoding: UTF-8. Delimiter: Semicolon ( ; ). First line is a header."
+        );
+        let notes = vec!["line 3: a quote".to_owned(), "line 9: x".to_owned()];
+        let facts = FileFacts {
+            notes: &notes,
+            ..facts
+        };
+        assert!(file_summary(&facts)
+            .ends_with(" 2 problems reading the file: line 3: a quote; line 9: x."));
+    }
+}
