@@ -261,7 +261,7 @@ pub fn SavedRuns(
         <Show when=move || !list.get().is_empty()>
             <section class="step saved-runs" aria-labelledby="saved-runs">
                 <h2 id="saved-runs">"Saved runs"</h2>
-                <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address (without any user name or password in it), each row's status and the id the server gave each created row (for Matrix Synapse that is the user id, @name:server, which holds the row's user name). Never a password, key or token, and no other cell of the file."</p>
+                <p class="hint">"Kept in this browser's local storage so that an interrupted import can be resumed: the file's hash, its name, the target's address (without any user name or password in it), each row's status and the id the server gave each created row (some servers' ids hold the row's user name). Never a password, key or token, and no other cell of the file."</p>
                 <ul aria-label="Saved runs">
                     <For each=move || list.get() key=|item| (item.key.clone(), item.resumable, item.counts.clone()) let:item>
                         {

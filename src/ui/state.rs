@@ -200,11 +200,10 @@ impl AppState {
 
 impl TargetForm {
     /// The target the form describes. The URL is checked when the run starts.
-    pub fn target(&self) -> Result<Box<dyn Target>, String> {
+    pub fn target(&self) -> Result<Box<dyn Target>, roster_core::targets::BuildError> {
         let url = self.server_url.get_untracked();
         self.settings
             .with_untracked(|settings| self.target.with_untracked(|k| k.build(&url, settings)))
-            .map_err(|e| e.to_string())
     }
 
     /// What the user typed to authenticate, for the credentials the target declares

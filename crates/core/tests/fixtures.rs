@@ -287,8 +287,7 @@ mod issue11 {
             broken.problems_text(),
             format!(
                 "{UNCLOSED}; re-read the file with stray quotes taken literally, or fix the quote; \
-                 name (column \"name\"): is 195012 characters long; at most 255 are accepted \
-                 (Aurora keeps a name in a 255-character column)"
+                 name (column \"name\"): is 195012 characters long; at most 255 are accepted"
             )
         );
         assert_eq!(strict.tally.valid, 4999);

@@ -33,6 +33,16 @@ fn Setting(
     }
 }
 
+/// What the hint under the engine settings says of the rate limit: the chosen target's
+/// own limit when it documents one.
+fn rate_hint(kind: &roster_core::targets::TargetKind) -> String {
+    let limit = kind
+        .default_rate()
+        .map(|n| format!(" ({}: {n} per minute by default)", kind.name()))
+        .unwrap_or_default();
+    format!("Set Requests per minute to the server's rate limit{limit} so the run holds the limit instead of bouncing off it.")
+}
+
 #[component]
 pub fn Import(state: AppState) -> impl IntoView {
     let locked = Signal::derive(move || state.run.active.get());
@@ -55,7 +65,7 @@ pub fn Import(state: AppState) -> impl IntoView {
             </div>
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
-                "Set Requests per minute to the server's rate limit (Mumara: 60 by default) so the run holds the limit instead of bouncing off it."
+                {move || rate_hint(&state.form.target.get())}
             </p>
             <super::preflight::Preflight state=state />
             <controls::RunControls state=state />
@@ -82,5 +92,19 @@ pub fn Import(state: AppState) -> impl IntoView {
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
             <history::History history=state.run.history announcement=state.announcement />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rate_hint;
+    use roster_core::targets::TargetKind;
+
+    #[test]
+    fn the_rate_hint_names_the_chosen_targets_own_limit() {
+        let mumara = TargetKind::by_id("mumara").unwrap();
+        assert!(rate_hint(&mumara).contains("(Mumara: 60 per minute by default)"));
+        let aurora = TargetKind::by_id("aurora").unwrap();
+        assert!(!rate_hint(&aurora).contains('('));
     }
 }

@@ -391,7 +391,7 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
     if name_length > MAX_NAME_CHARS {
         problems.push(problem(
             Field::Name,
-            format!("is {name_length} characters long; at most {MAX_NAME_CHARS} are accepted (Aurora keeps a name in a {MAX_NAME_CHARS}-character column)"),
+            format!("is {name_length} characters long; at most {MAX_NAME_CHARS} are accepted"),
         ));
     }
     if length > 0 && length < rules.min_password_len {
@@ -884,7 +884,7 @@ mod tests {
             texts,
             [
                 "password: is 256 characters long; at most 255 are accepted",
-                "name: is 300 characters long; at most 255 are accepted (Aurora keeps a name in a 255-character column)"
+                "name: is 300 characters long; at most 255 are accepted"
             ]
         );
     }

@@ -73,13 +73,17 @@ impl Profile {
             path: String::new(),
             message: "text after the profile's closing brace".into(),
         })?;
-        profile
-            .check()
-            .map_err(|(path, message, needle)| ProfileError {
+        profile.check().map_err(
+            |validity::Refusal {
+                 path,
+                 message,
+                 needle,
+             }| ProfileError {
                 line: needle.and_then(|n| line_of(text, &path, &n)),
                 path,
                 message,
-            })?;
+            },
+        )?;
         Ok(profile)
     }
 

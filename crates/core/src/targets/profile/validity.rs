@@ -9,12 +9,35 @@ use super::template;
 use crate::http::Method;
 use crate::input::field::Field;
 
+/// Why a profile is refused: the key path, the message, and a text to find the line by
+/// (see [`line_of`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Refusal {
+    pub path: String,
+    pub message: String,
+    pub needle: Option<String>,
+}
+
+impl Refusal {
+    fn new(path: &str, message: String, needle: Option<&str>) -> Refusal {
+        Refusal::parts(path.to_owned(), message, needle.map(str::to_owned))
+    }
+
+    fn parts(path: String, message: String, needle: Option<String>) -> Refusal {
+        Refusal {
+            path,
+            message,
+            needle,
+        }
+    }
+}
+
 impl Profile {
     /// Checks what serde cannot: the schema version, placeholders, alternatives, rules.
     /// On error: the key path, the message, and a text to find the line by.
-    pub(super) fn check(&self) -> Result<(), (String, String, Option<String>)> {
+    pub(super) fn check(&self) -> Result<(), Refusal> {
         let err = |path: &str, message: String, needle: Option<&str>| {
-            Err((path.to_owned(), message, needle.map(str::to_owned)))
+            Err(Refusal::new(path, message, needle))
         };
         if self.schema != SCHEMA {
             return err(
@@ -211,11 +234,7 @@ impl Profile {
     }
 }
 
-fn check_rules(
-    path: &str,
-    rules: &[Rule],
-    probe: bool,
-) -> Result<(), (String, String, Option<String>)> {
+fn check_rules(path: &str, rules: &[Rule], probe: bool) -> Result<(), Refusal> {
     for (i, rule) in rules.iter().enumerate() {
         let at = format!("{path}[{i}]");
         let bad = match rule.then {
@@ -226,7 +245,7 @@ fn check_rules(
             _ => None,
         };
         if let Some(message) = bad {
-            return Err((
+            return Err(Refusal::parts(
                 format!("{at}.then"),
                 message.into(),
                 Some("\"then\"".into()),
@@ -239,7 +258,7 @@ fn check_rules(
         {
             // "" is the whole answer (RFC 6901).
             if !p.is_empty() && !p.starts_with('/') {
-                return Err((
+                return Err(Refusal::parts(
                     at.clone(),
                     format!("`{p}` is not a JSON pointer (it starts with /)"),
                     Some(p.clone()),
@@ -269,14 +288,9 @@ struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    fn request(
-        &self,
-        path: &str,
-        spec: &RequestSpec,
-        place: Place,
-    ) -> Result<(), (String, String, Option<String>)> {
+    fn request(&self, path: &str, spec: &RequestSpec, place: Place) -> Result<(), Refusal> {
         if !spec.path.starts_with('/') {
-            return Err((
+            return Err(Refusal::parts(
                 format!("{path}.path"),
                 format!("`{}` must start with /", spec.path),
                 Some(spec.path.clone()),
@@ -286,7 +300,7 @@ impl Scope<'_> {
         // A secret never goes into a URL.
         for p in template::placeholders(&spec.path) {
             if p.name == "token" || p.name.starts_with("credentials.") {
-                return Err((
+                return Err(Refusal::parts(
                     format!("{path}.path"),
                     format!("`{{{}}}` would put a secret into the URL", p.name),
                     Some(spec.path.clone()),
@@ -294,14 +308,14 @@ impl Scope<'_> {
             }
         }
         if spec.json.is_some() && spec.form.is_some() {
-            return Err((
+            return Err(Refusal::parts(
                 path.to_owned(),
                 "a request has a `json` body or a `form` body, not both".into(),
                 Some("\"form\"".into()),
             ));
         }
         if spec.method == Method::Get && (spec.json.is_some() || spec.form.is_some()) {
-            return Err((
+            return Err(Refusal::parts(
                 format!("{path}.method"),
                 "a GET has no body".into(),
                 Some("\"GET\"".into()),
@@ -325,12 +339,7 @@ impl Scope<'_> {
         Ok(())
     }
 
-    fn json(
-        &self,
-        path: &str,
-        value: &Value,
-        place: Place,
-    ) -> Result<(), (String, String, Option<String>)> {
+    fn json(&self, path: &str, value: &Value, place: Place) -> Result<(), Refusal> {
         match value {
             Value::String(s) => self.text(path, s, place),
             Value::Array(items) => items
@@ -345,14 +354,9 @@ impl Scope<'_> {
     }
 
     /// Every placeholder in `text` names something this place may use.
-    fn text(
-        &self,
-        path: &str,
-        text: &str,
-        place: Place,
-    ) -> Result<(), (String, String, Option<String>)> {
+    fn text(&self, path: &str, text: &str, place: Place) -> Result<(), Refusal> {
         for p in template::placeholders(text) {
-            let fail = |why: String| Err((path.to_owned(), why, Some(text.to_owned())));
+            let fail = |why: String| Err(Refusal::new(path, why, Some(text)));
             let (space, name) = p.name.split_once('.').unwrap_or(("", p.name.as_str()));
             let allowed = match (space, place) {
                 ("", _) if name == "token" => matches!(place, Place::Header),
