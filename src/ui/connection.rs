@@ -29,6 +29,13 @@ pub fn Connection(
     let targets = RwSignal::new(super::target_choice::all_targets());
     // "Load a profile…" was chosen: the profile picker shows.
     let loading = RwSignal::new(false);
+    // A typed setting the target refuses, said at once (an empty one is asked for at Start).
+    let refused = Memo::new(move |_| {
+        form.target.with(|k| {
+            form.settings
+                .with(|s| roster_core::targets::refused_setting(&**k, s).map(|e| e.to_string()))
+        })
+    });
     view! {
         <section class="step" aria-labelledby="step-target">
             <h2 id="step-target">"2. Target"</h2>
@@ -100,6 +107,9 @@ pub fn Connection(
                     view! { {credentials} {settings} }
                 }}
             </form>
+            <Show when=move || refused.get().is_some()>
+                <p class="error" role="alert" id="setting-refused">{move || refused.get()}</p>
+            </Show>
             <Show when=move || roster_core::targets::diagnose::is_plain_http(&form.server_url.get())>
                 <div class="http-warning" role="alert">
                     <p>"Warning: this Server URL starts with http:// and is not this computer, so the password (or API key) and every user's password cross the network unencrypted. Use https:// if the server has it."</p>

@@ -144,4 +144,20 @@ test.describe('reading', () => {
     await expectCounts(page, 1, 0, 0);
     await expect(packageId).toBeFocused();
   });
+
+  test('a default the target refuses is said while it is typed, and no longer once it is fixed', async ({ page }) => {
+    await openApp(page);
+    const c = controls(page);
+    await c.chooseFile.setInputFiles(writeFixture('r.csv', 'email,password\nann@example.com,pw-ann-1\n'));
+    await waitForFileRead(page);
+    const role = page.getByLabel('Default role');
+    await role.fill('9');
+    await expect(page.getByRole('alert').filter({ hasText: 'Default role must be a whole number from 1 to 3.' })).toBeVisible();
+    await role.fill('3');
+    await expect(page.getByText('Default role must be a whole number')).toHaveCount(0);
+    await c.target.selectOption({ label: 'Mumara' });
+    const packageId = page.getByLabel('Package ID');
+    await packageId.fill('0');
+    await expect(page.getByRole('alert').filter({ hasText: 'Package ID "0" is not a positive number.' })).toBeVisible();
+  });
 });

@@ -298,6 +298,16 @@ fn post_for_json(url: String, body: crate::http::Body) -> HttpRequest {
     }
 }
 
+/// A typed setting the target refuses (a default role out of range, a package id of 0),
+/// said while the admin types it. A required setting left empty is not one: Start asks
+/// for it ([`Kind::build`]'s [`BuildError::Missing`]).
+pub fn refused_setting(kind: &dyn Kind, settings: &Settings) -> Option<BuildError> {
+    match kind.build("https://localhost", settings) {
+        Ok(_) | Err(BuildError::Missing(_)) => None,
+        Err(refused) => Some(refused),
+    }
+}
+
 /// Why the form's credentials and settings cannot be sent as typed, naming the field;
 /// `None` when they can. Asked before Start, Check and Dry run (after
 /// [`Kind::missing_credentials`]), so that nothing is sent:
@@ -925,5 +935,31 @@ mod tests {
             .contains("API key"));
         let key = Secrets::new().with("api_key", "k");
         assert_eq!(mumara().missing_credentials(&key), None);
+    }
+
+    #[test]
+    fn a_typed_setting_the_target_refuses_is_said_at_once_an_empty_one_is_not() {
+        let aurora = TargetKind::by_id("aurora").unwrap();
+        let mut settings = Settings::new();
+        assert_eq!(refused_setting(&*aurora, &settings), None);
+        settings.insert("role".into(), "9".into());
+        assert_eq!(
+            refused_setting(&*aurora, &settings).map(|e| e.to_string()),
+            Some("Default role must be a whole number from 1 to 3.".into())
+        );
+        settings.insert("role".into(), "3".into());
+        assert_eq!(refused_setting(&*aurora, &settings), None);
+        let mumara = TargetKind::by_id("mumara").unwrap();
+        let mut settings = Settings::new();
+        assert_eq!(
+            refused_setting(&*mumara, &settings),
+            None,
+            "empty: asked at Start"
+        );
+        settings.insert("package_id".into(), "0".into());
+        assert_eq!(
+            refused_setting(&*mumara, &settings).map(|e| e.to_string()),
+            Some("Package ID \"0\" is not a positive number.".into())
+        );
     }
 }
