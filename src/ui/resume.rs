@@ -32,6 +32,32 @@ pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
         .find(|(_, j)| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows == rows)
 }
 
+/// The rows a finished saved run of the loaded file against the target in the form
+/// created or found (another tab's, or this browser's before a reload); 0 when none.
+pub(crate) fn done_by_saved_run(state: AppState) -> usize {
+    let url = state.form.server_url.get_untracked();
+    let target = state.form.target.with_untracked(|k| k.target_id());
+    let Some(rows) = state
+        .plan
+        .rows
+        .with_untracked(|p| p.as_ref().map(|p| p.len()))
+    else {
+        return 0;
+    };
+    let Some(fingerprint) = super::journal::known_fingerprint(state) else {
+        return 0;
+    };
+    store::list()
+        .into_iter()
+        .filter(|(_, j)| j.matches(&fingerprint, &target, &url) && j.finished && j.rows == rows)
+        .map(|(_, j)| {
+            let counts = j.counts();
+            counts.get(Status::Created) + counts.get(Status::Exists)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// A date and time in the browser's own locale ("12/1/2026, 3:04:05 PM" in en-US):
 /// `Date.prototype.toLocaleString` called without a locale.
 fn when(ms: f64) -> String {

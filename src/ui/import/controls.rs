@@ -32,8 +32,10 @@ enum Ask {
     /// A password (or another guarded field) column chosen from its values alone: the
     /// question names the column and shows one masked value (`Guess::question`).
     Guess(String),
-    /// Send the whole file again: this many of its rows were created or found before.
-    Resend(usize),
+    /// Send the whole file again: this many of its rows were created or found before, by
+    /// a run of this tab or (`Resend(_, true)`) by a finished run saved in this browser
+    /// (another tab's).
+    Resend(usize, bool),
     Cancel,
 }
 
@@ -51,6 +53,27 @@ fn confirm_first_guess(state: AppState) {
     crate::ui::mapping::open_guesses(state, |table, guesses| {
         crate::ui::mapping::confirm(table, &guesses[..guesses.len().min(1)])
     });
+}
+
+/// How many of the file's rows an earlier run created or found: this tab's history
+/// (`here`) or a finished run saved in this browser (`saved`, another tab's), whichever
+/// knows more; and whether that was the saved run.
+fn done_before(here: usize, saved: usize) -> (usize, bool) {
+    if saved > here {
+        (saved, true)
+    } else {
+        (here, false)
+    }
+}
+
+/// Start's question before the whole file goes again.
+fn resend_question(done: usize, by_saved: bool) -> String {
+    let by = if by_saved {
+        "by an earlier run in this browser (another tab's, listed under saved runs)"
+    } else {
+        "by an earlier run in this tab"
+    };
+    format!("Send the whole file again? {done} of its rows were already created or found on this server {by}; they would be sent again. To send only the rows that failed, use Retry.")
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
@@ -143,13 +166,14 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         if state.run.starting.get_untracked() || state.run.active.get_untracked() {
             return;
         }
-        let done = repeat.get_untracked().map_or(0, |r| r.1);
-        let (elsewhere, resumable) = untrack(|| {
+        let (elsewhere, resumable, saved) = untrack(|| {
             (
                 tabs::running_elsewhere(state),
                 resume::matching(state).is_some(),
+                resume::done_by_saved_run(state),
             )
         });
+        let (done, by_saved) = done_before(repeat.get_untracked().map_or(0, |r| r.1), saved);
         match on_start(elsewhere, resumable, done) {
             StartChoice::Elsewhere => state
                 .announcement
@@ -159,7 +183,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 focus::focus_soon(CONFIRM_NO);
             }
             StartChoice::AskResend(done) => {
-                ask.set(Some(Ask::Resend(done)));
+                ask.set(Some(Ask::Resend(done, by_saved)));
                 focus::focus_soon(CONFIRM_NO);
             }
             StartChoice::Go => go(),
@@ -210,12 +234,12 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 None => focus::focus_soon(START),
             },
             (Some(Ask::Resume), true) => go(),
-            (Some(Ask::Resend(_)), true) => go(),
+            (Some(Ask::Resend(..)), true) => go(),
             (Some(Ask::Cancel), true) => {
                 focus.follow();
                 state.run.command(Command::Cancel);
             }
-            (Some(Ask::Resend(_)), false) => focus::focus_soon(START),
+            (Some(Ask::Resend(..)), false) => focus::focus_soon(START),
             (Some(Ask::Cancel), false) => focus::focus_soon(CANCEL),
             (None, _) => {}
         }
@@ -226,7 +250,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         let active = state.run.active.get();
         match ask.get_untracked() {
             Some(Ask::Cancel) if !active => ask.set(None),
-            Some(Ask::Resume | Ask::Resend(_) | Ask::Guess(_)) if active => ask.set(None),
+            Some(Ask::Resume | Ask::Resend(..) | Ask::Guess(_)) if active => ask.set(None),
             _ => {}
         }
     });
@@ -237,9 +261,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             untrack(|| resume::matching(state)).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
         ),
         Some(Ask::Guess(question)) => question,
-        Some(Ask::Resend(done)) => format!(
-            "Send the whole file again? {done} of its rows were already created or found on this server by an earlier run in this tab; they would be sent again. To send only the rows that failed, use Retry."
-        ),
+        Some(Ask::Resend(done, by_saved)) => resend_question(done, by_saved),
         Some(Ask::Cancel) => "Cancel the import? Rows not sent yet end skipped (requests already sent finish); you can retry them afterwards.".into(),
         None => String::new(),
     }
@@ -345,7 +367,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     {move || match ask.get() {
                         Some(Ask::Resume) => "Start over",
                         Some(Ask::Guess(_)) => "Yes, import with this column",
-                        Some(Ask::Resend(_)) => "Send the whole file again",
+                        Some(Ask::Resend(..)) => "Send the whole file again",
                         _ => "Cancel the import",
                     }}
                 </button>
@@ -357,11 +379,27 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     {move || match ask.get() {
                         Some(Ask::Resume) => "Resume",
                         Some(Ask::Guess(_)) => "No, let me check the columns",
-                        Some(Ask::Resend(_)) => "Don't send",
+                        Some(Ask::Resend(..)) => "Don't send",
                         _ => "Keep importing",
                     }}
                 </button>
             </div>
         </Show>
+    }
+}
+
+#[cfg(test)]
+mod resend_tests {
+    use super::{done_before, resend_question};
+
+    #[test]
+    fn a_finished_run_of_another_tab_counts_as_done_before() {
+        assert_eq!(done_before(0, 0), (0, false));
+        assert_eq!(done_before(6, 0), (6, false));
+        assert_eq!(done_before(0, 12), (12, true));
+        assert_eq!(done_before(12, 12), (12, false));
+        assert!(resend_question(12, true).contains("12 of its rows"));
+        assert!(resend_question(12, true).contains("another tab's"));
+        assert!(resend_question(6, false).contains("earlier run in this tab"));
     }
 }

@@ -97,6 +97,18 @@ test.describe('two tabs, one file', () => {
     expect(after).toHaveLength(1);
     expect(after[0].finished).toBe(true);
     expect(after[0].letters).toEqual([['c', N]]);
+
+    // Start in the second tab, whose own history is empty, asks before the whole file goes
+    // again: the other tab's finished run is known from its saved journal.
+    await startImport(second);
+    const question = second.getByRole('group').filter({ hasText: 'Send the whole file again?' });
+    await expect(question).toContainText(`${N} of its rows`);
+    await expect(question).toContainText("another tab's");
+    await expect(second.getByRole('button', { name: "Don't send" })).toBeFocused();
+    await second.getByRole('button', { name: "Don't send" }).click();
+    await expect(question).toHaveCount(0);
+    await second.waitForTimeout(500);
+    await expectEachCreatedOnce('t');
   });
 
   test('Start pressed in two tabs at once: one run, every address sent once, the other tab sends nothing', async ({
