@@ -7,8 +7,9 @@
 //! that a large file never blocks the page. [`error`], [`field`] (field ids and rows),
 //! [`spec`] (what a target declares of a field) and [`checks`] (one value's checks) are
 //! the leaves every stage shares. [`values`] maps the words of a fixed-value column
-//! (`user`, `Kunde`) onto the values a field takes. [`bulk`] (actions on many rows) and [`invalid`] (a
-//! row's problems with their values; the invalid rows as CSV) serve the rows table.
+//! (`user`, `Kunde`) onto the values its field takes. [`bulk`] (actions on many rows) and
+//! [`invalid`] (a row's problems with their values; the invalid rows as CSV) serve the
+//! rows table.
 
 pub mod aliases;
 pub mod bulk;
