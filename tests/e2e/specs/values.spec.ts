@@ -23,7 +23,7 @@ import { columnSelect, dropFile, expectCounts } from '../lib/input';
 const SUPERADMIN = { login: 'superadmin', password: '12345' };
 
 const HR = [
-  'E-mail,Password,Role',
+  'E-mail,Passwort,Role',
   'ann@example.com,Vw3-ann-pass,user',
   'bob@example.com,Vw3-bob-pass,Tenant admin',
   'cyd@example.com,Vw3-cyd-pass,Kunde',
