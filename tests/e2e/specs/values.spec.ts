@@ -7,6 +7,7 @@
  * Accessible names only.
  */
 import { test, expect } from '../lib/fixtures';
+import { seriousViolations, useAxe } from '../lib/a11y';
 import { sandboxState } from '../lib/sandbox';
 import {
   controls,
@@ -45,6 +46,7 @@ test.describe('values in words', () => {
     sandbox,
     consoleErrors,
   }) => {
+    await useAxe(page);
     await openApp(page);
     await dropFile(page, 'hr.csv', Buffer.from(HR, 'utf8'));
     await expect(controls(page).rowsTable).toBeVisible();
@@ -75,6 +77,8 @@ test.describe('values in words', () => {
     expect(full, 'the message is longer than two lines here').toBeGreaterThan(clamped.height + 1);
     await cell.hover();
     await expect.poll(async () => (await cell.boundingBox())!.height).toBeGreaterThanOrEqual(full);
+    // The panel and the message shown whole: no serious axe violation.
+    expect(await seriousViolations(page)).toEqual([]);
     await page.mouse.move(0, 0);
     // Focus in the row (its Edit button, by keyboard) shows it whole too.
     const edit = page.getByRole('button', { name: `Edit line ${dee.Line}`, exact: true });
