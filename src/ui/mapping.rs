@@ -320,7 +320,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <fieldset class="mapping">
                 <legend>"Columns"</legend>
                 <p class="hint">
-                    "Which field each column feeds. Remembered in this browser for the next file with the same header (the column names only, never a value)."
+                    "Which field each column feeds. Remembered in this browser for the next file with the same header (the column names, and the words of a fixed-value column you map under Values; never another value)."
                 </p>
                 <div class="fields">
                     {move || {
