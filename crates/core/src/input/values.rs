@@ -349,4 +349,29 @@ mod tests {
             .unwrap_err()
             .contains("1 Tenant admin, 2 Normal user, 3 Customer"));
     }
+
+    proptest::proptest! {
+        /// Any cell and any command-line text: no panic; a word's meaning is one of the
+        /// field's values or none; a choice survives the memory.
+        #[test]
+        fn any_word_maps_to_a_value_or_none_and_never_panics(
+            word in "\\PC{0,40}",
+            text in "\\PC{0,40}",
+        ) {
+            let r = role();
+            if let Some(v) = obvious_value(&r.values, &word) {
+                proptest::prop_assert!(r.values.iter().any(|x| x.value == v));
+            }
+            let _ = parse_choice(&text, std::slice::from_ref(&r));
+            let mut m = Mapping {
+                columns: vec![Some(Field::Role)],
+                ..Mapping::default()
+            };
+            m.choose_value(Field::Role, &word, Some("2"));
+            let back = Mapping::from_memory(&m.to_memory(), 1).unwrap();
+            if !word.trim().is_empty() {
+                proptest::prop_assert_eq!(back.chosen_value(Field::Role, &word), Some("2"));
+            }
+        }
+    }
 }
