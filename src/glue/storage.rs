@@ -1,5 +1,6 @@
 //! The browser's localStorage, for remembered column mappings and loaded target profiles
-//! only. Nothing secret and no data value ever goes here (see
+//! only. Nothing secret and no data value ever goes here, but the words of fixed-value
+//! columns the admin mapped (a role's `user`; see
 //! `roster_core::input::map::Mapping::to_memory`; a profile's credentials are labels).
 //! A write that the browser refuses (full, blocked) is returned with its reason: the
 //! caller says so, or states why it may be ignored.

@@ -1,6 +1,7 @@
 //! The column mapping (one select per column, named by the column's header or
 //! "Column N", with a note under it when another column competes for its field, or a
 //! question when a password or another guarded field was taken from its values alone), the
+//! values of fixed-value columns (a select per distinct word: `user` → 2 Normal user), the
 //! checks and defaults that apply to every row, and the template.
 
 use std::cell::RefCell;
@@ -8,6 +9,7 @@ use std::cell::RefCell;
 use leptos::prelude::*;
 use roster_core::input::map::{Field, FieldSpec, Guess, Mapping, GUARDED};
 use roster_core::input::read::Table;
+use roster_core::input::values::{found_values, meaning, FoundValues};
 
 use super::sheet;
 use super::state::AppState;
@@ -146,6 +148,104 @@ fn ColumnSelect(
     }
 }
 
+/// The distinct words of each mapped fixed-value column (see `found_values`), recomputed
+/// when the file, its rows, the target or the columns change. The admin's value choices
+/// are left out here (each select reads them), so that choosing keeps the select and its
+/// focus.
+fn found(state: AppState) -> Memo<Vec<FoundValues>> {
+    Memo::new(move |_| {
+        state.file.detected.track();
+        state.plan.tally.track();
+        let mapping = state.plan.mapping.with(|m| Mapping {
+            columns: m.columns.clone(),
+            ..Mapping::default()
+        });
+        let specs = state.form.target.with(|k| k.field_specs());
+        state.plan.sheet.with_value(|sheet| {
+            sheet.as_ref().map_or_else(Vec::new, |sheet| {
+                found_values(&sheet.table, &mapping, &specs)
+            })
+        })
+    })
+}
+
+/// One column's words, a select each: the field's values, by value and label. A word
+/// Roster knows is on its value already; the admin's choice is remembered.
+#[component]
+fn ValueSelects(
+    found: FoundValues,
+    column_name: String,
+    mapping: RwSignal<Mapping>,
+    locked: Signal<bool>,
+    set: Callback<(Field, String, Option<String>)>,
+) -> impl IntoView {
+    let title = found.spec.title().to_owned();
+    let spec = found.spec.clone();
+    let field = found.field;
+    let more = found.more.then(|| {
+        view! {
+            <p class="hint">
+                {format!("Only the first {} words are listed.", roster_core::input::values::MAX_WORDS)}
+            </p>
+        }
+    });
+    let selects = found
+        .words
+        .into_iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let id = format!("value-{}-{i}", found.column);
+            let rows = if word.rows == 1 {
+                "1 row".to_owned()
+            } else {
+                format!("{} rows", word.rows)
+            };
+            let label = format!("{title}: {} ({rows})", word.word);
+            let spec = spec.clone();
+            let w = word.word.clone();
+            let current = move || {
+                mapping.with(|m| meaning(m, &spec, &w).value().map(str::to_owned))
+            };
+            let options = found
+                .spec
+                .values
+                .iter()
+                .map(|v| {
+                    let value = v.value.clone();
+                    let current = current.clone();
+                    let is = value.clone();
+                    view! {
+                        <option value=value prop:selected=move || current().as_deref() == Some(is.as_str())>
+                            {v.choice()}
+                        </option>
+                    }
+                })
+                .collect_view();
+            let none = current.clone();
+            let w = word.word.clone();
+            view! {
+                <label for=id.clone()>{label}</label>
+                <select
+                    id=id
+                    disabled=move || locked.get()
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        set.run((field, w.clone(), (!value.is_empty()).then_some(value)));
+                    }
+                >
+                    <option value="" prop:selected=move || none().is_none()>"(not known: its rows are invalid)"</option>
+                    {options}
+                </select>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="values-of">{format!("{title}, column {column_name}:")}</p>
+        <div class="fields">{selects}</div>
+        {more}
+    }
+}
+
 /// A number the rows are checked with; `changed` checks them again.
 #[component]
 fn NumberSetting(
@@ -199,6 +299,12 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
         sheet::set_mapping(state, index, field)
     });
     let replan = Callback::new(move |()| sheet::replan(state));
+    let found = found(state);
+    let set_value = Callback::new(
+        move |(field, word, value): (Field, String, Option<String>)| {
+            sheet::set_value(state, field, &word, value.as_deref())
+        },
+    );
     let save_template = move |_| {
         let kind = state.form.target.get_untracked();
         if let Err(message) = download::save_text(
@@ -214,7 +320,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             <fieldset class="mapping">
                 <legend>"Columns"</legend>
                 <p class="hint">
-                    "Which field each column feeds. Remembered in this browser for the next file with the same header (the column names only, never a value)."
+                    "Which field each column feeds. Remembered in this browser for the next file with the same header (the column names, and the words of a fixed-value column you map under Values; never another value)."
                 </p>
                 <div class="fields">
                     {move || {
@@ -238,6 +344,33 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                             .collect_view()
                     }}
                 </div>
+            </fieldset>
+        </Show>
+        <Show when=move || found.with(|f| !f.is_empty())>
+            <fieldset class="values">
+                <legend>"Values"</legend>
+                <p class="hint">
+                    "What each word of a column with fixed values is sent as. Words Roster knows (in English, German, French, Spanish, Italian, Portuguese or Dutch) are chosen already; your choices are remembered in this browser with the columns."
+                </p>
+                {move || {
+                    let columns = state.plan.columns.get();
+                    found
+                        .get()
+                        .into_iter()
+                        .map(|f| {
+                            let name = columns.get(f.column).cloned().unwrap_or_default();
+                            view! {
+                                <ValueSelects
+                                    found=f
+                                    column_name=name
+                                    mapping=state.plan.mapping
+                                    locked=mapping_locked
+                                    set=set_value
+                                />
+                            }
+                        })
+                        .collect_view()
+                }}
             </fieldset>
         </Show>
         <fieldset class="checks">

@@ -66,8 +66,9 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
-                // Two lines at most (rows have a fixed height); the whole text in its title
-                // and in the row editor.
+                // Two lines in the fixed row height; the whole text over the rows below
+                // while the pointer is on it or the row holds the focus, in its title and
+                // in the row editor.
                 <td class="message" title=move || get(|s| s.message.clone())>
                     <div class="clamp">{move || get(|s| s.message.clone())}</div>
                 </td>

@@ -93,6 +93,10 @@ pub struct Job {
     /// Map a column to a field: "Column=field" (repeatable; "Column=" maps it to nothing).
     #[arg(long = "map", value_name = "COLUMN=FIELD", help_heading = "Rows")]
     pub maps: Vec<String>,
+    /// What a word of a fixed-value column means: "Role:user=2" (repeatable; the value
+    /// by itself or its label). Obvious words (user, Tenant admin, Kunde) need none.
+    #[arg(long = "value", value_name = "FIELD:WORD=VALUE", help_heading = "Rows")]
+    pub values: Vec<String>,
     /// A target setting, such as a default for an empty cell: "package_id=2" (repeatable).
     #[arg(long = "set", value_name = "SETTING=VALUE", help_heading = "Rows")]
     pub sets: Vec<String>,

@@ -10,6 +10,7 @@ use roster_core::input::map::Field;
 use roster_core::input::plan::{PlannedRow, Tally};
 use roster_core::input::read::ReadOptions;
 use roster_core::input::reading::{read_all, Loaded};
+use roster_core::input::values::parse_choice;
 use roster_core::targets::profile::Profile;
 use roster_core::targets::{Settings, TargetKind};
 
@@ -126,7 +127,7 @@ impl Prepared {
 }
 
 /// Reads the file as the page does (a stray quote that swallowed lines is read again
-/// literally, as the page offers), then applies `--map`, `--keep-first-duplicate` and
+/// literally, as the page offers), then applies `--map`, `--value`, `--keep-first-duplicate` and
 /// `--exclude-invalid`.
 pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prepared, Fail> {
     let path: &Path = &job.file;
@@ -150,8 +151,18 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
         }
     }
     let maps = pairs(&job.maps, "--map")?;
-    if !maps.is_empty() {
+    let choices = job
+        .values
+        .iter()
+        .map(|v| {
+            parse_choice(v, &kind.field_specs()).map_err(|e| Fail::usage(format!("--value: {e}.")))
+        })
+        .collect::<Result<Vec<_>, Fail>>()?;
+    if !maps.is_empty() || !choices.is_empty() {
         let sheet = &mut loaded.sheet;
+        for c in choices {
+            sheet.mapping.choose_value(c.field, &c.word, Some(&c.value));
+        }
         for (column, field) in maps {
             let index = loaded
                 .columns

@@ -2,6 +2,7 @@
 //! the target list, the file summary and the mapping (in the page's words).
 
 use roster_core::input::summary::{self, FileFacts};
+use roster_core::input::values::{found_values, Meaning, MAX_WORDS};
 use roster_core::run::journal::Head;
 use roster_core::targets::TargetKind;
 
@@ -84,6 +85,50 @@ pub fn mapping(p: &Prepared) -> Vec<String> {
         .collect();
     for guess in sheet.mapping.guesses(&sheet.table) {
         lines.push(format!("  {}", guess.question(&sheet.table)));
+    }
+    lines.extend(values(p));
+    lines
+}
+
+/// The words of each fixed-value column and what each is sent as (`user → 2 Normal
+/// user`), the unknown ones with the option that maps them.
+pub fn values(p: &Prepared) -> Vec<String> {
+    let sheet = &p.loaded.sheet;
+    let mut lines = Vec::new();
+    for found in found_values(&sheet.table, &sheet.mapping, &sheet.rules.fields) {
+        let title = found.spec.title().to_owned();
+        lines.push(format!(
+            "  Values of {title} ({}):",
+            p.loaded.columns[found.column]
+        ));
+        for w in &found.words {
+            let label = |v: &str| {
+                found
+                    .spec
+                    .values
+                    .iter()
+                    .find(|x| x.value == v)
+                    .map_or_else(|| v.to_owned(), |x| x.choice())
+            };
+            let rows = if w.rows == 1 {
+                "1 row".to_owned()
+            } else {
+                format!("{} rows", w.rows)
+            };
+            lines.push(match &w.meaning {
+                Meaning::Chosen(v) => format!("    {} ({rows}) → {} (--value)", w.word, label(v)),
+                Meaning::Obvious(v) => format!("    {} ({rows}) → {}", w.word, label(v)),
+                Meaning::Unknown => format!(
+                    "    {} ({rows}) → not known: add --value \"{title}:{}=VALUE\"",
+                    w.word, w.word
+                ),
+            });
+        }
+        if found.more {
+            lines.push(format!(
+                "    … and more (only the first {MAX_WORDS} are listed)"
+            ));
+        }
     }
     lines
 }

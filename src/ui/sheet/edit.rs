@@ -65,6 +65,24 @@ pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
         .plan
         .mapping
         .update(|m| m.assign(column, field, &fields));
+    remember_mapping(state);
+    replan(state);
+}
+
+/// Notes what `word` of `field`'s column means (`None`: what it obviously means, if
+/// anything); remembered with the mapping.
+pub fn set_value(state: AppState, field: Field, word: &str, value: Option<&str>) {
+    state
+        .plan
+        .mapping
+        .update(|m| m.choose_value(field, word, value));
+    remember_mapping(state);
+    replan(state);
+}
+
+/// Remembers the mapping for files with the same header (names, and the words of
+/// fixed-value columns the admin mapped).
+fn remember_mapping(state: AppState) {
     let key = state.plan.sheet.with_value(|sh| {
         sh.as_ref()
             .map(|sh| format!("{MEMORY_PREFIX}{}", Mapping::memory_key(&sh.table)))
@@ -73,7 +91,6 @@ pub fn set_mapping(state: AppState, column: usize, field: Option<Field>) {
         // A mapping not remembered only means choosing it again next time.
         let _ = storage::set(&key, &state.plan.mapping.with_untracked(Mapping::to_memory));
     }
-    replan(state);
 }
 
 /// The current text of a cell, for the row editor (never used for a password column).

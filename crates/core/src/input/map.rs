@@ -7,6 +7,12 @@ pub use crate::input::guess::{mask, Competition, Guess, Rivalry, GUARDED};
 pub use crate::input::names::{field_of_header, fold, header_kinds, header_match, HeaderKind};
 use crate::input::read::{Fields, Record, Table};
 pub use crate::input::spec::FieldSpec;
+use crate::input::values::ValueChoice;
+
+/// Between the columns and the admin's value choices in [`Mapping::to_memory`].
+const VALUES_MARK: char = '\u{1e}';
+/// Between the parts of one remembered value choice.
+const PART_MARK: char = '\u{1f}';
 
 /// Built-in fields as declared by a target that says nothing more of them.
 pub fn builtin_specs(fields: &[Field]) -> Vec<FieldSpec> {
@@ -21,6 +27,10 @@ pub struct Mapping {
     /// may feed: their columns, like the password's, are masked and never reported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret: Vec<Field>,
+    /// The admin's say on words of fixed-value columns (`user` means role 2), beyond
+    /// those that map without help (see [`crate::input::values`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueChoice>,
 }
 
 impl Mapping {
@@ -92,6 +102,35 @@ impl Mapping {
         }
     }
 
+    /// Notes that `word` of `field`'s column means `value` (`None`: takes the admin's
+    /// say back, so that it means what it obviously means, if anything). Words are
+    /// compared folded (case, accents and signs aside).
+    pub fn choose_value(&mut self, field: Field, word: &str, value: Option<&str>) {
+        let key = fold(word.trim());
+        self.values
+            .retain(|c| !(c.field == field && fold(c.word.trim()) == key));
+        if let Some(value) = value {
+            self.values.push(ValueChoice {
+                field,
+                word: word.trim().to_owned(),
+                value: value.to_owned(),
+            });
+        }
+    }
+
+    /// The value the admin chose for `word` of `field`'s column, if any.
+    pub fn chosen_value(&self, field: Field, word: &str) -> Option<&str> {
+        let word = word.trim();
+        if word.is_empty() || !self.values.iter().any(|c| c.field == field) {
+            return None;
+        }
+        let key = fold(word);
+        self.values
+            .iter()
+            .find(|c| c.field == field && (c.word == word || fold(&c.word) == key))
+            .map(|c| c.value.as_str())
+    }
+
     /// The column index that feeds `field`, if any.
     pub fn column_of(&self, field: Field) -> Option<usize> {
         self.columns.iter().position(|c| *c == Some(field))
@@ -109,7 +148,11 @@ impl Mapping {
         let mut row = MappedRow::new(line);
         for (i, f) in self.columns.iter().enumerate() {
             if let Some(f) = f {
-                row.set(*f, fields.get(i).unwrap_or_default());
+                let cell = fields.get(i).unwrap_or_default();
+                match self.chosen_value(*f, cell) {
+                    Some(value) => row.set(*f, value.to_owned()),
+                    None => row.set(*f, cell),
+                }
             }
         }
         if row.get(Field::Name).is_empty() {
@@ -134,19 +177,46 @@ impl Mapping {
     }
 
     /// Which field each column feeds, as remembered between files: field labels only,
-    /// one per column, comma-separated ("" for an ignored column). Never a data value.
+    /// one per column, comma-separated ("" for an ignored column), then the admin's value
+    /// choices (field, word, value) when there are any. No data value but the words of
+    /// fixed-value columns (a role's `user`), never a secret field's.
     pub fn to_memory(&self) -> String {
-        self.columns
+        let mut memory = self
+            .columns
             .iter()
             .map(|c| c.as_ref().map_or("", Field::label))
             .collect::<Vec<_>>()
-            .join(",")
+            .join(",");
+        for c in self.values.iter().filter(|c| !self.is_secret(c.field)) {
+            let clean = |s: &str| s.replace([VALUES_MARK, PART_MARK], " ");
+            memory.push(VALUES_MARK);
+            memory.push_str(c.field.label());
+            memory.push(PART_MARK);
+            memory.push_str(&clean(&c.word));
+            memory.push(PART_MARK);
+            memory.push_str(&clean(&c.value));
+        }
+        memory
     }
 
     /// Reads [`Mapping::to_memory`] back, if it fits a table `width` columns wide and
     /// names built-in fields only.
     pub fn from_memory(memory: &str, width: usize) -> Option<Mapping> {
-        let columns: Vec<Option<Field>> = memory
+        let mut parts = memory.split(VALUES_MARK);
+        let columns = parts.next().unwrap_or_default();
+        let values = parts
+            .filter_map(|c| {
+                let mut p = c.split(PART_MARK);
+                let (field, word, value) = (p.next()?, p.next()?, p.next()?);
+                Some(ValueChoice {
+                    field: Field::from_label(field)?,
+                    word: word.to_owned(),
+                    value: value.to_owned(),
+                })
+            })
+            .filter(|c| !c.field.is_secret())
+            .collect();
+        let columns: Vec<Option<Field>> = columns
             .split(',')
             .map(|l| {
                 if l.is_empty() {
@@ -161,6 +231,7 @@ impl Mapping {
         (columns.len() == width).then_some(Mapping {
             columns,
             secret: Vec::new(),
+            values,
         })
     }
 
@@ -723,7 +794,7 @@ mod tests {
         );
         let edited = Mapping {
             columns: vec![None, Some(Field::Email), Some(Field::Password)],
-            secret: Vec::new(),
+            ..Mapping::default()
         };
         assert_eq!(
             edited

@@ -6,8 +6,10 @@
 //! fate: [`planned`] rows, [`duplicates`]). [`reading`] drives those stages in slices, so
 //! that a large file never blocks the page. [`error`], [`field`] (field ids and rows),
 //! [`spec`] (what a target declares of a field) and [`checks`] (one value's checks) are
-//! the leaves every stage shares. [`bulk`] (actions on many rows) and [`invalid`] (a
-//! row's problems with their values; the invalid rows as CSV) serve the rows table.
+//! the leaves every stage shares. [`values`] maps the words of a fixed-value column
+//! (`user`, `Kunde`) onto the values its field takes. [`bulk`] (actions on many rows) and
+//! [`invalid`] (a row's problems with their values; the invalid rows as CSV) serve the
+//! rows table.
 
 pub mod aliases;
 pub mod bulk;
@@ -30,3 +32,4 @@ pub mod scores;
 pub mod spec;
 pub mod summary;
 pub mod validate;
+pub mod values;

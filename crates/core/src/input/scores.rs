@@ -393,7 +393,7 @@ impl Scores {
         }
         Mapping {
             columns,
-            secret: Vec::new(),
+            ..Mapping::default()
         }
     }
 

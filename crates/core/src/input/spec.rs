@@ -69,6 +69,45 @@ pub struct FieldSpec {
     /// The value a row with an empty cell sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// The fixed values it takes, when it takes fixed ones (Aurora's role, a profile's
+    /// enum): a cell may say a value's label or an alias in words (`user`, `Kunde`), and
+    /// the admin maps any other word (see [`crate::input::values`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<FieldValue>,
+}
+
+/// One value of a field with fixed values: what is sent, its name for people, and other
+/// words for it in the languages the header aliases cover (`input/aliases.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldValue {
+    /// What is sent (`2`, `admin`).
+    pub value: String,
+    /// Its name for people (`Normal user`).
+    pub label: String,
+    /// Other words for it, in any language (`user`, `Benutzer`, `utilisateur`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+}
+
+impl FieldValue {
+    /// A value with its label and aliases.
+    pub fn new(value: &str, label: &str, aliases: &[&str]) -> FieldValue {
+        FieldValue {
+            value: value.into(),
+            label: label.into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    /// `2 Normal user`: the value and its label, as a select offers it.
+    pub fn choice(&self) -> String {
+        if self.label.trim().is_empty() || self.label.trim() == self.value {
+            self.value.clone()
+        } else {
+            format!("{} {}", self.value, self.label.trim())
+        }
+    }
 }
 
 impl FieldSpec {
@@ -91,6 +130,7 @@ impl FieldSpec {
             aliases: Vec::new(),
             secret: field.is_secret(),
             default: None,
+            values: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub use crate::input::checks::{
 use crate::input::field::{Field, MappedRow, UserRow};
 pub use crate::input::spec::ValueCheck;
 use crate::input::spec::{spec_of, FieldSpec};
+use crate::input::values::{obvious_value, unknown_word_problem};
 
 /// One reason a row cannot be sent, tied to the field and column it concerns when it
 /// concerns one (a ragged row concerns the whole row).
@@ -240,12 +241,23 @@ pub fn problems_with(row: &MappedRow, rules: &Rules) -> Vec<Problem> {
 
 /// The row with its empty cells read as the rules' defaults; `None` when no default
 /// applies (the row as it is).
+/// A cell of a fixed-value field that obviously means one of its values (`user` for role
+/// 2, see [`crate::input::values::obvious_value`]) is read as that value.
 fn with_defaults<'r>(row: &'r MappedRow<'_>, rules: &'r Rules) -> Option<MappedRow<'r>> {
-    if !rules
+    let in_words = |spec: &'r FieldSpec| {
+        let cell = row.get(spec.field);
+        if spec.values.is_empty() || cell.is_empty() || spec.values.iter().any(|v| v.value == cell)
+        {
+            return None;
+        }
+        obvious_value(&spec.values, cell).map(|v| (spec.field, v))
+    };
+    let defaulted = rules
         .defaults
         .iter()
-        .any(|(field, value)| row.get(*field).is_empty() && !value.is_empty())
-    {
+        .any(|(field, value)| row.get(*field).is_empty() && !value.is_empty());
+    let words: Vec<(Field, &'r str)> = rules.fields.iter().filter_map(in_words).collect();
+    if !defaulted && words.is_empty() {
         return None;
     }
     // A target's own fields (custom ones) are carried over with the rest.
@@ -254,6 +266,9 @@ fn with_defaults<'r>(row: &'r MappedRow<'_>, rules: &'r Rules) -> Option<MappedR
         if row.get(*field).is_empty() && !default.is_empty() {
             filled.set(*field, default.as_str());
         }
+    }
+    for (field, value) in words {
+        filled.set(field, value);
     }
     Some(filled)
 }
@@ -403,7 +418,20 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
             ),
         ));
     }
-    let role = parse_number::<u8>(row, Field::Role, "a role number", &mut problems);
+    // A word of a fixed-value column that is no value (nor obviously means one) is one
+    // problem, which says how to map it; the field's other checks then say nothing.
+    for spec in rules.fields.iter().filter(|s| !s.values.is_empty()) {
+        let cell = row.get(spec.field);
+        if !cell.is_empty() && !spec.values.iter().any(|v| v.value == cell) {
+            problems.push(problem(spec.field, unknown_word_problem(spec, cell)));
+        }
+    }
+    let in_words = |f: Field| problems.iter().any(|p| p.field == Some(f));
+    let role = if in_words(Field::Role) {
+        None
+    } else {
+        parse_number::<u8>(row, Field::Role, "a role number", &mut problems)
+    };
     if let Some(r) = role.filter(|r| !ROLES.contains(r)) {
         problems.push(problem(
             Field::Role,

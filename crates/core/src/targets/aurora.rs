@@ -16,7 +16,7 @@ use crate::input::field::{Field, UserRow};
 mod kind;
 pub mod listing;
 
-pub use kind::{public_id_problem, AuroraKind, PUBLIC_ID_RULE};
+pub use kind::{public_id_problem, role_spec, AuroraKind, PUBLIC_ID_RULE};
 pub use listing::AuroraCheck;
 
 /// Role 2, a normal user, unless the row or the run says otherwise.

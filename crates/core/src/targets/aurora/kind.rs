@@ -6,7 +6,7 @@
 use super::{api_url, Aurora, AuroraCheck};
 use crate::http::{Body, HttpRequest};
 use crate::input::field::Field;
-use crate::input::spec::FieldSpec;
+use crate::input::spec::{FieldSpec, FieldValue};
 use crate::input::validate::{EmailRule, Rules, UsernameRule};
 use crate::targets::check::Listing;
 use crate::targets::send::{Secrets, Target};
@@ -68,7 +68,7 @@ impl Kind for AuroraKind {
         vec![
             FieldSpec::required(Field::Email),
             FieldSpec::required(Field::Password),
-            FieldSpec::builtin(Field::Role),
+            role_spec(),
             FieldSpec::builtin(Field::QuotaMb),
             FieldSpec::builtin(Field::TenantId),
         ]
@@ -137,6 +137,54 @@ impl Kind for AuroraKind {
             d.value(settings)?;
         }
         Ok(Box::new(Aurora::new(server_url)))
+    }
+}
+
+/// Aurora's role, with the roles a created account may have (the protocol notes: 1
+/// TenantAdmin, 2 NormalUser, 3 Customer; 0 SuperAdmin is no account's), in the words a
+/// file may give them: Aurora's own names, and English, German, French, Spanish,
+/// Italian, Portuguese and Dutch, as the header aliases cover (`input/aliases.rs`).
+pub fn role_spec() -> FieldSpec {
+    FieldSpec {
+        values: vec![
+            FieldValue::new(
+                "1",
+                "Tenant admin",
+                &[
+                    "TenantAdmin",
+                    "tenant administrator",
+                    "admin",
+                    "administrator",
+                    "Mandantenadministrator",
+                    "Mandant-Admin",
+                    "administrateur",
+                    "administrador",
+                    "amministratore",
+                    "beheerder",
+                ],
+            ),
+            FieldValue::new(
+                "2",
+                "Normal user",
+                &[
+                    "NormalUser",
+                    "user",
+                    "normal",
+                    "standard",
+                    "member",
+                    "Benutzer",
+                    "Nutzer",
+                    "utilisateur",
+                    "usuario",
+                    "utente",
+                    "usuário",
+                    "utilizador",
+                    "gebruiker",
+                ],
+            ),
+            FieldValue::new("3", "Customer", &["client", "Kunde", "cliente", "klant"]),
+        ],
+        ..FieldSpec::builtin(Field::Role)
     }
 }
 
