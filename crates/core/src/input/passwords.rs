@@ -336,6 +336,11 @@ impl Handout {
         Handout { generated, sent }
     }
 
+    /// The same passwords, with `rows` the run as it stands before anything is sent.
+    pub fn for_rows(self, rows: &[RowState]) -> Handout {
+        Handout::new(self.generated, rows)
+    }
+
     /// The slips of the accounts this run created with a generated password, in row
     /// order (never those that ended `exists`, failed or unknown).
     pub fn slips(
