@@ -180,11 +180,8 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
     let shown_url = roster_core::run::journal::strip_userinfo(&url);
     super::reports::begin(state, &name, &shown_url, now);
     let again = (resume.clone(), retry.clone());
-    let users = match super::import::passwords::generate(
-        state,
-        &plan,
-        Box::new(state.plan.users()),
-    ) {
+    let users = match super::import::passwords::generate(state, &plan, Box::new(state.plan.users()))
+    {
         Ok(users) => users,
         Err(message) => {
             state.announcement.set(message);

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use roster_core::job::form::{target_for, Form, FormError};
 use roster_core::input::passwords::{self, Generated, Handout};
+use roster_core::job::form::{target_for, Form, FormError};
 use roster_core::job::{words as job_words, Effect, Job, JournalProblem, Look, Over, Start};
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
@@ -417,7 +417,9 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
     #[cfg(unix)]
-    file.set_permissions(<std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600))?;
+    file.set_permissions(
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )?;
     file.write_all(text.as_bytes())?;
     file.sync_all()
 }

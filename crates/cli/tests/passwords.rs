@@ -85,7 +85,11 @@ fn generated_passwords_are_created_and_handed_out_in_a_private_file_only() {
             .map(|(_, p)| p.clone())
             .unwrap()
     };
-    assert_eq!(sent("bob@example.com"), "Row-Pass-bob1", "bob keeps his own");
+    assert_eq!(
+        sent("bob@example.com"),
+        "Row-Pass-bob1",
+        "bob keeps his own"
+    );
 
     // The handout: cyd and dee only (ann exists, bob had his own), with what the
     // server got.

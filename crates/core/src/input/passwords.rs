@@ -396,13 +396,15 @@ pub fn csv(slips: &[Slip]) -> String {
         .from_writer(Vec::new());
     let _ = writer.write_record(["account", "sign_in_address", "password"]);
     for s in slips {
-        let _ = writer.write_record([
-            crate::report::neutralize(&s.account),
-            crate::report::neutralize(&s.sign_in),
-            crate::report::neutralize(&s.password),
-        ]
-        .iter()
-        .map(|c| c.as_bytes()));
+        let _ = writer.write_record(
+            [
+                crate::report::neutralize(&s.account),
+                crate::report::neutralize(&s.sign_in),
+                crate::report::neutralize(&s.password),
+            ]
+            .iter()
+            .map(|c| c.as_bytes()),
+        );
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -552,7 +554,11 @@ mod tests {
         for _ in 0..4_000 {
             let p = generate(&policy, &mut random);
             for c in p.chars() {
-                let (k, set) = sets.iter().enumerate().find(|(_, s)| s.contains(&c)).unwrap();
+                let (k, set) = sets
+                    .iter()
+                    .enumerate()
+                    .find(|(_, s)| s.contains(&c))
+                    .unwrap();
                 counts[k][set.iter().position(|a| *a == c).unwrap()] += 1;
             }
             assert!(seen.insert(p));
