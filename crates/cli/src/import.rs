@@ -444,13 +444,8 @@ fn dry_run(
     println!(
         "Dry run: nothing is sent. The requests for the first {SHOWN} ready rows, secrets masked:"
     );
-    for request in preview::preview(
-        &*target,
-        &secrets,
-        prepared.rows(),
-        |i| sheet.user(i),
-        SHOWN,
-    ) {
+    let users = passwords::stand_in(|i| sheet.user(i), args.job.generate_passwords);
+    for request in preview::preview(&*target, &secrets, prepared.rows(), users, SHOWN) {
         println!("\n{request}");
     }
     let ready = prepared.loaded.tally.valid;

@@ -236,6 +236,25 @@ pub fn rules_for(mut rules: Rules, generate: bool) -> Rules {
     rules
 }
 
+/// What a Dry run shows for a password Start will generate (secrets are masked in it,
+/// so it shows as any password does).
+pub const STAND_IN: &str = "(generated at Start)";
+
+/// `users` for a Dry run: with "Generate passwords", a row without a password carries
+/// [`STAND_IN`] (no password is made for a Dry run).
+pub fn stand_in(
+    users: impl Fn(usize) -> Option<UserRow>,
+    generate: bool,
+) -> impl Fn(usize) -> Option<UserRow> {
+    move |i| {
+        let mut user = users(i)?;
+        if generate && user.password.is_empty() {
+            user.password = STAND_IN.to_owned();
+        }
+        Some(user)
+    }
+}
+
 /// A run's generated passwords, by row. Memory only: its `Debug` shows how many, never
 /// one.
 pub struct Generated {
@@ -631,6 +650,35 @@ mod tests {
         assert!(html.contains("@media print"));
         assert_eq!(html.matches("class=\"slip\"").count(), 1);
         assert!(!html.contains("<b>"));
+    }
+
+    #[test]
+    fn a_dry_run_shows_a_masked_stand_in_for_a_generated_password() {
+        use crate::input::map::Mapping;
+        use crate::input::plan::{plan_with, users_of};
+        use crate::input::read::read;
+        use crate::targets::TargetKind;
+        let kind = TargetKind::by_id("aurora").unwrap();
+        let text = "email,password\nann@x.org,\nbob@x.org,Own-pass-1\n";
+        let table = read(text.as_bytes()).unwrap();
+        let mapping = Mapping::auto(&table);
+        let rules = rules_for(kind.rules(&Default::default()), true);
+        let plan = plan_with(&table, &mapping, &rules);
+        let users = stand_in(users_of(table, mapping, rules), true);
+        assert_eq!(users(0).unwrap().password, STAND_IN);
+        assert_eq!(users(1).unwrap().password, "Own-pass-1");
+        let target = kind
+            .build("http://aurora.test", &Default::default())
+            .unwrap();
+        let secrets = crate::targets::send::Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "x");
+        let specs = kind.template_specs();
+        let shown = crate::job::dry_run(&*target, &secrets, &specs, &plan, &users, 5);
+        let requests = shown.requests.join("\n");
+        assert!(!requests.contains(STAND_IN), "masked like any password");
+        assert!(requests.contains(crate::targets::preview::MASK));
+        assert!(!requests.contains("Own-pass-1"));
     }
 
     #[test]
