@@ -175,3 +175,113 @@ fn without_the_option_rows_without_a_password_stay_invalid() {
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("1 ready, 3 invalid"), "{}", said(&out));
 }
+
+/// The handout file's rows: (account, password).
+fn handout(path: &std::path::Path) -> Vec<(String, String)> {
+    csv::Reader::from_path(path)
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_owned(), r[2].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_resumed_run_says_the_earlier_passwords_are_gone_and_hands_out_only_its_own() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    const ROWS: usize = 24;
+    let sandbox = Sandbox::start(json!({"aurora": {"latency_ms": 150}}));
+    let dir = folder("passwords-resume");
+    let mut text = String::from("email,password\n");
+    for i in 0..ROWS {
+        text.push_str(&format!("user{i:02}@example.com,\n"));
+    }
+    std::fs::write(dir.join("people.csv"), text).unwrap();
+    let server = format!("{}/", sandbox.api);
+    let args = |file: &str, resume: bool| {
+        let mut a: Vec<String> = [
+            "import",
+            "people.csv",
+            "--target",
+            "aurora",
+            "--server",
+            &server,
+            "--login",
+            "superadmin",
+            "--yes",
+            "--parallel",
+            "2",
+            "--generate-passwords",
+            "--passwords-file",
+            file,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if resume {
+            a.push("--resume".into());
+        }
+        a
+    };
+    // The first run is stopped with Ctrl-C part way: it hands out what it created.
+    let first = args("first.csv", false);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let child = support::command(&dir, &first, &[("ROSTER_PASSWORD", "12345")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sandbox.state()["aurora"]["create_calls"]
+        .as_u64()
+        .unwrap_or(0)
+        < 5
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never sent 5 creates"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", said(&out));
+    let earlier = handout(&dir.join("first.csv"));
+    assert!(
+        !earlier.is_empty() && earlier.len() < ROWS,
+        "{}",
+        earlier.len()
+    );
+
+    let again = args("second.csv", true);
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let out = roster(&dir, &again, &[("ROSTER_PASSWORD", "12345")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        said(&out).contains(roster_core::input::passwords::RESUME_NOTE),
+        "{}",
+        said(&out)
+    );
+    let later = handout(&dir.join("second.csv"));
+    // Each account is handed out once, by the run that created it, with what the
+    // server got; together they are every row.
+    let on_server = server_passwords(&sandbox.state());
+    assert_eq!(on_server.len(), ROWS);
+    let mut all: Vec<String> = Vec::new();
+    for (account, password) in earlier.iter().chain(&later) {
+        let sent = &on_server.iter().find(|(e, _)| e == account).unwrap().1;
+        assert_eq!(sent, password, "{account}");
+        all.push(account.clone());
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), ROWS, "every account handed out exactly once");
+    assert_eq!(earlier.len() + later.len(), ROWS);
+}
