@@ -10,4 +10,5 @@ pub mod file;
 pub mod journal;
 pub mod locks;
 pub mod probe;
+pub mod random;
 pub mod storage;

@@ -102,6 +102,10 @@ pub(super) fn install_leave_guard(state: AppState) {
                 flush(state);
                 ev.prevent_default();
                 ev.set_return_value("An import is in progress.");
+            } else if state.run.passwords.unsaved() {
+                // Generated passwords live in this page only (issue 24).
+                ev.prevent_default();
+                ev.set_return_value("Generated passwords have not been downloaded.");
             }
         },
     );

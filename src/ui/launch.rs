@@ -180,6 +180,14 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
     let shown_url = roster_core::run::journal::strip_userinfo(&url);
     super::reports::begin(state, &name, &shown_url, now);
     let again = (resume.clone(), retry.clone());
+    let users = match super::import::passwords::generate(state, &plan, Box::new(state.plan.users()))
+    {
+        Ok(users) => users,
+        Err(message) => {
+            state.announcement.set(message);
+            return;
+        }
+    };
     let job = Job::new(
         Start {
             kind: kind.clone(),
@@ -187,7 +195,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             server_url: url,
             secrets,
             plan,
-            users: Box::new(state.plan.users()),
+            users,
             config,
             checked,
             resume,
@@ -198,6 +206,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
         },
         now,
     );
+    super::import::passwords::started(state, &job);
     let job = Rc::new(RefCell::new(job));
     let (commands, orders) = mpsc::unbounded();
     state.run.current.set_value(Some(job.clone()));
@@ -267,6 +276,14 @@ fn show(
                     state.run.journals.update(|v| *v += 1);
                     yield_now().await;
                     super::reports::end(state);
+                    if let Some(info) = state.run.info.get_untracked() {
+                        super::import::passwords::ended(
+                            state,
+                            &job.borrow(),
+                            &info.server_url,
+                            &info.target,
+                        );
+                    }
                     if let Some(ending) = ending {
                         record(state, &job.borrow(), &target_id, ending);
                     }

@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                 elsewhere=Memo::new(move |_| tabs::running_elsewhere(state)).into()
                 starting=state.run.starting.into()
                 resume=resume_saved
+                generating=state.run.passwords.generate
             />
             <import::Import state=state />
             <div class="rows-step" hidden=first_screen>

@@ -105,7 +105,10 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
                 &secrets,
                 &fields,
                 &plan,
-                state.plan.users(),
+                roster_core::input::passwords::stand_in(
+                    state.plan.users(),
+                    state.run.passwords.generate.get_untracked(),
+                ),
                 PREVIEW_ROWS,
             );
             if let Some(summary) = shown.summary {

@@ -187,6 +187,9 @@ pub fn ResumeOffer(
     elsewhere: Signal<bool>,
     starting: Signal<bool>,
     resume: Callback<String>,
+    /// "Generate passwords for rows without one" is ticked: the earlier run's are gone.
+    #[prop(optional, into)]
+    generating: Signal<bool>,
 ) -> impl IntoView {
     view! {
         <Show when=move || offer.get().is_some()>
@@ -199,6 +202,9 @@ pub fn ResumeOffer(
                         refusal.as_deref(),
                     ))}
                 </p>
+                <Show when=move || generating.get()>
+                    <p class="passwords-lost">{roster_core::input::passwords::RESUME_NOTE}</p>
+                </Show>
                 <Show when=move || !elsewhere.get() && offer.with(|o| o.as_ref().is_some_and(|o| o.2.is_none()))>
                     <div class="actions">
                         <button

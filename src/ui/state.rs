@@ -109,6 +109,8 @@ pub struct RunState {
     pub starting: RwSignal<bool>,
     /// The run locks other tabs hold (issue 20: `super::tabs`).
     pub elsewhere: RwSignal<Vec<String>>,
+    /// Generated passwords (issue 24), memory only.
+    pub passwords: super::import::passwords::Passwords,
 }
 
 impl RunState {
@@ -192,6 +194,7 @@ impl AppState {
                 journal_problem: RwSignal::new(None),
                 starting: RwSignal::new(false),
                 elsewhere: RwSignal::new(Vec::new()),
+                passwords: super::import::passwords::Passwords::new(),
             },
             announcement: RwSignal::new(String::new()),
         }

@@ -106,6 +106,10 @@ pub struct Job {
     /// Leave the invalid rows out (they end skipped) instead of reporting them invalid.
     #[arg(long, help_heading = "Rows")]
     pub exclude_invalid: bool,
+    /// Generate a password (of a length and characters the target accepts) for each row
+    /// without one; `import` needs --passwords-file to hand them out.
+    #[arg(long, help_heading = "Rows")]
+    pub generate_passwords: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +141,11 @@ pub struct Import {
     /// Write the rows to send again (failed, unknown, skipped) as a CSV of the input's columns.
     #[arg(long, value_name = "FILE", help_heading = "Files")]
     pub retry_file: Option<PathBuf>,
+    /// With --generate-passwords: write the generated passwords of the accounts created
+    /// here, as a CSV (account, sign-in address, password), readable by you alone (mode
+    /// 0600). They are never printed and kept nowhere else.
+    #[arg(long, value_name = "FILE", help_heading = "Files")]
+    pub passwords_file: Option<PathBuf>,
     /// The journal that lets a run resume after a crash or Ctrl-C (default: beside the input).
     #[arg(long, value_name = "FILE", help_heading = "Files")]
     pub journal: Option<PathBuf>,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use roster_core::input::passwords::{self, Generated, Handout};
 use roster_core::job::form::{target_for, Form, FormError};
 use roster_core::job::{words as job_words, Effect, Job, JournalProblem, Look, Over, Start};
 use roster_core::report::{self, Input, RunInfo};
@@ -152,6 +153,16 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     if args.dry_run {
         return dry_run(args, &kind, &settings, &prepared);
     }
+    if job.generate_passwords && args.passwords_file.is_none() {
+        return Err(Fail::usage(
+            "--generate-passwords needs --passwords-file FILE: the generated passwords are handed out only there (they are never printed). Nothing was sent.",
+        ));
+    }
+    if args.passwords_file.is_some() && !job.generate_passwords {
+        return Err(Fail::usage(
+            "--passwords-file is for --generate-passwords. Nothing was sent.",
+        ));
+    }
     let secrets = gather(job, &kind, secrets::can_prompt())?;
     let target = target(job, &kind, &settings, &secrets)?;
     let config = RunConfig {
@@ -206,6 +217,9 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         }
     };
 
+    if resume.is_some() && job.generate_passwords {
+        println!("{}", passwords::RESUME_NOTE);
+    }
     let to_send = prepared.loaded.tally.valid;
     let question = format!(
         "Send {to_send} rows to {} at {}?",
@@ -235,6 +249,19 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let sheet = Arc::new(loaded.sheet);
     let plan = Arc::new(loaded.rows);
     let users_sheet = Arc::clone(&sheet);
+    let mut users: roster_core::run::Users = Box::new(move |i| users_sheet.user(i));
+    let generated = job.generate_passwords.then(|| {
+        let policy = kind.password_policy();
+        Arc::new(Generated::for_rows(
+            &plan,
+            |i| sheet.user(i),
+            &policy,
+            &mut os_random,
+        ))
+    });
+    if let Some(generated) = &generated {
+        users = generated.users(users);
+    }
     let pool = Pool::new(args.parallel as usize + 1);
     let started_run_ms = pool.now();
     let mut job_machine = Job::new(
@@ -244,7 +271,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             server_url: job.server.trim().to_owned(),
             secrets,
             plan: Arc::clone(&plan),
-            users: Box::new(move |i| users_sheet.user(i)),
+            users,
             config,
             checked: None,
             resume,
@@ -255,6 +282,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         },
         started_run_ms,
     );
+    let handout = generated.map(|g| Handout::new(g, job_machine.run().rows()));
     let total = job_machine.run().counts().get(Status::Pending) as u64;
     let mut progress = Progress::new(total);
     let ended = drive(&mut job_machine, &pool, Some(&mut store), |job, effect| {
@@ -314,6 +342,24 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         report::retry_file(&sheet.table, rows),
         "Rows to retry",
     );
+    if let (Some(handout), Some(path)) = (&handout, &args.passwords_file) {
+        let slips = handout.slips(&plan, rows, |i| sheet.user(i));
+        match write_private(path, &passwords::csv(&slips)) {
+            Ok(()) => println!(
+                "Passwords: {} generated passwords of the accounts created, in {} (readable by you alone; hand them out, then delete it)",
+                slips.len(),
+                path.display()
+            ),
+            Err(e) => {
+                eprintln!(
+                    "roster: cannot write the passwords file {}: {e}. The {} accounts created with a generated password cannot sign in until their passwords are set again.",
+                    path.display(),
+                    slips.len()
+                );
+                file_error = true;
+            }
+        }
+    }
     if store.get_any() {
         println!("Journal: {}", store.path().display());
     }
@@ -353,6 +399,31 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     Ok(if file_error && code < 2 { 2 } else { code })
 }
 
+/// The OS random source (`getrandom`), for generated passwords.
+fn os_random(buf: &mut [u8]) {
+    if let Err(e) = getrandom::getrandom(buf) {
+        // Without randomness no password can be made safely: nothing was sent yet.
+        eprintln!("roster: the OS random source failed: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// Writes `text` to `path` readable and writable by the owner alone (mode 0600 on Unix,
+/// also when the file was already there).
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    file.set_permissions(
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600),
+    )?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
 /// `--dry-run`: the requests the import would send, every secret masked; nothing sent,
 /// no secret needed.
 fn dry_run(
@@ -373,13 +444,8 @@ fn dry_run(
     println!(
         "Dry run: nothing is sent. The requests for the first {SHOWN} ready rows, secrets masked:"
     );
-    for request in preview::preview(
-        &*target,
-        &secrets,
-        prepared.rows(),
-        |i| sheet.user(i),
-        SHOWN,
-    ) {
+    let users = passwords::stand_in(|i| sheet.user(i), args.job.generate_passwords);
+    for request in preview::preview(&*target, &secrets, prepared.rows(), users, SHOWN) {
         println!("\n{request}");
     }
     let ready = prepared.loaded.tally.valid;

@@ -138,7 +138,8 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
         |n| n.to_string_lossy().into_owned(),
     );
     let options = read_options(job)?;
-    let rules = kind.rules(settings);
+    let rules =
+        roster_core::input::passwords::rules_for(kind.rules(settings), job.generate_passwords);
     let mut loaded = read_all(&bytes, options, rules.clone())
         .map_err(|e| Fail::usage(format!("{name}: {e}")))?;
     if loaded.stray_quotes {

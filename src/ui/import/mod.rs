@@ -9,6 +9,7 @@ use super::state::{AppState, RunView};
 
 mod controls;
 mod history;
+pub mod passwords;
 mod progress;
 
 #[component]
@@ -63,6 +64,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 <Setting id="rate" label="Requests per minute" value=state.tuning.rate_per_min placeholder="no limit" locked=locked />
                 <Setting id="attempts" label="Attempts per row" value=state.tuning.max_attempts placeholder="4" locked=locked />
             </div>
+            <passwords::GenerateBox state=state locked=locked />
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 {move || rate_hint(&state.form.target.get())}
@@ -90,6 +92,7 @@ pub fn Import(state: AppState) -> impl IntoView {
                 relaunch=Callback::new(move |with_journal| super::launch::relaunch(state, with_journal))
             />
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
+            <passwords::Handouts state=state />
             <history::History history=state.run.history announcement=state.announcement />
         </section>
     }

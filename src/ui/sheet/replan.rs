@@ -35,6 +35,10 @@ pub(crate) fn rules(state: AppState) -> Rules {
         256,
     );
     state.plan.settings_error.set(min.as_ref().err().cloned());
+    let target_rules = roster_core::input::passwords::rules_for(
+        target_rules,
+        state.run.passwords.generate.get_untracked(),
+    );
     Rules {
         min_password_len: min.ok().flatten().unwrap_or(0) as usize,
         flag_dotless_domains: !state.plan.accept_dotless.get_untracked(),

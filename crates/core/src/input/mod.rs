@@ -24,6 +24,7 @@ pub mod guess;
 pub mod invalid;
 pub mod map;
 pub mod names;
+pub mod passwords;
 pub mod plan;
 pub mod planned;
 pub mod read;

@@ -156,6 +156,12 @@ pub trait Kind: fmt::Debug + Send + Sync {
         vec![Field::Email]
     }
 
+    /// What a password generated for this target must be (lengths, character classes):
+    /// Roster's own 20 characters of four classes unless the target says otherwise.
+    fn password_policy(&self) -> crate::input::passwords::PasswordPolicy {
+        crate::input::passwords::PasswordPolicy::default()
+    }
+
     /// The requests per minute a new form starts with (`None`: unpaced).
     fn default_rate(&self) -> Option<u32> {
         None

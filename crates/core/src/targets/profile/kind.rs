@@ -61,6 +61,10 @@ impl Kind for Arc<Profile> {
         self.rate_per_min
     }
 
+    fn password_policy(&self) -> crate::input::passwords::PasswordPolicy {
+        self.password_policy.clone().unwrap_or_default()
+    }
+
     fn settles_by_probe(&self) -> bool {
         self.has_exists_probe()
     }

@@ -80,6 +80,10 @@ pub struct Profile {
     /// How to allow this page's origin on the server, when the browser blocks it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cors_fix: Option<CorsFix>,
+    /// What a generated password must be for this API (see
+    /// [`crate::input::passwords::PasswordPolicy`]); Roster's own when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<crate::input::passwords::PasswordPolicy>,
 }
 
 fn default_identities() -> Vec<Field> {
