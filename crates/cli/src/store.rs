@@ -164,14 +164,11 @@ impl Store for FileStore {
             return;
         }
         let path = self.dir.join(file_name(key));
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                // A file that stays would come back at the next start: the write failed.
-                if self.failed.is_none() {
-                    self.failed = Some(io_error("Cannot remove", &path, e));
-                }
+        if let Err(e) = std::fs::remove_file(&path) {
+            // A file that stays would come back at the next start: the write failed.
+            if e.kind() != std::io::ErrorKind::NotFound && self.failed.is_none() {
+                self.failed = Some(io_error("Cannot remove", &path, e));
             }
-            _ => {}
         }
     }
 
