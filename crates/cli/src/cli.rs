@@ -71,6 +71,9 @@ pub struct Job {
     /// Send a secret over plain http:// to another computer.
     #[arg(long)]
     pub allow_plain_http: bool,
+    /// Also trust the certificate authorities in this PEM file (a server with a private CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 
     // Reading.
     /// The file's encoding: utf-8, utf-16le, utf-16be or windows-1252 (detected when not given).
@@ -146,8 +149,9 @@ pub struct Import {
     /// 0600). They are never printed and kept nowhere else.
     #[arg(long, value_name = "FILE", help_heading = "Files")]
     pub passwords_file: Option<PathBuf>,
-    /// The journal that lets a run resume after a crash or Ctrl-C (default: beside the input).
-    #[arg(long, value_name = "FILE", help_heading = "Files")]
+    /// The journal folder that lets a run resume after a crash or Ctrl-C (default: beside
+    /// the input, FILE.roster-journal): one file per page of rows, each replaced whole.
+    #[arg(long, value_name = "DIR", help_heading = "Files")]
     pub journal: Option<PathBuf>,
 
     /// Print the requests the import would send (secrets masked) and send nothing.

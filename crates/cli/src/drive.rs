@@ -1,6 +1,6 @@
 //! The one loop that carries out a job's effects in a terminal, as `src/glue/driver.rs`
 //! does in the page: requests go to a pool of threads (up to `--parallel` at once, on
-//! one keep-alive agent), journal writes go to the journal file at once, the job is woken
+//! one keep-alive client, HTTP/2 where the server offers it), journal writes go to the journal file at once, the job is woken
 //! by sleeping until the time it asked for, and Ctrl-C becomes a Cancel: the requests in
 //! flight finish, the journal's last write is made, and the job ends.
 
@@ -31,8 +31,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub fn new(parallel: usize) -> Pool {
-        let agent = crate::http::agent(parallel);
+    /// `parallel` threads sending on `client` (shared: one pool of kept-alive connections).
+    pub fn new(client: reqwest::blocking::Client, parallel: usize) -> Pool {
         let (orders, inbox) = mpsc::channel::<(RequestId, HttpRequest)>();
         let inbox = Arc::new(Mutex::new(inbox));
         let (outbox, answers) = mpsc::channel();
@@ -40,11 +40,11 @@ impl Pool {
             .map(|_| {
                 let inbox = Arc::clone(&inbox);
                 let outbox: Sender<(RequestId, Exchange)> = outbox.clone();
-                let agent = agent.clone();
+                let client = client.clone();
                 thread::spawn(move || loop {
                     let order = inbox.lock().map(|rx| rx.recv());
                     let Ok(Ok((id, request))) = order else { return };
-                    let exchange = crate::http::perform(&agent, &request);
+                    let exchange = crate::http::perform(&client, &request);
                     if outbox.send((id, exchange)).is_err() {
                         return;
                     }

@@ -97,6 +97,11 @@ fn target(
     })
 }
 
+/// The HTTP client, trusting `--ca-file` besides the usual authorities.
+fn client(job: &JobArgs, parallel: usize) -> Result<reqwest::blocking::Client, Fail> {
+    crate::http::client(parallel, job.ca_file.as_deref()).map_err(Fail::usage)
+}
+
 /// `roster check`: read, validate, and the target's read-only listing.
 pub fn check(job: &JobArgs) -> Result<u8, Fail> {
     let (kind, settings, prepared) = prepare(job)?;
@@ -107,7 +112,7 @@ pub fn check(job: &JobArgs) -> Result<u8, Fail> {
         println!("{}", job_words::no_check(kind.name()));
         return Ok(u8::from(invalid));
     };
-    let pool = Pool::new(1);
+    let pool = Pool::new(client(job, 1)?, 1);
     let mut look = Look::new(listing);
     match drive(&mut look, &pool, None, |_, _| {}).over {
         Over::Checked(Ok(report)) => {
@@ -136,11 +141,11 @@ fn ask(question: &str, default: bool) -> bool {
     }
 }
 
-/// The journal file beside the input: `people.csv` → `people.csv.roster-journal.json`.
+/// The journal folder beside the input: `people.csv` → `people.csv.roster-journal`.
 fn journal_path(args: &Import) -> PathBuf {
     args.journal.clone().unwrap_or_else(|| {
         let mut p = args.job.file.clone().into_os_string();
-        p.push(".roster-journal.json");
+        p.push(".roster-journal");
         PathBuf::from(p)
     })
 }
@@ -262,7 +267,10 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     if let Some(generated) = &generated {
         users = generated.users(users);
     }
-    let pool = Pool::new(args.parallel as usize + 1);
+    let pool = Pool::new(
+        client(job, args.parallel as usize + 1)?,
+        args.parallel as usize + 1,
+    );
     let started_run_ms = pool.now();
     let mut job_machine = Job::new(
         Start {

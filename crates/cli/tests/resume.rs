@@ -162,8 +162,60 @@ fn ctrl_c_lets_the_requests_in_flight_finish_writes_the_journal_and_exits_130() 
     assert!(report
         .iter()
         .all(|(_, s, _)| s == "created" || s == "skipped"));
-    assert!(dir.join("people.csv.roster-journal.json").exists());
+    assert!(dir.join("people.csv.roster-journal").is_dir());
     resumed_to_the_end(&sandbox, &dir, &server, false);
+}
+
+/// The journal's files whose names contain `part`.
+fn journal_files(dir: &std::path::Path, part: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("people.csv.roster-journal"))
+        .expect("the journal is a folder")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(part))
+        .collect()
+}
+
+#[test]
+fn the_journal_is_a_folder_of_pages_and_a_damaged_or_missing_page_refuses_the_resume() {
+    let sandbox = Sandbox::start(json!({"aurora": {"latency_ms": 150}}));
+    let dir = folder("pages");
+    file(&dir);
+    let server = format!("{}/", sandbox.api);
+    let child = spawn(&dir, &args(&server));
+    until_creates(&sandbox, 5);
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("roster ends");
+    assert_eq!(out.status.code(), Some(130), "{}", said(&out));
+    // The head, and one page for 30 rows; no temporary file left.
+    let pages = journal_files(&dir, ".page.");
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert!(journal_files(&dir, ".tmp").is_empty());
+    let sent = sandbox.state()["aurora"]["create_calls"].clone();
+    let mut again = args(&server);
+    again.push("--resume".into());
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let refused = |why: &str| {
+        let out = roster(&dir, &again, &[("ROSTER_PASSWORD", "12345")], "");
+        assert_eq!(out.status.code(), Some(2), "{why}: {}", said(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot be resumed"),
+            "{why}: {}",
+            said(&out)
+        );
+        assert_eq!(
+            sandbox.state()["aurora"]["create_calls"],
+            sent,
+            "{why}: nothing sent"
+        );
+    };
+    std::fs::write(&pages[0], "{\"statuses\":").unwrap();
+    refused("a damaged page");
+    std::fs::remove_file(&pages[0]).unwrap();
+    refused("a missing page");
 }
 
 #[test]
