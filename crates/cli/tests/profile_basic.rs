@@ -41,6 +41,7 @@ fn an_ejabberd_profile_imports_with_basic_auth_from_a_typed_login_and_password()
             "--set",
             &format!("host={host}"),
             "--yes",
+            "--no-resume",
             "--report",
             "out.csv",
         ]

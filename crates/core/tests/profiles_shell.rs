@@ -412,3 +412,28 @@ fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
     assert!(run.rows()[2].message.contains("Malformed username"));
     assert_eq!(server, ["bob", "ann"]);
 }
+
+#[test]
+fn the_dry_run_shows_basic_auth_of_the_masked_password_never_the_typed_one() {
+    use roster_core::targets::preview::preview;
+    let rows = [user("ann", "row-secret")];
+    let plan = [PlannedRow {
+        line: 2,
+        email: rows[0].email.clone().into(),
+        username: "ann".into(),
+        has_password: true,
+        excluded: false,
+        problems: Vec::new(),
+        notes: Vec::new(),
+    }];
+    let target = ProfileTarget::new(ejabberd(), "https://x.test", &host("localhost"));
+    let secrets = Secrets::new()
+        .with_shown("login", "admin@localhost")
+        .with("password", "typed-secret");
+    let out = preview(&target, &secrets, &plan, |i| rows.get(i).cloned(), 5).join("\n");
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    assert!(!out.contains(&b64("admin@localhost:typed-secret")), "{out}");
+    assert!(!out.contains("typed-secret") && !out.contains("row-secret"), "{out}");
+    assert!(out.contains("Authorization: Basic "), "{out}");
+}
