@@ -59,13 +59,19 @@ fn an_ejabberd_profile_imports_with_basic_auth_from_a_typed_login_and_password()
     let text = said(&wrong);
     assert_ne!(wrong.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("the setting \"XMPP domain\" is wrong") && text.contains("Unknown virtual host"),
+        text.contains("the setting \"XMPP domain\" is wrong")
+            && text.contains("Unknown virtual host"),
         "{text}"
     );
     assert_eq!(sandbox.state()["ejabberd"]["users"], serde_json::json!([]));
 
     let out = run("localhost");
-    assert_eq!(out.status.code(), Some(1), "the invalid row: {}", said(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the invalid row: {}",
+        said(&out)
+    );
     let state = sandbox.state();
     let users: BTreeMap<String, String> = state["ejabberd"]["users"]
         .as_array()
@@ -104,12 +110,22 @@ fn an_ejabberd_profile_imports_with_basic_auth_from_a_typed_login_and_password()
     never_shown(ADMIN_PASSWORD, &out, &dir, &[]);
 
     // Again: both exist (409 code 10090), nothing is registered twice.
-    let calls = sandbox.state()["ejabberd"]["register_calls"].as_u64().unwrap();
+    let calls = sandbox.state()["ejabberd"]["register_calls"]
+        .as_u64()
+        .unwrap();
     let again = run("localhost");
     let report = report_rows(&dir.join("out.csv"));
     let statuses: Vec<&str> = report.iter().map(|(_, s, _)| s.as_str()).collect();
-    assert_eq!(statuses, ["exists", "exists", "invalid"], "{}", said(&again));
+    assert_eq!(
+        statuses,
+        ["exists", "exists", "invalid"],
+        "{}",
+        said(&again)
+    );
     let state = sandbox.state();
-    assert_eq!(state["ejabberd"]["register_calls"].as_u64().unwrap(), calls + 2);
+    assert_eq!(
+        state["ejabberd"]["register_calls"].as_u64().unwrap(),
+        calls + 2
+    );
     assert_eq!(state["ejabberd"]["users"].as_array().unwrap().len(), 2);
 }

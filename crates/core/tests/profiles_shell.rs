@@ -66,7 +66,11 @@ fn session_of(target: &ProfileTarget, secrets: &Secrets) -> Session {
 
 #[test]
 fn basic_auth_is_built_from_the_typed_login_and_password() {
-    let target = ProfileTarget::new(ejabberd(), "https://xmpp.example.org:5443/", &host("localhost"));
+    let target = ProfileTarget::new(
+        ejabberd(),
+        "https://xmpp.example.org:5443/",
+        &host("localhost"),
+    );
     let secrets = Secrets::new()
         .with_shown("login", "admin@localhost")
         .with("password", "pä ss:w");
@@ -168,12 +172,18 @@ fn id_at_may_be_a_template_of_the_row_and_the_settings() {
 
 #[test]
 fn derived_values_such_as_the_address_domain_fill_templates() {
-    let derived = EJABBERD.replacen(r#""host": "{settings.host}""#, r#""host": "{user.email_domain}""#, 1);
+    let derived = EJABBERD.replacen(
+        r#""host": "{settings.host}""#,
+        r#""host": "{user.email_domain}""#,
+        1,
+    );
     let profile = Arc::new(Profile::from_json(&derived).expect("email_domain is a placeholder"));
     let target = ProfileTarget::new(profile, "https://x.test", &host("localhost"));
     let session = session_of(
         &target,
-        &Secrets::new().with_shown("login", "a@b").with("password", "p"),
+        &Secrets::new()
+            .with_shown("login", "a@b")
+            .with("password", "p"),
     );
     let row = UserRow {
         email: "Ann.Lee@Corp.Example.COM".into(),
@@ -190,7 +200,9 @@ fn derived_values_such_as_the_address_domain_fill_templates() {
         email: String::new(),
         ..row
     };
-    assert!(json_body(&target.create(&session, &none)).get("host").is_none());
+    assert!(json_body(&target.create(&session, &none))
+        .get("host")
+        .is_none());
     let unknown = EJABBERD.replacen("{settings.host}", "{user.email_domian}", 1);
     assert!(Profile::from_json(&unknown).is_err());
 }
@@ -242,7 +254,10 @@ fn a_rule_makes_a_500_with_a_code_rejected_and_an_unknown_host_stops_naming_the_
         409,
         r#"{"status":"error","code":10090,"message":"User ann@localhost already registered"}"#,
     );
-    assert!(matches!(target.read_create(&exists), Outcome::Exists { .. }));
+    assert!(matches!(
+        target.read_create(&exists),
+        Outcome::Exists { .. }
+    ));
 }
 
 #[test]
@@ -261,7 +276,10 @@ fn a_pattern_check_refuses_a_user_name_before_anything_is_sent() {
     let problems = profile.row_problems(&user("ann lee", "pw"));
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0].0, Field::Username);
-    assert!(problems[0].1.contains("does not match the pattern"), "{problems:?}");
+    assert!(
+        problems[0].1.contains("does not match the pattern"),
+        "{problems:?}"
+    );
     // The whole value must match, not a part of it.
     assert!(!profile.row_problems(&user("ann:x", "pw")).is_empty());
     assert!(profile.row_problems(&user("ann.lee", "pw")).is_empty());
@@ -281,7 +299,12 @@ fn the_diagnosis_takes_a_bare_json_string_for_the_api() {
         body_start: "\"The node ejabberd@localhost is started with status: started".into(),
     };
     assert_eq!(
-        classify("http://page.test", "http://x.test/api/status", &status, false),
+        classify(
+            "http://page.test",
+            "http://x.test/api/status",
+            &status,
+            false
+        ),
         Finding::Reachable
     );
     for json in ["42", "true", "null"] {
@@ -320,9 +343,10 @@ fn fields_a_profile_never_sends_are_not_offered_in_the_mapping() {
         header: Some(true),
         ..roster_core::input::read::ReadOptions::default()
     };
-    let table = roster_core::input::read::read_with(b"Name,User,Password\nAnn Lee,ann,pw\n", &options)
-        .expect("a table")
-        .0;
+    let table =
+        roster_core::input::read::read_with(b"Name,User,Password\nAnn Lee,ann,pw\n", &options)
+            .expect("a table")
+            .0;
     let mapping = roster_core::input::map::Mapping::auto_for(&table, rules.mapped_fields());
     assert_eq!(mapping.columns[0], None, "{mapping:?}");
     assert_eq!(mapping.columns[1], Some(Field::Username));
@@ -341,20 +365,30 @@ fn fake_ejabberd(request: &HttpRequest, users: &mut Vec<String>) -> Exchange {
         );
     }
     let body = json_body(request);
-    let (u, h) = (body["user"].as_str().unwrap(), body["host"].as_str().unwrap());
+    let (u, h) = (
+        body["user"].as_str().unwrap(),
+        body["host"].as_str().unwrap(),
+    );
     if h != "localhost" {
-        return answer(500, r#"{"status":"error","code":10001,"message":"Unknown virtual host"}"#);
+        return answer(
+            500,
+            r#"{"status":"error","code":10001,"message":"Unknown virtual host"}"#,
+        );
     }
     if u.contains(' ') {
         return answer(
             500,
-            &format!(r#"{{"status":"error","code":10001,"message":"Can't register user {u}@{h} at node ejabberd@localhost: Malformed username"}}"#),
+            &format!(
+                r#"{{"status":"error","code":10001,"message":"Can't register user {u}@{h} at node ejabberd@localhost: Malformed username"}}"#
+            ),
         );
     }
     if users.iter().any(|x| x.eq_ignore_ascii_case(u)) {
         return answer(
             409,
-            &format!(r#"{{"status":"error","code":10090,"message":"User {u}@{h} already registered"}}"#),
+            &format!(
+                r#"{{"status":"error","code":10090,"message":"User {u}@{h} already registered"}}"#
+            ),
         );
     }
     users.push(u.to_owned());
@@ -363,7 +397,11 @@ fn fake_ejabberd(request: &HttpRequest, users: &mut Vec<String>) -> Exchange {
 
 #[test]
 fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
-    let rows = [user("ann", "pw-a"), user("bob", "pw-b"), user("a b", "pw-c")];
+    let rows = [
+        user("ann", "pw-a"),
+        user("bob", "pw-b"),
+        user("a b", "pw-c"),
+    ];
     let plan: Vec<PlannedRow> = rows
         .iter()
         .enumerate()
@@ -407,7 +445,10 @@ fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
     }
     assert_eq!(run.phase(), &Phase::Finished);
     let statuses: Vec<Status> = run.rows().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [Status::Created, Status::Exists, Status::Rejected]);
+    assert_eq!(
+        statuses,
+        [Status::Created, Status::Exists, Status::Rejected]
+    );
     assert_eq!(run.rows()[0].target_id.as_deref(), Some("ann@localhost"));
     assert!(run.rows()[2].message.contains("Malformed username"));
     assert_eq!(server, ["bob", "ann"]);
@@ -434,6 +475,9 @@ fn the_dry_run_shows_basic_auth_of_the_masked_password_never_the_typed_one() {
     use base64::Engine as _;
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     assert!(!out.contains(&b64("admin@localhost:typed-secret")), "{out}");
-    assert!(!out.contains("typed-secret") && !out.contains("row-secret"), "{out}");
+    assert!(
+        !out.contains("typed-secret") && !out.contains("row-secret"),
+        "{out}"
+    );
     assert!(out.contains("Authorization: Basic "), "{out}");
 }

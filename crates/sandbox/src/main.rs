@@ -96,7 +96,12 @@ fn print_banner(running: &Running, config: &Config) {
         "  ejabberd: Server URL {api}   Admin JID {}   Password {}   XMPP domain {}",
         config.ejabberd.admin_jid,
         config.ejabberd.admin_password,
-        config.ejabberd.hosts.first().map(String::as_str).unwrap_or("")
+        config
+            .ejabberd
+            .hosts
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
     );
     let _ = writeln!(out, "  Control: {api}_sandbox/state");
     let _ = writeln!(out, "  CORS:    {cors}");

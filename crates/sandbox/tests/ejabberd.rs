@@ -124,7 +124,13 @@ async fn register_needs_the_admins_basic_auth() {
     assert_eq!(user.status(), 403);
     let other = sandbox_with(json!({"ejabberd": {"admin_password": "other"}})).await;
     assert_eq!(register(&other, Some(ADMIN), body).await.status(), 401);
-    assert_eq!(s.state().await["ejabberd"]["users"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        s.state().await["ejabberd"]["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -143,13 +149,19 @@ async fn status_is_a_bare_string_and_cors_is_mod_http_apis_whatever_the_knob() {
     );
     assert_eq!(acao(&status), Some("*"));
     let text: Value = status.json().await.unwrap();
-    assert!(text.as_str().unwrap().starts_with("The node ejabberd@localhost is started"));
+    assert!(text
+        .as_str()
+        .unwrap()
+        .starts_with("The node ejabberd@localhost is started"));
     let preflight = s
         .client
         .request(reqwest::Method::OPTIONS, format!("{}/api/register", s.api))
         .header("Origin", "http://127.0.0.1:8080")
         .header("Access-Control-Request-Method", "POST")
-        .header("Access-Control-Request-Headers", "authorization,content-type")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type",
+        )
         .send()
         .await
         .unwrap();

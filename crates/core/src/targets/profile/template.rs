@@ -152,8 +152,11 @@ pub fn auth_value(auth: &Auth, values: &Values) -> String {
     }
 }
 
+/// How a derived value is computed from a row.
+pub type Derive = fn(&UserRow) -> Option<String>;
+
 /// Values computed from a row's others, by name (`{user.email_domain}`).
-pub const DERIVED: &[(&str, fn(&UserRow) -> Option<String>)] = &[
+pub const DERIVED: &[(&str, Derive)] = &[
     ("email_domain", |row| {
         row.email
             .trim()

@@ -261,9 +261,16 @@ impl Profile {
             let named = rule.setting.as_deref();
             let known = named.is_some_and(|id| self.settings.iter().any(|s| s.id == id));
             let problem = match (rule.stop == Some(StopAs::Setting), named) {
-                (true, None) => Some("`\"stop\": \"setting\"` needs `setting`: the id of the setting that is wrong".to_owned()),
-                (true, Some(id)) if !known => Some(format!("`{id}` is not among the profile's settings")),
-                (false, Some(_)) => Some("`setting` belongs with `\"stop\": \"setting\"`".to_owned()),
+                (true, None) => Some(
+                    "`\"stop\": \"setting\"` needs `setting`: the id of the setting that is wrong"
+                        .to_owned(),
+                ),
+                (true, Some(id)) if !known => {
+                    Some(format!("`{id}` is not among the profile's settings"))
+                }
+                (false, Some(_)) => {
+                    Some("`setting` belongs with `\"stop\": \"setting\"`".to_owned())
+                }
                 _ => None,
             };
             if let Some(message) = problem {
@@ -272,8 +279,15 @@ impl Profile {
         }
         if let Some(IdAt::Template(text)) = &self.id_at {
             scope.text("id_at.template", text, Place::Create)?;
-            if template::placeholders(text).iter().any(|p| p.name == "token" || p.name.starts_with("credentials.")) {
-                return err("id_at.template", "an id never holds a secret".into(), Some(text));
+            if template::placeholders(text)
+                .iter()
+                .any(|p| p.name == "token" || p.name.starts_with("credentials."))
+            {
+                return err(
+                    "id_at.template",
+                    "an id never holds a secret".into(),
+                    Some(text),
+                );
             }
         }
         if let Some(IdAt::Pointer(p)) = &self.id_at {
