@@ -305,6 +305,7 @@ pub struct Config {
     pub keycloak: crate::keycloak::model::KeycloakConfig,
     pub graph: crate::graph::model::GraphConfig,
     pub gitlab: crate::gitlab::model::GitlabConfig,
+    pub ejabberd: crate::ejabberd::EjabberdConfig,
     /// Paths answered `307` to the same path with a slash (see `redirect.rs`).
     pub redirect_slashes: Vec<String>,
 }

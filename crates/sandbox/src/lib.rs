@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 mod cors;
+pub mod ejabberd;
 pub mod faults;
 mod form;
 pub mod gitlab;
@@ -138,6 +139,8 @@ pub(crate) fn shapes_router() -> Router<App> {
         .route("/v1.0/users", any(graph::users))
         .route("/v1.0/users/{key}", any(graph::user))
         .route("/api/v4/users", any(gitlab::users))
+        .route("/api/register", any(ejabberd::call))
+        .route("/api/status", any(ejabberd::call))
 }
 
 /// 404, except where the `redirect_slashes` knob serves a path with a slash.

@@ -91,6 +91,18 @@ fn print_banner(running: &Running, config: &Config) {
         "  GitLab:  Server URL {api}   Access token {}",
         config.gitlab.admin_token
     );
+    let _ = writeln!(
+        out,
+        "  ejabberd: Server URL {api}   Admin JID {}   Password {}   XMPP domain {}",
+        config.ejabberd.admin_jid,
+        config.ejabberd.admin_password,
+        config
+            .ejabberd
+            .hosts
+            .first()
+            .map(String::as_str)
+            .unwrap_or("")
+    );
     let _ = writeln!(out, "  Control: {api}_sandbox/state");
     let _ = writeln!(out, "  CORS:    {cors}");
     let _ = writeln!(out, "{}", running.ready_line());

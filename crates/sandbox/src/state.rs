@@ -195,6 +195,7 @@ pub struct Shared {
     pub keycloak: KeycloakState,
     pub graph: GraphState,
     pub gitlab: GitlabState,
+    pub ejabberd: crate::ejabberd::EjabberdState,
     /// OPTIONS requests to the API (not to the control API), CORS on or off.
     pub preflights: u64,
     /// What the `redirect_slashes` knob did.
@@ -230,6 +231,7 @@ impl Shared {
             "keycloak": self.keycloak.snapshot(),
             "graph": self.graph.snapshot(),
             "gitlab": self.gitlab.snapshot(),
+            "ejabberd": self.ejabberd.snapshot(),
             "preflights": self.preflights,
             "redirects": self.redirects,
             "config": self.config,

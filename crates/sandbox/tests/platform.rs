@@ -190,6 +190,7 @@ async fn control_config_reset_seed_and_state() {
         [
             "aurora",
             "config",
+            "ejabberd",
             "gitlab",
             "graph",
             "keycloak",

@@ -47,6 +47,10 @@ impl FieldCheck {
             ValueCheck::Enum(allowed) if !allowed.iter().any(|a| a == value) => {
                 Some(format!("\"{value}\" is not one of {}", allowed.join(", ")))
             }
+            ValueCheck::Pattern(p) if !p.matches(value) => Some(format!(
+                "\"{value}\" does not match the pattern {} the target documents",
+                p.as_str()
+            )),
             _ => None,
         }
     }

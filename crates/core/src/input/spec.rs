@@ -20,6 +20,66 @@ pub enum ValueCheck {
     Enum(Vec<String>),
     /// A Matrix localpart: lower-case letters, digits and `._=-/+`.
     Localpart,
+    /// A regular expression the target documents, which the whole value must match
+    /// (`{ "pattern": "[a-z0-9._-]+" }`).
+    Pattern(Pattern),
+}
+
+/// A regular expression (the `regex-lite` syntax) that a whole value must match; read
+/// and compared by its text.
+#[derive(Clone)]
+pub struct Pattern {
+    source: String,
+    whole: regex_lite::Regex,
+}
+
+impl Pattern {
+    /// The pattern, or why it is not one.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        let whole = regex_lite::Regex::new(&format!("^(?:{source})$"))
+            .map_err(|e| format!("`{source}` is not a regular expression: {e}"))?;
+        Ok(Pattern {
+            source: source.to_owned(),
+            whole,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the whole value matches.
+    pub fn matches(&self, value: &str) -> bool {
+        self.whole.is_match(value)
+    }
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pattern({:?})", self.source)
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for Pattern {}
+
+impl Serialize for Pattern {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.source)
+    }
+}
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Pattern, D::Error> {
+        let source = String::deserialize(d)?;
+        Pattern::new(&source).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Where a field's value comes from when the row has none.

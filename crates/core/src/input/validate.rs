@@ -96,6 +96,9 @@ pub struct Rules {
     /// Synapse preset's Server name): a user name written as a full `@user:server` ID is
     /// checked against it. `None` when unknown.
     pub home_server: Option<String>,
+    /// Built-in fields the target never sends and the mapping does not offer (a
+    /// profile's `unmapped`: a name, for an API that takes none).
+    pub unmapped: Vec<Field>,
 }
 
 /// What the target makes of a user name (see [`crate::input::map::Field::Username`]).
@@ -128,6 +131,7 @@ impl Rules {
             defaults: Vec::new(),
             fields: Vec::new(),
             home_server: None,
+            unmapped: Vec::new(),
         }
     }
 }
@@ -144,6 +148,7 @@ impl Rules {
         };
         builtin
             .iter()
+            .filter(|f| !self.unmapped.contains(f))
             .map(|&f| {
                 spec_of(&self.fields, f)
                     .cloned()

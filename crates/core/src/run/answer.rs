@@ -93,7 +93,10 @@ impl Run {
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
-        let outcome = self.target.read_create(exchange);
+        let outcome = match (self.users)(row) {
+            Some(user) => self.target.read_create_for(exchange, &user),
+            None => self.target.read_create(exchange),
+        };
         self.apply(row, generation, outcome, false, now_ms);
     }
 

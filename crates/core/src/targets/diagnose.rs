@@ -174,7 +174,7 @@ pub fn classify(page_url: &str, target_url: &str, cors: &Probe, no_cors: bool) -
             let html = content_type.to_lowercase().contains("html")
                 || body.starts_with('<')
                 || body.to_lowercase().starts_with("<!doctype");
-            let json = body.starts_with('{') || body.starts_with('[');
+            let json = looks_like_json(body, content_type);
             if *status == 404 || html || (!json && *status != 429) {
                 Finding::WrongUrl {
                     status: *status,
@@ -185,6 +185,18 @@ pub fn classify(page_url: &str, target_url: &str, cors: &Probe, no_cors: bool) -
             }
         }
     }
+}
+
+/// Whether an answer's start is JSON: any JSON document, a bare string (ejabberd's
+/// `"User x@h successfully registered"`), number or literal included, or any body the
+/// server labels JSON (`application/json`, `application/problem+json`). `body` may be
+/// cut, so an object, an array or a string is known by its first character.
+fn looks_like_json(body: &str, content_type: &str) -> bool {
+    let ct = content_type.to_ascii_lowercase();
+    body.starts_with(['{', '[', '"'])
+        || ct.contains("/json")
+        || ct.contains("+json")
+        || serde_json::from_str::<serde_json::Value>(body).is_ok()
 }
 
 /// The request the page sends `no-cors` to a login endpoint that got no answer: the

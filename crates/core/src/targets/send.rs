@@ -291,6 +291,11 @@ pub trait Target {
     fn create(&self, session: &Session, row: &UserRow) -> HttpRequest;
     /// Reads a create's answer.
     fn read_create(&self, exchange: &Exchange) -> Outcome;
+    /// Reads a create's answer for the row it created (a profile's `id_at` template is
+    /// filled from the row). By default, [`Target::read_create`].
+    fn read_create_for(&self, exchange: &Exchange, _row: &UserRow) -> Outcome {
+        self.read_create(exchange)
+    }
     /// The request that asks whether the row's account exists, sent before each create
     /// attempt, for targets whose create is an upsert (a `PUT` that would overwrite an
     /// existing account). `None`: the create is sent straight away.

@@ -36,7 +36,7 @@ pub use rule::{expose, preflight_answer, PreflightRule};
 use crate::config::Cors;
 use crate::control::is_control_path;
 use crate::state::App;
-use crate::{gitlab, graph, keycloak};
+use crate::{ejabberd, gitlab, graph, keycloak};
 
 /// The headers a page may read from an API answer.
 pub const EXPOSED_HEADERS: &str =
@@ -181,6 +181,7 @@ enum Shape {
     Keycloak,
     Graph,
     Gitlab,
+    Ejabberd,
 }
 
 impl Shape {
@@ -193,6 +194,8 @@ impl Shape {
             Some(Shape::Graph)
         } else if gitlab::is_gitlab_path(path) {
             Some(Shape::Gitlab)
+        } else if ejabberd::is_ejabberd_path(path) {
+            Some(Shape::Ejabberd)
         } else {
             None
         }
@@ -206,6 +209,8 @@ impl Shape {
             Shape::Keycloak => Some(keycloak::preflight(headers, path)),
             Shape::Graph => graph::preflight(cors, headers),
             Shape::Gitlab => gitlab::preflight(cors, headers),
+            // mod_http_api answers every preflight itself, whatever the knob says.
+            Shape::Ejabberd => Some(ejabberd::preflight(false)),
         }
     }
 
@@ -221,6 +226,7 @@ impl Shape {
             Shape::Keycloak => keycloak::decorate(cors, origin, response),
             Shape::Graph => graph::decorate(cors, response),
             Shape::Gitlab => gitlab::decorate(cors, response),
+            Shape::Ejabberd => ejabberd::decorate(response),
         }
     }
 }

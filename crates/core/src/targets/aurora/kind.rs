@@ -150,17 +150,15 @@ pub fn role_spec() -> FieldSpec {
             FieldValue::new(
                 "1",
                 "Tenant admin",
+                // Only words that say *tenant* admin: a bare "admin" in an HR export may
+                // mean anything, and a guess must never grant rights; the admin maps it.
                 &[
                     "TenantAdmin",
                     "tenant administrator",
-                    "admin",
-                    "administrator",
                     "Mandantenadministrator",
                     "Mandant-Admin",
-                    "administrateur",
-                    "administrador",
-                    "amministratore",
-                    "beheerder",
+                    "administrateur du locataire",
+                    "administrador del inquilino",
                 ],
             ),
             FieldValue::new(

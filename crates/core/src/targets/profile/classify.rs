@@ -28,9 +28,11 @@ pub(crate) struct Classifier<'a> {
     pub renewable: bool,
 }
 
-/// The answer's JSON object or array, found among noise as `json_in` does.
+/// The answer's JSON: any JSON document (a bare string such as ejabberd's "User x@h
+/// successfully registered" included, addressed by the pointer `""`), or an object
+/// found among noise as `json_in` does.
 fn json_of(response: &HttpResponse) -> Option<Value> {
-    json_in(&response.body, |v| v.is_object() || v.is_array()).map(|(v, _)| v)
+    json_in(&response.body, |_| true).map(|(v, _)| v)
 }
 
 fn text_at(json: Option<&Value>, pointer: &str) -> Option<String> {
@@ -282,12 +284,28 @@ impl Classifier<'_> {
                     StopAs::Limit => StopKind::Limit,
                     StopAs::NotTheApi => StopKind::NotTheApi,
                     StopAs::ServerFault => StopKind::ServerFault,
+                    StopAs::Setting => StopKind::Systemic,
                 },
                 code,
-                message: format!("Stopped: {message}"),
+                message: match self.setting_label(rule) {
+                    Some(label) => format!(
+                        "Stopped: the setting \"{label}\" is wrong, the server says: {message}. Correct it, then send the rows again."
+                    ),
+                    None => format!("Stopped: {message}"),
+                },
                 ambiguous: create && rule.ambiguous.unwrap_or(false),
             },
         })
+    }
+
+    /// The label of the setting a `"stop": "setting"` rule names.
+    fn setting_label(&self, rule: &Rule) -> Option<String> {
+        if rule.stop != Some(StopAs::Setting) {
+            return None;
+        }
+        let id = rule.setting.as_deref()?;
+        let setting = self.profile.settings.iter().find(|s| s.id == id)?;
+        Some(setting.label.clone())
     }
 
     fn id_of(&self, response: &HttpResponse, json: Option<&Value>) -> Option<String> {
@@ -297,6 +315,8 @@ impl Classifier<'_> {
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,
             },
+            // Filled from the row by `ProfileTarget::read_create_for`.
+            IdAt::Template(_) => None,
             IdAt::Header(name) => {
                 let url = response.header(name)?.trim();
                 let path = url.split(['?', '#']).next().unwrap_or(url);

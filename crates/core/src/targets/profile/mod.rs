@@ -211,6 +211,7 @@ impl Profile {
             username: self.username_rule(),
             checks,
             fields: self.fields.clone(),
+            unmapped: self.unmapped.clone(),
             ..Rules::new(self.required_fields())
         }
     }

@@ -40,6 +40,14 @@ pub struct Profile {
     pub settings: Vec<Setting>,
     /// The fields a row carries, with their checks.
     pub fields: Vec<FieldSpec>,
+    /// Built-in fields the profile never sends, not offered in the mapping (`["name"]`
+    /// for an API that takes no name): a column named so stays "(not imported)".
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::input::spec::labels"
+    )]
+    pub unmapped: Vec<Field>,
     /// What identifies an account on the server: `email`, `username`, or both (each on
     /// its own: two rows that share either would be one account, or collide). Rows that
     /// share one (ignoring case, a user name taken from the address included) are
@@ -56,8 +64,10 @@ pub struct Profile {
     /// `access_token` or `api_key` credential itself.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub login: Vec<LoginAlternative>,
-    /// How the token goes on the creates and probes.
-    pub auth: Auth,
+    /// How the token goes on the creates and probes. Optional when every login
+    /// alternative carries its own `auth`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
     /// The request that tells whether an account exists, for APIs whose create is an
     /// upsert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,6 +202,10 @@ pub struct LoginAlternative {
     /// Values read from the login's answer, by name (`{session.NAME}`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, Capture>,
+    /// How the token (or the typed credentials) go on creates and probes when this
+    /// alternative is used; the profile's `auth` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<Auth>,
 }
 
 /// Where a login's token is.
@@ -215,13 +229,26 @@ pub struct Capture {
     pub after: Option<String>,
 }
 
-/// How the token goes on each create and probe.
+/// How the token goes on each create and probe: a header `value` template
+/// (`Bearer {token}`), or HTTP Basic auth built from two templates (`basic`: the user
+/// and the password, e.g. `{credentials.login}` and `{credentials.password}`), which
+/// Roster joins with `:` and encodes in base64 (RFC 7617) itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
+    /// The header: `Authorization` by default.
+    #[serde(default = "authorization")]
     pub header: String,
     /// A template with `{token}`: `Bearer {token}`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
+    /// Basic auth: the user and the password, as templates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic: Option<[String; 2]>,
+}
+
+fn authorization() -> String {
+    "Authorization".into()
 }
 
 /// A request template.
@@ -279,6 +306,9 @@ pub struct Rule {
     /// For `fatal`: why the run stops. Default: `server_fault`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopAs>,
+    /// For `"stop": "setting"`: the id of the setting the answer says is wrong.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
     /// For `transient` (default true) and `fatal` (default false) on a create: whether
     /// the server may have created the account anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,6 +343,9 @@ pub enum StopAs {
     Limit,
     NotTheApi,
     ServerFault,
+    /// A setting is wrong (an unknown virtual host, realm or tenant): the rule's
+    /// `setting` names it.
+    Setting,
 }
 
 /// Where a rate-limited answer says how long to wait.
@@ -356,6 +389,9 @@ pub enum IdAt {
     Pointer(String),
     /// A header holding the new account's URL (`Location`): its last path segment.
     Header(String),
+    /// A template filled from the row and the settings, for APIs whose answer holds no
+    /// id: `{user.username}@{settings.host}`.
+    Template(String),
 }
 
 /// Which statuses a rule matches: one code (`409`), a class (`"4xx"`), or an inclusive

@@ -29,6 +29,8 @@ pub struct ProfileTarget {
     pending: RefCell<Option<(usize, String)>>,
     /// Whether the login in use gives a fresh token each time.
     renewable: Cell<bool>,
+    /// The login alternative in use, for its own `auth`.
+    chosen: Cell<Option<usize>>,
     /// The credentials of the last login, for the `{credentials.ID}` of creates, probes
     /// and the auth header. Memory only; `Debug` never shows them.
     secrets: RefCell<Secrets>,
@@ -60,6 +62,7 @@ impl ProfileTarget {
             settings: values,
             pending: RefCell::new(None),
             renewable: Cell::new(false),
+            chosen: Cell::new(None),
             secrets: RefCell::new(Secrets::new()),
         }
     }
@@ -104,13 +107,34 @@ impl ProfileTarget {
         let secrets = self.secrets.borrow();
         let values = self.values(Some(row), Some(session), &secrets);
         let mut request = template::build(&self.api, spec, &values);
-        let auth = &self.profile.auth;
-        let value = template::fill_text(&auth.value, &values);
+        let chosen = self
+            .chosen
+            .get()
+            .and_then(|i| self.profile.login.get(i))
+            .and_then(|l| l.auth.as_ref());
+        // Checked when read: a profile without `auth` has one on every alternative.
+        if let Some(auth) = chosen.or(self.profile.auth.as_ref()) {
+            let value = template::auth_value(auth, &values);
+            request
+                .headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case(&auth.header));
+            request.headers.insert(0, (auth.header.clone(), value));
+        }
         request
-            .headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case(&auth.header));
-        request.headers.insert(0, (auth.header.clone(), value));
-        request
+    }
+
+    /// The id an `id_at` template gives for `row` (settings and login captures
+    /// included); `None` without one, or when it fills to nothing.
+    pub fn id_from_template(&self, row: &UserRow) -> Option<String> {
+        let Some(super::IdAt::Template(text)) = &self.profile.id_at else {
+            return None;
+        };
+        let secrets = Secrets::new();
+        let values = Values {
+            secrets: None,
+            ..self.values(Some(row), None, &secrets)
+        };
+        Some(template::fill_text(text, &values)).filter(|v| !v.trim().is_empty())
     }
 
     fn classifier(&self) -> Classifier<'_> {
@@ -142,6 +166,7 @@ impl Target for ProfileTarget {
 
     fn login(&self, secrets: &Secrets) -> LoginStep {
         *self.secrets.borrow_mut() = secrets.clone();
+        self.chosen.set(None);
         let Some(index) = self
             .profile
             .chosen_login(secrets)
@@ -159,6 +184,7 @@ impl Target for ProfileTarget {
             return LoginStep::Ready(Session::new(token));
         };
         let alt = &self.profile.login[index];
+        self.chosen.set(Some(index));
         let pasted = match &alt.token {
             TokenAt::Credential(c) => Some(c.value(secrets).to_owned()),
             TokenAt::Pointer(_) => None,
@@ -338,6 +364,15 @@ impl Target for ProfileTarget {
             ProbeAnswer::Other(outcome) => outcome,
             // Rules of `answers` never say absent (checked when the profile is read).
             ProbeAnswer::Absent | ProbeAnswer::Exists { .. } => unreachable!("create rules"),
+        }
+    }
+
+    fn read_create_for(&self, exchange: &Exchange, row: &UserRow) -> Outcome {
+        match self.read_create(exchange) {
+            Outcome::Created { target_id: None } => Outcome::Created {
+                target_id: self.id_from_template(row),
+            },
+            other => other,
         }
     }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::schema::{CredentialId, RequestSpec};
+use super::schema::{Auth, CredentialId, RequestSpec};
 use crate::http::{Body, HttpRequest, Method};
 pub use crate::input::checks::dot_segment_problem;
 use crate::input::field::{Field, UserRow};
@@ -113,6 +113,9 @@ impl Values<'_> {
 
     fn user(&self, name: &str) -> Option<String> {
         let row = self.row?;
+        if let Some(derived) = DERIVED.iter().find(|d| d.0 == name) {
+            return (derived.1)(row);
+        }
         let own = Field::from_label(name)
             .and_then(|f| row.value(f))
             .map(|v| v.into_owned())
@@ -128,6 +131,47 @@ impl Values<'_> {
         })
     }
 }
+
+/// The auth header's value: its `value` template filled as text, or for `basic`,
+/// `Basic ` and the base64 of the user, `:` and the password (RFC 7617, UTF-8).
+pub fn auth_value(auth: &Auth, values: &Values) -> String {
+    use base64::Engine as _;
+    match &auth.basic {
+        Some([user, password]) => {
+            let pair = format!(
+                "{}:{}",
+                fill_text(user, values),
+                fill_text(password, values)
+            );
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
+            )
+        }
+        None => fill_text(&auth.value, values),
+    }
+}
+
+/// How a derived value is computed from a row.
+pub type Derive = fn(&UserRow) -> Option<String>;
+
+/// Values computed from a row's others, by name (`{user.email_domain}`).
+pub const DERIVED: &[(&str, Derive)] = &[
+    ("email_domain", |row| {
+        row.email
+            .trim()
+            .rsplit_once('@')
+            .map(|(_, domain)| domain.to_lowercase())
+            .filter(|d| !d.is_empty())
+    }),
+    ("email_localpart", |row| {
+        row.email
+            .trim()
+            .rsplit_once('@')
+            .map(|(local, _)| local.to_owned())
+            .filter(|l| !l.is_empty())
+    }),
+];
 
 /// A JSON template filled; `None` when it is a lone placeholder whose value is absent
 /// (its key, or its array item, is then left out).

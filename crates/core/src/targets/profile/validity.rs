@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use super::schema::{CredentialId, IdAt, Profile, RequestSpec, Rule, Then, TokenAt, SCHEMA};
+use super::schema::{
+    Auth, CredentialId, IdAt, Profile, RequestSpec, Rule, StopAs, Then, TokenAt, SCHEMA,
+};
 use super::template;
 use crate::http::Method;
 use crate::input::field::Field;
@@ -140,6 +142,24 @@ impl Profile {
                 );
             }
         }
+        for (i, field) in self.unmapped.iter().enumerate() {
+            let why = if !field.is_builtin() {
+                Some("only a built-in field can be left out of the mapping")
+            } else if self.fields.iter().any(|s| s.field == *field)
+                || self.identities.contains(field)
+            {
+                Some("the profile uses this field: it cannot be left out of the mapping")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return err(
+                    &format!("unmapped[{i}]"),
+                    format!("`{}`: {why}", field.label()),
+                    Some(&format!("\"{}\"", field.label())),
+                );
+            }
+        }
         if self.login.is_empty() && self.token_credentials().is_empty() {
             return err(
                 "login",
@@ -204,7 +224,23 @@ impl Profile {
                 }
             }
         }
-        scope.text("auth.value", &self.auth.value, Place::Header)?;
+        match &self.auth {
+            Some(auth) => scope.auth("auth", auth)?,
+            None => {
+                if self.login.is_empty() || self.login.iter().any(|l| l.auth.is_none()) {
+                    return err(
+                        "auth",
+                        "`auth` is required unless every login alternative has its own".into(),
+                        Some("\"create\""),
+                    );
+                }
+            }
+        }
+        for (i, alt) in self.login.iter().enumerate() {
+            if let Some(auth) = &alt.auth {
+                scope.auth(&format!("login[{i}].auth"), auth)?;
+            }
+        }
         scope.request("create", &self.create, Place::Create)?;
         if let Some(probe) = &self.exists {
             scope.request("exists.request", &probe.request, Place::Create)?;
@@ -221,6 +257,39 @@ impl Profile {
             scope.request("diagnose", spec, Place::Diagnose)?;
         }
         check_rules("answers", &self.answers, false)?;
+        for (i, rule) in self.answers.iter().enumerate() {
+            let named = rule.setting.as_deref();
+            let known = named.is_some_and(|id| self.settings.iter().any(|s| s.id == id));
+            let problem = match (rule.stop == Some(StopAs::Setting), named) {
+                (true, None) => Some(
+                    "`\"stop\": \"setting\"` needs `setting`: the id of the setting that is wrong"
+                        .to_owned(),
+                ),
+                (true, Some(id)) if !known => {
+                    Some(format!("`{id}` is not among the profile's settings"))
+                }
+                (false, Some(_)) => {
+                    Some("`setting` belongs with `\"stop\": \"setting\"`".to_owned())
+                }
+                _ => None,
+            };
+            if let Some(message) = problem {
+                return err(&format!("answers[{i}].setting"), message, Some("\"stop\""));
+            }
+        }
+        if let Some(IdAt::Template(text)) = &self.id_at {
+            scope.text("id_at.template", text, Place::Create)?;
+            if template::placeholders(text)
+                .iter()
+                .any(|p| p.name == "token" || p.name.starts_with("credentials."))
+            {
+                return err(
+                    "id_at.template",
+                    "an id never holds a secret".into(),
+                    Some(text),
+                );
+            }
+        }
         if let Some(IdAt::Pointer(p)) = &self.id_at {
             if !p.starts_with('/') {
                 return err(
@@ -353,6 +422,27 @@ impl Scope<'_> {
         }
     }
 
+    /// An `auth`: a `value` template or a `basic` pair, not both.
+    fn auth(&self, path: &str, auth: &Auth) -> Result<(), Refusal> {
+        match (&auth.basic, auth.value.is_empty()) {
+            (Some(pair), true) => {
+                self.text(&format!("{path}.basic[0]"), &pair[0], Place::Header)?;
+                self.text(&format!("{path}.basic[1]"), &pair[1], Place::Header)
+            }
+            (None, false) => self.text(&format!("{path}.value"), &auth.value, Place::Header),
+            (Some(_), false) => Err(Refusal::parts(
+                path.to_owned(),
+                "`auth` has a `value` or a `basic` pair, not both".into(),
+                Some("\"basic\"".into()),
+            )),
+            (None, true) => Err(Refusal::parts(
+                path.to_owned(),
+                "`auth` needs a `value` (\"Bearer {token}\") or a `basic` pair".into(),
+                Some("\"auth\"".into()),
+            )),
+        }
+    }
+
     /// Every placeholder in `text` names something this place may use.
     fn text(&self, path: &str, text: &str, place: Place) -> Result<(), Refusal> {
         for p in template::placeholders(text) {
@@ -361,7 +451,8 @@ impl Scope<'_> {
             let allowed = match (space, place) {
                 ("", _) if name == "token" => matches!(place, Place::Header),
                 ("user", Place::Create) => {
-                    if self.profile.user_field(name).is_none() {
+                    let derived = template::DERIVED.iter().any(|d| d.0 == name);
+                    if self.profile.user_field(name).is_none() && !derived {
                         return fail(format!(
                             "`{{{}}}`: no Roster field is called `{name}`",
                             p.name
