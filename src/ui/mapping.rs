@@ -374,7 +374,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
             </fieldset>
         </Show>
         <fieldset class="checks">
-            <legend>"Checks and defaults"</legend>
+            <legend>"Checks"</legend>
             <div class="fields">
                 <NumberSetting
                     locked=active
@@ -389,7 +389,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                 <p class="error" role="alert">{move || state.plan.settings_error.get()}</p>
             </Show>
             <p class="hint">
-                "Defaults fill rows whose column is missing or empty. "
+                "A target's defaults (under 2. Target) fill rows whose column is missing or empty. "
                 <button type="button" on:click=save_template>"Download template"</button>
                 {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", state.form.target.with(|k| k.name().to_owned()))}
             </p>
