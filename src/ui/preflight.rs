@@ -80,7 +80,7 @@ fn run_check(state: AppState) {
             Err(message) => {
                 state.findings.check.set(None);
                 state.findings.check_summary.set(vec![]);
-                state.findings.login_error.set(Some(message));
+                state.findings.login_error.set(Some(message.to_string()));
                 // As after a failed login at Start: the probe tells a connection fault
                 // (unreachable, blocked by CORS, not the API) from a refusal, which it
                 // finds reachable and leaves alone.

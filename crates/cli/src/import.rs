@@ -179,7 +179,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
 
     // The journal: resume an unfinished run of this file to this server?
     let path = journal_path(args);
-    let mut store = FileStore::open(&path).map_err(Fail::usage)?;
+    let mut store = FileStore::open(&path).map_err(|e| Fail::usage(e.to_string()))?;
     let wall = wall_ms();
     let fingerprint = journal::fingerprint(&prepared.bytes);
     let journal = Journal::new(

@@ -61,34 +61,57 @@ fn io_error(what: &str, path: &Path, e: std::io::Error) -> StoreError {
     StoreError::new("IOError", &format!("{what} {}: {e}", path.display()))
 }
 
-impl FileStore {
-    /// The journal folder at `dir` (empty when it does not exist yet).
-    pub fn open(dir: &Path) -> Result<FileStore, String> {
-        let mut map = BTreeMap::new();
-        if dir.is_file() {
-            return Err(format!(
+/// Why a journal folder cannot be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenError {
+    /// A plain file stands where the folder goes.
+    IsAFile(PathBuf),
+    /// The folder cannot be listed.
+    Unreadable(PathBuf, String),
+    /// One of its files cannot be read.
+    FileUnreadable(PathBuf, String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::IsAFile(dir) => write!(
+                f,
                 "The journal {} is a file; a journal is a folder: give another with --journal.",
                 dir.display()
-            ));
+            ),
+            OpenError::Unreadable(dir, e) => {
+                write!(f, "Cannot read the journal {}: {e}", dir.display())
+            }
+            OpenError::FileUnreadable(file, e) => {
+                write!(f, "Cannot read the journal's file {}: {e}", file.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl FileStore {
+    /// The journal folder at `dir` (empty when it does not exist yet).
+    pub fn open(dir: &Path) -> Result<FileStore, OpenError> {
+        let mut map = BTreeMap::new();
+        if dir.is_file() {
+            return Err(OpenError::IsAFile(dir.to_owned()));
         }
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => Some(entries),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(format!("Cannot read the journal {}: {e}", dir.display())),
+            Err(e) => return Err(OpenError::Unreadable(dir.to_owned(), e.to_string())),
         };
         for entry in entries.into_iter().flatten() {
-            let entry =
-                entry.map_err(|e| format!("Cannot read the journal {}: {e}", dir.display()))?;
+            let entry = entry.map_err(|e| OpenError::Unreadable(dir.to_owned(), e.to_string()))?;
             let name = entry.file_name();
             let Some(key) = name.to_str().filter(|n| !n.ends_with(TMP)).and_then(key_of) else {
                 continue;
             };
-            let bytes = std::fs::read(entry.path()).map_err(|e| {
-                format!(
-                    "Cannot read the journal's file {}: {e}",
-                    entry.path().display()
-                )
-            })?;
+            let bytes = std::fs::read(entry.path())
+                .map_err(|e| OpenError::FileUnreadable(entry.path(), e.to_string()))?;
             // A file that is not text is damaged: the core refuses the journal it belongs to.
             map.insert(key, String::from_utf8_lossy(&bytes).into_owned());
         }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::input::decode::TextEncoding;
 use roster_core::input::plan::Tally;
-use roster_core::input::read::ReadOptions;
+use roster_core::input::read::{ReadError, ReadOptions};
 use roster_core::input::reading::{Loaded, Progress, Reading};
 use roster_core::run::StatusCounts;
 
@@ -106,7 +106,7 @@ pub async fn read_in_steps(
     mut reading: Reading<FileBytes>,
     busy: impl Fn(&'static str, f64),
     stale: impl Fn() -> bool,
-) -> Option<Result<Loaded, String>> {
+) -> Option<Result<Loaded, ReadError>> {
     let mut budget = Budget::new(BUDGET_MS);
     loop {
         match reading.step(ROW_STEP) {
@@ -122,7 +122,7 @@ pub async fn read_in_steps(
             return None;
         }
     }
-    Some(reading.finish().map_err(|e| e.to_string()))
+    Some(reading.finish())
 }
 
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,

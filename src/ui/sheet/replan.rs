@@ -34,7 +34,10 @@ pub(crate) fn rules(state: AppState) -> Rules {
         0,
         256,
     );
-    state.plan.settings_error.set(min.as_ref().err().cloned());
+    state
+        .plan
+        .settings_error
+        .set(min.as_ref().err().map(ToString::to_string));
     let target_rules = roster_core::input::passwords::rules_for(
         target_rules,
         state.run.passwords.generate.get_untracked(),

@@ -1,7 +1,7 @@
 //! "Check" as a [`Machine`]: a target's [`Listing`] carried out by the same loop as a
 //! job, one request after the other, ending with what it found.
 
-use super::{Effect, Event, Machine, Over, RequestId};
+use super::{CheckFailed, Effect, Event, Machine, Over, RequestId};
 use crate::targets::check::Listing;
 
 pub struct Look {
@@ -40,8 +40,8 @@ impl Look {
                 self.over = true;
                 let result = match self.listing.result() {
                     Some(Ok(report)) => Ok(report.clone()),
-                    Some(Err(message)) => Err(message.to_owned()),
-                    None => Err("The check ended without an answer.".to_owned()),
+                    Some(Err(message)) => Err(CheckFailed::Refused(message.to_owned())),
+                    None => Err(CheckFailed::NoAnswer),
                 };
                 self.effects.push(Effect::Ended(Over::Checked(result)));
             }

@@ -41,7 +41,7 @@ use crate::targets::TargetKind;
 pub use dry_run::{dry_run, DryRun};
 use journal::JobJournal;
 pub use look::Look;
-pub use protocol::{Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
+pub use protocol::{CheckFailed, Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
 
 /// What Start knows.
 pub struct Start {

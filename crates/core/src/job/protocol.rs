@@ -78,7 +78,7 @@ pub enum Over {
     /// The run went to its end; `None` when its login failed (nothing was sent).
     Ran(Option<Ending>),
     /// A [`Look`] ended: what it found, or why it failed.
-    Checked(Result<CheckReport, String>),
+    Checked(Result<CheckReport, CheckFailed>),
 }
 
 /// A state machine whose effects one loop carries out: a [`Job`] or a [`Look`].
@@ -87,3 +87,22 @@ pub trait Machine {
     /// The effects given since the last call, in order.
     fn take_effects(&mut self) -> Vec<Effect>;
 }
+
+/// Why a Check found nothing: the server's refusal in words (a failed login, a denied
+/// listing), or no answer at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckFailed {
+    Refused(String),
+    NoAnswer,
+}
+
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckFailed::Refused(message) => f.write_str(message),
+            CheckFailed::NoAnswer => f.write_str("The check ended without an answer."),
+        }
+    }
+}
+
+impl std::error::Error for CheckFailed {}

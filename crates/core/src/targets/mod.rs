@@ -401,18 +401,41 @@ pub fn unsendable(
     None
 }
 
-/// A number typed in a form field: `None` when empty; one that is not a whole number
-/// from `min` to `max` is refused in words that name the field by its label.
-pub fn whole_number(label: &str, raw: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+/// A typed number that is not a whole number in its range: "Default role must be a whole
+/// number from 1 to 3."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotInRange {
+    pub label: String,
+    pub min: u64,
+    pub max: u64,
+}
+
+impl fmt::Display for NotInRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} must be a whole number from {} to {}.",
+            self.label, self.min, self.max
+        )
+    }
+}
+
+impl std::error::Error for NotInRange {}
+
+/// A whole number typed in a form field: `None` when empty, or why it is not one in
+/// `min..=max`.
+pub fn whole_number(label: &str, raw: &str, min: u64, max: u64) -> Result<Option<u64>, NotInRange> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     match raw.parse::<u64>() {
         Ok(v) if (min..=max).contains(&v) => Ok(Some(v)),
-        _ => Err(format!(
-            "{label} must be a whole number from {min} to {max}."
-        )),
+        _ => Err(NotInRange {
+            label: label.into(),
+            min,
+            max,
+        }),
     }
 }
 

@@ -228,7 +228,7 @@ impl RowDefault {
         let raw = settings.get(self.field.label()).map_or("", String::as_str);
         whole_number(self.label, raw, self.min, self.max).map_err(|problem| BuildError::Invalid {
             label: self.label.into(),
-            problem,
+            problem: problem.to_string(),
         })
     }
 }
