@@ -110,34 +110,18 @@ pub fn summary(
     notes: &[String],
     literal_quotes: bool,
 ) -> String {
-    let notes = match notes {
-        [] => String::new(),
-        [one] => format!(" Not read cleanly: {one}."),
-        _ => format!(
-            " {} problems reading the file: {}.",
-            notes.len(),
-            notes.join("; ")
-        ),
-    };
-    let lenient = if literal_quotes {
-        " Stray quotes were taken literally."
-    } else {
-        ""
-    };
-    format!(
-        "{name}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
-        d.rows,
-        t.valid,
-        t.invalid,
-        t.excluded,
-        d.encoding.label(),
-        delimiter_name(d.layout.delimiter),
-        if d.layout.header {
-            "First line is a header."
-        } else {
-            "No header line."
-        }
-    )
+    // The core's sentence, the same the command line prints.
+    roster_core::input::summary::file_summary(&roster_core::input::summary::FileFacts {
+        name,
+        rows: d.rows,
+        tally: *t,
+        encoding: d.encoding,
+        layout: roster_core::input::read::Layout {
+            literal_quotes,
+            ..d.layout
+        },
+        notes,
+    })
 }
 
 /// The reading settings, detected or chosen; `set` changes one and reads the file again.

@@ -1,5 +1,5 @@
 //! The file summary the File step shows under a read file, as a sentence any front end
-//! can print (the command line does; `src/ui/file_step.rs` says the same words).
+//! can print: the command line and the page (`src/ui/file_step.rs`) both show it.
 
 use crate::input::decode::TextEncoding;
 use crate::input::detect::delimiter_name;
