@@ -473,8 +473,16 @@ impl Job {
     }
 
     fn on_answer(&mut self, id: RequestId, exchange: Exchange, now_ms: u64) {
+        if self.read_answer(id, exchange, now_ms) && matches!(self.stage, Stage::Sending) {
+            self.pump(now_ms);
+        }
+    }
+
+    /// Gives an answer to whom it belongs. `true` for an answer of the run (a login, a
+    /// probe or a create), after which the run may send more (see [`Job::pump`]).
+    fn read_answer(&mut self, id: RequestId, exchange: Exchange, now_ms: u64) -> bool {
         let Some(tag) = self.in_flight.remove(&id) else {
-            return;
+            return false;
         };
         match tag {
             Tag::Login => self.run.on_login(&exchange, now_ms),
@@ -483,13 +491,52 @@ impl Job {
             Tag::SettleProbe(row) => {
                 self.run.on_settle_probe(row, &exchange, now_ms);
                 self.next_probe(now_ms);
-                return;
+                return false;
             }
             Tag::Listing => {
                 self.on_listing(&exchange, now_ms);
-                return;
+                return false;
             }
         }
+        true
+    }
+
+    /// After a write: the events that waited for it, in order. The run's answers among
+    /// them are read together and the run is pumped once after them, so the rows they
+    /// free are recorded in one journal write, not one write per answer (a slow disk
+    /// would otherwise pace the whole import).
+    fn replay_queued(&mut self) {
+        let mut pump_at = None;
+        while self.awaiting.is_none() {
+            let Some((event, at)) = self.queued.pop_front() else {
+                break;
+            };
+            match event {
+                Event::Answer { id, exchange } if matches!(self.stage, Stage::Sending) => {
+                    if self.read_answer(id, exchange, at) {
+                        pump_at = Some(at);
+                    }
+                }
+                other => {
+                    if let Some(at) = pump_at.take() {
+                        self.pump_if_sending(at);
+                        if self.awaiting.is_some() {
+                            self.queued.push_front((other, at));
+                            return;
+                        }
+                    }
+                    self.handle(other, at);
+                }
+            }
+        }
+        if let Some(at) = pump_at {
+            if self.awaiting.is_none() {
+                self.pump_if_sending(at);
+            }
+        }
+    }
+
+    fn pump_if_sending(&mut self, now_ms: u64) {
         if matches!(self.stage, Stage::Sending) {
             self.pump(now_ms);
         }
@@ -526,12 +573,7 @@ impl Machine for Job {
     fn handle(&mut self, event: Event, now_ms: u64) {
         if let Event::Written(result) = event {
             self.on_written(result, now_ms);
-            while self.awaiting.is_none() {
-                let Some((event, at)) = self.queued.pop_front() else {
-                    break;
-                };
-                self.handle(event, at);
-            }
+            self.replay_queued();
             return;
         }
         if self.awaiting.is_some() {
