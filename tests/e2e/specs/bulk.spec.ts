@@ -54,7 +54,7 @@ test('bulk actions on the listed rows, and a grid cell edit that makes a row val
   let rows = await readRows(page);
   expect(rows.map((r) => r.Line)).toEqual(['2', '3', '4', '5', '6', '7']);
   expect(rows[1].Message).toContain('email in column "email": "bad address" contains a space');
-  expect(rows[2].Message).toContain('role in column "role" = "9"');
+  expect(rows[2].Message).toContain('role in column "role": "9" is no Role Roster knows');
 
   // The invalid rows as CSV: line, problems, the public columns; no password; formula-safe.
   const [d] = await Promise.all([
@@ -176,7 +176,7 @@ test('the row editor marks the field with a problem', async ({ page }) => {
   await expect(role).toHaveAttribute('aria-invalid', 'true');
   await expect(role).toBeFocused();
   await expect(form.getByLabel('email', { exact: true })).not.toHaveAttribute('aria-invalid', 'true');
-  await expect(role).toHaveAccessibleDescription(/not a role/);
+  await expect(role).toHaveAccessibleDescription(/"9" is no Role Roster knows/);
 });
 
 test("Check's unregistered domain shows on the row it concerns", async ({ page, sandbox }) => {
