@@ -64,7 +64,11 @@ pub fn Import(state: AppState) -> impl IntoView {
                 <Setting id="rate" label="Requests per minute" value=state.tuning.rate_per_min placeholder="no limit" locked=locked />
                 <Setting id="attempts" label="Attempts per row" value=state.tuning.max_attempts placeholder="4" locked=locked />
             </div>
-            <passwords::GenerateBox state=state locked=locked />
+            <passwords::GenerateBox
+                passwords=state.run.passwords
+                locked=locked
+                replan=Callback::new(move |()| super::sheet::replan(state))
+            />
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 {move || rate_hint(&state.form.target.get())}
@@ -88,11 +92,14 @@ pub fn Import(state: AppState) -> impl IntoView {
                 <p class="banner hold" role="alert">{move || state.run.hold.get().unwrap_or_default()}</p>
             </Show>
             <super::journal::JournalProblemNotice
-                state=state
+                run=state.run
                 relaunch=Callback::new(move |with_journal| super::launch::relaunch(state, with_journal))
             />
             <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
-            <passwords::Handouts state=state />
+            <passwords::Handouts
+                passwords=state.run.passwords
+                save=Callback::new(move |html| passwords::save(state, html))
+            />
             <history::History history=state.run.history announcement=state.announcement />
         </section>
     }
