@@ -112,7 +112,18 @@ pub fn App() -> impl IntoView {
                             .map(|row| view! { <row_editor::RowEditor state=state row=row keys=keys /> })
                     })
                 >
-                    <bulk::BulkBar state=state />
+                    <bulk::BulkBar
+                        file=state.file
+                        plan=state.plan
+                        listed=state.view.listed
+                        selected=state.selection.selected
+                        target=state.form.target
+                        active=state.run.active
+                        exclude_invalid=Callback::new(move |()| sheet::exclude_invalid(state))
+                        keep_first=Callback::new(move |()| sheet::keep_first_duplicates(state))
+                        set_field=Callback::new(move |(field, value): (roster_core::input::map::Field, String)| sheet::set_field(state, field, &value))
+                        invalid_csv=Callback::new(move |()| sheet::invalid_csv(state))
+                    />
                 </rows_table::RowsTable>
             </div>
             <resume::SavedRuns
