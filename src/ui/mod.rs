@@ -109,7 +109,18 @@ pub fn App() -> impl IntoView {
                             .editing
                             .get()
                             .filter(|_| !state.run.active.get())
-                            .map(|row| view! { <row_editor::RowEditor state=state row=row keys=keys /> })
+                            .map(|row| view! {
+                                <row_editor::RowEditor
+                                    plan=state.plan
+                                    editing=state.selection.editing
+                                    target=state.form.target
+                                    row=row
+                                    keys=keys
+                                    position=Callback::new(move |i| sheet::position(state, i))
+                                    cell=Callback::new(move |(i, c)| sheet::cell(state, i, c))
+                                    edit=Callback::new(move |(i, c, value): (usize, usize, String)| sheet::edit(state, i, c, &value))
+                                />
+                            })
                     })
                 >
                     <bulk::BulkBar
