@@ -73,7 +73,15 @@ pub fn Import(state: AppState) -> impl IntoView {
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 {move || rate_hint(&state.form.target.get())}
             </p>
-            <super::preflight::Preflight state=state />
+            <super::preflight::Preflight
+                findings=state.findings
+                rows=state.plan.rows
+                busy=state.file.busy
+                active=state.run.active
+                starting=state.run.starting
+                check=Callback::new(move |()| super::preflight::run_check(state))
+                dry_run=Callback::new(move |table| super::preflight::dry_run(state, table))
+            />
             <controls::RunControls state=state />
             <progress::RunProgress
                 shown=shown.into()
