@@ -82,7 +82,23 @@ pub fn Import(state: AppState) -> impl IntoView {
                 check=Callback::new(move |()| super::preflight::run_check(state))
                 dry_run=Callback::new(move |table| super::preflight::dry_run(state, table))
             />
-            <controls::RunControls state=state />
+            <controls::RunControls
+                plan=state.plan
+                busy=state.file.busy
+                form=state.form
+                checking=state.findings.checking
+                run=state.run
+                announcement=state.announcement
+                elsewhere=Callback::new(move |()| super::tabs::running_elsewhere(state))
+                matching=Callback::new(move |()| super::resume::matching(state))
+                done_by_saved=Callback::new(move |()| super::resume::done_by_saved_run(state))
+                guess_question=Callback::new(move |()| controls::guess_question(state))
+                confirm_guess=Callback::new(move |()| controls::confirm_first_guess(state))
+                start=Callback::new(move |()| super::tabs::guarded(state, move || super::launch::start(state)))
+                retry=Callback::new(move |()| super::tabs::guarded(state, move || super::launch::retry(state)))
+                resume_saved=Callback::new(move |key| super::resume::resume_saved(state, key))
+                save_report=Callback::new(move |kind| super::reports::save(state, kind))
+            />
             <progress::RunProgress
                 shown=shown.into()
                 running=Signal::derive(move || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed))
