@@ -94,7 +94,16 @@ pub fn App() -> impl IntoView {
                 resume=resume_saved
                 generating=state.run.passwords.generate
             />
-            <import::Import state=state />
+            <import::Import
+                plan=state.plan
+                busy=state.file.busy
+                form=state.form
+                tuning=state.tuning
+                findings=state.findings
+                run=state.run
+                announcement=state.announcement
+                actions=import::Actions::of(state)
+            />
             <div class="rows-step" hidden=first_screen>
                 <rows_table::RowsTable
                     table=rows_table::Table::of(state)
