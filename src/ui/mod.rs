@@ -76,7 +76,17 @@ pub fn App() -> impl IntoView {
                 active=active
                 actions=file_step::FileActions::of(state)
             >
-                <mapping::MappingPanel state=state />
+                <mapping::MappingPanel
+                    file=state.file
+                    plan=state.plan
+                    active=state.run.active
+                    target=state.form.target
+                    set_mapping=Callback::new(move |(index, field)| sheet::set_mapping(state, index, field))
+                    replan=Callback::new(move |()| sheet::replan(state))
+                    set_value=Callback::new(move |(field, word, value): (roster_core::input::map::Field, String, Option<String>)| {
+                        sheet::set_value(state, field, &word, value.as_deref())
+                    })
+                />
             </file_step::FileStep>
             <connection::Connection
                 form=state.form

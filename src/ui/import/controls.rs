@@ -49,7 +49,7 @@ enum Ask {
 /// The question for the first column the mapping took from its values alone and the
 /// admin has not confirmed (see `Mapping::open_guesses`), if any.
 pub(super) fn guess_question(state: AppState) -> Option<String> {
-    crate::ui::mapping::open_guesses(state, |table, guesses| {
+    crate::ui::mapping::open_guesses(state.plan, |table, guesses| {
         guesses.first().map(|g| g.question(table))
     })
     .flatten()
@@ -57,7 +57,7 @@ pub(super) fn guess_question(state: AppState) -> Option<String> {
 
 /// The admin said yes: the guess asked about (the first open one) is confirmed.
 pub(super) fn confirm_first_guess(state: AppState) {
-    crate::ui::mapping::open_guesses(state, |table, guesses| {
+    crate::ui::mapping::open_guesses(state.plan, |table, guesses| {
         crate::ui::mapping::confirm(table, &guesses[..guesses.len().min(1)])
     });
 }
