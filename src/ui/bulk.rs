@@ -7,14 +7,17 @@ use leptos::prelude::*;
 use roster_core::input::bulk;
 use roster_core::input::map::{Field, FieldSpec};
 
-use super::sheet;
-use super::state::AppState;
+use std::collections::BTreeSet;
+
+use roster_core::targets::TargetKind;
+
+use super::sheet::model::{FileState, PlanState};
 use crate::glue::download;
 
 /// The fields a bulk action may set: the target's, but the ones that name an account;
 /// the password last (setting one for many rows is the rare case).
-fn settable(state: AppState) -> Vec<FieldSpec> {
-    state.form.target.with(|k| bulk::settable(&k.field_specs()))
+fn settable(target: RwSignal<TargetKind>) -> Vec<FieldSpec> {
+    target.with(|k| bulk::settable(&k.field_specs()))
 }
 
 fn plural(n: usize) -> &'static str {
@@ -26,37 +29,54 @@ fn plural(n: usize) -> &'static str {
 }
 
 #[component]
-pub fn BulkBar(state: AppState) -> impl IntoView {
+pub fn BulkBar(
+    file: FileState,
+    plan: PlanState,
+    /// How many rows the table lists.
+    listed: RwSignal<usize>,
+    /// The rows ticked Select.
+    selected: RwSignal<BTreeSet<usize>>,
+    target: RwSignal<TargetKind>,
+    /// A run is going.
+    active: RwSignal<bool>,
+    /// Excludes the listed invalid rows: how many.
+    exclude_invalid: Callback<(), usize>,
+    /// Excludes the listed rows whose address (or user name) appears earlier: how many.
+    keep_first: Callback<(), usize>,
+    /// Sets a field to a value on the selected (or listed) rows: on how many.
+    set_field: Callback<(Field, String), usize>,
+    /// The listed invalid rows as CSV, if there are any.
+    invalid_csv: Callback<(), Option<String>>,
+) -> impl IntoView {
     let note = RwSignal::new(String::new());
     // A new file (or a new reading of it) makes the last note stale.
     Effect::new(move |_| {
-        state.file.detected.track();
+        file.detected.track();
         note.set(String::new());
     });
-    let locked = move || state.run.active.get() || state.file.busy.get().is_some();
+    let locked = move || active.get() || file.busy.get().is_some();
     let field = RwSignal::new(None::<Field>);
     let value = RwSignal::new(String::new());
     // The chosen field, if the target still has it (another target may not).
     let chosen = move || {
-        let fields = settable(state);
+        let fields = settable(target);
         field
             .get()
             .and_then(|f| fields.iter().find(|s| s.field == f).cloned())
             .or_else(|| fields.first().cloned())
     };
-    let listed = move || state.view.listed.get();
+    let listed = move || listed.get();
     let exclude_invalid = move |_| {
-        let n = sheet::exclude_invalid(state);
+        let n = exclude_invalid.run(());
         note.set(match n {
             0 => "No listed row is invalid.".to_owned(),
             n => format!("Excluded {n} invalid row{}.", plural(n)),
         });
     };
     let keep_first = move |_| {
-        let n = sheet::keep_first_duplicates(state);
+        let n = keep_first.run(());
         // For targets whose user names identify accounts, a user name counts too.
-        let what = if state
-            .plan
+        let what = if plan
             .sheet
             .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.rules.unique_usernames))
         {
@@ -76,7 +96,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
         let Some(spec) = chosen() else { return };
         let f = spec.field;
         let v = value.get_untracked();
-        let n = sheet::set_field(state, f, &v);
+        let n = set_field.run((f, v.clone()));
         if spec.is_secret() {
             value.set(String::new());
             note.set(format!("Set {} on {n} row{}.", f.label(), plural(n)));
@@ -89,14 +109,10 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
             ));
         }
     };
-    let download = move |_| match sheet::invalid_csv(state) {
+    let download = move |_| match invalid_csv.run(()) {
         None => note.set("No listed row is invalid: nothing to download.".into()),
         Some(csv) => {
-            let base = state
-                .file
-                .name
-                .get_untracked()
-                .unwrap_or_else(|| "rows".into());
+            let base = file.name.get_untracked().unwrap_or_else(|| "rows".into());
             let base = base
                 .rsplit_once('.')
                 .map_or(base.as_str(), |(b, _)| b)
@@ -117,7 +133,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
             </p>
             <button type="button" disabled=locked on:click=exclude_invalid>"Exclude all invalid"</button>
             <button type="button" disabled=locked on:click=keep_first>"Keep the first of each duplicate"</button>
-            <button type="button" disabled=move || state.run.active.get() on:click=download>"Download invalid rows (CSV)"</button>
+            <button type="button" disabled=move || active.get() on:click=download>"Download invalid rows (CSV)"</button>
             <form class="bulk-set" aria-label="Set a field" on:submit=set_field>
                 <label for="bulk-field">"Set"</label>
                 <select
@@ -130,7 +146,7 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                     }
                 >
                     {move || {
-                        settable(state)
+                        settable(target)
                             .into_iter()
                             .map(|s| {
                                 let label = s.field.label().to_owned();
@@ -151,14 +167,14 @@ pub fn BulkBar(state: AppState) -> impl IntoView {
                     on:input=move |ev| value.set(event_target_value(&ev))
                 />
                 <button type="submit" disabled=locked>
-                    {move || match state.selection.selected.with(|set| set.len()) {
+                    {move || match selected.with(|set| set.len()) {
                         0 => "Set on listed rows".to_owned(),
                         n => format!("Set on {n} selected row{}", plural(n)),
                     }}
                 </button>
             </form>
-            <Show when=move || state.selection.selected.with(|set| !set.is_empty())>
-                <button type="button" on:click=move |_| state.selection.selected.set(Default::default())>
+            <Show when=move || selected.with(|set| !set.is_empty())>
+                <button type="button" on:click=move |_| selected.set(Default::default())>
                     "Clear selection"
                 </button>
             </Show>

@@ -10,7 +10,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{AppState, RunView};
+use super::state::{RunState, RunView};
 
 /// The run's buttons, by id (see `import`).
 pub const START: &str = "start-import";
@@ -41,9 +41,9 @@ pub struct RunFocus {
 }
 
 impl RunFocus {
-    pub fn new(state: AppState) -> RunFocus {
+    pub fn new(run: RunState) -> RunFocus {
         let following = StoredValue::new(false);
-        let phase = Memo::new(move |_| (state.run.view.get(), state.run.active.get()));
+        let phase = Memo::new(move |_| (run.view.get(), run.active.get()));
         Effect::new(move |_| {
             let (view, active) = phase.get();
             if !following.get_value() {

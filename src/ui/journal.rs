@@ -14,7 +14,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::sheet::WeakBytes;
-use super::state::AppState;
+use super::state::{AppState, RunState};
 use crate::glue::clock::now_ms;
 use crate::glue::file::yield_now;
 use crate::glue::journal as store;
@@ -128,23 +128,23 @@ pub const START_WITHOUT: &str = "start-without-journal";
 /// resume" while a run is paused on a failed write.
 #[component]
 pub fn JournalProblemNotice(
-    state: AppState,
+    run: RunState,
     /// Starts the refused run again: with its journal (`true`, "Try again") or without.
     relaunch: Callback<bool>,
 ) -> impl IntoView {
-    let problem = state.run.journal_problem;
+    let problem = run.journal_problem;
     let refused = move || match problem.get() {
-        Some(JournalProblem::Refused(text)) if !state.run.active.get() => Some(text),
+        Some(JournalProblem::Refused(text)) if !run.active.get() => Some(text),
         _ => None,
     };
     let paused = move || match problem.get() {
         Some(JournalProblem::Paused(reason)) => {
-            state.run.active.get() && state.run.hold.get().as_ref() == Some(&reason)
+            run.active.get() && run.hold.get().as_ref() == Some(&reason)
         }
         _ => false,
     };
     let unsaved = move || match problem.get() {
-        Some(JournalProblem::Unsaved(text)) if !state.run.active.get() => Some(text),
+        Some(JournalProblem::Unsaved(text)) if !run.active.get() => Some(text),
         _ => None,
     };
     let relaunch = move |with_journal: bool| {
@@ -153,7 +153,7 @@ pub fn JournalProblemNotice(
         relaunch.run(with_journal);
     };
     let go_on_without = move |_| {
-        state.run.command(Command::GoOnWithoutJournal);
+        run.command(Command::GoOnWithoutJournal);
         super::focus::focus_soon(super::focus::PAUSE);
     };
     view! {

@@ -11,8 +11,9 @@ use roster_core::input::map::{Field, FieldSpec, Guess, Mapping, GUARDED};
 use roster_core::input::read::Table;
 use roster_core::input::values::{found_values, meaning, FoundValues};
 
-use super::sheet;
-use super::state::AppState;
+use roster_core::targets::TargetKind;
+
+use super::sheet::model::{FileState, PlanState};
 use crate::glue::download;
 
 thread_local! {
@@ -35,9 +36,9 @@ pub fn confirm(table: &Table, guesses: &[Guess]) {
 
 /// The current mapping's guesses the admin has not confirmed (see
 /// `Mapping::open_guesses`), with the table.
-pub fn open_guesses<T>(state: AppState, then: impl FnOnce(&Table, &[Guess]) -> T) -> Option<T> {
-    let mapping = state.plan.mapping.get_untracked();
-    state.plan.sheet.with_value(|sheet| {
+pub fn open_guesses<T>(plan: PlanState, then: impl FnOnce(&Table, &[Guess]) -> T) -> Option<T> {
+    let mapping = plan.mapping.get_untracked();
+    plan.sheet.with_value(|sheet| {
         let table = &sheet.as_ref()?.table;
         let key = Mapping::memory_key(table);
         let confirmed: Vec<Guess> = CONFIRMED.with_borrow(|all| {
@@ -54,20 +55,24 @@ pub fn open_guesses<T>(state: AppState, then: impl FnOnce(&Table, &[Guess]) -> T
 /// (a password, role, quota, tenant or package column chosen from its values alone, see
 /// `Mapping::guesses`: asked as a question), as (the column, the sentence). Recomputed
 /// when the file or the mapping changes.
-fn close_calls(state: AppState) -> Memo<Vec<(usize, String)>> {
+fn close_calls(
+    file: FileState,
+    plan: PlanState,
+    active: RwSignal<bool>,
+) -> Memo<Vec<(usize, String)>> {
     Memo::new(move |_| {
-        state.file.detected.track();
+        file.detected.track();
         // A guess confirmed when Start asked is no question once the run starts.
-        state.run.active.track();
-        let mapping = state.plan.mapping.get();
-        let guesses = open_guesses(state, |table, guesses| {
+        active.track();
+        let mapping = plan.mapping.get();
+        let guesses = open_guesses(plan, |table, guesses| {
             guesses
                 .iter()
                 .map(|g| (g.column, g.note(table)))
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-        state.plan.sheet.with_value(|sheet| {
+        plan.sheet.with_value(|sheet| {
             sheet.as_ref().map_or_else(Vec::new, |sheet| {
                 let table = &sheet.table;
                 guesses
@@ -152,16 +157,16 @@ fn ColumnSelect(
 /// when the file, its rows, the target or the columns change. The admin's value choices
 /// are left out here (each select reads them), so that choosing keeps the select and its
 /// focus.
-fn found(state: AppState) -> Memo<Vec<FoundValues>> {
+fn found(file: FileState, plan: PlanState, target: RwSignal<TargetKind>) -> Memo<Vec<FoundValues>> {
     Memo::new(move |_| {
-        state.file.detected.track();
-        state.plan.tally.track();
-        let mapping = state.plan.mapping.with(|m| Mapping {
+        file.detected.track();
+        plan.tally.track();
+        let mapping = plan.mapping.with(|m| Mapping {
             columns: m.columns.clone(),
             ..Mapping::default()
         });
-        let specs = state.form.target.with(|k| k.field_specs());
-        state.plan.sheet.with_value(|sheet| {
+        let specs = target.with(|k| k.field_specs());
+        plan.sheet.with_value(|sheet| {
             sheet.as_ref().map_or_else(Vec::new, |sheet| {
                 found_values(&sheet.table, &mapping, &specs)
             })
@@ -275,16 +280,29 @@ fn NumberSetting(
 }
 
 #[component]
-pub fn MappingPanel(state: AppState) -> impl IntoView {
-    let loaded = move || state.file.detected.get().is_some();
-    let close_calls = close_calls(state);
-    let active = Signal::from(state.run.active);
-    let mapping_locked = Signal::derive(move || active.get() || state.file.busy.get().is_some());
-    let fields = Signal::derive(move || state.form.target.with(|k| k.field_specs()));
+pub fn MappingPanel(
+    file: FileState,
+    plan: PlanState,
+    /// A run is going.
+    active: RwSignal<bool>,
+    target: RwSignal<TargetKind>,
+    /// Maps a column to a field (or to none).
+    set_mapping: Callback<(usize, Option<Field>)>,
+    /// Plans the rows again (a check's setting changed).
+    replan: Callback<()>,
+    /// Maps a word of a column with fixed values: (field, word, value).
+    set_value: Callback<(Field, String, Option<String>)>,
+) -> impl IntoView {
+    let loaded = move || file.detected.get().is_some();
+    let close_calls = close_calls(file, plan, active);
+    let active = Signal::from(active);
+    let mapping_locked = Signal::derive(move || active.get() || file.busy.get().is_some());
+    let fields = Signal::derive(move || target.with(|k| k.field_specs()));
+    let map_column = set_mapping;
     let set_mapping = Callback::new(move |(index, field): (usize, Option<Field>)| {
         // A guarded field the admin picks for a column is the admin's own say.
         if let Some(field) = field.filter(|f| GUARDED.contains(f)) {
-            state.plan.sheet.with_value(|sheet| {
+            plan.sheet.with_value(|sheet| {
                 if let Some(sheet) = sheet {
                     confirm(
                         &sheet.table,
@@ -296,23 +314,17 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                 }
             });
         }
-        sheet::set_mapping(state, index, field)
+        map_column.run((index, field))
     });
-    let replan = Callback::new(move |()| sheet::replan(state));
-    let found = found(state);
-    let set_value = Callback::new(
-        move |(field, word, value): (Field, String, Option<String>)| {
-            sheet::set_value(state, field, &word, value.as_deref())
-        },
-    );
+    let found = found(file, plan, target);
     let save_template = move |_| {
-        let kind = state.form.target.get_untracked();
+        let kind = target.get_untracked();
         if let Err(message) = download::save_text(
             &kind.template_file_name(),
             "text/csv;charset=utf-8",
             &kind.template(),
         ) {
-            state.file.error.set(Some(message.to_string()));
+            file.error.set(Some(message.to_string()));
         }
     };
     view! {
@@ -324,7 +336,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                 </p>
                 <div class="fields">
                     {move || {
-                        state.plan.columns
+                        plan.columns
                             .get()
                             .into_iter()
                             .enumerate()
@@ -333,7 +345,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                                     <ColumnSelect
                                         index=index
                                         name=name
-                                        mapping=state.plan.mapping
+                                        mapping=plan.mapping
                                         fields=fields
                                         locked=mapping_locked
                                         close_calls=close_calls
@@ -353,7 +365,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                     "What each word of a column with fixed values is sent as. Words Roster knows (in English, German, French, Spanish, Italian, Portuguese or Dutch) are chosen already; your choices are remembered in this browser with the columns."
                 </p>
                 {move || {
-                    let columns = state.plan.columns.get();
+                    let columns = plan.columns.get();
                     found
                         .get()
                         .into_iter()
@@ -363,7 +375,7 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                                 <ValueSelects
                                     found=f
                                     column_name=name
-                                    mapping=state.plan.mapping
+                                    mapping=plan.mapping
                                     locked=mapping_locked
                                     set=set_value
                                 />
@@ -381,17 +393,17 @@ pub fn MappingPanel(state: AppState) -> impl IntoView {
                     changed=replan
                     id="min-password"
                     label="Minimum password length"
-                    value=state.plan.min_password
+                    value=plan.min_password
                     hint="no minimum"
                 />
             </div>
-            <Show when=move || state.plan.settings_error.get().is_some()>
-                <p class="error" role="alert">{move || state.plan.settings_error.get()}</p>
+            <Show when=move || plan.settings_error.get().is_some()>
+                <p class="error" role="alert">{move || plan.settings_error.get()}</p>
             </Show>
             <p class="hint">
                 "A target's defaults (under 2. Target) fill rows whose column is missing or empty. "
                 <button type="button" on:click=save_template>"Download template"</button>
-                {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", state.form.target.with(|k| k.name().to_owned()))}
+                {move || format!(" gives a CSV with the header {} expects, a note per column and an example row to replace.", target.with(|k| k.name().to_owned()))}
             </p>
         </fieldset>
     }

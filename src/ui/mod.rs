@@ -76,7 +76,17 @@ pub fn App() -> impl IntoView {
                 active=active
                 actions=file_step::FileActions::of(state)
             >
-                <mapping::MappingPanel state=state />
+                <mapping::MappingPanel
+                    file=state.file
+                    plan=state.plan
+                    active=state.run.active
+                    target=state.form.target
+                    set_mapping=Callback::new(move |(index, field)| sheet::set_mapping(state, index, field))
+                    replan=Callback::new(move |()| sheet::replan(state))
+                    set_value=Callback::new(move |(field, word, value): (roster_core::input::map::Field, String, Option<String>)| {
+                        sheet::set_value(state, field, &word, value.as_deref())
+                    })
+                />
             </file_step::FileStep>
             <connection::Connection
                 form=state.form
@@ -94,7 +104,16 @@ pub fn App() -> impl IntoView {
                 resume=resume_saved
                 generating=state.run.passwords.generate
             />
-            <import::Import state=state />
+            <import::Import
+                plan=state.plan
+                busy=state.file.busy
+                form=state.form
+                tuning=state.tuning
+                findings=state.findings
+                run=state.run
+                announcement=state.announcement
+                actions=import::Actions::of(state)
+            />
             <div class="rows-step" hidden=first_screen>
                 <rows_table::RowsTable
                     table=rows_table::Table::of(state)
@@ -109,10 +128,32 @@ pub fn App() -> impl IntoView {
                             .editing
                             .get()
                             .filter(|_| !state.run.active.get())
-                            .map(|row| view! { <row_editor::RowEditor state=state row=row keys=keys /> })
+                            .map(|row| view! {
+                                <row_editor::RowEditor
+                                    plan=state.plan
+                                    editing=state.selection.editing
+                                    target=state.form.target
+                                    row=row
+                                    keys=keys
+                                    position=Callback::new(move |i| sheet::position(state, i))
+                                    cell=Callback::new(move |(i, c)| sheet::cell(state, i, c))
+                                    edit=Callback::new(move |(i, c, value): (usize, usize, String)| sheet::edit(state, i, c, &value))
+                                />
+                            })
                     })
                 >
-                    <bulk::BulkBar state=state />
+                    <bulk::BulkBar
+                        file=state.file
+                        plan=state.plan
+                        listed=state.view.listed
+                        selected=state.selection.selected
+                        target=state.form.target
+                        active=state.run.active
+                        exclude_invalid=Callback::new(move |()| sheet::exclude_invalid(state))
+                        keep_first=Callback::new(move |()| sheet::keep_first_duplicates(state))
+                        set_field=Callback::new(move |(field, value): (roster_core::input::map::Field, String)| sheet::set_field(state, field, &value))
+                        invalid_csv=Callback::new(move |()| sheet::invalid_csv(state))
+                    />
                 </rows_table::RowsTable>
             </div>
             <resume::SavedRuns

@@ -17,17 +17,19 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use roster_core::input::plan::PlannedRow;
 use roster_core::job::{words, Effect as JobEffect, Look, Over};
 use roster_core::targets::preview::AccountPreview;
 
 use super::launch::target_for;
-use super::state::AppState;
+use super::sheet::model::Busy;
+use super::state::{AppState, Findings};
 use crate::glue::driver;
 
 /// How many creates the dry run shows.
 const PREVIEW_ROWS: usize = 5;
 
-fn run_check(state: AppState) {
+pub(super) fn run_check(state: AppState) {
     let checking = state.findings.checking;
     if checking.get_untracked() {
         return;
@@ -91,7 +93,7 @@ fn run_check(state: AppState) {
     }));
 }
 
-fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
+pub(super) fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
     let Some(plan) = state.plan.rows.get_untracked() else {
         state.file.error.set(Some("Choose a file first.".into()));
         return;
@@ -122,48 +124,57 @@ fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) {
 }
 
 #[component]
-pub fn Preflight(state: AppState) -> impl IntoView {
-    let checking = state.findings.checking;
-    // The Dry run's accounts; shown with its requests (`state.findings.preview`), which a new file
+pub fn Preflight(
+    findings: Findings,
+    /// The planned rows (`None` before a file).
+    rows: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
+    /// The file is being read.
+    busy: RwSignal<Option<Busy>>,
+    /// A run is going, or starting.
+    active: RwSignal<bool>,
+    starting: RwSignal<bool>,
+    /// Runs the Check.
+    check: Callback<()>,
+    /// Runs the Dry run, showing its accounts in the table given.
+    dry_run: Callback<RwSignal<Option<AccountPreview>>>,
+) -> impl IntoView {
+    let checking = findings.checking;
+    // The Dry run's accounts; shown with its requests (`findings.preview`), which a new file
     // or a re-check clears.
     let table = RwSignal::new(None::<AccountPreview>);
     // A run that starts makes the preview stale: it goes.
     Effect::new(move |_| {
-        if state.run.active.get() {
-            state.findings.preview.set(Vec::new());
+        if active.get() {
+            findings.preview.set(Vec::new());
             table.set(None);
         }
     });
-    let ready = move || {
-        !state.run.active.get()
-            && !state.run.starting.get()
-            && state.plan.rows.get().is_some()
-            && state.file.busy.get().is_none()
-    };
+    let ready =
+        move || !active.get() && !starting.get() && rows.get().is_some() && busy.get().is_none();
     let idle = move || ready() && !checking.get();
     view! {
         // Before a file exists there is nothing to check or preview: the first screen
         // leaves it out.
-        <Show when=move || state.plan.rows.with(Option::is_some)>
+        <Show when=move || rows.with(Option::is_some)>
             <div class="preflight">
                 <div class="actions">
                     <button
                         disabled=move || !ready()
                         aria-disabled=move || checking.get().then_some("true")
-                        on:click=move |_| run_check(state)
+                        on:click=move |_| check.run(())
                     >
                         "Check"
                     </button>
-                    <button disabled=move || !idle() on:click=move |_| dry_run(state, table)>"Dry run"</button>
+                    <button disabled=move || !idle() on:click=move |_| dry_run.run(table)>"Dry run"</button>
                 </div>
-                <Show when=move || !state.findings.check_summary.get().is_empty()>
+                <Show when=move || !findings.check_summary.get().is_empty()>
                     <ul class="check-summary" aria-label="Check results">
-                        <For each=move || state.findings.check_summary.get() key=|line| line.clone() let:line>
+                        <For each=move || findings.check_summary.get() key=|line| line.clone() let:line>
                             <li>{line}</li>
                         </For>
                     </ul>
                 </Show>
-                <super::preview::DryRunPreview requests=state.findings.preview table=table />
+                <super::preview::DryRunPreview requests=findings.preview table=table />
             </div>
         </Show>
     }

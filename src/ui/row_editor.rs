@@ -9,14 +9,15 @@ use roster_core::input::spec::is_secret_in;
 use wasm_bindgen::JsCast;
 
 use super::row_keys::{focus_row, Keys, EDIT};
-use super::sheet;
-use super::state::AppState;
+use roster_core::targets::TargetKind;
+
+use super::sheet::model::PlanState;
 
 /// Each column's problems in row `row`, in words (empty for a column without one).
-fn problems_by_column(state: AppState, row: usize, columns: usize) -> Vec<String> {
-    let mapping = state.plan.mapping.get_untracked();
+fn problems_by_column(plan: PlanState, row: usize, columns: usize) -> Vec<String> {
+    let mapping = plan.mapping.get_untracked();
     let mut by_column = vec![String::new(); columns];
-    state.plan.rows.with_untracked(|p| {
+    plan.rows.with_untracked(|p| {
         if let Some(planned) = p.as_ref().and_then(|p| p.get(row)) {
             for problem in &planned.problems {
                 let column = problem.field.and_then(|f| mapping.column_of(f));
@@ -33,11 +34,24 @@ fn problems_by_column(state: AppState, row: usize, columns: usize) -> Vec<String
 }
 
 #[component]
-pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
+pub fn RowEditor(
+    plan: PlanState,
+    /// The row in the editor (`None` closes it).
+    editing: RwSignal<Option<usize>>,
+    target: RwSignal<TargetKind>,
+    row: usize,
+    keys: Keys,
+    /// Where a row is in the table's order, if it is listed.
+    position: Callback<usize, Option<usize>>,
+    /// A cell's value, by row and column.
+    cell: Callback<(usize, usize), String>,
+    /// Edits a cell, by row and column.
+    edit: Callback<(usize, usize, String)>,
+) -> impl IntoView {
     // Closing the editor gives the focus back to the row's Edit button.
     let close = move || {
-        state.selection.editing.set(None);
-        focus_row(keys, sheet::position(state, row), EDIT);
+        editing.set(None);
+        focus_row(keys, position.run(row), EDIT);
     };
     // Opening it takes the focus to its first field with a problem, else its first.
     let form = NodeRef::<html::Form>::new();
@@ -52,9 +66,9 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
             let _ = input.focus();
         }
     });
-    let columns = state.plan.columns.get_untracked();
-    let mapping = state.plan.mapping.get_untracked();
-    let specs = state.form.target.with_untracked(|k| k.field_specs());
+    let columns = plan.columns.get_untracked();
+    let mapping = plan.mapping.get_untracked();
+    let specs = target.with_untracked(|k| k.field_specs());
     let secrets: Vec<bool> = (0..columns.len())
         .map(|c| {
             mapping
@@ -70,14 +84,14 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
             if secrets[c] {
                 String::new()
             } else {
-                sheet::cell(state, row, c)
+                cell.run((row, c))
             }
         })
         .collect();
-    let bad = problems_by_column(state, row, columns.len());
+    let bad = problems_by_column(plan, row, columns.len());
     let drafts: Vec<RwSignal<String>> = originals.iter().cloned().map(RwSignal::new).collect();
     let problems = move || {
-        state.plan.rows.with(|p| {
+        plan.rows.with(|p| {
             p.as_ref()
                 .and_then(|p| p.get(row))
                 .map(|r| r.message_with_notes(&r.problems_text()))
@@ -97,13 +111,13 @@ pub fn RowEditor(state: AppState, row: usize, keys: Keys) -> impl IntoView {
                     value != originals[c]
                 };
                 if changed {
-                    sheet::edit(state, row, c, &value);
+                    edit.run((row, c, value));
                 }
             }
             close();
         }
     };
-    let line = state.plan.rows.with_untracked(|p| {
+    let line = plan.rows.with_untracked(|p| {
         p.as_ref()
             .and_then(|p| p.get(row))
             .map_or(row as u64 + 1, |r| r.line)

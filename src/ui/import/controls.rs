@@ -17,9 +17,16 @@ use roster_core::targets::diagnose::is_plain_http;
 use crate::ui::focus::{
     self, CANCEL, CONFIRM_NO, CONFIRM_YES, PAUSE, REPORT, RESUME, RETRY, START,
 };
-use crate::ui::reports::{self, Report, ReportButtons};
-use crate::ui::state::{AppState, RunView};
-use crate::ui::{resume, tabs};
+use crate::ui::reports::{Report, ReportButtons};
+use std::sync::Arc;
+
+use roster_core::input::plan::PlannedRow;
+use roster_core::run::journal::Head;
+
+use crate::ui::resume;
+use crate::ui::sheet::model::{Busy, PlanState};
+use crate::ui::state::{AppState, RunState, RunView, TargetForm};
+use crate::ui::tabs;
 
 const REASON: &str = "start-reason";
 
@@ -41,16 +48,16 @@ enum Ask {
 
 /// The question for the first column the mapping took from its values alone and the
 /// admin has not confirmed (see `Mapping::open_guesses`), if any.
-fn guess_question(state: AppState) -> Option<String> {
-    crate::ui::mapping::open_guesses(state, |table, guesses| {
+pub(super) fn guess_question(state: AppState) -> Option<String> {
+    crate::ui::mapping::open_guesses(state.plan, |table, guesses| {
         guesses.first().map(|g| g.question(table))
     })
     .flatten()
 }
 
 /// The admin said yes: the guess asked about (the first open one) is confirmed.
-fn confirm_first_guess(state: AppState) {
-    crate::ui::mapping::open_guesses(state, |table, guesses| {
+pub(super) fn confirm_first_guess(state: AppState) {
+    crate::ui::mapping::open_guesses(state.plan, |table, guesses| {
         crate::ui::mapping::confirm(table, &guesses[..guesses.len().min(1)])
     });
 }
@@ -77,33 +84,38 @@ fn resend_question(done: usize, by_saved: bool) -> String {
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
-fn blocker(state: AppState, sendable: usize) -> Option<String> {
-    if state.plan.rows.with(Option::is_none) {
+fn blocker(
+    rows: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
+    busy: RwSignal<Option<Busy>>,
+    form: TargetForm,
+    checking: RwSignal<bool>,
+    elsewhere: Callback<(), bool>,
+    sendable: usize,
+) -> Option<String> {
+    if rows.with(Option::is_none) {
         return Some("Choose a file first.".into());
     }
-    if let Some(busy) = state.file.busy.get() {
+    if let Some(busy) = busy.get() {
         return Some(format!("Wait: {}.", busy.what.to_lowercase()));
     }
-    let url = state.form.server_url.get();
+    let url = form.server_url.get();
     let url = url.trim();
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Some(
             "Enter the Server URL, starting with https:// (or http:// for a local server).".into(),
         );
     }
-    if is_plain_http(url) && !state.form.http_ack.get() {
+    if is_plain_http(url) && !form.http_ack.get() {
         return Some("The Server URL is http:// to another computer: tick \"I understand the password is sent unencrypted\", or use https://.".into());
     }
-    state.form.credentials.track();
-    let secrets = state.form.secrets();
-    if let Some(missing) = state.form.target.with(|k| k.missing_credentials(&secrets)) {
+    form.credentials.track();
+    let secrets = form.secrets();
+    if let Some(missing) = form.target.with(|k| k.missing_credentials(&secrets)) {
         return Some(missing);
     }
     // A pasted key with a zero-width space, a curly quote where a header goes.
-    let refused = state.form.settings.with(|settings| {
-        state
-            .form
-            .target
+    let refused = form.settings.with(|settings| {
+        form.target
             .with(|k| roster_core::targets::unsendable(&**k, url, settings, &secrets))
     });
     if refused.is_some() {
@@ -112,39 +124,65 @@ fn blocker(state: AppState, sendable: usize) -> Option<String> {
     if sendable == 0 {
         return Some("No row can be sent: every row is invalid or excluded.".into());
     }
-    if tabs::running_elsewhere(state) {
+    if elsewhere.run(()) {
         return Some(tabs::ELSEWHERE.into());
     }
-    if state.findings.checking.get() {
+    if checking.get() {
         return Some("Wait: the check is going.".into());
     }
     None
 }
 
 #[component]
-pub fn RunControls(state: AppState) -> impl IntoView {
-    let focus = focus::RunFocus::new(state);
-    let save_report = Callback::new(move |kind: Report| reports::save(state, kind));
+pub fn RunControls(
+    plan: PlanState,
+    /// The file is being read.
+    busy: RwSignal<Option<Busy>>,
+    form: TargetForm,
+    /// A Check or a Dry run is going.
+    checking: RwSignal<bool>,
+    run: RunState,
+    announcement: RwSignal<String>,
+    /// Whether this file, target and server are being run in another tab.
+    elsewhere: Callback<(), bool>,
+    /// The saved run of this file and server that did not finish, if any.
+    matching: Callback<(), Option<(String, Head)>>,
+    /// How many of the file's rows a finished run saved in this browser created or found.
+    done_by_saved: Callback<(), usize>,
+    /// The question about the first guessed column not yet confirmed, if any.
+    guess_question: Callback<(), Option<String>>,
+    /// Confirms the guessed column asked about.
+    confirm_guess: Callback<()>,
+    /// Starts the import (unless another tab runs it).
+    start: Callback<()>,
+    /// Retries the failed rows (unless another tab runs them).
+    retry: Callback<()>,
+    /// Resumes the saved run of this key.
+    resume_saved: Callback<String>,
+    save_report: Callback<Report>,
+) -> impl IntoView {
+    let focus = focus::RunFocus::new(run);
+    let launch = start;
     let ask = RwSignal::new(None::<Ask>);
     let sendable = Memo::new(move |_| {
-        state.plan.rows.with(|p| {
+        plan.rows.with(|p| {
             p.as_ref().map_or(0, |p| {
                 p.iter().filter(|r| !r.excluded && r.is_valid()).count()
             })
         })
     });
-    let reason = Memo::new(move |_| blocker(state, sendable.get()));
-    let blocked =
-        move || reason.get().is_some() || state.run.active.get() || state.run.starting.get();
+    let reason =
+        Memo::new(move |_| blocker(plan.rows, busy, form, checking, elsewhere, sendable.get()));
+    let blocked = move || reason.get().is_some() || run.active.get() || run.starting.get();
     // Start and Retry keep their place while a run starts and goes, hidden: what comes
     // in their place is nothing, never Pause.
-    let held = move || state.run.active.get() || state.run.starting.get();
+    let held = move || run.active.get() || run.starting.get();
     // What the run history says about this file and server: rows to retry, rows done.
     let repeat = Memo::new(move |_| {
-        let plan = state.plan.rows.get()?;
-        let url = state.form.server_url.get();
-        let id = state.form.target.with(|k| k.target_id());
-        state.run.history.with(|h| {
+        let plan = plan.rows.get()?;
+        let url = form.server_url.get();
+        let id = form.target.with(|k| k.target_id());
+        run.history.with(|h| {
             let runs: Vec<_> = h
                 .iter()
                 .filter(|r| r.same_server(&id, &url))
@@ -154,30 +192,28 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         })
     });
     let to_retry = move || repeat.get().map_or(0, |r| r.0);
-    let idle = move || !state.run.active.get();
-    let view_is = move |v: RunView| state.run.view.get() == v;
+    let idle = move || !run.active.get();
+    let view_is = move |v: RunView| run.view.get() == v;
     let go = move || {
         focus.follow();
-        tabs::guarded(state, move || crate::ui::launch::start(state));
+        launch.run(());
     };
     // After any guessed column is confirmed: the other tab, the saved run and the run
     // history may each have their question.
     let send = move || {
-        if state.run.starting.get_untracked() || state.run.active.get_untracked() {
+        if run.starting.get_untracked() || run.active.get_untracked() {
             return;
         }
         let (elsewhere, resumable, saved) = untrack(|| {
             (
-                tabs::running_elsewhere(state),
-                resume::matching(state).is_some(),
-                resume::done_by_saved_run(state),
+                elsewhere.run(()),
+                matching.run(()).is_some(),
+                done_by_saved.run(()),
             )
         });
         let (done, by_saved) = done_before(repeat.get_untracked().map_or(0, |r| r.1), saved);
         match on_start(elsewhere, resumable, done) {
-            StartChoice::Elsewhere => state
-                .announcement
-                .set(format!("Not started: {}", tabs::ELSEWHERE)),
+            StartChoice::Elsewhere => announcement.set(format!("Not started: {}", tabs::ELSEWHERE)),
             StartChoice::AskResume => {
                 ask.set(Some(Ask::Resume));
                 focus::focus_soon(CONFIRM_NO);
@@ -191,10 +227,10 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     };
     // A guessed column is confirmed first (issue 21); then the rest of Start's questions.
     let start = move || {
-        if state.run.starting.get_untracked() || state.run.active.get_untracked() {
+        if run.starting.get_untracked() || run.active.get_untracked() {
             return;
         }
-        match guess_question(state) {
+        match guess_question.run(()) {
             Some(question) => {
                 ask.set(Some(Ask::Guess(question)));
                 focus::focus_soon(CONFIRM_NO);
@@ -216,8 +252,8 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         match (asked, yes) {
             // Each guess is asked in turn, then Start's other questions, if any.
             (Some(Ask::Guess(_)), true) => {
-                confirm_first_guess(state);
-                match guess_question(state) {
+                confirm_guess.run(());
+                match guess_question.run(()) {
                     Some(question) => {
                         ask.set(Some(Ask::Guess(question)));
                         focus::focus_soon(CONFIRM_NO);
@@ -226,10 +262,10 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                 }
             }
             (Some(Ask::Guess(_)), false) => focus::focus_soon(START),
-            (Some(Ask::Resume), false) => match untrack(|| resume::matching(state)) {
+            (Some(Ask::Resume), false) => match untrack(|| matching.run(())) {
                 Some((key, _)) => {
                     focus.follow();
-                    resume::resume_saved(state, key);
+                    resume_saved.run(key);
                 }
                 None => focus::focus_soon(START),
             },
@@ -237,7 +273,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             (Some(Ask::Resend(..)), true) => go(),
             (Some(Ask::Cancel), true) => {
                 focus.follow();
-                state.run.command(Command::Cancel);
+                run.command(Command::Cancel);
             }
             (Some(Ask::Resend(..)), false) => focus::focus_soon(START),
             (Some(Ask::Cancel), false) => focus::focus_soon(CANCEL),
@@ -247,7 +283,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
     // A question about a run that has ended no longer applies, nor one about starting
     // once a run is going.
     Effect::new(move |_| {
-        let active = state.run.active.get();
+        let active = run.active.get();
         match ask.get_untracked() {
             Some(Ask::Cancel) if !active => ask.set(None),
             Some(Ask::Resume | Ask::Resend(..) | Ask::Guess(_)) if active => ask.set(None),
@@ -258,7 +294,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         match ask.get() {
         Some(Ask::Resume) => format!(
             "This file was imported to this server before and that run did not finish ({}). Resume it: only what is still open is sent. Or start over: every row is sent again, rows it created come back as exists, and its saved run is replaced.",
-            untrack(|| resume::matching(state)).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
+            untrack(|| matching.run(())).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
         ),
         Some(Ask::Guess(question)) => question,
         Some(Ask::Resend(done, by_saved)) => resend_question(done, by_saved),
@@ -266,11 +302,8 @@ pub fn RunControls(state: AppState) -> impl IntoView {
         None => String::new(),
     }
     };
-    let has_report = move || {
-        !state.run.active.get()
-            && state.run.view.get() != RunView::Idle
-            && state.plan.rows.get().is_some()
-    };
+    let has_report =
+        move || !run.active.get() && run.view.get() != RunView::Idle && plan.rows.get().is_some();
     view! {
         <div class="actions">
             <Show when=move || { to_retry() > 0 }>
@@ -281,7 +314,7 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     disabled=blocked
                     on:click=move |_| {
                         focus.follow();
-                        tabs::guarded(state, move || crate::ui::launch::retry(state))
+                        retry.run(())
                     }
                 >
                     {move || match to_retry() {
@@ -304,13 +337,13 @@ pub fn RunControls(state: AppState) -> impl IntoView {
             >
                 "Start import"
             </button>
-            <Show when=move || view_is(RunView::Running) && state.run.active.get()>
+            <Show when=move || view_is(RunView::Running) && run.active.get()>
                 <button
                     id=PAUSE
                     on:click=move |_| {
                         focus.follow();
-                        state.run.command(Command::Pause);
-                        state.announcement.set(
+                        run.command(Command::Pause);
+                        announcement.set(
                             "Import paused: requests already sent finish; nothing new is sent until Resume.".into(),
                         );
                     }
@@ -318,19 +351,19 @@ pub fn RunControls(state: AppState) -> impl IntoView {
                     "Pause"
                 </button>
             </Show>
-            <Show when=move || view_is(RunView::Paused) && state.run.active.get()>
+            <Show when=move || view_is(RunView::Paused) && run.active.get()>
                 <button
                     id=RESUME
                     on:click=move |_| {
                         focus.follow();
-                        state.run.command(Command::Resume);
-                        state.announcement.set("Import resumed.".into());
+                        run.command(Command::Resume);
+                        announcement.set("Import resumed.".into());
                     }
                 >
                     "Resume"
                 </button>
             </Show>
-            <Show when=move || (view_is(RunView::Running) || view_is(RunView::Paused)) && state.run.active.get()>
+            <Show when=move || (view_is(RunView::Running) || view_is(RunView::Paused)) && run.active.get()>
                 <button
                     id=CANCEL
                     aria-expanded=move || (ask.get() == Some(Ask::Cancel)).to_string()

@@ -5,7 +5,12 @@
 use leptos::prelude::*;
 use roster_core::run::Progress;
 
-use super::state::{AppState, RunView};
+use roster_core::run::journal::Head;
+use roster_core::targets::preview::AccountPreview;
+
+use super::reports::Report;
+use super::sheet::model::{Busy, PlanState};
+use super::state::{AppState, Findings, RunState, RunView, TargetForm, Tuning};
 
 mod controls;
 mod history;
@@ -44,56 +49,147 @@ fn rate_hint(kind: &roster_core::targets::TargetKind) -> String {
     format!("Set Requests per minute to the server's rate limit{limit} so the run holds the limit instead of bouncing off it.")
 }
 
+/// What step 3 asks of the page: the actions its buttons trigger and the look-ups its
+/// questions make.
+#[derive(Clone, Copy)]
+pub struct Actions {
+    /// Plans the rows again ("Generate passwords" changed).
+    pub replan: Callback<()>,
+    /// Downloads the generated passwords: as printable slips (`true`) or as CSV.
+    pub save_passwords: Callback<bool>,
+    /// Starts the refused run again: with its journal (`true`) or without.
+    pub relaunch: Callback<bool>,
+    pub check: Callback<()>,
+    pub dry_run: Callback<RwSignal<Option<AccountPreview>>>,
+    pub elsewhere: Callback<(), bool>,
+    pub matching: Callback<(), Option<(String, Head)>>,
+    pub done_by_saved: Callback<(), usize>,
+    pub guess_question: Callback<(), Option<String>>,
+    pub confirm_guess: Callback<()>,
+    pub start: Callback<()>,
+    pub retry: Callback<()>,
+    pub resume_saved: Callback<String>,
+    pub save_report: Callback<Report>,
+}
+
+impl Actions {
+    pub fn of(state: AppState) -> Actions {
+        Actions {
+            replan: Callback::new(move |()| super::sheet::replan(state)),
+            save_passwords: Callback::new(move |html| passwords::save(state, html)),
+            relaunch: Callback::new(move |with_journal| {
+                super::launch::relaunch(state, with_journal)
+            }),
+            check: Callback::new(move |()| super::preflight::run_check(state)),
+            dry_run: Callback::new(move |table| super::preflight::dry_run(state, table)),
+            elsewhere: Callback::new(move |()| super::tabs::running_elsewhere(state)),
+            matching: Callback::new(move |()| super::resume::matching(state)),
+            done_by_saved: Callback::new(move |()| super::resume::done_by_saved_run(state)),
+            guess_question: Callback::new(move |()| controls::guess_question(state)),
+            confirm_guess: Callback::new(move |()| controls::confirm_first_guess(state)),
+            start: Callback::new(move |()| {
+                super::tabs::guarded(state, move || super::launch::start(state))
+            }),
+            retry: Callback::new(move |()| {
+                super::tabs::guarded(state, move || super::launch::retry(state))
+            }),
+            resume_saved: Callback::new(move |key| super::resume::resume_saved(state, key)),
+            save_report: Callback::new(move |kind| super::reports::save(state, kind)),
+        }
+    }
+}
+
 #[component]
-pub fn Import(state: AppState) -> impl IntoView {
-    let locked = Signal::derive(move || state.run.active.get());
+pub fn Import(
+    plan: PlanState,
+    /// The file is being read.
+    busy: RwSignal<Option<Busy>>,
+    form: TargetForm,
+    tuning: Tuning,
+    findings: Findings,
+    run: RunState,
+    announcement: RwSignal<String>,
+    actions: Actions,
+) -> impl IntoView {
+    let locked = Signal::derive(move || run.active.get());
     // Before a run (or after the plan changed), the plan's own figures: nothing done.
     let shown = Memo::new(move |_| {
-        if state.run.view.get() == RunView::Idle && !state.run.active.get() {
-            Progress::planned(state.run.counts.get())
+        if run.view.get() == RunView::Idle && !run.active.get() {
+            Progress::planned(run.counts.get())
         } else {
-            state.run.progress.get()
+            run.progress.get()
         }
     });
-    let view_is = move |v: RunView| state.run.view.get() == v;
+    let view_is = move |v: RunView| run.view.get() == v;
     view! {
         <section class="step" aria-labelledby="step-import">
             <h2 id="step-import">"3. Import"</h2>
             <div class="fields settings">
-                <Setting id="concurrency" label="Parallel requests" value=state.tuning.concurrency placeholder="4" locked=locked />
-                <Setting id="rate" label="Requests per minute" value=state.tuning.rate_per_min placeholder="no limit" locked=locked />
-                <Setting id="attempts" label="Attempts per row" value=state.tuning.max_attempts placeholder="4" locked=locked />
+                <Setting id="concurrency" label="Parallel requests" value=tuning.concurrency placeholder="4" locked=locked />
+                <Setting id="rate" label="Requests per minute" value=tuning.rate_per_min placeholder="no limit" locked=locked />
+                <Setting id="attempts" label="Attempts per row" value=tuning.max_attempts placeholder="4" locked=locked />
             </div>
-            <passwords::GenerateBox state=state locked=locked />
+            <passwords::GenerateBox
+                passwords=run.passwords
+                locked=locked
+                replan=actions.replan
+            />
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
-                {move || rate_hint(&state.form.target.get())}
+                {move || rate_hint(&form.target.get())}
             </p>
-            <super::preflight::Preflight state=state />
-            <controls::RunControls state=state />
+            <super::preflight::Preflight
+                findings=findings
+                rows=plan.rows
+                busy=busy
+                active=run.active
+                starting=run.starting
+                check=actions.check
+                dry_run=actions.dry_run
+            />
+            <controls::RunControls
+                plan=plan
+                busy=busy
+                form=form
+                checking=findings.checking
+                run=run
+                announcement=announcement
+                elsewhere=actions.elsewhere
+                matching=actions.matching
+                done_by_saved=actions.done_by_saved
+                guess_question=actions.guess_question
+                confirm_guess=actions.confirm_guess
+                start=actions.start
+                retry=actions.retry
+                resume_saved=actions.resume_saved
+                save_report=actions.save_report
+            />
             <progress::RunProgress
                 shown=shown.into()
-                running=Signal::derive(move || !matches!(state.run.view.get(), RunView::Idle | RunView::LoginFailed))
+                running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))
                 login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
             />
-            <Show when=move || matches!(state.run.view.get(), RunView::Stopped(_))>
+            <Show when=move || matches!(run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
-                    {move || match state.run.view.get() {
+                    {move || match run.view.get() {
                         RunView::Stopped(reason) => reason,
                         _ => String::new(),
                     }}
                 </p>
             </Show>
-            <Show when=move || state.run.hold.get().is_some() && view_is(RunView::Paused)>
-                <p class="banner hold" role="alert">{move || state.run.hold.get().unwrap_or_default()}</p>
+            <Show when=move || run.hold.get().is_some() && view_is(RunView::Paused)>
+                <p class="banner hold" role="alert">{move || run.hold.get().unwrap_or_default()}</p>
             </Show>
             <super::journal::JournalProblemNotice
-                state=state
-                relaunch=Callback::new(move |with_journal| super::launch::relaunch(state, with_journal))
+                run=run
+                relaunch=actions.relaunch
             />
-            <p class="announcement" role="status" aria-live="polite">{move || state.announcement.get()}</p>
-            <passwords::Handouts state=state />
-            <history::History history=state.run.history announcement=state.announcement />
+            <p class="announcement" role="status" aria-live="polite">{move || announcement.get()}</p>
+            <passwords::Handouts
+                passwords=run.passwords
+                save=actions.save_passwords
+            />
+            <history::History history=run.history announcement=announcement />
         </section>
     }
 }

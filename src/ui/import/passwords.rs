@@ -130,7 +130,7 @@ pub fn ended(state: AppState, job: &Job, server_url: &str, target: &str) {
     p.saved.set(false);
 }
 
-fn save(state: AppState, html: bool) {
+pub(super) fn save(state: AppState, html: bool) {
     let p = state.run.passwords;
     let id = state.form.target.with_untracked(|k| k.target_id());
     let stamp = download::timestamp();
@@ -158,8 +158,13 @@ fn save(state: AppState, html: bool) {
 
 /// The box, in the run's settings.
 #[component]
-pub fn GenerateBox(state: AppState, locked: Signal<bool>) -> impl IntoView {
-    let p = state.run.passwords;
+pub fn GenerateBox(
+    passwords: Passwords,
+    locked: Signal<bool>,
+    /// Plans the rows again once the box changed.
+    replan: Callback<()>,
+) -> impl IntoView {
+    let p = passwords;
     view! {
         <label class="check">
             <input
@@ -168,7 +173,7 @@ pub fn GenerateBox(state: AppState, locked: Signal<bool>) -> impl IntoView {
                 prop:checked=move || p.generate.get()
                 on:change=move |ev| {
                     p.generate.set(event_target_checked(&ev));
-                    crate::ui::sheet::replan(state);
+                    replan.run(());
                 }
             />
             " Generate passwords for rows without one"
@@ -180,8 +185,12 @@ pub fn GenerateBox(state: AppState, locked: Signal<bool>) -> impl IntoView {
 /// "Download passwords" and "Download printable slips", once a run created accounts
 /// with generated passwords.
 #[component]
-pub fn Handouts(state: AppState) -> impl IntoView {
-    let p = state.run.passwords;
+pub fn Handouts(
+    passwords: Passwords,
+    /// Downloads the slips: as printable HTML (`true`) or as CSV.
+    save: Callback<bool>,
+) -> impl IntoView {
+    let p = passwords;
     view! {
         <Show when=move || { p.count.get() > 0 }>
             <div class="handout" role="region" aria-label="Generated passwords">
@@ -191,8 +200,8 @@ pub fn Handouts(state: AppState) -> impl IntoView {
                         p.count.get()
                     )}
                 </p>
-                <button type="button" on:click=move |_| save(state, false)>"Download passwords"</button>
-                <button type="button" on:click=move |_| save(state, true)>"Download printable slips"</button>
+                <button type="button" on:click=move |_| save.run(false)>"Download passwords"</button>
+                <button type="button" on:click=move |_| save.run(true)>"Download printable slips"</button>
                 <Show when=move || p.saved.get()>
                     <span class="hint">" Downloaded."</span>
                 </Show>
