@@ -15,41 +15,42 @@ use roster_core::Status;
 use super::state::{AppState, RunView};
 use crate::glue::journal as store;
 
-/// The unfinished journal of the loaded file against the target in the form, if any:
-/// its storage key and head.
-pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
+/// The saved journals of the loaded file against the target and server in the form:
+/// their storage keys and heads (none until the file is hashed or a URL is typed).
+fn saved_of_this_file(state: AppState) -> Vec<(String, Head)> {
     let url = state.form.server_url.get();
     let target = state.form.target.with(|k| k.target_id());
     state.run.journals.get();
-    let rows = state.plan.rows.with(|p| p.as_ref().map(|p| p.len()))?;
+    let Some(rows) = state.plan.rows.with(|p| p.as_ref().map(|p| p.len())) else {
+        return Vec::new();
+    };
     if url.trim().is_empty() {
-        return None;
+        return Vec::new();
     }
     // Known once the file is hashed (in slices after it is read; that bumps `journals`).
-    let fingerprint = super::journal::known_fingerprint(state)?;
+    let Some(fingerprint) = super::journal::known_fingerprint(state) else {
+        return Vec::new();
+    };
     store::list()
         .into_iter()
-        .find(|(_, j)| j.matches(&fingerprint, &target, &url) && !j.finished && j.rows == rows)
+        .filter(|(_, j)| j.matches(&fingerprint, &target, &url) && j.rows == rows)
+        .collect()
+}
+
+/// The unfinished journal of the loaded file against the target in the form, if any:
+/// its storage key and head.
+pub(crate) fn matching(state: AppState) -> Option<(String, Head)> {
+    saved_of_this_file(state)
+        .into_iter()
+        .find(|(_, j)| !j.finished)
 }
 
 /// The rows a finished saved run of the loaded file against the target in the form
 /// created or found (another tab's, or this browser's before a reload); 0 when none.
 pub(crate) fn done_by_saved_run(state: AppState) -> usize {
-    let url = state.form.server_url.get_untracked();
-    let target = state.form.target.with_untracked(|k| k.target_id());
-    let Some(rows) = state
-        .plan
-        .rows
-        .with_untracked(|p| p.as_ref().map(|p| p.len()))
-    else {
-        return 0;
-    };
-    let Some(fingerprint) = super::journal::known_fingerprint(state) else {
-        return 0;
-    };
-    store::list()
-        .into_iter()
-        .filter(|(_, j)| j.matches(&fingerprint, &target, &url) && j.finished && j.rows == rows)
+    untrack(|| saved_of_this_file(state))
+        .iter()
+        .filter(|(_, j)| j.finished)
         .map(|(_, j)| {
             let counts = j.counts();
             counts.get(Status::Created) + counts.get(Status::Exists)
