@@ -22,8 +22,19 @@ fn keycloak_names_the_other_account_of_a_taken_address() {
     let out = roster(
         &dir,
         &[
-            "import", "people.csv", "--target", "keycloak", "--server", &sandbox.api, "--login",
-            "admin", "--set", "realm=roster", "--yes", "--report", "out.csv",
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--yes",
+            "--report",
+            "out.csv",
         ],
         &[("ROSTER_PASSWORD", "admin")],
         "",
@@ -47,7 +58,10 @@ fn keycloak_names_the_other_account_of_a_taken_address() {
     assert_eq!(rows[0].1, "rejected", "{rows:?}");
     let message = &rows[0].2;
     assert!(message.starts_with("Conflict: "), "{message}");
-    assert!(message.contains("The other account is \"jane\""), "{message}");
+    assert!(
+        message.contains("The other account is \"jane\""),
+        "{message}"
+    );
     assert!(message.contains("user name \"john\""), "{message}");
     assert_eq!(rows[1].1, "created", "{rows:?}");
     let state = sandbox.state();
@@ -58,5 +72,8 @@ fn keycloak_names_the_other_account_of_a_taken_address() {
         .map(|u| u["username"].as_str().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.contains(&"jane") && names.contains(&"ann"), "{names:?}");
+    assert!(
+        names.contains(&"jane") && names.contains(&"ann"),
+        "{names:?}"
+    );
 }
