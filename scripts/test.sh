@@ -17,6 +17,7 @@ cargo test --locked
 cargo test --locked -p roster-core --bench parse
 
 build_app
+say "The page's size budget (scripts/size-budget; issue 26)"; "$ROOT/scripts/size-check.sh"
 build_sandbox
 ensure_chromium
 npm_dir "$ROOT/tests/e2e"

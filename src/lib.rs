@@ -6,4 +6,5 @@
 //! needs one. `main.rs` mounts the page.
 
 pub mod glue;
+pub mod stopped;
 pub mod ui;

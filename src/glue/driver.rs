@@ -99,6 +99,11 @@ pub async fn run<M: Machine>(
             }
             select_all(waits).await.0
         };
+        if crate::stopped::panic_asked() {
+            // The end-to-end test of the panic hook asked for a real panic mid-run
+            // (`crate::stopped`): nothing in the page reaches this.
+            panic!("a panic asked for through roster_e2e_panic_on_purpose");
+        }
         let now = now_ms();
         let event = match woke {
             Woke::Answer(Some((id, exchange))) => Event::Answer { id, exchange },

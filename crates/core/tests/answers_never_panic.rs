@@ -10,14 +10,16 @@
 //! results; Mumara: create, probe, stated rate limit), every shipped preset's login (with
 //! a password and with a pasted token: the whoami), probe and create classification,
 //! Check (`target/check.rs`, page by page), the diagnosis (`target/diagnose.rs`), the
-//! `http.rs` helpers, `Retry-After`, and whole runs fed arbitrary exchanges.
+//! `http.rs` helpers, `Retry-After`, a conflict's look-up of the other account (its
+//! reader, and runs whose look-ups meet any answer: the row stays a conflict), and whole
+//! runs fed arbitrary exchanges.
 
 use proptest::prelude::*;
 use roster_core::http::{json_in, prefix, Exchange, HttpResponse};
 use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{plan_with, users_of};
 use roster_core::input::read::read;
-use roster_core::run::{Command, Run, RunConfig};
+use roster_core::run::{Command, Run, RunConfig, Status};
 use roster_core::targets::aurora::AuroraCheck;
 use roster_core::targets::aurora::{self, Aurora};
 use roster_core::targets::check::Listing;
@@ -267,7 +269,14 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
         match run.next_command(now) {
             Some(Command::Login(_)) => run.on_login(&answer(), now + 5),
             Some(Command::Probe { row, .. }) => run.on_probe(row, &answer(), now + 5),
-            Some(Command::Create { row, .. }) => run.on_create(row, &answer(), now + 5),
+            Some(Command::Create { row, .. }) => {
+                let create = answer();
+                // A conflict whose rule names a look-up: its answer comes with the look-up's.
+                match run.lookup_for(row, &create, now) {
+                    Some(_) => run.on_create_looked_up(row, &create, &answer(), now + 5),
+                    None => run.on_create(row, &create, now + 5),
+                }
+            }
             None => {
                 now = match run.next_wake(now) {
                     Some(at) if at > now => at.min(now.saturating_add(86_400_000)),
@@ -284,6 +293,63 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
         run.on_settle_probe(row, &answer(), now);
     }
     let _ = run.counts();
+}
+
+/// Keycloak's answer to a create whose address is another user's.
+fn same_email() -> Exchange {
+    Exchange::Answered(HttpResponse::new(
+        409,
+        r#"{"errorMessage":"User exists with same email"}"#,
+    ))
+}
+
+/// A Keycloak run of three rows where every create is answered 409 "User exists with
+/// same email" and every look-up of the other account by one of `answers` in turn: the
+/// rows' final statuses.
+fn keycloak_conflicts(answers: &[Exchange]) -> Vec<Status> {
+    let kind = TargetKind::by_id("keycloak").expect("the preset");
+    let settings = Settings::from([("realm".to_owned(), "people".to_owned())]);
+    let target = kind.build("http://sandbox", &settings).expect("builds");
+    let file = "email,password,username\nann1@x.test,Pass-word-1,ann1\nann2@x.test,Pass-word-2,ann2\nann3@x.test,Pass-word-3,ann3\n";
+    let table = read(file.as_bytes()).expect("reads");
+    let mapping = Mapping::auto_for(&table, kind.field_specs());
+    let rules = kind.rules(&settings);
+    let plan = plan_with(&table, &mapping, &rules);
+    let secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "pw");
+    let mut run = Run::new(
+        target,
+        secrets,
+        &plan,
+        users_of(table, mapping, rules),
+        RunConfig::default(),
+        0,
+    );
+    let mut now = 0u64;
+    let mut next = 0usize;
+    for _ in 0..200 {
+        if run.is_over() {
+            break;
+        }
+        match run.next_command(now) {
+            Some(Command::Login(_)) => run.on_login(
+                &Exchange::Answered(HttpResponse::new(200, r#"{"access_token":"t"}"#)),
+                now + 5,
+            ),
+            Some(Command::Create { row, .. }) => {
+                let lookup = run.lookup_for(row, &same_email(), now).expect("a look-up");
+                assert_eq!(lookup.method, roster_core::http::Method::Get);
+                let answer = answers[next % answers.len()].clone();
+                next += 1;
+                run.on_create_looked_up(row, &same_email(), &answer, now + 5);
+            }
+            Some(Command::Probe { .. }) => unreachable!("Keycloak has no probe"),
+            None => now += 1_000,
+        }
+    }
+    assert!(run.is_over());
+    run.rows().iter().map(|r| r.status).collect()
 }
 
 proptest! {
@@ -325,7 +391,24 @@ proptest! {
                 let _ = target.read_create(&exchange);
                 let _ = target.read_probe(&exchange);
                 let _ = target.stated_rate_limit(&exchange);
+                // A conflict's look-up (Keycloak's 409 "same email"), after any answer,
+                // and any answer to it.
+                let _ = target.conflict_lookup(&session, &row(), &exchange);
+                let _ = target.read_lookup(&exchange, &exchange);
+                if let Ok(name) = target.read_lookup(&same_email(), &exchange) {
+                    prop_assert!(!name.is_empty() && name.chars().count() <= 200);
+                }
             }
+        }
+    }
+
+    #[test]
+    fn a_conflict_stays_a_conflict_whatever_its_lookup_answers(answers in exchanges()) {
+        let statuses = keycloak_conflicts(&answers);
+        // Every row ends one conflict (rejected), or unknown when the create's answer
+        // was lost before: never exists, never created.
+        for status in statuses {
+            prop_assert_eq!(status, Status::Rejected);
         }
     }
 

@@ -61,6 +61,59 @@ async fn gitlab_matches_secondary_addresses_and_lists_a_user_name_with_its_addre
     assert_eq!(r.json::<Value>().await.unwrap(), json!([]));
 }
 
+/// The look-up the GitLab preset sends after "Email has already been taken", to name the
+/// other account: `GET /api/v4/users?search=<address>` as `User.search` answers it: an
+/// admin finds the user whose primary or secondary address it is; anyone else finds
+/// nobody by an address (private e-mails).
+#[tokio::test]
+async fn gitlab_search_finds_the_user_of_a_primary_or_secondary_address_for_an_admin() {
+    let s = sandbox().await;
+    s.control(
+        "seed",
+        json!({"gitlab": [
+            {"email": "john@a.org", "username": "john", "name": "John A",
+             "secondary_emails": ["jd@b.org"], "password": "Old-pass-1"},
+            {"email": "ann@a.org", "username": "ann", "name": "Ann B", "password": "Old-pass-2"}
+        ]}),
+    )
+    .await;
+    let search = |q: &str, token: &'static str| {
+        s.client
+            .get(format!("{}/api/v4/users", s.api))
+            .query(&[("search", q)])
+            .header("PRIVATE-TOKEN", token)
+            .header("Origin", "http://page.example")
+            .send()
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for (q, want) in [
+        ("JD@b.org", vec!["john"]),
+        ("john@a.org", vec!["john"]),
+        ("ann@a.org", vec!["ann"]),
+        ("nobody@x.org", vec![]),
+        // A part of a name or a user name, as `fuzzy_arel_match`.
+        ("n", vec!["ann", "john"]),
+    ] {
+        let r = search(q, ADMIN).await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "*",
+            "CORS as for the other calls"
+        );
+        assert_eq!(names(&r.json().await.unwrap()), want, "{q}");
+    }
+    let r = search("jd@b.org", "glpat-sandbox-user").await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(names(&r.json().await.unwrap()), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn keycloak_says_which_identity_is_taken() {
     let s = sandbox().await;

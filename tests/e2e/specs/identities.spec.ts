@@ -4,12 +4,14 @@
  * GitLab shapes (crates/sandbox/README.md), checked through the sandbox's control API:
  *  - Keycloak answers 409 "User exists with same email" when another user name has the
  *    address: the row is a conflict (`rejected`, "Conflict: …", naming the row's user
- *    name and address), never `exists`, and the other user is untouched;
+ *    name and address, and the other account's user name, looked up by the address),
+ *    never `exists`, and the other user is untouched;
  *  - GitLab's preset reads the user name first (GET /api/v4/users?username=): the
  *    account found with another address is a conflict naming both addresses; the
  *    account found with the row's address is `exists`; a free user name whose address is
  *    another user's secondary address gets GitLab's 409 "Email has already been taken":
- *    a conflict. Only the free row is created.
+ *    a conflict naming both user names (the other looked up by the address). Only the
+ *    free row is created.
  * The Matrix Synapse case (two addresses with one local part) is in synapse.spec.ts.
  */
 import type { Page } from '@playwright/test';
@@ -79,6 +81,9 @@ test.describe('an account that is there but not the row\'s is a conflict', () =>
     expect(conflict).toContain('User exists with same email');
     expect(conflict).toContain('user name "john"');
     expect(conflict).toContain('shared@example.com');
+    // Both user names: the other account's, found by the preset's look-up (GET
+    // /admin/realms/roster/users?email=…&exact=true after the 409), and the row's.
+    expect(conflict).toContain('The other account is "jane"');
 
     const users = (await sandboxState()).keycloak as { users: User[] };
     expect(users.users.map((u) => u.username).sort()).toEqual(['ann', 'jane']);
@@ -116,6 +121,9 @@ test.describe('an account that is there but not the row\'s is a conflict', () =>
     expect(report[2].message).toMatch(/^Conflict: /);
     expect(report[2].message).toContain('Email has already been taken');
     expect(report[2].message).toContain('user name "newbie"');
+    // Both user names: jd's, found by the preset's look-up (GET /api/v4/users?search=
+    // <address>, which matches a secondary address for an admin), and the row's.
+    expect(report[2].message).toContain('The other account is "jd"');
 
     const gitlab = (await sandboxState()).gitlab as { users: User[]; create_calls: number };
     // Only the free row and the secondary-address row were POSTed.

@@ -78,6 +78,9 @@ enum Tag {
     Create(usize),
     Listing,
     SettleProbe(usize),
+    /// The look-up that names the other account of a create's conflict
+    /// ([`Run::lookup_for`]); the create's answer waits in `Job::conflicts`.
+    Lookup(usize),
 }
 
 enum Stage {
@@ -129,6 +132,8 @@ pub struct Job {
     awaiting: Option<Awaiting>,
     next_id: RequestId,
     in_flight: HashMap<RequestId, Tag>,
+    /// The create answers whose conflict look-up is in flight, by the look-up's id.
+    conflicts: HashMap<RequestId, Exchange>,
     shown_at: u64,
     /// The wall clock at `started_ms`, for the journal's times.
     wall_at_start: f64,
@@ -187,6 +192,7 @@ impl Job {
             awaiting: None,
             next_id: 0,
             in_flight: HashMap::new(),
+            conflicts: HashMap::new(),
             shown_at: now_ms,
             wall_at_start: start.wall_ms,
             started_ms: now_ms,
@@ -487,7 +493,21 @@ impl Job {
         match tag {
             Tag::Login => self.run.on_login(&exchange, now_ms),
             Tag::Probe(row) => self.run.on_probe(row, &exchange, now_ms),
-            Tag::Create(row) => self.run.on_create(row, &exchange, now_ms),
+            Tag::Create(row) => match self.run.lookup_for(row, &exchange, now_ms) {
+                Some(request) => {
+                    // The row is finished when the look-up is answered.
+                    self.send(Tag::Lookup(row), request);
+                    self.conflicts.insert(self.next_id, exchange);
+                    return false;
+                }
+                None => self.run.on_create(row, &exchange, now_ms),
+            },
+            Tag::Lookup(row) => match self.conflicts.remove(&id) {
+                Some(create) => self
+                    .run
+                    .on_create_looked_up(row, &create, &exchange, now_ms),
+                None => return false,
+            },
             Tag::SettleProbe(row) => {
                 self.run.on_settle_probe(row, &exchange, now_ms);
                 self.next_probe(now_ms);

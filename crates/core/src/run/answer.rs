@@ -82,6 +82,49 @@ impl Run {
 
     /// Hands back the answer to a [`Command::Create`] for `row`.
     pub fn on_create(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        self.create_answered(row, exchange, None, now_ms);
+    }
+
+    /// The request that names the other account of a conflict, when `exchange` (the
+    /// answer to `row`'s create, not handed back yet) is a conflict whose rule names a
+    /// look-up. The row stays in flight, its identities held, until
+    /// [`Run::on_create_looked_up`] hands both answers back.
+    pub fn lookup_for(
+        &mut self,
+        row: usize,
+        exchange: &Exchange,
+        now_ms: u64,
+    ) -> Option<HttpRequest> {
+        if !self.in_flight.iter().any(|(r, _)| *r == row) {
+            return None;
+        }
+        let user = (self.users)(row)?;
+        let (_, session) = self.login.session.as_ref()?;
+        let request = self.target.conflict_lookup(session, &user, exchange)?;
+        self.count_request(now_ms);
+        Some(request)
+    }
+
+    /// Hands back the answer to `row`'s create together with the answer to the look-up
+    /// [`Run::lookup_for`] gave for it: the conflict's message names the other account,
+    /// or says that it could not be named. Either way the row ends a conflict.
+    pub fn on_create_looked_up(
+        &mut self,
+        row: usize,
+        create: &Exchange,
+        lookup: &Exchange,
+        now_ms: u64,
+    ) {
+        self.create_answered(row, create, Some(lookup), now_ms);
+    }
+
+    fn create_answered(
+        &mut self,
+        row: usize,
+        exchange: &Exchange,
+        lookup: Option<&Exchange>,
+        now_ms: u64,
+    ) {
         self.tell_time(now_ms);
         let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
             return;
@@ -93,10 +136,17 @@ impl Run {
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
-        let outcome = match (self.users)(row) {
+        let mut outcome = match (self.users)(row) {
             Some(user) => self.target.read_create_for(exchange, &user),
             None => self.target.read_create(exchange),
         };
+        if let (Outcome::Conflict { message, .. }, Some(lookup)) = (&mut outcome, lookup) {
+            let named = match self.target.read_lookup(exchange, lookup) {
+                Ok(name) => format!("The other account is \"{name}\""),
+                Err(why) => format!("The other account could not be named ({why})"),
+            };
+            *message = format!("{}. {named}", message.trim_end_matches('.'));
+        }
         self.apply(row, generation, outcome, false, now_ms);
     }
 

@@ -296,6 +296,22 @@ pub trait Target {
     fn read_create_for(&self, exchange: &Exchange, _row: &UserRow) -> Outcome {
         self.read_create(exchange)
     }
+    /// After a create's answer that is a conflict whose rule names a look-up (a
+    /// profile's `lookup`): the request that names the other account, sent before the
+    /// row is finished. `None`: the conflict is reported as it is.
+    fn conflict_lookup(
+        &self,
+        _session: &Session,
+        _row: &UserRow,
+        _create: &Exchange,
+    ) -> Option<HttpRequest> {
+        None
+    }
+    /// Reads a conflict look-up's answer: the other account's name, or why it could not
+    /// be named (the conflict stands either way).
+    fn read_lookup(&self, _create: &Exchange, _lookup: &Exchange) -> Result<String, String> {
+        Err("nothing looks it up".into())
+    }
     /// The request that asks whether the row's account exists, sent before each create
     /// attempt, for targets whose create is an upsert (a `PUT` that would overwrite an
     /// existing account). `None`: the create is sent straight away.

@@ -1,4 +1,5 @@
-//! GitLab's users API: `POST /api/v4/users` and `GET /api/v4/users?username=`, with a
+//! GitLab's users API: `POST /api/v4/users` and `GET /api/v4/users?username=` (or
+//! `?search=`, as `User.search` matches: see `search_rank`), with a
 //! personal access token in `PRIVATE-TOKEN` (or `Authorization: Bearer`, or the
 //! `private_token` query parameter).
 //!
@@ -318,12 +319,28 @@ fn list(
         );
     }
     let admin = token == Some(knobs.admin_token.as_str());
-    let found: Vec<Value> = shared
+    let search = query
+        .get("search")
+        .map(|q| q.trim_start_matches('@').to_lowercase())
+        .filter(|q| !q.trim().is_empty());
+    let mut matched: Vec<(u8, &GitlabUser)> = shared
         .gitlab
         .users
         .iter()
         .filter(|u| username.is_none_or(|w| u.username.eq_ignore_ascii_case(w)))
-        .map(|u| {
+        .filter_map(|u| match &search {
+            None => Some((0, u)),
+            Some(q) => search_rank(u, q, admin).map(|rank| (rank, u)),
+        })
+        .collect();
+    // `User.search`'s order: exact name, exact username, exact e-mail, then the rest,
+    // each by name.
+    if search.is_some() {
+        matched.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    }
+    let found: Vec<Value> = matched
+        .into_iter()
+        .map(|(_, u)| {
             if admin {
                 u.with_admin(base)
             } else {
@@ -336,6 +353,35 @@ fn list(
         json_answer(StatusCode::OK, &Value::Array(found)),
         format!("200 {count} user(s)"),
     )
+}
+
+/// GitLab's `User.search` (`app/models/user.rb`, through `UsersFinder#by_search`): the
+/// query (lower-cased, a leading `@` dropped) is a part of the name or the username; for
+/// an admin (`with_private_emails`) also the whole primary e-mail or the whole of a
+/// secondary one (`search_with_secondary_emails`). The rank `User.search` orders by:
+/// 0 the name, 1 the username, 2 the e-mail exactly, 3 the rest. `None`: no match.
+fn search_rank(user: &GitlabUser, query: &str, admin: bool) -> Option<u8> {
+    let name = user.name.to_lowercase();
+    let username = user.username.to_lowercase();
+    let email = user.email.to_lowercase();
+    if name == query {
+        Some(0)
+    } else if username == query {
+        Some(1)
+    } else if admin && email == query {
+        Some(2)
+    } else if name.contains(query)
+        || username.contains(query)
+        || (admin
+            && user
+                .secondary_emails
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(query)))
+    {
+        Some(3)
+    } else {
+        None
+    }
 }
 
 fn present(input: &Map<String, Value>, key: &str) -> bool {

@@ -163,6 +163,49 @@ impl Classifier<'_> {
         })
     }
 
+    /// The rule of `answers` a create's answer meets, when a rule reads it at all (an
+    /// HTML page below 500 that is not a 429 is read by none, as in [`Classifier::read`]).
+    pub fn create_rule(&self, exchange: &Exchange) -> Option<&Rule> {
+        let Exchange::Answered(response) = exchange else {
+            return None;
+        };
+        if response.looks_like_html() && response.status != 429 && response.status < 500 {
+            return None;
+        }
+        let json = json_of(response);
+        self.profile
+            .answers
+            .iter()
+            .find(|r| matches(r, response, json.as_ref()))
+    }
+
+    /// The other account's name in a conflict lookup's answer (at `name_at`), or why
+    /// it could not be had.
+    pub fn read_lookup(&self, name_at: &str, exchange: &Exchange) -> Result<String, String> {
+        let response = match exchange {
+            Exchange::Answered(r) => r,
+            Exchange::NoAnswer { detail } => return Err(format!("no answer: {detail}")),
+            Exchange::Redirected { location } => {
+                return Err(crate::http::redirect_words(location.as_deref()))
+            }
+            Exchange::NotSent { reason } => return Err(format!("not sent: {reason}")),
+        };
+        if !(200..300).contains(&response.status) {
+            return Err(format!("HTTP {}", response.status));
+        }
+        if response.looks_like_html() {
+            return Err(format!("HTTP {} with an HTML page", response.status));
+        }
+        match json_of(response).as_ref().and_then(|j| j.pointer(name_at)) {
+            Some(Value::String(name)) if !name.trim().is_empty() => {
+                // A name, not a page: at most 200 characters, cut on a character.
+                Ok(name.trim().chars().take(200).collect())
+            }
+            Some(Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(format!("its answer has no name at {name_at}")),
+        }
+    }
+
     /// A refused session: log in again if that gives a fresh token, else stop.
     fn refused_session(&self, code: Option<i64>, message: &str) -> Outcome {
         if self.renewable {

@@ -313,6 +313,20 @@ pub struct Rule {
     /// the server may have created the account anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ambiguous: Option<bool>,
+    /// For `conflict` on a create: a request sent after this answer that names the other
+    /// account (the one that holds the row's address), for the row's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<Lookup>,
+}
+
+/// A look-up of the other account of a conflict: a request (templates as a create's),
+/// and a JSON pointer to that account's name in its answer (`/0/username`). An answer
+/// that fails or names nobody keeps the conflict, saying the account could not be named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    pub request: RequestSpec,
+    pub name_at: String,
 }
 
 /// What an answer means.

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::classify::{Classifier, Mode};
 use super::template::{self, Values};
-use super::{LoginAlternative, Profile, TokenAt};
+use super::{LoginAlternative, Profile, Then, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 use crate::targets::send::{
@@ -374,6 +374,32 @@ impl Target for ProfileTarget {
             },
             other => other,
         }
+    }
+
+    fn conflict_lookup(
+        &self,
+        session: &Session,
+        row: &UserRow,
+        create: &Exchange,
+    ) -> Option<HttpRequest> {
+        let classifier = self.classifier();
+        let rule = classifier.create_rule(create)?;
+        let lookup = rule
+            .lookup
+            .as_ref()
+            .filter(|_| rule.then == Then::Conflict)?;
+        Some(self.authorized(&lookup.request, session, row))
+    }
+
+    fn read_lookup(&self, create: &Exchange, lookup: &Exchange) -> Result<String, String> {
+        let classifier = self.classifier();
+        let Some(spec) = classifier
+            .create_rule(create)
+            .and_then(|r| r.lookup.as_ref())
+        else {
+            return Err("the profile has no look-up for this answer".into());
+        };
+        classifier.read_lookup(&spec.name_at, lookup)
     }
 
     fn exists_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {

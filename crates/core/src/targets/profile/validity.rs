@@ -258,6 +258,27 @@ impl Profile {
         }
         check_rules("answers", &self.answers, false)?;
         for (i, rule) in self.answers.iter().enumerate() {
+            if let Some(lookup) = &rule.lookup {
+                let at = format!("answers[{i}].lookup");
+                if rule.then != Then::Conflict {
+                    return err(
+                        &at,
+                        "`lookup` names the other account of a `conflict`: it belongs on a rule whose `then` is `conflict`".into(),
+                        Some("\"lookup\""),
+                    );
+                }
+                scope.request(&format!("{at}.request"), &lookup.request, Place::Create)?;
+                if !lookup.name_at.starts_with('/') {
+                    return err(
+                        &format!("{at}.name_at"),
+                        format!(
+                            "`{}` is not a JSON pointer (it starts with /)",
+                            lookup.name_at
+                        ),
+                        Some(&lookup.name_at),
+                    );
+                }
+            }
             let named = rule.setting.as_deref();
             let known = named.is_some_and(|id| self.settings.iter().any(|s| s.id == id));
             let problem = match (rule.stop == Some(StopAs::Setting), named) {
@@ -310,6 +331,9 @@ fn check_rules(path: &str, rules: &[Rule], probe: bool) -> Result<(), Refusal> {
             Then::Absent if !probe => Some("`absent` only belongs in an exists probe's rules"),
             Then::Created if probe => {
                 Some("an exists probe creates nothing: use `exists` or `absent`")
+            }
+            _ if probe && rule.lookup.is_some() => {
+                Some("`lookup` belongs on a rule of `answers` (a create's conflict)")
             }
             _ => None,
         };
