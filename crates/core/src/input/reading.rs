@@ -413,6 +413,49 @@ impl<B: AsRef<[u8]>> Reading<B> {
     }
 }
 
+impl Reading<Vec<u8>> {
+    /// Reads a spreadsheet's rows (text cells with their row numbers, encoded as
+    /// [`crate::input::read::rows`] says) through the same pipeline as a CSV file: the
+    /// preamble and header detection, the mapping (`memory` first), the plan and its
+    /// checks. Messages and reports give the sheet's row numbers. `notes` (what the
+    /// conversion of the cells has to say, such as a formula with no saved value) come
+    /// first among the reading notes.
+    pub fn of_rows(
+        rows: Arc<String>,
+        notes: Vec<String>,
+        options: ReadOptions,
+        rules: Rules,
+        memory: Memory,
+    ) -> Reading<Vec<u8>> {
+        let mut reading = Reading::new(Vec::new(), options, rules, memory);
+        reading.phase = match crate::input::read::rows::table_of_rows(rows, &options) {
+            Err(e) => Phase::Done(Err(e)),
+            Ok((table, layout)) => match reading.mapped(table, TextEncoding::Utf8, layout, None) {
+                Phase::Planning {
+                    planning,
+                    mut loaded,
+                } => {
+                    loaded.notes.splice(0..0, notes);
+                    Phase::Planning { planning, loaded }
+                }
+                other => other,
+            },
+        };
+        reading
+    }
+}
+
+/// [`Reading::of_rows`] to the end with no remembered mapping: the native entry point
+/// for a spreadsheet's rows.
+pub fn read_rows_all(
+    rows: Arc<String>,
+    notes: Vec<String>,
+    options: ReadOptions,
+    rules: Rules,
+) -> Result<Loaded, ReadError> {
+    Reading::of_rows(rows, notes, options, rules, Box::new(|_| None)).run(usize::MAX)
+}
+
 /// Reads `bytes` to the end with no remembered mapping: the native entry point.
 pub fn read_all(bytes: &[u8], options: ReadOptions, rules: Rules) -> Result<Loaded, ReadError> {
     Reading::new(bytes, options, rules, Box::new(|_| None)).run(usize::MAX)
@@ -428,6 +471,37 @@ mod tests {
             email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
             ..Rules::new(vec![Field::Email, Field::Password])
         }
+    }
+
+    /// Issue 25: a sheet's rows go through the CSV pipeline; the plan's rows keep the
+    /// sheet's row numbers, and the conversion's notes lead the reading notes.
+    #[test]
+    fn a_sheets_rows_are_read_like_a_csv_with_their_row_numbers() {
+        let mut rows = String::new();
+        crate::input::read::rows::push_row(&mut rows, 1, &["Staff export 2026", "", ""]);
+        crate::input::read::rows::push_row(&mut rows, 2, &["Email", "Password", "Employee ID"]);
+        crate::input::read::rows::push_row(
+            &mut rows,
+            3,
+            &["ann@example.com", "Pw-1-long-enough", "00042"],
+        );
+        crate::input::read::rows::push_row(
+            &mut rows,
+            9,
+            &["not an address", "Pw-2-long-enough", "43"],
+        );
+        let loaded = read_rows_all(
+            Arc::new(rows),
+            vec!["row 3, column C: a note".into()],
+            ReadOptions::default(),
+            aurora(),
+        )
+        .unwrap();
+        assert_eq!(loaded.columns, ["Email", "Password", "Employee ID"]);
+        assert_eq!(loaded.rows.len(), 2);
+        assert_eq!(loaded.sheet.table.records[1].line, 9);
+        assert_eq!(loaded.notes[0], "row 3, column C: a note");
+        assert_eq!(loaded.tally.invalid, 1);
     }
 
     #[test]
