@@ -95,7 +95,7 @@ pub fn table_of_rows(
     }
     let skip = match options.skip_lines {
         Some(n) => n.min(records.len()),
-        None => preamble_rows(&records),
+        None => preamble_rows(&records, width),
     };
     records.drain(..skip);
     let header = match options.header {
@@ -152,17 +152,13 @@ pub fn table_of_rows(
 /// How many of the first records are preamble: a title (alone, or padded with empty
 /// cells, or a merged cell named once) above the data. See
 /// [`detect::first_full_record`]; a record holding an address is never preamble.
-fn preamble_rows(records: &[Record]) -> usize {
+fn preamble_rows(records: &[Record], width: usize) -> usize {
+    // Every row is as wide as the widest (a sheet does not write empty trailing cells):
+    // what tells a title from the data is how many cells are filled.
     let counts: Vec<(usize, usize)> = records
         .iter()
         .take(50)
-        .map(|r| {
-            let used = (0..r.fields.len())
-                .rev()
-                .find(|&i| !r.fields[i].is_empty())
-                .map_or(0, |i| i + 1);
-            (used, r.fields.iter().filter(|f| !f.is_empty()).count())
-        })
+        .map(|r| (width, r.fields.iter().filter(|f| !f.is_empty()).count()))
         .collect();
     match detect::first_full_record(&counts) {
         Some(n)
