@@ -103,12 +103,12 @@ pub enum Kind {
 
 /// See [`Kind`]. The page hands a file to the worker when this says it is a workbook.
 pub fn sniff(bytes: &[u8]) -> Option<Kind> {
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        Some(Kind::Zip)
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-        Some(Kind::Compound)
-    } else {
+    if !roster_core::input::read::rows::is_workbook(bytes) {
         None
+    } else if bytes.starts_with(b"PK") {
+        Some(Kind::Zip)
+    } else {
+        Some(Kind::Compound)
     }
 }
 

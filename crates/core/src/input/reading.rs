@@ -137,6 +137,8 @@ pub struct Loaded {
     /// nothing replaced or rewritten): the page keeps it to read the file again with other
     /// settings, and lets the file's own bytes go (one copy of the file, not two).
     pub file_text: Option<Arc<String>>,
+    /// The workbook's sheet these rows are, for a spreadsheet ([`Reading::of_rows`]).
+    pub sheet_name: Option<String>,
 }
 
 enum Phase {
@@ -408,6 +410,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 notes,
                 stray_quotes,
                 file_text,
+                sheet_name: None,
             }),
         }
     }
@@ -421,6 +424,7 @@ impl Reading<Vec<u8>> {
     /// conversion of the cells has to say, such as a formula with no saved value) come
     /// first among the reading notes.
     pub fn of_rows(
+        sheet: String,
         rows: Arc<String>,
         notes: Vec<String>,
         options: ReadOptions,
@@ -436,6 +440,7 @@ impl Reading<Vec<u8>> {
                     mut loaded,
                 } => {
                     loaded.notes.splice(0..0, notes);
+                    loaded.sheet_name = Some(sheet);
                     Phase::Planning { planning, loaded }
                 }
                 other => other,
@@ -448,12 +453,13 @@ impl Reading<Vec<u8>> {
 /// [`Reading::of_rows`] to the end with no remembered mapping: the native entry point
 /// for a spreadsheet's rows.
 pub fn read_rows_all(
+    sheet: String,
     rows: Arc<String>,
     notes: Vec<String>,
     options: ReadOptions,
     rules: Rules,
 ) -> Result<Loaded, ReadError> {
-    Reading::of_rows(rows, notes, options, rules, Box::new(|_| None)).run(usize::MAX)
+    Reading::of_rows(sheet, rows, notes, options, rules, Box::new(|_| None)).run(usize::MAX)
 }
 
 /// Reads `bytes` to the end with no remembered mapping: the native entry point.
@@ -491,6 +497,7 @@ mod tests {
             &["not an address", "Pw-2-long-enough", "43"],
         );
         let loaded = read_rows_all(
+            "Staff".into(),
             Arc::new(rows),
             vec!["row 3, column C: a note".into()],
             ReadOptions::default(),
@@ -502,6 +509,20 @@ mod tests {
         assert_eq!(loaded.sheet.table.records[1].line, 9);
         assert_eq!(loaded.notes[0], "row 3, column C: a note");
         assert_eq!(loaded.tally.invalid, 1);
+        assert_eq!(loaded.sheet_name.as_deref(), Some("Staff"));
+        let summary = crate::input::summary::file_summary(&crate::input::summary::FileFacts {
+            name: "staff.xlsx",
+            rows: loaded.rows.len(),
+            tally: loaded.tally,
+            encoding: loaded.encoding,
+            layout: loaded.layout,
+            notes: &loaded.notes,
+            sheet: loaded.sheet_name.as_deref(),
+        });
+        assert!(
+            summary.starts_with("staff.xlsx: 2 rows (1 ready, 1 invalid, 0 excluded). Sheet \"Staff\". A row of column names was found. Not read cleanly: row 3, column C: a note"),
+            "{summary}"
+        );
     }
 
     #[test]

@@ -21,6 +21,14 @@ pub const CELL_START: char = '\u{1F}';
 /// Ends a row.
 pub const ROW_END: char = '\u{1E}';
 
+/// Whether the bytes are a workbook (a zip: `.xlsx`, `.ods`; an OLE compound file:
+/// `.xls`, an encrypted `.xlsx`) for the spreadsheet reader rather than text.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+        || bytes.starts_with(b"PK\x05\x06")
+        || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+}
+
 /// Appends a row (its 1-based number in the sheet, and its cells as text) to `out`.
 pub fn push_row<S: AsRef<str>>(out: &mut String, row: u64, cells: &[S]) {
     use std::fmt::Write;
@@ -216,6 +224,16 @@ mod tests {
         assert_eq!(t.records.iter().map(|r| r.line).collect::<Vec<_>>(), [4, 7]);
         assert!(t.records[0].fields.trimmed(0));
         assert!(t.ragged_lines().is_empty());
+    }
+
+    #[test]
+    fn workbooks_are_told_from_text() {
+        assert!(is_workbook(b"PK\x03\x04rest"));
+        assert!(is_workbook(&[
+            0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0
+        ]));
+        assert!(!is_workbook(b"email,password\n"));
+        assert!(!is_workbook(b""));
     }
 
     #[test]
