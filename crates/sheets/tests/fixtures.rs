@@ -37,6 +37,7 @@ fn cells(c: &[&str]) -> Vec<String> {
 fn read(name: &str, sheet: Option<&str>) -> Loaded {
     let c = convert(&fixture(name), sheet).unwrap();
     read_rows_all(
+        c.sheets[c.chosen].name.clone(),
         Arc::new(c.rows),
         c.notes,
         ReadOptions::default(),
@@ -245,7 +246,7 @@ proptest::proptest! {
             bytes[i] = b;
         }
         if let Ok(c) = convert(&bytes, None) {
-            let _ = read_rows_all(Arc::new(c.rows), c.notes, ReadOptions::default(), Rules::new(vec![Field::Email]));
+            let _ = read_rows_all(String::new(), Arc::new(c.rows), c.notes, ReadOptions::default(), Rules::new(vec![Field::Email]));
         }
         let n = cut.index(bytes.len());
         let _ = convert(&bytes[..n], None);
