@@ -416,7 +416,7 @@ pub fn date_text(dt: &ExcelDateTime) -> String {
     };
     if (h, mi, s, ms) == (0, 0, 0, 0) {
         date
-    } else if v < 1.0 && v >= 0.0 {
+    } else if (0.0..1.0).contains(&v) {
         time
     } else {
         format!("{date}T{time}")

@@ -102,8 +102,8 @@ pub fn in_place(bytes: FileBytes, options: &ReadOptions) -> FileBytes {
 /// Drives the core's [`Reading`] machine (decode, detect, parse, map, plan) a slice at a
 /// time, telling `busy` how far it is when a slice ran out; `None` when `stale` says a
 /// newer job started.
-pub async fn read_in_steps<B: AsRef<[u8]>>(
-    mut reading: Reading<B>,
+pub async fn read_in_steps(
+    mut reading: Reading<FileBytes>,
     busy: impl Fn(&'static str, f64),
     stale: impl Fn() -> bool,
 ) -> Option<Result<Loaded, ReadError>> {
@@ -171,6 +171,7 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         state.file.workbook.set(workbook.sheets);
         state.file.sheet.set(Some(sheet_name.clone()));
         let reading = Reading::of_rows(
+            bytes.clone(),
             sheet_name,
             Arc::new(workbook.rows),
             workbook.notes,

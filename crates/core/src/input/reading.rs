@@ -416,22 +416,24 @@ impl<B: AsRef<[u8]>> Reading<B> {
     }
 }
 
-impl Reading<Vec<u8>> {
+impl<B: AsRef<[u8]>> Reading<B> {
     /// Reads a spreadsheet's rows (text cells with their row numbers, encoded as
     /// [`crate::input::read::rows`] says) through the same pipeline as a CSV file: the
     /// preamble and header detection, the mapping (`memory` first), the plan and its
     /// checks. Messages and reports give the sheet's row numbers. `notes` (what the
     /// conversion of the cells has to say, such as a formula with no saved value) come
-    /// first among the reading notes.
+    /// first among the reading notes. `workbook` (the file's bytes, which this reading
+    /// does not read again) is only held, so that the page's machine has one type.
     pub fn of_rows(
+        workbook: B,
         sheet: String,
         rows: Arc<String>,
         notes: Vec<String>,
         options: ReadOptions,
         rules: Rules,
         memory: Memory,
-    ) -> Reading<Vec<u8>> {
-        let mut reading = Reading::new(Vec::new(), options, rules, memory);
+    ) -> Reading<B> {
+        let mut reading = Reading::new(workbook, options, rules, memory);
         reading.phase = match crate::input::read::rows::table_of_rows(rows, &options) {
             Err(e) => Phase::Done(Err(e)),
             Ok((table, layout)) => match reading.mapped(table, TextEncoding::Utf8, layout, None) {
@@ -459,7 +461,16 @@ pub fn read_rows_all(
     options: ReadOptions,
     rules: Rules,
 ) -> Result<Loaded, ReadError> {
-    Reading::of_rows(sheet, rows, notes, options, rules, Box::new(|_| None)).run(usize::MAX)
+    Reading::of_rows(
+        Vec::new(),
+        sheet,
+        rows,
+        notes,
+        options,
+        rules,
+        Box::new(|_| None),
+    )
+    .run(usize::MAX)
 }
 
 /// Reads `bytes` to the end with no remembered mapping: the native entry point.
