@@ -501,6 +501,28 @@ mod tests {
         assert_eq!(column_name(16_383), "XFD");
     }
 
+    /// Empty trailing cells and rows (a sheet's formatted but empty cells) are not read;
+    /// an empty cell inside a row keeps its place.
+    #[test]
+    fn empty_trailing_cells_and_rows_are_not_read() {
+        let mut out = RowsOut::default();
+        out.cell(0, 0, "Email".into(), false, false);
+        out.cell(0, 1, "Password".into(), false, false);
+        out.cell(0, 7, String::new(), false, false);
+        out.cell(1, 0, "a@x.y".into(), false, false);
+        out.cell(1, 2, "c".into(), false, false);
+        out.cell(1, 9, String::new(), false, false);
+        out.cell(2, 3, String::new(), false, false);
+        out.cell(40, 0, String::new(), false, false);
+        let (rows, notes, count) = out.finish();
+        assert_eq!(count, 2);
+        assert!(notes.is_empty());
+        let mut want = String::new();
+        push_row(&mut want, 1, &["Email", "Password"]);
+        push_row(&mut want, 2, &["a@x.y", "", "c"]);
+        assert_eq!(rows, want);
+    }
+
     #[test]
     fn not_a_workbook_and_a_damaged_zip_say_so() {
         assert!(matches!(
