@@ -11,4 +11,5 @@ pub mod journal;
 pub mod locks;
 pub mod probe;
 pub mod random;
+pub mod sheets;
 pub mod storage;

@@ -109,6 +109,7 @@ pub fn summary(
     t: &Tally,
     notes: &[String],
     literal_quotes: bool,
+    sheet: Option<&str>,
 ) -> String {
     // The core's sentence, the same the command line prints.
     roster_core::input::summary::file_summary(&roster_core::input::summary::FileFacts {
@@ -121,6 +122,7 @@ pub fn summary(
             ..d.layout
         },
         notes,
+        sheet,
     })
 }
 
@@ -284,6 +286,7 @@ pub fn FileStep(
             &tally.get(),
             &file.notes.get(),
             file.options.get().literal_quotes,
+            file.sheet.get().as_deref(),
         ))
     };
     view! {
@@ -301,12 +304,12 @@ pub fn FileStep(
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>"Drop a CSV, TSV or pipe-delimited file here (one account per line, e.g. " <code>"a@example.com | password"</code> "), or"</p>
+                <p>"Drop a CSV, TSV or pipe-delimited file here (one account per line, e.g. " <code>"a@example.com | password"</code> "), an Excel (.xlsx) or OpenDocument (.ods) workbook, or"</p>
                 <input
                     id="file-input"
                     class="file-input"
                     type="file"
-                    accept=".csv,.txt,.tsv,text/csv,text/plain,text/tab-separated-values"
+                    accept=".csv,.txt,.tsv,.xlsx,.ods,.xls,text/csv,text/plain,text/tab-separated-values"
                     on:change=on_pick
                 />
                 <label for="file-input" class="button">"Choose file"</label>
@@ -331,6 +334,11 @@ pub fn FileStep(
                 <p class="error" role="alert">{move || file.error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
+            <crate::ui::sheet_select::SheetSelect
+                file=file
+                locked=Signal::derive(busy_or_active)
+                reread=Callback::new(move |()| actions.set.run(file.options.get_untracked()))
+            />
             <Show when=move || {
                 file.detected.get().is_some_and(|d| d.stray_quotes)
                     && !file.options.get().literal_quotes
@@ -415,7 +423,7 @@ mod tests {
 
     #[test]
     fn the_summary_says_what_was_read_and_how() {
-        let s = summary("users.csv", &detected(true), &tally(), &[], false);
+        let s = summary("users.csv", &detected(true), &tally(), &[], false, None);
         assert!(
             s.starts_with("users.csv: 5 rows (3 ready, 1 invalid, 1 excluded). Encoding: "),
             "{s}"
@@ -426,20 +434,20 @@ mod tests {
             "{s}"
         );
         assert!(s.ends_with("First line is a header."), "{s}");
-        let s = summary("users.csv", &detected(false), &tally(), &[], false);
+        let s = summary("users.csv", &detected(false), &tally(), &[], false, None);
         assert!(s.ends_with("No header line."), "{s}");
     }
 
     #[test]
     fn the_summary_lists_what_was_not_read_cleanly() {
         let one = vec!["line 4: a quote does not close".to_owned()];
-        let s = summary("f", &detected(true), &tally(), &one, false);
+        let s = summary("f", &detected(true), &tally(), &one, false, None);
         assert!(
             s.ends_with(" Not read cleanly: line 4: a quote does not close."),
             "{s}"
         );
         let two = vec!["line 4: x".to_owned(), "line 9: y".to_owned()];
-        let s = summary("f", &detected(true), &tally(), &two, true);
+        let s = summary("f", &detected(true), &tally(), &two, true, None);
         assert!(
             s.ends_with(
                 " Stray quotes were taken literally. 2 problems reading the file: line 4: x; line 9: y."

@@ -85,6 +85,10 @@ pub struct Job {
     /// Lines above the data that are not read (detected when not given).
     #[arg(long, value_name = "N", help_heading = "Reading")]
     pub skip_lines: Option<usize>,
+    /// The sheet of a workbook (.xlsx, .ods) to read, by name (the first visible sheet
+    /// with data when not given).
+    #[arg(long, value_name = "NAME", help_heading = "Reading")]
+    pub sheet: Option<String>,
     /// The first line read is a header.
     #[arg(long, conflicts_with = "no_header", help_heading = "Reading")]
     pub header: bool,

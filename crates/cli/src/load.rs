@@ -140,8 +140,44 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
     let options = read_options(job)?;
     let rules =
         roster_core::input::passwords::rules_for(kind.rules(settings), job.generate_passwords);
-    let mut loaded = read_all(&bytes, options, rules.clone())
-        .map_err(|e| Fail::usage(format!("{name}: {e}")))?;
+    let mut loaded = if roster_sheets::sniff(&bytes).is_some() {
+        // A workbook: its sheet's rows, as the page's worker reads them, then the same
+        // pipeline as a CSV file.
+        let converted = roster_sheets::convert(&bytes, job.sheet.as_deref())
+            .map_err(|e| Fail::usage(format!("{name}: {e}")))?;
+        let list: Vec<String> = converted
+            .sheets
+            .iter()
+            .map(|s| {
+                if s.hidden {
+                    format!("\"{}\" (hidden)", s.name)
+                } else {
+                    format!("\"{}\"", s.name)
+                }
+            })
+            .collect();
+        if converted.sheets.len() > 1 {
+            eprintln!(
+                "{name}: reading the sheet \"{}\" (sheets: {}; choose one with --sheet NAME).",
+                converted.sheets[converted.chosen].name,
+                list.join(", ")
+            );
+        }
+        roster_core::input::reading::read_rows_all(
+            converted.sheets[converted.chosen].name.clone(),
+            std::sync::Arc::new(converted.rows),
+            converted.notes,
+            options,
+            rules.clone(),
+        )
+        .map_err(|e| Fail::usage(format!("{name}: {e}")))?
+    } else if job.sheet.is_some() {
+        return Err(Fail::usage(format!(
+            "--sheet is for a workbook (.xlsx, .ods); {name} is a text file."
+        )));
+    } else {
+        read_all(&bytes, options, rules.clone()).map_err(|e| Fail::usage(format!("{name}: {e}")))?
+    };
     if loaded.stray_quotes {
         let literal = ReadOptions {
             literal_quotes: true,

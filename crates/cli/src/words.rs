@@ -64,6 +64,7 @@ pub fn file_summary(p: &Prepared) -> String {
         encoding: l.encoding,
         layout: l.layout,
         notes: &l.notes,
+        sheet: l.sheet_name.as_deref(),
     })
 }
 

@@ -151,6 +151,41 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     // loads of the benches, where a reservation of six times the file set the high-water
     // mark at 7 times (see BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
+    if roster_core::input::read::rows::is_workbook(bytes.as_ref()) {
+        // A workbook: its sheet's rows come from the spreadsheet reader's worker, then
+        // go through the same reading as a CSV file (issue 25).
+        busy("Reading the workbook", 0.0);
+        let workbook = crate::ui::sheet_select::read(state.file, &bytes).await;
+        if state.file.stale(job) {
+            return;
+        }
+        let workbook = match workbook {
+            Ok(w) => w,
+            Err(message) => return fail(state, format!("{name}: {message}")),
+        };
+        let sheet_name = workbook
+            .sheets
+            .get(workbook.chosen)
+            .map(|s| s.0.clone())
+            .unwrap_or_default();
+        state.file.workbook.set(workbook.sheets);
+        state.file.sheet.set(Some(sheet_name.clone()));
+        let reading = Reading::of_rows(
+            bytes.clone(),
+            sheet_name,
+            Arc::new(workbook.rows),
+            workbook.notes,
+            options,
+            rules_used.clone(),
+            Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
+        );
+        let loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
+            None => return,
+            Some(Ok(loaded)) => loaded,
+            Some(Err(e)) => return fail(state, format!("{name}: {e}")),
+        };
+        return show_loaded(state, loaded, rules_used);
+    }
     // The page's own handle goes for a moment, so that the reading's is the only one.
     state.file.bytes.set_value(None);
     let bytes = in_place(bytes, &options);
@@ -173,6 +208,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Some(Ok(loaded)) => loaded,
         Some(Err(e)) => return fail(state, format!("{name}: {e}")),
     };
+    show_loaded(state, loaded, rules_used);
+}
+
+/// Shows what a reading made of the file: how it was read, the table and its plan.
+fn show_loaded(state: AppState, loaded: Loaded, rules_used: roster_core::input::validate::Rules) {
     state
         .file
         .read(Detected::of(&loaded), loaded.notes, loaded.file_text);

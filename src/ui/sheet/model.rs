@@ -140,6 +140,9 @@ pub struct FileState {
     pub busy: RwSignal<Option<Busy>>,
     /// Why the file could not be read or loaded.
     pub error: RwSignal<Option<String>>,
+    /// A workbook's sheets (name, hidden), and the one read or to read (issue 25).
+    pub workbook: RwSignal<Vec<(String, bool)>>,
+    pub sheet: RwSignal<Option<String>>,
     pub(crate) job: StoredValue<u64>,
     /// True while a file is read: a replan then waits for the read, which plans at its end.
     pub(crate) reading: StoredValue<bool>,
@@ -155,6 +158,8 @@ impl FileState {
             notes: RwSignal::new(Vec::new()),
             busy: RwSignal::new(None),
             error: RwSignal::new(None),
+            workbook: RwSignal::new(Vec::new()),
+            sheet: RwSignal::new(None),
             job: StoredValue::new(0),
             reading: StoredValue::new(false),
         }
@@ -166,6 +171,8 @@ impl FileState {
         self.bytes.set_value(Some(bytes));
         self.name.set(Some(name));
         self.options.set(ReadOptions::default());
+        self.workbook.set(Vec::new());
+        self.sheet.set(None);
     }
 
     /// The file was read: how, and what could not be read cleanly (the caller ends the

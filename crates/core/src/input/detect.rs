@@ -37,8 +37,9 @@ fn sample(text: &str) -> &str {
     }
 }
 
-/// The field counts of the sample's first non-blank records, with the byte each starts at.
-fn field_counts(text: &str, delimiter: u8) -> Vec<(usize, u64)> {
+/// The field counts of the sample's first non-blank records, with how many of their
+/// fields are not empty and the byte each starts at.
+fn field_counts(text: &str, delimiter: u8) -> Vec<(usize, usize, u64)> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
@@ -50,7 +51,11 @@ fn field_counts(text: &str, delimiter: u8) -> Vec<(usize, u64)> {
     while out.len() < SAMPLE_RECORDS {
         match reader.read_record(&mut record) {
             Ok(true) if record.iter().all(str::is_empty) => continue,
-            Ok(true) => out.push((record.len(), record.position().map_or(0, |p| p.byte()))),
+            Ok(true) => out.push((
+                record.len(),
+                record.iter().filter(|f| !f.is_empty()).count(),
+                record.position().map_or(0, |p| p.byte()),
+            )),
             _ => break,
         }
     }
@@ -58,9 +63,9 @@ fn field_counts(text: &str, delimiter: u8) -> Vec<(usize, u64)> {
 }
 
 /// The most frequent field count (the larger one on ties) and how many records have it.
-fn mode(counts: &[(usize, u64)]) -> Option<(usize, usize)> {
+fn mode(counts: &[(usize, usize, u64)]) -> Option<(usize, usize)> {
     let mut freq: Vec<(usize, usize)> = Vec::new();
-    for &(n, _) in counts {
+    for &(n, _, _) in counts {
         match freq.iter_mut().find(|(k, _)| *k == n) {
             Some((_, c)) => *c += 1,
             None => freq.push((n, 1)),
@@ -94,26 +99,37 @@ pub fn delimiter(text: &str) -> u8 {
     best.map_or(b',', |(_, d)| d)
 }
 
+/// Which of a file's first non-blank records (their field counts and how many of their
+/// fields are not empty) is the first one of the data, when records of preamble (a title,
+/// an export date) come before it: the first record with the usual number of fields and
+/// at least two of them filled, within the first six. A title padded with empty fields to
+/// the usual count (`Staff export 2026,,,,,`, as spreadsheet programs save it) is preamble
+/// too. `None` when the data starts at the first record.
+pub fn first_full_record(counts: &[(usize, usize)]) -> Option<usize> {
+    let triples: Vec<(usize, usize, u64)> = counts.iter().map(|&(n, f)| (n, f, 0)).collect();
+    let (fields, _) = mode(&triples)?;
+    if fields < 2 {
+        return None;
+    }
+    let first_full = counts
+        .iter()
+        .position(|&(n, filled)| n == fields && filled >= 2)?;
+    (1..=5).contains(&first_full).then_some(first_full)
+}
+
 /// How many lines of preamble (a title, an export date, a blank line) come before the
-/// first record that has the file's usual number of fields. Only short records without
-/// an address at the very top count as preamble; a short data row is a ragged row.
+/// first record that has the file's usual number of fields. Only short records (or a
+/// single filled field padded with empty ones) without an address at the very top count
+/// as preamble; a short data row is a ragged row. See [`first_full_record`].
 pub fn preamble_lines(text: &str, delimiter: u8) -> usize {
     let counts = field_counts(text, delimiter);
-    let Some((fields, _)) = mode(&counts) else {
+    let short: Vec<(usize, usize)> = counts.iter().map(|&(n, f, _)| (n, f)).collect();
+    let Some(first_full) = first_full_record(&short) else {
         return 0;
     };
-    if fields < 2 {
-        return 0;
-    }
-    let Some(first_full) = counts.iter().position(|&(n, _)| n == fields) else {
-        return 0;
-    };
-    if first_full == 0 || first_full > 5 {
-        return 0;
-    }
     // The record's offset may point before blank lines: step over them.
     let bytes = text.as_bytes();
-    let mut start = counts[first_full].1 as usize;
+    let mut start = counts[first_full].2 as usize;
     while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
         start += 1;
     }
@@ -225,16 +241,23 @@ pub fn header_guess_rows(first: &[String], below: &[Vec<String>]) -> bool {
     if looks_like_header(first) {
         return true;
     }
-    if first.is_empty() || !first.iter().all(|f| name_like(f)) {
+    // A cell left empty (the rest of a merged header cell, named once) names no column,
+    // but every named cell must look like a name, and two at least must be there.
+    let named: Vec<&String> = first.iter().filter(|f| !f.trim().is_empty()).collect();
+    let gaps = named.len() < first.len();
+    if named.is_empty() || (gaps && named.len() < 2) || !named.iter().all(|f| name_like(f)) {
         return false;
     }
-    let mut seen: Vec<String> = first.iter().map(|f| f.trim().to_lowercase()).collect();
+    let mut seen: Vec<String> = named.iter().map(|f| f.trim().to_lowercase()).collect();
     seen.sort();
     seen.dedup();
-    if seen.len() != first.len() {
+    if seen.len() != named.len() {
         return false;
     }
     (0..first.len()).any(|j| {
+        if first[j].trim().is_empty() {
+            return false;
+        }
         let head = kind(&first[j]);
         let mut counts: Vec<(Kind, usize)> = Vec::new();
         for row in below {
@@ -316,6 +339,35 @@ mod tests {
         assert_eq!(preamble_lines("email,password\na@x.y,p\n", b','), 0);
         // A short first data row is ragged, not preamble.
         assert_eq!(preamble_lines("a@x.y\nb@x.y,q\nc@x.y,r\n", b','), 0);
+    }
+
+    /// Issue 25: a spreadsheet program saves a title row as `Staff export 2026,,,,,`:
+    /// as many fields as the header, all but one empty. It is a title, not data.
+    #[test]
+    fn a_title_padded_with_empty_fields_is_preamble() {
+        let text = "Staff export 2026,,,,,\n\
+                    First name,Last name,Email,Password,Employee ID,Start date\n\
+                    Ann,Lee,ann@x.y,Pw-1-long,00042,2026-01-05\n\
+                    Bo,Ek,bo@x.y,Pw-2-long,00043,2026-01-06\n";
+        assert_eq!(preamble_lines(text, b','), 1);
+        // A first data row with one filled field holds an address: it is data.
+        assert_eq!(preamble_lines("a@x.y,,\nb@x.y,q,r\nc@x.y,r,s\n", b','), 0);
+        assert_eq!(first_full_record(&[(6, 1), (6, 6), (6, 6)]), Some(1));
+        assert_eq!(first_full_record(&[(6, 6), (6, 6)]), None);
+    }
+
+    #[test]
+    fn a_header_with_a_merged_cell_named_once_is_a_header() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(header_guess_rows(
+            &s(&["Name", "", "Email", "Employee ID"]),
+            &[s(&["Ann", "Lee", "ann@x.y", "42"])]
+        ));
+        // One name and empty cells is a title, not a header.
+        assert!(!header_guess_rows(
+            &s(&["Staff export", "", ""]),
+            &[s(&["Ann", "Lee", "42"])]
+        ));
     }
 
     #[test]

@@ -137,6 +137,8 @@ pub struct Loaded {
     /// nothing replaced or rewritten): the page keeps it to read the file again with other
     /// settings, and lets the file's own bytes go (one copy of the file, not two).
     pub file_text: Option<Arc<String>>,
+    /// The workbook's sheet these rows are, for a spreadsheet ([`Reading::of_rows`]).
+    pub sheet_name: Option<String>,
 }
 
 enum Phase {
@@ -408,9 +410,67 @@ impl<B: AsRef<[u8]>> Reading<B> {
                 notes,
                 stray_quotes,
                 file_text,
+                sheet_name: None,
             }),
         }
     }
+}
+
+impl<B: AsRef<[u8]>> Reading<B> {
+    /// Reads a spreadsheet's rows (text cells with their row numbers, encoded as
+    /// [`crate::input::read::rows`] says) through the same pipeline as a CSV file: the
+    /// preamble and header detection, the mapping (`memory` first), the plan and its
+    /// checks. Messages and reports give the sheet's row numbers. `notes` (what the
+    /// conversion of the cells has to say, such as a formula with no saved value) come
+    /// first among the reading notes. `workbook` (the file's bytes, which this reading
+    /// does not read again) is only held, so that the page's machine has one type.
+    pub fn of_rows(
+        workbook: B,
+        sheet: String,
+        rows: Arc<String>,
+        notes: Vec<String>,
+        options: ReadOptions,
+        rules: Rules,
+        memory: Memory,
+    ) -> Reading<B> {
+        let mut reading = Reading::new(workbook, options, rules, memory);
+        reading.phase = match crate::input::read::rows::table_of_rows(rows, &options) {
+            Err(e) => Phase::Done(Err(e)),
+            Ok((table, layout)) => match reading.mapped(table, TextEncoding::Utf8, layout, None) {
+                Phase::Planning {
+                    planning,
+                    mut loaded,
+                } => {
+                    loaded.notes.splice(0..0, notes);
+                    loaded.sheet_name = Some(sheet);
+                    Phase::Planning { planning, loaded }
+                }
+                other => other,
+            },
+        };
+        reading
+    }
+}
+
+/// [`Reading::of_rows`] to the end with no remembered mapping: the native entry point
+/// for a spreadsheet's rows.
+pub fn read_rows_all(
+    sheet: String,
+    rows: Arc<String>,
+    notes: Vec<String>,
+    options: ReadOptions,
+    rules: Rules,
+) -> Result<Loaded, ReadError> {
+    Reading::of_rows(
+        Vec::new(),
+        sheet,
+        rows,
+        notes,
+        options,
+        rules,
+        Box::new(|_| None),
+    )
+    .run(usize::MAX)
 }
 
 /// Reads `bytes` to the end with no remembered mapping: the native entry point.
@@ -428,6 +488,52 @@ mod tests {
             email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
             ..Rules::new(vec![Field::Email, Field::Password])
         }
+    }
+
+    /// Issue 25: a sheet's rows go through the CSV pipeline; the plan's rows keep the
+    /// sheet's row numbers, and the conversion's notes lead the reading notes.
+    #[test]
+    fn a_sheets_rows_are_read_like_a_csv_with_their_row_numbers() {
+        let mut rows = String::new();
+        crate::input::read::rows::push_row(&mut rows, 1, &["Staff export 2026", "", ""]);
+        crate::input::read::rows::push_row(&mut rows, 2, &["Email", "Password", "Employee ID"]);
+        crate::input::read::rows::push_row(
+            &mut rows,
+            3,
+            &["ann@example.com", "Pw-1-long-enough", "00042"],
+        );
+        crate::input::read::rows::push_row(
+            &mut rows,
+            9,
+            &["not an address", "Pw-2-long-enough", "43"],
+        );
+        let loaded = read_rows_all(
+            "Staff".into(),
+            Arc::new(rows),
+            vec!["row 3, column C: a note".into()],
+            ReadOptions::default(),
+            aurora(),
+        )
+        .unwrap();
+        assert_eq!(loaded.columns, ["Email", "Password", "Employee ID"]);
+        assert_eq!(loaded.rows.len(), 2);
+        assert_eq!(loaded.sheet.table.records[1].line, 9);
+        assert_eq!(loaded.notes[0], "row 3, column C: a note");
+        assert_eq!(loaded.tally.invalid, 1);
+        assert_eq!(loaded.sheet_name.as_deref(), Some("Staff"));
+        let summary = crate::input::summary::file_summary(&crate::input::summary::FileFacts {
+            name: "staff.xlsx",
+            rows: loaded.rows.len(),
+            tally: loaded.tally,
+            encoding: loaded.encoding,
+            layout: loaded.layout,
+            notes: &loaded.notes,
+            sheet: loaded.sheet_name.as_deref(),
+        });
+        assert!(
+            summary.starts_with("staff.xlsx: 2 rows (1 ready, 1 invalid, 0 excluded). Sheet \"Staff\". A row of column names was found. Not read cleanly: row 3, column C: a note"),
+            "{summary}"
+        );
     }
 
     #[test]

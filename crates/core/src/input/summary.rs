@@ -17,6 +17,8 @@ pub struct FileFacts<'a> {
     pub layout: Layout,
     /// Every line not read cleanly, in words.
     pub notes: &'a [String],
+    /// The workbook's sheet read, for a spreadsheet (no encoding or delimiter then).
+    pub sheet: Option<&'a str>,
 }
 
 /// "people.csv: 12 rows (10 ready, 1 invalid, 1 excluded). Encoding: UTF-8. Delimiter:
@@ -35,6 +37,21 @@ pub fn file_summary(facts: &FileFacts<'_>) -> String {
     } else {
         ""
     };
+    if let Some(sheet) = facts.sheet {
+        return format!(
+            "{}: {} rows ({} ready, {} invalid, {} excluded). Sheet \"{sheet}\". {}{notes}",
+            facts.name,
+            facts.rows,
+            facts.tally.valid,
+            facts.tally.invalid,
+            facts.tally.excluded,
+            if facts.layout.header {
+                "A row of column names was found."
+            } else {
+                "No row of column names."
+            }
+        );
+    }
     format!(
         "{}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
         facts.name,
@@ -70,6 +87,7 @@ mod tests {
         )
         .unwrap();
         let facts = FileFacts {
+            sheet: None,
             name: "people.csv",
             rows: loaded.rows.len(),
             tally: loaded.tally,
@@ -83,6 +101,7 @@ mod tests {
         );
         let notes = vec!["line 3: a quote".to_owned(), "line 9: x".to_owned()];
         let facts = FileFacts {
+            sheet: None,
             notes: &notes,
             ..facts
         };

@@ -5,13 +5,15 @@
 //! - [`layout`]: the layout of a file, what the user overrides, the header guess;
 //! - [`quotes`]: stray quotes, found and read leniently;
 //! - [`cells`]: a cell's value from its text (trimming, unquoting);
-//! - [`parser`]: the parser of delimited text and the detection of its layout.
+//! - [`parser`]: the parser of delimited text and the detection of its layout;
+//! - [`rows`]: a spreadsheet's rows (text cells with their row numbers) read into a [`Table`].
 
 mod cells;
 mod fields;
 mod layout;
 mod parser;
 mod quotes;
+pub mod rows;
 mod table;
 
 use fields::FieldsBuilder;
@@ -137,6 +139,28 @@ mod tests {
             ReadError::HeaderOnly.to_string(),
             "The file has a header but no rows: add one line per account below the header."
         );
+    }
+
+    /// Issue 25: a spreadsheet program saves a title row as `Staff export 2026,,,,,`; with
+    /// it above the header and 40 rows, the title and the header were two invalid rows.
+    #[test]
+    fn a_title_row_padded_with_empty_cells_is_skipped_and_the_header_found() {
+        let mut text = String::from(
+            "Staff export 2026,,,,,\nFirst name,Last name,Email,Password,Employee ID,Start date\n",
+        );
+        for i in 0..40 {
+            text.push_str(&format!(
+                "Ann{i},Lee,ann{i}@example.com,Pw-{i}-long-enough,{:05},2026-01-05\n",
+                i + 1
+            ));
+        }
+        let t = read(text.as_bytes()).unwrap();
+        assert_eq!(
+            t.header.as_deref().map(|h| h.join(",")),
+            Some("First name,Last name,Email,Password,Employee ID,Start date".into())
+        );
+        assert_eq!(t.records.len(), 40);
+        assert_eq!(t.records[0].line, 3);
     }
 
     #[test]

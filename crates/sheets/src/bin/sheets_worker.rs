@@ -1,0 +1,57 @@
+//! The page's spreadsheet reader, a Web Worker of its own (Trunk: `data-type="worker"`,
+//! loaded by `sheets_worker_loader.js` only when a workbook is dropped or chosen).
+//!
+//! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
+//! string | null]` is answered `["ok", [[name, hidden], …], chosen, rows: Uint8Array,
+//! [note, …]]` (the rows as `roster_core::input::read::rows` encodes them, UTF-8, their
+//! buffer transferred) or `["error", message]`.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use js_sys::{Array, Uint8Array};
+    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply = scope.clone();
+    let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |msg: MessageEvent| {
+        let data = Array::from(&msg.data());
+        let bytes = Uint8Array::new(&data.get(0)).to_vec();
+        let sheet = data.get(1).as_string();
+        let answer = Array::new();
+        match roster_sheets::convert(&bytes, sheet.as_deref()) {
+            Ok(c) => {
+                drop(bytes);
+                let sheets = Array::new();
+                for s in &c.sheets {
+                    sheets.push(&Array::of2(&s.name.as_str().into(), &s.hidden.into()));
+                }
+                let rows = Uint8Array::from(c.rows.as_bytes());
+                drop(c.rows);
+                let notes = Array::new();
+                for n in &c.notes {
+                    notes.push(&n.as_str().into());
+                }
+                answer.push(&"ok".into());
+                answer.push(&sheets);
+                answer.push(&(c.chosen as f64).into());
+                answer.push(&rows);
+                answer.push(&notes);
+                let transfer = Array::of1(&rows.buffer());
+                let _ = reply.post_message_with_transfer(&answer, &transfer);
+            }
+            Err(e) => {
+                answer.push(&"error".into());
+                answer.push(&JsValue::from(e.to_string()));
+                let _ = reply.post_message(&answer);
+            }
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let _ = scope.post_message(&Array::of1(&"ready".into()));
+}
+
+/// Natively there is no worker: the command line calls `roster_sheets::convert`.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {}

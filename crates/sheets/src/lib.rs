@@ -1,0 +1,535 @@
+//! A workbook's bytes to its sheets, and a sheet to rows of text cells as the admin sees
+//! them in the spreadsheet, read by calamine. What comes out is what
+//! [`roster_core::input::read::rows`] reads: the sheet's rows, each with its row number,
+//! encoded in one string. The command line calls [`convert`] natively; the page calls it
+//! in a Web Worker (`src/bin/sheets_worker.rs` of this crate), so that the page itself
+//! never links calamine.
+//!
+//! - Numbers read as typed: `42`, not `42.0`; a phone number stored as a number keeps
+//!   every digit. Text cells keep their leading zeros.
+//! - Dates become ISO dates (`2026-01-05`), times `13:30:00`, both `2026-01-05T13:30:00`;
+//!   booleans `true` / `false`; an error cell its code (`#N/A`), with a note.
+//! - A formula gives its cached value; one with none (a file saved by a program that does
+//!   not compute formulas) is read as empty, with a note naming the cell.
+//! - A merged cell is named once (its value is in its first cell only); empty trailing
+//!   rows and columns are not rows or columns.
+//! - An `.xlsx` sheet is streamed cell by cell (never a whole grid in memory); `.ods` and
+//!   sheets are read whole by calamine.
+//! - An `.xls` (Excel 97-2003) is refused with a message to save it as `.xlsx` or CSV:
+//!   calamine's reader of that format panics on damaged files.
+
+use std::io::Cursor;
+
+use calamine::{
+    CellErrorType, Data, DataRef, ExcelDateTime, Ods, OdsError, Reader, SheetVisible, Xlsx,
+    XlsxError,
+};
+use roster_core::input::read::rows::push_row;
+
+/// One sheet of a workbook, as the sheet select lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetInfo {
+    pub name: String,
+    /// Hidden (or "very hidden") in the spreadsheet program.
+    pub hidden: bool,
+}
+
+/// A workbook read: its sheets, which one was read, and that sheet's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Converted {
+    pub sheets: Vec<SheetInfo>,
+    /// Index into `sheets` of the sheet read.
+    pub chosen: usize,
+    /// The sheet's non-blank rows, encoded as [`roster_core::input::read::rows`] says.
+    pub rows: String,
+    /// What the reading has to say about cells (a formula with no saved value, an error
+    /// cell), one note per kind with the first cells named.
+    pub notes: Vec<String>,
+}
+
+/// Why a workbook could not be read, in words the page and the command line show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SheetError {
+    /// Password-protected.
+    Encrypted,
+    /// Not a readable workbook (a damaged zip, broken XML): what calamine said.
+    Damaged(String),
+    /// `--sheet NAME` or the select named a sheet the workbook does not have.
+    NoSuchSheet { name: String, sheets: Vec<String> },
+    /// A workbook with no sheet at all.
+    NoSheets,
+    /// An Excel 97-2003 workbook (`.xls`), which Roster does not read.
+    OldExcel,
+}
+
+impl std::fmt::Display for SheetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SheetError::Encrypted => f.write_str(
+                "The workbook is password-protected (encrypted), so Roster cannot read it. Open it in your spreadsheet program, remove the password (or save a copy without one) as .xlsx, .ods or CSV, and choose that file.",
+            ),
+            SheetError::Damaged(why) => write!(
+                f,
+                "The file is damaged: it looks like a spreadsheet but cannot be read ({why}). Open it in your spreadsheet program and save it again as .xlsx or CSV."
+            ),
+            SheetError::NoSuchSheet { name, sheets } => write!(
+                f,
+                "The workbook has no sheet named \"{name}\". Its sheets: {}.",
+                sheets
+                    .iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            SheetError::NoSheets => f.write_str("The workbook has no sheets."),
+            SheetError::OldExcel => f.write_str(
+                "This is an Excel 97-2003 workbook (.xls), an old format Roster does not read. Open it in your spreadsheet program and save it as .xlsx (Excel Workbook) or CSV, then choose that file.",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SheetError {}
+
+/// The kind of workbook the bytes look like, from their first bytes and, for a zip, the
+/// names of its parts; `None` for anything else (a CSV, text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A zip: an Office Open XML (`.xlsx`) or OpenDocument (`.ods`) workbook, or a damaged one.
+    Zip,
+    /// An OLE compound file: an `.xls` workbook, or an encrypted `.xlsx`.
+    Compound,
+}
+
+/// See [`Kind`]. The page hands a file to the worker when this says it is a workbook.
+pub fn sniff(bytes: &[u8]) -> Option<Kind> {
+    if !roster_core::input::read::rows::is_workbook(bytes) {
+        None
+    } else if bytes.starts_with(b"PK") {
+        Some(Kind::Zip)
+    } else {
+        Some(Kind::Compound)
+    }
+}
+
+/// Whether an OLE compound file holds an encrypted Office Open XML package: its directory
+/// names the `EncryptedPackage` stream (MS-OFFCRYPTO 2.3.4.4), in UTF-16.
+fn is_encrypted_package(bytes: &[u8]) -> bool {
+    let name: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    bytes.windows(name.len()).any(|w| w == name.as_slice())
+}
+
+/// Reads the workbook `bytes`: lists its sheets and converts one, the one named `sheet`
+/// or else the first visible sheet with data (two non-blank rows at least: a cover sheet
+/// holding only a title is skipped; the first visible sheet when none has data).
+pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetError> {
+    let mut book = Book::open(bytes)?;
+    let sheets = book.sheets();
+    if sheets.is_empty() {
+        return Err(SheetError::NoSheets);
+    }
+    if let Some(name) = sheet {
+        let Some(chosen) = sheets.iter().position(|s| s.name == name) else {
+            return Err(SheetError::NoSuchSheet {
+                name: name.to_owned(),
+                sheets: sheets.into_iter().map(|s| s.name).collect(),
+            });
+        };
+        let (rows, notes, _) = book.rows(name)?;
+        return Ok(Converted {
+            sheets,
+            chosen,
+            rows,
+            notes,
+        });
+    }
+    let mut first: Option<(usize, String, Vec<String>)> = None;
+    for (i, s) in sheets.iter().enumerate().filter(|(_, s)| !s.hidden) {
+        let (rows, notes, count) = book.rows(&s.name)?;
+        if count >= 2 {
+            return Ok(Converted {
+                sheets,
+                chosen: i,
+                rows,
+                notes,
+            });
+        }
+        first.get_or_insert((i, rows, notes));
+    }
+    let (chosen, rows, notes) = match first {
+        Some(f) => f,
+        None => {
+            let (rows, notes, _) = book.rows(&sheets[0].name)?;
+            (0, rows, notes)
+        }
+    };
+    Ok(Converted {
+        sheets,
+        chosen,
+        rows,
+        notes,
+    })
+}
+
+enum Book<'a> {
+    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
+    Ods(Box<Ods<Cursor<&'a [u8]>>>),
+}
+
+fn damaged(e: impl std::fmt::Display) -> SheetError {
+    SheetError::Damaged(e.to_string())
+}
+
+impl<'a> Book<'a> {
+    fn open(bytes: &'a [u8]) -> Result<Book<'a>, SheetError> {
+        match sniff(bytes) {
+            Some(Kind::Compound) => {
+                if is_encrypted_package(bytes) {
+                    return Err(SheetError::Encrypted);
+                }
+                // calamine's .xls reader panics on damaged files (this crate's property
+                // test found it): Roster does not read the old format.
+                Err(SheetError::OldExcel)
+            }
+            Some(Kind::Zip) => {
+                // An OpenDocument file names its type in its first part, `mimetype`.
+                let head = &bytes[..bytes.len().min(128)];
+                let ods = head
+                    .windows(b"opendocument.spreadsheet".len())
+                    .any(|w| w == b"opendocument.spreadsheet");
+                if ods {
+                    match Ods::new(Cursor::new(bytes)) {
+                        Ok(o) => Ok(Book::Ods(Box::new(o))),
+                        Err(OdsError::Password) => Err(SheetError::Encrypted),
+                        Err(e) => Err(damaged(e)),
+                    }
+                } else {
+                    match Xlsx::new(Cursor::new(bytes)) {
+                        Ok(x) => Ok(Book::Xlsx(Box::new(x))),
+                        Err(XlsxError::FileNotFound(part)) => Err(SheetError::Damaged(format!(
+                            "it is a zip without the spreadsheet part {part}"
+                        ))),
+                        Err(e) => Err(damaged(e)),
+                    }
+                }
+            }
+            None => Err(SheetError::Damaged(
+                "it is neither an Office Open XML, OpenDocument nor Excel 97 workbook".into(),
+            )),
+        }
+    }
+
+    fn sheets(&self) -> Vec<SheetInfo> {
+        let meta = match self {
+            Book::Xlsx(b) => b.sheets_metadata(),
+            Book::Ods(b) => b.sheets_metadata(),
+        };
+        meta.iter()
+            .filter(|s| matches!(s.typ, calamine::SheetType::WorkSheet))
+            .map(|s| SheetInfo {
+                name: s.name.clone(),
+                hidden: s.visible != SheetVisible::Visible,
+            })
+            .collect()
+    }
+
+    /// The sheet's non-blank rows (encoded), its notes, and how many rows it has.
+    fn rows(&mut self, name: &str) -> Result<(String, Vec<String>, usize), SheetError> {
+        let mut out = RowsOut::default();
+        match self {
+            Book::Xlsx(b) => {
+                let mut cells = b.worksheet_cells_reader(name).map_err(damaged)?;
+                while let Some(cell) = cells.next_cell_with_formula_metadata().map_err(damaged)? {
+                    let (row, col) = cell.pos;
+                    let no_value = cell.formula.is_some() && matches!(cell.value, DataRef::Empty);
+                    out.cell(
+                        row,
+                        col,
+                        text_of_ref(&cell.value),
+                        no_value,
+                        is_error_ref(&cell.value),
+                    );
+                }
+            }
+            Book::Ods(b) => {
+                let range = b.worksheet_range(name).map_err(damaged)?;
+                out.range(&range);
+            }
+        }
+        Ok(out.finish())
+    }
+}
+
+/// Builds the encoded rows cell by cell, in the order the sheet stores them (row by row).
+#[derive(Default)]
+struct RowsOut {
+    text: String,
+    row: Option<u32>,
+    cells: Vec<String>,
+    count: usize,
+    no_value: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl RowsOut {
+    fn cell(&mut self, row: u32, col: u32, text: String, no_value: bool, error: bool) {
+        if self.row != Some(row) {
+            self.flush();
+            self.row = Some(row);
+        }
+        if no_value || error {
+            let at = format!("row {}, column {}", u64::from(row) + 1, column_name(col));
+            if no_value {
+                self.no_value.push(at);
+            } else {
+                self.errors.push(format!("{at} ({text})"));
+            }
+        }
+        if text.is_empty() {
+            return;
+        }
+        let col = col as usize;
+        // A column past any a real sheet has (Excel's last is XFD, 16,384) is not read.
+        if col >= 16_384 {
+            return;
+        }
+        if self.cells.len() <= col {
+            self.cells.resize(col + 1, String::new());
+        }
+        self.cells[col] = text;
+    }
+
+    fn range(&mut self, range: &calamine::Range<Data>) {
+        let Some((r0, c0)) = range.start() else {
+            return;
+        };
+        for (i, row) in range.rows().enumerate() {
+            for (j, v) in row.iter().enumerate() {
+                if matches!(v, Data::Empty) {
+                    continue;
+                }
+                let error = matches!(v, Data::Error(_));
+                self.cell(r0 + i as u32, c0 + j as u32, text_of_data(v), false, error);
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Some(row) = self.row {
+            while self.cells.last().is_some_and(String::is_empty) {
+                self.cells.pop();
+            }
+            if !self.cells.is_empty() {
+                push_row(&mut self.text, u64::from(row) + 1, &self.cells);
+                self.count += 1;
+            }
+        }
+        self.cells.clear();
+    }
+
+    fn finish(mut self) -> (String, Vec<String>, usize) {
+        self.flush();
+        let mut notes = Vec::new();
+        let list = |cells: &[String]| {
+            let shown = cells.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+            if cells.len() > 5 {
+                format!("{shown} and {} more", cells.len() - 5)
+            } else {
+                shown
+            }
+        };
+        if !self.no_value.is_empty() {
+            notes.push(format!(
+                "{} {} a formula with no saved value (the program that wrote the file did not compute {}), read as empty: {}. Open the file in your spreadsheet program and save it again to keep the values.",
+                self.no_value.len(),
+                if self.no_value.len() == 1 { "cell holds" } else { "cells hold" },
+                if self.no_value.len() == 1 { "it" } else { "them" },
+                list(&self.no_value)
+            ));
+        }
+        if !self.errors.is_empty() {
+            notes.push(format!(
+                "{} {} an error value, read as its code: {}",
+                self.errors.len(),
+                if self.errors.len() == 1 {
+                    "cell holds"
+                } else {
+                    "cells hold"
+                },
+                list(&self.errors)
+            ));
+        }
+        self.text.shrink_to_fit();
+        (self.text, notes, self.count)
+    }
+}
+
+/// `A`, `B`, … `Z`, `AA`, … for column index `col` (0-based).
+pub fn column_name(col: u32) -> String {
+    let mut n = u64::from(col) + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = ((n - 1) % 26) as u8;
+        out.push(b'A' + r);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A number as the spreadsheet shows it in a general format: an integral value without
+/// `.0` (`4915112345678`, not `4.915112345678e12`), any other in its shortest form.
+pub fn number_text(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// A date, a time or both, in ISO 8601; a duration as `[h]:mm:ss`.
+pub fn date_text(dt: &ExcelDateTime) -> String {
+    let v = dt.as_f64();
+    if dt.is_duration() || !v.is_finite() {
+        let secs = (v * 86_400.0).round();
+        if !secs.is_finite() || secs.abs() > 1e12 {
+            return number_text(v);
+        }
+        let secs = secs as i64;
+        let (sign, secs) = if secs < 0 { ("-", -secs) } else { ("", secs) };
+        return format!(
+            "{sign}{}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
+    }
+    let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    let date = format!("{y:04}-{mo:02}-{d:02}");
+    let time = if ms > 0 {
+        format!("{h:02}:{mi:02}:{s:02}.{ms:03}")
+    } else {
+        format!("{h:02}:{mi:02}:{s:02}")
+    };
+    if (h, mi, s, ms) == (0, 0, 0, 0) {
+        date
+    } else if (0.0..1.0).contains(&v) {
+        time
+    } else {
+        format!("{date}T{time}")
+    }
+}
+
+/// An ISO date-time as OpenDocument stores it, without a midnight time.
+fn iso_text(s: &str) -> String {
+    s.strip_suffix("T00:00:00")
+        .unwrap_or(s)
+        .trim_end_matches('Z')
+        .to_owned()
+}
+
+fn error_text(e: &CellErrorType) -> String {
+    e.to_string()
+}
+
+fn text_of_ref(v: &DataRef<'_>) -> String {
+    match v {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(dt) => date_text(dt),
+        DataRef::DateTimeIso(s) => iso_text(s),
+        DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => error_text(e),
+        DataRef::Empty => String::new(),
+    }
+}
+
+fn is_error_ref(v: &DataRef<'_>) -> bool {
+    matches!(v, DataRef::Error(_))
+}
+
+fn text_of_data(v: &Data) -> String {
+    match v {
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::String(s) => s.clone(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => date_text(dt),
+        Data::DateTimeIso(s) => iso_text(s),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => error_text(e),
+        Data::Empty => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::ExcelDateTimeType;
+
+    #[test]
+    fn numbers_read_as_typed() {
+        assert_eq!(number_text(42.0), "42");
+        assert_eq!(number_text(4915112345678.0), "4915112345678");
+        assert_eq!(number_text(1.5), "1.5");
+        assert_eq!(number_text(-3.0), "-3");
+        assert_eq!(number_text(0.1 + 0.2), "0.30000000000000004");
+    }
+
+    #[test]
+    fn dates_and_times_are_iso() {
+        let dt = |v| ExcelDateTime::new(v, ExcelDateTimeType::DateTime, false);
+        assert_eq!(date_text(&dt(46027.0)), "2026-01-05");
+        assert_eq!(date_text(&dt(46027.5)), "2026-01-05T12:00:00");
+        assert_eq!(date_text(&dt(0.5625)), "13:30:00");
+        let dur = ExcelDateTime::new(1.5, ExcelDateTimeType::TimeDelta, false);
+        assert_eq!(date_text(&dur), "36:00:00");
+        assert_eq!(iso_text("2026-01-05T00:00:00"), "2026-01-05");
+    }
+
+    #[test]
+    fn columns_are_named_as_the_spreadsheet_names_them() {
+        assert_eq!(column_name(0), "A");
+        assert_eq!(column_name(25), "Z");
+        assert_eq!(column_name(26), "AA");
+        assert_eq!(column_name(16_383), "XFD");
+    }
+
+    /// Empty trailing cells and rows (a sheet's formatted but empty cells) are not read;
+    /// an empty cell inside a row keeps its place.
+    #[test]
+    fn empty_trailing_cells_and_rows_are_not_read() {
+        let mut out = RowsOut::default();
+        out.cell(0, 0, "Email".into(), false, false);
+        out.cell(0, 1, "Password".into(), false, false);
+        out.cell(0, 7, String::new(), false, false);
+        out.cell(1, 0, "a@x.y".into(), false, false);
+        out.cell(1, 2, "c".into(), false, false);
+        out.cell(1, 9, String::new(), false, false);
+        out.cell(2, 3, String::new(), false, false);
+        out.cell(40, 0, String::new(), false, false);
+        let (rows, notes, count) = out.finish();
+        assert_eq!(count, 2);
+        assert!(notes.is_empty());
+        let mut want = String::new();
+        push_row(&mut want, 1, &["Email", "Password"]);
+        push_row(&mut want, 2, &["a@x.y", "", "c"]);
+        assert_eq!(rows, want);
+    }
+
+    #[test]
+    fn not_a_workbook_and_a_damaged_zip_say_so() {
+        assert!(matches!(
+            convert(b"email,password\n", None),
+            Err(SheetError::Damaged(_))
+        ));
+        let err = convert(b"PK\x03\x04garbage that is no zip", None).unwrap_err();
+        assert!(err.to_string().starts_with("The file is damaged"), "{err}");
+    }
+}

@@ -1,0 +1,189 @@
+/**
+ * End-to-end: spreadsheets as admins have them (issue 25). Workbooks written by real
+ * writers (openpyxl, LibreOffice, msoffcrypto-tool: scripts/make-sheet-fixtures.py) are
+ * chosen or dropped, read by the spreadsheet worker (loaded only then), go through the
+ * CSV pipeline with the sheet's row numbers, and are imported into the sandbox's Aurora.
+ * The "Sheet" select, hidden sheets, the remembered choice, and the error messages; and
+ * the CSV bug the issue names (a title row padded with empty cells).
+ */
+import * as fs from 'node:fs';
+import { test, expect } from '../lib/fixtures';
+import { sandboxState } from '../lib/sandbox';
+import {
+  controls,
+  openApp,
+  readRows,
+  startImport,
+  statusWord,
+  waitForFileRead,
+  waitForImportFinished,
+} from '../lib/app';
+import { columnSelect, dropFile, expectCounts, fixturePath } from '../lib/input';
+
+const SUPERADMIN = { login: 'superadmin', password: '12345' };
+const sheetPath = (name: string) => fixturePath(`sheets/${name}`);
+const summary = (page: import('@playwright/test').Page, name: string) =>
+  page.getByText(new RegExp(`^${name.replace('.', '\\.')}: `));
+const sheetSelect = (page: import('@playwright/test').Page) => page.getByLabel('Sheet', { exact: true });
+
+async function choose(page: import('@playwright/test').Page, name: string): Promise<void> {
+  await controls(page).chooseFile.setInputFiles(sheetPath(name));
+  await waitForFileRead(page);
+}
+
+async function importAll(page: import('@playwright/test').Page, auroraServerUrl: string, n: number) {
+  // The workbooks have a "Password" column: the form's field is the textbox of that name
+  // (lib/app.ts's fillAurora would find the column's select too).
+  const c = controls(page);
+  await waitForFileRead(page);
+  await c.target.selectOption({ label: 'Aurora' });
+  await c.serverUrl.fill(auroraServerUrl);
+  await c.login.fill(SUPERADMIN.login);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(SUPERADMIN.password);
+  await startImport(page);
+  await waitForImportFinished(page, n);
+  const rows = await readRows(page);
+  expect(rows.map((r) => statusWord(r.Status))).toEqual(Array(n).fill('created'));
+  return rows;
+}
+
+test.describe('spreadsheets', () => {
+  test('an .xlsx by LibreOffice: the worker loads only then, cells as shown, row numbers of the sheet, imported', async ({
+    page,
+    sandbox,
+  }) => {
+    const worker: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('sheets_worker')) worker.push(r.url());
+    });
+    // Every console error but the browser's own request for /favicon.ico (Chromium asks
+    // for it during the import, whatever the page's icon link says).
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await openApp(page);
+    // A CSV does not load the worker.
+    await dropFile(page, 'people.csv', Buffer.from('email,password\nx@example.com,Pw-long-1!\n'));
+    await waitForFileRead(page);
+    expect(worker).toEqual([]);
+
+    await choose(page, 'staff-libreoffice.xlsx');
+    expect(worker.some((u) => u.endsWith('sheets_worker_bg.wasm'))).toBe(true);
+    await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText(
+      'staff-libreoffice.xlsx: 3 rows (3 ready, 0 invalid, 0 excluded). Sheet "Staff". A row of column names was found.',
+    );
+    // One sheet: no select.
+    await expect(sheetSelect(page)).toHaveCount(0);
+    // The merged, padded title on row 1 is skipped; the header is row 2; the rows keep
+    // the sheet's numbers. In the row editor: the id keeps its leading zeros, the phone
+    // number every digit, the date is ISO, the boolean a word, the formula its saved value.
+    await page.getByRole('button', { name: 'Edit line 3', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Edit line 3' });
+    await expect(form.getByLabel('Employee ID', { exact: true })).toHaveValue('00042');
+    await expect(form.getByLabel('Phone', { exact: true })).toHaveValue('4915112345678');
+    await expect(form.getByLabel('Start date', { exact: true })).toHaveValue('2026-01-05');
+    await expect(form.getByLabel('Active', { exact: true })).toHaveValue('true');
+    await expect(form.getByLabel('Display name', { exact: true })).toHaveValue('Ann Lee');
+    await expect(form.getByLabel('First name', { exact: true })).toHaveValue('Ann');
+    await page.keyboard.press('Escape');
+    await expect(form).toBeHidden();
+    let rows = await readRows(page);
+    expect(rows.map((r) => r.Line)).toEqual(['3', '4', '5']);
+    expect(rows.map((r) => r.Email)).toEqual(['ann.lee@example.com', 'bo.ek@example.com', 'chloe.dubois@example.com']);
+
+    rows = await importAll(page, sandbox.auroraServerUrl, 3);
+    const users = (await sandboxState()).aurora.users;
+    expect(users.map((u) => u.public_id).sort()).toEqual(['ann.lee@example.com', 'bo.ek@example.com', 'chloe.dubois@example.com']);
+    expect(users.find((u) => u.public_id === 'bo.ek@example.com')!.password).toBe('Sheet-Pw-2-ok!');
+    expect(errors).toEqual([]);
+  });
+
+  test('three sheets: the Sheet select lists the hidden one, the cover is skipped, the choice is remembered (names only)', async ({
+    page,
+    sandbox,
+  }) => {
+    await openApp(page);
+    await choose(page, 'three-sheets.xlsx');
+    const select = sheetSelect(page);
+    await expect(select).toBeVisible();
+    await expect(select.locator('option')).toHaveText(['Cover', 'Staff', 'Archive (hidden)']);
+    await expect(select).toHaveValue('Staff');
+    await expectCounts(page, 3, 0, 0);
+
+    await select.selectOption('Archive');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('three-sheets.xlsx: 2 rows (2 ready, 0 invalid, 0 excluded). Sheet "Archive".');
+    await importAll(page, sandbox.auroraServerUrl, 2);
+    expect((await sandboxState()).aurora.users.map((u) => u.public_id).sort()).toEqual([
+      'old.one@example.com',
+      'old.two@example.com',
+    ]);
+
+    // The choice comes back with the same workbook; storage holds names, no cell.
+    await openApp(page);
+    await choose(page, 'three-sheets.xlsx');
+    await expect(sheetSelect(page)).toHaveValue('Archive');
+    await expectCounts(page, 2, 0, 0);
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(stored).toContain('Archive');
+    expect(stored).not.toContain('@example.com');
+    expect(stored).not.toContain('Pw-');
+  });
+
+  test('an .ods by LibreOffice, an openpyxl formula with no saved value, a merged header', async ({ page, sandbox }) => {
+    await openApp(page);
+    await choose(page, 'three-sheets.ods');
+    await expect(sheetSelect(page)).toHaveValue('Staff');
+    await expect(sheetSelect(page).locator('option')).toHaveText(['Cover', 'Staff', 'Archive (hidden)']);
+    await expectCounts(page, 3, 0, 0);
+    await importAll(page, sandbox.auroraServerUrl, 3);
+
+    await openApp(page);
+    await choose(page, 'staff-openpyxl.xlsx');
+    await expect(summary(page, 'staff-openpyxl.xlsx')).toContainText(
+      'Not read cleanly: 3 cells hold a formula with no saved value (the program that wrote the file did not compute them), read as empty: row 3, column I; row 4, column I; row 5, column I.',
+    );
+    await expectCounts(page, 3, 0, 0);
+
+    await openApp(page);
+    await choose(page, 'merged-header.xlsx');
+    // "Name" is merged over two columns: named once, the second column unnamed.
+    await expect(columnSelect(page, 'Name')).toBeVisible();
+    await expect(columnSelect(page, 'Column 2')).toBeVisible();
+    const rows = await readRows(page);
+    expect(rows.map((r) => r.Line)).toEqual(['2', '3', '4']);
+    await expectCounts(page, 3, 0, 0);
+  });
+
+  test('an encrypted workbook, a damaged one and an .xls say so in words', async ({ page }) => {
+    await openApp(page);
+    const alert = page.getByRole('alert').filter({ hasText: /\.xlsx?: / });
+    await choose(page, 'encrypted.xlsx');
+    await expect(alert).toContainText('encrypted.xlsx: The workbook is password-protected (encrypted), so Roster cannot read it.');
+    await choose(page, 'damaged.xlsx');
+    await expect(alert).toContainText('damaged.xlsx: The file is damaged: it looks like a spreadsheet but cannot be read');
+    await choose(page, 'staff-excel97.xls');
+    await expect(alert).toContainText('staff-excel97.xls: This is an Excel 97-2003 workbook (.xls), an old format Roster does not read.');
+    await expect(controls(page).rowsTable).toHaveCount(0);
+  });
+
+  test('a CSV saved by a spreadsheet program with its title row padded (Staff export 2026,,,,,) finds its header', async ({
+    page,
+  }) => {
+    let csv = 'Staff export 2026,,,,,\nFirst name,Last name,Email,Password,Employee ID,Start date\n';
+    for (let i = 1; i <= 40; i++) {
+      csv += `Ann${i},Lee,ann${i}@example.com,Pw-${i}-long-enough!,${String(i).padStart(5, '0')},2026-01-05\n`;
+    }
+    await openApp(page);
+    await dropFile(page, 'staff.csv', Buffer.from(csv));
+    await waitForFileRead(page);
+    await expect(summary(page, 'staff.csv')).toContainText('staff.csv: 40 rows (40 ready, 0 invalid, 0 excluded).');
+    await expect(summary(page, 'staff.csv')).toContainText('First line is a header.');
+    const rows = await readRows(page);
+    expect(rows[0].Line).toBe('3');
+    expect(rows[0].Email).toBe('ann1@example.com');
+    void fs;
+  });
+});
