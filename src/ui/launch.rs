@@ -203,6 +203,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             journal,
             wall_ms: js_sys::Date::now(),
             jitter: Some(Box::new(BrowserJitter)),
+            existing: roster_core::run::OnExisting::default(),
         },
         now,
     );
@@ -294,7 +295,9 @@ fn show(
                 .boxed_local(),
             );
         }
-        Effect::Ended(Over::Checked(_)) | Effect::Send { .. } | Effect::WakeAt(_) => {}
+        Effect::Ended(Over::Checked(_) | Over::Surveyed(_))
+        | Effect::Send { .. }
+        | Effect::WakeAt(_) => {}
     }
     None
 }

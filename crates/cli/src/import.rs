@@ -287,6 +287,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             journal: Some(journal),
             wall_ms: wall,
             jitter: None,
+            existing: roster_core::run::OnExisting::default(),
         },
         started_run_ms,
     );
@@ -399,10 +400,10 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             let all_good = plan
                 .iter()
                 .zip(rows)
-                .all(|(p, r)| p.excluded || matches!(r.status, Status::Created | Status::Exists));
+                .all(|(p, r)| p.excluded || r.status.is_done());
             u8::from(!all_good)
         }
-        Over::Checked(_) => 3,
+        Over::Checked(_) | Over::Surveyed(_) => 3,
     };
     Ok(if file_error && code < 2 { 2 } else { code })
 }

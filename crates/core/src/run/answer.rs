@@ -123,6 +123,13 @@ impl Run {
                 self.streaks.throttle_level = 0;
                 self.login.fruitless_logins = 0;
                 self.on_success(now_ms);
+                if self.updates.survey {
+                    self.release(row);
+                    let message = "Not on the server: the run would create it.";
+                    self.finish_row(row, Status::Skipped, None, message.into(), now_ms);
+                    self.settle(now_ms);
+                    return;
+                }
                 self.holds.absent_known[row] = true;
                 self.ready_at[row] = now_ms;
                 self.requeue(row, true, "Not on the server: creating it.".into(), now_ms);
@@ -133,7 +140,16 @@ impl Run {
                 code,
                 message,
                 emails,
-            } => self.exists_or_conflict(row, code, message, &emails),
+            } => match self.exists_or_conflict(row, code, message, &emails) {
+                Outcome::Exists { code, .. } if self.on_found(row, code, exchange, now_ms) => {
+                    return
+                }
+                Outcome::Exists { code, .. } if self.unconfirmed() => Outcome::Conflict {
+                    code,
+                    message: "the account is on the server, but it was not in the preview the admin confirmed (it appeared after the preview): not updated".into(),
+                },
+                other => other,
+            },
             ProbeAnswer::Other(outcome) => unambiguous(outcome),
         };
         // The row's identity stays held while its create is next (absent, above).
@@ -239,14 +255,20 @@ impl Run {
                 self.streaks.systemic_field = None;
                 self.streaks.systemic_streak = 0;
                 self.on_success(now_ms);
-                let state = &mut self.rows[row];
-                state.target_id = target_id;
-                let message = if state.answer_lost {
-                    "Created on retry after an earlier answer was lost.".into()
+                if self.updates.in_flight[row] {
+                    self.rows[row].target_id = target_id;
+                    let message = self.updated_message(row);
+                    self.finish_row(row, Status::Updated, None, message, now_ms);
                 } else {
-                    String::new()
-                };
-                self.finish_row(row, Status::Created, None, message, now_ms);
+                    let state = &mut self.rows[row];
+                    state.target_id = target_id;
+                    let message = if state.answer_lost {
+                        "Created on retry after an earlier answer was lost.".into()
+                    } else {
+                        String::new()
+                    };
+                    self.finish_row(row, Status::Created, None, message, now_ms);
+                }
             }
             Outcome::Exists { code, message } => {
                 self.login.fruitless_logins = 0;

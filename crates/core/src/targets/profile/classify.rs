@@ -18,6 +18,8 @@ use crate::targets::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
 pub(crate) enum Mode {
     Create,
     Probe,
+    /// An update of an account the probe found (`update.answers` first).
+    Update,
 }
 
 pub(crate) struct Classifier<'a> {
@@ -53,7 +55,7 @@ fn text_at(json: Option<&Value>, pointer: &str) -> Option<String> {
 impl Classifier<'_> {
     /// The create's (or probe's) answer as the engine reads it.
     pub fn read(&self, exchange: &Exchange, mode: Mode) -> ProbeAnswer {
-        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && mode == Mode::Create;
+        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && mode != Mode::Probe;
         let response = match exchange {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
@@ -64,6 +66,9 @@ impl Classifier<'_> {
                             "No answer ({detail}): the account may or may not have been created."
                         ),
                         Mode::Probe => format!("No answer to the exists check ({detail})."),
+                        Mode::Update => format!(
+                            "No answer ({detail}): the account may or may not have been updated."
+                        ),
                     },
                     ambiguous: ambiguous_if(true),
                 })
@@ -71,7 +76,7 @@ impl Classifier<'_> {
             Exchange::Redirected { location } => {
                 return ProbeAnswer::Other(crate::targets::send::redirected_create(
                     location.as_deref(),
-                    mode == Mode::Create,
+                    mode != Mode::Probe,
                 ))
             }
             Exchange::NotSent { reason } => {
@@ -95,8 +100,9 @@ impl Classifier<'_> {
             });
         }
         let json = json_of(response);
-        let probe_rules = match (mode, &self.profile.exists) {
-            (Mode::Probe, Some(probe)) => probe.answers.as_slice(),
+        let probe_rules = match (mode, &self.profile.exists, &self.profile.update) {
+            (Mode::Probe, Some(probe), _) => probe.answers.as_slice(),
+            (Mode::Update, _, Some(update)) => update.answers.as_slice(),
             _ => &[],
         };
         let main_rules = self.profile.answers.iter().filter(|r| {
@@ -122,6 +128,9 @@ impl Classifier<'_> {
                         "HTTP {s} from the server ({message}): the account may or may not have been created."
                     ),
                     Mode::Probe => format!("HTTP {s} from the server on the exists check ({message})."),
+                    Mode::Update => format!(
+                        "HTTP {s} from the server ({message}): the account may or may not have been updated."
+                    ),
                 },
                 ambiguous: ambiguous_if(true),
             },
@@ -227,7 +236,7 @@ impl Classifier<'_> {
             (Some(note), None) => note.clone(),
             (None, _) => self.message(Some(rule), response, json),
         };
-        let create = mode == Mode::Create;
+        let create = mode != Mode::Probe;
         ProbeAnswer::Other(match rule.then {
             Then::Absent => return ProbeAnswer::Absent,
             Then::Exists if mode == Mode::Probe => {
