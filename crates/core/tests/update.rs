@@ -415,3 +415,54 @@ fn retry_and_resume_treat_updated_as_done() {
     assert_eq!(Existing::parse("stop"), Some(Existing::Stop));
     assert_eq!(Existing::parse("overwrite"), None);
 }
+
+#[test]
+fn stop_at_the_first_also_stops_on_a_creates_exists_answer() {
+    // Keycloak has no exists probe: its create answers 409 for a user that is there.
+    let profile = presets().into_iter().find(|p| p.id == "keycloak").unwrap();
+    let settings: BTreeMap<String, String> = [("realm".to_owned(), "r".to_owned())].into();
+    let target = ProfileTarget::new(Arc::new(profile), "http://kc/", &settings);
+    let (plan, users) = file();
+    let mut run = Run::new(
+        Box::new(target),
+        secrets(),
+        &plan,
+        move |i| users.get(i).cloned(),
+        RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        },
+        0,
+    )
+    .with_existing(OnExisting::stop());
+    let mut creates = Vec::new();
+    let mut now = 0;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Login(_)) => {
+                run.on_login(&answer(200, r#"{"access_token":"t"}"#), now)
+            }
+            Some(Command::Create { row, .. }) => {
+                creates.push(row);
+                let exchange = if row == 0 {
+                    answer(409, r#"{"errorMessage":"User exists with same username"}"#)
+                } else {
+                    answer(201, "")
+                };
+                run.on_create(row, &exchange, now)
+            }
+            Some(other) => panic!("{other:?}"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+    }
+    assert_eq!(creates, [0]);
+    assert_eq!(
+        statuses(&run),
+        [Status::Exists, Status::Skipped, Status::Skipped]
+    );
+    let Phase::Stopped(stop) = run.phase() else {
+        panic!("{:?}", run.phase())
+    };
+    assert_eq!(stop.kind, StopKind::Existing);
+}

@@ -280,7 +280,11 @@ impl Run {
                 } else {
                     message
                 };
+                let stops = self.stops_at(row);
                 self.finish_row(row, Status::Exists, code, message, now_ms);
+                if stops {
+                    self.stop_at_existing(row, code, now_ms);
+                }
             }
             Outcome::Conflict { code, message } => {
                 self.login.fruitless_logins = 0;

@@ -207,7 +207,6 @@ impl Run {
             Existing::Stop => {
                 self.on_success(now_ms);
                 self.release(row);
-                let account = self.account_words(row);
                 self.finish_row(
                     row,
                     Status::Exists,
@@ -215,17 +214,7 @@ impl Run {
                     "Already on the server: not sent. The run stopped here (Existing accounts: Stop at the first).".into(),
                     now_ms,
                 );
-                self.stop(
-                    Stop::new(
-                        StopKind::Existing,
-                        code,
-                        format!(
-                            "Stopped at the first existing account: {account} (row {}) is already on the server. Existing accounts: Stop at the first; the rows after it were not sent.",
-                            row + 1
-                        ),
-                    ),
-                    now_ms,
-                );
+                self.stop_at_existing(row, code, now_ms);
                 true
             }
             Existing::Update if self.updates.on.confirmed.contains(&row) => {
@@ -248,6 +237,31 @@ impl Run {
             }
             Existing::Update => false,
         }
+    }
+
+    /// Stops the run at row `row`'s existing account ("Stop at the first"), naming it.
+    pub(super) fn stop_at_existing(&mut self, row: usize, code: Option<i64>, now_ms: u64) {
+        let account = self.account_words(row);
+        self.stop(
+            Stop::new(
+                StopKind::Existing,
+                code,
+                format!(
+                    "Stopped at the first existing account: {account} (row {}) is already on the server. Existing accounts: Stop at the first; the rows after it were not sent.",
+                    row + 1
+                ),
+            ),
+            now_ms,
+        );
+    }
+
+    /// Whether an `exists` from a create's answer stops the run ("Stop at the first"):
+    /// not when an earlier attempt's answer was lost (the account is most likely
+    /// Roster's own).
+    pub(super) fn stops_at(&self, row: usize) -> bool {
+        !self.updates.survey
+            && self.updates.on.existing == Existing::Stop
+            && !self.rows[row].answer_lost
     }
 
     /// An account found that the preview did not show (it appeared after it): never
