@@ -1050,6 +1050,103 @@ async fn gitlab_create_and_errors() {
     assert_eq!(users[0]["skip_confirmation"], true);
 }
 
+async fn gitlab_put(s: &Sandbox, token: Option<&str>, id: &str, body: Value) -> Response {
+    let mut request = s
+        .client
+        .put(format!("{}/api/v4/users/{id}", s.api))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.header("PRIVATE-TOKEN", token);
+    }
+    request.send().await.unwrap()
+}
+
+/// `PUT /api/v4/users/:id` as `lib/api/users.rb` answers it (issue 24's update).
+#[tokio::test]
+async fn gitlab_update_answers_as_gitlab_does() {
+    let s = sandbox().await;
+    for (name, email) in [("grace", "grace@example.com"), ("ada", "ada@example.com")] {
+        gitlab_post(&s, Some(ADMIN), gitlab_user(name, email)).await;
+    }
+    // Only the keys given change: without `password` it stays.
+    let user = body_of(
+        gitlab_put(&s, Some(ADMIN), "2", json!({"name": "Grace B. Hopper", "skip_reconfirmation": true})).await,
+        200,
+    )
+    .await;
+    assert_eq!(user["id"], 2);
+    assert_eq!(user["name"], "Grace B. Hopper");
+    assert_eq!(user["email"], "grace@example.com");
+    let state = s.state().await;
+    assert_eq!(state["gitlab"]["users"][0]["password"], "Compiler-1952");
+    assert_eq!(state["gitlab"]["update_calls"], 1);
+    body_of(
+        gitlab_put(&s, Some(ADMIN), "2", json!({"password": "Compiler-1953"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(s.state().await["gitlab"]["users"][0]["password"], "Compiler-1953");
+    // Its own address and user name are no conflict; another user's are.
+    body_of(
+        gitlab_put(&s, Some(ADMIN), "2", json!({"email": "GRACE@example.com", "username": "grace"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"email": "ada@example.com"})).await, 409).await,
+        json!({"message": "Email has already been taken"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"username": "ADA"})).await, 409).await,
+        json!({"message": "Username has already been taken"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"password": "short"})).await, 400).await,
+        json!({"message": {"password": ["is too short (minimum is 8 characters)"]}})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, Some(ADMIN), "99", json!({"name": "x"})).await, 404).await,
+        json!({"message": "404 User Not Found"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, Some(ADMIN), "grace", json!({"name": "x"})).await, 400).await,
+        json!({"error": "id is invalid"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, None, "2", json!({"name": "x"})).await, 401).await,
+        json!({"message": "401 Unauthorized"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, Some("glpat-sandbox-user"), "2", json!({"name": "x"})).await, 403).await,
+        json!({"message": "403 Forbidden"})
+    );
+    // CORS as for the create: a preflight for PUT is granted, the answer is readable.
+    let preflight = s
+        .client
+        .request(reqwest::Method::OPTIONS, format!("{}/api/v4/users/2", s.api))
+        .header("Origin", "http://127.0.0.1:8080")
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "private-token, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert!(preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("PUT"));
+    let answer = s
+        .client
+        .put(format!("{}/api/v4/users/2", s.api))
+        .header("Origin", "http://127.0.0.1:8080")
+        .header("PRIVATE-TOKEN", ADMIN)
+        .json(&json!({"name": "Grace"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+}
+
 #[tokio::test]
 async fn gitlab_rate_limit_faults_seed_cors() {
     let s = sandbox_with(json!({"gitlab": {"rate_limit": 2, "rate_window_ms": 60000,
