@@ -152,6 +152,10 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             return;
         }
     };
+    let Some(existing) = super::import::existing::for_start(state, &plan, config) else {
+        // The update's preview comes first; its Confirm starts the run.
+        return;
+    };
     let journal = if with_journal {
         match new_journal(state) {
             Ok(journal) => Some(journal),
@@ -203,7 +207,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             journal,
             wall_ms: js_sys::Date::now(),
             jitter: Some(Box::new(BrowserJitter)),
-            existing: roster_core::run::OnExisting::default(),
+            existing,
         },
         now,
     );
