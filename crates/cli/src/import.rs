@@ -10,7 +10,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_core::input::passwords::{self, Generated, Handout};
 use roster_core::job::form::{target_for, Form, FormError};
-use roster_core::job::{words as job_words, Effect, Job, JournalProblem, Look, Over, Start, Survey};
+use roster_core::job::{
+    words as job_words, Effect, Job, JournalProblem, Look, Over, Start, Survey,
+};
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
 use roster_core::run::{Ending, Existing, OnExisting, RunConfig, Status};
@@ -140,7 +142,14 @@ fn preview_update(
 ) -> Result<Option<OnExisting>, Fail> {
     let parallel = config.concurrency.max(1);
     let pool = Pool::new(client(&args.job, parallel + 1)?, parallel + 1);
-    let mut survey = Survey::new(target, secrets, plan, move |i| sheet.user(i), config, pool.now());
+    let mut survey = Survey::new(
+        target,
+        secrets,
+        plan,
+        move |i| sheet.user(i),
+        config,
+        pool.now(),
+    );
     let ended = drive(&mut survey, &pool, None, |_, _| {});
     drop(pool);
     let preview = match ended.over {
@@ -220,7 +229,10 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         ));
     }
     if args.existing == Existing::Update && !kind.updates() {
-        return Err(Fail::usage(format!("{} Nothing was sent.", kind.no_update())));
+        return Err(Fail::usage(format!(
+            "{} Nothing was sent.",
+            kind.no_update()
+        )));
     }
     let secrets = gather(job, &kind, secrets::can_prompt())?;
     let target = target(job, &kind, &settings, &secrets)?;
@@ -313,7 +325,15 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         Existing::Update => {
             let survey_target = self::target(job, &kind, &settings, &secrets)?;
             let sheet = Arc::clone(&sheet);
-            match preview_update(args, survey_target, secrets.clone(), &plan, sheet, config, terminal)? {
+            match preview_update(
+                args,
+                survey_target,
+                secrets.clone(),
+                &plan,
+                sheet,
+                config,
+                terminal,
+            )? {
                 Some(on) => on,
                 None => {
                     println!("Not sent.");

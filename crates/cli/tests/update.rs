@@ -37,8 +37,16 @@ fn user(state: &serde_json::Value, username: &str) -> serde_json::Value {
 fn update_previews_then_updates_and_keeps_passwords_unless_asked() {
     let (sandbox, dir) = setup("update");
     let base = [
-        "import", "people.csv", "--target", "gitlab", "--server", &sandbox.api,
-        "--existing", "update", "--report", "out.csv",
+        "import",
+        "people.csv",
+        "--target",
+        "gitlab",
+        "--server",
+        &sandbox.api,
+        "--existing",
+        "update",
+        "--report",
+        "out.csv",
     ];
     // Without a terminal and without --yes: the preview, then nothing sent.
     let mut args = base.to_vec();
@@ -53,8 +61,14 @@ fn update_previews_then_updates_and_keeps_passwords_unless_asked() {
     let out = roster(&dir, &args, &[TOKEN], "");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("1 account exists and will be updated. Their passwords stay as they are."), "{stdout}");
-    assert!(stdout.contains("Row 1: ann: name: \"Ann\" → \"Ann Lee\""), "{stdout}");
+    assert!(
+        stdout.contains("1 account exists and will be updated. Their passwords stay as they are."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Row 1: ann: name: \"Ann\" → \"Ann Lee\""),
+        "{stdout}"
+    );
     assert!(!stdout.contains("New-pass"), "never a password: {stdout}");
     let state = sandbox.state();
     assert_eq!(user(&state, "ann")["name"], "Ann Lee");
@@ -78,18 +92,38 @@ fn stop_at_the_first_names_it_and_sends_nothing_after() {
     let out = roster(
         &dir,
         &[
-            "import", "people.csv", "--target", "gitlab", "--server", &sandbox.api,
-            "--existing", "stop", "--yes", "--report", "out.csv",
+            "import",
+            "people.csv",
+            "--target",
+            "gitlab",
+            "--server",
+            &sandbox.api,
+            "--existing",
+            "stop",
+            "--yes",
+            "--report",
+            "out.csv",
         ],
         &[TOKEN],
         "",
     );
     assert_eq!(out.status.code(), Some(3), "{}", said(&out));
-    assert!(said(&out).contains("Stopped at the first existing account: ann (row 1)"), "{}", said(&out));
+    assert!(
+        said(&out).contains("Stopped at the first existing account: ann (row 1)"),
+        "{}",
+        said(&out)
+    );
     let state = sandbox.state();
-    assert_eq!(state["gitlab"]["users"].as_array().unwrap().len(), 1, "bob not sent");
+    assert_eq!(
+        state["gitlab"]["users"].as_array().unwrap().len(),
+        1,
+        "bob not sent"
+    );
     let report = report_rows(&dir.join("out.csv"));
-    assert_eq!((report[0].1.as_str(), report[1].1.as_str()), ("exists", "skipped"));
+    assert_eq!(
+        (report[0].1.as_str(), report[1].1.as_str()),
+        ("exists", "skipped")
+    );
 }
 
 #[test]
@@ -97,7 +131,16 @@ fn update_passwords_alone_or_update_on_mumara_is_refused() {
     let (sandbox, dir) = setup("refused");
     let out = roster(
         &dir,
-        &["import", "people.csv", "--target", "gitlab", "--server", &sandbox.api, "--update-passwords", "--yes"],
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "gitlab",
+            "--server",
+            &sandbox.api,
+            "--update-passwords",
+            "--yes",
+        ],
         &[TOKEN],
         "",
     );
@@ -105,10 +148,24 @@ fn update_passwords_alone_or_update_on_mumara_is_refused() {
     assert!(said(&out).contains("--update-passwords is for --existing update"));
     let out = roster(
         &dir,
-        &["import", "people.csv", "--target", "mumara", "--server", &sandbox.api, "--existing", "update", "--yes"],
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "mumara",
+            "--server",
+            &sandbox.api,
+            "--existing",
+            "update",
+            "--yes",
+        ],
         &[("ROSTER_API_KEY", "x")],
         "",
     );
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
-    assert!(said(&out).contains("Mumara's API documents no way to update"), "{}", said(&out));
+    assert!(
+        said(&out).contains("Mumara's API documents no way to update"),
+        "{}",
+        said(&out)
+    );
 }

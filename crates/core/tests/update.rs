@@ -111,7 +111,10 @@ impl FakeSynapse {
                         detail: "connection reset".into(),
                     };
                 }
-                answer(if existed { 200 } else { 201 }, &json!({"name": user}).to_string())
+                answer(
+                    if existed { 200 } else { 201 },
+                    &json!({"name": user}).to_string(),
+                )
             }
             other => panic!("unexpected {other:?}"),
         }
@@ -282,17 +285,33 @@ fn the_preview_shows_which_fields_change_and_sends_nothing_but_probes() {
     assert_eq!(preview.new_rows, 1);
     let ann = &preview.existing[0];
     assert_eq!(ann.account, "ann");
-    let changes = ann.changes.as_ref().expect("Synapse's GET gives the values");
+    let changes = ann
+        .changes
+        .as_ref()
+        .expect("Synapse's GET gives the values");
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(
-        (changes[0].field.as_str(), changes[0].old.as_str(), changes[0].new.as_str()),
+        (
+            changes[0].field.as_str(),
+            changes[0].old.as_str(),
+            changes[0].new.as_str()
+        ),
         ("name", "Ann", "Ann Lee")
     );
     assert_eq!(preview.existing[1].changes.as_deref(), Some(&[][..]));
     let lines = preview.lines(false).join("\n");
-    assert!(lines.contains("2 accounts exist and will be updated. Their passwords stay as they are."), "{lines}");
-    assert!(lines.contains("Row 1: ann: name: \"Ann\" → \"Ann Lee\""), "{lines}");
-    assert!(lines.contains("1 row not on the server will be created."), "{lines}");
+    assert!(
+        lines.contains("2 accounts exist and will be updated. Their passwords stay as they are."),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("Row 1: ann: name: \"Ann\" → \"Ann Lee\""),
+        "{lines}"
+    );
+    assert!(
+        lines.contains("1 row not on the server will be created."),
+        "{lines}"
+    );
     assert!(!lines.contains("pw"), "never a password: {lines}");
 }
 
@@ -378,7 +397,9 @@ fn an_update_whose_answer_was_lost_ends_unknown_never_settled_as_exists() {
     drive(&mut run, &mut server);
     assert_eq!(run.rows()[0].status, Status::Unknown);
     assert!(
-        run.settle_probes().iter().all(|(row, _)| *row != 0 && *row != 2),
+        run.settle_probes()
+            .iter()
+            .all(|(row, _)| *row != 0 && *row != 2),
         "an update's account was there before: its probe proves nothing"
     );
 }
@@ -439,9 +460,7 @@ fn stop_at_the_first_also_stops_on_a_creates_exists_answer() {
     let mut now = 0;
     while !run.is_over() {
         match run.next_command(now) {
-            Some(Command::Login(_)) => {
-                run.on_login(&answer(200, r#"{"access_token":"t"}"#), now)
-            }
+            Some(Command::Login(_)) => run.on_login(&answer(200, r#"{"access_token":"t"}"#), now),
             Some(Command::Create { row, .. }) => {
                 creates.push(row);
                 let exchange = if row == 0 {

@@ -1070,7 +1070,13 @@ async fn gitlab_update_answers_as_gitlab_does() {
     }
     // Only the keys given change: without `password` it stays.
     let user = body_of(
-        gitlab_put(&s, Some(ADMIN), "2", json!({"name": "Grace B. Hopper", "skip_reconfirmation": true})).await,
+        gitlab_put(
+            &s,
+            Some(ADMIN),
+            "2",
+            json!({"name": "Grace B. Hopper", "skip_reconfirmation": true}),
+        )
+        .await,
         200,
     )
     .await;
@@ -1085,31 +1091,60 @@ async fn gitlab_update_answers_as_gitlab_does() {
         200,
     )
     .await;
-    assert_eq!(s.state().await["gitlab"]["users"][0]["password"], "Compiler-1953");
+    assert_eq!(
+        s.state().await["gitlab"]["users"][0]["password"],
+        "Compiler-1953"
+    );
     // Its own address and user name are no conflict; another user's are.
     body_of(
-        gitlab_put(&s, Some(ADMIN), "2", json!({"email": "GRACE@example.com", "username": "grace"})).await,
+        gitlab_put(
+            &s,
+            Some(ADMIN),
+            "2",
+            json!({"email": "GRACE@example.com", "username": "grace"}),
+        )
+        .await,
         200,
     )
     .await;
     assert_eq!(
-        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"email": "ada@example.com"})).await, 409).await,
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"email": "ada@example.com"})).await,
+            409
+        )
+        .await,
         json!({"message": "Email has already been taken"})
     );
     assert_eq!(
-        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"username": "ADA"})).await, 409).await,
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"username": "ADA"})).await,
+            409
+        )
+        .await,
         json!({"message": "Username has already been taken"})
     );
     assert_eq!(
-        body_of(gitlab_put(&s, Some(ADMIN), "2", json!({"password": "short"})).await, 400).await,
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"password": "short"})).await,
+            400
+        )
+        .await,
         json!({"message": {"password": ["is too short (minimum is 8 characters)"]}})
     );
     assert_eq!(
-        body_of(gitlab_put(&s, Some(ADMIN), "99", json!({"name": "x"})).await, 404).await,
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "99", json!({"name": "x"})).await,
+            404
+        )
+        .await,
         json!({"message": "404 User Not Found"})
     );
     assert_eq!(
-        body_of(gitlab_put(&s, Some(ADMIN), "grace", json!({"name": "x"})).await, 400).await,
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "grace", json!({"name": "x"})).await,
+            400
+        )
+        .await,
         json!({"error": "id is invalid"})
     );
     assert_eq!(
@@ -1117,16 +1152,26 @@ async fn gitlab_update_answers_as_gitlab_does() {
         json!({"message": "401 Unauthorized"})
     );
     assert_eq!(
-        body_of(gitlab_put(&s, Some("glpat-sandbox-user"), "2", json!({"name": "x"})).await, 403).await,
+        body_of(
+            gitlab_put(&s, Some("glpat-sandbox-user"), "2", json!({"name": "x"})).await,
+            403
+        )
+        .await,
         json!({"message": "403 Forbidden"})
     );
     // CORS as for the create: a preflight for PUT is granted, the answer is readable.
     let preflight = s
         .client
-        .request(reqwest::Method::OPTIONS, format!("{}/api/v4/users/2", s.api))
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v4/users/2", s.api),
+        )
         .header("Origin", "http://127.0.0.1:8080")
         .header("Access-Control-Request-Method", "PUT")
-        .header("Access-Control-Request-Headers", "private-token, content-type")
+        .header(
+            "Access-Control-Request-Headers",
+            "private-token, content-type",
+        )
         .send()
         .await
         .unwrap();

@@ -212,7 +212,11 @@ pub fn ExistingPreview(existing: ExistingState, start: Callback<()>) -> impl Int
             .map(|p| p.lines(existing.passwords.get_untracked()))
             .unwrap_or_default()
     };
-    let count = move || existing.preview.with(|p| p.as_ref().map_or(0, |p| p.existing.len()));
+    let count = move || {
+        existing
+            .preview
+            .with(|p| p.as_ref().map_or(0, |p| p.existing.len()))
+    };
     view! {
         <Show when=move || existing.preview.with(Option::is_some)>
             <section class="existing-preview" role="region" aria-labelledby="existing-preview-title">
@@ -258,6 +262,8 @@ mod tests {
         assert_eq!(effective(Existing::Update, &synapse), Existing::Update);
         assert_eq!(effective(Existing::Update, &mumara), Existing::Skip);
         assert_eq!(effective(Existing::Stop, &mumara), Existing::Stop);
-        assert!(mumara.no_update().contains("Mumara's API documents no way to update"));
+        assert!(mumara
+            .no_update()
+            .contains("Mumara's API documents no way to update"));
     }
 }

@@ -42,8 +42,8 @@ use crate::targets::TargetKind;
 pub use dry_run::{dry_run, DryRun};
 use journal::JobJournal;
 pub use look::Look;
-pub use survey::{Preview, Survey, WillUpdate};
 pub use protocol::{CheckFailed, Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
+pub use survey::{Preview, Survey, WillUpdate};
 
 /// What Start knows.
 pub struct Start {

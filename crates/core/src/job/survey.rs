@@ -56,7 +56,9 @@ impl Preview {
         };
         let readable = self.existing.iter().all(|w| w.changes.is_some());
         if n == 0 {
-            lines.push("No account of the file is on the server yet: nothing will be updated.".into());
+            lines.push(
+                "No account of the file is on the server yet: nothing will be updated.".into(),
+            );
         } else if readable {
             lines.push(format!(
                 "{n} account{} exist{} and will be updated.{password}",

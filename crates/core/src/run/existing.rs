@@ -219,11 +219,10 @@ impl Run {
             }
             Existing::Update if self.updates.on.confirmed.contains(&row) => {
                 self.on_success(now_ms);
-                let changes = match (
-                    self.target.current_values(exchange),
-                    (self.users)(row),
-                ) {
-                    (Some(current), Some(user)) => Some(changes_words(&changes_of(&current, &user))),
+                let changes = match (self.target.current_values(exchange), (self.users)(row)) {
+                    (Some(current), Some(user)) => {
+                        Some(changes_words(&changes_of(&current, &user)))
+                    }
                     _ => None,
                 };
                 self.updates.changes[row] = changes;

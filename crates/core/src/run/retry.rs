@@ -261,9 +261,7 @@ impl RetryPlan {
     pub fn already_done(&self) -> usize {
         self.decisions
             .iter()
-            .filter(|d| {
-                matches!(d, Some(Decision::Carry { status, .. }) if status.is_done())
-            })
+            .filter(|d| matches!(d, Some(Decision::Carry { status, .. }) if status.is_done()))
             .count()
     }
 }

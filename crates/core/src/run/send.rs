@@ -120,8 +120,7 @@ impl Run {
             unreachable!("logged in above");
         };
         let update_next = std::mem::take(&mut self.updates.next[row]);
-        let after_probe =
-            std::mem::take(&mut self.holds.absent_known[row]) || update_next;
+        let after_probe = std::mem::take(&mut self.holds.absent_known[row]) || update_next;
         let probe = if after_probe {
             None
         } else {

@@ -343,7 +343,10 @@ fn update(
     };
     let Ok(id) = id.parse::<u64>() else {
         return (
-            json_answer(StatusCode::BAD_REQUEST, &json!({ "error": "id is invalid" })),
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "id is invalid" }),
+            ),
             "400 id is invalid".into(),
         );
     };
@@ -365,7 +368,9 @@ fn update(
     if let Some(email) = &email {
         let taken = shared.gitlab.users.iter().filter(others).any(|u| {
             u.email.eq_ignore_ascii_case(email)
-                || u.secondary_emails.iter().any(|e| e.eq_ignore_ascii_case(email))
+                || u.secondary_emails
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(email))
         });
         if taken {
             return (
@@ -383,7 +388,10 @@ fn update(
             .any(|u| u.username.eq_ignore_ascii_case(username));
         if taken {
             return (
-                message(StatusCode::CONFLICT, json!("Username has already been taken")),
+                message(
+                    StatusCode::CONFLICT,
+                    json!("Username has already been taken"),
+                ),
                 "409 username taken".into(),
             );
         }

@@ -257,7 +257,8 @@ impl Profile {
             if self.exists.is_none() {
                 return err(
                     "update",
-                    "an update needs an exists probe (`exists`), whose answer finds the account".into(),
+                    "an update needs an exists probe (`exists`), whose answer finds the account"
+                        .into(),
                     Some("\"update\""),
                 );
             }
