@@ -217,6 +217,7 @@ fn classify_all(target: &dyn Target, exchange: &Exchange) {
     let _ = target.read_create(exchange);
     let _ = target.read_probe(exchange);
     let _ = target.read_update(exchange);
+    let _ = target.read_find(exchange);
     let _ = target.current_values(exchange);
     let session = Session::new("token").with_captured("server_name", "sandbox");
     let _ = target.update(&session, &row(), exchange, true);
@@ -338,6 +339,8 @@ proptest! {
                 let _ = target.read_create(&exchange);
                 let _ = target.read_probe(&exchange);
                 let _ = target.read_update(&exchange);
+                let _ = target.read_find(&exchange);
+                let _ = target.find_probe(&session, &row());
                 let _ = target.current_values(&exchange);
                 let _ = target.update(&session, &row(), &exchange, true);
                 let _ = target.stated_rate_limit(&exchange);

@@ -485,3 +485,80 @@ fn stop_at_the_first_also_stops_on_a_creates_exists_answer() {
     };
     assert_eq!(stop.kind, StopKind::Existing);
 }
+
+/// Keycloak has no exists probe (its create answers 409 itself): an update looks the
+/// account up with `update.find` (the users search, exact user name), then PUTs it.
+#[test]
+fn keycloak_finds_with_its_search_and_puts_without_credentials_unless_asked() {
+    let profile = presets().into_iter().find(|p| p.id == "keycloak").unwrap();
+    let settings: BTreeMap<String, String> = [("realm".to_owned(), "r".to_owned())].into();
+    let profile = Arc::new(profile);
+    let (plan, users) = file();
+    for passwords in [false, true] {
+        let target = ProfileTarget::new(profile.clone(), "http://kc/", &settings);
+        let users = users.clone();
+        let mut run = Run::new(
+            Box::new(target),
+            secrets(),
+            &plan,
+            move |i| users.get(i).cloned(),
+            RunConfig {
+                concurrency: 1,
+                ..RunConfig::default()
+            },
+            0,
+        )
+        .with_existing(OnExisting::update(passwords, [0]));
+        let mut seen = Vec::new();
+        let mut now = 0;
+        while !run.is_over() {
+            match run.next_command(now) {
+                Some(Command::Login(_)) => {
+                    run.on_login(&answer(200, r#"{"access_token":"t"}"#), now)
+                }
+                Some(Command::Probe { row, request }) => {
+                    assert_eq!(request.method, Method::Get);
+                    seen.push(format!("GET {}", request.url));
+                    let body = match row {
+                        0 => r#"[{"id":"u-1","username":"ann","email":"ann@syn.test","firstName":"Ann","lastName":""}]"#,
+                        2 => r#"[{"id":"u-3","username":"cid","email":"cid@syn.test","firstName":"Cid"}]"#,
+                        _ => "[]",
+                    };
+                    run.on_probe(row, &answer(200, body), now)
+                }
+                Some(Command::Create { row, .. }) => {
+                    seen.push(format!("POST {row}"));
+                    run.on_create(row, &answer(201, ""), now)
+                }
+                Some(Command::Update { row, request }) => {
+                    let Body::Json(text) = &request.body else {
+                        panic!("{request:?}")
+                    };
+                    let body: Value = serde_json::from_str(text).unwrap();
+                    assert_eq!(request.url, "http://kc/admin/realms/r/users/u-1");
+                    assert_eq!(body["firstName"], "Ann");
+                    assert_eq!(body["lastName"], "Lee");
+                    assert_eq!(body.get("credentials").is_some(), passwords, "{body}");
+                    seen.push(format!("PUT {row}"));
+                    run.on_update(row, &answer(204, ""), now)
+                }
+                None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+            }
+            now += 1;
+        }
+        assert_eq!(
+            seen[0],
+            "GET http://kc/admin/realms/r/users?username=ann&exact=true"
+        );
+        assert_eq!(
+            statuses(&run),
+            [Status::Updated, Status::Created, Status::Rejected]
+        );
+        // cid (row 2) was found by the search but not confirmed: a conflict, not sent.
+        assert!(!seen.contains(&"PUT 2".to_owned()));
+        assert_eq!(
+            run.rows()[0].message,
+            "Updated: last_name: \"\" → \"Lee\"."
+        );
+    }
+}

@@ -150,6 +150,75 @@ async fn keycloak_token_answers() {
     assert_eq!(state["keycloak"]["login_calls"], 7);
 }
 
+async fn kc_put(s: &Sandbox, token: &str, id: &str, body: Value) -> Response {
+    s.client
+        .put(format!("{}/admin/realms/roster/users/{id}", s.api))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `PUT /admin/realms/{realm}/users/{id}` as `UserResource.updateUser` answers it
+/// (issue 24's update): 204, only the fields given change.
+#[tokio::test]
+async fn keycloak_update_answers_as_keycloak_does() {
+    let s = sandbox().await;
+    let token = kc_token(&s, "roster").await;
+    for (name, email) in [("ada", "ada@example.com"), ("bob", "bob@example.com")] {
+        assert_eq!(kc_create(&s, "roster", &token, kc_user(name, email)).await.status(), 201);
+    }
+    let found: Value = s
+        .client
+        .get(format!("{}/admin/realms/roster/users?username=ada&exact=true", s.api))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    // Without credentials the password stays.
+    let response = kc_put(&s, &token, &id, json!({"username": "ada", "firstName": "Augusta"})).await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(response.text().await.unwrap(), "");
+    let state = s.state().await;
+    let ada = &state["keycloak"]["users"][0];
+    assert_eq!(ada["first_name"], "Augusta");
+    assert_eq!(ada["last_name"], "Lovelace");
+    assert_eq!(ada["password"], "Secret-123");
+    assert_eq!(state["keycloak"]["update_calls"], 1);
+    let response = kc_put(
+        &s,
+        &token,
+        &id,
+        json!({"credentials": [{"type": "password", "value": "Secret-456", "temporary": false}]}),
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(s.state().await["keycloak"]["users"][0]["password"], "Secret-456");
+    // Another user's name or address: 409.
+    let response = kc_put(&s, &token, &id, json!({"username": "BOB"})).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errorMessage": "User exists with same username"})
+    );
+    let response = kc_put(&s, &token, &id, json!({"email": "bob@example.com"})).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errorMessage": "User exists with same email"})
+    );
+    let response = kc_put(&s, &token, "no-such-id", json!({"firstName": "x"})).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"error": "User not found"}));
+    let response = kc_put(&s, "bogus", &id, json!({"firstName": "x"})).await;
+    assert_eq!(response.status(), 401);
+}
+
 #[tokio::test]
 async fn keycloak_create_conflicts_and_lookup() {
     let s = sandbox().await;

@@ -115,7 +115,12 @@ impl Run {
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
-        let outcome = match self.target.read_probe(exchange) {
+        let answer = if self.finding() {
+            self.target.read_find(exchange)
+        } else {
+            self.target.read_probe(exchange)
+        };
+        let outcome = match answer {
             ProbeAnswer::Absent => {
                 self.api_proven = true;
                 self.streaks.fault_streak = 0;

@@ -263,6 +263,12 @@ impl Run {
             && !self.rows[row].answer_lost
     }
 
+    /// Whether the run looks accounts up with the update's look-up ([`Target::find_probe`])
+    /// rather than the exists probe: in a survey, and with "Existing accounts: Update".
+    pub(super) fn finding(&self) -> bool {
+        self.updates.survey || self.updates.on.existing == Existing::Update
+    }
+
     /// An account found that the preview did not show (it appeared after it): never
     /// overwritten unasked.
     pub(super) fn unconfirmed(&self) -> bool {

@@ -123,6 +123,8 @@ impl Run {
         let after_probe = std::mem::take(&mut self.holds.absent_known[row]) || update_next;
         let probe = if after_probe {
             None
+        } else if self.finding() {
+            self.target.find_probe(session, &user)
         } else {
             self.target.exists_probe(session, &user)
         };

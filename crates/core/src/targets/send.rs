@@ -327,6 +327,15 @@ pub trait Target {
     ) -> Option<HttpRequest> {
         None
     }
+    /// The look-up an update sends instead of the exists probe (the preview, and a run
+    /// with "Existing accounts: Update"): by default the exists probe.
+    fn find_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        self.exists_probe(session, row)
+    }
+    /// Reads the answer of [`Target::find_probe`].
+    fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
+        self.read_probe(exchange)
+    }
     /// Reads an update's answer: `Created` means updated.
     fn read_update(&self, exchange: &Exchange) -> Outcome {
         self.read_create(exchange)

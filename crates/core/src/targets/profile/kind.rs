@@ -70,7 +70,9 @@ impl Kind for Arc<Profile> {
     }
 
     fn updates(&self) -> bool {
-        self.update.is_some() && self.has_exists_probe()
+        self.update
+            .as_ref()
+            .is_some_and(|u| u.find.is_some() || self.has_exists_probe())
     }
 
     fn api_url(&self, server_url: &str) -> String {

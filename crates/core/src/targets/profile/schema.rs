@@ -297,6 +297,16 @@ pub struct UpdateSpec {
     /// admin ticks "Also set passwords of existing accounts"; otherwise it is empty, so
     /// a key that is exactly that placeholder is left out of the body.
     pub request: RequestSpec,
+    /// The look-up that finds the account, for a profile without `exists` (whose create
+    /// answers "already exists" itself, such as Keycloak's): sent only by updates (the
+    /// preview and a run with "Existing accounts: Update"), read as an exists probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find: Option<ExistsProbe>,
+    /// Top-level keys of the JSON body left out unless the admin ticks "Also set
+    /// passwords of existing accounts" (Keycloak's `credentials`), besides any key that
+    /// is exactly `{user.password}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_keys: Vec<String>,
     /// Values read from the exists probe's answer (GitLab's user id at `/0/id`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub capture: BTreeMap<String, Capture>,

@@ -408,7 +408,31 @@ impl Target for ProfileTarget {
             // Left empty, a key that is exactly `{user.password}` is left out.
             row.password = String::new();
         }
-        Some(self.authorized(&update.request, &session, &row))
+        let mut request = self.authorized(&update.request, &session, &row);
+        if !passwords && !update.password_keys.is_empty() {
+            if let crate::http::Body::Json(text) = &request.body {
+                if let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(text) {
+                    for key in &update.password_keys {
+                        body.remove(key);
+                    }
+                    request.body = crate::http::Body::Json(Value::Object(body).to_string());
+                }
+            }
+        }
+        Some(request)
+    }
+
+    fn find_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        match self.profile.update.as_ref().and_then(|u| u.find.as_ref()) {
+            Some(find) => Some(self.authorized(&find.request, session, row)),
+            None => self.exists_probe(session, row),
+        }
+    }
+
+    fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
+        let find = self.profile.update.as_ref().and_then(|u| u.find.as_ref());
+        let mode = if find.is_some() { Mode::Find } else { Mode::Probe };
+        self.classifier().read(exchange, mode)
     }
 
     fn read_update(&self, exchange: &Exchange) -> Outcome {

@@ -254,13 +254,16 @@ impl Profile {
             check_rules("exists.answers", &probe.answers, true)?;
         }
         if let Some(update) = &self.update {
-            if self.exists.is_none() {
+            if self.exists.is_none() && update.find.is_none() {
                 return err(
                     "update",
-                    "an update needs an exists probe (`exists`), whose answer finds the account"
-                        .into(),
+                    "an update needs an exists probe (`exists` or `update.find`), whose answer finds the account".into(),
                     Some("\"update\""),
                 );
+            }
+            if let Some(find) = &update.find {
+                scope.request("update.find.request", &find.request, Place::Create)?;
+                check_rules("update.find.answers", &find.answers, true)?;
             }
             scope.request("update.request", &update.request, Place::Create)?;
             check_rules("update.answers", &update.answers, false)?;
