@@ -520,8 +520,12 @@ fn keycloak_finds_with_its_search_and_puts_without_credentials_unless_asked() {
                     assert_eq!(request.method, Method::Get);
                     seen.push(format!("GET {}", request.url));
                     let body = match row {
-                        0 => r#"[{"id":"u-1","username":"ann","email":"ann@syn.test","firstName":"Ann","lastName":""}]"#,
-                        2 => r#"[{"id":"u-3","username":"cid","email":"cid@syn.test","firstName":"Cid"}]"#,
+                        0 => {
+                            r#"[{"id":"u-1","username":"ann","email":"ann@syn.test","firstName":"Ann","lastName":""}]"#
+                        }
+                        2 => {
+                            r#"[{"id":"u-3","username":"cid","email":"cid@syn.test","firstName":"Cid"}]"#
+                        }
                         _ => "[]",
                     };
                     run.on_probe(row, &answer(200, body), now)
@@ -556,9 +560,74 @@ fn keycloak_finds_with_its_search_and_puts_without_credentials_unless_asked() {
         );
         // cid (row 2) was found by the search but not confirmed: a conflict, not sent.
         assert!(!seen.contains(&"PUT 2".to_owned()));
-        assert_eq!(
-            run.rows()[0].message,
-            "Updated: last_name: \"\" → \"Lee\"."
-        );
+        assert_eq!(run.rows()[0].message, "Updated: last_name: \"\" → \"Lee\".");
     }
+}
+
+/// Graph: the look-up is `GET /users/{userPrincipalName}`, the update a PATCH by id
+/// without `passwordProfile` unless passwords are ticked.
+#[test]
+fn graph_finds_by_principal_name_and_patches() {
+    let profile = presets().into_iter().find(|p| p.id == "graph").unwrap();
+    let target = ProfileTarget::new(Arc::new(profile), "http://graph/", &BTreeMap::new());
+    let (plan, users) = file();
+    let mut run = Run::new(
+        Box::new(target),
+        Secrets::new().with("access_token", "t"),
+        &plan,
+        move |i| users.get(i).cloned(),
+        RunConfig {
+            concurrency: 1,
+            ..RunConfig::default()
+        },
+        0,
+    )
+    .with_existing(OnExisting::update(false, [0]));
+    let mut now = 0;
+    let mut patched = None;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Probe { row, request }) => {
+                let exchange = if row == 0 {
+                    assert_eq!(request.url, "http://graph/v1.0/users/ann%40syn.test");
+                    answer(
+                        200,
+                        r#"{"id":"g-1","displayName":"Ann","mailNickname":"ann"}"#,
+                    )
+                } else {
+                    answer(
+                        404,
+                        r#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist"}}"#,
+                    )
+                };
+                run.on_probe(row, &exchange, now)
+            }
+            Some(Command::Create { row, .. }) => {
+                run.on_create(row, &answer(201, r#"{"id":"g-new"}"#), now)
+            }
+            Some(Command::Update { row, request }) => {
+                assert_eq!(request.method, Method::Patch);
+                assert_eq!(request.url, "http://graph/v1.0/users/g-1");
+                let Body::Json(text) = &request.body else {
+                    panic!("{request:?}")
+                };
+                patched = Some(serde_json::from_str::<Value>(text).unwrap());
+                run.on_update(row, &answer(204, ""), now)
+            }
+            Some(Command::Login(_)) => panic!("a pasted token needs no login"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+    }
+    let patched = patched.expect("ann's PATCH");
+    assert_eq!(patched["displayName"], "Ann Lee");
+    assert!(patched.get("passwordProfile").is_none(), "{patched}");
+    assert_eq!(
+        statuses(&run),
+        [Status::Updated, Status::Created, Status::Created]
+    );
+    assert_eq!(
+        run.rows()[0].message,
+        "Updated: name: \"Ann\" → \"Ann Lee\"."
+    );
 }

@@ -167,11 +167,19 @@ async fn keycloak_update_answers_as_keycloak_does() {
     let s = sandbox().await;
     let token = kc_token(&s, "roster").await;
     for (name, email) in [("ada", "ada@example.com"), ("bob", "bob@example.com")] {
-        assert_eq!(kc_create(&s, "roster", &token, kc_user(name, email)).await.status(), 201);
+        assert_eq!(
+            kc_create(&s, "roster", &token, kc_user(name, email))
+                .await
+                .status(),
+            201
+        );
     }
     let found: Value = s
         .client
-        .get(format!("{}/admin/realms/roster/users?username=ada&exact=true", s.api))
+        .get(format!(
+            "{}/admin/realms/roster/users?username=ada&exact=true",
+            s.api
+        ))
         .bearer_auth(&token)
         .send()
         .await
@@ -181,7 +189,13 @@ async fn keycloak_update_answers_as_keycloak_does() {
         .unwrap();
     let id = found[0]["id"].as_str().unwrap().to_owned();
     // Without credentials the password stays.
-    let response = kc_put(&s, &token, &id, json!({"username": "ada", "firstName": "Augusta"})).await;
+    let response = kc_put(
+        &s,
+        &token,
+        &id,
+        json!({"username": "ada", "firstName": "Augusta"}),
+    )
+    .await;
     assert_eq!(response.status(), 204);
     assert_eq!(response.text().await.unwrap(), "");
     let state = s.state().await;
@@ -198,7 +212,10 @@ async fn keycloak_update_answers_as_keycloak_does() {
     )
     .await;
     assert_eq!(response.status(), 204);
-    assert_eq!(s.state().await["keycloak"]["users"][0]["password"], "Secret-456");
+    assert_eq!(
+        s.state().await["keycloak"]["users"][0]["password"],
+        "Secret-456"
+    );
     // Another user's name or address: 409.
     let response = kc_put(&s, &token, &id, json!({"username": "BOB"})).await;
     assert_eq!(response.status(), 409);
@@ -214,7 +231,10 @@ async fn keycloak_update_answers_as_keycloak_does() {
     );
     let response = kc_put(&s, &token, "no-such-id", json!({"firstName": "x"})).await;
     assert_eq!(response.status(), 404);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"error": "User not found"}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"error": "User not found"})
+    );
     let response = kc_put(&s, "bogus", &id, json!({"firstName": "x"})).await;
     assert_eq!(response.status(), 401);
 }
@@ -723,6 +743,69 @@ async fn graph_error(response: Response, status: u16) -> Value {
         "{answer}"
     );
     answer["error"].clone()
+}
+
+/// `PATCH /v1.0/users/{id}` ("Update user", issue 24's update): 204, only the properties
+/// given change.
+#[tokio::test]
+async fn graph_update_answers_as_graph_does() {
+    let s = sandbox().await;
+    let created: Value = graph_post(&s, Some(GRAPH_TOKEN), graph_user("adele@example.com"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    graph_post(&s, Some(GRAPH_TOKEN), graph_user("other@example.com")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let patch = |body: Value, id: &str| {
+        s.client
+            .patch(format!("{}/v1.0/users/{id}", s.api))
+            .bearer_auth(GRAPH_TOKEN)
+            .json(&body)
+            .send()
+    };
+    let response = patch(json!({"displayName": "Adele V."}), &id)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(response.headers().contains_key("request-id"));
+    let state = s.state().await;
+    assert_eq!(state["graph"]["users"][0]["display_name"], "Adele V.");
+    assert_eq!(state["graph"]["users"][0]["password"], "xWwvJ]6NMw+bWH-d");
+    assert_eq!(state["graph"]["update_calls"], 1);
+    let response = patch(json!({"passwordProfile": {"password": "weak"}}), &id)
+        .await
+        .unwrap();
+    let error = graph_error(response, 400).await;
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("password complexity"));
+    let response = patch(
+        json!({"passwordProfile": {"password": "New-Pass-2026"}}),
+        &id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        s.state().await["graph"]["users"][0]["password"],
+        "New-Pass-2026"
+    );
+    let response = patch(json!({"userPrincipalName": "other@example.com"}), &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        graph_error(response, 400).await["details"][0]["code"],
+        "ObjectConflict"
+    );
+    let response = patch(json!({"displayName": "x"}), "nobody@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        graph_error(response, 404).await["code"],
+        "Request_ResourceNotFound"
+    );
 }
 
 #[tokio::test]

@@ -200,7 +200,9 @@ pub async fn user(
     if method == Method::PUT {
         let (response, outcome) = update(&mut shared, &realm, &id, &parts.headers, &body);
         drop(shared);
-        app.log(format!("[keycloak] PUT user {id} (realm {realm}) -> {outcome}"));
+        app.log(format!(
+            "[keycloak] PUT user {id} (realm {realm}) -> {outcome}"
+        ));
         return with_origins(response, &origins);
     }
     let response = match shared
@@ -322,7 +324,13 @@ fn update(
     let email = text(&rep, "email").map(|e| e.trim().to_lowercase());
     let others = |u: &&KeycloakUser| u.realm == realm && u.id != id;
     if let Some(username) = &username {
-        if shared.keycloak.users.iter().filter(others).any(|u| u.username == *username) {
+        if shared
+            .keycloak
+            .users
+            .iter()
+            .filter(others)
+            .any(|u| u.username == *username)
+        {
             return (
                 error_message(StatusCode::CONFLICT, "User exists with same username"),
                 "409 username exists".into(),

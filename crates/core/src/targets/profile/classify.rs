@@ -115,7 +115,10 @@ impl Classifier<'_> {
         let probe_rules = match (mode, &self.profile.exists, &self.profile.update) {
             (Mode::Probe, Some(probe), _) => probe.answers.as_slice(),
             (Mode::Update, _, Some(update)) => update.answers.as_slice(),
-            (Mode::Find, _, Some(update)) => update.find.as_ref().map_or(&[][..], |f| f.answers.as_slice()),
+            (Mode::Find, _, Some(update)) => update
+                .find
+                .as_ref()
+                .map_or(&[][..], |f| f.answers.as_slice()),
             _ => &[],
         };
         let main_rules = self.profile.answers.iter().filter(|r| {

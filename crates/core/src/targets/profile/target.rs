@@ -431,7 +431,11 @@ impl Target for ProfileTarget {
 
     fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
         let find = self.profile.update.as_ref().and_then(|u| u.find.as_ref());
-        let mode = if find.is_some() { Mode::Find } else { Mode::Probe };
+        let mode = if find.is_some() {
+            Mode::Find
+        } else {
+            Mode::Probe
+        };
         self.classifier().read(exchange, mode)
     }
 
