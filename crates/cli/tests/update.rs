@@ -169,3 +169,84 @@ fn update_passwords_alone_or_update_on_mumara_is_refused() {
         said(&out)
     );
 }
+
+/// Keycloak and Graph update through their look-ups (the users search, GET by
+/// principal name) and their PUT / PATCH; passwords stay.
+#[test]
+fn keycloak_and_graph_update_through_their_look_ups() {
+    let sandbox = Sandbox::start(json!({}));
+    sandbox.seed(json!({
+        "keycloak": [{"realm": "roster", "username": "ann", "email": "ann@example.com",
+                      "first_name": "Ann", "last_name": "Old", "password": "Old-pass-ann"}],
+        "graph": [{"user_principal_name": "ann@example.com", "display_name": "Ann Old",
+                   "password": "Old-Pass-ann1"}]
+    }));
+    let dir = folder("update-kc-graph");
+    std::fs::write(
+        dir.join("people.csv"),
+        "username,email,password,name\nann,ann@example.com,New-Pass-ann1,Ann Lee\n",
+    )
+    .unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--existing",
+            "update",
+            "--yes",
+            "--report",
+            "kc.csv",
+            "--no-resume",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        said(&out).contains("last_name: \"Old\" → \"Lee\""),
+        "{}",
+        said(&out)
+    );
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "graph",
+            "--server",
+            &sandbox.api,
+            "--existing",
+            "update",
+            "--yes",
+            "--report",
+            "graph.csv",
+            "--no-resume",
+        ],
+        &[("ROSTER_TOKEN", "sandbox-graph-token")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let state = sandbox.state();
+    let kc = &state["keycloak"]["users"][0];
+    assert_eq!(
+        (kc["last_name"].as_str(), kc["password"].as_str()),
+        (Some("Lee"), Some("Old-pass-ann"))
+    );
+    let graph = &state["graph"]["users"][0];
+    assert_eq!(
+        (graph["display_name"].as_str(), graph["password"].as_str()),
+        (Some("Ann Lee"), Some("Old-Pass-ann1"))
+    );
+    assert_eq!(report_rows(&dir.join("kc.csv"))[0].1, "updated");
+    assert_eq!(report_rows(&dir.join("graph.csv"))[0].1, "updated");
+}
