@@ -31,7 +31,7 @@ fn answered_any(run: &Run) -> bool {
     run.rows().iter().any(|r| {
         matches!(
             r.status,
-            Status::Created | Status::Exists | Status::Rejected
+            Status::Created | Status::Updated | Status::Exists | Status::Rejected
         )
     })
 }

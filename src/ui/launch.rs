@@ -152,6 +152,10 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             return;
         }
     };
+    let Some(existing) = super::import::existing::for_start(state, &plan, config) else {
+        // The update's preview comes first; its Confirm starts the run.
+        return;
+    };
     let journal = if with_journal {
         match new_journal(state) {
             Ok(journal) => Some(journal),
@@ -203,6 +207,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             journal,
             wall_ms: js_sys::Date::now(),
             jitter: Some(Box::new(BrowserJitter)),
+            existing,
         },
         now,
     );
@@ -294,7 +299,9 @@ fn show(
                 .boxed_local(),
             );
         }
-        Effect::Ended(Over::Checked(_)) | Effect::Send { .. } | Effect::WakeAt(_) => {}
+        Effect::Ended(Over::Checked(_) | Over::Surveyed(_))
+        | Effect::Send { .. }
+        | Effect::WakeAt(_) => {}
     }
     None
 }

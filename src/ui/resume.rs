@@ -53,7 +53,7 @@ pub(crate) fn done_by_saved_run(state: AppState) -> usize {
         .filter(|(_, j)| j.finished)
         .map(|(_, j)| {
             let counts = j.counts();
-            counts.get(Status::Created) + counts.get(Status::Exists)
+            counts.get(Status::Created) + counts.get(Status::Updated) + counts.get(Status::Exists)
         })
         .max()
         .unwrap_or(0)
@@ -80,6 +80,7 @@ pub(crate) fn summary(j: &Head) -> String {
 pub fn counts_summary(counts: &StatusCounts) -> String {
     let mut parts: Vec<String> = [
         Status::Created,
+        Status::Updated,
         Status::Exists,
         Status::Unknown,
         Status::Failed,

@@ -111,6 +111,8 @@ pub struct RunState {
     pub elsewhere: RwSignal<Vec<String>>,
     /// Generated passwords (issue 24), memory only.
     pub passwords: super::import::passwords::Passwords,
+    /// The run setting "Existing accounts" and the update's preview (issue 24).
+    pub existing: super::import::existing::ExistingState,
 }
 
 impl RunState {
@@ -195,6 +197,7 @@ impl AppState {
                 starting: RwSignal::new(false),
                 elsewhere: RwSignal::new(Vec::new()),
                 passwords: super::import::passwords::Passwords::new(),
+                existing: super::import::existing::ExistingState::new(),
             },
             announcement: RwSignal::new(String::new()),
         }

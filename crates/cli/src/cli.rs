@@ -170,4 +170,18 @@ pub struct Import {
     /// Send without asking for confirmation (needed without a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// What to do with an account already on the server: skip it (the default), update
+    /// it with the row's values (after a preview of the accounts that change, confirmed
+    /// at the prompt or with --yes), or stop at the first.
+    #[arg(long, value_name = "skip|update|stop", default_value = "skip", value_parser = existing)]
+    pub existing: roster_core::run::Existing,
+    /// With --existing update: also set the passwords of existing accounts to the
+    /// file's (without it their passwords stay as they are).
+    #[arg(long)]
+    pub update_passwords: bool,
+}
+
+fn existing(word: &str) -> Result<roster_core::run::Existing, String> {
+    roster_core::run::Existing::parse(word)
+        .ok_or_else(|| format!("\"{word}\" is not one of skip, update, stop"))
 }

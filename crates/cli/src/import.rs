@@ -10,10 +10,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use indicatif::{ProgressBar, ProgressStyle};
 use roster_core::input::passwords::{self, Generated, Handout};
 use roster_core::job::form::{target_for, Form, FormError};
-use roster_core::job::{words as job_words, Effect, Job, JournalProblem, Look, Over, Start};
+use roster_core::job::{
+    words as job_words, Effect, Job, JournalProblem, Look, Over, Start, Survey,
+};
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
-use roster_core::run::{Ending, RunConfig, Status};
+use roster_core::run::{Ending, Existing, OnExisting, RunConfig, Status};
 use roster_core::targets::preview::{self, MASK};
 use roster_core::targets::send::{Secrets, Target};
 use roster_core::targets::{Settings, TargetKind};
@@ -126,6 +128,59 @@ pub fn check(job: &JobArgs) -> Result<u8, Fail> {
     }
 }
 
+/// The preview of `--existing update`: looks up each row's account (exists probes
+/// only), prints which accounts exist and what changes, and asks to confirm (or takes
+/// --yes). `None`: the admin said no.
+fn preview_update(
+    args: &Import,
+    target: Box<dyn Target>,
+    secrets: Secrets,
+    plan: &Arc<Vec<roster_core::input::plan::PlannedRow>>,
+    sheet: Arc<roster_core::input::plan::Sheet>,
+    config: RunConfig,
+    terminal: bool,
+) -> Result<Option<OnExisting>, Fail> {
+    let parallel = config.concurrency.max(1);
+    let pool = Pool::new(client(&args.job, parallel + 1)?, parallel + 1);
+    let mut survey = Survey::new(
+        target,
+        secrets,
+        plan,
+        move |i| sheet.user(i),
+        config,
+        pool.now(),
+    );
+    let ended = drive(&mut survey, &pool, None, |_, _| {});
+    drop(pool);
+    let preview = match ended.over {
+        Over::Surveyed(Ok(preview)) => preview,
+        Over::Surveyed(Err(message)) => {
+            return Err(Fail::stopped(format!(
+                "The preview of the update could not be made: {message} Nothing was sent."
+            )))
+        }
+        other => return Err(Fail::stopped(format!("The preview ended: {other:?}"))),
+    };
+    for line in preview.lines(args.update_passwords) {
+        println!("{line}");
+    }
+    let on = OnExisting::update(args.update_passwords, preview.confirmed());
+    if preview.existing.is_empty() || args.yes {
+        return Ok(Some(on));
+    }
+    let question = format!(
+        "Update these {} existing account{}?",
+        preview.existing.len(),
+        if preview.existing.len() == 1 { "" } else { "s" }
+    );
+    if !terminal {
+        return Err(Fail::usage(format!(
+            "{question} Not sent: there is no terminal to confirm on. Add --yes to update them."
+        )));
+    }
+    Ok(ask(&question, false).then_some(on))
+}
+
 /// Asks a yes/no question on the terminal; `default` when Enter alone is pressed.
 fn ask(question: &str, default: bool) -> bool {
     eprint!("{question} [{}] ", if default { "Y/n" } else { "y/N" });
@@ -167,6 +222,17 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         return Err(Fail::usage(
             "--passwords-file is for --generate-passwords. Nothing was sent.",
         ));
+    }
+    if args.update_passwords && args.existing != Existing::Update {
+        return Err(Fail::usage(
+            "--update-passwords is for --existing update. Nothing was sent.",
+        ));
+    }
+    if args.existing == Existing::Update && !kind.updates() {
+        return Err(Fail::usage(format!(
+            "{} Nothing was sent.",
+            kind.no_update()
+        )));
     }
     let secrets = gather(job, &kind, secrets::can_prompt())?;
     let target = target(job, &kind, &settings, &secrets)?;
@@ -253,6 +319,29 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let Prepared { name, loaded, .. } = prepared;
     let sheet = Arc::new(loaded.sheet);
     let plan = Arc::new(loaded.rows);
+    let existing = match args.existing {
+        Existing::Skip => OnExisting::default(),
+        Existing::Stop => OnExisting::stop(),
+        Existing::Update => {
+            let survey_target = self::target(job, &kind, &settings, &secrets)?;
+            let sheet = Arc::clone(&sheet);
+            match preview_update(
+                args,
+                survey_target,
+                secrets.clone(),
+                &plan,
+                sheet,
+                config,
+                terminal,
+            )? {
+                Some(on) => on,
+                None => {
+                    println!("Not sent.");
+                    return Ok(2);
+                }
+            }
+        }
+    };
     let users_sheet = Arc::clone(&sheet);
     let mut users: roster_core::run::Users = Box::new(move |i| users_sheet.user(i));
     let generated = job.generate_passwords.then(|| {
@@ -287,6 +376,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             journal: Some(journal),
             wall_ms: wall,
             jitter: None,
+            existing,
         },
         started_run_ms,
     );
@@ -399,10 +489,10 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             let all_good = plan
                 .iter()
                 .zip(rows)
-                .all(|(p, r)| p.excluded || matches!(r.status, Status::Created | Status::Exists));
+                .all(|(p, r)| p.excluded || r.status.is_done());
             u8::from(!all_good)
         }
-        Over::Checked(_) => 3,
+        Over::Checked(_) | Over::Surveyed(_) => 3,
     };
     Ok(if file_error && code < 2 { 2 } else { code })
 }

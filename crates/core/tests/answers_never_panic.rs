@@ -19,7 +19,7 @@ use roster_core::http::{json_in, prefix, Exchange, HttpResponse};
 use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{plan_with, users_of};
 use roster_core::input::read::read;
-use roster_core::run::{Command, Run, RunConfig, Status};
+use roster_core::run::{Command, OnExisting, Run, RunConfig, Status};
 use roster_core::targets::aurora::AuroraCheck;
 use roster_core::targets::aurora::{self, Aurora};
 use roster_core::targets::check::Listing;
@@ -218,12 +218,24 @@ fn row() -> UserRow {
 fn classify_all(target: &dyn Target, exchange: &Exchange) {
     let _ = target.read_create(exchange);
     let _ = target.read_probe(exchange);
+    let _ = target.read_update(exchange);
+    let _ = target.read_find(exchange);
+    let _ = target.current_values(exchange);
+    let session = Session::new("token").with_captured("server_name", "sandbox");
+    let _ = target.update(&session, &row(), exchange, true);
+    let _ = target.update(&session, &row(), exchange, false);
     let _ = target.stated_rate_limit(exchange);
     let _ = target.read_login(exchange);
 }
 
 /// A run of three rows against `kind`, every request answered from `answers` in turn.
-fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answers: &[Exchange]) {
+fn run_against(
+    kind: &TargetKind,
+    settings: &Settings,
+    secrets: &Secrets,
+    answers: &[Exchange],
+    existing: OnExisting,
+) {
     let Ok(target) = kind.build("http://sandbox", settings) else {
         return;
     };
@@ -254,7 +266,8 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
         users_of(table, mapping, rules),
         config,
         0,
-    );
+    )
+    .with_existing(existing);
     let mut now = 0u64;
     let mut next = 0usize;
     let mut answer = || {
@@ -277,6 +290,7 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
                     None => run.on_create(row, &create, now + 5),
                 }
             }
+            Some(Command::Update { row, .. }) => run.on_update(row, &answer(), now + 5),
             None => {
                 now = match run.next_wake(now) {
                     Some(at) if at > now => at.min(now.saturating_add(86_400_000)),
@@ -345,6 +359,7 @@ fn keycloak_conflicts(answers: &[Exchange]) -> Vec<Status> {
                 run.on_create_looked_up(row, &same_email(), &answer, now + 5);
             }
             Some(Command::Probe { .. }) => unreachable!("Keycloak has no probe"),
+            Some(Command::Update { .. }) => unreachable!("updates are not switched on"),
             None => now += 1_000,
         }
     }
@@ -390,6 +405,11 @@ proptest! {
                 let _ = target.exists_probe(&session, &row());
                 let _ = target.read_create(&exchange);
                 let _ = target.read_probe(&exchange);
+                let _ = target.read_update(&exchange);
+                let _ = target.read_find(&exchange);
+                let _ = target.find_probe(&session, &row());
+                let _ = target.current_values(&exchange);
+                let _ = target.update(&session, &row(), &exchange, true);
                 let _ = target.stated_rate_limit(&exchange);
                 // A conflict's look-up (Keycloak's 409 "same email"), after any answer,
                 // and any answer to it.
@@ -464,7 +484,9 @@ proptest! {
     fn runs_survive_any_exchanges(answers in exchanges()) {
         for (kind, settings) in kinds() {
             for secrets in secret_sets() {
-                run_against(&kind, &settings, &secrets, &answers);
+                run_against(&kind, &settings, &secrets, &answers, OnExisting::default());
+                // Every row's update confirmed: the updates meet the same answers.
+                run_against(&kind, &settings, &secrets, &answers, OnExisting::update(true, 0..3));
             }
         }
     }

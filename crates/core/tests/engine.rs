@@ -255,7 +255,9 @@ fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
                     let answer = server.handle(&request);
                     run.on_create(row, &answer, now);
                 }
-                Command::Probe { .. } => panic!("Aurora has no exists probe"),
+                Command::Probe { .. } | Command::Update { .. } => {
+                    panic!("Aurora has no exists probe")
+                }
             }
         }
     }
@@ -943,7 +945,9 @@ fn many_faults_in_a_row_pause_the_run_and_resume_goes_on() {
                 Command::Create { row, request } => {
                     run.on_create(row, &server.handle(&request), now)
                 }
-                Command::Probe { .. } => panic!("Aurora has no exists probe"),
+                Command::Probe { .. } | Command::Update { .. } => {
+                    panic!("Aurora has no exists probe")
+                }
             }
         } else {
             now = run.next_wake(now).expect("waiting on time");

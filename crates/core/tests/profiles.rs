@@ -987,6 +987,9 @@ fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
                 Command::Create { row, request } => {
                     run.on_create(row, &server.handle(&request), now)
                 }
+                Command::Update { row, request } => {
+                    run.on_update(row, &server.handle(&request), now)
+                }
             }
         }
     }
@@ -1210,7 +1213,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
         match run.next_command(now) {
             Some(Command::Login(r)) => run.on_login(&handle(&r), now),
             Some(Command::Create { row, request }) => run.on_create(row, &handle(&request), now),
-            Some(Command::Probe { .. }) => panic!("Keycloak has no probe"),
+            Some(Command::Probe { .. } | Command::Update { .. }) => panic!("Keycloak has no probe"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;

@@ -106,7 +106,9 @@ fn creates_held_back_are_not_lost_and_sent_once_after_resume() {
                 Command::Create { row, request } => {
                     run.on_create(row, &server.handle(&request), now)
                 }
-                Command::Probe { .. } => unreachable!("Aurora has no probe"),
+                Command::Probe { .. } | Command::Update { .. } => {
+                    unreachable!("Aurora has no probe")
+                }
             }
         }
     }

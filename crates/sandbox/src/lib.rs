@@ -139,6 +139,7 @@ pub(crate) fn shapes_router() -> Router<App> {
         .route("/v1.0/users", any(graph::users))
         .route("/v1.0/users/{key}", any(graph::user))
         .route("/api/v4/users", any(gitlab::users))
+        .route("/api/v4/users/{id}", any(gitlab::user))
         .route("/api/register", any(ejabberd::call))
         .route("/api/status", any(ejabberd::call))
 }

@@ -150,6 +150,95 @@ async fn keycloak_token_answers() {
     assert_eq!(state["keycloak"]["login_calls"], 7);
 }
 
+async fn kc_put(s: &Sandbox, token: &str, id: &str, body: Value) -> Response {
+    s.client
+        .put(format!("{}/admin/realms/roster/users/{id}", s.api))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `PUT /admin/realms/{realm}/users/{id}` as `UserResource.updateUser` answers it
+/// (issue 24's update): 204, only the fields given change.
+#[tokio::test]
+async fn keycloak_update_answers_as_keycloak_does() {
+    let s = sandbox().await;
+    let token = kc_token(&s, "roster").await;
+    for (name, email) in [("ada", "ada@example.com"), ("bob", "bob@example.com")] {
+        assert_eq!(
+            kc_create(&s, "roster", &token, kc_user(name, email))
+                .await
+                .status(),
+            201
+        );
+    }
+    let found: Value = s
+        .client
+        .get(format!(
+            "{}/admin/realms/roster/users?username=ada&exact=true",
+            s.api
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = found[0]["id"].as_str().unwrap().to_owned();
+    // Without credentials the password stays.
+    let response = kc_put(
+        &s,
+        &token,
+        &id,
+        json!({"username": "ada", "firstName": "Augusta"}),
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(response.text().await.unwrap(), "");
+    let state = s.state().await;
+    let ada = &state["keycloak"]["users"][0];
+    assert_eq!(ada["first_name"], "Augusta");
+    assert_eq!(ada["last_name"], "Lovelace");
+    assert_eq!(ada["password"], "Secret-123");
+    assert_eq!(state["keycloak"]["update_calls"], 1);
+    let response = kc_put(
+        &s,
+        &token,
+        &id,
+        json!({"credentials": [{"type": "password", "value": "Secret-456", "temporary": false}]}),
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        s.state().await["keycloak"]["users"][0]["password"],
+        "Secret-456"
+    );
+    // Another user's name or address: 409.
+    let response = kc_put(&s, &token, &id, json!({"username": "BOB"})).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errorMessage": "User exists with same username"})
+    );
+    let response = kc_put(&s, &token, &id, json!({"email": "bob@example.com"})).await;
+    assert_eq!(response.status(), 409);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"errorMessage": "User exists with same email"})
+    );
+    let response = kc_put(&s, &token, "no-such-id", json!({"firstName": "x"})).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"error": "User not found"})
+    );
+    let response = kc_put(&s, "bogus", &id, json!({"firstName": "x"})).await;
+    assert_eq!(response.status(), 401);
+}
+
 #[tokio::test]
 async fn keycloak_create_conflicts_and_lookup() {
     let s = sandbox().await;
@@ -656,6 +745,69 @@ async fn graph_error(response: Response, status: u16) -> Value {
     answer["error"].clone()
 }
 
+/// `PATCH /v1.0/users/{id}` ("Update user", issue 24's update): 204, only the properties
+/// given change.
+#[tokio::test]
+async fn graph_update_answers_as_graph_does() {
+    let s = sandbox().await;
+    let created: Value = graph_post(&s, Some(GRAPH_TOKEN), graph_user("adele@example.com"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    graph_post(&s, Some(GRAPH_TOKEN), graph_user("other@example.com")).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let patch = |body: Value, id: &str| {
+        s.client
+            .patch(format!("{}/v1.0/users/{id}", s.api))
+            .bearer_auth(GRAPH_TOKEN)
+            .json(&body)
+            .send()
+    };
+    let response = patch(json!({"displayName": "Adele V."}), &id)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(response.headers().contains_key("request-id"));
+    let state = s.state().await;
+    assert_eq!(state["graph"]["users"][0]["display_name"], "Adele V.");
+    assert_eq!(state["graph"]["users"][0]["password"], "xWwvJ]6NMw+bWH-d");
+    assert_eq!(state["graph"]["update_calls"], 1);
+    let response = patch(json!({"passwordProfile": {"password": "weak"}}), &id)
+        .await
+        .unwrap();
+    let error = graph_error(response, 400).await;
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("password complexity"));
+    let response = patch(
+        json!({"passwordProfile": {"password": "New-Pass-2026"}}),
+        &id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        s.state().await["graph"]["users"][0]["password"],
+        "New-Pass-2026"
+    );
+    let response = patch(json!({"userPrincipalName": "other@example.com"}), &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        graph_error(response, 400).await["details"][0]["code"],
+        "ObjectConflict"
+    );
+    let response = patch(json!({"displayName": "x"}), "nobody@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        graph_error(response, 404).await["code"],
+        "Request_ResourceNotFound"
+    );
+}
+
 #[tokio::test]
 async fn graph_create_and_errors() {
     let s = sandbox().await;
@@ -1048,6 +1200,148 @@ async fn gitlab_create_and_errors() {
     assert_eq!(users.len(), 3);
     assert_eq!(users[0]["password"], "Compiler-1952");
     assert_eq!(users[0]["skip_confirmation"], true);
+}
+
+async fn gitlab_put(s: &Sandbox, token: Option<&str>, id: &str, body: Value) -> Response {
+    let mut request = s
+        .client
+        .put(format!("{}/api/v4/users/{id}", s.api))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.header("PRIVATE-TOKEN", token);
+    }
+    request.send().await.unwrap()
+}
+
+/// `PUT /api/v4/users/:id` as `lib/api/users.rb` answers it (issue 24's update).
+#[tokio::test]
+async fn gitlab_update_answers_as_gitlab_does() {
+    let s = sandbox().await;
+    for (name, email) in [("grace", "grace@example.com"), ("ada", "ada@example.com")] {
+        gitlab_post(&s, Some(ADMIN), gitlab_user(name, email)).await;
+    }
+    // Only the keys given change: without `password` it stays.
+    let user = body_of(
+        gitlab_put(
+            &s,
+            Some(ADMIN),
+            "2",
+            json!({"name": "Grace B. Hopper", "skip_reconfirmation": true}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(user["id"], 2);
+    assert_eq!(user["name"], "Grace B. Hopper");
+    assert_eq!(user["email"], "grace@example.com");
+    let state = s.state().await;
+    assert_eq!(state["gitlab"]["users"][0]["password"], "Compiler-1952");
+    assert_eq!(state["gitlab"]["update_calls"], 1);
+    body_of(
+        gitlab_put(&s, Some(ADMIN), "2", json!({"password": "Compiler-1953"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        s.state().await["gitlab"]["users"][0]["password"],
+        "Compiler-1953"
+    );
+    // Its own address and user name are no conflict; another user's are.
+    body_of(
+        gitlab_put(
+            &s,
+            Some(ADMIN),
+            "2",
+            json!({"email": "GRACE@example.com", "username": "grace"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"email": "ada@example.com"})).await,
+            409
+        )
+        .await,
+        json!({"message": "Email has already been taken"})
+    );
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"username": "ADA"})).await,
+            409
+        )
+        .await,
+        json!({"message": "Username has already been taken"})
+    );
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "2", json!({"password": "short"})).await,
+            400
+        )
+        .await,
+        json!({"message": {"password": ["is too short (minimum is 8 characters)"]}})
+    );
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "99", json!({"name": "x"})).await,
+            404
+        )
+        .await,
+        json!({"message": "404 User Not Found"})
+    );
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some(ADMIN), "grace", json!({"name": "x"})).await,
+            400
+        )
+        .await,
+        json!({"error": "id is invalid"})
+    );
+    assert_eq!(
+        body_of(gitlab_put(&s, None, "2", json!({"name": "x"})).await, 401).await,
+        json!({"message": "401 Unauthorized"})
+    );
+    assert_eq!(
+        body_of(
+            gitlab_put(&s, Some("glpat-sandbox-user"), "2", json!({"name": "x"})).await,
+            403
+        )
+        .await,
+        json!({"message": "403 Forbidden"})
+    );
+    // CORS as for the create: a preflight for PUT is granted, the answer is readable.
+    let preflight = s
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v4/users/2", s.api),
+        )
+        .header("Origin", "http://127.0.0.1:8080")
+        .header("Access-Control-Request-Method", "PUT")
+        .header(
+            "Access-Control-Request-Headers",
+            "private-token, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert!(preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .contains("PUT"));
+    let answer = s
+        .client
+        .put(format!("{}/api/v4/users/2", s.api))
+        .header("Origin", "http://127.0.0.1:8080")
+        .header("PRIVATE-TOKEN", ADMIN)
+        .json(&json!({"name": "Grace"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
 }
 
 #[tokio::test]

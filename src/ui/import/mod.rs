@@ -13,6 +13,7 @@ use super::sheet::model::{Busy, PlanState};
 use super::state::{AppState, Findings, RunState, RunView, TargetForm, Tuning};
 
 mod controls;
+pub mod existing;
 mod history;
 pub mod passwords;
 mod progress;
@@ -134,6 +135,7 @@ pub fn Import(
                 locked=locked
                 replan=actions.replan
             />
+            <existing::ExistingAccounts existing=run.existing target=form.target locked=locked />
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 {move || rate_hint(&form.target.get())}
@@ -164,6 +166,7 @@ pub fn Import(
                 resume_saved=actions.resume_saved
                 save_report=actions.save_report
             />
+            <existing::ExistingPreview existing=run.existing start=actions.start />
             <progress::RunProgress
                 shown=shown.into()
                 running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))

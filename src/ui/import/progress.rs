@@ -73,6 +73,9 @@ fn value_text(p: &Progress, login_failed: bool) -> String {
         s.exists,
         s.problems
     );
+    if s.updated > 0 {
+        text.push_str(&format!(", {} updated", s.updated));
+    }
     if s.not_sent > 0 {
         text.push_str(&format!(", {} not sent", s.not_sent));
     }
@@ -160,6 +163,8 @@ pub fn RunProgress(
             aria-valuetext=move || value_text(&shown.get(), login_failed.get())
         >
             {segment("created", |s| s.created)}
+            // Updated accounts are done like created ones (issue 24).
+            {segment("created", |s| s.updated)}
             {segment("exists", |s| s.exists)}
             {segment("problems", |s| s.problems)}
             {segment("not-sent", |s| s.not_sent)}

@@ -24,6 +24,7 @@ mod journal;
 mod look;
 mod protocol;
 mod settle;
+pub mod survey;
 pub mod words;
 
 use std::collections::{HashMap, VecDeque};
@@ -34,7 +35,7 @@ use crate::input::plan::PlannedRow;
 use crate::run::journal::{Journal, StoreError, StoreOp};
 use crate::run::pace::Jitter;
 use crate::run::retry::{Decision, RetryPlan};
-use crate::run::{Ending, Run, RunConfig, Status, Users};
+use crate::run::{Ending, OnExisting, Run, RunConfig, Status, Users};
 use crate::targets::check::{CheckReport, Listing};
 use crate::targets::send::{Secrets, Target};
 use crate::targets::TargetKind;
@@ -42,6 +43,7 @@ pub use dry_run::{dry_run, DryRun};
 use journal::JobJournal;
 pub use look::Look;
 pub use protocol::{CheckFailed, Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
+pub use survey::{Preview, Survey, WillUpdate};
 
 /// What Start knows.
 pub struct Start {
@@ -68,6 +70,9 @@ pub struct Start {
     pub wall_ms: f64,
     /// The backoff's randomness (the engine's own when `None`).
     pub jitter: Option<Box<dyn Jitter>>,
+    /// The run setting "Existing accounts" (skip, update the confirmed rows, stop at
+    /// the first), the same for the page and the command line.
+    pub existing: OnExisting,
 }
 
 /// Which request is in flight.
@@ -76,6 +81,7 @@ enum Tag {
     Login,
     Probe(usize),
     Create(usize),
+    Update(usize),
     Listing,
     SettleProbe(usize),
     /// The look-up that names the other account of a create's conflict
@@ -167,7 +173,8 @@ impl Job {
             start.config,
             now_ms,
         )
-        .with_wall_clock(start.wall_ms as u64);
+        .with_wall_clock(start.wall_ms as u64)
+        .with_existing(start.existing);
         if let Some(jitter) = start.jitter {
             run = run.with_jitter(jitter);
         }
@@ -317,8 +324,9 @@ impl Job {
         let rows: Vec<usize> = commands
             .iter()
             .filter_map(|c| match c {
-                crate::run::Command::Create { row, .. } => Some(*row),
-                // A probe creates nothing: only creates are announced.
+                crate::run::Command::Create { row, .. }
+                | crate::run::Command::Update { row, .. } => Some(*row),
+                // A probe creates nothing: only creates and updates are announced.
                 crate::run::Command::Login(_) | crate::run::Command::Probe { .. } => None,
             })
             .collect();
@@ -338,6 +346,9 @@ impl Job {
                 crate::run::Command::Probe { row, request } => self.send(Tag::Probe(row), request),
                 crate::run::Command::Create { row, request } => {
                     self.send(Tag::Create(row), request)
+                }
+                crate::run::Command::Update { row, request } => {
+                    self.send(Tag::Update(row), request)
                 }
             }
         }
@@ -440,12 +451,18 @@ impl Job {
                 let rows: Vec<usize> = commands
                     .iter()
                     .filter_map(|c| match c {
-                        crate::run::Command::Create { row, .. } => Some(*row),
+                        crate::run::Command::Create { row, .. }
+                        | crate::run::Command::Update { row, .. } => Some(*row),
                         _ => None,
                     })
                     .collect();
                 self.run.hold_back(&rows, now_ms, reason.clone());
-                commands.retain(|c| !matches!(c, crate::run::Command::Create { .. }));
+                commands.retain(|c| {
+                    !matches!(
+                        c,
+                        crate::run::Command::Create { .. } | crate::run::Command::Update { .. }
+                    )
+                });
                 self.effects
                     .push(Effect::JournalProblem(Some(JournalProblem::Paused(reason))));
                 self.dispatch(commands, now_ms);
@@ -508,6 +525,7 @@ impl Job {
                     .on_create_looked_up(row, &create, &exchange, now_ms),
                 None => return false,
             },
+            Tag::Update(row) => self.run.on_update(row, &exchange, now_ms),
             Tag::SettleProbe(row) => {
                 self.run.on_settle_probe(row, &exchange, now_ms);
                 self.next_probe(now_ms);

@@ -79,6 +79,8 @@ pub enum Over {
     Ran(Option<Ending>),
     /// A [`Look`] ended: what it found, or why it failed.
     Checked(Result<CheckReport, CheckFailed>),
+    /// A [`super::Survey`] ended: the preview of an update, or why it could not be made.
+    Surveyed(Result<super::survey::Preview, String>),
 }
 
 /// A state machine whose effects one loop carries out: a [`Job`] or a [`Look`].

@@ -165,7 +165,12 @@ impl Run {
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
-        let outcome = match self.target.read_probe(exchange) {
+        let answer = if self.finding() {
+            self.target.read_find(exchange)
+        } else {
+            self.target.read_probe(exchange)
+        };
+        let outcome = match answer {
             ProbeAnswer::Absent => {
                 self.api_proven = true;
                 self.streaks.fault_streak = 0;
@@ -173,6 +178,13 @@ impl Run {
                 self.streaks.throttle_level = 0;
                 self.login.fruitless_logins = 0;
                 self.on_success(now_ms);
+                if self.updates.survey {
+                    self.release(row);
+                    let message = "Not on the server: the run would create it.";
+                    self.finish_row(row, Status::Skipped, None, message.into(), now_ms);
+                    self.settle(now_ms);
+                    return;
+                }
                 self.holds.absent_known[row] = true;
                 self.ready_at[row] = now_ms;
                 self.requeue(row, true, "Not on the server: creating it.".into(), now_ms);
@@ -183,7 +195,16 @@ impl Run {
                 code,
                 message,
                 emails,
-            } => self.exists_or_conflict(row, code, message, &emails),
+            } => match self.exists_or_conflict(row, code, message, &emails) {
+                Outcome::Exists { code, .. } if self.on_found(row, code, exchange, now_ms) => {
+                    return
+                }
+                Outcome::Exists { code, .. } if self.unconfirmed() => Outcome::Conflict {
+                    code,
+                    message: "the account is on the server, but it was not in the preview the admin confirmed (it appeared after the preview): not updated".into(),
+                },
+                other => other,
+            },
             ProbeAnswer::Other(outcome) => unambiguous(outcome),
         };
         // The row's identity stays held while its create is next (absent, above).
@@ -289,14 +310,20 @@ impl Run {
                 self.streaks.systemic_field = None;
                 self.streaks.systemic_streak = 0;
                 self.on_success(now_ms);
-                let state = &mut self.rows[row];
-                state.target_id = target_id;
-                let message = if state.answer_lost {
-                    "Created on retry after an earlier answer was lost.".into()
+                if self.updates.in_flight[row] {
+                    self.rows[row].target_id = target_id;
+                    let message = self.updated_message(row);
+                    self.finish_row(row, Status::Updated, None, message, now_ms);
                 } else {
-                    String::new()
-                };
-                self.finish_row(row, Status::Created, None, message, now_ms);
+                    let state = &mut self.rows[row];
+                    state.target_id = target_id;
+                    let message = if state.answer_lost {
+                        "Created on retry after an earlier answer was lost.".into()
+                    } else {
+                        String::new()
+                    };
+                    self.finish_row(row, Status::Created, None, message, now_ms);
+                }
             }
             Outcome::Exists { code, message } => {
                 self.login.fruitless_logins = 0;
@@ -308,7 +335,11 @@ impl Run {
                 } else {
                     message
                 };
+                let stops = self.stops_at(row);
                 self.finish_row(row, Status::Exists, code, message, now_ms);
+                if stops {
+                    self.stop_at_existing(row, code, now_ms);
+                }
             }
             Outcome::Conflict { code, message } => {
                 self.login.fruitless_logins = 0;

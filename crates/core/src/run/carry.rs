@@ -28,7 +28,7 @@ impl Run {
             return;
         }
         for row in 0..self.rows.len() {
-            if self.rows[row].status != Status::Unknown {
+            if self.rows[row].status != Status::Unknown || self.updates.tried[row] {
                 continue;
             }
             let code = self.rows[row].code;
@@ -60,7 +60,7 @@ impl Run {
                 continue;
             };
             match status {
-                Status::Created | Status::Exists => {
+                Status::Created | Status::Updated | Status::Exists => {
                     self.queue.remove(pos);
                     self.leave_scope(*row);
                     self.rows[*row].target_id = target_id.clone();
@@ -86,6 +86,8 @@ impl Run {
         }
         (0..self.rows.len())
             .filter(|&r| self.rows[r].status == Status::Unknown)
+            // The account of an update was there before: finding it proves nothing.
+            .filter(|&r| !self.updates.tried[r])
             .filter_map(|r| {
                 let user = (self.users)(r)?;
                 Some((r, self.target.exists_probe(session, &user)?))

@@ -12,6 +12,7 @@ mod answer;
 mod carry;
 mod control;
 mod ending;
+mod existing;
 pub mod journal;
 pub mod pace;
 mod progress;
@@ -24,6 +25,7 @@ pub mod tabs;
 use std::collections::VecDeque;
 
 pub use ending::Ending;
+pub use existing::{changes_of, changes_words, Change, Existing, OnExisting};
 pub use progress::{Progress, Split};
 pub use status::{RowState, Status, StatusCounts};
 
@@ -53,6 +55,13 @@ pub enum Command {
         request: HttpRequest,
     },
     Create {
+        row: usize,
+        request: HttpRequest,
+    },
+    /// Updates the row's account, which its probe just found (the run setting
+    /// "Existing accounts: Update", for a row the admin confirmed). The answer goes to
+    /// [`Run::on_update`].
+    Update {
         row: usize,
         request: HttpRequest,
     },
@@ -223,6 +232,8 @@ pub struct Run {
     rate_limited: u64,
     phase: Phase,
     changed: Vec<usize>,
+    /// The setting "Existing accounts" and what updates keep per row.
+    updates: existing::Updates,
 }
 
 impl Run {
@@ -307,6 +318,7 @@ impl Run {
             rate_limited: 0,
             phase: Phase::Running,
             changed: Vec::new(),
+            updates: existing::Updates::new(n),
         };
         run.settle(now_ms);
         run

@@ -42,6 +42,8 @@ pub struct Progress {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Split {
     pub created: usize,
+    /// Existing accounts updated (the run setting "Existing accounts: Update").
+    pub updated: usize,
     pub exists: usize,
     /// Rejected, failed or unknown: rows to look at.
     pub problems: usize,
@@ -54,7 +56,7 @@ pub struct Split {
 impl Split {
     /// Rows with a final status.
     pub fn done(&self) -> usize {
-        self.created + self.exists + self.problems + self.not_sent
+        self.created + self.updated + self.exists + self.problems + self.not_sent
     }
 }
 
@@ -75,6 +77,7 @@ impl Progress {
         let c = &self.scope_counts;
         Split {
             created: c.get(Status::Created),
+            updated: c.get(Status::Updated),
             exists: c.get(Status::Exists),
             problems: c.get(Status::Rejected) + c.get(Status::Failed) + c.get(Status::Unknown),
             // A row to send ends `skipped` only when a stop left it unsent, and `invalid`

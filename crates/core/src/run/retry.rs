@@ -175,7 +175,7 @@ pub fn repeat_counts(runs: &[(&[PlannedRow], &[RowState])], plan: &[PlannedRow])
         for (n, index) in indexes.iter().enumerate() {
             let mut best: Option<&RowState> = None;
             for row in index.matching_hashed(hash, k) {
-                reached |= matches!(row.status, Status::Created | Status::Exists);
+                reached |= row.status.is_done();
                 if n == last && best.is_none_or(|b| rank(row) > rank(b)) {
                     best = Some(row);
                 }
@@ -191,7 +191,7 @@ pub fn repeat_counts(runs: &[(&[PlannedRow], &[RowState])], plan: &[PlannedRow])
 /// the server's account wins over one to retry, which wins over one left alone.
 fn rank(row: &RowState) -> u8 {
     match row.status {
-        Status::Created | Status::Exists => 3,
+        Status::Created | Status::Updated | Status::Exists => 3,
         _ if is_retried(row) => 2,
         Status::Rejected => 1,
         _ => 0,
@@ -261,9 +261,7 @@ impl RetryPlan {
     pub fn already_done(&self) -> usize {
         self.decisions
             .iter()
-            .filter(|d| {
-                matches!(d, Some(Decision::Carry { status, .. }) if matches!(status, Status::Created | Status::Exists))
-            })
+            .filter(|d| matches!(d, Some(Decision::Carry { status, .. }) if status.is_done()))
             .count()
     }
 }

@@ -119,16 +119,47 @@ impl Run {
         let Some((generation, session)) = &self.login.session else {
             unreachable!("logged in above");
         };
-        let after_probe = std::mem::take(&mut self.holds.absent_known[row]);
+        let update_next = std::mem::take(&mut self.updates.next[row]);
+        let after_probe = std::mem::take(&mut self.holds.absent_known[row]) || update_next;
         let probe = if after_probe {
             None
+        } else if self.finding() {
+            self.target.find_probe(session, &user)
         } else {
             self.target.exists_probe(session, &user)
         };
-        let request = match &probe {
-            Some(request) => request.clone(),
-            None => self.target.create(session, &user),
+        if self.updates.survey && probe.is_none() {
+            // A survey sends nothing but probes.
+            self.release(row);
+            let message = "Not looked up: this target cannot say whether an account exists.";
+            self.finish_row(row, Status::Skipped, None, message.into(), now_ms);
+            self.settle(now_ms);
+            return self.next_command(now_ms);
+        }
+        let update = if update_next {
+            let found = self.updates.found[row].take();
+            let request = found.and_then(|found| {
+                self.target
+                    .update(session, &user, &found, self.updates.on.passwords)
+            });
+            if request.is_none() {
+                self.release(row);
+                let message = "Not updated: the exists check's answer does not give what the update needs (the account's id). Nothing was sent.";
+                self.finish_row(row, Status::Failed, None, message.into(), now_ms);
+                self.settle(now_ms);
+                return self.next_command(now_ms);
+            }
+            request
+        } else {
+            None
         };
+        let request = match (&probe, update) {
+            (Some(request), _) => request.clone(),
+            (None, Some(request)) => request,
+            (None, None) => self.target.create(session, &user),
+        };
+        self.updates.in_flight[row] = update_next;
+        self.updates.tried[row] |= update_next;
         self.in_flight.push((row, *generation));
         self.sent_at[row] = now_ms;
         if let Some(pacer) = &mut self.pacer {
@@ -148,6 +179,9 @@ impl Run {
         self.changed.push(row);
         if probe.is_some() {
             return Some(Command::Probe { row, request });
+        }
+        if update_next {
+            return Some(Command::Update { row, request });
         }
         Some(Command::Create { row, request })
     }

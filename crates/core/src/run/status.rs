@@ -8,6 +8,9 @@ pub enum Status {
     Pending,
     Sending,
     Created,
+    /// An existing account updated with the row's values (the run setting "Existing
+    /// accounts: Update"). Done, like `created`.
+    Updated,
     Exists,
     Invalid,
     Rejected,
@@ -17,8 +20,9 @@ pub enum Status {
 }
 
 impl Status {
-    pub const FINAL: [Status; 7] = [
+    pub const FINAL: [Status; 8] = [
         Status::Created,
+        Status::Updated,
         Status::Exists,
         Status::Invalid,
         Status::Rejected,
@@ -33,6 +37,7 @@ impl Status {
             Status::Pending => "pending",
             Status::Sending => "sending",
             Status::Created => "created",
+            Status::Updated => "updated",
             Status::Exists => "exists",
             Status::Invalid => "invalid",
             Status::Rejected => "rejected",
@@ -40,6 +45,11 @@ impl Status {
             Status::Unknown => "unknown",
             Status::Skipped => "skipped",
         }
+    }
+
+    /// Done: a retry or a resume does not send the row again.
+    pub fn is_done(self) -> bool {
+        matches!(self, Status::Created | Status::Updated | Status::Exists)
     }
 
     pub fn is_final(self) -> bool {
@@ -55,7 +65,7 @@ impl fmt::Display for Status {
 
 /// How many rows are in each status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct StatusCounts([usize; 9]);
+pub struct StatusCounts([usize; 10]);
 
 impl StatusCounts {
     pub fn of(statuses: impl IntoIterator<Item = Status>) -> StatusCounts {

@@ -190,6 +190,21 @@ pub trait Kind: fmt::Debug + Send + Sync {
         false
     }
 
+    /// Whether the run setting "Existing accounts" may be "Update": the target finds an
+    /// existing account (exists probe) and declares how to update it. When it cannot,
+    /// [`Kind::no_update`] says why, for the page and the command line.
+    fn updates(&self) -> bool {
+        false
+    }
+
+    /// Why "Update" is not offered for this target, in one sentence.
+    fn no_update(&self) -> String {
+        format!(
+            "{} cannot update existing accounts in this version of Roster: Existing accounts may be Skip or Stop at the first.",
+            self.name()
+        )
+    }
+
     /// The URL the run calls, derived from the Server URL the user typed.
     fn api_url(&self, server_url: &str) -> String;
 

@@ -460,6 +460,11 @@ impl Kind for MumaraKind {
         "https://mumara.example.com"
     }
 
+    fn no_update(&self) -> String {
+        // The protocol notes (the add-user API) document no update of a user.
+        "Mumara's API documents no way to update an existing user, so Existing accounts cannot be Update for Mumara: Skip or Stop at the first.".into()
+    }
+
     fn credentials(&self) -> Vec<CredentialField> {
         vec![CredentialField::new("api_key", "API key")]
     }

@@ -156,6 +156,9 @@ pub enum StopKind {
     Systemic,
     /// The server kept failing (5xx, database errors) where the run cannot go on.
     ServerFault,
+    /// An account was already there, and the run setting "Existing accounts" is "Stop
+    /// at the first".
+    Existing,
 }
 
 impl StopKind {
@@ -321,6 +324,42 @@ pub trait Target {
     /// Reads an exists probe's answer.
     fn read_probe(&self, exchange: &Exchange) -> ProbeAnswer {
         ProbeAnswer::Other(self.read_create(exchange))
+    }
+    /// Whether the target can update an account its exists probe found (the run setting
+    /// "Existing accounts: Update").
+    fn updates(&self) -> bool {
+        false
+    }
+    /// The request that updates the account the exists probe's answer `found` shows,
+    /// with the row's values; the password only when `passwords` (the admin ticked "Also
+    /// set passwords of existing accounts"). `None` when the answer does not give what
+    /// the update needs (the account's id).
+    fn update(
+        &self,
+        _session: &Session,
+        _row: &UserRow,
+        _found: &Exchange,
+        _passwords: bool,
+    ) -> Option<HttpRequest> {
+        None
+    }
+    /// The look-up an update sends instead of the exists probe (the preview, and a run
+    /// with "Existing accounts: Update"): by default the exists probe.
+    fn find_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        self.exists_probe(session, row)
+    }
+    /// Reads the answer of [`Target::find_probe`].
+    fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
+        self.read_probe(exchange)
+    }
+    /// Reads an update's answer: `Created` means updated.
+    fn read_update(&self, exchange: &Exchange) -> Outcome {
+        self.read_create(exchange)
+    }
+    /// The account's current values in the exists probe's answer, by field label, where
+    /// the target declares them (for the preview's "old → new"). `None`: not readable.
+    fn current_values(&self, _found: &Exchange) -> Option<Vec<(String, String)>> {
+        None
     }
     /// The rate limit an answer states, in requests per minute (Laravel's
     /// `X-RateLimit-Limit`), so that a run paces itself to it.

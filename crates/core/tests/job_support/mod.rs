@@ -298,6 +298,7 @@ impl Setup {
             journal: options.journal.then(|| self.journal()),
             wall_ms: 1_796_108_400_000.0,
             jitter: None,
+            existing: options.existing,
         }
     }
 
@@ -314,6 +315,7 @@ pub struct Options {
     pub checked: Option<CheckReport>,
     pub resume: Option<Journal>,
     pub retry: Option<RetryPlan>,
+    pub existing: roster_core::run::OnExisting,
 }
 
 impl Options {

@@ -1,5 +1,6 @@
-//! GitLab's users API: `POST /api/v4/users` and `GET /api/v4/users?username=` (or
-//! `?search=`, as `User.search` matches: see `search_rank`), with a
+//! GitLab's users API: `POST /api/v4/users`, `GET /api/v4/users?username=` (or
+//! `?search=`, as `User.search` matches: see `search_rank`) and `PUT /api/v4/users/:id`
+//! (see [`user`]), with a
 //! personal access token in `PRIVATE-TOKEN` (or `Authorization: Bearer`, or the
 //! `private_token` query parameter).
 //!
@@ -275,6 +276,183 @@ pub async fn users(State(app): State<App>, request: Request) -> Response {
         }
     }
     response
+}
+
+/// `PUT /api/v4/users/:id`, as `lib/api/users.rb` answers it: `authenticate_non_get!`
+/// (401), Grape's `requires :id, type: Integer` (400 `{"error":"id is invalid"}`),
+/// `authenticated_as_admin!` (403), `not_found!('User')` (404 `{"message":"404 User Not
+/// Found"}`), `conflict!` when another user has the e-mail (any of theirs) or the user
+/// name (409), the model's validations (400 `{"message":{...}}`), else 200 with the
+/// `UserWithAdmin` entity. Only the keys given change: without `password` the password
+/// stays.
+pub async fn user(
+    State(app): State<App>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    request: Request,
+) -> Response {
+    let method = request.method().clone();
+    if method != Method::PUT {
+        return message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!("405 Method Not Allowed"),
+        );
+    }
+    crate::faults::pause(app.config().gitlab.faults.latency_ms).await;
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let query = query_params(parts.uri.query());
+    let token = token(&parts.headers, &query);
+    let base = base_url(&parts.headers);
+    let (response, outcome) = {
+        let mut shared = app.lock();
+        match throttle(&mut shared, token.as_deref().unwrap_or("unauthenticated")) {
+            Err(response) => (*response, "429 throttled".to_string()),
+            Ok(rate) => {
+                let input = read_input(&parts.headers, &body);
+                let (mut response, outcome) =
+                    update(&mut shared, token.as_deref(), &id, &input, &base);
+                if let Some((limit, remaining, reset)) = rate {
+                    rate_headers(
+                        response.headers_mut(),
+                        limit,
+                        limit - remaining,
+                        remaining,
+                        reset,
+                    );
+                }
+                (response, outcome)
+            }
+        }
+    };
+    app.log(format!("[gitlab] PUT /api/v4/users/{id} -> {outcome}"));
+    response
+}
+
+fn update(
+    shared: &mut Shared,
+    token: Option<&str>,
+    id: &str,
+    input: &Map<String, Value>,
+    base: &str,
+) -> (Response, String) {
+    let knobs = shared.config.gitlab.clone();
+    let Some(token) = token.filter(|t| *t == knobs.admin_token || *t == knobs.user_token) else {
+        return (
+            message(StatusCode::UNAUTHORIZED, json!("401 Unauthorized")),
+            "401 no or unknown token".into(),
+        );
+    };
+    let Ok(id) = id.parse::<u64>() else {
+        return (
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "id is invalid" }),
+            ),
+            "400 id is invalid".into(),
+        );
+    };
+    if token != knobs.admin_token {
+        return (
+            message(StatusCode::FORBIDDEN, json!("403 Forbidden")),
+            "403 not an admin".into(),
+        );
+    }
+    let Some(index) = shared.gitlab.users.iter().position(|u| u.id == id) else {
+        return (
+            message(StatusCode::NOT_FOUND, json!("404 User Not Found")),
+            "404 no such user".into(),
+        );
+    };
+    let email = present(input, "email").then(|| text(input, "email").trim().to_string());
+    let username = present(input, "username").then(|| text(input, "username").trim().to_string());
+    let others = |u: &&GitlabUser| u.id != id;
+    if let Some(email) = &email {
+        let taken = shared.gitlab.users.iter().filter(others).any(|u| {
+            u.email.eq_ignore_ascii_case(email)
+                || u.secondary_emails
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(email))
+        });
+        if taken {
+            return (
+                message(StatusCode::CONFLICT, json!("Email has already been taken")),
+                "409 email taken".into(),
+            );
+        }
+    }
+    if let Some(username) = &username {
+        let taken = shared
+            .gitlab
+            .users
+            .iter()
+            .filter(others)
+            .any(|u| u.username.eq_ignore_ascii_case(username));
+        if taken {
+            return (
+                message(
+                    StatusCode::CONFLICT,
+                    json!("Username has already been taken"),
+                ),
+                "409 username taken".into(),
+            );
+        }
+    }
+    let name = present(input, "name").then(|| text(input, "name"));
+    let password = present(input, "password").then(|| text(input, "password"));
+    let mut errors = Map::new();
+    if email.as_deref().is_some_and(|e| !valid_email(e)) {
+        errors.insert("email".into(), json!(["is invalid"]));
+    }
+    if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        errors.insert("name".into(), json!(["can't be blank"]));
+    }
+    if password
+        .as_deref()
+        .is_some_and(|p| p.chars().count() < knobs.password_min_length)
+    {
+        errors.insert(
+            "password".into(),
+            json!([format!(
+                "is too short (minimum is {} characters)",
+                knobs.password_min_length
+            )]),
+        );
+    }
+    if username.as_deref().is_some_and(|u| !valid_username(u)) {
+        errors.insert(
+            "username".into(),
+            json!(["can contain only letters, digits, '_', '-' and '.'. Cannot start with '-' or end in '.', '.git' or '.atom'."]),
+        );
+    }
+    if !errors.is_empty() {
+        let fields: Vec<&String> = errors.keys().collect();
+        let why = format!("400 invalid {fields:?}");
+        return (message(StatusCode::BAD_REQUEST, Value::Object(errors)), why);
+    }
+    let user = &mut shared.gitlab.users[index];
+    let mut changed = Vec::new();
+    if let Some(email) = email.filter(|e| *e != user.email) {
+        user.email = email;
+        changed.push("email");
+    }
+    if let Some(username) = username.filter(|u| *u != user.username) {
+        user.username = username;
+        changed.push("username");
+    }
+    if let Some(name) = name.filter(|n| *n != user.name) {
+        user.name = name;
+        changed.push("name");
+    }
+    if let Some(password) = password {
+        user.password = Some(password);
+        changed.push("password");
+    }
+    shared.gitlab.update_calls += 1;
+    let answer = user.with_admin(base);
+    (
+        json_answer(StatusCode::OK, &answer),
+        format!("200 updated (id {id}: {})", changed.join(", ")),
+    )
 }
 
 /// A JSON object body, else a form body (Grape reads both); other bodies have no fields.

@@ -123,6 +123,8 @@ pub struct GitlabState {
     pub next_id: u64,
     /// User POSTs past the throttle and authentication; drives the "every Nth" faults.
     pub create_calls: u64,
+    /// User PUTs carried out (`PUT /api/v4/users/:id`).
+    pub update_calls: u64,
     /// Requests answered 429.
     pub rate_limited: u64,
     pub faults: GitlabFaults,
@@ -135,6 +137,7 @@ impl Default for GitlabState {
             users: Vec::new(),
             next_id: ROOT_ID + 1,
             create_calls: 0,
+            update_calls: 0,
             rate_limited: 0,
             faults: GitlabFaults::default(),
             limiter: RateLimiter::default(),
@@ -171,6 +174,7 @@ impl GitlabState {
         json!({
             "users": self.users,
             "create_calls": self.create_calls,
+            "update_calls": self.update_calls,
             "rate_limited": self.rate_limited,
             "faults_injected": self.faults,
         })

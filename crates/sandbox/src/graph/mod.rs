@@ -345,14 +345,35 @@ pub async fn users(State(app): State<App>, request: Request) -> Response {
     response
 }
 
-/// `GET /v1.0/users/{id | userPrincipalName}`.
+/// `GET` and `PATCH /v1.0/users/{id | userPrincipalName}`. The PATCH ("Update user"):
+/// 204 No Content; only the properties given change (a `passwordProfile` sets the
+/// password, checked against the complexity rule as on create: 400); 404
+/// `Request_ResourceNotFound` for an unknown user; another user's `userPrincipalName` is
+/// 400 `ObjectConflict`, as on create.
 pub async fn user(State(app): State<App>, Path(key): Path<String>, request: Request) -> Response {
     let ids = Ids::new(request.headers());
+    if request.method() == Method::PATCH {
+        pause(&app).await;
+        let (parts, body) = request.into_parts();
+        let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+        let (response, outcome) = {
+            let mut shared = app.lock();
+            match authorize(&mut shared, &parts.headers, &ids) {
+                Err(response) => (*response, "refused".to_string()),
+                Ok(token) => match throttle(&mut shared, &token, &ids) {
+                    Err(response) => (*response, "429 throttled".to_string()),
+                    Ok(()) => update(&mut shared, &key, &body, &ids),
+                },
+            }
+        };
+        app.log(format!("[graph] PATCH /v1.0/users/{key} -> {outcome}"));
+        return response;
+    }
     if request.method() != Method::GET {
         return ids.error(
             StatusCode::METHOD_NOT_ALLOWED,
             "Request_BadRequest",
-            "The sandbox serves only GET on a user.",
+            "The sandbox serves only GET and PATCH on a user.",
             None,
         );
     }
@@ -392,6 +413,89 @@ pub async fn user(State(app): State<App>, Path(key): Path<String>, request: Requ
             None,
         ),
     }
+}
+
+fn update(shared: &mut Shared, key: &str, body: &[u8], ids: &Ids) -> (Response, String) {
+    let Some(index) = shared
+        .graph
+        .users
+        .iter()
+        .position(|u| u.id == key || u.user_principal_name.eq_ignore_ascii_case(key))
+    else {
+        return (
+            ids.error(
+                StatusCode::NOT_FOUND,
+                "Request_ResourceNotFound",
+                &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+                None,
+            ),
+            "404 no such user".into(),
+        );
+    };
+    let Ok(Value::Object(patch)) = serde_json::from_slice::<Value>(body) else {
+        return (
+            bad_request(ids, "Write requests (excluding DELETE) must contain the Content-Type header declaration.", None),
+            "400 not a JSON object".into(),
+        );
+    };
+    let id = shared.graph.users[index].id.clone();
+    if let Some(upn) = text(&patch, "userPrincipalName") {
+        let taken = shared
+            .graph
+            .users
+            .iter()
+            .any(|u| u.id != id && u.user_principal_name.eq_ignore_ascii_case(upn));
+        if taken {
+            return (
+                bad_request(
+                    ids,
+                    "Another object with the same value for property userPrincipalName already exists.",
+                    Some(("userPrincipalName", "ObjectConflict")),
+                ),
+                "400 UPN exists".into(),
+            );
+        }
+    }
+    let password = patch
+        .get("passwordProfile")
+        .and_then(Value::as_object)
+        .and_then(|p| p.get("password"))
+        .and_then(Value::as_str);
+    if password.is_some_and(|p| !complex_enough(p)) {
+        return (
+            bad_request(
+                ids,
+                "The specified password does not comply with password complexity requirements. Please provide a different password.",
+                None,
+            ),
+            "400 password too weak".into(),
+        );
+    }
+    let user = &mut shared.graph.users[index];
+    let mut changed = Vec::new();
+    if let Some(name) = text(&patch, "displayName") {
+        user.display_name = name.to_string();
+        changed.push("displayName");
+    }
+    if let Some(upn) = text(&patch, "userPrincipalName") {
+        user.user_principal_name = upn.to_string();
+        changed.push("userPrincipalName");
+    }
+    if let Some(nickname) = text(&patch, "mailNickname") {
+        user.mail_nickname = nickname.to_string();
+        changed.push("mailNickname");
+    }
+    if let Some(password) = password {
+        user.password = password.to_string();
+        changed.push("password");
+    }
+    shared.graph.update_calls += 1;
+    (
+        ids.stamp(axum::response::IntoResponse::into_response(
+            StatusCode::NO_CONTENT,
+        )),
+        format!("204 updated ({})", changed.join(", ")),
+    )
 }
 
 /// Entra ID's password policy: 8 to 256 characters, three of the four classes.

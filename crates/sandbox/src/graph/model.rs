@@ -150,6 +150,8 @@ pub struct GraphState {
     pub users: Vec<GraphUser>,
     /// User POSTs past authentication and throttling; drives the "every Nth" faults.
     pub create_calls: u64,
+    /// User PATCHes carried out.
+    pub update_calls: u64,
     /// Requests answered 429.
     pub rate_limited: u64,
     pub faults: GraphFaults,
@@ -168,6 +170,7 @@ impl GraphState {
         json!({
             "users": self.users,
             "create_calls": self.create_calls,
+            "update_calls": self.update_calls,
             "rate_limited": self.rate_limited,
             "faults_injected": self.faults,
         })

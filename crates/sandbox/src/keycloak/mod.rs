@@ -174,21 +174,37 @@ pub async fn users(
     response
 }
 
-/// `GET /admin/realms/{realm}/users/{id}`.
+/// `GET` and `PUT /admin/realms/{realm}/users/{id}`. The PUT is `UserResource.updateUser`:
+/// 404 `{"error":"User not found"}` for an unknown id, the user profile's checks (409
+/// `User exists with same username` / `… same email` when another user of the realm has
+/// it, 400 `User name is missing` for an empty one), then only the fields given change
+/// (`updateUserFromRep`: a field left out stays), a `password` credential sets the
+/// password (`createCredentials`), and the answer is 204 with no body.
 pub async fn user(
     State(app): State<App>,
     Path((realm, id)): Path<(String, String)>,
     request: Request,
 ) -> Response {
-    if request.method() != Method::GET {
+    let method = request.method().clone();
+    if method != Method::GET && method != Method::PUT {
         return method_not_allowed();
     }
     pause(&app).await;
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
     let mut shared = app.lock();
-    let origins = match authorize(&mut shared, request.headers(), &realm) {
+    let origins = match authorize(&mut shared, &parts.headers, &realm) {
         Ok(origins) => origins,
         Err(response) => return *response,
     };
+    if method == Method::PUT {
+        let (response, outcome) = update(&mut shared, &realm, &id, &parts.headers, &body);
+        drop(shared);
+        app.log(format!(
+            "[keycloak] PUT user {id} (realm {realm}) -> {outcome}"
+        ));
+        return with_origins(response, &origins);
+    }
     let response = match shared
         .keycloak
         .users
@@ -263,6 +279,119 @@ fn search(shared: &Shared, realm: &str, params: &HashMap<String, String>) -> Val
 
 fn text(rep: &Map<String, Value>, key: &str) -> Option<String> {
     rep.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn update(
+    shared: &mut Shared,
+    realm: &str,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Response, String) {
+    let Some(index) = shared
+        .keycloak
+        .users
+        .iter()
+        .position(|u| u.realm == realm && u.id == id)
+    else {
+        return (
+            error(StatusCode::NOT_FOUND, "User not found"),
+            "404 no such user".into(),
+        );
+    };
+    if !is_json(headers) {
+        return (
+            error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "HTTP 415 Unsupported Media Type",
+            ),
+            "415 not JSON".into(),
+        );
+    }
+    let Ok(Value::Object(rep)) = serde_json::from_slice::<Value>(body) else {
+        return (
+            error(StatusCode::BAD_REQUEST, "unknown_error"),
+            "400 bad JSON".into(),
+        );
+    };
+    let username = text(&rep, "username").map(|u| u.trim().to_lowercase());
+    if username.as_deref() == Some("") {
+        return (
+            error_message(StatusCode::BAD_REQUEST, "User name is missing"),
+            "400 no username".into(),
+        );
+    }
+    let email = text(&rep, "email").map(|e| e.trim().to_lowercase());
+    let others = |u: &&KeycloakUser| u.realm == realm && u.id != id;
+    if let Some(username) = &username {
+        if shared
+            .keycloak
+            .users
+            .iter()
+            .filter(others)
+            .any(|u| u.username == *username)
+        {
+            return (
+                error_message(StatusCode::CONFLICT, "User exists with same username"),
+                "409 username exists".into(),
+            );
+        }
+    }
+    if let Some(email) = email.as_ref().filter(|e| !e.is_empty()) {
+        let duplicates = shared.config.keycloak.duplicate_emails_allowed;
+        let taken = shared
+            .keycloak
+            .users
+            .iter()
+            .filter(others)
+            .any(|u| u.email.as_deref() == Some(email.as_str()));
+        if taken && !duplicates {
+            return (
+                error_message(StatusCode::CONFLICT, "User exists with same email"),
+                "409 email exists".into(),
+            );
+        }
+    }
+    let password = rep
+        .get("credentials")
+        .and_then(Value::as_array)
+        .and_then(|credentials| {
+            credentials.iter().find(|c| {
+                c.get("type")
+                    .and_then(Value::as_str)
+                    .is_none_or(|t| t == "password")
+            })
+        })
+        .and_then(|c| c.get("value").and_then(Value::as_str).map(String::from));
+    let user = &mut shared.keycloak.users[index];
+    let mut changed = Vec::new();
+    if let Some(username) = username {
+        user.username = username;
+    }
+    if let Some(email) = email {
+        user.email = Some(email).filter(|e| !e.is_empty());
+        changed.push("email");
+    }
+    if let Some(first) = text(&rep, "firstName") {
+        user.first_name = Some(first);
+        changed.push("firstName");
+    }
+    if let Some(last) = text(&rep, "lastName") {
+        user.last_name = Some(last);
+        changed.push("lastName");
+    }
+    if let Some(enabled) = rep.get("enabled").and_then(Value::as_bool) {
+        user.enabled = enabled;
+    }
+    if let Some(password) = password {
+        user.password = Some(password);
+        changed.push("password");
+    }
+    shared.keycloak.update_calls += 1;
+    (
+        StatusCode::NO_CONTENT.into_response(),
+        format!("204 updated ({})", changed.join(", ")),
+    )
 }
 
 fn create(

@@ -195,6 +195,8 @@ pub struct KeycloakState {
     pub login_calls: u64,
     /// User POSTs that passed authentication; drives the "every Nth" faults.
     pub create_calls: u64,
+    /// User PUTs carried out (`UserResource.updateUser`).
+    pub update_calls: u64,
     pub faults: KeycloakFaults,
 }
 
@@ -221,6 +223,7 @@ impl KeycloakState {
             "logins": self.logins,
             "login_calls": self.login_calls,
             "create_calls": self.create_calls,
+            "update_calls": self.update_calls,
             "live_tokens": self.tokens.values().filter(|t| t.expires > Instant::now()).count(),
             "faults_injected": self.faults,
         })

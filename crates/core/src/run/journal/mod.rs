@@ -131,6 +131,7 @@ fn letter(status: Status) -> char {
         Status::Pending => 'p',
         Status::Sending => 'o',
         Status::Created => 'c',
+        Status::Updated => 'd',
         Status::Exists => 'e',
         Status::Invalid => 'i',
         Status::Rejected => 'r',
@@ -146,6 +147,7 @@ fn status_of(letter: char) -> Option<Status> {
         // In flight when the page went away: the answer is lost.
         'o' | 'u' => Status::Unknown,
         'c' => Status::Created,
+        'd' => Status::Updated,
         'e' => Status::Exists,
         'i' => Status::Invalid,
         'r' => Status::Rejected,
@@ -248,7 +250,7 @@ impl Journal {
         self.ids = rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(r.status, Status::Created | Status::Exists))
+            .filter(|(_, r)| r.status.is_done())
             .filter_map(|(i, r)| Some((i, r.target_id.clone()?)))
             .collect();
         self.finished = finished;
@@ -265,7 +267,7 @@ impl Journal {
             .enumerate()
             .filter_map(|(i, c)| {
                 let status = status_of(c)?;
-                if !matches!(status, Status::Created | Status::Exists | Status::Unknown) {
+                if !(status.is_done() || status == Status::Unknown) {
                     return None;
                 }
                 while ids.peek().is_some_and(|(r, _)| *r < i) {

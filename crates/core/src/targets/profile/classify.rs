@@ -18,6 +18,18 @@ use crate::targets::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
 pub(crate) enum Mode {
     Create,
     Probe,
+    /// An update of an account the probe found (`update.answers` first).
+    Update,
+    /// The look-up of an update (`update.find`), for a profile whose create needs no
+    /// exists probe: read as a probe.
+    Find,
+}
+
+impl Mode {
+    /// A probe or a look-up: it writes nothing, so its faults are never ambiguous.
+    fn is_probe(self) -> bool {
+        matches!(self, Mode::Probe | Mode::Find)
+    }
 }
 
 pub(crate) struct Classifier<'a> {
@@ -53,7 +65,7 @@ fn text_at(json: Option<&Value>, pointer: &str) -> Option<String> {
 impl Classifier<'_> {
     /// The create's (or probe's) answer as the engine reads it.
     pub fn read(&self, exchange: &Exchange, mode: Mode) -> ProbeAnswer {
-        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && mode == Mode::Create;
+        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && !mode.is_probe();
         let response = match exchange {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
@@ -63,7 +75,12 @@ impl Classifier<'_> {
                         Mode::Create => format!(
                             "No answer ({detail}): the account may or may not have been created."
                         ),
-                        Mode::Probe => format!("No answer to the exists check ({detail})."),
+                        Mode::Probe | Mode::Find => {
+                            format!("No answer to the exists check ({detail}).")
+                        }
+                        Mode::Update => format!(
+                            "No answer ({detail}): the account may or may not have been updated."
+                        ),
                     },
                     ambiguous: ambiguous_if(true),
                 })
@@ -71,7 +88,7 @@ impl Classifier<'_> {
             Exchange::Redirected { location } => {
                 return ProbeAnswer::Other(crate::targets::send::redirected_create(
                     location.as_deref(),
-                    mode == Mode::Create,
+                    !mode.is_probe(),
                 ))
             }
             Exchange::NotSent { reason } => {
@@ -95,8 +112,13 @@ impl Classifier<'_> {
             });
         }
         let json = json_of(response);
-        let probe_rules = match (mode, &self.profile.exists) {
-            (Mode::Probe, Some(probe)) => probe.answers.as_slice(),
+        let probe_rules = match (mode, &self.profile.exists, &self.profile.update) {
+            (Mode::Probe, Some(probe), _) => probe.answers.as_slice(),
+            (Mode::Update, _, Some(update)) => update.answers.as_slice(),
+            (Mode::Find, _, Some(update)) => update
+                .find
+                .as_ref()
+                .map_or(&[][..], |f| f.answers.as_slice()),
             _ => &[],
         };
         let main_rules = self.profile.answers.iter().filter(|r| {
@@ -121,7 +143,12 @@ impl Classifier<'_> {
                     Mode::Create => format!(
                         "HTTP {s} from the server ({message}): the account may or may not have been created."
                     ),
-                    Mode::Probe => format!("HTTP {s} from the server on the exists check ({message})."),
+                    Mode::Probe | Mode::Find => {
+                        format!("HTTP {s} from the server on the exists check ({message}).")
+                    }
+                    Mode::Update => format!(
+                        "HTTP {s} from the server ({message}): the account may or may not have been updated."
+                    ),
                 },
                 ambiguous: ambiguous_if(true),
             },
@@ -270,15 +297,16 @@ impl Classifier<'_> {
             (Some(note), None) => note.clone(),
             (None, _) => self.message(Some(rule), response, json),
         };
-        let create = mode == Mode::Create;
+        let create = !mode.is_probe();
         ProbeAnswer::Other(match rule.then {
             Then::Absent => return ProbeAnswer::Absent,
-            Then::Exists if mode == Mode::Probe => {
+            Then::Exists if mode.is_probe() => {
                 let mut emails = Vec::new();
-                if let Some(found) = self
-                    .profile
-                    .exists
-                    .as_ref()
+                let probe = match mode {
+                    Mode::Find => self.profile.update.as_ref().and_then(|u| u.find.as_ref()),
+                    _ => self.profile.exists.as_ref(),
+                };
+                if let Some(found) = probe
                     .and_then(|p| p.email_at.as_deref())
                     .and_then(|p| json?.pointer(p))
                 {

@@ -69,6 +69,12 @@ impl Kind for Arc<Profile> {
         self.has_exists_probe()
     }
 
+    fn updates(&self) -> bool {
+        self.update
+            .as_ref()
+            .is_some_and(|u| u.find.is_some() || self.has_exists_probe())
+    }
+
     fn api_url(&self, server_url: &str) -> String {
         Profile::api_url(self, server_url)
     }

@@ -74,6 +74,10 @@ pub struct Profile {
     pub exists: Option<ExistsProbe>,
     /// The request that creates one account.
     pub create: RequestSpec,
+    /// How an existing account is updated (the run setting "Existing accounts: Update"):
+    /// needs `exists`, whose answer gives the account's id and current values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update: Option<UpdateSpec>,
     /// What answers mean, first match wins.
     #[serde(default)]
     pub answers: Vec<Rule>,
@@ -282,6 +286,39 @@ pub struct ExistsProbe {
     /// conflict naming both, never `exists`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_at: Option<String>,
+}
+
+/// An update of an account the exists probe found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSpec {
+    /// The request, filled like the create; values `capture` reads from the exists
+    /// probe's answer are `{found.NAME}`. A password placeholder is filled only when the
+    /// admin ticks "Also set passwords of existing accounts"; otherwise it is empty, so
+    /// a key that is exactly that placeholder is left out of the body.
+    pub request: RequestSpec,
+    /// The look-up that finds the account, for a profile without `exists` (whose create
+    /// answers "already exists" itself, such as Keycloak's): sent only by updates (the
+    /// preview and a run with "Existing accounts: Update"), read as an exists probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find: Option<ExistsProbe>,
+    /// Top-level keys of the JSON body left out unless the admin ticks "Also set
+    /// passwords of existing accounts" (Keycloak's `credentials`), besides any key that
+    /// is exactly `{user.password}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub password_keys: Vec<String>,
+    /// Values read from the exists probe's answer (GitLab's user id at `/0/id`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub capture: BTreeMap<String, Capture>,
+    /// Where the exists probe's answer holds each field's current value (`"name":
+    /// "/displayname"`), so that the preview shows which fields change. Without it the
+    /// preview says only that the accounts will be overwritten.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub current: BTreeMap<String, String>,
+    /// What the update's answers mean, before the profile's `answers` (whose `created`,
+    /// `exists` and `conflict` rules do not apply to an update): `created` here means
+    /// updated.
+    pub answers: Vec<Rule>,
 }
 
 /// One answer rule: when an answer matches every condition given, it means `then`.

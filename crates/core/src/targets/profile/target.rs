@@ -411,6 +411,93 @@ impl Target for ProfileTarget {
         self.classifier().read(exchange, Mode::Probe)
     }
 
+    fn updates(&self) -> bool {
+        self.profile.update.is_some()
+    }
+
+    fn update(
+        &self,
+        session: &Session,
+        row: &UserRow,
+        found: &Exchange,
+        passwords: bool,
+    ) -> Option<HttpRequest> {
+        let update = self.profile.update.as_ref()?;
+        let json = found_json(found);
+        let mut session = session.clone();
+        for (name, capture) in &update.capture {
+            let value = capture_in(json.as_ref()?, capture)?;
+            session = session.with_captured(&format!("found.{name}"), value);
+        }
+        let mut row = row.clone();
+        if !passwords {
+            // Left empty, a key that is exactly `{user.password}` is left out.
+            row.password = String::new();
+        }
+        let mut request = self.authorized(&update.request, &session, &row);
+        if !passwords && !update.password_keys.is_empty() {
+            if let crate::http::Body::Json(text) = &request.body {
+                if let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(text) {
+                    for key in &update.password_keys {
+                        body.remove(key);
+                    }
+                    request.body = crate::http::Body::Json(Value::Object(body).to_string());
+                }
+            }
+        }
+        Some(request)
+    }
+
+    fn find_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        match self.profile.update.as_ref().and_then(|u| u.find.as_ref()) {
+            Some(find) => Some(self.authorized(&find.request, session, row)),
+            None => self.exists_probe(session, row),
+        }
+    }
+
+    fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
+        let find = self.profile.update.as_ref().and_then(|u| u.find.as_ref());
+        let mode = if find.is_some() {
+            Mode::Find
+        } else {
+            Mode::Probe
+        };
+        self.classifier().read(exchange, mode)
+    }
+
+    fn read_update(&self, exchange: &Exchange) -> Outcome {
+        match self.classifier().read(exchange, Mode::Update) {
+            ProbeAnswer::Other(outcome) => outcome,
+            ProbeAnswer::Absent | ProbeAnswer::Exists { .. } => Outcome::Unreadable {
+                code: None,
+                message: "The update's answer reads as an exists check's.".into(),
+            },
+        }
+    }
+
+    fn current_values(&self, found: &Exchange) -> Option<Vec<(String, String)>> {
+        let update = self.profile.update.as_ref()?;
+        if update.current.is_empty() {
+            return None;
+        }
+        let json = found_json(found)?;
+        Some(
+            update
+                .current
+                .iter()
+                .map(|(field, pointer)| {
+                    let value = match json.pointer(pointer) {
+                        Some(Value::String(s)) => s.clone(),
+                        Some(Value::Number(n)) => n.to_string(),
+                        Some(Value::Bool(b)) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    (field.clone(), value)
+                })
+                .collect(),
+        )
+    }
+
     fn stated_rate_limit(&self, exchange: &Exchange) -> Option<u32> {
         let Exchange::Answered(response) = exchange else {
             return None;
@@ -423,4 +510,26 @@ impl Target for ProfileTarget {
             .ok()
             .filter(|&l| l > 0)
     }
+}
+
+/// The JSON of an exists probe's answer (any JSON document).
+fn found_json(found: &Exchange) -> Option<Value> {
+    let Exchange::Answered(response) = found else {
+        return None;
+    };
+    serde_json::from_str(response.body.trim()).ok()
+}
+
+/// A captured value: text or number at the pointer, after `after` when given.
+fn capture_in(json: &Value, capture: &super::Capture) -> Option<String> {
+    let value = match json.pointer(&capture.pointer)? {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let value = match &capture.after {
+        Some(sep) => value.split_once(sep.as_str())?.1.to_owned(),
+        None => value,
+    };
+    (!value.is_empty()).then_some(value)
 }

@@ -95,6 +95,10 @@ impl Values<'_> {
             Some(("session", id)) => self
                 .setting(id)
                 .or_else(|| self.session.and_then(|s| s.captured(id)).map(str::to_owned)),
+            Some(("found", id)) => self
+                .session
+                .and_then(|s| s.captured(&format!("found.{id}")))
+                .map(str::to_owned),
             Some(("credentials", id)) => {
                 let secrets = self.secrets?;
                 Some(CredentialId(id.to_owned()).value(secrets).to_owned())

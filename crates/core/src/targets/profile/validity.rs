@@ -253,6 +253,21 @@ impl Profile {
             }
             check_rules("exists.answers", &probe.answers, true)?;
         }
+        if let Some(update) = &self.update {
+            if self.exists.is_none() && update.find.is_none() {
+                return err(
+                    "update",
+                    "an update needs an exists probe (`exists` or `update.find`), whose answer finds the account".into(),
+                    Some("\"update\""),
+                );
+            }
+            if let Some(find) = &update.find {
+                scope.request("update.find.request", &find.request, Place::Create)?;
+                check_rules("update.find.answers", &find.answers, true)?;
+            }
+            scope.request("update.request", &update.request, Place::Create)?;
+            check_rules("update.answers", &update.answers, false)?;
+        }
         if let Some(spec) = &self.diagnose {
             scope.request("diagnose", spec, Place::Diagnose)?;
         }
@@ -499,6 +514,16 @@ impl Scope<'_> {
                     if !known {
                         return fail(format!(
                             "`{{{}}}`: no login captures `{name}` and no setting is called so",
+                            p.name
+                        ));
+                    }
+                    true
+                }
+                ("found", Place::Create) => {
+                    let update = self.profile.update.as_ref();
+                    if !update.is_some_and(|u| u.capture.contains_key(name)) {
+                        return fail(format!(
+                            "`{{{}}}`: `update.capture` reads no `{name}`",
                             p.name
                         ));
                     }
