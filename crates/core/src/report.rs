@@ -443,6 +443,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 
@@ -570,6 +571,7 @@ mod tests {
         RowState {
             first_sent_ms: Some(sent),
             finished_ms: Some(done),
+            steps: Vec::new(),
             attempts: 2,
             ..state(status, message, id)
         }
@@ -591,6 +593,7 @@ mod tests {
             timed(Status::Unknown, "No answer (x)", None, 5_300, 6_000),
             RowState {
                 code: Some(500),
+                steps: Vec::new(),
                 ..timed(
                     Status::Failed,
                     "HTTP 500 from the server (a server error)",

@@ -214,6 +214,7 @@ fn the_report_carries_its_column_and_never_a_secret_ones() {
         answer_lost: false,
         first_sent_ms: None,
         finished_ms: None,
+        steps: Vec::new(),
     }];
     let input = Input {
         table: &t,

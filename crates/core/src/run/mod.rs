@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 
 pub use ending::Ending;
 pub use progress::{Progress, Split};
-pub use status::{RowState, Status, StatusCounts};
+pub use status::{RowState, Status, StatusCounts, StepOutcome, StepState};
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
@@ -258,6 +258,7 @@ impl Run {
                 answer_lost: false,
                 first_sent_ms: None,
                 finished_ms: status.is_final().then_some(now_ms),
+                steps: Vec::new(),
             });
         }
         let config = RunConfig {

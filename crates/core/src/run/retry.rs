@@ -351,6 +351,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 

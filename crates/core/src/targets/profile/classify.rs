@@ -18,6 +18,8 @@ use crate::targets::send::{Outcome, ProbeAnswer, RetryAfter, StopKind};
 pub(crate) enum Mode {
     Create,
     Probe,
+    /// The profile's step at this index, after a create.
+    Step(usize),
 }
 
 pub(crate) struct Classifier<'a> {
@@ -64,6 +66,7 @@ impl Classifier<'_> {
                             "No answer ({detail}): the account may or may not have been created."
                         ),
                         Mode::Probe => format!("No answer to the exists check ({detail})."),
+                        Mode::Step(_) => format!("No answer to the step ({detail})."),
                     },
                     ambiguous: ambiguous_if(true),
                 })
@@ -97,6 +100,11 @@ impl Classifier<'_> {
         let json = json_of(response);
         let probe_rules = match (mode, &self.profile.exists) {
             (Mode::Probe, Some(probe)) => probe.answers.as_slice(),
+            (Mode::Step(i), _) => self
+                .profile
+                .steps
+                .get(i)
+                .map_or(&[][..], |s| s.answers.as_slice()),
             _ => &[],
         };
         let main_rules = self.profile.answers.iter().filter(|r| {
@@ -122,6 +130,7 @@ impl Classifier<'_> {
                         "HTTP {s} from the server ({message}): the account may or may not have been created."
                     ),
                     Mode::Probe => format!("HTTP {s} from the server on the exists check ({message})."),
+                    Mode::Step(_) => format!("HTTP {s} from the server on the step ({message})."),
                 },
                 ambiguous: ambiguous_if(true),
             },

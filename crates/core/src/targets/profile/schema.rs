@@ -80,6 +80,10 @@ pub struct Profile {
     /// Where a created account's id is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_at: Option<IdAt>,
+    /// Requests run after a row's create succeeds (join rooms, add to groups, send an
+    /// invitation), in order; see [`Step`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
     /// JSON pointers tried, in order, for an error's message when a rule names none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub error_message: Vec<String>,
@@ -282,6 +286,42 @@ pub struct ExistsProbe {
     /// conflict naming both, never `exists`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_at: Option<String>,
+}
+
+/// A request run after a row's create succeeds, filled from the row, the settings, the
+/// new account's id (`{account.id}`, from `id_at`) and, with `each`, one value of a
+/// field (`{step.value}`). Its answers go through its own `answers` first, then the
+/// profile's (429, 401, 5xx…); in them `created` and `exists` both mean the step is done
+/// (`exists`: it was done already). A failed step leaves the account `created`, with a
+/// warning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A short stable id: `rooms`, `groups`.
+    pub id: String,
+    /// What it does, for the report: "Join room".
+    pub label: String,
+    /// A field whose value, split on `;`, runs the step once per value (`rooms`): a row
+    /// with no value runs it not at all. Without `each` the step runs once per row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<String>,
+    /// A setting that turns the step on: it runs only when that setting is `yes`
+    /// (`true`, `1`, `on`), such as "Send an invitation e-mail".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    pub request: RequestSpec,
+    #[serde(default)]
+    pub answers: Vec<Rule>,
+}
+
+/// Whether a setting's value turns something on (`yes`, `true`, `1`, `on`).
+pub fn setting_on(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "yes" | "true" | "1" | "on"
+        )
+    })
 }
 
 /// One answer rule: when an answer matches every condition given, it means `then`.

@@ -13,8 +13,8 @@ use super::{LoginAlternative, Profile, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 use crate::targets::send::{
-    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
-    Target,
+    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StepTask,
+    StopKind, Target,
 };
 use crate::targets::TargetId;
 
@@ -94,6 +94,8 @@ impl ProfileTarget {
             session,
             secrets: Some(secrets),
             token: session.map(|s| s.bearer.as_str()),
+            account_id: None,
+            step_value: None,
         }
     }
 
@@ -104,8 +106,24 @@ impl ProfileTarget {
         session: &Session,
         row: &UserRow,
     ) -> HttpRequest {
+        self.authorized_step(spec, session, row, None, None)
+    }
+
+    /// [`Self::authorized`] with a step's `{account.id}` and `{step.value}`.
+    fn authorized_step(
+        &self,
+        spec: &super::RequestSpec,
+        session: &Session,
+        row: &UserRow,
+        account_id: Option<&str>,
+        step_value: Option<&str>,
+    ) -> HttpRequest {
         let secrets = self.secrets.borrow();
-        let values = self.values(Some(row), Some(session), &secrets);
+        let values = Values {
+            account_id,
+            step_value,
+            ..self.values(Some(row), Some(session), &secrets)
+        };
         let mut request = template::build(&self.api, spec, &values);
         let chosen = self
             .chosen
@@ -383,6 +401,68 @@ impl Target for ProfileTarget {
 
     fn read_probe(&self, exchange: &Exchange) -> ProbeAnswer {
         self.classifier().read(exchange, Mode::Probe)
+    }
+
+    fn steps_for(&self, row: &UserRow) -> Vec<StepTask> {
+        let secrets = Secrets::new();
+        let values = Values {
+            secrets: None,
+            ..self.values(Some(row), None, &secrets)
+        };
+        let mut tasks = Vec::new();
+        for (i, step) in self.profile.steps.iter().enumerate() {
+            if let Some(setting) = &step.when {
+                if !super::setting_on(self.settings.get(setting).map(String::as_str)) {
+                    continue;
+                }
+            }
+            let Some(field) = &step.each else {
+                tasks.push(StepTask {
+                    step: i,
+                    label: step.label.clone(),
+                    value: String::new(),
+                });
+                continue;
+            };
+            let cell = values.get(&format!("user.{field}")).unwrap_or_default();
+            let mut seen: Vec<&str> = Vec::new();
+            for value in cell.split(';').map(str::trim).filter(|v| !v.is_empty()) {
+                if seen.contains(&value) {
+                    continue;
+                }
+                seen.push(value);
+                tasks.push(StepTask {
+                    step: i,
+                    label: step.label.clone(),
+                    value: value.to_owned(),
+                });
+            }
+        }
+        tasks
+    }
+
+    fn step(
+        &self,
+        session: &Session,
+        row: &UserRow,
+        account_id: Option<&str>,
+        task: &StepTask,
+    ) -> Option<HttpRequest> {
+        let step = self.profile.steps.get(task.step)?;
+        let value = (!task.value.is_empty()).then_some(task.value.as_str());
+        Some(self.authorized_step(&step.request, session, row, account_id, value))
+    }
+
+    fn read_step(&self, task: &StepTask, exchange: &Exchange) -> Outcome {
+        match self.classifier().read(exchange, Mode::Step(task.step)) {
+            ProbeAnswer::Other(outcome) => outcome,
+            ProbeAnswer::Exists { code, message, .. } => Outcome::Exists { code, message },
+            // A step's rules never say absent (checked when the profile is read).
+            ProbeAnswer::Absent => Outcome::Unreadable {
+                code: None,
+                message: "The step's answer reads as \"absent\", which a step cannot be.".into(),
+            },
+        }
     }
 
     fn stated_rate_limit(&self, exchange: &Exchange) -> Option<u32> {
