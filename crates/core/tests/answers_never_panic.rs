@@ -14,7 +14,7 @@
 
 use proptest::prelude::*;
 use roster_core::http::{json_in, prefix, Exchange, HttpResponse};
-use roster_core::input::map::{Mapping, UserRow};
+use roster_core::input::map::{Field, Mapping, UserRow};
 use roster_core::input::plan::{plan_with, users_of};
 use roster_core::input::read::read;
 use roster_core::run::{Command, Run, RunConfig};
@@ -212,6 +212,19 @@ fn row() -> UserRow {
     }
 }
 
+/// A row with values for every preset's steps: `;`-separated lists, a blank item and
+/// text no server would take.
+fn row_with_steps() -> UserRow {
+    let list = "#a:sandbox; ;!b:sandbox;7;a/b;日本😀".to_owned();
+    UserRow {
+        custom: vec![
+            (Field::custom("rooms").unwrap(), list.clone()),
+            (Field::custom("groups").unwrap(), list),
+        ],
+        ..row()
+    }
+}
+
 /// Every classifier of one target, on one exchange.
 fn classify_all(target: &dyn Target, exchange: &Exchange) {
     let _ = target.read_create(exchange);
@@ -268,6 +281,7 @@ fn run_against(kind: &TargetKind, settings: &Settings, secrets: &Secrets, answer
             Some(Command::Login(_)) => run.on_login(&answer(), now + 5),
             Some(Command::Probe { row, .. }) => run.on_probe(row, &answer(), now + 5),
             Some(Command::Create { row, .. }) => run.on_create(row, &answer(), now + 5),
+            Some(Command::Step { row, step, .. }) => run.on_step(row, step, &answer(), now + 5),
             None => {
                 now = match run.next_wake(now) {
                     Some(at) if at > now => at.min(now.saturating_add(86_400_000)),
@@ -325,6 +339,11 @@ proptest! {
                 let _ = target.read_create(&exchange);
                 let _ = target.read_probe(&exchange);
                 let _ = target.stated_rate_limit(&exchange);
+                // Every step of the preset (rooms, groups, the invitation), on any answer.
+                for task in target.steps_for(&row_with_steps()) {
+                    let _ = target.step(&session, &row_with_steps(), Some("7"), &task);
+                    let _ = target.read_step(&task, &exchange);
+                }
             }
         }
     }

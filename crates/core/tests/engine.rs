@@ -256,6 +256,7 @@ fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
                     run.on_create(row, &answer, now);
                 }
                 Command::Probe { .. } => panic!("Aurora has no exists probe"),
+                Command::Step { .. } => panic!("Aurora has no steps"),
             }
         }
     }
@@ -944,6 +945,7 @@ fn many_faults_in_a_row_pause_the_run_and_resume_goes_on() {
                     run.on_create(row, &server.handle(&request), now)
                 }
                 Command::Probe { .. } => panic!("Aurora has no exists probe"),
+                Command::Step { .. } => panic!("Aurora has no steps"),
             }
         } else {
             now = run.next_wake(now).expect("waiting on time");

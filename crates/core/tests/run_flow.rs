@@ -161,6 +161,7 @@ fn step(run: &mut Run, server: &mut Server, now: &mut u64, ms: u64) -> bool {
         Command::Login(req) => run.on_login(&server.handle(&req), *now),
         Command::Create { row, request } => run.on_create(row, &server.handle(&request), *now),
         Command::Probe { .. } => panic!("Aurora has no probe"),
+        Command::Step { .. } => panic!("Aurora has no steps"),
     }
     true
 }

@@ -107,6 +107,7 @@ fn creates_held_back_are_not_lost_and_sent_once_after_resume() {
                     run.on_create(row, &server.handle(&request), now)
                 }
                 Command::Probe { .. } => unreachable!("Aurora has no probe"),
+                Command::Step { .. } => unreachable!("Aurora has no steps"),
             }
         }
     }

@@ -76,6 +76,8 @@ enum Tag {
     Login,
     Probe(usize),
     Create(usize),
+    /// A step after a create: the row and its step's place.
+    Step(usize, usize),
     Listing,
     SettleProbe(usize),
 }
@@ -312,8 +314,10 @@ impl Job {
             .iter()
             .filter_map(|c| match c {
                 crate::run::Command::Create { row, .. } => Some(*row),
-                // A probe creates nothing: only creates are announced.
-                crate::run::Command::Login(_) | crate::run::Command::Probe { .. } => None,
+                // A probe or a step creates nothing: only creates are announced.
+                crate::run::Command::Login(_)
+                | crate::run::Command::Probe { .. }
+                | crate::run::Command::Step { .. } => None,
             })
             .collect();
         if let Some(journal) = self.journal.as_mut().filter(|j| !j.off && !rows.is_empty()) {
@@ -332,6 +336,9 @@ impl Job {
                 crate::run::Command::Probe { row, request } => self.send(Tag::Probe(row), request),
                 crate::run::Command::Create { row, request } => {
                     self.send(Tag::Create(row), request)
+                }
+                crate::run::Command::Step { row, step, request } => {
+                    self.send(Tag::Step(row, step), request)
                 }
             }
         }
@@ -488,6 +495,7 @@ impl Job {
             Tag::Login => self.run.on_login(&exchange, now_ms),
             Tag::Probe(row) => self.run.on_probe(row, &exchange, now_ms),
             Tag::Create(row) => self.run.on_create(row, &exchange, now_ms),
+            Tag::Step(row, step) => self.run.on_step(row, step, &exchange, now_ms),
             Tag::SettleProbe(row) => {
                 self.run.on_settle_probe(row, &exchange, now_ms);
                 self.next_probe(now_ms);

@@ -247,6 +247,7 @@ impl Run {
                     String::new()
                 };
                 self.finish_row(row, Status::Created, None, message, now_ms);
+                self.queue_steps(row, now_ms);
             }
             Outcome::Exists { code, message } => {
                 self.login.fruitless_logins = 0;

@@ -19,6 +19,7 @@ pub mod retry;
 mod rows;
 mod send;
 mod status;
+mod steps;
 pub mod tabs;
 
 use std::collections::VecDeque;
@@ -31,6 +32,7 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
 use crate::input::map::UserRow;
 use crate::input::plan::PlannedRow;
+pub use steps::STEP_WARNING;
 use crate::targets::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
@@ -54,6 +56,14 @@ pub enum Command {
     },
     Create {
         row: usize,
+        request: HttpRequest,
+    },
+    /// A step after the row's create (see [`crate::targets::profile::Step`]): `step` is
+    /// its place among the row's steps ([`RowState::steps`]); the answer goes to
+    /// [`Run::on_step`].
+    Step {
+        row: usize,
+        step: usize,
         request: HttpRequest,
     },
 }
@@ -184,6 +194,9 @@ pub struct Run {
     ready_at: Vec<u64>,
     /// Which session each create (or probe) in flight used.
     in_flight: Vec<(usize, u32)>,
+    /// Steps after a create waiting to be sent, and those in flight (row, slot, session).
+    step_queue: VecDeque<steps::QueuedStep>,
+    steps_in_flight: Vec<(usize, usize, u32)>,
     /// An answer has shown that the server is the target's API (anything but a fault or
     /// an unreadable answer).
     api_proven: bool,
@@ -282,6 +295,8 @@ impl Run {
             rows,
             queue,
             in_flight: Vec::new(),
+            step_queue: VecDeque::new(),
+            steps_in_flight: Vec::new(),
             api_proven: false,
             hold: None,
             server_limit: None,
@@ -355,6 +370,7 @@ impl Run {
     /// True once nothing is in flight and nothing more will be sent.
     pub fn is_over(&self) -> bool {
         self.in_flight.is_empty()
+            && self.steps_in_flight.is_empty()
             && !self.login.login_in_flight
             && matches!(
                 self.phase,
