@@ -396,7 +396,8 @@ fn graph_and_gitlab_send_the_pasted_token_on_every_create() {
     assert_eq!(header(&create, "Authorization"), None);
     assert_eq!(
         json_body(&create),
-        json!({"username":"ann_l","email":"ann@x.org","name":"Ann","password":"pw12345678","skip_confirmation":true})
+        // `reset_password`: the invitation setting, off by default.
+        json!({"username":"ann_l","email":"ann@x.org","name":"Ann","password":"pw12345678","reset_password":false,"skip_confirmation":true})
     );
 }
 
@@ -1270,7 +1271,13 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     assert!(s.rules().required.contains(&Field::Username));
     assert_eq!(
         s.field_list(),
-        [Field::Username, Field::Email, Field::Password, Field::Name]
+        [
+            Field::Username,
+            Field::Email,
+            Field::Password,
+            Field::Name,
+            Field::custom("rooms").unwrap()
+        ]
     );
     assert_eq!(
         s.alternatives(),
