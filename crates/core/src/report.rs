@@ -34,7 +34,25 @@ use crate::targets::TargetId;
 pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"];
 
 /// The columns after [`COLUMNS`], before the input's own columns.
-pub const DETAIL_COLUMNS: [&str; 5] = ["error_code", "attempts", "first_sent", "finished", "line"];
+/// `steps`: each step after the create and how it went ("Join room #a:x.org: done").
+pub const DETAIL_COLUMNS: [&str; 6] = [
+    "error_code",
+    "attempts",
+    "first_sent",
+    "finished",
+    "line",
+    "steps",
+];
+
+/// A row's steps in words, for the CSV report's `steps` cell.
+pub fn steps_cell(state: &RowState) -> String {
+    state
+        .steps
+        .iter()
+        .map(crate::run::StepState::words)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// Makes a cell safe to open in a spreadsheet: a cell that starts with `=`, `+`, `-`, `@`,
 /// a tab or a carriage return would be read as a formula, so it gets a leading `'`
@@ -260,6 +278,7 @@ pub fn csv_report_with(
             time_cell(info, state.first_sent_ms),
             time_cell(info, state.finished_ms),
             planned.line.to_string(),
+            steps_cell(state),
         ];
         if let Some(inp) = input {
             cells.extend(input_cells(inp.table, i, &columns));
@@ -334,6 +353,13 @@ pub fn json_report(
                 "attempts": state.attempts,
                 "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
                 "finished": state.finished_ms.map(|t| info.iso(t)),
+                "steps": state.steps.iter().map(|s| json!({
+                    "step": s.label,
+                    "value": s.value,
+                    "outcome": s.outcome.word(),
+                    "message": s.message,
+                    "attempts": s.attempts,
+                })).collect::<Vec<Value>>(),
                 "input": Value::Object(original),
             })
         })
@@ -360,7 +386,11 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     let picked: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(i, r)| needs_retry(r.status) && !r.excluded && *i < table.records.len())
+        .filter(|(i, r)| {
+            (needs_retry(r.status) || r.failed_steps().next().is_some())
+                && !r.excluded
+                && *i < table.records.len()
+        })
         .map(|(i, _)| i)
         .collect();
     if picked.is_empty() {
@@ -487,7 +517,7 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line"
+            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line,steps"
         );
         assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1");
         assert_eq!(
