@@ -342,7 +342,7 @@ pub fn json_report(
                     .to_owned();
                 original.insert(name.clone(), Value::String(value));
             }
-            json!({
+            let mut item = json!({
                 "row": planned.line,
                 "line": planned.line,
                 "email": planned.email,
@@ -353,15 +353,25 @@ pub fn json_report(
                 "attempts": state.attempts,
                 "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
                 "finished": state.finished_ms.map(|t| info.iso(t)),
-                "steps": state.steps.iter().map(|s| json!({
-                    "step": s.label,
-                    "value": s.value,
-                    "outcome": s.outcome.word(),
-                    "message": s.message,
-                    "attempts": s.attempts,
-                })).collect::<Vec<Value>>(),
                 "input": Value::Object(original),
-            })
+            });
+            if !state.steps.is_empty() {
+                let steps: Vec<Value> = state
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "step": s.label,
+                            "value": s.value,
+                            "outcome": s.outcome.word(),
+                            "message": s.message,
+                            "attempts": s.attempts,
+                        })
+                    })
+                    .collect();
+                item["steps"] = Value::Array(steps);
+            }
+            item
         })
         .collect();
     let columns: Vec<&str> = columns.iter().map(|(_, n)| n.as_str()).collect();
@@ -519,12 +529,12 @@ mod tests {
             lines[0],
             "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line,steps"
         );
-        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1");
+        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1,");
         assert_eq!(
             lines[2],
-            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2"
+            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2,"
         );
-        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3");
+        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3,");
         assert!(lines[4].starts_with("4,broken,invalid,"), "{}", lines[4]);
         assert_eq!(lines[5], "");
         assert_eq!(lines.len(), 6);
@@ -781,6 +791,7 @@ mod tests {
                 "first_sent",
                 "finished",
                 "line",
+                "steps",
                 "name",
                 "input_email",
                 "note"
@@ -800,16 +811,17 @@ mod tests {
                 "2026-11-23T18:00:00.100Z",
                 "2026-11-23T18:00:00.350Z",
                 "2",
+                "",
                 "Ann",
                 "ann@h",
                 "'=cmd|' /C calc'!A0"
             ]
         );
         assert_eq!(records[2][5], "103");
-        assert_eq!(records[2][12], "'+1");
-        assert_eq!(records[3][12], "'@x");
+        assert_eq!(records[2][13], "'+1");
+        assert_eq!(records[3][13], "'@x");
         assert_eq!(records[4][5], "500");
-        assert_eq!(records[4][12], "t", "read trims the tab");
+        assert_eq!(records[4][13], "t", "read trims the tab");
         assert_eq!(records[5][2], "invalid");
         assert_eq!(records[5][7], "", "never sent");
         for record in &records {
