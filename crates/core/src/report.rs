@@ -34,15 +34,12 @@ use crate::targets::TargetId;
 pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"];
 
 /// The columns after [`COLUMNS`], before the input's own columns.
-/// `steps`: each step after the create and how it went ("Join room #a:x.org: done").
-pub const DETAIL_COLUMNS: [&str; 6] = [
-    "error_code",
-    "attempts",
-    "first_sent",
-    "finished",
-    "line",
-    "steps",
-];
+pub const DETAIL_COLUMNS: [&str; 5] = ["error_code", "attempts", "first_sent", "finished", "line"];
+
+/// The column after [`DETAIL_COLUMNS`] when a row has steps after its create (see
+/// [`crate::targets::profile::Step`]): each step and how it went ("Join room #a:x.org:
+/// done"), in a report of a run without steps not at all.
+pub const STEPS_COLUMN: &str = "steps";
 
 /// A row's steps in words, for the CSV report's `steps` cell.
 pub fn steps_cell(state: &RowState) -> String {
@@ -172,7 +169,7 @@ pub fn looks_secret(header: &str) -> bool {
 /// the prefix `input_`.
 pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
     public_columns_beside(table, mapping, |name| {
-        COLUMNS.contains(&name) || DETAIL_COLUMNS.contains(&name)
+        COLUMNS.contains(&name) || DETAIL_COLUMNS.contains(&name) || name == STEPS_COLUMN
     })
 }
 
@@ -257,9 +254,11 @@ pub fn csv_report_with(
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
         .from_writer(Vec::new());
+    let with_steps = rows.iter().any(|r| !r.steps.is_empty());
     let header: Vec<String> = COLUMNS
         .iter()
         .chain(DETAIL_COLUMNS.iter())
+        .chain(with_steps.then_some(&STEPS_COLUMN))
         .map(|c| c.to_string())
         .chain(columns.iter().map(|(_, n)| n.clone()))
         .collect();
@@ -278,8 +277,10 @@ pub fn csv_report_with(
             time_cell(info, state.first_sent_ms),
             time_cell(info, state.finished_ms),
             planned.line.to_string(),
-            steps_cell(state),
         ];
+        if with_steps {
+            cells.push(steps_cell(state));
+        }
         if let Some(inp) = input {
             cells.extend(input_cells(inp.table, i, &columns));
         }
@@ -527,14 +528,14 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line,steps"
+            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line"
         );
-        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1,");
+        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1");
         assert_eq!(
             lines[2],
-            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2,"
+            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2"
         );
-        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3,");
+        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3");
         assert!(lines[4].starts_with("4,broken,invalid,"), "{}", lines[4]);
         assert_eq!(lines[5], "");
         assert_eq!(lines.len(), 6);
@@ -791,7 +792,6 @@ mod tests {
                 "first_sent",
                 "finished",
                 "line",
-                "steps",
                 "name",
                 "input_email",
                 "note"
@@ -811,17 +811,16 @@ mod tests {
                 "2026-11-23T18:00:00.100Z",
                 "2026-11-23T18:00:00.350Z",
                 "2",
-                "",
                 "Ann",
                 "ann@h",
                 "'=cmd|' /C calc'!A0"
             ]
         );
         assert_eq!(records[2][5], "103");
-        assert_eq!(records[2][13], "'+1");
-        assert_eq!(records[3][13], "'@x");
+        assert_eq!(records[2][12], "'+1");
+        assert_eq!(records[3][12], "'@x");
         assert_eq!(records[4][5], "500");
-        assert_eq!(records[4][13], "t", "read trims the tab");
+        assert_eq!(records[4][12], "t", "read trims the tab");
         assert_eq!(records[5][2], "invalid");
         assert_eq!(records[5][7], "", "never sent");
         for record in &records {
