@@ -327,7 +327,9 @@ fn profiles_without_the_new_keys_read_and_write_back_unchanged() {
         assert_eq!(Profile::from_json(&again).unwrap(), p, "{id}");
         assert!(
             p.fields.iter().all(|s| s.field.is_builtin()
-                || p.steps.iter().any(|st| st.each.as_deref() == Some(s.field.label()))),
+                || p.steps
+                    .iter()
+                    .any(|st| st.each.as_deref() == Some(s.field.label()))),
             "{id}"
         );
     }

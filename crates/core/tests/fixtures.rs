@@ -488,7 +488,11 @@ mod vendor_formats {
         let m = mapping(t, target);
         // A preset's own fields (the rooms or groups its steps take) are in none of
         // these vendors' files.
-        let mut fields: Vec<Field> = kind.fields().into_iter().filter(|f| f.is_builtin()).collect();
+        let mut fields: Vec<Field> = kind
+            .fields()
+            .into_iter()
+            .filter(|f| f.is_builtin())
+            .collect();
         for f in [FirstName, LastName] {
             if !fields.contains(&f) {
                 fields.push(f);

@@ -82,7 +82,10 @@ impl FakeKeycloak {
         if r.url.ends_with("/protocol/openid-connect/token") {
             return answer(200, r#"{"access_token":"t","expires_in":60}"#);
         }
-        let path = r.url.strip_prefix("http://kc/admin/realms/r/users").unwrap();
+        let path = r
+            .url
+            .strip_prefix("http://kc/admin/realms/r/users")
+            .unwrap();
         if path.is_empty() && r.method == Method::Post {
             let Body::Json(text) = &r.body else { panic!() };
             let body: Value = serde_json::from_str(text).unwrap();
@@ -233,9 +236,9 @@ fn a_failed_step_leaves_the_account_created_with_a_warning_and_a_retry_sends_onl
         rows[0].steps[1]
     );
     assert!(
-        rows[0]
-            .message
-            .contains("Warning: the account was created, but 1 of 2 steps failed: Join group staff: failed"),
+        rows[0].message.contains(
+            "Warning: the account was created, but 1 of 2 steps failed: Join group staff: failed"
+        ),
         "{}",
         rows[0].message
     );
@@ -312,7 +315,10 @@ fn synapse_joins_rooms_and_gitlab_adds_to_groups_as_their_apis_document() {
     let session = Session::new("t").with_captured("server_name", "sandbox");
     let synapse = ProfileTarget::new(preset("synapse"), "http://syn", &settings(&[]));
     let row = UserRow {
-        custom: vec![(Field::custom("rooms").unwrap(), "#lobby:sandbox;!abc:sandbox".into())],
+        custom: vec![(
+            Field::custom("rooms").unwrap(),
+            "#lobby:sandbox;!abc:sandbox".into(),
+        )],
         ..user("ann", "")
     };
     let tasks = synapse.steps_for(&row);
@@ -325,29 +331,126 @@ fn synapse_joins_rooms_and_gitlab_adds_to_groups_as_their_apis_document() {
         join.url,
         "http://syn/_synapse/admin/v1/join/%23lobby%3Asandbox"
     );
-    assert_eq!(join.body, Body::Json(r#"{"user_id":"@ann:sandbox"}"#.into()));
+    assert_eq!(
+        join.body,
+        Body::Json(r#"{"user_id":"@ann:sandbox"}"#.into())
+    );
     let done = synapse.read_step(&tasks[0], &answer(200, r#"{"room_id":"!abc:sandbox"}"#));
-    assert!(matches!(done, roster_core::targets::send::Outcome::Created { .. }));
+    assert!(matches!(
+        done,
+        roster_core::targets::send::Outcome::Created { .. }
+    ));
     // The admin not in the room: that row's join is refused, the run goes on.
     let refused = synapse.read_step(
         &tasks[1],
-        &answer(403, r#"{"errcode":"M_FORBIDDEN","error":"User @admin:sandbox not in room"}"#),
+        &answer(
+            403,
+            r#"{"errcode":"M_FORBIDDEN","error":"User @admin:sandbox not in room"}"#,
+        ),
     );
     assert!(
-        matches!(refused, roster_core::targets::send::Outcome::Rejected { .. }),
+        matches!(
+            refused,
+            roster_core::targets::send::Outcome::Rejected { .. }
+        ),
         "{refused:?}"
     );
 
-    let gitlab = ProfileTarget::new(preset("gitlab"), "http://gl", &settings(&[("access_level", "40")]));
+    let gitlab = ProfileTarget::new(
+        preset("gitlab"),
+        "http://gl",
+        &settings(&[("access_level", "40")]),
+    );
     let row = user("ann", "7; dev/team");
     let tasks = gitlab.steps_for(&row);
     let add = gitlab.step(&session, &row, Some("12"), &tasks[1]).unwrap();
     assert_eq!(add.url, "http://gl/api/v4/groups/dev%2Fteam/members");
-    let Body::Json(text) = &add.body else { panic!() };
+    let Body::Json(text) = &add.body else {
+        panic!()
+    };
     assert_eq!(
         serde_json::from_str::<Value>(text).unwrap(),
         json!({"user_id": 12, "access_level": 40})
     );
-    let exists = gitlab.read_step(&tasks[0], &answer(409, r#"{"message":"Member already exists"}"#));
-    assert!(matches!(exists, roster_core::targets::send::Outcome::Exists { .. }));
+    let exists = gitlab.read_step(
+        &tasks[0],
+        &answer(409, r#"{"message":"Member already exists"}"#),
+    );
+    assert!(matches!(
+        exists,
+        roster_core::targets::send::Outcome::Exists { .. }
+    ));
+}
+
+#[test]
+fn a_resumed_run_sends_the_steps_its_journal_had_not_done_and_no_create() {
+    use roster_core::run::journal::Journal;
+    use roster_core::targets::TargetId;
+    let mut kc = FakeKeycloak {
+        groups: ["g1", "g2"].map(String::from).into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;g2")];
+    let mut run = keycloak_run(&users, &[]);
+    // Log in, create, and send the first step; the page dies before its answer.
+    let mut now = 0;
+    let mut sent_step = None;
+    while sent_step.is_none() {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&kc.handle(&r), now),
+            Some(Command::Create { row, request }) => run.on_create(row, &kc.handle(&request), now),
+            Some(Command::Step { step, request, .. }) => {
+                kc.handle(&request);
+                sent_step = Some(step);
+            }
+            _ => now += 10,
+        }
+    }
+    let mut journal = Journal::new(
+        "f",
+        "users.csv",
+        &TargetId::new("keycloak"),
+        "http://kc",
+        0.0,
+    );
+    journal.record(run.rows(), false, 1.0);
+    // Stored and read back as the page does.
+    let head = journal.head();
+    let pages = vec![Some(
+        journal.page_json(0, head.page_seqs.first().copied().unwrap_or(0)),
+    )];
+    let head = roster_core::run::journal::Head {
+        page_seqs: vec![head.page_seqs.first().copied().unwrap_or(0)],
+        ..head
+    };
+    let back = Journal::from_pages(&head, &pages).unwrap();
+    assert_eq!(back.step_letters(), [(0, "sp".to_owned())]);
+    assert!(!journal.to_json().contains("g1"), "no value of the file");
+
+    kc.requests.clear();
+    let mut resumed = keycloak_run(&users, &[]);
+    resumed.resume_from(&back.previous(), 0);
+    resumed.resume_steps(back.step_letters(), 0);
+    drive(&mut resumed, &mut kc);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    // Both steps go (the one in flight may not have arrived), none twice in this run.
+    let puts: Vec<&str> = kc
+        .requests
+        .iter()
+        .filter(|(m, _)| *m == Method::Put)
+        .map(|(_, u)| u.as_str())
+        .collect();
+    assert_eq!(
+        puts,
+        [
+            "http://kc/admin/realms/r/users/id-ann/groups/g1",
+            "http://kc/admin/realms/r/users/id-ann/groups/g2"
+        ]
+    );
+    let row = &resumed.rows()[0];
+    assert_eq!(row.status, Status::Created);
+    assert!(
+        row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+        "{row:?}"
+    );
 }

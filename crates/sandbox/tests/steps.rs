@@ -86,19 +86,39 @@ async fn keycloak_joins_groups_and_sends_the_invitation_as_keycloak_does() {
     let again = kc_put(&s, Some(&token), &format!("{ann}/groups/{STAFF}"), None).await;
     assert_eq!(again.status(), 204);
     // An unknown group, an unknown user, no token.
-    let e = json_of(kc_put(&s, Some(&token), &format!("{ann}/groups/nope"), None).await, 404).await;
+    let e = json_of(
+        kc_put(&s, Some(&token), &format!("{ann}/groups/nope"), None).await,
+        404,
+    )
+    .await;
     assert_eq!(e, json!({"error": "Group not found"}));
-    let e = json_of(kc_put(&s, Some(&token), &format!("x/groups/{STAFF}"), None).await, 404).await;
+    let e = json_of(
+        kc_put(&s, Some(&token), &format!("x/groups/{STAFF}"), None).await,
+        404,
+    )
+    .await;
     assert_eq!(e, json!({"error": "User not found"}));
     let response = kc_put(&s, None, &format!("{ann}/groups/{STAFF}"), None).await;
     assert_eq!(response.status(), 401);
 
     // The invitation: 204 for a user with an address; 400 without one.
     let body = Some(json!(["UPDATE_PASSWORD"]));
-    let response = kc_put(&s, Some(&token), &format!("{ann}/execute-actions-email"), body.clone()).await;
+    let response = kc_put(
+        &s,
+        Some(&token),
+        &format!("{ann}/execute-actions-email"),
+        body.clone(),
+    )
+    .await;
     assert_eq!(response.status(), 204);
     let e = json_of(
-        kc_put(&s, Some(&token), &format!("{bob}/execute-actions-email"), body).await,
+        kc_put(
+            &s,
+            Some(&token),
+            &format!("{bob}/execute-actions-email"),
+            body,
+        )
+        .await,
         400,
     )
     .await;
@@ -121,7 +141,13 @@ async fn keycloak_without_mail_settings_fails_the_invitation_with_500() {
     let token = kc_token(&s, "roster").await;
     let ann = kc_create(&s, &token, "ann", Some("ann@example.com")).await;
     let e = json_of(
-        kc_put(&s, Some(&token), &format!("{ann}/execute-actions-email"), Some(json!(["UPDATE_PASSWORD"]))).await,
+        kc_put(
+            &s,
+            Some(&token),
+            &format!("{ann}/execute-actions-email"),
+            Some(json!(["UPDATE_PASSWORD"])),
+        )
+        .await,
         500,
     )
     .await;
@@ -156,25 +182,86 @@ async fn gitlab_adds_group_members_and_resets_passwords_as_gitlab_does() {
 
     // By id and by full path (URL-encoded), with an access level.
     let member = json_of(
-        gitlab(&s, "groups/31/members", Some(GITLAB_ADMIN), json!({"user_id": id, "access_level": 30})).await,
+        gitlab(
+            &s,
+            "groups/31/members",
+            Some(GITLAB_ADMIN),
+            json!({"user_id": id, "access_level": 30}),
+        )
+        .await,
         201,
     )
     .await;
     assert_eq!(member["username"], "grace");
     assert_eq!(member["access_level"], 30);
-    let response = gitlab(&s, "groups/staff%2Fdevs/members", Some(GITLAB_ADMIN), json!({"user_id": id, "access_level": 40})).await;
+    let response = gitlab(
+        &s,
+        "groups/staff%2Fdevs/members",
+        Some(GITLAB_ADMIN),
+        json!({"user_id": id, "access_level": 40}),
+    )
+    .await;
     assert_eq!(response.status(), 201);
     assert_eq!(response.headers()["access-control-allow-origin"], "*");
     // Again: 409; no such group, user or level; no token.
-    let e = json_of(gitlab(&s, "groups/31/members", Some(GITLAB_ADMIN), json!({"user_id": id, "access_level": 30})).await, 409).await;
+    let e = json_of(
+        gitlab(
+            &s,
+            "groups/31/members",
+            Some(GITLAB_ADMIN),
+            json!({"user_id": id, "access_level": 30}),
+        )
+        .await,
+        409,
+    )
+    .await;
     assert_eq!(e, json!({"message": "Member already exists"}));
-    let e = json_of(gitlab(&s, "groups/999/members", Some(GITLAB_ADMIN), json!({"user_id": id, "access_level": 30})).await, 404).await;
+    let e = json_of(
+        gitlab(
+            &s,
+            "groups/999/members",
+            Some(GITLAB_ADMIN),
+            json!({"user_id": id, "access_level": 30}),
+        )
+        .await,
+        404,
+    )
+    .await;
     assert_eq!(e, json!({"message": "404 Group Not Found"}));
-    let e = json_of(gitlab(&s, "groups/31/members", Some(GITLAB_ADMIN), json!({"user_id": 999, "access_level": 30})).await, 404).await;
+    let e = json_of(
+        gitlab(
+            &s,
+            "groups/31/members",
+            Some(GITLAB_ADMIN),
+            json!({"user_id": 999, "access_level": 30}),
+        )
+        .await,
+        404,
+    )
+    .await;
     assert_eq!(e, json!({"message": "404 User Not Found"}));
-    let e = json_of(gitlab(&s, "groups/31/members", Some(GITLAB_ADMIN), json!({"user_id": id, "access_level": 35})).await, 400).await;
-    assert_eq!(e, json!({"error": "access_level does not have a valid value"}));
-    let response = gitlab(&s, "groups/31/members", None, json!({"user_id": id, "access_level": 30})).await;
+    let e = json_of(
+        gitlab(
+            &s,
+            "groups/31/members",
+            Some(GITLAB_ADMIN),
+            json!({"user_id": id, "access_level": 35}),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        e,
+        json!({"error": "access_level does not have a valid value"})
+    );
+    let response = gitlab(
+        &s,
+        "groups/31/members",
+        None,
+        json!({"user_id": id, "access_level": 30}),
+    )
+    .await;
     assert_eq!(response.status(), 401);
 
     let state = s.state().await;

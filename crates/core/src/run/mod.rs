@@ -32,7 +32,6 @@ use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
 use crate::input::map::UserRow;
 use crate::input::plan::PlannedRow;
-pub use steps::STEP_WARNING;
 use crate::targets::send::{
     LoginError, LoginStep, Outcome, ProbeAnswer, RetryAfter, Secrets, Session, StopKind, Target,
 };
@@ -43,6 +42,7 @@ use pace::{
 };
 use progress::{PauseClock, Scope};
 use send::{Holds, Login};
+pub use steps::STEP_WARNING;
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -68,8 +68,7 @@ impl Run {
         } else {
             1
         };
-        if self.in_flight.len() + self.steps_in_flight.len() >= limit || now_ms < self.not_before
-        {
+        if self.in_flight.len() + self.steps_in_flight.len() >= limit || now_ms < self.not_before {
             return None;
         }
         if let Some(pacer) = &mut self.pacer {

@@ -122,7 +122,9 @@ pub struct RowState {
 impl RowState {
     /// The steps that failed.
     pub fn failed_steps(&self) -> impl Iterator<Item = &StepState> {
-        self.steps.iter().filter(|s| s.outcome == StepOutcome::Failed)
+        self.steps
+            .iter()
+            .filter(|s| s.outcome == StepOutcome::Failed)
     }
 }
 

@@ -61,10 +61,7 @@ impl Run {
     /// The next step that may go now, if any (the caller checked the bound and pacing).
     pub(super) fn next_step(&mut self, now_ms: u64) -> Option<Command> {
         loop {
-            let pos = self
-                .step_queue
-                .iter()
-                .position(|s| s.ready_at <= now_ms)?;
+            let pos = self.step_queue.iter().position(|s| s.ready_at <= now_ms)?;
             let queued = self.step_queue.remove(pos)?;
             let (row, slot) = (queued.row, queued.slot);
             let state = &self.rows[row].steps[slot];
@@ -252,7 +249,13 @@ impl Run {
     }
 
     /// Ends one step, and says in the row's message which of its steps failed.
-    pub(super) fn end_step(&mut self, row: usize, slot: usize, outcome: StepOutcome, message: String) {
+    pub(super) fn end_step(
+        &mut self,
+        row: usize,
+        slot: usize,
+        outcome: StepOutcome,
+        message: String,
+    ) {
         let step = &mut self.rows[row].steps[slot];
         step.outcome = outcome;
         step.message = message;
@@ -283,6 +286,55 @@ impl Run {
                 format!("{base} {warning}")
             }
         };
+    }
+
+    /// Carries over the steps of rows a saved journal had created (a resume): their
+    /// steps are found again from the row, and those not done then (pending or in flight)
+    /// are sent; failed ones stay failed (a retry sends them). A row whose steps no longer
+    /// match the journal's (the file changed) keeps none.
+    pub fn resume_steps(&mut self, letters: &[(usize, String)], now_ms: u64) {
+        for (row, letters) in letters {
+            let row = *row;
+            if self.rows.get(row).map(|r| r.status) != Some(Status::Created) {
+                continue;
+            }
+            let Some(user) = (self.users)(row) else {
+                continue;
+            };
+            let tasks = self.target.steps_for(&user);
+            let outcomes: Vec<StepOutcome> = letters
+                .chars()
+                .filter_map(StepOutcome::from_letter)
+                .collect();
+            if tasks.len() != outcomes.len() {
+                continue;
+            }
+            self.rows[row].steps = tasks
+                .into_iter()
+                .zip(outcomes)
+                .map(|(t, outcome)| StepState {
+                    step: t.step,
+                    label: t.label,
+                    value: t.value,
+                    outcome,
+                    message: if outcome == StepOutcome::Failed {
+                        "failed in the previous run".into()
+                    } else {
+                        String::new()
+                    },
+                    attempts: 0,
+                })
+                .collect();
+            self.warn_of_steps(row);
+            self.queue_pending_steps(row, now_ms);
+            self.changed.push(row);
+        }
+        // A run whose rows were all carried over ended already: its steps reopen it.
+        if self.phase == Phase::Finished && self.steps_open() {
+            self.phase = Phase::Running;
+            self.ended_ms = None;
+        }
+        self.settle(now_ms);
     }
 
     /// Ends the steps not sent when the run stops: failed, with the reason.

@@ -22,8 +22,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::answers::*;
-use super::origins::with_origins;
 use super::authorize;
+use super::origins::with_origins;
 use crate::state::App;
 
 /// `PUT /admin/realms/{realm}/users/{id}/groups/{groupId}`.
@@ -56,9 +56,15 @@ pub async fn join_group(
                     .iter()
                     .any(|g| g.realm == realm && g.id == group);
                 let (response, outcome) = if !user {
-                    (error(StatusCode::NOT_FOUND, "User not found"), "404 no user")
+                    (
+                        error(StatusCode::NOT_FOUND, "User not found"),
+                        "404 no user",
+                    )
                 } else if !known {
-                    (error(StatusCode::NOT_FOUND, "Group not found"), "404 no group")
+                    (
+                        error(StatusCode::NOT_FOUND, "Group not found"),
+                        "404 no group",
+                    )
                 } else {
                     let pair = (id.clone(), group.clone());
                     if !shared.keycloak.memberships.contains(&pair) {
@@ -88,23 +94,24 @@ pub async fn execute_actions_email(
     pause(&app).await;
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
-    let (response, outcome) = {
-        let mut shared = app.lock();
-        match authorize(&mut shared, &parts.headers, &realm) {
-            Err(response) => {
-                let status = response.status().as_u16();
-                (*response, format!("{status} refused"))
-            }
-            Ok(origins) => {
-                let user = shared
-                    .keycloak
-                    .users
-                    .iter()
-                    .find(|u| u.realm == realm && u.id == id)
-                    .cloned();
-                let actions = serde_json::from_slice::<Vec<String>>(&body).ok();
-                let smtp = shared.config.keycloak.smtp;
-                let (response, outcome) = match (user, actions) {
+    let (response, outcome) =
+        {
+            let mut shared = app.lock();
+            match authorize(&mut shared, &parts.headers, &realm) {
+                Err(response) => {
+                    let status = response.status().as_u16();
+                    (*response, format!("{status} refused"))
+                }
+                Ok(origins) => {
+                    let user = shared
+                        .keycloak
+                        .users
+                        .iter()
+                        .find(|u| u.realm == realm && u.id == id)
+                        .cloned();
+                    let actions = serde_json::from_slice::<Vec<String>>(&body).ok();
+                    let smtp = shared.config.keycloak.smtp;
+                    let (response, outcome) = match (user, actions) {
                     (None, _) => (error(StatusCode::NOT_FOUND, "User not found"), "404 no user"),
                     (Some(_), None) => (
                         error(StatusCode::BAD_REQUEST, "HTTP 400 Bad Request"),
@@ -130,10 +137,10 @@ pub async fn execute_actions_email(
                         (StatusCode::NO_CONTENT.into_response(), "204 e-mail sent")
                     }
                 };
-                (with_origins(response, &origins), outcome.to_owned())
+                    (with_origins(response, &origins), outcome.to_owned())
+                }
             }
-        }
-    };
+        };
     app.log(format!(
         "[keycloak] PUT users/{id}/execute-actions-email (realm {realm}) -> {outcome}"
     ));
