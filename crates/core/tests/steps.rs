@@ -245,6 +245,11 @@ fn a_failed_step_leaves_the_account_created_with_a_warning_and_a_retry_sends_onl
     assert_eq!(rows[1].status, Status::Created);
     assert_eq!(rows[1].message, "");
     assert_eq!(kc.creates(), 2);
+    let summary = roster_core::run::steps_summary(&rows).unwrap();
+    assert!(
+        summary.starts_with("Steps after create: 2 done, 1 failed"),
+        "{summary}"
+    );
 
     // The retry file holds the row with the failed step.
     let plan = planned(&users);
@@ -272,6 +277,10 @@ fn a_failed_step_leaves_the_account_created_with_a_warning_and_a_retry_sends_onl
     assert!(!rows[0].message.contains("Warning"), "{}", rows[0].message);
     assert_eq!(rows[1].status, Status::Created);
     assert!(kc.memberships.contains(&("id-ann".into(), "staff".into())));
+    assert_eq!(
+        roster_core::run::steps_summary(rows).as_deref(),
+        Some("Steps after create: 2 done.")
+    );
 }
 
 #[test]

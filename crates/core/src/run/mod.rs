@@ -42,7 +42,7 @@ use pace::{
 };
 use progress::{PauseClock, Scope};
 use send::{Holds, Login};
-pub use steps::STEP_WARNING;
+pub use steps::{steps_summary, STEP_WARNING};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]

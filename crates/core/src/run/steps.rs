@@ -7,6 +7,34 @@
 use super::*;
 use crate::targets::send::StepTask;
 
+/// The steps after the creates of a run, in one sentence for the page and the command
+/// line: "Steps after create: 5 done, 1 failed (see the rows' messages and the report's
+/// steps column), 2 to go." `None` when no row has steps.
+pub fn steps_summary(rows: &[RowState]) -> Option<String> {
+    let (mut done, mut failed, mut open) = (0usize, 0usize, 0usize);
+    for step in rows.iter().flat_map(|r| &r.steps) {
+        match step.outcome {
+            StepOutcome::Done => done += 1,
+            StepOutcome::Failed => failed += 1,
+            StepOutcome::Pending | StepOutcome::Sending => open += 1,
+        }
+    }
+    if done + failed + open == 0 {
+        return None;
+    }
+    let mut text = format!("Steps after create: {done} done");
+    if failed > 0 {
+        text.push_str(&format!(
+            ", {failed} failed (the accounts stay created: see the rows' messages and the report's steps column; Retry sends the failed steps again)"
+        ));
+    }
+    if open > 0 {
+        text.push_str(&format!(", {open} to go"));
+    }
+    text.push('.');
+    Some(text)
+}
+
 /// Where a row's message says that steps failed.
 pub const STEP_WARNING: &str = "Warning: ";
 
