@@ -340,6 +340,8 @@ proptest! {
                 let _ = target.read_probe(&exchange);
                 let _ = target.stated_rate_limit(&exchange);
                 // Every step of the preset (rooms, groups, the invitation), on any answer.
+                let _ = target.id_lookup(&session, &row_with_steps());
+                let _ = target.read_id_lookup(&exchange);
                 for task in target.steps_for(&row_with_steps()) {
                     let _ = target.step(&session, &row_with_steps(), Some("7"), &task);
                     let _ = target.read_step(&task, &exchange);

@@ -73,6 +73,8 @@ struct FakeKeycloak {
     invited: Vec<(String, Value)>,
     /// Group PUTs answered 503 (a proxy's fault), whatever the group.
     failing: bool,
+    /// The `Location` a browser cannot read (Keycloak's CORS exposes no header).
+    hide_location: bool,
     requests: Vec<(Method, String)>,
 }
 
@@ -93,10 +95,28 @@ impl FakeKeycloak {
             if !self.users.insert(name.clone()) {
                 return answer(409, r#"{"errorMessage":"User exists with same username"}"#);
             }
+            if self.hide_location {
+                return answer(201, "");
+            }
             return Exchange::Answered(HttpResponse::new(201, "").with_header(
                 "Location",
                 &format!("http://kc/admin/realms/r/users/id-{name}"),
             ));
+        }
+        if let Some(query) = path.strip_prefix("?") {
+            // The search by user name (`exact=true`).
+            let name = query
+                .split('&')
+                .find_map(|p| p.strip_prefix("username="))
+                .unwrap_or_default();
+            assert!(query.contains("exact=true"), "{query}");
+            let found: Vec<Value> = self
+                .users
+                .iter()
+                .filter(|u| *u == name)
+                .map(|u| json!({"id": format!("id-{u}"), "username": u}))
+                .collect();
+            return answer(200, &Value::Array(found).to_string());
         }
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         match (r.method, parts.as_slice()) {
@@ -462,4 +482,47 @@ fn a_resumed_run_sends_the_steps_its_journal_had_not_done_and_no_create() {
         row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
         "{row:?}"
     );
+}
+
+#[test]
+fn without_a_readable_location_the_steps_find_the_id_by_the_user_name_first() {
+    let mut kc = FakeKeycloak {
+        groups: ["g1"].map(String::from).into(),
+        hide_location: true,
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1"), user("bob", "")];
+    let mut run = keycloak_run(&users, &[]);
+    drive(&mut run, &mut kc);
+    let rows = run.rows();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].target_id.as_deref(), Some("id-ann"));
+    let words: Vec<String> = rows[0].steps.iter().map(|s| s.words()).collect();
+    assert_eq!(
+        words,
+        ["Find the new account's id: done", "Join group g1: done"]
+    );
+    // bob has no steps: no lookup either.
+    assert!(rows[1].steps.is_empty());
+    assert_eq!(rows[1].target_id, None);
+    let after_create: Vec<(Method, &str)> = kc
+        .requests
+        .iter()
+        .filter(|(_, u)| !u.ends_with("/token") && !u.ends_with("/users"))
+        .map(|(m, u)| (*m, u.as_str()))
+        .collect();
+    assert_eq!(
+        after_create,
+        [
+            (
+                Method::Get,
+                "http://kc/admin/realms/r/users?username=ann&exact=true"
+            ),
+            (
+                Method::Put,
+                "http://kc/admin/realms/r/users/id-ann/groups/g1"
+            ),
+        ]
+    );
+    assert!(kc.memberships.contains(&("id-ann".into(), "g1".into())));
 }

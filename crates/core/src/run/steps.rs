@@ -38,6 +38,13 @@ pub fn steps_summary(rows: &[RowState]) -> Option<String> {
 /// Where a row's message says that steps failed.
 pub const STEP_WARNING: &str = "Warning: ";
 
+/// The place of the id lookup among a row's steps ([`StepState::step`]): it runs first,
+/// alone, when the create's answer gave no id and the steps need one.
+pub const ID_LOOKUP: usize = usize::MAX;
+
+/// The id lookup's label, as the report shows it.
+const ID_LOOKUP_LABEL: &str = "Find the new account's id";
+
 /// A step waiting to be sent: its row, its place among the row's steps, and when it may
 /// go (a retry's backoff).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,24 +61,45 @@ impl Run {
             return;
         };
         let tasks = self.target.steps_for(&user);
-        self.rows[row].steps = tasks
-            .into_iter()
-            .map(|t| StepState {
-                step: t.step,
-                label: t.label,
-                value: t.value,
-                outcome: StepOutcome::Pending,
-                message: String::new(),
-                attempts: 0,
-            })
-            .collect();
+        if tasks.is_empty() {
+            return;
+        }
+        let lookup = self.rows[row].target_id.is_none()
+            && self
+                .login
+                .session
+                .as_ref()
+                .is_some_and(|(_, session)| self.target.id_lookup(session, &user).is_some());
+        let state = |step: usize, label: String, value: String| StepState {
+            step,
+            label,
+            value,
+            outcome: StepOutcome::Pending,
+            message: String::new(),
+            attempts: 0,
+        };
+        let mut steps: Vec<StepState> = Vec::new();
+        if lookup {
+            steps.push(state(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new()));
+        }
+        steps.extend(tasks.into_iter().map(|t| state(t.step, t.label, t.value)));
+        self.rows[row].steps = steps;
         self.queue_pending_steps(row, now_ms);
     }
 
-    /// Queues a row's steps that are pending (a retry of its failed steps).
+    /// Queues a row's steps that are pending (a retry of its failed steps); while its id
+    /// lookup is pending, that alone.
     pub(super) fn queue_pending_steps(&mut self, row: usize, now_ms: u64) {
+        let lookup_first = self.rows[row]
+            .steps
+            .iter()
+            .any(|s| s.step == ID_LOOKUP && s.outcome == StepOutcome::Pending);
         for slot in 0..self.rows[row].steps.len() {
-            if self.rows[row].steps[slot].outcome == StepOutcome::Pending {
+            let step = &self.rows[row].steps[slot];
+            if lookup_first && step.step != ID_LOOKUP {
+                continue;
+            }
+            if step.outcome == StepOutcome::Pending {
                 self.step_queue.push_back(QueuedStep {
                     row,
                     slot,
@@ -101,6 +129,9 @@ impl Run {
             let (generation, session) = self.login.session.as_ref()?;
             let generation = *generation;
             let request = (self.users)(row).and_then(|user| {
+                if task.step == ID_LOOKUP {
+                    return self.target.id_lookup(session, &user);
+                }
                 self.target
                     .step(session, &user, self.rows[row].target_id.as_deref(), &task)
             });
@@ -149,7 +180,18 @@ impl Run {
             label: state.label.clone(),
             value: state.value.clone(),
         };
-        let outcome = match self.target.read_step(&task, exchange) {
+        let read = if task.step == ID_LOOKUP {
+            match self.target.read_id_lookup(exchange) {
+                Ok(id) => {
+                    self.rows[row].target_id = Some(id);
+                    Outcome::Created { target_id: None }
+                }
+                Err(outcome) => outcome,
+            }
+        } else {
+            self.target.read_step(&task, exchange)
+        };
+        let outcome = match read {
             // Before a step, a create proved this is the API: an odd answer is a fault.
             Outcome::Unreadable { code, message } => Outcome::Transient {
                 code,
@@ -287,6 +329,20 @@ impl Run {
         let step = &mut self.rows[row].steps[slot];
         step.outcome = outcome;
         step.message = message;
+        // The id lookup's end lets the other steps go, or fails them (no id, no step).
+        if step.step == ID_LOOKUP {
+            if outcome == StepOutcome::Done {
+                let now = self.clock.last_now;
+                self.queue_pending_steps(row, now);
+            } else {
+                for other in self.rows[row].steps.iter_mut() {
+                    if other.step != ID_LOOKUP && other.outcome == StepOutcome::Pending {
+                        other.outcome = StepOutcome::Failed;
+                        other.message = "not sent: the new account's id is not known".into();
+                    }
+                }
+            }
+        }
         self.warn_of_steps(row);
         self.changed.push(row);
     }
@@ -330,10 +386,14 @@ impl Run {
                 continue;
             };
             let tasks = self.target.steps_for(&user);
-            let outcomes: Vec<StepOutcome> = letters
+            let mut outcomes: Vec<StepOutcome> = letters
                 .chars()
                 .filter_map(StepOutcome::from_letter)
                 .collect();
+            if outcomes.len() == tasks.len() + 1 && self.rows[row].target_id.is_some() {
+                // The id lookup's letter: the journal holds the id it found.
+                outcomes.remove(0);
+            }
             if tasks.len() != outcomes.len() {
                 continue;
             }

@@ -326,6 +326,15 @@ pub trait Target {
     ) -> Option<HttpRequest> {
         None
     }
+    /// The request that finds a created account's id when its create's answer gave
+    /// none, for targets whose steps need it.
+    fn id_lookup(&self, _session: &Session, _row: &UserRow) -> Option<HttpRequest> {
+        None
+    }
+    /// Reads an id lookup's answer: the id, or what the answer means instead.
+    fn read_id_lookup(&self, exchange: &Exchange) -> Result<String, Outcome> {
+        Err(self.read_create(exchange))
+    }
     /// Reads a step's answer: `Created` or `Exists` mean done.
     fn read_step(&self, task: &StepTask, exchange: &Exchange) -> Outcome {
         let _ = task;

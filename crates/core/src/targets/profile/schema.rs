@@ -84,6 +84,11 @@ pub struct Profile {
     /// invitation), in order; see [`Step`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<Step>,
+    /// How the steps find the new account's id when the create's answer gave none (a
+    /// `Location` header the browser may not read): a request, and a JSON pointer to the
+    /// id in its answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_lookup: Option<IdLookup>,
     /// JSON pointers tried, in order, for an error's message when a rule names none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub error_message: Vec<String>,
@@ -312,6 +317,15 @@ pub struct Step {
     pub request: RequestSpec,
     #[serde(default)]
     pub answers: Vec<Rule>,
+}
+
+/// A request that finds a created account's id (see [`Profile::id_lookup`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdLookup {
+    pub request: RequestSpec,
+    /// Where the id is in a 2xx answer: `/0/id`.
+    pub pointer: String,
 }
 
 /// Whether a setting's value turns something on (`yes`, `true`, `1`, `on`).

@@ -453,6 +453,46 @@ impl Target for ProfileTarget {
         Some(self.authorized_step(&step.request, session, row, account_id, value))
     }
 
+    fn id_lookup(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        let lookup = self.profile.id_lookup.as_ref()?;
+        (!self.profile.steps.is_empty()).then(|| self.authorized(&lookup.request, session, row))
+    }
+
+    fn read_id_lookup(&self, exchange: &Exchange) -> Result<String, Outcome> {
+        if let Exchange::Answered(response) = exchange {
+            if (200..300).contains(&response.status) {
+                let pointer = self.profile.id_lookup.as_ref().map(|l| l.pointer.as_str());
+                let found = json_in(&response.body, |_| true).and_then(|(v, _)| {
+                    match v.pointer(pointer?)? {
+                        Value::String(s) if !s.is_empty() => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    }
+                });
+                return found.ok_or_else(|| Outcome::Rejected {
+                    code: Some(i64::from(response.status)),
+                    message: "the account was not found by its user name, so its id is not known"
+                        .into(),
+                    field: None,
+                });
+            }
+        }
+        // Anything else as the profile's rules read it (401, 429, 5xx…).
+        Err(match self.classifier().read(exchange, Mode::Probe) {
+            ProbeAnswer::Other(outcome) => outcome,
+            ProbeAnswer::Exists { code, message, .. } => Outcome::Rejected {
+                code,
+                message,
+                field: None,
+            },
+            ProbeAnswer::Absent => Outcome::Rejected {
+                code: None,
+                message: "the account was not found by its user name".into(),
+                field: None,
+            },
+        })
+    }
+
     fn read_step(&self, task: &StepTask, exchange: &Exchange) -> Outcome {
         match self.classifier().read(exchange, Mode::Step(task.step)) {
             ProbeAnswer::Other(outcome) => outcome,

@@ -277,6 +277,16 @@ impl Profile {
                 return err(&format!("answers[{i}].setting"), message, Some("\"stop\""));
             }
         }
+        if let Some(lookup) = &self.id_lookup {
+            scope.request("id_lookup.request", &lookup.request, Place::Create)?;
+            if !lookup.pointer.starts_with('/') {
+                return err(
+                    "id_lookup.pointer",
+                    format!("`{}` is not a JSON pointer", lookup.pointer),
+                    Some(&lookup.pointer),
+                );
+            }
+        }
         for (i, step) in self.steps.iter().enumerate() {
             let at = format!("steps[{i}]");
             for (key, value) in [("id", &step.id), ("label", &step.label)] {
