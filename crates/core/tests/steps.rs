@@ -526,3 +526,77 @@ fn without_a_readable_location_the_steps_find_the_id_by_the_user_name_first() {
     );
     assert!(kc.memberships.contains(&("id-ann".into(), "g1".into())));
 }
+
+#[test]
+fn gitlabs_invitation_goes_with_the_create_and_is_reported_per_row() {
+    let target = ProfileTarget::new(
+        preset("gitlab"),
+        "http://gl",
+        &settings(&[("invite", "yes")]),
+    );
+    let users = [user("ann", "31"), user("bob", "")];
+    let users_owned = users.to_vec();
+    let mut run = Run::new(
+        Box::new(target),
+        Secrets::new().with("access_token", "glpat"),
+        &planned(&users),
+        move |i| users_owned.get(i).cloned(),
+        RunConfig::default(),
+        0,
+    );
+    let mut creates: Vec<Value> = Vec::new();
+    let mut members: Vec<String> = Vec::new();
+    let mut now = 0;
+    while !run.is_over() {
+        let handle = |r: &HttpRequest, creates: &mut Vec<Value>, members: &mut Vec<String>| {
+            if r.method == Method::Get {
+                return answer(200, "[]");
+            }
+            let Body::Json(text) = &r.body else { panic!() };
+            if r.url.ends_with("/api/v4/users") {
+                creates.push(serde_json::from_str(text).unwrap());
+                return answer(201, &format!(r#"{{"id":{}}}"#, creates.len() + 1));
+            }
+            members.push(format!("{} {text}", r.url));
+            answer(201, r#"{"id":2,"access_level":30}"#)
+        };
+        match run.next_command(now) {
+            Some(Command::Login(_)) => panic!("a pasted token"),
+            Some(Command::Probe { row, request }) => {
+                run.on_probe(row, &handle(&request, &mut creates, &mut members), now)
+            }
+            Some(Command::Create { row, request }) => {
+                run.on_create(row, &handle(&request, &mut creates, &mut members), now)
+            }
+            Some(Command::Step { row, step, request }) => run.on_step(
+                row,
+                step,
+                &handle(&request, &mut creates, &mut members),
+                now,
+            ),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+    }
+    // The create asks GitLab for the reset e-mail; no request of its own follows.
+    assert!(
+        creates.iter().all(|c| c["reset_password"] == json!(true)),
+        "{creates:?}"
+    );
+    assert_eq!(
+        members,
+        [r#"http://gl/api/v4/groups/31/members {"access_level":30,"user_id":2}"#]
+    );
+    let csv = report::csv_report(&planned(&users), run.rows());
+    assert!(
+        csv.contains("Join group 31: done; Invitation e-mail (reset_password): done (asked for with the create)"),
+        "{csv}"
+    );
+    assert!(
+        run.rows()[1].steps.iter().map(|s| s.words()).eq([
+            "Invitation e-mail (reset_password): done (asked for with the create)".to_owned()
+        ]),
+        "{:?}",
+        run.rows()[1].steps
+    );
+}

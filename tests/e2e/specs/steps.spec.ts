@@ -149,18 +149,25 @@ test.describe('steps after a create', () => {
       'Server URL': sandbox.apiUrl,
       'Access token': 'glpat-sandbox-admin',
       'Group access level': '40',
+      'Send an invitation e-mail instead of a password': 'yes',
     });
     const report = await runImport(page, 'the GitLab run with groups');
     expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created']);
     for (const r of report) expect(r.message).toBe('');
 
+    // The invitation goes with the create (reset_password): GitLab keeps no password.
+    await expect(page.getByRole('status', { name: 'Steps after create' })).toContainText('Steps after create: 5 done.');
     const gl = (await sandboxState()).gitlab as {
-      users: { id: number; username: string }[];
+      users: { id: number; username: string; password: string | null; reset_password_sent: boolean }[];
       members: { group_id: number; user_id: number; access_level: number }[];
     };
     const id = (u: string) => gl.users.find((x) => x.username === u)!.id;
     const groupsOf = (u: string) => gl.members.filter((m) => m.user_id === id(u)).map((m) => [m.group_id, m.access_level]);
     expect(groupsOf('gla')).toEqual([[31, 40], [32, 40]]);
     expect(groupsOf('glb')).toEqual([[31, 40]]);
+    for (const u of gl.users.filter((x) => ['gla', 'glb'].includes(x.username))) {
+      expect(u.reset_password_sent, u.username).toBe(true);
+      expect(u.password, u.username).toBeNull();
+    }
   });
 });

@@ -64,6 +64,8 @@ impl Run {
         if tasks.is_empty() {
             return;
         }
+        // Steps that send nothing were done by the create itself.
+        let recorded: Vec<bool> = tasks.iter().map(|t| !self.target.step_sends(t)).collect();
         let lookup = self.rows[row].target_id.is_none()
             && self
                 .login
@@ -78,11 +80,19 @@ impl Run {
             message: String::new(),
             attempts: 0,
         };
+        let lookup = lookup && recorded.iter().any(|r| !r);
         let mut steps: Vec<StepState> = Vec::new();
         if lookup {
             steps.push(state(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new()));
         }
-        steps.extend(tasks.into_iter().map(|t| state(t.step, t.label, t.value)));
+        steps.extend(tasks.into_iter().zip(recorded).map(|(t, recorded)| {
+            let mut step = state(t.step, t.label, t.value);
+            if recorded {
+                step.outcome = StepOutcome::Done;
+                step.message = "asked for with the create".into();
+            }
+            step
+        }));
         self.rows[row].steps = steps;
         self.queue_pending_steps(row, now_ms);
     }

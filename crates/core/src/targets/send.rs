@@ -326,6 +326,11 @@ pub trait Target {
     ) -> Option<HttpRequest> {
         None
     }
+    /// Whether a step sends a request; one that does not records what the create asked
+    /// for (done with the create).
+    fn step_sends(&self, _task: &StepTask) -> bool {
+        true
+    }
     /// The request that finds a created account's id when its create's answer gave
     /// none, for targets whose steps need it.
     fn id_lookup(&self, _session: &Session, _row: &UserRow) -> Option<HttpRequest> {

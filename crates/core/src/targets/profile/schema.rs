@@ -314,7 +314,11 @@ pub struct Step {
     /// (`true`, `1`, `on`), such as "Send an invitation e-mail".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
-    pub request: RequestSpec,
+    /// The request. Without one, the step records what the create itself asked for (GitLab's
+    /// `reset_password` invitation): done once the create succeeded, with `label` in the
+    /// report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestSpec>,
     #[serde(default)]
     pub answers: Vec<Rule>,
 }

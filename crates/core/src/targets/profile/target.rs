@@ -450,7 +450,15 @@ impl Target for ProfileTarget {
     ) -> Option<HttpRequest> {
         let step = self.profile.steps.get(task.step)?;
         let value = (!task.value.is_empty()).then_some(task.value.as_str());
-        Some(self.authorized_step(&step.request, session, row, account_id, value))
+        let request = step.request.as_ref()?;
+        Some(self.authorized_step(request, session, row, account_id, value))
+    }
+
+    fn step_sends(&self, task: &StepTask) -> bool {
+        self.profile
+            .steps
+            .get(task.step)
+            .is_none_or(|s| s.request.is_some())
     }
 
     fn id_lookup(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {

@@ -316,7 +316,9 @@ impl Profile {
                     );
                 }
             }
-            scope.request(&format!("{at}.request"), &step.request, Place::Step)?;
+            if let Some(request) = &step.request {
+                scope.request(&format!("{at}.request"), request, Place::Step)?;
+            }
             check_rules(&format!("{at}.answers"), &step.answers, false)?;
         }
         if let Some(IdAt::Template(text)) = &self.id_at {
