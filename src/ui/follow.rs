@@ -12,6 +12,10 @@ use super::state::{AppState, RunView};
 pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     sheet::sync(state, run, changed);
     state.run.counts.set(run.counts());
+    let steps = roster_core::run::steps_summary(run.rows());
+    if steps != state.run.steps.get_untracked() {
+        state.run.steps.set(steps);
+    }
     state
         .run
         .progress

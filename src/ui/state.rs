@@ -90,6 +90,8 @@ pub struct RunState {
     /// True from Start until the last request in flight has come back.
     pub active: RwSignal<bool>,
     pub counts: RwSignal<StatusCounts>,
+    /// The steps after the creates, in a sentence (`run::steps_summary`); `None` without.
+    pub steps: RwSignal<Option<String>>,
     /// Rate, ETA and elapsed time of the current run.
     pub progress: RwSignal<Progress>,
     /// The job under way (or the last one): its run is what the page shows.
@@ -187,6 +189,7 @@ impl AppState {
                 hold: RwSignal::new(None),
                 active: RwSignal::new(false),
                 counts: RwSignal::new(StatusCounts::default()),
+                steps: RwSignal::new(None),
                 progress: RwSignal::new(Progress::default()),
                 current: StoredValue::new_local(None),
                 commands: StoredValue::new_local(None),

@@ -393,6 +393,9 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let rows = run.rows();
     let counts = run.counts();
     println!("Result: {}.", job_words::tally(&counts));
+    if let Some(steps) = roster_core::run::steps_summary(rows) {
+        println!("{steps}");
+    }
     let info = RunInfo {
         target: kind.name().to_owned(),
         server_url: journal::strip_userinfo(job.server.trim()),

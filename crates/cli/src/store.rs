@@ -313,6 +313,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 

@@ -36,6 +36,21 @@ pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"
 /// The columns after [`COLUMNS`], before the input's own columns.
 pub const DETAIL_COLUMNS: [&str; 5] = ["error_code", "attempts", "first_sent", "finished", "line"];
 
+/// The column after [`DETAIL_COLUMNS`] when a row has steps after its create (see
+/// [`crate::targets::profile::Step`]): each step and how it went ("Join room #a:x.org:
+/// done"), in a report of a run without steps not at all.
+pub const STEPS_COLUMN: &str = "steps";
+
+/// A row's steps in words, for the CSV report's `steps` cell.
+pub fn steps_cell(state: &RowState) -> String {
+    state
+        .steps
+        .iter()
+        .map(crate::run::StepState::words)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Makes a cell safe to open in a spreadsheet: a cell that starts with `=`, `+`, `-`, `@`,
 /// a tab or a carriage return would be read as a formula, so it gets a leading `'`
 /// (OWASP's advice for CSV injection).
@@ -154,7 +169,7 @@ pub fn looks_secret(header: &str) -> bool {
 /// the prefix `input_`.
 pub fn public_columns(table: &Table, mapping: &Mapping) -> Vec<(usize, String)> {
     public_columns_beside(table, mapping, |name| {
-        COLUMNS.contains(&name) || DETAIL_COLUMNS.contains(&name)
+        COLUMNS.contains(&name) || DETAIL_COLUMNS.contains(&name) || name == STEPS_COLUMN
     })
 }
 
@@ -239,9 +254,11 @@ pub fn csv_report_with(
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
         .from_writer(Vec::new());
+    let with_steps = rows.iter().any(|r| !r.steps.is_empty());
     let header: Vec<String> = COLUMNS
         .iter()
         .chain(DETAIL_COLUMNS.iter())
+        .chain(with_steps.then_some(&STEPS_COLUMN))
         .map(|c| c.to_string())
         .chain(columns.iter().map(|(_, n)| n.clone()))
         .collect();
@@ -261,6 +278,9 @@ pub fn csv_report_with(
             time_cell(info, state.finished_ms),
             planned.line.to_string(),
         ];
+        if with_steps {
+            cells.push(steps_cell(state));
+        }
         if let Some(inp) = input {
             cells.extend(input_cells(inp.table, i, &columns));
         }
@@ -323,7 +343,7 @@ pub fn json_report(
                     .to_owned();
                 original.insert(name.clone(), Value::String(value));
             }
-            json!({
+            let mut item = json!({
                 "row": planned.line,
                 "line": planned.line,
                 "email": planned.email,
@@ -335,7 +355,24 @@ pub fn json_report(
                 "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
                 "finished": state.finished_ms.map(|t| info.iso(t)),
                 "input": Value::Object(original),
-            })
+            });
+            if !state.steps.is_empty() {
+                let steps: Vec<Value> = state
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "step": s.label,
+                            "value": s.value,
+                            "outcome": s.outcome.word(),
+                            "message": s.message,
+                            "attempts": s.attempts,
+                        })
+                    })
+                    .collect();
+                item["steps"] = Value::Array(steps);
+            }
+            item
         })
         .collect();
     let columns: Vec<&str> = columns.iter().map(|(_, n)| n.as_str()).collect();
@@ -360,7 +397,11 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     let picked: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(i, r)| needs_retry(r.status) && !r.excluded && *i < table.records.len())
+        .filter(|(i, r)| {
+            (needs_retry(r.status) || r.failed_steps().next().is_some())
+                && !r.excluded
+                && *i < table.records.len()
+        })
         .map(|(i, _)| i)
         .collect();
     if picked.is_empty() {
@@ -443,6 +484,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 
@@ -570,6 +612,7 @@ mod tests {
         RowState {
             first_sent_ms: Some(sent),
             finished_ms: Some(done),
+            steps: Vec::new(),
             attempts: 2,
             ..state(status, message, id)
         }
@@ -591,6 +634,7 @@ mod tests {
             timed(Status::Unknown, "No answer (x)", None, 5_300, 6_000),
             RowState {
                 code: Some(500),
+                steps: Vec::new(),
                 ..timed(
                     Status::Failed,
                     "HTTP 500 from the server (a server error)",

@@ -16,7 +16,7 @@
 
 use proptest::prelude::*;
 use roster_core::http::{json_in, prefix, Exchange, HttpResponse};
-use roster_core::input::map::{Mapping, UserRow};
+use roster_core::input::map::{Field, Mapping, UserRow};
 use roster_core::input::plan::{plan_with, users_of};
 use roster_core::input::read::read;
 use roster_core::run::{Command, OnExisting, Run, RunConfig, Status};
@@ -214,6 +214,19 @@ fn row() -> UserRow {
     }
 }
 
+/// A row with values for every preset's steps: `;`-separated lists, a blank item and
+/// text no server would take.
+fn row_with_steps() -> UserRow {
+    let list = "#a:sandbox; ;!b:sandbox;7;a/b;日本😀".to_owned();
+    UserRow {
+        custom: vec![
+            (Field::custom("rooms").unwrap(), list.clone()),
+            (Field::custom("groups").unwrap(), list),
+        ],
+        ..row()
+    }
+}
+
 /// Every classifier of one target, on one exchange.
 fn classify_all(target: &dyn Target, exchange: &Exchange) {
     let _ = target.read_create(exchange);
@@ -291,6 +304,7 @@ fn run_against(
                 }
             }
             Some(Command::Update { row, .. }) => run.on_update(row, &answer(), now + 5),
+            Some(Command::Step { row, step, .. }) => run.on_step(row, step, &answer(), now + 5),
             None => {
                 now = match run.next_wake(now) {
                     Some(at) if at > now => at.min(now.saturating_add(86_400_000)),
@@ -360,6 +374,7 @@ fn keycloak_conflicts(answers: &[Exchange]) -> Vec<Status> {
             }
             Some(Command::Probe { .. }) => unreachable!("Keycloak has no probe"),
             Some(Command::Update { .. }) => unreachable!("updates are not switched on"),
+            Some(Command::Step { .. }) => unreachable!("these rows have no groups"),
             None => now += 1_000,
         }
     }
@@ -417,6 +432,13 @@ proptest! {
                 let _ = target.read_lookup(&exchange, &exchange);
                 if let Ok(name) = target.read_lookup(&same_email(), &exchange) {
                     prop_assert!(!name.is_empty() && name.chars().count() <= 200);
+                }
+                // Every step of the preset (rooms, groups, the invitation), on any answer.
+                let _ = target.id_lookup(&session, &row_with_steps());
+                let _ = target.read_id_lookup(&exchange);
+                for task in target.steps_for(&row_with_steps()) {
+                    let _ = target.step(&session, &row_with_steps(), Some("7"), &task);
+                    let _ = target.read_step(&task, &exchange);
                 }
             }
         }

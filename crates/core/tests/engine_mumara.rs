@@ -318,7 +318,10 @@ fn drive_from(run: &mut Run, server: &mut FakeMumara, latency: u64, start: u64) 
         while let Some(cmd) = run.next_command(now) {
             match cmd {
                 Command::Create { row, request } => in_flight.push((now + latency, row, request)),
-                Command::Login(_) | Command::Probe { .. } | Command::Update { .. } => {
+                Command::Login(_)
+                | Command::Probe { .. }
+                | Command::Update { .. }
+                | Command::Step { .. } => {
                     panic!("Mumara has no login and no probe")
                 }
             }

@@ -491,7 +491,13 @@ mod vendor_formats {
     fn fed(t: &Table, target: &str) -> Vec<(Field, Option<String>)> {
         let kind = TargetKind::by_id(target).unwrap();
         let m = mapping(t, target);
-        let mut fields = kind.fields();
+        // A preset's own fields (the rooms or groups its steps take) are in none of
+        // these vendors' files.
+        let mut fields: Vec<Field> = kind
+            .fields()
+            .into_iter()
+            .filter(|f| f.is_builtin())
+            .collect();
         for f in [FirstName, LastName] {
             if !fields.contains(&f) {
                 fields.push(f);

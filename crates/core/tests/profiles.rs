@@ -396,7 +396,8 @@ fn graph_and_gitlab_send_the_pasted_token_on_every_create() {
     assert_eq!(header(&create, "Authorization"), None);
     assert_eq!(
         json_body(&create),
-        json!({"username":"ann_l","email":"ann@x.org","name":"Ann","password":"pw12345678","skip_confirmation":true})
+        // `reset_password`: the invitation setting, off by default.
+        json!({"username":"ann_l","email":"ann@x.org","name":"Ann","password":"pw12345678","reset_password":false,"skip_confirmation":true})
     );
 }
 
@@ -990,6 +991,7 @@ fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
                 Command::Update { row, request } => {
                     run.on_update(row, &server.handle(&request), now)
                 }
+                Command::Step { .. } => panic!("these rows have no rooms to join"),
             }
         }
     }
@@ -1214,6 +1216,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             Some(Command::Login(r)) => run.on_login(&handle(&r), now),
             Some(Command::Create { row, request }) => run.on_create(row, &handle(&request), now),
             Some(Command::Probe { .. } | Command::Update { .. }) => panic!("Keycloak has no probe"),
+            Some(Command::Step { .. }) => panic!("these rows have no groups"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;
@@ -1271,7 +1274,13 @@ fn the_page_gets_form_rules_and_a_diagnosis_request_from_a_profile() {
     assert!(s.rules().required.contains(&Field::Username));
     assert_eq!(
         s.field_list(),
-        [Field::Username, Field::Email, Field::Password, Field::Name]
+        [
+            Field::Username,
+            Field::Email,
+            Field::Password,
+            Field::Name,
+            Field::custom("rooms").unwrap()
+        ]
     );
     assert_eq!(
         s.alternatives(),

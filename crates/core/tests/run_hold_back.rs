@@ -109,6 +109,7 @@ fn creates_held_back_are_not_lost_and_sent_once_after_resume() {
                 Command::Probe { .. } | Command::Update { .. } => {
                     unreachable!("Aurora has no probe")
                 }
+                Command::Step { .. } => unreachable!("Aurora has no steps"),
             }
         }
     }

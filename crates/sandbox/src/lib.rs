@@ -133,6 +133,14 @@ pub(crate) fn shapes_router() -> Router<App> {
             .route(
                 &format!("{prefix}/admin/realms/{{realm}}/users/{{id}}"),
                 any(keycloak::user),
+            )
+            .route(
+                &format!("{prefix}/admin/realms/{{realm}}/users/{{id}}/groups/{{group}}"),
+                any(keycloak::join_group),
+            )
+            .route(
+                &format!("{prefix}/admin/realms/{{realm}}/users/{{id}}/execute-actions-email"),
+                any(keycloak::execute_actions_email),
             );
     }
     router
@@ -140,6 +148,7 @@ pub(crate) fn shapes_router() -> Router<App> {
         .route("/v1.0/users/{key}", any(graph::user))
         .route("/api/v4/users", any(gitlab::users))
         .route("/api/v4/users/{id}", any(gitlab::user))
+        .route("/api/v4/groups/{group}/members", any(gitlab::group_members))
         .route("/api/register", any(ejabberd::call))
         .route("/api/status", any(ejabberd::call))
 }

@@ -17,6 +17,7 @@ pub mod existing;
 mod history;
 pub mod passwords;
 mod progress;
+mod steps;
 
 #[component]
 fn Setting(
@@ -172,6 +173,7 @@ pub fn Import(
                 running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))
                 login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
             />
+            <steps::StepsSummary steps=run.steps />
             <Show when=move || matches!(run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
                     {move || match run.view.get() {

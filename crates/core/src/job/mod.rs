@@ -82,6 +82,8 @@ enum Tag {
     Probe(usize),
     Create(usize),
     Update(usize),
+    /// A step after a create: the row and its step's place.
+    Step(usize, usize),
     Listing,
     SettleProbe(usize),
     /// The look-up that names the other account of a create's conflict
@@ -183,6 +185,7 @@ impl Job {
         }
         if let Some(journal) = &start.resume {
             run.resume_from(&journal.previous(), now_ms);
+            run.resume_steps(journal.step_letters(), now_ms);
         }
         if let Some(retry) = &start.retry {
             run.retry(retry, now_ms);
@@ -326,8 +329,10 @@ impl Job {
             .filter_map(|c| match c {
                 crate::run::Command::Create { row, .. }
                 | crate::run::Command::Update { row, .. } => Some(*row),
-                // A probe creates nothing: only creates and updates are announced.
-                crate::run::Command::Login(_) | crate::run::Command::Probe { .. } => None,
+                // A probe or a step creates nothing: only creates and updates are announced.
+                crate::run::Command::Login(_)
+                | crate::run::Command::Probe { .. }
+                | crate::run::Command::Step { .. } => None,
             })
             .collect();
         if let Some(journal) = self.journal.as_mut().filter(|j| !j.off && !rows.is_empty()) {
@@ -349,6 +354,9 @@ impl Job {
                 }
                 crate::run::Command::Update { row, request } => {
                     self.send(Tag::Update(row), request)
+                }
+                crate::run::Command::Step { row, step, request } => {
+                    self.send(Tag::Step(row, step), request)
                 }
             }
         }
@@ -526,6 +534,7 @@ impl Job {
                 None => return false,
             },
             Tag::Update(row) => self.run.on_update(row, &exchange, now_ms),
+            Tag::Step(row, step) => self.run.on_step(row, step, &exchange, now_ms),
             Tag::SettleProbe(row) => {
                 self.run.on_settle_probe(row, &exchange, now_ms);
                 self.next_probe(now_ms);

@@ -167,10 +167,12 @@ impl Survey {
             match command {
                 crate::run::Command::Login(request) => self.send(None, request),
                 crate::run::Command::Probe { row, request } => self.send(Some(row), request),
-                // A survey never creates nor updates (see `Run::surveying`).
+                // A survey never creates nor updates, so it has no steps (see
+                // `Run::surveying`).
                 crate::run::Command::Create { row, .. }
-                | crate::run::Command::Update { row, .. } => {
-                    unreachable!("a survey sent a create or an update for row {row}")
+                | crate::run::Command::Update { row, .. }
+                | crate::run::Command::Step { row, .. } => {
+                    unreachable!("a survey sent a create, an update or a step for row {row}")
                 }
             }
         }

@@ -323,6 +323,7 @@ impl Run {
                         String::new()
                     };
                     self.finish_row(row, Status::Created, None, message, now_ms);
+                    self.queue_steps(row, now_ms);
                 }
             }
             Outcome::Exists { code, message } => {

@@ -20,6 +20,7 @@ pub mod retry;
 mod rows;
 mod send;
 mod status;
+mod steps;
 pub mod tabs;
 
 use std::collections::VecDeque;
@@ -27,7 +28,7 @@ use std::collections::VecDeque;
 pub use ending::Ending;
 pub use existing::{changes_of, changes_words, Change, Existing, OnExisting};
 pub use progress::{Progress, Split};
-pub use status::{RowState, Status, StatusCounts};
+pub use status::{RowState, Status, StatusCounts, StepOutcome, StepState};
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;
@@ -43,6 +44,7 @@ use pace::{
 };
 use progress::{PauseClock, Scope};
 use send::{Holds, Login};
+pub use steps::{steps_summary, STEP_WARNING};
 
 /// What the glue must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +65,14 @@ pub enum Command {
     /// [`Run::on_update`].
     Update {
         row: usize,
+        request: HttpRequest,
+    },
+    /// A step after the row's create (see [`crate::targets::profile::Step`]): `step` is
+    /// its place among the row's steps ([`RowState::steps`]); the answer goes to
+    /// [`Run::on_step`].
+    Step {
+        row: usize,
+        step: usize,
         request: HttpRequest,
     },
 }
@@ -193,6 +203,9 @@ pub struct Run {
     ready_at: Vec<u64>,
     /// Which session each create (or probe) in flight used.
     in_flight: Vec<(usize, u32)>,
+    /// Steps after a create waiting to be sent, and those in flight (row, slot, session).
+    step_queue: VecDeque<steps::QueuedStep>,
+    steps_in_flight: Vec<(usize, usize, u32)>,
     /// An answer has shown that the server is the target's API (anything but a fault or
     /// an unreadable answer).
     api_proven: bool,
@@ -269,6 +282,7 @@ impl Run {
                 answer_lost: false,
                 first_sent_ms: None,
                 finished_ms: status.is_final().then_some(now_ms),
+                steps: Vec::new(),
             });
         }
         let config = RunConfig {
@@ -292,6 +306,8 @@ impl Run {
             rows,
             queue,
             in_flight: Vec::new(),
+            step_queue: VecDeque::new(),
+            steps_in_flight: Vec::new(),
             api_proven: false,
             hold: None,
             server_limit: None,
@@ -366,6 +382,7 @@ impl Run {
     /// True once nothing is in flight and nothing more will be sent.
     pub fn is_over(&self) -> bool {
         self.in_flight.is_empty()
+            && self.steps_in_flight.is_empty()
             && !self.login.login_in_flight
             && matches!(
                 self.phase,

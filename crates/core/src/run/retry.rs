@@ -21,6 +21,12 @@ use crate::input::plan::{hash_lower_words, same_address, PlannedRow};
 pub enum Decision {
     /// Sent again; `answer_lost` when an earlier attempt's answer was lost.
     Send { answer_lost: bool },
+    /// Created by the earlier run, with steps that failed: not created again; those
+    /// steps are sent again for the account the earlier run made (`target_id`).
+    Steps {
+        target_id: Option<String>,
+        steps: Vec<super::StepState>,
+    },
     /// Not sent: ends with this status, target id, code and message.
     Carry {
         status: Status,
@@ -180,11 +186,16 @@ pub fn repeat_counts(runs: &[(&[PlannedRow], &[RowState])], plan: &[PlannedRow])
                     best = Some(row);
                 }
             }
-            retry += usize::from(best.is_some_and(|row| rank(row) == 2));
+            retry += usize::from(best.is_some_and(|row| rank(row) == 2 || steps_to_retry(row)));
         }
         done += usize::from(reached);
     }
     (retry, done)
+}
+
+/// Whether a retry sends this row's steps again: it was created, and a step failed.
+pub fn steps_to_retry(row: &RowState) -> bool {
+    row.status == Status::Created && row.failed_steps().next().is_some()
 }
 
 /// How an earlier row counts when several rows share an address: a row that reached
@@ -210,6 +221,10 @@ impl RetryPlan {
                     return None;
                 }
                 Some(match earlier.best(planned) {
+                    Some(row) if steps_to_retry(row) => Decision::Steps {
+                        target_id: row.target_id.clone(),
+                        steps: row.steps.clone(),
+                    },
                     Some(row) if rank(row) == 3 => Decision::Carry {
                         status: row.status,
                         target_id: row.target_id.clone(),
@@ -251,7 +266,7 @@ impl RetryPlan {
         self.decisions
             .iter()
             .enumerate()
-            .filter(|(_, d)| matches!(d, Some(Decision::Send { .. })))
+            .filter(|(_, d)| matches!(d, Some(Decision::Send { .. } | Decision::Steps { .. })))
             .map(|(i, _)| i)
             .collect()
     }
@@ -287,6 +302,32 @@ impl Run {
             let (status, target_id, code, message) = match decision {
                 Some(Decision::Send { answer_lost }) => {
                     self.rows[row].answer_lost |= answer_lost;
+                    continue;
+                }
+                Some(Decision::Steps { target_id, steps }) => {
+                    // Never created again: its failed steps are sent, the others kept.
+                    self.queue.retain(|&r| r != row);
+                    self.leave_scope(row);
+                    self.rows[row].target_id = target_id;
+                    self.finish_row(
+                        row,
+                        Status::Created,
+                        None,
+                        "Created in the previous run: not created again; its failed steps are sent again.".into(),
+                        now_ms,
+                    );
+                    self.rows[row].steps = steps
+                        .into_iter()
+                        .map(|mut s| {
+                            if s.outcome == super::StepOutcome::Failed {
+                                s.outcome = super::StepOutcome::Pending;
+                                s.message.clear();
+                                s.attempts = 0;
+                            }
+                            s
+                        })
+                        .collect();
+                    self.queue_pending_steps(row, now_ms);
                     continue;
                 }
                 Some(Decision::Carry {
@@ -349,6 +390,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 

@@ -96,6 +96,7 @@ impl Run {
         for row in std::mem::take(&mut self.queue) {
             self.finish_unsent(row, "Not sent", &stop.message, now_ms);
         }
+        self.stop_steps(&stop.message);
         self.hold = None;
         self.thaw(now_ms);
         self.phase = Phase::Stopped(stop);
@@ -109,6 +110,7 @@ impl Run {
         }
         if self.phase == Phase::Running
             && self.queue.is_empty()
+            && !self.steps_open()
             && self.in_flight.is_empty()
             && !self.login.login_in_flight
         {

@@ -40,7 +40,10 @@ impl Run {
         if self.in_flight.is_empty() && !self.holds.waiting.is_empty() {
             self.release_waiting();
         }
-        if self.phase != Phase::Running || self.login.login_in_flight || self.queue.is_empty() {
+        if self.phase != Phase::Running
+            || self.login.login_in_flight
+            || (self.queue.is_empty() && self.step_queue.is_empty())
+        {
             return None;
         }
         if self.login.session.is_none() {
@@ -65,7 +68,7 @@ impl Run {
         } else {
             1
         };
-        if self.in_flight.len() >= limit || now_ms < self.not_before {
+        if self.in_flight.len() + self.steps_in_flight.len() >= limit || now_ms < self.not_before {
             return None;
         }
         if let Some(pacer) = &mut self.pacer {
@@ -79,6 +82,10 @@ impl Run {
             .is_some_and(|w| w.ready_at(now_ms) > now_ms)
         {
             return None;
+        }
+        // A created account's steps go before the next create.
+        if let Some(step) = self.next_step(now_ms) {
+            return Some(step);
         }
         let (row, user) = loop {
             let pos = self
@@ -190,7 +197,10 @@ impl Run {
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
         self.tell_time(now_ms);
-        if self.phase != Phase::Running || self.login.login_in_flight || self.queue.is_empty() {
+        if self.phase != Phase::Running
+            || self.login.login_in_flight
+            || (self.queue.is_empty() && self.step_queue.is_empty())
+        {
             return None;
         }
         if self.login.session.is_none() {
@@ -201,10 +211,15 @@ impl Run {
         } else {
             1
         };
-        if self.in_flight.len() >= limit {
+        if self.in_flight.len() + self.steps_in_flight.len() >= limit {
             return None;
         }
-        let row_ready = self.queue.iter().map(|&r| self.ready_at[r]).min()?;
+        let row_ready = self
+            .queue
+            .iter()
+            .map(|&r| self.ready_at[r])
+            .chain(self.step_queue.iter().map(|s| s.ready_at))
+            .min()?;
         let paced = self.pacer.as_mut().map_or(now_ms, |p| p.ready_at(now_ms));
         let windowed = self.window.as_ref().map_or(now_ms, |w| w.ready_at(now_ms));
         Some(

@@ -124,4 +124,88 @@ pub struct RowState {
     /// (milliseconds on the run's clock).
     pub first_sent_ms: Option<u64>,
     pub finished_ms: Option<u64>,
+    /// The steps run after the row's create (see [`crate::targets::profile::Step`]): empty
+    /// for a row that was not created or whose target has none.
+    pub steps: Vec<StepState>,
+}
+
+impl RowState {
+    /// The steps that failed.
+    pub fn failed_steps(&self) -> impl Iterator<Item = &StepState> {
+        self.steps
+            .iter()
+            .filter(|s| s.outcome == StepOutcome::Failed)
+    }
+}
+
+/// Where one step after a create stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    Pending,
+    Sending,
+    Done,
+    /// Refused, or its faults did not pass, or the run stopped before it: the account
+    /// stays `created`, with a warning.
+    Failed,
+}
+
+impl StepOutcome {
+    pub fn word(self) -> &'static str {
+        match self {
+            StepOutcome::Pending => "pending",
+            StepOutcome::Sending => "sending",
+            StepOutcome::Done => "done",
+            StepOutcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome a journal's letter stands for.
+    pub fn from_letter(letter: char) -> Option<StepOutcome> {
+        Some(match letter {
+            'p' => StepOutcome::Pending,
+            // A step in flight when the journal was written is sent again: joining a
+            // room or a group twice does no harm.
+            's' => StepOutcome::Pending,
+            'd' => StepOutcome::Done,
+            'f' => StepOutcome::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn letter(self) -> char {
+        match self {
+            StepOutcome::Pending => 'p',
+            StepOutcome::Sending => 's',
+            StepOutcome::Done => 'd',
+            StepOutcome::Failed => 'f',
+        }
+    }
+}
+
+/// One step of a created row: which step (its index among the target's steps), its
+/// label, the value it runs for, and how it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepState {
+    pub step: usize,
+    pub label: String,
+    pub value: String,
+    pub outcome: StepOutcome,
+    pub message: String,
+    pub attempts: u32,
+}
+
+impl StepState {
+    /// "Join room #x:example.org: done".
+    pub fn words(&self) -> String {
+        let what = if self.value.is_empty() {
+            self.label.clone()
+        } else {
+            format!("{} {}", self.label, self.value)
+        };
+        if self.message.is_empty() {
+            format!("{what}: {}", self.outcome.word())
+        } else {
+            format!("{what}: {} ({})", self.outcome.word(), self.message)
+        }
+    }
 }

@@ -851,7 +851,9 @@ mod tests {
         let rules = synapse.rules(&Settings::new());
         assert!(matches!(rules.username, UsernameRule::Localpart { .. }));
         let mapped: Vec<Field> = rules.mapped_fields().iter().map(|s| s.field).collect();
-        assert_eq!(mapped, Field::ALL);
+        // …and its own Rooms, for the rooms to join after each create.
+        let rooms = Field::custom("rooms").unwrap();
+        assert_eq!(mapped, [&Field::ALL[..], &[rooms]].concat());
     }
 
     #[test]

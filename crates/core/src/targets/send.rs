@@ -366,6 +366,49 @@ pub trait Target {
     fn stated_rate_limit(&self, _exchange: &Exchange) -> Option<u32> {
         None
     }
+    /// The steps to run after the row's account was created, in order: one per step
+    /// and value (see [`crate::targets::profile::Step`]). None by default.
+    fn steps_for(&self, _row: &UserRow) -> Vec<StepTask> {
+        Vec::new()
+    }
+    /// The request of one step, for the account the create made (`account_id`).
+    fn step(
+        &self,
+        _session: &Session,
+        _row: &UserRow,
+        _account_id: Option<&str>,
+        _task: &StepTask,
+    ) -> Option<HttpRequest> {
+        None
+    }
+    /// Whether a step sends a request; one that does not records what the create asked
+    /// for (done with the create).
+    fn step_sends(&self, _task: &StepTask) -> bool {
+        true
+    }
+    /// The request that finds a created account's id when its create's answer gave
+    /// none, for targets whose steps need it.
+    fn id_lookup(&self, _session: &Session, _row: &UserRow) -> Option<HttpRequest> {
+        None
+    }
+    /// Reads an id lookup's answer: the id, or what the answer means instead.
+    fn read_id_lookup(&self, exchange: &Exchange) -> Result<String, Outcome> {
+        Err(self.read_create(exchange))
+    }
+    /// Reads a step's answer: `Created` or `Exists` mean done.
+    fn read_step(&self, task: &StepTask, exchange: &Exchange) -> Outcome {
+        let _ = task;
+        self.read_create(exchange)
+    }
+}
+
+/// One request to run after a create: which of the target's steps, what it is called,
+/// and the value it runs for (one of a `;`-separated list, or empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepTask {
+    pub step: usize,
+    pub label: String,
+    pub value: String,
 }
 
 /// Why a login that was redirected failed: the redirect was not followed (a request

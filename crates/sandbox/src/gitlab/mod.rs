@@ -135,6 +135,7 @@ pub fn seed(shared: &mut Shared, entries: Vec<Value>) -> Result<(), SeedError> {
             skip_confirmation: true,
             created_at: created_at(),
             seeded: true,
+            reset_password_sent: false,
         });
     }
     Ok(())
@@ -672,7 +673,9 @@ fn create(
     let email = text(input, "email").trim().to_string();
     let username = text(input, "username").trim().to_string();
     let name = text(input, "name");
-    let password = present(input, "password").then(|| text(input, "password"));
+    // `reset_password` (Users::BuildService): a random password, and the reset e-mail.
+    let reset = truthy(input, "reset_password");
+    let password = (present(input, "password") && !reset).then(|| text(input, "password"));
     if shared.gitlab.by_email(&email).is_some() {
         return (
             message(StatusCode::CONFLICT, json!("Email has already been taken")),
@@ -728,6 +731,7 @@ fn create(
         skip_confirmation: truthy(input, "skip_confirmation"),
         created_at: created_at(),
         seeded: false,
+        reset_password_sent: reset,
     };
     let answer_user = user.clone();
     let id = shared.gitlab.insert(user);
@@ -745,6 +749,156 @@ fn create(
     (
         json_answer(StatusCode::CREATED, &answer),
         format!("201 created (id {id})"),
+    )
+}
+
+/// `POST /api/v4/groups/:id/members` (`lib/api/members.rb`, `Members::CreateService`):
+/// after authentication, Grape's validation (`requires :access_level`, values
+/// `Gitlab::Access.all_values`; `user_id` or `username`) is 400 `{"error": "..."}`; the
+/// group (by id, or by its full path URL-encoded) not found or not visible is 404
+/// `{"message":"404 Group Not Found"}`; a token that may not admin the group's members
+/// 403 `{"message":"403 Forbidden"}`; an unknown user 404 `{"message":"404 User Not
+/// Found"}`; a member already there 409 `{"message":"Member already exists"}`; success
+/// 201 with the member (`id`, `username`, `name`, `state`, `access_level`, …).
+pub async fn group_members(
+    State(app): State<App>,
+    axum::extract::Path(group): axum::extract::Path<String>,
+    request: Request,
+) -> Response {
+    if request.method() != Method::POST {
+        return message(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!("405 Method Not Allowed"),
+        );
+    }
+    crate::faults::pause(app.config().gitlab.faults.latency_ms).await;
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let query = query_params(parts.uri.query());
+    let token = token(&parts.headers, &query);
+    let base = base_url(&parts.headers);
+    let input = read_input(&parts.headers, &body);
+    let (response, outcome) = {
+        let mut shared = app.lock();
+        match throttle(&mut shared, token.as_deref().unwrap_or("unauthenticated")) {
+            Err(response) => (*response, "429 throttled".to_string()),
+            Ok(_) => add_member(&mut shared, token.as_deref(), &group, &input, &base),
+        }
+    };
+    app.log(format!(
+        "[gitlab] POST /api/v4/groups/{group}/members -> {outcome}"
+    ));
+    response
+}
+
+/// `Gitlab::Access.all_values`: Guest, Planner, Reporter, Developer, Maintainer, Owner
+/// (and Minimal access).
+const ACCESS_LEVELS: [u64; 7] = [5, 10, 15, 20, 30, 40, 50];
+
+fn add_member(
+    shared: &mut Shared,
+    token: Option<&str>,
+    group: &str,
+    input: &Map<String, Value>,
+    base: &str,
+) -> (Response, String) {
+    let knobs = shared.config.gitlab.clone();
+    let Some(token) = token.filter(|t| *t == knobs.admin_token || *t == knobs.user_token) else {
+        return (
+            message(StatusCode::UNAUTHORIZED, json!("401 Unauthorized")),
+            "401 no or unknown token".into(),
+        );
+    };
+    let level = text(input, "access_level");
+    if level.is_empty() {
+        return (
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "access_level is missing" }),
+            ),
+            "400 no access_level".into(),
+        );
+    }
+    let Some(level) = level
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|l| ACCESS_LEVELS.contains(l))
+    else {
+        return (
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "access_level does not have a valid value" }),
+            ),
+            "400 bad access_level".into(),
+        );
+    };
+    if !present(input, "user_id") && !present(input, "username") {
+        return (
+            json_answer(
+                StatusCode::BAD_REQUEST,
+                &json!({ "error": "user_id, username are missing, exactly one parameter must be provided" }),
+            ),
+            "400 no user".into(),
+        );
+    }
+    let found = knobs
+        .groups
+        .iter()
+        .find(|g| g.id.to_string() == group || g.full_path.eq_ignore_ascii_case(group));
+    let Some(found) = found.cloned() else {
+        return (
+            message(StatusCode::NOT_FOUND, json!("404 Group Not Found")),
+            "404 no such group".into(),
+        );
+    };
+    if token != knobs.admin_token {
+        return (
+            message(StatusCode::FORBIDDEN, json!("403 Forbidden")),
+            "403 not an admin".into(),
+        );
+    }
+    let user = if present(input, "user_id") {
+        let id = text(input, "user_id");
+        shared
+            .gitlab
+            .users
+            .iter()
+            .find(|u| u.id.to_string() == id.trim())
+    } else {
+        shared.gitlab.by_username(&text(input, "username"))
+    };
+    let Some(user) = user.cloned() else {
+        return (
+            message(StatusCode::NOT_FOUND, json!("404 User Not Found")),
+            "404 no such user".into(),
+        );
+    };
+    if shared
+        .gitlab
+        .members
+        .iter()
+        .any(|m| m.group_id == found.id && m.user_id == user.id)
+    {
+        return (
+            message(StatusCode::CONFLICT, json!("Member already exists")),
+            "409 member exists".into(),
+        );
+    }
+    shared.gitlab.members.push(model::GitlabMember {
+        group_id: found.id,
+        user_id: user.id,
+        access_level: level,
+    });
+    let mut member = user.basic(base);
+    if let Some(object) = member.as_object_mut() {
+        object.insert("access_level".into(), json!(level));
+        object.insert("created_at".into(), json!(created_at()));
+        object.insert("expires_at".into(), Value::Null);
+    }
+    (
+        json_answer(StatusCode::CREATED, &member),
+        format!("201 member of {} (level {level})", found.full_path),
     )
 }
 

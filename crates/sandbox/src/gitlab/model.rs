@@ -26,6 +26,24 @@ pub struct GitlabConfig {
     pub rate_limit: Option<u64>,
     /// The throttle's period.
     pub rate_window_ms: u64,
+    /// The groups that exist (`POST /groups/:id/members` takes an id or a full path).
+    pub groups: Vec<GitlabGroup>,
+}
+
+/// A group of the instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitlabGroup {
+    pub id: u64,
+    pub full_path: String,
+}
+
+/// One membership: a user in a group with an access level.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitlabMember {
+    pub group_id: u64,
+    pub user_id: u64,
+    pub access_level: u64,
 }
 
 impl Default for GitlabConfig {
@@ -37,6 +55,16 @@ impl Default for GitlabConfig {
             password_min_length: 8,
             rate_limit: None,
             rate_window_ms: 60_000,
+            groups: vec![
+                GitlabGroup {
+                    id: 31,
+                    full_path: "staff".into(),
+                },
+                GitlabGroup {
+                    id: 32,
+                    full_path: "staff/devs".into(),
+                },
+            ],
         }
     }
 }
@@ -75,6 +103,9 @@ pub struct GitlabUser {
     pub skip_confirmation: bool,
     pub created_at: String,
     pub seeded: bool,
+    /// Created with `reset_password: true`: GitLab set a random password and e-mailed
+    /// the user a link to choose one (the invitation).
+    pub reset_password_sent: bool,
 }
 
 impl GitlabUser {
@@ -129,6 +160,7 @@ pub struct GitlabState {
     pub rate_limited: u64,
     pub faults: GitlabFaults,
     pub limiter: RateLimiter,
+    pub members: Vec<GitlabMember>,
 }
 
 impl Default for GitlabState {
@@ -141,6 +173,7 @@ impl Default for GitlabState {
             rate_limited: 0,
             faults: GitlabFaults::default(),
             limiter: RateLimiter::default(),
+            members: Vec::new(),
         }
     }
 }
@@ -176,6 +209,7 @@ impl GitlabState {
             "create_calls": self.create_calls,
             "update_calls": self.update_calls,
             "rate_limited": self.rate_limited,
+            "members": self.members,
             "faults_injected": self.faults,
         })
     }

@@ -8,7 +8,9 @@
 //! - `POST /admin/realms/{realm}/users` (Bearer, a UserRepresentation) → 201, no body,
 //!   `Location: <base>/admin/realms/{realm}/users/{id}`;
 //! - `GET /admin/realms/{realm}/users?username=&email=&exact=&search=&first=&max=` → an
-//!   array of UserRepresentations; `GET /admin/realms/{realm}/users/{id}` → one, or 404.
+//!   array of UserRepresentations; `GET /admin/realms/{realm}/users/{id}` → one, or 404;
+//! - `PUT /admin/realms/{realm}/users/{id}/groups/{groupId}` and
+//!   `PUT /admin/realms/{realm}/users/{id}/execute-actions-email` (see `groups`).
 //!
 //! Where each answer comes from:
 //! - Keycloak's `UsersResource.createUser` (services/.../resources/admin/UsersResource.java):
@@ -67,12 +69,14 @@ use crate::state::{App, Shared};
 use crate::util::{base_url, bearer, is_json, json_answer, query_params, random_uuid, unix_millis};
 
 mod answers;
+mod groups;
 mod login;
 pub mod model;
 mod origins;
 mod seed;
 
 use answers::*;
+pub use groups::{execute_actions_email, join_group};
 pub use login::{token, well_known};
 use origins::*;
 pub use origins::{decorate, is_keycloak_path, preflight, AllowedOrigins, PREFLIGHT_ALLOW_HEADERS};

@@ -34,6 +34,25 @@ pub struct KeycloakConfig {
     /// Origins: the origins whose pages may read the token endpoint's and the admin API's
     /// answers (see `keycloak::decorate`).
     pub clients: Vec<KeycloakClient>,
+    /// The groups of the realms (a user joins one by its id).
+    pub groups: Vec<KeycloakGroup>,
+    /// The realm's e-mail (SMTP) settings work: with `false`, execute-actions-email fails
+    /// as Keycloak does when it cannot send (500).
+    pub smtp: bool,
+}
+
+/// A group of a realm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeycloakGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default = "roster_realm")]
+    pub realm: String,
+}
+
+fn roster_realm() -> String {
+    "roster".into()
 }
 
 /// A public OpenID Connect client (Client authentication off).
@@ -84,6 +103,19 @@ impl Default for KeycloakConfig {
                     direct_access_grants: true,
                 },
             ],
+            groups: vec![
+                KeycloakGroup {
+                    id: "5b0f3c7e-1d2a-4c4e-9f00-000000000001".into(),
+                    name: "staff".into(),
+                    realm: "roster".into(),
+                },
+                KeycloakGroup {
+                    id: "5b0f3c7e-1d2a-4c4e-9f00-000000000002".into(),
+                    name: "students".into(),
+                    realm: "roster".into(),
+                },
+            ],
+            smtp: true,
         }
     }
 }
@@ -198,6 +230,10 @@ pub struct KeycloakState {
     /// User PUTs carried out (`UserResource.updateUser`).
     pub update_calls: u64,
     pub faults: KeycloakFaults,
+    /// Users' group memberships: (user id, group id).
+    pub memberships: Vec<(String, String)>,
+    /// execute-actions-email calls that sent their e-mail: (user id, the actions).
+    pub emails: Vec<(String, Vec<String>)>,
 }
 
 impl KeycloakState {
@@ -226,6 +262,16 @@ impl KeycloakState {
             "update_calls": self.update_calls,
             "live_tokens": self.tokens.values().filter(|t| t.expires > Instant::now()).count(),
             "faults_injected": self.faults,
+            "memberships": self.memberships.iter().map(|(user, group)| json!({
+                "user_id": user,
+                "username": self.users.iter().find(|u| &u.id == user).map(|u| u.username.clone()),
+                "group_id": group,
+            })).collect::<Vec<Value>>(),
+            "emails": self.emails.iter().map(|(user, actions)| json!({
+                "user_id": user,
+                "username": self.users.iter().find(|u| &u.id == user).map(|u| u.username.clone()),
+                "actions": actions,
+            })).collect::<Vec<Value>>(),
         })
     }
 }

@@ -192,6 +192,11 @@ pub struct Journal {
     /// The write each stored page comes from (see [`Head::page_seqs`]).
     #[serde(default)]
     pub page_seqs: Vec<u64>,
+    /// The steps after the create of created rows that have any: (row index, one letter
+    /// per step in order, [`crate::run::StepOutcome::letter`]). No value of the file: a
+    /// resumed run finds the steps again from the row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<(usize, String)>,
 }
 
 /// Whether a run in this phase is written as finished (so no longer offered to resume):
@@ -223,6 +228,7 @@ impl Journal {
             run: format!("{:x}", now_wall_ms.max(0.0) as u64),
             seq: 0,
             page_seqs: Vec::new(),
+            steps: Vec::new(),
         }
     }
 
@@ -252,6 +258,12 @@ impl Journal {
             .enumerate()
             .filter(|(_, r)| r.status.is_done())
             .filter_map(|(i, r)| Some((i, r.target_id.clone()?)))
+            .collect();
+        self.steps = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.status == Status::Created && !r.steps.is_empty())
+            .map(|(i, r)| (i, r.steps.iter().map(|s| s.outcome.letter()).collect()))
             .collect();
         self.finished = finished;
         self.updated_at = now_wall_ms;
@@ -345,25 +357,35 @@ impl Journal {
         self.statuses.len().div_ceil(PAGE_ROWS)
     }
 
-    /// Page `n`'s rows (statuses and target ids), as a page stores them.
-    fn page_rows(&self, n: usize) -> (String, Vec<(usize, String)>) {
+    /// Page `n`'s rows (statuses, target ids and steps), as a page stores them.
+    #[allow(clippy::type_complexity)]
+    fn page_rows(&self, n: usize) -> (String, Vec<(usize, String)>, Vec<(usize, String)>) {
         let rows = n * PAGE_ROWS..((n + 1) * PAGE_ROWS).min(self.statuses.len());
         let from = self.ids.partition_point(|(r, _)| *r < rows.start);
         let to = self.ids.partition_point(|(r, _)| *r < rows.end);
+        let steps_from = self.steps.partition_point(|(r, _)| *r < rows.start);
+        let steps_to = self.steps.partition_point(|(r, _)| *r < rows.end);
         (
             self.statuses.get(rows).unwrap_or_default().to_owned(),
             self.ids[from..to].to_vec(),
+            self.steps[steps_from..steps_to].to_vec(),
         )
+    }
+
+    /// The steps of created rows as this journal holds them (see [`Journal::steps`]).
+    pub fn step_letters(&self) -> &[(usize, String)] {
+        &self.steps
     }
 
     /// Page `n` as stored by write `seq` of this run.
     pub fn page_json(&self, n: usize, seq: u64) -> String {
-        let (statuses, ids) = self.page_rows(n);
+        let (statuses, ids, steps) = self.page_rows(n);
         let page = Page {
             run: self.run.clone(),
             seq,
             statuses,
             ids,
+            steps,
         };
         serde_json::to_string(&page).expect("a journal page serialises")
     }
@@ -385,6 +407,7 @@ impl Journal {
         }
         let mut statuses = String::with_capacity(head.rows);
         let mut ids = Vec::new();
+        let mut steps = Vec::new();
         for (n, text) in pages.iter().enumerate() {
             let text = text.as_deref().ok_or(Refusal::MissingPage(n))?;
             let page: Page = serde_json::from_str(text).map_err(|_| Refusal::Damaged(Some(n)))?;
@@ -403,12 +426,19 @@ impl Journal {
                     .statuses
                     .bytes()
                     .all(|b| status_of(char::from(b)).is_some())
-                && page.ids.iter().all(|(r, _)| rows.contains(r));
+                && page.ids.iter().all(|(r, _)| rows.contains(r))
+                && page.steps.iter().all(|(r, letters)| {
+                    rows.contains(r)
+                        && letters
+                            .chars()
+                            .all(|c| crate::run::StepOutcome::from_letter(c).is_some())
+                });
             if !fits {
                 return Err(Refusal::Damaged(Some(n)));
             }
             statuses.push_str(&page.statuses);
             ids.extend(page.ids);
+            steps.extend(page.steps);
         }
         ids.sort_by_key(|(r, _)| *r);
         if statuses.len() != head.rows {
@@ -428,6 +458,7 @@ impl Journal {
             run: head.run.clone(),
             seq: head.seq,
             page_seqs: head.page_seqs.clone(),
+            steps,
         })
     }
 
@@ -500,6 +531,8 @@ struct Page {
     seq: u64,
     statuses: String,
     ids: Vec<(usize, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<(usize, String)>,
 }
 
 impl Head {
@@ -593,6 +626,7 @@ mod tests {
             answer_lost: false,
             first_sent_ms: None,
             finished_ms: None,
+            steps: Vec::new(),
         }
     }
 

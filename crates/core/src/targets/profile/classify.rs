@@ -23,12 +23,21 @@ pub(crate) enum Mode {
     /// The look-up of an update (`update.find`), for a profile whose create needs no
     /// exists probe: read as a probe.
     Find,
+    /// The profile's step at this index, after a create.
+    Step(usize),
 }
 
 impl Mode {
     /// A probe or a look-up: it writes nothing, so its faults are never ambiguous.
     fn is_probe(self) -> bool {
         matches!(self, Mode::Probe | Mode::Find)
+    }
+
+    /// A create or an update: a fault may have left the account written, so it is
+    /// ambiguous. A step's fault is not: the account is created either way, and the
+    /// step is reported on its own.
+    fn writes_account(self) -> bool {
+        matches!(self, Mode::Create | Mode::Update)
     }
 }
 
@@ -65,7 +74,7 @@ fn text_at(json: Option<&Value>, pointer: &str) -> Option<String> {
 impl Classifier<'_> {
     /// The create's (or probe's) answer as the engine reads it.
     pub fn read(&self, exchange: &Exchange, mode: Mode) -> ProbeAnswer {
-        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && !mode.is_probe();
+        let ambiguous_if = |create_ambiguous: bool| create_ambiguous && mode.writes_account();
         let response = match exchange {
             Exchange::Answered(r) => r,
             Exchange::NoAnswer { detail } => {
@@ -81,6 +90,7 @@ impl Classifier<'_> {
                         Mode::Update => format!(
                             "No answer ({detail}): the account may or may not have been updated."
                         ),
+                        Mode::Step(_) => format!("No answer to the step ({detail})."),
                     },
                     ambiguous: ambiguous_if(true),
                 })
@@ -88,7 +98,7 @@ impl Classifier<'_> {
             Exchange::Redirected { location } => {
                 return ProbeAnswer::Other(crate::targets::send::redirected_create(
                     location.as_deref(),
-                    !mode.is_probe(),
+                    mode.writes_account(),
                 ))
             }
             Exchange::NotSent { reason } => {
@@ -119,6 +129,11 @@ impl Classifier<'_> {
                 .find
                 .as_ref()
                 .map_or(&[][..], |f| f.answers.as_slice()),
+            (Mode::Step(i), _, _) => self
+                .profile
+                .steps
+                .get(i)
+                .map_or(&[][..], |s| s.answers.as_slice()),
             _ => &[],
         };
         let main_rules = self.profile.answers.iter().filter(|r| {
@@ -149,6 +164,7 @@ impl Classifier<'_> {
                     Mode::Update => format!(
                         "HTTP {s} from the server ({message}): the account may or may not have been updated."
                     ),
+                    Mode::Step(_) => format!("HTTP {s} from the server on the step ({message})."),
                 },
                 ambiguous: ambiguous_if(true),
             },
@@ -297,7 +313,7 @@ impl Classifier<'_> {
             (Some(note), None) => note.clone(),
             (None, _) => self.message(Some(rule), response, json),
         };
-        let create = !mode.is_probe();
+        let create = mode.writes_account();
         ProbeAnswer::Other(match rule.then {
             Then::Absent => return ProbeAnswer::Absent,
             Then::Exists if mode.is_probe() => {

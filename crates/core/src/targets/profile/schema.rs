@@ -84,6 +84,15 @@ pub struct Profile {
     /// Where a created account's id is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_at: Option<IdAt>,
+    /// Requests run after a row's create succeeds (join rooms, add to groups, send an
+    /// invitation), in order; see [`Step`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<Step>,
+    /// How the steps find the new account's id when the create's answer gave none (a
+    /// `Location` header the browser may not read): a request, and a JSON pointer to the
+    /// id in its answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_lookup: Option<IdLookup>,
     /// JSON pointers tried, in order, for an error's message when a rule names none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub error_message: Vec<String>,
@@ -319,6 +328,55 @@ pub struct UpdateSpec {
     /// `exists` and `conflict` rules do not apply to an update): `created` here means
     /// updated.
     pub answers: Vec<Rule>,
+}
+
+/// A request run after a row's create succeeds, filled from the row, the settings, the
+/// new account's id (`{account.id}`, from `id_at`) and, with `each`, one value of a
+/// field (`{step.value}`). Its answers go through its own `answers` first, then the
+/// profile's (429, 401, 5xx…); in them `created` and `exists` both mean the step is done
+/// (`exists`: it was done already). A failed step leaves the account `created`, with a
+/// warning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A short stable id: `rooms`, `groups`.
+    pub id: String,
+    /// What it does, for the report: "Join room".
+    pub label: String,
+    /// A field whose value, split on `;`, runs the step once per value (`rooms`): a row
+    /// with no value runs it not at all. Without `each` the step runs once per row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<String>,
+    /// A setting that turns the step on: it runs only when that setting is `yes`
+    /// (`true`, `1`, `on`), such as "Send an invitation e-mail".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The request. Without one, the step records what the create itself asked for (GitLab's
+    /// `reset_password` invitation): done once the create succeeded, with `label` in the
+    /// report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestSpec>,
+    #[serde(default)]
+    pub answers: Vec<Rule>,
+}
+
+/// A request that finds a created account's id (see [`Profile::id_lookup`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdLookup {
+    pub request: RequestSpec,
+    /// Where the id is in a 2xx answer: `/0/id`.
+    pub pointer: String,
+}
+
+/// Whether a setting's value turns something on (`yes`, `true`, `1`, `on`).
+pub fn setting_on(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "yes" | "true" | "1" | "on"
+        )
+    })
 }
 
 /// One answer rule: when an answer matches every condition given, it means `then`.

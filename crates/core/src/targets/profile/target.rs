@@ -13,8 +13,8 @@ use super::{LoginAlternative, Profile, Then, TokenAt};
 use crate::http::{json_in, Exchange, HttpRequest};
 use crate::input::map::{Field, UserRow};
 use crate::targets::send::{
-    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
-    Target,
+    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StepTask,
+    StopKind, Target,
 };
 use crate::targets::TargetId;
 
@@ -94,6 +94,8 @@ impl ProfileTarget {
             session,
             secrets: Some(secrets),
             token: session.map(|s| s.bearer.as_str()),
+            account_id: None,
+            step_value: None,
         }
     }
 
@@ -104,8 +106,24 @@ impl ProfileTarget {
         session: &Session,
         row: &UserRow,
     ) -> HttpRequest {
+        self.authorized_step(spec, session, row, None, None)
+    }
+
+    /// [`Self::authorized`] with a step's `{account.id}` and `{step.value}`.
+    fn authorized_step(
+        &self,
+        spec: &super::RequestSpec,
+        session: &Session,
+        row: &UserRow,
+        account_id: Option<&str>,
+        step_value: Option<&str>,
+    ) -> HttpRequest {
         let secrets = self.secrets.borrow();
-        let values = self.values(Some(row), Some(session), &secrets);
+        let values = Values {
+            account_id,
+            step_value,
+            ..self.values(Some(row), Some(session), &secrets)
+        };
         let mut request = template::build(&self.api, spec, &values);
         let chosen = self
             .chosen
@@ -496,6 +514,116 @@ impl Target for ProfileTarget {
                 })
                 .collect(),
         )
+    }
+
+    fn steps_for(&self, row: &UserRow) -> Vec<StepTask> {
+        let secrets = Secrets::new();
+        let values = Values {
+            secrets: None,
+            ..self.values(Some(row), None, &secrets)
+        };
+        let mut tasks = Vec::new();
+        for (i, step) in self.profile.steps.iter().enumerate() {
+            if let Some(setting) = &step.when {
+                if !super::setting_on(self.settings.get(setting).map(String::as_str)) {
+                    continue;
+                }
+            }
+            let Some(field) = &step.each else {
+                tasks.push(StepTask {
+                    step: i,
+                    label: step.label.clone(),
+                    value: String::new(),
+                });
+                continue;
+            };
+            let cell = values.get(&format!("user.{field}")).unwrap_or_default();
+            let mut seen: Vec<&str> = Vec::new();
+            for value in cell.split(';').map(str::trim).filter(|v| !v.is_empty()) {
+                if seen.contains(&value) {
+                    continue;
+                }
+                seen.push(value);
+                tasks.push(StepTask {
+                    step: i,
+                    label: step.label.clone(),
+                    value: value.to_owned(),
+                });
+            }
+        }
+        tasks
+    }
+
+    fn step(
+        &self,
+        session: &Session,
+        row: &UserRow,
+        account_id: Option<&str>,
+        task: &StepTask,
+    ) -> Option<HttpRequest> {
+        let step = self.profile.steps.get(task.step)?;
+        let value = (!task.value.is_empty()).then_some(task.value.as_str());
+        let request = step.request.as_ref()?;
+        Some(self.authorized_step(request, session, row, account_id, value))
+    }
+
+    fn step_sends(&self, task: &StepTask) -> bool {
+        self.profile
+            .steps
+            .get(task.step)
+            .is_none_or(|s| s.request.is_some())
+    }
+
+    fn id_lookup(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        let lookup = self.profile.id_lookup.as_ref()?;
+        (!self.profile.steps.is_empty()).then(|| self.authorized(&lookup.request, session, row))
+    }
+
+    fn read_id_lookup(&self, exchange: &Exchange) -> Result<String, Outcome> {
+        if let Exchange::Answered(response) = exchange {
+            if (200..300).contains(&response.status) {
+                let pointer = self.profile.id_lookup.as_ref().map(|l| l.pointer.as_str());
+                let found = json_in(&response.body, |_| true).and_then(|(v, _)| {
+                    match v.pointer(pointer?)? {
+                        Value::String(s) if !s.is_empty() => Some(s.clone()),
+                        Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    }
+                });
+                return found.ok_or_else(|| Outcome::Rejected {
+                    code: Some(i64::from(response.status)),
+                    message: "the account was not found by its user name, so its id is not known"
+                        .into(),
+                    field: None,
+                });
+            }
+        }
+        // Anything else as the profile's rules read it (401, 429, 5xx…).
+        Err(match self.classifier().read(exchange, Mode::Probe) {
+            ProbeAnswer::Other(outcome) => outcome,
+            ProbeAnswer::Exists { code, message, .. } => Outcome::Rejected {
+                code,
+                message,
+                field: None,
+            },
+            ProbeAnswer::Absent => Outcome::Rejected {
+                code: None,
+                message: "the account was not found by its user name".into(),
+                field: None,
+            },
+        })
+    }
+
+    fn read_step(&self, task: &StepTask, exchange: &Exchange) -> Outcome {
+        match self.classifier().read(exchange, Mode::Step(task.step)) {
+            ProbeAnswer::Other(outcome) => outcome,
+            ProbeAnswer::Exists { code, message, .. } => Outcome::Exists { code, message },
+            // A step's rules never say absent (checked when the profile is read).
+            ProbeAnswer::Absent => Outcome::Unreadable {
+                code: None,
+                message: "The step's answer reads as \"absent\", which a step cannot be.".into(),
+            },
+        }
     }
 
     fn stated_rate_limit(&self, exchange: &Exchange) -> Option<u32> {

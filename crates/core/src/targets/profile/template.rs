@@ -83,6 +83,10 @@ pub struct Values<'a> {
     pub session: Option<&'a Session>,
     pub secrets: Option<&'a Secrets>,
     pub token: Option<&'a str>,
+    /// A step's: the new account's id (`{account.id}`) and the value it runs for
+    /// (`{step.value}`).
+    pub account_id: Option<&'a str>,
+    pub step_value: Option<&'a str>,
 }
 
 impl Values<'_> {
@@ -99,6 +103,8 @@ impl Values<'_> {
                 .session
                 .and_then(|s| s.captured(&format!("found.{id}")))
                 .map(str::to_owned),
+            Some(("account", "id")) => self.account_id.map(str::to_owned),
+            Some(("step", "value")) => self.step_value.map(str::to_owned),
             Some(("credentials", id)) => {
                 let secrets = self.secrets?;
                 Some(CredentialId(id.to_owned()).value(secrets).to_owned())

@@ -313,6 +313,50 @@ impl Profile {
                 return err(&format!("answers[{i}].setting"), message, Some("\"stop\""));
             }
         }
+        if let Some(lookup) = &self.id_lookup {
+            scope.request("id_lookup.request", &lookup.request, Place::Create)?;
+            if !lookup.pointer.starts_with('/') {
+                return err(
+                    "id_lookup.pointer",
+                    format!("`{}` is not a JSON pointer", lookup.pointer),
+                    Some(&lookup.pointer),
+                );
+            }
+        }
+        for (i, step) in self.steps.iter().enumerate() {
+            let at = format!("steps[{i}]");
+            for (key, value) in [("id", &step.id), ("label", &step.label)] {
+                if value.trim().is_empty() {
+                    return err(
+                        &format!("{at}.{key}"),
+                        "must not be empty".into(),
+                        Some("\"steps\""),
+                    );
+                }
+            }
+            if let Some(each) = &step.each {
+                if self.user_field(each).is_none() {
+                    return err(
+                        &format!("{at}.each"),
+                        format!("no Roster field is called `{each}`: declare it in `fields`"),
+                        Some(each),
+                    );
+                }
+            }
+            if let Some(when) = &step.when {
+                if !self.settings.iter().any(|s| &s.id == when) {
+                    return err(
+                        &format!("{at}.when"),
+                        format!("`{when}` is not among the profile's settings"),
+                        Some(when),
+                    );
+                }
+            }
+            if let Some(request) = &step.request {
+                scope.request(&format!("{at}.request"), request, Place::Step)?;
+            }
+            check_rules(&format!("{at}.answers"), &step.answers, false)?;
+        }
         if let Some(IdAt::Template(text)) = &self.id_at {
             scope.text("id_at.template", text, Place::Create)?;
             if template::placeholders(text)
@@ -386,6 +430,9 @@ enum Place {
     Create,
     /// An auth header: `{token}` and settings.
     Header,
+    /// A step after a create: what a create may use, the new account's `{account.id}`
+    /// and the step's `{step.value}`.
+    Step,
     /// The diagnosis request: settings only.
     Diagnose,
 }
@@ -489,7 +536,9 @@ impl Scope<'_> {
             let (space, name) = p.name.split_once('.').unwrap_or(("", p.name.as_str()));
             let allowed = match (space, place) {
                 ("", _) if name == "token" => matches!(place, Place::Header),
-                ("user", Place::Create) => {
+                ("account", Place::Step) if name == "id" => true,
+                ("step", Place::Step) if name == "value" => true,
+                ("user", Place::Create | Place::Step) => {
                     let derived = template::DERIVED.iter().any(|d| d.0 == name);
                     if self.profile.user_field(name).is_none() && !derived {
                         return fail(format!(
@@ -508,7 +557,7 @@ impl Scope<'_> {
                     }
                     true
                 }
-                ("session", Place::Create) => {
+                ("session", Place::Create | Place::Step) => {
                     let known = self.captures.iter().any(|c| c == name)
                         || self.profile.settings.iter().any(|s| s.id == name);
                     if !known {
@@ -529,7 +578,7 @@ impl Scope<'_> {
                     }
                     true
                 }
-                ("credentials", Place::Login | Place::Create | Place::Header) => {
+                ("credentials", Place::Login | Place::Create | Place::Step | Place::Header) => {
                     if !self.profile.credentials.iter().any(|c| c.id.0 == name) {
                         return fail(format!(
                             "`{{{}}}`: the profile has no credential `{name}`",

@@ -1,0 +1,449 @@
+//! Steps after a create (a profile's `steps`: join rooms, add to groups, send an
+//! invitation): queued when a row's create succeeds, one request per step and value,
+//! sent under the same concurrency bound, pacing, backoff and re-login as creates. A
+//! step never changes its row's status: the account stays `created`, and a failed step
+//! adds a warning to the row's message.
+
+use super::*;
+use crate::targets::send::StepTask;
+
+/// The steps after the creates of a run, in one sentence for the page and the command
+/// line: "Steps after create: 5 done, 1 failed (see the rows' messages and the report's
+/// steps column), 2 to go." `None` when no row has steps.
+pub fn steps_summary(rows: &[RowState]) -> Option<String> {
+    let (mut done, mut failed, mut open) = (0usize, 0usize, 0usize);
+    for step in rows.iter().flat_map(|r| &r.steps) {
+        match step.outcome {
+            StepOutcome::Done => done += 1,
+            StepOutcome::Failed => failed += 1,
+            StepOutcome::Pending | StepOutcome::Sending => open += 1,
+        }
+    }
+    if done + failed + open == 0 {
+        return None;
+    }
+    let mut text = format!("Steps after create: {done} done");
+    if failed > 0 {
+        text.push_str(&format!(
+            ", {failed} failed (the accounts stay created: see the rows' messages and the report's steps column; Retry sends the failed steps again)"
+        ));
+    }
+    if open > 0 {
+        text.push_str(&format!(", {open} to go"));
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// Where a row's message says that steps failed.
+pub const STEP_WARNING: &str = "Warning: ";
+
+/// The place of the id lookup among a row's steps ([`StepState::step`]): it runs first,
+/// alone, when the create's answer gave no id and the steps need one.
+pub const ID_LOOKUP: usize = usize::MAX;
+
+/// The id lookup's label, as the report shows it.
+const ID_LOOKUP_LABEL: &str = "Find the new account's id";
+
+/// A step waiting to be sent: its row, its place among the row's steps, and when it may
+/// go (a retry's backoff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct QueuedStep {
+    pub(super) row: usize,
+    pub(super) slot: usize,
+    pub(super) ready_at: u64,
+}
+
+impl Run {
+    /// Queues the steps of a row that was just created.
+    pub(super) fn queue_steps(&mut self, row: usize, now_ms: u64) {
+        let Some(user) = (self.users)(row) else {
+            return;
+        };
+        let tasks = self.target.steps_for(&user);
+        if tasks.is_empty() {
+            return;
+        }
+        // Steps that send nothing were done by the create itself.
+        let recorded: Vec<bool> = tasks.iter().map(|t| !self.target.step_sends(t)).collect();
+        let lookup = self.rows[row].target_id.is_none()
+            && self
+                .login
+                .session
+                .as_ref()
+                .is_some_and(|(_, session)| self.target.id_lookup(session, &user).is_some());
+        let state = |step: usize, label: String, value: String| StepState {
+            step,
+            label,
+            value,
+            outcome: StepOutcome::Pending,
+            message: String::new(),
+            attempts: 0,
+        };
+        let lookup = lookup && recorded.iter().any(|r| !r);
+        let mut steps: Vec<StepState> = Vec::new();
+        if lookup {
+            steps.push(state(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new()));
+        }
+        steps.extend(tasks.into_iter().zip(recorded).map(|(t, recorded)| {
+            let mut step = state(t.step, t.label, t.value);
+            if recorded {
+                step.outcome = StepOutcome::Done;
+                step.message = "asked for with the create".into();
+            }
+            step
+        }));
+        self.rows[row].steps = steps;
+        self.queue_pending_steps(row, now_ms);
+    }
+
+    /// Queues a row's steps that are pending (a retry of its failed steps); while its id
+    /// lookup is pending, that alone.
+    pub(super) fn queue_pending_steps(&mut self, row: usize, now_ms: u64) {
+        let lookup_first = self.rows[row]
+            .steps
+            .iter()
+            .any(|s| s.step == ID_LOOKUP && s.outcome == StepOutcome::Pending);
+        for slot in 0..self.rows[row].steps.len() {
+            let step = &self.rows[row].steps[slot];
+            if lookup_first && step.step != ID_LOOKUP {
+                continue;
+            }
+            if step.outcome == StepOutcome::Pending {
+                self.step_queue.push_back(QueuedStep {
+                    row,
+                    slot,
+                    ready_at: now_ms,
+                });
+            }
+        }
+    }
+
+    /// Whether steps wait or are in flight.
+    pub(super) fn steps_open(&self) -> bool {
+        !self.step_queue.is_empty() || !self.steps_in_flight.is_empty()
+    }
+
+    /// The next step that may go now, if any (the caller checked the bound and pacing).
+    pub(super) fn next_step(&mut self, now_ms: u64) -> Option<Command> {
+        loop {
+            let pos = self.step_queue.iter().position(|s| s.ready_at <= now_ms)?;
+            let queued = self.step_queue.remove(pos)?;
+            let (row, slot) = (queued.row, queued.slot);
+            let state = &self.rows[row].steps[slot];
+            let task = StepTask {
+                step: state.step,
+                label: state.label.clone(),
+                value: state.value.clone(),
+            };
+            let (generation, session) = self.login.session.as_ref()?;
+            let generation = *generation;
+            let request = (self.users)(row).and_then(|user| {
+                if task.step == ID_LOOKUP {
+                    return self.target.id_lookup(session, &user);
+                }
+                self.target
+                    .step(session, &user, self.rows[row].target_id.as_deref(), &task)
+            });
+            let Some(request) = request else {
+                self.end_step(row, slot, StepOutcome::Failed, NO_USER.into());
+                continue;
+            };
+            self.steps_in_flight.push((row, slot, generation));
+            if let Some(pacer) = &mut self.pacer {
+                pacer.take(now_ms);
+            }
+            if let Some(window) = &mut self.window {
+                window.take(now_ms);
+            }
+            self.count_request(now_ms);
+            let step = &mut self.rows[row].steps[slot];
+            step.outcome = StepOutcome::Sending;
+            step.attempts += 1;
+            self.changed.push(row);
+            return Some(Command::Step {
+                row,
+                step: slot,
+                request,
+            });
+        }
+    }
+
+    /// Hands back the answer to a [`Command::Step`].
+    pub fn on_step(&mut self, row: usize, slot: usize, exchange: &Exchange, now_ms: u64) {
+        self.tell_time(now_ms);
+        let Some(pos) = self
+            .steps_in_flight
+            .iter()
+            .position(|&(r, s, _)| r == row && s == slot)
+        else {
+            return;
+        };
+        let (_, _, generation) = self.steps_in_flight.swap_remove(pos);
+        self.changed.push(row);
+        if let Some(limit) = self.target.stated_rate_limit(exchange) {
+            self.learn_limit(limit, now_ms);
+        }
+        let state = &self.rows[row].steps[slot];
+        let task = StepTask {
+            step: state.step,
+            label: state.label.clone(),
+            value: state.value.clone(),
+        };
+        let read = if task.step == ID_LOOKUP {
+            match self.target.read_id_lookup(exchange) {
+                Ok(id) => {
+                    self.rows[row].target_id = Some(id);
+                    Outcome::Created { target_id: None }
+                }
+                Err(outcome) => outcome,
+            }
+        } else {
+            self.target.read_step(&task, exchange)
+        };
+        let outcome = match read {
+            // Before a step, a create proved this is the API: an odd answer is a fault.
+            Outcome::Unreadable { code, message } => Outcome::Transient {
+                code,
+                message,
+                ambiguous: false,
+            },
+            other => other,
+        };
+        if !matches!(outcome, Outcome::RateLimited { .. }) {
+            self.streaks.rate_limit_streak = 0;
+            self.streaks.throttle_level = 0;
+        }
+        if !matches!(outcome, Outcome::Transient { .. }) {
+            self.streaks.fault_streak = 0;
+        }
+        match outcome {
+            Outcome::Created { .. } => {
+                self.login.fruitless_logins = 0;
+                self.on_success(now_ms);
+                self.end_step(row, slot, StepOutcome::Done, String::new());
+            }
+            Outcome::Exists { message, .. } => {
+                self.login.fruitless_logins = 0;
+                self.on_success(now_ms);
+                self.end_step(row, slot, StepOutcome::Done, message);
+            }
+            Outcome::Rejected { message, code, .. } | Outcome::Conflict { message, code } => {
+                self.login.fruitless_logins = 0;
+                self.on_success(now_ms);
+                let message = match code {
+                    Some(c) => format!("{message} (HTTP {c})"),
+                    None => message,
+                };
+                self.end_step(row, slot, StepOutcome::Failed, message);
+            }
+            Outcome::Transient { message, .. } | Outcome::Unreadable { message, .. } => {
+                self.streaks.fault_streak += 1;
+                let attempts = self.rows[row].steps[slot].attempts;
+                if attempts < self.config.max_attempts && !self.is_stopped() {
+                    let delay = self.config.backoff.delay(attempts, self.jitter.as_mut());
+                    self.requeue_step(row, slot, now_ms + delay, format!("Retrying: {message}"));
+                } else {
+                    let message = format!("{message} (after {attempts} attempts)");
+                    self.end_step(row, slot, StepOutcome::Failed, message);
+                }
+                if self.streaks.fault_streak >= MAX_FAULT_STREAK {
+                    self.hold_run(now_ms, format!(
+                        "Paused: the last {MAX_FAULT_STREAK} answers were all faults ({}). The server may be overloaded or failing. Rows are kept; press Resume to go on, or Cancel.",
+                        answer::trim_message(&message)
+                    ));
+                }
+            }
+            Outcome::Reauth { message, .. } => {
+                if self
+                    .login
+                    .session
+                    .as_ref()
+                    .is_some_and(|(g, _)| *g == generation)
+                {
+                    self.login.session = None;
+                }
+                let step = &mut self.rows[row].steps[slot];
+                step.attempts = step.attempts.saturating_sub(1);
+                self.requeue_step(row, slot, now_ms, format!("Logging in again: {message}"));
+            }
+            Outcome::RateLimited {
+                retry_after,
+                message,
+            } => {
+                self.rate_limited += 1;
+                self.streaks.rate_limit_streak += 1;
+                self.streaks.throttle_level += 1;
+                let wait = match retry_after {
+                    Some(RetryAfter::Delay(ms)) => Some(ms),
+                    Some(RetryAfter::At(unix_ms)) => self
+                        .wall_at_start_ms
+                        .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
+                    None => None,
+                }
+                .filter(|&w| w > 0)
+                .map(|w| w.min(RETRY_AFTER_CEILING_MS))
+                .unwrap_or_else(|| {
+                    self.config
+                        .throttle
+                        .delay(self.streaks.throttle_level.max(1), self.jitter.as_mut())
+                });
+                self.not_before = self.not_before.max(now_ms + wait);
+                if let Some(pacer) = &mut self.pacer {
+                    pacer.on_rate_limited(now_ms);
+                }
+                let step = &mut self.rows[row].steps[slot];
+                step.attempts = step.attempts.saturating_sub(1);
+                self.requeue_step(row, slot, now_ms, message);
+            }
+            Outcome::Fatal {
+                kind,
+                code,
+                message,
+                ..
+            } => {
+                self.end_step(row, slot, StepOutcome::Failed, message.clone());
+                self.stop(Stop::new(kind, code, message), now_ms);
+            }
+        }
+        self.settle(now_ms);
+    }
+
+    /// Puts a step back to be sent at `ready_at`, or, once the run has stopped, ends it
+    /// failed.
+    fn requeue_step(&mut self, row: usize, slot: usize, ready_at: u64, message: String) {
+        if let Phase::Stopped(stop) = &self.phase {
+            let message = format!("Not sent again: {}", stop.message);
+            self.end_step(row, slot, StepOutcome::Failed, message);
+            return;
+        }
+        let step = &mut self.rows[row].steps[slot];
+        step.outcome = StepOutcome::Pending;
+        step.message = message;
+        self.step_queue.push_back(QueuedStep {
+            row,
+            slot,
+            ready_at,
+        });
+        self.changed.push(row);
+    }
+
+    /// Ends one step, and says in the row's message which of its steps failed.
+    pub(super) fn end_step(
+        &mut self,
+        row: usize,
+        slot: usize,
+        outcome: StepOutcome,
+        message: String,
+    ) {
+        let step = &mut self.rows[row].steps[slot];
+        step.outcome = outcome;
+        step.message = message;
+        // The id lookup's end lets the other steps go, or fails them (no id, no step).
+        if step.step == ID_LOOKUP {
+            if outcome == StepOutcome::Done {
+                let now = self.clock.last_now;
+                self.queue_pending_steps(row, now);
+            } else {
+                for other in self.rows[row].steps.iter_mut() {
+                    if other.step != ID_LOOKUP && other.outcome == StepOutcome::Pending {
+                        other.outcome = StepOutcome::Failed;
+                        other.message = "not sent: the new account's id is not known".into();
+                    }
+                }
+            }
+        }
+        self.warn_of_steps(row);
+        self.changed.push(row);
+    }
+
+    /// The row's message: what it said before, and a warning naming the failed steps.
+    pub(super) fn warn_of_steps(&mut self, row: usize) {
+        let state = &mut self.rows[row];
+        let base = match state.message.find(STEP_WARNING) {
+            Some(at) => state.message[..at].trim_end().to_owned(),
+            None => state.message.clone(),
+        };
+        let failed: Vec<String> = state.failed_steps().map(StepState::words).collect();
+        state.message = if failed.is_empty() {
+            base
+        } else {
+            let warning = format!(
+                "{STEP_WARNING}the account was created, but {} of {} steps failed: {}.",
+                failed.len(),
+                state.steps.len(),
+                failed.join("; ")
+            );
+            if base.is_empty() {
+                warning
+            } else {
+                format!("{base} {warning}")
+            }
+        };
+    }
+
+    /// Carries over the steps of rows a saved journal had created (a resume): their
+    /// steps are found again from the row, and those not done then (pending or in flight)
+    /// are sent; failed ones stay failed (a retry sends them). A row whose steps no longer
+    /// match the journal's (the file changed) keeps none.
+    pub fn resume_steps(&mut self, letters: &[(usize, String)], now_ms: u64) {
+        for (row, letters) in letters {
+            let row = *row;
+            if self.rows.get(row).map(|r| r.status) != Some(Status::Created) {
+                continue;
+            }
+            let Some(user) = (self.users)(row) else {
+                continue;
+            };
+            let tasks = self.target.steps_for(&user);
+            let mut outcomes: Vec<StepOutcome> = letters
+                .chars()
+                .filter_map(StepOutcome::from_letter)
+                .collect();
+            if outcomes.len() == tasks.len() + 1 && self.rows[row].target_id.is_some() {
+                // The id lookup's letter: the journal holds the id it found.
+                outcomes.remove(0);
+            }
+            if tasks.len() != outcomes.len() {
+                continue;
+            }
+            self.rows[row].steps = tasks
+                .into_iter()
+                .zip(outcomes)
+                .map(|(t, outcome)| StepState {
+                    step: t.step,
+                    label: t.label,
+                    value: t.value,
+                    outcome,
+                    message: if outcome == StepOutcome::Failed {
+                        "failed in the previous run".into()
+                    } else {
+                        String::new()
+                    },
+                    attempts: 0,
+                })
+                .collect();
+            self.warn_of_steps(row);
+            self.queue_pending_steps(row, now_ms);
+            self.changed.push(row);
+        }
+        // A run whose rows were all carried over ended already: its steps reopen it.
+        if self.phase == Phase::Finished && self.steps_open() {
+            self.phase = Phase::Running;
+            self.ended_ms = None;
+        }
+        self.settle(now_ms);
+    }
+
+    /// Ends the steps not sent when the run stops: failed, with the reason.
+    pub(super) fn stop_steps(&mut self, reason: &str) {
+        for queued in std::mem::take(&mut self.step_queue) {
+            self.end_step(
+                queued.row,
+                queued.slot,
+                StepOutcome::Failed,
+                format!("Not sent: {reason}"),
+            );
+        }
+    }
+}

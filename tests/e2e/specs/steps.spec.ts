@@ -1,0 +1,173 @@
+/**
+ * End-to-end (issue 24, "Steps after a create"): a profile's requests after each create,
+ * one per value of a `;`-separated column.
+ *
+ * - Matrix Synapse (the real one, started by global-setup.ts): a Rooms column joins each
+ *   new account to its rooms through the admin API's join; membership is checked with
+ *   Synapse's own admin API (room members). A room that does not exist fails that step:
+ *   the account stays `created`, with a warning in its row and the report's steps column.
+ * - Keycloak and GitLab (the sandbox's shapes): a Groups column adds each new user to its
+ *   groups (Keycloak by group id, GitLab by id or path with the "Group access level"), and
+ *   Keycloak's "Send an invitation e-mail instead of a password" sends execute-actions-email
+ *   with UPDATE_PASSWORD after each create; the sandbox's state says what happened. A page
+ *   cannot read Keycloak's `Location`, so the steps find each new user's id first.
+ */
+import type { Page } from '@playwright/test';
+import { test, expect } from '../lib/fixtures';
+import { writeFixture } from '../lib/files';
+import { controls, loadFile, openApp, waitForFileRead } from '../lib/app';
+import { sandboxState } from '../lib/sandbox';
+import { clickStart, waitForRunEnd } from '../lib/watchdog';
+import { describeOddRows, downloadReport, tally, type ReportRow } from '../lib/report';
+import { call, registerUser, runTag, synapseUrl } from '../lib/synapse';
+
+const STAFF = '5b0f3c7e-1d2a-4c4e-9f00-000000000001';
+const STUDENTS = '5b0f3c7e-1d2a-4c4e-9f00-000000000002';
+
+async function choose(page: Page, target: string, fields: Record<string, string>): Promise<void> {
+  const c = controls(page);
+  await waitForFileRead(page);
+  await c.target.selectOption({ label: target });
+  for (const [label, value] of Object.entries(fields)) {
+    await page.getByLabel(label, { exact: true }).fill(value);
+  }
+  await page.getByLabel(Object.keys(fields).at(-1)!, { exact: true }).press('Tab');
+  await waitForFileRead(page);
+  await expect(c.rowsTable.getByText('invalid', { exact: true })).toHaveCount(0);
+}
+
+async function runImport(page: Page, what: string): Promise<ReportRow[]> {
+  await clickStart(page);
+  await waitForRunEnd(page, { overallMs: 90_000, what });
+  const report = await downloadReport(page);
+  test.info().annotations.push({ type: 'statuses', description: tally(report) });
+  return report;
+}
+
+test.describe('steps after a create', () => {
+  test('Synapse: new accounts join their rooms; a room that does not exist is a warning', async ({ page }) => {
+    test.setTimeout(150_000);
+    const url = synapseUrl();
+    const tag = runTag();
+    const admin = await registerUser(`stepadmin-${tag}`, `Admin-pw-${tag}`, { admin: true });
+    // Two rooms the admin creates (and is in): one by alias, one by id.
+    const lobby = await call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+      token: admin.accessToken,
+      body: { preset: 'public_chat', room_alias_name: `lobby-${tag}`, name: 'Lobby' },
+    });
+    expect(lobby.status, JSON.stringify(lobby.body)).toBe(200);
+    const team = await call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+      token: admin.accessToken,
+      body: { preset: 'public_chat', name: 'Team' },
+    });
+    expect(team.status, JSON.stringify(team.body)).toBe(200);
+    const server = admin.serverName;
+    const alias = `#lobby-${tag}:${server}`;
+    const missing = `#nowhere-${tag}:${server}`;
+    const rows = [
+      { username: `ann-${tag}`, rooms: `${alias}; ${team.body.room_id}` },
+      { username: `bob-${tag}`, rooms: `${alias};${missing}` },
+    ];
+    const file =
+      ['username,password,name,Rooms', ...rows.map((r, i) => `${r.username},Pw-${i}-${tag}-x7Q!,Person ${i},${r.rooms}`)].join('\n') + '\n';
+
+    await openApp(page);
+    await loadFile(page, writeFixture('synapse-rooms.csv', file));
+    await choose(page, 'Matrix Synapse', { 'Server URL': url, 'Access token': admin.accessToken });
+    const report = await runImport(page, 'the Synapse run with rooms');
+    expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created']);
+    expect(report[0].message).toBe('');
+    expect(report[1].message).toContain('Warning: the account was created, but 1 of 2 steps failed');
+    expect(report[1].message).toContain(missing);
+    await expect(page.getByRole('status', { name: 'Steps after create' })).toContainText('Steps after create: 3 done, 1 failed');
+
+    // Synapse's own word on who is in each room.
+    const members = async (room: string) => {
+      const got = await call<{ members: string[] }>('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(room)}/members`, {
+        token: admin.accessToken,
+      });
+      expect(got.status, JSON.stringify(got.body)).toBe(200);
+      return got.body.members;
+    };
+    const ann = `@ann-${tag}:${server}`;
+    const bob = `@bob-${tag}:${server}`;
+    expect(await members(lobby.body.room_id)).toEqual(expect.arrayContaining([ann, bob]));
+    const inTeam = await members(team.body.room_id);
+    expect(inTeam).toContain(ann);
+    expect(inTeam).not.toContain(bob);
+  });
+
+  test('Keycloak: users join their groups by id, a missing group is a warning, the invitation e-mail goes', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    const file =
+      [
+        'username,email,password,name,Groups',
+        `kca,kca@example.com,Pw-kca-x7Q!,Kay A,${STAFF};${STUDENTS}`,
+        `kcb,kcb@example.com,Pw-kcb-x7Q!,Kay B,no-such-group`,
+        `kcc,kcc@example.com,Pw-kcc-x7Q!,Kay C,`,
+      ].join('\n') + '\n';
+    await openApp(page);
+    await loadFile(page, writeFixture('keycloak-groups.csv', file));
+    await choose(page, 'Keycloak', {
+      'Server URL': sandbox.apiUrl,
+      Realm: 'roster',
+      Login: 'admin',
+      Password: 'admin',
+      'Client ID': 'roster',
+      'Send an invitation e-mail instead of a password': 'yes',
+    });
+    const report = await runImport(page, 'the Keycloak run with groups');
+    expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created', 'created']);
+    // A page cannot read Keycloak's Location: each row's steps first find its id by user
+    // name (counted among the steps), then join the groups and send the invitation.
+    expect(report[1].message).toContain('Warning: the account was created, but 1 of 3 steps failed: Join group no-such-group: failed');
+    await expect(page.getByRole('status', { name: 'Steps after create' })).toContainText('Steps after create: 8 done, 1 failed');
+
+    const kc = (await sandboxState()).keycloak as {
+      memberships: { username: string; group_id: string }[];
+      emails: { username: string; actions: string[] }[];
+    };
+    const groupsOf = (u: string) => kc.memberships.filter((m) => m.username === u).map((m) => m.group_id);
+    expect(groupsOf('kca')).toEqual([STAFF, STUDENTS]);
+    expect(groupsOf('kcb')).toEqual([]);
+    expect(groupsOf('kcc')).toEqual([]);
+    expect(kc.emails.map((e) => e.username).sort()).toEqual(['kca', 'kcb', 'kcc']);
+    for (const e of kc.emails) expect(e.actions).toEqual(['UPDATE_PASSWORD']);
+  });
+
+  test('GitLab: users join their groups by id and by path with the chosen access level', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    const file =
+      [
+        'username,email,password,name,Groups',
+        'gla,gla@example.com,Pw-gla-x7Q!,Gee A,31;staff/devs',
+        'glb,glb@example.com,Pw-glb-x7Q!,Gee B,31',
+      ].join('\n') + '\n';
+    await openApp(page);
+    await loadFile(page, writeFixture('gitlab-groups.csv', file));
+    await choose(page, 'GitLab', {
+      'Server URL': sandbox.apiUrl,
+      'Access token': 'glpat-sandbox-admin',
+      'Group access level': '40',
+      'Send an invitation e-mail instead of a password': 'yes',
+    });
+    const report = await runImport(page, 'the GitLab run with groups');
+    expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created']);
+    for (const r of report) expect(r.message).toBe('');
+
+    // The invitation goes with the create (reset_password): GitLab keeps no password.
+    await expect(page.getByRole('status', { name: 'Steps after create' })).toContainText('Steps after create: 5 done.');
+    const gl = (await sandboxState()).gitlab as {
+      users: { id: number; username: string; password: string | null; reset_password_sent: boolean }[];
+      members: { group_id: number; user_id: number; access_level: number }[];
+    };
+    const id = (u: string) => gl.users.find((x) => x.username === u)!.id;
+    const groupsOf = (u: string) => gl.members.filter((m) => m.user_id === id(u)).map((m) => [m.group_id, m.access_level]);
+    expect(groupsOf('gla')).toEqual([[31, 40], [32, 40]]);
+    expect(groupsOf('glb')).toEqual([[31, 40]]);
+    for (const u of gl.users.filter((x) => ['gla', 'glb'].includes(x.username))) {
+      expect(u.reset_password_sent, u.username).toBe(true);
+      expect(u.password, u.username).toBeNull();
+    }
+  });
+});
