@@ -61,7 +61,12 @@ pub fn ended(phase: &Phase, counts: &StatusCounts) -> String {
         Phase::LoginFailed(_) => {
             "Import not started: the login failed, so no row was sent (the report lists every row as skipped).".to_owned()
         }
-        Phase::Stopped(reason) => format!("Import stopped: {reason} Result: {}.", tally(counts)),
+        Phase::Stopped(reason) => {
+            // A target's reason often opens with "Stopped: " itself: said once (issue 27).
+            let reason = reason.to_string();
+            let reason = reason.strip_prefix("Stopped: ").unwrap_or(&reason);
+            format!("Import stopped: {reason} Result: {}.", tally(counts))
+        }
         _ => format!("Import finished: {}.", tally(counts)),
     }
 }
@@ -149,6 +154,15 @@ mod tests {
         assert_eq!(
             ended(&Phase::Stopped(stop), &counts),
             "Import stopped: Cancelled by the user. Result: 2 created, 1 exists."
+        );
+        let refused = Stop::new(
+            StopKind::CredentialsRefused,
+            None,
+            "Stopped: the API key was refused (HTTP 401).",
+        );
+        assert_eq!(
+            ended(&Phase::Stopped(refused), &counts),
+            "Import stopped: the API key was refused (HTTP 401). Result: 2 created, 1 exists."
         );
         assert_eq!(tally(&StatusCounts::default()), "nothing yet");
         assert_eq!(
