@@ -62,10 +62,11 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     />
                 </td>
                 {edit_cell(t.cells, keys, k, slot, Cell::Email)}
-                {edit_cell(t.cells, keys, k, slot, Cell::Password)}
+                // The status right after the address: a phone shows both at once (issue 27).
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
+                {edit_cell(t.cells, keys, k, slot, Cell::Password)}
                 // Two lines in the fixed row height; the whole text over the rows below
                 // while the pointer is on it or the row holds the focus, in its title and
                 // in the row editor.
@@ -202,7 +203,7 @@ pub fn RowsTable(
     };
     view! {
         <section class="step" aria-labelledby="step-rows">
-            <h2 id="step-rows">"4. Rows"</h2>
+            <h2 id="step-rows">"2. Rows"</h2>
             <Show
                 when=move || has_rows.get()
                 fallback=|| view! { <p class="hint">"The file's rows appear here once it is loaded."</p> }
@@ -263,8 +264,8 @@ pub fn RowsTable(
                             <col class="c-line" />
                             <col class="c-select" />
                             <col class="c-email" />
-                            <col class="c-password" />
                             <col class="c-status" />
+                            <col class="c-password" />
                             <col class="c-message" />
                             <col class="c-id" />
                             <col class="c-fix" />
@@ -275,8 +276,8 @@ pub fn RowsTable(
                                 <th scope="col">"Line"</th>
                                 <th scope="col">"Select"</th>
                                 <th scope="col">"Email"</th>
-                                <th scope="col">"Password"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Password"</th>
                                 <th scope="col">"Message"</th>
                                 <th scope="col">"Target ID"</th>
                                 <th scope="col">"Exclude"</th>

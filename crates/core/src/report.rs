@@ -35,13 +35,8 @@ pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"
 
 /// The columns after [`COLUMNS`], before the input's own columns.
 /// `edited` names the columns the admin changed in the page ([`edited_cell`]).
-pub const DETAIL_COLUMNS: [&str; 5] = [
-    "error_code",
-    "attempts",
-    "first_sent",
-    "finished",
-    "edited",
-];
+pub const DETAIL_COLUMNS: [&str; 5] =
+    ["error_code", "attempts", "first_sent", "finished", "edited"];
 
 /// The `edited` cell of row `row`: the columns changed in the page, by their header (or
 /// "column N"), joined with "; ". Empty when nothing was changed (or without the input).
@@ -55,10 +50,12 @@ pub fn edited_cell(input: Option<Input<'_>>, row: usize) -> String {
     record
         .edited
         .iter()
-        .map(|&c| match input.table.header.as_ref().and_then(|h| h.get(c)) {
-            Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
-            _ => format!("column {}", c + 1),
-        })
+        .map(
+            |&c| match input.table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", c + 1),
+            },
+        )
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -906,7 +903,13 @@ mod tests {
             .from_reader(csv.as_bytes());
         let headers = reader.headers().unwrap().clone();
         let at = headers.iter().position(|h| h == "edited").unwrap();
-        assert_eq!(headers.iter().filter(|h| *h == "row" || *h == "line").count(), 1);
+        assert_eq!(
+            headers
+                .iter()
+                .filter(|h| *h == "row" || *h == "line")
+                .count(),
+            1
+        );
         let cells: Vec<String> = reader
             .records()
             .map(|r| r.unwrap()[at].to_owned())

@@ -39,6 +39,8 @@ fn Setting(
     }
 }
 
+const LOGIN_ERROR: &str = "login-error";
+
 /// What the hint under the engine settings says of the rate limit: the chosen target's
 /// own limit when it documents one.
 fn rate_hint(kind: &roster_core::targets::TargetKind) -> String {
@@ -121,9 +123,14 @@ pub fn Import(
         }
     });
     let view_is = move |v: RunView| run.view.get() == v;
+    Effect::new(move |_| {
+        if findings.login_error.with(Option::is_some) {
+            crate::ui::focus::reveal_soon(LOGIN_ERROR);
+        }
+    });
     view! {
         <section class="step" aria-labelledby="step-import">
-            <h2 id="step-import">"3. Import"</h2>
+            <h2 id="step-import">"4. Import"</h2>
             <div class="fields settings">
                 <Setting id="concurrency" label="Parallel requests" value=tuning.concurrency placeholder="4" locked=locked />
                 <Setting id="rate" label="Requests per minute" value=tuning.rate_per_min placeholder="no limit" locked=locked />
@@ -147,28 +154,43 @@ pub fn Import(
                 check=actions.check
                 dry_run=actions.dry_run
             />
+            // A refused login at Check or Start shows here, where the admin pressed the
+            // button, and is scrolled into view (issue 27); the alert role announces it.
+            <Show when=move || findings.login_error.get().is_some()>
+                <p class="error" id=LOGIN_ERROR role="alert">{move || findings.login_error.get()}</p>
+            </Show>
+        </section>
+        // The run header: Start (or Retry), Pause, Cancel, the bar and its counts. A
+        // sibling of the steps, so that once a run is shown it sticks to the top or the
+        // bottom of the window while the rows table is looked at (issue 27).
+        <div
+            class="run-header"
+            class:live=move || run.active.get() || run.view.get() != RunView::Idle
+        >
             <controls::RunControls
-                plan=plan
-                busy=busy
-                form=form
-                checking=findings.checking
-                run=run
-                announcement=announcement
-                elsewhere=actions.elsewhere
-                matching=actions.matching
-                done_by_saved=actions.done_by_saved
-                guess_question=actions.guess_question
-                confirm_guess=actions.confirm_guess
-                start=actions.start
-                retry=actions.retry
-                resume_saved=actions.resume_saved
-                save_report=actions.save_report
-            />
-            <progress::RunProgress
-                shown=shown.into()
-                running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))
-                login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
-            />
+                    plan=plan
+                    busy=busy
+                    form=form
+                    checking=findings.checking
+                    run=run
+                    announcement=announcement
+                    elsewhere=actions.elsewhere
+                    matching=actions.matching
+                    done_by_saved=actions.done_by_saved
+                    guess_question=actions.guess_question
+                    confirm_guess=actions.confirm_guess
+                    start=actions.start
+                    retry=actions.retry
+                    resume_saved=actions.resume_saved
+                    save_report=actions.save_report
+                />
+                <progress::RunProgress
+                    shown=shown.into()
+                    running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))
+                    login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
+                />
+        </div>
+        <div class="run-after">
             <Show when=move || matches!(run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
                     {move || match run.view.get() {
@@ -190,7 +212,7 @@ pub fn Import(
                 save=actions.save_passwords
             />
             <history::History history=run.history announcement=announcement />
-        </section>
+        </div>
     }
 }
 

@@ -110,12 +110,9 @@ pub fn invalid_rows_csv(
         let fields = table.records.get(i).map(|r| &r.fields);
         // The row as given: every field, even past the usual width (a ragged row).
         let given = fields.map_or(0, |f| f.len()).max(table.width);
-        cells.extend((0..given).map(|c| {
-            fields
-                .and_then(|f| f.get(c))
-                .unwrap_or_default()
-                .to_owned()
-        }));
+        cells.extend(
+            (0..given).map(|c| fields.and_then(|f| f.get(c)).unwrap_or_default().to_owned()),
+        );
         writer
             .write_record(&cells)
             .expect("writing to memory cannot fail");

@@ -24,7 +24,7 @@ pub mod tabs;
 use std::collections::VecDeque;
 
 pub use ending::Ending;
-pub use progress::{duration, pace_words, Progress, Split, Tally};
+pub use progress::{duration, pace_words, Progress, Split, Tally, OUTCOME_NAMES};
 pub use status::{RowState, Status, StatusCounts};
 
 use crate::http::{Exchange, HttpRequest};

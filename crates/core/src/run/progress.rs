@@ -23,6 +23,8 @@ pub struct Progress {
     pub paused: bool,
     /// The user cancelled the run.
     pub cancelled: bool,
+    /// The run has ended: its rate is the whole run's average.
+    pub ended: bool,
     /// Requests sent, retries and logins included.
     pub requests: u64,
     pub rate_limited: u64,
@@ -159,6 +161,7 @@ impl Run {
             scope_counts: self.scope.counts,
             paused: self.phase == Phase::Paused,
             cancelled: matches!(&self.phase, Phase::Stopped(s) if s.kind == StopKind::Cancelled),
+            ended: self.ended_ms.is_some(),
             requests: self.requests,
             rate_limited: self.rate_limited,
             rate_per_min,
@@ -392,7 +395,7 @@ pub fn duration(ms: u64) -> String {
 /// The server's stated limit reads as what it allows, beside the pace the run holds.
 /// "Paused · 58 requests in the last minute (paced at 60/min) · elapsed 3 min 05 s ·
 /// about 1 min 10 s left · the server allows 60/min".
-pub fn pace_words(p: &Progress, ended: bool) -> String {
+pub fn pace_words(p: &Progress) -> String {
     let requests = |n: u64| {
         if n == 1 {
             "1 request".to_owned()
@@ -404,9 +407,13 @@ pub fn pace_words(p: &Progress, ended: bool) -> String {
         if p.requests == 0 {
             "no request yet".to_owned()
         } else {
-            format!("{} in {}", requests(p.requests), duration(p.elapsed_ms.max(1000)))
+            format!(
+                "{} in {}",
+                requests(p.requests),
+                duration(p.elapsed_ms.max(1000))
+            )
         }
-    } else if ended {
+    } else if p.ended {
         format!(
             "{} requests/min on average",
             (p.requests as f64 * MINUTE_MS as f64 / p.elapsed_ms as f64).round() as u64
@@ -443,8 +450,7 @@ mod tally_tests {
     use super::*;
 
     fn progress(all: &[(Status, usize)], scope: &[(Status, usize)]) -> Progress {
-        let counts =
-            StatusCounts::of(all.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)));
+        let counts = StatusCounts::of(all.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)));
         let scope_counts =
             StatusCounts::of(scope.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)));
         Progress {
@@ -473,7 +479,11 @@ mod tally_tests {
         assert!(!t.summary(true, false).contains("earlier"));
         // A resumed run: 16 rows ended in the run before, 2 invalid.
         let p = progress(
-            &[(Status::Created, 20), (Status::Exists, 2), (Status::Invalid, 2)],
+            &[
+                (Status::Created, 20),
+                (Status::Exists, 2),
+                (Status::Invalid, 2),
+            ],
             &[(Status::Created, 5), (Status::Exists, 1)],
         );
         let t = Tally::of(&p);
@@ -520,11 +530,14 @@ mod tally_tests {
     #[test]
     fn a_rate_under_a_minute_is_a_count_over_the_time_taken() {
         let p = paced(15, 104, 8649.0);
-        assert_eq!(pace_words(&p, true), "15 requests in 1 s · elapsed 0 s");
+        assert_eq!(
+            pace_words(&Progress { ended: true, ..p }),
+            "15 requests in 1 s · elapsed 0 s"
+        );
         let p = paced(40, 12_500, 192.0);
-        assert!(pace_words(&p, false).starts_with("40 requests in 12 s ·"));
-        assert!(!pace_words(&p, false).contains("/min"));
-        assert!(pace_words(&paced(0, 500, 0.0), false).starts_with("no request yet"));
+        assert!(pace_words(&p).starts_with("40 requests in 12 s ·"));
+        assert!(!pace_words(&p).contains("/min"));
+        assert!(pace_words(&paced(0, 500, 0.0)).starts_with("no request yet"));
     }
 
     /// "72 requests/min … server limit 60/min" read like a breach: over a full minute
@@ -535,10 +548,12 @@ mod tally_tests {
         p.server_limit_per_min = Some(60);
         p.paced_per_min = Some(60.0);
         assert_eq!(
-            pace_words(&p, false),
+            pace_words(&p),
             "59 requests in the last minute (paced at 60/min) · elapsed 2 min 05 s · the server allows 60/min"
         );
         // Ended: the average over the whole run.
-        assert!(pace_words(&p, true).starts_with("62 requests/min on average"));
+        assert!(
+            pace_words(&Progress { ended: true, ..p }).starts_with("62 requests/min on average")
+        );
     }
 }
