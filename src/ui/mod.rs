@@ -12,6 +12,7 @@ mod import;
 mod journal;
 mod launch;
 mod mapping;
+mod missing;
 mod preflight;
 mod preview;
 mod profiles;
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                 />
             </file_step::FileStep>
             <div class="rows-step" hidden=first_screen>
+                <missing::MissingSettings rows=state.plan.rows target=state.form.target />
                 <rows_table::RowsTable
                     table=rows_table::Table::of(state)
                     keys=keys

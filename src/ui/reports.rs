@@ -151,14 +151,15 @@ pub fn ReportButtons(
         <button disabled=move || !enabled.get() on:click=move |_| save.run(Report::Json)>
             "Download report (JSON)"
         </button>
+        <Show when=retryable>
         <button
             class="retry"
-            hidden=move || !retryable()
             title="The failed, unknown, rejected and skipped rows as your own file, passwords included, to fix and drop back in"
             disabled=move || !enabled.get()
             on:click=move |_| save.run(Report::Retry)
         >
             "Download rows to retry"
         </button>
+        </Show>
     }
 }

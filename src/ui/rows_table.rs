@@ -40,6 +40,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     <input
                         type="checkbox"
                         data-control=SELECT
+                        tabindex=move || keys.tab_index(k, SELECT)
+                        on:focus=move |_| keys.focused(k, SELECT)
                         on:keydown=move |ev| on_row_key(keys, k, SELECT, ev)
                         aria-label=move || format!("Select line {}", number())
                         disabled=locked
@@ -78,6 +80,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     <input
                         type="checkbox"
                         data-control=EXCLUDE
+                        tabindex=move || keys.tab_index(k, EXCLUDE)
+                        on:focus=move |_| keys.focused(k, EXCLUDE)
                         on:keydown=move |ev| on_row_key(keys, k, EXCLUDE, ev)
                         aria-label=move || format!("Exclude line {}", number())
                         disabled=locked
@@ -94,6 +98,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                         type="button"
                         class="small"
                         data-control=EDIT
+                        tabindex=move || keys.tab_index(k, EDIT)
+                        on:focus=move |_| keys.focused(k, EDIT)
                         on:keydown=move |ev| on_row_key(keys, k, EDIT, ev)
                         aria-label=move || format!("Edit line {}", number())
                         disabled=locked
@@ -243,14 +249,15 @@ pub fn RowsTable(
                 </div>
                 {children()}
                 {move || editor.with_value(ViewFn::run)}
-                // Focusable, so the keyboard can scroll it even when every row's control is
-                // disabled (mid-run).
+                // A tab stop only while every row's control is disabled (mid-run), so the
+                // keyboard can still scroll it; otherwise the table's one tab stop is a
+                // row's control (the roving tabindex, issue 27).
                 <div
                     class="table-wrap windowed"
                     role="region"
                     aria-label="Rows table"
                     aria-describedby="rows-keys"
-                    tabindex="0"
+                    tabindex=move || if t.cells.active.get() || s.listed.get() == 0 { "0" } else { "-1" }
                     node_ref=wrap
                     on:scroll=on_scroll
                 >
@@ -290,8 +297,13 @@ pub fn RowsTable(
                     </table>
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
+                // Help for touch first (issue 27); the keys for a keyboard after it, left
+                // out on a touch screen.
                 <p class="hint" id="rows-keys">
-                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits an address or sets a password in place; Enter saves it, Esc cancels."
+                    "Tap or click an address or a password to change it in place; Edit opens the whole row. "
+                    <span class="keys-help">
+                        "With a keyboard: ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits in place; Enter saves, Esc cancels."
+                    </span>
                 </p>
                 <Show when=move || s.listed.get() == 0>
                     <p class="hint">"No row has a problem or a warning."</p>

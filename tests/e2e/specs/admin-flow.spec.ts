@@ -10,8 +10,17 @@ import { test, expect } from '../lib/fixtures';
 import { configureSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
-import { controls, fillAurora, fillMumara, loadFile, openApp, startImport, waitForImportFinished } from '../lib/app';
-import { editRow } from '../lib/input';
+import {
+  controls,
+  fillAurora,
+  fillMumara,
+  loadFile,
+  openApp,
+  readRows,
+  startImport,
+  waitForImportFinished,
+} from '../lib/app';
+import { columnSelect, editRow } from '../lib/input';
 
 function auroraFile(n: number, prefix: string): string {
   return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@localhost | Pw-${prefix}-${i + 1}`).join('\n') + '\n';
@@ -82,17 +91,43 @@ test.describe('issue 27: feedback where the eye is', () => {
   test('a refused key stops the run with its reason said once ("Import stopped: Stopped: …" before)', async ({ page, sandbox }) => {
     const c = controls(page);
     await openApp(page);
-    await loadFile(page, writeFixture('mu.csv', 'email,password\nm1@example.org,Pw-m1-1234\nm2@example.org,Pw-m2-1234\n'));
+    await loadFile(page, writeFixture('mu.csv', 'name,email,password\nUser 1,m1@example.com,Pw-m1-1234\nUser 2,m2@example.com,Pw-m2-1234\n'));
     await fillMumara(page, { serverUrl: sandbox.apiUrl, apiKey: 'not-the-key', packageId: '1' });
     await startImport(page);
     const said = c.statusRegion.filter({ hasText: 'Import stopped' });
     await expect(said.first()).toBeAttached({ timeout: 20_000 });
     await expect(said.first()).not.toContainText('Stopped: ');
     await expect(said.first()).toContainText('Import stopped: the API key was refused');
-    // The rows the stop left unsent are not counted as sent.
-    await expect(c.progress).toHaveAttribute('aria-valuetext', /^0 of 2 rows sent: .*2 not sent/);
+    // The row the stop left unsent is not counted as sent ("2 of 2 done" before).
+    await expect(c.progress).toHaveAttribute('aria-valuetext', /^1 of 2 rows sent: 0 created, 0 exists, 1 problems, 1 not sent$/);
     // Two rows not sent: Retry names them as rows, not as failed rows.
     await expect(page.getByRole('button', { name: 'Retry 2 rows', exact: true })).toBeVisible();
+  });
+});
+
+test.describe('issue 27: rows with a missing setting point to it', () => {
+  test('Mumara rows without a package point to the Package ID field, and the button focuses it', async ({ page }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('nopkg.csv', 'name,email,password\nAnn,ann@example.com,Pw-ann-1234\nBo,bo@example.com,Pw-bo-12345\n'));
+    await page.getByLabel('Target', { exact: true }).selectOption({ label: 'Mumara' });
+    await expect(page.getByText('2 rows have no Package ID')).toBeVisible();
+    await page.getByRole('button', { name: 'Go to Package ID', exact: true }).click();
+    await expect(page.getByLabel('Package ID')).toBeFocused();
+    await page.getByLabel('Package ID').fill('1');
+    await page.getByLabel('Package ID').press('Tab');
+    await expect(page.getByText('2 rows have no Package ID')).toHaveCount(0);
+  });
+});
+
+test.describe('issue 27: row messages', () => {
+  test('a row message puts the key words first, then the value', async ({ page }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('dup.txt', 'dup@localhost | Pw-dup-1111\nok@localhost | Pw-ok-2222\ndup@localhost | Pw-dup-3333\n'));
+    const rows = await readRows(page);
+    const message = rows[0].Message;
+    expect(message).toContain('appears more than once');
+    expect(message.indexOf('appears more than once')).toBeLessThan(message.indexOf('"dup@localhost"'));
+    expect(message).toContain('line 3');
   });
 });
 
@@ -138,7 +173,7 @@ test.describe('issue 27: what the report says', () => {
   test('the report has one row column and an edited column naming the cells changed in the page', async ({ page, sandbox }) => {
     await openApp(page);
     await loadFile(page, writeFixture('edit.csv', 'email,password,note\ned1@localhost,Pw-ed-1111,a\nbad address,Pw-ed-2222,b\n'));
-    await editRow(page, 3, { Email: 'ed2@localhost' });
+    await editRow(page, 3, { email: 'ed2@localhost' });
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
     await startImport(page);
     await waitForImportFinished(page, 2);
@@ -154,6 +189,23 @@ test.describe('issue 27: what the report says', () => {
   });
 });
 
+test.describe('issue 27: what is sent', () => {
+  test('Aurora takes no name: name columns are not offered nor mapped, and the summary says they are not imported', async ({
+    page,
+    sandbox,
+  }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('names.csv', 'first name,last name,email,password\nAnn,Lee,ann@localhost,Pw-ann-1234\n'));
+    // Another target first (one that takes names), then Aurora.
+    await page.getByLabel('Target', { exact: true }).selectOption({ label: 'Mumara' });
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+    const first = columnSelect(page, 'first name');
+    await expect(first).toHaveValue('');
+    await expect(first.getByRole('option', { name: /First name/ })).toHaveCount(0);
+    await expect(page.getByText('Columns not imported: first name, last name.')).toBeVisible();
+  });
+});
+
 test.describe('issue 27: phone and keyboard', () => {
   test('at 390 px a row shows its address and its status together', async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 800 });
@@ -163,6 +215,7 @@ test.describe('issue 27: phone and keyboard', () => {
     const row = table.getByRole('row').nth(1);
     const address = row.getByRole('cell').filter({ hasText: 'ph1@localhost' });
     const status = row.getByRole('cell').filter({ hasText: /^(pending|invalid)$/ });
+    await page.evaluate(() => document.querySelector('[aria-label="Rows table"]')!.scrollIntoView({ block: 'start' }));
     await expect(address).toBeInViewport();
     await expect(status).toBeInViewport();
     const wrap = await page.evaluate(() => {
@@ -171,6 +224,37 @@ test.describe('issue 27: phone and keyboard', () => {
     });
     const s = (await status.boundingBox())!;
     expect(s.x + s.width).toBeLessThanOrEqual(wrap.right + 1);
+  });
+
+  test('bulk Set lists field labels, and the table help speaks to touch first', async ({ page, sandbox }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('set.txt', auroraFile(2, 'se')));
+    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+    const set = page.getByRole('form', { name: 'Set a field' }).getByLabel('Set', { exact: true });
+    await expect(set.locator('option', { hasText: 'Quota (MB' })).toHaveCount(1);
+    await expect(set.locator('option', { hasText: 'quota_mb' })).toHaveCount(0);
+    await expect(page.getByText(/^Tap or click an address or a password to change it/)).toBeVisible();
+  });
+
+  test('the table is one tab stop: Tab leaves it, Shift+Tab comes back to the same control', async ({ page }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('tabs.txt', auroraFile(6, 'tb')));
+    const table = controls(page).rowsTable;
+    const address = table.getByRole('button', { name: /tb2@localhost/ });
+    await address.focus();
+    await page.keyboard.press('ArrowDown');
+    await expect(table.getByRole('button', { name: /tb3@localhost/ })).toBeFocused();
+    await page.keyboard.press('Tab');
+    // Out of the table in one press (five controls per row before).
+    const inTable = await page.evaluate(() => !!document.activeElement?.closest('table'));
+    expect(inTable).toBe(false);
+    await page.keyboard.press('Shift+Tab');
+    await expect(table.getByRole('button', { name: /tb3@localhost/ })).toBeFocused();
+    // Only one control of the table is in the tab order.
+    const stops = await page.evaluate(
+      () => Array.from(document.querySelectorAll('table [data-control]')).filter((el) => (el as HTMLElement).tabIndex >= 0).length,
+    );
+    expect(stops).toBe(1);
   });
 
   test('the focus inside the table has the same 3 px ring as elsewhere', async ({ page }) => {
