@@ -298,7 +298,9 @@ mod tests {
         assert_eq!(m.columns[0], Some(Field::FirstName));
         assert!(m.not_imported(&t).is_empty());
         let aurora = crate::targets::TargetKind::by_id("aurora").unwrap();
-        m.keep_only(&aurora.field_specs());
+        let rules = aurora.rules(&Default::default());
+        assert!(!rules.mapped_fields().iter().any(|s| s.field == Field::FirstName));
+        m.keep_only(&rules.mapped_fields());
         assert_eq!(
             m.columns,
             [None, None, Some(Field::Email), Some(Field::Password)]
