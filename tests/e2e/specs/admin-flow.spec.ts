@@ -52,8 +52,12 @@ test.describe('issue 27: steps, one main action each', () => {
     await expect(page.getByRole('button', { name: 'Download report (JSON)' })).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Download rows to retry' })).toHaveCount(0);
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.getByText(/^Login OK\./)).toBeVisible({ timeout: 15_000 });
     await startImport(page);
     await waitForImportFinished(page, 2);
+    // The Check's words were about the server before the run: they do not stay up.
+    await expect(page.getByText(/^Login OK\./)).toHaveCount(0);
     await expect(c.downloadReport).toBeVisible();
     await expect(page.getByRole('button', { name: 'Download report (JSON)' })).toBeVisible();
     // Every row was created: nothing to retry, so no such button.

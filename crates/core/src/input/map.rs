@@ -299,7 +299,10 @@ mod tests {
         assert!(m.not_imported(&t).is_empty());
         let aurora = crate::targets::TargetKind::by_id("aurora").unwrap();
         let rules = aurora.rules(&Default::default());
-        assert!(!rules.mapped_fields().iter().any(|s| s.field == Field::FirstName));
+        assert!(!rules
+            .mapped_fields()
+            .iter()
+            .any(|s| s.field == Field::FirstName));
         m.keep_only(&rules.mapped_fields());
         assert_eq!(
             m.columns,

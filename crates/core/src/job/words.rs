@@ -39,6 +39,16 @@ pub fn rechecking(call: &str) -> String {
 /// The look-up before a resume or a retry failed: nothing was sent.
 pub const RECHECK_FAILED: &str = "Not resumed: the check before resuming failed. No row was sent.";
 
+/// The look-up before a resume or a retry is over: the announcement moves on, instead of
+/// "Checking the rows whose answer was lost…" staying up for the whole run (issue 27).
+pub fn rechecked(found: usize) -> String {
+    match found {
+        0 => "Checked the rows whose answer was lost: none is on the server; sending.".into(),
+        1 => "Checked the rows whose answer was lost: 1 is on the server (exists); sending the rest.".into(),
+        n => format!("Checked the rows whose answer was lost: {n} are on the server (exists); sending the rest."),
+    }
+}
+
 /// After the run, rows left unknown are settled by listing the server's accounts.
 pub fn settling_by_listing(unknown: usize, call: &str) -> String {
     format!(
