@@ -428,7 +428,7 @@ mod issue11 {
         assert_eq!(texts[0], "");
         assert_eq!(
             texts[1],
-            "email (column \"email\"): warning: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+            "email (column \"email\"): not sent: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
         );
         assert_eq!(texts[2], "", "localhost is accepted as it is");
         assert_eq!(

@@ -126,12 +126,16 @@ test.describe('issue 27: rows with a missing setting point to it', () => {
 test.describe('issue 27: row messages', () => {
   test('a row message puts the key words first, then the value', async ({ page }) => {
     await openApp(page);
-    await loadFile(page, writeFixture('dup.txt', 'dup@localhost | Pw-dup-1111\nok@localhost | Pw-ok-2222\ndup@localhost | Pw-dup-3333\n'));
+    await loadFile(page, writeFixture('dup.txt', 'dup@localhost | Pw-dup-1111\nok@localhost | Pw-ok-2222\ndup@localhost | Pw-dup-3333\nin@intranet | Pw-in-4444\n'));
     const rows = await readRows(page);
     const message = rows[0].Message;
     expect(message).toContain('appears more than once');
     expect(message.indexOf('appears more than once')).toBeLessThan(message.indexOf('"dup@localhost"'));
     expect(message).toContain('line 3');
+    // A domain without a dot blocks the row: it is not called a warning.
+    expect(rows[3].Status).toBe('invalid');
+    expect(rows[3].Message).toContain('not sent: the domain "intranet" has no dot');
+    expect(rows[3].Message).not.toContain('warning');
   });
 });
 
