@@ -271,7 +271,9 @@ fn NumberSetting(
             placeholder=hint
             disabled=move || locked.get()
             prop:value=move || value.get()
-            on:change=move |ev| {
+            // As it is typed (issue 27): a minimum password length flags the short
+            // passwords at once, not when the field is left.
+            on:input=move |ev| {
                 value.set(event_target_value(&ev));
                 changed.run(());
             }

@@ -123,6 +123,17 @@ test.describe('issue 27: rows with a missing setting point to it', () => {
   });
 });
 
+test.describe('issue 27: a minimum password length', () => {
+  test('flags short passwords as it is typed', async ({ page }) => {
+    await openApp(page);
+    await loadFile(page, writeFixture('minpw.txt', 'short@localhost | Pw-sh-1\nlong@localhost | Pw-long-password-1\n'));
+    await page.getByLabel('Minimum password length').fill('12');
+    // No Tab, no blur: the rows are checked again as it is typed.
+    await expect.poll(async () => (await readRows(page)).map((r) => r.Status)).toEqual(['invalid', 'pending']);
+    await expect(page.getByLabel('Minimum password length')).toBeFocused();
+  });
+});
+
 test.describe('issue 27: row messages', () => {
   test('a row message puts the key words first, then the value', async ({ page }) => {
     await openApp(page);
