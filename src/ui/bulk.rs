@@ -149,9 +149,11 @@ pub fn BulkBar(
                         settable(target)
                             .into_iter()
                             .map(|s| {
-                                let label = s.field.label().to_owned();
-                                let value = label.clone();
-                                view! { <option value=value>{label}</option> }
+                                // The field's label for people ("Quota (MB, …)"), its
+                                // key as the value (issue 27: not `quota_mb`).
+                                let value = s.field.label().to_owned();
+                                let shown = s.choice_label();
+                                view! { <option value=value>{shown}</option> }
                             })
                             .collect_view()
                     }}

@@ -159,6 +159,8 @@ pub fn edit_cell(
                             type="button"
                             class="cell"
                             data-control=cell.control()
+                            tabindex=move || keys.tab_index(k, cell.control())
+                            on:focus=move |_| keys.focused(k, cell.control())
                             aria-label=move || format!("{}: {}", name(), shown())
                             disabled=locked
                             on:click=move |_| open()

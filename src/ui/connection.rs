@@ -38,7 +38,7 @@ pub fn Connection(
     });
     view! {
         <section class="step" aria-labelledby="step-target">
-            <h2 id="step-target">"2. Target"</h2>
+            <h2 id="step-target">"3. Target"</h2>
             <form class="fields" autocomplete="off" on:submit=|ev| ev.prevent_default()>
                 <label for="target">"Target"</label>
                 <select
@@ -126,9 +126,6 @@ pub fn Connection(
                         " I understand the password is sent unencrypted"
                     </label>
                 </div>
-            </Show>
-            <Show when=move || login_error.get().is_some()>
-                <p class="error" role="alert">{move || login_error.get()}</p>
             </Show>
             <p class="hint">"Passwords and keys stay in this tab's memory. They are never stored, logged or written to a report."</p>
         </section>

@@ -102,6 +102,18 @@ pub fn focus_soon(id: &'static str) {
     });
 }
 
+/// Scrolls element `id` into view (the nearest edge), after the next paint: an error
+/// shown below the screen of a phone comes up to where the eye is (issue 27).
+pub fn reveal_soon(id: &'static str) {
+    request_animation_frame(move || {
+        if let Some(el) = document_opt().and_then(|d| d.get_element_by_id(id)) {
+            let nearest = web_sys::ScrollIntoViewOptions::new();
+            nearest.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&nearest);
+        }
+    });
+}
+
 fn document_opt() -> Option<web_sys::Document> {
     web_sys::window().and_then(|w| w.document())
 }

@@ -168,6 +168,9 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
         None
     };
     state.findings.login_error.set(None);
+    // The Check's words were about the server before this run: they go (issue 27); its
+    // result stays for the run to use.
+    state.findings.check_summary.set(Vec::new());
     state.run.journal_problem.set(None);
     super::diagnosis::clear(state);
     let name = target.name().to_owned();

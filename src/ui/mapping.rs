@@ -271,7 +271,9 @@ fn NumberSetting(
             placeholder=hint
             disabled=move || locked.get()
             prop:value=move || value.get()
-            on:change=move |ev| {
+            // As it is typed (issue 27): a minimum password length flags the short
+            // passwords at once, not when the field is left.
+            on:input=move |ev| {
                 value.set(event_target_value(&ev));
                 changed.run(());
             }
@@ -327,7 +329,22 @@ pub fn MappingPanel(
             file.error.set(Some(message.to_string()));
         }
     };
+    // The columns no field takes, named (issue 27): Aurora never sends a name, so a
+    // name column is not imported, and the summary says so.
+    let not_imported = move || {
+        plan.tally.track();
+        let names = plan.mapping.with(|m| {
+            plan.sheet.with_value(|sh| {
+                sh.as_ref()
+                    .map_or_else(Vec::new, |sh| m.not_imported(&sh.table))
+            })
+        });
+        (!names.is_empty()).then(|| format!("Columns not imported: {}.", names.join(", ")))
+    };
     view! {
+        <Show when=move || loaded() && not_imported().is_some()>
+            <p class="summary not-imported">{move || not_imported().unwrap_or_default()}</p>
+        </Show>
         <Show when=loaded>
             <fieldset class="mapping">
                 <legend>"Columns"</legend>

@@ -1,4 +1,5 @@
-//! The page: four steps (file, target, import, rows), each a component over shared state.
+//! The page: four steps in the order an admin takes them (issue 27: file, rows, target,
+//! import with its run header and report), each a component over shared state.
 
 mod bulk;
 mod cell;
@@ -11,6 +12,7 @@ mod import;
 mod journal;
 mod launch;
 mod mapping;
+mod missing;
 mod preflight;
 mod preview;
 mod profiles;
@@ -89,33 +91,8 @@ pub fn App() -> impl IntoView {
                     })
                 />
             </file_step::FileStep>
-            <connection::Connection
-                form=state.form
-                active=active
-                login_error=state.findings.login_error
-                announcement=state.announcement
-                choose=Callback::new(move |kind| target_choice::choose(state, kind))
-                recheck=Callback::new(move |()| sheet::replan(state))
-            />
-            <diagnosis::DiagnosisPanel diagnosis=state.findings.diagnosis active=active />
-            <resume::ResumeOffer
-                offer=resume::offer(state)
-                elsewhere=Memo::new(move |_| tabs::running_elsewhere(state)).into()
-                starting=state.run.starting.into()
-                resume=resume_saved
-                generating=state.run.passwords.generate
-            />
-            <import::Import
-                plan=state.plan
-                busy=state.file.busy
-                form=state.form
-                tuning=state.tuning
-                findings=state.findings
-                run=state.run
-                announcement=state.announcement
-                actions=import::Actions::of(state)
-            />
             <div class="rows-step" hidden=first_screen>
+                <missing::MissingSettings rows=state.plan.rows target=state.form.target />
                 <rows_table::RowsTable
                     table=rows_table::Table::of(state)
                     keys=keys
@@ -157,6 +134,32 @@ pub fn App() -> impl IntoView {
                     />
                 </rows_table::RowsTable>
             </div>
+            <connection::Connection
+                form=state.form
+                active=active
+                login_error=state.findings.login_error
+                announcement=state.announcement
+                choose=Callback::new(move |kind| target_choice::choose(state, kind))
+                recheck=Callback::new(move |()| sheet::replan(state))
+            />
+            <diagnosis::DiagnosisPanel diagnosis=state.findings.diagnosis active=active />
+            <resume::ResumeOffer
+                offer=resume::offer(state)
+                elsewhere=Memo::new(move |_| tabs::running_elsewhere(state)).into()
+                starting=state.run.starting.into()
+                resume=resume_saved
+                generating=state.run.passwords.generate
+            />
+            <import::Import
+                plan=state.plan
+                busy=state.file.busy
+                form=state.form
+                tuning=state.tuning
+                findings=state.findings
+                run=state.run
+                announcement=state.announcement
+                actions=import::Actions::of(state)
+            />
             <resume::SavedRuns
                 list=resume::saved_runs(state)
                 active=active

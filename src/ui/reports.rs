@@ -138,13 +138,20 @@ pub fn save_past(past: &PastRun, json: bool, announcement: RwSignal<String>) {
     }
 }
 
-/// "Download report (JSON)" and "Download rows to retry", shown next to "Download report".
+/// "Download report (JSON)" and "Download rows to retry", shown next to "Download report";
+/// the rows to retry only when there are some (`retryable`, issue 27).
 #[component]
-pub fn ReportButtons(enabled: Signal<bool>, save: Callback<Report>) -> impl IntoView {
+pub fn ReportButtons(
+    enabled: Signal<bool>,
+    save: Callback<Report>,
+    #[prop(optional, into)] retryable: Option<Signal<bool>>,
+) -> impl IntoView {
+    let retryable = move || retryable.is_none_or(|r| r.get());
     view! {
         <button disabled=move || !enabled.get() on:click=move |_| save.run(Report::Json)>
             "Download report (JSON)"
         </button>
+        <Show when=retryable>
         <button
             class="retry"
             title="The failed, unknown, rejected and skipped rows as your own file, passwords included, to fix and drop back in"
@@ -153,5 +160,6 @@ pub fn ReportButtons(enabled: Signal<bool>, save: Callback<Report>) -> impl Into
         >
             "Download rows to retry"
         </button>
+        </Show>
     }
 }

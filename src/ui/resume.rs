@@ -263,7 +263,10 @@ pub fn saved_runs(state: AppState) -> Memo<Vec<Saved>> {
                 Saved {
                     key,
                     file: j.file_name.clone(),
-                    target: j.target.to_string(),
+                    // The target by its name ("Aurora"), as the form writes it; its id
+                    // (lower case) only for a target this page does not know (issue 27).
+                    target: roster_core::targets::TargetKind::by_id(j.target.as_str())
+                        .map_or_else(|| j.target.to_string(), |k| k.name().to_owned()),
                     url: roster_core::run::journal::strip_userinfo(&j.server_url),
                     started: j.started_at,
                     resumable,

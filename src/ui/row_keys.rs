@@ -29,6 +29,10 @@ pub struct Keys {
     pub view: TableView,
     /// Moves the window to a scroll position: (scroll top, viewport height).
     pub scroll: Callback<(f64, f64)>,
+    /// The one control of the table Tab reaches (a roving tabindex, issue 27): the list
+    /// position and control last focused; every other control is `tabindex=-1`, and the
+    /// arrows move inside.
+    pub roving: RwSignal<(usize, &'static str)>,
 }
 
 impl Keys {
@@ -38,7 +42,44 @@ impl Keys {
             pending: StoredValue::new(None),
             view,
             scroll,
+            roving: RwSignal::new((0, CELL)),
         }
+    }
+
+    /// `tabindex` of `control` in slot `k`: "0" for the table's one tab stop, else "-1".
+    pub fn tab_index(&self, k: usize, control: &'static str) -> &'static str {
+        let first = self.view.first.get();
+        let shown = self
+            .view
+            .listed
+            .get()
+            .saturating_sub(first)
+            .min(super::sheet::SLOTS);
+        let stop = tab_stop(self.roving.get(), first, shown);
+        if stop == (first + k, control) {
+            "0"
+        } else {
+            "-1"
+        }
+    }
+
+    /// Notes that `control` of slot `k` has the focus: the tab stop moves there.
+    pub fn focused(&self, k: usize, control: &'static str) {
+        let at = (self.view.first.get_untracked() + k, control);
+        if self.roving.get_untracked() != at {
+            self.roving.set(at);
+        }
+    }
+}
+
+/// Where the table's one tab stop is: the control last focused when its row is rendered
+/// (rows `first .. first + shown`), else the address of the first rendered row, so that
+/// Tab always reaches the table, whichever rows are in view.
+pub fn tab_stop(last: (usize, &'static str), first: usize, shown: usize) -> (usize, &'static str) {
+    if last.0 >= first && last.0 < first + shown {
+        last
+    } else {
+        (first, CELL)
     }
 }
 
@@ -198,6 +239,18 @@ fn focus_in_row(ev: &web_sys::KeyboardEvent, control: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table is one tab stop (issue 27): the control last focused while its row is
+    /// rendered, else the first rendered row's address.
+    #[test]
+    fn the_one_tab_stop_is_the_last_focused_control_while_its_row_is_shown() {
+        assert_eq!(tab_stop((0, CELL), 0, 48), (0, CELL));
+        assert_eq!(tab_stop((12, EXCLUDE), 0, 48), (12, EXCLUDE));
+        // Scrolled away: the first rendered row's address.
+        assert_eq!(tab_stop((12, EXCLUDE), 200, 48), (200, CELL));
+        assert_eq!(tab_stop((260, EDIT), 200, 48), (200, CELL));
+        assert_eq!(tab_stop((247, EDIT), 200, 48), (247, EDIT));
+    }
 
     #[test]
     fn up_and_down_move_the_same_control_within_the_list() {

@@ -40,6 +40,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     <input
                         type="checkbox"
                         data-control=SELECT
+                        tabindex=move || keys.tab_index(k, SELECT)
+                        on:focus=move |_| keys.focused(k, SELECT)
                         on:keydown=move |ev| on_row_key(keys, k, SELECT, ev)
                         aria-label=move || format!("Select line {}", number())
                         disabled=locked
@@ -62,10 +64,11 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     />
                 </td>
                 {edit_cell(t.cells, keys, k, slot, Cell::Email)}
-                {edit_cell(t.cells, keys, k, slot, Cell::Password)}
+                // The status right after the address: a phone shows both at once (issue 27).
                 <td class="status">
                     <span class="badge">{move || get(|s| s.status.word().into())}</span>
                 </td>
+                {edit_cell(t.cells, keys, k, slot, Cell::Password)}
                 // Two lines in the fixed row height; the whole text over the rows below
                 // while the pointer is on it or the row holds the focus, in its title and
                 // in the row editor.
@@ -77,6 +80,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                     <input
                         type="checkbox"
                         data-control=EXCLUDE
+                        tabindex=move || keys.tab_index(k, EXCLUDE)
+                        on:focus=move |_| keys.focused(k, EXCLUDE)
                         on:keydown=move |ev| on_row_key(keys, k, EXCLUDE, ev)
                         aria-label=move || format!("Exclude line {}", number())
                         disabled=locked
@@ -93,6 +98,8 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                         type="button"
                         class="small"
                         data-control=EDIT
+                        tabindex=move || keys.tab_index(k, EDIT)
+                        on:focus=move |_| keys.focused(k, EDIT)
                         on:keydown=move |ev| on_row_key(keys, k, EDIT, ev)
                         aria-label=move || format!("Edit line {}", number())
                         disabled=locked
@@ -202,7 +209,7 @@ pub fn RowsTable(
     };
     view! {
         <section class="step" aria-labelledby="step-rows">
-            <h2 id="step-rows">"4. Rows"</h2>
+            <h2 id="step-rows">"2. Rows"</h2>
             <Show
                 when=move || has_rows.get()
                 fallback=|| view! { <p class="hint">"The file's rows appear here once it is loaded."</p> }
@@ -242,14 +249,15 @@ pub fn RowsTable(
                 </div>
                 {children()}
                 {move || editor.with_value(ViewFn::run)}
-                // Focusable, so the keyboard can scroll it even when every row's control is
-                // disabled (mid-run).
+                // A tab stop only while every row's control is disabled (mid-run), so the
+                // keyboard can still scroll it; otherwise the table's one tab stop is a
+                // row's control (the roving tabindex, issue 27).
                 <div
                     class="table-wrap windowed"
                     role="region"
                     aria-label="Rows table"
                     aria-describedby="rows-keys"
-                    tabindex="0"
+                    tabindex=move || if t.cells.active.get() || s.listed.get() == 0 { "0" } else { "-1" }
                     node_ref=wrap
                     on:scroll=on_scroll
                 >
@@ -263,8 +271,8 @@ pub fn RowsTable(
                             <col class="c-line" />
                             <col class="c-select" />
                             <col class="c-email" />
-                            <col class="c-password" />
                             <col class="c-status" />
+                            <col class="c-password" />
                             <col class="c-message" />
                             <col class="c-id" />
                             <col class="c-fix" />
@@ -275,8 +283,8 @@ pub fn RowsTable(
                                 <th scope="col">"Line"</th>
                                 <th scope="col">"Select"</th>
                                 <th scope="col">"Email"</th>
-                                <th scope="col">"Password"</th>
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Password"</th>
                                 <th scope="col">"Message"</th>
                                 <th scope="col">"Target ID"</th>
                                 <th scope="col">"Exclude"</th>
@@ -289,8 +297,13 @@ pub fn RowsTable(
                     </table>
                     <div class="spacer" style:height=bottom_space></div>
                 </div>
+                // Help for touch first (issue 27); the keys for a keyboard after it, left
+                // out on a touch screen.
                 <p class="hint" id="rows-keys">
-                    "In the table, ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits an address or sets a password in place; Enter saves it, Esc cancels."
+                    "Tap or click an address or a password to change it in place; Edit opens the whole row. "
+                    <span class="keys-help">
+                        "With a keyboard: ↑ and ↓ move between rows (Page Up, Page Down, Home and End too); ← and → between Select, the address, the password, Exclude and Edit. Enter or F2 edits in place; Enter saves, Esc cancels."
+                    </span>
                 </p>
                 <Show when=move || s.listed.get() == 0>
                     <p class="hint">"No row has a problem or a warning."</p>

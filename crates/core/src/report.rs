@@ -30,11 +30,35 @@ use crate::targets::TargetId;
 
 /// The report's first columns, in order (kept first so that older readers still work).
 /// `row` is the input line the row starts on: the one numbering the page shows ("line
-/// N") and every report uses; the `line` detail column repeats it for older readers.
+/// N") and every report uses (one row column: issue 27 dropped the `line` copy).
 pub const COLUMNS: [&str; 5] = ["row", "email", "status", "message", "target_id"];
 
 /// The columns after [`COLUMNS`], before the input's own columns.
-pub const DETAIL_COLUMNS: [&str; 5] = ["error_code", "attempts", "first_sent", "finished", "line"];
+/// `edited` names the columns the admin changed in the page ([`edited_cell`]).
+pub const DETAIL_COLUMNS: [&str; 5] =
+    ["error_code", "attempts", "first_sent", "finished", "edited"];
+
+/// The `edited` cell of row `row`: the columns changed in the page, by their header (or
+/// "column N"), joined with "; ". Empty when nothing was changed (or without the input).
+pub fn edited_cell(input: Option<Input<'_>>, row: usize) -> String {
+    let Some(input) = input else {
+        return String::new();
+    };
+    let Some(record) = input.table.records.get(row) else {
+        return String::new();
+    };
+    record
+        .edited
+        .iter()
+        .map(
+            |&c| match input.table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", c + 1),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 /// The column after [`DETAIL_COLUMNS`] when a row has steps after its create (see
 /// [`crate::targets::profile::Step`]): each step and how it went ("Join room #a:x.org:
@@ -276,7 +300,7 @@ pub fn csv_report_with(
             state.attempts.to_string(),
             time_cell(info, state.first_sent_ms),
             time_cell(info, state.finished_ms),
-            planned.line.to_string(),
+            edited_cell(input, i),
         ];
         if with_steps {
             cells.push(steps_cell(state));
@@ -345,7 +369,6 @@ pub fn json_report(
             }
             let mut item = json!({
                 "row": planned.line,
-                "line": planned.line,
                 "email": planned.email,
                 "status": state.status.word(),
                 "message": planned.message_with_notes(&state.message),
@@ -354,6 +377,7 @@ pub fn json_report(
                 "attempts": state.attempts,
                 "first_sent": state.first_sent_ms.map(|t| info.iso(t)),
                 "finished": state.finished_ms.map(|t| info.iso(t)),
+                "edited": edited_cell(input, i),
                 "input": Value::Object(original),
             });
             if !state.steps.is_empty() {
@@ -528,14 +552,14 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,line"
+            "row,email,status,message,target_id,error_code,attempts,first_sent,finished,edited"
         );
-        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,1");
+        assert_eq!(lines[1], "1,a@localhost,created,,7,,1,,,");
         assert_eq!(
             lines[2],
-            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,2"
+            "2,\"'=HYPERLINK(\"\"x\"\")@h\",rejected,Aurora error 103 InvalidInputParameter,,103,1,,,"
         );
-        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,3");
+        assert_eq!(lines[3], "3,'-x@h,exists,'@mention,,,1,,,");
         assert!(lines[4].starts_with("4,broken,invalid,"), "{}", lines[4]);
         assert_eq!(lines[5], "");
         assert_eq!(lines.len(), 6);
@@ -791,7 +815,7 @@ mod tests {
                 "attempts",
                 "first_sent",
                 "finished",
-                "line",
+                "edited",
                 "name",
                 "input_email",
                 "note"
@@ -810,7 +834,7 @@ mod tests {
                 "2",
                 "2026-11-23T18:00:00.100Z",
                 "2026-11-23T18:00:00.350Z",
-                "2",
+                "",
                 "Ann",
                 "ann@h",
                 "'=cmd|' /C calc'!A0"
@@ -892,9 +916,10 @@ mod tests {
         assert_eq!(
             items[0],
             json!({
-                "row": 2, "line": 2, "email": "ann@h", "status": "created", "message": "",
+                "row": 2, "email": "ann@h", "status": "created", "message": "",
                 "error_code": null, "target_id": "41", "attempts": 2,
                 "first_sent": "2026-11-23T18:00:00.100Z", "finished": "2026-11-23T18:00:00.350Z",
+                "edited": "",
                 "input": {"name": "Ann", "input_email": "ann@h", "note": "=cmd|' /C calc'!A0"}
             })
         );
@@ -902,6 +927,45 @@ mod tests {
         let order: Vec<u64> = items.iter().map(|r| r["row"].as_u64().unwrap()).collect();
         // The input lines (below a header line).
         assert_eq!(order, [2, 3, 4, 5, 6]);
+    }
+
+    /// Edits made in the page leave a trace: the `edited` column names the changed
+    /// columns by their header, in the CSV and the JSON (issue 27).
+    #[test]
+    fn the_edited_column_names_the_columns_changed_in_the_page() {
+        let (mut table, mapping, planned) = input_file();
+        table.records[1].edited = vec![3, 0];
+        let rows = run_rows();
+        let input = Input {
+            table: &table,
+            mapping: &mapping,
+        };
+        let csv = csv_report_with(&planned, &rows, Some(input), Some(&info()));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(csv.as_bytes());
+        let headers = reader.headers().unwrap().clone();
+        let at = headers.iter().position(|h| h == "edited").unwrap();
+        assert_eq!(
+            headers
+                .iter()
+                .filter(|h| *h == "row" || *h == "line")
+                .count(),
+            1
+        );
+        let cells: Vec<String> = reader
+            .records()
+            .map(|r| r.unwrap()[at].to_owned())
+            .collect();
+        assert_eq!(cells, ["", "note; name", "", "", ""]);
+        let json: Value =
+            serde_json::from_str(&json_report(&planned, &rows, Some(input), &info())).unwrap();
+        assert_eq!(json["rows"][1]["edited"], "note; name");
+        assert_eq!(json["rows"][0]["edited"], "");
+        assert!(json["rows"][0].get("line").is_none());
+        // Without the input (a report of the run's columns only), nothing to name.
+        assert_eq!(edited_cell(None, 1), "");
     }
 
     #[test]

@@ -69,7 +69,13 @@ fn two_addresses_with_one_local_part_are_one_synapse_account_and_are_flagged() {
     let m = Mapping::auto_for(&t, rules.mapped_fields());
     let rows = plan_with(&t, &m, &rules);
     let texts: Vec<String> = rows.iter().map(PlannedRow::problems_text).collect();
-    assert!(texts[0].contains("the user name \"john\""), "{texts:?}");
+    // The key words first, then the value (issue 27).
+    assert!(
+        texts[0].starts_with(
+            "username: appears more than once in the file (also on line 3, 4): \"john\""
+        ),
+        "{texts:?}"
+    );
     assert!(texts[0].contains("also on line 3, 4"), "{texts:?}");
     assert!(texts[1].contains("also on line 2, 4"), "{texts:?}");
     // Compared as the server compares: the local part is lowered.
@@ -100,10 +106,14 @@ fn keycloak_flags_a_shared_user_name_and_a_shared_address_each() {
     let rows = plan_with(&t, &m, &rules);
     let invalid: Vec<bool> = rows.iter().map(|r| !r.is_valid()).collect();
     assert_eq!(invalid, [true, true, true, true]);
-    assert!(rows[1].problems_text().contains("user name \"ANN\""));
+    assert!(rows[1]
+        .problems_text()
+        .contains("username: appears more than once"));
+    assert!(rows[1].problems_text().contains("\"ANN\""));
     assert!(rows[3]
         .problems_text()
-        .contains("\"BOB@x.org\" appears more than once"));
+        .contains("appears more than once in the file (also on line"));
+    assert!(rows[3].problems_text().contains("\"BOB@x.org\""));
 }
 
 #[test]

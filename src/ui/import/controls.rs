@@ -73,14 +73,30 @@ fn done_before(here: usize, saved: usize) -> (usize, bool) {
     }
 }
 
-/// Start's question before the whole file goes again.
-fn resend_question(done: usize, by_saved: bool) -> String {
+/// Retry's label: the rows it sends are failed, unknown, rejected or left unsent by a
+/// stop, so it names none of those alone ("Retry 5 failed rows" was seen when 4 had
+/// failed and 1 was not sent, issue 27).
+fn retry_label(n: usize) -> String {
+    match n {
+        1 => "Retry 1 row".to_owned(),
+        n => format!("Retry {n} rows"),
+    }
+}
+
+/// Start's question before the whole file goes again; `retry_shown`: the Retry button is
+/// there to point to.
+fn resend_question(done: usize, by_saved: bool, retry_shown: bool) -> String {
     let by = if by_saved {
         "by an earlier run in this browser (another tab's, listed under saved runs)"
     } else {
         "by an earlier run in this tab"
     };
-    format!("Send the whole file again? {done} of its rows were already created or found on this server {by}; they would be sent again. To send only the rows that failed, use Retry.")
+    let retry = if retry_shown {
+        " To send only the rows that did not go through, use Retry."
+    } else {
+        ""
+    };
+    format!("Send the whole file again? {done} of its rows were already created or found on this server {by}; they would be sent again.{retry}")
 }
 
 /// Why Start cannot be pressed now, in words; `None` when it can.
@@ -297,7 +313,7 @@ pub fn RunControls(
             untrack(|| matching.run(())).map(|(_, j)| resume::summary(&j)).unwrap_or_default()
         ),
         Some(Ask::Guess(question)) => question,
-        Some(Ask::Resend(done, by_saved)) => resend_question(done, by_saved),
+        Some(Ask::Resend(done, by_saved)) => resend_question(done, by_saved, to_retry() > 0),
         Some(Ask::Cancel) => "Cancel the import? Rows not sent yet end skipped (requests already sent finish); you can retry them afterwards.".into(),
         None => String::new(),
     }
@@ -317,10 +333,7 @@ pub fn RunControls(
                         retry.run(())
                     }
                 >
-                    {move || match to_retry() {
-                        1 => "Retry 1 failed row".to_owned(),
-                        n => format!("Retry {n} failed rows"),
-                    }}
+                    {move || retry_label(to_retry())}
                 </button>
             </Show>
             <button
@@ -376,10 +389,21 @@ pub fn RunControls(
                     "Cancel"
                 </button>
             </Show>
-            <button id=REPORT disabled=move || !has_report() on:click=move |_| save_report.run(Report::Csv)>
-                "Download report"
-            </button>
-            <ReportButtons enabled=Signal::derive(has_report) save=save_report />
+            // The downloads come with a run to report on (issue 27: no disabled Download
+            // buttons before a run).
+            <Show when=has_report>
+                <button id=REPORT on:click=move |_| save_report.run(Report::Csv)>
+                    "Download report"
+                </button>
+                <ReportButtons
+                    enabled=Signal::derive(has_report)
+                    save=save_report
+                    retryable=Signal::derive(move || {
+                        let t = roster_core::run::Tally::of(&run.progress.get());
+                        t.problems + t.not_sent > 0
+                    })
+                />
+            </Show>
         </div>
         <p id=REASON class="reason" hidden=move || !idle() || reason.get().is_none()>
             {move || reason.get().unwrap_or_default()}
@@ -431,8 +455,13 @@ mod resend_tests {
         assert_eq!(done_before(6, 0), (6, false));
         assert_eq!(done_before(0, 12), (12, true));
         assert_eq!(done_before(12, 12), (12, false));
-        assert!(resend_question(12, true).contains("12 of its rows"));
-        assert!(resend_question(12, true).contains("another tab's"));
-        assert!(resend_question(6, false).contains("earlier run in this tab"));
+        assert!(resend_question(12, true, true).contains("12 of its rows"));
+        assert!(resend_question(12, true, true).contains("another tab's"));
+        assert!(resend_question(6, false, true).contains("earlier run in this tab"));
+        // "use Retry" only when a Retry button is shown (issue 27).
+        assert!(resend_question(6, false, true).contains("use Retry"));
+        assert!(!resend_question(6, false, false).contains("Retry"));
+        assert_eq!(super::retry_label(1), "Retry 1 row");
+        assert_eq!(super::retry_label(5), "Retry 5 rows");
     }
 }

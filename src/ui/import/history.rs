@@ -39,7 +39,9 @@ pub fn History(
     view! {
         <Show when=move || history.with(|h| !h.is_empty())>
             <h3 id="run-history">"Runs in this tab"</h3>
-            <ol class="history" aria-labelledby="run-history">
+            // Newest first, each named by its own number ("Run 2"): a list, not a
+            // numbered one ("1. Run 2 / 2. Run 1" before, issue 27).
+            <ul class="history" aria-labelledby="run-history">
                 <For
                     each=move || history.get().into_iter().rev()
                     key=|run| run.number
@@ -60,7 +62,7 @@ pub fn History(
                         }
                     }
                 />
-            </ol>
+            </ul>
         </Show>
     }
 }

@@ -41,6 +41,8 @@ fn Setting(
     }
 }
 
+const LOGIN_ERROR: &str = "login-error";
+
 /// What the hint under the engine settings says of the rate limit: the chosen target's
 /// own limit when it documents one.
 fn rate_hint(kind: &roster_core::targets::TargetKind) -> String {
@@ -123,9 +125,14 @@ pub fn Import(
         }
     });
     let view_is = move |v: RunView| run.view.get() == v;
+    Effect::new(move |_| {
+        if findings.login_error.with(Option::is_some) {
+            crate::ui::focus::reveal_soon(LOGIN_ERROR);
+        }
+    });
     view! {
         <section class="step" aria-labelledby="step-import">
-            <h2 id="step-import">"3. Import"</h2>
+            <h2 id="step-import">"4. Import"</h2>
             <div class="fields settings">
                 <Setting id="concurrency" label="Parallel requests" value=tuning.concurrency placeholder="4" locked=locked />
                 <Setting id="rate" label="Requests per minute" value=tuning.rate_per_min placeholder="no limit" locked=locked />
@@ -150,6 +157,19 @@ pub fn Import(
                 check=actions.check
                 dry_run=actions.dry_run
             />
+            // A refused login at Check or Start shows here, where the admin pressed the
+            // button, and is scrolled into view (issue 27); the alert role announces it.
+            <Show when=move || findings.login_error.get().is_some()>
+                <p class="error" id=LOGIN_ERROR role="alert">{move || findings.login_error.get()}</p>
+            </Show>
+        </section>
+        // The run header: Start (or Retry), Pause, Cancel, the bar and its counts. A
+        // sibling of the steps, so that once a run is shown it sticks to the top or the
+        // bottom of the window while the rows table is looked at (issue 27).
+        <div
+            class="run-header"
+            class:live=move || run.active.get() || run.view.get() != RunView::Idle
+        >
             <controls::RunControls
                 plan=plan
                 busy=busy
@@ -167,12 +187,16 @@ pub fn Import(
                 resume_saved=actions.resume_saved
                 save_report=actions.save_report
             />
-            <existing::ExistingPreview existing=run.existing start=actions.start />
             <progress::RunProgress
                 shown=shown.into()
                 running=Signal::derive(move || !matches!(run.view.get(), RunView::Idle | RunView::LoginFailed))
                 login_failed=Signal::derive(move || view_is(RunView::LoginFailed))
             />
+        </div>
+        <div class="run-after">
+            // Below the header, not in it, so that the header stays short: the update
+            // preview to confirm (issue 24) and how the steps after the creates went.
+            <existing::ExistingPreview existing=run.existing start=actions.start />
             <steps::StepsSummary steps=run.steps />
             <Show when=move || matches!(run.view.get(), RunView::Stopped(_))>
                 <p class="banner" role="alert">
@@ -195,7 +219,7 @@ pub fn Import(
                 save=actions.save_passwords
             />
             <history::History history=run.history announcement=announcement />
-        </section>
+        </div>
     }
 }
 

@@ -66,6 +66,8 @@ pub fn remap_for_target(state: AppState) {
         return;
     };
     state.plan.mapping.update(|mapping| {
+        // A field the new target never sends is not offered, nor kept mapped (issue 27).
+        mapping.keep_only(&fields);
         mapping.declare_secrets(&fields);
         for (column, field) in auto.columns.iter().enumerate() {
             let Some(field) = *field else { continue };

@@ -1,7 +1,8 @@
 /**
- * The README's screenshots, light and dark, of the three main moments: a file loaded with
- * problems, an import mid-run, and a finished import. Run by scripts/screenshots.sh; each
- * PNG is 1280 px wide and shows the part of the page that moment is about.
+ * The README's screenshots of every step (issue 27): the file, its rows, the target, the
+ * import, a run going (the rows table under the sticky run header) and the report, each
+ * at 1280 and 390 px wide, light and dark. Run by scripts/screenshots.sh; each PNG shows
+ * the part of the page that step is about: `{step}-{width}-{scheme}.png`.
  */
 import * as path from 'node:path';
 import type { Locator, Page } from '@playwright/test';
@@ -41,36 +42,44 @@ async function shoot(page: Page, name: string, from: Locator) {
   await page.screenshot({ path: path.join(OUT, `${name}.png`) });
 }
 
+export const STEPS = ['file', 'rows', 'target', 'import', 'running', 'report'] as const;
+
 for (const scheme of ['light', 'dark'] as const) {
-  test(`the three moments, ${scheme}`, async ({ browser, sandbox }) => {
-    const context = await browser.newContext({
-      baseURL: sandbox.pageUrl + '/',
-      colorScheme: scheme,
-      viewport: { width: 1280, height: 900 },
+  for (const width of [1280, 390]) {
+    test(`every step, ${width} px, ${scheme}`, async ({ browser, sandbox }) => {
+      const context = await browser.newContext({
+        baseURL: sandbox.pageUrl + '/',
+        colorScheme: scheme,
+        viewport: { width, height: width > 600 ? 900 : 844 },
+      });
+      const page = await context.newPage();
+      const name = (step: (typeof STEPS)[number]) => `${step}-${width}-${scheme}`;
+      const heading = (text: string) => page.getByRole('heading', { name: text, exact: true });
+      // Slow answers, so the run is caught in the middle.
+      await configureSandbox({ aurora: { latency_ms: 350 } });
+      await openApp(page);
+      await loadFile(page, writeFixture('staff.csv', staffFile()));
+      await waitForFileRead(page);
+      await expect(page.getByText(/\d+ valid · [1-9]\d* invalid/)).toBeVisible();
+      await shoot(page, name('file'), heading('1. File'));
+      await shoot(page, name('rows'), heading('2. Rows'));
+      await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+      await shoot(page, name('target'), heading('3. Target'));
+      await page.getByLabel('Parallel requests').fill('2');
+      await shoot(page, name('import'), heading('4. Import'));
+
+      const c = controls(page);
+      await startImport(page);
+      await expect
+        .poll(async () => Number(await c.progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
+        .toBeGreaterThanOrEqual(8);
+      // Mid-run, at the rows table: the run header sticks in view.
+      await shoot(page, name('running'), heading('2. Rows'));
+
+      await expect(c.statusRegion.filter({ hasText: 'Import finished' }).first()).toBeAttached({ timeout: 60_000 });
+      await page.mouse.move(0, 0);
+      await shoot(page, name('report'), heading('4. Import'));
+      await context.close();
     });
-    const page = await context.newPage();
-    // Slow answers, so the run is caught in the middle.
-    await configureSandbox({ aurora: { latency_ms: 350 } });
-    await openApp(page);
-    await loadFile(page, writeFixture('staff.csv', staffFile()));
-    await waitForFileRead(page);
-    await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
-    await page.getByLabel('Parallel requests').fill('2');
-    const rowsStep = page.getByRole('heading', { name: '4. Rows' });
-    await expect(page.getByText(/\d+ valid · [1-9]\d* invalid/)).toBeVisible();
-    await shoot(page, `loaded-${scheme}`, page.getByRole('heading', { name: '3. Import' }));
-
-    const c = controls(page);
-    await startImport(page);
-    await expect
-      .poll(async () => Number(await c.progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
-      .toBeGreaterThanOrEqual(8);
-    await shoot(page, `running-${scheme}`, page.getByRole('heading', { name: '3. Import' }));
-
-    await expect(c.statusRegion.filter({ hasText: 'Import finished' }).first()).toBeAttached({ timeout: 60_000 });
-    await page.mouse.move(0, 0);
-    await shoot(page, `finished-${scheme}`, page.getByRole('heading', { name: '3. Import' }));
-    await expect(rowsStep).toBeVisible();
-    await context.close();
-  });
+  }
 }

@@ -185,7 +185,7 @@ test.describe('template and first screen', () => {
       await expect(page.getByRole('button', { name, exact: true })).toBeHidden();
     }
     await expect(c.progress).toBeHidden();
-    await expect(page.getByRole('heading', { name: '4. Rows' })).toBeHidden();
+    await expect(page.getByRole('heading', { name: '2. Rows' })).toBeHidden();
     await expect(page.getByText(/gives a CSV with the header Aurora expects, a note per column and an example row/)).toBeVisible();
     // The connection form can be filled before the file.
     await fillAuroraForm(page, sandbox.auroraServerUrl);
@@ -194,7 +194,7 @@ test.describe('template and first screen', () => {
     await expect(page.getByLabel('Parallel requests', { exact: true })).toBeVisible();
     await expect(page.getByRole('button', { name: 'Dry run', exact: true })).toBeEnabled();
     await expect(c.progress).toBeVisible();
-    await expect(page.getByRole('heading', { name: '4. Rows' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: '2. Rows' })).toBeVisible();
   });
 });
 

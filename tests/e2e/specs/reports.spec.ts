@@ -63,7 +63,7 @@ test.describe('reports', () => {
     const records = parseCsv(csv.text);
     expect(records[0]).toEqual([
       'row', 'email', 'status', 'message', 'target_id',
-      'error_code', 'attempts', 'first_sent', 'finished', 'line',
+      'error_code', 'attempts', 'first_sent', 'finished', 'edited',
       'name', 'input_email', 'note',
     ]);
     const body = records.slice(1);
@@ -83,7 +83,8 @@ test.describe('reports', () => {
     }
     expect(body[4][6]).toBe('0');
     expect(body[4][7]).toBe('');
-    expect(body.map((r) => r[9])).toEqual(['2', '3', '4', '5', '6']);
+    // One row column (issue 27): `edited` in place of the `line` copy; nothing was edited.
+    expect(body.map((r) => r[9])).toEqual(['', '', '', '', '']);
     expect(body.map((r) => r[10])).toEqual(['Ann', 'Bob', 'Cyd', 'Dee', 'Eve']);
     expect(body.map((r) => r[12])).toEqual(["'=HYPERLINK(\"x\")", "'+plus", "'@at", "'-minus", 'plain']);
     for (const r of records) for (const cell of r) expect(isNeutralised(cell), JSON.stringify(cell)).toBe(true);

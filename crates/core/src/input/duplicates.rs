@@ -283,7 +283,9 @@ impl Duplicates {
         };
         let message = match id {
             Identity::Email => format!(
-                "\"{value}\" appears more than once in the file (also on line {}{more}); keep one and exclude or fix the others",
+                // The key words first, then the value (issue 27): the table cuts a
+                // long message at two lines.
+                "appears more than once in the file (also on line {}{more}): \"{value}\"; keep one and exclude or fix the others",
                 shown.join(", ")
             ),
             Identity::Username => {
@@ -292,9 +294,9 @@ impl Duplicates {
                     .split_once('@')
                     .is_some_and(|(local, _)| local == value);
                 format!(
-                    "the user name \"{value}\"{} appears more than once in the file (also on line {}{more}): the server would take those rows for one account; keep one and exclude or fix the others",
-                    if from_address { " (the address's local part)" } else { "" },
-                    shown.join(", ")
+                    "appears more than once in the file (also on line {}{more}): \"{value}\"{}; the server would take those rows for one account; keep one and exclude or fix the others",
+                    shown.join(", "),
+                    if from_address { " (the address's local part)" } else { "" }
                 )
             }
         };

@@ -5,14 +5,15 @@
 //!   (`quota_mb in column "Quota" = "lots": …`; a message that quotes the value already
 //!   is not given it twice), never a secret's value.
 //! - [`invalid_rows_csv`]: the invalid rows as CSV: `line` (the input line, the one
-//!   numbering the page and the reports use), `problems`, then the input's own columns
-//!   except the secret ones (the same as the reports: [`crate::report::public_columns`]),
-//!   every cell neutralised against formula injection ([`crate::report::neutralize`]).
+//!   numbering the page and the reports use) and `problems` (neutralised against formula
+//!   injection, [`crate::report::neutralize`]), then every column the file had, passwords
+//!   included and each cell as given (issue 27: the admin's own file, downloaded on
+//!   request, to be fixed in a spreadsheet and dropped back in, like the rows to retry).
 
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
-use crate::report::{input_cells, neutralize, public_columns_beside};
+use crate::report::neutralize;
 
 /// The first columns of the invalid-rows file.
 pub const INVALID_COLUMNS: [&str; 2] = ["line", "problems"];
@@ -74,7 +75,21 @@ pub fn invalid_rows_csv(
     if picked.is_empty() {
         return None;
     }
-    let columns = public_columns_beside(table, mapping, |name| INVALID_COLUMNS.contains(&name));
+    // Every column, named as the file names it (a name taken by the first two columns
+    // gets the prefix `input_`, as in the reports).
+    let columns: Vec<String> = (0..table.width)
+        .map(|c| {
+            let name = match table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", c + 1),
+            };
+            if INVALID_COLUMNS.contains(&name.as_str()) {
+                format!("input_{name}")
+            } else {
+                name
+            }
+        })
+        .collect();
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
@@ -82,16 +97,24 @@ pub fn invalid_rows_csv(
     let header = INVALID_COLUMNS
         .iter()
         .map(|c| c.to_string())
-        .chain(columns.iter().map(|(_, name)| name.clone()));
+        .chain(columns.iter().cloned());
     writer
-        .write_record(header.map(|c| neutralize(&c).into_owned()))
+        .write_record(header)
         .expect("writing to memory cannot fail");
     for i in picked {
         let row = &rows[i];
-        let mut cells = vec![row.line.to_string(), explain(table, mapping, i, row)];
-        cells.extend(input_cells(table, i, &columns));
+        let mut cells = vec![
+            row.line.to_string(),
+            neutralize(&explain(table, mapping, i, row)).into_owned(),
+        ];
+        let fields = table.records.get(i).map(|r| &r.fields);
+        // The row as given: every field, even past the usual width (a ragged row).
+        let given = fields.map_or(0, |f| f.len()).max(table.width);
+        cells.extend(
+            (0..given).map(|c| fields.and_then(|f| f.get(c)).unwrap_or_default().to_owned()),
+        );
         writer
-            .write_record(cells.iter().map(|c| neutralize(c).into_owned()))
+            .write_record(&cells)
             .expect("writing to memory cannot fail");
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
@@ -162,24 +185,23 @@ mod tests {
     }
 
     #[test]
-    fn invalid_rows_file_has_line_problems_and_safe_public_cells() {
+    fn invalid_rows_file_has_line_problems_and_every_column_as_given() {
         let (t, m, mut rows) = planned(
             "email,password,note\nann@x.y,s3cret,ok\n=cmd@,p2,+1\nbob@x.y,p3,fine\n@bad,p4,-x\n",
         );
         let all: Vec<usize> = (0..rows.len()).collect();
         let csv = invalid_rows_csv(&t, &m, &rows, &all).unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "line,problems,email,note");
+        // Every column the file had, the password's too, each cell as given (issue 27):
+        // the admin's own rows, to fix and drop back in.
+        assert_eq!(lines[0], "line,problems,email,password,note");
         assert!(lines[1].starts_with("3,"), "{}", lines[1]);
-        assert!(lines[1].ends_with(",'=cmd@,'+1"), "{}", lines[1]);
+        assert!(lines[1].ends_with(",=cmd@,p2,+1"), "{}", lines[1]);
         assert!(lines[2].starts_with("5,"), "{}", lines[2]);
-        assert!(lines[2].ends_with(",'@bad,'-x"), "{}", lines[2]);
+        assert!(lines[2].ends_with(",@bad,p4,-x"), "{}", lines[2]);
         assert_eq!(lines.len(), 4, "two rows and the final line end");
-        assert!(
-            !csv.contains("s3cret") && !csv.contains("p2"),
-            "no password: {csv}"
-        );
-        // Read back: the problems cell names the value, neutralised.
+        assert!(!csv.contains("s3cret"), "only the invalid rows: {csv}");
+        // Read back: the problems cell (the page's own words) names the value, neutralised.
         let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
         let first = reader.records().next().unwrap().unwrap();
         assert!(
@@ -187,6 +209,11 @@ mod tests {
             "{}",
             &first[1]
         );
+        // Dropped back in, the file reads as the rows it holds, passwords and all.
+        let again = crate::input::read::read(csv.as_bytes()).unwrap();
+        assert_eq!(again.records.len(), 2);
+        assert_eq!(again.header.as_ref().unwrap()[3], "password");
+        assert_eq!(&again.records[1].fields[3], "p4");
         // Only the listed rows; excluded rows are not invalid rows to fix.
         let only = invalid_rows_csv(&t, &m, &rows, &[0, 3]).unwrap();
         assert_eq!(only.split("\r\n").count(), 3);

@@ -58,6 +58,29 @@ impl Mapping {
             .is_some_and(|f| self.is_secret(f))
     }
 
+    /// Unmaps every column whose field the target never sends (issue 27: Aurora's
+    /// `Core.CreateUser` takes no name, so a "First name" column would be offered and
+    /// mapped for nothing). `fields` are the target's mapped fields.
+    pub fn keep_only(&mut self, fields: &[FieldSpec]) {
+        for c in self.columns.iter_mut() {
+            if c.is_some_and(|f| !fields.iter().any(|s| s.field == f)) {
+                *c = None;
+            }
+        }
+    }
+
+    /// The columns that feed no field, by name ("first name", "column 3"): the file
+    /// summary says they are not imported.
+    pub fn not_imported(&self, table: &crate::input::read::Table) -> Vec<String> {
+        (0..table.width)
+            .filter(|&c| self.columns.get(c).copied().flatten().is_none())
+            .map(|c| match table.header.as_ref().and_then(|h| h.get(c)) {
+                Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
+                _ => format!("column {}", c + 1),
+            })
+            .collect()
+    }
+
     /// Makes column `column` feed `field` (or nothing), as the admin chooses in its
     /// select: a field feeds from one column only, so another column that fed it feeds
     /// nothing now. `fields` are the target's declarations (for its secret fields).
@@ -257,6 +280,36 @@ mod tests {
     use crate::input::evidence::Evidence;
     use crate::input::read::read;
     use crate::input::scores::{Scores, SLOTS};
+
+    /// Aurora's CreateUser takes no name: a mapping made for another target (or
+    /// remembered) keeps no column for a field Aurora never sends, and those columns
+    /// are named as not imported (issue 27).
+    #[test]
+    fn a_field_the_target_never_sends_is_unmapped_and_its_column_named_not_imported() {
+        let t = read(b"first name,last name,email,password\nAnn,Lee,ann@example.com,S3cret!1\n")
+            .unwrap();
+        let names = [
+            Field::FirstName,
+            Field::LastName,
+            Field::Email,
+            Field::Password,
+        ];
+        let mut m = Mapping::auto_for(&t, builtin_specs(&names));
+        assert_eq!(m.columns[0], Some(Field::FirstName));
+        assert!(m.not_imported(&t).is_empty());
+        let aurora = crate::targets::TargetKind::by_id("aurora").unwrap();
+        let rules = aurora.rules(&Default::default());
+        assert!(!rules
+            .mapped_fields()
+            .iter()
+            .any(|s| s.field == Field::FirstName));
+        m.keep_only(&rules.mapped_fields());
+        assert_eq!(
+            m.columns,
+            [None, None, Some(Field::Email), Some(Field::Password)]
+        );
+        assert_eq!(m.not_imported(&t), ["first name", "last name"]);
+    }
 
     #[test]
     fn username_column_feeds_user_names_only_where_the_target_has_them() {

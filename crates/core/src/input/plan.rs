@@ -392,7 +392,13 @@ impl Sheet {
         tally.add(&rows[i], -1);
         let old_group = self.groups_of(rows, i);
         self.unindex(rows, i);
-        self.table.records[i].fields.set(column, value.trim());
+        let record = &mut self.table.records[i];
+        if record.fields.get(column).unwrap_or_default() != value.trim() {
+            if !record.edited.contains(&column) {
+                record.edited.push(column);
+            }
+            record.fields.set(column, value.trim());
+        }
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
@@ -554,6 +560,14 @@ mod tests {
         assert!(rows[3].is_valid());
         assert_eq!(&sheet.table.records[3].fields[0], "dee@x.y");
         assert_eq!(tally, Tally::of(&rows));
+        // Each record knows the columns changed in the page, once each (issue 27); a
+        // value set to what it was is no change.
+        assert_eq!(sheet.table.records[2].edited, [0]);
+        assert_eq!(sheet.table.records[3].edited, [0]);
+        sheet.edit(&mut rows, &mut tally, 1, 1, "p2");
+        assert!(sheet.table.records[1].edited.is_empty());
+        sheet.edit(&mut rows, &mut tally, 1, 1, "p2-new");
+        assert_eq!(sheet.table.records[1].edited, [1]);
     }
 
     #[test]

@@ -387,6 +387,9 @@ impl<B: AsRef<[u8]>> Reading<B> {
         let mapping = (self.memory)(&memory_key)
             .and_then(|m| Mapping::from_memory(&m, table.width))
             .unwrap_or_else(|| Mapping::auto_for(&table, self.rules.mapped_fields()));
+        // A remembered mapping may feed a field this target never sends: not offered.
+        let mut mapping = mapping;
+        mapping.keep_only(&self.rules.mapped_fields());
         let columns = (0..table.width)
             .map(|i| match table.header.as_ref().and_then(|h| h.get(i)) {
                 Some(name) if !name.is_empty() => name.clone(),

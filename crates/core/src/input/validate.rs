@@ -373,7 +373,7 @@ fn check<'r>(row: &'r MappedRow, rules: &Rules) -> Checked<'r> {
                 problems.push(problem(
                     Field::Email,
                     format!(
-                        "warning: the domain \"{domain}\" has no dot (a typo for {domain}.com?); if it is an intranet domain, tick \"{ACCEPT_DOTLESS}\" to send it"
+                        "not sent: the domain \"{domain}\" has no dot (a typo for {domain}.com?); if it is an intranet domain, tick \"{ACCEPT_DOTLESS}\" to send it"
                     ),
                 ));
             }
@@ -872,7 +872,7 @@ mod tests {
         let errs = validate_with(&r, &rules).unwrap_err();
         assert_eq!(
             errs[0].to_string(),
-            "email: warning: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+            "email: not sent: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
         );
         rules.flag_dotless_domains = false;
         assert!(validate_with(&r, &rules).is_ok());

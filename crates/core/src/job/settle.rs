@@ -100,9 +100,15 @@ impl Job {
                     self.end_before_sending(Over::RecheckFailed(message));
                 }
                 found => {
+                    let exists =
+                        |run: &crate::run::Run| run.counts().get(crate::run::Status::Exists);
+                    let before = exists(&self.run);
                     if let Some(Ok(rows)) = found {
                         self.run.mark_existing(&rows, now_ms);
                     }
+                    let marked = exists(&self.run).saturating_sub(before);
+                    self.effects
+                        .push(Effect::Announce(words::rechecked(marked)));
                     self.stage = Stage::Sending;
                     self.pump(now_ms);
                 }

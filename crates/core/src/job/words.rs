@@ -39,6 +39,16 @@ pub fn rechecking(call: &str) -> String {
 /// The look-up before a resume or a retry failed: nothing was sent.
 pub const RECHECK_FAILED: &str = "Not resumed: the check before resuming failed. No row was sent.";
 
+/// The look-up before a resume or a retry is over: the announcement moves on, instead of
+/// "Checking the rows whose answer was lost…" staying up for the whole run (issue 27).
+pub fn rechecked(found: usize) -> String {
+    match found {
+        0 => "Checked the rows whose answer was lost: none is on the server; sending.".into(),
+        1 => "Checked the rows whose answer was lost: 1 is on the server (exists); sending the rest.".into(),
+        n => format!("Checked the rows whose answer was lost: {n} are on the server (exists); sending the rest."),
+    }
+}
+
 /// After the run, rows left unknown are settled by listing the server's accounts.
 pub fn settling_by_listing(unknown: usize, call: &str) -> String {
     format!(
@@ -61,7 +71,12 @@ pub fn ended(phase: &Phase, counts: &StatusCounts) -> String {
         Phase::LoginFailed(_) => {
             "Import not started: the login failed, so no row was sent (the report lists every row as skipped).".to_owned()
         }
-        Phase::Stopped(reason) => format!("Import stopped: {reason} Result: {}.", tally(counts)),
+        Phase::Stopped(reason) => {
+            // A target's reason often opens with "Stopped: " itself: said once (issue 27).
+            let reason = reason.to_string();
+            let reason = reason.strip_prefix("Stopped: ").unwrap_or(&reason);
+            format!("Import stopped: {reason} Result: {}.", tally(counts))
+        }
         _ => format!("Import finished: {}.", tally(counts)),
     }
 }
@@ -149,6 +164,15 @@ mod tests {
         assert_eq!(
             ended(&Phase::Stopped(stop), &counts),
             "Import stopped: Cancelled by the user. Result: 2 created, 1 exists."
+        );
+        let refused = Stop::new(
+            StopKind::CredentialsRefused,
+            None,
+            "Stopped: the API key was refused (HTTP 401).",
+        );
+        assert_eq!(
+            ended(&Phase::Stopped(refused), &counts),
+            "Import stopped: the API key was refused (HTTP 401). Result: 2 created, 1 exists."
         );
         assert_eq!(tally(&StatusCounts::default()), "nothing yet");
         assert_eq!(

@@ -27,7 +27,7 @@ use std::collections::VecDeque;
 
 pub use ending::Ending;
 pub use existing::{changes_of, changes_words, Change, Existing, OnExisting};
-pub use progress::{Progress, Split};
+pub use progress::{duration, pace_words, Progress, Split, Tally, OUTCOME_NAMES};
 pub use status::{RowState, Status, StatusCounts, StepOutcome, StepState};
 
 use crate::http::{Exchange, HttpRequest};

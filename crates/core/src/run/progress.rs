@@ -23,6 +23,8 @@ pub struct Progress {
     pub paused: bool,
     /// The user cancelled the run.
     pub cancelled: bool,
+    /// The run has ended: its rate is the whole run's average.
+    pub ended: bool,
     /// Requests sent, retries and logins included.
     pub requests: u64,
     pub rate_limited: u64,
@@ -162,6 +164,7 @@ impl Run {
             scope_counts: self.scope.counts,
             paused: self.phase == Phase::Paused,
             cancelled: matches!(&self.phase, Phase::Stopped(s) if s.kind == StopKind::Cancelled),
+            ended: self.ended_ms.is_some(),
             requests: self.requests,
             rate_limited: self.rate_limited,
             rate_per_min,
@@ -232,5 +235,349 @@ impl Run {
             self.clock.paused_total_ms += now_ms.saturating_sub(at);
         }
         self.clock.frozen = None;
+    }
+}
+
+/// The one set of numbers the page shows about a run (issue 27): the bar's legend, the
+/// sentence under it, the bar's spoken value and Retry all read this, so they cannot
+/// disagree. This run's rows (`scope`) by how they ended, and the file's other rows by
+/// why they are not in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Rows this run sends.
+    pub scope: usize,
+    pub created: usize,
+    /// Existing accounts updated (the run setting "Existing accounts: Update").
+    pub updated: usize,
+    pub exists: usize,
+    /// Rejected, failed or unknown: rows to look at (one name, "problems", everywhere).
+    pub problems: usize,
+    /// Rows of this run a stop left unsent.
+    pub not_sent: usize,
+    /// Rows of this run not final yet.
+    pub remaining: usize,
+    /// Rows of the file outside this run: invalid, excluded by the admin, or ended by an
+    /// earlier run (a resumed run's carried rows).
+    pub invalid: usize,
+    pub excluded: usize,
+    pub earlier: usize,
+}
+
+/// The name of each of a run's outcomes, the one word the legend, the sentence under
+/// the bar and the announcements use for it.
+/// "updated" is said only by a run that updates (see [`Tally::shows`]).
+pub const OUTCOME_NAMES: [(&str, &str); 5] = [
+    ("created", "created"),
+    ("updated", "updated"),
+    ("exists", "exists"),
+    ("problems", "problems"),
+    ("not-sent", "not sent"),
+];
+
+/// "1 row", "40 rows".
+fn rows(n: usize) -> String {
+    if n == 1 {
+        "1 row".to_owned()
+    } else {
+        format!("{n} rows")
+    }
+}
+
+impl Tally {
+    pub fn of(p: &Progress) -> Tally {
+        let s = p.split();
+        let outside = |status: Status| {
+            p.counts
+                .get(status)
+                .saturating_sub(p.scope_counts.get(status))
+        };
+        let invalid = outside(Status::Invalid);
+        let excluded = outside(Status::Skipped);
+        Tally {
+            scope: p.scope,
+            created: s.created,
+            updated: s.updated,
+            exists: s.exists,
+            problems: s.problems,
+            not_sent: s.not_sent,
+            remaining: s.remaining,
+            invalid,
+            excluded,
+            earlier: p.outside().saturating_sub(invalid + excluded),
+        }
+    }
+
+    /// The count of the outcome named `class` (a key of [`OUTCOME_NAMES`]).
+    pub fn outcome(&self, class: &str) -> usize {
+        match class {
+            "created" => self.created,
+            "updated" => self.updated,
+            "exists" => self.exists,
+            "problems" => self.problems,
+            "not-sent" => self.not_sent,
+            _ => 0,
+        }
+    }
+
+    /// Whether the outcome named `class` is said at all: every outcome is, except
+    /// "updated" in a run that updated nothing.
+    pub fn shows(&self, class: &str) -> bool {
+        class != "updated" || self.updated > 0
+    }
+
+    /// Rows the server answered for.
+    pub fn sent(&self) -> usize {
+        self.created + self.updated + self.exists + self.problems
+    }
+
+    /// Rows of this run with a final status (what the bar fills).
+    pub fn done(&self) -> usize {
+        self.sent() + self.not_sent
+    }
+
+    /// The bar's spoken value: "12 of 40 rows sent: 10 created, 1 exists, 1 problems";
+    /// a row a stop left unsent is not counted as sent ("0 of 5 rows sent: … 5 not sent").
+    pub fn value_text(&self) -> String {
+        if self.scope == 0 {
+            return "No rows to send".into();
+        }
+        let mut text = format!(
+            "{} of {} sent: {} created, {} exists, {} problems",
+            self.sent(),
+            rows(self.scope),
+            self.created,
+            self.exists,
+            self.problems
+        );
+        if self.updated > 0 {
+            text.push_str(&format!(", {} updated", self.updated));
+        }
+        if self.not_sent > 0 {
+            text.push_str(&format!(", {} not sent", self.not_sent));
+        }
+        text
+    }
+
+    /// The file's rows outside this run, each by its own name, or `None`:
+    /// "Not in this run: 2 invalid, 1 excluded, 16 done by an earlier run."
+    pub fn outside_words(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.invalid > 0 {
+            parts.push(format!("{} invalid", self.invalid));
+        }
+        if self.excluded > 0 {
+            parts.push(format!("{} excluded", self.excluded));
+        }
+        if self.earlier > 0 {
+            parts.push(format!("{} done by an earlier run", self.earlier));
+        }
+        (!parts.is_empty()).then(|| format!("Not in this run: {}.", parts.join(", ")))
+    }
+
+    /// The sentence under the bar. `running`: a run is shown (not a plan); `cancelled`:
+    /// the user cancelled it.
+    pub fn summary(&self, running: bool, cancelled: bool) -> String {
+        let head = if cancelled {
+            let updated = if self.updated > 0 {
+                format!(", {} updated", self.updated)
+            } else {
+                String::new()
+            };
+            format!(
+                "Cancelled: {} not sent. {} created, {} exists, {} problems{updated}.",
+                self.not_sent, self.created, self.exists, self.problems
+            )
+        } else if self.scope == 0 {
+            "No rows to send.".to_owned()
+        } else if !running {
+            format!("{} to send.", rows(self.scope))
+        } else {
+            format!("{}.", self.value_text())
+        };
+        match self.outside_words() {
+            Some(outside) => format!("{head} {outside}"),
+            None => head,
+        }
+    }
+}
+
+/// `1 h 02 min`, `3 min 05 s`, `12 s`.
+pub fn duration(ms: u64) -> String {
+    let s = ms / 1000;
+    match (s / 3600, s / 60 % 60, s % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, s) => format!("{m} min {s:02} s"),
+        (h, m, _) => format!("{h} h {m:02} min"),
+    }
+}
+
+/// The pace line under the bar (issue 27: a rate over a window that means something).
+/// Before a whole minute of sending, the requests are counted, never scaled up to a
+/// minute ("15 requests in 2 s", not "450 requests/min"); from then on, the requests of
+/// the last minute while running, and the average per minute once the run has ended.
+/// The server's stated limit reads as what it allows, beside the pace the run holds.
+/// "Paused · 58 requests in the last minute (paced at 60/min) · elapsed 3 min 05 s ·
+/// about 1 min 10 s left · the server allows 60/min".
+pub fn pace_words(p: &Progress) -> String {
+    let requests = |n: u64| {
+        if n == 1 {
+            "1 request".to_owned()
+        } else {
+            format!("{n} requests")
+        }
+    };
+    let mut rate = if p.elapsed_ms < MINUTE_MS {
+        if p.requests == 0 {
+            "no request yet".to_owned()
+        } else {
+            format!(
+                "{} in {}",
+                requests(p.requests),
+                duration(p.elapsed_ms.max(1000))
+            )
+        }
+    } else if p.ended {
+        format!(
+            "{} requests/min on average",
+            (p.requests as f64 * MINUTE_MS as f64 / p.elapsed_ms as f64).round() as u64
+        )
+    } else {
+        format!(
+            "{} in the last minute",
+            requests(p.rate_per_min.round() as u64)
+        )
+    };
+    if let Some(paced) = p.paced_per_min {
+        rate.push_str(&format!(" (paced at {}/min)", paced.round() as u64));
+    }
+    let mut parts = Vec::new();
+    if p.paused {
+        parts.push("Paused".to_owned());
+    }
+    parts.push(rate);
+    parts.push(format!("elapsed {}", duration(p.elapsed_ms)));
+    if let Some(eta) = p.eta_ms {
+        parts.push(format!("about {} left", duration(eta)));
+    }
+    if let Some(limit) = p.server_limit_per_min {
+        parts.push(format!("the server allows {limit}/min"));
+    }
+    if p.rate_limited > 0 {
+        parts.push(format!("{} × rate limited (429)", p.rate_limited));
+    }
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    fn progress(all: &[(Status, usize)], scope: &[(Status, usize)]) -> Progress {
+        let counts = StatusCounts::of(all.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)));
+        let scope_counts =
+            StatusCounts::of(scope.iter().flat_map(|&(s, n)| std::iter::repeat_n(s, n)));
+        Progress {
+            counts,
+            scope: scope_counts.total(),
+            scope_counts,
+            ..Progress::default()
+        }
+    }
+
+    /// "The legend said "not sent: 0" directly above "Not sent: 1 excluded or done in an
+    /// earlier run", though there was no earlier run": the excluded row is called
+    /// excluded, and no earlier run is named.
+    #[test]
+    fn rows_outside_the_run_are_named_by_why() {
+        let p = progress(
+            &[(Status::Created, 4), (Status::Skipped, 1)],
+            &[(Status::Created, 4)],
+        );
+        let t = Tally::of(&p);
+        assert_eq!((t.excluded, t.earlier, t.not_sent), (1, 0, 0));
+        assert_eq!(
+            t.summary(true, false),
+            "4 of 4 rows sent: 4 created, 0 exists, 0 problems. Not in this run: 1 excluded."
+        );
+        assert!(!t.summary(true, false).contains("earlier"));
+        // A resumed run: 16 rows ended in the run before, 2 invalid.
+        let p = progress(
+            &[
+                (Status::Created, 20),
+                (Status::Exists, 2),
+                (Status::Invalid, 2),
+            ],
+            &[(Status::Created, 5), (Status::Exists, 1)],
+        );
+        let t = Tally::of(&p);
+        assert_eq!((t.invalid, t.excluded, t.earlier), (2, 0, 16));
+        assert_eq!(
+            t.outside_words().unwrap(),
+            "Not in this run: 2 invalid, 16 done by an earlier run."
+        );
+    }
+
+    /// "5 of 5 rows to send done" appeared with 0 created after the key was refused:
+    /// rows a stop left unsent are not sent.
+    #[test]
+    fn rows_a_stop_left_unsent_are_not_counted_as_sent() {
+        let p = progress(&[(Status::Skipped, 5)], &[(Status::Skipped, 5)]);
+        let t = Tally::of(&p);
+        assert_eq!((t.sent(), t.done(), t.not_sent, t.excluded), (0, 5, 5, 0));
+        assert_eq!(
+            t.value_text(),
+            "0 of 5 rows sent: 0 created, 0 exists, 0 problems, 5 not sent"
+        );
+        // The legend's names and counts come from the same table and tally.
+        let legend: Vec<String> = OUTCOME_NAMES
+            .iter()
+            .filter(|(class, _)| t.shows(class))
+            .map(|(class, name)| format!("{name}: {}", t.outcome(class)))
+            .collect();
+        assert_eq!(
+            legend,
+            ["created: 0", "exists: 0", "problems: 0", "not sent: 5"]
+        );
+    }
+
+    fn paced(requests: u64, elapsed_ms: u64, last_minute: f64) -> Progress {
+        Progress {
+            requests,
+            elapsed_ms,
+            rate_per_min: last_minute,
+            ..Progress::default()
+        }
+    }
+
+    /// "8649 requests/min" for 15 rows: under a minute, requests are counted, not
+    /// scaled up to a minute.
+    #[test]
+    fn a_rate_under_a_minute_is_a_count_over_the_time_taken() {
+        let p = paced(15, 104, 8649.0);
+        assert_eq!(
+            pace_words(&Progress { ended: true, ..p }),
+            "15 requests in 1 s · elapsed 0 s"
+        );
+        let p = paced(40, 12_500, 192.0);
+        assert!(pace_words(&p).starts_with("40 requests in 12 s ·"));
+        assert!(!pace_words(&p).contains("/min"));
+        assert!(pace_words(&paced(0, 500, 0.0)).starts_with("no request yet"));
+    }
+
+    /// "72 requests/min … server limit 60/min" read like a breach: over a full minute
+    /// the window is the last minute, and the limit says what the server allows.
+    #[test]
+    fn a_rate_over_a_minute_is_the_last_minute_and_the_limit_what_the_server_allows() {
+        let mut p = paced(130, 125_000, 59.0);
+        p.server_limit_per_min = Some(60);
+        p.paced_per_min = Some(60.0);
+        assert_eq!(
+            pace_words(&p),
+            "59 requests in the last minute (paced at 60/min) · elapsed 2 min 05 s · the server allows 60/min"
+        );
+        // Ended: the average over the whole run.
+        assert!(
+            pace_words(&Progress { ended: true, ..p }).starts_with("62 requests/min on average")
+        );
     }
 }

@@ -56,6 +56,30 @@ pub struct Setting {
     pub hint: String,
 }
 
+/// The form's settings that would give rows a field they are missing (Mumara rows saying
+/// "package_id: missing" and the Package ID field), with how many rows miss it: the
+/// page points to each (issue 27). A setting gives field `f` when its id is `f`'s key.
+pub fn missing_settings(
+    settings: &[Setting],
+    rows: &[crate::input::plan::PlannedRow],
+) -> Vec<(Setting, usize)> {
+    settings
+        .iter()
+        .filter_map(|s| {
+            let n = rows
+                .iter()
+                .filter(|r| !r.excluded)
+                .filter(|r| {
+                    r.problems.iter().any(|p| {
+                        p.message == "missing" && p.field.is_some_and(|f| f.label() == s.id)
+                    })
+                })
+                .count();
+            (n > 0).then(|| (s.clone(), n))
+        })
+        .collect()
+}
+
 /// A target's own setting that allows a page's origin (see `shared/protocols/aurora.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CorsSetting {
@@ -643,6 +667,35 @@ mod tests {
 
     fn mumara() -> TargetKind {
         TargetKind::by_id("mumara").unwrap()
+    }
+
+    /// Mumara rows without a package point to the Package ID field; once it is typed,
+    /// no row does (issue 27).
+    #[test]
+    fn rows_missing_a_field_a_setting_gives_point_to_that_setting() {
+        use crate::input::map::Mapping;
+        use crate::input::plan::plan_with;
+        let t = crate::input::read::read(
+            b"name,email,password\nAnn,ann@example.com,Pw-ann-1234\nBo,bo@example.com,Pw-bo-12345\n",
+        )
+        .unwrap();
+        let kind = mumara();
+        let rules = kind.rules(&Settings::new());
+        let m = Mapping::auto_for(&t, rules.mapped_fields());
+        let rows = plan_with(&t, &m, &rules);
+        let missing = missing_settings(&kind.settings(), &rows);
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert_eq!(
+            (missing[0].0.label.as_str(), missing[0].1),
+            ("Package ID", 2)
+        );
+        let mut settings = Settings::new();
+        settings.insert("package_id".into(), "3".into());
+        let rules = kind.rules(&settings);
+        let rows = plan_with(&t, &m, &rules);
+        assert!(missing_settings(&kind.settings(), &rows).is_empty());
+        // Aurora's defaults are never missing.
+        assert!(missing_settings(&aurora().settings(), &rows).is_empty());
     }
 
     #[test]

@@ -483,7 +483,11 @@ impl Parser {
                 self.records
                     .reserve_exact(self.records.capacity() / 8 + RECORDS_STEP);
             }
-            self.records.push(Record { line, fields });
+            self.records.push(Record {
+                line,
+                fields,
+                edited: Vec::new(),
+            });
         }
         Ok(self.done)
     }

@@ -96,7 +96,11 @@ pub fn table_of_rows(
             .find(|&i| !fields[i].is_empty())
             .map_or(0, |i| i + 1);
         width = width.max(used);
-        records.push(Record { line, fields });
+        records.push(Record {
+            line,
+            fields,
+            edited: Vec::new(),
+        });
     }
     if records.is_empty() {
         return Err(ReadError::Empty);

@@ -8,6 +8,9 @@ use super::Fields;
 pub struct Record {
     pub line: u64,
     pub fields: Fields,
+    /// The columns the admin changed in the page, in the order first changed (the
+    /// report's `edited` column names them, issue 27). Empty as read.
+    pub edited: Vec<usize>,
 }
 
 /// A parsed file: an optional header, then the data records in input order.

@@ -84,6 +84,12 @@ impl Kind for AuroraKind {
                 .iter()
                 .filter_map(|d| Some((d.field, d.value(settings).ok()??.to_string())))
                 .collect(),
+            // `Core.CreateUser` takes no name (shared/protocols/aurora.md): a field Aurora
+            // never sends is not offered to a column, nor mapped (issue 27).
+            unmapped: Field::ADDRESS_SIGN_IN
+                .into_iter()
+                .filter(|f| !self.field_specs().iter().any(|s| s.field == *f))
+                .collect(),
             fields: self.field_specs(),
             ..Rules::new(Aurora::new("http://localhost").required())
         }
