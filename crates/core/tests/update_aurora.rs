@@ -35,14 +35,14 @@ struct FakeAurora {
 fn ok(result: Value) -> Exchange {
     Exchange::Answered(HttpResponse::new(
         200,
-        &json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": result}).to_string(),
+        json!({"AuthenticatedUserId": -1, "Module": "Core", "Result": result}).to_string(),
     ))
 }
 
 fn error(code: i64) -> Exchange {
     Exchange::Answered(HttpResponse::new(
         200,
-        &json!({"AuthenticatedUserId": -1, "ErrorCode": code, "Module": "Core"}).to_string(),
+        json!({"AuthenticatedUserId": -1, "ErrorCode": code, "Module": "Core"}).to_string(),
     ))
 }
 

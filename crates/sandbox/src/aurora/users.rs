@@ -210,7 +210,10 @@ fn try_update_user(shared: &mut Shared, call: &Call) -> Result<Done, Done> {
     }
     Ok((
         Reply::ok(Value::Bool(true)),
-        format!("updated {} (id {user_id}, role {})", user.public_id, user.role),
+        format!(
+            "updated {} (id {user_id}, role {})",
+            user.public_id, user.role
+        ),
     ))
 }
 
