@@ -234,6 +234,14 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             kind.no_update()
         )));
     }
+    if args.update_passwords {
+        if let Some(why) = kind.no_update_passwords() {
+            return Err(Fail::usage(format!(
+                "--update-passwords is not offered for {}: {why} Nothing was sent.",
+                kind.name()
+            )));
+        }
+    }
     let secrets = gather(job, &kind, secrets::can_prompt())?;
     let target = target(job, &kind, &settings, &secrets)?;
     let config = RunConfig {

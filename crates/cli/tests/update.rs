@@ -250,3 +250,86 @@ fn keycloak_and_graph_update_through_their_look_ups() {
     assert_eq!(report_rows(&dir.join("kc.csv"))[0].1, "updated");
     assert_eq!(report_rows(&dir.join("graph.csv"))[0].1, "updated");
 }
+
+/// Aurora (Core.GetUsers finds the account, Core.UpdateUser changes its role): the
+/// preview shows the role old → new, the update changes it and nothing else, and
+/// --update-passwords is refused with why (Aurora's update never changes passwords).
+#[test]
+fn aurora_update_previews_the_role_and_changes_it() {
+    let sandbox = Sandbox::start(json!({}));
+    sandbox.seed(json!({"aurora": [
+        {"public_id": "ann@example.com", "password": "Old-pass-ann", "role": 2}
+    ]}));
+    let dir = folder("update-aurora");
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,password,role\nann@example.com,New-pass-ann,1\nbob@example.com,New-pass-bob,2\n",
+    )
+    .unwrap();
+    let server = format!("{}/", sandbox.api);
+    let base = [
+        "import",
+        "people.csv",
+        "--target",
+        "aurora",
+        "--server",
+        &server,
+        "--login",
+        "superadmin",
+        "--existing",
+        "update",
+        "--report",
+        "out.csv",
+        "--no-resume",
+    ];
+    let password = [("ROSTER_PASSWORD", "12345")];
+    let aurora_user = |state: &serde_json::Value, id: &str| {
+        state["aurora"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["public_id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}: {state}"))
+    };
+
+    let mut args = base.to_vec();
+    args.push("--update-passwords");
+    let refused = roster(&dir, &args, &password, "");
+    assert_eq!(refused.status.code(), Some(2), "{}", said(&refused));
+    assert!(
+        said(&refused).contains("Aurora's update never changes passwords"),
+        "{}",
+        said(&refused)
+    );
+    assert_eq!(sandbox.state()["aurora"]["logins"], 0, "nothing sent");
+
+    let mut args = base.to_vec();
+    args.push("--yes");
+    let out = roster(&dir, &args, &password, "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Row 1: ann@example.com: role: \"2\" → \"1\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Their passwords stay as they are."),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("New-pass"), "never a password: {stdout}");
+    let state = sandbox.state();
+    assert_eq!(state["aurora"]["update_calls"], 1);
+    assert_eq!(aurora_user(&state, "ann@example.com")["role"], 1);
+    assert_eq!(
+        aurora_user(&state, "ann@example.com")["password"],
+        "Old-pass-ann"
+    );
+    assert_eq!(
+        aurora_user(&state, "bob@example.com")["password"],
+        "New-pass-bob"
+    );
+    let report = report_rows(&dir.join("out.csv"));
+    assert_eq!(report[0].1, "updated");
+    assert_eq!(report[1].1, "created");
+}

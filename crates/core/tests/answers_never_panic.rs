@@ -234,6 +234,8 @@ fn classify_all(target: &dyn Target, exchange: &Exchange) {
     let _ = target.read_update(exchange);
     let _ = target.read_find(exchange);
     let _ = target.current_values(exchange);
+    let _ = target.read_find_for(exchange, &row());
+    let _ = target.current_values_for(exchange, &row());
     let session = Session::new("token").with_captured("server_name", "sandbox");
     let _ = target.update(&session, &row(), exchange, true);
     let _ = target.update(&session, &row(), exchange, false);
@@ -405,6 +407,36 @@ proptest! {
         let _ = aurora::read_result(&exchange);
         let mumara = Mumara::new("http://sandbox", MumaraDefaults { package_id: Some(1), timezone: None });
         classify_all(&mumara, &exchange);
+    }
+
+    /// Aurora's look-up for an update (`Core.GetUsers`): any list of users, whatever
+    /// their `PublicId`, `Id` and `Role` hold (the row's address among them or not),
+    /// gives an answer, and an update only for a positive whole `Id`.
+    #[test]
+    fn aurora_reads_any_list_of_users_for_an_update(
+        items in prop::collection::vec(
+            (
+                prop_oneof![Just("ann.example@example.com".to_owned()), Just("ANN.example@Example.com ".to_owned()), straddling()],
+                prop_oneof![Just(serde_json::json!(7)), Just(serde_json::json!(-1)), Just(serde_json::json!("7")), Just(serde_json::json!(1e300)), Just(serde_json::json!(null)), Just(serde_json::json!(u64::MAX))],
+                prop_oneof![Just(serde_json::json!(2)), Just(serde_json::json!("x")), Just(serde_json::json!([1])), Just(serde_json::json!(-5))],
+            ),
+            0..4,
+        ),
+        noise in prop_oneof![Just(String::new()), Just("<b>Notice</b>:  Undefined index: X<br />\n".to_owned())],
+    ) {
+        let items: Vec<serde_json::Value> = items
+            .into_iter()
+            .map(|(public_id, id, role)| serde_json::json!({"Id": id, "PublicId": public_id, "Role": role}))
+            .collect();
+        let body = format!("{noise}{}", serde_json::json!({"Result": {"Items": items, "Count": items.len()}}));
+        let exchange = Exchange::Answered(HttpResponse::new(200, &body));
+        let aurora = Aurora::new("http://sandbox/");
+        classify_all(&aurora, &exchange);
+        let session = Session::new("token");
+        if let Some(request) = aurora.update(&session, &row(), &exchange, false) {
+            let body = format!("{:?}", request.body);
+            prop_assert!(body.contains("UpdateUser") && !body.contains("Example-Pass"), "{body}");
+        }
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub struct AuroraState {
     pub login_calls: u64,
     /// CreateUser POSTs received, whatever their outcome; drives the "every Nth" faults.
     pub create_calls: u64,
+    /// `Core.UpdateUser` calls, answered or not.
+    pub update_calls: u64,
     /// CreateUser POSTs received per `PublicId` (lower-cased), whatever their outcome:
     /// how often each address was asked for (a test of "each sent once" counts here).
     pub create_requests: std::collections::BTreeMap<String, u64>,
@@ -81,6 +83,7 @@ impl Default for AuroraState {
             logins: 0,
             login_calls: 0,
             create_calls: 0,
+            update_calls: 0,
             create_requests: Default::default(),
             faults: AuroraFaults::default(),
         }
@@ -218,6 +221,7 @@ impl Shared {
                 "logins": self.aurora.logins,
                 "login_calls": self.aurora.login_calls,
                 "create_calls": self.aurora.create_calls,
+                "update_calls": self.aurora.update_calls,
                 "create_requests": self.aurora.create_requests,
                 "faults_injected": self.aurora.faults,
             },

@@ -586,3 +586,94 @@ async fn create_requests_counts_each_address_asked_for_whatever_the_answer() {
     );
     assert_eq!(state["aurora"]["create_calls"], 4);
 }
+
+/// `Core.UpdateUser` as `Traits/Users.php` answers the superadmin: `Result: true`, the
+/// role replaced (-1 leaves it), an unknown `UserId` refused with 103, a wrong type 103,
+/// no token 101; CORS as for every call of the Web API.
+#[tokio::test]
+async fn update_user_changes_the_role_and_refuses_an_unknown_id() {
+    let s = sandbox().await;
+    let token = s.login().await;
+    let id = s.create(&token, "ann@localhost").await["Result"]
+        .as_i64()
+        .unwrap();
+    let role = |state: &Value| state["aurora"]["users"][0]["role"].clone();
+    assert_eq!(role(&s.state().await), 2);
+
+    let updated = s
+        .aurora(
+            "Core",
+            "UpdateUser",
+            json!({"UserId": id, "TenantId": 0, "Role": 1}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(updated["Result"], true);
+    assert_eq!(updated["Method"], "UpdateUser");
+    let state = s.state().await;
+    assert_eq!(role(&state), 1);
+    assert_eq!(state["aurora"]["users"][0]["public_id"], "ann@localhost");
+    assert_eq!(state["aurora"]["update_calls"], 1);
+
+    // Role -1 (the default) leaves the role; an empty PublicId leaves the address.
+    let kept = s
+        .aurora(
+            "Core",
+            "UpdateUser",
+            json!({"UserId": id, "PublicId": "", "Role": -1}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(kept["Result"], true);
+    assert_eq!(role(&s.state().await), 1);
+
+    let unknown = s
+        .aurora(
+            "Core",
+            "UpdateUser",
+            json!({"UserId": id + 100, "Role": 2}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(error_code(&unknown), 103);
+    assert!(unknown.get("Result").is_none(), "{unknown}");
+    let typed = s
+        .aurora(
+            "Core",
+            "UpdateUser",
+            json!({"UserId": id, "Role": "2"}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(error_code(&typed), 103);
+    let no_token = s
+        .aurora("Core", "UpdateUser", json!({"UserId": id, "Role": 2}), None)
+        .await;
+    assert_eq!(error_code(&no_token), 101);
+    let state = s.state().await;
+    assert_eq!(role(&state), 1);
+    assert_eq!(state["aurora"]["update_calls"], 5);
+
+    // CORS: the same grant as CreateUser's (the request's origin, with credentials).
+    let response = reqwest::Client::new()
+        .post(format!("{}/?/Api/", s.api))
+        .header("Origin", "http://127.0.0.1:8080")
+        .bearer_auth(&token)
+        .form(&[
+            ("Module", "Core"),
+            ("Method", "UpdateUser"),
+            ("Parameters", &format!(r#"{{"UserId":{id},"Role":3}}"#)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "http://127.0.0.1:8080"
+    );
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    assert_eq!(role(&s.state().await), 3);
+}

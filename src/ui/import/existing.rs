@@ -150,6 +150,14 @@ pub fn ExistingAccounts(
 ) -> impl IntoView {
     let updates = Signal::derive(move || target.with(|k| k.updates()));
     let shown = move || effective(existing.setting.get(), &target.get());
+    // Why the target's update cannot set passwords (Aurora): the box is not offered,
+    // and never ticked for it.
+    let no_passwords = Signal::derive(move || target.with(|k| k.no_update_passwords()));
+    leptos::prelude::Effect::new(move || {
+        if no_passwords.with(Option::is_some) && existing.passwords.get_untracked() {
+            existing.passwords.set(false);
+        }
+    });
     view! {
         <div class="fields existing">
             <label for="existing">"Existing accounts"</label>
@@ -181,7 +189,10 @@ pub fn ExistingAccounts(
         <p class="hint" hidden=move || updates.get()>
             {move || target.with(|k| k.no_update())}
         </p>
-        <Show when=move || shown() == Existing::Update>
+        <Show when=move || shown() == Existing::Update && no_passwords.with(Option::is_some)>
+            <p class="hint">{move || no_passwords.get().unwrap_or_default()}</p>
+        </Show>
+        <Show when=move || shown() == Existing::Update && no_passwords.with(Option::is_none)>
             <label class="check">
                 <input
                     type="checkbox"
@@ -195,6 +206,8 @@ pub fn ExistingAccounts(
                 " Also set passwords of existing accounts"
                 <span class="hint">" (unticked, their passwords stay as they are)"</span>
             </label>
+        </Show>
+        <Show when=move || shown() == Existing::Update>
             <p class="hint">
                 "Start first looks up which accounts exist and shows what would change; nothing is updated until you confirm."
             </p>
@@ -265,5 +278,7 @@ mod tests {
         assert!(mumara
             .no_update()
             .contains("Mumara's API documents no way to update"));
+        let aurora = TargetKind::by_id("aurora").unwrap();
+        assert_eq!(effective(Existing::Update, &aurora), Existing::Update);
     }
 }

@@ -166,7 +166,10 @@ impl Run {
             self.learn_limit(limit, now_ms);
         }
         let answer = if self.finding() {
-            self.target.read_find(exchange)
+            match (self.users)(row) {
+                Some(user) => self.target.read_find_for(exchange, &user),
+                None => self.target.read_find(exchange),
+            }
         } else {
             self.target.read_probe(exchange)
         };

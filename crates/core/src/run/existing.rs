@@ -176,7 +176,8 @@ impl Run {
     /// The current values of a found account, by field label, where the target reads
     /// them.
     pub fn current_values(&self, row: usize) -> Option<Vec<(String, String)>> {
-        self.target.current_values(self.found(row)?)
+        let user = (self.users)(row)?;
+        self.target.current_values_for(self.found(row)?, &user)
     }
 
     /// A probe found row `row`'s account (and it is the row's, not another person's).
@@ -219,12 +220,10 @@ impl Run {
             }
             Existing::Update if self.updates.on.confirmed.contains(&row) => {
                 self.on_success(now_ms);
-                let changes = match (self.target.current_values(exchange), (self.users)(row)) {
-                    (Some(current), Some(user)) => {
-                        Some(changes_words(&changes_of(&current, &user)))
-                    }
-                    _ => None,
-                };
+                let changes = (self.users)(row).and_then(|user| {
+                    let current = self.target.current_values_for(exchange, &user)?;
+                    Some(changes_words(&changes_of(&current, &user)))
+                });
                 self.updates.changes[row] = changes;
                 self.updates.found[row] = Some(exchange.clone());
                 self.updates.next[row] = true;

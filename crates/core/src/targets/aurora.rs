@@ -7,7 +7,8 @@
 use serde_json::{json, Value};
 
 use super::send::{
-    no_answer_message, LoginError, LoginStep, Outcome, Secrets, Session, StopKind, Target,
+    no_answer_message, LoginError, LoginStep, Outcome, ProbeAnswer, Secrets, Session, StopKind,
+    Target,
 };
 use super::TargetId;
 use crate::http::{json_in, Body, Exchange, HttpRequest, HttpResponse};
@@ -15,9 +16,11 @@ use crate::input::field::{Field, UserRow};
 
 mod kind;
 pub mod listing;
+mod update;
 
 pub use kind::{public_id_problem, role_spec, AuroraKind, PUBLIC_ID_RULE};
 pub use listing::AuroraCheck;
+pub use update::NO_PASSWORDS;
 
 /// Role 2, a normal user, unless the row or the run says otherwise.
 pub const DEFAULT_ROLE: u8 = 2;
@@ -358,6 +361,36 @@ impl Target for Aurora {
             "Password": row.password,
         });
         self.request("Core", "CreateUser", parameters, Some(&session.bearer))
+    }
+
+    fn updates(&self) -> bool {
+        true
+    }
+
+    fn find_probe(&self, session: &Session, row: &UserRow) -> Option<HttpRequest> {
+        Some(update::find(self, session, row))
+    }
+
+    fn read_find_for(&self, exchange: &Exchange, row: &UserRow) -> ProbeAnswer {
+        update::read_find(self, exchange, row)
+    }
+
+    fn update(
+        &self,
+        session: &Session,
+        row: &UserRow,
+        found: &Exchange,
+        _passwords: bool,
+    ) -> Option<HttpRequest> {
+        update::update(self, session, row, found)
+    }
+
+    fn read_update(&self, exchange: &Exchange) -> Outcome {
+        update::read_update(self, exchange)
+    }
+
+    fn current_values_for(&self, found: &Exchange, row: &UserRow) -> Option<Vec<(String, String)>> {
+        update::current_values(found, row)
     }
 
     fn read_create(&self, exchange: &Exchange) -> Outcome {

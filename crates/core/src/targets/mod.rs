@@ -229,6 +229,12 @@ pub trait Kind: fmt::Debug + Send + Sync {
         )
     }
 
+    /// Why "Also set passwords of existing accounts" is not offered for this target's
+    /// update, in one sentence; `None` when its update can set them.
+    fn no_update_passwords(&self) -> Option<String> {
+        None
+    }
+
     /// The URL the run calls, derived from the Server URL the user typed.
     fn api_url(&self, server_url: &str) -> String;
 

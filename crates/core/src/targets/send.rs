@@ -352,6 +352,12 @@ pub trait Target {
     fn read_find(&self, exchange: &Exchange) -> ProbeAnswer {
         self.read_probe(exchange)
     }
+    /// Reads the answer of [`Target::find_probe`] for the row it looked up (a look-up
+    /// that lists several accounts is searched for the row's). By default
+    /// [`Target::read_find`].
+    fn read_find_for(&self, exchange: &Exchange, _row: &UserRow) -> ProbeAnswer {
+        self.read_find(exchange)
+    }
     /// Reads an update's answer: `Created` means updated.
     fn read_update(&self, exchange: &Exchange) -> Outcome {
         self.read_create(exchange)
@@ -360,6 +366,14 @@ pub trait Target {
     /// the target declares them (for the preview's "old → new"). `None`: not readable.
     fn current_values(&self, _found: &Exchange) -> Option<Vec<(String, String)>> {
         None
+    }
+    /// [`Target::current_values`] for the row the look-up was for. By default the same.
+    fn current_values_for(
+        &self,
+        found: &Exchange,
+        _row: &UserRow,
+    ) -> Option<Vec<(String, String)>> {
+        self.current_values(found)
     }
     /// The rate limit an answer states, in requests per minute (Laravel's
     /// `X-RateLimit-Limit`), so that a run paces itself to it.

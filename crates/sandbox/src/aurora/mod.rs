@@ -31,6 +31,13 @@
 //! PHP fatal error and no JSON), `php_notice_every` (a PHP notice, warning or
 //! deprecation printed before the envelope, `text/html`).
 //!
+//! UpdateUser (`Traits/Users.php`, the caller is always the superadmin): calls are
+//! counted (`update_calls`); token (101), Parameters (103, typed as in CreateUser), a
+//! `UserId` that is not a user's (103 InvalidInputParameter, as Aurora throws); then a
+//! non-empty `PublicId` and a non-zero `TenantId` replace the user's, a `Role` of 0..=4
+//! replaces it (-1, the default, leaves it), and the answer is `Result: true`. No
+//! password: Core's UpdateUser has none (the mailbox's lives in the Mail module).
+//!
 //! LoginAsSuperadmin: calls are counted (`login_calls`); with `login_fault`, calls
 //! `login_fault_after + 1` to `login_fault_after + login_fault_count` are dropped or
 //! answered 500 / 503, then logins work again.
@@ -190,6 +197,7 @@ fn dispatch(shared: &mut Shared, call: &Call) -> Done {
         ("AdminAuth", "LoginAsSuperadmin") => login(shared, call),
         ("Core", "CreateUser") => create_user(shared, call),
         ("Core", "GetUsers") => get_users(shared, call),
+        ("Core", "UpdateUser") => update_user(shared, call),
         ("Core", "GetTenants") => get_tenants(shared, call),
         ("Core", "Logout") => logout(shared, call),
         ("MailDomains", "GetDomains") => get_domains(shared, call),

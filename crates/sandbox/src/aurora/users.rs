@@ -1,4 +1,4 @@
-//! The user calls: `Core.CreateUser` (with its faults), `Core.GetUsers`,
+//! The user calls: `Core.CreateUser` (with its faults), `Core.UpdateUser`, `Core.GetUsers`,
 //! `Core.GetTenants` and `MailDomains.GetDomains`.
 
 use super::pages::PHP_NOTICES;
@@ -170,6 +170,50 @@ pub(super) fn create_user_for_real(shared: &mut Shared, call: &Call) -> Result<D
     Ok((
         Reply::ok(json!(id)),
         format!("created {public_id} as id {id}"),
+    ))
+}
+
+pub(super) fn update_user(shared: &mut Shared, call: &Call) -> Done {
+    shared.aurora.update_calls += 1;
+    settle(try_update_user(shared, call))
+}
+
+/// `Core.UpdateUser` as `Traits/Users.php` does it for the superadmin.
+fn try_update_user(shared: &mut Shared, call: &Call) -> Result<Done, Done> {
+    authenticate(shared, call)?;
+    let p = params(call)?;
+    let read = || -> Result<_, ParamError> {
+        let user_id = p.int("UserId", 0)?;
+        let public_id = p.string("PublicId")?.unwrap_or("").trim().to_string();
+        let tenant_id = p.int("TenantId", 0)?;
+        let role = p.int("Role", -1)?;
+        Ok((user_id, public_id, tenant_id, role))
+    };
+    let (user_id, public_id, tenant_id, role) = read().map_err(bad_input)?;
+    let Some(user) = shared
+        .aurora
+        .users
+        .iter_mut()
+        .find(|u| user_id > 0 && u.id == user_id as u64)
+    else {
+        return Err(bad_input(format!("no user with UserId {user_id}")));
+    };
+    if !public_id.is_empty() {
+        user.public_id = public_id;
+    }
+    if tenant_id != 0 {
+        user.tenant_id = tenant_id;
+    }
+    // `UserRole::validateValue`: SuperAdmin 0 to Anonymous 4; -1 leaves the role.
+    if (0..=4).contains(&role) {
+        user.role = role;
+    }
+    Ok((
+        Reply::ok(Value::Bool(true)),
+        format!(
+            "updated {} (id {user_id}, role {})",
+            user.public_id, user.role
+        ),
     ))
 }
 

@@ -107,6 +107,15 @@ impl Kind for AuroraKind {
         Some(Box::new(AuroraCheck::new(Aurora::new(server_url), secrets)))
     }
 
+    /// `Core.GetUsers` finds the account and `Core.UpdateUser` updates it.
+    fn updates(&self) -> bool {
+        true
+    }
+
+    fn no_update_passwords(&self) -> Option<String> {
+        Some(super::NO_PASSWORDS.into())
+    }
+
     fn api_url(&self, server_url: &str) -> String {
         api_url(server_url)
     }
