@@ -57,29 +57,29 @@ pub fn SheetSelect(file: FileState, locked: Signal<bool>, reread: Callback<()>) 
         file.sheet.set(Some(name));
         reread.run(());
     };
+    // Hidden rather than inside a `Show` (no view of its own to build: the page's first
+    // load carries this component, see BENCHMARKS.md's spreadsheet section).
     view! {
-        <Show when=move || file.workbook.with(|w| w.len() > 1)>
-            <p class="sheet-select">
-                <label for="sheet-select">"Sheet "</label>
-                <select id="sheet-select" disabled=move || locked.get() on:change=on_change>
-                    {move || {
-                        let chosen = file.sheet.get();
-                        file.workbook
-                            .get()
-                            .into_iter()
-                            .map(|(name, hidden)| {
-                                let selected = chosen.as_deref() == Some(name.as_str());
-                                view! {
-                                    <option value=name.clone() selected=selected>
-                                        {label(&name, hidden)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
-                </select>
-            </p>
-        </Show>
+        <p class="sheet-select" hidden=move || file.workbook.with(|w| w.len() < 2)>
+            <label for="sheet-select">"Sheet "</label>
+            <select id="sheet-select" disabled=move || locked.get() on:change=on_change>
+                {move || {
+                    let chosen = file.sheet.get();
+                    file.workbook
+                        .get()
+                        .into_iter()
+                        .map(|(name, hidden)| {
+                            let selected = chosen.as_deref() == Some(name.as_str());
+                            view! {
+                                <option value=name.clone() selected=selected>
+                                    {label(&name, hidden)}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </p>
     }
 }
 
