@@ -36,8 +36,8 @@ async fn next(worker: &Worker) -> Option<Array> {
 /// Reads `bytes` as a workbook in the worker: the sheet named `sheet`, or the first
 /// visible one with data. The error is a sentence for the page.
 pub async fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook, String> {
-    let worker = Worker::new(LOADER)
-        .map_err(|e| format!("The spreadsheet reader could not start: {e:?}"))?;
+    let worker =
+        Worker::new(LOADER).map_err(|_| "The spreadsheet reader could not start.".to_owned())?;
     // The worker says "ready" once it listens, then answers the one request.
     let mut answer = next(&worker).await;
     if answer.is_some() {
