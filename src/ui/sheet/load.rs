@@ -151,7 +151,9 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     // loads of the benches, where a reservation of six times the file set the high-water
     // mark at 7 times (see BENCHMARKS.md, issue 14, section 9).
     let rules_used = rules(state);
-    if roster_core::input::read::rows::is_workbook(bytes.as_ref()) {
+    let memory: roster_core::input::reading::Memory =
+        Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}")));
+    let reading = if roster_core::input::read::rows::is_workbook(bytes.as_ref()) {
         // A workbook: its sheet's rows come from the spreadsheet reader's worker, then
         // go through the same reading as a CSV file (issue 25).
         busy("Reading the workbook", 0.0);
@@ -170,39 +172,31 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
             .unwrap_or_default();
         state.file.workbook.set(workbook.sheets);
         state.file.sheet.set(Some(sheet_name.clone()));
-        let reading = Reading::of_rows(
-            bytes.clone(),
+        Reading::of_rows(
+            bytes,
             sheet_name,
             Arc::new(workbook.rows),
             workbook.notes,
             options,
             rules_used.clone(),
-            Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
-        );
-        let loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
-            None => return,
-            Some(Ok(loaded)) => loaded,
-            Some(Err(e)) => return fail(state, format!("{name}: {e}")),
+            memory,
+        )
+    } else {
+        // The page's own handle goes for a moment, so that the reading's is the only one.
+        state.file.bytes.set_value(None);
+        let bytes = in_place(bytes, &options);
+        state.file.bytes.set_value(Some(bytes.clone()));
+        let text = match &bytes {
+            FileBytes::Text(text) => Some(Arc::clone(text)),
+            FileBytes::Read(_) => None,
         };
-        return show_loaded(state, loaded, rules_used);
-    }
-    // The page's own handle goes for a moment, so that the reading's is the only one.
-    state.file.bytes.set_value(None);
-    let bytes = in_place(bytes, &options);
-    state.file.bytes.set_value(Some(bytes.clone()));
-    let text = match &bytes {
-        FileBytes::Text(text) => Some(Arc::clone(text)),
-        FileBytes::Read(_) => None,
+        let reading = Reading::new(bytes, options, rules_used.clone(), memory);
+        match text {
+            Some(text) => reading.with_text(text),
+            None => reading,
+        }
     };
-    let mut reading = Reading::new(
-        bytes,
-        options,
-        rules_used.clone(),
-        Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}"))),
-    );
-    if let Some(text) = text {
-        reading = reading.with_text(text);
-    }
+    // One drive of the machine for a text file and a workbook's rows alike.
     let loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
         None => return,
         Some(Ok(loaded)) => loaded,
