@@ -114,6 +114,9 @@ pub const WITHOUT_JOURNAL: &str = "Import resumed without a journal: if this tab
 
 /// What a Check found, line by line.
 pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
+    if report.login_only {
+        return vec![LOGIN_OK.into()];
+    }
     let existing = report.existing_rows(plan).len();
     let held = report.existing.len();
     let mut lines = vec![format!(
@@ -139,6 +142,9 @@ pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
     }
     lines
 }
+
+/// What Check says when the login was all it could test (Keycloak's token).
+pub const LOGIN_OK: &str = "Login OK. Getting a token creates nothing; this target has no read-only list of its accounts, so an account that exists already is found when its row is sent.";
 
 /// What Check says of a target that has no read-only call.
 pub fn no_check(target: &str) -> String {
