@@ -111,7 +111,7 @@ pub fn check(job: &JobArgs) -> Result<u8, Fail> {
     let secrets = gather(job, &kind, secrets::can_prompt())?;
     let built = target(job, &kind, &settings, &secrets)?;
     let invalid = prepared.loaded.tally.invalid > 0;
-    let Some(listing) = check_for(&**kind, &job.server, built, secrets) else {
+    let Some(listing) = check_for(&*kind, &job.server, built, secrets) else {
         println!("{}", job_words::no_check(kind.name()));
         return Ok(u8::from(invalid));
     };

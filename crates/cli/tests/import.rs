@@ -958,7 +958,7 @@ fn keycloaks_check_tests_the_login_and_creates_nothing() {
     let out = roster(&dir, &args, &[("ROSTER_PASSWORD", "admin")], "");
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("Login OK."), "{stdout}");
+    assert!(stdout.contains("\nLogin OK."), "{stdout}");
     assert!(!stdout.contains("no read-only call"), "{stdout}");
     let refused = roster(&dir, &args, &[("ROSTER_PASSWORD", "wrong")], "");
     assert_eq!(refused.status.code(), Some(3), "{}", said(&refused));
