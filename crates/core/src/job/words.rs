@@ -65,12 +65,14 @@ pub fn settling_by_probe(unknown: usize) -> String {
 
 /// The run's last sentence, from its phase and the one tally (issue 27): this run's rows
 /// by status, as the legend counts them, then the file's rows outside this run by why
-/// ("Not in this run: 16 done by an earlier run."), never the two mixed.
+/// ("The file's other rows: 16 done by an earlier run."), never the two mixed.
 pub fn ended(phase: &Phase, progress: &Progress) -> String {
-    let outside = Tally::of(progress)
-        .outside_words()
-        .map(|w| format!(" {w}"))
-        .unwrap_or_default();
+    let parts = Tally::of(progress).outside_parts();
+    let outside = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" The file's other rows: {}.", parts.join(", "))
+    };
     match phase {
         // One sentence: the rows' figures (all skipped) are not repeated under the bar,
         // and the run stays for its report (issue 20).
@@ -237,7 +239,7 @@ mod tests {
         assert_eq!((tally.created, tally.earlier), (1835, 16));
         assert_eq!(
             ended(&Phase::Finished, &progress),
-            "Import finished: 1835 created, 149 exists. Not in this run: 1 invalid, 16 done by an earlier run."
+            "Import finished: 1835 created, 149 exists. The file's other rows: 1 invalid, 16 done by an earlier run."
         );
         // A stop's unsent rows are "not sent", as in the legend.
         let mut stopped = vec![Status::Created; 2];
