@@ -48,7 +48,7 @@ pub(super) fn run_check(state: AppState) {
     };
     let kind = state.form.target.get_untracked();
     let url = state.form.server_url.get_untracked().trim().to_owned();
-    let Some(listing) = check_for(&**kind, &url, target, secrets) else {
+    let Some(listing) = check_for(&*kind, &url, target, secrets) else {
         state
             .findings
             .check_summary

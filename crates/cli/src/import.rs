@@ -16,9 +16,9 @@ use roster_core::job::{
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
 use roster_core::run::{Ending, Existing, OnExisting, RunConfig, Status};
+use roster_core::targets::check::check_for;
 use roster_core::targets::preview::{self, MASK};
 use roster_core::targets::send::{Secrets, Target};
-use roster_core::targets::check::check_for;
 use roster_core::targets::{Settings, TargetKind};
 
 use crate::cli::{Import, Job as JobArgs};

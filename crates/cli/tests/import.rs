@@ -962,7 +962,11 @@ fn keycloaks_check_tests_the_login_and_creates_nothing() {
     assert!(!stdout.contains("no read-only call"), "{stdout}");
     let refused = roster(&dir, &args, &[("ROSTER_PASSWORD", "wrong")], "");
     assert_eq!(refused.status.code(), Some(3), "{}", said(&refused));
-    assert!(said(&refused).contains("Check failed"), "{}", said(&refused));
+    assert!(
+        said(&refused).contains("Check failed"),
+        "{}",
+        said(&refused)
+    );
     never_shown("wrong", &refused, &dir, &["people.csv"]);
     let state = sandbox.state();
     assert_eq!(users(&state, "keycloak").len(), 0, "{state}");

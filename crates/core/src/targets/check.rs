@@ -158,9 +158,7 @@ pub fn check_for(
             return Some(listing);
         }
     }
-    if kind.profile().is_none() {
-        return None;
-    }
+    kind.profile()?;
     LoginCheck::new(target, &secrets).map(|check| Box::new(check) as Box<dyn Listing>)
 }
 
@@ -185,7 +183,11 @@ mod tests {
         let [Effect::Send { id, request }] = &effects[..] else {
             panic!("one request first: {effects:?}");
         };
-        assert!(request.url.ends_with("/protocol/openid-connect/token"), "{}", request.url);
+        assert!(
+            request.url.ends_with("/protocol/openid-connect/token"),
+            "{}",
+            request.url
+        );
         look.handle(
             Event::Answer {
                 id: *id,
