@@ -18,6 +18,7 @@ import {
   openApp,
   readRows,
   startImport,
+  waitForFileRead,
   waitForImportFinished,
 } from '../lib/app';
 import { columnSelect, editRow } from '../lib/input';
@@ -292,16 +293,20 @@ test.describe('issue 27: Keycloak\'s Check tests the login', () => {
   async function fillKeycloak(page: Page, apiUrl: string, password: string): Promise<void> {
     await openApp(page);
     await loadFile(page, writeFixture('kc-check.csv', 'username,email,password\nkc1,kc1@example.com,Pw-kc1-x7Q!\n'));
+    await waitForFileRead(page);
     await page.getByLabel('Target', { exact: true }).selectOption({ label: 'Keycloak' });
     for (const [label, value] of [
       ['Server URL', apiUrl],
       ['Realm', 'roster'],
+      // The sandbox's public client whose Web Origins allow any page (admin-cli allows none).
+      ['Client ID', 'roster'],
       ['Login', 'admin'],
       ['Password', password],
     ]) {
       await page.getByLabel(label, { exact: true }).fill(value);
     }
     await page.getByLabel('Password', { exact: true }).press('Tab');
+    await waitForFileRead(page);
   }
 
   test('Check gets a token and says "Login OK", or shows the login\'s error in the import step; nothing is created', async ({
