@@ -19,6 +19,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use roster_core::input::plan::PlannedRow;
 use roster_core::job::{words, Effect as JobEffect, Look, Over};
+use roster_core::targets::check::check_for;
 use roster_core::targets::preview::AccountPreview;
 
 use super::launch::target_for;
@@ -38,8 +39,8 @@ pub(super) fn run_check(state: AppState) {
         state.file.error.set(Some("Choose a file first.".into()));
         return;
     };
-    let secrets = match target_for(&state) {
-        Ok((_, secrets)) => secrets,
+    let (target, secrets) = match target_for(&state) {
+        Ok(built) => built,
         Err(error) => {
             state.findings.login_error.set(Some(error.to_string()));
             return;
@@ -47,11 +48,7 @@ pub(super) fn run_check(state: AppState) {
     };
     let kind = state.form.target.get_untracked();
     let url = state.form.server_url.get_untracked().trim().to_owned();
-    let listing = kind
-        .has_check()
-        .then(|| kind.listing(&url, secrets))
-        .flatten();
-    let Some(listing) = listing else {
+    let Some(listing) = check_for(&*kind, &url, target, secrets) else {
         state
             .findings
             .check_summary
@@ -73,10 +70,9 @@ pub(super) fn run_check(state: AppState) {
         match result {
             Ok(report) => {
                 let lines = words::check_summary(&report, &plan);
-                state
-                    .findings
-                    .check
-                    .set(Some(Arc::new((url.clone(), report))));
+                // A login alone lists nothing: no finding to mark rows with.
+                let listed = (!report.login_only).then(|| Arc::new((url.clone(), report)));
+                state.findings.check.set(listed);
                 state.findings.check_summary.set(lines);
             }
             Err(message) => {

@@ -16,6 +16,7 @@ use roster_core::job::{
 use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
 use roster_core::run::{Ending, Existing, OnExisting, RunConfig, Status};
+use roster_core::targets::check::check_for;
 use roster_core::targets::preview::{self, MASK};
 use roster_core::targets::send::{Secrets, Target};
 use roster_core::targets::{Settings, TargetKind};
@@ -108,9 +109,9 @@ fn client(job: &JobArgs, parallel: usize) -> Result<reqwest::blocking::Client, F
 pub fn check(job: &JobArgs) -> Result<u8, Fail> {
     let (kind, settings, prepared) = prepare(job)?;
     let secrets = gather(job, &kind, secrets::can_prompt())?;
-    target(job, &kind, &settings, &secrets)?;
+    let built = target(job, &kind, &settings, &secrets)?;
     let invalid = prepared.loaded.tally.invalid > 0;
-    let Some(listing) = kind.listing(&job.server, secrets) else {
+    let Some(listing) = check_for(&*kind, &job.server, built, secrets) else {
         println!("{}", job_words::no_check(kind.name()));
         return Ok(u8::from(invalid));
     };

@@ -932,3 +932,42 @@ fn more_than_a_browser_s_six_requests_are_in_flight_at_once() {
         "took {took:?}"
     );
 }
+
+#[test]
+fn keycloaks_check_tests_the_login_and_creates_nothing() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("check-keycloak");
+    std::fs::write(
+        dir.join("people.csv"),
+        "username,email,password\nann,ann@example.com,Row-Pass-ann1\n",
+    )
+    .unwrap();
+    let server = format!("{}/", sandbox.api);
+    let args = [
+        "check",
+        "people.csv",
+        "--target",
+        "keycloak",
+        "--server",
+        &server,
+        "--login",
+        "admin",
+        "--set",
+        "realm=roster",
+    ];
+    let out = roster(&dir, &args, &[("ROSTER_PASSWORD", "admin")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\nLogin OK."), "{stdout}");
+    assert!(!stdout.contains("no read-only call"), "{stdout}");
+    let refused = roster(&dir, &args, &[("ROSTER_PASSWORD", "wrong")], "");
+    assert_eq!(refused.status.code(), Some(3), "{}", said(&refused));
+    assert!(
+        said(&refused).contains("Check failed"),
+        "{}",
+        said(&refused)
+    );
+    never_shown("wrong", &refused, &dir, &["people.csv"]);
+    let state = sandbox.state();
+    assert_eq!(users(&state, "keycloak").len(), 0, "{state}");
+}

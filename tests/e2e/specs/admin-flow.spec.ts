@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
-import { configureSandbox } from '../lib/sandbox';
+import { configureSandbox, sandboxState } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
 import { parseCsv } from '../lib/csv';
 import {
@@ -18,6 +18,7 @@ import {
   openApp,
   readRows,
   startImport,
+  waitForFileRead,
   waitForImportFinished,
 } from '../lib/app';
 import { columnSelect, editRow } from '../lib/input';
@@ -285,5 +286,83 @@ test.describe('issue 27: phone and keyboard', () => {
     await page.keyboard.press('ArrowLeft');
     const width = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineWidth);
     expect(width).toBe('3px');
+  });
+});
+
+test.describe('issue 27: Keycloak\'s Check tests the login', () => {
+  async function fillKeycloak(page: Page, apiUrl: string, password: string): Promise<void> {
+    await openApp(page);
+    await loadFile(page, writeFixture('kc-check.csv', 'username,email,password\nkc1,kc1@example.com,Pw-kc1-x7Q!\n'));
+    await waitForFileRead(page);
+    await page.getByLabel('Target', { exact: true }).selectOption({ label: 'Keycloak' });
+    for (const [label, value] of [
+      ['Server URL', apiUrl],
+      ['Realm', 'roster'],
+      // The sandbox's public client whose Web Origins allow any page (admin-cli allows none).
+      ['Client ID', 'roster'],
+      ['Login', 'admin'],
+      ['Password', password],
+    ]) {
+      await page.getByLabel(label, { exact: true }).fill(value);
+    }
+    await page.getByLabel('Password', { exact: true }).press('Tab');
+    await waitForFileRead(page);
+  }
+
+  test('Check gets a token and says "Login OK", or shows the login\'s error in the import step; nothing is created', async ({
+    page,
+    sandbox,
+  }) => {
+    await fillKeycloak(page, sandbox.apiUrl, 'admin');
+    const importStep = page.getByRole('region', { name: '4. Import' });
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const results = importStep.getByRole('list', { name: 'Check results' });
+    await expect(results).toContainText(/^Login OK\./, { timeout: 15_000 });
+    await expect(page.getByText(/no read-only call/)).toHaveCount(0);
+
+    await page.getByLabel('Password', { exact: true }).fill('wrong');
+    await page.getByLabel('Password', { exact: true }).press('Tab');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(importStep.getByRole('alert').filter({ hasText: /refused/i })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByText(/^Login OK\./)).toHaveCount(0);
+    const kc = (await sandboxState()).keycloak as { users: unknown[] };
+    expect(kc.users).toHaveLength(0);
+  });
+});
+
+test.describe('issue 27: one set of numbers after a resume', () => {
+  test('the last sentence counts this run as the legend does, and an earlier run\'s rows apart', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    const N = 30;
+    await configureSandbox({ aurora: { latency_ms: 120 } });
+    const path = writeFixture('again.txt', auroraFile(N, 'ag'));
+    page.on('dialog', (d) => void d.accept());
+    const c = controls(page);
+    const fill = async () => {
+      await loadFile(page, path);
+      await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });
+      await page.getByLabel('Parallel requests').fill('2');
+    };
+    await openApp(page);
+    await fill();
+    await startImport(page);
+    await expect
+      .poll(async () => Number(await c.progress.getAttribute('aria-valuenow')), { timeout: 30_000, intervals: [50] })
+      .toBeGreaterThanOrEqual(N / 3);
+    await page.reload();
+    await expect(c.start).toBeVisible({ timeout: 20_000 });
+    await fill();
+    await page.getByRole('button', { name: 'Resume previous run' }).click();
+    await waitForImportFinished(page, N);
+    const sentence = (await c.statusRegion.filter({ hasText: 'Import finished' }).first().innerText()).trim();
+    const said = sentence.match(/Import finished: (\d+) created(?:, (\d+) exists)?\. The file's other rows: (\d+) done by an earlier run\./);
+    expect(said, sentence).not.toBeNull();
+    const [created, exists, earlier] = [Number(said![1]), Number(said![2] ?? 0), Number(said![3])];
+    expect(earlier).toBeGreaterThan(0);
+    expect(created + exists + earlier).toBe(N);
+    const legend = page.getByRole('list', { name: 'Outcome of the rows to send' });
+    await expect(legend).toContainText(`created: ${created}`);
+    await expect(legend).toContainText(`exists: ${exists}`);
+    expect((await sandboxState()).aurora.users).toHaveLength(N);
   });
 });

@@ -415,7 +415,8 @@ impl Job {
         self.stage = Stage::Over;
         let over = Over::Ran(Ending::of(self.run.phase()));
         self.over = Some(over.clone());
-        let sentence = words::ended(self.run.phase(), &self.run.counts());
+        // Only the counts are read: the time does not matter.
+        let sentence = words::ended(self.run.phase(), &self.run.progress(0));
         self.effects.push(Effect::Ended(over));
         self.effects.push(Effect::Announce(sentence));
     }

@@ -4,7 +4,7 @@
 
 use crate::input::plan::PlannedRow;
 use crate::run::journal::StoreError;
-use crate::run::{Phase, Status, StatusCounts};
+use crate::run::{Phase, Progress, Status, StatusCounts, Tally};
 use crate::targets::check::CheckReport;
 
 /// "4 created, 1 exists, …", naming only the statuses that occur.
@@ -63,8 +63,16 @@ pub fn settling_by_probe(unknown: usize) -> String {
     )
 }
 
-/// The run's last sentence, from its phase and its rows' statuses.
-pub fn ended(phase: &Phase, counts: &StatusCounts) -> String {
+/// The run's last sentence, from its phase and the one tally (issue 27): this run's rows
+/// by status, as the legend counts them, then the file's rows outside this run by why
+/// ("The file's other rows: 16 done by an earlier run."), never the two mixed.
+pub fn ended(phase: &Phase, progress: &Progress) -> String {
+    let parts = Tally::of(progress).outside_parts();
+    let outside = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" The file's other rows: {}.", parts.join(", "))
+    };
     match phase {
         // One sentence: the rows' figures (all skipped) are not repeated under the bar,
         // and the run stays for its report (issue 20).
@@ -75,9 +83,29 @@ pub fn ended(phase: &Phase, counts: &StatusCounts) -> String {
             // A target's reason often opens with "Stopped: " itself: said once (issue 27).
             let reason = reason.to_string();
             let reason = reason.strip_prefix("Stopped: ").unwrap_or(&reason);
-            format!("Import stopped: {reason} Result: {}.", tally(counts))
+            format!("Import stopped: {reason} Result: {}.{outside}", this_run(progress))
         }
-        _ => format!("Import finished: {}.", tally(counts)),
+        _ => format!("Import finished: {}.{outside}", this_run(progress)),
+    }
+}
+
+/// This run's rows by final status, a row a stop left unsent said "not sent" as the
+/// legend says it.
+fn this_run(progress: &Progress) -> String {
+    let c = &progress.scope_counts;
+    let mut parts: Vec<String> = Status::FINAL
+        .iter()
+        .filter(|s| !matches!(s, Status::Skipped | Status::Invalid) && c.get(**s) > 0)
+        .map(|s| format!("{} {}", c.get(*s), s.word()))
+        .collect();
+    let not_sent = progress.split().not_sent;
+    if not_sent > 0 {
+        parts.push(format!("{not_sent} not sent"));
+    }
+    if parts.is_empty() {
+        "nothing yet".into()
+    } else {
+        parts.join(", ")
     }
 }
 
@@ -114,6 +142,9 @@ pub const WITHOUT_JOURNAL: &str = "Import resumed without a journal: if this tab
 
 /// What a Check found, line by line.
 pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
+    if report.login_only {
+        return vec![LOGIN_OK.into()];
+    }
     let existing = report.existing_rows(plan).len();
     let held = report.existing.len();
     let mut lines = vec![format!(
@@ -140,6 +171,9 @@ pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
     lines
 }
 
+/// What Check says when the login was all it could test (Keycloak's token).
+pub const LOGIN_OK: &str = "Login OK. Getting a token creates nothing; this target has no read-only list of its accounts, so an account that exists already is found when its row is sent.";
+
 /// What Check says of a target that has no read-only call.
 pub fn no_check(target: &str) -> String {
     format!(
@@ -156,13 +190,19 @@ mod tests {
     #[test]
     fn the_last_sentence_follows_the_phase() {
         let counts = StatusCounts::of([Status::Created, Status::Created, Status::Exists]);
+        let counts = &Progress {
+            counts,
+            scope: 3,
+            scope_counts: counts,
+            ..Progress::default()
+        };
         assert_eq!(
-            ended(&Phase::Finished, &counts),
+            ended(&Phase::Finished, counts),
             "Import finished: 2 created, 1 exists."
         );
         let stop = Stop::new(StopKind::Cancelled, None, "Cancelled by the user.");
         assert_eq!(
-            ended(&Phase::Stopped(stop), &counts),
+            ended(&Phase::Stopped(stop), counts),
             "Import stopped: Cancelled by the user. Result: 2 created, 1 exists."
         );
         let refused = Stop::new(
@@ -171,13 +211,49 @@ mod tests {
             "Stopped: the API key was refused (HTTP 401).",
         );
         assert_eq!(
-            ended(&Phase::Stopped(refused), &counts),
+            ended(&Phase::Stopped(refused), counts),
             "Import stopped: the API key was refused (HTTP 401). Result: 2 created, 1 exists."
         );
         assert_eq!(tally(&StatusCounts::default()), "nothing yet");
         assert_eq!(
             started(true, 3, "Mumara"),
             "Retry started: 3 rows to Mumara."
+        );
+    }
+
+    #[test]
+    fn after_a_resume_the_last_sentence_counts_this_run_as_the_legend_does() {
+        // The file: 1851 created (16 by an earlier run), 149 exists, 1 invalid.
+        let mut all = vec![Status::Created; 1851];
+        all.extend(vec![Status::Exists; 149]);
+        all.push(Status::Invalid);
+        let mut this_run = vec![Status::Created; 1835];
+        this_run.extend(vec![Status::Exists; 149]);
+        let progress = Progress {
+            counts: StatusCounts::of(all),
+            scope: this_run.len(),
+            scope_counts: StatusCounts::of(this_run),
+            ..Progress::default()
+        };
+        let tally = Tally::of(&progress);
+        assert_eq!((tally.created, tally.earlier), (1835, 16));
+        assert_eq!(
+            ended(&Phase::Finished, &progress),
+            "Import finished: 1835 created, 149 exists. The file's other rows: 1 invalid, 16 done by an earlier run."
+        );
+        // A stop's unsent rows are "not sent", as in the legend.
+        let mut stopped = vec![Status::Created; 2];
+        stopped.extend(vec![Status::Skipped; 3]);
+        let progress = Progress {
+            counts: StatusCounts::of(stopped.clone()),
+            scope: 5,
+            scope_counts: StatusCounts::of(stopped),
+            ..Progress::default()
+        };
+        let stop = Stop::new(StopKind::Cancelled, None, "Cancelled by the user.");
+        assert_eq!(
+            ended(&Phase::Stopped(stop), &progress),
+            "Import stopped: Cancelled by the user. Result: 2 created, 3 not sent."
         );
     }
 }

@@ -361,6 +361,13 @@ impl Tally {
     /// The file's rows outside this run, each by its own name, or `None`:
     /// "Not in this run: 2 invalid, 1 excluded, 16 done by an earlier run."
     pub fn outside_words(&self) -> Option<String> {
+        let parts = self.outside_parts();
+        (!parts.is_empty()).then(|| format!("Not in this run: {}.", parts.join(", ")))
+    }
+
+    /// "2 invalid", "1 excluded", "16 done by an earlier run": the file's rows outside
+    /// this run, those there are.
+    pub fn outside_parts(&self) -> Vec<String> {
         let mut parts = Vec::new();
         if self.invalid > 0 {
             parts.push(format!("{} invalid", self.invalid));
@@ -371,7 +378,7 @@ impl Tally {
         if self.earlier > 0 {
             parts.push(format!("{} done by an earlier run", self.earlier));
         }
-        (!parts.is_empty()).then(|| format!("Not in this run: {}.", parts.join(", ")))
+        parts
     }
 
     /// The sentence under the bar. `running`: a run is shown (not a plan); `cancelled`:
