@@ -172,7 +172,7 @@ pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
 }
 
 /// What Check says when the login was all it could test (Keycloak's token).
-pub const LOGIN_OK: &str = "Login OK. Getting a token creates nothing; this target has no read-only list of its accounts, so an account that exists already is found when its row is sent.";
+pub const LOGIN_OK: &str = "Login OK. The server accepted the login, and no account was sent. This target has no read-only list of its accounts, so an account that exists already is found when its row is sent.";
 
 /// What Check says of a target that has no read-only call.
 pub fn no_check(target: &str) -> String {
