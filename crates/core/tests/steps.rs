@@ -602,3 +602,61 @@ fn gitlabs_invitation_goes_with_the_create_and_is_reported_per_row() {
         run.rows()[1].steps
     );
 }
+
+/// Issue 24: "an invitation e-mail INSTEAD of a password". With the invitation on, the
+/// password is not required, and neither Keycloak's nor GitLab's create sends one, even
+/// when the row gives one; without it, both send the row's password.
+#[test]
+fn with_the_invitation_on_rows_need_no_password_and_the_create_sends_none() {
+    use roster_core::targets::TargetKind;
+    let session = Session::new("t");
+    let ann = user("ann", "");
+    for (id, key) in [("keycloak", "credentials"), ("gitlab", "password")] {
+        let kind = TargetKind::by_id(id).unwrap();
+        let off = settings(&[("realm", "r")]);
+        let on = settings(&[("realm", "r"), ("invite", "yes")]);
+        assert!(kind.required(&off).contains(&Field::Password), "{id}");
+        assert!(!kind.required(&on).contains(&Field::Password), "{id}");
+        assert!(!kind.invites(&off) && kind.invites(&on), "{id}");
+        // The row is valid without a password once the invitation is on.
+        let rules = kind.rules(&on);
+        assert!(!rules.required.contains(&Field::Password), "{id}");
+
+        let body = |s: &BTreeMap<String, String>| -> Value {
+            let target = ProfileTarget::new(preset(id), "http://x", s);
+            let Body::Json(text) = target.create(&session, &ann).body else {
+                panic!("{id}: a JSON create")
+            };
+            serde_json::from_str(&text).unwrap()
+        };
+        let sent = body(&off);
+        assert!(sent.get(key).is_some(), "{id} sends the password: {sent}");
+        assert!(sent.to_string().contains("Pw-123456"), "{id}: {sent}");
+        let sent = body(&on);
+        assert!(sent.get(key).is_none(), "{id} sends no {key}: {sent}");
+        assert!(!sent.to_string().contains("Pw-123456"), "{id}: {sent}");
+        assert_eq!(sent["username"], json!("ann"), "{id}: {sent}");
+        if id == "gitlab" {
+            // GitLab's API needs one of password / reset_password / force_random_password.
+            assert_eq!(sent["reset_password"], json!(true), "{sent}");
+        }
+    }
+}
+
+#[test]
+fn a_setting_may_replace_only_a_field_the_profile_declares() {
+    let text = preset("gitlab")
+        .to_pretty_json()
+        .replace(r#""replaces": ["#, r#""replaces": ["pasword", "#)
+        .replace(
+            "\"replaces\": [\n        \"password\"",
+            "\"replaces\": [\n        \"pasword\"",
+        );
+    let err = Profile::from_json(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`pasword` is not one of the profile's fields"),
+        "{err}"
+    );
+    assert!(Profile::from_json(&preset("gitlab").to_pretty_json()).is_ok());
+}
