@@ -210,6 +210,17 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let job = &args.job;
     let (kind, settings, prepared) = prepare(job)?;
     let terminal = std::io::stdin().is_terminal();
+    if kind.invites(&settings) {
+        if job.generate_passwords {
+            return Err(Fail::usage(
+                "--generate-passwords is not offered with an invitation e-mail instead of a password (invite=yes): invited accounts get no password. Nothing was sent.",
+            ));
+        }
+        let any_password = prepared.rows().iter().any(|r| r.has_password);
+        if let Some(note) = passwords::invited_note(true, any_password) {
+            println!("{note}");
+        }
+    }
     if args.dry_run {
         return dry_run(args, &kind, &settings, &prepared);
     }

@@ -17,7 +17,7 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
     std::fs::write(
         dir.join("people.csv"),
         format!(
-            "email,password,name,username,Groups\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{STUDENTS}\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,no-such-group\n"
+            "email,password,name,username,Groups\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{STUDENTS}\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,no-such-group\ncyd@example.com,,Cyd Example,cyd,\n"
         ),
     )
     .unwrap();
@@ -46,11 +46,21 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
-        stdout.contains("Steps after create: 4 done, 1 failed"),
+        stdout.contains("Steps after create: 5 done, 1 failed"),
+        "{stdout}"
+    );
+    // The invitation replaces the password: cyd's row needs none, the file's passwords
+    // are not sent, and the command says so once.
+    assert_eq!(
+        stdout
+            .matches("Passwords in the file are not sent: an invitation e-mail is sent instead.")
+            .count(),
+        1,
         "{stdout}"
     );
     // Both accounts created; bob's row says its step failed.
     let rows = report_rows(&dir.join("out.csv"));
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|(_, s, _)| s == "created"), "{rows:?}");
     let text = std::fs::read_to_string(dir.join("out.csv")).unwrap();
     let bob = text
@@ -86,7 +96,12 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
         .map(|e| e["username"].as_str().unwrap())
         .collect();
     invited.sort_unstable();
-    assert_eq!(invited, ["ann", "bob"]);
+    assert_eq!(invited, ["ann", "bob", "cyd"]);
+    for user in state["keycloak"]["users"].as_array().unwrap() {
+        if ["ann", "bob", "cyd"].contains(&user["username"].as_str().unwrap()) {
+            assert_eq!(user["password"], Value::Null, "{user}");
+        }
+    }
     assert_eq!(
         state["keycloak"]["emails"][0]["actions"],
         json!(["UPDATE_PASSWORD"])
