@@ -454,6 +454,11 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         report::retry_file(&sheet.table, rows),
         "Rows to retry",
     );
+    if args.retry_file.is_some() {
+        if let Some(note) = report::steps_left_out_note(rows, report::STEPS_IN_REPORT) {
+            println!("{note}");
+        }
+    }
     if let (Some(handout), Some(path)) = (&handout, &args.passwords_file) {
         let slips = handout.slips(&plan, rows, |i| sheet.user(i));
         match write_private(path, &passwords::csv(&slips)) {

@@ -660,3 +660,38 @@ fn a_setting_may_replace_only_a_field_the_profile_declares() {
     );
     assert!(Profile::from_json(&preset("gitlab").to_pretty_json()).is_ok());
 }
+
+/// Issue 24: "Retrying them never sends a second create." A created row whose step
+/// failed is not in the downloaded rows to retry (dropped back in, it would be sent as a
+/// new account and end `exists`, running no step): the page says so next to the button,
+/// and its Retry sends the failed step alone (above).
+#[test]
+fn the_rows_to_retry_leave_out_created_rows_whose_steps_failed_and_say_so() {
+    let mut kc = FakeKeycloak {
+        groups: ["g1"].map(String::from).into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "g1")];
+    let mut run = keycloak_run(&users, &[]);
+    drive(&mut run, &mut kc);
+    let rows = run.rows().to_vec();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    assert_eq!(report::retry_file(&table, &rows), None);
+    assert_eq!(report::steps_left_out(&rows), 1);
+    assert_eq!(
+        report::steps_left_out_note(&rows, report::RETRY_ON_PAGE).as_deref(),
+        Some("1 account with failed steps: use Retry on this page (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+    );
+
+    // A row that failed itself is still in the file; the created one is not.
+    let mut rows = rows;
+    rows[1].status = Status::Failed;
+    let retry = report::retry_file(&table, &rows).unwrap();
+    assert!(
+        retry.contains("bob@x.org") && !retry.contains("ann@x.org"),
+        "{retry}"
+    );
+}
