@@ -39,6 +39,8 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
             "--yes",
             "--report",
             "out.csv",
+            "--retry-file",
+            "retry.csv",
         ],
         &[("ROSTER_PASSWORD", "admin")],
         "",
@@ -58,7 +60,20 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
         1,
         "{stdout}"
     );
-    // Both accounts created; bob's row says its step failed.
+    // bob's account was created and its step failed: the rows to retry leave it out
+    // (dropped back in, it would send its create again), and the command says so.
+    assert!(
+        stdout.contains("Rows to retry: none (no file written)"),
+        "{stdout}"
+    );
+    assert!(!dir.join("retry.csv").exists());
+    assert!(
+        stdout.contains(
+            "1 account with failed steps: their failed steps are in the report's steps column"
+        ),
+        "{stdout}"
+    );
+    // Every account created; bob's row says its step failed.
     let rows = report_rows(&dir.join("out.csv"));
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|(_, s, _)| s == "created"), "{rows:?}");
@@ -105,5 +120,55 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
     assert_eq!(
         state["keycloak"]["emails"][0]["actions"],
         json!(["UPDATE_PASSWORD"])
+    );
+}
+
+#[test]
+fn generated_passwords_are_not_offered_with_the_invitation() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("steps-invite-generate");
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,password,name,username\nann@example.com,,Ann Example,ann\n",
+    )
+    .unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--set",
+            "invite=yes",
+            "--generate-passwords",
+            "--passwords-file",
+            "handout.csv",
+            "--yes",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("--generate-passwords is not offered with an invitation e-mail"),
+        "{}",
+        said(&out)
+    );
+    assert!(!dir.join("handout.csv").exists());
+    let state = sandbox.state();
+    assert!(
+        !state["keycloak"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "ann"),
+        "nothing was sent"
     );
 }
