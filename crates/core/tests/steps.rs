@@ -695,3 +695,17 @@ fn the_rows_to_retry_leave_out_created_rows_whose_steps_failed_and_say_so() {
         "{retry}"
     );
 }
+
+#[test]
+fn the_invitation_setting_checks_the_rows_again_when_it_changes() {
+    use roster_core::targets::TargetKind;
+    for id in ["keycloak", "gitlab"] {
+        let kind = TargetKind::by_id(id).unwrap();
+        let invite = kind
+            .settings()
+            .into_iter()
+            .find(|s| s.id == "invite")
+            .unwrap();
+        assert!(invite.affects_rows, "{id}");
+    }
+}

@@ -133,7 +133,7 @@ impl Profile {
                     s.placeholder.clone()
                 },
                 numeric: false,
-                affects_rows: self.is_home_server_setting(&s.id),
+                affects_rows: self.is_home_server_setting(&s.id) || !s.replaces.is_empty(),
                 hint: s.hint.clone(),
             })
             .collect()
