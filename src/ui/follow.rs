@@ -16,6 +16,11 @@ pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     if steps != state.run.steps.get_untracked() {
         state.run.steps.set(steps);
     }
+    let left_out =
+        roster_core::report::steps_left_out_note(run.rows(), roster_core::report::RETRY_ON_PAGE);
+    if left_out != state.run.steps_left_out.get_untracked() {
+        state.run.steps_left_out.set(left_out);
+    }
     state
         .run
         .progress

@@ -105,7 +105,7 @@ pub(super) fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) 
                 &plan,
                 roster_core::input::passwords::stand_in(
                     state.plan.users(),
-                    state.run.passwords.generate.get_untracked(),
+                    crate::ui::import::passwords::generating(state),
                 ),
                 PREVIEW_ROWS,
             );

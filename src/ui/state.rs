@@ -92,6 +92,9 @@ pub struct RunState {
     pub counts: RwSignal<StatusCounts>,
     /// The steps after the creates, in a sentence (`run::steps_summary`); `None` without.
     pub steps: RwSignal<Option<String>>,
+    /// Created accounts whose steps failed, left out of the rows to retry, in a sentence
+    /// (`report::steps_left_out_note`), said next to that button.
+    pub steps_left_out: RwSignal<Option<String>>,
     /// Rate, ETA and elapsed time of the current run.
     pub progress: RwSignal<Progress>,
     /// The job under way (or the last one): its run is what the page shows.
@@ -190,6 +193,7 @@ impl AppState {
                 active: RwSignal::new(false),
                 counts: RwSignal::new(StatusCounts::default()),
                 steps: RwSignal::new(None),
+                steps_left_out: RwSignal::new(None),
                 progress: RwSignal::new(Progress::default()),
                 current: StoredValue::new_local(None),
                 commands: StoredValue::new_local(None),

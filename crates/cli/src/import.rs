@@ -211,6 +211,17 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let job = &args.job;
     let (kind, settings, prepared) = prepare(job)?;
     let terminal = std::io::stdin().is_terminal();
+    if kind.invites(&settings) {
+        if job.generate_passwords {
+            return Err(Fail::usage(
+                "--generate-passwords is not offered with an invitation e-mail instead of a password (invite=yes): invited accounts get no password. Nothing was sent.",
+            ));
+        }
+        let any_password = prepared.rows().iter().any(|r| r.has_password);
+        if let Some(note) = passwords::invited_note(true, any_password) {
+            println!("{note}");
+        }
+    }
     if args.dry_run {
         return dry_run(args, &kind, &settings, &prepared);
     }
@@ -452,6 +463,11 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         report::retry_file(&sheet.table, rows),
         "Rows to retry",
     );
+    if args.retry_file.is_some() {
+        if let Some(note) = report::steps_left_out_note(rows, report::STEPS_IN_REPORT) {
+            println!("{note}");
+        }
+    }
     if let (Some(handout), Some(path)) = (&handout, &args.passwords_file) {
         let slips = handout.slips(&plan, rows, |i| sheet.user(i));
         match write_private(path, &passwords::csv(&slips)) {

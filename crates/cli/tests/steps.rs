@@ -17,7 +17,7 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
     std::fs::write(
         dir.join("people.csv"),
         format!(
-            "email,password,name,username,Groups\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{STUDENTS}\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,no-such-group\n"
+            "email,password,name,username,Groups\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{STUDENTS}\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,no-such-group\ncyd@example.com,,Cyd Example,cyd,\n"
         ),
     )
     .unwrap();
@@ -39,6 +39,8 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
             "--yes",
             "--report",
             "out.csv",
+            "--retry-file",
+            "retry.csv",
         ],
         &[("ROSTER_PASSWORD", "admin")],
         "",
@@ -46,11 +48,34 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(
-        stdout.contains("Steps after create: 4 done, 1 failed"),
+        stdout.contains("Steps after create: 5 done, 1 failed"),
         "{stdout}"
     );
-    // Both accounts created; bob's row says its step failed.
+    // The invitation replaces the password: cyd's row needs none, the file's passwords
+    // are not sent, and the command says so once.
+    assert_eq!(
+        stdout
+            .matches("Passwords in the file are not sent: an invitation e-mail is sent instead.")
+            .count(),
+        1,
+        "{stdout}"
+    );
+    // bob's account was created and its step failed: the rows to retry leave it out
+    // (dropped back in, it would send its create again), and the command says so.
+    assert!(
+        stdout.contains("Rows to retry: none (no file written)"),
+        "{stdout}"
+    );
+    assert!(!dir.join("retry.csv").exists());
+    assert!(
+        stdout.contains(
+            "1 account with failed steps: their failed steps are in the report's steps column"
+        ),
+        "{stdout}"
+    );
+    // Every account created; bob's row says its step failed.
     let rows = report_rows(&dir.join("out.csv"));
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert!(rows.iter().all(|(_, s, _)| s == "created"), "{rows:?}");
     let text = std::fs::read_to_string(dir.join("out.csv")).unwrap();
     let bob = text
@@ -86,9 +111,64 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
         .map(|e| e["username"].as_str().unwrap())
         .collect();
     invited.sort_unstable();
-    assert_eq!(invited, ["ann", "bob"]);
+    assert_eq!(invited, ["ann", "bob", "cyd"]);
+    for user in state["keycloak"]["users"].as_array().unwrap() {
+        if ["ann", "bob", "cyd"].contains(&user["username"].as_str().unwrap()) {
+            assert_eq!(user["password"], Value::Null, "{user}");
+        }
+    }
     assert_eq!(
         state["keycloak"]["emails"][0]["actions"],
         json!(["UPDATE_PASSWORD"])
+    );
+}
+
+#[test]
+fn generated_passwords_are_not_offered_with_the_invitation() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("steps-invite-generate");
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,password,name,username\nann@example.com,,Ann Example,ann\n",
+    )
+    .unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--set",
+            "invite=yes",
+            "--generate-passwords",
+            "--passwords-file",
+            "handout.csv",
+            "--yes",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("--generate-passwords is not offered with an invitation e-mail"),
+        "{}",
+        said(&out)
+    );
+    assert!(!dir.join("handout.csv").exists());
+    let state = sandbox.state();
+    assert!(
+        !state["keycloak"]["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "ann"),
+        "nothing was sent"
     );
 }

@@ -422,9 +422,9 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
         .iter()
         .enumerate()
         .filter(|(i, r)| {
-            (needs_retry(r.status) || r.failed_steps().next().is_some())
-                && !r.excluded
-                && *i < table.records.len()
+            // A created row whose steps failed is left out: dropped back, it would send
+            // its create again ([`steps_left_out`]).
+            needs_retry(r.status) && !r.excluded && *i < table.records.len()
         })
         .map(|(i, _)| i)
         .collect();
@@ -449,6 +449,31 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
     Some(String::from_utf8(bytes).expect("the cells are UTF-8"))
 }
+
+/// How many created accounts had a step fail: [`retry_file`] leaves them out, since a
+/// row dropped back sends its create again (and ends `exists`, running no step); Retry
+/// on the page (or a resumed CLI run) sends their failed steps, never a create.
+pub fn steps_left_out(rows: &[RowState]) -> usize {
+    rows.iter()
+        .filter(|r| !r.excluded && crate::run::retry::steps_to_retry(r))
+        .count()
+}
+
+/// What the page (next to "Download rows to retry") and the CLI (with `--retry-file`) say
+/// when [`steps_left_out`] is not 0; `remedy` is where the failed steps can be sent
+/// again ("use Retry on this page").
+pub fn steps_left_out_note(rows: &[RowState], remedy: &str) -> Option<String> {
+    let n = steps_left_out(rows);
+    (n > 0).then(|| {
+        let accounts = if n == 1 { "account" } else { "accounts" };
+        format!("{n} {accounts} with failed steps: {remedy} (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+    })
+}
+
+/// The page's `remedy` for [`steps_left_out_note`].
+pub const RETRY_ON_PAGE: &str = "use Retry on this page";
+/// The CLI's `remedy` for [`steps_left_out_note`].
+pub const STEPS_IN_REPORT: &str = "their failed steps are in the report's steps column";
 
 /// One finished run of this tab, kept for the run history (issue 13): what its reports
 /// need (the plan it ran over, every row's end, the input as it was) and where it ran.

@@ -172,3 +172,45 @@ fn a_resumed_run_hands_out_only_what_it_created_itself() {
     let accounts: Vec<&str> = slips.iter().map(|s| s.account.as_str()).collect();
     assert_eq!(accounts, ["cyd", "dee"]);
 }
+
+/// Issue 24: with "Send an invitation e-mail instead of a password" on (Keycloak), rows
+/// need no password, "Generate passwords" generates none, so the handout lists no invited
+/// account, and a file's passwords are announced as not sent.
+#[test]
+fn with_an_invitation_instead_no_password_is_required_generated_or_handed_out() {
+    let off = Setup::new("keycloak", "http://kc.test", FILE).setting("realm", "people");
+    let on = Setup::new("keycloak", "http://kc.test", FILE)
+        .setting("realm", "people")
+        .setting("invite", "yes");
+    let table = read(FILE.as_bytes()).unwrap();
+    let mapping = Mapping::auto(&table);
+
+    // Without the invitation the box generates, and rows without a password need it.
+    assert!(passwords::generating(true, off.kind.invites(&off.settings)));
+    let plain = plan_with(&table, &mapping, &off.kind.rules(&off.settings));
+    assert_eq!(plain.iter().filter(|r| r.is_valid()).count(), 1);
+
+    // With it, the box generates nothing and every row is valid without a password.
+    let generating = passwords::generating(true, on.kind.invites(&on.settings));
+    assert!(!generating);
+    let rules = passwords::rules_for(on.kind.rules(&on.settings), generating);
+    let plan = plan_with(&table, &mapping, &rules);
+    assert!(plan.iter().all(|r| r.is_valid()), "{plan:?}");
+    // What the page and the CLI make for the handout: nothing to hand out.
+    let user = users_of(table.clone(), mapping.clone(), rules);
+    let generated = generating
+        .then(|| Generated::for_rows(&plan, &user, &on.kind.password_policy(), &mut random()));
+    assert!(generated.is_none());
+
+    // ann's password in the file is not sent: said once, and only then.
+    let any_password = plan.iter().any(|r| r.has_password);
+    assert_eq!(
+        passwords::invited_note(on.kind.invites(&on.settings), any_password),
+        Some("Passwords in the file are not sent: an invitation e-mail is sent instead.")
+    );
+    assert_eq!(
+        passwords::invited_note(off.kind.invites(&off.settings), any_password),
+        None
+    );
+    assert_eq!(passwords::invited_note(true, false), None);
+}

@@ -602,3 +602,110 @@ fn gitlabs_invitation_goes_with_the_create_and_is_reported_per_row() {
         run.rows()[1].steps
     );
 }
+
+/// Issue 24: "an invitation e-mail INSTEAD of a password". With the invitation on, the
+/// password is not required, and neither Keycloak's nor GitLab's create sends one, even
+/// when the row gives one; without it, both send the row's password.
+#[test]
+fn with_the_invitation_on_rows_need_no_password_and_the_create_sends_none() {
+    use roster_core::targets::TargetKind;
+    let session = Session::new("t");
+    let ann = user("ann", "");
+    for (id, key) in [("keycloak", "credentials"), ("gitlab", "password")] {
+        let kind = TargetKind::by_id(id).unwrap();
+        let off = settings(&[("realm", "r")]);
+        let on = settings(&[("realm", "r"), ("invite", "yes")]);
+        assert!(kind.required(&off).contains(&Field::Password), "{id}");
+        assert!(!kind.required(&on).contains(&Field::Password), "{id}");
+        assert!(!kind.invites(&off) && kind.invites(&on), "{id}");
+        // The row is valid without a password once the invitation is on.
+        let rules = kind.rules(&on);
+        assert!(!rules.required.contains(&Field::Password), "{id}");
+
+        let body = |s: &BTreeMap<String, String>| -> Value {
+            let target = ProfileTarget::new(preset(id), "http://x", s);
+            let Body::Json(text) = target.create(&session, &ann).body else {
+                panic!("{id}: a JSON create")
+            };
+            serde_json::from_str(&text).unwrap()
+        };
+        let sent = body(&off);
+        assert!(sent.get(key).is_some(), "{id} sends the password: {sent}");
+        assert!(sent.to_string().contains("Pw-123456"), "{id}: {sent}");
+        let sent = body(&on);
+        assert!(sent.get(key).is_none(), "{id} sends no {key}: {sent}");
+        assert!(!sent.to_string().contains("Pw-123456"), "{id}: {sent}");
+        assert_eq!(sent["username"], json!("ann"), "{id}: {sent}");
+        if id == "gitlab" {
+            // GitLab's API needs one of password / reset_password / force_random_password.
+            assert_eq!(sent["reset_password"], json!(true), "{sent}");
+        }
+    }
+}
+
+#[test]
+fn a_setting_may_replace_only_a_field_the_profile_declares() {
+    let text = preset("gitlab")
+        .to_pretty_json()
+        .replace(r#""replaces": ["#, r#""replaces": ["pasword", "#)
+        .replace(
+            "\"replaces\": [\n        \"password\"",
+            "\"replaces\": [\n        \"pasword\"",
+        );
+    let err = Profile::from_json(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`pasword` is not one of the profile's fields"),
+        "{err}"
+    );
+    assert!(Profile::from_json(&preset("gitlab").to_pretty_json()).is_ok());
+}
+
+/// Issue 24: "Retrying them never sends a second create." A created row whose step
+/// failed is not in the downloaded rows to retry (dropped back in, it would be sent as a
+/// new account and end `exists`, running no step): the page says so next to the button,
+/// and its Retry sends the failed step alone (above).
+#[test]
+fn the_rows_to_retry_leave_out_created_rows_whose_steps_failed_and_say_so() {
+    let mut kc = FakeKeycloak {
+        groups: ["g1"].map(String::from).into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "g1")];
+    let mut run = keycloak_run(&users, &[]);
+    drive(&mut run, &mut kc);
+    let rows = run.rows().to_vec();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    assert_eq!(report::retry_file(&table, &rows), None);
+    assert_eq!(report::steps_left_out(&rows), 1);
+    assert_eq!(
+        report::steps_left_out_note(&rows, report::RETRY_ON_PAGE).as_deref(),
+        Some("1 account with failed steps: use Retry on this page (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+    );
+
+    // A row that failed itself is still in the file; the created one is not.
+    let mut rows = rows;
+    rows[1].status = Status::Failed;
+    let retry = report::retry_file(&table, &rows).unwrap();
+    assert!(
+        retry.contains("bob@x.org") && !retry.contains("ann@x.org"),
+        "{retry}"
+    );
+}
+
+#[test]
+fn the_invitation_setting_checks_the_rows_again_when_it_changes() {
+    use roster_core::targets::TargetKind;
+    for id in ["keycloak", "gitlab"] {
+        let kind = TargetKind::by_id(id).unwrap();
+        let invite = kind
+            .settings()
+            .into_iter()
+            .find(|s| s.id == "invite")
+            .unwrap();
+        assert!(invite.affects_rows, "{id}");
+    }
+}

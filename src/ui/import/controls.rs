@@ -403,6 +403,11 @@ pub fn RunControls(
                         t.problems + t.not_sent > 0
                     })
                 />
+                <Show when=move || run.steps_left_out.with(Option::is_some)>
+                    <p class="hint steps-left-out" role="note">
+                        {move || run.steps_left_out.get().unwrap_or_default()}
+                    </p>
+                </Show>
             </Show>
         </div>
         <p id=REASON class="reason" hidden=move || !idle() || reason.get().is_none()>

@@ -116,6 +116,15 @@ pub fn Import(
     actions: Actions,
 ) -> impl IntoView {
     let locked = Signal::derive(move || run.active.get());
+    let invites =
+        Signal::derive(move || form.settings.with(|s| form.target.with(|k| k.invites(s))));
+    let invited_note = Signal::derive(move || {
+        let any_password = plan.rows.with(|rows| {
+            rows.as_ref()
+                .is_some_and(|r| r.iter().any(|r| r.has_password))
+        });
+        roster_core::input::passwords::invited_note(invites.get(), any_password)
+    });
     // Before a run (or after the plan changed), the plan's own figures: nothing done.
     let shown = Memo::new(move |_| {
         if run.view.get() == RunView::Idle && !run.active.get() {
@@ -142,6 +151,8 @@ pub fn Import(
                 passwords=run.passwords
                 locked=locked
                 replan=actions.replan
+                invites=invites
+                note=invited_note
             />
             <existing::ExistingAccounts existing=run.existing target=form.target locked=locked />
             <p class="hint">

@@ -56,11 +56,21 @@ impl Default for Passwords {
     }
 }
 
+/// Whether passwords are generated: the box is ticked and no invitation e-mail replaces
+/// the password ([`roster_core::input::passwords::generating`]).
+pub fn generating(state: AppState) -> bool {
+    let invites = state
+        .form
+        .settings
+        .with_untracked(|s| state.form.target.with_untracked(|k| k.invites(s)));
+    roster_core::input::passwords::generating(state.run.passwords.generate.get_untracked(), invites)
+}
+
 /// At Start: with the box ticked, a password for each row to send that has none, filled
 /// into `users`; `None` with the reason when the browser has no secure random source.
 pub fn generate(state: AppState, plan: &[PlannedRow], users: Users) -> Result<Users, String> {
     let p = state.run.passwords;
-    if !p.generate.get_untracked() {
+    if !generating(state) {
         p.pending.set_value(None);
         return Ok(users);
     }
@@ -163,9 +173,17 @@ pub fn GenerateBox(
     locked: Signal<bool>,
     /// Plans the rows again once the box changed.
     replan: Callback<()>,
+    /// An invitation e-mail replaces the password: the box is not offered.
+    invites: Signal<bool>,
+    /// What is said instead when the file gives passwords.
+    note: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let p = passwords;
     view! {
+        <Show when=move || invites.get()>
+            {move || note.get().map(|n| view! { <p class="hint invited-note">{n}</p> })}
+        </Show>
+        <Show when=move || !invites.get()>
         <label class="check">
             <input
                 type="checkbox"
@@ -179,6 +197,7 @@ pub fn GenerateBox(
             " Generate passwords for rows without one"
             <span class="hint">" (made in this browser, of a length and characters the target accepts; held in memory only: download them after the run)"</span>
         </label>
+        </Show>
     }
 }
 

@@ -40,7 +40,7 @@ pub(crate) fn rules(state: AppState) -> Rules {
         .set(min.as_ref().err().map(ToString::to_string));
     let target_rules = roster_core::input::passwords::rules_for(
         target_rules,
-        state.run.passwords.generate.get_untracked(),
+        crate::ui::import::passwords::generating(state),
     );
     Rules {
         min_password_len: min.ok().flatten().unwrap_or(0) as usize,

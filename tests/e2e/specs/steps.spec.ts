@@ -9,7 +9,8 @@
  * - Keycloak and GitLab (the sandbox's shapes): a Groups column adds each new user to its
  *   groups (Keycloak by group id, GitLab by id or path with the "Group access level"), and
  *   Keycloak's "Send an invitation e-mail instead of a password" sends execute-actions-email
- *   with UPDATE_PASSWORD after each create; the sandbox's state says what happened. A page
+ *   with UPDATE_PASSWORD after each create, instead of a password (rows need none, none is
+ *   sent or generated); the sandbox's state says what happened. A page
  *   cannot read Keycloak's `Location`, so the steps find each new user's id first.
  */
 import type { Page } from '@playwright/test';
@@ -134,6 +135,53 @@ test.describe('steps after a create', () => {
     expect(groupsOf('kcc')).toEqual([]);
     expect(kc.emails.map((e) => e.username).sort()).toEqual(['kca', 'kcb', 'kcc']);
     for (const e of kc.emails) expect(e.actions).toEqual(['UPDATE_PASSWORD']);
+  });
+
+  test('Keycloak: the invitation replaces the password; a created row whose step failed is not in the rows to retry', async ({ page, sandbox }) => {
+    test.setTimeout(120_000);
+    // kia gives a password (not sent), kib none (valid: the invitation sets it), kic a
+    // group that does not exist (its account is created, its step fails).
+    const file =
+      [
+        'username,email,password,name,Groups',
+        `kia,kia@example.com,Pw-kia-x7Q!,Kay A,${STAFF}`,
+        'kib,kib@example.com,,Kay B,',
+        'kic,kic@example.com,,Kay C,no-such-group',
+      ].join('\n') + '\n';
+    await openApp(page);
+    await loadFile(page, writeFixture('keycloak-invite.csv', file));
+    const generate = page.getByRole('checkbox', { name: 'Generate passwords for rows without one' });
+    await expect(generate).toBeVisible();
+    await choose(page, 'Keycloak', {
+      'Server URL': sandbox.apiUrl,
+      Realm: 'roster',
+      Login: 'admin',
+      Password: 'admin',
+      'Client ID': 'roster',
+      'Send an invitation e-mail instead of a password': 'yes',
+    });
+    // Rows need no password (choose() checked none is invalid), none is generated, and
+    // the file's are said not to be sent, once.
+    await expect(generate).toHaveCount(0);
+    await expect(page.getByText('Passwords in the file are not sent: an invitation e-mail is sent instead.')).toHaveCount(1);
+    const report = await runImport(page, 'the Keycloak run with invitations');
+    expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created', 'created']);
+    expect(report[2].message).toContain('Join group no-such-group: failed');
+
+    const kc = (await sandboxState()).keycloak as {
+      users: { username: string; password: string | null }[];
+      emails: { username: string; actions: string[] }[];
+    };
+    for (const u of kc.users.filter((x) => ['kia', 'kib', 'kic'].includes(x.username))) {
+      expect(u.password, u.username).toBeNull();
+    }
+    expect(kc.emails.map((e) => e.username).sort()).toEqual(['kia', 'kib', 'kic']);
+    // Nothing to hand out: no account got a password.
+    await expect(page.getByRole('region', { name: 'Generated passwords' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Download passwords' })).toHaveCount(0);
+    // The rows to retry would send kic's create again: left out, and said next to the button.
+    await expect(page.getByRole('note').filter({ hasText: '1 account with failed steps: use Retry on this page' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Download rows to retry' })).toHaveCount(0);
   });
 
   test('GitLab: users join their groups by id and by path with the chosen access level', async ({ page, sandbox }) => {

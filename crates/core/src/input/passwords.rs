@@ -236,6 +236,22 @@ pub fn rules_for(mut rules: Rules, generate: bool) -> Rules {
     rules
 }
 
+/// What the page and the CLI say once when an invitation e-mail replaces the password
+/// ([`crate::targets::TargetKind::invites`]) and the file gives passwords.
+pub const INVITED_NOTE: &str =
+    "Passwords in the file are not sent: an invitation e-mail is sent instead.";
+
+/// Whether passwords are generated: asked for, and no invitation e-mail replaces them
+/// (an invited account gets no password, so none is generated or handed out).
+pub fn generating(asked: bool, invites: bool) -> bool {
+    asked && !invites
+}
+
+/// [`INVITED_NOTE`] when it applies: invitations on, and some row gives a password.
+pub fn invited_note(invites: bool, any_password: bool) -> Option<&'static str> {
+    (invites && any_password).then_some(INVITED_NOTE)
+}
+
 /// What a Dry run shows for a password Start will generate (secrets are masked in it,
 /// so it shows as any password does).
 pub const STAND_IN: &str = "(generated at Start)";

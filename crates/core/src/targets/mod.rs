@@ -552,6 +552,16 @@ impl TargetKind {
         TargetKind::shipped().into_iter().find(|k| k.id() == id)
     }
 
+    /// Whether a setting that is on replaces the password (an invitation e-mail is sent
+    /// instead): rows need none, none is sent or generated, and none is handed out.
+    pub fn invites(&self, settings: &Settings) -> bool {
+        self.profile().is_some_and(|p| {
+            p.replaced(settings)
+                .iter()
+                .any(|f| f == Field::Password.label())
+        })
+    }
+
     /// The fields every row must give, given the settings.
     pub fn required(&self, settings: &Settings) -> Vec<Field> {
         required_by(&**self, settings)

@@ -47,10 +47,17 @@ impl Kind for Arc<Profile> {
     }
 
     fn rules(&self, settings: &Settings) -> Rules {
-        Rules {
+        let mut rules = Rules {
             home_server: self.home_server(settings),
             ..Profile::rules(self)
-        }
+        };
+        // A field a setting replaces (the password, when an invitation is sent) is not
+        // required then.
+        let replaced = self.replaced(settings);
+        rules
+            .required
+            .retain(|f| !replaced.iter().any(|r| r == f.label()));
+        rules
     }
 
     fn identities(&self) -> Vec<Field> {

@@ -133,7 +133,7 @@ impl Profile {
                     s.placeholder.clone()
                 },
                 numeric: false,
-                affects_rows: self.is_home_server_setting(&s.id),
+                affects_rows: self.is_home_server_setting(&s.id) || !s.replaces.is_empty(),
                 hint: s.hint.clone(),
             })
             .collect()
@@ -309,6 +309,17 @@ impl Profile {
 
     /// The settings as typed (trimmed), an empty one replaced by its default; unknown
     /// ids and empty values left out.
+    /// The fields replaced by a setting that is on (its `replaces`): the password, when
+    /// an invitation e-mail is sent instead. `typed` as the form has them.
+    pub fn replaced(&self, typed: &BTreeMap<String, String>) -> Vec<String> {
+        let values = self.settings_in_force(typed);
+        self.settings
+            .iter()
+            .filter(|s| setting_on(values.get(&s.id).map(String::as_str)))
+            .flat_map(|s| s.replaces.iter().cloned())
+            .collect()
+    }
+
     pub fn settings_in_force(&self, typed: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         let mut values = BTreeMap::new();
         for s in &self.settings {

@@ -187,6 +187,11 @@ pub struct Setting {
     /// server for it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub hint: String,
+    /// Fields this setting replaces when it is on (an invitation e-mail replaces the
+    /// password): they are then not required, and the create sends none of them (a
+    /// top-level key of the create's JSON filled only from them is left out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
 }
 
 /// How to let this page's origin read the API's answers on the server itself (the

@@ -77,6 +77,12 @@ impl ProfileTarget {
     }
 
     /// The settings in force (typed or defaulted).
+    /// The fields replaced by a setting that is on (`replaces`: the password, when an
+    /// invitation e-mail is sent instead): not required, and not sent by the create.
+    pub fn replaced(&self) -> Vec<String> {
+        self.profile.replaced(&self.settings)
+    }
+
     pub fn settings(&self) -> &BTreeMap<String, String> {
         &self.settings
     }
@@ -179,7 +185,12 @@ impl Target for ProfileTarget {
     }
 
     fn required(&self) -> Vec<Field> {
-        self.profile.required_fields()
+        let replaced = self.replaced();
+        self.profile
+            .required_fields()
+            .into_iter()
+            .filter(|f| !replaced.iter().any(|r| r == f.label()))
+            .collect()
     }
 
     fn login(&self, secrets: &Secrets) -> LoginStep {
@@ -374,7 +385,40 @@ impl Target for ProfileTarget {
     }
 
     fn create(&self, session: &Session, row: &UserRow) -> HttpRequest {
-        self.authorized(&self.profile.create, session, row)
+        let replaced = self.replaced();
+        if replaced.is_empty() {
+            return self.authorized(&self.profile.create, session, row);
+        }
+        let mut row = row.clone();
+        for label in &replaced {
+            if label == Field::Password.label() {
+                row.password.clear();
+            }
+            row.custom.retain(|(f, _)| f.label() != label);
+        }
+        let mut request = self.authorized(&self.profile.create, session, &row);
+        // A top-level key filled only from replaced fields (Keycloak's `credentials`) is
+        // left out, not sent as an empty list.
+        let (Some(Value::Object(template)), crate::http::Body::Json(text)) =
+            (self.profile.create.json.as_ref(), &request.body)
+        else {
+            return request;
+        };
+        if let Ok(Value::Object(mut body)) = serde_json::from_str::<Value>(text) {
+            for (key, value) in template {
+                let names = placeholders_in(value);
+                if !names.is_empty()
+                    && names.iter().all(|n| {
+                        n.strip_prefix("user.")
+                            .is_some_and(|f| replaced.iter().any(|r| r == f))
+                    })
+                {
+                    body.remove(key);
+                }
+            }
+            request.body = crate::http::Body::Json(Value::Object(body).to_string());
+        }
+        request
     }
 
     fn read_create(&self, exchange: &Exchange) -> Outcome {
@@ -641,6 +685,19 @@ impl Target for ProfileTarget {
 }
 
 /// The JSON of an exists probe's answer (any JSON document).
+/// The placeholders' names anywhere in a JSON template.
+fn placeholders_in(template: &Value) -> Vec<String> {
+    match template {
+        Value::String(text) => super::template::placeholders(text)
+            .into_iter()
+            .map(|p| p.name)
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(placeholders_in).collect(),
+        Value::Object(map) => map.values().flat_map(placeholders_in).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn found_json(found: &Exchange) -> Option<Value> {
     let Exchange::Answered(response) = found else {
         return None;

@@ -56,6 +56,19 @@ impl Profile {
                 return err(key, "must not be empty".into(), Some(&format!("\"{key}\"")));
             }
         }
+        for (i, setting) in self.settings.iter().enumerate() {
+            if let Some(unknown) = setting
+                .replaces
+                .iter()
+                .find(|r| !self.fields.iter().any(|f| f.field.label() == r.as_str()))
+            {
+                return err(
+                    &format!("settings[{i}].replaces"),
+                    format!("`{unknown}` is not one of the profile's fields"),
+                    Some("\"replaces\""),
+                );
+            }
+        }
         for (i, spec) in self.fields.iter().enumerate() {
             if spec.api_required == Some(true) && !spec.required {
                 return err(
