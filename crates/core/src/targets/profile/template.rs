@@ -201,14 +201,18 @@ pub fn fill_json(template: &Value, values: &Values) -> Option<Value> {
         }
         // An object in a list whose every placeholder is empty is dropped whole: Synapse's
         // `threepids: [{"medium": "email", "address": "{user.email}"}]` for a row without
-        // an address is no list of one half-empty entry, which Synapse refuses.
-        Value::Array(items) => Some(Value::Array(
-            items
+        // an address is no list of one half-empty entry, which Synapse refuses. A list
+        // left with no entry is left out itself (its key too): an empty list is a value,
+        // and Synapse's PUT on an existing account would remove every address it holds
+        // (`threepids: []`). A list written empty in the template stays.
+        Value::Array(items) => {
+            let filled: Vec<Value> = items
                 .iter()
                 .filter(|v| !(v.is_object() && all_placeholders_empty(v, values)))
                 .filter_map(|v| fill_json(v, values))
-                .collect(),
-        )),
+                .collect();
+            (items.is_empty() || !filled.is_empty()).then_some(Value::Array(filled))
+        }
         Value::Object(map) => Some(Value::Object(
             map.iter()
                 .filter_map(|(k, v)| fill_json(v, values).map(|v| (k.clone(), v)))
@@ -392,9 +396,9 @@ mod tests {
     }
 
     #[test]
-    fn a_list_entry_whose_placeholders_are_all_empty_is_dropped() {
+    fn a_list_entry_whose_placeholders_are_all_empty_is_dropped_and_an_emptied_list_too() {
         let template: Value = serde_json::from_str(
-            r#"{"password": "{user.password}", "threepids": [{"medium": "email", "address": "{user.email}"}], "keep": [{"k": "v"}]}"#,
+            r#"{"password": "{user.password}", "threepids": [{"medium": "email", "address": "{user.email}"}], "keep": [{"k": "v"}], "none": []}"#,
         )
         .unwrap();
         let without = UserRow {
@@ -407,7 +411,7 @@ mod tests {
         };
         assert_eq!(
             fill_json(&template, &values).unwrap().to_string(),
-            r#"{"keep":[{"k":"v"}],"password":" Pw 1 ","threepids":[]}"#
+            r#"{"keep":[{"k":"v"}],"none":[],"password":" Pw 1 "}"#
         );
         let with = UserRow {
             email: "a@b.c".into(),
