@@ -164,6 +164,8 @@ test.describe('issue 27: one set of numbers', () => {
     const legend = page.getByRole('list', { name: 'Outcome of the rows to send' });
     await expect(legend).toContainText('created: 2');
     await expect(legend).toContainText('not sent: 0');
+    // "updated" is said only by a run that updates (issue 24's Existing accounts: Update).
+    await expect(legend.getByRole('listitem')).toHaveText(['created: 2', 'exists: 0', 'problems: 0', 'not sent: 0']);
     await expect(controls(page).progress).toHaveAttribute('aria-valuetext', /^2 of 2 rows sent: 2 created/);
   });
 

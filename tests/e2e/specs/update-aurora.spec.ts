@@ -49,6 +49,14 @@ test.describe('existing accounts on the sandbox Aurora', () => {
     await waitForRunEnd(page, { overallMs: 60_000, what: 'the Aurora update run' });
     const report = await downloadReport(page);
     expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['updated', 'created']);
+    // The legend says the update in the same word as the report.
+    await expect(page.getByRole('list', { name: 'Outcome of the rows to send' }).getByRole('listitem')).toHaveText([
+      'created: 1',
+      'updated: 1',
+      'exists: 0',
+      'problems: 0',
+      'not sent: 0',
+    ]);
     state = await sandboxState();
     const ann = state.aurora.users.find((u) => u.public_id === 'ann@example.com')!;
     expect(ann.role).toBe(1);
