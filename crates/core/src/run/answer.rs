@@ -125,17 +125,10 @@ impl Run {
         lookup: Option<&Exchange>,
         now_ms: u64,
     ) {
-        self.tell_time(now_ms);
-        let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
+        let Some(generation) = self.take_answer(row, exchange, now_ms) else {
             return;
         };
-        let (_, generation) = self.in_flight.swap_remove(pos);
         self.release(row);
-        self.first_answer_seen = true;
-        self.changed.push(row);
-        if let Some(limit) = self.target.stated_rate_limit(exchange) {
-            self.learn_limit(limit, now_ms);
-        }
         let mut outcome = match (self.users)(row) {
             Some(user) => self.target.read_create_for(exchange, &user),
             None => self.target.read_create(exchange),
@@ -150,21 +143,35 @@ impl Run {
         self.apply(row, generation, outcome, false, now_ms);
     }
 
-    /// Hands back the answer to a [`Command::Probe`] for `row`: absent sends the create
-    /// next; exists ends the row `exists` without ever sending the create; anything else
-    /// is handled like a create's answer (retries, pacing, re-login, stops), except that
-    /// a probe creates nothing, so its faults are never ambiguous.
-    pub fn on_probe(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+    /// Takes the answer to `row`'s request in flight: the request leaves the in-flight
+    /// list and the server's stated rate limit is learned. `None` for an answer to a
+    /// request no longer in flight (a stale one), which changes nothing.
+    pub(super) fn take_answer(
+        &mut self,
+        row: usize,
+        exchange: &Exchange,
+        now_ms: u64,
+    ) -> Option<u32> {
         self.tell_time(now_ms);
-        let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
-            return;
-        };
+        let pos = self.in_flight.iter().position(|(r, _)| *r == row)?;
         let (_, generation) = self.in_flight.swap_remove(pos);
         self.first_answer_seen = true;
         self.changed.push(row);
         if let Some(limit) = self.target.stated_rate_limit(exchange) {
             self.learn_limit(limit, now_ms);
         }
+        Some(generation)
+    }
+
+    /// Hands back the answer to a [`Command::Probe`] for `row`: absent sends the create
+    /// next; exists ends the row `exists` without ever sending the create; anything else
+    /// is handled like a create's answer (retries, pacing, re-login, stops), except that
+    /// a probe creates nothing, so its faults are never ambiguous.
+    pub fn on_probe(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
+        // The probe's row keeps its identities held: its create comes next.
+        let Some(generation) = self.take_answer(row, exchange, now_ms) else {
+            return;
+        };
         let answer = if self.finding() {
             match (self.users)(row) {
                 Some(user) => self.target.read_find_for(exchange, &user),

@@ -287,17 +287,10 @@ impl Run {
 
     /// Hands back the answer to a [`Command::Update`] for `row`.
     pub fn on_update(&mut self, row: usize, exchange: &Exchange, now_ms: u64) {
-        self.tell_time(now_ms);
-        let Some(pos) = self.in_flight.iter().position(|(r, _)| *r == row) else {
+        let Some(generation) = self.take_answer(row, exchange, now_ms) else {
             return;
         };
-        let (_, generation) = self.in_flight.swap_remove(pos);
         self.release(row);
-        self.first_answer_seen = true;
-        self.changed.push(row);
-        if let Some(limit) = self.target.stated_rate_limit(exchange) {
-            self.learn_limit(limit, now_ms);
-        }
         let outcome = self.target.read_update(exchange);
         self.apply(row, generation, outcome, false, now_ms);
         self.updates.in_flight[row] = false;
