@@ -236,7 +236,7 @@ mod tests {
             ..Progress::default()
         };
         let tally = Tally::of(&progress);
-        assert_eq!((tally.created, tally.earlier), (1835, 16));
+        assert_eq!((tally.split.created, tally.earlier), (1835, 16));
         assert_eq!(
             ended(&Phase::Finished, &progress),
             "Import finished: 1835 created, 149 exists. The file's other rows: 1 invalid, 16 done by an earlier run."

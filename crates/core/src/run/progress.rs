@@ -246,16 +246,9 @@ impl Run {
 pub struct Tally {
     /// Rows this run sends.
     pub scope: usize,
-    pub created: usize,
-    /// Existing accounts updated (the run setting "Existing accounts: Update").
-    pub updated: usize,
-    pub exists: usize,
-    /// Rejected, failed or unknown: rows to look at (one name, "problems", everywhere).
-    pub problems: usize,
-    /// Rows of this run a stop left unsent.
-    pub not_sent: usize,
-    /// Rows of this run not final yet.
-    pub remaining: usize,
+    /// This run's rows by how they ended (`problems`: rejected, failed or unknown, one
+    /// name everywhere).
+    pub split: Split,
     /// Rows of the file outside this run: invalid, excluded by the admin, or ended by an
     /// earlier run (a resumed run's carried rows).
     pub invalid: usize,
@@ -295,12 +288,7 @@ impl Tally {
         let excluded = outside(Status::Skipped);
         Tally {
             scope: p.scope,
-            created: s.created,
-            updated: s.updated,
-            exists: s.exists,
-            problems: s.problems,
-            not_sent: s.not_sent,
-            remaining: s.remaining,
+            split: s,
             invalid,
             excluded,
             earlier: p.outside().saturating_sub(invalid + excluded),
@@ -310,11 +298,11 @@ impl Tally {
     /// The count of the outcome named `class` (a key of [`OUTCOME_NAMES`]).
     pub fn outcome(&self, class: &str) -> usize {
         match class {
-            "created" => self.created,
-            "updated" => self.updated,
-            "exists" => self.exists,
-            "problems" => self.problems,
-            "not-sent" => self.not_sent,
+            "created" => self.split.created,
+            "updated" => self.split.updated,
+            "exists" => self.split.exists,
+            "problems" => self.split.problems,
+            "not-sent" => self.split.not_sent,
             _ => 0,
         }
     }
@@ -322,17 +310,17 @@ impl Tally {
     /// Whether the outcome named `class` is said at all: every outcome is, except
     /// "updated" in a run that updated nothing.
     pub fn shows(&self, class: &str) -> bool {
-        class != "updated" || self.updated > 0
+        class != "updated" || self.split.updated > 0
     }
 
     /// Rows the server answered for.
     pub fn sent(&self) -> usize {
-        self.created + self.updated + self.exists + self.problems
+        self.split.created + self.split.updated + self.split.exists + self.split.problems
     }
 
     /// Rows of this run with a final status (what the bar fills).
     pub fn done(&self) -> usize {
-        self.sent() + self.not_sent
+        self.split.done()
     }
 
     /// The bar's spoken value: "12 of 40 rows sent: 10 created, 1 exists, 1 problems";
@@ -345,15 +333,15 @@ impl Tally {
             "{} of {} sent: {} created, {} exists, {} problems",
             self.sent(),
             rows(self.scope),
-            self.created,
-            self.exists,
-            self.problems
+            self.split.created,
+            self.split.exists,
+            self.split.problems
         );
-        if self.updated > 0 {
-            text.push_str(&format!(", {} updated", self.updated));
+        if self.split.updated > 0 {
+            text.push_str(&format!(", {} updated", self.split.updated));
         }
-        if self.not_sent > 0 {
-            text.push_str(&format!(", {} not sent", self.not_sent));
+        if self.split.not_sent > 0 {
+            text.push_str(&format!(", {} not sent", self.split.not_sent));
         }
         text
     }
@@ -385,14 +373,14 @@ impl Tally {
     /// the user cancelled it.
     pub fn summary(&self, running: bool, cancelled: bool) -> String {
         let head = if cancelled {
-            let updated = if self.updated > 0 {
-                format!(", {} updated", self.updated)
+            let updated = if self.split.updated > 0 {
+                format!(", {} updated", self.split.updated)
             } else {
                 String::new()
             };
             format!(
                 "Cancelled: {} not sent. {} created, {} exists, {} problems{updated}.",
-                self.not_sent, self.created, self.exists, self.problems
+                self.split.not_sent, self.split.created, self.split.exists, self.split.problems
             )
         } else if self.scope == 0 {
             "No rows to send.".to_owned()
@@ -501,7 +489,7 @@ mod tally_tests {
             &[(Status::Created, 4)],
         );
         let t = Tally::of(&p);
-        assert_eq!((t.excluded, t.earlier, t.not_sent), (1, 0, 0));
+        assert_eq!((t.excluded, t.earlier, t.split.not_sent), (1, 0, 0));
         assert_eq!(
             t.summary(true, false),
             "4 of 4 rows sent: 4 created, 0 exists, 0 problems. Not in this run: 1 excluded."
@@ -530,7 +518,10 @@ mod tally_tests {
     fn rows_a_stop_left_unsent_are_not_counted_as_sent() {
         let p = progress(&[(Status::Skipped, 5)], &[(Status::Skipped, 5)]);
         let t = Tally::of(&p);
-        assert_eq!((t.sent(), t.done(), t.not_sent, t.excluded), (0, 5, 5, 0));
+        assert_eq!(
+            (t.sent(), t.done(), t.split.not_sent, t.excluded),
+            (0, 5, 5, 0)
+        );
         assert_eq!(
             t.value_text(),
             "0 of 5 rows sent: 0 created, 0 exists, 0 problems, 5 not sent"
