@@ -10,14 +10,19 @@
 //     a web-server snippet is ```nginx, ```apache, …, output is ```text).
 //  3. Every relative link and image points to a file or folder that exists.
 // Usage: node scripts/docs-check.mjs [FILE.md ...]   (no files: the project's documents)
+//        node scripts/docs-check.mjs --self-test      (the check fails on made-up commands,
+//        options and links, and passes a listed one: make test runs both)
+// DOCS_CHECK_LIST names another list than scripts/docs-commands.json (the self-test's).
 // ROSTER_BIN names the `roster` binary (default target/debug/roster, else target/release/roster).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SHELL = new Set(['sh', 'bash', 'shell', 'console']);
 const args = process.argv.slice(2);
+if (args[0] === '--self-test') selfTest();
 const docs = args.length
   ? args.map((f) => path.resolve(f))
   : [
@@ -26,7 +31,7 @@ const docs = args.length
       'crates/core/profiles/README.md',
       ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
     ].map((f) => path.join(ROOT, f));
-const list = JSON.parse(fs.readFileSync(path.join(ROOT, 'scripts', 'docs-commands.json'), 'utf8'));
+const list = JSON.parse(fs.readFileSync(process.env.DOCS_CHECK_LIST || path.join(ROOT, 'scripts', 'docs-commands.json'), 'utf8'));
 const errors = [];
 const rel = (f) => path.relative(ROOT, f);
 
@@ -160,3 +165,41 @@ if (errors.length) {
   process.exit(1);
 }
 console.log(`docs-check: ${seen.size} commands and the links of ${docs.length} documents are fine.`);
+
+/** Runs the check on made-up documents: each bad one must fail, the good one pass. */
+function selfTest() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docs-check-'));
+  const listFile = path.join(dir, 'list.json');
+  fs.writeFileSync(listFile, JSON.stringify({ commands: [
+    { command: 'roster targets', help: true },
+    { command: 'roster frobnicate people.csv', help: true },
+    { command: 'roster import people.csv --target aurora --made-up-option 1', help: true },
+    { command: 'roster check people.csv', by: 'scripts/test.sh', contains: 'a line scripts/test.sh does not hold' },
+  ] }));
+  const cases = [
+    ['a listed command whose options exist', '```sh\nroster targets\n```\n', true],
+    ['a made-up command in no list', '```sh\nroster-deploy --everywhere\n```\n', false],
+    ['a made-up command in a console block', '```console\n$ make deploy\ndeployed\n```\n', false],
+    ['a made-up subcommand', '```sh\nroster frobnicate people.csv\n```\n', false],
+    ['a made-up option', '```sh\nroster import people.csv --target aurora \\\n  --made-up-option 1\n```\n', false],
+    ['a test file that no longer runs it', '```bash\nroster check people.csv\n```\n', false],
+    ['a code block without a language', '```\nroster targets\n```\n', false],
+    ['a link to nothing', 'See [the guide](docs/no-such-guide.md).\n', false],
+  ];
+  let bad = 0;
+  for (const [name, text, ok] of cases) {
+    const doc = path.join(dir, 'doc.md');
+    fs.writeFileSync(doc, text);
+    const run = spawnSync(process.execPath, [new URL(import.meta.url).pathname, doc], {
+      encoding: 'utf8',
+      env: { ...process.env, DOCS_CHECK_LIST: listFile },
+    });
+    const passed = run.status === 0;
+    if (passed !== ok) {
+      bad++;
+      console.error(`docs-check self-test: ${name}: expected ${ok ? 'a pass' : 'a failure'}, got ${passed ? 'a pass' : 'a failure'}\n${run.stdout}${run.stderr}`);
+    } else console.log(`docs-check self-test: ${name}: ${ok ? 'passes' : `fails (${(run.stderr.split('\n')[0] || '').replace(/^docs-check: /, '')})`}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  process.exit(bad ? 1 : 0);
+}
