@@ -104,7 +104,9 @@ fn roster_commands() -> Vec<(String, Vec<String>)> {
 fn the_documents_roster_commands_run_as_written_and_print_what_the_transcript_shows() {
     let commands = roster_commands();
     assert!(
-        commands.iter().any(|(c, _)| c.starts_with("roster import ")),
+        commands
+            .iter()
+            .any(|(c, _)| c.starts_with("roster import ")),
         "the documents show an import: {commands:?}"
     );
     let sandbox = Sandbox::start(Value::Null);
