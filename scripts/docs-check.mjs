@@ -8,7 +8,8 @@
 //     whose command no document holds any more.
 //  2. Every fenced block names its language (so a command cannot hide in a bare block;
 //     a web-server snippet is ```nginx, ```apache, …, output is ```text).
-//  3. Every relative link and image points to a file or folder that exists.
+//  3. Every relative link and image points to a file or folder that exists, and a link
+//     to a heading (#…) to a heading that exists.
 // Usage: node scripts/docs-check.mjs [FILE.md ...]   (no files: the project's documents)
 //        node scripts/docs-check.mjs --self-test      (the check fails on made-up commands,
 //        options and links, and passes a listed one: make test runs both)
@@ -93,10 +94,31 @@ function checkLinks(file, text) {
   const noCode = text.replace(/^(`{3,}|~{3,})[\s\S]*?^\1/gm, '').replace(/`[^`\n]*`/g, '');
   for (const m of noCode.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
     const target = m[1];
-    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue;
-    const file2 = path.resolve(path.dirname(file), decodeURIComponent(target.split('#')[0]));
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue; // in-page links: below
+    const [where, fragment] = target.split('#');
+    const file2 = where ? path.resolve(path.dirname(file), decodeURIComponent(where)) : file;
     if (!fs.existsSync(file2)) errors.push(`${rel(file)}: the link ${target} points to ${rel(file2)}, which does not exist`);
+    else if (fragment && file2.endsWith('.md') && !anchors(file2).has(fragment)) {
+      errors.push(`${rel(file)}: the link ${target}: ${rel(file2)} has no heading #${fragment}`);
+    }
   }
+  for (const m of noCode.matchAll(/\]\(#([^)\s]+)\)/g)) {
+    if (!anchors(file).has(m[1])) errors.push(`${rel(file)}: the link #${m[1]}: no such heading here`);
+  }
+}
+
+/** The anchors GitHub makes of a document's headings. */
+function anchors(file) {
+  const seen = new Map();
+  const out = new Set();
+  const text = fs.readFileSync(file, 'utf8').replace(/^(`{3,}|~{3,})[\s\S]*?^\1/gm, '');
+  for (const m of text.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const base = m[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n ? `${base}-${n}` : base);
+  }
+  return out;
 }
 
 function rosterBin() {
@@ -185,6 +207,7 @@ function selfTest() {
     ['a test file that no longer runs it', '```bash\nroster check people.csv\n```\n', false],
     ['a code block without a language', '```\nroster targets\n```\n', false],
     ['a link to nothing', 'See [the guide](docs/no-such-guide.md).\n', false],
+    ['a link to no heading', '# Title\n\nSee [below](#no-such-part).\n', false],
   ];
   let bad = 0;
   for (const [name, text, ok] of cases) {
