@@ -22,6 +22,8 @@ BENCH_NATIVE_OUT="$ROOT/tests/e2e/bench-results/native.json" \
   cargo bench --locked -p roster-core --bench parse
 say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
+say "The command line (roster) against the sandbox"
+"$ROOT/scripts/bench-cli.sh"
 say "Bundle size"
 size_table=$(mktemp)
 "$ROOT/scripts/bundle-size.sh" >"$size_table"

@@ -15,6 +15,9 @@ say "Native tests (page logic, core and sandbox)"
 cargo test --locked
 # The native parse bench, once at a tiny size (run without --bench it only smoke-tests).
 cargo test --locked -p roster-core --bench parse
+say "The docs: every command in README.md, BENCHMARKS.md and docs/ is run by a test; links resolve"
+node "$ROOT/scripts/docs-check.mjs" --self-test
+node "$ROOT/scripts/docs-check.mjs"
 
 build_app
 say "The page's size budget (scripts/size-budget; issue 26)"; "$ROOT/scripts/size-check.sh"

@@ -4,7 +4,7 @@
 //! carries and how they are checked, how to log in, how to ask whether an account exists,
 //! how to create one, and what each answer means (ordered [`Rule`]s). [`ProfileTarget`]
 //! runs it through the same engine as the built-in targets. The schema is documented in
-//! `crates/core/profiles/README.md`; the presets Roster ships are in that folder too.
+//! `docs/profiles.md`; the presets Roster ships are in that folder too.
 //!
 //! Requests are filled from templates by walking JSON values (see [`template`]), never
 //! by pasting text together, so that a cell cannot change a request's shape or path.
