@@ -176,6 +176,18 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Its counts with their states' words ([`crate::run::STATE_NAMES`]): "ready",
+    /// "invalid", "excluded", as the file summary, the rows step and the table say them.
+    pub fn parts(&self) -> [String; 3] {
+        use crate::run::State;
+        [
+            (self.valid, State::Ready),
+            (self.invalid, State::Invalid),
+            (self.excluded, State::Excluded),
+        ]
+        .map(|(n, s)| format!("{n} {}", s.word()))
+    }
+
     pub fn of(rows: &[PlannedRow]) -> Tally {
         let mut t = Tally::default();
         for r in rows {
