@@ -25,7 +25,10 @@ fn problems_by_column(plan: PlanState, row: usize, columns: usize) -> Vec<String
                     if !text.is_empty() {
                         text.push_str("; ");
                     }
-                    text.push_str(&problem.message);
+                    // The key words (issue 27); the value is in the field itself.
+                    text.push_str(roster_core::input::validate::what_is_wrong(
+                        &problem.message,
+                    ));
                 }
             }
         }

@@ -65,6 +65,15 @@ pub fn file_summary(facts: &FileFacts<'_>) -> String {
     )
 }
 
+/// "Aurora does not import these columns of the file: first name, last name.": said with
+/// the target chosen (issue 27), as the columns depend on it.
+pub fn not_imported(target: &str, columns: &[String]) -> String {
+    format!(
+        "{target} does not import these columns of the file: {}.",
+        columns.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

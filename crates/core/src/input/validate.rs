@@ -68,6 +68,12 @@ pub fn shaped(
     text
 }
 
+/// What is wrong, without the value a message may open with: the row editor's note under
+/// a field, whose value is in the field itself.
+pub fn what_is_wrong(message: &str) -> &str {
+    split_quoted(message).1
+}
+
 /// A message's leading quoted value and the rest: (`Some("\"ann@\"")`, `is not …`).
 fn split_quoted(message: &str) -> (Option<&str>, &str) {
     if let Some(rest) = message.strip_prefix('"') {
@@ -998,6 +1004,11 @@ mod tests {
             "must be a positive number — package_id = empty"
         );
         assert_eq!(shaped("no field", None, None, None), "no field");
+        assert_eq!(
+            what_is_wrong("\"ann@\" is not an address"),
+            "is not an address"
+        );
+        assert_eq!(what_is_wrong("missing"), "missing");
         // A quote that does not open a value, or a message that is only a value, is kept.
         assert_eq!(shaped("\"x\"", Some("name"), None, None), "\"x\" — name");
         // Every message the checks write opens with what is wrong once shaped.
