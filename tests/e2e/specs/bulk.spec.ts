@@ -181,7 +181,7 @@ test('the row editor marks the field with a problem', async ({ page }) => {
   await expect(form.getByLabel('email', { exact: true })).not.toHaveAttribute('aria-invalid', 'true');
   // The key words first (issue 27); the value is in the field itself.
   await expect(role).toHaveAccessibleDescription(/^is no Role Roster knows/);
-  await expect(role).toHaveValue("9");
+  await expect(role).toHaveValue('9');
 });
 
 test("Check's unregistered domain shows on the row it concerns", async ({ page, sandbox }) => {
