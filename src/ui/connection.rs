@@ -23,6 +23,8 @@ pub fn Connection(
     announcement: RwSignal<String>,
     choose: Callback<TargetKind>,
     recheck: Callback<()>,
+    /// The file's columns the chosen target does not import, in words.
+    not_imported: Signal<Option<String>>,
 ) -> impl IntoView {
     let locked = move || active.get();
     // The built-ins, the presets and the profiles remembered in this browser.
@@ -107,6 +109,9 @@ pub fn Connection(
                     view! { {credentials} {settings} }
                 }}
             </form>
+            <Show when=move || not_imported.get().is_some()>
+                <p class="summary not-imported">{move || not_imported.get().unwrap_or_default()}</p>
+            </Show>
             <Show when=move || refused.get().is_some()>
                 <p class="error" role="alert" id="setting-refused">{move || refused.get()}</p>
             </Show>

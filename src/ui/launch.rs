@@ -68,7 +68,7 @@ pub(super) fn retry(state: AppState) {
     if retry.to_send().is_empty() {
         state
             .announcement
-            .set("Nothing to retry: no row of this file failed in the last run.".into());
+            .set("Nothing to retry: no row of this file ended with problems or not sent in the last run.".into());
         return;
     }
     launch(state, None, Some(retry), true);

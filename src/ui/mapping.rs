@@ -281,6 +281,27 @@ fn NumberSetting(
     }
 }
 
+/// The columns the chosen target does not take, named with it (issue 27): Aurora never
+/// sends a name, so a name column is not imported. Said in the target step, beside the
+/// target it is about, never in the file step before a target is chosen.
+pub fn not_imported(plan: PlanState, target: RwSignal<TargetKind>) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        plan.tally.track();
+        let names = plan.mapping.with(|m| {
+            plan.sheet.with_value(|sh| {
+                sh.as_ref()
+                    .map_or_else(Vec::new, |sh| m.not_imported(&sh.table))
+            })
+        });
+        (!names.is_empty()).then(|| {
+            roster_core::input::summary::not_imported(
+                target.with(|k| k.name().to_owned()).as_str(),
+                &names,
+            )
+        })
+    })
+}
+
 #[component]
 pub fn MappingPanel(
     file: FileState,
@@ -329,22 +350,7 @@ pub fn MappingPanel(
             file.error.set(Some(message.to_string()));
         }
     };
-    // The columns no field takes, named (issue 27): Aurora never sends a name, so a
-    // name column is not imported, and the summary says so.
-    let not_imported = move || {
-        plan.tally.track();
-        let names = plan.mapping.with(|m| {
-            plan.sheet.with_value(|sh| {
-                sh.as_ref()
-                    .map_or_else(Vec::new, |sh| m.not_imported(&sh.table))
-            })
-        });
-        (!names.is_empty()).then(|| format!("Columns not imported: {}.", names.join(", ")))
-    };
     view! {
-        <Show when=move || loaded() && not_imported().is_some()>
-            <p class="summary not-imported">{move || not_imported().unwrap_or_default()}</p>
-        </Show>
         <Show when=loaded>
             <fieldset class="mapping">
                 <legend>"Columns"</legend>

@@ -141,6 +141,7 @@ pub fn App() -> impl IntoView {
                 announcement=state.announcement
                 choose=Callback::new(move |kind| target_choice::choose(state, kind))
                 recheck=Callback::new(move |()| sheet::replan(state))
+                not_imported=mapping::not_imported(state.plan, state.form.target)
             />
             <diagnosis::DiagnosisPanel diagnosis=state.findings.diagnosis active=active />
             <resume::ResumeOffer

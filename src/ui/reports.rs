@@ -101,9 +101,9 @@ pub fn save(state: AppState, kind: Report) {
         }
     });
     let Some((ext, mime, text)) = made else {
-        state.announcement.set(
-            "No row ended failed, unknown, rejected or skipped: there is nothing to retry.".into(),
-        );
+        state
+            .announcement
+            .set("No row ended with problems or not sent: there is nothing to retry.".into());
         return;
     };
     let what = match kind {
@@ -154,7 +154,7 @@ pub fn ReportButtons(
         <Show when=retryable>
         <button
             class="retry"
-            title="The failed, unknown, rejected and skipped rows as your own file, passwords included, to fix and drop back in"
+            title="The rows with problems and the rows not sent, as your own file, passwords included, to fix and drop back in"
             disabled=move || !enabled.get()
             on:click=move |_| save.run(Report::Retry)
         >

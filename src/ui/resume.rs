@@ -76,24 +76,13 @@ pub(crate) fn summary(j: &Head) -> String {
     counts_summary(&j.counts())
 }
 
-/// A saved run's rows in words: "3 created, 1 failed, 6 not sent yet".
+/// A saved run's rows in words, by the core's one word for each state:
+/// "3 created, 1 problems, 6 ready".
 pub fn counts_summary(counts: &StatusCounts) -> String {
-    let mut parts: Vec<String> = [
-        Status::Created,
-        Status::Updated,
-        Status::Exists,
-        Status::Unknown,
-        Status::Failed,
-        Status::Rejected,
-        Status::Skipped,
-    ]
-    .iter()
-    .filter(|s| counts.get(**s) > 0)
-    .map(|s| format!("{} {}", counts.get(*s), s.word()))
-    .collect();
+    let mut parts = roster_core::job::words::counted(counts, 0);
     let pending = counts.get(Status::Pending);
     if pending > 0 {
-        parts.push(format!("{pending} not sent yet"));
+        parts.push(format!("{pending} {}", roster_core::State::Ready.word()));
     }
     parts.join(", ")
 }
@@ -351,12 +340,12 @@ mod tests {
         c.add(Status::Pending, 6);
         c.add(Status::Failed, 1);
         c.add(Status::Created, 3);
-        assert_eq!(counts_summary(&c), "3 created, 1 failed, 6 not sent yet");
+        assert_eq!(counts_summary(&c), "3 created, 1 problems, 6 ready");
         c.add(Status::Unknown, 2);
         c.add(Status::Exists, 1);
         assert_eq!(
             counts_summary(&c),
-            "3 created, 1 exists, 2 unknown, 1 failed, 6 not sent yet"
+            "3 created, 1 exists, 3 problems, 6 ready"
         );
     }
 

@@ -25,7 +25,10 @@ fn problems_by_column(plan: PlanState, row: usize, columns: usize) -> Vec<String
                     if !text.is_empty() {
                         text.push_str("; ");
                     }
-                    text.push_str(&problem.message);
+                    // The key words (issue 27); the value is in the field itself.
+                    text.push_str(roster_core::input::validate::what_is_wrong(
+                        &problem.message,
+                    ));
                 }
             }
         }
@@ -94,7 +97,16 @@ pub fn RowEditor(
         plan.rows.with(|p| {
             p.as_ref()
                 .and_then(|p| p.get(row))
-                .map(|r| r.message_with_notes(&r.problems_text()))
+                .map(|r| {
+                    // The table's words, whole (issue 27): the same shape, not cut.
+                    let problems = plan.sheet.with_value(|sh| match sh {
+                        Some(sh) => {
+                            roster_core::input::invalid::explain(&sh.table, &sh.mapping, row, r)
+                        }
+                        None => r.problems_text(),
+                    });
+                    r.message_with_notes(&problems)
+                })
                 .unwrap_or_default()
         })
     };

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 
 use roster_core::input::plan::Tally;
-use roster_core::Status;
+use roster_core::State;
 
 use super::cell::{edit_cell, Cell, Cells};
 use super::row_keys::{on_row_key, Keys, EDIT, EXCLUDE, SELECT};
@@ -66,7 +66,7 @@ fn slot_row(t: Table, keys: Keys, k: usize, slot: RwSignal<Option<SlotView>>) ->
                 {edit_cell(t.cells, keys, k, slot, Cell::Email)}
                 // The status right after the address: a phone shows both at once (issue 27).
                 <td class="status">
-                    <span class="badge">{move || get(|s| s.status.word().into())}</span>
+                    <span class="badge">{move || get(|s| State::of(s.status, s.excluded).word().into())}</span>
                 </td>
                 {edit_cell(t.cells, keys, k, slot, Cell::Password)}
                 // Two lines in the fixed row height; the whole text over the rows below
@@ -128,7 +128,7 @@ pub struct Table {
     /// "Only rows with problems or warnings".
     pub only_problems: Callback<bool>,
     /// "Show status".
-    pub status_filter: Callback<Option<Status>>,
+    pub status_filter: Callback<Option<State>>,
 }
 
 impl Table {
@@ -200,13 +200,8 @@ pub fn RowsTable(
         let rest = sheet::bottom_px(s.listed.get(), s.first.get(), s.top_px.get());
         format!("{}px", super::fixed(rest, 3))
     };
-    let counts = move || {
-        let t = tally.get();
-        format!(
-            "{} valid · {} invalid · {} excluded",
-            t.valid, t.invalid, t.excluded
-        )
-    };
+    // The same words as the file summary and the table (issue 27).
+    let counts = move || tally.get().parts().join(" · ");
     view! {
         <section class="step" aria-labelledby="step-rows">
             <h2 id="step-rows">"2. Rows"</h2>
@@ -232,7 +227,7 @@ pub fn RowsTable(
                     <label class="check" for="status-filter">"Show status"</label>
                     <select
                         id="status-filter"
-                        prop:value=move || s.status_filter.get().map_or("all", |st| st.word())
+                        prop:value=move || s.status_filter.get().map_or("all", State::word)
                         on:change=move |ev| {
                             let status = sheet::status_named(&event_target_value(&ev));
                             t.status_filter.run(status);

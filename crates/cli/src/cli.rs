@@ -107,10 +107,10 @@ pub struct Job {
     /// A target setting, such as a default for an empty cell: "package_id=2" (repeatable).
     #[arg(long = "set", value_name = "SETTING=VALUE", help_heading = "Rows")]
     pub sets: Vec<String>,
-    /// Keep the first row of each duplicate address or user name; the others are skipped.
+    /// Keep the first row of each duplicate address or user name; the others are excluded.
     #[arg(long, help_heading = "Rows")]
     pub keep_first_duplicate: bool,
-    /// Leave the invalid rows out (they end skipped) instead of reporting them invalid.
+    /// Leave the invalid rows out (they are excluded) instead of reporting them invalid.
     #[arg(long, help_heading = "Rows")]
     pub exclude_invalid: bool,
     /// Generate a password (of a length and characters the target accepts) for each row

@@ -402,7 +402,13 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     );
     let handout = generated.map(|g| Handout::new(g, job_machine.run().rows()));
     let total = job_machine.run().counts().get(Status::Pending) as u64;
-    let mut progress = Progress::new(total);
+    let excluded = job_machine
+        .run()
+        .rows()
+        .iter()
+        .filter(|r| r.excluded)
+        .count();
+    let mut progress = Progress::new(total, excluded);
     let ended = drive(&mut job_machine, &pool, Some(&mut store), |job, effect| {
         progress.show(job, effect)
     });
@@ -412,7 +418,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
     let run = job_machine.run();
     let rows = run.rows();
     let counts = run.counts();
-    println!("Result: {}.", job_words::tally(&counts));
+    println!("Result: {}.", job_words::tally(&counts, excluded));
     if let Some(steps) = roster_core::run::steps_summary(rows) {
         println!("{steps}");
     }
@@ -585,11 +591,13 @@ fn dry_run(
 struct Progress {
     bar: Option<ProgressBar>,
     total: u64,
+    /// Rows excluded before the run: their `skipped` is said "excluded".
+    excluded: usize,
     last_line: Instant,
 }
 
 impl Progress {
-    fn new(total: u64) -> Progress {
+    fn new(total: u64, excluded: usize) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
@@ -603,6 +611,7 @@ impl Progress {
         Progress {
             bar,
             total,
+            excluded,
             last_line: Instant::now(),
         }
     }
@@ -632,14 +641,14 @@ impl Progress {
                 match &self.bar {
                     Some(bar) => {
                         bar.set_position(done);
-                        bar.set_message(job_words::tally(&counts));
+                        bar.set_message(job_words::tally(&counts, self.excluded));
                     }
                     None if self.last_line.elapsed() >= Duration::from_secs(2) => {
                         self.last_line = Instant::now();
                         eprintln!(
                             "Progress: {done}/{} rows: {}.",
                             self.total,
-                            job_words::tally(&counts)
+                            job_words::tally(&counts, self.excluded)
                         );
                     }
                     None => {}

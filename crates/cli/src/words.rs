@@ -151,6 +151,6 @@ pub fn saved_run(head: &Head) -> String {
         "An unfinished run of {} to this server is in the journal ({} rows: {}).",
         head.file_name,
         head.rows,
-        roster_core::job::words::tally(&counts)
+        roster_core::job::words::tally(&counts, 0)
     )
 }

@@ -24,4 +24,4 @@ pub mod run;
 pub mod targets;
 
 pub use input::field::UserRow;
-pub use run::{Status, StatusCounts};
+pub use run::{State, Status, StatusCounts};

@@ -25,12 +25,12 @@ fn a_trimmed_password_is_noted_without_its_value_and_the_row_stays_valid() {
     assert!(rows.iter().all(|r| r.is_valid()), "{rows:?}");
     assert_eq!(
         rows[0].notes_text(),
-        "password (column \"Password\"): sent changed: the spaces around it in the cell were left out"
+        "sent changed: the spaces around it in the cell were left out — password in column \"Password\""
     );
     // A space at the line's start is the cell's; a quoted value is kept as written.
     assert_eq!(
         rows[1].notes_text(),
-        "email (column \"Email\"): sent changed: the spaces around it in the cell were left out"
+        "sent changed: the spaces around it in the cell were left out — email in column \"Email\""
     );
     assert!(!rows[0].notes_text().contains("s3cret"));
     // After a status message, and alone.
@@ -58,7 +58,7 @@ fn a_matrix_id_whose_local_part_is_sent_is_noted() {
     assert!(rows[0].is_valid(), "{:?}", rows[0].problems);
     assert_eq!(
         rows[0].notes_text(),
-        "username (column \"id\"): sent changed: only the Matrix ID's local part is sent"
+        "sent changed: only the Matrix ID's local part is sent — username in column \"id\""
     );
     assert!(rows[1].notes.is_empty());
 }

@@ -102,7 +102,7 @@ fn its_check_and_longest_value_flag_a_row_and_a_valid_row_sends_it() {
     assert!(planned[0].is_valid(), "{:?}", planned[0].problems);
     assert_eq!(
         planned[1].problems_text(),
-        "department (column \"Abteilung\"): is 31 characters long; at most 20 are accepted"
+        "is 31 characters long; at most 20 are accepted — department in column \"Abteilung\""
     );
     assert!(planned[2].is_valid(), "an optional field may be empty");
 
@@ -179,7 +179,7 @@ fn a_default_fills_an_empty_cell_and_a_required_field_must_be_given() {
     let planned = plan_with(&t, &Mapping::auto_for(&t, rules.mapped_fields()), &rules);
     assert_eq!(
         planned[0].problems_text(),
-        "department (column \"dept\"): missing"
+        "missing — department in column \"dept\""
     );
     assert!(k
         .template()

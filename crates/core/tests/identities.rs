@@ -72,7 +72,7 @@ fn two_addresses_with_one_local_part_are_one_synapse_account_and_are_flagged() {
     // The key words first, then the value (issue 27).
     assert!(
         texts[0].starts_with(
-            "username: appears more than once in the file (also on line 3, 4): \"john\""
+            "appears more than once (also on line 3, 4; the address's local part); the server would take those rows for one account; keep one and exclude or fix the others — username = \"john\""
         ),
         "{texts:?}"
     );
@@ -80,7 +80,7 @@ fn two_addresses_with_one_local_part_are_one_synapse_account_and_are_flagged() {
     assert!(texts[1].contains("also on line 2, 4"), "{texts:?}");
     // Compared as the server compares: the local part is lowered.
     assert!(texts[2].contains("also on line 2, 3"), "{texts:?}");
-    assert!(texts[0].starts_with("username: "), "{texts:?}");
+    assert!(texts[0].contains(" — username = "), "{texts:?}");
     assert!(rows[3].is_valid());
     // Aurora and Graph: the address identifies the account, these rows are distinct.
     for id in ["aurora", "graph"] {
@@ -108,11 +108,12 @@ fn keycloak_flags_a_shared_user_name_and_a_shared_address_each() {
     assert_eq!(invalid, [true, true, true, true]);
     assert!(rows[1]
         .problems_text()
-        .contains("username: appears more than once"));
+        .starts_with("appears more than once"));
+    assert!(rows[1].problems_text().contains(" — username = \"ANN\""));
     assert!(rows[1].problems_text().contains("\"ANN\""));
     assert!(rows[3]
         .problems_text()
-        .contains("appears more than once in the file (also on line"));
+        .contains("appears more than once (also on line"));
     assert!(rows[3].problems_text().contains("\"BOB@x.org\""));
 }
 

@@ -128,7 +128,7 @@ fn mumara_leaves_the_lost_row_unknown() {
     );
     assert_eq!(
         h.announced.last().unwrap(),
-        "Import finished: 2 created, 1 exists, 1 unknown."
+        "Import finished: 2 created, 1 exists, 1 problems."
     );
 }
 

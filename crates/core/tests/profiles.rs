@@ -1475,7 +1475,7 @@ fn a_value_made_only_of_dots_in_a_path_segment_makes_the_row_invalid() {
         let said: Vec<String> = row.problems.iter().map(|p| p.to_string()).collect();
         assert!(
             said.iter()
-                .any(|s| s.starts_with("username") && s.contains("only of dots")),
+                .any(|s| s.starts_with("is made only of dots") && s.contains(" — username")),
             "{said:?}"
         );
     }

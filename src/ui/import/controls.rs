@@ -314,7 +314,7 @@ pub fn RunControls(
         ),
         Some(Ask::Guess(question)) => question,
         Some(Ask::Resend(done, by_saved)) => resend_question(done, by_saved, to_retry() > 0),
-        Some(Ask::Cancel) => "Cancel the import? Rows not sent yet end skipped (requests already sent finish); you can retry them afterwards.".into(),
+        Some(Ask::Cancel) => "Cancel the import? Rows not sent yet end not sent (requests already sent finish); you can retry them afterwards.".into(),
         None => String::new(),
     }
     };

@@ -27,7 +27,10 @@ fn describe(run: &PastRun) -> String {
             &run.info.file_name
         },
         run.ending,
-        roster_core::job::words::tally(&run.counts())
+        roster_core::job::words::tally(
+            &run.counts(),
+            run.rows.iter().filter(|r| r.excluded).count()
+        )
     )
 }
 

@@ -184,7 +184,9 @@ pub fn GenerateBox(
             {move || note.get().map(|n| view! { <p class="hint invited-note">{n}</p> })}
         </Show>
         <Show when=move || !invites.get()>
-        <label class="check">
+        // One run of text, wrapping across the whole width (a flex row squeezed the label
+        // into a narrow column at 390 px, issue 27).
+        <label class="check generate">
             <input
                 type="checkbox"
                 disabled=move || locked.get()

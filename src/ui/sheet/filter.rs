@@ -5,15 +5,12 @@
 use std::collections::BTreeSet;
 
 use roster_core::input::plan::PlannedRow;
-use roster_core::Status;
+use roster_core::{State, Status};
 
 /// Statuses the "Only rows with problems or warnings" filter keeps (with the rows a
 /// check warned about).
-pub fn is_problem(status: Status) -> bool {
-    matches!(
-        status,
-        Status::Invalid | Status::Rejected | Status::Failed | Status::Unknown
-    )
+pub fn is_problem(state: State) -> bool {
+    state == State::Invalid || state.is_problem()
 }
 
 /// The check's warning for a ready row whose domain the server does not list.
@@ -41,8 +38,8 @@ pub fn plan_status(p: &PlannedRow) -> Status {
 pub struct Filters {
     /// "Only rows with problems or warnings".
     pub only_problems: bool,
-    /// "Show status": only rows in this status.
-    pub status: Option<Status>,
+    /// "Show status": only rows in this state (named as the table names it).
+    pub status: Option<State>,
 }
 
 impl Filters {
@@ -51,26 +48,26 @@ impl Filters {
     }
 
     /// Whether a row in `status` (`warned` by the check) is listed.
-    pub fn keeps(self, status: Status, warned: bool) -> bool {
+    pub fn keeps(self, status: State, warned: bool) -> bool {
         // A row still to send whose domain the last check did not find is listed with
         // the problems: its warning is what the admin has to look at.
-        let problem = is_problem(status) || (status == Status::Pending && warned);
+        let problem = is_problem(status) || (status == State::Ready && warned);
         (!self.only_problems || problem) && self.status.is_none_or(|w| w == status)
     }
 
     /// The rows of `0..n` the filters list, ascending; `None` when no filter is on
-    /// (every row is listed). `warned(i)` is asked only of pending rows.
+    /// (every row is listed). `warned(i)` is asked only of ready rows.
     pub fn list(
         self,
         n: usize,
-        status: impl Fn(usize) -> Status,
+        status: impl Fn(usize) -> State,
         warned: impl Fn(usize) -> bool,
     ) -> Option<Vec<usize>> {
         self.any().then(|| {
             (0..n)
                 .filter(|&i| {
                     let st = status(i);
-                    self.keeps(st, st == Status::Pending && warned(i))
+                    self.keeps(st, st == State::Ready && warned(i))
                 })
                 .collect()
         })
@@ -93,16 +90,15 @@ pub fn row_in(order: Option<&[usize]>, pos: usize) -> Option<usize> {
     }
 }
 
-/// The statuses "Show status" offers, in order (after "all").
-pub fn status_choices() -> impl Iterator<Item = Status> {
-    [Status::Pending, Status::Sending]
-        .into_iter()
-        .chain(Status::FINAL)
+/// The states "Show status" offers, in order (after "all"): every state, by the one word
+/// the core names it with ([`roster_core::run::STATE_NAMES`]).
+pub fn status_choices() -> impl Iterator<Item = State> {
+    roster_core::run::STATE_NAMES.into_iter().map(|(s, _)| s)
 }
 
-/// The status "Show status" names `word`; `None` for "all" (or anything else).
-pub fn status_named(word: &str) -> Option<Status> {
-    status_choices().find(|st| st.word() == word)
+/// The state "Show status" names `word`; `None` for "all" (or anything else).
+pub fn status_named(word: &str) -> Option<State> {
+    State::named(word)
 }
 
 #[cfg(test)]
@@ -116,19 +112,19 @@ mod tests {
     #[test]
     fn problems_are_the_rows_to_look_at() {
         for st in [
-            Status::Invalid,
-            Status::Rejected,
-            Status::Failed,
-            Status::Unknown,
+            State::Invalid,
+            State::Rejected,
+            State::Failed,
+            State::Unknown,
         ] {
             assert!(is_problem(st), "{st:?}");
         }
         for st in [
-            Status::Pending,
-            Status::Sending,
-            Status::Created,
-            Status::Exists,
-            Status::Skipped,
+            State::Ready,
+            State::Sending,
+            State::Created,
+            State::Exists,
+            State::Excluded,
         ] {
             assert!(!is_problem(st), "{st:?}");
         }
@@ -153,18 +149,18 @@ mod tests {
     fn no_filter_lists_every_row() {
         let f = Filters::default();
         assert!(!f.any());
-        assert_eq!(f.list(3, |_| Status::Invalid, |_| true), None);
+        assert_eq!(f.list(3, |_| State::Invalid, |_| true), None);
     }
 
     #[test]
     fn the_problem_filter_keeps_problems_and_warned_pending_rows() {
         let statuses = [
-            Status::Pending,
-            Status::Invalid,
-            Status::Pending,
-            Status::Created,
-            Status::Unknown,
-            Status::Skipped,
+            State::Ready,
+            State::Invalid,
+            State::Ready,
+            State::Created,
+            State::Unknown,
+            State::Excluded,
         ];
         let f = Filters {
             only_problems: true,
@@ -177,20 +173,15 @@ mod tests {
 
     #[test]
     fn the_status_filter_keeps_one_status_and_combines_with_problems() {
-        let statuses = [
-            Status::Failed,
-            Status::Created,
-            Status::Failed,
-            Status::Pending,
-        ];
+        let statuses = [State::Failed, State::Created, State::Failed, State::Ready];
         let failed = Filters {
             only_problems: false,
-            status: Some(Status::Failed),
+            status: Some(State::Failed),
         };
         assert_eq!(failed.list(4, |i| statuses[i], |_| false), Some(vec![0, 2]));
         let created_problems = Filters {
             only_problems: true,
-            status: Some(Status::Created),
+            status: Some(State::Created),
         };
         assert_eq!(
             created_problems.list(4, |i| statuses[i], |_| true),
@@ -198,7 +189,7 @@ mod tests {
         );
         let pending_problems = Filters {
             only_problems: true,
-            status: Some(Status::Pending),
+            status: Some(State::Ready),
         };
         assert_eq!(
             pending_problems.list(4, |i| statuses[i], |_| true),
@@ -226,7 +217,7 @@ mod tests {
     #[test]
     fn show_status_names_each_choice_once() {
         let words: Vec<_> = status_choices().map(|s| s.word()).collect();
-        assert_eq!(words.first(), Some(&"pending"));
+        assert_eq!(words.first(), Some(&"ready"));
         for w in &words {
             assert_eq!(status_named(w).map(|s| s.word()), Some(*w));
         }

@@ -13,7 +13,7 @@ use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{PlannedRow, Sheet, Tally};
 use roster_core::input::read::{Layout, ReadOptions};
 use roster_core::input::reading::Loaded;
-use roster_core::Status;
+use roster_core::{State, Status};
 
 /// How many rows the table renders at once.
 pub const SLOTS: usize = 48;
@@ -277,7 +277,7 @@ impl Default for PlanState {
 pub struct TableView {
     pub only_problems: RwSignal<bool>,
     /// List only rows in this status (during and after a run too).
-    pub status_filter: RwSignal<Option<Status>>,
+    pub status_filter: RwSignal<Option<State>>,
     /// The rows listed when filtering (ascending); `None` lists every row.
     pub(crate) order: StoredValue<Option<Vec<usize>>>,
     /// How many rows the list holds.
@@ -449,7 +449,7 @@ mod tests {
     fn the_table_view_clears_its_filters_for_a_new_file() {
         let view = TableView::new();
         view.only_problems.set(true);
-        view.status_filter.set(Some(Status::Failed));
+        view.status_filter.set(Some(State::Failed));
         assert!(view.filters().any());
         view.clear_filters();
         assert_eq!(view.filters(), Default::default());

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use roster_core::input::invalid::explain;
 use roster_core::input::plan::{PlannedRow, Sheet};
 use roster_core::run::Run;
-use roster_core::Status;
+use roster_core::{State, Status};
 
 use super::filter::*;
 use super::model::*;
@@ -170,10 +170,10 @@ pub(crate) fn filter_rows(state: AppState, run: Option<&Run>) {
     let order = if filters.any() {
         let plan = state.plan.rows.get_untracked();
         let status = |i: usize| match run.and_then(|r| r.rows().get(i)) {
-            Some(r) => r.status,
-            None => plan
-                .as_ref()
-                .map_or(Status::Pending, |p| plan_status(&p[i])),
+            Some(r) => State::of(r.status, r.excluded),
+            None => plan.as_ref().map_or(State::Ready, |p| {
+                State::of(plan_status(&p[i]), p[i].excluded)
+            }),
         };
         with_lookup(state, |lookup| {
             let warned = |i: usize| {
@@ -234,7 +234,7 @@ pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     }
 }
 
-pub fn set_status_filter(state: AppState, status: Option<Status>) {
+pub fn set_status_filter(state: AppState, status: Option<State>) {
     state.view.status_filter.set(status);
     with_run(state, |run| rebuild_order(state, run));
 }

@@ -167,9 +167,14 @@ export async function readRows(page: Page): Promise<TableRow[]> {
     });
 }
 
+/** The table's word for each state (the core's STATE_NAMES): the report's statuses are
+ * its own (`skipped` there is `excluded` or `not sent` here, `pending` is `ready`). */
+export const TABLE_WORDS = ['ready', 'sending', 'created', 'updated', 'exists', 'invalid', 'excluded', 'not sent', 'rejected', 'failed', 'unknown'] as const;
+export type TableWord = (typeof TABLE_WORDS)[number];
+
 /** The single status word in a Status cell; throws unless exactly one is present. */
-export function statusWord(cell: string): FinalStatus {
-  const found = FINAL_STATUSES.filter((w) => new RegExp(`\\b${w}\\b`, 'i').test(cell));
+export function statusWord(cell: string): TableWord {
+  const found = TABLE_WORDS.filter((w) => new RegExp(`\\b${w}\\b`, 'i').test(cell));
   if (found.length !== 1) {
     throw new Error(`Status cell ${JSON.stringify(cell)} does not hold exactly one status word (${found.join(',')})`);
   }

@@ -42,7 +42,7 @@ export function inputControls(page: Page) {
     defaultRole: page.getByLabel('Default role', { exact: true }),
     defaultQuota: page.getByLabel('Default quota (MB)', { exact: true }),
     defaultTenant: page.getByLabel('Default tenant ID', { exact: true }),
-    counts: page.getByText(/^\d+ valid · \d+ invalid · \d+ excluded$/),
+    counts: page.getByText(/^\d+ ready · \d+ invalid · \d+ excluded$/),
     readingProgress: page.getByRole('progressbar', { name: 'Reading progress' }),
   };
 }
@@ -66,5 +66,5 @@ export async function editRow(page: Page, n: number, cells: Record<string, strin
 
 /** Waits until the counts read as given. */
 export async function expectCounts(page: Page, valid: number, invalid: number, excluded: number): Promise<void> {
-  await expect(inputControls(page).counts).toHaveText(`${valid} valid · ${invalid} invalid · ${excluded} excluded`);
+  await expect(inputControls(page).counts).toHaveText(`${valid} ready · ${invalid} invalid · ${excluded} excluded`);
 }

@@ -60,7 +60,7 @@ for (const scheme of ['light', 'dark'] as const) {
       await openApp(page);
       await loadFile(page, writeFixture('staff.csv', staffFile()));
       await waitForFileRead(page);
-      await expect(page.getByText(/\d+ valid · [1-9]\d* invalid/)).toBeVisible();
+      await expect(page.getByText(/\d+ ready · [1-9]\d* invalid/)).toBeVisible();
       await shoot(page, name('file'), heading('1. File'));
       await shoot(page, name('rows'), heading('2. Rows'));
       await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, login: 'superadmin', password: '12345' });

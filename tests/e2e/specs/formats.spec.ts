@@ -264,9 +264,9 @@ test.describe('vendor formats map right, and a password is never guessed', () =>
     await dropFile(page, 'trimmed.csv', Buffer.from(text, 'utf8'));
     await waitForFileRead(page);
     await fillAurora(page, { serverUrl: sandbox.auroraServerUrl, ...SUPERADMIN });
-    const note = 'password (column "Kennwort"): sent changed: the spaces around it in the cell were left out';
+    const note = 'sent changed: the spaces around it in the cell were left out — password in column "Kennwort"';
     let rows = await readRows(page);
-    expect(rows.map((r) => r.Status.trim())).toEqual(['pending', 'pending']);
+    expect(rows.map((r) => r.Status.trim())).toEqual(['ready', 'ready']);
     expect(rows[0].Message).toContain(note);
     expect(rows[1].Message).toBe('');
     await expectNoPasswordsInPage(page, ['Pw-trim-1', 'Pw-kept-2']);

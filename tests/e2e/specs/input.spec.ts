@@ -97,10 +97,10 @@ test.describe('input: any real-world file in, clean rows out', () => {
       'dee@example.com',
       'eve@example.com',
     ]);
-    expect(rows.map((r) => r.Status)).toEqual(['invalid', 'pending', 'invalid', 'invalid', 'invalid', 'pending']);
+    expect(rows.map((r) => r.Status)).toEqual(['invalid', 'ready', 'invalid', 'invalid', 'invalid', 'ready']);
     expect(rows[0].Message).toMatch(/appears more than once.*line 8/);
     expect(rows[3].Message).toMatch(/appears more than once.*line 5/);
-    expect(rows[2].Message).toContain('email in column "Mail": "cyd example.com" contains a space');
+    expect(rows[2].Message).toMatch(/^contains a space.* — email in column "Mail" = "cyd example.com"$/);
     expect(rows[4].Message).toContain('line 9 has 3 fields where 5 are expected');
     expectMasked(rows, MESSY_PASSWORDS);
     await expectCounts(page, 2, 4, 0);
@@ -116,14 +116,14 @@ test.describe('input: any real-world file in, clean rows out', () => {
     await editRow(page, 7, { Mail: 'cyd@example.com' });
     rows = await readRows(page);
     expect(rows[2].Email).toBe('cyd@example.com');
-    expect(rows[2].Status).toBe('pending');
+    expect(rows[2].Status).toBe('ready');
     await expectCounts(page, 3, 3, 0);
 
     // Exclude the duplicate: its partner becomes valid at once.
     await page.getByRole('checkbox', { name: 'Exclude line 8', exact: true }).check();
     rows = await readRows(page);
-    expect(rows[0].Status).toBe('pending');
-    expect(statusWord(rows[3].Status)).toBe('skipped');
+    expect(rows[0].Status).toBe('ready');
+    expect(statusWord(rows[3].Status)).toBe('excluded');
     await expectCounts(page, 4, 1, 1);
     await expectNoPasswordsInPage(page, MESSY_PASSWORDS);
 
@@ -136,7 +136,7 @@ test.describe('input: any real-world file in, clean rows out', () => {
       'created',
       'created',
       'created',
-      'skipped',
+      'excluded',
       'invalid',
       'created',
     ]);

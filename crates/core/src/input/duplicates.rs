@@ -285,7 +285,7 @@ impl Duplicates {
             Identity::Email => format!(
                 // The key words first, then the value (issue 27): the table cuts a
                 // long message at two lines.
-                "appears more than once in the file (also on line {}{more}): \"{value}\"; keep one and exclude or fix the others",
+                "\"{value}\" appears more than once (also on line {}{more}); keep one and exclude or fix the others",
                 shown.join(", ")
             ),
             Identity::Username => {
@@ -294,9 +294,9 @@ impl Duplicates {
                     .split_once('@')
                     .is_some_and(|(local, _)| local == value);
                 format!(
-                    "appears more than once in the file (also on line {}{more}): \"{value}\"{}; the server would take those rows for one account; keep one and exclude or fix the others",
+                    "\"{value}\" appears more than once (also on line {}{more}{}); the server would take those rows for one account; keep one and exclude or fix the others",
                     shown.join(", "),
-                    if from_address { " (the address's local part)" } else { "" }
+                    if from_address { "; the address's local part" } else { "" }
                 )
             }
         };

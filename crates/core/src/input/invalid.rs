@@ -1,9 +1,10 @@
 //! What the rows table says about an invalid row, and the invalid rows as a CSV file
 //! (issue 13: errors where the eye is; fixing many rows).
 //!
-//! - [`explain`]: a row's problems with the offending value and the column it is in
-//!   (`quota_mb in column "Quota" = "lots": …`; a message that quotes the value already
-//!   is not given it twice), never a secret's value.
+//! - [`explain`]: a row's problems, each in the one shape of
+//!   [`crate::input::validate::shaped`]: what is wrong first, then the field and its
+//!   column, then the value (`is not a quota … — quota_mb in column "Quota" = "lots"`),
+//!   never a secret's value.
 //! - [`invalid_rows_csv`]: the invalid rows as CSV: `line` (the input line, the one
 //!   numbering the page and the reports use) and `problems` (neutralised against formula
 //!   injection, [`crate::report::neutralize`]), then every column the file had, passwords
@@ -13,6 +14,7 @@
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
+use crate::input::validate::shaped;
 use crate::report::neutralize;
 
 /// The first columns of the invalid-rows file.
@@ -37,14 +39,9 @@ pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow)
             };
             let place = table.column_name(column);
             if mapping.is_secret(field) {
-                return format!("{} in {place}: {}", field.label(), p.message);
+                return shaped(&p.message, Some(field.label()), Some(&place), None);
             }
             let value = fields.and_then(|f| f.get(column)).unwrap_or_default();
-            // A message that quotes the value already ("\"ann@\" is not an address") is
-            // not given it twice.
-            if !value.is_empty() && p.message.contains(&format!("\"{value}\"")) {
-                return format!("{} in {place}: {}", field.label(), p.message);
-            }
             let shown = if value.is_empty() {
                 "empty".to_owned()
             } else if value.chars().count() > SHOWN_CHARS {
@@ -53,7 +50,7 @@ pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow)
             } else {
                 format!("\"{value}\"")
             };
-            format!("{} in {place} = {shown}: {}", field.label(), p.message)
+            shaped(&p.message, Some(field.label()), Some(&place), Some(&shown))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -145,17 +142,21 @@ mod tests {
         let (t, m, rows) = planned("E-mail,Password,Role\nann@,,2\nbob@x.y,p,9\n");
         let first = explain(&t, &m, 0, &rows[0]);
         assert!(
-            // The address's message quotes it already: it is not given twice.
-            first.starts_with("email in column \"E-mail\": \"ann@\" is not an address"),
+            // What is wrong first, then the field and column, then the value (issue 27);
+            // the value the message quoted is given once, last.
+            first.starts_with(
+                "is not an address of the form name@domain — email in column \"E-mail\" = \"ann@\""
+            ),
             "{first}"
         );
         assert!(
-            first.contains("password in column \"Password\": missing"),
+            first.contains("; missing — password in column \"Password\""),
             "{first}"
         );
         let second = explain(&t, &m, 1, &rows[1]);
         assert!(
-            second.starts_with("role in column \"Role\" = \"9\": 9 is not a role"),
+            second.starts_with("9 is not a role")
+                && second.ends_with(" — role in column \"Role\" = \"9\""),
             "{second}"
         );
         assert_eq!(
@@ -178,7 +179,7 @@ mod tests {
         let (t, m, rows) = planned(&format!("email,password\nann@x.y,{long}\n"));
         let text = explain(&t, &m, 0, &rows[0]);
         assert!(
-            text.starts_with("password in column \"password\": "),
+            text.ends_with(" — password in column \"password\""),
             "{text}"
         );
         assert!(!text.contains("xxx"), "{text}");
@@ -205,7 +206,9 @@ mod tests {
         let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
         let first = reader.records().next().unwrap().unwrap();
         assert!(
-            first[1].starts_with("email in column \"email\": \"=cmd@\" is not"),
+            first[1].starts_with(
+                "is not an address of the form name@domain — email in column \"email\" = \"=cmd@\""
+            ),
             "{}",
             &first[1]
         );

@@ -176,6 +176,18 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Its counts with their states' words ([`crate::run::STATE_NAMES`]): "ready",
+    /// "invalid", "excluded", as the file summary, the rows step and the table say them.
+    pub fn parts(&self) -> [String; 3] {
+        use crate::run::State;
+        [
+            (self.valid, State::Ready),
+            (self.invalid, State::Invalid),
+            (self.excluded, State::Excluded),
+        ]
+        .map(|(n, s)| format!("{n} {}", s.word()))
+    }
+
     pub fn of(rows: &[PlannedRow]) -> Tally {
         let mut t = Tally::default();
         for r in rows {
@@ -487,7 +499,7 @@ mod tests {
         assert!(rows[1].has_password);
         assert!(!rows[2].has_password);
         assert!(rows[1].problems_text().contains("email"));
-        assert_eq!(rows[2].problems_text(), "password (column 2): missing");
+        assert_eq!(rows[2].problems_text(), "missing — password in column 2");
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
@@ -607,7 +619,7 @@ mod tests {
         assert!(
             rows[0]
                 .problems_text()
-                .starts_with("email (column \"E-mail\"): "),
+                .ends_with(" — email in column \"E-mail\" = \"not-an-address\""),
             "{}",
             rows[0].problems_text()
         );

@@ -39,12 +39,10 @@ pub fn file_summary(facts: &FileFacts<'_>) -> String {
     };
     if let Some(sheet) = facts.sheet {
         return format!(
-            "{}: {} rows ({} ready, {} invalid, {} excluded). Sheet \"{sheet}\". {}{notes}",
+            "{}: {} rows ({}). Sheet \"{sheet}\". {}{notes}",
             facts.name,
             facts.rows,
-            facts.tally.valid,
-            facts.tally.invalid,
-            facts.tally.excluded,
+            facts.tally.parts().join(", "),
             if facts.layout.header {
                 "A row of column names was found."
             } else {
@@ -53,12 +51,10 @@ pub fn file_summary(facts: &FileFacts<'_>) -> String {
         );
     }
     format!(
-        "{}: {} rows ({} ready, {} invalid, {} excluded). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
+        "{}: {} rows ({}). Encoding: {}. Delimiter: {}. {}{lenient}{notes}",
         facts.name,
         facts.rows,
-        facts.tally.valid,
-        facts.tally.invalid,
-        facts.tally.excluded,
+        facts.tally.parts().join(", "),
         facts.encoding.label(),
         delimiter_name(facts.layout.delimiter),
         if facts.layout.header {
@@ -66,6 +62,15 @@ pub fn file_summary(facts: &FileFacts<'_>) -> String {
         } else {
             "No header line."
         }
+    )
+}
+
+/// "Aurora does not import these columns of the file: first name, last name.": said with
+/// the target chosen (issue 27), as the columns depend on it.
+pub fn not_imported(target: &str, columns: &[String]) -> String {
+    format!(
+        "{target} does not import these columns of the file: {}.",
+        columns.join(", ")
     )
 }
 

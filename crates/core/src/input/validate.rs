@@ -26,14 +26,67 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.field, &self.column) {
-            (Some(field), Some(column)) => {
-                write!(f, "{} ({column}): {}", field.label(), self.message)
-            }
-            (Some(field), None) => write!(f, "{}: {}", field.label(), self.message),
-            (None, _) => f.write_str(&self.message),
+        let place = self.column.as_deref();
+        f.write_str(&shaped(
+            &self.message,
+            self.field.as_ref().map(|f| f.label()),
+            place,
+            None,
+        ))
+    }
+}
+
+/// The one shape of every message about a row's value (issue 27: the key words first,
+/// as the table cuts a long message at two lines): what is wrong, then the field and
+/// its column, then the value. `is not an address of the form name@domain — email in
+/// column "E-mail" = "ann@"`; `missing — password in column "Password"`.
+///
+/// A message may open with the value it is about, quoted (`"ann@" is not …`, as the
+/// checks write them): that value moves to the end. `value` is the value as shown
+/// (quoted, or `empty`), when the caller has it and the field is no secret; a quoted
+/// value the message opens with is preferred (it is the value the check judged).
+pub fn shaped(
+    message: &str,
+    field: Option<&str>,
+    place: Option<&str>,
+    value: Option<&str>,
+) -> String {
+    let (quoted, what) = split_quoted(message);
+    let mut text = what.to_owned();
+    if let Some(field) = field {
+        text.push_str(" — ");
+        text.push_str(field);
+        if let Some(place) = place {
+            text.push_str(" in ");
+            text.push_str(place);
         }
     }
+    if let Some(value) = quoted.or(value) {
+        text.push_str(if field.is_some() { " = " } else { " — " });
+        text.push_str(value);
+    }
+    text
+}
+
+/// What is wrong, without the value a message may open with: the row editor's note under
+/// a field, whose value is in the field itself.
+pub fn what_is_wrong(message: &str) -> &str {
+    split_quoted(message).1
+}
+
+/// A message's leading quoted value and the rest: (`Some("\"ann@\"")`, `is not …`).
+fn split_quoted(message: &str) -> (Option<&str>, &str) {
+    if let Some(rest) = message.strip_prefix('"') {
+        if let Some(end) = rest.find("\" ") {
+            // Both cuts are next to an ASCII quote or space: char boundaries.
+            let quoted = &message[..end + 2];
+            let what = &rest[end + 2..];
+            if !what.is_empty() {
+                return (Some(quoted), what);
+            }
+        }
+    }
+    (None, message)
 }
 
 pub(crate) fn problem(field: Field, message: impl Into<String>) -> Problem {
@@ -592,7 +645,7 @@ mod tests {
     fn required_fields_come_from_the_target() {
         let r = row(&[(Field::Email, "a@b"), (Field::Password, "p")]);
         let errs = validate(&r, &[Field::Email, Field::Password, Field::Name]).unwrap_err();
-        assert_eq!(errs[0].to_string(), "name: missing");
+        assert_eq!(errs[0].to_string(), "missing — name");
         assert!(validate(&r, &[Field::Email]).is_ok());
     }
 
@@ -661,7 +714,7 @@ mod tests {
             fields,
             [Field::Email, Field::Password, Field::Role, Field::QuotaMb]
         );
-        assert!(errs[0].to_string().starts_with("email: \"no-at-sign\""));
+        assert!(errs[0].to_string().ends_with(" — email = \"no-at-sign\""));
     }
 
     #[test]
@@ -728,7 +781,7 @@ mod tests {
             &row(&[(Field::Email, "a@b.c"), (Field::Password, "")]),
             &rules,
         );
-        assert_eq!(empty.unwrap_err()[0].to_string(), "password: missing");
+        assert_eq!(empty.unwrap_err()[0].to_string(), "missing — password");
     }
 
     #[test]
@@ -828,7 +881,7 @@ mod tests {
             column: Some("column \"E-mail\"".into()),
             message: "missing".into(),
         };
-        assert_eq!(p.to_string(), "email (column \"E-mail\"): missing");
+        assert_eq!(p.to_string(), "missing — email in column \"E-mail\"");
     }
 
     #[test]
@@ -846,7 +899,7 @@ mod tests {
             .unwrap_err();
             assert_eq!(
                 errs[0].to_string(),
-                format!("email: \"{formula}\" has characters an address cannot hold before the @ ('(' '\"' ':' ')')"),
+                format!("has characters an address cannot hold before the @ ('(' '\"' ':' ')') — email = \"{formula}\""),
                 "strict: {strict_email}"
             );
         }
@@ -872,7 +925,7 @@ mod tests {
         let errs = validate_with(&r, &rules).unwrap_err();
         assert_eq!(
             errs[0].to_string(),
-            "email: not sent: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it"
+            "not sent: the domain \"example\" has no dot (a typo for example.com?); if it is an intranet domain, tick \"Accept domains without a dot\" to send it — email"
         );
         rules.flag_dotless_domains = false;
         assert!(validate_with(&r, &rules).is_ok());
@@ -916,9 +969,58 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "password: is 256 characters long; at most 255 are accepted",
-                "name: is 300 characters long; at most 255 are accepted"
+                "is 256 characters long; at most 255 are accepted — password",
+                "is 300 characters long; at most 255 are accepted — name"
             ]
         );
+    }
+
+    /// Issue 27: every row message in one shape, the key words first: what is wrong,
+    /// then the field and its column, then the value (a value the check quoted first
+    /// moves to the end, once).
+    #[test]
+    fn the_message_builder_puts_what_is_wrong_first() {
+        let col = Some("column \"Mail\"");
+        assert_eq!(
+            shaped(
+                "\"ann@\" is not an address",
+                Some("email"),
+                col,
+                Some("\"x\"")
+            ),
+            "is not an address — email in column \"Mail\" = \"ann@\""
+        );
+        assert_eq!(
+            shaped("missing", Some("password"), col, None),
+            "missing — password in column \"Mail\""
+        );
+        assert_eq!(
+            shaped(
+                "must be a positive number",
+                Some("package_id"),
+                None,
+                Some("empty")
+            ),
+            "must be a positive number — package_id = empty"
+        );
+        assert_eq!(shaped("no field", None, None, None), "no field");
+        assert_eq!(
+            what_is_wrong("\"ann@\" is not an address"),
+            "is not an address"
+        );
+        assert_eq!(what_is_wrong("missing"), "missing");
+        // A quote that does not open a value, or a message that is only a value, is kept.
+        assert_eq!(shaped("\"x\"", Some("name"), None, None), "\"x\" — name");
+        // Every message the checks write opens with what is wrong once shaped.
+        let r = row(&[(Field::Email, "a b@c"), (Field::Password, "p")]);
+        let errs = validate(&r, &[Field::Email, Field::Password, Field::Name]).unwrap_err();
+        for e in &errs {
+            let text = e.to_string();
+            assert!(
+                !text.starts_with('"') && !text.starts_with("email"),
+                "{text}"
+            );
+        }
+        assert!(errs[0].to_string().ends_with(" — email = \"a b@c\""));
     }
 }

@@ -4,21 +4,41 @@
 
 use crate::input::plan::PlannedRow;
 use crate::run::journal::StoreError;
-use crate::run::{Phase, Progress, Status, StatusCounts, Tally};
+use crate::run::{Phase, Progress, State, Status, StatusCounts, Tally, PROBLEMS};
 use crate::targets::check::CheckReport;
 
-/// "4 created, 1 exists, …", naming only the statuses that occur.
-pub fn tally(counts: &StatusCounts) -> String {
-    let parts: Vec<String> = Status::FINAL
-        .iter()
-        .filter(|s| counts.get(**s) > 0)
-        .map(|s| format!("{} {}", counts.get(*s), s.word()))
-        .collect();
+/// "4 created, 1 exists, 2 problems, …", naming only the states that occur, each by its
+/// one word ([`crate::run::STATE_NAMES`]; rejected, failed and unknown rows together as
+/// [`PROBLEMS`]). `excluded`: how many of the skipped rows the admin excluded (the rest
+/// a stop left "not sent").
+pub fn tally(counts: &StatusCounts, excluded: usize) -> String {
+    let parts = counted(counts, excluded);
     if parts.is_empty() {
         "nothing yet".into()
     } else {
         parts.join(", ")
     }
+}
+
+/// The final states' counts that are not zero, in words (see [`tally`]).
+pub fn counted(counts: &StatusCounts, excluded: usize) -> Vec<String> {
+    let skipped = counts.get(Status::Skipped);
+    let excluded = excluded.min(skipped);
+    let problems =
+        counts.get(Status::Rejected) + counts.get(Status::Failed) + counts.get(Status::Unknown);
+    [
+        (counts.get(Status::Created), State::Created.word()),
+        (counts.get(Status::Updated), State::Updated.word()),
+        (counts.get(Status::Exists), State::Exists.word()),
+        (problems, PROBLEMS),
+        (counts.get(Status::Invalid), State::Invalid.word()),
+        (excluded, State::Excluded.word()),
+        (skipped - excluded, State::NotSent.word()),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, w)| format!("{n} {w}"))
+    .collect()
 }
 
 /// "Import started: 12 rows to Aurora." (or "Retry started: …").
@@ -89,24 +109,18 @@ pub fn ended(phase: &Phase, progress: &Progress) -> String {
     }
 }
 
-/// This run's rows by final status, a row a stop left unsent said "not sent" as the
-/// legend says it.
+/// This run's rows by final status, named as the legend names them (a row a stop left
+/// unsent "not sent"; rejected, failed and unknown rows "problems").
 fn this_run(progress: &Progress) -> String {
-    let c = &progress.scope_counts;
-    let mut parts: Vec<String> = Status::FINAL
-        .iter()
-        .filter(|s| !matches!(s, Status::Skipped | Status::Invalid) && c.get(**s) > 0)
-        .map(|s| format!("{} {}", c.get(*s), s.word()))
-        .collect();
-    let not_sent = progress.split().not_sent;
-    if not_sent > 0 {
-        parts.push(format!("{not_sent} not sent"));
+    let mut c = progress.scope_counts;
+    // A row to send ends `invalid` only when its values could not be had when its turn
+    // came: not sent, as the legend counts it.
+    let invalid = c.get(Status::Invalid);
+    c.add(Status::Skipped, invalid);
+    for _ in 0..invalid {
+        c.remove(Status::Invalid);
     }
-    if parts.is_empty() {
-        "nothing yet".into()
-    } else {
-        parts.join(", ")
-    }
+    tally(&c, 0)
 }
 
 /// Start was refused because the journal's first write failed: the banner's text.
@@ -214,7 +228,7 @@ mod tests {
             ended(&Phase::Stopped(refused), counts),
             "Import stopped: the API key was refused (HTTP 401). Result: 2 created, 1 exists."
         );
-        assert_eq!(tally(&StatusCounts::default()), "nothing yet");
+        assert_eq!(tally(&StatusCounts::default(), 0), "nothing yet");
         assert_eq!(
             started(true, 3, "Mumara"),
             "Retry started: 3 rows to Mumara."
@@ -255,5 +269,128 @@ mod tests {
             ended(&Phase::Stopped(stop), &progress),
             "Import stopped: Cancelled by the user. Result: 2 created, 3 not sent."
         );
+    }
+
+    /// Issue 27: one name per state. Every count the page and the command line print
+    /// ("N word") takes its word from the core's one table, and the retired second names
+    /// (pending, skipped, valid, or failed/unknown/rejected where rows are counted
+    /// together) are gone.
+    #[test]
+    fn every_count_is_said_with_the_one_word_of_its_state() {
+        use crate::input::plan::Tally as PlanTally;
+        use crate::run::{State, OUTCOME_NAMES, PROBLEMS, STATE_NAMES};
+        // One word per state, each state once, and the two lookups agree.
+        let mut words: Vec<&str> = STATE_NAMES.iter().map(|(_, w)| *w).collect();
+        words.sort();
+        words.dedup();
+        assert_eq!(words.len(), STATE_NAMES.len());
+        for (state, word) in STATE_NAMES {
+            assert_eq!((state.word(), State::named(word)), (word, Some(state)));
+        }
+        // Every status, excluded or not, is shown in a state of the table, and every
+        // state of the table is reached.
+        let mut reached = std::collections::HashSet::new();
+        for status in [Status::Pending, Status::Sending]
+            .into_iter()
+            .chain(Status::FINAL)
+        {
+            for excluded in [false, true] {
+                reached.insert(State::of(status, excluded));
+            }
+        }
+        assert_eq!(reached.len(), STATE_NAMES.len());
+        let known = |w: &str| w == PROBLEMS || STATE_NAMES.iter().any(|(_, n)| *n == w);
+        for (_, w) in OUTCOME_NAMES {
+            assert!(known(w), "legend word {w}");
+        }
+        // A file of every kind of row, and a run of every outcome.
+        let mut all = vec![
+            Status::Created,
+            Status::Updated,
+            Status::Exists,
+            Status::Rejected,
+            Status::Failed,
+            Status::Unknown,
+            Status::Skipped,
+        ];
+        let scope = all.clone();
+        all.extend([Status::Invalid, Status::Skipped]);
+        let progress = Progress {
+            counts: StatusCounts::of(all.clone()),
+            scope: scope.len(),
+            scope_counts: StatusCounts::of(scope),
+            ..Progress::default()
+        };
+        let plan = PlanTally {
+            valid: 3,
+            invalid: 1,
+            excluded: 1,
+        };
+        let stop = crate::run::Stop::new(
+            crate::targets::send::StopKind::Cancelled,
+            None,
+            "Cancelled by the user.",
+        );
+        let texts = [
+            ended(&Phase::Finished, &progress),
+            ended(&Phase::Stopped(stop), &progress),
+            tally(&StatusCounts::of(all), 1),
+            Tally::of(&progress).summary(true, false),
+            Tally::of(&progress).summary(true, true),
+            Tally::of(&progress).value_text(),
+            plan.parts().join(", "),
+        ];
+        let counted = regex_lite_counts();
+        for text in &texts {
+            for word in counted(text) {
+                assert!(known(&word), "{word:?} in {text:?} is no state's word");
+            }
+            for retired in [
+                "pending", "skipped", "valid", "failed", "unknown", "rejected",
+            ] {
+                assert!(
+                    !text
+                        .split(|c: char| !c.is_alphabetic())
+                        .any(|w| w == retired),
+                    "{retired:?} in {text:?}"
+                );
+            }
+        }
+        assert_eq!(
+            ended(&Phase::Finished, &progress),
+            "Import finished: 1 created, 1 updated, 1 exists, 3 problems, 1 not sent. The file's other rows: 1 invalid, 1 excluded."
+        );
+        assert_eq!(plan.parts().join(", "), "3 ready, 1 invalid, 1 excluded");
+    }
+
+    /// The words after each number of a text ("3 problems" → "problems", "1 not sent"
+    /// → "not sent"), up to the next comma, stop or number.
+    fn regex_lite_counts() -> impl Fn(&str) -> Vec<String> {
+        |text: &str| {
+            let tokens: Vec<&str> = text.split_whitespace().collect();
+            let mut found = Vec::new();
+            for (i, t) in tokens.iter().enumerate() {
+                if t.chars().all(|c| c.is_ascii_digit()) {
+                    let mut word = Vec::new();
+                    for next in &tokens[i + 1..] {
+                        let end = next.ends_with([',', '.', ':', ';']);
+                        let clean = next.trim_end_matches([',', '.', ':', ';']);
+                        if clean.chars().any(|c| c.is_ascii_digit()) {
+                            break;
+                        }
+                        word.push(clean);
+                        if end {
+                            break;
+                        }
+                    }
+                    let word = word.join(" ");
+                    // "12 of 40 rows sent", "5 rows to send": sizes, not states.
+                    if !word.starts_with("of") && !word.starts_with("row") {
+                        found.push(word);
+                    }
+                }
+            }
+            found
+        }
     }
 }

@@ -28,7 +28,9 @@ use std::collections::VecDeque;
 pub use ending::Ending;
 pub use existing::{changes_of, changes_words, Change, Existing, OnExisting};
 pub use progress::{duration, pace_words, Progress, Split, Tally, OUTCOME_NAMES};
-pub use status::{RowState, Status, StatusCounts, StepOutcome, StepState};
+pub use status::{
+    RowState, State, Status, StatusCounts, StepOutcome, StepState, PROBLEMS, STATE_NAMES,
+};
 
 use crate::http::{Exchange, HttpRequest};
 use crate::input::map::Field;

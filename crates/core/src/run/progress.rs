@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Phase, Run, Status, StatusCounts, MINUTE_MS};
+use super::{Phase, Run, State, Status, StatusCounts, MINUTE_MS, PROBLEMS, STATE_NAMES};
 use crate::targets::send::StopKind;
 
 /// Figures for the progress display.
@@ -259,12 +259,13 @@ pub struct Tally {
 /// The name of each of a run's outcomes, the one word the legend, the sentence under
 /// the bar and the announcements use for it.
 /// "updated" is said only by a run that updates (see [`Tally::shows`]).
+/// Each word is [`STATE_NAMES`]'s (or the group word [`PROBLEMS`]).
 pub const OUTCOME_NAMES: [(&str, &str); 5] = [
-    ("created", "created"),
-    ("updated", "updated"),
-    ("exists", "exists"),
-    ("problems", "problems"),
-    ("not-sent", "not sent"),
+    ("created", STATE_NAMES[2].1),
+    ("updated", STATE_NAMES[3].1),
+    ("exists", STATE_NAMES[4].1),
+    ("problems", PROBLEMS),
+    ("not-sent", STATE_NAMES[7].1),
 ];
 
 /// "1 row", "40 rows".
@@ -330,7 +331,7 @@ impl Tally {
             return "No rows to send".into();
         }
         let mut text = format!(
-            "{} of {} sent: {} created, {} exists, {} problems",
+            "{} of {} sent: {} created, {} exists, {} {PROBLEMS}",
             self.sent(),
             rows(self.scope),
             self.split.created,
@@ -341,7 +342,11 @@ impl Tally {
             text.push_str(&format!(", {} updated", self.split.updated));
         }
         if self.split.not_sent > 0 {
-            text.push_str(&format!(", {} not sent", self.split.not_sent));
+            text.push_str(&format!(
+                ", {} {}",
+                self.split.not_sent,
+                State::NotSent.word()
+            ));
         }
         text
     }
@@ -358,10 +363,10 @@ impl Tally {
     pub fn outside_parts(&self) -> Vec<String> {
         let mut parts = Vec::new();
         if self.invalid > 0 {
-            parts.push(format!("{} invalid", self.invalid));
+            parts.push(format!("{} {}", self.invalid, State::Invalid.word()));
         }
         if self.excluded > 0 {
-            parts.push(format!("{} excluded", self.excluded));
+            parts.push(format!("{} {}", self.excluded, State::Excluded.word()));
         }
         if self.earlier > 0 {
             parts.push(format!("{} done by an earlier run", self.earlier));
@@ -379,8 +384,12 @@ impl Tally {
                 String::new()
             };
             format!(
-                "Cancelled: {} not sent. {} created, {} exists, {} problems{updated}.",
-                self.split.not_sent, self.split.created, self.split.exists, self.split.problems
+                "Cancelled: {} {}. {} created, {} exists, {} {PROBLEMS}{updated}.",
+                self.split.not_sent,
+                State::NotSent.word(),
+                self.split.created,
+                self.split.exists,
+                self.split.problems
             )
         } else if self.scope == 0 {
             "No rows to send.".to_owned()

@@ -57,6 +57,88 @@ impl Status {
     }
 }
 
+/// A row's state as the page and the command line name it (issue 27: one name per
+/// state, everywhere). The report's `status` column keeps [`Status::word`], an interface
+/// for scripts; every word a person reads comes from [`STATE_NAMES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Valid and not excluded: to be sent (before a run, or waiting in one).
+    Ready,
+    Sending,
+    Created,
+    Updated,
+    Exists,
+    Invalid,
+    /// Excluded by the admin: never sent.
+    Excluded,
+    /// Left unsent by a stop (cancel, a refused login, a fatal answer).
+    NotSent,
+    /// The server refused the row (`rejected`), it failed (`failed`) or its answer was
+    /// lost (`unknown`): rows to look at. The table keeps the report's finer word.
+    Rejected,
+    Failed,
+    Unknown,
+}
+
+/// The one word for each state. The three problem states share the group word
+/// [`PROBLEMS`] wherever rows are counted together (legend, sentences, buttons).
+pub const STATE_NAMES: [(State, &str); 11] = [
+    (State::Ready, "ready"),
+    (State::Sending, "sending"),
+    (State::Created, "created"),
+    (State::Updated, "updated"),
+    (State::Exists, "exists"),
+    (State::Invalid, "invalid"),
+    (State::Excluded, "excluded"),
+    (State::NotSent, "not sent"),
+    (State::Rejected, "rejected"),
+    (State::Failed, "failed"),
+    (State::Unknown, "unknown"),
+];
+
+/// The group word for rejected, failed and unknown rows.
+pub const PROBLEMS: &str = "problems";
+
+impl State {
+    /// The state a row in `status` is shown in (`excluded`: the admin excluded it).
+    pub fn of(status: Status, excluded: bool) -> State {
+        match status {
+            Status::Pending => State::Ready,
+            Status::Sending => State::Sending,
+            Status::Created => State::Created,
+            Status::Updated => State::Updated,
+            Status::Exists => State::Exists,
+            Status::Invalid => State::Invalid,
+            Status::Skipped if excluded => State::Excluded,
+            Status::Skipped => State::NotSent,
+            Status::Rejected => State::Rejected,
+            Status::Failed => State::Failed,
+            Status::Unknown => State::Unknown,
+        }
+    }
+
+    /// Its word, from [`STATE_NAMES`].
+    pub fn word(self) -> &'static str {
+        STATE_NAMES
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("", |(_, w)| w)
+    }
+
+    /// The state named `word` (a word of [`STATE_NAMES`]).
+    pub fn named(word: &str) -> Option<State> {
+        STATE_NAMES
+            .iter()
+            .find(|(_, w)| *w == word)
+            .map(|(s, _)| *s)
+    }
+
+    /// Rejected, failed or unknown: counted together as [`PROBLEMS`].
+    pub fn is_problem(self) -> bool {
+        matches!(self, State::Rejected | State::Failed | State::Unknown)
+    }
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.word())
