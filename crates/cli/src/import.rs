@@ -397,6 +397,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             wall_ms: wall,
             jitter: None,
             existing,
+            file_steps: roster_core::run::retry::file_steps(&sheet.table),
         },
         started_run_ms,
     );
@@ -464,7 +465,9 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         "Rows to retry",
     );
     if args.retry_file.is_some() {
-        if let Some(note) = report::steps_left_out_note(rows, report::STEPS_IN_REPORT) {
+        if let Some(note) =
+            report::steps_left_out_note(sheet.table.header.is_some(), rows, report::STEPS_IN_REPORT)
+        {
             println!("{note}");
         }
     }

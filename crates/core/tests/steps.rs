@@ -661,39 +661,230 @@ fn a_setting_may_replace_only_a_field_the_profile_declares() {
     assert!(Profile::from_json(&preset("gitlab").to_pretty_json()).is_ok());
 }
 
-/// Issue 24: "Retrying them never sends a second create." A created row whose step
-/// failed is not in the downloaded rows to retry (dropped back in, it would be sent as a
-/// new account and end `exists`, running no step): the page says so next to the button,
-/// and its Retry sends the failed step alone (above).
+/// Issue 24: "A retry file holds the failed steps. Retrying them never sends a second
+/// create." The downloaded rows to retry hold a created row whose step failed, with its
+/// failed steps in Roster's own column; a row that failed itself has that cell empty.
 #[test]
-fn the_rows_to_retry_leave_out_created_rows_whose_steps_failed_and_say_so() {
+fn the_rows_to_retry_hold_created_rows_with_their_failed_steps() {
     let mut kc = FakeKeycloak {
         groups: ["g1"].map(String::from).into(),
         ..FakeKeycloak::default()
     };
-    let users = [user("ann", "g1;staff"), user("bob", "g1")];
+    let users = [user("ann", "g1;staff;=2+3"), user("bob", "g1")];
+    let mut run = keycloak_run(&users, &[]);
+    drive(&mut run, &mut kc);
+    let mut rows = run.rows().to_vec();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
+    rows[1].status = Status::Failed;
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    let retry = report::retry_file(&table, &rows).unwrap();
+    assert_eq!(
+        retry,
+        "username,email,password,name,Groups,steps to retry\r\nann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3,Join group: staff; Join group: =2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1,\r\n"
+    );
+    // Nothing is left out, so nothing is said about it; the page offers the download.
+    assert_eq!(report::steps_left_out(true, &rows), 0);
+    assert_eq!(
+        report::steps_left_out_note(true, &rows, report::RETRY_ON_PAGE),
+        None
+    );
+    assert_eq!(report::steps_in_retry_file(true, &rows), 1);
+    // Alone, the created row still makes a file.
+    rows[1].status = Status::Created;
+    let alone = report::retry_file(&table, &rows).unwrap();
+    assert!(
+        alone.contains("ann@x.org") && !alone.contains("bob@x.org"),
+        "{alone}"
+    );
+
+    // A file without a header has no room for the column: the row is left out, and
+    // the note says so.
+    let bare =
+        "ann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let bare = roster_core::input::read::read(bare.as_bytes()).unwrap();
+    assert!(bare.header.is_none());
+    assert_eq!(report::retry_file(&bare, &rows), None);
+    assert_eq!(
+        report::steps_left_out_note(false, &rows, report::RETRY_ON_PAGE).as_deref(),
+        Some("1 account with failed steps: use Retry on this page (the rows to retry of a file without a header leave them out: dropped back in, they would be sent again as new accounts; with a header, the column \"steps to retry\" holds their failed steps).")
+    );
+}
+
+/// The column's cell is Roster's own text in a file the admin opens in a spreadsheet:
+/// a step whose words start like a formula gets the report's `'` guard, and reading it
+/// back takes the guard off.
+#[test]
+fn the_steps_cell_is_safe_against_formula_injection_and_reads_back() {
+    use roster_core::run::retry::{read_steps_cell, steps_cell};
+    use roster_core::run::StepState;
+    let mut row = roster_core::run::RowState {
+        status: Status::Created,
+        message: String::new(),
+        code: None,
+        excluded: false,
+        target_id: None,
+        attempts: 1,
+        answer_lost: false,
+        first_sent_ms: None,
+        finished_ms: None,
+        steps: Vec::new(),
+    };
+    let step = |label: &str, value: &str, outcome| StepState {
+        step: 0,
+        label: label.into(),
+        value: value.into(),
+        outcome,
+        message: "x".into(),
+        attempts: 1,
+    };
+    row.steps = vec![
+        step("=HYPERLINK(\"http://evil\")", "7", StepOutcome::Failed),
+        step("Join group", "8", StepOutcome::Done),
+        step("@Join", "", StepOutcome::Failed),
+    ];
+    let cell = steps_cell(&row);
+    assert_eq!(cell, "'=HYPERLINK(\"http://evil\"): 7; @Join");
+    assert_eq!(
+        read_steps_cell(&cell),
+        ["=HYPERLINK(\"http://evil\"): 7", "@Join"]
+    );
+    // A cell that starts with a quote of its own keeps it.
+    assert_eq!(read_steps_cell("'quoted: 1"), ["'quoted: 1"]);
+}
+
+/// The rows to retry dropped back in: the row with steps is never created; its account
+/// is looked up by its user name, then exactly its failed steps are sent. The column is
+/// no field: the mapping leaves it alone.
+#[test]
+fn a_dropped_back_retry_file_sends_no_create_and_only_the_failed_steps() {
+    let mut kc = FakeKeycloak {
+        groups: ["g1"].map(String::from).into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "g9")];
     let mut run = keycloak_run(&users, &[]);
     drive(&mut run, &mut kc);
     let rows = run.rows().to_vec();
-    assert_eq!(rows[0].status, Status::Created);
-    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
-    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    assert_eq!(kc.creates(), 2);
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g9\r\n";
     let table = roster_core::input::read::read(file.as_bytes()).unwrap();
-    assert_eq!(report::retry_file(&table, &rows), None);
-    assert_eq!(report::steps_left_out(&rows), 1);
+    let retry = report::retry_file(&table, &rows).unwrap();
+
+    // Read back as the page and the CLI read it.
+    let back = roster_core::input::read::read(retry.as_bytes()).unwrap();
+    let rules = preset("keycloak").rules();
+    let fields = rules.mapped_fields();
+    let mapping = roster_core::input::map::Mapping::auto_for(&back, &fields);
+    assert_eq!(mapping.columns[5], None, "{mapping:?}");
+    assert!(!mapping
+        .not_imported(&back)
+        .iter()
+        .any(|c| c == "steps to retry"));
+    let file_steps = roster_core::run::retry::file_steps(&back);
     assert_eq!(
-        report::steps_left_out_note(&rows, report::RETRY_ON_PAGE).as_deref(),
-        Some("1 account with failed steps: use Retry on this page (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+        file_steps,
+        [
+            (0, vec!["Join group: staff".to_owned()]),
+            (1, vec!["Join group: g9".to_owned()])
+        ]
     );
 
-    // A row that failed itself is still in the file; the created one is not.
-    let mut rows = rows;
-    rows[1].status = Status::Failed;
-    let retry = report::retry_file(&table, &rows).unwrap();
-    assert!(
-        retry.contains("bob@x.org") && !retry.contains("ann@x.org"),
-        "{retry}"
+    kc.groups.insert("staff".into());
+    kc.groups.insert("g9".into());
+    kc.requests.clear();
+    let mut again = keycloak_run(&users, &[]);
+    again.steps_from_file(&file_steps, 0);
+    drive(&mut again, &mut kc);
+    assert_eq!(again.phase(), &Phase::Finished);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    let sent: Vec<(Method, &str)> = kc.requests.iter().map(|(m, u)| (*m, u.as_str())).collect();
+    assert_eq!(
+        sent,
+        [
+            (
+                Method::Post,
+                "http://kc/realms/master/protocol/openid-connect/token"
+            ),
+            (
+                Method::Get,
+                "http://kc/admin/realms/r/users?username=ann&exact=true"
+            ),
+            (
+                Method::Get,
+                "http://kc/admin/realms/r/users?username=bob&exact=true"
+            ),
+            (
+                Method::Put,
+                "http://kc/admin/realms/r/users/id-ann/groups/staff"
+            ),
+            (
+                Method::Put,
+                "http://kc/admin/realms/r/users/id-bob/groups/g9"
+            ),
+        ]
     );
+    for row in again.rows() {
+        assert_eq!(row.status, Status::Created, "{row:?}");
+        assert!(
+            row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+            "{row:?}"
+        );
+        assert!(!row.message.contains("Warning"), "{}", row.message);
+    }
+    assert!(kc.memberships.contains(&("id-ann".into(), "staff".into())));
+    assert!(kc.memberships.contains(&("id-bob".into(), "g9".into())));
+}
+
+/// A row of the file whose account is not there (removed since, or another user name):
+/// the row fails, saying why; nothing is created and no step is sent.
+#[test]
+fn a_retry_file_row_whose_account_is_not_found_fails_and_creates_nothing() {
+    let mut kc = FakeKeycloak {
+        groups: ["staff"].map(String::from).into(),
+        users: ["bob".to_owned()].into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "staff")];
+    let mut run = keycloak_run(&users, &[]);
+    run.steps_from_file(
+        &[
+            (0, vec!["Join group: staff".to_owned()]),
+            (1, vec!["Join group: nope".to_owned()]),
+        ],
+        0,
+    );
+    drive(&mut run, &mut kc);
+    assert_eq!(run.phase(), &Phase::Finished);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    assert!(
+        !kc.requests.iter().any(|(m, _)| *m == Method::Put),
+        "{:?}",
+        kc.requests
+    );
+    let rows = run.rows();
+    assert_eq!(rows[0].status, Status::Failed);
+    assert!(
+        rows[0]
+            .message
+            .starts_with("Not created, steps not sent: the account was not found by its user name"),
+        "{}",
+        rows[0].message
+    );
+    // A step the row's columns do not give: refused before anything is sent.
+    assert_eq!(rows[1].status, Status::Failed);
+    assert!(
+        rows[1].message.contains("names Join group: nope"),
+        "{}",
+        rows[1].message
+    );
+    assert_eq!(run.counts().get(Status::Failed), 2);
+    // Dropped back again, the failed row keeps its steps: still never created.
+    let file = "username,email,password,name,Groups,steps to retry\r\nann,ann@x.org,Pw-123456,A Person,g1;staff,Join group: staff\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    let retry = report::retry_file(&table, &rows[..1]).unwrap();
+    assert_eq!(retry, file);
 }
 
 #[test]

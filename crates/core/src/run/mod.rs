@@ -247,6 +247,10 @@ pub struct Run {
     changed: Vec<usize>,
     /// The setting "Existing accounts" and what updates keep per row.
     updates: existing::Updates,
+    /// Rows a dropped-back "rows to retry" file says an earlier run created: never
+    /// created, their account is looked up and their failed steps sent
+    /// ([`Run::steps_from_file`]).
+    from_file: rustc_hash::FxHashSet<usize>,
 }
 
 impl Run {
@@ -335,6 +339,7 @@ impl Run {
             phase: Phase::Running,
             changed: Vec::new(),
             updates: existing::Updates::new(n),
+            from_file: Default::default(),
         };
         run.settle(now_ms);
         run

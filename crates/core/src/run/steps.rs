@@ -190,13 +190,23 @@ impl Run {
             label: state.label.clone(),
             value: state.value.clone(),
         };
+        let mut missing = None;
         let read = if task.step == ID_LOOKUP {
             match self.target.read_id_lookup(exchange) {
                 Ok(id) => {
                     self.rows[row].target_id = Some(id);
                     Outcome::Created { target_id: None }
                 }
-                Err(outcome) => outcome,
+                Err(outcome) => {
+                    // A row of a "rows to retry" file whose account is not there: it
+                    // fails (never created here).
+                    if let Outcome::Rejected { code, message, .. } = &outcome {
+                        if self.from_file.contains(&row) {
+                            missing = Some((*code, message.clone()));
+                        }
+                    }
+                    outcome
+                }
             }
         } else {
             self.target.read_step(&task, exchange)
@@ -305,6 +315,13 @@ impl Run {
                 self.end_step(row, slot, StepOutcome::Failed, message.clone());
                 self.stop(Stop::new(kind, code, message), now_ms);
             }
+        }
+        if let Some((code, message)) = missing {
+            let message = format!(
+                "Not created, steps not sent: {message}. The rows to retry said an earlier run created this account; check its user name, or empty its cell in the column \"{}\" to create it.",
+                super::retry::STEPS_COLUMN
+            );
+            self.finish_row(row, Status::Failed, code, message, now_ms);
         }
         self.settle(now_ms);
     }
@@ -431,6 +448,87 @@ impl Run {
         if self.phase == Phase::Finished && self.steps_open() {
             self.phase = Phase::Running;
             self.ended_ms = None;
+        }
+        self.settle(now_ms);
+    }
+
+    /// Takes the rows of a dropped-back "rows to retry" file whose
+    /// [`super::retry::STEPS_COLUMN`] names steps (`file`: row and steps, see
+    /// [`super::retry::file_steps`]): an earlier run created their accounts, so they are
+    /// never created. Each still queued ends `created` at once, with its account to be
+    /// found (`id_lookup`) and then the named steps sent; a lookup that finds no account
+    /// makes the row `failed` ([`Run::on_step`]). A row naming a step its columns do not
+    /// give, or on a target that cannot find an account, ends `failed`, never sent. Call
+    /// it before the run sends anything (after a resume or a retry, which decide first).
+    pub fn steps_from_file(&mut self, file: &[(usize, Vec<String>)], now_ms: u64) {
+        let wanted: rustc_hash::FxHashMap<usize, &Vec<String>> =
+            file.iter().map(|(row, named)| (*row, named)).collect();
+        let mut taken = Vec::new();
+        self.queue.retain(|r| match wanted.get(r) {
+            Some(named) => {
+                taken.push((*r, *named));
+                false
+            }
+            None => true,
+        });
+        for (row, named) in taken {
+            self.leave_scope(row);
+            let Some(user) = (self.users)(row) else {
+                self.finish_row(row, Status::Failed, None, NO_USER.into(), now_ms);
+                continue;
+            };
+            let tasks = self.target.steps_for(&user);
+            let words = |t: &StepTask| super::retry::step_words(&t.label, &t.value);
+            let unknown: Vec<&str> = named
+                .iter()
+                .filter(|n| !tasks.iter().any(|t| words(t) == **n))
+                .map(String::as_str)
+                .collect();
+            let refusal = if !unknown.is_empty() {
+                Some(format!(
+                    "Not sent: the column \"{}\" names {}, which this row's columns do not give (was the row edited?). No account was created: the file says an earlier run created it.",
+                    super::retry::STEPS_COLUMN,
+                    unknown.join("; ")
+                ))
+            } else if self.target.id_lookup(&Session::new(""), &user).is_none() {
+                Some(format!(
+                    "Not sent: {} cannot look an existing account up, so the steps in the column \"{}\" cannot be sent again (use Retry on the page of the run that created it). No account was created.",
+                    self.target.name(),
+                    super::retry::STEPS_COLUMN
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = refusal {
+                self.finish_row(row, Status::Failed, None, message, now_ms);
+                continue;
+            }
+            let pending = |step: usize, label: String, value: String| StepState {
+                step,
+                label,
+                value,
+                outcome: StepOutcome::Pending,
+                message: String::new(),
+                attempts: 0,
+            };
+            let mut steps = vec![pending(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new())];
+            steps.extend(
+                tasks
+                    .into_iter()
+                    .filter(|t| named.contains(&words(t)))
+                    .map(|t| pending(t.step, t.label, t.value)),
+            );
+            self.rows[row].target_id = None;
+            self.finish_row(
+                row,
+                Status::Created,
+                None,
+                "Created by an earlier run (the rows to retry say so): not created again; its account is looked up, then its failed steps are sent again.".into(),
+                now_ms,
+            );
+            self.rows[row].steps = steps;
+            self.from_file.insert(row);
+            self.queue_pending_steps(row, now_ms);
         }
         self.settle(now_ms);
     }
