@@ -247,7 +247,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         )));
     }
     if args.update_passwords {
-        if let Some(why) = kind.no_update_passwords() {
+        if let Some(why) = kind.no_update_passwords_with(&settings) {
             return Err(Fail::usage(format!(
                 "--update-passwords is not offered for {}: {why} Nothing was sent.",
                 kind.name()

@@ -212,7 +212,10 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
     let out = import("people.csv", "retry.csv");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
-    assert!(stdout.contains("Steps after create: 2 done, 1 failed"), "{stdout}");
+    assert!(
+        stdout.contains("Steps after create: 2 done, 1 failed"),
+        "{stdout}"
+    );
     let retry = std::fs::read_to_string(dir.join("retry.csv")).unwrap();
     assert_eq!(
         retry,
@@ -231,7 +234,10 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(stdout.contains("Steps after create: 1 done."), "{stdout}");
     assert!(stdout.contains("Rows to retry: none"), "{stdout}");
-    assert!(!stdout.contains("steps to retry"), "not offered as a column: {stdout}");
+    assert!(
+        !stdout.contains("steps to retry"),
+        "not offered as a column: {stdout}"
+    );
     let state = sandbox.state();
     // No second create: the server saw the first run's two.
     assert_eq!(state["keycloak"]["create_calls"], json!(2), "{state}");

@@ -634,3 +634,49 @@ fn graph_finds_by_principal_name_and_patches() {
         "Updated: name: \"Ann\" → \"Ann Lee\"."
     );
 }
+
+/// An invitation e-mail replaces passwords (`"replaces": ["password"]`): with it on,
+/// "Also set passwords of existing accounts" is not offered (the page hides the box, the
+/// CLI refuses `--update-passwords`), and an update never carries a password, ticked or
+/// not.
+#[test]
+fn with_the_invitation_on_an_update_never_sends_a_password() {
+    use roster_core::targets::send::Session;
+    use roster_core::targets::TargetKind;
+    let row = UserRow {
+        username: Some("ann".into()),
+        email: "ann@x.org".into(),
+        password: "Pw-123456".into(),
+        name: Some("Ann Lee".into()),
+        ..UserRow::default()
+    };
+    let session = Session::new("t");
+    let found = answer(
+        200,
+        r#"[{"id":"7","username":"ann","email":"ann@x.org","name":"Ann","firstName":"Ann"}]"#,
+    );
+    for (id, base) in [("gitlab", vec![]), ("keycloak", vec![("realm", "r")])] {
+        let profile = Arc::new(presets().into_iter().find(|p| p.id == id).unwrap());
+        let kind = TargetKind::from_profile((*profile).clone());
+        for invite in ["no", "yes"] {
+            let mut settings: BTreeMap<String, String> = base
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            settings.insert("invite".into(), invite.into());
+            let offered = kind.no_update_passwords_with(&settings);
+            assert_eq!(
+                offered.is_some(),
+                invite == "yes",
+                "{id} {invite}: {offered:?}"
+            );
+            let target = ProfileTarget::new(profile.clone(), "http://api/", &settings);
+            let request = target.update(&session, &row, &found, true).unwrap();
+            let Body::Json(text) = &request.body else {
+                panic!("{request:?}")
+            };
+            let sends = text.contains("Pw-123456");
+            assert_eq!(sends, invite == "no", "{id} {invite}: {text}");
+        }
+    }
+}

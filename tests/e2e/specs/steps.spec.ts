@@ -169,6 +169,12 @@ test.describe('steps after a create', () => {
     // the file's are said not to be sent, once.
     await expect(generate).toHaveCount(0);
     await expect(page.getByText('Passwords in the file are not sent: an invitation e-mail is sent instead.')).toHaveCount(1);
+    // The invitation replaces passwords: an update may not set them either.
+    const existing = page.getByLabel('Existing accounts', { exact: true });
+    await existing.selectOption({ label: 'Update' });
+    await expect(page.getByText('An invitation e-mail replaces passwords: an update never sets the password of an existing account while it is on.')).toBeVisible();
+    await expect(page.getByRole('checkbox', { name: 'Also set passwords of existing accounts' })).toHaveCount(0);
+    await existing.selectOption({ label: 'Skip' });
     const report = await runImport(page, 'the Keycloak run with invitations');
     expect(report.map((r) => r.status), describeOddRows(report)).toEqual(['created', 'created', 'created']);
     expect(report[2].message).toContain('Join group no-such-group: failed');
