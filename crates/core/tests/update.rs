@@ -680,3 +680,64 @@ fn with_the_invitation_on_an_update_never_sends_a_password() {
         }
     }
 }
+
+/// Synapse's update sends no `threepids` for a row without an address (an emptied list
+/// is left out with its key): the preview's field diff lists only what the update sends,
+/// so no address change for such a row (an empty cell is never a change), and the
+/// address a row gives.
+#[test]
+fn the_preview_shows_no_address_change_for_a_row_without_an_address() {
+    use roster_core::input::map::Mapping;
+    use roster_core::input::plan::{plan_with, users_of};
+    let profile = Arc::new(presets().into_iter().find(|p| p.id == "synapse").unwrap());
+    let rules = profile.rules();
+    let table = roster_core::input::read::read(
+        b"username,email,password,name\r\nann,,new-pw-ann,Ann Lee\r\ncid,cid@syn.test,new-pw-cid,Cid New\r\n",
+    )
+    .unwrap();
+    let mapping = Mapping::auto_for(&table, rules.mapped_fields().into_owned());
+    let plan = plan_with(&table, &mapping, &rules);
+    let users = users_of(table, mapping, rules);
+    // ann's account has no address (Synapse's GET lists no threepid's address).
+    let mut server = FakeSynapse::with(&[
+        ("ann", "old-pw-ann", "Ann", ""),
+        ("cid", "old-pw-cid", "Cid", "cid@syn.test"),
+    ]);
+    let mut survey = Survey::new(target(), secrets(), &plan, users, RunConfig::default(), 0);
+    let mut now = 0;
+    let preview = loop {
+        let mut events = Vec::new();
+        let mut done = None;
+        for effect in survey.take_effects() {
+            match effect {
+                Effect::Send { id, request } => events.push(Event::Answer {
+                    id,
+                    exchange: server.handle(&request),
+                }),
+                Effect::WakeAt(_) => events.push(Event::Tick),
+                Effect::Ended(Over::Surveyed(result)) => done = Some(result.unwrap()),
+                _ => {}
+            }
+        }
+        if let Some(p) = done {
+            break p;
+        }
+        now += 10;
+        assert!(now < 10_000, "the survey did not end");
+        for event in events {
+            survey.handle(event, now);
+        }
+    };
+    assert_eq!(preview.existing.len(), 2, "{preview:?}");
+    let words = |i: usize| {
+        preview.existing[i]
+            .changes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}: {} -> {}", c.field, c.old, c.new))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(words(0), ["name: Ann -> Ann Lee"]);
+    assert_eq!(words(1), ["name: Cid -> Cid New"]);
+}
