@@ -900,3 +900,97 @@ fn the_invitation_setting_checks_the_rows_again_when_it_changes() {
         assert!(invite.affects_rows, "{id}");
     }
 }
+
+/// Lookups are paced like creates: with a rate limit, the id lookups a page needs
+/// (Keycloak's `Location` unreadable) and the steps go through the same pacer, so no
+/// two requests of the run (the login aside) come closer than the limit allows, and a
+/// dropped-back retry file's lookups too.
+#[test]
+fn with_a_rate_limit_lookups_and_steps_are_paced_like_creates() {
+    let users: Vec<UserRow> = (0..5).map(|i| user(&format!("u{i}"), "g1")).collect();
+    let paced = |file: bool| {
+        let mut kc = FakeKeycloak {
+            groups: ["g1"].map(String::from).into(),
+            hide_location: true,
+            users: if file {
+                users.iter().map(|u| u.username.clone().unwrap()).collect()
+            } else {
+                BTreeSet::new()
+            },
+            ..FakeKeycloak::default()
+        };
+        let target = ProfileTarget::new(
+            preset("keycloak"),
+            "http://kc",
+            &settings(&[("realm", "r")]),
+        );
+        let users_owned = users.clone();
+        let mut run = Run::new(
+            Box::new(target),
+            Secrets::new()
+                .with_shown("login", "admin")
+                .with("password", "pw"),
+            &planned(&users),
+            move |i| users_owned.get(i).cloned(),
+            RunConfig {
+                concurrency: 4,
+                rate_per_min: Some(30),
+                ..RunConfig::default()
+            },
+            0,
+        );
+        if file {
+            let named: Vec<(usize, Vec<String>)> = (0..users.len())
+                .map(|i| (i, vec!["Join group: g1".to_owned()]))
+                .collect();
+            run.steps_from_file(&named, 0);
+        }
+        let mut sent: Vec<(u64, String)> = Vec::new();
+        let mut now = 0;
+        while !run.is_over() {
+            match run.next_command(now) {
+                Some(Command::Login(r)) => run.on_login(&kc.handle(&r), now),
+                Some(Command::Create { row, request }) => {
+                    sent.push((now, format!("create {row}")));
+                    run.on_create(row, &kc.handle(&request), now)
+                }
+                Some(Command::Step { row, step, request }) => {
+                    let what = if request.method == Method::Get {
+                        "lookup"
+                    } else {
+                        "step"
+                    };
+                    sent.push((now, format!("{what} {row}")));
+                    run.on_step(row, step, &kc.handle(&request), now)
+                }
+                Some(other) => panic!("{other:?}"),
+                None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+            }
+            now += 1;
+            assert!(now < 3_600_000, "the run did not end");
+        }
+        assert!(run
+            .rows()
+            .iter()
+            .all(|r| r.steps.iter().all(|s| s.outcome == StepOutcome::Done)));
+        sent
+    };
+    for file in [false, true] {
+        let sent = paced(file);
+        let lookups = sent.iter().filter(|(_, w)| w.starts_with("lookup")).count();
+        assert_eq!(lookups, 5, "{sent:?}");
+        assert_eq!(sent.len(), if file { 10 } else { 15 }, "{sent:?}");
+        // 30 a minute: one every 2 s, lookups counted.
+        for pair in sent.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= 2_000, "{pair:?} in {sent:?}");
+        }
+        // And never more than 30 in any minute.
+        for (i, (t, _)) in sent.iter().enumerate() {
+            let in_minute = sent[i..]
+                .iter()
+                .take_while(|(u, _)| *u < t + 60_000)
+                .count();
+            assert!(in_minute <= 30, "{in_minute} from {t}");
+        }
+    }
+}

@@ -741,3 +741,60 @@ fn the_preview_shows_no_address_change_for_a_row_without_an_address() {
     assert_eq!(words(0), ["name: Ann -> Ann Lee"]);
     assert_eq!(words(1), ["name: Cid -> Cid New"]);
 }
+
+/// The update's look-ups (the exists probe that finds each account) are paced like
+/// creates and updates: with 30 requests a minute, none comes within 2 s of another.
+#[test]
+fn with_a_rate_limit_the_updates_lookups_are_paced_like_creates() {
+    let (plan, users) = file();
+    let mut server = server();
+    let mut run = Run::new(
+        target(),
+        secrets(),
+        &plan,
+        move |i| users.get(i).cloned(),
+        RunConfig {
+            concurrency: 4,
+            rate_per_min: Some(30),
+            ..RunConfig::default()
+        },
+        0,
+    )
+    .with_existing(OnExisting::update(false, [0, 2]));
+    let mut sent: Vec<(u64, &str)> = Vec::new();
+    let mut now = 0;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&server.handle(&r), now),
+            Some(Command::Probe { row, request }) => {
+                sent.push((now, "lookup"));
+                run.on_probe(row, &server.handle(&request), now)
+            }
+            Some(Command::Create { row, request }) => {
+                sent.push((now, "create"));
+                run.on_create(row, &server.handle(&request), now)
+            }
+            Some(Command::Update { row, request }) => {
+                sent.push((now, "update"));
+                run.on_update(row, &server.handle(&request), now)
+            }
+            Some(other) => panic!("{other:?}"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+        assert!(now < 3_600_000, "the run did not end");
+    }
+    assert_eq!(
+        statuses(&run),
+        [Status::Updated, Status::Created, Status::Updated]
+    );
+    assert_eq!(
+        sent.iter().filter(|(_, w)| *w == "lookup").count(),
+        3,
+        "{sent:?}"
+    );
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    for pair in sent.windows(2) {
+        assert!(pair[1].0 - pair[0].0 >= 2_000, "{pair:?} in {sent:?}");
+    }
+}
