@@ -254,3 +254,46 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].1, "created", "{rows:?}");
 }
+
+/// The invitation replaces passwords in updates too: `--update-passwords` is refused
+/// while it is on, and nothing is sent.
+#[test]
+fn update_passwords_are_refused_with_the_invitation() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("steps-invite-update-passwords");
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,password,name,username\nann@example.com,Row-Pass-ann1!,Ann Example,ann\n",
+    )
+    .unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--set",
+            "invite=yes",
+            "--existing",
+            "update",
+            "--update-passwords",
+            "--yes",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("--update-passwords is not offered for Keycloak: An invitation e-mail replaces passwords"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(sandbox.state()["keycloak"]["login_calls"], json!(0));
+}
