@@ -695,7 +695,7 @@ fn the_preview_shows_no_address_change_for_a_row_without_an_address() {
         b"username,email,password,name\r\nann,,new-pw-ann,Ann Lee\r\ncid,cid@syn.test,new-pw-cid,Cid New\r\n",
     )
     .unwrap();
-    let mapping = Mapping::auto_for(&table, rules.mapped_fields().into_owned());
+    let mapping = Mapping::auto_for(&table, rules.mapped_fields());
     let plan = plan_with(&table, &mapping, &rules);
     let users = users_of(table, mapping, rules);
     // ann's account has no address (Synapse's GET lists no threepid's address).
