@@ -250,7 +250,7 @@ pub struct Run {
     /// Rows a dropped-back "rows to retry" file says an earlier run created: never
     /// created, their account is looked up and their failed steps sent
     /// ([`Run::steps_from_file`]).
-    from_file: rustc_hash::FxHashSet<usize>,
+    from_file: Vec<bool>,
 }
 
 impl Run {
@@ -339,7 +339,7 @@ impl Run {
             phase: Phase::Running,
             changed: Vec::new(),
             updates: existing::Updates::new(n),
-            from_file: Default::default(),
+            from_file: vec![false; n],
         };
         run.settle(now_ms);
         run

@@ -201,7 +201,7 @@ impl Run {
                     // A row of a "rows to retry" file whose account is not there: it
                     // fails (never created here).
                     if let Outcome::Rejected { code, message, .. } = &outcome {
-                        if self.from_file.contains(&row) {
+                        if self.from_file[row] {
                             missing = Some((*code, message.clone()));
                         }
                     }
@@ -461,12 +461,16 @@ impl Run {
     /// give, or on a target that cannot find an account, ends `failed`, never sent. Call
     /// it before the run sends anything (after a resume or a retry, which decide first).
     pub fn steps_from_file(&mut self, file: &[(usize, Vec<String>)], now_ms: u64) {
-        let wanted: rustc_hash::FxHashMap<usize, &Vec<String>> =
-            file.iter().map(|(row, named)| (*row, named)).collect();
+        let mut wanted: Vec<Option<&Vec<String>>> = vec![None; self.rows.len()];
+        for (row, named) in file {
+            if let Some(slot) = wanted.get_mut(*row) {
+                *slot = Some(named);
+            }
+        }
         let mut taken = Vec::new();
-        self.queue.retain(|r| match wanted.get(r) {
+        self.queue.retain(|&r| match wanted[r] {
             Some(named) => {
-                taken.push((*r, *named));
+                taken.push((r, named));
                 false
             }
             None => true,
@@ -527,7 +531,7 @@ impl Run {
                 now_ms,
             );
             self.rows[row].steps = steps;
-            self.from_file.insert(row);
+            self.from_file[row] = true;
             self.queue_pending_steps(row, now_ms);
         }
         self.settle(now_ms);
