@@ -142,7 +142,7 @@ test.describe('steps after a create', () => {
     for (const e of kc.emails) expect(e.actions).toEqual(['UPDATE_PASSWORD']);
   });
 
-  test('Keycloak: the invitation replaces the password (and an update's too); a created row whose step failed is in the rows to retry', async ({ page, sandbox }) => {
+  test('Keycloak: the invitation replaces the password (in updates too); a created row whose step failed is in the rows to retry', async ({ page, sandbox }) => {
     test.setTimeout(120_000);
     // kia gives a password (not sent), kib none (valid: the invitation sets it), kic a
     // group that does not exist (its account is created, its step fails).
