@@ -994,3 +994,52 @@ fn with_a_rate_limit_lookups_and_steps_are_paced_like_creates() {
         }
     }
 }
+
+proptest::proptest! {
+    /// The steps cell is read from a file the admin may have edited: any text reads
+    /// without a panic, and what Roster writes reads back as written (a step's words
+    /// never hold the `;` that separates them: a column's values are split on it).
+    #[test]
+    fn the_steps_cell_reads_any_text_and_reads_back_what_it_wrote(
+        any in "\\PC{0,40}",
+        // A label never starts with the `'` of the formula guard (a profile's label).
+        steps in proptest::collection::vec(("[^;'\\s][^;]{0,11}", "[^;]{0,12}"), 1..4),
+    ) {
+        use roster_core::run::retry::{read_steps_cell, step_words, steps_cell};
+        use roster_core::run::StepState;
+        let _ = read_steps_cell(&any);
+        let steps: Vec<(String, String)> = steps
+            .into_iter()
+            .map(|(l, v)| (l.trim().to_owned(), v.trim().to_owned()))
+            .filter(|(l, _)| !l.is_empty())
+            .collect();
+        proptest::prop_assume!(!steps.is_empty());
+        let row = roster_core::run::RowState {
+            status: Status::Created,
+            message: String::new(),
+            code: None,
+            excluded: false,
+            target_id: None,
+            attempts: 1,
+            answer_lost: false,
+            first_sent_ms: None,
+            finished_ms: None,
+            steps: steps
+                .iter()
+                .map(|(l, v)| StepState {
+                    step: 0,
+                    label: l.clone(),
+                    value: v.clone(),
+                    outcome: StepOutcome::Failed,
+                    message: String::new(),
+                    attempts: 1,
+                })
+                .collect(),
+        };
+        let cell = steps_cell(&row);
+        proptest::prop_assert!(roster_core::report::neutralize(&cell).len() == cell.len());
+        let back = read_steps_cell(&cell);
+        let want: Vec<String> = steps.iter().map(|(l, v)| step_words(l, v)).collect();
+        proptest::prop_assert_eq!(back, want);
+    }
+}
