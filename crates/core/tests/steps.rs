@@ -460,7 +460,7 @@ fn a_resumed_run_sends_the_steps_its_journal_had_not_done_and_no_create() {
     kc.requests.clear();
     let mut resumed = keycloak_run(&users, &[]);
     resumed.resume_from(&back.previous(), 0);
-    resumed.resume_steps(back.step_letters(), 0);
+    resumed.resume_steps(back.step_letters(), &[], 0);
     drive(&mut resumed, &mut kc);
     assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
     // Both steps go (the one in flight may not have arrived), none twice in this run.
@@ -1042,4 +1042,79 @@ proptest::proptest! {
         let want: Vec<String> = steps.iter().map(|(l, v)| step_words(l, v)).collect();
         proptest::prop_assert_eq!(back, want);
     }
+}
+
+/// A run of a "rows to retry" file that is interrupted resumes its named steps: the
+/// journal's letters are those of the id lookup and the steps the file names (not of
+/// every step of the row), so the resumed run sends the one not done, and no create.
+#[test]
+fn a_resumed_retry_file_run_sends_its_named_steps_not_done() {
+    use roster_core::run::journal::Journal;
+    use roster_core::targets::TargetId;
+    let mut kc = FakeKeycloak {
+        groups: ["g1", "g2", "g3"].map(String::from).into(),
+        users: ["ann".to_owned()].into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;g2;g3")];
+    let file = [(0, vec!["Join group: g2".to_owned()])];
+    let mut run = keycloak_run(&users, &[]);
+    run.steps_from_file(&file, 0);
+    // The lookup is answered, the step is sent; the page dies before its answer.
+    let mut now = 0;
+    loop {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&kc.handle(&r), now),
+            Some(Command::Step { row, step, request }) => {
+                let answer = kc.handle(&request);
+                if request.method == Method::Get {
+                    run.on_step(row, step, &answer, now);
+                } else {
+                    break;
+                }
+            }
+            Some(other) => panic!("{other:?}"),
+            None => now += 10,
+        }
+    }
+    let mut journal = Journal::new(
+        "f",
+        "retry.csv",
+        &TargetId::new("keycloak"),
+        "http://kc",
+        0.0,
+    );
+    journal.record(run.rows(), false, 1.0);
+    let head = journal.head();
+    let pages = vec![Some(
+        journal.page_json(0, head.page_seqs.first().copied().unwrap_or(0)),
+    )];
+    let head = roster_core::run::journal::Head {
+        page_seqs: vec![head.page_seqs.first().copied().unwrap_or(0)],
+        ..head
+    };
+    let back = Journal::from_pages(&head, &pages).unwrap();
+    assert_eq!(back.step_letters(), [(0, "ds".to_owned())]);
+
+    kc.requests.clear();
+    let mut resumed = keycloak_run(&users, &[]);
+    resumed.resume_from(&back.previous(), 0);
+    resumed.resume_steps(back.step_letters(), &file, 0);
+    resumed.steps_from_file(&file, 0);
+    drive(&mut resumed, &mut kc);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    let puts: Vec<&str> = kc
+        .requests
+        .iter()
+        .filter(|(m, _)| *m == Method::Put)
+        .map(|(_, u)| u.as_str())
+        .collect();
+    assert_eq!(puts, ["http://kc/admin/realms/r/users/id-ann/groups/g2"]);
+    let row = &resumed.rows()[0];
+    assert_eq!(row.status, Status::Created);
+    assert_eq!(row.steps.len(), 2, "{row:?}");
+    assert!(
+        row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+        "{row:?}"
+    );
 }

@@ -189,7 +189,7 @@ impl Job {
         }
         if let Some(journal) = &start.resume {
             run.resume_from(&journal.previous(), now_ms);
-            run.resume_steps(journal.step_letters(), now_ms);
+            run.resume_steps(journal.step_letters(), &start.file_steps, now_ms);
         }
         if let Some(retry) = &start.retry {
             run.retry(retry, now_ms);
