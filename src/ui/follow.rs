@@ -16,10 +16,21 @@ pub fn sync(state: AppState, run: &Run, changed: &[usize]) {
     if steps != state.run.steps.get_untracked() {
         state.run.steps.set(steps);
     }
-    let left_out =
-        roster_core::report::steps_left_out_note(run.rows(), roster_core::report::RETRY_ON_PAGE);
+    let has_header = state
+        .plan
+        .sheet
+        .with_value(|sh| sh.as_ref().is_some_and(|sh| sh.table.header.is_some()));
+    let left_out = roster_core::report::steps_left_out_note(
+        has_header,
+        run.rows(),
+        roster_core::report::RETRY_ON_PAGE,
+    );
     if left_out != state.run.steps_left_out.get_untracked() {
         state.run.steps_left_out.set(left_out);
+    }
+    let in_file = roster_core::report::steps_in_retry_file(has_header, run.rows());
+    if in_file != state.run.steps_to_retry.get_untracked() {
+        state.run.steps_to_retry.set(in_file);
     }
     state
         .run

@@ -195,6 +195,13 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             return;
         }
     };
+    // A dropped-back "rows to retry" file: its rows that name steps are never created.
+    let file_steps = state.plan.sheet.with_value(|sheet| {
+        sheet
+            .as_ref()
+            .map(|s| roster_core::run::retry::file_steps(&s.table))
+            .unwrap_or_default()
+    });
     let job = Job::new(
         Start {
             kind: kind.clone(),
@@ -211,6 +218,7 @@ fn launch(state: AppState, resume: Option<Journal>, retry: Option<RetryPlan>, wi
             wall_ms: js_sys::Date::now(),
             jitter: Some(Box::new(BrowserJitter)),
             existing,
+            file_steps,
         },
         now,
     );

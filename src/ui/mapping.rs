@@ -359,10 +359,15 @@ pub fn MappingPanel(
                 </p>
                 <div class="fields">
                     {move || {
+                        // Roster's own column of a rows-to-retry file feeds no field.
+                        let own = plan.sheet.with_value(|sh| {
+                            sh.as_ref().and_then(|sh| roster_core::run::retry::steps_column(&sh.table))
+                        });
                         plan.columns
                             .get()
                             .into_iter()
                             .enumerate()
+                            .filter(move |(index, _)| Some(*index) != own)
                             .map(|(index, name)| {
                                 view! {
                                     <ColumnSelect

@@ -95,6 +95,8 @@ pub struct RunState {
     /// Created accounts whose steps failed, left out of the rows to retry, in a sentence
     /// (`report::steps_left_out_note`), said next to that button.
     pub steps_left_out: RwSignal<Option<String>>,
+    /// Created accounts whose failed steps the rows to retry hold (a file with a header).
+    pub steps_to_retry: RwSignal<usize>,
     /// Rate, ETA and elapsed time of the current run.
     pub progress: RwSignal<Progress>,
     /// The job under way (or the last one): its run is what the page shows.
@@ -194,6 +196,7 @@ impl AppState {
                 counts: RwSignal::new(StatusCounts::default()),
                 steps: RwSignal::new(None),
                 steps_left_out: RwSignal::new(None),
+                steps_to_retry: RwSignal::new(0),
                 progress: RwSignal::new(Progress::default()),
                 current: StoredValue::new_local(None),
                 commands: StoredValue::new_local(None),

@@ -247,7 +247,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         )));
     }
     if args.update_passwords {
-        if let Some(why) = kind.no_update_passwords() {
+        if let Some(why) = kind.no_update_passwords_with(&settings) {
             return Err(Fail::usage(format!(
                 "--update-passwords is not offered for {}: {why} Nothing was sent.",
                 kind.name()
@@ -397,6 +397,7 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
             wall_ms: wall,
             jitter: None,
             existing,
+            file_steps: roster_core::run::retry::file_steps(&sheet.table),
         },
         started_run_ms,
     );
@@ -470,7 +471,9 @@ pub fn import(args: &Import) -> Result<u8, Fail> {
         "Rows to retry",
     );
     if args.retry_file.is_some() {
-        if let Some(note) = report::steps_left_out_note(rows, report::STEPS_IN_REPORT) {
+        if let Some(note) =
+            report::steps_left_out_note(sheet.table.header.is_some(), rows, report::STEPS_IN_REPORT)
+        {
             println!("{note}");
         }
     }

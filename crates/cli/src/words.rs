@@ -72,6 +72,7 @@ pub fn file_summary(p: &Prepared) -> String {
 /// columns taken from their values alone.
 pub fn mapping(p: &Prepared) -> Vec<String> {
     let sheet = &p.loaded.sheet;
+    let own = roster_core::run::retry::steps_column(&sheet.table);
     let mut lines: Vec<String> = p
         .loaded
         .columns
@@ -80,6 +81,10 @@ pub fn mapping(p: &Prepared) -> Vec<String> {
         .map(
             |(i, name)| match sheet.mapping.columns.get(i).copied().flatten() {
                 Some(f) => format!("  {name} → {}", f.label()),
+                // Roster's own column of a rows-to-retry file: no field.
+                None if Some(i) == own => {
+                    format!("  {name} → (Roster's: these rows are not created, their failed steps are sent again)")
+                }
                 None => format!("  {name} → (not sent)"),
             },
         )

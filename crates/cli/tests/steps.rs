@@ -9,6 +9,8 @@ use support::{folder, report_rows, roster, said, Sandbox};
 
 const STAFF: &str = "5b0f3c7e-1d2a-4c4e-9f00-000000000001";
 const STUDENTS: &str = "5b0f3c7e-1d2a-4c4e-9f00-000000000002";
+/// A group the admin makes between the two runs of the retry test.
+const LATE: &str = "5b0f3c7e-1d2a-4c4e-9f00-000000000003";
 
 #[test]
 fn keycloak_groups_and_invitations_from_the_command_line() {
@@ -60,19 +62,15 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
         1,
         "{stdout}"
     );
-    // bob's account was created and its step failed: the rows to retry leave it out
-    // (dropped back in, it would send its create again), and the command says so.
-    assert!(
-        stdout.contains("Rows to retry: none (no file written)"),
-        "{stdout}"
+    // bob's account was created and its step failed: the rows to retry hold it, its
+    // failed step named in Roster's own column (dropped back, no create is sent).
+    assert!(stdout.contains("Rows to retry: retry.csv"), "{stdout}");
+    let retry = std::fs::read_to_string(dir.join("retry.csv")).unwrap();
+    assert_eq!(
+        retry,
+        "email,password,name,username,Groups,steps to retry\r\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,no-such-group,Join group: no-such-group\r\n"
     );
-    assert!(!dir.join("retry.csv").exists());
-    assert!(
-        stdout.contains(
-            "1 account with failed steps: their failed steps are in the report's steps column"
-        ),
-        "{stdout}"
-    );
+    assert!(!stdout.contains("with failed steps"), "{stdout}");
     // Every account created; bob's row says its step failed.
     let rows = report_rows(&dir.join("out.csv"));
     assert_eq!(rows.len(), 3, "{rows:?}");
@@ -171,4 +169,131 @@ fn generated_passwords_are_not_offered_with_the_invitation() {
             .any(|u| u["username"] == "ann"),
         "nothing was sent"
     );
+}
+
+/// Issue 24: "A retry file holds the failed steps. Retrying them never sends a second
+/// create." A step fails because its group does not exist yet; the admin makes the group
+/// and passes the rows to retry to a second run: no create is sent, the account joins.
+#[test]
+fn a_retry_file_sends_the_failed_steps_and_no_create() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("steps-retry-file");
+    std::fs::write(
+        dir.join("people.csv"),
+        format!(
+            "email,password,name,username,Groups\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{LATE}\nbob@example.com,Row-Pass-bob1!,Bob Example,bob,{STAFF}\n"
+        ),
+    )
+    .unwrap();
+    let import = |file: &str, retry: &str| {
+        roster(
+            &dir,
+            &[
+                "import",
+                file,
+                "--target",
+                "keycloak",
+                "--server",
+                &sandbox.api,
+                "--login",
+                "admin",
+                "--set",
+                "realm=roster",
+                "--yes",
+                "--report",
+                "out.csv",
+                "--retry-file",
+                retry,
+            ],
+            &[("ROSTER_PASSWORD", "admin")],
+            "",
+        )
+    };
+    let out = import("people.csv", "retry.csv");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(
+        stdout.contains("Steps after create: 2 done, 1 failed"),
+        "{stdout}"
+    );
+    let retry = std::fs::read_to_string(dir.join("retry.csv")).unwrap();
+    assert_eq!(
+        retry,
+        format!("email,password,name,username,Groups,steps to retry\r\nann@example.com,Row-Pass-ann1!,Ann Example,ann,{STAFF};{LATE},Join group: {LATE}\r\n")
+    );
+    assert_eq!(sandbox.state()["keycloak"]["create_calls"], json!(2));
+
+    // The admin makes the missing group, then runs the rows to retry.
+    sandbox.config(json!({"keycloak": {"groups": [
+        {"id": STAFF, "name": "staff"},
+        {"id": STUDENTS, "name": "students"},
+        {"id": LATE, "name": "late"}
+    ]}}));
+    let out = import("retry.csv", "again.csv");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    // The account found by its user name, then the group joined.
+    assert!(stdout.contains("Steps after create: 2 done."), "{stdout}");
+    assert!(stdout.contains("Rows to retry: none"), "{stdout}");
+    assert!(
+        stdout.contains("  steps to retry → (Roster's: these rows are not created, their failed steps are sent again)"),
+        "no field: {stdout}"
+    );
+    let state = sandbox.state();
+    // No second create: the server saw the first run's two.
+    assert_eq!(state["keycloak"]["create_calls"], json!(2), "{state}");
+    let ann: Vec<Value> = state["keycloak"]["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["username"] == "ann")
+        .map(|m| m["group_id"].clone())
+        .collect();
+    assert_eq!(ann, [json!(STAFF), json!(LATE)]);
+    let rows = report_rows(&dir.join("out.csv"));
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].1, "created", "{rows:?}");
+}
+
+/// The invitation replaces passwords in updates too: `--update-passwords` is refused
+/// while it is on, and nothing is sent.
+#[test]
+fn update_passwords_are_refused_with_the_invitation() {
+    let sandbox = Sandbox::start(Value::Null);
+    let dir = folder("steps-invite-update-passwords");
+    std::fs::write(
+        dir.join("people.csv"),
+        "email,password,name,username\nann@example.com,Row-Pass-ann1!,Ann Example,ann\n",
+    )
+    .unwrap();
+    let out = roster(
+        &dir,
+        &[
+            "import",
+            "people.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--set",
+            "invite=yes",
+            "--existing",
+            "update",
+            "--update-passwords",
+            "--yes",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(
+        said(&out).contains("--update-passwords is not offered for Keycloak: An invitation e-mail replaces passwords"),
+        "{}",
+        said(&out)
+    );
+    assert_eq!(sandbox.state()["keycloak"]["login_calls"], json!(0));
 }

@@ -9,7 +9,9 @@
 //!   table.
 //! - [`retry_file`]: the input rows that ended `failed`, `unknown`, `rejected` or `skipped`,
 //!   exactly as the user gave them (passwords included: it is their own input handed back),
-//!   with the input's delimiter and header, to be fixed and dropped straight back in.
+//!   with the input's delimiter and header, to be fixed and dropped straight back in;
+//!   and the created accounts whose steps failed, their steps named in a column of
+//!   Roster's own (`steps to retry`), which a drop-back sends without a create.
 //!
 //! The error code is the row's own ([`RowState::code`]): the target's code or the HTTP
 //! status of the answer that decided the row.
@@ -25,6 +27,7 @@ use serde_json::{json, Map, Value};
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
 use crate::input::read::Table;
+use crate::run::retry::{self, has_steps_cell, steps_column};
 use crate::run::{RowState, Status, StatusCounts};
 use crate::targets::TargetId;
 
@@ -416,57 +419,98 @@ pub fn needs_retry(status: Status) -> bool {
 /// it had one), every original column (passwords included, unchanged: the user's own
 /// input handed back, so no cell is altered, not even by formula neutralisation). Rows
 /// the user excluded are left out: excluding them was the user's choice, not a failure.
+///
+/// A file with a header also holds the created accounts whose steps failed, with the
+/// column [`retry::STEPS_COLUMN`] (Roster's own, added last or filled where the file has it)
+/// naming their failed steps (`Join group: 12`; neutralised against formula injection):
+/// dropped back, such a row is never created, its account is looked up and those steps
+/// sent ([`crate::run::Run::steps_from_file`]). A headerless file leaves them out (a
+/// column there would be taken for the next field), and [`steps_left_out_note`] says so.
 /// `None` when no row needs a retry.
 pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
+    let with_steps = table.header.is_some();
     let picked: Vec<usize> = rows
         .iter()
         .enumerate()
         .filter(|(i, r)| {
-            // A created row whose steps failed is left out: dropped back, it would send
-            // its create again ([`steps_left_out`]).
-            needs_retry(r.status) && !r.excluded && *i < table.records.len()
+            let steps = with_steps && has_steps_cell(r);
+            (needs_retry(r.status) || steps) && !r.excluded && *i < table.records.len()
         })
         .map(|(i, _)| i)
         .collect();
     if picked.is_empty() {
         return None;
     }
+    // Where the steps go: the file's own column (a retry file dropped back), or a new
+    // last one when a picked row has steps to retry.
+    let column = steps_column(table).or_else(|| {
+        (with_steps && picked.iter().any(|&i| has_steps_cell(&rows[i])))
+            .then_some(table.width.max(table.header.as_ref().map_or(0, Vec::len)))
+    });
     let mut writer = csv::WriterBuilder::new()
         .delimiter(table.delimiter)
         .terminator(csv::Terminator::CRLF)
         .flexible(true)
         .from_writer(Vec::new());
+    let with_column = |cells: Vec<String>, cell: String| -> Vec<String> {
+        let Some(column) = column else {
+            return cells;
+        };
+        let mut cells = cells;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = cell;
+        cells
+    };
     if let Some(header) = &table.header {
+        let header = with_column(header.clone(), retry::STEPS_COLUMN.to_owned());
         writer
-            .write_record(header)
+            .write_record(&header)
             .expect("writing to memory cannot fail");
     }
     for i in picked {
+        let cells: Vec<String> = table.records[i].fields.iter().map(str::to_owned).collect();
         writer
-            .write_record(table.records[i].fields.iter())
+            .write_record(with_column(cells, retry::steps_cell(&rows[i])))
             .expect("writing to memory cannot fail");
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
     Some(String::from_utf8(bytes).expect("the cells are UTF-8"))
 }
 
-/// How many created accounts had a step fail: [`retry_file`] leaves them out, since a
-/// row dropped back sends its create again (and ends `exists`, running no step); Retry
-/// on the page (or a resumed CLI run) sends their failed steps, never a create.
-pub fn steps_left_out(rows: &[RowState]) -> usize {
+/// How many created accounts had a step fail that the rows to retry of a file
+/// (`has_header`: whether it has a header) leave out: none with a header, where
+/// [`retry_file`] holds their failed steps; all of them without one. Retry on the page
+/// (or a resumed CLI run) sends their failed steps, never a create.
+pub fn steps_left_out(has_header: bool, rows: &[RowState]) -> usize {
+    if has_header {
+        return 0;
+    }
     rows.iter()
         .filter(|r| !r.excluded && crate::run::retry::steps_to_retry(r))
+        .count()
+}
+
+/// How many created accounts with failed steps the rows to retry of a file
+/// (`has_header`: whether it has a header) hold with their steps ([`retry_file`]).
+pub fn steps_in_retry_file(has_header: bool, rows: &[RowState]) -> usize {
+    if !has_header {
+        return 0;
+    }
+    rows.iter()
+        .filter(|r| !r.excluded && has_steps_cell(r))
         .count()
 }
 
 /// What the page (next to "Download rows to retry") and the CLI (with `--retry-file`) say
 /// when [`steps_left_out`] is not 0; `remedy` is where the failed steps can be sent
 /// again ("use Retry on this page").
-pub fn steps_left_out_note(rows: &[RowState], remedy: &str) -> Option<String> {
-    let n = steps_left_out(rows);
+pub fn steps_left_out_note(has_header: bool, rows: &[RowState], remedy: &str) -> Option<String> {
+    let n = steps_left_out(has_header, rows);
     (n > 0).then(|| {
         let accounts = if n == 1 { "account" } else { "accounts" };
-        format!("{n} {accounts} with failed steps: {remedy} (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+        format!("{n} {accounts} with failed steps: {remedy} (the rows to retry of a file without a header leave them out: dropped back in, they would be sent again as new accounts; with a header, the column \"{}\" holds their failed steps).", retry::STEPS_COLUMN)
     })
 }
 

@@ -460,7 +460,7 @@ fn a_resumed_run_sends_the_steps_its_journal_had_not_done_and_no_create() {
     kc.requests.clear();
     let mut resumed = keycloak_run(&users, &[]);
     resumed.resume_from(&back.previous(), 0);
-    resumed.resume_steps(back.step_letters(), 0);
+    resumed.resume_steps(back.step_letters(), &[], 0);
     drive(&mut resumed, &mut kc);
     assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
     // Both steps go (the one in flight may not have arrived), none twice in this run.
@@ -661,39 +661,230 @@ fn a_setting_may_replace_only_a_field_the_profile_declares() {
     assert!(Profile::from_json(&preset("gitlab").to_pretty_json()).is_ok());
 }
 
-/// Issue 24: "Retrying them never sends a second create." A created row whose step
-/// failed is not in the downloaded rows to retry (dropped back in, it would be sent as a
-/// new account and end `exists`, running no step): the page says so next to the button,
-/// and its Retry sends the failed step alone (above).
+/// Issue 24: "A retry file holds the failed steps. Retrying them never sends a second
+/// create." The downloaded rows to retry hold a created row whose step failed, with its
+/// failed steps in Roster's own column; a row that failed itself has that cell empty.
 #[test]
-fn the_rows_to_retry_leave_out_created_rows_whose_steps_failed_and_say_so() {
+fn the_rows_to_retry_hold_created_rows_with_their_failed_steps() {
     let mut kc = FakeKeycloak {
         groups: ["g1"].map(String::from).into(),
         ..FakeKeycloak::default()
     };
-    let users = [user("ann", "g1;staff"), user("bob", "g1")];
+    let users = [user("ann", "g1;staff;=2+3"), user("bob", "g1")];
+    let mut run = keycloak_run(&users, &[]);
+    drive(&mut run, &mut kc);
+    let mut rows = run.rows().to_vec();
+    assert_eq!(rows[0].status, Status::Created);
+    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
+    rows[1].status = Status::Failed;
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    let retry = report::retry_file(&table, &rows).unwrap();
+    assert_eq!(
+        retry,
+        "username,email,password,name,Groups,steps to retry\r\nann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3,Join group: staff; Join group: =2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1,\r\n"
+    );
+    // Nothing is left out, so nothing is said about it; the page offers the download.
+    assert_eq!(report::steps_left_out(true, &rows), 0);
+    assert_eq!(
+        report::steps_left_out_note(true, &rows, report::RETRY_ON_PAGE),
+        None
+    );
+    assert_eq!(report::steps_in_retry_file(true, &rows), 1);
+    // Alone, the created row still makes a file.
+    rows[1].status = Status::Created;
+    let alone = report::retry_file(&table, &rows).unwrap();
+    assert!(
+        alone.contains("ann@x.org") && !alone.contains("bob@x.org"),
+        "{alone}"
+    );
+
+    // A file without a header has no room for the column: the row is left out, and
+    // the note says so.
+    let bare =
+        "ann,ann@x.org,Pw-123456,A Person,g1;staff;=2+3\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    let bare = roster_core::input::read::read(bare.as_bytes()).unwrap();
+    assert!(bare.header.is_none());
+    assert_eq!(report::retry_file(&bare, &rows), None);
+    assert_eq!(
+        report::steps_left_out_note(false, &rows, report::RETRY_ON_PAGE).as_deref(),
+        Some("1 account with failed steps: use Retry on this page (the rows to retry of a file without a header leave them out: dropped back in, they would be sent again as new accounts; with a header, the column \"steps to retry\" holds their failed steps).")
+    );
+}
+
+/// The column's cell is Roster's own text in a file the admin opens in a spreadsheet:
+/// a step whose words start like a formula gets the report's `'` guard, and reading it
+/// back takes the guard off.
+#[test]
+fn the_steps_cell_is_safe_against_formula_injection_and_reads_back() {
+    use roster_core::run::retry::{read_steps_cell, steps_cell};
+    use roster_core::run::StepState;
+    let mut row = roster_core::run::RowState {
+        status: Status::Created,
+        message: String::new(),
+        code: None,
+        excluded: false,
+        target_id: None,
+        attempts: 1,
+        answer_lost: false,
+        first_sent_ms: None,
+        finished_ms: None,
+        steps: Vec::new(),
+    };
+    let step = |label: &str, value: &str, outcome| StepState {
+        step: 0,
+        label: label.into(),
+        value: value.into(),
+        outcome,
+        message: "x".into(),
+        attempts: 1,
+    };
+    row.steps = vec![
+        step("=HYPERLINK(\"http://evil\")", "7", StepOutcome::Failed),
+        step("Join group", "8", StepOutcome::Done),
+        step("@Join", "", StepOutcome::Failed),
+    ];
+    let cell = steps_cell(&row);
+    assert_eq!(cell, "'=HYPERLINK(\"http://evil\"): 7; @Join");
+    assert_eq!(
+        read_steps_cell(&cell),
+        ["=HYPERLINK(\"http://evil\"): 7", "@Join"]
+    );
+    // A cell that starts with a quote of its own keeps it.
+    assert_eq!(read_steps_cell("'quoted: 1"), ["'quoted: 1"]);
+}
+
+/// The rows to retry dropped back in: the row with steps is never created; its account
+/// is looked up by its user name, then exactly its failed steps are sent. The column is
+/// no field: the mapping leaves it alone.
+#[test]
+fn a_dropped_back_retry_file_sends_no_create_and_only_the_failed_steps() {
+    let mut kc = FakeKeycloak {
+        groups: ["g1"].map(String::from).into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "g9")];
     let mut run = keycloak_run(&users, &[]);
     drive(&mut run, &mut kc);
     let rows = run.rows().to_vec();
-    assert_eq!(rows[0].status, Status::Created);
-    assert_eq!(rows[0].steps[1].outcome, StepOutcome::Failed);
-    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g1\r\n";
+    assert_eq!(kc.creates(), 2);
+    let file = "username,email,password,name,Groups\r\nann,ann@x.org,Pw-123456,A Person,g1;staff\r\nbob,bob@x.org,Pw-123456,A Person,g9\r\n";
     let table = roster_core::input::read::read(file.as_bytes()).unwrap();
-    assert_eq!(report::retry_file(&table, &rows), None);
-    assert_eq!(report::steps_left_out(&rows), 1);
+    let retry = report::retry_file(&table, &rows).unwrap();
+
+    // Read back as the page and the CLI read it.
+    let back = roster_core::input::read::read(retry.as_bytes()).unwrap();
+    let rules = preset("keycloak").rules();
+    let fields = rules.mapped_fields();
+    let mapping = roster_core::input::map::Mapping::auto_for(&back, &fields);
+    assert_eq!(mapping.columns[5], None, "{mapping:?}");
+    assert!(!mapping
+        .not_imported(&back)
+        .iter()
+        .any(|c| c == "steps to retry"));
+    let file_steps = roster_core::run::retry::file_steps(&back);
     assert_eq!(
-        report::steps_left_out_note(&rows, report::RETRY_ON_PAGE).as_deref(),
-        Some("1 account with failed steps: use Retry on this page (the rows to retry leave them out: dropped back in, they would be sent again as new accounts).")
+        file_steps,
+        [
+            (0, vec!["Join group: staff".to_owned()]),
+            (1, vec!["Join group: g9".to_owned()])
+        ]
     );
 
-    // A row that failed itself is still in the file; the created one is not.
-    let mut rows = rows;
-    rows[1].status = Status::Failed;
-    let retry = report::retry_file(&table, &rows).unwrap();
-    assert!(
-        retry.contains("bob@x.org") && !retry.contains("ann@x.org"),
-        "{retry}"
+    kc.groups.insert("staff".into());
+    kc.groups.insert("g9".into());
+    kc.requests.clear();
+    let mut again = keycloak_run(&users, &[]);
+    again.steps_from_file(&file_steps, 0);
+    drive(&mut again, &mut kc);
+    assert_eq!(again.phase(), &Phase::Finished);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    let sent: Vec<(Method, &str)> = kc.requests.iter().map(|(m, u)| (*m, u.as_str())).collect();
+    assert_eq!(
+        sent,
+        [
+            (
+                Method::Post,
+                "http://kc/realms/master/protocol/openid-connect/token"
+            ),
+            (
+                Method::Get,
+                "http://kc/admin/realms/r/users?username=ann&exact=true"
+            ),
+            (
+                Method::Get,
+                "http://kc/admin/realms/r/users?username=bob&exact=true"
+            ),
+            (
+                Method::Put,
+                "http://kc/admin/realms/r/users/id-ann/groups/staff"
+            ),
+            (
+                Method::Put,
+                "http://kc/admin/realms/r/users/id-bob/groups/g9"
+            ),
+        ]
     );
+    for row in again.rows() {
+        assert_eq!(row.status, Status::Created, "{row:?}");
+        assert!(
+            row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+            "{row:?}"
+        );
+        assert!(!row.message.contains("Warning"), "{}", row.message);
+    }
+    assert!(kc.memberships.contains(&("id-ann".into(), "staff".into())));
+    assert!(kc.memberships.contains(&("id-bob".into(), "g9".into())));
+}
+
+/// A row of the file whose account is not there (removed since, or another user name):
+/// the row fails, saying why; nothing is created and no step is sent.
+#[test]
+fn a_retry_file_row_whose_account_is_not_found_fails_and_creates_nothing() {
+    let mut kc = FakeKeycloak {
+        groups: ["staff"].map(String::from).into(),
+        users: ["bob".to_owned()].into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;staff"), user("bob", "staff")];
+    let mut run = keycloak_run(&users, &[]);
+    run.steps_from_file(
+        &[
+            (0, vec!["Join group: staff".to_owned()]),
+            (1, vec!["Join group: nope".to_owned()]),
+        ],
+        0,
+    );
+    drive(&mut run, &mut kc);
+    assert_eq!(run.phase(), &Phase::Finished);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    assert!(
+        !kc.requests.iter().any(|(m, _)| *m == Method::Put),
+        "{:?}",
+        kc.requests
+    );
+    let rows = run.rows();
+    assert_eq!(rows[0].status, Status::Failed);
+    assert!(
+        rows[0]
+            .message
+            .starts_with("Not created, steps not sent: the account was not found by its user name"),
+        "{}",
+        rows[0].message
+    );
+    // A step the row's columns do not give: refused before anything is sent.
+    assert_eq!(rows[1].status, Status::Failed);
+    assert!(
+        rows[1].message.contains("names Join group: nope"),
+        "{}",
+        rows[1].message
+    );
+    assert_eq!(run.counts().get(Status::Failed), 2);
+    // Dropped back again, the failed row keeps its steps: still never created.
+    let file = "username,email,password,name,Groups,steps to retry\r\nann,ann@x.org,Pw-123456,A Person,g1;staff,Join group: staff\r\n";
+    let table = roster_core::input::read::read(file.as_bytes()).unwrap();
+    let retry = report::retry_file(&table, &rows[..1]).unwrap();
+    assert_eq!(retry, file);
 }
 
 #[test]
@@ -708,4 +899,222 @@ fn the_invitation_setting_checks_the_rows_again_when_it_changes() {
             .unwrap();
         assert!(invite.affects_rows, "{id}");
     }
+}
+
+/// Lookups are paced like creates: with a rate limit, the id lookups a page needs
+/// (Keycloak's `Location` unreadable) and the steps go through the same pacer, so no
+/// two requests of the run (the login aside) come closer than the limit allows, and a
+/// dropped-back retry file's lookups too.
+#[test]
+fn with_a_rate_limit_lookups_and_steps_are_paced_like_creates() {
+    let users: Vec<UserRow> = (0..5).map(|i| user(&format!("u{i}"), "g1")).collect();
+    let paced = |file: bool| {
+        let mut kc = FakeKeycloak {
+            groups: ["g1"].map(String::from).into(),
+            hide_location: true,
+            users: if file {
+                users.iter().map(|u| u.username.clone().unwrap()).collect()
+            } else {
+                BTreeSet::new()
+            },
+            ..FakeKeycloak::default()
+        };
+        let target = ProfileTarget::new(
+            preset("keycloak"),
+            "http://kc",
+            &settings(&[("realm", "r")]),
+        );
+        let users_owned = users.clone();
+        let mut run = Run::new(
+            Box::new(target),
+            Secrets::new()
+                .with_shown("login", "admin")
+                .with("password", "pw"),
+            &planned(&users),
+            move |i| users_owned.get(i).cloned(),
+            RunConfig {
+                concurrency: 4,
+                rate_per_min: Some(30),
+                ..RunConfig::default()
+            },
+            0,
+        );
+        if file {
+            let named: Vec<(usize, Vec<String>)> = (0..users.len())
+                .map(|i| (i, vec!["Join group: g1".to_owned()]))
+                .collect();
+            run.steps_from_file(&named, 0);
+        }
+        let mut sent: Vec<(u64, String)> = Vec::new();
+        let mut now = 0;
+        while !run.is_over() {
+            match run.next_command(now) {
+                Some(Command::Login(r)) => run.on_login(&kc.handle(&r), now),
+                Some(Command::Create { row, request }) => {
+                    sent.push((now, format!("create {row}")));
+                    run.on_create(row, &kc.handle(&request), now)
+                }
+                Some(Command::Step { row, step, request }) => {
+                    let what = if request.method == Method::Get {
+                        "lookup"
+                    } else {
+                        "step"
+                    };
+                    sent.push((now, format!("{what} {row}")));
+                    run.on_step(row, step, &kc.handle(&request), now)
+                }
+                Some(other) => panic!("{other:?}"),
+                None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+            }
+            now += 1;
+            assert!(now < 3_600_000, "the run did not end");
+        }
+        assert!(run
+            .rows()
+            .iter()
+            .all(|r| r.steps.iter().all(|s| s.outcome == StepOutcome::Done)));
+        sent
+    };
+    for file in [false, true] {
+        let sent = paced(file);
+        let lookups = sent.iter().filter(|(_, w)| w.starts_with("lookup")).count();
+        assert_eq!(lookups, 5, "{sent:?}");
+        assert_eq!(sent.len(), if file { 10 } else { 15 }, "{sent:?}");
+        // 30 a minute: one every 2 s, lookups counted.
+        for pair in sent.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= 2_000, "{pair:?} in {sent:?}");
+        }
+        // And never more than 30 in any minute.
+        for (i, (t, _)) in sent.iter().enumerate() {
+            let in_minute = sent[i..]
+                .iter()
+                .take_while(|(u, _)| *u < t + 60_000)
+                .count();
+            assert!(in_minute <= 30, "{in_minute} from {t}");
+        }
+    }
+}
+
+proptest::proptest! {
+    /// The steps cell is read from a file the admin may have edited: any text reads
+    /// without a panic, and what Roster writes reads back as written (a step's words
+    /// never hold the `;` that separates them: a column's values are split on it).
+    #[test]
+    fn the_steps_cell_reads_any_text_and_reads_back_what_it_wrote(
+        any in "\\PC{0,40}",
+        // A label never starts with the `'` of the formula guard (a profile's label).
+        steps in proptest::collection::vec(("[^;'\\s][^;]{0,11}", "[^;]{0,12}"), 1..4),
+    ) {
+        use roster_core::run::retry::{read_steps_cell, step_words, steps_cell};
+        use roster_core::run::StepState;
+        let _ = read_steps_cell(&any);
+        let steps: Vec<(String, String)> = steps
+            .into_iter()
+            .map(|(l, v)| (l.trim().to_owned(), v.trim().to_owned()))
+            .filter(|(l, _)| !l.is_empty())
+            .collect();
+        proptest::prop_assume!(!steps.is_empty());
+        let row = roster_core::run::RowState {
+            status: Status::Created,
+            message: String::new(),
+            code: None,
+            excluded: false,
+            target_id: None,
+            attempts: 1,
+            answer_lost: false,
+            first_sent_ms: None,
+            finished_ms: None,
+            steps: steps
+                .iter()
+                .map(|(l, v)| StepState {
+                    step: 0,
+                    label: l.clone(),
+                    value: v.clone(),
+                    outcome: StepOutcome::Failed,
+                    message: String::new(),
+                    attempts: 1,
+                })
+                .collect(),
+        };
+        let cell = steps_cell(&row);
+        proptest::prop_assert!(roster_core::report::neutralize(&cell).len() == cell.len());
+        let back = read_steps_cell(&cell);
+        let want: Vec<String> = steps.iter().map(|(l, v)| step_words(l, v)).collect();
+        proptest::prop_assert_eq!(back, want);
+    }
+}
+
+/// A run of a "rows to retry" file that is interrupted resumes its named steps: the
+/// journal's letters are those of the id lookup and the steps the file names (not of
+/// every step of the row), so the resumed run sends the one not done, and no create.
+#[test]
+fn a_resumed_retry_file_run_sends_its_named_steps_not_done() {
+    use roster_core::run::journal::Journal;
+    use roster_core::targets::TargetId;
+    let mut kc = FakeKeycloak {
+        groups: ["g1", "g2", "g3"].map(String::from).into(),
+        users: ["ann".to_owned()].into(),
+        ..FakeKeycloak::default()
+    };
+    let users = [user("ann", "g1;g2;g3")];
+    let file = [(0, vec!["Join group: g2".to_owned()])];
+    let mut run = keycloak_run(&users, &[]);
+    run.steps_from_file(&file, 0);
+    // The lookup is answered, the step is sent; the page dies before its answer.
+    let mut now = 0;
+    loop {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&kc.handle(&r), now),
+            Some(Command::Step { row, step, request }) => {
+                let answer = kc.handle(&request);
+                if request.method == Method::Get {
+                    run.on_step(row, step, &answer, now);
+                } else {
+                    break;
+                }
+            }
+            Some(other) => panic!("{other:?}"),
+            None => now += 10,
+        }
+    }
+    let mut journal = Journal::new(
+        "f",
+        "retry.csv",
+        &TargetId::new("keycloak"),
+        "http://kc",
+        0.0,
+    );
+    journal.record(run.rows(), false, 1.0);
+    let head = journal.head();
+    let pages = vec![Some(
+        journal.page_json(0, head.page_seqs.first().copied().unwrap_or(0)),
+    )];
+    let head = roster_core::run::journal::Head {
+        page_seqs: vec![head.page_seqs.first().copied().unwrap_or(0)],
+        ..head
+    };
+    let back = Journal::from_pages(&head, &pages).unwrap();
+    assert_eq!(back.step_letters(), [(0, "ds".to_owned())]);
+
+    kc.requests.clear();
+    let mut resumed = keycloak_run(&users, &[]);
+    resumed.resume_from(&back.previous(), 0);
+    resumed.resume_steps(back.step_letters(), &file, 0);
+    resumed.steps_from_file(&file, 0);
+    drive(&mut resumed, &mut kc);
+    assert_eq!(kc.creates(), 0, "{:?}", kc.requests);
+    let puts: Vec<&str> = kc
+        .requests
+        .iter()
+        .filter(|(m, _)| *m == Method::Put)
+        .map(|(_, u)| u.as_str())
+        .collect();
+    assert_eq!(puts, ["http://kc/admin/realms/r/users/id-ann/groups/g2"]);
+    let row = &resumed.rows()[0];
+    assert_eq!(row.status, Status::Created);
+    assert_eq!(row.steps.len(), 2, "{row:?}");
+    assert!(
+        row.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+        "{row:?}"
+    );
 }

@@ -634,3 +634,167 @@ fn graph_finds_by_principal_name_and_patches() {
         "Updated: name: \"Ann\" → \"Ann Lee\"."
     );
 }
+
+/// An invitation e-mail replaces passwords (`"replaces": ["password"]`): with it on,
+/// "Also set passwords of existing accounts" is not offered (the page hides the box, the
+/// CLI refuses `--update-passwords`), and an update never carries a password, ticked or
+/// not.
+#[test]
+fn with_the_invitation_on_an_update_never_sends_a_password() {
+    use roster_core::targets::send::Session;
+    use roster_core::targets::TargetKind;
+    let row = UserRow {
+        username: Some("ann".into()),
+        email: "ann@x.org".into(),
+        password: "Pw-123456".into(),
+        name: Some("Ann Lee".into()),
+        ..UserRow::default()
+    };
+    let session = Session::new("t");
+    let found = answer(
+        200,
+        r#"[{"id":"7","username":"ann","email":"ann@x.org","name":"Ann","firstName":"Ann"}]"#,
+    );
+    for (id, base) in [("gitlab", vec![]), ("keycloak", vec![("realm", "r")])] {
+        let profile = Arc::new(presets().into_iter().find(|p| p.id == id).unwrap());
+        let kind = TargetKind::from_profile((*profile).clone());
+        for invite in ["no", "yes"] {
+            let mut settings: BTreeMap<String, String> = base
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            settings.insert("invite".into(), invite.into());
+            let offered = kind.no_update_passwords_with(&settings);
+            assert_eq!(
+                offered.is_some(),
+                invite == "yes",
+                "{id} {invite}: {offered:?}"
+            );
+            let target = ProfileTarget::new(profile.clone(), "http://api/", &settings);
+            let request = target.update(&session, &row, &found, true).unwrap();
+            let Body::Json(text) = &request.body else {
+                panic!("{request:?}")
+            };
+            let sends = text.contains("Pw-123456");
+            assert_eq!(sends, invite == "no", "{id} {invite}: {text}");
+        }
+    }
+}
+
+/// Synapse's update sends no `threepids` for a row without an address (an emptied list
+/// is left out with its key): the preview's field diff lists only what the update sends,
+/// so no address change for such a row (an empty cell is never a change), and the
+/// address a row gives.
+#[test]
+fn the_preview_shows_no_address_change_for_a_row_without_an_address() {
+    use roster_core::input::map::Mapping;
+    use roster_core::input::plan::{plan_with, users_of};
+    let profile = Arc::new(presets().into_iter().find(|p| p.id == "synapse").unwrap());
+    let rules = profile.rules();
+    let table = roster_core::input::read::read(
+        b"username,email,password,name\r\nann,,new-pw-ann,Ann Lee\r\ncid,cid@syn.test,new-pw-cid,Cid New\r\n",
+    )
+    .unwrap();
+    let mapping = Mapping::auto_for(&table, rules.mapped_fields());
+    let plan = plan_with(&table, &mapping, &rules);
+    let users = users_of(table, mapping, rules);
+    // ann's account has no address (Synapse's GET lists no threepid's address).
+    let mut server = FakeSynapse::with(&[
+        ("ann", "old-pw-ann", "Ann", ""),
+        ("cid", "old-pw-cid", "Cid", "cid@syn.test"),
+    ]);
+    let mut survey = Survey::new(target(), secrets(), &plan, users, RunConfig::default(), 0);
+    let mut now = 0;
+    let preview = loop {
+        let mut events = Vec::new();
+        let mut done = None;
+        for effect in survey.take_effects() {
+            match effect {
+                Effect::Send { id, request } => events.push(Event::Answer {
+                    id,
+                    exchange: server.handle(&request),
+                }),
+                Effect::WakeAt(_) => events.push(Event::Tick),
+                Effect::Ended(Over::Surveyed(result)) => done = Some(result.unwrap()),
+                _ => {}
+            }
+        }
+        if let Some(p) = done {
+            break p;
+        }
+        now += 10;
+        assert!(now < 10_000, "the survey did not end");
+        for event in events {
+            survey.handle(event, now);
+        }
+    };
+    assert_eq!(preview.existing.len(), 2, "{preview:?}");
+    let words = |i: usize| {
+        preview.existing[i]
+            .changes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{}: {} -> {}", c.field, c.old, c.new))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(words(0), ["name: Ann -> Ann Lee"]);
+    assert_eq!(words(1), ["name: Cid -> Cid New"]);
+}
+
+/// The update's look-ups (the exists probe that finds each account) are paced like
+/// creates and updates: with 30 requests a minute, none comes within 2 s of another.
+#[test]
+fn with_a_rate_limit_the_updates_lookups_are_paced_like_creates() {
+    let (plan, users) = file();
+    let mut server = server();
+    let mut run = Run::new(
+        target(),
+        secrets(),
+        &plan,
+        move |i| users.get(i).cloned(),
+        RunConfig {
+            concurrency: 4,
+            rate_per_min: Some(30),
+            ..RunConfig::default()
+        },
+        0,
+    )
+    .with_existing(OnExisting::update(false, [0, 2]));
+    let mut sent: Vec<(u64, &str)> = Vec::new();
+    let mut now = 0;
+    while !run.is_over() {
+        match run.next_command(now) {
+            Some(Command::Login(r)) => run.on_login(&server.handle(&r), now),
+            Some(Command::Probe { row, request }) => {
+                sent.push((now, "lookup"));
+                run.on_probe(row, &server.handle(&request), now)
+            }
+            Some(Command::Create { row, request }) => {
+                sent.push((now, "create"));
+                run.on_create(row, &server.handle(&request), now)
+            }
+            Some(Command::Update { row, request }) => {
+                sent.push((now, "update"));
+                run.on_update(row, &server.handle(&request), now)
+            }
+            Some(other) => panic!("{other:?}"),
+            None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
+        }
+        now += 1;
+        assert!(now < 3_600_000, "the run did not end");
+    }
+    assert_eq!(
+        statuses(&run),
+        [Status::Updated, Status::Created, Status::Updated]
+    );
+    assert_eq!(
+        sent.iter().filter(|(_, w)| *w == "lookup").count(),
+        3,
+        "{sent:?}"
+    );
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    for pair in sent.windows(2) {
+        assert!(pair[1].0 - pair[0].0 >= 2_000, "{pair:?} in {sent:?}");
+    }
+}

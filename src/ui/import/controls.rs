@@ -400,7 +400,7 @@ pub fn RunControls(
                     save=save_report
                     retryable=Signal::derive(move || {
                         let t = roster_core::run::Tally::of(&run.progress.get());
-                        t.split.problems + t.split.not_sent > 0
+                        t.split.problems + t.split.not_sent > 0 || run.steps_to_retry.get() > 0
                     })
                 />
                 <Show when=move || run.steps_left_out.with(Option::is_some)>

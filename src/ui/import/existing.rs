@@ -146,13 +146,15 @@ const CONFIRM: &str = "existing-confirm";
 pub fn ExistingAccounts(
     existing: ExistingState,
     target: RwSignal<TargetKind>,
+    settings: RwSignal<roster_core::targets::Settings>,
     locked: Signal<bool>,
 ) -> impl IntoView {
     let updates = Signal::derive(move || target.with(|k| k.updates()));
     let shown = move || effective(existing.setting.get(), &target.get());
-    // Why the target's update cannot set passwords (Aurora): the box is not offered,
-    // and never ticked for it.
-    let no_passwords = Signal::derive(move || target.with(|k| k.no_update_passwords()));
+    // Why the target's update cannot set passwords (Aurora), or may not (an invitation
+    // e-mail replaces them): the box is not offered, and never ticked then.
+    let no_passwords =
+        Signal::derive(move || settings.with(|s| target.with(|k| k.no_update_passwords_with(s))));
     leptos::prelude::Effect::new(move || {
         if no_passwords.with(Option::is_some) && existing.passwords.get_untracked() {
             existing.passwords.set(false);

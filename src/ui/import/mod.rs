@@ -154,7 +154,7 @@ pub fn Import(
                 invites=invites
                 note=invited_note
             />
-            <existing::ExistingAccounts existing=run.existing target=form.target locked=locked />
+            <existing::ExistingAccounts existing=run.existing target=form.target settings=form.settings locked=locked />
             <p class="hint">
                 "Browsers open at most 6 connections to one server over HTTP/1.1, so more than 6 parallel requests would only queue. "
                 {move || rate_hint(&form.target.get())}

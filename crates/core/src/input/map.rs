@@ -72,8 +72,9 @@ impl Mapping {
     /// The columns that feed no field, by name ("first name", "column 3"): the file
     /// summary says they are not imported.
     pub fn not_imported(&self, table: &crate::input::read::Table) -> Vec<String> {
+        let own = crate::run::retry::steps_column(table);
         (0..table.width)
-            .filter(|&c| self.columns.get(c).copied().flatten().is_none())
+            .filter(|&c| self.columns.get(c).copied().flatten().is_none() && Some(c) != own)
             .map(|c| match table.header.as_ref().and_then(|h| h.get(c)) {
                 Some(n) if !n.trim().is_empty() => n.trim().to_owned(),
                 _ => format!("column {}", c + 1),

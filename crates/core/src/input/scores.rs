@@ -30,6 +30,12 @@ impl Mapping {
         let fields = fields.as_ref();
         let ids: Vec<Field> = fields.iter().map(|s| s.field).collect();
         let mut mapping = Scores::of_fields(table, fields).best_among(&ids);
+        // Roster's own column of a "rows to retry" file feeds no field.
+        if let Some(c) = crate::run::retry::steps_column(table) {
+            if let Some(slot) = mapping.columns.get_mut(c) {
+                *slot = None;
+            }
+        }
         mapping.declare_secrets(fields);
         mapping
     }

@@ -73,6 +73,10 @@ pub struct Start {
     /// The run setting "Existing accounts" (skip, update the confirmed rows, stop at
     /// the first), the same for the page and the command line.
     pub existing: OnExisting,
+    /// The rows of a dropped-back "rows to retry" file that name steps to send again
+    /// ([`crate::run::retry::file_steps`]): never created, their account is found and
+    /// those steps sent ([`Run::steps_from_file`]).
+    pub file_steps: Vec<(usize, Vec<String>)>,
 }
 
 /// Which request is in flight.
@@ -185,10 +189,13 @@ impl Job {
         }
         if let Some(journal) = &start.resume {
             run.resume_from(&journal.previous(), now_ms);
-            run.resume_steps(journal.step_letters(), now_ms);
+            run.resume_steps(journal.step_letters(), &start.file_steps, now_ms);
         }
         if let Some(retry) = &start.retry {
             run.retry(retry, now_ms);
+        }
+        if !start.file_steps.is_empty() {
+            run.steps_from_file(&start.file_steps, now_ms);
         }
         let mut job = Job {
             plan: start.plan,

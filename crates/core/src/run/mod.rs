@@ -249,6 +249,10 @@ pub struct Run {
     changed: Vec<usize>,
     /// The setting "Existing accounts" and what updates keep per row.
     updates: existing::Updates,
+    /// Rows a dropped-back "rows to retry" file says an earlier run created: never
+    /// created, their account is looked up and their failed steps sent
+    /// ([`Run::steps_from_file`]).
+    from_file: Vec<bool>,
 }
 
 impl Run {
@@ -337,6 +341,7 @@ impl Run {
             phase: Phase::Running,
             changed: Vec::new(),
             updates: existing::Updates::new(n),
+            from_file: vec![false; n],
         };
         run.settle(now_ms);
         run

@@ -354,6 +354,81 @@ impl Run {
     }
 }
 
+/// The column the "rows to retry" file adds for created accounts whose steps failed
+/// ([`crate::report::retry_file`]): it names the steps to send again, as
+/// `Join group: 12; Join room: !abc:hs`. Roster writes it and reads it back: it is no
+/// field, never offered in the mapping, and a row with a cell in it is never created
+/// (its account is found, then those steps are sent: [`Run::steps_from_file`]).
+pub const STEPS_COLUMN: &str = "steps to retry";
+
+/// Where [`STEPS_COLUMN`] is in a file with a header (a headerless file has none).
+pub fn steps_column(table: &crate::input::read::Table) -> Option<usize> {
+    table
+        .header
+        .as_ref()?
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case(STEPS_COLUMN))
+}
+
+/// One step as the [`STEPS_COLUMN`] names it: `label: value`, or the label alone.
+pub fn step_words(label: &str, value: &str) -> String {
+    if value.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label}: {value}")
+    }
+}
+
+/// Whether a row has failed steps (besides the id lookup) for the [`STEPS_COLUMN`].
+pub fn has_steps_cell(row: &RowState) -> bool {
+    row.failed_steps()
+        .any(|s| s.step != super::steps::ID_LOOKUP)
+}
+
+/// The [`STEPS_COLUMN`] cell of a row: its failed steps (not the id lookup, which a
+/// retry always sends first), made safe against formula injection.
+pub fn steps_cell(row: &RowState) -> String {
+    let words: Vec<String> = row
+        .failed_steps()
+        .filter(|s| s.step != super::steps::ID_LOOKUP)
+        .map(|s| step_words(&s.label, &s.value))
+        .collect();
+    crate::report::neutralize(&words.join("; ")).into_owned()
+}
+
+/// The steps a [`STEPS_COLUMN`] cell names, as [`step_words`] wrote them (the formula
+/// guard taken off).
+pub fn read_steps_cell(cell: &str) -> Vec<String> {
+    let cell = cell.trim();
+    let cell = match cell.strip_prefix('\'') {
+        Some(rest) if crate::report::neutralize(rest).len() != rest.len() => rest,
+        _ => cell,
+    };
+    cell.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The rows of a dropped-back "rows to retry" file whose account an earlier run created
+/// and whose steps failed: (row, the steps its [`STEPS_COLUMN`] cell names). Empty when
+/// the file has no such column.
+pub fn file_steps(table: &crate::input::read::Table) -> Vec<(usize, Vec<String>)> {
+    let Some(column) = steps_column(table) else {
+        return Vec::new();
+    };
+    table
+        .records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let steps = read_steps_cell(r.fields.get(column).unwrap_or_default());
+            (!steps.is_empty()).then_some((i, steps))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

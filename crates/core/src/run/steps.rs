@@ -42,6 +42,9 @@ pub const STEP_WARNING: &str = "Warning: ";
 /// alone, when the create's answer gave no id and the steps need one.
 pub const ID_LOOKUP: usize = usize::MAX;
 
+/// The message of a row a "rows to retry" file says an earlier run created.
+const FROM_FILE: &str = "Created by an earlier run (the rows to retry say so): not created again; its account is looked up, then its failed steps are sent again.";
+
 /// The id lookup's label, as the report shows it.
 const ID_LOOKUP_LABEL: &str = "Find the new account's id";
 
@@ -190,13 +193,23 @@ impl Run {
             label: state.label.clone(),
             value: state.value.clone(),
         };
+        let mut missing = None;
         let read = if task.step == ID_LOOKUP {
             match self.target.read_id_lookup(exchange) {
                 Ok(id) => {
                     self.rows[row].target_id = Some(id);
                     Outcome::Created { target_id: None }
                 }
-                Err(outcome) => outcome,
+                Err(outcome) => {
+                    // A row of a "rows to retry" file whose account is not there: it
+                    // fails (never created here).
+                    if let Outcome::Rejected { code, message, .. } = &outcome {
+                        if self.from_file[row] {
+                            missing = Some((*code, message.clone()));
+                        }
+                    }
+                    outcome
+                }
             }
         } else {
             self.target.read_step(&task, exchange)
@@ -306,6 +319,13 @@ impl Run {
                 self.stop(Stop::new(kind, code, message), now_ms);
             }
         }
+        if let Some((code, message)) = missing {
+            let message = format!(
+                "Not created, steps not sent: {message}. The rows to retry said an earlier run created this account; check its user name, or empty its cell in the column \"{}\" to create it.",
+                super::retry::STEPS_COLUMN
+            );
+            self.finish_row(row, Status::Failed, code, message, now_ms);
+        }
         self.settle(now_ms);
     }
 
@@ -386,10 +406,34 @@ impl Run {
     /// steps are found again from the row, and those not done then (pending or in flight)
     /// are sent; failed ones stay failed (a retry sends them). A row whose steps no longer
     /// match the journal's (the file changed) keeps none.
-    pub fn resume_steps(&mut self, letters: &[(usize, String)], now_ms: u64) {
+    /// `file`: the rows of a "rows to retry" file ([`Run::steps_from_file`]), whose
+    /// letters are those of their id lookup and named steps.
+    pub fn resume_steps(
+        &mut self,
+        letters: &[(usize, String)],
+        file: &[(usize, Vec<String>)],
+        now_ms: u64,
+    ) {
+        let mut from_file: Vec<Option<&Vec<String>>> = Vec::new();
+        if !file.is_empty() {
+            from_file.resize(self.rows.len(), None);
+            for (row, named) in file {
+                if let Some(slot) = from_file.get_mut(*row) {
+                    *slot = Some(named);
+                }
+            }
+        }
         for (row, letters) in letters {
             let row = *row;
             if self.rows.get(row).map(|r| r.status) != Some(Status::Created) {
+                continue;
+            }
+            if let Some(named) = from_file.get(row).copied().flatten() {
+                if self.resume_file_row(row, named, letters) {
+                    self.warn_of_steps(row);
+                    self.queue_pending_steps(row, now_ms);
+                    self.changed.push(row);
+                }
                 continue;
             }
             let Some(user) = (self.users)(row) else {
@@ -433,6 +477,118 @@ impl Run {
             self.ended_ms = None;
         }
         self.settle(now_ms);
+    }
+
+    /// Takes the rows of a dropped-back "rows to retry" file whose
+    /// [`super::retry::STEPS_COLUMN`] names steps (`file`: row and steps, see
+    /// [`super::retry::file_steps`]): an earlier run created their accounts, so they are
+    /// never created. Each still queued ends `created` at once, with its account to be
+    /// found (`id_lookup`) and then the named steps sent; a lookup that finds no account
+    /// makes the row `failed` ([`Run::on_step`]). A row naming a step its columns do not
+    /// give, or on a target that cannot find an account, ends `failed`, never sent. Call
+    /// it before the run sends anything (after a resume or a retry, which decide first).
+    pub fn steps_from_file(&mut self, file: &[(usize, Vec<String>)], now_ms: u64) {
+        let mut wanted: Vec<Option<&Vec<String>>> = vec![None; self.rows.len()];
+        for (row, named) in file {
+            if let Some(slot) = wanted.get_mut(*row) {
+                *slot = Some(named);
+            }
+        }
+        let mut taken = Vec::new();
+        self.queue.retain(|&r| match wanted[r] {
+            Some(named) => {
+                taken.push((r, named));
+                false
+            }
+            None => true,
+        });
+        for (row, named) in taken {
+            self.leave_scope(row);
+            match self.file_row_steps(row, named) {
+                Ok(steps) => {
+                    self.rows[row].target_id = None;
+                    self.finish_row(row, Status::Created, None, FROM_FILE.into(), now_ms);
+                    self.rows[row].steps = steps;
+                    self.from_file[row] = true;
+                    self.queue_pending_steps(row, now_ms);
+                }
+                Err(message) => self.finish_row(row, Status::Failed, None, message, now_ms),
+            }
+        }
+        self.settle(now_ms);
+    }
+
+    /// The steps of a row a "rows to retry" file names (`named`): the id lookup, then the
+    /// row's steps the file names, all pending; or why none can be sent.
+    fn file_row_steps(&self, row: usize, named: &[String]) -> Result<Vec<StepState>, String> {
+        let user = (self.users)(row).ok_or_else(|| NO_USER.to_owned())?;
+        let tasks = self.target.steps_for(&user);
+        let words = |t: &StepTask| super::retry::step_words(&t.label, &t.value);
+        let unknown: Vec<&str> = named
+            .iter()
+            .filter(|n| !tasks.iter().any(|t| words(t) == **n))
+            .map(String::as_str)
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "Not sent: the column \"{}\" names {}, which this row's columns do not give (was the row edited?). No account was created: the file says an earlier run created it.",
+                super::retry::STEPS_COLUMN,
+                unknown.join("; ")
+            ));
+        }
+        if self.target.id_lookup(&Session::new(""), &user).is_none() {
+            return Err(format!(
+                "Not sent: {} cannot look an existing account up, so the steps in the column \"{}\" cannot be sent again (use Retry on the page of the run that created it). No account was created.",
+                self.target.name(),
+                super::retry::STEPS_COLUMN
+            ));
+        }
+        let pending = |step: usize, label: String, value: String| StepState {
+            step,
+            label,
+            value,
+            outcome: StepOutcome::Pending,
+            message: String::new(),
+            attempts: 0,
+        };
+        let mut steps = vec![pending(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new())];
+        steps.extend(
+            tasks
+                .into_iter()
+                .filter(|t| named.contains(&words(t)))
+                .map(|t| pending(t.step, t.label, t.value)),
+        );
+        Ok(steps)
+    }
+
+    /// [`Run::resume_steps`] for a row of a "rows to retry" file that the interrupted
+    /// run had taken ([`Run::steps_from_file`]): its journal letters are those of the id
+    /// lookup and the named steps. `false` when they do not fit (the file changed).
+    fn resume_file_row(&mut self, row: usize, named: &[String], letters: &str) -> bool {
+        let Ok(mut steps) = self.file_row_steps(row, named) else {
+            return false;
+        };
+        let outcomes: Vec<StepOutcome> = letters
+            .chars()
+            .filter_map(StepOutcome::from_letter)
+            .collect();
+        if outcomes.len() != steps.len() {
+            return false;
+        }
+        for (step, outcome) in steps.iter_mut().zip(outcomes) {
+            step.outcome = outcome;
+            if outcome == StepOutcome::Failed {
+                step.message = "failed in the previous run".into();
+            }
+        }
+        // Without the id the lookup found (the journal holds it), look it up again.
+        if self.rows[row].target_id.is_none() && steps[0].outcome == StepOutcome::Done {
+            steps[0].outcome = StepOutcome::Pending;
+        }
+        self.rows[row].message = FROM_FILE.into();
+        self.rows[row].steps = steps;
+        self.from_file[row] = true;
+        true
     }
 
     /// Ends the steps not sent when the run stops: failed, with the reason.

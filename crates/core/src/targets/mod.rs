@@ -120,6 +120,10 @@ impl std::error::Error for BuildError {}
 /// The values typed into a target's settings, by setting id.
 pub type Settings = BTreeMap<String, String>;
 
+/// Why "Also set passwords of existing accounts" is not offered while an invitation
+/// e-mail replaces passwords ([`TargetKind::no_update_passwords_with`]).
+pub const INVITATION_KEEPS_PASSWORDS: &str = "An invitation e-mail replaces passwords: an update never sets the password of an existing account while it is on.";
+
 /// The built-in targets, in the order the Target select lists them. A new built-in
 /// target is one more line here.
 pub static BUILTINS: &[&(dyn Kind + Sync)] = &[&aurora::AuroraKind, &mumara::MumaraKind];
@@ -559,6 +563,16 @@ impl TargetKind {
             p.replaced(settings)
                 .iter()
                 .any(|f| f == Field::Password.label())
+        })
+    }
+
+    /// Why "Also set passwords of existing accounts" is not offered, given the settings:
+    /// the target's update cannot set them ([`Kind::no_update_passwords`]), or an
+    /// invitation e-mail replaces passwords ([`TargetKind::invites`]). `None` when offered.
+    pub fn no_update_passwords_with(&self, settings: &Settings) -> Option<String> {
+        self.no_update_passwords().or_else(|| {
+            self.invites(settings)
+                .then(|| INVITATION_KEEPS_PASSWORDS.to_owned())
         })
     }
 

@@ -282,6 +282,7 @@ impl Setup {
         })
         .unwrap_or_else(|e| panic!("the form is refused: {e}"));
         let table = read(self.text.as_bytes()).unwrap();
+        let file_steps = roster_core::run::retry::file_steps(&table);
         let mapping = Mapping::auto(&table);
         let users = users_of(table, mapping, self.kind.rules(&self.settings));
         Start {
@@ -299,6 +300,7 @@ impl Setup {
             wall_ms: 1_796_108_400_000.0,
             jitter: None,
             existing: options.existing,
+            file_steps,
         }
     }
 

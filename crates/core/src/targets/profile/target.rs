@@ -485,6 +485,12 @@ impl Target for ProfileTarget {
         passwords: bool,
     ) -> Option<HttpRequest> {
         let update = self.profile.update.as_ref()?;
+        // An invitation e-mail replaces passwords: no update carries one.
+        let passwords = passwords
+            && !self
+                .replaced()
+                .iter()
+                .any(|f| f == crate::input::map::Field::Password.label());
         let json = found_json(found);
         let mut session = session.clone();
         for (name, capture) in &update.capture {
