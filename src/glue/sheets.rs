@@ -4,7 +4,7 @@
 //! answers. The protocol is in `crates/sheets/src/bin/sheets_worker.rs`. Kept small (it
 //! is in the page's first load): each message is awaited as a promise, no channel.
 
-use js_sys::{Array, Promise, Uint8Array};
+use js_sys::{Array, Promise, Uint32Array, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Worker;
@@ -18,8 +18,10 @@ pub struct Workbook {
     pub sheets: Vec<(String, bool)>,
     /// Index into `sheets` of the sheet read.
     pub chosen: usize,
-    /// Its rows, encoded as `roster_core::input::read::rows` says.
-    pub rows: String,
+    /// The sheet as CSV text, and its map of lines to row numbers (see
+    /// `roster_core::input::read::workbook`): the page reads it as it reads a CSV file.
+    pub csv: String,
+    pub lines: Vec<u32>,
     pub notes: Vec<String>,
 }
 
@@ -67,12 +69,13 @@ pub async fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook
             (text(s.get(0)), s.get(1).is_truthy())
         })
         .collect();
-    let rows = String::from_utf8(Uint8Array::new(&data.get(3)).to_vec())
+    let csv = String::from_utf8(Uint8Array::new(&data.get(3)).to_vec())
         .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {
         sheets,
         chosen: data.get(2).as_f64().unwrap_or(0.0) as usize,
-        rows,
+        csv,
+        lines: Uint32Array::new(&data.get(5)).to_vec(),
         notes: Array::from(&data.get(4)).iter().map(text).collect(),
     })
 }

@@ -2,13 +2,14 @@
 //! loaded by `sheets_worker_loader.js` only when a workbook is dropped or chosen).
 //!
 //! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
-//! string | null]` is answered `["ok", [[name, hidden], …], chosen, rows: Uint8Array,
-//! [note, …]]` (the rows as `roster_core::input::read::rows` encodes them, UTF-8, their
-//! buffer transferred) or `["error", message]`.
+//! string | null]` is answered `["ok", [[name, hidden], …], chosen, csv: Uint8Array,
+//! [note, …], lines: Uint32Array]` (the sheet as CSV text, UTF-8, and its map of lines to
+//! row numbers, as `roster_sheets::Converted` says; their buffers transferred) or
+//! `["error", message]`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use js_sys::{Array, Uint8Array};
+    use js_sys::{Array, Uint32Array, Uint8Array};
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
@@ -26,8 +27,9 @@ fn main() {
                 for s in &c.sheets {
                     sheets.push(&Array::of2(&s.name.as_str().into(), &s.hidden.into()));
                 }
-                let rows = Uint8Array::from(c.rows.as_bytes());
-                drop(c.rows);
+                let csv = Uint8Array::from(c.csv.as_bytes());
+                drop(c.csv);
+                let lines = Uint32Array::from(c.lines.as_slice());
                 let notes = Array::new();
                 for n in &c.notes {
                     notes.push(&n.as_str().into());
@@ -35,9 +37,10 @@ fn main() {
                 answer.push(&"ok".into());
                 answer.push(&sheets);
                 answer.push(&(c.chosen as f64).into());
-                answer.push(&rows);
+                answer.push(&csv);
                 answer.push(&notes);
-                let transfer = Array::of1(&rows.buffer());
+                answer.push(&lines);
+                let transfer = Array::of2(&csv.buffer(), &lines.buffer());
                 let _ = reply.post_message_with_transfer(&answer, &transfer);
             }
             Err(e) => {
