@@ -8,6 +8,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 rows=${BENCH_SHEET_ROWS:-1000000}
+[ "$rows" -gt 0 ] || exit 0
 dir=${BENCH_SHEET_DIR:-/tmp/roster-sheets-$rows}
 python=${BENCH_SHEET_PYTHON:-/tmp/sheets-venv/bin/python}
 [ -x /usr/bin/time ] || die "/usr/bin/time (Debian's time package) is needed"

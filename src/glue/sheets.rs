@@ -14,8 +14,8 @@ const LOADER: &str = "./sheets_worker_loader.js";
 
 /// A workbook as the worker read it.
 pub struct Workbook {
-    /// Every sheet: its name, and whether it is hidden.
-    pub sheets: Vec<(String, bool)>,
+    /// Every sheet's name; a hidden one's ends with a NUL (see `crate::ui::sheet_select`).
+    pub sheets: Vec<String>,
     /// Index into `sheets` of the sheet read.
     pub chosen: usize,
     /// The sheet as CSV text, and its map of lines to row numbers (see
@@ -62,13 +62,7 @@ pub async fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook
             .as_string()
             .unwrap_or_else(|| "The spreadsheet reader failed.".into()));
     }
-    let sheets = Array::from(&data.get(1))
-        .iter()
-        .map(|s| {
-            let s = Array::from(&s);
-            (text(s.get(0)), s.get(1).is_truthy())
-        })
-        .collect();
+    let sheets = Array::from(&data.get(1)).iter().map(text).collect();
     let csv = String::from_utf8(Uint8Array::new(&data.get(3)).to_vec())
         .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {

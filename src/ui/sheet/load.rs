@@ -169,7 +169,7 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         let sheet_name = workbook
             .sheets
             .get(workbook.chosen)
-            .map(|s| s.0.clone())
+            .map(|s| crate::ui::sheet_select::name(s).to_owned())
             .unwrap_or_default();
         state.file.workbook.set(workbook.sheets);
         state.file.sheet.set(Some(sheet_name.clone()));

@@ -2,7 +2,7 @@
 //! loaded by `sheets_worker_loader.js` only when a workbook is dropped or chosen).
 //!
 //! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
-//! string | null]` is answered `["ok", [[name, hidden], …], chosen, csv: Uint8Array,
+//! string | null]` is answered `["ok", [name, …], chosen, csv: Uint8Array,
 //! [note, …], lines: Uint32Array]` (the sheet as CSV text, UTF-8, and its map of lines to
 //! row numbers, as `roster_sheets::Converted` says; their buffers transferred) or
 //! `["error", message]`.
@@ -25,7 +25,14 @@ fn main() {
                 drop(bytes);
                 let sheets = Array::new();
                 for s in &c.sheets {
-                    sheets.push(&Array::of2(&s.name.as_str().into(), &s.hidden.into()));
+                    // A hidden sheet's name ends with a NUL, which no sheet name holds
+                    // (XML cannot carry it): one string a sheet, as the page lists them.
+                    let name = if s.hidden {
+                        format!("{}\0", s.name)
+                    } else {
+                        s.name.clone()
+                    };
+                    sheets.push(&name.into());
                 }
                 let csv = Uint8Array::from(c.csv.as_bytes());
                 drop(c.csv);
