@@ -4,7 +4,7 @@
 //! answers. The protocol is in `crates/sheets/src/bin/sheets_worker.rs`. Kept small (it
 //! is in the page's first load): each message is awaited as a promise, no channel.
 
-use js_sys::{Array, Promise, Uint32Array, Uint8Array};
+use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Worker;
@@ -67,9 +67,13 @@ pub async fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook
         .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {
         sheets,
-        chosen: data.get(2).as_f64().unwrap_or(0.0) as usize,
+        chosen: text(data.get(2)).parse().unwrap_or(0),
         csv,
-        lines: Uint32Array::new(&data.get(5)).to_vec(),
+        lines: Uint8Array::new(&data.get(5))
+            .to_vec()
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
         notes: Array::from(&data.get(4)).iter().map(text).collect(),
     })
 }

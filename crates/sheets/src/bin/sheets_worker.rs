@@ -3,13 +3,15 @@
 //!
 //! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
 //! string | null]` is answered `["ok", [name, …], chosen, csv: Uint8Array,
-//! [note, …], lines: Uint32Array]` (the sheet as CSV text, UTF-8, and its map of lines to
-//! row numbers, as `roster_sheets::Converted` says; their buffers transferred) or
-//! `["error", message]`.
+//! [note, …], lines: Uint8Array]` (the index of the sheet read as a decimal string; the
+//! sheet as CSV text, UTF-8, and its map of lines to row numbers as
+//! `roster_sheets::Converted` says, each number 4 bytes little-endian; their buffers
+//! transferred; strings and bytes only, so that the page decodes them with what it has)
+//! or `["error", message]`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use js_sys::{Array, Uint32Array, Uint8Array};
+    use js_sys::{Array, Uint8Array};
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
@@ -36,14 +38,15 @@ fn main() {
                 }
                 let csv = Uint8Array::from(c.csv.as_bytes());
                 drop(c.csv);
-                let lines = Uint32Array::from(c.lines.as_slice());
+                let lines: Vec<u8> = c.lines.iter().flat_map(|n| n.to_le_bytes()).collect();
+                let lines = Uint8Array::from(lines.as_slice());
                 let notes = Array::new();
                 for n in &c.notes {
                     notes.push(&n.as_str().into());
                 }
                 answer.push(&"ok".into());
                 answer.push(&sheets);
-                answer.push(&(c.chosen as f64).into());
+                answer.push(&c.chosen.to_string().into());
                 answer.push(&csv);
                 answer.push(&notes);
                 answer.push(&lines);
