@@ -37,9 +37,8 @@ pub(crate) fn remembered_other(
     chosen: usize,
     remembered: Option<String>,
 ) -> Option<String> {
-    remembered.filter(|r| {
-        wb.get(chosen).is_none_or(|c| name(c) != r) && wb.iter().any(|n| name(n) == r)
-    })
+    remembered
+        .filter(|r| wb.get(chosen).is_none_or(|c| name(c) != r) && wb.iter().any(|n| name(n) == r))
 }
 
 /// Reads the workbook in the worker: the sheet chosen, else the one remembered for these

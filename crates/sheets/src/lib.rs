@@ -719,7 +719,10 @@ mod tests {
     fn cells_with_line_breaks_and_long_gaps_keep_the_row_numbers() {
         let sheet = sheet_of(&[
             (0, &["Email", "Address", "Note"]),
-            (1, &["a@x.y", "1 Main St\nSpringfield", "says \"hi\", twice"]),
+            (
+                1,
+                &["a@x.y", "1 Main St\nSpringfield", "says \"hi\", twice"],
+            ),
             (2, &["b@x.y", "2 Elm St", "-"]),
             (9_999, &["c@x.y", "3 Oak St", "far"]),
         ]);
@@ -728,7 +731,10 @@ mod tests {
         assert_eq!(
             records(&loaded),
             [
-                (2, owned(&["a@x.y", "1 Main St\nSpringfield", "says \"hi\", twice"])),
+                (
+                    2,
+                    owned(&["a@x.y", "1 Main St\nSpringfield", "says \"hi\", twice"])
+                ),
                 (3, owned(&["b@x.y", "2 Elm St", "-"])),
                 (10_000, owned(&["c@x.y", "3 Oak St", "far"])),
             ]
