@@ -6,7 +6,8 @@
 #        BENCH_UNSTATED_ROWS (240), BENCH_UNSTATED_LIMIT (120),
 #        BENCH_IMPORT_LONGTASK_ROWS (100000), BENCH_STALL_MS (60000),
 #        BENCH_PARSE_ROWS ("10000,100000,1000000"), BENCH_REPEAT (5),
-#        BENCH_PROFILE_ROWS (ROSTER_BENCH_ROWS, else 1000000), BENCH_PROFILE_DIRTY (0).
+#        BENCH_PROFILE_ROWS (ROSTER_BENCH_ROWS, else 1000000), BENCH_PROFILE_DIRTY (0),
+#        BENCH_SHEET_ROWS (1000000; 0 leaves the sheet out), BENCH_SHEET_DIR, BENCH_SHEET_PYTHON.
 #        Full size takes about an hour. The CPU profile names wasm functions only when the
 #        app is built with names (see tests/e2e/bench/profile.bench.ts and ROSTER_DIST).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +25,8 @@ say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
 say "The command line (roster) against the sandbox"
 "$ROOT/scripts/bench-cli.sh"
+say "A 1M-row sheet on the command line, as xlsx and as CSV (peak memory)"
+"$ROOT/scripts/bench-sheets-cli.sh"
 say "Bundle size"
 size_table=$(mktemp)
 "$ROOT/scripts/bundle-size.sh" >"$size_table"

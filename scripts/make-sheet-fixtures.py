@@ -7,7 +7,13 @@ encrypted workbook. A dev script, not run by CI; the fixtures are committed.
     python3 -m venv /tmp/sheets-venv && /tmp/sheets-venv/bin/pip install openpyxl msoffcrypto-tool
     apt-get install -y libreoffice-calc-nogui
     /tmp/sheets-venv/bin/python scripts/make-sheet-fixtures.py
+
+Opt-in, for the benches (not committed): `--big N DIR` writes only DIR/staff-N.xlsx (by
+openpyxl, as staff-100k.xlsx) and DIR/staff-N.csv, the same rows as CSV (Python's csv
+module), e.g. `--big 1000000 /tmp/sheets-1m` (tests/e2e/bench/sheets.bench.ts,
+scripts/bench-sheets-cli.sh).
 """
+import csv
 import datetime
 import os
 import shutil
@@ -81,13 +87,28 @@ def three_sheets(path):
     wb.save(path)
 
 
+BIG_HEADER = ["Email", "Password", "First name", "Last name", "Employee ID"]
+
+
+def big_row(i):
+    return [f"user{i:06d}@example.com", f"Big-Pw-{i:06d}!", "User", f"N{i}", f"{i:06d}"]
+
+
 def big(path, n=100_000):
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Staff")
-    ws.append(["Email", "Password", "First name", "Last name", "Employee ID"])
+    ws.append(BIG_HEADER)
     for i in range(n):
-        ws.append([f"user{i:06d}@example.com", f"Big-Pw-{i:06d}!", "User", f"N{i}", f"{i:06d}"])
+        ws.append(big_row(i))
     wb.save(path)
+
+
+def big_csv(path, n):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(BIG_HEADER)
+        for i in range(n):
+            w.writerow(big_row(i))
 
 
 def soffice(src, fmt, dest_name):
@@ -103,6 +124,12 @@ def soffice(src, fmt, dest_name):
 
 
 def main():
+    if sys.argv[1:2] == ["--big"]:
+        n, out = int(sys.argv[2]), sys.argv[3]
+        os.makedirs(out, exist_ok=True)
+        big(os.path.join(out, f"staff-{n}.xlsx"), n)
+        big_csv(os.path.join(out, f"staff-{n}.csv"), n)
+        return
     os.makedirs(OUT, exist_ok=True)
     p = lambda name: os.path.join(OUT, name)
     staff_openpyxl(p("staff-openpyxl.xlsx"))

@@ -14,12 +14,14 @@ const LOADER: &str = "./sheets_worker_loader.js";
 
 /// A workbook as the worker read it.
 pub struct Workbook {
-    /// Every sheet: its name, and whether it is hidden.
-    pub sheets: Vec<(String, bool)>,
+    /// Every sheet's name; a hidden one's ends with a NUL (see `crate::ui::sheet_select`).
+    pub sheets: Vec<String>,
     /// Index into `sheets` of the sheet read.
     pub chosen: usize,
-    /// Its rows, encoded as `roster_core::input::read::rows` says.
-    pub rows: String,
+    /// The sheet as CSV text, and its map of lines to row numbers (see
+    /// `roster_core::input::read::workbook`): the page reads it as it reads a CSV file.
+    pub csv: String,
+    pub lines: Vec<u32>,
     pub notes: Vec<String>,
 }
 
@@ -60,19 +62,18 @@ pub async fn read_workbook(bytes: &[u8], sheet: Option<&str>) -> Result<Workbook
             .as_string()
             .unwrap_or_else(|| "The spreadsheet reader failed.".into()));
     }
-    let sheets = Array::from(&data.get(1))
-        .iter()
-        .map(|s| {
-            let s = Array::from(&s);
-            (text(s.get(0)), s.get(1).is_truthy())
-        })
-        .collect();
-    let rows = String::from_utf8(Uint8Array::new(&data.get(3)).to_vec())
+    let sheets = Array::from(&data.get(1)).iter().map(text).collect();
+    let csv = String::from_utf8(Uint8Array::new(&data.get(3)).to_vec())
         .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {
         sheets,
-        chosen: data.get(2).as_f64().unwrap_or(0.0) as usize,
-        rows,
+        chosen: text(data.get(2)).parse().unwrap_or(0),
+        csv,
+        lines: Uint8Array::new(&data.get(5))
+            .to_vec()
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
         notes: Array::from(&data.get(4)).iter().map(text).collect(),
     })
 }

@@ -1,6 +1,9 @@
 //! A workbook's "Sheet" select (issue 25), shown only for a workbook with several sheets:
 //! hidden sheets are listed and marked; the choice reads the file again and is
 //! remembered, with the column mappings, by the workbook's sheet names (never a cell).
+//! The sheets are one string each, a hidden one's name followed by a NUL (no sheet name
+//! holds one: the workbook's XML cannot carry it), so that the list is the page's usual
+//! `Vec<String>` signal.
 
 use leptos::prelude::*;
 
@@ -9,29 +12,33 @@ use crate::glue::storage;
 
 use super::sheet::{FileBytes, FileState};
 
+/// A sheet's name, without the mark of a hidden sheet.
+pub(crate) fn name(sheet: &str) -> &str {
+    sheet.strip_suffix('\0').unwrap_or(sheet)
+}
+
 /// Where the sheet chosen for a workbook with these sheets is remembered.
-pub(crate) fn memory_key(sheets: &[(String, bool)]) -> String {
-    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+pub(crate) fn memory_key(sheets: &[String]) -> String {
+    let names: Vec<&str> = sheets.iter().map(|s| name(s)).collect();
     format!("roster.sheet.v1.{}", names.join("\u{1F}"))
 }
 
 /// The sheet as the select lists it.
-pub(crate) fn label(name: &str, hidden: bool) -> String {
-    if hidden {
-        format!("{name} (hidden)")
-    } else {
-        name.to_owned()
+pub(crate) fn label(sheet: &str) -> String {
+    match sheet.strip_suffix('\0') {
+        Some(hidden) => format!("{hidden} (hidden)"),
+        None => sheet.to_owned(),
     }
 }
 
 /// The remembered sheet, when it is not the one read and the workbook has it.
 pub(crate) fn remembered_other(
-    wb: &[(String, bool)],
+    wb: &[String],
     chosen: usize,
     remembered: Option<String>,
 ) -> Option<String> {
     remembered
-        .filter(|r| wb.get(chosen).is_none_or(|(c, _)| c != r) && wb.iter().any(|(n, _)| n == r))
+        .filter(|r| wb.get(chosen).is_none_or(|c| name(c) != r) && wb.iter().any(|n| name(n) == r))
 }
 
 /// Reads the workbook in the worker: the sheet chosen, else the one remembered for these
@@ -72,11 +79,12 @@ pub fn SheetSelect(file: FileState, locked: Signal<bool>, reread: Callback<()>) 
                     file.workbook
                         .get()
                         .into_iter()
-                        .map(|(name, hidden)| {
-                            let selected = chosen.as_deref() == Some(name.as_str());
+                        .map(|sheet| {
+                            let value = name(&sheet).to_owned();
+                            let selected = chosen.as_deref() == Some(value.as_str());
                             view! {
-                                <option value=name.clone() selected=selected>
-                                    {label(&name, hidden)}
+                                <option value=value selected=selected>
+                                    {label(&sheet)}
                                 </option>
                             }
                         })
@@ -91,12 +99,8 @@ pub fn SheetSelect(file: FileState, locked: Signal<bool>, reread: Callback<()>) 
 mod tests {
     use super::*;
 
-    fn wb() -> Vec<(String, bool)> {
-        vec![
-            ("Cover".into(), false),
-            ("Staff".into(), false),
-            ("Archive".into(), true),
-        ]
+    fn wb() -> Vec<String> {
+        vec!["Cover".into(), "Staff".into(), "Archive\0".into()]
     }
 
     #[test]
@@ -105,7 +109,9 @@ mod tests {
             memory_key(&wb()),
             "roster.sheet.v1.Cover\u{1F}Staff\u{1F}Archive"
         );
-        assert_eq!(label("Archive", true), "Archive (hidden)");
+        assert_eq!(label("Archive\0"), "Archive (hidden)");
+        assert_eq!(label("Staff"), "Staff");
+        assert_eq!(name("Archive\0"), "Archive");
         assert_eq!(
             remembered_other(&wb(), 1, Some("Archive".into())),
             Some("Archive".into())

@@ -163,9 +163,10 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
                 list.join(", ")
             );
         }
-        roster_core::input::reading::read_rows_all(
+        roster_core::input::reading::read_sheet_all(
             converted.sheets[converted.chosen].name.clone(),
-            std::sync::Arc::new(converted.rows),
+            converted.csv,
+            converted.lines,
             converted.notes,
             options,
             rules.clone(),
@@ -178,7 +179,9 @@ pub fn prepare(job: &Job, kind: &TargetKind, settings: &Settings) -> Result<Prep
     } else {
         read_all(&bytes, options, rules.clone()).map_err(|e| Fail::usage(format!("{name}: {e}")))?
     };
-    if loaded.stray_quotes {
+    // (A workbook's sheet is written quoted as it should be: read again as text, its
+    // bytes would be the zip's.)
+    if loaded.stray_quotes && loaded.sheet_name.is_none() {
         let literal = ReadOptions {
             literal_quotes: true,
             ..options

@@ -1,12 +1,10 @@
 //! The conversion of workbooks written by real spreadsheet writers (openpyxl, LibreOffice,
 //! msoffcrypto-tool; see scripts/make-sheet-fixtures.py), then the core's reading of them.
 
-use std::sync::Arc;
-
 use roster_core::input::map::Field;
-use roster_core::input::read::rows::{CELL_START, ROW_END};
+use roster_core::input::read::workbook::sheet_line;
 use roster_core::input::read::ReadOptions;
-use roster_core::input::reading::{read_rows_all, Loaded};
+use roster_core::input::reading::{read_sheet_all, Loaded};
 use roster_core::input::validate::Rules;
 use roster_sheets::{convert, SheetError, SheetInfo};
 
@@ -18,14 +16,21 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The encoded rows as (row number, cells).
-fn rows(encoded: &str) -> Vec<(u64, Vec<String>)> {
-    encoded
-        .split_terminator(ROW_END)
+/// The converted sheet's rows as (row number, cells up to the last non-empty one), read
+/// back from its CSV text by the `csv` crate.
+fn rows(c: &roster_sheets::Converted) -> Vec<(u64, Vec<String>)> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(c.csv.as_bytes())
+        .records()
         .map(|r| {
-            let mut parts = r.split(CELL_START);
-            let n = parts.next().unwrap().parse().unwrap();
-            (n, parts.map(str::to_owned).collect())
+            let r = r.unwrap();
+            let mut cells: Vec<String> = r.iter().map(str::to_owned).collect();
+            while cells.last().is_some_and(String::is_empty) {
+                cells.pop();
+            }
+            (sheet_line(&c.lines, r.position().unwrap().line()), cells)
         })
         .collect()
 }
@@ -36,9 +41,10 @@ fn cells(c: &[&str]) -> Vec<String> {
 
 fn read(name: &str, sheet: Option<&str>) -> Loaded {
     let c = convert(&fixture(name), sheet).unwrap();
-    read_rows_all(
+    read_sheet_all(
         c.sheets[c.chosen].name.clone(),
-        Arc::new(c.rows),
+        c.csv,
+        c.lines,
         c.notes,
         ReadOptions::default(),
         Rules::new(vec![Field::Email, Field::Password]),
@@ -63,7 +69,7 @@ const HEADER: [&str; 9] = [
 #[test]
 fn cells_read_as_the_admin_sees_them_openpyxl() {
     let c = convert(&fixture("staff-openpyxl.xlsx"), None).unwrap();
-    let r = rows(&c.rows);
+    let r = rows(&c);
     assert_eq!(r[0], (1, cells(&["Staff export 2026"])));
     assert_eq!(r[1], (2, cells(&HEADER)));
     assert_eq!(
@@ -98,7 +104,7 @@ fn cells_read_as_the_admin_sees_them_openpyxl() {
 fn a_formula_gives_its_cached_value_libreoffice_xlsx_and_ods() {
     for name in ["staff-libreoffice.xlsx", "staff-libreoffice.ods"] {
         let c = convert(&fixture(name), None).unwrap();
-        let r = rows(&c.rows);
+        let r = rows(&c);
         assert_eq!(r.len(), 5, "{name}");
         assert!(c.notes.is_empty(), "{name}: {:?}", c.notes);
         let (n, ann) = &r[2];
@@ -171,7 +177,7 @@ fn three_sheets_one_hidden_the_first_with_data_chosen() {
         let archive = convert(&fixture(name), Some("Archive")).unwrap();
         assert_eq!(archive.chosen, 2);
         assert_eq!(
-            rows(&archive.rows)[1],
+            rows(&archive)[1],
             (2, cells(&["old.one@example.com", "Archive-Pw-1-ok!"]))
         );
         let err = convert(&fixture(name), Some("Nope")).unwrap_err();
@@ -246,7 +252,7 @@ proptest::proptest! {
             bytes[i] = b;
         }
         if let Ok(c) = convert(&bytes, None) {
-            let _ = read_rows_all(String::new(), Arc::new(c.rows), c.notes, ReadOptions::default(), Rules::new(vec![Field::Email]));
+            let _ = read_sheet_all(String::new(), c.csv, c.lines, c.notes, ReadOptions::default(), Rules::new(vec![Field::Email]));
         }
         let n = cut.index(bytes.len());
         let _ = convert(&bytes[..n], None);

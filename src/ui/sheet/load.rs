@@ -153,9 +153,10 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     let rules_used = rules(state);
     let memory: roster_core::input::reading::Memory =
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}")));
-    let reading = if roster_core::input::read::rows::is_workbook(bytes.as_ref()) {
-        // A workbook: its sheet's rows come from the spreadsheet reader's worker, then
-        // go through the same reading as a CSV file (issue 25).
+    // A workbook: the spreadsheet reader's worker writes its sheet as CSV text, read
+    // below as a CSV file is (issue 25); its notes and the sheet's name go with it.
+    let mut sheet = None;
+    let bytes = if roster_core::input::read::workbook::is_workbook(bytes.as_ref()) {
         busy("Reading the workbook", 0.0);
         let workbook = crate::ui::sheet_select::read(state.file, &bytes).await;
         if state.file.stale(job) {
@@ -168,40 +169,44 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         let sheet_name = workbook
             .sheets
             .get(workbook.chosen)
-            .map(|s| s.0.clone())
+            .map(|s| crate::ui::sheet_select::name(s).to_owned())
             .unwrap_or_default();
         state.file.workbook.set(workbook.sheets);
         state.file.sheet.set(Some(sheet_name.clone()));
-        Reading::of_rows(
-            bytes,
-            sheet_name,
-            Arc::new(workbook.rows),
-            workbook.notes,
-            options,
-            rules_used.clone(),
-            memory,
-        )
+        sheet = Some((sheet_name, workbook.notes, workbook.lines));
+        FileBytes::Text(Arc::new(workbook.csv))
     } else {
         // The page's own handle goes for a moment, so that the reading's is the only one.
         state.file.bytes.set_value(None);
         let bytes = in_place(bytes, &options);
         state.file.bytes.set_value(Some(bytes.clone()));
-        let text = match &bytes {
-            FileBytes::Text(text) => Some(Arc::clone(text)),
-            FileBytes::Read(_) => None,
-        };
-        let reading = Reading::new(bytes, options, rules_used.clone(), memory);
-        match text {
-            Some(text) => reading.with_text(text),
-            None => reading,
-        }
+        bytes
     };
-    // One drive of the machine for a text file and a workbook's rows alike.
-    let loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
+    let text = match &bytes {
+        FileBytes::Text(text) => Some(Arc::clone(text)),
+        FileBytes::Read(_) => None,
+    };
+    let options = if sheet.is_some() {
+        options.for_sheet()
+    } else {
+        options
+    };
+    let mut reading = Reading::new(bytes, options, rules_used.clone(), memory);
+    if let Some(text) = text {
+        reading = reading.with_text(text);
+    }
+    if let Some((_, _, lines)) = &mut sheet {
+        reading = reading.with_sheet_lines(std::mem::take(lines));
+    }
+    // One drive of the machine for a text file and a workbook's sheet alike.
+    let mut loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
         None => return,
         Some(Ok(loaded)) => loaded,
         Some(Err(e)) => return fail(state, format!("{name}: {e}")),
     };
+    if let Some((sheet_name, notes, _)) = sheet {
+        loaded.of_sheet(sheet_name, notes);
+    }
     show_loaded(state, loaded, rules_used);
 }
 

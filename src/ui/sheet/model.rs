@@ -141,7 +141,8 @@ pub struct FileState {
     /// Why the file could not be read or loaded.
     pub error: RwSignal<Option<String>>,
     /// A workbook's sheets (name, hidden), and the one read or to read (issue 25).
-    pub workbook: RwSignal<Vec<(String, bool)>>,
+    /// A hidden sheet's name ends with a NUL (see `crate::ui::sheet_select`).
+    pub workbook: RwSignal<Vec<String>>,
     pub sheet: RwSignal<Option<String>>,
     pub(crate) job: StoredValue<u64>,
     /// True while a file is read: a replan then waits for the read, which plans at its end.

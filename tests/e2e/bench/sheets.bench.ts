@@ -6,11 +6,23 @@
  * page's first load does not carry.
  * Run: cd tests/e2e && npx playwright test -c bench.config.ts bench/sheets.bench.ts
  * Environment: BENCH_REPEAT (5).
+ *
+ * And a sheet of BENCH_SHEET_ROWS rows (1,000,000; 0 leaves it out), the same rows as an
+ * .xlsx (openpyxl) and as CSV, written at test time by `scripts/make-sheet-fixtures.py
+ * --big N DIR` (BENCH_SHEET_PYTHON, a Python with openpyxl: /tmp/sheets-venv/bin/python
+ * as that script says; BENCH_SHEET_DIR, os.tmpdir()/roster-sheets-N; not committed):
+ * each loaded in a fresh browser context to a checked table, then the page's wasm
+ * memory, its JS heap (CDP, before and after a forced GC) and the renderer's resident
+ * and peak memory (VmRSS, VmHWM: the worker is a thread of that process, so its peak is
+ * in there), into bench-results/sheets-memory.json.
  */
+import * as child from 'node:child_process';
+import * as os from 'node:os';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { test, expect } from '../lib/fixtures';
+import type { Page } from '@playwright/test';
 import { controls, openApp, waitForFileRead } from '../lib/app';
 import { expectCounts, fixturePath } from '../lib/input';
 
@@ -50,4 +62,80 @@ test('100k-row xlsx: time to a checked table, and the worker download size', asy
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(OUT, JSON.stringify(result, null, 2));
   console.log(`[bench] ${JSON.stringify(result)}`);
+});
+
+const SHEET_ROWS = Number(process.env.BENCH_SHEET_ROWS ?? 1_000_000);
+const SHEET_DIR = process.env.BENCH_SHEET_DIR ?? path.join(os.tmpdir(), `roster-sheets-${SHEET_ROWS}`);
+const SHEET_PYTHON = process.env.BENCH_SHEET_PYTHON ?? '/tmp/sheets-venv/bin/python';
+const MEMORY_OUT = path.join(__dirname, '..', 'bench-results', 'sheets-memory.json');
+
+/** The renderer processes of this browser (CDP SystemInfo) with their memory from /proc. */
+async function renderers(page: Page): Promise<{ pid: number; rss_bytes: number; peak_rss_bytes: number }[]> {
+  const cdp = await page.context().browser()!.newBrowserCDPSession();
+  try {
+    const info: any = await cdp.send('SystemInfo.getProcessInfo');
+    const out = [];
+    for (const p of info.processInfo as { type: string; id: number }[]) {
+      if (p.type !== 'renderer') continue;
+      try {
+        const status = fs.readFileSync(`/proc/${p.id}/status`, 'utf8');
+        const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+        out.push({ pid: p.id, rss_bytes: kb('VmRSS'), peak_rss_bytes: kb('VmHWM') });
+      } catch {
+        // Not on this machine's /proc: left out.
+      }
+    }
+    return out.sort((a, b) => b.rss_bytes - a.rss_bytes);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+test('a sheet of BENCH_SHEET_ROWS rows as xlsx and as csv: memory after the checked table', async ({ browser }) => {
+  test.skip(SHEET_ROWS <= 0, 'BENCH_SHEET_ROWS=0');
+  test.setTimeout(60 * 60_000);
+  const files = ['xlsx', 'csv'].map((ext) => path.join(SHEET_DIR, `staff-${SHEET_ROWS}.${ext}`));
+  if (!files.every((f) => fs.existsSync(f))) {
+    const script = path.join(__dirname, '..', '..', '..', 'scripts', 'make-sheet-fixtures.py');
+    child.execFileSync(SHEET_PYTHON, [script, '--big', String(SHEET_ROWS), SHEET_DIR], { stdio: 'inherit' });
+  }
+  const results = [];
+  for (const file of files) {
+    // A context of its own: a fresh renderer, so its peak is this file's.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript(() =>
+      addEventListener('TrunkApplicationStarted', (e: any) => ((window as any).__wasm = e.detail.wasm)),
+    );
+    await openApp(page);
+    const t0 = Date.now();
+    await controls(page).chooseFile.setInputFiles(file);
+    await waitForFileRead(page, 30 * 60_000);
+    await expectCounts(page, SHEET_ROWS, 0, 0);
+    const ms = Date.now() - t0;
+    const cdp = await context.newCDPSession(page);
+    const heap = async () => ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+    const wasm = () => page.evaluate(() => (window as any).__wasm?.memory?.buffer?.byteLength ?? null);
+    const jsHeap = await heap();
+    await cdp.send('HeapProfiler.collectGarbage');
+    const jsHeapAfterGc = await heap();
+    await cdp.detach();
+    const procs = await renderers(page);
+    results.push({
+      file: path.basename(file),
+      file_bytes: fs.statSync(file).size,
+      rows: SHEET_ROWS,
+      ms_to_checked_table: ms,
+      wasm_bytes: await wasm(),
+      js_heap_bytes: jsHeap,
+      js_heap_after_gc_bytes: jsHeapAfterGc,
+      renderer_rss_bytes: procs[0]?.rss_bytes ?? null,
+      renderer_peak_rss_bytes: procs[0]?.peak_rss_bytes ?? null,
+      renderers: procs,
+    });
+    await context.close();
+  }
+  fs.mkdirSync(path.dirname(MEMORY_OUT), { recursive: true });
+  fs.writeFileSync(MEMORY_OUT, JSON.stringify(results, null, 2));
+  console.log(`[bench] ${JSON.stringify(results)}`);
 });

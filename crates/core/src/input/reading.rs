@@ -137,7 +137,7 @@ pub struct Loaded {
     /// nothing replaced or rewritten): the page keeps it to read the file again with other
     /// settings, and lets the file's own bytes go (one copy of the file, not two).
     pub file_text: Option<Arc<String>>,
-    /// The workbook's sheet these rows are, for a spreadsheet ([`Reading::of_rows`]).
+    /// The workbook's sheet these rows are, for a spreadsheet ([`Loaded::of_sheet`]).
     pub sheet_name: Option<String>,
 }
 
@@ -174,6 +174,8 @@ pub struct Reading<B: AsRef<[u8]>> {
     phase: Phase,
     /// The file's bytes as text already (see [`Reading::with_text`]).
     text: Option<Arc<String>>,
+    /// A workbook's map of lines to the sheet's rows (see [`Reading::with_sheet_lines`]).
+    lines: Vec<u32>,
 }
 
 impl<B: AsRef<[u8]>> Reading<B> {
@@ -188,7 +190,17 @@ impl<B: AsRef<[u8]>> Reading<B> {
             memory,
             phase: Phase::Start,
             text: None,
+            lines: Vec::new(),
         }
+    }
+
+    /// The bytes are a workbook's sheet as the spreadsheet reader wrote it (CSV text,
+    /// read with [`ReadOptions::for_sheet`]): each record's line becomes the sheet's row
+    /// number by `lines` (see [`crate::input::read::workbook::sheet_line`]) before the
+    /// rows are checked, so messages and reports give the sheet's row numbers.
+    pub fn with_sheet_lines(mut self, lines: Vec<u32>) -> Reading<B> {
+        self.lines = lines;
+        self
     }
 
     /// The file's bytes are this text, byte for byte (valid UTF-8 the page took over in
@@ -378,11 +390,21 @@ impl<B: AsRef<[u8]>> Reading<B> {
     /// The table is read: map its columns, then plan.
     fn mapped(
         &mut self,
-        table: crate::input::read::Table,
+        mut table: crate::input::read::Table,
         encoding: TextEncoding,
         layout: Layout,
         file_text: Option<Arc<String>>,
     ) -> Phase {
+        if !self.lines.is_empty() {
+            let at = |line| crate::input::read::workbook::sheet_line(&self.lines, line);
+            for r in &mut table.records {
+                r.line = at(r.line);
+            }
+            for b in &mut table.broken {
+                b.line = at(b.line);
+                b.last_line = at(b.last_line);
+            }
+        }
         let memory_key = Mapping::memory_key(&table);
         let mapping = (self.memory)(&memory_key)
             .and_then(|m| Mapping::from_memory(&m, table.width))
@@ -419,61 +441,48 @@ impl<B: AsRef<[u8]>> Reading<B> {
     }
 }
 
-impl<B: AsRef<[u8]>> Reading<B> {
-    /// Reads a spreadsheet's rows (text cells with their row numbers, encoded as
-    /// [`crate::input::read::rows`] says) through the same pipeline as a CSV file: the
-    /// preamble and header detection, the mapping (`memory` first), the plan and its
-    /// checks. Messages and reports give the sheet's row numbers. `notes` (what the
-    /// conversion of the cells has to say, such as a formula with no saved value) come
-    /// first among the reading notes. `workbook` (the file's bytes, which this reading
-    /// does not read again) is only held, so that the page's machine has one type.
-    pub fn of_rows(
-        workbook: B,
-        sheet: String,
-        rows: Arc<String>,
-        notes: Vec<String>,
-        options: ReadOptions,
-        rules: Rules,
-        memory: Memory,
-    ) -> Reading<B> {
-        let mut reading = Reading::new(workbook, options, rules, memory);
-        reading.phase = match crate::input::read::rows::table_of_rows(rows, &options) {
-            Err(e) => Phase::Done(Err(e)),
-            Ok((table, layout)) => match reading.mapped(table, TextEncoding::Utf8, layout, None) {
-                Phase::Planning {
-                    planning,
-                    mut loaded,
-                } => {
-                    loaded.notes.splice(0..0, notes);
-                    loaded.sheet_name = Some(sheet);
-                    Phase::Planning { planning, loaded }
-                }
-                other => other,
-            },
-        };
-        reading
+impl Loaded {
+    /// What a reading of a workbook's sheet (see [`Reading::with_sheet_lines`]) tells
+    /// besides a CSV file's: the sheet's name, and the conversion's `notes` (a formula
+    /// with no saved value, an error cell) first among the reading notes. The reading's
+    /// text is the reader's, not the file: it is not kept as the file's text.
+    pub fn of_sheet(&mut self, sheet: String, notes: Vec<String>) {
+        self.notes.splice(0..0, notes);
+        self.sheet_name = Some(sheet);
+        self.file_text = None;
     }
 }
 
-/// [`Reading::of_rows`] to the end with no remembered mapping: the native entry point
-/// for a spreadsheet's rows.
-pub fn read_rows_all(
+/// Reads a workbook's sheet as the spreadsheet reader (`crates/sheets`) wrote it (`csv`,
+/// its records' `lines` map, its `notes`) to the end with no remembered mapping, as the
+/// page does: the native entry point for a sheet.
+pub fn read_sheet_all(
     sheet: String,
-    rows: Arc<String>,
+    csv: String,
+    lines: Vec<u32>,
     notes: Vec<String>,
     options: ReadOptions,
     rules: Rules,
 ) -> Result<Loaded, ReadError> {
-    Reading::of_rows(
-        Vec::new(),
-        sheet,
-        rows,
-        notes,
-        options,
+    /// The text as the reading's bytes (no copy of it).
+    struct Text(Arc<String>);
+    impl AsRef<[u8]> for Text {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+    let csv = Arc::new(csv);
+    let mut loaded = Reading::new(
+        Text(Arc::clone(&csv)),
+        options.for_sheet(),
         rules,
         Box::new(|_| None),
     )
-    .run(usize::MAX)
+    .with_text(csv)
+    .with_sheet_lines(lines)
+    .run(usize::MAX)?;
+    loaded.of_sheet(sheet, notes);
+    Ok(loaded)
 }
 
 /// Reads `bytes` to the end with no remembered mapping: the native entry point.
@@ -497,30 +506,26 @@ mod tests {
     /// sheet's row numbers, and the conversion's notes lead the reading notes.
     #[test]
     fn a_sheets_rows_are_read_like_a_csv_with_their_row_numbers() {
-        let mut rows = String::new();
-        crate::input::read::rows::push_row(&mut rows, 1, &["Staff export 2026", "", ""]);
-        crate::input::read::rows::push_row(&mut rows, 2, &["Email", "Password", "Employee ID"]);
-        crate::input::read::rows::push_row(
-            &mut rows,
-            3,
-            &["ann@example.com", "Pw-1-long-enough", "00042"],
-        );
-        crate::input::read::rows::push_row(
-            &mut rows,
-            9,
-            &["not an address", "Pw-2-long-enough", "43"],
-        );
-        let loaded = read_rows_all(
+        // As the spreadsheet reader writes it: the title padded, empty rows 4 to 8 as
+        // blank lines, a cell with a line break on row 9 (so the next record, row 10, is
+        // on line 11: the map says so).
+        let csv = "Staff export 2026,,\nEmail,Password,Employee ID\nann@example.com,Pw-1-long-enough,00042\n\n\n\n\n\n\"not an\naddress\",Pw-2-long-enough,43\nbo@example.com,Pw-3-long-enough,44\n";
+        let loaded = read_sheet_all(
             "Staff".into(),
-            Arc::new(rows),
+            csv.into(),
+            vec![11, 10],
             vec!["row 3, column C: a note".into()],
             ReadOptions::default(),
             aurora(),
         )
         .unwrap();
+        let lines: Vec<u64> = loaded.sheet.table.records.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [3, 9, 10]);
+        assert!(!loaded.stray_quotes);
+        assert!(loaded.file_text.is_none());
         assert_eq!(loaded.columns, ["Email", "Password", "Employee ID"]);
-        assert_eq!(loaded.rows.len(), 2);
-        assert_eq!(loaded.sheet.table.records[1].line, 9);
+        assert_eq!(loaded.rows.len(), 3);
+        assert_eq!(&loaded.sheet.table.records[1].fields[0], "not an\naddress");
         assert_eq!(loaded.notes[0], "row 3, column C: a note");
         assert_eq!(loaded.tally.invalid, 1);
         assert_eq!(loaded.sheet_name.as_deref(), Some("Staff"));
@@ -534,7 +539,7 @@ mod tests {
             sheet: loaded.sheet_name.as_deref(),
         });
         assert!(
-            summary.starts_with("staff.xlsx: 2 rows (1 ready, 1 invalid, 0 excluded). Sheet \"Staff\". A row of column names was found. Not read cleanly: row 3, column C: a note"),
+            summary.starts_with("staff.xlsx: 3 rows (2 ready, 1 invalid, 0 excluded). Sheet \"Staff\". A row of column names was found. Not read cleanly: row 3, column C: a note"),
             "{summary}"
         );
     }

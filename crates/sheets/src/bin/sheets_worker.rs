@@ -2,9 +2,12 @@
 //! loaded by `sheets_worker_loader.js` only when a workbook is dropped or chosen).
 //!
 //! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
-//! string | null]` is answered `["ok", [[name, hidden], …], chosen, rows: Uint8Array,
-//! [note, …]]` (the rows as `roster_core::input::read::rows` encodes them, UTF-8, their
-//! buffer transferred) or `["error", message]`.
+//! string | null]` is answered `["ok", [name, …], chosen, csv: Uint8Array,
+//! [note, …], lines: Uint8Array]` (the index of the sheet read as a decimal string; the
+//! sheet as CSV text, UTF-8, and its map of lines to row numbers as
+//! `roster_sheets::Converted` says, each number 4 bytes little-endian; their buffers
+//! transferred; strings and bytes only, so that the page decodes them with what it has)
+//! or `["error", message]`.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -24,20 +27,30 @@ fn main() {
                 drop(bytes);
                 let sheets = Array::new();
                 for s in &c.sheets {
-                    sheets.push(&Array::of2(&s.name.as_str().into(), &s.hidden.into()));
+                    // A hidden sheet's name ends with a NUL, which no sheet name holds
+                    // (XML cannot carry it): one string a sheet, as the page lists them.
+                    let name = if s.hidden {
+                        format!("{}\0", s.name)
+                    } else {
+                        s.name.clone()
+                    };
+                    sheets.push(&name.into());
                 }
-                let rows = Uint8Array::from(c.rows.as_bytes());
-                drop(c.rows);
+                let csv = Uint8Array::from(c.csv.as_bytes());
+                drop(c.csv);
+                let lines: Vec<u8> = c.lines.iter().flat_map(|n| n.to_le_bytes()).collect();
+                let lines = Uint8Array::from(lines.as_slice());
                 let notes = Array::new();
                 for n in &c.notes {
                     notes.push(&n.as_str().into());
                 }
                 answer.push(&"ok".into());
                 answer.push(&sheets);
-                answer.push(&(c.chosen as f64).into());
-                answer.push(&rows);
+                answer.push(&c.chosen.to_string().into());
+                answer.push(&csv);
                 answer.push(&notes);
-                let transfer = Array::of1(&rows.buffer());
+                answer.push(&lines);
+                let transfer = Array::of2(&csv.buffer(), &lines.buffer());
                 let _ = reply.post_message_with_transfer(&answer, &transfer);
             }
             Err(e) => {

@@ -16,6 +16,20 @@ pub struct ReadOptions {
     pub literal_quotes: bool,
 }
 
+impl ReadOptions {
+    /// The options for a workbook's sheet as the spreadsheet reader writes it: UTF-8,
+    /// comma-separated, quoted as RFC 4180 says; the header and the lines above the data
+    /// as the user chose or detected.
+    pub fn for_sheet(self) -> ReadOptions {
+        ReadOptions {
+            encoding: Some(TextEncoding::Utf8),
+            delimiter: Some(b','),
+            literal_quotes: false,
+            ..self
+        }
+    }
+}
+
 /// How a text is laid out, detected or as overridden: what the parser uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {

@@ -6,15 +6,15 @@
 //! - [`quotes`]: stray quotes, found and read leniently;
 //! - [`cells`]: a cell's value from its text (trimming, unquoting);
 //! - [`parser`]: the parser of delimited text and the detection of its layout;
-//! - [`rows`]: a spreadsheet's rows (text cells with their row numbers) read into a [`Table`].
+//! - [`workbook`]: a workbook's sheet, which the spreadsheet reader hands over as CSV text.
 
 mod cells;
 mod fields;
 mod layout;
 mod parser;
 mod quotes;
-pub mod rows;
 mod table;
+pub mod workbook;
 
 use fields::FieldsBuilder;
 pub use fields::{Fields, SharedStr, INLINE_FIELDS};
