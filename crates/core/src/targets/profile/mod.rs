@@ -30,24 +30,34 @@ use validity::line_of;
 
 pub use target::ProfileTarget;
 
-const SYNAPSE: &str = include_str!("../../../profiles/synapse.json");
-const KEYCLOAK: &str = include_str!("../../../profiles/keycloak.json");
-const GRAPH: &str = include_str!("../../../profiles/graph.json");
-const GITLAB: &str = include_str!("../../../profiles/gitlab.json");
+/// The profiles Roster ships, by id, in the order the Target select lists them.
+const PRESETS: [(&str, &str); 4] = [
+    ("synapse", include_str!("../../../profiles/synapse.json")),
+    ("keycloak", include_str!("../../../profiles/keycloak.json")),
+    ("graph", include_str!("../../../profiles/graph.json")),
+    ("gitlab", include_str!("../../../profiles/gitlab.json")),
+];
 
-/// The profiles Roster ships, in the order the Target select lists them.
+/// The profiles Roster ships, in the order the Target select lists them: read once, the
+/// first time they are asked for.
 pub fn presets() -> Vec<Profile> {
-    [SYNAPSE, KEYCLOAK, GRAPH, GITLAB]
-        .into_iter()
-        .map(|text| Profile::from_json(text).expect("a shipped preset parses (tested)"))
-        .collect()
+    static READ: std::sync::OnceLock<Vec<Profile>> = std::sync::OnceLock::new();
+    READ.get_or_init(|| {
+        PRESETS
+            .iter()
+            .map(|(_, text)| Profile::from_json(text).expect("a shipped preset parses (tested)"))
+            .collect()
+    })
+    .clone()
 }
 
-/// A shipped preset's JSON text by id, as shipped (for download).
+/// A shipped preset's JSON text by id, as shipped (for download), found without
+/// reading any preset.
 pub fn preset_json(id: &str) -> Option<&'static str> {
-    [SYNAPSE, KEYCLOAK, GRAPH, GITLAB]
-        .into_iter()
-        .find(|text| Profile::from_json(text).is_ok_and(|p| p.id == id))
+    PRESETS
+        .iter()
+        .find(|(preset, _)| *preset == id)
+        .map(|(_, text)| *text)
 }
 
 /// A serde_json error as a profile error: its line, the key path where it stopped, and
