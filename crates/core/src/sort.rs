@@ -4,7 +4,9 @@
 //! the sorting code (about 5 KB of wasm each), and the page sorted in a dozen places. The
 //! sorts here order indices once, through one comparison behind a `dyn`, then move the
 //! elements into place: one copy of the standard sort in all. For the small lists the
-//! page sorts (columns, settings, saved runs, tab names); not for hot loops over rows.
+//! page sorts (columns, settings, saved runs, tab names) and a journal's ids on resume
+//! (they come in row order: one run through the standard sort, then no swap); not for
+//! hot loops over rows.
 
 use std::cmp::Ordering;
 
