@@ -52,7 +52,7 @@ fn load(
                     return;
                 }
                 error.set(None);
-                let remembered = target_choice::remember(&profile);
+                let remembered = target_choice::remember(&profile, &text);
                 let kind = TargetKind::from_profile(profile);
                 targets.update(|all| target_choice::add(all, kind.clone()));
                 loading.set(false);
@@ -75,9 +75,14 @@ fn save(kind: TargetKind, error: RwSignal<Option<String>>) {
     let Some(profile) = kind.profile() else {
         return;
     };
-    let text = preset_json(&profile.id)
-        .map(str::to_owned)
-        .unwrap_or_else(|| profile.to_pretty_json());
+    // Every profile in the list was read from a text (shipped, loaded, or remembered).
+    let Some(text) = target_choice::text_of(&profile.id) else {
+        error.set(Some(format!(
+            "The text of profile {} is not at hand: load its file again.",
+            profile.id
+        )));
+        return;
+    };
     if let Err(message) = download::save_text(
         &format!("{}.roster-profile.json", kind.target_id().file_part()),
         "application/json",

@@ -2,6 +2,8 @@
 //! admin loaded, remembered in this browser by id (a profile holds no secret: its
 //! credentials are labels, never values).
 
+use std::cell::RefCell;
+
 use leptos::prelude::*;
 use roster_core::targets::profile::Profile;
 use roster_core::targets::{credentials, Settings, TargetKind};
@@ -15,6 +17,35 @@ const INDEX_KEY: &str = "roster.profiles.v1";
 /// The prefix of a remembered profile's key; its JSON follows the id.
 const PROFILE_PREFIX: &str = "roster.profile.v1.";
 
+thread_local! {
+    /// The text of each profile the admin loaded, as read, by id: what is remembered in
+    /// this browser and what "Download profile" gives back (so that the page need not
+    /// write profiles out: with the preset read-once change, about 7 KB gzip).
+    static TEXTS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keeps a loaded profile's text, as read, for [`text_of`].
+pub fn keep_text(id: &str, text: &str) {
+    TEXTS.with_borrow_mut(|texts| {
+        texts.retain(|(kept, _)| kept != id);
+        texts.push((id.to_owned(), text.to_owned()));
+    });
+}
+
+/// A profile's text: a preset's as shipped, a loaded one's as read.
+pub fn text_of(id: &str) -> Option<String> {
+    roster_core::targets::profile::preset_json(id)
+        .map(str::to_owned)
+        .or_else(|| {
+            TEXTS.with_borrow(|texts| {
+                texts
+                    .iter()
+                    .find(|(kept, _)| kept == id)
+                    .map(|(_, text)| text.clone())
+            })
+        })
+}
+
 /// What the Target select lists: the built-ins, the shipped presets, then the profiles
 /// remembered in this browser (one that no longer reads is left out).
 pub fn all_targets() -> Vec<TargetKind> {
@@ -24,6 +55,7 @@ pub fn all_targets() -> Vec<TargetKind> {
             continue;
         };
         if let Ok(profile) = Profile::from_json(&text) {
+            keep_text(&profile.id, &text);
             add(&mut all, TargetKind::from_profile(profile));
         }
     }
@@ -52,13 +84,14 @@ fn remembered_ids() -> Vec<String> {
         .collect()
 }
 
-/// Remembers a loaded profile in this browser, by its id, or says why the browser
-/// refused to store it.
-pub fn remember(profile: &Profile) -> Result<(), roster_core::run::journal::StoreError> {
-    storage::set(
-        &format!("{PROFILE_PREFIX}{}", profile.id),
-        &profile.to_pretty_json(),
-    )?;
+/// Remembers a loaded profile in this browser, by its id, as its text was read (which
+/// [`Profile::from_json`] accepted), or says why the browser refused to store it.
+pub fn remember(
+    profile: &Profile,
+    text: &str,
+) -> Result<(), roster_core::run::journal::StoreError> {
+    keep_text(&profile.id, text);
+    storage::set(&format!("{PROFILE_PREFIX}{}", profile.id), text)?;
     let mut ids = remembered_ids();
     if !ids.contains(&profile.id) {
         ids.push(profile.id.clone());

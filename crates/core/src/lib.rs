@@ -21,6 +21,7 @@ pub mod input;
 pub mod job;
 pub mod report;
 pub mod run;
+pub mod sort;
 pub mod targets;
 
 pub use input::field::UserRow;

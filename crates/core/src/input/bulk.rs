@@ -17,7 +17,7 @@ pub fn settable(fields: &[FieldSpec]) -> Vec<FieldSpec> {
         .filter(|s| !matches!(s.field, Field::Email | Field::Username))
         .cloned()
         .collect();
-    out.sort_by_key(FieldSpec::is_secret);
+    crate::sort::sort_by_key(&mut out, FieldSpec::is_secret);
     out
 }
 

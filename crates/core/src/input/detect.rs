@@ -249,7 +249,7 @@ pub fn header_guess_rows(first: &[String], below: &[Vec<String>]) -> bool {
         return false;
     }
     let mut seen: Vec<String> = named.iter().map(|f| f.trim().to_lowercase()).collect();
-    seen.sort();
+    crate::sort::sort(&mut seen);
     seen.dedup();
     if seen.len() != named.len() {
         return false;

@@ -343,12 +343,12 @@ impl Scores {
             }
         }
         // In slot order, as every tie below is broken by it.
-        live.sort_by_key(|&(_, slot)| slot);
+        crate::sort::sort_by_key(&mut live, |&(_, slot)| slot);
         if live.len() > 16 {
             let top = |slot: usize| (0..width).map(|c| self.total[c][slot]).max().unwrap_or(0);
-            live.sort_by_key(|&(_, slot)| std::cmp::Reverse(top(slot)));
+            crate::sort::sort_by_key(&mut live, |&(_, slot)| std::cmp::Reverse(top(slot)));
             live.truncate(16);
-            live.sort_by_key(|&(_, slot)| slot);
+            crate::sort::sort_by_key(&mut live, |&(_, slot)| slot);
         }
         let sets = 1usize << live.len();
         let candidates: Vec<usize> = (0..width)

@@ -70,7 +70,7 @@ pub fn held_elsewhere(held: &[String], ours: &[String]) -> Vec<String> {
         .filter(|name| journal_key_of(name).is_some() && !ours.contains(name))
         .cloned()
         .collect();
-    out.sort();
+    crate::sort::sort(&mut out);
     out.dedup();
     out
 }

@@ -440,7 +440,7 @@ impl Journal {
             ids.extend(page.ids);
             steps.extend(page.steps);
         }
-        ids.sort_by_key(|(r, _)| *r);
+        crate::sort::sort_by_key(&mut ids, |(r, _)| *r);
         if statuses.len() != head.rows {
             return Err(Refusal::Damaged(None));
         }

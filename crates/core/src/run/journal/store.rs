@@ -208,7 +208,7 @@ pub fn list(store: &dyn Store) -> Vec<(String, Head)> {
             Some((k, head))
         })
         .collect();
-    all.sort_by(|a, b| b.1.updated_at.total_cmp(&a.1.updated_at));
+    crate::sort::sort_by(&mut all, |a, b| b.1.updated_at.total_cmp(&a.1.updated_at));
     all
 }
 

@@ -136,7 +136,7 @@ impl Profile {
             _ if c.secret => 2,
             _ => 3,
         };
-        ids.sort_by_key(|c| rank(c));
+        crate::sort::sort_by_key(&mut ids, |c| rank(c));
         ids.into_iter()
             .filter(|c| rank(c) < 3)
             .map(|c| c.id.clone())

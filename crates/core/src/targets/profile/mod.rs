@@ -10,6 +10,7 @@
 //! by pasting text together, so that a cell cannot change a request's shape or path.
 
 mod classify;
+mod key_path;
 mod kind;
 mod schema;
 mod target;
@@ -17,6 +18,8 @@ pub mod template;
 mod validity;
 
 use std::collections::BTreeMap;
+
+use serde::Deserialize;
 
 use crate::http::{Body, HttpRequest, Method};
 use crate::input::field::Field;
@@ -27,47 +30,63 @@ use validity::line_of;
 
 pub use target::ProfileTarget;
 
-const SYNAPSE: &str = include_str!("../../../profiles/synapse.json");
-const KEYCLOAK: &str = include_str!("../../../profiles/keycloak.json");
-const GRAPH: &str = include_str!("../../../profiles/graph.json");
-const GITLAB: &str = include_str!("../../../profiles/gitlab.json");
+/// The profiles Roster ships, by id, in the order the Target select lists them.
+const PRESETS: [(&str, &str); 4] = [
+    ("synapse", include_str!("../../../profiles/synapse.json")),
+    ("keycloak", include_str!("../../../profiles/keycloak.json")),
+    ("graph", include_str!("../../../profiles/graph.json")),
+    ("gitlab", include_str!("../../../profiles/gitlab.json")),
+];
 
-/// The profiles Roster ships, in the order the Target select lists them.
+/// The profiles Roster ships, in the order the Target select lists them: read once, the
+/// first time they are asked for.
 pub fn presets() -> Vec<Profile> {
-    [SYNAPSE, KEYCLOAK, GRAPH, GITLAB]
-        .into_iter()
-        .map(|text| Profile::from_json(text).expect("a shipped preset parses (tested)"))
-        .collect()
+    static READ: std::sync::OnceLock<Vec<Profile>> = std::sync::OnceLock::new();
+    READ.get_or_init(|| {
+        PRESETS
+            .iter()
+            .map(|(_, text)| Profile::from_json(text).expect("a shipped preset parses (tested)"))
+            .collect()
+    })
+    .clone()
 }
 
-/// A shipped preset's JSON text by id, as shipped (for download).
+/// A shipped preset's JSON text by id, as shipped (for download), found without
+/// reading any preset.
 pub fn preset_json(id: &str) -> Option<&'static str> {
-    [SYNAPSE, KEYCLOAK, GRAPH, GITLAB]
-        .into_iter()
-        .find(|text| Profile::from_json(text).is_ok_and(|p| p.id == id))
+    PRESETS
+        .iter()
+        .find(|(preset, _)| *preset == id)
+        .map(|(_, text)| *text)
+}
+
+/// A serde_json error as a profile error: its line, the key path where it stopped, and
+/// its text without serde_json's " at line L column C" (the line is given apart).
+fn serde_error(text: &str, e: serde_json::Error) -> ProfileError {
+    let line = (e.line() > 0).then_some(e.line());
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(at) if line.is_some() => message[..at].to_owned(),
+        _ => message,
+    };
+    let path = match line {
+        Some(line) => {
+            key_path::path_at(text, key_path::offset_of(text, line, e.column()), &message)
+        }
+        None => ".".to_owned(),
+    };
+    ProfileError {
+        line,
+        path,
+        message,
+    }
 }
 
 impl Profile {
     /// Reads a profile, checking the schema version, every key, and every placeholder.
     pub fn from_json(text: &str) -> Result<Profile, ProfileError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let profile: Profile =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let line = (inner.line() > 0).then_some(inner.line());
-                // serde_json's text ends in " at line L column C": the line is given apart.
-                let message = inner.to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(at) if line.is_some() => message[..at].to_owned(),
-                    _ => message,
-                };
-                ProfileError {
-                    line,
-                    path,
-                    message,
-                }
-            })?;
+        let profile = Profile::deserialize(&mut deserializer).map_err(|e| serde_error(text, e))?;
         deserializer.end().map_err(|e| ProfileError {
             line: Some(e.line()),
             path: String::new(),

@@ -213,11 +213,17 @@ pub fn fill_json(template: &Value, values: &Values) -> Option<Value> {
                 .collect();
             (items.is_empty() || !filled.is_empty()).then_some(Value::Array(filled))
         }
-        Value::Object(map) => Some(Value::Object(
-            map.iter()
-                .filter_map(|(k, v)| fill_json(v, values).map(|v| (k.clone(), v)))
-                .collect(),
-        )),
+        Value::Object(map) => {
+            // Inserted one by one: a map collected from an iterator sorts its entries
+            // first (one more copy of the sort in the page); these come in key order.
+            let mut filled = serde_json::Map::new();
+            for (k, v) in map {
+                if let Some(v) = fill_json(v, values) {
+                    filled.insert(k.clone(), v);
+                }
+            }
+            Some(Value::Object(filled))
+        }
         other => Some(other.clone()),
     }
 }
