@@ -486,7 +486,7 @@ impl Parser {
             self.records.push(Record {
                 line,
                 fields,
-                edited: Vec::new(),
+                edited: Default::default(),
             });
         }
         Ok(self.done)

@@ -99,7 +99,7 @@ pub fn table_of_rows(
         records.push(Record {
             line,
             fields,
-            edited: Vec::new(),
+            edited: Default::default(),
         });
     }
     if records.is_empty() {
