@@ -145,7 +145,10 @@ fn main() {
     assert_eq!(loaded.rows.len(), rows);
     let live = LIVE.load(Relaxed);
     let peak = phases.iter().map(|p| p.1).max().unwrap_or(0);
-    println!("{:<20} {:>10} {:>7} {:>10} {:>7}", "phase", "peak MiB", "× file", "live MiB", "× file");
+    println!(
+        "{:<20} {:>10} {:>7} {:>10} {:>7}",
+        "phase", "peak MiB", "× file", "live MiB", "× file"
+    );
     for (name, p, l) in &phases {
         println!(
             "{name:<20} {:>10.1} {:>7.2} {:>10.1} {:>7.2}",

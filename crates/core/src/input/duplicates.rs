@@ -227,9 +227,7 @@ impl Duplicates {
     pub fn group(&self, email: &str) -> Rows {
         match Duplicates::short_key(email).and_then(|k| self.by_email.get(&k)) {
             None => Rows::new(),
-            Some(Slot(slot)) if slot & GROUP != 0 => {
-                self.groups[(slot & !GROUP) as usize].clone()
-            }
+            Some(Slot(slot)) if slot & GROUP != 0 => self.groups[(slot & !GROUP) as usize].clone(),
             Some(&Slot(row)) => Rows::from_elem(row as usize, 1),
         }
     }
@@ -361,7 +359,10 @@ mod tests {
             })
             .expect("a collision");
         assert_ne!(a, b);
-        let text = format!("email,password\n{a},pw1\n{b},pw2\nc@x.y,pw3\n{}, pw4\n", b.to_uppercase());
+        let text = format!(
+            "email,password\n{a},pw1\n{b},pw2\nc@x.y,pw3\n{}, pw4\n",
+            b.to_uppercase()
+        );
         let t = read(text.as_bytes()).unwrap();
         let m = Mapping::auto(&t);
         let rules = Rules {

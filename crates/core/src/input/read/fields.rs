@@ -52,15 +52,17 @@ impl Spans {
         let near = |s: u32| s.checked_sub(base).and_then(|d| u16::try_from(d).ok());
         if spans.len() <= INLINE_FIELDS {
             let mut offsets = [(0, 0); INLINE_FIELDS];
-            let fits = spans.iter().zip(offsets.iter_mut()).all(|(&(s, e), o)| {
-                match (near(s), near(e)) {
-                    (Some(s), Some(e)) => {
-                        *o = (s, e);
-                        true
-                    }
-                    _ => false,
-                }
-            });
+            let fits =
+                spans
+                    .iter()
+                    .zip(offsets.iter_mut())
+                    .all(|(&(s, e), o)| match (near(s), near(e)) {
+                        (Some(s), Some(e)) => {
+                            *o = (s, e);
+                            true
+                        }
+                        _ => false,
+                    });
             if fits {
                 return Spans::Near {
                     base,
@@ -453,7 +455,11 @@ mod tests {
         // Issue 26: a million records are most of a load's memory; the spans of eight
         // 32-bit pairs held inline and the trimmed bits made a record's fields 96 bytes
         // natively (88 on wasm32; 44 now).
-        assert!(std::mem::size_of::<Fields>() <= 48, "{}", std::mem::size_of::<Fields>());
+        assert!(
+            std::mem::size_of::<Fields>() <= 48,
+            "{}",
+            std::mem::size_of::<Fields>()
+        );
     }
 
     #[test]
@@ -475,7 +481,10 @@ mod tests {
         let t = read(b"email,password,name\nann@x.y,  p  ,z\na,b,c,d,e,f,g,h,  i  \n").unwrap();
         let (near, far) = (&t.records[0].fields, &t.records[1].fields);
         assert!(matches!(far.spans, Spans::Far { .. }));
-        assert_eq!((near.trimmed(1), near.trimmed(0), near.trimmed(2)), (true, false, false));
+        assert_eq!(
+            (near.trimmed(1), near.trimmed(0), near.trimmed(2)),
+            (true, false, false)
+        );
         assert_eq!((far.trimmed(8), far.trimmed(7)), (true, false));
         let mut far = far.clone();
         far.set(8, "j");

@@ -168,7 +168,11 @@ mod tests {
     fn a_record_takes_at_most_64_bytes() {
         // Issue 26: a million records are most of a load's memory. A record was 128 bytes
         // natively (112 on wasm32); now 64 (56 on wasm32).
-        assert!(std::mem::size_of::<Record>() <= 64, "{}", std::mem::size_of::<Record>());
+        assert!(
+            std::mem::size_of::<Record>() <= 64,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
         assert_eq!(std::mem::size_of::<Edited>(), std::mem::size_of::<usize>());
     }
 
