@@ -121,10 +121,21 @@ fn main() {
     drop(text);
     PEAK.store(LIVE.load(Relaxed), Relaxed);
 
+    // A row of the table is the steps that began in that phase: the step that ends one
+    // phase starts the next (the last parsing step maps the columns and reserves the plan
+    // and the address index, so they show in "parse, map").
     let phase_of = |p: Progress| match p {
-        Progress::Working { what, fraction } if what == "Checking rows" => {
-            ["plan (map, check)", "plan (index)", "plan (flag)"][((fraction * 3.0) as usize).min(2)]
-        }
+        Progress::Working {
+            what: "Checking rows",
+            fraction,
+        } => ["plan, check", "plan: index", "plan: flag"][((fraction * 3.0) as usize).min(2)],
+        Progress::Working {
+            what: "Decoding", ..
+        } => "decode, detect",
+        Progress::Working {
+            what: "Reading rows",
+            ..
+        } => "parse, map",
         Progress::Working { what, .. } => what,
         Progress::Done => "done",
     };
