@@ -292,7 +292,7 @@ impl Duplicates {
         let others: Vec<u64> = group
             .iter()
             .filter(|&&j| j != i && same_address(id.of(&rows[j]), value))
-            .map(|&j| rows[j].line)
+            .map(|&j| u64::from(rows[j].line))
             .collect();
         if others.is_empty() {
             return;
