@@ -21,6 +21,9 @@ say "Native parse bench (the same read path as the page, and the bare csv crate)
 mkdir -p "$ROOT/tests/e2e/bench-results"
 BENCH_NATIVE_OUT="$ROOT/tests/e2e/bench-results/native.json" \
   cargo bench --locked -p roster-core --bench parse
+say "Native memory of a 1M-row load (the page's reading machine; a figure, not timed)"
+cargo run --locked --release -p roster-core --example memory \
+  | tee "$ROOT/tests/e2e/bench-results/native-memory.txt"
 say "Benchmarks (import, parse, start-up, memory)"
 (cd "$ROOT/tests/e2e" && npx playwright test -c bench.config.ts)
 say "The command line (roster) against the sandbox"

@@ -132,7 +132,7 @@ pub fn RowEditor(
     let line = plan.rows.with_untracked(|p| {
         p.as_ref()
             .and_then(|p| p.get(row))
-            .map_or(row as u64 + 1, |r| r.line)
+            .map_or(row as u64 + 1, |r| u64::from(r.line))
     });
     let title = format!("Edit line {line}");
     view! {

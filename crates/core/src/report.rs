@@ -1003,7 +1003,7 @@ mod tests {
     #[test]
     fn the_edited_column_names_the_columns_changed_in_the_page() {
         let (mut table, mapping, planned) = input_file();
-        table.records[1].edited = vec![3, 0];
+        table.records[1].edited = vec![3, 0].into();
         let rows = run_rows();
         let input = Input {
             table: &table,

@@ -24,7 +24,7 @@ fn rows(n: usize) -> (Vec<PlannedRow>, Vec<UserRow>) {
             let email = format!("u{i}@example.com");
             (
                 PlannedRow {
-                    line: i as u64 + 2,
+                    line: i as u32 + 2,
                     email: email.clone().into(),
                     username: format!("u{i}").into(),
                     has_password: true,

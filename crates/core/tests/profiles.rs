@@ -942,7 +942,7 @@ fn planned(rows: &[(&str, &str)]) -> Plan {
         .map(|(i, (email, username))| {
             (
                 PlannedRow {
-                    line: i as u64 + 2,
+                    line: i as u32 + 2,
                     email: (*email).into(),
                     username: (*username).into(),
                     has_password: true,

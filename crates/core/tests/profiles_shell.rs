@@ -406,7 +406,7 @@ fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
         .iter()
         .enumerate()
         .map(|(i, r)| PlannedRow {
-            line: i as u64 + 2,
+            line: i as u32 + 2,
             email: r.email.clone().into(),
             username: r.username.clone().unwrap_or_default().into(),
             has_password: true,

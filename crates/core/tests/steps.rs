@@ -47,7 +47,7 @@ fn planned(users: &[UserRow]) -> Vec<PlannedRow> {
         .iter()
         .enumerate()
         .map(|(i, u)| PlannedRow {
-            line: i as u64 + 2,
+            line: i as u32 + 2,
             email: u.email.as_str().into(),
             username: u.username.as_deref().unwrap_or_default().into(),
             has_password: true,

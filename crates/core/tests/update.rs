@@ -141,7 +141,7 @@ fn file() -> (Vec<PlannedRow>, Vec<UserRow>) {
     .map(|(i, (email, username, name))| {
         (
             PlannedRow {
-                line: i as u64 + 2,
+                line: i as u32 + 2,
                 email: (*email).into(),
                 username: (*username).into(),
                 has_password: true,

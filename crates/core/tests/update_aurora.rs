@@ -151,7 +151,7 @@ fn file() -> (Vec<PlannedRow>, Vec<UserRow>) {
     .map(|(i, (email, role))| {
         (
             PlannedRow {
-                line: i as u64 + 2,
+                line: i as u32 + 2,
                 email: (*email).into(),
                 username: String::new().into(),
                 has_password: true,

@@ -73,7 +73,7 @@ pub(crate) fn view_of(
     let message = planned.message_with_notes(&message);
     SlotView {
         index,
-        line: planned.line,
+        line: u64::from(planned.line),
         email: planned.email.to_string(),
         has_password: planned.has_password,
         excluded: planned.excluded,

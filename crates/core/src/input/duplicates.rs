@@ -23,7 +23,7 @@ use crate::input::validate::{Problem, Rules};
 /// user name (given, or taken from the address's local part), compared the same way.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
-    pub(crate) by_email: FxHashMap<u64, Slot>,
+    pub(crate) by_email: FxHashMap<u32, Slot>,
     /// The groups of two rows or more (one may have shrunk since, or emptied when its
     /// address left the index).
     pub(crate) groups: Vec<Rows>,
@@ -78,12 +78,15 @@ impl Identity {
 }
 
 /// An address's rows in the index: one row, or ([`GROUP`] set) a group's place in
-/// [`Duplicates::groups`].
+/// [`Duplicates::groups`]. 32 bits, and the index is keyed by 32 bits of the address's
+/// hash: an entry is 8 bytes, not 16, so the index of a million rows (room for two
+/// million entries) is 18 MB, not 34 (issue 26). Rows whose 32-bit keys collide only
+/// share a group: whatever decides compares the addresses.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot(pub(crate) usize);
+pub(crate) struct Slot(pub(crate) u32);
 
 /// The bit that makes a [`Slot`] a group's place rather than a row.
-pub(crate) const GROUP: usize = 1 << (usize::BITS - 1);
+pub(crate) const GROUP: u32 = 1 << 31;
 
 /// The rows that share one address, in order.
 pub type Rows = SmallVec<[usize; 1]>;
@@ -155,44 +158,63 @@ impl Duplicates {
         })
     }
 
+    /// The index's key: 32 bits of [`Duplicates::key`].
+    fn short_key(email: &str) -> Option<u32> {
+        Duplicates::key(email).map(|k| k as u32)
+    }
+
+    /// The slot of group `g`. There are fewer groups than rows with two bytes each in a
+    /// text that fits in memory, so `g` is below 2^31 in any file that could be read.
+    fn group_slot(g: usize) -> u32 {
+        u32::try_from(g).map_or(u32::MAX, |g| g.min(!GROUP)) | GROUP
+    }
+
     pub fn insert(&mut self, row: usize, email: &str) {
-        debug_assert!(row & GROUP == 0, "a row index below 2^63");
-        let Some(key) = Duplicates::key(email) else {
+        let Some(key) = Duplicates::short_key(email) else {
             return;
         };
+        // A row past 2^31 (a file of billions of rows) is a group of one: a slot holds 31 bits.
+        let row32 = u32::try_from(row).ok().filter(|r| r & GROUP == 0);
         match self.by_email.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Slot(row));
-            }
+            std::collections::hash_map::Entry::Vacant(v) => match row32 {
+                Some(row32) => {
+                    v.insert(Slot(row32));
+                }
+                None => {
+                    self.groups.push(Rows::from_elem(row, 1));
+                    v.insert(Slot(Duplicates::group_slot(self.groups.len() - 1)));
+                }
+            },
             std::collections::hash_map::Entry::Occupied(mut o) => {
                 let Slot(slot) = *o.get();
                 if slot & GROUP != 0 {
-                    let rows = &mut self.groups[slot & !GROUP];
+                    let rows = &mut self.groups[(slot & !GROUP) as usize];
                     if let Err(at) = rows.binary_search(&row) {
                         rows.insert(at, row);
                     }
-                } else if slot != row {
+                } else if slot as usize != row {
+                    let slot = slot as usize;
                     let pair = if slot < row { [slot, row] } else { [row, slot] };
                     self.groups.push(Rows::from_slice(&pair));
-                    o.insert(Slot((self.groups.len() - 1) | GROUP));
+                    o.insert(Slot(Duplicates::group_slot(self.groups.len() - 1)));
                 }
             }
         }
     }
 
     pub fn remove(&mut self, row: usize, email: &str) {
-        let Some(key) = Duplicates::key(email) else {
+        let Some(key) = Duplicates::short_key(email) else {
             return;
         };
         let Some(&Slot(slot)) = self.by_email.get(&key) else {
             return;
         };
         let empty = if slot & GROUP != 0 {
-            let rows = &mut self.groups[slot & !GROUP];
+            let rows = &mut self.groups[(slot & !GROUP) as usize];
             rows.retain(|r| *r != row);
             rows.is_empty()
         } else {
-            slot == row
+            slot as usize == row
         };
         if empty {
             self.by_email.remove(&key);
@@ -202,11 +224,11 @@ impl Duplicates {
     /// Every row with this address, `row` included when indexed; in the rare case of a
     /// hash collision, also the rows of another address (callers that re-check rows may
     /// re-check one too many; callers that decide compare the addresses).
-    pub fn group(&self, email: &str) -> &[usize] {
-        match Duplicates::key(email).and_then(|k| self.by_email.get(&k)) {
-            None => &[],
-            Some(Slot(slot)) if slot & GROUP != 0 => &self.groups[slot & !GROUP],
-            Some(Slot(row)) => std::slice::from_ref(row),
+    pub fn group(&self, email: &str) -> Rows {
+        match Duplicates::short_key(email).and_then(|k| self.by_email.get(&k)) {
+            None => Rows::new(),
+            Some(Slot(slot)) if slot & GROUP != 0 => self.groups[(slot & !GROUP) as usize].clone(),
+            Some(&Slot(row)) => Rows::from_elem(row as usize, 1),
         }
     }
 
@@ -225,7 +247,7 @@ impl Duplicates {
     pub fn into_entries(self) -> impl Iterator<Item = (u64, usize)> {
         self.by_email
             .into_iter()
-            .map(|(key, Slot(slot))| (key, slot))
+            .map(|(key, Slot(slot))| (u64::from(key), slot as usize))
     }
 
     /// Which of `n` rows share their address's entry with another row: only these can be
@@ -270,7 +292,7 @@ impl Duplicates {
         let others: Vec<u64> = group
             .iter()
             .filter(|&&j| j != i && same_address(id.of(&rows[j]), value))
-            .map(|&j| rows[j].line)
+            .map(|&j| u64::from(rows[j].line))
             .collect();
         if others.is_empty() {
             return;
@@ -305,5 +327,53 @@ impl Duplicates {
             column: None,
             message,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::map::Mapping;
+    use crate::input::plan::Sheet;
+    use crate::input::read::read;
+
+    #[test]
+    fn an_index_entry_is_8_bytes() {
+        // Issue 26: the index of a million rows has room for two million entries.
+        let mut index = Duplicates::default();
+        index.insert(0, "ann@x.y");
+        let (key, slot) = index.by_email.iter().next().unwrap();
+        assert_eq!(std::mem::size_of_val(key) + std::mem::size_of_val(slot), 8);
+    }
+
+    #[test]
+    fn addresses_whose_short_keys_collide_are_not_duplicates() {
+        // Two addresses whose 32-bit keys are equal (found by trying, as the birthday
+        // bound says: within about 100,000 addresses).
+        let mut seen = FxHashMap::default();
+        let (a, b) = (0..1_000_000)
+            .find_map(|i| {
+                let e = format!("u{i}@x.y");
+                let k = Duplicates::short_key(&e).unwrap();
+                seen.insert(k, e.clone()).map(|other| (other, e))
+            })
+            .expect("a collision");
+        assert_ne!(a, b);
+        let text = format!(
+            "email,password\n{a},pw1\n{b},pw2\nc@x.y,pw3\n{}, pw4\n",
+            b.to_uppercase()
+        );
+        let t = read(text.as_bytes()).unwrap();
+        let m = Mapping::auto(&t);
+        let rules = Rules {
+            email_rule: Some(crate::targets::aurora::PUBLIC_ID_RULE),
+            ..Rules::new(vec![Field::Email, Field::Password])
+        };
+        let mut sheet = Sheet::new(t, m, rules);
+        let rows = sheet.plan_all();
+        let flagged: Vec<bool> = rows.iter().map(|r| !r.is_valid()).collect();
+        assert_eq!(flagged, [false, true, false, true], "{:?}", rows);
+        assert_eq!(sheet.first_of(&rows, 0), Some(0));
+        assert_eq!(sheet.first_of(&rows, 3), Some(1));
     }
 }

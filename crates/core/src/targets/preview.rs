@@ -133,7 +133,7 @@ pub fn accounts<F: Clone + Into<FieldSpec>>(
         .enumerate()
         .filter(|(_, p)| !p.excluded && p.is_valid())
         .take(limit)
-        .filter_map(|(i, p)| users(i).map(|u| (p.line, u)))
+        .filter_map(|(i, p)| users(i).map(|u| (u64::from(p.line), u)))
         .collect();
     let specs: Vec<FieldSpec> = fields
         .iter()

@@ -17,22 +17,107 @@ use smallvec::SmallVec;
 #[derive(Clone)]
 pub struct Fields {
     pub(super) text: Arc<String>,
-    /// Where each field starts and ends in `text`.
-    pub(super) spans: SmallVec<[(u32, u32); INLINE_FIELDS]>,
-    /// Bit `i` set: field `i` was trimmed, it differs from the cell as written (spaces
-    /// around an unquoted value). Fields from the 64th on are not tracked.
-    pub(super) trimmed: u64,
+    /// Where each field starts and ends in `text`, and which fields were trimmed.
+    pub(super) spans: Spans,
 }
 
 /// How many fields a record holds without a second allocation.
 pub const INLINE_FIELDS: usize = 8;
 
+/// Where a record's fields are in the text, and which were trimmed (bit `i` set: field
+/// `i` differs from the cell as written, spaces around an unquoted value; fields from the
+/// 64th on are not tracked). Most records are short, so their spans are kept as 16-bit
+/// offsets from where the record's first field starts, inline: 40 bytes a record, where a
+/// vector of 32-bit spans held inline and the trimmed bits took 88 natively, 80 on wasm32
+/// (issue 26: a million records are most of the memory a load takes). A record with more
+/// fields than [`INLINE_FIELDS`], or longer than 64 KiB, has its spans on the heap.
+#[derive(Clone)]
+pub(super) enum Spans {
+    Near {
+        base: u32,
+        len: u8,
+        trimmed: u8,
+        offsets: [(u16, u16); INLINE_FIELDS],
+    },
+    /// The trimmed bits as two halves, so that the type stays 4-byte aligned.
+    Far {
+        trimmed: [u32; 2],
+        spans: Box<[(u32, u32)]>,
+    },
+}
+
+impl Spans {
+    pub(super) fn new(spans: &[(u32, u32)], trimmed: u64) -> Spans {
+        let base = spans.first().map_or(0, |s| s.0);
+        let near = |s: u32| s.checked_sub(base).and_then(|d| u16::try_from(d).ok());
+        if spans.len() <= INLINE_FIELDS {
+            let mut offsets = [(0, 0); INLINE_FIELDS];
+            let fits =
+                spans
+                    .iter()
+                    .zip(offsets.iter_mut())
+                    .all(|(&(s, e), o)| match (near(s), near(e)) {
+                        (Some(s), Some(e)) => {
+                            *o = (s, e);
+                            true
+                        }
+                        _ => false,
+                    });
+            if fits {
+                return Spans::Near {
+                    base,
+                    len: spans.len() as u8,
+                    // Fewer than nine fields: the bits past the eighth are clear.
+                    trimmed: trimmed as u8,
+                    offsets,
+                };
+            }
+        }
+        Spans::Far {
+            trimmed: [trimmed as u32, (trimmed >> 32) as u32],
+            spans: spans.into(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Spans::Near { len, .. } => usize::from(*len),
+            Spans::Far { spans, .. } => spans.len(),
+        }
+    }
+
+    pub(super) fn get(&self, i: usize) -> Option<(u32, u32)> {
+        match self {
+            Spans::Near {
+                base, len, offsets, ..
+            } => (i < usize::from(*len)).then(|| {
+                let (s, e) = offsets[i];
+                (base + u32::from(s), base + u32::from(e))
+            }),
+            Spans::Far { spans, .. } => spans.get(i).copied(),
+        }
+    }
+
+    pub(super) fn trimmed(&self) -> u64 {
+        match self {
+            Spans::Near { trimmed, .. } => u64::from(*trimmed),
+            Spans::Far { trimmed, .. } => u64::from(trimmed[0]) | u64::from(trimmed[1]) << 32,
+        }
+    }
+
+    fn set_trimmed(&mut self, bits: u64) {
+        match self {
+            Spans::Near { trimmed, .. } => *trimmed = bits as u8,
+            Spans::Far { trimmed, .. } => *trimmed = [bits as u32, (bits >> 32) as u32],
+        }
+    }
+}
+
 impl Default for Fields {
     fn default() -> Fields {
         Fields {
             text: Arc::default(),
-            spans: SmallVec::new(),
-            trimmed: 0,
+            spans: Spans::new(&[], 0),
         }
     }
 }
@@ -51,11 +136,11 @@ impl Fields {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.spans.len() == 0
     }
 
     pub fn get(&self, i: usize) -> Option<&str> {
-        let (start, end) = *self.spans.get(i)?;
+        let (start, end) = self.spans.get(i)?;
         Some(&self.text[start as usize..end as usize])
     }
 
@@ -71,15 +156,15 @@ impl Fields {
             fields.resize(i + 1, "");
         }
         fields[i] = value;
-        let trimmed = self.trimmed & !1u64.checked_shl(i as u32).unwrap_or(0);
+        let trimmed = self.spans.trimmed() & !1u64.checked_shl(i as u32).unwrap_or(0);
         *self = fields.into_iter().collect();
-        self.trimmed = trimmed;
+        self.spans.set_trimmed(trimmed);
     }
 
     /// Whether field `i` was trimmed by the reader: the value differs from the cell as
     /// written (an unquoted cell with spaces around it). A quoted cell is kept as written.
     pub fn trimmed(&self, i: usize) -> bool {
-        i < 64 && self.trimmed & (1 << i) != 0 && i < self.len()
+        i < 64 && self.spans.trimmed() & (1 << i) != 0 && i < self.len()
     }
 }
 
@@ -303,19 +388,18 @@ impl FieldsBuilder {
         if !self.owned {
             return Fields {
                 text: Arc::clone(shared),
-                spans: self.spans.clone(),
-                trimmed: self.trimmed,
+                spans: Spans::new(&self.spans, self.trimmed),
             };
         }
         let mut start = 0;
+        let spans: SmallVec<[(u32, u32); INLINE_FIELDS]> = self
+            .ends
+            .iter()
+            .map(|&end| (std::mem::replace(&mut start, end), end))
+            .collect();
         Fields {
             text: Arc::new(self.text.clone()),
-            spans: self
-                .ends
-                .iter()
-                .map(|&end| (std::mem::replace(&mut start, end), end))
-                .collect(),
-            trimmed: self.trimmed,
+            spans: Spans::new(&spans, self.trimmed),
         }
     }
 }
@@ -365,6 +449,48 @@ impl<'a> IntoIterator for &'a Fields {
 mod tests {
     use super::*;
     use crate::input::read::read;
+
+    #[test]
+    fn a_record_s_fields_take_at_most_48_bytes() {
+        // Issue 26: a million records are most of a load's memory; the spans of eight
+        // 32-bit pairs held inline and the trimmed bits made a record's fields 96 bytes
+        // natively (88 on wasm32; 44 now).
+        assert!(
+            std::mem::size_of::<Fields>() <= 48,
+            "{}",
+            std::mem::size_of::<Fields>()
+        );
+    }
+
+    #[test]
+    fn long_records_and_many_fields_read_the_same_as_short_ones() {
+        let long = "x".repeat(70_000);
+        let nine = "a,b,c,d,e,f,g,h,i";
+        let text = format!("email,password,name\nann@x.y, {long} ,z\n{nine}\np,,\"q,r\"\n");
+        let t = read(text.as_bytes()).unwrap();
+        assert!(matches!(t.records[0].fields.spans, Spans::Far { .. }));
+        assert_eq!(t.records[0].fields, ["ann@x.y", long.as_str(), "z"]);
+        assert!(matches!(t.records[1].fields.spans, Spans::Far { .. }));
+        let fields: Vec<&str> = t.records[1].fields.iter().collect();
+        assert_eq!(fields, nine.split(',').collect::<Vec<_>>());
+        assert!(matches!(t.records[2].fields.spans, Spans::Near { .. }));
+        assert_eq!(t.records[2].fields, ["p", "", "q,r"]);
+        assert_eq!(t.records[2].fields.get(3), None);
+        assert_eq!(Fields::default().len(), 0);
+        // Which fields were trimmed is kept either way, and cleared when a field is set.
+        let t = read(b"email,password,name\nann@x.y,  p  ,z\na,b,c,d,e,f,g,h,  i  \n").unwrap();
+        let (near, far) = (&t.records[0].fields, &t.records[1].fields);
+        assert!(matches!(far.spans, Spans::Far { .. }));
+        assert_eq!(
+            (near.trimmed(1), near.trimmed(0), near.trimmed(2)),
+            (true, false, false)
+        );
+        assert_eq!((far.trimmed(8), far.trimmed(7)), (true, false));
+        let mut far = far.clone();
+        far.set(8, "j");
+        assert!(!far.trimmed(8));
+        assert_eq!(&far[8], "j");
+    }
 
     #[test]
     fn a_shared_piece_of_a_field_points_into_the_text() {

@@ -21,7 +21,7 @@ pub use fields::{Fields, SharedStr, INLINE_FIELDS};
 pub use layout::{header_guess, Layout, ReadOptions};
 pub use parser::{layout, Parser};
 pub use quotes::literal_stray_quotes;
-pub use table::{Broken, Record, Table};
+pub use table::{Broken, Edited, Record, Table};
 
 use crate::input::decode::{self, TextEncoding};
 
