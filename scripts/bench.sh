@@ -33,6 +33,10 @@ say "A 1M-row sheet on the command line, as xlsx and as CSV (peak memory)"
 say "Bundle size"
 size_table=$(mktemp)
 "$ROOT/scripts/bundle-size.sh" >"$size_table"
+say "What the wasm holds, by crate (twiggy, on the names build before wasm-opt)"
+command -v twiggy >/dev/null || cargo install twiggy --locked
+node tests/e2e/bench/wasm-by-crate.mjs target/wasm-bindgen/release/roster-page_bg.wasm \
+  | tee "$ROOT/tests/e2e/bench-results/wasm-by-crate.txt"
 say "Writing BENCHMARKS.md"
 node "$ROOT/tests/e2e/bench/write-report.mjs" "$ROOT/BENCHMARKS.md" "$size_table" \
   "$(env | grep -o '^BENCH_[A-Z_]*=[^ ]*' | sort | tr '\n' ' ')make bench"
