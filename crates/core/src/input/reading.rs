@@ -176,6 +176,8 @@ pub struct Reading<B: AsRef<[u8]>> {
     text: Option<Arc<String>>,
     /// A workbook's map of lines to the sheet's rows (see [`Reading::with_sheet_lines`]).
     lines: Vec<u32>,
+    /// Whether the bytes are a workbook's sheet as the spreadsheet reader wrote it.
+    sheet: bool,
 }
 
 impl<B: AsRef<[u8]>> Reading<B> {
@@ -191,6 +193,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
             phase: Phase::Start,
             text: None,
             lines: Vec::new(),
+            sheet: false,
         }
     }
 
@@ -198,8 +201,11 @@ impl<B: AsRef<[u8]>> Reading<B> {
     /// read with [`ReadOptions::for_sheet`]): each record's line becomes the sheet's row
     /// number by `lines` (see [`crate::input::read::workbook::sheet_line`]) before the
     /// rows are checked, so messages and reports give the sheet's row numbers.
+    /// Its quotes are the writer's, so no multi-line cell is taken for a stray quote's
+    /// work ([`Parser::quotes_as_written`]).
     pub fn with_sheet_lines(mut self, lines: Vec<u32>) -> Reading<B> {
         self.lines = lines;
+        self.sheet = true;
         self
     }
 
@@ -379,7 +385,11 @@ impl<B: AsRef<[u8]>> Reading<B> {
             && text.len() == self.bytes.as_ref().len();
         let len = text.len();
         Phase::Parsing {
-            parser: Box::new(Parser::shared(Arc::clone(&text), layout)),
+            parser: {
+                let mut parser = Box::new(Parser::shared(Arc::clone(&text), layout));
+                parser.quotes_as_written(self.sheet);
+                parser
+            },
             encoding,
             layout,
             len,

@@ -107,6 +107,9 @@ pub struct Parser {
     /// Records with a line break inside a field (record index, byte range, first line),
     /// checked for swallowed lines once the file's usual width is known.
     multiline: Vec<(usize, std::ops::Range<usize>, u64)>,
+    /// The text's quotes were written by a CSV writer (a workbook's sheet, see
+    /// [`Parser::quotes_as_written`]): no multi-line field is a stray quote's work.
+    quotes_written: bool,
     /// The record just read, as `csv-core` gives it: its fields' bytes back to back
     /// (unquoted) in `out`, and where each field ends in `out`.
     out: Vec<u8>,
@@ -212,6 +215,7 @@ impl Parser {
             header: None,
             records: Vec::with_capacity(records),
             multiline: Vec::new(),
+            quotes_written: false,
             out: vec![0; 1024],
             ends: vec![0; 32],
             out_len: 0,
@@ -524,6 +528,13 @@ impl Parser {
         self.pos
     }
 
+    /// The text is a CSV writer's (the spreadsheet reader's sheet): every quote it holds
+    /// was written to quote a field, so a field spanning many lines, or any multi-line
+    /// cell of a one-column sheet, is a cell's own text, never a stray quote's work.
+    pub fn quotes_as_written(&mut self, written: bool) {
+        self.quotes_written = written;
+    }
+
     /// The table, once [`Parser::step`] said it is done.
     pub fn finish(self) -> Result<Table, ReadError> {
         if self.records.is_empty() {
@@ -548,7 +559,7 @@ impl Parser {
             Some(h) => h.len(),
             None => mode(&all).unwrap_or(0),
         };
-        let broken = if self.multiline.is_empty() {
+        let broken = if self.multiline.is_empty() || self.quotes_written {
             Vec::new()
         } else {
             let one_line_width = match &self.header {
