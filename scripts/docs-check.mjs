@@ -198,19 +198,21 @@ function selfTest() {
     { command: 'roster import people.csv --target aurora --made-up-option 1', help: true },
     { command: 'roster check people.csv', by: 'scripts/test.sh', contains: 'a line scripts/test.sh does not hold' },
   ] }));
+  // Each failing case names what its error must say, so that a failure for another
+  // reason (no roster binary, say) does not pass for the one the case is about.
   const cases = [
     ['a listed command whose options exist', '```sh\nroster targets\n```\n', true],
-    ['a made-up command in no list', '```sh\nroster-deploy --everywhere\n```\n', false],
-    ['a made-up command in a console block', '```console\n$ make deploy\ndeployed\n```\n', false],
-    ['a made-up subcommand', '```sh\nroster frobnicate people.csv\n```\n', false],
-    ['a made-up option', '```sh\nroster import people.csv --target aurora \\\n  --made-up-option 1\n```\n', false],
-    ['a test file that no longer runs it', '```bash\nroster check people.csv\n```\n', false],
-    ['a code block without a language', '```\nroster targets\n```\n', false],
-    ['a link to nothing', 'See [the guide](docs/no-such-guide.md).\n', false],
-    ['a link to no heading', '# Title\n\nSee [below](#no-such-part).\n', false],
+    ['a made-up command in no list', '```sh\nroster-deploy --everywhere\n```\n', false, 'is run by no test'],
+    ['a made-up command in a console block', '```console\n$ make deploy\ndeployed\n```\n', false, '`make deploy` is run by no test'],
+    ['a made-up subcommand', '```sh\nroster frobnicate people.csv\n```\n', false, '`roster frobnicate people.csv --help` failed'],
+    ['a made-up option', '```sh\nroster import people.csv --target aurora \\\n  --made-up-option 1\n```\n', false, 'has no option --made-up-option'],
+    ['a test file that no longer runs it', '```bash\nroster check people.csv\n```\n', false, 'no longer contains'],
+    ['a code block without a language', '```\nroster targets\n```\n', false, 'a code block without a language'],
+    ['a link to nothing', 'See [the guide](docs/no-such-guide.md).\n', false, 'which does not exist'],
+    ['a link to no heading', '# Title\n\nSee [below](#no-such-part).\n', false, 'no such heading here'],
   ];
   let bad = 0;
-  for (const [name, text, ok] of cases) {
+  for (const [name, text, ok, says] of cases) {
     const doc = path.join(dir, 'doc.md');
     fs.writeFileSync(doc, text);
     const run = spawnSync(process.execPath, [new URL(import.meta.url).pathname, doc], {
@@ -218,9 +220,9 @@ function selfTest() {
       env: { ...process.env, DOCS_CHECK_LIST: listFile },
     });
     const passed = run.status === 0;
-    if (passed !== ok) {
+    if (passed !== ok || (says && !run.stderr.includes(says))) {
       bad++;
-      console.error(`docs-check self-test: ${name}: expected ${ok ? 'a pass' : 'a failure'}, got ${passed ? 'a pass' : 'a failure'}\n${run.stdout}${run.stderr}`);
+      console.error(`docs-check self-test: ${name}: expected ${ok ? 'a pass' : 'a failure'}, got ${passed ? 'a pass' : 'a failure'}${says ? ` saying "${says}"` : ''}\n${run.stdout}${run.stderr}`);
     } else console.log(`docs-check self-test: ${name}: ${ok ? 'passes' : `fails (${(run.stderr.split('\n')[0] || '').replace(/^docs-check: /, '')})`}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });

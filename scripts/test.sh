@@ -16,6 +16,8 @@ cargo test --locked
 # The native parse bench, once at a tiny size (run without --bench it only smoke-tests).
 cargo test --locked -p roster-core --bench parse
 say "The docs: every command in README.md, BENCHMARKS.md and docs/ is run by a test; links resolve"
+# It asks the command line's --help for every roster option the documents name.
+cargo build --locked -q -p roster-cli
 node "$ROOT/scripts/docs-check.mjs" --self-test
 node "$ROOT/scripts/docs-check.mjs"
 
