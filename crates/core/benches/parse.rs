@@ -8,34 +8,15 @@
 //! times only the parse stage (decode → detect → parse into records) against the bare
 //! `csv` crate.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use sha2::Digest;
 
-/// Counts the bytes the load holds, to report its peak (native: 64-bit pointers, so an
-/// upper bound for wasm32).
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{generate, Counting, LIVE, PEAK};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -52,49 +33,6 @@ const JS_SAMPLE_SHA256: &str = "f01f3e40209938da0b8a2818590de90147d33eff5d171318
 /// The page's step sizes (src/ui/sheet.rs).
 const DECODE_STEP: usize = 256 * 1024;
 const ROW_STEP: usize = 1_000;
-
-/// The generator of parse.bench.ts, number for number (JavaScript's double arithmetic and
-/// `& 0x7fffffff` included), so both benches read byte-identical files.
-fn generate(rows: usize, delim: char) -> String {
-    let mut seed: f64 = 42.0;
-    let mut rnd = || {
-        // The product is rounded to a double as in JavaScript; it is integral, positive and
-        // below 2^63, so its low 31 bits are ToInt32(p) & 0x7fffffff.
-        let p = seed * 1_103_515_245.0 + 12_345.0;
-        seed = ((p as i64) & 0x7fff_ffff) as f64;
-        seed / 2_147_483_647.0
-    };
-    let mut word = |n: usize| -> String {
-        (0..n)
-            .map(|_| char::from(97 + (rnd() * 26.0).floor() as u8))
-            .collect()
-    };
-    let d = delim.to_string();
-    let mut parts = vec![["email", "password", "name", "role", "quota_mb", "note"].join(&d)];
-    for i in 0..rows {
-        // In parse.bench.ts's order: the name's words, then the password's, then the note's.
-        let (a, b) = (word(6), word(7));
-        let name = if i % 10 == 0 {
-            format!("\"{a}{delim} {b}\"")
-        } else {
-            format!("{a} {b}")
-        };
-        let password = format!("Pw-{}", word(10));
-        let note = word(24);
-        parts.push(
-            [
-                format!("user{i}@example.com"),
-                password,
-                name,
-                "2".into(),
-                (100 + i % 900).to_string(),
-                note,
-            ]
-            .join(&d),
-        );
-    }
-    parts.join("\n") + "\n"
-}
 
 /// Milliseconds per stage of one load, as the page runs it.
 #[derive(Default, Clone, Copy)]

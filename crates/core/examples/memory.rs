@@ -8,8 +8,7 @@
 //! figures are exact and do not depend on the machine's load; pointers are 64-bit here,
 //! so they are an upper bound for the page's wasm32.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use roster_core::input::map::Field;
@@ -17,72 +16,15 @@ use roster_core::input::read::ReadOptions;
 use roster_core::input::reading::{Progress, Reading};
 use roster_core::input::validate::Rules;
 
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // Counted as the allocator may do it: the new block before the old one goes.
-        let live = LIVE.fetch_add(new_size, Relaxed) + new_size;
-        PEAK.fetch_max(live, Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        new
-    }
-}
+#[path = "../benches/support/mod.rs"]
+mod support;
+use support::{Counting, LIVE, PEAK};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
 /// The page's step size (`src/ui/sheet/load.rs`'s `ROW_STEP`).
 const ROW_STEP: usize = 1_000;
-
-/// The generator of parse.bench.ts (and of benches/parse.rs), number for number.
-fn generate(rows: usize) -> String {
-    let mut seed: f64 = 42.0;
-    let mut rnd = || {
-        let p = seed * 1_103_515_245.0 + 12_345.0;
-        seed = ((p as i64) & 0x7fff_ffff) as f64;
-        seed / 2_147_483_647.0
-    };
-    let mut word = |n: usize| -> String {
-        (0..n)
-            .map(|_| char::from(97 + (rnd() * 26.0).floor() as u8))
-            .collect()
-    };
-    let mut out = String::from("email,password,name,role,quota_mb,note\n");
-    for i in 0..rows {
-        let (a, b) = (word(6), word(7));
-        let name = if i % 10 == 0 {
-            format!("\"{a}, {b}\"")
-        } else {
-            format!("{a} {b}")
-        };
-        let password = format!("Pw-{}", word(10));
-        let note = word(24);
-        out.push_str(&format!(
-            "user{i}@example.com,{password},{name},2,{},{note}\n",
-            100 + i % 900
-        ));
-    }
-    out
-}
 
 /// The file's text as the page holds it once read in place (`FileBytes::Text`).
 struct Text(Arc<String>);
@@ -98,7 +40,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
-    let mut text = generate(rows);
+    let mut text = support::generate(rows, ',');
     text.shrink_to_fit();
     let file = text.len();
     let text = Arc::new(text);
