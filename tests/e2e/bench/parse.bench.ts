@@ -24,6 +24,7 @@ import type { Page } from '@playwright/test';
 import { test, expect } from '../lib/fixtures';
 import { controls } from '../lib/app';
 import { prepare, rosterLoad } from './page-load';
+import { rendererMemory } from './renderers';
 
 const SIZES = (process.env.BENCH_PARSE_ROWS ?? '10000,100000,1000000').split(',').map(Number);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
@@ -71,27 +72,6 @@ async function jsParse(page: Page, which: Parser, rows: number, delim: string): 
   );
 }
 
-/** The renderer processes of this browser (CDP SystemInfo) with their memory from /proc. */
-async function rendererMemory(page: Page): Promise<{ pid: number; rss_bytes: number; peak_rss_bytes: number }[]> {
-  const cdp = await page.context().browser()!.newBrowserCDPSession();
-  try {
-    const info: any = await cdp.send('SystemInfo.getProcessInfo');
-    const out = [];
-    for (const p of info.processInfo as { type: string; id: number }[]) {
-      if (p.type !== 'renderer') continue;
-      try {
-        const status = fs.readFileSync(`/proc/${p.id}/status`, 'utf8');
-        const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-        out.push({ pid: p.id, rss_bytes: kb('VmRSS'), peak_rss_bytes: kb('VmHWM') });
-      } catch {
-        // Not on this machine's /proc (a remote browser): leave it out.
-      }
-    }
-    return out.sort((a, b) => b.rss_bytes - a.rss_bytes);
-  } finally {
-    await cdp.detach();
-  }
-}
 
 test.describe.configure({ mode: 'serial' });
 

@@ -22,9 +22,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { test, expect } from '../lib/fixtures';
-import type { Page } from '@playwright/test';
 import { controls, openApp, waitForFileRead } from '../lib/app';
 import { expectCounts, fixturePath } from '../lib/input';
+import { rendererMemory } from './renderers';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const OUT = path.join(__dirname, '..', 'bench-results', 'sheets.json');
@@ -69,27 +69,6 @@ const SHEET_DIR = process.env.BENCH_SHEET_DIR ?? path.join(os.tmpdir(), `roster-
 const SHEET_PYTHON = process.env.BENCH_SHEET_PYTHON ?? '/tmp/sheets-venv/bin/python';
 const MEMORY_OUT = path.join(__dirname, '..', 'bench-results', 'sheets-memory.json');
 
-/** The renderer processes of this browser (CDP SystemInfo) with their memory from /proc. */
-async function renderers(page: Page): Promise<{ pid: number; rss_bytes: number; peak_rss_bytes: number }[]> {
-  const cdp = await page.context().browser()!.newBrowserCDPSession();
-  try {
-    const info: any = await cdp.send('SystemInfo.getProcessInfo');
-    const out = [];
-    for (const p of info.processInfo as { type: string; id: number }[]) {
-      if (p.type !== 'renderer') continue;
-      try {
-        const status = fs.readFileSync(`/proc/${p.id}/status`, 'utf8');
-        const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-        out.push({ pid: p.id, rss_bytes: kb('VmRSS'), peak_rss_bytes: kb('VmHWM') });
-      } catch {
-        // Not on this machine's /proc: left out.
-      }
-    }
-    return out.sort((a, b) => b.rss_bytes - a.rss_bytes);
-  } finally {
-    await cdp.detach();
-  }
-}
 
 test('a sheet of BENCH_SHEET_ROWS rows as xlsx and as csv: memory after the checked table', async ({ browser }) => {
   test.skip(SHEET_ROWS <= 0, 'BENCH_SHEET_ROWS=0');
@@ -120,7 +99,7 @@ test('a sheet of BENCH_SHEET_ROWS rows as xlsx and as csv: memory after the chec
     await cdp.send('HeapProfiler.collectGarbage');
     const jsHeapAfterGc = await heap();
     await cdp.detach();
-    const procs = await renderers(page);
+    const procs = await rendererMemory(page);
     results.push({
       file: path.basename(file),
       file_bytes: fs.statSync(file).size,
