@@ -98,6 +98,12 @@ pub(super) fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) 
         Ok((target, secrets)) => {
             state.findings.login_error.set(None);
             let fields = state.form.target.with_untracked(|k| k.template_specs());
+            let file_steps = state.plan.sheet.with_value(|sheet| {
+                sheet
+                    .as_ref()
+                    .map(|s| roster_core::run::retry::file_steps(&s.table))
+                    .unwrap_or_default()
+            });
             let shown = roster_core::job::dry_run(
                 target.as_ref(),
                 &secrets,
@@ -107,6 +113,7 @@ pub(super) fn dry_run(state: AppState, table: RwSignal<Option<AccountPreview>>) 
                     state.plan.users(),
                     crate::ui::import::passwords::generating(state),
                 ),
+                &file_steps,
                 PREVIEW_ROWS,
             );
             if let Some(summary) = shown.summary {

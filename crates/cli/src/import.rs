@@ -17,7 +17,7 @@ use roster_core::report::{self, Input, RunInfo};
 use roster_core::run::journal::{self, Journal, Refusal};
 use roster_core::run::{Ending, Existing, OnExisting, RunConfig, Status};
 use roster_core::targets::check::check_for;
-use roster_core::targets::preview::{self, MASK};
+use roster_core::targets::preview::MASK;
 use roster_core::targets::send::{Secrets, Target};
 use roster_core::targets::{Settings, TargetKind};
 
@@ -580,7 +580,21 @@ fn dry_run(
         "Dry run: nothing is sent. The requests for the first {SHOWN} ready rows, secrets masked:"
     );
     let users = passwords::stand_in(|i| sheet.user(i), args.job.generate_passwords);
-    for request in preview::preview(&*target, &secrets, prepared.rows(), users, SHOWN) {
+    // A dropped-back "rows to retry" file: its rows that name steps are never created.
+    let file_steps = roster_core::run::retry::file_steps(&sheet.table);
+    let shown = roster_core::job::dry_run(
+        &*target,
+        &secrets,
+        &kind.template_specs(),
+        prepared.rows(),
+        users,
+        &file_steps,
+        SHOWN,
+    );
+    if let Some(summary) = shown.summary {
+        println!("{summary}");
+    }
+    for request in shown.requests {
         println!("\n{request}");
     }
     let ready = prepared.loaded.tally.valid;

@@ -229,6 +229,37 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
         {"id": STUDENTS, "name": "students"},
         {"id": LATE, "name": "late"}
     ]}}));
+    // A Dry run of the rows to retry shows no create for them, and says why.
+    let dry = roster(
+        &dir,
+        &[
+            "import",
+            "retry.csv",
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+            "--dry-run",
+        ],
+        &[("ROSTER_PASSWORD", "admin")],
+        "",
+    );
+    let dry_out = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert_eq!(dry.status.code(), Some(0), "{}", said(&dry));
+    assert!(
+        dry_out.contains(
+            "1 row comes from a rows-to-retry file with failed steps: no create is sent for it"
+        ),
+        "{dry_out}"
+    );
+    assert!(
+        !dry_out.contains("ann@example.com"),
+        "a create shown: {dry_out}"
+    );
     let out = import("retry.csv", "again.csv");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));

@@ -243,6 +243,12 @@ test.describe('steps after a create', () => {
     const columns = page.getByRole('group', { name: 'Columns' });
     await expect(columns.getByRole('combobox')).toHaveCount(5);
     await expect(columns.getByLabel('steps to retry', { exact: true })).toHaveCount(0);
+    // A Dry run shows no account to create for kra, and says why.
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await expect(page.getByRole('region', { name: 'Dry run preview' })).toContainText('this import would create 0 accounts');
+    await expect(page.getByRole('list', { name: 'Check results' })).toContainText(
+      '1 row comes from a rows-to-retry file with failed steps: no create is sent for it',
+    );
     const second = await runImport(page, 'the rows to retry');
     expect(second.map((r) => r.status), describeOddRows(second)).toEqual(['created']);
     expect(second[0].message).toContain('not created again');

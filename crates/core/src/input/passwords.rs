@@ -690,7 +690,7 @@ mod tests {
             .with_shown("login", "admin")
             .with("password", "x");
         let specs = kind.template_specs();
-        let shown = crate::job::dry_run(&*target, &secrets, &specs, &plan, &users, 5);
+        let shown = crate::job::dry_run(&*target, &secrets, &specs, &plan, &users, &[], 5);
         let requests = shown.requests.join("\n");
         assert!(!requests.contains(STAND_IN), "masked like any password");
         assert!(requests.contains(crate::targets::preview::MASK));

@@ -20,22 +20,56 @@ pub struct DryRun {
 
 /// The Dry run of `plan` against `target`: the first `shown` accounts (in the fields the
 /// target declares, see [`crate::targets::TargetKind::template_specs`]) and requests.
+/// `file_steps`: the rows a dropped-back "rows to retry" file names steps for
+/// ([`crate::run::retry::file_steps`]), which are never created: neither shown as an
+/// account to create nor given a create request, and said in the summary.
 pub fn dry_run(
     target: &dyn Target,
     secrets: &Secrets,
     fields: &[FieldSpec],
     plan: &[PlannedRow],
     users: impl Fn(usize) -> Option<UserRow>,
+    file_steps: &[(usize, Vec<String>)],
     shown: usize,
 ) -> DryRun {
-    let found = accounts(fields, plan, &users, shown);
-    let summary = (found.ready == 0)
-        .then(|| "Dry run: no row would be sent (every row is invalid or excluded).".to_owned());
+    let users = |i: usize| {
+        if file_steps.iter().any(|(row, _)| *row == i) {
+            None
+        } else {
+            users(i)
+        }
+    };
+    let mut found = accounts(fields, plan, users, shown);
+    let steps_only = file_steps
+        .iter()
+        .filter(|(row, _)| plan.get(*row).is_some_and(|p| !p.excluded && p.is_valid()))
+        .count();
+    found.ready = found.ready.saturating_sub(steps_only);
+    let summary = if steps_only > 0 {
+        steps_only_note(steps_only)
+    } else if found.ready == 0 {
+        Some("Dry run: no row would be sent (every row is invalid or excluded).".to_owned())
+    } else {
+        None
+    };
     DryRun {
-        requests: preview(target, secrets, plan, &users, shown),
+        requests: preview(target, secrets, plan, users, shown),
         accounts: found,
         summary,
     }
+}
+
+/// What a Dry run says of the rows a "rows to retry" file names steps for (`rows` of
+/// them), if any.
+pub fn steps_only_note(rows: usize) -> Option<String> {
+    (rows > 0).then(|| {
+        format!(
+            "{rows} {} from a rows-to-retry file with failed steps: no create is sent for {}; {} looked up, then only those steps are sent.",
+            if rows == 1 { "row comes" } else { "rows come" },
+            if rows == 1 { "it" } else { "them" },
+            if rows == 1 { "its account is" } else { "their accounts are" },
+        )
+    })
 }
 
 #[cfg(test)]
@@ -59,7 +93,7 @@ mod tests {
             .with("password", "admin-secret");
         let target = Aurora::new("http://aurora.test");
         let fields = [Field::Email, Field::Password].map(FieldSpec::from);
-        let shown = dry_run(&target, &secrets, &fields, &planned, &users, 5);
+        let shown = dry_run(&target, &secrets, &fields, &planned, &users, &[], 5);
         assert_eq!(shown.summary, None);
         assert_eq!(shown.accounts.ready, 1);
         assert!(!shown.requests.is_empty());
@@ -72,10 +106,39 @@ mod tests {
             shown.requests
         );
         let none: Vec<PlannedRow> = planned.into_iter().skip(1).collect();
-        let nothing = dry_run(&target, &secrets, &fields, &none, |_| None, 5);
+        let nothing = dry_run(&target, &secrets, &fields, &none, |_| None, &[], 5);
         assert_eq!(
             nothing.summary.as_deref(),
             Some("Dry run: no row would be sent (every row is invalid or excluded).")
+        );
+    }
+
+    #[test]
+    fn a_dry_run_sends_no_create_for_the_rows_a_retry_file_names_steps_for() {
+        let text = "email,password\nann@x.test,Secret-pass-1\nbob@x.test,Secret-pass-2\n";
+        let table = read(text.as_bytes()).unwrap();
+        let mapping = Mapping::auto(&table);
+        let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
+        let users = users_of(table.clone(), mapping.clone(), Rules::default());
+        let secrets = Secrets::new()
+            .with_shown("login", "superadmin")
+            .with("password", "admin-secret");
+        let target = Aurora::new("http://aurora.test");
+        let fields = [Field::Email, Field::Password].map(FieldSpec::from);
+        let file_steps = vec![(0, vec!["Join group: 12".to_owned()])];
+        let shown = dry_run(&target, &secrets, &fields, &planned, &users, &file_steps, 5);
+        let creates: Vec<&String> = shown
+            .requests
+            .iter()
+            .filter(|r| r.contains("CreateUser"))
+            .collect();
+        assert_eq!(creates.len(), 1, "{:?}", shown.requests);
+        assert!(creates[0].contains("bob@x.test") && !creates[0].contains("ann@x.test"));
+        assert_eq!(shown.accounts.rows.len(), 1);
+        assert_eq!(shown.accounts.ready, 1, "bob only: ann is never created");
+        assert_eq!(
+            shown.summary.as_deref(),
+            Some("1 row comes from a rows-to-retry file with failed steps: no create is sent for it; its account is looked up, then only those steps are sent.")
         );
     }
 }

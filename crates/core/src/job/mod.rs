@@ -39,7 +39,7 @@ use crate::run::{Ending, OnExisting, Run, RunConfig, Status, Users};
 use crate::targets::check::{CheckReport, Listing};
 use crate::targets::send::{Secrets, Target};
 use crate::targets::TargetKind;
-pub use dry_run::{dry_run, DryRun};
+pub use dry_run::{dry_run, steps_only_note, DryRun};
 use journal::JobJournal;
 pub use look::Look;
 pub use protocol::{CheckFailed, Command, Effect, Event, JournalProblem, Machine, Over, RequestId};
