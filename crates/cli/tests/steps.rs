@@ -185,28 +185,27 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
         ),
     )
     .unwrap();
+    // `roster import FILE` against the sandbox's Keycloak, with `more` arguments.
+    let run = |file: &str, more: &[&str]| {
+        let mut args = vec![
+            "import",
+            file,
+            "--target",
+            "keycloak",
+            "--server",
+            &sandbox.api,
+            "--login",
+            "admin",
+            "--set",
+            "realm=roster",
+        ];
+        args.extend_from_slice(more);
+        roster(&dir, &args, &[("ROSTER_PASSWORD", "admin")], "")
+    };
     let import = |file: &str, retry: &str| {
-        roster(
-            &dir,
-            &[
-                "import",
-                file,
-                "--target",
-                "keycloak",
-                "--server",
-                &sandbox.api,
-                "--login",
-                "admin",
-                "--set",
-                "realm=roster",
-                "--yes",
-                "--report",
-                "out.csv",
-                "--retry-file",
-                retry,
-            ],
-            &[("ROSTER_PASSWORD", "admin")],
-            "",
+        run(
+            file,
+            &["--yes", "--report", "out.csv", "--retry-file", retry],
         )
     };
     let out = import("people.csv", "retry.csv");
@@ -230,24 +229,7 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
         {"id": LATE, "name": "late"}
     ]}}));
     // A Dry run of the rows to retry shows no create for them, and says why.
-    let dry = roster(
-        &dir,
-        &[
-            "import",
-            "retry.csv",
-            "--target",
-            "keycloak",
-            "--server",
-            &sandbox.api,
-            "--login",
-            "admin",
-            "--set",
-            "realm=roster",
-            "--dry-run",
-        ],
-        &[("ROSTER_PASSWORD", "admin")],
-        "",
-    );
+    let dry = run("retry.csv", &["--dry-run"]);
     let dry_out = String::from_utf8_lossy(&dry.stdout).to_string();
     assert_eq!(dry.status.code(), Some(0), "{}", said(&dry));
     assert!(

@@ -81,18 +81,33 @@ mod tests {
     use crate::input::validate::Rules;
     use crate::targets::aurora::Aurora;
 
-    #[test]
-    fn a_dry_run_shows_the_requests_masked_and_says_when_nothing_would_go() {
-        let text = "email,password\nann@x.test,Secret-pass-1\nbad,x\n";
+    /// An Aurora target, its admin's secrets, and `text` read and planned as Aurora's
+    /// e-mail and password.
+    fn aurora_file(
+        text: &str,
+    ) -> (
+        Vec<PlannedRow>,
+        impl Fn(usize) -> Option<UserRow>,
+        Secrets,
+        Aurora,
+        [FieldSpec; 2],
+    ) {
         let table = read(text.as_bytes()).unwrap();
         let mapping = Mapping::auto(&table);
         let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
-        let users = users_of(table.clone(), mapping.clone(), Rules::default());
+        let users = users_of(table.clone(), mapping, Rules::default());
         let secrets = Secrets::new()
             .with_shown("login", "superadmin")
             .with("password", "admin-secret");
         let target = Aurora::new("http://aurora.test");
         let fields = [Field::Email, Field::Password].map(FieldSpec::from);
+        (planned, users, secrets, target, fields)
+    }
+
+    #[test]
+    fn a_dry_run_shows_the_requests_masked_and_says_when_nothing_would_go() {
+        let text = "email,password\nann@x.test,Secret-pass-1\nbad,x\n";
+        let (planned, users, secrets, target, fields) = aurora_file(text);
         let shown = dry_run(&target, &secrets, &fields, &planned, &users, &[], 5);
         assert_eq!(shown.summary, None);
         assert_eq!(shown.accounts.ready, 1);
@@ -116,15 +131,7 @@ mod tests {
     #[test]
     fn a_dry_run_sends_no_create_for_the_rows_a_retry_file_names_steps_for() {
         let text = "email,password\nann@x.test,Secret-pass-1\nbob@x.test,Secret-pass-2\n";
-        let table = read(text.as_bytes()).unwrap();
-        let mapping = Mapping::auto(&table);
-        let planned = plan(&table, &mapping, &[Field::Email, Field::Password]);
-        let users = users_of(table.clone(), mapping.clone(), Rules::default());
-        let secrets = Secrets::new()
-            .with_shown("login", "superadmin")
-            .with("password", "admin-secret");
-        let target = Aurora::new("http://aurora.test");
-        let fields = [Field::Email, Field::Password].map(FieldSpec::from);
+        let (planned, users, secrets, target, fields) = aurora_file(text);
         let file_steps = vec![(0, vec!["Join group: 12".to_owned()])];
         let shown = dry_run(&target, &secrets, &fields, &planned, &users, &file_steps, 5);
         let creates: Vec<&String> = shown

@@ -277,6 +277,18 @@ pub struct StepState {
 }
 
 impl StepState {
+    /// A step not sent yet.
+    pub fn pending(step: usize, label: String, value: String) -> StepState {
+        StepState {
+            step,
+            label,
+            value,
+            outcome: StepOutcome::Pending,
+            message: String::new(),
+            attempts: 0,
+        }
+    }
+
     /// "Join room #x:example.org: done".
     pub fn words(&self) -> String {
         let what = if self.value.is_empty() {

@@ -75,21 +75,17 @@ impl Run {
                 .session
                 .as_ref()
                 .is_some_and(|(_, session)| self.target.id_lookup(session, &user).is_some());
-        let state = |step: usize, label: String, value: String| StepState {
-            step,
-            label,
-            value,
-            outcome: StepOutcome::Pending,
-            message: String::new(),
-            attempts: 0,
-        };
         let lookup = lookup && recorded.iter().any(|r| !r);
         let mut steps: Vec<StepState> = Vec::new();
         if lookup {
-            steps.push(state(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new()));
+            steps.push(StepState::pending(
+                ID_LOOKUP,
+                ID_LOOKUP_LABEL.into(),
+                String::new(),
+            ));
         }
         steps.extend(tasks.into_iter().zip(recorded).map(|(t, recorded)| {
-            let mut step = state(t.step, t.label, t.value);
+            let mut step = StepState::pending(t.step, t.label, t.value);
             if recorded {
                 step.outcome = StepOutcome::Done;
                 step.message = "asked for with the create".into();
@@ -543,20 +539,16 @@ impl Run {
                 super::retry::STEPS_COLUMN
             ));
         }
-        let pending = |step: usize, label: String, value: String| StepState {
-            step,
-            label,
-            value,
-            outcome: StepOutcome::Pending,
-            message: String::new(),
-            attempts: 0,
-        };
-        let mut steps = vec![pending(ID_LOOKUP, ID_LOOKUP_LABEL.into(), String::new())];
+        let mut steps = vec![StepState::pending(
+            ID_LOOKUP,
+            ID_LOOKUP_LABEL.into(),
+            String::new(),
+        )];
         steps.extend(
             tasks
                 .into_iter()
                 .filter(|t| named.contains(&words(t)))
-                .map(|t| pending(t.step, t.label, t.value)),
+                .map(|t| StepState::pending(t.step, t.label, t.value)),
         );
         Ok(steps)
     }
