@@ -4,8 +4,9 @@
 //! of which one account exists already: 19 created, the existing one reported exists and
 //! left untouched (its password and display name). Checked through Synapse's own APIs.
 //!
-//! Synapse limits logins per address to a burst of 5: this test logs in 3 times (roster
-//! once, then the old and the file's password of the existing account).
+//! Synapse limits logins per address to a burst of 5: this test logs in 4 times (roster's
+//! check and its run, then the old and the file's password of the existing account).
+//! Roster logs its own logins out when done: the admin's device count is unchanged.
 //!
 //! `ROSTER_SYNAPSE=off` skips it (as it does the e2e specs); otherwise a missing Synapse
 //! is a failure that says how to install it.
@@ -211,6 +212,17 @@ impl Synapse {
         (status == 200).then_some(body)
     }
 
+    /// How many devices the user has (Synapse's admin API), each login's own.
+    fn devices(&self, token: &str, user_id: &str) -> usize {
+        let path = format!(
+            "/_synapse/admin/v2/users/{}/devices",
+            user_id.replace('@', "%40").replace(':', "%3A")
+        );
+        let (status, body) = self.call("GET", &path, Some(token), None);
+        assert_eq!(status, 200, "{body}");
+        body["devices"].as_array().expect("a device list").len()
+    }
+
     fn login(&self, user: &str, password: &str) -> u16 {
         let body = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user}, "password": password});
         self.call("POST", "/_matrix/client/v3/login", None, Some(body))
@@ -247,6 +259,34 @@ fn synapse_20_rows_one_existing_19_created_the_existing_one_untouched() {
         text.push_str(&format!("{u},{e},{p},{n}\n"));
     }
     std::fs::write(dir.join("synapse.csv"), text).unwrap();
+    // Synapse keeps a device per password login: Roster logs its own out when done, so
+    // the admin's devices are as many after Check and after the run as before.
+    let devices = synapse.devices(&admin_token, "@admin:localhost");
+    let check = roster(
+        &dir,
+        &[
+            "check",
+            "synapse.csv",
+            "--target",
+            "synapse",
+            "--server",
+            &synapse.url,
+            "--login",
+            "admin",
+        ],
+        &[("ROSTER_PASSWORD", admin_password)],
+        "",
+    );
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("Login OK."),
+        "{}",
+        said(&check)
+    );
+    assert_eq!(
+        synapse.devices(&admin_token, "@admin:localhost"),
+        devices,
+        "Check login left a device behind"
+    );
     let out = roster(
         &dir,
         &[
@@ -268,6 +308,11 @@ fn synapse_20_rows_one_existing_19_created_the_existing_one_untouched() {
         "",
     );
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert_eq!(
+        synapse.devices(&admin_token, "@admin:localhost"),
+        devices,
+        "the run left a device behind"
+    );
     let report = report_rows(&dir.join("out.csv"));
     let created: Vec<_> = report.iter().filter(|r| r.1 == "created").collect();
     let exists: Vec<_> = report.iter().filter(|r| r.1 == "exists").collect();

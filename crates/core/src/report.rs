@@ -26,6 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
+use crate::input::read::guard::{guard, needs_guard};
 use crate::input::read::Table;
 use crate::run::retry::{self, has_steps_cell, steps_column};
 use crate::run::{RowState, Status, StatusCounts};
@@ -416,16 +417,24 @@ pub fn needs_retry(status: Status) -> bool {
 }
 
 /// The rows to retry, as a file in the input's own format: its delimiter, its header (if
-/// it had one), every original column (passwords included, unchanged: the user's own
-/// input handed back, so no cell is altered, not even by formula neutralisation). Rows
-/// the user excluded are left out: excluding them was the user's choice, not a failure.
+/// it had one), every original column (passwords included: the user's own input handed
+/// back, to be read back exactly as given). Rows the user excluded are left out:
+/// excluding them was the user's choice, not a failure.
 ///
 /// A file with a header also holds the created accounts whose steps failed, with the
 /// column [`retry::STEPS_COLUMN`] (Roster's own, added last or filled where the file has it)
-/// naming their failed steps (`Join group: 12`; neutralised against formula injection):
-/// dropped back, such a row is never created, its account is looked up and those steps
-/// sent ([`crate::run::Run::steps_from_file`]). A headerless file leaves them out (a
-/// column there would be taken for the next field), and [`steps_left_out_note`] says so.
+/// naming their failed steps (`Join group: 12`): dropped back, such a row is never
+/// created, its account is looked up and those steps sent
+/// ([`crate::run::Run::steps_from_file`]). A headerless file leaves them out (a column
+/// there would be taken for the next field), and [`steps_left_out_note`] says so.
+///
+/// Formula injection: in a file with a header, every cell is guarded
+/// ([`crate::input::read::guard::guard`]: a `'` before a formula's lead or a `'`) whenever
+/// one needs it, and the column [`retry::STEPS_COLUMN`] is then always written (empty
+/// where a row has no steps): it tells Roster's reader that the file is its own, which
+/// takes the guard off again, so the cells read back exactly as given. A file without a
+/// header has no place for that sign: its cells are written as given (guarded, they
+/// would be read back changed: a password `=x` sent as `'=x`).
 /// `None` when no row needs a retry.
 pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     let with_steps = table.header.is_some();
@@ -441,12 +450,28 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
     if picked.is_empty() {
         return None;
     }
+    // Whether the cells are guarded: in a file with a header, when one needs it.
+    let guarded = table.header.as_ref().is_some_and(|header| {
+        header.iter().any(|h| needs_guard(h))
+            || picked
+                .iter()
+                .any(|&i| table.records[i].fields.iter().any(needs_guard))
+    });
     // Where the steps go: the file's own column (a retry file dropped back), or a new
-    // last one when a picked row has steps to retry.
+    // last one when a picked row has steps to retry or the cells are guarded.
     let column = steps_column(table).or_else(|| {
-        (with_steps && picked.iter().any(|&i| has_steps_cell(&rows[i])))
+        (with_steps && (guarded || picked.iter().any(|&i| has_steps_cell(&rows[i]))))
             .then_some(table.width.max(table.header.as_ref().map_or(0, Vec::len)))
     });
+    // With the column, the file is Roster's own: every cell guarded, as its reader expects.
+    let guarded = guarded || column.is_some();
+    let cell = |c: &str| -> String {
+        if guarded {
+            guard(c).into_owned()
+        } else {
+            c.to_owned()
+        }
+    };
     let mut writer = csv::WriterBuilder::new()
         .delimiter(table.delimiter)
         .terminator(csv::Terminator::CRLF)
@@ -464,15 +489,18 @@ pub fn retry_file(table: &Table, rows: &[RowState]) -> Option<String> {
         cells
     };
     if let Some(header) = &table.header {
-        let header = with_column(header.clone(), retry::STEPS_COLUMN.to_owned());
+        let header = with_column(
+            header.iter().map(|h| cell(h)).collect(),
+            retry::STEPS_COLUMN.to_owned(),
+        );
         writer
             .write_record(&header)
             .expect("writing to memory cannot fail");
     }
     for i in picked {
-        let cells: Vec<String> = table.records[i].fields.iter().map(str::to_owned).collect();
+        let cells: Vec<String> = table.records[i].fields.iter().map(cell).collect();
         writer
-            .write_record(with_column(cells, retry::steps_cell(&rows[i])))
+            .write_record(with_column(cells, cell(&retry::steps_cell(&rows[i]))))
             .expect("writing to memory cannot fail");
     }
     let bytes = writer.into_inner().expect("writing to memory cannot fail");
@@ -1042,20 +1070,36 @@ mod tests {
         let (table, _, _) = input_file();
         let rows = run_rows();
         let text = retry_file(&table, &rows).unwrap();
-        // Rows 2 (rejected), 3 (unknown), 4 (failed): passwords included, as given.
-        assert!(text.contains("pw-bob") && text.contains("pw-cyd") && text.contains("-pw-dee"));
+        // Rows 2 (rejected), 3 (unknown), 4 (failed): passwords included, every cell a
+        // spreadsheet would take for a formula guarded (`+1`, `@x`, `-pw-dee`), and
+        // Roster's own column written to say the file is Roster's own.
+        assert!(text.contains("pw-bob") && text.contains("pw-cyd"));
         assert!(!text.contains("pw-ann"), "created rows are not retried");
         assert!(!text.contains("Eve"), "invalid rows are not in it");
-        assert!(text.starts_with("name;email;password;note\r\n"), "{text}");
+        assert!(
+            text.starts_with("name;email;password;note;steps to retry\r\n"),
+            "{text}"
+        );
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(lines[1], "Bob;bob@h;pw-bob;'+1;");
+        assert_eq!(lines[2], "Cyd;cyd@h;pw-cyd;'@x;");
+        assert_eq!(lines[3], "Dee;dee@h;'-pw-dee;t;");
+        // Read back, the guard is taken off: every cell as given.
         let again = read(text.as_bytes()).unwrap();
         assert_eq!(again.delimiter, b';');
-        assert_eq!(again.header, table.header);
-        let fields: Vec<&Fields> = again.records.iter().map(|r| &r.fields).collect();
-        let expected: Vec<&Fields> = [1, 2, 3]
+        let header = again.header.as_ref().unwrap();
+        assert_eq!(Some(&header[..4]), table.header.as_deref());
+        let fields: Vec<Vec<&str>> = again
+            .records
             .iter()
-            .map(|&i| &table.records[i].fields)
+            .map(|r| r.fields.iter().take(4).collect())
+            .collect();
+        let expected: Vec<Vec<&str>> = [1, 2, 3]
+            .iter()
+            .map(|&i| table.records[i].fields.iter().collect())
             .collect();
         assert_eq!(fields, expected);
+        assert!(again.records.iter().all(|r| r.fields[4].is_empty()));
         assert!(retry_file(&table, &[state(Status::Created, "", None)]).is_none());
     }
 

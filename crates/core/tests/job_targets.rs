@@ -241,3 +241,114 @@ fn a_login_that_fails_sends_nothing_and_keeps_no_history() {
     assert!(stored(&h.store, &setup).is_err());
     assert!(h.problems.iter().all(Option::is_none), "{:?}", h.problems);
 }
+
+/// Synapse keeps a device per password login: the run logs out the session its login
+/// made once it is over (after settling the lost row by probe), so the server is left
+/// with the devices it had; the logout changes no row.
+#[test]
+fn synapse_logs_out_the_session_its_login_made_when_the_run_is_over() {
+    let mut setup = Setup::new("synapse", "http://syn.test", FILE);
+    setup.secrets = password("admin");
+    let mut server = Synapse::with(&["ann"]);
+    let before = server.devices.clone();
+    server.accounts.lose.insert("bob".into());
+    let h = run_to_end(&setup, &mut server);
+    assert_eq!(server.accounts.logins, 1);
+    assert_eq!(server.logouts, 1);
+    assert_eq!(server.devices, before, "no device left behind");
+    let last = h.sent.last().unwrap();
+    assert_eq!(last.url, "http://syn.test/_matrix/client/v3/logout");
+    assert!(last
+        .headers
+        .iter()
+        .any(|(n, v)| n == "Authorization" && v == "Bearer syt_tok1"));
+    assert_eq!(
+        h.announced.last().unwrap(),
+        "Import finished: 2 created, 2 exists."
+    );
+}
+
+/// A logout that fails is said, and changes no row.
+#[test]
+fn a_failed_logout_is_said_and_changes_no_row() {
+    let mut setup = Setup::new("synapse", "http://syn.test", FILE);
+    setup.secrets = password("admin");
+    let mut server = Synapse::with(&["ann"]);
+    server.logout_fails = Some(502);
+    server.accounts.lose.insert("bob".into());
+    let h = run_to_end(&setup, &mut server);
+    assert_eq!(server.logouts, 1);
+    assert_eq!(
+        h.statuses(),
+        [
+            Status::Exists,
+            Status::Exists,
+            Status::Created,
+            Status::Created
+        ]
+    );
+    let sentence = h.announced.last().unwrap();
+    assert!(
+        sentence.starts_with("Import finished: 2 created, 2 exists. Roster could not log out the session it logged in with (HTTP 502)"),
+        "{sentence}"
+    );
+}
+
+/// A pasted access token is the admin's own device: never logged out.
+#[test]
+fn a_pasted_token_is_never_logged_out() {
+    let mut setup = Setup::new("synapse", "http://syn.test", FILE);
+    setup.secrets = token("syt_admin");
+    let mut server = Synapse::with(&["ann"]);
+    server.accounts.lose.insert("bob".into());
+    let h = run_to_end(&setup, &mut server);
+    assert_eq!(server.logouts, 0);
+    assert!(server.devices.contains("syt_admin"));
+    assert!(h.sent.iter().all(|r| !r.url.ends_with("/logout")));
+}
+
+/// A run the admin cancels, and one that stops on a fatal answer, log out too.
+#[test]
+fn a_cancelled_or_stopped_synapse_run_logs_out_too() {
+    use roster_core::job::Command;
+    let mut setup = Setup::new("synapse", "http://syn.test", FILE);
+    setup.secrets = password("admin");
+    let mut server = Synapse::with(&[]);
+    let before = server.devices.clone();
+    let mut h = Harness::new(setup.job(), Mem::default());
+    h.run_until(&mut server, |h| {
+        h.sent
+            .iter()
+            .any(|r| r.method == roster_core::http::Method::Put)
+    });
+    h.command(Command::Cancel);
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Cancelled))));
+    assert_eq!(server.logouts, 1);
+    assert_eq!(server.devices, before);
+
+    // The account may not use the admin API: the first probe's 403 stops the run.
+    struct Forbidden(Synapse);
+    impl Server for Forbidden {
+        fn handle(
+            &mut self,
+            request: &roster_core::http::HttpRequest,
+        ) -> roster_core::http::Exchange {
+            if request.url.contains("/_synapse/admin/") {
+                return roster_core::http::Exchange::Answered(
+                    roster_core::http::HttpResponse::new(
+                        403,
+                        r#"{"errcode":"M_FORBIDDEN","error":"You are not a server admin"}"#,
+                    ),
+                );
+            }
+            self.0.handle(request)
+        }
+    }
+    let mut server = Forbidden(Synapse::with(&[]));
+    let mut h = Harness::new(setup.job(), Mem::default());
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Stopped))));
+    assert_eq!(server.0.logouts, 1);
+    assert_eq!(server.0.devices, before);
+}

@@ -713,11 +713,11 @@ fn the_rows_to_retry_hold_created_rows_with_their_failed_steps() {
 }
 
 /// The column's cell is Roster's own text in a file the admin opens in a spreadsheet:
-/// a step whose words start like a formula gets the report's `'` guard, and reading it
-/// back takes the guard off.
+/// a step whose words start like a formula gets the file's `'` guard, as every cell of
+/// the rows to retry, and reading the file back takes the guard off.
 #[test]
 fn the_steps_cell_is_safe_against_formula_injection_and_reads_back() {
-    use roster_core::run::retry::{read_steps_cell, steps_cell};
+    use roster_core::run::retry::{file_steps, read_steps_cell, steps_cell};
     use roster_core::run::StepState;
     let mut row = roster_core::run::RowState {
         status: Status::Created,
@@ -745,10 +745,23 @@ fn the_steps_cell_is_safe_against_formula_injection_and_reads_back() {
         step("@Join", "", StepOutcome::Failed),
     ];
     let cell = steps_cell(&row);
-    assert_eq!(cell, "'=HYPERLINK(\"http://evil\"): 7; @Join");
+    assert_eq!(cell, "=HYPERLINK(\"http://evil\"): 7; @Join");
+    let table = roster_core::input::read::read(b"email,password\nann@x.org,pw\n").unwrap();
+    let file = report::retry_file(&table, std::slice::from_ref(&row)).unwrap();
     assert_eq!(
-        read_steps_cell(&cell),
-        ["=HYPERLINK(\"http://evil\"): 7", "@Join"]
+        file,
+        "email,password,steps to retry\r\nann@x.org,pw,\"'=HYPERLINK(\"\"http://evil\"\"): 7; @Join\"\r\n"
+    );
+    let back = roster_core::input::read::read(file.as_bytes()).unwrap();
+    assert_eq!(
+        file_steps(&back),
+        [(
+            0,
+            vec![
+                "=HYPERLINK(\"http://evil\"): 7".to_owned(),
+                "@Join".to_owned()
+            ]
+        )]
     );
     // A cell that starts with a quote of its own keeps it.
     assert_eq!(read_steps_cell("'quoted: 1"), ["'quoted: 1"]);
@@ -1036,9 +1049,12 @@ proptest::proptest! {
                 })
                 .collect(),
         };
+        use roster_core::input::read::guard::{formula_lead, guard, unguard};
         let cell = steps_cell(&row);
-        proptest::prop_assert!(roster_core::report::neutralize(&cell).len() == cell.len());
-        let back = read_steps_cell(&cell);
+        // The file guards it (as every cell); the reader takes the guard off.
+        let guarded = guard(&cell);
+        proptest::prop_assert!(!formula_lead(&guarded));
+        let back = read_steps_cell(unguard(&guarded));
         let want: Vec<String> = steps.iter().map(|(l, v)| step_words(l, v)).collect();
         proptest::prop_assert_eq!(back, want);
     }

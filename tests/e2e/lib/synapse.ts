@@ -4,11 +4,12 @@
  *    the accounts that exist before an import;
  *  - the client login (`POST /_matrix/client/v3/login`, m.login.password), to prove which
  *    password an account has;
- *  - the admin users API (`/_synapse/admin/v2/users/<user id>`), to read what an import
- *    left on the server.
+ *  - the admin users API (`/_synapse/admin/v2/users/<user id>`, and its `/devices`), to
+ *    read what an import left on the server.
  * The server is the one global-setup.ts started (ROSTER_SYNAPSE_URL/ROSTER_SYNAPSE_SECRET).
  */
 import * as crypto from 'node:crypto';
+import * as http from 'node:http';
 
 /** The Synapse under test, or an Error naming why there is none (not installed, failed to start). */
 export function synapseUrl(): string {
@@ -92,10 +93,45 @@ export async function registerUser(
  * M_FORBIDDEN for a wrong password, 429 when Synapse's login rate limit is reached), so
  * a test can assert either way.
  */
-export async function login(localpart: string, password: string): Promise<Answer<{ access_token?: string; user_id?: string; errcode?: string; error?: string }>> {
-  return call('POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password },
+export async function login(
+  localpart: string,
+  password: string,
+  from?: string,
+): Promise<Answer<{ access_token?: string; user_id?: string; errcode?: string; error?: string }>> {
+  const body = { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password };
+  if (from === undefined) return call('POST', '/_matrix/client/v3/login', { body });
+  // From the loopback address `from` (127.0.0.x: Linux routes all of 127/8 to the
+  // loopback, and Synapse counts logins per peer address), so that a check spends none of
+  // the login budget of the page's own address.
+  const url = new URL(synapseUrl() + '/_matrix/client/v3/login');
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        localAddress: from,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
+}
+
+/** How many devices `userId` has (the admin API): Synapse makes one per password login. */
+export async function adminDeviceCount(token: string, userId: string): Promise<number> {
+  const r = await call<{ devices: unknown[]; total: number }>('GET', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}/devices`, { token });
+  if (r.status !== 200) throw new Error(`GET admin devices of ${userId}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.devices.length;
 }
 
 export interface Threepid {

@@ -41,11 +41,14 @@ test.describe('reports', () => {
     const rows = [
       'Ann,ann@localhost,Pw-ann-1,=HYPERLINK("x")', // created
       'Bob,bob@localhost,Pw-bob-2,+plus', // exists (seeded)
-      'Cyd,cyd@localhost,Pw-cyd-3,@at', // HTTP 500 on the 3rd CreateUser, 1 attempt: unknown, then failed once the listing after the run shows it absent
+      // HTTP 500 on the 3rd CreateUser, 1 attempt: unknown, then failed once the listing
+      // after the run shows it absent. Its password starts like a formula.
+      'Cyd,cyd@localhost,"=HYPERLINK(""http://evil.example/"")Pw-cyd-3",@at',
       'Dee,dee@localhost,Pw-dee-4,-minus', // created
       'Eve,bad address,Pw-eve-5,plain', // invalid: never sent
     ];
-    const passwords = ['Pw-ann-1', 'Pw-bob-2', 'Pw-cyd-3', 'Pw-dee-4', 'Pw-eve-5'];
+    const cydPassword = '=HYPERLINK("http://evil.example/")Pw-cyd-3';
+    const passwords = ['Pw-ann-1', 'Pw-bob-2', cydPassword, 'Pw-dee-4', 'Pw-eve-5'];
     await seedSandbox({ aurora: ['bob@localhost'] });
     await configureSandbox({ aurora: { http500_every: 3 } });
 
@@ -113,18 +116,24 @@ test.describe('reports', () => {
     });
     expect(report.rows[2]).toMatchObject({ status: 'failed', error_code: 500 });
 
-    // Rows to retry: the failed row as given, password included, header and delimiter kept.
+    // Rows to retry: the failed row, password included, header and delimiter kept; every
+    // cell a spreadsheet would read as a formula guarded with a leading ', and Roster's own
+    // column (empty: no steps) saying the file is Roster's, whose reader takes the guard off.
     const retry = await download(page, 'Download rows to retry');
-    expect(retry.text.split(/\r?\n/).filter(Boolean)).toEqual([header, 'Cyd,cyd@localhost,Pw-cyd-3,@at']);
+    expect(retry.text.split(/\r?\n/).filter(Boolean)).toEqual([
+      `${header},steps to retry`,
+      'Cyd,cyd@localhost,"\'=HYPERLINK(""http://evil.example/"")Pw-cyd-3",\'@at,',
+    ]);
+    for (const r of parseCsv(retry.text)) for (const cell of r) expect(isNeutralised(cell), JSON.stringify(cell)).toBe(true);
 
-    // Dropped straight back in, it imports.
+    // Dropped straight back in, it imports, with the password as the admin wrote it.
     await configureSandbox({ aurora: { http500_every: null } });
     await page.reload();
     await expect(controls(page).start).toBeVisible({ timeout: 20_000 });
     await importAurora(page, sandbox.auroraServerUrl, writeFixture('retry.csv', retry.text));
     await waitForImportFinished(page, 1);
     const after = await sandboxState();
-    expect(after.aurora.users.find((u) => u.public_id === 'cyd@localhost')?.password).toBe('Pw-cyd-3');
+    expect(after.aurora.users.find((u) => u.public_id === 'cyd@localhost')?.password).toBe(cydPassword);
     expect(after.aurora.users.map((u) => u.public_id).sort()).toEqual(
       ['ann@localhost', 'bob@localhost', 'cyd@localhost', 'dee@localhost'].sort(),
     );

@@ -10,10 +10,15 @@
  * pre-existing account must be reported `exists` and keep its password and display name.
  *
  * Synapse limits logins per client address to a burst of 5 (rc_login.address, one more
- * every ~5 min), and every request here comes from 127.0.0.1: the first test logs in 4
- * times (the page once, then three checks), the second not at all (the admin's token
- * comes from the shared-secret registration). A test added here that logs in more must
- * mind that budget; the harness keeps Synapse's default limits on purpose.
+ * every ~5 min), and the page's requests come from 127.0.0.1: the first test logs in
+ * twice from there (the page's Check login, then its run), and its three password checks
+ * log in from loopback addresses of their own (127.0.0.4x); the second not at all (the
+ * admin's token comes from the shared-secret registration). A test added here that logs
+ * in more must mind that budget; the harness keeps Synapse's default limits on purpose.
+ *
+ * Synapse keeps a device per password login: the page logs out the session its own login
+ * made once done (after Check login, after a run), so the admin's device count is the
+ * same before and after; a pasted token is the admin's own device, never logged out.
  *
  * If Synapse is not installed or did not start, these tests fail with the reason
  * (ROSTER_SYNAPSE_ERROR, set by global-setup.ts); they are never skipped.
@@ -25,7 +30,7 @@ import { controls, loadFile, openApp, readRows, waitForFileRead } from '../lib/a
 import { expectCounts } from '../lib/input';
 import { clickStart, waitForRunEnd } from '../lib/watchdog';
 import { describeOddRows, downloadReport, tally, type ReportRow } from '../lib/report';
-import { adminGetUser, login, registerUser, runTag, synapseUrl } from '../lib/synapse';
+import { adminDeviceCount, adminGetUser, login, registerUser, runTag, synapseUrl } from '../lib/synapse';
 
 interface Account {
   username: string;
@@ -129,9 +134,15 @@ test.describe('the Matrix Synapse preset against a real Synapse', () => {
     await loadFile(page, writeFixture('synapse.csv', csv(rows)));
     // Server name left empty: the page reads it from the login's user_id.
     await fillSynapse(page, { 'Server URL': url, Login: `admin-${tag}`, Password: adminPassword });
+    // Check login logs in and out again: no device is left behind.
+    const devices = await adminDeviceCount(admin.accessToken, admin.userId);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.getByRole('list', { name: 'Check results' })).toContainText('Login OK.', { timeout: 30_000 });
+    await expect.poll(() => adminDeviceCount(admin.accessToken, admin.userId), { message: 'devices after Check login' }).toBe(devices);
     const report = await runImport(page, 150_000, 'the Synapse run');
     expectStatuses(report, rows, [taken.email], [adminPassword, admin.accessToken]);
     await expect(controls(page).statusRegion).toContainText('Import finished');
+    expect(await adminDeviceCount(admin.accessToken, admin.userId), 'devices after the run').toBe(devices);
 
     const created = rows.filter((a) => a !== taken);
     expect(created).toHaveLength(19);
@@ -142,15 +153,15 @@ test.describe('the Matrix Synapse preset against a real Synapse', () => {
     expect(after?.displayname, 'the existing account keeps its display name').toBe('Old Name');
     expect(after?.threepids, 'the file\'s e-mail was not added to the existing account').toEqual(before?.threepids);
     expect(after?.creation_ts).toBe(before?.creation_ts);
-    const oldLogin = await login(taken.username, takenPassword);
+    const oldLogin = await login(taken.username, takenPassword, '127.0.0.41');
     expect(oldLogin.status, `the existing account's old password still logs in: ${JSON.stringify(oldLogin.body)}`).toBe(200);
-    const fileLogin = await login(taken.username, taken.password);
+    const fileLogin = await login(taken.username, taken.password, '127.0.0.42');
     expect(fileLogin.status, `the file's password was not set on the existing account: ${JSON.stringify(fileLogin.body)}`).toBe(403);
 
     // A created account logs in with the password from the file (one whose localpart
     // needed encoding in the path).
     const one = created.find((a) => a.username.includes('+'))!;
-    const ok = await login(one.username, one.password);
+    const ok = await login(one.username, one.password, '127.0.0.43');
     expect(ok.status, `${one.username} logs in with its file password: ${JSON.stringify(ok.body)}`).toBe(200);
     expect(ok.body.user_id).toBe(`@${one.username}:${admin.serverName}`);
   });
@@ -218,8 +229,11 @@ test.describe('the Matrix Synapse preset against a real Synapse', () => {
     await fillSynapse(page, { 'Server URL': url, 'Access token': admin.accessToken });
     await expect(controls(page).login).toHaveValue('');
     await expect(controls(page).password).toHaveValue('');
+    const devices = await adminDeviceCount(admin.accessToken, admin.userId);
     const report = await runImport(page, 90_000, 'the Synapse run with a token');
     expectStatuses(report, rows, [], [admin.accessToken]);
     await expectCreated(admin.accessToken, admin.serverName, rows, report);
+    // The pasted token is the admin's own device: still there, and still valid.
+    expect(await adminDeviceCount(admin.accessToken, admin.userId)).toBe(devices);
   });
 });

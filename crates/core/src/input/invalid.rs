@@ -6,16 +6,18 @@
 //!   column, then the value (`is not a quota … — quota_mb in column "Quota" = "lots"`),
 //!   never a secret's value.
 //! - [`invalid_rows_csv`]: the invalid rows as CSV: `line` (the input line, the one
-//!   numbering the page and the reports use) and `problems` (neutralised against formula
-//!   injection, [`crate::report::neutralize`]), then every column the file had, passwords
-//!   included and each cell as given (issue 27: the admin's own file, downloaded on
-//!   request, to be fixed in a spreadsheet and dropped back in, like the rows to retry).
+//!   numbering the page and the reports use) and `problems`, then every column the file
+//!   had, passwords included (issue 27: the admin's own file, downloaded on request, to be
+//!   fixed in a spreadsheet and dropped back in, like the rows to retry). Every cell is
+//!   guarded against formula injection ([`crate::input::read::guard::guard`]); the
+//!   headers `line` and `problems` tell Roster's reader the file is its own, and it takes
+//!   the guard off: dropped back, each cell reads as given.
 
 use crate::input::map::Mapping;
 use crate::input::plan::PlannedRow;
+use crate::input::read::guard::guard;
 use crate::input::read::Table;
 use crate::input::validate::shaped;
-use crate::report::neutralize;
 
 /// The first columns of the invalid-rows file.
 pub const INVALID_COLUMNS: [&str; 2] = ["line", "problems"];
@@ -94,7 +96,7 @@ pub fn invalid_rows_csv(
     let header = INVALID_COLUMNS
         .iter()
         .map(|c| c.to_string())
-        .chain(columns.iter().cloned());
+        .chain(columns.iter().map(|c| guard(c).into_owned()));
     writer
         .write_record(header)
         .expect("writing to memory cannot fail");
@@ -102,13 +104,14 @@ pub fn invalid_rows_csv(
         let row = &rows[i];
         let mut cells = vec![
             row.line.to_string(),
-            neutralize(&explain(table, mapping, i, row)).into_owned(),
+            guard(&explain(table, mapping, i, row)).into_owned(),
         ];
         let fields = table.records.get(i).map(|r| &r.fields);
         // The row as given: every field, even past the usual width (a ragged row).
         let given = fields.map_or(0, |f| f.len()).max(table.width);
         cells.extend(
-            (0..given).map(|c| fields.and_then(|f| f.get(c)).unwrap_or_default().to_owned()),
+            (0..given)
+                .map(|c| guard(fields.and_then(|f| f.get(c)).unwrap_or_default()).into_owned()),
         );
         writer
             .write_record(&cells)
@@ -193,13 +196,14 @@ mod tests {
         let all: Vec<usize> = (0..rows.len()).collect();
         let csv = invalid_rows_csv(&t, &m, &rows, &all).unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        // Every column the file had, the password's too, each cell as given (issue 27):
-        // the admin's own rows, to fix and drop back in.
+        // Every column the file had, the password's too (issue 27): the admin's own rows,
+        // to fix and drop back in; every cell a spreadsheet would take for a formula
+        // guarded with a leading '.
         assert_eq!(lines[0], "line,problems,email,password,note");
         assert!(lines[1].starts_with("3,"), "{}", lines[1]);
-        assert!(lines[1].ends_with(",=cmd@,p2,+1"), "{}", lines[1]);
+        assert!(lines[1].ends_with(",'=cmd@,p2,'+1"), "{}", lines[1]);
         assert!(lines[2].starts_with("5,"), "{}", lines[2]);
-        assert!(lines[2].ends_with(",@bad,p4,-x"), "{}", lines[2]);
+        assert!(lines[2].ends_with(",'@bad,p4,'-x"), "{}", lines[2]);
         assert_eq!(lines.len(), 4, "two rows and the final line end");
         assert!(!csv.contains("s3cret"), "only the invalid rows: {csv}");
         // Read back: the problems cell (the page's own words) names the value, neutralised.
@@ -217,6 +221,10 @@ mod tests {
         assert_eq!(again.records.len(), 2);
         assert_eq!(again.header.as_ref().unwrap()[3], "password");
         assert_eq!(&again.records[1].fields[3], "p4");
+        // The guard taken off: each cell as given.
+        let cells = |r: usize| again.records[r].fields.iter().skip(2).collect::<Vec<_>>();
+        assert_eq!(cells(0), ["=cmd@", "p2", "+1"]);
+        assert_eq!(cells(1), ["@bad", "p4", "-x"]);
         // Only the listed rows; excluded rows are not invalid rows to fix.
         let only = invalid_rows_csv(&t, &m, &rows, &[0, 3]).unwrap();
         assert_eq!(only.split("\r\n").count(), 3);

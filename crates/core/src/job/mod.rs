@@ -93,6 +93,8 @@ enum Tag {
     /// The look-up that names the other account of a create's conflict
     /// ([`Run::lookup_for`]); the create's answer waits in `Job::conflicts`.
     Lookup(usize),
+    /// The end of the session the run's login made ([`Run::logout_request`]).
+    Logout,
 }
 
 enum Stage {
@@ -108,6 +110,8 @@ enum Stage {
     /// …then by asking about each account.
     Probing(VecDeque<(usize, HttpRequest)>),
     LastWrite,
+    /// The session the run's login made is ended (its answer changes no row).
+    LoggingOut,
     Over,
 }
 
@@ -418,12 +422,29 @@ impl Job {
         }
     }
 
+    /// The run is over and recorded: the session its login made is ended first, when the
+    /// target has a logout (a stopped or failed run's too), then the job ends.
     fn end(&mut self) {
+        if !matches!(self.stage, Stage::LoggingOut) {
+            if let Some(request) = self.run.logout_request() {
+                self.stage = Stage::LoggingOut;
+                self.send(Tag::Logout, request);
+                return;
+            }
+        }
+        self.ended(None);
+    }
+
+    /// The job's end; `note` says what the logout's answer says, when it failed.
+    fn ended(&mut self, note: Option<String>) {
         self.stage = Stage::Over;
         let over = Over::Ran(Ending::of(self.run.phase()));
         self.over = Some(over.clone());
         // Only the counts are read: the time does not matter.
-        let sentence = words::ended(self.run.phase(), &self.run.progress(0));
+        let mut sentence = words::ended(self.run.phase(), &self.run.progress(0));
+        if let Some(note) = note {
+            sentence = format!("{sentence} {note}");
+        }
         self.effects.push(Effect::Ended(over));
         self.effects.push(Effect::Announce(sentence));
     }
@@ -550,6 +571,10 @@ impl Job {
             }
             Tag::Listing => {
                 self.on_listing(&exchange, now_ms);
+                return false;
+            }
+            Tag::Logout => {
+                self.ended(crate::targets::send::logout_note(&exchange));
                 return false;
             }
         }

@@ -157,7 +157,10 @@ pub const WITHOUT_JOURNAL: &str = "Import resumed without a journal: if this tab
 /// What a Check found, line by line.
 pub fn check_summary(report: &CheckReport, plan: &[PlannedRow]) -> Vec<String> {
     if report.login_only {
-        return vec![LOGIN_OK.into()];
+        // A failed logout of the check's own session, said after the login's result.
+        return std::iter::once(LOGIN_OK.to_owned())
+            .chain(report.note.clone())
+            .collect();
     }
     let existing = report.existing_rows(plan).len();
     let held = report.existing.len();

@@ -386,6 +386,16 @@ impl Run {
         self.counts
     }
 
+    /// The request that ends the session this run's own login made, when the target has
+    /// one ([`crate::targets::send::Session::logout_request`]): the job sends it once the
+    /// run is over. `None` without a session, or with a pasted token (the admin's own).
+    pub fn logout_request(&self) -> Option<HttpRequest> {
+        self.login
+            .session
+            .as_ref()
+            .and_then(|(_, s)| s.logout_request().cloned())
+    }
+
     /// True once nothing is in flight and nothing more will be sent.
     pub fn is_over(&self) -> bool {
         self.in_flight.is_empty()

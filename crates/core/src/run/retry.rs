@@ -386,25 +386,22 @@ pub fn has_steps_cell(row: &RowState) -> bool {
 }
 
 /// The [`STEPS_COLUMN`] cell of a row: its failed steps (not the id lookup, which a
-/// retry always sends first), made safe against formula injection.
+/// retry always sends first). The rows to retry guard it against formula injection as
+/// every other cell ([`crate::report::retry_file`]).
 pub fn steps_cell(row: &RowState) -> String {
     let words: Vec<String> = row
         .failed_steps()
         .filter(|s| s.step != super::steps::ID_LOOKUP)
         .map(|s| step_words(&s.label, &s.value))
         .collect();
-    crate::report::neutralize(&words.join("; ")).into_owned()
+    words.join("; ")
 }
 
-/// The steps a [`STEPS_COLUMN`] cell names, as [`step_words`] wrote them (the formula
-/// guard taken off).
+/// The steps a [`STEPS_COLUMN`] cell names, as [`step_words`] wrote them (the reader took
+/// the formula guard off: [`crate::input::read::guard`]).
 pub fn read_steps_cell(cell: &str) -> Vec<String> {
-    let cell = cell.trim();
-    let cell = match cell.strip_prefix('\'') {
-        Some(rest) if crate::report::neutralize(rest).len() != rest.len() => rest,
-        _ => cell,
-    };
-    cell.split(';')
+    cell.trim()
+        .split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)

@@ -26,6 +26,9 @@ pub struct CheckReport {
     /// The check only logged in (a target whose login is its one read-only call, such as
     /// Keycloak's token): nothing was listed, so `existing` says nothing of the server.
     pub login_only: bool,
+    /// What a failed logout of the check's own session says (see
+    /// [`crate::targets::send::logout_note`]); the check itself stands.
+    pub note: Option<String>,
 }
 
 impl CheckReport {
@@ -81,6 +84,9 @@ pub struct LoginCheck {
     target: Box<dyn Target>,
     request: Option<HttpRequest>,
     result: Option<Result<CheckReport, String>>,
+    /// The logout of the session the login made, sent once the login is read (see
+    /// [`crate::targets::send::Session::logout_request`]).
+    logout: Option<HttpRequest>,
 }
 
 impl fmt::Debug for LoginCheck {
@@ -102,6 +108,7 @@ impl LoginCheck {
                 target,
                 request: Some(request),
                 result: None,
+                logout: None,
             }),
             LoginStep::Ready(_) => None,
         }
@@ -116,25 +123,34 @@ impl Listing for LoginCheck {
     fn next(&self) -> Option<HttpRequest> {
         match self.result {
             None => self.request.clone(),
-            Some(_) => None,
+            Some(_) => self.logout.clone(),
         }
     }
 
     fn on_answer(&mut self, exchange: &Exchange) {
-        if self.result.is_some() {
+        if let Some(result) = &mut self.result {
+            // The logout's answer: the check stands whatever it says.
+            if self.logout.take().is_some() {
+                if let Ok(report) = result {
+                    report.note = crate::targets::send::logout_note(exchange);
+                }
+            }
             return;
         }
         self.result = Some(match self.target.read_login(exchange) {
-            Ok(_) => Ok(CheckReport {
-                login_only: true,
-                ..CheckReport::default()
-            }),
+            Ok(session) => {
+                self.logout = session.logout_request().cloned();
+                Ok(CheckReport {
+                    login_only: true,
+                    ..CheckReport::default()
+                })
+            }
             Err(error) => Err(error.message),
         });
     }
 
     fn is_over(&self) -> bool {
-        self.result.is_some()
+        self.result.is_some() && self.logout.is_none()
     }
 
     fn result(&self) -> Option<Result<&CheckReport, &str>> {
@@ -166,7 +182,7 @@ pub fn check_for(
 mod tests {
     use super::*;
     use crate::http::HttpResponse;
-    use crate::job::{words, CheckFailed, Effect, Event, Look, Machine, Over};
+    use crate::job::{words, CheckFailed, Effect, Event, Look, Machine, Over, RequestId};
     use crate::targets::{Settings, TargetKind};
 
     fn look(id: &str, secrets: &Secrets) -> Option<Look> {
@@ -232,6 +248,103 @@ mod tests {
         };
         assert!(message.to_lowercase().contains("refused"), "{message}");
         assert!(!message.contains("admin\""), "{message}");
+    }
+
+    /// Synapse keeps a device per password login: Synapse's Check login logs the session
+    /// it made out again (`POST /_matrix/client/v3/logout` with its token, as Synapse's
+    /// `LogoutRestServlet` takes it, answering 200 `{}`); never a pasted token's.
+    #[test]
+    fn synapses_check_logs_its_own_session_out_but_never_a_pasted_token() {
+        let kind = TargetKind::by_id("synapse").unwrap();
+        let url = "https://matrix.example.org";
+        let check = |secrets: &Secrets| {
+            let target = kind.build(url, &Settings::new()).unwrap();
+            Look::new(check_for(&*kind, url, target, secrets.clone()).unwrap())
+        };
+        let send = |look: &mut Look| -> (RequestId, HttpRequest) {
+            match &look.take_effects()[..] {
+                [Effect::Send { id, request }] => (*id, request.clone()),
+                other => panic!("one request: {other:?}"),
+            }
+        };
+        let login = Secrets::new()
+            .with_shown("login", "admin")
+            .with("password", "pw");
+        for (logout_answer, note) in [
+            (HttpResponse::new(200, "{}"), false),
+            (
+                HttpResponse::new(
+                    401,
+                    r#"{"errcode":"M_UNKNOWN_TOKEN","error":"Unknown access token"}"#,
+                ),
+                true,
+            ),
+        ] {
+            let mut look = check(&login);
+            let (id, request) = send(&mut look);
+            assert!(
+                request.url.ends_with("/_matrix/client/v3/login"),
+                "{request:?}"
+            );
+            look.handle(
+                Event::Answer {
+                    id,
+                    exchange: Exchange::Answered(HttpResponse::new(
+                        200,
+                        r#"{"user_id":"@admin:example.org","access_token":"syt_fresh","device_id":"DEV"}"#,
+                    )),
+                },
+                0,
+            );
+            let (id, logout) = send(&mut look);
+            assert_eq!(logout.method, crate::http::Method::Post);
+            assert_eq!(
+                logout.url,
+                "https://matrix.example.org/_matrix/client/v3/logout"
+            );
+            assert!(
+                logout
+                    .headers
+                    .iter()
+                    .any(|(n, v)| n == "Authorization" && v == "Bearer syt_fresh"),
+                "{logout:?}"
+            );
+            look.handle(
+                Event::Answer {
+                    id,
+                    exchange: Exchange::Answered(logout_answer),
+                },
+                0,
+            );
+            let [Effect::Ended(Over::Checked(Ok(report)))] = &look.take_effects()[..] else {
+                panic!("the check ends after the logout, and stands");
+            };
+            let said = words::check_summary(report, &[]);
+            assert!(said[0].starts_with("Login OK."), "{said:?}");
+            assert_eq!(said.len(), if note { 2 } else { 1 }, "{said:?}");
+            if note {
+                assert!(said[1].contains("could not log out"), "{said:?}");
+                assert!(!said[1].contains("syt_fresh"), "{said:?}");
+            }
+        }
+        // A pasted token is the admin's own device: whoami, and nothing after it.
+        let mut look = check(&Secrets::new().with("access_token", "syt_admins"));
+        let (id, request) = send(&mut look);
+        assert!(request.url.ends_with("/account/whoami"), "{request:?}");
+        look.handle(
+            Event::Answer {
+                id,
+                exchange: Exchange::Answered(HttpResponse::new(
+                    200,
+                    r#"{"user_id":"@admin:example.org"}"#,
+                )),
+            },
+            0,
+        );
+        assert!(matches!(
+            &look.take_effects()[..],
+            [Effect::Ended(Over::Checked(Ok(_)))]
+        ));
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub struct Session {
     pub(crate) bearer: String,
     /// Values a profile target's login read from its answer (`server_name`), by name.
     pub(crate) captured: Vec<(String, String)>,
+    /// The request that ends this session on the server, when Roster's own login made
+    /// it and the target has one (a profile's `logout`): sent when Roster is done.
+    pub(crate) logout: Option<HttpRequest>,
 }
 
 impl Session {
@@ -105,7 +108,13 @@ impl Session {
         Session {
             bearer: bearer.into(),
             captured: Vec::new(),
+            logout: None,
         }
+    }
+
+    /// The request that ends this session on the server (see [`Session::logout`]).
+    pub fn logout_request(&self) -> Option<&HttpRequest> {
+        self.logout.as_ref()
     }
 
     /// The same session with one more captured value.
@@ -127,6 +136,22 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Session(..)")
     }
+}
+
+/// What the answer to a session's logout says, for the log only (a logout never
+/// changes a row): `None` when the server ended the session (any 2xx), else a sentence
+/// saying the server may keep it.
+pub fn logout_note(exchange: &Exchange) -> Option<String> {
+    let why = match exchange {
+        Exchange::Answered(r) if (200..300).contains(&r.status) => return None,
+        Exchange::Answered(r) => format!("HTTP {}", r.status),
+        Exchange::NoAnswer { .. } => "no answer".to_owned(),
+        Exchange::Redirected { .. } => "redirected".to_owned(),
+        Exchange::NotSent { .. } => "not sent".to_owned(),
+    };
+    Some(format!(
+        "Roster could not log out the session it logged in with ({why}): the server may keep that login (a device, on Synapse) until it is removed there. No row is affected."
+    ))
 }
 
 /// The first step of a run: a login request, or nothing to do.

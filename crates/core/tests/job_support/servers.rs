@@ -251,18 +251,28 @@ impl Server for Mumara {
 
 // ----------------------------------------------------------------------------- Synapse
 
-/// Synapse: a password login on the client API, then the admin API's
-/// `GET`/`PUT /_synapse/admin/v2/users/@localpart:server` (GET 404 `M_NOT_FOUND` when
-/// absent; PUT 201 when it created, 200 when it updated).
+/// Synapse: a password login on the client API (a new device and token each time),
+/// then the admin API's `GET`/`PUT /_synapse/admin/v2/users/@localpart:server` (GET 404
+/// `M_NOT_FOUND` when absent; PUT 201 when it created, 200 when it updated), and
+/// `POST /_matrix/client/v3/logout` (`LogoutRestServlet`: 200 `{}`, the token's device
+/// deleted, so the token is unknown after it: 401 `M_UNKNOWN_TOKEN`). A pasted token
+/// `syt_admin` is the admin's own device.
 #[derive(Debug, Default)]
 pub struct Synapse {
     pub accounts: Accounts,
+    /// The devices (tokens) logged in and not logged out, and every logout received.
+    pub devices: BTreeSet<String>,
+    pub logouts: usize,
+    /// The status the logout answers instead of 200 (a proxy's fault).
+    pub logout_fails: Option<u16>,
 }
 
 impl Synapse {
     pub fn with(users: &[&str]) -> Synapse {
         Synapse {
             accounts: Accounts::with(users),
+            devices: ["syt_admin".to_owned()].into(),
+            ..Synapse::default()
         }
     }
 }
@@ -279,16 +289,42 @@ impl Server for Synapse {
                     json!({"errcode":"M_FORBIDDEN","error":"Invalid username or password"}),
                 );
             }
+            let token = format!("syt_tok{}", self.accounts.logins);
+            self.devices.insert(token.clone());
             return answer(
                 200,
-                json!({"user_id":"@admin:syn.test","access_token":"syt_tok","device_id":"D"}),
+                json!({"user_id":"@admin:syn.test","access_token":token,"device_id":"D"}),
             );
         }
-        if header(request, "Authorization") != Some("Bearer syt_tok") {
+        let token = header(request, "Authorization")
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .unwrap_or("")
+            .to_owned();
+        if token.is_empty() {
             return answer(
                 401,
                 json!({"errcode":"M_MISSING_TOKEN","error":"Missing access token"}),
             );
+        }
+        if !self.devices.contains(&token) {
+            return answer(
+                401,
+                json!({"errcode":"M_UNKNOWN_TOKEN","error":"Unknown access token","soft_logout":false}),
+            );
+        }
+        if path == "/_matrix/client/v3/account/whoami" {
+            return answer(200, json!({"user_id":"@admin:syn.test","device_id":"A"}));
+        }
+        if path == "/_matrix/client/v3/logout" && request.method == Method::Post {
+            self.logouts += 1;
+            if let Some(status) = self.logout_fails {
+                return answer(
+                    status,
+                    json!({"errcode":"M_UNKNOWN","error":"Internal server error"}),
+                );
+            }
+            self.devices.remove(&token);
+            return answer(200, json!({}));
         }
         let user = decode(
             path.strip_prefix("/_synapse/admin/v2/users/")

@@ -5,11 +5,13 @@
 //! - [`layout`]: the layout of a file, what the user overrides, the header guess;
 //! - [`quotes`]: stray quotes, found and read leniently;
 //! - [`cells`]: a cell's value from its text (trimming, unquoting);
+//! - [`guard`]: the formula guard of Roster's own downloads, taken off when read back;
 //! - [`parser`]: the parser of delimited text and the detection of its layout;
 //! - [`workbook`]: a workbook's sheet, which the spreadsheet reader hands over as CSV text.
 
 mod cells;
 mod fields;
+pub mod guard;
 mod layout;
 mod parser;
 mod quotes;

@@ -584,13 +584,16 @@ impl Parser {
             // the rest): the room is given back, not kept with the table.
             records.shrink_to_fit();
         }
-        Ok(Table {
+        let mut table = Table {
             delimiter: self.layout.delimiter,
             header: self.header,
             records,
             width,
             broken,
-        })
+        };
+        // Roster's own download dropped back: its formula guard taken off.
+        super::guard::unguard_table(&mut table);
+        Ok(table)
     }
 }
 

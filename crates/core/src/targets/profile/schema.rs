@@ -224,6 +224,12 @@ pub struct LoginAlternative {
     /// alternative is used; the profile's `auth` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth: Option<Auth>,
+    /// The request that ends the session this login made (`{token}` is its token), sent
+    /// when Roster is done with it: after "Check login", and at the end of a run, stopped
+    /// or failed too (Synapse keeps a device per password login). Only for a login whose
+    /// token it makes (`token.pointer`), never for a pasted token: that is the admin's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logout: Option<RequestSpec>,
 }
 
 /// Where a login's token is.

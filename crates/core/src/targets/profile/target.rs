@@ -353,6 +353,18 @@ impl Target for ProfileTarget {
             },
         };
         let mut session = Session::new(token);
+        if let (Some(spec), TokenAt::Pointer(_)) = (&alt.logout, &alt.token) {
+            // The session Roster's own login made: ended when Roster is done with it.
+            let secrets = self.secrets.borrow();
+            let values = Values {
+                fields: &self.profile.fields,
+                settings: Some(&self.settings),
+                secrets: Some(&secrets),
+                token: Some(&session.bearer),
+                ..Values::default()
+            };
+            session.logout = Some(template::build(&self.api, spec, &values));
+        }
         for (name, capture) in &alt.capture {
             if let Some(given) = self.settings.get(name) {
                 session = session.with_captured(name, given.clone());

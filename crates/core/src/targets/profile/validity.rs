@@ -227,6 +227,16 @@ impl Profile {
             if let Some(request) = &alt.request {
                 scope.request(&format!("{path}.request"), request, Place::Login)?;
             }
+            if let Some(logout) = &alt.logout {
+                if matches!(alt.token, TokenAt::Credential(_)) {
+                    return err(
+                        &format!("{path}.logout"),
+                        "a logout ends a session Roster's own login made: a pasted token is the admin's own, never logged out".into(),
+                        Some("\"logout\""),
+                    );
+                }
+                scope.request(&format!("{path}.logout"), logout, Place::Login)?;
+            }
             for (name, capture) in &alt.capture {
                 if !capture.pointer.starts_with('/') {
                     return err(
