@@ -51,7 +51,10 @@ pub async fn read_workbook(file: &web_sys::Blob, sheet: Option<&str>) -> Result<
             .collect()
     };
     // The text arrives in a buffer the worker handed over: one copy, into the page's own.
-    let csv = String::from_utf8(Uint8Array::new(&data.get(0)).to_vec())
+    let csv = Uint8Array::new(&data.get(0)).to_vec();
+    // And that buffer is freed now, before the page's memory grows with the reading.
+    let _ = js_sys::Function::from(data.get(5)).call0(&JsValue::NULL);
+    let csv = String::from_utf8(csv)
         .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {
         csv,

@@ -5,8 +5,8 @@
 // posts it the dropped file itself (a Blob: a handle, not its bytes), chooses the sheet
 // remembered for the workbook's sheet names, remembers a sheet chosen, and answers in
 // shapes the page decodes with what it has: [csv: Uint8Array (UTF-8), lines:
-// Uint32Array, chosen sheet's name, [note, …], [value, label, value, label, …]], or
-// rejects with a sentence.
+// Uint32Array, chosen sheet's name, [note, …], [value, label, value, label, …], free],
+// or rejects with a sentence.
 
 const DAMAGED =
   'The file is damaged: the spreadsheet reader stopped on it. Open it in your spreadsheet program and save it again as .xlsx or CSV.';
@@ -62,5 +62,8 @@ export async function read(file, sheet) {
     if (other != null) answer = await ask(file, other);
   }
   const [, sheets, chosen, csv, notes, lines] = answer;
-  return [csv, lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)])];
+  // The last: what the page calls once it has copied the text, to free its buffer now
+  // (`transfer(0)`), not at the next garbage collection, before its own memory grows.
+  const free = () => csv.buffer.transfer?.(0);
+  return [csv, lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]), free];
 }

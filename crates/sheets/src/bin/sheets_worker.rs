@@ -22,10 +22,15 @@ fn main() {
         let data = Array::from(&msg.data());
         let sheet = data.get(1).as_string();
         let answer = Array::new();
-        // A worker may read a Blob synchronously; the JS buffer goes once copied.
+        // A worker may read a Blob synchronously. The JS buffer is let go of once copied,
+        // at once (`transfer(0)` frees it without waiting for a garbage collection).
         let bytes = FileReaderSync::new()
             .and_then(|r| r.read_as_array_buffer(&data.get(0).unchecked_into::<Blob>()))
-            .map(|buffer| Uint8Array::new(&buffer).to_vec());
+            .map(|buffer| {
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                free(&buffer);
+                bytes
+            });
         drop(data);
         let converted = match &bytes {
             Ok(bytes) => roster_sheets::convert(bytes, sheet.as_deref()).map_err(|e| e.to_string()),
@@ -69,6 +74,14 @@ fn main() {
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    /// Frees an ArrayBuffer's memory now: `buffer.transfer(0)` (where the browser has it).
+    fn free(buffer: &JsValue) {
+        if let Ok(f) = js_sys::Reflect::get(buffer, &"transfer".into()) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call1(buffer, &JsValue::from(0));
+            }
+        }
+    }
     on_message.forget();
     let _ = scope.post_message(&Array::of1(&"ready".into()));
 }
