@@ -33,6 +33,8 @@ say "A 1M-row sheet on the command line, as xlsx and as CSV (peak memory)"
 say "Bundle size"
 size_table=$(mktemp)
 "$ROOT/scripts/bundle-size.sh" >"$size_table"
+say "What the spreadsheet feature costs the page's first load (two release builds)"
+"$ROOT/scripts/sheets-cost.sh" | tee "$ROOT/tests/e2e/bench-results/sheets-cost.txt"
 say "What the wasm holds, by crate (twiggy, on the names build before wasm-opt)"
 command -v twiggy >/dev/null || cargo install twiggy --locked
 node tests/e2e/bench/wasm-by-crate.mjs target/wasm-bindgen/release/roster-page_bg.wasm \

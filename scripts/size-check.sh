@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fails when the page's initial transfer is over its size budget (scripts/size-budget):
 # the gzip -9 total of the wasm, js and css files dist/index.html loads at start (read
-# from index.html itself, so that a worker loaded on demand does not count).
+# from index.html itself, so that a worker loaded on demand does not count), and the
+# modules those scripts import statically (a wasm-bindgen snippet).
 # Usage: scripts/size-check.sh [--budget BYTES] [DIST]   (after a release build)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,18 @@ mapfile -t files < <(grep -oE "(href|src)=\"[^\"]+\"|from '[^']+'|module_or_path
   | sed -E "s/^[^\"']*[\"']//; s/[\"']$//; s|^\./||; s|^/||" \
   | grep -vE '^[a-z]+:' | grep -E '\.(wasm|js|css)$' | sort -u)
 [ "${#files[@]}" -gt 0 ] || { echo "size-check: no wasm, js or css named in $dist/index.html" >&2; exit 2; }
+# And every module those scripts import statically (`import … from './x.js'`, such as a
+# wasm-bindgen snippet), and theirs in turn: the first load fetches them too. A dynamic
+# `import(…)` is not followed: it loads on demand.
+for ((i = 0; i < ${#files[@]}; i++)); do
+  f=${files[$i]}
+  case "$f" in *.js) ;; *) continue ;; esac
+  [ -f "$dist/$f" ] || continue
+  while read -r dep; do
+    dep=$(realpath -m --relative-to="$dist" "$dist/$(dirname "$f")/$dep")
+    printf '%s\n' "${files[@]}" | grep -qxF "$dep" || files+=("$dep")
+  done < <(grep -oE "(from|import) *['\"]\.{1,2}/[^'\"]+\.js['\"]" "$dist/$f" | sed -E "s/^(from|import) *['\"]//; s/['\"]$//")
+done
 total=0
 for f in "${files[@]}"; do
   [ -f "$dist/$f" ] || { echo "size-check: $dist/index.html names $f, which is not there" >&2; exit 2; }

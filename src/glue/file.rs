@@ -87,3 +87,12 @@ impl Budget {
         }
     }
 }
+
+/// The file's first bytes (enough to tell a workbook: see
+/// `roster_core::input::read::workbook::is_workbook`), without reading the rest.
+#[cfg(feature = "sheets")]
+pub async fn first_bytes(file: &web_sys::Blob) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
+    let head = file.slice_with_f64_and_f64(0.0, 8.0)?;
+    let buffer = JsFuture::from(head.array_buffer()).await?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}

@@ -11,5 +11,6 @@ pub mod journal;
 pub mod locks;
 pub mod probe;
 pub mod random;
+#[cfg(feature = "sheets")]
 pub mod sheets;
 pub mod storage;

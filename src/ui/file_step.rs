@@ -218,6 +218,50 @@ fn ReadSettings(
     }
 }
 
+/// A workbook's "Sheet" select (issue 25), shown only for a workbook with several sheets:
+/// hidden sheets are listed and marked (the options' labels, value, label, value, …, come
+/// from the reader's module, `src/glue/sheets_page.js`, which also remembers the choice
+/// for the workbook's sheet names); a pick reads the workbook again. A plain function,
+/// hidden rather than inside a `Show`: the least it can cost the page's first load (see
+/// BENCHMARKS.md's spreadsheet section).
+#[cfg(feature = "sheets")]
+fn sheet_select(
+    file: FileState,
+    locked: Signal<bool>,
+    set: Callback<ReadOptions>,
+) -> impl IntoView {
+    let on_change = move |ev: web_sys::Event| {
+        file.sheet.set(Some(event_target_value(&ev)));
+        set.run(file.options.get_untracked());
+    };
+    view! {
+        <p class="sheet-select" hidden=move || file.workbook.with(|w| w.len() < 4)>
+            <label for="sheet-select">"Sheet "</label>
+            <select id="sheet-select" disabled=locked on:change=on_change>
+                {move || {
+                    let chosen = file.sheet.get().unwrap_or_default();
+                    file.workbook
+                        .get()
+                        .chunks_exact(2)
+                        .map(|o| {
+                            view! {
+                                <option value=o[0].clone() selected=o[0] == chosen>
+                                    {o[1].clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </select>
+        </p>
+    }
+}
+
+/// Without the spreadsheet reader (Cargo.toml's `sheets` feature, off only to measure
+/// what it costs the first load): no select.
+#[cfg(not(feature = "sheets"))]
+fn sheet_select(_: FileState, _: Signal<bool>, _: Callback<ReadOptions>) -> impl IntoView {}
+
 /// How far reading the file has come.
 #[component]
 fn Progress(busy: Signal<Option<Busy>>) -> impl IntoView {
@@ -334,11 +378,7 @@ pub fn FileStep(
                 <p class="error" role="alert">{move || file.error.get()}</p>
             </Show>
             <p class="summary">{summary}</p>
-            <crate::ui::sheet_select::SheetSelect
-                file=file
-                locked=Signal::derive(busy_or_active)
-                reread=Callback::new(move |()| actions.set.run(file.options.get_untracked()))
-            />
+            {sheet_select(file, Signal::derive(busy_or_active), actions.set)}
             <Show when=move || {
                 file.detected.get().is_some_and(|d| d.stray_quotes)
                     && !file.options.get().literal_quotes

@@ -22,7 +22,6 @@ mod row_editor;
 mod row_keys;
 mod rows_table;
 mod sheet;
-mod sheet_select;
 mod state;
 mod tabs;
 mod target_choice;

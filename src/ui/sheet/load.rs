@@ -20,7 +20,12 @@ use crate::ui::state::{AppState, RunView};
 
 /// Starts over with new bytes: a dropped or picked file, or pasted text.
 pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
-    state.file.start(name, FileBytes::Read(Rc::new(bytes)));
+    start(state, name, Some(FileBytes::Read(Rc::new(bytes))), None);
+}
+
+/// Starts over with new bytes, or a workbook's file (see [`FileState::blob`]).
+fn start(state: AppState, name: String, bytes: Option<FileBytes>, blob: Option<web_sys::Blob>) {
+    state.file.start_as(name, bytes, blob);
     state.view.clear_filters();
     state.selection.editing.set(None);
     reread(state);
@@ -37,6 +42,17 @@ pub fn load_file(state: AppState, file: web_sys::File) {
     }));
     spawn_local(async move {
         let name = file.name();
+        // A workbook is not read here: its worker reads the file itself (issue 25).
+        #[cfg(feature = "sheets")]
+        if crate::glue::file::first_bytes(&file)
+            .await
+            .is_ok_and(|b| roster_core::input::read::workbook::is_workbook(&b))
+        {
+            if !state.file.stale(job) {
+                start(state, name, None, Some(file.into()));
+            }
+            return;
+        }
         let read = read_in_slices(&file, |f| {
             if !state.file.stale(job) {
                 state.file.busy.set(Some(Busy {
@@ -128,10 +144,11 @@ pub async fn read_in_steps(
 /// Reads the kept bytes: drives the core's [`Reading`] machine (decode, detect, parse,
 /// map, plan) a slice at a time, then shows what it made.
 pub(crate) async fn read_job(state: AppState, job: u64) {
-    let Some(bytes) = state.file.bytes.get_value() else {
+    let blob = state.file.blob.get_value();
+    if blob.is_none() && state.file.bytes.with_value(Option::is_none) {
         state.file.reading.set_value(false);
         return;
-    };
+    }
     let name = state.file.name.get_untracked().unwrap_or_default();
     let options = state.file.options.get_untracked();
     let busy =
@@ -155,32 +172,21 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}")));
     // A workbook: the spreadsheet reader's worker writes its sheet as CSV text, read
     // below as a CSV file is (issue 25); its notes and the sheet's name go with it.
-    let mut sheet = None;
-    let bytes = if roster_core::input::read::workbook::is_workbook(bytes.as_ref()) {
-        busy("Reading the workbook", 0.0);
-        let workbook = crate::ui::sheet_select::read(state.file, &bytes).await;
-        if state.file.stale(job) {
-            return;
+    let (bytes, mut sheet) = match blob {
+        Some(blob) => match read_sheet(state, job, &name, blob).await {
+            Some((text, sheet)) => (text, Some(sheet)),
+            None => return,
+        },
+        None => {
+            let Some(bytes) = state.file.bytes.get_value() else {
+                return;
+            };
+            // The page's own handle goes for a moment, so that the reading's is the only one.
+            state.file.bytes.set_value(None);
+            let bytes = in_place(bytes, &options);
+            state.file.bytes.set_value(Some(bytes.clone()));
+            (bytes, None)
         }
-        let workbook = match workbook {
-            Ok(w) => w,
-            Err(message) => return fail(state, format!("{name}: {message}")),
-        };
-        let sheet_name = workbook
-            .sheets
-            .get(workbook.chosen)
-            .map(|s| crate::ui::sheet_select::name(s).to_owned())
-            .unwrap_or_default();
-        state.file.workbook.set(workbook.sheets);
-        state.file.sheet.set(Some(sheet_name.clone()));
-        sheet = Some((sheet_name, workbook.notes, workbook.lines));
-        FileBytes::Text(Arc::new(workbook.csv))
-    } else {
-        // The page's own handle goes for a moment, so that the reading's is the only one.
-        state.file.bytes.set_value(None);
-        let bytes = in_place(bytes, &options);
-        state.file.bytes.set_value(Some(bytes.clone()));
-        bytes
     };
     let text = match &bytes {
         FileBytes::Text(text) => Some(Arc::clone(text)),
@@ -208,6 +214,58 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         loaded.of_sheet(sheet_name, notes);
     }
     show_loaded(state, loaded, rules_used);
+}
+
+/// A workbook's sheet (its name, the conversion's notes, its map of lines to rows).
+type SheetRead = (String, Vec<String>, Vec<u32>);
+
+/// Reads the workbook's sheet (the one chosen, else the one remembered, else the first
+/// with data) in the spreadsheet reader's worker, which reads the file itself: its
+/// bytes never enter the page; its sheet's text comes back once, and is kept as the
+/// file's text (the table's spans hold it anyway; the saved run's hash is of it).
+/// `None` when it failed (and says so) or a newer job started.
+#[cfg(feature = "sheets")]
+async fn read_sheet(
+    state: AppState,
+    job: u64,
+    name: &str,
+    blob: web_sys::Blob,
+) -> Option<(FileBytes, SheetRead)> {
+    state.file.busy.set(Some(Busy {
+        what: "Reading the workbook",
+        fraction: 0.0,
+    }));
+    // The previous sheet's text goes before the next one comes.
+    state.file.bytes.set_value(None);
+    let want = state.file.sheet.get_untracked();
+    let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref()).await;
+    if state.file.stale(job) {
+        return None;
+    }
+    let workbook = match workbook {
+        Ok(w) => w,
+        Err(message) => {
+            fail(state, format!("{name}: {message}"));
+            return None;
+        }
+    };
+    state.file.workbook.set(workbook.sheets);
+    state.file.sheet.set(Some(workbook.chosen.clone()));
+    let text = FileBytes::Text(Arc::new(workbook.csv));
+    state.file.bytes.set_value(Some(text.clone()));
+    Some((text, (workbook.chosen, workbook.notes, workbook.lines)))
+}
+
+/// Without the spreadsheet reader (`--no-default-features`, to measure what it costs the
+/// page's first load) no file is taken for a workbook.
+#[cfg(not(feature = "sheets"))]
+async fn read_sheet(
+    _: AppState,
+    _: u64,
+    _: &str,
+    _: web_sys::Blob,
+) -> Option<(FileBytes, SheetRead)> {
+    None
 }
 
 /// Shows what a reading made of the file: how it was read, the table and its plan.

@@ -140,10 +140,14 @@ pub struct FileState {
     pub busy: RwSignal<Option<Busy>>,
     /// Why the file could not be read or loaded.
     pub error: RwSignal<Option<String>>,
-    /// A workbook's sheets (name, hidden), and the one read or to read (issue 25).
-    /// A hidden sheet's name ends with a NUL (see `crate::ui::sheet_select`).
+    /// A workbook's sheets for the Sheet select, value, label, value, label, … (see
+    /// `crate::glue::sheets`), and the one read or to read (issue 25).
     pub workbook: RwSignal<Vec<String>>,
     pub sheet: RwSignal<Option<String>>,
+    /// A workbook as dropped or chosen: the browser's handle on the file, never its
+    /// bytes, which only the spreadsheet reader's worker reads (`bytes` is then `None`
+    /// until its sheet's text comes back).
+    pub blob: StoredValue<Option<web_sys::Blob>, LocalStorage>,
     pub(crate) job: StoredValue<u64>,
     /// True while a file is read: a replan then waits for the read, which plans at its end.
     pub(crate) reading: StoredValue<bool>,
@@ -161,6 +165,7 @@ impl FileState {
             error: RwSignal::new(None),
             workbook: RwSignal::new(Vec::new()),
             sheet: RwSignal::new(None),
+            blob: StoredValue::new_local(None),
             job: StoredValue::new(0),
             reading: StoredValue::new(false),
         }
@@ -169,7 +174,13 @@ impl FileState {
     /// New bytes to read (a dropped or picked file, or pasted text), with the reading
     /// settings detected again.
     pub fn start(&self, name: String, bytes: FileBytes) {
-        self.bytes.set_value(Some(bytes));
+        self.start_as(name, Some(bytes), None);
+    }
+
+    /// New bytes, or a workbook (`blob`: its bytes are not read here), to read.
+    pub fn start_as(&self, name: String, bytes: Option<FileBytes>, blob: Option<web_sys::Blob>) {
+        self.bytes.set_value(bytes);
+        self.blob.set_value(blob);
         self.name.set(Some(name));
         self.options.set(ReadOptions::default());
         self.workbook.set(Vec::new());

@@ -54,7 +54,7 @@ test.describe('spreadsheets', () => {
   }) => {
     const worker: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('sheets_worker')) worker.push(r.url());
+      if (r.url().includes('sheets_')) worker.push(r.url());
     });
     // Every console error but the browser's own request for /favicon.ico (Chromium asks
     // for it during the import, whatever the page's icon link says).
@@ -71,6 +71,8 @@ test.describe('spreadsheets', () => {
 
     await choose(page, 'staff-libreoffice.xlsx');
     expect(worker.some((u) => u.endsWith('sheets_worker_bg.wasm'))).toBe(true);
+    // The page's side of the reader is a module imported then, not in the first load.
+    expect(worker.some((u) => u.endsWith('/sheets_page.js'))).toBe(true);
     await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText(
       'staff-libreoffice.xlsx: 3 rows (3 ready, 0 invalid, 0 excluded). Sheet "Staff". A row of column names was found.',
     );
@@ -128,6 +130,9 @@ test.describe('spreadsheets', () => {
     await expect(sheetSelect(page)).toHaveValue('Archive');
     await expectCounts(page, 2, 0, 0);
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
+    expect(
+      await page.evaluate(() => localStorage.getItem('roster.sheet.v1.Cover\u001fStaff\u001fArchive')),
+    ).toBe('Archive');
     expect(stored).toContain('Archive');
     expect(stored).not.toContain('@example.com');
     expect(stored).not.toContain('Pw-');
@@ -186,5 +191,85 @@ test.describe('spreadsheets', () => {
     expect(rows[0].Line).toBe('3');
     expect(rows[0].Email).toBe('ann1@example.com');
     void fs;
+  });
+  test("the workbook's bytes stay out of the page: the worker gets the file itself, and the file is kept to switch sheets", async ({
+    page,
+  }) => {
+    // What the page's own thread reads of a file, and what it posts to a worker.
+    await page.addInitScript(() => {
+      const w = window as unknown as { reads: string[]; posted: string[] };
+      w.reads = [];
+      w.posted = [];
+      const slice = Blob.prototype.slice;
+      Blob.prototype.slice = function (this: Blob, ...args: unknown[]) {
+        w.reads.push(`${args[0]}-${args[1]} of ${this.size}`);
+        return slice.apply(this, args as [number, number]);
+      };
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, data: unknown, ...rest: unknown[]) {
+        const first = Array.isArray(data) ? data[0] : data;
+        w.posted.push(Object.prototype.toString.call(first));
+        return (post as (...a: unknown[]) => void).call(this, data, ...rest);
+      };
+    });
+    const seen = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { reads: string[]; posted: string[] };
+        return { reads: w.reads, posted: w.posted };
+      });
+    await openApp(page);
+    const bytes = fs.readFileSync(sheetPath('three-sheets.xlsx'));
+    await dropFile(page, 'three-sheets.xlsx', bytes, 'application/octet-stream');
+    await waitForFileRead(page);
+    await expect(sheetSelect(page)).toHaveValue('Staff');
+    await expectCounts(page, 3, 0, 0);
+    // Only the first 8 bytes are read by the page (to know a workbook); the worker is
+    // posted the File, not a copy of its bytes.
+    expect(await seen()).toEqual({ reads: [`0-8 of ${bytes.length}`], posted: ['[object File]'] });
+
+    // Switching sheets reads the kept File again, back and forth.
+    await sheetSelect(page).selectOption('Archive');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('2 rows (2 ready, 0 invalid, 0 excluded). Sheet "Archive".');
+    await sheetSelect(page).selectOption('Staff');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('3 rows (3 ready, 0 invalid, 0 excluded). Sheet "Staff".');
+    expect((await seen()).posted).toEqual(['[object File]', '[object File]', '[object File]']);
+    expect((await seen()).reads).toEqual([`0-8 of ${bytes.length}`]);
+
+    // The same workbook dropped again reads again (the choice remembered: Staff).
+    await dropFile(page, 'three-sheets.xlsx', bytes, 'application/octet-stream');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('3 rows (3 ready, 0 invalid, 0 excluded). Sheet "Staff".');
+    await expect(sheetSelect(page)).toHaveValue('Staff');
+    expect((await seen()).posted).toHaveLength(4);
+
+    // Then a CSV: read as a CSV (its bytes in the page, as before), the select gone.
+    await dropFile(page, 'people.csv', Buffer.from('email,password\nx@example.com,Pw-long-1!\ny@example.com,Pw-long-2!\n'));
+    await waitForFileRead(page);
+    await expect(summary(page, 'people.csv')).toContainText('people.csv: 2 rows (2 ready, 0 invalid, 0 excluded).');
+    await expect(summary(page, 'people.csv')).not.toContainText('Sheet');
+    await expect(sheetSelect(page)).toBeHidden();
+    expect((await readRows(page)).map((r) => r.Email)).toEqual(['x@example.com', 'y@example.com']);
+    expect((await seen()).posted).toHaveLength(4);
+  });
+
+  test("the reader's module: the remembered sheet's key holds sheet names only; hidden sheets labelled", async ({ page }) => {
+    await openApp(page);
+    const got = await page.evaluate(async () => {
+      const m = await import(new URL('sheets_page.js', document.baseURI).href);
+      const wb = ['Cover', 'Staff', 'Archive'];
+      return [
+        m.memoryKey(wb),
+        m.sheetLabel('Archive\0'),
+        m.sheetLabel('Staff'),
+        m.sheetName('Archive\0'),
+        m.rememberedOther(wb, 1, 'Archive'),
+        m.rememberedOther(wb, 1, 'Staff'),
+        m.rememberedOther(wb, 1, 'Gone'),
+        m.rememberedOther(wb, 1, null),
+      ];
+    });
+    expect(got).toEqual(['roster.sheet.v1.Cover\u001fStaff\u001fArchive', 'Archive (hidden)', 'Staff', 'Archive', 'Archive', null, null, null]);
   });
 });

@@ -1,34 +1,48 @@
 //! The page's spreadsheet reader, a Web Worker of its own (Trunk: `data-type="worker"`,
-//! loaded by `sheets_worker_loader.js` only when a workbook is dropped or chosen).
+//! started by `sheets_worker_loader.js`, which the page's `sheets_page.js` module starts
+//! only when a workbook is dropped or chosen).
 //!
-//! It says `["ready"]` once it listens; then each message `[bytes: Uint8Array, sheet:
-//! string | null]` is answered `["ok", [name, …], chosen, csv: Uint8Array,
-//! [note, …], lines: Uint8Array]` (the index of the sheet read as a decimal string; the
-//! sheet as CSV text, UTF-8, and its map of lines to row numbers as
-//! `roster_sheets::Converted` says, each number 4 bytes little-endian; their buffers
-//! transferred; strings and bytes only, so that the page decodes them with what it has)
-//! or `["error", message]`.
+//! It says `["ready"]` once it listens; then each message `[file: Blob, sheet: string |
+//! null]` is answered `["ok", [name, …], chosen, csv: Uint8Array, [note, …], lines:
+//! Uint32Array]` (the index of the sheet read as a number, a hidden sheet's name ending
+//! with a NUL; the sheet as CSV text, UTF-8, and its map of lines to row numbers as
+//! `roster_sheets::Converted` says; their buffers transferred, not copied) or
+//! `["error", message]`. The workbook's bytes come from the Blob here (a structured
+//! clone of a Blob is a handle): they never enter the page's memory.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    use js_sys::{Array, Uint8Array};
+    use js_sys::{Array, Uint32Array, Uint8Array};
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
-    use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+    use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply = scope.clone();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |msg: MessageEvent| {
         let data = Array::from(&msg.data());
-        let bytes = Uint8Array::new(&data.get(0)).to_vec();
         let sheet = data.get(1).as_string();
         let answer = Array::new();
-        match roster_sheets::convert(&bytes, sheet.as_deref()) {
+        // A worker may read a Blob synchronously. The JS buffer is let go of once copied,
+        // at once (`transfer(0)` frees it without waiting for a garbage collection).
+        let bytes = FileReaderSync::new()
+            .and_then(|r| r.read_as_array_buffer(&data.get(0).unchecked_into::<Blob>()))
+            .map(|buffer| {
+                let bytes = Uint8Array::new(&buffer).to_vec();
+                free(&buffer);
+                bytes
+            });
+        drop(data);
+        let converted = match &bytes {
+            Ok(bytes) => roster_sheets::convert(bytes, sheet.as_deref()).map_err(|e| e.to_string()),
+            Err(_) => Err("The browser could not read the file.".to_owned()),
+        };
+        drop(bytes);
+        match converted {
             Ok(c) => {
-                drop(bytes);
                 let sheets = Array::new();
                 for s in &c.sheets {
                     // A hidden sheet's name ends with a NUL, which no sheet name holds
-                    // (XML cannot carry it): one string a sheet, as the page lists them.
+                    // (XML cannot carry it).
                     let name = if s.hidden {
                         format!("{}\0", s.name)
                     } else {
@@ -38,15 +52,14 @@ fn main() {
                 }
                 let csv = Uint8Array::from(c.csv.as_bytes());
                 drop(c.csv);
-                let lines: Vec<u8> = c.lines.iter().flat_map(|n| n.to_le_bytes()).collect();
-                let lines = Uint8Array::from(lines.as_slice());
+                let lines = Uint32Array::from(c.lines.as_slice());
                 let notes = Array::new();
                 for n in &c.notes {
                     notes.push(&n.as_str().into());
                 }
                 answer.push(&"ok".into());
                 answer.push(&sheets);
-                answer.push(&c.chosen.to_string().into());
+                answer.push(&JsValue::from(c.chosen as u32));
                 answer.push(&csv);
                 answer.push(&notes);
                 answer.push(&lines);
@@ -55,12 +68,20 @@ fn main() {
             }
             Err(e) => {
                 answer.push(&"error".into());
-                answer.push(&JsValue::from(e.to_string()));
+                answer.push(&JsValue::from(e));
                 let _ = reply.post_message(&answer);
             }
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    /// Frees an ArrayBuffer's memory now: `buffer.transfer(0)` (where the browser has it).
+    fn free(buffer: &JsValue) {
+        if let Ok(f) = js_sys::Reflect::get(buffer, &"transfer".into()) {
+            if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+                let _ = f.call1(buffer, &JsValue::from(0));
+            }
+        }
+    }
     on_message.forget();
     let _ = scope.post_message(&Array::of1(&"ready".into()));
 }
