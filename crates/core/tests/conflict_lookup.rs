@@ -239,6 +239,37 @@ fn with_a_rate_limit_a_conflicts_lookup_is_paced_like_the_creates() {
     }
 }
 
+/// A look-up waiting for the pacer belongs to a row in flight: cancelling the run does
+/// not strand it (the run would never end); it goes when its turn comes and names the
+/// other account, and the rows not sent end skipped.
+#[test]
+fn a_lookup_waiting_for_the_pacer_still_goes_after_a_cancel() {
+    let file = format!("{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n");
+    let mut setup = Setup::new("keycloak", "http://kc.test", &file).setting("realm", "people");
+    setup.secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "secret");
+    setup.config.rate_per_min = Some(30);
+    let mut server = Keycloak {
+        users: vec![("robert".into(), "bob@x.test".into())],
+        lookup: LookupAnswer::Real,
+        creates: 0,
+        lookups: Vec::new(),
+    };
+    let mut h = Harness::new(setup.job(), Mem::default());
+    // The token, ann's create and bob's, answered: bob's look-up waits for the pacer.
+    h.run_until(&mut server, |h| h.sent.len() == 3 && h.in_flight() == 0);
+    h.command(roster_core::job::Command::Cancel);
+    h.finish(&mut server);
+    assert!(h.over.is_some());
+    assert_eq!(server.lookups.len(), 1);
+    assert_eq!(
+        h.statuses(),
+        [Status::Created, Status::Rejected, Status::Skipped]
+    );
+    assert!(message(&h, 1).contains("The other account is \"robert\""));
+}
+
 fn profile_with(rule: &str) -> Result<Profile, String> {
     let mut json: Value =
         serde_json::from_str(roster_core::targets::profile::preset_json("keycloak").unwrap())
