@@ -15,7 +15,9 @@
  * Environment: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
  * BENCH_RATED_ROWS (600; 0 skips), BENCH_BASELINE_ROWS (BENCH_ROWS; 0 skips),
  * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000), BENCH_IMPORT_PROFILE
- * (unset; 1 = a CPU profile of each latency-bound run, summarised per function).
+ * (unset; 1 = a CPU profile of each latency-bound run, summarised per function),
+ * BENCH_IMPORT_TRACE (unset; 1 = a Chromium trace of each latency-bound run: what the
+ * page's main thread spent its tasks on).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -117,6 +119,66 @@ async function requestTiming(page: import('@playwright/test').Page, apiUrl: stri
   };
 }
 
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * The renderer main thread's tasks in a Chromium trace: their busy time, the time of each
+ * kind of work directly inside them (script, style, layout, paint, network callbacks…),
+ * and how many tasks ran longer than 4, 16 and 50 ms (an answer that arrives during one
+ * waits for its end).
+ */
+function traceSummary(trace: { traceEvents: TraceEvent[] }): string {
+  const events = trace.traceEvents;
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  let best = '';
+  let bestBusy = -1;
+  for (const m of mains) {
+    const own = events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X' && e.dur !== undefined);
+    own.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const byName = new Map<string, number>();
+    let busy = 0;
+    let tasks = 0;
+    const longer = [4, 16, 50].map(() => 0);
+    let taskEnd = -1;
+    let childEnd = -1;
+    let covered = 0;
+    for (const e of own) {
+      const end = e.ts + (e.dur ?? 0);
+      if (e.ts >= taskEnd) {
+        if (e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') continue;
+        if (tasks > 0) byName.set('(the task itself)', (byName.get('(the task itself)') ?? 0) + covered);
+        tasks += 1;
+        busy += e.dur ?? 0;
+        [4, 16, 50].forEach((ms, i) => ((e.dur ?? 0) > ms * 1000 ? (longer[i] += 1) : 0));
+        taskEnd = end;
+        childEnd = e.ts;
+        covered = e.dur ?? 0;
+        continue;
+      }
+      if (e.ts < childEnd) continue; // nested deeper
+      byName.set(e.name, (byName.get(e.name) ?? 0) + (e.dur ?? 0));
+      covered -= e.dur ?? 0;
+      childEnd = end;
+    }
+    if (tasks > 0) byName.set('(the task itself)', (byName.get('(the task itself)') ?? 0) + covered);
+    if (busy <= bestBusy) continue;
+    bestBusy = busy;
+    const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    best =
+      `main thread busy ${(busy / 1000).toFixed(1)} ms in ${tasks} tasks (over 4 ms: ${longer[0]}, over 16 ms: ${longer[1]}, over 50 ms: ${longer[2]})\n` +
+      top.map(([n, us]) => `  ${(us / 1000).toFixed(1).padStart(9)} ms  ${n}`).join('\n');
+  }
+  return best || 'no renderer main thread in the trace';
+}
+
 for (const c of CONCURRENCY) {
   test(`Aurora: ${ROWS} creates, ${LATENCY} ms latency, ${c} in flight`, async ({ page, sandbox }) => {
     await resetSandbox({ aurora: { latency_ms: LATENCY } });
@@ -159,6 +221,10 @@ for (const c of CONCURRENCY) {
       await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
       await cdp.send('Profiler.start');
     }
+    // BENCH_IMPORT_TRACE=1: a Chromium trace of the run, summarised: what the page's main
+    // thread spent its tasks on (the CPU profile's "(program)" is the browser's own work).
+    const browser = process.env.BENCH_IMPORT_TRACE ? page.context().browser() : null;
+    if (browser) await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'v8.execute', 'loading'] });
     const p0 = await page.evaluate(() => performance.now());
     const t0 = Date.now();
     await clickStart(page);
@@ -178,6 +244,7 @@ for (const c of CONCURRENCY) {
       await cdp.detach();
       console.log(`[profile] c=${c}, ${ROWS} rows: ${formatSummary(summarise(profile, 40))}`);
     }
+    if (browser) console.log(`[trace] c=${c}, ${ROWS} rows:\n${traceSummary(JSON.parse((await browser.stopTracing()).toString()))}`);
     const p1 = await page.evaluate(() => performance.now());
     const state = await sandboxState();
     expect(state.aurora.users).toHaveLength(ROWS);
