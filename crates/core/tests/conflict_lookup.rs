@@ -197,6 +197,79 @@ fn an_exists_by_user_name_sends_no_lookup() {
     assert!(server.lookups.is_empty());
 }
 
+/// A conflict's look-up is a request of the run like any other: under a rate limit it
+/// waits for the pacer, and the requests after it wait their turn behind it. Sent at
+/// once on the create's answer, it came closer to that create than the limit allows
+/// (and a 429 on it left the conflict unnamed).
+#[test]
+fn with_a_rate_limit_a_conflicts_lookup_is_paced_like_the_creates() {
+    let file = format!("{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n");
+    let mut setup = Setup::new("keycloak", "http://kc.test", &file).setting("realm", "people");
+    setup.secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "secret");
+    setup.config.rate_per_min = Some(30);
+    let mut server = Keycloak {
+        users: vec![("robert".into(), "bob@x.test".into())],
+        lookup: LookupAnswer::Real,
+        creates: 0,
+        lookups: Vec::new(),
+    };
+    let mut h = Harness::new(setup.job(), Mem::default());
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+    assert_eq!(
+        h.statuses(),
+        [Status::Created, Status::Rejected, Status::Created]
+    );
+    assert!(message(&h, 1).contains("The other account is \"robert\""));
+    // The token (never paced), then ann's, bob's and carol's creates and bob's look-up.
+    let paced: Vec<(u64, String)> = h
+        .sent
+        .iter()
+        .zip(&h.sent_at)
+        .filter(|(r, _)| !r.url.contains("/token"))
+        .map(|(r, &at)| (at, format!("{:?} {}", r.method, r.url)))
+        .collect();
+    assert_eq!(paced.len(), 4, "{paced:?}");
+    assert_eq!(server.lookups.len(), 1);
+    // 30 a minute: one every 2 s, the look-up counted.
+    for pair in paced.windows(2) {
+        assert!(pair[1].0 - pair[0].0 >= 2_000, "{pair:?} in {paced:?}");
+    }
+}
+
+/// A look-up waiting for the pacer belongs to a row in flight: cancelling the run does
+/// not strand it (the run would never end); it goes when its turn comes and names the
+/// other account, and the rows not sent end skipped.
+#[test]
+fn a_lookup_waiting_for_the_pacer_still_goes_after_a_cancel() {
+    let file = format!("{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n");
+    let mut setup = Setup::new("keycloak", "http://kc.test", &file).setting("realm", "people");
+    setup.secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "secret");
+    setup.config.rate_per_min = Some(30);
+    let mut server = Keycloak {
+        users: vec![("robert".into(), "bob@x.test".into())],
+        lookup: LookupAnswer::Real,
+        creates: 0,
+        lookups: Vec::new(),
+    };
+    let mut h = Harness::new(setup.job(), Mem::default());
+    // The token, ann's create and bob's, answered: bob's look-up waits for the pacer.
+    h.run_until(&mut server, |h| h.sent.len() == 3 && h.in_flight() == 0);
+    h.command(roster_core::job::Command::Cancel);
+    h.finish(&mut server);
+    assert!(h.over.is_some());
+    assert_eq!(server.lookups.len(), 1);
+    assert_eq!(
+        h.statuses(),
+        [Status::Created, Status::Rejected, Status::Skipped]
+    );
+    assert!(message(&h, 1).contains("The other account is \"robert\""));
+}
+
 fn profile_with(rule: &str) -> Result<Profile, String> {
     let mut json: Value =
         serde_json::from_str(roster_core::targets::profile::preset_json("keycloak").unwrap())

@@ -258,7 +258,7 @@ fn drive(run: &mut Run, server: &mut FakeAurora) -> u64 {
                 Command::Probe { .. } | Command::Update { .. } => {
                     panic!("Aurora has no exists probe")
                 }
-                Command::Step { .. } => panic!("Aurora has no steps"),
+                Command::Step { .. } | Command::Lookup { .. } => panic!("Aurora has no steps"),
             }
         }
     }
@@ -949,7 +949,7 @@ fn many_faults_in_a_row_pause_the_run_and_resume_goes_on() {
                 Command::Probe { .. } | Command::Update { .. } => {
                     panic!("Aurora has no exists probe")
                 }
-                Command::Step { .. } => panic!("Aurora has no steps"),
+                Command::Step { .. } | Command::Lookup { .. } => panic!("Aurora has no steps"),
             }
         } else {
             now = run.next_wake(now).expect("waiting on time");

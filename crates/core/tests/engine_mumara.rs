@@ -321,7 +321,8 @@ fn drive_from(run: &mut Run, server: &mut FakeMumara, latency: u64, start: u64) 
                 Command::Login(_)
                 | Command::Probe { .. }
                 | Command::Update { .. }
-                | Command::Step { .. } => {
+                | Command::Step { .. }
+                | Command::Lookup { .. } => {
                     panic!("Mumara has no login and no probe")
                 }
             }

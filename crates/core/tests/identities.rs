@@ -299,7 +299,9 @@ fn drive(run: &mut Run, server: &mut Synapse) {
                     run.on_create(row, &server.handle(&request), now)
                 }
                 Command::Update { .. } => panic!("no update in this run"),
-                Command::Step { .. } => panic!("these rows have no rooms to join"),
+                Command::Step { .. } | Command::Lookup { .. } => {
+                    panic!("these rows have no rooms to join")
+                }
             }
         }
     }
@@ -535,7 +537,10 @@ fn a_row_waiting_for_its_identity_ends_like_any_unsent_row_when_the_run_stops() 
         .iter()
         .map(|c| match c {
             Command::Probe { row, .. } | Command::Create { row, .. } => *row,
-            Command::Login(_) | Command::Update { .. } | Command::Step { .. } => panic!(),
+            Command::Login(_)
+            | Command::Update { .. }
+            | Command::Step { .. }
+            | Command::Lookup { .. } => panic!(),
         })
         .collect();
     assert_eq!(rows, [0, 2]);
@@ -548,7 +553,10 @@ fn a_row_waiting_for_its_identity_ends_like_any_unsent_row_when_the_run_stops() 
         match c {
             Command::Probe { row, request } => run.on_probe(row, &server.handle(&request), 6),
             Command::Create { row, request } => run.on_create(row, &server.handle(&request), 6),
-            Command::Login(_) | Command::Update { .. } | Command::Step { .. } => panic!(),
+            Command::Login(_)
+            | Command::Update { .. }
+            | Command::Step { .. }
+            | Command::Lookup { .. } => panic!(),
         }
     }
     assert!(run.is_over());

@@ -105,3 +105,105 @@ fn answers_that_come_in_during_a_slow_write_are_recorded_in_one_write() {
         "{writes} journal writes for {rows} rows at 8 in flight"
     );
 }
+
+/// A slot freed is refilled in the same step: the job's handling of an answer gives the
+/// next create at once (its journal write carried out as the page and the command line
+/// do, synchronously), never after a wake, a timer tick or a display step. A run bound by
+/// the server's latency then keeps every slot busy but for the time the answer takes to
+/// read. No tick is ever delivered while a request is in flight.
+#[test]
+fn a_slot_freed_by_an_answer_is_refilled_in_the_same_step() {
+    let rows = 40;
+    let concurrency = 6;
+    let setup = setup(rows, concurrency);
+    let mut server = Aurora::with(&[]);
+    let mut store = Mem::default();
+    let mut job = setup.job();
+    let mut sends: VecDeque<(RequestId, HttpRequest)> = VecDeque::new();
+    let mut wake: Option<u64> = None;
+    let mut over = None;
+    let mut now = 0;
+    let mut creates_sent = 0;
+    let mut answered_creates = 0;
+    // Carries out the effects given so far: writes at once, sends queued.
+    let mut carry = |job: &mut Job,
+                     sends: &mut VecDeque<(RequestId, HttpRequest)>,
+                     wake: &mut Option<u64>,
+                     over: &mut Option<Over>,
+                     creates_sent: &mut usize,
+                     now: u64| loop {
+        let effects = job.take_effects();
+        if effects.is_empty() {
+            return;
+        }
+        for effect in effects {
+            match effect {
+                Effect::Send { id, request } => {
+                    if request.body.encode().contains("CreateUser") {
+                        *creates_sent += 1;
+                    }
+                    sends.push_back((id, request));
+                }
+                Effect::Write(ops) => {
+                    let result = journal::apply(&mut store, &ops);
+                    job.handle(Event::Written(result), now);
+                }
+                Effect::WakeAt(at) => *wake = Some(at),
+                Effect::Ended(end) => *over = Some(end),
+                Effect::Changed(_) | Effect::Announce(_) | Effect::JournalProblem(_) => {}
+            }
+        }
+    };
+    job.handle(Event::Tick, now);
+    for _ in 0..10_000 {
+        carry(
+            &mut job,
+            &mut sends,
+            &mut wake,
+            &mut over,
+            &mut creates_sent,
+            now,
+        );
+        if over.is_some() {
+            break;
+        }
+        let Some((id, request)) = sends.pop_front() else {
+            // Only before the first request (the journal's first write) and after the
+            // login: a wake with nothing in flight.
+            now = now.max(wake.take().expect("a wake when nothing is in flight"));
+            job.handle(Event::Tick, now);
+            continue;
+        };
+        // Answers 17 ms apart: some fall on a display step (and its journal write).
+        now += 17;
+        let is_create = request.body.encode().contains("CreateUser");
+        job.handle(
+            Event::Answer {
+                id,
+                exchange: server.handle(&request),
+            },
+            now,
+        );
+        carry(
+            &mut job,
+            &mut sends,
+            &mut wake,
+            &mut over,
+            &mut creates_sent,
+            now,
+        );
+        if is_create {
+            answered_creates += 1;
+            // The freed slot has its next create already: as many in flight as the
+            // concurrency allows, or every row not yet answered.
+            let in_flight = sends.len();
+            assert_eq!(
+                in_flight,
+                concurrency.min(rows - answered_creates),
+                "after {answered_creates} answers, {creates_sent} creates sent"
+            );
+        }
+    }
+    assert!(matches!(over, Some(Over::Ran(_))), "{over:?}");
+    assert_eq!(server.accounts.creates.len(), rows);
+}

@@ -992,7 +992,9 @@ fn drive(run: &mut Run, server: &mut FakeSynapse) -> u64 {
                 Command::Update { row, request } => {
                     run.on_update(row, &server.handle(&request), now)
                 }
-                Command::Step { .. } => panic!("these rows have no rooms to join"),
+                Command::Step { .. } | Command::Lookup { .. } => {
+                    panic!("these rows have no rooms to join")
+                }
             }
         }
     }
@@ -1217,7 +1219,9 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             Some(Command::Login(r)) => run.on_login(&handle(&r), now),
             Some(Command::Create { row, request }) => run.on_create(row, &handle(&request), now),
             Some(Command::Probe { .. } | Command::Update { .. }) => panic!("Keycloak has no probe"),
-            Some(Command::Step { .. }) => panic!("these rows have no groups"),
+            Some(Command::Step { .. } | Command::Lookup { .. }) => {
+                panic!("these rows have no groups")
+            }
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;

@@ -440,7 +440,7 @@ fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
             }
             Some(Command::Login(_)) => panic!("typed credentials need no login request"),
             Some(Command::Probe { .. } | Command::Update { .. }) => panic!("no exists probe"),
-            Some(Command::Step { .. }) => panic!("no steps"),
+            Some(Command::Step { .. } | Command::Lookup { .. }) => panic!("no steps"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
     }

@@ -162,7 +162,7 @@ fn step(run: &mut Run, server: &mut Server, now: &mut u64, ms: u64) -> bool {
         Command::Create { row, request } => run.on_create(row, &server.handle(&request), *now),
         Command::Probe { .. } => panic!("Aurora has no probe"),
         Command::Update { .. } => panic!("Aurora updates nothing"),
-        Command::Step { .. } => panic!("Aurora has no steps"),
+        Command::Step { .. } | Command::Lookup { .. } => panic!("Aurora has no steps"),
     }
     true
 }

@@ -110,6 +110,7 @@ fn creates_held_back_are_not_lost_and_sent_once_after_resume() {
                     unreachable!("Aurora has no probe")
                 }
                 Command::Step { .. } => unreachable!("Aurora has no steps"),
+                Command::Lookup { .. } => unreachable!("no create conflicts here"),
             }
         }
     }

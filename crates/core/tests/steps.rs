@@ -182,6 +182,7 @@ fn drive(run: &mut Run, kc: &mut FakeKeycloak) {
             }
             Some(Command::Probe { .. }) => panic!("Keycloak has no probe"),
             Some(Command::Update { .. }) => panic!("updates are not switched on"),
+            Some(Command::Lookup { .. }) => panic!("no create conflicts here"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;
@@ -576,6 +577,7 @@ fn gitlabs_invitation_goes_with_the_create_and_is_reported_per_row() {
                 now,
             ),
             Some(Command::Update { .. }) => panic!("updates are not switched on"),
+            Some(Command::Lookup { .. }) => panic!("no create conflicts here"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;

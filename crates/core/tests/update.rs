@@ -216,7 +216,9 @@ fn drive(run: &mut Run, server: &mut FakeSynapse) {
             Some(Command::Update { row, request }) => {
                 run.on_update(row, &server.handle(&request), now)
             }
-            Some(Command::Step { .. }) => panic!("these rows have no steps"),
+            Some(Command::Step { .. } | Command::Lookup { .. }) => {
+                panic!("these rows have no steps")
+            }
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;
@@ -547,7 +549,9 @@ fn keycloak_finds_with_its_search_and_puts_without_credentials_unless_asked() {
                     seen.push(format!("PUT {row}"));
                     run.on_update(row, &answer(204, ""), now)
                 }
-                Some(Command::Step { .. }) => panic!("these rows have no steps"),
+                Some(Command::Step { .. } | Command::Lookup { .. }) => {
+                    panic!("these rows have no steps")
+                }
                 None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
             }
             now += 1;
@@ -617,7 +621,9 @@ fn graph_finds_by_principal_name_and_patches() {
                 run.on_update(row, &answer(204, ""), now)
             }
             Some(Command::Login(_)) => panic!("a pasted token needs no login"),
-            Some(Command::Step { .. }) => panic!("these rows have no steps"),
+            Some(Command::Step { .. } | Command::Lookup { .. }) => {
+                panic!("these rows have no steps")
+            }
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;

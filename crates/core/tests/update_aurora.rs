@@ -244,7 +244,7 @@ fn run(on: OnExisting, server: &mut FakeAurora) -> Run {
             Some(Command::Update { row, request }) => {
                 run.on_update(row, &server.handle(&request), now)
             }
-            Some(Command::Step { .. }) => panic!("Aurora has no steps"),
+            Some(Command::Step { .. } | Command::Lookup { .. }) => panic!("Aurora has no steps"),
             None => now = run.next_wake(now).unwrap_or(now + 10).max(now + 1),
         }
         now += 1;

@@ -15,7 +15,9 @@
  * Environment: BENCH_ROWS (10000), BENCH_LATENCY_MS (50), BENCH_CONCURRENCY ("1,4,6"),
  * BENCH_RATED_ROWS (600; 0 skips), BENCH_BASELINE_ROWS (BENCH_ROWS; 0 skips),
  * BENCH_IMPORT_LONGTASK_ROWS (100000; 0 skips), BENCH_STALL_MS (60000), BENCH_IMPORT_PROFILE
- * (unset; 1 = a CPU profile of each latency-bound run, summarised per function).
+ * (unset; 1 = a CPU profile of each latency-bound run, summarised per function),
+ * BENCH_IMPORT_TRACE (unset; 1 = a Chromium trace of each latency-bound run: what the
+ * page's main thread spent its tasks on).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -89,6 +91,16 @@ async function requestTiming(page: import('@playwright/test').Page, apiUrl: stri
   const durations = entries.map((e) => e.end - e.start);
   const gaps: number[] = [];
   for (let i = 1; i < entries.length; i++) gaps.push(entries[i].start - entries[i - 1].end);
+  // How long each request after the first waited from the latest answer before it (a
+  // slot freed) to its own start: the page's refill time, at any number in flight.
+  const ends = entries.map((e) => e.end).sort((a, b) => a - b);
+  const refills: number[] = [];
+  let j = 0;
+  for (const e of entries.slice(1)) {
+    while (j < ends.length && ends[j] <= e.start) j++;
+    if (j > 0) refills.push(e.start - ends[j - 1]);
+  }
+  const span = entries.length ? Math.max(...entries.map((e) => e.end)) - entries[0].start : 0;
   return {
     requests: entries.length,
     request_ms_median: med(durations),
@@ -96,16 +108,103 @@ async function requestTiming(page: import('@playwright/test').Page, apiUrl: stri
     request_ms_max: Math.max(0, ...durations),
     gap_ms_median: med(gaps),
     gap_ms_mean: mean(gaps),
+    refill_ms_median: med(refills),
+    refill_ms_mean: mean(refills),
+    // From the first request's start to the last answer's end, and the requests in
+    // flight on average over it (the sum of their times over the span).
+    requests_span_ms: span,
+    in_flight_mean: span > 0 ? durations.reduce((a, b) => a + b, 0) / span : 0,
     click_to_first_request_ms: entries.length ? entries[0].start - from : 0,
     last_answer_to_finished_ms: entries.length ? to - entries[entries.length - 1].end : 0,
   };
 }
 
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * The renderer main thread's tasks in a Chromium trace: their busy time, the time of each
+ * kind of work directly inside them (script, style, layout, paint, network callbacks…),
+ * and how many tasks ran longer than 4, 16 and 50 ms (an answer that arrives during one
+ * waits for its end).
+ */
+function traceSummary(trace: { traceEvents: TraceEvent[] }): string {
+  const events = trace.traceEvents;
+  const mains = events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  let best = '';
+  let bestBusy = -1;
+  for (const m of mains) {
+    const own = events.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === 'X' && e.dur !== undefined);
+    own.sort((a, b) => a.ts - b.ts || (b.dur ?? 0) - (a.dur ?? 0));
+    const byName = new Map<string, number>();
+    let busy = 0;
+    let tasks = 0;
+    const longer = [4, 16, 50].map(() => 0);
+    let taskEnd = -1;
+    let childEnd = -1;
+    let covered = 0;
+    for (const e of own) {
+      const end = e.ts + (e.dur ?? 0);
+      if (e.ts >= taskEnd) {
+        if (e.name !== 'RunTask' && e.name !== 'ThreadControllerImpl::RunTask') continue;
+        if (tasks > 0) byName.set('(the task itself)', (byName.get('(the task itself)') ?? 0) + covered);
+        tasks += 1;
+        busy += e.dur ?? 0;
+        [4, 16, 50].forEach((ms, i) => ((e.dur ?? 0) > ms * 1000 ? (longer[i] += 1) : 0));
+        taskEnd = end;
+        childEnd = e.ts;
+        covered = e.dur ?? 0;
+        continue;
+      }
+      if (e.ts < childEnd) continue; // nested deeper
+      byName.set(e.name, (byName.get(e.name) ?? 0) + (e.dur ?? 0));
+      covered -= e.dur ?? 0;
+      childEnd = end;
+    }
+    if (tasks > 0) byName.set('(the task itself)', (byName.get('(the task itself)') ?? 0) + covered);
+    if (busy <= bestBusy) continue;
+    bestBusy = busy;
+    const top = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    best =
+      `main thread busy ${(busy / 1000).toFixed(1)} ms in ${tasks} tasks (over 4 ms: ${longer[0]}, over 16 ms: ${longer[1]}, over 50 ms: ${longer[2]})\n` +
+      top.map(([n, us]) => `  ${(us / 1000).toFixed(1).padStart(9)} ms  ${n}`).join('\n');
+  }
+  return best || 'no renderer main thread in the trace';
+}
+
 for (const c of CONCURRENCY) {
   test(`Aurora: ${ROWS} creates, ${LATENCY} ms latency, ${c} in flight`, async ({ page, sandbox }) => {
     await resetSandbox({ aurora: { latency_ms: LATENCY } });
-    // Every request's Resource Timing entry (the default buffer keeps 250).
-    await page.addInitScript(() => performance.setResourceTimingBufferSize(1_000_000));
+    // Every request's Resource Timing entry (the default buffer keeps 250), and the
+    // page's own times of the click on Start and of the live region's "Import finished"
+    // (the watchdog below looks once a second: its time is up to a second late).
+    await page.addInitScript(() => {
+      performance.setResourceTimingBufferSize(1_000_000);
+      const w = window as unknown as { __benchClickAt?: number; __benchFinishedAt?: number };
+      document.addEventListener(
+        'click',
+        (e) => {
+          const button = (e.target as Element | null)?.closest?.('button');
+          if (button && button.textContent?.trim() === 'Start import' && w.__benchClickAt === undefined) {
+            w.__benchClickAt = performance.now();
+          }
+        },
+        true,
+      );
+      new MutationObserver(() => {
+        if (w.__benchClickAt === undefined || w.__benchFinishedAt !== undefined) return;
+        for (const region of document.querySelectorAll('[role="status"]')) {
+          if (region.textContent?.includes('Import finished')) w.__benchFinishedAt = performance.now();
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
     await openApp(page);
     await controls(page).chooseFile.setInputFiles(writeFixture('bench.txt', auroraFile(ROWS, `c${c}-`)));
     await expect(controls(page).progress).toHaveAttribute('aria-valuemax', String(ROWS));
@@ -122,25 +221,40 @@ for (const c of CONCURRENCY) {
       await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
       await cdp.send('Profiler.start');
     }
+    // BENCH_IMPORT_TRACE=1: a Chromium trace of the run, summarised: what the page's main
+    // thread spent its tasks on (the CPU profile's "(program)" is the browser's own work).
+    const browser = process.env.BENCH_IMPORT_TRACE ? page.context().browser() : null;
+    if (browser) await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'v8.execute', 'loading'] });
     const p0 = await page.evaluate(() => performance.now());
     const t0 = Date.now();
     await clickStart(page);
     await waitForRunEnd(page, { overallMs: 60 * 60_000, what: `the c=${c} run` });
-    const seconds = (Date.now() - t0) / 1000;
+    const polled = (Date.now() - t0) / 1000;
+    const marks = await page.evaluate(() => {
+      const w = window as unknown as { __benchClickAt?: number; __benchFinishedAt?: number };
+      return { click: w.__benchClickAt, finished: w.__benchFinishedAt };
+    });
+    const clickAt = marks.click ?? p0;
+    const finishedAt = marks.finished;
+    // The page's own time from the click to "Import finished" (the watchdog's, when the
+    // page's mark is missing).
+    const seconds = finishedAt === undefined ? polled : (finishedAt - clickAt) / 1000;
     if (cdp) {
       const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
       await cdp.detach();
       console.log(`[profile] c=${c}, ${ROWS} rows: ${formatSummary(summarise(profile, 40))}`);
     }
+    if (browser) console.log(`[trace] c=${c}, ${ROWS} rows:\n${traceSummary(JSON.parse((await browser.stopTracing()).toString()))}`);
     const p1 = await page.evaluate(() => performance.now());
     const state = await sandboxState();
     expect(state.aurora.users).toHaveLength(ROWS);
     const bound = (ROWS * LATENCY) / 1000 / c;
-    const timing = await requestTiming(page, sandbox.apiUrl, p0, p1);
+    const timing = await requestTiming(page, sandbox.apiUrl, clickAt, finishedAt ?? p1);
     record({
       name: `latency-bound c=${c}`,
       rows: ROWS,
       seconds,
+      seconds_polled: polled,
       bound_seconds: bound,
       ratio_to_bound: seconds / bound,
       preflights: state.preflights - preflights0,

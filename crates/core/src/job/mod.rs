@@ -148,8 +148,8 @@ pub struct Job {
     awaiting: Option<Awaiting>,
     next_id: RequestId,
     in_flight: HashMap<RequestId, Tag>,
-    /// The create answers whose conflict look-up is in flight, by the look-up's id.
-    conflicts: HashMap<RequestId, Exchange>,
+    /// The create answers whose conflict look-up is queued or in flight, by row.
+    conflicts: HashMap<usize, Exchange>,
     shown_at: u64,
     /// The wall clock at `started_ms`, for the journal's times.
     wall_at_start: f64,
@@ -343,7 +343,8 @@ impl Job {
                 // A probe or a step creates nothing: only creates and updates are announced.
                 crate::run::Command::Login(_)
                 | crate::run::Command::Probe { .. }
-                | crate::run::Command::Step { .. } => None,
+                | crate::run::Command::Step { .. }
+                | crate::run::Command::Lookup { .. } => None,
             })
             .collect();
         if let Some(journal) = self.journal.as_mut().filter(|j| !j.off && !rows.is_empty()) {
@@ -368,6 +369,9 @@ impl Job {
                 }
                 crate::run::Command::Step { row, step, request } => {
                     self.send(Tag::Step(row, step), request)
+                }
+                crate::run::Command::Lookup { row, request } => {
+                    self.send(Tag::Lookup(row), request)
                 }
             }
         }
@@ -547,16 +551,16 @@ impl Job {
         match tag {
             Tag::Login => self.run.on_login(&exchange, now_ms),
             Tag::Probe(row) => self.run.on_probe(row, &exchange, now_ms),
-            Tag::Create(row) => match self.run.lookup_for(row, &exchange, now_ms) {
-                Some(request) => {
-                    // The row is finished when the look-up is answered.
-                    self.send(Tag::Lookup(row), request);
-                    self.conflicts.insert(self.next_id, exchange);
-                    return false;
+            Tag::Create(row) => {
+                if self.run.lookup_for(row, &exchange, now_ms) {
+                    // The run sends the look-up when its pacer allows; the row is
+                    // finished when the look-up is answered.
+                    self.conflicts.insert(row, exchange);
+                } else {
+                    self.run.on_create(row, &exchange, now_ms);
                 }
-                None => self.run.on_create(row, &exchange, now_ms),
-            },
-            Tag::Lookup(row) => match self.conflicts.remove(&id) {
+            }
+            Tag::Lookup(row) => match self.conflicts.remove(&row) {
                 Some(create) => self
                     .run
                     .on_create_looked_up(row, &create, &exchange, now_ms),

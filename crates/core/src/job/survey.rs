@@ -171,7 +171,8 @@ impl Survey {
                 // `Run::surveying`).
                 crate::run::Command::Create { row, .. }
                 | crate::run::Command::Update { row, .. }
-                | crate::run::Command::Step { row, .. } => {
+                | crate::run::Command::Step { row, .. }
+                | crate::run::Command::Lookup { row, .. } => {
                     unreachable!("a survey sent a create, an update or a step for row {row}")
                 }
             }

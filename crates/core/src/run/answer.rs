@@ -85,24 +85,31 @@ impl Run {
         self.create_answered(row, exchange, None, now_ms);
     }
 
-    /// The request that names the other account of a conflict, when `exchange` (the
-    /// answer to `row`'s create, not handed back yet) is a conflict whose rule names a
-    /// look-up. The row stays in flight, its identities held, until
-    /// [`Run::on_create_looked_up`] hands both answers back.
-    pub fn lookup_for(
-        &mut self,
-        row: usize,
-        exchange: &Exchange,
-        now_ms: u64,
-    ) -> Option<HttpRequest> {
-        if !self.in_flight.iter().any(|(r, _)| *r == row) {
-            return None;
+    /// Whether `exchange` (the answer to `row`'s create, not handed back yet) is a
+    /// conflict whose rule names a look-up of the other account. If so the look-up is
+    /// queued: [`Run::next_command`] gives it as a [`Command::Lookup`] when the pacer
+    /// lets it go, like any other request. The row stays in flight, its identities held,
+    /// until [`Run::on_create_looked_up`] hands both answers back.
+    pub fn lookup_for(&mut self, row: usize, exchange: &Exchange, now_ms: u64) -> bool {
+        self.tell_time(now_ms);
+        if !self.in_flight.iter().any(|(r, _)| *r == row)
+            || self.lookups.iter().any(|(r, _)| *r == row)
+        {
+            return false;
         }
-        let user = (self.users)(row)?;
-        let (_, session) = self.login.session.as_ref()?;
-        let request = self.target.conflict_lookup(session, &user, exchange)?;
-        self.count_request(now_ms);
-        Some(request)
+        let Some(user) = (self.users)(row) else {
+            return false;
+        };
+        let Some((_, session)) = self.login.session.as_ref() else {
+            return false;
+        };
+        match self.target.conflict_lookup(session, &user, exchange) {
+            Some(request) => {
+                self.lookups.push_back((row, request));
+                true
+            }
+            None => false,
+        }
     }
 
     /// Hands back the answer to `row`'s create together with the answer to the look-up

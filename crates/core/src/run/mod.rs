@@ -77,6 +77,13 @@ pub enum Command {
         step: usize,
         request: HttpRequest,
     },
+    /// The look-up that names the other account of `row`'s conflict
+    /// ([`Run::lookup_for`]), paced like every other request; its answer goes with the
+    /// create's to [`Run::on_create_looked_up`].
+    Lookup {
+        row: usize,
+        request: HttpRequest,
+    },
 }
 
 /// Why a run stopped (or its login failed): a typed cause, the answer's code, and the
@@ -208,6 +215,8 @@ pub struct Run {
     /// Steps after a create waiting to be sent, and those in flight (row, slot, session).
     step_queue: VecDeque<steps::QueuedStep>,
     steps_in_flight: Vec<(usize, usize, u32)>,
+    /// Conflict look-ups waiting for the pacer (their rows stay in flight).
+    lookups: VecDeque<(usize, HttpRequest)>,
     /// An answer has shown that the server is the target's API (anything but a fault or
     /// an unreadable answer).
     api_proven: bool,
@@ -314,6 +323,7 @@ impl Run {
             in_flight: Vec::new(),
             step_queue: VecDeque::new(),
             steps_in_flight: Vec::new(),
+            lookups: VecDeque::new(),
             api_proven: false,
             hold: None,
             server_limit: None,

@@ -40,6 +40,16 @@ impl Run {
         if self.in_flight.is_empty() && !self.holds.waiting.is_empty() {
             self.release_waiting();
         }
+        // A conflict's look-up finishes a row in flight: it goes whatever the phase (a
+        // paused or stopped run's requests in flight finish), when the pacer allows.
+        if !self.lookups.is_empty() {
+            if self.paced_at(now_ms) > now_ms {
+                return None;
+            }
+            let (row, request) = self.lookups.pop_front()?;
+            self.take_pace(now_ms);
+            return Some(Command::Lookup { row, request });
+        }
         if self.phase != Phase::Running
             || self.login.login_in_flight
             || (self.queue.is_empty() && self.step_queue.is_empty())
@@ -169,13 +179,7 @@ impl Run {
         self.updates.tried[row] |= update_next;
         self.in_flight.push((row, *generation));
         self.sent_at[row] = now_ms;
-        if let Some(pacer) = &mut self.pacer {
-            pacer.take(now_ms);
-        }
-        if let Some(window) = &mut self.window {
-            window.take(now_ms);
-        }
-        self.count_request(now_ms);
+        self.take_pace(now_ms);
         self.set_status(row, Status::Sending);
         let state = &mut self.rows[row];
         // A probe and the create it lets through are one attempt.
@@ -197,6 +201,10 @@ impl Run {
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
         self.tell_time(now_ms);
+        if !self.lookups.is_empty() {
+            // A look-up goes before anything else (see `next_command`).
+            return Some(self.paced_at(now_ms));
+        }
         if self.phase != Phase::Running
             || self.login.login_in_flight
             || (self.queue.is_empty() && self.step_queue.is_empty())
@@ -220,15 +228,25 @@ impl Run {
             .map(|&r| self.ready_at[r])
             .chain(self.step_queue.iter().map(|s| s.ready_at))
             .min()?;
+        Some(row_ready.max(self.paced_at(now_ms)))
+    }
+
+    /// When the pacer, the server's window and a Retry-After let the next request go.
+    fn paced_at(&mut self, now_ms: u64) -> u64 {
         let paced = self.pacer.as_mut().map_or(now_ms, |p| p.ready_at(now_ms));
         let windowed = self.window.as_ref().map_or(now_ms, |w| w.ready_at(now_ms));
-        Some(
-            row_ready
-                .max(paced)
-                .max(windowed)
-                .max(self.not_before)
-                .max(now_ms),
-        )
+        paced.max(windowed).max(self.not_before).max(now_ms)
+    }
+
+    /// Counts a request sent now against the pacer, the window and the run's rate.
+    pub(super) fn take_pace(&mut self, now_ms: u64) {
+        if let Some(pacer) = &mut self.pacer {
+            pacer.take(now_ms);
+        }
+        if let Some(window) = &mut self.window {
+            window.take(now_ms);
+        }
+        self.count_request(now_ms);
     }
 
     pub(super) fn count_request(&mut self, now_ms: u64) {

@@ -149,13 +149,7 @@ impl Run {
                 continue;
             };
             self.steps_in_flight.push((row, slot, generation));
-            if let Some(pacer) = &mut self.pacer {
-                pacer.take(now_ms);
-            }
-            if let Some(window) = &mut self.window {
-                window.take(now_ms);
-            }
-            self.count_request(now_ms);
+            self.take_pace(now_ms);
             let step = &mut self.rows[row].steps[slot];
             step.outcome = StepOutcome::Sending;
             step.attempts += 1;

@@ -82,8 +82,9 @@ pub struct Harness<M: Machine> {
     pub store: Mem,
     in_flight: VecDeque<(RequestId, HttpRequest)>,
     wake: Option<u64>,
-    /// Every request sent, in order.
+    /// Every request sent, in order, and the clock's time when each was sent.
     pub sent: Vec<HttpRequest>,
+    pub sent_at: Vec<u64>,
     pub announced: Vec<String>,
     pub problems: Vec<Option<JournalProblem>>,
     pub changed: usize,
@@ -103,6 +104,7 @@ impl<M: Machine> Harness<M> {
             in_flight: VecDeque::new(),
             wake: None,
             sent: Vec::new(),
+            sent_at: Vec::new(),
             announced: Vec::new(),
             problems: Vec::new(),
             changed: 0,
@@ -124,6 +126,7 @@ impl<M: Machine> Harness<M> {
                     Effect::Send { id, request } => {
                         assert!(self.over.is_none(), "a request after the job ended");
                         self.sent.push(request.clone());
+                        self.sent_at.push(self.now);
                         self.in_flight.push_back((id, request));
                     }
                     Effect::Write(ops) => {
