@@ -310,3 +310,96 @@ fn a_lookup_belongs_on_a_conflict_and_names_a_pointer() {
     .unwrap_err();
     assert!(e.contains("extra"), "{e}");
 }
+
+/// Keycloak whose token the run must fetch again mid-run: each token call gives a new
+/// token, and a create carrying an older one is refused 401 (as Keycloak's bearer check
+/// does once a token expired). dan's first create is that 401; bob's first is a 429
+/// with `Retry-After`, which holds every request, so carol's look-up waits.
+struct Expiring {
+    tokens: u32,
+    first_tries: Vec<String>,
+    lookup_tokens: Vec<String>,
+}
+
+impl Server for Expiring {
+    fn handle(&mut self, request: &HttpRequest) -> Exchange {
+        let path = request.url.strip_prefix("http://kc.test").unwrap();
+        if path == "/realms/master/protocol/openid-connect/token" {
+            self.tokens += 1;
+            let token = format!("kc-token-{}", self.tokens);
+            return answer(200, json!({"access_token": token, "expires_in": 60}));
+        }
+        let bearer = request
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        if path.starts_with("/admin/realms/people/users?") {
+            self.lookup_tokens.push(bearer.clone());
+            if bearer != format!("Bearer kc-token-{}", self.tokens) {
+                return answer(401, json!({"error": "HTTP 401 Unauthorized"}));
+            }
+            return answer(
+                200,
+                json!([{"id": "id-robert", "username": "robert", "email": "carol@x.test"}]),
+            );
+        }
+        let Body::Json(text) = &request.body else {
+            panic!("a JSON body")
+        };
+        let body: Value = serde_json::from_str(text).unwrap();
+        let username = body["username"].as_str().unwrap().to_owned();
+        let first = !self.first_tries.contains(&username);
+        self.first_tries.push(username.clone());
+        match (username.as_str(), first) {
+            ("bob", true) => {
+                Exchange::Answered(HttpResponse::new(429, "").with_header("Retry-After", "10"))
+            }
+            ("carol", _) => answer(409, json!({"errorMessage":"User exists with same email"})),
+            ("dan", true) => answer(401, json!({"error": "HTTP 401 Unauthorized"})),
+            _ => Exchange::Answered(HttpResponse::new(201, String::new())),
+        }
+    }
+}
+
+/// A look-up queued before the run found its session expired goes with the new
+/// session's token, after the new login, not with the old one (which the server would
+/// refuse, leaving the conflict unnamed).
+#[test]
+fn a_lookup_waiting_while_the_run_logs_in_again_carries_the_new_token() {
+    let file = "email,password,name,username\n\
+ann@x.test,Pass-ann-1,Ann Example,ann\n\
+bob@x.test,Pass-bob-1,Bob Example,bob\n\
+carol@x.test,Pass-carol-1,Carol Example,carol\n\
+dan@x.test,Pass-dan-1,Dan Example,dan\n";
+    let mut setup = Setup::new("keycloak", "http://kc.test", file).setting("realm", "people");
+    setup.secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "secret");
+    setup.config.concurrency = 3;
+    let mut server = Expiring {
+        tokens: 0,
+        first_tries: Vec::new(),
+        lookup_tokens: Vec::new(),
+    };
+    let mut h = Harness::new(setup.job(), Mem::default());
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+    assert_eq!(server.tokens, 2, "the run logged in again once");
+    assert_eq!(server.lookup_tokens, ["Bearer kc-token-2"]);
+    assert_eq!(
+        h.statuses(),
+        [
+            Status::Created,
+            Status::Created,
+            Status::Rejected,
+            Status::Created
+        ]
+    );
+    assert!(
+        message(&h, 2).contains("The other account is \"robert\""),
+        "{}",
+        message(&h, 2)
+    );
+}

@@ -21,6 +21,15 @@ pub(super) struct Streaks {
     pub(super) systemic_field: Option<Field>,
 }
 
+/// A conflict's look-up waiting for the pacer: its request as built when queued, with
+/// the session it was built with and the create's answer to build it again.
+pub(super) struct QueuedLookup {
+    pub(super) row: usize,
+    generation: u32,
+    request: HttpRequest,
+    create: Exchange,
+}
+
 impl Run {
     /// Hands back the answer to a [`Command::Login`]. A login that got no answer or a
     /// server error is tried again with backoff, one at a time, up to
@@ -93,23 +102,44 @@ impl Run {
     pub fn lookup_for(&mut self, row: usize, exchange: &Exchange, now_ms: u64) -> bool {
         self.tell_time(now_ms);
         if !self.in_flight.iter().any(|(r, _)| *r == row)
-            || self.lookups.iter().any(|(r, _)| *r == row)
+            || self.lookups.iter().any(|l| l.row == row)
         {
             return false;
         }
         let Some(user) = (self.users)(row) else {
             return false;
         };
-        let Some((_, session)) = self.login.session.as_ref() else {
+        let Some((generation, session)) = self.login.session.as_ref() else {
             return false;
         };
         match self.target.conflict_lookup(session, &user, exchange) {
             Some(request) => {
-                self.lookups.push_back((row, request));
+                self.lookups.push_back(QueuedLookup {
+                    row,
+                    generation: *generation,
+                    request,
+                    create: exchange.clone(),
+                });
                 true
             }
             None => false,
         }
+    }
+
+    /// The queued look-up's request, built again with the session of now when the run
+    /// logged in again while it waited (its token would be the old one's); as built
+    /// when there is no session now (a run that no longer sends, see `next_command`).
+    pub(super) fn lookup_request(&self, lookup: QueuedLookup) -> HttpRequest {
+        if let Some((generation, session)) = self.login.session.as_ref() {
+            if *generation != lookup.generation {
+                let again = (self.users)(lookup.row)
+                    .and_then(|user| self.target.conflict_lookup(session, &user, &lookup.create));
+                if let Some(request) = again {
+                    return request;
+                }
+            }
+        }
+        lookup.request
     }
 
     /// Hands back the answer to `row`'s create together with the answer to the look-up

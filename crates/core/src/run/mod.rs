@@ -216,7 +216,7 @@ pub struct Run {
     step_queue: VecDeque<steps::QueuedStep>,
     steps_in_flight: Vec<(usize, usize, u32)>,
     /// Conflict look-ups waiting for the pacer (their rows stay in flight).
-    lookups: VecDeque<(usize, HttpRequest)>,
+    lookups: VecDeque<answer::QueuedLookup>,
     /// An answer has shown that the server is the target's API (anything but a fault or
     /// an unreadable answer).
     api_proven: bool,

@@ -41,18 +41,24 @@ impl Run {
             self.release_waiting();
         }
         // A conflict's look-up finishes a row in flight: it goes whatever the phase (a
-        // paused or stopped run's requests in flight finish), when the pacer allows.
-        if !self.lookups.is_empty() {
+        // paused or stopped run's requests in flight finish), when the pacer allows. While
+        // a sending run logs in again (an answer found its session expired), it waits for
+        // the new session, and its request is built again with it; a run that no longer
+        // sends does not log in again, so its look-ups go as they are.
+        let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
+        if !self.lookups.is_empty() && !waits_for_login {
             if self.paced_at(now_ms) > now_ms {
                 return None;
             }
-            let (row, request) = self.lookups.pop_front()?;
+            let lookup = self.lookups.pop_front()?;
+            let row = lookup.row;
+            let request = self.lookup_request(lookup);
             self.take_pace(now_ms);
             return Some(Command::Lookup { row, request });
         }
         if self.phase != Phase::Running
             || self.login.login_in_flight
-            || (self.queue.is_empty() && self.step_queue.is_empty())
+            || (self.queue.is_empty() && self.step_queue.is_empty() && self.lookups.is_empty())
         {
             return None;
         }
@@ -201,13 +207,14 @@ impl Run {
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
         self.tell_time(now_ms);
-        if !self.lookups.is_empty() {
+        let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
+        if !self.lookups.is_empty() && !waits_for_login {
             // A look-up goes before anything else (see `next_command`).
             return Some(self.paced_at(now_ms));
         }
         if self.phase != Phase::Running
             || self.login.login_in_flight
-            || (self.queue.is_empty() && self.step_queue.is_empty())
+            || (self.queue.is_empty() && self.step_queue.is_empty() && self.lookups.is_empty())
         {
             return None;
         }
