@@ -322,7 +322,7 @@ impl Duplicates {
                 )
             }
         };
-        rows[i].problems.push(Problem {
+        rows[i].findings.push_problem(Problem {
             field: Some(id.field()),
             column: None,
             message,

@@ -106,8 +106,7 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
         username: record.fields.share(username),
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
-        problems,
-        notes,
+        findings: crate::input::planned::Findings::new(problems, notes),
     }
 }
 
@@ -813,7 +812,7 @@ mod tests {
                     // shape (first) and the duplicate rule's (last).
                     let problems = old.unwrap_err();
                     let own: Vec<(Option<Field>, &str)> = row
-                        .problems
+                        .problems()
                         .iter()
                         .filter(|p| p.field.is_some() && !p.message.contains("appears more than once"))
                         .map(|p| (p.field, p.message.as_str()))
