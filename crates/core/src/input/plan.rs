@@ -98,9 +98,8 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
     let username = username_as_written(&mapped, rules).map_or("", |(name, _)| name);
     let notes = value_notes(table, mapping, rules, record, &mapped);
     PlannedRow {
-        // 32 bits (issue 26: the plan row is 56 bytes on wasm32, not 64); a line past
-        // 4,294,967,295 (a file of tens of gigabytes) shows as that.
-        line: u32::try_from(record.line).unwrap_or(u32::MAX),
+        // 32 bits, as the record's (issue 26).
+        line: record.line,
         email: record.fields.share(mapped.get(Field::Email)),
         username: record.fields.share(username),
         has_password: !mapped.get(Field::Password).is_empty(),
