@@ -2,7 +2,6 @@
 //! both, keeps it up to date as rows are edited or excluded, and says which row came
 //! first ([`Duplicates`], [`Identity`]).
 
-use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 use std::ops::Range;
@@ -189,6 +188,26 @@ impl Duplicates {
         row.and_then(|r| rows.get(r)).map_or("", |r| identity.of(r))
     }
 
+    /// Whether an entry's rows have `value` (ignoring case). One function for every
+    /// look-up, so that the table's code is built once for it (the page's size).
+    fn same_as<'a>(
+        rows: &'a [PlannedRow],
+        groups: &'a [Rows],
+        identity: Identity,
+        value: &'a str,
+    ) -> impl Fn(&u32) -> bool + 'a {
+        move |&e| same_address(Duplicates::value_of(rows, groups, identity, e), value)
+    }
+
+    /// An entry's hash, for the table to grow: its rows' value's [`Duplicates::key`].
+    fn hasher<'a>(
+        rows: &'a [PlannedRow],
+        groups: &'a [Rows],
+        identity: Identity,
+    ) -> impl Fn(&u32) -> u64 + 'a {
+        move |&e| Duplicates::key(Duplicates::value_of(rows, groups, identity, e)).unwrap_or(0)
+    }
+
     /// Row `row` into the index, under its value in `rows`.
     pub fn insert(&mut self, rows: &[PlannedRow], row: usize) {
         let id = self.identity;
@@ -196,14 +215,11 @@ impl Duplicates {
         let Some(hash) = Duplicates::key(value) else {
             return;
         };
-        let groups = &self.groups;
-        let entry = self.table.entry(
-            hash,
-            |&e| same_address(Duplicates::value_of(rows, groups, id, e), value),
-            |&e| Duplicates::key(Duplicates::value_of(rows, groups, id, e)).unwrap_or(0),
-        );
-        match entry {
-            Entry::Occupied(mut o) => {
+        let found = self
+            .table
+            .find_entry(hash, Duplicates::same_as(rows, &self.groups, id, value));
+        let table = match found {
+            Ok(mut o) => {
                 let e = *o.get();
                 if e & GROUP != 0 {
                     let group = &mut self.groups[(e & !GROUP) as usize];
@@ -220,19 +236,20 @@ impl Duplicates {
                     self.groups.push(Rows::from_slice(&pair));
                     *o.get_mut() = Duplicates::group_entry(self.groups.len() - 1);
                 }
+                return;
             }
-            // A row past 2^31 (a file of billions of rows) is a group of one: an entry
-            // holds 31 bits.
-            Entry::Vacant(v) => match u32::try_from(row).ok().filter(|r| r & GROUP == 0) {
-                Some(row32) => {
-                    v.insert(row32);
-                }
-                None => {
-                    self.groups.push(Rows::from_elem(row, 1));
-                    v.insert(Duplicates::group_entry(self.groups.len() - 1));
-                }
-            },
-        }
+            Err(absent) => absent.into_table(),
+        };
+        // A row past 2^31 (a file of billions of rows) is a group of one: an entry holds
+        // 31 bits.
+        let entry = match u32::try_from(row).ok().filter(|r| r & GROUP == 0) {
+            Some(row32) => row32,
+            None => {
+                self.groups.push(Rows::from_elem(row, 1));
+                Duplicates::group_entry(self.groups.len() - 1)
+            }
+        };
+        table.insert_unique(hash, entry, Duplicates::hasher(rows, &self.groups, id));
     }
 
     /// Row `row` out of the index, under its value in `rows`.
@@ -243,9 +260,10 @@ impl Duplicates {
             return;
         };
         let groups = &mut self.groups;
-        let Ok(found) = self.table.find_entry(hash, |&e| {
-            same_address(Duplicates::value_of(rows, groups, id, e), value)
-        }) else {
+        let Ok(found) = self
+            .table
+            .find_entry(hash, Duplicates::same_as(rows, groups, id, value))
+        else {
             return;
         };
         let entry = *found.get();
@@ -265,9 +283,8 @@ impl Duplicates {
     pub fn group(&self, rows: &[PlannedRow], value: &str) -> Rows {
         let id = self.identity;
         let found = Duplicates::key(value).and_then(|hash| {
-            self.table.find(hash, |&e| {
-                same_address(Duplicates::value_of(rows, &self.groups, id, e), value)
-            })
+            self.table
+                .find(hash, Duplicates::same_as(rows, &self.groups, id, value))
         });
         match found {
             None => Rows::new(),
@@ -308,9 +325,8 @@ impl Duplicates {
         if range.start == 0 && self.table.is_empty() {
             let id = self.identity;
             let groups = &self.groups;
-            self.table.reserve(rows.len(), |&e| {
-                Duplicates::key(Duplicates::value_of(rows, groups, id, e)).unwrap_or(0)
-            });
+            self.table
+                .reserve(rows.len(), Duplicates::hasher(rows, groups, id));
         }
         for i in range {
             if !rows[i].excluded {
