@@ -19,7 +19,7 @@ fn problems_by_column(plan: PlanState, row: usize, columns: usize) -> Vec<String
     let mut by_column = vec![String::new(); columns];
     plan.rows.with_untracked(|p| {
         if let Some(planned) = p.as_ref().and_then(|p| p.get(row)) {
-            for problem in &planned.problems {
+            for problem in planned.problems() {
                 let column = problem.field.and_then(|f| mapping.column_of(f));
                 if let Some(text) = column.and_then(|c| by_column.get_mut(c)) {
                     if !text.is_empty() {

@@ -11,7 +11,7 @@ use roster_core::input::validate::{Rules, UsernameRule};
 fn the_seed_formats_own_spaces_are_no_change() {
     let t = read(b"a@localhost | p123\nb@localhost | p232\n").unwrap();
     let rows = plan(&t, &Mapping::auto(&t), &[Field::Email, Field::Password]);
-    assert!(rows.iter().all(|r| r.notes.is_empty()), "{rows:?}");
+    assert!(rows.iter().all(|r| r.notes().is_empty()), "{rows:?}");
     assert_eq!(rows[0].message_with_notes(""), "");
 }
 
@@ -55,10 +55,10 @@ fn a_matrix_id_whose_local_part_is_sent_is_noted() {
         ..Rules::new(vec![Field::Username])
     };
     let rows = plan_with(&t, &m, &rules);
-    assert!(rows[0].is_valid(), "{:?}", rows[0].problems);
+    assert!(rows[0].is_valid(), "{:?}", rows[0].problems());
     assert_eq!(
         rows[0].notes_text(),
         "sent changed: only the Matrix ID's local part is sent — username in column \"id\""
     );
-    assert!(rows[1].notes.is_empty());
+    assert!(rows[1].notes().is_empty());
 }

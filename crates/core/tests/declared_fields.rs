@@ -99,7 +99,7 @@ fn its_check_and_longest_value_flag_a_row_and_a_valid_row_sends_it() {
     );
     let mapping = Mapping::auto_for(&t, rules.mapped_fields());
     let planned = plan_with(&t, &mapping, &rules);
-    assert!(planned[0].is_valid(), "{:?}", planned[0].problems);
+    assert!(planned[0].is_valid(), "{:?}", planned[0].problems());
     assert_eq!(
         planned[1].problems_text(),
         "is 31 characters long; at most 20 are accepted — department in column \"Abteilung\""
@@ -144,7 +144,7 @@ fn the_template_lists_it_and_set_and_dry_run_offer_it_by_its_label() {
     assert_eq!(mapping.column_of(department()), Some(0));
     let planned = plan_with(&t, &mapping, &rules);
     assert_eq!(planned.len(), 1);
-    assert!(planned[0].is_valid(), "{:?}", planned[0].problems);
+    assert!(planned[0].is_valid(), "{:?}", planned[0].problems());
 
     let set: Vec<Field> = settable(&k.field_specs()).iter().map(|s| s.field).collect();
     assert!(set.contains(&department()), "{set:?}");

@@ -29,8 +29,7 @@ fn rows(n: usize) -> (Vec<PlannedRow>, Vec<UserRow>) {
                     username: format!("u{i}").into(),
                     has_password: true,
                     excluded: false,
-                    problems: Vec::new(),
-                    notes: Vec::new(),
+                    findings: Default::default(),
                 },
                 UserRow {
                     email,

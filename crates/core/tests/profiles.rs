@@ -947,8 +947,7 @@ fn planned(rows: &[(&str, &str)]) -> Plan {
                     username: (*username).into(),
                     has_password: true,
                     excluded: false,
-                    problems: Vec::new(),
-                    notes: Vec::new(),
+                    findings: Default::default(),
                 },
                 row(
                     email,
@@ -1188,8 +1187,7 @@ fn keycloak_logs_in_again_when_its_short_token_expires() {
             username: Default::default(),
             has_password: true,
             excluded: false,
-            problems: Vec::new(),
-            notes: Vec::new(),
+            findings: Default::default(),
         })
         .collect();
     let users: Vec<UserRow> = (0..5)
@@ -1477,7 +1475,7 @@ fn a_value_made_only_of_dots_in_a_path_segment_makes_the_row_invalid() {
         ]
     );
     for row in &rows[..5] {
-        let said: Vec<String> = row.problems.iter().map(|p| p.to_string()).collect();
+        let said: Vec<String> = row.problems().iter().map(|p| p.to_string()).collect();
         assert!(
             said.iter()
                 .any(|s| s.starts_with("is made only of dots") && s.contains(" — username")),

@@ -411,8 +411,7 @@ fn a_run_registers_with_basic_auth_and_ends_each_row_once() {
             username: r.username.clone().unwrap_or_default().into(),
             has_password: true,
             excluded: false,
-            problems: Vec::new(),
-            notes: Vec::new(),
+            findings: Default::default(),
         })
         .collect();
     let target = ProfileTarget::new(ejabberd(), "http://x.test", &host("localhost"));
@@ -465,8 +464,7 @@ fn the_dry_run_shows_basic_auth_of_the_masked_password_never_the_typed_one() {
         username: "ann".into(),
         has_password: true,
         excluded: false,
-        problems: Vec::new(),
-        notes: Vec::new(),
+        findings: Default::default(),
     }];
     let target = ProfileTarget::new(ejabberd(), "https://x.test", &host("localhost"));
     let secrets = Secrets::new()

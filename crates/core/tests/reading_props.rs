@@ -100,7 +100,7 @@ proptest! {
         // Without line breaks inside cells, every record is one line and none is broken.
         if !rows.iter().flatten().any(|c| c.contains('\n')) {
             prop_assert!(t.broken.is_empty(), "{:?}", t.broken);
-            let lines: Vec<u64> = t.records.iter().map(|r| r.line).collect();
+            let lines: Vec<u64> = t.records.iter().map(|r| u64::from(r.line)).collect();
             prop_assert_eq!(lines, (1..=rows.len() as u64).collect::<Vec<_>>());
         }
     }

@@ -52,8 +52,7 @@ fn planned(users: &[UserRow]) -> Vec<PlannedRow> {
             username: u.username.as_deref().unwrap_or_default().into(),
             has_password: true,
             excluded: false,
-            problems: Vec::new(),
-            notes: Vec::new(),
+            findings: Default::default(),
         })
         .collect()
 }

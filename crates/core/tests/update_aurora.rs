@@ -156,8 +156,7 @@ fn file() -> (Vec<PlannedRow>, Vec<UserRow>) {
                 username: String::new().into(),
                 has_password: true,
                 excluded: false,
-                problems: Vec::new(),
-                notes: Vec::new(),
+                findings: Default::default(),
             },
             UserRow {
                 email: (*email).into(),

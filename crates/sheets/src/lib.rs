@@ -673,7 +673,12 @@ mod tests {
             .table
             .records
             .iter()
-            .map(|r| (r.line, r.fields.iter().map(str::to_owned).collect()))
+            .map(|r| {
+                (
+                    u64::from(r.line),
+                    r.fields.iter().map(str::to_owned).collect(),
+                )
+            })
             .collect()
     }
 

@@ -134,7 +134,7 @@ fn the_sheet_goes_through_the_csv_pipeline_with_its_row_numbers() {
     let loaded = read("staff-openpyxl.xlsx", None);
     assert_eq!(loaded.columns, HEADER);
     assert_eq!(loaded.layout.skip_lines, 1);
-    let lines: Vec<u64> = loaded.sheet.table.records.iter().map(|r| r.line).collect();
+    let lines: Vec<u32> = loaded.sheet.table.records.iter().map(|r| r.line).collect();
     assert_eq!(lines, [3, 4, 5]);
     assert_eq!(loaded.tally.valid, 3, "{:?}", loaded.rows);
     assert!(loaded.notes[0].contains("formula"));

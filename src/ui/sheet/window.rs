@@ -250,8 +250,7 @@ mod tests {
             username: "".into(),
             has_password: true,
             excluded,
-            problems: Vec::new(),
-            notes: Vec::new(),
+            findings: Default::default(),
         }
     }
 

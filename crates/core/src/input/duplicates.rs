@@ -2,7 +2,7 @@
 //! both, keeps it up to date as rows are edited or excluded, and says which row came
 //! first ([`Duplicates`], [`Identity`]).
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
 use smallvec::SmallVec;
 use std::ops::Range;
 
@@ -12,20 +12,27 @@ use crate::input::validate::{Problem, Rules};
 
 /// Rows by address, ignoring case, for the rule that an address appears once per file.
 /// Excluded rows and rows without an address are not indexed. The index holds no copy of
-/// an address: rows are grouped by a 64-bit hash of the address in lower case (computed
-/// without allocating for ASCII addresses), and whatever decides that two rows share an
-/// address ([`Duplicates::flag`], [`Duplicates::first_of`], keeping the first) compares
-/// the addresses themselves, so two addresses whose hashes collide are never taken for
-/// one. Most addresses appear once: an entry is then the hash and the row (16 bytes);
-/// an address with more rows points to its group in `groups`.
+/// an address, nor its hash: an entry is a row's number (4 bytes), and the address is
+/// read from the planned rows whenever it is needed: hashed (a 64-bit hash of the address
+/// in lower case, computed without allocating for ASCII addresses) when the table grows,
+/// and compared, ignoring case, to tell two addresses apart ([`same_address`]). Two rows
+/// share an entry only when their addresses are the same. Most addresses appear once: the
+/// entry is then the row; an address with more rows points to its group in `groups`.
+///
+/// The rows passed to every method must be the rows indexed, each as it was when it was
+/// inserted: take a row out ([`Duplicates::remove`]) before its value changes.
 ///
 /// The same index serves any identity of an account ([`Identity`]): the address, or the
 /// user name (given, or taken from the address's local part), compared the same way.
 #[derive(Debug, Clone, Default)]
 pub struct Duplicates {
-    pub(crate) by_email: FxHashMap<u32, Slot>,
-    /// The groups of two rows or more (one may have shrunk since, or emptied when its
-    /// address left the index).
+    /// An entry per indexed address: the row that has it, or ([`GROUP`] set) the place of
+    /// its rows in `groups`. A million rows take room for two million entries: 10 MB
+    /// with their control bytes, where a map from a 32-bit key to the row took 19
+    /// (issue 26).
+    pub(crate) table: HashTable<u32>,
+    /// The groups of two rows or more (one may have shrunk since); an emptied group's
+    /// entry leaves the table.
     pub(crate) groups: Vec<Rows>,
     /// What the index is keyed by.
     pub(crate) identity: Identity,
@@ -77,15 +84,7 @@ impl Identity {
     }
 }
 
-/// An address's rows in the index: one row, or ([`GROUP`] set) a group's place in
-/// [`Duplicates::groups`]. 32 bits, and the index is keyed by 32 bits of the address's
-/// hash: an entry is 8 bytes, not 16, so the index of a million rows (room for two
-/// million entries) is 18 MB, not 34 (issue 26). Rows whose 32-bit keys collide only
-/// share a group: whatever decides compares the addresses.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot(pub(crate) u32);
-
-/// The bit that makes a [`Slot`] a group's place rather than a row.
+/// The bit that makes an entry a group's place rather than a row.
 pub(crate) const GROUP: u32 = 1 << 31;
 
 /// The rows that share one address, in order.
@@ -143,6 +142,16 @@ impl Duplicates {
         }
     }
 
+    /// An empty index keyed by `identity`, with room for `rows` entries: a table filled
+    /// row by row then never grows (moving every entry) on the way.
+    pub fn with_capacity(identity: Identity, rows: usize) -> Duplicates {
+        Duplicates {
+            table: HashTable::with_capacity(rows),
+            groups: Vec::new(),
+            identity,
+        }
+    }
+
     /// The hash of the address in lower case (`None` for no address). ASCII is lowered
     /// and hashed eight bytes at a time; another address is lowered into a new string
     /// first (its lower case may be ASCII: the Kelvin sign's is `k`), and hashed the same
@@ -158,96 +167,143 @@ impl Duplicates {
         })
     }
 
-    /// The index's key: 32 bits of [`Duplicates::key`].
-    fn short_key(email: &str) -> Option<u32> {
-        Duplicates::key(email).map(|k| k as u32)
-    }
-
-    /// The slot of group `g`. There are fewer groups than rows with two bytes each in a
+    /// The entry of group `g`. There are fewer groups than rows with two bytes each in a
     /// text that fits in memory, so `g` is below 2^31 in any file that could be read.
-    fn group_slot(g: usize) -> u32 {
+    fn group_entry(g: usize) -> u32 {
         u32::try_from(g).map_or(u32::MAX, |g| g.min(!GROUP)) | GROUP
     }
 
-    pub fn insert(&mut self, row: usize, email: &str) {
-        let Some(key) = Duplicates::short_key(email) else {
-            return;
+    /// The value (address or user name) of an entry's rows.
+    fn value_of<'r>(
+        rows: &'r [PlannedRow],
+        groups: &[Rows],
+        identity: Identity,
+        entry: u32,
+    ) -> &'r str {
+        let row = if entry & GROUP != 0 {
+            groups[(entry & !GROUP) as usize].first().copied()
+        } else {
+            Some(entry as usize)
         };
-        // A row past 2^31 (a file of billions of rows) is a group of one: a slot holds 31 bits.
-        let row32 = u32::try_from(row).ok().filter(|r| r & GROUP == 0);
-        match self.by_email.entry(key) {
-            std::collections::hash_map::Entry::Vacant(v) => match row32 {
-                Some(row32) => {
-                    v.insert(Slot(row32));
-                }
-                None => {
-                    self.groups.push(Rows::from_elem(row, 1));
-                    v.insert(Slot(Duplicates::group_slot(self.groups.len() - 1)));
-                }
-            },
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let Slot(slot) = *o.get();
-                if slot & GROUP != 0 {
-                    let rows = &mut self.groups[(slot & !GROUP) as usize];
-                    if let Err(at) = rows.binary_search(&row) {
-                        rows.insert(at, row);
-                    }
-                } else if slot as usize != row {
-                    let slot = slot as usize;
-                    let pair = if slot < row { [slot, row] } else { [row, slot] };
-                    self.groups.push(Rows::from_slice(&pair));
-                    o.insert(Slot(Duplicates::group_slot(self.groups.len() - 1)));
-                }
-            }
-        }
+        row.and_then(|r| rows.get(r)).map_or("", |r| identity.of(r))
     }
 
-    pub fn remove(&mut self, row: usize, email: &str) {
-        let Some(key) = Duplicates::short_key(email) else {
+    /// Whether an entry's rows have `value` (ignoring case). One function for every
+    /// look-up, so that the table's code is built once for it (the page's size).
+    fn same_as<'a>(
+        rows: &'a [PlannedRow],
+        groups: &'a [Rows],
+        identity: Identity,
+        value: &'a str,
+    ) -> impl Fn(&u32) -> bool + 'a {
+        move |&e| same_address(Duplicates::value_of(rows, groups, identity, e), value)
+    }
+
+    /// An entry's hash, for the table to grow: its rows' value's [`Duplicates::key`].
+    fn hasher<'a>(
+        rows: &'a [PlannedRow],
+        groups: &'a [Rows],
+        identity: Identity,
+    ) -> impl Fn(&u32) -> u64 + 'a {
+        move |&e| Duplicates::key(Duplicates::value_of(rows, groups, identity, e)).unwrap_or(0)
+    }
+
+    /// Row `row` into the index, under its value in `rows`.
+    pub fn insert(&mut self, rows: &[PlannedRow], row: usize) {
+        let id = self.identity;
+        let value = id.of(&rows[row]);
+        let Some(hash) = Duplicates::key(value) else {
             return;
         };
-        let Some(&Slot(slot)) = self.by_email.get(&key) else {
+        let found = self
+            .table
+            .find_entry(hash, Duplicates::same_as(rows, &self.groups, id, value));
+        let table = match found {
+            Ok(mut o) => {
+                let e = *o.get();
+                if e & GROUP != 0 {
+                    let group = &mut self.groups[(e & !GROUP) as usize];
+                    if let Err(at) = group.binary_search(&row) {
+                        group.insert(at, row);
+                    }
+                } else if e as usize != row {
+                    let other = e as usize;
+                    let pair = if other < row {
+                        [other, row]
+                    } else {
+                        [row, other]
+                    };
+                    self.groups.push(Rows::from_slice(&pair));
+                    *o.get_mut() = Duplicates::group_entry(self.groups.len() - 1);
+                }
+                return;
+            }
+            Err(absent) => absent.into_table(),
+        };
+        // A row past 2^31 (a file of billions of rows) is a group of one: an entry holds
+        // 31 bits.
+        let entry = match u32::try_from(row).ok().filter(|r| r & GROUP == 0) {
+            Some(row32) => row32,
+            None => {
+                self.groups.push(Rows::from_elem(row, 1));
+                Duplicates::group_entry(self.groups.len() - 1)
+            }
+        };
+        table.insert_unique(hash, entry, Duplicates::hasher(rows, &self.groups, id));
+    }
+
+    /// Row `row` out of the index, under its value in `rows`.
+    pub fn remove(&mut self, rows: &[PlannedRow], row: usize) {
+        let id = self.identity;
+        let value = id.of(&rows[row]);
+        let Some(hash) = Duplicates::key(value) else {
             return;
         };
-        let empty = if slot & GROUP != 0 {
-            let rows = &mut self.groups[(slot & !GROUP) as usize];
-            rows.retain(|r| *r != row);
-            rows.is_empty()
+        let groups = &mut self.groups;
+        let Ok(found) = self
+            .table
+            .find_entry(hash, Duplicates::same_as(rows, groups, id, value))
+        else {
+            return;
+        };
+        let entry = *found.get();
+        let empty = if entry & GROUP != 0 {
+            let group = &mut groups[(entry & !GROUP) as usize];
+            group.retain(|r| *r != row);
+            group.is_empty()
         } else {
-            slot as usize == row
+            entry as usize == row
         };
         if empty {
-            self.by_email.remove(&key);
+            found.remove();
         }
     }
 
-    /// Every row with this address, `row` included when indexed; in the rare case of a
-    /// hash collision, also the rows of another address (callers that re-check rows may
-    /// re-check one too many; callers that decide compare the addresses).
-    pub fn group(&self, email: &str) -> Rows {
-        match Duplicates::short_key(email).and_then(|k| self.by_email.get(&k)) {
+    /// Every indexed row whose value is `value` (ignoring case), in order.
+    pub fn group(&self, rows: &[PlannedRow], value: &str) -> Rows {
+        let id = self.identity;
+        let found = Duplicates::key(value).and_then(|hash| {
+            self.table
+                .find(hash, Duplicates::same_as(rows, &self.groups, id, value))
+        });
+        match found {
             None => Rows::new(),
-            Some(Slot(slot)) if slot & GROUP != 0 => self.groups[(slot & !GROUP) as usize].clone(),
-            Some(&Slot(row)) => Rows::from_elem(row as usize, 1),
+            Some(&e) if e & GROUP != 0 => self.groups[(e & !GROUP) as usize].clone(),
+            Some(&row) => Rows::from_elem(row as usize, 1),
         }
     }
 
     /// The first indexed row with row `i`'s address (`i` itself when it is the first).
     pub fn first_of(&self, rows: &[PlannedRow], i: usize) -> Option<usize> {
-        let id = self.identity;
-        let email = id.of(&rows[i]);
-        self.group(email)
-            .iter()
+        self.group(rows, self.identity.of(&rows[i]))
+            .first()
             .copied()
-            .find(|&j| j == i || same_address(id.of(&rows[j]), email))
     }
 
-    /// Every address's entry, consuming the index (to be dropped a piece at a time; the
-    /// groups of several rows, few, go at once).
-    pub fn into_entries(self) -> impl Iterator<Item = (u64, usize)> {
-        self.by_email
-            .into_iter()
-            .map(|(key, Slot(slot))| (u64::from(key), slot as usize))
+    /// Every entry, consuming the index (to be dropped a piece at a time; the groups of
+    /// several rows, few, go at once).
+    pub fn into_entries(self) -> impl Iterator<Item = u32> {
+        self.table.into_iter()
     }
 
     /// Which of `n` rows share their address's entry with another row: only these can be
@@ -266,12 +322,15 @@ impl Duplicates {
     /// Indexes the rows in `range`. The first range sizes the index for all the rows, so
     /// that it is not grown (and every entry moved) time and again on the way.
     pub fn index(&mut self, rows: &[PlannedRow], range: Range<usize>) {
-        if range.start == 0 {
-            self.by_email.reserve(rows.len());
+        if range.start == 0 && self.table.is_empty() {
+            let id = self.identity;
+            let groups = &self.groups;
+            self.table
+                .reserve(rows.len(), Duplicates::hasher(rows, groups, id));
         }
         for i in range {
             if !rows[i].excluded {
-                self.insert(i, self.identity.of(&rows[i]));
+                self.insert(rows, i);
             }
         }
     }
@@ -284,7 +343,7 @@ impl Duplicates {
             return;
         }
         let id = self.identity;
-        let group = self.group(id.of(&rows[i]));
+        let group = self.group(rows, id.of(&rows[i]));
         if group.len() < 2 && group.first().is_none_or(|&j| j == i) {
             return;
         }
@@ -322,7 +381,7 @@ impl Duplicates {
                 )
             }
         };
-        rows[i].problems.push(Problem {
+        rows[i].findings.push_problem(Problem {
             field: Some(id.field()),
             column: None,
             message,
@@ -338,23 +397,24 @@ mod tests {
     use crate::input::read::read;
 
     #[test]
-    fn an_index_entry_is_8_bytes() {
-        // Issue 26: the index of a million rows has room for two million entries.
-        let mut index = Duplicates::default();
-        index.insert(0, "ann@x.y");
-        let (key, slot) = index.by_email.iter().next().unwrap();
-        assert_eq!(std::mem::size_of_val(key) + std::mem::size_of_val(slot), 8);
+    fn the_index_of_a_million_rows_takes_at_most_11_mb() {
+        // Issue 26: an entry is the row alone (4 bytes and a control byte), where a map
+        // from a 32-bit key to the row took 8 and one: room for two million entries was
+        // 18.9 MB, and is 10.5.
+        let index = Duplicates::with_capacity(Identity::Email, 1_000_000);
+        let size = index.table.allocation_size();
+        assert!(size <= 11_000_000, "{size}");
     }
 
     #[test]
     fn addresses_whose_short_keys_collide_are_not_duplicates() {
         // Two addresses whose 32-bit keys are equal (found by trying, as the birthday
         // bound says: within about 100,000 addresses).
-        let mut seen = FxHashMap::default();
+        let mut seen = std::collections::HashMap::new();
         let (a, b) = (0..1_000_000)
             .find_map(|i| {
                 let e = format!("u{i}@x.y");
-                let k = Duplicates::short_key(&e).unwrap();
+                let k = Duplicates::key(&e).unwrap() as u32;
                 seen.insert(k, e.clone()).map(|other| (other, e))
             })
             .expect("a collision");

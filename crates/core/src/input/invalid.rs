@@ -28,7 +28,7 @@ const SHOWN_CHARS: usize = 60;
 /// Row `index`'s problems, each with the column it is in and the value found there (for
 /// a field fed by a column that is not a secret's), joined by "; ". Empty for a valid row.
 pub fn explain(table: &Table, mapping: &Mapping, index: usize, row: &PlannedRow) -> String {
-    let problems = &row.problems;
+    let problems = row.problems();
     let fields = table.records.get(index).map(|r| &r.fields);
     problems
         .iter()
@@ -168,7 +168,7 @@ mod tests {
                 &m,
                 0,
                 &PlannedRow {
-                    problems: Vec::new(),
+                    findings: Default::default(),
                     ..rows[0].clone()
                 }
             ),

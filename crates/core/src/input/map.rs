@@ -163,7 +163,7 @@ impl Mapping {
     /// The raw values of one record, by field. Without a name column, first and last
     /// name columns are joined into the name.
     pub fn apply<'a>(&self, record: &'a Record) -> MappedRow<'a> {
-        self.apply_fields(record.line, &record.fields)
+        self.apply_fields(u64::from(record.line), &record.fields)
     }
 
     /// [`Mapping::apply`] on a record's fields. The values borrow from the fields; only a

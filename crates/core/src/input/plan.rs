@@ -4,7 +4,6 @@
 //! million rows never block the page), and re-checks a row the user edits or excludes
 //! together with the rows that share its address.
 
-use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 pub(crate) use crate::input::duplicates::hash_lower_words;
@@ -99,15 +98,13 @@ pub fn plan_record(table: &Table, mapping: &Mapping, rules: &Rules, index: usize
     let username = username_as_written(&mapped, rules).map_or("", |(name, _)| name);
     let notes = value_notes(table, mapping, rules, record, &mapped);
     PlannedRow {
-        // 32 bits (issue 26: the plan row is 56 bytes on wasm32, not 64); a line past
-        // 4,294,967,295 (a file of tens of gigabytes) shows as that.
-        line: u32::try_from(record.line).unwrap_or(u32::MAX),
+        // 32 bits, as the record's (issue 26).
+        line: record.line,
         email: record.fields.share(mapped.get(Field::Email)),
         username: record.fields.share(username),
         has_password: !mapped.get(Field::Password).is_empty(),
         excluded: false,
-        problems,
-        notes,
+        findings: crate::input::planned::Findings::new(problems, notes),
     }
 }
 
@@ -270,24 +267,24 @@ impl Sheet {
     fn groups_of(&self, rows: &[PlannedRow], i: usize) -> Vec<usize> {
         let mut group = Vec::new();
         for index in self.indexes() {
-            group.extend_from_slice(&index.group(index.identity.of(&rows[i])));
+            group.extend_from_slice(&index.group(rows, index.identity.of(&rows[i])));
         }
         group
     }
 
     /// Takes row `i` out of the indexes (under its values in `rows`).
     fn unindex(&mut self, rows: &[PlannedRow], i: usize) {
-        self.duplicates.remove(i, &rows[i].email);
-        self.usernames.remove(i, &rows[i].username);
+        self.duplicates.remove(rows, i);
+        self.usernames.remove(rows, i);
     }
 
     /// Puts row `i` in the indexes in force.
     fn reindex(&mut self, rows: &[PlannedRow], i: usize) {
         if self.rules.unique_emails {
-            self.duplicates.insert(i, &rows[i].email);
+            self.duplicates.insert(rows, i);
         }
         if self.rules.unique_usernames {
-            self.usernames.insert(i, &rows[i].username);
+            self.usernames.insert(rows, i);
         }
     }
 
@@ -301,22 +298,12 @@ impl Sheet {
     /// every row is reserved at once, so the index never rehashes a million entries in
     /// one go while it fills.
     pub fn clear_duplicates(&mut self) {
-        self.duplicates = Duplicates {
-            by_email: FxHashMap::with_capacity_and_hasher(
-                if self.rules.unique_emails {
-                    self.len()
-                } else {
-                    0
-                },
-                Default::default(),
-            ),
-            groups: Vec::new(),
-            identity: Identity::Email,
-        };
-        self.usernames = Duplicates::of(Identity::Username);
-        if self.rules.unique_usernames {
-            self.usernames.by_email.reserve(self.len());
-        }
+        let n = self.len();
+        let room = |on: bool| if on { n } else { 0 };
+        self.duplicates =
+            Duplicates::with_capacity(Identity::Email, room(self.rules.unique_emails));
+        self.usernames =
+            Duplicates::with_capacity(Identity::Username, room(self.rules.unique_usernames));
     }
 
     /// Plans the records in `range` (without the duplicate rule): step 1 of planning.
@@ -487,7 +474,7 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::duplicates::{lower_word, Slot, GROUP};
+    use crate::input::duplicates::{lower_word, GROUP};
     use crate::input::read::read;
     use crate::input::validate::{validate_with, UsernameRule};
 
@@ -650,15 +637,19 @@ mod tests {
         let m = Mapping::auto(&t);
         let mut sheet = Sheet::new(t, m, aurora());
         let mut rows = sheet.plan_all();
-        // Make bob's and cyd's rows collide with ann's (as if their hashes were equal).
+        // Put every row under ann's hash (as if bob's and cyd's hashes were equal to
+        // hers): the index tells them apart by their addresses.
         let ann = Duplicates::key("ann@x.y").unwrap();
-        let mut by_email = FxHashMap::default();
-        by_email.insert(ann as u32, Slot(GROUP));
+        let mut table = hashbrown::HashTable::with_capacity(4);
+        for entry in [3, 1, GROUP] {
+            table.insert_unique(ann, entry, |_| ann);
+        }
         sheet.duplicates = Duplicates {
-            by_email,
-            groups: vec![Rows::from_slice(&[0, 1, 2, 3])],
+            table,
+            groups: vec![Rows::from_slice(&[0, 2])],
             identity: Identity::Email,
         };
+        assert_eq!(sheet.duplicates.group(&rows, "ANN@x.y").as_slice(), [0, 2]);
         for i in 0..4 {
             sheet.refresh(&mut rows, i);
         }
@@ -675,34 +666,53 @@ mod tests {
 
     #[test]
     fn the_index_follows_inserts_and_removals_as_a_map_of_sets_does() {
-        use std::collections::{BTreeMap, BTreeSet};
-        let emails = ["a@x.y", "A@X.Y", "b@x.y", "c@x.y", ""];
+        let emails = [
+            "a@x.y",
+            "A@X.Y",
+            "b@x.y",
+            "c@x.y",
+            "\u{212A}@x.y",
+            "k@X.y",
+            "",
+        ];
+        let mut rows: Vec<PlannedRow> = (0..6)
+            .map(|i| PlannedRow {
+                line: i + 1,
+                email: "".into(),
+                username: "".into(),
+                has_password: true,
+                excluded: false,
+                findings: Default::default(),
+            })
+            .collect();
+        let mut indexed = [false; 6];
         let mut index = Duplicates::default();
-        let mut model: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
         let mut seed = 7u64;
-        for _ in 0..2000 {
+        for _ in 0..3000 {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let row = (seed >> 33) as usize % 6;
-            let email = emails[(seed >> 40) as usize % emails.len()];
-            let set = model.entry(email.to_lowercase()).or_default();
-            if seed >> 63 == 0 {
-                index.insert(row, email);
-                set.insert(row);
+            if indexed[row] {
+                // A row's value changes only out of the index.
+                index.remove(&rows, row);
+                indexed[row] = false;
             } else {
-                index.remove(row, email);
-                set.remove(&row);
+                rows[row].email = emails[(seed >> 40) as usize % emails.len()].into();
+                index.insert(&rows, row);
+                indexed[row] = true;
             }
             for e in emails {
-                let want: Vec<usize> = if e.is_empty() {
-                    Vec::new()
-                } else {
-                    model
-                        .get(&e.to_lowercase())
-                        .map_or(Vec::new(), |s| s.iter().copied().collect())
-                };
-                assert_eq!(index.group(e).as_slice(), want.as_slice(), "{e}");
+                let want: Vec<usize> = (0..6)
+                    .filter(|&r| {
+                        indexed[r]
+                            && !e.is_empty()
+                            && rows[r].email.to_lowercase() == e.to_lowercase()
+                    })
+                    .collect();
+                assert_eq!(index.group(&rows, e).as_slice(), want.as_slice(), "{e}");
             }
         }
+        // Every entry left is a row or a group that is not empty.
+        assert!(index.table.len() <= 4);
     }
 
     #[test]
@@ -813,7 +823,7 @@ mod tests {
                     // shape (first) and the duplicate rule's (last).
                     let problems = old.unwrap_err();
                     let own: Vec<(Option<Field>, &str)> = row
-                        .problems
+                        .problems()
                         .iter()
                         .filter(|p| p.field.is_some() && !p.message.contains("appears more than once"))
                         .map(|p| (p.field, p.message.as_str()))

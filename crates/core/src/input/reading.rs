@@ -408,7 +408,7 @@ impl<B: AsRef<[u8]>> Reading<B> {
         if !self.lines.is_empty() {
             let at = |line| crate::input::read::workbook::sheet_line(&self.lines, line);
             for r in &mut table.records {
-                r.line = at(r.line);
+                r.line = u32::try_from(at(u64::from(r.line))).unwrap_or(u32::MAX);
             }
             for b in &mut table.broken {
                 b.line = at(b.line);
@@ -529,7 +529,7 @@ mod tests {
             aurora(),
         )
         .unwrap();
-        let lines: Vec<u64> = loaded.sheet.table.records.iter().map(|r| r.line).collect();
+        let lines: Vec<u32> = loaded.sheet.table.records.iter().map(|r| r.line).collect();
         assert_eq!(lines, [3, 9, 10]);
         assert!(!loaded.stray_quotes);
         assert!(loaded.file_text.is_none());

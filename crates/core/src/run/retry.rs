@@ -438,16 +438,18 @@ mod tests {
             username: username.into(),
             has_password: true,
             excluded: false,
-            problems: if valid {
-                Vec::new()
-            } else {
-                vec![Problem {
-                    field: None,
-                    column: None,
-                    message: "bad".into(),
-                }]
-            },
-            notes: Vec::new(),
+            findings: crate::input::planned::Findings::new(
+                if valid {
+                    Vec::new()
+                } else {
+                    vec![Problem {
+                        field: None,
+                        column: None,
+                        message: "bad".into(),
+                    }]
+                },
+                Vec::new(),
+            ),
         }
     }
 

@@ -70,7 +70,7 @@ pub fn missing_settings(
                 .iter()
                 .filter(|r| !r.excluded)
                 .filter(|r| {
-                    r.problems.iter().any(|p| {
+                    r.problems().iter().any(|p| {
                         p.message == "missing" && p.field.is_some_and(|f| f.label() == s.id)
                     })
                 })

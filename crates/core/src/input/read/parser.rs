@@ -488,7 +488,7 @@ impl Parser {
                     .reserve_exact(self.records.capacity() / 8 + RECORDS_STEP);
             }
             self.records.push(Record {
-                line,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
                 fields,
                 edited: Default::default(),
             });
