@@ -132,6 +132,14 @@ fn is_encrypted_package(bytes: &[u8]) -> bool {
 /// or else the first visible sheet with data (two non-blank rows at least: a cover sheet
 /// holding only a title is skipped; the first visible sheet when none has data).
 pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetError> {
+    convert_text(bytes, sheet).map(Read::into_converted)
+}
+
+/// As [`convert`], with the sheet's text not yet padded: [`Text`] gives it at its exact
+/// padded size, piece by piece (the page's worker copies it so into a JS buffer of that
+/// size). The workbook (calamine's reader, its shared strings) is dropped on return,
+/// before any answer is built.
+pub fn convert_text(bytes: &[u8], sheet: Option<&str>) -> Result<Read, SheetError> {
     let mut book = Book::open(bytes)?;
     let sheets = book.sheets();
     if sheets.is_empty() {
@@ -145,13 +153,13 @@ pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetErro
             });
         };
         let sheet = book.rows(name)?;
-        return Ok(sheet.converted(sheets, chosen));
+        return Ok(sheet.read(sheets, chosen));
     }
     let mut first: Option<(usize, Sheet)> = None;
     for (i, s) in sheets.iter().enumerate().filter(|(_, s)| !s.hidden) {
         let sheet = book.rows(&s.name)?;
         if sheet.count >= 2 {
-            return Ok(sheet.converted(sheets, i));
+            return Ok(sheet.read(sheets, i));
         }
         first.get_or_insert((i, sheet));
     }
@@ -159,26 +167,190 @@ pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetErro
         Some(f) => f,
         None => (0, book.rows(&sheets[0].name)?),
     };
-    Ok(sheet.converted(sheets, chosen))
+    Ok(sheet.read(sheets, chosen))
+}
+
+/// A workbook read, its sheet's text not yet padded: see [`Converted`] and [`Text`].
+pub struct Read {
+    pub sheets: Vec<SheetInfo>,
+    pub chosen: usize,
+    pub text: Text,
+    pub lines: Vec<u32>,
+    pub notes: Vec<String>,
+}
+
+impl Read {
+    /// With the text as one `String` of its exact padded size.
+    pub fn into_converted(self) -> Converted {
+        Converted {
+            sheets: self.sheets,
+            chosen: self.chosen,
+            csv: self.text.into_string(),
+            lines: self.lines,
+            notes: self.notes,
+        }
+    }
 }
 
 /// One sheet converted: see [`Converted`]; `count` is how many non-blank rows it has.
 pub struct Sheet {
-    pub csv: String,
+    pub text: Text,
     pub lines: Vec<u32>,
     pub notes: Vec<String>,
     pub count: usize,
 }
 
 impl Sheet {
-    fn converted(self, sheets: Vec<SheetInfo>, chosen: usize) -> Converted {
-        Converted {
+    fn read(self, sheets: Vec<SheetInfo>, chosen: usize) -> Read {
+        Read {
             sheets,
             chosen,
-            csv: self.csv,
+            text: self.text,
             lines: self.lines,
             notes: self.notes,
         }
+    }
+}
+
+/// The size of the pieces a sheet's text is kept in, and given out in.
+const CHUNK: usize = 1 << 20;
+
+/// Bytes kept in pieces of [`CHUNK`] bytes: growing never copies what is written, nor
+/// needs room for it twice (as a `Vec` growing by doubling does).
+struct Chunks {
+    chunks: Vec<Vec<u8>>,
+    len: usize,
+    /// The size of a piece: [`CHUNK`] (smaller in tests).
+    size: usize,
+}
+
+impl Default for Chunks {
+    fn default() -> Chunks {
+        Chunks {
+            chunks: Vec::new(),
+            len: 0,
+            size: CHUNK,
+        }
+    }
+}
+
+impl Chunks {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.chunks.last().map_or(0, |c| self.size - c.len());
+            if room == 0 {
+                self.chunks.push(Vec::with_capacity(self.size));
+                continue;
+            }
+            let n = room.min(bytes.len());
+            if let Some(c) = self.chunks.last_mut() {
+                c.extend_from_slice(&bytes[..n]);
+            }
+            self.len += n;
+            bytes = &bytes[n..];
+        }
+    }
+
+    fn push_fill(&mut self, byte: u8, mut n: usize) {
+        let run = [byte; 256];
+        while n > 0 {
+            let k = n.min(run.len());
+            self.push(&run[..k]);
+            n -= k;
+        }
+    }
+}
+
+/// A sheet's CSV text as written, rows not yet padded, with where each record ends (after
+/// its line break) and how many cells it has: [`Text::len`] is the size of the text with
+/// every record padded to the widest, and [`Text::write_to`] gives that text out in
+/// pieces, freeing what it has given out as it goes.
+pub struct Text {
+    text: Chunks,
+    ends: Vec<usize>,
+    widths: Vec<u16>,
+    width: usize,
+}
+
+impl Text {
+    /// The padded text's size in bytes.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.text.len + self.missing()
+    }
+
+    /// The empty cells the records lack to be as wide as the widest (a comma each).
+    fn missing(&self) -> usize {
+        self.widths
+            .iter()
+            .map(|&w| self.width - usize::from(w))
+            .sum()
+    }
+
+    /// Calls `out` with the padded text, in order, in pieces of at most [`CHUNK`] bytes
+    /// (the last may be shorter), which add up to [`Text::len`] bytes. Each piece of the
+    /// unpadded text is freed once given out.
+    pub fn write_to(self, out: impl FnMut(&[u8])) {
+        self.write_in(CHUNK, out)
+    }
+
+    fn write_in(self, size: usize, mut out: impl FnMut(&[u8])) {
+        let Text {
+            text,
+            ends,
+            widths,
+            width,
+        } = self;
+        let mut piece: Vec<u8> = Vec::with_capacity(size);
+        let mut emit = |bytes: &[u8], piece: &mut Vec<u8>| {
+            let mut bytes = bytes;
+            while !bytes.is_empty() {
+                let n = (size - piece.len()).min(bytes.len());
+                piece.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+                if piece.len() == size {
+                    out(piece);
+                    piece.clear();
+                }
+            }
+        };
+        // Where the text not yet given out starts, and the commas owed before the line
+        // break at `ends[next] - 1`.
+        let mut at = 0;
+        let mut next = 0;
+        let commas = [b','; 256];
+        for chunk in text.chunks {
+            // `ends` only grow, and each record holds its line break.
+            let start = at;
+            let stop = at + chunk.len();
+            let mut from = start;
+            while next < ends.len() && ends[next] - 1 < stop {
+                let lf = ends[next] - 1;
+                emit(&chunk[from - start..lf - start], &mut piece);
+                let mut m = width - usize::from(widths[next]);
+                while m > 0 {
+                    let k = m.min(commas.len());
+                    emit(&commas[..k], &mut piece);
+                    m -= k;
+                }
+                from = lf;
+                next += 1;
+            }
+            emit(&chunk[from - start..], &mut piece);
+            at = stop;
+            // `chunk` is freed here.
+        }
+        if !piece.is_empty() {
+            out(&piece);
+        }
+    }
+
+    /// The padded text as one `String` of its exact size.
+    pub fn into_string(self) -> String {
+        let mut csv = Vec::with_capacity(self.len());
+        self.write_to(|piece| csv.extend_from_slice(piece));
+        // The csv crate writes the cells' UTF-8 and ASCII separators only.
+        String::from_utf8(csv).unwrap_or_default()
     }
 }
 
@@ -279,7 +451,9 @@ const MAX_BLANK_LINES: u64 = 4096;
 /// row is written once its last cell is read, with only the cells up to its last
 /// non-blank one; [`RowsOut::finish`] pads every row to the widest in place.
 struct RowsOut {
-    csv: Vec<u8>,
+    csv: Chunks,
+    /// One record as the writer writes it, before it joins `csv`.
+    record: Vec<u8>,
     /// Writes each record into `csv`, quoted as RFC 4180 says.
     writer: csv::WriterBuilder,
     /// Line breaks written so far (the next record's line is one more).
@@ -305,7 +479,8 @@ impl Default for RowsOut {
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1024);
         RowsOut {
-            csv: Vec::new(),
+            csv: Chunks::default(),
+            record: Vec::new(),
             writer,
             newlines: 0,
             lines: Vec::new(),
@@ -389,7 +564,7 @@ impl RowsOut {
             let gap = number.saturating_sub(line);
             if gap <= MAX_BLANK_LINES {
                 // `gap` is below 4,097 here.
-                self.csv.resize(self.csv.len() + gap as usize, b'\n');
+                self.csv.push_fill(b'\n', gap as usize);
                 self.newlines += gap;
             }
             let line = self.newlines + 1;
@@ -399,16 +574,16 @@ impl RowsOut {
                 self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
                 self.lines.push(u32::try_from(number).unwrap_or(u32::MAX));
             }
-            let before = self.csv.len();
+            self.record.clear();
             {
                 // Writing into a vector cannot fail.
-                let mut w = self.writer.from_writer(&mut self.csv);
+                let mut w = self.writer.from_writer(&mut self.record);
                 let _ = w.write_record(&self.cells[..used]);
                 let _ = w.flush();
             }
-            let written = &self.csv[before..];
-            self.newlines += written.iter().filter(|&&b| b == b'\n').count() as u64;
-            self.ends.push(self.csv.len());
+            self.newlines += self.record.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.csv.push(&self.record);
+            self.ends.push(self.csv.len);
             self.widths.push(used as u16);
             self.width = self.width.max(used);
             self.count += 1;
@@ -418,8 +593,6 @@ impl RowsOut {
 
     fn finish(mut self) -> Sheet {
         self.flush();
-        let mut csv = self.csv;
-        pad(&mut csv, &self.ends, &self.widths, self.width);
         let mut notes = Vec::new();
         let list = |cells: &[String]| {
             let shown = cells.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
@@ -450,40 +623,16 @@ impl RowsOut {
                 list(&self.errors)
             ));
         }
-        csv.shrink_to_fit();
         Sheet {
-            // The csv crate writes the cells' UTF-8 and ASCII separators only.
-            csv: String::from_utf8(csv).unwrap_or_default(),
+            text: Text {
+                text: self.csv,
+                ends: self.ends,
+                widths: self.widths,
+                width: self.width,
+            },
             lines: self.lines,
             notes,
             count: self.count,
-        }
-    }
-}
-
-/// Pads every record of `csv` (ending at `ends`, with `widths` cells) to `width` cells
-/// with empty ones, in place: the text grows by the commas it lacks, and the records are
-/// moved up from the last one (no second copy of the text).
-fn pad(csv: &mut Vec<u8>, ends: &[usize], widths: &[u16], width: usize) {
-    let missing: usize = widths.iter().map(|&w| width - usize::from(w)).sum();
-    if missing == 0 {
-        return;
-    }
-    let old = csv.len();
-    csv.resize(old + missing, b',');
-    let mut shift = missing;
-    let mut end_of_moved = old;
-    for (&end, &w) in ends.iter().zip(widths).rev() {
-        // The record's line break and what follows it (blank lines) up to what has
-        // been moved already move up by `shift`; its missing cells go before the break.
-        let lf = end - 1;
-        csv.copy_within(lf..end_of_moved, lf + shift);
-        let m = width - usize::from(w);
-        shift -= m;
-        csv[lf + shift..lf + shift + m].fill(b',');
-        end_of_moved = lf;
-        if shift == 0 {
-            break;
         }
     }
 }
@@ -642,7 +791,7 @@ mod tests {
         assert_eq!(sheet.count, 2);
         assert!(sheet.notes.is_empty());
         // Every row padded to the widest.
-        assert_eq!(sheet.csv, "Email,Password,\na@x.y,,c\n");
+        assert_eq!(sheet.text.into_string(), "Email,Password,\na@x.y,,c\n");
         assert!(sheet.lines.is_empty());
     }
 
@@ -659,7 +808,7 @@ mod tests {
     fn read(sheet: Sheet, options: ReadOptions) -> roster_core::input::reading::Loaded {
         roster_core::input::reading::read_sheet_all(
             "Staff".into(),
-            sheet.csv,
+            sheet.text.into_string(),
             sheet.lines,
             sheet.notes,
             options,
@@ -773,14 +922,97 @@ mod tests {
         );
     }
 
+    /// `text` kept in pieces of `size` bytes.
+    fn text_of(text: &[u8], ends: &[usize], widths: &[u16], width: usize, size: usize) -> Text {
+        let mut chunks = Chunks {
+            size,
+            ..Chunks::default()
+        };
+        chunks.push(text);
+        Text {
+            text: chunks,
+            ends: ends.to_vec(),
+            widths: widths.to_vec(),
+            width,
+        }
+    }
+
+    fn pieces(text: Text, size: usize) -> Vec<Vec<u8>> {
+        let mut got = Vec::new();
+        text.write_in(size, |p| got.push(p.to_vec()));
+        got
+    }
+
+    /// Every record gets its missing cells before its line break (not before the blank
+    /// lines after it, nor inside a quoted line break), whatever pieces the text is in.
     #[test]
     fn padding_in_place_moves_every_record() {
-        let mut csv = b"a\n\nb,c,d\n\"x\ny\"\n".to_vec();
-        pad(&mut csv, &[2, 9, 15], &[1, 3, 1], 3);
-        assert_eq!(csv, b"a,,\n\nb,c,d\n\"x\ny\",,\n");
+        let csv = b"a\n\nb,c,d\n\"x\ny\"\n";
+        for size in [1, 2, 3, 5, 64, CHUNK] {
+            let text = text_of(csv, &[2, 9, 15], &[1, 3, 1], 3, size);
+            assert_eq!(text.len(), 19);
+            let got = pieces(text, size.min(4)).concat();
+            assert_eq!(got, b"a,,\n\nb,c,d\n\"x\ny\",,\n", "pieces of {size}");
+        }
+        let none = text_of(b"", &[], &[], 0, 4);
+        assert_eq!(none.len(), 0);
+        assert!(pieces(none, 4).is_empty());
+    }
+
+    /// The padding as it was done before, in place in one `Vec`: what the pieces must
+    /// add up to.
+    fn pad(csv: &mut Vec<u8>, ends: &[usize], widths: &[u16], width: usize) {
+        let missing: usize = widths.iter().map(|&w| width - usize::from(w)).sum();
+        let old = csv.len();
+        csv.resize(old + missing, b',');
+        let mut shift = missing;
+        let mut end_of_moved = old;
+        for (&end, &w) in ends.iter().zip(widths).rev() {
+            if shift == 0 {
+                break;
+            }
+            let lf = end - 1;
+            csv.copy_within(lf..end_of_moved, lf + shift);
+            let m = width - usize::from(w);
+            shift -= m;
+            csv[lf + shift..lf + shift + m].fill(b',');
+            end_of_moved = lf;
+        }
     }
 
     proptest::proptest! {
+        /// For any rows, kept in pieces of any size and given out in pieces of any size,
+        /// the answer is the padded text exactly: its size is known before it is written,
+        /// no piece is larger than asked, and the pieces add up to the text padded in place.
+        #[test]
+        fn the_exact_size_answer_is_the_padded_text(
+            rows in proptest::collection::vec(
+                (0u32..3, proptest::collection::vec("[a-z ,\"\n]{0,4}", 0..6)), 0..12),
+            size in 1usize..12,
+            piece in 1usize..12,
+        ) {
+            let mut out = RowsOut::default();
+            out.csv.size = size;
+            let mut row = 0;
+            for (gap, cells) in &rows {
+                row += gap + 1;
+                for (col, c) in cells.iter().enumerate() {
+                    out.cell(row, col as u32, c.clone(), false, false);
+                }
+            }
+            let text = out.finish().text;
+            proptest::prop_assert!(text.text.chunks.iter().all(|c| c.len() <= size && c.capacity() >= c.len()));
+            let mut want = text.text.chunks.concat();
+            pad(&mut want, &text.ends, &text.widths, text.width);
+            let len = text.len();
+            let got = pieces(text, piece);
+            proptest::prop_assert!(got.iter().all(|p| !p.is_empty() && p.len() <= piece));
+            proptest::prop_assert!(got.iter().rev().skip(1).all(|p| p.len() == piece), "only the last piece is short");
+            let got = got.concat();
+            proptest::prop_assert_eq!(got.len(), len);
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// Any cells (separators, quotes, line breaks, spaces) in any rows read back
         /// through the CSV reading as written (trimmed), with their row numbers.
         #[test]
@@ -802,7 +1034,7 @@ mod tests {
             let sheet = out.finish();
             let width = want.iter().map(|(_, c)| c.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1)).max().unwrap_or(0);
             let options = ReadOptions { header: Some(false), skip_lines: Some(0), ..ReadOptions::default() };
-            let Ok(loaded) = roster_core::input::reading::read_sheet_all(String::new(), sheet.csv, sheet.lines, Vec::new(), options, Rules::new(vec![Field::Email])) else {
+            let Ok(loaded) = roster_core::input::reading::read_sheet_all(String::new(), sheet.text.into_string(), sheet.lines, Vec::new(), options, Rules::new(vec![Field::Email])) else {
                 proptest::prop_assert!(want.is_empty());
                 return Ok(());
             };
