@@ -140,6 +140,19 @@ pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetErro
 /// size). The workbook (calamine's reader, its shared strings) is dropped on return,
 /// before any answer is built.
 pub fn convert_text(bytes: &[u8], sheet: Option<&str>) -> Result<Read, SheetError> {
+    convert_text_into(bytes, sheet, &mut || None)
+}
+
+/// Makes a [`Store`] for each sheet read, or none (the text stays in memory).
+pub type Stores<'s> = dyn FnMut() -> Option<Box<dyn Store>> + 's;
+
+/// As [`convert_text`], the full pieces of each sheet's text kept in a store of its own
+/// as they are written (see [`Store`]).
+pub fn convert_text_into(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    stores: &mut Stores<'_>,
+) -> Result<Read, SheetError> {
     let mut book = Book::open(bytes)?;
     let sheets = book.sheets();
     if sheets.is_empty() {
@@ -152,12 +165,12 @@ pub fn convert_text(bytes: &[u8], sheet: Option<&str>) -> Result<Read, SheetErro
                 sheets: sheets.into_iter().map(|s| s.name).collect(),
             });
         };
-        let sheet = book.rows(name)?;
+        let sheet = book.rows(name, stores)?;
         return Ok(sheet.read(sheets, chosen));
     }
     let mut first: Option<(usize, Sheet)> = None;
     for (i, s) in sheets.iter().enumerate().filter(|(_, s)| !s.hidden) {
-        let sheet = book.rows(&s.name)?;
+        let sheet = book.rows(&s.name, stores)?;
         if sheet.count >= 2 {
             return Ok(sheet.read(sheets, i));
         }
@@ -165,7 +178,7 @@ pub fn convert_text(bytes: &[u8], sheet: Option<&str>) -> Result<Read, SheetErro
     }
     let (chosen, sheet) = match first {
         Some(f) => f,
-        None => (0, book.rows(&sheets[0].name)?),
+        None => (0, book.rows(&sheets[0].name, stores)?),
     };
     Ok(sheet.read(sheets, chosen))
 }
@@ -218,10 +231,25 @@ const CHUNK: usize = 1 << 20;
 /// Bytes kept in pieces of [`CHUNK`] bytes: growing never copies what is written, nor
 /// needs room for it twice (as a `Vec` growing by doubling does).
 struct Chunks {
+    /// The pieces kept here, after the `stored` ones.
     chunks: Vec<Vec<u8>>,
     len: usize,
     /// The size of a piece: [`CHUNK`] (smaller in tests).
     size: usize,
+    /// Where full pieces go as they fill, when anywhere (the page's worker keeps them in
+    /// JS buffers, out of its wasm memory, which never shrinks); one piece is kept here.
+    store: Option<Box<dyn Store>>,
+    stored: usize,
+}
+
+/// Keeps the full pieces of a sheet's text elsewhere, in order, and gives each back
+/// once (see [`convert_text_into`]).
+pub trait Store {
+    /// Keeps a copy of the next piece.
+    fn put(&mut self, piece: &[u8]);
+    /// Gives back the piece put `i`-th into `into` (cleared first), and lets it go: each
+    /// is asked for once, in order.
+    fn take(&mut self, i: usize, into: &mut Vec<u8>);
 }
 
 impl Default for Chunks {
@@ -230,6 +258,8 @@ impl Default for Chunks {
             chunks: Vec::new(),
             len: 0,
             size: CHUNK,
+            store: None,
+            stored: 0,
         }
     }
 }
@@ -239,7 +269,14 @@ impl Chunks {
         while !bytes.is_empty() {
             let room = self.chunks.last().map_or(0, |c| self.size - c.len());
             if room == 0 {
-                self.chunks.push(Vec::with_capacity(self.size));
+                match (&mut self.store, self.chunks.last_mut()) {
+                    (Some(store), Some(full)) => {
+                        store.put(full);
+                        full.clear();
+                        self.stored += 1;
+                    }
+                    _ => self.chunks.push(Vec::with_capacity(self.size)),
+                }
                 continue;
             }
             let n = room.min(bytes.len());
@@ -319,7 +356,19 @@ impl Text {
         let mut at = 0;
         let mut next = 0;
         let commas = [b','; 256];
-        for chunk in text.chunks {
+        let Chunks {
+            chunks,
+            mut store,
+            stored,
+            ..
+        } = text;
+        let mut back = Vec::new();
+        let stored = (0..stored).filter_map(|i| {
+            let store = store.as_mut()?;
+            store.take(i, &mut back);
+            Some(std::mem::take(&mut back))
+        });
+        for chunk in stored.chain(chunks) {
             // `ends` only grow, and each record holds its line break.
             let start = at;
             let stop = at + chunk.len();
@@ -417,8 +466,9 @@ impl<'a> Book<'a> {
     }
 
     /// The sheet's non-blank rows as CSV, its notes, and how many rows it has.
-    fn rows(&mut self, name: &str) -> Result<Sheet, SheetError> {
+    fn rows(&mut self, name: &str, stores: &mut Stores<'_>) -> Result<Sheet, SheetError> {
         let mut out = RowsOut::default();
+        out.csv.store = stores();
         match self {
             Book::Xlsx(b) => {
                 let mut cells = b.worksheet_cells_reader(name).map_err(damaged)?;
@@ -959,6 +1009,27 @@ mod tests {
         assert!(pieces(none, 4).is_empty());
     }
 
+    /// Pieces kept in a shared `Vec` (the test reads them too), each given back once and
+    /// in order, else the test fails.
+    #[derive(Default, Clone)]
+    struct VecStore {
+        pieces: std::rc::Rc<std::cell::RefCell<Vec<Vec<u8>>>>,
+        taken: std::rc::Rc<std::cell::Cell<usize>>,
+    }
+
+    impl Store for VecStore {
+        fn put(&mut self, piece: &[u8]) {
+            assert_eq!(self.taken.get(), 0, "a piece put after one was taken");
+            self.pieces.borrow_mut().push(piece.to_vec());
+        }
+        fn take(&mut self, i: usize, into: &mut Vec<u8>) {
+            assert_eq!(i, self.taken.get(), "pieces taken in order, once");
+            self.taken.set(i + 1);
+            into.clear();
+            into.extend_from_slice(&std::mem::take(&mut self.pieces.borrow_mut()[i]));
+        }
+    }
+
     /// The padding as it was done before, in place in one `Vec`: what the pieces must
     /// add up to.
     fn pad(csv: &mut Vec<u8>, ends: &[usize], widths: &[u16], width: usize) {
@@ -990,9 +1061,14 @@ mod tests {
                 (0u32..3, proptest::collection::vec("[a-z ,\"\n]{0,4}", 0..6)), 0..12),
             size in 1usize..12,
             piece in 1usize..12,
+            stored in proptest::bool::ANY,
         ) {
             let mut out = RowsOut::default();
             out.csv.size = size;
+            let store = VecStore::default();
+            if stored {
+                out.csv.store = Some(Box::new(store.clone()));
+            }
             let mut row = 0;
             for (gap, cells) in &rows {
                 row += gap + 1;
@@ -1001,11 +1077,19 @@ mod tests {
                 }
             }
             let text = out.finish().text;
-            proptest::prop_assert!(text.text.chunks.iter().all(|c| c.len() <= size && c.capacity() >= c.len()));
-            let mut want = text.text.chunks.concat();
+            proptest::prop_assert!(text.text.chunks.iter().all(|c| c.len() <= size));
+            let put = store.pieces.borrow().len();
+            if stored {
+                // All but the last piece went to the store as they filled.
+                proptest::prop_assert!(text.text.chunks.len() <= 1);
+                proptest::prop_assert_eq!(put, text.text.stored);
+            }
+            let mut want = store.pieces.borrow().concat();
+            want.extend(text.text.chunks.concat());
             pad(&mut want, &text.ends, &text.widths, text.width);
             let len = text.len();
             let got = pieces(text, piece);
+            proptest::prop_assert_eq!(store.taken.get(), put, "every stored piece taken back");
             proptest::prop_assert!(got.iter().all(|p| !p.is_empty() && p.len() <= piece));
             proptest::prop_assert!(got.iter().rev().skip(1).all(|p| p.len() == piece), "only the last piece is short");
             let got = got.concat();

@@ -6,13 +6,17 @@
 //! null]` is answered `["ok", [name, …], chosen, csv: Uint8Array, [note, …], lines:
 //! Uint32Array]` (the index of the sheet read as a number, a hidden sheet's name ending
 //! with a NUL; the sheet as CSV text, UTF-8, and its map of lines to row numbers as
-//! `roster_sheets::Converted` says; their buffers transferred, not copied) or
+//! `roster_sheets::Converted` says; their buffers transferred, not copied; the text is
+//! kept in 1 MiB JS buffers as it is written (out of the worker's wasm memory, which never
+//! shrinks), then padded into the answer's buffer at its exact size, each piece freed as
+//! it is copied) or
 //! `["error", message]`. The workbook's bytes come from the Blob here (a structured
 //! clone of a Blob is a handle): they never enter the page's memory.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use js_sys::{Array, Uint32Array, Uint8Array};
+    use roster_sheets::Store;
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use web_sys::{Blob, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
@@ -33,7 +37,13 @@ fn main() {
             });
         drop(data);
         let converted = match &bytes {
-            Ok(bytes) => roster_sheets::convert(bytes, sheet.as_deref()).map_err(|e| e.to_string()),
+            Ok(bytes) => {
+                // The text's full pieces go to JS buffers as they fill: the worker's wasm
+                // memory (which never shrinks) holds the workbook and one piece of text.
+                let mut stores = || Some(Box::new(JsStore::default()) as Box<dyn Store>);
+                roster_sheets::convert_text_into(bytes, sheet.as_deref(), &mut stores)
+                    .map_err(|e| e.to_string())
+            }
             Err(_) => Err("The browser could not read the file.".to_owned()),
         };
         drop(bytes);
@@ -50,8 +60,15 @@ fn main() {
                     };
                     sheets.push(&name.into());
                 }
-                let csv = Uint8Array::from(c.csv.as_bytes());
-                drop(c.csv);
+                // The text padded straight into a JS buffer of its exact size, piece by
+                // piece (never a padded copy in wasm, nor a second JS copy).
+                let csv = Uint8Array::new_with_length(c.text.len() as u32);
+                let mut at = 0u32;
+                c.text.write_to(|piece| {
+                    let end = at + piece.len() as u32;
+                    csv.subarray(at, end).copy_from(piece);
+                    at = end;
+                });
                 let lines = Uint32Array::from(c.lines.as_slice());
                 let notes = Array::new();
                 for n in &c.notes {
@@ -79,6 +96,22 @@ fn main() {
         if let Ok(f) = js_sys::Reflect::get(buffer, &"transfer".into()) {
             if let Some(f) = f.dyn_ref::<js_sys::Function>() {
                 let _ = f.call1(buffer, &JsValue::from(0));
+            }
+        }
+    }
+    /// A sheet's text's pieces in JS buffers, each freed once taken back.
+    #[derive(Default)]
+    struct JsStore(Vec<Option<Uint8Array>>);
+    impl Store for JsStore {
+        fn put(&mut self, piece: &[u8]) {
+            self.0.push(Some(Uint8Array::from(piece)));
+        }
+        fn take(&mut self, i: usize, into: &mut Vec<u8>) {
+            into.clear();
+            if let Some(piece) = self.0.get_mut(i).and_then(Option::take) {
+                into.resize(piece.length() as usize, 0);
+                piece.copy_to(into);
+                free(&piece.buffer());
             }
         }
     }
