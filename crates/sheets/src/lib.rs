@@ -21,7 +21,7 @@
 //! - An `.xls` (Excel 97-2003) is refused with a message to save it as `.xlsx` or CSV:
 //!   calamine's reader of that format panics on damaged files.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read as _, Seek, SeekFrom};
 
 use calamine::{
     CellErrorType, Data, DataRef, ExcelDateTime, Ods, OdsError, Reader, SheetVisible, Xlsx,
@@ -153,7 +153,18 @@ pub fn convert_text_into(
     sheet: Option<&str>,
     stores: &mut Stores<'_>,
 ) -> Result<Read, SheetError> {
-    let mut book = Book::open(bytes)?;
+    convert_from(Cursor::new(bytes), sheet, stores)
+}
+
+/// As [`convert_text_into`], reading the workbook from `file` as calamine asks for its
+/// parts (the page's worker reads it so from the dropped file, slice by slice: the
+/// workbook's bytes are never all in its memory).
+pub fn convert_from<R: std::io::Read + Seek>(
+    file: R,
+    sheet: Option<&str>,
+    stores: &mut Stores<'_>,
+) -> Result<Read, SheetError> {
+    let mut book = Book::open(file)?;
     let sheets = book.sheets();
     if sheets.is_empty() {
         return Err(SheetError::NoSheets);
@@ -403,20 +414,30 @@ impl Text {
     }
 }
 
-enum Book<'a> {
-    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
-    Ods(Box<Ods<Cursor<&'a [u8]>>>),
+enum Book<R> {
+    Xlsx(Box<Xlsx<R>>),
+    Ods(Box<Ods<R>>),
 }
 
 fn damaged(e: impl std::fmt::Display) -> SheetError {
     SheetError::Damaged(e.to_string())
 }
 
-impl<'a> Book<'a> {
-    fn open(bytes: &'a [u8]) -> Result<Book<'a>, SheetError> {
-        match sniff(bytes) {
+impl<R: std::io::Read + Seek> Book<R> {
+    fn open(mut file: R) -> Result<Book<R>, SheetError> {
+        let unreadable = |e: std::io::Error| SheetError::Damaged(e.to_string());
+        // The first bytes tell the kind; an OpenDocument file names its type in its
+        // first part, `mimetype`.
+        let mut head = Vec::with_capacity(128);
+        file.by_ref()
+            .take(128)
+            .read_to_end(&mut head)
+            .map_err(unreadable)?;
+        match sniff(&head) {
             Some(Kind::Compound) => {
-                if is_encrypted_package(bytes) {
+                let mut bytes = head;
+                file.read_to_end(&mut bytes).map_err(unreadable)?;
+                if is_encrypted_package(&bytes) {
                     return Err(SheetError::Encrypted);
                 }
                 // calamine's .xls reader panics on damaged files (this crate's property
@@ -424,19 +445,18 @@ impl<'a> Book<'a> {
                 Err(SheetError::OldExcel)
             }
             Some(Kind::Zip) => {
-                // An OpenDocument file names its type in its first part, `mimetype`.
-                let head = &bytes[..bytes.len().min(128)];
+                file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
                 let ods = head
                     .windows(b"opendocument.spreadsheet".len())
                     .any(|w| w == b"opendocument.spreadsheet");
                 if ods {
-                    match Ods::new(Cursor::new(bytes)) {
+                    match Ods::new(file) {
                         Ok(o) => Ok(Book::Ods(Box::new(o))),
                         Err(OdsError::Password) => Err(SheetError::Encrypted),
                         Err(e) => Err(damaged(e)),
                     }
                 } else {
-                    match Xlsx::new(Cursor::new(bytes)) {
+                    match Xlsx::new(file) {
                         Ok(x) => Ok(Book::Xlsx(Box::new(x))),
                         Err(XlsxError::FileNotFound(part)) => Err(SheetError::Damaged(format!(
                             "it is a zip without the spreadsheet part {part}"

@@ -11,7 +11,8 @@
 //! shrinks), then padded into the answer's buffer at its exact size, each piece freed as
 //! it is copied) or
 //! `["error", message]`. The workbook's bytes come from the Blob here (a structured
-//! clone of a Blob is a handle): they never enter the page's memory.
+//! clone of a Blob is a handle): they never enter the page's memory, and the worker reads
+//! them slice by slice as calamine asks for them.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -26,27 +27,34 @@ fn main() {
         let data = Array::from(&msg.data());
         let sheet = data.get(1).as_string();
         let answer = Array::new();
-        // A worker may read a Blob synchronously. The JS buffer is let go of once copied,
-        // at once (`transfer(0)` frees it without waiting for a garbage collection).
-        let bytes = FileReaderSync::new()
-            .and_then(|r| r.read_as_array_buffer(&data.get(0).unchecked_into::<Blob>()))
-            .map(|buffer| {
-                let bytes = Uint8Array::new(&buffer).to_vec();
-                free(&buffer);
-                bytes
-            });
+        // A worker may read a Blob synchronously: calamine reads the workbook's parts
+        // from the file slice by slice (64 KiB at a time), so that its bytes are never
+        // all in memory here.
+        let blob: Blob = data.get(0).unchecked_into();
         drop(data);
-        let converted = match &bytes {
-            Ok(bytes) => {
-                // The text's full pieces go to JS buffers as they fill: the worker's wasm
-                // memory (which never shrinks) holds the workbook and one piece of text.
+        let converted = match FileReaderSync::new() {
+            Ok(reader) => {
+                let size = blob.size();
+                let file = BlobFile {
+                    blob,
+                    reader,
+                    at: 0,
+                    size: if size.is_finite() && size > 0.0 {
+                        size as u64
+                    } else {
+                        0
+                    },
+                };
+                let file = std::io::BufReader::with_capacity(64 * 1024, file);
+                // The text's full pieces go to JS buffers as they fill: the worker's
+                // wasm memory (which never shrinks) holds calamine's reading and one
+                // piece of text.
                 let mut stores = || Some(Box::new(JsStore::default()) as Box<dyn Store>);
-                roster_sheets::convert_text_into(bytes, sheet.as_deref(), &mut stores)
+                roster_sheets::convert_from(file, sheet.as_deref(), &mut stores)
                     .map_err(|e| e.to_string())
             }
             Err(_) => Err("The browser could not read the file.".to_owned()),
         };
-        drop(bytes);
         match converted {
             Ok(c) => {
                 let sheets = Array::new();
@@ -97,6 +105,50 @@ fn main() {
             if let Some(f) = f.dyn_ref::<js_sys::Function>() {
                 let _ = f.call1(buffer, &JsValue::from(0));
             }
+        }
+    }
+    /// The dropped file, read as calamine asks (`Read` + `Seek`), a slice at a time.
+    struct BlobFile {
+        blob: Blob,
+        reader: FileReaderSync,
+        at: u64,
+        size: u64,
+    }
+    impl std::io::Read for BlobFile {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = (self.size.saturating_sub(self.at)).min(out.len() as u64);
+            if n == 0 {
+                return Ok(0);
+            }
+            let failed = |_| std::io::Error::other("the browser could not read the file");
+            let slice = self
+                .blob
+                .slice_with_f64_and_f64(self.at as f64, (self.at + n) as f64)
+                .map_err(failed)?;
+            let buffer = self.reader.read_as_array_buffer(&slice).map_err(failed)?;
+            let bytes = Uint8Array::new(&buffer);
+            let got = (bytes.length() as usize).min(n as usize);
+            bytes.subarray(0, got as u32).copy_to(&mut out[..got]);
+            free(&buffer);
+            self.at += got as u64;
+            Ok(got)
+        }
+    }
+    impl std::io::Seek for BlobFile {
+        fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+            let at = match to {
+                std::io::SeekFrom::Start(n) => Some(n),
+                std::io::SeekFrom::End(d) => self.size.checked_add_signed(d),
+                std::io::SeekFrom::Current(d) => self.at.checked_add_signed(d),
+            };
+            let Some(at) = at else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "a seek before the start of the file",
+                ));
+            };
+            self.at = at;
+            Ok(at)
         }
     }
     /// A sheet's text's pieces in JS buffers, each freed once taken back.
