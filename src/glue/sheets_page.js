@@ -29,7 +29,10 @@ function ask(file, sheet) {
     const worker = new Worker(new URL('sheets_worker_loader.js', import.meta.url));
     const end = (f, v) => {
       worker.terminate();
-      f(v);
+      // The worker's memory (its wasm, which never shrinks) is released as its thread
+      // ends, soon after: the answer waits a moment for it, so that the page's copy of
+      // the text does not coincide with it (the renderer's peak, issue 25).
+      setTimeout(() => f(v), 100);
     };
     worker.onerror = () => end(reject, DAMAGED);
     worker.onmessage = ({ data }) => {
