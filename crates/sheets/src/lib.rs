@@ -18,6 +18,10 @@
 //!   rows and columns are not rows or columns.
 //! - An `.xlsx` sheet is streamed cell by cell (never a whole grid in memory); `.ods` and
 //!   sheets are read whole by calamine.
+//! - The text is kept in 1 MiB pieces (never grown by doubling), optionally handed to a
+//!   [`Store`] as they fill (the page's worker keeps them in JS buffers), and padded to
+//!   the sheet's width as it is given out, at its exact size ([`Text::write_to`]). The
+//!   worker reads the workbook from the dropped file slice by slice ([`convert_from`]).
 //! - An `.xls` (Excel 97-2003) is refused with a message to save it as `.xlsx` or CSV:
 //!   calamine's reader of that format panics on damaged files.
 
