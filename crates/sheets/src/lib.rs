@@ -339,7 +339,7 @@ impl Text {
             .sum()
     }
 
-    /// Calls `out` with the padded text, in order, in pieces of at most [`CHUNK`] bytes
+    /// Calls `out` with the padded text, in order, in pieces of at most 1 MiB
     /// (the last may be shorter), which add up to [`Text::len`] bytes. Each piece of the
     /// unpadded text is freed once given out.
     pub fn write_to(self, out: impl FnMut(&[u8])) {
