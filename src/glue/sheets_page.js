@@ -4,7 +4,7 @@
 // (`crates/sheets/src/bin/sheets_worker.rs`, one per reading, ended once it answers),
 // posts it the dropped file itself (a Blob: a handle, not its bytes), chooses the sheet
 // remembered for the workbook's sheet names, remembers a sheet chosen, and answers in
-// shapes the page decodes with what it has: [csv: Uint8Array (UTF-8), lines:
+// shapes the page decodes with what it has: [csv: ArrayBuffer (UTF-8), lines:
 // Uint32Array, chosen sheet's name, [note, …], [value, label, value, label, …], free],
 // or rejects with a sentence.
 
@@ -29,7 +29,10 @@ function ask(file, sheet) {
     const worker = new Worker(new URL('sheets_worker_loader.js', import.meta.url));
     const end = (f, v) => {
       worker.terminate();
-      f(v);
+      // The worker's memory (its wasm, which never shrinks) is released as its thread
+      // ends, soon after: the answer waits a moment for it, so that the page's copy of
+      // the text does not coincide with it (the renderer's peak, issue 25).
+      setTimeout(() => f(v), 100);
     };
     worker.onerror = () => end(reject, DAMAGED);
     worker.onmessage = ({ data }) => {
@@ -62,8 +65,11 @@ export async function read(file, sheet) {
     if (other != null) answer = await ask(file, other);
   }
   const [, sheets, chosen, csv, notes, lines] = answer;
-  // The last: what the page calls once it has copied the text, to free its buffer now
-  // (`transfer(0)`), not at the next garbage collection, before its own memory grows.
+  // The text as its ArrayBuffer, not the worker's Uint8Array: the page's
+  // `new Uint8Array(x)` is a view of a buffer but a copy of a typed array (a second
+  // whole text in JS until a garbage collection). The last: what the page calls once it
+  // has copied the text, to free its buffer now (`transfer(0)`), not at the next
+  // garbage collection, before its own memory grows.
   const free = () => csv.buffer.transfer?.(0);
-  return [csv, lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]), free];
+  return [csv.buffer, lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]), free];
 }

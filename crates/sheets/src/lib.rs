@@ -18,10 +18,14 @@
 //!   rows and columns are not rows or columns.
 //! - An `.xlsx` sheet is streamed cell by cell (never a whole grid in memory); `.ods` and
 //!   sheets are read whole by calamine.
+//! - The text is kept in 1 MiB pieces (never grown by doubling), optionally handed to a
+//!   [`Store`] as they fill (the page's worker keeps them in JS buffers), and padded to
+//!   the sheet's width as it is given out, at its exact size ([`Text::write_to`]). The
+//!   worker reads the workbook from the dropped file slice by slice ([`convert_from`]).
 //! - An `.xls` (Excel 97-2003) is refused with a message to save it as `.xlsx` or CSV:
 //!   calamine's reader of that format panics on damaged files.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read as _, Seek, SeekFrom};
 
 use calamine::{
     CellErrorType, Data, DataRef, ExcelDateTime, Ods, OdsError, Reader, SheetVisible, Xlsx,
@@ -132,7 +136,39 @@ fn is_encrypted_package(bytes: &[u8]) -> bool {
 /// or else the first visible sheet with data (two non-blank rows at least: a cover sheet
 /// holding only a title is skipped; the first visible sheet when none has data).
 pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetError> {
-    let mut book = Book::open(bytes)?;
+    convert_text(bytes, sheet).map(Read::into_converted)
+}
+
+/// As [`convert`], with the sheet's text not yet padded: [`Text`] gives it at its exact
+/// padded size, piece by piece (the page's worker copies it so into a JS buffer of that
+/// size). The workbook (calamine's reader, its shared strings) is dropped on return,
+/// before any answer is built.
+pub fn convert_text(bytes: &[u8], sheet: Option<&str>) -> Result<Read, SheetError> {
+    convert_text_into(bytes, sheet, &mut || None)
+}
+
+/// Makes a [`Store`] for each sheet read, or none (the text stays in memory).
+pub type Stores<'s> = dyn FnMut() -> Option<Box<dyn Store>> + 's;
+
+/// As [`convert_text`], the full pieces of each sheet's text kept in a store of its own
+/// as they are written (see [`Store`]).
+pub fn convert_text_into(
+    bytes: &[u8],
+    sheet: Option<&str>,
+    stores: &mut Stores<'_>,
+) -> Result<Read, SheetError> {
+    convert_from(Cursor::new(bytes), sheet, stores)
+}
+
+/// As [`convert_text_into`], reading the workbook from `file` as calamine asks for its
+/// parts (the page's worker reads it so from the dropped file, slice by slice: the
+/// workbook's bytes are never all in its memory).
+pub fn convert_from<R: std::io::Read + Seek>(
+    file: R,
+    sheet: Option<&str>,
+    stores: &mut Stores<'_>,
+) -> Result<Read, SheetError> {
+    let mut book = Book::open(file)?;
     let sheets = book.sheets();
     if sheets.is_empty() {
         return Err(SheetError::NoSheets);
@@ -144,58 +180,268 @@ pub fn convert(bytes: &[u8], sheet: Option<&str>) -> Result<Converted, SheetErro
                 sheets: sheets.into_iter().map(|s| s.name).collect(),
             });
         };
-        let sheet = book.rows(name)?;
-        return Ok(sheet.converted(sheets, chosen));
+        let sheet = book.rows(name, stores)?;
+        return Ok(sheet.read(sheets, chosen));
     }
     let mut first: Option<(usize, Sheet)> = None;
     for (i, s) in sheets.iter().enumerate().filter(|(_, s)| !s.hidden) {
-        let sheet = book.rows(&s.name)?;
+        let sheet = book.rows(&s.name, stores)?;
         if sheet.count >= 2 {
-            return Ok(sheet.converted(sheets, i));
+            return Ok(sheet.read(sheets, i));
         }
         first.get_or_insert((i, sheet));
     }
     let (chosen, sheet) = match first {
         Some(f) => f,
-        None => (0, book.rows(&sheets[0].name)?),
+        None => (0, book.rows(&sheets[0].name, stores)?),
     };
-    Ok(sheet.converted(sheets, chosen))
+    Ok(sheet.read(sheets, chosen))
 }
 
-/// One sheet converted: see [`Converted`]; `count` is how many non-blank rows it has.
-pub struct Sheet {
-    pub csv: String,
+/// A workbook read, its sheet's text not yet padded: see [`Converted`] and [`Text`].
+pub struct Read {
+    pub sheets: Vec<SheetInfo>,
+    pub chosen: usize,
+    pub text: Text,
     pub lines: Vec<u32>,
     pub notes: Vec<String>,
-    pub count: usize,
 }
 
-impl Sheet {
-    fn converted(self, sheets: Vec<SheetInfo>, chosen: usize) -> Converted {
+impl Read {
+    /// With the text as one `String` of its exact padded size.
+    pub fn into_converted(self) -> Converted {
         Converted {
-            sheets,
-            chosen,
-            csv: self.csv,
+            sheets: self.sheets,
+            chosen: self.chosen,
+            csv: self.text.into_string(),
             lines: self.lines,
             notes: self.notes,
         }
     }
 }
 
-enum Book<'a> {
-    Xlsx(Box<Xlsx<Cursor<&'a [u8]>>>),
-    Ods(Box<Ods<Cursor<&'a [u8]>>>),
+/// One sheet converted: see [`Converted`]; `count` is how many non-blank rows it has.
+pub struct Sheet {
+    pub text: Text,
+    pub lines: Vec<u32>,
+    pub notes: Vec<String>,
+    pub count: usize,
+}
+
+impl Sheet {
+    fn read(self, sheets: Vec<SheetInfo>, chosen: usize) -> Read {
+        Read {
+            sheets,
+            chosen,
+            text: self.text,
+            lines: self.lines,
+            notes: self.notes,
+        }
+    }
+}
+
+/// The size of the pieces a sheet's text is kept in, and given out in.
+const CHUNK: usize = 1 << 20;
+
+/// Bytes kept in pieces of [`CHUNK`] bytes: growing never copies what is written, nor
+/// needs room for it twice (as a `Vec` growing by doubling does).
+struct Chunks {
+    /// The pieces kept here, after the `stored` ones.
+    chunks: Vec<Vec<u8>>,
+    len: usize,
+    /// The size of a piece: [`CHUNK`] (smaller in tests).
+    size: usize,
+    /// Where full pieces go as they fill, when anywhere (the page's worker keeps them in
+    /// JS buffers, out of its wasm memory, which never shrinks); one piece is kept here.
+    store: Option<Box<dyn Store>>,
+    stored: usize,
+}
+
+/// Keeps the full pieces of a sheet's text elsewhere, in order, and gives each back
+/// once (see [`convert_text_into`]).
+pub trait Store {
+    /// Keeps a copy of the next piece.
+    fn put(&mut self, piece: &[u8]);
+    /// Gives back the piece put `i`-th into `into` (cleared first), and lets it go: each
+    /// is asked for once, in order.
+    fn take(&mut self, i: usize, into: &mut Vec<u8>);
+}
+
+impl Default for Chunks {
+    fn default() -> Chunks {
+        Chunks {
+            chunks: Vec::new(),
+            len: 0,
+            size: CHUNK,
+            store: None,
+            stored: 0,
+        }
+    }
+}
+
+impl Chunks {
+    fn push(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.chunks.last().map_or(0, |c| self.size - c.len());
+            if room == 0 {
+                match (&mut self.store, self.chunks.last_mut()) {
+                    (Some(store), Some(full)) => {
+                        store.put(full);
+                        full.clear();
+                        self.stored += 1;
+                    }
+                    _ => self.chunks.push(Vec::with_capacity(self.size)),
+                }
+                continue;
+            }
+            let n = room.min(bytes.len());
+            if let Some(c) = self.chunks.last_mut() {
+                c.extend_from_slice(&bytes[..n]);
+            }
+            self.len += n;
+            bytes = &bytes[n..];
+        }
+    }
+
+    fn push_fill(&mut self, byte: u8, mut n: usize) {
+        let run = [byte; 256];
+        while n > 0 {
+            let k = n.min(run.len());
+            self.push(&run[..k]);
+            n -= k;
+        }
+    }
+}
+
+/// A sheet's CSV text as written, rows not yet padded, with where each record ends (after
+/// its line break) and how many cells it has: [`Text::len`] is the size of the text with
+/// every record padded to the widest, and [`Text::write_to`] gives that text out in
+/// pieces, freeing what it has given out as it goes.
+pub struct Text {
+    text: Chunks,
+    ends: Vec<usize>,
+    widths: Vec<u16>,
+    width: usize,
+}
+
+impl Text {
+    /// The padded text's size in bytes.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.text.len + self.missing()
+    }
+
+    /// The empty cells the records lack to be as wide as the widest (a comma each).
+    fn missing(&self) -> usize {
+        self.widths
+            .iter()
+            .map(|&w| self.width - usize::from(w))
+            .sum()
+    }
+
+    /// Calls `out` with the padded text, in order, in pieces of at most 1 MiB
+    /// (the last may be shorter), which add up to [`Text::len`] bytes. Each piece of the
+    /// unpadded text is freed once given out.
+    pub fn write_to(self, out: impl FnMut(&[u8])) {
+        self.write_in(CHUNK, out)
+    }
+
+    fn write_in(self, size: usize, mut out: impl FnMut(&[u8])) {
+        let Text {
+            text,
+            ends,
+            widths,
+            width,
+        } = self;
+        let mut piece: Vec<u8> = Vec::with_capacity(size);
+        let mut emit = |bytes: &[u8], piece: &mut Vec<u8>| {
+            let mut bytes = bytes;
+            while !bytes.is_empty() {
+                let n = (size - piece.len()).min(bytes.len());
+                piece.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+                if piece.len() == size {
+                    out(piece);
+                    piece.clear();
+                }
+            }
+        };
+        // Where the text not yet given out starts, and the commas owed before the line
+        // break at `ends[next] - 1`.
+        let mut at = 0;
+        let mut next = 0;
+        let commas = [b','; 256];
+        let Chunks {
+            chunks,
+            mut store,
+            stored,
+            ..
+        } = text;
+        let mut back = Vec::new();
+        let stored = (0..stored).filter_map(|i| {
+            let store = store.as_mut()?;
+            store.take(i, &mut back);
+            Some(std::mem::take(&mut back))
+        });
+        for chunk in stored.chain(chunks) {
+            // `ends` only grow, and each record holds its line break.
+            let start = at;
+            let stop = at + chunk.len();
+            let mut from = start;
+            while next < ends.len() && ends[next] - 1 < stop {
+                let lf = ends[next] - 1;
+                emit(&chunk[from - start..lf - start], &mut piece);
+                let mut m = width - usize::from(widths[next]);
+                while m > 0 {
+                    let k = m.min(commas.len());
+                    emit(&commas[..k], &mut piece);
+                    m -= k;
+                }
+                from = lf;
+                next += 1;
+            }
+            emit(&chunk[from - start..], &mut piece);
+            at = stop;
+            // `chunk` is freed here.
+        }
+        if !piece.is_empty() {
+            out(&piece);
+        }
+    }
+
+    /// The padded text as one `String` of its exact size.
+    pub fn into_string(self) -> String {
+        let mut csv = Vec::with_capacity(self.len());
+        self.write_to(|piece| csv.extend_from_slice(piece));
+        // The csv crate writes the cells' UTF-8 and ASCII separators only.
+        String::from_utf8(csv).unwrap_or_default()
+    }
+}
+
+enum Book<R> {
+    Xlsx(Box<Xlsx<R>>),
+    Ods(Box<Ods<R>>),
 }
 
 fn damaged(e: impl std::fmt::Display) -> SheetError {
     SheetError::Damaged(e.to_string())
 }
 
-impl<'a> Book<'a> {
-    fn open(bytes: &'a [u8]) -> Result<Book<'a>, SheetError> {
-        match sniff(bytes) {
+impl<R: std::io::Read + Seek> Book<R> {
+    fn open(mut file: R) -> Result<Book<R>, SheetError> {
+        let unreadable = |e: std::io::Error| SheetError::Damaged(e.to_string());
+        // The first bytes tell the kind; an OpenDocument file names its type in its
+        // first part, `mimetype`.
+        let mut head = Vec::with_capacity(128);
+        file.by_ref()
+            .take(128)
+            .read_to_end(&mut head)
+            .map_err(unreadable)?;
+        match sniff(&head) {
             Some(Kind::Compound) => {
-                if is_encrypted_package(bytes) {
+                let mut bytes = head;
+                file.read_to_end(&mut bytes).map_err(unreadable)?;
+                if is_encrypted_package(&bytes) {
                     return Err(SheetError::Encrypted);
                 }
                 // calamine's .xls reader panics on damaged files (this crate's property
@@ -203,19 +449,18 @@ impl<'a> Book<'a> {
                 Err(SheetError::OldExcel)
             }
             Some(Kind::Zip) => {
-                // An OpenDocument file names its type in its first part, `mimetype`.
-                let head = &bytes[..bytes.len().min(128)];
+                file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
                 let ods = head
                     .windows(b"opendocument.spreadsheet".len())
                     .any(|w| w == b"opendocument.spreadsheet");
                 if ods {
-                    match Ods::new(Cursor::new(bytes)) {
+                    match Ods::new(file) {
                         Ok(o) => Ok(Book::Ods(Box::new(o))),
                         Err(OdsError::Password) => Err(SheetError::Encrypted),
                         Err(e) => Err(damaged(e)),
                     }
                 } else {
-                    match Xlsx::new(Cursor::new(bytes)) {
+                    match Xlsx::new(file) {
                         Ok(x) => Ok(Book::Xlsx(Box::new(x))),
                         Err(XlsxError::FileNotFound(part)) => Err(SheetError::Damaged(format!(
                             "it is a zip without the spreadsheet part {part}"
@@ -245,8 +490,9 @@ impl<'a> Book<'a> {
     }
 
     /// The sheet's non-blank rows as CSV, its notes, and how many rows it has.
-    fn rows(&mut self, name: &str) -> Result<Sheet, SheetError> {
+    fn rows(&mut self, name: &str, stores: &mut Stores<'_>) -> Result<Sheet, SheetError> {
         let mut out = RowsOut::default();
+        out.csv.store = stores();
         match self {
             Book::Xlsx(b) => {
                 let mut cells = b.worksheet_cells_reader(name).map_err(damaged)?;
@@ -279,7 +525,9 @@ const MAX_BLANK_LINES: u64 = 4096;
 /// row is written once its last cell is read, with only the cells up to its last
 /// non-blank one; [`RowsOut::finish`] pads every row to the widest in place.
 struct RowsOut {
-    csv: Vec<u8>,
+    csv: Chunks,
+    /// One record as the writer writes it, before it joins `csv`.
+    record: Vec<u8>,
     /// Writes each record into `csv`, quoted as RFC 4180 says.
     writer: csv::WriterBuilder,
     /// Line breaks written so far (the next record's line is one more).
@@ -305,7 +553,8 @@ impl Default for RowsOut {
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1024);
         RowsOut {
-            csv: Vec::new(),
+            csv: Chunks::default(),
+            record: Vec::new(),
             writer,
             newlines: 0,
             lines: Vec::new(),
@@ -389,7 +638,7 @@ impl RowsOut {
             let gap = number.saturating_sub(line);
             if gap <= MAX_BLANK_LINES {
                 // `gap` is below 4,097 here.
-                self.csv.resize(self.csv.len() + gap as usize, b'\n');
+                self.csv.push_fill(b'\n', gap as usize);
                 self.newlines += gap;
             }
             let line = self.newlines + 1;
@@ -399,16 +648,16 @@ impl RowsOut {
                 self.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
                 self.lines.push(u32::try_from(number).unwrap_or(u32::MAX));
             }
-            let before = self.csv.len();
+            self.record.clear();
             {
                 // Writing into a vector cannot fail.
-                let mut w = self.writer.from_writer(&mut self.csv);
+                let mut w = self.writer.from_writer(&mut self.record);
                 let _ = w.write_record(&self.cells[..used]);
                 let _ = w.flush();
             }
-            let written = &self.csv[before..];
-            self.newlines += written.iter().filter(|&&b| b == b'\n').count() as u64;
-            self.ends.push(self.csv.len());
+            self.newlines += self.record.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.csv.push(&self.record);
+            self.ends.push(self.csv.len);
             self.widths.push(used as u16);
             self.width = self.width.max(used);
             self.count += 1;
@@ -418,8 +667,6 @@ impl RowsOut {
 
     fn finish(mut self) -> Sheet {
         self.flush();
-        let mut csv = self.csv;
-        pad(&mut csv, &self.ends, &self.widths, self.width);
         let mut notes = Vec::new();
         let list = |cells: &[String]| {
             let shown = cells.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
@@ -450,40 +697,16 @@ impl RowsOut {
                 list(&self.errors)
             ));
         }
-        csv.shrink_to_fit();
         Sheet {
-            // The csv crate writes the cells' UTF-8 and ASCII separators only.
-            csv: String::from_utf8(csv).unwrap_or_default(),
+            text: Text {
+                text: self.csv,
+                ends: self.ends,
+                widths: self.widths,
+                width: self.width,
+            },
             lines: self.lines,
             notes,
             count: self.count,
-        }
-    }
-}
-
-/// Pads every record of `csv` (ending at `ends`, with `widths` cells) to `width` cells
-/// with empty ones, in place: the text grows by the commas it lacks, and the records are
-/// moved up from the last one (no second copy of the text).
-fn pad(csv: &mut Vec<u8>, ends: &[usize], widths: &[u16], width: usize) {
-    let missing: usize = widths.iter().map(|&w| width - usize::from(w)).sum();
-    if missing == 0 {
-        return;
-    }
-    let old = csv.len();
-    csv.resize(old + missing, b',');
-    let mut shift = missing;
-    let mut end_of_moved = old;
-    for (&end, &w) in ends.iter().zip(widths).rev() {
-        // The record's line break and what follows it (blank lines) up to what has
-        // been moved already move up by `shift`; its missing cells go before the break.
-        let lf = end - 1;
-        csv.copy_within(lf..end_of_moved, lf + shift);
-        let m = width - usize::from(w);
-        shift -= m;
-        csv[lf + shift..lf + shift + m].fill(b',');
-        end_of_moved = lf;
-        if shift == 0 {
-            break;
         }
     }
 }
@@ -642,7 +865,7 @@ mod tests {
         assert_eq!(sheet.count, 2);
         assert!(sheet.notes.is_empty());
         // Every row padded to the widest.
-        assert_eq!(sheet.csv, "Email,Password,\na@x.y,,c\n");
+        assert_eq!(sheet.text.into_string(), "Email,Password,\na@x.y,,c\n");
         assert!(sheet.lines.is_empty());
     }
 
@@ -659,7 +882,7 @@ mod tests {
     fn read(sheet: Sheet, options: ReadOptions) -> roster_core::input::reading::Loaded {
         roster_core::input::reading::read_sheet_all(
             "Staff".into(),
-            sheet.csv,
+            sheet.text.into_string(),
             sheet.lines,
             sheet.notes,
             options,
@@ -778,14 +1001,131 @@ mod tests {
         );
     }
 
+    /// `text` kept in pieces of `size` bytes.
+    fn text_of(text: &[u8], ends: &[usize], widths: &[u16], width: usize, size: usize) -> Text {
+        let mut chunks = Chunks {
+            size,
+            ..Chunks::default()
+        };
+        chunks.push(text);
+        Text {
+            text: chunks,
+            ends: ends.to_vec(),
+            widths: widths.to_vec(),
+            width,
+        }
+    }
+
+    fn pieces(text: Text, size: usize) -> Vec<Vec<u8>> {
+        let mut got = Vec::new();
+        text.write_in(size, |p| got.push(p.to_vec()));
+        got
+    }
+
+    /// Every record gets its missing cells before its line break (not before the blank
+    /// lines after it, nor inside a quoted line break), whatever pieces the text is in.
     #[test]
     fn padding_in_place_moves_every_record() {
-        let mut csv = b"a\n\nb,c,d\n\"x\ny\"\n".to_vec();
-        pad(&mut csv, &[2, 9, 15], &[1, 3, 1], 3);
-        assert_eq!(csv, b"a,,\n\nb,c,d\n\"x\ny\",,\n");
+        let csv = b"a\n\nb,c,d\n\"x\ny\"\n";
+        for size in [1, 2, 3, 5, 64, CHUNK] {
+            let text = text_of(csv, &[2, 9, 15], &[1, 3, 1], 3, size);
+            assert_eq!(text.len(), 19);
+            let got = pieces(text, size.min(4)).concat();
+            assert_eq!(got, b"a,,\n\nb,c,d\n\"x\ny\",,\n", "pieces of {size}");
+        }
+        let none = text_of(b"", &[], &[], 0, 4);
+        assert_eq!(none.len(), 0);
+        assert!(pieces(none, 4).is_empty());
+    }
+
+    /// Pieces kept in a shared `Vec` (the test reads them too), each given back once and
+    /// in order, else the test fails.
+    #[derive(Default, Clone)]
+    struct VecStore {
+        pieces: std::rc::Rc<std::cell::RefCell<Vec<Vec<u8>>>>,
+        taken: std::rc::Rc<std::cell::Cell<usize>>,
+    }
+
+    impl Store for VecStore {
+        fn put(&mut self, piece: &[u8]) {
+            assert_eq!(self.taken.get(), 0, "a piece put after one was taken");
+            self.pieces.borrow_mut().push(piece.to_vec());
+        }
+        fn take(&mut self, i: usize, into: &mut Vec<u8>) {
+            assert_eq!(i, self.taken.get(), "pieces taken in order, once");
+            self.taken.set(i + 1);
+            into.clear();
+            into.extend_from_slice(&std::mem::take(&mut self.pieces.borrow_mut()[i]));
+        }
+    }
+
+    /// The padding as it was done before, in place in one `Vec`: what the pieces must
+    /// add up to.
+    fn pad(csv: &mut Vec<u8>, ends: &[usize], widths: &[u16], width: usize) {
+        let missing: usize = widths.iter().map(|&w| width - usize::from(w)).sum();
+        let old = csv.len();
+        csv.resize(old + missing, b',');
+        let mut shift = missing;
+        let mut end_of_moved = old;
+        for (&end, &w) in ends.iter().zip(widths).rev() {
+            if shift == 0 {
+                break;
+            }
+            let lf = end - 1;
+            csv.copy_within(lf..end_of_moved, lf + shift);
+            let m = width - usize::from(w);
+            shift -= m;
+            csv[lf + shift..lf + shift + m].fill(b',');
+            end_of_moved = lf;
+        }
     }
 
     proptest::proptest! {
+        /// For any rows, kept in pieces of any size and given out in pieces of any size,
+        /// the answer is the padded text exactly: its size is known before it is written,
+        /// no piece is larger than asked, and the pieces add up to the text padded in place.
+        #[test]
+        fn the_exact_size_answer_is_the_padded_text(
+            rows in proptest::collection::vec(
+                (0u32..3, proptest::collection::vec("[a-z ,\"\n]{0,4}", 0..6)), 0..12),
+            size in 1usize..12,
+            piece in 1usize..12,
+            stored in proptest::bool::ANY,
+        ) {
+            let mut out = RowsOut::default();
+            out.csv.size = size;
+            let store = VecStore::default();
+            if stored {
+                out.csv.store = Some(Box::new(store.clone()));
+            }
+            let mut row = 0;
+            for (gap, cells) in &rows {
+                row += gap + 1;
+                for (col, c) in cells.iter().enumerate() {
+                    out.cell(row, col as u32, c.clone(), false, false);
+                }
+            }
+            let text = out.finish().text;
+            proptest::prop_assert!(text.text.chunks.iter().all(|c| c.len() <= size));
+            let put = store.pieces.borrow().len();
+            if stored {
+                // All but the last piece went to the store as they filled.
+                proptest::prop_assert!(text.text.chunks.len() <= 1);
+                proptest::prop_assert_eq!(put, text.text.stored);
+            }
+            let mut want = store.pieces.borrow().concat();
+            want.extend(text.text.chunks.concat());
+            pad(&mut want, &text.ends, &text.widths, text.width);
+            let len = text.len();
+            let got = pieces(text, piece);
+            proptest::prop_assert_eq!(store.taken.get(), put, "every stored piece taken back");
+            proptest::prop_assert!(got.iter().all(|p| !p.is_empty() && p.len() <= piece));
+            proptest::prop_assert!(got.iter().rev().skip(1).all(|p| p.len() == piece), "only the last piece is short");
+            let got = got.concat();
+            proptest::prop_assert_eq!(got.len(), len);
+            proptest::prop_assert_eq!(got, want);
+        }
+
         /// Any cells (separators, quotes, line breaks, spaces) in any rows read back
         /// through the CSV reading as written (trimmed), with their row numbers.
         #[test]
@@ -807,7 +1147,7 @@ mod tests {
             let sheet = out.finish();
             let width = want.iter().map(|(_, c)| c.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1)).max().unwrap_or(0);
             let options = ReadOptions { header: Some(false), skip_lines: Some(0), ..ReadOptions::default() };
-            let Ok(loaded) = roster_core::input::reading::read_sheet_all(String::new(), sheet.csv, sheet.lines, Vec::new(), options, Rules::new(vec![Field::Email])) else {
+            let Ok(loaded) = roster_core::input::reading::read_sheet_all(String::new(), sheet.text.into_string(), sheet.lines, Vec::new(), options, Rules::new(vec![Field::Email])) else {
                 proptest::prop_assert!(want.is_empty());
                 return Ok(());
             };

@@ -258,3 +258,88 @@ proptest::proptest! {
         let _ = convert(&bytes[..n], None);
     }
 }
+
+/// A file read as the page's worker reads the dropped one: a slice at a time, at most
+/// `most` bytes a read, wherever calamine seeks.
+struct Slices<'a> {
+    bytes: &'a [u8],
+    at: u64,
+    most: usize,
+}
+
+impl std::io::Read for Slices<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let at = usize::try_from(self.at)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        let n = out.len().min(self.most).min(self.bytes.len() - at);
+        out[..n].copy_from_slice(&self.bytes[at..at + n]);
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Slices<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.at = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => (self.bytes.len() as u64).checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.at.checked_add_signed(d),
+        }
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(self.at)
+    }
+}
+
+/// The text's full pieces, kept aside as the worker keeps them in JS buffers.
+#[derive(Default)]
+struct Aside(Vec<Vec<u8>>, std::rc::Rc<std::cell::Cell<usize>>);
+
+impl roster_sheets::Store for Aside {
+    fn put(&mut self, piece: &[u8]) {
+        self.0.push(piece.to_vec());
+        self.1.set(self.1.get() + 1);
+    }
+    fn take(&mut self, i: usize, into: &mut Vec<u8>) {
+        *into = std::mem::take(&mut self.0[i]);
+    }
+}
+
+/// Every fixture read slice by slice (the worker's way, the workbook never whole in
+/// memory), its text's pieces kept aside as they fill, reads exactly as from its bytes
+/// (the command line's way): the same sheets, text, map of lines, notes, or error.
+#[test]
+fn a_workbook_read_slice_by_slice_with_its_text_aside_reads_as_from_its_bytes() {
+    let dir = format!("{}/../../tests/fixtures/sheets", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    let put = std::rc::Rc::new(std::cell::Cell::new(0));
+    for name in &names {
+        let bytes = fixture(name);
+        let want = convert(&bytes, None);
+        // The big one once, at the worker's 64 KiB (a debug build reads it slowly).
+        let sizes: &[usize] = if bytes.len() > 1 << 20 {
+            &[64 * 1024]
+        } else {
+            &[4093, 64 * 1024]
+        };
+        for &most in sizes {
+            let file = Slices {
+                bytes: &bytes,
+                at: 0,
+                most,
+            };
+            let mut stores =
+                || Some(Box::new(Aside(Vec::new(), put.clone())) as Box<dyn roster_sheets::Store>);
+            let got = roster_sheets::convert_from(file, None, &mut stores)
+                .map(roster_sheets::Read::into_converted);
+            assert_eq!(got, want, "{name}, {most} bytes a read");
+        }
+    }
+    // The 100k-row sheet's text (over 5 MB) went aside in 1 MiB pieces.
+    assert!(put.get() >= 5, "{} pieces aside", put.get());
+}

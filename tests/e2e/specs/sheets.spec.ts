@@ -254,6 +254,33 @@ test.describe('spreadsheets', () => {
     expect((await seen()).posted).toHaveLength(4);
   });
 
+  test("the reader's module hands the sheet's text as its ArrayBuffer, which the page views without a copy and frees at once", async ({
+    page,
+  }) => {
+    await openApp(page);
+    const bytes = [...fs.readFileSync(sheetPath('three-sheets.xlsx'))];
+    const got = await page.evaluate(async (bytes) => {
+      const m = await import(new URL('sheets_page.js', document.baseURI).href);
+      const file = new File([new Uint8Array(bytes)], 'three-sheets.xlsx');
+      const answer = await m.read(file, 'Staff');
+      const text = answer[0];
+      // What the page does with it: `new Uint8Array(x)`, a view of a buffer (a typed
+      // array would be copied: a second whole text until a garbage collection).
+      const view = new Uint8Array(text);
+      const first = new TextDecoder().decode(view).split('\n')[0];
+      const before = text.byteLength;
+      answer[5]();
+      return { kind: Object.prototype.toString.call(text), same: view.buffer === text, first, before, after: text.byteLength, sheet: answer[2] };
+    }, bytes);
+    expect(got.kind).toBe('[object ArrayBuffer]');
+    expect(got.same).toBe(true);
+    expect(got.first).toContain('Email');
+    expect(got.before).toBeGreaterThan(0);
+    // Freed (detached) at once, not at the next garbage collection.
+    expect(got.after).toBe(0);
+    expect(got.sheet).toBe('Staff');
+  });
+
   test("the reader's module: the remembered sheet's key holds sheet names only; hidden sheets labelled", async ({ page }) => {
     await openApp(page);
     const got = await page.evaluate(async () => {
