@@ -35,7 +35,7 @@ fn table(delimiter: u8, header: &[&str], rows: &[Vec<String>]) -> Table {
             .iter()
             .enumerate()
             .map(|(i, r)| Record {
-                line: i as u64 + 2,
+                line: i as u32 + 2,
                 fields: r.iter().collect(),
                 edited: Default::default(),
             })
