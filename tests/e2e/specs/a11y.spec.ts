@@ -10,6 +10,7 @@
 import { test, expect } from '../lib/fixtures';
 import { configureSandbox } from '../lib/sandbox';
 import { writeFixture } from '../lib/files';
+import { fixturePath } from '../lib/input';
 import { controls, fillAurora, loadFile, openApp, startImport } from '../lib/app';
 import { expectAccessible, useAxe } from '../lib/a11y';
 
@@ -66,6 +67,22 @@ for (const scheme of ['light', 'dark'] as const) {
         await c.resume.click();
         await expect(c.statusRegion.filter({ hasText: 'Import finished' }).first()).toBeAttached({ timeout: 30_000 });
         await expectAccessible(page, 'finished', view.width);
+      });
+
+      test('no serious axe violation and no sideways scroll: a workbook of several sheets, its Sheet select', async ({
+        page,
+      }) => {
+        await useAxe(page);
+        await openApp(page);
+        await controls(page).chooseFile.setInputFiles(fixturePath('sheets/three-sheets.xlsx'));
+        const sheet = page.getByLabel('Sheet', { exact: true });
+        await expect(sheet).toBeVisible({ timeout: 30_000 });
+        await expect(page.getByText(/^three-sheets\.xlsx: .*Sheet "/)).toBeVisible();
+        await expectAccessible(page, 'workbook', view.width);
+        // The select is reached by the keyboard and names the hidden sheet as hidden.
+        await sheet.focus();
+        await expect(sheet).toBeFocused();
+        await expect(sheet.locator('option', { hasText: '(hidden)' })).toHaveCount(1);
       });
 
       test('no serious axe violation and no sideways scroll: login failed, run stopped by the server', async ({

@@ -24,12 +24,21 @@ pub struct FileFacts<'a> {
 /// "people.csv: 12 rows (10 ready, 1 invalid, 1 excluded). Encoding: UTF-8. Delimiter:
 /// Comma ( , ). First line is a header." and what was not read cleanly.
 pub fn file_summary(facts: &FileFacts<'_>) -> String {
+    // A note may be sentences of its own (a workbook's): its last full stop is the list's.
+    fn note(n: &str) -> &str {
+        n.strip_suffix('.').unwrap_or(n)
+    }
     let notes = match facts.notes.len() {
         0 => String::new(),
-        1 => format!(" Not read cleanly: {}.", facts.notes[0]),
+        1 => format!(" Not read cleanly: {}.", note(&facts.notes[0])),
         n => format!(
             " {n} problems reading the file: {}.",
-            facts.notes.join("; ")
+            facts
+                .notes
+                .iter()
+                .map(|n| note(n))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
     };
     let lenient = if facts.layout.literal_quotes {
@@ -112,5 +121,18 @@ mod tests {
         };
         assert!(file_summary(&facts)
             .ends_with(" 2 problems reading the file: line 3: a quote; line 9: x."));
+        // A note that ends a sentence of its own (a workbook's) ends the summary once.
+        for notes in [
+            vec!["row 2, column I: no value. Save it again.".to_owned()],
+            vec!["a.".to_owned(), "b. Save it again.".to_owned()],
+        ] {
+            let facts = FileFacts {
+                notes: &notes,
+                ..facts
+            };
+            let said = file_summary(&facts);
+            assert!(said.ends_with("again.") && !said.contains(".."), "{said}");
+            assert!(!said.contains(".;"), "{said}");
+        }
     }
 }
