@@ -45,10 +45,9 @@ pub fn unguard(cell: &str) -> &str {
     cell.strip_prefix(GUARD).unwrap_or(cell)
 }
 
-/// The header of the rows to retry's own column (`crate::run::retry::STEPS_COLUMN`).
-const STEPS_TO_RETRY: &str = "steps to retry";
-/// The first two headers of the invalid rows file (`crate::input::invalid::INVALID_COLUMNS`).
-const INVALID_FIRST: [&str; 2] = ["line", "problems"];
+use crate::input::invalid::INVALID_COLUMNS as INVALID_FIRST;
+// The header of the rows to retry's own column, and the invalid rows file's first two.
+use crate::run::retry::STEPS_COLUMN as STEPS_TO_RETRY;
 
 /// Whether a file with this header is one of Roster's own downloads, whose cells are
 /// guarded ([`guard`]): a column named `steps to retry`, or `line` and `problems` first.
