@@ -45,8 +45,8 @@ pub fn unguard(cell: &str) -> &str {
     cell.strip_prefix(GUARD).unwrap_or(cell)
 }
 
-use crate::input::invalid::INVALID_COLUMNS as INVALID_FIRST;
 // The header of the rows to retry's own column, and the invalid rows file's first two.
+use crate::input::invalid::INVALID_COLUMNS as INVALID_FIRST;
 use crate::run::retry::STEPS_COLUMN as STEPS_TO_RETRY;
 
 /// Whether a file with this header is one of Roster's own downloads, whose cells are
