@@ -402,7 +402,7 @@ mod tests {
         /// folding every cell gives.
         #[test]
         fn counting_words_as_written_finds_what_folding_every_cell_finds(
-            cells in proptest::collection::vec("(user|USER|Usér|u\\u{0301}ser|x[0-9]{1,2}| ?|Kunde )", 0..400),
+            cells in proptest::collection::vec("(user|USER|Usér|u\\u{0301}ser|x[0-9]{1,2}| ?|Kunde )", 1..400),
         ) {
             let mut text = String::from("E-mail,Role\n");
             for (i, c) in cells.iter().enumerate() {
