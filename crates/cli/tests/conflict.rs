@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{folder, roster, said, Sandbox};
+use support::{folder, import_keycloak, said, Sandbox};
 
 #[test]
 fn keycloak_names_the_other_account_of_a_taken_address() {
@@ -19,25 +19,11 @@ fn keycloak_names_the_other_account_of_a_taken_address() {
         "username,email,password,name\njohn,shared@example.com,Pw-john-x7Q!,John Doe\nann,ann@example.com,Pw-ann-x7Q!,Ann Lee\n",
     )
     .unwrap();
-    let out = roster(
+    let out = import_keycloak(
         &dir,
-        &[
-            "import",
-            "people.csv",
-            "--target",
-            "keycloak",
-            "--server",
-            &sandbox.api,
-            "--login",
-            "admin",
-            "--set",
-            "realm=roster",
-            "--yes",
-            "--report",
-            "out.csv",
-        ],
-        &[("ROSTER_PASSWORD", "admin")],
-        "",
+        &sandbox.api,
+        "people.csv",
+        &["--yes", "--report", "out.csv"],
     );
     // A row refused: not every row created or existing.
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{folder, roster, said, Sandbox};
+use support::{folder, import_keycloak, said, Sandbox};
 
 #[test]
 fn the_rows_to_retry_are_guarded_and_read_back_as_given() {
@@ -22,28 +22,8 @@ fn the_rows_to_retry_are_guarded_and_read_back_as_given() {
     )
     .unwrap();
     let run = |file: &str, retry: &str| {
-        roster(
-            &dir,
-            &[
-                "import",
-                file,
-                "--target",
-                "keycloak",
-                "--server",
-                &sandbox.api,
-                "--login",
-                "admin",
-                "--set",
-                "realm=roster",
-                "--yes",
-                "--report",
-                "out.csv",
-                "--retry-file",
-                retry,
-            ],
-            &[("ROSTER_PASSWORD", "admin")],
-            "",
-        )
+        let more = ["--yes", "--report", "out.csv", "--retry-file", retry];
+        import_keycloak(&dir, &sandbox.api, file, &more)
     };
     let out = run("people.csv", "retry.csv");
     assert_ne!(out.status.code(), Some(0), "{}", said(&out));

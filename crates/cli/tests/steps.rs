@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{folder, report_rows, roster, said, Sandbox};
+use support::{folder, import_keycloak, report_rows, roster, said, Sandbox};
 
 const STAFF: &str = "5b0f3c7e-1d2a-4c4e-9f00-000000000001";
 const STUDENTS: &str = "5b0f3c7e-1d2a-4c4e-9f00-000000000002";
@@ -23,19 +23,11 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
         ),
     )
     .unwrap();
-    let out = roster(
+    let out = import_keycloak(
         &dir,
+        &sandbox.api,
+        "people.csv",
         &[
-            "import",
-            "people.csv",
-            "--target",
-            "keycloak",
-            "--server",
-            &sandbox.api,
-            "--login",
-            "admin",
-            "--set",
-            "realm=roster",
             "--set",
             "invite=yes",
             "--yes",
@@ -44,8 +36,6 @@ fn keycloak_groups_and_invitations_from_the_command_line() {
             "--retry-file",
             "retry.csv",
         ],
-        &[("ROSTER_PASSWORD", "admin")],
-        "",
     );
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
@@ -190,23 +180,7 @@ fn a_retry_file_sends_the_failed_steps_and_no_create() {
         ),
     )
     .unwrap();
-    // `roster import FILE` against the sandbox's Keycloak, with `more` arguments.
-    let run = |file: &str, more: &[&str]| {
-        let mut args = vec![
-            "import",
-            file,
-            "--target",
-            "keycloak",
-            "--server",
-            &sandbox.api,
-            "--login",
-            "admin",
-            "--set",
-            "realm=roster",
-        ];
-        args.extend_from_slice(more);
-        roster(&dir, &args, &[("ROSTER_PASSWORD", "admin")], "")
-    };
+    let run = |file: &str, more: &[&str]| import_keycloak(&dir, &sandbox.api, file, more);
     let import = |file: &str, retry: &str| {
         run(
             file,

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::{folder, report_rows, roster, said, Sandbox};
+use support::{folder, import_keycloak, report_rows, roster, said, Sandbox};
 
 const TOKEN: (&str, &str) = ("ROSTER_TOKEN", "glpat-sandbox-admin");
 
@@ -187,19 +187,11 @@ fn keycloak_and_graph_update_through_their_look_ups() {
         "username,email,password,name\nann,ann@example.com,New-Pass-ann1,Ann Lee\n",
     )
     .unwrap();
-    let out = roster(
+    let out = import_keycloak(
         &dir,
+        &sandbox.api,
+        "people.csv",
         &[
-            "import",
-            "people.csv",
-            "--target",
-            "keycloak",
-            "--server",
-            &sandbox.api,
-            "--login",
-            "admin",
-            "--set",
-            "realm=roster",
             "--existing",
             "update",
             "--yes",
@@ -207,8 +199,6 @@ fn keycloak_and_graph_update_through_their_look_ups() {
             "kc.csv",
             "--no-resume",
         ],
-        &[("ROSTER_PASSWORD", "admin")],
-        "",
     );
     assert_eq!(out.status.code(), Some(0), "{}", said(&out));
     assert!(

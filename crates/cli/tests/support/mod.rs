@@ -190,6 +190,25 @@ pub fn roster(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> O
     child.wait_with_output().expect("roster ends")
 }
 
+/// `roster import FILE` against the sandbox's Keycloak at `api` (realm `roster`, the
+/// admin's login with its password from the environment), with `more` arguments.
+pub fn import_keycloak(dir: &Path, api: &str, file: &str, more: &[&str]) -> Output {
+    let mut args = vec![
+        "import",
+        file,
+        "--target",
+        "keycloak",
+        "--server",
+        api,
+        "--login",
+        "admin",
+        "--set",
+        "realm=roster",
+    ];
+    args.extend_from_slice(more);
+    roster(dir, &args, &[("ROSTER_PASSWORD", "admin")], "")
+}
+
 /// The exit code, stdout and stderr, for messages.
 pub fn said(output: &Output) -> String {
     format!(
