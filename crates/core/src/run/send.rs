@@ -41,12 +41,8 @@ impl Run {
             self.release_waiting();
         }
         // A conflict's look-up finishes a row in flight: it goes whatever the phase (a
-        // paused or stopped run's requests in flight finish), when the pacer allows. While
-        // a sending run logs in again (an answer found its session expired), it waits for
-        // the new session, and its request is built again with it; a run that no longer
-        // sends does not log in again, so its look-ups go as they are.
-        let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
-        if !self.lookups.is_empty() && !waits_for_login {
+        // paused or stopped run's requests in flight finish), when the pacer allows.
+        if self.lookup_may_go() {
             if self.paced_at(now_ms) > now_ms {
                 return None;
             }
@@ -207,8 +203,7 @@ impl Run {
     /// a Retry-After, or a row's backoff). `None` when waiting on answers or on the user.
     pub fn next_wake(&mut self, now_ms: u64) -> Option<u64> {
         self.tell_time(now_ms);
-        let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
-        if !self.lookups.is_empty() && !waits_for_login {
+        if self.lookup_may_go() {
             // A look-up goes before anything else (see `next_command`).
             return Some(self.paced_at(now_ms));
         }
@@ -236,6 +231,15 @@ impl Run {
             .chain(self.step_queue.iter().map(|s| s.ready_at))
             .min()?;
         Some(row_ready.max(self.paced_at(now_ms)))
+    }
+
+    /// Whether a conflict's look-up waits that may go once the pacer lets it. While a
+    /// sending run logs in again (an answer found its session expired), look-ups wait for
+    /// the new session, and their requests are built again with it; a run that no longer
+    /// sends does not log in again, so its look-ups go as they are.
+    fn lookup_may_go(&self) -> bool {
+        let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
+        !self.lookups.is_empty() && !waits_for_login
     }
 
     /// When the pacer, the server's window and a Retry-After let the next request go.
