@@ -458,6 +458,7 @@ mod tests {
             valid: 3,
             invalid: 1,
             excluded: 1,
+            missing: 0,
         }
     }
 

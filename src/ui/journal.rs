@@ -60,9 +60,11 @@ pub async fn hash_file(state: AppState) {
         return;
     }
     let mut hasher = Fingerprint::new();
+    // Each slice in a task of its own, the first too: this starts in the task that
+    // showed the file's rows.
     for slice in bytes.as_ref().chunks(HASH_SLICE) {
-        hasher.update(slice);
         yield_now().await;
+        hasher.update(slice);
     }
     let still = state
         .file

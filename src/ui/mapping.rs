@@ -153,25 +153,47 @@ fn ColumnSelect(
     }
 }
 
-/// The distinct words of each mapped fixed-value column (see `found_values`), recomputed
-/// when the file, its rows, the target or the columns change. The admin's value choices
-/// are left out here (each select reads them), so that choosing keeps the select and its
-/// focus.
-fn found(file: FileState, plan: PlanState, target: RwSignal<TargetKind>) -> Memo<Vec<FoundValues>> {
-    Memo::new(move |_| {
+/// The distinct words of each mapped fixed-value column (see `found_values`), counted
+/// again when the file, its rows, the target or the columns change, in a task of its own:
+/// not in the one that shows a new file's rows or an edit (a million cells take about
+/// 25 ms). The admin's value choices are left out here (each select reads them), and an
+/// unchanged count is not set again, so that choosing keeps the select and its focus.
+fn found(
+    file: FileState,
+    plan: PlanState,
+    target: RwSignal<TargetKind>,
+) -> ReadSignal<Vec<FoundValues>> {
+    let (found, set_found) = signal(Vec::new());
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
         file.detected.track();
         plan.tally.track();
-        let mapping = plan.mapping.with(|m| Mapping {
-            columns: m.columns.clone(),
-            ..Mapping::default()
+        plan.mapping.track();
+        target.track();
+        let ask = asked.get_value().wrapping_add(1);
+        asked.set_value(ask);
+        leptos::task::spawn_local(async move {
+            crate::glue::file::yield_now().await;
+            // A newer change asked again meanwhile, or the panel is gone.
+            if asked.try_get_value() != Some(ask) {
+                return;
+            }
+            let mapping = plan.mapping.with_untracked(|m| Mapping {
+                columns: m.columns.clone(),
+                ..Mapping::default()
+            });
+            let specs = target.with_untracked(|k| k.field_specs());
+            let values = plan.sheet.with_value(|sheet| {
+                sheet.as_ref().map_or_else(Vec::new, |sheet| {
+                    found_values(&sheet.table, &mapping, &specs)
+                })
+            });
+            if found.try_with_untracked(|f| *f != values) == Some(true) {
+                set_found.try_set(values);
+            }
         });
-        let specs = target.with(|k| k.field_specs());
-        plan.sheet.with_value(|sheet| {
-            sheet.as_ref().map_or_else(Vec::new, |sheet| {
-                found_values(&sheet.table, &mapping, &specs)
-            })
-        })
-    })
+    });
+    found
 }
 
 /// One column's words, a select each: the field's values, by value and label. A word

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use roster_core::input::plan::PlannedRow;
+use roster_core::input::plan::{PlannedRow, Tally};
 use roster_core::targets::{missing_settings, TargetKind};
 
 /// "2 rows have no Package ID: enter it once for them all."
@@ -36,13 +36,15 @@ fn go_to(id: &str) {
 #[component]
 pub fn MissingSettings(
     rows: RwSignal<Option<Arc<Vec<PlannedRow>>>>,
+    tally: RwSignal<Tally>,
     target: RwSignal<TargetKind>,
 ) -> impl IntoView {
     let missing = Memo::new(move |_| {
         let settings = target.with(|k| k.settings());
+        let tally = tally.get();
         rows.with(|r| {
             r.as_ref()
-                .map_or_else(Vec::new, |r| missing_settings(&settings, r))
+                .map_or_else(Vec::new, |r| missing_settings(&settings, r, tally))
         })
     });
     view! {

@@ -91,7 +91,7 @@ pub fn App() -> impl IntoView {
                 />
             </file_step::FileStep>
             <div class="rows-step" hidden=first_screen>
-                <missing::MissingSettings rows=state.plan.rows target=state.form.target />
+                <missing::MissingSettings rows=state.plan.rows tally=state.plan.tally target=state.form.target />
                 <rows_table::RowsTable
                     table=rows_table::Table::of(state)
                     keys=keys

@@ -147,7 +147,8 @@ fn keep_the_first_works_for_user_names_and_changing_the_target_flags_again() {
         Tally {
             valid: 2,
             invalid: 0,
-            excluded: 1
+            excluded: 1,
+            missing: 0
         }
     );
     // Editing the kept row's address into another local part frees nothing and

@@ -180,13 +180,9 @@ pub fn RunControls(
     let focus = focus::RunFocus::new(run);
     let launch = start;
     let ask = RwSignal::new(None::<Ask>);
-    let sendable = Memo::new(move |_| {
-        plan.rows.with(|p| {
-            p.as_ref().map_or(0, |p| {
-                p.iter().filter(|r| !r.excluded && r.is_valid()).count()
-            })
-        })
-    });
+    // The rows neither excluded nor invalid, as the tally keeps them (a count over a
+    // million rows at every change was a long task).
+    let sendable = Memo::new(move |_| plan.tally.with(|t| t.valid));
     let reason =
         Memo::new(move |_| blocker(plan.rows, busy, form, checking, elsewhere, sendable.get()));
     let blocked = move || reason.get().is_some() || run.active.get() || run.starting.get();

@@ -213,6 +213,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if let Some((sheet_name, notes, _)) = sheet {
         loaded.of_sheet(sheet_name, notes);
     }
+    // The rows are shown in a task of their own, not after the reading's last slice.
+    crate::glue::file::yield_now().await;
+    if state.file.stale(job) {
+        return;
+    }
     show_loaded(state, loaded, rules_used);
 }
 

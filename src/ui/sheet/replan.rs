@@ -208,11 +208,11 @@ pub(crate) async fn drop_slowly_iter<I: Iterator>(mut items: I) {
 
 /// The import's counts before a run: what will be sent, what is invalid, what is skipped.
 pub(crate) fn counts_of(t: Tally) -> StatusCounts {
-    StatusCounts::of(
-        std::iter::repeat_n(Status::Pending, t.valid)
-            .chain(std::iter::repeat_n(Status::Invalid, t.invalid))
-            .chain(std::iter::repeat_n(Status::Skipped, t.excluded)),
-    )
+    let mut counts = StatusCounts::default();
+    counts.add(Status::Pending, t.valid);
+    counts.add(Status::Invalid, t.invalid);
+    counts.add(Status::Skipped, t.excluded);
+    counts
 }
 
 /// Puts a new plan in place of the old one (freed in slices) and shows it.
@@ -235,4 +235,27 @@ pub(crate) fn show_plan(state: AppState, rows: Vec<PlannedRow>, tally: Tally) {
     state.run.counts.set(counts_of(tally));
     state.file.busy.set(None);
     rebuild_order(state, None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan's counts come from the tally's three numbers, never from a row each.
+    #[test]
+    fn the_counts_before_a_run_are_the_tallys() {
+        let tally = Tally {
+            valid: 3,
+            invalid: 2,
+            excluded: 1,
+            missing: 1,
+        };
+        let counts = counts_of(tally);
+        let one_each = [Status::Pending; 3]
+            .into_iter()
+            .chain([Status::Invalid; 2])
+            .chain([Status::Skipped]);
+        assert_eq!(counts, StatusCounts::of(one_each));
+        assert_eq!(counts.total(), 6);
+    }
 }

@@ -24,6 +24,14 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// The field this problem says has no value (`"missing"`), if that is what it says:
+    /// a target's setting may give one (see `targets::missing_settings`).
+    pub fn missing_field(&self) -> Option<Field> {
+        self.field.filter(|_| self.message == "missing")
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let place = self.column.as_deref();

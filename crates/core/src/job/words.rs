@@ -328,6 +328,7 @@ mod tests {
             valid: 3,
             invalid: 1,
             excluded: 1,
+            missing: 0,
         };
         let stop = crate::run::Stop::new(
             crate::targets::send::StopKind::Cancelled,

@@ -59,10 +59,18 @@ pub struct Setting {
 /// The form's settings that would give rows a field they are missing (Mumara rows saying
 /// "package_id: missing" and the Package ID field), with how many rows miss it: the
 /// page points to each (issue 27). A setting gives field `f` when its id is `f`'s key.
+/// `tally` is the rows' ([`Tally::of`]); when it counts no row with a missing field, no
+/// row is looked at.
+///
+/// [`Tally::of`]: crate::input::plan::Tally::of
 pub fn missing_settings(
     settings: &[Setting],
     rows: &[crate::input::plan::PlannedRow],
+    tally: crate::input::plan::Tally,
 ) -> Vec<(Setting, usize)> {
+    if tally.missing == 0 {
+        return Vec::new();
+    }
     settings
         .iter()
         .filter_map(|s| {
@@ -70,9 +78,9 @@ pub fn missing_settings(
                 .iter()
                 .filter(|r| !r.excluded)
                 .filter(|r| {
-                    r.problems().iter().any(|p| {
-                        p.message == "missing" && p.field.is_some_and(|f| f.label() == s.id)
-                    })
+                    r.problems()
+                        .iter()
+                        .any(|p| p.missing_field().is_some_and(|f| f.label() == s.id))
                 })
                 .count();
             (n > 0).then(|| (s.clone(), n))
@@ -690,6 +698,7 @@ impl TargetKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::input::plan::Tally;
 
     fn aurora() -> TargetKind {
         TargetKind::by_id("aurora").unwrap()
@@ -713,7 +722,9 @@ mod tests {
         let rules = kind.rules(&Settings::new());
         let m = Mapping::auto_for(&t, rules.mapped_fields());
         let rows = plan_with(&t, &m, &rules);
-        let missing = missing_settings(&kind.settings(), &rows);
+        let tally = Tally::of(&rows);
+        assert_eq!(tally.missing, 2);
+        let missing = missing_settings(&kind.settings(), &rows, tally);
         assert_eq!(missing.len(), 1, "{missing:?}");
         assert_eq!(
             (missing[0].0.label.as_str(), missing[0].1),
@@ -723,9 +734,44 @@ mod tests {
         settings.insert("package_id".into(), "3".into());
         let rules = kind.rules(&settings);
         let rows = plan_with(&t, &m, &rules);
-        assert!(missing_settings(&kind.settings(), &rows).is_empty());
+        assert_eq!(Tally::of(&rows).missing, 0);
+        assert!(missing_settings(&kind.settings(), &rows, Tally::of(&rows)).is_empty());
         // Aurora's defaults are never missing.
-        assert!(missing_settings(&aurora().settings(), &rows).is_empty());
+        assert!(missing_settings(&aurora().settings(), &rows, Tally::of(&rows)).is_empty());
+    }
+
+    /// The tally's count of rows missing a field follows exclusions and edits, as the
+    /// page keeps it (`Sheet::set_excluded`, `Sheet::edit`): an excluded row asks for no
+    /// setting, and a row given its value no longer counts.
+    #[test]
+    fn the_tally_counts_rows_missing_a_field_through_exclusions_and_edits() {
+        use crate::input::map::Mapping;
+        use crate::input::plan::{plan_with, Sheet};
+        let t = crate::input::read::read(
+            b"name,email,password,package\nAnn,ann@example.com,Pw-ann-1234,\nBo,bo@example.com,Pw-bo-12345,\n",
+        )
+        .unwrap();
+        let kind = mumara();
+        let rules = kind.rules(&Settings::new());
+        let mut m = Mapping::auto_for(&t, rules.mapped_fields());
+        let package = kind
+            .fields()
+            .into_iter()
+            .find(|f| f.label() == "package_id");
+        m.columns[3] = Some(package.expect("Mumara has a package field"));
+        let mut rows = plan_with(&t, &m, &rules);
+        let mut tally = Tally::of(&rows);
+        assert_eq!(tally.missing, 2, "{rows:?}");
+        let mut sheet = Sheet::new(t, m, rules);
+        sheet.set_excluded(&mut rows, &mut tally, 0, true);
+        assert_eq!((tally.missing, tally.excluded), (1, 1));
+        assert_eq!(tally, Tally::of(&rows));
+        let missing = missing_settings(&kind.settings(), &rows, tally);
+        assert_eq!(missing[0].1, 1);
+        sheet.edit(&mut rows, &mut tally, 1, 3, "3");
+        assert_eq!(tally, Tally::of(&rows));
+        assert_eq!(tally.missing, 0);
+        assert!(missing_settings(&kind.settings(), &rows, tally).is_empty());
     }
 
     #[test]
