@@ -140,20 +140,37 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
         return;
     };
     spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
-    let mut planning = planning;
+    // Kept where an edit or an exclusion made meanwhile reaches it (`edit::during_recheck`):
+    // applied to the plan being replaced, it would be lost or leave the index wrong.
+    let planning_of = state.plan.planning;
+    planning_of.set_value(Some((job, planning)));
     if !at_once {
         yield_now().await;
     }
-    if state.file.stale(job) {
-        return;
-    }
     let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
     loop {
-        let done = state
-            .plan
-            .sheet
-            .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)))
-            .flatten();
+        if state.file.stale(job) {
+            // A newer job replaced it (or will): this one lets its planning go.
+            planning_of.update_value(|p| {
+                if p.as_ref().is_some_and(|(j, _)| *j == job) {
+                    *p = None;
+                }
+            });
+            return;
+        }
+        let step = |(_, planning): &mut (u64, Planning)| {
+            let done = state
+                .plan
+                .sheet
+                .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)));
+            (done.flatten(), planning.fraction())
+        };
+        let Some((done, fraction)) = planning_of
+            .try_update_value(|p| p.as_mut().map(step))
+            .flatten()
+        else {
+            return;
+        };
         match done {
             None => return,
             Some(true) => break,
@@ -162,14 +179,14 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
         if budget.expired() {
             state.file.busy.set(Some(Busy {
                 what: "Checking rows",
-                fraction: planning.fraction(),
+                fraction,
             }));
         }
         budget.tick().await;
-        if state.file.stale(job) {
-            return;
-        }
     }
+    let Some((_, planning)) = planning_of.try_update_value(Option::take).flatten() else {
+        return;
+    };
     let (rows, tally) = planning.finish();
     show_plan(state, rows, tally);
 }
