@@ -149,32 +149,29 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
     }
     let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
     loop {
-        if state.file.stale(job) {
-            // A newer job replaced it (or will): this one lets its planning go.
+        let step = |p: &mut Option<(u64, Planning)>| match p {
+            Some((j, planning)) if *j == job && !state.file.stale(job) => state
+                .plan
+                .sheet
+                .try_update_value(|sh| {
+                    sh.as_mut()
+                        .map(|sh| (planning.step(sh, ROW_STEP), planning.fraction()))
+                })
+                .flatten(),
+            _ => None,
+        };
+        let Some((done, fraction)) = planning_of.try_update_value(step).flatten() else {
+            // A newer job replaced this one (or will), or the sheet is gone: this job's
+            // planning, if still kept, goes.
             planning_of.update_value(|p| {
                 if p.as_ref().is_some_and(|(j, _)| *j == job) {
                     *p = None;
                 }
             });
             return;
-        }
-        let step = |(_, planning): &mut (u64, Planning)| {
-            let done = state
-                .plan
-                .sheet
-                .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)));
-            (done.flatten(), planning.fraction())
         };
-        let Some((done, fraction)) = planning_of
-            .try_update_value(|p| p.as_mut().map(step))
-            .flatten()
-        else {
-            return;
-        };
-        match done {
-            None => return,
-            Some(true) => break,
-            Some(false) => {}
+        if done {
+            break;
         }
         if budget.expired() {
             state.file.busy.set(Some(Busy {

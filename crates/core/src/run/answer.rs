@@ -187,7 +187,8 @@ impl Run {
                 queued.refused = true;
                 self.lookups.push_front(queued);
                 self.rows[row].code = Some(429);
-                self.rows[row].message = "Conflict: naming the other account was refused as too many (HTTP 429): asking again after the wait.".into();
+                self.rows[row].message =
+                    "Conflict: its look-up was rate limited (HTTP 429): asking again.".into();
                 self.changed.push(row);
                 let retry_after = crate::targets::mumara::retry_after(response);
                 self.on_rate_limited(self.sent_at[row], retry_after, now_ms);
