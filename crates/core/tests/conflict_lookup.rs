@@ -28,6 +28,13 @@ enum LookupAnswer {
     Empty,
     Lost,
     Html,
+    /// The first `times` look-ups refused as too many (429, with `Retry-After: s` when
+    /// given), as a proxy or gateway in front of Keycloak (or GitLab's Rack::Attack) does;
+    /// then as [`LookupAnswer::Real`].
+    TooMany {
+        times: usize,
+        retry_after: Option<u64>,
+    },
 }
 
 /// Keycloak as `UsersResource` answers (see the sandbox's `keycloak` module): the token,
@@ -68,7 +75,14 @@ impl Server for Keycloak {
                 .replace("%40", "@");
             assert!(query.contains("exact=true"), "{query}");
             return match self.lookup {
-                LookupAnswer::Real => {
+                LookupAnswer::TooMany { times, retry_after } if self.lookups.len() <= times => {
+                    let response = HttpResponse::new(429, "Too Many Requests");
+                    Exchange::Answered(match retry_after {
+                        Some(s) => response.with_header("Retry-After", &s.to_string()),
+                        None => response,
+                    })
+                }
+                LookupAnswer::Real | LookupAnswer::TooMany { .. } => {
                     let found: Vec<Value> = self
                         .users
                         .iter()
@@ -402,4 +416,180 @@ dan@x.test,Pass-dan-1,Dan Example,dan\n";
         "{}",
         message(&h, 2)
     );
+}
+
+/// Runs the Keycloak preset over `file` (bob's address belongs to "robert") against
+/// the fake answering look-ups `lookup`, with `rate_per_min`.
+fn run_file(
+    file: &str,
+    lookup: LookupAnswer,
+    rate_per_min: Option<u32>,
+) -> (Harness<roster_core::job::Job>, Keycloak) {
+    let mut setup = Setup::new("keycloak", "http://kc.test", file).setting("realm", "people");
+    setup.secrets = Secrets::new()
+        .with_shown("login", "admin")
+        .with("password", "secret");
+    setup.config.rate_per_min = rate_per_min;
+    let server = Keycloak {
+        users: vec![("robert".into(), "bob@x.test".into())],
+        lookup,
+        creates: 0,
+        lookups: Vec::new(),
+    };
+    (Harness::new(setup.job(), Mem::default()), server)
+}
+
+/// When each look-up (GET) was sent.
+fn lookups_sent_at(h: &Harness<roster_core::job::Job>) -> Vec<u64> {
+    h.sent
+        .iter()
+        .zip(&h.sent_at)
+        .filter(|(r, _)| r.method == Method::Get)
+        .map(|(_, &at)| at)
+        .collect()
+}
+
+/// A 429 on a conflict's look-up means "wait and ask again", as for a create: the
+/// look-up is sent again after the server's Retry-After, and the row ends a conflict
+/// naming the other account (on main it ended unnamed, "could not be named (HTTP 429)").
+#[test]
+fn a_lookup_answered_429_with_retry_after_is_sent_again_after_the_wait() {
+    let (mut h, mut server) = run_file(
+        FILE,
+        LookupAnswer::TooMany {
+            times: 1,
+            retry_after: Some(10),
+        },
+        None,
+    );
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+    assert_eq!(h.statuses(), [Status::Created, Status::Rejected]);
+    let bob = message(&h, 1);
+    assert!(bob.contains("The other account is \"robert\""), "{bob}");
+    assert!(!bob.contains("could not be named"), "{bob}");
+    // Two look-ups, one create per row: the 429 sends the look-up again, not the create.
+    assert_eq!(server.lookups.len(), 2);
+    assert_eq!(server.creates, 2);
+    let at = lookups_sent_at(&h);
+    // The first was answered `latency` after it went; the second waited 10 s from then.
+    assert!(at[1] >= at[0] + h.latency + 10_000, "{at:?}");
+    assert!(at[1] < at[0] + h.latency + 10_000 + 1_000, "{at:?}");
+}
+
+/// Without Retry-After the look-up waits the throttle backoff the creates use
+/// (`ThrottleBackoff`: 3 s, then 6 s, … plus up to 1 s).
+#[test]
+fn a_lookup_answered_429_without_retry_after_waits_the_throttle_backoff() {
+    let (mut h, mut server) = run_file(
+        FILE,
+        LookupAnswer::TooMany {
+            times: 2,
+            retry_after: None,
+        },
+        None,
+    );
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+    assert_eq!(h.statuses(), [Status::Created, Status::Rejected]);
+    assert!(message(&h, 1).contains("The other account is \"robert\""));
+    let at = lookups_sent_at(&h);
+    assert_eq!(at.len(), 3, "{at:?}");
+    let throttle = h.machine.run().config().throttle;
+    let (first, second) = (at[1] - at[0] - h.latency, at[2] - at[1] - h.latency);
+    assert!(first >= throttle.floor(1), "{at:?}");
+    assert!(first <= throttle.floor(1) + throttle.offset_ms, "{at:?}");
+    // The second 429 in a row: the backoff doubles, as for creates.
+    assert!(second >= throttle.floor(2), "{at:?}");
+    assert!(second <= throttle.floor(2) + throttle.offset_ms, "{at:?}");
+    assert_eq!(h.machine.run().progress(h.now).rate_limited, 2);
+}
+
+/// A look-up's 429 slows the pacer as a create's does: the requests after it go at half
+/// the pace they go at without it, and climb back.
+#[test]
+fn a_lookup_answered_429_slows_the_pacer() {
+    let file = format!(
+        "{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n\
+dan@x.test,Pass-dan-1,Dan Example,dan\n\
+eve@x.test,Pass-eve-1,Eve Example,eve\n"
+    );
+    let gaps = |lookup| {
+        let (mut h, mut server) = run_file(&file, lookup, Some(60));
+        h.finish(&mut server);
+        assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+        assert!(message(&h, 1).contains("The other account is \"robert\""));
+        // After the token: the creates and the look-ups, in order.
+        let at: Vec<u64> = h
+            .sent
+            .iter()
+            .zip(&h.sent_at)
+            .filter(|(r, _)| !r.url.contains("/token"))
+            .map(|(_, &at)| at)
+            .collect();
+        at.windows(2).map(|w| w[1] - w[0]).collect::<Vec<u64>>()
+    };
+    let calm = gaps(LookupAnswer::Real);
+    let refused = gaps(LookupAnswer::TooMany {
+        times: 1,
+        retry_after: Some(1),
+    });
+    // 60 a minute: one a second, throughout.
+    assert!(
+        calm.iter().all(|&g| (1_000..1_100).contains(&g)),
+        "{calm:?}"
+    );
+    // Without it: ann, bob, bob's look-up, carol, dan, eve, one a second. With it:
+    // ann, bob, the look-up refused, sent again, carol, dan, eve. The look-up sent again
+    // waits for the halved pace (30 a minute: 2 s, where the Retry-After asked 1 s),
+    // and the creates after it climb back towards the limit but stay slower than 1 s.
+    assert_eq!(refused.len(), calm.len() + 1, "{refused:?}");
+    assert!(refused[2] >= 2_000, "{calm:?} {refused:?}");
+    assert!(
+        refused[3..].iter().all(|&g| g > 1_500),
+        "{calm:?} {refused:?}"
+    );
+}
+
+/// Look-ups answered 429 count towards the 429 streak like creates: past
+/// `MAX_RATE_LIMIT_STREAK` the run pauses and says why, the look-up waits (sent no
+/// more) and the row stays in flight, never ended with an outcome not seen; Resume
+/// sends it again.
+#[test]
+fn lookups_answered_429_past_the_streak_limit_pause_the_run() {
+    use roster_core::run::{Phase, MAX_RATE_LIMIT_STREAK};
+    let (mut h, mut server) = run_file(
+        FILE,
+        LookupAnswer::TooMany {
+            times: usize::MAX,
+            retry_after: Some(1),
+        },
+        None,
+    );
+    h.run_until(&mut server, |h| *h.machine.run().phase() == Phase::Paused);
+    let hold = h.machine.run().hold().unwrap_or_default().to_owned();
+    assert!(
+        hold.contains(&format!(
+            "refused {MAX_RATE_LIMIT_STREAK} requests in a row"
+        )),
+        "{hold}"
+    );
+    assert_eq!(server.lookups.len(), MAX_RATE_LIMIT_STREAK as usize);
+    assert_eq!(h.statuses()[1], Status::Sending, "{}", message(&h, 1));
+    // Paused: the look-up is not sent again, however long the run waits.
+    let before = h.sent.len();
+    for _ in 0..50 {
+        h.step(&mut server);
+    }
+    assert!(h.now > 5_000 + h.sent_at[before - 1]);
+    assert_eq!(h.sent.len(), before);
+    assert_eq!(h.statuses()[1], Status::Sending);
+    // The server lets it through now: Resume sends it, and the row ends named.
+    server.lookup = LookupAnswer::Real;
+    h.command(roster_core::job::Command::Resume);
+    h.finish(&mut server);
+    assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
+    assert_eq!(h.statuses(), [Status::Created, Status::Rejected]);
+    assert!(message(&h, 1).contains("The other account is \"robert\""));
+    assert_eq!(server.lookups.len(), MAX_RATE_LIMIT_STREAK as usize + 1);
 }

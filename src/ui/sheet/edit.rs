@@ -5,6 +5,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use roster_core::input::map::{Field, Mapping};
 use roster_core::input::plan::{PlannedRow, Sheet, Tally};
+use roster_core::input::reading::Planning;
 
 use super::model::*;
 use super::replan::*;
@@ -46,15 +47,51 @@ pub(crate) fn change_rows(
 
 /// Sets one cell of row `i` and re-checks it and the rows sharing its address.
 pub fn edit(state: AppState, i: usize, column: usize, value: &str) {
+    if during_recheck(state, |planning, sheet| {
+        planning.edit(sheet, i, column, value)
+    }) {
+        return;
+    }
     change_rows(state, |sheet, rows, tally| {
         sheet.edit(rows, tally, i, column, value)
     });
 }
 
 pub fn set_excluded(state: AppState, i: usize, excluded: bool) {
+    if during_recheck(state, |planning, sheet| {
+        planning.set_excluded(sheet, i, excluded)
+    }) {
+        return;
+    }
     change_rows(state, |sheet, rows, tally| {
         sheet.set_excluded(rows, tally, i, excluded)
     });
+}
+
+/// While the rows are checked again (`replan`, in steps), a change goes to that
+/// re-check, whose plan replaces the one shown when it ends ([`Planning::edit`]): made
+/// to the plan shown and the half-built index, it would be lost or leave a wrong
+/// duplicate verdict. `false` when no re-check is under way.
+fn during_recheck(state: AppState, f: impl FnOnce(&mut Planning, &mut Sheet)) -> bool {
+    if state.run.active.get_untracked() {
+        return false;
+    }
+    let job = state.file.job.get_value();
+    state
+        .plan
+        .planning
+        .try_update_value(|p| match p {
+            Some((j, planning)) if *j == job => {
+                state.plan.sheet.update_value(|sheet| {
+                    if let Some(sheet) = sheet {
+                        f(planning, sheet);
+                    }
+                });
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
 }
 
 /// Changes which field column `column` feeds; a field feeds from one column only.

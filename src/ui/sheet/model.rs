@@ -12,7 +12,7 @@ use roster_core::input::decode::TextEncoding;
 use roster_core::input::map::{Mapping, UserRow};
 use roster_core::input::plan::{PlannedRow, Sheet, Tally};
 use roster_core::input::read::{Layout, ReadOptions};
-use roster_core::input::reading::Loaded;
+use roster_core::input::reading::{Loaded, Planning};
 use roster_core::{State, Status};
 
 /// How many rows the table renders at once.
@@ -240,6 +240,9 @@ pub struct PlanState {
     /// The admin accepts addresses whose domain has no dot (intranet names).
     pub accept_dotless: RwSignal<bool>,
     pub settings_error: RwSignal<Option<String>>,
+    /// The re-check under way (`replan`'s job, and its planning): an edit or an
+    /// exclusion meanwhile goes to it (see `Planning::edit`).
+    pub(crate) planning: StoredValue<Option<(u64, Planning)>, LocalStorage>,
 }
 
 impl PlanState {
@@ -253,6 +256,7 @@ impl PlanState {
             min_password: RwSignal::new(String::new()),
             accept_dotless: RwSignal::new(false),
             settings_error: RwSignal::new(None),
+            planning: StoredValue::new_local(None),
         }
     }
 

@@ -140,36 +140,50 @@ pub(crate) async fn plan_job(state: AppState, job: u64, at_once: bool) {
         return;
     };
     spawn_local(drop_slowly_iter(old_duplicates.into_entries()));
-    let mut planning = planning;
+    // Kept where an edit or an exclusion made meanwhile reaches it (`edit::during_recheck`):
+    // applied to the plan being replaced, it would be lost or leave the index wrong.
+    let planning_of = state.plan.planning;
+    planning_of.set_value(Some((job, planning)));
     if !at_once {
         yield_now().await;
     }
-    if state.file.stale(job) {
-        return;
-    }
     let mut budget = Budget::new(if at_once { u64::MAX / 2 } else { BUDGET_MS });
     loop {
-        let done = state
-            .plan
-            .sheet
-            .try_update_value(|sh| sh.as_mut().map(|sh| planning.step(sh, ROW_STEP)))
-            .flatten();
-        match done {
-            None => return,
-            Some(true) => break,
-            Some(false) => {}
+        let step = |p: &mut Option<(u64, Planning)>| match p {
+            Some((j, planning)) if *j == job && !state.file.stale(job) => state
+                .plan
+                .sheet
+                .try_update_value(|sh| {
+                    sh.as_mut()
+                        .map(|sh| (planning.step(sh, ROW_STEP), planning.fraction()))
+                })
+                .flatten(),
+            _ => None,
+        };
+        let Some((done, fraction)) = planning_of.try_update_value(step).flatten() else {
+            // A newer job replaced this one (or will), or the sheet is gone: this job's
+            // planning, if still kept, goes.
+            planning_of.update_value(|p| {
+                if p.as_ref().is_some_and(|(j, _)| *j == job) {
+                    *p = None;
+                }
+            });
+            return;
+        };
+        if done {
+            break;
         }
         if budget.expired() {
             state.file.busy.set(Some(Busy {
                 what: "Checking rows",
-                fraction: planning.fraction(),
+                fraction,
             }));
         }
         budget.tick().await;
-        if state.file.stale(job) {
-            return;
-        }
     }
+    let Some((_, planning)) = planning_of.try_update_value(Option::take).flatten() else {
+        return;
+    };
     let (rows, tally) = planning.finish();
     show_plan(state, rows, tally);
 }

@@ -400,13 +400,7 @@ impl Sheet {
         tally.add(&rows[i], -1);
         let old_group = self.groups_of(rows, i);
         self.unindex(rows, i);
-        let record = &mut self.table.records[i];
-        if record.fields.get(column).unwrap_or_default() != value.trim() {
-            if !record.edited.contains(&column) {
-                record.edited.push(column);
-            }
-            record.fields.set(column, value.trim());
-        }
+        self.set_cell(i, column, value);
         let excluded = rows[i].excluded;
         rows[i] = plan_record(&self.table, &self.mapping, &self.rules, i);
         rows[i].excluded = excluded;
@@ -414,6 +408,20 @@ impl Sheet {
             self.reindex(rows, i);
         }
         self.recheck(rows, tally, i, old_group)
+    }
+
+    /// Sets one cell of row `i` (trimmed), marked as edited when it changes; nothing
+    /// else is checked again (see [`Sheet::edit`] and [`super::reading::Planning::edit`]).
+    pub fn set_cell(&mut self, i: usize, column: usize, value: &str) {
+        let Some(record) = self.table.records.get_mut(i) else {
+            return;
+        };
+        if record.fields.get(column).unwrap_or_default() != value.trim() {
+            if !record.edited.contains(&column) {
+                record.edited.push(column);
+            }
+            record.fields.set(column, value.trim());
+        }
     }
 
     /// Excludes row `i` from the import (or takes it back), re-checking its address's rows.

@@ -110,6 +110,40 @@ impl Planning {
         (self.pass as f64 + self.at as f64 / self.n as f64) / 3.0
     }
 
+    /// Row `i`'s cell `column` set to `value` while this planning runs (the page's
+    /// re-check of the rows after a setting changed, in steps): the sheet's cell is set,
+    /// and the planning starts over if it has planned row `i` already (its row, the
+    /// duplicate index and the marks would keep the old value); if not, it plans the
+    /// new value when it gets there. Either way the plan it ends with is the edited
+    /// sheet's.
+    pub fn edit(&mut self, sheet: &mut Sheet, i: usize, column: usize, value: &str) {
+        sheet.set_cell(i, column, value);
+        self.again_after(sheet, i);
+    }
+
+    /// Row `i` excluded (or taken back) while this planning runs: kept with the user's
+    /// exclusions, and planned as for [`Planning::edit`].
+    pub fn set_excluded(&mut self, sheet: &mut Sheet, i: usize, excluded: bool) {
+        let n = self.n;
+        let flags = self.excluded.get_or_insert_with(|| vec![false; n]);
+        if let Some(flag) = flags.get_mut(i) {
+            *flag = excluded;
+        }
+        self.again_after(sheet, i);
+    }
+
+    /// Starts over when row `i` was planned already.
+    fn again_after(&mut self, sheet: &mut Sheet, i: usize) {
+        if self.pass > 0 || self.at > i {
+            sheet.clear_duplicates();
+            self.rows.clear();
+            self.pass = 0;
+            self.at = 0;
+            self.tally = Tally::default();
+            self.marks = Vec::new();
+        }
+    }
+
     /// The planned rows and their counts, once [`Planning::step`] said it is done.
     pub fn finish(self) -> (Vec<PlannedRow>, Tally) {
         (self.rows, self.tally)

@@ -561,9 +561,15 @@ impl Job {
                 }
             }
             Tag::Lookup(row) => match self.conflicts.remove(&row) {
-                Some(create) => self
-                    .run
-                    .on_create_looked_up(row, &create, &exchange, now_ms),
+                Some(create) => {
+                    if !self
+                        .run
+                        .on_create_looked_up(row, &create, &exchange, now_ms)
+                    {
+                        // Refused as too many (429): the run sends the look-up again.
+                        self.conflicts.insert(row, create);
+                    }
+                }
                 None => return false,
             },
             Tag::Update(row) => self.run.on_update(row, &exchange, now_ms),

@@ -28,6 +28,9 @@ pub(super) struct QueuedLookup {
     generation: u32,
     request: HttpRequest,
     create: Exchange,
+    /// The server refused it as too many (HTTP 429): it waits while the run is paused,
+    /// as the creates do.
+    refused: bool,
 }
 
 impl Run {
@@ -103,6 +106,7 @@ impl Run {
         self.tell_time(now_ms);
         if !self.in_flight.iter().any(|(r, _)| *r == row)
             || self.lookups.iter().any(|l| l.row == row)
+            || self.lookups_sent.iter().any(|l| l.row == row)
         {
             return false;
         }
@@ -119,6 +123,7 @@ impl Run {
                     generation: *generation,
                     request,
                     create: exchange.clone(),
+                    refused: false,
                 });
                 true
             }
@@ -126,33 +131,73 @@ impl Run {
         }
     }
 
-    /// The queued look-up's request, built again with the session of now when the run
-    /// logged in again while it waited (its token would be the old one's); as built
-    /// when there is no session now (a run that no longer sends, see `next_command`).
-    pub(super) fn lookup_request(&self, lookup: QueuedLookup) -> HttpRequest {
+    /// Sends the queued look-up: its request, built again with the session of now when
+    /// the run logged in again while it waited (its token would be the old one's); as
+    /// built when there is no session now (a run that no longer sends, see
+    /// `next_command`). It is kept until its answer comes, to be sent again after a 429.
+    pub(super) fn send_lookup(&mut self, mut lookup: QueuedLookup, now_ms: u64) -> HttpRequest {
         if let Some((generation, session)) = self.login.session.as_ref() {
             if *generation != lookup.generation {
                 let again = (self.users)(lookup.row)
                     .and_then(|user| self.target.conflict_lookup(session, &user, &lookup.create));
                 if let Some(request) = again {
-                    return request;
+                    lookup.request = request;
+                    lookup.generation = *generation;
                 }
             }
         }
-        lookup.request
+        self.sent_at[lookup.row] = now_ms;
+        let request = lookup.request.clone();
+        self.lookups_sent.push(lookup);
+        request
+    }
+
+    /// Whether a queued look-up may go (once the pacer lets it): one the server refused
+    /// as too many waits while the run is paused, and every look-up waits while the run
+    /// paused by itself (429s or faults in a row), as the creates do; the admin's Resume
+    /// or Cancel lets them go.
+    pub(super) fn lookup_free(&self, lookup: &QueuedLookup) -> bool {
+        self.phase != Phase::Paused || !(lookup.refused || self.hold.is_some())
     }
 
     /// Hands back the answer to `row`'s create together with the answer to the look-up
     /// [`Run::lookup_for`] gave for it: the conflict's message names the other account,
-    /// or says that it could not be named. Either way the row ends a conflict.
+    /// or says that it could not be named. Either way the row ends a conflict, and this
+    /// returns `true`. A look-up refused as too many (HTTP 429) is handled as a create's
+    /// 429 is (the streak, the wait, the pacer, the pause) and queued again: the row
+    /// stays in flight and this returns `false` (hand both answers back again when the
+    /// look-up sent again is answered). Once the run has stopped, a 429 is not waited
+    /// out: the conflict stands, unnamed, and says why.
     pub fn on_create_looked_up(
         &mut self,
         row: usize,
         create: &Exchange,
         lookup: &Exchange,
         now_ms: u64,
-    ) {
+    ) -> bool {
+        let sent = self.lookups_sent.iter().position(|l| l.row == row);
+        let sent = sent.map(|i| self.lookups_sent.swap_remove(i));
+        if let (Some(mut queued), Exchange::Answered(response)) = (sent, lookup) {
+            let in_flight = self.in_flight.iter().any(|(r, _)| *r == row);
+            if response.status == 429 && in_flight && !self.is_stopped() {
+                self.tell_time(now_ms);
+                if let Some(limit) = self.target.stated_rate_limit(lookup) {
+                    self.learn_limit(limit, now_ms);
+                }
+                queued.refused = true;
+                self.lookups.push_front(queued);
+                self.rows[row].code = Some(429);
+                self.rows[row].message =
+                    "Conflict: its look-up was rate limited (HTTP 429): asking again.".into();
+                self.changed.push(row);
+                let retry_after = crate::targets::mumara::retry_after(response);
+                self.on_rate_limited(self.sent_at[row], retry_after, now_ms);
+                self.settle(now_ms);
+                return false;
+            }
+        }
         self.create_answered(row, create, Some(lookup), now_ms);
+        true
     }
 
     fn create_answered(
@@ -461,92 +506,11 @@ impl Run {
                 retry_after,
                 message,
             } => {
-                self.rate_limited += 1;
-                self.streaks.rate_limit_streak += 1;
-                // Sent after the previous 429 was answered: a new refusal, not the rest
-                // of the same burst.
-                let fresh = self
-                    .streaks
-                    .last_rate_limited_ms
-                    .is_none_or(|last| self.sent_at[row] >= last);
-                self.streaks.last_rate_limited_ms = Some(now_ms);
-                if fresh {
-                    self.streaks.throttle_level += 1;
-                }
-                let wait = match retry_after {
-                    Some(RetryAfter::Delay(ms)) => Some(ms),
-                    Some(RetryAfter::At(unix_ms)) => self
-                        .wall_at_start_ms
-                        .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
-                    None => None,
-                };
-                // Against a limit the server states (Laravel's throttle), the wait is
-                // counted down in whole seconds from the window's timer, while the
-                // window may end up to a second later (see `STATED_WAIT_MARGIN_MS`); a
-                // 0 then means "at the next second", not "no wait".
-                let stated = self.server_limit.is_some();
-                let wait = if stated {
-                    wait.map(|w| w + STATED_WAIT_MARGIN_MS)
-                } else {
-                    wait
-                };
-                // A date in the past (clocks apart) or none at all: back off the way
-                // the throttling guidance says (see `pace::ThrottleBackoff`).
-                let asked = wait.filter(|&w| w > 0);
-                let too_long = asked.filter(|&w| w > RETRY_AFTER_CEILING_MS);
-                if too_long.is_none() {
-                    let wait = asked.unwrap_or_else(|| {
-                        self.config
-                            .throttle
-                            .delay(self.streaks.throttle_level.max(1), self.jitter.as_mut())
-                    });
-                    self.not_before = self.not_before.max(now_ms + wait);
-                }
-                if let (Some(limit), Some(_)) = (self.server_limit.filter(|_| stated), asked) {
-                    // The pace already held the stated limit: this 429 says the window's
-                    // budget went elsewhere (another client, an earlier run), not that
-                    // the pace is too fast, and its Retry-After says where the server's
-                    // window ends. From then on, each window's budget goes at once (a
-                    // halved or spread pace would make the run longer than rows /
-                    // limit; see `stated_window`). A rate the admin typed below the
-                    // limit stays the pace.
-                    let typed_below = self.config.rate_per_min.is_some_and(|r| r < limit);
-                    if typed_below {
-                        if let Some(pacer) = &mut self.pacer {
-                            pacer.hold(now_ms);
-                        }
-                    } else {
-                        self.pacer = None;
-                        self.window = Some(stated_window(limit));
-                    }
-                } else if fresh {
-                    let observed = self.observed_rate_per_min(now_ms);
-                    self.pacer
-                        .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
-                        .on_rate_limited(now_ms);
-                } else if let Some(pacer) = &mut self.pacer {
-                    // The same burst: the pace was halved already.
-                    pacer.hold(now_ms);
-                }
+                let sent_ms = self.sent_at[row];
                 self.rows[row].attempts -= 1;
                 self.rows[row].code = Some(429);
                 self.requeue(row, true, message, now_ms);
-                if let Some(wait) = too_long {
-                    // Not waited out by itself: the admin decides when to go on.
-                    self.hold_run(now_ms, format!(
-                        "Paused: the server refused a request as too many (HTTP 429) and asked to wait {} (Retry-After) before sending again, longer than the {} Roster waits by itself. Rows are kept; press Resume to send again when you choose (the server may refuse until then), or Cancel.",
-                        duration_words(wait),
-                        duration_words(RETRY_AFTER_CEILING_MS)
-                    ));
-                } else if self.streaks.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
-                    let limit = self.server_limit.map_or_else(
-                        || "The server did not state its limit.".to_owned(),
-                        |l| format!("The server states a limit of {l} requests per minute (X-RateLimit-Limit)."),
-                    );
-                    self.hold_run(now_ms, format!(
-                        "Paused: the server refused {MAX_RATE_LIMIT_STREAK} requests in a row as too many (HTTP 429) without letting one through. {limit} Another client may be using the same key. Lower Requests per minute, then press Resume."
-                    ));
-                }
+                self.on_rate_limited(sent_ms, retry_after, now_ms);
             }
             Outcome::Fatal {
                 kind,
@@ -560,6 +524,106 @@ impl Run {
             }
         }
         self.settle(now_ms);
+    }
+
+    /// A 429 to a request sent at `sent_ms` (a create's, a probe's, an update's or a
+    /// conflict's look-up): it counts towards the 429 streak, the next request waits (the
+    /// server's Retry-After, else the throttle backoff), the pacer slows, and the run
+    /// pauses past [`MAX_RATE_LIMIT_STREAK`] or a Retry-After longer than Roster waits.
+    /// The refused request itself is put back by the caller.
+    pub(super) fn on_rate_limited(
+        &mut self,
+        sent_ms: u64,
+        retry_after: Option<RetryAfter>,
+        now_ms: u64,
+    ) {
+        self.rate_limited += 1;
+        self.streaks.rate_limit_streak += 1;
+        // Sent after the previous 429 was answered: a new refusal, not the rest
+        // of the same burst.
+        let fresh = self
+            .streaks
+            .last_rate_limited_ms
+            .is_none_or(|last| sent_ms >= last);
+        self.streaks.last_rate_limited_ms = Some(now_ms);
+        if fresh {
+            self.streaks.throttle_level += 1;
+        }
+        let wait = match retry_after {
+            Some(RetryAfter::Delay(ms)) => Some(ms),
+            Some(RetryAfter::At(unix_ms)) => self
+                .wall_at_start_ms
+                .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
+            None => None,
+        };
+        // Against a limit the server states (Laravel's throttle), the wait is
+        // counted down in whole seconds from the window's timer, while the
+        // window may end up to a second later (see `STATED_WAIT_MARGIN_MS`); a
+        // 0 then means "at the next second", not "no wait".
+        let stated = self.server_limit.is_some();
+        let wait = if stated {
+            wait.map(|w| w + STATED_WAIT_MARGIN_MS)
+        } else {
+            wait
+        };
+        // A date in the past (clocks apart) or none at all: back off the way
+        // the throttling guidance says (see `pace::ThrottleBackoff`).
+        let asked = wait.filter(|&w| w > 0);
+        let too_long = asked.filter(|&w| w > RETRY_AFTER_CEILING_MS);
+        if too_long.is_none() {
+            let wait = asked.unwrap_or_else(|| {
+                self.config
+                    .throttle
+                    .delay(self.streaks.throttle_level.max(1), self.jitter.as_mut())
+            });
+            self.not_before = self.not_before.max(now_ms + wait);
+        }
+        if let (Some(limit), Some(_)) = (self.server_limit.filter(|_| stated), asked) {
+            // The pace already held the stated limit: this 429 says the window's
+            // budget went elsewhere (another client, an earlier run), not that
+            // the pace is too fast, and its Retry-After says where the server's
+            // window ends. From then on, each window's budget goes at once (a
+            // halved or spread pace would make the run longer than rows /
+            // limit; see `stated_window`). A rate the admin typed below the
+            // limit stays the pace.
+            let typed_below = self.config.rate_per_min.is_some_and(|r| r < limit);
+            if typed_below {
+                if let Some(pacer) = &mut self.pacer {
+                    pacer.hold(now_ms);
+                }
+            } else {
+                self.pacer = None;
+                self.window = Some(stated_window(limit));
+            }
+        } else if fresh {
+            let observed = self.observed_rate_per_min(now_ms);
+            self.pacer
+                .get_or_insert_with(|| Pacer::new(observed.max(2), 1, now_ms))
+                .on_rate_limited(now_ms);
+        } else if let Some(pacer) = &mut self.pacer {
+            // The same burst: the pace was halved already.
+            pacer.hold(now_ms);
+        }
+        if let Some(wait) = too_long {
+            // Not waited out by itself: the admin decides when to go on.
+            self.hold_run(now_ms, format!(
+                "Paused: the server refused a request as too many (HTTP 429) and asked to wait {} (Retry-After) before sending again, longer than the {} Roster waits by itself. Rows are kept; press Resume to send again when you choose (the server may refuse until then), or Cancel.",
+                duration_words(wait),
+                duration_words(RETRY_AFTER_CEILING_MS)
+            ));
+        } else if self.streaks.rate_limit_streak >= MAX_RATE_LIMIT_STREAK {
+            let limit = self.server_limit.map_or_else(
+                || "The server did not state its limit.".to_owned(),
+                |l| {
+                    format!(
+                        "The server states a limit of {l} requests per minute (X-RateLimit-Limit)."
+                    )
+                },
+            );
+            self.hold_run(now_ms, format!(
+                "Paused: the server refused {MAX_RATE_LIMIT_STREAK} requests in a row as too many (HTTP 429) without letting one through. {limit} Another client may be using the same key. Lower Requests per minute, then press Resume."
+            ));
+        }
     }
 
     /// Counts a refusal towards a systemic stop: only refusals of the same field, each on

@@ -217,6 +217,9 @@ pub struct Run {
     steps_in_flight: Vec<(usize, usize, u32)>,
     /// Conflict look-ups waiting for the pacer (their rows stay in flight).
     lookups: VecDeque<answer::QueuedLookup>,
+    /// Conflict look-ups sent and not answered yet: one answered 429 goes back to
+    /// `lookups` to be sent again.
+    lookups_sent: Vec<answer::QueuedLookup>,
     /// An answer has shown that the server is the target's API (anything but a fault or
     /// an unreadable answer).
     api_proven: bool,
@@ -324,6 +327,7 @@ impl Run {
             step_queue: VecDeque::new(),
             steps_in_flight: Vec::new(),
             lookups: VecDeque::new(),
+            lookups_sent: Vec::new(),
             api_proven: false,
             hold: None,
             server_limit: None,

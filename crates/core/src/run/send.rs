@@ -46,9 +46,10 @@ impl Run {
             if self.paced_at(now_ms) > now_ms {
                 return None;
             }
-            let lookup = self.lookups.pop_front()?;
+            let pos = self.lookups.iter().position(|l| self.lookup_free(l))?;
+            let lookup = self.lookups.remove(pos)?;
             let row = lookup.row;
-            let request = self.lookup_request(lookup);
+            let request = self.send_lookup(lookup, now_ms);
             self.take_pace(now_ms);
             return Some(Command::Lookup { row, request });
         }
@@ -239,7 +240,7 @@ impl Run {
     /// sends does not log in again, so its look-ups go as they are.
     fn lookup_may_go(&self) -> bool {
         let waits_for_login = self.login.session.is_none() && self.phase == Phase::Running;
-        !self.lookups.is_empty() && !waits_for_login
+        !waits_for_login && self.lookups.iter().any(|l| self.lookup_free(l))
     }
 
     /// When the pacer, the server's window and a Retry-After let the next request go.
