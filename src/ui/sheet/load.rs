@@ -172,11 +172,25 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}")));
     // A workbook: the spreadsheet reader's worker writes its sheet as CSV text, read
     // below as a CSV file is (issue 25); its notes and the sheet's name go with it.
+    // A setting changed, not the sheet: its text and the reader's answer are kept, and
+    // read again without the worker.
     let (bytes, mut sheet) = match blob {
-        Some(blob) => match read_sheet(state, job, &name, blob).await {
-            Some((text, sheet)) => (text, Some(sheet)),
-            None => return,
-        },
+        Some(blob) => {
+            let want = state.file.sheet.get_untracked();
+            let kept = state.file.bytes.with_value(|b| {
+                state
+                    .file
+                    .sheet_read
+                    .with_value(|k| kept_sheet(b.as_ref(), k.as_ref(), want.as_deref()))
+            });
+            match kept {
+                Some((text, sheet)) => (text, Some(sheet)),
+                None => match read_sheet(state, job, &name, blob).await {
+                    Some((text, sheet)) => (text, Some(sheet)),
+                    None => return,
+                },
+            }
+        }
         None => {
             let Some(bytes) = state.file.bytes.get_value() else {
                 return;
@@ -201,8 +215,8 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if let Some(text) = text {
         reading = reading.with_text(text);
     }
-    if let Some((_, _, lines)) = &mut sheet {
-        reading = reading.with_sheet_lines(std::mem::take(lines));
+    if let Some(sheet) = &mut sheet {
+        reading = reading.with_sheet_lines(std::mem::take(&mut sheet.lines));
     }
     // One drive of the machine for a text file and a workbook's sheet alike.
     let mut loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
@@ -210,14 +224,28 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Some(Ok(loaded)) => loaded,
         Some(Err(e)) => return fail(state, format!("{name}: {e}")),
     };
-    if let Some((sheet_name, notes, _)) = sheet {
-        loaded.of_sheet(sheet_name, notes);
+    if let Some(sheet) = sheet {
+        loaded.of_sheet(sheet.name, sheet.notes);
     }
     show_loaded(state, loaded, rules_used);
 }
 
-/// A workbook's sheet (its name, the conversion's notes, its map of lines to rows).
-type SheetRead = (String, Vec<String>, Vec<u32>);
+/// The kept text of a workbook's sheet and what its reader answered (see
+/// [`SheetRead`]), when they are of the sheet `want`: a reading with other settings
+/// takes them instead of asking the worker again. `None` for another sheet, or when
+/// either is gone (a new file, a sheet being read).
+pub fn kept_sheet(
+    bytes: Option<&FileBytes>,
+    read: Option<&SheetRead>,
+    want: Option<&str>,
+) -> Option<(FileBytes, SheetRead)> {
+    match (bytes?, read?) {
+        (text @ FileBytes::Text(_), read) if want == Some(read.name.as_str()) => {
+            Some((text.clone(), read.clone()))
+        }
+        _ => None,
+    }
+}
 
 /// Reads the workbook's sheet (the one chosen, else the one remembered, else the first
 /// with data) in the spreadsheet reader's worker, which reads the file itself: its
@@ -237,6 +265,7 @@ async fn read_sheet(
     }));
     // The previous sheet's text goes before the next one comes.
     state.file.bytes.set_value(None);
+    state.file.sheet_read.set_value(None);
     let want = state.file.sheet.get_untracked();
     let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref()).await;
     if state.file.stale(job) {
@@ -253,7 +282,13 @@ async fn read_sheet(
     state.file.sheet.set(Some(workbook.chosen.clone()));
     let text = FileBytes::Text(Arc::new(workbook.csv));
     state.file.bytes.set_value(Some(text.clone()));
-    Some((text, (workbook.chosen, workbook.notes, workbook.lines)))
+    let read = SheetRead {
+        name: workbook.chosen,
+        notes: workbook.notes,
+        lines: workbook.lines,
+    };
+    state.file.sheet_read.set_value(Some(read.clone()));
+    Some((text, read))
 }
 
 /// Without the spreadsheet reader (`--no-default-features`, to measure what it costs the
@@ -307,6 +342,35 @@ mod tests {
             ..ReadOptions::default()
         };
         assert!(matches!(in_place(read(b"a"), &chosen), FileBytes::Text(_)));
+    }
+
+    #[test]
+    fn a_sheets_kept_text_serves_its_sheet_only() {
+        let text = FileBytes::Text(Arc::new("Email\na@example.com\n".into()));
+        let read = SheetRead {
+            name: "Staff".into(),
+            notes: vec!["row 3, column I: no saved value".into()],
+            lines: vec![2, 9],
+        };
+        // The same sheet (a setting changed): its text, the very copy, and the answer.
+        let Some((FileBytes::Text(got), again)) =
+            kept_sheet(Some(&text), Some(&read), Some("Staff"))
+        else {
+            panic!("the kept sheet was not taken")
+        };
+        assert!(matches!(&text, FileBytes::Text(t) if Arc::ptr_eq(t, &got)));
+        assert_eq!(again, read);
+        // Another sheet, no sheet named, nothing kept, no text kept: the worker reads.
+        assert!(kept_sheet(Some(&text), Some(&read), Some("Archive")).is_none());
+        assert!(kept_sheet(Some(&text), Some(&read), Some("staff")).is_none());
+        assert!(kept_sheet(Some(&text), Some(&read), None).is_none());
+        assert!(kept_sheet(Some(&text), None, Some("Staff")).is_none());
+        assert!(kept_sheet(None, Some(&read), Some("Staff")).is_none());
+        assert!(kept_sheet(Some(&read_bytes()), Some(&read), Some("Staff")).is_none());
+    }
+
+    fn read_bytes() -> FileBytes {
+        read(b"Email\n")
     }
 
     #[test]
