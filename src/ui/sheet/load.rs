@@ -1,5 +1,6 @@
 //! Loading: a file's bytes read, decoded, parsed, mapped and planned in time slices.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -25,6 +26,8 @@ pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
 
 /// Starts over with new bytes, or a workbook's file (see [`FileState::blob`]).
 fn start(state: AppState, name: String, bytes: Option<FileBytes>, blob: Option<web_sys::Blob>) {
+    #[cfg(feature = "sheets")]
+    SHEET_READ.take();
     state.file.start_as(name, bytes, blob);
     state.view.clear_filters();
     state.selection.editing.set(None);
@@ -172,25 +175,11 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Box::new(|key| storage::get(&format!("{MEMORY_PREFIX}{key}")));
     // A workbook: the spreadsheet reader's worker writes its sheet as CSV text, read
     // below as a CSV file is (issue 25); its notes and the sheet's name go with it.
-    // A setting changed, not the sheet: its text and the reader's answer are kept, and
-    // read again without the worker.
     let (bytes, mut sheet) = match blob {
-        Some(blob) => {
-            let want = state.file.sheet.get_untracked();
-            let kept = state.file.bytes.with_value(|b| {
-                state
-                    .file
-                    .sheet_read
-                    .with_value(|k| kept_sheet(b.as_ref(), k.as_ref(), want.as_deref()))
-            });
-            match kept {
-                Some((text, sheet)) => (text, Some(sheet)),
-                None => match read_sheet(state, job, &name, blob).await {
-                    Some((text, sheet)) => (text, Some(sheet)),
-                    None => return,
-                },
-            }
-        }
+        Some(blob) => match read_sheet(state, job, &name, blob).await {
+            Some((text, sheet)) => (text, Some(sheet)),
+            None => return,
+        },
         None => {
             let Some(bytes) = state.file.bytes.get_value() else {
                 return;
@@ -230,21 +219,30 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     show_loaded(state, loaded, rules_used);
 }
 
-/// The kept text of a workbook's sheet and what its reader answered (see
-/// [`SheetRead`]), when they are of the sheet `want`: a reading with other settings
-/// takes them instead of asking the worker again. `None` for another sheet, or when
-/// either is gone (a new file, a sheet being read).
-pub fn kept_sheet(
-    bytes: Option<&FileBytes>,
-    read: Option<&SheetRead>,
-    want: Option<&str>,
-) -> Option<(FileBytes, SheetRead)> {
-    match (bytes?, read?) {
-        (text @ FileBytes::Text(_), read) if want == Some(read.name.as_str()) => {
-            Some((text.clone(), read.clone()))
-        }
-        _ => None,
-    }
+/// What the spreadsheet reader answered for a workbook's sheet, bar its text (kept as the
+/// file's `bytes`): its name, the conversion's notes, its map of lines to rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SheetRead {
+    pub name: String,
+    pub notes: Vec<String>,
+    pub lines: Vec<u32>,
+}
+
+#[cfg(feature = "sheets")]
+thread_local! {
+    /// The answer for the sheet whose text the file's `bytes` hold, kept so that reading
+    /// the sheet again with other settings (lines to skip, a header) needs no worker; the
+    /// text is kept once, as the bytes, never here (issue 25). Let go of with the text:
+    /// by a new file ([`start`]) and before another sheet is asked for ([`read_sheet`]).
+    static SHEET_READ: RefCell<Option<SheetRead>> = const { RefCell::new(None) };
+}
+
+/// The kept answer, when it is for the sheet `want`: a reading with other settings takes
+/// it, with the kept text, instead of asking the worker again; `None` for another sheet
+/// (or none kept, or none named).
+#[cfg(feature = "sheets")]
+pub fn kept_sheet(kept: Option<&SheetRead>, want: Option<&str>) -> Option<SheetRead> {
+    kept.filter(|k| want == Some(k.name.as_str())).cloned()
 }
 
 /// Reads the workbook's sheet (the one chosen, else the one remembered, else the first
@@ -259,14 +257,20 @@ async fn read_sheet(
     name: &str,
     blob: web_sys::Blob,
 ) -> Option<(FileBytes, SheetRead)> {
+    // A setting changed, not the sheet: the sheet's text and the reader's answer are
+    // kept, and read again without the worker.
+    let want = state.file.sheet.get_untracked();
+    let kept = SHEET_READ.with_borrow(|k| kept_sheet(k.as_ref(), want.as_deref()));
+    if let (Some(read), Some(text)) = (kept, state.file.bytes.get_value()) {
+        return Some((text, read));
+    }
     state.file.busy.set(Some(Busy {
         what: "Reading the workbook",
         fraction: 0.0,
     }));
     // The previous sheet's text goes before the next one comes.
     state.file.bytes.set_value(None);
-    state.file.sheet_read.set_value(None);
-    let want = state.file.sheet.get_untracked();
+    SHEET_READ.take();
     let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref()).await;
     if state.file.stale(job) {
         return None;
@@ -287,7 +291,7 @@ async fn read_sheet(
         notes: workbook.notes,
         lines: workbook.lines,
     };
-    state.file.sheet_read.set_value(Some(read.clone()));
+    SHEET_READ.set(Some(read.clone()));
     Some((text, read))
 }
 
@@ -345,32 +349,23 @@ mod tests {
     }
 
     #[test]
-    fn a_sheets_kept_text_serves_its_sheet_only() {
-        let text = FileBytes::Text(Arc::new("Email\na@example.com\n".into()));
-        let read = SheetRead {
+    #[cfg(feature = "sheets")]
+    fn a_sheets_kept_answer_serves_its_sheet_only() {
+        let answer = SheetRead {
             name: "Staff".into(),
             notes: vec!["row 3, column I: no saved value".into()],
             lines: vec![2, 9],
         };
-        // The same sheet (a setting changed): its text, the very copy, and the answer.
-        let Some((FileBytes::Text(got), again)) =
-            kept_sheet(Some(&text), Some(&read), Some("Staff"))
-        else {
-            panic!("the kept sheet was not taken")
-        };
-        assert!(matches!(&text, FileBytes::Text(t) if Arc::ptr_eq(t, &got)));
-        assert_eq!(again, read);
-        // Another sheet, no sheet named, nothing kept, no text kept: the worker reads.
-        assert!(kept_sheet(Some(&text), Some(&read), Some("Archive")).is_none());
-        assert!(kept_sheet(Some(&text), Some(&read), Some("staff")).is_none());
-        assert!(kept_sheet(Some(&text), Some(&read), None).is_none());
-        assert!(kept_sheet(Some(&text), None, Some("Staff")).is_none());
-        assert!(kept_sheet(None, Some(&read), Some("Staff")).is_none());
-        assert!(kept_sheet(Some(&read_bytes()), Some(&read), Some("Staff")).is_none());
-    }
-
-    fn read_bytes() -> FileBytes {
-        read(b"Email\n")
+        // The same sheet (a setting changed): the answer as the worker gave it.
+        assert_eq!(
+            kept_sheet(Some(&answer), Some("Staff")),
+            Some(answer.clone())
+        );
+        // Another sheet, no sheet named, nothing kept: the worker reads.
+        assert_eq!(kept_sheet(Some(&answer), Some("Archive")), None);
+        assert_eq!(kept_sheet(Some(&answer), Some("staff")), None);
+        assert_eq!(kept_sheet(Some(&answer), None), None);
+        assert_eq!(kept_sheet(None, Some("Staff")), None);
     }
 
     #[test]

@@ -73,17 +73,6 @@ impl Detected {
     }
 }
 
-/// What the spreadsheet reader answered for a workbook's sheet, bar its text (kept as the
-/// file's `bytes`): its name, the conversion's notes, its map of lines to rows. Kept so
-/// that reading the sheet again with other settings (lines to skip, a header) needs no
-/// worker; only a sheet's text and this, never a second copy of the text (issue 25).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SheetRead {
-    pub name: String,
-    pub notes: Vec<String>,
-    pub lines: Vec<u32>,
-}
-
 /// Where a long job stands, for the progress bar.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Busy {
@@ -159,8 +148,6 @@ pub struct FileState {
     /// bytes, which only the spreadsheet reader's worker reads (`bytes` is then `None`
     /// until its sheet's text comes back).
     pub blob: StoredValue<Option<web_sys::Blob>, LocalStorage>,
-    /// What the reader answered for the sheet whose text `bytes` holds.
-    pub sheet_read: StoredValue<Option<SheetRead>, LocalStorage>,
     pub(crate) job: StoredValue<u64>,
     /// True while a file is read: a replan then waits for the read, which plans at its end.
     pub(crate) reading: StoredValue<bool>,
@@ -179,7 +166,6 @@ impl FileState {
             workbook: RwSignal::new(Vec::new()),
             sheet: RwSignal::new(None),
             blob: StoredValue::new_local(None),
-            sheet_read: StoredValue::new_local(None),
             job: StoredValue::new(0),
             reading: StoredValue::new(false),
         }
@@ -195,7 +181,6 @@ impl FileState {
     pub fn start_as(&self, name: String, bytes: Option<FileBytes>, blob: Option<web_sys::Blob>) {
         self.bytes.set_value(bytes);
         self.blob.set_value(blob);
-        self.sheet_read.set_value(None);
         self.name.set(Some(name));
         self.options.set(ReadOptions::default());
         self.workbook.set(Vec::new());
