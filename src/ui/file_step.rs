@@ -127,14 +127,13 @@ pub fn summary(
 }
 
 /// The reading settings, detected or chosen; `set` changes one and reads the file again.
-/// A workbook's sheet (`sheet`) hides the encoding and the delimiter: its reader writes the
-/// sheet's text itself (UTF-8, its own delimiter and quotes), so they mean nothing there.
+/// A workbook's sheet has no encoding or delimiter to choose (its reader writes the text
+/// itself): the style sheet hides them when the Sheet select has options.
 #[component]
 fn ReadSettings(
     detected: Signal<Option<Detected>>,
     options: Signal<ReadOptions>,
     locked: Signal<bool>,
-    sheet: Signal<bool>,
     set: Callback<ReadOptions>,
 ) -> impl IntoView {
     let detected = move || detected.get();
@@ -146,45 +145,43 @@ fn ReadSettings(
     view! {
         <Show when=move || detected().is_some()>
             <div class="read-settings fields">
-                <div hidden=sheet>
-                    <label for="encoding">"Encoding"</label>
-                    <span class="setting">
-                        <select
-                            id="encoding"
-                            disabled=locked
-                            prop:value=move || detected().map_or("", |d| d.encoding.key())
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                set_option(&|o| Setting::Encoding(&value).apply(o));
-                            }
-                        >
-                            {TextEncoding::ALL
-                                .into_iter()
-                                .map(|e| view! { <option value=e.key()>{e.label()}</option> })
-                                .collect_view()}
-                        </select>
-                        <span class="hint">{move || mark(options.get().encoding.is_some())}</span>
-                    </span>
+                <label for="encoding">"Encoding"</label>
+                <span class="setting">
+                    <select
+                        id="encoding"
+                        disabled=locked
+                        prop:value=move || detected().map_or("", |d| d.encoding.key())
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Encoding(&value).apply(o));
+                        }
+                    >
+                        {TextEncoding::ALL
+                            .into_iter()
+                            .map(|e| view! { <option value=e.key()>{e.label()}</option> })
+                            .collect_view()}
+                    </select>
+                    <span class="hint">{move || mark(options.get().encoding.is_some())}</span>
+                </span>
 
-                    <label for="delimiter">"Delimiter"</label>
-                    <span class="setting">
-                        <select
-                            id="delimiter"
-                            disabled=locked
-                            prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                set_option(&|o| Setting::Delimiter(&value).apply(o));
-                            }
-                        >
-                            {DELIMITERS
-                                .into_iter()
-                                .map(|d| view! { <option value=(d as char).to_string()>{delimiter_name(d)}</option> })
-                                .collect_view()}
-                        </select>
-                        <span class="hint">{move || mark(options.get().delimiter.is_some())}</span>
-                    </span>
-                </div>
+                <label for="delimiter">"Delimiter"</label>
+                <span class="setting">
+                    <select
+                        id="delimiter"
+                        disabled=locked
+                        prop:value=move || detected().map_or(String::new(), |d| (d.layout.delimiter as char).to_string())
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            set_option(&|o| Setting::Delimiter(&value).apply(o));
+                        }
+                    >
+                        {DELIMITERS
+                            .into_iter()
+                            .map(|d| view! { <option value=(d as char).to_string()>{delimiter_name(d)}</option> })
+                            .collect_view()}
+                    </select>
+                    <span class="hint">{move || mark(options.get().delimiter.is_some())}</span>
+                </span>
 
                 <label for="skip-lines">"Skip lines"</label>
                 <span class="setting">
@@ -431,7 +428,6 @@ pub fn FileStep(
                 detected=file.detected.into()
                 options=file.options.into()
                 locked=Signal::derive(busy_or_active)
-                sheet=Signal::derive(move || file.sheet.with(Option::is_some))
                 set=actions.set
             />
             {children()}
