@@ -233,6 +233,8 @@ fn sheet_select(
     set: Callback<ReadOptions>,
 ) -> impl IntoView {
     let on_change = move |ev: web_sys::Event| {
+        // Another sheet: the kept sheet's text goes before the next one comes.
+        file.bytes.set_value(None);
         file.sheet.set(Some(event_target_value(&ev)));
         set.run(file.options.get_untracked());
     };

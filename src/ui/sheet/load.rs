@@ -1,6 +1,5 @@
 //! Loading: a file's bytes read, decoded, parsed, mapped and planned in time slices.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -26,8 +25,6 @@ pub fn load_bytes(state: AppState, name: String, bytes: Vec<u8>) {
 
 /// Starts over with new bytes, or a workbook's file (see [`FileState::blob`]).
 fn start(state: AppState, name: String, bytes: Option<FileBytes>, blob: Option<web_sys::Blob>) {
-    #[cfg(feature = "sheets")]
-    SHEET_READ.take();
     state.file.start_as(name, bytes, blob);
     state.view.clear_filters();
     state.selection.editing.set(None);
@@ -204,8 +201,8 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
     if let Some(text) = text {
         reading = reading.with_text(text);
     }
-    if let Some(sheet) = &mut sheet {
-        reading = reading.with_sheet_lines(std::mem::take(&mut sheet.lines));
+    if let Some((_, _, lines)) = &mut sheet {
+        reading = reading.with_sheet_lines(std::mem::take(lines));
     }
     // One drive of the machine for a text file and a workbook's sheet alike.
     let mut loaded = match read_in_steps(reading, busy, || state.file.stale(job)).await {
@@ -213,42 +210,21 @@ pub(crate) async fn read_job(state: AppState, job: u64) {
         Some(Ok(loaded)) => loaded,
         Some(Err(e)) => return fail(state, format!("{name}: {e}")),
     };
-    if let Some(sheet) = sheet {
-        loaded.of_sheet(sheet.name, sheet.notes);
+    if let Some((sheet_name, notes, _)) = sheet {
+        loaded.of_sheet(sheet_name, notes);
     }
     show_loaded(state, loaded, rules_used);
 }
 
-/// What the spreadsheet reader answered for a workbook's sheet, bar its text (kept as the
-/// file's `bytes`): its name, the conversion's notes, its map of lines to rows.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SheetRead {
-    pub name: String,
-    pub notes: Vec<String>,
-    pub lines: Vec<u32>,
-}
-
-#[cfg(feature = "sheets")]
-thread_local! {
-    /// The answer for the sheet whose text the file's `bytes` hold, kept so that reading
-    /// the sheet again with other settings (lines to skip, a header) needs no worker; the
-    /// text is kept once, as the bytes, never here (issue 25). Let go of with the text:
-    /// by a new file ([`start`]) and before another sheet is asked for ([`read_sheet`]).
-    static SHEET_READ: RefCell<Option<SheetRead>> = const { RefCell::new(None) };
-}
-
-/// The kept answer, when it is for the sheet `want`: a reading with other settings takes
-/// it, with the kept text, instead of asking the worker again; `None` for another sheet
-/// (or none kept, or none named).
-#[cfg(feature = "sheets")]
-pub fn kept_sheet(kept: Option<&SheetRead>, want: Option<&str>) -> Option<SheetRead> {
-    kept.filter(|k| want == Some(k.name.as_str())).cloned()
-}
+/// A workbook's sheet (its name, the conversion's notes, its map of lines to rows).
+type SheetRead = (String, Vec<String>, Vec<u32>);
 
 /// Reads the workbook's sheet (the one chosen, else the one remembered, else the first
 /// with data) in the spreadsheet reader's worker, which reads the file itself: its
 /// bytes never enter the page; its sheet's text comes back once, and is kept as the
-/// file's text (the table's spans hold it anyway; the saved run's hash is of it).
+/// file's text (the table's spans hold it anyway; the saved run's hash is of it). A
+/// setting change reads that text again: the reader's module then answers from what it
+/// kept of the worker's answer (line map, notes), without the worker (issue 25).
 /// `None` when it failed (and says so) or a newer job started.
 #[cfg(feature = "sheets")]
 async fn read_sheet(
@@ -257,21 +233,16 @@ async fn read_sheet(
     name: &str,
     blob: web_sys::Blob,
 ) -> Option<(FileBytes, SheetRead)> {
-    // A setting changed, not the sheet: the sheet's text and the reader's answer are
-    // kept, and read again without the worker.
-    let want = state.file.sheet.get_untracked();
-    let kept = SHEET_READ.with_borrow(|k| kept_sheet(k.as_ref(), want.as_deref()));
-    if let (Some(read), Some(text)) = (kept, state.file.bytes.get_value()) {
-        return Some((text, read));
-    }
     state.file.busy.set(Some(Busy {
         what: "Reading the workbook",
         fraction: 0.0,
     }));
-    // The previous sheet's text goes before the next one comes.
-    state.file.bytes.set_value(None);
-    SHEET_READ.take();
-    let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref()).await;
+    // The sheet's text is still kept when a setting changed: a new file or another sheet
+    // lets it go first (so that the next one does not come beside it), and each starts a
+    // newer job. The reader's module then gives its answer for it again, no worker.
+    let kept = state.file.bytes.with_value(Option::is_some);
+    let want = state.file.sheet.get_untracked();
+    let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref(), kept).await;
     if state.file.stale(job) {
         return None;
     }
@@ -284,15 +255,15 @@ async fn read_sheet(
     };
     state.file.workbook.set(workbook.sheets);
     state.file.sheet.set(Some(workbook.chosen.clone()));
-    let text = FileBytes::Text(Arc::new(workbook.csv));
-    state.file.bytes.set_value(Some(text.clone()));
-    let read = SheetRead {
-        name: workbook.chosen,
-        notes: workbook.notes,
-        lines: workbook.lines,
-    };
-    SHEET_READ.set(Some(read.clone()));
-    Some((text, read))
+    if let Some(csv) = workbook.csv {
+        state
+            .file
+            .bytes
+            .set_value(Some(FileBytes::Text(Arc::new(csv))));
+    }
+    // No text came: the kept text is this sheet's.
+    let text = state.file.bytes.get_value()?;
+    Some((text, (workbook.chosen, workbook.notes, workbook.lines)))
 }
 
 /// Without the spreadsheet reader (`--no-default-features`, to measure what it costs the
@@ -346,26 +317,6 @@ mod tests {
             ..ReadOptions::default()
         };
         assert!(matches!(in_place(read(b"a"), &chosen), FileBytes::Text(_)));
-    }
-
-    #[test]
-    #[cfg(feature = "sheets")]
-    fn a_sheets_kept_answer_serves_its_sheet_only() {
-        let answer = SheetRead {
-            name: "Staff".into(),
-            notes: vec!["row 3, column I: no saved value".into()],
-            lines: vec![2, 9],
-        };
-        // The same sheet (a setting changed): the answer as the worker gave it.
-        assert_eq!(
-            kept_sheet(Some(&answer), Some("Staff")),
-            Some(answer.clone())
-        );
-        // Another sheet, no sheet named, nothing kept: the worker reads.
-        assert_eq!(kept_sheet(Some(&answer), Some("Archive")), None);
-        assert_eq!(kept_sheet(Some(&answer), Some("staff")), None);
-        assert_eq!(kept_sheet(Some(&answer), None), None);
-        assert_eq!(kept_sheet(None, Some("Staff")), None);
     }
 
     #[test]

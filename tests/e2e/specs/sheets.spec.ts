@@ -367,6 +367,48 @@ test.describe('spreadsheets', () => {
     expect(got.sheet).toBe('Staff');
   });
 
+  test("the reader's module answers for the page's kept sheet again without a worker and without its text; another sheet or file asks a worker", async ({
+    page,
+  }) => {
+    await openApp(page);
+    const bytes = [...fs.readFileSync(sheetPath('three-sheets.xlsx'))];
+    const got = await page.evaluate(async (bytes) => {
+      // Every worker the module starts (one per request to the reader).
+      const w = window as unknown as { Worker: typeof Worker };
+      let workers = 0;
+      const Base = w.Worker;
+      w.Worker = class extends Base {
+        constructor(...args: ConstructorParameters<typeof Worker>) {
+          super(...args);
+          workers++;
+        }
+      };
+      const m = await import(new URL('sheets_page.js', document.baseURI).href);
+      const file = new File([new Uint8Array(bytes)], 'three-sheets.xlsx');
+      const shape = (a: unknown[]) => ({
+        text: a[0] === null ? null : (a[0] as ArrayBuffer).byteLength > 0,
+        lines: Array.from(a[1] as Uint32Array),
+        sheet: a[2],
+        notes: a[3],
+        sheets: a[4],
+        workers,
+      });
+      const first = shape(await m.read(file, 'Staff', false));
+      const again = shape(await m.read(file, 'Staff', true));
+      const otherSheet = shape(await m.read(file, 'Archive', true));
+      const otherFile = shape(await m.read(new File([new Uint8Array(bytes)], 'three-sheets.xlsx'), 'Archive', true));
+      const notKept = shape(await m.read(file, 'Archive', false));
+      return { first, again, otherSheet, otherFile, notKept };
+    }, bytes);
+    expect(got.first).toMatchObject({ text: true, sheet: 'Staff', workers: 1 });
+    // The same file's same sheet, its text kept by the page: the last answer, no text, no worker.
+    expect(got.again).toEqual({ ...got.first, text: null });
+    // Another sheet, another file (even of the same bytes), or no text kept: a worker reads.
+    expect(got.otherSheet).toMatchObject({ text: true, sheet: 'Archive', workers: 2 });
+    expect(got.otherFile).toMatchObject({ text: true, sheet: 'Archive', workers: 3 });
+    expect(got.notKept).toMatchObject({ text: true, sheet: 'Archive', workers: 4 });
+  });
+
   test("the reader's module: the remembered sheet's key holds sheet names only; hidden sheets labelled", async ({ page }) => {
     await openApp(page);
     const got = await page.evaluate(async () => {
