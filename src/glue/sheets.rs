@@ -51,10 +51,12 @@ pub async fn read_workbook(
                 .unwrap_or_else(|| "The spreadsheet reader could not start.".into())
         })?
         .into();
+    // A list comes as one string, each item ended by U+001F (no sheet name or note holds one).
     let strings = |v: JsValue| {
-        Array::from(&v)
-            .iter()
-            .filter_map(|s| s.as_string())
+        v.as_string()
+            .unwrap_or_default()
+            .split_terminator('\u{1f}')
+            .map(String::from)
             .collect()
     };
     // The text arrives in a buffer the worker handed over: one copy, into the page's own

@@ -81,7 +81,8 @@ export async function read(file, sheet, kept) {
   // has copied the text, to free its buffer now (`transfer(0)`), not at the next
   // garbage collection, before its own memory grows.
   const free = () => csv.buffer.transfer?.(0);
-  const rest = [lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)])];
+  const list = (a) => a.map((s) => s + '\u001f').join('');
+  const rest = [lines, names[chosen] ?? '', list(notes), list(sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]))];
   last = [file, null, ...rest, () => {}];
   return [csv.buffer, ...rest, free];
 }

@@ -240,7 +240,7 @@ async fn read_sheet(
     // The sheet's text is still kept when a setting changed: a new file or another sheet
     // lets it go first (so that the next one does not come beside it), and each starts a
     // newer job. The reader's module then gives its answer for it again, no worker.
-    let kept = state.file.bytes.with_value(Option::is_some);
+    let kept = state.file.bytes.get_value().is_some();
     let want = state.file.sheet.get_untracked();
     let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref(), kept).await;
     if state.file.stale(job) {
