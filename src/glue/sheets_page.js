@@ -5,7 +5,8 @@
 // posts it the dropped file itself (a Blob: a handle, not its bytes), chooses the sheet
 // remembered for the workbook's sheet names, remembers a sheet chosen, and answers in
 // shapes the page decodes with what it has: [csv: ArrayBuffer (UTF-8), lines:
-// Uint32Array, chosen sheet's name, [note, …], [value, label, value, label, …], free],
+// Uint32Array, chosen sheet's name, notes, the sheets as value, label, value, label, …,
+// free] (a list is one string, each item ended by U+001F, which no XML holds),
 // or rejects with a sentence; csv is null when the page kept the sheet's text and asked
 // for the same sheet of the same file again (a setting changed: no worker then).
 
