@@ -5,8 +5,10 @@
 // posts it the dropped file itself (a Blob: a handle, not its bytes), chooses the sheet
 // remembered for the workbook's sheet names, remembers a sheet chosen, and answers in
 // shapes the page decodes with what it has: [csv: ArrayBuffer (UTF-8), lines:
-// Uint32Array, chosen sheet's name, [note, …], [value, label, value, label, …], free],
-// or rejects with a sentence.
+// Uint32Array, chosen sheet's name, notes, the sheets as value, label, value, label, …,
+// free] (a list is one string, each item ended by U+001F, which no XML holds),
+// or rejects with a sentence; csv is null when the page kept the sheet's text and asked
+// for the same sheet of the same file again (a setting changed: no worker then).
 
 const DAMAGED =
   'The file is damaged: the spreadsheet reader stopped on it. Open it in your spreadsheet program and save it again as .xlsx or CSV.';
@@ -52,9 +54,18 @@ const storage = (f) => {
   }
 };
 
+/** The last answer, bar its text (which the page keeps): for the page that still holds
+ * that sheet's text and reads it again with other settings (issue 25). Its line map is
+ * 4 bytes a row; never the text. */
+let last = null;
+
 /** Reads the sheet named `sheet` of the workbook `file`, else the one remembered for its
- * sheets, else the first visible one with data. */
-export async function read(file, sheet) {
+ * sheets, else the first visible one with data. `kept`: the page still holds the text of
+ * the sheet it read last; when that is this file's sheet `sheet` (a setting changed), the
+ * answer is the last one again, without the worker, and with no text (null). */
+export async function read(file, sheet, kept) {
+  if (kept && last?.[0] === file && last[3] === sheet) return last.slice(1);
+  last = null;
   let answer = await ask(file, sheet);
   const names = answer[1].map(sheetName);
   const key = memoryKey(names);
@@ -71,5 +82,8 @@ export async function read(file, sheet) {
   // has copied the text, to free its buffer now (`transfer(0)`), not at the next
   // garbage collection, before its own memory grows.
   const free = () => csv.buffer.transfer?.(0);
-  return [csv.buffer, lines, names[chosen] ?? '', notes, sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]), free];
+  const list = (a) => a.map((s) => s + '\u001f').join('');
+  const rest = [lines, names[chosen] ?? '', list(notes), list(sheets.flatMap((s) => [sheetName(s), sheetLabel(s)]))];
+  last = [file, null, ...rest, () => {}];
+  return [csv.buffer, ...rest, free];
 }

@@ -127,6 +127,8 @@ pub fn summary(
 }
 
 /// The reading settings, detected or chosen; `set` changes one and reads the file again.
+/// A workbook's sheet has no encoding or delimiter to choose (its reader writes the text
+/// itself): the style sheet hides them when the Sheet select has options.
 #[component]
 fn ReadSettings(
     detected: Signal<Option<Detected>>,
@@ -231,6 +233,8 @@ fn sheet_select(
     set: Callback<ReadOptions>,
 ) -> impl IntoView {
     let on_change = move |ev: web_sys::Event| {
+        // Another sheet: the kept sheet's text goes before the next one comes.
+        file.bytes.set_value(None);
         file.sheet.set(Some(event_target_value(&ev)));
         set.run(file.options.get_untracked());
     };

@@ -227,7 +227,9 @@ type SheetRead = (String, Vec<String>, Vec<u32>);
 /// Reads the workbook's sheet (the one chosen, else the one remembered, else the first
 /// with data) in the spreadsheet reader's worker, which reads the file itself: its
 /// bytes never enter the page; its sheet's text comes back once, and is kept as the
-/// file's text (the table's spans hold it anyway; the saved run's hash is of it).
+/// file's text (the table's spans hold it anyway; the saved run's hash is of it). A
+/// setting change reads that text again: the reader's module then answers from what it
+/// kept of the worker's answer (line map, notes), without the worker (issue 25).
 /// `None` when it failed (and says so) or a newer job started.
 #[cfg(feature = "sheets")]
 async fn read_sheet(
@@ -240,10 +242,12 @@ async fn read_sheet(
         what: "Reading the workbook",
         fraction: 0.0,
     }));
-    // The previous sheet's text goes before the next one comes.
-    state.file.bytes.set_value(None);
+    // The sheet's text is still kept when a setting changed: a new file or another sheet
+    // lets it go first (so that the next one does not come beside it), and each starts a
+    // newer job. The reader's module then gives its answer for it again, no worker.
+    let kept = state.file.bytes.get_value().is_some();
     let want = state.file.sheet.get_untracked();
-    let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref()).await;
+    let workbook = crate::glue::sheets::read_workbook(&blob, want.as_deref(), kept).await;
     if state.file.stale(job) {
         return None;
     }
@@ -256,8 +260,14 @@ async fn read_sheet(
     };
     state.file.workbook.set(workbook.sheets);
     state.file.sheet.set(Some(workbook.chosen.clone()));
-    let text = FileBytes::Text(Arc::new(workbook.csv));
-    state.file.bytes.set_value(Some(text.clone()));
+    if let Some(csv) = workbook.csv {
+        state
+            .file
+            .bytes
+            .set_value(Some(FileBytes::Text(Arc::new(csv))));
+    }
+    // No text came: the kept text is this sheet's.
+    let text = state.file.bytes.get_value()?;
     Some((text, (workbook.chosen, workbook.notes, workbook.lines)))
 }
 

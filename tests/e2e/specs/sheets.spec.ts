@@ -18,7 +18,7 @@ import {
   waitForFileRead,
   waitForImportFinished,
 } from '../lib/app';
-import { columnSelect, dropFile, expectCounts, fixturePath } from '../lib/input';
+import { columnSelect, dropFile, expectCounts, fixturePath, inputControls } from '../lib/input';
 
 const SUPERADMIN = { login: 'superadmin', password: '12345' };
 const sheetPath = (name: string) => fixturePath(`sheets/${name}`);
@@ -192,6 +192,92 @@ test.describe('spreadsheets', () => {
     expect(rows[0].Email).toBe('ann1@example.com');
     void fs;
   });
+  test('a workbook shows no Encoding or Delimiter (its reader writes the text); a CSV after it shows them again', async ({
+    page,
+  }) => {
+    const c = inputControls(page);
+    await openApp(page);
+    await dropFile(page, 'people.csv', Buffer.from('email;password\nx@example.com;Pw-long-1!\n'));
+    await waitForFileRead(page);
+    await expect(c.encoding).toBeVisible();
+    await expect(c.delimiter).toBeVisible();
+
+    await choose(page, 'staff-libreoffice.xlsx');
+    await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText('Sheet "Staff".');
+    // The sheet's text is the reader's own (UTF-8, its delimiter, its quotes): nothing to choose.
+    await expect(c.encoding).toBeHidden();
+    await expect(c.delimiter).toBeHidden();
+    await expect(page.getByText(/^Encoding$|^Delimiter$/)).toHaveCount(2);
+    await expect(page.getByText(/^Encoding$|^Delimiter$/).first()).toBeHidden();
+    await expect(page.getByRole('button', { name: /quotes/ })).toHaveCount(0);
+    // What applies to a sheet stays: lines to skip, the header line.
+    await expect(c.skipLines).toBeVisible();
+    await expect(c.skipLines).toHaveValue('1');
+    await expect(c.header).toBeVisible();
+    await expect(c.header).toBeChecked();
+
+    await dropFile(page, 'people.csv', Buffer.from('email;password\nx@example.com;Pw-long-1!\n'));
+    await waitForFileRead(page);
+    await expect(summary(page, 'people.csv')).toContainText('people.csv: 1 rows');
+    await expect(c.encoding).toBeVisible();
+    await expect(c.delimiter).toBeVisible();
+    await expect(c.delimiter).toHaveValue(';');
+  });
+
+  test("a setting change on a workbook reads the kept sheet again, without the worker; another sheet asks it", async ({
+    page,
+  }) => {
+    // Every message the page posts to a worker (the reader is asked once per message).
+    await page.addInitScript(() => {
+      const w = window as unknown as { posted: number };
+      w.posted = 0;
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+        w.posted++;
+        return (post as (...a: unknown[]) => void).apply(this, args);
+      };
+    });
+    const posted = () => page.evaluate(() => (window as unknown as { posted: number }).posted);
+    const c = inputControls(page);
+    await openApp(page);
+    await choose(page, 'staff-libreoffice.xlsx');
+    await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText('3 rows (3 ready, 0 invalid, 0 excluded).');
+    expect(await posted()).toBe(1);
+    expect((await readRows(page)).map((r) => r.Line)).toEqual(['3', '4', '5']);
+
+    // No header line: the sheet's row 2 (its column names) is read as a row too.
+    await c.header.uncheck();
+    await waitForFileRead(page);
+    await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText('4 rows');
+    expect((await readRows(page)).map((r) => r.Line)).toEqual(['2', '3', '4', '5']);
+    // Three lines skipped: the rows on the sheet's rows 4 and 5, with the sheet's numbers.
+    await c.skipLines.fill('3');
+    await c.skipLines.press('Enter');
+    await waitForFileRead(page);
+    await expect(summary(page, 'staff-libreoffice.xlsx')).toContainText('2 rows');
+    expect((await readRows(page)).map((r) => r.Line)).toEqual(['4', '5']);
+    expect(await posted()).toBe(1);
+
+    // Another sheet asks the worker; a setting change on it does not.
+    await choose(page, 'three-sheets.xlsx');
+    expect(await posted()).toBe(2);
+    await sheetSelect(page).selectOption('Archive');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('2 rows (2 ready, 0 invalid, 0 excluded). Sheet "Archive".');
+    expect(await posted()).toBe(3);
+    await c.skipLines.fill('2');
+    await c.skipLines.press('Enter');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('1 rows');
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('Sheet "Archive".');
+    expect((await readRows(page)).map((r) => r.Line)).toEqual(['3']);
+    expect(await posted()).toBe(3);
+    await sheetSelect(page).selectOption('Staff');
+    await waitForFileRead(page);
+    await expect(summary(page, 'three-sheets.xlsx')).toContainText('Sheet "Staff".');
+    expect(await posted()).toBe(4);
+  });
+
   test("the workbook's bytes stay out of the page: the worker gets the file itself, and the file is kept to switch sheets", async ({
     page,
   }) => {
@@ -279,6 +365,48 @@ test.describe('spreadsheets', () => {
     // Freed (detached) at once, not at the next garbage collection.
     expect(got.after).toBe(0);
     expect(got.sheet).toBe('Staff');
+  });
+
+  test("the reader's module answers for the page's kept sheet again without a worker and without its text; another sheet or file asks a worker", async ({
+    page,
+  }) => {
+    await openApp(page);
+    const bytes = [...fs.readFileSync(sheetPath('three-sheets.xlsx'))];
+    const got = await page.evaluate(async (bytes) => {
+      // Every worker the module starts (one per request to the reader).
+      const w = window as unknown as { Worker: typeof Worker };
+      let workers = 0;
+      const Base = w.Worker;
+      w.Worker = class extends Base {
+        constructor(...args: ConstructorParameters<typeof Worker>) {
+          super(...args);
+          workers++;
+        }
+      };
+      const m = await import(new URL('sheets_page.js', document.baseURI).href);
+      const file = new File([new Uint8Array(bytes)], 'three-sheets.xlsx');
+      const shape = (a: unknown[]) => ({
+        text: a[0] === null ? null : (a[0] as ArrayBuffer).byteLength > 0,
+        lines: Array.from(a[1] as Uint32Array),
+        sheet: a[2],
+        notes: a[3],
+        sheets: a[4],
+        workers,
+      });
+      const first = shape(await m.read(file, 'Staff', false));
+      const again = shape(await m.read(file, 'Staff', true));
+      const otherSheet = shape(await m.read(file, 'Archive', true));
+      const otherFile = shape(await m.read(new File([new Uint8Array(bytes)], 'three-sheets.xlsx'), 'Archive', true));
+      const notKept = shape(await m.read(file, 'Archive', false));
+      return { first, again, otherSheet, otherFile, notKept };
+    }, bytes);
+    expect(got.first).toMatchObject({ text: true, sheet: 'Staff', workers: 1 });
+    // The same file's same sheet, its text kept by the page: the last answer, no text, no worker.
+    expect(got.again).toEqual({ ...got.first, text: null });
+    // Another sheet, another file (even of the same bytes), or no text kept: a worker reads.
+    expect(got.otherSheet).toMatchObject({ text: true, sheet: 'Archive', workers: 2 });
+    expect(got.otherFile).toMatchObject({ text: true, sheet: 'Archive', workers: 3 });
+    expect(got.notKept).toMatchObject({ text: true, sheet: 'Archive', workers: 4 });
   });
 
   test("the reader's module: the remembered sheet's key holds sheet names only; hidden sheets labelled", async ({ page }) => {
