@@ -526,6 +526,23 @@ impl Run {
         self.settle(now_ms);
     }
 
+    /// How long a `Retry-After` asks to wait from `now_ms`: a delay as given, a date
+    /// counted from the run's own clock and the wall clock at its start (`None` without
+    /// one, or without the header).
+    pub(super) fn retry_after_wait(
+        &self,
+        retry_after: Option<RetryAfter>,
+        now_ms: u64,
+    ) -> Option<u64> {
+        match retry_after {
+            Some(RetryAfter::Delay(ms)) => Some(ms),
+            Some(RetryAfter::At(unix_ms)) => self
+                .wall_at_start_ms
+                .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
+            None => None,
+        }
+    }
+
     /// A 429 to a request sent at `sent_ms` (a create's, a probe's, an update's or a
     /// conflict's look-up): it counts towards the 429 streak, the next request waits (the
     /// server's Retry-After, else the throttle backoff), the pacer slows, and the run
@@ -549,13 +566,7 @@ impl Run {
         if fresh {
             self.streaks.throttle_level += 1;
         }
-        let wait = match retry_after {
-            Some(RetryAfter::Delay(ms)) => Some(ms),
-            Some(RetryAfter::At(unix_ms)) => self
-                .wall_at_start_ms
-                .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
-            None => None,
-        };
+        let wait = self.retry_after_wait(retry_after, now_ms);
         // Against a limit the server states (Laravel's throttle), the wait is
         // counted down in whole seconds from the window's timer, while the
         // window may end up to a second later (see `STATED_WAIT_MARGIN_MS`); a

@@ -277,20 +277,15 @@ impl Run {
                 self.rate_limited += 1;
                 self.streaks.rate_limit_streak += 1;
                 self.streaks.throttle_level += 1;
-                let wait = match retry_after {
-                    Some(RetryAfter::Delay(ms)) => Some(ms),
-                    Some(RetryAfter::At(unix_ms)) => self
-                        .wall_at_start_ms
-                        .map(|wall| unix_ms.saturating_sub(wall + (now_ms - self.started_ms))),
-                    None => None,
-                }
-                .filter(|&w| w > 0)
-                .map(|w| w.min(RETRY_AFTER_CEILING_MS))
-                .unwrap_or_else(|| {
-                    self.config
-                        .throttle
-                        .delay(self.streaks.throttle_level.max(1), self.jitter.as_mut())
-                });
+                let wait = self
+                    .retry_after_wait(retry_after, now_ms)
+                    .filter(|&w| w > 0)
+                    .map(|w| w.min(RETRY_AFTER_CEILING_MS))
+                    .unwrap_or_else(|| {
+                        self.config
+                            .throttle
+                            .delay(self.streaks.throttle_level.max(1), self.jitter.as_mut())
+                    });
                 self.not_before = self.not_before.max(now_ms + wait);
                 if let Some(pacer) = &mut self.pacer {
                     pacer.on_rate_limited(now_ms);
