@@ -125,19 +125,31 @@ impl Server for Keycloak {
     }
 }
 
-/// Runs the Keycloak preset over FILE where bob's address belongs to "robert".
-fn run(lookup: LookupAnswer) -> (Harness<roster_core::job::Job>, Keycloak) {
-    let mut setup = Setup::new("keycloak", "http://kc.test", FILE).setting("realm", "people");
+/// The Keycloak preset over `file`, realm "people", logged in as admin.
+fn keycloak(file: &str) -> Setup {
+    let mut setup = Setup::new("keycloak", "http://kc.test", file).setting("realm", "people");
     setup.secrets = Secrets::new()
         .with_shown("login", "admin")
         .with("password", "secret");
-    let mut server = Keycloak {
-        users: vec![("robert".into(), "bob@x.test".into())],
-        lookup,
-        creates: 0,
-        lookups: Vec::new(),
-    };
-    let mut h = Harness::new(setup.job(), Mem::default());
+    setup
+}
+
+impl Keycloak {
+    /// The fake with one account, `username`, holding bob's address; look-ups answered
+    /// `lookup`.
+    fn with_bob_as(username: &str, lookup: LookupAnswer) -> Keycloak {
+        Keycloak {
+            users: vec![(username.into(), "bob@x.test".into())],
+            lookup,
+            creates: 0,
+            lookups: Vec::new(),
+        }
+    }
+}
+
+/// Runs the Keycloak preset over FILE where bob's address belongs to "robert".
+fn run(lookup: LookupAnswer) -> (Harness<roster_core::job::Job>, Keycloak) {
+    let (mut h, mut server) = run_file(FILE, lookup, None);
     h.finish(&mut server);
     assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
     (h, server)
@@ -195,16 +207,8 @@ fn a_lookup_that_fails_or_names_nobody_keeps_the_conflict_and_says_so() {
 
 #[test]
 fn an_exists_by_user_name_sends_no_lookup() {
-    let mut setup = Setup::new("keycloak", "http://kc.test", FILE).setting("realm", "people");
-    setup.secrets = Secrets::new()
-        .with_shown("login", "admin")
-        .with("password", "secret");
-    let mut server = Keycloak {
-        users: vec![("bob".into(), "bob@x.test".into())],
-        lookup: LookupAnswer::Real,
-        creates: 0,
-        lookups: Vec::new(),
-    };
+    let setup = keycloak(FILE);
+    let mut server = Keycloak::with_bob_as("bob", LookupAnswer::Real);
     let mut h = Harness::new(setup.job(), Mem::default());
     h.finish(&mut server);
     assert_eq!(h.statuses(), [Status::Created, Status::Exists]);
@@ -218,18 +222,7 @@ fn an_exists_by_user_name_sends_no_lookup() {
 #[test]
 fn with_a_rate_limit_a_conflicts_lookup_is_paced_like_the_creates() {
     let file = format!("{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n");
-    let mut setup = Setup::new("keycloak", "http://kc.test", &file).setting("realm", "people");
-    setup.secrets = Secrets::new()
-        .with_shown("login", "admin")
-        .with("password", "secret");
-    setup.config.rate_per_min = Some(30);
-    let mut server = Keycloak {
-        users: vec![("robert".into(), "bob@x.test".into())],
-        lookup: LookupAnswer::Real,
-        creates: 0,
-        lookups: Vec::new(),
-    };
-    let mut h = Harness::new(setup.job(), Mem::default());
+    let (mut h, mut server) = run_file(&file, LookupAnswer::Real, Some(30));
     h.finish(&mut server);
     assert_eq!(h.over, Some(Over::Ran(Some(Ending::Finished))));
     assert_eq!(
@@ -259,18 +252,7 @@ fn with_a_rate_limit_a_conflicts_lookup_is_paced_like_the_creates() {
 #[test]
 fn a_lookup_waiting_for_the_pacer_still_goes_after_a_cancel() {
     let file = format!("{FILE}carol@x.test,Pass-carol-1,Carol Example,carol\n");
-    let mut setup = Setup::new("keycloak", "http://kc.test", &file).setting("realm", "people");
-    setup.secrets = Secrets::new()
-        .with_shown("login", "admin")
-        .with("password", "secret");
-    setup.config.rate_per_min = Some(30);
-    let mut server = Keycloak {
-        users: vec![("robert".into(), "bob@x.test".into())],
-        lookup: LookupAnswer::Real,
-        creates: 0,
-        lookups: Vec::new(),
-    };
-    let mut h = Harness::new(setup.job(), Mem::default());
+    let (mut h, mut server) = run_file(&file, LookupAnswer::Real, Some(30));
     // The token, ann's create and bob's, answered: bob's look-up waits for the pacer.
     h.run_until(&mut server, |h| h.sent.len() == 3 && h.in_flight() == 0);
     h.command(roster_core::job::Command::Cancel);
@@ -387,10 +369,7 @@ ann@x.test,Pass-ann-1,Ann Example,ann\n\
 bob@x.test,Pass-bob-1,Bob Example,bob\n\
 carol@x.test,Pass-carol-1,Carol Example,carol\n\
 dan@x.test,Pass-dan-1,Dan Example,dan\n";
-    let mut setup = Setup::new("keycloak", "http://kc.test", file).setting("realm", "people");
-    setup.secrets = Secrets::new()
-        .with_shown("login", "admin")
-        .with("password", "secret");
+    let mut setup = keycloak(file);
     setup.config.concurrency = 3;
     let mut server = Expiring {
         tokens: 0,
@@ -425,17 +404,9 @@ fn run_file(
     lookup: LookupAnswer,
     rate_per_min: Option<u32>,
 ) -> (Harness<roster_core::job::Job>, Keycloak) {
-    let mut setup = Setup::new("keycloak", "http://kc.test", file).setting("realm", "people");
-    setup.secrets = Secrets::new()
-        .with_shown("login", "admin")
-        .with("password", "secret");
+    let mut setup = keycloak(file);
     setup.config.rate_per_min = rate_per_min;
-    let server = Keycloak {
-        users: vec![("robert".into(), "bob@x.test".into())],
-        lookup,
-        creates: 0,
-        lookups: Vec::new(),
-    };
+    let server = Keycloak::with_bob_as("robert", lookup);
     (Harness::new(setup.job(), Mem::default()), server)
 }
 
