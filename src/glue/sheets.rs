@@ -65,13 +65,10 @@ pub async fn read_workbook(
     let csv = (!csv.is_null()).then(|| Uint8Array::new(&csv).to_vec());
     // And that buffer is freed now, before the page's memory grows with the reading.
     let _ = js_sys::Function::from(data.get(5)).call0(&JsValue::NULL);
-    let csv = match csv {
-        Some(csv) => Some(
-            String::from_utf8(csv)
-                .map_err(|_| "The spreadsheet reader gave rows that are not text.")?,
-        ),
-        None => None,
-    };
+    let csv = csv
+        .map(String::from_utf8)
+        .transpose()
+        .map_err(|_| "The spreadsheet reader gave rows that are not text.")?;
     Ok(Workbook {
         csv,
         lines: Uint32Array::new(&data.get(1)).to_vec(),
